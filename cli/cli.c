@@ -1,0 +1,105 @@
+/* cli: helpers shared by the commands; see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cm_alloc.h"
+#include "cm_buf.h"
+
+static void print_usage_line(const Command *cmd, FILE *out)
+{
+    const char *nl = strchr(cmd->usage, '\n');
+    int n = nl ? (int)(nl - cmd->usage) : (int)strlen(cmd->usage);
+    fprintf(out, "%.*s\n", n, cmd->usage);
+}
+
+int cli_usage_error(const Command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "crmmap %s: error: ", cmd->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    print_usage_line(cmd, stderr);
+    fprintf(stderr, "Try 'crmmap %s --help' for more.\n", cmd->name);
+    return EXIT_USAGE;
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+    }
+    return false;
+}
+
+int cli_print_help(const Command *cmd)
+{
+    fputs(cmd->usage, stdout);
+    return EXIT_OK;
+}
+
+char *cli_read_file(const char *path, size_t max, size_t *len, const char **err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        *err = strerror(errno);
+        return NULL;
+    }
+    CmBuf b = CM_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (b.len + n > max) {
+            *err = "file too large";
+            cm_buf_free(&b);
+            if (f != stdin)
+                fclose(f);
+            return NULL;
+        }
+        cm_buf_put(&b, chunk, n);
+    }
+    bool failed = ferror(f) != 0;
+    int saved = errno;
+    if (f != stdin)
+        fclose(f);
+    if (failed) {
+        *err = strerror(saved);
+        cm_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return cm_buf_take(&b);
+}
+
+bool cli_color_stderr(void)
+{
+    const char *no = getenv("NO_COLOR");
+    if (no != NULL && *no != '\0')
+        return false;
+    return isatty(STDERR_FILENO) != 0;
+}
+
+void cli_render_diags(const DiagSink *sink, DiagFormat fmt)
+{
+    if (fmt == DIAG_TEXT)
+        diag_render(sink, stderr, fmt, cli_color_stderr());
+    else
+        diag_render(sink, stdout, fmt, false);
+}
+
+bool cli_parse_format(const Command *cmd, const char *value, DiagFormat *fmt)
+{
+    if (diag_format_parse(value, fmt))
+        return true;
+    cli_usage_error(cmd, "unknown --format '%s' (expected text, json, sarif or github)", value);
+    return false;
+}

@@ -1,0 +1,51 @@
+/* cli: the crmmap command line. Each command lives in cli/cmd_NAME.c and is
+ * listed once in cli/commands.c; this header holds what they share. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "diag.h"
+
+/* Exit codes of DESIGN §6. */
+enum {
+    EXIT_OK = 0,
+    EXIT_CHECK = 1,     /* check errors, test failures, bad input files */
+    EXIT_USAGE = 2,
+    EXIT_PARTIAL = 3,   /* some records failed */
+    EXIT_FATAL = 4      /* connection, auth, schema drift, out of memory */
+};
+
+typedef struct Command {
+    const char *name;
+    const char *summary;    /* one line for `crmmap --help` */
+    const char *usage;      /* full text for `crmmap NAME --help` */
+    int (*run)(int argc, char **argv);  /* argv[0] is the command name */
+} Command;
+
+extern const Command *const cli_commands[];
+extern const size_t cli_ncommands;
+
+/* Prints "crmmap NAME: MESSAGE" and the command's usage line to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const Command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when argv holds -h or --help (before any "--"). */
+bool cli_wants_help(int argc, char **argv);
+/* Prints the command's usage to stdout; returns EXIT_OK. */
+int cli_print_help(const Command *cmd);
+
+/* Reads a whole file (or stdin for "-") of at most max bytes. On failure
+ * returns NULL and sets *err to a static description. */
+char *cli_read_file(const char *path, size_t max, size_t *len, const char **err);
+
+/* Colour for diagnostics on stderr: only on a TTY, never with NO_COLOR. */
+bool cli_color_stderr(void);
+
+/* Renders the sink to stderr (text) or stdout (json, sarif, github). */
+void cli_render_diags(const DiagSink *sink, DiagFormat fmt);
+
+/* Parses --format VALUE for diagnostic output. */
+bool cli_parse_format(const Command *cmd, const char *value, DiagFormat *fmt);
+
+#endif

@@ -1,0 +1,10 @@
+/* commands: the one list of crmmap's subcommands, in `crmmap --help` order. */
+#include "cli.h"
+
+extern const Command cmd_check;
+
+const Command *const cli_commands[] = {
+    &cmd_check,
+};
+
+const size_t cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];

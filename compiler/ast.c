@@ -1,0 +1,251 @@
+/* ast: the golden-test dump of a tree and the names of operators; see ast.h. */
+#include "ast.h"
+
+#include <string.h>
+
+const char *ast_binop_text(BinOp op)
+{
+    static const char *const names[] = {
+        [OP_COALESCE] = "??", [OP_OR] = "or", [OP_AND] = "and",
+        [OP_EQ] = "==", [OP_NE] = "!=", [OP_LT] = "<", [OP_LE] = "<=",
+        [OP_GT] = ">", [OP_GE] = ">=", [OP_IN] = "in",
+        [OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/",
+    };
+    return names[op];
+}
+
+const char *ast_mode_text(EntityMode m)
+{
+    return m == MODE_CREATE ? "create" : m == MODE_UPDATE ? "update" : "upsert";
+}
+
+static const char *own_text(Ownership o)
+{
+    switch (o) {
+    case OWN_SOURCE: return "master source";
+    case OWN_CRM: return "master crm";
+    case OWN_ON_CREATE: return "on create";
+    default: return "default";
+    }
+}
+
+typedef struct Dumper {
+    CmBuf *out;
+    bool spans;
+} Dumper;
+
+static void indent(Dumper *d, int level)
+{
+    for (int i = 0; i < level; i++)
+        cm_buf_puts(d->out, "  ");
+}
+
+static void span(Dumper *d, Span sp)
+{
+    if (!d->spans || sp.src == NULL)
+        return;
+    uint32_t l1, c1, l2, c2;
+    diag_position(sp.src, sp.start, &l1, &c1);
+    diag_position(sp.src, sp.end, &l2, &c2);
+    cm_buf_printf(d->out, " @%u:%u-%u:%u", l1, c1, l2, c2);
+}
+
+static void str(Dumper *d, const char *s, size_t n)
+{
+    cm_buf_put_json_string(d->out, s, n);
+}
+
+static void expr(Dumper *d, const Expr *e, int level);
+
+static void child(Dumper *d, const Expr *e, int level)
+{
+    cm_buf_putc(d->out, '\n');
+    expr(d, e, level);
+}
+
+static void expr(Dumper *d, const Expr *e, int level)
+{
+    indent(d, level);
+    switch (e->kind) {
+    case EX_NULL: cm_buf_puts(d->out, "(null"); break;
+    case EX_BOOL: cm_buf_puts(d->out, e->u.boolean ? "(true" : "(false"); break;
+    case EX_CLEAR: cm_buf_puts(d->out, "(clear"); break;
+    case EX_NUMBER: cm_buf_printf(d->out, "(number %s", e->u.number.text); break;
+    case EX_STRING:
+        cm_buf_puts(d->out, "(string ");
+        str(d, e->u.string.value, e->u.string.len);
+        break;
+    case EX_PATH:
+        cm_buf_puts(d->out, "(path");
+        for (size_t i = 0; i < e->u.path.count; i++) {
+            cm_buf_putc(d->out, ' ');
+            str(d, e->u.path.segments[i].name, strlen(e->u.path.segments[i].name));
+        }
+        break;
+    case EX_REF: cm_buf_printf(d->out, "(ref %s", e->u.ref.entity.name); break;
+    case EX_LIST:
+        cm_buf_puts(d->out, "(list");
+        span(d, e->span);
+        for (size_t i = 0; i < e->u.list.count; i++)
+            child(d, e->u.list.items[i], level + 1);
+        cm_buf_putc(d->out, ')');
+        return;
+    case EX_CALL:
+        cm_buf_printf(d->out, "(call %s", e->u.call.name.name);
+        span(d, e->span);
+        for (size_t i = 0; i < e->u.call.count; i++)
+            child(d, e->u.call.args[i], level + 1);
+        cm_buf_putc(d->out, ')');
+        return;
+    case EX_LOOKUP:
+        cm_buf_printf(d->out, "(lookup %s", e->u.lookup.table.name);
+        span(d, e->span);
+        child(d, e->u.lookup.key, level + 1);
+        cm_buf_putc(d->out, ')');
+        return;
+    case EX_UNARY:
+        cm_buf_puts(d->out, e->u.unary.op == OP_NEG ? "(neg" : "(not");
+        span(d, e->span);
+        child(d, e->u.unary.operand, level + 1);
+        cm_buf_putc(d->out, ')');
+        return;
+    case EX_BINARY:
+        cm_buf_printf(d->out, "(%s", ast_binop_text(e->u.binary.op));
+        span(d, e->span);
+        child(d, e->u.binary.left, level + 1);
+        child(d, e->u.binary.right, level + 1);
+        cm_buf_putc(d->out, ')');
+        return;
+    case EX_IF:
+        cm_buf_puts(d->out, "(if");
+        span(d, e->span);
+        child(d, e->u.if_e.cond, level + 1);
+        child(d, e->u.if_e.then_e, level + 1);
+        child(d, e->u.if_e.else_e, level + 1);
+        cm_buf_putc(d->out, ')');
+        return;
+    case EX_CASE:
+        cm_buf_puts(d->out, "(case");
+        span(d, e->span);
+        for (size_t i = 0; i < e->u.case_e.count; i++) {
+            cm_buf_putc(d->out, '\n');
+            indent(d, level + 1);
+            cm_buf_puts(d->out, "(when");
+            span(d, e->u.case_e.arms[i].span);
+            child(d, e->u.case_e.arms[i].cond, level + 2);
+            child(d, e->u.case_e.arms[i].value, level + 2);
+            cm_buf_putc(d->out, ')');
+        }
+        if (e->u.case_e.else_e) {
+            cm_buf_putc(d->out, '\n');
+            indent(d, level + 1);
+            cm_buf_puts(d->out, "(else");
+            child(d, e->u.case_e.else_e, level + 2);
+            cm_buf_putc(d->out, ')');
+        }
+        cm_buf_putc(d->out, ')');
+        return;
+    }
+    span(d, e->span);
+    cm_buf_putc(d->out, ')');
+}
+
+static void stmt(Dumper *d, const Stmt *s, int level)
+{
+    indent(d, level);
+    switch (s->kind) {
+    case ST_ASSIGN:
+        cm_buf_printf(d->out, "(assign %s", s->u.assign.field.name);
+        if (s->own != OWN_DEFAULT)
+            cm_buf_printf(d->out, " [%s]", own_text(s->own));
+        span(d, s->span);
+        child(d, s->u.assign.value, level + 1);
+        if (s->u.assign.when) {
+            cm_buf_putc(d->out, '\n');
+            indent(d, level + 1);
+            cm_buf_puts(d->out, "(when");
+            child(d, s->u.assign.when, level + 2);
+            cm_buf_putc(d->out, ')');
+        }
+        break;
+    case ST_BLOCK:
+        cm_buf_printf(d->out, "(block [%s]", own_text(s->own));
+        span(d, s->span);
+        for (size_t i = 0; i < s->u.block.count; i++) {
+            cm_buf_putc(d->out, '\n');
+            stmt(d, s->u.block.stmts[i], level + 1);
+        }
+        break;
+    case ST_REJECT:
+        cm_buf_puts(d->out, "(reject ");
+        str(d, s->u.reject.message, strlen(s->u.reject.message));
+        span(d, s->span);
+        child(d, s->u.reject.when, level + 1);
+        break;
+    }
+    cm_buf_putc(d->out, ')');
+}
+
+void ast_dump(const Ast *ast, CmBuf *out, bool with_spans)
+{
+    Dumper dd = { out, with_spans }, *d = &dd;
+    for (size_t i = 0; i < ast->count; i++) {
+        const Item *it = ast->items[i];
+        switch (it->kind) {
+        case IT_MAPPING:
+            cm_buf_puts(out, "(mapping ");
+            str(d, it->u.mapping.name, strlen(it->u.mapping.name));
+            break;
+        case IT_SOURCE:
+            cm_buf_printf(out, "(source %s ", it->u.source.name.name);
+            str(d, it->u.source.path, strlen(it->u.source.path));
+            break;
+        case IT_TARGET:
+            cm_buf_printf(out, "(target %s ", it->u.target.system.name);
+            str(d, it->u.target.path, strlen(it->u.target.path));
+            break;
+        case IT_USERS:
+            cm_buf_puts(out, "(users ");
+            str(d, it->u.users.path, strlen(it->u.users.path));
+            break;
+        case IT_TABLE:
+            cm_buf_printf(out, "(table %s", it->u.table.name.name);
+            span(d, it->span);
+            for (size_t k = 0; k < it->u.table.count; k++) {
+                cm_buf_puts(out, "\n  (entry");
+                child(d, it->u.table.entries[k].key, 2);
+                child(d, it->u.table.entries[k].value, 2);
+                cm_buf_putc(out, ')');
+            }
+            if (it->u.table.else_value) {
+                cm_buf_puts(out, "\n  (else");
+                child(d, it->u.table.else_value, 2);
+                cm_buf_putc(out, ')');
+            }
+            cm_buf_puts(out, ")\n");
+            continue;
+        case IT_ENTITY:
+            cm_buf_printf(out, "(entity %s %s", it->u.entity.name.name, ast_mode_text(it->u.entity.mode));
+            if (it->u.entity.by.name)
+                cm_buf_printf(out, " by=%s", it->u.entity.by.name);
+            if (it->u.entity.key.name)
+                cm_buf_printf(out, " key=%s", it->u.entity.key.name);
+            if (it->u.entity.master != OWN_DEFAULT)
+                cm_buf_printf(out, " [%s]", own_text(it->u.entity.master));
+            span(d, it->span);
+            if (it->u.entity.when) {
+                cm_buf_puts(out, "\n  (when");
+                child(d, it->u.entity.when, 2);
+                cm_buf_putc(out, ')');
+            }
+            for (size_t k = 0; k < it->u.entity.count; k++) {
+                cm_buf_putc(out, '\n');
+                stmt(d, it->u.entity.stmts[k], 1);
+            }
+            cm_buf_puts(out, ")\n");
+            continue;
+        }
+        span(d, it->span);
+        cm_buf_puts(out, ")\n");
+    }
+}

@@ -1,0 +1,404 @@
+/* parser: the .map grammar (DESIGN.md §2). A pure parser with byte-offset
+ * locations; no conflicts (%expect 0). Syntax errors are collected as E0001
+ * and the parser recovers at statement, block and item boundaries. */
+%code requires {
+#include "ast.h"
+#include "parse_state.h"
+#include "ast_build.h"
+typedef void *yyscan_t;
+}
+
+%code {
+#include <string.h>
+int yylex(YYSTYPE *lvalp, YYLTYPE *llocp, yyscan_t scanner);
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *msg);
+
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                  \
+    do {                                                             \
+        if (N) {                                                     \
+            (Cur).start = YYRHSLOC(Rhs, 1).start;                    \
+            (Cur).end = YYRHSLOC(Rhs, N).end;                        \
+        } else {                                                     \
+            (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;          \
+        }                                                            \
+    } while (0)
+}
+
+%define api.pure full
+%define api.token.prefix {T_}
+%define api.location.type {Loc}
+%define parse.error custom
+%locations
+%expect 0
+%lex-param {yyscan_t scanner}
+%parse-param {yyscan_t scanner} {ParseState *st}
+
+%union {
+    const char *text;
+    struct { const char *value; size_t len; } str;
+    Expr *expr;
+    Stmt *stmt;
+    Item *item;
+    Vec vec;
+    CaseArm arm;
+    TableEntry entry;
+    Ownership own;
+    struct { EntityMode mode; Ident by; } mode;
+}
+
+%token MAPPING "mapping" SOURCE "source" SCHEMA "schema" TARGET "target" USERS "users"
+%token TABLE "table" ENTITY "entity" CREATE "create" UPDATE "update" UPSERT "upsert"
+%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject"
+%token CASE "case" THEN "then" ELSE "else" IF "if" REF "ref" CLEAR "clear"
+%token NULL_LIT "null" TRUE_LIT "true" FALSE_LIT "false"
+%token AND "and" OR "or" NOT "not" IN "in"
+%token COALESCE "??" EQ "==" NE "!=" LE "<=" GE ">=" ARROW "->"
+%token <text> IDENT "identifier" NUMBER "number"
+%token <str> STRING "string"
+
+%type <expr> expr primary literal opt_when table_value list call lookup case_expr path
+%type <vec> exprs expr_list segments stmts assigns arms table_entries
+%type <stmt> stmt assign
+%type <arm> arm
+%type <entry> table_entry
+%type <own> owner opt_master
+%type <mode> mode
+%type <text> segment_word opt_key
+%type <item> item
+
+%precedence IF_ELSE
+%left "??"
+%left "or"
+%left "and"
+%precedence "not"
+%nonassoc "==" "!=" '<' "<=" '>' ">=" "in"
+%left '+' '-'
+%left '*' '/'
+%precedence UMINUS
+
+%%
+
+file
+    : %empty
+    | file item             { if ($2) ab_item_add(st, $2); }
+    ;
+
+item
+    : "mapping" STRING                      { $$ = ab_mapping(st, @$, $2.value, @2); }
+    | "source" IDENT "schema" STRING        { $$ = ab_source(st, @$, $2, @2, $4.value, @4); }
+    | "target" IDENT "schema" STRING        { $$ = ab_target(st, @$, $2, @2, $4.value, @4); }
+    | "users" STRING                        { $$ = ab_users(st, @$, $2.value, @2); }
+    | "table" IDENT '{' table_entries '}'
+                                            { $$ = ab_table(st, @$, $2, @2, &$4, NULL, @5); }
+    | "table" IDENT '{' table_entries "else" "->" table_value '}'
+                                            { $$ = ab_table(st, @$, $2, @2, &$4, $7, ab_loc(@5, @7)); }
+    | "entity" IDENT mode opt_key opt_master opt_when '{' stmts '}'
+        {
+            $$ = ab_entity(st, @$, $2, @2, $3.mode, @3, $3.by, $4, @4, $5, @5, $6, &$8, ab_loc(@7, @9));
+        }
+    | "entity" error '{' stmts '}'          { $$ = NULL; }
+    | error                                 { $$ = NULL; }
+    ;
+
+mode
+    : "create"                              { $$.mode = MODE_CREATE; $$.by = ab_no_ident(); }
+    | "update" "by" IDENT                   { $$.mode = MODE_UPDATE; $$.by = ab_ident(st, $3, @3); }
+    | "upsert" "by" IDENT                   { $$.mode = MODE_UPSERT; $$.by = ab_ident(st, $3, @3); }
+    ;
+
+opt_key
+    : %empty                                { $$ = NULL; }
+    | "key" IDENT                           { $$ = $2; }
+    ;
+
+opt_master
+    : %empty                                { $$ = OWN_DEFAULT; }
+    | "master" owner                        { $$ = $2; }
+    ;
+
+owner
+    : "crm"                                 { $$ = OWN_CRM; }
+    | "source"                              { $$ = OWN_SOURCE; }
+    ;
+
+opt_when
+    : %empty                                { $$ = NULL; }
+    | "when" expr                           { $$ = $2; }
+    ;
+
+table_entries
+    : %empty                                { $$ = ab_vec(); }
+    | table_entries table_entry             { $$ = $1; ab_push_entry(st, &$$, $2); }
+    | table_entries error                   { $$ = $1; }
+    ;
+
+table_entry
+    : table_value "->" table_value          { $$.key = $1; $$.value = $3; $$.span = ps_span(st, @$); }
+    ;
+
+table_value
+    : literal
+    | '-' NUMBER                            { $$ = ab_number(st, @$, $2, true); }
+    | list
+    ;
+
+stmts
+    : %empty                                { $$ = ab_vec(); }
+    | stmts stmt                            { $$ = $1; if ($2) ab_push(st, &$$, $2); }
+    ;
+
+stmt
+    : assign
+    | "master" owner assign                 { $$ = $3; ab_own(st, $$, $2, @1, @2, @$); }
+    | "on" "create" assign                  { $$ = $3; ab_own(st, $$, OWN_ON_CREATE, @1, @2, @$); }
+    | "master" owner '{' assigns '}'        { $$ = ab_block(st, @$, $2, ab_loc(@1, @2), &$4); }
+    | "on" "create" '{' assigns '}'         { $$ = ab_block(st, @$, OWN_ON_CREATE, ab_loc(@1, @2), &$4); }
+    | "reject" STRING "when" expr           { $$ = ab_reject(st, @$, $2.value, @2, $4); }
+    | error                                 { $$ = NULL; }
+    ;
+
+assigns
+    : %empty                                { $$ = ab_vec(); }
+    | assigns assign                        { $$ = $1; ab_push(st, &$$, $2); }
+    | assigns error                         { $$ = $1; }
+    ;
+
+assign
+    : IDENT '=' expr opt_when               { $$ = ab_assign(st, @$, $1, @1, $3, $4); }
+    ;
+
+expr
+    : expr "??" expr                        { $$ = ab_binary(st, @$, OP_COALESCE, $1, $3, @2); }
+    | expr "or" expr                        { $$ = ab_binary(st, @$, OP_OR, $1, $3, @2); }
+    | expr "and" expr                       { $$ = ab_binary(st, @$, OP_AND, $1, $3, @2); }
+    | "not" expr                            { $$ = ab_unary(st, @$, OP_NOT, $2); }
+    | expr "==" expr                        { $$ = ab_binary(st, @$, OP_EQ, $1, $3, @2); }
+    | expr "!=" expr                        { $$ = ab_binary(st, @$, OP_NE, $1, $3, @2); }
+    | expr '<' expr                         { $$ = ab_binary(st, @$, OP_LT, $1, $3, @2); }
+    | expr "<=" expr                        { $$ = ab_binary(st, @$, OP_LE, $1, $3, @2); }
+    | expr '>' expr                         { $$ = ab_binary(st, @$, OP_GT, $1, $3, @2); }
+    | expr ">=" expr                        { $$ = ab_binary(st, @$, OP_GE, $1, $3, @2); }
+    | expr "in" expr                        { $$ = ab_binary(st, @$, OP_IN, $1, $3, @2); }
+    | expr '+' expr                         { $$ = ab_binary(st, @$, OP_ADD, $1, $3, @2); }
+    | expr '-' expr                         { $$ = ab_binary(st, @$, OP_SUB, $1, $3, @2); }
+    | expr '*' expr                         { $$ = ab_binary(st, @$, OP_MUL, $1, $3, @2); }
+    | expr '/' expr                         { $$ = ab_binary(st, @$, OP_DIV, $1, $3, @2); }
+    | '-' expr %prec UMINUS                 { $$ = ab_negate(st, @$, $2); }
+    | "if" expr "then" expr "else" expr %prec IF_ELSE
+                                            { $$ = ab_if(st, @$, $2, $4, $6); }
+    | primary
+    ;
+
+primary
+    : literal
+    | list
+    | path
+    | call
+    | lookup
+    | case_expr
+    | "ref" IDENT                           { $$ = ab_ref(st, @$, $2, @2); }
+    | "clear"                               { $$ = ab_leaf(st, @$, EX_CLEAR); }
+    | '(' expr ')'                          { $$ = ab_paren(st, @$, $2); }
+    ;
+
+literal
+    : "null"                                { $$ = ab_leaf(st, @$, EX_NULL); }
+    | "true"                                { $$ = ab_bool(st, @$, true); }
+    | "false"                               { $$ = ab_bool(st, @$, false); }
+    | NUMBER                                { $$ = ab_number(st, @$, $1, false); }
+    | STRING                                { $$ = ab_string(st, @$, $1.value, $1.len); }
+    ;
+
+list
+    : '[' ']'                               { Vec v = ab_vec(); $$ = ab_list(st, @$, &v); }
+    | '[' expr_list ']'                     { $$ = ab_list(st, @$, &$2); }
+    ;
+
+expr_list
+    : expr                                  { $$ = ab_vec(); ab_push(st, &$$, $1); }
+    | expr_list ',' expr                    { $$ = $1; ab_push(st, &$$, $3); }
+    ;
+
+exprs
+    : %empty                                { $$ = ab_vec(); }
+    | expr_list
+    ;
+
+call
+    : IDENT '(' exprs ')'                   { $$ = ab_call(st, @$, $1, @1, &$3); }
+    ;
+
+lookup
+    : IDENT '[' expr ']'                    { $$ = ab_lookup(st, @$, $1, @1, $3); }
+    ;
+
+path
+    : segments                              { $$ = ab_path(st, @$, &$1); }
+    ;
+
+segments
+    : IDENT                                 { $$ = ab_vec(); ab_push_segment(st, &$$, $1, @1); }
+    | segments '.' segment_word             { $$ = $1; ab_push_segment(st, &$$, $3, @3); }
+    | segments '.' STRING                   { $$ = $1; ab_push_segment(st, &$$, $3.value, @3); }
+    ;
+
+/* After a dot any word names a key, so source records may use keywords as keys. */
+segment_word
+    : IDENT
+    | "mapping" { $$ = "mapping"; } | "source" { $$ = "source"; } | "schema" { $$ = "schema"; }
+    | "target" { $$ = "target"; } | "users" { $$ = "users"; } | "table" { $$ = "table"; }
+    | "entity" { $$ = "entity"; } | "create" { $$ = "create"; } | "update" { $$ = "update"; }
+    | "upsert" { $$ = "upsert"; } | "by" { $$ = "by"; } | "key" { $$ = "key"; }
+    | "master" { $$ = "master"; } | "crm" { $$ = "crm"; } | "on" { $$ = "on"; }
+    | "when" { $$ = "when"; } | "reject" { $$ = "reject"; } | "case" { $$ = "case"; }
+    | "then" { $$ = "then"; } | "else" { $$ = "else"; } | "if" { $$ = "if"; }
+    | "ref" { $$ = "ref"; } | "clear" { $$ = "clear"; } | "null" { $$ = "null"; }
+    | "true" { $$ = "true"; } | "false" { $$ = "false"; } | "and" { $$ = "and"; }
+    | "or" { $$ = "or"; } | "not" { $$ = "not"; } | "in" { $$ = "in"; }
+    ;
+
+case_expr
+    : "case" '{' arms '}'                   { $$ = ab_case(st, @$, &$3, NULL, @4); }
+    | "case" '{' arms "else" expr '}'       { $$ = ab_case(st, @$, &$3, $5, ab_loc(@4, @5)); }
+    ;
+
+arms
+    : %empty                                { $$ = ab_vec(); }
+    | arms arm                              { $$ = $1; ab_push_arm(st, &$$, $2); }
+    ;
+
+arm
+    : "when" expr "then" expr               { $$.cond = $2; $$.value = $4; $$.span = ps_span(st, @$); }
+    ;
+
+%%
+
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *msg)
+{
+    (void)scanner;
+    if (st->stop)
+        return;
+    /* Only bison's own "memory exhausted" comes here (parse.error custom). */
+    Diag *d = ps_error(st, *loc, "%s: the expression is nested too deeply", msg);
+    diag_help(d, "split it into smaller expressions");
+    st->stop = true;
+}
+
+/* ---- syntax error messages ---- */
+
+static bool name_in(const char *name, const char *const *set)
+{
+    for (; *set; set++)
+        if (strcmp(name, *set) == 0)
+            return true;
+    return false;
+}
+
+/* Tokens that can start an expression; listed once as "an expression". */
+static const char *const expression_starts[] = {
+    "identifier", "number", "string", "null", "true", "false",
+    "not", "if", "case", "ref", "clear", "'('", "'['", "'-'", NULL
+};
+
+static const char *const word_tokens[] = { "identifier", "number", "string", "end of file", NULL };
+
+/* Keywords are the lower-case words among the token names. */
+static bool is_keyword(const char *name)
+{
+    if (name_in(name, word_tokens))
+        return false;
+    for (const char *p = name; *p; p++)
+        if (*p < 'a' || *p > 'z')
+            return false;
+    return true;
+}
+
+/* Keywords and punctuation quoted ('when', '('), token classes in words. */
+static void describe_expected(CmBuf *b, const char *name)
+{
+    if (strcmp(name, "identifier") == 0)
+        cm_buf_puts(b, "a name");
+    else if (strcmp(name, "string") == 0)
+        cm_buf_puts(b, "a string");
+    else if (strcmp(name, "number") == 0)
+        cm_buf_puts(b, "a number");
+    else if (strcmp(name, "end of file") == 0)
+        cm_buf_puts(b, "end of file");
+    else if (name[0] == '\'')
+        cm_buf_puts(b, name);
+    else
+        cm_buf_printf(b, "'%s'", name);
+}
+
+static void describe_found(CmBuf *b, ParseState *st, yysymbol_kind_t tok, Loc loc)
+{
+    size_t len;
+    const char *text = diag_source_text(st->src, &len);
+    int n = (int)(loc.end - loc.start);
+    const char *at = text + loc.start;
+    if (tok == YYSYMBOL_YYEOF)
+        cm_buf_puts(b, "end of file");
+    else if (tok == YYSYMBOL_IDENT)
+        cm_buf_printf(b, "name '%.*s'", n, at);
+    else if (tok == YYSYMBOL_NUMBER)
+        cm_buf_printf(b, "number %.*s", n, at);
+    else if (tok == YYSYMBOL_STRING)
+        cm_buf_printf(b, "string %.*s%s", n > 32 ? 32 : n, at, n > 32 ? "...\"" : "");
+    else if (is_keyword(yysymbol_name(tok)))
+        cm_buf_printf(b, "keyword '%.*s'", n, at);
+    else
+        cm_buf_printf(b, "'%.*s'", n, at);
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ParseState *st)
+{
+    (void)scanner;
+    if (st->stop)
+        return 0;
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+    yysymbol_kind_t tok = yypcontext_token(ctx);
+    Loc loc = *yypcontext_location(ctx);
+
+    int starts = 0;
+    bool wants_ident = false, wants_eq = false;
+    for (int i = 0; i < n; i++) {
+        const char *name = yysymbol_name(expected[i]);
+        starts += name_in(name, expression_starts);
+        wants_ident |= expected[i] == YYSYMBOL_IDENT;
+        wants_eq |= expected[i] == YYSYMBOL_EQ;
+    }
+    bool collapse = starts >= 5;
+    CmBuf exp = CM_BUF_INIT, found = CM_BUF_INIT;
+    int listed = 0, total = n - (collapse ? starts - 1 : 0);
+    if (collapse) {
+        cm_buf_puts(&exp, "an expression");
+        listed++;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = yysymbol_name(expected[i]);
+        if (collapse && name_in(name, expression_starts))
+            continue;
+        cm_buf_puts(&exp, listed == 0 ? "" : listed == total - 1 ? " or " : ", ");
+        describe_expected(&exp, name);
+        listed++;
+    }
+    describe_found(&found, st, tok, loc);
+    Diag *d;
+    if (n > 0 && total <= 5)
+        d = ps_error(st, loc, "expected %s, found %s", exp.data, found.data);
+    else
+        d = ps_error(st, loc, "unexpected %s", found.data);
+    if (strcmp(yysymbol_name(tok), "'='") == 0) {
+        if (wants_eq)
+            diag_help(d, "compare with '=='; a single '=' assigns a field");
+    } else if (wants_ident && is_keyword(yysymbol_name(tok))) {
+        diag_help(d, "'%.*s' is a reserved word and cannot be used as a name here",
+                  (int)(loc.end - loc.start), diag_source_text(st->src, NULL) + loc.start);
+    } else if (tok == YYSYMBOL_YYEOF && st->brackets > 0) {
+        diag_help(d, "a bracket opened earlier is not closed");
+    }
+    cm_buf_free(&exp);
+    cm_buf_free(&found);
+    return 0;
+}
