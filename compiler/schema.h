@@ -1,0 +1,107 @@
+/* schema: field definitions (DESIGN §3) — the normalized model, its loader
+ * (crmmap-schema/1 and crmmap-users/1 files), and the importers that turn the
+ * vendors' own metadata responses into it. Only this module (schema*.c) sees
+ * cJSON. Every problem with a file is an E0113 diagnostic with file:line:col. */
+#ifndef SCHEMA_H
+#define SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cm_buf.h"
+#include "diag.h"
+
+typedef enum FieldType {
+    FT_STRING, FT_TEXT, FT_EMAIL, FT_PHONE, FT_URL, FT_INT, FT_DECIMAL, FT_BOOL,
+    FT_DATE, FT_DATETIME, FT_TIME, FT_DURATION, FT_PICKLIST, FT_MULTIPICKLIST,
+    FT_REFERENCE, FT_ID, FT_BINARY
+} FieldType;
+
+/* "string", "picklist", ...; and back (false for an unknown name). */
+const char *schema_type_name(FieldType t);
+bool schema_type_parse(const char *name, FieldType *t);
+
+typedef struct PickValue {
+    const char *value;      /* as sent to the CRM; Dynamics: the integer as text ("100000000") */
+    const char *label;      /* NULL when the document gives none */
+    bool active;            /* inactive values stay listed but are not offered */
+    const char *valid_for;  /* Salesforce dependent picklist: base64 validFor, else NULL */
+} PickValue;
+
+typedef struct Field {
+    const char *name;
+    const char *label;      /* NULL when absent */
+    FieldType type;
+    int length;             /* maximum length in characters; 0 = unknown/unlimited */
+    bool required;          /* must be set on create */
+    bool createable, updateable;
+    bool unique;            /* usable as an upsert/update key (unique, alternate key, id property) */
+    bool external_id;       /* Salesforce externalId / idLookup */
+    bool restricted;        /* picklists: only listed values accepted */
+    bool numeric_values;    /* picklists whose values are integers (Dynamics option sets) */
+    PickValue *values;
+    size_t nvalues;
+    const char **references;    /* reference: entities it may point to */
+    size_t nreferences;
+    const char *controller;     /* dependent picklist: controlling field, else NULL */
+    Span span;                  /* where the field is defined (for diagnostics) */
+} Field;
+
+typedef struct SchemaEntity {
+    const char *system;     /* "salesforce", "hubspot", "dynamics", "snapaddy", ... */
+    const char *name;       /* "Contact", "contacts", "contact", "lead" */
+    Field *fields;
+    size_t nfields;
+    const DiagSource *src;  /* the file it was loaded from */
+    CmArena arena;          /* owns every string and array above */
+} SchemaEntity;
+
+typedef struct User {
+    const char *id, *email, *name;
+    bool active;
+} User;
+
+typedef struct UsersFile {
+    const char *system;
+    User *users;
+    size_t nusers;
+    const DiagSource *src;
+    CmArena arena;
+} UsersFile;
+
+/* Loads one crmmap-schema/1 file. Errors (unreadable, malformed JSON, missing
+ * or mistyped keys, duplicate fields, over the size cap) go to sink as E0113
+ * with the file's line:col, and the result is NULL. `at` is where the .map
+ * named the file (the diagnostic points there when the file can't be read);
+ * pass a Span with src NULL when there is none. */
+SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at);
+/* Loads every *.json file in a directory except users.json, one entity each. */
+SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, Span at, size_t *count);
+void schema_free(SchemaEntity *e);
+
+const Field *schema_field(const SchemaEntity *e, const char *name);   /* exact, case-sensitive */
+
+UsersFile *users_load(DiagSink *sink, const char *path, Span at);
+void users_free(UsersFile *u);
+const User *users_find_email(const UsersFile *u, const char *email);   /* case-insensitive */
+
+/* Writes e in the normalized crmmap-schema/1 form, canonically (stable key
+ * order, two-space indent), so committed schemas diff cleanly. */
+void schema_write(const SchemaEntity *e, CmBuf *out);
+void users_write(const UsersFile *u, CmBuf *out);
+
+/* Importers: one vendor document (the text of a saved response) to entities.
+ * entity_hint names the entity where the document does not. Returns how many
+ * entities were appended to *out (an array the caller frees with schema_free
+ * on each element and cm_free on the array); 0 on error (reported to sink). */
+typedef enum SchemaSystem { SYS_SALESFORCE, SYS_HUBSPOT, SYS_DYNAMICS, SYS_SNAPADDY } SchemaSystem;
+bool schema_system_parse(const char *name, SchemaSystem *sys);
+size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const char *text,
+                     size_t len, const char *entity_hint, SchemaEntity ***out, size_t *nout);
+
+/* Caps on what a schema or users file may hold. */
+#define SCHEMA_MAX_FILE (64u * 1024u * 1024u)
+#define SCHEMA_MAX_FIELDS 20000
+#define SCHEMA_MAX_STRING (64u * 1024u)
+
+#endif
