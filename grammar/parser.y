@@ -10,6 +10,13 @@ typedef void *yyscan_t;
 
 %code {
 #include <string.h>
+
+#include "cm_alloc.h"
+
+/* The parser's stack grows through the one allocation function, so the
+   allocation-failure tests reach it too. */
+#define YYMALLOC cm_malloc
+#define YYFREE cm_free
 int yylex(YYSTYPE *lvalp, YYLTYPE *llocp, yyscan_t scanner);
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *msg);
 
