@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config flex bison
-  libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
+  libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev
   clang libclang-rt-14-dev      # libFuzzer targets and their replay under sanitizers
   python3 jq                    # test scripts read JSON output
   valgrind

@@ -1,0 +1,146 @@
+/* journal: see journal.h. */
+#include "journal.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+
+struct Journal {
+    sqlite3 *db;
+    char *run_key;
+    sqlite3_stmt *get, *put, *counts;
+    bool in_tx;
+};
+
+static const char schema_sql[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS entries ("
+    "  run_key TEXT NOT NULL, record INTEGER NOT NULL, entity INTEGER NOT NULL,"
+    "  state INTEGER NOT NULL, crm_id TEXT, error TEXT,"
+    "  PRIMARY KEY (run_key, record, entity)) WITHOUT ROWID;";
+
+static bool prepare(Journal *j, const char *sql, sqlite3_stmt **st)
+{
+    return sqlite3_prepare_v2(j->db, sql, -1, st, NULL) == SQLITE_OK;
+}
+
+Journal *journal_open(const char *path, const char *run_key, char *err, size_t errlen)
+{
+    Journal *j = cm_calloc(1, sizeof *j);
+    int rc = sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(j->db, 5000);
+        rc = sqlite3_exec(j->db, schema_sql, NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK
+        && prepare(j, "SELECT state, crm_id, error FROM entries "
+                      "WHERE run_key = ?1 AND record = ?2 AND entity = ?3", &j->get)
+        && prepare(j, "INSERT OR REPLACE INTO entries (run_key, record, entity, state, crm_id, error) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &j->put)
+        && prepare(j, "SELECT state, count(*) FROM entries WHERE run_key = ?1 GROUP BY state",
+                   &j->counts)) {
+        j->run_key = cm_strdup(run_key);
+        return j;
+    }
+    snprintf(err, errlen, "cannot open the journal %s: %s", path,
+             j->db ? sqlite3_errmsg(j->db) : "out of memory");
+    journal_close(j);
+    return NULL;
+}
+
+void journal_close(Journal *j)
+{
+    if (j == NULL)
+        return;
+    if (j->in_tx)
+        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize(j->get);
+    sqlite3_finalize(j->put);
+    sqlite3_finalize(j->counts);
+    sqlite3_close(j->db);
+    cm_free(j->run_key);
+    cm_free(j);
+}
+
+static void copy_text(char *dst, size_t cap, const unsigned char *src)
+{
+    snprintf(dst, cap, "%s", src ? (const char *)src : "");
+}
+
+bool journal_get(Journal *j, uint64_t record, uint32_t entity, JEntry *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_reset(j->get);
+    sqlite3_bind_text(j->get, 1, j->run_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(j->get, 2, (sqlite3_int64)record);
+    sqlite3_bind_int64(j->get, 3, entity);
+    int rc = sqlite3_step(j->get);
+    if (rc == SQLITE_ROW) {
+        out->state = (JState)sqlite3_column_int(j->get, 0);
+        copy_text(out->crm_id, sizeof out->crm_id, sqlite3_column_text(j->get, 1));
+        copy_text(out->error, sizeof out->error, sqlite3_column_text(j->get, 2));
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset(j->get);
+    return rc == SQLITE_DONE;
+}
+
+bool journal_begin(Journal *j)
+{
+    if (j->in_tx)
+        return true;
+    j->in_tx = sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    return j->in_tx;
+}
+
+bool journal_put(Journal *j, uint64_t record, uint32_t entity, JState state,
+                 const char *crm_id, const char *error)
+{
+    sqlite3_reset(j->put);
+    sqlite3_bind_text(j->put, 1, j->run_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(j->put, 2, (sqlite3_int64)record);
+    sqlite3_bind_int64(j->put, 3, entity);
+    sqlite3_bind_int(j->put, 4, (int)state);
+    if (crm_id && *crm_id)
+        sqlite3_bind_text(j->put, 5, crm_id, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(j->put, 5);
+    if (error && *error)
+        sqlite3_bind_text(j->put, 6, error, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(j->put, 6);
+    int rc = sqlite3_step(j->put);
+    sqlite3_reset(j->put);
+    return rc == SQLITE_DONE;
+}
+
+bool journal_commit(Journal *j)
+{
+    if (!j->in_tx)
+        return true;
+    j->in_tx = false;
+    return sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+bool journal_counts(Journal *j, uint64_t counts[6])
+{
+    memset(counts, 0, 6 * sizeof counts[0]);
+    sqlite3_reset(j->counts);
+    sqlite3_bind_text(j->counts, 1, j->run_key, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(j->counts)) == SQLITE_ROW) {
+        int state = sqlite3_column_int(j->counts, 0);
+        if (state >= 0 && state < 6)
+            counts[state] = (uint64_t)sqlite3_column_int64(j->counts, 1);
+    }
+    sqlite3_reset(j->counts);
+    return rc == SQLITE_DONE;
+}
+
+const char *journal_error(const Journal *j)
+{
+    return sqlite3_errmsg(j->db);
+}

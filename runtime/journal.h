@@ -1,0 +1,54 @@
+/* journal: the durable record of what a run sent and what the CRM answered,
+ * so that `run --resume` after a crash sends no completed record again and
+ * loses none. An SQLite database (WAL, synchronous=FULL: a committed state
+ * survives kill -9 and power loss), keyed by run key (mapping fingerprint +
+ * input identity), record number and entity index.
+ *
+ * It holds no contact data: record numbers, states, CRM ids and CRM error
+ * codes only — a stolen journal reveals which records went where, not who. */
+#ifndef JOURNAL_H
+#define JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Journal Journal;
+
+typedef enum JState {
+    J_NONE = 0,         /* never journaled */
+    J_SENDING = 1,      /* in a request whose answer was not recorded: resend (idempotently) */
+    J_OK = 2,           /* the CRM accepted it; crm_id is its id */
+    J_FAILED = 3,       /* the CRM refused it; error holds the CRM's error code */
+    J_SKIPPED = 4,      /* not sent: its parent failed or was rejected */
+    J_REJECTED = 5      /* refused by the mapping's own reject rule */
+} JState;
+
+typedef struct JEntry {
+    JState state;
+    char crm_id[64];
+    char error[64];
+} JEntry;
+
+/* Opens (creating if needed) the journal at path for one run. On failure
+ * returns NULL with a message in err. */
+Journal *journal_open(const char *path, const char *run_key, char *err, size_t errlen);
+void journal_close(Journal *j);
+
+/* Looks up one record's entity; J_NONE when absent. */
+bool journal_get(Journal *j, uint64_t record, uint32_t entity, JEntry *out);
+
+/* Writes happen in transactions: begin, put..., commit. A put outside a
+ * transaction commits on its own. commit returns only once durable. */
+bool journal_begin(Journal *j);
+bool journal_put(Journal *j, uint64_t record, uint32_t entity, JState state,
+                 const char *crm_id, const char *error);
+bool journal_commit(Journal *j);
+
+/* Counts of each state for this run (index by JState). */
+bool journal_counts(Journal *j, uint64_t counts[6]);
+
+/* The last SQLite error, for messages. */
+const char *journal_error(const Journal *j);
+
+#endif
