@@ -250,11 +250,13 @@ Expr *ab_case(ParseState *st, Loc loc, Vec *arms, Expr *else_e, Loc else_loc)
     return e;
 }
 
-/* Parentheses leave no node: the span widens to include them. */
+/* Parentheses leave no node, only a mark, so fmt keeps the ones the author
+ * wrote; the span stays the inner expression's. */
 Expr *ab_paren(ParseState *st, Loc loc, Expr *inner)
 {
     (void)st;
     (void)loc;
+    inner->parens = true;
     return inner;
 }
 
