@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "cm_alloc.h"
+
 typedef struct Printer {
     CmBuf *out;
     CmBuf line;             /* code of the line being built, without indentation */
@@ -340,57 +342,6 @@ static void expr(Printer *p, const Expr *e)
 
 /* ---- statements ---- */
 
-static const char *own_prefix(Ownership o)
-{
-    switch (o) {
-    case OWN_SOURCE: return "master source";
-    case OWN_CRM: return "master crm";
-    case OWN_ON_CREATE: return "on create";
-    default: return NULL;
-    }
-}
-
-static void stmt(Printer *p, const Stmt *s)
-{
-    begin_line(p, s->span.start);
-    const char *own = own_prefix(s->own);
-    switch (s->kind) {
-    case ST_ASSIGN:
-        if (own) {
-            text(p, own);
-            text(p, " ");
-        }
-        text(p, s->u.assign.field.name);
-        text(p, " = ");
-        expr(p, s->u.assign.value);
-        if (s->u.assign.when) {
-            text(p, " when ");
-            expr(p, s->u.assign.when);
-        }
-        break;
-    case ST_BLOCK:
-        text(p, own);
-        text(p, " {");
-        mark_end(p, brace_after(p, s->own_span.end) + 1);
-        end_line(p, true);
-        p->indent++;
-        for (size_t i = 0; i < s->u.block.count; i++)
-            stmt(p, s->u.block.stmts[i]);
-        close_block(p, s->span.end - 1);
-        break;
-    case ST_REJECT:
-        text(p, "reject ");
-        string_lit(p, s->u.reject.message, strlen(s->u.reject.message));
-        text(p, " when ");
-        expr(p, s->u.reject.when);
-        break;
-    }
-    mark_end(p, s->span.end);
-    end_line(p, false);
-}
-
-/* ---- items ---- */
-
 static bool contains_case(const Expr *e)
 {
     switch (e->kind) {
@@ -423,8 +374,113 @@ static size_t code_points(const char *s, size_t n)
     return cps;
 }
 
-/* Width of the widest key, so the arrows line up; 0 (no alignment) when a
- * key spans lines. */
+
+static const char *own_prefix(Ownership o)
+{
+    switch (o) {
+    case OWN_SOURCE: return "master source";
+    case OWN_CRM: return "master crm";
+    case OWN_ON_CREATE: return "on create";
+    default: return NULL;
+    }
+}
+
+static void stmts(Printer *p, Stmt **list, size_t n);
+
+/* width: the column the '=' of an assignment lines up to (0: none). */
+static void stmt(Printer *p, const Stmt *s, size_t width)
+{
+    begin_line(p, s->span.start);
+    const char *own = own_prefix(s->own);
+    switch (s->kind) {
+    case ST_ASSIGN:
+        if (own) {
+            text(p, own);
+            text(p, " ");
+        }
+        text(p, s->u.assign.field.name);
+        for (size_t w = code_points(p->line.data, p->line.len); w < width; w++)
+            text(p, " ");
+        text(p, " = ");
+        expr(p, s->u.assign.value);
+        if (s->u.assign.when) {
+            text(p, " when ");
+            expr(p, s->u.assign.when);
+        }
+        break;
+    case ST_BLOCK:
+        text(p, own);
+        text(p, " {");
+        mark_end(p, brace_after(p, s->own_span.end) + 1);
+        end_line(p, true);
+        p->indent++;
+        stmts(p, s->u.block.stmts, s->u.block.count);
+        close_block(p, s->span.end - 1);
+        break;
+    case ST_REJECT:
+        text(p, "reject ");
+        string_lit(p, s->u.reject.message, strlen(s->u.reject.message));
+        text(p, " when ");
+        expr(p, s->u.reject.when);
+        break;
+    }
+    mark_end(p, s->span.end);
+    end_line(p, false);
+}
+
+/* An assignment that prints on one line can share an '=' column. */
+static bool alignable(const Stmt *s)
+{
+    return s->kind == ST_ASSIGN && !contains_case(s->u.assign.value)
+        && !(s->u.assign.when && contains_case(s->u.assign.when));
+}
+
+static size_t target_width(const Stmt *s)
+{
+    const char *own = own_prefix(s->own);
+    return (own ? strlen(own) + 1 : 0) + code_points(s->u.assign.field.name, strlen(s->u.assign.field.name));
+}
+
+/* Consecutive one-line assignments line up their '=' signs, as in a table.
+ * A blank line, a comment line or any other statement ends the run; the
+ * decision uses only what fmt keeps, so formatting again finds the same runs. */
+static void stmts(Printer *p, Stmt **list, size_t n)
+{
+    /* width[i]: widest name in i's run so far, then (second pass) in the
+       whole run; joined[i]: i continues the run of i - 1. */
+    size_t *width = cm_calloc(n ? n : 1, sizeof *width);
+    bool *joined = cm_calloc(n ? n : 1, sizeof *joined);
+    size_t c = p->next;
+    for (size_t i = 0; i < n; i++) {
+        if (!alignable(list[i]))
+            continue;
+        if (i > 0 && width[i - 1] > 0) {
+            /* Comments up to the end of this statement, other than the one
+               ending the previous line, print on lines of their own. */
+            uint32_t prev_end = list[i - 1]->span.end;
+            while (c < p->ncomments && p->comments[c].span.start < prev_end)
+                c++;
+            if (c < p->ncomments && same_source_line(p, prev_end, p->comments[c].span.start))
+                c++;
+            joined[i] = !blank_between(p, prev_end, list[i]->span.start)
+                     && !(c < p->ncomments && p->comments[c].span.start < list[i]->span.end);
+        }
+        size_t w = target_width(list[i]);
+        width[i] = joined[i] && width[i - 1] > w ? width[i - 1] : w;
+    }
+    for (size_t i = n; i-- > 1;)
+        if (joined[i])
+            width[i - 1] = width[i];
+    for (size_t i = 0; i < n; i++)
+        stmt(p, list[i], width[i]);
+    cm_free(joined);
+    cm_free(width);
+}
+
+/* ---- items ---- */
+
+/* Width of the widest key (or 'else'), so the arrows line up; 0 (no
+ * alignment) when a key spans lines. */
 static size_t key_width(Printer *p, const Item *it)
 {
     size_t widest = 0;
@@ -442,6 +498,8 @@ static size_t key_width(Printer *p, const Item *it)
         p->line.data[start] = '\0';
     }
     p->last_end = saved;
+    if (it->u.table.else_value && widest < 4)
+        widest = 4;     /* the width of "else" */
     return widest;
 }
 
@@ -468,7 +526,10 @@ static void table(Printer *p, const Item *it)
     }
     if (it->u.table.else_value) {
         begin_line(p, it->u.table.else_span.start);
-        text(p, "else -> ");
+        text(p, "else");
+        for (size_t w = 4; w < width; w++)
+            text(p, " ");
+        text(p, " -> ");
         expr(p, it->u.table.else_value);
         mark_end(p, it->u.table.else_span.end);
         end_line(p, false);
@@ -502,8 +563,7 @@ static void entity(Printer *p, const Item *it)
     mark_end(p, it->u.entity.body_span.start + 1);
     end_line(p, true);
     p->indent++;
-    for (size_t i = 0; i < it->u.entity.count; i++)
-        stmt(p, it->u.entity.stmts[i]);
+    stmts(p, it->u.entity.stmts, it->u.entity.count);
     close_block(p, it->u.entity.body_span.end - 1);
 }
 
