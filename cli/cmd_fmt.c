@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cm_alloc.h"
 #include "fmt.h"
+#include "map_input.h"
 
 extern const Command cmd_fmt;
 
@@ -79,17 +80,10 @@ static bool format_all(DiagSink *sink, Formatted *files, int n)
 {
     for (int i = 0; i < n; i++) {
         Formatted *f = &files[i];
-        const char *err = NULL;
-        f->text = cli_read_file(f->path, AST_MAX_SOURCE + 1, &f->len, &err);
-        if (f->text == NULL) {
-            const DiagSource *src = diag_source_add(sink, f->path, NULL, 0);
-            Diag *d = diag_report(sink, DIAG_ERROR, "E0001", diag_nowhere(src), "cannot read the file: %s", err);
-            if (strcmp(err, "file too large") == 0)
-                diag_help(d, "the limit is %u bytes (4 MiB); split the mapping", AST_MAX_SOURCE);
-            continue;
-        }
         size_t errors = diag_count(sink, DIAG_ERROR);
-        Ast *ast = ast_parse(sink, f->path, f->text, f->len);
+        Ast *ast = cli_parse_map(sink, f->path, &f->text, &f->len);
+        if (ast == NULL)
+            continue;
         if (diag_count(sink, DIAG_ERROR) == errors)
             fmt_ast(ast, &f->out);
         ast_free(ast);

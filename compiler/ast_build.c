@@ -443,9 +443,11 @@ Ast *ast_parse(DiagSink *sink, const char *name, const char *text, size_t len)
     Ast *ast = cm_calloc(1, sizeof *ast);
     cm_arena_init(&ast->arena, 0);
     if (len > AST_MAX_SOURCE) {
-        ast->src = diag_source_add(sink, name, NULL, 0);
-        Diag *d = diag_report(sink, DIAG_ERROR, "E0001", diag_nowhere(ast->src),
-                              "file is %zu bytes; the limit is %u bytes (4 MiB)", len, AST_MAX_SOURCE);
+        /* Only what is needed to point at the first byte past the limit. */
+        ast->src = diag_source_add(sink, name, text, AST_MAX_SOURCE + 1);
+        Diag *d = diag_report(sink, DIAG_ERROR, "E0001",
+                              diag_span(ast->src, AST_MAX_SOURCE, AST_MAX_SOURCE + 1),
+                              "file larger than the limit of %u bytes (4 MiB)", AST_MAX_SOURCE);
         diag_help(d, "split the mapping into several files");
         return ast;
     }
