@@ -12,7 +12,10 @@ static bool hs_type(Import *im, const cJSON *prop, FieldType *type)
     const cJSON *t = json_get(prop, "type");
     const char *widget = json_str(prop, "fieldType");
     if (!cJSON_IsString(t)) {
-        json_error_head(im->d, prop, "property without a 'type' (a string)");
+        if (t == NULL)
+            json_error_head(im->d, prop, "property without a 'type'");
+        else
+            json_error(im->d, t, false, "'type' must be a string, not %s", json_kind(t));
         return false;
     }
     const char *s = t->valuestring;

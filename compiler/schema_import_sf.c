@@ -23,7 +23,10 @@ static bool sf_type(Import *im, const cJSON *field, FieldType *type, bool *compo
 {
     const cJSON *t = json_get(field, "type");
     if (!cJSON_IsString(t)) {
-        json_error_head(im->d, field, "field without a 'type' (a string)");
+        if (t == NULL)
+            json_error_head(im->d, field, "field without a 'type'");
+        else
+            json_error(im->d, t, false, "'type' must be a string, not %s", json_kind(t));
         return false;
     }
     for (size_t i = 0; i < N_SF_TYPES; i++)
