@@ -88,10 +88,13 @@ SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at);
  * entity are an error (the second is left out). */
 SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, Span at, size_t *count);
 void schema_free(SchemaEntity *e);
+/* The same from text in memory (name is what diagnostics call it). */
+SchemaEntity *schema_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 
 const Field *schema_field(const SchemaEntity *e, const char *name);   /* exact, case-sensitive */
 
 UsersFile *users_load(DiagSink *sink, const char *path, Span at);
+UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 void users_free(UsersFile *u);
 const User *users_find_email(const UsersFile *u, const char *email);   /* case-insensitive */
 

@@ -216,6 +216,15 @@ static void import_from_memory(void)
     static const char bad[] = "{\"fields\": [ {} ] }";
     CHECK(schema_import(sink, SYS_SALESFORCE, "bad.json", bad, strlen(bad), "X", &es, &n) == 0);
     CHECK(n == 1 && diag_count(sink, DIAG_ERROR) == 1);
+    /* a vendor label longer than the loader reads back is refused on import */
+    CmBuf big = CM_BUF_INIT;
+    cm_buf_puts(&big, "{ \"name\": \"X\", \"fields\": [ { \"name\": \"A\", \"type\": \"string\", \"label\": \"");
+    for (unsigned i = 0; i < SCHEMA_MAX_STRING + 1; i++)
+        cm_buf_putc(&big, 'a');
+    cm_buf_puts(&big, "\" } ] }");
+    CHECK(schema_import(sink, SYS_SALESFORCE, "big.json", big.data, big.len, NULL, &es, &n) == 0);
+    CHECK(n == 1 && diag_count(sink, DIAG_ERROR) == 2);
+    cm_buf_free(&big);
     for (size_t i = 0; i < n; i++)
         schema_free(es[i]);
     cm_free(es);
