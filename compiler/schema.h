@@ -117,9 +117,10 @@ size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const c
 size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
                           const char *entity_hint, SchemaEntity ***out, size_t *nout);
 /* One entity from two descriptions of it (several documents for one entity,
- * such as a Dynamics attribute list and an option set document): the later
- * document's fields replace the earlier's of the same name. Frees both;
- * NULL (reported) if the result fails the entity checks. */
+ * such as a Dynamics attribute list and an option set document): a field in
+ * both takes the later's type, values and references where it lists any,
+ * and keeps what the later leaves out (docs/schema.md). Frees both; NULL
+ * (reported) if the result fails the entity checks. */
 SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *later);
 
 /* Caps on what a schema or users file may hold. */

@@ -181,7 +181,7 @@ static void import_from_memory(void)
         "  \"LogicalName\": \"kind\", \"OptionSet\": { \"Options\": [ { \"Value\": 100000000,\n"
         "  \"Label\": { \"UserLocalizedLabel\": { \"Label\": \"Hot\" } } } ] } }\n";
     static const char list[] =
-        "{ \"value\": [ { \"LogicalName\": \"kind\", \"AttributeType\": \"Picklist\",\n"
+        "{ \"value\": [ { \"LogicalName\": \"kind\", \"AttributeType\": \"Picklist\", \"IsValidForCreate\": false,\n"
         "  \"DisplayName\": { \"UserLocalizedLabel\": { \"Label\": \"Kind\" } } },\n"
         "  { \"LogicalName\": \"kindname\", \"AttributeType\": \"Virtual\", \"AttributeOf\": \"kind\" } ] }\n";
     DiagSink *sink = diag_sink_new();
@@ -205,6 +205,7 @@ static void import_from_memory(void)
         const Field *f = m ? schema_field(m, "kind") : NULL;
         CHECK(f != NULL && f->nvalues == 1 && f->numeric_values && f->restricted);
         CHECK(f != NULL && f->label != NULL && strcmp(f->label, "Kind") == 0);
+        CHECK(f != NULL && !f->createable && f->updateable);   /* the option set says nothing of rights */
         CHECK(f != NULL && f->nvalues == 1 && strcmp(f->values[0].value, "100000000") == 0 &&
               strcmp(f->values[0].label, "Hot") == 0);
         f = m ? schema_field(m, "kindname") : NULL;
