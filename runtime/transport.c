@@ -1,0 +1,50 @@
+/* transport: what every transport shares — freeing answers, naming errors,
+ * and the one-request-and-wait path built on submit/poll. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "transport.h"
+
+void tx_response_clear(TxResponse *r)
+{
+    cm_free(r->body);
+    cm_free(r->retry_after);
+    memset(r, 0, sizeof *r);
+}
+
+const char *tx_error_name(TxError e)
+{
+    switch (e) {
+    case TX_OK: return "ok";
+    case TX_CONNECT: return "connect failed";
+    case TX_TIMEOUT: return "timeout";
+    case TX_RESET: return "connection reset";
+    case TX_TLS: return "TLS failure";
+    case TX_TOO_LARGE: return "answer too large";
+    case TX_OTHER: break;
+    }
+    return "transport error";
+}
+
+void tx_send_wait(Transport *t, const TxRequest *req, TxResponse *out)
+{
+    memset(out, 0, sizeof *out);
+    char err[sizeof out->message];
+    if (!tx_submit(t, req, err, sizeof err)) {
+        out->tag = req->tag;
+        out->error = TX_OTHER;
+        snprintf(out->message, sizeof out->message, "%s", err);
+        return;
+    }
+    /* For callers with nothing else in flight: another request's answer
+     * would come back here instead. */
+    while (tx_poll(t, 1000, out, 1) == 0) {
+        if (tx_in_flight(t) == 0) {
+            out->tag = req->tag;
+            out->error = TX_OTHER;
+            snprintf(out->message, sizeof out->message, "the transport lost the request");
+            return;
+        }
+    }
+}

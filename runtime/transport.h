@@ -1,0 +1,136 @@
+/* transport: how the runtime talks HTTP to a CRM, as a table of function
+ * pointers (like Redis' connection.h), so production code runs on libcurl
+ * (transport_curl.c, the only file that includes curl) and unit tests on an
+ * in-process fake with scripted answers (transport_fake.c).
+ *
+ * The model is asynchronous: submit any number of requests, then poll for the
+ * ones that completed. Each answer carries the caller's tag. A transport owns
+ * the bearer token it was created with and adds the Authorization header
+ * itself, so no caller ever formats (or logs) it. */
+#ifndef TRANSPORT_H
+#define TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct TxRequest {
+    const char *method;         /* "GET", "POST", "PATCH", "DELETE" */
+    const char *url;            /* absolute; checked against the URL policy */
+    const char *const *headers; /* "Name: value" lines (never Authorization) */
+    size_t nheaders;
+    const char *body;           /* may be NULL */
+    size_t body_len;
+    void *tag;                  /* returned untouched with the response */
+} TxRequest;
+
+/* What went wrong below HTTP. TX_OK means an HTTP answer arrived, whatever
+ * its status. */
+typedef enum TxError {
+    TX_OK = 0,
+    TX_CONNECT,     /* could not connect (refused, DNS, unreachable): nothing was sent */
+    TX_TIMEOUT,     /* connect or total timeout */
+    TX_RESET,       /* the connection broke; see TxResponse.sent */
+    TX_TLS,         /* certificate or handshake failure: never retried */
+    TX_TOO_LARGE,   /* the answer exceeded the transport's body cap */
+    TX_OTHER
+} TxError;
+
+typedef struct TxResponse {
+    void *tag;
+    TxError error;
+    bool sent;              /* the whole request left us: the CRM may have applied it */
+    int status;             /* HTTP status, 0 without an answer */
+    char *body;             /* NUL-terminated, owned: tx_response_clear frees it */
+    size_t body_len;
+    char *retry_after;      /* the Retry-After header's value, or NULL */
+    char message[160];      /* for TX_* errors: what happened, in words */
+} TxResponse;
+
+typedef struct Transport Transport;
+
+typedef struct TransportOps {
+    /* Queues a request. False (with a message) when it is refused outright,
+     * e.g. by the URL policy; nothing is queued then. The request's strings
+     * are copied: the caller may free them once submit returns. */
+    bool (*submit)(Transport *t, const TxRequest *req, char *err, size_t errlen);
+    /* Waits up to timeout_ms for completions and moves at most max of them
+     * into out; returns how many. Returns 0 at once when nothing is in flight. */
+    size_t (*poll)(Transport *t, int timeout_ms, TxResponse *out, size_t max);
+    size_t (*in_flight)(const Transport *t);
+    void (*close)(Transport *t);
+} TransportOps;
+
+struct Transport {
+    const TransportOps *ops;
+};
+
+static inline bool tx_submit(Transport *t, const TxRequest *r, char *err, size_t errlen)
+{
+    return t->ops->submit(t, r, err, errlen);
+}
+static inline size_t tx_poll(Transport *t, int timeout_ms, TxResponse *out, size_t max)
+{
+    return t->ops->poll(t, timeout_ms, out, max);
+}
+static inline size_t tx_in_flight(const Transport *t) { return t->ops->in_flight(t); }
+static inline void tx_close(Transport *t) { t->ops->close(t); }
+
+void tx_response_clear(TxResponse *r);
+const char *tx_error_name(TxError e);
+
+/* Submits one request and waits for its answer (the simple path for
+ * `schema pull`). On a refused submit, out->error is TX_OTHER with the reason. */
+void tx_send_wait(Transport *t, const TxRequest *req, TxResponse *out);
+
+/* ---- libcurl ---------------------------------------------------------- */
+
+typedef struct TxCurlOptions {
+    long connect_timeout_ms;    /* 0: 10 s */
+    long total_timeout_ms;      /* 0: 120 s */
+    size_t max_in_flight;       /* 0: 8; more requests wait in a queue */
+    size_t max_body;            /* 0: 64 MiB */
+    bool allow_plain_http;      /* http:// to loopback addresses (test servers) */
+    const char *bearer_token;   /* NULL: no Authorization header; copied */
+    FILE *verbose;              /* NULL, or where to print requests (token redacted) */
+    const char *ca_file;        /* NULL: the system's CA store */
+} TxCurlOptions;
+
+/* NULL (with a message) when libcurl cannot be initialised. */
+Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen);
+
+/* The URL policy alone: https:// anywhere; http:// only to a loopback host
+ * (127.0.0.0/8, ::1, localhost) and only when allow_plain_http. */
+bool tx_url_allowed(const char *url, bool allow_plain_http, char *err, size_t errlen);
+
+/* ---- the fake ----------------------------------------------------------- */
+
+/* A scripted answer. error TX_OK answers with status/body; anything else
+ * fails the request the way the real transport would. */
+typedef struct TxFakeAnswer {
+    TxError error;
+    bool sent;
+    int status;
+    const char *body;
+    const char *retry_after;
+} TxFakeAnswer;
+
+/* Called for a request when no scripted answer is queued: fills *answer
+ * (strings must stay valid until the next call). */
+typedef void (*TxFakeHandler)(void *ctx, const TxRequest *req, TxFakeAnswer *answer);
+
+typedef struct TxFakeRequest {
+    char *method, *url, *body;
+    size_t body_len;
+    char **headers;
+    size_t nheaders;
+} TxFakeRequest;
+
+Transport *tx_fake_new(TxFakeHandler handler, void *ctx);
+/* Queues an answer for the next request without one (FIFO). */
+void tx_fake_push(Transport *t, TxFakeAnswer answer);
+/* Every request submitted so far, in order. */
+const TxFakeRequest *tx_fake_request(const Transport *t, size_t i);
+size_t tx_fake_nrequests(const Transport *t);
+
+#endif

@@ -1,0 +1,437 @@
+/* transport_curl: the production transport, and the only file that includes
+ * libcurl. One curl multi handle: its connection cache reuses connections
+ * across requests, several transfers run at once, HTTP/2 is negotiated over
+ * TLS where the server offers it (and streams are multiplexed on one
+ * connection). TLS verification is always on; redirects may only go to
+ * https://; the bearer token is given to curl's own Bearer auth, so curl
+ * drops it on a redirect to another host and no header line we print holds it. */
+#include <curl/curl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cm_alloc.h"
+#include "cm_buf.h"
+#include "transport.h"
+
+typedef struct TxJob {
+    struct TxJob *next;     /* in the waiting queue */
+    CURL *easy;
+    struct curl_slist *headers;
+    char *url, *method, *body;
+    size_t body_len;
+    void *tag;
+    CmBuf resp;
+    char *retry_after;
+    bool too_large;
+    size_t max_body;
+    char errbuf[CURL_ERROR_SIZE];
+} TxJob;
+
+typedef struct CurlTx {
+    Transport base;
+    CURLM *multi;
+    TxCurlOptions opt;
+    char *token;
+    char *ca_file;
+    TxJob *wait_head, *wait_tail;   /* submitted, not yet started (over max_in_flight) */
+    TxJob **active;                 /* started, not yet collected: max_in_flight slots */
+    size_t running;
+    size_t waiting;
+} CurlTx;
+
+static bool curl_ready;
+
+static bool is_loopback_host(const char *host)
+{
+    if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+        return true;
+    unsigned a, b, c, d;
+    char tail;
+    if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4)
+        return a == 127 && b < 256 && c < 256 && d < 256;
+    return false;
+}
+
+bool tx_url_allowed(const char *url, bool allow_plain_http, char *err, size_t errlen)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *user = NULL;
+    bool ok = false;
+    if (u == NULL) {
+        snprintf(err, errlen, "out of memory parsing the URL");
+        return false;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK
+        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
+        || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        snprintf(err, errlen, "not a valid absolute URL");
+    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+        snprintf(err, errlen, "credentials in the URL are refused (use --token-env or --token-file)");
+    } else if (strcmp(scheme, "https") == 0) {
+        ok = true;
+    } else if (strcmp(scheme, "http") != 0) {
+        snprintf(err, errlen, "scheme '%s' is not supported (https only)", scheme);
+    } else if (!is_loopback_host(host)) {
+        snprintf(err, errlen, "plain http:// is refused for '%s': only loopback test servers may use it", host);
+    } else if (!allow_plain_http) {
+        snprintf(err, errlen, "plain http:// needs --plain-http (allowed for loopback test servers only)");
+    } else {
+        ok = true;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(user);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    TxJob *j = ud;
+    size_t len = size * n;
+    if (j->resp.len + len > j->max_body) {
+        j->too_large = true;
+        return 0;   /* curl aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    cm_buf_put(&j->resp, p, len);
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    TxJob *j = ud;
+    size_t len = size * n;
+    static const char name[] = "retry-after:";
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        /* A new response (after a redirect or 100): forget the last one's headers. */
+        cm_free(j->retry_after);
+        j->retry_after = NULL;
+    } else if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
+        const char *v = p + sizeof name - 1, *end = p + len;
+        while (v < end && (*v == ' ' || *v == '\t'))
+            v++;
+        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        cm_free(j->retry_after);
+        j->retry_after = cm_strndup(v, (size_t)(end - v));
+    }
+    return len;
+}
+
+static void job_free(TxJob *j)
+{
+    if (j->easy)
+        curl_easy_cleanup(j->easy);
+    curl_slist_free_all(j->headers);
+    cm_free(j->url);
+    cm_free(j->method);
+    cm_free(j->body);
+    cm_free(j->retry_after);
+    cm_buf_free(&j->resp);
+    cm_free(j);
+}
+
+static bool add_header(TxJob *j, const char *line)
+{
+    struct curl_slist *s = curl_slist_append(j->headers, line);
+    if (s == NULL)
+        return false;
+    j->headers = s;
+    return true;
+}
+
+/* Builds the easy handle; false only when curl itself runs out of memory. */
+static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
+{
+    CURL *e = curl_easy_init();
+    if (e == NULL)
+        return false;
+    j->easy = e;
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (!add_header(j, req->headers[i]))
+            return false;
+    /* No "Expect: 100-continue" round trip before large bodies. */
+    if (!add_header(j, "Expect:"))
+        return false;
+    curl_easy_setopt(e, CURLOPT_URL, j->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->opt.allow_plain_http ? "https,http" : "https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->opt.total_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+    if (c->token) {
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+        curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, c->token);
+    }
+    if (strcmp(j->method, "GET") == 0) {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else {
+        if (strcmp(j->method, "POST") != 0)
+            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, j->method);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body ? j->body : "");
+    }
+    return true;
+}
+
+static void log_request(const CurlTx *c, const TxRequest *req)
+{
+    FILE *f = c->opt.verbose;
+    if (f == NULL)
+        return;
+    fprintf(f, "> %s %s\n", req->method, req->url);
+    for (size_t i = 0; i < req->nheaders; i++)
+        fprintf(f, "> %s\n", req->headers[i]);
+    if (c->token)
+        fputs("> Authorization: Bearer [redacted]\n", f);
+    if (req->body_len)
+        fprintf(f, "> (%zu bytes)\n", req->body_len);
+}
+
+static void start_waiting(CurlTx *c)
+{
+    while (c->wait_head && c->running < c->opt.max_in_flight) {
+        TxJob *j = c->wait_head;
+        c->wait_head = j->next;
+        if (c->wait_head == NULL)
+            c->wait_tail = NULL;
+        c->waiting--;
+        j->next = NULL;
+        curl_multi_add_handle(c->multi, j->easy);
+        c->active[c->running++] = j;
+    }
+}
+
+static bool curl_submit(Transport *t, const TxRequest *req, char *err, size_t errlen)
+{
+    CurlTx *c = (CurlTx *)t;
+    if (!tx_url_allowed(req->url, c->opt.allow_plain_http, err, errlen))
+        return false;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        if (strncasecmp(req->headers[i], "authorization:", 14) == 0) {
+            snprintf(err, errlen, "the Authorization header belongs to the transport");
+            return false;
+        }
+    }
+    TxJob *j = cm_calloc(1, sizeof *j);
+    j->url = cm_strdup(req->url);
+    j->method = cm_strdup(req->method);
+    if (req->body) {
+        j->body = cm_malloc(req->body_len + 1);
+        memcpy(j->body, req->body, req->body_len);
+        j->body[req->body_len] = '\0';
+        j->body_len = req->body_len;
+    }
+    j->tag = req->tag;
+    j->max_body = c->opt.max_body;
+    if (!job_setup(c, j, req)) {
+        job_free(j);
+        snprintf(err, errlen, "libcurl could not set up the request");
+        return false;
+    }
+    log_request(c, req);
+    if (c->wait_tail)
+        c->wait_tail->next = j;
+    else
+        c->wait_head = j;
+    c->wait_tail = j;
+    c->waiting++;
+    start_waiting(c);
+    return true;
+}
+
+static TxError classify(CURLcode rc, const TxJob *j, bool *sent)
+{
+    *sent = true;
+    switch (rc) {
+    case CURLE_OK:
+        return TX_OK;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+        *sent = false;
+        return TX_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT: {
+        curl_off_t connected = 0;
+        curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected);
+        *sent = connected > 0;
+        return TX_TIMEOUT;
+    }
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return TX_RESET;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+        *sent = false;
+        return TX_TLS;
+    case CURLE_WRITE_ERROR:
+        if (j->too_large)
+            return TX_TOO_LARGE;
+        return TX_OTHER;
+    default:
+        return TX_OTHER;
+    }
+}
+
+static void finish(CurlTx *c, TxJob *j, CURLcode rc, TxResponse *out)
+{
+    memset(out, 0, sizeof *out);
+    out->tag = j->tag;
+    out->error = classify(rc, j, &out->sent);
+    long status = 0;
+    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (out->error == TX_OK) {
+        out->status = (int)status;
+        out->body_len = j->resp.len;
+        out->body = cm_buf_take(&j->resp);
+        out->retry_after = j->retry_after;
+        j->retry_after = NULL;
+    } else if (out->error == TX_TOO_LARGE) {
+        snprintf(out->message, sizeof out->message, "the answer is larger than %zu bytes", j->max_body);
+    } else {
+        snprintf(out->message, sizeof out->message, "%.150s", j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
+    }
+    if (c->opt.verbose) {
+        if (out->error == TX_OK)
+            fprintf(c->opt.verbose, "< %d %s (%zu bytes)\n", out->status, j->url, out->body_len);
+        else
+            fprintf(c->opt.verbose, "< %s %s: %s\n", tx_error_name(out->error), j->url, out->message);
+    }
+}
+
+static size_t collect(CurlTx *c, TxResponse *out, size_t max)
+{
+    size_t n = 0;
+    CURLMsg *m;
+    int left;
+    while (n < max && (m = curl_multi_info_read(c->multi, &left)) != NULL) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        TxJob *j = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        CURLcode rc = m->data.result;
+        curl_multi_remove_handle(c->multi, j->easy);
+        for (size_t i = 0; i < c->running; i++) {
+            if (c->active[i] == j) {
+                c->active[i] = c->active[--c->running];
+                break;
+            }
+        }
+        finish(c, j, rc, &out[n++]);
+        job_free(j);
+    }
+    start_waiting(c);
+    return n;
+}
+
+static size_t curl_poll(Transport *t, int timeout_ms, TxResponse *out, size_t max)
+{
+    CurlTx *c = (CurlTx *)t;
+    if (max == 0 || c->running + c->waiting == 0)
+        return 0;
+    int still;
+    curl_multi_perform(c->multi, &still);
+    size_t n = collect(c, out, max);
+    if (n > 0)
+        return n;
+    curl_multi_poll(c->multi, NULL, 0, timeout_ms, NULL);
+    curl_multi_perform(c->multi, &still);
+    return collect(c, out, max);
+}
+
+static size_t curl_in_flight(const Transport *t)
+{
+    const CurlTx *c = (const CurlTx *)t;
+    return c->running + c->waiting;
+}
+
+static void curl_close(Transport *t)
+{
+    CurlTx *c = (CurlTx *)t;
+    TxJob *j;
+    while ((j = c->wait_head) != NULL) {
+        c->wait_head = j->next;
+        job_free(j);
+    }
+    /* Abandon started transfers: remove each handle before freeing it. */
+    for (size_t i = 0; i < c->running; i++) {
+        curl_multi_remove_handle(c->multi, c->active[i]->easy);
+        job_free(c->active[i]);
+    }
+    curl_multi_cleanup(c->multi);
+    cm_free(c->active);
+    cm_free(c->ca_file);
+    if (c->token) {
+        /* The token should not outlive its use in freed memory. */
+        memset(c->token, 0, strlen(c->token));
+        cm_free(c->token);
+    }
+    cm_free(c);
+}
+
+static const TransportOps curl_ops = { curl_submit, curl_poll, curl_in_flight, curl_close };
+
+Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
+{
+    if (!curl_ready) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            snprintf(err, errlen, "libcurl failed to initialise");
+            return NULL;
+        }
+        curl_ready = true;
+    }
+    CurlTx *c = cm_calloc(1, sizeof *c);
+    c->base.ops = &curl_ops;
+    c->opt = *opt;
+    if (c->opt.connect_timeout_ms <= 0)
+        c->opt.connect_timeout_ms = 10000;
+    if (c->opt.total_timeout_ms <= 0)
+        c->opt.total_timeout_ms = 120000;
+    if (c->opt.max_in_flight == 0)
+        c->opt.max_in_flight = 8;
+    if (c->opt.max_body == 0)
+        c->opt.max_body = 64u * 1024u * 1024u;
+    c->opt.bearer_token = NULL;     /* only the private copies below are kept */
+    c->opt.ca_file = NULL;
+    if (opt->bearer_token)
+        c->token = cm_strdup(opt->bearer_token);
+    if (opt->ca_file)
+        c->ca_file = cm_strdup(opt->ca_file);
+    c->active = cm_calloc(c->opt.max_in_flight, sizeof *c->active);
+    c->multi = curl_multi_init();
+    if (c->multi == NULL) {
+        cm_free(c->token);
+        cm_free(c->ca_file);
+        cm_free(c->active);
+        cm_free(c);
+        snprintf(err, errlen, "libcurl could not create a multi handle");
+        return NULL;
+    }
+    curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->opt.max_in_flight);
+    return &c->base;
+}

@@ -1,0 +1,232 @@
+/* Retry policy and fake transport: backoff bounds, Retry-After in every form,
+ * which failures are retried, and retry_send driving the fake transport on a
+ * fake clock (so a test of a 5-minute wait takes no time). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "retry.h"
+#include "transport.h"
+
+static int failures;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); failures++; } } while (0)
+
+typedef struct FakeClock {
+    int64_t now;
+    int64_t slept[32];
+    int nslept;
+    uint64_t next_random;
+} FakeClock;
+
+static int64_t fc_now(void *ctx) { return ((FakeClock *)ctx)->now; }
+static void fc_sleep(void *ctx, int64_t ms)
+{
+    FakeClock *c = ctx;
+    if (c->nslept < 32)
+        c->slept[c->nslept++] = ms;
+    c->now += ms;
+}
+static uint64_t fc_random(void *ctx) { return ((FakeClock *)ctx)->next_random; }
+
+/* 2026-11-22 21:00:00 UTC */
+static const int64_t T0 = 1795381200000;
+
+static void test_retry_after_parse(void)
+{
+    CHECK(retry_after_parse("120", T0) == 120000);
+    CHECK(retry_after_parse(" 0 ", T0) == 0);
+    CHECK(retry_after_parse("0.05", T0) == 50);
+    CHECK(retry_after_parse("1.5", T0) == 1500);
+    CHECK(retry_after_parse("Sun, 22 Nov 2026 21:00:30 GMT", T0) == 30000);
+    CHECK(retry_after_parse("Sunday, 22-Nov-26 21:01:00 GMT", T0) == 60000);
+    CHECK(retry_after_parse("Sun Nov 22 21:00:02 2026", T0) == 2000);
+    CHECK(retry_after_parse("Sun, 22 Nov 2026 20:00:00 GMT", T0) == 0);     /* in the past */
+    CHECK(retry_after_parse("Sun, 22 Nov 2026 21:00:30 CET", T0) == -1);
+    CHECK(retry_after_parse("Sun, 22 Foo 2026 21:00:30 GMT", T0) == -1);
+    CHECK(retry_after_parse("-5", T0) == -1);
+    CHECK(retry_after_parse("5s", T0) == -1);
+    CHECK(retry_after_parse("99999999999999999999", T0) == -1);
+    CHECK(retry_after_parse("", T0) == -1);
+    CHECK(retry_after_parse(NULL, T0) == -1);
+}
+
+static void test_transient(void)
+{
+    TxResponse r;
+    memset(&r, 0, sizeof r);
+    int retried[] = { 429, 500, 502, 503, 504 };
+    int final[] = { 200, 201, 207, 400, 401, 403, 404, 409, 501 };
+    for (size_t i = 0; i < sizeof retried / sizeof *retried; i++) {
+        r.status = retried[i];
+        CHECK(retry_is_transient(&r));
+    }
+    for (size_t i = 0; i < sizeof final / sizeof *final; i++) {
+        r.status = final[i];
+        CHECK(!retry_is_transient(&r));
+    }
+    r.status = 0;
+    r.error = TX_CONNECT; CHECK(retry_is_transient(&r));
+    r.error = TX_TIMEOUT; CHECK(retry_is_transient(&r));
+    r.error = TX_RESET; CHECK(retry_is_transient(&r));
+    r.error = TX_TLS; CHECK(!retry_is_transient(&r));
+    r.error = TX_TOO_LARGE; CHECK(!retry_is_transient(&r));
+}
+
+static void test_delay_bounds(void)
+{
+    FakeClock fc = { T0, { 0 }, 0, 0 };
+    RetryClock clk = { fc_now, fc_sleep, fc_random, &fc };
+    RetryPolicy p = { 8, 100, 1000, 5000 };
+    /* The largest random value hits the ceiling: 100, 200, 400, 800, then the cap. */
+    int64_t expect[] = { 100, 200, 400, 800, 1000, 1000, 1000 };
+    for (int f = 1; f <= 7; f++) {
+        int64_t ceiling = expect[f - 1];
+        fc.next_random = (uint64_t)ceiling;
+        CHECK(retry_delay_ms(&p, f, NULL, &clk) == ceiling);
+        fc.next_random = (uint64_t)ceiling + 1;     /* wraps to 0: full jitter reaches zero */
+        CHECK(retry_delay_ms(&p, f, NULL, &clk) == 0);
+    }
+    /* A huge failure count neither overflows nor passes the cap. */
+    fc.next_random = UINT64_MAX;
+    CHECK(retry_delay_ms(&p, 1000000, NULL, &clk) <= 1000);
+    /* Retry-After raises the wait, never lowers it. */
+    fc.next_random = 0;
+    CHECK(retry_delay_ms(&p, 1, "3", &clk) == 3000);
+    fc.next_random = 50;
+    CHECK(retry_delay_ms(&p, 1, "0.01", &clk) == 50);
+    CHECK(retry_delay_ms(&p, 1, "Sun, 22 Nov 2026 21:00:04 GMT", &clk) == 4000);
+    /* Longer than the policy allows: give up. */
+    CHECK(retry_delay_ms(&p, 1, "6", &clk) == -1);
+    /* Garbage Retry-After: plain backoff. */
+    fc.next_random = 7;
+    CHECK(retry_delay_ms(&p, 1, "soon", &clk) == 7);
+}
+
+static TxRequest get_req(void)
+{
+    TxRequest r = { "GET", "https://crm.example/x", NULL, 0, NULL, 0, NULL };
+    return r;
+}
+
+static void test_send_retries_then_succeeds(void)
+{
+    FakeClock fc = { T0, { 0 }, 0, 0 };
+    RetryClock clk = { fc_now, fc_sleep, fc_random, &fc };
+    RetryPolicy p = { 6, 100, 1000, 60000 };
+    Transport *t = tx_fake_new(NULL, NULL);
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 429, "{}", "2" });
+    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 503, "busy", "Sun, 22 Nov 2026 21:00:10 GMT" });
+    tx_fake_push(t, (TxFakeAnswer){ TX_TIMEOUT, false, 0, NULL, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 200, "{\"ok\":true}", NULL });
+    TxRequest req = get_req();
+    TxResponse out;
+    int attempts = 0;
+    retry_send(t, &req, &p, &clk, &out, &attempts);
+    CHECK(attempts == 5);
+    CHECK(out.error == TX_OK && out.status == 200);
+    CHECK(out.body && strcmp(out.body, "{\"ok\":true}") == 0);
+    CHECK(fc.nslept == 4);
+    CHECK(fc.slept[0] == 2000);                     /* Retry-After: 2 */
+    /* After 2 s + whatever the reset cost, the date asks for T0+10 s. */
+    CHECK(fc.slept[0] + fc.slept[1] + fc.slept[2] == 10000);
+    CHECK(tx_fake_nrequests(t) == 5);
+    tx_response_clear(&out);
+    tx_close(t);
+}
+
+static void test_send_stops(void)
+{
+    FakeClock fc = { T0, { 0 }, 0, 3 };
+    RetryClock clk = { fc_now, fc_sleep, fc_random, &fc };
+    RetryPolicy p = { 3, 100, 1000, 60000 };
+    TxRequest req = get_req();
+    TxResponse out;
+    int attempts = 0;
+
+    /* Bounded: three 500s, then the last one is returned. */
+    Transport *t = tx_fake_new(NULL, NULL);
+    for (int i = 0; i < 5; i++)
+        tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 500, "oops", NULL });
+    retry_send(t, &req, &p, &clk, &out, &attempts);
+    CHECK(attempts == 3 && out.status == 500 && fc.nslept == 2);
+    tx_response_clear(&out);
+    tx_close(t);
+
+    /* Not transient: 401 and 404 come back at once. */
+    t = tx_fake_new(NULL, NULL);
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 401, "[]", NULL });
+    fc.nslept = 0;
+    retry_send(t, &req, &p, &clk, &out, &attempts);
+    CHECK(attempts == 1 && out.status == 401 && fc.nslept == 0);
+    tx_response_clear(&out);
+    tx_close(t);
+
+    /* A Retry-After beyond the policy: no wait, the 429 is the answer. */
+    t = tx_fake_new(NULL, NULL);
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 429, "", "3600" });
+    retry_send(t, &req, &p, &clk, &out, &attempts);
+    CHECK(attempts == 1 && out.status == 429 && fc.nslept == 0);
+    CHECK(out.retry_after && strcmp(out.retry_after, "3600") == 0);
+    tx_response_clear(&out);
+    tx_close(t);
+
+    /* Nothing scripted: a transport error that is not retried. */
+    t = tx_fake_new(NULL, NULL);
+    retry_send(t, &req, &p, &clk, &out, &attempts);
+    CHECK(attempts == 1 && out.error == TX_OTHER && strstr(out.message, "no answer scripted"));
+    tx_response_clear(&out);
+    tx_close(t);
+}
+
+static void echo_handler(void *ctx, const TxRequest *req, TxFakeAnswer *a)
+{
+    (*(int *)ctx)++;
+    a->error = TX_OK;
+    a->status = strcmp(req->method, "POST") == 0 ? 201 : 200;
+    a->body = req->method;
+}
+
+static void test_fake_records_and_handler(void)
+{
+    int calls = 0;
+    Transport *t = tx_fake_new(echo_handler, &calls);
+    const char *hdr[] = { "Content-Type: application/json" };
+    int tags[3];
+    for (int i = 0; i < 3; i++) {
+        TxRequest req = { i == 1 ? "POST" : "GET", "https://crm.example/y", hdr, 1, "{\"a\":1}", 7, &tags[i] };
+        char err[64];
+        CHECK(tx_submit(t, &req, err, sizeof err));
+    }
+    CHECK(tx_in_flight(t) == 3);
+    TxResponse out[2];
+    CHECK(tx_poll(t, 0, out, 2) == 2);
+    CHECK(out[0].tag == &tags[0] && out[0].status == 200);
+    CHECK(out[1].tag == &tags[1] && out[1].status == 201 && strcmp(out[1].body, "POST") == 0);
+    tx_response_clear(&out[0]);
+    tx_response_clear(&out[1]);
+    CHECK(tx_poll(t, 0, out, 2) == 1);
+    CHECK(out[0].tag == &tags[2]);
+    tx_response_clear(&out[0]);
+    CHECK(tx_poll(t, 0, out, 2) == 0);
+    CHECK(calls == 3 && tx_fake_nrequests(t) == 3);
+    const TxFakeRequest *r = tx_fake_request(t, 1);
+    CHECK(r && strcmp(r->method, "POST") == 0 && strcmp(r->body, "{\"a\":1}") == 0);
+    CHECK(r && r->nheaders == 1 && strcmp(r->headers[0], hdr[0]) == 0);
+    CHECK(tx_fake_request(t, 3) == NULL);
+    tx_close(t);
+}
+
+int main(void)
+{
+    test_retry_after_parse();
+    test_transient();
+    test_delay_bounds();
+    test_send_retries_then_succeeds();
+    test_send_stops();
+    test_fake_records_and_handler();
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
+}
