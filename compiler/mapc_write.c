@@ -350,7 +350,7 @@ static uint32_t compute_max_stack(const MwEntity *e)
     if (len)
         depth[0] = 0;
     int32_t max = 0;
-    for (uint32_t pc = 0; pc < len && code[pc] < OP__COUNT && pc + op_size(code[pc]) <= len;
+    for (uint32_t pc = 0; pc < len && code[pc] < BC__COUNT && pc + op_size(code[pc]) <= len;
          pc += op_size(code[pc])) {
         int32_t d = depth[pc];
         if (d < 0)
