@@ -80,32 +80,32 @@ static void put_operand(CmBuf *out, const Mapc *m, const MapcEntity *e, unsigned
     case OPND_COUNT: cm_buf_printf(out, " %u", x); break;
     case OPND_JUMP: cm_buf_printf(out, " -> %04u", x); break;
     case OPND_CONST:
-        cm_buf_printf(out, " %u\t; ", x);
+        cm_buf_printf(out, " %u  ; ", x);
         put_value(out, &m->consts[x]);
         break;
     case OPND_PATH:
-        cm_buf_printf(out, " %u\t; ", x);
+        cm_buf_printf(out, " %u  ; ", x);
         put_path(out, m, &m->paths[x]);
         break;
     case OPND_CALL:
         cm_buf_printf(out, " %s, %u", builtin_info[m->builtins[a[0]]].name, a[1]);
         break;
     case OPND_TABLE:
-        cm_buf_printf(out, " %u\t; ", x);
+        cm_buf_printf(out, " %u  ; ", x);
         put_str(out, m, m->tables[x].name);
         break;
     case OPND_ENTITY:
-        cm_buf_printf(out, " %u\t; ", x);
+        cm_buf_printf(out, " %u  ; ", x);
         put_str(out, m, m->entities[x].name);
         break;
     case OPND_FIELD:
-        cm_buf_printf(out, " %u\t; ", x);
+        cm_buf_printf(out, " %u  ; ", x);
         put_str(out, m, e->fields[x].name);
         break;
     case OPND_STRING: {
         uint32_t len;
         const char *s = mapc_str(m, x, &len);
-        cm_buf_printf(out, " %u\t; ", x);
+        cm_buf_printf(out, " %u  ; ", x);
         cm_buf_put_json_string(out, s, len);
         break;
     }
