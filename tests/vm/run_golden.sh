@@ -1,7 +1,8 @@
 #!/bin/sh
 # One golden case. Usage: run_golden.sh dryrun|disasm CRMMAP DIR NAME
-#   dryrun: `crmmap run DIR/NAME.map --input DIR/NAME.ndjson --dry-run`; stdout
-#           and then "exit N" must equal DIR/NAME.out.
+#   dryrun: `crmmap run DIR/NAME.map --input DIR/NAME.IN --dry-run`, IN being
+#           ndjson, json or csv (whichever exists); stdout and then "exit N"
+#           must equal DIR/NAME.out.
 #   disasm: `crmmap compile` then `crmmap disasm` (source lines interleaved);
 #           stdout must equal DIR/NAME.out.
 # CRMMAP_NOW pins today()/now() so the outputs do not depend on the clock.
@@ -12,7 +13,8 @@ trap 'rm -rf "$tmp"' EXIT
 export CRMMAP_NOW=2026-11-22T10:00:00Z
 case $mode in
 dryrun)
-  "$crmmap" run "$dir/$name.map" --input "$dir/$name.ndjson" --dry-run >"$tmp/got" 2>"$tmp/err"
+  for ext in ndjson json csv; do [ -f "$dir/$name.$ext" ] && input=$dir/$name.$ext; done
+  "$crmmap" run "$dir/$name.map" --input - --dry-run <"$input" >"$tmp/got" 2>"$tmp/err"
   echo "exit $?" >>"$tmp/got"
   ;;
 disasm)
