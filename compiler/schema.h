@@ -20,6 +20,8 @@ typedef enum FieldType {
 /* "string", "picklist", ...; and back (false for an unknown name). */
 const char *schema_type_name(FieldType t);
 bool schema_type_parse(const char *name, FieldType *t);
+/* Every type name, indexed by FieldType (for did-you-mean). */
+const char *const *schema_type_names(size_t *n);
 
 typedef struct PickValue {
     const char *value;      /* as sent to the CRM; Dynamics: the integer as text ("100000000") */
@@ -52,8 +54,10 @@ typedef struct SchemaEntity {
     const char *name;       /* "Contact", "contacts", "contact", "lead" */
     Field *fields;
     size_t nfields;
-    const DiagSource *src;  /* the file it was loaded from */
+    const DiagSource *src;  /* the file it was loaded from (owned by the sink) */
     CmArena arena;          /* owns every string and array above */
+    Span name_span;         /* where the file names the entity */
+    size_t *by_name;        /* field indexes sorted by name, for schema_field */
 } SchemaEntity;
 
 typedef struct User {
@@ -69,13 +73,19 @@ typedef struct UsersFile {
     CmArena arena;
 } UsersFile;
 
+/* Spans and src point into sources the sink owns: free entities and users
+ * files before the sink. */
+
 /* Loads one crmmap-schema/1 file. Errors (unreadable, malformed JSON, missing
  * or mistyped keys, duplicate fields, over the size cap) go to sink as E0113
  * with the file's line:col, and the result is NULL. `at` is where the .map
  * named the file (the diagnostic points there when the file can't be read);
  * pass a Span with src NULL when there is none. */
 SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at);
-/* Loads every *.json file in a directory except users.json, one entity each. */
+/* Loads every *.json file in a directory except users.json, one entity each,
+ * in file-name order. Returns a cm_malloc'd array (NULL when count is 0);
+ * files that fail are reported and left out; two files defining the same
+ * entity are an error (the second is left out). */
 SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, Span at, size_t *count);
 void schema_free(SchemaEntity *e);
 
@@ -96,6 +106,7 @@ void users_write(const UsersFile *u, CmBuf *out);
  * on each element and cm_free on the array); 0 on error (reported to sink). */
 typedef enum SchemaSystem { SYS_SALESFORCE, SYS_HUBSPOT, SYS_DYNAMICS, SYS_SNAPADDY } SchemaSystem;
 bool schema_system_parse(const char *name, SchemaSystem *sys);
+const char *schema_system_name(SchemaSystem sys);
 size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const char *text,
                      size_t len, const char *entity_hint, SchemaEntity ***out, size_t *nout);
 
@@ -103,5 +114,8 @@ size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const c
 #define SCHEMA_MAX_FILE (64u * 1024u * 1024u)
 #define SCHEMA_MAX_FIELDS 20000
 #define SCHEMA_MAX_STRING (64u * 1024u)
+#define SCHEMA_MAX_VALUES 20000     /* picklist values (or references) of one field */
+#define SCHEMA_MAX_USERS 100000
+#define SCHEMA_MAX_DIR_FILES 10000  /* entity files in one schema directory */
 
 #endif

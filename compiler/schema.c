@@ -1,0 +1,447 @@
+/* schema: the normalized model — type names, building and indexing an
+ * entity, field lookup, and the canonical writer. Loading is schema_load.c,
+ * the importers schema_import*.c. */
+#include "schema.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cm_alloc.h"
+#include "schema_build.h"
+
+static const char *const TYPE_NAMES[] = {
+    [FT_STRING] = "string", [FT_TEXT] = "text", [FT_EMAIL] = "email", [FT_PHONE] = "phone",
+    [FT_URL] = "url", [FT_INT] = "int", [FT_DECIMAL] = "decimal", [FT_BOOL] = "bool",
+    [FT_DATE] = "date", [FT_DATETIME] = "datetime", [FT_TIME] = "time",
+    [FT_DURATION] = "duration", [FT_PICKLIST] = "picklist",
+    [FT_MULTIPICKLIST] = "multipicklist", [FT_REFERENCE] = "reference", [FT_ID] = "id",
+    [FT_BINARY] = "binary",
+};
+#define NTYPES (sizeof TYPE_NAMES / sizeof TYPE_NAMES[0])
+
+const char *schema_type_name(FieldType t)
+{
+    return (size_t)t < NTYPES ? TYPE_NAMES[t] : "?";
+}
+
+bool schema_type_parse(const char *name, FieldType *t)
+{
+    for (size_t i = 0; i < NTYPES; i++)
+        if (strcmp(name, TYPE_NAMES[i]) == 0) {
+            *t = (FieldType)i;
+            return true;
+        }
+    return false;
+}
+
+const char *const *schema_type_names(size_t *n)
+{
+    *n = NTYPES;
+    return TYPE_NAMES;
+}
+
+static const char *const SYSTEM_NAMES[] = {
+    [SYS_SALESFORCE] = "salesforce", [SYS_HUBSPOT] = "hubspot",
+    [SYS_DYNAMICS] = "dynamics", [SYS_SNAPADDY] = "snapaddy",
+};
+
+bool schema_system_parse(const char *name, SchemaSystem *sys)
+{
+    for (size_t i = 0; i < sizeof SYSTEM_NAMES / sizeof SYSTEM_NAMES[0]; i++)
+        if (strcmp(name, SYSTEM_NAMES[i]) == 0) {
+            *sys = (SchemaSystem)i;
+            return true;
+        }
+    return false;
+}
+
+const char *schema_system_name(SchemaSystem sys)
+{
+    return SYSTEM_NAMES[sys];
+}
+
+/* ---- building ---- */
+
+void schema_build_begin(SchemaBuilder *b, const char *system, const char *name,
+                        const DiagSource *src, Span name_span)
+{
+    SchemaEntity *e = cm_calloc(1, sizeof *e);
+    cm_arena_init(&e->arena, 64 * 1024);
+    e->system = cm_arena_strdup(&e->arena, system);
+    e->name = cm_arena_strdup(&e->arena, name);
+    e->src = src;
+    e->name_span = name_span;
+    b->e = e;
+    b->cap = 0;
+}
+
+char *schema_build_strdup(SchemaBuilder *b, const char *s)
+{
+    return s ? cm_arena_strdup(&b->e->arena, s) : NULL;
+}
+
+/* Grows an arena array of n elements of size sz to hold one more. */
+static void *arena_grow(CmArena *a, void *old, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return old;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *p = cm_arena_alloc(a, ncap * sz);
+    if (n)
+        memcpy(p, old, n * sz);
+    *cap = ncap;
+    return p;
+}
+
+Field *schema_build_field(SchemaBuilder *b, const char *name, Span span)
+{
+    SchemaEntity *e = b->e;
+    e->fields = arena_grow(&e->arena, e->fields, e->nfields, &b->cap, sizeof *e->fields);
+    Field *f = &e->fields[e->nfields++];
+    memset(f, 0, sizeof *f);
+    f->name = cm_arena_strdup(&e->arena, name);
+    f->type = FT_STRING;
+    f->createable = f->updateable = true;
+    f->span = span;
+    return f;
+}
+
+/* Picklist values and references grow by doubling at powers of two, so the
+ * capacity is implied by the count. */
+static size_t implied_cap(size_t n)
+{
+    size_t c = 8;
+    while (c < n)
+        c *= 2;
+    return n ? c : 0;
+}
+
+void schema_build_value(SchemaBuilder *b, Field *f, const char *value, const char *label,
+                        bool active, const char *valid_for)
+{
+    CmArena *a = &b->e->arena;
+    size_t cap = implied_cap(f->nvalues);
+    f->values = arena_grow(a, f->values, f->nvalues, &cap, sizeof *f->values);
+    PickValue *v = &f->values[f->nvalues++];
+    v->value = cm_arena_strdup(a, value);
+    v->label = label ? cm_arena_strdup(a, label) : NULL;
+    v->active = active;
+    v->valid_for = valid_for ? cm_arena_strdup(a, valid_for) : NULL;
+}
+
+void schema_build_reference(SchemaBuilder *b, Field *f, const char *entity)
+{
+    CmArena *a = &b->e->arena;
+    size_t cap = implied_cap(f->nreferences);
+    f->references = arena_grow(a, (void *)f->references, f->nreferences, &cap, sizeof *f->references);
+    f->references[f->nreferences++] = cm_arena_strdup(a, entity);
+}
+
+typedef struct NameAt {
+    const char *name;
+    size_t index;
+} NameAt;
+
+static int compare_name_at(const void *x, const void *y)
+{
+    const NameAt *a = x, *b = y;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+static void report_field(DiagSink *sink, const SchemaEntity *e, const Field *f, Diag **d,
+                         const char *msg, const char *arg)
+{
+    Span at = f->span.src ? f->span : diag_nowhere(e->src);
+    *d = diag_report(sink, DIAG_ERROR, "E0113", at, msg, arg);
+}
+
+SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
+{
+    SchemaEntity *e = b->e;
+    b->e = NULL;
+    bool ok = true;
+    Diag *d = NULL;
+    if (e->nfields > SCHEMA_MAX_FIELDS) {
+        diag_report(sink, DIAG_ERROR, "E0113", e->name_span.src ? e->name_span : diag_nowhere(e->src),
+                    "entity '%s' has %zu fields; the limit is %d", e->name, e->nfields,
+                    SCHEMA_MAX_FIELDS);
+        schema_free(e);
+        return NULL;
+    }
+    e->by_name = cm_arena_alloc(&e->arena, (e->nfields ? e->nfields : 1) * sizeof *e->by_name);
+    NameAt *order = cm_malloc((e->nfields ? e->nfields : 1) * sizeof *order);
+    for (size_t i = 0; i < e->nfields; i++)
+        order[i] = (NameAt){ e->fields[i].name, i };
+    qsort(order, e->nfields, sizeof *order, compare_name_at);
+    for (size_t i = 0; i < e->nfields; i++)
+        e->by_name[i] = order[i].index;
+    cm_free(order);
+    for (size_t i = 1; i < e->nfields; i++) {
+        const Field *first = &e->fields[e->by_name[i - 1]], *again = &e->fields[e->by_name[i]];
+        if (strcmp(first->name, again->name) != 0)
+            continue;
+        report_field(sink, e, again, &d, "field '%s' is defined twice", again->name);
+        if (first->span.src != NULL) {
+            uint32_t line, col;
+            diag_position(first->span.src, first->span.start, &line, &col);
+            diag_help(d, "the first definition is at line %u", line);
+        }
+        ok = false;
+    }
+    for (size_t i = 0; i < e->nfields; i++) {
+        const Field *f = &e->fields[i];
+        if (f->nvalues > SCHEMA_MAX_VALUES || f->nreferences > SCHEMA_MAX_VALUES) {
+            report_field(sink, e, f, &d, "field '%s' lists too many values or references", f->name);
+            diag_help(d, "the limit is %d", SCHEMA_MAX_VALUES);
+            ok = false;
+        }
+        if (f->controller == NULL)
+            continue;
+        const Field *c = schema_field(e, f->controller);
+        if (c == NULL || (c->type != FT_PICKLIST && c->type != FT_MULTIPICKLIST && c->type != FT_BOOL)) {
+            report_field(sink, e, f, &d, "the controlling field '%s' is not a picklist or bool field of this entity",
+                         f->controller);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        schema_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void schema_build_abandon(SchemaBuilder *b)
+{
+    schema_free(b->e);
+    b->e = NULL;
+}
+
+const Field *schema_field(const SchemaEntity *e, const char *name)
+{
+    if (e->by_name == NULL) {   /* not yet indexed: while building */
+        for (size_t i = 0; i < e->nfields; i++)
+            if (strcmp(e->fields[i].name, name) == 0)
+                return &e->fields[i];
+        return NULL;
+    }
+    size_t lo = 0, hi = e->nfields;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(e->fields[e->by_name[mid]].name, name);
+        if (c == 0)
+            return &e->fields[e->by_name[mid]];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+void schema_free(SchemaEntity *e)
+{
+    if (e == NULL)
+        return;
+    cm_arena_free(&e->arena);
+    cm_free(e);
+}
+
+void users_free(UsersFile *u)
+{
+    if (u == NULL)
+        return;
+    cm_arena_free(&u->arena);
+    cm_free(u);
+}
+
+const User *users_find_email(const UsersFile *u, const char *email)
+{
+    const User *inactive = NULL;
+    for (size_t i = 0; i < u->nusers; i++) {
+        const User *x = &u->users[i];
+        if (x->email == NULL || strcasecmp(x->email, email) != 0)
+            continue;
+        if (x->active)
+            return x;
+        if (inactive == NULL)
+            inactive = x;
+    }
+    return inactive;
+}
+
+/* ---- the canonical writer ---- */
+
+static void put_key(CmBuf *out, int indent, const char *key)
+{
+    for (int i = 0; i < indent; i++)
+        cm_buf_putc(out, ' ');
+    cm_buf_put_json_string(out, key, strlen(key));
+    cm_buf_puts(out, ": ");
+}
+
+static void put_string(CmBuf *out, const char *s)
+{
+    cm_buf_put_json_string(out, s, strlen(s));
+}
+
+static bool is_picklist(FieldType t)
+{
+    return t == FT_PICKLIST || t == FT_MULTIPICKLIST;
+}
+
+static void write_value(CmBuf *out, const Field *f, const PickValue *v)
+{
+    cm_buf_puts(out, "{ \"value\": ");
+    if (f->numeric_values)
+        cm_buf_puts(out, v->value);
+    else
+        put_string(out, v->value);
+    if (v->label != NULL) {
+        cm_buf_puts(out, ", \"label\": ");
+        put_string(out, v->label);
+    }
+    if (!v->active)
+        cm_buf_puts(out, ", \"active\": false");
+    if (v->valid_for != NULL) {
+        cm_buf_puts(out, ", \"valid_for\": ");
+        put_string(out, v->valid_for);
+    }
+    cm_buf_puts(out, " }");
+}
+
+static void write_field(CmBuf *out, const Field *f)
+{
+    cm_buf_puts(out, "    {\n");
+    put_key(out, 6, "name");
+    put_string(out, f->name);
+    if (f->label != NULL) {
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, "label");
+        put_string(out, f->label);
+    }
+    cm_buf_puts(out, ",\n");
+    put_key(out, 6, "type");
+    put_string(out, schema_type_name(f->type));
+    if (f->length > 0) {
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, "length");
+        cm_buf_printf(out, "%d", f->length);
+    }
+    const struct { const char *key; bool v; } flags[] = {
+        { "required", f->required }, { "createable", f->createable },
+        { "updateable", f->updateable }, { "unique", f->unique },
+        { "external_id", f->external_id },
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, flags[i].key);
+        cm_buf_puts(out, flags[i].v ? "true" : "false");
+    }
+    if (is_picklist(f->type)) {
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, "restricted");
+        cm_buf_puts(out, f->restricted ? "true" : "false");
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, "values");
+        if (f->nvalues == 0) {
+            cm_buf_puts(out, "[]");
+        } else {
+            cm_buf_puts(out, "[\n");
+            for (size_t i = 0; i < f->nvalues; i++) {
+                cm_buf_puts(out, "        ");
+                write_value(out, f, &f->values[i]);
+                cm_buf_puts(out, i + 1 < f->nvalues ? ",\n" : "\n");
+            }
+            cm_buf_puts(out, "      ]");
+        }
+    }
+    if (f->type == FT_REFERENCE || f->nreferences > 0) {
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, "references");
+        cm_buf_puts(out, "[");
+        for (size_t i = 0; i < f->nreferences; i++) {
+            if (i)
+                cm_buf_puts(out, ", ");
+            put_string(out, f->references[i]);
+        }
+        cm_buf_puts(out, "]");
+    }
+    if (f->controller != NULL) {
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, "controller");
+        put_string(out, f->controller);
+    }
+    cm_buf_puts(out, "\n    }");
+}
+
+void schema_write(const SchemaEntity *e, CmBuf *out)
+{
+    cm_buf_puts(out, "{\n");
+    put_key(out, 2, "format");
+    cm_buf_puts(out, "\"crmmap-schema/1\",\n");
+    put_key(out, 2, "system");
+    put_string(out, e->system);
+    cm_buf_puts(out, ",\n");
+    put_key(out, 2, "entity");
+    put_string(out, e->name);
+    cm_buf_puts(out, ",\n");
+    put_key(out, 2, "fields");
+    if (e->nfields == 0) {
+        cm_buf_puts(out, "[]\n}\n");
+        return;
+    }
+    cm_buf_puts(out, "[\n");
+    /* by field name, so a field the CRM moved does not show as a change */
+    for (size_t i = 0; i < e->nfields; i++) {
+        write_field(out, &e->fields[e->by_name ? e->by_name[i] : i]);
+        cm_buf_puts(out, i + 1 < e->nfields ? ",\n" : "\n");
+    }
+    cm_buf_puts(out, "  ]\n}\n");
+}
+
+static int compare_user_ids(const void *x, const void *y)
+{
+    const User *const *a = x, *const *b = y;
+    return strcmp((*a)->id, (*b)->id);
+}
+
+void users_write(const UsersFile *u, CmBuf *out)
+{
+    cm_buf_puts(out, "{\n");
+    put_key(out, 2, "format");
+    cm_buf_puts(out, "\"crmmap-users/1\",\n");
+    put_key(out, 2, "system");
+    put_string(out, u->system);
+    cm_buf_puts(out, ",\n");
+    put_key(out, 2, "users");
+    if (u->nusers == 0) {
+        cm_buf_puts(out, "[]\n}\n");
+        return;
+    }
+    /* by id, so the order the CRM listed them in does not show as a change */
+    const User **sorted = cm_malloc(u->nusers * sizeof *sorted);
+    for (size_t i = 0; i < u->nusers; i++)
+        sorted[i] = &u->users[i];
+    qsort(sorted, u->nusers, sizeof *sorted, compare_user_ids);
+    cm_buf_puts(out, "[\n");
+    for (size_t i = 0; i < u->nusers; i++) {
+        const User *x = sorted[i];
+        cm_buf_puts(out, "    { \"id\": ");
+        put_string(out, x->id);
+        if (x->email != NULL) {
+            cm_buf_puts(out, ", \"email\": ");
+            put_string(out, x->email);
+        }
+        if (x->name != NULL) {
+            cm_buf_puts(out, ", \"name\": ");
+            put_string(out, x->name);
+        }
+        cm_buf_puts(out, x->active ? ", \"active\": true }" : ", \"active\": false }");
+        cm_buf_puts(out, i + 1 < u->nusers ? ",\n" : "\n");
+    }
+    cm_free(sorted);
+    cm_buf_puts(out, "  ]\n}\n");
+}

@@ -1,0 +1,32 @@
+/* schema_build: how the loader and the importers assemble a SchemaEntity in
+ * its arena, and the checks every entity passes whatever it came from
+ * (duplicate fields, dangling controllers, caps). Internal to schema*.c. */
+#ifndef SCHEMA_BUILD_H
+#define SCHEMA_BUILD_H
+
+#include "schema.h"
+
+typedef struct SchemaBuilder {
+    SchemaEntity *e;
+    size_t cap;             /* room in e->fields */
+} SchemaBuilder;
+
+/* A new entity; strings are copied into its arena. */
+void schema_build_begin(SchemaBuilder *b, const char *system, const char *name,
+                        const DiagSource *src, Span name_span);
+/* Appends a field with the defaults of docs/schema.md (createable and
+ * updateable true, the rest false, type string). The pointer is valid until
+ * the next schema_build_field. */
+Field *schema_build_field(SchemaBuilder *b, const char *name, Span span);
+char *schema_build_strdup(SchemaBuilder *b, const char *s);
+void schema_build_value(SchemaBuilder *b, Field *f, const char *value, const char *label,
+                        bool active, const char *valid_for);
+void schema_build_reference(SchemaBuilder *b, Field *f, const char *entity);
+/* Indexes the fields and checks the whole entity: no field twice, each
+ * controller names a picklist or bool field, caps. Reports E0113 and frees
+ * the entity on failure (NULL); the entity otherwise. */
+SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink);
+/* Frees a half-built entity (an importer gave up). */
+void schema_build_abandon(SchemaBuilder *b);
+
+#endif

@@ -1,0 +1,618 @@
+/* mapc: reads a .mapc image into a Mapc, checking the header, the checksum
+ * and every section (docs/bytecode.md); the code itself is checked by
+ * mapc_verify.c. Every read goes through a bounds-checked cursor. */
+#include "mapc.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "cm_alloc.h"
+#include "cm_utf8.h"
+#include "mapc_verify.h"
+#include "numtext.h"
+
+typedef struct Cursor {
+    const uint8_t *base;    /* start of the file, for offsets in messages */
+    const uint8_t *p, *end;
+    char *err;
+    size_t errlen;
+    const char *context;    /* "entity Contact", ... */
+} Cursor;
+
+static bool failf(Cursor *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool failf(Cursor *c, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(c->err, c->errlen, "offset %zu: %s%s%s", (size_t)(c->p - c->base),
+             c->context ? c->context : "", c->context ? ": " : "", msg);
+    return false;
+}
+
+static bool need(Cursor *c, size_t n, const char *what)
+{
+    if ((size_t)(c->end - c->p) < n)
+        return failf(c, "truncated: %s runs past the end of its section", what);
+    return true;
+}
+
+static bool get_u8(Cursor *c, uint8_t *v, const char *what)
+{
+    if (!need(c, 1, what))
+        return false;
+    *v = *c->p++;
+    return true;
+}
+
+static bool get_var(Cursor *c, uint32_t *v, const char *what)
+{
+    uint32_t x = 0;
+    for (int shift = 0;; shift += 7) {
+        uint8_t b;
+        if (!get_u8(c, &b, what))
+            return false;
+        if (shift == 28 && b > 0x0f)    /* a fifth byte may only hold the top 4 bits */
+            return failf(c, "%s: number too large", what);
+        x |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+}
+
+/* A count of elements that take at least min_bytes each: bounded by what is
+ * left, so a hostile count cannot cause a large allocation. */
+static bool get_count(Cursor *c, uint32_t *n, size_t min_bytes, uint32_t max, const char *what)
+{
+    if (!get_var(c, n, what))
+        return false;
+    if (*n > max)
+        return failf(c, "too many %s (%u, at most %u)", what, *n, max);
+    if ((size_t)*n * min_bytes > (size_t)(c->end - c->p))
+        return failf(c, "truncated: %u %s do not fit in the section", *n, what);
+    return true;
+}
+
+static bool get_index(Cursor *c, uint32_t *v, uint32_t limit, const char *what)
+{
+    if (!get_var(c, v, what))
+        return false;
+    if (*v >= limit)
+        return failf(c, "%s index %u out of range (there are %u)", what, *v, limit);
+    return true;
+}
+
+/* opt#: 0 none (-1), n+1 index n. */
+static bool get_opt(Cursor *c, int32_t *v, uint32_t limit, const char *what)
+{
+    uint32_t x;
+    if (!get_var(c, &x, what))
+        return false;
+    if (x > limit)
+        return failf(c, "%s index %u out of range (there are %u)", what, x - 1, limit);
+    *v = (int32_t)x - 1;
+    return true;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool read_strings(Cursor *c, Mapc *m)
+{
+    uint32_t n;
+    if (!get_count(c, &n, 1, MAPC_MAX_INDEX, "strings"))
+        return false;
+    Value *s = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *s);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len;
+        if (!get_var(c, &len, "string length") || !need(c, len, "string"))
+            return false;
+        size_t bad = cm_utf8_invalid_at((const char *)c->p, len);
+        if (bad != len) {
+            c->p += bad;
+            return failf(c, "string %u is not valid UTF-8", i);
+        }
+        s[i] = v_str((const char *)c->p, len);
+        c->p += len;
+    }
+    m->strings = s;
+    m->nstrings = n;
+    return true;
+}
+
+static bool read_meta(Cursor *c, Mapc *m)
+{
+    return get_index(c, &m->mapping, m->nstrings, "mapping name string")
+        && get_index(c, &m->system, m->nstrings, "target system string")
+        && get_index(c, &m->source, m->nstrings, "source file string");
+}
+
+static bool read_consts(Cursor *c, Mapc *m)
+{
+    uint32_t n;
+    if (!get_count(c, &n, 1, MAPC_MAX_INDEX, "constants"))
+        return false;
+    Value *k = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *k);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t tag;
+        if (!get_u8(c, &tag, "constant tag"))
+            return false;
+        switch (tag) {
+        case MC_NULL: k[i] = v_null(); break;
+        case MC_FALSE: k[i] = v_bool(false); break;
+        case MC_TRUE: k[i] = v_bool(true); break;
+        case MC_NUMBER: {
+            if (!need(c, 8, "number constant"))
+                return false;
+            uint64_t bits = (uint64_t)le32(c->p) | (uint64_t)le32(c->p + 4) << 32;
+            double x;
+            memcpy(&x, &bits, sizeof x);
+            if (!isfinite(x))
+                return failf(c, "constant %u is not a finite number", i);
+            c->p += 8;
+            k[i] = v_num(x);
+            break;
+        }
+        case MC_STRING: {
+            uint32_t s;
+            if (!get_index(c, &s, m->nstrings, "string"))
+                return false;
+            k[i] = m->strings[s];
+            break;
+        }
+        case MC_LIST: {
+            uint32_t len;
+            if (!get_count(c, &len, 1, MAPC_MAX_INDEX, "list items"))
+                return false;
+            Value *items = cm_arena_alloc(&m->arena, (len ? len : 1) * sizeof *items);
+            for (uint32_t j = 0; j < len; j++) {
+                uint32_t item;
+                if (!get_index(c, &item, i, "list item constant (must be an earlier constant)"))
+                    return false;
+                items[j] = k[item];
+            }
+            k[i].type = V_LIST;
+            k[i].len = len;
+            k[i].u.items = items;
+            break;
+        }
+        default:
+            c->p--;
+            return failf(c, "constant %u has unknown tag %u", i, tag);
+        }
+    }
+    m->consts = k;
+    m->nconsts = n;
+    return true;
+}
+
+static bool read_paths(Cursor *c, Mapc *m)
+{
+    uint32_t n;
+    if (!get_count(c, &n, 2, MAPC_MAX_INDEX, "source paths"))
+        return false;
+    MapcPath *paths = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *paths);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t flags;
+        uint32_t nseg;
+        if (!get_u8(c, &flags, "path flags"))
+            return false;
+        if (flags & ~1u) {
+            c->p--;
+            return failf(c, "source path %u has unknown flags 0x%02x", i, flags);
+        }
+        if (!get_count(c, &nseg, 1, MAPC_MAX_SEGMENTS, "path segments"))
+            return false;
+        if (nseg == 0)
+            return failf(c, "source path %u has no segments", i);
+        uint32_t *segs = cm_arena_alloc(&m->arena, nseg * sizeof *segs);
+        for (uint32_t j = 0; j < nseg; j++)
+            if (!get_index(c, &segs[j], m->nstrings, "path segment string"))
+                return false;
+        paths[i] = (MapcPath){ segs, nseg, flags & 1u };
+    }
+    m->paths = paths;
+    m->npaths = n;
+    return true;
+}
+
+static bool read_builtins(Cursor *c, Mapc *m)
+{
+    uint32_t n;
+    if (!get_count(c, &n, 1, MAPC_MAX_BUILTINS, "builtins"))
+        return false;
+    BuiltinId *ids = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *ids);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t s;
+        if (!get_index(c, &s, m->nstrings, "builtin name string"))
+            return false;
+        char name[64];
+        uint32_t len = m->strings[s].len;
+        if (len >= sizeof name || memchr(m->strings[s].u.str, '\0', len))
+            return failf(c, "builtin %u has an invalid name", i);
+        memcpy(name, m->strings[s].u.str, len);
+        name[len] = '\0';
+        ids[i] = builtin_lookup(name);
+        if (ids[i] == BI__COUNT)
+            return failf(c, "the mapping needs the builtin '%s', which this crmmap does not have", name);
+    }
+    m->builtins = ids;
+    m->nbuiltins = n;
+    return true;
+}
+
+static bool is_scalar(const Value *v)
+{
+    return v->type == V_NULL || v->type == V_BOOL || v->type == V_NUM || v->type == V_STR;
+}
+
+static bool read_tables(Cursor *c, Mapc *m)
+{
+    uint32_t n;
+    if (!get_count(c, &n, 3, MAPC_MAX_INDEX, "tables"))
+        return false;
+    MapcTable *t = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *t);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t count;
+        if (!get_index(c, &t[i].name, m->nstrings, "table name string")
+            || !get_count(c, &count, 2, MAPC_MAX_INDEX, "table entries"))
+            return false;
+        Value *keys = cm_arena_alloc(&m->arena, (count ? count : 1) * sizeof *keys);
+        Value *values = cm_arena_alloc(&m->arena, (count ? count : 1) * sizeof *values);
+        for (uint32_t j = 0; j < count; j++) {
+            uint32_t k, v;
+            if (!get_index(c, &k, m->nconsts, "table key constant")
+                || !get_index(c, &v, m->nconsts, "table value constant"))
+                return false;
+            keys[j] = m->consts[k];
+            values[j] = m->consts[v];
+            if (!is_scalar(&keys[j]))
+                return failf(c, "table %u: key %u is a list", i, j);
+            if (j > 0 && mapc_key_cmp(&keys[j - 1], &keys[j]) >= 0)
+                return failf(c, "table %u: keys are not in ascending order at entry %u", i, j);
+        }
+        int32_t dflt;
+        if (!get_opt(c, &dflt, m->nconsts, "table else constant"))
+            return false;
+        t[i].n = count;
+        t[i].keys = keys;
+        t[i].values = values;
+        t[i].has_else = dflt >= 0;
+        t[i].else_value = dflt >= 0 ? m->consts[dflt] : v_null();
+    }
+    m->tables = t;
+    m->ntables = n;
+    return true;
+}
+
+static bool is_option_table(const MapcTable *t)
+{
+    if (t->has_else)
+        return false;
+    for (uint32_t i = 0; i < t->n; i++)
+        if (t->values[i].type != V_NUM)
+            return false;
+    return true;
+}
+
+static bool read_fields(Cursor *c, Mapc *m, MapcEntity *e)
+{
+    uint32_t n;
+    if (!get_count(c, &n, 4, MAPC_MAX_INDEX, "fields"))
+        return false;
+    MapcField *f = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *f);
+    CmBuf key = CM_BUF_INIT;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!get_index(c, &f[i].name, m->nstrings, "field name string")
+            || !get_u8(c, &f[i].section, "field section")
+            || !get_u8(c, &f[i].encoding, "field encoding")
+            || !get_opt(c, &f[i].option_table, m->ntables, "option table"))
+            goto fail;
+        if (f[i].section >= FS__COUNT) {
+            failf(c, "field %u has unknown section %u", i, f[i].section);
+            goto fail;
+        }
+        unsigned enc = f[i].encoding & ~ENC_STRINGIFY;
+        if (enc >= ENC__COUNT) {
+            failf(c, "field %u has unknown encoding %u", i, f[i].encoding);
+            goto fail;
+        }
+        bool wants_table = enc == ENC_OPTION || enc == ENC_OPTION_MULTI;
+        if (wants_table != (f[i].option_table >= 0)
+            || (wants_table && !is_option_table(&m->tables[f[i].option_table]))) {
+            failf(c, "field %u: option table does not match its encoding", i);
+            goto fail;
+        }
+        e->has_section[f[i].section] = true;
+        cm_buf_clear(&key);
+        cm_buf_put_json_string(&key, m->strings[f[i].name].u.str, m->strings[f[i].name].len);
+        cm_buf_put(&key, ": ", 2);
+        f[i].json_key = cm_arena_strndup(&m->arena, key.data, key.len);
+        f[i].json_key_len = (uint32_t)key.len;
+    }
+    cm_buf_free(&key);
+    e->fields = f;
+    e->nfields = n;
+    return true;
+fail:
+    cm_buf_free(&key);
+    return false;
+}
+
+static bool read_lines(Cursor *c, Mapc *m, MapcEntity *e)
+{
+    uint32_t n;
+    if (!get_count(c, &n, 3, e->code_len, "line table entries"))
+        return false;
+    MapcLine *l = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *l);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!get_var(c, &l[i].offset, "line table offset") || !get_var(c, &l[i].line, "line")
+            || !get_var(c, &l[i].col, "column"))
+            return false;
+        if (l[i].offset >= e->code_len || (i > 0 && l[i].offset <= l[i - 1].offset))
+            return failf(c, "line table entry %u: offset %u out of order or outside the code", i, l[i].offset);
+        if (l[i].line == 0 || l[i].col == 0)
+            return failf(c, "line table entry %u: lines and columns count from 1", i);
+    }
+    e->lines = l;
+    e->nlines = n;
+    return true;
+}
+
+static bool read_entity(Cursor *c, Mapc *m, MapcEntity *e, uint32_t index)
+{
+    if (!get_index(c, &e->name, m->nstrings, "entity name string")
+        || !get_u8(c, &e->mode, "entity mode"))
+        return false;
+    if (e->mode > MODE_C_UPSERT)
+        return failf(c, "entity %u has unknown mode %u", index, e->mode);
+    uint32_t key_raw;
+    if (!get_var(c, &key_raw, "key field") || !get_var(c, &e->line, "entity line")
+        || !get_var(c, &e->col, "entity column"))
+        return false;
+    char ctx[120];
+    snprintf(ctx, sizeof ctx, "entity %.*s", (int)(m->strings[e->name].len > 80 ? 80 : m->strings[e->name].len),
+             m->strings[e->name].u.str);
+    c->context = ctx;
+    if (!read_fields(c, m, e))
+        return false;
+    if (key_raw > e->nfields)
+        return failf(c, "key field index %u out of range (there are %u fields)", key_raw - 1, e->nfields);
+    e->key = (int32_t)key_raw - 1;
+    if (!get_var(c, &e->max_stack, "max stack") || !get_var(c, &e->code_len, "code length"))
+        return false;
+    if (e->max_stack > MAPC_MAX_INDEX)
+        return failf(c, "max stack %u is above %u", e->max_stack, MAPC_MAX_INDEX);
+    if (e->code_len == 0 || e->code_len > MAPC_MAX_INDEX)
+        return failf(c, "code length %u is not between 1 and %u", e->code_len, MAPC_MAX_INDEX);
+    if (!need(c, e->code_len, "code"))
+        return false;
+    e->code = c->p;
+    size_t code_offset = (size_t)(c->p - c->base);
+    c->p += e->code_len;
+    if (!read_lines(c, m, e))
+        return false;
+    char verr[200];
+    if (!mapc_verify_code(m, e, index, verr, sizeof verr)) {
+        snprintf(c->err, c->errlen, "%s: %s (code at file offset %zu)", ctx, verr, code_offset);
+        return false;
+    }
+    c->context = NULL;
+    return true;
+}
+
+static bool read_entities(Cursor *c, Mapc *m)
+{
+    uint32_t n;
+    if (!get_count(c, &n, 8, MAPC_MAX_INDEX, "entities"))
+        return false;
+    MapcEntity *e = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *e);
+    m->entities = e;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!read_entity(c, m, &e[i], i))
+            return false;
+        if (e[i].max_stack > m->max_stack)
+            m->max_stack = e[i].max_stack;
+        if (e[i].nfields > m->max_fields)
+            m->max_fields = e[i].nfields;
+    }
+    m->nentities = n;
+    return true;
+}
+
+static bool read_header(Cursor *c, size_t len, Mapc *m)
+{
+    const uint8_t *d = c->base;
+    size_t magic_len = len < 4 ? len : 4;
+    if (memcmp(d, MAPC_MAGIC, magic_len) != 0)
+        return failf(c, "not a .mapc bytecode file (bad magic)");
+    if (len < 6)
+        return failf(c, "truncated: %zu bytes, a .mapc file has at least %u", len,
+                     MAPC_HEADER_SIZE + MAPC_TRAILER_SIZE);
+    m->major = d[4];
+    m->minor = d[5];
+    if (m->major > MAPC_MAJOR)
+        return failf(c, "bytecode format %u.%u is newer than this crmmap understands (%u.x): "
+                     "recompile the mapping with this version", m->major, m->minor, MAPC_MAJOR);
+    if (m->major < MAPC_MAJOR)
+        return failf(c, "bytecode format %u.%u is older than this crmmap reads (%u.x): recompile the mapping",
+                     m->major, m->minor, MAPC_MAJOR);
+    if (len < MAPC_HEADER_SIZE + MAPC_TRAILER_SIZE)
+        return failf(c, "truncated: %zu bytes, a .mapc file has at least %u", len,
+                     MAPC_HEADER_SIZE + MAPC_TRAILER_SIZE);
+    if ((d[6] | d[7] << 8) != MAPC_BOM)
+        return failf(c, "bad byte-order mark");
+    if (d[8] != 8 || d[9] != 2)
+        return failf(c, "unsupported number or operand size (%u, %u)", d[8], d[9]);
+    if (d[10] | d[11])
+        return failf(c, "unknown flags 0x%02x%02x", d[11], d[10]);
+    if (le32(d + 12) != len)
+        return failf(c, "truncated or padded: the header says %u bytes, the file has %zu", le32(d + 12), len);
+    uint32_t want = le32(d + len - 4);
+    uint32_t got = (uint32_t)crc32(0L, d, (uInt)(len - 4));
+    if (want != got)
+        return failf(c, "checksum mismatch (stored %08x, computed %08x): the file is corrupt", want, got);
+    memcpy(m->fingerprint, d + 16, 32);
+    return true;
+}
+
+static bool read_sections(Cursor *c, Mapc *m)
+{
+    static const char *const names[] = { "", "strings", "meta", "constants", "source paths",
+                                         "builtins", "tables", "entities" };
+    typedef bool (*Reader)(Cursor *, Mapc *);
+    static const Reader readers[] = { NULL, read_strings, read_meta, read_consts, read_paths,
+                                      read_builtins, read_tables, read_entities };
+    const uint8_t *file_end = c->end;
+    unsigned last = 0;
+    while (c->p < file_end) {
+        c->end = file_end;
+        uint8_t id;
+        uint32_t len;
+        if (!get_u8(c, &id, "section id") || !get_var(c, &len, "section length"))
+            return false;
+        if (id <= last)
+            return failf(c, "section %u after section %u: sections out of order or repeated", id, last);
+        if (id > last + 1 && last < MS__LAST)
+            return failf(c, "the %s section is missing", names[last + 1]);
+        if (len > (size_t)(file_end - c->p))
+            return failf(c, "truncated: section %u is %u bytes, only %zu are left", id, len,
+                         (size_t)(file_end - c->p));
+        c->end = c->p + len;
+        last = id;
+        if (id > MS__LAST) {    /* a later minor version's section */
+            c->p = c->end;
+            continue;
+        }
+        if (!readers[id](c, m))
+            return false;
+        if (c->p != c->end)
+            return failf(c, "%zu unexpected bytes at the end of the %s section", (size_t)(c->end - c->p),
+                         names[id]);
+    }
+    if (last < MS__LAST)
+        return failf(c, "the %s section is missing", names[last + 1]);
+    return true;
+}
+
+Mapc *mapc_load(const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+    Cursor c = { data, data, data + len, err, errlen, NULL };
+    if (len > MAPC_MAX_FILE) {
+        snprintf(err, errlen, "file too large (%zu bytes; the limit is %u)", len, MAPC_MAX_FILE);
+        return NULL;
+    }
+    Mapc *m = cm_calloc(1, sizeof *m);
+    cm_arena_init(&m->arena, 16 * 1024);
+    if (!read_header(&c, len, m))
+        goto fail;
+    uint8_t *copy = cm_arena_alloc(&m->arena, len);
+    memcpy(copy, data, len);
+    c = (Cursor){ copy, copy + MAPC_HEADER_SIZE, copy + len - MAPC_TRAILER_SIZE, err, errlen, NULL };
+    if (!read_sections(&c, m))
+        goto fail;
+    uint32_t slen;
+    const char *sys = mapc_str(m, m->system, &slen);
+    m->stringify_clear = slen == 7 && memcmp(sys, "hubspot", 7) == 0;
+    return m;
+fail:
+    mapc_free(m);
+    return NULL;
+}
+
+void mapc_free(Mapc *m)
+{
+    if (m == NULL)
+        return;
+    cm_arena_free(&m->arena);
+    cm_free(m);
+}
+
+void mapc_position(const MapcEntity *e, uint32_t pc, uint32_t *line, uint32_t *col)
+{
+    *line = e->line;
+    *col = e->col;
+    size_t lo = 0, hi = e->nlines;
+    while (lo < hi) {   /* first entry with offset > pc */
+        size_t mid = (lo + hi) / 2;
+        if (e->lines[mid].offset <= pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0) {
+        *line = e->lines[lo - 1].line;
+        *col = e->lines[lo - 1].col;
+    }
+}
+
+static int type_rank(const Value *v)
+{
+    switch (v->type) {
+    case V_NULL: return 0;
+    case V_BOOL: return v->u.b ? 2 : 1;
+    case V_NUM: return 3;
+    default: return 4;
+    }
+}
+
+int mapc_key_cmp(const Value *a, const Value *b)
+{
+    int ra = type_rank(a), rb = type_rank(b);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    if (ra == 3)
+        return a->u.num < b->u.num ? -1 : a->u.num > b->u.num;
+    if (ra == 4) {
+        uint32_t n = a->len < b->len ? a->len : b->len;
+        int d = n ? memcmp(a->u.str, b->u.str, n) : 0;
+        if (d != 0)
+            return d < 0 ? -1 : 1;
+        return a->len < b->len ? -1 : a->len > b->len;
+    }
+    return 0;
+}
+
+static const Value *find(const MapcTable *t, const Value *key)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int d = mapc_key_cmp(&t->keys[mid], key);
+        if (d == 0)
+            return &t->values[mid];
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const Value *mapc_table_get(const MapcTable *t, const Value *key)
+{
+    const Value *v = find(t, key);
+    if (v == NULL && key->type == V_STR) {
+        Value num = v_num(0);
+        if (numtext_parse(key->u.str, key->len, &num.u.num))
+            v = find(t, &num);
+    } else if (v == NULL && key->type == V_NUM) {
+        char buf[NUMTEXT_MAX];
+        size_t n = numtext_format(key->u.num, buf);
+        Value text = v_str(buf, (uint32_t)n);
+        v = find(t, &text);
+    }
+    if (v == NULL && t->has_else)
+        v = &t->else_value;
+    return v;
+}

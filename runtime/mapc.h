@@ -1,0 +1,139 @@
+/* mapc: the .mapc bytecode file (docs/bytecode.md) — its constants, the
+ * loader that reads and verifies a file before anything runs, and the loaded
+ * form the VM and the disassembler read. A Mapc is immutable after loading.
+ *
+ * The writer is compiler/mapc_write.c; both sides share the constants here. */
+#ifndef MAPC_H
+#define MAPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "builtins.h"
+#include "cm_buf.h"
+#include "value.h"
+
+#define MAPC_MAGIC "MAPC"
+#define MAPC_MAJOR 1
+#define MAPC_MINOR 0
+#define MAPC_BOM 0x1234u
+#define MAPC_HEADER_SIZE 48u
+#define MAPC_TRAILER_SIZE 4u
+#define MAPC_MAX_INDEX 65535u        /* u16 operands */
+#define MAPC_MAX_BUILTINS 255u
+#define MAPC_MAX_SEGMENTS 64u
+/* Largest .mapc accepted: far above any real mapping, small enough that a
+ * hostile file cannot make the loader allocate much. */
+#define MAPC_MAX_FILE (16u * 1024u * 1024u)
+
+enum MapcSection {
+    MS_STRINGS = 1, MS_META, MS_CONSTS, MS_PATHS, MS_BUILTINS, MS_TABLES, MS_ENTITIES,
+    MS__LAST = MS_ENTITIES
+};
+
+enum MapcConstTag { MC_NULL, MC_FALSE, MC_TRUE, MC_NUMBER, MC_STRING, MC_LIST };
+
+typedef enum MapcMode { MODE_C_CREATE, MODE_C_UPDATE, MODE_C_UPSERT } MapcMode;
+typedef enum MapcFieldSection { FS_PAYLOAD, FS_IF_EMPTY, FS_ON_CREATE, FS__COUNT } MapcFieldSection;
+typedef enum MapcEncoding {
+    ENC_TEXT, ENC_NUMBER, ENC_BOOL, ENC_MULTI, ENC_OPTION, ENC_OPTION_MULTI, ENC_REF,
+    ENC__COUNT
+} MapcEncoding;
+#define ENC_STRINGIFY 0x80u     /* flag: HubSpot, every value as a string */
+
+typedef struct MapcPath {
+    const uint32_t *segments;   /* string indexes */
+    uint32_t nsegments;
+    bool as_list;
+} MapcPath;
+
+typedef struct MapcTable {
+    uint32_t name;              /* string index */
+    uint32_t n;
+    const Value *keys;          /* sorted by mapc_key_cmp, unique */
+    const Value *values;
+    bool has_else;
+    Value else_value;
+} MapcTable;
+
+typedef struct MapcField {
+    uint32_t name;              /* string index */
+    uint8_t section;            /* MapcFieldSection */
+    uint8_t encoding;           /* MapcEncoding, maybe | ENC_STRINGIFY */
+    int32_t option_table;       /* -1: none */
+    const char *json_key;       /* "Name": — escaped once at load time */
+    uint32_t json_key_len;
+} MapcField;
+
+typedef struct MapcLine {
+    uint32_t offset, line, col;
+} MapcLine;
+
+typedef struct MapcEntity {
+    uint32_t name;              /* string index */
+    uint8_t mode;               /* MapcMode */
+    int32_t key;                /* field index, -1: none */
+    uint32_t line, col;         /* the entity header in the .map */
+    const MapcField *fields;
+    uint32_t nfields;
+    uint32_t max_stack;
+    const uint8_t *code;
+    uint32_t code_len;
+    const MapcLine *lines;
+    uint32_t nlines;
+    bool has_section[FS__COUNT];    /* some field goes to this section */
+} MapcEntity;
+
+typedef struct Mapc {
+    uint8_t major, minor;
+    uint8_t fingerprint[32];
+    uint32_t mapping, system, source;   /* string indexes (meta section) */
+    const Value *strings;       /* V_STR, into the loaded copy of the file */
+    uint32_t nstrings;
+    const Value *consts;
+    uint32_t nconsts;
+    const MapcPath *paths;
+    uint32_t npaths;
+    const BuiltinId *builtins;
+    uint32_t nbuiltins;
+    const MapcTable *tables;
+    uint32_t ntables;
+    const MapcEntity *entities;
+    uint32_t nentities;
+    uint32_t max_stack;         /* over all entities */
+    uint32_t max_fields;        /* over all entities */
+    bool stringify_clear;       /* target system clears with "" (HubSpot) */
+    CmArena arena;              /* owns everything above and the file copy */
+} Mapc;
+
+/* Reads and verifies a .mapc image (the caller keeps data; the Mapc holds its
+ * own copy). On any problem returns NULL and writes a one-line reason to
+ * err ("truncated: ...", "checksum mismatch ...", "entity Contact: offset
+ * 12: jump into the middle of an instruction"). Never reads outside data. */
+Mapc *mapc_load(const uint8_t *data, size_t len, char *err, size_t errlen);
+void mapc_free(Mapc *m);
+
+/* The string at index i as a NUL-free pointer and length. */
+static inline const char *mapc_str(const Mapc *m, uint32_t i, uint32_t *len)
+{
+    *len = m->strings[i].len;
+    return m->strings[i].u.str;
+}
+
+/* The .map line and column of the instruction at code offset pc. */
+void mapc_position(const MapcEntity *e, uint32_t pc, uint32_t *line, uint32_t *col);
+
+/* Table key order (docs/bytecode.md, section 6): null < false < true <
+ * numbers < strings; numbers by value, strings bytewise. Keys are scalars. */
+int mapc_key_cmp(const Value *a, const Value *b);
+
+/* Looks key up in t (binary search, with the string/number fallback of the
+ * format); returns the value or NULL when absent and there is no else. */
+const Value *mapc_table_get(const MapcTable *t, const Value *key);
+
+/* Appends the disassembly of m to out; source (may be NULL) is the text of
+ * the .map file, whose lines are then interleaved with the code. */
+void mapc_disasm(const Mapc *m, const char *source, size_t source_len, CmBuf *out);
+
+#endif
