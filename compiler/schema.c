@@ -138,6 +138,27 @@ void schema_build_reference(SchemaBuilder *b, Field *f, const char *entity)
     f->references[f->nreferences++] = cm_arena_strdup(a, entity);
 }
 
+Field *schema_build_copy(SchemaBuilder *b, const Field *f)
+{
+    Field *c = schema_build_field(b, f->name, f->span);
+    const char *name = c->name;
+    *c = *f;
+    c->name = name;
+    c->label = schema_build_strdup(b, f->label);
+    c->controller = schema_build_strdup(b, f->controller);
+    c->values = NULL;
+    c->nvalues = 0;
+    c->references = NULL;
+    c->nreferences = 0;
+    for (size_t i = 0; i < f->nvalues; i++) {
+        const PickValue *v = &f->values[i];
+        schema_build_value(b, c, v->value, v->label, v->active, v->valid_for);
+    }
+    for (size_t i = 0; i < f->nreferences; i++)
+        schema_build_reference(b, c, f->references[i]);
+    return c;
+}
+
 typedef struct NameAt {
     const char *name;
     size_t index;

@@ -110,6 +110,15 @@ const char *schema_system_name(SchemaSystem sys);
 size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const char *text,
                      size_t len, const char *entity_hint, SchemaEntity ***out, size_t *nout);
 
+/* schema_import on a file read within the caps (E0113 when unreadable). */
+size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
+                          const char *entity_hint, SchemaEntity ***out, size_t *nout);
+/* One entity from two descriptions of it (several documents for one entity,
+ * such as a Dynamics attribute list and an option set document): the later
+ * document's fields replace the earlier's of the same name. Frees both;
+ * NULL (reported) if the result fails the entity checks. */
+SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *later);
+
 /* Caps on what a schema or users file may hold. */
 #define SCHEMA_MAX_FILE (64u * 1024u * 1024u)
 #define SCHEMA_MAX_FIELDS 20000
