@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cm_alloc.h"
 #include "schema.h"
+#include "schema_pull.h"
 
 extern const Command cmd_schema;
 
@@ -192,6 +193,7 @@ static const struct {
     int (*main)(int argc, char **argv);
 } SUBCOMMANDS[] = {
     { "import", import_main },
+    { "pull", schema_pull_main },
 };
 
 static int run(int argc, char **argv)
@@ -205,8 +207,14 @@ static int run(int argc, char **argv)
 }
 
 const Command cmd_schema = {
-    "schema", "import field definitions and users (schema import)",
+    "schema", "field definitions and users (schema import, schema pull)",
     "Usage: crmmap schema import --system S [--entity NAME] FILE... -o DIR\n"
+    "       crmmap schema pull --system S --url BASE [--entity NAME...] -o DIR\n"
+    "         [--token-env VAR | --token-file FILE] [--config FILE] [--api-version V]\n"
+    "         [--plain-http] [--timeout-ms N] [--retries N] [--no-users] [--verbose]\n"
+    "\n"
+    "pull downloads the same documents from the CRM's metadata API, plus its\n"
+    "users into DIR/users.json (connection settings: docs/connections.md).\n"
     "\n"
     "Reads the CRM's own metadata documents as saved from its API and writes one\n"
     "normalized field-definition file per entity, DIR/ENTITY.json (docs/schema.md).\n"
