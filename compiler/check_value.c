@@ -140,8 +140,8 @@ static void ref_into(Checker *ck, const Expr *e, const Field *f)
         return;     /* reported where the ref is written */
     if (f->type != FT_REFERENCE) {
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                              "%s.%s is a %s field; `ref` can only link a reference field",
-                              ename, f->name, field_type(f));
+                              "%s.%s is %s %s field; `ref` can only link a reference field",
+                              ename, f->name, ck_a(field_type(f)), field_type(f));
         diag_help(d, "assign the ref to a lookup field that points to %s", e->u.ref.entity.name);
         return;
     }
@@ -152,7 +152,7 @@ static void ref_into(Checker *ck, const Expr *e, const Field *f)
         if (strcasecmp(f->references[i], to->schema->name) == 0)
             return;
     CmBuf refs = CM_BUF_INIT;
-    ck_put_names(&refs, f->references, f->nreferences, "");
+    ck_put_names(&refs, f->references, f->nreferences, "", "or");
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0111", e->u.ref.entity.span,
                           "%s.%s links to %s, not to %s", ename, f->name,
                           f->nreferences ? refs.data : "nothing", to->schema->name);
@@ -167,7 +167,8 @@ static void ref_into(Checker *ck, const Expr *e, const Field *f)
                 return;
             }
     }
-    diag_help(d, "map a %s entity before this one and ref it", f->nreferences ? f->references[0] : "matching");
+    const char *want = f->nreferences ? f->references[0] : "matching";
+    diag_help(d, "map %s %s entity before this one and ref it", ck_a(want), want);
 }
 
 static void user_into(Checker *ck, const Expr *e, const Field *f)
@@ -178,7 +179,7 @@ static void user_into(Checker *ck, const Expr *e, const Field *f)
         if (names_users(f))
             return;
         CmBuf refs = CM_BUF_INIT;
-        ck_put_names(&refs, f->references, f->nreferences, "");
+        ck_put_names(&refs, f->references, f->nreferences, "", "or");
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
                               "%s.%s links to %s, not to users", ename, f->name,
                               f->nreferences ? refs.data : "nothing");
@@ -195,7 +196,8 @@ static void user_into(Checker *ck, const Expr *e, const Field *f)
     if (k == K_PICK || k == K_MULTI)
         return;
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                          "%s.%s is a %s field; user() gives a user id", ename, f->name, field_type(f));
+                          "%s.%s is %s %s field; user() gives a user id", ename, f->name,
+                          ck_a(field_type(f)), field_type(f));
     diag_help(d, "assign user(...) to an owner field such as OwnerId");
 }
 
@@ -251,7 +253,8 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
         return;
     }
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                          "%s.%s is a %s field; this value is a %s", ename, f->name, field_type(f),
+                          "%s.%s is %s %s field; this value is %s %s", ename, f->name,
+                          ck_a(field_type(f)), field_type(f), ck_a(check_type_name(in->type)),
                           check_type_name(in->type));
     const char *text = ck_text(ck, e);
     const char *fn = help_fn(k, in->type, f);
@@ -259,6 +262,8 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
         diag_help(d, "name one of its fields, e.g. %s.id", text ? text : "visitreport");
     else if (k == K_REF)
         diag_help(d, "link a record mapped earlier with `ref ENTITY`%s", names_users(f) ? " or a user with user(\"e-mail\")" : "");
+    else if (k == K_BOOL && e->kind == EX_STRING)
+        diag_help(d, "write true or false, without quotes");
     else if (k == K_BOOL && in->type == CT_STRING)
         diag_help(d, "compare it to get true or false, e.g. %s == \"yes\"", text ? text : "...");
     else if (k == K_BOOL && in->type == CT_NUMBER)
