@@ -542,6 +542,9 @@ static void call_expr(Checker *ck, Expr *e)
     case BI_e164:
         in->max_len = 16;   /* '+' and at most 15 digits */
         break;
+    case BI_hash:
+        in->max_len = 64;   /* SHA-256 in hex (docs/builtins.md) */
+        break;
     default:
         break;
     }

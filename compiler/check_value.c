@@ -247,8 +247,13 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
                                   "%s.%s holds at most %d characters; this value can have %u",
                                   ename, f->name, f->length, in->max_len);
             const char *text = ck_text(ck, e);
-            diag_help(d, "the CRM rejects longer values: shorten it with truncate(%s, %d)",
-                      text ? text : "...", f->length);
+            if (f->type == FT_EMAIL || f->type == FT_URL)
+                diag_help(d, "the CRM rejects longer values, and a shortened address is a wrong one: "
+                             "refuse them with `reject \"...\" when len(%s) > %d`",
+                          text ? text : "...", f->length);
+            else
+                diag_help(d, "the CRM rejects longer values: shorten it with truncate(%s, %d)",
+                          text ? text : "...", f->length);
         }
         return;
     }
