@@ -308,7 +308,11 @@ static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
     } else {
         es->assigned[fi] = s;
     }
-    check_writable(ck, s, f, own, mode);
+    /* An update finds its record by the key: the key is matched, not written
+     * (nor is an id, which the CRM assigns). */
+    bool matched = f == es->ce->by && (mode == MODE_UPDATE || f->type == FT_ID);
+    if (!matched)
+        check_writable(ck, s, f, own, mode);
     ck_value_into(ck, value, f);
     CheckedEntity *ce = es->ce;
     if (ce->nassigns == es->cap) {
