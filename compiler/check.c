@@ -428,7 +428,7 @@ static void create_without_key(Checker *ck, const Item *it)
         diag_help(d, "add `key %s` and assign it a stable value, e.g. `%s = hash(email, visitreport.id)`",
                   key, key);
     else
-        diag_help(d, "%s has no field that can be a key; define %s in the CRM (e.g. on an e-mail "
+        diag_help(d, "%s has no external-id field to key creates on; define %s in the CRM (e.g. on an e-mail "
                      "field), pull the field definitions again and write `upsert by` it",
                   e->name, ck_system_key_kind(ck->out->system));
 }

@@ -47,6 +47,23 @@ static const char *field_type(const Field *f)
 
 /* text is written into picklist f at span: E0106 when f is restricted,
  * W0205 when it is not (the CRM keeps the value as an inactive one). */
+/* text as a message shows it: a JSON string, or bare when it is a whole
+ * number written into an option set of integers (Dynamics). */
+static const char *shown(Checker *ck, const Field *f, const char *text)
+{
+    bool integer = f->numeric_values && text[0] != '\0';
+    for (const char *p = text[0] == '-' ? text + 1 : text; integer && *p; p++)
+        integer = *p >= '0' && *p <= '9';
+    CmBuf b = CM_BUF_INIT;
+    if (integer)
+        cm_buf_puts(&b, text);
+    else
+        cm_buf_put_json_string(&b, text, strlen(text));
+    char *s = cm_arena_strndup(ck->arena, b.data, b.len);
+    cm_buf_free(&b);
+    return s;
+}
+
 static void pick_value(Checker *ck, const Field *f, const char *text, Span span)
 {
     if (f->nvalues == 0)
@@ -54,19 +71,19 @@ static void pick_value(Checker *ck, const Field *f, const char *text, Span span)
     const PickValue *v = check_pick_value(f, text);
     if (v && v->active)
         return;
-    const char *ename = ck->target->schema->name;
+    const char *ename = ck->target->schema->name, *what = shown(ck, f, text);
     Diag *d;
     if (f->restricted)
         d = diag_report(ck->sink, DIAG_ERROR, "E0106", span,
-                        v ? "\"%s\" is an inactive value of %s.%s" : "\"%s\" is not a value of %s.%s",
-                        text, ename, f->name);
+                        v ? "%s is an inactive value of %s.%s" : "%s is not a value of %s.%s",
+                        what, ename, f->name);
     else
         d = diag_report(ck->sink, DIAG_WARNING, "W0205", span,
-                        v ? "\"%s\" is an inactive value of %s.%s" : "\"%s\" is not among the values of %s.%s",
-                        text, ename, f->name);
+                        v ? "%s is an inactive value of %s.%s" : "%s is not among the values of %s.%s",
+                        what, ename, f->name);
     for (size_t i = 0; v == NULL && i < f->nvalues; i++)
         if (f->values[i].label && strcmp(f->values[i].label, text) == 0) {
-            diag_help(d, "\"%s\" is the label; write the value \"%s\"", text, f->values[i].value);
+            diag_help(d, "%s is the label; write the value %s", what, shown(ck, f, f->values[i].value));
             v = &f->values[i];
         }
     ck_help_values(d, f, text);
