@@ -193,7 +193,7 @@ static void declarations(Checker *ck, const Ast *ast, const char *map_path)
         if (!known) {
             Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", target->u.target.system.span,
                                   "unknown target system '%s'", sys);
-            ck_suggest(d, sys, target_systems, 3);
+            ck_suggest(ck, d, sys, target_systems, 3);
             diag_help(d, "crmmap writes to salesforce, hubspot or dynamics");
         } else {
             load_targets(ck, target);
@@ -253,7 +253,7 @@ static const Field *find_field(Checker *ck, const Ident *name)
         const SchemaEntity *e = ck->target->schema;
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0102", name->span,
                               "%s has no field '%s'", e->name, name->name);
-        ck_suggest(d, name->name, ck->target->names, e->nfields);
+        ck_suggest(ck, d, name->name, ck->target->names, e->nfields);
     }
     return f;
 }
@@ -480,7 +480,7 @@ static void entities(Checker *ck, const Ast *ast)
             if (!ck->targets_failed) {
                 Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0101", name->span,
                                       "unknown %s entity '%s'", out->system, name->name);
-                ck_suggest(d, name->name, ck->target_names, out->ntargets);
+                ck_suggest(ck, d, name->name, ck->target_names, out->ntargets);
                 diag_help(d, "its field definitions are not in the target schema; add them with "
                              "`crmmap schema pull --entity %s`", name->name);
             }
@@ -521,6 +521,7 @@ Checked *check_mapping(DiagSink *sink, const Ast *ast, const char *map_path)
     names_free(&ck.object_ix);
     names_free(&ck.table_ix);
     names_free(&ck.seen_pairs);
+    ck_values_free(&ck);
     return out;
 }
 

@@ -158,18 +158,10 @@ static void path_expr(Checker *ck, Expr *e)
         return;     /* reported once per entity */
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0103", e->span,
                           "the source has no field '%s'", in->path);
-    ck_suggest(d, in->path, ck->source_names, ck->out->source->nfields);
+    ck_suggest(ck, d, in->path, ck->source_names, ck->out->source->nfields);
 }
 
 /* ---- select answers compared with literals ---- */
-
-static const PickValue *find_option(const Field *f, const char *text)
-{
-    for (size_t i = 0; i < f->nvalues; i++)
-        if (strcmp(f->values[i].value, text) == 0)
-            return &f->values[i];
-    return NULL;
-}
 
 /* lit (a literal) is compared with sel, a select answer: it must be an option. */
 static void against_options(Checker *ck, const Expr *sel, const Expr *lit)
@@ -178,26 +170,32 @@ static void against_options(Checker *ck, const Expr *sel, const Expr *lit)
     const char *text = literal_text(lit);
     if (text == NULL || f->nvalues == 0)
         return;
-    const PickValue *v = find_option(f, text);
+    const PickValue *v = ck_value(ck, f, text, false);
     if (v && v->active)
         return;
+    CmBuf quoted = CM_BUF_INIT;
+    cm_buf_put_json_string(&quoted, text, strlen(text));
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0106", lit->span,
-                          v ? "\"%s\" is an inactive option of %s" : "\"%s\" is not an option of %s",
-                          text, f->name);
-    for (size_t i = 0; v == NULL && i < f->nvalues; i++)
+                          v ? "%s is an inactive option of %s" : "%s is not an option of %s",
+                          quoted.data, f->name);
+    bool helps = ck_helps(ck);
+    for (size_t i = 0; v == NULL && helps && i < f->nvalues; i++)
         if (f->values[i].label && strcmp(f->values[i].label, text) == 0) {
-            diag_help(d, "\"%s\" is the option's label; answers carry its value \"%s\"",
-                      text, f->values[i].value);
+            CmBuf value = CM_BUF_INIT;
+            cm_buf_put_json_string(&value, f->values[i].value, strlen(f->values[i].value));
+            diag_help(d, "%s is the option's label; answers carry its value %s", quoted.data, value.data);
+            cm_buf_free(&value);
             v = &f->values[i];
         }
-    if (v == NULL) {
+    cm_buf_free(&quoted);
+    if (v == NULL && helps) {
         const char **vals = cm_malloc((f->nvalues + 1) * sizeof *vals);
         for (size_t i = 0; i < f->nvalues; i++)
             vals[i] = f->values[i].value;
-        ck_suggest(d, text, vals, f->nvalues);
+        ck_suggest(ck, d, text, vals, f->nvalues);
         cm_free(vals);
     }
-    ck_help_values(d, f, text);
+    ck_help_values(ck, d, f, text);
 }
 
 static bool has_options(const Expr *e)
@@ -439,7 +437,7 @@ static void user_call(Checker *ck, Expr *e, struct CheckInfo *in)
         for (size_t i = 0; i < u->nusers; i++)
             if (u->users[i].email && u->users[i].active)
                 emails[n++] = u->users[i].email;
-        ck_suggest(d, email, emails, n);
+        ck_suggest(ck, d, email, emails, n);
         cm_free(emails);
         diag_help(d, "the users file lists the CRM's users; pull it again if the user is new");
         return;
@@ -493,7 +491,7 @@ static void call_expr(Checker *ck, Expr *e)
         in->type = CT_ANY;
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0114", e->u.call.name.span,
                               "unknown function '%s'", name);
-        ck_suggest(d, name, function_names, sizeof function_names / sizeof *function_names);
+        ck_suggest(ck, d, name, function_names, sizeof function_names / sizeof *function_names);
         if (names_get(&ck->table_ix, name))
             diag_help(d, "%s is a table: look a value up with %s[...]", name, name);
         return;
@@ -552,6 +550,9 @@ static void call_expr(Checker *ck, Expr *e)
 
 /* ---- tables ---- */
 
+/* Most missing options an E0107 names. */
+enum { OPTIONS_SHOWN = 12 };
+
 /* Lookups on a select answer: every table key must be an option (E0106) and,
  * without `else`, every option a key (E0107). Once per table and field. */
 static void coverage(Checker *ck, const Item *t, const Expr *lookup, const Field *f)
@@ -569,21 +570,28 @@ static void coverage(Checker *ck, const Item *t, const Expr *lookup, const Field
     }
     if (t->u.table.else_value)
         return;
+    NameIndex keys;
+    names_init(&keys, t->u.table.count);
+    for (size_t j = 0; j < t->u.table.count; j++) {
+        const char *text = literal_text(t->u.table.entries[j].key);
+        if (text)
+            names_put(&keys, text, text);
+    }
     CmBuf missing = CM_BUF_INIT;
     size_t n = 0;
     for (size_t i = 0; i < f->nvalues; i++) {
         const PickValue *v = &f->values[i];
-        bool covered = !v->active;
-        for (size_t j = 0; j < t->u.table.count && !covered; j++) {
-            const char *text = literal_text(t->u.table.entries[j].key);
-            covered = text && strcmp(text, v->value) == 0;
-        }
-        if (covered)
+        if (!v->active || names_get(&keys, v->value))
             continue;
-        if (n++)
+        if (++n > OPTIONS_SHOWN)
+            continue;
+        if (n > 1)
             cm_buf_puts(&missing, ", ");
         cm_buf_put_json_string(&missing, v->value, strlen(v->value));
     }
+    names_free(&keys);
+    if (n > OPTIONS_SHOWN)
+        cm_buf_printf(&missing, " and %zu more", n - OPTIONS_SHOWN);
     if (n) {
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0107", lookup->u.lookup.table.span,
                               "table %s does not cover every option of %s", t->u.table.name.name, f->name);
@@ -625,7 +633,7 @@ static void lookup_expr(Checker *ck, Expr *e)
         const char **names = cm_malloc((ck->out->ntables + 1) * sizeof *names);
         for (size_t i = 0; i < ck->out->ntables; i++)
             names[i] = ck->out->tables[i]->u.table.name.name;
-        ck_suggest(d, name, names, ck->out->ntables);
+        ck_suggest(ck, d, name, names, ck->out->ntables);
         cm_free(names);
         if (find_builtin(name) != BI__COUNT)
             diag_help(d, "%s is a function: call it with %s(...)", name, name);
@@ -663,6 +671,8 @@ static void lookup_expr(Checker *ck, Expr *e)
 
 void ck_table(Checker *ck, Item *t)
 {
+    ExprSet keys;
+    ck_exprset_init(&keys, t->u.table.count);
     for (size_t i = 0; i < t->u.table.count; i++) {
         TableEntry *en = &t->u.table.entries[i];
         ck_expr(ck, en->key);
@@ -673,15 +683,15 @@ void ck_table(Checker *ck, Item *t)
             diag_help(d, "write one entry per key");
             continue;
         }
-        for (size_t j = 0; j < i; j++)
-            if (ck_expr_equal(t->u.table.entries[j].key, en->key)) {
-                Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0202", en->key->span,
-                                      "this entry can never match: the key is already on line %u",
-                                      ck_line(t->u.table.entries[j].span));
-                diag_help(d, "the first entry with a key wins; remove this one");
-                break;
-            }
+        const Expr *earlier = ck_exprset_add(&keys, en->key);
+        if (earlier) {
+            Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0202", en->key->span,
+                                  "this entry can never match: the key is already on line %u",
+                                  ck_line(earlier->span));
+            diag_help(d, "the first entry with a key wins; remove this one");
+        }
     }
+    ck_exprset_free(&keys);
     if (t->u.table.else_value)
         ck_expr(ck, t->u.table.else_value);
 }
@@ -727,7 +737,7 @@ static void ref_expr(Checker *ck, Expr *e)
         const char **names = cm_malloc((ck->entity + 1) * sizeof *names);
         for (size_t j = 0; j < ck->entity; j++)
             names[j] = out->entities[j].item->u.entity.name.name;
-        ck_suggest(d, name, names, ck->entity);
+        ck_suggest(ck, d, name, names, ck->entity);
         cm_free(names);
         diag_help(d, "`ref` links to a record an earlier entity produced; map %s first", name);
     }
@@ -738,6 +748,8 @@ static void ref_expr(Checker *ck, Expr *e)
 
 static void case_expr(Checker *ck, Expr *e)
 {
+    ExprSet conds;
+    ck_exprset_init(&conds, e->u.case_e.count);
     struct CheckInfo acc = { .type = CT_NULL };
     bool always = false;
     uint32_t always_line = 0;
@@ -764,15 +776,15 @@ static void case_expr(Checker *ck, Expr *e)
             }
             continue;
         }
-        for (size_t j = 0; j < i; j++)
-            if (ck_expr_equal(e->u.case_e.arms[j].cond, arm->cond)) {
-                Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0202", arm->cond->span,
-                                      "this branch can never match: the same condition is on line %u",
-                                      ck_line(e->u.case_e.arms[j].span));
-                diag_help(d, "the first branch that matches wins; remove this one or change its condition");
-                break;
-            }
+        const Expr *earlier = ck_exprset_add(&conds, arm->cond);
+        if (earlier) {
+            Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0202", arm->cond->span,
+                                  "this branch can never match: the same condition is on line %u",
+                                  ck_line(earlier->span));
+            diag_help(d, "the first branch that matches wins; remove this one or change its condition");
+        }
     }
+    ck_exprset_free(&conds);
     if (e->u.case_e.else_e) {
         ck_expr(ck, e->u.case_e.else_e);
         join(&acc, e->u.case_e.else_e->info);
@@ -864,7 +876,7 @@ void ck_cond(Checker *ck, Expr *e)
         diag_help(d, "to test whether it has a value write %s != null", text ? text : "...");
 }
 
-/* ---- structural equality ---- */
+/* ---- structural equality and hashing ---- */
 
 static bool same_ident(const Ident *a, const Ident *b)
 {
@@ -928,4 +940,107 @@ bool ck_expr_equal(const Expr *a, const Expr *b)
         return true;
     }
     return false;
+}
+
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211u;
+    }
+    return h;
+}
+
+static uint64_t mix_name(uint64_t h, const Ident *id)
+{
+    return mix(h, id->name, strlen(id->name) + 1);
+}
+
+/* Equal expressions (ck_expr_equal) hash alike. */
+static uint64_t expr_hash(const Expr *e)
+{
+    uint64_t h = 1469598103934665603u;
+    if (e == NULL)
+        return h;
+    int kind = (int)e->kind;
+    h = mix(h, &kind, sizeof kind);
+    uint64_t sub;
+    switch (e->kind) {
+    case EX_NULL: case EX_CLEAR: break;
+    case EX_BOOL: h = mix(h, &e->u.boolean, sizeof e->u.boolean); break;
+    case EX_NUMBER: {
+        double v = e->u.number.value == 0 ? 0 : e->u.number.value;    /* -0 == 0 */
+        h = mix(h, &v, sizeof v);
+        break;
+    }
+    case EX_STRING: h = mix(h, e->u.string.value, e->u.string.len); break;
+    case EX_LIST:
+        for (size_t i = 0; i < e->u.list.count; i++)
+            sub = expr_hash(e->u.list.items[i]), h = mix(h, &sub, sizeof sub);
+        break;
+    case EX_PATH:
+        for (size_t i = 0; i < e->u.path.count; i++)
+            h = mix_name(h, &e->u.path.segments[i]);
+        break;
+    case EX_CALL:
+        h = mix_name(h, &e->u.call.name);
+        for (size_t i = 0; i < e->u.call.count; i++)
+            sub = expr_hash(e->u.call.args[i]), h = mix(h, &sub, sizeof sub);
+        break;
+    case EX_LOOKUP:
+        h = mix_name(h, &e->u.lookup.table);
+        sub = expr_hash(e->u.lookup.key), h = mix(h, &sub, sizeof sub);
+        break;
+    case EX_REF: h = mix_name(h, &e->u.ref.entity); break;
+    case EX_UNARY:
+        h = mix(h, &e->u.unary.op, sizeof e->u.unary.op);
+        sub = expr_hash(e->u.unary.operand), h = mix(h, &sub, sizeof sub);
+        break;
+    case EX_BINARY:
+        h = mix(h, &e->u.binary.op, sizeof e->u.binary.op);
+        sub = expr_hash(e->u.binary.left), h = mix(h, &sub, sizeof sub);
+        sub = expr_hash(e->u.binary.right), h = mix(h, &sub, sizeof sub);
+        break;
+    case EX_IF:
+        sub = expr_hash(e->u.if_e.cond), h = mix(h, &sub, sizeof sub);
+        sub = expr_hash(e->u.if_e.then_e), h = mix(h, &sub, sizeof sub);
+        sub = expr_hash(e->u.if_e.else_e), h = mix(h, &sub, sizeof sub);
+        break;
+    case EX_CASE:
+        for (size_t i = 0; i < e->u.case_e.count; i++) {
+            sub = expr_hash(e->u.case_e.arms[i].cond), h = mix(h, &sub, sizeof sub);
+            sub = expr_hash(e->u.case_e.arms[i].value), h = mix(h, &sub, sizeof sub);
+        }
+        sub = expr_hash(e->u.case_e.else_e), h = mix(h, &sub, sizeof sub);
+        break;
+    }
+    return h;
+}
+
+void ck_exprset_init(ExprSet *s, size_t expected)
+{
+    s->cap = 16;
+    while (s->cap < 2 * expected + 2)
+        s->cap *= 2;
+    s->items = cm_calloc(s->cap, sizeof *s->items);
+    s->hashes = cm_calloc(s->cap, sizeof *s->hashes);
+}
+
+const Expr *ck_exprset_add(ExprSet *s, const Expr *e)
+{
+    uint64_t h = expr_hash(e);
+    size_t i = (size_t)h & (s->cap - 1);
+    for (; s->items[i]; i = (i + 1) & (s->cap - 1))
+        if (s->hashes[i] == h && ck_expr_equal(s->items[i], e))
+            return s->items[i];
+    s->items[i] = e;    /* never fuller than half: the caller sized it */
+    s->hashes[i] = h;
+    return NULL;
+}
+
+void ck_exprset_free(ExprSet *s)
+{
+    cm_free(s->items);
+    cm_free(s->hashes);
 }

@@ -50,6 +50,10 @@ typedef struct Checker {
     bool no_users_reported;
 
     NameIndex table_ix;             /* table name -> Item */
+    size_t measures;                /* edit distances measured for helps */
+    NameIndex value_ix;             /* Field address -> ValueIndex (ck_value) */
+    struct ValueIndex **value_list; /* the ValueIndexes, to free */
+    size_t nvalue_list;
 
     /* the entity being checked */
     size_t entity;                  /* index in out->entities */
@@ -75,9 +79,17 @@ const char *ck_text(Checker *ck, const Expr *e);
 Span ck_head(Span sp, uint32_t n);
 uint32_t ck_line(Span sp);
 /* Adds "did you mean 'X'?" to d when a candidate is close to name. */
-void ck_suggest(Diag *d, const char *name, const char *const *cands, size_t n);
+void ck_suggest(Checker *ck, Diag *d, const char *name, const char *const *cands, size_t n);
+/* Whether helps that search (suggestions, value lists) are still worth
+ * their time: not once a mapping has piled up hundreds of diagnostics. */
+bool ck_helps(const Checker *ck);
+/* The value of picklist f written text (with labels: also the value whose
+ * label it is, for option sets of integers); NULL when none. Indexed on
+ * first use, so checking many values of a long picklist stays linear. */
+const PickValue *ck_value(Checker *ck, const Field *f, const char *text, bool labels);
+void ck_values_free(Checker *ck);
 /* Adds "allowed values: ..." (closest to text first, capped) to d. */
-void ck_help_values(Diag *d, const Field *f, const char *text);
+void ck_help_values(Checker *ck, Diag *d, const Field *f, const char *text);
 /* A picklist value as the help lists it: "Hot", or 1 ("Preferred") for option sets. */
 void ck_put_value(CmBuf *b, const Field *f, const PickValue *v);
 /* "Account", "Account or Contact", "A, B and C" (conj "or" or "and"). */
@@ -95,6 +107,19 @@ void ck_expr(Checker *ck, Expr *e);
 void ck_cond(Checker *ck, Expr *e);
 /* True when two expressions are written the same (spans ignored). */
 bool ck_expr_equal(const Expr *a, const Expr *b);
+
+/* A set of expressions compared with ck_expr_equal, in time linear in their
+ * size (tables and case expressions may have many thousand entries). */
+typedef struct ExprSet {
+    const Expr **items;
+    uint64_t *hashes;
+    size_t cap;
+} ExprSet;
+/* Room for `expected` additions. */
+void ck_exprset_init(ExprSet *s, size_t expected);
+/* The expression equal to e added before, else NULL (and e is added). */
+const Expr *ck_exprset_add(ExprSet *s, const Expr *e);
+void ck_exprset_free(ExprSet *s);
 /* Checks a table's own entries (keys, duplicates, value types). */
 void ck_table(Checker *ck, Item *table);
 /* The type a checked table's values share; CT_ANY when they differ. */

@@ -2,6 +2,7 @@
  * (suggestions, value lists ordered by closeness); see check_int.h. */
 #include "check_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cm_alloc.h"
@@ -115,11 +116,36 @@ uint32_t ck_chars(const char *s, size_t len)
     return (uint32_t)cm_utf8_count(s, len);
 }
 
-void ck_suggest(Diag *d, const char *name, const char *const *cands, size_t n)
+/* Diagnostics after which searching helps are left out, and edit distances
+ * measured for helps in one check, after which closeness is only judged by
+ * length: together they bound the time a mapping full of mistakes costs. */
+enum { HELP_BUDGET = 500, MEASURE_BUDGET = 1000000, SUGGEST_MAX_LEN = 256 };
+
+bool ck_helps(const Checker *ck)
 {
-    const char *best = diag_suggest(name, cands, n);
+    return diag_total(ck->sink) <= HELP_BUDGET;
+}
+
+void ck_suggest(Checker *ck, Diag *d, const char *name, const char *const *cands, size_t n)
+{
+    /* Edit distance costs the product of the lengths: names longer than any
+     * real field, option or e-mail get no suggestion. */
+    if (!ck_helps(ck) || strlen(name) > SUGGEST_MAX_LEN)
+        return;
+    /* diag_suggest accepts a candidate at most len/3 + 1 edits away, which a
+     * length differing by more can never be: leave those out unmeasured. */
+    size_t len = strlen(name), limit = len / 3 + 1, k = 0;
+    const char **near = cm_malloc((n + 1) * sizeof *near);
+    for (size_t i = 0; i < n; i++) {
+        size_t cl = strlen(cands[i]);
+        if ((cl > len ? cl - len : len - cl) <= limit && cl <= SUGGEST_MAX_LEN)
+            near[k++] = cands[i];
+    }
+    ck->measures += k;
+    const char *best = ck->measures <= MEASURE_BUDGET ? diag_suggest(name, near, k) : NULL;
     if (best)
         diag_help(d, "did you mean '%s'?", best);
+    cm_free(near);
 }
 
 void ck_put_names(CmBuf *b, const char *const *names, size_t n, const char *quote, const char *conj)
@@ -176,15 +202,26 @@ static bool same_ignoring_case(const char *a, const char *b)
     return *a == *b;
 }
 
+/* Edit distance, or for long or very different texts the difference of
+ * their lengths (a lower bound), which orders them well enough for a help
+ * line and keeps each measure cheap. */
+static size_t distance(Checker *ck, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), gap = la > lb ? la - lb : lb - la;
+    if (la > 64 || lb > 64 || gap > 16 || ++ck->measures > MEASURE_BUDGET)
+        return gap;
+    return diag_edit_distance(a, b);
+}
+
 /* How far text is from an option: 0 for a case-insensitive match of its
  * value or label, else the edit distance + 1 (the smaller of the two). */
-static size_t closeness(const char *text, const PickValue *v)
+static size_t closeness(Checker *ck, const char *text, const PickValue *v)
 {
     if (same_ignoring_case(text, v->value) || (v->label && same_ignoring_case(text, v->label)))
         return 0;
-    size_t d = diag_edit_distance(text, v->value);
+    size_t d = distance(ck, text, v->value);
     if (v->label) {
-        size_t dl = diag_edit_distance(text, v->label);
+        size_t dl = distance(ck, text, v->label);
         if (dl < d)
             d = dl;
     }
@@ -194,45 +231,92 @@ static size_t closeness(const char *text, const PickValue *v)
 /* Longest list of values a help line shows. */
 enum { VALUES_SHOWN = 12 };
 
-void ck_help_values(Diag *d, const Field *f, const char *text)
+void ck_help_values(Checker *ck, Diag *d, const Field *f, const char *text)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < f->nvalues; i++)
-        n += f->values[i].active;
+    if (!ck_helps(ck))
+        return;
+    /* The VALUES_SHOWN closest active values, kept sorted while scanning
+     * once; equally close values keep the schema's order. */
+    const PickValue *best[VALUES_SHOWN];
+    size_t dist[VALUES_SHOWN], k = 0, n = 0;
+    for (size_t i = 0; i < f->nvalues; i++) {
+        const PickValue *v = &f->values[i];
+        if (!v->active)
+            continue;
+        n++;
+        size_t dv = text ? closeness(ck, text, v) : 0, j = k;
+        if (k == VALUES_SHOWN && dist[k - 1] <= dv)
+            continue;
+        if (k < VALUES_SHOWN)
+            k++;
+        for (j = k - 1; j > 0 && dist[j - 1] > dv; j--) {
+            best[j] = best[j - 1];
+            dist[j] = dist[j - 1];
+        }
+        best[j] = v;
+        dist[j] = dv;
+    }
     if (n == 0)
         return;
-    const PickValue **v = cm_malloc(n * sizeof *v);
-    size_t *dist = cm_malloc(n * sizeof *dist);
-    size_t k = 0;
-    for (size_t i = 0; i < f->nvalues; i++)
-        if (f->values[i].active) {
-            v[k] = &f->values[i];
-            dist[k] = text ? closeness(text, v[k]) : 0;
-            k++;
-        }
-    /* Stable insertion sort by closeness: equally close values keep the schema's order. */
-    for (size_t i = 1; i < n; i++) {
-        const PickValue *pv = v[i];
-        size_t pd = dist[i], j = i;
-        while (j > 0 && dist[j - 1] > pd) {
-            v[j] = v[j - 1];
-            dist[j] = dist[j - 1];
-            j--;
-        }
-        v[j] = pv;
-        dist[j] = pd;
-    }
     CmBuf b = CM_BUF_INIT;
     cm_buf_puts(&b, n == 1 ? "the only allowed value is " : "allowed values: ");
-    for (size_t i = 0; i < n && i < VALUES_SHOWN; i++) {
+    for (size_t i = 0; i < k; i++) {
         if (i)
             cm_buf_puts(&b, ", ");
-        ck_put_value(&b, f, v[i]);
+        ck_put_value(&b, f, best[i]);
     }
-    if (n > VALUES_SHOWN)
-        cm_buf_printf(&b, " and %zu more", n - VALUES_SHOWN);
+    if (n > k)
+        cm_buf_printf(&b, " and %zu more", n - k);
     diag_help(d, "%s", b.data);
     cm_buf_free(&b);
-    cm_free(v);
-    cm_free(dist);
+}
+
+/* ---- picklist values by text ---- */
+
+typedef struct ValueIndex {
+    NameIndex values, labels;
+} ValueIndex;
+
+static const ValueIndex *value_index(Checker *ck, const Field *f)
+{
+    char key[2 * sizeof(void *) + 4];
+    snprintf(key, sizeof key, "%p", (const void *)f);
+    const ValueIndex *found = names_get(&ck->value_ix, key);
+    if (found)
+        return found;
+    ValueIndex *vi = cm_arena_alloc(ck->arena, sizeof *vi);
+    names_init(&vi->values, f->nvalues);
+    names_init(&vi->labels, f->numeric_values ? f->nvalues : 0);
+    /* The first of two equal texts wins, as a linear search would find it. */
+    for (size_t i = 0; i < f->nvalues; i++) {
+        names_put(&vi->values, f->values[i].value, &f->values[i]);
+        if (f->numeric_values && f->values[i].label)
+            names_put(&vi->labels, f->values[i].label, &f->values[i]);
+    }
+    if (ck->nvalue_list % 16 == 0)
+        ck->value_list = cm_realloc(ck->value_list, (ck->nvalue_list + 16) * sizeof *ck->value_list);
+    ck->value_list[ck->nvalue_list++] = vi;
+    names_put(&ck->value_ix, cm_arena_strdup(ck->arena, key), vi);
+    return vi;
+}
+
+const PickValue *ck_value(Checker *ck, const Field *f, const char *text, bool labels)
+{
+    if (f->nvalues == 0)
+        return NULL;
+    const ValueIndex *vi = value_index(ck, f);
+    const PickValue *v = names_get(&vi->values, text);
+    if (v == NULL && labels)
+        v = names_get(&vi->labels, text);
+    return v;
+}
+
+void ck_values_free(Checker *ck)
+{
+    for (size_t i = 0; i < ck->nvalue_list; i++) {
+        names_free(&ck->value_list[i]->values);
+        names_free(&ck->value_list[i]->labels);
+    }
+    cm_free(ck->value_list);
+    names_free(&ck->value_ix);
 }

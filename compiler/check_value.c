@@ -68,7 +68,7 @@ static void pick_value(Checker *ck, const Field *f, const char *text, Span span)
 {
     if (f->nvalues == 0)
         return;     /* options come from elsewhere (HubSpot owners): nothing to check */
-    const PickValue *v = check_pick_value(f, text);
+    const PickValue *v = ck_value(ck, f, text, f->numeric_values);
     if (v && v->active)
         return;
     const char *ename = ck->target->schema->name, *what = shown(ck, f, text);
@@ -81,12 +81,13 @@ static void pick_value(Checker *ck, const Field *f, const char *text, Span span)
         d = diag_report(ck->sink, DIAG_WARNING, "W0205", span,
                         v ? "%s is an inactive value of %s.%s" : "%s is not among the values of %s.%s",
                         what, ename, f->name);
-    for (size_t i = 0; v == NULL && i < f->nvalues; i++)
+    bool helps = ck_helps(ck);
+    for (size_t i = 0; v == NULL && helps && i < f->nvalues; i++)
         if (f->values[i].label && strcmp(f->values[i].label, text) == 0) {
             diag_help(d, "%s is the label; write the value %s", what, shown(ck, f, f->values[i].value));
             v = &f->values[i];
         }
-    ck_help_values(d, f, text);
+    ck_help_values(ck, d, f, text);
     if (!f->restricted)
         diag_help(d, "the CRM stores it, but users cannot pick it; add it to the picklist or use a listed value");
 }
@@ -115,7 +116,7 @@ static void options_into(Checker *ck, const Field *src, const Field *f, Span spa
     const char *first = NULL;
     for (size_t i = 0; i < src->nvalues; i++) {
         const PickValue *o = &src->values[i];
-        const PickValue *v = o->active ? check_pick_value(f, o->value) : NULL;
+        const PickValue *v = o->active ? ck_value(ck, f, o->value, f->numeric_values) : NULL;
         if (!o->active || (v && v->active))
             continue;
         if (n++)
@@ -133,7 +134,7 @@ static void options_into(Checker *ck, const Field *src, const Field *f, Span spa
                               ename, f->name, missing.data);
         diag_help(d, "translate the options with a table: table T { \"%s\" -> \"...\" ... } and %s = T[%s]",
                   first, f->name, src->name);
-        ck_help_values(d, f, first);
+        ck_help_values(ck, d, f, first);
     }
     cm_buf_free(&missing);
 }
