@@ -55,9 +55,9 @@ CASES = {
         '    when city == "c" then "t"\n' for _ in range(N_DIAG)) + '    else "x"\n  }\n}\n', 0, "W0202"),
     # A 20,000-value picklist and many wrong values written into it (each with its help).
     "long_picklist": lambda: (20000, 8, HEAD + BODY + "  Pick__c = case {\n" + "".join(
-        f'    when city == "c{i}" then "w{i}"\n' for i in range(N_DIAG)) + '    else null\n  }\n}\n', 1, "E0106"),
+        f'    when city == "c{i}" then "w{i}"\n' for i in range(2000)) + '    else null\n  }\n}\n', 1, "E0106"),
     # Values of 60,000 characters: edit distances must not be measured on them.
-    "long_values": lambda: (200, 60000, HEAD + BODY + '  Pick__c = "' + "y" * 60000 + '"\n'
+    "long_values": lambda: (20, 60000, HEAD + BODY + '  Pick__c = "' + "y" * 60000 + '"\n'
                             + '  Title = if answers.q == "' + "z" * 60000 + '" then "a" else "b"\n}\n', 1, "E0106"),
 }
 
