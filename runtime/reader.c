@@ -433,10 +433,16 @@ RdStatus rd_read(Reader *r)
         r->fmt = c == '[' ? RD_JSON_ARRAY : c == '{' ? RD_NDJSON : RD_CSV;
     }
     switch (r->fmt) {
-    case RD_NDJSON: return next_line(r);
-    case RD_JSON_ARRAY: return next_element(r);
-    default: return rd_csv_next(r);
+    case RD_NDJSON: r->status = next_line(r); break;
+    case RD_JSON_ARRAY: r->status = next_element(r); break;
+    default: r->status = rd_csv_next(r); break;
     }
+    return r->status;
+}
+
+bool rd_record_is_json(const Reader *r)
+{
+    return r->rec && (r->status == RD_RECORD || r->fmt == RD_CSV);
 }
 
 size_t rd_record_number(const Reader *r)

@@ -72,6 +72,10 @@ size_t rd_record_line(const Reader *r);
  * JSON object of header -> cell (every cell, as a string). For a record
  * over RD_MAX_RECORD: "" (its text is not kept). */
 const char *rd_record_text(Reader *r, size_t *len);
+/* Whether rd_record_text is well-formed JSON: always after RD_RECORD and for
+ * CSV (a bad row's text is the raw row as a JSON string); not for a bad
+ * JSON record, whose text is what the input held. */
+bool rd_record_is_json(const Reader *r);
 
 /* ---- the record as a tree ---- */
 

@@ -39,6 +39,7 @@ struct Reader {
     uint64_t line, line_start;
 
     bool started, done;     /* JSON array: '[' seen / ']' seen or fatal */
+    RdStatus status;        /* of the last rd_read */
     size_t record;
 
     /* The current record's text and where it starts in the input. */
