@@ -246,7 +246,12 @@ static RdStatus next_line(Reader *r)
         rd_begin_record(r, p + lead, body - lead);
         bool syntax;
         bool ok = rd_json_parse(r, p + lead, body - lead, &syntax);
-        rd_advance(r, nl ? n + 1 : n);
+        r->start += n;      /* the line's bytes hold no '\n': no need to count lines */
+        if (nl) {
+            r->start++;
+            r->line++;
+            r->line_start = r->buf_pos + r->start;
+        }
         return ok ? RD_RECORD : RD_BAD_RECORD;
     }
 }
