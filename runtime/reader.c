@@ -5,6 +5,7 @@
  * dropped as soon as a record is done. */
 #include "reader_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,22 @@ Reader *rd_open(FILE *in, RdFormat fmt, const RdPaths *paths)
     r->nodes = cm_malloc(r->cap_nodes * sizeof *r->nodes);
     cm_arena_init(&r->arena, 16 * 1024);
     return r;
+}
+
+FILE *rd_open_input(const char *path, char *err, size_t errlen)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    FILE *in = fopen(path, "rb");
+    if (in == NULL)
+        snprintf(err, errlen, "cannot open the input %s: %s", path, strerror(errno));
+    return in;
+}
+
+void rd_close_input(FILE *in)
+{
+    if (in && in != stdin)
+        fclose(in);
 }
 
 void rd_close(Reader *r)

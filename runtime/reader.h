@@ -44,6 +44,11 @@ typedef enum RdFormat { RD_AUTO, RD_NDJSON, RD_JSON_ARRAY, RD_CSV } RdFormat;
  * NDJSON, anything else CSV. paths may be NULL when only rd_read is used. */
 typedef struct RdPaths RdPaths;
 Reader *rd_open(FILE *in, RdFormat fmt, const RdPaths *paths);
+/* The input named on a command line: "-" is stdin, anything else a file
+ * opened for reading. NULL with the reason in err when it cannot be opened.
+ * Close it with rd_close_input. */
+FILE *rd_open_input(const char *path, char *err, size_t errlen);
+void rd_close_input(FILE *in);
 void rd_close(Reader *r);
 /* The format in use (RD_AUTO until the first byte has been seen). */
 RdFormat rd_format(const Reader *r);

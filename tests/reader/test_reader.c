@@ -601,6 +601,20 @@ static void test_formats_api(void)
     CHECK(rd_format(r) == RD_AUTO && rd_read(r) == RD_END && rd_format(r) == RD_JSON_ARRAY, "detected");
     rd_close(r);
     fclose(f);
+
+    char err[200] = "";
+    CHECK(rd_open_input("-", err, sizeof err) == stdin, "- is stdin");
+    rd_close_input(stdin);
+    CHECK(fileno(stdin) == 0 && !ferror(stdin), "stdin is not closed");
+    CHECK(rd_open_input("/nonexistent/leads.ndjson", err, sizeof err) == NULL
+          && strcmp(err, "cannot open the input /nonexistent/leads.ndjson: No such file or directory") == 0,
+          "a missing file: %s", err);
+    f = rd_open_input("/dev/null", err, sizeof err);
+    CHECK(f != NULL, "a file opens: %s", err);
+    r = rd_open(f, RD_AUTO, NULL);
+    CHECK(rd_read(r) == RD_END, "/dev/null has no records");
+    rd_close(r);
+    rd_close_input(f);
 }
 
 int main(void)
