@@ -105,7 +105,7 @@ static void test_delay_bounds(void)
 
 static TxRequest get_req(void)
 {
-    TxRequest r = { "GET", "https://crm.example/x", NULL, 0, NULL, 0, NULL };
+    TxRequest r = { "GET", "https://crm.example/x", NULL, 0, NULL, 0, NULL, false };
     return r;
 }
 
@@ -195,7 +195,7 @@ static void test_fake_records_and_handler(void)
     const char *hdr[] = { "Content-Type: application/json" };
     int tags[3];
     for (int i = 0; i < 3; i++) {
-        TxRequest req = { i == 1 ? "POST" : "GET", "https://crm.example/y", hdr, 1, "{\"a\":1}", 7, &tags[i] };
+        TxRequest req = { i == 1 ? "POST" : "GET", "https://crm.example/y", hdr, 1, "{\"a\":1}", 7, &tags[i], false };
         char err[64];
         CHECK(tx_submit(t, &req, err, sizeof err));
     }

@@ -1,0 +1,167 @@
+/* connector: what all connectors share, and conn_send, which drives one
+ * batch through a transport: retries of the whole request, then of the
+ * records the CRM refused only for the moment. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "connector.h"
+
+void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version)
+{
+    size_t n = strlen(base_url);
+    while (n > 0 && base_url[n - 1] == '/')
+        n--;
+    c->ops = ops;
+    c->base = cm_strndup(base_url, n);
+    c->api_version = cm_strdup(api_version);
+}
+
+void conn_free(Connector *c)
+{
+    if (c == NULL)
+        return;
+    cm_free(c->base);
+    cm_free(c->api_version);
+    c->ops->free(c);
+}
+
+void conn_request_free(ConnRequest *r)
+{
+    cm_buf_free(&r->url);
+    cm_buf_free(&r->body);
+}
+
+void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field)
+{
+    r->ok = false;
+    snprintf(r->code, sizeof r->code, "%s", code ? code : "ERROR");
+    snprintf(r->message, sizeof r->message, "%s", message ? message : "");
+    snprintf(r->field, sizeof r->field, "%s", field ? field : "");
+}
+
+void conn_url_escape(CmBuf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
+            || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            cm_buf_putc(b, (char)*p);
+        } else {
+            char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+            cm_buf_put(b, e, 3);
+        }
+    }
+}
+
+static void fail_all(const ConnBatch *b, ConnResult *results, const char *code, const char *message)
+{
+    for (size_t i = 0; i < b->n; i++)
+        conn_result_error(&results[i], code, message, NULL);
+}
+
+/* May this answer be followed by the same request again? A create is only
+ * resent when it cannot have been applied: not sent, or refused with 429/503. */
+static bool may_resend(const ConnBatch *b, const TxResponse *r)
+{
+    if (b->op != CONN_CREATE)
+        return true;
+    if (r->error != TX_OK)
+        return !r->sent;
+    return r->status == 429 || r->status == 503;
+}
+
+/* One request, retried as a whole while the failure is transient. */
+static ConnStatus send_once(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                            const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+{
+    memset(results, 0, b->n * sizeof *results);
+    ConnRequest req;
+    memset(&req, 0, sizeof req);
+    char err[256];
+    if (!c->ops->build(c, b, &req, err, sizeof err)) {
+        conn_request_free(&req);
+        fail_all(b, results, "BAD_PAYLOAD", err);
+        snprintf(msg, msglen, "%s", err);
+        return CONN_REJECTED;
+    }
+    TxRequest tr = { req.method, req.url.data, req.headers, req.nheaders, req.body.data, req.body.len,
+                     NULL, b->op == CONN_CREATE };
+    ConnStatus st = CONN_UNAVAILABLE;
+    for (int attempt = 1;; attempt++) {
+        TxResponse r;
+        tx_send_wait(t, &tr, &r);
+        bool again = false;
+        if (r.error == TX_OK && r.status == 401) {
+            st = CONN_AUTH;
+            snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
+        } else if (retry_is_transient(&r)) {
+            again = may_resend(b, &r);
+            st = CONN_UNAVAILABLE;
+            if (r.error != TX_OK)
+                snprintf(msg, msglen, "%s: %s%s", tx_error_name(r.error), r.message,
+                         again ? "" : " (a create may have been applied: not resent)");
+            else
+                snprintf(msg, msglen, "HTTP %d%s", r.status, again ? "" : " (a create may have been applied: not resent)");
+        } else if (r.error != TX_OK) {
+            st = CONN_UNAVAILABLE;
+            snprintf(msg, msglen, "%s: %s", tx_error_name(r.error), r.message);
+        } else {
+            st = c->ops->parse(c, b, &r, results, msg, msglen);
+            again = st == CONN_BUSY || (st == CONN_BAD_ANSWER && b->op != CONN_CREATE);
+        }
+        int64_t wait = again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, r.retry_after, clk) : -1;
+        tx_response_clear(&r);
+        if (wait < 0)
+            break;
+        clk->sleep_ms(clk->ctx, wait);
+    }
+    if (st == CONN_BUSY)
+        st = CONN_UNAVAILABLE;
+    if (st != CONN_OK && st != CONN_REJECTED)
+        fail_all(b, results, st == CONN_AUTH ? "UNAUTHORIZED" : st == CONN_BAD_ANSWER ? "BAD_ANSWER" : "UNAVAILABLE",
+                 msg);
+    conn_request_free(&req);
+    return st;
+}
+
+ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                     const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+{
+    msg[0] = '\0';
+    ConnStatus st = send_once(c, t, b, p, clk, results, msg, msglen);
+    if (st != CONN_OK)
+        return st;
+    ConnRecord *sub = cm_malloc(b->n * sizeof *sub);
+    size_t *where = cm_malloc(b->n * sizeof *where);
+    ConnResult *again = cm_malloc(b->n * sizeof *again);
+    for (int round = 1; round < p->max_attempts; round++) {
+        size_t k = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            if (!results[i].ok && results[i].retry) {
+                sub[k] = b->records[i];
+                where[k++] = i;
+            }
+        }
+        if (k == 0)
+            break;
+        int64_t wait = retry_delay_ms(p, round, NULL, clk);
+        clk->sleep_ms(clk->ctx, wait > 0 ? wait : 0);
+        ConnBatch sb = *b;
+        sb.records = sub;
+        sb.n = k;
+        char submsg[256];
+        if (send_once(c, t, &sb, p, clk, again, submsg, sizeof submsg) == CONN_AUTH) {
+            snprintf(msg, msglen, "%s", submsg);
+            st = CONN_AUTH;
+        }
+        for (size_t j = 0; j < k; j++)
+            results[where[j]] = again[j];
+        if (st == CONN_AUTH)
+            break;
+    }
+    cm_free(sub);
+    cm_free(where);
+    cm_free(again);
+    return st;
+}
