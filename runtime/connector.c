@@ -15,6 +15,16 @@ void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, cons
     c->ops = ops;
     c->base = cm_strndup(base_url, n);
     c->api_version = cm_strdup(api_version);
+    c->limit = NULL;
+}
+
+void conn_set_rate_limit(Connector *c, int max, int64_t window_ms)
+{
+    if (c->limit == NULL)
+        c->limit = cm_calloc(1, sizeof *c->limit);
+    else
+        ratelimit_free(c->limit);
+    ratelimit_init(c->limit, max, window_ms);
 }
 
 void conn_free(Connector *c)
@@ -23,6 +33,10 @@ void conn_free(Connector *c)
         return;
     cm_free(c->base);
     cm_free(c->api_version);
+    if (c->limit) {
+        ratelimit_free(c->limit);
+        cm_free(c->limit);
+    }
     c->ops->free(c);
 }
 
@@ -89,6 +103,12 @@ static ConnStatus send_once(const Connector *c, Transport *t, const ConnBatch *b
                      NULL, b->op == CONN_CREATE };
     ConnStatus st = CONN_UNAVAILABLE;
     for (int attempt = 1;; attempt++) {
+        if (c->limit) {
+            int64_t wait = ratelimit_wait_ms(c->limit, clk->now_ms(clk->ctx));
+            if (wait > 0)
+                clk->sleep_ms(clk->ctx, wait);
+            ratelimit_take(c->limit, clk->now_ms(clk->ctx));
+        }
         TxResponse r;
         tx_send_wait(t, &tr, &r);
         bool again = false;

@@ -198,6 +198,45 @@ static void test_dynamics(void)
     cm_free(keys);
 }
 
+/* The server allows 10 requests per 0.5 s. Without a client-side limit some
+ * requests get 429 (and are retried); with 10 per 0.6 s, none do. */
+static void test_rate_limit(void)
+{
+    enum { N = 25 };
+    ConnRecord recs[N];
+    char payloads[N][96], keys[N][48];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "rate%02zu@example.com", i);
+        snprintf(payloads[i], sizeof payloads[i], "{\"email\":\"%s\"}", keys[i]);
+        recs[i].payload = payloads[i];
+        recs[i].key = keys[i];
+    }
+    Connector *c = conn_hubspot_new(base);
+    ConnResult res;
+    char msg[256];
+    for (int limited = 0; limited < 2; limited++) {
+        conn_set_rate_limit(c, limited ? 10 : 0, 600);
+        admin("/__admin/faults", "{\"faults\":[],\"rate\":{\"requests\":10,\"window\":0.5}}", NULL);
+        size_t ok = 0;
+        for (size_t i = 0; i < N; i++) {
+            ConnBatch b = { "contacts", CONN_UPSERT, "email", &recs[i], 1 };
+            ok += conn_send(c, tx, &b, &policy, retry_system_clock(), &res, msg, sizeof msg) == CONN_OK && res.ok;
+        }
+        CHECK(ok == N);
+        cJSON *state;
+        admin("/__admin/state", NULL, &state);
+        const cJSON *hits = cJSON_GetObjectItem(cJSON_GetObjectItem(state, "faults_fired"), "rate_limited");
+        int n429 = cJSON_IsNumber(hits) ? hits->valueint : 0;
+        if (limited)
+            CHECK(n429 == 0);
+        else
+            CHECK(n429 > 0);
+        cJSON_Delete(state);
+    }
+    admin("/__admin/faults", "{\"faults\":[]}", NULL);
+    conn_free(c);
+}
+
 int main(void)
 {
     base = getenv("CRMSERVER_URL");
@@ -220,6 +259,7 @@ int main(void)
     test_salesforce();
     test_hubspot();
     test_dynamics();
+    test_rate_limit();
     tx_close(tx);
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);

@@ -20,6 +20,10 @@ connectors use, keeping records in memory:
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records and faults
 
+The faults body may also set "rate": {"requests": N, "window": SECONDS}: a
+sliding-window limit over all API requests, answered with 429, a HubSpot
+RATE_LIMITS body and a fractional Retry-After (fired as "rate_limited").
+
 A FAULT is {"kind": K, "count": N, "probability": P, "path": SUBSTRING,
 "skip": M, "retry_after": "0.05", "delay": SECONDS, "apply": BOOL}: the first
 M matching requests pass, then each matching request (with probability P,
@@ -35,6 +39,7 @@ Prints "PORT N" on stdout once it listens. With --token, requests must carry
 "Authorization: Bearer TOKEN" (401 in the vendor's shape otherwise).
 """
 import argparse
+import collections
 import glob
 import json
 import os
@@ -124,6 +129,8 @@ class State:
         self.faults = []
         self.fired = {}
         self.rng = random.Random(0)
+        self.rate = None            # (requests, window seconds)
+        self.starts = collections.deque()
 
     def _index_describes(self):
         """Salesforce describes in the corpus by object name; a file named
@@ -145,6 +152,20 @@ class State:
     def next_number(self):
         self.counter += 1
         return self.counter
+
+    def rate_limited(self):
+        """Seconds to wait when over the configured rate, else None (and the request counts)."""
+        if not self.rate:
+            return None
+        limit, window = self.rate
+        now = time.monotonic()
+        while self.starts and self.starts[0] <= now - window:
+            self.starts.popleft()
+        if len(self.starts) >= limit:
+            self.fired["rate_limited"] = self.fired.get("rate_limited", 0) + 1
+            return self.starts[0] + window - now
+        self.starts.append(now)
+        return None
 
     def pick_fault(self, path):
         for f in self.faults:
@@ -767,11 +788,16 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests += 1
             fault = state.pick_fault(path)
+            wait = state.rate_limited()
         system = self.system_of(path)
         if fault and fault.kind == "reset_before":
             return self.reset_connection()
         try:
             raw = self.read_body()
+            if wait is not None:
+                raise Reply(429, {"status": "error", "category": "RATE_LIMITS",
+                                  "message": "You have reached your secondly limit.",
+                                  "policyName": "TEN_SECONDLY_ROLLING"}, {"Retry-After": "%.3f" % wait})
             if fault and fault.kind == "timeout":
                 time.sleep(fault.delay)
             if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
@@ -839,6 +865,9 @@ class Handler(BaseHTTPRequestHandler):
                     state.faults = [Fault(f) for f in spec.get("faults", [])]
                     state.rng = random.Random(spec.get("seed", 0))
                     state.fired = {}
+                    rate = spec.get("rate")
+                    state.rate = (int(rate["requests"]), float(rate["window"])) if rate else None
+                    state.starts.clear()
                 except (ValueError, KeyError, TypeError, AttributeError) as e:
                     return self.send_json(400, {"error": "bad fault spec: %s" % e})
                 return self.send_json(200, {"ok": True, "faults": len(state.faults)})
