@@ -111,6 +111,20 @@ void conn_request_free(ConnRequest *r);
 ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
                      const RetryClock *clk, ConnResult *results, char *msg, size_t msglen);
 
+/* One batch for conn_send_all, with room for its answer. */
+typedef struct ConnJob {
+    const ConnBatch *batch;
+    ConnResult *results;    /* batch->n of them */
+    ConnStatus status;
+    char msg[256];
+} ConnJob;
+
+/* conn_send for many batches, up to max_in_flight requests at once on the
+ * transport (each retried on its own schedule). Records refused for the
+ * moment are sent again afterwards, a batch at a time. */
+void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
+                   const RetryPolicy *p, const RetryClock *clk);
+
 /* Helpers for the implementations. */
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);
 void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field);
