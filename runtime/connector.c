@@ -249,16 +249,9 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
     size_t open = 0, flying = 0;
     if (max_in_flight == 0)
         max_in_flight = 1;
-    for (size_t i = 0; i < njobs; i++) {
+    for (size_t i = 0; i < njobs; i++)
         jobs[i].msg[0] = '\0';
-        if (build(c, jobs[i].batch, &js[i].req, &js[i].tr, jobs[i].results, jobs[i].msg, sizeof jobs[i].msg)) {
-            js[i].tr.tag = &js[i];
-            open++;
-        } else {
-            js[i].done = true;
-            jobs[i].status = CONN_REJECTED;
-        }
-    }
+    open = njobs;
     TxResponse answers[16];
     while (open > 0) {
         int64_t now = clk->now_ms(clk->ctx), next = now + 1000;
@@ -269,6 +262,16 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
             if (s->due > now) {
                 next = min64(next, s->due);
                 continue;
+            }
+            if (s->attempt == 0 && s->tr.url == NULL) {
+                /* Built when first sent, so building overlaps the requests in flight. */
+                if (!build(c, jobs[i].batch, &s->req, &s->tr, jobs[i].results, jobs[i].msg, sizeof jobs[i].msg)) {
+                    s->done = true;
+                    open--;
+                    jobs[i].status = CONN_REJECTED;
+                    continue;
+                }
+                s->tr.tag = s;
             }
             int64_t wait = rate_slot(c, clk);
             if (wait > 0) {
