@@ -5,6 +5,7 @@
 #include "ast.h"
 #include "cli.h"
 #include "cm_alloc.h"
+#include "map_input.h"
 
 extern const Command cmd_check;
 
@@ -38,17 +39,11 @@ static int run(int argc, char **argv)
 
     DiagSink *sink = diag_sink_new();
     for (int i = optind; i < argc; i++) {
-        size_t len = 0;
-        const char *err = NULL;
-        char *text = cli_read_file(argv[i], AST_MAX_SOURCE + 1, &len, &err);
-        if (text == NULL) {
-            const DiagSource *src = diag_source_add(sink, argv[i], NULL, 0);
-            Diag *d = diag_report(sink, DIAG_ERROR, "E0001", diag_nowhere(src), "cannot read the file: %s", err);
-            if (strcmp(err, "file too large") == 0)
-                diag_help(d, "the limit is %u bytes (4 MiB); split the mapping", AST_MAX_SOURCE);
+        size_t len;
+        char *text;
+        Ast *ast = cli_parse_map(sink, argv[i], &text, &len);
+        if (ast == NULL)
             continue;
-        }
-        Ast *ast = ast_parse(sink, argv[i], text, len);
         if (dump) {
             CmBuf out = CM_BUF_INIT;
             ast_dump(ast, &out, spans);

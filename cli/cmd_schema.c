@@ -218,7 +218,7 @@ const Command cmd_schema = {
     "\n"
     "Reads the CRM's own metadata documents as saved from its API and writes one\n"
     "normalized field-definition file per entity, DIR/ENTITY.json (docs/schema.md).\n"
-    "Several documents describing one entity are merged, later ones winning.\n"
+    "Several documents describing one entity are merged (docs/schema.md).\n"
     "Nothing is written when any document has an error.\n"
     "\n"
     "Systems and documents:\n"

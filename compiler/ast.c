@@ -66,6 +66,10 @@ static void child(Dumper *d, const Expr *e, int level)
 static void expr(Dumper *d, const Expr *e, int level)
 {
     indent(d, level);
+    if (e->depth > AST_MAX_DEPTH) {
+        cm_buf_puts(d->out, "(too-deep)");
+        return;
+    }
     switch (e->kind) {
     case EX_NULL: cm_buf_puts(d->out, "(null"); break;
     case EX_BOOL: cm_buf_puts(d->out, e->u.boolean ? "(true" : "(false"); break;

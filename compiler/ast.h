@@ -59,7 +59,8 @@ struct CheckInfo;
 struct Expr {
     ExprKind kind;
     Span span;
-    int depth;                      /* nesting depth, capped at AST_MAX_DEPTH */
+    int depth;                      /* nesting depth; deeper than AST_MAX_DEPTH is an error */
+    bool parens;                    /* written in parentheses (fmt keeps them) */
     struct CheckInfo *info;         /* checker annotation, NULL before checking */
     union {
         bool boolean;
@@ -157,7 +158,9 @@ typedef struct Ast {
 Ast *ast_parse(DiagSink *sink, const char *name, const char *text, size_t len);
 void ast_free(Ast *ast);
 
-/* Writes the tree in the stable, indented form the golden tests compare. */
+/* Writes the tree in the stable, indented form the golden tests compare.
+ * An expression deeper than AST_MAX_DEPTH (already an error) prints as
+ * (too-deep) instead of being walked. */
 void ast_dump(const Ast *ast, CmBuf *out, bool with_spans);
 
 /* Human names for operators and modes, as written in .map source. */

@@ -24,6 +24,7 @@ Diag *ps_error(ParseState *st, Loc loc, const char *fmt, ...)
     va_end(ap);
     Diag *d = diag_report(st->sink, DIAG_ERROR, "E0001", ps_span(st, loc), "%s", b.data);
     cm_buf_free(&b);
+    st->errors++;
     return d;
 }
 
@@ -250,11 +251,13 @@ Expr *ab_case(ParseState *st, Loc loc, Vec *arms, Expr *else_e, Loc else_loc)
     return e;
 }
 
-/* Parentheses leave no node: the span widens to include them. */
+/* Parentheses leave no node, only a mark, so fmt keeps the ones the author
+ * wrote; the span stays the inner expression's. */
 Expr *ab_paren(ParseState *st, Loc loc, Expr *inner)
 {
     (void)st;
     (void)loc;
+    inner->parens = true;
     return inner;
 }
 
@@ -279,15 +282,38 @@ void ab_own(ParseState *st, Stmt *s, Ownership own, Loc first, Loc last, Loc who
     s->span = ps_span(st, whole);
 }
 
-Stmt *ab_block(ParseState *st, Loc loc, Ownership own, Loc own_loc, Vec *assigns)
+/* A block holds plain assignments only. The grammar accepts any statement
+ * inside so that a nested block or a reject is one precise error, not a
+ * cascade; those statements are reported and left out. */
+Stmt *ab_block(ParseState *st, Loc loc, Ownership own, Loc own_loc, Vec *stmts)
 {
     Stmt *s = cm_arena_alloc(&st->ast->arena, sizeof *s);
     s->kind = ST_BLOCK;
     s->span = ps_span(st, loc);
     s->own = own;
     s->own_span = ps_span(st, own_loc);
-    s->u.block.stmts = assigns->items;
-    s->u.block.count = assigns->count;
+    Stmt **inner = stmts->items;
+    size_t kept = 0;
+    for (size_t i = 0; i < stmts->count; i++) {
+        Stmt *x = inner[i];
+        if (x->kind == ST_ASSIGN && x->own == OWN_DEFAULT) {
+            inner[kept++] = x;
+            continue;
+        }
+        Span where = x->kind == ST_REJECT ? diag_span(st->src, x->span.start, x->span.start + 6) : x->own_span;
+        Diag *d = diag_report(st->sink, DIAG_ERROR, "E0001", where, "%s inside a '%.*s' block",
+                              x->kind == ST_REJECT ? "reject" : x->kind == ST_BLOCK ? "block" : "ownership",
+                              (int)(s->own_span.end - s->own_span.start),
+                              diag_source_text(st->src, NULL) + s->own_span.start);
+        st->errors++;
+        if (x->kind == ST_REJECT)
+            diag_help(d, "reject belongs directly in the entity");
+        else
+            diag_help(d, "a block sets the ownership of the assignments in it: write FIELD = EXPR "
+                         "here, or move this out of the block");
+    }
+    s->u.block.stmts = inner;
+    s->u.block.count = kept;
     return s;
 }
 
@@ -417,9 +443,11 @@ Ast *ast_parse(DiagSink *sink, const char *name, const char *text, size_t len)
     Ast *ast = cm_calloc(1, sizeof *ast);
     cm_arena_init(&ast->arena, 0);
     if (len > AST_MAX_SOURCE) {
-        ast->src = diag_source_add(sink, name, NULL, 0);
-        Diag *d = diag_report(sink, DIAG_ERROR, "E0001", diag_nowhere(ast->src),
-                              "file is %zu bytes; the limit is %u bytes (4 MiB)", len, AST_MAX_SOURCE);
+        /* Only what is needed to point at the first byte past the limit. */
+        ast->src = diag_source_add(sink, name, text, AST_MAX_SOURCE + 1);
+        Diag *d = diag_report(sink, DIAG_ERROR, "E0001",
+                              diag_span(ast->src, AST_MAX_SOURCE, AST_MAX_SOURCE + 1),
+                              "file larger than the limit of %u bytes (4 MiB)", AST_MAX_SOURCE);
         diag_help(d, "split the mapping into several files");
         return ast;
     }

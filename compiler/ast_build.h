@@ -40,7 +40,7 @@ Expr *ab_paren(ParseState *st, Loc loc, Expr *inner);
 
 Stmt *ab_assign(ParseState *st, Loc loc, const char *field, Loc field_loc, Expr *value, Expr *when);
 void ab_own(ParseState *st, Stmt *s, Ownership own, Loc first, Loc last, Loc whole);
-Stmt *ab_block(ParseState *st, Loc loc, Ownership own, Loc own_loc, Vec *assigns);
+Stmt *ab_block(ParseState *st, Loc loc, Ownership own, Loc own_loc, Vec *stmts);
 Stmt *ab_reject(ParseState *st, Loc loc, const char *message, Loc message_loc, Expr *when);
 
 Item *ab_mapping(ParseState *st, Loc loc, const char *name, Loc name_loc);

@@ -434,6 +434,7 @@ static void render_sarif(CmBuf *out, Diag **v, size_t n)
                       i ? "," : "", d->code, severity_name(d->severity));
         put_jstr(out, msg.data);
         cm_buf_free(&msg);
+        cm_buf_puts(out, "}");
         if (d->span.src) {
             cm_buf_puts(out, ", \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
             put_jstr(out, d->span.src->name);

@@ -19,7 +19,10 @@ typedef struct ParseState {
     DiagSink *sink;
     const DiagSource *src;
     uint32_t offset;        /* scanner position, in bytes */
-    int brackets;           /* open ( [ { */
+    int brackets;           /* open ( [ { in the source */
+    char open[AST_MAX_DEPTH];   /* their kinds, innermost last */
+    bool closed_match;      /* the last closing bracket matched the innermost open one */
+    int errors;             /* E0001 reported so far */
     bool stop;              /* a fatal condition was reported: no further syntax errors */
     bool depth_reported;
     CmBuf strbuf;           /* scratch for decoding string literals */

@@ -178,12 +178,34 @@ static void report_field(DiagSink *sink, const SchemaEntity *e, const Field *f, 
     *d = diag_report(sink, DIAG_ERROR, "E0113", at, msg, arg);
 }
 
+static bool fits(const char *s)
+{
+    return s == NULL || strlen(s) <= SCHEMA_MAX_STRING;
+}
+
+/* What the loader accepts, so every entity written can be read back. */
+static bool strings_fit(const Field *f)
+{
+    bool ok = fits(f->name) && fits(f->label) && fits(f->controller);
+    for (size_t i = 0; i < f->nvalues && ok; i++)
+        ok = fits(f->values[i].value) && fits(f->values[i].label) && fits(f->values[i].valid_for);
+    for (size_t i = 0; i < f->nreferences && ok; i++)
+        ok = fits(f->references[i]);
+    return ok;
+}
+
 SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
 {
     SchemaEntity *e = b->e;
     b->e = NULL;
     bool ok = true;
     Diag *d = NULL;
+    if (!fits(e->name) || !fits(e->system)) {
+        diag_report(sink, DIAG_ERROR, "E0113", e->name_span.src ? e->name_span : diag_nowhere(e->src),
+                    "the entity's name is longer than %u bytes", SCHEMA_MAX_STRING);
+        schema_free(e);
+        return NULL;
+    }
     if (e->nfields > SCHEMA_MAX_FIELDS) {
         diag_report(sink, DIAG_ERROR, "E0113", e->name_span.src ? e->name_span : diag_nowhere(e->src),
                     "entity '%s' has %zu fields; the limit is %d", e->name, e->nfields,
@@ -213,6 +235,12 @@ SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
     }
     for (size_t i = 0; i < e->nfields; i++) {
         const Field *f = &e->fields[i];
+        if (!strings_fit(f)) {
+            report_field(sink, e, f, &d, "field '%.64s...' has a name, label, value or reference longer than the limit",
+                         f->name);
+            diag_help(d, "the limit is %u bytes per string", SCHEMA_MAX_STRING);
+            ok = false;
+        }
         if (f->nvalues > SCHEMA_MAX_VALUES || f->nreferences > SCHEMA_MAX_VALUES) {
             report_field(sink, e, f, &d, "field '%s' lists too many values or references", f->name);
             diag_help(d, "the limit is %d", SCHEMA_MAX_VALUES);

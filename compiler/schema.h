@@ -88,10 +88,13 @@ SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at);
  * entity are an error (the second is left out). */
 SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, Span at, size_t *count);
 void schema_free(SchemaEntity *e);
+/* The same from text in memory (name is what diagnostics call it). */
+SchemaEntity *schema_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 
 const Field *schema_field(const SchemaEntity *e, const char *name);   /* exact, case-sensitive */
 
 UsersFile *users_load(DiagSink *sink, const char *path, Span at);
+UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 void users_free(UsersFile *u);
 const User *users_find_email(const UsersFile *u, const char *email);   /* case-insensitive */
 
@@ -114,9 +117,10 @@ size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const c
 size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
                           const char *entity_hint, SchemaEntity ***out, size_t *nout);
 /* One entity from two descriptions of it (several documents for one entity,
- * such as a Dynamics attribute list and an option set document): the later
- * document's fields replace the earlier's of the same name. Frees both;
- * NULL (reported) if the result fails the entity checks. */
+ * such as a Dynamics attribute list and an option set document): a field in
+ * both takes the later's type, values and references where it lists any,
+ * and keeps what the later leaves out (docs/schema.md). Frees both; NULL
+ * (reported) if the result fails the entity checks. */
 SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *later);
 
 /* Caps on what a schema or users file may hold. */

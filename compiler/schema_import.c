@@ -101,9 +101,27 @@ size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
     return import_source(sink, sys, src, entity_hint, out, nout);
 }
 
-/* A field the later document describes replaces the earlier one, keeping the
- * earlier label when the later has none: a single attribute document (a
- * Dynamics option set) completes a list that named the attribute. */
+/* A field both documents describe: the later one's type and lists win, but
+ * what it leaves out (a label, a length, values, references) is kept, and a
+ * right or a duty either document states holds — an attribute document
+ * fetched with a narrow $select says nothing about create or update. */
+static void combine(SchemaBuilder *b, const Field *earlier, const Field *later)
+{
+    const Field *lists = later->nvalues > 0 || later->nreferences > 0 ? later : earlier;
+    Field *c = schema_build_copy(b, lists);
+    c->type = later->type;
+    c->span = later->span;
+    c->restricted = later->restricted || (lists == earlier && earlier->restricted);
+    c->label = schema_build_strdup(b, later->label ? later->label : earlier->label);
+    c->controller = schema_build_strdup(b, later->controller ? later->controller : earlier->controller);
+    c->length = later->length > 0 ? later->length : earlier->length;
+    c->createable = earlier->createable && later->createable;
+    c->updateable = earlier->updateable && later->updateable;
+    c->required = earlier->required || later->required;
+    c->unique = earlier->unique || later->unique;
+    c->external_id = earlier->external_id || later->external_id;
+}
+
 SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *later)
 {
     SchemaBuilder b;
@@ -111,9 +129,10 @@ SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *la
     for (size_t i = 0; i < first->nfields; i++) {
         const Field *f = &first->fields[i];
         const Field *g = schema_field(later, f->name);
-        Field *copy = schema_build_copy(&b, g ? g : f);
-        if (g != NULL && copy->label == NULL)
-            copy->label = schema_build_strdup(&b, f->label);
+        if (g != NULL)
+            combine(&b, f, g);
+        else
+            schema_build_copy(&b, f);
     }
     for (size_t i = 0; i < later->nfields; i++)
         if (schema_field(first, later->fields[i].name) == NULL)

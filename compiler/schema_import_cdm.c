@@ -31,7 +31,7 @@ static const struct { const char *cdm; FieldType type; } CDM_TYPES[] = {
 static const char *cdm_dataverse_name(const char *cdm, char *buf, size_t size)
 {
     static const struct { const char *cdm, *dv; } NAMES[] = {
-        { "User", "systemuser" }, { "Currency", "transactioncurrency" },
+        { "User", "systemuser" }, { "Currency", "transactioncurrency" }, { "Case", "incident" },
     };
     for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
         if (strcmp(cdm, NAMES[i].cdm) == 0)

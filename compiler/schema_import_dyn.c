@@ -15,7 +15,8 @@ static const struct { const char *dyn; FieldType type; } DYN_TYPES[] = {
     { "Picklist", FT_PICKLIST }, { "State", FT_PICKLIST }, { "Status", FT_PICKLIST },
     { "MultiSelectPicklist", FT_MULTIPICKLIST }, { "Lookup", FT_REFERENCE },
     { "Customer", FT_REFERENCE }, { "Owner", FT_REFERENCE },
-    { "Uniqueidentifier", FT_ID }, { "Virtual", FT_STRING }, { "EntityName", FT_STRING },
+    { "Uniqueidentifier", FT_ID }, { "UniqueIdentifier", FT_ID },   /* AttributeType, @odata.type */
+    { "Virtual", FT_STRING }, { "EntityName", FT_STRING },
     { "PartyList", FT_STRING }, { "CalendarRules", FT_STRING },
     { "ManagedProperty", FT_STRING }, { "Image", FT_BINARY }, { "File", FT_BINARY },
 };

@@ -14,6 +14,8 @@ static const struct { const char *sf; FieldType type; } SF_TYPES[] = {
     { "picklist", FT_PICKLIST }, { "multipicklist", FT_MULTIPICKLIST },
     { "combobox", FT_PICKLIST }, { "reference", FT_REFERENCE },
     { "base64", FT_BINARY }, { "encryptedstring", FT_STRING },
+    /* history and metadata objects: any value, sent as text */
+    { "anyType", FT_STRING }, { "complexvalue", FT_TEXT }, { "json", FT_TEXT },
     /* compound fields: the parts are written, never the whole */
     { "address", FT_TEXT }, { "location", FT_STRING },
 };

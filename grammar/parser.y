@@ -64,7 +64,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 %token <str> STRING "string"
 
 %type <expr> expr primary literal opt_when table_value list call lookup case_expr path
-%type <vec> exprs expr_list segments stmts assigns arms table_entries
+%type <vec> exprs expr_list segments stmts arms table_entries
 %type <stmt> stmt assign
 %type <arm> arm
 %type <entry> table_entry
@@ -158,16 +158,10 @@ stmt
     : assign
     | "master" owner assign                 { $$ = $3; ab_own(st, $$, $2, @1, @2, @$); }
     | "on" "create" assign                  { $$ = $3; ab_own(st, $$, OWN_ON_CREATE, @1, @2, @$); }
-    | "master" owner '{' assigns '}'        { $$ = ab_block(st, @$, $2, ab_loc(@1, @2), &$4); }
-    | "on" "create" '{' assigns '}'         { $$ = ab_block(st, @$, OWN_ON_CREATE, ab_loc(@1, @2), &$4); }
+    | "master" owner '{' stmts '}'          { $$ = ab_block(st, @$, $2, ab_loc(@1, @2), &$4); }
+    | "on" "create" '{' stmts '}'           { $$ = ab_block(st, @$, OWN_ON_CREATE, ab_loc(@1, @2), &$4); }
     | "reject" STRING "when" expr           { $$ = ab_reject(st, @$, $2.value, @2, $4); }
     | error                                 { $$ = NULL; }
-    ;
-
-assigns
-    : %empty                                { $$ = ab_vec(); }
-    | assigns assign                        { $$ = $1; ab_push(st, &$$, $2); }
-    | assigns error                         { $$ = $1; }
     ;
 
 assign
@@ -307,6 +301,19 @@ static const char *const expression_starts[] = {
     "not", "if", "case", "ref", "clear", "'('", "'['", "'-'", NULL
 };
 
+/* Tokens that continue an expression; listed once as "an operator". */
+static const char *const operators[] = {
+    "??", "or", "and", "==", "!=", "'<'", "<=", "'>'", ">=", "in",
+    "'+'", "'-'", "'*'", "'/'", "'.'", "'['", "'('", NULL
+};
+
+/* Words that start a declaration at the top level. */
+static const char *const declarations[] = {
+    "mapping", "source", "target", "users", "table", "entity", NULL
+};
+
+static const char *const comparisons[] = { "==", "!=", "'<'", "<=", "'>'", ">=", "in", NULL };
+
 static const char *const word_tokens[] = { "identifier", "number", "string", "end of file", NULL };
 
 /* Keywords are the lower-case words among the token names. */
@@ -357,54 +364,171 @@ static void describe_found(CmBuf *b, ParseState *st, yysymbol_kind_t tok, Loc lo
         cm_buf_printf(b, "'%.*s'", n, at);
 }
 
+/* How the expected tokens are grouped in the message. */
+typedef enum Group { G_SELF, G_EXPRESSION, G_OPERATOR, G_DECLARATION, G_NAME } Group;
+
+typedef struct Expected {
+    yysymbol_kind_t tok[YYNTOKENS];
+    Group group[YYNTOKENS];
+    int n;
+    bool ident, eq, value_only;
+} Expected;
+
+static bool expects(const Expected *x, const char *name)
+{
+    for (int i = 0; i < x->n; i++)
+        if (strcmp(yysymbol_name(x->tok[i]), name) == 0)
+            return true;
+    return false;
+}
+
+/* Long lists of alternatives read badly: expression starts, operators,
+ * declaration words and the keywords allowed as path segments are each
+ * named once. */
+static void group_expected(Expected *x)
+{
+    int starts = 0, ops = 0, decls = 0, keywords = 0;
+    for (int i = 0; i < x->n; i++) {
+        const char *name = yysymbol_name(x->tok[i]);
+        starts += name_in(name, expression_starts);
+        ops += name_in(name, operators) && !name_in(name, expression_starts);
+        decls += name_in(name, declarations);
+        keywords += is_keyword(name);
+        x->ident |= x->tok[i] == YYSYMBOL_IDENT;
+        x->eq |= x->tok[i] == YYSYMBOL_EQ;
+    }
+    bool by_name = x->ident && keywords >= 10;
+    bool by_expr = !by_name && starts >= 5;
+    x->value_only = by_expr && !x->ident;
+    for (int i = 0; i < x->n; i++) {
+        const char *name = yysymbol_name(x->tok[i]);
+        x->group[i] = G_SELF;
+        if (by_name && (x->tok[i] == YYSYMBOL_IDENT || is_keyword(name)))
+            x->group[i] = G_NAME;
+        else if (by_expr && name_in(name, expression_starts))
+            x->group[i] = G_EXPRESSION;
+        else if (ops >= 4 && name_in(name, operators))
+            x->group[i] = G_OPERATOR;
+        else if (decls == 6 && name_in(name, declarations))
+            x->group[i] = G_DECLARATION;
+    }
+}
+
+/* "a, b or c" with each group named once; the number of entries listed. */
+static int list_expected(const Expected *x, CmBuf *b)
+{
+    static const char *const group_text[] = {
+        [G_EXPRESSION] = "an expression", [G_OPERATOR] = "an operator",
+        [G_DECLARATION] = "a declaration (mapping, source, target, users, table or entity)",
+        [G_NAME] = "a name",
+    };
+    const char *entries[YYNTOKENS];
+    bool seen[G_NAME + 1] = { false };
+    bool declarations_listed = false;
+    for (int i = 0; i < x->n; i++)
+        declarations_listed |= x->group[i] == G_DECLARATION;
+    int n = 0;
+    for (int i = 0; i < x->n; i++) {
+        Group g = x->group[i];
+        if (x->tok[i] == YYSYMBOL_YYEOF && declarations_listed)
+            continue;   /* at the top level "a declaration" says enough */
+        if (g == G_SELF) {
+            CmBuf one = CM_BUF_INIT;
+            describe_expected(&one, yysymbol_name(x->tok[i]));
+            entries[n++] = cm_buf_take(&one);
+        } else if (!seen[g]) {
+            seen[g] = true;
+            entries[n++] = cm_strdup(g == G_EXPRESSION && x->value_only ? "a literal value" : group_text[g]);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        cm_buf_puts(b, i == 0 ? "" : i == n - 1 ? " or " : ", ");
+        cm_buf_puts(b, entries[i]);
+        cm_free((char *)entries[i]);
+    }
+    return n;
+}
+
+/* True when only identifier characters and blanks precede offset on its line:
+   a '=' there starts an assignment, not a comparison. */
+static bool assignment_starts_line(ParseState *st, uint32_t offset)
+{
+    const char *text = diag_source_text(st->src, NULL);
+    uint32_t i = offset;
+    while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t'))
+        i--;
+    uint32_t word_end = i;
+    while (i > 0 && (text[i - 1] == '_' || (text[i - 1] >= '0' && text[i - 1] <= '9')
+                     || ((text[i - 1] | 0x20) >= 'a' && (text[i - 1] | 0x20) <= 'z')))
+        i--;
+    if (i == word_end)
+        return false;
+    while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t'))
+        i--;
+    return i == 0 || text[i - 1] == '\n';
+}
+
+static void add_help(ParseState *st, Diag *d, const Expected *x, yysymbol_kind_t tok, Loc loc)
+{
+    static const char *const header_words[] = { "key", "master", NULL };
+    static const char *const clause_words[] = { "when", "then", "else", NULL };
+    const char *name = yysymbol_name(tok);
+    int n = (int)(loc.end - loc.start);
+    const char *at = diag_source_text(st->src, NULL) + loc.start;
+    bool in_expression = false;
+    for (int i = 0; i < x->n; i++)
+        in_expression |= x->group[i] == G_EXPRESSION || x->group[i] == G_OPERATOR;
+    if (expects(x, "->")) {
+        diag_help(d, "a table entry is written KEY -> VALUE");
+    } else if (x->n == 1 && expects(x, "'}'")) {
+        diag_help(d, "'else -> VALUE' must be the table's last entry");
+    } else if (strcmp(name, "'='") == 0) {
+        if (assignment_starts_line(st, loc.start))
+            diag_help(d, "the value of the assignment before this line may be missing");
+        else
+            diag_help(d, "compare with '=='; a single '=' assigns a field");
+    } else if (name_in(name, comparisons) && !expects(x, name) && expects(x, "'+'")) {
+        diag_help(d, "comparisons do not chain: join them with 'and', as in a < b and b < c");
+    } else if (x->value_only && tok == YYSYMBOL_IDENT) {
+        diag_help(d, "table keys and values are literals: strings, numbers, true, false, null or lists");
+    } else if (name_in(name, header_words) && expects(x, "'{'")) {
+        diag_help(d, "an entity header reads: entity NAME MODE [key FIELD] [master crm|source] [when COND] {");
+    } else if (x->ident && !expects(x, "master") && expects(x, "'}'")
+               && (strcmp(name, "master") == 0 || strcmp(name, "on") == 0 || strcmp(name, "reject") == 0)) {
+        diag_help(d, "an ownership block holds only assignments: blocks do not nest, and reject belongs in the entity");
+    } else if (x->ident && is_keyword(name) && !(in_expression && name_in(name, clause_words))) {
+        diag_help(d, "'%.*s' is a reserved word and cannot be used as a name here", n, at);
+    } else if (tok == YYSYMBOL_YYEOF && st->brackets > 0) {
+        diag_help(d, "a bracket opened earlier is not closed");
+    }
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ParseState *st)
 {
     (void)scanner;
     if (st->stop)
         return 0;
-    yysymbol_kind_t expected[YYNTOKENS];
-    int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
     yysymbol_kind_t tok = yypcontext_token(ctx);
     Loc loc = *yypcontext_location(ctx);
-
-    int starts = 0;
-    bool wants_ident = false, wants_eq = false;
-    for (int i = 0; i < n; i++) {
-        const char *name = yysymbol_name(expected[i]);
-        starts += name_in(name, expression_starts);
-        wants_ident |= expected[i] == YYSYMBOL_IDENT;
-        wants_eq |= expected[i] == YYSYMBOL_EQ;
-    }
-    bool collapse = starts >= 5;
+    /* After an earlier error the parser may have skipped an opening bracket
+       that the source does close: a balanced closing bracket is then not a
+       new mistake, only the parser catching up. */
+    static const char *const closers[] = { "'}'", "']'", "')'", NULL };
+    if (st->errors > 0 && st->closed_match && name_in(yysymbol_name(tok), closers))
+        return 0;
+    Expected x;
+    memset(&x, 0, sizeof x);
+    x.n = yypcontext_expected_tokens(ctx, x.tok, YYNTOKENS);
+    group_expected(&x);
     CmBuf exp = CM_BUF_INIT, found = CM_BUF_INIT;
-    int listed = 0, total = n - (collapse ? starts - 1 : 0);
-    if (collapse) {
-        cm_buf_puts(&exp, "an expression");
-        listed++;
-    }
-    for (int i = 0; i < n; i++) {
-        const char *name = yysymbol_name(expected[i]);
-        if (collapse && name_in(name, expression_starts))
-            continue;
-        cm_buf_puts(&exp, listed == 0 ? "" : listed == total - 1 ? " or " : ", ");
-        describe_expected(&exp, name);
-        listed++;
-    }
+    int listed = x.n > 0 ? list_expected(&x, &exp) : 0;
     describe_found(&found, st, tok, loc);
     Diag *d;
-    if (n > 0 && total <= 5)
+    if (listed > 0 && listed <= 5)
         d = ps_error(st, loc, "expected %s, found %s", exp.data, found.data);
     else
         d = ps_error(st, loc, "unexpected %s", found.data);
-    if (strcmp(yysymbol_name(tok), "'='") == 0) {
-        if (wants_eq)
-            diag_help(d, "compare with '=='; a single '=' assigns a field");
-    } else if (wants_ident && is_keyword(yysymbol_name(tok))) {
-        diag_help(d, "'%.*s' is a reserved word and cannot be used as a name here",
-                  (int)(loc.end - loc.start), diag_source_text(st->src, NULL) + loc.start);
-    } else if (tok == YYSYMBOL_YYEOF && st->brackets > 0) {
-        diag_help(d, "a bracket opened earlier is not closed");
-    }
+    add_help(st, d, &x, tok, loc);
     cm_buf_free(&exp);
     cm_buf_free(&found);
     return 0;

@@ -45,6 +45,7 @@ static bool need(Cursor *c, size_t n, const char *what)
 
 static bool get_u8(Cursor *c, uint8_t *v, const char *what)
 {
+    *v = 0;
     if (!need(c, 1, what))
         return false;
     *v = *c->p++;
@@ -54,6 +55,7 @@ static bool get_u8(Cursor *c, uint8_t *v, const char *what)
 static bool get_var(Cursor *c, uint32_t *v, const char *what)
 {
     uint32_t x = 0;
+    *v = 0;
     for (int shift = 0;; shift += 7) {
         uint8_t b;
         if (!get_u8(c, &b, what))
@@ -94,6 +96,7 @@ static bool get_index(Cursor *c, uint32_t *v, uint32_t limit, const char *what)
 static bool get_opt(Cursor *c, int32_t *v, uint32_t limit, const char *what)
 {
     uint32_t x;
+    *v = -1;
     if (!get_var(c, &x, what))
         return false;
     if (x > limit)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the bundled examples: build crmmap, check every example
-# mapping against its committed field definitions and show its canonical form.
+# mapping against its committed field definitions and confirm that each is in
+# the canonical layout of `crmmap fmt`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -16,4 +17,6 @@ for m in "${maps[@]}"; do
   echo "== crmmap check $m"
   ./build/crmmap check "$m"
 done
-echo "demo: all example mappings check"
+echo "== crmmap fmt --check (every example is in canonical layout)"
+./build/crmmap fmt --check "${maps[@]}"
+echo "demo: all example mappings check and are formatted"

@@ -22,7 +22,7 @@ if [ "${CI:-}" = "true" ] && [ -x tools/fuzz.sh ]; then
   echo "== short fuzz runs"
   for corpus in tests/fuzz/corpus/*/; do
     target=$(basename "$corpus")
-    bash tools/fuzz.sh "$target" "${FUZZ_SECONDS:-30}"
+    bash tools/fuzz.sh "$target" "${FUZZ_SECONDS:-20}"
   done
 fi
 echo "all tests passed"

@@ -29,4 +29,8 @@ expect 1 "$crmmap" schema import --system salesforce "$scratch/missing.json" -o 
 expect 4 "$crmmap" schema import --system salesforce "$doc" -o "$scratch/file"
 expect 0 "$crmmap" schema import --system salesforce "$doc" -o "$scratch/a/b/c"
 [ -f "$scratch/a/b/c/Custom__c.json" ] || { echo "nested output folder not created"; status=1; }
+printf '{ "name": "X", "fields": [ { "type": "string" } ] }' >"$scratch/bad.json"
+expect 1 "$crmmap" schema import --system salesforce --format json "$scratch/bad.json" -o "$scratch/o"
+jq -e '.[0].code == "E0113" and .[0].line == 1 and .[0].col == 28' "$scratch.out" >/dev/null ||
+  { echo "--format json: unexpected output"; cat "$scratch.out"; status=1; }
 exit $status

@@ -1,6 +1,7 @@
 cmake_minimum_required(VERSION 3.16)
 # Runs `crmmap schema import` with the arguments in CASE.cmd (line 1; @CORPUS@
-# is the shared corpus folder, @HERE@ the folder of CASE.cmd) into a scratch folder and compares what it
+# is the shared corpus folder, @HERE@ the folder of CASE.cmd, @SOURCE@ the
+# source tree) into a scratch folder and compares what it
 # wrote with the expected folder: CASE/ next to CASE.cmd, or the folder named
 # by an "expected PATH" line (relative to the source tree), where only the
 # files written are compared. CASE/stderr.txt, when present, is the expected
@@ -11,6 +12,7 @@ list(GET lines 0 argline)
 string(REPLACE "@CORPUS@" "${CORPUS}" argline "${argline}")
 get_filename_component(here ${CMD} DIRECTORY)
 string(REPLACE "@HERE@" "${here}" argline "${argline}")
+string(REPLACE "@SOURCE@" "${SOURCE}" argline "${argline}")
 separate_arguments(args UNIX_COMMAND "${argline}")
 get_filename_component(case ${CMD} NAME_WE)
 get_filename_component(dir ${CMD} DIRECTORY)

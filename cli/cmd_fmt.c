@@ -1,0 +1,185 @@
+/* cmd_fmt: `crmmap fmt [--check | -w] FILE.map...`, the canonical layout.
+ * Every file is parsed before anything is printed or written: one file with
+ * a syntax error means diagnostics, exit 1 and no output at all. */
+/* realpath is XSI. */
+#define _XOPEN_SOURCE 700
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ast.h"
+#include "cli.h"
+#include "cm_alloc.h"
+#include "fmt.h"
+#include "map_input.h"
+
+extern const Command cmd_fmt;
+
+typedef struct Formatted {
+    const char *path;
+    char *text;         /* as read */
+    size_t len;
+    CmBuf out;          /* canonical form */
+} Formatted;
+
+static bool changed(const Formatted *f)
+{
+    return f->out.len != f->len || memcmp(f->out.data ? f->out.data : "", f->text, f->len) != 0;
+}
+
+/* Replaces path's content through a temporary file in the same folder and a
+ * rename, so a crash leaves the old file or the new one, never half of it.
+ * A symbolic link is followed: its target is rewritten, the link stays. */
+static bool write_atomically(const char *path, const CmBuf *data, const char **err)
+{
+    char *real = realpath(path, NULL);
+    struct stat sb;
+    if (real == NULL || stat(real, &sb) != 0) {
+        *err = strerror(errno);
+        free(real);
+        return false;
+    }
+    CmBuf tmp = CM_BUF_INIT;
+    cm_buf_printf(&tmp, "%s.fmt-XXXXXX", real);
+    int fd = mkstemp(tmp.data);
+    bool ok = fd >= 0;
+    size_t done = 0;
+    while (ok && done < data->len) {
+        ssize_t n = write(fd, data->data + done, data->len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        ok = n > 0;
+        done += ok ? (size_t)n : 0;
+    }
+    ok = ok && fchmod(fd, sb.st_mode & 07777) == 0 && fsync(fd) == 0;
+    int saved = errno;
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (ok && rename(tmp.data, real) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        *err = strerror(saved);
+        if (fd >= 0)
+            unlink(tmp.data);
+    }
+    free(real);
+    cm_buf_free(&tmp);
+    return ok;
+}
+
+/* Reads and formats every file; false when any could not be read or parsed. */
+static bool format_all(DiagSink *sink, Formatted *files, int n)
+{
+    for (int i = 0; i < n; i++) {
+        Formatted *f = &files[i];
+        size_t errors = diag_count(sink, DIAG_ERROR);
+        Ast *ast = cli_parse_map(sink, f->path, &f->text, &f->len);
+        if (ast == NULL)
+            continue;
+        if (diag_count(sink, DIAG_ERROR) == errors)
+            fmt_ast(ast, &f->out);
+        ast_free(ast);
+    }
+    return diag_count(sink, DIAG_ERROR) == 0;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "check", no_argument, NULL, 'c' },
+        { "write", no_argument, NULL, 'w' },
+        { "format", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 },
+    };
+    DiagFormat dfmt = DIAG_TEXT;
+    bool check = false, write = false;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+w", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': check = true; break;
+        case 'w': write = true; break;
+        case 'f':
+            if (!cli_parse_format(&cmd_fmt, optarg, &dfmt))
+                return EXIT_USAGE;
+            break;
+        default:
+            return cli_usage_error(&cmd_fmt, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(&cmd_fmt, "no .map file given");
+    if (check && write)
+        return cli_usage_error(&cmd_fmt, "--check and -w exclude each other");
+    for (int i = optind; write && i < argc; i++)
+        if (strcmp(argv[i], "-") == 0)
+            return cli_usage_error(&cmd_fmt, "-w cannot write to standard input");
+
+    int n = argc - optind;
+    Formatted *files = cm_calloc((size_t)n, sizeof *files);
+    for (int i = 0; i < n; i++)
+        files[i].path = argv[optind + i];
+    DiagSink *sink = diag_sink_new();
+    int status = EXIT_OK;
+    if (!format_all(sink, files, n)) {
+        status = EXIT_CHECK;
+    } else {
+        for (int i = 0; i < n; i++) {
+            Formatted *f = &files[i];
+            const char *err = NULL;
+            if (check) {
+                if (changed(f)) {
+                    printf("%s\n", f->path);
+                    status = EXIT_CHECK;
+                }
+            } else if (write) {
+                if (changed(f) && !write_atomically(f->path, &f->out, &err)) {
+                    fprintf(stderr, "crmmap fmt: error: cannot write %s: %s\n", f->path, err);
+                    status = EXIT_FATAL;
+                }
+            } else {
+                fwrite(f->out.data ? f->out.data : "", 1, f->out.len, stdout);
+            }
+        }
+    }
+    cli_render_diags(sink, dfmt);
+    diag_sink_free(sink);
+    for (int i = 0; i < n; i++) {
+        cm_free(files[i].text);
+        cm_buf_free(&files[i].out);
+    }
+    cm_free(files);
+    return status;
+}
+
+const Command cmd_fmt = {
+    "fmt", "print mappings in the canonical layout",
+    "Usage: crmmap fmt [--check | -w] [--format text|json|sarif|github] FILE.map...\n"
+    "\n"
+    "Prints each mapping in the canonical layout: two-space indentation, one\n"
+    "statement per line, aligned table arrows. Every comment is kept; the\n"
+    "result means exactly what the input meant, and formatting it again\n"
+    "changes nothing. A file with syntax errors is never rewritten: the errors\n"
+    "are reported and nothing is printed or written.\n"
+    "\n"
+    "Options:\n"
+    "  --check      print the names of files whose layout would change, write\n"
+    "               nothing; exit 1 if there is any\n"
+    "  -w, --write  rewrite changed files in place (atomically, via a rename)\n"
+    "  --format F   diagnostics as text (default), json, sarif or github\n"
+    "\n"
+    "Without --check or -w the formatted text goes to standard output.\n"
+    "FILE may be '-' for standard input (not with -w).\n"
+    "Exit status: 0 ok, 1 syntax errors or --check found changes, 2 usage,\n"
+    "4 a file could not be written.\n",
+    run,
+};
