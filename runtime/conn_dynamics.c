@@ -252,5 +252,6 @@ Connector *conn_dynamics_new(const char *base_url, const char *api_version)
 {
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &dyn_ops, base_url, api_version ? api_version : "v9.2");
+    conn_set_rate_limit(c, 5000, 300000);
     return c;
 }

@@ -1,8 +1,9 @@
 /* conn_hubspot: HubSpot CRM v3 batch APIs — POST objects/TYPE/batch/create,
  * /update and /upsert (by idProperty), 100 inputs a request, every property
  * value a string (numbers as their text, booleans "true"/"false",
- * multi-select values ';'-joined), associations [] on creates (the spec
- * requires the member). Answers are 200/201, or 207 with an errors list;
+ * multi-select values ';'-joined, null — the mapping's `clear` — as ""),
+ * associations [] on creates (the spec requires the member). Answers are
+ * 200/201, or 207 with an errors list;
  * results are matched to inputs by key (update/upsert) — HubSpot does not
  * promise to keep the order — and errors by their context (ids, or the
  * index crmserver adds). Creates without errors are taken in order. */
@@ -24,9 +25,12 @@ static size_t hs_max_batch(const Connector *c, ConnOp op)
     return HS_MAX_BATCH;
 }
 
-/* One property value as HubSpot takes it, or NULL for an unsendable value. */
+/* One property value as HubSpot takes it, or NULL for an unsendable value.
+ * null is the mapping's `clear`: HubSpot blanks a property sent as "". */
 static char *value_text(const cJSON *v)
 {
+    if (cJSON_IsNull(v))
+        return cm_strdup("");
     if (cJSON_IsString(v))
         return cm_strdup(v->valuestring);
     if (cJSON_IsBool(v))
@@ -101,8 +105,6 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
         cJSON *props = cJSON_AddObjectToObject(in, "properties");
         const cJSON *f;
         cJSON_ArrayForEach(f, payload) {
-            if (cJSON_IsNull(f))
-                continue;
             char *text = value_text(f);
             if (text == NULL) {
                 snprintf(err, errlen, "record %zu: property %.80s has no string form", i + 1, f->string);
@@ -253,5 +255,6 @@ Connector *conn_hubspot_new(const char *base_url)
 {
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &hs_ops, base_url, "v3");
+    conn_set_rate_limit(c, 90, 10000);
     return c;
 }

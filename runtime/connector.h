@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "cm_buf.h"
+#include "ratelimit.h"
 #include "retry.h"
 #include "transport.h"
 
@@ -86,21 +87,43 @@ struct Connector {
     const ConnectorOps *ops;
     char *base;             /* base URL without a trailing '/' */
     char *api_version;
+    RateLimit *limit;       /* requests per window, shared by every batch sent */
 };
 
+/* Each starts with its vendor's default client-side rate limit: Salesforce
+ * none (its limits count requests per 24 hours; a batch is 200 records),
+ * HubSpot 90 requests per 10 s (the published limit is 100), Dynamics 5,000
+ * per 300 s (the service protection limit is 6,000). */
 Connector *conn_salesforce_new(const char *base_url, const char *api_version);
 Connector *conn_hubspot_new(const char *base_url);
 Connector *conn_dynamics_new(const char *base_url, const char *api_version);
 void conn_free(Connector *c);
+/* Replaces the rate limit; max <= 0 removes it. */
+void conn_set_rate_limit(Connector *c, int max, int64_t window_ms);
 
 void conn_request_free(ConnRequest *r);
 
 /* Builds, sends with retries (429, 5xx, timeouts, resets; a retried create
- * only when the transport could not have sent it), parses. Records the CRM
+ * only when the transport could not have sent it), parses. Every request
+ * waits for the connector's rate limit first (on clk). Records the CRM
  * marks as transiently failed (result.retry) are sent again on their own, up
  * to the policy's attempts. msg explains any status but CONN_OK. */
 ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
                      const RetryClock *clk, ConnResult *results, char *msg, size_t msglen);
+
+/* One batch for conn_send_all, with room for its answer. */
+typedef struct ConnJob {
+    const ConnBatch *batch;
+    ConnResult *results;    /* batch->n of them */
+    ConnStatus status;
+    char msg[256];
+} ConnJob;
+
+/* conn_send for many batches, up to max_in_flight requests at once on the
+ * transport (each retried on its own schedule). Records refused for the
+ * moment are sent again afterwards, a batch at a time. */
+void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
+                   const RetryPolicy *p, const RetryClock *clk);
 
 /* Helpers for the implementations. */
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);

@@ -20,6 +20,10 @@ connectors use, keeping records in memory:
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records and faults
 
+The faults body may also set "rate": {"requests": N, "window": SECONDS}: a
+sliding-window limit over all API requests, answered with 429, a HubSpot
+RATE_LIMITS body and a fractional Retry-After (fired as "rate_limited").
+
 A FAULT is {"kind": K, "count": N, "probability": P, "path": SUBSTRING,
 "skip": M, "retry_after": "0.05", "delay": SECONDS, "apply": BOOL}: the first
 M matching requests pass, then each matching request (with probability P,
@@ -35,6 +39,7 @@ Prints "PORT N" on stdout once it listens. With --token, requests must carry
 "Authorization: Bearer TOKEN" (401 in the vendor's shape otherwise).
 """
 import argparse
+import collections
 import glob
 import json
 import os
@@ -124,6 +129,43 @@ class State:
         self.faults = []
         self.fired = {}
         self.rng = random.Random(0)
+        self.rate = None            # (requests, window seconds)
+        self.starts = collections.deque()
+        self.indexes = {}           # (system, table, field) -> ({lowercased value: {ids}}, getter)
+
+    def key_index(self, system, tname, field, getter):
+        """Record ids by a key field's value (compared case-insensitively),
+        built on first use and kept current by store()."""
+        k = (system, tname, field)
+        if k not in self.indexes:
+            idx = {}
+            for rid, rec in self.records[system].setdefault(tname, {}).items():
+                v = getter(rec, field)
+                if v not in (None, ""):
+                    idx.setdefault(str(v).lower(), set()).add(rid)
+            self.indexes[k] = (idx, getter)
+        return self.indexes[k][0]
+
+    def lookup(self, system, tname, field, value, getter):
+        table = self.records[system].setdefault(tname, {})
+        ids = self.key_index(system, tname, field, getter).get(str(value).lower(), ())
+        return [table[i] for i in sorted(ids)]
+
+    def store(self, system, tname, rid, rec):
+        """Writes rec (a new object, never the stored one mutated) and updates the indexes."""
+        table = self.records[system].setdefault(tname, {})
+        old = table.get(rid)
+        for (s, t, field), (idx, getter) in self.indexes.items():
+            if s != system or t != tname:
+                continue
+            if old is not None:
+                ov = getter(old, field)
+                if ov not in (None, ""):
+                    idx.get(str(ov).lower(), set()).discard(rid)
+            nv = getter(rec, field)
+            if nv not in (None, ""):
+                idx.setdefault(str(nv).lower(), set()).add(rid)
+        table[rid] = rec
 
     def _index_describes(self):
         """Salesforce describes in the corpus by object name; a file named
@@ -145,6 +187,20 @@ class State:
     def next_number(self):
         self.counter += 1
         return self.counter
+
+    def rate_limited(self):
+        """Seconds to wait when over the configured rate, else None (and the request counts)."""
+        if not self.rate:
+            return None
+        limit, window = self.rate
+        now = time.monotonic()
+        while self.starts and self.starts[0] <= now - window:
+            self.starts.popleft()
+        if len(self.starts) >= limit:
+            self.fired["rate_limited"] = self.fired.get("rate_limited", 0) + 1
+            return self.starts[0] + window - now
+        self.starts.append(now)
+        return None
 
     def pick_fault(self, path):
         for f in self.faults:
@@ -273,8 +329,7 @@ class Salesforce:
         table = self.table(sobject)
         if field == "Id":
             return [table[value]] if value in table else []
-        want = str(value).lower()
-        return [r for r in table.values() if str(r.get(field, "")).lower() == want]
+        return self.state.lookup("salesforce", sobject, field, value, lambda r, f: r.get(f))
 
     def canonical(self, sobject, field):
         meta = self.fields(sobject)
@@ -315,8 +370,8 @@ class Salesforce:
                     for r in results]
         for change in pending:
             if change:
-                table, rid, rec = change
-                table[rid] = rec
+                sobject_name, rid, rec = change
+                self.state.store("salesforce", sobject_name, rid, rec)
         return results
 
     def one(self, method, rec, sobject, ext_field, seen_keys):
@@ -379,7 +434,7 @@ class Salesforce:
         result = {"id": merged["Id"], "success": True, "errors": []}
         if ext_field is not None:
             result["created"] = creating
-        return result, (table, merged["Id"], merged)
+        return result, (sobject, merged["Id"], merged)
 
     def query(self, soql):
         m = re.match(r"\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(\w+)\s*(=|IN)\s*(.+?))?"
@@ -489,12 +544,8 @@ class HubSpot:
         table = self.table(obj)
         if id_property in (None, "hs_object_id"):
             return table.get(str(value))
-        want = str(value).lower() if id_property == "email" else str(value)
-        for rec in table.values():
-            have = rec["properties"].get(id_property)
-            if have is not None and (have.lower() if id_property == "email" else have) == want:
-                return rec
-        return None
+        found = self.state.lookup("hubspot", obj, id_property, value, lambda r, f: r["properties"].get(f))
+        return found[0] if found else None
 
     def batch(self, obj, op, body):
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
@@ -553,9 +604,10 @@ class HubSpot:
                         rec = {"id": str(self.state.next_number() + 1000), "properties": {}, "createdAt": now}
                         if id_property and id_property != "hs_object_id":
                             rec["properties"][id_property] = str(key)
+                rec = dict(rec, properties=dict(rec["properties"]))
                 rec["properties"].update({k: v for k, v in props.items() if v is not None})
                 rec["updatedAt"] = now
-                table[rec["id"]] = rec
+                self.state.store("hubspot", obj, rec["id"], rec)
                 results.append(self.obj_out(rec, new if op == "upsert" else None))
         out = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
         if errors:
@@ -608,7 +660,7 @@ class Dynamics:
         idm = re.fullmatch(r"[0-9a-fA-F-]{36}", key_text)
         if m:
             attr, value = m.group(1), m.group(2).replace("''", "'")
-            found = [r for r in table.values() if str(r.get(attr, "")).lower() == value.lower()]
+            found = self.state.lookup("dynamics", logical, attr, value, lambda r, f: r.get(f))
             rec = found[0] if found else None
         elif idm:
             attr, value = None, None
@@ -624,9 +676,10 @@ class Dynamics:
             rec = {"%sid" % logical: str(uuid.UUID(int=self.state.next_number()))}
             if attr:
                 rec[attr] = value
+        rec = dict(rec)
         rec.update(body)
         rid = rec["%sid" % logical]
-        table[rid] = rec
+        self.state.store("dynamics", logical, rid, rec)
         headers = {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
         if prefer_return:
             return (201 if created else 200), rec, headers
@@ -767,11 +820,16 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.requests += 1
             fault = state.pick_fault(path)
+            wait = state.rate_limited()
         system = self.system_of(path)
         if fault and fault.kind == "reset_before":
             return self.reset_connection()
         try:
             raw = self.read_body()
+            if wait is not None:
+                raise Reply(429, {"status": "error", "category": "RATE_LIMITS",
+                                  "message": "You have reached your secondly limit.",
+                                  "policyName": "TEN_SECONDLY_ROLLING"}, {"Retry-After": "%.3f" % wait})
             if fault and fault.kind == "timeout":
                 time.sleep(fault.delay)
             if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
@@ -839,6 +897,9 @@ class Handler(BaseHTTPRequestHandler):
                     state.faults = [Fault(f) for f in spec.get("faults", [])]
                     state.rng = random.Random(spec.get("seed", 0))
                     state.fired = {}
+                    rate = spec.get("rate")
+                    state.rate = (int(rate["requests"]), float(rate["window"])) if rate else None
+                    state.starts.clear()
                 except (ValueError, KeyError, TypeError, AttributeError) as e:
                     return self.send_json(400, {"error": "bad fault spec: %s" % e})
                 return self.send_json(200, {"ok": True, "faults": len(state.faults)})
