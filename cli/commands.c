@@ -1,11 +1,14 @@
-/* commands: the one list of crmmap's subcommands, in `crmmap --help` order. */
+/* commands: the one list of crmmap's subcommands, in `crmmap --help` order
+ * (the order of DESIGN §7). */
 #include "cli.h"
 
 extern const Command cmd_check;
+extern const Command cmd_schema;
 extern const Command cmd_fmt;
 
 const Command *const cli_commands[] = {
     &cmd_check,
+    &cmd_schema,
     &cmd_fmt,
 };
 

@@ -138,6 +138,27 @@ void schema_build_reference(SchemaBuilder *b, Field *f, const char *entity)
     f->references[f->nreferences++] = cm_arena_strdup(a, entity);
 }
 
+Field *schema_build_copy(SchemaBuilder *b, const Field *f)
+{
+    Field *c = schema_build_field(b, f->name, f->span);
+    const char *name = c->name;
+    *c = *f;
+    c->name = name;
+    c->label = schema_build_strdup(b, f->label);
+    c->controller = schema_build_strdup(b, f->controller);
+    c->values = NULL;
+    c->nvalues = 0;
+    c->references = NULL;
+    c->nreferences = 0;
+    for (size_t i = 0; i < f->nvalues; i++) {
+        const PickValue *v = &f->values[i];
+        schema_build_value(b, c, v->value, v->label, v->active, v->valid_for);
+    }
+    for (size_t i = 0; i < f->nreferences; i++)
+        schema_build_reference(b, c, f->references[i]);
+    return c;
+}
+
 typedef struct NameAt {
     const char *name;
     size_t index;
@@ -157,12 +178,34 @@ static void report_field(DiagSink *sink, const SchemaEntity *e, const Field *f, 
     *d = diag_report(sink, DIAG_ERROR, "E0113", at, msg, arg);
 }
 
+static bool fits(const char *s)
+{
+    return s == NULL || strlen(s) <= SCHEMA_MAX_STRING;
+}
+
+/* What the loader accepts, so every entity written can be read back. */
+static bool strings_fit(const Field *f)
+{
+    bool ok = fits(f->name) && fits(f->label) && fits(f->controller);
+    for (size_t i = 0; i < f->nvalues && ok; i++)
+        ok = fits(f->values[i].value) && fits(f->values[i].label) && fits(f->values[i].valid_for);
+    for (size_t i = 0; i < f->nreferences && ok; i++)
+        ok = fits(f->references[i]);
+    return ok;
+}
+
 SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
 {
     SchemaEntity *e = b->e;
     b->e = NULL;
     bool ok = true;
     Diag *d = NULL;
+    if (!fits(e->name) || !fits(e->system)) {
+        diag_report(sink, DIAG_ERROR, "E0113", e->name_span.src ? e->name_span : diag_nowhere(e->src),
+                    "the entity's name is longer than %u bytes", SCHEMA_MAX_STRING);
+        schema_free(e);
+        return NULL;
+    }
     if (e->nfields > SCHEMA_MAX_FIELDS) {
         diag_report(sink, DIAG_ERROR, "E0113", e->name_span.src ? e->name_span : diag_nowhere(e->src),
                     "entity '%s' has %zu fields; the limit is %d", e->name, e->nfields,
@@ -192,6 +235,12 @@ SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
     }
     for (size_t i = 0; i < e->nfields; i++) {
         const Field *f = &e->fields[i];
+        if (!strings_fit(f)) {
+            report_field(sink, e, f, &d, "field '%.64s...' has a name, label, value or reference longer than the limit",
+                         f->name);
+            diag_help(d, "the limit is %u bytes per string", SCHEMA_MAX_STRING);
+            ok = false;
+        }
         if (f->nvalues > SCHEMA_MAX_VALUES || f->nreferences > SCHEMA_MAX_VALUES) {
             report_field(sink, e, f, &d, "field '%s' lists too many values or references", f->name);
             diag_help(d, "the limit is %d", SCHEMA_MAX_VALUES);

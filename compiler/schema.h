@@ -88,10 +88,13 @@ SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at);
  * entity are an error (the second is left out). */
 SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, Span at, size_t *count);
 void schema_free(SchemaEntity *e);
+/* The same from text in memory (name is what diagnostics call it). */
+SchemaEntity *schema_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 
 const Field *schema_field(const SchemaEntity *e, const char *name);   /* exact, case-sensitive */
 
 UsersFile *users_load(DiagSink *sink, const char *path, Span at);
+UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 void users_free(UsersFile *u);
 const User *users_find_email(const UsersFile *u, const char *email);   /* case-insensitive */
 
@@ -109,6 +112,16 @@ bool schema_system_parse(const char *name, SchemaSystem *sys);
 const char *schema_system_name(SchemaSystem sys);
 size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const char *text,
                      size_t len, const char *entity_hint, SchemaEntity ***out, size_t *nout);
+
+/* schema_import on a file read within the caps (E0113 when unreadable). */
+size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
+                          const char *entity_hint, SchemaEntity ***out, size_t *nout);
+/* One entity from two descriptions of it (several documents for one entity,
+ * such as a Dynamics attribute list and an option set document): a field in
+ * both takes the later's type, values and references where it lists any,
+ * and keeps what the later leaves out (docs/schema.md). Frees both; NULL
+ * (reported) if the result fails the entity checks. */
+SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *later);
 
 /* Caps on what a schema or users file may hold. */
 #define SCHEMA_MAX_FILE (64u * 1024u * 1024u)

@@ -22,6 +22,8 @@ char *schema_build_strdup(SchemaBuilder *b, const char *s);
 void schema_build_value(SchemaBuilder *b, Field *f, const char *value, const char *label,
                         bool active, const char *valid_for);
 void schema_build_reference(SchemaBuilder *b, Field *f, const char *entity);
+/* Appends a deep copy of f (from another entity). */
+Field *schema_build_copy(SchemaBuilder *b, const Field *f);
 /* Indexes the fields and checks the whole entity: no field twice, each
  * controller names a picklist or bool field, caps. Reports E0113 and frees
  * the entity on failure (NULL); the entity otherwise. */

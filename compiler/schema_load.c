@@ -64,7 +64,11 @@ static bool load_value(JsonDoc *d, SchemaBuilder *b, Field *f, const cJSON *v, i
     char num[32];
     const char *text = NULL;
     int is_number = -1;
-    if (cJSON_IsString(value) && strlen(value->valuestring) <= SCHEMA_MAX_STRING) {
+    if (cJSON_IsString(value)) {
+        if (strlen(value->valuestring) > SCHEMA_MAX_STRING) {
+            json_error(d, value, false, "'value' is longer than %u bytes", SCHEMA_MAX_STRING);
+            return false;
+        }
         text = value->valuestring;
         is_number = 0;
     } else if (json_is_integer(value)) {
@@ -249,17 +253,25 @@ static SchemaEntity *load_entity(JsonDoc *d)
     return schema_build_end(&b, d->sink);
 }
 
-SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at)
+static SchemaEntity *load_entity_source(DiagSink *sink, const DiagSource *src)
 {
-    const DiagSource *src = json_read_file(sink, path, at, "schema file");
-    if (src == NULL)
-        return NULL;
     JsonDoc d;
     SchemaEntity *e = NULL;
     if (json_doc_open(&d, sink, src))
         e = load_entity(&d);
     json_doc_close(&d);
     return e;
+}
+
+SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at)
+{
+    const DiagSource *src = json_read_file(sink, path, at, "schema file");
+    return src ? load_entity_source(sink, src) : NULL;
+}
+
+SchemaEntity *schema_load_text(DiagSink *sink, const char *name, const char *text, size_t len)
+{
+    return load_entity_source(sink, diag_source_add(sink, name, text, len));
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -428,15 +440,23 @@ static UsersFile *load_users(JsonDoc *d)
     return u;
 }
 
-UsersFile *users_load(DiagSink *sink, const char *path, Span at)
+static UsersFile *load_users_source(DiagSink *sink, const DiagSource *src)
 {
-    const DiagSource *src = json_read_file(sink, path, at, "users file");
-    if (src == NULL)
-        return NULL;
     JsonDoc d;
     UsersFile *u = NULL;
     if (json_doc_open(&d, sink, src))
         u = load_users(&d);
     json_doc_close(&d);
     return u;
+}
+
+UsersFile *users_load(DiagSink *sink, const char *path, Span at)
+{
+    const DiagSource *src = json_read_file(sink, path, at, "users file");
+    return src ? load_users_source(sink, src) : NULL;
+}
+
+UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len)
+{
+    return load_users_source(sink, diag_source_add(sink, name, text, len));
 }

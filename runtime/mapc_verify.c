@@ -83,7 +83,7 @@ static bool decode(Verifier *v)
     uint32_t len = v->e->code_len;
     for (uint32_t pc = 0; pc < len;) {
         unsigned op = code[pc];
-        if (op >= OP__COUNT)
+        if (op >= BC__COUNT)
             return failf(v, pc, "unknown opcode 0x%02x", op);
         unsigned size = op_size(op);
         if (size > len - pc)

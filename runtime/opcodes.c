@@ -1,7 +1,7 @@
 /* opcodes: the tables of opcodes.h, generated from opcodes.def. */
 #include "opcodes.h"
 
-const OpInfo op_info[OP__COUNT] = {
+const OpInfo op_info[BC__COUNT] = {
 #define OP(name, operand, pops, pushes, flow, doc) \
     { #name, OPND_##operand, pops, pushes, FLOW_##flow, doc },
 #include "opcodes.def"

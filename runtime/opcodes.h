@@ -16,10 +16,10 @@ typedef enum OpOperand {
 typedef enum OpFlow { FLOW_NEXT, FLOW_GOTO, FLOW_BRANCH, FLOW_STOP } OpFlow;
 
 typedef enum OpCode {
-#define OP(name, operand, pops, pushes, flow, doc) OP_##name,
+#define OP(name, operand, pops, pushes, flow, doc) BC_##name,
 #include "opcodes.def"
 #undef OP
-    OP__COUNT
+    BC__COUNT
 } OpCode;
 
 typedef struct OpInfo {
@@ -37,10 +37,10 @@ typedef struct OperandInfo {
     const char *doc;
 } OperandInfo;
 
-extern const OpInfo op_info[OP__COUNT];
+extern const OpInfo op_info[BC__COUNT];
 extern const OperandInfo operand_info[OPND__COUNT];
 
-/* Bytes of one instruction of opcode op (op < OP__COUNT). */
+/* Bytes of one instruction of opcode op (op < BC__COUNT). */
 static inline unsigned op_size(unsigned op)
 {
     return 1u + operand_info[op_info[op].operand].bytes;

@@ -22,7 +22,14 @@ typedef struct TxRequest {
     const char *body;           /* may be NULL */
     size_t body_len;
     void *tag;                  /* returned untouched with the response */
+    bool once;                  /* not idempotent: never resend it silently (see below) */
 } TxRequest;
+
+/* libcurl resends a request by itself, once, when a reused connection turns
+ * out to be dead before any answer byte arrives — even when the server had
+ * already applied it. Harmless for reads and upserts; for a plain create it
+ * could write a record twice, so a request marked `once` gets a fresh
+ * connection, where that resend never happens and a reset is reported. */
 
 /* What went wrong below HTTP. TX_OK means an HTTP answer arrived, whatever
  * its status. */

@@ -43,6 +43,9 @@ typedef struct CurlTx {
 
 static bool curl_ready;
 
+/* Through a volatile pointer, so clearing the token before free is not optimised away. */
+static void *(*const volatile wipe)(void *, int, size_t) = memset;
+
 static bool is_loopback_host(const char *host)
 {
     if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
@@ -159,6 +162,8 @@ static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (req->once)
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->opt.allow_plain_http ? "https,http" : "https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
@@ -269,9 +274,9 @@ static TxError classify(CURLcode rc, const TxJob *j, bool *sent)
         *sent = false;
         return TX_CONNECT;
     case CURLE_OPERATION_TIMEDOUT: {
-        curl_off_t connected = 0;
-        curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &connected);
-        *sent = connected > 0;
+        long request_bytes = 0;
+        curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &request_bytes);
+        *sent = request_bytes > 0;
         return TX_TIMEOUT;
     }
     case CURLE_SEND_ERROR:
@@ -387,7 +392,7 @@ static void curl_close(Transport *t)
     cm_free(c->ca_file);
     if (c->token) {
         /* The token should not outlive its use in freed memory. */
-        memset(c->token, 0, strlen(c->token));
+        wipe(c->token, 0, strlen(c->token));
         cm_free(c->token);
     }
     cm_free(c);

@@ -165,6 +165,73 @@ static void lookups(const char *load_dir)
     diag_sink_free(sink);
 }
 
+/* schema_import on text held in memory (what `schema pull` hands it), and
+ * schema_merge completing one document with another. */
+static void import_from_memory(void)
+{
+    static const char describe[] =
+        "{ \"name\": \"Visit_Report__c\", \"fields\": [\n"
+        "  { \"name\": \"Name\", \"type\": \"string\", \"length\": 80, \"createable\": true,\n"
+        "    \"updateable\": true, \"nillable\": false, \"defaultedOnCreate\": false },\n"
+        "  { \"name\": \"Score__c\", \"type\": \"double\", \"calculated\": true,\n"
+        "    \"createable\": true, \"updateable\": true } ] }\n";
+    static const char options[] =
+        "{ \"@odata.context\": \"x#EntityDefinitions('visit')/Attributes/"
+        "Microsoft.Dynamics.CRM.PicklistAttributeMetadata(OptionSet)/$entity\",\n"
+        "  \"LogicalName\": \"kind\", \"OptionSet\": { \"Options\": [ { \"Value\": 100000000,\n"
+        "  \"Label\": { \"UserLocalizedLabel\": { \"Label\": \"Hot\" } } } ] } }\n";
+    static const char list[] =
+        "{ \"value\": [ { \"LogicalName\": \"kind\", \"AttributeType\": \"Picklist\", \"IsValidForCreate\": false,\n"
+        "  \"DisplayName\": { \"UserLocalizedLabel\": { \"Label\": \"Kind\" } } },\n"
+        "  { \"LogicalName\": \"kindname\", \"AttributeType\": \"Virtual\", \"AttributeOf\": \"kind\" } ] }\n";
+    DiagSink *sink = diag_sink_new();
+    SchemaEntity **es = NULL;
+    size_t n = 0;
+    CHECK(schema_import(sink, SYS_SALESFORCE, "describe.json", describe, strlen(describe), NULL, &es, &n) == 1);
+    CHECK(n == 1 && strcmp(es[0]->name, "Visit_Report__c") == 0);
+    if (n == 1) {
+        const Field *f = schema_field(es[0], "Name");
+        CHECK(f != NULL && f->required && f->length == 80);
+        f = schema_field(es[0], "Score__c");
+        CHECK(f != NULL && f->type == FT_DECIMAL && !f->createable && !f->updateable);
+    }
+    CHECK(schema_import(sink, SYS_DYNAMICS, "list.json", list, strlen(list), "visit", &es, &n) == 1);
+    CHECK(schema_import(sink, SYS_DYNAMICS, "options.json", options, strlen(options), NULL, &es, &n) == 1);
+    CHECK(n == 3 && diag_total(sink) == 0);
+    if (n == 3) {
+        CHECK(strcmp(es[2]->name, "visit") == 0);
+        SchemaEntity *m = schema_merge(sink, es[1], es[2]);
+        CHECK(m != NULL);
+        const Field *f = m ? schema_field(m, "kind") : NULL;
+        CHECK(f != NULL && f->nvalues == 1 && f->numeric_values && f->restricted);
+        CHECK(f != NULL && f->label != NULL && strcmp(f->label, "Kind") == 0);
+        CHECK(f != NULL && !f->createable && f->updateable);   /* the option set says nothing of rights */
+        CHECK(f != NULL && f->nvalues == 1 && strcmp(f->values[0].value, "100000000") == 0 &&
+              strcmp(f->values[0].label, "Hot") == 0);
+        f = m ? schema_field(m, "kindname") : NULL;
+        CHECK(f != NULL && !f->createable && !f->updateable);
+        schema_free(m);
+        n = 1;
+    }
+    /* a failed document adds nothing */
+    static const char bad[] = "{\"fields\": [ {} ] }";
+    CHECK(schema_import(sink, SYS_SALESFORCE, "bad.json", bad, strlen(bad), "X", &es, &n) == 0);
+    CHECK(n == 1 && diag_count(sink, DIAG_ERROR) == 1);
+    /* a vendor label longer than the loader reads back is refused on import */
+    CmBuf big = CM_BUF_INIT;
+    cm_buf_puts(&big, "{ \"name\": \"X\", \"fields\": [ { \"name\": \"A\", \"type\": \"string\", \"label\": \"");
+    for (unsigned i = 0; i < SCHEMA_MAX_STRING + 1; i++)
+        cm_buf_putc(&big, 'a');
+    cm_buf_puts(&big, "\" } ] }");
+    CHECK(schema_import(sink, SYS_SALESFORCE, "big.json", big.data, big.len, NULL, &es, &n) == 0);
+    CHECK(n == 1 && diag_count(sink, DIAG_ERROR) == 2);
+    cm_buf_free(&big);
+    for (size_t i = 0; i < n; i++)
+        schema_free(es[i]);
+    cm_free(es);
+    diag_sink_free(sink);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -175,6 +242,7 @@ int main(int argc, char **argv)
     dir = argv[1];
     huge_inputs();
     lookups(argv[2]);
+    import_from_memory();
     remove(path_for("big100.json"));
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);

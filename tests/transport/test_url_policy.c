@@ -44,11 +44,11 @@ int main(void)
     Transport *t = tx_curl_new(&opt, err, sizeof err);
     CHECK(t != NULL);
     if (t) {
-        TxRequest req = { "GET", "http://127.0.0.1:1/", NULL, 0, NULL, 0, NULL };
+        TxRequest req = { "GET", "http://127.0.0.1:1/", NULL, 0, NULL, 0, NULL, false };
         CHECK(!tx_submit(t, &req, err, sizeof err));
         CHECK(tx_in_flight(t) == 0);
         const char *hdr[] = { "authorization: Bearer x" };
-        TxRequest req2 = { "GET", "https://127.0.0.1:1/", hdr, 1, NULL, 0, NULL };
+        TxRequest req2 = { "GET", "https://127.0.0.1:1/", hdr, 1, NULL, 0, NULL, false };
         CHECK(!tx_submit(t, &req2, err, sizeof err));
         CHECK(strstr(err, "Authorization") != NULL);
         tx_close(t);

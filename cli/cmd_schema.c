@@ -1,0 +1,240 @@
+/* cmd_schema: `crmmap schema import|pull ...`. `import` (here) turns saved
+ * vendor responses into one normalized DIR/ENTITY.json per entity
+ * (docs/schema.md); `pull` (schema_pull.c) fetches the same documents from
+ * the CRM's metadata API. Subcommands are dispatched from SUBCOMMANDS. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cm_alloc.h"
+#include "schema.h"
+#include "schema_pull.h"
+
+extern const Command cmd_schema;
+
+/* Entity names become file names: nothing that could leave DIR. */
+static bool safe_file_name(const char *name)
+{
+    if (name[0] == '\0' || name[0] == '.' || strlen(name) > 200 || strcmp(name, "users") == 0)
+        return false;
+    for (const char *p = name; *p != '\0'; p++)
+        if (*p == '/' || *p == '\\' || (unsigned char)*p < ' ')
+            return false;
+    return true;
+}
+
+/* mkdir -p */
+static bool make_dir(const char *dir, const char **err)
+{
+    char *parent = cm_strdup(dir);
+    char *slash = strrchr(parent, '/');
+    while (slash != NULL && slash > parent && slash[1] == '\0') {   /* "a/b/" */
+        *slash = '\0';
+        slash = strrchr(parent, '/');
+    }
+    if (slash != NULL && slash != parent) {
+        *slash = '\0';
+        struct stat pst;
+        if (stat(parent, &pst) != 0 && !make_dir(parent, err)) {
+            cm_free(parent);
+            return false;
+        }
+    }
+    cm_free(parent);
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return true;
+        *err = "exists and is not a directory";
+        return false;
+    }
+    if (mkdir(dir, 0777) != 0) {
+        *err = strerror(errno);
+        return false;
+    }
+    return true;
+}
+
+/* Writes through a temporary file and a rename, so an interrupted import
+ * never leaves half a schema behind. */
+static bool write_file(const char *path, const CmBuf *text, const char **err)
+{
+    CmBuf tmp = CM_BUF_INIT;
+    cm_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp.data, "wb");
+    bool ok = f != NULL && fwrite(text->data, 1, text->len, f) == text->len;
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    if (ok && rename(tmp.data, path) != 0)
+        ok = false;
+    if (!ok) {
+        *err = strerror(errno);
+        remove(tmp.data);
+    }
+    cm_buf_free(&tmp);
+    return ok;
+}
+
+/* Entities of one name from several documents become one. */
+static size_t merge_same_names(DiagSink *sink, SchemaEntity **es, size_t n)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < kept && strcmp(es[j]->name, es[i]->name) != 0)
+            j++;
+        if (j == kept) {
+            es[kept++] = es[i];
+            continue;
+        }
+        SchemaEntity *merged = schema_merge(sink, es[j], es[i]);
+        if (merged == NULL) {
+            es[j] = es[--kept];
+            continue;
+        }
+        es[j] = merged;
+    }
+    return kept;
+}
+
+static int write_entities(DiagSink *sink, SchemaEntity **es, size_t n, const char *dir)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!safe_file_name(es[i]->name)) {
+            diag_report(sink, DIAG_ERROR, "E0113", es[i]->name_span.src ? es[i]->name_span : diag_nowhere(es[i]->src),
+                        "entity name '%s' cannot be a file name", es[i]->name);
+            return EXIT_CHECK;
+        }
+    const char *err = NULL;
+    if (!make_dir(dir, &err)) {
+        fprintf(stderr, "crmmap schema: error: cannot create '%s': %s\n", dir, err);
+        return EXIT_FATAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        CmBuf path = CM_BUF_INIT, text = CM_BUF_INIT;
+        cm_buf_printf(&path, "%s/%s.json", dir, es[i]->name);
+        schema_write(es[i], &text);
+        bool ok = write_file(path.data, &text, &err);
+        if (ok)
+            printf("%s: %zu fields\n", path.data, es[i]->nfields);
+        else
+            fprintf(stderr, "crmmap schema: error: cannot write '%s': %s\n", path.data, err);
+        cm_buf_free(&path);
+        cm_buf_free(&text);
+        if (!ok)
+            return EXIT_FATAL;
+    }
+    return EXIT_OK;
+}
+
+static int import_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "system", required_argument, NULL, 's' },
+        { "entity", required_argument, NULL, 'e' },
+        { "output", required_argument, NULL, 'o' },
+        { "format", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *system = NULL, *entity = NULL, *dir = NULL;
+    DiagFormat fmt = DIAG_TEXT;
+    SchemaSystem sys = SYS_SALESFORCE;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': system = optarg; break;
+        case 'e': entity = optarg; break;
+        case 'o': dir = optarg; break;
+        case 'f':
+            if (!cli_parse_format(&cmd_schema, optarg, &fmt))
+                return EXIT_USAGE;
+            break;
+        default:
+            return cli_usage_error(&cmd_schema, "unknown option or missing value: '%s'", argv[optind - 1]);
+        }
+    }
+    if (system == NULL)
+        return cli_usage_error(&cmd_schema, "import needs --system salesforce|hubspot|dynamics|snapaddy");
+    if (!schema_system_parse(system, &sys))
+        return cli_usage_error(&cmd_schema, "unknown system '%s' (salesforce, hubspot, dynamics or snapaddy)",
+                               system);
+    if (dir == NULL)
+        return cli_usage_error(&cmd_schema, "import needs -o DIR");
+    if (optind >= argc)
+        return cli_usage_error(&cmd_schema, "no vendor document given");
+
+    DiagSink *sink = diag_sink_new();
+    SchemaEntity **es = NULL;
+    size_t n = 0;
+    for (int i = optind; i < argc; i++)
+        schema_import_file(sink, sys, argv[i], entity, &es, &n);
+    int status = EXIT_CHECK;
+    if (diag_count(sink, DIAG_ERROR) == 0) {
+        n = merge_same_names(sink, es, n);
+        if (diag_count(sink, DIAG_ERROR) == 0)
+            status = write_entities(sink, es, n, dir);
+    }
+    cli_render_diags(sink, fmt);
+    for (size_t i = 0; i < n; i++)
+        schema_free(es[i]);
+    cm_free(es);
+    diag_sink_free(sink);
+    return status;
+}
+
+static const struct {
+    const char *name;
+    int (*main)(int argc, char **argv);
+} SUBCOMMANDS[] = {
+    { "import", import_main },
+    { "pull", schema_pull_main },
+};
+
+static int run(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(&cmd_schema, "no subcommand given");
+    for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++)
+        if (strcmp(argv[1], SUBCOMMANDS[i].name) == 0)
+            return SUBCOMMANDS[i].main(argc - 1, argv + 1);
+    return cli_usage_error(&cmd_schema, "unknown subcommand '%s'", argv[1]);
+}
+
+const Command cmd_schema = {
+    "schema", "field definitions and users (schema import, schema pull)",
+    "Usage: crmmap schema import --system S [--entity NAME] FILE... -o DIR\n"
+    "       crmmap schema pull --system S --url BASE [--entity NAME...] -o DIR\n"
+    "         [--token-env VAR | --token-file FILE] [--config FILE] [--api-version V]\n"
+    "         [--plain-http] [--timeout-ms N] [--retries N] [--no-users] [--verbose]\n"
+    "\n"
+    "pull downloads the same documents from the CRM's metadata API, plus its\n"
+    "users into DIR/users.json (connection settings: docs/connections.md).\n"
+    "\n"
+    "Reads the CRM's own metadata documents as saved from its API and writes one\n"
+    "normalized field-definition file per entity, DIR/ENTITY.json (docs/schema.md).\n"
+    "Several documents describing one entity are merged (docs/schema.md).\n"
+    "Nothing is written when any document has an error.\n"
+    "\n"
+    "Systems and documents:\n"
+    "  salesforce  GET sobjects/OBJECT/describe\n"
+    "  hubspot     GET crm/v3/properties/OBJECT (needs --entity, e.g. contacts)\n"
+    "  dynamics    GET EntityDefinitions(LogicalName='x')/Attributes, its bare value\n"
+    "              array (needs --entity), single attribute documents, *.cdm.json\n"
+    "  snapaddy    a questionnaire document (docs/schema.md); entity 'lead' by default\n"
+    "\n"
+    "Options:\n"
+    "  --system S     salesforce, hubspot, dynamics or snapaddy (required)\n"
+    "  --entity NAME  the entity, where the document does not name it\n"
+    "  -o DIR         output folder (created if missing)\n"
+    "  --format F     diagnostics as text (default), json, sarif or github\n"
+    "\n"
+    "Exit status: 0 written, 1 a document is unreadable or invalid (E0113),\n"
+    "2 usage, 4 the output could not be written.\n",
+    run,
+};

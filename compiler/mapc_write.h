@@ -1,0 +1,65 @@
+/* mapc_write: builds a .mapc image (docs/bytecode.md) from pieces — interned
+ * strings and constants, source paths, builtins, tables, and per entity its
+ * field table, code and line table. Codegen drives it; the verifier tests use
+ * it to make files, including broken ones (mw_code_raw, mw_set_max_stack).
+ * Everything is emitted in the order it was added, so the same calls give the
+ * same bytes. */
+#ifndef MAPC_WRITE_H
+#define MAPC_WRITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "builtins.h"
+#include "cm_buf.h"
+#include "mapc.h"
+#include "opcodes.h"
+
+typedef struct MapcWriter MapcWriter;
+typedef struct MwEntity MwEntity;
+
+MapcWriter *mw_new(void);
+void mw_free(MapcWriter *w);
+
+/* Interned: the same argument gives the same index. */
+uint32_t mw_string(MapcWriter *w, const char *s, size_t len);
+uint32_t mw_const_null(MapcWriter *w);
+uint32_t mw_const_bool(MapcWriter *w, bool b);
+uint32_t mw_const_num(MapcWriter *w, double x);
+uint32_t mw_const_str(MapcWriter *w, const char *s, size_t len);
+/* A list of earlier constants (not interned). */
+uint32_t mw_const_list(MapcWriter *w, const uint32_t *items, uint32_t n);
+uint32_t mw_path(MapcWriter *w, const char *const *segments, uint32_t n, bool as_list);
+uint32_t mw_builtin(MapcWriter *w, BuiltinId id);
+/* keys[i] -> values[i] (constant indexes; keys scalar); else_const -1: none.
+ * The writer sorts the keys; a repeated key keeps its first value. */
+uint32_t mw_table(MapcWriter *w, const char *name, const uint32_t *keys, const uint32_t *values,
+                  uint32_t n, int32_t else_const);
+
+void mw_meta(MapcWriter *w, const char *mapping, const char *system, const char *source_file);
+void mw_fingerprint(MapcWriter *w, const uint8_t fingerprint[32]);
+
+MwEntity *mw_entity(MapcWriter *w, const char *name, MapcMode mode, uint32_t line, uint32_t col);
+/* Adds a field; returns its index. option_table -1: none. */
+uint32_t mw_field(MwEntity *e, const char *name, MapcFieldSection section, uint8_t encoding,
+                  int32_t option_table);
+void mw_key(MwEntity *e, uint32_t field);
+
+/* Records that the code from here on comes from .map line:col. */
+void mw_line(MwEntity *e, uint32_t line, uint32_t col);
+/* Emits an instruction; operand is its u16 (CALL: builtin | argc << 8).
+ * Returns the instruction's offset. */
+uint32_t mw_op(MwEntity *e, OpCode op, unsigned operand);
+/* Points the jump at offset at to the current end of the code. */
+void mw_patch_here(MwEntity *e, uint32_t at);
+uint32_t mw_offset(const MwEntity *e);
+void mw_code_raw(MwEntity *e, const uint8_t *bytes, size_t n);
+/* Overrides the computed max stack (tests). */
+void mw_set_max_stack(MwEntity *e, uint32_t max);
+
+/* The whole file. False (with err) when a limit of the format is exceeded
+ * (too many strings, code longer than 65535 bytes, ...). */
+bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,143 @@
+/* schema_import: the entry points of the vendor importers — reading and
+ * parsing the document, choosing the importer, collecting entities, and
+ * merging the documents that describe one entity piecewise. */
+#include "schema_import.h"
+
+#include <string.h>
+
+#include "cm_alloc.h"
+
+const char *import_entity_name(Import *im, const char *from_document, const char *what)
+{
+    if (from_document != NULL && from_document[0] != '\0')
+        return from_document;
+    if (im->hint != NULL)
+        return im->hint;
+    Diag *e = json_error_head(im->d, im->d->root, "%s does not name its entity", what);
+    diag_help(e, "pass --entity NAME");
+    return NULL;
+}
+
+bool import_finish(Import *im, SchemaBuilder *b)
+{
+    SchemaEntity *e = schema_build_end(b, im->d->sink);
+    if (e == NULL)
+        return false;
+    *im->out = cm_realloc(*im->out, (*im->nout + 1) * sizeof **im->out);
+    (*im->out)[(*im->nout)++] = e;
+    im->added++;
+    return true;
+}
+
+bool import_need_name(Import *im, const cJSON *obj, const char *key, const char *what,
+                      const char **out)
+{
+    const cJSON *v = json_get(obj, key);
+    if (cJSON_IsString(v) && v->valuestring[0] != '\0' && strlen(v->valuestring) <= SCHEMA_MAX_STRING) {
+        *out = v->valuestring;
+        return true;
+    }
+    if (!cJSON_IsObject(obj))
+        json_error(im->d, obj, false, "%s must be an object, not %s", what, json_kind(obj));
+    else if (v == NULL)
+        json_error_head(im->d, obj, "%s without '%s'", what, key);
+    else
+        json_error(im->d, v, false, "'%s' of %s must be a non-empty string of at most %u bytes, not %s",
+                   key, what, SCHEMA_MAX_STRING, json_kind(v));
+    return false;
+}
+
+static bool import_doc(Import *im, SchemaSystem sys)
+{
+    const char *name = diag_source_name(im->d->src);
+    size_t n = strlen(name);
+    switch (sys) {
+    case SYS_SALESFORCE:
+        return import_salesforce(im);
+    case SYS_HUBSPOT:
+        return import_hubspot(im);
+    case SYS_DYNAMICS:
+        if (json_get(im->d->root, "definitions") != NULL ||
+            (n >= 9 && strcmp(name + n - 9, ".cdm.json") == 0))
+            return import_cdm(im);
+        return import_dynamics(im);
+    case SYS_SNAPADDY:
+        return import_snapaddy(im);
+    }
+    return false;
+}
+
+static size_t import_source(DiagSink *sink, SchemaSystem sys, const DiagSource *src,
+                            const char *entity_hint, SchemaEntity ***out, size_t *nout)
+{
+    JsonDoc d;
+    Import im = { &d, schema_system_name(sys), entity_hint, out, nout, 0 };
+    size_t before = *nout;
+    if (json_doc_open(&d, sink, src) && !import_doc(&im, sys)) {
+        /* all or nothing: a document that failed adds no entity */
+        for (size_t i = before; i < *nout; i++)
+            schema_free((*out)[i]);
+        *nout = before;
+        im.added = 0;
+    }
+    json_doc_close(&d);
+    return im.added;
+}
+
+size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const char *text,
+                     size_t len, const char *entity_hint, SchemaEntity ***out, size_t *nout)
+{
+    const DiagSource *src = diag_source_add(sink, path, text, len);
+    return import_source(sink, sys, src, entity_hint, out, nout);
+}
+
+size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
+                          const char *entity_hint, SchemaEntity ***out, size_t *nout)
+{
+    Span nowhere = { NULL, 0, 0 };
+    const DiagSource *src = json_read_file(sink, path, nowhere, "vendor document");
+    if (src == NULL)
+        return 0;
+    return import_source(sink, sys, src, entity_hint, out, nout);
+}
+
+/* A field both documents describe: the later one's type and lists win, but
+ * what it leaves out (a label, a length, values, references) is kept, and a
+ * right or a duty either document states holds — an attribute document
+ * fetched with a narrow $select says nothing about create or update. */
+static void combine(SchemaBuilder *b, const Field *earlier, const Field *later)
+{
+    const Field *lists = later->nvalues > 0 || later->nreferences > 0 ? later : earlier;
+    Field *c = schema_build_copy(b, lists);
+    c->type = later->type;
+    c->span = later->span;
+    c->restricted = later->restricted || (lists == earlier && earlier->restricted);
+    c->label = schema_build_strdup(b, later->label ? later->label : earlier->label);
+    c->controller = schema_build_strdup(b, later->controller ? later->controller : earlier->controller);
+    c->length = later->length > 0 ? later->length : earlier->length;
+    c->createable = earlier->createable && later->createable;
+    c->updateable = earlier->updateable && later->updateable;
+    c->required = earlier->required || later->required;
+    c->unique = earlier->unique || later->unique;
+    c->external_id = earlier->external_id || later->external_id;
+}
+
+SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *later)
+{
+    SchemaBuilder b;
+    schema_build_begin(&b, first->system, first->name, first->src, first->name_span);
+    for (size_t i = 0; i < first->nfields; i++) {
+        const Field *f = &first->fields[i];
+        const Field *g = schema_field(later, f->name);
+        if (g != NULL)
+            combine(&b, f, g);
+        else
+            schema_build_copy(&b, f);
+    }
+    for (size_t i = 0; i < later->nfields; i++)
+        if (schema_field(first, later->fields[i].name) == NULL)
+            schema_build_copy(&b, &later->fields[i]);
+    schema_free(first);
+    schema_free(later);
+    return schema_build_end(&b, sink);
+}

@@ -1,0 +1,39 @@
+/* schema_import: what the vendor importers share (internal to schema*.c).
+ * An importer reads one parsed vendor document leniently (vendors omit keys
+ * freely) but reports what it cannot represent — a field without a name, a
+ * type it does not know — as E0113 at the offending text, never guessing. */
+#ifndef SCHEMA_IMPORT_H
+#define SCHEMA_IMPORT_H
+
+#include "schema.h"
+#include "schema_build.h"
+#include "schema_json.h"
+
+typedef struct Import {
+    JsonDoc *d;
+    const char *system;         /* "salesforce", ... */
+    const char *hint;           /* --entity, or NULL */
+    SchemaEntity ***out;
+    size_t *nout;
+    size_t added;
+} Import;
+
+/* Each returns false when it reported an error (nothing added then). */
+bool import_salesforce(Import *im);
+bool import_hubspot(Import *im);
+bool import_dynamics(Import *im);
+bool import_cdm(Import *im);
+bool import_snapaddy(Import *im);
+
+/* The entity's name: the document's own where it has one, else the hint;
+ * neither is an E0113 at the document's start, asking for --entity. */
+const char *import_entity_name(Import *im, const char *from_document, const char *what);
+
+/* Finishes b (the shared checks of schema_build_end) and appends it. */
+bool import_finish(Import *im, SchemaBuilder *b);
+
+/* E0113 for a member a vendor document must have. */
+bool import_need_name(Import *im, const cJSON *obj, const char *key, const char *what,
+                      const char **out);
+
+#endif

@@ -1,0 +1,228 @@
+/* schema_import_dyn: Dynamics 365 / Dataverse attribute metadata (the Web
+ * API's EntityDefinitions(LogicalName='x')/Attributes list, its bare `value`
+ * array, one attribute document, or an EntityDefinition with its Attributes
+ * and Keys expanded) to the normalized form. Names are LogicalNames; choice
+ * values are integers; helper attributes (AttributeOf) are not writable. */
+#include <stdio.h>
+#include <string.h>
+
+#include "schema_import.h"
+
+static const struct { const char *dyn; FieldType type; } DYN_TYPES[] = {
+    { "String", FT_STRING }, { "Memo", FT_TEXT }, { "Integer", FT_INT },
+    { "BigInt", FT_INT }, { "Decimal", FT_DECIMAL }, { "Double", FT_DECIMAL },
+    { "Money", FT_DECIMAL }, { "Boolean", FT_BOOL }, { "DateTime", FT_DATETIME },
+    { "Picklist", FT_PICKLIST }, { "State", FT_PICKLIST }, { "Status", FT_PICKLIST },
+    { "MultiSelectPicklist", FT_MULTIPICKLIST }, { "Lookup", FT_REFERENCE },
+    { "Customer", FT_REFERENCE }, { "Owner", FT_REFERENCE },
+    { "Uniqueidentifier", FT_ID }, { "UniqueIdentifier", FT_ID },   /* AttributeType, @odata.type */
+    { "Virtual", FT_STRING }, { "EntityName", FT_STRING },
+    { "PartyList", FT_STRING }, { "CalendarRules", FT_STRING },
+    { "ManagedProperty", FT_STRING }, { "Image", FT_BINARY }, { "File", FT_BINARY },
+};
+#define N_DYN_TYPES (sizeof DYN_TYPES / sizeof DYN_TYPES[0])
+
+/* Types whose values are only ever computed by the platform. */
+static bool dyn_type_read_only(const char *t)
+{
+    return strcmp(t, "Virtual") == 0 || strcmp(t, "CalendarRules") == 0 ||
+           strcmp(t, "ManagedProperty") == 0;
+}
+
+/* The AttributeType, or the one named by "#Microsoft.Dynamics.CRM.XAttributeMetadata"
+ * in @odata.type or a single attribute's @odata.context ($select drops AttributeType). */
+static bool dyn_type_name(const cJSON *attr, const char *context, char *buf, size_t size)
+{
+    const char *t = json_str(attr, "AttributeType");
+    if (t != NULL) {
+        snprintf(buf, size, "%s", t);
+        return true;
+    }
+    const char *odata = json_str(attr, "@odata.type");
+    const char *from = odata ? odata : context;
+    const char *p = from ? strstr(from, "Microsoft.Dynamics.CRM.") : NULL;
+    if (p == NULL)
+        return false;
+    p += strlen("Microsoft.Dynamics.CRM.");
+    const char *end = strstr(p, "AttributeMetadata");
+    if (end == NULL || end == p || (size_t)(end - p) >= size)
+        return false;
+    snprintf(buf, size, "%.*s", (int)(end - p), p);
+    return true;
+}
+
+/* A Label object: the user's localized label, else the first one. */
+static const char *dyn_label(const cJSON *label)
+{
+    const char *s = json_str(json_get(label, "UserLocalizedLabel"), "Label");
+    if (s != NULL)
+        return s;
+    const cJSON *all = json_get(label, "LocalizedLabels");
+    return cJSON_IsArray(all) && all->child ? json_str(all->child, "Label") : NULL;
+}
+
+static bool dyn_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *attr)
+{
+    const cJSON *set = json_get(attr, "OptionSet");
+    if (!cJSON_IsObject(set))
+        set = json_get(attr, "GlobalOptionSet");
+    const cJSON *options = json_get(set, "Options");
+    size_t n = 0;
+    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+        const cJSON *v = json_get(o, "Value");
+        if (++n > SCHEMA_MAX_VALUES) {
+            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+            return false;
+        }
+        if (!json_is_integer(v) || v->valuedouble < -2147483648.0 || v->valuedouble > 2147483647.0) {
+            json_error(im->d, v ? v : o, false, "an option's 'Value' must be an integer, not %s",
+                       json_kind(v));
+            return false;
+        }
+        char num[16];
+        snprintf(num, sizeof num, "%ld", (long)v->valuedouble);
+        schema_build_value(b, f, num, dyn_label(json_get(o, "Label")), true, NULL);
+    }
+    f->numeric_values = true;
+    return true;
+}
+
+static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const char *context)
+{
+    const char *name;
+    char tname[64];
+    if (!import_need_name(im, attr, "LogicalName", "an attribute", &name))
+        return false;
+    if (!dyn_type_name(attr, context, tname, sizeof tname)) {
+        json_error_head(im->d, attr, "attribute '%s' has no AttributeType", name);
+        return false;
+    }
+    size_t i = 0;
+    while (i < N_DYN_TYPES && strcmp(tname, DYN_TYPES[i].dyn) != 0)
+        i++;
+    if (i == N_DYN_TYPES) {
+        const cJSON *t = json_get(attr, "AttributeType");
+        json_error(im->d, t ? t : attr, false, "unknown Dynamics AttributeType '%s'", tname);
+        return false;
+    }
+    Field *f = schema_build_field(b, name, json_span(im->d, attr));
+    f->type = DYN_TYPES[i].type;
+    f->label = schema_build_strdup(b, dyn_label(json_get(attr, "DisplayName")));
+    const char *format = json_str(json_get(attr, "FormatName"), "Value");
+    if (format == NULL)
+        format = json_str(attr, "Format");
+    if (f->type == FT_STRING && format != NULL) {
+        f->type = strcmp(format, "Email") == 0 ? FT_EMAIL
+                : strcmp(format, "Phone") == 0 ? FT_PHONE
+                : strcmp(format, "Url") == 0 ? FT_URL
+                : strcmp(format, "TextArea") == 0 ? FT_TEXT : FT_STRING;
+    }
+    if (f->type == FT_DATETIME && format != NULL && strcmp(format, "DateOnly") == 0)
+        f->type = FT_DATE;
+    if (f->type == FT_STRING || f->type == FT_TEXT || f->type == FT_EMAIL ||
+        f->type == FT_PHONE || f->type == FT_URL)
+        f->length = (int)json_long(attr, "MaxLength", 0, 1L << 30, 0);
+    const cJSON *of = json_get(attr, "AttributeOf");
+    bool helper = cJSON_IsString(of) || dyn_type_read_only(tname);
+    f->createable = !helper && json_bool(attr, "IsValidForCreate", true);
+    f->updateable = !helper && json_bool(attr, "IsValidForUpdate", true);
+    bool primary = json_bool(attr, "IsPrimaryId", false);
+    const char *level = json_str(json_get(attr, "RequiredLevel"), "Value");
+    f->required = f->createable && !primary && level != NULL &&
+                  (strcmp(level, "SystemRequired") == 0 || strcmp(level, "ApplicationRequired") == 0);
+    f->unique = primary;
+    if (f->type == FT_PICKLIST || f->type == FT_MULTIPICKLIST) {
+        f->restricted = true;   /* every option set is closed */
+        return dyn_options(im, b, f, attr);
+    }
+    if (f->type == FT_REFERENCE) {
+        const cJSON *targets = json_get(attr, "Targets");
+        for (const cJSON *t = cJSON_IsArray(targets) ? targets->child : NULL; t != NULL; t = t->next)
+            if (cJSON_IsString(t) && t->valuestring[0] != '\0')
+                schema_build_reference(b, f, t->valuestring);
+        if (f->nreferences == 0 && strcmp(tname, "Owner") == 0) {
+            /* a $select without Targets: owners are always users or teams */
+            schema_build_reference(b, f, "systemuser");
+            schema_build_reference(b, f, "team");
+        }
+    }
+    return true;
+}
+
+/* "...EntityDefinitions('account')/Attributes..." names the entity. */
+static const char *dyn_context_entity(const char *context, char *buf, size_t size)
+{
+    const char *p = context ? strstr(context, "EntityDefinitions('") : NULL;
+    if (p == NULL)
+        return NULL;
+    p += strlen("EntityDefinitions('");
+    const char *end = strchr(p, '\'');
+    if (end == NULL || end == p || (size_t)(end - p) >= size)
+        return NULL;
+    snprintf(buf, size, "%.*s", (int)(end - p), p);
+    return buf;
+}
+
+/* An alternate key of one attribute makes that attribute an upsert key. */
+static void dyn_keys(SchemaBuilder *b, const cJSON *keys)
+{
+    for (const cJSON *k = cJSON_IsArray(keys) ? keys->child : NULL; k != NULL; k = k->next) {
+        const cJSON *attrs = json_get(k, "KeyAttributes");
+        if (cJSON_GetArraySize(attrs) != 1 || !cJSON_IsString(attrs->child))
+            continue;
+        for (size_t i = 0; i < b->e->nfields; i++)
+            if (strcmp(b->e->fields[i].name, attrs->child->valuestring) == 0)
+                b->e->fields[i].unique = true;
+    }
+}
+
+bool import_dynamics(Import *im)
+{
+    const cJSON *root = im->d->root;
+    const char *context = json_str(root, "@odata.context");
+    const cJSON *list = cJSON_IsArray(root) ? root : json_get(root, "value");
+    const cJSON *definition_attrs = json_get(root, "Attributes");
+    bool single = false;
+    if (cJSON_IsArray(definition_attrs))
+        list = definition_attrs;
+    else if (!cJSON_IsArray(list))
+        single = cJSON_IsObject(root) && json_get(root, "LogicalName") != NULL;
+    if (!single && !cJSON_IsArray(list)) {
+        Diag *e = json_error_head(im->d, root, "not Dynamics attribute metadata: no \"value\" array of attributes");
+        diag_help(e, "save the response of GET /api/data/v9.2/EntityDefinitions(LogicalName='ENTITY')/Attributes");
+        return false;
+    }
+    char buf[256];
+    const char *entity = cJSON_IsArray(definition_attrs) ? json_str(root, "LogicalName") : NULL;
+    if (entity == NULL)
+        entity = dyn_context_entity(context, buf, sizeof buf);
+    if (entity == NULL && single)
+        entity = json_str(root, "EntityLogicalName");
+    if (entity == NULL && cJSON_IsArray(list) && list->child != NULL)
+        entity = json_str(list->child, "EntityLogicalName");
+    entity = import_entity_name(im, entity, "this attribute metadata");
+    if (entity == NULL)
+        return false;
+    SchemaBuilder b;
+    schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
+    bool ok = true;
+    if (single) {
+        ok = dyn_attribute(im, &b, root, context);
+    } else {
+        size_t n = 0;
+        for (const cJSON *a = list->child; a != NULL; a = a->next) {
+            if (++n > SCHEMA_MAX_FIELDS) {
+                json_error(im->d, a, false, "more than %d attributes", SCHEMA_MAX_FIELDS);
+                ok = false;
+                break;
+            }
+            ok &= dyn_attribute(im, &b, a, NULL);
+        }
+    }
+    if (!ok) {
+        schema_build_abandon(&b);
+        return false;
+    }
+    dyn_keys(&b, json_get(root, "Keys"));
+    return import_finish(im, &b);
+}

@@ -1,0 +1,155 @@
+/* schema_import_hs: HubSpot properties (GET /crm/v3/properties/{object}, or
+ * one property) to the normalized form. `type` is the data type, `fieldType`
+ * only the widget — except that an enumeration shown as checkboxes holds
+ * several values. The document never names its object: --entity does. */
+#include <string.h>
+#include <strings.h>
+
+#include "schema_import.h"
+
+static bool hs_type(Import *im, const cJSON *prop, FieldType *type)
+{
+    const cJSON *t = json_get(prop, "type");
+    const char *widget = json_str(prop, "fieldType");
+    if (!cJSON_IsString(t)) {
+        if (t == NULL)
+            json_error_head(im->d, prop, "property without a 'type'");
+        else
+            json_error(im->d, t, false, "'type' must be a string, not %s", json_kind(t));
+        return false;
+    }
+    const char *s = t->valuestring;
+    if (strcmp(s, "string") == 0)
+        *type = widget && strcmp(widget, "textarea") == 0 ? FT_TEXT
+              : widget && strcmp(widget, "phonenumber") == 0 ? FT_PHONE
+              : widget && strcmp(widget, "file") == 0 ? FT_URL : FT_STRING;
+    else if (strcmp(s, "number") == 0)
+        *type = FT_DECIMAL;
+    else if (strcmp(s, "date") == 0)
+        *type = FT_DATE;
+    else if (strcmp(s, "datetime") == 0)
+        *type = FT_DATETIME;
+    else if (strcmp(s, "bool") == 0)
+        *type = FT_BOOL;
+    else if (strcmp(s, "phone_number") == 0)
+        *type = FT_PHONE;
+    else if (strcmp(s, "enumeration") == 0)
+        *type = widget && strcmp(widget, "checkbox") == 0 ? FT_MULTIPICKLIST
+              : widget && strcmp(widget, "booleancheckbox") == 0 ? FT_BOOL : FT_PICKLIST;
+    else {
+        static const char *const names[] = { "string", "number", "date", "datetime", "bool",
+                                              "phone_number", "enumeration" };
+        Diag *e = json_error(im->d, t, false, "unknown HubSpot property type '%s'", s);
+        const char *best = diag_suggest(s, names, sizeof names / sizeof names[0]);
+        if (best != NULL)
+            diag_help(e, "did you mean '%s'?", best);
+        return false;
+    }
+    return true;
+}
+
+/* HubSpot's referencedObjectType (OWNER, COMPANY, ...) as the object name a
+ * mapping uses; owners are what user() resolves to. */
+static const char *hs_object_name(const char *ref)
+{
+    static const struct { const char *ref, *name; } NAMES[] = {
+        { "OWNER", "owners" }, { "COMPANY", "companies" }, { "CONTACT", "contacts" },
+        { "DEAL", "deals" }, { "TICKET", "tickets" }, { "SEQUENCE", "sequences" },
+    };
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+        if (strcasecmp(ref, NAMES[i].ref) == 0)
+            return NAMES[i].name;
+    return ref;
+}
+
+/* The object's id property, accepted by HubSpot as an upsert key even though
+ * hasUniqueValue is false for it. */
+static bool hs_id_property(const char *object, const char *property)
+{
+    return (strcasecmp(object, "contacts") == 0 || strcasecmp(object, "contact") == 0) &&
+           strcmp(property, "email") == 0;
+}
+
+static bool hs_property(Import *im, SchemaBuilder *b, const cJSON *prop)
+{
+    const char *name;
+    FieldType type;
+    if (!import_need_name(im, prop, "name", "a property", &name) || !hs_type(im, prop, &type))
+        return false;
+    const char *ref = json_str(prop, "referencedObjectType");
+    if (ref != NULL && ref[0] != '\0')
+        type = FT_REFERENCE;
+    Field *f = schema_build_field(b, name, json_span(im->d, prop));
+    f->type = type;
+    f->label = schema_build_strdup(b, json_str(prop, "label"));
+    const char *widget = json_str(prop, "fieldType");
+    bool calculated = json_bool(prop, "calculated", false) ||
+                      (widget != NULL && strncmp(widget, "calculation_", 12) == 0);
+    const cJSON *meta = json_get(prop, "modificationMetadata");
+    bool read_only = calculated || json_bool(meta, "readOnlyValue", false);
+    f->createable = f->updateable = !read_only;
+    f->unique = json_bool(prop, "hasUniqueValue", false) || hs_id_property(b->e->name, name);
+    if (type == FT_REFERENCE) {
+        schema_build_reference(b, f, hs_object_name(ref));
+        return true;
+    }
+    if (type != FT_PICKLIST && type != FT_MULTIPICKLIST)
+        return true;
+    const cJSON *options = json_get(prop, "options");
+    size_t n = 0;
+    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+        const char *value;
+        if (++n > SCHEMA_MAX_VALUES) {
+            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+            return false;
+        }
+        const char *empty = json_str(o, "value");
+        if (empty != NULL && empty[0] == '\0')
+            continue;   /* "no value": never sent, an empty value is omitted */
+        if (!import_need_name(im, o, "value", "an option", &value))
+            return false;
+        schema_build_value(b, f, value, json_str(o, "label"), !json_bool(o, "hidden", false), NULL);
+    }
+    /* every enumeration is closed, unless its options live elsewhere and
+     * none are listed */
+    f->restricted = f->nvalues > 0 || !json_bool(prop, "externalOptions", false);
+    return true;
+}
+
+bool import_hubspot(Import *im)
+{
+    const cJSON *root = im->d->root;
+    const cJSON *results = json_get(root, "results");
+    const cJSON *list = cJSON_IsArray(root) ? root : cJSON_IsArray(results) ? results : NULL;
+    if (list == NULL && json_get(root, "name") == NULL) {
+        Diag *e = json_error_head(im->d, root, "not a HubSpot properties document: no \"results\" array");
+        diag_help(e, "save the response of GET /crm/v3/properties/OBJECT");
+        return false;
+    }
+    const char *name = import_entity_name(im, NULL, "a HubSpot properties document");
+    if (name == NULL)
+        return false;
+    SchemaBuilder b;
+    schema_build_begin(&b, im->system, name, im->d->src, diag_nowhere(im->d->src));
+    bool ok = true;
+    if (list == NULL) {
+        ok = hs_property(im, &b, root);     /* one property */
+    } else {
+        size_t n = 0;
+        for (const cJSON *p = list->child; p != NULL; p = p->next) {
+            if (++n > SCHEMA_MAX_FIELDS) {
+                json_error(im->d, p, false, "more than %d properties", SCHEMA_MAX_FIELDS);
+                ok = false;
+                break;
+            }
+            if (json_bool(p, "archived", false))
+                continue;
+            ok &= hs_property(im, &b, p);
+        }
+    }
+    if (!ok) {
+        schema_build_abandon(&b);
+        return false;
+    }
+    return import_finish(im, &b);
+}

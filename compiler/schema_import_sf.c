@@ -1,0 +1,147 @@
+/* schema_import_sf: Salesforce sObject describe (GET sobjects/X/describe)
+ * to the normalized form. Salesforce has no "required" flag: a field is
+ * required on create when createable && !nillable && !defaultedOnCreate. */
+#include <string.h>
+
+#include "schema_import.h"
+
+static const struct { const char *sf; FieldType type; } SF_TYPES[] = {
+    { "id", FT_ID }, { "string", FT_STRING }, { "textarea", FT_TEXT },
+    { "email", FT_EMAIL }, { "phone", FT_PHONE }, { "url", FT_URL },
+    { "int", FT_INT }, { "long", FT_INT }, { "double", FT_DECIMAL },
+    { "currency", FT_DECIMAL }, { "percent", FT_DECIMAL }, { "boolean", FT_BOOL },
+    { "date", FT_DATE }, { "datetime", FT_DATETIME }, { "time", FT_TIME },
+    { "picklist", FT_PICKLIST }, { "multipicklist", FT_MULTIPICKLIST },
+    { "combobox", FT_PICKLIST }, { "reference", FT_REFERENCE },
+    { "base64", FT_BINARY }, { "encryptedstring", FT_STRING },
+    /* history and metadata objects: any value, sent as text */
+    { "anyType", FT_STRING }, { "complexvalue", FT_TEXT }, { "json", FT_TEXT },
+    /* compound fields: the parts are written, never the whole */
+    { "address", FT_TEXT }, { "location", FT_STRING },
+};
+#define N_SF_TYPES (sizeof SF_TYPES / sizeof SF_TYPES[0])
+
+static bool sf_type(Import *im, const cJSON *field, FieldType *type, bool *compound)
+{
+    const cJSON *t = json_get(field, "type");
+    if (!cJSON_IsString(t)) {
+        if (t == NULL)
+            json_error_head(im->d, field, "field without a 'type'");
+        else
+            json_error(im->d, t, false, "'type' must be a string, not %s", json_kind(t));
+        return false;
+    }
+    for (size_t i = 0; i < N_SF_TYPES; i++)
+        if (strcmp(t->valuestring, SF_TYPES[i].sf) == 0) {
+            *type = SF_TYPES[i].type;
+            *compound = strcmp(t->valuestring, "address") == 0 ||
+                        strcmp(t->valuestring, "location") == 0;
+            return true;
+        }
+    const char *names[N_SF_TYPES];
+    for (size_t i = 0; i < N_SF_TYPES; i++)
+        names[i] = SF_TYPES[i].sf;
+    Diag *e = json_error(im->d, t, false, "unknown Salesforce field type '%s'", t->valuestring);
+    const char *best = diag_suggest(t->valuestring, names, N_SF_TYPES);
+    if (best != NULL)
+        diag_help(e, "did you mean '%s'?", best);
+    return false;
+}
+
+static bool sf_values(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)
+{
+    const cJSON *values = json_get(field, "picklistValues");
+    size_t n = 0;
+    for (const cJSON *v = cJSON_IsArray(values) ? values->child : NULL; v != NULL; v = v->next) {
+        const char *value;
+        if (++n > SCHEMA_MAX_VALUES) {
+            json_error(im->d, v, false, "more than %d picklist values", SCHEMA_MAX_VALUES);
+            return false;
+        }
+        if (!import_need_name(im, v, "value", "a picklist value", &value))
+            return false;
+        schema_build_value(b, f, value, json_str(v, "label"), json_bool(v, "active", true),
+                           json_str(v, "validFor"));
+    }
+    return true;
+}
+
+static bool sf_references(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)
+{
+    const cJSON *refs = json_get(field, "referenceTo");
+    for (const cJSON *r = cJSON_IsArray(refs) ? refs->child : NULL; r != NULL; r = r->next) {
+        if (!cJSON_IsString(r) || r->valuestring[0] == '\0') {
+            json_error(im->d, r, false, "'referenceTo' must list object names, not %s", json_kind(r));
+            return false;
+        }
+        schema_build_reference(b, f, r->valuestring);
+    }
+    return true;
+}
+
+static bool sf_field(Import *im, SchemaBuilder *b, const cJSON *field)
+{
+    const char *name;
+    FieldType type;
+    bool compound = false;
+    if (!import_need_name(im, field, "name", "a field", &name) ||
+        !sf_type(im, field, &type, &compound))
+        return false;
+    Field *f = schema_build_field(b, name, json_span(im->d, field));
+    f->type = type;
+    f->label = schema_build_strdup(b, json_str(field, "label"));
+    f->length = (int)json_long(field, "length", 0, 1L << 30, 0);
+    bool calculated = json_bool(field, "calculated", false);
+    bool read_only = calculated || compound;
+    f->createable = !read_only && json_bool(field, "createable", false);
+    f->updateable = !read_only && json_bool(field, "updateable", false);
+    f->required = f->createable && !json_bool(field, "nillable", true) &&
+                  !json_bool(field, "defaultedOnCreate", false);
+    f->unique = json_bool(field, "unique", false);
+    f->external_id = json_bool(field, "externalId", false) || json_bool(field, "idLookup", false);
+    if (type == FT_PICKLIST || type == FT_MULTIPICKLIST) {
+        f->restricted = json_bool(field, "restrictedPicklist", false);
+        const char *controller = json_str(field, "controllerName");
+        if (controller != NULL && json_bool(field, "dependentPicklist", true))
+            f->controller = schema_build_strdup(b, controller);
+        if (!sf_values(im, b, f, field))
+            return false;
+        if (f->controller == NULL)
+            for (size_t i = 0; i < f->nvalues; i++)
+                f->values[i].valid_for = NULL;  /* a bitmap over no controller */
+    }
+    return type != FT_REFERENCE || sf_references(im, b, f, field);
+}
+
+bool import_salesforce(Import *im)
+{
+    const cJSON *root = im->d->root;
+    const cJSON *fields = json_get(root, "fields");
+    if (!cJSON_IsArray(fields)) {
+        Diag *e = json_error_head(im->d, root, "not a Salesforce describe document: no \"fields\" array");
+        diag_help(e, "save the response of GET /services/data/vXX.X/sobjects/OBJECT/describe");
+        return false;
+    }
+    const char *name = import_entity_name(im, json_str(root, "name"), "this describe document");
+    if (name == NULL)
+        return false;
+    const cJSON *name_node = json_get(root, "name");
+    SchemaBuilder b;
+    schema_build_begin(&b, im->system, name, im->d->src,
+                       name_node ? json_span(im->d, name_node) : json_span(im->d, root));
+    size_t n = 0;
+    bool ok = true;
+    for (const cJSON *f = fields->child; f != NULL; f = f->next) {
+        if (++n > SCHEMA_MAX_FIELDS) {
+            json_error(im->d, f, false, "more than %d fields in one entity", SCHEMA_MAX_FIELDS);
+            ok = false;
+            break;
+        }
+        ok &= sf_field(im, &b, f);
+    }
+    if (!ok) {
+        schema_build_abandon(&b);
+        return false;
+    }
+    return import_finish(im, &b);
+}

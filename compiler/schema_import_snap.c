@@ -1,0 +1,112 @@
+/* schema_import_snap: a snapADDY questionnaire document (docs/schema.md,
+ * "snapADDY questionnaires") to source fields `answers.MAPPING_ID`: answers
+ * arrive keyed by the question's mapping id, select answers as option values. */
+#include <string.h>
+
+#include "schema_import.h"
+
+static const struct { const char *snap; FieldType type; } SNAP_TYPES[] = {
+    { "single-select", FT_PICKLIST }, { "multi-select", FT_MULTIPICKLIST },
+    { "date", FT_DATE }, { "signature", FT_BINARY }, { "text", FT_STRING },
+    { "textarea", FT_TEXT }, { "duration", FT_DURATION },
+};
+#define N_SNAP_TYPES (sizeof SNAP_TYPES / sizeof SNAP_TYPES[0])
+
+static bool snap_type(Import *im, const cJSON *q, FieldType *type)
+{
+    const char *t;
+    if (!import_need_name(im, q, "type", "a question", &t))
+        return false;
+    for (size_t i = 0; i < N_SNAP_TYPES; i++)
+        if (strcmp(t, SNAP_TYPES[i].snap) == 0) {
+            *type = SNAP_TYPES[i].type;
+            return true;
+        }
+    const char *names[N_SNAP_TYPES];
+    for (size_t i = 0; i < N_SNAP_TYPES; i++)
+        names[i] = SNAP_TYPES[i].snap;
+    Diag *e = json_error(im->d, json_get(q, "type"), false, "unknown question type '%s'", t);
+    const char *best = diag_suggest(t, names, N_SNAP_TYPES);
+    if (best != NULL)
+        diag_help(e, "did you mean '%s'?", best);
+    else
+        diag_help(e, "the types are single-select, multi-select, date, signature, text, textarea, duration");
+    return false;
+}
+
+static bool snap_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *q)
+{
+    const cJSON *options = json_get(q, "options");
+    if (!cJSON_IsArray(options) || options->child == NULL) {
+        const cJSON *at = options ? options : q;
+        json_error(im->d, at, options != NULL, "a %s question needs a non-empty 'options' array",
+                   f->type == FT_PICKLIST ? "single-select" : "multi-select");
+        return false;
+    }
+    size_t n = 0;
+    for (const cJSON *o = options->child; o != NULL; o = o->next) {
+        const char *value;
+        if (++n > SCHEMA_MAX_VALUES) {
+            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+            return false;
+        }
+        if (!import_need_name(im, o, "value", "an option", &value))
+            return false;
+        for (size_t i = 0; i < f->nvalues; i++)
+            if (strcmp(f->values[i].value, value) == 0) {
+                json_error(im->d, json_get(o, "value"), false, "option value '%s' is listed twice", value);
+                return false;
+            }
+        schema_build_value(b, f, value, json_str(o, "label"), true, NULL);
+    }
+    f->restricted = true;   /* the app offers only these */
+    return true;
+}
+
+static bool snap_question(Import *im, SchemaBuilder *b, const cJSON *q)
+{
+    const char *id;
+    FieldType type;
+    if (!import_need_name(im, q, "mappingId", "a question", &id) || !snap_type(im, q, &type))
+        return false;
+    CmBuf name = CM_BUF_INIT;
+    cm_buf_printf(&name, "answers.%s", id);
+    Field *f = schema_build_field(b, name.data, json_span(im->d, q));
+    cm_buf_free(&name);
+    f->type = type;
+    f->label = schema_build_strdup(b, json_str(q, "title"));
+    f->required = json_bool(q, "required", false);
+    f->length = (int)json_long(q, "maxLength", 0, 1L << 30, 0);
+    if (type == FT_PICKLIST || type == FT_MULTIPICKLIST)
+        return snap_options(im, b, f, q);
+    return true;
+}
+
+bool import_snapaddy(Import *im)
+{
+    const cJSON *root = im->d->root;
+    const cJSON *questions = json_get(root, "questions");
+    if (!cJSON_IsArray(questions)) {
+        Diag *e = json_error_head(im->d, root, "not a snapADDY questionnaire: no \"questions\" array");
+        diag_help(e, "see docs/schema.md, \"snapADDY questionnaires\"");
+        return false;
+    }
+    const char *entity = im->hint ? im->hint : "lead";
+    SchemaBuilder b;
+    schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
+    bool ok = true;
+    size_t n = 0;
+    for (const cJSON *q = questions->child; q != NULL; q = q->next) {
+        if (++n > SCHEMA_MAX_FIELDS) {
+            json_error(im->d, q, false, "more than %d questions", SCHEMA_MAX_FIELDS);
+            ok = false;
+            break;
+        }
+        ok &= snap_question(im, &b, q);
+    }
+    if (!ok) {
+        schema_build_abandon(&b);
+        return false;
+    }
+    return import_finish(im, &b);
+}

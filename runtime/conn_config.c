@@ -1,0 +1,310 @@
+/* conn_config: the connection config file, its overrides, and the token. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cm_alloc.h"
+#include "conn_config.h"
+
+#define CONFIG_MAX_BYTES (64 * 1024)
+#define TOKEN_MAX_BYTES (16 * 1024)
+
+/* Through a volatile pointer, so clearing a secret before free is not optimised away. */
+static void *(*const volatile wipe)(void *, int, size_t) = memset;
+
+void conn_config_set(char **field, const char *value)
+{
+    cm_free(*field);
+    *field = value ? cm_strdup(value) : NULL;
+}
+
+void conn_config_set_token_env(ConnConfig *c, const char *var)
+{
+    conn_config_set(&c->token_env, var);
+    conn_config_set(&c->token_file, NULL);
+}
+
+void conn_config_set_token_file(ConnConfig *c, const char *path)
+{
+    conn_config_set(&c->token_file, path);
+    conn_config_set(&c->token_env, NULL);
+}
+
+/* Reads at most max bytes of an open descriptor; NULL when larger. */
+static char *read_fd(int fd, size_t max, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = cm_malloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= max) {
+                cm_free(buf);
+                return NULL;
+            }
+            cap *= 2;
+            buf = cm_realloc(buf, cap + 1);
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            cm_free(buf);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > max) {
+            cm_free(buf);
+            return NULL;
+        }
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static void error_position(const char *text, const char *at, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (const char *p = text; p < at && *p; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+static const char *const config_keys[] = {
+    "system", "url", "api_version", "auth", "token_env", "token_file",
+};
+
+static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *err, size_t errlen)
+{
+    char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file };
+    if (!cJSON_IsObject(root)) {
+        snprintf(err, errlen, "%s: the config must be a JSON object", path);
+        return false;
+    }
+    for (const cJSON *it = root->child; it; it = it->next) {
+        size_t k = 0;
+        while (k < sizeof config_keys / sizeof *config_keys && strcmp(it->string, config_keys[k]) != 0)
+            k++;
+        if (k == sizeof config_keys / sizeof *config_keys) {
+            snprintf(err, errlen, "%s: unknown key '%.60s' (known: system, url, api_version, auth, token_env, token_file)",
+                     path, it->string);
+            return false;
+        }
+        if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
+            snprintf(err, errlen, "%s: key '%s' appears twice", path, it->string);
+            return false;
+        }
+        if (!cJSON_IsString(it) || it->valuestring[0] == '\0') {
+            snprintf(err, errlen, "%s: '%s' must be a non-empty string", path, it->string);
+            return false;
+        }
+    }
+    for (size_t k = 0; k < sizeof config_keys / sizeof *config_keys; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, config_keys[k]);
+        if (v)
+            conn_config_set(fields[k], v->valuestring);
+    }
+    if (c->token_env && c->token_file) {
+        snprintf(err, errlen, "%s: give token_env or token_file, not both", path);
+        return false;
+    }
+    return true;
+}
+
+bool conn_config_load(ConnConfig *c, const char *path, bool must_exist, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        if (errno == ENOENT && !must_exist)
+            return true;
+        snprintf(err, errlen, "%s: cannot open the config: %s", path, strerror(errno));
+        return false;
+    }
+    size_t len = 0;
+    char *text = read_fd(fd, CONFIG_MAX_BYTES, &len);
+    close(fd);
+    if (text == NULL) {
+        snprintf(err, errlen, "%s: cannot read the config (unreadable or over %d bytes)", path, CONFIG_MAX_BYTES);
+        return false;
+    }
+    const char *end = NULL;
+    /* len + 1: cJSON wants the terminating NUL inside the length to check nothing follows. */
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
+    bool ok;
+    if (root == NULL) {
+        int line, col;
+        error_position(text, end ? end : text, &line, &col);
+        snprintf(err, errlen, "%s:%d:%d: the config is not valid JSON", path, line, col);
+        ok = false;
+    } else {
+        ok = read_keys(c, root, path, err, errlen);
+    }
+    cJSON_Delete(root);
+    cm_free(text);
+    return ok;
+}
+
+void conn_config_apply_env(ConnConfig *c)
+{
+    const char *v;
+    if ((v = getenv("CRMMAP_URL")) && *v)
+        conn_config_set(&c->url, v);
+    if ((v = getenv("CRMMAP_API_VERSION")) && *v)
+        conn_config_set(&c->api_version, v);
+    if ((v = getenv("CRMMAP_TOKEN_ENV")) && *v)
+        conn_config_set_token_env(c, v);
+    if ((v = getenv("CRMMAP_TOKEN_FILE")) && *v)
+        conn_config_set_token_file(c, v);
+}
+
+const char *conn_config_api_version(const ConnConfig *c)
+{
+    if (c->api_version)
+        return c->api_version;
+    if (c->system && strcmp(c->system, "salesforce") == 0)
+        return "v59.0";
+    if (c->system && strcmp(c->system, "dynamics") == 0)
+        return "v9.2";
+    return "v3";
+}
+
+bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
+{
+    if (c->system == NULL) {
+        snprintf(err, errlen, "no CRM system given (--system or \"system\" in crmmap.json)");
+        return false;
+    }
+    if (strcmp(c->system, "salesforce") != 0 && strcmp(c->system, "hubspot") != 0
+        && strcmp(c->system, "dynamics") != 0) {
+        snprintf(err, errlen, "unknown system '%.40s' (salesforce, hubspot or dynamics)", c->system);
+        return false;
+    }
+    if (c->url == NULL) {
+        snprintf(err, errlen, "no CRM base URL given (--url, CRMMAP_URL or \"url\" in crmmap.json)");
+        return false;
+    }
+    if (c->auth && strcmp(c->auth, "bearer") != 0) {
+        snprintf(err, errlen, "auth kind '%.40s' is not supported yet (only \"bearer\")", c->auth);
+        return false;
+    }
+    return true;
+}
+
+/* A token goes into an HTTP header: no control characters, no spaces inside. */
+static char *checked_token(char *t, const char *where, char *err, size_t errlen)
+{
+    size_t n = strlen(t);
+    while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == '\r' || t[n - 1] == ' ' || t[n - 1] == '\t'))
+        t[--n] = '\0';
+    if (n == 0) {
+        snprintf(err, errlen, "%s is empty", where);
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)t[i];
+        if (ch <= ' ' || ch == 0x7f) {
+            snprintf(err, errlen, "%s holds a space or control character: a token is one line without spaces", where);
+            goto fail;
+        }
+    }
+    return t;
+fail:
+    wipe(t, 0, n);
+    cm_free(t);
+    return NULL;
+}
+
+static char *token_from_file(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW);
+    if (fd < 0) {
+        snprintf(err, errlen, "token file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        snprintf(err, errlen, "token file %s is not a regular file", path);
+        return NULL;
+    }
+    if ((st.st_mode & 077) != 0) {
+        close(fd);
+        snprintf(err, errlen, "token file %s is readable by group or others (mode %04o): run chmod 600 %s",
+                 path, (unsigned)(st.st_mode & 07777), path);
+        return NULL;
+    }
+    if (st.st_uid != geteuid()) {
+        close(fd);
+        snprintf(err, errlen, "token file %s belongs to another user", path);
+        return NULL;
+    }
+    size_t len = 0;
+    char *t = read_fd(fd, TOKEN_MAX_BYTES, &len);
+    close(fd);
+    if (t == NULL) {
+        snprintf(err, errlen, "token file %s cannot be read or is over %d bytes", path, TOKEN_MAX_BYTES);
+        return NULL;
+    }
+    if (strlen(t) != len) {
+        wipe(t, 0, len);
+        cm_free(t);
+        snprintf(err, errlen, "token file %s holds a NUL byte", path);
+        return NULL;
+    }
+    char where[300];
+    snprintf(where, sizeof where, "token file %.200s", path);
+    return checked_token(t, where, err, errlen);
+}
+
+char *conn_token_load(const ConnConfig *c, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    if (c->token_file)
+        return token_from_file(c->token_file, err, errlen);
+    if (c->token_env == NULL)
+        return NULL;
+    const char *v = getenv(c->token_env);
+    if (v == NULL || *v == '\0') {
+        snprintf(err, errlen, "environment variable %.100s (the token) is not set or empty", c->token_env);
+        return NULL;
+    }
+    if (strlen(v) > TOKEN_MAX_BYTES) {
+        snprintf(err, errlen, "environment variable %.100s is over %d bytes", c->token_env, TOKEN_MAX_BYTES);
+        return NULL;
+    }
+    char where[160];
+    snprintf(where, sizeof where, "environment variable %.100s", c->token_env);
+    return checked_token(cm_strdup(v), where, err, errlen);
+}
+
+void conn_token_free(char *token)
+{
+    if (token) {
+        wipe(token, 0, strlen(token));
+        cm_free(token);
+    }
+}
+
+void conn_config_free(ConnConfig *c)
+{
+    cm_free(c->system);
+    cm_free(c->url);
+    cm_free(c->api_version);
+    cm_free(c->auth);
+    cm_free(c->token_env);
+    cm_free(c->token_file);
+    memset(c, 0, sizeof *c);
+}

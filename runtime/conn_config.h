@@ -1,0 +1,50 @@
+/* conn_config: where a CRM connection's settings come from — a small JSON
+ * file next to the mappings (crmmap.json), then CRMMAP_* environment
+ * variables, then command-line flags, each overriding the one before — and
+ * how the bearer token is read. The token comes only from an environment
+ * variable or a file (never a flag's value, never a .map); a token file must
+ * be owned by the user and not readable by group or others, else it is
+ * refused. See docs/connections.md. */
+#ifndef CONN_CONFIG_H
+#define CONN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct ConnConfig {
+    char *system;       /* "salesforce", "hubspot", "dynamics"; NULL when unset */
+    char *url;          /* the instance's base URL */
+    char *api_version;  /* "v59.0" (Salesforce), "v9.2" (Dynamics); NULL: the default */
+    char *auth;         /* "bearer" (the one kind implemented); NULL: bearer */
+    char *token_env;    /* name of the variable holding the token */
+    char *token_file;   /* path of the file holding the token */
+    bool plain_http;    /* only from the --plain-http flag */
+} ConnConfig;
+
+/* Reads a config file into c (fields it sets replace c's). A missing file is
+ * an error only when must_exist. False with a message in err otherwise. */
+bool conn_config_load(ConnConfig *c, const char *path, bool must_exist, char *err, size_t errlen);
+
+/* Applies CRMMAP_URL, CRMMAP_API_VERSION, CRMMAP_TOKEN_ENV and CRMMAP_TOKEN_FILE. */
+void conn_config_apply_env(ConnConfig *c);
+
+/* Setters for flags: a token source replaces the other one. */
+void conn_config_set(char **field, const char *value);
+void conn_config_set_token_env(ConnConfig *c, const char *var);
+void conn_config_set_token_file(ConnConfig *c, const char *path);
+
+/* The API version to use for c->system when none is configured. */
+const char *conn_config_api_version(const ConnConfig *c);
+
+/* Checks what a connection needs (system, url, a known auth kind). */
+bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen);
+
+/* Reads the token. Returns a string the caller frees with conn_token_free, or
+ * NULL: with err[0] == '\0' when no token source is configured, else with
+ * the reason (unset variable, unsafe file mode, control characters, ...). */
+char *conn_token_load(const ConnConfig *c, char *err, size_t errlen);
+void conn_token_free(char *token);
+
+void conn_config_free(ConnConfig *c);
+
+#endif

@@ -1,0 +1,257 @@
+/* conn_dynamics: the Dynamics 365 / Dataverse Web API. A batch is one
+ * POST $batch (multipart/mixed, no change set, Prefer:
+ * odata.continue-on-error) of one request per record: upsert is PATCH
+ * SET(key='value') by an alternate key (or SET(guid)), update the same with
+ * If-Match: * so it never creates, create is POST SET. Payloads travel as
+ * they are: option sets as integers, lookups as "x@odata.bind". Each answer
+ * part carries the status, OData-EntityId (the record's id) or an
+ * {"error": {"code", "message"}} body. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cm_alloc.h"
+#include "connector.h"
+
+#define DYN_MAX_BATCH 1000
+#define BOUNDARY "batch_crmmap_7f3a9c"
+
+static size_t dyn_max_batch(const Connector *c, ConnOp op)
+{
+    (void)c;
+    (void)op;
+    return DYN_MAX_BATCH;
+}
+
+static bool is_guid(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        bool dash = n == 8 || n == 13 || n == 18 || n == 23;
+        if (dash ? s[n] != '-' : !((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')
+                                   || (s[n] >= 'A' && s[n] <= 'F')))
+            return false;
+    }
+    return n == 36;
+}
+
+/* SET(attr='value') with the OData quote doubling, percent-encoded; or SET(guid). */
+static bool put_key(CmBuf *b, const ConnBatch *batch, const char *key, char *err, size_t errlen)
+{
+    conn_url_escape(b, batch->entity);
+    cm_buf_putc(b, '(');
+    if (batch->key_field == NULL) {
+        if (!is_guid(key)) {
+            snprintf(err, errlen, "'%.60s' is not a record id (GUID); name an alternate key", key);
+            return false;
+        }
+        cm_buf_puts(b, key);
+    } else {
+        conn_url_escape(b, batch->key_field);
+        cm_buf_puts(b, "='");
+        CmBuf quoted = CM_BUF_INIT;
+        for (const char *p = key; *p; p++) {
+            if (*p == '\'')
+                cm_buf_putc(&quoted, '\'');
+            cm_buf_putc(&quoted, *p);
+        }
+        conn_url_escape(b, quoted.data ? quoted.data : "");
+        cm_buf_free(&quoted);
+        cm_buf_putc(b, '\'');
+    }
+    cm_buf_putc(b, ')');
+    return true;
+}
+
+static bool dyn_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
+{
+    if (b->n == 0 || b->n > DYN_MAX_BATCH) {
+        snprintf(err, errlen, "a Dynamics $batch holds 1 to %d requests, not %zu", DYN_MAX_BATCH, b->n);
+        return false;
+    }
+    cm_buf_printf(&out->url, "%s/api/data/%s/$batch", c->base, c->api_version);
+    out->method = "POST";
+    out->headers[0] = "Content-Type: multipart/mixed; boundary=" BOUNDARY;
+    out->headers[1] = "Prefer: odata.continue-on-error";
+    out->headers[2] = "OData-Version: 4.0";
+    out->headers[3] = "Accept: application/json";
+    out->nheaders = 4;
+    for (size_t i = 0; i < b->n; i++) {
+        cJSON *payload = cJSON_Parse(b->records[i].payload);
+        if (!cJSON_IsObject(payload)) {
+            cJSON_Delete(payload);
+            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
+            return false;
+        }
+        /* Printed unformatted: no line break can end up inside the part. */
+        char *body = cJSON_PrintUnformatted(payload);
+        cJSON_Delete(payload);
+        cm_buf_puts(&out->body, "--" BOUNDARY "\r\nContent-Type: application/http\r\n"
+                                "Content-Transfer-Encoding: binary\r\n\r\n");
+        cm_buf_puts(&out->body, b->op == CONN_CREATE ? "POST " : "PATCH ");
+        cm_buf_printf(&out->body, "%s/api/data/%s/", c->base, c->api_version);
+        bool ok = true;
+        if (b->op == CONN_CREATE) {
+            conn_url_escape(&out->body, b->entity);
+        } else if (b->records[i].key == NULL || b->records[i].key[0] == '\0') {
+            snprintf(err, errlen, "record %zu: no value for the key", i + 1);
+            ok = false;
+        } else {
+            ok = put_key(&out->body, b, b->records[i].key, err, errlen);
+        }
+        if (ok) {
+            cm_buf_puts(&out->body, " HTTP/1.1\r\nContent-Type: application/json\r\n");
+            if (b->op == CONN_UPDATE)
+                cm_buf_puts(&out->body, "If-Match: *\r\n");
+            cm_buf_printf(&out->body, "\r\n%s\r\n", body);
+        }
+        cJSON_free(body);
+        if (!ok)
+            return false;
+    }
+    cm_buf_puts(&out->body, "--" BOUNDARY "--\r\n");
+    return true;
+}
+
+/* The line at *p (up to CRLF or LF); advances *p past it. */
+static const char *next_line(const char **p, const char *end, size_t *len)
+{
+    const char *s = *p;
+    const char *nl = memchr(s, '\n', (size_t)(end - s));
+    const char *stop = nl ? nl : end;
+    *len = (size_t)(stop - s);
+    if (*len > 0 && s[*len - 1] == '\r')
+        (*len)--;
+    *p = nl ? nl + 1 : end;
+    return s;
+}
+
+/* Reads one answer part (between boundaries) into res. */
+static void read_part(const char *p, const char *end, ConnResult *res)
+{
+    size_t len;
+    const char *line;
+    /* the part's own headers, up to a blank line */
+    do {
+        line = next_line(&p, end, &len);
+    } while (len > 0 && p < end);
+    line = next_line(&p, end, &len);
+    int status = 0;
+    if (len < 12 || sscanf(line, "HTTP/1.1 %3d", &status) != 1) {
+        conn_result_error(res, "BAD_ANSWER", "an answer part without a status line", NULL);
+        res->retry = true;
+        return;
+    }
+    char id[96] = "";
+    while (p < end) {
+        line = next_line(&p, end, &len);
+        if (len == 0)
+            break;
+        if (len > 15 && strncasecmp(line, "OData-EntityId:", 15) == 0) {
+            const char *open = NULL, *close = NULL;
+            for (const char *q = line; q < line + len; q++) {
+                if (*q == '(')
+                    open = q;
+                else if (*q == ')')
+                    close = q;
+            }
+            if (open && close && close > open && (size_t)(close - open - 1) < sizeof id)
+                snprintf(id, sizeof id, "%.*s", (int)(close - open - 1), open + 1);
+        }
+    }
+    if (status >= 200 && status < 300) {
+        res->ok = true;
+        res->created = status == 201;
+        snprintf(res->id, sizeof res->id, "%s", id);
+        return;
+    }
+    cJSON *body = cJSON_ParseWithLength(p, (size_t)(end - p));
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(body, "error");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
+    char fallback[32];
+    snprintf(fallback, sizeof fallback, "HTTP_%d", status);
+    conn_result_error(res, cJSON_IsString(code) ? code->valuestring : fallback,
+                      cJSON_IsString(message) ? message->valuestring : "", NULL);
+    res->retry = status == 429 || status == 503;
+    cJSON_Delete(body);
+}
+
+static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
+                            char *msg, size_t msglen)
+{
+    (void)c;
+    if (r->status < 200 || r->status > 299) {
+        cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+        const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
+        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, cJSON_IsString(code) ? code->valuestring : "",
+                 cJSON_IsString(message) ? message->valuestring : "");
+        ConnStatus st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
+        for (size_t i = 0; st == CONN_REJECTED && i < b->n; i++)
+            conn_result_error(&results[i], cJSON_IsString(code) ? code->valuestring : "HTTP_ERROR",
+                              cJSON_IsString(message) ? message->valuestring : msg, NULL);
+        cJSON_Delete(root);
+        return st;
+    }
+    /* The answer's boundary is its first line: "--batchresponse_...". */
+    const char *p = r->body, *end = r->body + r->body_len;
+    size_t len;
+    const char *first = next_line(&p, end, &len);
+    if (len < 3 || len > 200 || first[0] != '-' || first[1] != '-') {
+        snprintf(msg, msglen, "the $batch answer is not multipart (%zu bytes)", r->body_len);
+        return CONN_BAD_ANSWER;
+    }
+    char delim[210];
+    snprintf(delim, sizeof delim, "\r\n%.*s", (int)len, first);
+    size_t dlen = strlen(delim);
+    size_t i = 0;
+    const char *part = p;
+    while (i < b->n && part < end) {
+        const char *stop = NULL;
+        for (const char *q = part; q + dlen <= end; q++) {
+            if (*q == '\r' && memcmp(q, delim, dlen) == 0) {
+                stop = q;
+                break;
+            }
+        }
+        if (stop == NULL)
+            break;
+        read_part(part, stop, &results[i++]);
+        part = stop + dlen;
+        if (part + 2 <= end && part[0] == '-' && part[1] == '-')
+            break;      /* the closing delimiter */
+        if (part < end && *part == '\r')
+            part++;
+        if (part < end && *part == '\n')
+            part++;
+    }
+    if (i == 0) {
+        snprintf(msg, msglen, "the $batch answer holds no parts");
+        return CONN_BAD_ANSWER;
+    }
+    for (; i < b->n; i++) {
+        /* Dataverse stopped before these (they were not processed): send again. */
+        conn_result_error(&results[i], "NOT_PROCESSED", "the $batch answer ended before this request", NULL);
+        results[i].retry = true;
+    }
+    return CONN_OK;
+}
+
+static void dyn_free(Connector *c)
+{
+    cm_free(c);
+}
+
+static const ConnectorOps dyn_ops = { "dynamics", dyn_max_batch, dyn_build, dyn_parse, dyn_free };
+
+Connector *conn_dynamics_new(const char *base_url, const char *api_version)
+{
+    Connector *c = cm_calloc(1, sizeof *c);
+    conn_init(c, &dyn_ops, base_url, api_version ? api_version : "v9.2");
+    conn_set_rate_limit(c, 5000, 300000);
+    return c;
+}

@@ -1,0 +1,260 @@
+/* conn_hubspot: HubSpot CRM v3 batch APIs — POST objects/TYPE/batch/create,
+ * /update and /upsert (by idProperty), 100 inputs a request, every property
+ * value a string (numbers as their text, booleans "true"/"false",
+ * multi-select values ';'-joined, null — the mapping's `clear` — as ""),
+ * associations [] on creates (the spec requires the member). Answers are
+ * 200/201, or 207 with an errors list;
+ * results are matched to inputs by key (update/upsert) — HubSpot does not
+ * promise to keep the order — and errors by their context (ids, or the
+ * index crmserver adds). Creates without errors are taken in order. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cm_alloc.h"
+#include "connector.h"
+
+#define HS_MAX_BATCH 100
+
+static size_t hs_max_batch(const Connector *c, ConnOp op)
+{
+    (void)c;
+    (void)op;
+    return HS_MAX_BATCH;
+}
+
+/* One property value as HubSpot takes it, or NULL for an unsendable value.
+ * null is the mapping's `clear`: HubSpot blanks a property sent as "". */
+static char *value_text(const cJSON *v)
+{
+    if (cJSON_IsNull(v))
+        return cm_strdup("");
+    if (cJSON_IsString(v))
+        return cm_strdup(v->valuestring);
+    if (cJSON_IsBool(v))
+        return cm_strdup(cJSON_IsTrue(v) ? "true" : "false");
+    if (cJSON_IsNumber(v)) {
+        char *t = cJSON_PrintUnformatted(v);
+        char *out = cm_strdup(t);
+        cJSON_free(t);
+        return out;
+    }
+    if (cJSON_IsArray(v)) {
+        CmBuf b = CM_BUF_INIT;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, v) {
+            if (!cJSON_IsString(item)) {
+                cm_buf_free(&b);
+                return NULL;
+            }
+            if (b.len)
+                cm_buf_putc(&b, ';');
+            cm_buf_puts(&b, item->valuestring);
+        }
+        return cm_buf_take(&b);
+    }
+    return NULL;
+}
+
+static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
+{
+    static const char *const op_names[] = { "create", "update", "upsert" };
+    if (b->n == 0 || b->n > HS_MAX_BATCH) {
+        snprintf(err, errlen, "a HubSpot batch holds 1 to %d inputs, not %zu", HS_MAX_BATCH, b->n);
+        return false;
+    }
+    if (b->op == CONN_UPSERT && b->key_field == NULL) {
+        snprintf(err, errlen, "upsert needs an idProperty");
+        return false;
+    }
+    cm_buf_printf(&out->url, "%s/crm/v3/objects/", c->base);
+    conn_url_escape(&out->url, b->entity);
+    cm_buf_printf(&out->url, "/batch/%s", op_names[b->op]);
+    out->method = "POST";
+    out->headers[0] = "Content-Type: application/json";
+    out->headers[1] = "Accept: application/json";
+    out->nheaders = 2;
+
+    cJSON *root = cJSON_CreateObject();
+    cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
+    bool ok = true;
+    for (size_t i = 0; i < b->n && ok; i++) {
+        cJSON *payload = cJSON_Parse(b->records[i].payload);
+        if (!cJSON_IsObject(payload)) {
+            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
+            cJSON_Delete(payload);
+            ok = false;
+            break;
+        }
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddItemToArray(inputs, in);
+        if (b->op != CONN_CREATE) {
+            const char *key = b->records[i].key;
+            if (key == NULL || key[0] == '\0') {
+                snprintf(err, errlen, "record %zu: no value for the key %s", i + 1,
+                         b->key_field ? b->key_field : "id");
+                ok = false;
+            } else {
+                if (b->key_field && strcmp(b->key_field, "hs_object_id") != 0)
+                    cJSON_AddStringToObject(in, "idProperty", b->key_field);
+                cJSON_AddStringToObject(in, "id", key);
+            }
+        }
+        cJSON *props = cJSON_AddObjectToObject(in, "properties");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, payload) {
+            char *text = value_text(f);
+            if (text == NULL) {
+                snprintf(err, errlen, "record %zu: property %.80s has no string form", i + 1, f->string);
+                ok = false;
+                break;
+            }
+            cJSON_AddStringToObject(props, f->string, text);
+            cm_free(text);
+        }
+        if (b->op == CONN_CREATE)
+            cJSON_AddArrayToObject(in, "associations");
+        cJSON_Delete(payload);
+    }
+    if (ok) {
+        char *text = cJSON_PrintUnformatted(root);
+        cm_buf_puts(&out->body, text);
+        cJSON_free(text);
+    }
+    cJSON_Delete(root);
+    return ok;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The input a key names (email compares case-insensitively, as HubSpot does). */
+static long find_key(const ConnBatch *b, const char *key, const bool *taken)
+{
+    if (key == NULL)
+        return -1;
+    bool fold = b->key_field && strcmp(b->key_field, "email") == 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const char *k = b->records[i].key;
+        if (!taken[i] && k && (fold ? strcasecmp(k, key) == 0 : strcmp(k, key) == 0))
+            return (long)i;
+    }
+    return -1;
+}
+
+static const char *context_first(const cJSON *err, const char *name)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(err, "context"), name);
+    const cJSON *first = cJSON_GetArrayItem(list, 0);
+    return cJSON_IsString(first) ? first->valuestring : NULL;
+}
+
+static void apply_errors(const ConnBatch *b, const cJSON *errors, ConnResult *results, bool *taken)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, errors) {
+        long at = -1;
+        const char *index = context_first(e, "index");
+        if (index) {
+            char *end;
+            long v = strtol(index, &end, 10);
+            if (*end == '\0' && v >= 0 && (size_t)v < b->n && !taken[v])
+                at = v;
+        }
+        if (at < 0)
+            at = find_key(b, context_first(e, "ids"), taken);
+        if (at < 0)
+            continue;   /* an error we cannot place: its input stays unanswered below */
+        taken[at] = true;
+        const char *category = str(e, "category");
+        conn_result_error(&results[at], category ? category : "ERROR", str(e, "message"),
+                          context_first(e, "propertyName"));
+        results[at].retry = category && strcmp(category, "RATE_LIMITS") == 0;
+    }
+}
+
+static void apply_results(const ConnBatch *b, const cJSON *list, ConnResult *results, bool *taken)
+{
+    const cJSON *r;
+    size_t next_create = 0;
+    cJSON_ArrayForEach(r, list) {
+        long at = -1;
+        const char *id = str(r, "id");
+        if (b->op == CONN_CREATE) {
+            while (next_create < b->n && taken[next_create])
+                next_create++;
+            at = next_create < b->n ? (long)next_create : -1;
+        } else if (b->key_field && strcmp(b->key_field, "hs_object_id") != 0) {
+            at = find_key(b, str(cJSON_GetObjectItemCaseSensitive(r, "properties"), b->key_field), taken);
+        } else {
+            at = find_key(b, id, taken);
+        }
+        if (at < 0)
+            continue;
+        taken[at] = true;
+        results[at].ok = true;
+        snprintf(results[at].id, sizeof results[at].id, "%s", id ? id : "");
+        results[at].created = b->op == CONN_CREATE || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "new"));
+    }
+}
+
+static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
+                           char *msg, size_t msglen)
+{
+    (void)c;
+    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
+    if (root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
+        return CONN_BAD_ANSWER;
+    }
+    ConnStatus st = CONN_OK;
+    if (r->status < 200 || r->status > 299) {
+        const char *category = str(root, "category"), *message = str(root, "message");
+        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, category ? category : "", message ? message : "");
+        if (r->status == 403) {
+            st = CONN_AUTH;
+        } else {
+            for (size_t i = 0; i < b->n; i++)
+                conn_result_error(&results[i], category ? category : "HTTP_ERROR", message ? message : msg,
+                                  context_first(root, "propertyName"));
+            st = CONN_REJECTED;
+        }
+    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "results"))) {
+        snprintf(msg, msglen, "HTTP %d without a results list", r->status);
+        st = CONN_BAD_ANSWER;
+    } else {
+        bool *taken = cm_calloc(b->n, sizeof *taken);
+        apply_errors(b, cJSON_GetObjectItemCaseSensitive(root, "errors"), results, taken);
+        apply_results(b, cJSON_GetObjectItemCaseSensitive(root, "results"), results, taken);
+        for (size_t i = 0; i < b->n; i++) {
+            if (!taken[i]) {
+                /* No answer for this input: for an idempotent write, simply send it again. */
+                conn_result_error(&results[i], "NO_RESULT", "HubSpot returned no result for this input", NULL);
+                results[i].retry = b->op != CONN_CREATE;
+            }
+        }
+        cm_free(taken);
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+static void hs_free(Connector *c)
+{
+    cm_free(c);
+}
+
+static const ConnectorOps hs_ops = { "hubspot", hs_max_batch, hs_build, hs_parse, hs_free };
+
+Connector *conn_hubspot_new(const char *base_url)
+{
+    Connector *c = cm_calloc(1, sizeof *c);
+    conn_init(c, &hs_ops, base_url, "v3");
+    conn_set_rate_limit(c, 90, 10000);
+    return c;
+}

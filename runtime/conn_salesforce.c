@@ -1,0 +1,168 @@
+/* conn_salesforce: Salesforce REST sObject Collections — create (POST
+ * composite/sobjects), update by Id (PATCH composite/sobjects) and upsert by an
+ * external id or idLookup field (PATCH composite/sobjects/TYPE/FIELD), 200
+ * records a request, allOrNone false, one result per record in order:
+ * {id, success, errors: [{statusCode, message, fields}], created}. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "connector.h"
+
+#define SF_MAX_BATCH 200
+
+static size_t sf_max_batch(const Connector *c, ConnOp op)
+{
+    (void)c;
+    (void)op;
+    return SF_MAX_BATCH;
+}
+
+static bool sf_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
+{
+    if (b->n == 0 || b->n > SF_MAX_BATCH) {
+        snprintf(err, errlen, "a Salesforce batch holds 1 to %d records, not %zu", SF_MAX_BATCH, b->n);
+        return false;
+    }
+    if (b->op != CONN_CREATE && b->key_field == NULL) {
+        snprintf(err, errlen, "update and upsert need a key field");
+        return false;
+    }
+    cm_buf_printf(&out->url, "%s/services/data/%s/composite/sobjects", c->base, c->api_version);
+    if (b->op == CONN_UPSERT) {
+        cm_buf_putc(&out->url, '/');
+        conn_url_escape(&out->url, b->entity);
+        cm_buf_putc(&out->url, '/');
+        conn_url_escape(&out->url, b->key_field);
+    }
+    out->method = b->op == CONN_CREATE ? "POST" : "PATCH";
+    out->headers[0] = "Content-Type: application/json";
+    out->headers[1] = "Accept: application/json";
+    out->nheaders = 2;
+
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddBoolToObject(root, "allOrNone", false);
+    cJSON *records = cJSON_AddArrayToObject(root, "records");
+    bool ok = true;
+    for (size_t i = 0; i < b->n && ok; i++) {
+        cJSON *payload = cJSON_Parse(b->records[i].payload);
+        if (!cJSON_IsObject(payload)) {
+            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
+            cJSON_Delete(payload);
+            ok = false;
+            break;
+        }
+        /* attributes first, as Salesforce's own clients send it, then the fields in order */
+        cJSON *rec = cJSON_CreateObject();
+        cJSON_AddItemToArray(records, rec);
+        cJSON *attrs = cJSON_AddObjectToObject(rec, "attributes");
+        cJSON_AddStringToObject(attrs, "type", b->entity);
+        while (payload->child) {
+            cJSON *f = cJSON_DetachItemViaPointer(payload, payload->child);
+            cJSON_AddItemToObject(rec, f->string, f);
+        }
+        cJSON_Delete(payload);
+        if (b->op != CONN_CREATE) {
+            /* The key travels in the record; a payload may carry it already
+             * (an upsert by Id with "Id": null creates). */
+            const char *key = b->records[i].key;
+            const char *kf = b->op == CONN_UPDATE ? "Id" : b->key_field;
+            if (cJSON_GetObjectItemCaseSensitive(rec, kf) != NULL)
+                continue;
+            if (key == NULL || key[0] == '\0') {
+                snprintf(err, errlen, "record %zu: no value for the key %s", i + 1, b->key_field);
+                ok = false;
+                break;
+            }
+            cJSON_AddStringToObject(rec, kf, key);
+        }
+    }
+    if (ok) {
+        char *text = cJSON_PrintUnformatted(root);
+        cm_buf_puts(&out->body, text);
+        cJSON_free(text);
+    }
+    cJSON_Delete(root);
+    return ok;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A request-level error: [{"errorCode": ..., "message": ...}]. */
+static ConnStatus whole_request_error(const ConnBatch *b, const TxResponse *r, const cJSON *root,
+                                      ConnResult *results, char *msg, size_t msglen)
+{
+    const cJSON *first = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
+    const char *code = str(first, "errorCode");
+    const char *message = str(first, "message");
+    snprintf(msg, msglen, "HTTP %d %s: %s", r->status, code ? code : "", message ? message : "");
+    if (code && strcmp(code, "REQUEST_LIMIT_EXCEEDED") == 0)
+        return CONN_BUSY;
+    if (r->status == 403 || (code && strcmp(code, "INVALID_SESSION_ID") == 0))
+        return CONN_AUTH;
+    for (size_t i = 0; i < b->n; i++)
+        conn_result_error(&results[i], code ? code : "HTTP_ERROR", message ? message : msg, NULL);
+    return CONN_REJECTED;
+}
+
+static void record_result(const ConnBatch *b, const cJSON *item, ConnResult *res)
+{
+    const char *id = str(item, "id");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "success"))) {
+        res->ok = true;
+        snprintf(res->id, sizeof res->id, "%s", id ? id : "");
+        const cJSON *created = cJSON_GetObjectItemCaseSensitive(item, "created");
+        res->created = b->op == CONN_CREATE || cJSON_IsTrue(created);
+        return;
+    }
+    const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(item, "errors"), 0);
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(e, "fields");
+    const cJSON *f0 = cJSON_GetArrayItem(fields, 0);
+    const char *code = str(e, "statusCode");
+    conn_result_error(res, code ? code : "UNKNOWN_ERROR", str(e, "message"), cJSON_IsString(f0) ? f0->valuestring : NULL);
+    res->retry = code && strcmp(code, "UNABLE_TO_LOCK_ROW") == 0;
+}
+
+static ConnStatus sf_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
+                           char *msg, size_t msglen)
+{
+    (void)c;
+    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
+    ConnStatus st;
+    if (root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
+        st = CONN_BAD_ANSWER;
+    } else if (r->status < 200 || r->status > 299) {
+        st = whole_request_error(b, r, root, results, msg, msglen);
+    } else if (!cJSON_IsArray(root) || (size_t)cJSON_GetArraySize(root) != b->n) {
+        snprintf(msg, msglen, "expected %zu results, got %s", b->n, cJSON_IsArray(root) ? "a different number" : "no list");
+        st = CONN_BAD_ANSWER;
+    } else {
+        size_t i = 0;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, root)
+            record_result(b, item, &results[i++]);
+        st = CONN_OK;
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+static void sf_free(Connector *c)
+{
+    cm_free(c);
+}
+
+static const ConnectorOps sf_ops = { "salesforce", sf_max_batch, sf_build, sf_parse, sf_free };
+
+Connector *conn_salesforce_new(const char *base_url, const char *api_version)
+{
+    Connector *c = cm_calloc(1, sizeof *c);
+    conn_init(c, &sf_ops, base_url, api_version ? api_version : "v59.0");
+    return c;
+}

@@ -1,0 +1,134 @@
+/* connector: one CRM's write API as the runtime sees it — how a batch of
+ * records becomes one HTTP request in the vendor's documented shape, and how
+ * the vendor's answer becomes one result per record, in input order.
+ * Implementations: conn_salesforce.c (sObject Collections), conn_hubspot.c
+ * (CRM v3 batch), conn_dynamics.c (Web API $batch of upserts). They only
+ * build and parse; conn_send (connector.c) moves the bytes through a
+ * Transport with the retry policy, so every connector is unit-tested with the
+ * fake transport against the vendors' answers.
+ *
+ * A record's payload is a JSON object of field -> value exactly as the VM's
+ * dry run prints it (DESIGN §6): the connector adds only what its API needs
+ * around it (Salesforce attributes, HubSpot string values, Dynamics URLs). */
+#ifndef CONNECTOR_H
+#define CONNECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cm_buf.h"
+#include "ratelimit.h"
+#include "retry.h"
+#include "transport.h"
+
+typedef enum ConnOp { CONN_CREATE, CONN_UPDATE, CONN_UPSERT } ConnOp;
+
+typedef struct ConnRecord {
+    const char *payload;    /* a JSON object (text) */
+    const char *key;        /* update/upsert: the key field's value; NULL for create */
+} ConnRecord;
+
+typedef struct ConnBatch {
+    const char *entity;     /* Salesforce sObject, HubSpot object type, Dynamics entity set */
+    ConnOp op;
+    const char *key_field;  /* update/upsert: the key (Salesforce Id / external id, HubSpot
+                             * idProperty, Dynamics alternate key attribute or NULL for the id) */
+    const ConnRecord *records;
+    size_t n;
+} ConnBatch;
+
+typedef struct ConnResult {
+    bool ok;
+    bool created;           /* known for Salesforce and HubSpot upserts, and creates */
+    bool retry;             /* a transient error for this record alone (e.g. UNABLE_TO_LOCK_ROW) */
+    char id[96];            /* the CRM's id of the record */
+    char code[64];          /* the CRM's error code */
+    char message[320];      /* the CRM's error message */
+    char field[128];        /* the field the CRM names in the error, if any */
+} ConnResult;
+
+typedef enum ConnStatus {
+    CONN_OK,            /* results[] hold one answer per record (some may have failed) */
+    CONN_REJECTED,      /* the CRM refused the request as a whole; each result carries why */
+    CONN_AUTH,          /* 401/403: fatal for the run */
+    CONN_UNAVAILABLE,   /* transient failures outlasted the retries; outcome unknown */
+    CONN_BAD_ANSWER,    /* the answer could not be understood; outcome unknown */
+    CONN_BUSY           /* from parse only: the CRM asked us to come back later (a
+                         * Salesforce REQUEST_LIMIT_EXCEEDED); conn_send retries it */
+} ConnStatus;
+
+/* One HTTP request, built by a connector. */
+typedef struct ConnRequest {
+    const char *method;
+    CmBuf url;
+    const char *headers[4];
+    size_t nheaders;
+    CmBuf body;
+} ConnRequest;
+
+typedef struct Connector Connector;
+
+typedef struct ConnectorOps {
+    const char *system;
+    /* Largest batch the API takes for op. */
+    size_t (*max_batch)(const Connector *c, ConnOp op);
+    /* False (with a message) when a record cannot be sent: payload not a JSON
+     * object, key missing. */
+    bool (*build)(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen);
+    /* Reads an HTTP answer (error == TX_OK, status not 401/429/5xx) into
+     * results[0..b->n). Returns CONN_OK, CONN_REJECTED, CONN_AUTH,
+     * CONN_BAD_ANSWER or CONN_BUSY; msg gets a summary for all but CONN_OK. */
+    ConnStatus (*parse)(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
+                        char *msg, size_t msglen);
+    void (*free)(Connector *c);
+} ConnectorOps;
+
+struct Connector {
+    const ConnectorOps *ops;
+    char *base;             /* base URL without a trailing '/' */
+    char *api_version;
+    RateLimit *limit;       /* requests per window, shared by every batch sent */
+};
+
+/* Each starts with its vendor's default client-side rate limit: Salesforce
+ * none (its limits count requests per 24 hours; a batch is 200 records),
+ * HubSpot 90 requests per 10 s (the published limit is 100), Dynamics 5,000
+ * per 300 s (the service protection limit is 6,000). */
+Connector *conn_salesforce_new(const char *base_url, const char *api_version);
+Connector *conn_hubspot_new(const char *base_url);
+Connector *conn_dynamics_new(const char *base_url, const char *api_version);
+void conn_free(Connector *c);
+/* Replaces the rate limit; max <= 0 removes it. */
+void conn_set_rate_limit(Connector *c, int max, int64_t window_ms);
+
+void conn_request_free(ConnRequest *r);
+
+/* Builds, sends with retries (429, 5xx, timeouts, resets; a retried create
+ * only when the transport could not have sent it), parses. Every request
+ * waits for the connector's rate limit first (on clk). Records the CRM
+ * marks as transiently failed (result.retry) are sent again on their own, up
+ * to the policy's attempts. msg explains any status but CONN_OK. */
+ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                     const RetryClock *clk, ConnResult *results, char *msg, size_t msglen);
+
+/* One batch for conn_send_all, with room for its answer. */
+typedef struct ConnJob {
+    const ConnBatch *batch;
+    ConnResult *results;    /* batch->n of them */
+    ConnStatus status;
+    char msg[256];
+} ConnJob;
+
+/* conn_send for many batches, up to max_in_flight requests at once on the
+ * transport (each retried on its own schedule). Records refused for the
+ * moment are sent again afterwards, a batch at a time. */
+void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
+                   const RetryPolicy *p, const RetryClock *clk);
+
+/* Helpers for the implementations. */
+void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);
+void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field);
+/* Appends s percent-encoded (everything but ALPHA DIGIT - . _ ~). */
+void conn_url_escape(CmBuf *b, const char *s);
+
+#endif

@@ -1,0 +1,102 @@
+/* dryrun: see dryrun.h. Field keys were escaped once at load time
+ * (MapcField.json_key); only values are formatted per record. */
+#include "dryrun.h"
+
+#include "numtext.h"
+
+static void put_str(CmBuf *out, const Mapc *m, uint32_t s)
+{
+    uint32_t len;
+    const char *p = mapc_str(m, s, &len);
+    cm_buf_put_json_string(out, p, len);
+}
+
+void dryrun_value(const Mapc *m, const Value *v, CmBuf *out)
+{
+    switch (v->type) {
+    case V_STR: cm_buf_put_json_string(out, v->u.str, v->len); break;
+    case V_NUM: {
+        char buf[NUMTEXT_MAX];
+        cm_buf_put(out, buf, numtext_format(v->u.num, buf));
+        break;
+    }
+    case V_BOOL: cm_buf_puts(out, v->u.b ? "true" : "false"); break;
+    case V_REF:
+        cm_buf_puts(out, "{\"ref\": ");
+        put_str(out, m, m->entities[v->u.ref].name);
+        cm_buf_putc(out, '}');
+        break;
+    default: cm_buf_puts(out, "null"); break;
+    }
+}
+
+static void put_field(CmBuf *out, const Mapc *m, const VmResult *r, uint32_t i, bool *first)
+{
+    const MapcField *f = &r->entity->fields[i];
+    if (!*first)
+        cm_buf_puts(out, ", ");
+    *first = false;
+    cm_buf_put(out, f->json_key, f->json_key_len);
+    dryrun_value(m, &r->values[i], out);
+}
+
+static void put_section(CmBuf *out, const Mapc *m, const VmResult *r, MapcFieldSection section)
+{
+    bool first = true;
+    cm_buf_putc(out, '{');
+    for (uint32_t i = 0; i < r->entity->nfields; i++)
+        if (r->set[i] && r->entity->fields[i].section == section)
+            put_field(out, m, r, i, &first);
+    cm_buf_putc(out, '}');
+}
+
+static const char *const op_names[] = { "create", "update", "upsert" };
+static const char *const parent_fates[] = { "", "was skipped", "was rejected", "was skipped", "failed" };
+
+bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out)
+{
+    if (r->outcome == VM_NONE)
+        return false;
+    cm_buf_printf(out, "{\"record\": %zu, \"entity\": ", record);
+    put_str(out, m, r->entity->name);
+    switch (r->outcome) {
+    case VM_RECORD: {
+        cm_buf_printf(out, ", \"op\": \"%s\", \"key\": {", op_names[r->entity->mode]);
+        if (r->entity->key >= 0) {
+            bool first = true;
+            put_field(out, m, r, (uint32_t)r->entity->key, &first);
+        }
+        cm_buf_puts(out, "}, \"payload\": ");
+        put_section(out, m, r, FS_PAYLOAD);
+        cm_buf_puts(out, ", \"if_empty\": ");
+        put_section(out, m, r, FS_IF_EMPTY);
+        cm_buf_puts(out, ", \"on_create\": ");
+        put_section(out, m, r, FS_ON_CREATE);
+        break;
+    }
+    case VM_REJECT:
+        cm_buf_puts(out, ", \"reject\": ");
+        cm_buf_put_json_string(out, r->message, r->message_len);
+        cm_buf_printf(out, ", \"line\": %u", r->line);
+        break;
+    case VM_SKIP:
+        cm_buf_puts(out, ", \"skip\": \"parent ");
+        {
+            uint32_t len;
+            const char *name = mapc_str(m, m->entities[r->parent].name, &len);
+            CmBuf esc = CM_BUF_INIT;
+            cm_buf_put_json_string(&esc, name, len);
+            cm_buf_put(out, esc.data + 1, esc.len - 2);     /* inside the message's quotes */
+            cm_buf_free(&esc);
+        }
+        cm_buf_printf(out, " %s\"", parent_fates[r->parent_outcome]);
+        break;
+    case VM_ERROR:
+        cm_buf_puts(out, ", \"error\": ");
+        cm_buf_put_json_string(out, r->message, r->message_len);
+        cm_buf_printf(out, ", \"line\": %u, \"col\": %u", r->line, r->col);
+        break;
+    }
+    cm_buf_puts(out, "}\n");
+    return true;
+}

@@ -1,0 +1,543 @@
+/* Connectors against the vendors' shapes, on the fake transport and a fake
+ * clock: Salesforce requests rebuilt from the real exchanges in the corpus
+ * must equal the recorded request bodies and URLs, and the recorded answers
+ * must parse to the recorded ids; HubSpot inputs must carry what the
+ * published OpenAPI spec requires; Dynamics $batch requests and answers in
+ * the documented multipart form; and every fault path of conn_send.
+ * argv[1] is the corpus folder. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "connector.h"
+
+static int failures;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); failures++; } } while (0)
+
+static const char *corpus;
+
+typedef struct FakeClock { int64_t now, slept; } FakeClock;
+static int64_t fc_now(void *ctx) { return ((FakeClock *)ctx)->now; }
+static void fc_sleep(void *ctx, int64_t ms) { ((FakeClock *)ctx)->now += ms; ((FakeClock *)ctx)->slept += ms; }
+static uint64_t fc_random(void *ctx) { (void)ctx; return 0; }
+static FakeClock fclock;
+static const RetryClock clk = { fc_now, fc_sleep, fc_random, &fclock };
+static const RetryPolicy policy = { 4, 100, 1000, 10000 };
+
+static cJSON *load_json(const char *rel)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", corpus, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = cm_malloc((size_t)n + 1);
+    size_t got = fread(text, 1, (size_t)n, f);
+    text[got] = '\0';
+    fclose(f);
+    cJSON *j = cJSON_Parse(text);
+    cm_free(text);
+    if (!j) {
+        fprintf(stderr, "%s: not JSON\n", path);
+        exit(1);
+    }
+    return j;
+}
+
+static void push(Transport *t, int status, const char *body, const char *retry_after)
+{
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, status, body, retry_after });
+}
+
+/* ---- Salesforce: the recorded exchanges ---- */
+
+static void test_salesforce_exchanges(void)
+{
+    cJSON *exchanges = load_json("salesforce/cumulusci_composite_sobjects_upsert_exchanges.json");
+    Connector *c = conn_salesforce_new("https://orgname.my.salesforce.com/", "vxx.0");
+    int replayed = 0;
+    const cJSON *ex;
+    cJSON_ArrayForEach(ex, exchanges) {
+        const cJSON *req = cJSON_GetObjectItem(ex, "request");
+        const char *method = cJSON_GetObjectItem(req, "method")->valuestring;
+        const char *uri = cJSON_GetObjectItem(req, "uri")->valuestring;
+        const char *tail = strstr(uri, "/composite/sobjects");
+        if (tail == NULL)
+            continue;
+        const cJSON *body = cJSON_GetObjectItem(req, "body");
+        const cJSON *recs = cJSON_GetObjectItem(body, "records");
+        size_t n = (size_t)cJSON_GetArraySize(recs);
+        ConnBatch b = { NULL, CONN_CREATE, NULL, NULL, n };
+        char entity[64] = "", key[64] = "";
+        if (sscanf(tail, "/composite/sobjects/%63[^/]/%63s", entity, key) == 2) {
+            b.op = CONN_UPSERT;
+            b.key_field = key;
+        }
+        ConnRecord *records = cm_calloc(n, sizeof *records);
+        char **texts = cm_calloc(n, sizeof *texts);
+        size_t i = 0;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, recs) {
+            cJSON *payload = cJSON_Duplicate(r, true);
+            cJSON *attrs = cJSON_DetachItemFromObject(payload, "attributes");
+            snprintf(entity, sizeof entity, "%s", cJSON_GetObjectItem(attrs, "type")->valuestring);
+            cJSON_Delete(attrs);
+            texts[i] = cJSON_PrintUnformatted(payload);
+            cJSON_Delete(payload);
+            const cJSON *k = b.key_field ? cJSON_GetObjectItem(r, b.key_field) : NULL;
+            records[i].payload = texts[i];
+            records[i].key = cJSON_IsString(k) ? k->valuestring : NULL;
+            i++;
+        }
+        b.entity = entity;
+        b.records = records;
+
+        ConnRequest out;
+        memset(&out, 0, sizeof out);
+        char err[256];
+        CHECK(c->ops->build(c, &b, &out, err, sizeof err));
+        CHECK(strcmp(out.method, method) == 0);
+        CHECK(out.url.data && strcmp(out.url.data, uri) == 0);
+        cJSON *mine = cJSON_Parse(out.body.data);
+        CHECK(cJSON_Compare(mine, body, true));
+        /* attributes come first in every record, as in the recording */
+        CHECK(strcmp(cJSON_GetArrayItem(cJSON_GetObjectItem(mine, "records"), 0)->child->string, "attributes") == 0);
+        cJSON_Delete(mine);
+        conn_request_free(&out);
+
+        /* The recorded answer, through conn_send. */
+        Transport *t = tx_fake_new(NULL, NULL);
+        const cJSON *resp = cJSON_GetObjectItem(ex, "response");
+        char *answer = cJSON_PrintUnformatted(cJSON_GetObjectItem(resp, "body"));
+        push(t, cJSON_GetObjectItem(cJSON_GetObjectItem(resp, "status"), "code")->valueint, answer, NULL);
+        ConnResult *res = cm_calloc(n, sizeof *res);
+        char msg[256];
+        CHECK(conn_send(c, t, &b, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+        i = 0;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItem(resp, "body")) {
+            CHECK(res[i].ok);
+            CHECK(strcmp(res[i].id, cJSON_GetObjectItem(r, "id")->valuestring) == 0);
+            const cJSON *created = cJSON_GetObjectItem(r, "created");
+            if (created)
+                CHECK(res[i].created == cJSON_IsTrue(created));
+            i++;
+        }
+        CHECK(tx_fake_nrequests(t) == 1);
+        tx_close(t);
+        cJSON_free(answer);
+        cm_free(res);
+        for (i = 0; i < n; i++)
+            cJSON_free(texts[i]);
+        cm_free(texts);
+        cm_free(records);
+        replayed++;
+    }
+    CHECK(replayed == 6);
+    conn_free(c);
+    cJSON_Delete(exchanges);
+}
+
+/* ---- Salesforce: errors and faults ---- */
+
+static const ConnRecord two[] = {
+    { "{\"LastName\":\"Bluth\",\"Email\":\"a@example.com\"}", "a@example.com" },
+    { "{\"LastName\":\"Funke\",\"Email\":\"b@example.com\"}", "b@example.com" },
+};
+
+static void test_salesforce_faults(void)
+{
+    Connector *c = conn_salesforce_new("https://acme.my.salesforce.com", NULL);
+    ConnBatch up = { "Contact", CONN_UPSERT, "Email", two, 2 };
+    ConnBatch create = { "Contact", CONN_CREATE, NULL, two, 2 };
+    ConnResult res[2];
+    char msg[256];
+
+    /* Per-record: a required field and a lock; only the locked one is sent again. */
+    Transport *t = tx_fake_new(NULL, NULL);
+    push(t, 200, "[{\"id\":null,\"success\":false,\"errors\":[{\"statusCode\":\"REQUIRED_FIELD_MISSING\","
+                 "\"message\":\"Required fields are missing: [LastName]\",\"fields\":[\"LastName\"]}]},"
+                 "{\"id\":null,\"success\":false,\"errors\":[{\"statusCode\":\"UNABLE_TO_LOCK_ROW\","
+                 "\"message\":\"unable to obtain exclusive access to this record\",\"fields\":[]}]}]", NULL);
+    push(t, 200, "[{\"id\":\"0035500001H9kZuAAJ\",\"success\":true,\"errors\":[],\"created\":true}]", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(!res[0].ok && strcmp(res[0].code, "REQUIRED_FIELD_MISSING") == 0 && strcmp(res[0].field, "LastName") == 0);
+    CHECK(res[1].ok && res[1].created && strcmp(res[1].id, "0035500001H9kZuAAJ") == 0);
+    CHECK(tx_fake_nrequests(t) == 2);
+    CHECK(strstr(tx_fake_request(t, 1)->body, "b@example.com") && !strstr(tx_fake_request(t, 1)->body, "a@example.com"));
+    tx_close(t);
+
+    /* REQUEST_LIMIT_EXCEEDED (403) is a wait, not an auth failure; 429 honours Retry-After. */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 403, "[{\"message\":\"TotalRequests Limit exceeded.\",\"errorCode\":\"REQUEST_LIMIT_EXCEEDED\"}]", NULL);
+    push(t, 429, "", "2");
+    push(t, 200, "[{\"id\":\"1\",\"success\":true,\"errors\":[]},{\"id\":\"2\",\"success\":true,\"errors\":[]}]", NULL);
+    fclock.slept = 0;
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && res[1].ok && tx_fake_nrequests(t) == 3 && fclock.slept >= 2000);
+    tx_close(t);
+
+    /* 401 and a 403 other than the limit: fatal. */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 401, "[{\"message\":\"Session expired or invalid\",\"errorCode\":\"INVALID_SESSION_ID\"}]", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_AUTH && strstr(msg, "401"));
+    push(t, 403, "[{\"message\":\"no access\",\"errorCode\":\"INSUFFICIENT_ACCESS\"}]", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_AUTH);
+    tx_close(t);
+
+    /* A whole-request refusal reaches every record. */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 400, "[{\"message\":\"Field name provided, LastName is not an External ID\",\"errorCode\":\"INVALID_FIELD\"}]", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED);
+    CHECK(strcmp(res[0].code, "INVALID_FIELD") == 0 && strcmp(res[1].code, "INVALID_FIELD") == 0);
+    tx_close(t);
+
+    /* Truncated JSON: an upsert is sent again, a create is not (it may have been applied). */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 200, "[{\"id\":\"1\",\"succ", NULL);
+    push(t, 200, "[{\"id\":\"1\",\"success\":true,\"errors\":[]}]", NULL);    /* wrong count */
+    push(t, 200, "[{\"id\":\"1\",\"success\":true,\"errors\":[]},{\"id\":\"2\",\"success\":true,\"errors\":[]}]", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK && tx_fake_nrequests(t) == 3);
+    tx_close(t);
+    t = tx_fake_new(NULL, NULL);
+    push(t, 200, "[{\"id\":\"1\",\"succ", NULL);
+    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_BAD_ANSWER);
+    CHECK(tx_fake_nrequests(t) == 1 && strcmp(res[0].code, "BAD_ANSWER") == 0);
+    tx_close(t);
+
+    /* Resets: before sending, anything is resent; after, a create is not. */
+    t = tx_fake_new(NULL, NULL);
+    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL });
+    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_UNAVAILABLE);
+    CHECK(tx_fake_nrequests(t) == 1 && strstr(msg, "not resent"));
+    CHECK(tx_fake_request(t, 0) != NULL);
+    tx_close(t);
+    t = tx_fake_new(NULL, NULL);
+    tx_fake_push(t, (TxFakeAnswer){ TX_CONNECT, false, 0, NULL, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL });
+    push(t, 200, "[{\"id\":\"1\",\"success\":true,\"errors\":[]},{\"id\":\"2\",\"success\":true,\"errors\":[]}]", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK && tx_fake_nrequests(t) == 3);
+    tx_close(t);
+
+    /* Bounded: 500s forever end in UNAVAILABLE after the policy's attempts. */
+    t = tx_fake_new(NULL, NULL);
+    for (int i = 0; i < 10; i++)
+        push(t, 500, "[]", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_UNAVAILABLE);
+    CHECK(tx_fake_nrequests(t) == 4 && strcmp(res[1].code, "UNAVAILABLE") == 0);
+    tx_close(t);
+
+    /* Bad payloads and batch sizes are refused before anything is sent. */
+    ConnRecord bad = { "[1]", "x" };
+    ConnBatch b = { "Contact", CONN_UPSERT, "Email", &bad, 1 };
+    t = tx_fake_new(NULL, NULL);
+    CHECK(conn_send(c, t, &b, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED && tx_fake_nrequests(t) == 0);
+    ConnRecord nokey = { "{\"LastName\":\"x\"}", NULL };
+    b.records = &nokey;
+    CHECK(conn_send(c, t, &b, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED && strstr(msg, "key"));
+    tx_close(t);
+    CHECK(c->ops->max_batch(c, CONN_UPSERT) == 200);
+    conn_free(c);
+}
+
+/* ---- HubSpot ---- */
+
+static void check_required(const cJSON *spec, const char *schema, const cJSON *input)
+{
+    const cJSON *s = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "components"), "schemas"), schema);
+    const cJSON *req;
+    CHECK(s != NULL);
+    cJSON_ArrayForEach(req, cJSON_GetObjectItem(s, "required")) {
+        if (!cJSON_GetObjectItem(input, req->valuestring))
+            fprintf(stderr, "input lacks '%s' required by %s\n", req->valuestring, schema);
+        CHECK(cJSON_GetObjectItem(input, req->valuestring) != NULL);
+    }
+    /* and every property value is a string */
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(input, "properties"))
+        CHECK(cJSON_IsString(p));
+}
+
+static void test_hubspot(void)
+{
+    cJSON *spec = load_json("hubspot/opensdks_hubspot_crm_contacts.oas.json");
+    Connector *c = conn_hubspot_new("https://api.hubapi.com");
+    ConnRecord recs[] = {
+        { "{\"email\":\"A@example.com\",\"firstname\":\"Ann\",\"numemployees\":42,\"hs_is_unworked\":true,"
+          "\"interests\":[\"x\",\"y\"],\"fax\":null}", "A@example.com" },
+        { "{\"email\":\"b@example.com\",\"firstname\":\"Bo\"}", "b@example.com" },
+        { "{\"email\":\"c@example.com\",\"nope\":\"1\"}", "c@example.com" },
+    };
+    ConnResult res[3];
+    char msg[256], err[256];
+
+    /* create: inputs as the spec's SimplePublicObjectInputForCreate, associations included */
+    ConnBatch create = { "contacts", CONN_CREATE, NULL, recs, 3 };
+    ConnRequest out;
+    memset(&out, 0, sizeof out);
+    CHECK(c->ops->build(c, &create, &out, err, sizeof err));
+    CHECK(strcmp(out.url.data, "https://api.hubapi.com/crm/v3/objects/contacts/batch/create") == 0);
+    cJSON *body = cJSON_Parse(out.body.data);
+    const cJSON *in;
+    cJSON_ArrayForEach(in, cJSON_GetObjectItem(body, "inputs"))
+        check_required(spec, "SimplePublicObjectInputForCreate", in);
+    const cJSON *p0 = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(body, "inputs"), 0), "properties");
+    CHECK(strcmp(cJSON_GetObjectItem(p0, "numemployees")->valuestring, "42") == 0);
+    CHECK(strcmp(cJSON_GetObjectItem(p0, "hs_is_unworked")->valuestring, "true") == 0);
+    CHECK(strcmp(cJSON_GetObjectItem(p0, "interests")->valuestring, "x;y") == 0);
+    CHECK(strcmp(cJSON_GetObjectItem(p0, "fax")->valuestring, "") == 0);     /* clear */
+    cJSON_Delete(body);
+    conn_request_free(&out);
+
+    /* update: the spec's SimplePublicObjectBatchInput (id + properties) */
+    ConnBatch update = { "contacts", CONN_UPDATE, "email", recs, 3 };
+    memset(&out, 0, sizeof out);
+    CHECK(c->ops->build(c, &update, &out, err, sizeof err));
+    body = cJSON_Parse(out.body.data);
+    cJSON_ArrayForEach(in, cJSON_GetObjectItem(body, "inputs"))
+        check_required(spec, "SimplePublicObjectBatchInput", in);
+    cJSON_Delete(body);
+    conn_request_free(&out);
+
+    /* upsert: a 207 with one error by index, results out of order and the email case changed */
+    ConnBatch up = { "contacts", CONN_UPSERT, "email", recs, 3 };
+    Transport *t = tx_fake_new(NULL, NULL);
+    push(t, 207, "{\"status\":\"COMPLETE\",\"results\":["
+                 "{\"id\":\"702\",\"properties\":{\"email\":\"b@example.com\"},\"new\":false},"
+                 "{\"id\":\"701\",\"properties\":{\"email\":\"a@example.com\"},\"new\":true}],"
+                 "\"errors\":[{\"status\":\"error\",\"category\":\"VALIDATION_ERROR\","
+                 "\"message\":\"Property \\\"nope\\\" does not exist\","
+                 "\"context\":{\"propertyName\":[\"nope\"],\"index\":[\"2\"]}}],\"numErrors\":1,"
+                 "\"startedAt\":\"2026-11-22T21:00:00Z\",\"completedAt\":\"2026-11-22T21:00:01Z\"}", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && res[0].created && strcmp(res[0].id, "701") == 0);
+    CHECK(res[1].ok && !res[1].created && strcmp(res[1].id, "702") == 0);
+    CHECK(!res[2].ok && strcmp(res[2].code, "VALIDATION_ERROR") == 0 && strcmp(res[2].field, "nope") == 0);
+    body = cJSON_Parse(tx_fake_request(t, 0)->body);
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "inputs"), 0);
+    CHECK(strcmp(cJSON_GetObjectItem(first, "idProperty")->valuestring, "email") == 0);
+    CHECK(strcmp(cJSON_GetObjectItem(first, "id")->valuestring, "A@example.com") == 0);
+    cJSON_Delete(body);
+    tx_close(t);
+
+    /* A result missing for an upsert input: sent again on its own. */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 200, "{\"status\":\"COMPLETE\",\"results\":[{\"id\":\"1\",\"properties\":{\"email\":\"a@example.com\"}},"
+                 "{\"id\":\"2\",\"properties\":{\"email\":\"b@example.com\"}}]}", NULL);
+    push(t, 200, "{\"status\":\"COMPLETE\",\"results\":[{\"id\":\"3\",\"properties\":{\"email\":\"c@example.com\"},"
+                 "\"new\":true}]}", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[2].ok && strcmp(res[2].id, "3") == 0 && tx_fake_nrequests(t) == 2);
+    tx_close(t);
+
+    /* A 400 for the whole batch: every input carries it (the caller may split the batch). */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 400, "{\"status\":\"error\",\"message\":\"Property values were not valid\",\"category\":\"VALIDATION_ERROR\"}", NULL);
+    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED);
+    CHECK(strcmp(res[1].code, "VALIDATION_ERROR") == 0);
+    tx_close(t);
+
+    /* Ten-secondly rate limit: 429 then success. */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 429, "{\"status\":\"error\",\"message\":\"You have reached your ten_secondly_rolling limit.\","
+                 "\"category\":\"RATE_LIMITS\",\"policyName\":\"TEN_SECONDLY_ROLLING\"}", NULL);
+    push(t, 201, "{\"status\":\"COMPLETE\",\"results\":[{\"id\":\"1\"},{\"id\":\"2\"},{\"id\":\"3\"}]}", NULL);
+    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && res[2].ok && strcmp(res[2].id, "3") == 0 && res[2].created);
+    tx_close(t);
+
+    ConnRecord obj = { "{\"email\":{\"nested\":1}}", "x" };
+    ConnBatch bad = { "contacts", CONN_UPSERT, "email", &obj, 1 };
+    memset(&out, 0, sizeof out);
+    CHECK(!c->ops->build(c, &bad, &out, err, sizeof err) && strstr(err, "email"));
+    conn_request_free(&out);
+    CHECK(c->ops->max_batch(c, CONN_CREATE) == 100);
+    conn_free(c);
+    cJSON_Delete(spec);
+}
+
+/* ---- Dynamics ---- */
+
+static void test_dynamics(void)
+{
+    Connector *c = conn_dynamics_new("https://org.crm4.dynamics.com", NULL);
+    ConnRecord recs[] = {
+        { "{\"lastname\":\"O'Brien\",\"preferredcontactmethodcode\":2,"
+          "\"parentcustomerid_account@odata.bind\":\"/accounts(5b3c0e8a-1c2a-4f0e-9d8b-0a1b2c3d4e5f)\"}",
+          "o'brien@example.com" },
+        { "{\"lastname\":\"Bad\"}", "bad@example.com" },
+        { "{\"lastname\":\"Late\"}", "late@example.com" },
+    };
+    ConnBatch up = { "contacts", CONN_UPSERT, "emailaddress1", recs, 3 };
+    ConnRequest out;
+    memset(&out, 0, sizeof out);
+    char err[256], msg[256];
+    CHECK(c->ops->build(c, &up, &out, err, sizeof err));
+    CHECK(strcmp(out.url.data, "https://org.crm4.dynamics.com/api/data/v9.2/$batch") == 0);
+    CHECK(strstr(out.body.data, "PATCH https://org.crm4.dynamics.com/api/data/v9.2/contacts(emailaddress1="
+                                "'o%27%27brien%40example.com') HTTP/1.1\r\n") != NULL);
+    CHECK(strstr(out.body.data, "\"preferredcontactmethodcode\":2") != NULL);
+    CHECK(strstr(out.body.data, "\"parentcustomerid_account@odata.bind\":\"/accounts(") != NULL);
+    CHECK(strncmp(out.body.data, "--batch_crmmap", 14) == 0);
+    CHECK(strstr(out.body.data, "If-Match") == NULL);
+    conn_request_free(&out);
+
+    ConnBatch upd = { "contacts", CONN_UPDATE, NULL, recs, 1 };
+    memset(&out, 0, sizeof out);
+    CHECK(!c->ops->build(c, &upd, &out, err, sizeof err) && strstr(err, "GUID"));
+    conn_request_free(&out);
+    ConnRecord byid = { "{\"lastname\":\"X\"}", "5b3c0e8a-1c2a-4f0e-9d8b-0a1b2c3d4e5f" };
+    upd.records = &byid;
+    memset(&out, 0, sizeof out);
+    CHECK(c->ops->build(c, &upd, &out, err, sizeof err));
+    CHECK(strstr(out.body.data, "contacts(5b3c0e8a-1c2a-4f0e-9d8b-0a1b2c3d4e5f) HTTP/1.1\r\nContent-Type: "
+                                "application/json\r\nIf-Match: *\r\n") != NULL);
+    conn_request_free(&out);
+
+    /* The answer: a 204 with the id, an error, and the third request never answered. */
+    Transport *t = tx_fake_new(NULL, NULL);
+    push(t, 200,
+         "--batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f\r\n"
+         "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+         "HTTP/1.1 204 No Content\r\nOData-Version: 4.0\r\n"
+         "OData-EntityId: https://org.crm4.dynamics.com/api/data/v9.2/contacts(8e0c3a70-9c2b-ec11-b6e6-000d3a9d0f3b)\r\n\r\n\r\n"
+         "--batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f\r\n"
+         "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+         "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; odata.metadata=minimal\r\nOData-Version: 4.0\r\n\r\n"
+         "{\"error\":{\"code\":\"0x80040217\",\"message\":\"A record with the specified key values does not exist\"}}\r\n"
+         "--batchresponse_c1bd45c1-dd81-470d-b897-e965846aad2f--\r\n", NULL);
+    push(t, 200,
+         "--batchresponse_2\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+         "HTTP/1.1 201 Created\r\n"
+         "OData-EntityId: https://org.crm4.dynamics.com/api/data/v9.2/contacts(00000000-0000-0000-0000-000000000003)\r\n"
+         "\r\n{}\r\n--batchresponse_2--\r\n", NULL);
+    ConnResult res[3];
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && strcmp(res[0].id, "8e0c3a70-9c2b-ec11-b6e6-000d3a9d0f3b") == 0);
+    CHECK(!res[1].ok && strcmp(res[1].code, "0x80040217") == 0 && strstr(res[1].message, "does not exist"));
+    CHECK(res[2].ok && res[2].created && strcmp(res[2].id, "00000000-0000-0000-0000-000000000003") == 0);
+    CHECK(tx_fake_nrequests(t) == 2 && strstr(tx_fake_request(t, 1)->body, "late%40example.com"));
+    const TxFakeRequest *sent = tx_fake_request(t, 0);
+    bool prefer = false;
+    for (size_t i = 0; i < sent->nheaders; i++)
+        prefer |= strcmp(sent->headers[i], "Prefer: odata.continue-on-error") == 0;
+    CHECK(prefer);
+    tx_close(t);
+
+    /* Not multipart: the outcome is unknown; an upsert is simply sent again. */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 200, "{\"value\":[]}", NULL);
+    push(t, 400, "{\"error\":{\"code\":\"0x80048d19\",\"message\":\"Error identified in Payload\"}}", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED);
+    CHECK(tx_fake_nrequests(t) == 2 && strcmp(res[0].code, "0x80048d19") == 0);
+    tx_close(t);
+    conn_free(c);
+}
+
+/* ---- several batches in flight ---- */
+
+typedef struct SfEcho { int calls; char body[65536]; } SfEcho;
+
+/* Answers a Salesforce upsert: every record ok, its id made from its Email;
+ * the second request gets a 429 first. */
+static void sf_echo(void *ctx, const TxRequest *req, TxFakeAnswer *a)
+{
+    SfEcho *e = ctx;
+    e->calls++;
+    a->error = TX_OK;
+    if (e->calls == 2) {
+        a->status = 429;
+        a->body = "[]";
+        a->retry_after = "1";
+        return;
+    }
+    cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+    CmBuf out = CM_BUF_INIT;
+    cm_buf_putc(&out, '[');
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(root, "records")) {
+        cm_buf_printf(&out, "%s{\"id\":\"id-%s\",\"success\":true,\"errors\":[],\"created\":true}",
+                      out.len > 1 ? "," : "", cJSON_GetObjectItem(r, "Email")->valuestring);
+    }
+    cm_buf_putc(&out, ']');
+    snprintf(e->body, sizeof e->body, "%s", out.data);
+    cm_buf_free(&out);
+    cJSON_Delete(root);
+    a->status = 200;
+    a->body = e->body;
+}
+
+static void test_send_all(void)
+{
+    enum { N = 450, JOBS = 3 };
+    static char payloads[N][96], keys[N][48];
+    static ConnRecord recs[N];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "p%03zu@example.com", i);
+        snprintf(payloads[i], sizeof payloads[i], "{\"LastName\":\"L\",\"Email\":\"%s\"}", keys[i]);
+        recs[i].payload = payloads[i];
+        recs[i].key = keys[i];
+    }
+    static ConnResult res[N];
+    ConnBatch batches[JOBS];
+    ConnJob jobs[JOBS];
+    for (size_t j = 0; j < JOBS; j++) {
+        size_t at = j * 200, n = N - at < 200 ? N - at : 200;
+        batches[j] = (ConnBatch){ "Contact", CONN_UPSERT, "Email", recs + at, n };
+        jobs[j] = (ConnJob){ &batches[j], res + at, CONN_UNAVAILABLE, "" };
+    }
+    static SfEcho echo;
+    Connector *c = conn_salesforce_new("https://acme.my.salesforce.com", NULL);
+    Transport *t = tx_fake_new(sf_echo, &echo);
+    int64_t before = fclock.now;
+    conn_send_all(c, t, jobs, JOBS, 2, &policy, &clk);
+    for (size_t j = 0; j < JOBS; j++)
+        CHECK(jobs[j].status == CONN_OK && jobs[j].msg[0] == '\0');
+    size_t good = 0;
+    for (size_t i = 0; i < N; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "id-%s", keys[i]);
+        good += res[i].ok && strcmp(res[i].id, want) == 0;
+    }
+    CHECK(good == N);
+    CHECK(echo.calls == JOBS + 1);                  /* one 429, resent once */
+    CHECK(fclock.now - before >= 1000);             /* after its Retry-After */
+    tx_close(t);
+
+    /* A bad payload settles its own batch and no other. */
+    ConnRecord bad = { "not json", "x@example.com" };
+    ConnBatch b2[2] = { { "Contact", CONN_UPSERT, "Email", &bad, 1 }, { "Contact", CONN_UPSERT, "Email", recs, 2 } };
+    ConnResult r2[3];
+    ConnJob j2[2] = { { &b2[0], r2, CONN_OK, "" }, { &b2[1], r2 + 1, CONN_OK, "" } };
+    echo.calls = 5;
+    t = tx_fake_new(sf_echo, &echo);
+    conn_send_all(c, t, j2, 2, 4, &policy, &clk);
+    CHECK(j2[0].status == CONN_REJECTED && strcmp(r2[0].code, "BAD_PAYLOAD") == 0);
+    CHECK(j2[1].status == CONN_OK && r2[1].ok && r2[2].ok && tx_fake_nrequests(t) == 1);
+    tx_close(t);
+    conn_free(c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_connectors CORPUS\n");
+        return 2;
+    }
+    corpus = argv[1];
+    cm_alloc_hook_cjson();
+    test_salesforce_exchanges();
+    test_salesforce_faults();
+    test_hubspot();
+    test_dynamics();
+    test_send_all();
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""The local CRM server against the vendors' shapes: the real Salesforce
+sObject Collections exchanges from the corpus replayed (same per-record
+result keys, created flags where the record is known), HubSpot batch
+results, Dynamics upsert and $batch, bearer check, and each injected fault.
+Runs under tools/crmserver/with_server.py (CRMSERVER_URL, token "T")."""
+import http.client
+import json
+import os
+import sys
+import urllib.parse
+
+BASE = os.environ["CRMSERVER_URL"]
+CORPUS = sys.argv[1]
+HOST = urllib.parse.urlsplit(BASE)
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print("FAIL:", what)
+
+
+def call(method, path, body=None, token="T", headers=None, raw=None):
+    conn = http.client.HTTPConnection(HOST.hostname, HOST.port, timeout=10)
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = "Bearer " + token
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    if data is not None:
+        h.setdefault("Content-Type", "application/json")
+    conn.request(method, path, body=data, headers=h)
+    r = conn.getresponse()
+    text = r.read()
+    conn.close()
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = text
+    return r.status, parsed, r
+
+
+def admin(path, body=None):
+    return call("POST" if body is not None or path != "/__admin/state" else "GET", path, body, token=None)
+
+
+def salesforce_exchanges():
+    with open(os.path.join(CORPUS, "salesforce", "cumulusci_composite_sobjects_upsert_exchanges.json")) as f:
+        exchanges = json.load(f)
+    for ex in exchanges:
+        req, resp = ex["request"], ex["response"]
+        path = urllib.parse.urlsplit(req["uri"]).path.replace("vxx.0", "v59.0")
+        if "composite/sobjects" not in path:
+            continue
+        status, body, _ = call(req["method"], path, req["body"])
+        check(status == resp["status"]["code"], "%s status %s" % (path, status))
+        check(isinstance(body, list) and len(body) == len(resp["body"]), "%s result count" % path)
+        for mine, theirs in zip(body, resp["body"]):
+            check(set(mine) == set(theirs), "%s result keys %s vs %s" % (path, sorted(mine), sorted(theirs)))
+            check(mine["success"] is True and len(mine["id"]) == 18, "%s success %s" % (path, mine))
+        if path.endswith("/Contact/Email") and len(req["body"]["records"]) == 4:
+            # The second Email upsert names lindsay.bluth@example.com, created by the first: an update now.
+            lindsay = [r for r, rec in zip(body, req["body"]["records"]) if rec["Email"] == "lindsay.bluth@example.com"]
+            check(lindsay and lindsay[0]["created"] is False, "upsert by Email updated, not duplicated")
+            state = call("GET", "/__admin/state", token=None)[1]
+            found = [c for c in state["records"]["salesforce"]["Contact"].values()
+                     if c["Email"] == "lindsay.bluth@example.com"]
+            check(len(found) == 1 and found[0]["LastName"] == "Bluth", "one Lindsay, renamed")
+
+
+def salesforce_errors():
+    path = "/services/data/v59.0/composite/sobjects/Contact/Email"
+    recs = [{"attributes": {"type": "Contact"}, "Email": "x1@example.com"},                       # no LastName
+            {"attributes": {"type": "Contact"}, "Email": "x2@example.com", "LastName": "L" * 81},   # too long
+            {"attributes": {"type": "Contact"}, "Email": "x3@example.com", "LastName": "Ok", "Name": "N"},
+            {"attributes": {"type": "Contact"}, "Email": "x4@example.com", "LastName": "Ok", "Nope__c": 1},
+            {"attributes": {"type": "Contact"}, "Email": "x5@example.com", "LastName": "Fine"}]
+    status, body, _ = call("PATCH", path, {"allOrNone": False, "records": recs})
+    codes = [r["errors"][0]["statusCode"] if r["errors"] else None for r in body]
+    check(codes == ["REQUIRED_FIELD_MISSING", "STRING_TOO_LONG", "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    "INVALID_FIELD", None], "per-record errors %s" % codes)
+    check(body[0]["errors"][0]["fields"] == ["LastName"], "REQUIRED_FIELD_MISSING names the field")
+    status, body, _ = call("PATCH", path, {"allOrNone": True, "records": recs})
+    check(all(not r["success"] for r in body) and body[4]["errors"][0]["statusCode"] ==
+          "ALL_OR_NONE_OPERATION_ROLLED_BACK", "allOrNone rolls back")
+    status, body, _ = call("PATCH", "/services/data/v59.0/composite/sobjects/Contact/LastName",
+                           {"allOrNone": False, "records": recs})
+    check(status == 400 and body[0]["errorCode"] == "INVALID_FIELD", "upsert needs an external id field")
+    status, body, _ = call("POST", "/services/data/v59.0/composite/sobjects",
+                           {"records": [{"attributes": {"type": "Account"}, "Name": "n"}] * 201})
+    check(status == 400, "over 200 records refused")
+    status, body, _ = call("GET", "/services/data/v59.0/query?q=" + urllib.parse.quote(
+        "SELECT Id, LastName FROM Contact WHERE Email IN ('x5@example.com','nobody@example.com')"))
+    check(status == 200 and body["totalSize"] == 1 and body["records"][0]["LastName"] == "Fine", "SOQL IN query")
+    status, body, _ = call("GET", "/services/data/v59.0/sobjects/Nope/describe")
+    check(status == 404 and body[0]["errorCode"] == "NOT_FOUND", "unknown describe 404")
+
+
+def hubspot():
+    status, body, _ = call("GET", "/crm/v3/properties/contacts")
+    check(status == 200 and len(body["results"]) == 324, "HubSpot properties")
+    inputs = [{"idProperty": "email", "id": "h%d@example.com" % i, "properties": {"firstname": "F%d" % i}}
+              for i in range(3)]
+    status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": inputs})
+    check(status == 200 and [r["new"] for r in body["results"]] == [True] * 3, "HubSpot upsert creates")
+    status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": inputs[:1]})
+    check(status == 200 and body["results"][0]["new"] is False, "HubSpot upsert updates")
+    status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/create",
+                           {"inputs": [{"properties": {"email": "h0@example.com"}, "associations": []},
+                                       {"properties": {"email": "new@example.com", "firstname": 5},
+                                        "associations": []},
+                                       {"properties": {"email": "ok@example.com"}, "associations": []}]})
+    check(status == 207 and body["numErrors"] == 2 and len(body["results"]) == 1, "HubSpot create 207")
+    status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/read",
+                           {"idProperty": "email", "inputs": [{"id": "h1@example.com"}, {"id": "zz@example.com"}],
+                            "properties": ["firstname"]})
+    check(status == 207 and body["results"][0]["properties"]["firstname"] == "F1", "HubSpot read")
+    status, body, _ = call("GET", "/crm/v3/owners")
+    check(status == 200 and body["results"][0]["email"], "HubSpot owners")
+
+
+def dynamics():
+    status, body, _ = call("GET", "/api/data/v9.2/EntityDefinitions(LogicalName='account')/Attributes")
+    check(status == 200 and len(body["value"]) == 226, "Dynamics attributes")
+    status, body, r = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='d@example.com')", {"lastname": "D"})
+    check(status == 204 and "contacts(" in r.getheader("OData-EntityId", ""), "Dynamics upsert")
+    boundary = "batch_abc"
+    parts = []
+    for i, body in enumerate([{"lastname": "E"}, "not json", {"lastname": "F"}]):
+        data = json.dumps(body) if isinstance(body, dict) else body
+        parts.append("--%s\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+                     "PATCH %s/api/data/v9.2/contacts(emailaddress1='b%d@example.com') HTTP/1.1\r\n"
+                     "Content-Type: application/json\r\n\r\n%s\r\n" % (boundary, BASE, i, data))
+    raw = ("".join(parts) + "--%s--\r\n" % boundary).encode()
+    status, text, r = call("POST", "/api/data/v9.2/$batch", raw=raw, headers={
+        "Content-Type": "multipart/mixed; boundary=" + boundary, "Prefer": "odata.continue-on-error"})
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    check(status == 200 and text.count("HTTP/1.1 204") == 2 and text.count("HTTP/1.1 400") == 1,
+          "Dynamics $batch continue-on-error")
+    status, text, r = call("POST", "/api/data/v9.2/$batch", raw=raw, headers={
+        "Content-Type": "multipart/mixed; boundary=" + boundary})
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    check(text.count("HTTP/1.1 ") == 2, "Dynamics $batch stops at the first error")
+
+
+def auth_and_faults():
+    status, body, _ = call("GET", "/crm/v3/owners", token="wrong")
+    check(status == 401 and body["category"] == "INVALID_AUTHENTICATION", "bearer check")
+    call("POST", "/__admin/faults", {"seed": 1, "faults": [
+        {"kind": "429", "count": 1, "retry_after": "0.05", "path": "/owners"},
+        {"kind": "503", "count": 1, "path": "/owners"},
+        {"kind": "invalid_json", "count": 1, "path": "/owners"}]}, token=None)
+    status, body, r = call("GET", "/crm/v3/owners")
+    check(status == 429 and r.getheader("Retry-After") == "0.05", "429 with Retry-After")
+    status, body, _ = call("GET", "/crm/v3/owners")
+    check(status == 503, "503")
+    status, body, _ = call("GET", "/crm/v3/owners")
+    check(status == 200 and isinstance(body, bytes), "invalid JSON")
+    status, body, _ = call("GET", "/crm/v3/owners")
+    check(status == 200 and isinstance(body, dict), "faults run out")
+    call("POST", "/__admin/faults", {"faults": [{"kind": "reset_after", "count": 1}]}, token=None)
+    try:
+        call("POST", "/crm/v3/objects/contacts/batch/create",
+             {"inputs": [{"properties": {"email": "reset@example.com"}, "associations": []}]})
+        check(False, "reset_after closes the connection")
+    except (ConnectionError, http.client.HTTPException):
+        pass
+    state = call("GET", "/__admin/state", token=None)[1]
+    emails = [c["properties"].get("email") for c in state["records"]["hubspot"]["contacts"].values()]
+    check("reset@example.com" in emails and state["faults_fired"] == {"reset_after": 1},
+          "reset_after applied the write")
+
+
+salesforce_exchanges()
+salesforce_errors()
+hubspot()
+dynamics()
+auth_and_faults()
+print("failures:", failures)
+sys.exit(1 if failures else 0)

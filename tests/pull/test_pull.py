@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""`crmmap schema pull` end to end against tools/crmserver (CRMSERVER_URL,
+token TOKEN below). Usage: test_pull.py CRMMAP CORPUS SCRATCH CASE.
+
+A successful pull must write exactly what `schema import` writes for the
+same vendor document, plus the CRM's users; every failure must exit 4 with
+a clear message and leave the output folder untouched."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+
+CRMMAP, CORPUS, SCRATCH, CASE = sys.argv[1:5]
+URL = os.environ["CRMSERVER_URL"]
+TOKEN = "s3cr3t-T0KEN-42"
+OUT = os.path.join(SCRATCH, "pull_" + CASE)
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def pull(*args, env_token=TOKEN, extra_env=None):
+    env = dict(os.environ, CRM_TOKEN=env_token)
+    env.pop("CRMMAP_CONFIG", None)
+    env.update(extra_env or {})
+    cmd = [CRMMAP, "schema", "pull", "--url", URL, "--plain-http", "--token-env", "CRM_TOKEN", "-o", OUT] + list(args)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30, cwd=SCRATCH)
+    return p.returncode, p.stdout, p.stderr
+
+
+def faults(*specs):
+    req = urllib.request.Request(URL + "/__admin/faults", data=json.dumps({"faults": list(specs)}).encode(),
+                                 method="POST")
+    urllib.request.urlopen(req).read()
+
+
+def imported(system, entity, doc):
+    """What `schema import` writes for the same document."""
+    out = os.path.join(SCRATCH, "import_" + CASE)
+    shutil.rmtree(out, ignore_errors=True)
+    args = [CRMMAP, "schema", "import", "--system", system, "-o", out, os.path.join(CORPUS, doc)]
+    if system != "salesforce":
+        args[5:5] = ["--entity", entity]
+    subprocess.run(args, check=True, capture_output=True)
+    with open(os.path.join(out, entity + ".json")) as f:
+        return f.read()
+
+
+def read(name):
+    with open(os.path.join(OUT, name)) as f:
+        return f.read()
+
+
+def users(name="users.json"):
+    return {u["id"]: u for u in json.loads(read(name))["users"]}
+
+
+def expect_fatal(rc, err, *needles):
+    check(rc == 4, "exit 4, got %d (%s)" % (rc, err.strip()))
+    for n in needles:
+        check(n in err, "stderr mentions %r: %s" % (n, err.strip()))
+    check(not os.path.exists(OUT) or os.listdir(OUT) == [], "nothing written on failure")
+    check(TOKEN not in err, "the token is never printed")
+
+
+shutil.rmtree(OUT, ignore_errors=True)
+
+if CASE == "salesforce":
+    rc, out, err = pull("--system", "salesforce", "--entity", "Contact", "--entity", "Lead")
+    check(rc == 0, "exit 0: " + err)
+    check(read("Contact.json") == imported("salesforce", "Contact", "salesforce/cumulusci_Contact_describe.json"),
+          "Contact.json equals schema import of the same describe")
+    check(read("Lead.json") == imported("salesforce", "Lead", "salesforce/cumulusci_Lead_describe.json"),
+          "Lead.json equals schema import")
+    u = users()
+    check(len(u) == 3 and u["0055500000AbCdGAAZ"] == {"id": "0055500000AbCdGAAZ", "email": "carla.meyer@example.com",
+                                                       "name": "Carla Meyer", "active": False}, "Salesforce users")
+    check("Contact.json: 59 fields" in out, "reports what it wrote")
+elif CASE == "hubspot":
+    rc, out, err = pull("--system", "hubspot")         # default entity: contacts
+    check(rc == 0, "exit 0: " + err)
+    check(read("contacts.json") == imported("hubspot", "contacts", "hubspot/tracardi_crm_v3_properties_contacts.json"),
+          "contacts.json equals schema import")
+    u = users()
+    check(u.get("41629779") == {"id": "41629779", "email": "anna.berger@example.com", "name": "Anna Berger",
+                                "active": True}, "HubSpot owners as users")
+elif CASE == "dynamics":
+    rc, out, err = pull("--system", "dynamics", "--entity", "account")
+    check(rc == 0, "exit 0: " + err)
+    check(read("account.json") == imported("dynamics", "account", "dynamics/drb_account_attributes_value_subset.json"),
+          "account.json equals schema import")
+    u = users()
+    check(u.get("7c8e9f00-2b3c-4d5e-8f90-a1b2c3d4e5f6", {}).get("active") is False, "disabled system user inactive")
+elif CASE == "config_file":
+    # Settings from crmmap.json in the working directory, the token from a 0600 file.
+    tok = os.path.join(SCRATCH, "token_" + CASE)
+    with open(tok, "w") as f:
+        f.write(TOKEN + "\n")
+    os.chmod(tok, 0o600)
+    with open(os.path.join(SCRATCH, "crmmap.json"), "w") as f:
+        json.dump({"system": "hubspot", "url": "https://unused.example", "token_file": tok}, f)
+    env = dict(os.environ, CRMMAP_URL=URL)
+    p = subprocess.run([CRMMAP, "schema", "pull", "--plain-http", "--no-users", "-o", OUT], env=env,
+                       capture_output=True, text=True, timeout=30, cwd=SCRATCH)
+    os.remove(os.path.join(SCRATCH, "crmmap.json"))
+    check(p.returncode == 0, "exit 0: " + p.stderr)
+    check(sorted(os.listdir(OUT)) == ["contacts.json"], "no users.json with --no-users")
+elif CASE == "token_file_mode":
+    tok = os.path.join(SCRATCH, "token_" + CASE)
+    with open(tok, "w") as f:
+        f.write(TOKEN)
+    os.chmod(tok, 0o644)
+    env = dict(os.environ)
+    p = subprocess.run([CRMMAP, "schema", "pull", "--system", "hubspot", "--url", URL, "--plain-http",
+                        "--token-file", tok, "-o", OUT], env=env, capture_output=True, text=True, timeout=30)
+    expect_fatal(p.returncode, p.stderr, "mode 0644", "chmod 600")
+elif CASE == "verbose_redacts":
+    rc, out, err = pull("--system", "hubspot", "--verbose", "--no-users")
+    check(rc == 0, "exit 0")
+    check("> GET " + URL + "/crm/v3/properties/contacts" in err and "Authorization: Bearer [redacted]" in err,
+          "verbose shows the request, token redacted")
+    check(TOKEN not in err and TOKEN not in out, "token never printed")
+elif CASE == "unauthorized":
+    rc, out, err = pull("--system", "salesforce", "--entity", "Contact", env_token="wrong-token")
+    expect_fatal(rc, err, "refused the credentials (HTTP 401)", "INVALID_SESSION_ID", "help:")
+elif CASE == "not_found":
+    rc, out, err = pull("--system", "salesforce", "--entity", "Contact", "--entity", "NoSuchObject__c")
+    expect_fatal(rc, err, "NoSuchObject__c", "not found (HTTP 404)")
+elif CASE == "timeout":
+    faults({"kind": "timeout", "count": 5, "delay": 1.5})
+    rc, out, err = pull("--system", "hubspot", "--timeout-ms", "300", "--retries", "2")
+    expect_fatal(rc, err, "timeout", "after retries")
+elif CASE == "invalid_json":
+    faults({"kind": "invalid_json", "count": 1, "apply": False})
+    rc, out, err = pull("--system", "salesforce", "--entity", "Contact")
+    expect_fatal(rc, err, "not valid JSON")
+elif CASE == "users_invalid_json":
+    faults({"kind": "invalid_json", "count": 1, "apply": False, "path": "/owners"})
+    rc, out, err = pull("--system", "hubspot")
+    expect_fatal(rc, err, "users", "not valid JSON")
+elif CASE == "server_errors":
+    faults({"kind": "500", "count": 10})
+    rc, out, err = pull("--system", "dynamics", "--entity", "account", "--retries", "3")
+    expect_fatal(rc, err, "HTTP 500 after retries")
+elif CASE == "retried_faults":
+    # 429 with a sub-second Retry-After, a 503 and a reset: all retried, then success.
+    faults({"kind": "429", "count": 1, "retry_after": "0.05"}, {"kind": "503", "count": 1},
+           {"kind": "reset_before", "count": 1})
+    rc, out, err = pull("--system", "dynamics", "--entity", "account")
+    check(rc == 0, "exit 0 after retries: " + err)
+    state = json.loads(urllib.request.urlopen(URL + "/__admin/state").read())
+    check(state["faults_fired"].get("429") == 1 and state["faults_fired"].get("503") == 1, "faults fired")
+elif CASE == "not_metadata":
+    # Valid JSON, but not a describe: the importer's diagnostic, then exit 4.
+    rc, out, err = pull("--system", "hubspot", "--entity", "owners")
+    expect_fatal(rc, err)
+elif CASE == "usage":
+    p = subprocess.run([CRMMAP, "schema", "pull", "--system", "hubspot", "--url", URL, "--entity", "../x", "-o", OUT],
+                       capture_output=True, text=True)
+    check(p.returncode == 2 and "--entity '../x'" in p.stderr, "entity names are plain")
+    p = subprocess.run([CRMMAP, "schema", "pull", "--system", "hubspot", "--url", URL, "--token", "x", "-o", OUT],
+                       capture_output=True, text=True)
+    check(p.returncode == 2 and "unknown option" in p.stderr, "no --token flag")
+    p = subprocess.run([CRMMAP, "schema", "pull", "--system", "hubspot", "--url", URL, "-o", OUT],
+                       capture_output=True, text=True, cwd=SCRATCH)
+    expect_fatal(p.returncode, p.stderr, "--plain-http")
+    p = subprocess.run([CRMMAP, "schema", "pull", "--system", "zoho", "--url", URL, "-o", OUT],
+                       capture_output=True, text=True, cwd=SCRATCH)
+    check(p.returncode == 2 and "unknown system" in p.stderr, "unknown system")
+else:
+    sys.exit("unknown case " + CASE)
+
+sys.exit(1 if failures else 0)

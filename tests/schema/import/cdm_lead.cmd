@@ -1,0 +1,1 @@
+--system dynamics @CORPUS@/dynamics/cdm_crmCommon_Lead.cdm.json

@@ -1,0 +1,1 @@
+--system dynamics @CORPUS@/dynamics/msdocs_sample_bankaccount_boolean_attribute_metadata.json

@@ -1,0 +1,1 @@
+--system dynamics @CORPUS@/dynamics/drb_account_attributes_value_subset.json

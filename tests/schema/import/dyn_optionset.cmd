@@ -1,0 +1,1 @@
+--system dynamics @CORPUS@/dynamics/msdocs_account_accountcategorycode_picklist_optionset.json

@@ -1,0 +1,1 @@
+--system hubspot --entity visits @HERE@/inputs/hs_all_types.json

@@ -1,0 +1,1 @@
+--system hubspot @CORPUS@/hubspot/tracardi_crm_v3_properties_contacts.json

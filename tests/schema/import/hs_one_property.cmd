@@ -1,0 +1,1 @@
+--system hubspot --entity contacts @HERE@/inputs/hs_one_property.json

@@ -1,0 +1,2 @@
+--system salesforce @CORPUS@/salesforce/cumulusci_Account_describe.json
+expected examples/schemas/salesforce

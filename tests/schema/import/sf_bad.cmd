@@ -1,0 +1,1 @@
+--system salesforce @HERE@/inputs/sf_bad.json

@@ -1,0 +1,1 @@
+--system salesforce @CORPUS@/salesforce/cumulusci_Custom__c_describe.json

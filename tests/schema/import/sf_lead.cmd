@@ -1,0 +1,2 @@
+--system salesforce @CORPUS@/salesforce/cumulusci_Lead_describe.json
+expected examples/schemas/salesforce

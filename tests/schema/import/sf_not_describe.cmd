@@ -1,0 +1,1 @@
+--system salesforce @CORPUS@/salesforce/restforce_bulk2_create_job_success_response.json

@@ -1,0 +1,1 @@
+--system salesforce @CORPUS@/salesforce/cumulusci_Account_PersonAccount_NPSP_describe.json

@@ -1,0 +1,1 @@
+--system salesforce @HERE@/inputs/sf_truncated.json @CORPUS@/salesforce/cumulusci_Custom__c_describe.json

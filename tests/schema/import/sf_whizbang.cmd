@@ -1,0 +1,2 @@
+--system salesforce @CORPUS@/salesforce/restforce_Whizbang_describe.json
+expected examples/schemas/salesforce

@@ -1,0 +1,1 @@
+--system snapaddy --entity visit @HERE@/inputs/snapaddy_bad.json

@@ -1,0 +1,1 @@
+--system snapaddy @HERE@/inputs/snapaddy_questionnaire.json

@@ -1,0 +1,150 @@
+/* Connection config: file, environment and flag layers; token sources and
+ * the token file's permission rule. Runs in a scratch directory (argv[1]). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cm_alloc.h"
+#include "conn_config.h"
+
+static int failures;
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); failures++; } } while (0)
+
+static char dir[512];
+
+static const char *write_file(const char *name, const char *text, mode_t mode)
+{
+    static char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    remove(path);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+    return path;
+}
+
+static void test_file_and_layers(void)
+{
+    char err[400];
+    ConnConfig c = { 0 };
+    const char *p = write_file("crmmap.json",
+        "{ \"system\": \"salesforce\", \"url\": \"https://acme.my.salesforce.com\",\n"
+        "  \"api_version\": \"v60.0\", \"auth\": \"bearer\", \"token_env\": \"SF_TOKEN\" }\n", 0644);
+    CHECK(conn_config_load(&c, p, true, err, sizeof err));
+    CHECK(c.system && strcmp(c.system, "salesforce") == 0);
+    CHECK(c.url && strcmp(c.url, "https://acme.my.salesforce.com") == 0);
+    CHECK(strcmp(conn_config_api_version(&c), "v60.0") == 0);
+    CHECK(conn_config_validate(&c, err, sizeof err));
+
+    /* Environment over file, flags over environment; a token source replaces the other. */
+    setenv("CRMMAP_URL", "https://other.example", 1);
+    setenv("CRMMAP_TOKEN_FILE", "/nonexistent/token", 1);
+    conn_config_apply_env(&c);
+    unsetenv("CRMMAP_URL");
+    unsetenv("CRMMAP_TOKEN_FILE");
+    CHECK(strcmp(c.url, "https://other.example") == 0);
+    CHECK(c.token_env == NULL && c.token_file != NULL);
+    conn_config_set(&c.url, "http://127.0.0.1:9999");
+    conn_config_set_token_env(&c, "MY_TOKEN");
+    CHECK(c.token_file == NULL && strcmp(c.token_env, "MY_TOKEN") == 0);
+
+    setenv("MY_TOKEN", "abc.def-123\n", 1);
+    char *tok = conn_token_load(&c, err, sizeof err);
+    CHECK(tok && strcmp(tok, "abc.def-123") == 0);
+    conn_token_free(tok);
+    setenv("MY_TOKEN", "", 1);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "MY_TOKEN"));
+    setenv("MY_TOKEN", "abc\r\nX-Evil: 1", 1);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "control character"));
+    unsetenv("MY_TOKEN");
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "not set"));
+
+    conn_config_set_token_env(&c, NULL);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && err[0] == '\0');
+    conn_config_free(&c);
+
+    /* Missing file: fine unless required. */
+    ConnConfig d = { 0 };
+    CHECK(conn_config_load(&d, "/nonexistent/crmmap.json", false, err, sizeof err));
+    CHECK(!conn_config_load(&d, "/nonexistent/crmmap.json", true, err, sizeof err));
+    CHECK(strcmp(conn_config_api_version(&d), "v3") == 0);
+    CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "system"));
+    conn_config_set(&d.system, "dynamics");
+    CHECK(strcmp(conn_config_api_version(&d), "v9.2") == 0);
+    CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "URL"));
+    conn_config_set(&d.url, "https://org.crm.dynamics.com");
+    conn_config_set(&d.auth, "oauth2_client_credentials");
+    CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "not supported"));
+    conn_config_set(&d.system, "zoho");
+    CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "unknown system"));
+    conn_config_free(&d);
+}
+
+static void test_bad_files(void)
+{
+    char err[400];
+    ConnConfig c = { 0 };
+    const char *p = write_file("bad1.json", "{\n  \"system\": \"hubspot\",\n  \"url\": }\n", 0644);
+    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, ":3:10: "));
+    p = write_file("bad2.json", "{ \"sytem\": \"hubspot\" }", 0644);
+    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "unknown key 'sytem'"));
+    p = write_file("bad3.json", "{ \"url\": 5 }", 0644);
+    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "'url' must be"));
+    p = write_file("bad4.json", "[]", 0644);
+    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "object"));
+    p = write_file("bad5.json", "{ \"token_env\": \"A\", \"token_file\": \"B\" }", 0644);
+    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "not both"));
+    p = write_file("bad6.json", "{ \"url\": \"https://a\", \"url\": \"https://b\" }", 0644);
+    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "twice"));
+    p = write_file("bad7.json", "{ \"token\": \"secret\" }", 0644);
+    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "unknown key 'token'"));
+    conn_config_free(&c);
+}
+
+static void test_token_file(void)
+{
+    char err[400];
+    ConnConfig c = { 0 };
+    const char *p = write_file("token", "s3cr3t-token\n", 0600);
+    conn_config_set_token_file(&c, p);
+    char *tok = conn_token_load(&c, err, sizeof err);
+    CHECK(tok && strcmp(tok, "s3cr3t-token") == 0);
+    conn_token_free(tok);
+
+    write_file("token", "s3cr3t-token\n", 0640);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "mode 0640") && strstr(err, "chmod 600"));
+    write_file("token", "s3cr3t-token\n", 0604);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "group or others"));
+    write_file("token", "\n", 0600);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "empty"));
+    write_file("token", "two words\n", 0600);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "space"));
+    conn_config_set_token_file(&c, dir);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "regular file"));
+    conn_config_set_token_file(&c, "/nonexistent/token");
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "No such file"));
+    conn_config_free(&c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_conn_config SCRATCH_DIR\n");
+        return 2;
+    }
+    cm_alloc_hook_cjson();
+    snprintf(dir, sizeof dir, "%s/conn_config", argv[1]);
+    mkdir(dir, 0700);
+    test_file_and_layers();
+    test_bad_files();
+    test_token_file();
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,240 @@
+/* The loader and verifier against hand-made good and hostile .mapc files:
+ * every truncation, every corrupted byte (with and without a repaired
+ * checksum), a future version, and code that breaks each verifier rule. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "cm_alloc.h"
+#include "mapc.h"
+#include "mapc_write.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do {                                   \
+        if (!(cond)) {                                          \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
+            printf(__VA_ARGS__);                                \
+            printf("\n");                                       \
+            failures++;                                         \
+        }                                                       \
+    } while (0)
+
+/* A program for entity 1 (entity 0 is a fixed, valid one): raw code bytes
+ * and, when max_stack >= 0, a declared max stack. */
+typedef struct Case {
+    const char *name;
+    uint8_t code[32];
+    size_t len;
+    int max_stack;
+    const char *want;           /* substring of the error; NULL: loads fine */
+} Case;
+
+static void build(const Case *c, CmBuf *out)
+{
+    MapcWriter *w = mw_new();
+    mw_meta(w, "test", "salesforce", "test.map");
+    const char *seg[] = { "email" };
+    uint32_t path = mw_path(w, seg, 1, false);
+    uint32_t lower = mw_builtin(w, BI_lower);
+    uint32_t keys[] = { mw_const_str(w, "b", 1), mw_const_str(w, "a", 1) };
+    uint32_t vals[] = { mw_const_num(w, 2), mw_const_num(w, 1) };
+    mw_table(w, "T", keys, vals, 2, -1);
+    MwEntity *e = mw_entity(w, "Contact", MODE_C_UPSERT, 3, 1);
+    uint32_t email = mw_field(e, "Email", FS_PAYLOAD, ENC_TEXT, -1);
+    mw_key(e, email);
+    mw_line(e, 4, 3);
+    mw_op(e, BC_SRC, path);
+    mw_op(e, BC_CALL, lower | 1u << 8);
+    mw_op(e, BC_EMIT, email);
+    mw_op(e, BC_RET, 0);
+    if (c) {
+        MwEntity *e2 = mw_entity(w, "Visit", MODE_C_CREATE, 9, 1);
+        mw_field(e2, "Contact__c", FS_PAYLOAD, ENC_REF, -1);
+        mw_field(e2, "Kind__c", FS_PAYLOAD, ENC_OPTION, 0);
+        mw_code_raw(e2, c->code, c->len);
+        if (c->max_stack >= 0)
+            mw_set_max_stack(e2, (uint32_t)c->max_stack);
+    }
+    char err[200];
+    if (!mw_finish(w, out, err, sizeof err))
+        CHECK(0, "mw_finish: %s", err);
+    mw_free(w);
+}
+
+static void fix_crc(uint8_t *d, size_t len)
+{
+    uint32_t crc = (uint32_t)crc32(0L, d, (uInt)(len - 4));
+    for (int i = 0; i < 4; i++)
+        d[len - 4 + i] = (uint8_t)(crc >> (8 * i));
+}
+
+static void expect(const uint8_t *d, size_t len, const char *want, const char *what)
+{
+    char err[300] = "";
+    Mapc *m = mapc_load(d, len, err, sizeof err);
+    if (want == NULL)
+        CHECK(m != NULL, "%s: should load, got: %s", what, err);
+    else
+        CHECK(m == NULL && strstr(err, want) != NULL, "%s: want an error with \"%s\", got %s", what, want,
+              m ? "success" : err);
+    mapc_free(m);
+}
+
+static void test_good_file(void)
+{
+    CmBuf b = CM_BUF_INIT;
+    build(NULL, &b);
+    char err[300] = "";
+    Mapc *m = mapc_load((const uint8_t *)b.data, b.len, err, sizeof err);
+    CHECK(m != NULL, "the good file loads: %s", err);
+    if (m) {
+        CHECK(m->nentities == 1 && m->entities[0].nfields == 1, "one entity, one field");
+        CHECK(m->entities[0].max_stack == 1, "max stack computed as 1, got %u", m->entities[0].max_stack);
+        CHECK(m->ntables == 1 && m->tables[0].keys[0].u.str[0] == 'a', "table keys sorted");
+        uint32_t line, col;
+        mapc_position(&m->entities[0], 3, &line, &col);
+        CHECK(line == 4 && col == 3, "line table: 4:3, got %u:%u", line, col);
+        CHECK(strcmp(m->entities[0].fields[0].json_key, "\"Email\": ") == 0, "json key");
+    }
+    mapc_free(m);
+
+    /* Every proper prefix is refused; so is every single corrupted byte. */
+    for (size_t n = 0; n < b.len; n++) {
+        char what[64];
+        snprintf(what, sizeof what, "truncated to %zu bytes", n);
+        char e2[300] = "";
+        Mapc *t = mapc_load((const uint8_t *)b.data, n, e2, sizeof e2);
+        CHECK(t == NULL && e2[0], "%s: refused with a reason", what);
+        mapc_free(t);
+    }
+    uint8_t *d = cm_malloc(b.len);
+    for (size_t i = 0; i < b.len; i++) {
+        memcpy(d, b.data, b.len);
+        d[i] ^= 0x5a;
+        char e2[300] = "";
+        Mapc *t = mapc_load(d, b.len, e2, sizeof e2);
+        CHECK(t == NULL, "byte %zu corrupted: refused", i);
+        mapc_free(t);
+        /* With a repaired checksum, the section checks and the verifier
+         * must cope on their own: no crash, whatever the answer. */
+        for (unsigned v = 0; v < 256; v += 17) {
+            memcpy(d, b.data, b.len);
+            d[i] = (uint8_t)v;
+            if (i < 16 || i >= b.len - 4)
+                continue;
+            fix_crc(d, b.len);
+            t = mapc_load(d, b.len, e2, sizeof e2);
+            mapc_free(t);
+        }
+    }
+    memcpy(d, b.data, b.len);
+    d[4] = 2;
+    fix_crc(d, b.len);
+    expect(d, b.len, "newer than this crmmap understands", "future major version");
+    memcpy(d, b.data, b.len);
+    d[5] = 7;
+    fix_crc(d, b.len);
+    expect(d, b.len, NULL, "later minor version");
+    memcpy(d, b.data, b.len);
+    d[b.len - 1] ^= 1;
+    expect(d, b.len, "checksum mismatch", "wrong checksum");
+    memcpy(d, b.data, b.len);
+    d[0] = 'X';
+    expect(d, b.len, "bad magic", "bad magic");
+    expect((const uint8_t *)"MAP", 3, "truncated", "three bytes");
+    cm_free(d);
+    cm_buf_free(&b);
+}
+
+/* A strings section claiming 2^32-1 strings: refused before allocating. */
+static void test_huge_count(void)
+{
+    CmBuf b = CM_BUF_INIT;
+    build(NULL, &b);
+    uint8_t *d = cm_malloc(b.len + 8);
+    memcpy(d, b.data, 48);
+    size_t n = 48;
+    d[n++] = MS_STRINGS;
+    d[n++] = 5;                     /* section length */
+    d[n++] = 0xff; d[n++] = 0xff; d[n++] = 0xff; d[n++] = 0xff; d[n++] = 0x0f;
+    n += 4;
+    d[12] = (uint8_t)n; d[13] = d[14] = d[15] = 0;
+    fix_crc(d, n);
+    expect(d, n, "too many strings", "huge string count");
+    cm_free(d);
+    cm_buf_free(&b);
+}
+
+/* Lists of lists nested past the cap are refused (comparing them recurses). */
+static void test_deep_lists(void)
+{
+    for (uint32_t depth = MAPC_MAX_LIST_DEPTH; depth <= MAPC_MAX_LIST_DEPTH + 1; depth++) {
+        MapcWriter *w = mw_new();
+        uint32_t k = mw_const_num(w, 1);
+        for (uint32_t i = 0; i < depth; i++)
+            k = mw_const_list(w, &k, 1);
+        MwEntity *e = mw_entity(w, "E", MODE_C_CREATE, 1, 1);
+        mw_op(e, BC_CONST, k);
+        mw_op(e, BC_POP, 0);
+        mw_op(e, BC_RET, 0);
+        CmBuf b = CM_BUF_INIT;
+        char err[200];
+        mw_finish(w, &b, err, sizeof err);
+        expect((const uint8_t *)b.data, b.len, depth > MAPC_MAX_LIST_DEPTH ? "nested deeper" : NULL,
+               depth > MAPC_MAX_LIST_DEPTH ? "lists nested too deep" : "lists nested to the cap");
+        cm_buf_free(&b);
+        mw_free(w);
+    }
+}
+
+/* Opcode numbers for the raw programs below. */
+enum { NUL = BC_NULL, TRU = BC_TRUE, REF = BC_REF, EMIT = BC_EMIT, RET = BC_RET, JMP = BC_JUMP,
+       JIF = BC_JUMP_IF_FALSE, POP = BC_POP, CNST = BC_CONST, CALL = BC_CALL, LOOK = BC_LOOKUP,
+       SKIP = BC_SKIP, REJ = BC_REJECT, SRC = BC_SRC };
+
+static const Case cases[] = {
+    { "valid program", { REF, 0, 0, EMIT, 0, 0, RET }, 7, -1, NULL },
+    { "valid branch", { TRU, JIF, 8, 0, NUL, EMIT, 1, 0, RET }, 9, -1, NULL },
+    { "unknown opcode", { 0xee, RET }, 2, -1, "unknown opcode 0xee" },
+    { "operand past the end", { CNST, 0 }, 2, -1, "runs past the end" },
+    { "falls off the end", { NUL, POP }, 2, -1, "falls off the end" },
+    { "jump into an operand", { TRU, JIF, 3, 0, RET }, 5, -1, "middle of an instruction" },
+    { "jump backwards", { NUL, POP, JMP, 0, 0, RET }, 6, -1, "jumps go forward" },
+    { "jump out of the code", { JMP, 99, 0, RET }, 4, -1, "jumps go forward and stay inside" },
+    { "stack mismatch at a join", { TRU, JIF, 6, 0, NUL, NUL, EMIT, 0, 0, RET }, 10, 3, "stack depth" },
+    { "stack underflow", { POP, RET }, 2, -1, "pops 1 values, the stack holds 0" },
+    { "values left at the end", { NUL, RET }, 2, -1, "values left on the stack" },
+    { "max stack too small", { NUL, NUL, POP, POP, RET }, 5, 1, "above the declared maximum" },
+    { "constant index", { CNST, 200, 0, POP, RET }, 5, -1, "constant index 200 out of range" },
+    { "source path index", { SRC, 1, 0, POP, RET }, 5, -1, "source path index 1" },
+    { "field index", { NUL, EMIT, 2, 0, RET }, 5, -1, "field index 2" },
+    { "table index", { NUL, LOOK, 1, 0, POP, RET }, 6, -1, "table index 1" },
+    { "string index", { REJ, 0xff, 0xff }, 3, -1, "string index 65535" },
+    { "ref to itself", { REF, 1, 0, POP, RET }, 5, -1, "not an earlier entity" },
+    { "builtin index", { NUL, CALL, 1, 1, POP, RET }, 6, -1, "builtin index 1" },
+    { "builtin arity", { NUL, NUL, CALL, 0, 2, POP, RET }, 7, -1, "lower called with 2 arguments" },
+    { "skip is a stop", { SKIP }, 1, -1, NULL },
+};
+
+static void test_programs(void)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CmBuf b = CM_BUF_INIT;
+        build(&cases[i], &b);
+        expect((const uint8_t *)b.data, b.len, cases[i].want, cases[i].name);
+        cm_buf_free(&b);
+    }
+}
+
+int main(void)
+{
+    test_good_file();
+    test_huge_count();
+    test_deep_lists();
+    test_programs();
+    if (failures == 0)
+        printf("ok\n");
+    return failures != 0;
+}

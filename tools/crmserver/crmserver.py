@@ -1,0 +1,934 @@
+#!/usr/bin/env python3
+"""crmserver: a local CRM for tests, on 127.0.0.1 only (Python 3 stdlib).
+
+It serves the metadata endpoints that `crmmap schema pull` reads, from the
+vendors' own documents in the shared corpus, and the write APIs the
+connectors use, keeping records in memory:
+
+  Salesforce  GET  /services/data/vNN.N/sobjects/NAME/describe
+              GET  /services/data/vNN.N/query?q=SELECT ... FROM X [WHERE f IN (...)|f = '..'] [LIMIT n]
+              POST /services/data/vNN.N/composite/sobjects            create
+              PATCH /services/data/vNN.N/composite/sobjects           update by Id
+              PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
+  HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
+              POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}
+  Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
+              PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
+              POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
+
+  Admin       GET  /__admin/state     every record held, request and fault counts
+              POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
+              POST /__admin/reset     forget records and faults
+
+The faults body may also set "rate": {"requests": N, "window": SECONDS}: a
+sliding-window limit over all API requests, answered with 429, a HubSpot
+RATE_LIMITS body and a fractional Retry-After (fired as "rate_limited").
+
+A FAULT is {"kind": K, "count": N, "probability": P, "path": SUBSTRING,
+"skip": M, "retry_after": "0.05", "delay": SECONDS, "apply": BOOL}: the first
+M matching requests pass, then each matching request (with probability P,
+from a generator seeded by "seed") gets the fault, until N have fired.
+Kinds: 429 (with Retry-After), 500, 502, 503, 504, 401, 404, timeout (sleep
+`delay` seconds, then answer), reset_before (close the connection without
+reading the body or answering), reset_after (apply the request, then close
+without answering), invalid_json (apply when "apply" is true, answer 200 with
+a truncated JSON body).
+
+Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN]
+Prints "PORT N" on stdout once it listens. With --token, requests must carry
+"Authorization: Bearer TOKEN" (401 in the vendor's shape otherwise).
+"""
+import argparse
+import collections
+import glob
+import json
+import os
+import random
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MAX_BODY = 64 * 1024 * 1024
+SF_BATCH = 200
+HS_BATCH = 100
+DYN_BATCH = 1000
+
+SF_USERS = [
+    {"Id": "0055500000AbCdEAAZ", "Email": "anna.berger@example.com", "Name": "Anna Berger", "IsActive": True},
+    {"Id": "0055500000AbCdFAAZ", "Email": "ben.keller@example.com", "Name": "Ben Keller", "IsActive": True},
+    {"Id": "0055500000AbCdGAAZ", "Email": "carla.meyer@example.com", "Name": "Carla Meyer", "IsActive": False},
+]
+HS_OWNERS = [
+    {"id": "41629779", "email": "anna.berger@example.com", "firstName": "Anna", "lastName": "Berger",
+     "userId": 9586504, "archived": False},
+    {"id": "41629780", "email": "ben.keller@example.com", "firstName": "Ben", "lastName": "Keller",
+     "userId": 9586505, "archived": False},
+]
+DYN_USERS = [
+    {"systemuserid": "3b6d2f5e-1c2a-4f0e-9d8b-0a1b2c3d4e5f", "internalemailaddress": "anna.berger@example.com",
+     "fullname": "Anna Berger", "isdisabled": False},
+    {"systemuserid": "7c8e9f00-2b3c-4d5e-8f90-a1b2c3d4e5f6", "internalemailaddress": "carla.meyer@example.com",
+     "fullname": "Carla Meyer", "isdisabled": True},
+]
+# Dynamics entity set -> logical name, and the alternate keys we accept.
+DYN_SETS = {"contacts": "contact", "accounts": "account", "leads": "lead"}
+
+SF_PREFIX = {"Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "User": "005"}
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def sf_id(prefix, n):
+    """An 18-character Salesforce id: 15 characters plus the case-checksum suffix."""
+    body = ""
+    while n:
+        n, r = divmod(n, 62)
+        body = B62[r] + body
+    base = (prefix + "55" + body.rjust(10, "0"))[:15]
+    suffix = ""
+    for chunk in range(3):
+        bits = 0
+        for i, ch in enumerate(base[chunk * 5:chunk * 5 + 5]):
+            if "A" <= ch <= "Z":
+                bits |= 1 << i
+        suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
+    return base + suffix
+
+
+class Fault:
+    def __init__(self, spec):
+        self.kind = str(spec["kind"])
+        self.count = int(spec.get("count", 1))
+        self.probability = float(spec.get("probability", 1.0))
+        self.path = spec.get("path", "")
+        self.skip = int(spec.get("skip", 0))
+        self.retry_after = spec.get("retry_after", "0.05")
+        self.delay = float(spec.get("delay", 2.0))
+        self.apply = bool(spec.get("apply", True))
+        self.fired = 0
+        self.seen = 0
+
+
+class State:
+    def __init__(self, corpus, token):
+        self.lock = threading.Lock()
+        self.corpus = corpus
+        self.token = token
+        self.sf_describes = self._index_describes()
+        self.reset()
+
+    def reset(self):
+        self.records = {"salesforce": {}, "hubspot": {}, "dynamics": {}}
+        self.counter = 0
+        self.requests = 0
+        self.faults = []
+        self.fired = {}
+        self.rng = random.Random(0)
+        self.rate = None            # (requests, window seconds)
+        self.starts = collections.deque()
+        self.indexes = {}           # (system, table, field) -> ({lowercased value: {ids}}, getter)
+
+    def key_index(self, system, tname, field, getter):
+        """Record ids by a key field's value (compared case-insensitively),
+        built on first use and kept current by store()."""
+        k = (system, tname, field)
+        if k not in self.indexes:
+            idx = {}
+            for rid, rec in self.records[system].setdefault(tname, {}).items():
+                v = getter(rec, field)
+                if v not in (None, ""):
+                    idx.setdefault(str(v).lower(), set()).add(rid)
+            self.indexes[k] = (idx, getter)
+        return self.indexes[k][0]
+
+    def lookup(self, system, tname, field, value, getter):
+        table = self.records[system].setdefault(tname, {})
+        ids = self.key_index(system, tname, field, getter).get(str(value).lower(), ())
+        return [table[i] for i in sorted(ids)]
+
+    def store(self, system, tname, rid, rec):
+        """Writes rec (a new object, never the stored one mutated) and updates the indexes."""
+        table = self.records[system].setdefault(tname, {})
+        old = table.get(rid)
+        for (s, t, field), (idx, getter) in self.indexes.items():
+            if s != system or t != tname:
+                continue
+            if old is not None:
+                ov = getter(old, field)
+                if ov not in (None, ""):
+                    idx.get(str(ov).lower(), set()).discard(rid)
+            nv = getter(rec, field)
+            if nv not in (None, ""):
+                idx.setdefault(str(nv).lower(), set()).add(rid)
+        table[rid] = rec
+
+    def _index_describes(self):
+        """Salesforce describes in the corpus by object name; a file named
+        exactly *_NAME_describe.json wins over variants (PersonAccount)."""
+        found = {}
+        for path in sorted(glob.glob(os.path.join(self.corpus, "salesforce", "*_describe.json"))):
+            try:
+                with open(path, encoding="utf-8") as f:
+                    name = json.load(f).get("name")
+            except (OSError, ValueError):
+                continue
+            if not isinstance(name, str):
+                continue
+            exact = path.endswith("_" + name + "_describe.json")
+            if name not in found or exact:
+                found[name] = path
+        return found
+
+    def next_number(self):
+        self.counter += 1
+        return self.counter
+
+    def rate_limited(self):
+        """Seconds to wait when over the configured rate, else None (and the request counts)."""
+        if not self.rate:
+            return None
+        limit, window = self.rate
+        now = time.monotonic()
+        while self.starts and self.starts[0] <= now - window:
+            self.starts.popleft()
+        if len(self.starts) >= limit:
+            self.fired["rate_limited"] = self.fired.get("rate_limited", 0) + 1
+            return self.starts[0] + window - now
+        self.starts.append(now)
+        return None
+
+    def pick_fault(self, path):
+        for f in self.faults:
+            if f.fired >= f.count or (f.path and f.path not in path):
+                continue
+            f.seen += 1
+            if f.seen <= f.skip:
+                continue
+            if self.rng.random() < f.probability:
+                f.fired += 1
+                self.fired[f.kind] = self.fired.get(f.kind, 0) + 1
+                return f
+        return None
+
+
+class Reply(Exception):
+    """Raised by a handler to answer with a status and a JSON body."""
+
+    def __init__(self, status, body, headers=None):
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+# ---------------------------------------------------------------- Salesforce
+
+class SfFields:
+    """The describe of one sObject, for validation (names are case-insensitive)."""
+
+    def __init__(self, describe):
+        self.name = describe["name"]
+        self.prefix = describe.get("keyPrefix") or "a00"
+        self.by_lower = {f["name"].lower(): f for f in describe["fields"]}
+
+    def required_on_create(self):
+        return [f["name"] for f in self.by_lower.values()
+                if f.get("createable") and not f.get("nillable") and not f.get("defaultedOnCreate")
+                and f.get("type") != "boolean"]
+
+
+def sf_error(code, message, fields=None):
+    return {"statusCode": code, "message": message, "fields": fields or []}
+
+
+class Salesforce:
+    def __init__(self, state):
+        self.state = state
+        self.fields_cache = {}
+
+    def fields(self, sobject):
+        if sobject not in self.fields_cache:
+            path = self.state.sf_describes.get(sobject)
+            self.fields_cache[sobject] = SfFields(load_json(path)) if path else None
+        return self.fields_cache[sobject]
+
+    def table(self, sobject):
+        return self.state.records["salesforce"].setdefault(sobject, {})
+
+    @staticmethod
+    def not_found(msg="The requested resource does not exist"):
+        return Reply(404, [{"errorCode": "NOT_FOUND", "message": msg}])
+
+    def describe(self, name):
+        path = self.state.sf_describes.get(name)
+        if not path:
+            raise Reply(404, [{"errorCode": "NOT_FOUND",
+                               "message": "The requested resource does not exist"}])
+        return load_json(path)
+
+    def validate(self, sobject, values, creating):
+        """Per-record errors as Salesforce reports them; values keys canonicalised."""
+        meta = self.fields(sobject)
+        if meta is None:
+            return [], dict(values)
+        clean = {}
+        for key, value in values.items():
+            f = meta.by_lower.get(key.lower())
+            if f is None:
+                return [sf_error("INVALID_FIELD", "No such column '%s' on sobject of type %s" % (key, sobject),
+                                 [key])], None
+            name = f["name"]
+            if name == "Id":
+                continue
+            if not (f.get("createable") if creating else f.get("updateable")):
+                return [sf_error("INVALID_FIELD_FOR_INSERT_UPDATE",
+                                 "Unable to create/update fields: %s. Please check the security settings of this field "
+                                 "and verify that it is read/write for your profile or permission set." % name,
+                                 [name])], None
+            if isinstance(value, str) and f.get("length") and len(value) > f["length"] \
+                    and f.get("type") not in ("multipicklist",):
+                return [sf_error("STRING_TOO_LONG", "%s: data value too large: %s (max length=%d)"
+                                 % (f.get("label", name), value[:40], f["length"]), [name])], None
+            if f.get("restrictedPicklist") and value not in (None, ""):
+                allowed = {p["value"] for p in f.get("picklistValues", []) if p.get("active", True)}
+                parts = value.split(";") if f.get("type") == "multipicklist" else [value]
+                bad = [p for p in parts if p not in allowed]
+                if bad:
+                    return [sf_error("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                                     "%s: bad value for restricted picklist field: %s" % (f.get("label", name), bad[0]),
+                                     [name])], None
+            clean[name] = value
+        return [], clean
+
+    def check_required(self, sobject, record):
+        meta = self.fields(sobject)
+        if meta is None:
+            return []
+        missing = [n for n in meta.required_on_create() if record.get(n) in (None, "")]
+        if missing:
+            return [sf_error("REQUIRED_FIELD_MISSING", "Required fields are missing: [%s]" % ", ".join(missing),
+                             missing)]
+        return []
+
+    def new_id(self, sobject):
+        meta = self.fields(sobject)
+        prefix = SF_PREFIX.get(sobject) or (meta.prefix if meta else "a00")
+        return sf_id(prefix, self.state.next_number())
+
+    def find_by(self, sobject, field, value):
+        table = self.table(sobject)
+        if field == "Id":
+            return [table[value]] if value in table else []
+        return self.state.lookup("salesforce", sobject, field, value, lambda r, f: r.get(f))
+
+    def canonical(self, sobject, field):
+        meta = self.fields(sobject)
+        if meta is None:
+            return field
+        f = meta.by_lower.get(field.lower())
+        return f["name"] if f else None
+
+    def collection(self, method, body, sobject=None, ext_field=None):
+        if not isinstance(body, dict) or not isinstance(body.get("records"), list):
+            raise Reply(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "records: a list is required"}])
+        records = body["records"]
+        if len(records) > SF_BATCH:
+            raise Reply(400, [{"errorCode": "EXCEEDED_ID_LIMIT",
+                               "message": "record limit reached. cannot submit more than 200 records into this call"}])
+        all_or_none = bool(body.get("allOrNone", False))
+        if ext_field is not None:
+            canon = self.canonical(sobject, ext_field)
+            meta = self.fields(sobject)
+            f = meta.by_lower.get(ext_field.lower()) if meta else None
+            if canon is None or (meta and canon != "Id" and not (f.get("externalId") or f.get("idLookup"))):
+                raise Reply(400, [{"errorCode": "INVALID_FIELD",
+                                   "message": "Field name provided, %s is not an External ID or indexed field for %s"
+                                   % (ext_field, sobject)}])
+            ext_field = canon
+        results, pending = [], []
+        seen_keys = set()
+        for rec in records:
+            res, change = self.one(method, rec, sobject, ext_field, seen_keys)
+            results.append(res)
+            pending.append(change)
+        if all_or_none and any(not r["success"] for r in results):
+            return [r if not r["success"] else
+                    {"id": None, "success": False,
+                     "errors": [sf_error("ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                                         "Record rolled back because not all records were valid and the request "
+                                         "was using AllOrNone header")]}
+                    for r in results]
+        for change in pending:
+            if change:
+                sobject_name, rid, rec = change
+                self.state.store("salesforce", sobject_name, rid, rec)
+        return results
+
+    def one(self, method, rec, sobject, ext_field, seen_keys):
+        fail = {"id": None, "success": False, "errors": []}
+        if not isinstance(rec, dict):
+            fail["errors"] = [sf_error("INVALID_TYPE", "a record must be an object")]
+            return fail, None
+        rtype = (rec.get("attributes") or {}).get("type")
+        if sobject is None:
+            sobject = rtype
+        if not rtype or rtype != sobject:
+            fail["errors"] = [sf_error("INVALID_TYPE", "Must send a concrete entity type.")]
+            return fail, None
+        values = {k: v for k, v in rec.items() if k != "attributes"}
+        table = self.table(sobject)
+        if method == "POST":
+            if values.get("Id"):
+                fail["errors"] = [sf_error("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])]
+                return fail, None
+            existing = None
+        elif ext_field is None:
+            rid = values.get("Id")
+            if not rid or rid not in table:
+                fail["errors"] = [sf_error("ENTITY_IS_DELETED" if rid else "MISSING_ARGUMENT",
+                                           "entity is deleted" if rid else "Id not specified in an update call")]
+                return fail, None
+            existing = table[rid]
+        else:
+            key = values.get(ext_field)
+            if ext_field != "Id" and key in (None, ""):
+                fail["errors"] = [sf_error("MISSING_ARGUMENT", "%s not specified" % ext_field)]
+                return fail, None
+            if key not in (None, ""):
+                lk = str(key).lower()
+                if lk in seen_keys:
+                    fail["errors"] = [sf_error("DUPLICATE_EXTERNAL_ID",
+                                               "Duplicate external id specified: %s" % key, [ext_field])]
+                    return fail, None
+                seen_keys.add(lk)
+            matches = self.find_by(sobject, ext_field, key) if key not in (None, "") else []
+            if len(matches) > 1:
+                fail["errors"] = [sf_error("DUPLICATE_EXTERNAL_ID",
+                                           "%s: more than one record found for external id field: %s"
+                                           % (ext_field, [m["Id"] for m in matches]), [ext_field])]
+                return fail, None
+            existing = matches[0] if matches else None
+        creating = existing is None
+        errors, clean = self.validate(sobject, values, creating)
+        if errors:
+            fail["errors"] = errors
+            return fail, None
+        merged = dict(existing) if existing else {}
+        merged.update(clean)
+        if creating:
+            errors = self.check_required(sobject, merged)
+            if errors:
+                fail["errors"] = errors
+                return fail, None
+            merged["Id"] = self.new_id(sobject)
+        result = {"id": merged["Id"], "success": True, "errors": []}
+        if ext_field is not None:
+            result["created"] = creating
+        return result, (sobject, merged["Id"], merged)
+
+    def query(self, soql):
+        m = re.match(r"\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(\w+)\s*(=|IN)\s*(.+?))?"
+                     r"(?:\s+LIMIT\s+(\d+))?\s*$", soql, re.I | re.S)
+        if not m:
+            raise Reply(400, [{"errorCode": "MALFORMED_QUERY", "message": "unexpected token: %s" % soql[:60]}])
+        fields = [f.strip() for f in m.group(1).split(",")]
+        sobject, where_field, op, where_value, limit = m.group(2), m.group(3), m.group(4), m.group(5), m.group(6)
+        if sobject.lower() == "user":
+            rows = [dict(u) for u in SF_USERS]
+            sobject = "User"
+        else:
+            rows = list(self.table(sobject).values())
+        if where_field:
+            values = re.findall(r"'((?:[^'\\]|\\.)*)'", where_value)
+            if op.upper() == "IN" and not where_value.strip().startswith("("):
+                raise Reply(400, [{"errorCode": "MALFORMED_QUERY", "message": "IN needs a list"}])
+            wanted = {v.replace("\\'", "'").lower() for v in values}
+            rows = [r for r in rows if str(r.get(where_field, "")).lower() in wanted]
+        if limit:
+            rows = rows[:int(limit)]
+        out = []
+        for r in rows:
+            rec = {"attributes": {"type": sobject, "url": "/services/data/v59.0/sobjects/%s/%s" % (sobject, r["Id"])}}
+            for f in fields:
+                rec[f] = r.get(f)
+            out.append(rec)
+        return {"totalSize": len(out), "done": True, "records": out}
+
+    def route(self, method, parts, query, body):
+        # parts after services/data/vNN.N
+        if method == "GET" and len(parts) == 3 and parts[0] == "sobjects" and parts[2] == "describe":
+            return 200, self.describe(parts[1])
+        if method == "GET" and parts == ["query"]:
+            q = query.get("q", [""])[0]
+            return 200, self.query(q)
+        if parts[:2] == ["composite", "sobjects"]:
+            if method == "POST" and len(parts) == 2:
+                return 200, self.collection("POST", body)
+            if method == "PATCH" and len(parts) == 2:
+                return 200, self.collection("PATCH", body)
+            if method == "PATCH" and len(parts) == 4:
+                return 200, self.collection("PATCH", body, parts[2], parts[3])
+        raise self.not_found()
+
+
+# ------------------------------------------------------------------ HubSpot
+
+def hs_error(status, category, message, context=None):
+    return {"status": "error", "category": category, "message": message,
+            "context": context or {}, "errors": [], "links": {}}
+
+
+class HubSpot:
+    def __init__(self, state):
+        self.state = state
+        self.props = None
+
+    def properties(self, obj):
+        if obj != "contacts":
+            raise Reply(404, hs_error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % obj))
+        if self.props is None:
+            self.props = load_json(os.path.join(self.state.corpus, "hubspot", "tracardi_crm_v3_properties_contacts.json"))
+        return self.props
+
+    def prop_map(self, obj):
+        return {p["name"]: p for p in self.properties(obj)["results"]} if obj == "contacts" else None
+
+    def table(self, obj):
+        return self.state.records["hubspot"].setdefault(obj, {})
+
+    def validate(self, obj, props, index):
+        if not isinstance(props, dict):
+            return hs_error(400, "VALIDATION_ERROR", "properties must be an object", {"index": [str(index)]})
+        known = self.prop_map(obj)
+        for name, value in props.items():
+            if not isinstance(value, str) and value is not None:
+                return hs_error(400, "VALIDATION_ERROR",
+                                "Property values were not valid: %s must be a string" % name, {"index": [str(index)]})
+            if known is None:
+                continue
+            p = known.get(name)
+            if p is None:
+                return hs_error(400, "VALIDATION_ERROR", 'Property "%s" does not exist' % name,
+                                {"propertyName": [name], "index": [str(index)]})
+            if (p.get("modificationMetadata") or {}).get("readOnlyValue"):
+                return hs_error(400, "VALIDATION_ERROR", '"%s" is a read only property; its value cannot be set.' % name,
+                                {"propertyName": [name], "index": [str(index)]})
+            if p.get("type") == "enumeration" and value:
+                allowed = {o["value"] for o in p.get("options", [])}
+                parts = value.split(";") if p.get("fieldType") == "checkbox" else [value]
+                bad = [v for v in parts if allowed and v not in allowed]
+                if bad:
+                    return hs_error(400, "VALIDATION_ERROR",
+                                    "%s was not one of the allowed options: %s" % (bad[0], name),
+                                    {"propertyName": [name], "index": [str(index)]})
+        return None
+
+    def obj_out(self, rec, new=None):
+        out = {"id": rec["id"], "properties": dict(rec["properties"]), "createdAt": rec["createdAt"],
+               "updatedAt": rec["updatedAt"], "archived": False}
+        if new is not None:
+            out["new"] = new
+        return out
+
+    def find(self, obj, id_property, value):
+        table = self.table(obj)
+        if id_property in (None, "hs_object_id"):
+            return table.get(str(value))
+        found = self.state.lookup("hubspot", obj, id_property, value, lambda r, f: r["properties"].get(f))
+        return found[0] if found else None
+
+    def batch(self, obj, op, body):
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
+            raise Reply(400, hs_error(400, "VALIDATION_ERROR", "inputs: a list is required"))
+        inputs = body["inputs"]
+        if len(inputs) > HS_BATCH:
+            raise Reply(400, hs_error(400, "VALIDATION_ERROR",
+                                      "Batch input size exceeds limit. Size: %d, Limit: %d" % (len(inputs), HS_BATCH)))
+        if obj != "contacts" and obj not in ("companies", "deals", "notes"):
+            raise Reply(404, hs_error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % obj))
+        table = self.table(obj)
+        results, errors = [], []
+        if op == "read":
+            id_property = body.get("idProperty")
+            for i, inp in enumerate(inputs):
+                rec = self.find(obj, id_property, (inp or {}).get("id"))
+                if rec:
+                    results.append(self.obj_out(rec))
+                else:
+                    errors.append(hs_error(404, "OBJECT_NOT_FOUND", "Could not get some CONTACT objects, they may be "
+                                           "deleted or not exist.", {"ids": [str((inp or {}).get("id"))]}))
+        else:
+            seen = set()
+            for i, inp in enumerate(inputs):
+                if not isinstance(inp, dict):
+                    errors.append(hs_error(400, "VALIDATION_ERROR", "input must be an object", {"index": [str(i)]}))
+                    continue
+                props = inp.get("properties", {})
+                err = self.validate(obj, props, i)
+                if err:
+                    errors.append(err)
+                    continue
+                if op == "create":
+                    if "email" in props and self.find(obj, "email", props["email"]):
+                        errors.append(hs_error(409, "CONFLICT", "Contact already exists. Existing ID: %s"
+                                               % self.find(obj, "email", props["email"])["id"], {"index": [str(i)]}))
+                        continue
+                    rec = {"id": str(self.state.next_number() + 1000), "properties": {}, "createdAt": now}
+                    new = None
+                else:
+                    id_property = inp.get("idProperty")
+                    key = inp.get("id")
+                    if key in (None, "") or str(key) in seen:
+                        errors.append(hs_error(400, "VALIDATION_ERROR", "Duplicate or missing id: %s" % key,
+                                               {"ids": [str(key)]}))
+                        continue
+                    seen.add(str(key))
+                    rec = self.find(obj, id_property, key)
+                    new = rec is None
+                    if rec is None and op == "update":
+                        errors.append(hs_error(404, "OBJECT_NOT_FOUND", "Object not found. objectId are usually "
+                                               "numeric.", {"ids": [str(key)]}))
+                        continue
+                    if rec is None:
+                        rec = {"id": str(self.state.next_number() + 1000), "properties": {}, "createdAt": now}
+                        if id_property and id_property != "hs_object_id":
+                            rec["properties"][id_property] = str(key)
+                rec = dict(rec, properties=dict(rec["properties"]))
+                rec["properties"].update({k: v for k, v in props.items() if v is not None})
+                rec["updatedAt"] = now
+                self.state.store("hubspot", obj, rec["id"], rec)
+                results.append(self.obj_out(rec, new if op == "upsert" else None))
+        out = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+        if errors:
+            out["errors"] = errors
+            out["numErrors"] = len(errors)
+            return 207, out
+        return (201 if op == "create" else 200), out
+
+    def route(self, method, parts, body):
+        # parts after crm/v3
+        if method == "GET" and len(parts) == 2 and parts[0] == "properties":
+            return 200, self.properties(parts[1])
+        if method == "GET" and parts == ["owners"]:
+            return 200, {"results": HS_OWNERS}
+        if method == "POST" and len(parts) == 4 and parts[0] == "objects" and parts[2] == "batch" \
+                and parts[3] in ("create", "update", "upsert", "read"):
+            return self.batch(parts[1], parts[3], body)
+        raise Reply(404, hs_error(404, "NOT_FOUND", "resource not found"))
+
+
+# ----------------------------------------------------------------- Dynamics
+
+def dyn_error(code, message):
+    return {"error": {"code": code, "message": message}}
+
+
+class Dynamics:
+    def __init__(self, state, base):
+        self.state = state
+        self.base = base
+
+    def table(self, logical):
+        return self.state.records["dynamics"].setdefault(logical, {})
+
+    def attributes(self, logical):
+        if logical != "account":
+            raise Reply(404, dyn_error("0x80060888", "Could not find an entity with the LogicalName '%s'." % logical))
+        value = load_json(os.path.join(self.state.corpus, "dynamics", "drb_account_attributes_value_subset.json"))
+        return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('account')/Attributes" % self.base(),
+                "value": value}
+
+    def upsert(self, entity_set, key_text, body, prefer_return):
+        logical = DYN_SETS.get(entity_set)
+        if logical is None:
+            raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
+        if not isinstance(body, dict):
+            raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
+        table = self.table(logical)
+        m = re.fullmatch(r"([a-z0-9_]+)='((?:[^']|'')*)'", key_text)
+        idm = re.fullmatch(r"[0-9a-fA-F-]{36}", key_text)
+        if m:
+            attr, value = m.group(1), m.group(2).replace("''", "'")
+            found = self.state.lookup("dynamics", logical, attr, value, lambda r, f: r.get(f))
+            rec = found[0] if found else None
+        elif idm:
+            attr, value = None, None
+            rec = table.get(key_text.lower())
+        else:
+            raise Reply(400, dyn_error("0x80060888", "Bad key: %s" % key_text))
+        for name, v in body.items():
+            if name.endswith("@odata.bind"):
+                if not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v):
+                    raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+        created = rec is None
+        if created:
+            rec = {"%sid" % logical: str(uuid.UUID(int=self.state.next_number()))}
+            if attr:
+                rec[attr] = value
+        rec = dict(rec)
+        rec.update(body)
+        rid = rec["%sid" % logical]
+        self.state.store("dynamics", logical, rid, rec)
+        headers = {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
+        if prefer_return:
+            return (201 if created else 200), rec, headers
+        return 204, None, headers
+
+    def batch(self, content_type, raw, continue_on_error):
+        m = re.search(r"boundary=\"?([^\";]+)\"?", content_type or "")
+        if not m:
+            raise Reply(400, dyn_error("0x80048d19", "multipart/mixed with a boundary is required"))
+        boundary = m.group(1)
+        text = raw.decode("utf-8", "replace")
+        parts = text.split("--" + boundary)
+        if len(parts) < 2:
+            raise Reply(400, dyn_error("0x80048d19", "no parts in the batch"))
+        parts = [p for p in parts[1:] if not p.startswith("--")]
+        if len(parts) > DYN_BATCH:
+            raise Reply(400, dyn_error("0x80048d19", "The batch has more than 1000 requests"))
+        out_boundary = "batchresponse_" + uuid.uuid4().hex
+        chunks = []
+        for part in parts:
+            head, _, rest = part.lstrip("\r\n").partition("\r\n\r\n")
+            if "multipart/mixed" in head:
+                raise Reply(400, dyn_error("0x80048d19", "change sets are not supported by this test server"))
+            req_line, _, req_rest = rest.partition("\r\n")
+            req_head, _, req_body = req_rest.partition("\r\n\r\n")
+            rm = re.match(r"(\w+) (\S+) HTTP/1\.1", req_line)
+            status, body, headers = 400, dyn_error("0x80048d19", "bad request line"), {}
+            if rm:
+                method, url = rm.group(1), rm.group(2)
+                path = urllib.parse.urlparse(url).path
+                pm = re.search(r"/api/data/v9\.2/(\w+)\((.*)\)$", path)
+                try:
+                    if method != "PATCH" or not pm:
+                        raise Reply(405, dyn_error("0x80060888", "only PATCH upserts are supported in $batch"))
+                    try:
+                        data = json.loads(req_body.strip() or "{}")
+                    except ValueError:
+                        raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
+                    status, body, headers = self.upsert(pm.group(1), urllib.parse.unquote(pm.group(2)), data,
+                                                        "return=representation" in req_head)
+                except Reply as r:
+                    status, body, headers = r.status, r.body, r.headers
+            lines = ["--" + out_boundary, "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
+                     "HTTP/1.1 %d %s" % (status, {200: "OK", 201: "Created", 204: "No Content"}.get(status, "Error"))]
+            for k, v in headers.items():
+                lines.append("%s: %s" % (k, v))
+            if body is not None:
+                lines.append("Content-Type: application/json; odata.metadata=minimal")
+                lines += ["", json.dumps(body)]
+            else:
+                lines.append("")
+            chunks.append("\r\n".join(lines) + "\r\n")
+            if status >= 400 and not continue_on_error:
+                break
+        payload = "".join(chunks) + "--" + out_boundary + "--\r\n"
+        return payload.encode(), "multipart/mixed; boundary=" + out_boundary
+
+    def route(self, method, rest, body, headers):
+        # rest: the path after /api/data/v9.2/
+        m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes", rest)
+        if method == "GET" and m:
+            return 200, self.attributes(m.group(1)), {}
+        if method == "GET" and rest == "systemusers":
+            return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": DYN_USERS}, {}
+        m = re.fullmatch(r"(\w+)\((.+)\)", rest)
+        if method == "PATCH" and m:
+            prefer = headers.get("Prefer", "")
+            return self.upsert(m.group(1), urllib.parse.unquote(m.group(2)), body, "return=representation" in prefer)
+        raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % rest.split("/")[0]))
+
+
+# ------------------------------------------------------------------- server
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "crmserver/1"
+
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            sys.stderr.write("crmserver: " + fmt % args + "\n")
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+    def send_json(self, status, body, headers=None, raw=None, content_type="application/json;charset=UTF-8"):
+        data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if data or status != 204:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def reset_connection(self):
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0 or length > MAX_BODY:
+            raise Reply(413, {"message": "body too large"})
+        return self.rfile.read(length) if length else b""
+
+    def system_of(self, path):
+        if path.startswith("/services/"):
+            return "salesforce"
+        if path.startswith("/crm/"):
+            return "hubspot"
+        return "dynamics"
+
+    def unauthorized(self, system):
+        if system == "salesforce":
+            return Reply(401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+        if system == "hubspot":
+            return Reply(401, hs_error(401, "INVALID_AUTHENTICATION",
+                                       "Authentication credentials not found. This API supports OAuth 2.0 "
+                                       "authentication."))
+        return Reply(401, None, {"WWW-Authenticate": "Bearer error=invalid_token"})
+
+    def handle_any(self, method):
+        state = self.server.state
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
+        if path.startswith("/__admin/"):
+            return self.admin(method, path)
+        with state.lock:
+            state.requests += 1
+            fault = state.pick_fault(path)
+            wait = state.rate_limited()
+        system = self.system_of(path)
+        if fault and fault.kind == "reset_before":
+            return self.reset_connection()
+        try:
+            raw = self.read_body()
+            if wait is not None:
+                raise Reply(429, {"status": "error", "category": "RATE_LIMITS",
+                                  "message": "You have reached your secondly limit.",
+                                  "policyName": "TEN_SECONDLY_ROLLING"}, {"Retry-After": "%.3f" % wait})
+            if fault and fault.kind == "timeout":
+                time.sleep(fault.delay)
+            if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
+                code = int(fault.kind)
+                if code == 401:
+                    raise self.unauthorized(system)
+                headers = {"Retry-After": str(fault.retry_after)} if code == 429 else {}
+                raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
+            if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
+                raise self.unauthorized(system)
+            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw)
+        except Reply as r:
+            status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
+        if fault and fault.kind == "reset_after":
+            return self.reset_connection()
+        if fault and fault.kind == "invalid_json":
+            broken = json.dumps(body if fault.apply else {"partial": [1, 2, 3]}).encode()
+            return self.send_json(200, None, raw=broken[:max(1, len(broken) // 2)])
+        self.send_json(status, body, headers, raw_out, ctype)
+
+    def dispatch(self, method, path, query, raw):
+        state = self.server.state
+        ctype = "application/json;charset=UTF-8"
+        is_batch = path.endswith("/$batch")
+        body = None
+        if raw and not is_batch:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                if path.startswith("/services/"):
+                    raise Reply(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "Unexpected character"}])
+                raise Reply(400, {"status": "error", "message": "Invalid input JSON", "category": "VALIDATION_ERROR"})
+        with state.lock:
+            m = re.match(r"^/services/data/v\d+\.\d+/(.*)$", path)
+            if m:
+                status, out = self.server.sf.route(method, m.group(1).rstrip("/").split("/"),
+                                                   urllib.parse.parse_qs(query), body)
+                return status, out, {}, None, ctype
+            if path.startswith("/crm/v3/"):
+                status, out = self.server.hs.route(method, path[len("/crm/v3/"):].rstrip("/").split("/"), body)
+                return status, out, {}, None, ctype
+            if path.startswith("/api/data/v9.2/"):
+                rest = path[len("/api/data/v9.2/"):]
+                if is_batch and method == "POST":
+                    cont = "odata.continue-on-error" in self.headers.get("Prefer", "")
+                    payload, btype = self.server.dyn.batch(self.headers.get("Content-Type"), raw, cont)
+                    return 200, None, {}, payload, btype
+                status, out, headers = self.server.dyn.route(method, rest, body, self.headers)
+                return status, out, headers, None, ctype + ";odata.metadata=minimal"
+        raise Reply(404, {"message": "no such endpoint: %s" % path})
+
+    def admin(self, method, path):
+        state = self.server.state
+        raw = self.read_body()
+        with state.lock:
+            if method == "GET" and path == "/__admin/state":
+                return self.send_json(200, {"records": state.records, "requests": state.requests,
+                                            "faults_fired": state.fired})
+            if method == "POST" and path == "/__admin/reset":
+                state.reset()
+                return self.send_json(200, {"ok": True})
+            if method == "POST" and path == "/__admin/faults":
+                try:
+                    spec = json.loads(raw or b"{}")
+                    state.faults = [Fault(f) for f in spec.get("faults", [])]
+                    state.rng = random.Random(spec.get("seed", 0))
+                    state.fired = {}
+                    rate = spec.get("rate")
+                    state.rate = (int(rate["requests"]), float(rate["window"])) if rate else None
+                    state.starts.clear()
+                except (ValueError, KeyError, TypeError, AttributeError) as e:
+                    return self.send_json(400, {"error": "bad fault spec: %s" % e})
+                return self.send_json(200, {"ok": True, "faults": len(state.faults)})
+        self.send_json(404, {"error": "unknown admin endpoint"})
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description="local CRM test server (loopback only)")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--corpus", default=os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "corpus")))
+    ap.add_argument("--token", default=os.environ.get("CRMSERVER_TOKEN"))
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    ThreadingHTTPServer.request_queue_size = 128
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    server.verbose = args.verbose
+    server.state = State(args.corpus, args.token)
+    port = server.server_address[1]
+    server.sf = Salesforce(server.state)
+    server.hs = HubSpot(server.state)
+    server.dyn = Dynamics(server.state, lambda: "http://127.0.0.1:%d" % port)
+    print("PORT %d" % port, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
