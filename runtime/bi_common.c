@@ -57,10 +57,10 @@ static const char *type_name(uint8_t type)
 /* The text of a value that is not a list. num holds formatted numbers. */
 static bool scalar_text(BiCtx *cx, const Value *v, BiText *t, char num[NUMTEXT_MAX])
 {
+    t->s = "";
+    t->n = 0;
     switch (v->type) {
     case V_NULL:
-        t->s = "";
-        t->n = 0;
         return true;
     case V_STR:
         t->s = v->u.str;

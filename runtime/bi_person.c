@@ -85,7 +85,7 @@ bool bi_salutation(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     }
     if (value_is_empty(&args[0]))
         return true;
-    Gender g;
+    Gender g = G_NONE;
     if (!read_gender(cx, &args[0], &g))
         return false;
     if (g != G_NONE) {

@@ -13,12 +13,19 @@
  * turn), so a constant pattern is compiled once, not once per record. */
 #include <regex.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "bi_impl.h"
 #include "cm_alloc.h"
 
-enum { BI_REGEX_MAX_PATTERN = 1024, BI_REGEX_MAX_TEXT = 16384, CACHE_SLOTS = 8 };
+enum {
+    BI_REGEX_MAX_PATTERN = 1024,
+    BI_REGEX_MAX_WEIGHT = 256,
+    BI_REGEX_MAX_TEXT = 4096,
+    MAX_DEPTH = 32,
+    CACHE_SLOTS = 8
+};
 
 typedef struct Slot {
     char *pattern;      /* NULL when the slot is free */
@@ -30,6 +37,72 @@ struct BiRegexCache {
     Slot slot[CACHE_SLOTS];
     size_t next;        /* the slot to reuse next */
 };
+
+/* The size of the pattern once its counted repetitions are written out:
+ * "(a{1,100}){1,100}" is 10,000 copies of "a", and glibc builds automata
+ * that large, which makes matching slow. Atoms count 1, a group the sum of
+ * its atoms, "{m,n}" multiplies what it follows by n (by m + 1 when open).
+ * Returns SIZE_MAX beyond MAX_DEPTH nested groups. */
+static size_t pattern_weight(const char *p, size_t n)
+{
+    size_t sum[MAX_DEPTH + 1] = { 0 }, last[MAX_DEPTH + 1] = { 0 };
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        size_t atom = 1;
+        if (c == '(') {
+            if (++depth > MAX_DEPTH)
+                return SIZE_MAX;
+            sum[depth] = last[depth] = 0;
+            continue;
+        } else if (c == ')' && depth > 0) {
+            atom = sum[depth--];
+        } else if (c == '{') {
+            size_t m = 0, k = 0;
+            bool comma = false, have_k = false;
+            for (i++; i < n && p[i] != '}'; i++) {
+                if (p[i] == ',') {
+                    comma = true;
+                } else if (p[i] >= '0' && p[i] <= '9') {
+                    size_t *v = comma ? &k : &m;
+                    *v = *v * 10 + (size_t)(p[i] - '0');
+                    have_k |= comma;
+                    if (*v > 100000)
+                        return SIZE_MAX;
+                }
+            }
+            size_t times = !comma ? m : have_k ? k : m + 1;
+            if (times > 1) {
+                size_t extra = last[depth] * (times - 1);
+                sum[depth] += extra;
+                last[depth] *= times;
+            }
+            if (sum[depth] > BI_REGEX_MAX_WEIGHT * 16)
+                return SIZE_MAX;
+            continue;
+        } else if (c == '[') {          /* a bracket expression is one atom */
+            size_t j = i + 1;
+            if (j < n && p[j] == '^')
+                j++;
+            if (j < n && p[j] == ']')
+                j++;
+            while (j < n && p[j] != ']')
+                j++;
+            i = j;
+        } else if (c == '\\') {
+            i++;
+        } else if (c == '*' || c == '+' || c == '?' || c == '|' || c == '^' || c == '$') {
+            continue;
+        }
+        sum[depth] += atom;
+        last[depth] = atom;
+    }
+    while (depth > 0) {
+        size_t inner = sum[depth--];
+        sum[depth] += inner;
+    }
+    return sum[0];
+}
 
 /* Checks the limits and compiles; pattern must be NUL-terminated at len. */
 static bool compile(const char *pattern, size_t len, regex_t *re, char *err, size_t errlen)
@@ -49,6 +122,11 @@ static bool compile(const char *pattern, size_t len, regex_t *re, char *err, siz
         }
         if (pattern[i] == '\\')
             i++;
+    }
+    if (pattern_weight(pattern, len) > BI_REGEX_MAX_WEIGHT) {
+        snprintf(err, errlen, "the pattern is too large once its repetitions {m,n} are counted out "
+                 "(at most %d)", BI_REGEX_MAX_WEIGHT);
+        return false;
     }
     int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
