@@ -321,12 +321,17 @@ static BiZone *load_zone(BiCtx *cx, const char *name)
         bi_fail(cx, "unknown time zone \"%s\"", name);
         return NULL;
     }
-    unsigned char *data = cm_malloc(MAX_ZONE_FILE);
-    size_t n = fread(data, 1, MAX_ZONE_FILE, f);
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    unsigned char *data = NULL;
+    size_t n = 0;
+    if (size > 0 && size < MAX_ZONE_FILE && fseek(f, 0, SEEK_SET) == 0) {
+        data = cm_malloc((size_t)size);
+        n = fread(data, 1, (size_t)size, f);
+    }
     fclose(f);
     BiZone *z = cm_calloc(1, sizeof *z);
     snprintf(z->name, sizeof z->name, "%s", name);
-    bool ok = n < MAX_ZONE_FILE && parse_tzif(z, data, n);
+    bool ok = data != NULL && parse_tzif(z, data, n);
     cm_free(data);
     if (!ok) {
         zone_free(z);
