@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "builtins.h"
+#include "cm_utf8.h"
 
 static int failures, checks;
 
@@ -524,6 +525,96 @@ static void run_long_cases(BiCtx *cx)
     cm_arena_reset(cx->arena);
 }
 
+/* Pseudo-random arguments of every kind to every builtin, with every
+ * argument count: each call returns a result or an error, never crashes
+ * (ASan and UBSan watch), and a string result is never cut inside a UTF-8
+ * sequence when the arguments were valid UTF-8. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static const char *const pieces[] = {
+    "", " ", "a", "Z", "0", "12", "-", "+", ".", ",", ":", "/", "(", ")", "ß", "Σ", "é",
+    "e\xcc\x81", "\xf0\x9f\x98\x80", "\xc2\xa0", "\xe2\x80\x8b", "P", "T", "1H", "30M", "2026",
+    "-02-29", "T02:30:00", "+01:00", "Z", "29.02.", "MM", "DD", "YYYY", "HH:mm", "Europe/Berlin",
+    "UTC", "+49", "00", "089", "bis", "Hauptstr.", "*", "(a|aa)", "{2,3}", "[", "]", "\\", "^", "$",
+};
+
+static Value random_value(CmArena *a, bool *valid_utf8)
+{
+    switch (rng() % 8) {
+    case 0: return v_null();
+    case 1: {
+        static const double nums[] = { 0, -0.0, 1, -1, 2, 0.5, 1e300, -1e300, 9007199254740993.0, 42 };
+        return v_num(nums[rng() % (sizeof nums / sizeof nums[0])]);
+    }
+    case 2: return v_bool(rng() & 1);
+    case 3: {
+        Value *items = cm_arena_alloc(a, 3 * sizeof *items);
+        for (int i = 0; i < 3; i++)
+            items[i] = v_str(pieces[rng() % (sizeof pieces / sizeof pieces[0])], 0);
+        for (int i = 0; i < 3; i++)
+            items[i].len = (uint32_t)strlen(items[i].u.str);
+        Value v = { V_LIST, (uint32_t)(rng() % 4), { .items = items } };
+        return v;
+    }
+    case 4: {                   /* raw bytes: usually invalid UTF-8 */
+        size_t n = rng() % 12;
+        char *s = cm_arena_alloc(a, n + 1);
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)rng();
+        *valid_utf8 = false;
+        return v_str(s, (uint32_t)n);
+    }
+    default: {
+        char *s = cm_arena_alloc(a, 256);
+        size_t n = 0, count = rng() % 6;
+        for (size_t i = 0; i < count; i++) {
+            const char *p = pieces[rng() % (sizeof pieces / sizeof pieces[0])];
+            size_t k = strlen(p);
+            memcpy(s + n, p, k);
+            n += k;
+        }
+        return v_str(s, (uint32_t)n);
+    }
+    }
+}
+
+#ifndef ROUNDS
+#define ROUNDS 2000
+#endif
+static void run_random_calls(BiCtx *cx)
+{
+    size_t calls = 0, cut = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int id = 0; id < BI__COUNT; id++) {
+            Value args[4];
+            size_t nargs = rng() % 5;
+            bool valid = true;
+            for (size_t i = 0; i < nargs; i++)
+                args[i] = random_value(cx->arena, &valid);
+            Value out;
+            if (builtin_call(cx, (BuiltinId)id, args, nargs, &out) && out.type == V_STR && valid
+                && id != BI_replace && id != BI_split && id != BI_join && id != BI_digits)
+                cut += cm_utf8_invalid_at(out.u.str, out.len) != out.len;
+            calls++;
+            cm_arena_reset(cx->arena);
+        }
+    }
+    checks++;
+    if (cut) {
+        fprintf(stderr, "%zu of %zu random calls cut a UTF-8 sequence\n", cut, calls);
+        failures++;
+    }
+    builtin_ctx_free(cx);
+}
+
 /* Zone files cut at every length in the header, every 7 bytes after
  * it, with and without a byte flipped: an error or a
  * result, never a crash or an out-of-bounds read (run under ASan). */
@@ -624,6 +715,7 @@ int main(void)
     run_long_cases(&cx);
     run_other_checks(&cx);
     run_bad_zone_files(&cx);
+    run_random_calls(&cx);
     builtin_ctx_free(&cx);
     cm_arena_free(&arena);
     printf("%d checks, %d failed\n", checks, failures);
