@@ -22,21 +22,26 @@ bool bi_fail(BiCtx *cx, const char *fmt, ...)
 const char *bi_quote(const char *s, size_t n, char out[BI_QUOTE_SIZE])
 {
     enum { MAX = 40 };
-    size_t len = n;
-    if (len > MAX) {
-        len = MAX;
-        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-            len--;
+    size_t w = 0, i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t len = cm_utf8_decode(s + i, n - i, &cp);
+        if (w + (len ? len : 1) > MAX)
+            break;
+        if (len == 0 || cp < 0x20 || cp == 0x7F) {
+            out[w++] = '?';             /* control or not UTF-8 */
+            i += len ? len : 1;
+        } else {
+            memcpy(out + w, s + i, len);
+            w += len;
+            i += len;
+        }
     }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (char)(c < 0x20 || c == 0x7F ? '?' : c);
+    if (i < n) {
+        memcpy(out + w, "...", 3);
+        w += 3;
     }
-    if (len < n) {
-        memcpy(out + len, "...", 3);
-        len += 3;
-    }
-    out[len] = '\0';
+    out[w] = '\0';
     return out;
 }
 

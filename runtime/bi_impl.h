@@ -19,8 +19,8 @@
 bool bi_fail(BiCtx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Writes s as a short quotable excerpt for an error message: at most 40
- * bytes, cut on a UTF-8 boundary, control characters shown as '?', "..."
- * appended when cut. out must hold 48 bytes. */
+ * bytes, cut on a UTF-8 boundary, control characters and bytes that are not
+ * UTF-8 shown as '?', "..." appended when cut. out must hold 48 bytes. */
 #define BI_QUOTE_SIZE 48
 const char *bi_quote(const char *s, size_t n, char out[BI_QUOTE_SIZE]);
 

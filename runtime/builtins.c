@@ -35,8 +35,11 @@ static void prefix_error(BiCtx *cx, const char *name)
     size_t cap = sizeof cx->error;
     size_t k = strlen(name) + 2;
     size_t len = strnlen(cx->error, cap - 1);
-    if (len > cap - 1 - k)
+    if (len > cap - 1 - k) {
         len = cap - 1 - k;
+        while (len > 0 && ((unsigned char)cx->error[len] & 0xC0) == 0x80)
+            len--;                      /* not inside a UTF-8 sequence */
+    }
     memmove(cx->error + k, cx->error, len);
     memcpy(cx->error, name, k - 2);
     cx->error[k - 2] = ':';

@@ -258,6 +258,9 @@ static const Case cases[] = {
     C(number, ARGS("s:-0"), "n:0"),
     C(number, ARGS("s:abc"), "err:\"abc\" is not a number"),
     C(number, ARGS("s:12abc"), "err:is not a number"),
+    C(number, ARGS("s:1\xff\n2"), "err:\"1??2\" is not a number"),           /* quoted safely */
+    C(number, ARGS("s:1234567890123456789012345678901234567890x"),
+      "err:\"1234567890123456789012345678901234567890...\" is not"),
     C(number, ARGS("s:inf"), "err:is not a number"),
     C(number, ARGS("s:0x10"), "err:is not a number"),
     C(number, ARGS("s:1e999"), "err:is not a number"),
@@ -526,9 +529,10 @@ static void run_long_cases(BiCtx *cx)
 }
 
 /* Pseudo-random arguments of every kind to every builtin, with every
- * argument count: each call returns a result or an error, never crashes
- * (ASan and UBSan watch), and a string result is never cut inside a UTF-8
- * sequence when the arguments were valid UTF-8. */
+ * argument count: each call returns a result or an error with a message
+ * that is valid UTF-8, never crashes (ASan and UBSan watch), and a string
+ * result is never cut inside a UTF-8 sequence when the arguments were valid
+ * UTF-8. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
 static uint64_t rng(void)
@@ -600,16 +604,20 @@ static void run_random_calls(BiCtx *cx)
             for (size_t i = 0; i < nargs; i++)
                 args[i] = random_value(cx->arena, &valid);
             Value out;
-            if (builtin_call(cx, (BuiltinId)id, args, nargs, &out) && out.type == V_STR && valid
-                && id != BI_replace && id != BI_split && id != BI_join && id != BI_digits)
+            bool ok = builtin_call(cx, (BuiltinId)id, args, nargs, &out);
+            if (ok && out.type == V_STR && valid && id != BI_replace && id != BI_split
+                && id != BI_join && id != BI_digits)
                 cut += cm_utf8_invalid_at(out.u.str, out.len) != out.len;
+            size_t elen = strlen(cx->error);
+            cut += !ok && (elen == 0 || cm_utf8_invalid_at(cx->error, elen) != elen);
             calls++;
             cm_arena_reset(cx->arena);
         }
     }
     checks++;
     if (cut) {
-        fprintf(stderr, "%zu of %zu random calls cut a UTF-8 sequence\n", cut, calls);
+        fprintf(stderr, "%zu of %zu random calls cut a UTF-8 sequence or failed without a "
+                "readable message\n", cut, calls);
         failures++;
     }
     builtin_ctx_free(cx);
