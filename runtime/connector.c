@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "conn_json.h"
 #include "connector.h"
 
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version)
@@ -66,6 +67,38 @@ void conn_url_escape(CmBuf *b, const char *s)
             cm_buf_put(b, e, 3);
         }
     }
+}
+
+void conn_current_clear(ConnCurrent *c)
+{
+    cm_free(c->fields);
+    memset(c, 0, sizeof *c);
+}
+
+void conn_current_fill(ConnCurrent *out, const char *id, const cJSON *holder, const ConnRead *r)
+{
+    out->found = true;
+    snprintf(out->id, sizeof out->id, "%s", id ? id : "");
+    cJSON *fields = cJSON_CreateObject();
+    for (size_t f = 0; f < r->nfields; f++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(holder, r->fields[f]);
+        cJSON_AddItemToObject(fields, r->fields[f], v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
+    }
+    char *text = cJSON_PrintUnformatted(fields);
+    cm_free(out->fields);
+    out->fields = cm_strdup(text);
+    cJSON_free(text);
+    cJSON_Delete(fields);
+}
+
+bool conn_plain_name(const char *s)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 100)
+        return false;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return false;
+    return true;
 }
 
 static void fail_all(const ConnBatch *b, ConnResult *results, const char *code, const char *message)
@@ -325,4 +358,61 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
                                            sizeof jobs[i].msg);
     }
     cm_free(js);
+}
+
+/* ---- reading current records ---- */
+
+ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
+                     const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
+{
+    memset(out, 0, r->n * sizeof *out);
+    msg[0] = '\0';
+    ConnRequest req;
+    memset(&req, 0, sizeof req);
+    if (r->n == 0 || r->n > c->ops->max_read) {
+        snprintf(msg, msglen, "a read holds 1 to %zu keys, not %zu", c->ops->max_read, r->n);
+        return CONN_REJECTED;
+    }
+    if (!c->ops->build_read(c, r, &req, msg, msglen)) {
+        conn_request_free(&req);
+        return CONN_REJECTED;
+    }
+    TxRequest tr = { req.method, req.url.data, req.headers, req.nheaders, req.body.data, req.body.len, NULL, false };
+    ConnStatus st = CONN_UNAVAILABLE;
+    for (int attempt = 1;; attempt++) {
+        int64_t wait;
+        while ((wait = rate_slot(c, clk)) > 0)
+            clk->sleep_ms(clk->ctx, wait);
+        TxResponse resp;
+        tx_send_wait(t, &tr, &resp);
+        bool again = false;
+        if (resp.error == TX_OK && resp.status == 401) {
+            st = CONN_AUTH;
+            snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
+        } else if (retry_is_transient(&resp) || resp.error != TX_OK) {
+            again = retry_is_transient(&resp);
+            st = CONN_UNAVAILABLE;
+            if (resp.error != TX_OK)
+                snprintf(msg, msglen, "%s: %s", tx_error_name(resp.error), resp.message);
+            else
+                snprintf(msg, msglen, "HTTP %d", resp.status);
+        } else {
+            for (size_t i = 0; i < r->n; i++)
+                conn_current_clear(&out[i]);
+            st = c->ops->parse_read(c, r, &resp, out, msg, msglen);
+            again = st == CONN_BUSY || st == CONN_BAD_ANSWER;
+        }
+        wait = again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, resp.retry_after, clk) : -1;
+        tx_response_clear(&resp);
+        if (wait < 0)
+            break;
+        clk->sleep_ms(clk->ctx, wait);
+    }
+    conn_request_free(&req);
+    if (st == CONN_BUSY)
+        st = CONN_UNAVAILABLE;
+    if (st != CONN_OK)
+        for (size_t i = 0; i < r->n; i++)
+            conn_current_clear(&out[i]);
+    return st;
 }

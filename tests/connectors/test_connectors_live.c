@@ -79,6 +79,37 @@ static size_t count_distinct(const cJSON *table, const char *key, const char *ne
     return n;
 }
 
+/* Reads the current records of keys that exist and keys that do not. */
+static void check_read(Connector *c, const char *entity, const char *key_field, const char *fmt, size_t have,
+                       const char *field, const char *want_first)
+{
+    enum { K = 40 };
+    char keys[K][64];
+    const char *kp[K];
+    for (size_t i = 0; i < K; i++) {
+        snprintf(keys[i], sizeof keys[i], fmt, have - K / 2 + i);     /* half exist, half do not */
+        kp[i] = keys[i];
+    }
+    const char *fields[] = { field };
+    ConnRead r = { entity, key_field, kp, K, fields, 1 };
+    ConnCurrent cur[K];
+    char msg[256];
+    ConnStatus st = conn_read(c, tx, &r, &policy, retry_system_clock(), cur, msg, sizeof msg);
+    if (st != CONN_OK)
+        fprintf(stderr, "%s read: %d %s\n", entity, (int)st, msg);
+    CHECK(st == CONN_OK);
+    size_t found = 0;
+    for (size_t i = 0; i < K; i++) {
+        found += cur[i].found;
+        CHECK(cur[i].found == (i < K / 2));
+        CHECK(!cur[i].found || (cur[i].id[0] && cur[i].fields));
+    }
+    CHECK(found == K / 2);
+    CHECK(cur[0].fields && strstr(cur[0].fields, want_first));
+    for (size_t i = 0; i < K; i++)
+        conn_current_clear(&cur[i]);
+}
+
 static void test_salesforce(void)
 {
     enum { N = 450, BAD = 137 };
@@ -127,6 +158,7 @@ static void test_salesforce(void)
     contacts = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(state, "records"), "salesforce"), "Contact");
     CHECK(cJSON_GetArraySize(contacts) == N - 1);
     cJSON_Delete(state);
+    check_read(c, "Contact", "Email", "LEAD%03zu@example.com", N, "LastName", "{\"LastName\":\"L430\"}");
     conn_free(c);
     cm_free(recs);
     cm_free(payloads);
@@ -158,6 +190,7 @@ static void test_hubspot(void)
     const cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(state, "records"), "hubspot"), "contacts");
     CHECK(cJSON_GetArraySize(t) == N && count_distinct(t, "email", "properties") == N);
     cJSON_Delete(state);
+    check_read(c, "contacts", "email", "hs%03zu@example.com", N, "firstname", "{\"firstname\":\"F230\"}");
     conn_free(c);
     cm_free(recs);
     cm_free(payloads);
@@ -192,6 +225,7 @@ static void test_dynamics(void)
     CHECK(first && strncmp(cJSON_GetStringValue(cJSON_GetObjectItem(first, "emailaddress1")), "d'", 2) == 0);
     CHECK(first && cJSON_IsNumber(cJSON_GetObjectItem(first, "preferredcontactmethodcode")));
     cJSON_Delete(state);
+    check_read(c, "contacts", "emailaddress1", "d'%03zu@example.com", N, "lastname", "{\"lastname\":\"L100\"}");
     conn_free(c);
     cm_free(recs);
     cm_free(payloads);

@@ -11,8 +11,9 @@ connectors use, keeping records in memory:
               PATCH /services/data/vNN.N/composite/sobjects           update by Id
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
-              POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}
+              POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
+              GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
 
@@ -737,8 +738,39 @@ class Dynamics:
         payload = "".join(chunks) + "--" + out_boundary + "--\r\n"
         return payload.encode(), "multipart/mixed; boundary=" + out_boundary
 
-    def route(self, method, rest, body, headers):
+    def query(self, entity_set, query):
+        """GET SET?$select=a,b&$filter=k eq 'v' or k eq 'w' (the only filter form supported)."""
+        logical = DYN_SETS.get(entity_set)
+        if logical is None:
+            raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
+        q = urllib.parse.parse_qs(query)
+        select = [f for f in q.get("$select", [""])[0].split(",") if f]
+        rows = list(self.table(logical).values())
+        flt = q.get("$filter", [""])[0]
+        if flt:
+            wanted = {}
+            for term in flt.split(" or "):
+                m = re.fullmatch(r"\s*(\w+) eq '((?:[^']|'')*)'\s*", term)
+                if not m:
+                    raise Reply(400, dyn_error("0x80060888", "unsupported $filter: %s" % term[:60]))
+                wanted.setdefault(m.group(1), set()).add(m.group(2).replace("''", "'").lower())
+            if len(wanted) != 1:
+                raise Reply(400, dyn_error("0x80060888", "$filter on one attribute only"))
+            (attr, values), = wanted.items()
+            rows = [r for r in rows if str(r.get(attr, "")).lower() in values]
+        idattr = "%sid" % logical
+        out = []
+        for r in rows:
+            rec = {"@odata.etag": 'W/"%d"' % len(out), idattr: r[idattr]}
+            for f in (select or r.keys()):
+                rec[f] = r.get(f)
+            out.append(rec)
+        return {"@odata.context": "%s/api/data/v9.2/$metadata#%s" % (self.base(), entity_set), "value": out}
+
+    def route(self, method, rest, body, headers, query=""):
         # rest: the path after /api/data/v9.2/
+        if method == "GET" and rest in DYN_SETS:
+            return 200, self.query(rest, query), {}
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes", rest)
         if method == "GET" and m:
             return 200, self.attributes(m.group(1)), {}
@@ -877,7 +909,7 @@ class Handler(BaseHTTPRequestHandler):
                     cont = "odata.continue-on-error" in self.headers.get("Prefer", "")
                     payload, btype = self.server.dyn.batch(self.headers.get("Content-Type"), raw, cont)
                     return 200, None, {}, payload, btype
-                status, out, headers = self.server.dyn.route(method, rest, body, self.headers)
+                status, out, headers = self.server.dyn.route(method, rest, body, self.headers, query)
                 return status, out, headers, None, ctype + ";odata.metadata=minimal"
         raise Reply(404, {"message": "no such endpoint: %s" % path})
 
