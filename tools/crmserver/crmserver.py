@@ -33,7 +33,9 @@ Kinds: 429 (with Retry-After), 500, 502, 503, 504, 401, 404, timeout (sleep
 `delay` seconds, then answer), reset_before (close the connection without
 reading the body or answering), reset_after (apply the request, then close
 without answering), invalid_json (apply when "apply" is true, answer 200 with
-a truncated JSON body).
+a truncated JSON body), limit_exceeded (Salesforce 403 REQUEST_LIMIT_EXCEEDED),
+lock_row (each Salesforce record in the request fails with UNABLE_TO_LOCK_ROW
+with probability "record_probability", default 0.5, and is not written).
 
 Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN]
 Prints "PORT N" on stdout once it listens. With --token, requests must carry
@@ -111,6 +113,7 @@ class Fault:
         self.retry_after = spec.get("retry_after", "0.05")
         self.delay = float(spec.get("delay", 2.0))
         self.apply = bool(spec.get("apply", True))
+        self.record_probability = float(spec.get("record_probability", 0.5))
         self.fired = 0
         self.seen = 0
 
@@ -133,6 +136,7 @@ class State:
         self.rate = None            # (requests, window seconds)
         self.starts = collections.deque()
         self.indexes = {}           # (system, table, field) -> ({lowercased value: {ids}}, getter)
+        self.lock_rows = 0.0        # during a lock_row fault: each Salesforce record's chance of UNABLE_TO_LOCK_ROW
 
     def key_index(self, system, tname, field, getter):
         """Record ids by a key field's value (compared case-insensitively),
@@ -388,6 +392,9 @@ class Salesforce:
             return fail, None
         values = {k: v for k, v in rec.items() if k != "attributes"}
         table = self.table(sobject)
+        if self.state.lock_rows and self.state.rng.random() < self.state.lock_rows:
+            fail["errors"] = [sf_error("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")]
+            return fail, None
         if method == "POST":
             if values.get("Id"):
                 fail["errors"] = [sf_error("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])]
@@ -810,8 +817,12 @@ class Handler(BaseHTTPRequestHandler):
         if data or status != 204:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (its timeout): nothing to answer.
+            self.close_connection = True
 
     def reset_connection(self):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -864,6 +875,8 @@ class Handler(BaseHTTPRequestHandler):
                                   "policyName": "TEN_SECONDLY_ROLLING"}, {"Retry-After": "%.3f" % wait})
             if fault and fault.kind == "timeout":
                 time.sleep(fault.delay)
+            if fault and fault.kind == "limit_exceeded":
+                raise Reply(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
             if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
                 code = int(fault.kind)
                 if code == 401:
@@ -872,7 +885,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
             if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
                 raise self.unauthorized(system)
-            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw)
+            lock_rows = fault.record_probability if fault and fault.kind == "lock_row" else 0.0
+            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows)
         except Reply as r:
             status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
         if fault and fault.kind == "reset_after":
@@ -882,7 +896,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, None, raw=broken[:max(1, len(broken) // 2)])
         self.send_json(status, body, headers, raw_out, ctype)
 
-    def dispatch(self, method, path, query, raw):
+    def dispatch(self, method, path, query, raw, lock_rows=0.0):
         state = self.server.state
         ctype = "application/json;charset=UTF-8"
         is_batch = path.endswith("/$batch")
@@ -895,6 +909,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise Reply(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "Unexpected character"}])
                 raise Reply(400, {"status": "error", "message": "Invalid input JSON", "category": "VALIDATION_ERROR"})
         with state.lock:
+            state.lock_rows = lock_rows
             m = re.match(r"^/services/data/v\d+\.\d+/(.*)$", path)
             if m:
                 status, out = self.server.sf.route(method, m.group(1).rstrip("/").split("/"),
