@@ -114,6 +114,8 @@ struct Connector {
     char *base;             /* base URL without a trailing '/' */
     char *api_version;
     RateLimit *limit;       /* requests per window, shared by every batch sent */
+    bool (*refresh)(void *ctx);     /* on 401: get a new token (auth_refresh); NULL: 401 is final */
+    void *refresh_ctx;
 };
 
 /* Each starts with its vendor's default client-side rate limit: Salesforce
@@ -124,6 +126,9 @@ Connector *conn_salesforce_new(const char *base_url, const char *api_version);
 Connector *conn_hubspot_new(const char *base_url);
 Connector *conn_dynamics_new(const char *base_url, const char *api_version);
 void conn_free(Connector *c);
+/* On a 401, call refresh(ctx) once per request and, when it returns true,
+ * send the request again (OAuth tokens expire in the middle of runs). */
+void conn_set_refresh(Connector *c, bool (*refresh)(void *ctx), void *ctx);
 /* Replaces the rate limit; max <= 0 removes it. */
 void conn_set_rate_limit(Connector *c, int max, int64_t window_ms);
 
