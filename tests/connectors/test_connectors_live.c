@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "cm_alloc.h"
 #include "connector.h"
 
@@ -337,6 +338,44 @@ static void test_rate_limit(void)
     conn_free(c);
 }
 
+/* The server's token changes mid-run: the connector's 401 fetches a new one
+ * from the token endpoint (client credentials) and resends. */
+static void test_oauth_refresh(void)
+{
+    ConnConfig cfg = { 0 };
+    char url[512], err[400];
+    snprintf(url, sizeof url, "%s/services/oauth2/token", base);
+    conn_config_set(&cfg.auth, "oauth2_client_credentials");
+    conn_config_set(&cfg.token_url, url);
+    conn_config_set(&cfg.client_id, "crmmap-test");
+    conn_config_set(&cfg.client_secret_env, "LIVE_CLIENT_SECRET");
+    cfg.plain_http = true;
+    setenv("LIVE_CLIENT_SECRET", "shh-it-is-secret", 1);
+    Auth *a = auth_open(&cfg, NULL, err, sizeof err);
+    if (a == NULL)
+        fprintf(stderr, "auth_open: %s\n", err);
+    CHECK(a && strcmp(auth_token(a), "T") == 0);
+    if (a == NULL) {
+        conn_config_free(&cfg);
+        return;
+    }
+    auth_attach(a, tx);
+    Connector *c = conn_salesforce_new(base, "v59.0");
+    conn_set_refresh(c, auth_refresh, a);
+    admin("/__admin/rotate_token", "{\"token\":\"T-rotated\"}", NULL);
+    ConnRecord rec = { "{\"LastName\":\"Rotated\",\"Email\":\"rotated@example.com\"}", "rotated@example.com" };
+    ConnBatch b = { "Contact", CONN_UPSERT, "Email", &rec, 1 };
+    ConnResult res;
+    char msg[256];
+    CHECK(conn_send(c, tx, &b, &policy, retry_system_clock(), &res, msg, sizeof msg) == CONN_OK && res.ok);
+    CHECK(strcmp(auth_token(a), "T-rotated") == 0);
+    conn_free(c);
+    auth_close(a);
+    conn_config_free(&cfg);
+    tx_set_bearer(tx, "T");
+    admin("/__admin/rotate_token", "{\"token\":\"T\"}", NULL);
+}
+
 int main(void)
 {
     base = getenv("CRMSERVER_URL");
@@ -361,6 +400,7 @@ int main(void)
     test_dynamics();
     test_salesforce_in_flight();
     test_rate_limit();
+    test_oauth_refresh();
     tx_close(tx);
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);

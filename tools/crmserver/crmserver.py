@@ -17,7 +17,9 @@ connectors use, keeping records in memory:
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
 
+  OAuth       POST .../oauth2/token, .../oauth2/v2.0/token              client credentials -> the current token
   Admin       GET  /__admin/state     every record held, request and fault counts
+              POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records and faults
 
@@ -37,7 +39,7 @@ a truncated JSON body), limit_exceeded (Salesforce 403 REQUEST_LIMIT_EXCEEDED),
 lock_row (each Salesforce record in the request fails with UNABLE_TO_LOCK_ROW
 with probability "record_probability", default 0.5, and is not written).
 
-Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN]
+Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN] [--client-id ID --client-secret S]
 Prints "PORT N" on stdout once it listens. With --token, requests must carry
 "Authorization: Bearer TOKEN" (401 in the vendor's shape otherwise).
 """
@@ -119,10 +121,12 @@ class Fault:
 
 
 class State:
-    def __init__(self, corpus, token):
+    def __init__(self, corpus, token, client_id=None, client_secret=None):
         self.lock = threading.Lock()
         self.corpus = corpus
         self.token = token
+        self.client_id = client_id
+        self.client_secret = client_secret
         self.sf_describes = self._index_describes()
         self.reset()
 
@@ -860,6 +864,8 @@ class Handler(BaseHTTPRequestHandler):
         path = url.path
         if path.startswith("/__admin/"):
             return self.admin(method, path)
+        if method == "POST" and (path.endswith("/oauth2/token") or path.endswith("/oauth2/v2.0/token")):
+            return self.oauth_token()
         with state.lock:
             state.requests += 1
             fault = state.pick_fault(path)
@@ -928,6 +934,20 @@ class Handler(BaseHTTPRequestHandler):
                 return status, out, headers, None, ctype + ";odata.metadata=minimal"
         raise Reply(404, {"message": "no such endpoint: %s" % path})
 
+    def oauth_token(self):
+        """The client credentials grant: the configured client gets the current token."""
+        state = self.server.state
+        form = urllib.parse.parse_qs(self.read_body().decode("utf-8", "replace"))
+        one = lambda k: (form.get(k) or [None])[0]
+        if one("grant_type") != "client_credentials":
+            return self.send_json(400, {"error": "unsupported_grant_type"})
+        with state.lock:
+            if not state.client_id or one("client_id") != state.client_id or one("client_secret") != state.client_secret:
+                return self.send_json(400, {"error": "invalid_client",
+                                            "error_description": "client identifier or secret invalid"})
+            return self.send_json(200, {"access_token": state.token, "token_type": "Bearer", "expires_in": 3600,
+                                        "instance_url": "http://127.0.0.1:%d" % self.server.server_address[1]})
+
     def admin(self, method, path):
         state = self.server.state
         raw = self.read_body()
@@ -935,6 +955,12 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/__admin/state":
                 return self.send_json(200, {"records": state.records, "requests": state.requests,
                                             "faults_fired": state.fired})
+            if method == "POST" and path == "/__admin/rotate_token":
+                try:
+                    state.token = json.loads(raw)["token"]
+                except (ValueError, KeyError, TypeError) as e:
+                    return self.send_json(400, {"error": "bad rotate_token body: %s" % e})
+                return self.send_json(200, {"ok": True})
             if method == "POST" and path == "/__admin/reset":
                 state.reset()
                 return self.send_json(200, {"ok": True})
@@ -959,13 +985,15 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--corpus", default=os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "corpus")))
     ap.add_argument("--token", default=os.environ.get("CRMSERVER_TOKEN"))
+    ap.add_argument("--client-id", default=None)
+    ap.add_argument("--client-secret", default=os.environ.get("CRMSERVER_CLIENT_SECRET"))
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.verbose = args.verbose
-    server.state = State(args.corpus, args.token)
+    server.state = State(args.corpus, args.token, args.client_id, args.client_secret)
     port = server.server_address[1]
     server.sf = Salesforce(server.state)
     server.hs = HubSpot(server.state)
