@@ -156,6 +156,7 @@ static bool vfail(Reader *r, uint64_t line, uint64_t col, const char *fmt, va_li
 
 bool rd_fail_at(Reader *r, const char *at, const char *fmt, ...)
 {
+    r->err_at = at;
     uint64_t line, col;
     if (r->rec && at >= r->rec)
         position(r->rec, r->rec_line, r->rec_col, at, &line, &col);
@@ -170,6 +171,7 @@ bool rd_fail_at(Reader *r, const char *at, const char *fmt, ...)
 
 bool rd_fail_pos(Reader *r, uint64_t line, uint64_t col, const char *fmt, ...)
 {
+    r->err_at = NULL;
     va_list ap;
     va_start(ap, fmt);
     vfail(r, line, col, fmt, ap);
@@ -274,6 +276,13 @@ static RdStatus next_line(Reader *r)
 }
 
 /* ---- JSON array ---- */
+
+/* Longer than any token a cut in the input can leave unfinished
+ * ("\uD83D\uDE00" is 12 bytes, a UTF-8 sequence 4, "false" 5): a parse
+ * that stops this close to the end of the buffer may only need more input.
+ * Only speed depends on it: an object cannot parse successfully when cut,
+ * and a parse that fails is always redone on a framed element. */
+#define TOKEN_MAX 16u
 
 /* Finds where an array element ends without parsing it: brackets are
  * counted outside strings. Resumable, so a record that arrives in several
@@ -400,6 +409,28 @@ static RdStatus next_element(Reader *r)
         return fail_here(r, RD_FATAL, "the input ends early: expected a record in the JSON array");
     }
     r->record++;
+    /* Most elements are good and whole in the buffer: parse them in place.
+     * Parsing that stops near the end of the buffer may only lack input:
+     * read more and parse again. Anything else (a bad element, one over
+     * the cap) is framed by counting brackets, then parsed. */
+    for (;;) {
+        const char *text = r->buf + r->start;
+        size_t avail = r->len - r->start, used = 0;
+        rd_begin_record(r, text, avail);
+        bool ok = rd_json_parse_object(r, text, avail, &used);
+        const char *stop = ok ? text + used : r->err_at;
+        if (stop && (size_t)(text + avail - stop) < TOKEN_MAX && !r->eof && avail <= RD_MAX_RECORD + TOKEN_MAX) {
+            rd_fill(r);
+            continue;
+        }
+        if (ok && used <= RD_MAX_RECORD) {
+            r->rec_len = used;
+            rd_advance(r, used);
+            return RD_RECORD;
+        }
+        break;
+    }
+    r->error[0] = '\0';
     Extent e = { 0, 0, false, false };
     while (!extent_scan(&e, r->buf + r->start, r->len - r->start)) {
         if (e.pos > RD_MAX_RECORD)

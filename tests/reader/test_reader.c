@@ -588,6 +588,63 @@ static void test_big_records(void)
     cm_buf_free(&in);
 }
 
+/* The same records with every byte offset of a record falling on the
+ * 64 KiB read-block boundary: the tree must not depend on where the input
+ * was cut. JSON arrays are compared with the same records as NDJSON, CSV
+ * with its own reading when no cut falls inside a record. */
+static void test_block_boundaries(void)
+{
+    CmBuf nd = CM_BUF_INIT, arr = CM_BUF_INIT, csv = CM_BUF_INIT;
+    for (int i = 0; i < 700; i++) {
+        cm_buf_printf(&nd, "{\"i\": %d, \"s\": \"x\\u00e9\\ud83d\\ude00\\\"\xC3\xBC\", \"n\": -12.5e-3, "
+                           "\"t\": true, \"f\": false, \"z\": null, \"a\": [12345678, \"\\u0041\"], \"o\": {}}\n", i);
+    }
+    char *want = dump_all(nd.data, nd.len, RD_NDJSON);
+    char *want_csv = NULL;
+    int mismatches = 0, csv_mismatches = 0;
+    for (int k = 0; k < 130; k++) {
+        cm_buf_clear(&arr);
+        for (int j = 0; j < k; j++)
+            cm_buf_putc(&arr, ' ');
+        cm_buf_putc(&arr, '[');
+        for (const char *line = nd.data; *line; ) {
+            const char *nl = strchr(line, '\n');
+            cm_buf_put(&arr, line, (size_t)(nl - line));
+            line = nl + 1;
+            cm_buf_puts(&arr, *line ? ",\n" : "]\n");
+        }
+        char *got = dump_all(arr.data, arr.len, RD_JSON_ARRAY);
+        mismatches += strcmp(got, want) != 0;
+        cm_free(got);
+
+        cm_buf_clear(&csv);
+        for (int j = 0; j < k; j++)
+            cm_buf_puts(&csv, "\r\n");
+        cm_buf_puts(&csv, "i,s,a.b\r\n");
+        for (int i = 0; i < 1200; i++)
+            cm_buf_printf(&csv, "%d,\"q\"\"\r\n\xC3\xBC,\"\"\",\r\n", i);
+        got = dump_all(csv.data, csv.len, RD_CSV);
+        if (want_csv == NULL)
+            want_csv = got;
+        else {
+            csv_mismatches += strcmp(got, want_csv) != 0;
+            cm_free(got);
+        }
+    }
+    CHECK(strncmp(want, "1 {\"i\":0,\"s\":\"x\xC3\xA9\xF0\x9F\x98\x80\\\"\xC3\xBC\",\"n\":-12.5e-3,", 40) == 0
+          && strstr(want, "\n700 {\"i\":699,"), "the NDJSON reading: %.120s", want);
+    CHECK(mismatches == 0, "JSON arrays cut at every offset read as NDJSON does (%d differ)", mismatches);
+    const char *first_csv = "1 {\"i\":\"0\",\"s\":\"q\\\"\\u000d\\u000a\xC3\xBC,\\\"\"}\n";
+    CHECK(strncmp(want_csv, first_csv, strlen(first_csv)) == 0
+          && strstr(want_csv, "\n1200 {\"i\":\"1199\","), "the CSV reading: %.120s", want_csv);
+    CHECK(csv_mismatches == 0, "CSV cut at every offset reads the same (%d differ)", csv_mismatches);
+    cm_free(want);
+    cm_free(want_csv);
+    cm_buf_free(&nd);
+    cm_buf_free(&arr);
+    cm_buf_free(&csv);
+}
+
 static void test_formats_api(void)
 {
     RdFormat fmt;
@@ -629,6 +686,7 @@ int main(void)
     test_paths_and_get();
     test_slots();
     test_big_records();
+    test_block_boundaries();
     test_formats_api();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
