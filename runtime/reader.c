@@ -179,6 +179,15 @@ bool rd_fail_pos(Reader *r, uint64_t line, uint64_t col, const char *fmt, ...)
     return false;
 }
 
+bool rd_fail_oversize(Reader *r, uint64_t line, uint64_t col)
+{
+    r->rec = NULL;
+    r->rec_len = 0;
+    r->rec_line = line;
+    r->rec_col = col;
+    return rd_fail_pos(r, line, col, "the record is larger than %u bytes", RD_MAX_RECORD);
+}
+
 /* An error at buf[start], the place reading stopped. */
 static RdStatus fail_here(Reader *r, RdStatus st, const char *msg)
 {
@@ -226,7 +235,7 @@ static RdStatus oversize_line(Reader *r)
         if (!rd_fill(r))
             break;
     }
-    rd_fail_pos(r, line, col, "the record is larger than %u bytes", RD_MAX_RECORD);
+    rd_fail_oversize(r, line, col);
     return r->read_error ? fail_here(r, RD_FATAL, "cannot read the input") : RD_BAD_RECORD;
 }
 
@@ -360,7 +369,7 @@ static RdStatus oversize_element(Reader *r, Extent *e)
         }
     }
     rd_advance(r, e->pos);
-    rd_fail_pos(r, line, col, "the record is larger than %u bytes", RD_MAX_RECORD);
+    rd_fail_oversize(r, line, col);
     return RD_BAD_RECORD;
 }
 

@@ -5,7 +5,7 @@
  * CSV), into a flat tree of values owned by the reader: a node array and an
  * arena, both reset for the next record, so memory is bounded by the record
  * caps below and never grows with the input. Strings without escapes point
- * into the input buffer; nothing is allocated per value.
+ * into the input buffer; no value costs a malloc.
  *
  * Two ways to consume a record:
  *   - rd_read() and the tree functions (rd_root, rd_get, rd_get_path, ...):
@@ -69,9 +69,10 @@ RdStatus rd_read(Reader *r);
 size_t rd_record_number(const Reader *r);
 /* The last error's message (without position), "" when there is none. */
 const char *rd_error(const Reader *r);
-/* Where the last error is in the input: 1-based line and byte column. */
+/* Where the last error is in the input: 1-based line and byte column
+ * (0 and 0 when there is no error). */
 void rd_error_pos(const Reader *r, size_t *line, size_t *col);
-/* Input line where the current record starts. */
+/* Input line where the current (or bad) record starts. */
 size_t rd_record_line(const Reader *r);
 /* The current record's text as read: the JSON text, or for CSV the row as a
  * JSON object of header -> cell (every cell, as a string). For a record

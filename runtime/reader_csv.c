@@ -187,7 +187,7 @@ static RdStatus next_row(Reader *r, RdCsv *c, bool *counted)
             rd_advance(r, s.pos + at_newline);
             r->record++;
             *counted = true;
-            rd_fail_pos(r, line, col, "the row is larger than %u bytes", RD_MAX_RECORD);
+            rd_fail_oversize(r, line, col);
             return RD_BAD_RECORD;
         }
         const char *row = r->buf + r->start;
@@ -204,7 +204,7 @@ static RdStatus next_row(Reader *r, RdCsv *c, bool *counted)
             rd_advance(r, n + at_newline);
             r->record++;
             *counted = true;
-            rd_fail_pos(r, line, col, "the row is larger than %u bytes", RD_MAX_RECORD);
+            rd_fail_oversize(r, line, col);
             return RD_BAD_RECORD;
         }
         rd_begin_record(r, row, body);

@@ -75,6 +75,9 @@ bool rd_fail_at(Reader *r, const char *at, const char *fmt, ...)
 bool rd_fail_pos(Reader *r, uint64_t line, uint64_t col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* A record over RD_MAX_RECORD that starts at line:col (it is not kept). */
+bool rd_fail_oversize(Reader *r, uint64_t line, uint64_t col);
+
 /* Parses text[0, n) (one record) into the tree. On failure the error is
  * recorded and *syntax says whether it was a syntax error (after which a
  * JSON array cannot be framed reliably) or a bad value in good syntax. */

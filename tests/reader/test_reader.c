@@ -577,6 +577,7 @@ static void test_big_records(void)
         CHECK(st == RD_BAD_RECORD && rd_record_number(r) == 2 && strstr(rd_error(r), "larger than 1048576 bytes")
               && line == f[k].first_line + 1 && col == 1,
               "format %zu: a byte over the cap is a bad record (%d, %zu:%zu %s)", k, st, line, col, rd_error(r));
+        CHECK(rd_record_line(r) == line && rd_record_text(r, &len) && len == 0, "format %zu: its line, no text", k);
         st = rd_read(r);
         t = rd_text(r, rd_get_path(r, "p"), &len);
         CHECK(st == RD_RECORD && rd_record_number(r) == 3 && len == 5 && memcmp(t, "after", 5) == 0,
