@@ -500,6 +500,8 @@ RdStatus rd_read(Reader *r)
     case RD_JSON_ARRAY: r->status = next_element(r); break;
     default: r->status = rd_csv_next(r); break;
     }
+    if (r->status != RD_RECORD)
+        r->nnodes = 0;      /* no half-built tree after an error */
     return r->status;
 }
 

@@ -91,7 +91,8 @@ typedef uint32_t RdNode;
 
 typedef enum RdKind { RDK_NULL, RDK_BOOL, RDK_NUM, RDK_STR, RDK_ARRAY, RDK_OBJECT } RdKind;
 
-/* The record itself: always an object. */
+/* The record itself: always an object (RD_NONE unless the last rd_read
+ * returned RD_RECORD). */
 RdNode rd_root(const Reader *r);
 /* Kind of n; RD_NONE (a missing value) is RDK_NULL. */
 RdKind rd_kind(const Reader *r, RdNode n);

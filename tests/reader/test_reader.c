@@ -95,6 +95,8 @@ static char *dump_all(const char *text, size_t n, RdFormat fmt)
             break;
         }
         if (st == RD_BAD_RECORD) {
+            if (rd_root(r) != RD_NONE)
+                cm_buf_puts(&out, "(a bad record has a tree) ");
             cm_buf_printf(&out, "%zu bad %zu:%zu %s\n", rd_record_number(r), line, col, rd_error(r));
             continue;
         }
