@@ -507,7 +507,7 @@ RdStatus rd_read(Reader *r)
 
 bool rd_record_is_json(const Reader *r)
 {
-    return r->rec && (r->status == RD_RECORD || r->fmt == RD_CSV);
+    return r->rec && r->status == RD_RECORD;
 }
 
 size_t rd_record_number(const Reader *r)
@@ -533,7 +533,7 @@ size_t rd_record_line(const Reader *r)
 
 const char *rd_record_text(Reader *r, size_t *len)
 {
-    if (r->fmt == RD_CSV && r->rec) {
+    if (r->fmt == RD_CSV && r->rec && r->status == RD_RECORD) {
         cm_buf_clear(&r->row_json);
         rd_csv_record_text(r, &r->row_json);
         *len = r->row_json.len;

@@ -74,13 +74,12 @@ const char *rd_error(const Reader *r);
 void rd_error_pos(const Reader *r, size_t *line, size_t *col);
 /* Input line where the current (or bad) record starts. */
 size_t rd_record_line(const Reader *r);
-/* The current record's text as read: the JSON text, or for CSV the row as a
- * JSON object of header -> cell (every cell, as a string). For a record
- * over RD_MAX_RECORD: "" (its text is not kept). */
+/* The current record's text: for a good record its JSON text, or for CSV
+ * the row as a JSON object of header -> cell (every cell, as a string);
+ * for a bad record the text as the input held it (a CSV row without its
+ * line break). For a record over RD_MAX_RECORD: "" (it is not kept). */
 const char *rd_record_text(Reader *r, size_t *len);
-/* Whether rd_record_text is well-formed JSON: always after RD_RECORD and for
- * CSV (a bad row's text is the raw row as a JSON string); not for a bad
- * JSON record, whose text is what the input held. */
+/* Whether rd_record_text is well-formed JSON: after RD_RECORD. */
 bool rd_record_is_json(const Reader *r);
 
 /* ---- the record as a tree ---- */

@@ -33,7 +33,6 @@ struct RdCsv {
     uint32_t nshapes, cap_shapes;
     Cell *cells;
     size_t cap_cells, ncells;
-    bool row_ok;                /* cells hold the current row, one per column */
 };
 
 void rd_csv_free(RdCsv *c)
@@ -373,7 +372,6 @@ RdStatus rd_csv_next(Reader *r)
     }
     RdCsv *c = r->csv;
     bool counted;
-    c->row_ok = false;
     RdStatus st = next_row(r, c, &counted);
     if (st == RD_END || st == RD_FATAL)
         return st;
@@ -383,7 +381,6 @@ RdStatus rd_csv_next(Reader *r)
         return st;
     if (c->ncells != c->ncols)
         return rd_fail_at(r, r->rec, "the row has %zu cells, the header %zu", c->ncells, c->ncols), RD_BAD_RECORD;
-    c->row_ok = true;
     r->nnodes = 0;
     emit(r, c, 0, true);
     return RD_RECORD;
@@ -392,10 +389,6 @@ RdStatus rd_csv_next(Reader *r)
 void rd_csv_record_text(Reader *r, CmBuf *out)
 {
     const RdCsv *c = r->csv;
-    if (c == NULL || !c->row_ok) {
-        cm_buf_put_json_string(out, r->rec, r->rec_len);
-        return;
-    }
     cm_buf_putc(out, '{');
     for (size_t i = 0; i < c->ncols; i++) {
         if (i)

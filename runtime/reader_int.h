@@ -90,6 +90,7 @@ bool rd_json_parse_object(Reader *r, const char *text, size_t n, size_t *used);
 /* CSV: the next record (header row first read on the first call). */
 RdStatus rd_csv_next(Reader *r);
 void rd_csv_free(RdCsv *c);
+/* The current (good) row as a JSON object of header -> cell. */
 void rd_csv_record_text(Reader *r, CmBuf *out);
 
 /* Buffer access shared by the framers. */
