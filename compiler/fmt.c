@@ -233,17 +233,45 @@ static void expr_list(Printer *p, Expr **items, size_t n)
     }
 }
 
+static bool contains_case(const Expr *e);
+static size_t code_points(const char *s, size_t n);
+
+/* Width of the widest condition, so the arms' 'then' line up; 0 (no
+ * alignment) when a condition spans lines. */
+static size_t condition_width(Printer *p, const Expr *e)
+{
+    size_t widest = 0;
+    uint32_t saved = p->last_end;
+    for (size_t i = 0; i < e->u.case_e.count; i++)
+        if (contains_case(e->u.case_e.arms[i].cond))
+            return 0;
+    for (size_t i = 0; i < e->u.case_e.count; i++) {
+        size_t start = p->line.len;
+        expr(p, e->u.case_e.arms[i].cond);
+        size_t w = code_points(p->line.data + start, p->line.len - start);
+        if (w > widest)
+            widest = w;
+        p->line.len = start;
+        p->line.data[start] = '\0';
+    }
+    p->last_end = saved;
+    return widest;
+}
+
 static void case_expr(Printer *p, const Expr *e)
 {
     text(p, "case {");
     mark_end(p, brace_after(p, e->span.start + 4) + 1);
     end_line(p, true);
     p->indent++;
+    size_t width = condition_width(p, e);
     for (size_t i = 0; i < e->u.case_e.count; i++) {
         const CaseArm *arm = &e->u.case_e.arms[i];
         begin_line(p, arm->span.start);
         text(p, "when ");
         expr(p, arm->cond);
+        for (size_t w = code_points(p->line.data, p->line.len) - 5; w < width; w++)
+            text(p, " ");
         text(p, " then ");
         expr(p, arm->value);
         mark_end(p, arm->span.end);
