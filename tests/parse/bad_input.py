@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """bad_input.py CRMMAP CASE
 
-Generates one hostile input (named by CASE), runs the parser
+Generates one hostile input (named by CASE), runs the parser alone
 (`crmmap check --dump-ast`, which skips the type check) and `crmmap fmt` on
-it and checks the outcome: the expected exit status, a first diagnostic `FILE:LINE:COL: error[E0001]: ...` at the expected place with the expected message, no sanitizer report, no crash, within the time
-limit, and fmt prints nothing for a broken file."""
+it, and checks the outcome: the expected exit status; a first diagnostic
+`FILE:LINE:COL: error[E0001]: ...` at the expected place with the expected
+message; no sanitizer report, crash or timeout; fmt prints nothing for a
+broken file. `bad_input.py --list` names the cases."""
 import os
 import random
 import re
