@@ -21,19 +21,6 @@ const char *check_type_name(CheckType t)
 
 /* ---- files ---- */
 
-/* path as seen from the .map file's folder (absolute paths stay). */
-static char *resolve_path(Checker *ck, const char *map_path, const char *path)
-{
-    const char *slash = strrchr(map_path, '/');
-    if (path[0] == '/' || slash == NULL || strcmp(map_path, "-") == 0)
-        return cm_arena_strdup(ck->arena, path);
-    size_t dir = (size_t)(slash - map_path) + 1, n = strlen(path);
-    char *p = cm_arena_alloc(ck->arena, dir + n + 1);
-    memcpy(p, map_path, dir);
-    memcpy(p + dir, path, n + 1);
-    return p;
-}
-
 static bool is_dir(const char *path)
 {
     struct stat st;
@@ -51,12 +38,16 @@ static void index_target(Checker *ck, Target *t, const SchemaEntity *e)
     }
 }
 
-static void load_targets(Checker *ck, const Item *it, const char *map_path)
+static void load_targets(Checker *ck, const Item *it)
 {
     Checked *out = ck->out;
-    const char *path = resolve_path(ck, map_path, it->u.target.path);
+    const char *path = ck_resolve_path(ck, it->u.target.path, it->u.target.path_span);
+    if (path == NULL)
+        return;
     size_t before = diag_count(ck->sink, DIAG_ERROR);
     if (is_dir(path)) {
+        if (!ck_dir_inside(ck, path, it->u.target.path, it->u.target.path_span))
+            return;
         out->targets = schema_load_dir(ck->sink, path, it->u.target.path_span, &out->ntargets);
         if (out->ntargets == 0 && diag_count(ck->sink, DIAG_ERROR) == before) {
             Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", it->u.target.path_span,
@@ -89,9 +80,11 @@ static void load_targets(Checker *ck, const Item *it, const char *map_path)
     ck->targets_failed = out->ntargets == 0;
 }
 
-static void load_source(Checker *ck, const Item *it, const char *map_path)
+static void load_source(Checker *ck, const Item *it)
 {
-    const char *path = resolve_path(ck, map_path, it->u.source.path);
+    const char *path = ck_resolve_path(ck, it->u.source.path, it->u.source.path_span);
+    if (path == NULL)
+        return;
     if (is_dir(path)) {
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", it->u.source.path_span,
                               "'%s' is a folder; the source schema is one file", path);
@@ -117,9 +110,11 @@ static void load_source(Checker *ck, const Item *it, const char *map_path)
     }
 }
 
-static void load_users(Checker *ck, const Item *it, const char *map_path)
+static void load_users(Checker *ck, const Item *it)
 {
-    const char *path = resolve_path(ck, map_path, it->u.users.path);
+    const char *path = ck_resolve_path(ck, it->u.users.path, it->u.users.path_span);
+    if (path == NULL)
+        return;
     UsersFile *u = users_load(ck->sink, path, it->u.users.path_span);
     if (u == NULL)
         return;
@@ -201,16 +196,16 @@ static void declarations(Checker *ck, const Ast *ast, const char *map_path)
             ck_suggest(d, sys, target_systems, 3);
             diag_help(d, "crmmap writes to salesforce, hubspot or dynamics");
         } else {
-            load_targets(ck, target, map_path);
+            load_targets(ck, target);
         }
     }
     if (source) {
         ck->source_declared = true;
-        load_source(ck, source, map_path);
+        load_source(ck, source);
     }
     if (users) {
         ck->users_declared = true;
-        load_users(ck, users, map_path);
+        load_users(ck, users);
     }
 }
 
@@ -313,7 +308,11 @@ static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
     } else {
         es->assigned[fi] = s;
     }
-    check_writable(ck, s, f, own, mode);
+    /* An update finds its record by the key: the key is matched, not written
+     * (nor is an id, which the CRM assigns). */
+    bool matched = f == es->ce->by && (mode == MODE_UPDATE || f->type == FT_ID);
+    if (!matched)
+        check_writable(ck, s, f, own, mode);
     ck_value_into(ck, value, f);
     CheckedEntity *ce = es->ce;
     if (ce->nassigns == es->cap) {
@@ -371,7 +370,7 @@ static const Field *key_field(Checker *ck, const Ident *name, const char *what)
         diag_help(d, "%s has no field that can; the key must be %s", e->name, kind);
     } else {
         CmBuf b = CM_BUF_INIT;
-        ck_put_names(&b, keys, nkeys > 5 ? 5 : nkeys, "'");
+        ck_put_names(&b, keys, nkeys > 5 ? 5 : nkeys, "'", "or");
         diag_help(d, "the key must be %s, such as %s%s", kind, b.data, nkeys > 5 ? ", ..." : "");
         cm_buf_free(&b);
     }
@@ -390,7 +389,7 @@ static void required_fields(Checker *ck, EntityState *es)
     if (n == 0)
         return;
     CmBuf names = CM_BUF_INIT, hint = CM_BUF_INIT;
-    ck_put_names(&names, missing, n, "");
+    ck_put_names(&names, missing, n, "", "and");
     for (size_t i = 0; i < n; i++)
         cm_buf_printf(&hint, "%s`%s = ...`", i == 0 ? "" : i + 1 == n ? " and " : ", ", missing[i]);
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0108", it->u.entity.name.span,
@@ -416,15 +415,22 @@ static void create_without_key(Checker *ck, const Item *it)
     const SchemaEntity *e = ck->target->schema;
     Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0204", it->u.entity.mode_span,
                           "`create` without a `key`: a retried run can create %s twice", e->name);
+    /* Suggest a field made for the purpose: a createable text field that is
+     * both unique and an external id (not e-mail, which holds real data). */
     const char *key = NULL;
-    for (size_t i = 0; i < e->nfields && key == NULL; i++)
-        if (e->fields[i].external_id || e->fields[i].unique)
-            key = e->fields[i].name;
+    for (size_t i = 0; i < e->nfields && key == NULL; i++) {
+        const Field *f = &e->fields[i];
+        if (f->createable && f->unique && f->external_id
+            && (f->type == FT_STRING || f->type == FT_TEXT))
+            key = f->name;
+    }
     if (key)
         diag_help(d, "add `key %s` and assign it a stable value, e.g. `%s = hash(email, visitreport.id)`",
                   key, key);
     else
-        diag_help(d, "add `key FIELD` naming %s of %s", ck_system_key_kind(ck->out->system), e->name);
+        diag_help(d, "%s has no external-id field to key creates on; define %s in the CRM (e.g. on an e-mail "
+                     "field), pull the field definitions again and write `upsert by` it",
+                  e->name, ck_system_key_kind(ck->out->system));
 }
 
 static void entity_body(Checker *ck, CheckedEntity *ce)
@@ -500,6 +506,7 @@ Checked *check_mapping(DiagSink *sink, const Ast *ast, const char *map_path)
     ck.arena = &out->arena;
     ck.src = ast->src;
     names_init(&ck.seen_pairs, 8);
+    ck_paths_init(&ck, map_path);
     declarations(&ck, ast, map_path);
     tables(&ck, ast);
     entities(&ck, ast);

@@ -207,10 +207,12 @@ static bool has_options(const Expr *e)
 
 /* ---- operators ---- */
 
+/* fmt takes the two types, each after its article: "%s %s ... %s %s". */
 static void mismatch(Checker *ck, const Expr *e, const char *fmt, CheckType a, CheckType b)
 {
+    const char *an = check_type_name(a), *bn = check_type_name(b);
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->u.binary.op_span, fmt,
-                          check_type_name(a), check_type_name(b));
+                          ck_a(an), an, ck_a(bn), bn);
     const Expr *l = e->u.binary.left, *r = e->u.binary.right;
     if ((a == CT_STRING) != (b == CT_STRING) && (a == CT_NUMBER || b == CT_NUMBER
                                                  || a == CT_DATE || b == CT_DATE
@@ -248,7 +250,7 @@ static void equality(Checker *ck, Expr *e)
         return;
     }
     if (!comparable(a, b))
-        mismatch(ck, e, "compares a %s with a %s", a, b);
+        mismatch(ck, e, "compares %s %s with %s %s", a, b);
 }
 
 static bool orderable(CheckType t)
@@ -262,7 +264,7 @@ static void ordering(Checker *ck, Expr *e)
     if (unknown(a) || unknown(b))
         return;
     if (!orderable(a) || !orderable(b) || a != b)
-        mismatch(ck, e, "orders a %s and a %s: `<` and `>` compare numbers, dates or strings of one kind", a, b);
+        mismatch(ck, e, "orders %s %s and %s %s: `<` and `>` compare numbers, dates or strings of one kind", a, b);
 }
 
 static void membership(Checker *ck, Expr *e)
@@ -271,7 +273,8 @@ static void membership(Checker *ck, Expr *e)
     CheckType a = type_of(l), b = type_of(r);
     if (b != CT_LIST && !unknown(b)) {
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->u.binary.op_span,
-                              "the right side of `in` is a %s, not a list", check_type_name(b));
+                              "the right side of `in` is %s %s, not a list",
+                              ck_a(check_type_name(b)), check_type_name(b));
         const char *lt = ck_text(ck, l), *rt = ck_text(ck, r);
         if (b == CT_STRING)
             diag_help(d, "to look for text in a string write contains(%s, %s)", rt ? rt : "...", lt ? lt : "...");
@@ -306,7 +309,8 @@ static void arithmetic(Checker *ck, Expr *e, struct CheckInfo *in)
         if (other != CT_STRING && other != CT_NUMBER && other != CT_DATE && other != CT_DATETIME
             && !unknown(other)) {
             Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->u.binary.op_span,
-                                  "cannot join a string and a %s with `+`", check_type_name(other));
+                                  "cannot join a string and %s %s with `+`",
+                                  ck_a(check_type_name(other)), check_type_name(other));
             if (other == CT_LIST)
                 diag_help(d, "join the list into a string first: join(%s, \", \")",
                           ck_text(ck, a == CT_STRING ? r : l) ? ck_text(ck, a == CT_STRING ? r : l) : "...");
@@ -322,7 +326,8 @@ static void arithmetic(Checker *ck, Expr *e, struct CheckInfo *in)
     if (bad_a || bad_b) {
         CheckType bad = bad_a ? a : b;
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->u.binary.op_span,
-                              "`%s` needs numbers; this is a %s", ast_binop_text(op), check_type_name(bad));
+                              "`%s` needs numbers; this is %s %s", ast_binop_text(op),
+                              ck_a(check_type_name(bad)), check_type_name(bad));
         if (bad == CT_STRING) {
             const char *text = ck_text(ck, bad_a ? l : r);
             diag_help(d, "convert it: number(%s)", text ? text : "...");
@@ -507,7 +512,8 @@ static void call_expr(Checker *ck, Expr *e)
         if (arg_fits(id, i, t))
             continue;
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", a->span,
-                              "%s() cannot take a %s here", builtins[id].name, check_type_name(t));
+                              "%s() cannot take %s %s here", builtins[id].name,
+                              ck_a(check_type_name(t)), check_type_name(t));
         const char *text = ck_text(ck, a);
         if (t == CT_LIST)
             diag_help(d, "join the list into a string first: join(%s, \", \")", text ? text : "...");
@@ -535,6 +541,9 @@ static void call_expr(Checker *ck, Expr *e)
     }
     case BI_e164:
         in->max_len = 16;   /* '+' and at most 15 digits */
+        break;
+    case BI_hash:
+        in->max_len = 64;   /* SHA-256 in hex (docs/builtins.md) */
         break;
     default:
         break;
@@ -635,8 +644,8 @@ static void lookup_expr(Checker *ck, Expr *e)
         if (ktype == CT_ANY || ktype == elem)
             continue;
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", key->span,
-                              "table %s has %s keys, but this key is a %s", name,
-                              check_type_name(ktype), check_type_name(elem));
+                              "table %s has %s keys, but this key is %s %s", name,
+                              check_type_name(ktype), ck_a(check_type_name(elem)), check_type_name(elem));
         const char *text = ck_text(ck, key);
         if (ktype == CT_NUMBER || ktype == CT_STRING)
             diag_help(d, "convert the key: %s[%s(%s)]", name, conversion_for(ktype), text ? text : "...");
@@ -821,7 +830,8 @@ void ck_expr(Checker *ck, Expr *e)
             in->type = CT_NUMBER;
             if (t != CT_NUMBER && !unknown(t)) {
                 Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                                      "`-` needs a number; this is a %s", check_type_name(t));
+                                      "`-` needs a number; this is %s %s",
+                                      ck_a(check_type_name(t)), check_type_name(t));
                 if (t == CT_STRING)
                     diag_help(d, "convert it: -number(...)");
                 in->type = CT_ANY;
@@ -841,7 +851,8 @@ void ck_cond(Checker *ck, Expr *e)
     if (t == CT_BOOL || unknown(t))
         return;
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                          "a condition must be true or false; this is a %s", check_type_name(t));
+                          "a condition must be true or false; this is %s %s",
+                          ck_a(check_type_name(t)), check_type_name(t));
     const char *text = ck_text(ck, e);
     if (t != CT_NULL && t != CT_CLEAR)
         diag_help(d, "to test whether it has a value write %s != null", text ? text : "...");

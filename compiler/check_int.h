@@ -32,6 +32,8 @@ typedef struct Checker {
     Checked *out;
     CmArena *arena;                 /* out->arena */
     const DiagSource *src;          /* the .map file */
+    const char *map_dir;            /* its folder, as written */
+    const char *tree;               /* the folder tree it may read from (real path) */
 
     Target *targets;                /* parallel to out->targets */
     NameIndex target_ix;            /* entity name -> Target */
@@ -56,6 +58,16 @@ typedef struct Checker {
     NameIndex seen_pairs;           /* (table, field) checks already reported */
 } Checker;
 
+/* ---- check_paths.c ---- */
+/* Finds the mapping's folder and tree (see check_paths.c). */
+void ck_paths_init(Checker *ck, const char *map_path);
+/* path as seen from the .map's folder; NULL (reported as E0113 at `at`) when
+ * it is absolute or leads outside the tree. */
+const char *ck_resolve_path(Checker *ck, const char *path, Span at);
+/* False (reported) when a .json file in folder dir (written as `written` in
+ * the .map) is a link that leads outside the tree. */
+bool ck_dir_inside(Checker *ck, const char *dir, const char *written, Span at);
+
 /* ---- check_names.c ---- */
 /* The source text of e, when it is short and on one line; else NULL. */
 const char *ck_text(Checker *ck, const Expr *e);
@@ -68,8 +80,10 @@ void ck_suggest(Diag *d, const char *name, const char *const *cands, size_t n);
 void ck_help_values(Diag *d, const Field *f, const char *text);
 /* A picklist value as the help lists it: "Hot", or 1 ("Preferred") for option sets. */
 void ck_put_value(CmBuf *b, const Field *f, const PickValue *v);
-/* "Account", "Account or Contact", "A, B or C". */
-void ck_put_names(CmBuf *b, const char *const *names, size_t n, const char *quote);
+/* "Account", "Account or Contact", "A, B and C" (conj "or" or "and"). */
+void ck_put_names(CmBuf *b, const char *const *names, size_t n, const char *quote, const char *conj);
+/* The article for word: "an" before a vowel sound ("an object", "an int"), else "a". */
+const char *ck_a(const char *word);
 const char *ck_system_key_kind(const char *system);
 /* Number of code points in s (bytes if not valid UTF-8). */
 uint32_t ck_chars(const char *s, size_t len);

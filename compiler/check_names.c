@@ -122,13 +122,20 @@ void ck_suggest(Diag *d, const char *name, const char *const *cands, size_t n)
         diag_help(d, "did you mean '%s'?", best);
 }
 
-void ck_put_names(CmBuf *b, const char *const *names, size_t n, const char *quote)
+void ck_put_names(CmBuf *b, const char *const *names, size_t n, const char *quote, const char *conj)
 {
     for (size_t i = 0; i < n; i++) {
-        if (i)
-            cm_buf_puts(b, i + 1 == n ? " or " : ", ");
+        if (i + 1 == n && i)
+            cm_buf_printf(b, " %s ", conj);
+        else if (i)
+            cm_buf_puts(b, ", ");
         cm_buf_printf(b, "%s%s%s", quote, names[i], quote);
     }
+}
+
+const char *ck_a(const char *word)
+{
+    return word[0] && strchr("aeioAEIO", word[0]) ? "an" : "a";
 }
 
 const char *ck_system_key_kind(const char *system)

@@ -47,6 +47,23 @@ static const char *field_type(const Field *f)
 
 /* text is written into picklist f at span: E0106 when f is restricted,
  * W0205 when it is not (the CRM keeps the value as an inactive one). */
+/* text as a message shows it: a JSON string, or bare when it is a whole
+ * number written into an option set of integers (Dynamics). */
+static const char *shown(Checker *ck, const Field *f, const char *text)
+{
+    bool integer = f->numeric_values && text[0] != '\0';
+    for (const char *p = text[0] == '-' ? text + 1 : text; integer && *p; p++)
+        integer = *p >= '0' && *p <= '9';
+    CmBuf b = CM_BUF_INIT;
+    if (integer)
+        cm_buf_puts(&b, text);
+    else
+        cm_buf_put_json_string(&b, text, strlen(text));
+    char *s = cm_arena_strndup(ck->arena, b.data, b.len);
+    cm_buf_free(&b);
+    return s;
+}
+
 static void pick_value(Checker *ck, const Field *f, const char *text, Span span)
 {
     if (f->nvalues == 0)
@@ -54,19 +71,19 @@ static void pick_value(Checker *ck, const Field *f, const char *text, Span span)
     const PickValue *v = check_pick_value(f, text);
     if (v && v->active)
         return;
-    const char *ename = ck->target->schema->name;
+    const char *ename = ck->target->schema->name, *what = shown(ck, f, text);
     Diag *d;
     if (f->restricted)
         d = diag_report(ck->sink, DIAG_ERROR, "E0106", span,
-                        v ? "\"%s\" is an inactive value of %s.%s" : "\"%s\" is not a value of %s.%s",
-                        text, ename, f->name);
+                        v ? "%s is an inactive value of %s.%s" : "%s is not a value of %s.%s",
+                        what, ename, f->name);
     else
         d = diag_report(ck->sink, DIAG_WARNING, "W0205", span,
-                        v ? "\"%s\" is an inactive value of %s.%s" : "\"%s\" is not among the values of %s.%s",
-                        text, ename, f->name);
+                        v ? "%s is an inactive value of %s.%s" : "%s is not among the values of %s.%s",
+                        what, ename, f->name);
     for (size_t i = 0; v == NULL && i < f->nvalues; i++)
         if (f->values[i].label && strcmp(f->values[i].label, text) == 0) {
-            diag_help(d, "\"%s\" is the label; write the value \"%s\"", text, f->values[i].value);
+            diag_help(d, "%s is the label; write the value %s", what, shown(ck, f, f->values[i].value));
             v = &f->values[i];
         }
     ck_help_values(d, f, text);
@@ -140,8 +157,8 @@ static void ref_into(Checker *ck, const Expr *e, const Field *f)
         return;     /* reported where the ref is written */
     if (f->type != FT_REFERENCE) {
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                              "%s.%s is a %s field; `ref` can only link a reference field",
-                              ename, f->name, field_type(f));
+                              "%s.%s is %s %s field; `ref` can only link a reference field",
+                              ename, f->name, ck_a(field_type(f)), field_type(f));
         diag_help(d, "assign the ref to a lookup field that points to %s", e->u.ref.entity.name);
         return;
     }
@@ -152,7 +169,7 @@ static void ref_into(Checker *ck, const Expr *e, const Field *f)
         if (strcasecmp(f->references[i], to->schema->name) == 0)
             return;
     CmBuf refs = CM_BUF_INIT;
-    ck_put_names(&refs, f->references, f->nreferences, "");
+    ck_put_names(&refs, f->references, f->nreferences, "", "or");
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0111", e->u.ref.entity.span,
                           "%s.%s links to %s, not to %s", ename, f->name,
                           f->nreferences ? refs.data : "nothing", to->schema->name);
@@ -167,7 +184,8 @@ static void ref_into(Checker *ck, const Expr *e, const Field *f)
                 return;
             }
     }
-    diag_help(d, "map a %s entity before this one and ref it", f->nreferences ? f->references[0] : "matching");
+    const char *want = f->nreferences ? f->references[0] : "matching";
+    diag_help(d, "map %s %s entity before this one and ref it", ck_a(want), want);
 }
 
 static void user_into(Checker *ck, const Expr *e, const Field *f)
@@ -178,7 +196,7 @@ static void user_into(Checker *ck, const Expr *e, const Field *f)
         if (names_users(f))
             return;
         CmBuf refs = CM_BUF_INIT;
-        ck_put_names(&refs, f->references, f->nreferences, "");
+        ck_put_names(&refs, f->references, f->nreferences, "", "or");
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
                               "%s.%s links to %s, not to users", ename, f->name,
                               f->nreferences ? refs.data : "nothing");
@@ -195,7 +213,8 @@ static void user_into(Checker *ck, const Expr *e, const Field *f)
     if (k == K_PICK || k == K_MULTI)
         return;
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                          "%s.%s is a %s field; user() gives a user id", ename, f->name, field_type(f));
+                          "%s.%s is %s %s field; user() gives a user id", ename, f->name,
+                          ck_a(field_type(f)), field_type(f));
     diag_help(d, "assign user(...) to an owner field such as OwnerId");
 }
 
@@ -245,13 +264,19 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
                                   "%s.%s holds at most %d characters; this value can have %u",
                                   ename, f->name, f->length, in->max_len);
             const char *text = ck_text(ck, e);
-            diag_help(d, "the CRM rejects longer values: shorten it with truncate(%s, %d)",
-                      text ? text : "...", f->length);
+            if (f->type == FT_EMAIL || f->type == FT_URL)
+                diag_help(d, "the CRM rejects longer values, and a shortened address is a wrong one: "
+                             "refuse them with `reject \"...\" when len(%s) > %d`",
+                          text ? text : "...", f->length);
+            else
+                diag_help(d, "the CRM rejects longer values: shorten it with truncate(%s, %d)",
+                          text ? text : "...", f->length);
         }
         return;
     }
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                          "%s.%s is a %s field; this value is a %s", ename, f->name, field_type(f),
+                          "%s.%s is %s %s field; this value is %s %s", ename, f->name,
+                          ck_a(field_type(f)), field_type(f), ck_a(check_type_name(in->type)),
                           check_type_name(in->type));
     const char *text = ck_text(ck, e);
     const char *fn = help_fn(k, in->type, f);
@@ -259,6 +284,8 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
         diag_help(d, "name one of its fields, e.g. %s.id", text ? text : "visitreport");
     else if (k == K_REF)
         diag_help(d, "link a record mapped earlier with `ref ENTITY`%s", names_users(f) ? " or a user with user(\"e-mail\")" : "");
+    else if (k == K_BOOL && e->kind == EX_STRING)
+        diag_help(d, "write true or false, without quotes");
     else if (k == K_BOOL && in->type == CT_STRING)
         diag_help(d, "compare it to get true or false, e.g. %s == \"yes\"", text ? text : "...");
     else if (k == K_BOOL && in->type == CT_NUMBER)

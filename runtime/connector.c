@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "conn_json.h"
 #include "connector.h"
 
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version)
@@ -16,6 +17,14 @@ void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, cons
     c->base = cm_strndup(base_url, n);
     c->api_version = cm_strdup(api_version);
     c->limit = NULL;
+    c->refresh = NULL;
+    c->refresh_ctx = NULL;
+}
+
+void conn_set_refresh(Connector *c, bool (*refresh)(void *ctx), void *ctx)
+{
+    c->refresh = refresh;
+    c->refresh_ctx = ctx;
 }
 
 void conn_set_rate_limit(Connector *c, int max, int64_t window_ms)
@@ -68,6 +77,38 @@ void conn_url_escape(CmBuf *b, const char *s)
     }
 }
 
+void conn_current_clear(ConnCurrent *c)
+{
+    cm_free(c->fields);
+    memset(c, 0, sizeof *c);
+}
+
+void conn_current_fill(ConnCurrent *out, const char *id, const cJSON *holder, const ConnRead *r)
+{
+    out->found = true;
+    snprintf(out->id, sizeof out->id, "%s", id ? id : "");
+    cJSON *fields = cJSON_CreateObject();
+    for (size_t f = 0; f < r->nfields; f++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(holder, r->fields[f]);
+        cJSON_AddItemToObject(fields, r->fields[f], v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
+    }
+    char *text = cJSON_PrintUnformatted(fields);
+    cm_free(out->fields);
+    out->fields = cm_strdup(text);
+    cJSON_free(text);
+    cJSON_Delete(fields);
+}
+
+bool conn_plain_name(const char *s)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 100)
+        return false;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return false;
+    return true;
+}
+
 static void fail_all(const ConnBatch *b, ConnResult *results, const char *code, const char *message)
 {
     for (size_t i = 0; i < b->n; i++)
@@ -88,14 +129,25 @@ static bool may_resend(const ConnBatch *b, const TxResponse *r)
 /* Judges one answer to b's request, attempt number `attempt`. Returns the
  * wait before sending it again, or -1 when the batch is settled with *st
  * (results filled by parse where it got that far). */
+/* A 401: refresh the token once per request, then send it again at once. */
+static bool refreshed_401(const Connector *c, bool *refreshed)
+{
+    if (c->refresh == NULL || *refreshed)
+        return false;
+    *refreshed = true;
+    return c->refresh(c->refresh_ctx);
+}
+
 static int64_t judge(const Connector *c, const ConnBatch *b, const TxResponse *r, int attempt,
                      const RetryPolicy *p, const RetryClock *clk, ConnResult *results, ConnStatus *st,
-                     char *msg, size_t msglen)
+                     bool *refreshed, char *msg, size_t msglen)
 {
     bool again = false;
     if (r->error == TX_OK && r->status == 401) {
         *st = CONN_AUTH;
         snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
+        if (refreshed_401(c, refreshed))
+            return 0;
     } else if (retry_is_transient(r)) {
         again = may_resend(b, r);
         *st = CONN_UNAVAILABLE;
@@ -162,13 +214,14 @@ static ConnStatus send_once(const Connector *c, Transport *t, const ConnBatch *b
     if (!build(c, b, &req, &tr, results, msg, msglen))
         return CONN_REJECTED;
     ConnStatus st = CONN_UNAVAILABLE;
+    bool refreshed = false;
     for (int attempt = 1;; attempt++) {
         int64_t wait;
         while ((wait = rate_slot(c, clk)) > 0)
             clk->sleep_ms(clk->ctx, wait);
         TxResponse r;
         tx_send_wait(t, &tr, &r);
-        wait = judge(c, b, &r, attempt, p, clk, results, &st, msg, msglen);
+        wait = judge(c, b, &r, attempt, p, clk, results, &st, &refreshed, msg, msglen);
         tx_response_clear(&r);
         if (wait < 0)
             break;
@@ -234,7 +287,7 @@ typedef struct JobState {
     TxRequest tr;
     int attempt;
     int64_t due;        /* when it may be sent (again) */
-    bool in_flight, done;
+    bool in_flight, done, refreshed;
 } JobState;
 
 static int64_t min64(int64_t a, int64_t b)
@@ -304,8 +357,8 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
             ConnJob *j = &jobs[i];
             s->in_flight = false;
             flying--;
-            int64_t wait = judge(c, j->batch, &answers[k], s->attempt, p, clk, j->results, &j->status, j->msg,
-                                 sizeof j->msg);
+            int64_t wait = judge(c, j->batch, &answers[k], s->attempt, p, clk, j->results, &j->status,
+                                 &s->refreshed, j->msg, sizeof j->msg);
             tx_response_clear(&answers[k]);
             if (wait >= 0) {
                 s->due = clk->now_ms(clk->ctx) + wait;
@@ -325,4 +378,63 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
                                            sizeof jobs[i].msg);
     }
     cm_free(js);
+}
+
+/* ---- reading current records ---- */
+
+ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
+                     const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
+{
+    memset(out, 0, r->n * sizeof *out);
+    msg[0] = '\0';
+    ConnRequest req;
+    memset(&req, 0, sizeof req);
+    if (r->n == 0 || r->n > c->ops->max_read) {
+        snprintf(msg, msglen, "a read holds 1 to %zu keys, not %zu", c->ops->max_read, r->n);
+        return CONN_REJECTED;
+    }
+    if (!c->ops->build_read(c, r, &req, msg, msglen)) {
+        conn_request_free(&req);
+        return CONN_REJECTED;
+    }
+    TxRequest tr = { req.method, req.url.data, req.headers, req.nheaders, req.body.data, req.body.len, NULL, false };
+    ConnStatus st = CONN_UNAVAILABLE;
+    bool refreshed = false;
+    for (int attempt = 1;; attempt++) {
+        int64_t wait;
+        while ((wait = rate_slot(c, clk)) > 0)
+            clk->sleep_ms(clk->ctx, wait);
+        TxResponse resp;
+        tx_send_wait(t, &tr, &resp);
+        bool again = false;
+        if (resp.error == TX_OK && resp.status == 401) {
+            st = CONN_AUTH;
+            snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
+            again = refreshed_401(c, &refreshed);
+        } else if (retry_is_transient(&resp) || resp.error != TX_OK) {
+            again = retry_is_transient(&resp);
+            st = CONN_UNAVAILABLE;
+            if (resp.error != TX_OK)
+                snprintf(msg, msglen, "%s: %s", tx_error_name(resp.error), resp.message);
+            else
+                snprintf(msg, msglen, "HTTP %d", resp.status);
+        } else {
+            for (size_t i = 0; i < r->n; i++)
+                conn_current_clear(&out[i]);
+            st = c->ops->parse_read(c, r, &resp, out, msg, msglen);
+            again = st == CONN_BUSY || st == CONN_BAD_ANSWER;
+        }
+        wait = again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, resp.retry_after, clk) : -1;
+        tx_response_clear(&resp);
+        if (wait < 0)
+            break;
+        clk->sleep_ms(clk->ctx, wait);
+    }
+    conn_request_free(&req);
+    if (st == CONN_BUSY)
+        st = CONN_UNAVAILABLE;
+    if (st != CONN_OK)
+        for (size_t i = 0; i < r->n; i++)
+            conn_current_clear(&out[i]);
+    return st;
 }

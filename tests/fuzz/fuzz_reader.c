@@ -21,6 +21,26 @@ static RdPaths *fuzz_paths(void)
     return p;
 }
 
+/* Visits every value of the record's tree; returns how many it saw, which
+ * must agree with the counts the containers report. */
+static size_t walk(const Reader *r, RdNode n, CmArena *arena, unsigned depth)
+{
+    if (depth > RD_MAX_DEPTH + 1)
+        abort();        /* deeper than the parser allows */
+    size_t len, seen = 1, kids = 0;
+    Value v = rd_value(r, n, arena);
+    if (v.type == V_STR && rd_text(r, n, &len) && len != v.len)
+        abort();
+    rd_key(r, n, &len);
+    for (RdNode c = rd_first(r, n); c != RD_NONE; c = rd_next_sibling(r, c)) {
+        seen += walk(r, c, arena, depth + 1);
+        kids++;
+    }
+    if (kids != rd_count(r, n))
+        abort();
+    return seen;
+}
+
 void fuzz_reader_run(const uint8_t *data, size_t size, RdFormat fmt)
 {
     /* fmemopen refuses a zero-length buffer on some libcs */
@@ -40,10 +60,19 @@ void fuzz_reader_run(const uint8_t *data, size_t size, RdFormat fmt)
         RdStatus st = rd_next(r, slots, &arena);
         if (st == RD_END || st == RD_FATAL)
             break;
+        if (st == RD_RECORD) {
+            if (rd_kind(r, rd_root(r)) != RDK_OBJECT)
+                abort();    /* a record is always an object */
+            walk(r, rd_root(r), &arena, 1);
+            rd_get_path(r, "answers.q_interest");
+        }
         size_t len;
         const char *text = rd_record_text(r, &len);
-        if (len && text[0] == '\0' && text[len - 1] == '\0')
-            abort();    /* touches both ends of the text */
+        unsigned sum = 0;       /* every byte of the text must be readable */
+        for (size_t i = 0; i < len; i++)
+            sum += (unsigned char)text[i];
+        if (sum > 255u * len)
+            abort();
         if (st == RD_BAD_RECORD && rd_error(r)[0] == '\0')
             abort();    /* a bad record always says why */
     }

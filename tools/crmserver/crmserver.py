@@ -11,12 +11,15 @@ connectors use, keeping records in memory:
               PATCH /services/data/vNN.N/composite/sobjects           update by Id
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
-              POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}
+              POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
+              GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
 
+  OAuth       POST .../oauth2/token, .../oauth2/v2.0/token              client credentials -> the current token
   Admin       GET  /__admin/state     every record held, request and fault counts
+              POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records and faults
 
@@ -32,9 +35,11 @@ Kinds: 429 (with Retry-After), 500, 502, 503, 504, 401, 404, timeout (sleep
 `delay` seconds, then answer), reset_before (close the connection without
 reading the body or answering), reset_after (apply the request, then close
 without answering), invalid_json (apply when "apply" is true, answer 200 with
-a truncated JSON body).
+a truncated JSON body), limit_exceeded (Salesforce 403 REQUEST_LIMIT_EXCEEDED),
+lock_row (each Salesforce record in the request fails with UNABLE_TO_LOCK_ROW
+with probability "record_probability", default 0.5, and is not written).
 
-Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN]
+Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN] [--client-id ID --client-secret S]
 Prints "PORT N" on stdout once it listens. With --token, requests must carry
 "Authorization: Bearer TOKEN" (401 in the vendor's shape otherwise).
 """
@@ -110,15 +115,18 @@ class Fault:
         self.retry_after = spec.get("retry_after", "0.05")
         self.delay = float(spec.get("delay", 2.0))
         self.apply = bool(spec.get("apply", True))
+        self.record_probability = float(spec.get("record_probability", 0.5))
         self.fired = 0
         self.seen = 0
 
 
 class State:
-    def __init__(self, corpus, token):
+    def __init__(self, corpus, token, client_id=None, client_secret=None):
         self.lock = threading.Lock()
         self.corpus = corpus
         self.token = token
+        self.client_id = client_id
+        self.client_secret = client_secret
         self.sf_describes = self._index_describes()
         self.reset()
 
@@ -132,6 +140,7 @@ class State:
         self.rate = None            # (requests, window seconds)
         self.starts = collections.deque()
         self.indexes = {}           # (system, table, field) -> ({lowercased value: {ids}}, getter)
+        self.lock_rows = 0.0        # during a lock_row fault: each Salesforce record's chance of UNABLE_TO_LOCK_ROW
 
     def key_index(self, system, tname, field, getter):
         """Record ids by a key field's value (compared case-insensitively),
@@ -387,6 +396,9 @@ class Salesforce:
             return fail, None
         values = {k: v for k, v in rec.items() if k != "attributes"}
         table = self.table(sobject)
+        if self.state.lock_rows and self.state.rng.random() < self.state.lock_rows:
+            fail["errors"] = [sf_error("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")]
+            return fail, None
         if method == "POST":
             if values.get("Id"):
                 fail["errors"] = [sf_error("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])]
@@ -737,8 +749,39 @@ class Dynamics:
         payload = "".join(chunks) + "--" + out_boundary + "--\r\n"
         return payload.encode(), "multipart/mixed; boundary=" + out_boundary
 
-    def route(self, method, rest, body, headers):
+    def query(self, entity_set, query):
+        """GET SET?$select=a,b&$filter=k eq 'v' or k eq 'w' (the only filter form supported)."""
+        logical = DYN_SETS.get(entity_set)
+        if logical is None:
+            raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
+        q = urllib.parse.parse_qs(query)
+        select = [f for f in q.get("$select", [""])[0].split(",") if f]
+        rows = list(self.table(logical).values())
+        flt = q.get("$filter", [""])[0]
+        if flt:
+            wanted = {}
+            for term in flt.split(" or "):
+                m = re.fullmatch(r"\s*(\w+) eq '((?:[^']|'')*)'\s*", term)
+                if not m:
+                    raise Reply(400, dyn_error("0x80060888", "unsupported $filter: %s" % term[:60]))
+                wanted.setdefault(m.group(1), set()).add(m.group(2).replace("''", "'").lower())
+            if len(wanted) != 1:
+                raise Reply(400, dyn_error("0x80060888", "$filter on one attribute only"))
+            (attr, values), = wanted.items()
+            rows = [r for r in rows if str(r.get(attr, "")).lower() in values]
+        idattr = "%sid" % logical
+        out = []
+        for r in rows:
+            rec = {"@odata.etag": 'W/"%d"' % len(out), idattr: r[idattr]}
+            for f in (select or r.keys()):
+                rec[f] = r.get(f)
+            out.append(rec)
+        return {"@odata.context": "%s/api/data/v9.2/$metadata#%s" % (self.base(), entity_set), "value": out}
+
+    def route(self, method, rest, body, headers, query=""):
         # rest: the path after /api/data/v9.2/
+        if method == "GET" and rest in DYN_SETS:
+            return 200, self.query(rest, query), {}
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes", rest)
         if method == "GET" and m:
             return 200, self.attributes(m.group(1)), {}
@@ -778,8 +821,12 @@ class Handler(BaseHTTPRequestHandler):
         if data or status != 204:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (its timeout): nothing to answer.
+            self.close_connection = True
 
     def reset_connection(self):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -817,6 +864,8 @@ class Handler(BaseHTTPRequestHandler):
         path = url.path
         if path.startswith("/__admin/"):
             return self.admin(method, path)
+        if method == "POST" and (path.endswith("/oauth2/token") or path.endswith("/oauth2/v2.0/token")):
+            return self.oauth_token()
         with state.lock:
             state.requests += 1
             fault = state.pick_fault(path)
@@ -832,6 +881,8 @@ class Handler(BaseHTTPRequestHandler):
                                   "policyName": "TEN_SECONDLY_ROLLING"}, {"Retry-After": "%.3f" % wait})
             if fault and fault.kind == "timeout":
                 time.sleep(fault.delay)
+            if fault and fault.kind == "limit_exceeded":
+                raise Reply(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
             if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
                 code = int(fault.kind)
                 if code == 401:
@@ -840,7 +891,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
             if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
                 raise self.unauthorized(system)
-            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw)
+            lock_rows = fault.record_probability if fault and fault.kind == "lock_row" else 0.0
+            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows)
         except Reply as r:
             status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
         if fault and fault.kind == "reset_after":
@@ -850,7 +902,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, None, raw=broken[:max(1, len(broken) // 2)])
         self.send_json(status, body, headers, raw_out, ctype)
 
-    def dispatch(self, method, path, query, raw):
+    def dispatch(self, method, path, query, raw, lock_rows=0.0):
         state = self.server.state
         ctype = "application/json;charset=UTF-8"
         is_batch = path.endswith("/$batch")
@@ -863,6 +915,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise Reply(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "Unexpected character"}])
                 raise Reply(400, {"status": "error", "message": "Invalid input JSON", "category": "VALIDATION_ERROR"})
         with state.lock:
+            state.lock_rows = lock_rows
             m = re.match(r"^/services/data/v\d+\.\d+/(.*)$", path)
             if m:
                 status, out = self.server.sf.route(method, m.group(1).rstrip("/").split("/"),
@@ -877,9 +930,23 @@ class Handler(BaseHTTPRequestHandler):
                     cont = "odata.continue-on-error" in self.headers.get("Prefer", "")
                     payload, btype = self.server.dyn.batch(self.headers.get("Content-Type"), raw, cont)
                     return 200, None, {}, payload, btype
-                status, out, headers = self.server.dyn.route(method, rest, body, self.headers)
+                status, out, headers = self.server.dyn.route(method, rest, body, self.headers, query)
                 return status, out, headers, None, ctype + ";odata.metadata=minimal"
         raise Reply(404, {"message": "no such endpoint: %s" % path})
+
+    def oauth_token(self):
+        """The client credentials grant: the configured client gets the current token."""
+        state = self.server.state
+        form = urllib.parse.parse_qs(self.read_body().decode("utf-8", "replace"))
+        one = lambda k: (form.get(k) or [None])[0]
+        if one("grant_type") != "client_credentials":
+            return self.send_json(400, {"error": "unsupported_grant_type"})
+        with state.lock:
+            if not state.client_id or one("client_id") != state.client_id or one("client_secret") != state.client_secret:
+                return self.send_json(400, {"error": "invalid_client",
+                                            "error_description": "client identifier or secret invalid"})
+            return self.send_json(200, {"access_token": state.token, "token_type": "Bearer", "expires_in": 3600,
+                                        "instance_url": "http://127.0.0.1:%d" % self.server.server_address[1]})
 
     def admin(self, method, path):
         state = self.server.state
@@ -888,6 +955,12 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/__admin/state":
                 return self.send_json(200, {"records": state.records, "requests": state.requests,
                                             "faults_fired": state.fired})
+            if method == "POST" and path == "/__admin/rotate_token":
+                try:
+                    state.token = json.loads(raw)["token"]
+                except (ValueError, KeyError, TypeError) as e:
+                    return self.send_json(400, {"error": "bad rotate_token body: %s" % e})
+                return self.send_json(200, {"ok": True})
             if method == "POST" and path == "/__admin/reset":
                 state.reset()
                 return self.send_json(200, {"ok": True})
@@ -912,13 +985,15 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--corpus", default=os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "corpus")))
     ap.add_argument("--token", default=os.environ.get("CRMSERVER_TOKEN"))
+    ap.add_argument("--client-id", default=None)
+    ap.add_argument("--client-secret", default=os.environ.get("CRMSERVER_CLIENT_SECRET"))
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.verbose = args.verbose
-    server.state = State(args.corpus, args.token)
+    server.state = State(args.corpus, args.token, args.client_id, args.client_secret)
     port = server.server_address[1]
     server.sf = Salesforce(server.state)
     server.hs = HubSpot(server.state)
