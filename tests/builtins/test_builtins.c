@@ -235,6 +235,8 @@ static const Case cases[] = {
     C(matches, ARGS("null", "s:.*"), "b:false"),
     C(matches, ARGS("s:a", "s:(a{1,100}){1,100}"), "err:too large"),        /* 10,000 copies */
     C(matches, ARGS("s:a", "s:(a|aa){100}"), "err:too large"),
+    C(matches, ARGS("s:a", "s:a++++++++++++++++++++++++++++++++++++++++++++++++++"), "err:too large"),
+    C(matches, ARGS("s:aaa", "s:^(a+)+$"), "b:true"),
     C(matches, ARGS("s:aaa", "s:^a{2,}$"), "b:true"),
     C(matches, ARGS("s:12-34", "s:^[0-9]{2}-[0-9]{2}$"), "b:true"),
     C(matches, ARGS("s:x]y", "s:[]x]{2}"), "b:true"),
