@@ -60,6 +60,8 @@ bool bi_trim(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 
 bool bi_truncate(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     (void)nargs;
     int64_t max;
     BiText t;
@@ -79,6 +81,8 @@ bool bi_truncate(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 
 bool bi_substr(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     int64_t start, count = INT64_MAX;
     BiText t;
     if (!bi_int_arg(cx, &args[1], "the start", &start))
@@ -114,6 +118,8 @@ static size_t find(BiText hay, size_t from, BiText needle)
 
 bool bi_replace(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     (void)nargs;
     BiText t, from, to;
     if (!bi_text(cx, &args[0], &t) || !bi_text(cx, &args[1], &from) || !bi_text(cx, &args[2], &to))
@@ -176,6 +182,8 @@ bool bi_split(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 
 bool bi_join(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     (void)nargs;
     BiText sep, t;
     if (!bi_text(cx, &args[1], &sep))
@@ -373,6 +381,8 @@ bool bi_number(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 
 bool bi_string(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     (void)nargs;
     BiText t;
     if (!bi_text(cx, &args[0], &t))

@@ -166,6 +166,7 @@ static const Case cases[] = {
     C(truncate, ARGS("s:日本語テキスト", "n:2"), "s:日本"),
     C(truncate, ARGS("s:\xf0\x9f\x98\x80\xf0\x9f\x98\x80", "n:1"), "s:\xf0\x9f\x98\x80"),
     C(truncate, ARGS("null", "n:3"), "null"),
+    C(truncate, ARGS("s:  x", "n:2"), "null"),
     C(truncate, ARGS("s:\xc3", "n:3"), "err:not valid UTF-8"),
     /* substr */
     C(substr, ARGS("s:Hello", "n:1", "n:3"), "s:ell"),
@@ -185,6 +186,9 @@ static const Case cases[] = {
     C(replace, ARGS("s:abc", "s:abc", "s:"), "null"),
     C(replace, ARGS("s:Straße", "s:ß", "s:ss"), "s:Strasse"),
     C(replace, ARGS("null", "s:a", "s:b"), "null"),
+    C(replace, ARGS("s: ", "s: ", "s:x"), "null"),                            /* empty in, empty out */
+    C(replace, ARGS("s:ab", "s:b", "s: "), "s:a "),
+    C(replace, ARGS("s:a", "s:a", "s: "), "null"),                          /* blank out is empty */
     C(replace, ARGS("s:a.b", "s:.", "s:<->"), "s:a<->b"),
     /* split */
     C(split, ARGS("s:a; b ;c", "s:;"), "l:a|b|c"),
@@ -278,6 +282,7 @@ static const Case cases[] = {
     C(string, ARGS("l:a|b"), "s:a;b"),
     C(string, ARGS("null"), "null"),
     C(string, ARGS("s: x "), "s: x "),
+    C(string, ARGS("s:  "), "null"),
     /* date */
     C(date, ARGS("s:2026-03-29"), "s:2026-03-29"),
     C(date, ARGS("s:29.03.2026"), "s:2026-03-29"),
