@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "cli.h"
 #include "cm_alloc.h"
 #include "conn_config.h"
@@ -37,7 +38,8 @@ static const char schema_pull_usage[] =
     "              systemusers (default: contact lead account)\n"
     "Settings come from crmmap.json in the current directory (or --config), then\n"
     "CRMMAP_* variables, then flags. The token comes from --token-env VAR or\n"
-    "--token-file FILE (mode 0600), never from a flag's value.\n"
+    "--token-file FILE (mode 0600), never from a flag's value, or from an OAuth 2\n"
+    "token endpoint (auth \"oauth2_client_credentials\" in crmmap.json).\n"
     "\n"
     "Options:\n"
     "  --system S        salesforce, hubspot or dynamics\n"
@@ -456,17 +458,20 @@ static int connect_and_pull(Pull *p)
         return usage("%s", err);
     if (!tx_url_allowed(p->cfg.url, p->cfg.plain_http, err, sizeof err))
         return fail("--url %s: %s", p->cfg.url, err);
-    char *token = conn_token_load(&p->cfg, err, sizeof err);
-    if (token == NULL && err[0])
+    /* OAuth: the token endpoint obeys the same URL policy as the CRM. */
+    if (conn_config_is_oauth(&p->cfg) && !tx_url_allowed(p->cfg.token_url, p->cfg.plain_http, err, sizeof err))
+        return fail("token_url %s: %s", p->cfg.token_url, err);
+    Auth *auth = auth_open(&p->cfg, NULL, err, sizeof err);
+    if (auth == NULL)
         return fail("%s", err);
     TxCurlOptions opt;
     memset(&opt, 0, sizeof opt);
     opt.total_timeout_ms = p->timeout_ms;
     opt.allow_plain_http = p->cfg.plain_http;
-    opt.bearer_token = token;
+    opt.bearer_token = auth_token(auth);
     opt.verbose = p->verbose ? stderr : NULL;
     p->tx = tx_curl_new(&opt, err, sizeof err);
-    conn_token_free(token);
+    auth_close(auth);
     if (p->tx == NULL)
         return fail("%s", err);
     p->policy = retry_policy_default();

@@ -111,6 +111,23 @@ elif CASE == "config_file":
     os.remove(os.path.join(SCRATCH, "crmmap.json"))
     check(p.returncode == 0, "exit 0: " + p.stderr)
     check(sorted(os.listdir(OUT)) == ["contacts.json"], "no users.json with --no-users")
+elif CASE in ("oauth", "oauth_refused"):
+    # auth oauth2_client_credentials: the token comes from the token endpoint.
+    with open(os.path.join(SCRATCH, "crmmap.json"), "w") as f:
+        json.dump({"system": "salesforce", "url": URL, "auth": "oauth2_client_credentials",
+                   "token_url": URL + "/services/oauth2/token", "client_id": "crmmap-test",
+                   "client_secret_env": "CRM_CLIENT_SECRET"}, f)
+    env = dict(os.environ, CRM_CLIENT_SECRET="shh-it-is-secret" if CASE == "oauth" else "wrong-secret")
+    p = subprocess.run([CRMMAP, "schema", "pull", "--plain-http", "--entity", "Lead", "--verbose", "-o", OUT],
+                       env=env, capture_output=True, text=True, timeout=30, cwd=SCRATCH)
+    os.remove(os.path.join(SCRATCH, "crmmap.json"))
+    if CASE == "oauth":
+        check(p.returncode == 0, "exit 0: " + p.stderr)
+        check(sorted(os.listdir(OUT)) == ["Lead.json", "users.json"], "files written")
+        check(TOKEN not in p.stderr and "shh-it-is-secret" not in p.stderr, "neither token nor secret printed")
+    else:
+        expect_fatal(p.returncode, p.stderr, "invalid_client", "HTTP 400")
+        check("wrong-secret" not in p.stderr, "the secret is never printed")
 elif CASE == "token_file_mode":
     tok = os.path.join(SCRATCH, "token_" + CASE)
     with open(tok, "w") as f:
