@@ -170,6 +170,8 @@ void bi_out_copy(BiCtx *cx, Value *out, const char *s, size_t n)
 
 bool bi_check_utf8(BiCtx *cx, const char *s, size_t n)
 {
+    if (bi_is_ascii(s, n))
+        return true;
     size_t bad = cm_utf8_invalid_at(s, n);
     if (bad == n)
         return true;

@@ -20,6 +20,8 @@ static bool utf8_text(BiCtx *cx, const Value *v, BiText *t)
 /* Byte offset after k more code points from byte at (or n). s is valid. */
 static size_t skip_chars(const char *s, size_t n, size_t at, uint64_t k)
 {
+    if (bi_is_ascii(s + at, n - at))
+        return k >= n - at ? n : at + (size_t)k;
     while (k > 0 && at < n) {
         at++;
         while (at < n && ((unsigned char)s[at] & 0xC0) == 0x80)
