@@ -31,7 +31,8 @@ static const BiCaseRow *case_row(uint32_t cp)
     return NULL;
 }
 
-uint32_t bi_case_lower(uint32_t cp)
+/* Simple mappings; cp itself when it has none. */
+static uint32_t case_lower(uint32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
@@ -39,7 +40,7 @@ uint32_t bi_case_lower(uint32_t cp)
     return r ? r->lower : cp;
 }
 
-uint32_t bi_case_upper(uint32_t cp)
+static uint32_t case_upper(uint32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
@@ -47,7 +48,8 @@ uint32_t bi_case_upper(uint32_t cp)
     return r ? r->upper : cp;
 }
 
-bool bi_case_is_cased(uint32_t cp)
+/* True for letters that have a case. */
+static bool is_cased(uint32_t cp)
 {
     if (cp < 0x80)
         return (cp | 32) >= 'a' && (cp | 32) <= 'z';
@@ -87,7 +89,7 @@ static void ascii_map(CaseOp op, const char *s, size_t n, char *dst)
             to_upper = word && !in_word && letter;
             in_word = word;
         }
-        dst[i] = (char)(to_upper ? bi_case_upper(c) : bi_case_lower(c));
+        dst[i] = (char)(to_upper ? case_upper(c) : case_lower(c));
     }
 }
 
@@ -102,7 +104,7 @@ static bool sigma_is_final(const char *s, size_t n, size_t after, bool prev_case
         uint32_t cp;
         size_t len = cm_utf8_decode(s + i, n - i, &cp);
         if (!is_combining(cp))
-            return !bi_case_is_cased(cp);
+            return !is_cased(cp);
         i += len;
     }
     return true;
@@ -120,7 +122,7 @@ static size_t unicode_map(CaseOp op, const char *s, size_t n, char *dst)
         bool to_upper = op == CASE_UPPER;
         if (op == CASE_TITLE) {
             bool word = is_word_char(cp);
-            to_upper = word && !in_word && bi_case_is_cased(cp);
+            to_upper = word && !in_word && is_cased(cp);
             in_word = word;
         }
         uint32_t mapped;
@@ -129,16 +131,16 @@ static size_t unicode_map(CaseOp op, const char *s, size_t n, char *dst)
             dst[at++] = 'S';
             mapped = 0;
         } else if (to_upper) {
-            mapped = cp == 0xDF ? cp : bi_case_upper(cp);
+            mapped = cp == 0xDF ? cp : case_upper(cp);
         } else if (cp == 0x03A3 && sigma_is_final(s, n, i + len, prev_cased)) {
             mapped = 0x03C2;
         } else {
-            mapped = bi_case_lower(cp);
+            mapped = case_lower(cp);
         }
         if (mapped)
             at += cm_utf8_encode(mapped, dst + at);
         if (!is_combining(cp))
-            prev_cased = bi_case_is_cased(cp);
+            prev_cased = is_cased(cp);
         i += len;
     }
     return at;
