@@ -136,7 +136,9 @@ static const Case cases[] = {
     C(upper, ARGS("s:e\xcc\x81"), "s:E\xcc\x81"),
     /* title */
     C(title, ARGS("s:hANS-peter müller"), "s:Hans-Peter Müller"),
-    C(title, ARGS("s:o'neil"), "s:O'neil"),
+    C(title, ARGS("s:o'neil d'angelo l\xe2\x80\x99or\xc3\xa9" "al"), "s:O'Neil D'Angelo L\xe2\x80\x99Or\xc3\xa9" "al"),
+    C(title, ARGS("s:DON'T i'm o'"), "s:Don't I'm O'"),
+    C(title, ARGS("s:ö'x"), "s:Ö'x"),
     C(title, ARGS("s:3RD street"), "s:3rd Street"),
     C(title, ARGS("s:élodie dupont"), "s:Élodie Dupont"),
     C(title, ARGS("s:ANNA  MARIA"), "s:Anna  Maria"),
