@@ -16,6 +16,9 @@ CRMMAP, CORPUS, SCRATCH, CASE = sys.argv[1:5]
 URL = os.environ["CRMSERVER_URL"]
 TOKEN = "s3cr3t-T0KEN-42"
 OUT = os.path.join(SCRATCH, "pull_" + CASE)
+# Each case works in its own folder: cases run in parallel and some write crmmap.json there.
+SCRATCH = os.path.join(SCRATCH, "work_" + CASE)
+os.makedirs(SCRATCH, exist_ok=True)
 failures = []
 
 
