@@ -42,11 +42,11 @@ def faults(*specs):
     urllib.request.urlopen(req).read()
 
 
-def imported(system, entity, doc):
-    """What `schema import` writes for the same document."""
+def imported(system, entity, *docs):
+    """What `schema import` writes for the same documents."""
     out = os.path.join(SCRATCH, "import_" + CASE)
     shutil.rmtree(out, ignore_errors=True)
-    args = [CRMMAP, "schema", "import", "--system", system, "-o", out, os.path.join(CORPUS, doc)]
+    args = [CRMMAP, "schema", "import", "--system", system, "-o", out] + [os.path.join(CORPUS, d) for d in docs]
     if system != "salesforce":
         args[5:5] = ["--entity", entity]
     subprocess.run(args, check=True, capture_output=True)
@@ -97,8 +97,14 @@ def run_case():
     elif CASE == "dynamics":
         rc, out, err = pull("--system", "dynamics", "--entity", "account")
         check(rc == 0, "exit 0: " + err)
-        check(read("account.json") == imported("dynamics", "account", "dynamics/drb_account_attributes_value_subset.json"),
-              "account.json equals schema import")
+        # The attributes and the option set document, as schema import merges them.
+        check(read("account.json") == imported("dynamics", "account",
+                                               "dynamics/drb_account_attributes_value_subset.json",
+                                               "dynamics/msdocs_account_accountcategorycode_picklist_optionset.json"),
+              "account.json equals schema import of the attributes and the option set")
+        acc = json.loads(read("account.json"))
+        cat = [f for f in acc["fields"] if f["name"] == "accountcategorycode"][0]
+        check([v["value"] for v in cat.get("values", [])] == [1, 2], "option values pulled: %s" % cat.get("values"))
         u = users()
         check(u.get("7c8e9f00-2b3c-4d5e-8f90-a1b2c3d4e5f6", {}).get("active") is False, "disabled system user inactive")
     elif CASE == "config_file":

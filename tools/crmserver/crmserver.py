@@ -13,6 +13,7 @@ connectors use, keeping records in memory:
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
+              GET  .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata   option sets
               GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
@@ -661,6 +662,25 @@ class Dynamics:
         return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('account')/Attributes" % self.base(),
                 "value": value}
 
+    def typed_attributes(self, logical, cast):
+        """EntityDefinitions(...)/Attributes/Microsoft.Dynamics.CRM.<cast>: the
+        option sets. The corpus documents one (account.accountcategorycode)."""
+        if logical != "account":
+            raise Reply(404, dyn_error("0x80060888", "Could not find an entity with the LogicalName '%s'." % logical))
+        value = []
+        if cast == "PicklistAttributeMetadata":
+            doc = load_json(os.path.join(self.state.corpus, "dynamics",
+                                         "msdocs_account_accountcategorycode_picklist_optionset.json"))
+            value.append({"@odata.type": "#Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+                          "LogicalName": doc["LogicalName"], "MetadataId": doc["MetadataId"],
+                          "OptionSet": doc["OptionSet"]})
+        elif cast not in ("MultiSelectPicklistAttributeMetadata", "StateAttributeMetadata",
+                          "StatusAttributeMetadata", "BooleanAttributeMetadata"):
+            raise Reply(400, dyn_error("0x80060888", "unknown type cast %s" % cast))
+        return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('%s')/Attributes/"
+                                  "Microsoft.Dynamics.CRM.%s(LogicalName,OptionSet())" % (self.base(), logical, cast),
+                "value": value}
+
     def upsert(self, entity_set, key_text, body, prefer_return):
         logical = DYN_SETS.get(entity_set)
         if logical is None:
@@ -785,6 +805,9 @@ class Dynamics:
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes", rest)
         if method == "GET" and m:
             return 200, self.attributes(m.group(1)), {}
+        m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes/Microsoft\.Dynamics\.CRM\.(\w+)", rest)
+        if method == "GET" and m:
+            return 200, self.typed_attributes(m.group(1), m.group(2)), {}
         if method == "GET" and rest == "systemusers":
             return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": DYN_USERS}, {}
         m = re.fullmatch(r"(\w+)\((.+)\)", rest)
