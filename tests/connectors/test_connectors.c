@@ -336,6 +336,16 @@ static void test_hubspot(void)
     CHECK(res[2].ok && strcmp(res[2].id, "3") == 0 && tx_fake_nrequests(t) == 2);
     tx_close(t);
 
+    /* Update results that do not echo the key property: taken in order. */
+    ConnBatch update2 = { "contacts", CONN_UPDATE, "email", recs, 2 };
+    t = tx_fake_new(NULL, NULL);
+    push(t, 200, "{\"status\":\"COMPLETE\",\"results\":[{\"id\":\"11\",\"properties\":{\"firstname\":\"Ann\"}},"
+                 "{\"id\":\"12\",\"properties\":{\"firstname\":\"Bo\"}}]}", NULL);
+    CHECK(conn_send(c, t, &update2, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && strcmp(res[0].id, "11") == 0 && res[1].ok && strcmp(res[1].id, "12") == 0);
+    CHECK(tx_fake_nrequests(t) == 1);
+    tx_close(t);
+
     /* A 400 for the whole batch: every input carries it (the caller may split the batch). */
     t = tx_fake_new(NULL, NULL);
     push(t, 400, "{\"status\":\"error\",\"message\":\"Property values were not valid\",\"category\":\"VALIDATION_ERROR\"}", NULL);
