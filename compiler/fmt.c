@@ -19,6 +19,8 @@ typedef struct Printer {
     const Comment *comments;
     size_t ncomments, next; /* next comment not yet printed */
     int indent;             /* indentation level of the line being built */
+    int hoist_indent;       /* level of comments moved above it: a line that
+                               starts with '}' puts them inside the block */
     uint32_t line_pos;      /* source offset where the line's code starts */
     uint32_t last_end;      /* source offset after the line's last code */
     uint32_t prev_end;      /* source offset after the last printed line or comment */
@@ -90,6 +92,7 @@ static void flush_comments(Printer *p, uint32_t pos, int level)
 static void begin_line(Printer *p, uint32_t pos)
 {
     flush_comments(p, pos, p->indent);
+    p->hoist_indent = p->indent;
     p->line_pos = pos;
     p->last_end = pos;
     cm_buf_clear(&p->line);
@@ -106,11 +109,12 @@ static void mark_end(Printer *p, uint32_t end)
         p->last_end = end;
 }
 
-/* True when no line break separates source offsets a and b. */
+/* True when only blanks separate source offsets a and b: a comment at b
+ * ends the line whose code ends at a. */
 static bool same_source_line(const Printer *p, uint32_t a, uint32_t b)
 {
     for (uint32_t i = a; i < b && i < p->srclen; i++)
-        if (p->src[i] == '\n')
+        if (p->src[i] != ' ' && p->src[i] != '\t' && p->src[i] != '\r')
             return false;
     return true;
 }
@@ -122,7 +126,7 @@ static void end_line(Printer *p, bool opens_block)
 {
     put_blank_if_due(p, p->line_pos);
     while (p->next < p->ncomments && p->comments[p->next].span.start < p->last_end)
-        comment_line(p, &p->comments[p->next++], p->indent, false);
+        comment_line(p, &p->comments[p->next++], p->hoist_indent, false);
     put_indent(p, p->indent);
     cm_buf_put(p->out, p->line.data ? p->line.data : "", p->line.len);
     uint32_t end = p->last_end;
@@ -146,6 +150,7 @@ static void close_block(Printer *p, uint32_t brace)
     p->indent--;
     p->fresh = true;        /* no blank line before '}' */
     begin_line(p, brace);
+    p->hoist_indent = p->indent + 1;
     text(p, "}");
     mark_end(p, brace + 1);
 }
@@ -231,7 +236,7 @@ static void expr_list(Printer *p, Expr **items, size_t n)
 static void case_expr(Printer *p, const Expr *e)
 {
     text(p, "case {");
-    mark_end(p, e->span.start + 4);
+    mark_end(p, brace_after(p, e->span.start + 4) + 1);
     end_line(p, true);
     p->indent++;
     for (size_t i = 0; i < e->u.case_e.count; i++) {
