@@ -58,7 +58,8 @@ void conn_request_free(ConnRequest *r)
 void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field)
 {
     r->ok = false;
-    snprintf(r->code, sizeof r->code, "%s", code ? code : "ERROR");
+    /* A failed record always names a code, even when the CRM's is empty. */
+    snprintf(r->code, sizeof r->code, "%s", code && code[0] ? code : "ERROR");
     snprintf(r->message, sizeof r->message, "%s", message ? message : "");
     snprintf(r->field, sizeof r->field, "%s", field ? field : "");
 }
