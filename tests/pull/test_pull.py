@@ -138,6 +138,20 @@ def run_case():
         else:
             expect_fatal(p.returncode, p.stderr, "invalid_client", "HTTP 400")
             check("wrong-secret" not in p.stderr, "the secret is never printed")
+    elif CASE == "jwt":
+        # auth salesforce_jwt: an RS256 assertion signed with a 0600 PEM key.
+        key = os.path.join(SCRATCH, "jwt.key")
+        subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True, capture_output=True)
+        os.chmod(key, 0o600)
+        with open(os.path.join(SCRATCH, "crmmap.json"), "w") as f:
+            json.dump({"system": "salesforce", "url": URL, "auth": "salesforce_jwt",
+                       "token_url": URL + "/services/oauth2/token", "client_id": "crmmap-test",
+                       "username": "integration@example.com", "private_key_file": key}, f)
+        p = subprocess.run([CRMMAP, "schema", "pull", "--plain-http", "--entity", "Contact", "--no-users", "-o", OUT],
+                           capture_output=True, text=True, timeout=30, cwd=SCRATCH)
+        os.remove(os.path.join(SCRATCH, "crmmap.json"))
+        check(p.returncode == 0, "exit 0: " + p.stderr)
+        check(os.listdir(OUT) == ["Contact.json"], "Contact.json written")
     elif CASE == "token_file_mode":
         tok = os.path.join(SCRATCH, "token_" + CASE)
         with open(tok, "w") as f:
