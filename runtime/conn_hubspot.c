@@ -346,8 +346,9 @@ static void hs_free(Connector *c)
     cm_free(c);
 }
 
-static const ConnectorOps hs_ops = { "hubspot", hs_max_batch, hs_build, hs_parse, HS_MAX_BATCH, hs_build_read,
-                                     hs_parse_read, hs_free };
+static const ConnectorOps hs_ops = {
+    "hubspot", hs_max_batch, hs_build, hs_parse, true, HS_MAX_BATCH, hs_build_read, hs_parse_read, hs_free,
+};
 
 Connector *conn_hubspot_new(const char *base_url)
 {
