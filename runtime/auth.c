@@ -1,15 +1,20 @@
-/* auth: static bearer tokens and the OAuth client credentials flow. */
+/* auth: static bearer tokens, the OAuth client credentials flow and the
+ * Salesforce JWT bearer flow. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "cm_alloc.h"
+#include "jwt.h"
 #include "oauth.h"
 #include "retry.h"
 
 struct Auth {
     char *token;
     char *secret;           /* OAuth client secret, kept for refreshes */
+    char *pem;              /* salesforce_jwt: the private key, kept for refreshes */
+    char *username, *audience;
     OAuthClient client;
     Transport *token_tx;
     bool own_token_tx;
@@ -20,7 +25,18 @@ struct Auth {
 static bool fetch(Auth *a)
 {
     RetryPolicy p = retry_policy_default();
-    char *t = oauth_fetch_token(a->token_tx, &a->client, &p, retry_system_clock(), a->error, sizeof a->error);
+    char *t;
+    if (a->pem) {
+        char *assertion = jwt_assertion(a->pem, a->client.client_id, a->username, a->audience, (int64_t)time(NULL),
+                                        a->error, sizeof a->error);
+        if (assertion == NULL)
+            return false;
+        t = oauth_fetch_jwt_token(a->token_tx, a->client.token_url, assertion, &p, retry_system_clock(), a->error,
+                                  sizeof a->error);
+        conn_token_free(assertion);
+    } else {
+        t = oauth_fetch_token(a->token_tx, &a->client, &p, retry_system_clock(), a->error, sizeof a->error);
+    }
     if (t == NULL)
         return false;
     conn_token_free(a->token);
@@ -32,7 +48,8 @@ static bool fetch(Auth *a)
 Auth *auth_open(const ConnConfig *cfg, Transport *token_tx, char *err, size_t errlen)
 {
     Auth *a = cm_calloc(1, sizeof *a);
-    if (!conn_config_is_oauth(cfg)) {
+    bool jwt = cfg->auth && strcmp(cfg->auth, "salesforce_jwt") == 0;
+    if (!conn_config_is_oauth(cfg) && !jwt) {
         a->token = conn_token_load(cfg, err, errlen);
         if (a->token == NULL && err[0]) {
             cm_free(a);
@@ -40,12 +57,26 @@ Auth *auth_open(const ConnConfig *cfg, Transport *token_tx, char *err, size_t er
         }
         return a;
     }
-    a->secret = conn_secret_load(cfg, err, errlen);
-    if (a->secret == NULL) {
-        if (err[0] == '\0')
-            snprintf(err, errlen, "no client secret configured");
-        cm_free(a);
-        return NULL;
+    if (jwt) {
+        a->pem = conn_private_key_load(cfg, err, errlen);
+        if (a->pem == NULL) {
+            cm_free(a);
+            return NULL;
+        }
+        a->username = cm_strdup(cfg->username);
+        /* The audience defaults to the token endpoint's origin (https://login.salesforce.com). */
+        const char *host = strstr(cfg->token_url, "://");
+        const char *end = host ? strchr(host + 3, '/') : NULL;
+        a->audience = cfg->audience ? cm_strdup(cfg->audience)
+                    : end ? cm_strndup(cfg->token_url, (size_t)(end - cfg->token_url)) : cm_strdup(cfg->token_url);
+    } else {
+        a->secret = conn_secret_load(cfg, err, errlen);
+        if (a->secret == NULL) {
+            if (err[0] == '\0')
+                snprintf(err, errlen, "no client secret configured");
+            cm_free(a);
+            return NULL;
+        }
     }
     a->client.token_url = cm_strdup(cfg->token_url);
     a->client.client_id = cm_strdup(cfg->client_id);
@@ -82,7 +113,7 @@ void auth_attach(Auth *a, Transport *api)
 bool auth_refresh(void *auth)
 {
     Auth *a = auth;
-    if (a->secret == NULL) {
+    if (a->secret == NULL && a->pem == NULL) {
         snprintf(a->error, sizeof a->error, "a static bearer token cannot be refreshed");
         return false;
     }
@@ -104,6 +135,9 @@ void auth_close(Auth *a)
         return;
     conn_token_free(a->token);
     conn_token_free(a->secret);
+    conn_token_free(a->pem);
+    cm_free(a->username);
+    cm_free(a->audience);
     cm_free((char *)a->client.token_url);
     cm_free((char *)a->client.client_id);
     cm_free((char *)a->client.scope);

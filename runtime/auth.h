@@ -1,8 +1,9 @@
 /* auth: the bearer token a connection uses, however it is obtained — read
  * from an environment variable or a 0600 file (auth "bearer"), or fetched
  * from an OAuth 2 token endpoint with client credentials (auth
- * "oauth2_client_credentials"), and fetched again when the CRM answers 401
- * in the middle of a run. */
+ * "oauth2_client_credentials") or a signed JWT assertion (auth
+ * "salesforce_jwt"), and fetched again when the CRM answers 401 in the
+ * middle of a run. */
 #ifndef AUTH_H
 #define AUTH_H
 
@@ -14,7 +15,7 @@
 
 typedef struct Auth Auth;
 
-/* Reads the secret and, for OAuth, fetches the first token through token_tx
+/* Reads the secret or key and, for OAuth, fetches the first token through token_tx
  * (NULL: a libcurl transport of its own, bound by the URL policy). NULL with
  * a message on failure. A config with no token source gives an Auth whose
  * token is NULL (requests go without Authorization). */

@@ -86,12 +86,14 @@ static void error_position(const char *text, const char *at, int *line, int *col
 static const char *const config_keys[] = {
     "system", "url", "api_version", "auth", "token_env", "token_file",
     "token_url", "client_id", "client_secret_env", "client_secret_file", "scope",
+    "username", "private_key_file", "audience",
 };
 
 static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *err, size_t errlen)
 {
     char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file,
-                        &c->token_url, &c->client_id, &c->client_secret_env, &c->client_secret_file, &c->scope };
+                        &c->token_url, &c->client_id, &c->client_secret_env, &c->client_secret_file, &c->scope,
+                        &c->username, &c->private_key_file, &c->audience };
     if (!cJSON_IsObject(root)) {
         snprintf(err, errlen, "%s: the config must be a JSON object", path);
         return false;
@@ -102,7 +104,8 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
             k++;
         if (k == sizeof config_keys / sizeof *config_keys) {
             snprintf(err, errlen, "%s: unknown key '%.60s' (known: system, url, api_version, auth, token_env, "
-                     "token_file, token_url, client_id, client_secret_env, client_secret_file, scope)", path, it->string);
+                     "token_file, token_url, client_id, client_secret_env, client_secret_file, scope, username, "
+                     "private_key_file, audience)", path, it->string);
             return false;
         }
         if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
@@ -202,9 +205,14 @@ bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
         snprintf(err, errlen, "no CRM base URL given (--url, CRMMAP_URL or \"url\" in crmmap.json)");
         return false;
     }
-    if (c->auth && strcmp(c->auth, "bearer") != 0 && !conn_config_is_oauth(c)) {
-        snprintf(err, errlen, "auth kind '%.40s' is not supported (\"bearer\" or \"oauth2_client_credentials\")",
-                 c->auth);
+    bool jwt = c->auth && strcmp(c->auth, "salesforce_jwt") == 0;
+    if (c->auth && strcmp(c->auth, "bearer") != 0 && !conn_config_is_oauth(c) && !jwt) {
+        snprintf(err, errlen, "auth kind '%.40s' is not supported (\"bearer\", \"oauth2_client_credentials\" or "
+                              "\"salesforce_jwt\")", c->auth);
+        return false;
+    }
+    if (jwt && (c->token_url == NULL || c->client_id == NULL || c->username == NULL || c->private_key_file == NULL)) {
+        snprintf(err, errlen, "auth \"salesforce_jwt\" needs token_url, client_id, username and private_key_file");
         return false;
     }
     if (conn_config_is_oauth(c) && (c->token_url == NULL || c->client_id == NULL
@@ -245,7 +253,9 @@ fail:
     return NULL;
 }
 
-static char *token_from_file(const char *path, const char *what, char *err, size_t errlen)
+/* A secret file's whole text: a regular file (no symlink), owned by us,
+ * not accessible to group or others, without NUL bytes. */
+static char *secure_read(const char *path, const char *what, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW);
     if (fd < 0) {
@@ -282,9 +292,27 @@ static char *token_from_file(const char *path, const char *what, char *err, size
         snprintf(err, errlen, "%s file %s holds a NUL byte", what, path);
         return NULL;
     }
+    return t;
+}
+
+static char *token_from_file(const char *path, const char *what, char *err, size_t errlen)
+{
+    char *t = secure_read(path, what, err, errlen);
+    if (t == NULL)
+        return NULL;
     char where[300];
     snprintf(where, sizeof where, "%s file %.200s", what, path);
     return checked_token(t, where, err, errlen);
+}
+
+char *conn_private_key_load(const ConnConfig *c, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    if (c->private_key_file == NULL) {
+        snprintf(err, errlen, "no private_key_file configured");
+        return NULL;
+    }
+    return secure_read(c->private_key_file, "private key", err, errlen);
 }
 
 static char *secret_load(const char *env, const char *file, const char *what, char *err, size_t errlen)
@@ -339,5 +367,8 @@ void conn_config_free(ConnConfig *c)
     cm_free(c->client_secret_env);
     cm_free(c->client_secret_file);
     cm_free(c->scope);
+    cm_free(c->username);
+    cm_free(c->private_key_file);
+    cm_free(c->audience);
     memset(c, 0, sizeof *c);
 }

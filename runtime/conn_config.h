@@ -23,6 +23,10 @@ typedef struct ConnConfig {
     char *client_id;
     char *client_secret_env, *client_secret_file;
     char *scope;
+    /* auth "salesforce_jwt" (token_url and client_id too): */
+    char *username;
+    char *private_key_file;     /* PEM, mode 0600 */
+    char *audience;             /* NULL: token_url's scheme and host */
     bool plain_http;    /* only from the --plain-http flag */
 } ConnConfig;
 
@@ -53,6 +57,10 @@ void conn_token_free(char *token);
 
 /* The OAuth client secret, by the same rules as the token (env or a 0600 file). */
 char *conn_secret_load(const ConnConfig *c, char *err, size_t errlen);
+
+/* The PEM private key for auth "salesforce_jwt", by the token file's rules
+ * (regular, ours, mode 0600); free with conn_token_free. */
+char *conn_private_key_load(const ConnConfig *c, char *err, size_t errlen);
 
 /* True when c->auth is the client credentials flow. */
 bool conn_config_is_oauth(const ConnConfig *c);

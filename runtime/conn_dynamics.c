@@ -342,8 +342,9 @@ static void dyn_free(Connector *c)
     cm_free(c);
 }
 
-static const ConnectorOps dyn_ops = { "dynamics", dyn_max_batch, dyn_build, dyn_parse, DYN_MAX_READ, dyn_build_read,
-                                      dyn_parse_read, dyn_free };
+static const ConnectorOps dyn_ops = {
+    "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read, dyn_free,
+};
 
 Connector *conn_dynamics_new(const char *base_url, const char *api_version)
 {

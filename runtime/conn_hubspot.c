@@ -6,7 +6,8 @@
  * 200/201, or 207 with an errors list;
  * results are matched to inputs by key (update/upsert) — HubSpot does not
  * promise to keep the order — and errors by their context (ids, or the
- * index crmserver adds). Creates without errors are taken in order. */
+ * index crmserver adds). Results left over (creates, results that do not
+ * echo the key) are taken in order when they match the inputs left in number. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,29 +180,53 @@ static void apply_errors(const ConnBatch *b, const cJSON *errors, ConnResult *re
     }
 }
 
+static void take_result(const ConnBatch *b, const cJSON *r, size_t at, ConnResult *results, bool *taken)
+{
+    const char *id = str(r, "id");
+    taken[at] = true;
+    results[at].ok = true;
+    snprintf(results[at].id, sizeof results[at].id, "%s", id ? id : "");
+    results[at].created = b->op == CONN_CREATE || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "new"));
+}
+
 static void apply_results(const ConnBatch *b, const cJSON *list, ConnResult *results, bool *taken)
 {
+    size_t nres = (size_t)cJSON_GetArraySize(list);
+    bool *used = cm_calloc(nres ? nres : 1, sizeof *used);
+    size_t k = 0;
     const cJSON *r;
-    size_t next_create = 0;
+    /* By key first: an update or upsert result names its record. */
     cJSON_ArrayForEach(r, list) {
         long at = -1;
-        const char *id = str(r, "id");
-        if (b->op == CONN_CREATE) {
-            while (next_create < b->n && taken[next_create])
-                next_create++;
-            at = next_create < b->n ? (long)next_create : -1;
-        } else if (b->key_field && strcmp(b->key_field, "hs_object_id") != 0) {
+        if (b->op != CONN_CREATE && b->key_field && strcmp(b->key_field, "hs_object_id") != 0)
             at = find_key(b, str(cJSON_GetObjectItemCaseSensitive(r, "properties"), b->key_field), taken);
-        } else {
-            at = find_key(b, id, taken);
+        else if (b->op != CONN_CREATE)
+            at = find_key(b, str(r, "id"), taken);
+        if (at >= 0) {
+            take_result(b, r, (size_t)at, results, taken);
+            used[k] = true;
         }
-        if (at < 0)
-            continue;
-        taken[at] = true;
-        results[at].ok = true;
-        snprintf(results[at].id, sizeof results[at].id, "%s", id ? id : "");
-        results[at].created = b->op == CONN_CREATE || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "new"));
+        k++;
     }
+    /* Then in order, when exactly as many results as unanswered inputs are
+     * left: creates, and results that do not echo the key property. */
+    size_t left_inputs = 0, left_results = 0;
+    for (size_t i = 0; i < b->n; i++)
+        left_inputs += !taken[i];
+    for (size_t i = 0; i < nres; i++)
+        left_results += !used[i];
+    if (left_results > 0 && left_results == left_inputs) {
+        size_t next = 0;
+        k = 0;
+        cJSON_ArrayForEach(r, list) {
+            if (!used[k++]) {
+                while (taken[next])
+                    next++;
+                take_result(b, r, next, results, taken);
+            }
+        }
+    }
+    cm_free(used);
 }
 
 static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
@@ -321,8 +346,9 @@ static void hs_free(Connector *c)
     cm_free(c);
 }
 
-static const ConnectorOps hs_ops = { "hubspot", hs_max_batch, hs_build, hs_parse, HS_MAX_BATCH, hs_build_read,
-                                     hs_parse_read, hs_free };
+static const ConnectorOps hs_ops = {
+    "hubspot", hs_max_batch, hs_build, hs_parse, true, HS_MAX_BATCH, hs_build_read, hs_parse_read, hs_free,
+};
 
 Connector *conn_hubspot_new(const char *base_url)
 {

@@ -250,8 +250,9 @@ static void sf_free(Connector *c)
     cm_free(c);
 }
 
-static const ConnectorOps sf_ops = { "salesforce", sf_max_batch, sf_build, sf_parse, SF_MAX_READ, sf_build_read,
-                                     sf_parse_read, sf_free };
+static const ConnectorOps sf_ops = {
+    "salesforce", sf_max_batch, sf_build, sf_parse, false, SF_MAX_READ, sf_build_read, sf_parse_read, sf_free,
+};
 
 Connector *conn_salesforce_new(const char *base_url, const char *api_version)
 {

@@ -58,7 +58,8 @@ void conn_request_free(ConnRequest *r)
 void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field)
 {
     r->ok = false;
-    snprintf(r->code, sizeof r->code, "%s", code ? code : "ERROR");
+    /* A failed record always names a code, even when the CRM's is empty. */
+    snprintf(r->code, sizeof r->code, "%s", code && code[0] ? code : "ERROR");
     snprintf(r->message, sizeof r->message, "%s", message ? message : "");
     snprintf(r->field, sizeof r->field, "%s", field ? field : "");
 }
@@ -270,11 +271,43 @@ static ConnStatus retry_records(const Connector *c, Transport *t, const ConnBatc
     return st;
 }
 
+/* Is a refused batch worth splitting? When one payload could not be built
+ * (BAD_PAYLOAD), or the API refuses whole batches for one bad input. */
+static bool splittable(const Connector *c, const ConnBatch *b, const ConnResult *results)
+{
+    return b->n > 1 && (c->ops->split_rejected || strcmp(results[0].code, "BAD_PAYLOAD") == 0);
+}
+
+/* A refused batch, split in halves and each sent again, so that the inputs
+ * the CRM refuses fail alone (at most 2n - 1 requests; nothing of a refused
+ * request was written, so resending is safe for creates too). */
+static ConnStatus split_refused(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                                const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+{
+    size_t half = b->n / 2;
+    ConnBatch parts[2] = { *b, *b };
+    parts[0].n = half;
+    parts[1].records = b->records + half;
+    parts[1].n = b->n - half;
+    ConnStatus st = CONN_OK;
+    for (int i = 0; i < 2 && st != CONN_AUTH; i++) {
+        char submsg[256];
+        ConnStatus sub = conn_send(c, t, &parts[i], p, clk, results + (i ? half : 0), submsg, sizeof submsg);
+        if (sub == CONN_AUTH || sub == CONN_UNAVAILABLE || sub == CONN_BAD_ANSWER) {
+            st = sub;
+            snprintf(msg, msglen, "%s", submsg);
+        }
+    }
+    return st;
+}
+
 ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
                      const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
 {
     msg[0] = '\0';
     ConnStatus st = send_once(c, t, b, p, clk, results, msg, msglen);
+    if (st == CONN_REJECTED && splittable(c, b, results))
+        return split_refused(c, t, b, p, clk, results, msg, msglen);
     if (st != CONN_OK)
         return st;
     return retry_records(c, t, b, p, clk, results, msg, msglen);
@@ -373,9 +406,11 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
     }
     for (size_t i = 0; i < njobs; i++) {
         conn_request_free(&js[i].req);
-        if (jobs[i].status == CONN_OK)
-            jobs[i].status = retry_records(c, t, jobs[i].batch, p, clk, jobs[i].results, jobs[i].msg,
-                                           sizeof jobs[i].msg);
+        ConnJob *j = &jobs[i];
+        if (j->status == CONN_OK)
+            j->status = retry_records(c, t, j->batch, p, clk, j->results, j->msg, sizeof j->msg);
+        else if (j->status == CONN_REJECTED && splittable(c, j->batch, j->results))
+            j->status = split_refused(c, t, j->batch, p, clk, j->results, j->msg, sizeof j->msg);
     }
     cm_free(js);
 }

@@ -100,6 +100,9 @@ typedef struct ConnectorOps {
      * CONN_BAD_ANSWER or CONN_BUSY; msg gets a summary for all but CONN_OK. */
     ConnStatus (*parse)(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                         char *msg, size_t msglen);
+    /* True when the API refuses a whole batch for one bad input (HubSpot's
+     * 400 VALIDATION_ERROR): conn_send then splits the batch to find it. */
+    bool split_rejected;
     /* Reading: at most max_read keys a request; the request, and its answer
      * into out[0..r->n) (every key answered: found or not). */
     size_t max_read;
@@ -135,7 +138,9 @@ void conn_set_rate_limit(Connector *c, int max, int64_t window_ms);
 void conn_request_free(ConnRequest *r);
 
 /* Builds, sends with retries (429, 5xx, timeouts, resets; a retried create
- * only when the transport could not have sent it), parses. Every request
+ * only when the transport could not have sent it), parses. A batch refused
+ * as a whole by an API that does that for one bad input is split in halves
+ * until the bad inputs alone fail. Every request
  * waits for the connector's rate limit first (on clk). Records the CRM
  * marks as transiently failed (result.retry) are sent again on their own, up
  * to the policy's attempts. msg explains any status but CONN_OK. */

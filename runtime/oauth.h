@@ -25,4 +25,9 @@ typedef struct OAuthClient {
 char *oauth_fetch_token(Transport *t, const OAuthClient *oc, const RetryPolicy *p, const RetryClock *clk,
                         char *err, size_t errlen);
 
+/* The JWT bearer grant (RFC 7523; Salesforce's server-to-server flow): the
+ * signed assertion (jwt.h) exchanged at token_url. Same result as above. */
+char *oauth_fetch_jwt_token(Transport *t, const char *token_url, const char *assertion, const RetryPolicy *p,
+                            const RetryClock *clk, char *err, size_t errlen);
+
 #endif

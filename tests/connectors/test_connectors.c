@@ -236,6 +236,14 @@ static void test_salesforce_faults(void)
     /* Bad payloads and batch sizes are refused before anything is sent. */
     ConnRecord bad = { "[1]", "x" };
     ConnBatch b = { "Contact", CONN_UPSERT, "Email", &bad, 1 };
+    /* In a batch, the one bad payload fails alone. */
+    ConnRecord mixed[] = { two[0], { "not json", "x@example.com" } };
+    ConnBatch mb = { "Contact", CONN_UPSERT, "Email", mixed, 2 };
+    t = tx_fake_new(NULL, NULL);
+    push(t, 200, "[{\"id\":\"1\",\"success\":true,\"errors\":[]}]", NULL);
+    CHECK(conn_send(c, t, &mb, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && !res[1].ok && strcmp(res[1].code, "BAD_PAYLOAD") == 0 && tx_fake_nrequests(t) == 1);
+    tx_close(t);
     t = tx_fake_new(NULL, NULL);
     CHECK(conn_send(c, t, &b, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED && tx_fake_nrequests(t) == 0);
     ConnRecord nokey = { "{\"LastName\":\"x\"}", NULL };
@@ -262,6 +270,32 @@ static void check_required(const cJSON *spec, const char *schema, const cJSON *i
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItem(input, "properties"))
         CHECK(cJSON_IsString(p));
+}
+
+/* Like HubSpot's batch create: any input with an unknown property refuses the
+ * whole batch with a 400; otherwise every input is created, in order. */
+static void hs_strict(void *ctx, const TxRequest *req, TxFakeAnswer *a)
+{
+    static char body[4096];
+    (void)ctx;
+    a->error = TX_OK;
+    if (strstr(req->body, "\"nope\"")) {     /* connector bodies are CmBufs: NUL-terminated */
+        a->status = 400;
+        a->body = "{\"status\":\"error\",\"message\":\"Property values were not valid\",\"category\":\"VALIDATION_ERROR\"}";
+        return;
+    }
+    cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(root, "inputs"));
+    cJSON_Delete(root);
+    CmBuf out = CM_BUF_INIT;
+    cm_buf_puts(&out, "{\"status\":\"COMPLETE\",\"results\":[");
+    for (int i = 0; i < n; i++)
+        cm_buf_printf(&out, "%s{\"id\":\"%d\"}", i ? "," : "", 900 + i);
+    cm_buf_puts(&out, "]}");
+    snprintf(body, sizeof body, "%s", out.data);
+    cm_buf_free(&out);
+    a->status = 201;
+    a->body = body;
 }
 
 static void test_hubspot(void)
@@ -336,11 +370,21 @@ static void test_hubspot(void)
     CHECK(res[2].ok && strcmp(res[2].id, "3") == 0 && tx_fake_nrequests(t) == 2);
     tx_close(t);
 
-    /* A 400 for the whole batch: every input carries it (the caller may split the batch). */
+    /* Update results that do not echo the key property: taken in order. */
+    ConnBatch update2 = { "contacts", CONN_UPDATE, "email", recs, 2 };
     t = tx_fake_new(NULL, NULL);
-    push(t, 400, "{\"status\":\"error\",\"message\":\"Property values were not valid\",\"category\":\"VALIDATION_ERROR\"}", NULL);
-    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED);
-    CHECK(strcmp(res[1].code, "VALIDATION_ERROR") == 0);
+    push(t, 200, "{\"status\":\"COMPLETE\",\"results\":[{\"id\":\"11\",\"properties\":{\"firstname\":\"Ann\"}},"
+                 "{\"id\":\"12\",\"properties\":{\"firstname\":\"Bo\"}}]}", NULL);
+    CHECK(conn_send(c, t, &update2, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && strcmp(res[0].id, "11") == 0 && res[1].ok && strcmp(res[1].id, "12") == 0);
+    CHECK(tx_fake_nrequests(t) == 1);
+    tx_close(t);
+
+    /* A 400 refusing the whole batch for one bad input: split until it fails alone. */
+    t = tx_fake_new(hs_strict, NULL);
+    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && res[1].ok && !res[2].ok && strcmp(res[2].code, "VALIDATION_ERROR") == 0);
+    CHECK(tx_fake_nrequests(t) == 5);   /* 3, then 1 + 2, then 1 + 1 */
     tx_close(t);
 
     /* Ten-secondly rate limit: 429 then success. */

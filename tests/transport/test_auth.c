@@ -2,13 +2,20 @@
  * token request's form body, the endpoint's refusal (secret never echoed),
  * a connector that meets a 401 mid-run fetching a new token and resending,
  * and a static token whose 401 is final. */
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "cm_alloc.h"
 #include "connector.h"
+#include "jwt.h"
 #include "oauth.h"
 
 static int failures;
@@ -127,11 +134,109 @@ static void test_refresh(void)
     conn_config_free(&cfg);
 }
 
+static size_t unbase64url(const char *s, size_t n, unsigned char *out)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned v = 0;
+    int bits = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = strchr(abc, s[i]);
+        if (p == NULL || s[i] == '\0')
+            return 0;
+        v = v << 6 | (unsigned)(p - abc);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[k++] = (unsigned char)(v >> bits);
+        }
+    }
+    return k;
+}
+
+static void test_jwt(void)
+{
+    CmBuf b = CM_BUF_INIT;
+    jwt_base64url(&b, (const unsigned char *)"\xfb\xff\xbf", 3);
+    jwt_base64url(&b, (const unsigned char *)"ab", 2);
+    jwt_base64url(&b, (const unsigned char *)"a", 1);
+    CHECK(strcmp(b.data, "-_-_YWI" "YQ") == 0);
+    cm_buf_free(&b);
+
+    EVP_PKEY *key = EVP_RSA_gen(2048);
+    CHECK(key != NULL);
+    char path[] = "/tmp/crmmap_jwt_key_XXXXXX";
+    int fd = mkstemp(path);     /* mode 0600 */
+    FILE *f = fdopen(fd, "w");
+    PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+    fclose(f);
+
+    ConnConfig cfg = { 0 };
+    conn_config_set(&cfg.auth, "salesforce_jwt");
+    conn_config_set(&cfg.token_url, "https://login.salesforce.com/services/oauth2/token");
+    conn_config_set(&cfg.client_id, "3MVG9consumerkey");
+    conn_config_set(&cfg.username, "integration@acme.example");
+    conn_config_set(&cfg.private_key_file, path);
+    Transport *token_tx = tx_fake_new(NULL, NULL);
+    push(token_tx, 200, "{\"access_token\":\"00D-jwt-token\",\"instance_url\":\"https://acme.my.salesforce.com\"}");
+    push(token_tx, 200, "{\"access_token\":\"00D-jwt-token-2\"}");
+    char err[400];
+    Auth *a = auth_open(&cfg, token_tx, err, sizeof err);
+    if (a == NULL)
+        fprintf(stderr, "auth_open: %s\n", err);
+    CHECK(a && strcmp(auth_token(a), "00D-jwt-token") == 0);
+    CHECK(a && auth_refresh(a) && strcmp(auth_token(a), "00D-jwt-token-2") == 0);
+
+    /* The request: the jwt-bearer grant and an assertion our public key verifies. */
+    const TxFakeRequest *r = tx_fake_request(token_tx, 0);
+    const char *prefix = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=";
+    CHECK(r && strncmp(r->body, prefix, strlen(prefix)) == 0);
+    const char *jwt = r ? r->body + strlen(prefix) : "";
+    const char *dot1 = strchr(jwt, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    CHECK(dot1 && dot2);
+    if (dot1 && dot2) {
+        unsigned char head[64], claims[512], sig[512];
+        size_t hn = unbase64url(jwt, (size_t)(dot1 - jwt), head);
+        size_t cn = unbase64url(dot1 + 1, (size_t)(dot2 - dot1 - 1), claims);
+        size_t sn = unbase64url(dot2 + 1, strlen(dot2 + 1), sig);
+        CHECK(hn == 15 && memcmp(head, "{\"alg\":\"RS256\"}", 15) == 0);
+        claims[cn] = '\0';
+        char want[400];
+        snprintf(want, sizeof want, "{\"iss\":\"3MVG9consumerkey\",\"sub\":\"integration@acme.example\","
+                 "\"aud\":\"https://login.salesforce.com\",\"exp\":");
+        CHECK(strncmp((char *)claims, want, strlen(want)) == 0);
+        long long exp = atoll((char *)claims + strlen(want));
+        CHECK(exp > (long long)time(NULL) && exp <= (long long)time(NULL) + 181);
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        CHECK(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1);
+        CHECK(EVP_DigestVerify(ctx, sig, sn, (const unsigned char *)jwt, (size_t)(dot2 - jwt)) == 1);
+        EVP_MD_CTX_free(ctx);
+    }
+    auth_close(a);
+    tx_close(token_tx);
+
+    /* A group-readable key file is refused; so is a file that is not a key. */
+    chmod(path, 0640);
+    CHECK(auth_open(&cfg, NULL, err, sizeof err) == NULL && strstr(err, "private key file") && strstr(err, "chmod 600"));
+    f = fopen(path, "w");
+    fputs("not a key\n", f);
+    fclose(f);
+    chmod(path, 0600);
+    token_tx = tx_fake_new(NULL, NULL);
+    CHECK(auth_open(&cfg, token_tx, err, sizeof err) == NULL && strstr(err, "not an unencrypted RSA key"));
+    CHECK(tx_fake_nrequests(token_tx) == 0);
+    tx_close(token_tx);
+    unlink(path);
+    conn_config_free(&cfg);
+    EVP_PKEY_free(key);
+}
+
 int main(void)
 {
     cm_alloc_hook_cjson();
     test_oauth_request();
     test_refresh();
+    test_jwt();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;

@@ -79,8 +79,10 @@ static void test_file_and_layers(void)
     CHECK(strcmp(conn_config_api_version(&d), "v9.2") == 0);
     CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "URL"));
     conn_config_set(&d.url, "https://org.crm.dynamics.com");
-    conn_config_set(&d.auth, "salesforce_jwt");
+    conn_config_set(&d.auth, "saml");
     CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "not supported"));
+    conn_config_set(&d.auth, "salesforce_jwt");
+    CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "needs token_url, client_id, username"));
     conn_config_set(&d.auth, "oauth2_client_credentials");
     CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "needs token_url"));
     conn_config_set(&d.token_url, "https://login.example/oauth2/token");

@@ -13,11 +13,13 @@ connectors use, keeping records in memory:
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
+              GET  .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata   option sets
               GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
 
-  OAuth       POST .../oauth2/token, .../oauth2/v2.0/token              client credentials -> the current token
+  OAuth       POST .../oauth2/token, .../oauth2/v2.0/token   client credentials or a JWT bearer
+                                                             assertion (claims checked) -> the current token
   Admin       GET  /__admin/state     every record held, request and fault counts
               POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
@@ -44,6 +46,7 @@ Prints "PORT N" on stdout once it listens. With --token, requests must carry
 "Authorization: Bearer TOKEN" (401 in the vendor's shape otherwise).
 """
 import argparse
+import base64
 import collections
 import glob
 import json
@@ -661,6 +664,25 @@ class Dynamics:
         return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('account')/Attributes" % self.base(),
                 "value": value}
 
+    def typed_attributes(self, logical, cast):
+        """EntityDefinitions(...)/Attributes/Microsoft.Dynamics.CRM.<cast>: the
+        option sets. The corpus documents one (account.accountcategorycode)."""
+        if logical != "account":
+            raise Reply(404, dyn_error("0x80060888", "Could not find an entity with the LogicalName '%s'." % logical))
+        value = []
+        if cast == "PicklistAttributeMetadata":
+            doc = load_json(os.path.join(self.state.corpus, "dynamics",
+                                         "msdocs_account_accountcategorycode_picklist_optionset.json"))
+            value.append({"@odata.type": "#Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+                          "LogicalName": doc["LogicalName"], "MetadataId": doc["MetadataId"],
+                          "OptionSet": doc["OptionSet"]})
+        elif cast not in ("MultiSelectPicklistAttributeMetadata", "StateAttributeMetadata",
+                          "StatusAttributeMetadata", "BooleanAttributeMetadata"):
+            raise Reply(400, dyn_error("0x80060888", "unknown type cast %s" % cast))
+        return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('%s')/Attributes/"
+                                  "Microsoft.Dynamics.CRM.%s(LogicalName,OptionSet())" % (self.base(), logical, cast),
+                "value": value}
+
     def upsert(self, entity_set, key_text, body, prefer_return):
         logical = DYN_SETS.get(entity_set)
         if logical is None:
@@ -785,6 +807,9 @@ class Dynamics:
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes", rest)
         if method == "GET" and m:
             return 200, self.attributes(m.group(1)), {}
+        m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes/Microsoft\.Dynamics\.CRM\.(\w+)", rest)
+        if method == "GET" and m:
+            return 200, self.typed_attributes(m.group(1), m.group(2)), {}
         if method == "GET" and rest == "systemusers":
             return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": DYN_USERS}, {}
         m = re.fullmatch(r"(\w+)\((.+)\)", rest)
@@ -939,6 +964,8 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         form = urllib.parse.parse_qs(self.read_body().decode("utf-8", "replace"))
         one = lambda k: (form.get(k) or [None])[0]
+        if one("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return self.jwt_bearer(one("assertion") or "")
         if one("grant_type") != "client_credentials":
             return self.send_json(400, {"error": "unsupported_grant_type"})
         with state.lock:
@@ -946,6 +973,27 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(400, {"error": "invalid_client",
                                             "error_description": "client identifier or secret invalid"})
             return self.send_json(200, {"access_token": state.token, "token_type": "Bearer", "expires_in": 3600,
+                                        "instance_url": "http://127.0.0.1:%d" % self.server.server_address[1]})
+
+    def jwt_bearer(self, assertion):
+        """Salesforce's JWT bearer flow. The claims are checked (RS256, iss =
+        the client id, a subject, an audience, exp ahead); the signature is
+        not: the standard library has no RSA. The C tests verify it."""
+        state = self.server.state
+
+        def unb64(part):
+            return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        try:
+            head, claims, sig = assertion.split(".")
+            head, claims = json.loads(unb64(head)), json.loads(unb64(claims))
+            good = (head.get("alg") == "RS256" and claims.get("iss") == state.client_id and claims.get("sub")
+                    and claims.get("aud") and float(claims.get("exp", 0)) > time.time() and len(unb64(sig)) >= 128)
+        except (ValueError, TypeError, AttributeError):
+            good = False
+        if not good:
+            return self.send_json(400, {"error": "invalid_grant", "error_description": "invalid assertion"})
+        with state.lock:
+            return self.send_json(200, {"access_token": state.token, "token_type": "Bearer",
                                         "instance_url": "http://127.0.0.1:%d" % self.server.server_address[1]})
 
     def admin(self, method, path):
