@@ -146,6 +146,7 @@ static bool read_consts(Cursor *c, Mapc *m)
     if (!get_count(c, &n, 1, MAPC_MAX_INDEX, "constants"))
         return false;
     Value *k = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *k);
+    uint8_t *depth = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *depth);
     for (uint32_t i = 0; i < n; i++) {
         uint8_t tag;
         if (!get_u8(c, &tag, "constant tag"))
@@ -183,7 +184,12 @@ static bool read_consts(Cursor *c, Mapc *m)
                 if (!get_index(c, &item, i, "list item constant (must be an earlier constant)"))
                     return false;
                 items[j] = k[item];
+                if (depth[item] >= depth[i])
+                    depth[i] = (uint8_t)(depth[item] + 1);
             }
+            /* Comparing and printing lists recurses: keep nesting shallow. */
+            if (depth[i] > MAPC_MAX_LIST_DEPTH)
+                return failf(c, "constant %u: lists nested deeper than %u", i, MAPC_MAX_LIST_DEPTH);
             k[i].type = V_LIST;
             k[i].len = len;
             k[i].u.items = items;
@@ -604,6 +610,8 @@ static const Value *find(const MapcTable *t, const Value *key)
 
 const Value *mapc_table_get(const MapcTable *t, const Value *key)
 {
+    if (!is_scalar(key))    /* lists, objects and refs are never keys */
+        return t->has_else ? &t->else_value : NULL;
     const Value *v = find(t, key);
     if (v == NULL && key->type == V_STR) {
         Value num = v_num(0);

@@ -23,6 +23,7 @@
 #define MAPC_MAX_INDEX 65535u        /* u16 operands */
 #define MAPC_MAX_BUILTINS 255u
 #define MAPC_MAX_SEGMENTS 64u
+#define MAPC_MAX_LIST_DEPTH 16u      /* list constants inside list constants */
 /* Largest .mapc accepted: far above any real mapping, small enough that a
  * hostile file cannot make the loader allocate much. */
 #define MAPC_MAX_FILE (16u * 1024u * 1024u)

@@ -167,6 +167,28 @@ static void test_huge_count(void)
     cm_buf_free(&b);
 }
 
+/* Lists of lists nested past the cap are refused (comparing them recurses). */
+static void test_deep_lists(void)
+{
+    for (uint32_t depth = MAPC_MAX_LIST_DEPTH; depth <= MAPC_MAX_LIST_DEPTH + 1; depth++) {
+        MapcWriter *w = mw_new();
+        uint32_t k = mw_const_num(w, 1);
+        for (uint32_t i = 0; i < depth; i++)
+            k = mw_const_list(w, &k, 1);
+        MwEntity *e = mw_entity(w, "E", MODE_C_CREATE, 1, 1);
+        mw_op(e, BC_CONST, k);
+        mw_op(e, BC_POP, 0);
+        mw_op(e, BC_RET, 0);
+        CmBuf b = CM_BUF_INIT;
+        char err[200];
+        mw_finish(w, &b, err, sizeof err);
+        expect((const uint8_t *)b.data, b.len, depth > MAPC_MAX_LIST_DEPTH ? "nested deeper" : NULL,
+               depth > MAPC_MAX_LIST_DEPTH ? "lists nested too deep" : "lists nested to the cap");
+        cm_buf_free(&b);
+        mw_free(w);
+    }
+}
+
 /* Opcode numbers for the raw programs below. */
 enum { NUL = BC_NULL, TRU = BC_TRUE, REF = BC_REF, EMIT = BC_EMIT, RET = BC_RET, JMP = BC_JUMP,
        JIF = BC_JUMP_IF_FALSE, POP = BC_POP, CNST = BC_CONST, CALL = BC_CALL, LOOK = BC_LOOKUP,
@@ -210,6 +232,7 @@ int main(void)
 {
     test_good_file();
     test_huge_count();
+    test_deep_lists();
     test_programs();
     if (failures == 0)
         printf("ok\n");
