@@ -584,21 +584,20 @@ class HubSpot:
                     errors.append(hs_error(404, "OBJECT_NOT_FOUND", "Could not get some CONTACT objects, they may be "
                                            "deleted or not exist.", {"ids": [str((inp or {}).get("id"))]}))
         else:
+            # As HubSpot does: one invalid input refuses the whole batch (400), nothing written.
+            for i, inp in enumerate(inputs):
+                err = (hs_error(400, "VALIDATION_ERROR", "input must be an object", {"index": [str(i)]})
+                       if not isinstance(inp, dict) else self.validate(obj, inp.get("properties", {}), i))
+                if err:
+                    raise Reply(400, err)
             seen = set()
             for i, inp in enumerate(inputs):
-                if not isinstance(inp, dict):
-                    errors.append(hs_error(400, "VALIDATION_ERROR", "input must be an object", {"index": [str(i)]}))
-                    continue
                 props = inp.get("properties", {})
-                err = self.validate(obj, props, i)
-                if err:
-                    errors.append(err)
-                    continue
                 if op == "create":
                     if "email" in props and self.find(obj, "email", props["email"]):
-                        errors.append(hs_error(409, "CONFLICT", "Contact already exists. Existing ID: %s"
-                                               % self.find(obj, "email", props["email"])["id"], {"index": [str(i)]}))
-                        continue
+                        raise Reply(409, hs_error(409, "CONFLICT", "Contact already exists. Existing ID: %s"
+                                                  % self.find(obj, "email", props["email"])["id"],
+                                                  {"index": [str(i)]}))
                     rec = {"id": str(self.state.next_number() + 1000), "properties": {}, "createdAt": now}
                     new = None
                 else:
