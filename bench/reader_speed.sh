@@ -5,7 +5,8 @@
 #   reader-print  the same, also writing each record back as compact JSON
 #   jq, gojq      `jq -c .` and `gojq -c .` (parse and print back)
 # and, on the same leads as a JSON array and as CSV, the reader's walk alone.
-# Prints hyperfine's table, then the medians, MB/s and ratios against jq and gojq.
+# Prints hyperfine's table, then per command the median wall time and the
+# mean CPU time (user + system), each with MB/s and ratios against jq and gojq.
 # Usage: bench/reader_speed.sh [N] [RUNS]   (N: 100000 leads, about 100 MB; RUNS: 3)
 set -eu
 n=${1:-100000}
@@ -45,12 +46,17 @@ hyperfine --runs "$runs" --warmup 1 --export-json "$work/reader_speed.json" \
   -n reader-walk-csv "$bench $work/leads-$n.csv"
 python3 - "$work/reader_speed.json" "$n" "$data" "$work/leads-$n.json" "$work/leads-$n.csv" <<'PY'
 import json, os, sys
-res = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+results = json.load(open(sys.argv[1]))["results"]
+res = {r["command"]: r["median"] for r in results}
+cpu = {r["command"]: r["user"] + r["system"] for r in results}   # means; a busy machine does not inflate them
 n = int(sys.argv[2])
 size = {name: os.path.getsize(sys.argv[3]) for name in res}
 size["reader-walk-array"] = os.path.getsize(sys.argv[4])
 size["reader-walk-csv"] = os.path.getsize(sys.argv[5])
-print(f"{'command':18} {'median s':>9} {'MB/s':>8} {'records/s':>11} {'vs jq':>7} {'vs gojq':>8}")
+print(f"{'command':18} {'median s':>9} {'MB/s':>7} {'records/s':>10} {'vs jq':>6} {'vs gojq':>7}"
+      f" {'CPU s':>7} {'CPU MB/s':>8} {'vs jq':>6} {'vs gojq':>7}")
 for name, t in res.items():
-    print(f"{name:18} {t:9.3f} {size[name] / 1e6 / t:8.1f} {n / t:11.0f} {res['jq'] / t:6.1f}x {res['gojq'] / t:7.1f}x")
+    c = cpu[name]
+    print(f"{name:18} {t:9.3f} {size[name] / 1e6 / t:7.1f} {n / t:10.0f} {res['jq'] / t:5.1f}x {res['gojq'] / t:6.1f}x"
+          f" {c:7.3f} {size[name] / 1e6 / c:8.1f} {cpu['jq'] / c:5.1f}x {cpu['gojq'] / c:6.1f}x")
 PY

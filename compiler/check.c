@@ -218,6 +218,7 @@ static void tables(Checker *ck, const Ast *ast)
     for (size_t i = 0; i < ast->count; i++)
         n += ast->items[i]->kind == IT_TABLE;
     out->tables = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->tables);
+    out->table_types = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->table_types);
     names_init(&ck->table_ix, n);
     for (size_t i = 0; i < ast->count; i++) {
         Item *it = ast->items[i];
@@ -231,8 +232,9 @@ static void tables(Checker *ck, const Ast *ast)
                       ck_line(first->span));
             continue;
         }
-        out->tables[out->ntables++] = it;
         ck_table(ck, it);
+        out->table_types[out->ntables] = ck_table_type(it);
+        out->tables[out->ntables++] = it;
     }
 }
 
@@ -469,6 +471,7 @@ static void entities(Checker *ck, const Ast *ast)
             continue;
         CheckedEntity *ce = &out->entities[out->nentities];
         ce->item = it;
+        ce->mode = it->u.entity.mode;
         ck->entity = out->nentities++;
         const Ident *name = &it->u.entity.name;
         ck->target = names_get(&ck->target_ix, name->name);

@@ -1,7 +1,13 @@
 /* check: the type checker (DESIGN §4). Loads the schemas and users a mapping
- * names, resolves every name in it and reports E0101-E0114 and W0201-W0205
+ * names (paths relative to the .map, kept inside its folder tree), resolves
+ * every name in it and reports E0101-E0114 and W0201-W0205
  * (docs/diagnostics.md). Its result is what codegen compiles: every
- * expression gets a CheckInfo, every entity its resolved fields. */
+ * expression of a checked entity or table gets a CheckInfo, every entity its
+ * resolved target, key and assignments, every user(...) its CRM user.
+ *
+ * A wrong expression gets type CT_ANY so nothing around it reports again;
+ * codegen runs only when the sink holds no error, and may then rely on every
+ * pointer documented as resolved below. */
 #ifndef CHECK_H
 #define CHECK_H
 
@@ -45,17 +51,21 @@ struct CheckInfo {
 
 /* One assignment with everything resolved. */
 typedef struct CheckedAssign {
-    const Stmt *stmt;               /* the ST_ASSIGN statement */
-    const Field *field;             /* its target field */
-    Ownership own;                  /* effective: OWN_SOURCE, OWN_CRM or OWN_ON_CREATE */
+    const Stmt *stmt;               /* the ST_ASSIGN statement (value, when) */
+    const Field *field;             /* its target field, in the entity's schema */
+    Ownership own;                  /* effective: OWN_SOURCE, OWN_CRM or OWN_ON_CREATE
+                                       (the statement's, else its block's, else the
+                                       entity header's `master`, else OWN_SOURCE) */
 } CheckedAssign;
 
 typedef struct CheckedEntity {
-    const Item *item;               /* the entity declaration */
+    const Item *item;               /* the entity declaration (when, rejects) */
+    EntityMode mode;                /* create, update or upsert */
     const SchemaEntity *schema;     /* its target field definitions; NULL if unknown */
     const Field *by;                /* update/upsert key; NULL for create */
     const Field *key;               /* `key FIELD`; NULL when absent */
-    CheckedAssign *assigns;         /* in source order, blocks flattened */
+    CheckedAssign *assigns;         /* in source order, blocks flattened; an
+                                       unknown field's assignment is left out */
     size_t nassigns;
 } CheckedEntity;
 
@@ -69,7 +79,9 @@ typedef struct Checked {
     UsersFile *users;               /* NULL if none was declared */
     CheckedEntity *entities;        /* in file order */
     size_t nentities;
-    const Item **tables;
+    const Item **tables;            /* in file order; a second table of one name is left out */
+    CheckType *table_types;         /* parallel to tables: the type its values share
+                                       (CT_ANY when they differ) */
     size_t ntables;
     CmArena arena;                  /* owns the CheckInfos, names and arrays above */
 } Checked;

@@ -593,6 +593,23 @@ static void coverage(Checker *ck, const Item *t, const Expr *lookup, const Field
     cm_buf_free(&missing);
 }
 
+/* What a table's values have in common (type, longest string). */
+static struct CheckInfo table_values(const Item *t)
+{
+    struct CheckInfo acc = { .type = CT_NULL };
+    for (size_t i = 0; i <= t->u.table.count; i++) {
+        const Expr *v = i < t->u.table.count ? t->u.table.entries[i].value : t->u.table.else_value;
+        if (v && v->info)
+            join(&acc, v->info);
+    }
+    return acc;
+}
+
+CheckType ck_table_type(const Item *t)
+{
+    return table_values(t).type;
+}
+
 static void lookup_expr(Checker *ck, Expr *e)
 {
     struct CheckInfo *in = info(ck, e);
@@ -617,20 +634,9 @@ static void lookup_expr(Checker *ck, Expr *e)
     in->table = t;
     CheckType kt = type_of(key);
     in->elementwise = kt == CT_LIST;
-    /* The result: what the values have in common. */
-    bool first = true;
-    for (size_t i = 0; i <= t->u.table.count; i++) {
-        const Expr *v = i < t->u.table.count ? t->u.table.entries[i].value : t->u.table.else_value;
-        if (v == NULL || v->info == NULL)
-            continue;
-        if (first) {
-            in->type = v->info->type;
-            in->max_len = v->info->max_len;
-            first = false;
-        } else {
-            join(in, v->info);
-        }
-    }
+    struct CheckInfo acc = table_values(t);
+    in->type = acc.type;
+    in->max_len = acc.max_len;
     if (in->elementwise) {
         in->type = CT_LIST;
         in->max_len = 0;

@@ -97,6 +97,8 @@ void ck_cond(Checker *ck, Expr *e);
 bool ck_expr_equal(const Expr *a, const Expr *b);
 /* Checks a table's own entries (keys, duplicates, value types). */
 void ck_table(Checker *ck, Item *table);
+/* The type a checked table's values share; CT_ANY when they differ. */
+CheckType ck_table_type(const Item *table);
 
 /* ---- check_value.c ---- */
 /* Checks that value e (already inferred) fits target field f. */

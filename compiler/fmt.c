@@ -233,17 +233,81 @@ static void expr_list(Printer *p, Expr **items, size_t n)
     }
 }
 
+/* A case always spans lines, and so does anything holding one. */
+static bool contains_case(const Expr *e)
+{
+    switch (e->kind) {
+    case EX_CASE: return true;
+    case EX_LIST:
+        for (size_t i = 0; i < e->u.list.count; i++)
+            if (contains_case(e->u.list.items[i]))
+                return true;
+        return false;
+    case EX_CALL:
+        for (size_t i = 0; i < e->u.call.count; i++)
+            if (contains_case(e->u.call.args[i]))
+                return true;
+        return false;
+    case EX_LOOKUP: return contains_case(e->u.lookup.key);
+    case EX_UNARY: return contains_case(e->u.unary.operand);
+    case EX_BINARY: return contains_case(e->u.binary.left) || contains_case(e->u.binary.right);
+    case EX_IF:
+        return contains_case(e->u.if_e.cond) || contains_case(e->u.if_e.then_e)
+            || contains_case(e->u.if_e.else_e);
+    default: return false;
+    }
+}
+
+static size_t code_points(const char *s, size_t n)
+{
+    size_t cps = 0;
+    for (size_t i = 0; i < n; i++)
+        cps += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return cps;
+}
+
+/* Width in code points of e printed on one line, printed nowhere. */
+static size_t measure(Printer *p, const Expr *e)
+{
+    size_t start = p->line.len;
+    uint32_t saved = p->last_end;
+    expr(p, e);
+    size_t width = code_points(p->line.data + start, p->line.len - start);
+    p->line.len = start;
+    p->line.data[start] = '\0';
+    p->last_end = saved;
+    return width;
+}
+
+/* Width of the widest condition, so the arms' 'then' line up; 0 (no
+ * alignment) when a condition spans lines. */
+static size_t condition_width(Printer *p, const Expr *e)
+{
+    size_t widest = 0;
+    for (size_t i = 0; i < e->u.case_e.count; i++)
+        if (contains_case(e->u.case_e.arms[i].cond))
+            return 0;
+    for (size_t i = 0; i < e->u.case_e.count; i++) {
+        size_t w = measure(p, e->u.case_e.arms[i].cond);
+        widest = w > widest ? w : widest;
+    }
+    return widest;
+}
+
 static void case_expr(Printer *p, const Expr *e)
 {
     text(p, "case {");
     mark_end(p, brace_after(p, e->span.start + 4) + 1);
     end_line(p, true);
     p->indent++;
+    size_t width = condition_width(p, e);
     for (size_t i = 0; i < e->u.case_e.count; i++) {
         const CaseArm *arm = &e->u.case_e.arms[i];
         begin_line(p, arm->span.start);
         text(p, "when ");
         expr(p, arm->cond);
+        for (size_t w = code_points(p->line.data, p->line.len) - 5; w < width; w++)
+            text(p, " ");
         text(p, " then ");
         expr(p, arm->value);
         mark_end(p, arm->span.end);
@@ -346,39 +410,6 @@ static void expr(Printer *p, const Expr *e)
 }
 
 /* ---- statements ---- */
-
-static bool contains_case(const Expr *e)
-{
-    switch (e->kind) {
-    case EX_CASE: return true;
-    case EX_LIST:
-        for (size_t i = 0; i < e->u.list.count; i++)
-            if (contains_case(e->u.list.items[i]))
-                return true;
-        return false;
-    case EX_CALL:
-        for (size_t i = 0; i < e->u.call.count; i++)
-            if (contains_case(e->u.call.args[i]))
-                return true;
-        return false;
-    case EX_LOOKUP: return contains_case(e->u.lookup.key);
-    case EX_UNARY: return contains_case(e->u.unary.operand);
-    case EX_BINARY: return contains_case(e->u.binary.left) || contains_case(e->u.binary.right);
-    case EX_IF:
-        return contains_case(e->u.if_e.cond) || contains_case(e->u.if_e.then_e)
-            || contains_case(e->u.if_e.else_e);
-    default: return false;
-    }
-}
-
-static size_t code_points(const char *s, size_t n)
-{
-    size_t cps = 0;
-    for (size_t i = 0; i < n; i++)
-        cps += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return cps;
-}
-
 
 static const char *own_prefix(Ownership o)
 {
@@ -489,20 +520,13 @@ static void stmts(Printer *p, Stmt **list, size_t n)
 static size_t key_width(Printer *p, const Item *it)
 {
     size_t widest = 0;
-    uint32_t saved = p->last_end;
     for (size_t i = 0; i < it->u.table.count; i++)
         if (contains_case(it->u.table.entries[i].key))
             return 0;
     for (size_t i = 0; i < it->u.table.count; i++) {
-        size_t start = p->line.len;
-        expr(p, it->u.table.entries[i].key);
-        size_t w = code_points(p->line.data + start, p->line.len - start);
-        if (w > widest)
-            widest = w;
-        p->line.len = start;
-        p->line.data[start] = '\0';
+        size_t w = measure(p, it->u.table.entries[i].key);
+        widest = w > widest ? w : widest;
     }
-    p->last_end = saved;
     if (it->u.table.else_value && widest < 4)
         widest = 4;     /* the width of "else" */
     return widest;

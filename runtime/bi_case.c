@@ -31,7 +31,8 @@ static const BiCaseRow *case_row(uint32_t cp)
     return NULL;
 }
 
-uint32_t bi_case_lower(uint32_t cp)
+/* Simple mappings; cp itself when it has none. */
+static uint32_t case_lower(uint32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
@@ -39,7 +40,7 @@ uint32_t bi_case_lower(uint32_t cp)
     return r ? r->lower : cp;
 }
 
-uint32_t bi_case_upper(uint32_t cp)
+static uint32_t case_upper(uint32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
@@ -47,7 +48,8 @@ uint32_t bi_case_upper(uint32_t cp)
     return r ? r->upper : cp;
 }
 
-bool bi_case_is_cased(uint32_t cp)
+/* True for letters that have a case. */
+static bool is_cased(uint32_t cp)
 {
     if (cp < 0x80)
         return (cp | 32) >= 'a' && (cp | 32) <= 'z';
@@ -75,19 +77,49 @@ static bool is_word_char(uint32_t cp)
     return !(cp >= 0x2000 && cp <= 0x206F) && !(cp >= 0x3000 && cp <= 0x303F) && cp != 0xFEFF;
 }
 
+/* Where title() is in the text: whether in a word, how many characters of
+ * it came before, and the first two. */
+typedef struct TitleState {
+    bool in_word;
+    size_t pos;
+    uint32_t first, second;
+} TitleState;
+
+static bool is_apostrophe(uint32_t cp) { return cp == '\'' || cp == 0x2019; }
+
+/* Whether title() capitalises cp: the first letter of a word, and the letter
+ * after the O', D' or L' that starts Irish, Italian and French names
+ * ("O'Neil", "D'Angelo", "L'Oréal"); "don't" and "I'm" are left alone. */
+static bool title_capital(TitleState *st, uint32_t cp)
+{
+    bool word = is_word_char(cp);
+    if (!word) {
+        st->in_word = false;
+        return false;
+    }
+    if (!st->in_word) {
+        st->in_word = true;
+        st->pos = 0;
+    }
+    size_t pos = st->pos++;
+    if (pos == 0)
+        st->first = cp;
+    else if (pos == 1)
+        st->second = cp;
+    if (pos == 0)
+        return is_cased(cp);
+    uint32_t f = st->first | 32;
+    return pos == 2 && is_apostrophe(st->second) && (f == 'o' || f == 'd' || f == 'l')
+           && is_cased(cp);
+}
+
 static void ascii_map(CaseOp op, const char *s, size_t n, char *dst)
 {
-    bool in_word = false;
+    TitleState st = { false, 0, 0, 0 };
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        bool to_upper = op == CASE_UPPER;
-        if (op == CASE_TITLE) {
-            bool word = is_word_char(c);
-            bool letter = (c | 32) >= 'a' && (c | 32) <= 'z';
-            to_upper = word && !in_word && letter;
-            in_word = word;
-        }
-        dst[i] = (char)(to_upper ? bi_case_upper(c) : bi_case_lower(c));
+        bool to_upper = op == CASE_TITLE ? title_capital(&st, c) : op == CASE_UPPER;
+        dst[i] = (char)(to_upper ? case_upper(c) : case_lower(c));
     }
 }
 
@@ -102,7 +134,7 @@ static bool sigma_is_final(const char *s, size_t n, size_t after, bool prev_case
         uint32_t cp;
         size_t len = cm_utf8_decode(s + i, n - i, &cp);
         if (!is_combining(cp))
-            return !bi_case_is_cased(cp);
+            return !is_cased(cp);
         i += len;
     }
     return true;
@@ -113,32 +145,28 @@ static bool sigma_is_final(const char *s, size_t n, size_t after, bool prev_case
 static size_t unicode_map(CaseOp op, const char *s, size_t n, char *dst)
 {
     size_t at = 0, i = 0;
-    bool in_word = false, prev_cased = false;
+    bool prev_cased = false;
+    TitleState st = { false, 0, 0, 0 };
     while (i < n) {
         uint32_t cp;
         size_t len = cm_utf8_decode(s + i, n - i, &cp);
-        bool to_upper = op == CASE_UPPER;
-        if (op == CASE_TITLE) {
-            bool word = is_word_char(cp);
-            to_upper = word && !in_word && bi_case_is_cased(cp);
-            in_word = word;
-        }
+        bool to_upper = op == CASE_TITLE ? title_capital(&st, cp) : op == CASE_UPPER;
         uint32_t mapped;
         if (to_upper && cp == 0xDF && op == CASE_UPPER) {
             dst[at++] = 'S';
             dst[at++] = 'S';
             mapped = 0;
         } else if (to_upper) {
-            mapped = cp == 0xDF ? cp : bi_case_upper(cp);
+            mapped = cp == 0xDF ? cp : case_upper(cp);
         } else if (cp == 0x03A3 && sigma_is_final(s, n, i + len, prev_cased)) {
             mapped = 0x03C2;
         } else {
-            mapped = bi_case_lower(cp);
+            mapped = case_lower(cp);
         }
         if (mapped)
             at += cm_utf8_encode(mapped, dst + at);
         if (!is_combining(cp))
-            prev_cased = bi_case_is_cased(cp);
+            prev_cased = is_cased(cp);
         i += len;
     }
     return at;

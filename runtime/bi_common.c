@@ -159,17 +159,10 @@ void bi_out_text(Value *out, const char *s, size_t n)
     *out = n ? v_str(s, (uint32_t)n) : v_null();
 }
 
-void bi_out_copy(BiCtx *cx, Value *out, const char *s, size_t n)
-{
-    if (n == 0) {
-        *out = v_null();
-        return;
-    }
-    *out = v_str(cm_arena_strndup(cx->arena, s, n), (uint32_t)n);
-}
-
 bool bi_check_utf8(BiCtx *cx, const char *s, size_t n)
 {
+    if (bi_is_ascii(s, n))
+        return true;
     size_t bad = cm_utf8_invalid_at(s, n);
     if (bad == n)
         return true;

@@ -235,31 +235,56 @@ static int64_t floor_div(int64_t a, int64_t b)
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-static bool out_date(BiCtx *cx, int64_t days, Value *out)
+/* Writes v as exactly width decimal digits. */
+static void put_digits(char *dst, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        dst[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* "YYYY-MM-DD" of day number days into dst (10 bytes); false outside the
+ * years 1 to 9999. */
+static bool write_date(BiCtx *cx, int64_t days, char *dst)
 {
     int64_t y;
     unsigned m, d;
     bi_civil_from_days(days, &y, &m, &d);
     if (y < 1 || y > 9999)
         return bi_fail(cx, "the date is outside the years 1 to 9999");
-    char buf[64];
-    int len = snprintf(buf, sizeof buf, "%04d-%02u-%02u", (int)y, m, d);
-    bi_out_copy(cx, out, buf, (size_t)len);
+    put_digits(dst, (unsigned)y, 4);
+    dst[4] = '-';
+    put_digits(dst + 5, m, 2);
+    dst[7] = '-';
+    put_digits(dst + 8, d, 2);
+    return true;
+}
+
+static bool out_date(BiCtx *cx, int64_t days, Value *out)
+{
+    char *dst = cm_arena_alloc(cx->arena, 10);
+    if (!write_date(cx, days, dst))
+        return false;
+    *out = v_str(dst, 10);
     return true;
 }
 
 static bool out_datetime(BiCtx *cx, int64_t t, Value *out)
 {
-    int64_t days = floor_div(t, 86400), secs = t - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    bi_civil_from_days(days, &y, &m, &d);
-    if (y < 1 || y > 9999)
-        return bi_fail(cx, "the date is outside the years 1 to 9999");
-    char buf[64];
-    int len = snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d,
-                       (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-    bi_out_copy(cx, out, buf, (size_t)len);
+    int64_t days = floor_div(t, 86400);
+    unsigned secs = (unsigned)(t - days * 86400);
+    char *dst = cm_arena_alloc(cx->arena, 20);
+    if (!write_date(cx, days, dst))
+        return false;
+    dst[10] = 'T';
+    put_digits(dst + 11, secs / 3600, 2);
+    dst[13] = ':';
+    put_digits(dst + 14, secs / 60 % 60, 2);
+    dst[16] = ':';
+    put_digits(dst + 17, secs % 60, 2);
+    dst[19] = 'Z';
+    *out = v_str(dst, 20);
     return true;
 }
 

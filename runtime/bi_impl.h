@@ -42,8 +42,6 @@ bool bi_int_arg(BiCtx *cx, const Value *v, const char *what, int64_t *out);
 /* A string result: V_NULL when empty ("empty in, empty out"), else a view
  * of s (which must outlive the record: the input or cx->arena). */
 void bi_out_text(Value *out, const char *s, size_t n);
-/* Copies n bytes into the arena and returns them as a string result. */
-void bi_out_copy(BiCtx *cx, Value *out, const char *s, size_t n);
 
 /* Offset of the first byte that is not valid UTF-8, reported as an error;
  * true when all of s is valid. */

@@ -40,9 +40,31 @@ struct BiRegexCache {
 
 /* The size of the pattern once its counted repetitions are written out:
  * "(a{1,100}){1,100}" is 10,000 copies of "a", and glibc builds automata
- * that large, which makes matching slow. Atoms count 1, a group the sum of
- * its atoms, "{m,n}" multiplies what it follows by n (by m + 1 when open).
+ * that large, which makes matching slow. glibc also writes "x+" as "xx*",
+ * so "a++++..." doubles at every '+' (a fuzzer found 50 of them exhausting
+ * memory in regcomp). Atoms count 1, a group the sum of its atoms, "{m,n}"
+ * multiplies what it follows by n (by m + 1 when open), "+" by 2.
  * Returns SIZE_MAX beyond MAX_DEPTH nested groups. */
+/* The largest count of "{m}", "{m,}" (m + 1) or "{m,n}" (n) at p[*i],
+ * leaving *i on the closing brace; SIZE_MAX when absurdly large. */
+static size_t brace_count(const char *p, size_t n, size_t *i)
+{
+    size_t m = 0, k = 0;
+    bool comma = false, have_k = false;
+    for ((*i)++; *i < n && p[*i] != '}'; (*i)++) {
+        if (p[*i] == ',') {
+            comma = true;
+        } else if (p[*i] >= '0' && p[*i] <= '9') {
+            size_t *v = comma ? &k : &m;
+            *v = *v * 10 + (size_t)(p[*i] - '0');
+            have_k |= comma;
+            if (*v > 100000)
+                return SIZE_MAX;
+        }
+    }
+    return !comma ? m : have_k ? k : m + 1;
+}
+
 static size_t pattern_weight(const char *p, size_t n)
 {
     size_t sum[MAX_DEPTH + 1] = { 0 }, last[MAX_DEPTH + 1] = { 0 };
@@ -57,21 +79,10 @@ static size_t pattern_weight(const char *p, size_t n)
             continue;
         } else if (c == ')' && depth > 0) {
             atom = sum[depth--];
-        } else if (c == '{') {
-            size_t m = 0, k = 0;
-            bool comma = false, have_k = false;
-            for (i++; i < n && p[i] != '}'; i++) {
-                if (p[i] == ',') {
-                    comma = true;
-                } else if (p[i] >= '0' && p[i] <= '9') {
-                    size_t *v = comma ? &k : &m;
-                    *v = *v * 10 + (size_t)(p[i] - '0');
-                    have_k |= comma;
-                    if (*v > 100000)
-                        return SIZE_MAX;
-                }
-            }
-            size_t times = !comma ? m : have_k ? k : m + 1;
+        } else if (c == '{' || c == '+') {
+            size_t times = c == '+' ? 2 : brace_count(p, n, &i);
+            if (times == SIZE_MAX)
+                return SIZE_MAX;
             if (times > 1) {
                 size_t extra = last[depth] * (times - 1);
                 sum[depth] += extra;
@@ -91,7 +102,7 @@ static size_t pattern_weight(const char *p, size_t n)
             i = j;
         } else if (c == '\\') {
             i++;
-        } else if (c == '*' || c == '+' || c == '?' || c == '|' || c == '^' || c == '$') {
+        } else if (c == '*' || c == '?' || c == '|' || c == '^' || c == '$') {
             continue;
         }
         sum[depth] += atom;

@@ -20,6 +20,8 @@ static bool utf8_text(BiCtx *cx, const Value *v, BiText *t)
 /* Byte offset after k more code points from byte at (or n). s is valid. */
 static size_t skip_chars(const char *s, size_t n, size_t at, uint64_t k)
 {
+    if (bi_is_ascii(s + at, n - at))
+        return k >= n - at ? n : at + (size_t)k;
     while (k > 0 && at < n) {
         at++;
         while (at < n && ((unsigned char)s[at] & 0xC0) == 0x80)
@@ -60,6 +62,8 @@ bool bi_trim(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 
 bool bi_truncate(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     (void)nargs;
     int64_t max;
     BiText t;
@@ -79,6 +83,8 @@ bool bi_truncate(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 
 bool bi_substr(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     int64_t start, count = INT64_MAX;
     BiText t;
     if (!bi_int_arg(cx, &args[1], "the start", &start))
@@ -114,6 +120,8 @@ static size_t find(BiText hay, size_t from, BiText needle)
 
 bool bi_replace(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     (void)nargs;
     BiText t, from, to;
     if (!bi_text(cx, &args[0], &t) || !bi_text(cx, &args[1], &from) || !bi_text(cx, &args[2], &to))
@@ -176,6 +184,8 @@ bool bi_split(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 
 bool bi_join(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     (void)nargs;
     BiText sep, t;
     if (!bi_text(cx, &args[1], &sep))
@@ -373,6 +383,8 @@ bool bi_number(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 
 bool bi_string(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
+    if (value_is_empty(&args[0]))
+        return true;
     (void)nargs;
     BiText t;
     if (!bi_text(cx, &args[0], &t))

@@ -6,6 +6,7 @@
 
 #include "bi_impl.h"
 #include "cm_alloc.h"
+#include "text_space.h"
 
 const BuiltinInfo builtin_info[BI__COUNT] = {
 #define BUILTIN(name, min, max, result) { #name, min, max, #result },
@@ -67,8 +68,12 @@ bool builtin_call(BiCtx *cx, BuiltinId id, const Value *args, size_t nargs, Valu
         prefix_error(cx, info->name);
         return false;
     }
-    if (builtin_fn[id](cx, args, nargs, out))
+    if (builtin_fn[id](cx, args, nargs, out)) {
+        /* A blank text is an empty value (DESIGN §2): say so once, here. */
+        if (out->type == V_STR && text_is_blank(out->u.str, out->len))
+            *out = v_null();
         return true;
+    }
     *out = v_null();
     prefix_error(cx, info->name);
     return false;

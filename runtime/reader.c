@@ -1,10 +1,12 @@
 /* reader: see reader.h. This file owns the input buffer, framing of NDJSON
- * lines and JSON array elements, positions and errors, and access to the
- * tree; reader_json.c parses JSON, reader_csv.c reads CSV. The buffer holds
+ * lines and JSON array elements, positions and errors; reader_json.c parses
+ * JSON, reader_csv.c reads CSV, reader_tree.c gives access to a record's
+ * tree and reader_paths.c fills the VM's slots. The buffer holds
  * the record being read plus at most a read block: bytes before it are
  * dropped as soon as a record is done. */
 #include "reader_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +29,22 @@ Reader *rd_open(FILE *in, RdFormat fmt, const RdPaths *paths)
     r->nodes = cm_malloc(r->cap_nodes * sizeof *r->nodes);
     cm_arena_init(&r->arena, 16 * 1024);
     return r;
+}
+
+FILE *rd_open_input(const char *path, char *err, size_t errlen)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    FILE *in = fopen(path, "rb");
+    if (in == NULL)
+        snprintf(err, errlen, "cannot open the input %s: %s", path, strerror(errno));
+    return in;
+}
+
+void rd_close_input(FILE *in)
+{
+    if (in && in != stdin)
+        fclose(in);
 }
 
 void rd_close(Reader *r)
@@ -139,6 +157,7 @@ static bool vfail(Reader *r, uint64_t line, uint64_t col, const char *fmt, va_li
 
 bool rd_fail_at(Reader *r, const char *at, const char *fmt, ...)
 {
+    r->err_at = at;
     uint64_t line, col;
     if (r->rec && at >= r->rec)
         position(r->rec, r->rec_line, r->rec_col, at, &line, &col);
@@ -153,11 +172,21 @@ bool rd_fail_at(Reader *r, const char *at, const char *fmt, ...)
 
 bool rd_fail_pos(Reader *r, uint64_t line, uint64_t col, const char *fmt, ...)
 {
+    r->err_at = NULL;
     va_list ap;
     va_start(ap, fmt);
     vfail(r, line, col, fmt, ap);
     va_end(ap);
     return false;
+}
+
+bool rd_fail_oversize(Reader *r, uint64_t line, uint64_t col)
+{
+    r->rec = NULL;
+    r->rec_len = 0;
+    r->rec_line = line;
+    r->rec_col = col;
+    return rd_fail_pos(r, line, col, "the record is larger than %u bytes", RD_MAX_RECORD);
 }
 
 /* An error at buf[start], the place reading stopped. */
@@ -207,7 +236,7 @@ static RdStatus oversize_line(Reader *r)
         if (!rd_fill(r))
             break;
     }
-    rd_fail_pos(r, line, col, "the record is larger than %u bytes", RD_MAX_RECORD);
+    rd_fail_oversize(r, line, col);
     return r->read_error ? fail_here(r, RD_FATAL, "cannot read the input") : RD_BAD_RECORD;
 }
 
@@ -257,6 +286,13 @@ static RdStatus next_line(Reader *r)
 }
 
 /* ---- JSON array ---- */
+
+/* Longer than any token a cut in the input can leave unfinished
+ * ("\uD83D\uDE00" is 12 bytes, a UTF-8 sequence 4, "false" 5): a parse
+ * that stops this close to the end of the buffer may only need more input.
+ * Only speed depends on it: an object cannot parse successfully when cut,
+ * and a parse that fails is always redone on a framed element. */
+#define TOKEN_MAX 16u
 
 /* Finds where an array element ends without parsing it: brackets are
  * counted outside strings. Resumable, so a record that arrives in several
@@ -334,7 +370,7 @@ static RdStatus oversize_element(Reader *r, Extent *e)
         }
     }
     rd_advance(r, e->pos);
-    rd_fail_pos(r, line, col, "the record is larger than %u bytes", RD_MAX_RECORD);
+    rd_fail_oversize(r, line, col);
     return RD_BAD_RECORD;
 }
 
@@ -383,6 +419,28 @@ static RdStatus next_element(Reader *r)
         return fail_here(r, RD_FATAL, "the input ends early: expected a record in the JSON array");
     }
     r->record++;
+    /* Most elements are good and whole in the buffer: parse them in place.
+     * Parsing that stops near the end of the buffer may only lack input:
+     * read more and parse again. Anything else (a bad element, one over
+     * the cap) is framed by counting brackets, then parsed. */
+    for (;;) {
+        const char *text = r->buf + r->start;
+        size_t avail = r->len - r->start, used = 0;
+        rd_begin_record(r, text, avail);
+        bool ok = rd_json_parse_object(r, text, avail, &used);
+        const char *stop = ok ? text + used : r->err_at;
+        if (stop && (size_t)(text + avail - stop) < TOKEN_MAX && !r->eof && avail <= RD_MAX_RECORD + TOKEN_MAX) {
+            rd_fill(r);
+            continue;
+        }
+        if (ok && used <= RD_MAX_RECORD) {
+            r->rec_len = used;
+            rd_advance(r, used);
+            return RD_RECORD;
+        }
+        break;
+    }
+    r->error[0] = '\0';
     Extent e = { 0, 0, false, false };
     while (!extent_scan(&e, r->buf + r->start, r->len - r->start)) {
         if (e.pos > RD_MAX_RECORD)
@@ -442,12 +500,14 @@ RdStatus rd_read(Reader *r)
     case RD_JSON_ARRAY: r->status = next_element(r); break;
     default: r->status = rd_csv_next(r); break;
     }
+    if (r->status != RD_RECORD)
+        r->nnodes = 0;      /* no half-built tree after an error */
     return r->status;
 }
 
 bool rd_record_is_json(const Reader *r)
 {
-    return r->rec && (r->status == RD_RECORD || r->fmt == RD_CSV);
+    return r->rec && r->status == RD_RECORD;
 }
 
 size_t rd_record_number(const Reader *r)
@@ -473,7 +533,7 @@ size_t rd_record_line(const Reader *r)
 
 const char *rd_record_text(Reader *r, size_t *len)
 {
-    if (r->fmt == RD_CSV && r->rec) {
+    if (r->fmt == RD_CSV && r->rec && r->status == RD_RECORD) {
         cm_buf_clear(&r->row_json);
         rd_csv_record_text(r, &r->row_json);
         *len = r->row_json.len;
@@ -481,124 +541,4 @@ const char *rd_record_text(Reader *r, size_t *len)
     }
     *len = r->rec ? r->rec_len : 0;
     return r->rec ? r->rec : "";
-}
-
-/* ---- the tree ---- */
-
-static const RdValue *at(const Reader *r, RdNode n)
-{
-    return n < r->nnodes ? &r->nodes[n] : NULL;
-}
-
-RdNode rd_root(const Reader *r)
-{
-    return r->nnodes > 0 && r->nodes[0].kind == RDK_OBJECT ? 0 : RD_NONE;
-}
-
-RdKind rd_kind(const Reader *r, RdNode n)
-{
-    const RdValue *v = at(r, n);
-    return v ? (RdKind)v->kind : RDK_NULL;
-}
-
-RdNode rd_first(const Reader *r, RdNode n)
-{
-    const RdValue *v = at(r, n);
-    return v && (v->kind == RDK_ARRAY || v->kind == RDK_OBJECT) && v->u.count > 0 ? n + 1 : RD_NONE;
-}
-
-RdNode rd_next_sibling(const Reader *r, RdNode n)
-{
-    const RdValue *v = at(r, n);
-    return v ? v->next : RD_NONE;
-}
-
-size_t rd_count(const Reader *r, RdNode n)
-{
-    const RdValue *v = at(r, n);
-    return v && (v->kind == RDK_ARRAY || v->kind == RDK_OBJECT) ? v->u.count : 0;
-}
-
-RdNode rd_get(const Reader *r, RdNode obj, const char *key, size_t len)
-{
-    const RdValue *o = at(r, obj);
-    if (o == NULL || o->kind != RDK_OBJECT)
-        return RD_NONE;
-    RdNode found = RD_NONE;
-    for (RdNode c = rd_first(r, obj); c != RD_NONE; c = r->nodes[c].next)
-        if (r->nodes[c].key_len == len && memcmp(r->nodes[c].key, key, len) == 0)
-            found = c;
-    return found;
-}
-
-RdNode rd_get_path(const Reader *r, const char *path)
-{
-    RdNode n = rd_root(r);
-    for (;;) {
-        const char *dot = strchr(path, '.');
-        size_t len = dot ? (size_t)(dot - path) : strlen(path);
-        n = rd_get(r, n, path, len);
-        if (n == RD_NONE || dot == NULL)
-            return n;
-        path = dot + 1;
-    }
-}
-
-const char *rd_key(const Reader *r, RdNode n, size_t *len)
-{
-    const RdValue *v = at(r, n);
-    *len = v && v->key ? v->key_len : 0;
-    return v ? v->key : NULL;
-}
-
-const char *rd_text(const Reader *r, RdNode n, size_t *len)
-{
-    const RdValue *v = at(r, n);
-    if (v == NULL || (v->kind != RDK_STR && v->kind != RDK_NUM)) {
-        *len = 0;
-        return NULL;
-    }
-    *len = v->len;
-    return v->text ? v->text : "";
-}
-
-double rd_num(const Reader *r, RdNode n)
-{
-    const RdValue *v = at(r, n);
-    return v && v->kind == RDK_NUM ? v->u.num : 0;
-}
-
-bool rd_bool(const Reader *r, RdNode n)
-{
-    const RdValue *v = at(r, n);
-    return v && v->kind == RDK_BOOL && v->u.b;
-}
-
-static Value scalar(const RdValue *v)
-{
-    switch (v->kind) {
-    case RDK_BOOL: return v_bool(v->u.b);
-    case RDK_NUM: return v_num(v->u.num);
-    case RDK_STR: return v_str(v->text ? v->text : "", v->len);
-    case RDK_NULL: return v_null();
-    default: {
-        Value o = { V_OBJECT, 0, { .b = false } };
-        return o;
-    }
-    }
-}
-
-Value rd_value(const Reader *r, RdNode n, CmArena *arena)
-{
-    const RdValue *v = at(r, n);
-    if (v == NULL)
-        return v_null();
-    if (v->kind != RDK_ARRAY)
-        return scalar(v);
-    Value *items = cm_arena_alloc(arena, (v->u.count + 1) * sizeof *items);
-    uint32_t k = 0;
-    for (RdNode c = rd_first(r, n); c != RD_NONE && k < v->u.count; c = r->nodes[c].next)
-        items[k++] = scalar(&r->nodes[c]);
-    Value list = { V_LIST, k, { .items = items } };
-    return list;
 }

@@ -5,7 +5,7 @@
  * CSV), into a flat tree of values owned by the reader: a node array and an
  * arena, both reset for the next record, so memory is bounded by the record
  * caps below and never grows with the input. Strings without escapes point
- * into the input buffer; nothing is allocated per value.
+ * into the input buffer; no value costs a malloc.
  *
  * Two ways to consume a record:
  *   - rd_read() and the tree functions (rd_root, rd_get, rd_get_path, ...):
@@ -44,6 +44,11 @@ typedef enum RdFormat { RD_AUTO, RD_NDJSON, RD_JSON_ARRAY, RD_CSV } RdFormat;
  * NDJSON, anything else CSV. paths may be NULL when only rd_read is used. */
 typedef struct RdPaths RdPaths;
 Reader *rd_open(FILE *in, RdFormat fmt, const RdPaths *paths);
+/* The input named on a command line: "-" is stdin, anything else a file
+ * opened for reading. NULL with the reason in err when it cannot be opened.
+ * Close it with rd_close_input. */
+FILE *rd_open_input(const char *path, char *err, size_t errlen);
+void rd_close_input(FILE *in);
 void rd_close(Reader *r);
 /* The format in use (RD_AUTO until the first byte has been seen). */
 RdFormat rd_format(const Reader *r);
@@ -64,17 +69,17 @@ RdStatus rd_read(Reader *r);
 size_t rd_record_number(const Reader *r);
 /* The last error's message (without position), "" when there is none. */
 const char *rd_error(const Reader *r);
-/* Where the last error is in the input: 1-based line and byte column. */
+/* Where the last error is in the input: 1-based line and byte column
+ * (0 and 0 when there is no error). */
 void rd_error_pos(const Reader *r, size_t *line, size_t *col);
-/* Input line where the current record starts. */
+/* Input line where the current (or bad) record starts. */
 size_t rd_record_line(const Reader *r);
-/* The current record's text as read: the JSON text, or for CSV the row as a
- * JSON object of header -> cell (every cell, as a string). For a record
- * over RD_MAX_RECORD: "" (its text is not kept). */
+/* The current record's text: for a good record its JSON text, or for CSV
+ * the row as a JSON object of header -> cell (every cell, as a string);
+ * for a bad record the text as the input held it (a CSV row without its
+ * line break). For a record over RD_MAX_RECORD: "" (it is not kept). */
 const char *rd_record_text(Reader *r, size_t *len);
-/* Whether rd_record_text is well-formed JSON: always after RD_RECORD and for
- * CSV (a bad row's text is the raw row as a JSON string); not for a bad
- * JSON record, whose text is what the input held. */
+/* Whether rd_record_text is well-formed JSON: after RD_RECORD. */
 bool rd_record_is_json(const Reader *r);
 
 /* ---- the record as a tree ---- */
@@ -85,7 +90,8 @@ typedef uint32_t RdNode;
 
 typedef enum RdKind { RDK_NULL, RDK_BOOL, RDK_NUM, RDK_STR, RDK_ARRAY, RDK_OBJECT } RdKind;
 
-/* The record itself: always an object. */
+/* The record itself: always an object (RD_NONE unless the last rd_read
+ * returned RD_RECORD). */
 RdNode rd_root(const Reader *r);
 /* Kind of n; RD_NONE (a missing value) is RDK_NULL. */
 RdKind rd_kind(const Reader *r, RdNode n);

@@ -33,7 +33,6 @@ struct RdCsv {
     uint32_t nshapes, cap_shapes;
     Cell *cells;
     size_t cap_cells, ncells;
-    bool row_ok;                /* cells hold the current row, one per column */
 };
 
 void rd_csv_free(RdCsv *c)
@@ -187,7 +186,7 @@ static RdStatus next_row(Reader *r, RdCsv *c, bool *counted)
             rd_advance(r, s.pos + at_newline);
             r->record++;
             *counted = true;
-            rd_fail_pos(r, line, col, "the row is larger than %u bytes", RD_MAX_RECORD);
+            rd_fail_oversize(r, line, col);
             return RD_BAD_RECORD;
         }
         const char *row = r->buf + r->start;
@@ -204,7 +203,7 @@ static RdStatus next_row(Reader *r, RdCsv *c, bool *counted)
             rd_advance(r, n + at_newline);
             r->record++;
             *counted = true;
-            rd_fail_pos(r, line, col, "the row is larger than %u bytes", RD_MAX_RECORD);
+            rd_fail_oversize(r, line, col);
             return RD_BAD_RECORD;
         }
         rd_begin_record(r, row, body);
@@ -373,7 +372,6 @@ RdStatus rd_csv_next(Reader *r)
     }
     RdCsv *c = r->csv;
     bool counted;
-    c->row_ok = false;
     RdStatus st = next_row(r, c, &counted);
     if (st == RD_END || st == RD_FATAL)
         return st;
@@ -383,7 +381,6 @@ RdStatus rd_csv_next(Reader *r)
         return st;
     if (c->ncells != c->ncols)
         return rd_fail_at(r, r->rec, "the row has %zu cells, the header %zu", c->ncells, c->ncols), RD_BAD_RECORD;
-    c->row_ok = true;
     r->nnodes = 0;
     emit(r, c, 0, true);
     return RD_RECORD;
@@ -392,10 +389,6 @@ RdStatus rd_csv_next(Reader *r)
 void rd_csv_record_text(Reader *r, CmBuf *out)
 {
     const RdCsv *c = r->csv;
-    if (c == NULL || !c->row_ok) {
-        cm_buf_put_json_string(out, r->rec, r->rec_len);
-        return;
-    }
     cm_buf_putc(out, '{');
     for (size_t i = 0; i < c->ncols; i++) {
         if (i)

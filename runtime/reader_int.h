@@ -54,6 +54,7 @@ struct Reader {
 
     char error[200];
     uint64_t err_line, err_col;
+    const char *err_at;     /* the byte rd_fail_at was given, else NULL */
 
     Value *items;           /* scratch for lists built by rd_value */
     size_t nitems, cap_items;
@@ -74,14 +75,22 @@ bool rd_fail_at(Reader *r, const char *at, const char *fmt, ...)
 bool rd_fail_pos(Reader *r, uint64_t line, uint64_t col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* A record over RD_MAX_RECORD that starts at line:col (it is not kept). */
+bool rd_fail_oversize(Reader *r, uint64_t line, uint64_t col);
+
 /* Parses text[0, n) (one record) into the tree. On failure the error is
  * recorded and *syntax says whether it was a syntax error (after which a
  * JSON array cannot be framed reliably) or a bad value in good syntax. */
 bool rd_json_parse(Reader *r, const char *text, size_t n, bool *syntax);
+/* Parses the object at the start of text[0, n) and sets *used to its
+ * length; what follows it is not looked at. On failure r->err_at is where
+ * parsing stopped (maybe only because text ends too soon). */
+bool rd_json_parse_object(Reader *r, const char *text, size_t n, size_t *used);
 
 /* CSV: the next record (header row first read on the first call). */
 RdStatus rd_csv_next(Reader *r);
 void rd_csv_free(RdCsv *c);
+/* The current (good) row as a JSON object of header -> cell. */
 void rd_csv_record_text(Reader *r, CmBuf *out);
 
 /* Buffer access shared by the framers. */

@@ -327,6 +327,19 @@ static bool value(Parse *s, unsigned depth, uint32_t *out)
     }
 }
 
+bool rd_json_parse_object(Reader *r, const char *text, size_t n, size_t *used)
+{
+    Parse s = { r, text, text + n, false };
+    skip_ws(&s);
+    if (s.p >= s.end || *s.p != '{')
+        return rd_fail_at(r, s.p, "a record must be a JSON object");
+    uint32_t root;
+    if (!value(&s, 1, &root))
+        return false;
+    *used = (size_t)(s.p - text);
+    return true;
+}
+
 bool rd_json_parse(Reader *r, const char *text, size_t n, bool *syntax)
 {
     Parse s = { r, text, text + n, false };

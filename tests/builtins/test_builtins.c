@@ -136,7 +136,9 @@ static const Case cases[] = {
     C(upper, ARGS("s:e\xcc\x81"), "s:E\xcc\x81"),
     /* title */
     C(title, ARGS("s:hANS-peter müller"), "s:Hans-Peter Müller"),
-    C(title, ARGS("s:o'neil"), "s:O'neil"),
+    C(title, ARGS("s:o'neil d'angelo l\xe2\x80\x99or\xc3\xa9" "al"), "s:O'Neil D'Angelo L\xe2\x80\x99Or\xc3\xa9" "al"),
+    C(title, ARGS("s:DON'T i'm o'"), "s:Don't I'm O'"),
+    C(title, ARGS("s:ö'x"), "s:Ö'x"),
     C(title, ARGS("s:3RD street"), "s:3rd Street"),
     C(title, ARGS("s:élodie dupont"), "s:Élodie Dupont"),
     C(title, ARGS("s:ANNA  MARIA"), "s:Anna  Maria"),
@@ -166,6 +168,7 @@ static const Case cases[] = {
     C(truncate, ARGS("s:日本語テキスト", "n:2"), "s:日本"),
     C(truncate, ARGS("s:\xf0\x9f\x98\x80\xf0\x9f\x98\x80", "n:1"), "s:\xf0\x9f\x98\x80"),
     C(truncate, ARGS("null", "n:3"), "null"),
+    C(truncate, ARGS("s:  x", "n:2"), "null"),
     C(truncate, ARGS("s:\xc3", "n:3"), "err:not valid UTF-8"),
     /* substr */
     C(substr, ARGS("s:Hello", "n:1", "n:3"), "s:ell"),
@@ -185,6 +188,9 @@ static const Case cases[] = {
     C(replace, ARGS("s:abc", "s:abc", "s:"), "null"),
     C(replace, ARGS("s:Straße", "s:ß", "s:ss"), "s:Strasse"),
     C(replace, ARGS("null", "s:a", "s:b"), "null"),
+    C(replace, ARGS("s: ", "s: ", "s:x"), "null"),                            /* empty in, empty out */
+    C(replace, ARGS("s:ab", "s:b", "s: "), "s:a "),
+    C(replace, ARGS("s:a", "s:a", "s: "), "null"),                          /* blank out is empty */
     C(replace, ARGS("s:a.b", "s:.", "s:<->"), "s:a<->b"),
     /* split */
     C(split, ARGS("s:a; b ;c", "s:;"), "l:a|b|c"),
@@ -235,6 +241,8 @@ static const Case cases[] = {
     C(matches, ARGS("null", "s:.*"), "b:false"),
     C(matches, ARGS("s:a", "s:(a{1,100}){1,100}"), "err:too large"),        /* 10,000 copies */
     C(matches, ARGS("s:a", "s:(a|aa){100}"), "err:too large"),
+    C(matches, ARGS("s:a", "s:a++++++++++++++++++++++++++++++++++++++++++++++++++"), "err:too large"),
+    C(matches, ARGS("s:aaa", "s:^(a+)+$"), "b:true"),
     C(matches, ARGS("s:aaa", "s:^a{2,}$"), "b:true"),
     C(matches, ARGS("s:12-34", "s:^[0-9]{2}-[0-9]{2}$"), "b:true"),
     C(matches, ARGS("s:x]y", "s:[]x]{2}"), "b:true"),
@@ -276,6 +284,7 @@ static const Case cases[] = {
     C(string, ARGS("l:a|b"), "s:a;b"),
     C(string, ARGS("null"), "null"),
     C(string, ARGS("s: x "), "s: x "),
+    C(string, ARGS("s:  "), "null"),
     /* date */
     C(date, ARGS("s:2026-03-29"), "s:2026-03-29"),
     C(date, ARGS("s:29.03.2026"), "s:2026-03-29"),

@@ -594,7 +594,7 @@ static void test_send_all(void)
     static ConnRecord recs[N];
     for (size_t i = 0; i < N; i++) {
         snprintf(keys[i], sizeof keys[i], "p%03zu@example.com", i);
-        snprintf(payloads[i], sizeof payloads[i], "{\"LastName\":\"L\",\"Email\":\"%s\"}", keys[i]);
+        snprintf(payloads[i], sizeof payloads[i], "{\"LastName\":\"L\",\"Email\":\"%.47s\"}", keys[i]);
         recs[i].payload = payloads[i];
         recs[i].key = keys[i];
     }
@@ -616,7 +616,7 @@ static void test_send_all(void)
     size_t good = 0;
     for (size_t i = 0; i < N; i++) {
         char want[64];
-        snprintf(want, sizeof want, "id-%s", keys[i]);
+        snprintf(want, sizeof want, "id-%.47s", keys[i]);
         good += res[i].ok && strcmp(res[i].id, want) == 0;
     }
     CHECK(good == N);

@@ -308,7 +308,7 @@ static void test_rate_limit(void)
     char payloads[N][96], keys[N][48];
     for (size_t i = 0; i < N; i++) {
         snprintf(keys[i], sizeof keys[i], "rate%02zu@example.com", i);
-        snprintf(payloads[i], sizeof payloads[i], "{\"email\":\"%s\"}", keys[i]);
+        snprintf(payloads[i], sizeof payloads[i], "{\"email\":\"%.47s\"}", keys[i]);
         recs[i].payload = payloads[i];
         recs[i].key = keys[i];
     }

@@ -87,7 +87,7 @@ static void test_lines(const char *path)
     CHECK(ef != NULL, "reopen: %s", err);
     if (ef == NULL)
         return;
-    write_failures(ef, "email,a.b\r\nx,1\r\n1,2,3\r\n", NULL);
+    write_failures(ef, "email,a.b\r\nx,1\r\n1,2,3\r\n\xFF,2\r\n", NULL);
     CHECK(errfile_close(ef, err, sizeof err), "close: %s", err);
 
     char *got = slurp(path);
@@ -103,7 +103,8 @@ static void test_lines(const char *path)
         "\"input_text\": \"[1, 2]\"}\n"
         "{\"record\": 1, \"line\": 2, \"entity\": \"Contact\", \"error\": \"INVALID_EMAIL_ADDRESS: bad\", "
         "\"input\": {\"email\": \"x\", \"a.b\": \"1\"}}\n"
-        "{\"record\": 2, \"line\": 3, \"error\": \"the row has 3 cells, the header 2\", \"input\": \"1,2,3\"}\n";
+        "{\"record\": 2, \"line\": 3, \"error\": \"the row has 3 cells, the header 2\", \"input_text\": \"1,2,3\"}\n"
+        "{\"record\": 3, \"line\": 4, \"error\": \"invalid UTF-8 byte 0xFF\", \"input_text\": \"\xEF\xBF\xBD,2\"}\n";
     CHECK(strcmp(got, want) == 0, "lines:\n--- want\n%s--- got\n%s", want, got);
 
     /* every line is one JSON object */
@@ -113,7 +114,7 @@ static void test_lines(const char *path)
     RdStatus st;
     while ((st = rd_read(r)) == RD_RECORD)
         good++;
-    CHECK(st == RD_END && good == 6, "6 well-formed lines (%d, %s)", good, rd_error(r));
+    CHECK(st == RD_END && good == 7, "7 well-formed lines (%d, %s)", good, rd_error(r));
     rd_close(r);
     fclose(f);
     cm_free(got);
