@@ -1026,6 +1026,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(404, {"error": "unknown admin endpoint"})
 
 
+class CrmServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # A client that gave up (timeout, reset) is not the server's error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description="local CRM test server (loopback only)")
@@ -1036,9 +1047,7 @@ def main():
     ap.add_argument("--client-secret", default=os.environ.get("CRMSERVER_CLIENT_SECRET"))
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
-    ThreadingHTTPServer.request_queue_size = 128
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = CrmServer(("127.0.0.1", args.port), Handler)
     server.verbose = args.verbose
     server.state = State(args.corpus, args.token, args.client_id, args.client_secret)
     port = server.server_address[1]
