@@ -328,6 +328,51 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* The batches refused whole, split in halves, all halves sent at once
+ * (conn_send_all splits them again while they are refused). */
+static void split_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t nsplit,
+                      size_t max_in_flight, const RetryPolicy *p, const RetryClock *clk)
+{
+    ConnBatch *halves = cm_malloc(2 * nsplit * sizeof *halves);
+    ConnJob *sub = cm_malloc(2 * nsplit * sizeof *sub);
+    bool *split = cm_calloc(njobs, sizeof *split);
+    size_t k = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        const ConnBatch *b = jobs[i].batch;
+        if (jobs[i].status != CONN_REJECTED || !splittable(c, b, jobs[i].results))
+            continue;
+        split[i] = true;
+        size_t half = b->n / 2;
+        halves[k] = *b;
+        halves[k].n = half;
+        halves[k + 1] = *b;
+        halves[k + 1].records = b->records + half;
+        halves[k + 1].n = b->n - half;
+        sub[k] = (ConnJob){ &halves[k], jobs[i].results, CONN_UNAVAILABLE, "" };
+        sub[k + 1] = (ConnJob){ &halves[k + 1], jobs[i].results + half, CONN_UNAVAILABLE, "" };
+        k += 2;
+    }
+    conn_send_all(c, t, sub, k, max_in_flight, p, clk);
+    k = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        if (!split[i])
+            continue;
+        /* Refused halves only mean their records failed; anything worse is the batch's status. */
+        jobs[i].status = CONN_OK;
+        jobs[i].msg[0] = '\0';
+        for (size_t h = k; h < k + 2; h++) {
+            if (sub[h].status != CONN_OK && sub[h].status != CONN_REJECTED && jobs[i].status != CONN_AUTH) {
+                jobs[i].status = sub[h].status;
+                snprintf(jobs[i].msg, sizeof jobs[i].msg, "%s", sub[h].msg);
+            }
+        }
+        k += 2;
+    }
+    cm_free(split);
+    cm_free(halves);
+    cm_free(sub);
+}
+
 void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
                    const RetryPolicy *p, const RetryClock *clk)
 {
@@ -404,15 +449,18 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
             }
         }
     }
+    size_t nsplit = 0;
     for (size_t i = 0; i < njobs; i++) {
         conn_request_free(&js[i].req);
         ConnJob *j = &jobs[i];
         if (j->status == CONN_OK)
             j->status = retry_records(c, t, j->batch, p, clk, j->results, j->msg, sizeof j->msg);
         else if (j->status == CONN_REJECTED && splittable(c, j->batch, j->results))
-            j->status = split_refused(c, t, j->batch, p, clk, j->results, j->msg, sizeof j->msg);
+            nsplit++;
     }
     cm_free(js);
+    if (nsplit > 0)
+        split_all(c, t, jobs, njobs, nsplit, max_in_flight, p, clk);
 }
 
 /* ---- reading current records ---- */

@@ -77,8 +77,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof vendors / sizeof *vendors; i++)
         if (strcmp(vendors[i].system, system) == 0)
             v = &vendors[i];
-    if (base == NULL || n < 200 || v == NULL) {
-        fprintf(stderr, "usage: with_server.py -- fault_matrix [RECORDS>=200 [salesforce|hubspot|dynamics]]\n");
+    if (base == NULL || n < 97 || v == NULL) {
+        fprintf(stderr, "usage: with_server.py -- fault_matrix [RECORDS>=97 [salesforce|hubspot|dynamics]]\n");
         return 2;
     }
     cm_alloc_hook_cjson();

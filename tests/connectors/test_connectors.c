@@ -386,6 +386,16 @@ static void test_hubspot(void)
     CHECK(res[0].ok && res[1].ok && !res[2].ok && strcmp(res[2].code, "VALIDATION_ERROR") == 0);
     CHECK(tx_fake_nrequests(t) == 5);   /* 3, then 1 + 2, then 1 + 1 */
     tx_close(t);
+    /* The same through conn_send_all: the halves of every refused batch go out together. */
+    ConnBatch jb[2] = { { "contacts", CONN_CREATE, NULL, recs, 3 }, { "contacts", CONN_CREATE, NULL, recs, 2 } };
+    ConnResult jr[5];
+    ConnJob jj[2] = { { &jb[0], jr, CONN_UNAVAILABLE, "" }, { &jb[1], jr + 3, CONN_UNAVAILABLE, "" } };
+    t = tx_fake_new(hs_strict, NULL);
+    conn_send_all(c, t, jj, 2, 4, &policy, &clk);
+    CHECK(jj[0].status == CONN_OK && jj[1].status == CONN_OK);
+    CHECK(jr[0].ok && jr[1].ok && !jr[2].ok && strcmp(jr[2].code, "VALIDATION_ERROR") == 0 && jr[3].ok && jr[4].ok);
+    CHECK(tx_fake_nrequests(t) == 6);   /* 2, then 1 + 2 of the refused one, then 1 + 1 */
+    tx_close(t);
 
     /* Ten-secondly rate limit: 429 then success. */
     t = tx_fake_new(NULL, NULL);

@@ -107,12 +107,19 @@ def hubspot():
     check(status == 200 and [r["new"] for r in body["results"]] == [True] * 3, "HubSpot upsert creates")
     status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": inputs[:1]})
     check(status == 200 and body["results"][0]["new"] is False, "HubSpot upsert updates")
+    # One invalid input refuses the whole batch, and nothing is written.
     status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/create",
-                           {"inputs": [{"properties": {"email": "h0@example.com"}, "associations": []},
-                                       {"properties": {"email": "new@example.com", "firstname": 5},
+                           {"inputs": [{"properties": {"email": "new@example.com", "firstname": 5},
                                         "associations": []},
                                        {"properties": {"email": "ok@example.com"}, "associations": []}]})
-    check(status == 207 and body["numErrors"] == 2 and len(body["results"]) == 1, "HubSpot create 207")
+    check(status == 400 and body["category"] == "VALIDATION_ERROR" and body["context"]["index"] == ["0"],
+          "HubSpot create refused as a whole")
+    status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/create",
+                           {"inputs": [{"properties": {"email": "h0@example.com"}, "associations": []}]})
+    check(status == 409 and body["category"] == "CONFLICT", "HubSpot create of an existing email")
+    status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/create",
+                           {"inputs": [{"properties": {"email": "ok@example.com"}, "associations": []}]})
+    check(status == 201 and len(body["results"]) == 1, "nothing was written by the refused batch")
     status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/read",
                            {"idProperty": "email", "inputs": [{"id": "h1@example.com"}, {"id": "zz@example.com"}],
                             "properties": ["firstname"]})

@@ -584,21 +584,20 @@ class HubSpot:
                     errors.append(hs_error(404, "OBJECT_NOT_FOUND", "Could not get some CONTACT objects, they may be "
                                            "deleted or not exist.", {"ids": [str((inp or {}).get("id"))]}))
         else:
+            # As HubSpot does: one invalid input refuses the whole batch (400), nothing written.
+            for i, inp in enumerate(inputs):
+                err = (hs_error(400, "VALIDATION_ERROR", "input must be an object", {"index": [str(i)]})
+                       if not isinstance(inp, dict) else self.validate(obj, inp.get("properties", {}), i))
+                if err:
+                    raise Reply(400, err)
             seen = set()
             for i, inp in enumerate(inputs):
-                if not isinstance(inp, dict):
-                    errors.append(hs_error(400, "VALIDATION_ERROR", "input must be an object", {"index": [str(i)]}))
-                    continue
                 props = inp.get("properties", {})
-                err = self.validate(obj, props, i)
-                if err:
-                    errors.append(err)
-                    continue
                 if op == "create":
                     if "email" in props and self.find(obj, "email", props["email"]):
-                        errors.append(hs_error(409, "CONFLICT", "Contact already exists. Existing ID: %s"
-                                               % self.find(obj, "email", props["email"])["id"], {"index": [str(i)]}))
-                        continue
+                        raise Reply(409, hs_error(409, "CONFLICT", "Contact already exists. Existing ID: %s"
+                                                  % self.find(obj, "email", props["email"])["id"],
+                                                  {"index": [str(i)]}))
                     rec = {"id": str(self.state.next_number() + 1000), "properties": {}, "createdAt": now}
                     new = None
                 else:
@@ -1027,6 +1026,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(404, {"error": "unknown admin endpoint"})
 
 
+class CrmServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # A client that gave up (timeout, reset) is not the server's error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description="local CRM test server (loopback only)")
@@ -1037,9 +1047,7 @@ def main():
     ap.add_argument("--client-secret", default=os.environ.get("CRMSERVER_CLIENT_SECRET"))
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
-    ThreadingHTTPServer.request_queue_size = 128
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = CrmServer(("127.0.0.1", args.port), Handler)
     server.verbose = args.verbose
     server.state = State(args.corpus, args.token, args.client_id, args.client_secret)
     port = server.server_address[1]
