@@ -5,11 +5,13 @@
 extern const Command cmd_check;
 extern const Command cmd_schema;
 extern const Command cmd_fmt;
+extern const Command cmd_doc;
 
 const Command *const cli_commands[] = {
     &cmd_check,
     &cmd_schema,
     &cmd_fmt,
+    &cmd_doc,
 };
 
 const size_t cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];

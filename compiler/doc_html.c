@@ -1,0 +1,419 @@
+/* doc_html: the mapping's page for business users (see doc_html.h). */
+#include "doc_html.h"
+
+#include <string.h>
+
+#include "doc_expr.h"
+
+/* Picklists with more values than this fold them into a <details>. */
+#define DOC_OPEN_VALUES 12
+
+static void esc_n(CmBuf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&': cm_buf_puts(out, "&amp;"); break;
+        case '<': cm_buf_puts(out, "&lt;"); break;
+        case '>': cm_buf_puts(out, "&gt;"); break;
+        case '"': cm_buf_puts(out, "&quot;"); break;
+        case '\'': cm_buf_puts(out, "&#39;"); break;
+        case '\0': cm_buf_puts(out, "&#xFFFD;"); break;
+        default: cm_buf_putc(out, s[i]);
+        }
+    }
+}
+
+static void esc(CmBuf *out, const char *s)
+{
+    esc_n(out, s, strlen(s));
+}
+
+static void esc_expr(CmBuf *out, const Expr *e, bool words)
+{
+    CmBuf text = CM_BUF_INIT;
+    doc_expr(&text, e, words);
+    esc_n(out, text.data ? text.data : "", text.len);
+    cm_buf_free(&text);
+}
+
+static const char page_style[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;"
+    "max-width:75em;padding:0 1em;color:#1d2330;line-height:1.4}\n"
+    "h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #3b6bd6;"
+    "padding-bottom:.2em}h3{margin-top:1.5em}\n"
+    ".sub{color:#5a6275;margin-top:0}\n"
+    "table{border-collapse:collapse;width:100%;margin:.5em 0 1em}\n"
+    "th,td{border:1px solid #c9cfdb;padding:.3em .5em;text-align:left;vertical-align:top}\n"
+    "th{background:#eef2fa}\n"
+    "code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em;"
+    "white-space:pre-wrap;word-break:break-word}\n"
+    ".api{color:#5a6275;font-size:.85em}\n"
+    ".req{color:#a11;font-weight:bold}\n"
+    "tr.missing td{background:#fde2e2}\n"
+    ".badge{display:inline-block;border-radius:.6em;padding:0 .5em;font-size:.8em;"
+    "background:#e4e8f0}\n"
+    ".own-crm{background:#fff2cc}.own-create{background:#dcefdc}\n"
+    "dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\n"
+    "dl.facts dt{font-weight:bold}dl.facts dd{margin:0}\n"
+    "ul.values{margin:.2em 0;padding-left:1.2em}\n";
+
+static const char *mode_words(EntityMode m)
+{
+    switch (m) {
+    case MODE_CREATE: return "create a new record for every lead";
+    case MODE_UPDATE: return "update the existing record found by";
+    default: return "create the record, or update it if one exists, matched by";
+    }
+}
+
+static const char *own_words(Ownership o)
+{
+    switch (o) {
+    case OWN_CRM: return "CRM wins: written only where the CRM field is empty";
+    case OWN_ON_CREATE: return "written only when the record is created";
+    default: return "lead wins: overwrites the CRM value";
+    }
+}
+
+static const char *own_class(Ownership o)
+{
+    switch (o) {
+    case OWN_CRM: return "own-crm";
+    case OWN_ON_CREATE: return "own-create";
+    default: return "own-source";
+    }
+}
+
+static void field_name(CmBuf *out, const Field *f)
+{
+    if (f->label != NULL && strcmp(f->label, f->name) != 0) {
+        esc(out, f->label);
+        cm_buf_puts(out, "<br><span class=\"api\">");
+        esc(out, f->name);
+        cm_buf_puts(out, "</span>");
+    } else {
+        esc(out, f->name);
+    }
+}
+
+static void pick_values(CmBuf *out, const Field *f)
+{
+    size_t active = 0;
+    for (size_t i = 0; i < f->nvalues; i++)
+        active += f->values[i].active;
+    if (active == 0)
+        return;
+    if (active > DOC_OPEN_VALUES)
+        cm_buf_printf(out, "<details><summary>%zu values</summary>", active);
+    cm_buf_puts(out, "<ul class=\"values\">");
+    for (size_t i = 0; i < f->nvalues; i++) {
+        const PickValue *v = &f->values[i];
+        if (!v->active)
+            continue;
+        cm_buf_puts(out, "<li>");
+        esc(out, v->value);
+        if (v->label != NULL && strcmp(v->label, v->value) != 0) {
+            cm_buf_puts(out, " (");
+            esc(out, v->label);
+            cm_buf_puts(out, ")");
+        }
+        cm_buf_puts(out, "</li>");
+    }
+    cm_buf_puts(out, "</ul>");
+    if (active > DOC_OPEN_VALUES)
+        cm_buf_puts(out, "</details>");
+}
+
+static void field_type(CmBuf *out, const Field *f)
+{
+    cm_buf_puts(out, schema_type_name(f->type));
+    if (f->length > 0)
+        cm_buf_printf(out, " (%d)", f->length);
+    if (f->nreferences > 0) {
+        cm_buf_puts(out, " to ");
+        for (size_t i = 0; i < f->nreferences; i++) {
+            if (i)
+                cm_buf_puts(out, ", ");
+            esc(out, f->references[i]);
+        }
+    }
+    if (f->type == FT_PICKLIST || f->type == FT_MULTIPICKLIST) {
+        if (f->restricted)
+            cm_buf_puts(out, ", only these values:");
+        pick_values(out, f);
+    }
+}
+
+static void required_cell(CmBuf *out, const Field *f)
+{
+    cm_buf_puts(out, f->required ? "<td class=\"req\">required</td>" : "<td>optional</td>");
+}
+
+static void mapped_fields(CmBuf *out, const CheckedEntity *ce)
+{
+    cm_buf_puts(out, "<h3>Mapped fields</h3>\n<table class=\"mapped\">\n"
+                     "<tr><th>CRM field</th><th>Type</th><th>Required</th>"
+                     "<th>Filled from</th><th>Rule</th><th>Only when</th></tr>\n");
+    for (size_t i = 0; i < ce->nassigns; i++) {
+        const CheckedAssign *a = &ce->assigns[i];
+        const Stmt *s = a->stmt;
+        cm_buf_puts(out, "<tr><td>");
+        if (a->field != NULL) {
+            field_name(out, a->field);
+            cm_buf_puts(out, "</td><td>");
+            field_type(out, a->field);
+            cm_buf_puts(out, "</td>");
+            required_cell(out, a->field);
+        } else {
+            esc(out, s->u.assign.field.name);
+            cm_buf_puts(out, "</td><td></td><td></td>");
+        }
+        cm_buf_puts(out, "<td><code>");
+        esc_expr(out, s->u.assign.value, false);
+        cm_buf_printf(out, "</code></td><td><span class=\"badge %s\">", own_class(a->own));
+        cm_buf_puts(out, own_words(a->own));
+        cm_buf_puts(out, "</span></td><td>");
+        if (s->u.assign.when != NULL)
+            esc_expr(out, s->u.assign.when, true);
+        else
+            cm_buf_puts(out, "always");
+        cm_buf_puts(out, "</td></tr>\n");
+    }
+    cm_buf_puts(out, "</table>\n");
+}
+
+static bool is_mapped(const CheckedEntity *ce, const Field *f)
+{
+    for (size_t i = 0; i < ce->nassigns; i++)
+        if (ce->assigns[i].field == f)
+            return true;
+    return false;
+}
+
+static void unmapped_fields(CmBuf *out, const CheckedEntity *ce)
+{
+    const SchemaEntity *se = ce->schema;
+    size_t n = 0;
+    for (size_t i = 0; i < se->nfields; i++)
+        n += !is_mapped(ce, &se->fields[i]);
+    cm_buf_printf(out, "<h3>Fields left unmapped (%zu)</h3>\n", n);
+    if (n == 0) {
+        cm_buf_puts(out, "<p>Every field of the CRM entity is mapped.</p>\n");
+        return;
+    }
+    cm_buf_puts(out, "<table class=\"unmapped\">\n"
+                     "<tr><th>CRM field</th><th>Type</th><th>Required</th><th>Note</th></tr>\n");
+    for (size_t i = 0; i < se->nfields; i++) {
+        const Field *f = &se->fields[i];
+        if (is_mapped(ce, f))
+            continue;
+        cm_buf_puts(out, f->required ? "<tr class=\"missing\"><td>" : "<tr><td>");
+        field_name(out, f);
+        cm_buf_puts(out, "</td><td>");
+        field_type(out, f);
+        cm_buf_puts(out, "</td>");
+        required_cell(out, f);
+        cm_buf_puts(out, "<td>");
+        if (!f->createable && !f->updateable)
+            cm_buf_puts(out, "read-only in the CRM");
+        else if (f->required)
+            cm_buf_puts(out, "required but not filled by this mapping");
+        cm_buf_puts(out, "</td></tr>\n");
+    }
+    cm_buf_puts(out, "</table>\n");
+}
+
+static void rejects(CmBuf *out, const Item *it)
+{
+    bool any = false;
+    for (size_t i = 0; i < it->u.entity.count; i++) {
+        const Stmt *s = it->u.entity.stmts[i];
+        if (s->kind != ST_REJECT)
+            continue;
+        if (!any)
+            cm_buf_puts(out, "<h3>Reject rules</h3>\n<ul class=\"rejects\">\n");
+        any = true;
+        cm_buf_puts(out, "<li>The lead is not sent when ");
+        esc_expr(out, s->u.reject.when, true);
+        cm_buf_puts(out, "; it is reported as &ldquo;");
+        esc(out, s->u.reject.message);
+        cm_buf_puts(out, "&rdquo;.</li>\n");
+    }
+    if (any)
+        cm_buf_puts(out, "</ul>\n");
+}
+
+static bool names_user(const Expr *e)
+{
+    if (e->kind == EX_CALL && e->info != NULL && e->info->user != NULL)
+        return true;
+    if (e->kind == EX_CASE) {
+        for (size_t i = 0; i < e->u.case_e.count; i++)
+            if (names_user(e->u.case_e.arms[i].value))
+                return true;
+        return e->u.case_e.else_e != NULL && names_user(e->u.case_e.else_e);
+    }
+    if (e->kind == EX_IF)
+        return names_user(e->u.if_e.then_e) || names_user(e->u.if_e.else_e);
+    return e->kind == EX_BINARY && e->u.binary.op == OP_COALESCE &&
+           (names_user(e->u.binary.left) || names_user(e->u.binary.right));
+}
+
+static void rule_row(CmBuf *out, const char *cond_html, const Expr *cond, const Expr *value)
+{
+    cm_buf_puts(out, "<tr><td>");
+    if (cond != NULL)
+        esc_expr(out, cond, true);
+    else
+        cm_buf_puts(out, cond_html);
+    cm_buf_puts(out, "</td><td>");
+    esc_expr(out, value, true);
+    cm_buf_puts(out, "</td></tr>\n");
+}
+
+static void assignment_rule(CmBuf *out, const CheckedAssign *a)
+{
+    const Expr *v = a->stmt->u.assign.value;
+    cm_buf_puts(out, "<h4>");
+    if (a->field != NULL)
+        field_name(out, a->field);
+    else
+        esc(out, a->stmt->u.assign.field.name);
+    cm_buf_puts(out, "</h4>\n<table class=\"rules\">\n<tr><th>When</th><th>Assigned to</th></tr>\n");
+    if (v->kind == EX_CASE) {
+        for (size_t i = 0; i < v->u.case_e.count; i++)
+            rule_row(out, NULL, v->u.case_e.arms[i].cond, v->u.case_e.arms[i].value);
+        if (v->u.case_e.else_e != NULL)
+            rule_row(out, "otherwise", NULL, v->u.case_e.else_e);
+    } else if (v->kind == EX_IF) {
+        rule_row(out, NULL, v->u.if_e.cond, v->u.if_e.then_e);
+        rule_row(out, "otherwise", NULL, v->u.if_e.else_e);
+    } else {
+        rule_row(out, "always", NULL, v);
+    }
+    cm_buf_puts(out, "</table>\n");
+}
+
+static void assignment_rules(CmBuf *out, const CheckedEntity *ce)
+{
+    bool any = false;
+    for (size_t i = 0; i < ce->nassigns; i++) {
+        const CheckedAssign *a = &ce->assigns[i];
+        if (!names_user(a->stmt->u.assign.value))
+            continue;
+        if (!any)
+            cm_buf_puts(out, "<h3>Assignment rules</h3>\n");
+        any = true;
+        assignment_rule(out, a);
+    }
+}
+
+static void entity_facts(CmBuf *out, const CheckedEntity *ce)
+{
+    const Item *it = ce->item;
+    cm_buf_puts(out, "<dl class=\"facts\">\n<dt>Operation</dt><dd>");
+    cm_buf_puts(out, mode_words(it->u.entity.mode));
+    if (it->u.entity.by.name != NULL) {
+        cm_buf_puts(out, " <code>");
+        esc(out, it->u.entity.by.name);
+        cm_buf_puts(out, "</code>");
+    }
+    cm_buf_puts(out, "</dd>\n");
+    if (it->u.entity.key.name != NULL) {
+        cm_buf_puts(out, "<dt>Duplicate guard</dt><dd>a retried run recognises the record by <code>");
+        esc(out, it->u.entity.key.name);
+        cm_buf_puts(out, "</code></dd>\n");
+    }
+    cm_buf_puts(out, "<dt>Which leads</dt><dd>");
+    if (it->u.entity.when != NULL) {
+        cm_buf_puts(out, "only those where ");
+        esc_expr(out, it->u.entity.when, true);
+    } else {
+        cm_buf_puts(out, "every lead");
+    }
+    cm_buf_puts(out, "</dd>\n<dt>Default rule</dt><dd>");
+    cm_buf_puts(out, own_words(it->u.entity.master == OWN_CRM ? OWN_CRM : OWN_SOURCE));
+    cm_buf_puts(out, "</dd>\n</dl>\n");
+}
+
+static void entity(CmBuf *out, const CheckedEntity *ce, size_t index)
+{
+    const Item *it = ce->item;
+    cm_buf_printf(out, "<section class=\"entity\" id=\"entity-%zu\">\n<h2>", index + 1);
+    esc(out, it->u.entity.name.name);
+    cm_buf_puts(out, "</h2>\n");
+    entity_facts(out, ce);
+    mapped_fields(out, ce);
+    assignment_rules(out, ce);
+    rejects(out, it);
+    if (ce->schema != NULL)
+        unmapped_fields(out, ce);
+    cm_buf_puts(out, "</section>\n");
+}
+
+static void value_table(CmBuf *out, const Item *t)
+{
+    cm_buf_puts(out, "<h3>");
+    esc(out, t->u.table.name.name);
+    cm_buf_puts(out, "</h3>\n<table class=\"values-table\">\n<tr><th>Lead value</th><th>CRM value</th></tr>\n");
+    for (size_t i = 0; i < t->u.table.count; i++) {
+        cm_buf_puts(out, "<tr><td><code>");
+        esc_expr(out, t->u.table.entries[i].key, false);
+        cm_buf_puts(out, "</code></td><td><code>");
+        esc_expr(out, t->u.table.entries[i].value, false);
+        cm_buf_puts(out, "</code></td></tr>\n");
+    }
+    if (t->u.table.else_value != NULL) {
+        cm_buf_puts(out, "<tr><td><em>any other value</em></td><td><code>");
+        esc_expr(out, t->u.table.else_value, false);
+        cm_buf_puts(out, "</code></td></tr>\n");
+    }
+    cm_buf_puts(out, "</table>\n");
+}
+
+static void header(CmBuf *out, const Checked *c, const char *source_name)
+{
+    cm_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                     "<title>Mapping ");
+    esc(out, c->mapping_name);
+    cm_buf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>Mapping ", page_style);
+    esc(out, c->mapping_name);
+    cm_buf_puts(out, "</h1>\n<p class=\"sub\">From <code>");
+    esc(out, source_name);
+    cm_buf_puts(out, "</code>");
+    if (c->source != NULL) {
+        cm_buf_puts(out, ": leads from ");
+        esc(out, c->source->system);
+        cm_buf_puts(out, " (");
+        esc(out, c->source->name);
+        cm_buf_puts(out, ")");
+    }
+    if (c->system != NULL) {
+        cm_buf_puts(out, " into ");
+        esc(out, c->system);
+    }
+    cm_buf_puts(out, ".</p>\n<nav><ul>\n");
+    for (size_t i = 0; i < c->nentities; i++) {
+        cm_buf_printf(out, "<li><a href=\"#entity-%zu\">", i + 1);
+        esc(out, c->entities[i].item->u.entity.name.name);
+        cm_buf_puts(out, "</a></li>\n");
+    }
+    if (c->ntables > 0)
+        cm_buf_puts(out, "<li><a href=\"#tables\">Value tables</a></li>\n");
+    cm_buf_puts(out, "</ul></nav>\n");
+}
+
+void doc_html(const Checked *c, const char *source_name, CmBuf *out)
+{
+    header(out, c, source_name);
+    for (size_t i = 0; i < c->nentities; i++)
+        entity(out, &c->entities[i], i);
+    if (c->ntables > 0) {
+        cm_buf_puts(out, "<section id=\"tables\">\n<h2>Value tables</h2>\n");
+        for (size_t i = 0; i < c->ntables; i++)
+            value_table(out, c->tables[i]);
+        cm_buf_puts(out, "</section>\n");
+    }
+    cm_buf_puts(out, "</body>\n</html>\n");
+}
