@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Parse speed: generates a 10,000-line .map (tables, entities, assignments
-# with calls, case expressions, comments) and times `crmmap check` on it
-# (which for now parses; with hyperfine the median of many runs and the mean
-# CPU time, otherwise the median of 21 timed runs). Prints lines/s. The time
-# includes starting the process and reading the file.
+# with calls, case expressions, comments) and times `crmmap check --dump-ast`
+# on it, the parser alone without the type check (bench/check_speed.sh times
+# that); with hyperfine the median of many runs and the mean CPU time,
+# otherwise the median of 21 timed runs. Prints lines/s. The time includes
+# starting the process, reading the file and printing the tree to nowhere.
 # Usage: bench/parse_speed.sh [CRMMAP]   (default: build/crmmap)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,19 +46,19 @@ while len(out) < want:
 with open(path, 'w') as f:
     f.write('\n'.join(out[:want]) + '\n')
 PY
-"$bin" check "$map" >/dev/null   # must parse cleanly
+"$bin" check --dump-ast "$map" >/dev/null   # must parse cleanly
 n=$(wc -l < "$map")
 bytes=$(wc -c < "$map")
 
 if command -v hyperfine >/dev/null; then
-  hyperfine --warmup 3 --runs 30 --export-json "$work/h.json" -N "$bin check $map" >/dev/null
+  hyperfine --warmup 3 --runs 30 --export-json "$work/h.json" -N "$bin check --dump-ast $map" --output=null >/dev/null
   median=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json")
   cpu=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["user"] + r["system"])' "$work/h.json")
   how="hyperfine median of 30 runs, wall clock"
 else
   times=()
   for _ in $(seq 21); do
-    s=$(date +%s%N); "$bin" check "$map" >/dev/null; e=$(date +%s%N)
+    s=$(date +%s%N); "$bin" check --dump-ast "$map" >/dev/null; e=$(date +%s%N)
     times+=($((e - s)))
   done
   median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 11p | awk '{print $1 / 1e9}')

@@ -1,7 +1,7 @@
-/* cmd_schema: `crmmap schema import ...` — field definitions from saved vendor
- * responses to one normalized DIR/ENTITY.json per entity (docs/schema.md).
- * Subcommands are dispatched from SUBCOMMANDS; `pull` (the same from the
- * CRM's metadata API) joins them as schema_pull_main when it lands. */
+/* cmd_schema: `crmmap schema import|pull ...`. `import` (here) turns saved
+ * vendor responses into one normalized DIR/ENTITY.json per entity
+ * (docs/schema.md); `pull` (schema_pull.c) fetches the same documents from
+ * the CRM's metadata API. Subcommands are dispatched from SUBCOMMANDS. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

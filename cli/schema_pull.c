@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "cli.h"
 #include "cm_alloc.h"
 #include "conn_config.h"
@@ -33,11 +34,14 @@ static const char schema_pull_usage[] =
     "  salesforce  sobjects/NAME/describe; users: SELECT ... FROM User\n"
     "              (default entities: Lead Contact Account)\n"
     "  hubspot     crm/v3/properties/NAME; users: crm/v3/owners (default: contacts)\n"
-    "  dynamics    EntityDefinitions(LogicalName='NAME')/Attributes; users:\n"
-    "              systemusers (default: contact lead account)\n"
+    "  dynamics    EntityDefinitions(LogicalName='NAME')/Attributes, and its\n"
+    "              option sets (.../Attributes/Microsoft.Dynamics.CRM.Picklist-\n"
+    "              and MultiSelectPicklistAttributeMetadata); users: systemusers\n"
+    "              (default: contact lead account)\n"
     "Settings come from crmmap.json in the current directory (or --config), then\n"
     "CRMMAP_* variables, then flags. The token comes from --token-env VAR or\n"
-    "--token-file FILE (mode 0600), never from a flag's value.\n"
+    "--token-file FILE (mode 0600), never from a flag's value, or from an OAuth 2\n"
+    "token endpoint (auth \"oauth2_client_credentials\" in crmmap.json).\n"
     "\n"
     "Options:\n"
     "  --system S        salesforce, hubspot or dynamics\n"
@@ -393,6 +397,62 @@ static int write_all(const Pull *p, SchemaEntity **es, size_t n, const UserList 
 
 /* ---- the command ---- */
 
+/* Downloads one metadata document and imports it (appending to es). A
+ * document listing no attributes (an entity without option sets) adds
+ * nothing. False after printing why. */
+static bool pull_document(Pull *p, DiagSink *sink, const char *url, const char *entity, SchemaEntity ***es,
+                          size_t *n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    cJSON *root = fetch(p, url, entity, &text, &len);
+    if (root == NULL)
+        return false;
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(root, "value");
+    bool empty = cJSON_IsArray(value) && cJSON_GetArraySize(value) == 0;
+    cJSON_Delete(root);
+    bool ok = true;
+    if (!empty) {
+        size_t before = *n;
+        schema_import(sink, p->sys, url, text, len, entity, es, n);
+        if (diag_count(sink, DIAG_ERROR) > 0 || *n == before) {
+            cli_render_diags(sink, DIAG_TEXT);
+            fail("%s: the answer from %s is not field metadata the importer understands", entity, url);
+            ok = false;
+        }
+    }
+    cm_free(text);
+    return ok;
+}
+
+/* Dataverse lists option sets only under a type cast of the attributes:
+ * fetch them and merge their values into the entity just imported. */
+static bool pull_option_sets(Pull *p, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n)
+{
+    static const char *const casts[] = { "PicklistAttributeMetadata", "MultiSelectPicklistAttributeMetadata" };
+    for (size_t i = 0; i < sizeof casts / sizeof *casts; i++) {
+        CmBuf url = CM_BUF_INIT;
+        entity_url(p, entity, &url);
+        cm_buf_printf(&url, "/Microsoft.Dynamics.CRM.%s?$select=LogicalName&$expand=OptionSet", casts[i]);
+        size_t before = *n;
+        bool ok = pull_document(p, sink, url.data, entity, es, n);
+        cm_buf_free(&url);
+        if (!ok)
+            return false;
+        if (*n == before + 1) {
+            SchemaEntity *merged = schema_merge(sink, (*es)[before - 1], (*es)[before]);
+            *n = before;
+            (*es)[before - 1] = merged;
+            if (merged == NULL) {
+                cli_render_diags(sink, DIAG_TEXT);
+                *n = before - 1;
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static int pull(Pull *p)
 {
     DiagSink *sink = diag_sink_new();
@@ -402,23 +462,9 @@ static int pull(Pull *p)
     for (size_t i = 0; i < p->nentities && status == EXIT_OK; i++) {
         CmBuf url = CM_BUF_INIT;
         entity_url(p, p->entities[i], &url);
-        char *text = NULL;
-        size_t len = 0;
-        cJSON *root = fetch(p, url.data, p->entities[i], &text, &len);
-        if (root == NULL) {
+        if (!pull_document(p, sink, url.data, p->entities[i], &es, &n)
+            || (p->sys == SYS_DYNAMICS && !pull_option_sets(p, sink, p->entities[i], &es, &n)))
             status = EXIT_FATAL;
-        } else {
-            cJSON_Delete(root);
-            size_t before = n;
-            schema_import(sink, p->sys, url.data, text, len, p->entities[i], &es, &n);
-            if (diag_count(sink, DIAG_ERROR) > 0 || n == before) {
-                cli_render_diags(sink, DIAG_TEXT);
-                fail("%s: the answer from %s is not field metadata the importer understands", p->entities[i],
-                     url.data);
-                status = EXIT_FATAL;
-            }
-        }
-        cm_free(text);
         cm_buf_free(&url);
     }
     UserList ul;
@@ -456,17 +502,20 @@ static int connect_and_pull(Pull *p)
         return usage("%s", err);
     if (!tx_url_allowed(p->cfg.url, p->cfg.plain_http, err, sizeof err))
         return fail("--url %s: %s", p->cfg.url, err);
-    char *token = conn_token_load(&p->cfg, err, sizeof err);
-    if (token == NULL && err[0])
+    /* OAuth: the token endpoint obeys the same URL policy as the CRM. */
+    if (conn_config_is_oauth(&p->cfg) && !tx_url_allowed(p->cfg.token_url, p->cfg.plain_http, err, sizeof err))
+        return fail("token_url %s: %s", p->cfg.token_url, err);
+    Auth *auth = auth_open(&p->cfg, NULL, err, sizeof err);
+    if (auth == NULL)
         return fail("%s", err);
     TxCurlOptions opt;
     memset(&opt, 0, sizeof opt);
     opt.total_timeout_ms = p->timeout_ms;
     opt.allow_plain_http = p->cfg.plain_http;
-    opt.bearer_token = token;
+    opt.bearer_token = auth_token(auth);
     opt.verbose = p->verbose ? stderr : NULL;
     p->tx = tx_curl_new(&opt, err, sizeof err);
-    conn_token_free(token);
+    auth_close(auth);
     if (p->tx == NULL)
         return fail("%s", err);
     p->policy = retry_policy_default();

@@ -1,16 +1,72 @@
 /* check: the type checker (DESIGN §4). Loads the schemas and users a mapping
- * names, resolves every name in it and reports E0101-E0113 and W0201-W0205.
- * Its result is what codegen compiles. */
+ * names (paths relative to the .map, kept inside its folder tree), resolves
+ * every name in it and reports E0101-E0114 and W0201-W0205
+ * (docs/diagnostics.md). Its result is what codegen compiles: every
+ * expression of a checked entity or table gets a CheckInfo, every entity its
+ * resolved target, key and assignments, every user(...) its CRM user.
+ *
+ * A wrong expression gets type CT_ANY so nothing around it reports again;
+ * codegen runs only when the sink holds no error, and may then rely on every
+ * pointer documented as resolved below. */
 #ifndef CHECK_H
 #define CHECK_H
 
 #include "ast.h"
+#include "builtins.h"
 #include "diag.h"
 #include "schema.h"
 
+/* The checker's view of a value's type (the lattice of expression types). */
+typedef enum CheckType {
+    CT_ANY,         /* unknown until run time (some builtins, `user`) */
+    CT_NULL,        /* the literal null */
+    CT_BOOL,
+    CT_NUMBER,
+    CT_STRING,
+    CT_DATE,
+    CT_DATETIME,
+    CT_LIST,        /* list of strings: multi-select answers, split(), [..] */
+    CT_OBJECT,      /* a nested source object such as `visitreport` */
+    CT_REF,         /* ref ENTITY */
+    CT_CLEAR        /* clear */
+} CheckType;
+
+const char *check_type_name(CheckType t);
+
+/* The annotation each expression gets (Expr.info). Lives in the Checked's
+ * arena: valid until check_free. */
+struct CheckInfo {
+    CheckType type;
+    uint32_t max_len;           /* strings: most characters the value can have; 0 unknown */
+    const Field *options;       /* the value is one of this source field's options
+                                   (a list of them for CT_LIST) */
+    const Field *source;        /* EX_PATH: the source field; NULL for an object path */
+    const char *path;           /* EX_PATH: the dotted path as the source schema names it */
+    BuiltinId builtin;          /* EX_CALL: the builtin; BI__COUNT for user() */
+    const User *user;           /* EX_CALL user("..."): the user it resolves to */
+    const Item *table;          /* EX_LOOKUP: the table */
+    bool elementwise;           /* EX_LOOKUP on a list: maps element by element */
+    size_t ref;                 /* EX_REF: index into Checked.entities */
+};
+
+/* One assignment with everything resolved. */
+typedef struct CheckedAssign {
+    const Stmt *stmt;               /* the ST_ASSIGN statement (value, when) */
+    const Field *field;             /* its target field, in the entity's schema */
+    Ownership own;                  /* effective: OWN_SOURCE, OWN_CRM or OWN_ON_CREATE
+                                       (the statement's, else its block's, else the
+                                       entity header's `master`, else OWN_SOURCE) */
+} CheckedAssign;
+
 typedef struct CheckedEntity {
-    const Item *item;               /* the entity declaration */
-    const SchemaEntity *schema;     /* its target field definitions */
+    const Item *item;               /* the entity declaration (when, rejects) */
+    EntityMode mode;                /* create, update or upsert */
+    const SchemaEntity *schema;     /* its target field definitions; NULL if unknown */
+    const Field *by;                /* update/upsert key; NULL for create */
+    const Field *key;               /* `key FIELD`; NULL when absent */
+    CheckedAssign *assigns;         /* in source order, blocks flattened; an
+                                       unknown field's assignment is left out */
+    size_t nassigns;
 } CheckedEntity;
 
 typedef struct Checked {
@@ -23,14 +79,22 @@ typedef struct Checked {
     UsersFile *users;               /* NULL if none was declared */
     CheckedEntity *entities;        /* in file order */
     size_t nentities;
-    const Item **tables;
+    const Item **tables;            /* in file order; a second table of one name is left out */
+    CheckType *table_types;         /* parallel to tables: the type its values share
+                                       (CT_ANY when they differ) */
     size_t ntables;
+    CmArena arena;                  /* owns the CheckInfos, names and arrays above */
 } Checked;
 
 /* Checks ast (parsed from map_path, which anchors relative schema paths).
  * Always returns a Checked (partially filled when files are missing);
- * diagnostics go to sink. The caller compiles only when sink has no errors. */
+ * diagnostics go to sink. The caller compiles only when sink has no errors.
+ * The Ast's CheckInfo pointers dangle after check_free. */
 Checked *check_mapping(DiagSink *sink, const Ast *ast, const char *map_path);
 void check_free(Checked *c);
+
+/* The option of picklist f that text names: its value, or for option sets
+ * with numeric values also its label. NULL when none does. */
+const PickValue *check_pick_value(const Field *f, const char *text);
 
 #endif

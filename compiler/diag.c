@@ -387,6 +387,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0111", "ref to an entity not mapped earlier or of the wrong type" },
     { "E0112", "field assigned twice" },
     { "E0113", "schema or users file unreadable or invalid" },
+    { "E0114", "unknown or duplicate table or function" },
     { "W0201", "value may be truncated" },
     { "W0202", "case branch can never match" },
     { "W0203", "case has no else" },

@@ -19,6 +19,8 @@ typedef struct Printer {
     const Comment *comments;
     size_t ncomments, next; /* next comment not yet printed */
     int indent;             /* indentation level of the line being built */
+    int hoist_indent;       /* level of comments moved above it: a line that
+                               starts with '}' puts them inside the block */
     uint32_t line_pos;      /* source offset where the line's code starts */
     uint32_t last_end;      /* source offset after the line's last code */
     uint32_t prev_end;      /* source offset after the last printed line or comment */
@@ -90,6 +92,7 @@ static void flush_comments(Printer *p, uint32_t pos, int level)
 static void begin_line(Printer *p, uint32_t pos)
 {
     flush_comments(p, pos, p->indent);
+    p->hoist_indent = p->indent;
     p->line_pos = pos;
     p->last_end = pos;
     cm_buf_clear(&p->line);
@@ -106,11 +109,12 @@ static void mark_end(Printer *p, uint32_t end)
         p->last_end = end;
 }
 
-/* True when no line break separates source offsets a and b. */
+/* True when only blanks separate source offsets a and b: a comment at b
+ * ends the line whose code ends at a. */
 static bool same_source_line(const Printer *p, uint32_t a, uint32_t b)
 {
     for (uint32_t i = a; i < b && i < p->srclen; i++)
-        if (p->src[i] == '\n')
+        if (p->src[i] != ' ' && p->src[i] != '\t' && p->src[i] != '\r')
             return false;
     return true;
 }
@@ -122,7 +126,7 @@ static void end_line(Printer *p, bool opens_block)
 {
     put_blank_if_due(p, p->line_pos);
     while (p->next < p->ncomments && p->comments[p->next].span.start < p->last_end)
-        comment_line(p, &p->comments[p->next++], p->indent, false);
+        comment_line(p, &p->comments[p->next++], p->hoist_indent, false);
     put_indent(p, p->indent);
     cm_buf_put(p->out, p->line.data ? p->line.data : "", p->line.len);
     uint32_t end = p->last_end;
@@ -146,6 +150,7 @@ static void close_block(Printer *p, uint32_t brace)
     p->indent--;
     p->fresh = true;        /* no blank line before '}' */
     begin_line(p, brace);
+    p->hoist_indent = p->indent + 1;
     text(p, "}");
     mark_end(p, brace + 1);
 }
@@ -228,17 +233,81 @@ static void expr_list(Printer *p, Expr **items, size_t n)
     }
 }
 
+/* A case always spans lines, and so does anything holding one. */
+static bool contains_case(const Expr *e)
+{
+    switch (e->kind) {
+    case EX_CASE: return true;
+    case EX_LIST:
+        for (size_t i = 0; i < e->u.list.count; i++)
+            if (contains_case(e->u.list.items[i]))
+                return true;
+        return false;
+    case EX_CALL:
+        for (size_t i = 0; i < e->u.call.count; i++)
+            if (contains_case(e->u.call.args[i]))
+                return true;
+        return false;
+    case EX_LOOKUP: return contains_case(e->u.lookup.key);
+    case EX_UNARY: return contains_case(e->u.unary.operand);
+    case EX_BINARY: return contains_case(e->u.binary.left) || contains_case(e->u.binary.right);
+    case EX_IF:
+        return contains_case(e->u.if_e.cond) || contains_case(e->u.if_e.then_e)
+            || contains_case(e->u.if_e.else_e);
+    default: return false;
+    }
+}
+
+static size_t code_points(const char *s, size_t n)
+{
+    size_t cps = 0;
+    for (size_t i = 0; i < n; i++)
+        cps += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return cps;
+}
+
+/* Width in code points of e printed on one line, printed nowhere. */
+static size_t measure(Printer *p, const Expr *e)
+{
+    size_t start = p->line.len;
+    uint32_t saved = p->last_end;
+    expr(p, e);
+    size_t width = code_points(p->line.data + start, p->line.len - start);
+    p->line.len = start;
+    p->line.data[start] = '\0';
+    p->last_end = saved;
+    return width;
+}
+
+/* Width of the widest condition, so the arms' 'then' line up; 0 (no
+ * alignment) when a condition spans lines. */
+static size_t condition_width(Printer *p, const Expr *e)
+{
+    size_t widest = 0;
+    for (size_t i = 0; i < e->u.case_e.count; i++)
+        if (contains_case(e->u.case_e.arms[i].cond))
+            return 0;
+    for (size_t i = 0; i < e->u.case_e.count; i++) {
+        size_t w = measure(p, e->u.case_e.arms[i].cond);
+        widest = w > widest ? w : widest;
+    }
+    return widest;
+}
+
 static void case_expr(Printer *p, const Expr *e)
 {
     text(p, "case {");
-    mark_end(p, e->span.start + 4);
+    mark_end(p, brace_after(p, e->span.start + 4) + 1);
     end_line(p, true);
     p->indent++;
+    size_t width = condition_width(p, e);
     for (size_t i = 0; i < e->u.case_e.count; i++) {
         const CaseArm *arm = &e->u.case_e.arms[i];
         begin_line(p, arm->span.start);
         text(p, "when ");
         expr(p, arm->cond);
+        for (size_t w = code_points(p->line.data, p->line.len) - 5; w < width; w++)
+            text(p, " ");
         text(p, " then ");
         expr(p, arm->value);
         mark_end(p, arm->span.end);
@@ -341,39 +410,6 @@ static void expr(Printer *p, const Expr *e)
 }
 
 /* ---- statements ---- */
-
-static bool contains_case(const Expr *e)
-{
-    switch (e->kind) {
-    case EX_CASE: return true;
-    case EX_LIST:
-        for (size_t i = 0; i < e->u.list.count; i++)
-            if (contains_case(e->u.list.items[i]))
-                return true;
-        return false;
-    case EX_CALL:
-        for (size_t i = 0; i < e->u.call.count; i++)
-            if (contains_case(e->u.call.args[i]))
-                return true;
-        return false;
-    case EX_LOOKUP: return contains_case(e->u.lookup.key);
-    case EX_UNARY: return contains_case(e->u.unary.operand);
-    case EX_BINARY: return contains_case(e->u.binary.left) || contains_case(e->u.binary.right);
-    case EX_IF:
-        return contains_case(e->u.if_e.cond) || contains_case(e->u.if_e.then_e)
-            || contains_case(e->u.if_e.else_e);
-    default: return false;
-    }
-}
-
-static size_t code_points(const char *s, size_t n)
-{
-    size_t cps = 0;
-    for (size_t i = 0; i < n; i++)
-        cps += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return cps;
-}
-
 
 static const char *own_prefix(Ownership o)
 {
@@ -484,20 +520,13 @@ static void stmts(Printer *p, Stmt **list, size_t n)
 static size_t key_width(Printer *p, const Item *it)
 {
     size_t widest = 0;
-    uint32_t saved = p->last_end;
     for (size_t i = 0; i < it->u.table.count; i++)
         if (contains_case(it->u.table.entries[i].key))
             return 0;
     for (size_t i = 0; i < it->u.table.count; i++) {
-        size_t start = p->line.len;
-        expr(p, it->u.table.entries[i].key);
-        size_t w = code_points(p->line.data + start, p->line.len - start);
-        if (w > widest)
-            widest = w;
-        p->line.len = start;
-        p->line.data[start] = '\0';
+        size_t w = measure(p, it->u.table.entries[i].key);
+        widest = w > widest ? w : widest;
     }
-    p->last_end = saved;
     if (it->u.table.else_value && widest < 4)
         widest = 4;     /* the width of "else" */
     return widest;

@@ -1,7 +1,8 @@
 /* fmt: the canonical layout of a .map file, printed from its AST.
  *
  * Layout: two-space indentation, one item or statement per line, single
- * spaces around operators, table arrows aligned, one blank line around
+ * spaces around operators; '=' of consecutive one-line assignments, table
+ * arrows and case arms' 'then' aligned; one blank line around
  * tables and entities and wherever the author left one (runs of blank lines
  * shrink to one). Strings are re-escaped canonically; numbers and names are
  * kept as written; parentheses the author wrote are kept, missing ones that

@@ -1,6 +1,7 @@
 /* builtins: the mapping language's functions (the list is builtins.def).
  * Each takes its arguments as Values and writes one Value; results that need
- * memory take it from the caller's per-record arena. */
+ * memory take it from the caller's per-record arena. What each one does,
+ * exactly, is docs/builtins.md. */
 #ifndef BUILTINS_H
 #define BUILTINS_H
 
@@ -26,14 +27,35 @@ extern const BuiltinInfo builtin_info[BI__COUNT];
 /* BI__COUNT when name is not a builtin. */
 BuiltinId builtin_lookup(const char *name);
 
+/* State the builtins keep between calls of one run (compiled regular
+ * expressions, the hash context); private to the builtins. */
+typedef struct BiState BiState;
+
 typedef struct BiCtx {
     CmArena *arena;             /* per-record scratch for results */
-    time_t now;                 /* fixed per run; CRMMAP_NOW overrides it in tests */
+    time_t now;                 /* fixed per run; see builtins_clock() */
     char error[256];            /* set when a builtin returns false */
+    BiState *state;             /* NULL to start with; created on first need,
+                                 * released by builtin_ctx_free() */
 } BiCtx;
 
+/* Releases what the builtins cached in cx (cx->state); cx can be reused. */
+void builtin_ctx_free(BiCtx *cx);
+
 /* Calls builtin id. Returns false on a runtime error (bad date format, invalid
- * regular expression, ...) with cx->error set; the record is then reported. */
+ * regular expression, ...) with cx->error set to "NAME: what went wrong"; the
+ * record is then reported. Also false for an argument count outside the
+ * builtin's arity (the checker and the verifier should have caught it). */
 bool builtin_call(BiCtx *cx, BuiltinId id, const Value *args, size_t nargs, Value *out);
+
+/* The clock for today() and now(): CRMMAP_NOW (an ISO 8601 date-time such as
+ * 2026-11-22T10:00:00Z, for reproducible tests) when set, else time(). An
+ * unreadable CRMMAP_NOW is reported on stderr and ignored. */
+time_t builtins_clock(void);
+
+/* Compiles a matches() pattern (POSIX ERE) to check it, for the checker to
+ * report a bad constant pattern at compile time. On failure writes regcomp's
+ * message to err and returns false. */
+bool builtin_regex_check(const char *pattern, size_t len, char *err, size_t errlen);
 
 #endif

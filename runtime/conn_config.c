@@ -85,11 +85,15 @@ static void error_position(const char *text, const char *at, int *line, int *col
 
 static const char *const config_keys[] = {
     "system", "url", "api_version", "auth", "token_env", "token_file",
+    "token_url", "client_id", "client_secret_env", "client_secret_file", "scope",
+    "username", "private_key_file", "audience",
 };
 
 static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *err, size_t errlen)
 {
-    char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file };
+    char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file,
+                        &c->token_url, &c->client_id, &c->client_secret_env, &c->client_secret_file, &c->scope,
+                        &c->username, &c->private_key_file, &c->audience };
     if (!cJSON_IsObject(root)) {
         snprintf(err, errlen, "%s: the config must be a JSON object", path);
         return false;
@@ -99,8 +103,9 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
         while (k < sizeof config_keys / sizeof *config_keys && strcmp(it->string, config_keys[k]) != 0)
             k++;
         if (k == sizeof config_keys / sizeof *config_keys) {
-            snprintf(err, errlen, "%s: unknown key '%.60s' (known: system, url, api_version, auth, token_env, token_file)",
-                     path, it->string);
+            snprintf(err, errlen, "%s: unknown key '%.60s' (known: system, url, api_version, auth, token_env, "
+                     "token_file, token_url, client_id, client_secret_env, client_secret_file, scope, username, "
+                     "private_key_file, audience)", path, it->string);
             return false;
         }
         if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
@@ -119,6 +124,10 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
     }
     if (c->token_env && c->token_file) {
         snprintf(err, errlen, "%s: give token_env or token_file, not both", path);
+        return false;
+    }
+    if (c->client_secret_env && c->client_secret_file) {
+        snprintf(err, errlen, "%s: give client_secret_env or client_secret_file, not both", path);
         return false;
     }
     return true;
@@ -196,11 +205,28 @@ bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
         snprintf(err, errlen, "no CRM base URL given (--url, CRMMAP_URL or \"url\" in crmmap.json)");
         return false;
     }
-    if (c->auth && strcmp(c->auth, "bearer") != 0) {
-        snprintf(err, errlen, "auth kind '%.40s' is not supported yet (only \"bearer\")", c->auth);
+    bool jwt = c->auth && strcmp(c->auth, "salesforce_jwt") == 0;
+    if (c->auth && strcmp(c->auth, "bearer") != 0 && !conn_config_is_oauth(c) && !jwt) {
+        snprintf(err, errlen, "auth kind '%.40s' is not supported (\"bearer\", \"oauth2_client_credentials\" or "
+                              "\"salesforce_jwt\")", c->auth);
+        return false;
+    }
+    if (jwt && (c->token_url == NULL || c->client_id == NULL || c->username == NULL || c->private_key_file == NULL)) {
+        snprintf(err, errlen, "auth \"salesforce_jwt\" needs token_url, client_id, username and private_key_file");
+        return false;
+    }
+    if (conn_config_is_oauth(c) && (c->token_url == NULL || c->client_id == NULL
+                                    || (c->client_secret_env == NULL && c->client_secret_file == NULL))) {
+        snprintf(err, errlen, "auth \"oauth2_client_credentials\" needs token_url, client_id and "
+                              "client_secret_env or client_secret_file");
         return false;
     }
     return true;
+}
+
+bool conn_config_is_oauth(const ConnConfig *c)
+{
+    return c->auth && strcmp(c->auth, "oauth2_client_credentials") == 0;
 }
 
 /* A token goes into an HTTP header: no control characters, no spaces inside. */
@@ -227,67 +253,97 @@ fail:
     return NULL;
 }
 
-static char *token_from_file(const char *path, char *err, size_t errlen)
+/* A secret file's whole text: a regular file (no symlink), owned by us,
+ * not accessible to group or others, without NUL bytes. */
+static char *secure_read(const char *path, const char *what, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW);
     if (fd < 0) {
-        snprintf(err, errlen, "token file %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s file %s: %s", what, path, strerror(errno));
         return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        snprintf(err, errlen, "token file %s is not a regular file", path);
+        snprintf(err, errlen, "%s file %s is not a regular file", what, path);
         return NULL;
     }
     if ((st.st_mode & 077) != 0) {
         close(fd);
-        snprintf(err, errlen, "token file %s is readable by group or others (mode %04o): run chmod 600 %s",
+        snprintf(err, errlen, "%s file %s is readable by group or others (mode %04o): run chmod 600 %s", what,
                  path, (unsigned)(st.st_mode & 07777), path);
         return NULL;
     }
     if (st.st_uid != geteuid()) {
         close(fd);
-        snprintf(err, errlen, "token file %s belongs to another user", path);
+        snprintf(err, errlen, "%s file %s belongs to another user", what, path);
         return NULL;
     }
     size_t len = 0;
     char *t = read_fd(fd, TOKEN_MAX_BYTES, &len);
     close(fd);
     if (t == NULL) {
-        snprintf(err, errlen, "token file %s cannot be read or is over %d bytes", path, TOKEN_MAX_BYTES);
+        snprintf(err, errlen, "%s file %s cannot be read or is over %d bytes", what, path, TOKEN_MAX_BYTES);
         return NULL;
     }
     if (strlen(t) != len) {
         wipe(t, 0, len);
         cm_free(t);
-        snprintf(err, errlen, "token file %s holds a NUL byte", path);
+        snprintf(err, errlen, "%s file %s holds a NUL byte", what, path);
         return NULL;
     }
+    return t;
+}
+
+static char *token_from_file(const char *path, const char *what, char *err, size_t errlen)
+{
+    char *t = secure_read(path, what, err, errlen);
+    if (t == NULL)
+        return NULL;
     char where[300];
-    snprintf(where, sizeof where, "token file %.200s", path);
+    snprintf(where, sizeof where, "%s file %.200s", what, path);
     return checked_token(t, where, err, errlen);
+}
+
+char *conn_private_key_load(const ConnConfig *c, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    if (c->private_key_file == NULL) {
+        snprintf(err, errlen, "no private_key_file configured");
+        return NULL;
+    }
+    return secure_read(c->private_key_file, "private key", err, errlen);
+}
+
+static char *secret_load(const char *env, const char *file, const char *what, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    if (file)
+        return token_from_file(file, what, err, errlen);
+    if (env == NULL)
+        return NULL;
+    const char *v = getenv(env);
+    if (v == NULL || *v == '\0') {
+        snprintf(err, errlen, "environment variable %.100s (the %s) is not set or empty", env, what);
+        return NULL;
+    }
+    if (strlen(v) > TOKEN_MAX_BYTES) {
+        snprintf(err, errlen, "environment variable %.100s is over %d bytes", env, TOKEN_MAX_BYTES);
+        return NULL;
+    }
+    char where[160];
+    snprintf(where, sizeof where, "environment variable %.100s", env);
+    return checked_token(cm_strdup(v), where, err, errlen);
 }
 
 char *conn_token_load(const ConnConfig *c, char *err, size_t errlen)
 {
-    err[0] = '\0';
-    if (c->token_file)
-        return token_from_file(c->token_file, err, errlen);
-    if (c->token_env == NULL)
-        return NULL;
-    const char *v = getenv(c->token_env);
-    if (v == NULL || *v == '\0') {
-        snprintf(err, errlen, "environment variable %.100s (the token) is not set or empty", c->token_env);
-        return NULL;
-    }
-    if (strlen(v) > TOKEN_MAX_BYTES) {
-        snprintf(err, errlen, "environment variable %.100s is over %d bytes", c->token_env, TOKEN_MAX_BYTES);
-        return NULL;
-    }
-    char where[160];
-    snprintf(where, sizeof where, "environment variable %.100s", c->token_env);
-    return checked_token(cm_strdup(v), where, err, errlen);
+    return secret_load(c->token_env, c->token_file, "token", err, errlen);
+}
+
+char *conn_secret_load(const ConnConfig *c, char *err, size_t errlen)
+{
+    return secret_load(c->client_secret_env, c->client_secret_file, "client secret", err, errlen);
 }
 
 void conn_token_free(char *token)
@@ -306,5 +362,13 @@ void conn_config_free(ConnConfig *c)
     cm_free(c->auth);
     cm_free(c->token_env);
     cm_free(c->token_file);
+    cm_free(c->token_url);
+    cm_free(c->client_id);
+    cm_free(c->client_secret_env);
+    cm_free(c->client_secret_file);
+    cm_free(c->scope);
+    cm_free(c->username);
+    cm_free(c->private_key_file);
+    cm_free(c->audience);
     memset(c, 0, sizeof *c);
 }

@@ -18,6 +18,15 @@ typedef struct ConnConfig {
     char *auth;         /* "bearer" (the one kind implemented); NULL: bearer */
     char *token_env;    /* name of the variable holding the token */
     char *token_file;   /* path of the file holding the token */
+    /* auth "oauth2_client_credentials": */
+    char *token_url;
+    char *client_id;
+    char *client_secret_env, *client_secret_file;
+    char *scope;
+    /* auth "salesforce_jwt" (token_url and client_id too): */
+    char *username;
+    char *private_key_file;     /* PEM, mode 0600 */
+    char *audience;             /* NULL: token_url's scheme and host */
     bool plain_http;    /* only from the --plain-http flag */
 } ConnConfig;
 
@@ -36,7 +45,8 @@ void conn_config_set_token_file(ConnConfig *c, const char *path);
 /* The API version to use for c->system when none is configured. */
 const char *conn_config_api_version(const ConnConfig *c);
 
-/* Checks what a connection needs (system, url, a known auth kind). */
+/* Checks what a connection needs (system, url, a known auth kind and what
+ * that kind needs). */
 bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen);
 
 /* Reads the token. Returns a string the caller frees with conn_token_free, or
@@ -44,6 +54,16 @@ bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen);
  * the reason (unset variable, unsafe file mode, control characters, ...). */
 char *conn_token_load(const ConnConfig *c, char *err, size_t errlen);
 void conn_token_free(char *token);
+
+/* The OAuth client secret, by the same rules as the token (env or a 0600 file). */
+char *conn_secret_load(const ConnConfig *c, char *err, size_t errlen);
+
+/* The PEM private key for auth "salesforce_jwt", by the token file's rules
+ * (regular, ours, mode 0600); free with conn_token_free. */
+char *conn_private_key_load(const ConnConfig *c, char *err, size_t errlen);
+
+/* True when c->auth is the client credentials flow. */
+bool conn_config_is_oauth(const ConnConfig *c);
 
 void conn_config_free(ConnConfig *c);
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "cm_alloc.h"
+#include "conn_json.h"
 #include "connector.h"
 
 #define DYN_MAX_BATCH 1000
@@ -241,16 +242,114 @@ static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResp
     return CONN_OK;
 }
 
+/* ---- reading current records: GET SET?$select=...&$filter=key eq '..' or ... ---- */
+
+#define DYN_MAX_READ 50     /* keys per GET: the URL stays short */
+
+/* The primary id attribute of an entity set: contacts -> contactid,
+ * opportunities -> opportunityid (Dataverse's plural rule for most tables). */
+static void id_attribute(const char *set, char *out, size_t outlen)
+{
+    size_t n = strlen(set);
+    if (n > 3 && strcmp(set + n - 3, "ies") == 0)
+        snprintf(out, outlen, "%.*syid", (int)(n - 3), set);
+    else if (n > 1 && set[n - 1] == 's')
+        snprintf(out, outlen, "%.*sid", (int)(n - 1), set);
+    else
+        snprintf(out, outlen, "%sid", set);
+}
+
+static bool dyn_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
+{
+    if (!conn_plain_name(r->entity) || !conn_plain_name(r->key_field)) {
+        snprintf(err, errlen, "entity set and key must be plain names");
+        return false;
+    }
+    char idattr[128];
+    id_attribute(r->entity, idattr, sizeof idattr);
+    CmBuf select = CM_BUF_INIT, filter = CM_BUF_INIT;
+    cm_buf_printf(&select, "%s,%s", idattr, r->key_field);
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!conn_plain_name(r->fields[i])) {
+            snprintf(err, errlen, "field '%.60s' is not a plain name", r->fields[i]);
+            cm_buf_free(&select);
+            return false;
+        }
+        cm_buf_printf(&select, ",%s", r->fields[i]);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        cm_buf_printf(&filter, "%s%s eq '", i ? " or " : "", r->key_field);
+        for (const char *p = r->keys[i]; *p; p++) {
+            if (*p == '\'')
+                cm_buf_putc(&filter, '\'');
+            cm_buf_putc(&filter, *p);
+        }
+        cm_buf_putc(&filter, '\'');
+    }
+    cm_buf_printf(&out->url, "%s/api/data/%s/", c->base, c->api_version);
+    conn_url_escape(&out->url, r->entity);
+    cm_buf_puts(&out->url, "?$select=");
+    conn_url_escape(&out->url, select.data);
+    cm_buf_puts(&out->url, "&$filter=");
+    conn_url_escape(&out->url, filter.data);
+    cm_buf_free(&select);
+    cm_buf_free(&filter);
+    out->method = "GET";
+    out->headers[0] = "Accept: application/json";
+    out->headers[1] = "OData-Version: 4.0";
+    out->nheaders = 2;
+    return true;
+}
+
+static ConnStatus dyn_parse_read(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
+                                 char *msg, size_t msglen)
+{
+    (void)c;
+    cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
+    ConnStatus st = CONN_OK;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+    if (root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", resp->status, resp->body_len);
+        st = CONN_BAD_ANSWER;
+    } else if (resp->status < 200 || resp->status > 299) {
+        const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
+        snprintf(msg, msglen, "HTTP %d: %s", resp->status, cJSON_IsString(message) ? message->valuestring : "");
+        st = resp->status == 403 ? CONN_AUTH : CONN_REJECTED;
+    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "value"))) {
+        snprintf(msg, msglen, "a query answer without a value list");
+        st = CONN_BAD_ANSWER;
+    } else {
+        char idattr[128];
+        id_attribute(r->entity, idattr, sizeof idattr);
+        const cJSON *rec;
+        cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(root, "value")) {
+            const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, r->key_field);
+            for (size_t i = 0; cJSON_IsString(k) && i < r->n; i++) {
+                if (out[i].found || strcasecmp(r->keys[i], k->valuestring) != 0)
+                    continue;
+                const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, idattr);
+                conn_current_fill(&out[i], cJSON_IsString(id) ? id->valuestring : NULL, rec, r);
+                break;
+            }
+        }
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
 static void dyn_free(Connector *c)
 {
     cm_free(c);
 }
 
-static const ConnectorOps dyn_ops = { "dynamics", dyn_max_batch, dyn_build, dyn_parse, dyn_free };
+static const ConnectorOps dyn_ops = {
+    "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read, dyn_free,
+};
 
 Connector *conn_dynamics_new(const char *base_url, const char *api_version)
 {
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &dyn_ops, base_url, api_version ? api_version : "v9.2");
+    conn_set_rate_limit(c, 5000, 300000);
     return c;
 }

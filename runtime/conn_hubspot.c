@@ -1,11 +1,13 @@
 /* conn_hubspot: HubSpot CRM v3 batch APIs — POST objects/TYPE/batch/create,
  * /update and /upsert (by idProperty), 100 inputs a request, every property
  * value a string (numbers as their text, booleans "true"/"false",
- * multi-select values ';'-joined), associations [] on creates (the spec
- * requires the member). Answers are 200/201, or 207 with an errors list;
+ * multi-select values ';'-joined, null — the mapping's `clear` — as ""),
+ * associations [] on creates (the spec requires the member). Answers are
+ * 200/201, or 207 with an errors list;
  * results are matched to inputs by key (update/upsert) — HubSpot does not
  * promise to keep the order — and errors by their context (ids, or the
- * index crmserver adds). Creates without errors are taken in order. */
+ * index crmserver adds). Results left over (creates, results that do not
+ * echo the key) are taken in order when they match the inputs left in number. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <strings.h>
 
 #include "cm_alloc.h"
+#include "conn_json.h"
 #include "connector.h"
 
 #define HS_MAX_BATCH 100
@@ -24,9 +27,12 @@ static size_t hs_max_batch(const Connector *c, ConnOp op)
     return HS_MAX_BATCH;
 }
 
-/* One property value as HubSpot takes it, or NULL for an unsendable value. */
+/* One property value as HubSpot takes it, or NULL for an unsendable value.
+ * null is the mapping's `clear`: HubSpot blanks a property sent as "". */
 static char *value_text(const cJSON *v)
 {
+    if (cJSON_IsNull(v))
+        return cm_strdup("");
     if (cJSON_IsString(v))
         return cm_strdup(v->valuestring);
     if (cJSON_IsBool(v))
@@ -101,8 +107,6 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
         cJSON *props = cJSON_AddObjectToObject(in, "properties");
         const cJSON *f;
         cJSON_ArrayForEach(f, payload) {
-            if (cJSON_IsNull(f))
-                continue;
             char *text = value_text(f);
             if (text == NULL) {
                 snprintf(err, errlen, "record %zu: property %.80s has no string form", i + 1, f->string);
@@ -176,29 +180,53 @@ static void apply_errors(const ConnBatch *b, const cJSON *errors, ConnResult *re
     }
 }
 
+static void take_result(const ConnBatch *b, const cJSON *r, size_t at, ConnResult *results, bool *taken)
+{
+    const char *id = str(r, "id");
+    taken[at] = true;
+    results[at].ok = true;
+    snprintf(results[at].id, sizeof results[at].id, "%s", id ? id : "");
+    results[at].created = b->op == CONN_CREATE || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "new"));
+}
+
 static void apply_results(const ConnBatch *b, const cJSON *list, ConnResult *results, bool *taken)
 {
+    size_t nres = (size_t)cJSON_GetArraySize(list);
+    bool *used = cm_calloc(nres ? nres : 1, sizeof *used);
+    size_t k = 0;
     const cJSON *r;
-    size_t next_create = 0;
+    /* By key first: an update or upsert result names its record. */
     cJSON_ArrayForEach(r, list) {
         long at = -1;
-        const char *id = str(r, "id");
-        if (b->op == CONN_CREATE) {
-            while (next_create < b->n && taken[next_create])
-                next_create++;
-            at = next_create < b->n ? (long)next_create : -1;
-        } else if (b->key_field && strcmp(b->key_field, "hs_object_id") != 0) {
+        if (b->op != CONN_CREATE && b->key_field && strcmp(b->key_field, "hs_object_id") != 0)
             at = find_key(b, str(cJSON_GetObjectItemCaseSensitive(r, "properties"), b->key_field), taken);
-        } else {
-            at = find_key(b, id, taken);
+        else if (b->op != CONN_CREATE)
+            at = find_key(b, str(r, "id"), taken);
+        if (at >= 0) {
+            take_result(b, r, (size_t)at, results, taken);
+            used[k] = true;
         }
-        if (at < 0)
-            continue;
-        taken[at] = true;
-        results[at].ok = true;
-        snprintf(results[at].id, sizeof results[at].id, "%s", id ? id : "");
-        results[at].created = b->op == CONN_CREATE || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "new"));
+        k++;
     }
+    /* Then in order, when exactly as many results as unanswered inputs are
+     * left: creates, and results that do not echo the key property. */
+    size_t left_inputs = 0, left_results = 0;
+    for (size_t i = 0; i < b->n; i++)
+        left_inputs += !taken[i];
+    for (size_t i = 0; i < nres; i++)
+        left_results += !used[i];
+    if (left_results > 0 && left_results == left_inputs) {
+        size_t next = 0;
+        k = 0;
+        cJSON_ArrayForEach(r, list) {
+            if (!used[k++]) {
+                while (taken[next])
+                    next++;
+                take_result(b, r, next, results, taken);
+            }
+        }
+    }
+    cm_free(used);
 }
 
 static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
@@ -242,16 +270,90 @@ static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxRespo
     return st;
 }
 
+/* ---- reading current records: batch/read by idProperty ---- */
+
+static bool hs_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
+{
+    cm_buf_printf(&out->url, "%s/crm/v3/objects/", c->base);
+    conn_url_escape(&out->url, r->entity);
+    cm_buf_puts(&out->url, "/batch/read");
+    out->method = "POST";
+    out->headers[0] = "Content-Type: application/json";
+    out->headers[1] = "Accept: application/json";
+    out->nheaders = 2;
+    cJSON *root = cJSON_CreateObject();
+    if (r->key_field && strcmp(r->key_field, "hs_object_id") != 0)
+        cJSON_AddStringToObject(root, "idProperty", r->key_field);
+    cJSON *props = cJSON_AddArrayToObject(root, "properties");
+    for (size_t i = 0; i < r->nfields; i++)
+        cJSON_AddItemToArray(props, cJSON_CreateString(r->fields[i]));
+    if (r->key_field)
+        cJSON_AddItemToArray(props, cJSON_CreateString(r->key_field));
+    cJSON_AddArrayToObject(root, "propertiesWithHistory");
+    cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
+    for (size_t i = 0; i < r->n; i++) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(in, "id", r->keys[i]);
+        cJSON_AddItemToArray(inputs, in);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cm_buf_puts(&out->body, text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    (void)err;
+    (void)errlen;
+    return true;
+}
+
+static ConnStatus hs_parse_read(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
+                                char *msg, size_t msglen)
+{
+    (void)c;
+    cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
+    ConnStatus st = CONN_OK;
+    if (root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", resp->status, resp->body_len);
+        st = CONN_BAD_ANSWER;
+    } else if (resp->status < 200 || resp->status > 299) {
+        const char *category = str(root, "category"), *message = str(root, "message");
+        snprintf(msg, msglen, "HTTP %d %s: %s", resp->status, category ? category : "", message ? message : "");
+        st = resp->status == 403 ? CONN_AUTH : CONN_REJECTED;
+    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "results"))) {
+        snprintf(msg, msglen, "HTTP %d without a results list", resp->status);
+        st = CONN_BAD_ANSWER;
+    } else {
+        /* Keys not found come back in "errors" (OBJECT_NOT_FOUND): found stays false. */
+        bool by_id = r->key_field == NULL || strcmp(r->key_field, "hs_object_id") == 0;
+        bool fold = r->key_field && strcmp(r->key_field, "email") == 0;
+        const cJSON *rec;
+        cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(root, "results")) {
+            const cJSON *props = cJSON_GetObjectItemCaseSensitive(rec, "properties");
+            const char *key = by_id ? str(rec, "id") : str(props, r->key_field);
+            for (size_t i = 0; key && i < r->n; i++) {
+                if (out[i].found || (fold ? strcasecmp(r->keys[i], key) : strcmp(r->keys[i], key)) != 0)
+                    continue;
+                conn_current_fill(&out[i], str(rec, "id"), props, r);
+                break;
+            }
+        }
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
 static void hs_free(Connector *c)
 {
     cm_free(c);
 }
 
-static const ConnectorOps hs_ops = { "hubspot", hs_max_batch, hs_build, hs_parse, hs_free };
+static const ConnectorOps hs_ops = {
+    "hubspot", hs_max_batch, hs_build, hs_parse, true, HS_MAX_BATCH, hs_build_read, hs_parse_read, hs_free,
+};
 
 Connector *conn_hubspot_new(const char *base_url)
 {
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &hs_ops, base_url, "v3");
+    conn_set_rate_limit(c, 90, 10000);
     return c;
 }

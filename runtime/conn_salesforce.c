@@ -6,8 +6,10 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cm_alloc.h"
+#include "conn_json.h"
 #include "connector.h"
 
 #define SF_MAX_BATCH 200
@@ -153,12 +155,104 @@ static ConnStatus sf_parse(const Connector *c, const ConnBatch *b, const TxRespo
     return st;
 }
 
+/* ---- reading current records: SOQL WHERE key IN (...) ---- */
+
+#define SF_MAX_READ 100     /* keys per query: the GET URL stays well under 16 KB */
+
+static void soql_string(CmBuf *b, const char *s)
+{
+    cm_buf_putc(b, '\'');
+    for (; *s; s++) {
+        switch (*s) {
+        case '\'': cm_buf_puts(b, "\\'"); break;
+        case '\\': cm_buf_puts(b, "\\\\"); break;
+        case '\n': cm_buf_puts(b, "\\n"); break;
+        case '\r': cm_buf_puts(b, "\\r"); break;
+        case '\t': cm_buf_puts(b, "\\t"); break;
+        default: cm_buf_putc(b, *s); break;
+        }
+    }
+    cm_buf_putc(b, '\'');
+}
+
+static bool sf_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
+{
+    if (!conn_plain_name(r->entity) || !conn_plain_name(r->key_field)) {
+        snprintf(err, errlen, "entity and key must be plain names");
+        return false;
+    }
+    CmBuf q = CM_BUF_INIT;
+    cm_buf_printf(&q, "SELECT Id");
+    if (strcmp(r->key_field, "Id") != 0)
+        cm_buf_printf(&q, ",%s", r->key_field);
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (!conn_plain_name(r->fields[i])) {
+            snprintf(err, errlen, "field '%.60s' is not a plain name", r->fields[i]);
+            cm_buf_free(&q);
+            return false;
+        }
+        if (strcmp(r->fields[i], "Id") != 0 && strcmp(r->fields[i], r->key_field) != 0)
+            cm_buf_printf(&q, ",%s", r->fields[i]);
+    }
+    cm_buf_printf(&q, " FROM %s WHERE %s IN (", r->entity, r->key_field);
+    for (size_t i = 0; i < r->n; i++) {
+        if (i)
+            cm_buf_putc(&q, ',');
+        soql_string(&q, r->keys[i]);
+    }
+    cm_buf_putc(&q, ')');
+    cm_buf_printf(&out->url, "%s/services/data/%s/query?q=", c->base, c->api_version);
+    conn_url_escape(&out->url, q.data);
+    cm_buf_free(&q);
+    out->method = "GET";
+    out->headers[0] = "Accept: application/json";
+    out->nheaders = 1;
+    return true;
+}
+
+static ConnStatus sf_parse_read(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
+                                char *msg, size_t msglen)
+{
+    (void)c;
+    cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
+    ConnStatus st = CONN_OK;
+    if (root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", resp->status, resp->body_len);
+        st = CONN_BAD_ANSWER;
+    } else if (resp->status < 200 || resp->status > 299) {
+        const cJSON *first = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
+        const char *code = str(first, "errorCode"), *message = str(first, "message");
+        snprintf(msg, msglen, "HTTP %d %s: %s", resp->status, code ? code : "", message ? message : "");
+        st = code && strcmp(code, "REQUEST_LIMIT_EXCEEDED") == 0 ? CONN_BUSY
+             : resp->status == 403 ? CONN_AUTH : CONN_REJECTED;
+    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "records"))) {
+        snprintf(msg, msglen, "a query answer without records");
+        st = CONN_BAD_ANSWER;
+    } else {
+        const cJSON *rec;
+        cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(root, "records")) {
+            const char *key = str(rec, r->key_field);
+            for (size_t i = 0; key && i < r->n; i++) {
+                /* text keys compare as Salesforce does, without case */
+                if (out[i].found || strcasecmp(r->keys[i], key) != 0)
+                    continue;
+                conn_current_fill(&out[i], str(rec, "Id"), rec, r);
+                break;
+            }
+        }
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
 static void sf_free(Connector *c)
 {
     cm_free(c);
 }
 
-static const ConnectorOps sf_ops = { "salesforce", sf_max_batch, sf_build, sf_parse, sf_free };
+static const ConnectorOps sf_ops = {
+    "salesforce", sf_max_batch, sf_build, sf_parse, false, SF_MAX_READ, sf_build_read, sf_parse_read, sf_free,
+};
 
 Connector *conn_salesforce_new(const char *base_url, const char *api_version)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "conn_json.h"
 #include "connector.h"
 
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version)
@@ -15,6 +16,24 @@ void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, cons
     c->ops = ops;
     c->base = cm_strndup(base_url, n);
     c->api_version = cm_strdup(api_version);
+    c->limit = NULL;
+    c->refresh = NULL;
+    c->refresh_ctx = NULL;
+}
+
+void conn_set_refresh(Connector *c, bool (*refresh)(void *ctx), void *ctx)
+{
+    c->refresh = refresh;
+    c->refresh_ctx = ctx;
+}
+
+void conn_set_rate_limit(Connector *c, int max, int64_t window_ms)
+{
+    if (c->limit == NULL)
+        c->limit = cm_calloc(1, sizeof *c->limit);
+    else
+        ratelimit_free(c->limit);
+    ratelimit_init(c->limit, max, window_ms);
 }
 
 void conn_free(Connector *c)
@@ -23,6 +42,10 @@ void conn_free(Connector *c)
         return;
     cm_free(c->base);
     cm_free(c->api_version);
+    if (c->limit) {
+        ratelimit_free(c->limit);
+        cm_free(c->limit);
+    }
     c->ops->free(c);
 }
 
@@ -35,7 +58,8 @@ void conn_request_free(ConnRequest *r)
 void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field)
 {
     r->ok = false;
-    snprintf(r->code, sizeof r->code, "%s", code ? code : "ERROR");
+    /* A failed record always names a code, even when the CRM's is empty. */
+    snprintf(r->code, sizeof r->code, "%s", code && code[0] ? code : "ERROR");
     snprintf(r->message, sizeof r->message, "%s", message ? message : "");
     snprintf(r->field, sizeof r->field, "%s", field ? field : "");
 }
@@ -52,6 +76,38 @@ void conn_url_escape(CmBuf *b, const char *s)
             cm_buf_put(b, e, 3);
         }
     }
+}
+
+void conn_current_clear(ConnCurrent *c)
+{
+    cm_free(c->fields);
+    memset(c, 0, sizeof *c);
+}
+
+void conn_current_fill(ConnCurrent *out, const char *id, const cJSON *holder, const ConnRead *r)
+{
+    out->found = true;
+    snprintf(out->id, sizeof out->id, "%s", id ? id : "");
+    cJSON *fields = cJSON_CreateObject();
+    for (size_t f = 0; f < r->nfields; f++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(holder, r->fields[f]);
+        cJSON_AddItemToObject(fields, r->fields[f], v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
+    }
+    char *text = cJSON_PrintUnformatted(fields);
+    cm_free(out->fields);
+    out->fields = cm_strdup(text);
+    cJSON_free(text);
+    cJSON_Delete(fields);
+}
+
+bool conn_plain_name(const char *s)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 100)
+        return false;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return false;
+    return true;
 }
 
 static void fail_all(const ConnBatch *b, ConnResult *results, const char *code, const char *message)
@@ -71,67 +127,116 @@ static bool may_resend(const ConnBatch *b, const TxResponse *r)
     return r->status == 429 || r->status == 503;
 }
 
-/* One request, retried as a whole while the failure is transient. */
-static ConnStatus send_once(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
-                            const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+/* Judges one answer to b's request, attempt number `attempt`. Returns the
+ * wait before sending it again, or -1 when the batch is settled with *st
+ * (results filled by parse where it got that far). */
+/* A 401: refresh the token once per request, then send it again at once. */
+static bool refreshed_401(const Connector *c, bool *refreshed)
 {
-    memset(results, 0, b->n * sizeof *results);
-    ConnRequest req;
-    memset(&req, 0, sizeof req);
-    char err[256];
-    if (!c->ops->build(c, b, &req, err, sizeof err)) {
-        conn_request_free(&req);
-        fail_all(b, results, "BAD_PAYLOAD", err);
-        snprintf(msg, msglen, "%s", err);
-        return CONN_REJECTED;
+    if (c->refresh == NULL || *refreshed)
+        return false;
+    *refreshed = true;
+    return c->refresh(c->refresh_ctx);
+}
+
+static int64_t judge(const Connector *c, const ConnBatch *b, const TxResponse *r, int attempt,
+                     const RetryPolicy *p, const RetryClock *clk, ConnResult *results, ConnStatus *st,
+                     bool *refreshed, char *msg, size_t msglen)
+{
+    bool again = false;
+    if (r->error == TX_OK && r->status == 401) {
+        *st = CONN_AUTH;
+        snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
+        if (refreshed_401(c, refreshed))
+            return 0;
+    } else if (retry_is_transient(r)) {
+        again = may_resend(b, r);
+        *st = CONN_UNAVAILABLE;
+        if (r->error != TX_OK)
+            snprintf(msg, msglen, "%s: %s%s", tx_error_name(r->error), r->message,
+                     again ? "" : " (a create may have been applied: not resent)");
+        else
+            snprintf(msg, msglen, "HTTP %d%s", r->status, again ? "" : " (a create may have been applied: not resent)");
+    } else if (r->error != TX_OK) {
+        *st = CONN_UNAVAILABLE;
+        snprintf(msg, msglen, "%s: %s", tx_error_name(r->error), r->message);
+    } else {
+        *st = c->ops->parse(c, b, r, results, msg, msglen);
+        again = *st == CONN_BUSY || (*st == CONN_BAD_ANSWER && b->op != CONN_CREATE);
     }
-    TxRequest tr = { req.method, req.url.data, req.headers, req.nheaders, req.body.data, req.body.len,
-                     NULL, b->op == CONN_CREATE };
-    ConnStatus st = CONN_UNAVAILABLE;
-    for (int attempt = 1;; attempt++) {
-        TxResponse r;
-        tx_send_wait(t, &tr, &r);
-        bool again = false;
-        if (r.error == TX_OK && r.status == 401) {
-            st = CONN_AUTH;
-            snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
-        } else if (retry_is_transient(&r)) {
-            again = may_resend(b, &r);
-            st = CONN_UNAVAILABLE;
-            if (r.error != TX_OK)
-                snprintf(msg, msglen, "%s: %s%s", tx_error_name(r.error), r.message,
-                         again ? "" : " (a create may have been applied: not resent)");
-            else
-                snprintf(msg, msglen, "HTTP %d%s", r.status, again ? "" : " (a create may have been applied: not resent)");
-        } else if (r.error != TX_OK) {
-            st = CONN_UNAVAILABLE;
-            snprintf(msg, msglen, "%s: %s", tx_error_name(r.error), r.message);
-        } else {
-            st = c->ops->parse(c, b, &r, results, msg, msglen);
-            again = st == CONN_BUSY || (st == CONN_BAD_ANSWER && b->op != CONN_CREATE);
-        }
-        int64_t wait = again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, r.retry_after, clk) : -1;
-        tx_response_clear(&r);
-        if (wait < 0)
-            break;
-        clk->sleep_ms(clk->ctx, wait);
-    }
+    return again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, r->retry_after, clk) : -1;
+}
+
+/* The final status of a settled batch; records without an answer carry it. */
+static ConnStatus settle(const ConnBatch *b, ConnStatus st, ConnResult *results, const char *msg)
+{
     if (st == CONN_BUSY)
         st = CONN_UNAVAILABLE;
     if (st != CONN_OK && st != CONN_REJECTED)
         fail_all(b, results, st == CONN_AUTH ? "UNAUTHORIZED" : st == CONN_BAD_ANSWER ? "BAD_ANSWER" : "UNAVAILABLE",
                  msg);
-    conn_request_free(&req);
     return st;
 }
 
-ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
-                     const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+static bool build(const Connector *c, const ConnBatch *b, ConnRequest *req, TxRequest *tr, ConnResult *results,
+                  char *msg, size_t msglen)
 {
-    msg[0] = '\0';
-    ConnStatus st = send_once(c, t, b, p, clk, results, msg, msglen);
-    if (st != CONN_OK)
-        return st;
+    memset(results, 0, b->n * sizeof *results);
+    memset(req, 0, sizeof *req);
+    if (!c->ops->build(c, b, req, msg, msglen)) {
+        conn_request_free(req);
+        fail_all(b, results, "BAD_PAYLOAD", msg);
+        return false;
+    }
+    TxRequest t = { req->method, req->url.data, req->headers, req->nheaders, req->body.data, req->body.len,
+                    NULL, b->op == CONN_CREATE };
+    *tr = t;
+    return true;
+}
+
+/* How long the rate limit asks to wait now; 0 takes a slot. */
+static int64_t rate_slot(const Connector *c, const RetryClock *clk)
+{
+    if (c->limit == NULL)
+        return 0;
+    int64_t now = clk->now_ms(clk->ctx);
+    int64_t wait = ratelimit_wait_ms(c->limit, now);
+    if (wait == 0)
+        ratelimit_take(c->limit, now);
+    return wait;
+}
+
+/* One request, retried as a whole while the failure is transient. */
+static ConnStatus send_once(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                            const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+{
+    ConnRequest req;
+    TxRequest tr;
+    if (!build(c, b, &req, &tr, results, msg, msglen))
+        return CONN_REJECTED;
+    ConnStatus st = CONN_UNAVAILABLE;
+    bool refreshed = false;
+    for (int attempt = 1;; attempt++) {
+        int64_t wait;
+        while ((wait = rate_slot(c, clk)) > 0)
+            clk->sleep_ms(clk->ctx, wait);
+        TxResponse r;
+        tx_send_wait(t, &tr, &r);
+        wait = judge(c, b, &r, attempt, p, clk, results, &st, &refreshed, msg, msglen);
+        tx_response_clear(&r);
+        if (wait < 0)
+            break;
+        clk->sleep_ms(clk->ctx, wait);
+    }
+    conn_request_free(&req);
+    return settle(b, st, results, msg);
+}
+
+/* Sends again, on their own, the records the CRM refused for the moment. */
+static ConnStatus retry_records(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                                const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+{
+    ConnStatus st = CONN_OK;
     ConnRecord *sub = cm_malloc(b->n * sizeof *sub);
     size_t *where = cm_malloc(b->n * sizeof *where);
     ConnResult *again = cm_malloc(b->n * sizeof *again);
@@ -163,5 +268,208 @@ ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const
     cm_free(sub);
     cm_free(where);
     cm_free(again);
+    return st;
+}
+
+/* Is a refused batch worth splitting? When one payload could not be built
+ * (BAD_PAYLOAD), or the API refuses whole batches for one bad input. */
+static bool splittable(const Connector *c, const ConnBatch *b, const ConnResult *results)
+{
+    return b->n > 1 && (c->ops->split_rejected || strcmp(results[0].code, "BAD_PAYLOAD") == 0);
+}
+
+/* A refused batch, split in halves and each sent again, so that the inputs
+ * the CRM refuses fail alone (at most 2n - 1 requests; nothing of a refused
+ * request was written, so resending is safe for creates too). */
+static ConnStatus split_refused(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                                const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+{
+    size_t half = b->n / 2;
+    ConnBatch parts[2] = { *b, *b };
+    parts[0].n = half;
+    parts[1].records = b->records + half;
+    parts[1].n = b->n - half;
+    ConnStatus st = CONN_OK;
+    for (int i = 0; i < 2 && st != CONN_AUTH; i++) {
+        char submsg[256];
+        ConnStatus sub = conn_send(c, t, &parts[i], p, clk, results + (i ? half : 0), submsg, sizeof submsg);
+        if (sub == CONN_AUTH || sub == CONN_UNAVAILABLE || sub == CONN_BAD_ANSWER) {
+            st = sub;
+            snprintf(msg, msglen, "%s", submsg);
+        }
+    }
+    return st;
+}
+
+ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                     const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+{
+    msg[0] = '\0';
+    ConnStatus st = send_once(c, t, b, p, clk, results, msg, msglen);
+    if (st == CONN_REJECTED && splittable(c, b, results))
+        return split_refused(c, t, b, p, clk, results, msg, msglen);
+    if (st != CONN_OK)
+        return st;
+    return retry_records(c, t, b, p, clk, results, msg, msglen);
+}
+
+/* ---- several batches in flight ---- */
+
+typedef struct JobState {
+    ConnRequest req;
+    TxRequest tr;
+    int attempt;
+    int64_t due;        /* when it may be sent (again) */
+    bool in_flight, done, refreshed;
+} JobState;
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
+                   const RetryPolicy *p, const RetryClock *clk)
+{
+    JobState *js = cm_calloc(njobs, sizeof *js);
+    size_t open = 0, flying = 0;
+    if (max_in_flight == 0)
+        max_in_flight = 1;
+    for (size_t i = 0; i < njobs; i++)
+        jobs[i].msg[0] = '\0';
+    open = njobs;
+    TxResponse answers[16];
+    while (open > 0) {
+        int64_t now = clk->now_ms(clk->ctx), next = now + 1000;
+        for (size_t i = 0; i < njobs && flying < max_in_flight; i++) {
+            JobState *s = &js[i];
+            if (s->done || s->in_flight)
+                continue;
+            if (s->due > now) {
+                next = min64(next, s->due);
+                continue;
+            }
+            if (s->attempt == 0 && s->tr.url == NULL) {
+                /* Built when first sent, so building overlaps the requests in flight. */
+                if (!build(c, jobs[i].batch, &s->req, &s->tr, jobs[i].results, jobs[i].msg, sizeof jobs[i].msg)) {
+                    s->done = true;
+                    open--;
+                    jobs[i].status = CONN_REJECTED;
+                    continue;
+                }
+                s->tr.tag = s;
+            }
+            int64_t wait = rate_slot(c, clk);
+            if (wait > 0) {
+                next = min64(next, now + wait);
+                break;
+            }
+            char err[160];
+            if (!tx_submit(t, &s->tr, err, sizeof err)) {
+                s->done = true;
+                open--;
+                jobs[i].status = CONN_REJECTED;
+                snprintf(jobs[i].msg, sizeof jobs[i].msg, "%s", err);
+                fail_all(jobs[i].batch, jobs[i].results, "BAD_REQUEST", err);
+                continue;
+            }
+            s->in_flight = true;
+            s->attempt++;
+            flying++;
+        }
+        if (flying == 0) {
+            if (open > 0 && next > now)
+                clk->sleep_ms(clk->ctx, next - now);
+            continue;
+        }
+        int timeout = (int)min64(next > now ? next - now : 0, 1000);
+        size_t got = tx_poll(t, timeout, answers, sizeof answers / sizeof answers[0]);
+        for (size_t k = 0; k < got; k++) {
+            JobState *s = answers[k].tag;
+            size_t i = (size_t)(s - js);
+            ConnJob *j = &jobs[i];
+            s->in_flight = false;
+            flying--;
+            int64_t wait = judge(c, j->batch, &answers[k], s->attempt, p, clk, j->results, &j->status,
+                                 &s->refreshed, j->msg, sizeof j->msg);
+            tx_response_clear(&answers[k]);
+            if (wait >= 0) {
+                s->due = clk->now_ms(clk->ctx) + wait;
+            } else {
+                s->done = true;
+                open--;
+                j->status = settle(j->batch, j->status, j->results, j->msg);
+                if (j->status == CONN_OK)
+                    j->msg[0] = '\0';     /* no leftover from a retried attempt */
+            }
+        }
+    }
+    for (size_t i = 0; i < njobs; i++) {
+        conn_request_free(&js[i].req);
+        ConnJob *j = &jobs[i];
+        if (j->status == CONN_OK)
+            j->status = retry_records(c, t, j->batch, p, clk, j->results, j->msg, sizeof j->msg);
+        else if (j->status == CONN_REJECTED && splittable(c, j->batch, j->results))
+            j->status = split_refused(c, t, j->batch, p, clk, j->results, j->msg, sizeof j->msg);
+    }
+    cm_free(js);
+}
+
+/* ---- reading current records ---- */
+
+ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
+                     const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
+{
+    memset(out, 0, r->n * sizeof *out);
+    msg[0] = '\0';
+    ConnRequest req;
+    memset(&req, 0, sizeof req);
+    if (r->n == 0 || r->n > c->ops->max_read) {
+        snprintf(msg, msglen, "a read holds 1 to %zu keys, not %zu", c->ops->max_read, r->n);
+        return CONN_REJECTED;
+    }
+    if (!c->ops->build_read(c, r, &req, msg, msglen)) {
+        conn_request_free(&req);
+        return CONN_REJECTED;
+    }
+    TxRequest tr = { req.method, req.url.data, req.headers, req.nheaders, req.body.data, req.body.len, NULL, false };
+    ConnStatus st = CONN_UNAVAILABLE;
+    bool refreshed = false;
+    for (int attempt = 1;; attempt++) {
+        int64_t wait;
+        while ((wait = rate_slot(c, clk)) > 0)
+            clk->sleep_ms(clk->ctx, wait);
+        TxResponse resp;
+        tx_send_wait(t, &tr, &resp);
+        bool again = false;
+        if (resp.error == TX_OK && resp.status == 401) {
+            st = CONN_AUTH;
+            snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
+            again = refreshed_401(c, &refreshed);
+        } else if (retry_is_transient(&resp) || resp.error != TX_OK) {
+            again = retry_is_transient(&resp);
+            st = CONN_UNAVAILABLE;
+            if (resp.error != TX_OK)
+                snprintf(msg, msglen, "%s: %s", tx_error_name(resp.error), resp.message);
+            else
+                snprintf(msg, msglen, "HTTP %d", resp.status);
+        } else {
+            for (size_t i = 0; i < r->n; i++)
+                conn_current_clear(&out[i]);
+            st = c->ops->parse_read(c, r, &resp, out, msg, msglen);
+            again = st == CONN_BUSY || st == CONN_BAD_ANSWER;
+        }
+        wait = again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, resp.retry_after, clk) : -1;
+        tx_response_clear(&resp);
+        if (wait < 0)
+            break;
+        clk->sleep_ms(clk->ctx, wait);
+    }
+    conn_request_free(&req);
+    if (st == CONN_BUSY)
+        st = CONN_UNAVAILABLE;
+    if (st != CONN_OK)
+        for (size_t i = 0; i < r->n; i++)
+            conn_current_clear(&out[i]);
     return st;
 }

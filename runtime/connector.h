@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "cm_buf.h"
+#include "ratelimit.h"
 #include "retry.h"
 #include "transport.h"
 
@@ -56,6 +57,26 @@ typedef enum ConnStatus {
                          * Salesforce REQUEST_LIMIT_EXCEEDED); conn_send retries it */
 } ConnStatus;
 
+/* Reading the CRM's current records by key, for `master crm` and
+ * `on create` (DESIGN §6): which keys exist, their ids, and the values of
+ * the fields asked for. */
+typedef struct ConnRead {
+    const char *entity;
+    const char *key_field;
+    const char *const *keys;
+    size_t n;               /* at most max_read keys */
+    const char *const *fields;  /* field names: letters, digits, '_' */
+    size_t nfields;
+} ConnRead;
+
+typedef struct ConnCurrent {
+    bool found;
+    char id[96];
+    char *fields;           /* a JSON object of the fields asked for, as the CRM holds them; owned */
+} ConnCurrent;
+
+void conn_current_clear(ConnCurrent *c);
+
 /* One HTTP request, built by a connector. */
 typedef struct ConnRequest {
     const char *method;
@@ -79,6 +100,15 @@ typedef struct ConnectorOps {
      * CONN_BAD_ANSWER or CONN_BUSY; msg gets a summary for all but CONN_OK. */
     ConnStatus (*parse)(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                         char *msg, size_t msglen);
+    /* True when the API refuses a whole batch for one bad input (HubSpot's
+     * 400 VALIDATION_ERROR): conn_send then splits the batch to find it. */
+    bool split_rejected;
+    /* Reading: at most max_read keys a request; the request, and its answer
+     * into out[0..r->n) (every key answered: found or not). */
+    size_t max_read;
+    bool (*build_read)(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen);
+    ConnStatus (*parse_read)(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
+                             char *msg, size_t msglen);
     void (*free)(Connector *c);
 } ConnectorOps;
 
@@ -86,25 +116,61 @@ struct Connector {
     const ConnectorOps *ops;
     char *base;             /* base URL without a trailing '/' */
     char *api_version;
+    RateLimit *limit;       /* requests per window, shared by every batch sent */
+    bool (*refresh)(void *ctx);     /* on 401: get a new token (auth_refresh); NULL: 401 is final */
+    void *refresh_ctx;
 };
 
+/* Each starts with its vendor's default client-side rate limit: Salesforce
+ * none (its limits count requests per 24 hours; a batch is 200 records),
+ * HubSpot 90 requests per 10 s (the published limit is 100), Dynamics 5,000
+ * per 300 s (the service protection limit is 6,000). */
 Connector *conn_salesforce_new(const char *base_url, const char *api_version);
 Connector *conn_hubspot_new(const char *base_url);
 Connector *conn_dynamics_new(const char *base_url, const char *api_version);
 void conn_free(Connector *c);
+/* On a 401, call refresh(ctx) once per request and, when it returns true,
+ * send the request again (OAuth tokens expire in the middle of runs). */
+void conn_set_refresh(Connector *c, bool (*refresh)(void *ctx), void *ctx);
+/* Replaces the rate limit; max <= 0 removes it. */
+void conn_set_rate_limit(Connector *c, int max, int64_t window_ms);
 
 void conn_request_free(ConnRequest *r);
 
 /* Builds, sends with retries (429, 5xx, timeouts, resets; a retried create
- * only when the transport could not have sent it), parses. Records the CRM
+ * only when the transport could not have sent it), parses. A batch refused
+ * as a whole by an API that does that for one bad input is split in halves
+ * until the bad inputs alone fail. Every request
+ * waits for the connector's rate limit first (on clk). Records the CRM
  * marks as transiently failed (result.retry) are sent again on their own, up
  * to the policy's attempts. msg explains any status but CONN_OK. */
 ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
                      const RetryClock *clk, ConnResult *results, char *msg, size_t msglen);
 
+/* Reads the current records for r's keys, with retries (reads are
+ * idempotent). On anything but CONN_OK, out[] is cleared. */
+ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
+                     const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen);
+
+/* One batch for conn_send_all, with room for its answer. */
+typedef struct ConnJob {
+    const ConnBatch *batch;
+    ConnResult *results;    /* batch->n of them */
+    ConnStatus status;
+    char msg[256];
+} ConnJob;
+
+/* conn_send for many batches, up to max_in_flight requests at once on the
+ * transport (each retried on its own schedule). Records refused for the
+ * moment are sent again afterwards, a batch at a time. */
+void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
+                   const RetryPolicy *p, const RetryClock *clk);
+
 /* Helpers for the implementations. */
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);
 void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field);
+/* True for a field name that may go into a query: letters, digits, '_'. */
+bool conn_plain_name(const char *s);
 /* Appends s percent-encoded (everything but ALPHA DIGIT - . _ ~). */
 void conn_url_escape(CmBuf *b, const char *s);
 

@@ -65,6 +65,9 @@ typedef struct TransportOps {
      * into out; returns how many. Returns 0 at once when nothing is in flight. */
     size_t (*poll)(Transport *t, int timeout_ms, TxResponse *out, size_t max);
     size_t (*in_flight)(const Transport *t);
+    /* Replaces the bearer token (copied; NULL: none) for requests submitted
+     * from now on — after an OAuth refresh. */
+    void (*set_bearer)(Transport *t, const char *token);
     void (*close)(Transport *t);
 } TransportOps;
 
@@ -81,6 +84,7 @@ static inline size_t tx_poll(Transport *t, int timeout_ms, TxResponse *out, size
     return t->ops->poll(t, timeout_ms, out, max);
 }
 static inline size_t tx_in_flight(const Transport *t) { return t->ops->in_flight(t); }
+static inline void tx_set_bearer(Transport *t, const char *token) { t->ops->set_bearer(t, token); }
 static inline void tx_close(Transport *t) { t->ops->close(t); }
 
 void tx_response_clear(TxResponse *r);
@@ -128,6 +132,7 @@ typedef void (*TxFakeHandler)(void *ctx, const TxRequest *req, TxFakeAnswer *ans
 
 typedef struct TxFakeRequest {
     char *method, *url, *body;
+    char *bearer;           /* the token the request carried, or NULL */
     size_t body_len;
     char **headers;
     size_t nheaders;

@@ -398,7 +398,18 @@ static void curl_close(Transport *t)
     cm_free(c);
 }
 
-static const TransportOps curl_ops = { curl_submit, curl_poll, curl_in_flight, curl_close };
+static void curl_set_bearer(Transport *t, const char *token)
+{
+    CurlTx *c = (CurlTx *)t;
+    if (c->token) {
+        wipe(c->token, 0, strlen(c->token));
+        cm_free(c->token);
+    }
+    /* libcurl copied the old one into requests already set up: they keep it. */
+    c->token = token ? cm_strdup(token) : NULL;
+}
+
+static const TransportOps curl_ops = { curl_submit, curl_poll, curl_in_flight, curl_set_bearer, curl_close };
 
 Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
 {

@@ -22,6 +22,7 @@ typedef struct FakeTx {
     size_t nreqs, reqs_cap;
     TxResponse *done;       /* answered, waiting for poll */
     size_t ndone, done_cap;
+    char *bearer;
 } FakeTx;
 
 static char *dup_or_null(const char *s)
@@ -50,6 +51,7 @@ static void record(FakeTx *f, const TxRequest *req)
     }
     TxFakeRequest *r = &f->reqs[f->nreqs++];
     r->method = cm_strdup(req->method);
+    r->bearer = f->bearer ? cm_strdup(f->bearer) : NULL;
     r->url = cm_strdup(req->url);
     r->body = cm_strndup(req->body ? req->body : "", req->body ? req->body_len : 0);
     r->body_len = req->body ? req->body_len : 0;
@@ -120,6 +122,7 @@ static void fake_close(Transport *t)
     for (size_t i = 0; i < f->nreqs; i++) {
         TxFakeRequest *r = &f->reqs[i];
         cm_free(r->method);
+        cm_free(r->bearer);
         cm_free(r->url);
         cm_free(r->body);
         for (size_t h = 0; h < r->nheaders; h++)
@@ -128,13 +131,21 @@ static void fake_close(Transport *t)
     }
     for (size_t i = 0; i < f->ndone; i++)
         tx_response_clear(&f->done[i]);
+    cm_free(f->bearer);
     cm_free(f->script);
     cm_free(f->reqs);
     cm_free(f->done);
     cm_free(f);
 }
 
-static const TransportOps fake_ops = { fake_submit, fake_poll, fake_in_flight, fake_close };
+static void fake_set_bearer(Transport *t, const char *token)
+{
+    FakeTx *f = (FakeTx *)t;
+    cm_free(f->bearer);
+    f->bearer = token ? cm_strdup(token) : NULL;
+}
+
+static const TransportOps fake_ops = { fake_submit, fake_poll, fake_in_flight, fake_set_bearer, fake_close };
 
 Transport *tx_fake_new(TxFakeHandler handler, void *ctx)
 {

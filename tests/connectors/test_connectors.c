@@ -236,6 +236,14 @@ static void test_salesforce_faults(void)
     /* Bad payloads and batch sizes are refused before anything is sent. */
     ConnRecord bad = { "[1]", "x" };
     ConnBatch b = { "Contact", CONN_UPSERT, "Email", &bad, 1 };
+    /* In a batch, the one bad payload fails alone. */
+    ConnRecord mixed[] = { two[0], { "not json", "x@example.com" } };
+    ConnBatch mb = { "Contact", CONN_UPSERT, "Email", mixed, 2 };
+    t = tx_fake_new(NULL, NULL);
+    push(t, 200, "[{\"id\":\"1\",\"success\":true,\"errors\":[]}]", NULL);
+    CHECK(conn_send(c, t, &mb, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && !res[1].ok && strcmp(res[1].code, "BAD_PAYLOAD") == 0 && tx_fake_nrequests(t) == 1);
+    tx_close(t);
     t = tx_fake_new(NULL, NULL);
     CHECK(conn_send(c, t, &b, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED && tx_fake_nrequests(t) == 0);
     ConnRecord nokey = { "{\"LastName\":\"x\"}", NULL };
@@ -262,6 +270,32 @@ static void check_required(const cJSON *spec, const char *schema, const cJSON *i
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItem(input, "properties"))
         CHECK(cJSON_IsString(p));
+}
+
+/* Like HubSpot's batch create: any input with an unknown property refuses the
+ * whole batch with a 400; otherwise every input is created, in order. */
+static void hs_strict(void *ctx, const TxRequest *req, TxFakeAnswer *a)
+{
+    static char body[4096];
+    (void)ctx;
+    a->error = TX_OK;
+    if (strstr(req->body, "\"nope\"")) {     /* connector bodies are CmBufs: NUL-terminated */
+        a->status = 400;
+        a->body = "{\"status\":\"error\",\"message\":\"Property values were not valid\",\"category\":\"VALIDATION_ERROR\"}";
+        return;
+    }
+    cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(root, "inputs"));
+    cJSON_Delete(root);
+    CmBuf out = CM_BUF_INIT;
+    cm_buf_puts(&out, "{\"status\":\"COMPLETE\",\"results\":[");
+    for (int i = 0; i < n; i++)
+        cm_buf_printf(&out, "%s{\"id\":\"%d\"}", i ? "," : "", 900 + i);
+    cm_buf_puts(&out, "]}");
+    snprintf(body, sizeof body, "%s", out.data);
+    cm_buf_free(&out);
+    a->status = 201;
+    a->body = body;
 }
 
 static void test_hubspot(void)
@@ -291,7 +325,7 @@ static void test_hubspot(void)
     CHECK(strcmp(cJSON_GetObjectItem(p0, "numemployees")->valuestring, "42") == 0);
     CHECK(strcmp(cJSON_GetObjectItem(p0, "hs_is_unworked")->valuestring, "true") == 0);
     CHECK(strcmp(cJSON_GetObjectItem(p0, "interests")->valuestring, "x;y") == 0);
-    CHECK(cJSON_GetObjectItem(p0, "fax") == NULL);
+    CHECK(strcmp(cJSON_GetObjectItem(p0, "fax")->valuestring, "") == 0);     /* clear */
     cJSON_Delete(body);
     conn_request_free(&out);
 
@@ -336,11 +370,21 @@ static void test_hubspot(void)
     CHECK(res[2].ok && strcmp(res[2].id, "3") == 0 && tx_fake_nrequests(t) == 2);
     tx_close(t);
 
-    /* A 400 for the whole batch: every input carries it (the caller may split the batch). */
+    /* Update results that do not echo the key property: taken in order. */
+    ConnBatch update2 = { "contacts", CONN_UPDATE, "email", recs, 2 };
     t = tx_fake_new(NULL, NULL);
-    push(t, 400, "{\"status\":\"error\",\"message\":\"Property values were not valid\",\"category\":\"VALIDATION_ERROR\"}", NULL);
-    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED);
-    CHECK(strcmp(res[1].code, "VALIDATION_ERROR") == 0);
+    push(t, 200, "{\"status\":\"COMPLETE\",\"results\":[{\"id\":\"11\",\"properties\":{\"firstname\":\"Ann\"}},"
+                 "{\"id\":\"12\",\"properties\":{\"firstname\":\"Bo\"}}]}", NULL);
+    CHECK(conn_send(c, t, &update2, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && strcmp(res[0].id, "11") == 0 && res[1].ok && strcmp(res[1].id, "12") == 0);
+    CHECK(tx_fake_nrequests(t) == 1);
+    tx_close(t);
+
+    /* A 400 refusing the whole batch for one bad input: split until it fails alone. */
+    t = tx_fake_new(hs_strict, NULL);
+    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(res[0].ok && res[1].ok && !res[2].ok && strcmp(res[2].code, "VALIDATION_ERROR") == 0);
+    CHECK(tx_fake_nrequests(t) == 5);   /* 3, then 1 + 2, then 1 + 1 */
     tx_close(t);
 
     /* Ten-secondly rate limit: 429 then success. */
@@ -440,6 +484,160 @@ static void test_dynamics(void)
     conn_free(c);
 }
 
+/* ---- reading current records ---- */
+
+static void test_reads(void)
+{
+    const char *keys[] = { "o'brien@example.com", "B@example.com" };
+    const char *fields[] = { "LeadSource", "OwnerId" };
+    ConnRead r = { "Contact", "Email", keys, 2, fields, 2 };
+    ConnCurrent cur[2];
+    char msg[256];
+
+    Connector *c = conn_salesforce_new("https://acme.my.salesforce.com", "v59.0");
+    Transport *t = tx_fake_new(NULL, NULL);
+    push(t, 200, "{\"totalSize\":1,\"done\":true,\"records\":[{\"attributes\":{\"type\":\"Contact\"},"
+                 "\"Id\":\"0035500001H9kZuAAJ\",\"Email\":\"b@example.com\",\"LeadSource\":\"Web\",\"OwnerId\":null}]}", NULL);
+    CHECK(conn_read(c, t, &r, &policy, &clk, cur, msg, sizeof msg) == CONN_OK);
+    CHECK(!cur[0].found && cur[1].found && strcmp(cur[1].id, "0035500001H9kZuAAJ") == 0);
+    CHECK(cur[1].fields && strcmp(cur[1].fields, "{\"LeadSource\":\"Web\",\"OwnerId\":null}") == 0);
+    /* SELECT Id,Email,LeadSource,OwnerId FROM Contact WHERE Email IN ('o\'brien@example.com','B@example.com') */
+    CHECK(strcmp(tx_fake_request(t, 0)->url, "https://acme.my.salesforce.com/services/data/v59.0/query?q="
+                 "SELECT%20Id%2CEmail%2CLeadSource%2COwnerId%20FROM%20Contact%20WHERE%20Email%20IN%20%28"
+                 "%27o%5C%27brien%40example.com%27%2C%27B%40example.com%27%29") == 0);
+    for (int i = 0; i < 2; i++)
+        conn_current_clear(&cur[i]);
+    /* Retried on 503, settled on 400. */
+    push(t, 503, "", NULL);
+    push(t, 400, "[{\"errorCode\":\"INVALID_FIELD\",\"message\":\"No such column 'Nope'\"}]", NULL);
+    CHECK(conn_read(c, t, &r, &policy, &clk, cur, msg, sizeof msg) == CONN_REJECTED && strstr(msg, "INVALID_FIELD"));
+    CHECK(!cur[0].found && cur[0].fields == NULL);
+    const char *bad_fields[] = { "Email) OR (Id" };
+    ConnRead injected = { "Contact", "Email", keys, 2, bad_fields, 1 };
+    CHECK(conn_read(c, t, &injected, &policy, &clk, cur, msg, sizeof msg) == CONN_REJECTED);
+    CHECK(tx_fake_nrequests(t) == 3);
+    tx_close(t);
+    conn_free(c);
+
+    c = conn_hubspot_new("https://api.hubapi.com");
+    t = tx_fake_new(NULL, NULL);
+    const char *hs_fields[] = { "firstname" };
+    ConnRead hr = { "contacts", "email", keys, 2, hs_fields, 1 };
+    push(t, 207, "{\"status\":\"COMPLETE\",\"results\":[{\"id\":\"51\",\"properties\":{\"email\":\"b@example.com\","
+                 "\"firstname\":\"Bo\",\"hs_object_id\":\"51\"}}],\"errors\":[{\"status\":\"error\","
+                 "\"category\":\"OBJECT_NOT_FOUND\",\"message\":\"not found\",\"context\":{\"ids\":[\"o'brien@example.com\"]}}]}", NULL);
+    CHECK(conn_read(c, t, &hr, &policy, &clk, cur, msg, sizeof msg) == CONN_OK);
+    CHECK(!cur[0].found && cur[1].found && strcmp(cur[1].id, "51") == 0 && strcmp(cur[1].fields, "{\"firstname\":\"Bo\"}") == 0);
+    cJSON *body = cJSON_Parse(tx_fake_request(t, 0)->body);
+    CHECK(strcmp(cJSON_GetObjectItem(body, "idProperty")->valuestring, "email") == 0);
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(body, "inputs")) == 2);
+    CHECK(strstr(tx_fake_request(t, 0)->url, "/crm/v3/objects/contacts/batch/read") != NULL);
+    cJSON_Delete(body);
+    for (int i = 0; i < 2; i++)
+        conn_current_clear(&cur[i]);
+    tx_close(t);
+    conn_free(c);
+
+    c = conn_dynamics_new("https://org.crm4.dynamics.com", NULL);
+    t = tx_fake_new(NULL, NULL);
+    const char *dyn_fields[] = { "telephone1" };
+    ConnRead dr = { "contacts", "emailaddress1", keys, 2, dyn_fields, 1 };
+    push(t, 200, "{\"value\":[{\"@odata.etag\":\"W/\\\"1\\\"\",\"contactid\":\"8e0c3a70-9c2b-ec11-b6e6-000d3a9d0f3b\","
+                 "\"emailaddress1\":\"O'Brien@example.com\",\"telephone1\":\"+49 30 1\"}]}", NULL);
+    CHECK(conn_read(c, t, &dr, &policy, &clk, cur, msg, sizeof msg) == CONN_OK);
+    CHECK(cur[0].found && strcmp(cur[0].id, "8e0c3a70-9c2b-ec11-b6e6-000d3a9d0f3b") == 0 && !cur[1].found);
+    CHECK(strstr(tx_fake_request(t, 0)->url, "/api/data/v9.2/contacts?$select=contactid%2Cemailaddress1%2Ctelephone1"
+                 "&$filter=emailaddress1%20eq%20%27o%27%27brien%40example.com%27%20or%20") != NULL);
+    for (int i = 0; i < 2; i++)
+        conn_current_clear(&cur[i]);
+    tx_close(t);
+    conn_free(c);
+}
+
+/* ---- several batches in flight ---- */
+
+typedef struct SfEcho { int calls; char body[65536]; } SfEcho;
+
+/* Answers a Salesforce upsert: every record ok, its id made from its Email;
+ * the second request gets a 429 first. */
+static void sf_echo(void *ctx, const TxRequest *req, TxFakeAnswer *a)
+{
+    SfEcho *e = ctx;
+    e->calls++;
+    a->error = TX_OK;
+    if (e->calls == 2) {
+        a->status = 429;
+        a->body = "[]";
+        a->retry_after = "1";
+        return;
+    }
+    cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+    CmBuf out = CM_BUF_INIT;
+    cm_buf_putc(&out, '[');
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(root, "records")) {
+        cm_buf_printf(&out, "%s{\"id\":\"id-%s\",\"success\":true,\"errors\":[],\"created\":true}",
+                      out.len > 1 ? "," : "", cJSON_GetObjectItem(r, "Email")->valuestring);
+    }
+    cm_buf_putc(&out, ']');
+    snprintf(e->body, sizeof e->body, "%s", out.data);
+    cm_buf_free(&out);
+    cJSON_Delete(root);
+    a->status = 200;
+    a->body = e->body;
+}
+
+static void test_send_all(void)
+{
+    enum { N = 450, JOBS = 3 };
+    static char payloads[N][96], keys[N][48];
+    static ConnRecord recs[N];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "p%03zu@example.com", i);
+        snprintf(payloads[i], sizeof payloads[i], "{\"LastName\":\"L\",\"Email\":\"%.47s\"}", keys[i]);
+        recs[i].payload = payloads[i];
+        recs[i].key = keys[i];
+    }
+    static ConnResult res[N];
+    ConnBatch batches[JOBS];
+    ConnJob jobs[JOBS];
+    for (size_t j = 0; j < JOBS; j++) {
+        size_t at = j * 200, n = N - at < 200 ? N - at : 200;
+        batches[j] = (ConnBatch){ "Contact", CONN_UPSERT, "Email", recs + at, n };
+        jobs[j] = (ConnJob){ &batches[j], res + at, CONN_UNAVAILABLE, "" };
+    }
+    static SfEcho echo;
+    Connector *c = conn_salesforce_new("https://acme.my.salesforce.com", NULL);
+    Transport *t = tx_fake_new(sf_echo, &echo);
+    int64_t before = fclock.now;
+    conn_send_all(c, t, jobs, JOBS, 2, &policy, &clk);
+    for (size_t j = 0; j < JOBS; j++)
+        CHECK(jobs[j].status == CONN_OK && jobs[j].msg[0] == '\0');
+    size_t good = 0;
+    for (size_t i = 0; i < N; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "id-%.47s", keys[i]);
+        good += res[i].ok && strcmp(res[i].id, want) == 0;
+    }
+    CHECK(good == N);
+    CHECK(echo.calls == JOBS + 1);                  /* one 429, resent once */
+    CHECK(fclock.now - before >= 1000);             /* after its Retry-After */
+    tx_close(t);
+
+    /* A bad payload settles its own batch and no other. */
+    ConnRecord bad = { "not json", "x@example.com" };
+    ConnBatch b2[2] = { { "Contact", CONN_UPSERT, "Email", &bad, 1 }, { "Contact", CONN_UPSERT, "Email", recs, 2 } };
+    ConnResult r2[3];
+    ConnJob j2[2] = { { &b2[0], r2, CONN_OK, "" }, { &b2[1], r2 + 1, CONN_OK, "" } };
+    echo.calls = 5;
+    t = tx_fake_new(sf_echo, &echo);
+    conn_send_all(c, t, j2, 2, 4, &policy, &clk);
+    CHECK(j2[0].status == CONN_REJECTED && strcmp(r2[0].code, "BAD_PAYLOAD") == 0);
+    CHECK(j2[1].status == CONN_OK && r2[1].ok && r2[2].ok && tx_fake_nrequests(t) == 1);
+    tx_close(t);
+    conn_free(c);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -452,6 +650,8 @@ int main(int argc, char **argv)
     test_salesforce_faults();
     test_hubspot();
     test_dynamics();
+    test_send_all();
+    test_reads();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;

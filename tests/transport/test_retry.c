@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "ratelimit.h"
 #include "retry.h"
 #include "transport.h"
 
@@ -218,8 +219,44 @@ static void test_fake_records_and_handler(void)
     tx_close(t);
 }
 
+static void test_ratelimit(void)
+{
+    RateLimit r;
+    ratelimit_init(&r, 3, 1000);
+    CHECK(ratelimit_wait_ms(&r, 0) == 0);
+    ratelimit_take(&r, 0);
+    ratelimit_take(&r, 100);
+    ratelimit_take(&r, 200);
+    CHECK(ratelimit_wait_ms(&r, 300) == 700);     /* the start at 0 leaves the window at 1000 */
+    CHECK(ratelimit_wait_ms(&r, 1000) == 0);
+    ratelimit_take(&r, 1000);
+    CHECK(ratelimit_wait_ms(&r, 1000) == 100);    /* now the start at 100 is the oldest */
+    ratelimit_take(&r, 1100);
+    ratelimit_take(&r, 1200);
+    CHECK(ratelimit_wait_ms(&r, 1250) == 1000 + 1000 - 1250);
+    /* Any 1000 ms holds at most 3 starts, whatever the pattern. */
+    RateLimit s;
+    ratelimit_init(&s, 5, 1000);
+    int64_t starts[200], now = 0;
+    for (int i = 0; i < 200; i++) {
+        now += ratelimit_wait_ms(&s, now) + (i % 7 == 0 ? 37 : 0);
+        ratelimit_take(&s, now);
+        starts[i] = now;
+    }
+    for (int i = 5; i < 200; i++)
+        CHECK(starts[i] - starts[i - 5] >= 1000);
+    ratelimit_free(&s);
+    ratelimit_free(&r);
+    RateLimit none;
+    ratelimit_init(&none, 0, 1000);
+    ratelimit_take(&none, 5);
+    CHECK(ratelimit_wait_ms(&none, 5) == 0);
+    ratelimit_free(&none);
+}
+
 int main(void)
 {
+    test_ratelimit();
     test_retry_after_parse();
     test_transient();
     test_delay_bounds();

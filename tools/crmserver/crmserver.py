@@ -11,14 +11,23 @@ connectors use, keeping records in memory:
               PATCH /services/data/vNN.N/composite/sobjects           update by Id
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
-              POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}
+              POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
+              GET  .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata   option sets
+              GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
 
+  OAuth       POST .../oauth2/token, .../oauth2/v2.0/token   client credentials or a JWT bearer
+                                                             assertion (claims checked) -> the current token
   Admin       GET  /__admin/state     every record held, request and fault counts
+              POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records and faults
+
+The faults body may also set "rate": {"requests": N, "window": SECONDS}: a
+sliding-window limit over all API requests, answered with 429, a HubSpot
+RATE_LIMITS body and a fractional Retry-After (fired as "rate_limited").
 
 A FAULT is {"kind": K, "count": N, "probability": P, "path": SUBSTRING,
 "skip": M, "retry_after": "0.05", "delay": SECONDS, "apply": BOOL}: the first
@@ -28,13 +37,17 @@ Kinds: 429 (with Retry-After), 500, 502, 503, 504, 401, 404, timeout (sleep
 `delay` seconds, then answer), reset_before (close the connection without
 reading the body or answering), reset_after (apply the request, then close
 without answering), invalid_json (apply when "apply" is true, answer 200 with
-a truncated JSON body).
+a truncated JSON body), limit_exceeded (Salesforce 403 REQUEST_LIMIT_EXCEEDED),
+lock_row (each Salesforce record in the request fails with UNABLE_TO_LOCK_ROW
+with probability "record_probability", default 0.5, and is not written).
 
-Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN]
+Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN] [--client-id ID --client-secret S]
 Prints "PORT N" on stdout once it listens. With --token, requests must carry
 "Authorization: Bearer TOKEN" (401 in the vendor's shape otherwise).
 """
 import argparse
+import base64
+import collections
 import glob
 import json
 import os
@@ -105,15 +118,18 @@ class Fault:
         self.retry_after = spec.get("retry_after", "0.05")
         self.delay = float(spec.get("delay", 2.0))
         self.apply = bool(spec.get("apply", True))
+        self.record_probability = float(spec.get("record_probability", 0.5))
         self.fired = 0
         self.seen = 0
 
 
 class State:
-    def __init__(self, corpus, token):
+    def __init__(self, corpus, token, client_id=None, client_secret=None):
         self.lock = threading.Lock()
         self.corpus = corpus
         self.token = token
+        self.client_id = client_id
+        self.client_secret = client_secret
         self.sf_describes = self._index_describes()
         self.reset()
 
@@ -124,6 +140,44 @@ class State:
         self.faults = []
         self.fired = {}
         self.rng = random.Random(0)
+        self.rate = None            # (requests, window seconds)
+        self.starts = collections.deque()
+        self.indexes = {}           # (system, table, field) -> ({lowercased value: {ids}}, getter)
+        self.lock_rows = 0.0        # during a lock_row fault: each Salesforce record's chance of UNABLE_TO_LOCK_ROW
+
+    def key_index(self, system, tname, field, getter):
+        """Record ids by a key field's value (compared case-insensitively),
+        built on first use and kept current by store()."""
+        k = (system, tname, field)
+        if k not in self.indexes:
+            idx = {}
+            for rid, rec in self.records[system].setdefault(tname, {}).items():
+                v = getter(rec, field)
+                if v not in (None, ""):
+                    idx.setdefault(str(v).lower(), set()).add(rid)
+            self.indexes[k] = (idx, getter)
+        return self.indexes[k][0]
+
+    def lookup(self, system, tname, field, value, getter):
+        table = self.records[system].setdefault(tname, {})
+        ids = self.key_index(system, tname, field, getter).get(str(value).lower(), ())
+        return [table[i] for i in sorted(ids)]
+
+    def store(self, system, tname, rid, rec):
+        """Writes rec (a new object, never the stored one mutated) and updates the indexes."""
+        table = self.records[system].setdefault(tname, {})
+        old = table.get(rid)
+        for (s, t, field), (idx, getter) in self.indexes.items():
+            if s != system or t != tname:
+                continue
+            if old is not None:
+                ov = getter(old, field)
+                if ov not in (None, ""):
+                    idx.get(str(ov).lower(), set()).discard(rid)
+            nv = getter(rec, field)
+            if nv not in (None, ""):
+                idx.setdefault(str(nv).lower(), set()).add(rid)
+        table[rid] = rec
 
     def _index_describes(self):
         """Salesforce describes in the corpus by object name; a file named
@@ -145,6 +199,20 @@ class State:
     def next_number(self):
         self.counter += 1
         return self.counter
+
+    def rate_limited(self):
+        """Seconds to wait when over the configured rate, else None (and the request counts)."""
+        if not self.rate:
+            return None
+        limit, window = self.rate
+        now = time.monotonic()
+        while self.starts and self.starts[0] <= now - window:
+            self.starts.popleft()
+        if len(self.starts) >= limit:
+            self.fired["rate_limited"] = self.fired.get("rate_limited", 0) + 1
+            return self.starts[0] + window - now
+        self.starts.append(now)
+        return None
 
     def pick_fault(self, path):
         for f in self.faults:
@@ -273,8 +341,7 @@ class Salesforce:
         table = self.table(sobject)
         if field == "Id":
             return [table[value]] if value in table else []
-        want = str(value).lower()
-        return [r for r in table.values() if str(r.get(field, "")).lower() == want]
+        return self.state.lookup("salesforce", sobject, field, value, lambda r, f: r.get(f))
 
     def canonical(self, sobject, field):
         meta = self.fields(sobject)
@@ -315,8 +382,8 @@ class Salesforce:
                     for r in results]
         for change in pending:
             if change:
-                table, rid, rec = change
-                table[rid] = rec
+                sobject_name, rid, rec = change
+                self.state.store("salesforce", sobject_name, rid, rec)
         return results
 
     def one(self, method, rec, sobject, ext_field, seen_keys):
@@ -332,6 +399,9 @@ class Salesforce:
             return fail, None
         values = {k: v for k, v in rec.items() if k != "attributes"}
         table = self.table(sobject)
+        if self.state.lock_rows and self.state.rng.random() < self.state.lock_rows:
+            fail["errors"] = [sf_error("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")]
+            return fail, None
         if method == "POST":
             if values.get("Id"):
                 fail["errors"] = [sf_error("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])]
@@ -379,7 +449,7 @@ class Salesforce:
         result = {"id": merged["Id"], "success": True, "errors": []}
         if ext_field is not None:
             result["created"] = creating
-        return result, (table, merged["Id"], merged)
+        return result, (sobject, merged["Id"], merged)
 
     def query(self, soql):
         m = re.match(r"\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(\w+)\s*(=|IN)\s*(.+?))?"
@@ -489,12 +559,8 @@ class HubSpot:
         table = self.table(obj)
         if id_property in (None, "hs_object_id"):
             return table.get(str(value))
-        want = str(value).lower() if id_property == "email" else str(value)
-        for rec in table.values():
-            have = rec["properties"].get(id_property)
-            if have is not None and (have.lower() if id_property == "email" else have) == want:
-                return rec
-        return None
+        found = self.state.lookup("hubspot", obj, id_property, value, lambda r, f: r["properties"].get(f))
+        return found[0] if found else None
 
     def batch(self, obj, op, body):
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
@@ -553,9 +619,10 @@ class HubSpot:
                         rec = {"id": str(self.state.next_number() + 1000), "properties": {}, "createdAt": now}
                         if id_property and id_property != "hs_object_id":
                             rec["properties"][id_property] = str(key)
+                rec = dict(rec, properties=dict(rec["properties"]))
                 rec["properties"].update({k: v for k, v in props.items() if v is not None})
                 rec["updatedAt"] = now
-                table[rec["id"]] = rec
+                self.state.store("hubspot", obj, rec["id"], rec)
                 results.append(self.obj_out(rec, new if op == "upsert" else None))
         out = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
         if errors:
@@ -597,6 +664,25 @@ class Dynamics:
         return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('account')/Attributes" % self.base(),
                 "value": value}
 
+    def typed_attributes(self, logical, cast):
+        """EntityDefinitions(...)/Attributes/Microsoft.Dynamics.CRM.<cast>: the
+        option sets. The corpus documents one (account.accountcategorycode)."""
+        if logical != "account":
+            raise Reply(404, dyn_error("0x80060888", "Could not find an entity with the LogicalName '%s'." % logical))
+        value = []
+        if cast == "PicklistAttributeMetadata":
+            doc = load_json(os.path.join(self.state.corpus, "dynamics",
+                                         "msdocs_account_accountcategorycode_picklist_optionset.json"))
+            value.append({"@odata.type": "#Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
+                          "LogicalName": doc["LogicalName"], "MetadataId": doc["MetadataId"],
+                          "OptionSet": doc["OptionSet"]})
+        elif cast not in ("MultiSelectPicklistAttributeMetadata", "StateAttributeMetadata",
+                          "StatusAttributeMetadata", "BooleanAttributeMetadata"):
+            raise Reply(400, dyn_error("0x80060888", "unknown type cast %s" % cast))
+        return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('%s')/Attributes/"
+                                  "Microsoft.Dynamics.CRM.%s(LogicalName,OptionSet())" % (self.base(), logical, cast),
+                "value": value}
+
     def upsert(self, entity_set, key_text, body, prefer_return):
         logical = DYN_SETS.get(entity_set)
         if logical is None:
@@ -608,7 +694,7 @@ class Dynamics:
         idm = re.fullmatch(r"[0-9a-fA-F-]{36}", key_text)
         if m:
             attr, value = m.group(1), m.group(2).replace("''", "'")
-            found = [r for r in table.values() if str(r.get(attr, "")).lower() == value.lower()]
+            found = self.state.lookup("dynamics", logical, attr, value, lambda r, f: r.get(f))
             rec = found[0] if found else None
         elif idm:
             attr, value = None, None
@@ -624,9 +710,10 @@ class Dynamics:
             rec = {"%sid" % logical: str(uuid.UUID(int=self.state.next_number()))}
             if attr:
                 rec[attr] = value
+        rec = dict(rec)
         rec.update(body)
         rid = rec["%sid" % logical]
-        table[rid] = rec
+        self.state.store("dynamics", logical, rid, rec)
         headers = {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
         if prefer_return:
             return (201 if created else 200), rec, headers
@@ -684,11 +771,45 @@ class Dynamics:
         payload = "".join(chunks) + "--" + out_boundary + "--\r\n"
         return payload.encode(), "multipart/mixed; boundary=" + out_boundary
 
-    def route(self, method, rest, body, headers):
+    def query(self, entity_set, query):
+        """GET SET?$select=a,b&$filter=k eq 'v' or k eq 'w' (the only filter form supported)."""
+        logical = DYN_SETS.get(entity_set)
+        if logical is None:
+            raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
+        q = urllib.parse.parse_qs(query)
+        select = [f for f in q.get("$select", [""])[0].split(",") if f]
+        rows = list(self.table(logical).values())
+        flt = q.get("$filter", [""])[0]
+        if flt:
+            wanted = {}
+            for term in flt.split(" or "):
+                m = re.fullmatch(r"\s*(\w+) eq '((?:[^']|'')*)'\s*", term)
+                if not m:
+                    raise Reply(400, dyn_error("0x80060888", "unsupported $filter: %s" % term[:60]))
+                wanted.setdefault(m.group(1), set()).add(m.group(2).replace("''", "'").lower())
+            if len(wanted) != 1:
+                raise Reply(400, dyn_error("0x80060888", "$filter on one attribute only"))
+            (attr, values), = wanted.items()
+            rows = [r for r in rows if str(r.get(attr, "")).lower() in values]
+        idattr = "%sid" % logical
+        out = []
+        for r in rows:
+            rec = {"@odata.etag": 'W/"%d"' % len(out), idattr: r[idattr]}
+            for f in (select or r.keys()):
+                rec[f] = r.get(f)
+            out.append(rec)
+        return {"@odata.context": "%s/api/data/v9.2/$metadata#%s" % (self.base(), entity_set), "value": out}
+
+    def route(self, method, rest, body, headers, query=""):
         # rest: the path after /api/data/v9.2/
+        if method == "GET" and rest in DYN_SETS:
+            return 200, self.query(rest, query), {}
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes", rest)
         if method == "GET" and m:
             return 200, self.attributes(m.group(1)), {}
+        m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes/Microsoft\.Dynamics\.CRM\.(\w+)", rest)
+        if method == "GET" and m:
+            return 200, self.typed_attributes(m.group(1), m.group(2)), {}
         if method == "GET" and rest == "systemusers":
             return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": DYN_USERS}, {}
         m = re.fullmatch(r"(\w+)\((.+)\)", rest)
@@ -725,8 +846,12 @@ class Handler(BaseHTTPRequestHandler):
         if data or status != 204:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (its timeout): nothing to answer.
+            self.close_connection = True
 
     def reset_connection(self):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -764,16 +889,25 @@ class Handler(BaseHTTPRequestHandler):
         path = url.path
         if path.startswith("/__admin/"):
             return self.admin(method, path)
+        if method == "POST" and (path.endswith("/oauth2/token") or path.endswith("/oauth2/v2.0/token")):
+            return self.oauth_token()
         with state.lock:
             state.requests += 1
             fault = state.pick_fault(path)
+            wait = state.rate_limited()
         system = self.system_of(path)
         if fault and fault.kind == "reset_before":
             return self.reset_connection()
         try:
             raw = self.read_body()
+            if wait is not None:
+                raise Reply(429, {"status": "error", "category": "RATE_LIMITS",
+                                  "message": "You have reached your secondly limit.",
+                                  "policyName": "TEN_SECONDLY_ROLLING"}, {"Retry-After": "%.3f" % wait})
             if fault and fault.kind == "timeout":
                 time.sleep(fault.delay)
+            if fault and fault.kind == "limit_exceeded":
+                raise Reply(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
             if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
                 code = int(fault.kind)
                 if code == 401:
@@ -782,7 +916,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
             if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
                 raise self.unauthorized(system)
-            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw)
+            lock_rows = fault.record_probability if fault and fault.kind == "lock_row" else 0.0
+            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows)
         except Reply as r:
             status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
         if fault and fault.kind == "reset_after":
@@ -792,7 +927,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, None, raw=broken[:max(1, len(broken) // 2)])
         self.send_json(status, body, headers, raw_out, ctype)
 
-    def dispatch(self, method, path, query, raw):
+    def dispatch(self, method, path, query, raw, lock_rows=0.0):
         state = self.server.state
         ctype = "application/json;charset=UTF-8"
         is_batch = path.endswith("/$batch")
@@ -805,6 +940,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise Reply(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "Unexpected character"}])
                 raise Reply(400, {"status": "error", "message": "Invalid input JSON", "category": "VALIDATION_ERROR"})
         with state.lock:
+            state.lock_rows = lock_rows
             m = re.match(r"^/services/data/v\d+\.\d+/(.*)$", path)
             if m:
                 status, out = self.server.sf.route(method, m.group(1).rstrip("/").split("/"),
@@ -819,9 +955,46 @@ class Handler(BaseHTTPRequestHandler):
                     cont = "odata.continue-on-error" in self.headers.get("Prefer", "")
                     payload, btype = self.server.dyn.batch(self.headers.get("Content-Type"), raw, cont)
                     return 200, None, {}, payload, btype
-                status, out, headers = self.server.dyn.route(method, rest, body, self.headers)
+                status, out, headers = self.server.dyn.route(method, rest, body, self.headers, query)
                 return status, out, headers, None, ctype + ";odata.metadata=minimal"
         raise Reply(404, {"message": "no such endpoint: %s" % path})
+
+    def oauth_token(self):
+        """The client credentials grant: the configured client gets the current token."""
+        state = self.server.state
+        form = urllib.parse.parse_qs(self.read_body().decode("utf-8", "replace"))
+        one = lambda k: (form.get(k) or [None])[0]
+        if one("grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return self.jwt_bearer(one("assertion") or "")
+        if one("grant_type") != "client_credentials":
+            return self.send_json(400, {"error": "unsupported_grant_type"})
+        with state.lock:
+            if not state.client_id or one("client_id") != state.client_id or one("client_secret") != state.client_secret:
+                return self.send_json(400, {"error": "invalid_client",
+                                            "error_description": "client identifier or secret invalid"})
+            return self.send_json(200, {"access_token": state.token, "token_type": "Bearer", "expires_in": 3600,
+                                        "instance_url": "http://127.0.0.1:%d" % self.server.server_address[1]})
+
+    def jwt_bearer(self, assertion):
+        """Salesforce's JWT bearer flow. The claims are checked (RS256, iss =
+        the client id, a subject, an audience, exp ahead); the signature is
+        not: the standard library has no RSA. The C tests verify it."""
+        state = self.server.state
+
+        def unb64(part):
+            return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        try:
+            head, claims, sig = assertion.split(".")
+            head, claims = json.loads(unb64(head)), json.loads(unb64(claims))
+            good = (head.get("alg") == "RS256" and claims.get("iss") == state.client_id and claims.get("sub")
+                    and claims.get("aud") and float(claims.get("exp", 0)) > time.time() and len(unb64(sig)) >= 128)
+        except (ValueError, TypeError, AttributeError):
+            good = False
+        if not good:
+            return self.send_json(400, {"error": "invalid_grant", "error_description": "invalid assertion"})
+        with state.lock:
+            return self.send_json(200, {"access_token": state.token, "token_type": "Bearer",
+                                        "instance_url": "http://127.0.0.1:%d" % self.server.server_address[1]})
 
     def admin(self, method, path):
         state = self.server.state
@@ -830,6 +1003,12 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/__admin/state":
                 return self.send_json(200, {"records": state.records, "requests": state.requests,
                                             "faults_fired": state.fired})
+            if method == "POST" and path == "/__admin/rotate_token":
+                try:
+                    state.token = json.loads(raw)["token"]
+                except (ValueError, KeyError, TypeError) as e:
+                    return self.send_json(400, {"error": "bad rotate_token body: %s" % e})
+                return self.send_json(200, {"ok": True})
             if method == "POST" and path == "/__admin/reset":
                 state.reset()
                 return self.send_json(200, {"ok": True})
@@ -839,6 +1018,9 @@ class Handler(BaseHTTPRequestHandler):
                     state.faults = [Fault(f) for f in spec.get("faults", [])]
                     state.rng = random.Random(spec.get("seed", 0))
                     state.fired = {}
+                    rate = spec.get("rate")
+                    state.rate = (int(rate["requests"]), float(rate["window"])) if rate else None
+                    state.starts.clear()
                 except (ValueError, KeyError, TypeError, AttributeError) as e:
                     return self.send_json(400, {"error": "bad fault spec: %s" % e})
                 return self.send_json(200, {"ok": True, "faults": len(state.faults)})
@@ -851,13 +1033,15 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--corpus", default=os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "corpus")))
     ap.add_argument("--token", default=os.environ.get("CRMSERVER_TOKEN"))
+    ap.add_argument("--client-id", default=None)
+    ap.add_argument("--client-secret", default=os.environ.get("CRMSERVER_CLIENT_SECRET"))
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.verbose = args.verbose
-    server.state = State(args.corpus, args.token)
+    server.state = State(args.corpus, args.token, args.client_id, args.client_secret)
     port = server.server_address[1]
     server.sf = Salesforce(server.state)
     server.hs = HubSpot(server.state)

@@ -1,0 +1,538 @@
+/* check: the checker's driver — the declarations (mapping, source, target,
+ * users), loading the files they name, tables, and each entity's header and
+ * statements (fields, keys, writability, required fields, duplicates). The
+ * expressions are check_expr.c's, values written into fields check_value.c's. */
+#include "check_int.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cm_alloc.h"
+
+const char *check_type_name(CheckType t)
+{
+    static const char *const names[] = {
+        [CT_ANY] = "value", [CT_NULL] = "null", [CT_BOOL] = "bool", [CT_NUMBER] = "number",
+        [CT_STRING] = "string", [CT_DATE] = "date", [CT_DATETIME] = "datetime",
+        [CT_LIST] = "list", [CT_OBJECT] = "object", [CT_REF] = "ref", [CT_CLEAR] = "clear",
+    };
+    return names[t];
+}
+
+/* ---- files ---- */
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void index_target(Checker *ck, Target *t, const SchemaEntity *e)
+{
+    t->schema = e;
+    names_init(&t->fields, e->nfields);
+    t->names = cm_arena_alloc(ck->arena, (e->nfields + 1) * sizeof *t->names);
+    for (size_t i = 0; i < e->nfields; i++) {
+        names_put(&t->fields, e->fields[i].name, &e->fields[i]);
+        t->names[i] = e->fields[i].name;
+    }
+}
+
+static void load_targets(Checker *ck, const Item *it)
+{
+    Checked *out = ck->out;
+    const char *path = ck_resolve_path(ck, it->u.target.path, it->u.target.path_span);
+    if (path == NULL)
+        return;
+    size_t before = diag_count(ck->sink, DIAG_ERROR);
+    if (is_dir(path)) {
+        if (!ck_dir_inside(ck, path, it->u.target.path, it->u.target.path_span))
+            return;
+        out->targets = schema_load_dir(ck->sink, path, it->u.target.path_span, &out->ntargets);
+        if (out->ntargets == 0 && diag_count(ck->sink, DIAG_ERROR) == before) {
+            Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", it->u.target.path_span,
+                                  "the folder '%s' holds no field definitions", path);
+            diag_help(d, "write them with `crmmap schema pull` or `crmmap schema import ... -o %s`", path);
+        }
+    } else {
+        SchemaEntity *e = schema_load(ck->sink, path, it->u.target.path_span);
+        if (e) {
+            out->targets = cm_malloc(sizeof *out->targets);
+            out->targets[0] = e;
+            out->ntargets = 1;
+        }
+    }
+    ck->targets = cm_calloc(out->ntargets + 1, sizeof *ck->targets);
+    ck->target_names = cm_arena_alloc(ck->arena, (out->ntargets + 1) * sizeof *ck->target_names);
+    names_init(&ck->target_ix, out->ntargets);
+    for (size_t i = 0; i < out->ntargets; i++) {
+        const SchemaEntity *e = out->targets[i];
+        index_target(ck, &ck->targets[i], e);
+        ck->target_names[i] = e->name;
+        names_put(&ck->target_ix, e->name, &ck->targets[i]);
+        if (e->system && strcmp(e->system, out->system) != 0) {
+            Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", it->u.target.path_span,
+                                  "the field definitions of %s are for %s, but the target is %s",
+                                  e->name, e->system, out->system);
+            diag_help(d, "point `target %s schema` at %s field definitions", out->system, out->system);
+        }
+    }
+    ck->targets_failed = out->ntargets == 0;
+}
+
+static void load_source(Checker *ck, const Item *it)
+{
+    const char *path = ck_resolve_path(ck, it->u.source.path, it->u.source.path_span);
+    if (path == NULL)
+        return;
+    if (is_dir(path)) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", it->u.source.path_span,
+                              "'%s' is a folder; the source schema is one file", path);
+        diag_help(d, "name the file, e.g. \"%s/lead.json\"", it->u.source.path);
+        return;
+    }
+    SchemaEntity *e = schema_load(ck->sink, path, it->u.source.path_span);
+    if (e == NULL)
+        return;
+    ck->out->source = e;
+    names_init(&ck->source_ix, e->nfields);
+    names_init(&ck->object_ix, 8);
+    ck->source_names = cm_arena_alloc(ck->arena, (e->nfields + 1) * sizeof *ck->source_names);
+    for (size_t i = 0; i < e->nfields; i++) {
+        const char *name = e->fields[i].name;
+        ck->source_names[i] = name;
+        names_put(&ck->source_ix, name, &e->fields[i]);
+        /* Every proper prefix ("visitreport" of "visitreport.title") is an object. */
+        for (const char *dot = strchr(name, '.'); dot; dot = strchr(dot + 1, '.')) {
+            char *prefix = cm_arena_strndup(ck->arena, name, (size_t)(dot - name));
+            names_put(&ck->object_ix, prefix, prefix);
+        }
+    }
+}
+
+static void load_users(Checker *ck, const Item *it)
+{
+    const char *path = ck_resolve_path(ck, it->u.users.path, it->u.users.path_span);
+    if (path == NULL)
+        return;
+    UsersFile *u = users_load(ck->sink, path, it->u.users.path_span);
+    if (u == NULL)
+        return;
+    ck->out->users = u;
+    if (u->system && ck->out->system[0] && strcmp(u->system, ck->out->system) != 0) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", it->u.users.path_span,
+                              "the users file is for %s, but the target is %s",
+                              u->system, ck->out->system);
+        diag_help(d, "pull the users of the %s instance: `crmmap schema pull --system %s ...`",
+                  ck->out->system, ck->out->system);
+    }
+}
+
+/* ---- declarations ---- */
+
+static const char *const target_systems[] = { "salesforce", "hubspot", "dynamics" };
+
+static bool twice(Checker *ck, const Item *first, const Item *it, const char *what)
+{
+    if (first == NULL)
+        return false;
+    Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", ck_head(it->span, (uint32_t)strlen(what)),
+                          "a second `%s` declaration", what);
+    diag_help(d, "the mapping's %s is declared on line %u; a mapping has one", what, ck_line(first->span));
+    return true;
+}
+
+static void declarations(Checker *ck, const Ast *ast, const char *map_path)
+{
+    const Item *mapping = NULL, *source = NULL, *target = NULL, *users = NULL;
+    for (size_t i = 0; i < ast->count; i++) {
+        const Item *it = ast->items[i];
+        switch (it->kind) {
+        case IT_MAPPING:
+            if (!twice(ck, mapping, it, "mapping"))
+                mapping = it;
+            break;
+        case IT_SOURCE:
+            if (!twice(ck, source, it, "source"))
+                source = it;
+            break;
+        case IT_TARGET:
+            if (!twice(ck, target, it, "target"))
+                target = it;
+            break;
+        case IT_USERS:
+            if (!twice(ck, users, it, "users"))
+                users = it;
+            break;
+        default:
+            break;
+        }
+    }
+    Checked *out = ck->out;
+    if (mapping) {
+        out->mapping_name = mapping->u.mapping.name;
+    } else {
+        const char *base = strrchr(map_path, '/');
+        base = base ? base + 1 : map_path;
+        size_t n = strlen(base);
+        if (n > 4 && strcmp(base + n - 4, ".map") == 0)
+            n -= 4;
+        out->mapping_name = cm_arena_strndup(ck->arena, base, n);
+    }
+    ck->targets_failed = true;
+    if (target == NULL) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", diag_span(ck->src, 0, 0),
+                              "the mapping declares no target");
+        diag_help(d, "name the CRM and its field definitions: target salesforce schema \"schemas/salesforce\"");
+    } else {
+        const char *sys = target->u.target.system.name;
+        bool known = false;
+        for (size_t i = 0; i < 3; i++)
+            known |= strcmp(sys, target_systems[i]) == 0;
+        out->system = sys;
+        if (!known) {
+            Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", target->u.target.system.span,
+                                  "unknown target system '%s'", sys);
+            ck_suggest(d, sys, target_systems, 3);
+            diag_help(d, "crmmap writes to salesforce, hubspot or dynamics");
+        } else {
+            load_targets(ck, target);
+        }
+    }
+    if (source) {
+        ck->source_declared = true;
+        load_source(ck, source);
+    }
+    if (users) {
+        ck->users_declared = true;
+        load_users(ck, users);
+    }
+}
+
+/* ---- tables ---- */
+
+static void tables(Checker *ck, const Ast *ast)
+{
+    Checked *out = ck->out;
+    size_t n = 0;
+    for (size_t i = 0; i < ast->count; i++)
+        n += ast->items[i]->kind == IT_TABLE;
+    out->tables = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->tables);
+    out->table_types = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->table_types);
+    names_init(&ck->table_ix, n);
+    for (size_t i = 0; i < ast->count; i++) {
+        Item *it = ast->items[i];
+        if (it->kind != IT_TABLE)
+            continue;
+        const Item *first = names_put(&ck->table_ix, it->u.table.name.name, it);
+        if (first) {
+            Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0114", it->u.table.name.span,
+                                  "table %s is defined twice", it->u.table.name.name);
+            diag_help(d, "the first definition is on line %u; rename one of them",
+                      ck_line(first->span));
+            continue;
+        }
+        ck_table(ck, it);
+        out->table_types[out->ntables] = ck_table_type(it);
+        out->tables[out->ntables++] = it;
+    }
+}
+
+/* ---- entities ---- */
+
+typedef struct EntityState {
+    CheckedEntity *ce;
+    const Stmt **assigned;          /* per target field: the assignment, NULL if none */
+    size_t cap;
+} EntityState;
+
+static const Field *find_field(Checker *ck, const Ident *name)
+{
+    const Field *f = names_get(&ck->target->fields, name->name);
+    if (f == NULL) {
+        const SchemaEntity *e = ck->target->schema;
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0102", name->span,
+                              "%s has no field '%s'", e->name, name->name);
+        ck_suggest(d, name->name, ck->target->names, e->nfields);
+    }
+    return f;
+}
+
+static void check_writable(Checker *ck, const Stmt *s, const Field *f, Ownership own, EntityMode mode)
+{
+    const char *ename = ck->target->schema->name;
+    const Ident *name = &s->u.assign.field;
+    if (!f->createable && !f->updateable) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0104", name->span,
+                              "%s.%s is read-only", ename, f->name);
+        diag_help(d, "it is calculated or set by the CRM; remove this assignment");
+        return;
+    }
+    bool creates = mode != MODE_UPDATE;
+    bool updates = mode != MODE_CREATE && own != OWN_ON_CREATE;
+    if (creates && !f->createable && own == OWN_ON_CREATE) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0104", name->span,
+                              "%s.%s cannot be set when the record is created", ename, f->name);
+        diag_help(d, "it can only be updated; move it out of `on create`");
+    } else if (creates && !f->createable) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0104", name->span,
+                              "%s.%s cannot be set when the record is created", ename, f->name);
+        if (mode == MODE_UPSERT)
+            diag_help(d, "it can only be updated; write it from a separate `entity %s update by ...`", ename);
+        else
+            diag_help(d, "it can only be updated; remove it from this `create` entity");
+    } else if (updates && !f->updateable) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0104", name->span,
+                              "%s.%s cannot be updated", ename, f->name);
+        if (mode == MODE_UPSERT)
+            diag_help(d, "it can only be set when the record is created: move it into `on create { ... }`");
+        else
+            diag_help(d, "it can only be set when the record is created; an `update` entity cannot write it");
+    }
+}
+
+static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
+{
+    EntityMode mode = es->ce->item->u.entity.mode;
+    Expr *value = s->u.assign.value;
+    const Field *f = find_field(ck, &s->u.assign.field);
+    ck_expr(ck, value);
+    if (s->u.assign.when)
+        ck_cond(ck, s->u.assign.when);
+    if (f == NULL)
+        return;
+    size_t fi = (size_t)(f - ck->target->schema->fields);
+    if (es->assigned[fi]) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0112", s->u.assign.field.span,
+                              "%s is assigned twice", f->name);
+        diag_help(d, "the first assignment is on line %u; remove one, or combine them with `if` or `case`",
+                  ck_line(es->assigned[fi]->span));
+    } else {
+        es->assigned[fi] = s;
+    }
+    /* An update finds its record by the key: the key is matched, not written
+     * (nor is an id, which the CRM assigns). */
+    bool matched = f == es->ce->by && (mode == MODE_UPDATE || f->type == FT_ID);
+    if (!matched)
+        check_writable(ck, s, f, own, mode);
+    ck_value_into(ck, value, f);
+    CheckedEntity *ce = es->ce;
+    if (ce->nassigns == es->cap) {
+        es->cap = es->cap ? 2 * es->cap : 16;
+        CheckedAssign *grown = cm_arena_alloc(ck->arena, es->cap * sizeof *grown);
+        if (ce->nassigns)
+            memcpy(grown, ce->assigns, ce->nassigns * sizeof *grown);
+        ce->assigns = grown;
+    }
+    CheckedAssign *a = &ce->assigns[ce->nassigns++];
+    a->stmt = s;
+    a->field = f;
+    a->own = own;
+}
+
+static Ownership effective(Ownership own, Ownership outer)
+{
+    return own != OWN_DEFAULT ? own : outer;
+}
+
+static void statements(Checker *ck, EntityState *es, Stmt **stmts, size_t n, Ownership outer)
+{
+    for (size_t i = 0; i < n; i++) {
+        Stmt *s = stmts[i];
+        switch (s->kind) {
+        case ST_ASSIGN:
+            assignment(ck, es, s, effective(s->own, outer));
+            break;
+        case ST_BLOCK:
+            statements(ck, es, s->u.block.stmts, s->u.block.count, effective(s->own, outer));
+            break;
+        case ST_REJECT:
+            ck_cond(ck, s->u.reject.when);
+            break;
+        }
+    }
+}
+
+/* The `by` or `key` field: it must exist and identify one record. */
+static const Field *key_field(Checker *ck, const Ident *name, const char *what)
+{
+    const Field *f = find_field(ck, name);
+    if (f == NULL || f->unique || f->external_id)
+        return f;
+    const SchemaEntity *e = ck->target->schema;
+    Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0109", name->span,
+                          "%s.%s cannot be %s: it does not identify one record", e->name, f->name, what);
+    const char *keys[6];
+    size_t nkeys = 0;
+    for (size_t i = 0; i < e->nfields && nkeys < 6; i++)
+        if (e->fields[i].unique || e->fields[i].external_id)
+            keys[nkeys++] = e->fields[i].name;
+    const char *kind = ck_system_key_kind(ck->out->system);
+    if (nkeys == 0) {
+        diag_help(d, "%s has no field that can; the key must be %s", e->name, kind);
+    } else {
+        CmBuf b = CM_BUF_INIT;
+        ck_put_names(&b, keys, nkeys > 5 ? 5 : nkeys, "'", "or");
+        diag_help(d, "the key must be %s, such as %s%s", kind, b.data, nkeys > 5 ? ", ..." : "");
+        cm_buf_free(&b);
+    }
+    return f;
+}
+
+static void required_fields(Checker *ck, EntityState *es)
+{
+    const Item *it = es->ce->item;
+    const SchemaEntity *e = ck->target->schema;
+    size_t n = 0;
+    const char **missing = cm_arena_alloc(ck->arena, (e->nfields + 1) * sizeof *missing);
+    for (size_t i = 0; i < e->nfields; i++)
+        if (e->fields[i].required && e->fields[i].createable && es->assigned[i] == NULL)
+            missing[n++] = e->fields[i].name;
+    if (n == 0)
+        return;
+    CmBuf names = CM_BUF_INIT, hint = CM_BUF_INIT;
+    ck_put_names(&names, missing, n, "", "and");
+    for (size_t i = 0; i < n; i++)
+        cm_buf_printf(&hint, "%s`%s = ...`", i == 0 ? "" : i + 1 == n ? " and " : ", ", missing[i]);
+    Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0108", it->u.entity.name.span,
+                          "%s %s required on create but not assigned: %s",
+                          n == 1 ? "a field" : "fields", n == 1 ? "is" : "are", names.data);
+    diag_help(d, "add %s to entity %s; give a default with `??` where the source may be empty",
+              hint.data, it->u.entity.name.name);
+    cm_buf_free(&names);
+    cm_buf_free(&hint);
+}
+
+static void key_assigned(Checker *ck, EntityState *es, const Field *f, const Ident *name, const char *what)
+{
+    if (f == NULL || es->assigned[f - ck->target->schema->fields])
+        return;
+    Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0108", name->span,
+                          "the %s %s is never assigned", what, f->name);
+    diag_help(d, "assign it in the entity, e.g. `%s = ...`; records without it cannot be matched", f->name);
+}
+
+static void create_without_key(Checker *ck, const Item *it)
+{
+    const SchemaEntity *e = ck->target->schema;
+    Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0204", it->u.entity.mode_span,
+                          "`create` without a `key`: a retried run can create %s twice", e->name);
+    /* Suggest a field made for the purpose: a createable text field that is
+     * both unique and an external id (not e-mail, which holds real data). */
+    const char *key = NULL;
+    for (size_t i = 0; i < e->nfields && key == NULL; i++) {
+        const Field *f = &e->fields[i];
+        if (f->createable && f->unique && f->external_id
+            && (f->type == FT_STRING || f->type == FT_TEXT))
+            key = f->name;
+    }
+    if (key)
+        diag_help(d, "add `key %s` and assign it a stable value, e.g. `%s = hash(email, visitreport.id)`",
+                  key, key);
+    else
+        diag_help(d, "%s has no external-id field to key creates on; define %s in the CRM (e.g. on an e-mail "
+                     "field), pull the field definitions again and write `upsert by` it",
+                  e->name, ck_system_key_kind(ck->out->system));
+}
+
+static void entity_body(Checker *ck, CheckedEntity *ce)
+{
+    Item *it = (Item *)ce->item;
+    EntityMode mode = it->u.entity.mode;
+    EntityState es = { ce, NULL, 0 };
+    es.assigned = cm_calloc(ck->target->schema->nfields + 1, sizeof *es.assigned);
+    if (it->u.entity.by.name)
+        ce->by = key_field(ck, &it->u.entity.by, mode == MODE_UPSERT ? "an upsert key" : "an update key");
+    if (it->u.entity.key.name)
+        ce->key = key_field(ck, &it->u.entity.key, "a key");
+    if (it->u.entity.when)
+        ck_cond(ck, it->u.entity.when);
+    Ownership outer = it->u.entity.master == OWN_CRM ? OWN_CRM : OWN_SOURCE;
+    statements(ck, &es, it->u.entity.stmts, it->u.entity.count, outer);
+    if (mode != MODE_UPDATE)
+        required_fields(ck, &es);
+    key_assigned(ck, &es, ce->by, &it->u.entity.by, mode == MODE_UPSERT ? "upsert key" : "update key");
+    key_assigned(ck, &es, ce->key, &it->u.entity.key, "key");
+    if (mode == MODE_CREATE && it->u.entity.key.name == NULL)
+        create_without_key(ck, it);
+    cm_free(es.assigned);
+}
+
+static void entities(Checker *ck, const Ast *ast)
+{
+    Checked *out = ck->out;
+    size_t n = 0;
+    for (size_t i = 0; i < ast->count; i++)
+        n += ast->items[i]->kind == IT_ENTITY;
+    out->entities = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->entities);
+    for (size_t i = 0; i < ast->count; i++) {
+        const Item *it = ast->items[i];
+        if (it->kind != IT_ENTITY)
+            continue;
+        CheckedEntity *ce = &out->entities[out->nentities];
+        ce->item = it;
+        ce->mode = it->u.entity.mode;
+        ck->entity = out->nentities++;
+        const Ident *name = &it->u.entity.name;
+        ck->target = names_get(&ck->target_ix, name->name);
+        if (ck->target == NULL) {
+            /* Without target schemas every entity would be unknown: E0113 said why. */
+            if (!ck->targets_failed) {
+                Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0101", name->span,
+                                      "unknown %s entity '%s'", out->system, name->name);
+                ck_suggest(d, name->name, ck->target_names, out->ntargets);
+                diag_help(d, "its field definitions are not in the target schema; add them with "
+                             "`crmmap schema pull --entity %s`", name->name);
+            }
+            continue;
+        }
+        ce->schema = ck->target->schema;
+        names_init(&ck->seen_paths, 8);
+        entity_body(ck, ce);
+        names_free(&ck->seen_paths);
+    }
+    ck->target = NULL;
+}
+
+/* ---- entry points ---- */
+
+Checked *check_mapping(DiagSink *sink, const Ast *ast, const char *map_path)
+{
+    Checked *out = cm_calloc(1, sizeof *out);
+    cm_arena_init(&out->arena, 16384);
+    out->ast = ast;
+    out->system = "";
+    Checker ck;
+    memset(&ck, 0, sizeof ck);
+    ck.sink = sink;
+    ck.out = out;
+    ck.arena = &out->arena;
+    ck.src = ast->src;
+    names_init(&ck.seen_pairs, 8);
+    ck_paths_init(&ck, map_path);
+    declarations(&ck, ast, map_path);
+    tables(&ck, ast);
+    entities(&ck, ast);
+    for (size_t i = 0; i < out->ntargets; i++)
+        names_free(&ck.targets[i].fields);
+    cm_free(ck.targets);
+    names_free(&ck.target_ix);
+    names_free(&ck.source_ix);
+    names_free(&ck.object_ix);
+    names_free(&ck.table_ix);
+    names_free(&ck.seen_pairs);
+    return out;
+}
+
+void check_free(Checked *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->ntargets; i++)
+        schema_free(c->targets[i]);
+    cm_free(c->targets);
+    schema_free(c->source);
+    users_free(c->users);
+    cm_arena_free(&c->arena);
+    cm_free(c);
+}

@@ -1,0 +1,107 @@
+/* check_int: what the checker's files share (check.c: declarations and
+ * entities; check_expr.c: expression types; check_value.c: values written
+ * into target fields; check_names.c: name indexes and help texts).
+ * Private to compiler/check*.c. */
+#ifndef CHECK_INT_H
+#define CHECK_INT_H
+
+#include "check.h"
+
+/* A string-keyed hash index (open addressing); keys are not copied. */
+typedef struct NameIndex {
+    const char **keys;
+    const void **vals;
+    size_t cap, count;
+} NameIndex;
+
+void names_init(NameIndex *ix, size_t expected);
+/* Adds key unless present; returns the value already stored, or NULL. */
+const void *names_put(NameIndex *ix, const char *key, const void *val);
+const void *names_get(const NameIndex *ix, const char *key);
+void names_free(NameIndex *ix);
+
+/* A target entity with its field index. */
+typedef struct Target {
+    const SchemaEntity *schema;
+    NameIndex fields;
+    const char **names;         /* field names, for suggestions */
+} Target;
+
+typedef struct Checker {
+    DiagSink *sink;
+    Checked *out;
+    CmArena *arena;                 /* out->arena */
+    const DiagSource *src;          /* the .map file */
+    const char *map_dir;            /* its folder, as written */
+    const char *tree;               /* the folder tree it may read from (real path) */
+
+    Target *targets;                /* parallel to out->targets */
+    NameIndex target_ix;            /* entity name -> Target */
+    const char **target_names;
+    bool targets_failed;            /* no target schema: entity names unchecked */
+
+    bool source_declared;           /* a `source` line exists (loaded or not) */
+    bool no_source_reported;
+    NameIndex source_ix;            /* dotted path -> Field */
+    NameIndex object_ix;            /* proper prefixes of dotted paths */
+    const char **source_names;
+
+    bool users_declared;
+    bool no_users_reported;
+
+    NameIndex table_ix;             /* table name -> Item */
+
+    /* the entity being checked */
+    size_t entity;                  /* index in out->entities */
+    const Target *target;           /* NULL outside entities or when unknown */
+    NameIndex seen_paths;           /* unknown source paths already reported here */
+    NameIndex seen_pairs;           /* (table, field) checks already reported */
+} Checker;
+
+/* ---- check_paths.c ---- */
+/* Finds the mapping's folder and tree (see check_paths.c). */
+void ck_paths_init(Checker *ck, const char *map_path);
+/* path as seen from the .map's folder; NULL (reported as E0113 at `at`) when
+ * it is absolute or leads outside the tree. */
+const char *ck_resolve_path(Checker *ck, const char *path, Span at);
+/* False (reported) when a .json file in folder dir (written as `written` in
+ * the .map) is a link that leads outside the tree. */
+bool ck_dir_inside(Checker *ck, const char *dir, const char *written, Span at);
+
+/* ---- check_names.c ---- */
+/* The source text of e, when it is short and on one line; else NULL. */
+const char *ck_text(Checker *ck, const Expr *e);
+/* A span covering only the first n bytes of sp (a keyword at its start). */
+Span ck_head(Span sp, uint32_t n);
+uint32_t ck_line(Span sp);
+/* Adds "did you mean 'X'?" to d when a candidate is close to name. */
+void ck_suggest(Diag *d, const char *name, const char *const *cands, size_t n);
+/* Adds "allowed values: ..." (closest to text first, capped) to d. */
+void ck_help_values(Diag *d, const Field *f, const char *text);
+/* A picklist value as the help lists it: "Hot", or 1 ("Preferred") for option sets. */
+void ck_put_value(CmBuf *b, const Field *f, const PickValue *v);
+/* "Account", "Account or Contact", "A, B and C" (conj "or" or "and"). */
+void ck_put_names(CmBuf *b, const char *const *names, size_t n, const char *quote, const char *conj);
+/* The article for word: "an" before a vowel sound ("an object", "an int"), else "a". */
+const char *ck_a(const char *word);
+const char *ck_system_key_kind(const char *system);
+/* Number of code points in s (bytes if not valid UTF-8). */
+uint32_t ck_chars(const char *s, size_t len);
+
+/* ---- check_expr.c ---- */
+/* Infers e's type (annotating e->info) and reports what is wrong inside it. */
+void ck_expr(Checker *ck, Expr *e);
+/* Same, for a condition: it must be true/false. */
+void ck_cond(Checker *ck, Expr *e);
+/* True when two expressions are written the same (spans ignored). */
+bool ck_expr_equal(const Expr *a, const Expr *b);
+/* Checks a table's own entries (keys, duplicates, value types). */
+void ck_table(Checker *ck, Item *table);
+/* The type a checked table's values share; CT_ANY when they differ. */
+CheckType ck_table_type(const Item *table);
+
+/* ---- check_value.c ---- */
+/* Checks that value e (already inferred) fits target field f. */
+void ck_value_into(Checker *ck, const Expr *e, const Field *f);
+
+#endif

@@ -1,0 +1,140 @@
+/* check_paths: where the files a mapping names may be. Paths are relative to
+ * the .map's folder (DESIGN §2) and must stay inside the mapping's tree: the
+ * nearest folder above the .map that holds a `.git` (the repository the
+ * mapping is versioned in), or the .map's own folder when there is none.
+ * A mapping checked in CI therefore cannot make crmmap read, and echo in its
+ * diagnostics, files elsewhere on the machine: absolute paths, `..` that
+ * climbs out of the tree and symbolic links that lead out are refused. */
+/* realpath is XSI. */
+#define _XOPEN_SOURCE 700
+
+#include "check_int.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cm_alloc.h"
+
+/* The .map's folder as written ("." for a bare name or standard input). */
+static char *map_dir(CmArena *a, const char *map_path)
+{
+    const char *slash = strrchr(map_path, '/');
+    if (strcmp(map_path, "-") == 0 || slash == NULL)
+        return cm_arena_strdup(a, ".");
+    if (slash == map_path)
+        return cm_arena_strdup(a, "/");
+    return cm_arena_strndup(a, map_path, (size_t)(slash - map_path));
+}
+
+static char *real_path(CmArena *a, const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real == NULL)
+        return NULL;
+    char *copy = cm_arena_strdup(a, real);
+    free(real);     /* realpath's own allocation */
+    return copy;
+}
+
+static bool has_git(const char *dir)
+{
+    CmBuf b = CM_BUF_INIT;
+    cm_buf_printf(&b, "%s/.git", strcmp(dir, "/") == 0 ? "" : dir);
+    struct stat st;
+    bool found = lstat(b.data, &st) == 0;
+    cm_buf_free(&b);
+    return found;
+}
+
+void ck_paths_init(Checker *ck, const char *map_path)
+{
+    ck->map_dir = map_dir(ck->arena, map_path);
+    char *dir = real_path(ck->arena, ck->map_dir);
+    ck->tree = dir;
+    if (dir == NULL)
+        return;
+    /* Walk up one component at a time: bounded by the path's length. */
+    char *probe = cm_arena_strdup(ck->arena, dir);
+    for (;;) {
+        if (has_git(probe)) {
+            ck->tree = probe;
+            return;
+        }
+        char *slash = strrchr(probe, '/');
+        if (slash == NULL || slash == probe)
+            return;
+        *slash = '\0';
+    }
+}
+
+static bool inside(const char *path, const char *tree)
+{
+    size_t n = strlen(tree);
+    if (strcmp(tree, "/") == 0)
+        return true;
+    return strncmp(path, tree, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static void outside(Checker *ck, const char *path, const char *real, Span at)
+{
+    Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", at,
+                          "'%s' leads outside the mapping's folder tree", path);
+    diag_help(d, "it resolves to %s; a mapping may only read files below %s", real, ck->tree);
+    diag_help(d, "keep the field definitions beside the mapping: crmmap schema import ... -o DIR");
+}
+
+bool ck_dir_inside(Checker *ck, const char *dir, const char *written, Span at)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL || ck->tree == NULL) {
+        if (d)
+            closedir(d);
+        return true;    /* the loader reports what it cannot read */
+    }
+    bool ok = true;
+    size_t seen = 0;
+    struct dirent *ent;
+    while (ok && (ent = readdir(d)) != NULL && seen++ <= SCHEMA_MAX_DIR_FILES) {
+        size_t n = strlen(ent->d_name);
+        if (n < 5 || strcmp(ent->d_name + n - 5, ".json") != 0)
+            continue;
+        CmBuf b = CM_BUF_INIT;
+        cm_buf_printf(&b, "%s/%s", dir, ent->d_name);
+        const char *real = real_path(ck->arena, b.data);
+        if (real && !inside(real, ck->tree)) {
+            CmBuf shown = CM_BUF_INIT;
+            cm_buf_printf(&shown, "%s/%s", written, ent->d_name);
+            outside(ck, shown.data, real, at);
+            cm_buf_free(&shown);
+            ok = false;
+        }
+        cm_buf_free(&b);
+    }
+    closedir(d);
+    return ok;
+}
+
+const char *ck_resolve_path(Checker *ck, const char *path, Span at)
+{
+    if (path[0] == '/') {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", at,
+                              "'%s' is an absolute path; paths are relative to the mapping's folder", path);
+        diag_help(d, "write it relative to %s, so the mapping checks the same on every machine", ck->map_dir);
+        return NULL;
+    }
+    CmBuf b = CM_BUF_INIT;
+    if (strcmp(ck->map_dir, ".") == 0)
+        cm_buf_puts(&b, path);
+    else
+        cm_buf_printf(&b, "%s/%s", ck->map_dir, path);
+    char *joined = cm_arena_strndup(ck->arena, b.data, b.len);
+    cm_buf_free(&b);
+    /* A file that is not there is the loader's to report: nothing is read. */
+    const char *real = real_path(ck->arena, joined);
+    if (real == NULL || ck->tree == NULL || inside(real, ck->tree))
+        return joined;
+    outside(ck, path, real, at);
+    return NULL;
+}

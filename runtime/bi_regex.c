@@ -1,0 +1,228 @@
+/* bi_regex: matches(text, pattern) with POSIX extended regular expressions
+ * (regcomp/regexec, REG_EXTENDED | REG_NOSUB), searching anywhere in the
+ * text: anchor with ^ and $ to test the whole value.
+ *
+ * Time is bounded by refusing what makes POSIX matchers slow: back-references
+ * (\1..\9, a glibc extension to ERE whose matching is exponential), patterns
+ * over BI_REGEX_MAX_PATTERN bytes and texts over BI_REGEX_MAX_TEXT bytes.
+ * Without back-references glibc matches in time polynomial in the text, and
+ * the bound keeps the worst case small (docs/builtins.md has the figure).
+ * Matching is byte-wise in the C locale: "." is one byte, not one character.
+ *
+ * Compiled patterns are cached per run (BiState.regex, a few slots reused in
+ * turn), so a constant pattern is compiled once, not once per record. */
+#include <regex.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bi_impl.h"
+#include "cm_alloc.h"
+
+enum {
+    BI_REGEX_MAX_PATTERN = 1024,
+    BI_REGEX_MAX_WEIGHT = 256,
+    BI_REGEX_MAX_TEXT = 4096,
+    MAX_DEPTH = 32,
+    CACHE_SLOTS = 8
+};
+
+typedef struct Slot {
+    char *pattern;      /* NULL when the slot is free */
+    size_t len;
+    regex_t re;
+} Slot;
+
+struct BiRegexCache {
+    Slot slot[CACHE_SLOTS];
+    size_t next;        /* the slot to reuse next */
+};
+
+/* The size of the pattern once its counted repetitions are written out:
+ * "(a{1,100}){1,100}" is 10,000 copies of "a", and glibc builds automata
+ * that large, which makes matching slow. glibc also writes "x+" as "xx*",
+ * so "a++++..." doubles at every '+' (a fuzzer found 50 of them exhausting
+ * memory in regcomp). Atoms count 1, a group the sum of its atoms, "{m,n}"
+ * multiplies what it follows by n (by m + 1 when open), "+" by 2.
+ * Returns SIZE_MAX beyond MAX_DEPTH nested groups. */
+/* The largest count of "{m}", "{m,}" (m + 1) or "{m,n}" (n) at p[*i],
+ * leaving *i on the closing brace; SIZE_MAX when absurdly large. */
+static size_t brace_count(const char *p, size_t n, size_t *i)
+{
+    size_t m = 0, k = 0;
+    bool comma = false, have_k = false;
+    for ((*i)++; *i < n && p[*i] != '}'; (*i)++) {
+        if (p[*i] == ',') {
+            comma = true;
+        } else if (p[*i] >= '0' && p[*i] <= '9') {
+            size_t *v = comma ? &k : &m;
+            *v = *v * 10 + (size_t)(p[*i] - '0');
+            have_k |= comma;
+            if (*v > 100000)
+                return SIZE_MAX;
+        }
+    }
+    return !comma ? m : have_k ? k : m + 1;
+}
+
+static size_t pattern_weight(const char *p, size_t n)
+{
+    size_t sum[MAX_DEPTH + 1] = { 0 }, last[MAX_DEPTH + 1] = { 0 };
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        size_t atom = 1;
+        if (c == '(') {
+            if (++depth > MAX_DEPTH)
+                return SIZE_MAX;
+            sum[depth] = last[depth] = 0;
+            continue;
+        } else if (c == ')' && depth > 0) {
+            atom = sum[depth--];
+        } else if (c == '{' || c == '+') {
+            size_t times = c == '+' ? 2 : brace_count(p, n, &i);
+            if (times == SIZE_MAX)
+                return SIZE_MAX;
+            if (times > 1) {
+                size_t extra = last[depth] * (times - 1);
+                sum[depth] += extra;
+                last[depth] *= times;
+            }
+            if (sum[depth] > BI_REGEX_MAX_WEIGHT * 16)
+                return SIZE_MAX;
+            continue;
+        } else if (c == '[') {          /* a bracket expression is one atom */
+            size_t j = i + 1;
+            if (j < n && p[j] == '^')
+                j++;
+            if (j < n && p[j] == ']')
+                j++;
+            while (j < n && p[j] != ']')
+                j++;
+            i = j;
+        } else if (c == '\\') {
+            i++;
+        } else if (c == '*' || c == '?' || c == '|' || c == '^' || c == '$') {
+            continue;
+        }
+        sum[depth] += atom;
+        last[depth] = atom;
+    }
+    while (depth > 0) {
+        size_t inner = sum[depth--];
+        sum[depth] += inner;
+    }
+    return sum[0];
+}
+
+/* Checks the limits and compiles; pattern must be NUL-terminated at len. */
+static bool compile(const char *pattern, size_t len, regex_t *re, char *err, size_t errlen)
+{
+    if (len > BI_REGEX_MAX_PATTERN) {
+        snprintf(err, errlen, "the pattern is longer than %d bytes", BI_REGEX_MAX_PATTERN);
+        return false;
+    }
+    if (memchr(pattern, '\0', len) != NULL) {
+        snprintf(err, errlen, "the pattern contains a NUL character");
+        return false;
+    }
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (pattern[i] == '\\' && pattern[i + 1] >= '1' && pattern[i + 1] <= '9') {
+            snprintf(err, errlen, "back-references such as \\%c are not supported", pattern[i + 1]);
+            return false;
+        }
+        if (pattern[i] == '\\')
+            i++;
+    }
+    if (pattern_weight(pattern, len) > BI_REGEX_MAX_WEIGHT) {
+        snprintf(err, errlen, "the pattern is too large once its repetitions {m,n} are counted out "
+                 "(at most %d)", BI_REGEX_MAX_WEIGHT);
+        return false;
+    }
+    int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        regerror(rc, re, err, errlen);
+        return false;
+    }
+    return true;
+}
+
+bool builtin_regex_check(const char *pattern, size_t len, char *err, size_t errlen)
+{
+    char *copy = cm_malloc(len + 1);
+    memcpy(copy, pattern, len);
+    copy[len] = '\0';
+    regex_t re;
+    bool ok = compile(copy, len, &re, err, errlen);
+    if (ok)
+        regfree(&re);
+    cm_free(copy);
+    return ok;
+}
+
+static const regex_t *cached(BiCtx *cx, BiText pattern)
+{
+    BiState *st = bi_state(cx);
+    if (st->regex == NULL)
+        st->regex = cm_calloc(1, sizeof *st->regex);
+    BiRegexCache *cache = st->regex;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        Slot *s = &cache->slot[i];
+        if (s->pattern && s->len == pattern.n && memcmp(s->pattern, pattern.s, s->len) == 0)
+            return &s->re;
+    }
+    char err[200];
+    char *copy = cm_malloc(pattern.n + 1);
+    memcpy(copy, pattern.s, pattern.n);
+    copy[pattern.n] = '\0';
+    regex_t re;
+    if (!compile(copy, pattern.n, &re, err, sizeof err)) {
+        cm_free(copy);
+        bi_fail(cx, "bad pattern: %s", err);
+        return NULL;
+    }
+    Slot *s = &cache->slot[cache->next];
+    cache->next = (cache->next + 1) % CACHE_SLOTS;
+    if (s->pattern) {
+        regfree(&s->re);
+        cm_free(s->pattern);
+    }
+    s->pattern = copy;
+    s->len = pattern.n;
+    s->re = re;
+    return &s->re;
+}
+
+void bi_regex_cache_free(BiRegexCache *cache)
+{
+    if (cache == NULL)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        if (cache->slot[i].pattern) {
+            regfree(&cache->slot[i].re);
+            cm_free(cache->slot[i].pattern);
+        }
+    }
+    cm_free(cache);
+}
+
+bool bi_matches(BiCtx *cx, const Value *args, size_t nargs, Value *out)
+{
+    (void)nargs;
+    BiText t, pattern;
+    if (!bi_text(cx, &args[0], &t) || !bi_text(cx, &args[1], &pattern))
+        return false;
+    const regex_t *re = cached(cx, pattern);
+    if (re == NULL)
+        return false;
+    *out = v_bool(false);
+    if (value_is_empty(&args[0]))
+        return true;
+    if (t.n > BI_REGEX_MAX_TEXT)
+        return bi_fail(cx, "the text is longer than %d bytes", BI_REGEX_MAX_TEXT);
+    if (memchr(t.s, '\0', t.n) != NULL)
+        return bi_fail(cx, "the text contains a NUL character");
+    char *z = cm_arena_strndup(cx->arena, t.s, t.n);
+    *out = v_bool(regexec(re, z, 0, NULL, 0) == 0);
+    return true;
+}

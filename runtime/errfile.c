@@ -1,0 +1,155 @@
+/* errfile: see errfile.h. Each line is built in memory and written with one
+ * write(2) on an O_APPEND descriptor: lines from a resumed run, or from two
+ * processes, never interleave inside a line. */
+#include "errfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cm_alloc.h"
+#include "cm_buf.h"
+#include "cm_utf8.h"
+
+struct ErrFile {
+    int fd;
+    char *path;
+    size_t count;
+    bool failed;
+    CmBuf line;
+    char error[256];
+};
+
+ErrFile *errfile_open(const char *path, char *err, size_t errlen)
+{
+    int fd;
+    do
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open the error file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    ErrFile *f = cm_calloc(1, sizeof *f);
+    f->fd = fd;
+    f->path = cm_strdup(path);
+    return f;
+}
+
+/* A JSON string of s, with each invalid UTF-8 byte replaced by U+FFFD. */
+static void put_text(CmBuf *b, const char *s, size_t n)
+{
+    size_t bad = cm_utf8_invalid_at(s, n);
+    if (bad == n) {
+        cm_buf_put_json_string(b, s, n);
+        return;
+    }
+    CmBuf clean = CM_BUF_INIT;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t len = cm_utf8_decode(s + i, n - i, &cp);
+        if (len == 0) {
+            cm_buf_put(&clean, "\xEF\xBF\xBD", 3);
+            i++;
+        } else {
+            cm_buf_put(&clean, s + i, len);
+            i += len;
+        }
+    }
+    cm_buf_put_json_string(b, clean.data, clean.len);
+    cm_buf_free(&clean);
+}
+
+/* JSON text as it is, on one line: line breaks can only be whitespace
+ * between tokens (inside strings they are escaped), so they become spaces. */
+static void put_json(CmBuf *b, const char *s, size_t n)
+{
+    size_t from = b->len;
+    cm_buf_put(b, s, n);
+    for (size_t i = from; i < b->len; i++)
+        if (b->data[i] == '\n' || b->data[i] == '\r')
+            b->data[i] = ' ';
+}
+
+static bool write_all(ErrFile *f, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(f->fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            snprintf(f->error, sizeof f->error, "cannot write the error file %s: %s", f->path,
+                     w < 0 ? strerror(errno) : "nothing written");
+            f->failed = true;
+            return false;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+bool errfile_write(ErrFile *f, const ErrRecord *rec)
+{
+    CmBuf *b = &f->line;
+    cm_buf_clear(b);
+    cm_buf_printf(b, "{\"record\": %zu", rec->record);
+    if (rec->line)
+        cm_buf_printf(b, ", \"line\": %zu", rec->line);
+    if (rec->entity) {
+        cm_buf_puts(b, ", \"entity\": ");
+        put_text(b, rec->entity, strlen(rec->entity));
+    }
+    cm_buf_puts(b, ", \"error\": ");
+    put_text(b, rec->error ? rec->error : "", rec->error ? strlen(rec->error) : 0);
+    if (rec->input && rec->input_is_json) {
+        cm_buf_puts(b, ", \"input\": ");
+        put_json(b, rec->input, rec->input_len);
+    } else if (rec->input) {
+        cm_buf_puts(b, ", \"input_text\": ");
+        put_text(b, rec->input, rec->input_len);
+    }
+    if (rec->payload) {
+        cm_buf_puts(b, ", \"payload\": ");
+        put_json(b, rec->payload, rec->payload_len);
+    }
+    cm_buf_puts(b, "}\n");
+    if (!write_all(f, b->data, b->len))
+        return false;
+    f->count++;
+    return true;
+}
+
+size_t errfile_count(const ErrFile *f)
+{
+    return f->count;
+}
+
+const char *errfile_error(const ErrFile *f)
+{
+    return f->error;
+}
+
+bool errfile_close(ErrFile *f, char *err, size_t errlen)
+{
+    if (f == NULL)
+        return true;
+    bool ok = !f->failed;
+    if (!ok)
+        snprintf(err, errlen, "%s", f->error);
+    if (ok && fsync(f->fd) != 0 && errno != EINVAL) {
+        snprintf(err, errlen, "cannot flush the error file %s to disk: %s", f->path, strerror(errno));
+        ok = false;
+    }
+    if (close(f->fd) != 0 && ok) {
+        snprintf(err, errlen, "cannot close the error file %s: %s", f->path, strerror(errno));
+        ok = false;
+    }
+    cm_buf_free(&f->line);
+    cm_free(f->path);
+    cm_free(f);
+    return ok;
+}

@@ -1,0 +1,43 @@
+/* errfile: the error file of a run (DESIGN §6, like Salesforce Data
+ * Loader's error CSV): one NDJSON line per failed record and entity, with
+ * the record's number and input text, the payload that was (or would have
+ * been) sent, and the error. Lines are appended with O_APPEND, so a resumed
+ * run adds to the same file; errfile_close flushes them to disk (fsync).
+ * The file holds contact data: it is created with mode 0600. */
+#ifndef ERRFILE_H
+#define ERRFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct ErrFile ErrFile;
+
+/* One failed record (or one failed entity of a record). */
+typedef struct ErrRecord {
+    size_t record;              /* 1-based record number in the input */
+    size_t line;                /* input line the record starts at; 0: unknown */
+    const char *entity;         /* the entity that failed; NULL: the record itself (bad input) */
+    const char *error;          /* why, NUL-terminated */
+    /* The record as read (rd_record_text). input_is_json (rd_record_is_json):
+     * the text is well-formed JSON and is written as it is ("input");
+     * otherwise (a malformed record) it is written as a JSON string
+     * ("input_text"), invalid UTF-8 replaced by U+FFFD. */
+    const char *input;
+    size_t input_len;
+    bool input_is_json;
+    /* The payload as a JSON object's text (NULL: none was built). */
+    const char *payload;
+    size_t payload_len;
+} ErrRecord;
+
+/* Opens path for appending, creating it (mode 0600) if need be. NULL on
+ * failure, with the reason in err. */
+ErrFile *errfile_open(const char *path, char *err, size_t errlen);
+/* Appends one line. False (reason in errfile_error) when it cannot be written. */
+bool errfile_write(ErrFile *f, const ErrRecord *rec);
+size_t errfile_count(const ErrFile *f);             /* lines written */
+const char *errfile_error(const ErrFile *f);
+/* fsync and close; false (reason in err) when the data may not be on disk. */
+bool errfile_close(ErrFile *f, char *err, size_t errlen);
+
+#endif
