@@ -3,12 +3,20 @@
 #include "cli.h"
 
 extern const Command cmd_check;
+extern const Command cmd_compile;
+extern const Command cmd_disasm;
+extern const Command cmd_verify;
+extern const Command cmd_run;
 extern const Command cmd_schema;
 extern const Command cmd_fmt;
 extern const Command cmd_doc;
 
 const Command *const cli_commands[] = {
     &cmd_check,
+    &cmd_compile,
+    &cmd_disasm,
+    &cmd_verify,
+    &cmd_run,
     &cmd_schema,
     &cmd_fmt,
     &cmd_doc,

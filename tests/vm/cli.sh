@@ -21,7 +21,7 @@ has() {
   grep -qF -- "$2" "$1" || { echo "FAIL: $1 lacks '$2':"; cat "$1"; fails=$((fails + 1)); }
 }
 
-map=$dir/dryrun/salesforce.map
+map=$dir/cases/salesforce.map
 expect 0 "compile" "$crmmap" compile "$map" -o "$tmp/a.mapc"
 expect 0 "verify a good file" "$crmmap" verify "$tmp/a.mapc"
 has "$tmp/out" "ok: format 1.0, 2 entities"
@@ -41,8 +41,8 @@ expect 1 "disasm refuses a corrupted file" "$crmmap" disasm "$tmp/bad.mapc"
 expect 1 "verify a missing file" "$crmmap" verify "$tmp/none.mapc"
 
 # A mapping with check errors: exit 1 and no .mapc written.
-sed -e 's/FirstName    = firstName/FristName = firstName/' -e "s#\"\\.\\./schemas/#\"$dir/schemas/#" \
-  "$map" >"$tmp/broken.map"
+cp -r "$dir/cases/schemas" "$tmp/"
+sed 's/FirstName    = firstName/FristName = firstName/' "$map" >"$tmp/broken.map"
 expect 1 "compile refuses a mapping with errors" "$crmmap" compile "$tmp/broken.map" -o "$tmp/broken.mapc"
 has "$tmp/err" "E0102"
 [ ! -e "$tmp/broken.mapc" ] || { echo "FAIL: a .mapc was written despite errors"; fails=$((fails + 1)); }
@@ -56,9 +56,9 @@ expect 2 "verify with two files" "$crmmap" verify "$tmp/a.mapc" "$tmp/a.mapc"
 expect 0 "run --help" "$crmmap" run --help
 
 # A .mapc and its .map give the same dry run; disasm reads a .map too.
-expect 3 "run the .mapc" "$crmmap" run "$tmp/a.mapc" --input "$dir/dryrun/csv.csv" --dry-run
+expect 3 "run the .mapc" "$crmmap" run "$tmp/a.mapc" --input "$dir/cases/csv.csv" --dry-run
 mv "$tmp/out" "$tmp/from_mapc"
-expect 3 "run the .map" "$crmmap" run "$map" --input "$dir/dryrun/csv.csv" --dry-run
+expect 3 "run the .map" "$crmmap" run "$map" --input "$dir/cases/csv.csv" --dry-run
 cmp -s "$tmp/out" "$tmp/from_mapc" || { echo "FAIL: .map and .mapc runs differ"; fails=$((fails + 1)); }
 expect 0 "disasm a .map" "$crmmap" disasm "$map"
 has "$tmp/out" "Email        = lower(trim(email))"

@@ -4,7 +4,7 @@
 #           ndjson, json or csv (whichever exists); stdout and then "exit N"
 #           must equal DIR/NAME.out.
 #   disasm: `crmmap compile` then `crmmap disasm` (source lines interleaved);
-#           stdout must equal DIR/NAME.out.
+#           stdout must equal DIR/NAME.disasm.
 # CRMMAP_NOW pins today()/now() so the outputs do not depend on the clock.
 set -u
 mode=$1 crmmap=$2 dir=$3 name=$4
@@ -23,7 +23,9 @@ disasm)
   "$crmmap" disasm "$tmp/$name.mapc" >"$tmp/got" 2>>"$tmp/err"
   ;;
 esac
-if ! diff -u "$dir/$name.out" "$tmp/got"; then
+want=$dir/$name.out
+[ "$mode" = disasm ] && want=$dir/$name.disasm
+if ! diff -u "$want" "$tmp/got"; then
   echo "--- stderr:"; cat "$tmp/err"
   exit 1
 fi

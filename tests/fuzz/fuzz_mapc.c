@@ -1,4 +1,4 @@
-/* libFuzzer target: the .mapc loader and verifier, and the disassembler on
+/* fuzz_mapc: the .mapc loader and verifier, and the disassembler on
  * whatever loads. Each input is tried as it is, then with its length field
  * and checksum repaired, so mutations reach the section and code checks
  * instead of stopping at the CRC. */
@@ -8,9 +8,9 @@
 #include <zlib.h>
 
 #include "cm_alloc.h"
+#include "fuzz.h"
 #include "mapc.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void try_load(const uint8_t *data, size_t size)
 {

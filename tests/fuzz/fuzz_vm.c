@@ -1,4 +1,4 @@
-/* libFuzzer target: the record reader and the VM on random input records.
+/* fuzz_vm: the record reader and the VM on random input records.
  * The program is fixed (built once with the writer): it reads several paths
  * and runs them through most opcodes and every field encoding, so hostile
  * records meet every value conversion. */
@@ -8,12 +8,12 @@
 #include <stdlib.h>
 
 #include "cm_alloc.h"
+#include "fuzz.h"
 #include "dryrun.h"
 #include "mapc_write.h"
 #include "reader.h"
 #include "vm.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static Mapc *program(void)
 {

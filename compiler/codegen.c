@@ -1,0 +1,452 @@
+/* codegen: see codegen.h. One pass over each entity: its `when`, its reject
+ * rules, then its assignments, each a stack program ending in EMIT. Jumps are
+ * emitted forward and patched when their target is reached. */
+#include "codegen.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "fingerprint.h"
+#include "mapc_write.h"
+#include "numtext.h"
+
+typedef struct OptionTable {
+    const Field *field;
+    uint32_t table;
+} OptionTable;
+
+typedef struct Gen {
+    const Checked *c;
+    MapcWriter *w;
+    MwEntity *e;
+    uint32_t *tables;           /* writer index of Checked.tables[i] */
+    OptionTable *options;
+    size_t noptions;
+    const Field *option_target; /* an option-set field the value being
+                                   generated goes to, while in value position */
+    bool failed;
+    char *err;
+    size_t errlen;
+} Gen;
+
+static void gen_fail(Gen *g, const char *msg)
+{
+    if (!g->failed)
+        snprintf(g->err, g->errlen, "%s", msg);
+    g->failed = true;
+}
+
+static void at(Gen *g, Span sp)
+{
+    uint32_t line = 1, col = 1;
+    if (sp.src)
+        diag_position(sp.src, sp.start, &line, &col);
+    mw_line(g->e, line, col);
+}
+
+/* ---- constants ---- */
+
+static bool literal_const(Gen *g, const Expr *x, uint32_t *k)
+{
+    switch (x->kind) {
+    case EX_NULL: *k = mw_const_null(g->w); return true;
+    case EX_BOOL: *k = mw_const_bool(g->w, x->u.boolean); return true;
+    case EX_NUMBER: *k = mw_const_num(g->w, x->u.number.value); return true;
+    case EX_STRING: *k = mw_const_str(g->w, x->u.string.value, x->u.string.len); return true;
+    case EX_LIST: {
+        uint32_t *items = cm_malloc((x->u.list.count + 1) * sizeof *items);
+        bool ok = true;
+        for (size_t i = 0; i < x->u.list.count && ok; i++)
+            ok = x->u.list.items[i]->kind != EX_LIST && literal_const(g, x->u.list.items[i], &items[i]);
+        if (ok)
+            *k = mw_const_list(g->w, items, (uint32_t)x->u.list.count);
+        cm_free(items);
+        return ok;
+    }
+    default: return false;
+    }
+}
+
+static void gen_tables(Gen *g)
+{
+    const Checked *c = g->c;
+    g->tables = cm_calloc(c->ntables + 1, sizeof *g->tables);
+    for (size_t i = 0; i < c->ntables; i++) {
+        const Item *t = c->tables[i];
+        size_t n = t->u.table.count;
+        uint32_t *keys = cm_malloc((n + 1) * sizeof *keys), *vals = cm_malloc((n + 1) * sizeof *vals);
+        for (size_t j = 0; j < n; j++)
+            if (!literal_const(g, t->u.table.entries[j].key, &keys[j])
+                || !literal_const(g, t->u.table.entries[j].value, &vals[j]))
+                gen_fail(g, "a table entry is not a literal");
+        int32_t dflt = -1;
+        uint32_t k;
+        if (t->u.table.else_value) {
+            if (literal_const(g, t->u.table.else_value, &k))
+                dflt = (int32_t)k;
+            else
+                gen_fail(g, "a table's else value is not a literal");
+        }
+        g->tables[i] = mw_table(g->w, t->u.table.name.name, keys, vals, (uint32_t)n, dflt);
+        cm_free(keys);
+        cm_free(vals);
+    }
+}
+
+static uint32_t table_index(Gen *g, const Item *t)
+{
+    for (size_t i = 0; i < g->c->ntables; i++)
+        if (g->c->tables[i] == t)
+            return g->tables[i];
+    gen_fail(g, "a table lookup names no known table");
+    return 0;
+}
+
+/* The option table of a Dynamics option-set field: value text and label to
+ * the integer, for values only known at run time. */
+static int32_t option_table(Gen *g, const Field *f)
+{
+    for (size_t i = 0; i < g->noptions; i++)
+        if (g->options[i].field == f)
+            return (int32_t)g->options[i].table;
+    size_t n = f->nvalues;
+    uint32_t *keys = cm_malloc((2 * n + 1) * sizeof *keys), *vals = cm_malloc((2 * n + 1) * sizeof *vals);
+    uint32_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x;
+        const char *v = f->values[i].value;
+        if (!numtext_parse(v, strlen(v), &x))
+            continue;
+        uint32_t num = mw_const_num(g->w, x);
+        keys[count] = mw_const_str(g->w, v, strlen(v));
+        vals[count++] = num;
+        if (f->values[i].label) {
+            keys[count] = mw_const_str(g->w, f->values[i].label, strlen(f->values[i].label));
+            vals[count++] = num;
+        }
+    }
+    CmBuf name = CM_BUF_INIT;
+    cm_buf_printf(&name, "options of %s", f->name);
+    uint32_t t = mw_table(g->w, name.data, keys, vals, count, -1);
+    cm_buf_free(&name);
+    cm_free(keys);
+    cm_free(vals);
+    g->options = cm_realloc(g->options, (g->noptions + 1) * sizeof *g->options);
+    g->options[g->noptions++] = (OptionTable){ f, t };
+    return (int32_t)t;
+}
+
+/* ---- expressions ---- */
+
+static void expr(Gen *g, const Expr *x);
+
+static void gen_path(Gen *g, const Expr *x)
+{
+    size_t n = x->u.path.count;
+    const char **segs = cm_malloc((n + 1) * sizeof *segs);
+    for (size_t i = 0; i < n; i++)
+        segs[i] = x->u.path.segments[i].name;
+    bool as_list = x->info && x->info->source && x->info->source->type == FT_MULTIPICKLIST;
+    if (n == 0 || n > MAPC_MAX_SEGMENTS)
+        gen_fail(g, "a source path has too many segments");
+    mw_op(g->e, BC_SRC, mw_path(g->w, segs, (uint32_t)n, as_list));
+    cm_free(segs);
+}
+
+static void gen_call(Gen *g, const Expr *x)
+{
+    const struct CheckInfo *in = x->info;
+    if (in && in->builtin == BI__COUNT) {
+        if (in->user == NULL) {
+            gen_fail(g, "user(...) was not resolved");
+            return;
+        }
+        mw_op(g->e, BC_CONST, mw_const_str(g->w, in->user->id, strlen(in->user->id)));
+        return;
+    }
+    BuiltinId id = in ? in->builtin : builtin_lookup(x->u.call.name.name);
+    if (id == BI__COUNT || x->u.call.count > 255) {
+        gen_fail(g, "a call names no builtin");
+        return;
+    }
+    for (size_t i = 0; i < x->u.call.count; i++)
+        expr(g, x->u.call.args[i]);
+    at(g, x->span);
+    mw_op(g->e, BC_CALL, mw_builtin(g->w, id) | (unsigned)x->u.call.count << 8);
+}
+
+/* `a and b`, `a or b`: a boolean, b evaluated only when needed. */
+static void gen_logic(Gen *g, const Expr *x)
+{
+    bool is_and = x->u.binary.op == OP_AND;
+    expr(g, x->u.binary.left);
+    uint32_t j1 = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
+    if (is_and) {
+        expr(g, x->u.binary.right);
+        uint32_t j2 = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
+        mw_op(g->e, BC_TRUE, 0);
+        uint32_t end = mw_op(g->e, BC_JUMP, 0);
+        mw_patch_here(g->e, j1);
+        mw_patch_here(g->e, j2);
+        mw_op(g->e, BC_FALSE, 0);
+        mw_patch_here(g->e, end);
+    } else {
+        mw_op(g->e, BC_TRUE, 0);
+        uint32_t end = mw_op(g->e, BC_JUMP, 0);
+        mw_patch_here(g->e, j1);
+        expr(g, x->u.binary.right);
+        mw_op(g->e, BC_NOT, 0);
+        mw_op(g->e, BC_NOT, 0);
+        mw_patch_here(g->e, end);
+    }
+}
+
+static void gen_binary(Gen *g, const Expr *x)
+{
+    static const OpCode ops[] = {
+        [OP_EQ] = BC_EQ, [OP_NE] = BC_NE, [OP_LT] = BC_LT, [OP_LE] = BC_LE, [OP_GT] = BC_GT,
+        [OP_GE] = BC_GE, [OP_IN] = BC_IN, [OP_ADD] = BC_ADD, [OP_SUB] = BC_SUB, [OP_MUL] = BC_MUL,
+        [OP_DIV] = BC_DIV,
+    };
+    BinOp op = x->u.binary.op;
+    if (op == OP_AND || op == OP_OR) {
+        gen_logic(g, x);
+        return;
+    }
+    expr(g, x->u.binary.left);
+    if (op == OP_COALESCE) {
+        mw_op(g->e, BC_DUP, 0);
+        uint32_t j = mw_op(g->e, BC_JUMP_IF_SET, 0);
+        mw_op(g->e, BC_POP, 0);
+        expr(g, x->u.binary.right);
+        mw_patch_here(g->e, j);
+        return;
+    }
+    expr(g, x->u.binary.right);
+    at(g, x->u.binary.op_span);
+    mw_op(g->e, ops[op], 0);
+}
+
+static void gen_if(Gen *g, const Field *target, const Expr *cond, const Expr *then_e, const Expr *else_e)
+{
+    expr(g, cond);
+    uint32_t j = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
+    g->option_target = target;
+    expr(g, then_e);
+    uint32_t end = mw_op(g->e, BC_JUMP, 0);
+    mw_patch_here(g->e, j);
+    g->option_target = target;
+    if (else_e)
+        expr(g, else_e);
+    else
+        mw_op(g->e, BC_NULL, 0);
+    mw_patch_here(g->e, end);
+}
+
+static void gen_case(Gen *g, const Field *target, const Expr *x)
+{
+    size_t n = x->u.case_e.count;
+    uint32_t *ends = cm_malloc((n + 1) * sizeof *ends);
+    for (size_t i = 0; i < n; i++) {
+        expr(g, x->u.case_e.arms[i].cond);
+        uint32_t next = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
+        g->option_target = target;
+        expr(g, x->u.case_e.arms[i].value);
+        ends[i] = mw_op(g->e, BC_JUMP, 0);
+        mw_patch_here(g->e, next);
+    }
+    g->option_target = target;
+    if (x->u.case_e.else_e)
+        expr(g, x->u.case_e.else_e);
+    else
+        mw_op(g->e, BC_NULL, 0);
+    for (size_t i = 0; i < n; i++)
+        mw_patch_here(g->e, ends[i]);
+    cm_free(ends);
+}
+
+/* A string literal sent to an option-set field: its integer, when the text
+ * is one of the field's values or labels. */
+static bool option_literal(Gen *g, const Field *f, const Expr *x)
+{
+    double num;
+    if (f == NULL || x->kind != EX_STRING || memchr(x->u.string.value, '\0', x->u.string.len))
+        return false;
+    const PickValue *pv = check_pick_value(f, x->u.string.value);
+    if (pv == NULL || !numtext_parse(pv->value, strlen(pv->value), &num))
+        return false;
+    mw_op(g->e, BC_CONST, mw_const_num(g->w, num));
+    return true;
+}
+
+/* Option-set labels are resolved here where the value is a literal in value
+ * position (the whole value, or a branch of if/case); values only known at
+ * run time go through the field's option table. */
+static void expr(Gen *g, const Expr *x)
+{
+    const Field *target = g->option_target;
+    g->option_target = NULL;
+    uint32_t k;
+    switch (x->kind) {
+    case EX_NULL: mw_op(g->e, BC_NULL, 0); break;
+    case EX_BOOL: mw_op(g->e, x->u.boolean ? BC_TRUE : BC_FALSE, 0); break;
+    case EX_NUMBER:
+    case EX_STRING:
+        if (option_literal(g, target, x))
+            break;
+        literal_const(g, x, &k);
+        mw_op(g->e, BC_CONST, k);
+        break;
+    case EX_LIST:
+        if (literal_const(g, x, &k)) {
+            mw_op(g->e, BC_CONST, k);
+        } else {
+            for (size_t i = 0; i < x->u.list.count; i++)
+                expr(g, x->u.list.items[i]);
+            mw_op(g->e, BC_LIST, (unsigned)x->u.list.count);
+        }
+        break;
+    case EX_PATH: gen_path(g, x); break;
+    case EX_CALL: gen_call(g, x); break;
+    case EX_LOOKUP:
+        expr(g, x->u.lookup.key);
+        mw_op(g->e, BC_LOOKUP, x->info && x->info->table ? table_index(g, x->info->table) : 0);
+        if (!x->info || !x->info->table)
+            gen_fail(g, "a table lookup was not resolved");
+        break;
+    case EX_REF:
+        if (x->info == NULL)
+            gen_fail(g, "a ref was not resolved");
+        else
+            mw_op(g->e, BC_REF, (unsigned)x->info->ref);
+        break;
+    case EX_CLEAR: mw_op(g->e, BC_CLEAR, 0); break;
+    case EX_UNARY:
+        expr(g, x->u.unary.operand);
+        at(g, x->span);
+        mw_op(g->e, x->u.unary.op == OP_NEG ? BC_NEG : BC_NOT, 0);
+        break;
+    case EX_BINARY: gen_binary(g, x); break;
+    case EX_IF: gen_if(g, target, x->u.if_e.cond, x->u.if_e.then_e, x->u.if_e.else_e); break;
+    case EX_CASE: gen_case(g, target, x); break;
+    }
+    g->option_target = NULL;
+}
+
+/* ---- entities ---- */
+
+static uint8_t encoding(const Checked *c, const Field *f)
+{
+    uint8_t enc;
+    switch (f->type) {
+    case FT_INT: case FT_DECIMAL: case FT_DURATION: enc = ENC_NUMBER; break;
+    case FT_BOOL: enc = ENC_BOOL; break;
+    case FT_PICKLIST: enc = f->numeric_values ? ENC_OPTION : ENC_TEXT; break;
+    case FT_MULTIPICKLIST: enc = f->numeric_values ? ENC_OPTION_MULTI : ENC_MULTI; break;
+    case FT_REFERENCE: case FT_ID: enc = ENC_REF; break;
+    default: enc = ENC_TEXT; break;
+    }
+    if (strcmp(c->system, "hubspot") == 0)
+        enc |= ENC_STRINGIFY;
+    return enc;
+}
+
+static void rejects(Gen *g, Stmt *const *stmts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const Stmt *s = stmts[i];
+        if (s->kind == ST_BLOCK) {
+            rejects(g, s->u.block.stmts, s->u.block.count);
+        } else if (s->kind == ST_REJECT) {
+            at(g, s->span);
+            expr(g, s->u.reject.when);
+            uint32_t j = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
+            at(g, s->span);
+            const char *msg = s->u.reject.message;
+            mw_op(g->e, BC_REJECT, mw_string(g->w, msg, strlen(msg)));
+            mw_patch_here(g->e, j);
+        }
+    }
+}
+
+static void gen_entity(Gen *g, const CheckedEntity *ce)
+{
+    const Item *it = ce->item;
+    uint32_t line = 1, col = 1;
+    diag_position(it->span.src, it->span.start, &line, &col);
+    static const MapcMode modes[] = { [MODE_CREATE] = MODE_C_CREATE, [MODE_UPDATE] = MODE_C_UPDATE,
+                                      [MODE_UPSERT] = MODE_C_UPSERT };
+    g->e = mw_entity(g->w, it->u.entity.name.name, modes[it->u.entity.mode], line, col);
+    const Field *key = ce->by ? ce->by : ce->key;
+    uint32_t *field_of = cm_malloc((ce->nassigns + 1) * sizeof *field_of);
+    for (size_t i = 0; i < ce->nassigns; i++) {
+        const CheckedAssign *a = &ce->assigns[i];
+        MapcFieldSection sec = a->own == OWN_CRM ? FS_IF_EMPTY : a->own == OWN_ON_CREATE ? FS_ON_CREATE : FS_PAYLOAD;
+        uint8_t enc = encoding(g->c, a->field);
+        unsigned base = enc & ~ENC_STRINGIFY;
+        int32_t opt = base == ENC_OPTION || base == ENC_OPTION_MULTI ? option_table(g, a->field) : -1;
+        field_of[i] = mw_field(g->e, a->field->name, sec, enc, opt);
+        if (a->field == key)
+            mw_key(g->e, field_of[i]);
+    }
+    mw_line(g->e, line, col);
+    uint32_t skip = 0;
+    bool has_when = it->u.entity.when != NULL;
+    if (has_when) {
+        expr(g, it->u.entity.when);
+        skip = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
+    }
+    rejects(g, it->u.entity.stmts, it->u.entity.count);
+    for (size_t i = 0; i < ce->nassigns; i++) {
+        const Stmt *s = ce->assigns[i].stmt;
+        at(g, s->span);
+        uint32_t j = 0;
+        if (s->u.assign.when) {
+            expr(g, s->u.assign.when);
+            j = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
+        }
+        const Field *f = ce->assigns[i].field;
+        g->option_target = f->numeric_values && f->type == FT_PICKLIST ? f : NULL;
+        expr(g, s->u.assign.value);
+        at(g, s->span);
+        mw_op(g->e, BC_EMIT, field_of[i]);
+        if (s->u.assign.when)
+            mw_patch_here(g->e, j);
+    }
+    mw_op(g->e, BC_RET, 0);
+    if (has_when) {
+        mw_patch_here(g->e, skip);
+        mw_op(g->e, BC_SKIP, 0);
+    }
+    cm_free(field_of);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, size_t errlen)
+{
+    Gen g = { c, mw_new(), NULL, NULL, NULL, 0, NULL, false, err, errlen };
+    mw_meta(g.w, c->mapping_name ? c->mapping_name : "", c->system ? c->system : "", base_name(source_name));
+    const SchemaEntity **targets = cm_malloc((c->nentities + 1) * sizeof *targets);
+    size_t ntargets = 0;
+    for (size_t i = 0; i < c->nentities; i++)
+        if (c->entities[i].schema)
+            targets[ntargets++] = c->entities[i].schema;
+    uint8_t fp[32];
+    fingerprint_targets(targets, ntargets, fp);
+    mw_fingerprint(g.w, fp);
+    cm_free(targets);
+    gen_tables(&g);
+    for (size_t i = 0; i < c->nentities; i++)
+        gen_entity(&g, &c->entities[i]);
+    bool ok = !g.failed && mw_finish(g.w, out, err, errlen);
+    cm_free(g.tables);
+    cm_free(g.options);
+    mw_free(g.w);
+    return ok;
+}
