@@ -1,0 +1,14 @@
+#!/bin/sh
+# One example mapping, end to end offline: canonical layout, compile,
+# verify, and a dry run over the bundled leads whose output must equal the
+# reviewed golden file tests/examples/<system>.dryrun.
+set -eu
+crmmap=$1 map=$2 records=$3 golden=$4 work=$5
+mkdir -p "$work"
+"$crmmap" fmt --check "$map"
+"$crmmap" compile "$map" -o "$work/example.mapc" 2>/dev/null
+"$crmmap" verify "$work/example.mapc"
+status=0
+"$crmmap" run "$work/example.mapc" --input "$records" --dry-run > "$work/dryrun.out" || status=$?
+[ "$status" -eq 3 ] || { echo "expected exit 3 (record 4 is rejected), got $status"; exit 1; }
+diff -u "$golden" "$work/dryrun.out"
