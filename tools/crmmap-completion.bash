@@ -8,15 +8,19 @@ _crmmap_flags() {
     compile) echo "-o --output --format" ;;
     disasm | verify) echo "" ;;
     run) echo "-i --input --dry-run --errors --resume --journal --config --url --token-env
-                --token-file --plain-http --quiet --verbose --force" ;;
+                --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
+                --timeout-ms --retries --force" ;;
     test) echo "--junit" ;;
     plan) echo "--input --format --config --url --token-env --token-file --plain-http" ;;
     schema) echo "--system --entity -o --format --url --token-env --token-file --config
                    --api-version --plain-http --timeout-ms --retries --no-users --verbose" ;;
-    doctor) echo "--config --url --token-env --token-file --plain-http" ;;
+    doctor) echo "--config --url --token-env --token-file --api-version --timeout-ms --retries
+                   --verbose --system --plain-http" ;;
     fmt) echo "--check -w --write --format" ;;
     doc) echo "-o --output --format" ;;
-    serve) echo "--listen --plain-http --config --url --token-env --token-file" ;;
+    serve) echo "--listen --auth-env --auth-file --tls-cert --tls-key --plain-http --max-body
+                  --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms
+                  --config --url --api-version --token-env --token-file" ;;
     esac
 }
 
@@ -43,11 +47,19 @@ _crmmap() {
     --token-env)
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
-    -o | --output | --input | -i | --errors | --journal | --config | --token-file | --junit)
+    -o | --output | --input | -i | --errors | --journal | --config | --token-file | --junit | \
+    --auth-file | --tls-cert | --tls-key)
         COMPREPLY=($(compgen -f -- "$cur"))
         [ "$cmd" = schema ] && [ "$prev" = -o ] && COMPREPLY=($(compgen -d -- "$cur"))
         return ;;
-    --url | --listen | --api-version | --timeout-ms | --retries | --entity)
+    --state-dir)
+        COMPREPLY=($(compgen -d -- "$cur"))
+        return ;;
+    --auth-env)
+        COMPREPLY=($(compgen -v -- "$cur"))
+        return ;;
+    --url | --listen | --api-version | --timeout-ms | --retries | --entity | --batch-size | \
+    --in-flight | --max-body | --batch-window-ms | --max-in-flight | --drain-ms)
         return ;;
     esac
 

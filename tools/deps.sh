@@ -8,6 +8,7 @@ packages=(
   libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev
   clang libclang-rt-14-dev      # libFuzzer targets and their replay under sanitizers
   python3 jq                    # test scripts read JSON output
+  python3-yaml                  # the docs/ci.md workflow test reads YAML
   valgrind
   groff-base man-db             # the man page test renders docs/crmmap.1 with warnings on
 )

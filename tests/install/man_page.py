@@ -34,6 +34,14 @@ def flags_of(text):
     return set(re.findall(r"(?<![\w-])" + FLAG, text))
 
 
+def option_flags(text):
+    """Flags of the command itself: in its usage lines and option table, not
+    those its prose mentions of other commands (`run --dry-run`)."""
+    usage = text.split("\n\n", 1)[0]
+    table = "\n".join(line for line in text.splitlines() if re.match(r"\s+--?[a-z]", line))
+    return flags_of(usage + "\n" + table)
+
+
 def plain(roff):
     """The page's text with the escapes the page uses taken out."""
     roff = roff.replace("\\-", "-").replace("\\(em", "-")
@@ -74,7 +82,7 @@ for name in registered:
         problems.append(f"the bash completion does not offer the command {name}")
     comp_flags = subprocess.run(["bash", "-c", 'source "$1"; _crmmap_flags "$2"', "-", completion, name],
                                 capture_output=True, text=True, check=True).stdout.split()
-    for flag in sorted(flags - set(comp_flags)):
+    for flag in sorted(option_flags(help_text.stdout) - {"--help"} - set(comp_flags)):
         problems.append(f"crmmap {name}: the bash completion does not offer {flag}")
 
 # Rendering: groff with every warning enabled, then man itself.
