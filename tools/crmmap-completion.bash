@@ -10,7 +10,7 @@ _crmmap_flags() {
     run) echo "-i --input --dry-run --errors --resume --journal --config --url --token-env
                 --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
                 --timeout-ms --retries --force" ;;
-    test) echo "--junit" ;;
+    test) echo "--junit --filter" ;;
     plan) echo "--input --format --config --url --token-env --token-file --plain-http" ;;
     schema) echo "--system --entity -o --format --url --token-env --token-file --config
                    --api-version --plain-http --timeout-ms --retries --no-users --verbose" ;;
@@ -59,7 +59,7 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     --url | --listen | --api-version | --timeout-ms | --retries | --entity | --batch-size | \
-    --in-flight | --max-body | --batch-window-ms | --max-in-flight | --drain-ms)
+    --in-flight | --max-body | --batch-window-ms | --max-in-flight | --drain-ms | --filter)
         return ;;
     esac
 

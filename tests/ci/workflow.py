@@ -9,6 +9,7 @@ branch is adding it); until then this prints that it was not run.
 
 usage: workflow.py CRMMAP SOURCE_DIR WORK_DIR
 """
+import glob
 import json
 import os
 import re
@@ -41,11 +42,21 @@ if wf.get("permissions", {}).get("security-events") != "write":
     problems.append("upload-sarif needs permissions: security-events: write")
 
 registered = re.findall(r"&cmd_(\w+)\s*,", open(os.path.join(src, "cli", "commands.c")).read())
+# The layout docs/ci.md describes: mappings/*.map, their field definitions in
+# mappings/schemas/, test cases beside them. The examples, laid out so.
 shutil.rmtree(work, ignore_errors=True)
-shutil.copytree(os.path.join(src, "examples"), os.path.join(work, "mappings"),
-                ignore=shutil.ignore_patterns("records", "embed", "vendor"))
-env = dict(os.environ, MAPPINGS="mappings/*/*.map", GITHUB_PATH=os.path.join(work, "github_path"),
+mappings = os.path.join(work, "mappings")
+shutil.copytree(os.path.join(src, "examples", "schemas"), os.path.join(mappings, "schemas"))
+for map_path in sorted(glob.glob(os.path.join(src, "examples", "*", "*.map"))):
+    system = os.path.basename(os.path.dirname(map_path))
+    text = open(map_path, encoding="utf-8").read().replace('"../schemas/', '"schemas/')
+    open(os.path.join(mappings, system + ".map"), "w", encoding="utf-8").write(text)
+    cases = map_path[:-len(".map")] + ".test.json"
+    if os.path.exists(cases):
+        shutil.copy(cases, os.path.join(mappings, system + ".test.json"))
+env = dict(os.environ, GITHUB_PATH=os.path.join(work, "github_path"),
            PATH=os.path.dirname(os.path.abspath(crmmap)) + os.pathsep + os.environ["PATH"])
+env.update({key: str(value) for key, value in wf.get("env", {}).items()})
 
 
 def run_step(name):
@@ -62,7 +73,7 @@ if r is not None:
     annotations = r.stdout.splitlines()
     if r.returncode != 0:
         problems.append(f"the check step fails on the examples (exit {r.returncode}): {r.stderr}")
-    elif not annotations or not all(re.match(r"::(error|warning) file=mappings/", a) for a in annotations):
+    elif not annotations or not all(re.match(r"::(error|warning) file=mappings/\w+\.map,", a) for a in annotations):
         problems.append(f"the check step's output is not GitHub annotations:\n{r.stdout}")
 
 r = run_step("crmmap check (SARIF)")
@@ -78,6 +89,8 @@ if "test" in registered:
     r = run_step("crmmap test")
     if r is not None:
         reports = sorted(f for f in os.listdir(work) if f.startswith("junit-") and f.endswith(".xml"))
+        if len(reports) != len(glob.glob(os.path.join(mappings, "*.map"))):
+            problems.append(f"the test step wrote {reports}: not one JUnit file per mapping")
         if r.returncode != 0:
             problems.append(f"the test step fails on the examples (exit {r.returncode}):\n{r.stdout}{r.stderr}")
         if not reports:
