@@ -403,6 +403,26 @@ static const char *code_title(const char *code)
     return code;
 }
 
+/* A file name as a SARIF artifactLocation.uri: a URI reference (RFC 3986),
+ * so every byte but the unreserved ones and '/' is percent-encoded — a
+ * space or a non-ASCII name would otherwise make the whole log invalid. */
+static void put_uri(CmBuf *out, const char *name)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    cm_buf_putc(out, '"');
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p) != NULL) {
+            cm_buf_putc(out, (char)*p);
+        } else {
+            cm_buf_putc(out, '%');
+            cm_buf_putc(out, hex[*p >> 4]);
+            cm_buf_putc(out, hex[*p & 15]);
+        }
+    }
+    cm_buf_putc(out, '"');
+}
+
 static void render_sarif(CmBuf *out, Diag **v, size_t n)
 {
     cm_buf_puts(out, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
@@ -438,7 +458,7 @@ static void render_sarif(CmBuf *out, Diag **v, size_t n)
         cm_buf_puts(out, "}");
         if (d->span.src) {
             cm_buf_puts(out, ", \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
-            put_jstr(out, d->span.src->name);
+            put_uri(out, d->span.src->name);
             cm_buf_puts(out, "}");
             uint32_t line, col, eline, ecol;
             diag_position(d->span.src, d->span.start, &line, &col);

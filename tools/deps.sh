@@ -8,13 +8,18 @@ packages=(
   libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev
   clang libclang-rt-14-dev      # libFuzzer targets and their replay under sanitizers
   python3 jq                    # test scripts read JSON output
+  python3-yaml                  # the docs/ci.md workflow test reads YAML
   valgrind
+  groff-base man-db             # the man page test renders docs/crmmap.1 with warnings on
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from elsewhere than Debian (with npm inside): only the
+# commands matter. npm installs the schema and OpenAPI validators the tests use.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}" >&2
   sudo=""

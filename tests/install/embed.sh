@@ -1,0 +1,53 @@
+#!/bin/sh
+# Installs the build into a fresh prefix, then works from that prefix alone:
+# every installed header compiles on its own, examples/embed builds with
+# `cc $(pkg-config --cflags --libs crmmap-runtime)`, and for each example
+# mapping it prints exactly what the installed `crmmap run --dry-run` prints,
+# with the same exit status.
+# usage: embed.sh CMAKE BUILD_DIR WORK_DIR SOURCE_DIR CC EXTRA_CFLAGS
+set -eu
+cmake=$1 build=$2 work=$3 src=$4 cc=$5 extra=$6
+rm -rf "$work"
+mkdir -p "$work"
+prefix=$work/prefix
+"$cmake" --install "$build" --prefix "$prefix" >"$work/install.log"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+for f in bin/crmmap share/man/man1/crmmap.1 share/bash-completion/completions/crmmap; do
+  [ -f "$prefix/$f" ] || fail "not installed: $f"
+done
+pc=$(find "$prefix" -name crmmap-runtime.pc)
+[ -n "$pc" ] || fail "not installed: crmmap-runtime.pc"
+[ -n "$(find "$prefix" -name libcrmmap_runtime.a)" ] || fail "not installed: libcrmmap_runtime.a"
+PKG_CONFIG_PATH=$(dirname "$pc")
+export PKG_CONFIG_PATH
+flags=$(pkg-config --cflags --libs crmmap-runtime) || fail "pkg-config cannot read $pc"
+case $flags in *"$prefix"*) ;; *) fail "pkg-config flags do not point into $prefix: $flags" ;; esac
+
+warn="-std=c11 -Wall -Wextra -Werror -pedantic"
+nheaders=0
+for h in "$prefix"/include/crmmap/*.h; do
+  printf '#include <crmmap/%s>\n' "$(basename "$h")" >"$work/one.c"
+  # shellcheck disable=SC2086
+  $cc $warn -fsyntax-only "$work/one.c" $(pkg-config --cflags crmmap-runtime) ||
+    fail "installed header $(basename "$h") does not compile on its own"
+  nheaders=$((nheaders + 1))
+done
+
+# shellcheck disable=SC2086
+$cc $extra $warn "$src/examples/embed/embed.c" -o "$work/embed" $flags || fail "examples/embed does not build"
+
+records=$src/examples/records/fair-leads.ndjson
+n=0
+for map in "$src"/examples/*/*.map; do
+  name=$(basename "$(dirname "$map")")
+  "$prefix/bin/crmmap" compile "$map" -o "$work/$name.mapc"
+  want=0; "$prefix/bin/crmmap" run "$work/$name.mapc" --input "$records" --dry-run >"$work/$name.want" || want=$?
+  got=0; "$work/embed" "$work/$name.mapc" <"$records" >"$work/$name.got" || got=$?
+  [ "$want" = "$got" ] || fail "$name: embed exits $got, crmmap run --dry-run exits $want"
+  [ -s "$work/$name.want" ] || fail "$name: no dry-run output"
+  diff -u "$work/$name.want" "$work/$name.got" || fail "$name: embed prints what crmmap run --dry-run does not"
+  n=$((n + 1))
+done
+[ "$n" -gt 0 ] || fail "no example mapping found"
+echo "ok: $nheaders headers, $n examples, same output from the embedded runtime"
