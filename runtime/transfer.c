@@ -327,6 +327,16 @@ static void count(Transfer *t, JState s)
         t->st.failed++;
 }
 
+static void notify(Transfer *t, const Rec *r, uint32_t entity, JState s, const char *id, const char *code,
+                   const char *message, bool from_journal)
+{
+    if (t->o.unit == NULL)
+        return;
+    TransferUnit tu = { r->record, entity < t->m->nentities ? t->ents[entity].name : NULL, s,
+                        id && id[0] ? id : NULL, code && code[0] ? code : NULL, message, from_journal };
+    t->o.unit(t->o.unit_ctx, &tu);
+}
+
 static void put_state(Transfer *t, const Rec *r, uint32_t entity, JState s, const char *id, const char *code)
 {
     if (!journal_put(t->j, r->record, entity, s, id, code))
@@ -347,6 +357,7 @@ static void fail_unit(Transfer *t, Rec *r, uint32_t entity, JState s, const char
     if (r->units && entity < t->m->nentities)
         r->units[entity].state = (uint8_t)s;
     count(t, s);
+    notify(t, r, entity, s, NULL, code, message, false);
 }
 
 static void settle(Transfer *t, Rec *r, uint32_t entity, JState s, const char *id, const char *code)
@@ -357,6 +368,7 @@ static void settle(Transfer *t, Rec *r, uint32_t entity, JState s, const char *i
     if (id)
         snprintf(u->crm_id, sizeof u->crm_id, "%s", id);
     count(t, s);
+    notify(t, r, entity, s, id, code, NULL, false);
 }
 
 /* Outcomes a previous run of the same run key settled. */
@@ -373,6 +385,7 @@ static bool resumed(Transfer *t, Rec *r, uint32_t entity)
     }
     count(t, je.state);
     t->st.resumed++;
+    notify(t, r, entity, je.state, je.crm_id, je.error, NULL, true);
     return true;
 }
 

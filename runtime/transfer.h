@@ -42,6 +42,18 @@ typedef struct TransferStats {
     uint64_t resumed;           /* units whose outcome came from the journal */
 } TransferStats;
 
+/* One settled unit, for per-record output (`run` prints it on stdout). */
+typedef struct TransferUnit {
+    uint64_t record;
+    const char *entity;         /* NULL: the record itself (malformed input) */
+    JState state;               /* J_OK, J_FAILED, J_REJECTED or J_SKIPPED */
+    const char *crm_id;         /* J_OK: the CRM's id */
+    const char *code;           /* otherwise: the CRM's error code, REJECTED, MAPPING_ERROR,
+                                 * BAD_INPUT, PARENT or PARENT_FAILED */
+    const char *message;        /* why, or NULL */
+    bool resumed;               /* the outcome came from the journal */
+} TransferUnit;
+
 typedef struct TransferOptions {
     size_t batch_size;          /* 0 or more than the connector's max_batch: max_batch */
     size_t max_in_flight;       /* 0: 4 */
@@ -55,6 +67,9 @@ typedef struct TransferOptions {
     /* Called after every window that was sent, and at the end; may be NULL. */
     void (*progress)(void *ctx, const TransferStats *s);
     void *progress_ctx;
+    /* Called for every unit as it is settled (journaled); may be NULL. */
+    void (*unit)(void *ctx, const TransferUnit *u);
+    void *unit_ctx;
 } TransferOptions;
 
 typedef struct Transfer Transfer;
