@@ -157,6 +157,25 @@ def dynamics():
     c.check(units(res, "skipped") == [(3, "contact")], "dynamics skipped %s" % units(res, "skipped"))
 
 
+def duplicate_keys():
+    """One visitor scanned twice: both records go out (in separate requests,
+    as Salesforce refuses an external id twice in one), the later one wins."""
+    reset()
+    inp = os.path.join(work, "dup.ndjson")
+    first, second = runlib.lead(1), runlib.lead(1)
+    second["email"] = second["email"].upper()
+    second["city"] = "Berlin"
+    second["visitreport"]["id"] = "vr-2"
+    with open(inp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    res = run(crmmap, os.path.join(examples, "salesforce", "fair-leads.map"), inp, work)
+    contacts = list(records("salesforce", "Contact").values())
+    c.check(res.status == 0 and res.summary == (4, 4, 0, 0), "duplicate keys: exit %d summary %s %s"
+            % (res.status, res.summary, [e.get("code") for e in res.errors]))
+    c.check(len(contacts) == 1 and contacts[0].get("MailingCity") == "Berlin", "one contact, the later record wins")
+    c.check(len(records("salesforce", "Visit_Report__c")) == 2, "both visit reports")
+
+
 def fatal():
     reset()
     mapping = os.path.join(examples, "salesforce", "fair-leads.map")
@@ -184,5 +203,6 @@ def fatal():
 salesforce()
 hubspot()
 dynamics()
+duplicate_keys()
 fatal()
 c.exit()
