@@ -97,6 +97,7 @@ static void report_errors(Run *run, size_t record, const VmResult *results)
 static void flush(Run *run)
 {
     fwrite(run->out.data ? run->out.data : "", 1, run->out.len, stdout);
+    fflush(stdout);
     cm_buf_clear(&run->out);
 }
 
