@@ -176,6 +176,29 @@ def duplicate_keys():
     c.check(len(records("salesforce", "Visit_Report__c")) == 2, "both visit reports")
 
 
+def oauth_refresh():
+    """A 401 in the middle of a run with OAuth client credentials: a new
+    token is fetched and the run goes on, nothing lost or doubled."""
+    reset([{"kind": "401", "count": 1, "skip": 2}])
+    cfg = os.path.join(work, "oauth.json")
+    with open(cfg, "w") as f:
+        json.dump({"system": "salesforce", "url": runlib.URL, "auth": "oauth2_client_credentials",
+                   "token_url": runlib.URL + "/services/oauth2/token", "client_id": "crmmap-test",
+                   "client_secret_env": "CRM_SECRET"}, f)
+    inp = os.path.join(work, "oauth.ndjson")
+    runlib.write_leads(inp, 450, bad_every=0)
+    errors = os.path.join(work, "oauth-errors.ndjson")
+    p = subprocess.run([crmmap, "run", os.path.join(examples, "salesforce", "fair-leads.map"), "--input", inp,
+                        "--config", cfg, "--plain-http", "--batch-size", "100", "--journal",
+                        os.path.join(work, "oauth.db"), "--errors", errors],
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ, CRM_SECRET="shh"))
+    fired = admin("/__admin/state")["faults_fired"].get("401", 0)
+    c.check(p.returncode == 0 and "in=900 ok=900 failed=0 skipped=0" in p.stderr and fired == 1,
+            "oauth: a 401 mid-run is refreshed: exit %d, 401s %d: %s" % (p.returncode, fired, p.stderr[-300:]))
+    c.check(len(records("salesforce", "Contact")) == 450 and len(records("salesforce", "Visit_Report__c")) == 450,
+            "oauth: every record once")
+
+
 def fatal():
     reset()
     mapping = os.path.join(examples, "salesforce", "fair-leads.map")
@@ -204,5 +227,6 @@ salesforce()
 hubspot()
 dynamics()
 duplicate_keys()
+oauth_refresh()
 fatal()
 c.exit()
