@@ -58,10 +58,10 @@ def main():
     admin("/__admin/faults", {"faults": [], "rate": {"requests": 100, "window": 10}})
     sub = os.path.join(work, "rate")
     os.makedirs(sub, exist_ok=True)
-    rdata = os.path.join(work, "leads-rate-%d.ndjson" % rate_n)
-    with open(data) as f, open(rdata, "w") as g:
-        for i, line in zip(range(rate_n), f):
-            g.write(line)
+    rdata = os.path.join(work, "leads-%d.ndjson" % rate_n)
+    if not os.path.exists(rdata):
+        with open(rdata, "w") as f:
+            subprocess.run([sys.executable, os.path.join(here, "gen_leads.py"), str(rate_n)], stdout=f, check=True)
     secs, status, tail = crmmap_run(crmmap, mapc, rdata, sub)
     st = admin("/__admin/state")
     limited = st["faults_fired"].get("rate_limited", 0)
