@@ -68,6 +68,7 @@ typedef struct EntInfo {
     bool id_from_read;      /* Salesforce update by a field other than Id: update by the Id read */
     const char **read_fields;
     size_t nread;
+    bool *readable;         /* per field: among read_fields */
     char **field_names;
     uint32_t *field_lines;  /* .map line of each field's assignment, 0: unknown */
 } EntInfo;
@@ -196,9 +197,12 @@ static void ent_init(Transfer *t, uint32_t i)
                && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
                    || ei->id_from_read);
     ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
+    ei->readable = cm_calloc(e->nfields + 1u, sizeof *ei->readable);
     for (uint32_t f = 0; f < e->nfields; f++)
-        if (e->fields[f].section == FS_IF_EMPTY && conn_plain_name(ei->field_names[f]))
+        if (e->fields[f].section == FS_IF_EMPTY && conn_plain_name(ei->field_names[f])) {
             ei->read_fields[ei->nread++] = ei->field_names[f];
+            ei->readable[f] = true;
+        }
 }
 
 static void ent_free(EntInfo *ei, uint32_t nfields)
@@ -211,6 +215,7 @@ static void ent_free(EntInfo *ei, uint32_t nfields)
     cm_free(ei->field_names);
     cm_free(ei->field_lines);
     cm_free(ei->read_fields);
+    cm_free(ei->readable);
 }
 
 static void fatal(Transfer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -459,7 +464,8 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
     const EntInfo *ei = &t->ents[e];
     const Unit *u = &r->units[e];
     cJSON *held = cur && cur->found && cur->fields ? cJSON_Parse(cur->fields) : NULL;
-    bool created = ei->creates || (ei->op == CONN_UPSERT && (cur == NULL || !cur->found));
+    /* Unknown (no read) counts as existing: nothing CRM-owned is overwritten. */
+    bool created = ei->creates || (ei->op == CONN_UPSERT && cur && !cur->found);
     CmBuf b = CM_BUF_INIT;
     cm_buf_putc(&b, '{');
     bool first = true;
@@ -468,7 +474,10 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
         const MapcField *f = &me->fields[uf->field];
         if (f->section == FS_ON_CREATE && !created)
             continue;
-        if (f->section == FS_IF_EMPTY && held && !crm_empty(held, ei->field_names[uf->field]))
+        /* A `master crm` field goes where the record is new or the CRM's
+         * value was read and is empty; never where it could not be read. */
+        if (f->section == FS_IF_EMPTY && !created
+            && !(ei->readable[uf->field] && cur && (!cur->found || crm_empty(held, ei->field_names[uf->field]))))
             continue;
         if (!first)
             cm_buf_puts(&b, ", ");
