@@ -64,6 +64,7 @@ typedef struct EntInfo {
     ConnOp op;
     bool creates;           /* a `create` entity: on create fields always go */
     char *key_field;        /* NULL: none */
+    bool by_id;             /* Dynamics: the key is the primary id (SET(guid), not an alternate key) */
     bool read;              /* the CRM's current records are needed */
     bool id_from_read;      /* Salesforce update by a field other than Id: update by the Id read */
     const char **read_fields;
@@ -187,6 +188,12 @@ static void ent_init(Transfer *t, uint32_t i)
     field_lines(e, ei->field_lines);
     ei->key_field = e->key >= 0 ? cm_strdup(ei->field_names[e->key]) : NULL;
     ei->creates = e->mode == MODE_C_CREATE;
+    if (t->sys == SYS_DYNAMICS && ei->key_field) {
+        CmBuf id = CM_BUF_INIT;
+        cm_buf_printf(&id, "%sid", ei->name);
+        ei->by_id = strcmp(id.data, ei->key_field) == 0;
+        cm_buf_free(&id);
+    }
     /* A create with a key goes out as an upsert by it, so a resent create
      * finds the record it made instead of making a second one. */
     ei->op = e->mode == MODE_C_UPDATE ? CONN_UPDATE : (e->mode == MODE_C_CREATE && e->key < 0) ? CONN_CREATE
@@ -607,7 +614,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         ConnBatch *batches = cm_calloc(nb, sizeof *batches);
         ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
         ConnResult *results = cm_calloc(nsend, sizeof *results);
-        const char *key_field = ei->id_from_read ? "Id" : ei->key_field;
+        const char *key_field = ei->id_from_read ? "Id" : ei->by_id ? NULL : ei->key_field;
         for (size_t b = 0; b < nb; b++) {
             size_t at = b * t->batch;
             batches[b] = (ConnBatch){ ei->target, ei->op, key_field, crs + at,
