@@ -255,6 +255,22 @@ def journal_first():
             "after SIGTERM and --resume every record once")
 
 
+def malformed():
+    """A malformed input line is one failed unit with its text in the error
+    file; the records around it are sent."""
+    reset()
+    inp = os.path.join(work, "bad.ndjson")
+    with open(inp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(runlib.lead(1)) + "\n{\"email\": \"broken\n" + json.dumps(runlib.lead(3)) + "\n")
+    res = run(crmmap, os.path.join(examples, "salesforce", "fair-leads.map"), inp, work)
+    c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "malformed: exit %d summary %s" % (res.status,
+                                                                                          res.summary))
+    bad = [e for e in res.errors if e.get("code") == "BAD_INPUT"]
+    c.check(len(bad) == 1 and bad[0]["record"] == 2 and "entity" not in bad[0] and "broken" in bad[0].get(
+        "input_text", ""), "malformed record in the error file: %s" % res.errors)
+    c.check(len(records("salesforce", "Contact")) == 2, "the records around it are sent")
+
+
 def fatal():
     reset()
     mapping = os.path.join(examples, "salesforce", "fair-leads.map")
@@ -285,5 +301,6 @@ dynamics()
 duplicate_keys()
 oauth_refresh()
 journal_first()
+malformed()
 fatal()
 c.exit()
