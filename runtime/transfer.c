@@ -10,7 +10,6 @@
 
 #include "transfer.h"
 
-#include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -427,21 +426,6 @@ static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, 
     return ok;
 }
 
-/* Is the CRM's value of field empty (null, missing, blank)? */
-static bool crm_empty(const cJSON *fields, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItem(fields, name);
-    if (v == NULL || cJSON_IsNull(v))
-        return true;
-    if (cJSON_IsString(v)) {
-        for (const char *p = v->valuestring; *p; p++)
-            if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-                return false;
-        return true;
-    }
-    return false;
-}
-
 /* ---- payloads ---- */
 
 static void put_ref(Transfer *t, CmBuf *b, const char *field, const Unit *parent, uint32_t parent_entity)
@@ -470,7 +454,6 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
     const MapcEntity *me = &t->m->entities[e];
     const EntInfo *ei = &t->ents[e];
     const Unit *u = &r->units[e];
-    cJSON *held = cur && cur->found && cur->fields ? cJSON_Parse(cur->fields) : NULL;
     /* Unknown (no read) counts as existing: nothing CRM-owned is overwritten. */
     bool created = ei->creates || (ei->op == CONN_UPSERT && cur && !cur->found);
     CmBuf b = CM_BUF_INIT;
@@ -484,7 +467,7 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
         /* A `master crm` field goes where the record is new or the CRM's
          * value was read and is empty; never where it could not be read. */
         if (f->section == FS_IF_EMPTY && !created
-            && !(ei->readable[uf->field] && cur && (!cur->found || crm_empty(held, ei->field_names[uf->field]))))
+            && !(ei->readable[uf->field] && cur && conn_current_empty(cur, ei->field_names[uf->field])))
             continue;
         if (!first)
             cm_buf_puts(&b, ", ");
@@ -497,7 +480,6 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
         }
     }
     cm_buf_putc(&b, '}');
-    cJSON_Delete(held);
     return cm_buf_take(&b);
 }
 
