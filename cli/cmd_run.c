@@ -40,6 +40,7 @@ typedef struct RunOpts {
     const char *url, *token_env, *token_file;
     bool dry, resume, plain, quiet, verbose;
     long batch, in_flight, timeout_ms, retries;
+    long rate_max, rate_window_s;   /* --rate N/SECONDS; 0: the connector's default */
 } RunOpts;
 
 typedef struct Run {
@@ -357,6 +358,8 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     auth_attach(auth, tx);
     c = new_connector(&cfg);
     conn_set_refresh(c, auth_refresh, auth);
+    if (o->rate_max > 0)
+        conn_set_rate_limit(c, (int)o->rate_max, (int64_t)o->rate_window_s * 1000);
     char key[1200];
     transfer_run_key(m, o->input, key, sizeof key);
     const char *jpath = o->journal ? o->journal : "crmmap.journal";
@@ -439,10 +442,22 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
+/* N/SECONDS: at most N requests in any window of SECONDS. */
+static bool parse_rate(const char *s, long *max, long *window_s)
+{
+    const char *slash = strchr(s, '/');
+    if (slash == NULL || (size_t)(slash - s) >= 16)
+        return false;
+    char count[16];
+    memcpy(count, s, (size_t)(slash - s));
+    count[slash - s] = '\0';
+    return parse_long(count, 1, 100000, max) && parse_long(slash + 1, 1, 86400, window_s);
+}
+
 static int run(int argc, char **argv)
 {
     enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_CONFIG, O_URL, O_TOKEN_ENV, O_TOKEN_FILE, O_PLAIN,
-           O_QUIET, O_VERBOSE, O_BATCH, O_IN_FLIGHT, O_TIMEOUT, O_RETRIES };
+           O_QUIET, O_VERBOSE, O_BATCH, O_IN_FLIGHT, O_TIMEOUT, O_RETRIES, O_RATE };
     static const struct option opts[] = {
         { "input", required_argument, NULL, 'i' },
         { "dry-run", no_argument, NULL, O_DRY },
@@ -460,6 +475,7 @@ static int run(int argc, char **argv)
         { "in-flight", required_argument, NULL, O_IN_FLIGHT },
         { "timeout-ms", required_argument, NULL, O_TIMEOUT },
         { "retries", required_argument, NULL, O_RETRIES },
+        { "rate", required_argument, NULL, O_RATE },
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
@@ -497,6 +513,11 @@ static int run(int argc, char **argv)
         case O_RETRIES:
             if (!parse_long(optarg, 1, 20, &o.retries))
                 return cli_usage_error(&cmd_run, "--retries '%s': a number from 1 to 20", optarg);
+            break;
+        case O_RATE:
+            if (!parse_rate(optarg, &o.rate_max, &o.rate_window_s))
+                return cli_usage_error(&cmd_run, "--rate '%s': N/SECONDS, e.g. 100/10 (N from 1 to 100000, "
+                                       "SECONDS from 1 to 86400)", optarg);
             break;
         default:
             return cli_usage_error(&cmd_run, "unknown option or missing value '%s'", argv[optind - 1]);
@@ -547,6 +568,7 @@ const Command cmd_run = {
     "         [--resume] [--journal FILE] [--config FILE] [--url BASE] [--token-env VAR]\n"
     "         [--token-file FILE] [--plain-http] [--quiet] [--verbose]\n"
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
+    "         [--rate N/SECONDS]\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -587,6 +609,8 @@ const Command cmd_run = {
     "  --batch-size N      records per request (default: the CRM's limit)\n"
     "  --in-flight N       requests at once (default 4)\n"
     "  --timeout-ms N      give up on a request after N ms (default 120000)\n"
-    "  --retries N         attempts per request (default 6)\n",
+    "  --retries N         attempts per request (default 6)\n"
+    "  --rate N/SECONDS    at most N requests in any SECONDS (default: HubSpot 90/10,\n"
+    "                      Dynamics 5000/300, Salesforce none)\n",
     run,
 };

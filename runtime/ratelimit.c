@@ -6,6 +6,7 @@ void ratelimit_init(RateLimit *r, int max, int64_t window_ms)
 {
     r->max = max > 0 && window_ms > 0 ? max : 0;
     r->window_ms = window_ms;
+    r->margin_ms = window_ms / 20;
     r->starts = r->max ? cm_calloc((size_t)r->max, sizeof *r->starts) : NULL;
     r->head = r->count = 0;
 }
@@ -22,7 +23,7 @@ int64_t ratelimit_wait_ms(const RateLimit *r, int64_t now)
     if (r->max == 0 || r->count < r->max)
         return 0;
     /* Full: the oldest start must leave the window first. */
-    int64_t free_at = r->starts[r->head] + r->window_ms;
+    int64_t free_at = r->starts[r->head] + r->window_ms + r->margin_ms;
     return free_at > now ? free_at - now : 0;
 }
 

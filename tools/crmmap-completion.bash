@@ -9,7 +9,7 @@ _crmmap_flags() {
     disasm | verify) echo "" ;;
     run) echo "-i --input --dry-run --errors --resume --journal --config --url --token-env
                 --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
-                --timeout-ms --retries --force" ;;
+                --timeout-ms --retries --rate --force" ;;
     test) echo "--junit --filter" ;;
     plan) echo "--input --format --config --url --token-env --token-file --plain-http" ;;
     schema) echo "--system --entity -o --format --url --token-env --token-file --config
@@ -58,7 +58,7 @@ _crmmap() {
     --auth-env)
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
-    --url | --listen | --api-version | --timeout-ms | --retries | --entity | --batch-size | \
+    --url | --listen | --api-version | --timeout-ms | --retries | --rate | --entity | --batch-size | \
     --in-flight | --max-body | --batch-window-ms | --max-in-flight | --drain-ms | --filter)
         return ;;
     esac

@@ -227,13 +227,15 @@ static void test_ratelimit(void)
     ratelimit_take(&r, 0);
     ratelimit_take(&r, 100);
     ratelimit_take(&r, 200);
-    CHECK(ratelimit_wait_ms(&r, 300) == 700);     /* the start at 0 leaves the window at 1000 */
-    CHECK(ratelimit_wait_ms(&r, 1000) == 0);
-    ratelimit_take(&r, 1000);
-    CHECK(ratelimit_wait_ms(&r, 1000) == 100);    /* now the start at 100 is the oldest */
-    ratelimit_take(&r, 1100);
-    ratelimit_take(&r, 1200);
-    CHECK(ratelimit_wait_ms(&r, 1250) == 1000 + 1000 - 1250);
+    /* The start at 0 leaves the window at 1000 plus the 5% margin. */
+    CHECK(ratelimit_wait_ms(&r, 300) == 750);
+    CHECK(ratelimit_wait_ms(&r, 1000) == 50);
+    CHECK(ratelimit_wait_ms(&r, 1050) == 0);
+    ratelimit_take(&r, 1050);
+    CHECK(ratelimit_wait_ms(&r, 1050) == 100);    /* now the start at 100 is the oldest */
+    ratelimit_take(&r, 1150);
+    ratelimit_take(&r, 1250);
+    CHECK(ratelimit_wait_ms(&r, 1300) == 1050 + 1050 - 1300);
     /* Any 1000 ms holds at most 3 starts, whatever the pattern. */
     RateLimit s;
     ratelimit_init(&s, 5, 1000);
