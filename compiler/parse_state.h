@@ -21,7 +21,8 @@ typedef struct ParseState {
     uint32_t offset;        /* scanner position, in bytes */
     int brackets;           /* open ( [ { in the source */
     char open[AST_MAX_DEPTH];   /* their kinds, innermost last */
-    bool closed_match;      /* the last closing bracket matched the innermost open one */
+    int open_errors[AST_MAX_DEPTH]; /* E0001 reported when each was opened */
+    bool closed_stale;      /* the last closing bracket matched one opened before the latest error */
     int errors;             /* E0001 reported so far */
     bool stop;              /* a fatal condition was reported: no further syntax errors */
     bool depth_reported;

@@ -510,11 +510,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         return 0;
     yysymbol_kind_t tok = yypcontext_token(ctx);
     Loc loc = *yypcontext_location(ctx);
-    /* After an earlier error the parser may have skipped an opening bracket
-       that the source does close: a balanced closing bracket is then not a
-       new mistake, only the parser catching up. */
+    /* After an error the parser may have skipped an opening bracket that the
+       source does close: a closing bracket balancing one opened before that
+       error is then not a new mistake, only the parser catching up. One
+       opened after it (the next entity's '}') can close a new mistake. */
     static const char *const closers[] = { "'}'", "']'", "')'", NULL };
-    if (st->errors > 0 && st->closed_match && name_in(yysymbol_name(tok), closers))
+    if (st->closed_stale && name_in(yysymbol_name(tok), closers))
         return 0;
     Expected x;
     memset(&x, 0, sizeof x);

@@ -148,6 +148,13 @@ static size_t unicode_map(CaseOp op, const char *s, size_t n, char *dst)
     bool prev_cased = false;
     TitleState st = { false, 0, 0, 0 };
     while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80 && op != CASE_TITLE) {   /* the ASCII between non-ASCII letters */
+            dst[at++] = (char)(op == CASE_UPPER ? case_upper(c) : case_lower(c));
+            prev_cased = is_cased(c);
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t len = cm_utf8_decode(s + i, n - i, &cp);
         bool to_upper = op == CASE_TITLE ? title_capital(&st, cp) : op == CASE_UPPER;

@@ -1,6 +1,7 @@
 /* cm_buf: growable buffers and arenas; see cm_buf.h. */
 #include "cm_buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +40,17 @@ void cm_buf_putc(CmBuf *b, char c)
     b->data[b->len] = '\0';
 }
 
+void cm_buf_put_uint(CmBuf *b, unsigned long long n)
+{
+    char digits[20];
+    size_t k = sizeof digits;
+    do {
+        digits[--k] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    cm_buf_put(b, digits + k, sizeof digits - k);
+}
+
 void cm_buf_vprintf(CmBuf *b, const char *fmt, va_list ap)
 {
     va_list again;
@@ -60,13 +72,33 @@ void cm_buf_printf(CmBuf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+size_t cm_json_plain_prefix(const char *s, size_t n, int ascii)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, q, b;
+        memcpy(&w, s + i, 8);
+        q = w ^ (ones * '"');
+        b = w ^ (ones * '\\');
+        /* A byte is zero in q or b, or below 0x20 in w (may also flag
+           bytes after a hit: the caller then looks byte by byte). */
+        uint64_t hit = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
+        if (ascii)
+            hit |= w;
+        if (hit & highs)
+            break;
+    }
+    return i;
+}
+
 void cm_buf_put_json_string(CmBuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     cm_buf_reserve(b, n + 2);
     cm_buf_putc(b, '"');
     size_t run = 0;   /* bytes copied verbatim in one go */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = cm_json_plain_prefix(s, n, 0); i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;

@@ -21,8 +21,14 @@ void cm_buf_putc(CmBuf *b, char c);
 void cm_buf_printf(CmBuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cm_buf_vprintf(CmBuf *b, const char *fmt, va_list ap);
+/* Appends n in decimal (the hot paths' printf("%zu") without printf). */
+void cm_buf_put_uint(CmBuf *b, unsigned long long n);
 /* Appends s as a JSON string literal, quotes included. */
 void cm_buf_put_json_string(CmBuf *b, const char *s, size_t n);
+/* The length of the longest prefix of s[0..n), in whole 8-byte words, with
+ * no '"', '\\' or control character, and, when ascii is set, no byte of
+ * 0x80 or above: what JSON string scanners skip a word at a time. */
+size_t cm_json_plain_prefix(const char *s, size_t n, int ascii);
 void cm_buf_clear(CmBuf *b);
 void cm_buf_free(CmBuf *b);
 /* Hands the data to the caller (never NULL) and resets the buffer. */

@@ -50,18 +50,22 @@ static void put_section(CmBuf *out, const Mapc *m, const VmResult *r, MapcFieldS
     cm_buf_putc(out, '}');
 }
 
-static const char *const op_names[] = { "create", "update", "upsert" };
+static const char *const op_keys[] = {
+    ", \"op\": \"create\", \"key\": {", ", \"op\": \"update\", \"key\": {", ", \"op\": \"upsert\", \"key\": {",
+};
 static const char *const parent_fates[] = { "", "was skipped", "was rejected", "was skipped", "failed" };
 
 bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out)
 {
     if (r->outcome == VM_NONE)
         return false;
-    cm_buf_printf(out, "{\"record\": %zu, \"entity\": ", record);
+    cm_buf_puts(out, "{\"record\": ");
+    cm_buf_put_uint(out, record);
+    cm_buf_puts(out, ", \"entity\": ");
     put_str(out, m, r->entity->name);
     switch (r->outcome) {
     case VM_RECORD: {
-        cm_buf_printf(out, ", \"op\": \"%s\", \"key\": {", op_names[r->entity->mode]);
+        cm_buf_puts(out, op_keys[r->entity->mode]);
         if (r->entity->key >= 0) {
             bool first = true;
             put_field(out, m, r, (uint32_t)r->entity->key, &first);
@@ -77,7 +81,8 @@ bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out)
     case VM_REJECT:
         cm_buf_puts(out, ", \"reject\": ");
         cm_buf_put_json_string(out, r->message, r->message_len);
-        cm_buf_printf(out, ", \"line\": %u", r->line);
+        cm_buf_puts(out, ", \"line\": ");
+        cm_buf_put_uint(out, r->line);
         break;
     case VM_SKIP:
         cm_buf_puts(out, ", \"skip\": \"parent ");

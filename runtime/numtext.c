@@ -62,8 +62,22 @@ size_t numtext_format(double x, char buf[NUMTEXT_MAX])
 {
     if (x == 0)
         x = 0;  /* -0 prints as 0 */
-    if (x == floor(x) && fabs(x) < 1e15)
-        return (size_t)snprintf(buf, NUMTEXT_MAX, "%.0f", x);
+    if (x == floor(x) && fabs(x) < 1e15) {
+        /* What "%.0f" prints, without printf: dry runs format every number. */
+        unsigned long long u = (unsigned long long)fabs(x);
+        char digits[20];
+        size_t n = 0, at = 0;
+        do {
+            digits[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u > 0);
+        if (x < 0)
+            buf[at++] = '-';
+        while (n > 0)
+            buf[at++] = digits[--n];
+        buf[at] = '\0';
+        return at;
+    }
     int n = 0;
     for (int prec = 15; prec <= 17; prec++) {
         n = snprintf(buf, NUMTEXT_MAX, "%.*g", prec, x);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cm_buf.h"
 #include "cm_utf8.h"
 #include "reader_int.h"
 
@@ -130,6 +131,7 @@ static bool string(Parse *s, const char **out, uint32_t *len)
     const char *raw = ++s->p, *p = raw;
     bool escaped = false;
     for (;;) {
+        p += cm_json_plain_prefix(p, (size_t)(s->end - p), 1);
         while (p < s->end && plain[(unsigned char)*p])
             p++;
         if (p >= s->end)
