@@ -306,7 +306,7 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
     if (batch == SIZE_MAX || batch == 0)
         batch = 1;
     t->batch = t->o.batch_size > 0 && t->o.batch_size < batch ? t->o.batch_size : batch;
-    t->cap = t->o.window > 0 ? t->o.window : t->batch * t->o.max_in_flight;
+    t->cap = t->o.window > 0 ? t->o.window : t->batch * t->o.max_in_flight * 8;
     t->recs = cm_calloc(t->cap, sizeof *t->recs);
     return t;
 }

@@ -57,7 +57,9 @@ typedef struct TransferUnit {
 typedef struct TransferOptions {
     size_t batch_size;          /* 0 or more than the connector's max_batch: max_batch */
     size_t max_in_flight;       /* 0: 4 */
-    size_t window;              /* records held before sending; 0: batch_size * max_in_flight * 2 */
+    size_t window;              /* records held before sending; 0: batch_size * max_in_flight * 8
+                                 * (a window ends by waiting for its slowest request:
+                                 * 32 batches make that wait small) */
     RetryPolicy retry;          /* all zero: retry_policy_default() */
     const RetryClock *clock;    /* NULL: retry_system_clock() */
     /* Outcomes recorded in the journal for this run key are honoured: done
