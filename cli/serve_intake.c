@@ -2,6 +2,7 @@
 #include "serve_intake.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cm_alloc.h"
@@ -66,8 +67,11 @@ static void *writer_main(void *arg)
         }
         pthread_cond_broadcast(&in->stored);
         pthread_mutex_unlock(&in->lock);
-        if (ok && in->s->sender)
-            serve_sender_wake(in->s->sender);
+        size_t nnew = 0;
+        for (size_t i = 0; ok && i < n; i++)
+            nnew += !all[i].duplicate;
+        if (nnew > 0 && in->s->sender)
+            serve_sender_wake(in->s->sender, nnew);
         pthread_mutex_lock(&in->lock);
     }
     pthread_mutex_unlock(&in->lock);

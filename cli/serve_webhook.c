@@ -311,8 +311,8 @@ static bool parse_visitreport(const char *body, size_t len, ServeRecords *out, c
     else
         ok = true;
     size_t k = 0;
-    const cJSON *rep;
-    cJSON_ArrayForEach(rep, ok ? reports : NULL) {
+    const cJSON *rep, *list = ok ? reports : NULL;
+    cJSON_ArrayForEach(rep, list) {
         k++;
         if (!cJSON_IsObject(rep)) {
             snprintf(err, errlen, "report %zu is not a JSON object", k);
@@ -324,9 +324,9 @@ static bool parse_visitreport(const char *body, size_t len, ServeRecords *out, c
             break;
         }
         cJSON *rec = cJSON_CreateObject();
-        const cJSON *contact = member(rep, "contact");
-        const cJSON *f;
-        cJSON_ArrayForEach(f, cJSON_IsObject(contact) ? contact : rep) {
+        const cJSON *contact = cJSON_IsObject(member(rep, "contact")) ? member(rep, "contact") : NULL;
+        const cJSON *f, *from = contact ? contact : rep;
+        cJSON_ArrayForEach(f, from) {
             if (contact || !report_meta(f->string))
                 copy_member(rec, f->string, f);
         }
