@@ -559,18 +559,10 @@ static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size
     }
 }
 
-static void send_entity(Transfer *t, uint32_t e)
+/* Reads, builds, journals and sends the units in todo (keys unique). */
+static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
 {
     EntInfo *ei = &t->ents[e];
-    size_t *todo = cm_malloc((t->nrecs + 1) * sizeof *todo);
-    journal_begin(t->j);
-    size_t n = prepare(t, e, todo);
-    if (!journal_commit(t->j))
-        fatal(t, "cannot write the journal: %s", journal_error(t->j));
-    if (n == 0 || t->fatal || atomic_load(&t->cancel)) {
-        cm_free(todo);
-        return;
-    }
     ConnCurrent *cur = ei->read ? cm_calloc(n, sizeof *cur) : NULL;
     char **payloads = cm_calloc(n, sizeof *payloads);
     ConnRecord *crs = cm_calloc(n, sizeof *crs);
@@ -635,6 +627,64 @@ static void send_entity(Transfer *t, uint32_t e)
     cm_free(crs);
     cm_free(idx);
     cm_free(pl);
+}
+
+static uint64_t key_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        h = (h ^ (uint64_t)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch)) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* Moves to the front of todo the units whose key is the first of its kind
+ * (compared without case, as the CRMs do) and returns how many; the others
+ * wait for a later round. Salesforce refuses a batch holding one external id
+ * twice, and a later record must see what an earlier one wrote. */
+static size_t first_of_keys(Transfer *t, uint32_t e, size_t *todo, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    const char **slots = cm_calloc(cap, sizeof *slots);
+    size_t *later = cm_malloc((n + 1) * sizeof *later);
+    size_t k = 0, nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *key = t->recs[todo[i]].units[e].key;
+        bool dup = false;
+        if (key) {
+            size_t h = (size_t)key_hash(key) & (cap - 1);
+            while (slots[h] && !(dup = strcasecmp(slots[h], key) == 0))
+                h = (h + 1) & (cap - 1);
+            if (!dup)
+                slots[h] = key;
+        }
+        if (dup)
+            later[nl++] = todo[i];
+        else
+            todo[k++] = todo[i];
+    }
+    memcpy(todo + k, later, nl * sizeof *later);
+    cm_free(slots);
+    cm_free(later);
+    return k;
+}
+
+static void send_entity(Transfer *t, uint32_t e)
+{
+    size_t *todo = cm_malloc((t->nrecs + 1) * sizeof *todo);
+    journal_begin(t->j);
+    size_t n = prepare(t, e, todo);
+    if (!journal_commit(t->j))
+        fatal(t, "cannot write the journal: %s", journal_error(t->j));
+    size_t at = 0;
+    while (at < n && !t->fatal && !atomic_load(&t->cancel)) {
+        size_t k = first_of_keys(t, e, todo + at, n - at);
+        send_round(t, e, todo + at, k);
+        at += k;
+    }
     cm_free(todo);
 }
 
