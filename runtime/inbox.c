@@ -13,9 +13,14 @@
 
 #include "cm_alloc.h"
 
+/* Two connections: the intake's, whose commits are fsync'd (an answered
+ * 202 must survive power loss), and the sender's, whose "done" marks need
+ * not be: a lost mark only feeds a record to the engine again, and the
+ * transfer journal knows it was sent. The sender's connection also runs the
+ * WAL checkpoints, so they never delay an answer. */
 struct Inbox {
-    sqlite3 *db;
-    pthread_mutex_t lock;
+    sqlite3 *db, *rdb;
+    pthread_mutex_t lock, rlock;
     sqlite3_stmt *insert, *find, *pending, *done, *counts;
     char error[256];
 };
@@ -24,7 +29,7 @@ static const char schema_sql[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS records ("
-    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id INTEGER PRIMARY KEY,"   /* rows are never deleted: numbers never repeat */
     "  hash BLOB NOT NULL UNIQUE,"
     "  report_id TEXT UNIQUE,"
     "  received INTEGER NOT NULL,"
@@ -32,9 +37,9 @@ static const char schema_sql[] =
     "  text TEXT);"
     "CREATE INDEX IF NOT EXISTS records_pending ON records (done, id);";
 
-static void set_error(Inbox *ib, const char *what)
+static void set_error(Inbox *ib, sqlite3 *db, const char *what)
 {
-    snprintf(ib->error, sizeof ib->error, "%s: %s", what, sqlite3_errmsg(ib->db));
+    snprintf(ib->error, sizeof ib->error, "%s: %s", what, sqlite3_errmsg(db));
 }
 
 /* The file holds contact data: create it 0600 before SQLite opens it (SQLite
@@ -56,36 +61,47 @@ static bool create_private(const char *path, char *err, size_t errlen)
     return ok;
 }
 
+static int open_db(const char *path, sqlite3 **db, const char *pragmas)
+{
+    int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(*db, 10000);
+        rc = sqlite3_exec(*db, pragmas, NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, int rc)
+{
+    return rc == SQLITE_OK ? sqlite3_prepare_v2(db, sql, -1, st, NULL) : rc;
+}
+
 Inbox *inbox_open(const char *path, char *err, size_t errlen)
 {
     if (!create_private(path, err, errlen))
         return NULL;
     Inbox *ib = cm_calloc(1, sizeof *ib);
     pthread_mutex_init(&ib->lock, NULL);
-    int rc = sqlite3_open_v2(path, &ib->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+    pthread_mutex_init(&ib->rlock, NULL);
+    int rc = open_db(path, &ib->db, schema_sql);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(ib->db, "PRAGMA wal_autocheckpoint=0;", NULL, NULL, NULL);
+    sqlite3 *failed = ib->db;
     if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(ib->db, 5000);
-        rc = sqlite3_exec(ib->db, schema_sql, NULL, NULL, NULL);
+        rc = open_db(path, &ib->rdb, "PRAGMA synchronous=NORMAL;");
+        failed = ib->rdb;
     }
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(ib->db,
-                                "INSERT OR IGNORE INTO records (hash, report_id, received, text) "
-                                "VALUES (?1, ?2, strftime('%s','now'), ?3)", -1, &ib->insert, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(ib->db, "SELECT id FROM records WHERE hash = ?1 OR report_id = ?2", -1,
-                                &ib->find, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(ib->db, "SELECT id, text FROM records WHERE done = 0 AND id > ?1 "
-                                        "ORDER BY id LIMIT ?2", -1, &ib->pending, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(ib->db, "UPDATE records SET done = 1, text = NULL WHERE id = ?1", -1,
-                                &ib->done, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(ib->db, "SELECT count(*), coalesce(sum(done = 0), 0) FROM records", -1,
-                                &ib->counts, NULL);
+    rc = prepare(ib->db, "INSERT OR IGNORE INTO records (hash, report_id, received, text) "
+                         "VALUES (?1, ?2, strftime('%s','now'), ?3)", &ib->insert, rc);
+    rc = prepare(ib->db, "SELECT id FROM records WHERE hash = ?1 OR report_id = ?2", &ib->find, rc);
+    rc = prepare(ib->rdb, "SELECT id, text FROM records WHERE done = 0 AND id > ?1 ORDER BY id LIMIT ?2",
+                 &ib->pending, rc);
+    rc = prepare(ib->rdb, "UPDATE records SET done = 1, text = NULL WHERE id = ?1", &ib->done, rc);
+    rc = prepare(ib->rdb, "SELECT coalesce(max(id), 0), (SELECT count(*) FROM records WHERE done = 0) FROM records",
+                 &ib->counts, rc);
     if (rc == SQLITE_OK)
         return ib;
-    snprintf(err, errlen, "cannot open the inbox %s: %s", path, ib->db ? sqlite3_errmsg(ib->db) : "out of memory");
+    snprintf(err, errlen, "cannot open the inbox %s: %s", path, failed ? sqlite3_errmsg(failed) : "out of memory");
     inbox_close(ib);
     return NULL;
 }
@@ -100,7 +116,9 @@ void inbox_close(Inbox *ib)
     sqlite3_finalize(ib->done);
     sqlite3_finalize(ib->counts);
     sqlite3_close(ib->db);
+    sqlite3_close(ib->rdb);
     pthread_mutex_destroy(&ib->lock);
+    pthread_mutex_destroy(&ib->rlock);
     cm_free(ib);
 }
 
@@ -120,7 +138,7 @@ static bool add_one(Inbox *ib, InboxItem *it)
         sqlite3_bind_null(ib->insert, 2);
     sqlite3_bind_text(ib->insert, 3, it->text, (int)it->len, SQLITE_TRANSIENT);
     if (sqlite3_step(ib->insert) != SQLITE_DONE) {
-        set_error(ib, "cannot store a record in the inbox");
+        set_error(ib, ib->db, "cannot store a record in the inbox");
         return false;
     }
     if (sqlite3_changes(ib->db) == 1) {
@@ -145,11 +163,11 @@ bool inbox_add(Inbox *ib, InboxItem *items, size_t n)
     pthread_mutex_lock(&ib->lock);
     bool ok = sqlite3_exec(ib->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
     if (!ok)
-        set_error(ib, "cannot write to the inbox");
+        set_error(ib, ib->db, "cannot write to the inbox");
     for (size_t i = 0; ok && i < n; i++)
         ok = add_one(ib, &items[i]);
     if (ok && sqlite3_exec(ib->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        set_error(ib, "cannot commit to the inbox");
+        set_error(ib, ib->db, "cannot commit to the inbox");
         ok = false;
     }
     if (!ok)
@@ -161,7 +179,7 @@ bool inbox_add(Inbox *ib, InboxItem *items, size_t n)
 
 size_t inbox_pending(Inbox *ib, uint64_t after, InboxRecord *out, size_t max)
 {
-    pthread_mutex_lock(&ib->lock);
+    pthread_mutex_lock(&ib->rlock);
     size_t n = 0;
     sqlite3_reset(ib->pending);
     sqlite3_bind_int64(ib->pending, 1, (sqlite3_int64)after);
@@ -175,7 +193,7 @@ size_t inbox_pending(Inbox *ib, uint64_t after, InboxRecord *out, size_t max)
         n++;
     }
     sqlite3_reset(ib->pending);
-    pthread_mutex_unlock(&ib->lock);
+    pthread_mutex_unlock(&ib->rlock);
     return n;
 }
 
@@ -187,8 +205,8 @@ void inbox_records_free(InboxRecord *r, size_t n)
 
 bool inbox_done(Inbox *ib, const uint64_t *ids, size_t n)
 {
-    pthread_mutex_lock(&ib->lock);
-    bool ok = sqlite3_exec(ib->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    pthread_mutex_lock(&ib->rlock);
+    bool ok = sqlite3_exec(ib->rdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
     for (size_t i = 0; ok && i < n; i++) {
         sqlite3_reset(ib->done);
         sqlite3_bind_int64(ib->done, 1, (sqlite3_int64)ids[i]);
@@ -196,18 +214,18 @@ bool inbox_done(Inbox *ib, const uint64_t *ids, size_t n)
     }
     sqlite3_reset(ib->done);
     if (ok)
-        ok = sqlite3_exec(ib->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+        ok = sqlite3_exec(ib->rdb, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
     if (!ok) {
-        set_error(ib, "cannot mark records done in the inbox");
-        sqlite3_exec(ib->db, "ROLLBACK", NULL, NULL, NULL);
+        set_error(ib, ib->rdb, "cannot mark records done in the inbox");
+        sqlite3_exec(ib->rdb, "ROLLBACK", NULL, NULL, NULL);
     }
-    pthread_mutex_unlock(&ib->lock);
+    pthread_mutex_unlock(&ib->rlock);
     return ok;
 }
 
 bool inbox_counts(Inbox *ib, InboxCounts *out)
 {
-    pthread_mutex_lock(&ib->lock);
+    pthread_mutex_lock(&ib->rlock);
     sqlite3_reset(ib->counts);
     bool ok = sqlite3_step(ib->counts) == SQLITE_ROW;
     if (ok) {
@@ -215,7 +233,7 @@ bool inbox_counts(Inbox *ib, InboxCounts *out)
         out->pending = (uint64_t)sqlite3_column_int64(ib->counts, 1);
     }
     sqlite3_reset(ib->counts);
-    pthread_mutex_unlock(&ib->lock);
+    pthread_mutex_unlock(&ib->rlock);
     return ok;
 }
 

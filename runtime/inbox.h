@@ -54,7 +54,7 @@ void inbox_records_free(InboxRecord *r, size_t n);
 bool inbox_done(Inbox *ib, const uint64_t *ids, size_t n);
 
 typedef struct InboxCounts {
-    uint64_t total;             /* records ever accepted */
+    uint64_t total;             /* records ever accepted (the highest number) */
     uint64_t pending;           /* accepted, not yet done */
 } InboxCounts;
 bool inbox_counts(Inbox *ib, InboxCounts *out);
