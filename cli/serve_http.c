@@ -29,13 +29,24 @@ struct ServeHttp {
     atomic_int active;          /* requests begun and not yet completed */
 };
 
+/* Threads serving connections: a request never blocks one (a request
+ * waiting for its commit is suspended), so one per core is enough. */
+#define POOL_THREADS 2u
+
 typedef enum Route { R_NONE, R_RECORD, R_BATCH, R_VISITREPORT, R_HEALTH, R_STATUS } Route;
 
-/* One request's state across the handler's calls. */
+/* One request's state across the handler's calls. While its records are
+ * being stored the connection is suspended; the intake's answer resumes it. */
 typedef struct Req {
     Route route;
     CmBuf body;
-    bool too_big;
+    bool too_big, submitted;
+    _Atomic bool answered;
+    unsigned status;
+    char *json;
+    size_t json_len;
+    struct MHD_Connection *conn;
+    Serve *s;
 } Req;
 
 static void sha256(const void *p, size_t n, unsigned char out[32])
@@ -135,6 +146,20 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
     return false;
 }
 
+/* The intake's answer, from the writer thread (or at once for a 400/422). */
+static void intake_answered(void *ctx, unsigned status, const char *json, size_t len)
+{
+    Req *q = ctx;
+    q->status = status;
+    q->json = cm_strndup(json, len);
+    q->json_len = len;
+    pthread_mutex_lock(&q->s->stats.lock);
+    q->s->stats.requests++;
+    pthread_mutex_unlock(&q->s->stats.lock);
+    atomic_store(&q->answered, true);
+    MHD_resume_connection(q->conn);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size,
                                void **con_cls)
@@ -165,15 +190,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes (--max-body)", h->s->max_body);
         return error(conn, 413, "too_large", msg);
     }
+    if (atomic_load(&q->answered))
+        return answer(conn, q->status, q->json, q->json_len);
+    if (q->submitted)
+        return MHD_YES;
     ServeShape shape = q->route == R_BATCH ? SHAPE_BATCH : q->route == R_VISITREPORT ? SHAPE_VISITREPORT : SHAPE_RECORD;
-    CmBuf out = CM_BUF_INIT;
-    unsigned status = serve_intake_post(h->s->intake, shape, q->body.data ? q->body.data : "", q->body.len, &out);
-    pthread_mutex_lock(&h->s->stats.lock);
-    h->s->stats.requests++;
-    pthread_mutex_unlock(&h->s->stats.lock);
-    enum MHD_Result ret = answer(conn, status, out.data, out.len);
-    cm_buf_free(&out);
-    return ret;
+    q->submitted = true;
+    q->conn = conn;
+    q->s = h->s;
+    MHD_suspend_connection(conn);
+    serve_intake_submit(h->s->intake, shape, q->body.data ? q->body.data : "", q->body.len, intake_answered, q);
+    return MHD_YES;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -185,6 +212,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, en
     if (q) {
         atomic_fetch_sub(&h->active, 1);
         cm_buf_free(&q->body);
+        cm_free(q->json);
         cm_free(q);
         *con_cls = NULL;
     }
@@ -294,7 +322,7 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
         serve_http_stop(h);
         return NULL;
     }
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
     if (tls)
@@ -303,11 +331,13 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
     if (tls)
         h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, maxc,
+                                MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_HTTPS_MEM_KEY, h->key,
                                 MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_END);
     else
         h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, maxc,
+                                MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
     if (h->d == NULL) {
         snprintf(err, errlen, "cannot listen on %s%s", cfg->listen,

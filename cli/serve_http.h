@@ -1,6 +1,6 @@
 /* serve_http: the HTTP front of `crmmap serve` on libmicrohttpd — TLS or
- * loopback-only plain HTTP, one thread per connection (a request waits for
- * the inbox's group commit without holding up other connections), the
+ * loopback-only plain HTTP, a small pool of threads on epoll (a request
+ * whose records are being stored is suspended, not waited for), the
  * Authorization check (constant time), the body limit, and the routes:
  *   POST /records              one JSON object (the snapADDY Contacts webhook)
  *   POST /records/batch        NDJSON or a JSON array of objects
