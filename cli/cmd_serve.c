@@ -271,7 +271,11 @@ static int serve_main(const char *mapping, Opts *o)
     signal(SIGPIPE, SIG_IGN);
 
     ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms };
-    s.sender = serve_sender_start(&s, &sc);
+    s.sender = serve_sender_start(&s, &sc, err, sizeof err);
+    if (s.sender == NULL) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        goto out;
+    }
     s.intake = serve_intake_new(&s);
     bool usage;
     http = serve_http_start(&s, &o->http, &usage, err, sizeof err);

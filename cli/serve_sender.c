@@ -71,7 +71,7 @@ static void add_stats(ServeSender *ss, size_t records)
     ss->seen = *now;
 }
 
-static bool engine(ServeSender *ss)
+static bool engine(ServeSender *ss, char *err, size_t errlen)
 {
     if (ss->t)
         return true;
@@ -81,12 +81,9 @@ static bool engine(ServeSender *ss)
     opt.max_in_flight = ss->cfg.max_in_flight;
     opt.window = ROUND_MAX;
     opt.resume = true;
-    char err[256];
-    Transfer *t = transfer_new(ss->s->m, ss->cfg.c, ss->cfg.tx, ss->cfg.j, ss->cfg.ef, &opt, err, sizeof err);
-    if (t == NULL) {
-        note_error(ss, err);
+    Transfer *t = transfer_new(ss->s->m, ss->cfg.c, ss->cfg.tx, ss->cfg.j, ss->cfg.ef, &opt, err, errlen);
+    if (t == NULL)
         return false;
-    }
     pthread_mutex_lock(&ss->lock);
     ss->t = t;
     pthread_mutex_unlock(&ss->lock);
@@ -107,11 +104,14 @@ static void drop_engine(ServeSender *ss)
  * many were settled and marked done, or -1 after a fatal error. */
 static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
 {
-    size_t n = inbox_pending(ss->s->inbox, 0, recs, ROUND_MAX);
+    size_t n = inbox_pending(ss->s->inbox, recs, ROUND_MAX);
     if (n == 0)
         return 0;
     long result = -1;
-    if (engine(ss)) {
+    char err[256];
+    if (!engine(ss, err, sizeof err)) {
+        note_error(ss, err);
+    } else {
         bool ok = true;
         char why[256];
         for (size_t i = 0; ok && i < n; i++) {
@@ -184,12 +184,18 @@ static void *sender_main(void *arg)
     return NULL;
 }
 
-ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg)
+ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *err, size_t errlen)
 {
     ServeSender *ss = cm_calloc(1, sizeof *ss);
     ss->s = s;
     ss->cfg = *cfg;
     pthread_mutex_init(&ss->lock, NULL);
+    /* A mapping the connection cannot send is a setup error, not a CRM outage. */
+    if (!engine(ss, err, errlen)) {
+        pthread_mutex_destroy(&ss->lock);
+        cm_free(ss);
+        return NULL;
+    }
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

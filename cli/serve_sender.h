@@ -30,7 +30,8 @@ typedef struct ServeSenderConfig {
     int window_ms;              /* how long a first record waits for company */
 } ServeSenderConfig;
 
-ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg);
+/* NULL with a message when the mapping cannot be sent through cfg->c. */
+ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *err, size_t errlen);
 /* n records were just stored. */
 void serve_sender_wake(ServeSender *ss, size_t n);
 /* Sends what is pending for up to drain_ms, then cancels the engine (its

@@ -94,7 +94,7 @@ Inbox *inbox_open(const char *path, char *err, size_t errlen)
     rc = prepare(ib->db, "INSERT OR IGNORE INTO records (hash, report_id, received, text) "
                          "VALUES (?1, ?2, strftime('%s','now'), ?3)", &ib->insert, rc);
     rc = prepare(ib->db, "SELECT id FROM records WHERE hash = ?1 OR report_id = ?2", &ib->find, rc);
-    rc = prepare(ib->rdb, "SELECT id, text FROM records WHERE done = 0 AND id > ?1 ORDER BY id LIMIT ?2",
+    rc = prepare(ib->rdb, "SELECT id, text FROM records WHERE done = 0 ORDER BY id LIMIT ?1",
                  &ib->pending, rc);
     rc = prepare(ib->rdb, "UPDATE records SET done = 1, text = NULL WHERE id = ?1", &ib->done, rc);
     rc = prepare(ib->rdb, "SELECT coalesce(max(id), 0), (SELECT count(*) FROM records WHERE done = 0) FROM records",
@@ -177,13 +177,12 @@ bool inbox_add(Inbox *ib, InboxItem *items, size_t n)
     return ok;
 }
 
-size_t inbox_pending(Inbox *ib, uint64_t after, InboxRecord *out, size_t max)
+size_t inbox_pending(Inbox *ib, InboxRecord *out, size_t max)
 {
     pthread_mutex_lock(&ib->rlock);
     size_t n = 0;
     sqlite3_reset(ib->pending);
-    sqlite3_bind_int64(ib->pending, 1, (sqlite3_int64)after);
-    sqlite3_bind_int64(ib->pending, 2, (sqlite3_int64)max);
+    sqlite3_bind_int64(ib->pending, 1, (sqlite3_int64)max);
     while (n < max && sqlite3_step(ib->pending) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(ib->pending, 1);
         size_t len = (size_t)sqlite3_column_bytes(ib->pending, 1);

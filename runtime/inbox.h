@@ -46,8 +46,8 @@ typedef struct InboxRecord {
     size_t len;
 } InboxRecord;
 
-/* Up to max pending records with id > after, in id order. */
-size_t inbox_pending(Inbox *ib, uint64_t after, InboxRecord *out, size_t max);
+/* Up to max pending records, in number order. */
+size_t inbox_pending(Inbox *ib, InboxRecord *out, size_t max);
 void inbox_records_free(InboxRecord *r, size_t n);
 
 /* Marks records done (transferred or failed for good) and drops their text. */
