@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,7 @@ static void report_errors(Run *run, size_t record, const VmResult *results)
 static void flush(Run *run)
 {
     fwrite(run->out.data ? run->out.data : "", 1, run->out.len, stdout);
+    fflush(stdout);
     cm_buf_clear(&run->out);
 }
 
@@ -220,6 +222,27 @@ static void on_progress(void *ctx, const TransferStats *s)
             (unsigned long long)(s->ok + s->failed + s->skipped), rate, (unsigned long long)s->ok,
             (unsigned long long)s->failed, (unsigned long long)s->skipped, eta);
     fflush(stderr);
+}
+
+/* SIGINT / SIGTERM: the engine finishes the requests in flight, journals
+ * their answers and stops (transfer_cancel is an atomic store, safe here). */
+static Transfer *volatile running;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running)
+        transfer_cancel(running);
+}
+
+static void catch_signals(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 static int fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -371,7 +394,11 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     run->in_size = fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
     run->progress = !o->quiet && isatty(STDERR_FILENO);
     run->started = now_s();
+    running = tr;
+    catch_signals(on_signal);
     status = run_records(run, in, input_name);
+    catch_signals(SIG_DFL);
+    running = NULL;
     if (run->progress)
         fputs("\r\033[K", stderr);
     const TransferStats *s = transfer_stats(tr);

@@ -64,10 +64,12 @@ typedef struct EntInfo {
     ConnOp op;
     bool creates;           /* a `create` entity: on create fields always go */
     char *key_field;        /* NULL: none */
+    bool by_id;             /* Dynamics: the key is the primary id (SET(guid), not an alternate key) */
     bool read;              /* the CRM's current records are needed */
     bool id_from_read;      /* Salesforce update by a field other than Id: update by the Id read */
     const char **read_fields;
     size_t nread;
+    bool *readable;         /* per field: among read_fields */
     char **field_names;
     uint32_t *field_lines;  /* .map line of each field's assignment, 0: unknown */
 } EntInfo;
@@ -186,6 +188,12 @@ static void ent_init(Transfer *t, uint32_t i)
     field_lines(e, ei->field_lines);
     ei->key_field = e->key >= 0 ? cm_strdup(ei->field_names[e->key]) : NULL;
     ei->creates = e->mode == MODE_C_CREATE;
+    if (t->sys == SYS_DYNAMICS && ei->key_field) {
+        CmBuf id = CM_BUF_INIT;
+        cm_buf_printf(&id, "%sid", ei->name);
+        ei->by_id = strcmp(id.data, ei->key_field) == 0;
+        cm_buf_free(&id);
+    }
     /* A create with a key goes out as an upsert by it, so a resent create
      * finds the record it made instead of making a second one. */
     ei->op = e->mode == MODE_C_UPDATE ? CONN_UPDATE : (e->mode == MODE_C_CREATE && e->key < 0) ? CONN_CREATE
@@ -196,9 +204,12 @@ static void ent_init(Transfer *t, uint32_t i)
                && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
                    || ei->id_from_read);
     ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
+    ei->readable = cm_calloc(e->nfields + 1u, sizeof *ei->readable);
     for (uint32_t f = 0; f < e->nfields; f++)
-        if (e->fields[f].section == FS_IF_EMPTY && conn_plain_name(ei->field_names[f]))
+        if (e->fields[f].section == FS_IF_EMPTY && conn_plain_name(ei->field_names[f])) {
             ei->read_fields[ei->nread++] = ei->field_names[f];
+            ei->readable[f] = true;
+        }
 }
 
 static void ent_free(EntInfo *ei, uint32_t nfields)
@@ -211,6 +222,7 @@ static void ent_free(EntInfo *ei, uint32_t nfields)
     cm_free(ei->field_names);
     cm_free(ei->field_lines);
     cm_free(ei->read_fields);
+    cm_free(ei->readable);
 }
 
 static void fatal(Transfer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -459,7 +471,8 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
     const EntInfo *ei = &t->ents[e];
     const Unit *u = &r->units[e];
     cJSON *held = cur && cur->found && cur->fields ? cJSON_Parse(cur->fields) : NULL;
-    bool created = ei->creates || (ei->op == CONN_UPSERT && (cur == NULL || !cur->found));
+    /* Unknown (no read) counts as existing: nothing CRM-owned is overwritten. */
+    bool created = ei->creates || (ei->op == CONN_UPSERT && cur && !cur->found);
     CmBuf b = CM_BUF_INIT;
     cm_buf_putc(&b, '{');
     bool first = true;
@@ -468,7 +481,10 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
         const MapcField *f = &me->fields[uf->field];
         if (f->section == FS_ON_CREATE && !created)
             continue;
-        if (f->section == FS_IF_EMPTY && held && !crm_empty(held, ei->field_names[uf->field]))
+        /* A `master crm` field goes where the record is new or the CRM's
+         * value was read and is empty; never where it could not be read. */
+        if (f->section == FS_IF_EMPTY && !created
+            && !(ei->readable[uf->field] && cur && (!cur->found || crm_empty(held, ei->field_names[uf->field]))))
             continue;
         if (!first)
             cm_buf_puts(&b, ", ");
@@ -598,7 +614,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         ConnBatch *batches = cm_calloc(nb, sizeof *batches);
         ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
         ConnResult *results = cm_calloc(nsend, sizeof *results);
-        const char *key_field = ei->id_from_read ? "Id" : ei->key_field;
+        const char *key_field = ei->id_from_read ? "Id" : ei->by_id ? NULL : ei->key_field;
         for (size_t b = 0; b < nb; b++) {
             size_t at = b * t->batch;
             batches[b] = (ConnBatch){ ei->target, ei->op, key_field, crs + at,

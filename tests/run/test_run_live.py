@@ -176,6 +176,85 @@ def duplicate_keys():
     c.check(len(records("salesforce", "Visit_Report__c")) == 2, "both visit reports")
 
 
+def oauth_refresh():
+    """A 401 in the middle of a run with OAuth client credentials: a new
+    token is fetched and the run goes on, nothing lost or doubled."""
+    reset([{"kind": "401", "count": 1, "skip": 2}])
+    cfg = os.path.join(work, "oauth.json")
+    with open(cfg, "w") as f:
+        json.dump({"system": "salesforce", "url": runlib.URL, "auth": "oauth2_client_credentials",
+                   "token_url": runlib.URL + "/services/oauth2/token", "client_id": "crmmap-test",
+                   "client_secret_env": "CRM_SECRET"}, f)
+    inp = os.path.join(work, "oauth.ndjson")
+    runlib.write_leads(inp, 450, bad_every=0)
+    errors = os.path.join(work, "oauth-errors.ndjson")
+    p = subprocess.run([crmmap, "run", os.path.join(examples, "salesforce", "fair-leads.map"), "--input", inp,
+                        "--config", cfg, "--plain-http", "--batch-size", "100", "--journal",
+                        os.path.join(work, "oauth.db"), "--errors", errors],
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ, CRM_SECRET="shh"))
+    fired = admin("/__admin/state")["faults_fired"].get("401", 0)
+    c.check(p.returncode == 0 and "in=900 ok=900 failed=0 skipped=0" in p.stderr and fired == 1,
+            "oauth: a 401 mid-run is refreshed: exit %d, 401s %d: %s" % (p.returncode, fired, p.stderr[-300:]))
+    c.check(len(records("salesforce", "Contact")) == 450 and len(records("salesforce", "Visit_Report__c")) == 450,
+            "oauth: every record once")
+
+
+def journal_first():
+    """While the server holds the first Contact request, the journal already
+    shows those units J_SENDING (1) and none done; afterwards all J_OK (2),
+    the reject J_REJECTED (5). Then SIGTERM in the middle of a run: the
+    requests in flight are answered and journaled, the run stops with exit 4,
+    and --resume finishes it."""
+    import sqlite3
+    import time
+    reset([{"kind": "timeout", "path": "composite/sobjects/Contact", "count": 1, "delay": 1.5}])
+    journal = os.path.join(work, "first.db")
+    cmd = [crmmap, "run", os.path.join(examples, "salesforce", "fair-leads.map"), "--input", sample, "--url",
+           runlib.URL, "--plain-http", "--token-env", "CRM_TOKEN", "--journal", journal, "--errors",
+           os.path.join(work, "first.ndjson"), "--timeout-ms", "10000"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, CRM_TOKEN="T"))
+    seen = None
+    deadline = time.time() + 20
+    while time.time() < deadline and p.poll() is None:
+        try:
+            db = sqlite3.connect("file:%s?mode=ro" % journal, uri=True, timeout=1)
+            rows = db.execute("SELECT entity, state, count(*) FROM entries GROUP BY entity, state").fetchall()
+            db.close()
+        except sqlite3.Error:
+            rows = []
+        if (0, 1, 4) in rows:
+            seen = rows
+            break
+        time.sleep(0.05)
+    p.communicate(timeout=60)
+    c.check(seen is not None and (0, 2, 4) not in seen, "J_SENDING journaled before the request: %s" % seen)
+    db = sqlite3.connect(journal)
+    rows = sorted(db.execute("SELECT entity, state, count(*) FROM entries GROUP BY entity, state").fetchall())
+    db.close()
+    c.check(rows == [(0, 2, 4), (0, 5, 1), (1, 2, 3)], "journal after the run: %s" % rows)
+
+    reset([{"kind": "timeout", "path": "composite/sobjects", "probability": 1, "count": 1000, "delay": 0.3}])
+    inp = os.path.join(work, "term.ndjson")
+    runlib.write_leads(inp, 1000, bad_every=0)
+    cmd = [crmmap, "run", os.path.join(examples, "salesforce", "fair-leads.map"), "--input", inp, "--url",
+           runlib.URL, "--plain-http", "--token-env", "CRM_TOKEN", "--journal", journal, "--errors",
+           os.path.join(work, "term.ndjson.errors"), "--batch-size", "50", "--timeout-ms", "10000"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, CRM_TOKEN="T"))
+    time.sleep(1.0)
+    p.terminate()
+    _, err = p.communicate(timeout=60)
+    c.check(p.returncode == 4 and "cancelled" in err and "--resume" in err, "SIGTERM stops the run: %d %s"
+            % (p.returncode, err[-200:]))
+    admin("/__admin/faults", {"faults": []})
+    res2 = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=dict(os.environ, CRM_TOKEN="T"))
+    c.check(res2.returncode == 0 and "in=2000 ok=2000 failed=0 skipped=0" in res2.stderr,
+            "--resume after SIGTERM finishes: %d %s" % (res2.returncode, res2.stderr[-200:]))
+    c.check(len(records("salesforce", "Contact")) == 1000 and len(records("salesforce", "Visit_Report__c")) == 1000,
+            "after SIGTERM and --resume every record once")
+
+
 def fatal():
     reset()
     mapping = os.path.join(examples, "salesforce", "fair-leads.map")
@@ -204,5 +283,7 @@ salesforce()
 hubspot()
 dynamics()
 duplicate_keys()
+oauth_refresh()
+journal_first()
 fatal()
 c.exit()
