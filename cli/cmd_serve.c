@@ -30,7 +30,8 @@
 
 extern const Command cmd_serve;
 
-#define DEFAULT_MAX_BODY (1u << 20)
+/* A VisitReport export of many reports with signature images is large. */
+#define DEFAULT_MAX_BODY (8u << 20)
 
 void serve_status_json(Serve *s, CmBuf *out)
 {
@@ -435,7 +436,7 @@ const Command cmd_serve = {
     "  --tls-key FILE         TLS private key (PEM, mode 0600)\n"
     "  --plain-http           allow plain HTTP on loopback: the listener without\n"
     "                         TLS files, and an http:// CRM URL (test servers)\n"
-    "  --max-body BYTES       largest request body (default 1M; k, M suffixes)\n"
+    "  --max-body BYTES       largest request body (default 8M; k, M suffixes)\n"
     "  --state-dir DIR        inbox, journal and error file (default .crmmap-serve)\n"
     "  --errors FILE          the error file (default DIR/errors.ndjson)\n"
     "  --batch-size N         records per CRM request (default: the CRM's largest)\n"

@@ -1,10 +1,16 @@
 /* serve_sender: see serve_sender.h. */
+/* syscall(SYS_gettid), for the sender thread's own priority */
+#define _GNU_SOURCE
+
 #include "serve_sender.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cm_alloc.h"
 #include "serve_vm.h"
@@ -138,6 +144,9 @@ static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
 static void *sender_main(void *arg)
 {
     ServeSender *ss = arg;
+    /* Sending is background work: on a busy machine the threads answering
+     * webhooks come first (Linux gives each thread its own nice value). */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
     InboxRecord *recs = cm_calloc(ROUND_MAX, sizeof *recs);
     uint64_t *ids = cm_calloc(ROUND_MAX, sizeof *ids);
     size_t batch = ss->cfg.batch_size ? ss->cfg.batch_size : 200;
