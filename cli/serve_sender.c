@@ -32,7 +32,10 @@ struct ServeSender {
     int64_t deadline;           /* after stop: when to give up draining */
     Transfer *t;                /* the current engine (NULL after a fatal error) */
     ServeVm *vm;
-    TransferStats seen;         /* t's counts already added to the stats */
+    TransferStats seen;         /* t's request count already added to the stats */
+    /* Units settled in this round, not counting those whose outcome came
+     * from the journal (a record fed again after a failed round). */
+    uint64_t ok, failed, skipped;
     pthread_t thread;
 };
 
@@ -65,9 +68,10 @@ static void add_stats(ServeSender *ss, size_t records)
     const TransferStats *now = transfer_stats(ss->t);
     ServeStats *st = &ss->s->stats;
     pthread_mutex_lock(&st->lock);
-    st->sent_ok += now->ok - ss->seen.ok;
-    st->sent_failed += now->failed - ss->seen.failed;
-    st->sent_skipped += now->skipped - ss->seen.skipped;
+    st->sent_ok += ss->ok;
+    st->sent_failed += ss->failed;
+    st->sent_skipped += ss->skipped;
+    ss->ok = ss->failed = ss->skipped = 0;
     st->crm_requests += now->requests - ss->seen.requests;
     if (records > 0) {
         st->batches++;
@@ -75,6 +79,19 @@ static void add_stats(ServeSender *ss, size_t records)
     }
     pthread_mutex_unlock(&st->lock);
     ss->seen = *now;
+}
+
+static void on_unit(void *ctx, const TransferUnit *u)
+{
+    ServeSender *ss = ctx;
+    if (u->resumed)
+        return;
+    if (u->state == J_OK)
+        ss->ok++;
+    else if (u->state == J_SKIPPED)
+        ss->skipped++;
+    else
+        ss->failed++;
 }
 
 static bool engine(ServeSender *ss, char *err, size_t errlen)
@@ -87,6 +104,8 @@ static bool engine(ServeSender *ss, char *err, size_t errlen)
     opt.max_in_flight = ss->cfg.max_in_flight;
     opt.window = ROUND_MAX;
     opt.resume = true;
+    opt.unit = on_unit;
+    opt.unit_ctx = ss;
     Transfer *t = transfer_new(ss->s->m, ss->cfg.c, ss->cfg.tx, ss->cfg.j, ss->cfg.ef, &opt, err, errlen);
     if (t == NULL)
         return false;

@@ -64,5 +64,7 @@ runlib.admin("/__admin/faults", {"seed": 1, "faults": []})
 st = s.wait_sent(timeout=40)
 c.check(st["queue"]["pending"] == 0, "after the outage: all sent: %s" % st["queue"])
 exactly_once(N + 20, "after the outage")
+c.check(st["units"]["ok"] == 2 * (N + 20) and st["units"]["failed"] == 0,
+        "units counted once across failed rounds: %s" % st["units"])
 c.check(s.stop() == 0, "exit 0")
 c.exit()
