@@ -25,13 +25,14 @@ struct ServeHttp {
     unsigned char want[2][32];  /* SHA-256 of "SECRET" and of "Bearer SECRET" */
     char *cert, *key;
     char url[96];
-    unsigned port;
     atomic_int active;          /* requests begun and not yet completed */
 };
 
 /* Threads serving connections: a request never blocks one (a request
  * waiting for its commit is suspended), so one per core is enough. */
 #define POOL_THREADS 2u
+/* Connections at once; each may buffer a body of up to --max-body. */
+#define MAX_CONNECTIONS 512u
 
 typedef enum Route { R_NONE, R_RECORD, R_BATCH, R_VISITREPORT, R_HEALTH, R_STATUS } Route;
 
@@ -327,16 +328,15 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
         flags |= MHD_USE_IPv6;
     if (tls)
         flags |= MHD_USE_TLS;
-    unsigned maxc = cfg->max_connections ? cfg->max_connections : 512;
     if (tls)
         h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, maxc,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_HTTPS_MEM_KEY, h->key,
                                 MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_END);
     else
         h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, maxc,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
     if (h->d == NULL) {
@@ -346,20 +346,15 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = info ? info->port : 0;
+    unsigned port = info ? info->port : 0;
     char host[64];
     if (v6)
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr, host, sizeof host);
     else
         inet_ntop(AF_INET, &((struct sockaddr_in *)&addr)->sin_addr, host, sizeof host);
     snprintf(h->url, sizeof h->url, "%s://%s%s%s:%u", tls ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "",
-             h->port);
+             port);
     return h;
-}
-
-unsigned serve_http_port(const ServeHttp *h)
-{
-    return h->port;
 }
 
 const char *serve_http_url(const ServeHttp *h)

@@ -23,14 +23,12 @@ typedef struct ServeHttpConfig {
     bool plain_http;            /* without TLS files: plain HTTP, only on a loopback address */
     const char *tls_cert;       /* PEM files */
     const char *tls_key;        /* mode 0600, like a token file */
-    unsigned max_connections;   /* 0: 512 */
 } ServeHttpConfig;
 
 /* NULL with a message when the address is bad, TLS cannot be set up or the
  * port cannot be bound. usage is set for a mistake in the flags. */
 ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, char *err, size_t errlen);
-/* The port listened on, and the URL to print. */
-unsigned serve_http_port(const ServeHttp *h);
+/* The URL listened on (with the port chosen for port 0), to print. */
 const char *serve_http_url(const ServeHttp *h);
 /* Stops accepting connections (requests under way go on). */
 void serve_http_quiesce(ServeHttp *h);
