@@ -157,6 +157,20 @@ def dynamics():
     c.check(units(res, "skipped") == [(3, "contact")], "dynamics skipped %s" % units(res, "skipped"))
 
 
+def dynamics_creates():
+    """The bundled Dynamics example creates contacts (no key): POST parts in
+    the $batch, one record each."""
+    reset()
+    res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
+    contacts = by(records("dynamics", "contact"), "emailaddress1")
+    c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "dynamics creates: exit %d summary %s: %s"
+            % (res.status, res.summary, res.stderr[-300:]))
+    c.check(sorted(contacts) == ["anna.schmidt@example.de", "elodie.durand@example.fr", "james.oneil@example.co.uk",
+                                 "lena.wagner@example.at"], "dynamics creates: %s" % sorted(contacts))
+    ids = {l.get("id") for l in res.lines if l.get("state") == "ok"}
+    c.check(ids == {r["contactid"] for r in contacts.values()}, "dynamics creates: the ids reported are the CRM's")
+
+
 def duplicate_keys():
     """One visitor scanned twice: both records go out (in separate requests,
     as Salesforce refuses an external id twice in one), the later one wins."""
@@ -255,6 +269,22 @@ def journal_first():
             "after SIGTERM and --resume every record once")
 
 
+def malformed():
+    """A malformed input line is one failed unit with its text in the error
+    file; the records around it are sent."""
+    reset()
+    inp = os.path.join(work, "bad.ndjson")
+    with open(inp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(runlib.lead(1)) + "\n{\"email\": \"broken\n" + json.dumps(runlib.lead(3)) + "\n")
+    res = run(crmmap, os.path.join(examples, "salesforce", "fair-leads.map"), inp, work)
+    c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "malformed: exit %d summary %s" % (res.status,
+                                                                                          res.summary))
+    bad = [e for e in res.errors if e.get("code") == "BAD_INPUT"]
+    c.check(len(bad) == 1 and bad[0]["record"] == 2 and "entity" not in bad[0] and "broken" in bad[0].get(
+        "input_text", ""), "malformed record in the error file: %s" % res.errors)
+    c.check(len(records("salesforce", "Contact")) == 2, "the records around it are sent")
+
+
 def fatal():
     reset()
     mapping = os.path.join(examples, "salesforce", "fair-leads.map")
@@ -282,8 +312,10 @@ def fatal():
 salesforce()
 hubspot()
 dynamics()
+dynamics_creates()
 duplicate_keys()
 oauth_refresh()
 journal_first()
+malformed()
 fatal()
 c.exit()
