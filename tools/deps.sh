@@ -9,6 +9,7 @@ packages=(
   libmicrohttpd-dev             # the HTTP(S) server of `crmmap serve`
   clang libclang-rt-14-dev      # libFuzzer targets and their replay under sanitizers
   python3 jq                    # test scripts read JSON output
+  openssl                       # tests/serve makes a TLS certificate
   valgrind
 )
 

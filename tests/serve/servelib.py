@@ -27,6 +27,7 @@ class Serve:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.stderr = ""
         self.url = None
+        self.ssl_context = None     # for https: trusts the test's certificate
         deadline = time.time() + 20
         while time.time() < deadline:
             line = self.proc.stderr.readline()
@@ -50,7 +51,7 @@ class Serve:
         h.update(headers or {})
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=h)
         try:
-            with urllib.request.urlopen(req, timeout=30) as r:
+            with urllib.request.urlopen(req, timeout=30, context=self.ssl_context) as r:
                 raw = r.read()
                 return r.status, json.loads(raw) if raw else None
         except urllib.error.HTTPError as e:

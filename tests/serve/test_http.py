@@ -5,13 +5,16 @@ webhook land in the CRM; duplicates (same payload, same report id) are
 answered 200 and not stored twice; 401 (nothing stored), 413 (by
 Content-Length and by a chunked body), 400, 422 with diagnostics, 404, 405;
 /healthz and /status; SIGTERM ends with exit 0; the secret and contact data
-never show in serve's output.
+never show in serve's output; TLS with a certificate (a key readable by
+others is refused).
 
 Usage: test_http.py CRMMAP REPO_ROOT WORKDIR"""
 import http.client
 import json
 import os
 import shutil
+import ssl
+import subprocess
 import sys
 
 from servelib import SECRET, Serve, contacts
@@ -133,4 +136,25 @@ c.check(SECRET not in s.stderr and "lead0000001" not in s.stderr and "Schmidt" n
         "no secret or contact data in the output")
 mode = os.stat(os.path.join(work, "state", "inbox.db")).st_mode & 0o777
 c.check(mode == 0o600, "inbox mode 0600, got %o" % mode)
+
+# TLS: a self-signed certificate for 127.0.0.1; the key file must be 0600.
+cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+               check=True, capture_output=True)
+os.chmod(key, 0o644)
+bad = subprocess.run([crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key,
+                      "--plain-http", "--auth-env", "WEBHOOK_SECRET", "--url", runlib.URL, "--token-env", "CRM_TOKEN",
+                      "--state-dir", os.path.join(work, "tls")], capture_output=True, text=True, timeout=30,
+                     env=dict(os.environ, WEBHOOK_SECRET=SECRET, CRM_TOKEN="T"))
+c.check(bad.returncode == 4 and "chmod 600" in bad.stderr, "TLS key 0644 refused: %s" % bad.stderr[-200:])
+os.chmod(key, 0o600)
+t = Serve(crmmap, mapping, os.path.join(work, "tls"), "--tls-cert", cert, "--tls-key", key)
+c.check(t.url.startswith("https://127.0.0.1:"), "TLS url: %s" % t.url)
+t.ssl_context = ssl.create_default_context(cafile=cert)
+c.check(t.request("GET", "/healthz", auth=None)[0] == 200, "healthz over TLS")
+st, body = t.post("/records", runlib.lead(50))
+c.check(st == 202, "a record over TLS: %s %s" % (st, body))
+c.check(t.wait_sent()["queue"]["pending"] == 0 and "lead0000050@example.com" in contacts(), "TLS record in the CRM")
+c.check(t.stop() == 0, "TLS serve: exit 0")
 c.exit()
