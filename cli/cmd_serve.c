@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -118,11 +119,18 @@ typedef struct Crm {
     Connector *c;
 } Crm;
 
-static int crm_open(Crm *crm, const Opts *o, const Mapc *m)
+static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
 {
     char err[400];
     memset(crm, 0, sizeof *crm);
-    if (!conn_config_load(&crm->cfg, o->config ? o->config : "crmmap.json", o->config != NULL, err, sizeof err)) {
+    /* As for run: crmmap.json next to the mapping unless one is named. */
+    char *dir = cm_strdup(mapping);
+    CmBuf path = CM_BUF_INIT;
+    cm_buf_printf(&path, "%s/crmmap.json", dirname(dir));
+    bool loaded = conn_config_load(&crm->cfg, o->config ? o->config : path.data, o->config != NULL, err, sizeof err);
+    cm_buf_free(&path);
+    cm_free(dir);
+    if (!loaded) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         return EXIT_FATAL;
     }
@@ -253,7 +261,7 @@ static int serve_main(const char *mapping, Opts *o)
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         goto out;
     }
-    status = crm_open(&crm, o, m);
+    status = crm_open(&crm, o, mapping, m);
     if (status != EXIT_OK)
         goto out;
     status = EXIT_FATAL;
