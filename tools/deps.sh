@@ -6,9 +6,11 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config flex bison
   libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev
+  libmicrohttpd-dev             # the HTTP(S) server of `crmmap serve`
   clang libclang-rt-14-dev      # libFuzzer targets and their replay under sanitizers
   python3 jq                    # test scripts read JSON output
   python3-yaml                  # the docs/ci.md workflow test reads YAML
+  openssl                       # tests/serve makes a TLS certificate
   valgrind
   groff-base man-db             # the man page test renders docs/crmmap.1 with warnings on
 )

@@ -1,0 +1,459 @@
+/* cmd_serve: `crmmap serve FILE.mapc|FILE.map --listen ADDR:PORT` — the
+ * endpoint lead-capture apps push webhooks to (docs/serve.md). Sets up the
+ * state directory (inbox, journal, error file), the CRM connection, the
+ * sender thread and the HTTP front, then waits for SIGTERM or SIGINT and
+ * shuts down in order: stop accepting, answer the requests under way (their
+ * records are stored), stop the inbox writer, let the sender drain. */
+/* realpath */
+#define _XOPEN_SOURCE 700
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "auth.h"
+#include "cli.h"
+#include "cm_alloc.h"
+#include "conn_config.h"
+#include "connector.h"
+#include "mapc_cli.h"
+#include "serve.h"
+#include "serve_http.h"
+#include "serve_intake.h"
+#include "serve_sender.h"
+
+extern const Command cmd_serve;
+
+/* A VisitReport export of many reports with signature images is large. */
+#define DEFAULT_MAX_BODY (8u << 20)
+
+void serve_status_json(Serve *s, CmBuf *out)
+{
+    InboxCounts ic = { 0, 0 };
+    bool counted = inbox_counts(s->inbox, &ic);
+    ServeStats st;
+    pthread_mutex_lock(&s->stats.lock);
+    memcpy(&st, &s->stats, sizeof st);
+    pthread_mutex_unlock(&s->stats.lock);
+    cm_buf_printf(out, "{\"status\": \"ok\", \"uptime_s\": %lld, ", (long long)(time(NULL) - st.started_at));
+    if (counted)
+        cm_buf_printf(out, "\"queue\": {\"pending\": %llu, \"total\": %llu}, ", (unsigned long long)ic.pending,
+                      (unsigned long long)ic.total);
+    else
+        cm_buf_puts(out, "\"queue\": null, ");
+    cm_buf_printf(out,
+                  "\"requests\": %llu, \"records\": {\"accepted\": %llu, \"duplicates\": %llu, \"rejected\": %llu, "
+                  "\"sent\": %llu}, \"units\": {\"ok\": %llu, \"failed\": %llu, \"skipped\": %llu}, ",
+                  (unsigned long long)st.requests, (unsigned long long)st.accepted, (unsigned long long)st.duplicates,
+                  (unsigned long long)st.rejected, (unsigned long long)st.batch_records,
+                  (unsigned long long)st.sent_ok, (unsigned long long)st.sent_failed,
+                  (unsigned long long)st.sent_skipped);
+    cm_buf_printf(out, "\"crm\": {\"requests\": %llu, \"batches\": %llu, \"average_batch\": %.1f, \"last_error\": ",
+                  (unsigned long long)st.crm_requests, (unsigned long long)st.batches,
+                  st.batches ? (double)st.batch_records / (double)st.batches : 0.0);
+    if (st.last_error[0]) {
+        cm_buf_put_json_string(out, st.last_error, strlen(st.last_error));
+        char when[32];
+        time_t t = (time_t)st.last_error_at;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        cm_buf_printf(out, ", \"last_error_at\": \"%s\"}, ", when);
+    } else {
+        cm_buf_puts(out, "null, \"last_error_at\": null}, ");
+    }
+    if (st.rate_max > 0)
+        cm_buf_printf(out, "\"rate_limit\": {\"requests\": %d, \"window_ms\": %lld}}\n", st.rate_max,
+                      (long long)st.rate_window_ms);
+    else
+        cm_buf_puts(out, "\"rate_limit\": null}\n");
+}
+
+typedef struct Opts {
+    ServeHttpConfig http;
+    const char *auth_env, *auth_file;
+    const char *state_dir, *errors;
+    size_t max_body;
+    size_t batch_size, max_in_flight;
+    int window_ms, drain_ms;
+    const char *config, *url, *api, *token_env, *token_file;
+} Opts;
+
+/* A positive number, with an optional k/K or m/M (KiB, MiB) for sizes. */
+static bool parse_size(const char *s, size_t lo, size_t hi, bool units, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno != 0 || s[0] == '-')
+        return false;
+    if (units && (*end == 'k' || *end == 'K'))
+        v <<= 10, end++;
+    else if (units && (*end == 'm' || *end == 'M'))
+        v <<= 20, end++;
+    if (*end != '\0' || v < lo || v > hi)
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    CmBuf b = CM_BUF_INIT;
+    cm_buf_printf(&b, "%s/%s", dir, name);
+    return cm_buf_take(&b);
+}
+
+/* The CRM connection: config file, environment, then flags (docs/connections.md). */
+typedef struct Crm {
+    ConnConfig cfg;
+    Auth *auth;
+    Transport *tx;
+    Connector *c;
+} Crm;
+
+static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
+{
+    char err[400];
+    memset(crm, 0, sizeof *crm);
+    /* As for run: crmmap.json next to the mapping unless one is named. */
+    char *dir = cm_strdup(mapping);
+    CmBuf path = CM_BUF_INIT;
+    cm_buf_printf(&path, "%s/crmmap.json", dirname(dir));
+    bool loaded = conn_config_load(&crm->cfg, o->config ? o->config : path.data, o->config != NULL, err, sizeof err);
+    cm_buf_free(&path);
+    cm_free(dir);
+    if (!loaded) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        return EXIT_FATAL;
+    }
+    conn_config_apply_env(&crm->cfg);
+    if (o->url)
+        conn_config_set(&crm->cfg.url, o->url);
+    if (o->api)
+        conn_config_set(&crm->cfg.api_version, o->api);
+    if (o->token_env)
+        conn_config_set_token_env(&crm->cfg, o->token_env);
+    if (o->token_file)
+        conn_config_set_token_file(&crm->cfg, o->token_file);
+    crm->cfg.plain_http = o->http.plain_http;
+    if (crm->cfg.system == NULL) {
+        uint32_t n;
+        const char *sys = mapc_str(m, m->system, &n);
+        crm->cfg.system = cm_strndup(sys, n);
+    }
+    if (!conn_config_validate(&crm->cfg, err, sizeof err)) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (!tx_url_allowed(crm->cfg.url, crm->cfg.plain_http, err, sizeof err)
+        || (conn_config_is_oauth(&crm->cfg) && !tx_url_allowed(crm->cfg.token_url, crm->cfg.plain_http, err, sizeof err))) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        return EXIT_FATAL;
+    }
+    crm->auth = auth_open(&crm->cfg, NULL, err, sizeof err);
+    if (crm->auth == NULL) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        return EXIT_FATAL;
+    }
+    TxCurlOptions topt;
+    memset(&topt, 0, sizeof topt);
+    topt.allow_plain_http = crm->cfg.plain_http;
+    topt.bearer_token = auth_token(crm->auth);
+    crm->tx = tx_curl_new(&topt, err, sizeof err);
+    if (crm->tx == NULL) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        return EXIT_FATAL;
+    }
+    auth_attach(crm->auth, crm->tx);
+    const char *sys = crm->cfg.system, *api = conn_config_api_version(&crm->cfg);
+    if (strcmp(sys, "salesforce") == 0)
+        crm->c = conn_salesforce_new(crm->cfg.url, api);
+    else if (strcmp(sys, "hubspot") == 0)
+        crm->c = conn_hubspot_new(crm->cfg.url);
+    else
+        crm->c = conn_dynamics_new(crm->cfg.url, api);
+    conn_set_refresh(crm->c, auth_refresh, crm->auth);
+    return EXIT_OK;
+}
+
+static void crm_close(Crm *crm)
+{
+    if (crm->c)
+        conn_free(crm->c);
+    if (crm->tx)
+        tx_close(crm->tx);
+    auth_close(crm->auth);
+    conn_config_free(&crm->cfg);
+}
+
+/* The expected Authorization value, by the token rules (env or a 0600 file). */
+static char *load_secret(const Opts *o)
+{
+    ConnConfig c;
+    memset(&c, 0, sizeof c);
+    c.token_env = (char *)o->auth_env;
+    c.token_file = (char *)o->auth_file;
+    char err[400];
+    char *s = conn_token_load(&c, err, sizeof err);
+    if (s == NULL)
+        fprintf(stderr, "crmmap serve: error: the webhook secret: %s\n", err);
+    return s;
+}
+
+static int serve_main(const char *mapping, Opts *o)
+{
+    int status;
+    Mapc *m = mapc_cli_load(mapping, &status);
+    if (m == NULL)
+        return status;
+    Serve s;
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.stats.lock, NULL);
+    s.stats.started_at = (int64_t)time(NULL);
+    s.m = m;
+    s.max_body = o->max_body;
+    char *secret = load_secret(o);
+    char *inbox_path = NULL, *journal_path = NULL, *errors_path = NULL;
+    Journal *j = NULL;
+    ErrFile *ef = NULL;
+    ServeHttp *http = NULL;
+    Crm crm;
+    memset(&crm, 0, sizeof crm);
+    status = EXIT_FATAL;
+    char err[512];
+    if (secret == NULL)
+        goto out;
+    s.auth = secret;
+    if (mkdir(o->state_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "crmmap serve: error: --state-dir %s: %s\n", o->state_dir, strerror(errno));
+        goto out;
+    }
+    inbox_path = path_in(o->state_dir, "inbox.db");
+    journal_path = path_in(o->state_dir, "journal.db");
+    errors_path = o->errors ? cm_strdup(o->errors) : path_in(o->state_dir, "errors.ndjson");
+    s.inbox = inbox_open(inbox_path, err, sizeof err);
+    if (s.inbox == NULL) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        goto out;
+    }
+    /* One run key for this mapping and inbox: inbox numbers never repeat. */
+    char key[PATH_MAX + 80], hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
+    char *abs = realpath(inbox_path, NULL);
+    snprintf(key, sizeof key, "%s:serve:%s", hex, abs ? abs : inbox_path);
+    free(abs);
+    j = journal_open(journal_path, key, err, sizeof err);
+    if (j == NULL) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        goto out;
+    }
+    ef = errfile_open(errors_path, err, sizeof err);
+    if (ef == NULL) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        goto out;
+    }
+    status = crm_open(&crm, o, mapping, m);
+    if (status != EXIT_OK)
+        goto out;
+    status = EXIT_FATAL;
+    if (crm.c->limit && crm.c->limit->max > 0) {
+        s.stats.rate_max = crm.c->limit->max;
+        s.stats.rate_window_ms = crm.c->limit->window_ms;
+    }
+
+    /* Signals are taken by sigwait below; every thread started from here on
+     * inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms };
+    s.sender = serve_sender_start(&s, &sc, err, sizeof err);
+    if (s.sender == NULL) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        goto out;
+    }
+    s.intake = serve_intake_new(&s);
+    bool usage;
+    http = serve_http_start(&s, &o->http, &usage, err, sizeof err);
+    if (http == NULL) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        status = usage ? EXIT_USAGE : EXIT_FATAL;
+    } else {
+        InboxCounts ic = { 0, 0 };
+        inbox_counts(s.inbox, &ic);
+        fprintf(stderr, "crmmap serve: listening on %s (inbox %s: %llu pending)\n", serve_http_url(http), inbox_path,
+                (unsigned long long)ic.pending);
+        int sig = 0;
+        sigwait(&sigs, &sig);
+        fprintf(stderr, "crmmap serve: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        serve_http_quiesce(http);
+        status = EXIT_OK;
+    }
+    serve_http_stop(http);
+    http = NULL;
+    serve_intake_free(s.intake);
+    s.intake = NULL;
+    serve_sender_stop(s.sender, o->drain_ms);
+    s.sender = NULL;
+    if (status == EXIT_OK) {
+        InboxCounts ic = { 0, 0 };
+        inbox_counts(s.inbox, &ic);
+        fprintf(stderr, "crmmap serve: stopped; %llu records pending for the next start\n",
+                (unsigned long long)ic.pending);
+    }
+out:
+    if (ef && !errfile_close(ef, err, sizeof err)) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        status = EXIT_FATAL;
+    }
+    crm_close(&crm);
+    journal_close(j);
+    inbox_close(s.inbox);
+    conn_token_free(secret);
+    cm_free(inbox_path);
+    cm_free(journal_path);
+    cm_free(errors_path);
+    pthread_mutex_destroy(&s.stats.lock);
+    mapc_free(m);
+    return status;
+}
+
+static int run(int argc, char **argv)
+{
+    enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_STATE, O_ERRORS,
+           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE };
+    static const struct option opts[] = {
+        { "listen", required_argument, NULL, O_LISTEN },
+        { "auth-env", required_argument, NULL, O_AUTH_ENV },
+        { "auth-file", required_argument, NULL, O_AUTH_FILE },
+        { "tls-cert", required_argument, NULL, O_CERT },
+        { "tls-key", required_argument, NULL, O_KEY },
+        { "plain-http", no_argument, NULL, O_PLAIN },
+        { "max-body", required_argument, NULL, O_MAX_BODY },
+        { "state-dir", required_argument, NULL, O_STATE },
+        { "errors", required_argument, NULL, O_ERRORS },
+        { "batch-size", required_argument, NULL, O_BATCH },
+        { "batch-window-ms", required_argument, NULL, O_WINDOW },
+        { "max-in-flight", required_argument, NULL, O_INFLIGHT },
+        { "drain-ms", required_argument, NULL, O_DRAIN },
+        { "config", required_argument, NULL, O_CONFIG },
+        { "url", required_argument, NULL, O_URL },
+        { "api-version", required_argument, NULL, O_API },
+        { "token-env", required_argument, NULL, O_TOKEN_ENV },
+        { "token-file", required_argument, NULL, O_TOKEN_FILE },
+        { NULL, 0, NULL, 0 },
+    };
+    Opts o;
+    memset(&o, 0, sizeof o);
+    o.max_body = DEFAULT_MAX_BODY;
+    o.state_dir = ".crmmap-serve";
+    o.window_ms = 200;
+    o.drain_ms = 10000;
+    o.config = getenv("CRMMAP_CONFIG");
+    size_t v;
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_LISTEN: o.http.listen = optarg; break;
+        case O_AUTH_ENV: o.auth_env = optarg; o.auth_file = NULL; break;
+        case O_AUTH_FILE: o.auth_file = optarg; o.auth_env = NULL; break;
+        case O_CERT: o.http.tls_cert = optarg; break;
+        case O_KEY: o.http.tls_key = optarg; break;
+        case O_PLAIN: o.http.plain_http = true; break;
+        case O_MAX_BODY:
+            if (!parse_size(optarg, 1, 1u << 30, true, &o.max_body))
+                return cli_usage_error(&cmd_serve, "--max-body '%s': bytes from 1 to 1G (k and M suffixes)", optarg);
+            break;
+        case O_STATE: o.state_dir = optarg; break;
+        case O_ERRORS: o.errors = optarg; break;
+        case O_BATCH:
+            if (!parse_size(optarg, 1, 1000, false, &o.batch_size))
+                return cli_usage_error(&cmd_serve, "--batch-size '%s': a number from 1 to 1000", optarg);
+            break;
+        case O_WINDOW:
+            if (!parse_size(optarg, 0, 60000, false, &v))
+                return cli_usage_error(&cmd_serve, "--batch-window-ms '%s': milliseconds from 0 to 60000", optarg);
+            o.window_ms = (int)v;
+            break;
+        case O_INFLIGHT:
+            if (!parse_size(optarg, 1, 64, false, &o.max_in_flight))
+                return cli_usage_error(&cmd_serve, "--max-in-flight '%s': a number from 1 to 64", optarg);
+            break;
+        case O_DRAIN:
+            if (!parse_size(optarg, 0, 600000, false, &v))
+                return cli_usage_error(&cmd_serve, "--drain-ms '%s': milliseconds from 0 to 600000", optarg);
+            o.drain_ms = (int)v;
+            break;
+        case O_CONFIG: o.config = optarg; break;
+        case O_URL: o.url = optarg; break;
+        case O_API: o.api = optarg; break;
+        case O_TOKEN_ENV: o.token_env = optarg; o.token_file = NULL; break;
+        case O_TOKEN_FILE: o.token_file = optarg; o.token_env = NULL; break;
+        default:
+            return cli_usage_error(&cmd_serve, "unknown option or missing value '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error(&cmd_serve, optind >= argc ? "no mapping given" : "one mapping at a time");
+    if (o.http.listen == NULL)
+        return cli_usage_error(&cmd_serve, "no --listen ADDR:PORT given");
+    if (o.auth_env == NULL && o.auth_file == NULL)
+        return cli_usage_error(&cmd_serve, "no --auth-env VAR or --auth-file FILE: the webhook's Authorization "
+                                           "value is required");
+    return serve_main(argv[optind], &o);
+}
+
+const Command cmd_serve = {
+    "serve", "receive lead webhooks over HTTPS and transfer them to the CRM",
+    "Usage: crmmap serve FILE.mapc|FILE.map --listen ADDR:PORT (--auth-env VAR | --auth-file FILE)\n"
+    "                    (--tls-cert FILE --tls-key FILE | --plain-http) [OPTIONS]\n"
+    "\n"
+    "The endpoint lead-capture apps (snapADDY) push webhooks to (docs/serve.md).\n"
+    "A record is answered 202 only once it is stored on disk in the inbox; a\n"
+    "background sender maps and transfers inbox records to the CRM in batches,\n"
+    "with the retries, journal and error file of `crmmap run`. Duplicate\n"
+    "deliveries are answered 200 and not transferred again.\n"
+    "\n"
+    "Endpoints:\n"
+    "  POST /records         one JSON object (snapADDY Contacts webhook)\n"
+    "  POST /records/batch   NDJSON or a JSON array of objects\n"
+    "  POST /visitreports    the snapADDY VisitReport webhook\n"
+    "  GET  /healthz         liveness (no authorization)\n"
+    "  GET  /status          queue depth and counters as JSON\n"
+    "\n"
+    "Options:\n"
+    "  --listen ADDR:PORT     address to listen on (port 0: a free one, printed)\n"
+    "  --auth-env VAR         the expected Authorization value is in VAR\n"
+    "  --auth-file FILE       ... or in FILE (mode 0600); \"Bearer VALUE\" is accepted too\n"
+    "  --tls-cert FILE        TLS certificate chain (PEM)\n"
+    "  --tls-key FILE         TLS private key (PEM, mode 0600)\n"
+    "  --plain-http           allow plain HTTP on loopback: the listener without\n"
+    "                         TLS files, and an http:// CRM URL (test servers)\n"
+    "  --max-body BYTES       largest request body (default 8M; k, M suffixes)\n"
+    "  --state-dir DIR        inbox, journal and error file (default .crmmap-serve)\n"
+    "  --errors FILE          the error file (default DIR/errors.ndjson)\n"
+    "  --batch-size N         records per CRM request (default: the CRM's largest)\n"
+    "  --batch-window-ms MS   how long a record waits for company (default 200)\n"
+    "  --max-in-flight N      CRM requests at once (default 4)\n"
+    "  --drain-ms MS          on SIGTERM, time left to send what is pending (default 10000)\n"
+    "  --config FILE, --url BASE, --api-version V, --token-env VAR, --token-file FILE\n"
+    "                         the CRM connection (docs/connections.md)\n"
+    "\n"
+    "Exit status: 0 after SIGTERM/SIGINT, 2 usage, 4 fatal (state, CRM settings).\n",
+    run,
+};

@@ -1,0 +1,53 @@
+/* serve: what the parts of `crmmap serve` share (docs/serve.md) — the HTTP
+ * front (serve_http.c: libmicrohttpd, auth, limits, routes), the intake
+ * (serve_intake.c: request bodies to source records, checked by the
+ * mapping, stored durably in the inbox with group commit) and the sender
+ * (serve_sender.c: a background thread feeding inbox records to the
+ * transfer engine). cmd_serve.c wires them together. */
+#ifndef SERVE_H
+#define SERVE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cm_buf.h"
+#include "inbox.h"
+#include "mapc.h"
+
+typedef struct ServeIntake ServeIntake;
+typedef struct ServeSender ServeSender;
+
+/* Counters shown by GET /status; guarded by lock. */
+typedef struct ServeStats {
+    pthread_mutex_t lock;
+    uint64_t requests;          /* POSTs answered */
+    uint64_t accepted;          /* records newly stored */
+    uint64_t duplicates;        /* records recognised as already stored */
+    uint64_t rejected;          /* records the mapping refused (422) */
+    uint64_t sent_ok, sent_failed, sent_skipped;    /* units the engine finished */
+    uint64_t batches;           /* engine runs */
+    uint64_t batch_records;     /* records in them, for the average batch size */
+    uint64_t crm_requests;
+    char last_error[320];       /* the last fatal CRM error, "" if none */
+    int64_t last_error_at;      /* unix seconds */
+    int rate_max;               /* the connector's client-side limit, 0: none */
+    int64_t rate_window_ms;
+    int64_t started_at;
+} ServeStats;
+
+typedef struct Serve {
+    const Mapc *m;
+    Inbox *inbox;
+    ServeIntake *intake;
+    ServeSender *sender;        /* NULL when nothing is sent (--no-send) */
+    ServeStats stats;
+    size_t max_body;
+    const char *auth;           /* the expected Authorization secret */
+} Serve;
+
+/* GET /status's JSON. */
+void serve_status_json(Serve *s, CmBuf *out);
+
+#endif

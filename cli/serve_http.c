@@ -1,0 +1,389 @@
+/* serve_http: see serve_http.h. */
+#include "serve_http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cm_alloc.h"
+#include "conn_config.h"
+#include "serve_intake.h"
+
+struct ServeHttp {
+    Serve *s;
+    struct MHD_Daemon *d;
+    unsigned char want[2][32];  /* SHA-256 of "SECRET" and of "Bearer SECRET" */
+    char *cert, *key;
+    char url[96];
+    atomic_int active;          /* requests begun and not yet completed */
+};
+
+/* Threads serving connections: a request never blocks one (a request
+ * waiting for its commit is suspended), so one per core is enough. */
+#define POOL_THREADS 2u
+/* Connections at once; each may buffer a body of up to --max-body. */
+#define MAX_CONNECTIONS 512u
+
+typedef enum Route { R_NONE, R_RECORD, R_BATCH, R_VISITREPORT, R_HEALTH, R_STATUS } Route;
+
+/* One request's state across the handler's calls. While its records are
+ * being stored the connection is suspended; the intake's answer resumes it. */
+typedef struct Req {
+    Route route;
+    CmBuf body;
+    bool too_big, submitted;
+    _Atomic bool answered;
+    unsigned status;
+    char *json;
+    size_t json_len;
+    struct MHD_Connection *conn;
+    Serve *s;
+} Req;
+
+static void sha256(const void *p, size_t n, unsigned char out[32])
+{
+    unsigned int len = 32;
+    if (!EVP_Digest(p, n, out, &len, EVP_sha256(), NULL))
+        memset(out, 0, 32);
+}
+
+/* Compares digests, so the time taken says nothing about the secret,
+ * not even its length. */
+static bool authorized(const ServeHttp *h, struct MHD_Connection *conn)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (v == NULL)
+        return false;
+    unsigned char got[32];
+    sha256(v, strlen(v), got);
+    int a = CRYPTO_memcmp(got, h->want[0], 32), b = CRYPTO_memcmp(got, h->want[1], 32);
+    return (a == 0) | (b == 0);
+}
+
+static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *json, size_t len)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)json, MHD_RESPMEM_MUST_COPY);
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (status == 401)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"crmmap\"");
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result error(struct MHD_Connection *conn, unsigned status, const char *code, const char *message)
+{
+    CmBuf b = CM_BUF_INIT;
+    cm_buf_printf(&b, "{\"error\": \"%s\", \"message\": ", code);
+    cm_buf_put_json_string(&b, message, strlen(message));
+    cm_buf_puts(&b, "}\n");
+    enum MHD_Result r = answer(conn, status, b.data, b.len);
+    cm_buf_free(&b);
+    return r;
+}
+
+static Route route_of(const char *url)
+{
+    static const struct { const char *path; Route r; } routes[] = {
+        { "/records", R_RECORD }, { "/records/batch", R_BATCH }, { "/visitreports", R_VISITREPORT },
+        { "/healthz", R_HEALTH }, { "/status", R_STATUS },
+    };
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(url, routes[i].path) == 0)
+            return routes[i].r;
+    return R_NONE;
+}
+
+/* The first call for a request: headers only. Returns true when it answered. */
+static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char *method, enum MHD_Result *ret)
+{
+    bool post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (q->route == R_NONE) {
+        *ret = error(conn, 404, "not_found", "no such endpoint: POST /records, /records/batch, /visitreports; "
+                                             "GET /healthz, /status");
+        return true;
+    }
+    bool wants_post = q->route == R_RECORD || q->route == R_BATCH || q->route == R_VISITREPORT;
+    if (wants_post ? !post : !get) {
+        *ret = error(conn, 405, "method_not_allowed", wants_post ? "use POST" : "use GET");
+        return true;
+    }
+    if (q->route == R_HEALTH) {
+        static const char ok[] = "{\"status\": \"ok\"}\n";
+        *ret = answer(conn, 200, ok, sizeof ok - 1);
+        return true;
+    }
+    if (!authorized(h, conn)) {
+        *ret = error(conn, 401, "unauthorized", "missing or wrong Authorization header");
+        return true;
+    }
+    if (q->route == R_STATUS) {
+        CmBuf b = CM_BUF_INIT;
+        serve_status_json(h->s, &b);
+        *ret = answer(conn, 200, b.data, b.len);
+        cm_buf_free(&b);
+        return true;
+    }
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > h->s->max_body) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes (--max-body)", h->s->max_body);
+        *ret = error(conn, 413, "too_large", msg);
+        return true;
+    }
+    return false;
+}
+
+/* The intake's answer, from the writer thread (or at once for a 400/422). */
+static void intake_answered(void *ctx, unsigned status, const char *json, size_t len)
+{
+    Req *q = ctx;
+    q->status = status;
+    q->json = cm_strndup(json, len);
+    q->json_len = len;
+    pthread_mutex_lock(&q->s->stats.lock);
+    q->s->stats.requests++;
+    pthread_mutex_unlock(&q->s->stats.lock);
+    atomic_store(&q->answered, true);
+    MHD_resume_connection(q->conn);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                               const char *version, const char *upload_data, size_t *upload_data_size,
+                               void **con_cls)
+{
+    (void)version;
+    ServeHttp *h = cls;
+    Req *q = *con_cls;
+    if (q == NULL) {
+        q = cm_calloc(1, sizeof *q);
+        q->route = route_of(url);
+        *con_cls = q;
+        atomic_fetch_add(&h->active, 1);
+        enum MHD_Result ret;
+        if (screen(h, conn, q, method, &ret))
+            return ret;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (q->body.len + *upload_data_size > h->s->max_body)
+            q->too_big = true;
+        if (!q->too_big)
+            cm_buf_put(&q->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (q->too_big) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes (--max-body)", h->s->max_body);
+        return error(conn, 413, "too_large", msg);
+    }
+    if (atomic_load(&q->answered))
+        return answer(conn, q->status, q->json, q->json_len);
+    if (q->submitted)
+        return MHD_YES;
+    ServeShape shape = q->route == R_BATCH ? SHAPE_BATCH : q->route == R_VISITREPORT ? SHAPE_VISITREPORT : SHAPE_RECORD;
+    q->submitted = true;
+    q->conn = conn;
+    q->s = h->s;
+    MHD_suspend_connection(conn);
+    serve_intake_submit(h->s->intake, shape, q->body.data ? q->body.data : "", q->body.len, intake_answered, q);
+    return MHD_YES;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    ServeHttp *h = cls;
+    (void)conn;
+    (void)toe;
+    Req *q = *con_cls;
+    if (q) {
+        atomic_fetch_sub(&h->active, 1);
+        cm_buf_free(&q->body);
+        cm_free(q->json);
+        cm_free(q);
+        *con_cls = NULL;
+    }
+}
+
+/* ADDR:PORT or [V6]:PORT into a socket address; "localhost" is 127.0.0.1. */
+static bool parse_listen(const char *s, struct sockaddr_storage *ss, bool *v6, bool *loopback, char *err,
+                         size_t errlen)
+{
+    char host[64];
+    const char *port;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (end == NULL || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
+            goto bad;
+        memcpy(host, s + 1, (size_t)(end - s - 1));
+        host[end - s - 1] = '\0';
+        port = end + 2;
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+            goto bad;
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = '\0';
+        port = colon + 1;
+    }
+    char *end;
+    unsigned long p = strtoul(port, &end, 10);
+    if (*port == '\0' || *end != '\0' || p > 65535)
+        goto bad;
+    memset(ss, 0, sizeof *ss);
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof host, "127.0.0.1");
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)p);
+        *v6 = false;
+        *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+        return true;
+    }
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)p);
+        *v6 = true;
+        *loopback = memcmp(&a6->sin6_addr, &in6addr_loopback, sizeof in6addr_loopback) == 0;
+        return true;
+    }
+bad:
+    snprintf(err, errlen, "--listen '%s': give ADDR:PORT with a numeric address, e.g. 127.0.0.1:8443 or [::1]:8443", s);
+    return false;
+}
+
+static bool load_tls(ServeHttp *h, const ServeHttpConfig *cfg, char *err, size_t errlen)
+{
+    size_t len;
+    const char *why;
+    h->cert = cli_read_file(cfg->tls_cert, 1u << 20, &len, &why);
+    if (h->cert == NULL) {
+        snprintf(err, errlen, "--tls-cert %s: %s", cfg->tls_cert, why);
+        return false;
+    }
+    ConnConfig kc;
+    memset(&kc, 0, sizeof kc);
+    kc.private_key_file = (char *)cfg->tls_key;
+    h->key = conn_private_key_load(&kc, err, errlen);
+    return h->key != NULL;
+}
+
+ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, char *err, size_t errlen)
+{
+    *usage = false;
+    struct sockaddr_storage addr;
+    bool v6, loopback;
+    if (!parse_listen(cfg->listen, &addr, &v6, &loopback, err, errlen)) {
+        *usage = true;
+        return NULL;
+    }
+    bool tls = cfg->tls_cert || cfg->tls_key;
+    if (tls && (!cfg->tls_cert || !cfg->tls_key)) {
+        snprintf(err, errlen, "TLS needs both --tls-cert and --tls-key");
+        *usage = true;
+        return NULL;
+    }
+    if (!tls && !cfg->plain_http) {
+        snprintf(err, errlen, "give --tls-cert FILE --tls-key FILE, or --plain-http on a loopback address");
+        *usage = true;
+        return NULL;
+    }
+    if (!tls && !loopback) {
+        snprintf(err, errlen, "--plain-http only on a loopback address (127.0.0.1, [::1]): "
+                              "anything else needs --tls-cert and --tls-key");
+        *usage = true;
+        return NULL;
+    }
+    ServeHttp *h = cm_calloc(1, sizeof *h);
+    h->s = s;
+    atomic_init(&h->active, 0);
+    sha256(s->auth, strlen(s->auth), h->want[0]);
+    CmBuf bearer = CM_BUF_INIT;
+    cm_buf_printf(&bearer, "Bearer %s", s->auth);
+    sha256(bearer.data, bearer.len, h->want[1]);
+    OPENSSL_cleanse(bearer.data, bearer.len);
+    cm_buf_free(&bearer);
+    if (tls && !load_tls(h, cfg, err, errlen)) {
+        serve_http_stop(h);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    if (tls)
+        flags |= MHD_USE_TLS;
+    if (tls)
+        h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
+                                MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_HTTPS_MEM_KEY, h->key,
+                                MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_END);
+    else
+        h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
+                                MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    if (h->d == NULL) {
+        snprintf(err, errlen, "cannot listen on %s%s", cfg->listen,
+                 tls ? " (is the certificate and key a matching PEM pair?)" : " (address in use?)");
+        serve_http_stop(h);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = info ? info->port : 0;
+    char host[64];
+    if (v6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr, host, sizeof host);
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&addr)->sin_addr, host, sizeof host);
+    snprintf(h->url, sizeof h->url, "%s://%s%s%s:%u", tls ? "https" : "http", v6 ? "[" : "", host, v6 ? "]" : "",
+             port);
+    return h;
+}
+
+const char *serve_http_url(const ServeHttp *h)
+{
+    return h->url;
+}
+
+void serve_http_quiesce(ServeHttp *h)
+{
+    if (h->d) {
+        MHD_socket fd = MHD_quiesce_daemon(h->d);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
+}
+
+void serve_http_stop(ServeHttp *h)
+{
+    if (h == NULL)
+        return;
+    /* Let requests under way be answered (their records are being stored). */
+    for (int i = 0; h->d && i < 1000 && atomic_load(&h->active) > 0; i++)
+        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+    if (h->d)
+        MHD_stop_daemon(h->d);
+    cm_free(h->cert);
+    if (h->key) {
+        OPENSSL_cleanse(h->key, strlen(h->key));
+        cm_free(h->key);
+    }
+    cm_free(h);
+}

@@ -1,0 +1,38 @@
+/* serve_http: the HTTP front of `crmmap serve` on libmicrohttpd — TLS or
+ * loopback-only plain HTTP, a small pool of threads on epoll (a request
+ * whose records are being stored is suspended, not waited for), the
+ * Authorization check (constant time), the body limit, and the routes:
+ *   POST /records              one JSON object (the snapADDY Contacts webhook)
+ *   POST /records/batch        NDJSON or a JSON array of objects
+ *   POST /visitreports         the snapADDY VisitReport webhook
+ *   GET  /healthz              liveness, no authorization needed
+ *   GET  /status               counters as JSON (authorized)
+ * Bodies and the secret are never logged. */
+#ifndef SERVE_HTTP_H
+#define SERVE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "serve.h"
+
+typedef struct ServeHttp ServeHttp;
+
+typedef struct ServeHttpConfig {
+    const char *listen;         /* ADDR:PORT, [V6]:PORT; port 0 picks a free one */
+    bool plain_http;            /* without TLS files: plain HTTP, only on a loopback address */
+    const char *tls_cert;       /* PEM files */
+    const char *tls_key;        /* mode 0600, like a token file */
+} ServeHttpConfig;
+
+/* NULL with a message when the address is bad, TLS cannot be set up or the
+ * port cannot be bound. usage is set for a mistake in the flags. */
+ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, char *err, size_t errlen);
+/* The URL listened on (with the port chosen for port 0), to print. */
+const char *serve_http_url(const ServeHttp *h);
+/* Stops accepting connections (requests under way go on). */
+void serve_http_quiesce(ServeHttp *h);
+/* Waits for requests under way to be answered, then stops. */
+void serve_http_stop(ServeHttp *h);
+
+#endif

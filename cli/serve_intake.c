@@ -1,0 +1,259 @@
+/* serve_intake: see serve_intake.h. */
+#include "serve_intake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "serve_sender.h"
+#include "serve_vm.h"
+
+/* One request: its records, which of them the mapping rejected, and whom to
+ * answer once the others are stored. */
+typedef struct Job {
+    ServeRecords recs;
+    InboxItem *items;           /* the records to store */
+    size_t nstore;
+    bool *rejected;             /* per record */
+    size_t nrejected;
+    CmBuf detail;               /* the rejected records' entries of the answer */
+    ServeAnswer answer;
+    void *ctx;
+    struct Job *next;
+} Job;
+
+struct ServeIntake {
+    Serve *s;
+    pthread_mutex_t vm_lock;    /* one VM, used by the HTTP threads in turn */
+    ServeVm *vm;
+    pthread_mutex_t lock;
+    pthread_cond_t work;
+    Job *head, *tail;
+    bool stop;
+    pthread_t writer;
+};
+
+static void error_answer(CmBuf *out, const char *code, const char *message)
+{
+    cm_buf_printf(out, "{\"error\": \"%s\", \"message\": ", code);
+    cm_buf_put_json_string(out, message, strlen(message));
+    cm_buf_puts(out, "}\n");
+}
+
+/* Answers the job's request (stored says whether its records are on disk)
+ * and frees it. */
+static void finish(ServeIntake *in, Job *job, bool stored)
+{
+    Serve *s = in->s;
+    CmBuf out = CM_BUF_INIT;
+    unsigned status;
+    if (!stored) {
+        error_answer(&out, "unavailable", "the records could not be stored; nothing was accepted: send them again");
+        status = 503;
+    } else {
+        size_t nnew = 0, ndup = 0;
+        for (size_t k = 0; k < job->nstore; k++)
+            job->items[k].duplicate ? ndup++ : nnew++;
+        status = nnew > 0 ? 202 : ndup > 0 ? 200 : 422;
+        cm_buf_printf(&out, "{\"status\": \"%s\", \"accepted\": %zu, \"duplicates\": %zu, \"rejected\": %zu",
+                      nnew > 0 ? "accepted" : ndup > 0 ? "duplicate" : "rejected", nnew, ndup, job->nrejected);
+        if (nnew == 0 && ndup > 0)
+            cm_buf_puts(&out, ", \"note\": \"duplicate delivery: already received, not transferred again\"");
+        cm_buf_puts(&out, ", \"records\": [");
+        size_t k = 0;
+        const char *sep = "";
+        for (size_t i = 0; i < job->recs.n; i++) {
+            if (job->rejected[i])
+                continue;
+            const InboxItem *it = &job->items[k++];
+            cm_buf_printf(&out, "%s{\"index\": %zu, \"id\": %llu, \"status\": \"%s\"}", sep, i + 1,
+                          (unsigned long long)it->id, it->duplicate ? "duplicate" : "accepted");
+            sep = ", ";
+        }
+        if (job->detail.len)
+            cm_buf_printf(&out, "%s%.*s", sep, (int)job->detail.len, job->detail.data);
+        cm_buf_puts(&out, "]}\n");
+        pthread_mutex_lock(&s->stats.lock);
+        s->stats.accepted += nnew;
+        s->stats.duplicates += ndup;
+        s->stats.rejected += job->nrejected;
+        pthread_mutex_unlock(&s->stats.lock);
+        if (nnew > 0 && s->sender)
+            serve_sender_wake(s->sender, nnew);
+    }
+    job->answer(job->ctx, status, out.data, out.len);
+    cm_buf_free(&out);
+    cm_buf_free(&job->detail);
+    cm_free(job->items);
+    cm_free(job->rejected);
+    serve_records_free(&job->recs);
+    cm_free(job);
+}
+
+/* Stores what every job waiting brought in one transaction, then answers
+ * them all. */
+static void *writer_main(void *arg)
+{
+    ServeIntake *in = arg;
+    InboxItem *all = NULL;
+    size_t cap = 0;
+    pthread_mutex_lock(&in->lock);
+    for (;;) {
+        while (in->head == NULL && !in->stop)
+            pthread_cond_wait(&in->work, &in->lock);
+        if (in->head == NULL)
+            break;
+        Job *batch = in->head;
+        in->head = in->tail = NULL;
+        pthread_mutex_unlock(&in->lock);
+        size_t n = 0;
+        for (Job *j = batch; j; j = j->next)
+            n += j->nstore;
+        if (n > cap) {
+            cap = n;
+            all = cm_realloc(all, cap * sizeof *all);
+        }
+        size_t k = 0;
+        for (Job *j = batch; j; j = j->next) {
+            memcpy(all + k, j->items, j->nstore * sizeof *all);
+            k += j->nstore;
+        }
+        bool ok = inbox_add(in->s->inbox, all, n);
+        if (!ok)
+            fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(in->s->inbox));
+        k = 0;
+        for (Job *j = batch, *next; j; j = next) {
+            next = j->next;
+            memcpy(j->items, all + k, j->nstore * sizeof *all);
+            k += j->nstore;
+            finish(in, j, ok);
+        }
+        pthread_mutex_lock(&in->lock);
+    }
+    pthread_mutex_unlock(&in->lock);
+    cm_free(all);
+    return NULL;
+}
+
+ServeIntake *serve_intake_new(Serve *s)
+{
+    ServeIntake *in = cm_calloc(1, sizeof *in);
+    in->s = s;
+    in->vm = serve_vm_new(s->m);
+    pthread_mutex_init(&in->vm_lock, NULL);
+    pthread_mutex_init(&in->lock, NULL);
+    pthread_cond_init(&in->work, NULL);
+    if (pthread_create(&in->writer, NULL, writer_main, in) != 0) {
+        fprintf(stderr, "crmmap serve: error: cannot start the inbox writer thread\n");
+        exit(4);
+    }
+    return in;
+}
+
+void serve_intake_free(ServeIntake *in)
+{
+    if (in == NULL)
+        return;
+    pthread_mutex_lock(&in->lock);
+    in->stop = true;
+    pthread_cond_signal(&in->work);
+    pthread_mutex_unlock(&in->lock);
+    pthread_join(in->writer, NULL);
+    serve_vm_free(in->vm);
+    pthread_mutex_destroy(&in->vm_lock);
+    pthread_mutex_destroy(&in->lock);
+    pthread_cond_destroy(&in->work);
+    cm_free(in);
+}
+
+static void put_rejection(const Serve *s, CmBuf *out, const VmResult *res, const char *bad)
+{
+    cm_buf_puts(out, ", \"errors\": [");
+    if (bad) {
+        cm_buf_puts(out, "{\"message\": ");
+        cm_buf_put_json_string(out, bad, strlen(bad));
+        cm_buf_puts(out, "}");
+    }
+    const char *sep = "";
+    for (uint32_t e = 0; res && e < s->m->nentities; e++) {
+        const VmResult *r = &res[e];
+        if (r->outcome != VM_REJECT && r->outcome != VM_ERROR)
+            continue;
+        uint32_t n;
+        const char *name = mapc_str(s->m, r->entity->name, &n);
+        cm_buf_printf(out, "%s{\"entity\": ", sep);
+        sep = ", ";
+        cm_buf_put_json_string(out, name, n);
+        cm_buf_puts(out, ", \"message\": ");
+        cm_buf_put_json_string(out, r->message, r->message_len);
+        cm_buf_printf(out, ", \"line\": %u, \"col\": %u}", r->line, r->col);
+    }
+    cm_buf_puts(out, "]");
+}
+
+/* Runs the mapping on every record: the ones it rejects are described in
+ * job->detail, the others go to job->items. */
+static void screen(ServeIntake *in, Job *job)
+{
+    const Serve *s = in->s;
+    char err[256];
+    pthread_mutex_lock(&in->vm_lock);
+    for (size_t i = 0; i < job->recs.n; i++) {
+        const VmResult *res = serve_vm_run(in->vm, job->recs.text[i], job->recs.len[i], err, sizeof err);
+        bool bad = res == NULL;
+        for (uint32_t e = 0; res && e < s->m->nentities; e++)
+            bad |= res[e].outcome == VM_REJECT || res[e].outcome == VM_ERROR;
+        if (bad) {
+            job->rejected[i] = true;
+            cm_buf_printf(&job->detail, "%s{\"index\": %zu, \"status\": \"rejected\"", job->nrejected ? ", " : "",
+                          i + 1);
+            job->nrejected++;
+            put_rejection(s, &job->detail, res, res ? NULL : err);
+            cm_buf_puts(&job->detail, "}");
+            continue;
+        }
+        InboxItem *it = &job->items[job->nstore++];
+        it->text = job->recs.text[i];
+        it->len = job->recs.len[i];
+        it->report_id = job->recs.report_id[i];
+    }
+    pthread_mutex_unlock(&in->vm_lock);
+}
+
+void serve_intake_submit(ServeIntake *in, ServeShape shape, const char *body, size_t len, ServeAnswer answer,
+                         void *ctx)
+{
+    Job *job = cm_calloc(1, sizeof *job);
+    job->answer = answer;
+    job->ctx = ctx;
+    char err[256];
+    if (!serve_parse_body(shape, body, len, &job->recs, err, sizeof err)) {
+        CmBuf out = CM_BUF_INIT;
+        error_answer(&out, "malformed", err);
+        answer(ctx, 400, out.data, out.len);
+        cm_buf_free(&out);
+        cm_free(job);
+        return;
+    }
+    job->items = cm_calloc(job->recs.n, sizeof *job->items);
+    job->rejected = cm_calloc(job->recs.n, sizeof *job->rejected);
+    screen(in, job);
+    if (job->nstore == 0) {
+        finish(in, job, true);
+        return;
+    }
+    pthread_mutex_lock(&in->lock);
+    bool stopping = in->stop;
+    if (!stopping) {
+        if (in->tail)
+            in->tail->next = job;
+        else
+            in->head = job;
+        in->tail = job;
+        pthread_cond_signal(&in->work);
+    }
+    pthread_mutex_unlock(&in->lock);
+    if (stopping)
+        finish(in, job, false);
+}

@@ -1,0 +1,30 @@
+/* serve_intake: one POST body to stored records. The body is parsed
+ * (serve_webhook.h), every record is run through the mapping (a record it
+ * rejects is not stored), and the others are handed to one writer thread
+ * that stores what many requests brought in one inbox transaction (group
+ * commit: one fsync for many requests); the request is answered once its
+ * records are on disk, without a thread waiting for it. */
+#ifndef SERVE_INTAKE_H
+#define SERVE_INTAKE_H
+
+#include <stddef.h>
+
+#include "cm_buf.h"
+#include "serve.h"
+#include "serve_webhook.h"
+
+ServeIntake *serve_intake_new(Serve *s);
+/* Stores what is queued, stops the writer thread and frees. */
+void serve_intake_free(ServeIntake *in);
+
+/* Called once per request with the HTTP status (202, 200, 400, 422, 503)
+ * and the JSON answer (valid during the call only). */
+typedef void (*ServeAnswer)(void *ctx, unsigned status, const char *json, size_t len);
+
+/* Handles one body: answer is called before this returns when nothing is
+ * to be stored (400, 422), else from the writer thread once the records are
+ * on disk. Safe from any thread. */
+void serve_intake_submit(ServeIntake *in, ServeShape shape, const char *body, size_t len, ServeAnswer answer,
+                         void *ctx);
+
+#endif

@@ -1,0 +1,272 @@
+/* serve_sender: see serve_sender.h. */
+/* syscall(SYS_gettid), for the sender thread's own priority */
+#define _GNU_SOURCE
+
+#include "serve_sender.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cm_alloc.h"
+#include "serve_vm.h"
+#include "transfer.h"
+
+/* Records fed to the engine in one round at most. */
+#define ROUND_MAX 2000u
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 60000
+
+struct ServeSender {
+    Serve *s;
+    ServeSenderConfig cfg;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t waiting;             /* stored since the last round began */
+    int64_t first_at;           /* when the first of them arrived */
+    bool stop, exited;
+    int64_t deadline;           /* after stop: when to give up draining */
+    Transfer *t;                /* the current engine (NULL after a fatal error) */
+    ServeVm *vm;
+    TransferStats seen;         /* t's request count already added to the stats */
+    /* Units settled in this round, not counting those whose outcome came
+     * from the journal (a record fed again after a failed round). */
+    uint64_t ok, failed, skipped;
+    pthread_t thread;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits on the condition until the monotonic time at (ms); lock held. */
+static void wait_until(ServeSender *ss, int64_t at)
+{
+    struct timespec ts = { (time_t)(at / 1000), (long)(at % 1000) * 1000000L };
+    pthread_cond_timedwait(&ss->cond, &ss->lock, &ts);
+}
+
+static void note_error(ServeSender *ss, const char *msg)
+{
+    ServeStats *st = &ss->s->stats;
+    pthread_mutex_lock(&st->lock);
+    snprintf(st->last_error, sizeof st->last_error, "%s", msg);
+    st->last_error_at = (int64_t)time(NULL);
+    pthread_mutex_unlock(&st->lock);
+    fprintf(stderr, "crmmap serve: CRM error: %s\n", msg);
+}
+
+static void add_stats(ServeSender *ss, size_t records)
+{
+    const TransferStats *now = transfer_stats(ss->t);
+    ServeStats *st = &ss->s->stats;
+    pthread_mutex_lock(&st->lock);
+    st->sent_ok += ss->ok;
+    st->sent_failed += ss->failed;
+    st->sent_skipped += ss->skipped;
+    ss->ok = ss->failed = ss->skipped = 0;
+    st->crm_requests += now->requests - ss->seen.requests;
+    if (records > 0) {
+        st->batches++;
+        st->batch_records += records;
+    }
+    pthread_mutex_unlock(&st->lock);
+    ss->seen = *now;
+}
+
+static void on_unit(void *ctx, const TransferUnit *u)
+{
+    ServeSender *ss = ctx;
+    if (u->resumed)
+        return;
+    if (u->state == J_OK)
+        ss->ok++;
+    else if (u->state == J_SKIPPED)
+        ss->skipped++;
+    else
+        ss->failed++;
+}
+
+static bool engine(ServeSender *ss, char *err, size_t errlen)
+{
+    if (ss->t)
+        return true;
+    TransferOptions opt;
+    memset(&opt, 0, sizeof opt);
+    opt.batch_size = ss->cfg.batch_size;
+    opt.max_in_flight = ss->cfg.max_in_flight;
+    opt.window = ROUND_MAX;
+    opt.resume = true;
+    opt.unit = on_unit;
+    opt.unit_ctx = ss;
+    Transfer *t = transfer_new(ss->s->m, ss->cfg.c, ss->cfg.tx, ss->cfg.j, ss->cfg.ef, &opt, err, errlen);
+    if (t == NULL)
+        return false;
+    pthread_mutex_lock(&ss->lock);
+    ss->t = t;
+    pthread_mutex_unlock(&ss->lock);
+    memset(&ss->seen, 0, sizeof ss->seen);
+    return true;
+}
+
+static void drop_engine(ServeSender *ss)
+{
+    pthread_mutex_lock(&ss->lock);
+    Transfer *t = ss->t;
+    ss->t = NULL;
+    pthread_mutex_unlock(&ss->lock);
+    transfer_free(t);
+}
+
+/* Feeds every pending record (up to ROUND_MAX) to the engine. Returns how
+ * many were settled and marked done, or -1 after a fatal error. */
+static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
+{
+    size_t n = inbox_pending(ss->s->inbox, recs, ROUND_MAX);
+    if (n == 0)
+        return 0;
+    long result = -1;
+    char err[256];
+    if (!engine(ss, err, sizeof err)) {
+        note_error(ss, err);
+    } else {
+        bool ok = true;
+        char why[256];
+        for (size_t i = 0; ok && i < n; i++) {
+            ids[i] = recs[i].id;
+            const VmResult *res = serve_vm_run(ss->vm, recs[i].text, recs[i].len, why, sizeof why);
+            ok = res ? transfer_record(ss->t, recs[i].id, res, recs[i].text, recs[i].len, true, 0)
+                     : transfer_bad_record(ss->t, recs[i].id, why, recs[i].text, recs[i].len, 0);
+        }
+        ok = ok && transfer_finish(ss->t);
+        add_stats(ss, ok ? n : 0);
+        if (ok && inbox_done(ss->s->inbox, ids, n)) {
+            result = (long)n;
+        } else {
+            const char *e = ok ? inbox_error(ss->s->inbox) : transfer_error(ss->t);
+            if (strcmp(e, "cancelled") != 0)
+                note_error(ss, e);
+            drop_engine(ss);
+        }
+    }
+    inbox_records_free(recs, n);
+    return result;
+}
+
+static void *sender_main(void *arg)
+{
+    ServeSender *ss = arg;
+    /* Sending is background work: on a busy machine the threads answering
+     * webhooks come first (Linux gives each thread its own nice value). */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+    InboxRecord *recs = cm_calloc(ROUND_MAX, sizeof *recs);
+    uint64_t *ids = cm_calloc(ROUND_MAX, sizeof *ids);
+    size_t batch = ss->cfg.batch_size ? ss->cfg.batch_size : 200;
+    int backoff = 0;
+    pthread_mutex_lock(&ss->lock);
+    for (;;) {
+        /* Wait for company: a full batch, the window, or shutdown. */
+        while (!ss->stop) {
+            int64_t now = now_ms();
+            if (ss->waiting > 0 && (ss->waiting >= batch || now >= ss->first_at + ss->cfg.window_ms))
+                break;
+            wait_until(ss, ss->waiting > 0 ? ss->first_at + ss->cfg.window_ms : now + 1000);
+        }
+        if (ss->stop && now_ms() >= ss->deadline)
+            break;
+        ss->waiting = 0;
+        pthread_mutex_unlock(&ss->lock);
+        long n = round_once(ss, recs, ids);
+        pthread_mutex_lock(&ss->lock);
+        if (n < 0) {
+            backoff = backoff ? (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2) : BACKOFF_MIN_MS;
+            int64_t until = now_ms() + backoff;
+            while (!ss->stop && now_ms() < until)
+                wait_until(ss, until);
+            if (ss->stop)
+                break;
+            ss->waiting = 1;    /* what failed is still pending */
+            ss->first_at = 0;
+            continue;
+        }
+        backoff = 0;
+        if (n == 0 && ss->stop)
+            break;
+        if (n == (long)ROUND_MAX || ss->stop) {
+            ss->waiting = ss->waiting ? ss->waiting : 1;
+            ss->first_at = 0;
+        }
+    }
+    ss->exited = true;
+    pthread_cond_broadcast(&ss->cond);
+    pthread_mutex_unlock(&ss->lock);
+    cm_free(recs);
+    cm_free(ids);
+    return NULL;
+}
+
+ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *err, size_t errlen)
+{
+    ServeSender *ss = cm_calloc(1, sizeof *ss);
+    ss->s = s;
+    ss->cfg = *cfg;
+    pthread_mutex_init(&ss->lock, NULL);
+    /* A mapping the connection cannot send is a setup error, not a CRM outage. */
+    if (!engine(ss, err, errlen)) {
+        pthread_mutex_destroy(&ss->lock);
+        cm_free(ss);
+        return NULL;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&ss->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    ss->vm = serve_vm_new(s->m);
+    InboxCounts counts;
+    if (inbox_counts(s->inbox, &counts) && counts.pending > 0) {
+        ss->waiting = (size_t)counts.pending;   /* left from the last run: send at once */
+        ss->first_at = 0;
+    }
+    if (pthread_create(&ss->thread, NULL, sender_main, ss) != 0) {
+        fprintf(stderr, "crmmap serve: error: cannot start the sender thread\n");
+        exit(4);
+    }
+    return ss;
+}
+
+void serve_sender_wake(ServeSender *ss, size_t n)
+{
+    pthread_mutex_lock(&ss->lock);
+    if (ss->waiting == 0)
+        ss->first_at = now_ms();
+    ss->waiting += n;
+    pthread_cond_broadcast(&ss->cond);
+    pthread_mutex_unlock(&ss->lock);
+}
+
+void serve_sender_stop(ServeSender *ss, int drain_ms)
+{
+    pthread_mutex_lock(&ss->lock);
+    ss->stop = true;
+    ss->deadline = now_ms() + drain_ms;
+    pthread_cond_broadcast(&ss->cond);
+    while (!ss->exited && now_ms() < ss->deadline)
+        wait_until(ss, ss->deadline);
+    if (!ss->exited && ss->t)
+        transfer_cancel(ss->t);
+    pthread_mutex_unlock(&ss->lock);
+    pthread_join(ss->thread, NULL);
+    transfer_free(ss->t);
+    serve_vm_free(ss->vm);
+    pthread_mutex_destroy(&ss->lock);
+    pthread_cond_destroy(&ss->cond);
+    cm_free(ss);
+}

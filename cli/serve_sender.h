@@ -1,0 +1,42 @@
+/* serve_sender: the background thread of `crmmap serve` that moves inbox
+ * records into the CRM through the transfer engine (runtime/transfer.h) —
+ * the same batching, retries, rate limits, journal and error file as
+ * `crmmap run`. Records that arrive close together go out together: a round
+ * starts when batch_size records are waiting or window_ms after the first
+ * one arrived. Every record is fed with its inbox number as its record
+ * number under one journal run key, so a record fed again after a crash or
+ * a CRM outage is not written twice; it is marked done in the inbox only
+ * once the engine has settled it. After a fatal CRM error (auth refused,
+ * CRM unreachable after the retries) the sender waits, doubling from 1 s
+ * up to 60 s, and tries again with a fresh engine. */
+#ifndef SERVE_SENDER_H
+#define SERVE_SENDER_H
+
+#include <stddef.h>
+
+#include "connector.h"
+#include "errfile.h"
+#include "journal.h"
+#include "serve.h"
+#include "transport.h"
+
+typedef struct ServeSenderConfig {
+    Connector *c;
+    Transport *tx;
+    Journal *j;
+    ErrFile *ef;
+    size_t batch_size;          /* 0: the connector's largest batch */
+    size_t max_in_flight;       /* 0: 4 */
+    int window_ms;              /* how long a first record waits for company */
+} ServeSenderConfig;
+
+/* NULL with a message when the mapping cannot be sent through cfg->c. */
+ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *err, size_t errlen);
+/* n records were just stored. */
+void serve_sender_wake(ServeSender *ss, size_t n);
+/* Sends what is pending for up to drain_ms, then cancels the engine (its
+ * requests in flight finish and are journaled), joins the thread and frees.
+ * What was not sent stays in the inbox for the next start. */
+void serve_sender_stop(ServeSender *ss, int drain_ms);
+
+#endif

@@ -1,0 +1,33 @@
+/* serve_webhook: the request bodies `crmmap serve` accepts, turned into
+ * source records (docs/serve.md, "What is accepted"): one JSON object (the
+ * snapADDY Contacts webhook), a batch (NDJSON or a JSON array of objects),
+ * or the snapADDY VisitReport webhook (a questionnaire with its questions
+ * and the selected reports, each report becoming one record: contact
+ * fields, `visitreport` metadata and `answers` keyed by question mapping
+ * id, as examples/schemas/snapaddy/lead.json describes). Each record comes
+ * out as one compact line of JSON, the form the inbox stores and hashes. */
+#ifndef SERVE_WEBHOOK_H
+#define SERVE_WEBHOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum ServeShape { SHAPE_RECORD, SHAPE_BATCH, SHAPE_VISITREPORT } ServeShape;
+
+typedef struct ServeRecords {
+    char **text;            /* compact JSON, one object each */
+    size_t *len;
+    char **report_id;       /* visitreport.id as text, or NULL */
+    size_t n;
+} ServeRecords;
+
+/* At most this many records in one request. */
+#define SERVE_MAX_RECORDS 10000u
+
+/* False when the body is not of the shape: err says why and where
+ * (the NDJSON line, the array item, the report). */
+bool serve_parse_body(ServeShape shape, const char *body, size_t len, ServeRecords *out, char *err,
+                      size_t errlen);
+void serve_records_free(ServeRecords *r);
+
+#endif

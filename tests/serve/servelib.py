@@ -1,0 +1,91 @@
+"""servelib: what the `crmmap serve` tests share — starting and stopping
+serve on a free loopback port against tools/crmserver (CRMSERVER_URL, token
+T), posting webhooks, reading /status, and the server's records."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "run"))
+import runlib  # noqa: E402  (crmserver admin calls, snapADDY leads, checks)
+
+SECRET = "wh-secret-0123456789"
+LISTEN = re.compile(r"listening on (https?://[0-9.:\[\]]+)")
+
+
+class Serve:
+    def __init__(self, crmmap, mapping, state, *flags, env_extra=None):
+        env = dict(os.environ, CRM_TOKEN="T", WEBHOOK_SECRET=SECRET)
+        env.update(env_extra or {})
+        cmd = [crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--plain-http", "--auth-env",
+               "WEBHOOK_SECRET", "--url", runlib.URL, "--token-env", "CRM_TOKEN", "--state-dir", state] + list(flags)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.stderr = ""
+        self.url = None
+        self.ssl_context = None     # for https: trusts the test's certificate
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.stderr += line
+            m = LISTEN.search(line)
+            if m:
+                self.url = m.group(1)
+                break
+        if self.url is None:
+            self.proc.kill()
+            raise SystemExit("serve did not start:\n" + self.stderr + self.proc.stderr.read())
+
+    def request(self, method, path, body=None, auth=SECRET, headers=None):
+        """(status, parsed JSON answer or None)."""
+        data = body if isinstance(body, (bytes, type(None))) else body.encode()
+        h = {"Content-Type": "application/json"}
+        if auth is not None:
+            h["Authorization"] = auth
+        h.update(headers or {})
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=30, context=self.ssl_context) as r:
+                raw = r.read()
+                return r.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            try:
+                return e.code, json.loads(raw)
+            except ValueError:
+                return e.code, None
+
+    def post(self, path, obj, **kw):
+        return self.request("POST", path, obj if isinstance(obj, (str, bytes)) else json.dumps(obj), **kw)
+
+    def status(self):
+        return self.request("GET", "/status")[1]
+
+    def wait_sent(self, timeout=20):
+        """Waits until the inbox is empty; returns the last /status."""
+        deadline = time.time() + timeout
+        st = self.status()
+        while st["queue"]["pending"] > 0 and time.time() < deadline:
+            time.sleep(0.1)
+            st = self.status()
+        return st
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr += self.proc.stderr.read()
+        return self.proc.returncode
+
+
+def contacts():
+    return {str(r.get("Email", "")).lower(): r for r in runlib.records("salesforce", "Contact").values()}
