@@ -7,6 +7,7 @@ extern const Command cmd_compile;
 extern const Command cmd_disasm;
 extern const Command cmd_verify;
 extern const Command cmd_run;
+extern const Command cmd_test;
 extern const Command cmd_schema;
 extern const Command cmd_fmt;
 extern const Command cmd_doc;
@@ -17,6 +18,7 @@ const Command *const cli_commands[] = {
     &cmd_disasm,
     &cmd_verify,
     &cmd_run,
+    &cmd_test,
     &cmd_schema,
     &cmd_fmt,
     &cmd_doc,
