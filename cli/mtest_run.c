@@ -162,7 +162,7 @@ static void describe_actual(const Cmp *c, const VmResult *res, CmBuf *out)
         break;
     default:
         cm_buf_puts(out, "failed: ");
-        cm_buf_put(out, res->message, res->message_len);
+        cm_buf_put_json_string(out, res->message, res->message_len);
         break;
     }
 }
@@ -177,7 +177,10 @@ static void describe_expected(const MtEntity *me, CmBuf *out)
         cm_buf_put_json_string(out, me->message, strlen(me->message));
         break;
     case MT_SKIPPED: cm_buf_puts(out, "skipped"); break;
-    case MT_ERROR: cm_buf_printf(out, "failed: %s", me->message); break;
+    case MT_ERROR:
+        cm_buf_puts(out, "failed: ");
+        cm_buf_put_json_string(out, me->message, strlen(me->message));
+        break;
     }
 }
 
