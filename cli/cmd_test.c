@@ -134,6 +134,14 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A case's name as typed, with control characters shown as '?' so a name
+ * cannot move the terminal's cursor. */
+static void put_name(const char *name)
+{
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        putchar(*p < 0x20 || *p == 0x7F ? '?' : *p);
+}
+
 static void run_file(Suite *s, MtRunner *r, MtFile *f)
 {
     if (diag_count(f->sink, DIAG_ERROR)) {
@@ -146,7 +154,9 @@ static void run_file(Suite *s, MtRunner *r, MtFile *f)
         uint32_t line, col;
         diag_position(k->at.src, k->at.start, &line, &col);
         if (diag_count(k->problems, DIAG_ERROR)) {
-            printf("FAIL %s:%u: %s (not run: the case has errors)\n", f->path, line, k->name);
+            printf("FAIL %s:%u: ", f->path, line);
+            put_name(k->name);
+            fputs(" (not run: the case has errors)\n", stdout);
             record(s, f->path, k->name, MT_BROKEN, show(s, k->problems), 0);
             continue;
         }
@@ -154,7 +164,9 @@ static void run_file(Suite *s, MtRunner *r, MtFile *f)
         double t0 = now();
         bool ok = mt_run_case(r, f, k, sink);
         double dt = now() - t0;
-        printf("%s %s:%u: %s\n", ok ? "PASS" : "FAIL", f->path, line, k->name);
+        printf("%s %s:%u: ", ok ? "PASS" : "FAIL", f->path, line);
+        put_name(k->name);
+        putchar('\n');
         record(s, f->path, k->name, ok ? MT_PASSED : MT_FAILED, ok ? NULL : show(s, sink), dt);
         diag_sink_free(sink);
     }
