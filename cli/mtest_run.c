@@ -324,7 +324,18 @@ bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink)
     vm_begin_record(r->vm);
     RdStatus st = rd_next(rd, r->slots, vm_record_arena(r->vm));
     if (st != RD_RECORD) {
-        Diag *d = diag_report(sink, DIAG_ERROR, "E0301", k->input_at, "the input record cannot be read: %s",
+        /* the reader's line and byte column are in text, "[" + input + "]" */
+        size_t line, col, at = 0;
+        rd_error_pos(rd, &line, &col);
+        for (size_t l = 1; l < line && at < text.len; at++)
+            if (text.data[at] == '\n')
+                l++;
+        at += col ? col - 1 : 0;
+        Span where = k->input_at;
+        if (line && at >= 1 && at - 1 < k->input_len)
+            where = diag_span(k->input_at.src, k->input_at.start + (uint32_t)(at - 1),
+                              k->input_at.start + (uint32_t)at);
+        Diag *d = diag_report(sink, DIAG_ERROR, "E0301", where, "the input record cannot be read: %s",
                               rd_error(rd));
         diag_help(d, "docs/input.md says what a record may hold");
     } else {

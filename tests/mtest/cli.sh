@@ -46,7 +46,7 @@ mkdir leads.tests
 cp pass.test.json leads.tests/b.json
 cp fail.test.json leads.tests/a.json
 expect 1 "STEM.tests/ found too, in name order" "$crmmap" test leads.map
-has "$tmp/out" "14 passed, 6 failed"
+has "$tmp/out" "14 passed, 7 failed"
 order=$(grep -oE '^(PASS|FAIL) [^:]+' "$tmp/out" | cut -d' ' -f2 | uniq | tr '\n' ' ')
 [ "$order" = "leads.test.json leads.tests/a.json leads.tests/b.json " ] || {
   echo "FAIL: files run in the order $order"; fails=$((fails + 1)); }

@@ -38,10 +38,10 @@ with tempfile.TemporaryDirectory() as tmp:
     suite = suites[0]
     check(suite.get("name") == "cases/leads.map", f"suite name {suite.get('name')!r}")
     cases = suite.findall("testcase")
-    # pass: 7 cases, fail: 6, bad_names: 5 (1 passes), bad_json: 1 entry for the file
-    check(len(cases) == 19, f"{len(cases)} testcases, want 19")
-    check(suite.get("tests") == "19", f"tests={suite.get('tests')}")
-    check(suite.get("failures") == "6", f"failures={suite.get('failures')}")
+    # pass: 7 cases, fail: 7, bad_names: 5 (1 passes), bad_json: 1 entry for the file
+    check(len(cases) == 20, f"{len(cases)} testcases, want 20")
+    check(suite.get("tests") == "20", f"tests={suite.get('tests')}")
+    check(suite.get("failures") == "7", f"failures={suite.get('failures')}")
     check(suite.get("errors") == "5", f"errors={suite.get('errors')}")
     by_name = {c.get("name"): c for c in cases}
     esc = by_name.get("escaping: <Müller & Söhne> \"quoted\" 'single'")
@@ -60,6 +60,8 @@ with tempfile.TemporaryDirectory() as tmp:
     broken = by_name.get("misspelt entity and fields")
     error = broken.find("error") if broken is not None else None
     check(error is not None and "did you mean 'Contact'?" in (error.text or ""), "no <error> for a broken case")
+    bell = by_name.get("an input the reader refuses (and a bell? in the name)")
+    check(bell is not None and bell.find("failure") is not None, "a control character in a name is not '?'")
     whole = by_name.get("(case file)")
     check(whole is not None and whole.get("classname") == "cases/bad_json.test.json", "no entry for the bad file")
     check(all(c.get("classname", "").startswith("cases/") for c in cases), "a testcase without its case file")
