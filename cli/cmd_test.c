@@ -1,4 +1,4 @@
-/* cmd_test: `crmmap test FILE.map [CASES...] [--junit FILE]`. Compiles the
+/* cmd_test: `crmmap test FILE.map [CASES...] [--junit FILE] [--filter TEXT]`. Compiles the
  * mapping in memory as `run` does, finds its case files (docs/testing.md),
  * runs every case offline on the VM and prints PASS/FAIL per case, the
  * diagnostics of each failure and the `N passed, M failed` summary. */
@@ -29,6 +29,7 @@ typedef struct Suite {
     size_t n;
     size_t passed, failed;
     bool color;
+    const char *filter;         /* --filter: run only cases whose name holds it */
 } Suite;
 
 static void paths_add(Paths *p, char *path)
@@ -151,6 +152,8 @@ static void run_file(Suite *s, MtRunner *r, MtFile *f)
     }
     for (size_t i = 0; i < f->ncases; i++) {
         const MtCase *k = &f->cases[i];
+        if (s->filter && strstr(k->name, s->filter) == NULL)
+            continue;
         uint32_t line, col;
         diag_position(k->at.src, k->at.start, &line, &col);
         if (diag_count(k->problems, DIAG_ERROR)) {
@@ -208,20 +211,46 @@ static void run_suite(Suite *s, const MapcBuild *b, const Mapc *m, const Paths *
     mt_map_free(&map);
 }
 
+/* Nothing ran: a test run that tests nothing must not pass in CI. */
+static void no_cases(const Suite *s, size_t nfiles)
+{
+    DiagSink *sink = diag_sink_new();
+    const DiagSource *src = diag_source_add(sink, s->map_path, NULL, 0);
+    size_t stem = strlen(s->map_path) - strlen(".map");
+    Diag *d;
+    if (s->filter && nfiles > 0) {
+        d = diag_report(sink, DIAG_ERROR, "E0301", diag_nowhere(src), "no test case name holds \"%s\"", s->filter);
+        diag_help(d, "--filter runs the cases whose name holds its text (case-sensitive)");
+    } else {
+        d = diag_report(sink, DIAG_ERROR, "E0301", diag_nowhere(src), "no test cases for this mapping");
+        if (nfiles > 0)
+            diag_help(d, "its case files hold none");
+        else
+            diag_help(d, "write them in %.*s.test.json or %.*s.tests/*.json (docs/testing.md)", (int)stem,
+                      s->map_path, (int)stem, s->map_path);
+    }
+    cli_render_diags(sink, DIAG_TEXT);
+    diag_sink_free(sink);
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "junit", required_argument, NULL, 'j' },
+        { "filter", required_argument, NULL, 'f' },
         { NULL, 0, NULL, 0 },
     };
-    const char *junit = NULL;
+    const char *junit = NULL, *filter = NULL;
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c != 'j')
+        switch (c) {
+        case 'j': junit = optarg; break;
+        case 'f': filter = optarg; break;
+        default:
             return cli_usage_error(&cmd_test, "unknown option or missing value '%s'", argv[optind - 1]);
-        junit = optarg;
+        }
     }
     if (optind >= argc)
         return cli_usage_error(&cmd_test, "no mapping given");
@@ -239,7 +268,7 @@ static int run(int argc, char **argv)
             paths_add(&files, cm_strdup(argv[i]));
         }
     }
-    Suite s = { map_path, NULL, 0, 0, 0, isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL };
+    Suite s = { map_path, NULL, 0, 0, 0, isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL, filter };
     MapcBuild b;
     int status = mapc_cli_build(map_path, DIAG_TEXT, &b);
     Mapc *m = NULL;
@@ -254,20 +283,14 @@ static int run(int argc, char **argv)
     if (m != NULL) {
         if (optind + 1 == argc)
             discover(&files, map_path);
-        if (files.n == 0) {
-            DiagSink *none = diag_sink_new();
-            Diag *d = diag_report(none, DIAG_ERROR, "E0301", diag_nowhere(diag_source_add(none, map_path, NULL, 0)),
-                                  "no test cases for this mapping");
-            size_t stem = strlen(map_path) - strlen(".map");
-            diag_help(d, "write them in %.*s.test.json or %.*s.tests/*.json (docs/testing.md)", (int)stem, map_path,
-                      (int)stem, map_path);
-            cli_render_diags(none, DIAG_TEXT);
-            diag_sink_free(none);
-            status = EXIT_CHECK;
-        } else {
+        if (files.n > 0) {
             run_suite(&s, &b, m, &files);
             printf("%zu passed, %zu failed\n", s.passed, s.failed);
-            status = s.failed ? EXIT_CHECK : EXIT_OK;
+        }
+        status = s.failed ? EXIT_CHECK : EXIT_OK;
+        if (s.n == 0) {
+            no_cases(&s, files.n);
+            status = EXIT_CHECK;
         }
     } else {
         record(&s, map_path, "(check)", MT_BROKEN, render(b.sink, false), 0);
@@ -291,7 +314,7 @@ static int run(int argc, char **argv)
 
 const Command cmd_test = {
     "test", "run a mapping's test cases offline (JUnit XML for CI)",
-    "Usage: crmmap test FILE.map [CASES...] [--junit FILE]\n"
+    "Usage: crmmap test FILE.map [CASES...] [--junit FILE] [--filter TEXT]\n"
     "\n"
     "Compiles the mapping in memory and runs each test case's input record\n"
     "through it, exactly as `run --dry-run` would, sending nothing. A case says\n"
@@ -307,7 +330,8 @@ const Command cmd_test = {
     "mapping has errors, or there are no cases; 2 usage.\n"
     "\n"
     "Options:\n"
-    "  --junit FILE   also write a JUnit XML report (a testsuite for the\n"
-    "                 mapping, a testcase per case)\n",
+    "  --junit FILE    also write a JUnit XML report (a testsuite for the\n"
+    "                  mapping, a testcase per case)\n"
+    "  --filter TEXT   run only the cases whose name holds TEXT\n",
     run,
 };

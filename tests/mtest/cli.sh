@@ -32,7 +32,7 @@ expect 2 "--junit without a file" "$crmmap" test leads.map --junit
 expect 2 "a .mapc" "$crmmap" test leads.mapc
 has "$tmp/err" "is not a .map file"
 expect 0 "--help" "$crmmap" test --help
-has "$tmp/out" "Usage: crmmap test FILE.map [CASES...] [--junit FILE]"
+has "$tmp/out" "Usage: crmmap test FILE.map [CASES...] [--junit FILE] [--filter TEXT]"
 
 # Without CASES: STEM.test.json and STEM.tests/*.json; none is an error.
 expect 1 "no cases found" "$crmmap" test leads.map
@@ -56,6 +56,15 @@ has "$tmp/out" "7 passed, 0 failed"
 rm leads.tests/a.json
 expect 0 "a folder given" "$crmmap" test leads.map leads.tests
 has "$tmp/out" "7 passed, 0 failed"
+
+# --filter: only the cases whose name holds the text; matching none fails.
+expect 0 "--filter" "$crmmap" test leads.map pass.test.json --filter reject
+has "$tmp/out" "2 passed, 0 failed"
+expect 1 "--filter matching nothing" "$crmmap" test leads.map pass.test.json --filter nothing-like-this
+has "$tmp/err" 'error[E0301]: no test case name holds "nothing-like-this"'
+printf '{"format": "crmmap-test/1", "cases": []}' >empty.test.json
+expect 1 "a case file without cases" "$crmmap" test leads.map empty.test.json
+has "$tmp/err" "help: its case files hold none"
 
 expect 1 "a missing case file" "$crmmap" test leads.map none.test.json
 has "$tmp/out" "none.test.json: error[E0301]: cannot read the test case file"
