@@ -83,7 +83,6 @@ typedef struct MtFile {
     cJSON *made;                /* values made while resolving (owner ids) */
     MtCase *cases;
     size_t ncases;
-    CmArena arena;
 } MtFile;
 
 /* Reads and resolves a case file. Problems of the file go to f->sink, those

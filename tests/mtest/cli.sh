@@ -74,6 +74,15 @@ has "$tmp/err" "cannot write the JUnit report"
 expect 0 "the JUnit report written" "$crmmap" test leads.map pass.test.json --junit "$tmp/r.xml"
 has "$tmp/r.xml" '<testsuite name="leads.map" tests="7" failures="0" errors="0"'
 
+# A number expected where the CRM gets text: the help says how to write it.
+cat >"$tmp/text.test.json" <<'CASES'
+{ "format": "crmmap-test/1", "cases": [ { "name": "zip as a number",
+  "input": { "email": "a@example.de", "zip": "97070" },
+  "expect": { "contacts": { "fields": { "zip": 97070 } } } } ] }
+CASES
+expect 1 "a number for a text value" "$crmmap" test "$dir/../../examples/hubspot/fair-leads.map" "$tmp/text.test.json"
+has "$tmp/out" "help: the CRM gets this field's values as text: write \"97070\""
+
 # A mapping that does not check: its diagnostics, exit 1, no cases run.
 sed 's/FirstName         =/FristName =/' leads.map >broken.map
 expect 1 "a mapping with errors" "$crmmap" test broken.map pass.test.json
