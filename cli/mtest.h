@@ -66,6 +66,7 @@ typedef struct MtEntity {
 
 typedef struct MtCase {
     const char *name;
+    Span name_at;               /* src NULL when the case has no name */
     Span at;                    /* the case object */
     const char *input;          /* the input record's JSON text, as written */
     size_t input_len;

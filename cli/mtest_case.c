@@ -456,14 +456,8 @@ static void read_case(Loader *ld, const cJSON *obj)
     json_want_string(doc, obj, "name", true, true, &name, &node);
     json_want_string(doc, obj, "description", false, false, &desc, NULL);
     k->name = name ? name : "(unnamed)";
-    for (size_t i = 0; name && i + 1 < f->ncases; i++)
-        if (strcmp(f->cases[i].name, name) == 0) {
-            uint32_t line, col;
-            diag_position(f->cases[i].at.src, f->cases[i].at.start, &line, &col);
-            Diag *d = problem(ld, json_span(doc, node), "E0301", "a second case named \"%s\"", name);
-            diag_help(d, "the first is at line %u; every case needs its own name", line);
-            break;
-        }
+    if (name)
+        k->name_at = json_span(doc, node);
     input = json_get(obj, "input");
     if (input == NULL) {
         json_error_head(doc, obj, "missing key 'input'");
@@ -491,6 +485,35 @@ static void read_case(Loader *ld, const cJSON *obj)
     }
     doc->sink = f->sink;
     ld->k = NULL;
+}
+
+static int by_name_then_place(const void *a, const void *b)
+{
+    const MtCase *x = *(const MtCase *const *)a, *y = *(const MtCase *const *)b;
+    int d = strcmp(x->name, y->name);
+    return d ? d : x->at.start < y->at.start ? -1 : x->at.start > y->at.start;
+}
+
+/* Every case needs its own name: sorted, so a file of many cases costs no
+ * more than n log n comparisons. */
+static void check_names(MtFile *f)
+{
+    const MtCase **v = cm_malloc((f->ncases + 1) * sizeof *v);
+    size_t n = 0;
+    for (size_t i = 0; i < f->ncases; i++)
+        if (f->cases[i].name_at.src)
+            v[n++] = &f->cases[i];
+    qsort(v, n, sizeof *v, by_name_then_place);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(v[i - 1]->name, v[i]->name) != 0)
+            continue;
+        uint32_t line, col;
+        diag_position(v[i - 1]->at.src, v[i - 1]->at.start, &line, &col);
+        Diag *d = diag_report(v[i]->problems, DIAG_ERROR, "E0301", v[i]->name_at, "a second case named \"%s\"",
+                              v[i]->name);
+        diag_help(d, "the first is at line %u; every case needs its own name", line);
+    }
+    cm_free(v);
 }
 
 static const char *const file_keys[] = { "format", "cases" };
@@ -538,6 +561,7 @@ MtFile *mt_file_load(const char *path, const MtMap *map)
         return f;
     for (const cJSON *c = cases->child; c; c = c->next)
         read_case(&ld, c);
+    check_names(f);
     return f;
 }
 
