@@ -147,7 +147,16 @@ static void run_file(Suite *s, MtRunner *r, MtFile *f)
 {
     if (diag_count(f->sink, DIAG_ERROR)) {
         printf("FAIL %s: the file cannot be read as test cases\n", f->path);
-        record(s, f->path, "(case file)", MT_BROKEN, show(s, f->sink), 0);
+        CmBuf text = CM_BUF_INIT;
+        for (size_t i = 0; i < f->ncases; i++) {
+            char *part = show(s, f->cases[i].problems);
+            cm_buf_puts(&text, part);
+            cm_free(part);
+        }
+        char *part = show(s, f->sink);
+        cm_buf_puts(&text, part);
+        cm_free(part);
+        record(s, f->path, "(case file)", MT_BROKEN, cm_buf_take(&text), 0);
         return;
     }
     /* Lines counted as the cases go, in file order: a column would cost a

@@ -12,14 +12,50 @@
 
 /* Largest case file read: far above any hand-written one. */
 #define MT_MAX_FILE (16u * 1024u * 1024u)
-/* Most candidates a did-you-mean looks at. */
+/* Most candidates a did-you-mean looks at; most did-you-means per file and
+ * the longest name one is sought for (edit distances are quadratic): a
+ * hostile file of misspellings still loads in linear time. */
 #define MT_SUGGEST_MAX 512u
+#define MT_SUGGEST_BUDGET 200u
+#define MT_SUGGEST_MAX_LEN 256u
+/* A file with more problems than this is not read further: its report stays
+ * readable, and rendering every diagnostic of a one-line file is quadratic. */
+#define MT_MAX_PROBLEMS 100u
 
 typedef struct Loader {
     MtFile *f;
     const MtMap *map;
     MtCase *k;                  /* the case being read */
+    size_t suggested;           /* did-you-means sought so far */
+    size_t problems;            /* reported in the cases read before this one */
 } Loader;
+
+/* True when the file has had enough problems: reading stops. */
+static bool enough(const Loader *ld)
+{
+    size_t n = ld->problems + diag_count(ld->f->sink, DIAG_ERROR);
+    if (ld->k)
+        n += diag_count(ld->k->problems, DIAG_ERROR);
+    return n >= MT_MAX_PROBLEMS;
+}
+
+/* json_check_keys, but an object with far more keys than allowed is one
+ * problem, not one per key. */
+static void check_keys(Loader *ld, const cJSON *obj, const char *what, const char *const *allowed, size_t n)
+{
+    JsonDoc *doc = &ld->f->doc;
+    size_t count = (size_t)cJSON_GetArraySize(obj);
+    if (count <= 4 * n) {
+        json_check_keys(doc, obj, what, allowed, n);
+        return;
+    }
+    Diag *d = json_error_head(doc, obj, "%s with %zu keys", what, count);
+    CmBuf list = CM_BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        cm_buf_printf(&list, "%s'%s'", i ? ", " : "", allowed[i]);
+    diag_help(d, "its keys are %s", list.data);
+    cm_buf_free(&list);
+}
 
 void mt_map_init(MtMap *map, const Checked *c, const Mapc *m)
 {
@@ -63,9 +99,13 @@ static Diag *problem(Loader *ld, Span at, const char *code, const char *fmt, ...
 
 /* ---- names ---- */
 
-static void suggest(Diag *d, const char *name, const char **cands, size_t n, const char *what)
+static void suggest(Loader *ld, Diag *d, const char *name, const char **cands, size_t n, const char *what)
 {
-    const char *best = diag_suggest(name, cands, n);
+    const char *best = NULL;
+    if (ld->suggested < MT_SUGGEST_BUDGET && strlen(name) <= MT_SUGGEST_MAX_LEN) {
+        ld->suggested++;
+        best = diag_suggest(name, cands, n);
+    }
     if (best) {
         diag_help(d, "did you mean '%s'?", best);
         return;
@@ -91,7 +131,7 @@ static int32_t find_entity(Loader *ld, const cJSON *key)
         names[i] = ld->map->entity_names[i];
     Diag *d = problem(ld, json_key_span(&ld->f->doc, key), "E0302", "the mapping has no entity '%s'",
                       key->string);
-    suggest(d, key->string, names, m->nentities, "its entities");
+    suggest(ld, d, key->string, names, m->nentities, "its entities");
     cm_free(names);
     return -1;
 }
@@ -117,12 +157,12 @@ static int32_t find_field(Loader *ld, uint32_t e, const char *name, Span at)
     Diag *d;
     if (se && schema_field(se, name)) {
         d = problem(ld, at, "E0302", "the mapping never assigns %s.%s", ename, name);
-        suggest(d, name, names, assigned, "the fields it assigns");
+        suggest(ld, d, name, names, assigned, "the fields it assigns");
     } else {
         for (size_t i = 0; se && i < se->nfields && k < n; i++)
             names[k++] = se->fields[i].name;
         d = problem(ld, at, "E0302", "%s has no field '%s'", ename, name);
-        suggest(d, name, names, k, "the fields the mapping assigns");
+        suggest(ld, d, name, names, k, "the fields the mapping assigns");
     }
     cm_free(names);
     return -1;
@@ -164,7 +204,7 @@ static void read_fields(Loader *ld, MtEntity *me, const cJSON *obj, int section)
         return;
     }
     bool *listed = cm_calloc(e->nfields + 1, 1);
-    for (const cJSON *c = obj->child; c; c = c->next) {
+    for (const cJSON *c = obj->child; c && !enough(ld); c = c->next) {
         Span key = json_key_span(doc, c);
         int32_t fi = find_field(ld, me->entity, c->string, key);
         if (fi < 0)
@@ -201,7 +241,7 @@ static void read_not_sent(Loader *ld, MtEntity *me, const cJSON *arr)
                 json_kind(arr));
         return;
     }
-    for (const cJSON *c = arr->child; c; c = c->next) {
+    for (const cJSON *c = arr->child; c && !enough(ld); c = c->next) {
         if (!cJSON_IsString(c)) {
             problem(ld, json_span(doc, c), "E0301", "'not_sent' holds field names, not %s", json_kind(c));
             continue;
@@ -238,7 +278,7 @@ static void read_owner(Loader *ld, MtEntity *me, const cJSON *v)
             for (size_t i = 0; i < n; i++)
                 emails[i] = users->users[i].email;
             if (users)
-                suggest(d, id, emails, n, "its users");
+                suggest(ld, d, id, emails, n, "its users");
             else
                 diag_help(d, "the mapping names no users file: give the owner's id");
             cm_free(emails);
@@ -343,7 +383,7 @@ static void read_outcome(Loader *ld, MtEntity *me, const cJSON *v, MtOutcome out
         const char **msgs = NULL;
         size_t n = 0;
         reject_messages(it->u.entity.stmts, it->u.entity.count, &msgs, &n);
-        suggest(d, me->message, msgs, n, "its rules' messages");
+        suggest(ld, d, me->message, msgs, n, "its rules' messages");
         if (key)
             diag_help(d, "a record whose key is empty is rejected with \"%s\"", keymsg);
         cm_free(msgs);
@@ -382,7 +422,7 @@ static void read_entity(Loader *ld, const cJSON *obj)
         diag_help(d, "e.g. {\"fields\": {...}}, {\"reject\": \"MESSAGE\"} or {\"no_record\": true}");
         return;
     }
-    json_check_keys(doc, obj, "an entity's expectation", entity_keys, sizeof entity_keys / sizeof entity_keys[0]);
+    check_keys(ld, obj, "an entity's expectation", entity_keys, sizeof entity_keys / sizeof entity_keys[0]);
     k->entities = cm_realloc(k->entities, (k->nentities + 1) * sizeof *k->entities);
     MtEntity *me = &k->entities[k->nentities++];
     memset(me, 0, sizeof *me);
@@ -450,7 +490,7 @@ static void read_case(Loader *ld, const cJSON *obj)
         ld->k = NULL;
         return;
     }
-    json_check_keys(doc, obj, "a case", case_keys, sizeof case_keys / sizeof case_keys[0]);
+    check_keys(ld, obj, "a case", case_keys, sizeof case_keys / sizeof case_keys[0]);
     const char *name = NULL, *desc = NULL;
     const cJSON *input = NULL, *expect = NULL, *node = NULL;
     json_want_string(doc, obj, "name", true, true, &name, &node);
@@ -478,7 +518,7 @@ static void read_case(Loader *ld, const cJSON *obj)
         problem(ld, json_span(doc, expect), "E0301", "'expect' must be an object of entity -> expectation, "
                 "not %s", json_kind(expect));
     } else {
-        for (const cJSON *c = expect->child; c; c = c->next)
+        for (const cJSON *c = expect->child; c && !enough(ld); c = c->next)
             read_entity(ld, c);
         if (k->nentities > 1)
             qsort(k->entities, k->nentities, sizeof *k->entities, by_entity);
@@ -524,7 +564,7 @@ MtFile *mt_file_load(const char *path, const MtMap *map)
     f->path = path;
     f->sink = diag_sink_new();
     f->made = cJSON_CreateArray();
-    Loader ld = { f, map, NULL };
+    Loader ld = { f, map, NULL, 0, 0 };
     size_t len = 0;
     const char *err = NULL;
     char *text = cli_read_file(path, MT_MAX_FILE + 1, &len, &err);
@@ -549,7 +589,9 @@ MtFile *mt_file_load(const char *path, const MtMap *map)
     }
     const char *format = NULL;
     const cJSON *fnode = NULL, *cases = NULL;
-    bool ok = json_check_keys(doc, root, "a test case file", file_keys, 2);
+    size_t before = diag_count(f->sink, DIAG_ERROR);
+    check_keys(&ld, root, "a test case file", file_keys, 2);
+    bool ok = diag_count(f->sink, DIAG_ERROR) == before;
     ok = json_want_string(doc, root, "format", true, true, &format, &fnode) && ok;
     if (format && strcmp(format, "crmmap-test/1") != 0) {
         Diag *d = problem(&ld, json_span(doc, fnode), "E0301", "unknown format \"%s\"", format);
@@ -559,9 +601,16 @@ MtFile *mt_file_load(const char *path, const MtMap *map)
     ok = json_want_array(doc, root, "cases", true, &cases) && ok;
     if (!ok)
         return f;
-    for (const cJSON *c = cases->child; c; c = c->next)
+    for (const cJSON *c = cases->child; c && !enough(&ld); c = c->next) {
         read_case(&ld, c);
-    check_names(f);
+        ld.problems += diag_count(f->cases[f->ncases - 1].problems, DIAG_ERROR);
+    }
+    if (enough(&ld)) {
+        Diag *d = json_error_head(doc, cases, "%u problems in this file: the rest is not read", MT_MAX_PROBLEMS);
+        diag_help(d, "fix these first");
+    } else {
+        check_names(f);
+    }
     return f;
 }
 

@@ -74,6 +74,26 @@ has "$tmp/err" "cannot write the JUnit report"
 expect 0 "the JUnit report written" "$crmmap" test leads.map pass.test.json --junit "$tmp/r.xml"
 has "$tmp/r.xml" '<testsuite name="leads.map" tests="7" failures="0" errors="0"'
 
+# A file of many problems: reading stops at 100, one report, no quadratic
+# rendering (the file is one long line); an object of 50,000 unknown keys
+# is one problem.
+python3 -c "
+import json
+fields = {'Fiel%05dxx' % i: 'v' for i in range(50000)}
+junk = {'k%d' % i: 1 for i in range(50000)}
+print(json.dumps({'format': 'crmmap-test/1', 'cases': [
+  {'name': 'many', 'input': {}, 'expect': {'Contact': {'fields': fields}}},
+  {'name': 'keys', 'input': {}, 'expect': {'Contact': junk}}]}))" >"$tmp/many.test.json"
+expect 1 "100 problems at most" "$crmmap" test leads.map "$tmp/many.test.json"
+has "$tmp/out" "error[E0301]: 100 problems in this file: the rest is not read"
+[ "$(grep -c 'error\[' "$tmp/out")" = 101 ] || { echo "FAIL: not 101 diagnostics"; fails=$((fails + 1)); }
+python3 -c "
+import json
+print(json.dumps({'format': 'crmmap-test/1', 'cases': [
+  {'name': 'keys', 'input': {}, 'expect': {'Contact': {'k%d' % i: 1 for i in range(50000)}}}]}))" >"$tmp/keys.test.json"
+expect 1 "an object of many unknown keys" "$crmmap" test leads.map "$tmp/keys.test.json"
+has "$tmp/out" "error[E0301]: an entity's expectation with 50000 keys"
+
 # A number expected where the CRM gets text: the help says how to write it.
 cat >"$tmp/text.test.json" <<'CASES'
 { "format": "crmmap-test/1", "cases": [ { "name": "zip as a number",
