@@ -3,7 +3,8 @@
  * expectation is resolved against the compiled mapping — entity and field
  * indexes of the loaded Mapc, owner e-mails to user ids — and running one
  * case on the VM and comparing (mtest_run.c), each unmet expectation an
- * E0303 diagnostic at the .map span that produced the value.
+ * E0303 diagnostic at the .map span that produced the value; what it asks of
+ * the mapping's source is in mtest_map.c.
  *
  * Case-file problems are E0301 (malformed, wrong shape) and E0302 (a name the
  * mapping does not know), at the case file's line:col. */
@@ -103,6 +104,10 @@ typedef struct MtRunner {
 /* Runs case k of f and reports every unmet expectation to sink as E0303 (an
  * unreadable input record as E0301). True when the case passed. */
 bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink);
+
+/* True when an assignment of entity e holds a `ref`: only then can it be
+ * skipped. */
+bool mt_entity_refs(const MtMap *map, uint32_t e);
 
 /* The owner field of Mapc entity e: the field assigned from user(...), else
  * the system's owner field (OwnerId, hubspot_owner_id, ownerid) when the

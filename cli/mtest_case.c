@@ -57,31 +57,6 @@ static void check_keys(Loader *ld, const cJSON *obj, const char *what, const cha
     cm_buf_free(&list);
 }
 
-void mt_map_init(MtMap *map, const Checked *c, const Mapc *m)
-{
-    map->c = c;
-    map->m = m;
-    cm_arena_init(&map->arena, 4096);
-    map->entity_names = cm_arena_alloc(&map->arena, (m->nentities + 1) * sizeof *map->entity_names);
-    map->field_names = cm_arena_alloc(&map->arena, (m->nentities + 1) * sizeof *map->field_names);
-    for (uint32_t e = 0; e < m->nentities; e++) {
-        const MapcEntity *me = &m->entities[e];
-        uint32_t n;
-        const char *s = mapc_str(m, me->name, &n);
-        map->entity_names[e] = cm_arena_strndup(&map->arena, s, n);
-        map->field_names[e] = cm_arena_alloc(&map->arena, (me->nfields + 1) * sizeof **map->field_names);
-        for (uint32_t f = 0; f < me->nfields; f++) {
-            s = mapc_str(m, me->fields[f].name, &n);
-            map->field_names[e][f] = cm_arena_strndup(&map->arena, s, n);
-        }
-    }
-}
-
-void mt_map_free(MtMap *map)
-{
-    cm_arena_free(&map->arena);
-}
-
 static Diag *problem(Loader *ld, Span at, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -319,38 +294,6 @@ static void reject_messages(Stmt *const *stmts, size_t n, const char ***out, siz
     }
 }
 
-static bool refs_anything(const Expr *x);
-
-static bool refs_in(Expr *const *xs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (refs_anything(xs[i]))
-            return true;
-    return false;
-}
-
-static bool refs_anything(const Expr *x)
-{
-    if (x == NULL)
-        return false;
-    switch (x->kind) {
-    case EX_REF: return true;
-    case EX_LIST: return refs_in(x->u.list.items, x->u.list.count);
-    case EX_CALL: return refs_in(x->u.call.args, x->u.call.count);
-    case EX_LOOKUP: return refs_anything(x->u.lookup.key);
-    case EX_UNARY: return refs_anything(x->u.unary.operand);
-    case EX_BINARY: return refs_anything(x->u.binary.left) || refs_anything(x->u.binary.right);
-    case EX_IF:
-        return refs_anything(x->u.if_e.cond) || refs_anything(x->u.if_e.then_e) || refs_anything(x->u.if_e.else_e);
-    case EX_CASE:
-        for (size_t i = 0; i < x->u.case_e.count; i++)
-            if (refs_anything(x->u.case_e.arms[i].cond) || refs_anything(x->u.case_e.arms[i].value))
-                return true;
-        return refs_anything(x->u.case_e.else_e);
-    default: return false;
-    }
-}
-
 /* The expectation that the entity ends without a record: checks that the
  * mapping can end it that way at all. */
 static void read_outcome(Loader *ld, MtEntity *me, const cJSON *v, MtOutcome outcome)
@@ -391,10 +334,7 @@ static void read_outcome(Loader *ld, MtEntity *me, const cJSON *v, MtOutcome out
         Diag *d = problem(ld, me->outcome_at, "E0302", "%s has no `when`: it never ends without a record", ename);
         diag_help(d, "expect a reject with \"reject\", or the record's fields");
     } else if (outcome == MT_SKIPPED) {
-        bool refs = false;
-        for (size_t i = 0; i < ce->nassigns && !refs; i++)
-            refs = refs_anything(ce->assigns[i].stmt->u.assign.value);
-        if (!refs) {
+        if (!mt_entity_refs(ld->map, me->entity)) {
             Diag *d = problem(ld, me->outcome_at, "E0302", "%s refs no other entity: it is never skipped", ename);
             diag_help(d, "an entity is skipped when the entity its `ref` names produced no record");
         }
@@ -629,66 +569,4 @@ void mt_file_free(MtFile *f)
     json_doc_close(&f->doc);
     diag_sink_free(f->sink);
     cm_free(f);
-}
-
-/* ---- what the mapping says about its entities ---- */
-
-static bool calls_user(const Expr *x);
-
-static bool user_in(Expr *const *xs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (calls_user(xs[i]))
-            return true;
-    return false;
-}
-
-static bool calls_user(const Expr *x)
-{
-    if (x == NULL)
-        return false;
-    switch (x->kind) {
-    case EX_CALL:
-        return (x->info && x->info->builtin == BI__COUNT) || user_in(x->u.call.args, x->u.call.count);
-    case EX_LIST: return user_in(x->u.list.items, x->u.list.count);
-    case EX_LOOKUP: return calls_user(x->u.lookup.key);
-    case EX_UNARY: return calls_user(x->u.unary.operand);
-    case EX_BINARY: return calls_user(x->u.binary.left) || calls_user(x->u.binary.right);
-    case EX_IF: return calls_user(x->u.if_e.then_e) || calls_user(x->u.if_e.else_e);
-    case EX_CASE:
-        for (size_t i = 0; i < x->u.case_e.count; i++)
-            if (calls_user(x->u.case_e.arms[i].value))
-                return true;
-        return calls_user(x->u.case_e.else_e);
-    default: return false;
-    }
-}
-
-const Stmt *mt_assignment(const MtMap *map, uint32_t e, uint32_t f)
-{
-    const CheckedEntity *ce = &map->c->entities[e];
-    const char *name = map->field_names[e][f];
-    for (size_t i = 0; i < ce->nassigns; i++)
-        if (strcmp(ce->assigns[i].field->name, name) == 0)
-            return ce->assigns[i].stmt;
-    return NULL;
-}
-
-int32_t mt_owner_field(const MtMap *map, uint32_t e)
-{
-    static const char *const owners[] = { "OwnerId", "hubspot_owner_id", "ownerid" };
-    const MapcEntity *me = &map->m->entities[e];
-    int32_t found = -1, standard = -1;
-    for (uint32_t i = 0; i < me->nfields; i++) {
-        const Stmt *s = mt_assignment(map, e, i);
-        if (s && calls_user(s->u.assign.value)) {
-            if (found >= 0)
-                return -1;
-            found = (int32_t)i;
-        }
-        for (size_t j = 0; j < sizeof owners / sizeof owners[0]; j++)
-            if (strcmp(map->field_names[e][i], owners[j]) == 0)
-                standard = (int32_t)i;
-    }
-    return found >= 0 ? found : standard;
 }
