@@ -103,6 +103,11 @@ CASES
 expect 1 "a number for a text value" "$crmmap" test "$dir/../../examples/hubspot/fair-leads.map" "$tmp/text.test.json"
 has "$tmp/out" "help: the CRM gets this field's values as text: write \"97070\""
 
+# The example in docs/testing.md passes against the Salesforce example.
+awk '/^```json$/ { on = 1; next } /^```$/ { if (on) exit } on' "$dir/../../docs/testing.md" >"$tmp/doc.test.json"
+expect 0 "the example of docs/testing.md" "$crmmap" test "$dir/../../examples/salesforce/fair-leads.map" "$tmp/doc.test.json"
+has "$tmp/out" "2 passed, 0 failed"
+
 # A mapping that does not check: its diagnostics, exit 1, no cases run.
 sed 's/FirstName         =/FristName =/' leads.map >broken.map
 expect 1 "a mapping with errors" "$crmmap" test broken.map pass.test.json
