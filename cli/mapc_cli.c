@@ -4,42 +4,56 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ast.h"
-#include "check.h"
 #include "cli.h"
 #include "cm_alloc.h"
 #include "codegen.h"
 
-int mapc_cli_compile(const char *path, DiagFormat fmt, CmBuf *out)
+int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b)
 {
-    DiagSink *sink = diag_sink_new();
-    size_t len = 0;
+    memset(b, 0, sizeof *b);
+    b->sink = diag_sink_new();
     const char *err = NULL;
-    char *text = cli_read_file(path, AST_MAX_SOURCE + 1, &len, &err);
-    int status = EXIT_OK;
-    if (text == NULL) {
-        const DiagSource *src = diag_source_add(sink, path, NULL, 0);
-        diag_report(sink, DIAG_ERROR, "E0001", diag_nowhere(src), "cannot read the file: %s", err);
-        cli_render_diags(sink, fmt);
-        diag_sink_free(sink);
+    b->text = cli_read_file(path, AST_MAX_SOURCE + 1, &b->len, &err);
+    if (b->text == NULL) {
+        const DiagSource *src = diag_source_add(b->sink, path, NULL, 0);
+        diag_report(b->sink, DIAG_ERROR, "E0001", diag_nowhere(src), "cannot read the file: %s", err);
+        cli_render_diags(b->sink, fmt);
         return EXIT_CHECK;
     }
-    Ast *ast = ast_parse(sink, path, text, len);
-    Checked *c = diag_count(sink, DIAG_ERROR) ? NULL : check_mapping(sink, ast, path);
-    if (c && diag_count(sink, DIAG_ERROR) == 0) {
+    int status = EXIT_OK;
+    b->ast = ast_parse(b->sink, path, b->text, b->len);
+    b->checked = diag_count(b->sink, DIAG_ERROR) ? NULL : check_mapping(b->sink, b->ast, path);
+    if (b->checked && diag_count(b->sink, DIAG_ERROR) == 0) {
         char cerr[256];
-        if (!codegen(c, path, out, cerr, sizeof cerr)) {
+        if (!codegen(b->checked, path, &b->bytes, cerr, sizeof cerr)) {
             fprintf(stderr, "%s: error: cannot compile: %s\n", path, cerr);
             status = EXIT_FATAL;
         }
     }
-    if (diag_count(sink, DIAG_ERROR))
+    if (diag_count(b->sink, DIAG_ERROR))
         status = EXIT_CHECK;
-    cli_render_diags(sink, fmt);
-    check_free(c);
-    ast_free(ast);
-    cm_free(text);
-    diag_sink_free(sink);
+    cli_render_diags(b->sink, fmt);
+    return status;
+}
+
+void mapc_cli_build_free(MapcBuild *b)
+{
+    cm_buf_free(&b->bytes);
+    check_free(b->checked);
+    ast_free(b->ast);
+    cm_free(b->text);
+    diag_sink_free(b->sink);
+    memset(b, 0, sizeof *b);
+}
+
+int mapc_cli_compile(const char *path, DiagFormat fmt, CmBuf *out)
+{
+    MapcBuild b;
+    int status = mapc_cli_build(path, fmt, &b);
+    if (status == EXIT_OK) {
+        cm_buf_put(out, b.bytes.data ? b.bytes.data : "", b.bytes.len);
+    }
+    mapc_cli_build_free(&b);
     return status;
 }
 
@@ -81,4 +95,20 @@ Mapc *mapc_cli_load(const char *path, int *status)
     }
     *status = EXIT_OK;
     return m;
+}
+
+uint32_t *mapc_cli_paths(const Mapc *m, RdPaths *paths, CmArena *arena)
+{
+    uint32_t *slots = cm_arena_alloc(arena, (m->npaths + 1u) * sizeof *slots);
+    for (uint32_t p = 0; p < m->npaths; p++) {
+        const MapcPath *mp = &m->paths[p];
+        const char **segs = cm_arena_alloc(arena, mp->nsegments * sizeof *segs);
+        for (uint32_t i = 0; i < mp->nsegments; i++) {
+            uint32_t n;
+            const char *s = mapc_str(m, mp->segments[i], &n);
+            segs[i] = cm_arena_strndup(arena, s, n);
+        }
+        slots[p] = (uint32_t)rd_paths_add(paths, segs, mp->nsegments, mp->as_list);
+    }
+    return slots;
 }

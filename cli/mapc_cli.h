@@ -1,19 +1,44 @@
-/* mapc_cli: what compile, disasm, verify and run share — compiling a .map
- * into .mapc bytes (diagnostics rendered) and loading a .mapc file with its
- * errors reported as `FILE: error: ...`. */
+/* mapc_cli: what compile, disasm, verify, run and test share — compiling a
+ * .map into .mapc bytes (diagnostics rendered), loading a .mapc file with its
+ * errors reported as `FILE: error: ...`, and telling the reader which source
+ * paths a loaded mapping reads. */
 #ifndef MAPC_CLI_H
 #define MAPC_CLI_H
 
 #include <stdbool.h>
 
+#include "ast.h"
+#include "check.h"
 #include "cm_buf.h"
 #include "diag.h"
 #include "mapc.h"
+#include "reader.h"
 
 /* Parses, checks and compiles the .map at path into out. Diagnostics are
  * rendered in fmt. Returns EXIT_OK, or EXIT_CHECK when the mapping has
  * errors (nothing is compiled then), or EXIT_FATAL. */
 int mapc_cli_compile(const char *path, DiagFormat fmt, CmBuf *out);
+
+/* A .map compiled in memory together with what it was compiled from, for a
+ * command that points back into the source (test). The sink owns the .map's
+ * DiagSource, which the Ast's and the Checked's spans point into. */
+typedef struct MapcBuild {
+    DiagSink *sink;
+    char *text;                 /* the .map as read; NULL when unreadable */
+    size_t len;
+    Ast *ast;                   /* NULL when unreadable */
+    Checked *checked;           /* NULL when it did not parse */
+    CmBuf bytes;                /* the .mapc image: empty unless EXIT_OK */
+} MapcBuild;
+
+/* mapc_cli_compile, keeping everything in b (free it with
+ * mapc_cli_build_free whatever the status). */
+int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b);
+void mapc_cli_build_free(MapcBuild *b);
+
+/* Registers m's source paths with the reader; returns, from arena, the slot
+ * of each path (the VM's slot_of_path). */
+uint32_t *mapc_cli_paths(const Mapc *m, RdPaths *paths, CmArena *arena);
 
 /* Loads and verifies the .mapc at path, or — when path ends in ".map" —
  * compiles it in memory first. On failure reports to stderr, sets *status

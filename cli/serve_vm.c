@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cm_alloc.h"
+#include "mapc_cli.h"
 #include "reader.h"
 
 struct ServeVm {
@@ -23,17 +24,7 @@ ServeVm *serve_vm_new(const Mapc *m)
     v->m = m;
     cm_arena_init(&v->setup, 4096);
     v->paths = rd_paths_new();
-    uint32_t *slot_of_path = cm_arena_alloc(&v->setup, (m->npaths + 1u) * sizeof *slot_of_path);
-    for (uint32_t p = 0; p < m->npaths; p++) {
-        const MapcPath *mp = &m->paths[p];
-        const char **segs = cm_arena_alloc(&v->setup, (mp->nsegments + 1u) * sizeof *segs);
-        for (uint32_t i = 0; i < mp->nsegments; i++) {
-            uint32_t n;
-            const char *s = mapc_str(m, mp->segments[i], &n);
-            segs[i] = cm_arena_strndup(&v->setup, s, n);
-        }
-        slot_of_path[p] = (uint32_t)rd_paths_add(v->paths, segs, mp->nsegments, mp->as_list);
-    }
+    uint32_t *slot_of_path = mapc_cli_paths(m, v->paths, &v->setup);
     v->slots = cm_arena_alloc(&v->setup, (rd_paths_count(v->paths) + 1) * sizeof *v->slots);
     v->vm = vm_new(m, slot_of_path);
     return v;

@@ -102,14 +102,14 @@ static bool prescan(JsonDoc *d, size_t *nodes, bool *unclosed)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)t[i];
         if (i == bad) {
-            diag_report(d->sink, DIAG_ERROR, "E0113", diag_span(d->src, (uint32_t)i, (uint32_t)i + 1),
+            diag_report(d->sink, DIAG_ERROR, d->code, diag_span(d->src, (uint32_t)i, (uint32_t)i + 1),
                         "invalid UTF-8 in JSON text");
             return false;
         }
         if (in_string) {
             if (c == '\\' && i + 5 < len && memcmp(t + i + 1, "u0000", 5) == 0) {
                 /* cJSON would end the string there and silently drop the rest */
-                diag_report(d->sink, DIAG_ERROR, "E0113", diag_span(d->src, (uint32_t)i, (uint32_t)i + 6),
+                diag_report(d->sink, DIAG_ERROR, d->code, diag_span(d->src, (uint32_t)i, (uint32_t)i + 6),
                             "\\u0000 (a NUL character) in a JSON string");
                 return false;
             }
@@ -118,7 +118,7 @@ static bool prescan(JsonDoc *d, size_t *nodes, bool *unclosed)
             else if (c == '"')
                 in_string = false;
             else if (c < 0x20) {
-                diag_report(d->sink, DIAG_ERROR, "E0113", diag_span(d->src, (uint32_t)i, (uint32_t)i + 1),
+                diag_report(d->sink, DIAG_ERROR, d->code, diag_span(d->src, (uint32_t)i, (uint32_t)i + 1),
                             "control character 0x%02x in a JSON string (write it as \\u%04x)", c, c);
                 return false;
             }
@@ -129,7 +129,7 @@ static bool prescan(JsonDoc *d, size_t *nodes, bool *unclosed)
         } else if (c == '{' || c == '[') {
             count++;
             if (++depth > JSON_MAX_DEPTH) {
-                Diag *e = diag_report(d->sink, DIAG_ERROR, "E0113", diag_span(d->src, (uint32_t)i, (uint32_t)i + 1),
+                Diag *e = diag_report(d->sink, DIAG_ERROR, d->code, diag_span(d->src, (uint32_t)i, (uint32_t)i + 1),
                                       "JSON nested more than %d levels deep", JSON_MAX_DEPTH);
                 diag_help(e, "schema documents nest a few levels; this file is not one");
                 return false;
@@ -139,7 +139,7 @@ static bool prescan(JsonDoc *d, size_t *nodes, bool *unclosed)
                 depth--;
         } else if (c == ',') {
             if (++count > JSON_MAX_NODES) {
-                diag_report(d->sink, DIAG_ERROR, "E0113", diag_span(d->src, (uint32_t)i, (uint32_t)i + 1),
+                diag_report(d->sink, DIAG_ERROR, d->code, diag_span(d->src, (uint32_t)i, (uint32_t)i + 1),
                             "more than %u JSON values in one document", JSON_MAX_NODES);
                 return false;
             }
@@ -272,7 +272,13 @@ static size_t index_value(JsonDoc *d, const cJSON *node, size_t i, uint32_t key,
 
 bool json_doc_open(JsonDoc *d, DiagSink *sink, const DiagSource *src)
 {
+    return json_doc_open_as(d, sink, src, "E0113");
+}
+
+bool json_doc_open_as(JsonDoc *d, DiagSink *sink, const DiagSource *src, const char *code)
+{
     memset(d, 0, sizeof *d);
+    d->code = code;
     d->sink = sink;
     d->src = src;
     d->text = diag_source_text(src, &d->len);
@@ -283,7 +289,7 @@ bool json_doc_open(JsonDoc *d, DiagSink *sink, const DiagSource *src)
     size_t nodes = 0;
     bool unclosed = false;
     if (d->len > SCHEMA_MAX_FILE) {
-        diag_report(sink, DIAG_ERROR, "E0113", diag_nowhere(src), "file larger than %u bytes",
+        diag_report(sink, DIAG_ERROR, d->code, diag_nowhere(src), "file larger than %u bytes",
                     SCHEMA_MAX_FILE);
         return false;
     }
@@ -297,22 +303,22 @@ bool json_doc_open(JsonDoc *d, DiagSink *sink, const DiagSource *src)
         if (at > d->len)
             at = d->len;
         if (skip_ws(d->text, d->len, begin) >= d->len) {
-            diag_report(sink, DIAG_ERROR, "E0113", diag_span(src, (uint32_t)d->len, (uint32_t)d->len),
+            diag_report(sink, DIAG_ERROR, d->code, diag_span(src, (uint32_t)d->len, (uint32_t)d->len),
                         "empty file: expected a JSON document");
         } else if (skip_ws(d->text, d->len, at) >= d->len || at + 1 >= d->len ||
                    (unclosed && last_token(d->text, d->len, at))) {
-            Diag *e = diag_report(sink, DIAG_ERROR, "E0113", diag_span(src, (uint32_t)d->len, (uint32_t)d->len),
+            Diag *e = diag_report(sink, DIAG_ERROR, d->code, diag_span(src, (uint32_t)d->len, (uint32_t)d->len),
                                   "malformed JSON: the document ends too early");
             diag_help(e, "the file looks truncated");
         } else {
-            diag_report(sink, DIAG_ERROR, "E0113", diag_span(src, (uint32_t)at, (uint32_t)at + 1),
+            diag_report(sink, DIAG_ERROR, d->code, diag_span(src, (uint32_t)at, (uint32_t)at + 1),
                         "malformed JSON near '%c'", d->text[at] >= ' ' && d->text[at] < 127 ? d->text[at] : '?');
         }
         return false;
     }
     size_t after = skip_ws(d->text, d->len, (size_t)(end - d->text));
     if (after < d->len) {
-        diag_report(sink, DIAG_ERROR, "E0113", diag_span(src, (uint32_t)after, (uint32_t)d->len),
+        diag_report(sink, DIAG_ERROR, d->code, diag_span(src, (uint32_t)after, (uint32_t)d->len),
                     "unexpected text after the JSON document");
         json_doc_close(d);
         return false;
@@ -365,7 +371,7 @@ Diag *json_error(JsonDoc *d, const cJSON *node, bool key, const char *fmt, ...)
     cm_buf_vprintf(&msg, fmt, ap);
     va_end(ap);
     Span at = key ? json_key_span(d, node) : json_span(d, node);
-    Diag *e = diag_report(d->sink, DIAG_ERROR, "E0113", at, "%s", msg.data ? msg.data : "");
+    Diag *e = diag_report(d->sink, DIAG_ERROR, d->code, at, "%s", msg.data ? msg.data : "");
     cm_buf_free(&msg);
     return e;
 }
@@ -380,7 +386,7 @@ Diag *json_error_head(JsonDoc *d, const cJSON *node, const char *fmt, ...)
     Span at = json_span(d, node);
     if (at.end > at.start + 1)
         at.end = at.start + 1;
-    Diag *e = diag_report(d->sink, DIAG_ERROR, "E0113", at, "%s", msg.data ? msg.data : "");
+    Diag *e = diag_report(d->sink, DIAG_ERROR, d->code, at, "%s", msg.data ? msg.data : "");
     cm_buf_free(&msg);
     return e;
 }

@@ -4,7 +4,8 @@
  * unbounded memory (nesting, node count, control characters, invalid UTF-8,
  * duplicate keys), parses with cJSON, and indexes the byte position of every
  * value and key so any diagnostic can point at the offending text: cJSON keeps
- * no positions itself. Every problem is an E0113 diagnostic. */
+ * no positions itself. Every problem is an E0113 diagnostic (E0301 for the
+ * test-case files of `crmmap test`, which read through this layer too). */
 #ifndef SCHEMA_JSON_H
 #define SCHEMA_JSON_H
 
@@ -25,6 +26,7 @@
 typedef struct JsonPos JsonPos;
 
 typedef struct JsonDoc {
+    const char *code;       /* the code of every diagnostic: "E0113", "E0301" */
     DiagSink *sink;
     const DiagSource *src;
     const char *text;       /* the source's text as the sink holds it */
@@ -42,6 +44,8 @@ const DiagSource *json_read_file(DiagSink *sink, const char *path, Span at, cons
 /* Parses src's text. On failure (reported as E0113) returns false and d->root
  * is NULL; json_doc_close is safe either way. */
 bool json_doc_open(JsonDoc *d, DiagSink *sink, const DiagSource *src);
+/* The same, reporting its problems, and json_error's, under another code. */
+bool json_doc_open_as(JsonDoc *d, DiagSink *sink, const DiagSource *src, const char *code);
 void json_doc_close(JsonDoc *d);
 
 /* Where node is in the text: its value, or its key when it has one (the
@@ -49,11 +53,11 @@ void json_doc_close(JsonDoc *d);
 Span json_span(const JsonDoc *d, const cJSON *node);
 Span json_key_span(const JsonDoc *d, const cJSON *node);
 
-/* E0113 at node (its key when key is true). */
+/* d->code at node (its key when key is true). */
 Diag *json_error(JsonDoc *d, const cJSON *node, bool key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* E0113 at node's first character: for what is missing inside an object or
+/* d->code at node's first character: for what is missing inside an object or
  * array, without underlining all of it. */
 Diag *json_error_head(JsonDoc *d, const cJSON *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

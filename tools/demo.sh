@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled examples: build crmmap; check every example
 # mapping against its committed field definitions and confirm it is in the
-# canonical layout of `crmmap fmt`; compile each to verified bytecode and run
+# canonical layout of `crmmap fmt`; run its test cases (`crmmap test`, a JUnit
+# report for each in build/demo); compile each to verified bytecode and run
 # it offline (--dry-run) on the bundled snapADDY leads, printing what each
 # CRM would receive; then start the local CRM server (tools/crmserver),
 # really transfer the Salesforce example's leads to it, show what the server
@@ -28,6 +29,10 @@ for m in "${maps[@]}"; do
 done
 echo "== crmmap fmt --check (every example is in canonical layout)"
 "$crmmap" fmt --check "${maps[@]}"
+for m in "${maps[@]}"; do
+  echo "== crmmap test $m"
+  "$crmmap" test "$m" --junit "$out/$(basename "$(dirname "$m")").junit.xml" 2>/dev/null
+done
 
 for m in "${maps[@]}"; do
   system=$(basename "$(dirname "$m")")
@@ -86,4 +91,4 @@ PY
 kill "$server"
 wait "$server" 2>/dev/null || true
 trap - EXIT
-echo "demo: every example checks, is formatted, compiles, verifies and runs; the Salesforce example was transferred"
+echo "demo: every example checks, is formatted, passes its tests, compiles, verifies and runs; the Salesforce example was transferred"
