@@ -8,7 +8,7 @@ packages=(
   libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev
   clang libclang-rt-14-dev      # libFuzzer targets and their replay under sanitizers
   python3 jq                    # test scripts read JSON output
-  valgrind
+  valgrind strace               # tests/hardening: memcheck.sh, no_network.sh
 )
 
 missing=()
