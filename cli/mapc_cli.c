@@ -28,9 +28,16 @@ int mapc_cli_compile(const char *path, DiagFormat fmt, CmBuf *out)
     Checked *c = diag_count(sink, DIAG_ERROR) ? NULL : check_mapping(sink, ast, path);
     if (c && diag_count(sink, DIAG_ERROR) == 0) {
         char cerr[256];
-        if (!codegen(c, path, out, cerr, sizeof cerr)) {
-            fprintf(stderr, "%s: error: cannot compile: %s\n", path, cerr);
-            status = EXIT_FATAL;
+        Span where;
+        if (!codegen(c, path, out, cerr, sizeof cerr, &where)) {
+            if (where.src != NULL) {
+                Diag *d = diag_report(sink, DIAG_ERROR, "E0115", where, "%s", cerr);
+                diag_help(d, "move long `case` lists into a `table`, or split the work between two entities "
+                          "or two mappings");
+            } else {
+                fprintf(stderr, "%s: error: cannot compile: %s\n", path, cerr);
+                status = EXIT_FATAL;
+            }
         }
     }
     if (diag_count(sink, DIAG_ERROR))

@@ -31,8 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (diag_count(sink, DIAG_ERROR) == 0) {
             CmBuf out = CM_BUF_INIT;
             char err[300];
+            Span where;
             /* codegen may refuse (a bytecode limit) with a message; what it writes must load */
-            if (codegen(c, map_path, &out, err, sizeof err)) {
+            if (codegen(c, map_path, &out, err, sizeof err, &where)) {
                 Mapc *m = mapc_load((const uint8_t *)out.data, out.len, err, sizeof err);
                 if (m == NULL) {
                     fprintf(stderr, "fuzz_check: the verifier refuses codegen's output: %s\n", err);

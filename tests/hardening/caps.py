@@ -6,7 +6,8 @@ accepted; one past, it is refused with exit 1 and a message naming the
 limit. The caps (and where they live): .map source size and nesting depth
 (compiler/ast.h), schema fields, picklist values, JSON depth and JSON
 values, users, files per schema folder (compiler/schema.h,
-compiler/schema_json.h), .mapc file size (runtime/mapc.h). Record size,
+compiler/schema_json.h), code per entity (compiler/codegen.c), .mapc file
+size (runtime/mapc.h). Record size,
 record depth, values and CSV columns are tests/reader's; schema strings and
 the schema file size tests/schema's. MAP is an example mapping: its .mapc
 is padded with a section of unknown id, which the loader skips, to exactly
@@ -142,14 +143,42 @@ with tempfile.TemporaryDirectory() as tmp:
     cap("users", [driver, "users", "users_at.json"], [driver, "users", "users_past.json"], tmp,
         "more than 100000 users")
 
-    # Files in one schema folder.
-    for name, n in (("dir_at", SCHEMA_MAX_DIR_FILES), ("dir_past", SCHEMA_MAX_DIR_FILES + 1)):
-        os.makedirs(f"{tmp}/{name}")
-        for i in range(n):
-            write(f"{tmp}/{name}/E{i}.json", '{"format": "crmmap-schema/1", "system": "salesforce", '
-                  f'"entity": "E{i}", "fields": []}}')
-    cap("files per schema folder", [driver, "dir", "dir_at"], [driver, "dir", "dir_past"], tmp,
-        "holds more than 10000 entity files")
+    # Files in one schema folder: the same folder, then with one file more.
+    def entity_file(i):
+        write(f"{tmp}/dir/E{i}.json", '{"format": "crmmap-schema/1", "system": "salesforce", '
+              f'"entity": "E{i}", "fields": []}}')
+    os.makedirs(f"{tmp}/dir")
+    for i in range(SCHEMA_MAX_DIR_FILES):
+        entity_file(i)
+    rc_at, out_at = run([driver, "dir", "dir"], tmp)
+    entity_file(SCHEMA_MAX_DIR_FILES)
+    rc_past, out_past = run([driver, "dir", "dir"], tmp)
+    msg = "holds more than 10000 entity files"
+    if rc_at != 0 or msg in out_at or rc_past != 1 or msg not in out_past:
+        failures.append(f"files per schema folder: at: exit {rc_at} {out_at[-200:]}; past: exit {rc_past} {out_past[-200:]}")
+    else:
+        print("ok: files per schema folder")
+
+    # Code per entity (u16 jumps): a long `case` compiles below 64 KiB of code and is
+    # refused above it with E0115 at the entity's name, not a crash or a fatal exit.
+    os.makedirs(f"{tmp}/code/schemas/sf")
+    write(f"{tmp}/code/schemas/sf/Contact.json", schema([
+        {"name": "Email", "type": "email", "length": 80, "createable": True, "updateable": True,
+         "external_id": True},
+        {"name": "LastName", "type": "string", "length": 80, "createable": True, "updateable": True}]))
+    write(f"{tmp}/code/schemas/lead.json", json.dumps({"format": "crmmap-schema/1", "system": "snapaddy",
+          "entity": "lead", "fields": [{"name": "email", "type": "email", "length": 80}]}))
+
+    def long_case(n):
+        branches = "".join(f'    when email == "a{i}@example.com" then "L{i}"\n' for i in range(n))
+        return ('mapping "m"\nsource s schema "schemas/lead.json"\ntarget salesforce schema "schemas/sf"\n'
+                'entity Contact upsert by Email {\n  Email = email\n  LastName = case {\n'
+                + branches + '    else "x"\n  }\n}\n')
+    write(f"{tmp}/code/small.map", long_case(1000))
+    write(f"{tmp}/code/big.map", long_case(5000))
+    cap("code per entity", [crmmap, "compile", "small.map", "-o", "small.mapc"],
+        [crmmap, "compile", "big.map", "-o", "big.mapc"], f"{tmp}/code",
+        "big.map:4:8: error[E0115]: the program of entity Contact is")
 
     # .mapc size: pad a valid file with a section of unknown id to exactly the cap.
     subprocess.run([crmmap, "compile", example, "-o", f"{tmp}/example.mapc"], check=True,
