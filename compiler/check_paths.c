@@ -91,10 +91,14 @@ bool ck_dir_inside(Checker *ck, const char *dir, const char *written, Span at)
     bool ok = true;
     size_t seen = 0;
     struct dirent *ent;
-    while (ok && (ent = readdir(d)) != NULL && seen++ <= SCHEMA_MAX_DIR_FILES) {
+    /* Only .json names count towards the cap, as in the loader: counting every
+     * entry let a link out hide behind 10,001 other files (the loader's own
+     * check on the opened file refuses it now too). */
+    while (ok && seen <= SCHEMA_MAX_DIR_FILES && (ent = readdir(d)) != NULL) {
         size_t n = strlen(ent->d_name);
         if (n < 5 || strcmp(ent->d_name + n - 5, ".json") != 0)
             continue;
+        seen++;
         CmBuf b = CM_BUF_INIT;
         cm_buf_printf(&b, "%s/%s", dir, ent->d_name);
         const char *real = real_path(ck->arena, b.data);

@@ -84,6 +84,22 @@ with tempfile.TemporaryDirectory() as tmp:
         if (r.returncode != 1 or b"error[E0113]: '../secret.json' leads outside" not in r.stderr
                 or os.path.exists(os.path.join(tmp, "plain", cmd[3]))):
             failures.append(f"{cmd[0]} of the dot-dot escape: exit {r.returncode}, {r.stderr[:300]!r}")
+    # A link out behind more directory entries than the up-front scan looks at:
+    # the loader's own check on the opened file refuses it.
+    many = os.path.join(tmp, "plain/many")
+    os.makedirs(many)
+    for i in range(20000):
+        open(os.path.join(many, f"x{i}.txt"), "w").close()
+    for i in range(8):      # directory order is the file system's: some land past 10,001
+        os.symlink("../../secret.json", os.path.join(many, f"Evil{i}.json"))
+    write(os.path.join(tmp, "plain/many.map"), 'mapping "m"\nsource s schema "schemas/lead.json"\n'
+          'target salesforce schema "many"\n' + BODY)
+    r = subprocess.run([bin_, "check", "--format", "json", "many.map"], cwd=os.path.join(tmp, "plain"),
+                       capture_output=True, timeout=60)
+    diags = json.loads(r.stdout or b"[]")
+    if r.returncode != 1 or not any(d["code"] == "E0113" and "leads outside" in d["message"] for d in diags) \
+            or "s3cr3t" in r.stdout.decode():
+        failures.append(f"links out among 20,000 entries: exit {r.returncode}, {diags}")
     # A FIFO would block a reader forever: refused, and the check ends.
     os.mkfifo(os.path.join(tmp, "plain/fifo.json"))
     check("fifo", tmp, "plain/fifo.map",
