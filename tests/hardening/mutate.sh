@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compiles every example mapping and runs COUNT random mutations of each .mapc
 # through the loader, the verifier and a dry run of the bundled leads
-# (mutate_mapc.c). ctest runs 500 per example; the full test is
+# (mutate_mapc.c). ctest runs 2,000 per example; the full test is
 #   tests/hardening/mutate.sh build-asan/crmmap build-asan/tests/hardening/mutate_mapc examples 10000
 # Usage: mutate.sh CRMMAP MUTATE_MAPC EXAMPLES_DIR COUNT [SEED]
 set -euo pipefail

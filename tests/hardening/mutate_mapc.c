@@ -4,7 +4,8 @@
  *   mutate_mapc COUNT SEED RECORDS FILE.mapc...
  *
  * Each mutant (bit flips, byte stores, truncation, insertion, deletion,
- * duplicated ranges, swapped sections or section payloads) gets, most of the
+ * duplicated ranges, swapped sections or section payloads, bytes changed
+ * inside the entities section where the code is) gets, most of the
  * time, its length field and CRC repaired, so it gets past the checksum to
  * the section and code checks. A mutant must then either be refused with a
  * one-line reason, or load, disassemble and run over every record of
@@ -115,7 +116,20 @@ static void mutate(CmBuf *m)
     Section sec[16];
     size_t nsec = sections_of(m, sec, 16);
     uint8_t *d = (uint8_t *)m->data;
-    switch (below(8)) {
+    switch (below(10)) {
+    case 8:     /* 1..4 bytes inside the entities section: the code, for the verifier */
+    case 9: {
+        const Section *ent = nsec ? &sec[nsec - 1] : NULL;
+        if (ent == NULL || ent->end <= ent->payload) {
+            d[below(m->len)] ^= 0x80;
+            break;
+        }
+        for (size_t k = 1 + below(4); k > 0; k--) {
+            uint8_t *at = d + ent->payload + below(ent->end - ent->payload);
+            *at = below(2) ? (uint8_t)rnd() : (uint8_t)(*at ^ (1u << below(8)));
+        }
+        break;
+    }
     case 0:     /* flip 1..8 bits */
         for (size_t k = 1 + below(8); k > 0; k--)
             d[below(m->len)] ^= (uint8_t)(1u << below(8));
@@ -253,7 +267,7 @@ int main(int argc, char **argv)
         size_t base_lines = dry_run(m, &records);
         mapc_free(m);
         rng_state = seed * 0x9e3779b97f4a7c15ull + (uint64_t)f;
-        unsigned long refused = 0, ran = 0, raw = 0;
+        unsigned long refused = 0, by_verifier = 0, ran = 0, raw = 0;
         size_t lines = 0;
         for (unsigned long i = 0; i < count; i++) {
             CmBuf mut = CM_BUF_INIT;
@@ -268,6 +282,7 @@ int main(int argc, char **argv)
             m = mapc_load((const uint8_t *)(mut.data ? mut.data : ""), mut.len, err, sizeof err);
             if (m == NULL) {
                 refused++;
+                by_verifier += strstr(err, "code offset ") != NULL;
                 if (err[0] == '\0' || strchr(err, '\n')) {
                     printf("FAIL: %s mutant %lu refused without a one-line reason: '%s'\n", argv[f], i, err);
                     bad++;
@@ -283,9 +298,9 @@ int main(int argc, char **argv)
             cm_buf_free(&mut);
         }
         const char *name = strrchr(argv[f], '/') ? strrchr(argv[f], '/') + 1 : argv[f];
-        printf("%s: %lu mutants (%lu with the checksum left broken): %lu refused, %lu loaded and ran "
-               "(%zu dry-run lines; the original gives %zu per run)\n",
-               name, count, raw, refused, ran, lines, base_lines);
+        printf("%s: %lu mutants (%lu with the checksum left broken): %lu refused (%lu by the code "
+               "verifier), %lu loaded and ran (%zu dry-run lines; the original gives %zu per run)\n",
+               name, count, raw, refused, by_verifier, ran, lines, base_lines);
         cm_buf_free(&orig);
     }
     cm_buf_free(&records);
