@@ -47,8 +47,6 @@ const DiagSource *json_read_file(DiagSink *sink, const char *path, const char *t
     struct stat st;
     if (f == NULL) {
         /* err says why */
-    } else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        err = "it is a directory";
     } else if (fstat(fileno(f), &st) == 0 && (uintmax_t)st.st_size > SCHEMA_MAX_FILE) {
         err = "file too large";
     } else {
