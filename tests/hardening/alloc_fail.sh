@@ -20,7 +20,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=halt_on_error=1:exitcode=98
 fails=0 runs=0
 
-# One run with the Nth allocation failing. 0: completed, 4: clean OOM, 1: bad.
+# One run with the Nth allocation failing. 0: completed (exit 0, 1 or 3), 4: clean OOM,
+# 1: bad (a crash, a report, another exit status).
 one() {
   local n=$1; shift
   CRMMAP_FAIL_ALLOC=$n "$@" >/dev/null 2>"$tmp/err"
@@ -34,6 +35,7 @@ one() {
     echo "FAIL: N=$n $*: exit 4 without the out-of-memory message"; cat "$tmp/err"; return 1
   fi
   if [ "$rc" -ge 128 ]; then echo "FAIL: N=$n $*: killed by signal $((rc - 128))"; return 1; fi
+  case $rc in 0|1|3) ;; *) echo "FAIL: N=$n $*: exit $rc"; sed -n 1,5p "$tmp/err"; return 1 ;; esac
   if grep -q 'out of memory' "$tmp/err"; then echo "FAIL: N=$n $*: out of memory but exit $rc"; return 1; fi
   return 0                      # completed (0, 1 or 3: the allocation was never reached)
 }
