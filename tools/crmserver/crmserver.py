@@ -16,7 +16,8 @@ connectors use, keeping records in memory:
               GET  .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata   option sets
               GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
-              POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
+              POST /api/data/v9.2/$batch                               multipart/mixed, no change sets:
+                                                                       PATCH SET(key) upserts, POST SET creates
 
   OAuth       POST .../oauth2/token, .../oauth2/v2.0/token   client credentials or a JWT bearer
                                                              assertion (claims checked) -> the current token
@@ -30,7 +31,7 @@ sliding-window limit over all API requests, answered with 429, a HubSpot
 RATE_LIMITS body and a fractional Retry-After (fired as "rate_limited").
 
 A FAULT is {"kind": K, "count": N, "probability": P, "path": SUBSTRING,
-"skip": M, "retry_after": "0.05", "delay": SECONDS, "apply": BOOL}: the first
+"skip": M, "retry_after": "0.05" (null: no header), "delay": SECONDS, "apply": BOOL}: the first
 M matching requests pass, then each matching request (with probability P,
 from a generator seeded by "seed") gets the fault, until N have fired.
 Kinds: 429 (with Retry-After), 500, 502, 503, 504, 401, 404, timeout (sleep
@@ -718,6 +719,22 @@ class Dynamics:
             return (201 if created else 200), rec, headers
         return 204, None, headers
 
+    def create(self, entity_set, body):
+        """POST SET: always a new record (a resent create makes a second one, as Dataverse does)."""
+        logical = DYN_SETS.get(entity_set)
+        if logical is None:
+            raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
+        if not isinstance(body, dict):
+            raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
+        for name, v in body.items():
+            if name.endswith("@odata.bind") and (not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v)):
+                raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+        rid = str(uuid.UUID(int=self.state.next_number()))
+        rec = dict(body)
+        rec["%sid" % logical] = rid
+        self.state.store("dynamics", logical, rid, rec)
+        return 204, None, {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
+
     def batch(self, content_type, raw, continue_on_error):
         m = re.search(r"boundary=\"?([^\";]+)\"?", content_type or "")
         if not m:
@@ -744,15 +761,19 @@ class Dynamics:
                 method, url = rm.group(1), rm.group(2)
                 path = urllib.parse.urlparse(url).path
                 pm = re.search(r"/api/data/v9\.2/(\w+)\((.*)\)$", path)
+                cm = re.search(r"/api/data/v9\.2/(\w+)$", path)
                 try:
-                    if method != "PATCH" or not pm:
-                        raise Reply(405, dyn_error("0x80060888", "only PATCH upserts are supported in $batch"))
+                    if not ((method == "PATCH" and pm) or (method == "POST" and cm)):
+                        raise Reply(405, dyn_error("0x80060888", "only PATCH upserts and POST creates are supported"))
                     try:
                         data = json.loads(req_body.strip() or "{}")
                     except ValueError:
                         raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
-                    status, body, headers = self.upsert(pm.group(1), urllib.parse.unquote(pm.group(2)), data,
-                                                        "return=representation" in req_head)
+                    if method == "POST":
+                        status, body, headers = self.create(cm.group(1), data)
+                    else:
+                        status, body, headers = self.upsert(pm.group(1), urllib.parse.unquote(pm.group(2)), data,
+                                                            "return=representation" in req_head)
                 except Reply as r:
                     status, body, headers = r.status, r.body, r.headers
             lines = ["--" + out_boundary, "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
@@ -911,7 +932,7 @@ class Handler(BaseHTTPRequestHandler):
                 code = int(fault.kind)
                 if code == 401:
                     raise self.unauthorized(system)
-                headers = {"Retry-After": str(fault.retry_after)} if code == 429 else {}
+                headers = {"Retry-After": str(fault.retry_after)} if code == 429 and fault.retry_after is not None else {}
                 raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
             if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
                 raise self.unauthorized(system)
