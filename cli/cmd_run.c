@@ -175,7 +175,10 @@ static void on_unit(void *ctx, const TransferUnit *u)
         cm_buf_puts(b, ", \"code\": ");
         cm_buf_put_json_string(b, u->code, strlen(u->code));
     }
-    if (u->message) {
+    /* A rejection's message is the mapping's own text. Any other message may
+     * quote the record (Salesforce: "data value too large: <the value>"):
+     * it goes only to the error file (mode 0600), never to stdout. */
+    if (u->message && u->state == J_REJECTED) {
         cm_buf_puts(b, ", \"message\": ");
         cm_buf_put_json_string(b, u->message, strlen(u->message));
     }
@@ -559,7 +562,8 @@ const Command cmd_run = {
     "\n"
     "stdout: one JSON line per record and entity as it is settled:\n"
     "  {\"record\": 1, \"entity\": \"Contact\", \"state\": \"ok\", \"id\": \"003...\"}\n"
-    "  state ok, failed, rejected (the mapping's reject) or skipped (its parent failed).\n"
+    "  state ok, failed, rejected (the mapping's reject) or skipped (its parent failed);\n"
+    "  the CRM's message is only in the error file (it may quote the record).\n"
     "stderr: the summary `in=N ok=A failed=B skipped=C` (A+B+C=N; N counts each\n"
     "record once per entity that produced something, rejects count as failed), and\n"
     "on a terminal a progress line.\n"
@@ -588,7 +592,7 @@ const Command cmd_run = {
     "  --token-file FILE   the bearer token is in this file (mode 0600)\n"
     "  --plain-http        allow http:// to a loopback address (test servers)\n"
     "  -q, --quiet         no progress line, no summary\n"
-    "  --verbose           print each request (the token redacted)\n"
+    "  --verbose           print each request (the token, queries and keys redacted)\n"
     "  --batch-size N      records per request (default: the CRM's limit)\n"
     "  --in-flight N       requests at once (default 4)\n"
     "  --timeout-ms N      give up on a request after N ms (default 120000)\n"

@@ -25,9 +25,16 @@ int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b)
     b->checked = diag_count(b->sink, DIAG_ERROR) ? NULL : check_mapping(b->sink, b->ast, path);
     if (b->checked && diag_count(b->sink, DIAG_ERROR) == 0) {
         char cerr[256];
-        if (!codegen(b->checked, path, &b->bytes, cerr, sizeof cerr)) {
-            fprintf(stderr, "%s: error: cannot compile: %s\n", path, cerr);
-            status = EXIT_FATAL;
+        Span where;
+        if (!codegen(b->checked, path, &b->bytes, cerr, sizeof cerr, &where)) {
+            if (where.src != NULL) {
+                Diag *d = diag_report(b->sink, DIAG_ERROR, "E0115", where, "%s", cerr);
+                diag_help(d, "move long `case` lists into a `table`, or split the work between two entities "
+                          "or two mappings");
+            } else {
+                fprintf(stderr, "%s: error: cannot compile: %s\n", path, cerr);
+                status = EXIT_FATAL;
+            }
         }
     }
     if (diag_count(b->sink, DIAG_ERROR))

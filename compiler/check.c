@@ -48,14 +48,15 @@ static void load_targets(Checker *ck, const Item *it)
     if (is_dir(path)) {
         if (!ck_dir_inside(ck, path, it->u.target.path, it->u.target.path_span))
             return;
-        out->targets = schema_load_dir(ck->sink, path, it->u.target.path_span, &out->ntargets);
+        out->targets = schema_load_dir(ck->sink, path, ck->tree, it->u.target.path_span,
+                                       &out->ntargets);
         if (out->ntargets == 0 && diag_count(ck->sink, DIAG_ERROR) == before) {
             Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", it->u.target.path_span,
                                   "the folder '%s' holds no field definitions", path);
             diag_help(d, "write them with `crmmap schema pull` or `crmmap schema import ... -o %s`", path);
         }
     } else {
-        SchemaEntity *e = schema_load(ck->sink, path, it->u.target.path_span);
+        SchemaEntity *e = schema_load(ck->sink, path, ck->tree, it->u.target.path_span);
         if (e) {
             out->targets = cm_malloc(sizeof *out->targets);
             out->targets[0] = e;
@@ -91,7 +92,7 @@ static void load_source(Checker *ck, const Item *it)
         diag_help(d, "name the file, e.g. \"%s/lead.json\"", it->u.source.path);
         return;
     }
-    SchemaEntity *e = schema_load(ck->sink, path, it->u.source.path_span);
+    SchemaEntity *e = schema_load(ck->sink, path, ck->tree, it->u.source.path_span);
     if (e == NULL)
         return;
     ck->out->source = e;
@@ -115,7 +116,7 @@ static void load_users(Checker *ck, const Item *it)
     const char *path = ck_resolve_path(ck, it->u.users.path, it->u.users.path_span);
     if (path == NULL)
         return;
-    UsersFile *u = users_load(ck->sink, path, it->u.users.path_span);
+    UsersFile *u = users_load(ck->sink, path, ck->tree, it->u.users.path_span);
     if (u == NULL)
         return;
     ck->out->users = u;

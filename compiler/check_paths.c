@@ -4,7 +4,9 @@
  * mapping is versioned in), or the .map's own folder when there is none.
  * A mapping checked in CI therefore cannot make crmmap read, and echo in its
  * diagnostics, files elsewhere on the machine: absolute paths, `..` that
- * climbs out of the tree and symbolic links that lead out are refused. */
+ * climbs out of the tree and symbolic links that lead out are refused here,
+ * with a diagnostic at the path; the loaders check the opened file again
+ * (path_guard.h), so a link swapped after this check is refused too. */
 /* realpath is XSI. */
 #define _XOPEN_SOURCE 700
 
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cm_alloc.h"
+#include "path_guard.h"
 
 /* The .map's folder as written ("." for a bare name or standard input). */
 static char *map_dir(CmArena *a, const char *map_path)
@@ -69,14 +72,6 @@ void ck_paths_init(Checker *ck, const char *map_path)
     }
 }
 
-static bool inside(const char *path, const char *tree)
-{
-    size_t n = strlen(tree);
-    if (strcmp(tree, "/") == 0)
-        return true;
-    return strncmp(path, tree, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 static void outside(Checker *ck, const char *path, const char *real, Span at)
 {
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", at,
@@ -96,14 +91,18 @@ bool ck_dir_inside(Checker *ck, const char *dir, const char *written, Span at)
     bool ok = true;
     size_t seen = 0;
     struct dirent *ent;
-    while (ok && (ent = readdir(d)) != NULL && seen++ <= SCHEMA_MAX_DIR_FILES) {
+    /* Only .json names count towards the cap, as in the loader: counting every
+     * entry let a link out hide behind 10,001 other files (the loader's own
+     * check on the opened file refuses it now too). */
+    while (ok && seen <= SCHEMA_MAX_DIR_FILES && (ent = readdir(d)) != NULL) {
         size_t n = strlen(ent->d_name);
         if (n < 5 || strcmp(ent->d_name + n - 5, ".json") != 0)
             continue;
+        seen++;
         CmBuf b = CM_BUF_INIT;
         cm_buf_printf(&b, "%s/%s", dir, ent->d_name);
         const char *real = real_path(ck->arena, b.data);
-        if (real && !inside(real, ck->tree)) {
+        if (real && !path_is_inside(real, ck->tree)) {
             CmBuf shown = CM_BUF_INIT;
             cm_buf_printf(&shown, "%s/%s", written, ent->d_name);
             outside(ck, shown.data, real, at);
@@ -133,7 +132,7 @@ const char *ck_resolve_path(Checker *ck, const char *path, Span at)
     cm_buf_free(&b);
     /* A file that is not there is the loader's to report: nothing is read. */
     const char *real = real_path(ck->arena, joined);
-    if (real == NULL || ck->tree == NULL || inside(real, ck->tree))
+    if (real == NULL || ck->tree == NULL || path_is_inside(real, ck->tree))
         return joined;
     outside(ck, path, real, at);
     return NULL;

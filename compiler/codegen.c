@@ -428,7 +428,16 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, size_t errlen)
+/* The `mapping "NAME"` declaration, for limits of the whole mapping. */
+static Span mapping_span(const Checked *c)
+{
+    for (size_t i = 0; i < c->ast->count; i++)
+        if (c->ast->items[i]->kind == IT_MAPPING)
+            return c->ast->items[i]->u.mapping.name_span;
+    return (Span){ NULL, 0, 0 };
+}
+
+bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, size_t errlen, Span *where)
 {
     Gen g = { c, mw_new(), NULL, NULL, NULL, 0, NULL, false, err, errlen };
     mw_meta(g.w, c->mapping_name ? c->mapping_name : "", c->system ? c->system : "", base_name(source_name));
@@ -442,9 +451,21 @@ bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, s
     mw_fingerprint(g.w, fp);
     cm_free(targets);
     gen_tables(&g);
-    for (size_t i = 0; i < c->nentities; i++)
+    where->src = NULL;
+    for (size_t i = 0; i < c->nentities && !g.failed; i++) {
         gen_entity(&g, &c->entities[i]);
+        /* u16 jump operands: no entity's code may pass 64 KiB */
+        if (!g.failed && mw_offset(g.e) > MAPC_MAX_INDEX) {
+            const Ident *name = &c->entities[i].item->u.entity.name;
+            snprintf(err, errlen, "the program of entity %s is %u bytes; the bytecode format holds at most %u "
+                     "per entity", name->name, mw_offset(g.e), MAPC_MAX_INDEX);
+            *where = name->span;
+            g.failed = true;
+        }
+    }
     bool ok = !g.failed && mw_finish(g.w, out, err, errlen);
+    if (!ok && where->src == NULL)
+        *where = mapping_span(c);
     cm_free(g.tables);
     cm_free(g.options);
     mw_free(g.w);

@@ -14,7 +14,9 @@
 
 /* Compiles c (checked without errors) into out. source_name is the .map
  * file's name as given; only its base name is stored. False with err set
- * when the mapping exceeds a limit of the format. */
-bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, size_t errlen);
+ * when the mapping exceeds a limit of the format; *where is then the name of
+ * the entity too large, or the mapping's name for limits of the whole file
+ * (src NULL when there is none). */
+bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, size_t errlen, Span *where);
 
 #endif

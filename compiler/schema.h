@@ -80,20 +80,23 @@ typedef struct UsersFile {
  * or mistyped keys, duplicate fields, over the size cap) go to sink as E0113
  * with the file's line:col, and the result is NULL. `at` is where the .map
  * named the file (the diagnostic points there when the file can't be read);
- * pass a Span with src NULL when there is none. */
-SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at);
+ * pass a Span with src NULL when there is none. tree: NULL, or the real path
+ * of the folder tree the file must lie in, checked on the opened file
+ * (path_guard.h). */
+SchemaEntity *schema_load(DiagSink *sink, const char *path, const char *tree, Span at);
 /* Loads every *.json file in a directory except users.json, one entity each,
  * in file-name order. Returns a cm_malloc'd array (NULL when count is 0);
  * files that fail are reported and left out; two files defining the same
  * entity are an error (the second is left out). */
-SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, Span at, size_t *count);
+SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, const char *tree, Span at,
+                               size_t *count);
 void schema_free(SchemaEntity *e);
 /* The same from text in memory (name is what diagnostics call it). */
 SchemaEntity *schema_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 
 const Field *schema_field(const SchemaEntity *e, const char *name);   /* exact, case-sensitive */
 
-UsersFile *users_load(DiagSink *sink, const char *path, Span at);
+UsersFile *users_load(DiagSink *sink, const char *path, const char *tree, Span at);
 UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 void users_free(UsersFile *u);
 const User *users_find_email(const UsersFile *u, const char *email);   /* case-insensitive */

@@ -95,7 +95,7 @@ size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
                           const char *entity_hint, SchemaEntity ***out, size_t *nout)
 {
     Span nowhere = { NULL, 0, 0 };
-    const DiagSource *src = json_read_file(sink, path, nowhere, "vendor document");
+    const DiagSource *src = json_read_file(sink, path, NULL, nowhere, "vendor document");
     if (src == NULL)
         return 0;
     return import_source(sink, sys, src, entity_hint, out, nout);

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cm_alloc.h"
 #include "cm_buf.h"
 #include "cm_utf8.h"
+#include "path_guard.h"
 #include "schema.h"
 
 #define NO_KEY UINT32_MAX
@@ -22,16 +24,29 @@ struct JsonPos {
     uint32_t start, end;    /* the value: [start, end) */
 };
 
-const DiagSource *json_read_file(DiagSink *sink, const char *path, Span at, const char *what)
+const DiagSource *json_read_file(DiagSink *sink, const char *path, const char *tree, Span at,
+                                 const char *what)
 {
     const char *err = NULL;
     CmBuf b = CM_BUF_INIT;
-    FILE *f = fopen(path, "rb");
+    int fd = -1;
+    FILE *f = NULL;
+    switch (path_open_inside(path, tree, &fd)) {
+    case PO_OK:
+        f = fdopen(fd, "rb");
+        if (f == NULL) {
+            err = strerror(errno);
+            close(fd);
+        }
+        break;
+    case PO_ERRNO: err = strerror(errno); break;
+    case PO_OUTSIDE: err = "it leads outside the mapping's folder tree"; break;
+    case PO_NOT_REGULAR: err = "it is not a regular file"; break;
+    case PO_DIRECTORY: err = "it is a directory"; break;
+    }
     struct stat st;
     if (f == NULL) {
-        err = strerror(errno);
-    } else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        err = "it is a directory";
+        /* err says why */
     } else if (fstat(fileno(f), &st) == 0 && (uintmax_t)st.st_size > SCHEMA_MAX_FILE) {
         err = "file too large";
     } else {

@@ -37,9 +37,12 @@ typedef struct JsonDoc {
 } JsonDoc;
 
 /* Reads path (at most SCHEMA_MAX_FILE bytes) and registers it with the sink.
+ * tree: NULL, or the real path of the folder tree the file must lie in,
+ * checked on the opened file (path_guard.h).
  * On failure reports E0113 at `at` (or at the file when at.src is NULL) and
  * returns NULL; what names the file in the message ("schema file", ...). */
-const DiagSource *json_read_file(DiagSink *sink, const char *path, Span at, const char *what);
+const DiagSource *json_read_file(DiagSink *sink, const char *path, const char *tree, Span at,
+                                 const char *what);
 
 /* Parses src's text. On failure (reported as E0113) returns false and d->root
  * is NULL; json_doc_close is safe either way. */

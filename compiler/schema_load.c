@@ -263,9 +263,9 @@ static SchemaEntity *load_entity_source(DiagSink *sink, const DiagSource *src)
     return e;
 }
 
-SchemaEntity *schema_load(DiagSink *sink, const char *path, Span at)
+SchemaEntity *schema_load(DiagSink *sink, const char *path, const char *tree, Span at)
 {
-    const DiagSource *src = json_read_file(sink, path, at, "schema file");
+    const DiagSource *src = json_read_file(sink, path, tree, at, "schema file");
     return src ? load_entity_source(sink, src) : NULL;
 }
 
@@ -286,7 +286,8 @@ static bool is_entity_file(const char *name)
            strcmp(name, "users.json") != 0;
 }
 
-SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, Span at, size_t *count)
+SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, const char *tree, Span at,
+                               size_t *count)
 {
     *count = 0;
     DIR *dh = opendir(dir);
@@ -329,7 +330,7 @@ SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, Span at, size_t 
     for (size_t i = 0; i < n; i++) {
         char *path = cm_malloc(dirlen + strlen(names[i]) + 2);
         sprintf(path, "%s%s%s", dir, dirlen && dir[dirlen - 1] == '/' ? "" : "/", names[i]);
-        SchemaEntity *e = schema_load(sink, path, at);
+        SchemaEntity *e = schema_load(sink, path, tree, at);
         cm_free(path);
         cm_free(names[i]);
         if (e == NULL)
@@ -450,9 +451,9 @@ static UsersFile *load_users_source(DiagSink *sink, const DiagSource *src)
     return u;
 }
 
-UsersFile *users_load(DiagSink *sink, const char *path, Span at)
+UsersFile *users_load(DiagSink *sink, const char *path, const char *tree, Span at)
 {
-    const DiagSource *src = json_read_file(sink, path, at, "users file");
+    const DiagSource *src = json_read_file(sink, path, tree, at, "users file");
     return src ? load_users_source(sink, src) : NULL;
 }
 

@@ -196,12 +196,25 @@ static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
     return true;
 }
 
+/* A URL for the --verbose log: a query (SOQL `IN (...)`, Dynamics `$filter`)
+ * or a key in the path (`contacts(emailaddress1='...')`) carries contact
+ * data, so everything from the first '?' or '(' on is left out. */
+static void log_url(FILE *f, const char *url)
+{
+    size_t keep = strcspn(url, "?(");
+    fprintf(f, "%.*s", (int)keep, url);
+    if (url[keep])
+        fprintf(f, "%c[%zu bytes redacted]", url[keep], strlen(url + keep) - 1);
+}
+
 static void log_request(const CurlTx *c, const TxRequest *req)
 {
     FILE *f = c->opt.verbose;
     if (f == NULL)
         return;
-    fprintf(f, "> %s %s\n", req->method, req->url);
+    fprintf(f, "> %s ", req->method);
+    log_url(f, req->url);
+    fputc('\n', f);
     for (size_t i = 0; i < req->nheaders; i++)
         fprintf(f, "> %s\n", req->headers[i]);
     if (c->token)
@@ -321,10 +334,16 @@ static void finish(CurlTx *c, TxJob *j, CURLcode rc, TxResponse *out)
         snprintf(out->message, sizeof out->message, "%.150s", j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc));
     }
     if (c->opt.verbose) {
+        FILE *f = c->opt.verbose;
         if (out->error == TX_OK)
-            fprintf(c->opt.verbose, "< %d %s (%zu bytes)\n", out->status, j->url, out->body_len);
+            fprintf(f, "< %d ", out->status);
         else
-            fprintf(c->opt.verbose, "< %s %s: %s\n", tx_error_name(out->error), j->url, out->message);
+            fprintf(f, "< %s ", tx_error_name(out->error));
+        log_url(f, j->url);
+        if (out->error == TX_OK)
+            fprintf(f, " (%zu bytes)\n", out->body_len);
+        else
+            fprintf(f, ": %s\n", out->message);
     }
 }
 

@@ -11,7 +11,7 @@ packages=(
   python3 jq                    # test scripts read JSON output
   python3-yaml                  # the docs/ci.md workflow test reads YAML
   openssl                       # tests/serve makes a TLS certificate
-  valgrind
+  valgrind strace               # tests/hardening: memcheck.sh, no_network.sh
   groff-base man-db             # the man page test renders docs/crmmap.1 with warnings on
 )
 

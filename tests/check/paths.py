@@ -6,7 +6,8 @@ the mapping's tree (the folder above it holding .git, else its own folder):
 builds trees in a temporary folder and checks that absolute paths, `..`
 that climbs out, symbolic links that lead out (a file, or a file inside a
 schema folder) are refused with E0113 at the path, before anything is read,
-while `..` and links that stay inside the tree are followed."""
+while `..` and links that stay inside the tree are followed; a FIFO is
+refused instead of blocking the check."""
 import json
 import os
 import subprocess
@@ -77,6 +78,33 @@ with tempfile.TemporaryDirectory() as tmp:
     os.symlink("schemas/lead.json", os.path.join(tmp, "plain/inner.json"))
     check("symlink inside", tmp, "plain/inner.map",
           'source s schema "inner.json"\ntarget salesforce schema "schemas/sf"\n', [])
+    # compile and doc check first: the same refusal, nothing written.
+    for cmd in (["compile", "up.map", "-o", "up.mapc"], ["doc", "up.map", "-o", "up.html"]):
+        r = subprocess.run([bin_] + cmd, cwd=os.path.join(tmp, "plain"), capture_output=True, timeout=60)
+        if (r.returncode != 1 or b"error[E0113]: '../secret.json' leads outside" not in r.stderr
+                or os.path.exists(os.path.join(tmp, "plain", cmd[3]))):
+            failures.append(f"{cmd[0]} of the dot-dot escape: exit {r.returncode}, {r.stderr[:300]!r}")
+    # A link out behind more directory entries than the up-front scan looks at:
+    # the loader's own check on the opened file refuses it.
+    many = os.path.join(tmp, "plain/many")
+    os.makedirs(many)
+    for i in range(20000):
+        open(os.path.join(many, f"x{i}.txt"), "w").close()
+    for i in range(8):      # directory order is the file system's: some land past 10,001
+        os.symlink("../../secret.json", os.path.join(many, f"Evil{i}.json"))
+    write(os.path.join(tmp, "plain/many.map"), 'mapping "m"\nsource s schema "schemas/lead.json"\n'
+          'target salesforce schema "many"\n' + BODY)
+    r = subprocess.run([bin_, "check", "--format", "json", "many.map"], cwd=os.path.join(tmp, "plain"),
+                       capture_output=True, timeout=60)
+    diags = json.loads(r.stdout or b"[]")
+    if r.returncode != 1 or not any(d["code"] == "E0113" and "leads outside" in d["message"] for d in diags) \
+            or "s3cr3t" in r.stdout.decode():
+        failures.append(f"links out among 20,000 entries: exit {r.returncode}, {diags}")
+    # A FIFO would block a reader forever: refused, and the check ends.
+    os.mkfifo(os.path.join(tmp, "plain/fifo.json"))
+    check("fifo", tmp, "plain/fifo.map",
+          'source s schema "fifo.json"\ntarget salesforce schema "schemas/sf"\n',
+          [(2, 17, "cannot read schema file 'fifo.json': it is not a regular file")])
     # In a repository, `..` may climb up to the folder that holds .git.
     os.makedirs(os.path.join(tmp, "repo/.git"))
     write(os.path.join(tmp, "repo/schemas/sf/Contact.json"), SCHEMA)

@@ -18,20 +18,20 @@ int main(int argc, char **argv)
     Span nowhere = { NULL, 0, 0 };
     CmBuf out = CM_BUF_INIT;
     if (strcmp(argv[1], "load") == 0) {
-        SchemaEntity *e = schema_load(sink, argv[2], nowhere);
+        SchemaEntity *e = schema_load(sink, argv[2], NULL, nowhere);
         if (e != NULL)
             schema_write(e, &out);
         schema_free(e);
     } else if (strcmp(argv[1], "dir") == 0) {
         size_t n = 0;
-        SchemaEntity **es = schema_load_dir(sink, argv[2], nowhere, &n);
+        SchemaEntity **es = schema_load_dir(sink, argv[2], NULL, nowhere, &n);
         for (size_t i = 0; i < n; i++) {
             schema_write(es[i], &out);
             schema_free(es[i]);
         }
         cm_free(es);
     } else if (strcmp(argv[1], "users") == 0) {
-        UsersFile *u = users_load(sink, argv[2], nowhere);
+        UsersFile *u = users_load(sink, argv[2], NULL, nowhere);
         if (u != NULL)
             users_write(u, &out);
         users_free(u);

@@ -54,7 +54,7 @@ static void expect_error(const char *path, const char *want, unsigned line)
 {
     DiagSink *sink = diag_sink_new();
     Span nowhere = { NULL, 0, 0 };
-    SchemaEntity *e = schema_load(sink, path, nowhere);
+    SchemaEntity *e = schema_load(sink, path, NULL, nowhere);
     CHECK(e == NULL);
     CHECK(diag_count(sink, DIAG_ERROR) == 1);
     if (diag_total(sink) > 0) {
@@ -118,7 +118,7 @@ static void lookups(const char *load_dir)
     DiagSink *sink = diag_sink_new();
     Span nowhere = { NULL, 0, 0 };
     snprintf(path, sizeof path, "%s/ok_basic.json", load_dir);
-    SchemaEntity *e = schema_load(sink, path, nowhere);
+    SchemaEntity *e = schema_load(sink, path, NULL, nowhere);
     CHECK(e != NULL && diag_total(sink) == 0);
     if (e != NULL) {
         const Field *f = schema_field(e, "LeadSource");
@@ -139,7 +139,7 @@ static void lookups(const char *load_dir)
         FILE *out = fopen(path_for("again.json"), "wb");
         fwrite(once.data, 1, once.len, out);
         fclose(out);
-        SchemaEntity *again = schema_load(sink, path_for("again.json"), nowhere);
+        SchemaEntity *again = schema_load(sink, path_for("again.json"), NULL, nowhere);
         CHECK(again != NULL);
         if (again != NULL)
             schema_write(again, &twice);
@@ -151,7 +151,7 @@ static void lookups(const char *load_dir)
     schema_free(e);
 
     snprintf(path, sizeof path, "%s/users_ok.json", load_dir);
-    UsersFile *u = users_load(sink, path, nowhere);
+    UsersFile *u = users_load(sink, path, NULL, nowhere);
     CHECK(u != NULL && u->nusers == 3);
     if (u != NULL) {
         const User *x = users_find_email(u, "ANNA.Berger@example.com");
