@@ -8,6 +8,7 @@ extern const Command cmd_disasm;
 extern const Command cmd_verify;
 extern const Command cmd_run;
 extern const Command cmd_schema;
+extern const Command cmd_doctor;
 extern const Command cmd_fmt;
 extern const Command cmd_doc;
 
@@ -18,6 +19,7 @@ const Command *const cli_commands[] = {
     &cmd_verify,
     &cmd_run,
     &cmd_schema,
+    &cmd_doctor,
     &cmd_fmt,
     &cmd_doc,
 };

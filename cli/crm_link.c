@@ -382,6 +382,18 @@ bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, Schema
 
 /* ---- opening ---- */
 
+char *crm_config_path(const char *mapping, const char *given)
+{
+    if (given)
+        return cm_strdup(given);
+    const char *slash = strrchr(mapping, '/');
+    CmBuf b = CM_BUF_INIT;
+    if (slash)
+        cm_buf_put(&b, mapping, (size_t)(slash - mapping) + 1);
+    cm_buf_puts(&b, "crmmap.json");
+    return cm_buf_take(&b);
+}
+
 static int usage_fail(const CrmLink *l, const char *msg)
 {
     fprintf(stderr, "%s: %s\n", l->who, msg);

@@ -59,6 +59,11 @@ enum {
  * 0 not a connection flag, -1 a bad value (err says why). */
 int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen);
 
+/* The config file for a command on the mapping at path: given (--config or
+ * CRMMAP_CONFIG) when not NULL, else crmmap.json in the mapping's folder.
+ * cm_free the result. */
+char *crm_config_path(const char *mapping, const char *given);
+
 typedef struct CrmLink {
     const char *who;        /* "crmmap doctor": the prefix of every message */
     ConnConfig cfg;
