@@ -109,10 +109,11 @@ static void missing_field(Ctx *x, const MapcEntity *e, const SchemaEntity *l, co
     const char *label = facts && facts->label >= 0 ? text(x, (uint32_t)facts->label) : NULL;
     const Field *to = renamed(x, e, l, fname, label);
     CmBuf help = CM_BUF_INIT;
-    if (to)
-        cm_buf_printf(&help, "%s '%s' exists now: if it was renamed, write `%s = ...` instead\n",
-                      to->label && label && strcasecmp(to->label, label) == 0 ? "a field with its label," : "the field",
-                      to->name, to->name);
+    if (to && strcasecmp(to->name, fname) == 0)
+        cm_buf_printf(&help, "the CRM has '%s' now: write `%s = ...` instead\n", to->name, to->name);
+    else if (to)
+        cm_buf_printf(&help, "the field '%s' has its label, \"%s\", now: if it was renamed, write `%s = ...` instead\n",
+                      to->name, label, to->name);
     cm_buf_printf(&help, "remove or change the assignment to %s, pull the field definitions again "
                   "(crmmap schema pull) and compile", fname);
     report(x, true, "D0401", e, help.data, "%s.%s: the CRM has no field '%s' any more (deleted or renamed)",

@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""`crmmap doctor` end to end against tools/crmserver (CRMSERVER_URL, token
+TOKEN below). Usage: test_doctor.py CRMMAP REPO CORPUS SCRATCH CASE...
+(one server for all cases, reset between them).
+
+Each case makes the server serve field definitions and users as the CRM
+has them now (POST /__admin/metadata and /__admin/users, built from the
+documents the committed schemas were imported from, then changed), runs
+doctor on a .map or its compiled .mapc and checks the exit status and the
+findings. Runs from REPO so positions print as the golden files have them."""
+import copy
+import difflib
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+
+CRMMAP, REPO, CORPUS, SCRATCH = sys.argv[1:5]
+CASES = sys.argv[5:]
+URL = os.environ["CRMSERVER_URL"]
+TOKEN = "d0ct0r-T0KEN-7"
+HERE = os.path.dirname(os.path.abspath(__file__))
+SF_MAP = "examples/salesforce/fair-leads.map"
+HS_MAP = "examples/hubspot/fair-leads.map"
+DYN_MAP = "tests/doctor/dynamics/accounts.map"
+CASE = None
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append("%s: %s" % (CASE, what))
+        print("FAIL: %s: %s" % (CASE, what))
+
+
+def admin(path, body):
+    req = urllib.request.Request(URL + "/__admin/" + path, data=json.dumps(body).encode(), method="POST")
+    urllib.request.urlopen(req).read()
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def committed_users(system):
+    return load(os.path.join(REPO, "examples/schemas/%s/users.json" % system))["users"]
+
+
+def vendor_users(system, users):
+    """The committed users file in the shape the vendor's API answers."""
+    if system == "salesforce":
+        return [{"Id": u["id"], "Email": u["email"], "Name": u["name"], "IsActive": u["active"]} for u in users]
+    if system == "hubspot":
+        return [{"id": u["id"], "email": u["email"], "firstName": u["name"].split()[0],
+                 "lastName": u["name"].split()[-1], "archived": not u["active"]} for u in users]
+    return [{"systemuserid": u["id"], "internalemailaddress": u["email"], "fullname": u["name"],
+             "isdisabled": not u["active"]} for u in users]
+
+
+def contact_describe():
+    return load(os.path.join(CORPUS, "salesforce/cumulusci_Contact_describe.json"))
+
+
+def visit_describe():
+    return load(os.path.join(REPO, "examples/vendor/salesforce/Visit_Report__c_describe.json"))
+
+
+def field(doc, name, key="fields"):
+    return next(f for f in doc[key] if f["name"] == name)
+
+
+def serve_salesforce(contact=None, visit=None, users=None):
+    """The CRM as the committed Salesforce schemas describe it, with changes."""
+    admin("reset", {})
+    admin("metadata", {"system": "salesforce", "entity": "Contact", "document": contact or contact_describe()})
+    admin("metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": visit or visit_describe()})
+    admin("users", {"system": "salesforce",
+                    "users": vendor_users("salesforce", users if users is not None else committed_users("salesforce"))})
+
+
+def doctor(target, *args, token=TOKEN, cwd=None):
+    env = dict(os.environ, CRM_TOKEN=token)
+    env.pop("CRMMAP_CONFIG", None)
+    cmd = [CRMMAP, "doctor", target, "--plain-http", "--token-env", "CRM_TOKEN"] + list(args)
+    if not any(a == "--config" for a in args) and "--no-url" not in args:
+        cmd += ["--url", URL]
+    cmd = [a for a in cmd if a != "--no-url"]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, cwd=cwd or REPO)
+    return p.returncode, p.stdout, p.stderr
+
+
+def compiled(map_path):
+    out = os.path.join(SCRATCH, os.path.basename(map_path) + "c")
+    subprocess.run([CRMMAP, "compile", map_path, "-o", out], check=True, capture_output=True, cwd=REPO)
+    return out
+
+
+def expect(rc, out, err, status, *needles):
+    check(rc == status, "exit %d, got %d\nstdout: %s\nstderr: %s" % (status, rc, out, err))
+    for n in needles:
+        check(n in out or n in err, "output mentions %r:\n%s%s" % (n, out, err))
+    check(TOKEN not in out + err, "the token is never printed")
+
+
+def golden(name, text):
+    path = os.path.join(HERE, name)
+    with open(path, encoding="utf-8") as f:
+        want = f.read()
+    if want != text:
+        check(False, "differs from %s:\n%s" % (name, "".join(difflib.unified_diff(
+            want.splitlines(True), text.splitlines(True), name, "got"))))
+
+
+def run_case():
+    if CASE == "salesforce_no_drift":
+        serve_salesforce()
+        for target in (SF_MAP, compiled(SF_MAP)):
+            rc, out, err = doctor(target)
+            expect(rc, out, err, 0, "ok: ", "reachable, takes the credentials")
+
+    elif CASE == "hubspot_no_drift":
+        admin("reset", {})
+        admin("users", {"system": "hubspot", "users": vendor_users("hubspot", committed_users("hubspot"))})
+        rc, out, err = doctor(compiled(HS_MAP))
+        expect(rc, out, err, 0, "ok: ")
+
+    elif CASE == "dynamics_no_drift":
+        admin("reset", {})
+        users = load(os.path.join(REPO, "tests/doctor/dynamics/schemas/dynamics/users.json"))["users"]
+        admin("users", {"system": "dynamics", "users": vendor_users("dynamics", users)})
+        rc, out, err = doctor(DYN_MAP)
+        expect(rc, out, err, 0, "ok: ")
+        # An option the mapping sends is gone from the option set.
+        opts = load(os.path.join(CORPUS, "dynamics/msdocs_account_accountcategorycode_picklist_optionset.json"))
+        opts["OptionSet"]["Options"] = [o for o in opts["OptionSet"]["Options"] if o["Value"] != 2]
+        admin("metadata", {"system": "dynamics", "entity": "account", "cast": "PicklistAttributeMetadata",
+                           "document": {"value": [dict(opts, **{"@odata.type":
+                                                                "#Microsoft.Dynamics.CRM.PicklistAttributeMetadata"})]}})
+        rc, out, err = doctor(compiled(DYN_MAP))
+        expect(rc, out, err, 4, "error[D0403]", "account.accountcategorycode", '"2"')
+
+    elif CASE == "salesforce_drift":
+        # Every kind of finding at once, against a golden file.
+        c = contact_describe()
+        c["fields"] = [f for f in c["fields"] if f["name"] != "MailingCity"]
+        zip_field = field(c, "MailingPostalCode")
+        zip_field["name"] = "Mailing_Zip__c"                   # renamed, label kept
+        field(c, "AssistantName")["nillable"] = False          # now required
+        field(c, "FirstName")["length"] = 20                   # shorter
+        field(c, "Title")["updateable"] = False                # no longer updateable
+        v = visit_describe()
+        interest = field(v, "Interest__c")
+        interest["picklistValues"] = [p for p in interest["picklistValues"] if p["value"] != "Warm"]
+        field(v, "Fair__c")["type"] = "textarea"               # a new type
+        users = [dict(u, active=u["email"] != "sales-inbox@example.com")
+                 for u in committed_users("salesforce") if u["email"] != "key-accounts@example.com"]
+        serve_salesforce(c, v, users)
+        rc, out, err = doctor(compiled(SF_MAP))
+        expect(rc, out, err, 4)
+        golden("salesforce_drift.out", out.replace(SCRATCH, "SCRATCH"))
+        rc, out, err = doctor(SF_MAP)
+        expect(rc, out, err, 4, "examples/salesforce/fair-leads.map:23:1: error[D0401]: Contact.MailingCity")
+
+    elif CASE == "deleted_field":
+        c = contact_describe()
+        c["fields"] = [f for f in c["fields"] if f["name"] != "MailingCity"]
+        serve_salesforce(c)
+        rc, out, err = doctor(SF_MAP)
+        expect(rc, out, err, 4, "error[D0401]: Contact.MailingCity: the CRM has no field 'MailingCity' any more",
+               "help: remove or change the assignment to MailingCity", "1 problem ")
+
+    elif CASE == "new_required":
+        c = contact_describe()
+        field(c, "AssistantName")["nillable"] = False
+        serve_salesforce(c)
+        rc, out, err = doctor(compiled(SF_MAP))
+        expect(rc, out, err, 4, "error[D0402]: Contact.AssistantName is required on create now",
+               "help: add `AssistantName = ...` to entity Contact")
+
+    elif CASE == "removed_value":
+        v = visit_describe()
+        interest = field(v, "Interest__c")
+        interest["picklistValues"] = [p for p in interest["picklistValues"] if p["value"] != "Warm"]
+        serve_salesforce(visit=v)
+        rc, out, err = doctor(compiled(SF_MAP))
+        expect(rc, out, err, 4, 'error[D0403]: Visit_Report__c.Interest__c: the CRM does not accept "Warm" any more')
+
+    elif CASE == "shorter_length":
+        c = contact_describe()
+        field(c, "FirstName")["length"] = 20
+        field(c, "MailingCountry")["length"] = 2     # the mapping writes 2-letter codes: no finding
+        serve_salesforce(c)
+        rc, out, err = doctor(compiled(SF_MAP))
+        expect(rc, out, err, 4, "error[D0404]: Contact.FirstName now holds at most 20 characters (it was 40)",
+               "truncate(..., 20)")
+        check("MailingCountry" not in out, "a shorter field that still fits every value is no finding")
+
+    elif CASE == "users":
+        users = [dict(u, active=u["email"] != "sales-inbox@example.com")
+                 for u in committed_users("salesforce") if u["email"] != "key-accounts@example.com"]
+        serve_salesforce(users=users)
+        rc, out, err = doctor(compiled(SF_MAP))
+        expect(rc, out, err, 4, 'error[D0407]: user("key-accounts@example.com"): the CRM has no user',
+               'error[D0407]: user("sales-inbox@example.com") is inactive in the CRM', "2 problems")
+        # A user whose id changed: the compiled id would be wrong.
+        users = [dict(u, id="0055g00000NewIdAAA" if u["email"].startswith("anna") else u["id"])
+                 for u in committed_users("salesforce")]
+        serve_salesforce(users=users)
+        rc, out, err = doctor(compiled(SF_MAP))
+        expect(rc, out, err, 4, 'user("anna.berger@example.com") has the id 0055g00000NewIdAAA in the CRM')
+
+    elif CASE == "unrelated_change":
+        c = contact_describe()
+        extra = copy.deepcopy(field(c, "AssistantName"))
+        extra.update(name="Hobby__c", label="Hobby", custom=True)
+        c["fields"].append(extra)
+        serve_salesforce(c)
+        rc, out, err = doctor(compiled(SF_MAP))
+        expect(rc, out, err, 4, "error[D0409]: the CRM's field definitions of Contact and Visit_Report__c have "
+               "changed since the mapping was checked", "none of it touches what the mapping writes")
+
+    elif CASE == "config_file":
+        serve_salesforce()
+        folder = os.path.join(SCRATCH, "cfg")
+        os.makedirs(folder, exist_ok=True)
+        mapc = os.path.join(folder, "fair-leads.mapc")
+        os.replace(compiled(SF_MAP), mapc)
+        with open(os.path.join(folder, "crmmap.json"), "w") as f:
+            json.dump({"system": "salesforce", "url": URL, "token_env": "CRM_TOKEN"}, f)
+        rc, out, err = doctor(mapc, "--no-url", cwd=SCRATCH)
+        expect(rc, out, err, 0, "ok: ")
+        with open(os.path.join(folder, "crmmap.json"), "w") as f:
+            json.dump({"system": "hubspot", "url": URL, "token_env": "CRM_TOKEN"}, f)
+        rc, out, err = doctor(mapc, "--no-url", cwd=SCRATCH)
+        expect(rc, out, err, 4, "the connection is to hubspot but the mapping targets salesforce")
+
+    elif CASE == "refused":
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()                                   # nothing listens there now
+        rc, out, err = doctor(SF_MAP, "--no-url", "--url", "http://127.0.0.1:%d" % port, "--retries", "1")
+        expect(rc, out, err, 4, "connect failed", "help: check the URL")
+
+    elif CASE == "unauthorized":
+        serve_salesforce()
+        rc, out, err = doctor(compiled(SF_MAP), token="not-the-token")
+        expect(rc, out, err, 4, "the CRM refused the credentials (HTTP 401)", "help: check the token")
+
+    elif CASE == "usage":
+        rc, out, err = doctor("--bogus")
+        expect(rc, out, err, 2)
+        p = subprocess.run([CRMMAP, "doctor", "--help"], capture_output=True, text=True)
+        check(p.returncode == 0 and "Usage: crmmap doctor" in p.stdout, "--help prints the usage")
+
+    else:
+        check(False, "unknown case")
+
+
+for CASE in CASES:
+    run_case()
+    print("%s: %s" % (CASE, "FAIL" if any(f.startswith(CASE + ":") for f in failures) else "ok"))
+sys.exit(1 if failures else 0)
