@@ -7,6 +7,7 @@ extern const Command cmd_compile;
 extern const Command cmd_disasm;
 extern const Command cmd_verify;
 extern const Command cmd_run;
+extern const Command cmd_plan;
 extern const Command cmd_schema;
 extern const Command cmd_doctor;
 extern const Command cmd_fmt;
@@ -18,6 +19,7 @@ const Command *const cli_commands[] = {
     &cmd_disasm,
     &cmd_verify,
     &cmd_run,
+    &cmd_plan,
     &cmd_schema,
     &cmd_doctor,
     &cmd_fmt,

@@ -82,3 +82,19 @@ Mapc *mapc_cli_load(const char *path, int *status)
     *status = EXIT_OK;
     return m;
 }
+
+uint32_t *mapc_cli_register_paths(const Mapc *m, RdPaths *paths, CmArena *arena)
+{
+    uint32_t *slots = cm_arena_alloc(arena, (m->npaths + 1u) * sizeof *slots);
+    for (uint32_t p = 0; p < m->npaths; p++) {
+        const MapcPath *mp = &m->paths[p];
+        const char **segs = cm_arena_alloc(arena, mp->nsegments * sizeof *segs);
+        for (uint32_t i = 0; i < mp->nsegments; i++) {
+            uint32_t n;
+            const char *s = mapc_str(m, mp->segments[i], &n);
+            segs[i] = cm_arena_strndup(arena, s, n);
+        }
+        slots[p] = (uint32_t)rd_paths_add(paths, segs, mp->nsegments, mp->as_list);
+    }
+    return slots;
+}
