@@ -244,15 +244,17 @@ static size_t changes(const Plan *p, size_t row, uint32_t ei, const Entry *en, b
     return n;
 }
 
+/* "record 1 Contact upsert by Email "a@b.de": update 003..." */
 static void text_line(Plan *p, size_t record, const char *entity, const cJSON *line, const char *verdict)
 {
     cm_buf_printf(&p->out, "record %zu %s", record, entity);
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(line, "op");
     const cJSON *key = cJSON_GetObjectItemCaseSensitive(line, "key");
-    if (cJSON_IsString(op))
-        cm_buf_printf(&p->out, " %s", op->valuestring);
     if (key && key->child) {
-        cm_buf_printf(&p->out, " %s ", key->child->string);
+        if (cJSON_IsString(op) && strcmp(op->valuestring, "create") != 0)
+            cm_buf_printf(&p->out, " %s by %s ", op->valuestring, key->child->string);
+        else
+            cm_buf_printf(&p->out, " key %s ", key->child->string);
         put_value(&p->out, key->child);
     }
     cm_buf_printf(&p->out, ": %s\n", verdict);

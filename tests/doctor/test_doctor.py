@@ -106,6 +106,10 @@ def expect(rc, out, err, status, *needles):
 
 
 def golden(name, text):
+    """text must equal the reviewed file; CRMMAP_REGEN=1 rewrites it (review the diff)."""
+    if os.environ.get("CRMMAP_REGEN"):
+        with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
+            f.write(text)
     path = os.path.join(HERE, name)
     with open(path, encoding="utf-8") as f:
         want = f.read()
