@@ -232,10 +232,10 @@ static size_t changes(const Plan *p, size_t row, uint32_t ei, const Entry *en, b
         bool same = (empty(c->old) && empty(c->now)) || (c->old && cJSON_Compare(c->old, c->now, true));
         if (creating)
             c->change = "set";
-        else if (e->fields[j].section == FS_ON_CREATE)
-            c->change = "kept", c->why = "on create";
         else if (same)
             c->change = "unchanged";
+        else if (e->fields[j].section == FS_ON_CREATE)
+            c->change = "kept", c->why = "on create";
         else if (e->fields[j].section == FS_IF_EMPTY && !empty(c->old))
             c->change = "kept", c->why = "master crm";
         else
