@@ -295,3 +295,17 @@ int drift_check_live(const Mapc *m, const char *file, CrmLink *l, bool with_user
     diag_sink_free(sink);
     return ok && n.errors == 0 ? EXIT_OK : EXIT_FATAL;
 }
+
+int drift_check_connection(const Mapc *m, const char *file, const char *who, const ConnConfig *cfg, Transport *tx,
+                           FILE *out, DriftCount *count)
+{
+    CrmLink l;
+    memset(&l, 0, sizeof l);
+    l.who = who;
+    l.cfg = *cfg;       /* borrowed: never freed here */
+    l.tx = tx;
+    l.policy = retry_policy_default();
+    if (!cfg->system || !schema_system_parse(cfg->system, &l.sys) || l.sys == SYS_SNAPADDY)
+        return crm_link_fail(&l, "unknown system '%s'", cfg->system ? cfg->system : "");
+    return drift_check_live(m, file, &l, false, out, count);
+}

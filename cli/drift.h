@@ -41,4 +41,11 @@ DriftCount drift_compare(const Mapc *m, const char *file, SchemaEntity *const *l
  * the hook `crmmap run` calls before sending anything. */
 int drift_check_live(const Mapc *m, const char *file, CrmLink *l, bool users, FILE *out, DriftCount *count);
 
+/* drift_check_live for a command that opened its own connection (`run`):
+ * over cfg's URL and system and tx (both stay the caller's), field
+ * definitions only (users are not part of the fingerprint), findings on
+ * out prefixed by who. */
+int drift_check_connection(const Mapc *m, const char *file, const char *who, const ConnConfig *cfg, Transport *tx,
+                           FILE *out, DriftCount *count);
+
 #endif
