@@ -130,6 +130,13 @@ def run_case():
         admin("users", {"system": "hubspot", "users": vendor_users("hubspot", committed_users("hubspot"))})
         rc, out, err = doctor(compiled(HS_MAP))
         expect(rc, out, err, 0, "ok: ")
+        # An enumeration option the Stage table sends is gone (every HubSpot enumeration is restricted).
+        props = load(os.path.join(CORPUS, "hubspot/tracardi_crm_v3_properties_contacts.json"))
+        stage = field(props, "lifecyclestage", "results")
+        stage["options"] = [o for o in stage["options"] if o["value"] != "salesqualifiedlead"]
+        admin("metadata", {"system": "hubspot", "entity": "contacts", "document": props})
+        rc, out, err = doctor(HS_MAP)
+        expect(rc, out, err, 4, 'error[D0403]: contacts.lifecyclestage: the CRM does not accept "salesqualifiedlead"')
 
     elif CASE == "dynamics_no_drift":
         admin("reset", {})

@@ -101,6 +101,17 @@ def run_case():
         # The example creates contacts (no alternate key): existing ones are not read.
         examples_case("dynamics", [
             ("contact", [{"emailaddress1": "anna.schmidt@example.de", "firstname": "Ann", "lastname": "Schmidt"}])], 3)
+    elif CASE == "update":
+        # An `update by` entity: a key the CRM lacks is rejected; a malformed input record too.
+        seed("salesforce", "Contact", [{"Email": "anna.schmidt@example.de", "LastName": "Schmidt", "Title": "Buyer",
+                                        "Department": "Purchasing"}])
+        before = admin("state")["records"]
+        for fmt, ext in (("text", "txt"), ("json", "json")):
+            rc, out, err = plan("tests/plan/update/titles.map", "--input", "tests/plan/update/leads.ndjson",
+                                "--format", fmt)
+            check(rc == 3, "%s: exit 3, got %d: %s" % (fmt, rc, err))
+            golden("update.%s" % ext, out)
+        check(admin("state")["records"] == before, "the CRM's records are unchanged")
     elif CASE == "batched":
         # 450 records: three groups, each read in chunks of 100 keys (Salesforce's query limit).
         leads = [{"email": "lead%03d@example.com" % i, "lastName": "Lead %d" % i, "country": "DE"} for i in range(450)]
