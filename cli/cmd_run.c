@@ -1,16 +1,33 @@
-/* cmd_run: `crmmap run FILE.mapc|FILE.map --input FILE|- --dry-run`. Reads
- * records one at a time (reader.h), runs every entity's program on each
- * (vm.h) and prints the dry-run lines (dryrun.h). Transfers to a CRM are not
- * built yet, so --dry-run is required. */
+/* cmd_run: `crmmap run FILE.mapc|FILE.map --input FILE|- [--dry-run] ...`.
+ * Reads records one at a time (reader.h) and runs every entity's program on
+ * each (vm.h). With --dry-run it prints the payloads (dryrun.h); otherwise
+ * it connects to the CRM (conn_config.h, auth.h, the libcurl transport) and
+ * hands each record to the transfer engine (transfer.h), printing one JSON
+ * line per settled record and entity on stdout and the summary on stderr. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "auth.h"
 #include "cli.h"
 #include "cm_alloc.h"
+#include "conn_config.h"
+#include "connector.h"
 #include "dryrun.h"
+#include "errfile.h"
+#include "journal.h"
 #include "mapc_cli.h"
 #include "reader.h"
+#include "transfer.h"
 #include "vm.h"
 
 extern const Command cmd_run;
@@ -18,12 +35,32 @@ extern const Command cmd_run;
 /* Output is flushed in blocks of about this size. */
 #define FLUSH_AT (64u * 1024u)
 
+typedef struct RunOpts {
+    const char *input, *errors, *journal, *config;
+    const char *url, *token_env, *token_file;
+    bool dry, resume, plain, quiet, verbose;
+    long batch, in_flight, timeout_ms, retries;
+} RunOpts;
+
 typedef struct Run {
     const Mapc *m;
     const char *source;         /* the .map file name, for error lines */
     CmBuf out;
-    bool failed;                /* a record was refused, failed or malformed */
+    bool failed;                /* dry run: a record was refused, failed or malformed */
+    Transfer *tr;               /* NULL: dry run */
+    /* progress line */
+    bool progress;
+    FILE *in;
+    long long in_size;
+    double started;
 } Run;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* Registers m's source paths with the reader; returns slot per path. */
 static uint32_t *register_paths(const Mapc *m, RdPaths *paths, CmArena *arena)
@@ -42,12 +79,11 @@ static uint32_t *register_paths(const Mapc *m, RdPaths *paths, CmArena *arena)
     return slots;
 }
 
-static void report(Run *run, size_t record, const VmResult *results)
+static void report_errors(Run *run, size_t record, const VmResult *results)
 {
     const Mapc *m = run->m;
     for (uint32_t i = 0; i < m->nentities; i++) {
         const VmResult *r = &results[i];
-        dryrun_line(m, record, r, &run->out);
         if (r->outcome == VM_REJECT || r->outcome == VM_ERROR || r->outcome == VM_SKIP)
             run->failed = true;
         if (r->outcome == VM_ERROR) {
@@ -62,9 +98,12 @@ static void report(Run *run, size_t record, const VmResult *results)
 static void flush(Run *run)
 {
     fwrite(run->out.data ? run->out.data : "", 1, run->out.len, stdout);
+    fflush(stdout);
     cm_buf_clear(&run->out);
 }
 
+/* Reads every record; the dry run prints, a transfer feeds the engine.
+ * Returns EXIT_CHECK when the input is unreadable, EXIT_OK otherwise. */
 static int run_records(Run *run, FILE *in, const char *input_name)
 {
     const Mapc *m = run->m;
@@ -87,74 +126,414 @@ static int run_records(Run *run, FILE *in, const char *input_name)
             status = EXIT_CHECK;
             break;
         }
+        bool more = true;
         if (st == RD_BAD_RECORD) {
             const char *why = rd_error(rd);
             size_t line, col;
             rd_error_pos(rd, &line, &col);
-            cm_buf_printf(&run->out, "{\"record\": %zu, \"error\": ", record);
-            cm_buf_put_json_string(&run->out, why, strlen(why));
-            cm_buf_printf(&run->out, ", \"input_line\": %zu, \"input_col\": %zu}\n", line, col);
+            if (run->tr) {
+                size_t len;
+                const char *text = rd_record_text(rd, &len);
+                more = transfer_bad_record(run->tr, record, why, text, len, line);
+            } else {
+                cm_buf_printf(&run->out, "{\"record\": %zu, \"error\": ", record);
+                cm_buf_put_json_string(&run->out, why, strlen(why));
+                cm_buf_printf(&run->out, ", \"input_line\": %zu, \"input_col\": %zu}\n", line, col);
+                run->failed = true;
+            }
             fprintf(stderr, "%s:%zu:%zu: error: record %zu: %s\n", input_name, line, col, record, why);
-            run->failed = true;
         } else {
-            report(run, record, vm_run(vm, slots));
+            const VmResult *res = vm_run(vm, slots);
+            report_errors(run, record, res);
+            if (run->tr) {
+                size_t len;
+                const char *text = rd_record_text(rd, &len);
+                more = transfer_record(run->tr, record, res, text, len, rd_record_is_json(rd), rd_record_line(rd));
+            } else {
+                for (uint32_t i = 0; i < m->nentities; i++)
+                    dryrun_line(m, record, &res[i], &run->out);
+            }
         }
         if (run->out.len >= FLUSH_AT)
             flush(run);
+        if (!more)
+            break;
     }
+    if (run->tr)
+        transfer_finish(run->tr);
     flush(run);
     vm_free(vm);
     rd_close(rd);
     rd_paths_free(paths);
     cm_arena_free(&setup);
-    if (status == EXIT_OK && run->failed)
-        status = EXIT_PARTIAL;
     return status;
+}
+
+/* ---- a real transfer ---- */
+
+static const char *const state_names[] = { "none", "sending", "ok", "failed", "skipped", "rejected" };
+
+static void on_unit(void *ctx, const TransferUnit *u)
+{
+    Run *run = ctx;
+    CmBuf *b = &run->out;
+    cm_buf_printf(b, "{\"record\": %llu", (unsigned long long)u->record);
+    if (u->entity) {
+        cm_buf_puts(b, ", \"entity\": ");
+        cm_buf_put_json_string(b, u->entity, strlen(u->entity));
+    }
+    cm_buf_printf(b, ", \"state\": \"%s\"", state_names[u->state]);
+    if (u->crm_id) {
+        cm_buf_puts(b, ", \"id\": ");
+        cm_buf_put_json_string(b, u->crm_id, strlen(u->crm_id));
+    }
+    if (u->code) {
+        cm_buf_puts(b, ", \"code\": ");
+        cm_buf_put_json_string(b, u->code, strlen(u->code));
+    }
+    if (u->message) {
+        cm_buf_puts(b, ", \"message\": ");
+        cm_buf_put_json_string(b, u->message, strlen(u->message));
+    }
+    if (u->resumed)
+        cm_buf_puts(b, ", \"resumed\": true");
+    cm_buf_puts(b, "}\n");
+    if (b->len >= FLUSH_AT)
+        flush(run);
+}
+
+/* One line, rewritten in place; only on a terminal. */
+static void on_progress(void *ctx, const TransferStats *s)
+{
+    Run *run = ctx;
+    flush(run);
+    if (!run->progress)
+        return;
+    double dt = now_s() - run->started;
+    double rate = dt > 0 ? (double)(s->ok + s->failed + s->skipped) / dt : 0;
+    char eta[48] = "";
+    long pos = run->in_size > 0 ? ftell(run->in) : -1;
+    if (pos > 0 && run->in_size > 0 && dt > 0.5) {
+        double left = dt * ((double)run->in_size - (double)pos) / (double)pos;
+        snprintf(eta, sizeof eta, "  %d%%  ETA %.0f s", (int)(100.0 * (double)pos / (double)run->in_size),
+                 left > 0 ? left : 0);
+    }
+    fprintf(stderr, "\r\033[K%llu done  %.0f/s  ok=%llu failed=%llu skipped=%llu%s",
+            (unsigned long long)(s->ok + s->failed + s->skipped), rate, (unsigned long long)s->ok,
+            (unsigned long long)s->failed, (unsigned long long)s->skipped, eta);
+    fflush(stderr);
+}
+
+/* SIGINT / SIGTERM: the engine finishes the requests in flight, journals
+ * their answers and stops (transfer_cancel is an atomic store, safe here). */
+static Transfer *volatile running;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running)
+        transfer_cancel(running);
+}
+
+static void catch_signals(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fatal(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("crmmap run: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_FATAL;
+}
+
+/* The connection: crmmap.json next to the mapping (or --config /
+ * CRMMAP_CONFIG), then CRMMAP_* variables, then flags. */
+static bool load_config(const RunOpts *o, const char *mapping, const char *system, ConnConfig *cfg, int *status)
+{
+    char err[400];
+    const char *config = o->config ? o->config : getenv("CRMMAP_CONFIG");
+    char *dir = cm_strdup(mapping);
+    CmBuf path = CM_BUF_INIT;
+    cm_buf_printf(&path, "%s/crmmap.json", dirname(dir));
+    bool ok = conn_config_load(cfg, config ? config : path.data, config != NULL, err, sizeof err);
+    cm_buf_free(&path);
+    cm_free(dir);
+    if (!ok) {
+        *status = fatal("%s", err);
+        return false;
+    }
+    conn_config_apply_env(cfg);
+    if (o->url)
+        conn_config_set(&cfg->url, o->url);
+    if (o->token_env)
+        conn_config_set_token_env(cfg, o->token_env);
+    if (o->token_file)
+        conn_config_set_token_file(cfg, o->token_file);
+    cfg->plain_http = o->plain;
+    if (cfg->system == NULL)
+        conn_config_set(&cfg->system, system);
+    if (strcmp(cfg->system, system) != 0) {
+        *status = fatal("the mapping targets %s but the connection settings name %s", system, cfg->system);
+        return false;
+    }
+    if (!conn_config_validate(cfg, err, sizeof err)
+        || !tx_url_allowed(cfg->url, cfg->plain_http, err, sizeof err)
+        || (conn_config_is_oauth(cfg) && !tx_url_allowed(cfg->token_url, cfg->plain_http, err, sizeof err))) {
+        *status = fatal("%s\nhelp: set \"url\" in crmmap.json or pass --url BASE (http:// only for loopback, with "
+                        "--plain-http)", err);
+        return false;
+    }
+    return true;
+}
+
+static Connector *new_connector(const ConnConfig *cfg)
+{
+    const char *v = conn_config_api_version(cfg);
+    if (strcmp(cfg->system, "salesforce") == 0)
+        return conn_salesforce_new(cfg->url, v);
+    if (strcmp(cfg->system, "hubspot") == 0)
+        return conn_hubspot_new(cfg->url);
+    return conn_dynamics_new(cfg->url, v);
+}
+
+/* A fresh run starts a fresh error file; a resumed one appends to it. */
+static ErrFile *open_errors(const char *path, bool resume, char *err, size_t errlen)
+{
+    if (!resume) {
+        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd >= 0)
+            close(fd);
+    }
+    return errfile_open(path, err, errlen);
+}
+
+static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, const char *input_name)
+{
+    const Mapc *m = run->m;
+    uint32_t n;
+    const char *sys = mapc_str(m, m->system, &n);
+    char *system = cm_strndup(sys, n);
+    ConnConfig cfg;
+    memset(&cfg, 0, sizeof cfg);
+    int status = EXIT_OK;
+    char err[512];
+    Auth *auth = NULL;
+    Transport *tx = NULL;
+    Connector *c = NULL;
+    Journal *j = NULL;
+    ErrFile *ef = NULL;
+    Transfer *tr = NULL;
+    if (!load_config(o, mapping, system, &cfg, &status))
+        goto done;
+    auth = auth_open(&cfg, NULL, err, sizeof err);
+    if (auth == NULL) {
+        status = fatal("%s", err);
+        goto done;
+    }
+    TxCurlOptions topt;
+    memset(&topt, 0, sizeof topt);
+    topt.total_timeout_ms = o->timeout_ms;
+    topt.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
+    topt.allow_plain_http = cfg.plain_http;
+    topt.bearer_token = auth_token(auth);
+    topt.verbose = o->verbose ? stderr : NULL;
+    tx = tx_curl_new(&topt, err, sizeof err);
+    if (tx == NULL) {
+        status = fatal("%s", err);
+        goto done;
+    }
+    auth_attach(auth, tx);
+    c = new_connector(&cfg);
+    conn_set_refresh(c, auth_refresh, auth);
+    char key[1200];
+    transfer_run_key(m, o->input, key, sizeof key);
+    const char *jpath = o->journal ? o->journal : "crmmap.journal";
+    j = journal_open(jpath, key, err, sizeof err);
+    if (j == NULL) {
+        status = fatal("%s", err);
+        goto done;
+    }
+    const char *epath = o->errors ? o->errors : "crmmap-errors.ndjson";
+    ef = open_errors(epath, o->resume, err, sizeof err);
+    if (ef == NULL) {
+        status = fatal("%s", err);
+        goto done;
+    }
+    TransferOptions topts;
+    memset(&topts, 0, sizeof topts);
+    topts.batch_size = (size_t)(o->batch > 0 ? o->batch : 0);
+    topts.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
+    topts.retry = retry_policy_default();
+    if (o->retries > 0)
+        topts.retry.max_attempts = (int)o->retries;
+    topts.resume = o->resume;
+    topts.progress = on_progress;
+    topts.progress_ctx = run;
+    topts.unit = on_unit;
+    topts.unit_ctx = run;
+    tr = transfer_new(m, c, tx, j, ef, &topts, err, sizeof err);
+    if (tr == NULL) {
+        status = fatal("%s", err);
+        goto done;
+    }
+    run->tr = tr;
+    run->in = in;
+    struct stat sb;
+    run->in_size = fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
+    run->progress = !o->quiet && isatty(STDERR_FILENO);
+    run->started = now_s();
+    running = tr;
+    catch_signals(on_signal);
+    status = run_records(run, in, input_name);
+    catch_signals(SIG_DFL);
+    running = NULL;
+    if (run->progress)
+        fputs("\r\033[K", stderr);
+    const TransferStats *s = transfer_stats(tr);
+    const char *why = transfer_error(tr);
+    if (!o->quiet)
+        fprintf(stderr, "in=%llu ok=%llu failed=%llu skipped=%llu\n", (unsigned long long)s->in,
+                (unsigned long long)s->ok, (unsigned long long)s->failed, (unsigned long long)s->skipped);
+    if (why) {
+        unsigned long long left = s->in - s->ok - s->failed - s->skipped;
+        status = fatal("%s\nhelp: %llu record(s) not settled; run again with --resume to send them", why, left);
+    } else if (status == EXIT_OK && s->failed > 0) {
+        status = EXIT_PARTIAL;
+        if (!o->quiet)
+            fprintf(stderr, "crmmap run: %llu failed: see %s\n", (unsigned long long)s->failed, epath);
+    }
+done:
+    transfer_free(tr);
+    if (ef && !errfile_close(ef, err, sizeof err) && status != EXIT_FATAL)
+        status = fatal("%s", err);
+    journal_close(j);
+    conn_free(c);
+    if (tx)
+        tx_close(tx);
+    auth_close(auth);
+    conn_config_free(&cfg);
+    cm_free(system);
+    return status;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
 }
 
 static int run(int argc, char **argv)
 {
+    enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_CONFIG, O_URL, O_TOKEN_ENV, O_TOKEN_FILE, O_PLAIN,
+           O_QUIET, O_VERBOSE, O_BATCH, O_IN_FLIGHT, O_TIMEOUT, O_RETRIES };
     static const struct option opts[] = {
         { "input", required_argument, NULL, 'i' },
-        { "dry-run", no_argument, NULL, 'n' },
+        { "dry-run", no_argument, NULL, O_DRY },
+        { "errors", required_argument, NULL, O_ERRORS },
+        { "resume", no_argument, NULL, O_RESUME },
+        { "journal", required_argument, NULL, O_JOURNAL },
+        { "config", required_argument, NULL, O_CONFIG },
+        { "url", required_argument, NULL, O_URL },
+        { "token-env", required_argument, NULL, O_TOKEN_ENV },
+        { "token-file", required_argument, NULL, O_TOKEN_FILE },
+        { "plain-http", no_argument, NULL, O_PLAIN },
+        { "quiet", no_argument, NULL, O_QUIET },
+        { "verbose", no_argument, NULL, O_VERBOSE },
+        { "batch-size", required_argument, NULL, O_BATCH },
+        { "in-flight", required_argument, NULL, O_IN_FLIGHT },
+        { "timeout-ms", required_argument, NULL, O_TIMEOUT },
+        { "retries", required_argument, NULL, O_RETRIES },
         { NULL, 0, NULL, 0 },
     };
-    const char *input = NULL;
-    bool dry = false;
+    RunOpts o;
+    memset(&o, 0, sizeof o);
     int c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': input = optarg; break;
-        case 'n': dry = true; break;
+        case 'i': o.input = optarg; break;
+        case O_DRY: o.dry = true; break;
+        case O_ERRORS: o.errors = optarg; break;
+        case O_RESUME: o.resume = true; break;
+        case O_JOURNAL: o.journal = optarg; break;
+        case O_CONFIG: o.config = optarg; break;
+        case O_URL: o.url = optarg; break;
+        case O_TOKEN_ENV: o.token_env = optarg; o.token_file = NULL; break;
+        case O_TOKEN_FILE: o.token_file = optarg; o.token_env = NULL; break;
+        case O_PLAIN: o.plain = true; break;
+        case 'q':
+        case O_QUIET: o.quiet = true; break;
+        case O_VERBOSE: o.verbose = true; break;
+        case O_BATCH:
+            if (!parse_long(optarg, 1, 1000, &o.batch))
+                return cli_usage_error(&cmd_run, "--batch-size '%s': a number from 1 to 1000", optarg);
+            break;
+        case O_IN_FLIGHT:
+            if (!parse_long(optarg, 1, 64, &o.in_flight))
+                return cli_usage_error(&cmd_run, "--in-flight '%s': a number from 1 to 64", optarg);
+            break;
+        case O_TIMEOUT:
+            if (!parse_long(optarg, 1, 3600000, &o.timeout_ms))
+                return cli_usage_error(&cmd_run, "--timeout-ms '%s': milliseconds from 1 to 3600000", optarg);
+            break;
+        case O_RETRIES:
+            if (!parse_long(optarg, 1, 20, &o.retries))
+                return cli_usage_error(&cmd_run, "--retries '%s': a number from 1 to 20", optarg);
+            break;
         default:
             return cli_usage_error(&cmd_run, "unknown option or missing value '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
         return cli_usage_error(&cmd_run, optind >= argc ? "no mapping given" : "one mapping at a time");
-    if (input == NULL)
+    if (o.input == NULL)
         return cli_usage_error(&cmd_run, "no --input given");
-    if (!dry)
-        return cli_usage_error(&cmd_run, "--dry-run is required: sending to a CRM is not built yet");
+    if (o.resume && strcmp(o.input, "-") == 0)
+        return cli_usage_error(&cmd_run, "--resume needs an input file: stdin cannot be read again");
     int status;
     Mapc *m = mapc_cli_load(argv[optind], &status);
     if (m == NULL)
         return status;
     char oerr[256];
-    FILE *in = rd_open_input(input, oerr, sizeof oerr);
+    FILE *in = rd_open_input(o.input, oerr, sizeof oerr);
     if (in == NULL) {
-        fprintf(stderr, "%s: error: %s\n", input, oerr);
+        fprintf(stderr, "%s: error: %s\n", o.input, oerr);
         mapc_free(m);
         return EXIT_CHECK;
     }
     uint32_t n;
     const char *src = mapc_str(m, m->source, &n);
-    Run r = { m, NULL, CM_BUF_INIT, false };
+    Run r;
+    memset(&r, 0, sizeof r);
+    r.m = m;
     char *source = mapc_cli_is_source(argv[optind]) ? cm_strdup(argv[optind]) : cm_strndup(src, n);
     r.source = source;
-    status = run_records(&r, in, strcmp(input, "-") == 0 ? "stdin" : input);
+    const char *input_name = strcmp(o.input, "-") == 0 ? "stdin" : o.input;
+    if (o.dry) {
+        status = run_records(&r, in, input_name);
+        if (status == EXIT_OK && r.failed)
+            status = EXIT_PARTIAL;
+    } else {
+        status = transfer(&r, &o, argv[optind], in, input_name);
+    }
     rd_close_input(in);
     cm_buf_free(&r.out);
     cm_free(source);
@@ -163,19 +542,51 @@ static int run(int argc, char **argv)
 }
 
 const Command cmd_run = {
-    "run", "run a mapping on input records (--dry-run prints the payloads)",
-    "Usage: crmmap run FILE.mapc|FILE.map --input FILE|- --dry-run\n"
+    "run", "run a mapping on input records and send them to the CRM (--dry-run: print the payloads)",
+    "Usage: crmmap run FILE.mapc|FILE.map --input FILE|- [--dry-run] [--errors FILE]\n"
+    "         [--resume] [--journal FILE] [--config FILE] [--url BASE] [--token-env VAR]\n"
+    "         [--token-file FILE] [--plain-http] [--quiet] [--verbose]\n"
+    "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
-    "runs each entity of the mapping on each record and, with --dry-run, prints\n"
-    "one JSON line per record and entity (docs/bytecode.md, \"Dry-run output\").\n"
-    "A .map is compiled in memory first. Sending to a CRM is not built yet:\n"
-    "--dry-run is required.\n"
-    "Exit status: 0 every record mapped, 1 mapping or input unreadable, 2 usage,\n"
-    "3 some records were rejected, skipped, failed or malformed.\n"
+    "runs each entity of the mapping on each record and sends the results to the\n"
+    "CRM in batches (docs/run.md). A .map is compiled in memory first.\n"
+    "\n"
+    "stdout: one JSON line per record and entity as it is settled:\n"
+    "  {\"record\": 1, \"entity\": \"Contact\", \"state\": \"ok\", \"id\": \"003...\"}\n"
+    "  state ok, failed, rejected (the mapping's reject) or skipped (its parent failed).\n"
+    "stderr: the summary `in=N ok=A failed=B skipped=C` (A+B+C=N; N counts each\n"
+    "record once per entity that produced something, rejects count as failed), and\n"
+    "on a terminal a progress line.\n"
+    "\n"
+    "Failed records go to the error file (NDJSON: record, entity, the CRM's code\n"
+    "and message, the field and its .map line, the input and the payload). Every\n"
+    "record and entity is journaled before it counts as done, so after a crash\n"
+    "`--resume` sends nothing twice and loses nothing.\n"
+    "Connection settings: crmmap.json next to the mapping, CRMMAP_* variables,\n"
+    "then flags (docs/connections.md).\n"
+    "Exit status: 0 every record transferred, 1 mapping or input unreadable,\n"
+    "2 usage, 3 some records failed, 4 fatal (connection, authentication, journal).\n"
+    "With --dry-run: 3 when some records were rejected, skipped or malformed.\n"
     "\n"
     "Options:\n"
-    "  -i, --input FILE   the records; - for stdin\n"
-    "  --dry-run          print what would be sent, send nothing\n",
+    "  -i, --input FILE    the records; - for stdin\n"
+    "  --dry-run           print what would be sent (docs/bytecode.md), send nothing\n"
+    "  --errors FILE       the error file (default crmmap-errors.ndjson; a fresh run\n"
+    "                      empties it, --resume appends)\n"
+    "  --journal FILE      the journal (default crmmap.journal, SQLite)\n"
+    "  --resume            continue the run of this mapping on this input: settled\n"
+    "                      records are not sent again, interrupted ones are resent\n"
+    "  --config FILE       connection settings (default: crmmap.json next to the mapping)\n"
+    "  --url BASE          the CRM's base URL\n"
+    "  --token-env VAR     the bearer token is in this environment variable\n"
+    "  --token-file FILE   the bearer token is in this file (mode 0600)\n"
+    "  --plain-http        allow http:// to a loopback address (test servers)\n"
+    "  -q, --quiet         no progress line, no summary\n"
+    "  --verbose           print each request (the token redacted)\n"
+    "  --batch-size N      records per request (default: the CRM's limit)\n"
+    "  --in-flight N       requests at once (default 4)\n"
+    "  --timeout-ms N      give up on a request after N ms (default 120000)\n"
+    "  --retries N         attempts per request (default 6)\n",
     run,
 };

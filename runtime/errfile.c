@@ -103,8 +103,18 @@ bool errfile_write(ErrFile *f, const ErrRecord *rec)
         cm_buf_puts(b, ", \"entity\": ");
         put_text(b, rec->entity, strlen(rec->entity));
     }
+    if (rec->code) {
+        cm_buf_puts(b, ", \"code\": ");
+        put_text(b, rec->code, strlen(rec->code));
+    }
     cm_buf_puts(b, ", \"error\": ");
     put_text(b, rec->error ? rec->error : "", rec->error ? strlen(rec->error) : 0);
+    if (rec->field) {
+        cm_buf_puts(b, ", \"field\": ");
+        put_text(b, rec->field, strlen(rec->field));
+    }
+    if (rec->map_line)
+        cm_buf_printf(b, ", \"map_line\": %zu", rec->map_line);
     if (rec->input && rec->input_is_json) {
         cm_buf_puts(b, ", \"input\": ");
         put_json(b, rec->input, rec->input_len);

@@ -1,7 +1,8 @@
 /* errfile: the error file of a run (DESIGN §6, like Salesforce Data
  * Loader's error CSV): one NDJSON line per failed record and entity, with
  * the record's number and input text, the payload that was (or would have
- * been) sent, and the error. Lines are appended with O_APPEND, so a resumed
+ * been) sent, and the error (the CRM's code and message, and the .map line
+ * of the field it names). Lines are appended with O_APPEND, so a resumed
  * run adds to the same file; errfile_close flushes them to disk (fsync).
  * The file holds contact data: it is created with mode 0600. */
 #ifndef ERRFILE_H
@@ -28,6 +29,12 @@ typedef struct ErrRecord {
     /* The payload as a JSON object's text (NULL: none was built). */
     const char *payload;
     size_t payload_len;
+    /* The CRM's answer, when it refused the record: its error code and the
+     * field it named (NULL: none), and that field's line in the .map (0:
+     * unknown). A mapping's reject or runtime error has its line here too. */
+    const char *code;
+    const char *field;
+    size_t map_line;
 } ErrRecord;
 
 /* Opens path for appending, creating it (mode 0600) if need be. NULL on

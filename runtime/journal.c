@@ -125,6 +125,17 @@ bool journal_commit(Journal *j)
     return sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 }
 
+bool journal_clear(Journal *j)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(j->db, "DELETE FROM entries WHERE run_key = ?1", -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, j->run_key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+
 bool journal_counts(Journal *j, uint64_t counts[6])
 {
     memset(counts, 0, 6 * sizeof counts[0]);

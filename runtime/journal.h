@@ -45,6 +45,10 @@ bool journal_put(Journal *j, uint64_t record, uint32_t entity, JState state,
                  const char *crm_id, const char *error);
 bool journal_commit(Journal *j);
 
+/* Forgets every entry of this run key: a run started afresh (no --resume)
+ * must not later resume from an older run's outcomes. */
+bool journal_clear(Journal *j);
+
 /* Counts of each state for this run (index by JState). */
 bool journal_counts(Journal *j, uint64_t counts[6]);
 

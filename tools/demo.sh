@@ -3,7 +3,9 @@
 # mapping against its committed field definitions and confirm it is in the
 # canonical layout of `crmmap fmt`; compile each to verified bytecode and run
 # it offline (--dry-run) on the bundled snapADDY leads, printing what each
-# CRM would receive.
+# CRM would receive; then start the local CRM server (tools/crmserver),
+# really transfer the Salesforce example's leads to it, show what the server
+# holds, and stop it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -43,4 +45,45 @@ for m in "${maps[@]}"; do
     exit 1
   fi
 done
-echo "demo: every example checks, is formatted, compiles, verifies and runs"
+
+echo "== the local CRM server (tools/crmserver, 127.0.0.1 only)"
+token=demo-token-$$
+python3 tools/crmserver/crmserver.py --port 0 --token "$token" --corpus ../shared/corpus >"$out/server.port" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  grep -q '^PORT ' "$out/server.port" 2>/dev/null && break
+  sleep 0.1
+done
+url="http://127.0.0.1:$(awk '/^PORT /{print $2}' "$out/server.port")"
+echo "listening on $url"
+
+echo "== crmmap run $out/salesforce.mapc --input $records (a real transfer)"
+rm -f "$out/journal" "$out/errors.ndjson"
+status=0
+CRM_TOKEN=$token "$crmmap" run "$out/salesforce.mapc" --input "$records" \
+  --url "$url" --plain-http --token-env CRM_TOKEN \
+  --journal "$out/journal" --errors "$out/errors.ndjson" || status=$?
+if ((status != 0 && status != 3)); then
+  echo "demo: the transfer failed with exit $status" >&2
+  exit 1
+fi
+echo "== the error file $out/errors.ndjson"
+cat "$out/errors.ndjson"
+echo "== what the server holds"
+python3 - "$url" <<'PY'
+import json, sys, urllib.request
+state = json.load(urllib.request.urlopen(sys.argv[1] + "/__admin/state"))["records"]["salesforce"]
+contacts = state.get("Contact", {})
+for c in contacts.values():
+    print("Contact %s  %-28s %-10s %-14s owner %s  lead source %s" % (
+        c["Id"], c.get("Email"), c.get("LastName"), c.get("Phone") or "-", c.get("OwnerId"), c.get("LeadSource")))
+for v in state.get("Visit_Report__c", {}).values():
+    print("Visit_Report__c %s  %s %s  -> Contact %s (%s)" % (
+        v["Id"], v.get("Fair__c"), v.get("Visit_Date__c"), v.get("Contact__c"),
+        contacts.get(v.get("Contact__c"), {}).get("Email")))
+PY
+kill "$server"
+wait "$server" 2>/dev/null || true
+trap - EXIT
+echo "demo: every example checks, is formatted, compiles, verifies and runs; the Salesforce example was transferred"

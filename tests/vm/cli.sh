@@ -48,8 +48,8 @@ has "$tmp/err" "E0102"
 [ ! -e "$tmp/broken.mapc" ] || { echo "FAIL: a .mapc was written despite errors"; fails=$((fails + 1)); }
 
 # Usage errors.
-expect 2 "run without --dry-run" "$crmmap" run "$tmp/a.mapc" --input /dev/null
-has "$tmp/err" "--dry-run is required"
+expect 4 "run without a CRM to send to" env -u CRMMAP_URL -u CRMMAP_CONFIG "$crmmap" run "$tmp/a.mapc" --input /dev/null
+has "$tmp/err" "no CRM base URL given"
 expect 2 "run without --input" "$crmmap" run "$tmp/a.mapc" --dry-run
 expect 2 "compile without a file" "$crmmap" compile
 expect 2 "verify with two files" "$crmmap" verify "$tmp/a.mapc" "$tmp/a.mapc"

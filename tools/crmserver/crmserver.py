@@ -38,7 +38,7 @@ sliding-window limit over all API requests, answered with 429, a HubSpot
 RATE_LIMITS body and a fractional Retry-After (fired as "rate_limited").
 
 A FAULT is {"kind": K, "count": N, "probability": P, "path": SUBSTRING,
-"skip": M, "retry_after": "0.05", "delay": SECONDS, "apply": BOOL}: the first
+"skip": M, "retry_after": "0.05" (null: no header), "delay": SECONDS, "apply": BOOL}: the first
 M matching requests pass, then each matching request (with probability P,
 from a generator seeded by "seed") gets the fault, until N have fired.
 Kinds: 429 (with Retry-After), 500, 502, 503, 504, 401, 404, timeout (sleep
@@ -941,7 +941,7 @@ class Handler(BaseHTTPRequestHandler):
                 code = int(fault.kind)
                 if code == 401:
                     raise self.unauthorized(system)
-                headers = {"Retry-After": str(fault.retry_after)} if code == 429 else {}
+                headers = {"Retry-After": str(fault.retry_after)} if code == 429 and fault.retry_after is not None else {}
                 raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
             if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
                 raise self.unauthorized(system)

@@ -1,0 +1,855 @@
+/* transfer: see transfer.h. A window of records is sent entity by entity in
+ * file order, so a child's parent has its CRM id (or its failure) before
+ * the child is looked at. For each entity: settle what needs no request
+ * (rejects, runtime errors, skips, outcomes the journal already holds), read
+ * the CRM's current records when `master crm` or `on create` fields need
+ * them, build the payloads, journal J_SENDING, send every batch with up to
+ * max_in_flight in flight, then journal each answer. */
+/* realpath is XSI. */
+#define _XOPEN_SOURCE 700
+
+#include "transfer.h"
+
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cm_alloc.h"
+#include "dryrun.h"
+#include "numtext.h"
+#include "opcodes.h"
+
+typedef enum Sys { SYS_SALESFORCE, SYS_HUBSPOT, SYS_DYNAMICS } Sys;
+
+/* One field of a unit's record: its value as JSON text, or a ref. */
+typedef struct UField {
+    uint32_t field;
+    uint32_t off, len;      /* the value's JSON text in Unit.text */
+    int32_t ref;            /* V_REF: the parent entity's index; -1 otherwise */
+} UField;
+
+/* One record × entity. */
+typedef struct Unit {
+    uint8_t outcome;        /* VmOutcome */
+    uint8_t state;          /* JState once settled, J_NONE before */
+    char *text;
+    UField *fields;
+    uint32_t nfields;
+    char *key;              /* the key's text; NULL: none */
+    char *message;          /* VM_REJECT, VM_ERROR */
+    uint32_t line;
+    char crm_id[96];
+} Unit;
+
+typedef struct Rec {
+    uint64_t record;
+    size_t line;
+    char *input;
+    size_t input_len;
+    bool input_is_json;
+    char *bad;              /* a malformed record: why */
+    Unit *units;            /* m->nentities; NULL for a malformed record */
+} Rec;
+
+typedef struct EntInfo {
+    char *name;             /* as in the mapping */
+    char *target;           /* what the connector is given (Dynamics: the entity set) */
+    ConnOp op;
+    bool creates;           /* a `create` entity: on create fields always go */
+    char *key_field;        /* NULL: none */
+    bool by_id;             /* Dynamics: the key is the primary id (SET(guid), not an alternate key) */
+    bool read;              /* the CRM's current records are needed */
+    bool id_from_read;      /* Salesforce update by a field other than Id: update by the Id read */
+    const char **read_fields;
+    size_t nread;
+    bool *readable;         /* per field: among read_fields */
+    char **field_names;
+    uint32_t *field_lines;  /* .map line of each field's assignment, 0: unknown */
+} EntInfo;
+
+/* The engine's own clock, so no PRNG state is shared between engines. */
+typedef struct Clock {
+    RetryClock rc;
+    uint64_t seed;
+} Clock;
+
+struct Transfer {
+    const Mapc *m;
+    Connector *c;
+    Transport *tx;
+    Journal *j;
+    ErrFile *ef;
+    TransferOptions o;
+    Clock clock;
+    Sys sys;
+    size_t batch;
+    EntInfo *ents;
+    Rec *recs;
+    size_t nrecs, cap;
+    TransferStats st;
+    atomic_bool cancel;
+    bool fatal;
+    char error[512];
+};
+
+/* ---- clock ---- */
+
+static int64_t clock_now(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void clock_sleep(void *ctx, int64_t ms)
+{
+    (void)ctx;
+    if (ms <= 0)
+        return;
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static uint64_t clock_random(void *ctx)
+{
+    Clock *c = ctx;
+    c->seed ^= c->seed << 13;
+    c->seed ^= c->seed >> 7;
+    c->seed ^= c->seed << 17;
+    return c->seed;
+}
+
+/* ---- setup ---- */
+
+static char *str_of(const Mapc *m, uint32_t s)
+{
+    uint32_t n;
+    const char *p = mapc_str(m, s, &n);
+    return cm_strndup(p, n);
+}
+
+/* Dataverse's entity set of a logical name (its usual plural rule; the
+ * schema files do not carry EntitySetName): contact -> contacts,
+ * opportunity -> opportunities, address -> addresses. */
+static char *entity_set(const char *logical)
+{
+    size_t n = strlen(logical);
+    CmBuf b = CM_BUF_INIT;
+    if (n > 1 && logical[n - 1] == 'y' && strchr("aeiou", logical[n - 2]) == NULL)
+        cm_buf_printf(&b, "%.*sies", (int)(n - 1), logical);
+    else if (n > 0 && (logical[n - 1] == 's' || logical[n - 1] == 'x'
+                       || (n > 1 && logical[n - 1] == 'h' && (logical[n - 2] == 'c' || logical[n - 2] == 's'))))
+        cm_buf_printf(&b, "%ses", logical);
+    else
+        cm_buf_printf(&b, "%ss", logical);
+    return cm_buf_take(&b);
+}
+
+/* The line of each field's EMIT: where the CRM's complaint about a field
+ * points in the .map. */
+static void field_lines(const MapcEntity *e, uint32_t *lines)
+{
+    for (uint32_t pc = 0; pc < e->code_len;) {
+        unsigned op = e->code[pc];
+        if (op >= BC__COUNT)
+            break;
+        if (op == BC_EMIT && pc + 2 < e->code_len) {
+            unsigned f = op_u16(e->code + pc + 1);
+            if (f < e->nfields && lines[f] == 0) {
+                uint32_t line, col;
+                mapc_position(e, pc, &line, &col);
+                lines[f] = line;
+            }
+        }
+        pc += op_size(op);
+    }
+}
+
+static void ent_init(Transfer *t, uint32_t i)
+{
+    const Mapc *m = t->m;
+    const MapcEntity *e = &m->entities[i];
+    EntInfo *ei = &t->ents[i];
+    ei->name = str_of(m, e->name);
+    ei->target = t->sys == SYS_DYNAMICS ? entity_set(ei->name) : cm_strdup(ei->name);
+    ei->field_names = cm_calloc(e->nfields + 1u, sizeof *ei->field_names);
+    ei->field_lines = cm_calloc(e->nfields + 1u, sizeof *ei->field_lines);
+    for (uint32_t f = 0; f < e->nfields; f++)
+        ei->field_names[f] = str_of(m, e->fields[f].name);
+    field_lines(e, ei->field_lines);
+    ei->key_field = e->key >= 0 ? cm_strdup(ei->field_names[e->key]) : NULL;
+    ei->creates = e->mode == MODE_C_CREATE;
+    if (t->sys == SYS_DYNAMICS && ei->key_field) {
+        CmBuf id = CM_BUF_INIT;
+        cm_buf_printf(&id, "%sid", ei->name);
+        ei->by_id = strcmp(id.data, ei->key_field) == 0;
+        cm_buf_free(&id);
+    }
+    /* A create with a key goes out as an upsert by it, so a resent create
+     * finds the record it made instead of making a second one. */
+    ei->op = e->mode == MODE_C_UPDATE ? CONN_UPDATE : (e->mode == MODE_C_CREATE && e->key < 0) ? CONN_CREATE
+                                                                                                : CONN_UPSERT;
+    ei->id_from_read = t->sys == SYS_SALESFORCE && ei->op == CONN_UPDATE && ei->key_field
+                       && strcmp(ei->key_field, "Id") != 0;
+    ei->read = ei->key_field && !ei->creates && conn_plain_name(ei->key_field)
+               && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
+                   || ei->id_from_read);
+    ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
+    ei->readable = cm_calloc(e->nfields + 1u, sizeof *ei->readable);
+    for (uint32_t f = 0; f < e->nfields; f++)
+        if (e->fields[f].section == FS_IF_EMPTY && conn_plain_name(ei->field_names[f])) {
+            ei->read_fields[ei->nread++] = ei->field_names[f];
+            ei->readable[f] = true;
+        }
+}
+
+static void ent_free(EntInfo *ei, uint32_t nfields)
+{
+    cm_free(ei->name);
+    cm_free(ei->target);
+    cm_free(ei->key_field);
+    for (uint32_t f = 0; f < nfields; f++)
+        cm_free(ei->field_names[f]);
+    cm_free(ei->field_names);
+    cm_free(ei->field_lines);
+    cm_free(ei->read_fields);
+    cm_free(ei->readable);
+}
+
+static void fatal(Transfer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fatal(Transfer *t, const char *fmt, ...)
+{
+    if (t->fatal)
+        return;
+    t->fatal = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->error, sizeof t->error, fmt, ap);
+    va_end(ap);
+}
+
+Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, ErrFile *ef,
+                       const TransferOptions *opt, char *err, size_t errlen)
+{
+    uint32_t n;
+    const char *system = mapc_str(m, m->system, &n);
+    Sys sys;
+    if (n == 10 && memcmp(system, "salesforce", 10) == 0)
+        sys = SYS_SALESFORCE;
+    else if (n == 7 && memcmp(system, "hubspot", 7) == 0)
+        sys = SYS_HUBSPOT;
+    else if (n == 8 && memcmp(system, "dynamics", 8) == 0)
+        sys = SYS_DYNAMICS;
+    else {
+        snprintf(err, errlen, "no connector for the target system '%.*s'", (int)n, system);
+        return NULL;
+    }
+    if (strlen(c->ops->system) != n || memcmp(c->ops->system, system, n) != 0) {
+        snprintf(err, errlen, "the mapping targets %.*s but the connection is to %s", (int)n, system,
+                 c->ops->system);
+        return NULL;
+    }
+    if (!opt->resume && !journal_clear(j)) {
+        snprintf(err, errlen, "cannot clear the journal: %s", journal_error(j));
+        return NULL;
+    }
+    Transfer *t = cm_calloc(1, sizeof *t);
+    t->m = m;
+    t->c = c;
+    t->tx = tx;
+    t->j = j;
+    t->ef = ef;
+    t->o = *opt;
+    t->sys = sys;
+    atomic_init(&t->cancel, false);
+    if (t->o.retry.max_attempts <= 0)
+        t->o.retry = retry_policy_default();
+    if (t->o.max_in_flight == 0)
+        t->o.max_in_flight = 4;
+    if (t->o.clock == NULL) {
+        t->clock.seed = (uint64_t)clock_now(NULL) ^ (uint64_t)(uintptr_t)t ^ 0x9E3779B97F4A7C15ull;
+        t->clock.rc = (RetryClock){ clock_now, clock_sleep, clock_random, &t->clock };
+        t->o.clock = &t->clock.rc;
+    }
+    t->ents = cm_calloc(m->nentities + 1u, sizeof *t->ents);
+    size_t batch = SIZE_MAX;
+    for (uint32_t i = 0; i < m->nentities; i++) {
+        ent_init(t, i);
+        size_t mb = c->ops->max_batch(c, t->ents[i].op);
+        if (mb < batch)
+            batch = mb;
+    }
+    if (batch == SIZE_MAX || batch == 0)
+        batch = 1;
+    t->batch = t->o.batch_size > 0 && t->o.batch_size < batch ? t->o.batch_size : batch;
+    t->cap = t->o.window > 0 ? t->o.window : t->batch * t->o.max_in_flight;
+    t->recs = cm_calloc(t->cap, sizeof *t->recs);
+    return t;
+}
+
+static void rec_free(const Mapc *m, Rec *r)
+{
+    cm_free(r->input);
+    cm_free(r->bad);
+    if (r->units) {
+        for (uint32_t i = 0; i < m->nentities; i++) {
+            Unit *u = &r->units[i];
+            cm_free(u->text);
+            cm_free(u->fields);
+            cm_free(u->key);
+            cm_free(u->message);
+        }
+        cm_free(r->units);
+    }
+    memset(r, 0, sizeof *r);
+}
+
+void transfer_free(Transfer *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->nrecs; i++)
+        rec_free(t->m, &t->recs[i]);
+    cm_free(t->recs);
+    for (uint32_t i = 0; i < t->m->nentities; i++)
+        ent_free(&t->ents[i], t->m->entities[i].nfields);
+    cm_free(t->ents);
+    cm_free(t);
+}
+
+/* ---- settling units ---- */
+
+static void count(Transfer *t, JState s)
+{
+    if (s == J_OK)
+        t->st.ok++;
+    else if (s == J_SKIPPED)
+        t->st.skipped++;
+    else
+        t->st.failed++;
+}
+
+static void notify(Transfer *t, const Rec *r, uint32_t entity, JState s, const char *id, const char *code,
+                   const char *message, bool from_journal)
+{
+    if (t->o.unit == NULL)
+        return;
+    TransferUnit tu = { r->record, entity < t->m->nentities ? t->ents[entity].name : NULL, s,
+                        id && id[0] ? id : NULL, code && code[0] ? code : NULL, message, from_journal };
+    t->o.unit(t->o.unit_ctx, &tu);
+}
+
+static void put_state(Transfer *t, const Rec *r, uint32_t entity, JState s, const char *id, const char *code)
+{
+    if (!journal_put(t->j, r->record, entity, s, id, code))
+        fatal(t, "cannot write the journal: %s", journal_error(t->j));
+}
+
+/* A failed unit: its error file line first, then its journal state, so a
+ * crash in between resends it rather than losing its line. */
+static void fail_unit(Transfer *t, Rec *r, uint32_t entity, JState s, const char *code, const char *message,
+                      const char *field, size_t map_line, const char *payload)
+{
+    ErrRecord er = { (size_t)r->record, r->line, entity < t->m->nentities ? t->ents[entity].name : NULL,
+                     message, r->input, r->input_len, r->input_is_json, payload, payload ? strlen(payload) : 0,
+                     code, field && field[0] ? field : NULL, map_line };
+    if (!errfile_write(t->ef, &er))
+        fatal(t, "%s", errfile_error(t->ef));
+    put_state(t, r, entity, s, NULL, code);
+    if (r->units && entity < t->m->nentities)
+        r->units[entity].state = (uint8_t)s;
+    count(t, s);
+    notify(t, r, entity, s, NULL, code, message, false);
+}
+
+static void settle(Transfer *t, Rec *r, uint32_t entity, JState s, const char *id, const char *code)
+{
+    put_state(t, r, entity, s, id, code);
+    Unit *u = &r->units[entity];
+    u->state = (uint8_t)s;
+    if (id)
+        snprintf(u->crm_id, sizeof u->crm_id, "%s", id);
+    count(t, s);
+    notify(t, r, entity, s, id, code, NULL, false);
+}
+
+/* Outcomes a previous run of the same run key settled. */
+static bool resumed(Transfer *t, Rec *r, uint32_t entity)
+{
+    JEntry je;
+    if (!t->o.resume || !journal_get(t->j, r->record, entity, &je))
+        return false;
+    if (je.state != J_OK && je.state != J_FAILED && je.state != J_SKIPPED && je.state != J_REJECTED)
+        return false;
+    if (r->units) {
+        r->units[entity].state = (uint8_t)je.state;
+        snprintf(r->units[entity].crm_id, sizeof r->units[entity].crm_id, "%s", je.crm_id);
+    }
+    count(t, je.state);
+    t->st.resumed++;
+    notify(t, r, entity, je.state, je.crm_id, je.error, NULL, true);
+    return true;
+}
+
+/* ---- reading current records ---- */
+
+/* Reads the current record of every unit in todo; cur[k] for todo[k]. */
+static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, ConnCurrent *cur)
+{
+    EntInfo *ei = &t->ents[e];
+    size_t per = t->c->ops->max_read;
+    const char **keys = cm_malloc((per + 1) * sizeof *keys);
+    bool ok = true;
+    for (size_t at = 0; at < n && ok; at += per) {
+        size_t k = n - at < per ? n - at : per;
+        for (size_t i = 0; i < k; i++)
+            keys[i] = t->recs[todo[at + i]].units[e].key;
+        ConnRead rd = { ei->target, ei->key_field, keys, k, ei->read_fields, ei->nread };
+        char msg[256];
+        ConnStatus st = conn_read(t->c, t->tx, &rd, &t->o.retry, t->o.clock, cur + at, msg, sizeof msg);
+        t->st.requests++;
+        if (st != CONN_OK) {
+            fatal(t, "reading the current %s records: %s", ei->name, msg);
+            ok = false;
+        }
+    }
+    cm_free(keys);
+    return ok;
+}
+
+/* Is the CRM's value of field empty (null, missing, blank)? */
+static bool crm_empty(const cJSON *fields, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItem(fields, name);
+    if (v == NULL || cJSON_IsNull(v))
+        return true;
+    if (cJSON_IsString(v)) {
+        for (const char *p = v->valuestring; *p; p++)
+            if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* ---- payloads ---- */
+
+static void put_ref(Transfer *t, CmBuf *b, const char *field, const Unit *parent, uint32_t parent_entity)
+{
+    if (t->sys == SYS_DYNAMICS) {
+        CmBuf name = CM_BUF_INIT;
+        cm_buf_printf(&name, "%s@odata.bind", field);
+        cm_buf_put_json_string(b, name.data, name.len);
+        cm_buf_free(&name);
+        CmBuf v = CM_BUF_INIT;
+        cm_buf_printf(&v, "/%s(%s)", t->ents[parent_entity].target, parent->crm_id);
+        cm_buf_puts(b, ": ");
+        cm_buf_put_json_string(b, v.data, v.len);
+        cm_buf_free(&v);
+    } else {
+        cm_buf_put_json_string(b, field, strlen(field));
+        cm_buf_puts(b, ": ");
+        cm_buf_put_json_string(b, parent->crm_id, strlen(parent->crm_id));
+    }
+}
+
+/* The payload of one unit: every payload field, the `master crm` fields the
+ * CRM holds no value for, the `on create` fields when the record is new. */
+static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *cur)
+{
+    const MapcEntity *me = &t->m->entities[e];
+    const EntInfo *ei = &t->ents[e];
+    const Unit *u = &r->units[e];
+    cJSON *held = cur && cur->found && cur->fields ? cJSON_Parse(cur->fields) : NULL;
+    /* Unknown (no read) counts as existing: nothing CRM-owned is overwritten. */
+    bool created = ei->creates || (ei->op == CONN_UPSERT && cur && !cur->found);
+    CmBuf b = CM_BUF_INIT;
+    cm_buf_putc(&b, '{');
+    bool first = true;
+    for (uint32_t i = 0; i < u->nfields; i++) {
+        const UField *uf = &u->fields[i];
+        const MapcField *f = &me->fields[uf->field];
+        if (f->section == FS_ON_CREATE && !created)
+            continue;
+        /* A `master crm` field goes where the record is new or the CRM's
+         * value was read and is empty; never where it could not be read. */
+        if (f->section == FS_IF_EMPTY && !created
+            && !(ei->readable[uf->field] && cur && (!cur->found || crm_empty(held, ei->field_names[uf->field]))))
+            continue;
+        if (!first)
+            cm_buf_puts(&b, ", ");
+        first = false;
+        if (uf->ref >= 0) {
+            put_ref(t, &b, ei->field_names[uf->field], &r->units[uf->ref], (uint32_t)uf->ref);
+        } else {
+            cm_buf_put(&b, f->json_key, f->json_key_len);
+            cm_buf_put(&b, u->text + uf->off, uf->len);
+        }
+    }
+    cm_buf_putc(&b, '}');
+    cJSON_Delete(held);
+    return cm_buf_take(&b);
+}
+
+/* ---- sending one entity of the window ---- */
+
+/* The .map line of the field a CRM error names. */
+static size_t line_of_field(const EntInfo *ei, uint32_t nfields, const char *field)
+{
+    if (field == NULL || field[0] == '\0')
+        return 0;
+    for (uint32_t f = 0; f < nfields; f++)
+        if (strcasecmp(ei->field_names[f], field) == 0)
+            return ei->field_lines[f];
+    return 0;
+}
+
+/* Settles what needs no request; returns the units to send in todo. */
+static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->nrecs; i++) {
+        Rec *r = &t->recs[i];
+        if (r->units == NULL)
+            continue;
+        Unit *u = &r->units[e];
+        if (u->outcome == VM_NONE || resumed(t, r, e))
+            continue;
+        switch (u->outcome) {
+        case VM_REJECT:
+            fail_unit(t, r, e, J_REJECTED, "REJECTED", u->message, NULL, u->line, NULL);
+            break;
+        case VM_ERROR:
+            fail_unit(t, r, e, J_FAILED, "MAPPING_ERROR", u->message, NULL, u->line, NULL);
+            break;
+        case VM_SKIP:
+            settle(t, r, e, J_SKIPPED, NULL, "PARENT");
+            break;
+        default: {
+            bool orphan = false;
+            for (uint32_t k = 0; k < u->nfields; k++)
+                if (u->fields[k].ref >= 0 && r->units[u->fields[k].ref].state != J_OK)
+                    orphan = true;
+            if (orphan)
+                settle(t, r, e, J_SKIPPED, NULL, "PARENT_FAILED");
+            else
+                todo[n++] = i;
+        }
+        }
+    }
+    return n;
+}
+
+/* Journals the answers of one job. A batch whose outcome is unknown (auth
+ * refused, the CRM unreachable after the retries) ends the run with its
+ * units left J_SENDING, for --resume; a keyless create with an unknown
+ * outcome cannot be resent safely and fails instead. */
+static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size_t *idx, char **payloads)
+{
+    const EntInfo *ei = &t->ents[e];
+    bool unknown = job->status == CONN_AUTH
+                   || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && ei->op != CONN_CREATE);
+    if (unknown) {
+        fatal(t, "sending %s records: %s", ei->name, job->msg[0] ? job->msg : "no answer");
+        return;
+    }
+    for (size_t k = 0; k < job->batch->n; k++) {
+        Rec *r = &t->recs[idx[k]];
+        const ConnResult *res = &job->results[k];
+        if (res->ok) {
+            settle(t, r, e, J_OK, res->id, NULL);
+        } else {
+            fail_unit(t, r, e, J_FAILED, res->code, res->message, res->field,
+                      line_of_field(ei, t->m->entities[e].nfields, res->field), payloads[k]);
+        }
+    }
+}
+
+/* Reads, builds, journals and sends the units in todo (keys unique). */
+static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
+{
+    EntInfo *ei = &t->ents[e];
+    ConnCurrent *cur = ei->read ? cm_calloc(n, sizeof *cur) : NULL;
+    char **payloads = cm_calloc(n, sizeof *payloads);
+    ConnRecord *crs = cm_calloc(n, sizeof *crs);
+    size_t nsend = 0;
+    size_t *idx = cm_malloc(n * sizeof *idx);
+    char **pl = cm_calloc(n, sizeof *pl);
+    if (cur == NULL || read_current(t, e, todo, n, cur)) {
+        journal_begin(t->j);
+        for (size_t k = 0; k < n; k++) {
+            Rec *r = &t->recs[todo[k]];
+            Unit *u = &r->units[e];
+            const ConnCurrent *c = cur ? &cur[k] : NULL;
+            if (ei->id_from_read && !c->found) {
+                char msg[300];
+                snprintf(msg, sizeof msg, "no %s with %s = %.200s", ei->name, ei->key_field, u->key);
+                fail_unit(t, r, e, J_FAILED, "NOT_FOUND", msg, ei->key_field,
+                          line_of_field(ei, t->m->entities[e].nfields, ei->key_field), NULL);
+                continue;
+            }
+            payloads[k] = build_payload(t, r, e, c);
+            crs[nsend].payload = payloads[k];
+            crs[nsend].key = ei->id_from_read ? c->id : u->key;
+            idx[nsend] = todo[k];
+            pl[nsend++] = payloads[k];
+            put_state(t, r, e, J_SENDING, NULL, NULL);
+        }
+        /* Durable before any request leaves: a crash from here on resends. */
+        if (!journal_commit(t->j))
+            fatal(t, "cannot write the journal: %s", journal_error(t->j));
+    }
+    if (!t->fatal && nsend > 0) {
+        size_t nb = (nsend + t->batch - 1) / t->batch;
+        ConnBatch *batches = cm_calloc(nb, sizeof *batches);
+        ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
+        ConnResult *results = cm_calloc(nsend, sizeof *results);
+        const char *key_field = ei->id_from_read ? "Id" : ei->by_id ? NULL : ei->key_field;
+        for (size_t b = 0; b < nb; b++) {
+            size_t at = b * t->batch;
+            batches[b] = (ConnBatch){ ei->target, ei->op, key_field, crs + at,
+                                      nsend - at < t->batch ? nsend - at : t->batch };
+            jobs[b].batch = &batches[b];
+            jobs[b].results = results + at;
+        }
+        conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
+        t->st.requests += nb;
+        journal_begin(t->j);
+        for (size_t b = 0; b < nb; b++)
+            take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
+        if (!journal_commit(t->j))
+            fatal(t, "cannot write the journal: %s", journal_error(t->j));
+        cm_free(batches);
+        cm_free(jobs);
+        cm_free(results);
+    }
+    for (size_t k = 0; k < n; k++) {
+        cm_free(payloads[k]);
+        if (cur)
+            conn_current_clear(&cur[k]);
+    }
+    cm_free(cur);
+    cm_free(payloads);
+    cm_free(crs);
+    cm_free(idx);
+    cm_free(pl);
+}
+
+static uint64_t key_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        h = (h ^ (uint64_t)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch)) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* Moves to the front of todo the units whose key is the first of its kind
+ * (compared without case, as the CRMs do) and returns how many; the others
+ * wait for a later round. Salesforce refuses a batch holding one external id
+ * twice, and a later record must see what an earlier one wrote. */
+static size_t first_of_keys(Transfer *t, uint32_t e, size_t *todo, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    const char **slots = cm_calloc(cap, sizeof *slots);
+    size_t *later = cm_malloc((n + 1) * sizeof *later);
+    size_t k = 0, nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *key = t->recs[todo[i]].units[e].key;
+        bool dup = false;
+        if (key) {
+            size_t h = (size_t)key_hash(key) & (cap - 1);
+            while (slots[h] && !(dup = strcasecmp(slots[h], key) == 0))
+                h = (h + 1) & (cap - 1);
+            if (!dup)
+                slots[h] = key;
+        }
+        if (dup)
+            later[nl++] = todo[i];
+        else
+            todo[k++] = todo[i];
+    }
+    memcpy(todo + k, later, nl * sizeof *later);
+    cm_free(slots);
+    cm_free(later);
+    return k;
+}
+
+static void send_entity(Transfer *t, uint32_t e)
+{
+    size_t *todo = cm_malloc((t->nrecs + 1) * sizeof *todo);
+    journal_begin(t->j);
+    size_t n = prepare(t, e, todo);
+    if (!journal_commit(t->j))
+        fatal(t, "cannot write the journal: %s", journal_error(t->j));
+    size_t at = 0;
+    while (at < n && !t->fatal && !atomic_load(&t->cancel)) {
+        size_t k = first_of_keys(t, e, todo + at, n - at);
+        send_round(t, e, todo + at, k);
+        at += k;
+    }
+    cm_free(todo);
+}
+
+static void flush_window(Transfer *t)
+{
+    journal_begin(t->j);
+    for (size_t i = 0; i < t->nrecs; i++) {
+        Rec *r = &t->recs[i];
+        if (r->bad && !resumed(t, r, t->m->nentities))
+            fail_unit(t, r, t->m->nentities, J_FAILED, "BAD_INPUT", r->bad, NULL, 0, NULL);
+    }
+    if (!journal_commit(t->j))
+        fatal(t, "cannot write the journal: %s", journal_error(t->j));
+    for (uint32_t e = 0; e < t->m->nentities && !t->fatal && !atomic_load(&t->cancel); e++)
+        send_entity(t, e);
+    for (size_t i = 0; i < t->nrecs; i++)
+        rec_free(t->m, &t->recs[i]);
+    t->nrecs = 0;
+    if (t->o.progress)
+        t->o.progress(t->o.progress_ctx, &t->st);
+}
+
+/* ---- feeding records ---- */
+
+static bool accepting(Transfer *t)
+{
+    if (!t->fatal && atomic_load(&t->cancel))
+        fatal(t, "cancelled");
+    return !t->fatal;
+}
+
+static Rec *take_slot(Transfer *t, uint64_t record, const char *input, size_t input_len, bool is_json,
+                      size_t line)
+{
+    Rec *r = &t->recs[t->nrecs++];
+    r->record = record;
+    r->line = line;
+    r->input = cm_strndup(input ? input : "", input ? input_len : 0);
+    r->input_len = input ? input_len : 0;
+    r->input_is_json = input && is_json;
+    return r;
+}
+
+static char *key_text(const Value *v)
+{
+    if (v->type == V_STR)
+        return cm_strndup(v->u.str, v->len);
+    if (v->type == V_NUM) {
+        char buf[NUMTEXT_MAX];
+        size_t n = numtext_format(v->u.num, buf);
+        return cm_strndup(buf, n);
+    }
+    if (v->type == V_BOOL)
+        return cm_strdup(v->u.b ? "true" : "false");
+    return NULL;
+}
+
+static void copy_unit(Transfer *t, Unit *u, const VmResult *res)
+{
+    const MapcEntity *e = res->entity;
+    u->outcome = res->outcome;
+    if (res->outcome == VM_REJECT || res->outcome == VM_ERROR) {
+        u->message = cm_strndup(res->message, res->message_len);
+        u->line = res->line;
+        return;
+    }
+    if (res->outcome != VM_RECORD)
+        return;
+    CmBuf text = CM_BUF_INIT;
+    u->fields = cm_calloc(e->nfields + 1u, sizeof *u->fields);
+    for (uint32_t f = 0; f < e->nfields; f++) {
+        if (!res->set[f])
+            continue;
+        UField *uf = &u->fields[u->nfields++];
+        uf->field = f;
+        uf->ref = res->values[f].type == V_REF ? (int32_t)res->values[f].u.ref : -1;
+        uf->off = (uint32_t)text.len;
+        if (uf->ref < 0)
+            dryrun_value(t->m, &res->values[f], &text);
+        uf->len = (uint32_t)(text.len - uf->off);
+    }
+    u->text = cm_buf_take(&text);
+    if (e->key >= 0 && res->set[e->key])
+        u->key = key_text(&res->values[e->key]);
+}
+
+bool transfer_record(Transfer *t, uint64_t record, const VmResult *results, const char *input,
+                     size_t input_len, bool input_is_json, size_t line)
+{
+    if (!accepting(t))
+        return false;
+    Rec *r = take_slot(t, record, input, input_len, input_is_json, line);
+    r->units = cm_calloc(t->m->nentities + 1u, sizeof *r->units);
+    for (uint32_t i = 0; i < t->m->nentities; i++) {
+        copy_unit(t, &r->units[i], &results[i]);
+        if (results[i].outcome != VM_NONE)
+            t->st.in++;
+    }
+    if (t->nrecs == t->cap)
+        flush_window(t);
+    return !t->fatal;
+}
+
+bool transfer_bad_record(Transfer *t, uint64_t record, const char *why, const char *input, size_t input_len,
+                         size_t line)
+{
+    if (!accepting(t))
+        return false;
+    Rec *r = take_slot(t, record, input, input_len, false, line);
+    r->bad = cm_strdup(why ? why : "malformed record");
+    t->st.in++;
+    if (t->nrecs == t->cap)
+        flush_window(t);
+    return !t->fatal;
+}
+
+bool transfer_finish(Transfer *t)
+{
+    if (t->nrecs > 0 && !t->fatal)
+        flush_window(t);
+    return accepting(t);
+}
+
+void transfer_cancel(Transfer *t)
+{
+    atomic_store(&t->cancel, true);
+}
+
+const TransferStats *transfer_stats(const Transfer *t)
+{
+    return &t->st;
+}
+
+const char *transfer_error(const Transfer *t)
+{
+    return t->fatal ? t->error : NULL;
+}
+
+void transfer_run_key(const Mapc *m, const char *input_path, char *out, size_t outlen)
+{
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
+    struct stat sb;
+    char *abs = strcmp(input_path, "-") == 0 ? NULL : realpath(input_path, NULL);
+    if (abs && stat(abs, &sb) == 0)
+        snprintf(out, outlen, "%s:%s:%lld:%lld.%09ld", hex, abs, (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+                 (long)sb.st_mtim.tv_nsec);
+    else
+        snprintf(out, outlen, "%s:%s", hex, input_path);
+    free(abs);
+}

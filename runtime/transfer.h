@@ -1,0 +1,117 @@
+/* transfer: the run loop that moves mapped records into a CRM (DESIGN §6) —
+ * the "transfer engine" behind `crmmap run` and `crmmap serve`. It owns
+ * batching per entity, reading the CRM's current records for `master crm`
+ * (if_empty) and `on create` fields, linking children to their parent's CRM
+ * id, skipping children whose parent failed, the journal states that make
+ * `--resume` safe, the error file lines, and the per-run counts.
+ *
+ * The caller feeds records one at a time (the VmResults of vm_run and the
+ * record's input text); the engine copies what it needs, so the VM may run
+ * the next record at once. Records are held in a window and sent when it is
+ * full (or at transfer_finish): per entity in file order, parents before
+ * children, up to max_in_flight requests at once.
+ *
+ * Counting: one unit per record and entity that produced something (an
+ * entity whose `when` is false counts nothing), plus one per malformed
+ * input record. A unit ends ok (the CRM accepted it), failed (the CRM
+ * refused it, the mapping rejected it, a runtime error, a malformed record:
+ * each has one error file line) or skipped (not sent: its parent failed, was
+ * rejected or produced no record). ok + failed + skipped == in.
+ *
+ * An engine holds no process-global state: several may run at once, each
+ * on its own thread with its own Connector, Transport, Journal and ErrFile.
+ * transfer_cancel is the one call that may come from another thread. */
+#ifndef TRANSFER_H
+#define TRANSFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "connector.h"
+#include "errfile.h"
+#include "journal.h"
+#include "mapc.h"
+#include "retry.h"
+#include "transport.h"
+#include "vm.h"
+
+typedef struct TransferStats {
+    uint64_t in, ok, failed, skipped;
+    uint64_t requests;          /* write and read requests sent, retries excluded */
+    uint64_t resumed;           /* units whose outcome came from the journal */
+} TransferStats;
+
+/* One settled unit, for per-record output (`run` prints it on stdout). */
+typedef struct TransferUnit {
+    uint64_t record;
+    const char *entity;         /* NULL: the record itself (malformed input) */
+    JState state;               /* J_OK, J_FAILED, J_REJECTED or J_SKIPPED */
+    const char *crm_id;         /* J_OK: the CRM's id */
+    const char *code;           /* otherwise: the CRM's error code, REJECTED, MAPPING_ERROR,
+                                 * BAD_INPUT, PARENT or PARENT_FAILED */
+    const char *message;        /* why, or NULL */
+    bool resumed;               /* the outcome came from the journal */
+} TransferUnit;
+
+typedef struct TransferOptions {
+    size_t batch_size;          /* 0 or more than the connector's max_batch: max_batch */
+    size_t max_in_flight;       /* 0: 4 */
+    size_t window;              /* records held before sending; 0: batch_size * max_in_flight * 2 */
+    RetryPolicy retry;          /* all zero: retry_policy_default() */
+    const RetryClock *clock;    /* NULL: retry_system_clock() */
+    /* Outcomes recorded in the journal for this run key are honoured: done
+     * units are not sent again, J_SENDING ones are sent again (idempotently:
+     * upserts by key; a create with a `key` goes out as an upsert by it). */
+    bool resume;
+    /* Called after every window that was sent, and at the end; may be NULL. */
+    void (*progress)(void *ctx, const TransferStats *s);
+    void *progress_ctx;
+    /* Called for every unit as it is settled (journaled); may be NULL. */
+    void (*unit)(void *ctx, const TransferUnit *u);
+    void *unit_ctx;
+} TransferOptions;
+
+typedef struct Transfer Transfer;
+
+/* An engine for m (verified), writing through c and t, journaling to j and
+ * logging failures to ef (neither may be NULL; all must outlive it). Without
+ * opt.resume, j's entries for its run key are cleared first. NULL with a
+ * message in err when m cannot be sent by c (e.g. a system mismatch). */
+Transfer *transfer_new(const Mapc *m, Connector *c, Transport *t, Journal *j, ErrFile *ef,
+                       const TransferOptions *opt, char *err, size_t errlen);
+void transfer_free(Transfer *t);
+
+/* One input record: record is its 1-based number, results the
+ * m->nentities VmResults vm_run returned for it, input its text as read
+ * (input_is_json: well-formed JSON), line the input line it starts at (0:
+ * unknown). False once the run has hit a fatal error (transfer_error). */
+bool transfer_record(Transfer *t, uint64_t record, const VmResult *results, const char *input,
+                     size_t input_len, bool input_is_json, size_t line);
+
+/* One malformed input record (the reader's RD_BAD_RECORD): a failed unit. */
+bool transfer_bad_record(Transfer *t, uint64_t record, const char *why, const char *input, size_t input_len,
+                         size_t line);
+
+/* Sends everything still held. False on a fatal error. */
+bool transfer_finish(Transfer *t);
+
+/* Asks the engine to stop: it finishes the requests in flight, journals
+ * their answers and then refuses further records (transfer_record returns
+ * false, transfer_error says "cancelled"). Safe from any thread. */
+void transfer_cancel(Transfer *t);
+
+const TransferStats *transfer_stats(const Transfer *t);
+
+/* A fatal error ended the run (authentication refused, the CRM unreachable
+ * after the retries, the journal or error file unwritable): what happened,
+ * or NULL while there is none. Units not sent stay unjournaled (J_NONE) or
+ * J_SENDING, so `--resume` picks them up. */
+const char *transfer_error(const Transfer *t);
+
+/* The journal's run key for m on an input: the mapping's fingerprint (hex)
+ * and the input's identity (for a file its absolute path, size and
+ * modification time; "-" for stdin), written to out. */
+void transfer_run_key(const Mapc *m, const char *input_path, char *out, size_t outlen);
+
+#endif

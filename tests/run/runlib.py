@@ -1,0 +1,95 @@
+"""runlib: what the `crmmap run` tests share — talking to tools/crmserver's
+admin API, running crmmap, reading its summary, stdout lines and error
+file, generating snapADDY-shaped leads, and counting failed checks."""
+import json
+import os
+import re
+import subprocess
+import urllib.request
+
+URL = os.environ.get("CRMSERVER_URL", "")
+SUMMARY = re.compile(r"^in=(\d+) ok=(\d+) failed=(\d+) skipped=(\d+)$", re.M)
+
+
+class Checks:
+    def __init__(self):
+        self.failed = 0
+
+    def check(self, cond, what):
+        if not cond:
+            self.failed += 1
+            print("FAIL: " + what, flush=True)
+        return cond
+
+    def exit(self):
+        print("%s" % ("all checks passed" if self.failed == 0 else "%d check(s) failed" % self.failed))
+        raise SystemExit(1 if self.failed else 0)
+
+
+def admin(path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(URL + path, data=data, method="GET" if body is None else "POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def reset(faults=None, seed=1, rate=None):
+    admin("/__admin/reset", {})
+    spec = {"seed": seed, "faults": faults or []}
+    if rate:
+        spec["rate"] = rate
+    admin("/__admin/faults", spec)
+
+
+def records(system, table):
+    return admin("/__admin/state")["records"][system].get(table, {})
+
+
+def api(method, path, body, token="T"):
+    req = urllib.request.Request(URL + path, data=json.dumps(body).encode(), method=method,
+                                 headers={"Content-Type": "application/json", "Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"null")
+
+
+class Result:
+    def __init__(self, proc, errors_path):
+        self.status = proc.returncode
+        self.stderr = proc.stderr
+        self.lines = [json.loads(l) for l in proc.stdout.splitlines() if l.strip()]
+        m = SUMMARY.findall(proc.stderr)
+        self.summary = tuple(int(x) for x in m[-1]) if m else None
+        self.errors = []
+        if errors_path and os.path.exists(errors_path):
+            with open(errors_path, encoding="utf-8") as f:
+                self.errors = [json.loads(l) for l in f if l.strip()]
+
+
+def run(crmmap, mapping, input_path, workdir, *flags, token_env="CRM_TOKEN", env_extra=None, timeout=300):
+    """crmmap run against the server; returns a Result."""
+    errors = os.path.join(workdir, "errors.ndjson")
+    journal = os.path.join(workdir, "journal.db")
+    cmd = [crmmap, "run", mapping, "--input", input_path, "--url", URL, "--plain-http",
+           "--errors", errors, "--journal", journal, "--token-env", token_env] + list(flags)
+    env = dict(os.environ, CRM_TOKEN="T")
+    env.update(env_extra or {})
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    return Result(proc, errors)
+
+
+def lead(i, bad=False, visit=True):
+    """A snapADDY lead; bad: an e-mail address longer than Salesforce's 80."""
+    local = ("x" * 90 + "%d" % i) if bad else "lead%07d" % i
+    rec = {"firstName": "F%d" % i, "lastName": "L%d" % i, "email": "%s@example.com" % local,
+           "phone": "0931 %07d" % i, "city": "Würzburg", "country": "DE", "gender": 1}
+    if visit:
+        rec["visitreport"] = {"id": "vr-%d" % i, "title": "Fair %d" % (i % 7), "created": "2026-04-21T10:15:00+02:00"}
+        rec["answers"] = {"q_interest": "interested", "q_products": ["crm"], "q_duration": "PT10M"}
+    return rec
+
+
+def write_leads(path, n, bad_every=97):
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(1, n + 1):
+            f.write(json.dumps(lead(i, bad=bad_every > 0 and i % bad_every == 0)) + "\n")
