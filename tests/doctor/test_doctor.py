@@ -92,6 +92,25 @@ def doctor(target, *args, token=TOKEN, cwd=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def run(mapc, *flags):
+    """crmmap run on the bundled leads, its journal and error file in SCRATCH."""
+    env = dict(os.environ, CRM_TOKEN=TOKEN)
+    env.pop("CRMMAP_CONFIG", None)
+    for name in ("run.journal", "run-errors.ndjson"):
+        if os.path.exists(os.path.join(SCRATCH, name)):
+            os.remove(os.path.join(SCRATCH, name))
+    cmd = [CRMMAP, "run", mapc, "--input", os.path.join(REPO, "examples/records/fair-leads.ndjson"), "--url", URL,
+           "--plain-http", "--token-env", "CRM_TOKEN", "--journal", "run.journal", "--errors", "run-errors.ndjson",
+           "--quiet"] + list(flags)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, cwd=SCRATCH)
+    return p.returncode, p.stdout, p.stderr
+
+
+def records(table):
+    with urllib.request.urlopen(URL + "/__admin/state") as r:
+        return json.loads(r.read())["records"]["salesforce"].get(table, {})
+
+
 def compiled(map_path):
     out = os.path.join(SCRATCH, os.path.basename(map_path) + "c")
     subprocess.run([CRMMAP, "compile", map_path, "-o", out], check=True, capture_output=True, cwd=REPO)
@@ -247,6 +266,32 @@ def run_case():
             json.dump({"system": "hubspot", "url": URL, "token_env": "CRM_TOKEN"}, f)
         rc, out, err = doctor(mapc, "--no-url", cwd=SCRATCH)
         expect(rc, out, err, 4, "the connection is to hubspot but the mapping targets salesforce")
+
+    elif CASE == "run_gate":
+        # crmmap run compares the fingerprint before sending: no drift, it sends.
+        mapc = compiled(SF_MAP)
+        serve_salesforce()
+        rc, out, err = run(mapc)
+        check(rc == 3, "no drift: the run sends (exit 3: the sample has one rejected lead), got %d: %s" % (rc, err))
+        check(len(records("Contact")) == 4, "4 contacts written, got %d" % len(records("Contact")))
+        # A field the mapping writes was deleted: refused, nothing written, the difference named.
+        c = contact_describe()
+        c["fields"] = [f for f in c["fields"] if f["name"] != "MailingCity"]
+        serve_salesforce(c)
+        rc, out, err = run(mapc)
+        check(rc == 4, "drift: exit 4, got %d" % rc)
+        check("error[D0401]: Contact.MailingCity" in err and "--force" in err, "names the drift: " + err)
+        check(records("Contact") == {}, "nothing written")
+        # A change elsewhere in Contact still changes the fingerprint: refused; --force sends anyway.
+        c = contact_describe()
+        extra = copy.deepcopy(field(c, "AssistantName"))
+        extra.update(name="Hobby__c", label="Hobby", custom=True)
+        c["fields"].append(extra)
+        serve_salesforce(c)
+        rc, out, err = run(mapc)
+        check(rc == 4 and "error[D0409]" in err and records("Contact") == {}, "fingerprint: refused: %d %s" % (rc, err))
+        rc, out, err = run(mapc, "--force")
+        check(rc == 3 and len(records("Contact")) == 4, "--force sends: %d %s" % (rc, err))
 
     elif CASE == "refused":
         s = socket.socket()
