@@ -86,7 +86,11 @@ static bool read_chunk(Plan *p, uint32_t ei, const char *const *keys, size_t nke
     }
     uint32_t kn;
     const char *kf = mapc_str(p->m, e->fields[e->key].name, &kn);
-    ConnRead r = { entity_name(p, ei, a), cm_arena_strndup(a, kf, kn), keys, nkeys, fields, e->nfields };
+    const char *entity = entity_name(p, ei, a);
+    char *set = p->link->sys == SYS_DYNAMICS ? conn_dynamics_entity_set(entity) : NULL;
+    ConnRead r = { set ? cm_arena_strdup(a, set) : entity, cm_arena_strndup(a, kf, kn), keys, nkeys, fields,
+                   e->nfields };
+    cm_free(set);
     ConnCurrent *out = cm_calloc(nkeys + 1, sizeof *out);
     char msg[400];
     ConnStatus st = conn_read(p->conn, p->link->tx, &r, &p->link->policy, retry_system_clock(), out, msg, sizeof msg);

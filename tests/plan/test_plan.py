@@ -112,6 +112,16 @@ def run_case():
             check(rc == 3, "%s: exit 3, got %d: %s" % (fmt, rc, err))
             golden("update.%s" % ext, out)
         check(admin("state")["records"] == before, "the CRM's records are unchanged")
+    elif CASE == "dynamics_update":
+        # Dynamics reads go to the entity set (accounts) with a $filter on the key.
+        seed("dynamics", "account", [{"accountid": "00000000-0000-0000-0000-000000000001", "name": "Schmidt GmbH",
+                                      "telephone1": "+49 931 1"}])
+        before = admin("state")["records"]
+        rc, out, err = plan("tests/plan/dynamics_update/accounts.map", "--input",
+                            "tests/plan/dynamics_update/leads.ndjson")
+        check(rc == 3, "exit 3, got %d: %s" % (rc, err))
+        golden("dynamics_update.txt", out)
+        check(admin("state")["records"] == before, "the CRM's records are unchanged")
     elif CASE == "batched":
         # 450 records: three groups, each read in chunks of 100 keys (Salesforce's query limit).
         leads = [{"email": "lead%03d@example.com" % i, "lastName": "Lead %d" % i, "country": "DE"} for i in range(450)]
