@@ -63,23 +63,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Registers m's source paths with the reader; returns slot per path. */
-static uint32_t *register_paths(const Mapc *m, RdPaths *paths, CmArena *arena)
-{
-    uint32_t *slots = cm_arena_alloc(arena, (m->npaths + 1u) * sizeof *slots);
-    for (uint32_t p = 0; p < m->npaths; p++) {
-        const MapcPath *mp = &m->paths[p];
-        const char **segs = cm_arena_alloc(arena, mp->nsegments * sizeof *segs);
-        for (uint32_t i = 0; i < mp->nsegments; i++) {
-            uint32_t n;
-            const char *s = mapc_str(m, mp->segments[i], &n);
-            segs[i] = cm_arena_strndup(arena, s, n);
-        }
-        slots[p] = (uint32_t)rd_paths_add(paths, segs, mp->nsegments, mp->as_list);
-    }
-    return slots;
-}
-
 static void report_errors(Run *run, size_t record, const VmResult *results)
 {
     const Mapc *m = run->m;
@@ -111,7 +94,7 @@ static int run_records(Run *run, FILE *in, const char *input_name)
     CmArena setup;
     cm_arena_init(&setup, 4096);
     RdPaths *paths = rd_paths_new();
-    uint32_t *slot_of_path = register_paths(m, paths, &setup);
+    uint32_t *slot_of_path = mapc_cli_register_paths(m, paths, &setup);
     Value *slots = cm_arena_alloc(&setup, (rd_paths_count(paths) + 1) * sizeof *slots);
     Reader *rd = rd_open(in, RD_AUTO, paths);
     Vm *vm = vm_new(m, slot_of_path);
