@@ -84,6 +84,22 @@ void conn_current_clear(ConnCurrent *c)
     memset(c, 0, sizeof *c);
 }
 
+bool conn_current_empty(const ConnCurrent *c, const char *field)
+{
+    if (!c->found || c->fields == NULL)
+        return true;
+    cJSON *held = cJSON_Parse(c->fields);
+    const cJSON *v = cJSON_GetObjectItem(held, field);
+    bool empty = v == NULL || cJSON_IsNull(v);
+    if (cJSON_IsString(v)) {
+        empty = true;
+        for (const char *p = v->valuestring; *p && empty; p++)
+            empty = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+    }
+    cJSON_Delete(held);
+    return empty;
+}
+
 void conn_current_fill(ConnCurrent *out, const char *id, const cJSON *holder, const ConnRead *r)
 {
     out->found = true;

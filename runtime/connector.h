@@ -76,6 +76,9 @@ typedef struct ConnCurrent {
 } ConnCurrent;
 
 void conn_current_clear(ConnCurrent *c);
+/* True when the CRM holds no value for field in c (null, missing, blank), for
+ * `master crm`: a record not found holds none. */
+bool conn_current_empty(const ConnCurrent *c, const char *field);
 
 /* One HTTP request, built by a connector. */
 typedef struct ConnRequest {

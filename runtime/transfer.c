@@ -10,7 +10,6 @@
 
 #include "transfer.h"
 
-#include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -74,6 +73,17 @@ typedef struct EntInfo {
     uint32_t *field_lines;  /* .map line of each field's assignment, 0: unknown */
 } EntInfo;
 
+/* A unit settled in the open journal transaction. */
+typedef struct Pending {
+    uint64_t record;
+    uint32_t entity;
+    JState state;
+    bool resumed;
+    char id[96];
+    char code[64];
+    char *message;
+} Pending;
+
 /* The engine's own clock, so no PRNG state is shared between engines. */
 typedef struct Clock {
     RetryClock rc;
@@ -94,6 +104,10 @@ struct Transfer {
     Rec *recs;
     size_t nrecs, cap;
     TransferStats st;
+    /* Units settled in the open journal transaction: counted and reported
+     * only once it is durable. */
+    Pending *pending;
+    size_t npending, cap_pending;
     atomic_bool cancel;
     bool fatal;
     char error[512];
@@ -307,29 +321,58 @@ void transfer_free(Transfer *t)
     for (uint32_t i = 0; i < t->m->nentities; i++)
         ent_free(&t->ents[i], t->m->entities[i].nfields);
     cm_free(t->ents);
+    for (size_t i = 0; i < t->npending; i++)
+        cm_free(t->pending[i].message);
+    cm_free(t->pending);
     cm_free(t);
 }
 
 /* ---- settling units ---- */
 
-static void count(Transfer *t, JState s)
-{
-    if (s == J_OK)
-        t->st.ok++;
-    else if (s == J_SKIPPED)
-        t->st.skipped++;
-    else
-        t->st.failed++;
-}
-
+/* Queues a settled unit until its journal transaction commits. */
 static void notify(Transfer *t, const Rec *r, uint32_t entity, JState s, const char *id, const char *code,
                    const char *message, bool from_journal)
 {
-    if (t->o.unit == NULL)
-        return;
-    TransferUnit tu = { r->record, entity < t->m->nentities ? t->ents[entity].name : NULL, s,
-                        id && id[0] ? id : NULL, code && code[0] ? code : NULL, message, from_journal };
-    t->o.unit(t->o.unit_ctx, &tu);
+    if (t->npending == t->cap_pending) {
+        t->cap_pending = t->cap_pending ? 2 * t->cap_pending : 256;
+        t->pending = cm_realloc(t->pending, t->cap_pending * sizeof *t->pending);
+    }
+    Pending *p = &t->pending[t->npending++];
+    p->record = r->record;
+    p->entity = entity;
+    p->state = s;
+    p->resumed = from_journal;
+    snprintf(p->id, sizeof p->id, "%s", id ? id : "");
+    snprintf(p->code, sizeof p->code, "%s", code ? code : "");
+    p->message = message ? cm_strdup(message) : NULL;
+}
+
+/* Commits the journal transaction; then, and only then, the units settled
+ * in it count and are reported. */
+static void commit(Transfer *t)
+{
+    bool durable = journal_commit(t->j);
+    if (!durable)
+        fatal(t, "cannot write the journal: %s", journal_error(t->j));
+    for (size_t i = 0; i < t->npending; i++) {
+        Pending *p = &t->pending[i];
+        if (durable) {
+            if (p->state == J_OK)
+                t->st.ok++;
+            else if (p->state == J_SKIPPED)
+                t->st.skipped++;
+            else
+                t->st.failed++;
+            t->st.resumed += p->resumed;
+        }
+        if (durable && t->o.unit) {
+            TransferUnit tu = { p->record, p->entity < t->m->nentities ? t->ents[p->entity].name : NULL, p->state,
+                                p->id[0] ? p->id : NULL, p->code[0] ? p->code : NULL, p->message, p->resumed };
+            t->o.unit(t->o.unit_ctx, &tu);
+        }
+        cm_free(p->message);
+    }
+    t->npending = 0;
 }
 
 static void put_state(Transfer *t, const Rec *r, uint32_t entity, JState s, const char *id, const char *code)
@@ -351,7 +394,6 @@ static void fail_unit(Transfer *t, Rec *r, uint32_t entity, JState s, const char
     put_state(t, r, entity, s, NULL, code);
     if (r->units && entity < t->m->nentities)
         r->units[entity].state = (uint8_t)s;
-    count(t, s);
     notify(t, r, entity, s, NULL, code, message, false);
 }
 
@@ -362,7 +404,6 @@ static void settle(Transfer *t, Rec *r, uint32_t entity, JState s, const char *i
     u->state = (uint8_t)s;
     if (id)
         snprintf(u->crm_id, sizeof u->crm_id, "%s", id);
-    count(t, s);
     notify(t, r, entity, s, id, code, NULL, false);
 }
 
@@ -378,8 +419,6 @@ static bool resumed(Transfer *t, Rec *r, uint32_t entity)
         r->units[entity].state = (uint8_t)je.state;
         snprintf(r->units[entity].crm_id, sizeof r->units[entity].crm_id, "%s", je.crm_id);
     }
-    count(t, je.state);
-    t->st.resumed++;
     notify(t, r, entity, je.state, je.crm_id, je.error, NULL, true);
     return true;
 }
@@ -410,21 +449,6 @@ static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, 
     return ok;
 }
 
-/* Is the CRM's value of field empty (null, missing, blank)? */
-static bool crm_empty(const cJSON *fields, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItem(fields, name);
-    if (v == NULL || cJSON_IsNull(v))
-        return true;
-    if (cJSON_IsString(v)) {
-        for (const char *p = v->valuestring; *p; p++)
-            if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-                return false;
-        return true;
-    }
-    return false;
-}
-
 /* ---- payloads ---- */
 
 static void put_ref(Transfer *t, CmBuf *b, const char *field, const Unit *parent, uint32_t parent_entity)
@@ -453,7 +477,6 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
     const MapcEntity *me = &t->m->entities[e];
     const EntInfo *ei = &t->ents[e];
     const Unit *u = &r->units[e];
-    cJSON *held = cur && cur->found && cur->fields ? cJSON_Parse(cur->fields) : NULL;
     /* Unknown (no read) counts as existing: nothing CRM-owned is overwritten. */
     bool created = ei->creates || (ei->op == CONN_UPSERT && cur && !cur->found);
     CmBuf b = CM_BUF_INIT;
@@ -467,7 +490,7 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
         /* A `master crm` field goes where the record is new or the CRM's
          * value was read and is empty; never where it could not be read. */
         if (f->section == FS_IF_EMPTY && !created
-            && !(ei->readable[uf->field] && cur && (!cur->found || crm_empty(held, ei->field_names[uf->field]))))
+            && !(ei->readable[uf->field] && cur && conn_current_empty(cur, ei->field_names[uf->field])))
             continue;
         if (!first)
             cm_buf_puts(&b, ", ");
@@ -480,7 +503,6 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
         }
     }
     cm_buf_putc(&b, '}');
-    cJSON_Delete(held);
     return cm_buf_take(&b);
 }
 
@@ -589,8 +611,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             put_state(t, r, e, J_SENDING, NULL, NULL);
         }
         /* Durable before any request leaves: a crash from here on resends. */
-        if (!journal_commit(t->j))
-            fatal(t, "cannot write the journal: %s", journal_error(t->j));
+        commit(t);
     }
     if (!t->fatal && nsend > 0) {
         size_t nb = (nsend + t->batch - 1) / t->batch;
@@ -610,8 +631,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         journal_begin(t->j);
         for (size_t b = 0; b < nb; b++)
             take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
-        if (!journal_commit(t->j))
-            fatal(t, "cannot write the journal: %s", journal_error(t->j));
+        commit(t);
         cm_free(batches);
         cm_free(jobs);
         cm_free(results);
@@ -676,8 +696,7 @@ static void send_entity(Transfer *t, uint32_t e)
     size_t *todo = cm_malloc((t->nrecs + 1) * sizeof *todo);
     journal_begin(t->j);
     size_t n = prepare(t, e, todo);
-    if (!journal_commit(t->j))
-        fatal(t, "cannot write the journal: %s", journal_error(t->j));
+    commit(t);
     size_t at = 0;
     while (at < n && !t->fatal && !atomic_load(&t->cancel)) {
         size_t k = first_of_keys(t, e, todo + at, n - at);
@@ -695,8 +714,7 @@ static void flush_window(Transfer *t)
         if (r->bad && !resumed(t, r, t->m->nentities))
             fail_unit(t, r, t->m->nentities, J_FAILED, "BAD_INPUT", r->bad, NULL, 0, NULL);
     }
-    if (!journal_commit(t->j))
-        fatal(t, "cannot write the journal: %s", journal_error(t->j));
+    commit(t);
     for (uint32_t e = 0; e < t->m->nentities && !t->fatal && !atomic_load(&t->cancel); e++)
         send_entity(t, e);
     for (size_t i = 0; i < t->nrecs; i++)

@@ -67,7 +67,8 @@ typedef struct TransferOptions {
     /* Called after every window that was sent, and at the end; may be NULL. */
     void (*progress)(void *ctx, const TransferStats *s);
     void *progress_ctx;
-    /* Called for every unit as it is settled (journaled); may be NULL. */
+    /* Called for every unit once its outcome is durable in the journal (units
+     * count in the stats from then on too); may be NULL. */
     void (*unit)(void *ctx, const TransferUnit *u);
     void *unit_ctx;
 } TransferOptions;

@@ -157,6 +157,20 @@ def dynamics():
     c.check(units(res, "skipped") == [(3, "contact")], "dynamics skipped %s" % units(res, "skipped"))
 
 
+def dynamics_creates():
+    """The bundled Dynamics example creates contacts (no key): POST parts in
+    the $batch, one record each."""
+    reset()
+    res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
+    contacts = by(records("dynamics", "contact"), "emailaddress1")
+    c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "dynamics creates: exit %d summary %s: %s"
+            % (res.status, res.summary, res.stderr[-300:]))
+    c.check(sorted(contacts) == ["anna.schmidt@example.de", "elodie.durand@example.fr", "james.oneil@example.co.uk",
+                                 "lena.wagner@example.at"], "dynamics creates: %s" % sorted(contacts))
+    ids = {l.get("id") for l in res.lines if l.get("state") == "ok"}
+    c.check(ids == {r["contactid"] for r in contacts.values()}, "dynamics creates: the ids reported are the CRM's")
+
+
 def duplicate_keys():
     """One visitor scanned twice: both records go out (in separate requests,
     as Salesforce refuses an external id twice in one), the later one wins."""
@@ -298,6 +312,7 @@ def fatal():
 salesforce()
 hubspot()
 dynamics()
+dynamics_creates()
 duplicate_keys()
 oauth_refresh()
 journal_first()

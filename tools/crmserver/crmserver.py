@@ -16,7 +16,8 @@ connectors use, keeping records in memory:
               GET  .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata   option sets
               GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
-              POST /api/data/v9.2/$batch                               multipart/mixed, no change sets
+              POST /api/data/v9.2/$batch                               multipart/mixed, no change sets:
+                                                                       PATCH SET(key) upserts, POST SET creates
 
   OAuth       POST .../oauth2/token, .../oauth2/v2.0/token   client credentials or a JWT bearer
                                                              assertion (claims checked) -> the current token
@@ -748,6 +749,22 @@ class Dynamics:
             return (201 if created else 200), rec, headers
         return 204, None, headers
 
+    def create(self, entity_set, body):
+        """POST SET: always a new record (a resent create makes a second one, as Dataverse does)."""
+        logical = DYN_SETS.get(entity_set)
+        if logical is None:
+            raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
+        if not isinstance(body, dict):
+            raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
+        for name, v in body.items():
+            if name.endswith("@odata.bind") and (not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v)):
+                raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+        rid = str(uuid.UUID(int=self.state.next_number()))
+        rec = dict(body)
+        rec["%sid" % logical] = rid
+        self.state.store("dynamics", logical, rid, rec)
+        return 204, None, {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
+
     def batch(self, content_type, raw, continue_on_error):
         m = re.search(r"boundary=\"?([^\";]+)\"?", content_type or "")
         if not m:
@@ -774,15 +791,19 @@ class Dynamics:
                 method, url = rm.group(1), rm.group(2)
                 path = urllib.parse.urlparse(url).path
                 pm = re.search(r"/api/data/v9\.2/(\w+)\((.*)\)$", path)
+                cm = re.search(r"/api/data/v9\.2/(\w+)$", path)
                 try:
-                    if method != "PATCH" or not pm:
-                        raise Reply(405, dyn_error("0x80060888", "only PATCH upserts are supported in $batch"))
+                    if not ((method == "PATCH" and pm) or (method == "POST" and cm)):
+                        raise Reply(405, dyn_error("0x80060888", "only PATCH upserts and POST creates are supported"))
                     try:
                         data = json.loads(req_body.strip() or "{}")
                     except ValueError:
                         raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
-                    status, body, headers = self.upsert(pm.group(1), urllib.parse.unquote(pm.group(2)), data,
-                                                        "return=representation" in req_head)
+                    if method == "POST":
+                        status, body, headers = self.create(cm.group(1), data)
+                    else:
+                        status, body, headers = self.upsert(pm.group(1), urllib.parse.unquote(pm.group(2)), data,
+                                                            "return=representation" in req_head)
                 except Reply as r:
                     status, body, headers = r.status, r.body, r.headers
             lines = ["--" + out_boundary, "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
