@@ -96,9 +96,9 @@ static bool read_chunk(Plan *p, uint32_t ei, const char *const *keys, size_t nke
     ConnStatus st = conn_read(p->conn, p->link->tx, &r, &p->link->policy, retry_system_clock(), out, msg, sizeof msg);
     if (st != CONN_OK) {
         crm_link_fail(p->link, "reading the current %s records by %s: %s%s", r.entity, r.key_field, msg,
-                      st == CONN_AUTH ? "\nhelp: check the token given with --token-env or --token-file, and that "
+                      st == CONN_AUTH ? "\n  help: check the token given with --token-env or --token-file, and that "
                                         "it has not expired"
-                      : st == CONN_UNAVAILABLE ? "\nhelp: check the URL and that the CRM is reachable; try again later"
+                      : st == CONN_UNAVAILABLE ? "\n  help: check the URL and that the CRM is reachable; try again later"
                                                : "");
         cm_free(out);
         return false;

@@ -96,12 +96,12 @@ static const char *transport_help(TxError e)
 {
     switch (e) {
     case TX_CONNECT:
-        return "\nhelp: check the URL (--url, or \"url\" in crmmap.json) and that the CRM is reachable from here";
+        return "\n  help: check the URL (--url, or \"url\" in crmmap.json) and that the CRM is reachable from here";
     case TX_TLS:
-        return "\nhelp: the CRM's certificate could not be verified: check the host name in the URL and the "
+        return "\n  help: the CRM's certificate could not be verified: check the host name in the URL and the "
                "system's CA certificates";
     case TX_TIMEOUT:
-        return "\nhelp: the CRM did not answer in time; try again later or raise --timeout-ms";
+        return "\n  help: the CRM did not answer in time; try again later or raise --timeout-ms";
     default:
         return "";
     }
@@ -124,11 +124,11 @@ static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, 
     } else if (r.status == 401 || r.status == 403) {
         excerpt(r.body, r.body_len, ex, sizeof ex);
         crm_link_fail(l, "%s: GET %s: the CRM refused the credentials (HTTP %d): %s\n"
-                      "help: check the token given with --token-env or --token-file, and that it has not expired",
+                      "  help: check the token given with --token-env or --token-file, and that it has not expired",
                       what, url, r.status, ex);
     } else if (r.status == 404) {
         crm_link_fail(l, "%s: GET %s: not found (HTTP 404)\n"
-                      "help: check the entity name (case matters) and the URL and API version", what, url);
+                      "  help: check the entity name (case matters) and the URL and API version", what, url);
     } else if (r.status < 200 || r.status > 299) {
         excerpt(r.body, r.body_len, ex, sizeof ex);
         crm_link_fail(l, "%s: GET %s: HTTP %d%s: %s", what, url, r.status, attempts > 1 ? " after retries" : "", ex);
@@ -428,7 +428,7 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     }
     if (system_hint && l->cfg.system && strcmp(system_hint, l->cfg.system) != 0)
         return crm_link_fail(l, "the connection is to %s but the mapping targets %s\n"
-                             "help: point --config or --system at the %s instance", l->cfg.system, system_hint,
+                             "  help: point --config or --system at the %s instance", l->cfg.system, system_hint,
                              system_hint);
     if (!conn_config_validate(&l->cfg, err, sizeof err))
         return usage_fail(l, err);
