@@ -98,8 +98,8 @@ static const char *transport_help(TxError e)
     case TX_CONNECT:
         return "\n  help: check the URL (--url, or \"url\" in crmmap.json) and that the CRM is reachable from here";
     case TX_TLS:
-        return "\n  help: the CRM's certificate could not be verified: check the host name in the URL and the "
-               "system's CA certificates";
+        return "\n  help: no TLS connection: check that the URL's host and port speak HTTPS, that its certificate "
+               "matches the host name, and the system's CA certificates";
     case TX_TIMEOUT:
         return "\n  help: the CRM did not answer in time; try again later or raise --timeout-ms";
     default:

@@ -301,6 +301,11 @@ def run_case():
         rc, out, err = doctor(SF_MAP, "--no-url", "--url", "http://127.0.0.1:%d" % port, "--retries", "1")
         expect(rc, out, err, 4, "connect failed", "help: check the URL")
 
+    elif CASE == "tls":
+        # https:// to the plain-HTTP server: the handshake fails, and says so.
+        rc, out, err = doctor(SF_MAP, "--no-url", "--url", URL.replace("http:", "https:"), "--retries", "1")
+        expect(rc, out, err, 4, "TLS failure", "help: no TLS connection")
+
     elif CASE == "unauthorized":
         serve_salesforce()
         rc, out, err = doctor(compiled(SF_MAP), token="not-the-token")
