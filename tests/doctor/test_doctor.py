@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import urllib.request
+import zlib
 
 CRMMAP, REPO, CORPUS, SCRATCH = sys.argv[1:5]
 CASES = sys.argv[5:]
@@ -115,6 +116,33 @@ def compiled(map_path):
     out = os.path.join(SCRATCH, os.path.basename(map_path) + "c")
     subprocess.run([CRMMAP, "compile", map_path, "-o", out], check=True, capture_output=True, cwd=REPO)
     return out
+
+
+def as_format_1_0(mapc):
+    """The same .mapc as a 1.0 compiler wrote it: no facts section (id 8)."""
+    with open(mapc, "rb") as f:
+        d = f.read()
+    out, at = bytearray(d[:48]), 48
+    while at < len(d) - 4:
+        start, sid, at = at, d[at], at + 1
+        length, shift = 0, 0
+        while True:
+            b = d[at]
+            at += 1
+            length |= (b & 0x7f) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        at += length
+        if sid != 8:
+            out += d[start:at]
+    out[5] = 0
+    out[12:16] = (len(out) + 4).to_bytes(4, "little")
+    out += zlib.crc32(bytes(out)).to_bytes(4, "little")
+    path = mapc[:-5] + "-1.0.mapc"
+    with open(path, "wb") as f:
+        f.write(out)
+    return path
 
 
 def expect(rc, out, err, status, *needles):
@@ -251,6 +279,27 @@ def run_case():
         rc, out, err = doctor(compiled(SF_MAP))
         expect(rc, out, err, 4, "error[D0409]: the CRM's field definitions of Contact and Visit_Report__c have "
                "changed since the mapping was checked", "none of it touches what the mapping writes")
+
+    elif CASE == "format_1_0":
+        # A .mapc without facts: compared by fingerprint, field names and writability.
+        old = as_format_1_0(compiled(SF_MAP))
+        p = subprocess.run([CRMMAP, "verify", old], capture_output=True, text=True)
+        check(p.returncode == 0 and "format 1.0" in p.stdout, "the 1.0 file verifies: " + p.stdout + p.stderr)
+        serve_salesforce()
+        rc, out, err = doctor(old)
+        expect(rc, out, err, 0, "ok: ")
+        c = contact_describe()
+        c["fields"] = [f for f in c["fields"] if f["name"] != "MailingCity"]
+        field(c, "FirstName")["length"] = 20
+        serve_salesforce(c)
+        rc, out, err = doctor(old)
+        expect(rc, out, err, 4, "error[D0401]: Contact.MailingCity")
+        check("FirstName" not in out, "no facts, no length check")
+        c = contact_describe()
+        field(c, "FirstName")["length"] = 20
+        serve_salesforce(c)
+        rc, out, err = doctor(old)
+        expect(rc, out, err, 4, "error[D0409]", "(format 1.0) records no facts")
 
     elif CASE == "config_file":
         serve_salesforce()
