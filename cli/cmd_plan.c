@@ -629,7 +629,7 @@ const Command cmd_plan = {
     "         [--config FILE] [--url BASE] [--token-env VAR | --token-file FILE]\n"
     "         [--plain-http] ...\n"
     "\n"
-    "Runs the mapping on the input records offline (as run --dry-run does),\n"
+    "Runs the mapping on the input records offline (as a dry run of run does),\n"
     "reads the CRM's current records by key (a batch at a time) and prints, per\n"
     "record and entity, whether a run would create, update or leave the record\n"
     "unchanged, or reject it, and per field: set (create), update OLD -> NEW,\n"
