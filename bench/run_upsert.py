@@ -25,7 +25,7 @@ def admin(path, body=None):
 
 
 def crmmap_run(crmmap, mapc, data, work, *flags):
-    cmd = [crmmap, "run", mapc, "--input", data, "--url", URL, "--plain-http", "--batch-size", "200",
+    cmd = [crmmap, "run", mapc, "--input", data, "--url", URL, "--plain-http", "--force", "--batch-size", "200",
            "--in-flight", "4", "--journal", os.path.join(work, "journal"), "--errors",
            os.path.join(work, "errors.ndjson")] + list(flags)
     t0 = time.time()

@@ -22,6 +22,7 @@
 #include "cm_alloc.h"
 #include "conn_config.h"
 #include "connector.h"
+#include "drift.h"
 #include "dryrun.h"
 #include "errfile.h"
 #include "journal.h"
@@ -38,7 +39,7 @@ extern const Command cmd_run;
 typedef struct RunOpts {
     const char *input, *errors, *journal, *config;
     const char *url, *token_env, *token_file;
-    bool dry, resume, plain, quiet, verbose;
+    bool dry, resume, plain, quiet, verbose, force;
     long batch, in_flight, timeout_ms, retries;
     long rate_max, rate_window_s;   /* --rate N/SECONDS; 0: the connector's default */
 } RunOpts;
@@ -342,6 +343,13 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
         goto done;
     }
     auth_attach(auth, tx);
+    /* Schema drift (docs/doctor.md): refuse before anything is sent. */
+    if (!o->force && drift_check_connection(m, run->source, "crmmap run", &cfg, tx, stderr, NULL) != EXIT_OK) {
+        status = fatal("the CRM's field definitions are not what the mapping was checked against (above)\n"
+                       "help: fix the mapping, pull the field definitions again and compile "
+                       "(crmmap doctor explains); --force sends without this check");
+        goto done;
+    }
     c = new_connector(&cfg);
     conn_set_refresh(c, auth_refresh, auth);
     if (o->rate_max > 0)
@@ -443,7 +451,7 @@ static bool parse_rate(const char *s, long *max, long *window_s)
 static int run(int argc, char **argv)
 {
     enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_CONFIG, O_URL, O_TOKEN_ENV, O_TOKEN_FILE, O_PLAIN,
-           O_QUIET, O_VERBOSE, O_BATCH, O_IN_FLIGHT, O_TIMEOUT, O_RETRIES, O_RATE };
+           O_QUIET, O_VERBOSE, O_BATCH, O_IN_FLIGHT, O_TIMEOUT, O_RETRIES, O_RATE, O_FORCE };
     static const struct option opts[] = {
         { "input", required_argument, NULL, 'i' },
         { "dry-run", no_argument, NULL, O_DRY },
@@ -462,6 +470,7 @@ static int run(int argc, char **argv)
         { "timeout-ms", required_argument, NULL, O_TIMEOUT },
         { "retries", required_argument, NULL, O_RETRIES },
         { "rate", required_argument, NULL, O_RATE },
+        { "force", no_argument, NULL, O_FORCE },
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
@@ -484,6 +493,7 @@ static int run(int argc, char **argv)
         case 'q':
         case O_QUIET: o.quiet = true; break;
         case O_VERBOSE: o.verbose = true; break;
+        case O_FORCE: o.force = true; break;
         case O_BATCH:
             if (!parse_long(optarg, 1, 1000, &o.batch))
                 return cli_usage_error(&cmd_run, "--batch-size '%s': a number from 1 to 1000", optarg);
@@ -554,7 +564,7 @@ const Command cmd_run = {
     "         [--resume] [--journal FILE] [--config FILE] [--url BASE] [--token-env VAR]\n"
     "         [--token-file FILE] [--plain-http] [--quiet] [--verbose]\n"
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
-    "         [--rate N/SECONDS]\n"
+    "         [--rate N/SECONDS] [--force]\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -573,9 +583,12 @@ const Command cmd_run = {
     "record and entity is journaled before it counts as done, so after a crash\n"
     "`--resume` sends nothing twice and loses nothing.\n"
     "Connection settings: crmmap.json next to the mapping, CRMMAP_* variables,\n"
-    "then flags (docs/connections.md).\n"
+    "then flags (docs/connections.md). Before sending, the CRM's current field\n"
+    "definitions of the target entities are compared with what the mapping was\n"
+    "checked against: drift stops the run (exit 4) unless --force (docs/doctor.md).\n"
     "Exit status: 0 every record transferred, 1 mapping or input unreadable,\n"
-    "2 usage, 3 some records failed, 4 fatal (connection, authentication, journal).\n"
+    "2 usage, 3 some records failed, 4 fatal (connection, authentication, schema\n"
+    "drift, journal).\n"
     "With --dry-run: 3 when some records were rejected, skipped or malformed.\n"
     "\n"
     "Options:\n"
@@ -598,6 +611,9 @@ const Command cmd_run = {
     "  --timeout-ms N      give up on a request after N ms (default 120000)\n"
     "  --retries N         attempts per request (default 6)\n"
     "  --rate N/SECONDS    at most N requests in any SECONDS (default: HubSpot 90/10,\n"
-    "                      Dynamics 5000/300, Salesforce none)\n",
+    "                      Dynamics 5000/300, Salesforce none)\n"
+
+    "  --force             skip the drift check: send even if the CRM's field\n"
+    "                      definitions changed since the mapping was checked\n",
     run,
 };

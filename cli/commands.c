@@ -8,8 +8,10 @@ extern const Command cmd_disasm;
 extern const Command cmd_verify;
 extern const Command cmd_run;
 extern const Command cmd_test;
+extern const Command cmd_plan;
 extern const Command cmd_serve;
 extern const Command cmd_schema;
+extern const Command cmd_doctor;
 extern const Command cmd_fmt;
 extern const Command cmd_doc;
 
@@ -20,8 +22,10 @@ const Command *const cli_commands[] = {
     &cmd_verify,
     &cmd_run,
     &cmd_test,
+    &cmd_plan,
     &cmd_serve,
     &cmd_schema,
+    &cmd_doctor,
     &cmd_fmt,
     &cmd_doc,
 };

@@ -1,7 +1,7 @@
-/* mapc_cli: what compile, disasm, verify, run and test share — compiling a
- * .map into .mapc bytes (diagnostics rendered), loading a .mapc file with its
- * errors reported as `FILE: error: ...`, and telling the reader which source
- * paths a loaded mapping reads. */
+/* mapc_cli: what compile, disasm, verify, run, test, plan, doctor and serve
+ * share — compiling a .map into .mapc bytes (diagnostics rendered), loading a
+ * .mapc file with its errors reported as `FILE: error: ...`, and telling the
+ * reader which source paths a loaded mapping reads. */
 #ifndef MAPC_CLI_H
 #define MAPC_CLI_H
 

@@ -69,6 +69,15 @@ typedef struct CheckedEntity {
     size_t nassigns;
 } CheckedEntity;
 
+/* A picklist value the mapping can send to a target field (a literal, a
+ * table value, a select answer's option, a user id), as the checker saw it
+ * go in: the drift checks of `doctor` and `run` look for it in the CRM's
+ * current values. */
+typedef struct CheckedSend {
+    const Field *field;
+    const char *value;              /* the picklist's value (Dynamics: the integer as text) */
+} CheckedSend;
+
 typedef struct Checked {
     const Ast *ast;
     const char *mapping_name;       /* from `mapping "NAME"`, or the file's base name */
@@ -83,6 +92,8 @@ typedef struct Checked {
     CheckType *table_types;         /* parallel to tables: the type its values share
                                        (CT_ANY when they differ) */
     size_t ntables;
+    CheckedSend *sends;             /* in the order checked; may repeat */
+    size_t nsends, cap_sends;
     CmArena arena;                  /* owns the CheckInfos, names and arrays above */
 } Checked;
 

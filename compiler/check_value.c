@@ -64,11 +64,25 @@ static const char *shown(Checker *ck, const Field *f, const char *text)
     return s;
 }
 
+static void note_send(Checker *ck, const Field *f, const char *value)
+{
+    Checked *c = ck->out;
+    if (c->nsends == c->cap_sends) {
+        c->cap_sends = c->cap_sends ? 2 * c->cap_sends : 32;
+        CheckedSend *grown = cm_arena_alloc(ck->arena, c->cap_sends * sizeof *grown);
+        if (c->nsends)
+            memcpy(grown, c->sends, c->nsends * sizeof *grown);
+        c->sends = grown;
+    }
+    c->sends[c->nsends++] = (CheckedSend){ f, value };
+}
+
 static void pick_value(Checker *ck, const Field *f, const char *text, Span span)
 {
     if (f->nvalues == 0)
         return;     /* options come from elsewhere (HubSpot owners): nothing to check */
     const PickValue *v = ck_value(ck, f, text, f->numeric_values);
+    note_send(ck, f, v ? v->value : cm_arena_strdup(ck->arena, text));
     if (v && v->active)
         return;
     const char *ename = ck->target->schema->name, *what = shown(ck, f, text);
@@ -117,6 +131,8 @@ static void options_into(Checker *ck, const Field *src, const Field *f, Span spa
     for (size_t i = 0; i < src->nvalues; i++) {
         const PickValue *o = &src->values[i];
         const PickValue *v = o->active ? ck_value(ck, f, o->value, f->numeric_values) : NULL;
+        if (o->active)
+            note_send(ck, f, v ? v->value : o->value);
         if (!o->active || (v && v->active))
             continue;
         if (n++)

@@ -163,6 +163,8 @@ static void gen_call(Gen *g, const Expr *x)
             return;
         }
         mw_op(g->e, BC_CONST, mw_const_str(g->w, in->user->id, strlen(in->user->id)));
+        if (in->user->email)
+            mw_user(g->w, in->user->email, in->user->id);
         return;
     }
     BuiltinId id = in ? in->builtin : builtin_lookup(x->u.call.name.name);
@@ -370,6 +372,27 @@ static void rejects(Gen *g, Stmt *const *stmts, size_t n)
     }
 }
 
+/* The facts section: field f as checked, and what the mapping sends it. */
+static void field_facts(Gen *g, uint32_t index, const CheckedAssign *a)
+{
+    const Field *f = a->field;
+    const Expr *value = a->stmt->u.assign.value;
+    const char **values = cm_malloc((g->c->nsends + 1) * sizeof *values);
+    uint32_t n = 0;
+    for (size_t i = 0; i < g->c->nsends; i++)
+        if (g->c->sends[i].field == f)
+            values[n++] = g->c->sends[i].value;
+    MwFacts facts = {
+        schema_type_name(f->type), f->label, f->length > 0 ? (uint32_t)f->length : 0,
+        value->info ? value->info->max_len : 0,
+        (uint8_t)((f->required ? MF_REQUIRED : 0) | (f->createable ? MF_CREATEABLE : 0)
+                  | (f->updateable ? MF_UPDATEABLE : 0) | (f->restricted ? MF_RESTRICTED : 0)),
+        values, n,
+    };
+    mw_field_facts(g->e, index, &facts);
+    cm_free(values);
+}
+
 static void gen_entity(Gen *g, const CheckedEntity *ce)
 {
     const Item *it = ce->item;
@@ -387,6 +410,7 @@ static void gen_entity(Gen *g, const CheckedEntity *ce)
         unsigned base = enc & ~ENC_STRINGIFY;
         int32_t opt = base == ENC_OPTION || base == ENC_OPTION_MULTI ? option_table(g, a->field) : -1;
         field_of[i] = mw_field(g->e, a->field->name, sec, enc, opt);
+        field_facts(g, field_of[i], a);
         if (a->field == key)
             mw_key(g->e, field_of[i]);
     }

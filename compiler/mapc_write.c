@@ -22,6 +22,11 @@ typedef struct MwField {
     uint32_t name;
     uint8_t section, encoding;
     int32_t option_table;
+    /* facts (mw_field_facts) */
+    uint32_t type, label1, length, max_len;     /* label1: 0 none, else string index + 1 */
+    uint8_t flags;
+    uint32_t *values;           /* string indexes, sorted by the strings' bytes, unique */
+    uint32_t nvalues;
 } MwField;
 
 struct MwEntity {
@@ -51,6 +56,9 @@ struct MapcWriter {
     uint8_t fingerprint[32];
     MwEntity **entities;
     uint32_t nentities, cap_entities;
+    bool facts;                 /* mw_field_facts or mw_user was called: write the facts section */
+    uint32_t *users;            /* pairs of string indexes: e-mail, id */
+    uint32_t nusers, cap_users;
 };
 
 #define GROW(arr, n, cap) do {                                        \
@@ -104,12 +112,15 @@ void mw_free(MapcWriter *w)
     cm_buf_free(&w->tables);
     for (uint32_t i = 0; i < w->nentities; i++) {
         MwEntity *e = w->entities[i];
+        for (uint32_t j = 0; j < e->nfields; j++)
+            cm_free(e->fields[j].values);
         cm_free(e->fields);
         cm_free(e->lines);
         cm_buf_free(&e->code);
         cm_free(e);
     }
     cm_free(w->entities);
+    cm_free(w->users);
     cm_free(w);
 }
 
@@ -277,9 +288,54 @@ uint32_t mw_field(MwEntity *e, const char *name, MapcFieldSection section, uint8
                   int32_t option_table)
 {
     GROW(e->fields, e->nfields, e->cap_fields);
-    e->fields[e->nfields] = (MwField){ mw_string(e->w, name, strlen(name)), (uint8_t)section, encoding,
-                                       option_table };
+    e->fields[e->nfields] = (MwField){ .name = mw_string(e->w, name, strlen(name)), .section = (uint8_t)section,
+                                       .encoding = encoding, .option_table = option_table };
     return e->nfields++;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void mw_field_facts(MwEntity *e, uint32_t field, const MwFacts *facts)
+{
+    MapcWriter *w = e->w;
+    MwField *f = &e->fields[field];
+    w->facts = true;
+    f->type = mw_string(w, facts->type, strlen(facts->type));
+    f->label1 = facts->label ? mw_string(w, facts->label, strlen(facts->label)) + 1 : 0;
+    f->length = facts->length;
+    f->max_len = facts->max_len;
+    f->flags = facts->flags;
+    /* strcmp order is byte order: values are NUL-free text. */
+    const char **sorted = cm_malloc((facts->nvalues + 1) * sizeof *sorted);
+    if (facts->nvalues)
+        memcpy(sorted, facts->values, facts->nvalues * sizeof *sorted);
+    qsort(sorted, facts->nvalues, sizeof *sorted, cmp_text);
+    cm_free(f->values);
+    f->values = cm_malloc((facts->nvalues + 1) * sizeof *f->values);
+    f->nvalues = 0;
+    for (uint32_t i = 0; i < facts->nvalues; i++)
+        if (i == 0 || strcmp(sorted[i - 1], sorted[i]) != 0)
+            f->values[f->nvalues++] = mw_string(w, sorted[i], strlen(sorted[i]));
+    cm_free(sorted);
+}
+
+void mw_user(MapcWriter *w, const char *email, const char *id)
+{
+    w->facts = true;
+    uint32_t e = mw_string(w, email, strlen(email));
+    for (uint32_t i = 0; i < w->nusers; i++)
+        if (w->users[2 * i] == e)
+            return;
+    if (w->nusers == w->cap_users) {
+        w->cap_users = w->cap_users ? 2 * w->cap_users : 8;
+        w->users = cm_realloc(w->users, 2 * (size_t)w->cap_users * sizeof *w->users);
+    }
+    w->users[2 * w->nusers] = e;
+    w->users[2 * w->nusers + 1] = mw_string(w, id, strlen(id));
+    w->nusers++;
 }
 
 void mw_key(MwEntity *e, uint32_t field)
@@ -404,6 +460,29 @@ static void write_entity(const MwEntity *e, CmBuf *b)
     }
 }
 
+static void write_facts(const MapcWriter *w, CmBuf *b)
+{
+    put_var(b, w->nentities);
+    for (uint32_t i = 0; i < w->nentities; i++) {
+        const MwEntity *e = w->entities[i];
+        put_var(b, e->nfields);
+        for (uint32_t j = 0; j < e->nfields; j++) {
+            const MwField *f = &e->fields[j];
+            put_var(b, f->type);
+            put_var(b, f->label1);
+            put_var(b, f->length);
+            put_var(b, f->max_len);
+            cm_buf_putc(b, (char)f->flags);
+            put_var(b, f->nvalues);
+            for (uint32_t k = 0; k < f->nvalues; k++)
+                put_var(b, f->values[k]);
+        }
+    }
+    put_var(b, w->nusers);
+    for (uint32_t i = 0; i < 2 * w->nusers; i++)
+        put_var(b, w->users[i]);
+}
+
 bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
 {
     if (w->nstrings > MAPC_MAX_INDEX || w->nconsts > MAPC_MAX_INDEX || w->npaths > MAPC_MAX_INDEX
@@ -433,7 +512,7 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
 
     /* Every string is interned by now; the sections that refer to them are
      * built first because the strings section precedes them. */
-    CmBuf meta = CM_BUF_INIT, consts = CM_BUF_INIT, ents = CM_BUF_INIT;
+    CmBuf meta = CM_BUF_INIT, consts = CM_BUF_INIT, ents = CM_BUF_INIT, facts = CM_BUF_INIT;
     for (int i = 0; i < 3; i++)
         put_var(&meta, w->meta[i]);
     put_var(&consts, w->nconsts);
@@ -456,6 +535,8 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     put_var(&ents, w->nentities);
     for (uint32_t i = 0; i < w->nentities; i++)
         write_entity(w->entities[i], &ents);
+    if (w->facts)
+        write_facts(w, &facts);
 
     put_var(&sec, w->nstrings);
     for (uint32_t i = 0; i < w->nstrings; i++) {
@@ -478,6 +559,9 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     cm_buf_put(&sec, w->tables.data ? w->tables.data : "", w->tables.len);
     put_section(out, MS_TABLES, &sec);
     put_section(out, MS_ENTITIES, &ents);
+    if (w->facts)
+        put_section(out, MS_FACTS, &facts);
+    cm_buf_free(&facts);
     cm_buf_free(&sec);
     cm_buf_free(&meta);
     cm_buf_free(&consts);

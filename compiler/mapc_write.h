@@ -46,6 +46,23 @@ uint32_t mw_field(MwEntity *e, const char *name, MapcFieldSection section, uint8
                   int32_t option_table);
 void mw_key(MwEntity *e, uint32_t field);
 
+/* What the mapping was checked against for one of its fields (the facts
+ * section, docs/bytecode.md): the field's type name, label (NULL: none),
+ * length and MF_* flags then, the longest value the mapping writes to it
+ * (0: unknown) and the picklist values it can send (any order, repeats
+ * allowed: the writer sorts them). */
+typedef struct MwFacts {
+    const char *type, *label;
+    uint32_t length, max_len;
+    uint8_t flags;
+    const char *const *values;
+    uint32_t nvalues;
+} MwFacts;
+void mw_field_facts(MwEntity *e, uint32_t field, const MwFacts *facts);
+/* A user(...) the mapping names and the CRM id it was compiled to (a
+ * repeated e-mail is kept once). */
+void mw_user(MapcWriter *w, const char *email, const char *id);
+
 /* Records that the code from here on comes from .map line:col. */
 void mw_line(MwEntity *e, uint32_t line, uint32_t col);
 /* Emits an instruction; operand is its u16 (CALL: builtin | argc << 8).

@@ -346,6 +346,23 @@ static const ConnectorOps dyn_ops = {
     "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read, dyn_free,
 };
 
+/* Dataverse's entity set of a logical name (its usual plural rule; the
+ * schema files do not carry EntitySetName): contact -> contacts,
+ * opportunity -> opportunities, address -> addresses. */
+char *conn_dynamics_entity_set(const char *logical)
+{
+    size_t n = strlen(logical);
+    CmBuf b = CM_BUF_INIT;
+    if (n > 1 && logical[n - 1] == 'y' && strchr("aeiou", logical[n - 2]) == NULL)
+        cm_buf_printf(&b, "%.*sies", (int)(n - 1), logical);
+    else if (n > 0 && (logical[n - 1] == 's' || logical[n - 1] == 'x'
+                       || (n > 1 && logical[n - 1] == 'h' && (logical[n - 2] == 'c' || logical[n - 2] == 's'))))
+        cm_buf_printf(&b, "%ses", logical);
+    else
+        cm_buf_printf(&b, "%ss", logical);
+    return cm_buf_take(&b);
+}
+
 Connector *conn_dynamics_new(const char *base_url, const char *api_version)
 {
     Connector *c = cm_calloc(1, sizeof *c);

@@ -131,6 +131,9 @@ struct Connector {
 Connector *conn_salesforce_new(const char *base_url, const char *api_version);
 Connector *conn_hubspot_new(const char *base_url);
 Connector *conn_dynamics_new(const char *base_url, const char *api_version);
+/* Dataverse's entity set of a logical name, which ConnBatch.entity and
+ * ConnRead.entity want for Dynamics: contact -> contacts (cm_free it). */
+char *conn_dynamics_entity_set(const char *logical);
 void conn_free(Connector *c);
 /* On a 401, call refresh(ctx) once per request and, when it returns true,
  * send the request again (OAuth tokens expire in the middle of runs). */

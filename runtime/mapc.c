@@ -439,6 +439,64 @@ static bool read_entities(Cursor *c, Mapc *m)
     return true;
 }
 
+static bool read_facts_of(Cursor *c, Mapc *m, MapcEntity *e)
+{
+    uint32_t n;
+    if (!get_var(c, &n, "facts field count"))
+        return false;
+    if (n != e->nfields)
+        return failf(c, "facts for %u fields, the entity has %u", n, e->nfields);
+    MapcFacts *f = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *f);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!get_index(c, &f[i].type, m->nstrings, "facts type string")
+            || !get_opt(c, &f[i].label, m->nstrings, "facts label string")
+            || !get_var(c, &f[i].length, "facts length") || !get_var(c, &f[i].max_len, "facts max length")
+            || !get_u8(c, &f[i].flags, "facts flags"))
+            return false;
+        if (f[i].flags & ~MF__ALL)
+            return failf(c, "field %u: unknown facts flags 0x%02x", i, f[i].flags);
+        if (!get_count(c, &f[i].nvalues, 1, MAPC_MAX_INDEX, "facts values"))
+            return false;
+        uint32_t *v = cm_arena_alloc(&m->arena, (f[i].nvalues ? f[i].nvalues : 1) * sizeof *v);
+        for (uint32_t k = 0; k < f[i].nvalues; k++) {
+            if (!get_index(c, &v[k], m->nstrings, "facts value string"))
+                return false;
+            if (k > 0) {
+                const Value *a = &m->strings[v[k - 1]], *b = &m->strings[v[k]];
+                uint32_t len = a->len < b->len ? a->len : b->len;
+                int d = len ? memcmp(a->u.str, b->u.str, len) : 0;
+                if (d > 0 || (d == 0 && a->len >= b->len))
+                    return failf(c, "field %u: facts values out of order or repeated", i);
+            }
+        }
+        f[i].values = v;
+    }
+    e->facts = f;
+    return true;
+}
+
+static bool read_facts(Cursor *c, Mapc *m)
+{
+    uint32_t n;
+    if (!get_var(c, &n, "facts entity count"))
+        return false;
+    if (n != m->nentities)
+        return failf(c, "facts for %u entities, the file has %u", n, m->nentities);
+    for (uint32_t i = 0; i < n; i++)
+        if (!read_facts_of(c, m, (MapcEntity *)&m->entities[i]))
+            return false;
+    if (!get_count(c, &m->nusers, 2, MAPC_MAX_INDEX, "users"))
+        return false;
+    MapcUser *u = cm_arena_alloc(&m->arena, (m->nusers ? m->nusers : 1) * sizeof *u);
+    for (uint32_t i = 0; i < m->nusers; i++)
+        if (!get_index(c, &u[i].email, m->nstrings, "user e-mail string")
+            || !get_index(c, &u[i].id, m->nstrings, "user id string"))
+            return false;
+    m->users = u;
+    m->has_facts = true;
+    return true;
+}
+
 static bool read_header(Cursor *c, size_t len, Mapc *m)
 {
     const uint8_t *d = c->base;
@@ -478,10 +536,10 @@ static bool read_header(Cursor *c, size_t len, Mapc *m)
 static bool read_sections(Cursor *c, Mapc *m)
 {
     static const char *const names[] = { "", "strings", "meta", "constants", "source paths",
-                                         "builtins", "tables", "entities" };
+                                         "builtins", "tables", "entities", "facts" };
     typedef bool (*Reader)(Cursor *, Mapc *);
     static const Reader readers[] = { NULL, read_strings, read_meta, read_consts, read_paths,
-                                      read_builtins, read_tables, read_entities };
+                                      read_builtins, read_tables, read_entities, read_facts };
     const uint8_t *file_end = c->end;
     unsigned last = 0;
     while (c->p < file_end) {
@@ -499,7 +557,7 @@ static bool read_sections(Cursor *c, Mapc *m)
                          (size_t)(file_end - c->p));
         c->end = c->p + len;
         last = id;
-        if (id > MS__LAST) {    /* a later minor version's section */
+        if (id > MS__KNOWN) {   /* a later minor version's section */
             c->p = c->end;
             continue;
         }

@@ -16,7 +16,7 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 0
+#define MAPC_MINOR 1
 #define MAPC_BOM 0x1234u
 #define MAPC_HEADER_SIZE 48u
 #define MAPC_TRAILER_SIZE 4u
@@ -30,8 +30,13 @@
 
 enum MapcSection {
     MS_STRINGS = 1, MS_META, MS_CONSTS, MS_PATHS, MS_BUILTINS, MS_TABLES, MS_ENTITIES,
-    MS__LAST = MS_ENTITIES
+    MS__LAST = MS_ENTITIES,     /* the last required section */
+    MS_FACTS,                   /* 1.1, optional: what the fields were when checked */
+    MS__KNOWN = MS_FACTS
 };
+
+/* Facts flags: the target field as the mapping was checked against it. */
+enum { MF_REQUIRED = 1, MF_CREATEABLE = 2, MF_UPDATEABLE = 4, MF_RESTRICTED = 8, MF__ALL = 15 };
 
 enum MapcConstTag { MC_NULL, MC_FALSE, MC_TRUE, MC_NUMBER, MC_STRING, MC_LIST };
 
@@ -67,6 +72,21 @@ typedef struct MapcField {
     uint32_t json_key_len;
 } MapcField;
 
+/* The facts section (docs/bytecode.md, "8 facts"): one per field. */
+typedef struct MapcFacts {
+    uint32_t type;              /* string: the schema type name ("string", "picklist", ...) */
+    int32_t label;              /* string, -1: none */
+    uint32_t length;            /* 0: unknown or unlimited */
+    uint32_t max_len;           /* the longest value the mapping writes; 0: unknown */
+    uint8_t flags;              /* MF_* */
+    const uint32_t *values;     /* strings: picklist values the mapping can send, bytewise ascending */
+    uint32_t nvalues;
+} MapcFacts;
+
+typedef struct MapcUser {
+    uint32_t email, id;         /* strings: user("EMAIL") compiled to the CRM id */
+} MapcUser;
+
 typedef struct MapcLine {
     uint32_t offset, line, col;
 } MapcLine;
@@ -84,6 +104,7 @@ typedef struct MapcEntity {
     const MapcLine *lines;
     uint32_t nlines;
     bool has_section[FS__COUNT];    /* some field goes to this section */
+    const MapcFacts *facts;     /* per field; NULL in a file without the facts section */
 } MapcEntity;
 
 typedef struct Mapc {
@@ -105,6 +126,9 @@ typedef struct Mapc {
     uint32_t max_stack;         /* over all entities */
     uint32_t max_fields;        /* over all entities */
     bool stringify_clear;       /* target system clears with "" (HubSpot) */
+    bool has_facts;             /* the facts section was present (1.1 and later) */
+    const MapcUser *users;
+    uint32_t nusers;
     CmArena arena;              /* owns everything above and the file copy */
 } Mapc;
 

@@ -113,6 +113,27 @@ static void put_operand(CmBuf *out, const Mapc *m, const MapcEntity *e, unsigned
     }
 }
 
+/* What the field was when the mapping was checked: "; was string(80) createable updateable sends "a" "b"". */
+static void put_facts(CmBuf *out, const Mapc *m, const MapcFacts *f)
+{
+    static const char *const flag_names[] = { "required", "createable", "updateable", "restricted" };
+    cm_buf_puts(out, "  ; was ");
+    put_str(out, m, f->type);
+    if (f->length)
+        cm_buf_printf(out, "(%u)", f->length);
+    for (unsigned b = 0; b < 4; b++)
+        if (f->flags & (1u << b))
+            cm_buf_printf(out, " %s", flag_names[b]);
+    if (f->max_len)
+        cm_buf_printf(out, ", values up to %u", f->max_len);
+    for (uint32_t k = 0; k < f->nvalues; k++) {
+        cm_buf_puts(out, k ? " " : ", sends ");
+        uint32_t len;
+        const char *s = mapc_str(m, f->values[k], &len);
+        cm_buf_put_json_string(out, s, len);
+    }
+}
+
 static void disasm_entity(const Mapc *m, uint32_t index, const char *source, size_t source_len, CmBuf *out)
 {
     const MapcEntity *e = &m->entities[index];
@@ -135,6 +156,8 @@ static void disasm_entity(const Mapc *m, uint32_t index, const char *source, siz
             cm_buf_puts(out, " options ");
             put_str(out, m, m->tables[f->option_table].name);
         }
+        if (e->facts)
+            put_facts(out, m, &e->facts[i]);
         cm_buf_putc(out, '\n');
     }
     uint32_t shown_line = 0;
@@ -193,6 +216,13 @@ void mapc_disasm(const Mapc *m, const char *source, size_t source_len, CmBuf *ou
             put_value(out, &t->else_value);
             cm_buf_putc(out, '\n');
         }
+    }
+    for (uint32_t i = 0; i < m->nusers; i++) {
+        cm_buf_puts(out, "user ");
+        put_str(out, m, m->users[i].email);
+        cm_buf_puts(out, " -> ");
+        put_str(out, m, m->users[i].id);
+        cm_buf_putc(out, '\n');
     }
     for (uint32_t i = 0; i < m->nentities; i++)
         disasm_entity(m, i, source, source_len, out);

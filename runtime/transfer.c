@@ -151,23 +151,6 @@ static char *str_of(const Mapc *m, uint32_t s)
     return cm_strndup(p, n);
 }
 
-/* Dataverse's entity set of a logical name (its usual plural rule; the
- * schema files do not carry EntitySetName): contact -> contacts,
- * opportunity -> opportunities, address -> addresses. */
-static char *entity_set(const char *logical)
-{
-    size_t n = strlen(logical);
-    CmBuf b = CM_BUF_INIT;
-    if (n > 1 && logical[n - 1] == 'y' && strchr("aeiou", logical[n - 2]) == NULL)
-        cm_buf_printf(&b, "%.*sies", (int)(n - 1), logical);
-    else if (n > 0 && (logical[n - 1] == 's' || logical[n - 1] == 'x'
-                       || (n > 1 && logical[n - 1] == 'h' && (logical[n - 2] == 'c' || logical[n - 2] == 's'))))
-        cm_buf_printf(&b, "%ses", logical);
-    else
-        cm_buf_printf(&b, "%ss", logical);
-    return cm_buf_take(&b);
-}
-
 /* The line of each field's EMIT: where the CRM's complaint about a field
  * points in the .map. */
 static void field_lines(const MapcEntity *e, uint32_t *lines)
@@ -194,7 +177,7 @@ static void ent_init(Transfer *t, uint32_t i)
     const MapcEntity *e = &m->entities[i];
     EntInfo *ei = &t->ents[i];
     ei->name = str_of(m, e->name);
-    ei->target = t->sys == SYS_DYNAMICS ? entity_set(ei->name) : cm_strdup(ei->name);
+    ei->target = t->sys == SYS_DYNAMICS ? conn_dynamics_entity_set(ei->name) : cm_strdup(ei->name);
     ei->field_names = cm_calloc(e->nfields + 1u, sizeof *ei->field_names);
     ei->field_lines = cm_calloc(e->nfields + 1u, sizeof *ei->field_lines);
     for (uint32_t f = 0; f < e->nfields; f++)

@@ -11,7 +11,8 @@ _crmmap_flags() {
                 --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
                 --timeout-ms --retries --rate --force" ;;
     test) echo "--junit --filter" ;;
-    plan) echo "--input --format --config --url --token-env --token-file --plain-http" ;;
+    plan) echo "-i --input --format --config --url --token-env --token-file --api-version --timeout-ms
+                 --retries --verbose --system --plain-http" ;;
     schema) echo "--system --entity -o --format --url --token-env --token-file --config
                    --api-version --plain-http --timeout-ms --retries --no-users --verbose" ;;
     doctor) echo "--config --url --token-env --token-file --api-version --timeout-ms --retries

@@ -5,8 +5,8 @@
 # report for each in build/demo); compile each to verified bytecode and run
 # it offline (--dry-run) on the bundled snapADDY leads, printing what each
 # CRM would receive; then start the local CRM server (tools/crmserver),
-# really transfer the Salesforce example's leads to it, show what the server
-# holds, and stop it.
+# check the Salesforce example against it (doctor), plan the transfer, really
+# transfer the leads to it, show what the server holds, and stop it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -62,6 +62,26 @@ for _ in $(seq 50); do
 done
 url="http://127.0.0.1:$(awk '/^PORT /{print $2}' "$out/server.port")"
 echo "listening on $url"
+# The server plays the Salesforce org the example's schemas were pulled from:
+# its custom Visit_Report__c object and its users.
+python3 - "$url" <<'PY'
+import json, sys, urllib.request
+def post(path, body):
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/__admin/" + path, method="POST",
+                                                  data=json.dumps(body).encode())).read()
+with open("examples/vendor/salesforce/Visit_Report__c_describe.json") as f:
+    post("metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": json.load(f)})
+with open("examples/schemas/salesforce/users.json") as f:
+    post("users", {"system": "salesforce", "users": [
+        {"Id": u["id"], "Email": u["email"], "Name": u["name"], "IsActive": u["active"]} for u in json.load(f)["users"]]})
+PY
+
+echo "== crmmap doctor $out/salesforce.mapc (connection, credentials, schema drift, users)"
+CRM_TOKEN=$token "$crmmap" doctor "$out/salesforce.mapc" --url "$url" --plain-http --token-env CRM_TOKEN
+
+echo "== crmmap plan $out/salesforce.mapc --input $records (what the transfer will change)"
+CRM_TOKEN=$token "$crmmap" plan "$out/salesforce.mapc" --input "$records" --url "$url" --plain-http \
+  --token-env CRM_TOKEN | tail -4 || true
 
 echo "== crmmap run $out/salesforce.mapc --input $records (a real transfer)"
 rm -f "$out/journal" "$out/errors.ndjson"

@@ -57,7 +57,7 @@ def main():
     errors, journal = os.path.join(work, "errors.ndjson"), os.path.join(work, "journal.db")
     killed = 0
     for attempt in range(kills):
-        cmd = [crmmap, "run", mapc, "--input", inp, "--url", URL, "--plain-http", "--errors", errors,
+        cmd = [crmmap, "run", mapc, "--input", inp, "--url", URL, "--plain-http", "--force", "--errors", errors,
                "--journal", journal, "--token-env", "CRM_TOKEN", "--quiet"] + flags + (["--resume"] if attempt else [])
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=dict(os.environ, CRM_TOKEN="T"))

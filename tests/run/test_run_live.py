@@ -203,7 +203,7 @@ def oauth_refresh():
     runlib.write_leads(inp, 450, bad_every=0)
     errors = os.path.join(work, "oauth-errors.ndjson")
     p = subprocess.run([crmmap, "run", os.path.join(examples, "salesforce", "fair-leads.map"), "--input", inp,
-                        "--config", cfg, "--plain-http", "--batch-size", "100", "--journal",
+                        "--config", cfg, "--plain-http", "--force", "--batch-size", "100", "--journal",
                         os.path.join(work, "oauth.db"), "--errors", errors],
                        capture_output=True, text=True, timeout=120, env=dict(os.environ, CRM_SECRET="shh"))
     fired = admin("/__admin/state")["faults_fired"].get("401", 0)
@@ -224,7 +224,7 @@ def journal_first():
     reset([{"kind": "timeout", "path": "composite/sobjects/Contact", "count": 1, "delay": 1.5}])
     journal = os.path.join(work, "first.db")
     cmd = [crmmap, "run", os.path.join(examples, "salesforce", "fair-leads.map"), "--input", sample, "--url",
-           runlib.URL, "--plain-http", "--token-env", "CRM_TOKEN", "--journal", journal, "--errors",
+           runlib.URL, "--plain-http", "--force", "--token-env", "CRM_TOKEN", "--journal", journal, "--errors",
            os.path.join(work, "first.ndjson"), "--timeout-ms", "10000"]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, CRM_TOKEN="T"))
@@ -252,7 +252,7 @@ def journal_first():
     inp = os.path.join(work, "term.ndjson")
     runlib.write_leads(inp, 1000, bad_every=0)
     cmd = [crmmap, "run", os.path.join(examples, "salesforce", "fair-leads.map"), "--input", inp, "--url",
-           runlib.URL, "--plain-http", "--token-env", "CRM_TOKEN", "--journal", journal, "--errors",
+           runlib.URL, "--plain-http", "--force", "--token-env", "CRM_TOKEN", "--journal", journal, "--errors",
            os.path.join(work, "term.ndjson.errors"), "--batch-size", "50", "--timeout-ms", "10000"]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, CRM_TOKEN="T"))

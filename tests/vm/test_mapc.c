@@ -44,6 +44,10 @@ static void build(const Case *c, CmBuf *out)
     MwEntity *e = mw_entity(w, "Contact", MODE_C_UPSERT, 3, 1);
     uint32_t email = mw_field(e, "Email", FS_PAYLOAD, ENC_TEXT, -1);
     mw_key(e, email);
+    const char *sends[] = { "b@x", "a@x", "b@x" };
+    MwFacts facts = { "email", "E-mail", 80, 60, MF_CREATEABLE | MF_UPDATEABLE, sends, 3 };
+    mw_field_facts(e, email, &facts);
+    mw_user(w, "anna@example.com", "005A");
     mw_line(e, 4, 3);
     mw_op(e, BC_SRC, path);
     mw_op(e, BC_CALL, lower | 1u << 8);
@@ -228,8 +232,64 @@ static void test_programs(void)
     }
 }
 
+/* The facts section (1.1): read back, and refused when inconsistent. */
+static void test_facts(void)
+{
+    CmBuf b = CM_BUF_INIT;
+    build(NULL, &b);
+    char err[300] = "";
+    Mapc *m = mapc_load((const uint8_t *)b.data, b.len, err, sizeof err);
+    CHECK(m && m->has_facts && m->entities[0].facts, "facts loaded: %s", err);
+    if (m && m->entities[0].facts) {
+        const MapcFacts *f = &m->entities[0].facts[0];
+        uint32_t n;
+        const char *type = mapc_str(m, f->type, &n);
+        CHECK(n == 5 && memcmp(type, "email", 5) == 0 && f->label >= 0, "type and label");
+        CHECK(f->length == 80 && f->max_len == 60 && f->flags == (MF_CREATEABLE | MF_UPDATEABLE), "length, flags");
+        CHECK(f->nvalues == 2 && mapc_str(m, f->values[0], &n)[0] == 'a', "values sorted, repeats dropped");
+        CHECK(m->nusers == 1 && strncmp(mapc_str(m, m->users[0].id, &n), "005A", n) == 0, "the user");
+    }
+    mapc_free(m);
+    /* Find the facts section's payload: sections follow the header. */
+    const uint8_t *d0 = (const uint8_t *)b.data;
+    size_t at = 48, payload = 0;
+    while (at < b.len - 4) {
+        uint8_t id = d0[at++];
+        uint32_t len = 0;
+        for (int shift = 0;; shift += 7) {
+            uint8_t x = d0[at++];
+            len |= (uint32_t)(x & 0x7f) << shift;
+            if (!(x & 0x80))
+                break;
+        }
+        if (id == MS_FACTS)
+            payload = at;
+        at += len;
+    }
+    CHECK(payload > 0, "a facts section was written");
+    struct { size_t offset; uint8_t value; const char *want; } bad[] = {
+        { 0, 2, "facts for 2 entities" },
+        { 1, 3, "facts for 3 fields" },
+        { 6, 0x80, "unknown facts flags" },
+        { 9, 0, "out of order or repeated" },
+    };
+    uint8_t *d = cm_malloc(b.len);
+    for (size_t i = 0; payload && i < sizeof bad / sizeof bad[0]; i++) {
+        memcpy(d, b.data, b.len);
+        if (bad[i].offset == 9)
+            d[payload + 9] = d[payload + 8];        /* the second value repeats the first */
+        else
+            d[payload + bad[i].offset] = bad[i].value;
+        fix_crc(d, b.len);
+        expect(d, b.len, bad[i].want, bad[i].want);
+    }
+    cm_free(d);
+    cm_buf_free(&b);
+}
+
 int main(void)
 {
+    test_facts();
     test_good_file();
     test_huge_count();
     test_deep_lists();

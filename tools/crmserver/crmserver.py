@@ -24,7 +24,15 @@ connectors use, keeping records in memory:
   Admin       GET  /__admin/state     every record held, request and fault counts
               POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
-              POST /__admin/reset     forget records and faults
+              POST /__admin/reset     forget records, faults, metadata and users set below
+              POST /__admin/metadata {"system": S, "entity": E, ["cast": C,] "document": D}
+                                      serve D as E's metadata (a describe, a properties answer,
+                                      an Attributes answer or one of its type casts) instead of
+                                      the corpus's: schema drift for `crmmap doctor` tests
+              POST /__admin/users {"system": S, "users": [...]}   the users/owners served, in
+                                      the vendor's shape (SF_USERS, HS_OWNERS, DYN_USERS below)
+              POST /__admin/records {"system": S, "table": T, "records": [...]}   seeds records
+                                      in the vendor's shape; ids are made up where missing
 
 The faults body may also set "rate": {"requests": N, "window": SECONDS}: a
 sliding-window limit over all API requests, answered with 429, a HubSpot
@@ -136,6 +144,9 @@ class State:
 
     def reset(self):
         self.records = {"salesforce": {}, "hubspot": {}, "dynamics": {}}
+        self.metadata = {}          # (system, entity, cast or "") -> a document served instead of the corpus's
+        self.users = {"salesforce": [dict(u) for u in SF_USERS], "hubspot": [dict(u) for u in HS_OWNERS],
+                      "dynamics": [dict(u) for u in DYN_USERS]}
         self.counter = 0
         self.requests = 0
         self.faults = []
@@ -270,6 +281,9 @@ class Salesforce:
         self.fields_cache = {}
 
     def fields(self, sobject):
+        doc = self.state.metadata.get(("salesforce", sobject, ""))
+        if doc is not None:
+            return SfFields(doc)
         if sobject not in self.fields_cache:
             path = self.state.sf_describes.get(sobject)
             self.fields_cache[sobject] = SfFields(load_json(path)) if path else None
@@ -283,6 +297,9 @@ class Salesforce:
         return Reply(404, [{"errorCode": "NOT_FOUND", "message": msg}])
 
     def describe(self, name):
+        doc = self.state.metadata.get(("salesforce", name, ""))
+        if doc is not None:
+            return doc
         path = self.state.sf_describes.get(name)
         if not path:
             raise Reply(404, [{"errorCode": "NOT_FOUND",
@@ -460,7 +477,7 @@ class Salesforce:
         fields = [f.strip() for f in m.group(1).split(",")]
         sobject, where_field, op, where_value, limit = m.group(2), m.group(3), m.group(4), m.group(5), m.group(6)
         if sobject.lower() == "user":
-            rows = [dict(u) for u in SF_USERS]
+            rows = [dict(u) for u in self.state.users["salesforce"]]
             sobject = "User"
         else:
             rows = list(self.table(sobject).values())
@@ -510,6 +527,9 @@ class HubSpot:
         self.props = None
 
     def properties(self, obj):
+        doc = self.state.metadata.get(("hubspot", obj, ""))
+        if doc is not None:
+            return doc
         if obj != "contacts":
             raise Reply(404, hs_error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % obj))
         if self.props is None:
@@ -517,7 +537,9 @@ class HubSpot:
         return self.props
 
     def prop_map(self, obj):
-        return {p["name"]: p for p in self.properties(obj)["results"]} if obj == "contacts" else None
+        if obj != "contacts" and ("hubspot", obj, "") not in self.state.metadata:
+            return None
+        return {p["name"]: p for p in self.properties(obj)["results"]}
 
     def table(self, obj):
         return self.state.records["hubspot"].setdefault(obj, {})
@@ -636,7 +658,7 @@ class HubSpot:
         if method == "GET" and len(parts) == 2 and parts[0] == "properties":
             return 200, self.properties(parts[1])
         if method == "GET" and parts == ["owners"]:
-            return 200, {"results": HS_OWNERS}
+            return 200, {"results": self.state.users["hubspot"]}
         if method == "POST" and len(parts) == 4 and parts[0] == "objects" and parts[2] == "batch" \
                 and parts[3] in ("create", "update", "upsert", "read"):
             return self.batch(parts[1], parts[3], body)
@@ -658,6 +680,9 @@ class Dynamics:
         return self.state.records["dynamics"].setdefault(logical, {})
 
     def attributes(self, logical):
+        doc = self.state.metadata.get(("dynamics", logical, ""))
+        if doc is not None:
+            return doc
         if logical != "account":
             raise Reply(404, dyn_error("0x80060888", "Could not find an entity with the LogicalName '%s'." % logical))
         value = load_json(os.path.join(self.state.corpus, "dynamics", "drb_account_attributes_value_subset.json"))
@@ -667,6 +692,11 @@ class Dynamics:
     def typed_attributes(self, logical, cast):
         """EntityDefinitions(...)/Attributes/Microsoft.Dynamics.CRM.<cast>: the
         option sets. The corpus documents one (account.accountcategorycode)."""
+        doc = self.state.metadata.get(("dynamics", logical, cast))
+        if doc is not None:
+            return doc
+        if ("dynamics", logical, "") in self.state.metadata:
+            return {"value": []}
         if logical != "account":
             raise Reply(404, dyn_error("0x80060888", "Could not find an entity with the LogicalName '%s'." % logical))
         value = []
@@ -831,7 +861,7 @@ class Dynamics:
         if method == "GET" and m:
             return 200, self.typed_attributes(m.group(1), m.group(2)), {}
         if method == "GET" and rest == "systemusers":
-            return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": DYN_USERS}, {}
+            return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": self.state.users["dynamics"]}, {}
         m = re.fullmatch(r"(\w+)\((.+)\)", rest)
         if method == "PATCH" and m:
             prefer = headers.get("Prefer", "")
@@ -1029,6 +1059,21 @@ class Handler(BaseHTTPRequestHandler):
                 except (ValueError, KeyError, TypeError) as e:
                     return self.send_json(400, {"error": "bad rotate_token body: %s" % e})
                 return self.send_json(200, {"ok": True})
+            if method == "POST" and path in ("/__admin/metadata", "/__admin/users", "/__admin/records"):
+                try:
+                    spec = json.loads(raw)
+                    system = spec["system"]
+                    if system not in state.records:
+                        raise ValueError("unknown system %r" % system)
+                    if path == "/__admin/metadata":
+                        state.metadata[(system, spec["entity"], spec.get("cast", ""))] = spec["document"]
+                    elif path == "/__admin/users":
+                        state.users[system] = list(spec["users"])
+                    else:
+                        self.seed(system, spec["table"], spec["records"])
+                except (ValueError, KeyError, TypeError, AttributeError) as e:
+                    return self.send_json(400, {"error": "bad %s body: %s" % (path[len("/__admin/"):], e)})
+                return self.send_json(200, {"ok": True})
             if method == "POST" and path == "/__admin/reset":
                 state.reset()
                 return self.send_json(200, {"ok": True})
@@ -1045,6 +1090,26 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send_json(400, {"error": "bad fault spec: %s" % e})
                 return self.send_json(200, {"ok": True, "faults": len(state.faults)})
         self.send_json(404, {"error": "unknown admin endpoint"})
+
+
+    def seed(self, system, table, records):
+        """Stores records as the write APIs would have (the caller holds the lock)."""
+        state = self.server.state
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        for rec in records:
+            rec = dict(rec)
+            if system == "salesforce":
+                rec.setdefault("Id", self.server.sf.new_id(table))
+                rid = rec["Id"]
+            elif system == "hubspot":
+                rec.setdefault("id", str(state.next_number() + 1000))
+                rec = dict(rec, properties=dict(rec.get("properties", {})), createdAt=now, updatedAt=now)
+                rid = rec["id"]
+            else:
+                idattr = "%sid" % table
+                rec.setdefault(idattr, str(uuid.UUID(int=state.next_number())))
+                rid = rec[idattr]
+            state.store(system, table, rid, rec)
 
 
 class CrmServer(ThreadingHTTPServer):

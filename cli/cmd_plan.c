@@ -1,0 +1,650 @@
+/* cmd_plan: `crmmap plan FILE.map|FILE.mapc --input FILE [--format text|json]
+ * [connection flags]` — what a run would change in the CRM, record by record
+ * and field by field, without writing anything. The mapping runs offline
+ * exactly as `run --dry-run` does (its lines are what is compared); the
+ * CRM's current records are read by key through conn_read, GROUP source
+ * records at a time. docs/plan.md. cJSON reads the dry-run lines and the
+ * CRM's records. */
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "cm_alloc.h"
+#include "connector.h"
+#include "crm_link.h"
+#include "dryrun.h"
+#include "mapc_cli.h"
+#include "reader.h"
+#include "vm.h"
+
+extern const Command cmd_plan;
+
+#define GROUP 200   /* source records planned together */
+
+enum Action { A_CREATE, A_UPDATE, A_UNCHANGED, A_REJECTED, A__COUNT };
+static const char *const action_names[] = { "create", "update", "unchanged", "rejected" };
+
+typedef struct Entry {
+    cJSON *line;        /* this record's dry-run line for the entity; NULL: its `when` was false */
+    bool found;         /* read, and the CRM has the record */
+    char id[96];
+    cJSON *current;     /* the CRM's values of the entity's fields */
+} Entry;
+
+typedef struct Plan {
+    const Mapc *m;
+    CrmLink *link;
+    Connector *conn;
+    bool json;
+    Entry *entries;     /* GROUP rows of m->nentities */
+    cJSON *bad[GROUP];  /* a malformed input record's line, else NULL */
+    size_t count;       /* records in the group */
+    size_t (*totals)[A__COUNT];     /* per entity */
+    size_t malformed;
+    bool failed;        /* something was rejected */
+    CmBuf out;
+} Plan;
+
+static const char *entity_name(const Plan *p, uint32_t i, CmArena *a)
+{
+    uint32_t n;
+    const char *s = mapc_str(p->m, p->m->entities[i].name, &n);
+    return cm_arena_strndup(a, s, n);
+}
+
+/* ---- reading the CRM's records ---- */
+
+/* The text of a dry-run key value; NULL when there is none. */
+static char *key_text(const cJSON *line)
+{
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(line, "key");
+    const cJSON *v = key ? key->child : NULL;
+    if (cJSON_IsString(v))
+        return cm_strdup(v->valuestring);
+    if (cJSON_IsNumber(v) || cJSON_IsBool(v)) {
+        char *t = cJSON_PrintUnformatted(v);
+        char *copy = cm_strdup(t);
+        cJSON_free(t);
+        return copy;
+    }
+    return NULL;
+}
+
+static bool read_chunk(Plan *p, uint32_t ei, const char *const *keys, size_t nkeys, size_t *rows, size_t nrows,
+                       CmArena *a)
+{
+    const MapcEntity *e = &p->m->entities[ei];
+    const char **fields = cm_arena_alloc(a, (e->nfields + 1) * sizeof *fields);
+    for (uint32_t j = 0; j < e->nfields; j++) {
+        uint32_t n;
+        const char *s = mapc_str(p->m, e->fields[j].name, &n);
+        fields[j] = cm_arena_strndup(a, s, n);
+    }
+    uint32_t kn;
+    const char *kf = mapc_str(p->m, e->fields[e->key].name, &kn);
+    const char *entity = entity_name(p, ei, a);
+    char *set = p->link->sys == SYS_DYNAMICS ? conn_dynamics_entity_set(entity) : NULL;
+    ConnRead r = { set ? cm_arena_strdup(a, set) : entity, cm_arena_strndup(a, kf, kn), keys, nkeys, fields,
+                   e->nfields };
+    cm_free(set);
+    ConnCurrent *out = cm_calloc(nkeys + 1, sizeof *out);
+    char msg[400];
+    ConnStatus st = conn_read(p->conn, p->link->tx, &r, &p->link->policy, retry_system_clock(), out, msg, sizeof msg);
+    if (st != CONN_OK) {
+        crm_link_fail(p->link, "reading the current %s records by %s: %s%s", r.entity, r.key_field, msg,
+                      st == CONN_AUTH ? "\n  help: check the token given with --token-env or --token-file, and that "
+                                        "it has not expired"
+                      : st == CONN_UNAVAILABLE ? "\n  help: check the URL and that the CRM is reachable; try again later"
+                                               : "");
+        cm_free(out);
+        return false;
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        Entry *en = &p->entries[rows[i] * p->m->nentities + ei];
+        char *key = key_text(en->line);
+        for (size_t k = 0; key && k < nkeys; k++) {
+            if (strcmp(keys[k], key) != 0 || !out[k].found)
+                continue;
+            en->found = true;
+            snprintf(en->id, sizeof en->id, "%s", out[k].id);
+            en->current = out[k].fields ? cJSON_Parse(out[k].fields) : NULL;
+            break;
+        }
+        cm_free(key);
+    }
+    for (size_t k = 0; k < nkeys; k++)
+        conn_current_clear(&out[k]);
+    cm_free(out);
+    return true;
+}
+
+/* Reads, for every entity that updates or upserts, the group's records by key. */
+static bool read_current(Plan *p)
+{
+    const Mapc *m = p->m;
+    size_t max = p->conn->ops->max_read;
+    for (uint32_t ei = 0; ei < m->nentities; ei++) {
+        if (m->entities[ei].mode == MODE_C_CREATE || m->entities[ei].key < 0)
+            continue;
+        CmArena a;
+        cm_arena_init(&a, 4096);
+        const char **keys = cm_arena_alloc(&a, (max + 1) * sizeof *keys);
+        size_t *rows = cm_arena_alloc(&a, (p->count + 1) * sizeof *rows);
+        size_t nkeys = 0, nrows = 0;
+        bool ok = true;
+        for (size_t r = 0; ok && r <= p->count; r++) {
+            char *key = NULL;
+            if (r < p->count) {
+                const cJSON *line = p->entries[r * m->nentities + ei].line;
+                if (line && cJSON_GetObjectItemCaseSensitive(line, "op"))
+                    key = key_text(line);
+                if (key == NULL)
+                    continue;
+            }
+            bool seen = false;
+            for (size_t k = 0; key && k < nkeys && !seen; k++)
+                seen = strcmp(keys[k], key) == 0;
+            /* A full chunk, or the end: read what was collected. */
+            if ((r == p->count || (!seen && nkeys == max)) && nkeys > 0) {
+                ok = read_chunk(p, ei, keys, nkeys, rows, nrows, &a);
+                nkeys = nrows = 0;
+            }
+            if (key && !seen)
+                keys[nkeys++] = cm_arena_strdup(&a, key);
+            if (key)
+                rows[nrows++] = r;
+            cm_free(key);
+        }
+        cm_arena_free(&a);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* ---- comparing and printing ---- */
+
+static bool empty(const cJSON *v)
+{
+    return v == NULL || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0');
+}
+
+/* A ref to an entity the same record found in the CRM is that record's id. */
+static const cJSON *resolve_ref(const Plan *p, size_t row, uint32_t ei, const cJSON *v, CmArena *a, cJSON **made)
+{
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(v, "ref");
+    if (!cJSON_IsObject(v) || !cJSON_IsString(to))
+        return v;
+    for (uint32_t k = ei; k-- > 0;) {
+        const Entry *parent = &p->entries[row * p->m->nentities + k];
+        if (strcmp(entity_name(p, k, a), to->valuestring) != 0)
+            continue;
+        if (parent->found)
+            return *made = cJSON_CreateString(parent->id);
+        break;
+    }
+    return v;
+}
+
+static void put_value(CmBuf *b, const cJSON *v)
+{
+    if (empty(v)) {
+        cm_buf_puts(b, "(empty)");
+        return;
+    }
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(v, "ref");
+    if (cJSON_IsObject(v) && cJSON_IsString(to)) {
+        cm_buf_printf(b, "(the new %s)", to->valuestring);
+        return;
+    }
+    char *t = cJSON_PrintUnformatted(v);
+    cm_buf_puts(b, t);
+    cJSON_free(t);
+}
+
+typedef struct Change {
+    const char *name;
+    const char *change;     /* set, update, unchanged, kept */
+    const char *why;        /* kept: "master crm" or "on create" */
+    const cJSON *old, *now;
+} Change;
+
+/* The field changes of one record line, in the mapping's order; returns how many. */
+static size_t changes(const Plan *p, size_t row, uint32_t ei, const Entry *en, bool creating, Change *out, CmArena *a,
+                      cJSON **made)
+{
+    static const char *const sections[] = { "payload", "if_empty", "on_create" };
+    const MapcEntity *e = &p->m->entities[ei];
+    size_t n = 0;
+    for (uint32_t j = 0; j < e->nfields; j++) {
+        uint32_t len;
+        const char *s = mapc_str(p->m, e->fields[j].name, &len);
+        const char *name = cm_arena_strndup(a, s, len);
+        const cJSON *sec = cJSON_GetObjectItemCaseSensitive(en->line, sections[e->fields[j].section]);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(sec, name);
+        if (v == NULL)
+            continue;
+        Change *c = &out[n++];
+        c->name = name;
+        c->why = NULL;
+        c->now = resolve_ref(p, row, ei, v, a, &made[j]);
+        c->old = creating ? NULL : cJSON_GetObjectItemCaseSensitive(en->current, name);
+        bool same = (empty(c->old) && empty(c->now)) || (c->old && cJSON_Compare(c->old, c->now, true));
+        if (creating)
+            c->change = "set";
+        else if (same)
+            c->change = "unchanged";
+        else if (e->fields[j].section == FS_ON_CREATE)
+            c->change = "kept", c->why = "on create";
+        else if (e->fields[j].section == FS_IF_EMPTY && !empty(c->old))
+            c->change = "kept", c->why = "master crm";
+        else
+            c->change = "update";
+    }
+    return n;
+}
+
+/* "record 1 Contact upsert by Email "a@b.de": update 003..." */
+static void text_line(Plan *p, size_t record, const char *entity, const cJSON *line, const char *verdict)
+{
+    cm_buf_printf(&p->out, "record %zu %s", record, entity);
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(line, "op");
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(line, "key");
+    if (key && key->child) {
+        if (cJSON_IsString(op) && strcmp(op->valuestring, "create") != 0)
+            cm_buf_printf(&p->out, " %s by %s ", op->valuestring, key->child->string);
+        else
+            cm_buf_printf(&p->out, " key %s ", key->child->string);
+        put_value(&p->out, key->child);
+    }
+    cm_buf_printf(&p->out, ": %s\n", verdict);
+}
+
+static void rejected(Plan *p, size_t record, uint32_t ei, const cJSON *line, const char *why, CmArena *a)
+{
+    const char *entity = entity_name(p, ei, a);
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(line, "line");
+    p->totals[ei][A_REJECTED]++;
+    p->failed = true;
+    if (p->json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "record", (double)record);
+        cJSON_AddStringToObject(o, "entity", entity);
+        cJSON_AddStringToObject(o, "action", "rejected");
+        cJSON_AddStringToObject(o, "reason", why);
+        if (cJSON_IsNumber(at))
+            cJSON_AddNumberToObject(o, "line", at->valuedouble);
+        char *t = cJSON_PrintUnformatted(o);
+        cm_buf_printf(&p->out, "%s\n", t);
+        cJSON_free(t);
+        cJSON_Delete(o);
+    } else {
+        CmBuf v = CM_BUF_INIT;
+        cm_buf_printf(&v, "rejected: %s", why);
+        if (cJSON_IsNumber(at))
+            cm_buf_printf(&v, " (line %d)", at->valueint);
+        text_line(p, record, entity, line, v.data);
+        cm_buf_free(&v);
+    }
+}
+
+static void planned(Plan *p, size_t row, uint32_t ei, const Entry *en, CmArena *a)
+{
+    const MapcEntity *e = &p->m->entities[ei];
+    const char *entity = entity_name(p, ei, a);
+    size_t record = (size_t)cJSON_GetObjectItemCaseSensitive(en->line, "record")->valuedouble;
+    const char *op = cJSON_GetObjectItemCaseSensitive(en->line, "op")->valuestring;
+    bool creating = e->mode == MODE_C_CREATE || !en->found;
+    if (!en->found && strcmp(op, "update") == 0) {
+        CmBuf why = CM_BUF_INIT;
+        cm_buf_printf(&why, "the CRM has no %s with this key: an update needs one", entity);
+        rejected(p, record, ei, en->line, why.data, a);
+        cm_buf_free(&why);
+        return;
+    }
+    Change *ch = cm_arena_alloc(a, (e->nfields + 1) * sizeof *ch);
+    cJSON **made = cm_calloc(e->nfields + 1, sizeof *made);
+    size_t n = changes(p, row, ei, en, creating, ch, a, made);
+    enum Action act = A_CREATE;
+    if (!creating) {
+        act = A_UNCHANGED;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(ch[i].change, "update") == 0)
+                act = A_UPDATE;
+    }
+    p->totals[ei][act]++;
+    if (p->json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "record", (double)record);
+        cJSON_AddStringToObject(o, "entity", entity);
+        cJSON_AddStringToObject(o, "action", action_names[act]);
+        cJSON_AddItemToObject(o, "key", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(en->line, "key"), true));
+        if (en->found)
+            cJSON_AddStringToObject(o, "id", en->id);
+        cJSON *fields = cJSON_AddObjectToObject(o, "fields");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *f = cJSON_AddObjectToObject(fields, ch[i].name);
+            cJSON_AddStringToObject(f, "change", ch[i].change);
+            if (!creating)
+                cJSON_AddItemToObject(f, "old", ch[i].old ? cJSON_Duplicate(ch[i].old, true) : cJSON_CreateNull());
+            cJSON_AddItemToObject(f, "new", cJSON_Duplicate(ch[i].now, true));
+            if (ch[i].why)
+                cJSON_AddStringToObject(f, "why", ch[i].why);
+        }
+        char *t = cJSON_PrintUnformatted(o);
+        cm_buf_printf(&p->out, "%s\n", t);
+        cJSON_free(t);
+        cJSON_Delete(o);
+    } else {
+        CmBuf v = CM_BUF_INIT;
+        cm_buf_puts(&v, action_names[act]);
+        if (en->found)
+            cm_buf_printf(&v, " %s", en->id);
+        text_line(p, record, entity, en->line, v.data);
+        cm_buf_free(&v);
+        int width = 0;
+        for (size_t i = 0; i < n; i++)
+            if ((int)strlen(ch[i].name) > width)
+                width = (int)strlen(ch[i].name);
+        for (size_t i = 0; i < n; i++) {
+            cm_buf_printf(&p->out, "  %-*s  %-9s  ", width, ch[i].name, ch[i].change);
+            if (strcmp(ch[i].change, "update") == 0) {
+                put_value(&p->out, ch[i].old);
+                cm_buf_puts(&p->out, " -> ");
+                put_value(&p->out, ch[i].now);
+            } else if (ch[i].why) {
+                put_value(&p->out, ch[i].old);
+                cm_buf_printf(&p->out, " (%s; the mapping has ", ch[i].why);
+                put_value(&p->out, ch[i].now);
+                cm_buf_putc(&p->out, ')');
+            } else {
+                put_value(&p->out, ch[i].now);
+            }
+            cm_buf_putc(&p->out, '\n');
+        }
+    }
+    for (uint32_t j = 0; j <= e->nfields; j++)
+        cJSON_Delete(made[j]);
+    cm_free(made);
+}
+
+static void print_group(Plan *p)
+{
+    CmArena a;
+    cm_arena_init(&a, 4096);
+    for (size_t r = 0; r < p->count; r++) {
+        if (p->bad[r]) {
+            p->malformed++;
+            p->failed = true;
+            if (p->json) {
+                char *t = cJSON_PrintUnformatted(p->bad[r]);
+                cm_buf_printf(&p->out, "%s\n", t);
+                cJSON_free(t);
+            } else {
+                const cJSON *b = p->bad[r];
+                cm_buf_printf(&p->out, "record %d: rejected: malformed input at line %d, column %d: %s\n",
+                              cJSON_GetObjectItemCaseSensitive(b, "record")->valueint,
+                              cJSON_GetObjectItemCaseSensitive(b, "input_line")->valueint,
+                              cJSON_GetObjectItemCaseSensitive(b, "input_col")->valueint,
+                              cJSON_GetObjectItemCaseSensitive(b, "error")->valuestring);
+            }
+            continue;
+        }
+        for (uint32_t ei = 0; ei < p->m->nentities; ei++) {
+            const Entry *en = &p->entries[r * p->m->nentities + ei];
+            if (en->line == NULL)
+                continue;
+            size_t record = (size_t)cJSON_GetObjectItemCaseSensitive(en->line, "record")->valuedouble;
+            const char *why[] = { "reject", "skip", "error" };
+            const cJSON *reason = NULL;
+            for (size_t k = 0; k < 3 && !cJSON_IsString(reason); k++)
+                reason = cJSON_GetObjectItemCaseSensitive(en->line, why[k]);
+            if (cJSON_IsString(reason))
+                rejected(p, record, ei, en->line, reason->valuestring, &a);
+            else
+                planned(p, r, ei, en, &a);
+        }
+        cm_arena_free(&a);
+        cm_arena_init(&a, 4096);
+    }
+    cm_arena_free(&a);
+    fwrite(p->out.data ? p->out.data : "", 1, p->out.len, stdout);
+    cm_buf_clear(&p->out);
+}
+
+static void clear_group(Plan *p)
+{
+    for (size_t i = 0; i < p->count * p->m->nentities; i++) {
+        cJSON_Delete(p->entries[i].line);
+        cJSON_Delete(p->entries[i].current);
+        memset(&p->entries[i], 0, sizeof p->entries[i]);
+    }
+    for (size_t r = 0; r < p->count; r++) {
+        cJSON_Delete(p->bad[r]);
+        p->bad[r] = NULL;
+    }
+    p->count = 0;
+}
+
+static bool flush_group(Plan *p)
+{
+    bool ok = read_current(p);
+    if (ok)
+        print_group(p);
+    clear_group(p);
+    return ok;
+}
+
+static void summary(Plan *p)
+{
+    CmArena a;
+    cm_arena_init(&a, 1024);
+    if (p->json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON *s = cJSON_AddObjectToObject(o, "summary");
+        for (uint32_t ei = 0; ei < p->m->nentities; ei++) {
+            const char *name = entity_name(p, ei, &a);
+            cJSON *e = cJSON_GetObjectItemCaseSensitive(s, name);
+            if (e == NULL) {
+                e = cJSON_AddObjectToObject(s, name);
+                for (int k = 0; k < A__COUNT; k++)
+                    cJSON_AddNumberToObject(e, action_names[k], 0);
+            }
+            for (int k = 0; k < A__COUNT; k++) {
+                cJSON *c = cJSON_GetObjectItemCaseSensitive(e, action_names[k]);
+                cJSON_SetNumberValue(c, c->valuedouble + (double)p->totals[ei][k]);
+            }
+        }
+        cJSON_AddNumberToObject(o, "malformed", (double)p->malformed);
+        char *t = cJSON_PrintUnformatted(o);
+        printf("%s\n", t);
+        cJSON_free(t);
+        cJSON_Delete(o);
+    } else {
+        printf("\nsummary (nothing was written):\n");
+        for (uint32_t ei = 0; ei < p->m->nentities; ei++)
+            printf("  %s: %zu create, %zu update, %zu unchanged, %zu rejected\n", entity_name(p, ei, &a),
+                   p->totals[ei][A_CREATE], p->totals[ei][A_UPDATE], p->totals[ei][A_UNCHANGED],
+                   p->totals[ei][A_REJECTED]);
+        if (p->malformed)
+            printf("  %zu malformed input record%s\n", p->malformed, p->malformed == 1 ? "" : "s");
+    }
+    cm_arena_free(&a);
+}
+
+/* ---- the records ---- */
+
+static int plan_records(Plan *p, FILE *in, const char *input_name)
+{
+    const Mapc *m = p->m;
+    CmArena setup;
+    cm_arena_init(&setup, 4096);
+    RdPaths *paths = rd_paths_new();
+    uint32_t *slot_of_path = mapc_cli_paths(m, paths, &setup);
+    Value *slots = cm_arena_alloc(&setup, (rd_paths_count(paths) + 1) * sizeof *slots);
+    Reader *rd = rd_open(in, RD_AUTO, paths);
+    Vm *vm = vm_new(m, slot_of_path);
+    CmBuf line = CM_BUF_INIT;
+    int status = EXIT_OK;
+    for (;;) {
+        vm_begin_record(vm);
+        RdStatus st = rd_next(rd, slots, vm_record_arena(vm));
+        if (st == RD_END)
+            break;
+        size_t record = rd_record_number(rd);
+        if (st == RD_FATAL) {
+            fprintf(stderr, "%s: error: record %zu: %s\n", input_name, record, rd_error(rd));
+            status = EXIT_CHECK;
+            break;
+        }
+        size_t row = p->count++;
+        if (st == RD_BAD_RECORD) {
+            size_t l, c;
+            rd_error_pos(rd, &l, &c);
+            cJSON *b = cJSON_CreateObject();
+            cJSON_AddNumberToObject(b, "record", (double)record);
+            cJSON_AddStringToObject(b, "action", "rejected");
+            cJSON_AddStringToObject(b, "error", rd_error(rd));
+            cJSON_AddNumberToObject(b, "input_line", (double)l);
+            cJSON_AddNumberToObject(b, "input_col", (double)c);
+            p->bad[row] = b;
+        } else {
+            const VmResult *res = vm_run(vm, slots);
+            for (uint32_t ei = 0; ei < m->nentities; ei++) {
+                cm_buf_clear(&line);
+                if (dryrun_line(m, record, &res[ei], &line))
+                    p->entries[row * m->nentities + ei].line = cJSON_ParseWithLength(line.data, line.len);
+            }
+        }
+        if (p->count == GROUP && !flush_group(p)) {
+            status = EXIT_FATAL;
+            break;
+        }
+    }
+    if (status == EXIT_OK && !flush_group(p))
+        status = EXIT_FATAL;
+    clear_group(p);
+    if (status == EXIT_OK)
+        summary(p);
+    cm_buf_free(&line);
+    vm_free(vm);
+    rd_close(rd);
+    rd_paths_free(paths);
+    cm_arena_free(&setup);
+    if (status == EXIT_OK && p->failed)
+        status = EXIT_PARTIAL;
+    return status;
+}
+
+static Connector *connector_for(const CrmLink *l)
+{
+    switch (l->sys) {
+    case SYS_SALESFORCE: return conn_salesforce_new(l->cfg.url, l->cfg.api_version);
+    case SYS_HUBSPOT: return conn_hubspot_new(l->cfg.url);
+    default: return conn_dynamics_new(l->cfg.url, l->cfg.api_version);
+    }
+}
+
+static int plan(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CRM_LINK_LONG_OPTIONS,
+        { "input", required_argument, NULL, 'i' },
+        { "format", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 },
+    };
+    CrmFlags flags;
+    memset(&flags, 0, sizeof flags);
+    flags.config = getenv("CRMMAP_CONFIG");
+    const char *input = NULL, *format = "text";
+    char err[300];
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:", opts, NULL)) != -1) {
+        int taken = crm_flags_take(&flags, c, optarg, err, sizeof err);
+        if (taken < 0)
+            return cli_usage_error(&cmd_plan, "%s", err);
+        if (taken > 0)
+            continue;
+        switch (c) {
+        case 'i': input = optarg; break;
+        case 'f': format = optarg; break;
+        default:
+            return cli_usage_error(&cmd_plan, "unknown option or missing value '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error(&cmd_plan, optind >= argc ? "no mapping given" : "one mapping at a time");
+    if (input == NULL)
+        return cli_usage_error(&cmd_plan, "no --input given");
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return cli_usage_error(&cmd_plan, "--format '%s': text or json", format);
+    const char *path = argv[optind];
+    int status;
+    Mapc *m = mapc_cli_load(path, &status);
+    if (m == NULL)
+        return status;
+    uint32_t n;
+    const char *sys = mapc_str(m, m->system, &n);
+    char *system = cm_strndup(sys, n);
+    char *config = crm_config_path(path, flags.config);
+    CrmLink link;
+    status = crm_link_open(&link, "crmmap plan", &flags, config, flags.config != NULL, system);
+    FILE *in = NULL;
+    if (status == EXIT_OK && (in = rd_open_input(input, err, sizeof err)) == NULL) {
+        fprintf(stderr, "%s: error: %s\n", input, err);
+        status = EXIT_CHECK;
+    }
+    if (status == EXIT_OK) {
+        Plan p;
+        memset(&p, 0, sizeof p);
+        p.m = m;
+        p.link = &link;
+        p.conn = connector_for(&link);
+        p.json = strcmp(format, "json") == 0;
+        p.entries = cm_calloc((size_t)GROUP * m->nentities + 1, sizeof *p.entries);
+        p.totals = cm_calloc(m->nentities + 1, sizeof *p.totals);
+        status = plan_records(&p, in, strcmp(input, "-") == 0 ? "stdin" : input);
+        rd_close_input(in);
+        cm_free(p.entries);
+        cm_free(p.totals);
+        cm_buf_free(&p.out);
+        conn_free(p.conn);
+    }
+    crm_link_close(&link);
+    cm_free(config);
+    cm_free(system);
+    mapc_free(m);
+    return status;
+}
+
+const Command cmd_plan = {
+    "plan", "what a run would change in the CRM, field by field (writes nothing)",
+    "Usage: crmmap plan FILE.map|FILE.mapc --input FILE|- [--format text|json]\n"
+    "         [--config FILE] [--url BASE] [--token-env VAR | --token-file FILE]\n"
+    "         [--plain-http] ...\n"
+    "\n"
+    "Runs the mapping on the input records offline (as a dry run of run does),\n"
+    "reads the CRM's current records by key (a batch at a time) and prints, per\n"
+    "record and entity, whether a run would create, update or leave the record\n"
+    "unchanged, or reject it, and per field: set (create), update OLD -> NEW,\n"
+    "unchanged, or kept (the CRM's value stays: `master crm` where the CRM has a\n"
+    "value, `on create` on an existing record). Then a count per entity. It never\n"
+    "writes to the CRM. --format json prints one JSON object per line and a\n"
+    "last {\"summary\": ...} line (docs/plan.md).\n"
+    "Exit status: 0 planned, 1 mapping or input unreadable, 2 usage, 3 some\n"
+    "records would be rejected, 4 the CRM unreachable or refusing the credentials.\n"
+    "\n"
+    "Options:\n"
+    "  -i, --input FILE  the records (NDJSON, JSON array or CSV); - for stdin\n"
+    "  --format F        text (default) or json\n"
+    CRM_LINK_HELP
+    "  --system S        salesforce, hubspot or dynamics (default: the mapping's)\n"
+    "  --plain-http      allow http:// to a loopback address (test servers)\n",
+    plan,
+};

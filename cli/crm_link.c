@@ -1,0 +1,465 @@
+/* crm_link: see crm_link.h. cJSON reads the CRM's answers (users pages and
+ * the shape of metadata answers); the importers read the metadata itself. */
+#include "crm_link.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "cli.h"
+#include "cm_alloc.h"
+
+#define MAX_USER_PAGES 200      /* 200 pages of 500-2000 users: far beyond any org */
+
+int crm_link_fail(const CrmLink *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: error: ", l->who);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_FATAL;
+}
+
+bool crm_plain_name(const char *s)
+{
+    if (*s == '\0' || strlen(s) > 100)
+        return false;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return false;
+    return true;
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen)
+{
+    long v;
+    switch (c) {
+    case CRM_O_CONFIG: f->config = arg; return 1;
+    case CRM_O_SYSTEM: f->system = arg; return 1;
+    case CRM_O_URL: f->url = arg; return 1;
+    case CRM_O_API: f->api_version = arg; return 1;
+    case CRM_O_TOKEN_ENV: f->token_env = arg; f->token_file = NULL; return 1;
+    case CRM_O_TOKEN_FILE: f->token_file = arg; f->token_env = NULL; return 1;
+    case CRM_O_PLAIN: f->plain_http = true; return 1;
+    case CRM_O_VERBOSE: f->verbose = true; return 1;
+    case CRM_O_TIMEOUT:
+        if (!parse_long(arg, 1, 3600000, &v)) {
+            snprintf(err, errlen, "--timeout-ms '%s': milliseconds from 1 to 3600000", arg);
+            return -1;
+        }
+        f->timeout_ms = v;
+        return 1;
+    case CRM_O_RETRIES:
+        if (!parse_long(arg, 1, 20, &v)) {
+            snprintf(err, errlen, "--retries '%s': a number from 1 to 20", arg);
+            return -1;
+        }
+        f->retries = (int)v;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The first 200 bytes of an answer, printable, for error messages. */
+static void excerpt(const char *body, size_t len, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 4 < outlen && i < 200; i++)
+        out[n++] = (body[i] >= ' ' && body[i] < 0x7f) ? body[i] : ' ';
+    if (len > 200 && n + 4 < outlen) {
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+}
+
+/* What to do about a failure below HTTP. */
+static const char *transport_help(TxError e)
+{
+    switch (e) {
+    case TX_CONNECT:
+        return "\n  help: check the URL (--url, or \"url\" in crmmap.json) and that the CRM is reachable from here";
+    case TX_TLS:
+        return "\n  help: no TLS connection: check that the URL's host and port speak HTTPS, that its certificate "
+               "matches the host name, and the system's CA certificates";
+    case TX_TIMEOUT:
+        return "\n  help: the CRM did not answer in time; try again later or raise --timeout-ms";
+    default:
+        return "";
+    }
+}
+
+/* GETs url with retries. Returns the parsed JSON (caller frees) and, through
+ * *text, the raw answer; NULL after printing why. */
+static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, size_t *len)
+{
+    const char *hdr[] = { "Accept: application/json", "OData-MaxVersion: 4.0", "OData-Version: 4.0" };
+    TxRequest req = { "GET", url, hdr, l->sys == SYS_DYNAMICS ? 3 : 1, NULL, 0, NULL, false };
+    TxResponse r;
+    int attempts = 0;
+    retry_send(l->tx, &req, &l->policy, retry_system_clock(), &r, &attempts);
+    cJSON *json = NULL;
+    char ex[256];
+    if (r.error != TX_OK) {
+        crm_link_fail(l, "%s: GET %s: %s (%s)%s%s", what, url, tx_error_name(r.error), r.message,
+                      attempts > 1 ? ", after retries" : "", transport_help(r.error));
+    } else if (r.status == 401 || r.status == 403) {
+        excerpt(r.body, r.body_len, ex, sizeof ex);
+        crm_link_fail(l, "%s: GET %s: the CRM refused the credentials (HTTP %d): %s\n"
+                      "  help: check the token given with --token-env or --token-file, and that it has not expired",
+                      what, url, r.status, ex);
+    } else if (r.status == 404) {
+        crm_link_fail(l, "%s: GET %s: not found (HTTP 404)\n"
+                      "  help: check the entity name (case matters) and the URL and API version", what, url);
+    } else if (r.status < 200 || r.status > 299) {
+        excerpt(r.body, r.body_len, ex, sizeof ex);
+        crm_link_fail(l, "%s: GET %s: HTTP %d%s: %s", what, url, r.status, attempts > 1 ? " after retries" : "", ex);
+    } else if ((json = cJSON_ParseWithLength(r.body, r.body_len)) == NULL) {
+        crm_link_fail(l, "%s: GET %s: the answer is not valid JSON (%zu bytes; truncated or not an API answer)",
+                      what, url, r.body_len);
+    } else {
+        *text = r.body;
+        *len = r.body_len;
+        r.body = NULL;
+    }
+    tx_response_clear(&r);
+    return json;
+}
+
+static void base_url(const CrmLink *l, CmBuf *url)
+{
+    const char *base = l->cfg.url;
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    cm_buf_put(url, base, n);
+}
+
+static void entity_url(const CrmLink *l, const char *name, CmBuf *url)
+{
+    base_url(l, url);
+    switch (l->sys) {
+    case SYS_SALESFORCE:
+        cm_buf_printf(url, "/services/data/%s/sobjects/%s/describe", conn_config_api_version(&l->cfg), name);
+        break;
+    case SYS_HUBSPOT:
+        cm_buf_printf(url, "/crm/v3/properties/%s", name);
+        break;
+    default:
+        cm_buf_printf(url, "/api/data/%s/EntityDefinitions(LogicalName='%s')/Attributes",
+                      conn_config_api_version(&l->cfg), name);
+        break;
+    }
+}
+
+/* ---- users ---- */
+
+typedef struct UserList {
+    UsersFile *file;
+    size_t cap;
+} UserList;
+
+static const char *str_or_null(CmArena *a, const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) && v->valuestring[0] ? cm_arena_strdup(a, v->valuestring) : NULL;
+}
+
+static bool add_user(UserList *ul, const char *id, const char *email, const char *name, bool active)
+{
+    if (id == NULL)
+        return false;
+    if (ul->file->nusers == ul->cap) {
+        ul->cap = ul->cap ? ul->cap * 2 : 64;
+        ul->file->users = cm_realloc(ul->file->users, ul->cap * sizeof *ul->file->users);
+    }
+    User *u = &ul->file->users[ul->file->nusers++];
+    u->id = id;
+    u->email = email;
+    u->name = name;
+    u->active = active;
+    return true;
+}
+
+/* Reads one page of users; *next gets the next page's URL (arena) or NULL. */
+static bool read_user_page(CrmLink *l, const cJSON *root, UserList *ul, const char **next)
+{
+    CmArena *a = &ul->file->arena;
+    const char *list_key = l->sys == SYS_SALESFORCE ? "records" : l->sys == SYS_HUBSPOT ? "results" : "value";
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, list_key);
+    *next = NULL;
+    if (!cJSON_IsArray(list))
+        return false;
+    const cJSON *u;
+    cJSON_ArrayForEach(u, list) {
+        bool ok;
+        if (l->sys == SYS_SALESFORCE) {
+            ok = add_user(ul, str_or_null(a, u, "Id"), str_or_null(a, u, "Email"), str_or_null(a, u, "Name"),
+                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "IsActive")));
+        } else if (l->sys == SYS_HUBSPOT) {
+            const char *first = str_or_null(a, u, "firstName"), *last = str_or_null(a, u, "lastName");
+            const char *name = first && last ? NULL : first ? first : last;
+            if (first && last) {
+                size_t n = strlen(first) + strlen(last) + 2;
+                char *both = cm_arena_alloc(a, n);
+                snprintf(both, n, "%s %s", first, last);
+                name = both;
+            }
+            ok = add_user(ul, str_or_null(a, u, "id"), str_or_null(a, u, "email"), name,
+                          !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "archived")));
+        } else {
+            ok = add_user(ul, str_or_null(a, u, "systemuserid"), str_or_null(a, u, "internalemailaddress"),
+                          str_or_null(a, u, "fullname"),
+                          !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "isdisabled")));
+        }
+        if (!ok)
+            return false;
+    }
+    if (l->sys == SYS_SALESFORCE) {
+        const char *more = str_or_null(a, root, "nextRecordsUrl");
+        if (more && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "done"))) {
+            CmBuf url = CM_BUF_INIT;
+            base_url(l, &url);
+            cm_buf_puts(&url, more);
+            *next = cm_arena_strdup(a, url.data);
+            cm_buf_free(&url);
+        }
+    } else if (l->sys == SYS_HUBSPOT) {
+        const cJSON *after = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "paging"), "next"), "after");
+        if (cJSON_IsString(after) && crm_plain_name(after->valuestring)) {
+            CmBuf url = CM_BUF_INIT;
+            base_url(l, &url);
+            cm_buf_printf(&url, "/crm/v3/owners?limit=500&after=%s", after->valuestring);
+            *next = cm_arena_strdup(a, url.data);
+            cm_buf_free(&url);
+        }
+    } else {
+        *next = str_or_null(a, root, "@odata.nextLink");
+    }
+    return true;
+}
+
+bool crm_link_pull_users(CrmLink *l, UsersFile *file)
+{
+    memset(file, 0, sizeof *file);
+    file->system = schema_system_name(l->sys);
+    cm_arena_init(&file->arena, 4096);
+    UserList ul = { file, 0 };
+    CmBuf url = CM_BUF_INIT;
+    base_url(l, &url);
+    if (l->sys == SYS_SALESFORCE)
+        cm_buf_printf(&url, "/services/data/%s/query?q=SELECT+Id,Email,Name,IsActive+FROM+User",
+                      conn_config_api_version(&l->cfg));
+    else if (l->sys == SYS_HUBSPOT)
+        cm_buf_puts(&url, "/crm/v3/owners?limit=500");
+    else
+        cm_buf_printf(&url, "/api/data/%s/systemusers?$select=systemuserid,internalemailaddress,fullname,isdisabled",
+                      conn_config_api_version(&l->cfg));
+    const char *next = url.data;
+    bool ok = true;
+    for (int page = 0; ok && next != NULL; page++) {
+        if (page == MAX_USER_PAGES) {
+            crm_link_fail(l, "users: more than %d pages of users; stopping", MAX_USER_PAGES);
+            ok = false;
+            break;
+        }
+        char *text = NULL;
+        size_t len = 0;
+        cJSON *root = fetch(l, next, "users", &text, &len);
+        if (root == NULL) {
+            ok = false;
+            break;
+        }
+        if (!read_user_page(l, root, &ul, &next)) {
+            crm_link_fail(l, "users: GET %s: the answer is not a list of users with ids", next ? next : url.data);
+            ok = false;
+        }
+        cJSON_Delete(root);
+        cm_free(text);
+    }
+    cm_buf_free(&url);
+    return ok;
+}
+
+void crm_link_users_free(UsersFile *u)
+{
+    cm_free(u->users);
+    cm_arena_free(&u->arena);
+    memset(u, 0, sizeof *u);
+}
+
+/* ---- field definitions ---- */
+
+/* Downloads one metadata document and imports it (appending to es). A
+ * document listing no attributes (an entity without option sets) adds
+ * nothing. False after printing why. */
+static bool pull_document(CrmLink *l, DiagSink *sink, const char *url, const char *entity, SchemaEntity ***es,
+                          size_t *n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    cJSON *root = fetch(l, url, entity, &text, &len);
+    if (root == NULL)
+        return false;
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(root, "value");
+    bool empty = cJSON_IsArray(value) && cJSON_GetArraySize(value) == 0;
+    cJSON_Delete(root);
+    bool ok = true;
+    if (!empty) {
+        size_t before = *n;
+        schema_import(sink, l->sys, url, text, len, entity, es, n);
+        if (diag_count(sink, DIAG_ERROR) > 0 || *n == before) {
+            cli_render_diags(sink, DIAG_TEXT);
+            crm_link_fail(l, "%s: the answer from %s is not field metadata the importer understands", entity, url);
+            ok = false;
+        }
+    }
+    cm_free(text);
+    return ok;
+}
+
+/* Dataverse lists option sets only under a type cast of the attributes:
+ * fetch them and merge their values into the entity just imported. */
+static bool pull_option_sets(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n)
+{
+    static const char *const casts[] = { "PicklistAttributeMetadata", "MultiSelectPicklistAttributeMetadata" };
+    for (size_t i = 0; i < sizeof casts / sizeof *casts; i++) {
+        CmBuf url = CM_BUF_INIT;
+        entity_url(l, entity, &url);
+        cm_buf_printf(&url, "/Microsoft.Dynamics.CRM.%s?$select=LogicalName&$expand=OptionSet", casts[i]);
+        size_t before = *n;
+        bool ok = pull_document(l, sink, url.data, entity, es, n);
+        cm_buf_free(&url);
+        if (!ok)
+            return false;
+        if (*n == before + 1) {
+            SchemaEntity *merged = schema_merge(sink, (*es)[before - 1], (*es)[before]);
+            *n = before;
+            (*es)[before - 1] = merged;
+            if (merged == NULL) {
+                cli_render_diags(sink, DIAG_TEXT);
+                *n = before - 1;
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n)
+{
+    if (!crm_plain_name(entity)) {
+        crm_link_fail(l, "the entity name '%s' cannot go into a URL: it must be letters, digits and '_'", entity);
+        return false;
+    }
+    CmBuf url = CM_BUF_INIT;
+    entity_url(l, entity, &url);
+    size_t before = *n;
+    bool ok = pull_document(l, sink, url.data, entity, es, n)
+              && (l->sys != SYS_DYNAMICS || *n == before || pull_option_sets(l, sink, entity, es, n));
+    cm_buf_free(&url);
+    return ok;
+}
+
+/* ---- opening ---- */
+
+char *crm_config_path(const char *mapping, const char *given)
+{
+    if (given)
+        return cm_strdup(given);
+    const char *slash = strrchr(mapping, '/');
+    CmBuf b = CM_BUF_INIT;
+    if (slash)
+        cm_buf_put(&b, mapping, (size_t)(slash - mapping) + 1);
+    cm_buf_puts(&b, "crmmap.json");
+    return cm_buf_take(&b);
+}
+
+static int usage_fail(const CrmLink *l, const char *msg)
+{
+    fprintf(stderr, "%s: %s\n", l->who, msg);
+    return EXIT_USAGE;
+}
+
+int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *config_path, bool must_exist,
+                  const char *system_hint)
+{
+    memset(l, 0, sizeof *l);
+    l->who = who;
+    char err[400];
+    if (!conn_config_load(&l->cfg, config_path, must_exist, err, sizeof err))
+        return crm_link_fail(l, "%s", err);
+    conn_config_apply_env(&l->cfg);
+    if (f->system)
+        conn_config_set(&l->cfg.system, f->system);
+    if (f->url)
+        conn_config_set(&l->cfg.url, f->url);
+    if (f->api_version)
+        conn_config_set(&l->cfg.api_version, f->api_version);
+    if (f->token_env)
+        conn_config_set_token_env(&l->cfg, f->token_env);
+    if (f->token_file)
+        conn_config_set_token_file(&l->cfg, f->token_file);
+    if (l->cfg.system == NULL && system_hint)
+        conn_config_set(&l->cfg.system, system_hint);
+    l->cfg.plain_http = f->plain_http;
+    if (l->cfg.system && (!schema_system_parse(l->cfg.system, &l->sys) || l->sys == SYS_SNAPADDY)) {
+        snprintf(err, sizeof err, "unknown system '%s' (salesforce, hubspot or dynamics)", l->cfg.system);
+        return usage_fail(l, err);
+    }
+    if (system_hint && l->cfg.system && strcmp(system_hint, l->cfg.system) != 0)
+        return crm_link_fail(l, "the connection is to %s but the mapping targets %s\n"
+                             "  help: point --config or --system at the %s instance", l->cfg.system, system_hint,
+                             system_hint);
+    if (!conn_config_validate(&l->cfg, err, sizeof err))
+        return usage_fail(l, err);
+    if (!tx_url_allowed(l->cfg.url, l->cfg.plain_http, err, sizeof err))
+        return crm_link_fail(l, "--url %s: %s", l->cfg.url, err);
+    /* OAuth: the token endpoint obeys the same URL policy as the CRM. */
+    if (conn_config_is_oauth(&l->cfg) && !tx_url_allowed(l->cfg.token_url, l->cfg.plain_http, err, sizeof err))
+        return crm_link_fail(l, "token_url %s: %s", l->cfg.token_url, err);
+    Auth *auth = auth_open(&l->cfg, NULL, err, sizeof err);
+    if (auth == NULL)
+        return crm_link_fail(l, "%s", err);
+    TxCurlOptions opt;
+    memset(&opt, 0, sizeof opt);
+    opt.total_timeout_ms = f->timeout_ms;
+    opt.allow_plain_http = l->cfg.plain_http;
+    opt.bearer_token = auth_token(auth);
+    opt.verbose = f->verbose ? stderr : NULL;
+    l->tx = tx_curl_new(&opt, err, sizeof err);
+    auth_close(auth);
+    if (l->tx == NULL)
+        return crm_link_fail(l, "%s", err);
+    l->policy = retry_policy_default();
+    if (f->retries > 0)
+        l->policy.max_attempts = f->retries;
+    return EXIT_OK;
+}
+
+void crm_link_close(CrmLink *l)
+{
+    if (l->tx)
+        tx_close(l->tx);
+    l->tx = NULL;
+    conn_config_free(&l->cfg);
+}

@@ -1,0 +1,99 @@
+/* crm_link: a connection to a CRM for the commands that talk to one
+ * (`schema pull`, `doctor`, `plan`, `run`): the connection flags they share,
+ * the settings those flags override (conn_config: file, then environment,
+ * then flags), the transport carrying the token, and the downloads of field
+ * definitions and users that `schema pull` and `doctor` both make. Every
+ * failure is printed as "WHO: error: ..." with a `help:` line where one
+ * helps; callers exit 4 (DESIGN §6). */
+#ifndef CRM_LINK_H
+#define CRM_LINK_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "conn_config.h"
+#include "retry.h"
+#include "schema.h"
+#include "transport.h"
+
+/* The connection flags as given (NULL/0: not given). */
+typedef struct CrmFlags {
+    const char *config, *system, *url, *api_version, *token_env, *token_file;
+    bool plain_http;
+    long timeout_ms;
+    int retries;
+    bool verbose;
+} CrmFlags;
+
+enum {
+    CRM_O_CONFIG = 1000, CRM_O_SYSTEM, CRM_O_URL, CRM_O_API, CRM_O_TOKEN_ENV, CRM_O_TOKEN_FILE, CRM_O_PLAIN,
+    CRM_O_TIMEOUT, CRM_O_RETRIES, CRM_O_VERBOSE
+};
+
+/* The getopt_long entries of the flags above, for a command's option table. */
+#define CRM_LINK_LONG_OPTIONS \
+    { "config", required_argument, NULL, CRM_O_CONFIG }, \
+    { "system", required_argument, NULL, CRM_O_SYSTEM }, \
+    { "url", required_argument, NULL, CRM_O_URL }, \
+    { "api-version", required_argument, NULL, CRM_O_API }, \
+    { "token-env", required_argument, NULL, CRM_O_TOKEN_ENV }, \
+    { "token-file", required_argument, NULL, CRM_O_TOKEN_FILE }, \
+    { "plain-http", no_argument, NULL, CRM_O_PLAIN }, \
+    { "timeout-ms", required_argument, NULL, CRM_O_TIMEOUT }, \
+    { "retries", required_argument, NULL, CRM_O_RETRIES }, \
+    { "verbose", no_argument, NULL, CRM_O_VERBOSE }
+
+/* The --help lines of those flags. */
+#define CRM_LINK_HELP \
+    "  --config FILE     connection settings (default: crmmap.json next to the mapping)\n" \
+    "  --url BASE        the CRM's base URL (https://; http:// to loopback only, with\n" \
+    "                    --plain-http)\n" \
+    "  --token-env VAR   the bearer token is in environment variable VAR\n" \
+    "  --token-file F    the bearer token is in file F (mode 0600)\n" \
+    "  --api-version V   Salesforce vNN.N, Dynamics v9.2\n" \
+    "  --timeout-ms N    per-request time limit (default 120000)\n" \
+    "  --retries N       attempts per request, the first included (default 6)\n" \
+    "  --verbose         print each request (the token redacted)\n"
+
+/* Takes option c (from getopt_long) when it is a connection flag: 1 taken,
+ * 0 not a connection flag, -1 a bad value (err says why). */
+int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen);
+
+/* The config file for a command on the mapping at path: given (--config or
+ * CRMMAP_CONFIG) when not NULL, else crmmap.json in the mapping's folder.
+ * cm_free the result. */
+char *crm_config_path(const char *mapping, const char *given);
+
+typedef struct CrmLink {
+    const char *who;        /* "crmmap doctor": the prefix of every message */
+    ConnConfig cfg;
+    SchemaSystem sys;
+    Transport *tx;
+    RetryPolicy policy;
+} CrmLink;
+
+/* Settings: config_path (must exist when must_exist; a missing default is
+ * fine), CRMMAP_* variables, then f; system_hint (the mapping's target
+ * system) where none of them names one. Then the URL policy, the token and
+ * the transport. Returns EXIT_OK, or EXIT_USAGE / EXIT_FATAL after printing
+ * why; crm_link_close is safe either way. */
+int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *config_path, bool must_exist,
+                  const char *system_hint);
+void crm_link_close(CrmLink *l);
+
+/* Prints "WHO: error: MESSAGE" on stderr; returns EXIT_FATAL. */
+int crm_link_fail(const CrmLink *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Downloads one entity's field definitions (Dynamics: with its option sets)
+ * and appends the normalized entity to *es. False after printing why. */
+bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n);
+
+/* Downloads every user (all pages) into u (initialised here; free with
+ * crm_link_users_free). False after printing why. */
+bool crm_link_pull_users(CrmLink *l, UsersFile *u);
+void crm_link_users_free(UsersFile *u);
+
+/* Entity names go into URL paths and file names: letters, digits, '_'. */
+bool crm_plain_name(const char *s);
+
+#endif
