@@ -2,6 +2,7 @@
  * one property) to the normalized form. `type` is the data type, `fieldType`
  * only the widget — except that an enumeration shown as checkboxes holds
  * several values. The document never names its object: --entity does. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -116,6 +117,38 @@ static bool hs_property(Import *im, SchemaBuilder *b, const cJSON *prop)
     return true;
 }
 
+/* The HubSpot-defined default (unlabeled) association types between the
+ * standard objects, from -> to (docs/connectors.md cites the list). */
+static const struct { const char *from, *to; int type; } ASSOCIATIONS[] = {
+    { "contacts", "companies", 279 }, { "contacts", "deals", 4 },     { "contacts", "tickets", 16 },
+    { "companies", "contacts", 280 }, { "companies", "deals", 342 },  { "companies", "tickets", 340 },
+    { "deals", "contacts", 3 },       { "deals", "companies", 341 },  { "deals", "tickets", 27 },
+    { "tickets", "contacts", 15 },    { "tickets", "companies", 339 }, { "tickets", "deals", 28 },
+    { "notes", "contacts", 202 },     { "notes", "companies", 190 },  { "notes", "deals", 214 },
+    { "notes", "tickets", 228 },
+};
+
+/* A reference pseudo-field assoc_TO_N per default association type of the
+ * object: `ref` to a TO entity links the records (the connector sends it as
+ * an association, not a property). Creates only: HubSpot's batch update and
+ * upsert inputs take no associations. */
+static void hs_associations(SchemaBuilder *b, Span span)
+{
+    for (size_t i = 0; i < sizeof ASSOCIATIONS / sizeof ASSOCIATIONS[0]; i++) {
+        if (strcasecmp(b->e->name, ASSOCIATIONS[i].from) != 0)
+            continue;
+        char name[64], label[96];
+        snprintf(name, sizeof name, "assoc_%s_%d", ASSOCIATIONS[i].to, ASSOCIATIONS[i].type);
+        snprintf(label, sizeof label, "Association to %s (HubSpot-defined type %d)", ASSOCIATIONS[i].to,
+                 ASSOCIATIONS[i].type);
+        Field *f = schema_build_field(b, name, span);
+        f->type = FT_REFERENCE;
+        f->label = schema_build_strdup(b, label);
+        f->updateable = false;
+        schema_build_reference(b, f, ASSOCIATIONS[i].to);
+    }
+}
+
 bool import_hubspot(Import *im)
 {
     const cJSON *root = im->d->root;
@@ -151,5 +184,6 @@ bool import_hubspot(Import *im)
         schema_build_abandon(&b);
         return false;
     }
+    hs_associations(&b, json_span(im->d, root));
     return import_finish(im, &b);
 }

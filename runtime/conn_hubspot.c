@@ -2,7 +2,11 @@
  * /update and /upsert (by idProperty), 100 inputs a request, every property
  * value a string (numbers as their text, booleans "true"/"false",
  * multi-select values ';'-joined, null — the mapping's `clear` — as ""),
- * associations [] on creates (the spec requires the member). Answers are
+ * associations on creates (the spec requires the member): a payload field
+ * named assoc_OBJECT_N (the importer's association pseudo-fields, see
+ * docs/schema.md) is not a property but the id of the OBJECT record to
+ * link with the HubSpot-defined association type N. Update and upsert
+ * inputs take no associations, so such a field there is refused. Answers are
  * 200/201, or 207 with an errors list;
  * results are matched to inputs by key (update/upsert) — HubSpot does not
  * promise to keep the order — and errors by their context (ids, or the
@@ -60,6 +64,31 @@ static char *value_text(const cJSON *v)
     return NULL;
 }
 
+/* True for an association pseudo-field assoc_OBJECT_N; *type gets N. */
+static bool assoc_field(const char *name, long *type)
+{
+    if (strncmp(name, "assoc_", 6) != 0)
+        return false;
+    const char *us = strrchr(name + 6, '_');
+    if (us == NULL || us == name + 6 || us[1] < '1' || us[1] > '9' || strlen(us + 1) > 6)
+        return false;
+    char *end;
+    *type = strtol(us + 1, &end, 10);
+    return *end == '\0';
+}
+
+/* {"to": {"id": ID}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": N}]} */
+static void add_association(cJSON *list, const char *id, long type)
+{
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(a, "to"), "id", id);
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "associationCategory", "HUBSPOT_DEFINED");
+    cJSON_AddNumberToObject(t, "associationTypeId", (double)type);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(a, "types"), t);
+    cJSON_AddItemToArray(list, a);
+}
+
 static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
 {
     static const char *const op_names[] = { "create", "update", "upsert" };
@@ -105,8 +134,26 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
             }
         }
         cJSON *props = cJSON_AddObjectToObject(in, "properties");
+        cJSON *assoc = b->op == CONN_CREATE ? cJSON_AddArrayToObject(in, "associations") : NULL;
         const cJSON *f;
         cJSON_ArrayForEach(f, payload) {
+            long type;
+            if (assoc_field(f->string, &type)) {
+                if (assoc == NULL) {
+                    snprintf(err, errlen, "record %zu: %.80s: associations are sent with creates only "
+                             "(HubSpot's update and upsert inputs take none)", i + 1, f->string);
+                    ok = false;
+                    break;
+                }
+                if (!cJSON_IsString(f) || f->valuestring[0] == '\0') {
+                    snprintf(err, errlen, "record %zu: %.80s must be the id of the record to link", i + 1,
+                             f->string);
+                    ok = false;
+                    break;
+                }
+                add_association(assoc, f->valuestring, type);
+                continue;
+            }
             char *text = value_text(f);
             if (text == NULL) {
                 snprintf(err, errlen, "record %zu: property %.80s has no string form", i + 1, f->string);
@@ -116,8 +163,6 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
             cJSON_AddStringToObject(props, f->string, text);
             cm_free(text);
         }
-        if (b->op == CONN_CREATE)
-            cJSON_AddArrayToObject(in, "associations");
         cJSON_Delete(payload);
     }
     if (ok) {

@@ -406,6 +406,31 @@ static void test_hubspot(void)
     CHECK(res[0].ok && res[2].ok && strcmp(res[2].id, "3") == 0 && res[2].created);
     tx_close(t);
 
+    /* Association pseudo-fields: on a create, an associations entry, not a property. */
+    ConnRecord note = { "{\"hs_note_body\":\"hi\",\"assoc_contacts_202\":\"1001\",\"assoc_x\":\"p\"}", NULL };
+    ConnBatch nb = { "notes", CONN_CREATE, NULL, &note, 1 };
+    memset(&out, 0, sizeof out);
+    CHECK(c->ops->build(c, &nb, &out, err, sizeof err));
+    body = cJSON_Parse(out.body.data);
+    const cJSON *n0 = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "inputs"), 0);
+    const cJSON *props = cJSON_GetObjectItem(n0, "properties");
+    CHECK(cJSON_GetObjectItem(props, "assoc_contacts_202") == NULL);
+    CHECK(cJSON_GetObjectItem(props, "assoc_x") != NULL);   /* not of the form assoc_OBJECT_N: a property */
+    const cJSON *a0 = cJSON_GetArrayItem(cJSON_GetObjectItem(n0, "associations"), 0);
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(n0, "associations")) == 1);
+    CHECK(strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(a0, "to"), "id")->valuestring, "1001") == 0);
+    const cJSON *t0 = cJSON_GetArrayItem(cJSON_GetObjectItem(a0, "types"), 0);
+    CHECK(strcmp(cJSON_GetObjectItem(t0, "associationCategory")->valuestring, "HUBSPOT_DEFINED") == 0);
+    CHECK(cJSON_GetObjectItem(t0, "associationTypeId")->valueint == 202);
+    cJSON_Delete(body);
+    conn_request_free(&out);
+    /* Update and upsert inputs take no associations: refused, not dropped. */
+    ConnRecord note_up = { "{\"assoc_contacts_202\":\"1001\"}", "k" };
+    ConnBatch nu = { "notes", CONN_UPSERT, "hs_note_key", &note_up, 1 };
+    memset(&out, 0, sizeof out);
+    CHECK(!c->ops->build(c, &nu, &out, err, sizeof err) && strstr(err, "creates only"));
+    conn_request_free(&out);
+
     ConnRecord obj = { "{\"email\":{\"nested\":1}}", "x" };
     ConnBatch bad = { "contacts", CONN_UPSERT, "email", &obj, 1 };
     memset(&out, 0, sizeof out);

@@ -521,6 +521,16 @@ def hs_error(status, category, message, context=None):
             "context": context or {}, "errors": [], "links": {}}
 
 
+# HubSpot-defined default association types: id -> (from object, to object).
+HS_ASSOCIATION_TYPES = {
+    279: ("contacts", "companies"), 4: ("contacts", "deals"), 16: ("contacts", "tickets"),
+    280: ("companies", "contacts"), 342: ("companies", "deals"), 340: ("companies", "tickets"),
+    3: ("deals", "contacts"), 341: ("deals", "companies"), 27: ("deals", "tickets"),
+    15: ("tickets", "contacts"), 339: ("tickets", "companies"), 28: ("tickets", "deals"),
+    202: ("notes", "contacts"), 190: ("notes", "companies"), 214: ("notes", "deals"), 228: ("notes", "tickets"),
+}
+
+
 class HubSpot:
     def __init__(self, state):
         self.state = state
@@ -585,6 +595,37 @@ class HubSpot:
         found = self.state.lookup("hubspot", obj, id_property, value, lambda r, f: r["properties"].get(f))
         return found[0] if found else None
 
+    def check_associations(self, obj, inp, index):
+        """The create input's associations as (to object, to id, type), or an error: each names an
+        existing record through a HUBSPOT_DEFINED type from obj."""
+        out = []
+        assoc = inp.get("associations", [])
+        if not isinstance(assoc, list):
+            return None, hs_error(400, "VALIDATION_ERROR", "associations must be a list", {"index": [str(index)]})
+        for a in assoc:
+            to_id = str(((a or {}).get("to") or {}).get("id", "")) if isinstance(a, dict) else ""
+            types = a.get("types") if isinstance(a, dict) else None
+            if not to_id or not isinstance(types, list) or not types:
+                return None, hs_error(400, "VALIDATION_ERROR", "an association needs to.id and types",
+                                      {"index": [str(index)]})
+            for t in types:
+                tid = (t or {}).get("associationTypeId") if isinstance(t, dict) else None
+                pair = HS_ASSOCIATION_TYPES.get(tid) if isinstance(tid, int) else None
+                if (t or {}).get("associationCategory") != "HUBSPOT_DEFINED" or pair is None or pair[0] != obj:
+                    return None, hs_error(400, "VALIDATION_ERROR", "invalid association type %s from %s"
+                                          % (tid, obj), {"index": [str(index)]})
+                if to_id not in self.table(pair[1]):
+                    return None, hs_error(400, "VALIDATION_ERROR", "%s %s does not exist: cannot associate"
+                                          % (pair[1], to_id), {"index": [str(index)]})
+                out.append((pair[1], to_id, tid))
+        return out, None
+
+    def associate(self, obj, from_id, links):
+        table = self.table("associations")
+        for to_obj, to_id, tid in links:
+            key = "%s:%s->%s:%s:%d" % (obj, from_id, to_obj, to_id, tid)
+            table[key] = {"from": obj, "fromId": from_id, "to": to_obj, "toId": to_id, "associationTypeId": tid}
+
     def batch(self, obj, op, body):
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
         if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
@@ -613,6 +654,18 @@ class HubSpot:
                        if not isinstance(inp, dict) else self.validate(obj, inp.get("properties", {}), i))
                 if err:
                     raise Reply(400, err)
+            links = []
+            for i, inp in enumerate(inputs):
+                if op == "create":
+                    found, err = self.check_associations(obj, inp, i)
+                    if err:
+                        raise Reply(400, err)
+                    links.append(found)
+                elif "associations" in inp:
+                    raise Reply(400, hs_error(400, "VALIDATION_ERROR", "Invalid input JSON: associations is not "
+                                              "a field of a batch %s input" % op, {"index": [str(i)]}))
+                else:
+                    links.append([])
             seen = set()
             for i, inp in enumerate(inputs):
                 props = inp.get("properties", {})
@@ -645,6 +698,7 @@ class HubSpot:
                 rec["properties"].update({k: v for k, v in props.items() if v is not None})
                 rec["updatedAt"] = now
                 self.state.store("hubspot", obj, rec["id"], rec)
+                self.associate(obj, rec["id"], links[i])
                 results.append(self.obj_out(rec, new if op == "upsert" else None))
         out = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
         if errors:
