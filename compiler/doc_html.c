@@ -60,7 +60,7 @@ static const char page_style[] =
 static const char *mode_words(EntityMode m)
 {
     switch (m) {
-    case MODE_CREATE: return "create a new record for every lead";
+    case MODE_CREATE: return "create a new record, never update one";
     case MODE_UPDATE: return "update the existing record found by";
     default: return "create the record, or update it if one exists, matched by";
     }

@@ -13,6 +13,7 @@ packages=(
   openssl                       # tests/serve makes a TLS certificate
   valgrind strace               # tests/hardening: memcheck.sh, no_network.sh
   groff-base man-db             # the man page test renders docs/crmmap.1 with warnings on
+  chromium                      # tests/doc renders the `crmmap doc` page headless
 )
 
 missing=()

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""`crmmap doc` pages as a business user sees them: each example mapping's page is
+rendered in headless Chromium; the DOM after rendering must show what the mapping
+does (entities, field labels and types, required fields, the lead data or
+expression feeding each field, ownership rules, value tables, assignment rules,
+unmapped required fields highlighted), and a screenshot must show a real page.
+A variant of the Salesforce example (update only, without LastName) shows the highlighting of an
+unmapped required field. The page must load nothing: every link is an anchor.
+
+usage: test_doc_page.py CRMMAP SOURCE_DIR OUT_DIR"""
+import concurrent.futures
+import glob
+import html.parser
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+CRMMAP, SRC, OUT = sys.argv[1:4]
+failures = []
+
+# Per example: (api name, label, type shown, required?) of a few CRM fields.
+KNOWN_FIELDS = {
+    "salesforce": [("Email", "Email", "email (80)", False),
+                   ("LastName", "Last Name", "string (80)", True),
+                   ("OwnerId", "Owner ID", "reference (18) to User", False),
+                   ("Visit_Date__c", None, "date", False)],
+    "hubspot": [("phone", "Phone Number", "phone", False),
+                ("lifecyclestage", "Lifecycle Stage", "picklist", False)],
+    "dynamics": [("lastname", "Last Name", "string (50)", True),
+                 ("emailaddress1", None, "email (100)", False)],
+}
+# The rendered colours (CSS of doc_html.c) a screenshot must contain.
+CRM_WINS_RGB = (0xff, 0xf2, 0xcc)
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent, self.kids = tag, dict(attrs), parent, []
+
+    def text(self):
+        return re.sub(r"\s+", " ", "".join(k if isinstance(k, str) else k.text() for k in self.kids)).strip()
+
+    def classes(self):
+        return (self.attrs.get("class") or "").split()
+
+    def all(self, tag=None, cls=None):
+        for k in self.kids:
+            if isinstance(k, Node):
+                if (tag is None or k.tag == tag) and (cls is None or cls in k.classes()):
+                    yield k
+                yield from k.all(tag, cls)
+
+    def first(self, tag=None, cls=None):
+        return next(self.all(tag, cls), None)
+
+
+class Tree(html.parser.HTMLParser):
+    VOID = {"br", "meta", "link", "img", "input", "hr", "source", "wbr"}
+
+    def __init__(self, text):
+        super().__init__()
+        self.root = self.cur = Node("#root", [], None)
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        n = Node(tag, attrs, self.cur)
+        self.cur.kids.append(n)
+        if tag not in self.VOID:
+            self.cur = n
+
+    def handle_endtag(self, tag):
+        n = self.cur
+        while n is not None and n.tag != tag:
+            n = n.parent
+        if n is not None and n.parent is not None:
+            self.cur = n.parent
+
+    def handle_data(self, data):
+        self.cur.kids.append(data)
+
+
+def chromium(args, timeout=25):
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    try:
+        return subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--hide-scrollbars", "--user-data-dir=" + profile,
+             "--host-resolver-rules=MAP * ~NOTFOUND"] + args,
+            capture_output=True, text=True, timeout=timeout)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def png_pixels(path):
+    """(width, height, set of RGB colours) of an 8-bit RGB/RGBA PNG."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + size]
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + size
+    w, h, depth, ctype, _, _, interlace = ihdr
+    assert depth == 8 and ctype in (2, 6) and interlace == 0, "unexpected PNG format %r" % (ihdr,)
+    bpp = 3 if ctype == 2 else 4
+    raw, stride = zlib.decompress(idat), w * bpp
+    prev, colours = bytearray(stride), set()
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        colours.update(bytes(line[i:i + 3]) for i in range(0, stride, bpp))
+        prev = line
+    return w, h, {tuple(c) for c in colours}
+
+
+def map_facts(text):
+    """What the .map says, read with simple patterns: the examples are formatted."""
+    facts = {"entities": re.findall(r"^entity\s+(\w+)", text, re.M), "tables": {},
+             "crm": [], "create": [], "simple": {}}
+    for name, body in re.findall(r"^table\s+(\w+)\s*\{(.*?)^\}", text, re.M | re.S):
+        facts["tables"][name] = re.findall(r'^\s*("[^"]*")\s*->\s*("[^"]*"|null)\s*$', body, re.M)
+    for block, key in (("master crm", "crm"), ("on create", "create")):
+        for body in re.findall(r"^\s*" + block + r"\s*\{(.*?)\}", text, re.M | re.S):
+            facts[key] += re.findall(r"^\s*(\w+)\s*=", body, re.M)
+    for field, expr in re.findall(r"^  (\w+)\s*=\s*([^{}\n]+?)\s*$", text, re.M):
+        facts["simple"][field] = expr
+    return facts
+
+
+def rows_by_field(table):
+    rows = {}
+    for tr in table.all("tr"):
+        tds = list(tr.all("td"))
+        if not tds:
+            continue
+        api = tds[0].first("span", "api")
+        rows[api.text() if api else tds[0].text()] = (tr, tds)
+    return rows
+
+
+def no_external(html_text, name):
+    refs = re.findall(r"""\b(?:src|href|action|poster|srcset)\s*=\s*["']?([^"'\s>]*)""", html_text, re.I)
+    check(all(r.startswith("#") for r in refs), f"{name}: every link is an anchor in the page ({len(refs)} links)")
+    check(not re.search(r"<(script|link|img|iframe|object|embed)\b|@import|url\(", html_text, re.I),
+          f"{name}: no script, stylesheet, image or CSS url() to load")
+
+
+def render(html_path, name, png, height):
+    # Two browsers at once: the machine has two cores and the test a 30 s budget.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        dom_job = pool.submit(chromium, ["--dump-dom", "file://" + html_path])
+        shot = chromium([f"--screenshot={png}", f"--window-size=1280,{height}", "file://" + html_path])
+        dom = dom_job.result()
+    check(dom.returncode == 0 and "</html>" in dom.stdout, f"{name}: chromium --dump-dom renders the page")
+    check(shot.returncode == 0 and os.path.getsize(png) > 0 if os.path.exists(png) else False,
+          f"{name}: chromium --screenshot writes a PNG")
+    return Tree(dom.stdout).root, png_pixels(png)
+
+
+def check_example(system, map_path):
+    html_path = os.path.join(OUT, system + ".html")
+    p = subprocess.run([CRMMAP, "doc", map_path, "-o", html_path], capture_output=True, text=True)
+    check(p.returncode == 0, f"{system}: crmmap doc exits 0 ({p.stderr.strip()[:200] if p.returncode else ''})")
+    if p.returncode != 0:
+        return
+    no_external(open(html_path, encoding="utf-8").read(), system)
+    facts = map_facts(open(map_path, encoding="utf-8").read())
+    root, (w, h, colours) = render(html_path, system, os.path.join(OUT, system + ".png"), 2000)
+    check((w, h) == (1280, 2000) and len(colours) > 16,
+          f"{system}: screenshot 1280x2000 with more than one colour ({w}x{h}, {len(colours)} colours)")
+    if facts["crm"]:
+        check(CRM_WINS_RGB in colours, f"{system}: the 'CRM wins' badge colour is on screen")
+
+    sections = {s.first("h2").text(): s for s in root.all("section", "entity")}
+    check(sorted(sections) == sorted(facts["entities"]),
+          f"{system}: a section per entity {facts['entities']} (got {sorted(sections)})")
+    mapped = {}
+    for ename, sec in sections.items():
+        table = sec.first("table", "mapped")
+        mapped.update(rows_by_field(table) if table else {})
+        check(sec.first("table", "unmapped") is not None or "Every field" in sec.text(),
+              f"{system}/{ename}: the fields left unmapped are listed")
+        unm = sec.first("table", "unmapped")
+        for field, (tr, tds) in (rows_by_field(unm) if unm else {}).items():
+            req = tds[2].text() == "required"
+            check(req == ("missing" in tr.attrs.get("class", "")) and req == ("req" in tds[2].classes()),
+                  f"{system}/{ename}: unmapped {field} highlighted exactly when required")
+
+    for api, label, typ, required in KNOWN_FIELDS[system]:
+        row = mapped.get(api)
+        check(row is not None, f"{system}: mapped field {api} is listed")
+        if row is None:
+            continue
+        tr, tds = row
+        shown = tds[0].text()
+        check(label is None or shown.startswith(label), f"{system}: {api} shows its label {label!r} ({shown!r})")
+        check(tds[1].text().startswith(typ), f"{system}: {api} has type {typ!r} ({tds[1].text()[:40]!r})")
+        check((tds[2].text() == "required") == required and ("req" in tds[2].classes()) == required,
+              f"{system}: {api} is marked {'required' if required else 'optional'}")
+
+    for field, expr in facts["simple"].items():
+        expr = re.sub(r" when .*", "", expr)  # the condition has its own column
+        if field in mapped and not expr.startswith("case"):
+            code = mapped[field][1][3].text()
+            check(re.sub(r"\s+", " ", code) == re.sub(r"\s+", " ", expr),
+                  f"{system}: {field} is filled from {expr!r} ({code!r})")
+    for key, cls, words in (("crm", "own-crm", "CRM wins"), ("create", "own-create", "only when the record is created")):
+        for field in facts[key]:
+            badge = mapped[field][1][4].first("span", "badge") if field in mapped else None
+            check(badge is not None and cls in badge.classes() and words in badge.text(),
+                  f"{system}: {field} shows its rule '{words}'")
+
+    tables = next((s for s in root.all("section") if s.attrs.get("id") == "tables"), None)
+    for name, entries in facts["tables"].items():
+        heads = [h for h in (tables.all("h3") if tables else []) if h.text() == name]
+        check(len(heads) == 1, f"{system}: value table {name} has a heading")
+        if not heads:
+            continue
+        sib = heads[0].parent.kids
+        vt = next(k for k in sib[sib.index(heads[0]):] if isinstance(k, Node) and k.tag == "table")
+        shown = [tuple(td.text() for td in tr.all("td")) for tr in vt.all("tr") if tr.first("td")]
+        check(all(e in shown for e in entries), f"{system}: value table {name} lists {entries}")
+
+    rules = [tuple(td.text() for td in tr.all("td")) for t in root.all("table", "rules")
+             for tr in t.all("tr") if tr.first("td")]
+    check(("country is one of [\"DE\", \"AT\", \"CH\"]", "Anna Berger <anna.berger@example.com>") in rules
+          and any(r[0] == "otherwise" for r in rules),
+          f"{system}: the assignment rule reads in words ({rules[:1]})")
+
+
+def check_unmapped_required():
+    """The Salesforce example updating Contacts without LastName: LastName is
+    required (on create, so the checker allows it here) and unmapped."""
+    work = os.path.join(OUT, "variant")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.join(work, ".git"))  # the mapping's folder tree ends here
+    shutil.copytree(os.path.join(SRC, "examples", "schemas"), os.path.join(work, "schemas"))
+    os.makedirs(os.path.join(work, "salesforce"))
+    text = open(os.path.join(SRC, "examples", "salesforce", "fair-leads.map"), encoding="utf-8").read()
+    map_path = os.path.join(work, "salesforce", "no-lastname.map")
+    open(map_path, "w", encoding="utf-8").write(re.sub(r"^  LastName .*\n", "", text.replace(
+        "entity Contact upsert by Email", "entity Contact update by Email"), flags=re.M))
+    html_path = os.path.join(work, "no-lastname.html")
+    p = subprocess.run([CRMMAP, "doc", map_path, "-o", html_path], capture_output=True, text=True)
+    check(p.returncode == 0, "variant: crmmap doc exits 0 without LastName " + (p.stderr.strip()[:200] if p.returncode else ""))
+    if p.returncode != 0:
+        return
+    dom = chromium(["--dump-dom", "file://" + html_path])
+    root = Tree(dom.stdout).root
+    contact = next(s for s in root.all("section", "entity") if s.first("h2").text() == "Contact")
+    rows = rows_by_field(contact.first("table", "unmapped"))
+    tr, tds = rows.get("LastName", (None, None))
+    check(tr is not None and "missing" in tr.attrs.get("class", "") and "req" in tds[2].classes()
+          and "required but not filled" in tds[3].text(),
+          "variant: unmapped required LastName is highlighted (tr.missing, td.req, note)")
+    style = root.first("style").text()
+    check("tr.missing td{background:#fde2e2}" in style, "variant: the page's style paints missing rows red")
+
+
+def main():
+    for system in sorted(KNOWN_FIELDS):
+        check_example(system, os.path.join(SRC, "examples", system, "fair-leads.map"))
+    found = sorted(os.path.basename(os.path.dirname(m)) for m in
+                   glob.glob(os.path.join(SRC, "examples", "*", "*.map")))
+    check(found == sorted(KNOWN_FIELDS), f"every example mapping is covered ({found})")
+    check_unmapped_required()
+    print(f"{len(failures)} failed" if failures else "all doc page checks passed")
+    return 1 if failures else 0
+
+
+sys.exit(main())
