@@ -61,11 +61,12 @@ static void put_indent(Printer *p, int level)
         cm_buf_puts(p->out, "  ");
 }
 
-/* Comment text without trailing blanks. */
+/* Comment text without trailing blanks. A CR counts as one: left at the end,
+ * it would make the line's end CRLF and the comment shorter when read again. */
 static void put_comment_text(Printer *p, const Comment *c)
 {
     size_t n = strlen(c->text);
-    while (n > 0 && (c->text[n - 1] == ' ' || c->text[n - 1] == '\t'))
+    while (n > 0 && (c->text[n - 1] == ' ' || c->text[n - 1] == '\t' || c->text[n - 1] == '\r'))
         n--;
     cm_buf_put(p->out, c->text, n);
 }
