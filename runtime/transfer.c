@@ -519,6 +519,22 @@ static size_t line_of_field(const EntInfo *ei, uint32_t nfields, const char *fie
     return 0;
 }
 
+/* With --resume: a create without a key that a previous run left J_SENDING
+ * (stopped between journaling it and recording the answer) may be in the
+ * CRM already, and nothing can be read back to tell: it fails, as a create
+ * whose answer was lost does within a run, rather than risking a second
+ * record. */
+static bool lost_create(Transfer *t, Rec *r, uint32_t e)
+{
+    JEntry je;
+    if (!t->o.resume || t->ents[e].op != CONN_CREATE || !journal_get(t->j, r->record, e, &je)
+        || je.state != J_SENDING)
+        return false;
+    fail_unit(t, r, e, J_FAILED, "UNAVAILABLE", "the run stopped while this create was being sent: it may "
+              "have been applied, so it is not resent (a create without a key)", NULL, 0, NULL);
+    return true;
+}
+
 /* Settles what needs no request; returns the units to send in todo. */
 static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
 {
@@ -547,7 +563,7 @@ static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
                     orphan = true;
             if (orphan)
                 settle(t, r, e, J_SKIPPED, NULL, "PARENT_FAILED");
-            else
+            else if (!lost_create(t, r, e))
                 todo[n++] = i;
         }
         }
@@ -566,6 +582,15 @@ static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size
                    || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && ei->op != CONN_CREATE);
     if (unknown) {
         fatal(t, "sending %s records: %s", ei->name, job->msg[0] ? job->msg : "no answer");
+        /* Creates refused for their credentials were not applied: not
+         * J_SENDING (which --resume takes for "may have been applied"),
+         * unsent again; those the CRM answered before are settled. */
+        for (size_t k = 0; ei->op == CONN_CREATE && k < job->batch->n; k++) {
+            if (job->results[k].ok)
+                settle(t, &t->recs[idx[k]], e, J_OK, job->results[k].id, NULL);
+            else
+                put_state(t, &t->recs[idx[k]], e, J_NONE, NULL, NULL);
+        }
         return;
     }
     for (size_t k = 0; k < job->batch->n; k++) {

@@ -521,6 +521,13 @@ def hs_error(status, category, message, context=None):
             "context": context or {}, "errors": [], "links": {}}
 
 
+def hs_valid_email(value):
+    """HubSpot refuses an address it cannot deliver to; here: no single @,
+    or a local part over RFC 5321's 64 characters."""
+    local, at, domain = value.rpartition("@")
+    return bool(at) and 0 < len(local) <= 64 and "." in domain
+
+
 # HubSpot-defined default association types: id -> (from object, to object).
 HS_ASSOCIATION_TYPES = {
     279: ("contacts", "companies"), 4: ("contacts", "deals"), 16: ("contacts", "tickets"),
@@ -562,6 +569,10 @@ class HubSpot:
             if not isinstance(value, str) and value is not None:
                 return hs_error(400, "VALIDATION_ERROR",
                                 "Property values were not valid: %s must be a string" % name, {"index": [str(index)]})
+            if name == "email" and value and not hs_valid_email(value):
+                return hs_error(400, "VALIDATION_ERROR", 'Property values were not valid: [{"isValid":false,'
+                                '"message":"Email address %s is invalid","error":"INVALID_EMAIL","name":"email"}]'
+                                % value, {"propertyName": [name], "index": [str(index)]})
             if known is None:
                 continue
             p = known.get(name)
@@ -725,6 +736,23 @@ def dyn_error(code, message):
     return {"error": {"code": code, "message": message}}
 
 
+# The service protection error for too many requests (-2147015902).
+DYN_THROTTLED = "0x80072322"
+# Dataverse's MaxLength of the attributes the tests send too long.
+DYN_MAX_LENGTH = {"emailaddress1": 100}
+
+
+def dyn_too_long(logical, body):
+    """Dataverse's validation error for a string over its attribute's MaxLength, or None."""
+    for name, limit in DYN_MAX_LENGTH.items():
+        v = body.get(name)
+        if isinstance(v, str) and len(v) > limit:
+            return Reply(400, dyn_error("0x80044331", "A validation error occurred. The length of the '%s' attribute "
+                                        "of the '%s' entity exceeded the maximum allowed length of '%d'."
+                                        % (name, logical, limit)))
+    return None
+
+
 class Dynamics:
     def __init__(self, state, base):
         self.state = state
@@ -789,6 +817,9 @@ class Dynamics:
             if name.endswith("@odata.bind"):
                 if not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v):
                     raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+        too_long = dyn_too_long(logical, body)
+        if too_long:
+            raise too_long
         created = rec is None
         if created:
             rec = {"%sid" % logical: str(uuid.UUID(int=self.state.next_number()))}
@@ -813,6 +844,9 @@ class Dynamics:
         for name, v in body.items():
             if name.endswith("@odata.bind") and (not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v)):
                 raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+        too_long = dyn_too_long(logical, body)
+        if too_long:
+            raise too_long
         rid = str(uuid.UUID(int=self.state.next_number()))
         rec = dict(body)
         rec["%sid" % logical] = rid
@@ -847,6 +881,10 @@ class Dynamics:
                 pm = re.search(r"/api/data/v9\.2/(\w+)\((.*)\)$", path)
                 cm = re.search(r"/api/data/v9\.2/(\w+)$", path)
                 try:
+                    if self.state.lock_rows and self.state.rng.random() < self.state.lock_rows:
+                        # batch_part: this request alone throttled, the others go on.
+                        raise Reply(429, dyn_error(DYN_THROTTLED, "Number of requests exceeded the limit of 6000 "
+                                                   "over time window of 300 seconds."), {"Retry-After": "0.05"})
                     if not ((method == "PATCH" and pm) or (method == "POST" and cm)):
                         raise Reply(405, dyn_error("0x80060888", "only PATCH upserts and POST creates are supported"))
                     try:
@@ -924,6 +962,24 @@ class Dynamics:
 
 
 # ------------------------------------------------------------------- server
+
+def limit_exceeded(system, retry_after):
+    """Each vendor's answer to an API limit reached: Salesforce's 403
+    REQUEST_LIMIT_EXCEEDED (no Retry-After: backoff alone); HubSpot's 429
+    with its RATE_LIMITS body (the ten-secondly policy); Dataverse's 429
+    service protection error (requests over the 5-minute window) with
+    Retry-After."""
+    if system == "salesforce":
+        return Reply(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    if system == "hubspot":
+        return Reply(429, {"status": "error", "category": "RATE_LIMITS", "errorType": "RATE_LIMIT",
+                           "message": "You have reached your ten_secondly_rolling limit.",
+                           "policyName": "TEN_SECONDLY_ROLLING", "correlationId": str(uuid.uuid4())}, headers)
+    return Reply(429, dyn_error(DYN_THROTTLED, "Number of requests exceeded the limit of 6000 over time window "
+                                               "of 300 seconds."), headers)
+
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -1011,7 +1067,7 @@ class Handler(BaseHTTPRequestHandler):
             if fault and fault.kind == "timeout":
                 time.sleep(fault.delay)
             if fault and fault.kind == "limit_exceeded":
-                raise Reply(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+                raise limit_exceeded(system, fault.retry_after)
             if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
                 code = int(fault.kind)
                 if code == 401:
@@ -1020,7 +1076,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
             if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
                 raise self.unauthorized(system)
-            lock_rows = fault.record_probability if fault and fault.kind == "lock_row" else 0.0
+            lock_rows = fault.record_probability if fault and fault.kind in ("lock_row", "batch_part") else 0.0
             status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows)
         except Reply as r:
             status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
