@@ -46,9 +46,16 @@ Kinds: 429 (with Retry-After), 500, 502, 503, 504, 401, 404, timeout (sleep
 `delay` seconds, then answer), reset_before (close the connection without
 reading the body or answering), reset_after (apply the request, then close
 without answering), invalid_json (apply when "apply" is true, answer 200 with
-a truncated JSON body), limit_exceeded (Salesforce 403 REQUEST_LIMIT_EXCEEDED),
-lock_row (each Salesforce record in the request fails with UNABLE_TO_LOCK_ROW
-with probability "record_probability", default 0.5, and is not written).
+a truncated JSON body), limit_exceeded (each vendor's API limit answer: Salesforce
+403 REQUEST_LIMIT_EXCEEDED, HubSpot 429 RATE_LIMITS, Dataverse 429 0x80072322;
+see limit_exceeded()), lock_row (each Salesforce record in the request fails with
+UNABLE_TO_LOCK_ROW with probability "record_probability", default 0.5, and is not
+written), batch_part (each part of a Dynamics $batch is answered 429 0x80072322
+with that probability, not applied, while the other parts are).
+
+Validation beyond the metadata: HubSpot refuses an e-mail address with a local
+part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
+MaxLength of 100 (0x80044331).
 
 Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN] [--client-id ID --client-secret S]
 Prints "PORT N" on stdout once it listens. With --token, requests must carry
