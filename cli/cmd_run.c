@@ -92,17 +92,12 @@ static void flush(Run *run)
 static int run_records(Run *run, FILE *in, const char *input_name)
 {
     const Mapc *m = run->m;
-    CmArena setup;
-    cm_arena_init(&setup, 4096);
-    RdPaths *paths = rd_paths_new();
-    uint32_t *slot_of_path = mapc_cli_paths(m, paths, &setup);
-    Value *slots = cm_arena_alloc(&setup, (rd_paths_count(paths) + 1) * sizeof *slots);
-    Reader *rd = rd_open(in, RD_AUTO, paths);
-    Vm *vm = vm_new(m, slot_of_path);
+    RecordVm v;
+    record_vm_init(&v, m);
+    Reader *rd = rd_open(in, RD_AUTO, v.paths);
     int status = EXIT_OK;
     for (;;) {
-        vm_begin_record(vm);
-        RdStatus st = rd_next(rd, slots, vm_record_arena(vm));
+        RdStatus st = record_vm_read(&v, rd);
         if (st == RD_END)
             break;
         size_t record = rd_record_number(rd);
@@ -128,7 +123,7 @@ static int run_records(Run *run, FILE *in, const char *input_name)
             }
             fprintf(stderr, "%s:%zu:%zu: error: record %zu: %s\n", input_name, line, col, record, why);
         } else {
-            const VmResult *res = vm_run(vm, slots);
+            const VmResult *res = record_vm_run(&v);
             report_errors(run, record, res);
             if (run->tr) {
                 size_t len;
@@ -147,10 +142,8 @@ static int run_records(Run *run, FILE *in, const char *input_name)
     if (run->tr)
         transfer_finish(run->tr);
     flush(run);
-    vm_free(vm);
     rd_close(rd);
-    rd_paths_free(paths);
-    cm_arena_free(&setup);
+    record_vm_free(&v);
     return status;
 }
 
