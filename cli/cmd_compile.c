@@ -10,24 +10,6 @@
 
 extern const Command cmd_compile;
 
-/* Writes through a temporary file and a rename, so a failed write never
- * leaves a half-written .mapc behind. */
-static bool write_file(const char *path, const CmBuf *b)
-{
-    CmBuf tmp = CM_BUF_INIT;
-    cm_buf_printf(&tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp.data, "wb");
-    bool ok = f != NULL && fwrite(b->data, 1, b->len, f) == b->len;
-    if (f != NULL && fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp.data, path) != 0)
-        ok = false;
-    if (!ok && f != NULL)
-        unlink(tmp.data);
-    cm_buf_free(&tmp);
-    return ok;
-}
-
 static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -68,12 +50,14 @@ static int run(int argc, char **argv)
     if (status == EXIT_OK) {
         /* The writer and the loader must agree: check before writing. */
         char err[300];
+        const char *werr;
         Mapc *m = mapc_load((const uint8_t *)bytes.data, bytes.len, err, sizeof err);
         if (m == NULL) {
             fprintf(stderr, "%s: error: internal: the compiled bytecode does not verify: %s\n", input, err);
             status = EXIT_FATAL;
-        } else if (!write_file(output, &bytes)) {
-            fprintf(stderr, "%s: error: cannot write the file\n", output);
+        } else if (!cli_write_atomic(output, bytes.data, bytes.len, 0, true, &werr)) {
+            /* never a half-written .mapc: a loader must see the old one or the new */
+            fprintf(stderr, "%s: error: cannot write the file: %s\n", output, werr);
             status = EXIT_FATAL;
         }
         mapc_free(m);

@@ -13,24 +13,6 @@
 
 extern const Command cmd_doc;
 
-/* Through a temporary file and a rename: a reader of the page never sees
- * half of it, and a failed write leaves the old page in place. */
-static bool write_file(const char *path, const CmBuf *b)
-{
-    CmBuf tmp = CM_BUF_INIT;
-    cm_buf_printf(&tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp.data, "wb");
-    bool ok = f != NULL && fwrite(b->data, 1, b->len, f) == b->len;
-    if (f != NULL && fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp.data, path) != 0)
-        ok = false;
-    if (!ok && f != NULL)
-        unlink(tmp.data);
-    cm_buf_free(&tmp);
-    return ok;
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -78,10 +60,12 @@ static int run(int argc, char **argv)
         if (diag_count(sink, DIAG_ERROR) == 0) {
             CmBuf page = CM_BUF_INIT;
             doc_html(checked, base_name(path), &page);
-            if (write_file(output, &page)) {
+            const char *werr;
+            /* atomically: a reader of the page never sees half of it */
+            if (cli_write_atomic(output, page.data, page.len, 0, true, &werr)) {
                 status = EXIT_OK;
             } else {
-                fprintf(stderr, "crmmap doc: cannot write %s\n", output);
+                fprintf(stderr, "crmmap doc: cannot write %s: %s\n", output, werr);
                 status = EXIT_FATAL;
             }
             cm_buf_free(&page);

@@ -4,7 +4,6 @@
  * it connects to the CRM (conn_config.h, auth.h, the libcurl transport) and
  * hands each record to the transfer engine (transfer.h), printing one JSON
  * line per settled record and entity on stdout and the summary on stderr. */
-#include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -418,17 +417,6 @@ done:
     return status;
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* N/SECONDS: at most N requests in any window of SECONDS. */
 static bool parse_rate(const char *s, long *max, long *window_s)
 {
@@ -438,7 +426,7 @@ static bool parse_rate(const char *s, long *max, long *window_s)
     char count[16];
     memcpy(count, s, (size_t)(slash - s));
     count[slash - s] = '\0';
-    return parse_long(count, 1, 100000, max) && parse_long(slash + 1, 1, 86400, window_s);
+    return cli_parse_long(count, 1, 100000, max) && cli_parse_long(slash + 1, 1, 86400, window_s);
 }
 
 static int run(int argc, char **argv)
@@ -488,19 +476,19 @@ static int run(int argc, char **argv)
         case O_VERBOSE: o.verbose = true; break;
         case O_FORCE: o.force = true; break;
         case O_BATCH:
-            if (!parse_long(optarg, 1, 1000, &o.batch))
+            if (!cli_parse_long(optarg, 1, 1000, &o.batch))
                 return cli_usage_error(&cmd_run, "--batch-size '%s': a number from 1 to 1000", optarg);
             break;
         case O_IN_FLIGHT:
-            if (!parse_long(optarg, 1, 64, &o.in_flight))
+            if (!cli_parse_long(optarg, 1, 64, &o.in_flight))
                 return cli_usage_error(&cmd_run, "--in-flight '%s': a number from 1 to 64", optarg);
             break;
         case O_TIMEOUT:
-            if (!parse_long(optarg, 1, 3600000, &o.timeout_ms))
+            if (!cli_parse_long(optarg, 1, 3600000, &o.timeout_ms))
                 return cli_usage_error(&cmd_run, "--timeout-ms '%s': milliseconds from 1 to 3600000", optarg);
             break;
         case O_RETRIES:
-            if (!parse_long(optarg, 1, 20, &o.retries))
+            if (!cli_parse_long(optarg, 1, 20, &o.retries))
                 return cli_usage_error(&cmd_run, "--retries '%s': a number from 1 to 20", optarg);
             break;
         case O_RATE:
