@@ -1,5 +1,4 @@
 /* cmd_compile: `crmmap compile FILE.map [-o FILE.mapc]`. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,29 +11,11 @@ extern const Command cmd_compile;
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "format", required_argument, NULL, 'f' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *output = NULL;
     DiagFormat fmt = DIAG_TEXT;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case 'f':
-            if (!cli_parse_format(&cmd_compile, optarg, &fmt))
-                return EXIT_USAGE;
-            break;
-        default:
-            return cli_usage_error(&cmd_compile, "unknown option or missing value '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind != argc - 1)
-        return cli_usage_error(&cmd_compile, optind >= argc ? "no .map file given" : "one .map file at a time");
+    int status = cli_output_options(&cmd_compile, argc, argv, &output, &fmt);
+    if (status != EXIT_OK)
+        return status;
     const char *input = argv[optind];
     CmBuf out_path = CM_BUF_INIT;
     if (output == NULL) {
@@ -46,7 +27,7 @@ static int run(int argc, char **argv)
         output = out_path.data;
     }
     CmBuf bytes = CM_BUF_INIT;
-    int status = mapc_cli_compile(input, fmt, &bytes);
+    status = mapc_cli_compile(input, fmt, &bytes);
     if (status == EXIT_OK) {
         /* The writer and the loader must agree: check before writing. */
         char err[300];

@@ -1,6 +1,5 @@
 /* cmd_doc: `crmmap doc FILE.map -o FILE.html`, the mapping as a page for
  * business users (compiler/doc_html.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,31 +20,11 @@ static const char *base_name(const char *path)
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "format", required_argument, NULL, 'f' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *output = NULL;
     DiagFormat fmt = DIAG_TEXT;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case 'f':
-            if (!cli_parse_format(&cmd_doc, optarg, &fmt))
-                return EXIT_USAGE;
-            break;
-        default:
-            return cli_usage_error(&cmd_doc, "unknown option or missing value '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error(&cmd_doc, "no .map file given");
-    if (optind + 1 < argc)
-        return cli_usage_error(&cmd_doc, "one .map file at a time");
+    int status = cli_output_options(&cmd_doc, argc, argv, &output, &fmt);
+    if (status != EXIT_OK)
+        return status;
     if (output == NULL)
         return cli_usage_error(&cmd_doc, "no output file given (-o FILE.html)");
 
@@ -53,7 +32,7 @@ static int run(int argc, char **argv)
     DiagSink *sink = diag_sink_new();
     size_t len;
     char *text;
-    int status = EXIT_CHECK;
+    status = EXIT_CHECK;
     Ast *ast = cli_parse_map(sink, path, &text, &len);
     if (ast != NULL && diag_count(sink, DIAG_ERROR) == 0) {
         Checked *checked = check_mapping(sink, ast, path);
