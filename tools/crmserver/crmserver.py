@@ -51,7 +51,8 @@ a truncated JSON body), limit_exceeded (each vendor's API limit answer: Salesfor
 see limit_exceeded()), lock_row (each Salesforce record in the request fails with
 UNABLE_TO_LOCK_ROW with probability "record_probability", default 0.5, and is not
 written), batch_part (each part of a Dynamics $batch is answered 429 0x80072322
-with that probability, not applied, while the other parts are).
+with that probability, not applied, while the other parts are; the two kinds are
+one per-record failure, shaped by the system the request is for).
 
 Validation beyond the metadata: HubSpot refuses an e-mail address with a local
 part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
@@ -985,7 +986,6 @@ def limit_exceeded(system, retry_after):
                            "policyName": "TEN_SECONDLY_ROLLING", "correlationId": str(uuid.uuid4())}, headers)
     return Reply(429, dyn_error(DYN_THROTTLED, "Number of requests exceeded the limit of 6000 over time window "
                                                "of 300 seconds."), headers)
-
 
 
 class Handler(BaseHTTPRequestHandler):
