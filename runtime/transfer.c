@@ -628,8 +628,16 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         }
         conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
         t->st.requests += nb;
+        /* A unit is done once its record and its links are written: until
+         * the link step has answered, its units stay J_SENDING, so --resume
+         * writes both again (idempotently). */
+        char msg[256];
+        bool linked = conn_link_all(t->c, t->tx, jobs, nb, &t->o.retry, t->o.clock, &t->st.requests, msg,
+                                    sizeof msg) == CONN_OK;
+        if (!linked)
+            fatal(t, "linking %s records: %s", ei->name, msg);
         journal_begin(t->j);
-        for (size_t b = 0; b < nb; b++)
+        for (size_t b = 0; b < nb && linked; b++)
             take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
         commit(t);
         cm_free(batches);
