@@ -1,6 +1,7 @@
 /* connector: what all connectors share, and conn_send, which drives one
  * batch through a transport: retries of the whole request, then of the
- * records the CRM refused only for the moment. */
+ * records the CRM refused only for the moment; conn_read and conn_link_all,
+ * whose requests may be repeated at will. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

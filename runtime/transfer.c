@@ -4,7 +4,8 @@
  * (rejects, runtime errors, skips, outcomes the journal already holds), read
  * the CRM's current records when `master crm` or `on create` fields need
  * them, build the payloads, journal J_SENDING, send every batch with up to
- * max_in_flight in flight, then journal each answer. */
+ * max_in_flight in flight, run the connector's link step on what was
+ * written, then journal each answer. */
 /* realpath is XSI. */
 #define _XOPEN_SOURCE 700
 
