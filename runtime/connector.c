@@ -715,10 +715,11 @@ ConnStatus conn_link_all(const Connector *c, Transport *t, ConnJob *jobs, size_t
         ConnResult *r = &jobs[all[k].job].results[all[k].record];
         if (res[k].ok || !r->ok)
             continue;   /* linked, or the record's first refused link already said why */
-        char why[640];
-        snprintf(why, sizeof why, "the record was written (id %s) but not linked to %s %s: %s", r->id,
-                 all[k].to_type, all[k].to, res[k].message);
-        conn_result_error(r, res[k].code, why, all[k].field);
+        CmBuf why = CM_BUF_INIT;
+        cm_buf_printf(&why, "the record was written (id %s) but not linked to %s %s: %s", r->id, all[k].to_type,
+                      all[k].to, res[k].message);
+        conn_result_error(r, res[k].code, why.data, all[k].field);
+        cm_buf_free(&why);
     }
     cm_free(all);
     cm_free(res);
