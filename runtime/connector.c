@@ -616,7 +616,9 @@ static int link_order(const void *a, const void *b)
     if (d == 0)
         d = strcmp(x->to_type, y->to_type);
     if (d == 0)
-        d = x->job != y->job ? (x->job < y->job ? -1 : 1) : x->record != y->record ? (x->record < y->record ? -1 : 1) : 0;
+        d = (x->job > y->job) - (x->job < y->job);
+    if (d == 0)
+        d = (x->record > y->record) - (x->record < y->record);
     return d;
 }
 

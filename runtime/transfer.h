@@ -40,7 +40,7 @@
 
 typedef struct TransferStats {
     uint64_t in, ok, failed, skipped;
-    uint64_t requests;          /* write and read requests sent, retries excluded */
+    uint64_t requests;          /* write, read and link requests sent, retries excluded */
     uint64_t resumed;           /* units whose outcome came from the journal */
 } TransferStats;
 

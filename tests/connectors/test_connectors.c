@@ -531,7 +531,8 @@ static void test_hubspot_links(void)
     CHECK(cJSON_GetObjectItem(ty, "associationTypeId")->valueint == 202);
     cJSON_Delete(body);
     CHECK(res[0].ok && strcmp(res[0].id, "501") == 0 && res[2].ok);
-    CHECK(!res[1].ok && strcmp(res[1].code, "VALIDATION_ERROR") == 0 && strcmp(res[1].field, "assoc_contacts_202") == 0);
+    CHECK(!res[1].ok && strcmp(res[1].code, "VALIDATION_ERROR") == 0);
+    CHECK(strcmp(res[1].field, "assoc_contacts_202") == 0);
     CHECK(strstr(res[1].message, "written (id 502)") && strstr(res[1].message, "No contacts with ID 12 exist"));
     CHECK(strcmp(res[1].id, "502") == 0);
     tx_close(t);
@@ -556,7 +557,8 @@ static void test_hubspot_links(void)
     push(t, 201, "{\"status\":\"COMPLETE\",\"results\":[{\"fromObjectId\":\"503\",\"toObjectId\":\"13\"}]}", NULL);
     echo.seen = 0;
     CHECK(conn_link_all(c, t, jobs, 2, &policy, &clk, &requests, msg, sizeof msg) == CONN_OK);
-    CHECK(tx_fake_nrequests(t) == 2 && echo.seen == 1 && res[1].ok && res[2].ok && strcmp(res[0].code, "VALIDATION_ERROR") == 0);
+    CHECK(tx_fake_nrequests(t) == 2 && echo.seen == 1 && res[1].ok && res[2].ok);
+    CHECK(strcmp(res[0].code, "VALIDATION_ERROR") == 0);   /* as the write left it */
     body = cJSON_Parse(tx_fake_request(t, 0)->body);
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(body, "inputs")) == 2);   /* 502 -> 12, 503 -> 13 */
     cJSON_Delete(body);

@@ -183,7 +183,8 @@ deadline = time.time() + 30
 while time.time() < deadline and not any(p.startswith("/crm/v3/objects/notes/")
                                          for p in admin("/__admin/state")["requests_by_path"]):
     time.sleep(0.02)
-gone = [r["id"] for r in records("hubspot", "contacts").values() if r["properties"]["email"] == "lead0000002@example.com"]
+gone = [r["id"] for r in records("hubspot", "contacts").values()
+        if r["properties"]["email"] == "lead0000002@example.com"]
 admin("/__admin/delete", {"system": "hubspot", "table": "contacts", "ids": gone})
 runner.join(120)
 res = out[0]
