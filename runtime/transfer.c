@@ -5,7 +5,8 @@
  * the CRM's current records when `master crm` or `on create` fields need
  * them, build the payloads, journal J_SENDING where a resend would not be
  * safe (keyless creates), send every batch with up to max_in_flight in
- * flight, then journal each answer. */
+ * flight, run the connector's link step on what was written, then journal
+ * each answer. */
 /* realpath is XSI. */
 #define _XOPEN_SOURCE 700
 
@@ -642,8 +643,17 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         }
         conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
         t->st.requests += nb;
+        /* A unit is done once its record and its links are written: until
+         * the link step has answered nothing is journaled, so --resume
+         * writes both again (idempotently: the link step is only for
+         * upserts and updates by key). */
+        char msg[256];
+        bool linked = conn_link_all(t->c, t->tx, jobs, nb, &t->o.retry, t->o.clock, &t->st.requests, msg,
+                                    sizeof msg) == CONN_OK;
+        if (!linked)
+            fatal(t, "linking %s records: %s", ei->name, msg);
         journal_begin(t->j);
-        for (size_t b = 0; b < nb; b++)
+        for (size_t b = 0; b < nb && linked; b++)
             take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
         commit(t);
         cm_free(batches);

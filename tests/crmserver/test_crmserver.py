@@ -128,6 +128,64 @@ def hubspot():
     check(status == 200 and body["results"][0]["email"], "HubSpot owners")
 
 
+def hubspot_associations():
+    """POST /crm/v4/associations/FROM/TO/batch/create as HubSpot answers it."""
+    status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/create",
+                           {"inputs": [{"properties": {"email": "as%d@example.com" % i}, "associations": []}
+                                       for i in range(2)]})
+    contacts = [r["id"] for r in body["results"]]
+    status, body, _ = call("POST", "/crm/v3/objects/notes/batch/create",
+                           {"inputs": [{"properties": {"hs_note_body": "n"}, "associations": []}]})
+    note = body["results"][0]["id"]
+    url = "/crm/v4/associations/notes/contacts/batch/create"
+
+    def inp(to, tid=202, frm=None, cat="HUBSPOT_DEFINED"):
+        return {"from": {"id": frm or note}, "to": {"id": to},
+                "types": [{"associationCategory": cat, "associationTypeId": tid}]}
+
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0])]}, token=None)
+    check(status == 401 and body["category"] == "INVALID_AUTHENTICATION", "v4 associations: bearer checked")
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0]), inp(contacts[1])]})
+    check(status == 201 and body["status"] == "COMPLETE"
+          and sorted(r["toObjectId"] for r in body["results"]) == sorted(contacts)
+          and all(r["fromObjectId"] == note and r["fromObjectTypeId"] == "0-46" and r["toObjectTypeId"] == "0-1"
+                  for r in body["results"]), "v4 associations: 201 with a result per input")
+    state = call("GET", "/__admin/state", token=None)[1]
+    links = sorted((a["from"], a["fromId"], a["to"], a["toId"], a["associationTypeId"])
+                   for a in state["records"]["hubspot"]["associations"].values())
+    check(links == sorted(("notes", note, "contacts", c, 202) for c in contacts), "v4 associations: kept: %s" % links)
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0])]})
+    state = call("GET", "/__admin/state", token=None)[1]
+    check(status == 201 and len(state["records"]["hubspot"]["associations"]) == 2
+          and state["association_writes"] == 3, "v4 associations: made again, nothing new")
+    # Per input: an unknown record, a type not defined for the pair; the valid input is linked.
+    status, body, _ = call("POST", url, {"inputs": [inp("424242"), inp(contacts[1], tid=190), inp(contacts[0]),
+                                                     inp(contacts[0], frm="555")]})
+    errs = {e["context"]["index"][0]: e for e in body.get("errors", [])}
+    check(status == 207 and body["numErrors"] == 3 and len(body["results"]) == 1
+          and errs["0"]["category"] == "VALIDATION_ERROR" and errs["0"]["context"]["toObjectId"] == ["424242"]
+          and "doesn't exist between notes and contacts" in errs["1"]["message"]
+          and errs["3"]["context"]["fromObjectId"] == ["555"] and errs["0"]["status"] == "error",
+          "v4 associations: per-input errors in HubSpot's shape: %s" % body)
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0], cat="USER_DEFINED")]})
+    check(status == 207 and body["numErrors"] == 1, "v4 associations: USER_DEFINED types are not known here")
+    status, body, _ = call("POST", url, {"inputs": [{"from": {"id": note}}]})
+    check(status == 400 and body["category"] == "VALIDATION_ERROR", "v4 associations: malformed input refused")
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0])] * 2001})
+    check(status == 400 and "Limit: 2000" in body["message"], "v4 associations: at most 2,000 inputs")
+    status, body, _ = call("POST", "/crm/v4/associations/notes/widgets/batch/create", {"inputs": [inp("1")]})
+    check(status == 400 and "widgets" in body["message"], "v4 associations: unknown object type")
+    call("POST", "/__admin/faults", {"faults": [{"kind": "500", "count": 1, "path": "/crm/v4/"}]}, token=None)
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0])]})
+    check(status == 500, "v4 associations: faults apply")
+    call("POST", "/__admin/faults", {"faults": []}, token=None)
+    state = call("GET", "/__admin/state", token=None)[1]
+    check(state["requests_by_path"].get(url, 0) >= 8, "requests counted by path: %s" % state["requests_by_path"])
+    call("POST", "/__admin/delete", {"system": "hubspot", "table": "contacts", "ids": [contacts[1]]}, token=None)
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[1])]})
+    check(status == 207 and body["numErrors"] == 1, "v4 associations: a deleted record cannot be linked")
+
+
 def dynamics():
     status, body, _ = call("GET", "/api/data/v9.2/EntityDefinitions(LogicalName='account')/Attributes")
     check(status == 200 and len(body["value"]) == 226, "Dynamics attributes")
@@ -183,6 +241,7 @@ def auth_and_faults():
 salesforce_exchanges()
 salesforce_errors()
 hubspot()
+hubspot_associations()
 dynamics()
 auth_and_faults()
 print("failures:", failures)

@@ -12,6 +12,8 @@ connectors use, keeping records in memory:
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
+              POST /crm/v4/associations/FROM/TO/batch/create   associations (HubSpot-defined types), kept
+                                                               with those made by creates
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
               GET  .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata   option sets
               GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
@@ -21,7 +23,9 @@ connectors use, keeping records in memory:
 
   OAuth       POST .../oauth2/token, .../oauth2/v2.0/token   client credentials or a JWT bearer
                                                              assertion (claims checked) -> the current token
-  Admin       GET  /__admin/state     every record held, request and fault counts
+  Admin       GET  /__admin/state     every record held (HubSpot associations as the table
+                                      "associations"), request counts (in all and by path), fault
+                                      counts, association writes (re-creations included)
               POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records, faults, metadata and users set below
@@ -33,6 +37,8 @@ connectors use, keeping records in memory:
                                       the vendor's shape (SF_USERS, HS_OWNERS, DYN_USERS below)
               POST /__admin/records {"system": S, "table": T, "records": [...]}   seeds records
                                       in the vendor's shape; ids are made up where missing
+              POST /__admin/delete {"system": S, "table": T, "ids": [...]}   deletes records, as a
+                                      user would in the CRM meanwhile
 
 The faults body may also set "rate": {"requests": N, "window": SECONDS}: a
 sliding-window limit over all API requests, answered with 429, a HubSpot
@@ -149,6 +155,8 @@ class State:
                       "dynamics": [dict(u) for u in DYN_USERS]}
         self.counter = 0
         self.requests = 0
+        self.by_path = collections.Counter()    # API requests per path, faults included
+        self.associations_made = 0  # association writes, re-creations of an existing one included
         self.faults = []
         self.fired = {}
         self.rng = random.Random(0)
@@ -190,6 +198,15 @@ class State:
             if nv not in (None, ""):
                 idx.setdefault(str(nv).lower(), set()).add(rid)
         table[rid] = rec
+
+    def delete(self, system, tname, ids):
+        """Forgets records, as a user deleting them in the CRM would (indexes included)."""
+        table = self.records[system].setdefault(tname, {})
+        for rid in ids:
+            old = table.pop(str(rid), None)
+            for (s, t, field), (idx, getter) in self.indexes.items():
+                if old is not None and s == system and t == tname and getter(old, field) not in (None, ""):
+                    idx.get(str(getter(old, field)).lower(), set()).discard(str(rid))
 
     def _index_describes(self):
         """Salesforce describes in the corpus by object name; a file named
@@ -521,14 +538,20 @@ def hs_error(status, category, message, context=None):
             "context": context or {}, "errors": [], "links": {}}
 
 
-# HubSpot-defined default association types: id -> (from object, to object).
+# HubSpot-defined default association types: id -> (from object, to object), from the
+# "Association type ID values" tables of HubSpot's associations guide (docs/schema.md).
 HS_ASSOCIATION_TYPES = {
-    279: ("contacts", "companies"), 4: ("contacts", "deals"), 16: ("contacts", "tickets"),
+    279: ("contacts", "companies"), 4: ("contacts", "deals"), 15: ("contacts", "tickets"),
     280: ("companies", "contacts"), 342: ("companies", "deals"), 340: ("companies", "tickets"),
     3: ("deals", "contacts"), 341: ("deals", "companies"), 27: ("deals", "tickets"),
-    15: ("tickets", "contacts"), 339: ("tickets", "companies"), 28: ("tickets", "deals"),
+    16: ("tickets", "contacts"), 339: ("tickets", "companies"), 28: ("tickets", "deals"),
     202: ("notes", "contacts"), 190: ("notes", "companies"), 214: ("notes", "deals"), 228: ("notes", "tickets"),
 }
+
+
+# The object type ids HubSpot's association answers name objects by.
+HS_OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5", "notes": "0-46"}
+HS_ASSOC_BATCH = 2000
 
 
 class HubSpot:
@@ -625,6 +648,68 @@ class HubSpot:
         for to_obj, to_id, tid in links:
             key = "%s:%s->%s:%s:%d" % (obj, from_id, to_obj, to_id, tid)
             table[key] = {"from": obj, "fromId": from_id, "to": to_obj, "toId": to_id, "associationTypeId": tid}
+            self.state.associations_made += 1
+
+    def associations_create(self, from_obj, to_obj, body):
+        """POST /crm/v4/associations/FROM/TO/batch/create: a malformed body refuses the request (400);
+        an input naming a type not defined from FROM to TO, or a record that does not exist, fails
+        alone (207 with its error, context naming its index and the id); the others are linked.
+        Linking a pair again changes nothing."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        if from_obj not in HS_OBJECT_TYPE_IDS or to_obj not in HS_OBJECT_TYPE_IDS:
+            raise Reply(400, hs_error(400, "VALIDATION_ERROR", "Unable to infer object type from: %s"
+                                      % (to_obj if from_obj in HS_OBJECT_TYPE_IDS else from_obj)))
+        if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
+            raise Reply(400, hs_error(400, "VALIDATION_ERROR", "inputs: a list is required"))
+        inputs = body["inputs"]
+        if len(inputs) > HS_ASSOC_BATCH:
+            raise Reply(400, hs_error(400, "VALIDATION_ERROR", "Batch input size exceeds limit. Size: %d, Limit: %d"
+                                      % (len(inputs), HS_ASSOC_BATCH)))
+        parsed = []
+        for i, inp in enumerate(inputs):
+            ids = [str(((inp.get(side) or {}) if isinstance(inp, dict) and isinstance(inp.get(side), dict)
+                        else {}).get("id", "")) for side in ("from", "to")]
+            types = inp.get("types") if isinstance(inp, dict) else None
+            if not all(ids) or not isinstance(types, list) or not types or not all(isinstance(t, dict) for t in types):
+                raise Reply(400, hs_error(400, "VALIDATION_ERROR", "Invalid input JSON: an input needs from.id, to.id "
+                                          "and types", {"index": [str(i)]}))
+            parsed.append((ids[0], ids[1], types))
+        results, errors, links = [], [], []
+        for i, (from_id, to_id, types) in enumerate(parsed):
+            bad = None
+            for t in types:
+                tid = t.get("associationTypeId")
+                if (t.get("associationCategory") != "HUBSPOT_DEFINED" or not isinstance(tid, int)
+                        or HS_ASSOCIATION_TYPES.get(tid) != (from_obj, to_obj)):
+                    bad = hs_error(400, "VALIDATION_ERROR", "association type id %s doesn't exist between %s and %s"
+                                   % (tid, from_obj, to_obj), {"index": [str(i)], "typeId": [str(tid)]})
+                    break
+            if bad is None:
+                for obj, rid, side in ((from_obj, from_id, "fromObjectId"), (to_obj, to_id, "toObjectId")):
+                    if rid not in self.table(obj):
+                        bad = hs_error(400, "VALIDATION_ERROR", "No %s with ID %s exist" % (obj, rid),
+                                       {"index": [str(i)], side: [rid]})
+                        break
+            if bad:
+                bad["subCategory"] = "crm.associations.INVALID_INPUT"
+                errors.append(bad)
+                continue
+            links.append((from_id, to_id, [t["associationTypeId"] for t in types]))
+            results.append({"fromObjectTypeId": HS_OBJECT_TYPE_IDS[from_obj], "fromObjectId": from_id,
+                            "toObjectTypeId": HS_OBJECT_TYPE_IDS[to_obj], "toObjectId": to_id, "labels": []})
+        for from_id, to_id, tids in links:
+            self.associate(from_obj, from_id, [(to_obj, to_id, tid) for tid in tids])
+        out = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+        if errors:
+            out.update(errors=errors, numErrors=len(errors))
+            return 207, out
+        return 201, out
+
+    def route_v4(self, method, parts, body):
+        # parts after crm/v4
+        if method == "POST" and len(parts) == 5 and parts[0] == "associations" and parts[3:] == ["batch", "create"]:
+            return self.associations_create(parts[1], parts[2], body)
+        raise Reply(404, hs_error(404, "NOT_FOUND", "resource not found"))
 
     def batch(self, obj, op, body):
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
@@ -997,6 +1082,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.oauth_token()
         with state.lock:
             state.requests += 1
+            state.by_path[path] += 1
             fault = state.pick_fault(path)
             wait = state.rate_limited()
         system = self.system_of(path)
@@ -1053,6 +1139,9 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith("/crm/v3/"):
                 status, out = self.server.hs.route(method, path[len("/crm/v3/"):].rstrip("/").split("/"), body)
                 return status, out, {}, None, ctype
+            if path.startswith("/crm/v4/"):
+                status, out = self.server.hs.route_v4(method, path[len("/crm/v4/"):].rstrip("/").split("/"), body)
+                return status, out, {}, None, ctype
             if path.startswith("/api/data/v9.2/"):
                 rest = path[len("/api/data/v9.2/"):]
                 if is_batch and method == "POST":
@@ -1106,14 +1195,16 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             if method == "GET" and path == "/__admin/state":
                 return self.send_json(200, {"records": state.records, "requests": state.requests,
-                                            "faults_fired": state.fired})
+                                            "requests_by_path": state.by_path, "faults_fired": state.fired,
+                                            "association_writes": state.associations_made})
             if method == "POST" and path == "/__admin/rotate_token":
                 try:
                     state.token = json.loads(raw)["token"]
                 except (ValueError, KeyError, TypeError) as e:
                     return self.send_json(400, {"error": "bad rotate_token body: %s" % e})
                 return self.send_json(200, {"ok": True})
-            if method == "POST" and path in ("/__admin/metadata", "/__admin/users", "/__admin/records"):
+            if method == "POST" and path in ("/__admin/metadata", "/__admin/users", "/__admin/records",
+                                             "/__admin/delete"):
                 try:
                     spec = json.loads(raw)
                     system = spec["system"]
@@ -1123,6 +1214,8 @@ class Handler(BaseHTTPRequestHandler):
                         state.metadata[(system, spec["entity"], spec.get("cast", ""))] = spec["document"]
                     elif path == "/__admin/users":
                         state.users[system] = list(spec["users"])
+                    elif path == "/__admin/delete":
+                        state.delete(system, spec["table"], list(spec["ids"]))
                     else:
                         self.seed(system, spec["table"], spec["records"])
                 except (ValueError, KeyError, TypeError, AttributeError) as e:
