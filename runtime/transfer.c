@@ -451,11 +451,15 @@ static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, 
 
 /* ---- payloads ---- */
 
-static void put_ref(Transfer *t, CmBuf *b, const char *field, const Unit *parent, uint32_t parent_entity)
+static void put_ref(Transfer *t, CmBuf *b, const char *field, bool per_target, const Unit *parent,
+                    uint32_t parent_entity)
 {
     if (t->sys == SYS_DYNAMICS) {
         CmBuf name = CM_BUF_INIT;
-        cm_buf_printf(&name, "%s@odata.bind", field);
+        if (per_target)     /* a Customer lookup: one navigation property per table */
+            cm_buf_printf(&name, "%s_%s@odata.bind", field, t->ents[parent_entity].name);
+        else
+            cm_buf_printf(&name, "%s@odata.bind", field);
         cm_buf_put_json_string(b, name.data, name.len);
         cm_buf_free(&name);
         CmBuf v = CM_BUF_INIT;
@@ -496,7 +500,7 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
             cm_buf_puts(&b, ", ");
         first = false;
         if (uf->ref >= 0) {
-            put_ref(t, &b, ei->field_names[uf->field], &r->units[uf->ref], (uint32_t)uf->ref);
+            put_ref(t, &b, ei->field_names[uf->field], f->per_target, &r->units[uf->ref], (uint32_t)uf->ref);
         } else {
             cm_buf_put(&b, f->json_key, f->json_key_len);
             cm_buf_put(&b, u->text + uf->off, uf->len);
@@ -780,7 +784,7 @@ static void copy_unit(Transfer *t, Unit *u, const VmResult *res)
         uf->ref = res->values[f].type == V_REF ? (int32_t)res->values[f].u.ref : -1;
         uf->off = (uint32_t)text.len;
         if (uf->ref < 0)
-            dryrun_value(t->m, &res->values[f], &text);
+            dryrun_field_value(t->m, &e->fields[f], &res->values[f], &text);
         uf->len = (uint32_t)(text.len - uf->off);
     }
     u->text = cm_buf_take(&text);
