@@ -149,8 +149,8 @@ def dynamics():
     c.check(sorted(accounts) == ["DE1", "DE2", "DE3"], "dynamics accounts %s" % sorted(accounts))
     c.check(sorted(contacts) == ["a@x.de", "b@x.de"], "dynamics contacts %s" % sorted(contacts))
     a, b = contacts.get("a@x.de", {}), contacts.get("b@x.de", {})
-    c.check(a.get("parentcustomerid@odata.bind") == "/accounts(%s)" % accounts.get("DE1", {}).get("accountid"),
-            "dynamics child bound to its account: %s" % a.get("parentcustomerid@odata.bind"))
+    c.check(a.get("_parentcustomerid_value") == accounts.get("DE1", {}).get("accountid"),
+            "dynamics child bound to its account (parentcustomerid_account@odata.bind): %s" % a)
     c.check(a.get("description") == "Met at Fair" and a.get("telephone1") == "+491", "dynamics new contact")
     c.check(b.get("description") == "keep" and b.get("telephone1") == "+49 old" and b.get("lastname") == "B",
             "dynamics: master crm and on create kept on an existing contact: %s" % b)
@@ -161,6 +161,11 @@ def dynamics_creates():
     """The bundled Dynamics example creates contacts (no key): POST parts in
     the $batch, one record each."""
     reset()
+    with open(os.path.join(examples, "schemas", "dynamics", "users.json"), encoding="utf-8") as f:
+        users = json.load(f)["users"]
+    admin("/__admin/users", {"system": "dynamics", "users": [
+        {"systemuserid": u["id"], "internalemailaddress": u["email"], "fullname": u["name"],
+         "isdisabled": not u["active"]} for u in users]})
     res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
     contacts = by(records("dynamics", "contact"), "emailaddress1")
     c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "dynamics creates: exit %d summary %s: %s"
@@ -169,6 +174,18 @@ def dynamics_creates():
                                  "lena.wagner@example.at"], "dynamics creates: %s" % sorted(contacts))
     ids = {l.get("id") for l in res.lines if l.get("state") == "ok"}
     c.check(ids == {r["contactid"] for r in contacts.values()}, "dynamics creates: the ids reported are the CRM's")
+    # user() went out as preferredsystemuserid@odata.bind: /systemusers(id); the CRM holds the link.
+    owner = {e: r.get("_preferredsystemuserid_value") for e, r in contacts.items()}
+    anna, inbox = users[0]["id"], users[2]["id"]
+    c.check(owner == {"anna.schmidt@example.de": anna, "lena.wagner@example.at": anna,
+                      "james.oneil@example.co.uk": inbox, "elodie.durand@example.fr": inbox},
+            "dynamics creates: the preferred user linked: %s" % owner)
+    # Without the users, each bind names a systemuser the CRM does not have: refused per record.
+    reset()
+    res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
+    c.check(res.status == 3 and res.summary == (5, 0, 5, 0) and not records("dynamics", "contact")
+            and all(e["code"] == "0x80040217" for e in res.errors if e["code"] != "REJECTED"),
+            "dynamics creates: an unknown user is the CRM's error: %s %s" % (res.summary, res.errors[:1]))
 
 
 def duplicate_keys():
