@@ -129,8 +129,10 @@ def hubspot():
 
 def dynamics():
     reset()
+    carla = "7c8e9f00-2b3c-4d5e-8f90-a1b2c3d4e5f6"     # a systemuser the server seeds
     api("PATCH", "/api/data/v9.2/contacts(emailaddress1='b@x.de')",
-        {"lastname": "Old", "telephone1": "+49 old", "description": "keep"})
+        {"lastname": "Old", "telephone1": "+49 old", "description": "keep",
+         "preferredsystemuserid@odata.bind": "/systemusers(%s)" % carla})
     inp = os.path.join(work, "dyn.ndjson")
     leads = [
         {"email": "a@x.de", "lastName": "A", "vat": "DE1", "organization": "Org One", "phone": "+491",
@@ -154,6 +156,10 @@ def dynamics():
     c.check(a.get("description") == "Met at Fair" and a.get("telephone1") == "+491", "dynamics new contact")
     c.check(b.get("description") == "keep" and b.get("telephone1") == "+49 old" and b.get("lastname") == "B",
             "dynamics: master crm and on create kept on an existing contact: %s" % b)
+    c.check(a.get("_preferredsystemuserid_value") == "3b6d2f5e-1c2a-4f0e-9d8b-0a1b2c3d4e5f"
+            and b.get("_preferredsystemuserid_value") == carla,
+            "dynamics: a master crm lookup is read as _x_value: set where empty, kept where set: %s / %s"
+            % (a.get("_preferredsystemuserid_value"), b.get("_preferredsystemuserid_value")))
     c.check(units(res, "skipped") == [(3, "contact")], "dynamics skipped %s" % units(res, "skipped"))
 
 
