@@ -48,8 +48,8 @@ void dryrun_field_value(const Mapc *m, const MapcField *f, const Value *v, CmBuf
     cm_buf_free(&bind);
 }
 
-/* The key a ref goes out under: a Dynamics lookup binds through NAME_E
- * (Customer lookups) or NAME; other systems and 1.1 files use the field. */
+/* The key a ref to a Dynamics lookup goes out under: NAME_E@odata.bind (a
+ * Customer lookup, one navigation property per table) or NAME@odata.bind. */
 static void put_ref_key(CmBuf *out, const Mapc *m, const MapcField *f, const Value *v)
 {
     uint32_t n, en;
