@@ -2,9 +2,11 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cm_alloc.h"
@@ -102,4 +104,82 @@ bool cli_parse_format(const Command *cmd, const char *value, DiagFormat *fmt)
         return true;
     cli_usage_error(cmd, "unknown --format '%s' (expected text, json, sarif or github)", value);
     return false;
+}
+
+bool cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cli_write_atomic(const char *path, const char *data, size_t len, unsigned mode, bool mode_from_umask,
+                      const char **err)
+{
+    if (mode_from_umask) {
+        mode_t mask = umask(0);
+        umask(mask);
+        mode = 0666u & ~(unsigned)mask;
+    }
+    CmBuf tmp = CM_BUF_INIT;
+    cm_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp.data);
+    bool ok = fd >= 0;
+    size_t done = 0;
+    while (ok && done < len) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        ok = n > 0;
+        done += ok ? (size_t)n : 0;
+    }
+    ok = ok && fchmod(fd, (mode_t)(mode & 07777)) == 0 && fsync(fd) == 0;
+    int saved = errno;
+    if (fd >= 0 && close(fd) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (ok && rename(tmp.data, path) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        *err = strerror(saved ? saved : EIO);
+        if (fd >= 0)
+            unlink(tmp.data);
+    }
+    cm_buf_free(&tmp);
+    return ok;
+}
+
+int cli_output_options(const Command *cmd, int argc, char **argv, const char **output, DiagFormat *fmt)
+{
+    static const struct option opts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "format", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': *output = optarg; break;
+        case 'f':
+            if (!cli_parse_format(cmd, optarg, fmt))
+                return EXIT_USAGE;
+            break;
+        default:
+            return cli_usage_error(cmd, "unknown option or missing value '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cmd, "no .map file given");
+    if (optind + 1 < argc)
+        return cli_usage_error(cmd, "one .map file at a time");
+    return EXIT_OK;
 }

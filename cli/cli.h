@@ -45,6 +45,22 @@ bool cli_color_stderr(void);
 /* Renders the sink to stderr (text) or stdout (json, sarif, github). */
 void cli_render_diags(const DiagSink *sink, DiagFormat fmt);
 
+/* Replaces path's content with data[0..len) through a temporary file in the
+ * same folder, fsync and a rename, so a crash or a failed write leaves the
+ * old file or the new one, never half of either. The file gets mode (e.g. an
+ * existing file's) when mode_from_umask is false, else 0666 less the umask.
+ * On failure returns false with *err a static description. */
+bool cli_write_atomic(const char *path, const char *data, size_t len, unsigned mode, bool mode_from_umask,
+                      const char **err);
+
+/* A whole decimal number in [lo, hi]; false (and *out untouched) otherwise. */
+bool cli_parse_long(const char *s, long lo, long hi, long *out);
+
+/* The options of a command that turns one .map into one output file:
+ * -o/--output FILE and --format F, then exactly one operand, left at
+ * argv[optind]. Returns EXIT_OK, or the usage error's status (reported). */
+int cli_output_options(const Command *cmd, int argc, char **argv, const char **output, DiagFormat *fmt);
+
 /* Parses --format VALUE for diagnostic output. */
 bool cli_parse_format(const Command *cmd, const char *value, DiagFormat *fmt);
 

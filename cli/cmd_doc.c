@@ -1,6 +1,5 @@
 /* cmd_doc: `crmmap doc FILE.map -o FILE.html`, the mapping as a page for
  * business users (compiler/doc_html.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,24 +12,6 @@
 
 extern const Command cmd_doc;
 
-/* Through a temporary file and a rename: a reader of the page never sees
- * half of it, and a failed write leaves the old page in place. */
-static bool write_file(const char *path, const CmBuf *b)
-{
-    CmBuf tmp = CM_BUF_INIT;
-    cm_buf_printf(&tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp.data, "wb");
-    bool ok = f != NULL && fwrite(b->data, 1, b->len, f) == b->len;
-    if (f != NULL && fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp.data, path) != 0)
-        ok = false;
-    if (!ok && f != NULL)
-        unlink(tmp.data);
-    cm_buf_free(&tmp);
-    return ok;
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -39,31 +20,11 @@ static const char *base_name(const char *path)
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "format", required_argument, NULL, 'f' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *output = NULL;
     DiagFormat fmt = DIAG_TEXT;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case 'f':
-            if (!cli_parse_format(&cmd_doc, optarg, &fmt))
-                return EXIT_USAGE;
-            break;
-        default:
-            return cli_usage_error(&cmd_doc, "unknown option or missing value '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error(&cmd_doc, "no .map file given");
-    if (optind + 1 < argc)
-        return cli_usage_error(&cmd_doc, "one .map file at a time");
+    int status = cli_output_options(&cmd_doc, argc, argv, &output, &fmt);
+    if (status != EXIT_OK)
+        return status;
     if (output == NULL)
         return cli_usage_error(&cmd_doc, "no output file given (-o FILE.html)");
 
@@ -71,17 +32,19 @@ static int run(int argc, char **argv)
     DiagSink *sink = diag_sink_new();
     size_t len;
     char *text;
-    int status = EXIT_CHECK;
+    status = EXIT_CHECK;
     Ast *ast = cli_parse_map(sink, path, &text, &len);
     if (ast != NULL && diag_count(sink, DIAG_ERROR) == 0) {
         Checked *checked = check_mapping(sink, ast, path);
         if (diag_count(sink, DIAG_ERROR) == 0) {
             CmBuf page = CM_BUF_INIT;
             doc_html(checked, base_name(path), &page);
-            if (write_file(output, &page)) {
+            const char *werr;
+            /* atomically: a reader of the page never sees half of it */
+            if (cli_write_atomic(output, page.data, page.len, 0, true, &werr)) {
                 status = EXIT_OK;
             } else {
-                fprintf(stderr, "crmmap doc: cannot write %s\n", output);
+                fprintf(stderr, "crmmap doc: cannot write %s: %s\n", output, werr);
                 status = EXIT_FATAL;
             }
             cm_buf_free(&page);

@@ -43,35 +43,8 @@ static bool write_atomically(const char *path, const CmBuf *data, const char **e
         free(real);
         return false;
     }
-    CmBuf tmp = CM_BUF_INIT;
-    cm_buf_printf(&tmp, "%s.fmt-XXXXXX", real);
-    int fd = mkstemp(tmp.data);
-    bool ok = fd >= 0;
-    size_t done = 0;
-    while (ok && done < data->len) {
-        ssize_t n = write(fd, data->data + done, data->len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        ok = n > 0;
-        done += ok ? (size_t)n : 0;
-    }
-    ok = ok && fchmod(fd, sb.st_mode & 07777) == 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (fd >= 0 && close(fd) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    if (ok && rename(tmp.data, real) != 0) {
-        ok = false;
-        saved = errno;
-    }
-    if (!ok) {
-        *err = strerror(saved);
-        if (fd >= 0)
-            unlink(tmp.data);
-    }
+    bool ok = cli_write_atomic(real, data->data, data->len, (unsigned)sb.st_mode, false, err);
     free(real);
-    cm_buf_free(&tmp);
     return ok;
 }
 

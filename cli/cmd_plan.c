@@ -508,18 +508,13 @@ static void summary(Plan *p)
 static int plan_records(Plan *p, FILE *in, const char *input_name)
 {
     const Mapc *m = p->m;
-    CmArena setup;
-    cm_arena_init(&setup, 4096);
-    RdPaths *paths = rd_paths_new();
-    uint32_t *slot_of_path = mapc_cli_paths(m, paths, &setup);
-    Value *slots = cm_arena_alloc(&setup, (rd_paths_count(paths) + 1) * sizeof *slots);
-    Reader *rd = rd_open(in, RD_AUTO, paths);
-    Vm *vm = vm_new(m, slot_of_path);
+    RecordVm v;
+    record_vm_init(&v, m);
+    Reader *rd = rd_open(in, RD_AUTO, v.paths);
     CmBuf line = CM_BUF_INIT;
     int status = EXIT_OK;
     for (;;) {
-        vm_begin_record(vm);
-        RdStatus st = rd_next(rd, slots, vm_record_arena(vm));
+        RdStatus st = record_vm_read(&v, rd);
         if (st == RD_END)
             break;
         size_t record = rd_record_number(rd);
@@ -540,7 +535,7 @@ static int plan_records(Plan *p, FILE *in, const char *input_name)
             cJSON_AddNumberToObject(b, "input_col", (double)c);
             p->bad[row] = b;
         } else {
-            const VmResult *res = vm_run(vm, slots);
+            const VmResult *res = record_vm_run(&v);
             for (uint32_t ei = 0; ei < m->nentities; ei++) {
                 cm_buf_clear(&line);
                 if (dryrun_line(m, record, &res[ei], &line))
@@ -558,10 +553,8 @@ static int plan_records(Plan *p, FILE *in, const char *input_name)
     if (status == EXIT_OK)
         summary(p);
     cm_buf_free(&line);
-    vm_free(vm);
     rd_close(rd);
-    rd_paths_free(paths);
-    cm_arena_free(&setup);
+    record_vm_free(&v);
     if (status == EXIT_OK && p->failed)
         status = EXIT_PARTIAL;
     return status;

@@ -4,7 +4,6 @@
  * it connects to the CRM (conn_config.h, auth.h, the libcurl transport) and
  * hands each record to the transfer engine (transfer.h), printing one JSON
  * line per settled record and entity on stdout and the summary on stderr. */
-#include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -92,17 +91,12 @@ static void flush(Run *run)
 static int run_records(Run *run, FILE *in, const char *input_name)
 {
     const Mapc *m = run->m;
-    CmArena setup;
-    cm_arena_init(&setup, 4096);
-    RdPaths *paths = rd_paths_new();
-    uint32_t *slot_of_path = mapc_cli_paths(m, paths, &setup);
-    Value *slots = cm_arena_alloc(&setup, (rd_paths_count(paths) + 1) * sizeof *slots);
-    Reader *rd = rd_open(in, RD_AUTO, paths);
-    Vm *vm = vm_new(m, slot_of_path);
+    RecordVm v;
+    record_vm_init(&v, m);
+    Reader *rd = rd_open(in, RD_AUTO, v.paths);
     int status = EXIT_OK;
     for (;;) {
-        vm_begin_record(vm);
-        RdStatus st = rd_next(rd, slots, vm_record_arena(vm));
+        RdStatus st = record_vm_read(&v, rd);
         if (st == RD_END)
             break;
         size_t record = rd_record_number(rd);
@@ -128,7 +122,7 @@ static int run_records(Run *run, FILE *in, const char *input_name)
             }
             fprintf(stderr, "%s:%zu:%zu: error: record %zu: %s\n", input_name, line, col, record, why);
         } else {
-            const VmResult *res = vm_run(vm, slots);
+            const VmResult *res = record_vm_run(&v);
             report_errors(run, record, res);
             if (run->tr) {
                 size_t len;
@@ -147,10 +141,8 @@ static int run_records(Run *run, FILE *in, const char *input_name)
     if (run->tr)
         transfer_finish(run->tr);
     flush(run);
-    vm_free(vm);
     rd_close(rd);
-    rd_paths_free(paths);
-    cm_arena_free(&setup);
+    record_vm_free(&v);
     return status;
 }
 
@@ -425,17 +417,6 @@ done:
     return status;
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* N/SECONDS: at most N requests in any window of SECONDS. */
 static bool parse_rate(const char *s, long *max, long *window_s)
 {
@@ -445,7 +426,7 @@ static bool parse_rate(const char *s, long *max, long *window_s)
     char count[16];
     memcpy(count, s, (size_t)(slash - s));
     count[slash - s] = '\0';
-    return parse_long(count, 1, 100000, max) && parse_long(slash + 1, 1, 86400, window_s);
+    return cli_parse_long(count, 1, 100000, max) && cli_parse_long(slash + 1, 1, 86400, window_s);
 }
 
 static int run(int argc, char **argv)
@@ -495,19 +476,19 @@ static int run(int argc, char **argv)
         case O_VERBOSE: o.verbose = true; break;
         case O_FORCE: o.force = true; break;
         case O_BATCH:
-            if (!parse_long(optarg, 1, 1000, &o.batch))
+            if (!cli_parse_long(optarg, 1, 1000, &o.batch))
                 return cli_usage_error(&cmd_run, "--batch-size '%s': a number from 1 to 1000", optarg);
             break;
         case O_IN_FLIGHT:
-            if (!parse_long(optarg, 1, 64, &o.in_flight))
+            if (!cli_parse_long(optarg, 1, 64, &o.in_flight))
                 return cli_usage_error(&cmd_run, "--in-flight '%s': a number from 1 to 64", optarg);
             break;
         case O_TIMEOUT:
-            if (!parse_long(optarg, 1, 3600000, &o.timeout_ms))
+            if (!cli_parse_long(optarg, 1, 3600000, &o.timeout_ms))
                 return cli_usage_error(&cmd_run, "--timeout-ms '%s': milliseconds from 1 to 3600000", optarg);
             break;
         case O_RETRIES:
-            if (!parse_long(optarg, 1, 20, &o.retries))
+            if (!cli_parse_long(optarg, 1, 20, &o.retries))
                 return cli_usage_error(&cmd_run, "--retries '%s': a number from 1 to 20", optarg);
             break;
         case O_RATE:

@@ -59,26 +59,6 @@ static bool make_dir(const char *dir, const char **err)
     return true;
 }
 
-/* Writes through a temporary file and a rename, so an interrupted import
- * never leaves half a schema behind. */
-static bool write_file(const char *path, const CmBuf *text, const char **err)
-{
-    CmBuf tmp = CM_BUF_INIT;
-    cm_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp.data, "wb");
-    bool ok = f != NULL && fwrite(text->data, 1, text->len, f) == text->len;
-    if (f != NULL && fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp.data, path) != 0)
-        ok = false;
-    if (!ok) {
-        *err = strerror(errno);
-        remove(tmp.data);
-    }
-    cm_buf_free(&tmp);
-    return ok;
-}
-
 /* Entities of one name from several documents become one. */
 static size_t merge_same_names(DiagSink *sink, SchemaEntity **es, size_t n)
 {
@@ -118,7 +98,8 @@ static int write_entities(DiagSink *sink, SchemaEntity **es, size_t n, const cha
         CmBuf path = CM_BUF_INIT, text = CM_BUF_INIT;
         cm_buf_printf(&path, "%s/%s.json", dir, es[i]->name);
         schema_write(es[i], &text);
-        bool ok = write_file(path.data, &text, &err);
+        /* never half a schema: an interrupted import leaves the old file */
+        bool ok = cli_write_atomic(path.data, text.data, text.len, 0, true, &err);
         if (ok)
             printf("%s: %zu fields\n", path.data, es[i]->nfields);
         else

@@ -207,20 +207,15 @@ static void run_suite(Suite *s, const MapcBuild *b, const Mapc *m, const Paths *
 {
     MtMap map;
     mt_map_init(&map, b->checked, m);
-    CmArena setup;
-    cm_arena_init(&setup, 4096);
-    RdPaths *paths = rd_paths_new();
-    uint32_t *slot_of_path = mapc_cli_paths(m, paths, &setup);
-    Value *slots = cm_arena_alloc(&setup, (rd_paths_count(paths) + 1) * sizeof *slots);
-    MtRunner r = { &map, vm_new(m, slot_of_path), paths, slots };
+    RecordVm v;
+    record_vm_init(&v, m);
+    MtRunner r = { &map, &v };
     for (size_t i = 0; i < files->n; i++) {
         MtFile *f = mt_file_load(files->v[i], &map);
         run_file(s, &r, f);
         mt_file_free(f);
     }
-    vm_free(r.vm);
-    rd_paths_free(paths);
-    cm_arena_free(&setup);
+    record_vm_free(&v);
     mt_map_free(&map);
 }
 

@@ -3,7 +3,6 @@
 #include "crm_link.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,17 +35,6 @@ bool crm_plain_name(const char *s)
     return true;
 }
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen)
 {
     long v;
@@ -60,14 +48,14 @@ int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen
     case CRM_O_PLAIN: f->plain_http = true; return 1;
     case CRM_O_VERBOSE: f->verbose = true; return 1;
     case CRM_O_TIMEOUT:
-        if (!parse_long(arg, 1, 3600000, &v)) {
+        if (!cli_parse_long(arg, 1, 3600000, &v)) {
             snprintf(err, errlen, "--timeout-ms '%s': milliseconds from 1 to 3600000", arg);
             return -1;
         }
         f->timeout_ms = v;
         return 1;
     case CRM_O_RETRIES:
-        if (!parse_long(arg, 1, 20, &v)) {
+        if (!cli_parse_long(arg, 1, 20, &v)) {
             snprintf(err, errlen, "--retries '%s': a number from 1 to 20", arg);
             return -1;
         }

@@ -1,7 +1,7 @@
 /* mapc_cli: what compile, disasm, verify, run, test, plan, doctor and serve
  * share — compiling a .map into .mapc bytes (diagnostics rendered), loading a
- * .mapc file with its errors reported as `FILE: error: ...`, and telling the
- * reader which source paths a loaded mapping reads. */
+ * .mapc file with its errors reported as `FILE: error: ...`, and the VM set up
+ * for a loaded mapping together with the reader paths and slots it reads. */
 #ifndef MAPC_CLI_H
 #define MAPC_CLI_H
 
@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "mapc.h"
 #include "reader.h"
+#include "vm.h"
 
 /* Parses, checks and compiles the .map at path into out. Diagnostics are
  * rendered in fmt. Returns EXIT_OK, or EXIT_CHECK when the mapping has
@@ -36,9 +37,26 @@ typedef struct MapcBuild {
 int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b);
 void mapc_cli_build_free(MapcBuild *b);
 
-/* Registers m's source paths with the reader; returns, from arena, the slot
- * of each path (the VM's slot_of_path). */
-uint32_t *mapc_cli_paths(const Mapc *m, RdPaths *paths, CmArena *arena);
+/* A loaded mapping ready to run record after record: its source paths
+ * registered with the reader (open readers on paths), room for one record's
+ * slots, and a VM whose slot_of_path points into setup. */
+typedef struct RecordVm {
+    CmArena setup;
+    RdPaths *paths;
+    Value *slots;
+    Vm *vm;
+} RecordVm;
+
+void record_vm_init(RecordVm *v, const Mapc *m);
+void record_vm_free(RecordVm *v);
+
+/* Starts a record (the previous one's values are gone) and reads it from rd
+ * into the slots. */
+RdStatus record_vm_read(RecordVm *v, Reader *rd);
+
+/* Runs every entity on the record just read: m->nentities results, valid
+ * until the next record_vm_read. */
+const VmResult *record_vm_run(RecordVm *v);
 
 /* Loads and verifies the .mapc at path, or — when path ends in ".map" —
  * compiles it in memory first. On failure reports to stderr, sets *status

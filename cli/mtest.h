@@ -20,6 +20,7 @@
 #include "check.h"
 #include "diag.h"
 #include "mapc.h"
+#include "mapc_cli.h"
 #include "reader.h"
 #include "schema_json.h"
 #include "vm.h"
@@ -92,13 +93,11 @@ typedef struct MtFile {
 MtFile *mt_file_load(const char *path, const MtMap *map);
 void mt_file_free(MtFile *f);
 
-/* What running a case needs: a VM made for map->m with the slots of paths
- * (mapc_cli_paths), and room for one record's slots. */
+/* What running a case needs: the mapping's VM with its reader paths and
+ * slots (made for map->m). */
 typedef struct MtRunner {
     const MtMap *map;
-    Vm *vm;
-    const RdPaths *paths;
-    Value *slots;
+    RecordVm *rv;
 } MtRunner;
 
 /* Runs case k of f and reports every unmet expectation to sink as E0303 (an

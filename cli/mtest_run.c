@@ -320,9 +320,8 @@ bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink)
         cm_buf_free(&text);
         return false;
     }
-    Reader *rd = rd_open(in, RD_JSON_ARRAY, r->paths);
-    vm_begin_record(r->vm);
-    RdStatus st = rd_next(rd, r->slots, vm_record_arena(r->vm));
+    Reader *rd = rd_open(in, RD_JSON_ARRAY, r->rv->paths);
+    RdStatus st = record_vm_read(r->rv, rd);
     if (st != RD_RECORD) {
         /* the reader's line and byte column are in text, "[" + input + "]" */
         size_t line, col, at = 0;
@@ -339,7 +338,7 @@ bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink)
                               rd_error(rd));
         diag_help(d, "docs/input.md says what a record may hold");
     } else {
-        Cmp c = { r, f, sink, vm_run(r->vm, r->slots) };
+        Cmp c = { r, f, sink, record_vm_run(r->rv) };
         size_t next = 0;
         for (uint32_t e = 0; e < r->map->m->nentities; e++) {
             if (next < k->nentities && k->entities[next].entity == e)

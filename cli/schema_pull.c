@@ -115,23 +115,14 @@ static bool make_dir(const char *dir)
     return ok;
 }
 
-/* Through a temporary file and a rename: never half a file. */
+/* Through cli_write_atomic: never half a file. */
 static bool write_atomically(const char *path, const CmBuf *text)
 {
-    CmBuf tmp = CM_BUF_INIT;
-    cm_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp.data, "wb");
-    bool ok = f != NULL && fwrite(text->data, 1, text->len, f) == text->len;
-    if (f != NULL && fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp.data, path) != 0)
-        ok = false;
-    if (!ok) {
-        fail("cannot write '%s': %s", path, strerror(errno));
-        remove(tmp.data);
-    }
-    cm_buf_free(&tmp);
-    return ok;
+    const char *err;
+    if (cli_write_atomic(path, text->data, text->len, 0, true, &err))
+        return true;
+    fail("cannot write '%s': %s", path, err);
+    return false;
 }
 
 static int write_all(const Pull *p, SchemaEntity **es, size_t n, const UsersFile *ul)

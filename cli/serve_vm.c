@@ -8,11 +8,7 @@
 #include "reader.h"
 
 struct ServeVm {
-    const Mapc *m;
-    CmArena setup;
-    RdPaths *paths;
-    Value *slots;
-    Vm *vm;
+    RecordVm rv;
     /* The last record's reader: its values point into it until the next call. */
     FILE *in;
     Reader *rd;
@@ -21,12 +17,7 @@ struct ServeVm {
 ServeVm *serve_vm_new(const Mapc *m)
 {
     ServeVm *v = cm_calloc(1, sizeof *v);
-    v->m = m;
-    cm_arena_init(&v->setup, 4096);
-    v->paths = rd_paths_new();
-    uint32_t *slot_of_path = mapc_cli_paths(m, v->paths, &v->setup);
-    v->slots = cm_arena_alloc(&v->setup, (rd_paths_count(v->paths) + 1) * sizeof *v->slots);
-    v->vm = vm_new(m, slot_of_path);
+    record_vm_init(&v->rv, m);
     return v;
 }
 
@@ -45,9 +36,7 @@ void serve_vm_free(ServeVm *v)
     if (v == NULL)
         return;
     close_record(v);
-    vm_free(v->vm);
-    rd_paths_free(v->paths);
-    cm_arena_free(&v->setup);
+    record_vm_free(&v->rv);
     cm_free(v);
 }
 
@@ -59,12 +48,11 @@ const VmResult *serve_vm_run(ServeVm *v, const char *text, size_t len, char *err
         snprintf(err, errlen, "cannot read the record");
         return NULL;
     }
-    v->rd = rd_open(v->in, RD_NDJSON, v->paths);
-    vm_begin_record(v->vm);
-    RdStatus st = rd_next(v->rd, v->slots, vm_record_arena(v->vm));
+    v->rd = rd_open(v->in, RD_NDJSON, v->rv.paths);
+    RdStatus st = record_vm_read(&v->rv, v->rd);
     if (st != RD_RECORD) {
         snprintf(err, errlen, "%s", st == RD_END ? "no record" : rd_error(v->rd));
         return NULL;
     }
-    return vm_run(v->vm, v->slots);
+    return record_vm_run(&v->rv);
 }

@@ -17,7 +17,7 @@ typedef struct Journal Journal;
 
 typedef enum JState {
     J_NONE = 0,         /* never journaled */
-    J_SENDING = 1,      /* in a request whose answer was not recorded: resend (idempotently) */
+    J_SENDING = 1,      /* a keyless create in a request whose answer was not recorded: never resent */
     J_OK = 2,           /* the CRM accepted it; crm_id is its id */
     J_FAILED = 3,       /* the CRM refused it; error holds the CRM's error code */
     J_SKIPPED = 4,      /* not sent: its parent failed or was rejected */

@@ -3,8 +3,9 @@
  * the child is looked at. For each entity: settle what needs no request
  * (rejects, runtime errors, skips, outcomes the journal already holds), read
  * the CRM's current records when `master crm` or `on create` fields need
- * them, build the payloads, journal J_SENDING, send every batch with up to
- * max_in_flight in flight, then journal each answer. */
+ * them, build the payloads, journal J_SENDING where a resend would not be
+ * safe (keyless creates), send every batch with up to max_in_flight in
+ * flight, then journal each answer. */
 /* realpath is XSI. */
 #define _XOPEN_SOURCE 700
 
@@ -412,12 +413,20 @@ static void settle(Transfer *t, Rec *r, uint32_t entity, JState s, const char *i
     notify(t, r, entity, s, id, code, NULL, false);
 }
 
-/* Outcomes a previous run of the same run key settled. */
+/* Outcomes a previous run of the same run key settled. A keyless create
+ * the previous run sent without recording the answer may exist in the CRM
+ * already: sending it again could make it twice, so it fails instead. */
 static bool resumed(Transfer *t, Rec *r, uint32_t entity)
 {
     JEntry je;
     if (!t->o.resume || !journal_get(t->j, r->record, entity, &je))
         return false;
+    if (je.state == J_SENDING && entity < t->m->nentities && t->ents[entity].op == CONN_CREATE) {
+        fail_unit(t, r, entity, J_FAILED, "UNAVAILABLE",
+                  "a previous run sent this create and its answer was lost: it may have been applied; "
+                  "check the CRM before sending it again", NULL, 0, NULL);
+        return true;
+    }
     if (je.state != J_OK && je.state != J_FAILED && je.state != J_SKIPPED && je.state != J_REJECTED)
         return false;
     if (r->units) {
@@ -617,7 +626,12 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             crs[nsend].key = ei->id_from_read ? c->id : u->key;
             idx[nsend] = todo[k];
             pl[nsend++] = payloads[k];
-            put_state(t, r, e, J_SENDING, NULL, NULL);
+            /* Only a keyless create needs to be known as sent before it
+             * leaves (a resumed run must not resend it); anything else is
+             * an upsert or update by key, resent as safely as first sent, so
+             * it costs no journal write here. */
+            if (ei->op == CONN_CREATE)
+                put_state(t, r, e, J_SENDING, NULL, NULL);
         }
         /* Durable before any request leaves: a crash from here on resends. */
         commit(t);

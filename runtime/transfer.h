@@ -63,8 +63,9 @@ typedef struct TransferOptions {
     RetryPolicy retry;          /* all zero: retry_policy_default() */
     const RetryClock *clock;    /* NULL: retry_system_clock() */
     /* Outcomes recorded in the journal for this run key are honoured: done
-     * units are not sent again, J_SENDING ones are sent again (idempotently:
-     * upserts by key; a create with a `key` goes out as an upsert by it). */
+     * units are not sent again, unanswered ones are sent again (idempotently:
+     * upserts by key; a create with a `key` goes out as an upsert by it),
+     * but a keyless create left J_SENDING fails as UNAVAILABLE. */
     bool resume;
     /* Called after every window that was sent, and at the end; may be NULL. */
     void (*progress)(void *ctx, const TransferStats *s);
@@ -108,8 +109,8 @@ const TransferStats *transfer_stats(const Transfer *t);
 
 /* A fatal error ended the run (authentication refused, the CRM unreachable
  * after the retries, the journal or error file unwritable): what happened,
- * or NULL while there is none. Units not sent stay unjournaled (J_NONE) or
- * J_SENDING, so `--resume` picks them up. */
+ * or NULL while there is none. Units without an answer stay unjournaled
+ * (J_NONE) or, keyless creates, J_SENDING, so `--resume` picks them up. */
 const char *transfer_error(const Transfer *t);
 
 /* The journal's run key for m on an input: the mapping's fingerprint (hex)

@@ -44,7 +44,7 @@ same "--check writes nothing" messy.map messy.orig
 [ -s out.txt ] && { echo "FAIL: -w printed something"; cat out.txt; fails=$((fails + 1)); }
 same "-w rewrote the file in canonical form" messy.map canonical.map
 [ "$(stat -c %a messy.map)" = 640 ] || { echo "FAIL: -w changed the file mode"; fails=$((fails + 1)); }
-ls | grep -q fmt- && { echo "FAIL: -w left a temporary file"; ls; fails=$((fails + 1)); }
+ls | grep -q "\.tmp-" && { echo "FAIL: -w left a temporary file"; ls; fails=$((fails + 1)); }
 "$bin" fmt --check messy.map; expect "--check after -w" 0 $?
 
 ln -s canonical.map link.map

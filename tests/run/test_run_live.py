@@ -237,9 +237,10 @@ def oauth_refresh():
 
 
 def journal_first():
-    """While the server holds the first Contact request, the journal already
-    shows those units J_SENDING (1) and none done; afterwards all J_OK (2),
-    the reject J_REJECTED (5). Then SIGTERM in the middle of a run: the
+    """While the server holds the first Contact request (upserts by key, so
+    not journaled J_SENDING: a resend is safe), the journal shows the reject
+    J_REJECTED (5), settled before any request, and no unit done; afterwards
+    all J_OK (2). Then SIGTERM in the middle of a run: the
     requests in flight are answered and journaled, the run stops with exit 4,
     and --resume finishes it."""
     import sqlite3
@@ -260,12 +261,16 @@ def journal_first():
             db.close()
         except sqlite3.Error:
             rows = []
-        if (0, 1, 4) in rows:
-            seen = rows
+        if (0, 5, 1) in rows:
+            time.sleep(0.3)     # well inside the 1.5 s the answer is held
+            db = sqlite3.connect("file:%s?mode=ro" % journal, uri=True, timeout=1)
+            seen = db.execute("SELECT entity, state, count(*) FROM entries GROUP BY entity, state").fetchall()
+            db.close()
             break
         time.sleep(0.05)
     p.communicate(timeout=60)
-    c.check(seen is not None and (0, 2, 4) not in seen, "J_SENDING journaled before the request: %s" % seen)
+    c.check(seen is not None and not [r for r in seen if r[1] == 2],
+            "nothing journaled done before its answer: %s" % seen)
     db = sqlite3.connect(journal)
     rows = sorted(db.execute("SELECT entity, state, count(*) FROM entries GROUP BY entity, state").fetchall())
     db.close()
@@ -290,6 +295,47 @@ def journal_first():
             "--resume after SIGTERM finishes: %d %s" % (res2.returncode, res2.stderr[-200:]))
     c.check(len(records("salesforce", "Contact")) == 1000 and len(records("salesforce", "Visit_Report__c")) == 1000,
             "after SIGTERM and --resume every record once")
+
+
+def keyless_create_resume():
+    """The Dynamics example creates contacts without a key: journaled
+    J_SENDING (1) before the $batch leaves. kill -9 while the server holds
+    it (and then applies it): --resume must not send those creates again —
+    each fails as UNAVAILABLE ("may have been applied"), in the error file,
+    and the server holds every contact once."""
+    import signal
+    import sqlite3
+    import time
+    reset([{"kind": "timeout", "path": "$batch", "count": 1, "delay": 1.5}])
+    journal = os.path.join(work, "keyless.db")
+    errors = os.path.join(work, "keyless.ndjson")
+    cmd = [crmmap, "run", os.path.join(examples, "dynamics", "fair-leads.map"), "--input", sample, "--url",
+           runlib.URL, "--plain-http", "--force", "--token-env", "CRM_TOKEN", "--journal", journal, "--errors",
+           errors, "--timeout-ms", "10000"]
+    env = dict(os.environ, CRM_TOKEN="T")
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    sending = 0
+    deadline = time.time() + 20
+    while time.time() < deadline and p.poll() is None and not sending:
+        try:
+            db = sqlite3.connect("file:%s?mode=ro" % journal, uri=True, timeout=1)
+            sending = db.execute("SELECT count(*) FROM entries WHERE state = 1").fetchone()[0]
+            db.close()
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL)
+    p.communicate(timeout=60)
+    c.check(sending == 4, "keyless creates journaled J_SENDING before the request: %d" % sending)
+    time.sleep(1.7)             # the held $batch is applied meanwhile
+    res = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=env, timeout=120)
+    lines = [json.loads(l) for l in open(errors)] if os.path.exists(errors) else []
+    lost = [l for l in lines if l.get("code") == "UNAVAILABLE" and "may have been applied" in l.get("error", "")]
+    c.check(res.returncode == 3 and "in=5 ok=0 failed=5 skipped=0" in res.stderr and len(lost) == 4,
+            "keyless creates not resent: exit %d, %d UNAVAILABLE lines: %s" % (res.returncode, len(lost),
+                                                                              res.stderr[-300:]))
+    emails = [r.get("emailaddress1") for r in records("dynamics", "contact").values()]
+    c.check(len(emails) == 4 and len(set(emails)) == 4, "keyless creates once on the server: %s" % sorted(emails))
 
 
 def malformed():
@@ -339,6 +385,7 @@ dynamics_creates()
 duplicate_keys()
 oauth_refresh()
 journal_first()
+keyless_create_resume()
 malformed()
 fatal()
 c.exit()

@@ -89,3 +89,48 @@ class Serve:
 
 def contacts():
     return {str(r.get("Email", "")).lower(): r for r in runlib.records("salesforce", "Contact").values()}
+
+
+class Stream:
+    """Posts the snapADDY leads first, first+1, ... to /records from `clients`
+    threads until stop() or until serve stops answering. Interrupting tests
+    wait for a number of acceptances, not for a time: on a fast machine a
+    fixed-size stream would be over before the signal, on a slow one the
+    signal would come before the first answer."""
+
+    def __init__(self, serve, first, clients=4):
+        import threading
+        self.serve, self.first = serve, first
+        self.accepted = set()
+        self.last = first - 1       # the highest number handed to a client
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._threads = [threading.Thread(target=self._client) for _ in range(clients)]
+        for t in self._threads:
+            t.start()
+
+    def _client(self):
+        while not self._stopped.is_set():
+            with self._lock:
+                self.last += 1
+                i = self.last
+            try:
+                st, _ = self.serve.post("/records", runlib.lead(i))
+            except OSError:
+                return
+            if st in (200, 202):
+                with self._lock:
+                    self.accepted.add(i)
+
+    def wait_accepted(self, n, timeout=60):
+        deadline = time.time() + timeout
+        while len(self.accepted) < n and time.time() < deadline:
+            time.sleep(0.01)
+        return len(self.accepted) >= n
+
+    def stop(self):
+        """Stops posting (clients finish the request they are in); returns the highest number posted."""
+        self._stopped.set()
+        for t in self._threads:
+            t.join()
+        return self.last

@@ -6,15 +6,13 @@ it was sending and exits 0; every record answered 202 is in the CRM once
 
 Usage: test_sigterm.py CRMMAP REPO_ROOT WORKDIR"""
 import collections
-import concurrent.futures
 import os
 import shutil
 import signal
 import sys
-import threading
 import time
 
-from servelib import Serve
+from servelib import Serve, Stream
 import runlib
 
 crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -25,35 +23,24 @@ mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 state = os.path.join(work, "state")
 runlib.reset(faults=[{"kind": "timeout", "delay": 0.2, "count": 1000, "probability": 0.3}], seed=5)
 accepted = set()
-lock = threading.Lock()
-N = 1500
+first = 1
 
 for round_no, sig in enumerate((signal.SIGTERM, signal.SIGINT)):
     # A short drain the second time: what is left waits for the next start.
     s = Serve(crmmap, mapping, state, "--batch-window-ms", "20", "--drain-ms", "5000" if round_no == 0 else "0")
-
-    def one(i, s=s):
-        try:
-            st, _ = s.post("/records", runlib.lead(i))
-        except OSError:
-            return
-        if st in (200, 202):
-            with lock:
-                accepted.add(i)
-
-    first = round_no * N + 1
-    pool = concurrent.futures.ThreadPoolExecutor(4)
-    futures = [pool.submit(one, i) for i in range(first, first + N)]
-    time.sleep(1.0)
+    stream = Stream(s, first)
+    c.check(stream.wait_accepted(300), "%s: 300 accepted before it" % sig.name)
     t0 = time.time()
     code = s.stop(sig)
-    pool.shutdown(wait=True)
-    got = len([i for i in accepted if i >= first])
-    print("round %d: %d accepted, stopped in %.1f s" % (round_no + 1, got, time.time() - t0))
+    last = stream.stop()
+    accepted |= stream.accepted
+    print("round %d: %d of %d posted accepted, stopped in %.1f s"
+          % (round_no + 1, len(stream.accepted), last - first + 1, time.time() - t0))
     c.check(code == 0, "%s: exit 0, got %s" % (sig.name, code))
-    c.check(0 < got < N, "%s arrived mid-stream" % sig.name)
+    c.check(len(stream.accepted) < last - first + 1, "%s arrived mid-stream" % sig.name)
     c.check("%s: stopping" % sig.name in s.stderr and "stopped;" in s.stderr, "%s messages" % sig.name)
     c.check("ERROR: AddressSanitizer" not in s.stderr and "runtime error" not in s.stderr, "clean exit")
+    first = last + 1
 
 s = Serve(crmmap, mapping, state)
 st = s.wait_sent(timeout=30)
