@@ -163,15 +163,22 @@ def dynamics():
     c.check(units(res, "skipped") == [(3, "contact")], "dynamics skipped %s" % units(res, "skipped"))
 
 
-def dynamics_creates():
-    """The bundled Dynamics example creates contacts (no key): POST parts in
-    the $batch, one record each."""
-    reset()
+def example_dynamics_users():
+    """The bundled Dynamics example's users, served as systemusers: its
+    user() ids bind to /systemusers(id), which the server checks."""
     with open(os.path.join(examples, "schemas", "dynamics", "users.json"), encoding="utf-8") as f:
         users = json.load(f)["users"]
     admin("/__admin/users", {"system": "dynamics", "users": [
         {"systemuserid": u["id"], "internalemailaddress": u["email"], "fullname": u["name"],
          "isdisabled": not u["active"]} for u in users]})
+    return users
+
+
+def dynamics_creates():
+    """The bundled Dynamics example creates contacts (no key): POST parts in
+    the $batch, one record each."""
+    reset()
+    users = example_dynamics_users()
     res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
     contacts = by(records("dynamics", "contact"), "emailaddress1")
     c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "dynamics creates: exit %d summary %s: %s"
@@ -307,6 +314,7 @@ def keyless_create_resume():
     import sqlite3
     import time
     reset([{"kind": "timeout", "path": "$batch", "count": 1, "delay": 1.5}])
+    example_dynamics_users()
     journal = os.path.join(work, "keyless.db")
     errors = os.path.join(work, "keyless.ndjson")
     cmd = [crmmap, "run", os.path.join(examples, "dynamics", "fair-leads.map"), "--input", sample, "--url",
