@@ -6,6 +6,7 @@
  * https://; the bearer token is given to curl's own Bearer auth, so curl
  * drops it on a redirect to another host and no header line we print holds it. */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +42,19 @@ typedef struct CurlTx {
     size_t waiting;
 } CurlTx;
 
-static bool curl_ready;
+/* curl_global_init must run once, before any other libcurl call, and is
+ * not thread-safe in libcurl builds without CURL_VERSION_THREADSAFE (before
+ * 7.84, or without atomics). `serve` creates transports from more than one
+ * thread (the sender, a token refresh), so a plain "done" flag let two
+ * threads run it at once, and was itself a data race. pthread_once runs it
+ * exactly once and makes every caller wait for it and see its result. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result = CURLE_FAILED_INIT;
+
+static void curl_init_once(void)
+{
+    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 /* Through a volatile pointer, so clearing the token before free is not optimised away. */
 static void *(*const volatile wipe)(void *, int, size_t) = memset;
@@ -432,12 +445,9 @@ static const TransportOps curl_ops = { curl_submit, curl_poll, curl_in_flight, c
 
 Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
 {
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            snprintf(err, errlen, "libcurl failed to initialise");
-            return NULL;
-        }
-        curl_ready = true;
+    if (pthread_once(&curl_once, curl_init_once) != 0 || curl_init_result != CURLE_OK) {
+        snprintf(err, errlen, "libcurl failed to initialise");
+        return NULL;
     }
     CurlTx *c = cm_calloc(1, sizeof *c);
     c->base.ops = &curl_ops;

@@ -210,6 +210,55 @@ def dynamics():
     check(text.count("HTTP/1.1 ") == 2, "Dynamics $batch stops at the first error")
 
 
+def dynamics_lookups():
+    """A lookup goes in only through its navigation property with @odata.bind
+    to a record or user that exists; a plain write gets Dataverse's error."""
+    anna = "3b6d2f5e-1c2a-4f0e-9d8b-0a1b2c3d4e5f"      # a seeded systemuser (DYN_USERS)
+    for name in ("preferredsystemuserid", "_preferredsystemuserid_value"):
+        status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='p@example.com')",
+                               {"lastname": "P", name: anna})
+        check(status == 400 and body["error"]["code"] == "0x80060888" and body["error"]["message"]
+              == "CRM do not support direct update of Entity Reference properties, Use Navigation properties instead.",
+              "a lookup written as the plain %s is refused: %s" % (name, body))
+    # A create (POST in a $batch) takes the same rules.
+    raw = ("--b\r\nContent-Type: application/http\r\n\r\nPOST %s/api/data/v9.2/contacts HTTP/1.1\r\n"
+           "Content-Type: application/json\r\n\r\n%s\r\n--b\r\nContent-Type: application/http\r\n\r\n"
+           "POST %s/api/data/v9.2/contacts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n%s\r\n--b--\r\n"
+           % (BASE, json.dumps({"lastname": "Q", "preferredsystemuserid@odata.bind": "/systemusers(%s)" % anna}),
+              BASE, json.dumps({"lastname": "R", "preferredsystemuserid": anna}))).encode()
+    status, text, _ = call("POST", "/api/data/v9.2/$batch", raw=raw, headers={
+        "Content-Type": "multipart/mixed; boundary=b", "Prefer": "odata.continue-on-error"})
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    check(status == 200 and text.count("HTTP/1.1 204") == 1 and text.count("HTTP/1.1 400") == 1
+          and "0x80060888" in text, "creates: a bound user goes in, a plain one is refused: %s" % text[-300:])
+    made = [r for r in admin("/__admin/state")[1]["records"]["dynamics"]["contact"].values() if r.get("lastname") == "Q"]
+    check(len(made) == 1 and made[0].get("_preferredsystemuserid_value") == anna, "the created contact's user: %s" % made)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"ownerid@odata.bind": "/systemusers(anna)"})
+    check(status == 400 and body["error"]["code"] == "0x80048d19", "a malformed binding is refused: %s" % body)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"ownerid@odata.bind": "/systemusers(%s)" % ("1" * 8 + "-1111-1111-1111-" + "1" * 12)})
+    check(status == 404 and body["error"]["code"] == "0x80040217" and "Does Not Exist" in body["error"]["message"],
+          "a binding to a user that does not exist: %s" % body)
+    status, body, r = call("PATCH", "/api/data/v9.2/accounts(accountnumber='L1')", {"name": "L"})
+    account = r.getheader("OData-EntityId", "").rsplit("(", 1)[-1].rstrip(")")
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"parentcustomerid@odata.bind": "/accounts(%s)" % account})
+    check(status == 400 and "undeclared property 'parentcustomerid'" in body["error"]["message"],
+          "a Customer lookup has no navigation property of its own name: %s" % body)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"parentcustomerid_contact@odata.bind": "/accounts(%s)" % account})
+    check(status == 400, "an account bound through the contact navigation property: %s" % body)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"parentcustomerid_account@odata.bind": "/accounts(%s)" % account,
+                            "ownerid@odata.bind": "/systemusers(%s)" % anna}, headers={"Prefer": "return=representation"})
+    check(status == 201 and body.get("_parentcustomerid_value") == account and body.get("_ownerid_value") == anna
+          and not any(k.endswith("@odata.bind") for k in body), "stored as Dataverse returns lookups: %s" % body)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"parentcustomerid_account@odata.bind": None}, headers={"Prefer": "return=representation"})
+    check(status == 200 and body.get("_parentcustomerid_value") is None, "null clears a lookup: %s" % body)
+
+
 def auth_and_faults():
     status, body, _ = call("GET", "/crm/v3/owners", token="wrong")
     check(status == 401 and body["category"] == "INVALID_AUTHENTICATION", "bearer check")
@@ -243,6 +292,7 @@ salesforce_errors()
 hubspot()
 hubspot_associations()
 dynamics()
+dynamics_lookups()
 auth_and_faults()
 print("failures:", failures)
 sys.exit(1 if failures else 0)

@@ -20,6 +20,8 @@ connectors use, keeping records in memory:
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets:
                                                                        PATCH SET(key) upserts, POST SET creates
+              Lookups (DYN_LOOKUPS) only as NAV@odata.bind: "/SET(guid)" of a record or seeded user
+              that exists (null clears), kept as _ATTR_value; a plain write gets 0x80060888
 
   OAuth       POST .../oauth2/token, .../oauth2/v2.0/token   client credentials or a JWT bearer
                                                              assertion (claims checked) -> the current token
@@ -101,6 +103,23 @@ DYN_USERS = [
 ]
 # Dynamics entity set -> logical name, and the alternate keys we accept.
 DYN_SETS = {"contacts": "contact", "accounts": "account", "leads": "lead"}
+# The lookups of those tables: attribute -> {single-valued navigation property:
+# the entity sets it binds to}, Dataverse's names (Web API EntityType
+# reference). A Customer lookup has one navigation property per table.
+DYN_OWNER = {"ownerid": ("systemusers", "teams")}
+DYN_LOOKUPS = {
+    "contact": {"ownerid": DYN_OWNER, "preferredsystemuserid": {"preferredsystemuserid": ("systemusers",)},
+                "parentcustomerid": {"parentcustomerid_account": ("accounts",),
+                                     "parentcustomerid_contact": ("contacts",)},
+                "masterid": {"masterid": ("contacts",)}, "originatingleadid": {"originatingleadid": ("leads",)}},
+    "account": {"ownerid": DYN_OWNER, "preferredsystemuserid": {"preferredsystemuserid": ("systemusers",)},
+                "primarycontactid": {"primarycontactid": ("contacts",)},
+                "parentaccountid": {"parentaccountid": ("accounts",)}, "masterid": {"masterid": ("accounts",)},
+                "originatingleadid": {"originatingleadid": ("leads",)}},
+    "lead": {"ownerid": DYN_OWNER, "parentaccountid": {"parentaccountid": ("accounts",)},
+             "parentcontactid": {"parentcontactid": ("contacts",)},
+             "customerid": {"customerid_account": ("accounts",), "customerid_contact": ("contacts",)}},
+}
 
 SF_PREFIX = {"Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "User": "005"}
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -852,6 +871,48 @@ class Dynamics:
                                   "Microsoft.Dynamics.CRM.%s(LogicalName,OptionSet())" % (self.base(), logical, cast),
                 "value": value}
 
+    def exists(self, entity_set, rid):
+        if entity_set == "systemusers":
+            return any(str(u.get("systemuserid", "")).lower() == rid for u in self.state.users["dynamics"])
+        logical = DYN_SETS.get(entity_set)
+        return logical is not None and rid in self.table(logical)
+
+    def bind(self, logical, body):
+        """The body's lookups as Dataverse takes them: only as NAV@odata.bind
+        to /SET(id) of a record (or user) that exists, null to clear; a lookup
+        written as a plain property is refused with Dataverse's error. Stored
+        as Dataverse returns them: _ATTR_value."""
+        lookups = DYN_LOOKUPS.get(logical, {})
+        navs = {nav: (attr, sets) for attr, by_nav in lookups.items() for nav, sets in by_nav.items()}
+        out = {}
+        for name, v in body.items():
+            m = re.fullmatch(r"_(\w+)_value", name)
+            if name in lookups or (m and m.group(1) in lookups):
+                raise Reply(400, dyn_error("0x80060888", "CRM do not support direct update of Entity Reference "
+                                                         "properties, Use Navigation properties instead."))
+            if not name.endswith("@odata.bind"):
+                out[name] = v
+                continue
+            nav = name[:-len("@odata.bind")]
+            if nav not in navs:     # navigation properties are case-sensitive
+                raise Reply(400, dyn_error("0x0", "An undeclared property '%s' which only has property annotations "
+                                                  "in the payload but no property value was found in the payload. "
+                                                  "In OData, only declared navigation properties and declared named "
+                                                  "streams can be represented as properties without values." % nav))
+            attr, sets = navs[nav]
+            if v is None:
+                out["_%s_value" % attr] = None
+                continue
+            m = re.fullmatch(r"/?(\w+)\(([0-9a-fA-F-]{36})\)", v) if isinstance(v, str) else None
+            if not m or m.group(1) not in sets:
+                raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+            rid = m.group(2).lower()
+            if not self.exists(m.group(1), rid):
+                target = "systemuser" if m.group(1) == "systemusers" else DYN_SETS.get(m.group(1), m.group(1))
+                raise Reply(404, dyn_error("0x80040217", "%s With Id = %s Does Not Exist" % (target, rid)))
+            out["_%s_value" % attr] = rid
+        return out
+
     def upsert(self, entity_set, key_text, body, prefer_return):
         logical = DYN_SETS.get(entity_set)
         if logical is None:
@@ -870,17 +931,14 @@ class Dynamics:
             rec = table.get(key_text.lower())
         else:
             raise Reply(400, dyn_error("0x80060888", "Bad key: %s" % key_text))
-        for name, v in body.items():
-            if name.endswith("@odata.bind"):
-                if not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v):
-                    raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+        values = self.bind(logical, body)
         created = rec is None
         if created:
             rec = {"%sid" % logical: str(uuid.UUID(int=self.state.next_number()))}
             if attr:
                 rec[attr] = value
         rec = dict(rec)
-        rec.update(body)
+        rec.update(values)
         rid = rec["%sid" % logical]
         self.state.store("dynamics", logical, rid, rec)
         headers = {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
@@ -895,11 +953,9 @@ class Dynamics:
             raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
         if not isinstance(body, dict):
             raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
-        for name, v in body.items():
-            if name.endswith("@odata.bind") and (not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v)):
-                raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+        values = self.bind(logical, body)
         rid = str(uuid.UUID(int=self.state.next_number()))
-        rec = dict(body)
+        rec = dict(values)
         rec["%sid" % logical] = rid
         self.state.store("dynamics", logical, rid, rec)
         return 204, None, {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
