@@ -49,7 +49,8 @@ enum {
 
 /* The --help lines of those flags. */
 #define CRM_LINK_HELP \
-    "  --config FILE     connection settings (default: crmmap.json next to the mapping)\n" \
+    "  --config FILE     connection settings (default: crmmap.json next to the mapping,\n" \
+    "                    which may name only the vendor's hosts)\n" \
     "  --url BASE        the CRM's base URL (https://; http:// to loopback only, with\n" \
     "                    --plain-http)\n" \
     "  --token-env VAR   the bearer token is in environment variable VAR\n" \

@@ -145,8 +145,9 @@ static const char *value_position(const char *text, const char *key)
     p = skip_space(p + 1);
     while (*p == '"') {
         const char *k = p;
-        p = skip_space(skip_string(p));
+        p = skip_string(p);
         bool hit = string_is(k, p, key);
+        p = skip_space(p);
         if (*p != ':')
             return NULL;
         p = skip_space(p + 1);

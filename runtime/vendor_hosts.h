@@ -4,9 +4,8 @@
  * "*.example.com" is any name below example.com (not example.com itself,
  * and only at a dot: evilexample.com and example.com.evil.net are not);
  * any other pattern is one exact name. Where tenants' own code answers
- * strangers' requests (Salesforce Experience Cloud sites on *.force.com and
- * *.my.site.com, HubSpot CMS pages on hs-sites.com, Power Pages) is not
- * listed: a token sent there could be read by whoever owns that site. */
+ * strangers' requests (Salesforce Experience Cloud sites on *.force.com) is
+ * not listed: a token sent there could be read by whoever owns that site. */
 #ifndef VENDOR_HOSTS_H
 #define VENDOR_HOSTS_H
 
