@@ -110,7 +110,11 @@ static const char *skip_string(const char *p)
 
 static int hex_digit(char h)
 {
-    return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : 0;
+    if (h >= '0' && h <= '9')
+        return h - '0';
+    if (h >= 'a' && h <= 'f')
+        return h - 'a' + 10;
+    return h >= 'A' && h <= 'F' ? h - 'A' + 10 : 0;
 }
 
 /* Whether the JSON string from p (its opening quote) to end (after the
@@ -367,11 +371,12 @@ bool conn_config_check_hosts(const ConnConfig *c, char *err, size_t errlen)
         } else {
             cm_buf_printf(&b, "is not a URL whose host can be checked (%s)", why);
         }
+        const char *how = i == 0 ? "give this URL from outside the repository (--url BASE or CRMMAP_URL), or"
+                                 : "for this host,";
         cm_buf_printf(&b, ": a config file found by default (not named with --config or CRMMAP_CONFIG) comes with "
                           "the repository, and may not send credentials or records to other hosts\n"
                           "  help: %s name a config file outside the repository with --config FILE or "
-                          "CRMMAP_CONFIG (docs/connections.md)",
-                      i == 0 ? "give this URL from outside the repository (--url BASE or CRMMAP_URL), or" : "for this host,");
+                          "CRMMAP_CONFIG (docs/connections.md)", how);
         snprintf(err, errlen, "%s", b.data);
         cm_buf_free(&b);
         return false;
