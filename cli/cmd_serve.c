@@ -121,13 +121,14 @@ typedef struct Crm {
 
 static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
 {
-    char err[400];
+    char err[1024];
     memset(crm, 0, sizeof *crm);
     /* As for run: crmmap.json next to the mapping unless one is named. */
     char *dir = cm_strdup(mapping);
     CmBuf path = CM_BUF_INIT;
     cm_buf_printf(&path, "%s/crmmap.json", dirname(dir));
-    bool loaded = conn_config_load(&crm->cfg, o->config ? o->config : path.data, o->config != NULL, err, sizeof err);
+    bool loaded = conn_config_load(&crm->cfg, o->config ? o->config : path.data,
+                                   o->config ? CONN_FILE_NAMED : CONN_FILE_DEFAULT, err, sizeof err);
     cm_buf_free(&path);
     cm_free(dir);
     if (!loaded) {
@@ -136,7 +137,7 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     }
     conn_config_apply_env(&crm->cfg);
     if (o->url)
-        conn_config_set(&crm->cfg.url, o->url);
+        conn_config_set_url(&crm->cfg, o->url);
     if (o->api)
         conn_config_set(&crm->cfg.api_version, o->api);
     if (o->token_env)
@@ -152,6 +153,10 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     if (!conn_config_validate(&crm->cfg, err, sizeof err)) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         return EXIT_USAGE;
+    }
+    if (!conn_config_check_hosts(&crm->cfg, err, sizeof err)) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        return EXIT_FATAL;
     }
     if (!tx_url_allowed(crm->cfg.url, crm->cfg.plain_http, err, sizeof err)
         || (conn_config_is_oauth(&crm->cfg) && !tx_url_allowed(crm->cfg.token_url, crm->cfg.plain_http, err, sizeof err))) {
