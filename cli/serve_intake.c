@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cm_alloc.h"
 #include "serve_sender.h"
@@ -192,12 +193,53 @@ static void put_rejection(const Serve *s, CmBuf *out, const VmResult *res, const
     cm_buf_puts(out, "]");
 }
 
+/* A refused record's error file lines, as `run` writes them for its
+ * rejected units (one per entity), numbered 0: it was never stored. */
+static void log_rejection(const Serve *s, const Job *job, size_t i, const VmResult *res, const char *bad,
+                          const char *received)
+{
+    ErrRecord er;
+    memset(&er, 0, sizeof er);
+    er.input = job->recs.text[i];
+    er.input_len = job->recs.len[i];
+    er.input_is_json = true;
+    er.received = received;
+    er.index = i + 1;
+    bool ok = true;
+    if (res == NULL) {
+        er.error = bad;
+        er.code = "BAD_INPUT";
+        ok = errfile_write(s->ef, &er);
+    }
+    for (uint32_t e = 0; ok && res && e < s->m->nentities; e++) {
+        const VmResult *r = &res[e];
+        if (r->outcome != VM_REJECT && r->outcome != VM_ERROR)
+            continue;
+        uint32_t n;
+        const char *name = mapc_str(s->m, r->entity->name, &n);
+        char *entity = cm_strndup(name, n), *message = cm_strndup(r->message, r->message_len);
+        er.entity = entity;
+        er.error = message;
+        er.code = r->outcome == VM_REJECT ? "REJECTED" : "MAPPING_ERROR";
+        er.map_line = r->line;
+        ok = errfile_write(s->ef, &er);
+        cm_free(entity);
+        cm_free(message);
+    }
+    if (!ok)
+        fprintf(stderr, "crmmap serve: error: %s\n", errfile_error(s->ef));
+}
+
 /* Runs the mapping on every record: the ones it rejects are described in
- * job->detail, the others go to job->items. */
+ * job->detail and written to the error file, the others go to job->items. */
 static void screen(ServeIntake *in, Job *job)
 {
     const Serve *s = in->s;
-    char err[256];
+    char err[256], received[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(received, sizeof received, "%Y-%m-%dT%H:%M:%SZ", &tm);
     pthread_mutex_lock(&in->vm_lock);
     for (size_t i = 0; i < job->recs.n; i++) {
         const VmResult *res = serve_vm_run(in->vm, job->recs.text[i], job->recs.len[i], err, sizeof err);
@@ -211,6 +253,8 @@ static void screen(ServeIntake *in, Job *job)
             job->nrejected++;
             put_rejection(s, &job->detail, res, res ? NULL : err);
             cm_buf_puts(&job->detail, "}");
+            if (s->ef)
+                log_rejection(s, job, i, res, res ? NULL : err, received);
             continue;
         }
         InboxItem *it = &job->items[job->nstore++];

@@ -8,7 +8,11 @@
  * a CRM outage is not written twice; it is marked done in the inbox only
  * once the engine has settled it. After a fatal CRM error (auth refused,
  * CRM unreachable after the retries) the sender waits, doubling from 1 s
- * up to 60 s, and tries again with a fresh engine. */
+ * up to 60 s, and tries again with a fresh engine.
+ *
+ * Retention: between rounds (and once a second when idle) the sender prunes
+ * inbox rows done for retain_s seconds and their journal entries, at most
+ * PRUNE_STEP rows a step, so the inbox writer never waits long for it. */
 #ifndef SERVE_SENDER_H
 #define SERVE_SENDER_H
 
@@ -28,6 +32,7 @@ typedef struct ServeSenderConfig {
     size_t batch_size;          /* 0: the connector's largest batch */
     size_t max_in_flight;       /* 0: 4 */
     int window_ms;              /* how long a first record waits for company */
+    int64_t retain_s;           /* done records are pruned after this long */
 } ServeSenderConfig;
 
 /* NULL with a message when the mapping cannot be sent through cfg->c. */

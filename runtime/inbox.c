@@ -21,21 +21,29 @@
 struct Inbox {
     sqlite3 *db, *rdb;
     pthread_mutex_t lock, rlock;
-    sqlite3_stmt *insert, *find, *pending, *done, *counts;
+    sqlite3_stmt *insert, *find, *pending, *done, *counts, *expired, *drop;
     char error[256];
 };
 
+/* done: 0 while pending, else the unix time it was marked done (an inbox
+ * of an older crmmap holds 1 there: taken as done when received). The row
+ * with the highest id is never pruned, so SQLite (which numbers a new row
+ * max(id) + 1) never hands out a number again. auto_vacuum only takes on a
+ * new file; an older one reuses its free pages instead of growing. */
 static const char schema_sql[] =
+    "PRAGMA auto_vacuum=INCREMENTAL;"
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
+    "PRAGMA journal_size_limit=8388608;"
     "CREATE TABLE IF NOT EXISTS records ("
-    "  id INTEGER PRIMARY KEY,"   /* rows are never deleted: numbers never repeat */
+    "  id INTEGER PRIMARY KEY,"
     "  hash BLOB NOT NULL UNIQUE,"
     "  report_id TEXT UNIQUE,"
     "  received INTEGER NOT NULL,"
     "  done INTEGER NOT NULL DEFAULT 0,"
     "  text TEXT);"
-    "CREATE INDEX IF NOT EXISTS records_pending ON records (done, id);";
+    "CREATE INDEX IF NOT EXISTS records_pending ON records (done, id);"
+    "UPDATE records SET done = max(received, 2) WHERE done = 1;";
 
 static void set_error(Inbox *ib, sqlite3 *db, const char *what)
 {
@@ -96,9 +104,15 @@ Inbox *inbox_open(const char *path, char *err, size_t errlen)
     rc = prepare(ib->db, "SELECT id FROM records WHERE hash = ?1 OR report_id = ?2", &ib->find, rc);
     rc = prepare(ib->rdb, "SELECT id, text FROM records WHERE done = 0 ORDER BY id LIMIT ?1",
                  &ib->pending, rc);
-    rc = prepare(ib->rdb, "UPDATE records SET done = 1, text = NULL WHERE id = ?1", &ib->done, rc);
-    rc = prepare(ib->rdb, "SELECT coalesce(max(id), 0), (SELECT count(*) FROM records WHERE done = 0) FROM records",
+    rc = prepare(ib->rdb, "UPDATE records SET done = max(strftime('%s','now'), 2), text = NULL WHERE id = ?1",
+                 &ib->done, rc);
+    rc = prepare(ib->rdb, "SELECT coalesce(max(id), 0), (SELECT count(*) FROM records WHERE done = 0), "
+                          "(SELECT count(*) FROM records WHERE done > 0) FROM records",
                  &ib->counts, rc);
+    rc = prepare(ib->rdb, "SELECT id FROM records WHERE done > 0 AND done <= strftime('%s','now') - ?1 "
+                          "AND id < (SELECT max(id) FROM records) ORDER BY done LIMIT ?2",
+                 &ib->expired, rc);
+    rc = prepare(ib->rdb, "DELETE FROM records WHERE id = ?1 AND done > 0", &ib->drop, rc);
     if (rc == SQLITE_OK)
         return ib;
     snprintf(err, errlen, "cannot open the inbox %s: %s", path, failed ? sqlite3_errmsg(failed) : "out of memory");
@@ -115,6 +129,8 @@ void inbox_close(Inbox *ib)
     sqlite3_finalize(ib->pending);
     sqlite3_finalize(ib->done);
     sqlite3_finalize(ib->counts);
+    sqlite3_finalize(ib->expired);
+    sqlite3_finalize(ib->drop);
     sqlite3_close(ib->db);
     sqlite3_close(ib->rdb);
     pthread_mutex_destroy(&ib->lock);
@@ -230,10 +246,49 @@ bool inbox_counts(Inbox *ib, InboxCounts *out)
     if (ok) {
         out->total = (uint64_t)sqlite3_column_int64(ib->counts, 0);
         out->pending = (uint64_t)sqlite3_column_int64(ib->counts, 1);
+        out->kept = (uint64_t)sqlite3_column_int64(ib->counts, 2);
     }
     sqlite3_reset(ib->counts);
     pthread_mutex_unlock(&ib->rlock);
     return ok;
+}
+
+/* The delete is committed with a full fsync: it makes the done marks before
+ * it durable too (they were committed without one), so a record whose
+ * journal entries the caller drops next can never come back pending. */
+size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max)
+{
+    pthread_mutex_lock(&ib->rlock);
+    size_t n = 0;
+    bool ok = sqlite3_exec(ib->rdb, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_reset(ib->expired);
+        sqlite3_bind_int64(ib->expired, 1, retain_s);
+        sqlite3_bind_int64(ib->expired, 2, (sqlite3_int64)max);
+        while (n < max && sqlite3_step(ib->expired) == SQLITE_ROW)
+            ids[n++] = (uint64_t)sqlite3_column_int64(ib->expired, 0);
+        sqlite3_reset(ib->expired);
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        sqlite3_reset(ib->drop);
+        sqlite3_bind_int64(ib->drop, 1, (sqlite3_int64)ids[i]);
+        ok = sqlite3_step(ib->drop) == SQLITE_DONE;
+    }
+    sqlite3_reset(ib->drop);
+    if (ok)
+        ok = sqlite3_exec(ib->rdb, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (!ok) {
+        set_error(ib, ib->rdb, "cannot prune the inbox");
+        sqlite3_exec(ib->rdb, "ROLLBACK", NULL, NULL, NULL);
+        n = 0;
+    }
+    /* Hand freed pages back to the file system, a bounded number at a time;
+     * the checkpoint (which waits for no one) lets the WAL start over. */
+    if (ok && n > 0)
+        sqlite3_exec(ib->rdb, "PRAGMA incremental_vacuum(256); PRAGMA wal_checkpoint(PASSIVE);", NULL, NULL, NULL);
+    sqlite3_exec(ib->rdb, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    pthread_mutex_unlock(&ib->rlock);
+    return ok ? n : (size_t)-1;
 }
 
 const char *inbox_error(Inbox *ib)

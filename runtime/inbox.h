@@ -9,7 +9,9 @@
  * Duplicate deliveries are recognised here: a record whose SHA-256 (of its
  * normalised JSON text) or whose report id is already in the inbox is not
  * added again. The text of a transferred record is dropped (inbox_done); its
- * hash and report id stay, so a late redelivery is still a duplicate.
+ * hash and report id stay, so a late redelivery is still a duplicate, until
+ * the row is pruned (inbox_prune) once it has been done for the retention
+ * time. Pending rows are never pruned.
  *
  * The inbox holds contact data until it is sent: the file is created 0600.
  * All calls are serialised by a mutex: one Inbox may be shared by threads. */
@@ -53,9 +55,15 @@ void inbox_records_free(InboxRecord *r, size_t n);
 /* Marks records done (transferred or failed for good) and drops their text. */
 bool inbox_done(Inbox *ib, const uint64_t *ids, size_t n);
 
+/* Deletes up to max rows done at least retain_s seconds ago (never the
+ * newest row, so numbers never repeat), writing their numbers to ids.
+ * Returns how many, or (size_t)-1 on an error (inbox_error). */
+size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max);
+
 typedef struct InboxCounts {
     uint64_t total;             /* records ever accepted (the highest number) */
     uint64_t pending;           /* accepted, not yet done */
+    uint64_t kept;              /* done and not yet pruned: their keys still catch duplicates */
 } InboxCounts;
 bool inbox_counts(Inbox *ib, InboxCounts *out);
 

@@ -137,6 +137,24 @@ c.check(SECRET not in s.stderr and "lead0000001" not in s.stderr and "Schmidt" n
 mode = os.stat(os.path.join(work, "state", "inbox.db")).st_mode & 0o777
 c.check(mode == 0o600, "inbox mode 0600, got %o" % mode)
 
+# The records refused at intake (the 422 and the one in the NDJSON batch)
+# are in the error file, in run's shape, numbered 0 (never stored), with
+# their index in the request; nothing else is (everything else was sent).
+errors_path = os.path.join(work, "state", "errors.ndjson")
+with open(errors_path, encoding="utf-8") as f:
+    errors = [json.loads(line) for line in f]
+c.check(os.stat(errors_path).st_mode & 0o777 == 0o600, "error file mode 0600")
+c.check(len(errors) == 2, "2 error file lines, got %d: %s" % (len(errors), errors))
+want = [(1, {"firstName": "Max", "lastName": "Mustermann", "country": "DE"}), (4, {"firstName": "NoContact"})]
+for e, (index, rec) in zip(errors, want):
+    c.check(e.get("record") == 0 and e.get("index") == index and e.get("entity") == "Contact"
+            and e.get("code") == "REJECTED" and e.get("error") == "e-mail or phone is needed"
+            and e.get("map_line", 0) > 0 and e.get("input") == rec and "payload" not in e
+            and e.get("received", "").endswith("Z"), "error file line: %s" % e)
+c.check("Mustermann" not in s.stderr and "NoContact" not in s.stderr, "no refused record's data in the output")
+with open(errors_path, encoding="utf-8") as f:
+    c.check(SECRET not in f.read(), "no secret in the error file")
+
 # TLS: a self-signed certificate for 127.0.0.1; the key file must be 0600.
 cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
 subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
