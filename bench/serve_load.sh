@@ -34,6 +34,8 @@ for _ in $(seq 50); do [ -s "$work/crm.out" ] && break; sleep 0.1; done
 crm_port=$(awk '/^PORT/ {print $2}' "$work/crm.out")
 
 export WEBHOOK_SECRET=bench-secret CRM_TOKEN=T
+# The file exists before serve starts writing it: the wait below reads it at once.
+: >"$work/serve.err"
 "$crmmap" serve "$here/serve_load.map" --listen 127.0.0.1:0 --plain-http --auth-env WEBHOOK_SECRET \
   --url "http://127.0.0.1:$crm_port" --token-env CRM_TOKEN --state-dir "$work/state" 2>"$work/serve.err" &
 serve_pid=$!

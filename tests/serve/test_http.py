@@ -129,6 +129,22 @@ c.check(status["units"] == {"ok": 16, "failed": 0, "skipped": 0}, "status units:
 c.check(status["crm"]["last_error"] is None and status["crm"]["batches"] >= 1, "status crm: %s" % status["crm"])
 c.check(status["queue"]["total"] == 8, "status queue: %s" % status["queue"])
 
+# The flat VisitReport shape (questionOptions, answers and answerOptions
+# beside the participants, linked by ids, as snapADDY's REST resources).
+with open(os.path.join(here, "visitreport_flat.json"), encoding="utf-8") as f:
+    st, body = s.post("/visitreports", f.read())
+c.check(st == 202 and body["accepted"] == 2, "flat visitreport: %s %s" % (st, body))
+s.wait_sent()
+flat = {r.get("Notes__c") or r.get("Interest__c"): r for r in runlib.records("salesforce", "Visit_Report__c").values()
+        if r.get("Fair__c") == "ISH Frankfurt 2027"}
+got = sorted((v.get("Interest__c"), v.get("Products__c"), v.get("Notes__c"), v.get("Visit_Date__c"))
+             for v in flat.values())
+c.check(got == [("Cold", "scanner", None, "2027-03-18"), ("Hot", "crm;scanner", "Call back in May.", "2027-03-18")],
+        "flat visit reports: %s" % got)
+people = contacts()
+c.check(people.get("petra.vogel@example.de", {}).get("LastName") == "Vogel" and "tom.berg@example.nl" in people,
+        "flat participants' contacts: %s" % sorted(people))
+
 code = s.stop()
 c.check(code == 0, "SIGTERM: exit 0, got %s" % code)
 c.check("stopped; 0 records pending" in s.stderr, "SIGTERM message: %s" % s.stderr[-300:])
