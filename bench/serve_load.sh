@@ -6,11 +6,13 @@
 # requests/s, accept latency (p50, p99, max), the records that reached the
 # CRM and the average number of records per CRM request.
 # Bounded: wrk stops after S seconds; the drain afterwards waits at most 120 s.
-# Usage: bench/serve_load.sh [S] [C]   (S: 10 seconds; C: 32 connections)
+# Usage: bench/serve_load.sh [S] [C] [SERVE FLAGS...]   (S: 10 seconds; C: 32
+# connections; the flags go to serve, e.g. --retain 0 to prune while loaded)
 # Needs build/crmmap; installs wrk (Debian package) when it is missing.
 set -eu
 secs=${1:-10}
 conns=${2:-32}
+[ $# -ge 2 ] && shift 2 || shift $#
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 crmmap=$root/build/crmmap
@@ -37,7 +39,7 @@ export WEBHOOK_SECRET=bench-secret CRM_TOKEN=T
 # The file exists before serve starts writing it: the wait below reads it at once.
 : >"$work/serve.err"
 "$crmmap" serve "$here/serve_load.map" --listen 127.0.0.1:0 --plain-http --auth-env WEBHOOK_SECRET \
-  --url "http://127.0.0.1:$crm_port" --token-env CRM_TOKEN --state-dir "$work/state" 2>"$work/serve.err" &
+  --url "http://127.0.0.1:$crm_port" --token-env CRM_TOKEN --state-dir "$work/state" "$@" 2>"$work/serve.err" &
 serve_pid=$!
 url=""
 for _ in $(seq 100); do
@@ -69,4 +71,7 @@ print("in the CRM           %d contacts (accepted %d)" % (contacts, st["records"
 print("CRM requests         %d, %.1f records per request (%d engine rounds, %.1f records each)" % (
     st["crm"]["requests"], st["records"]["sent"] / max(st["crm"]["requests"], 1), st["crm"]["batches"],
     st["crm"]["average_batch"]))
+r = st["retention"]
+print("retention            %d s: %d rows pruned in %d steps (longest %.1f ms, inbox write lock held %.1f ms "
+      "at most), %d kept" % (r["retain_s"], r["pruned"], r["steps"], r["step_max_ms"], r["lock_max_ms"], r["kept"]))
 PY

@@ -53,9 +53,11 @@ void serve_status_json(Serve *s, CmBuf *out)
         cm_buf_printf(out, "%llu", (unsigned long long)ic.kept);
     else
         cm_buf_puts(out, "null");
-    cm_buf_printf(out, ", \"pruned\": %llu, \"steps\": %llu, \"step_last_ms\": %.1f, \"step_max_ms\": %.1f}, ",
+    cm_buf_printf(out,
+                  ", \"pruned\": %llu, \"steps\": %llu, \"step_last_ms\": %.1f, \"step_max_ms\": %.1f, "
+                  "\"lock_max_ms\": %.1f}, ",
                   (unsigned long long)st.pruned, (unsigned long long)st.prune_steps, (double)st.prune_last_us / 1000.0,
-                  (double)st.prune_max_us / 1000.0);
+                  (double)st.prune_max_us / 1000.0, (double)st.prune_held_max_us / 1000.0);
     cm_buf_printf(out,
                   "\"requests\": %llu, \"records\": {\"accepted\": %llu, \"duplicates\": %llu, \"rejected\": %llu, "
                   "\"sent\": %llu}, \"units\": {\"ok\": %llu, \"failed\": %llu, \"skipped\": %llu}, ",

@@ -34,6 +34,7 @@ typedef struct ServeStats {
     uint64_t pruned;            /* inbox rows removed by the retention */
     uint64_t prune_steps;       /* steps that removed some */
     int64_t prune_last_us, prune_max_us;    /* how long such a step took */
+    int64_t prune_held_max_us;  /* the longest a step held the inbox's write lock */
     int64_t retain_s;
     char last_error[320];       /* the last fatal CRM error, "" if none */
     int64_t last_error_at;      /* unix seconds */

@@ -179,14 +179,16 @@ static int64_t now_us(void)
  * entries; a crash in between leaves entries of numbers never used again. */
 static void prune_step(ServeSender *ss)
 {
-    int64_t t0 = now_us();
-    size_t n = inbox_prune(ss->s->inbox, ss->cfg.retain_s, ss->pruned, PRUNE_STEP);
+    int64_t t0 = now_us(), held = 0;
+    size_t n = inbox_prune(ss->s->inbox, ss->cfg.retain_s, ss->pruned, PRUNE_STEP, &held);
     bool ok = n != (size_t)-1;
     if (!ok)
         fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(ss->s->inbox));
     else if (!journal_forget(ss->cfg.j, ss->pruned, n)) {
         fprintf(stderr, "crmmap serve: error: cannot prune the journal: %s\n", journal_error(ss->cfg.j));
         ok = false;
+    } else if (n > 0 && n < PRUNE_STEP) {
+        journal_vacuum(ss->cfg.j);      /* caught up: as the inbox does */
     }
     int64_t us = now_us() - t0;
     ServeStats *st = &ss->s->stats;
@@ -197,6 +199,8 @@ static void prune_step(ServeSender *ss)
         st->prune_last_us = us;
         if (us > st->prune_max_us)
             st->prune_max_us = us;
+        if (held > st->prune_held_max_us)
+            st->prune_held_max_us = held;
     }
     pthread_mutex_unlock(&st->lock);
     ss->prune_at = now_ms() + (!ok ? PRUNE_ERROR_MS : n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cm_alloc.h"
@@ -256,11 +257,19 @@ bool inbox_counts(Inbox *ib, InboxCounts *out)
 /* The delete is committed with a full fsync: it makes the done marks before
  * it durable too (they were committed without one), so a record whose
  * journal entries the caller drops next can never come back pending. */
-size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max)
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max, int64_t *held_us)
 {
     pthread_mutex_lock(&ib->rlock);
     size_t n = 0;
     bool ok = sqlite3_exec(ib->rdb, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    int64_t t0 = now_us();
     if (ok) {
         sqlite3_reset(ib->expired);
         sqlite3_bind_int64(ib->expired, 1, retain_s);
@@ -277,14 +286,17 @@ size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max)
     sqlite3_reset(ib->drop);
     if (ok)
         ok = sqlite3_exec(ib->rdb, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    *held_us = now_us() - t0;
     if (!ok) {
         set_error(ib, ib->rdb, "cannot prune the inbox");
         sqlite3_exec(ib->rdb, "ROLLBACK", NULL, NULL, NULL);
         n = 0;
     }
-    /* Hand freed pages back to the file system, a bounded number at a time;
-     * the checkpoint (which waits for no one) lets the WAL start over. */
-    if (ok && n > 0)
+    /* Once caught up, hand freed pages back to the file system, a bounded
+     * number at a time, and checkpoint (waiting for no one) so the WAL can
+     * start over. While a backlog is pruned the freed pages are left for
+     * new rows: moving pages would hold the write lock longer. */
+    if (ok && n > 0 && n < max)
         sqlite3_exec(ib->rdb, "PRAGMA incremental_vacuum(256); PRAGMA wal_checkpoint(PASSIVE);", NULL, NULL, NULL);
     sqlite3_exec(ib->rdb, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     pthread_mutex_unlock(&ib->rlock);

@@ -56,9 +56,10 @@ void inbox_records_free(InboxRecord *r, size_t n);
 bool inbox_done(Inbox *ib, const uint64_t *ids, size_t n);
 
 /* Deletes up to max rows done at least retain_s seconds ago (never the
- * newest row, so numbers never repeat), writing their numbers to ids.
+ * newest row, so numbers never repeat), writing their numbers to ids;
+ * held_us is how long it held the write lock (inbox_add waits meanwhile).
  * Returns how many, or (size_t)-1 on an error (inbox_error). */
-size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max);
+size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max, int64_t *held_us);
 
 typedef struct InboxCounts {
     uint64_t total;             /* records ever accepted (the highest number) */

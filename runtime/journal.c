@@ -140,6 +140,12 @@ bool journal_clear(Journal *j)
     return rc == SQLITE_DONE;
 }
 
+bool journal_vacuum(Journal *j)
+{
+    return sqlite3_exec(j->db, "PRAGMA incremental_vacuum(256); PRAGMA wal_checkpoint(PASSIVE);", NULL, NULL,
+                        NULL) == SQLITE_OK;
+}
+
 bool journal_forget(Journal *j, const uint64_t *records, size_t n)
 {
     if (n == 0)
@@ -157,10 +163,7 @@ bool journal_forget(Journal *j, const uint64_t *records, size_t n)
         j->in_tx = false;
         return false;
     }
-    if (!journal_commit(j))
-        return false;
-    sqlite3_exec(j->db, "PRAGMA incremental_vacuum(256); PRAGMA wal_checkpoint(PASSIVE);", NULL, NULL, NULL);
-    return true;
+    return journal_commit(j);
 }
 
 bool journal_counts(Journal *j, uint64_t counts[6])

@@ -53,6 +53,10 @@ bool journal_clear(Journal *j);
  * transaction (serve's retention: records that are done for good). */
 bool journal_forget(Journal *j, const uint64_t *records, size_t n);
 
+/* Hands up to 256 free pages back to the file system (a journal created
+ * with auto-vacuum) and checkpoints the WAL without waiting for readers. */
+bool journal_vacuum(Journal *j);
+
 /* Counts of each state for this run (index by JState). */
 bool journal_counts(Journal *j, uint64_t counts[6]);
 
