@@ -8,14 +8,14 @@
 # Bounded: wrk stops after S seconds; the drain afterwards waits at most 120 s.
 # Usage: bench/serve_load.sh [S] [C] [SERVE FLAGS...]   (S: 10 seconds; C: 32
 # connections; the flags go to serve, e.g. --retain 0 to prune while loaded)
-# Needs build/crmmap; installs wrk (Debian package) when it is missing.
+# Needs build/crmmap (or CRMMAP=PATH); installs wrk (Debian package) when it is missing.
 set -eu
 secs=${1:-10}
 conns=${2:-32}
 [ $# -ge 2 ] && shift 2 || shift $#
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-crmmap=$root/build/crmmap
+crmmap=${CRMMAP:-$root/build/crmmap}
 [ -x "$crmmap" ] || { echo "serve_load: build crmmap first (cmake --build build)" >&2; exit 2; }
 if ! command -v wrk >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -72,6 +72,6 @@ print("CRM requests         %d, %.1f records per request (%d engine rounds, %.1f
     st["crm"]["requests"], st["records"]["sent"] / max(st["crm"]["requests"], 1), st["crm"]["batches"],
     st["crm"]["average_batch"]))
 r = st["retention"]
-print("retention            %d s: %d rows pruned in %d steps (longest %.1f ms, inbox write lock held %.1f ms "
-      "at most), %d kept" % (r["retain_s"], r["pruned"], r["steps"], r["step_max_ms"], r["lock_max_ms"], r["kept"]))
+print("retention            %d s: %d rows pruned in %d steps (adding %.2f ms to a commit at most), %d kept" % (
+    r["retain_s"], r["pruned"], r["steps"], r["step_max_ms"], r["kept"]))
 PY

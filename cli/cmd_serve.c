@@ -48,16 +48,14 @@ void serve_status_json(Serve *s, CmBuf *out)
                       (unsigned long long)ic.total);
     else
         cm_buf_puts(out, "\"queue\": null, ");
-    cm_buf_printf(out, "\"retention\": {\"retain_s\": %lld, \"kept\": ", (long long)st.retain_s);
+    cm_buf_printf(out, "\"retention\": {\"retain_s\": %lld, \"kept\": ", (long long)s->retain_s);
     if (counted)
         cm_buf_printf(out, "%llu", (unsigned long long)ic.kept);
     else
         cm_buf_puts(out, "null");
-    cm_buf_printf(out,
-                  ", \"pruned\": %llu, \"steps\": %llu, \"step_last_ms\": %.1f, \"step_max_ms\": %.1f, "
-                  "\"lock_max_ms\": %.1f}, ",
+    cm_buf_printf(out, ", \"pruned\": %llu, \"steps\": %llu, \"step_last_ms\": %.2f, \"step_max_ms\": %.2f}, ",
                   (unsigned long long)st.pruned, (unsigned long long)st.prune_steps, (double)st.prune_last_us / 1000.0,
-                  (double)st.prune_max_us / 1000.0, (double)st.prune_held_max_us / 1000.0);
+                  (double)st.prune_max_us / 1000.0);
     cm_buf_printf(out,
                   "\"requests\": %llu, \"records\": {\"accepted\": %llu, \"duplicates\": %llu, \"rejected\": %llu, "
                   "\"sent\": %llu}, \"units\": {\"ok\": %llu, \"failed\": %llu, \"skipped\": %llu}, ",
@@ -253,6 +251,7 @@ static int serve_main(const char *mapping, Opts *o)
     s.stats.started_at = (int64_t)time(NULL);
     s.m = m;
     s.max_body = o->max_body;
+    s.retain_s = o->retain_s;
     char *secret = load_secret(o);
     char *inbox_path = NULL, *journal_path = NULL, *errors_path = NULL;
     Journal *j = NULL;
@@ -313,8 +312,7 @@ static int serve_main(const char *mapping, Opts *o)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    s.stats.retain_s = o->retain_s;
-    ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms, o->retain_s };
+    ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms };
     s.sender = serve_sender_start(&s, &sc, err, sizeof err);
     if (s.sender == NULL) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);

@@ -33,9 +33,7 @@ typedef struct ServeStats {
     uint64_t crm_requests;
     uint64_t pruned;            /* inbox rows removed by the retention */
     uint64_t prune_steps;       /* steps that removed some */
-    int64_t prune_last_us, prune_max_us;    /* how long such a step took */
-    int64_t prune_held_max_us;  /* the longest a step held the inbox's write lock */
-    int64_t retain_s;
+    int64_t prune_last_us, prune_max_us;    /* what such a step added to a commit */
     char last_error[320];       /* the last fatal CRM error, "" if none */
     int64_t last_error_at;      /* unix seconds */
     int rate_max;               /* the connector's client-side limit, 0: none */
@@ -51,6 +49,7 @@ typedef struct Serve {
     ErrFile *ef;                /* the error file, also for records refused at intake */
     ServeStats stats;
     size_t max_body;
+    int64_t retain_s;           /* --retain: done records are pruned after this long */
     const char *auth;           /* the expected Authorization secret */
 } Serve;
 

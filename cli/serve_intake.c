@@ -10,6 +10,15 @@
 #include "serve_sender.h"
 #include "serve_vm.h"
 
+/* The retention (docs/serve.md): a step deletes at most PRUNE_STEP rows in
+ * the transaction of a group commit; after a full step the next one comes
+ * soon (up to 5,000 rows/s, more than the intake takes), else a second
+ * later, with or without requests to store. */
+#define PRUNE_STEP 500u
+#define PRUNE_BUSY_MS 100
+#define PRUNE_IDLE_MS 1000
+#define PRUNE_ERROR_MS 60000
+
 /* One request: its records, which of them the mapping rejected, and whom to
  * answer once the others are stored. */
 typedef struct Job {
@@ -32,6 +41,8 @@ struct ServeIntake {
     pthread_cond_t work;
     Job *head, *tail;
     bool stop;
+    int64_t prune_at;           /* when the next retention step is due (monotonic ms) */
+    uint64_t pruned[PRUNE_STEP];
     pthread_t writer;
 };
 
@@ -92,8 +103,65 @@ static void finish(ServeIntake *in, Job *job, bool stored)
     cm_free(job);
 }
 
-/* Stores what every job waiting brought in one transaction, then answers
- * them all. */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Stores what the jobs brought (none: a retention step alone) in one
+ * transaction, pruning in it when a step is due; then answers them all. */
+static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
+{
+    Serve *s = in->s;
+    size_t n = 0;
+    for (Job *j = batch; j; j = j->next)
+        n += j->nstore;
+    if (n > *cap) {
+        *cap = n;
+        *all = cm_realloc(*all, *cap * sizeof **all);
+    }
+    size_t k = 0;
+    for (Job *j = batch; j; j = j->next) {
+        memcpy(*all + k, j->items, j->nstore * sizeof **all);
+        k += j->nstore;
+    }
+    bool due = now_ms() >= in->prune_at;
+    InboxPrune pr = { s->retain_s, PRUNE_STEP, in->pruned, 0, 0 };
+    bool ok = inbox_add(s->inbox, *all, n, due ? &pr : NULL);
+    if (!ok && due) {
+        /* Whatever failed, the records must not wait for the retention. */
+        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
+        ok = n > 0 && inbox_add(s->inbox, *all, n, NULL);
+        in->prune_at = now_ms() + PRUNE_ERROR_MS;
+    } else if (due) {
+        in->prune_at = now_ms() + (pr.n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
+    }
+    if (!ok && n > 0)
+        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
+    k = 0;
+    for (Job *j = batch, *next; j; j = next) {
+        next = j->next;
+        memcpy(j->items, *all + k, j->nstore * sizeof **all);
+        k += j->nstore;
+        finish(in, j, ok);
+    }
+    if (pr.n == 0)
+        return;
+    pthread_mutex_lock(&s->stats.lock);
+    s->stats.pruned += pr.n;
+    s->stats.prune_steps++;
+    s->stats.prune_last_us = pr.took_us;
+    if (pr.took_us > s->stats.prune_max_us)
+        s->stats.prune_max_us = pr.took_us;
+    pthread_mutex_unlock(&s->stats.lock);
+    if (s->sender)
+        serve_sender_forget(s->sender, pr.ids, pr.n, pr.n < PRUNE_STEP);
+    if (pr.n < PRUNE_STEP)
+        inbox_vacuum(s->inbox);         /* caught up: after the answers */
+}
+
 static void *writer_main(void *arg)
 {
     ServeIntake *in = arg;
@@ -101,35 +169,16 @@ static void *writer_main(void *arg)
     size_t cap = 0;
     pthread_mutex_lock(&in->lock);
     for (;;) {
-        while (in->head == NULL && !in->stop)
-            pthread_cond_wait(&in->work, &in->lock);
-        if (in->head == NULL)
+        while (in->head == NULL && !in->stop && now_ms() < in->prune_at) {
+            struct timespec ts = { (time_t)(in->prune_at / 1000), (long)(in->prune_at % 1000) * 1000000L };
+            pthread_cond_timedwait(&in->work, &in->lock, &ts);
+        }
+        if (in->head == NULL && in->stop)
             break;
         Job *batch = in->head;
         in->head = in->tail = NULL;
         pthread_mutex_unlock(&in->lock);
-        size_t n = 0;
-        for (Job *j = batch; j; j = j->next)
-            n += j->nstore;
-        if (n > cap) {
-            cap = n;
-            all = cm_realloc(all, cap * sizeof *all);
-        }
-        size_t k = 0;
-        for (Job *j = batch; j; j = j->next) {
-            memcpy(all + k, j->items, j->nstore * sizeof *all);
-            k += j->nstore;
-        }
-        bool ok = inbox_add(in->s->inbox, all, n);
-        if (!ok)
-            fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(in->s->inbox));
-        k = 0;
-        for (Job *j = batch, *next; j; j = next) {
-            next = j->next;
-            memcpy(j->items, all + k, j->nstore * sizeof *all);
-            k += j->nstore;
-            finish(in, j, ok);
-        }
+        store(in, batch, &all, &cap);
         pthread_mutex_lock(&in->lock);
     }
     pthread_mutex_unlock(&in->lock);
@@ -144,7 +193,11 @@ ServeIntake *serve_intake_new(Serve *s)
     in->vm = serve_vm_new(s->m);
     pthread_mutex_init(&in->vm_lock, NULL);
     pthread_mutex_init(&in->lock, NULL);
-    pthread_cond_init(&in->work, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&in->work, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&in->writer, NULL, writer_main, in) != 0) {
         fprintf(stderr, "crmmap serve: error: cannot start the inbox writer thread\n");
         exit(4);

@@ -20,13 +20,6 @@
 #define ROUND_MAX 2000u
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
-/* Rows pruned in one step at most; a full step is followed by another one
- * soon (up to 5,000 rows/s, more than the intake takes), else one a second. */
-#define PRUNE_STEP 500u
-#define PRUNE_BUSY_MS 100
-#define PRUNE_IDLE_MS 1000
-#define PRUNE_ERROR_MS 60000
-
 struct ServeSender {
     Serve *s;
     ServeSenderConfig cfg;
@@ -42,8 +35,11 @@ struct ServeSender {
     /* Units settled in this round, not counting those whose outcome came
      * from the journal (a record fed again after a failed round). */
     uint64_t ok, failed, skipped;
-    int64_t prune_at;           /* when the next retention step is due */
-    uint64_t pruned[PRUNE_STEP];
+    /* Records the retention deleted from the inbox, whose journal entries
+     * are still to go; vacuum: the pruning caught up. */
+    uint64_t *forget;
+    size_t nforget, forget_cap;
+    bool vacuum;
     pthread_t thread;
 };
 
@@ -168,42 +164,23 @@ static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
     return result;
 }
 
-static int64_t now_us(void)
+/* Drops the journal entries of the records the retention deleted; lock
+ * held on entry and exit (released meanwhile). */
+static void forget(ServeSender *ss)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* One retention step: inbox rows first (durably), then their journal
- * entries; a crash in between leaves entries of numbers never used again. */
-static void prune_step(ServeSender *ss)
-{
-    int64_t t0 = now_us(), held = 0;
-    size_t n = inbox_prune(ss->s->inbox, ss->cfg.retain_s, ss->pruned, PRUNE_STEP, &held);
-    bool ok = n != (size_t)-1;
-    if (!ok)
-        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(ss->s->inbox));
-    else if (!journal_forget(ss->cfg.j, ss->pruned, n)) {
+    uint64_t *ids = ss->forget;
+    size_t n = ss->nforget;
+    bool vacuum = ss->vacuum;
+    ss->forget = NULL;
+    ss->nforget = ss->forget_cap = 0;
+    ss->vacuum = false;
+    pthread_mutex_unlock(&ss->lock);
+    if (!journal_forget(ss->cfg.j, ids, n))
         fprintf(stderr, "crmmap serve: error: cannot prune the journal: %s\n", journal_error(ss->cfg.j));
-        ok = false;
-    } else if (n > 0 && n < PRUNE_STEP) {
-        journal_vacuum(ss->cfg.j);      /* caught up: as the inbox does */
-    }
-    int64_t us = now_us() - t0;
-    ServeStats *st = &ss->s->stats;
-    pthread_mutex_lock(&st->lock);
-    if (ok && n > 0) {
-        st->pruned += n;
-        st->prune_steps++;
-        st->prune_last_us = us;
-        if (us > st->prune_max_us)
-            st->prune_max_us = us;
-        if (held > st->prune_held_max_us)
-            st->prune_held_max_us = held;
-    }
-    pthread_mutex_unlock(&st->lock);
-    ss->prune_at = now_ms() + (!ok ? PRUNE_ERROR_MS : n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
+    else if (vacuum)
+        journal_vacuum(ss->cfg.j);
+    cm_free(ids);
+    pthread_mutex_lock(&ss->lock);
 }
 
 static void *sender_main(void *arg)
@@ -218,20 +195,17 @@ static void *sender_main(void *arg)
     int backoff = 0;
     pthread_mutex_lock(&ss->lock);
     for (;;) {
-        /* Wait for company: a full batch, the window, or shutdown; prune
-         * when a step is due (under load, between rounds). */
+        /* Wait for company: a full batch, the window, or shutdown; between
+         * rounds, drop the journal entries the retention asks for. */
         while (!ss->stop) {
-            int64_t now = now_ms();
-            if (now >= ss->prune_at) {
-                pthread_mutex_unlock(&ss->lock);
-                prune_step(ss);
-                pthread_mutex_lock(&ss->lock);
+            if (ss->nforget > 0) {
+                forget(ss);
                 continue;
             }
+            int64_t now = now_ms();
             if (ss->waiting > 0 && (ss->waiting >= batch || now >= ss->first_at + ss->cfg.window_ms))
                 break;
-            int64_t wake = ss->waiting > 0 ? ss->first_at + ss->cfg.window_ms : now + 1000;
-            wait_until(ss, wake < ss->prune_at ? wake : ss->prune_at);
+            wait_until(ss, ss->waiting > 0 ? ss->first_at + ss->cfg.window_ms : now + 1000);
         }
         if (ss->stop && now_ms() >= ss->deadline)
             break;
@@ -306,6 +280,20 @@ void serve_sender_wake(ServeSender *ss, size_t n)
     pthread_mutex_unlock(&ss->lock);
 }
 
+void serve_sender_forget(ServeSender *ss, const uint64_t *ids, size_t n, bool caught_up)
+{
+    pthread_mutex_lock(&ss->lock);
+    if (ss->nforget + n > ss->forget_cap) {
+        ss->forget_cap = (ss->nforget + n) * 2;
+        ss->forget = cm_realloc(ss->forget, ss->forget_cap * sizeof *ss->forget);
+    }
+    memcpy(ss->forget + ss->nforget, ids, n * sizeof *ids);
+    ss->nforget += n;
+    ss->vacuum |= caught_up;
+    pthread_cond_broadcast(&ss->cond);
+    pthread_mutex_unlock(&ss->lock);
+}
+
 void serve_sender_stop(ServeSender *ss, int drain_ms)
 {
     pthread_mutex_lock(&ss->lock);
@@ -319,6 +307,10 @@ void serve_sender_stop(ServeSender *ss, int drain_ms)
     pthread_mutex_unlock(&ss->lock);
     pthread_join(ss->thread, NULL);
     transfer_free(ss->t);
+    pthread_mutex_lock(&ss->lock);
+    if (ss->nforget > 0)
+        forget(ss);
+    pthread_mutex_unlock(&ss->lock);
     serve_vm_free(ss->vm);
     pthread_mutex_destroy(&ss->lock);
     pthread_cond_destroy(&ss->cond);

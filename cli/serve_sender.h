@@ -10,9 +10,9 @@
  * CRM unreachable after the retries) the sender waits, doubling from 1 s
  * up to 60 s, and tries again with a fresh engine.
  *
- * Retention: between rounds (and once a second when idle) the sender prunes
- * inbox rows done for retain_s seconds and their journal entries, at most
- * PRUNE_STEP rows a step, so the inbox writer never waits long for it. */
+ * Retention: the inbox writer deletes expired rows (serve_intake.h); the
+ * sender drops their journal entries between rounds, on its own thread,
+ * where the journal is used. */
 #ifndef SERVE_SENDER_H
 #define SERVE_SENDER_H
 
@@ -32,13 +32,15 @@ typedef struct ServeSenderConfig {
     size_t batch_size;          /* 0: the connector's largest batch */
     size_t max_in_flight;       /* 0: 4 */
     int window_ms;              /* how long a first record waits for company */
-    int64_t retain_s;           /* done records are pruned after this long */
 } ServeSenderConfig;
 
 /* NULL with a message when the mapping cannot be sent through cfg->c. */
 ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *err, size_t errlen);
 /* n records were just stored. */
 void serve_sender_wake(ServeSender *ss, size_t n);
+/* The retention deleted these records from the inbox (durably): their
+ * journal entries can go. caught_up: the last of a backlog. */
+void serve_sender_forget(ServeSender *ss, const uint64_t *ids, size_t n, bool caught_up);
 /* Sends what is pending for up to drain_ms, then cancels the engine (its
  * requests in flight finish and are journaled), joins the thread and frees.
  * What was not sent stays in the inbox for the next start. */

@@ -110,10 +110,10 @@ Inbox *inbox_open(const char *path, char *err, size_t errlen)
     rc = prepare(ib->rdb, "SELECT coalesce(max(id), 0), (SELECT count(*) FROM records WHERE done = 0), "
                           "(SELECT count(*) FROM records WHERE done > 0) FROM records",
                  &ib->counts, rc);
-    rc = prepare(ib->rdb, "SELECT id FROM records WHERE done > 0 AND done <= strftime('%s','now') - ?1 "
-                          "AND id < (SELECT max(id) FROM records) ORDER BY done LIMIT ?2",
+    rc = prepare(ib->db, "SELECT id FROM records WHERE done > 0 AND done <= strftime('%s','now') - ?1 "
+                         "AND id < (SELECT max(id) FROM records) ORDER BY done LIMIT ?2",
                  &ib->expired, rc);
-    rc = prepare(ib->rdb, "DELETE FROM records WHERE id = ?1 AND done > 0", &ib->drop, rc);
+    rc = prepare(ib->db, "DELETE FROM records WHERE id = ?1 AND done > 0", &ib->drop, rc);
     if (rc == SQLITE_OK)
         return ib;
     snprintf(err, errlen, "cannot open the inbox %s: %s", path, failed ? sqlite3_errmsg(failed) : "out of memory");
@@ -175,7 +175,37 @@ static bool add_one(Inbox *ib, InboxItem *it)
     return true;
 }
 
-bool inbox_add(Inbox *ib, InboxItem *items, size_t n)
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static bool prune(Inbox *ib, InboxPrune *p)
+{
+    int64_t t0 = now_us();
+    p->n = 0;
+    sqlite3_reset(ib->expired);
+    sqlite3_bind_int64(ib->expired, 1, p->retain_s);
+    sqlite3_bind_int64(ib->expired, 2, (sqlite3_int64)p->max);
+    while (p->n < p->max && sqlite3_step(ib->expired) == SQLITE_ROW)
+        p->ids[p->n++] = (uint64_t)sqlite3_column_int64(ib->expired, 0);
+    sqlite3_reset(ib->expired);
+    bool ok = true;
+    for (size_t i = 0; ok && i < p->n; i++) {
+        sqlite3_reset(ib->drop);
+        sqlite3_bind_int64(ib->drop, 1, (sqlite3_int64)p->ids[i]);
+        ok = sqlite3_step(ib->drop) == SQLITE_DONE;
+    }
+    sqlite3_reset(ib->drop);
+    if (!ok)
+        set_error(ib, ib->db, "cannot prune the inbox");
+    p->took_us = now_us() - t0;
+    return ok;
+}
+
+bool inbox_add(Inbox *ib, InboxItem *items, size_t n, InboxPrune *pr)
 {
     pthread_mutex_lock(&ib->lock);
     bool ok = sqlite3_exec(ib->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
@@ -183,15 +213,29 @@ bool inbox_add(Inbox *ib, InboxItem *items, size_t n)
         set_error(ib, ib->db, "cannot write to the inbox");
     for (size_t i = 0; ok && i < n; i++)
         ok = add_one(ib, &items[i]);
+    if (ok && pr)
+        ok = prune(ib, pr);
     if (ok && sqlite3_exec(ib->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         set_error(ib, ib->db, "cannot commit to the inbox");
         ok = false;
     }
-    if (!ok)
+    if (!ok) {
         sqlite3_exec(ib->db, "ROLLBACK", NULL, NULL, NULL);
+        if (pr)
+            pr->n = 0;
+    }
     sqlite3_reset(ib->insert);
     pthread_mutex_unlock(&ib->lock);
     return ok;
+}
+
+/* A write transaction of its own: run it when no request is waiting. The
+ * checkpoint waits for no one and lets the WAL start over. */
+void inbox_vacuum(Inbox *ib)
+{
+    pthread_mutex_lock(&ib->lock);
+    sqlite3_exec(ib->db, "PRAGMA incremental_vacuum(256); PRAGMA wal_checkpoint(PASSIVE);", NULL, NULL, NULL);
+    pthread_mutex_unlock(&ib->lock);
 }
 
 size_t inbox_pending(Inbox *ib, InboxRecord *out, size_t max)
@@ -252,55 +296,6 @@ bool inbox_counts(Inbox *ib, InboxCounts *out)
     sqlite3_reset(ib->counts);
     pthread_mutex_unlock(&ib->rlock);
     return ok;
-}
-
-/* The delete is committed with a full fsync: it makes the done marks before
- * it durable too (they were committed without one), so a record whose
- * journal entries the caller drops next can never come back pending. */
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max, int64_t *held_us)
-{
-    pthread_mutex_lock(&ib->rlock);
-    size_t n = 0;
-    bool ok = sqlite3_exec(ib->rdb, "PRAGMA synchronous=FULL; BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-    int64_t t0 = now_us();
-    if (ok) {
-        sqlite3_reset(ib->expired);
-        sqlite3_bind_int64(ib->expired, 1, retain_s);
-        sqlite3_bind_int64(ib->expired, 2, (sqlite3_int64)max);
-        while (n < max && sqlite3_step(ib->expired) == SQLITE_ROW)
-            ids[n++] = (uint64_t)sqlite3_column_int64(ib->expired, 0);
-        sqlite3_reset(ib->expired);
-    }
-    for (size_t i = 0; ok && i < n; i++) {
-        sqlite3_reset(ib->drop);
-        sqlite3_bind_int64(ib->drop, 1, (sqlite3_int64)ids[i]);
-        ok = sqlite3_step(ib->drop) == SQLITE_DONE;
-    }
-    sqlite3_reset(ib->drop);
-    if (ok)
-        ok = sqlite3_exec(ib->rdb, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-    *held_us = now_us() - t0;
-    if (!ok) {
-        set_error(ib, ib->rdb, "cannot prune the inbox");
-        sqlite3_exec(ib->rdb, "ROLLBACK", NULL, NULL, NULL);
-        n = 0;
-    }
-    /* Once caught up, hand freed pages back to the file system, a bounded
-     * number at a time, and checkpoint (waiting for no one) so the WAL can
-     * start over. While a backlog is pruned the freed pages are left for
-     * new rows: moving pages would hold the write lock longer. */
-    if (ok && n > 0 && n < max)
-        sqlite3_exec(ib->rdb, "PRAGMA incremental_vacuum(256); PRAGMA wal_checkpoint(PASSIVE);", NULL, NULL, NULL);
-    sqlite3_exec(ib->rdb, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-    pthread_mutex_unlock(&ib->rlock);
-    return ok ? n : (size_t)-1;
 }
 
 const char *inbox_error(Inbox *ib)

@@ -10,7 +10,7 @@
  * normalised JSON text) or whose report id is already in the inbox is not
  * added again. The text of a transferred record is dropped (inbox_done); its
  * hash and report id stay, so a late redelivery is still a duplicate, until
- * the row is pruned (inbox_prune) once it has been done for the retention
+ * the row is pruned (InboxPrune) once it has been done for the retention
  * time. Pending rows are never pruned.
  *
  * The inbox holds contact data until it is sent: the file is created 0600.
@@ -37,9 +37,28 @@ typedef struct InboxItem {
 Inbox *inbox_open(const char *path, char *err, size_t errlen);
 void inbox_close(Inbox *ib);
 
-/* Adds items in one transaction; returns once it is on disk. False (reason
- * in inbox_error) when nothing was stored. */
-bool inbox_add(Inbox *ib, InboxItem *items, size_t n);
+/* The retention's share of an inbox_add: rows done at least retain_s
+ * seconds ago, up to max, are deleted in the same transaction (never the
+ * newest row, so numbers never repeat; never a pending one). Pruning rides
+ * on the intake's own commit: it costs no fsync of its own, and its fsync
+ * also makes the sender's earlier "done" marks durable, so the journal
+ * entries of the rows deleted can go once inbox_add has returned. */
+typedef struct InboxPrune {
+    int64_t retain_s;
+    size_t max;
+    uint64_t *ids;              /* out: the numbers deleted (max of them) */
+    size_t n;                   /* out */
+    int64_t took_us;            /* out: how long the deletes took */
+} InboxPrune;
+
+/* Adds items (n may be 0) in one transaction, and prunes when pr is not
+ * NULL; returns once it is on disk. False (reason in inbox_error) when
+ * nothing was stored or pruned. */
+bool inbox_add(Inbox *ib, InboxItem *items, size_t n, InboxPrune *pr);
+
+/* Hands up to 256 free pages back to the file system (an inbox created
+ * with auto-vacuum) and checkpoints the WAL: once the pruning caught up. */
+void inbox_vacuum(Inbox *ib);
 
 /* One pending record, for the sender. */
 typedef struct InboxRecord {
@@ -54,12 +73,6 @@ void inbox_records_free(InboxRecord *r, size_t n);
 
 /* Marks records done (transferred or failed for good) and drops their text. */
 bool inbox_done(Inbox *ib, const uint64_t *ids, size_t n);
-
-/* Deletes up to max rows done at least retain_s seconds ago (never the
- * newest row, so numbers never repeat), writing their numbers to ids;
- * held_us is how long it held the write lock (inbox_add waits meanwhile).
- * Returns how many, or (size_t)-1 on an error (inbox_error). */
-size_t inbox_prune(Inbox *ib, int64_t retain_s, uint64_t *ids, size_t max, int64_t *held_us);
 
 typedef struct InboxCounts {
     uint64_t total;             /* records ever accepted (the highest number) */

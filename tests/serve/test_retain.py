@@ -74,14 +74,14 @@ for r in range(3):
     sizes.append(state_bytes())
 c.check(st["retention"]["kept"] == 1, "all but the newest row pruned: %s" % st["retention"])
 c.check(st["retention"]["pruned"] == 1200, "1,200 rows pruned: %s" % st["retention"])
-c.check(st["retention"]["steps"] >= 2 and 0 < st["retention"]["lock_max_ms"] <= st["retention"]["step_max_ms"],
-        "pruned in steps: %s" % st["retention"])
+c.check(st["retention"]["steps"] >= 2 and 0 < st["retention"]["step_max_ms"] < 1000, "pruned in steps: %s"
+        % st["retention"])
 c.check(ids == sorted(ids) and len(set(ids)) == len(ids), "record numbers increase, never repeat")
 totals = [sum(x.values()) for x in sizes]
 c.check(max(totals[2:]) <= totals[1] * 1.1, "state files stop growing: %s bytes after each round" % sizes)
 c.check(journal_records() == {max(ids)}, "the journal kept only the newest record's entries")
-print("state bytes after each round: %s; prune steps %d, longest %.1f ms, write lock held %.1f ms at most" % (
-    totals, st["retention"]["steps"], st["retention"]["step_max_ms"], st["retention"]["lock_max_ms"]))
+print("state bytes after each round: %s; prune steps %d, the longest adding %.2f ms to a commit" % (
+    totals, st["retention"]["steps"], st["retention"]["step_max_ms"]))
 
 # After the retention, a redelivery of lead 1 is new again (and the CRM
 # upsert by e-mail makes it harmless), numbered after everything before.
