@@ -158,8 +158,6 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
     pthread_mutex_unlock(&s->stats.lock);
     if (s->sender)
         serve_sender_forget(s->sender, pr.ids, pr.n, pr.n < PRUNE_STEP);
-    if (pr.n < PRUNE_STEP)
-        inbox_vacuum(s->inbox);         /* caught up: after the answers */
 }
 
 static void *writer_main(void *arg)

@@ -164,8 +164,9 @@ static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
     return result;
 }
 
-/* Drops the journal entries of the records the retention deleted; lock
- * held on entry and exit (released meanwhile). */
+/* Drops the journal entries of the records the retention deleted, and
+ * vacuums both files once it caught up; lock held on entry and exit
+ * (released meanwhile). */
 static void forget(ServeSender *ss)
 {
     uint64_t *ids = ss->forget;
@@ -179,6 +180,8 @@ static void forget(ServeSender *ss)
         fprintf(stderr, "crmmap serve: error: cannot prune the journal: %s\n", journal_error(ss->cfg.j));
     else if (vacuum)
         journal_vacuum(ss->cfg.j);
+    if (vacuum)
+        inbox_vacuum(ss->s->inbox);
     cm_free(ids);
     pthread_mutex_lock(&ss->lock);
 }

@@ -12,7 +12,8 @@
  *
  * Retention: the inbox writer deletes expired rows (serve_intake.h); the
  * sender drops their journal entries between rounds, on its own thread,
- * where the journal is used. */
+ * where the journal is used, and vacuums the inbox and the journal once the
+ * pruning caught up. */
 #ifndef SERVE_SENDER_H
 #define SERVE_SENDER_H
 

@@ -57,7 +57,8 @@ typedef struct InboxPrune {
 bool inbox_add(Inbox *ib, InboxItem *items, size_t n, InboxPrune *pr);
 
 /* Hands up to 256 free pages back to the file system (an inbox created
- * with auto-vacuum) and checkpoints the WAL: once the pruning caught up. */
+ * with auto-vacuum) and checkpoints the WAL: once the pruning caught up.
+ * Uses the sender's connection. */
 void inbox_vacuum(Inbox *ib);
 
 /* One pending record, for the sender. */
