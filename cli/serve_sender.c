@@ -20,6 +20,7 @@
 #define ROUND_MAX 2000u
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
+
 struct ServeSender {
     Serve *s;
     ServeSenderConfig cfg;
