@@ -395,7 +395,7 @@ static void fail_unit(Transfer *t, Rec *r, uint32_t entity, JState s, const char
 {
     ErrRecord er = { (size_t)r->record, r->line, entity < t->m->nentities ? t->ents[entity].name : NULL,
                      message, r->input, r->input_len, r->input_is_json, payload, payload ? strlen(payload) : 0,
-                     code, field && field[0] ? field : NULL, map_line };
+                     code, field && field[0] ? field : NULL, map_line, NULL, 0 };
     if (!errfile_write(t->ef, &er))
         fatal(t, "%s", errfile_error(t->ef));
     put_state(t, r, entity, s, NULL, code);
