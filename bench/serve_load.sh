@@ -6,14 +6,16 @@
 # requests/s, accept latency (p50, p99, max), the records that reached the
 # CRM and the average number of records per CRM request.
 # Bounded: wrk stops after S seconds; the drain afterwards waits at most 120 s.
-# Usage: bench/serve_load.sh [S] [C]   (S: 10 seconds; C: 32 connections)
-# Needs build/crmmap; installs wrk (Debian package) when it is missing.
+# Usage: bench/serve_load.sh [S] [C] [SERVE FLAGS...]   (S: 10 seconds; C: 32
+# connections; the flags go to serve, e.g. --retain 0 to prune while loaded)
+# Needs build/crmmap (or CRMMAP=PATH); installs wrk (Debian package) when it is missing.
 set -eu
 secs=${1:-10}
 conns=${2:-32}
+[ $# -ge 2 ] && shift 2 || shift $#
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-crmmap=$root/build/crmmap
+crmmap=${CRMMAP:-$root/build/crmmap}
 [ -x "$crmmap" ] || { echo "serve_load: build crmmap first (cmake --build build)" >&2; exit 2; }
 if ! command -v wrk >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -34,8 +36,10 @@ for _ in $(seq 50); do [ -s "$work/crm.out" ] && break; sleep 0.1; done
 crm_port=$(awk '/^PORT/ {print $2}' "$work/crm.out")
 
 export WEBHOOK_SECRET=bench-secret CRM_TOKEN=T
+# The file exists before serve starts writing it: the wait below reads it at once.
+: >"$work/serve.err"
 "$crmmap" serve "$here/serve_load.map" --listen 127.0.0.1:0 --plain-http --auth-env WEBHOOK_SECRET \
-  --url "http://127.0.0.1:$crm_port" --token-env CRM_TOKEN --state-dir "$work/state" 2>"$work/serve.err" &
+  --url "http://127.0.0.1:$crm_port" --token-env CRM_TOKEN --state-dir "$work/state" "$@" 2>"$work/serve.err" &
 serve_pid=$!
 url=""
 for _ in $(seq 100); do
@@ -67,4 +71,7 @@ print("in the CRM           %d contacts (accepted %d)" % (contacts, st["records"
 print("CRM requests         %d, %.1f records per request (%d engine rounds, %.1f records each)" % (
     st["crm"]["requests"], st["records"]["sent"] / max(st["crm"]["requests"], 1), st["crm"]["batches"],
     st["crm"]["average_batch"]))
+r = st["retention"]
+print("retention            %d s: %d rows pruned in %d steps (adding %.2f ms to a commit at most), %d kept" % (
+    r["retain_s"], r["pruned"], r["steps"], r["step_max_ms"], r["kept"]))
 PY

@@ -206,6 +206,32 @@ static void put_value(CmBuf *b, const cJSON *v)
     cJSON_free(t);
 }
 
+/* A Dynamics lookup's value in the dry-run line, under its @odata.bind key
+ * (NAME or, per table, NAME_TABLE): the plan shows the field and the
+ * record id, not the "/systemusers(id)" binding. */
+static const cJSON *lookup_value(const MapcField *f, const cJSON *sec, const char *name, cJSON **made)
+{
+    static const char bind[] = "@odata.bind";
+    size_t n = strlen(name), b = sizeof bind - 1;
+    for (const cJSON *c = sec ? sec->child : NULL; c != NULL; c = c->next) {
+        size_t kn = strlen(c->string);
+        if (kn < n + b || strncmp(c->string, name, n) != 0 || strcmp(c->string + kn - b, bind) != 0
+            || (kn != n + b && !(f->per_target && c->string[n] == '_')))
+            continue;
+        const char *s = cJSON_IsString(c) ? c->valuestring : NULL;
+        const char *open = s && s[0] == '/' ? strchr(s, '(') : NULL;
+        size_t sl = s ? strlen(s) : 0;
+        if (open && s[sl - 1] == ')') {
+            char *id = cm_strndup(open + 1, (size_t)(s + sl - 1 - (open + 1)));
+            *made = cJSON_CreateString(id);
+            cm_free(id);
+            return *made;
+        }
+        return c;
+    }
+    return NULL;
+}
+
 typedef struct Change {
     const char *name;
     const char *change;     /* set, update, unchanged, kept */
@@ -225,7 +251,8 @@ static size_t changes(const Plan *p, size_t row, uint32_t ei, const Entry *en, b
         const char *s = mapc_str(p->m, e->fields[j].name, &len);
         const char *name = cm_arena_strndup(a, s, len);
         const cJSON *sec = cJSON_GetObjectItemCaseSensitive(en->line, sections[e->fields[j].section]);
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(sec, name);
+        const cJSON *v = e->fields[j].lookup ? lookup_value(&e->fields[j], sec, name, &made[j])
+                                             : cJSON_GetObjectItemCaseSensitive(sec, name);
         if (v == NULL)
             continue;
         Change *c = &out[n++];

@@ -1,13 +1,12 @@
 /* cmd_run: `crmmap run FILE.mapc|FILE.map --input FILE|- [--dry-run] ...`.
  * Reads records one at a time (reader.h) and runs every entity's program on
  * each (vm.h). With --dry-run it prints the payloads (dryrun.h); otherwise
- * it connects to the CRM (conn_config.h, auth.h, the libcurl transport) and
+ * it connects to the CRM (crm_link.h: settings, token, transport) and
  * hands each record to the transfer engine (transfer.h), printing one JSON
  * line per settled record and entity on stdout and the summary on stderr. */
 #include <stdarg.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
 #include "cli.h"
 #include "cm_alloc.h"
-#include "conn_config.h"
 #include "connector.h"
+#include "crm_link.h"
 #include "drift.h"
 #include "dryrun.h"
 #include "errfile.h"
@@ -36,10 +34,10 @@ extern const Command cmd_run;
 #define FLUSH_AT (64u * 1024u)
 
 typedef struct RunOpts {
-    const char *input, *errors, *journal, *config;
-    const char *url, *token_env, *token_file;
-    bool dry, resume, plain, quiet, verbose, force;
-    long batch, in_flight, timeout_ms, retries;
+    const char *input, *errors, *journal;
+    CrmFlags crm;               /* --config, --url, --token-*, --plain-http, --verbose, --timeout-ms, --retries */
+    bool dry, resume, quiet, force;
+    long batch, in_flight;
     long rate_max, rate_window_s;   /* --rate N/SECONDS; 0: the connector's default */
 } RunOpts;
 
@@ -238,46 +236,6 @@ static int fatal(const char *fmt, ...)
     return EXIT_FATAL;
 }
 
-/* The connection: crmmap.json next to the mapping (or --config /
- * CRMMAP_CONFIG), then CRMMAP_* variables, then flags. */
-static bool load_config(const RunOpts *o, const char *mapping, const char *system, ConnConfig *cfg, int *status)
-{
-    char err[400];
-    const char *config = o->config ? o->config : getenv("CRMMAP_CONFIG");
-    char *dir = cm_strdup(mapping);
-    CmBuf path = CM_BUF_INIT;
-    cm_buf_printf(&path, "%s/crmmap.json", dirname(dir));
-    bool ok = conn_config_load(cfg, config ? config : path.data, config != NULL, err, sizeof err);
-    cm_buf_free(&path);
-    cm_free(dir);
-    if (!ok) {
-        *status = fatal("%s", err);
-        return false;
-    }
-    conn_config_apply_env(cfg);
-    if (o->url)
-        conn_config_set(&cfg->url, o->url);
-    if (o->token_env)
-        conn_config_set_token_env(cfg, o->token_env);
-    if (o->token_file)
-        conn_config_set_token_file(cfg, o->token_file);
-    cfg->plain_http = o->plain;
-    if (cfg->system == NULL)
-        conn_config_set(&cfg->system, system);
-    if (strcmp(cfg->system, system) != 0) {
-        *status = fatal("the mapping targets %s but the connection settings name %s", system, cfg->system);
-        return false;
-    }
-    if (!conn_config_validate(cfg, err, sizeof err)
-        || !tx_url_allowed(cfg->url, cfg->plain_http, err, sizeof err)
-        || (conn_config_is_oauth(cfg) && !tx_url_allowed(cfg->token_url, cfg->plain_http, err, sizeof err))) {
-        *status = fatal("%s\nhelp: set \"url\" in crmmap.json or pass --url BASE (http:// only for loopback, with "
-                        "--plain-http)", err);
-        return false;
-    }
-    return true;
-}
-
 static Connector *new_connector(const ConnConfig *cfg)
 {
     const char *v = conn_config_api_version(cfg);
@@ -305,45 +263,35 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     uint32_t n;
     const char *sys = mapc_str(m, m->system, &n);
     char *system = cm_strndup(sys, n);
-    ConnConfig cfg;
-    memset(&cfg, 0, sizeof cfg);
-    int status = EXIT_OK;
     char err[512];
-    Auth *auth = NULL;
-    Transport *tx = NULL;
     Connector *c = NULL;
     Journal *j = NULL;
     ErrFile *ef = NULL;
     Transfer *tr = NULL;
-    if (!load_config(o, mapping, system, &cfg, &status))
+    CrmFlags flags = o->crm;
+    flags.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
+    flags.refresh = true;
+    char *config = crm_config_path(mapping, flags.config);
+    CrmLink link;
+    int status = crm_link_open(&link, "crmmap run", &flags, config, flags.config != NULL, system);
+    cm_free(config);
+    /* Settings that cannot make a connection are fatal for run, as every
+     * other configuration problem (docs/run.md). */
+    if (status == EXIT_USAGE)
+        status = EXIT_FATAL;
+    if (status != EXIT_OK)
         goto done;
-    auth = auth_open(&cfg, NULL, err, sizeof err);
-    if (auth == NULL) {
-        status = fatal("%s", err);
-        goto done;
-    }
-    TxCurlOptions topt;
-    memset(&topt, 0, sizeof topt);
-    topt.total_timeout_ms = o->timeout_ms;
-    topt.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
-    topt.allow_plain_http = cfg.plain_http;
-    topt.bearer_token = auth_token(auth);
-    topt.verbose = o->verbose ? stderr : NULL;
-    tx = tx_curl_new(&topt, err, sizeof err);
-    if (tx == NULL) {
-        status = fatal("%s", err);
-        goto done;
-    }
-    auth_attach(auth, tx);
+    const ConnConfig *cfg = &link.cfg;
+    Transport *tx = link.tx;
     /* Schema drift (docs/doctor.md): refuse before anything is sent. */
-    if (!o->force && drift_check_connection(m, run->source, "crmmap run", &cfg, tx, stderr, NULL) != EXIT_OK) {
+    if (!o->force && drift_check_connection(m, run->source, "crmmap run", cfg, tx, stderr, NULL) != EXIT_OK) {
         status = fatal("the CRM's field definitions are not what the mapping was checked against (above)\n"
                        "help: fix the mapping, pull the field definitions again and compile "
                        "(crmmap doctor explains); --force sends without this check");
         goto done;
     }
-    c = new_connector(&cfg);
-    conn_set_refresh(c, auth_refresh, auth);
+    c = new_connector(cfg);
+    conn_set_refresh(c, auth_refresh, link.auth);
     if (o->rate_max > 0)
         conn_set_rate_limit(c, (int)o->rate_max, (int64_t)o->rate_window_s * 1000);
     char key[1200];
@@ -365,8 +313,8 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     topts.batch_size = (size_t)(o->batch > 0 ? o->batch : 0);
     topts.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
     topts.retry = retry_policy_default();
-    if (o->retries > 0)
-        topts.retry.max_attempts = (int)o->retries;
+    if (o->crm.retries > 0)
+        topts.retry.max_attempts = o->crm.retries;
     topts.resume = o->resume;
     topts.progress = on_progress;
     topts.progress_ctx = run;
@@ -409,10 +357,7 @@ done:
         status = fatal("%s", err);
     journal_close(j);
     conn_free(c);
-    if (tx)
-        tx_close(tx);
-    auth_close(auth);
-    conn_config_free(&cfg);
+    crm_link_close(&link);
     cm_free(system);
     return status;
 }
@@ -431,49 +376,50 @@ static bool parse_rate(const char *s, long *max, long *window_s)
 
 static int run(int argc, char **argv)
 {
-    enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_CONFIG, O_URL, O_TOKEN_ENV, O_TOKEN_FILE, O_PLAIN,
-           O_QUIET, O_VERBOSE, O_BATCH, O_IN_FLIGHT, O_TIMEOUT, O_RETRIES, O_RATE, O_FORCE };
+    enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE };
     static const struct option opts[] = {
         { "input", required_argument, NULL, 'i' },
         { "dry-run", no_argument, NULL, O_DRY },
         { "errors", required_argument, NULL, O_ERRORS },
         { "resume", no_argument, NULL, O_RESUME },
         { "journal", required_argument, NULL, O_JOURNAL },
-        { "config", required_argument, NULL, O_CONFIG },
-        { "url", required_argument, NULL, O_URL },
-        { "token-env", required_argument, NULL, O_TOKEN_ENV },
-        { "token-file", required_argument, NULL, O_TOKEN_FILE },
-        { "plain-http", no_argument, NULL, O_PLAIN },
+        /* crm_link's connection flags, less --system and --api-version (the .mapc fixes both) */
+        { "config", required_argument, NULL, CRM_O_CONFIG },
+        { "url", required_argument, NULL, CRM_O_URL },
+        { "token-env", required_argument, NULL, CRM_O_TOKEN_ENV },
+        { "token-file", required_argument, NULL, CRM_O_TOKEN_FILE },
+        { "plain-http", no_argument, NULL, CRM_O_PLAIN },
+        { "verbose", no_argument, NULL, CRM_O_VERBOSE },
+        { "timeout-ms", required_argument, NULL, CRM_O_TIMEOUT },
+        { "retries", required_argument, NULL, CRM_O_RETRIES },
         { "quiet", no_argument, NULL, O_QUIET },
-        { "verbose", no_argument, NULL, O_VERBOSE },
         { "batch-size", required_argument, NULL, O_BATCH },
         { "in-flight", required_argument, NULL, O_IN_FLIGHT },
-        { "timeout-ms", required_argument, NULL, O_TIMEOUT },
-        { "retries", required_argument, NULL, O_RETRIES },
         { "rate", required_argument, NULL, O_RATE },
         { "force", no_argument, NULL, O_FORCE },
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
     memset(&o, 0, sizeof o);
+    o.crm.config = getenv("CRMMAP_CONFIG");
+    char err[300];
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
+        int taken = crm_flags_take(&o.crm, c, optarg, err, sizeof err);
+        if (taken < 0)
+            return cli_usage_error(&cmd_run, "%s", err);
+        if (taken > 0)
+            continue;
         switch (c) {
         case 'i': o.input = optarg; break;
         case O_DRY: o.dry = true; break;
         case O_ERRORS: o.errors = optarg; break;
         case O_RESUME: o.resume = true; break;
         case O_JOURNAL: o.journal = optarg; break;
-        case O_CONFIG: o.config = optarg; break;
-        case O_URL: o.url = optarg; break;
-        case O_TOKEN_ENV: o.token_env = optarg; o.token_file = NULL; break;
-        case O_TOKEN_FILE: o.token_file = optarg; o.token_env = NULL; break;
-        case O_PLAIN: o.plain = true; break;
         case 'q':
         case O_QUIET: o.quiet = true; break;
-        case O_VERBOSE: o.verbose = true; break;
         case O_FORCE: o.force = true; break;
         case O_BATCH:
             if (!cli_parse_long(optarg, 1, 1000, &o.batch))
@@ -482,14 +428,6 @@ static int run(int argc, char **argv)
         case O_IN_FLIGHT:
             if (!cli_parse_long(optarg, 1, 64, &o.in_flight))
                 return cli_usage_error(&cmd_run, "--in-flight '%s': a number from 1 to 64", optarg);
-            break;
-        case O_TIMEOUT:
-            if (!cli_parse_long(optarg, 1, 3600000, &o.timeout_ms))
-                return cli_usage_error(&cmd_run, "--timeout-ms '%s': milliseconds from 1 to 3600000", optarg);
-            break;
-        case O_RETRIES:
-            if (!cli_parse_long(optarg, 1, 20, &o.retries))
-                return cli_usage_error(&cmd_run, "--retries '%s': a number from 1 to 20", optarg);
             break;
         case O_RATE:
             if (!parse_rate(optarg, &o.rate_max, &o.rate_window_s))
@@ -580,7 +518,8 @@ const Command cmd_run = {
     "  --journal FILE      the journal (default crmmap.journal, SQLite)\n"
     "  --resume            continue the run of this mapping on this input: settled\n"
     "                      records are not sent again, interrupted ones are resent\n"
-    "  --config FILE       connection settings (default: crmmap.json next to the mapping)\n"
+    "  --config FILE       connection settings (default: crmmap.json next to the mapping,\n"
+    "                      which may name only the vendor's hosts)\n"
     "  --url BASE          the CRM's base URL\n"
     "  --token-env VAR     the bearer token is in this environment variable\n"
     "  --token-file FILE   the bearer token is in this file (mode 0600)\n"

@@ -36,7 +36,7 @@ extern const Command cmd_serve;
 
 void serve_status_json(Serve *s, CmBuf *out)
 {
-    InboxCounts ic = { 0, 0 };
+    InboxCounts ic = { 0, 0, 0 };
     bool counted = inbox_counts(s->inbox, &ic);
     ServeStats st;
     pthread_mutex_lock(&s->stats.lock);
@@ -48,6 +48,14 @@ void serve_status_json(Serve *s, CmBuf *out)
                       (unsigned long long)ic.total);
     else
         cm_buf_puts(out, "\"queue\": null, ");
+    cm_buf_printf(out, "\"retention\": {\"retain_s\": %lld, \"kept\": ", (long long)s->retain_s);
+    if (counted)
+        cm_buf_printf(out, "%llu", (unsigned long long)ic.kept);
+    else
+        cm_buf_puts(out, "null");
+    cm_buf_printf(out, ", \"pruned\": %llu, \"steps\": %llu, \"step_last_ms\": %.2f, \"step_max_ms\": %.2f}, ",
+                  (unsigned long long)st.pruned, (unsigned long long)st.prune_steps, (double)st.prune_last_us / 1000.0,
+                  (double)st.prune_max_us / 1000.0);
     cm_buf_printf(out,
                   "\"requests\": %llu, \"records\": {\"accepted\": %llu, \"duplicates\": %llu, \"rejected\": %llu, "
                   "\"sent\": %llu}, \"units\": {\"ok\": %llu, \"failed\": %llu, \"skipped\": %llu}, ",
@@ -83,6 +91,7 @@ typedef struct Opts {
     size_t max_body;
     size_t batch_size, max_in_flight;
     int window_ms, drain_ms;
+    int64_t retain_s;
     const char *config, *url, *api, *token_env, *token_file;
 } Opts;
 
@@ -104,6 +113,28 @@ static bool parse_size(const char *s, size_t lo, size_t hi, bool units, size_t *
     return true;
 }
 
+/* A duration: a whole number with s, m, h or d (0 needs none), up to 10 years. */
+static bool parse_duration(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || errno != 0 || v < 0 || s[0] == '-' || s[0] == '+')
+        return false;
+    static const struct { char unit; int64_t secs; } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
+                                                                 { 'd', 86400 } };
+    int64_t mult = 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (*end == units[i].unit && end[1] == '\0')
+            mult = units[i].secs;
+    if (*end == '\0' && v == 0)
+        mult = 1;
+    if (mult == 0 || v > 3650LL * 86400 / mult)
+        return false;
+    *out = (int64_t)v * mult;
+    return true;
+}
+
 static char *path_in(const char *dir, const char *name)
 {
     CmBuf b = CM_BUF_INIT;
@@ -121,13 +152,14 @@ typedef struct Crm {
 
 static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
 {
-    char err[400];
+    char err[1024];
     memset(crm, 0, sizeof *crm);
     /* As for run: crmmap.json next to the mapping unless one is named. */
     char *dir = cm_strdup(mapping);
     CmBuf path = CM_BUF_INIT;
     cm_buf_printf(&path, "%s/crmmap.json", dirname(dir));
-    bool loaded = conn_config_load(&crm->cfg, o->config ? o->config : path.data, o->config != NULL, err, sizeof err);
+    bool loaded = conn_config_load(&crm->cfg, o->config ? o->config : path.data,
+                                   o->config ? CONN_FILE_NAMED : CONN_FILE_DEFAULT, err, sizeof err);
     cm_buf_free(&path);
     cm_free(dir);
     if (!loaded) {
@@ -136,7 +168,7 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     }
     conn_config_apply_env(&crm->cfg);
     if (o->url)
-        conn_config_set(&crm->cfg.url, o->url);
+        conn_config_set_url(&crm->cfg, o->url);
     if (o->api)
         conn_config_set(&crm->cfg.api_version, o->api);
     if (o->token_env)
@@ -152,6 +184,10 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     if (!conn_config_validate(&crm->cfg, err, sizeof err)) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         return EXIT_USAGE;
+    }
+    if (!conn_config_check_hosts(&crm->cfg, err, sizeof err)) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        return EXIT_FATAL;
     }
     if (!tx_url_allowed(crm->cfg.url, crm->cfg.plain_http, err, sizeof err)
         || (conn_config_is_oauth(&crm->cfg) && !tx_url_allowed(crm->cfg.token_url, crm->cfg.plain_http, err, sizeof err))) {
@@ -220,6 +256,7 @@ static int serve_main(const char *mapping, Opts *o)
     s.stats.started_at = (int64_t)time(NULL);
     s.m = m;
     s.max_body = o->max_body;
+    s.retain_s = o->retain_s;
     char *secret = load_secret(o);
     char *inbox_path = NULL, *journal_path = NULL, *errors_path = NULL;
     Journal *j = NULL;
@@ -261,6 +298,7 @@ static int serve_main(const char *mapping, Opts *o)
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         goto out;
     }
+    s.ef = ef;
     status = crm_open(&crm, o, mapping, m);
     if (status != EXIT_OK)
         goto out;
@@ -292,7 +330,7 @@ static int serve_main(const char *mapping, Opts *o)
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         status = usage ? EXIT_USAGE : EXIT_FATAL;
     } else {
-        InboxCounts ic = { 0, 0 };
+        InboxCounts ic = { 0, 0, 0 };
         inbox_counts(s.inbox, &ic);
         fprintf(stderr, "crmmap serve: listening on %s (inbox %s: %llu pending)\n", serve_http_url(http), inbox_path,
                 (unsigned long long)ic.pending);
@@ -309,7 +347,7 @@ static int serve_main(const char *mapping, Opts *o)
     serve_sender_stop(s.sender, o->drain_ms);
     s.sender = NULL;
     if (status == EXIT_OK) {
-        InboxCounts ic = { 0, 0 };
+        InboxCounts ic = { 0, 0, 0 };
         inbox_counts(s.inbox, &ic);
         fprintf(stderr, "crmmap serve: stopped; %llu records pending for the next start\n",
                 (unsigned long long)ic.pending);
@@ -334,7 +372,7 @@ out:
 static int run(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_STATE, O_ERRORS,
-           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE };
+           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "auth-env", required_argument, NULL, O_AUTH_ENV },
@@ -349,6 +387,7 @@ static int run(int argc, char **argv)
         { "batch-window-ms", required_argument, NULL, O_WINDOW },
         { "max-in-flight", required_argument, NULL, O_INFLIGHT },
         { "drain-ms", required_argument, NULL, O_DRAIN },
+        { "retain", required_argument, NULL, O_RETAIN },
         { "config", required_argument, NULL, O_CONFIG },
         { "url", required_argument, NULL, O_URL },
         { "api-version", required_argument, NULL, O_API },
@@ -362,6 +401,7 @@ static int run(int argc, char **argv)
     o.state_dir = ".crmmap-serve";
     o.window_ms = 200;
     o.drain_ms = 10000;
+    o.retain_s = 7 * 86400;
     o.config = getenv("CRMMAP_CONFIG");
     size_t v;
     int c;
@@ -398,6 +438,11 @@ static int run(int argc, char **argv)
             if (!parse_size(optarg, 0, 600000, false, &v))
                 return cli_usage_error(&cmd_serve, "--drain-ms '%s': milliseconds from 0 to 600000", optarg);
             o.drain_ms = (int)v;
+            break;
+        case O_RETAIN:
+            if (!parse_duration(optarg, &o.retain_s))
+                return cli_usage_error(&cmd_serve, "--retain '%s': a duration such as 7d, 12h, 30m or 0 "
+                                                   "(s, m, h, d; at most 3650d)", optarg);
             break;
         case O_CONFIG: o.config = optarg; break;
         case O_URL: o.url = optarg; break;
@@ -451,6 +496,8 @@ const Command cmd_serve = {
     "  --batch-window-ms MS   how long a record waits for company (default 200)\n"
     "  --max-in-flight N      CRM requests at once (default 4)\n"
     "  --drain-ms MS          on SIGTERM, time left to send what is pending (default 10000)\n"
+    "  --retain DURATION      keep a sent record's duplicate keys this long, then prune\n"
+    "                         it (default 7d; s, m, h, d; 0: at once)\n"
     "  --config FILE, --url BASE, --api-version V, --token-env VAR, --token-file FILE\n"
     "                         the CRM connection (docs/connections.md)\n"
     "\n"

@@ -388,19 +388,19 @@ static int usage_fail(const CrmLink *l, const char *msg)
     return EXIT_USAGE;
 }
 
-int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *config_path, bool must_exist,
+int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *config_path, bool named,
                   const char *system_hint)
 {
     memset(l, 0, sizeof *l);
     l->who = who;
-    char err[400];
-    if (!conn_config_load(&l->cfg, config_path, must_exist, err, sizeof err))
+    char err[1024];
+    if (!conn_config_load(&l->cfg, config_path, named ? CONN_FILE_NAMED : CONN_FILE_DEFAULT, err, sizeof err))
         return crm_link_fail(l, "%s", err);
     conn_config_apply_env(&l->cfg);
     if (f->system)
         conn_config_set(&l->cfg.system, f->system);
     if (f->url)
-        conn_config_set(&l->cfg.url, f->url);
+        conn_config_set_url(&l->cfg, f->url);
     if (f->api_version)
         conn_config_set(&l->cfg.api_version, f->api_version);
     if (f->token_env)
@@ -416,10 +416,13 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     }
     if (system_hint && l->cfg.system && strcmp(system_hint, l->cfg.system) != 0)
         return crm_link_fail(l, "the connection is to %s but the mapping targets %s\n"
-                             "  help: point --config or --system at the %s instance", l->cfg.system, system_hint,
-                             system_hint);
+                             "  help: point the connection settings (crmmap.json, --config or CRMMAP_CONFIG) at "
+                             "the %s instance", l->cfg.system, system_hint, system_hint);
     if (!conn_config_validate(&l->cfg, err, sizeof err))
         return usage_fail(l, err);
+    /* Before any secret is read: the repository's crmmap.json sends nothing to a stranger. */
+    if (!conn_config_check_hosts(&l->cfg, err, sizeof err))
+        return crm_link_fail(l, "%s", err);
     if (!tx_url_allowed(l->cfg.url, l->cfg.plain_http, err, sizeof err))
         return crm_link_fail(l, "--url %s: %s", l->cfg.url, err);
     /* OAuth: the token endpoint obeys the same URL policy as the CRM. */
@@ -431,11 +434,17 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     TxCurlOptions opt;
     memset(&opt, 0, sizeof opt);
     opt.total_timeout_ms = f->timeout_ms;
+    opt.max_in_flight = f->max_in_flight;
     opt.allow_plain_http = l->cfg.plain_http;
     opt.bearer_token = auth_token(auth);
     opt.verbose = f->verbose ? stderr : NULL;
     l->tx = tx_curl_new(&opt, err, sizeof err);
-    auth_close(auth);
+    if (l->tx && f->refresh) {
+        auth_attach(auth, l->tx);
+        l->auth = auth;
+    } else {
+        auth_close(auth);
+    }
     if (l->tx == NULL)
         return crm_link_fail(l, "%s", err);
     l->policy = retry_policy_default();
@@ -449,5 +458,7 @@ void crm_link_close(CrmLink *l)
     if (l->tx)
         tx_close(l->tx);
     l->tx = NULL;
+    auth_close(l->auth);
+    l->auth = NULL;
     conn_config_free(&l->cfg);
 }

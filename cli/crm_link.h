@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "auth.h"
 #include "conn_config.h"
 #include "retry.h"
 #include "schema.h"
@@ -23,6 +24,9 @@ typedef struct CrmFlags {
     long timeout_ms;
     int retries;
     bool verbose;
+    /* Set by the command, not flags: */
+    size_t max_in_flight;   /* requests at once (0: the transport's default) */
+    bool refresh;           /* keep l->auth to fetch a new token on a 401 mid-run */
 } CrmFlags;
 
 enum {
@@ -45,7 +49,8 @@ enum {
 
 /* The --help lines of those flags. */
 #define CRM_LINK_HELP \
-    "  --config FILE     connection settings (default: crmmap.json next to the mapping)\n" \
+    "  --config FILE     connection settings (default: crmmap.json next to the mapping,\n" \
+    "                    which may name only the vendor's hosts)\n" \
     "  --url BASE        the CRM's base URL (https://; http:// to loopback only, with\n" \
     "                    --plain-http)\n" \
     "  --token-env VAR   the bearer token is in environment variable VAR\n" \
@@ -69,15 +74,18 @@ typedef struct CrmLink {
     ConnConfig cfg;
     SchemaSystem sys;
     Transport *tx;
+    Auth *auth;             /* attached to tx when f->refresh, else NULL */
     RetryPolicy policy;
 } CrmLink;
 
-/* Settings: config_path (must exist when must_exist; a missing default is
- * fine), CRMMAP_* variables, then f; system_hint (the mapping's target
- * system) where none of them names one. Then the URL policy, the token and
- * the transport. Returns EXIT_OK, or EXIT_USAGE / EXIT_FATAL after printing
- * why; crm_link_close is safe either way. */
-int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *config_path, bool must_exist,
+/* Settings: config_path, CRMMAP_* variables, then f; system_hint (the
+ * mapping's target system) where none of them names one. named: the user
+ * chose config_path (--config, CRMMAP_CONFIG), so it must exist and may name
+ * any host; otherwise it is the default file beside the mapping, which may
+ * be missing and may only name the vendor's hosts (conn_config_check_hosts).
+ * Then the URL policy, the token and the transport. Returns EXIT_OK, or
+ * EXIT_USAGE / EXIT_FATAL after printing why; crm_link_close is safe either way. */
+int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *config_path, bool named,
                   const char *system_hint);
 void crm_link_close(CrmLink *l);
 

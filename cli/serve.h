@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cm_buf.h"
+#include "errfile.h"
 #include "inbox.h"
 #include "mapc.h"
 
@@ -30,6 +31,9 @@ typedef struct ServeStats {
     uint64_t batches;           /* engine runs */
     uint64_t batch_records;     /* records in them, for the average batch size */
     uint64_t crm_requests;
+    uint64_t pruned;            /* inbox rows removed by the retention */
+    uint64_t prune_steps;       /* steps that removed some */
+    int64_t prune_last_us, prune_max_us;    /* what such a step added to a commit */
     char last_error[320];       /* the last fatal CRM error, "" if none */
     int64_t last_error_at;      /* unix seconds */
     int rate_max;               /* the connector's client-side limit, 0: none */
@@ -42,8 +46,10 @@ typedef struct Serve {
     Inbox *inbox;
     ServeIntake *intake;
     ServeSender *sender;        /* NULL when nothing is sent (--no-send) */
+    ErrFile *ef;                /* the error file, also for records refused at intake */
     ServeStats stats;
     size_t max_body;
+    int64_t retain_s;           /* --retain: done records are pruned after this long */
     const char *auth;           /* the expected Authorization secret */
 } Serve;
 

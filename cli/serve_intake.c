@@ -4,10 +4,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cm_alloc.h"
 #include "serve_sender.h"
 #include "serve_vm.h"
+
+/* The retention (docs/serve.md): a step deletes at most PRUNE_STEP rows in
+ * the transaction of a group commit; after a full step the next one comes
+ * soon (up to 5,000 rows/s, more than the intake takes), else a second
+ * later, with or without requests to store. */
+#define PRUNE_STEP 500u
+#define PRUNE_BUSY_MS 100
+#define PRUNE_IDLE_MS 1000
+#define PRUNE_ERROR_MS 60000
 
 /* One request: its records, which of them the mapping rejected, and whom to
  * answer once the others are stored. */
@@ -31,6 +41,8 @@ struct ServeIntake {
     pthread_cond_t work;
     Job *head, *tail;
     bool stop;
+    int64_t prune_at;           /* when the next retention step is due (monotonic ms) */
+    uint64_t pruned[PRUNE_STEP];
     pthread_t writer;
 };
 
@@ -91,8 +103,63 @@ static void finish(ServeIntake *in, Job *job, bool stored)
     cm_free(job);
 }
 
-/* Stores what every job waiting brought in one transaction, then answers
- * them all. */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Stores what the jobs brought (none: a retention step alone) in one
+ * transaction, pruning in it when a step is due; then answers them all. */
+static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
+{
+    Serve *s = in->s;
+    size_t n = 0;
+    for (Job *j = batch; j; j = j->next)
+        n += j->nstore;
+    if (n > *cap) {
+        *cap = n;
+        *all = cm_realloc(*all, *cap * sizeof **all);
+    }
+    size_t k = 0;
+    for (Job *j = batch; j; j = j->next) {
+        memcpy(*all + k, j->items, j->nstore * sizeof **all);
+        k += j->nstore;
+    }
+    bool due = now_ms() >= in->prune_at;
+    InboxPrune pr = { s->retain_s, PRUNE_STEP, in->pruned, 0, 0 };
+    bool ok = inbox_add(s->inbox, *all, n, due ? &pr : NULL);
+    if (!ok && due) {
+        /* Whatever failed, the records must not wait for the retention. */
+        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
+        ok = n > 0 && inbox_add(s->inbox, *all, n, NULL);
+        in->prune_at = now_ms() + PRUNE_ERROR_MS;
+    } else if (due) {
+        in->prune_at = now_ms() + (pr.n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
+    }
+    if (!ok && n > 0)
+        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
+    k = 0;
+    for (Job *j = batch, *next; j; j = next) {
+        next = j->next;
+        memcpy(j->items, *all + k, j->nstore * sizeof **all);
+        k += j->nstore;
+        finish(in, j, ok);
+    }
+    if (pr.n == 0)
+        return;
+    pthread_mutex_lock(&s->stats.lock);
+    s->stats.pruned += pr.n;
+    s->stats.prune_steps++;
+    s->stats.prune_last_us = pr.took_us;
+    if (pr.took_us > s->stats.prune_max_us)
+        s->stats.prune_max_us = pr.took_us;
+    pthread_mutex_unlock(&s->stats.lock);
+    if (s->sender)
+        serve_sender_forget(s->sender, pr.ids, pr.n, pr.n < PRUNE_STEP);
+}
+
 static void *writer_main(void *arg)
 {
     ServeIntake *in = arg;
@@ -100,35 +167,16 @@ static void *writer_main(void *arg)
     size_t cap = 0;
     pthread_mutex_lock(&in->lock);
     for (;;) {
-        while (in->head == NULL && !in->stop)
-            pthread_cond_wait(&in->work, &in->lock);
-        if (in->head == NULL)
+        while (in->head == NULL && !in->stop && now_ms() < in->prune_at) {
+            struct timespec ts = { (time_t)(in->prune_at / 1000), (long)(in->prune_at % 1000) * 1000000L };
+            pthread_cond_timedwait(&in->work, &in->lock, &ts);
+        }
+        if (in->head == NULL && in->stop)
             break;
         Job *batch = in->head;
         in->head = in->tail = NULL;
         pthread_mutex_unlock(&in->lock);
-        size_t n = 0;
-        for (Job *j = batch; j; j = j->next)
-            n += j->nstore;
-        if (n > cap) {
-            cap = n;
-            all = cm_realloc(all, cap * sizeof *all);
-        }
-        size_t k = 0;
-        for (Job *j = batch; j; j = j->next) {
-            memcpy(all + k, j->items, j->nstore * sizeof *all);
-            k += j->nstore;
-        }
-        bool ok = inbox_add(in->s->inbox, all, n);
-        if (!ok)
-            fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(in->s->inbox));
-        k = 0;
-        for (Job *j = batch, *next; j; j = next) {
-            next = j->next;
-            memcpy(j->items, all + k, j->nstore * sizeof *all);
-            k += j->nstore;
-            finish(in, j, ok);
-        }
+        store(in, batch, &all, &cap);
         pthread_mutex_lock(&in->lock);
     }
     pthread_mutex_unlock(&in->lock);
@@ -143,7 +191,11 @@ ServeIntake *serve_intake_new(Serve *s)
     in->vm = serve_vm_new(s->m);
     pthread_mutex_init(&in->vm_lock, NULL);
     pthread_mutex_init(&in->lock, NULL);
-    pthread_cond_init(&in->work, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&in->work, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&in->writer, NULL, writer_main, in) != 0) {
         fprintf(stderr, "crmmap serve: error: cannot start the inbox writer thread\n");
         exit(4);
@@ -192,12 +244,53 @@ static void put_rejection(const Serve *s, CmBuf *out, const VmResult *res, const
     cm_buf_puts(out, "]");
 }
 
+/* A refused record's error file lines, as `run` writes them for its
+ * rejected units (one per entity), numbered 0: it was never stored. */
+static void log_rejection(const Serve *s, const Job *job, size_t i, const VmResult *res, const char *bad,
+                          const char *received)
+{
+    ErrRecord er;
+    memset(&er, 0, sizeof er);
+    er.input = job->recs.text[i];
+    er.input_len = job->recs.len[i];
+    er.input_is_json = true;
+    er.received = received;
+    er.index = i + 1;
+    bool ok = true;
+    if (res == NULL) {
+        er.error = bad;
+        er.code = "BAD_INPUT";
+        ok = errfile_write(s->ef, &er);
+    }
+    for (uint32_t e = 0; ok && res && e < s->m->nentities; e++) {
+        const VmResult *r = &res[e];
+        if (r->outcome != VM_REJECT && r->outcome != VM_ERROR)
+            continue;
+        uint32_t n;
+        const char *name = mapc_str(s->m, r->entity->name, &n);
+        char *entity = cm_strndup(name, n), *message = cm_strndup(r->message, r->message_len);
+        er.entity = entity;
+        er.error = message;
+        er.code = r->outcome == VM_REJECT ? "REJECTED" : "MAPPING_ERROR";
+        er.map_line = r->line;
+        ok = errfile_write(s->ef, &er);
+        cm_free(entity);
+        cm_free(message);
+    }
+    if (!ok)
+        fprintf(stderr, "crmmap serve: error: %s\n", errfile_error(s->ef));
+}
+
 /* Runs the mapping on every record: the ones it rejects are described in
- * job->detail, the others go to job->items. */
+ * job->detail and written to the error file, the others go to job->items. */
 static void screen(ServeIntake *in, Job *job)
 {
     const Serve *s = in->s;
-    char err[256];
+    char err[256], received[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(received, sizeof received, "%Y-%m-%dT%H:%M:%SZ", &tm);
     pthread_mutex_lock(&in->vm_lock);
     for (size_t i = 0; i < job->recs.n; i++) {
         const VmResult *res = serve_vm_run(in->vm, job->recs.text[i], job->recs.len[i], err, sizeof err);
@@ -211,6 +304,8 @@ static void screen(ServeIntake *in, Job *job)
             job->nrejected++;
             put_rejection(s, &job->detail, res, res ? NULL : err);
             cm_buf_puts(&job->detail, "}");
+            if (s->ef)
+                log_rejection(s, job, i, res, res ? NULL : err, received);
             continue;
         }
         InboxItem *it = &job->items[job->nstore++];

@@ -3,7 +3,10 @@
  * rejects is not stored), and the others are handed to one writer thread
  * that stores what many requests brought in one inbox transaction (group
  * commit: one fsync for many requests); the request is answered once its
- * records are on disk, without a thread waiting for it. */
+ * records are on disk, without a thread waiting for it. The writer also
+ * runs the retention's inbox side: expired rows are deleted in its
+ * transactions, and their numbers handed to the sender, which drops their
+ * journal entries. */
 #ifndef SERVE_INTAKE_H
 #define SERVE_INTAKE_H
 

@@ -36,6 +36,11 @@ struct ServeSender {
     /* Units settled in this round, not counting those whose outcome came
      * from the journal (a record fed again after a failed round). */
     uint64_t ok, failed, skipped;
+    /* Records the retention deleted from the inbox, whose journal entries
+     * are still to go; vacuum: the pruning caught up. */
+    uint64_t *forget;
+    size_t nforget, forget_cap;
+    bool vacuum;
     pthread_t thread;
 };
 
@@ -160,6 +165,28 @@ static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
     return result;
 }
 
+/* Drops the journal entries of the records the retention deleted, and
+ * vacuums both files once it caught up; lock held on entry and exit
+ * (released meanwhile). */
+static void forget(ServeSender *ss)
+{
+    uint64_t *ids = ss->forget;
+    size_t n = ss->nforget;
+    bool vacuum = ss->vacuum;
+    ss->forget = NULL;
+    ss->nforget = ss->forget_cap = 0;
+    ss->vacuum = false;
+    pthread_mutex_unlock(&ss->lock);
+    if (!journal_forget(ss->cfg.j, ids, n))
+        fprintf(stderr, "crmmap serve: error: cannot prune the journal: %s\n", journal_error(ss->cfg.j));
+    else if (vacuum)
+        journal_vacuum(ss->cfg.j);
+    if (vacuum)
+        inbox_vacuum(ss->s->inbox);
+    cm_free(ids);
+    pthread_mutex_lock(&ss->lock);
+}
+
 static void *sender_main(void *arg)
 {
     ServeSender *ss = arg;
@@ -172,8 +199,13 @@ static void *sender_main(void *arg)
     int backoff = 0;
     pthread_mutex_lock(&ss->lock);
     for (;;) {
-        /* Wait for company: a full batch, the window, or shutdown. */
+        /* Wait for company: a full batch, the window, or shutdown; between
+         * rounds, drop the journal entries the retention asks for. */
         while (!ss->stop) {
+            if (ss->nforget > 0) {
+                forget(ss);
+                continue;
+            }
             int64_t now = now_ms();
             if (ss->waiting > 0 && (ss->waiting >= batch || now >= ss->first_at + ss->cfg.window_ms))
                 break;
@@ -252,6 +284,20 @@ void serve_sender_wake(ServeSender *ss, size_t n)
     pthread_mutex_unlock(&ss->lock);
 }
 
+void serve_sender_forget(ServeSender *ss, const uint64_t *ids, size_t n, bool caught_up)
+{
+    pthread_mutex_lock(&ss->lock);
+    if (ss->nforget + n > ss->forget_cap) {
+        ss->forget_cap = (ss->nforget + n) * 2;
+        ss->forget = cm_realloc(ss->forget, ss->forget_cap * sizeof *ss->forget);
+    }
+    memcpy(ss->forget + ss->nforget, ids, n * sizeof *ids);
+    ss->nforget += n;
+    ss->vacuum |= caught_up;
+    pthread_cond_broadcast(&ss->cond);
+    pthread_mutex_unlock(&ss->lock);
+}
+
 void serve_sender_stop(ServeSender *ss, int drain_ms)
 {
     pthread_mutex_lock(&ss->lock);
@@ -265,6 +311,10 @@ void serve_sender_stop(ServeSender *ss, int drain_ms)
     pthread_mutex_unlock(&ss->lock);
     pthread_join(ss->thread, NULL);
     transfer_free(ss->t);
+    pthread_mutex_lock(&ss->lock);
+    if (ss->nforget > 0)
+        forget(ss);
+    pthread_mutex_unlock(&ss->lock);
     serve_vm_free(ss->vm);
     pthread_mutex_destroy(&ss->lock);
     pthread_cond_destroy(&ss->cond);

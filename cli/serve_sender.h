@@ -8,7 +8,12 @@
  * a CRM outage is not written twice; it is marked done in the inbox only
  * once the engine has settled it. After a fatal CRM error (auth refused,
  * CRM unreachable after the retries) the sender waits, doubling from 1 s
- * up to 60 s, and tries again with a fresh engine. */
+ * up to 60 s, and tries again with a fresh engine.
+ *
+ * Retention: the inbox writer deletes expired rows (serve_intake.h); the
+ * sender drops their journal entries between rounds, on its own thread,
+ * where the journal is used, and vacuums the inbox and the journal once the
+ * pruning caught up. */
 #ifndef SERVE_SENDER_H
 #define SERVE_SENDER_H
 
@@ -34,6 +39,9 @@ typedef struct ServeSenderConfig {
 ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *err, size_t errlen);
 /* n records were just stored. */
 void serve_sender_wake(ServeSender *ss, size_t n);
+/* The retention deleted these records from the inbox (durably): their
+ * journal entries can go. caught_up: the last of a backlog. */
+void serve_sender_forget(ServeSender *ss, const uint64_t *ids, size_t n, bool caught_up);
 /* Sends what is pending for up to drain_ms, then cancels the engine (its
  * requests in flight finish and are journaled), joins the thread and frees.
  * What was not sent stays in the inbox for the next start. */

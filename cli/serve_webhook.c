@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -171,19 +172,105 @@ static const cJSON *find_by_id(const cJSON *arr, const char *id)
     return NULL;
 }
 
+/* Items of a flat list (answers, answer options) naming a participant,
+ * sorted by its id so that each report finds its own without a scan. */
+typedef struct ByParticipant {
+    const char *pid;
+    const cJSON *item;
+} ByParticipant;
+
+typedef struct FlatList {
+    ByParticipant *v;
+    size_t n;
+} FlatList;
+
+static int by_pid(const void *a, const void *b)
+{
+    return strcmp(((const ByParticipant *)a)->pid, ((const ByParticipant *)b)->pid);
+}
+
+static void flat_index(FlatList *l, const cJSON *arr)
+{
+    memset(l, 0, sizeof *l);
+    size_t cap = (size_t)cJSON_GetArraySize(arr);
+    if (!cJSON_IsArray(arr) || cap == 0)
+        return;
+    l->v = cm_calloc(cap, sizeof *l->v);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr) {
+        const char *pid = str_member(it, "participantId");
+        if (pid)
+            l->v[l->n++] = (ByParticipant){ pid, it };
+    }
+    qsort(l->v, l->n, sizeof *l->v, by_pid);
+}
+
+/* The first entry of participant pid, and how many there are. */
+static const ByParticipant *flat_find(const FlatList *l, const char *pid, size_t *count)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(l->v[mid].pid, pid) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < l->n && strcmp(l->v[end].pid, pid) == 0)
+        end++;
+    *count = end - lo;
+    return l->v + lo;
+}
+
+/* The export's parts that records are built from. The flat lists are the
+ * shape of snapADDY's VisitReport REST resources (a questionnaire's
+ * questionOptions, answers and answerOptions, each naming its question and
+ * participant), which the webhook export may share (docs/serve.md). */
+typedef struct VrDoc {
+    const cJSON *questionnaire, *questions, *qoptions;
+    FlatList answers, aoptions;
+} VrDoc;
+
+static bool same_question(const cJSON *item, const cJSON *question)
+{
+    const char *want = str_member(question, "id"), *got = str_member(item, "questionId");
+    return want == NULL || got == NULL || strcmp(want, got) == 0;
+}
+
+/* An option of the question by id or mapping id: among its own "options",
+ * else among the export's "questionOptions" naming it. */
+static const cJSON *find_option(const VrDoc *d, const cJSON *question, const char *id)
+{
+    const cJSON *opt = find_by_id(member(question, "options"), id);
+    if (opt)
+        return opt;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, d->qoptions) {
+        if (cJSON_IsObject(it) && same_id(it, id) && same_question(it, question))
+            return it;
+    }
+    return NULL;
+}
+
+static bool non_empty(const cJSON *v)
+{
+    return v && !cJSON_IsNull(v) && !(cJSON_IsString(v) && v->valuestring[0] == '\0');
+}
+
 /* An option as the mapping sees it: its value, else its mapping id. */
-static cJSON *option_value(const cJSON *question, const cJSON *ref)
+static cJSON *option_value(const VrDoc *d, const cJSON *question, const cJSON *ref)
 {
     const char *id = cJSON_IsString(ref) ? ref->valuestring
                      : cJSON_IsObject(ref) ? (str_member(ref, "id") ? str_member(ref, "id") : str_member(ref, "mappingId"))
                                            : NULL;
     if (id == NULL)
         return cJSON_Duplicate(ref, true);
-    const cJSON *opt = find_by_id(member(question, "options"), id);
+    const cJSON *opt = find_option(d, question, id);
     if (opt == NULL)
         return cJSON_CreateString(id);
     const cJSON *value = member(opt, "value");
-    if (value && !cJSON_IsNull(value) && !(cJSON_IsString(value) && value->valuestring[0] == '\0'))
+    if (non_empty(value))
         return cJSON_Duplicate(value, true);
     const char *mid = str_member(opt, "mappingId");
     return cJSON_CreateString(mid ? mid : id);
@@ -198,15 +285,29 @@ static bool contains_nocase(const char *s, const char *word)
     return false;
 }
 
-static bool is_multi(const cJSON *question)
+/* A list for a multi-select question. The REST resources give the type
+ * as a number whose meaning is not public: then a list when more than one
+ * option was chosen. */
+static bool is_multi(const cJSON *question, int chosen)
 {
     const char *type = str_member(question, "type");
-    return type && (contains_nocase(type, "multi") || contains_nocase(type, "checkbox"));
+    if (type)
+        return contains_nocase(type, "multi") || contains_nocase(type, "checkbox");
+    return chosen > 1;
+}
+
+static cJSON *one_or_list(const cJSON *question, cJSON *list)
+{
+    if (is_multi(question, cJSON_GetArraySize(list)))
+        return list;
+    cJSON *first = cJSON_DetachItemFromArray(list, 0);
+    cJSON_Delete(list);
+    return first ? first : cJSON_CreateNull();
 }
 
 /* One answer's value: selected options become their values (a list for a
  * multi-select question); otherwise value, values or text as given. */
-static cJSON *answer_value(const cJSON *question, const cJSON *answer)
+static cJSON *answer_value(const VrDoc *d, const cJSON *question, const cJSON *answer)
 {
     const cJSON *opts = member(answer, "optionIds");
     if (opts == NULL)
@@ -215,14 +316,10 @@ static cJSON *answer_value(const cJSON *question, const cJSON *answer)
     if (cJSON_IsArray(opts) || one) {
         cJSON *list = cJSON_CreateArray();
         if (one)
-            cJSON_AddItemToArray(list, option_value(question, one));
+            cJSON_AddItemToArray(list, option_value(d, question, one));
         const cJSON *o;
-        cJSON_ArrayForEach(o, opts) cJSON_AddItemToArray(list, option_value(question, o));
-        if (is_multi(question))
-            return list;
-        cJSON *first = cJSON_DetachItemFromArray(list, 0);
-        cJSON_Delete(list);
-        return first ? first : cJSON_CreateNull();
+        cJSON_ArrayForEach(o, opts) cJSON_AddItemToArray(list, option_value(d, question, o));
+        return one_or_list(question, list);
     }
     static const char *const keys[] = { "value", "values", "text" };
     for (size_t i = 0; i < 3; i++) {
@@ -233,33 +330,100 @@ static cJSON *answer_value(const cJSON *question, const cJSON *answer)
     return cJSON_CreateNull();
 }
 
-static bool report_answers(const cJSON *questions, const cJSON *answers, cJSON *out, size_t report, char *err,
-                           size_t errlen)
+/* The answer options participant pid gave to question qid (the flat
+ * shape): a chosen option's value, else the text typed in, else the
+ * option's mapping id. NULL when there are none. */
+static cJSON *flat_value(const VrDoc *d, const cJSON *question, const char *pid, const char *qid)
 {
-    if (answers == NULL || cJSON_IsNull(answers))
-        return true;
+    size_t n;
+    const ByParticipant *ao = flat_find(&d->aoptions, pid, &n);
+    cJSON *list = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *aq = str_member(ao[i].item, "questionId");
+        if (aq == NULL || strcmp(aq, qid) != 0)
+            continue;
+        const char *oid = str_member(ao[i].item, "questionOptionId");
+        const cJSON *opt = oid ? find_option(d, question, oid) : NULL;
+        const cJSON *text = member(ao[i].item, "text");
+        cJSON *v = NULL;
+        if (opt && non_empty(member(opt, "value")))
+            v = cJSON_Duplicate(member(opt, "value"), true);
+        else if (non_empty(text))
+            v = cJSON_Duplicate(text, true);
+        else if (opt || oid)
+            v = cJSON_CreateString(opt && str_member(opt, "mappingId") ? str_member(opt, "mappingId") : oid);
+        if (v == NULL)
+            continue;
+        if (list == NULL)
+            list = cJSON_CreateArray();
+        cJSON_AddItemToArray(list, v);
+    }
+    return list ? one_or_list(question, list) : NULL;
+}
+
+/* Sets out[the question's mapping id] to one answer's value. */
+static void put_answer(const VrDoc *d, cJSON *out, const char *qid, const char *pid, const cJSON *answer)
+{
+    const cJSON *q = find_by_id(d->questions, qid);
+    const char *key = q && str_member(q, "mappingId") ? str_member(q, "mappingId") : qid;
+    cJSON *v = pid ? flat_value(d, q, pid, qid) : NULL;
+    if (v == NULL)
+        v = answer ? answer_value(d, q, answer) : cJSON_CreateNull();
+    cJSON_DeleteItemFromObjectCaseSensitive(out, key);
+    cJSON_AddItemToObject(out, key, v);
+}
+
+static const char *answer_question(const cJSON *a)
+{
+    const char *qid = str_member(a, "questionId");
+    return qid ? qid : str_member(a, "questionMappingId");
+}
+
+/* The report's answers: its own "answers" (a list, or an object already
+ * keyed by mapping id), else the export's flat answers and answer options
+ * that name the report's id as their participantId. */
+static bool report_answers(const VrDoc *d, const cJSON *rep, cJSON *out, size_t report, char *err, size_t errlen)
+{
+    const cJSON *answers = member(rep, "answers");
+    const char *pid = str_member(rep, "id");
     if (cJSON_IsObject(answers)) {
         const cJSON *a;
         cJSON_ArrayForEach(a, answers) cJSON_AddItemToObject(out, a->string, cJSON_Duplicate(a, true));
         return true;
     }
-    if (!cJSON_IsArray(answers)) {
+    if (answers && !cJSON_IsNull(answers) && !cJSON_IsArray(answers)) {
         snprintf(err, errlen, "report %zu: \"answers\" is neither a list nor an object", report);
         return false;
     }
     const cJSON *a;
     cJSON_ArrayForEach(a, answers) {
-        const char *qid = str_member(a, "questionId");
-        if (qid == NULL)
-            qid = str_member(a, "questionMappingId");
+        const char *qid = answer_question(a);
         if (qid == NULL) {
             snprintf(err, errlen, "report %zu: an answer has no \"questionId\"", report);
             return false;
         }
-        const cJSON *q = find_by_id(questions, qid);
+        put_answer(d, out, qid, pid, a);
+    }
+    if (answers || pid == NULL)
+        return true;
+    size_t n;
+    const ByParticipant *fa = flat_find(&d->answers, pid, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *qid = answer_question(fa[i].item);
+        if (qid == NULL) {
+            snprintf(err, errlen, "report %zu: an answer has no \"questionId\"", report);
+            return false;
+        }
+        put_answer(d, out, qid, pid, fa[i].item);
+    }
+    /* Answer options whose answer is not in the export. */
+    const ByParticipant *ao = flat_find(&d->aoptions, pid, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *qid = str_member(ao[i].item, "questionId");
+        const cJSON *q = qid ? find_by_id(d->questions, qid) : NULL;
         const char *key = q && str_member(q, "mappingId") ? str_member(q, "mappingId") : qid;
-        cJSON_DeleteItemFromObjectCaseSensitive(out, key);
-        cJSON_AddItemToObject(out, key, answer_value(q, a));
+        if (key && member(out, key) == NULL)
+            put_answer(d, out, qid, pid, NULL);
     }
     return true;
 }
@@ -277,8 +441,8 @@ static const char *questionnaire_title(const cJSON *qn)
 /* Report members that are its metadata, not the contact's. */
 static bool report_meta(const char *key)
 {
-    static const char *const meta[] = { "id", "created", "createdBy", "createdByUserId", "answers",
-                                        "contact", "questionnaireId" };
+    static const char *const meta[] = { "id", "created", "createdBy", "createdByUserId", "answers", "contact",
+                                        "questionnaireId", "attachments", "checked" };
     for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
         if (strcmp(key, meta[i]) == 0)
             return true;
@@ -291,25 +455,60 @@ static void copy_member(cJSON *to, const char *key, const cJSON *v)
         cJSON_AddItemToObject(to, key, cJSON_Duplicate(v, true));
 }
 
+static cJSON *report_record(const VrDoc *d, const cJSON *rep, size_t k, char *err, size_t errlen)
+{
+    const cJSON *qn = d->questionnaire;
+    cJSON *rec = cJSON_CreateObject();
+    const cJSON *contact = cJSON_IsObject(member(rep, "contact")) ? member(rep, "contact") : NULL;
+    const cJSON *f, *from = contact ? contact : rep;
+    cJSON_ArrayForEach(f, from) {
+        if (contact || !report_meta(f->string))
+            copy_member(rec, f->string, f);
+    }
+    cJSON *vr = cJSON_AddObjectToObject(rec, "visitreport");
+    copy_member(vr, "id", member(rep, "id"));
+    const char *title = questionnaire_title(qn);
+    if (title)
+        cJSON_AddStringToObject(vr, "title", title);
+    copy_member(vr, "created", member(rep, "created"));
+    copy_member(vr, "createdBy", member(rep, "createdBy") ? member(rep, "createdBy") : member(rep, "createdByUserId"));
+    const char *qid = str_member(qn, "mappingId") ? str_member(qn, "mappingId") : str_member(qn, "id");
+    if (qid)
+        cJSON_AddStringToObject(vr, "questionnaireId", qid);
+    cJSON *answers = cJSON_AddObjectToObject(rec, "answers");
+    if (!report_answers(d, rep, answers, k, err, errlen)) {
+        cJSON_Delete(rec);
+        return NULL;
+    }
+    return rec;
+}
+
 static bool parse_visitreport(const char *body, size_t len, ServeRecords *out, char *err, size_t errlen)
 {
     cJSON *root = parse(body, len, body, err, errlen);
     if (root == NULL)
         return false;
-    const cJSON *qn = member(root, "questionnaire");
-    const cJSON *questions = member(root, "questions");
+    VrDoc d;
+    memset(&d, 0, sizeof d);
+    d.questionnaire = member(root, "questionnaire");
+    d.questions = member(root, "questions");
+    d.qoptions = member(root, "questionOptions");
     const cJSON *reports = member(root, "reports");
     if (reports == NULL)
         reports = member(root, "participants");
     bool ok = false;
-    if (!cJSON_IsObject(qn))
+    if (!cJSON_IsObject(d.questionnaire))
         snprintf(err, errlen, "no \"questionnaire\" object: not a VisitReport webhook body");
-    else if (questions && !cJSON_IsArray(questions))
+    else if (d.questions && !cJSON_IsArray(d.questions))
         snprintf(err, errlen, "\"questions\" is not a list");
     else if (!cJSON_IsArray(reports))
-        snprintf(err, errlen, "no \"reports\" list: not a VisitReport webhook body");
+        snprintf(err, errlen, "no \"reports\" or \"participants\" list: not a VisitReport webhook body");
     else
         ok = true;
+    if (ok) {
+        flat_index(&d.answers, member(root, "answers"));
+        flat_index(&d.aoptions, member(root, "answerOptions"));
+    }
     size_t k = 0;
     const cJSON *rep, *list = ok ? reports : NULL;
     cJSON_ArrayForEach(rep, list) {
@@ -323,34 +522,16 @@ static bool parse_visitreport(const char *body, size_t len, ServeRecords *out, c
             ok = false;
             break;
         }
-        cJSON *rec = cJSON_CreateObject();
-        const cJSON *contact = cJSON_IsObject(member(rep, "contact")) ? member(rep, "contact") : NULL;
-        const cJSON *f, *from = contact ? contact : rep;
-        cJSON_ArrayForEach(f, from) {
-            if (contact || !report_meta(f->string))
-                copy_member(rec, f->string, f);
-        }
-        cJSON *vr = cJSON_AddObjectToObject(rec, "visitreport");
-        copy_member(vr, "id", member(rep, "id"));
-        const char *title = questionnaire_title(qn);
-        if (title)
-            cJSON_AddStringToObject(vr, "title", title);
-        copy_member(vr, "created", member(rep, "created"));
-        copy_member(vr, "createdBy", member(rep, "createdBy") ? member(rep, "createdBy") : member(rep, "createdByUserId"));
-        const char *qid = str_member(qn, "mappingId") ? str_member(qn, "mappingId") : str_member(qn, "id");
-        if (qid)
-            cJSON_AddStringToObject(vr, "questionnaireId", qid);
-        cJSON *answers = cJSON_CreateObject();
-        if (!report_answers(questions, member(rep, "answers"), answers, k, err, errlen)) {
-            cJSON_Delete(answers);
-            cJSON_Delete(rec);
+        cJSON *rec = report_record(&d, rep, k, err, errlen);
+        if (rec == NULL) {
             ok = false;
             break;
         }
-        cJSON_AddItemToObject(rec, "answers", answers);
         push(out, rec);
         cJSON_Delete(rec);
     }
+    cm_free(d.answers.v);
+    cm_free(d.aoptions.v);
     cJSON_Delete(root);
     return ok;
 }

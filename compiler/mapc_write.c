@@ -27,6 +27,9 @@ typedef struct MwField {
     uint8_t flags;
     uint32_t *values;           /* string indexes, sorted by the strings' bytes, unique */
     uint32_t nvalues;
+    /* lookups (mw_field_lookup) */
+    bool lookup, per_target;
+    uint32_t nav1, set1;        /* 0 none, else string index + 1 */
 } MwField;
 
 struct MwEntity {
@@ -57,6 +60,7 @@ struct MapcWriter {
     MwEntity **entities;
     uint32_t nentities, cap_entities;
     bool facts;                 /* mw_field_facts or mw_user was called: write the facts section */
+    bool lookups;               /* mw_field_lookup was called: write the lookups section (1.2) */
     uint32_t *users;            /* pairs of string indexes: e-mail, id */
     uint32_t nusers, cap_users;
 };
@@ -322,6 +326,17 @@ void mw_field_facts(MwEntity *e, uint32_t field, const MwFacts *facts)
     cm_free(sorted);
 }
 
+void mw_field_lookup(MwEntity *e, uint32_t field, bool per_target, const char *nav, const char *set)
+{
+    MapcWriter *w = e->w;
+    MwField *f = &e->fields[field];
+    w->lookups = true;
+    f->lookup = true;
+    f->per_target = per_target;
+    f->nav1 = nav ? mw_string(w, nav, strlen(nav)) + 1 : 0;
+    f->set1 = set ? mw_string(w, set, strlen(set)) + 1 : 0;
+}
+
 void mw_user(MapcWriter *w, const char *email, const char *id)
 {
     w->facts = true;
@@ -483,6 +498,26 @@ static void write_facts(const MapcWriter *w, CmBuf *b)
         put_var(b, w->users[i]);
 }
 
+static void write_lookups(const MapcWriter *w, CmBuf *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->nentities; i++)
+        for (uint32_t j = 0; j < w->entities[i]->nfields; j++)
+            n += w->entities[i]->fields[j].lookup;
+    put_var(b, n);
+    for (uint32_t i = 0; i < w->nentities; i++)
+        for (uint32_t j = 0; j < w->entities[i]->nfields; j++) {
+            const MwField *f = &w->entities[i]->fields[j];
+            if (!f->lookup)
+                continue;
+            put_var(b, i);
+            put_var(b, j);
+            cm_buf_putc(b, f->per_target ? ML_PER_TARGET : 0);
+            put_var(b, f->nav1);
+            put_var(b, f->set1);
+        }
+}
+
 bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
 {
     if (w->nstrings > MAPC_MAX_INDEX || w->nconsts > MAPC_MAX_INDEX || w->npaths > MAPC_MAX_INDEX
@@ -501,7 +536,9 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     cm_buf_clear(out);
     cm_buf_put(out, MAPC_MAGIC, 4);
     cm_buf_putc(out, MAPC_MAJOR);
-    cm_buf_putc(out, MAPC_MINOR);
+    /* The oldest minor version that has every section written: a mapping
+     * without Dynamics lookups stays readable by a 1.1 runtime. */
+    cm_buf_putc(out, w->lookups ? MAPC_MINOR : MAPC_MINOR_FACTS);
     cm_buf_putc(out, (char)(MAPC_BOM & 0xff));
     cm_buf_putc(out, (char)(MAPC_BOM >> 8));
     cm_buf_putc(out, 8);
@@ -512,7 +549,7 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
 
     /* Every string is interned by now; the sections that refer to them are
      * built first because the strings section precedes them. */
-    CmBuf meta = CM_BUF_INIT, consts = CM_BUF_INIT, ents = CM_BUF_INIT, facts = CM_BUF_INIT;
+    CmBuf meta = CM_BUF_INIT, consts = CM_BUF_INIT, ents = CM_BUF_INIT, facts = CM_BUF_INIT, lookups = CM_BUF_INIT;
     for (int i = 0; i < 3; i++)
         put_var(&meta, w->meta[i]);
     put_var(&consts, w->nconsts);
@@ -537,6 +574,8 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         write_entity(w->entities[i], &ents);
     if (w->facts)
         write_facts(w, &facts);
+    if (w->lookups)
+        write_lookups(w, &lookups);
 
     put_var(&sec, w->nstrings);
     for (uint32_t i = 0; i < w->nstrings; i++) {
@@ -561,7 +600,10 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     put_section(out, MS_ENTITIES, &ents);
     if (w->facts)
         put_section(out, MS_FACTS, &facts);
+    if (w->lookups)
+        put_section(out, MS_LOOKUPS, &lookups);
     cm_buf_free(&facts);
+    cm_buf_free(&lookups);
     cm_buf_free(&sec);
     cm_buf_free(&meta);
     cm_buf_free(&consts);

@@ -63,6 +63,13 @@ void mw_field_facts(MwEntity *e, uint32_t field, const MwFacts *facts);
  * repeated e-mail is kept once). */
 void mw_user(MapcWriter *w, const char *email, const char *id);
 
+/* A Dynamics lookup (the lookups section, docs/bytecode.md): field goes out
+ * through @odata.bind; per_target: a ref to E binds through NAME_E; nav and
+ * set (both NULL: a text id cannot be bound) are what a text id (a user(),
+ * a source id) binds through: "NAV@odata.bind": "/SET(id)". A file with
+ * lookups is format 1.2, one without stays 1.1. */
+void mw_field_lookup(MwEntity *e, uint32_t field, bool per_target, const char *nav, const char *set);
+
 /* Records that the code from here on comes from .map line:col. */
 void mw_line(MwEntity *e, uint32_t line, uint32_t col);
 /* Emits an instruction; operand is its u16 (CALL: builtin | argc << 8).

@@ -118,20 +118,21 @@ static bool hs_property(Import *im, SchemaBuilder *b, const cJSON *prop)
 }
 
 /* The HubSpot-defined default (unlabeled) association types between the
- * standard objects, from -> to (docs/connectors.md cites the list). */
+ * standard objects, from -> to, as the "Association type ID values" tables
+ * of HubSpot's associations guide give them (docs/schema.md cites it). */
 static const struct { const char *from, *to; int type; } ASSOCIATIONS[] = {
-    { "contacts", "companies", 279 }, { "contacts", "deals", 4 },     { "contacts", "tickets", 16 },
+    { "contacts", "companies", 279 }, { "contacts", "deals", 4 },     { "contacts", "tickets", 15 },
     { "companies", "contacts", 280 }, { "companies", "deals", 342 },  { "companies", "tickets", 340 },
     { "deals", "contacts", 3 },       { "deals", "companies", 341 },  { "deals", "tickets", 27 },
-    { "tickets", "contacts", 15 },    { "tickets", "companies", 339 }, { "tickets", "deals", 28 },
+    { "tickets", "contacts", 16 },    { "tickets", "companies", 339 }, { "tickets", "deals", 28 },
     { "notes", "contacts", 202 },     { "notes", "companies", 190 },  { "notes", "deals", 214 },
     { "notes", "tickets", 228 },
 };
 
 /* A reference pseudo-field assoc_TO_N per default association type of the
  * object: `ref` to a TO entity links the records (the connector sends it as
- * an association, not a property). Creates only: HubSpot's batch update and
- * upsert inputs take no associations. */
+ * an association, not a property: inside a create's input, after an update
+ * or upsert through the v4 associations API). */
 static void hs_associations(SchemaBuilder *b, Span span)
 {
     for (size_t i = 0; i < sizeof ASSOCIATIONS / sizeof ASSOCIATIONS[0]; i++) {
@@ -144,7 +145,7 @@ static void hs_associations(SchemaBuilder *b, Span span)
         Field *f = schema_build_field(b, name, span);
         f->type = FT_REFERENCE;
         f->label = schema_build_strdup(b, label);
-        f->updateable = false;
+        f->updateable = true;
         schema_build_reference(b, f, ASSOCIATIONS[i].to);
     }
 }

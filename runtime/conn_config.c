@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "cm_alloc.h"
+#include "cm_buf.h"
 #include "conn_config.h"
+#include "transport.h"
+#include "vendor_hosts.h"
 
 #define CONFIG_MAX_BYTES (64 * 1024)
 #define TOKEN_MAX_BYTES (16 * 1024)
@@ -21,6 +24,12 @@ void conn_config_set(char **field, const char *value)
 {
     cm_free(*field);
     *field = value ? cm_strdup(value) : NULL;
+}
+
+void conn_config_set_url(ConnConfig *c, const char *url)
+{
+    conn_config_set(&c->url, url);
+    conn_config_set(&c->url_at, NULL);
 }
 
 void conn_config_set_token_env(ConnConfig *c, const char *var)
@@ -83,6 +92,105 @@ static void error_position(const char *text, const char *at, int *line, int *col
     }
 }
 
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+/* p at a string's opening quote: the character after its closing quote. */
+static const char *skip_string(const char *p)
+{
+    for (p++; *p && *p != '"'; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    return *p ? p + 1 : p;
+}
+
+static int hex_digit(char h)
+{
+    if (h >= '0' && h <= '9')
+        return h - '0';
+    if (h >= 'a' && h <= 'f')
+        return h - 'a' + 10;
+    return h >= 'A' && h <= 'F' ? h - 'A' + 10 : 0;
+}
+
+/* Whether the JSON string from p (its opening quote) to end (after the
+ * closing one) spells key, escapes decoded as cJSON decodes them. */
+static bool string_is(const char *p, const char *end, const char *key)
+{
+    for (const char *q = p + 1; q < end - 1;) {
+        int ch = (unsigned char)*q++;
+        if (ch == '\\') {
+            char e = *q++;
+            if (e == 'u' && end - 1 - q >= 4) {
+                ch = (hex_digit(q[0]) << 12) | (hex_digit(q[1]) << 8) | (hex_digit(q[2]) << 4) | hex_digit(q[3]);
+                q += 4;
+            } else {
+                ch = e == '"' || e == '\\' || e == '/' ? e : -1;
+            }
+        }
+        if (*key == '\0' || ch != (unsigned char)*key)
+            return false;
+        key++;
+    }
+    return *key == '\0';
+}
+
+/* Where the value of key starts in text, a flat object of strings cJSON has
+ * accepted (cJSON keeps no positions); NULL when the key is not there. */
+static const char *value_position(const char *text, const char *key)
+{
+    const char *p = skip_space(text);
+    if (*p != '{')
+        return NULL;
+    p = skip_space(p + 1);
+    while (*p == '"') {
+        const char *k = p;
+        p = skip_string(p);
+        bool hit = string_is(k, p, key);
+        p = skip_space(p);
+        if (*p != ':')
+            return NULL;
+        p = skip_space(p + 1);
+        if (hit)
+            return p;
+        p = skip_space(skip_string(p));
+        if (*p != ',')
+            return NULL;
+        p = skip_space(p + 1);
+    }
+    return NULL;
+}
+
+/* Notes where a default file set each URL (c->*_at), or that a named file
+ * set it (NULL). */
+static void note_url_positions(ConnConfig *c, const cJSON *root, const char *text, const char *path,
+                               ConnFileKind kind)
+{
+    static const char *const keys[] = { "url", "token_url", "audience" };
+    char **at[] = { &c->url_at, &c->token_url_at, &c->audience_at };
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        if (!cJSON_GetObjectItemCaseSensitive(root, keys[k]))
+            continue;
+        conn_config_set(at[k], NULL);
+        if (kind != CONN_FILE_DEFAULT)
+            continue;
+        const char *v = value_position(text, keys[k]);
+        int line = 0, col = 0;
+        if (v)
+            error_position(text, v, &line, &col);
+        CmBuf b = CM_BUF_INIT;
+        if (v)
+            cm_buf_printf(&b, "%s:%d:%d", path, line, col);
+        else
+            cm_buf_printf(&b, "%s: key \"%s\"", path, keys[k]);
+        *at[k] = cm_buf_take(&b);
+    }
+}
+
 static const char *const config_keys[] = {
     "system", "url", "api_version", "auth", "token_env", "token_file",
     "token_url", "client_id", "client_secret_env", "client_secret_file", "scope",
@@ -133,11 +241,11 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
     return true;
 }
 
-bool conn_config_load(ConnConfig *c, const char *path, bool must_exist, char *err, size_t errlen)
+bool conn_config_load(ConnConfig *c, const char *path, ConnFileKind kind, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
-        if (errno == ENOENT && !must_exist)
+        if (errno == ENOENT && kind == CONN_FILE_DEFAULT)
             return true;
         snprintf(err, errlen, "%s: cannot open the config: %s", path, strerror(errno));
         return false;
@@ -160,6 +268,8 @@ bool conn_config_load(ConnConfig *c, const char *path, bool must_exist, char *er
         ok = false;
     } else {
         ok = read_keys(c, root, path, err, errlen);
+        if (ok)
+            note_url_positions(c, root, text, path, kind);
     }
     cJSON_Delete(root);
     cm_free(text);
@@ -170,7 +280,7 @@ void conn_config_apply_env(ConnConfig *c)
 {
     const char *v;
     if ((v = getenv("CRMMAP_URL")) && *v)
-        conn_config_set(&c->url, v);
+        conn_config_set_url(c, v);
     if ((v = getenv("CRMMAP_API_VERSION")) && *v)
         conn_config_set(&c->api_version, v);
     if ((v = getenv("CRMMAP_TOKEN_ENV")) && *v)
@@ -227,6 +337,51 @@ bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
 bool conn_config_is_oauth(const ConnConfig *c)
 {
     return c->auth && strcmp(c->auth, "oauth2_client_credentials") == 0;
+}
+
+/* Host names come from the user's file, for a message: printable ASCII only. */
+static void printable(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < ' ' || (unsigned char)*s >= 0x7f)
+            *s = '?';
+}
+
+bool conn_config_check_hosts(const ConnConfig *c, char *err, size_t errlen)
+{
+    const struct { const char *key, *value, *at; } urls[] = {
+        { "url", c->url, c->url_at },
+        { "token_url", c->token_url, c->token_url_at },
+        { "audience", c->audience, c->audience_at },
+    };
+    for (size_t i = 0; i < sizeof urls / sizeof *urls; i++) {
+        if (urls[i].at == NULL || urls[i].value == NULL)
+            continue;
+        char host[256], why[200], hosts[400];
+        bool parsed = tx_url_host(urls[i].value, host, sizeof host, why, sizeof why);
+        if (parsed && (tx_host_is_loopback(host) || vendor_host_ok(c->system, host)))
+            continue;
+        vendor_hosts_text(c->system, hosts, sizeof hosts);
+        CmBuf b = CM_BUF_INIT;
+        cm_buf_printf(&b, "%s: \"%s\" ", urls[i].at, urls[i].key);
+        if (parsed) {
+            printable(host);
+            cm_buf_printf(&b, "names the host %s, not one of %s's (%s) or loopback", host,
+                          c->system ? c->system : "the CRM", hosts[0] ? hosts : "none known");
+        } else {
+            cm_buf_printf(&b, "is not a URL whose host can be checked (%s)", why);
+        }
+        const char *how = i == 0 ? "give this URL from outside the repository (--url BASE or CRMMAP_URL), or"
+                                 : "for this host,";
+        cm_buf_printf(&b, ": a config file found by default (not named with --config or CRMMAP_CONFIG) comes with "
+                          "the repository, and may not send credentials or records to other hosts\n"
+                          "  help: %s name a config file outside the repository with --config FILE or "
+                          "CRMMAP_CONFIG (docs/connections.md)", how);
+        snprintf(err, errlen, "%s", b.data);
+        cm_buf_free(&b);
+        return false;
+    }
+    return true;
 }
 
 /* A token goes into an HTTP header: no control characters, no spaces inside. */
@@ -370,5 +525,8 @@ void conn_config_free(ConnConfig *c)
     cm_free(c->username);
     cm_free(c->private_key_file);
     cm_free(c->audience);
+    cm_free(c->url_at);
+    cm_free(c->token_url_at);
+    cm_free(c->audience_at);
     memset(c, 0, sizeof *c);
 }

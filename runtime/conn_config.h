@@ -4,7 +4,11 @@
  * how the bearer token is read. The token comes only from an environment
  * variable or a file (never a flag's value, never a .map); a token file must
  * be owned by the user and not readable by group or others, else it is
- * refused. See docs/connections.md. */
+ * refused. A config file the user did not name (crmmap.json beside the
+ * mapping: the repository's copy, which a pull request can change) may only
+ * name the vendor's own hosts (vendor_hosts.h) or loopback, so that it
+ * cannot send a token, a secret or the records anywhere else. See
+ * docs/connections.md. */
 #ifndef CONN_CONFIG_H
 #define CONN_CONFIG_H
 
@@ -28,17 +32,27 @@ typedef struct ConnConfig {
     char *private_key_file;     /* PEM, mode 0600 */
     char *audience;             /* NULL: token_url's scheme and host */
     bool plain_http;    /* only from the --plain-http flag */
+    /* Where a default config file set url, token_url and audience
+     * ("crmmap.json:3:10"); NULL when the value came from anywhere else. */
+    char *url_at, *token_url_at, *audience_at;
 } ConnConfig;
 
-/* Reads a config file into c (fields it sets replace c's). A missing file is
- * an error only when must_exist. False with a message in err otherwise. */
-bool conn_config_load(ConnConfig *c, const char *path, bool must_exist, char *err, size_t errlen);
+typedef enum ConnFileKind {
+    CONN_FILE_DEFAULT,  /* crmmap.json beside the mapping: may be missing; vendor hosts only */
+    CONN_FILE_NAMED,    /* --config FILE or CRMMAP_CONFIG: must exist; any host */
+} ConnFileKind;
+
+/* Reads a config file into c (fields it sets replace c's). False with a
+ * message in err when it cannot be read or is not a valid config. */
+bool conn_config_load(ConnConfig *c, const char *path, ConnFileKind kind, char *err, size_t errlen);
 
 /* Applies CRMMAP_URL, CRMMAP_API_VERSION, CRMMAP_TOKEN_ENV and CRMMAP_TOKEN_FILE. */
 void conn_config_apply_env(ConnConfig *c);
 
-/* Setters for flags: a token source replaces the other one. */
+/* Setters for flags: a token source replaces the other one; a URL set here
+ * is the user's, not the default file's. */
 void conn_config_set(char **field, const char *value);
+void conn_config_set_url(ConnConfig *c, const char *url);
 void conn_config_set_token_env(ConnConfig *c, const char *var);
 void conn_config_set_token_file(ConnConfig *c, const char *path);
 
@@ -48,6 +62,12 @@ const char *conn_config_api_version(const ConnConfig *c);
 /* Checks what a connection needs (system, url, a known auth kind and what
  * that kind needs). */
 bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen);
+
+/* Checks every URL a default config file set and nothing overrode (url,
+ * token_url, audience): its host must be c->system's own or loopback. False
+ * with "FILE:LINE:COL: ..." and a help line in err otherwise. Call it once
+ * the settings are complete, before any secret is read. */
+bool conn_config_check_hosts(const ConnConfig *c, char *err, size_t errlen);
 
 /* Reads the token. Returns a string the caller frees with conn_token_free, or
  * NULL: with err[0] == '\0' when no token source is configured, else with

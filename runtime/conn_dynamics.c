@@ -343,7 +343,8 @@ static void dyn_free(Connector *c)
 }
 
 static const ConnectorOps dyn_ops = {
-    "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read, dyn_free,
+    "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read,
+    NULL, 0, NULL, NULL, dyn_free,   /* a write carries its links (`@odata.bind`) */
 };
 
 /* Dataverse's entity set of a logical name (its usual plural rule; the

@@ -1,17 +1,28 @@
 /* conn_hubspot: HubSpot CRM v3 batch APIs — POST objects/TYPE/batch/create,
  * /update and /upsert (by idProperty), 100 inputs a request, every property
  * value a string (numbers as their text, booleans "true"/"false",
- * multi-select values ';'-joined, null — the mapping's `clear` — as ""),
- * associations on creates (the spec requires the member): a payload field
- * named assoc_OBJECT_N (the importer's association pseudo-fields, see
- * docs/schema.md) is not a property but the id of the OBJECT record to
- * link with the HubSpot-defined association type N. Update and upsert
- * inputs take no associations, so such a field there is refused. Answers are
- * 200/201, or 207 with an errors list;
- * results are matched to inputs by key (update/upsert) — HubSpot does not
- * promise to keep the order — and errors by their context (ids, or the
- * index crmserver adds). Results left over (creates, results that do not
- * echo the key) are taken in order when they match the inputs left in number. */
+ * multi-select values ';'-joined, null — the mapping's `clear` — as "") —
+ * and the v4 associations API for the links.
+ *
+ * A payload field named assoc_OBJECT_N (the importer's association
+ * pseudo-fields, see docs/schema.md) is not a property but the id of the
+ * OBJECT record to link with the HubSpot-defined association type N. On a
+ * create it goes in the input's `associations` (the spec requires the
+ * member); update and upsert inputs take none, so there it is linked after
+ * the write by the connector's link step: POST
+ * /crm/v4/associations/FROM/TO/batch/create, up to 2,000 inputs
+ * {"from": {"id"}, "to": {"id"}, "types": [{"associationCategory":
+ * "HUBSPOT_DEFINED", "associationTypeId": N}]}, answered 201 with results
+ * {fromObjectId, toObjectId, ...} or 207 with per-input errors. Creating an
+ * association that exists changes nothing, so the step may be repeated.
+ *
+ * Object answers are 200/201, or 207 with an errors list; results are
+ * matched to inputs by key (update/upsert) — HubSpot does not promise to
+ * keep the order — and errors by their context (ids, or the index crmserver
+ * adds). Results left over (creates, results that do not echo the key) are
+ * taken in order when they match the inputs left in number. Association
+ * results are matched by their from and to ids, errors by index or by an id
+ * their context names. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +34,8 @@
 #include "connector.h"
 
 #define HS_MAX_BATCH 100
+/* "Batch create associations: limited to 2,000 inputs per request body." */
+#define HS_MAX_LINKS 2000
 
 static size_t hs_max_batch(const Connector *c, ConnOp op)
 {
@@ -64,8 +77,9 @@ static char *value_text(const cJSON *v)
     return NULL;
 }
 
-/* True for an association pseudo-field assoc_OBJECT_N; *type gets N. */
-static bool assoc_field(const char *name, long *type)
+/* True for an association pseudo-field assoc_OBJECT_N; *type gets N, *to
+ * (when not NULL) OBJECT. */
+static bool assoc_field(const char *name, long *type, char *to, size_t tolen)
 {
     if (strncmp(name, "assoc_", 6) != 0)
         return false;
@@ -74,6 +88,8 @@ static bool assoc_field(const char *name, long *type)
         return false;
     char *end;
     *type = strtol(us + 1, &end, 10);
+    if (to)
+        snprintf(to, tolen, "%.*s", (int)(us - (name + 6)), name + 6);
     return *end == '\0';
 }
 
@@ -134,24 +150,20 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
             }
         }
         cJSON *props = cJSON_AddObjectToObject(in, "properties");
+        /* Update and upsert inputs take no associations: the link step makes them. */
         cJSON *assoc = b->op == CONN_CREATE ? cJSON_AddArrayToObject(in, "associations") : NULL;
         const cJSON *f;
         cJSON_ArrayForEach(f, payload) {
             long type;
-            if (assoc_field(f->string, &type)) {
-                if (assoc == NULL) {
-                    snprintf(err, errlen, "record %zu: %.80s: associations are sent with creates only "
-                             "(HubSpot's update and upsert inputs take none)", i + 1, f->string);
-                    ok = false;
-                    break;
-                }
-                if (!cJSON_IsString(f) || f->valuestring[0] == '\0') {
+            if (assoc_field(f->string, &type, NULL, 0)) {
+                if (!cJSON_IsString(f) || f->valuestring[0] == '\0' || strlen(f->valuestring) >= 96) {
                     snprintf(err, errlen, "record %zu: %.80s must be the id of the record to link", i + 1,
                              f->string);
                     ok = false;
                     break;
                 }
-                add_association(assoc, f->valuestring, type);
+                if (assoc)
+                    add_association(assoc, f->valuestring, type);
                 continue;
             }
             char *text = value_text(f);
@@ -386,13 +398,179 @@ static ConnStatus hs_parse_read(const Connector *c, const ConnRead *r, const TxR
     return st;
 }
 
+/* ---- links: v4 batch association create ---- */
+
+static size_t hs_links(const Connector *c, const ConnBatch *b, size_t i, ConnLink **out)
+{
+    (void)c;
+    *out = NULL;
+    if (b->op == CONN_CREATE)
+        return 0;   /* a create carries its associations */
+    cJSON *payload = cJSON_Parse(b->records[i].payload);
+    size_t n = 0;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, payload) {
+        long type;
+        char to[100];
+        if (!assoc_field(f->string, &type, to, sizeof to) || !cJSON_IsString(f) || f->valuestring[0] == '\0')
+            continue;
+        *out = cm_realloc(*out, (n + 1) * sizeof **out);
+        ConnLink *l = &(*out)[n++];
+        memset(l, 0, sizeof *l);
+        snprintf(l->from_type, sizeof l->from_type, "%s", b->entity);
+        snprintf(l->to_type, sizeof l->to_type, "%s", to);
+        snprintf(l->to, sizeof l->to, "%s", f->valuestring);
+        snprintf(l->field, sizeof l->field, "%s", f->string);
+        l->kind = type;
+    }
+    cJSON_Delete(payload);
+    return n;
+}
+
+static bool hs_build_links(const Connector *c, const ConnLink *const *links, size_t n, ConnRequest *out, char *err,
+                           size_t errlen)
+{
+    if (n == 0 || n > HS_MAX_LINKS) {
+        snprintf(err, errlen, "a HubSpot association batch holds 1 to %d inputs, not %zu", HS_MAX_LINKS, n);
+        return false;
+    }
+    cm_buf_printf(&out->url, "%s/crm/v4/associations/", c->base);
+    conn_url_escape(&out->url, links[0]->from_type);
+    cm_buf_putc(&out->url, '/');
+    conn_url_escape(&out->url, links[0]->to_type);
+    cm_buf_puts(&out->url, "/batch/create");
+    out->method = "POST";
+    out->headers[0] = "Content-Type: application/json";
+    out->headers[1] = "Accept: application/json";
+    out->nheaders = 2;
+    cJSON *root = cJSON_CreateObject();
+    cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
+    for (size_t k = 0; k < n; k++) {
+        cJSON *in = cJSON_CreateObject();
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(in, "from"), "id", links[k]->from);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(in, "to"), "id", links[k]->to);
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "associationCategory", "HUBSPOT_DEFINED");
+        cJSON_AddNumberToObject(t, "associationTypeId", (double)links[k]->kind);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "types"), t);
+        cJSON_AddItemToArray(inputs, in);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cm_buf_puts(&out->body, text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return true;
+}
+
+/* An id as HubSpot writes it: a string, or a number in some answers. */
+static bool id_text(const cJSON *v, char *out, size_t outlen)
+{
+    if (cJSON_IsString(v))
+        snprintf(out, outlen, "%s", v->valuestring);
+    else if (cJSON_IsNumber(v))
+        snprintf(out, outlen, "%.0f", v->valuedouble);
+    else
+        return false;
+    return true;
+}
+
+/* The link an association error names: by context.index, else the first
+ * unanswered link whose from (then to) id a context list holds. */
+static long link_of_error(const ConnLink *const *links, size_t n, const cJSON *e, const bool *taken)
+{
+    const char *index = context_first(e, "index");
+    if (index) {
+        char *end;
+        long v = strtol(index, &end, 10);
+        if (*end == '\0' && v >= 0 && (size_t)v < n && !taken[v])
+            return v;
+    }
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(e, "context");
+    for (int side = 0; side < 2; side++) {
+        const cJSON *list;
+        cJSON_ArrayForEach(list, ctx) {
+            const cJSON *v;
+            cJSON_ArrayForEach(v, list) {
+                char id[96];
+                if (!id_text(v, id, sizeof id))
+                    continue;
+                for (size_t k = 0; k < n; k++)
+                    if (!taken[k] && strcmp(side ? links[k]->to : links[k]->from, id) == 0)
+                        return (long)k;
+            }
+        }
+    }
+    return -1;
+}
+
+static ConnStatus hs_parse_links(const Connector *c, const ConnLink *const *links, size_t n, const TxResponse *r,
+                                 ConnResult *results, char *msg, size_t msglen)
+{
+    (void)c;
+    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
+    if (root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
+        return CONN_BAD_ANSWER;
+    }
+    ConnStatus st = CONN_OK;
+    if (r->status < 200 || r->status > 299) {
+        const char *category = str(root, "category"), *message = str(root, "message");
+        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, category ? category : "", message ? message : "");
+        st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
+        for (size_t k = 0; k < n && st == CONN_REJECTED; k++)
+            conn_result_error(&results[k], category ? category : "HTTP_ERROR", message ? message : msg,
+                              links[k]->field);
+    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "results"))) {
+        snprintf(msg, msglen, "HTTP %d without a results list", r->status);
+        st = CONN_BAD_ANSWER;
+    } else {
+        bool *taken = cm_calloc(n, sizeof *taken);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "errors")) {
+            long k = link_of_error(links, n, e, taken);
+            if (k < 0)
+                continue;   /* unplaced: its link stays unanswered below */
+            taken[k] = true;
+            const char *category = str(e, "category");
+            conn_result_error(&results[k], category ? category : "ERROR", str(e, "message"), links[k]->field);
+            results[k].retry = category && strcmp(category, "RATE_LIMITS") == 0;
+        }
+        const cJSON *res;
+        cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(root, "results")) {
+            char from[96], to[96];
+            if (!id_text(cJSON_GetObjectItemCaseSensitive(res, "fromObjectId"), from, sizeof from)
+                || !id_text(cJSON_GetObjectItemCaseSensitive(res, "toObjectId"), to, sizeof to))
+                continue;
+            for (size_t k = 0; k < n; k++) {
+                if (!taken[k] && strcmp(links[k]->from, from) == 0 && strcmp(links[k]->to, to) == 0) {
+                    taken[k] = true;
+                    results[k].ok = true;
+                    snprintf(results[k].id, sizeof results[k].id, "%s", from);
+                    break;
+                }
+            }
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (!taken[k]) {
+                conn_result_error(&results[k], "NO_RESULT", "HubSpot returned no result for this association",
+                                  links[k]->field);
+                results[k].retry = true;   /* creating an association again is harmless */
+            }
+        }
+        cm_free(taken);
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
 static void hs_free(Connector *c)
 {
     cm_free(c);
 }
 
 static const ConnectorOps hs_ops = {
-    "hubspot", hs_max_batch, hs_build, hs_parse, true, HS_MAX_BATCH, hs_build_read, hs_parse_read, hs_free,
+    "hubspot", hs_max_batch, hs_build, hs_parse, true, HS_MAX_BATCH, hs_build_read, hs_parse_read,
+    hs_links, HS_MAX_LINKS, hs_build_links, hs_parse_links, hs_free,
 };
 
 Connector *conn_hubspot_new(const char *base_url)

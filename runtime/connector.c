@@ -1,7 +1,9 @@
 /* connector: what all connectors share, and conn_send, which drives one
  * batch through a transport: retries of the whole request, then of the
- * records the CRM refused only for the moment. */
+ * records the CRM refused only for the moment; conn_read and conn_link_all,
+ * whose requests may be repeated at will. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cm_alloc.h"
@@ -479,24 +481,19 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
         split_all(c, t, jobs, njobs, nsplit, max_in_flight, p, clk);
 }
 
-/* ---- reading current records ---- */
+/* ---- idempotent requests: reads and links ---- */
 
-ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
-                     const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
+/* Reads one answer that is not 401, 429, 5xx or a transport failure. */
+typedef ConnStatus (*AnswerFn)(const Connector *c, void *ctx, const TxResponse *r, char *msg, size_t msglen);
+
+/* Sends a request that may be repeated at will (a read, a link): transient
+ * failures again with the policy's backoff, a 401 once after a token
+ * refresh, and again when answer says CONN_BUSY or CONN_BAD_ANSWER. */
+static ConnStatus send_idempotent(const Connector *c, Transport *t, const ConnRequest *req, const RetryPolicy *p,
+                                  const RetryClock *clk, AnswerFn answer, void *ctx, char *msg, size_t msglen)
 {
-    memset(out, 0, r->n * sizeof *out);
-    msg[0] = '\0';
-    ConnRequest req;
-    memset(&req, 0, sizeof req);
-    if (r->n == 0 || r->n > c->ops->max_read) {
-        snprintf(msg, msglen, "a read holds 1 to %zu keys, not %zu", c->ops->max_read, r->n);
-        return CONN_REJECTED;
-    }
-    if (!c->ops->build_read(c, r, &req, msg, msglen)) {
-        conn_request_free(&req);
-        return CONN_REJECTED;
-    }
-    TxRequest tr = { req.method, req.url.data, req.headers, req.nheaders, req.body.data, req.body.len, NULL, false };
+    TxRequest tr = { req->method, req->url.data, req->headers, req->nheaders, req->body.data, req->body.len, NULL,
+                     false };
     ConnStatus st = CONN_UNAVAILABLE;
     bool refreshed = false;
     for (int attempt = 1;; attempt++) {
@@ -518,9 +515,7 @@ ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const 
             else
                 snprintf(msg, msglen, "HTTP %d", resp.status);
         } else {
-            for (size_t i = 0; i < r->n; i++)
-                conn_current_clear(&out[i]);
-            st = c->ops->parse_read(c, r, &resp, out, msg, msglen);
+            st = answer(c, ctx, &resp, msg, msglen);
             again = st == CONN_BUSY || st == CONN_BAD_ANSWER;
         }
         wait = again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, resp.retry_after, clk) : -1;
@@ -529,11 +524,207 @@ ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const 
             break;
         clk->sleep_ms(clk->ctx, wait);
     }
+    return st == CONN_BUSY ? CONN_UNAVAILABLE : st;
+}
+
+/* ---- reading current records ---- */
+
+typedef struct ReadCtx {
+    const ConnRead *r;
+    ConnCurrent *out;
+} ReadCtx;
+
+static ConnStatus read_answer(const Connector *c, void *ctx, const TxResponse *resp, char *msg, size_t msglen)
+{
+    ReadCtx *rc = ctx;
+    for (size_t i = 0; i < rc->r->n; i++)
+        conn_current_clear(&rc->out[i]);
+    return c->ops->parse_read(c, rc->r, resp, rc->out, msg, msglen);
+}
+
+ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
+                     const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
+{
+    memset(out, 0, r->n * sizeof *out);
+    msg[0] = '\0';
+    ConnRequest req;
+    memset(&req, 0, sizeof req);
+    if (r->n == 0 || r->n > c->ops->max_read) {
+        snprintf(msg, msglen, "a read holds 1 to %zu keys, not %zu", c->ops->max_read, r->n);
+        return CONN_REJECTED;
+    }
+    if (!c->ops->build_read(c, r, &req, msg, msglen)) {
+        conn_request_free(&req);
+        return CONN_REJECTED;
+    }
+    ReadCtx rc = { r, out };
+    ConnStatus st = send_idempotent(c, t, &req, p, clk, read_answer, &rc, msg, msglen);
     conn_request_free(&req);
-    if (st == CONN_BUSY)
-        st = CONN_UNAVAILABLE;
     if (st != CONN_OK)
         for (size_t i = 0; i < r->n; i++)
             conn_current_clear(&out[i]);
+    return st;
+}
+
+/* ---- the after-write link step ---- */
+
+typedef struct LinkCtx {
+    const ConnLink *const *links;
+    size_t n;
+    ConnResult *results;
+} LinkCtx;
+
+static ConnStatus link_answer(const Connector *c, void *ctx, const TxResponse *resp, char *msg, size_t msglen)
+{
+    LinkCtx *lc = ctx;
+    memset(lc->results, 0, lc->n * sizeof *lc->results);
+    return c->ops->parse_links(c, lc->links, lc->n, resp, lc->results, msg, msglen);
+}
+
+/* One request of links (one pair of types), split in halves while the API
+ * refuses it whole for one bad input. CONN_OK once each has an answer. */
+static ConnStatus send_links(const Connector *c, Transport *t, const ConnLink *const *links, size_t n,
+                             const RetryPolicy *p, const RetryClock *clk, ConnResult *results, uint64_t *requests,
+                             char *msg, size_t msglen)
+{
+    ConnRequest req;
+    memset(&req, 0, sizeof req);
+    memset(results, 0, n * sizeof *results);
+    if (!c->ops->build_links(c, links, n, &req, msg, msglen)) {
+        conn_request_free(&req);
+        for (size_t k = 0; k < n; k++)
+            conn_result_error(&results[k], "BAD_PAYLOAD", msg, links[k]->field);
+        return CONN_OK;
+    }
+    (*requests)++;
+    LinkCtx lc = { links, n, results };
+    ConnStatus st = send_idempotent(c, t, &req, p, clk, link_answer, &lc, msg, msglen);
+    conn_request_free(&req);
+    if (st == CONN_REJECTED && n > 1 && c->ops->split_rejected) {
+        size_t half = n / 2;
+        st = send_links(c, t, links, half, p, clk, results, requests, msg, msglen);
+        if (st == CONN_OK)
+            st = send_links(c, t, links + half, n - half, p, clk, results + half, requests, msg, msglen);
+    }
+    return st == CONN_REJECTED ? CONN_OK : st;
+}
+
+static int link_order(const void *a, const void *b)
+{
+    const ConnLink *x = a, *y = b;
+    int d = strcmp(x->from_type, y->from_type);
+    if (d == 0)
+        d = strcmp(x->to_type, y->to_type);
+    if (d == 0)
+        d = (x->job > y->job) - (x->job < y->job);
+    if (d == 0)
+        d = (x->record > y->record) - (x->record < y->record);
+    return d;
+}
+
+/* Every link of the written records, sorted by pair of types. */
+static ConnLink *collect_links(const Connector *c, const ConnJob *jobs, size_t njobs, size_t *n)
+{
+    ConnLink *all = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (size_t j = 0; j < njobs; j++) {
+        const ConnBatch *b = jobs[j].batch;
+        for (size_t i = 0; i < b->n; i++) {
+            if (!jobs[j].results[i].ok)
+                continue;
+            ConnLink *got = NULL;
+            size_t k = c->ops->links(c, b, i, &got);
+            if (*n + k > cap) {
+                cap = (*n + k) * 2;
+                all = cm_realloc(all, cap * sizeof *all);
+            }
+            for (size_t x = 0; x < k; x++) {
+                got[x].job = j;
+                got[x].record = i;
+                snprintf(got[x].from, sizeof got[x].from, "%s", jobs[j].results[i].id);
+                all[(*n)++] = got[x];
+            }
+            cm_free(got);
+        }
+    }
+    if (*n > 1)
+        qsort(all, *n, sizeof *all, link_order);
+    return all;
+}
+
+/* One round: every link still to do, a request per max_links of a pair of types. */
+static ConnStatus link_round(const Connector *c, Transport *t, const ConnLink *all, size_t n, const bool *todo,
+                             const RetryPolicy *p, const RetryClock *clk, ConnResult *res, uint64_t *requests,
+                             char *msg, size_t msglen)
+{
+    const ConnLink **chunk = cm_malloc((c->ops->max_links + 1) * sizeof *chunk);
+    size_t *where = cm_malloc((c->ops->max_links + 1) * sizeof *where);
+    ConnResult *got = cm_malloc((c->ops->max_links + 1) * sizeof *got);
+    ConnStatus st = CONN_OK;
+    for (size_t at = 0; at < n && st == CONN_OK;) {
+        size_t end = at;
+        while (end < n && strcmp(all[end].from_type, all[at].from_type) == 0
+               && strcmp(all[end].to_type, all[at].to_type) == 0)
+            end++;
+        for (size_t k = at; k < end && st == CONN_OK;) {
+            size_t m = 0;
+            for (; k < end && m < c->ops->max_links; k++) {
+                if (todo[k]) {
+                    chunk[m] = &all[k];
+                    where[m++] = k;
+                }
+            }
+            if (m == 0)
+                continue;
+            st = send_links(c, t, chunk, m, p, clk, got, requests, msg, msglen);
+            for (size_t x = 0; x < m && st == CONN_OK; x++)
+                res[where[x]] = got[x];
+        }
+        at = end;
+    }
+    cm_free(chunk);
+    cm_free(where);
+    cm_free(got);
+    return st;
+}
+
+ConnStatus conn_link_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, const RetryPolicy *p,
+                         const RetryClock *clk, uint64_t *requests, char *msg, size_t msglen)
+{
+    msg[0] = '\0';
+    if (c->ops->links == NULL)
+        return CONN_OK;
+    size_t n;
+    ConnLink *all = collect_links(c, jobs, njobs, &n);
+    ConnResult *res = cm_calloc(n + 1, sizeof *res);
+    bool *todo = cm_malloc((n + 1) * sizeof *todo);
+    for (size_t k = 0; k < n; k++)
+        todo[k] = true;
+    ConnStatus st = CONN_OK;
+    /* Links the CRM gave no answer for are sent again, as records are. */
+    for (int round = 1; n > 0; round++) {
+        st = link_round(c, t, all, n, todo, p, clk, res, requests, msg, msglen);
+        size_t again = 0;
+        for (size_t k = 0; k < n; k++)
+            again += (todo[k] = st == CONN_OK && !res[k].ok && res[k].retry);
+        if (st != CONN_OK || again == 0 || round >= p->max_attempts)
+            break;
+        int64_t wait = retry_delay_ms(p, round, NULL, clk);
+        clk->sleep_ms(clk->ctx, wait > 0 ? wait : 0);
+    }
+    for (size_t k = 0; k < n && st == CONN_OK; k++) {
+        ConnResult *r = &jobs[all[k].job].results[all[k].record];
+        if (res[k].ok || !r->ok)
+            continue;   /* linked, or the record's first refused link already said why */
+        CmBuf why = CM_BUF_INIT;
+        cm_buf_printf(&why, "the record was written (id %s) but not linked to %s %s: %s", r->id, all[k].to_type,
+                      all[k].to, res[k].message);
+        conn_result_error(r, res[k].code, why.data, all[k].field);
+        cm_buf_free(&why);
+    }
+    cm_free(all);
+    cm_free(res);
+    cm_free(todo);
     return st;
 }

@@ -2,10 +2,11 @@
  * records becomes one HTTP request in the vendor's documented shape, and how
  * the vendor's answer becomes one result per record, in input order.
  * Implementations: conn_salesforce.c (sObject Collections), conn_hubspot.c
- * (CRM v3 batch), conn_dynamics.c (Web API $batch of upserts). They only
- * build and parse; conn_send (connector.c) moves the bytes through a
- * Transport with the retry policy, so every connector is unit-tested with the
- * fake transport against the vendors' answers.
+ * (CRM v3 batch, v4 associations), conn_dynamics.c (Web API $batch of
+ * upserts). They only build and parse; conn_send and conn_link_all
+ * (connector.c) move the bytes through a Transport with the retry policy,
+ * so every connector is unit-tested with the fake transport against the
+ * vendors' answers.
  *
  * A record's payload is a JSON object of field -> value exactly as the VM's
  * dry run prints it (DESIGN §6): the connector adds only what its API needs
@@ -15,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cm_buf.h"
 #include "ratelimit.h"
@@ -80,6 +82,17 @@ void conn_current_clear(ConnCurrent *c);
  * `master crm`: a record not found holds none. */
 bool conn_current_empty(const ConnCurrent *c, const char *field);
 
+/* One link between two CRM records that an API makes in a step of its own
+ * after the write (HubSpot: an association for an updated or upserted
+ * record, whose batch input takes none). */
+typedef struct ConnLink {
+    size_t job, record;         /* whose: jobs[job].batch->records[record] (conn_link_all sets them) */
+    char from_type[100], to_type[100];  /* links of one pair of types share a request */
+    char from[96], to[96];      /* the CRM ids (from: the written record's, set by conn_link_all) */
+    long kind;                  /* the link's type (HubSpot: the associationTypeId) */
+    char field[128];            /* the payload field that asked for it, for the error file */
+} ConnLink;
+
 /* One HTTP request, built by a connector. */
 typedef struct ConnRequest {
     const char *method;
@@ -112,6 +125,21 @@ typedef struct ConnectorOps {
     bool (*build_read)(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen);
     ConnStatus (*parse_read)(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
                              char *msg, size_t msglen);
+    /* The after-write link step; NULL where writes carry their links. links
+     * returns the links record i of b asks for (a cm_malloc'd array in *out,
+     * from/job/record left for the caller), only for writes that may be
+     * sent again (update, upsert): a step whose outcome is unknown leaves
+     * the records to be resent, links and all, so linking must be
+     * idempotent. At most max_links go in one request; build_links and
+     * parse_links are build and parse for one request of links sharing
+     * from_type and to_type (results[k] for links[k]; CONN_REJECTED: the
+     * request was refused as a whole and each result carries why). */
+    size_t (*links)(const Connector *c, const ConnBatch *b, size_t i, ConnLink **out);
+    size_t max_links;
+    bool (*build_links)(const Connector *c, const ConnLink *const *links, size_t n, ConnRequest *out, char *err,
+                        size_t errlen);
+    ConnStatus (*parse_links)(const Connector *c, const ConnLink *const *links, size_t n, const TxResponse *r,
+                              ConnResult *results, char *msg, size_t msglen);
     void (*free)(Connector *c);
 } ConnectorOps;
 
@@ -171,6 +199,20 @@ typedef struct ConnJob {
  * moment are sent again afterwards, a batch at a time. */
 void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
                    const RetryPolicy *p, const RetryClock *clk);
+
+/* The after-write link step for jobs conn_send_all has settled: the links
+ * every written record (results[i].ok) asks for, grouped by from_type and
+ * to_type, at most max_links a request, each request sent with retries
+ * (like a read: linking is idempotent), a request refused whole split in
+ * halves when the API does that for one bad input (split_rejected), links
+ * without an answer sent again. A record whose link the CRM refused is
+ * failed: its result gets the CRM's code, its message (after saying the
+ * record was written, and its id) and the link's field. Returns CONN_OK once every
+ * link has an answer; CONN_AUTH, CONN_UNAVAILABLE or CONN_BAD_ANSWER (msg
+ * says why) when some outcome is unknown, results untouched. *requests
+ * counts the requests sent (retries excluded). */
+ConnStatus conn_link_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, const RetryPolicy *p,
+                         const RetryClock *clk, uint64_t *requests, char *msg, size_t msglen);
 
 /* Helpers for the implementations. */
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);

@@ -30,14 +30,55 @@ void dryrun_value(const Mapc *m, const Value *v, CmBuf *out)
     }
 }
 
+void dryrun_field_value(const Mapc *m, const MapcField *f, const Value *v, CmBuf *out)
+{
+    if (!(f->lookup && f->bind_set >= 0 && v->type == V_STR)) {
+        dryrun_value(m, v, out);
+        return;
+    }
+    uint32_t n;
+    const char *set = mapc_str(m, (uint32_t)f->bind_set, &n);
+    CmBuf bind = CM_BUF_INIT;
+    cm_buf_putc(&bind, '/');
+    cm_buf_put(&bind, set, n);
+    cm_buf_putc(&bind, '(');
+    cm_buf_put(&bind, v->u.str, v->len);
+    cm_buf_putc(&bind, ')');
+    cm_buf_put_json_string(out, bind.data, bind.len);
+    cm_buf_free(&bind);
+}
+
+/* The key a ref to a Dynamics lookup goes out under: NAME_E@odata.bind (a
+ * Customer lookup, one navigation property per table) or NAME@odata.bind. */
+static void put_ref_key(CmBuf *out, const Mapc *m, const MapcField *f, const Value *v)
+{
+    uint32_t n, en;
+    const char *name = mapc_str(m, f->name, &n);
+    CmBuf key = CM_BUF_INIT;
+    cm_buf_put(&key, name, n);
+    if (f->per_target) {
+        const char *target = mapc_str(m, m->entities[v->u.ref].name, &en);
+        cm_buf_putc(&key, '_');
+        cm_buf_put(&key, target, en);
+    }
+    cm_buf_puts(&key, "@odata.bind");
+    cm_buf_put_json_string(out, key.data, key.len);
+    cm_buf_puts(out, ": ");
+    cm_buf_free(&key);
+}
+
 static void put_field(CmBuf *out, const Mapc *m, const VmResult *r, uint32_t i, bool *first)
 {
     const MapcField *f = &r->entity->fields[i];
+    const Value *v = &r->values[i];
     if (!*first)
         cm_buf_puts(out, ", ");
     *first = false;
-    cm_buf_put(out, f->json_key, f->json_key_len);
-    dryrun_value(m, &r->values[i], out);
+    if (f->lookup && v->type == V_REF)
+        put_ref_key(out, m, f, v);
+    else
+        cm_buf_put(out, f->json_key, f->json_key_len);
+    dryrun_field_value(m, f, v, out);
 }
 
 static void put_section(CmBuf *out, const Mapc *m, const VmResult *r, MapcFieldSection section)

@@ -18,4 +18,8 @@ bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out);
  * {"ref": "Contact"}, clear as null. */
 void dryrun_value(const Mapc *m, const Value *v, CmBuf *out);
 
+/* The same for a value of field f: a text id for a Dynamics lookup is its
+ * binding, "/systemusers(id)" (f->json_key is then "NAV@odata.bind": ). */
+void dryrun_field_value(const Mapc *m, const MapcField *f, const Value *v, CmBuf *out);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "cm_utf8.h"
 
 struct ErrFile {
+    pthread_mutex_t lock;       /* held while a line is built and written */
     int fd;
     char *path;
     size_t count;
@@ -33,6 +35,7 @@ ErrFile *errfile_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     ErrFile *f = cm_calloc(1, sizeof *f);
+    pthread_mutex_init(&f->lock, NULL);
     f->fd = fd;
     f->path = cm_strdup(path);
     return f;
@@ -92,11 +95,16 @@ static bool write_all(ErrFile *f, const char *p, size_t n)
     return true;
 }
 
-bool errfile_write(ErrFile *f, const ErrRecord *rec)
+static bool write_line(ErrFile *f, const ErrRecord *rec)
 {
     CmBuf *b = &f->line;
     cm_buf_clear(b);
     cm_buf_printf(b, "{\"record\": %zu", rec->record);
+    if (rec->received) {
+        cm_buf_puts(b, ", \"received\": ");
+        put_text(b, rec->received, strlen(rec->received));
+        cm_buf_printf(b, ", \"index\": %zu", rec->index);
+    }
     if (rec->line)
         cm_buf_printf(b, ", \"line\": %zu", rec->line);
     if (rec->entity) {
@@ -133,6 +141,14 @@ bool errfile_write(ErrFile *f, const ErrRecord *rec)
     return true;
 }
 
+bool errfile_write(ErrFile *f, const ErrRecord *rec)
+{
+    pthread_mutex_lock(&f->lock);
+    bool ok = write_line(f, rec);
+    pthread_mutex_unlock(&f->lock);
+    return ok;
+}
+
 size_t errfile_count(const ErrFile *f)
 {
     return f->count;
@@ -159,6 +175,7 @@ bool errfile_close(ErrFile *f, char *err, size_t errlen)
         ok = false;
     }
     cm_buf_free(&f->line);
+    pthread_mutex_destroy(&f->lock);
     cm_free(f->path);
     cm_free(f);
     return ok;

@@ -4,7 +4,9 @@
  * been) sent, and the error (the CRM's code and message, and the .map line
  * of the field it names). Lines are appended with O_APPEND, so a resumed
  * run adds to the same file; errfile_close flushes them to disk (fsync).
- * The file holds contact data: it is created with mode 0600. */
+ * The file holds contact data: it is created with mode 0600. errfile_write
+ * may be called from several threads at once (`crmmap serve` writes from
+ * its HTTP threads and its sender); the other calls may not. */
 #ifndef ERRFILE_H
 #define ERRFILE_H
 
@@ -35,6 +37,11 @@ typedef struct ErrRecord {
     const char *code;
     const char *field;
     size_t map_line;
+    /* serve's intake, for a record refused before it was stored (record is
+     * 0 then: it has no number): when it came, as UTC "YYYY-MM-DDTHH:MM:SSZ"
+     * (NULL: not from the intake), and its 1-based index in the request. */
+    const char *received;
+    size_t index;
 } ErrRecord;
 
 /* Opens path for appending, creating it (mode 0600) if need be. NULL on

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cm_alloc.h"
@@ -21,21 +22,29 @@
 struct Inbox {
     sqlite3 *db, *rdb;
     pthread_mutex_t lock, rlock;
-    sqlite3_stmt *insert, *find, *pending, *done, *counts;
+    sqlite3_stmt *insert, *find, *pending, *done, *counts, *expired, *drop;
     char error[256];
 };
 
+/* done: 0 while pending, else the unix time it was marked done (an inbox
+ * of an older crmmap holds 1 there: taken as done when received). The row
+ * with the highest id is never pruned, so SQLite (which numbers a new row
+ * max(id) + 1) never hands out a number again. auto_vacuum only takes on a
+ * new file; an older one reuses its free pages instead of growing. */
 static const char schema_sql[] =
+    "PRAGMA auto_vacuum=INCREMENTAL;"
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
+    "PRAGMA journal_size_limit=8388608;"
     "CREATE TABLE IF NOT EXISTS records ("
-    "  id INTEGER PRIMARY KEY,"   /* rows are never deleted: numbers never repeat */
+    "  id INTEGER PRIMARY KEY,"
     "  hash BLOB NOT NULL UNIQUE,"
     "  report_id TEXT UNIQUE,"
     "  received INTEGER NOT NULL,"
     "  done INTEGER NOT NULL DEFAULT 0,"
     "  text TEXT);"
-    "CREATE INDEX IF NOT EXISTS records_pending ON records (done, id);";
+    "CREATE INDEX IF NOT EXISTS records_pending ON records (done, id);"
+    "UPDATE records SET done = max(received, 2) WHERE done = 1;";
 
 static void set_error(Inbox *ib, sqlite3 *db, const char *what)
 {
@@ -96,9 +105,15 @@ Inbox *inbox_open(const char *path, char *err, size_t errlen)
     rc = prepare(ib->db, "SELECT id FROM records WHERE hash = ?1 OR report_id = ?2", &ib->find, rc);
     rc = prepare(ib->rdb, "SELECT id, text FROM records WHERE done = 0 ORDER BY id LIMIT ?1",
                  &ib->pending, rc);
-    rc = prepare(ib->rdb, "UPDATE records SET done = 1, text = NULL WHERE id = ?1", &ib->done, rc);
-    rc = prepare(ib->rdb, "SELECT coalesce(max(id), 0), (SELECT count(*) FROM records WHERE done = 0) FROM records",
+    rc = prepare(ib->rdb, "UPDATE records SET done = max(strftime('%s','now'), 2), text = NULL WHERE id = ?1",
+                 &ib->done, rc);
+    rc = prepare(ib->rdb, "SELECT coalesce(max(id), 0), (SELECT count(*) FROM records WHERE done = 0), "
+                          "(SELECT count(*) FROM records WHERE done > 0) FROM records",
                  &ib->counts, rc);
+    rc = prepare(ib->db, "SELECT id FROM records WHERE done > 0 AND done <= strftime('%s','now') - ?1 "
+                         "AND id < (SELECT max(id) FROM records) ORDER BY done LIMIT ?2",
+                 &ib->expired, rc);
+    rc = prepare(ib->db, "DELETE FROM records WHERE id = ?1 AND done > 0", &ib->drop, rc);
     if (rc == SQLITE_OK)
         return ib;
     snprintf(err, errlen, "cannot open the inbox %s: %s", path, failed ? sqlite3_errmsg(failed) : "out of memory");
@@ -115,6 +130,8 @@ void inbox_close(Inbox *ib)
     sqlite3_finalize(ib->pending);
     sqlite3_finalize(ib->done);
     sqlite3_finalize(ib->counts);
+    sqlite3_finalize(ib->expired);
+    sqlite3_finalize(ib->drop);
     sqlite3_close(ib->db);
     sqlite3_close(ib->rdb);
     pthread_mutex_destroy(&ib->lock);
@@ -158,7 +175,37 @@ static bool add_one(Inbox *ib, InboxItem *it)
     return true;
 }
 
-bool inbox_add(Inbox *ib, InboxItem *items, size_t n)
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static bool prune(Inbox *ib, InboxPrune *p)
+{
+    int64_t t0 = now_us();
+    p->n = 0;
+    sqlite3_reset(ib->expired);
+    sqlite3_bind_int64(ib->expired, 1, p->retain_s);
+    sqlite3_bind_int64(ib->expired, 2, (sqlite3_int64)p->max);
+    while (p->n < p->max && sqlite3_step(ib->expired) == SQLITE_ROW)
+        p->ids[p->n++] = (uint64_t)sqlite3_column_int64(ib->expired, 0);
+    sqlite3_reset(ib->expired);
+    bool ok = true;
+    for (size_t i = 0; ok && i < p->n; i++) {
+        sqlite3_reset(ib->drop);
+        sqlite3_bind_int64(ib->drop, 1, (sqlite3_int64)p->ids[i]);
+        ok = sqlite3_step(ib->drop) == SQLITE_DONE;
+    }
+    sqlite3_reset(ib->drop);
+    if (!ok)
+        set_error(ib, ib->db, "cannot prune the inbox");
+    p->took_us = now_us() - t0;
+    return ok;
+}
+
+bool inbox_add(Inbox *ib, InboxItem *items, size_t n, InboxPrune *pr)
 {
     pthread_mutex_lock(&ib->lock);
     bool ok = sqlite3_exec(ib->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
@@ -166,15 +213,30 @@ bool inbox_add(Inbox *ib, InboxItem *items, size_t n)
         set_error(ib, ib->db, "cannot write to the inbox");
     for (size_t i = 0; ok && i < n; i++)
         ok = add_one(ib, &items[i]);
+    if (ok && pr)
+        ok = prune(ib, pr);
     if (ok && sqlite3_exec(ib->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         set_error(ib, ib->db, "cannot commit to the inbox");
         ok = false;
     }
-    if (!ok)
+    if (!ok) {
         sqlite3_exec(ib->db, "ROLLBACK", NULL, NULL, NULL);
+        if (pr)
+            pr->n = 0;
+    }
     sqlite3_reset(ib->insert);
     pthread_mutex_unlock(&ib->lock);
     return ok;
+}
+
+/* On the sender's connection, like its other checkpoints, so that neither
+ * delays an answer: its commit takes no fsync, and the checkpoint waits for
+ * no one and lets the WAL start over. */
+void inbox_vacuum(Inbox *ib)
+{
+    pthread_mutex_lock(&ib->rlock);
+    sqlite3_exec(ib->rdb, "PRAGMA incremental_vacuum(256); PRAGMA wal_checkpoint(PASSIVE);", NULL, NULL, NULL);
+    pthread_mutex_unlock(&ib->rlock);
 }
 
 size_t inbox_pending(Inbox *ib, InboxRecord *out, size_t max)
@@ -230,6 +292,7 @@ bool inbox_counts(Inbox *ib, InboxCounts *out)
     if (ok) {
         out->total = (uint64_t)sqlite3_column_int64(ib->counts, 0);
         out->pending = (uint64_t)sqlite3_column_int64(ib->counts, 1);
+        out->kept = (uint64_t)sqlite3_column_int64(ib->counts, 2);
     }
     sqlite3_reset(ib->counts);
     pthread_mutex_unlock(&ib->rlock);

@@ -9,7 +9,9 @@
  * Duplicate deliveries are recognised here: a record whose SHA-256 (of its
  * normalised JSON text) or whose report id is already in the inbox is not
  * added again. The text of a transferred record is dropped (inbox_done); its
- * hash and report id stay, so a late redelivery is still a duplicate.
+ * hash and report id stay, so a late redelivery is still a duplicate, until
+ * the row is pruned (InboxPrune) once it has been done for the retention
+ * time. Pending rows are never pruned.
  *
  * The inbox holds contact data until it is sent: the file is created 0600.
  * All calls are serialised by a mutex: one Inbox may be shared by threads. */
@@ -35,9 +37,29 @@ typedef struct InboxItem {
 Inbox *inbox_open(const char *path, char *err, size_t errlen);
 void inbox_close(Inbox *ib);
 
-/* Adds items in one transaction; returns once it is on disk. False (reason
- * in inbox_error) when nothing was stored. */
-bool inbox_add(Inbox *ib, InboxItem *items, size_t n);
+/* The retention's share of an inbox_add: rows done at least retain_s
+ * seconds ago, up to max, are deleted in the same transaction (never the
+ * newest row, so numbers never repeat; never a pending one). Pruning rides
+ * on the intake's own commit: it costs no fsync of its own, and its fsync
+ * also makes the sender's earlier "done" marks durable, so the journal
+ * entries of the rows deleted can go once inbox_add has returned. */
+typedef struct InboxPrune {
+    int64_t retain_s;
+    size_t max;
+    uint64_t *ids;              /* out: the numbers deleted (max of them) */
+    size_t n;                   /* out */
+    int64_t took_us;            /* out: how long the deletes took */
+} InboxPrune;
+
+/* Adds items (n may be 0) in one transaction, and prunes when pr is not
+ * NULL; returns once it is on disk. False (reason in inbox_error) when
+ * nothing was stored or pruned. */
+bool inbox_add(Inbox *ib, InboxItem *items, size_t n, InboxPrune *pr);
+
+/* Hands up to 256 free pages back to the file system (an inbox created
+ * with auto-vacuum) and checkpoints the WAL: once the pruning caught up.
+ * Uses the sender's connection. */
+void inbox_vacuum(Inbox *ib);
 
 /* One pending record, for the sender. */
 typedef struct InboxRecord {
@@ -56,6 +78,7 @@ bool inbox_done(Inbox *ib, const uint64_t *ids, size_t n);
 typedef struct InboxCounts {
     uint64_t total;             /* records ever accepted (the highest number) */
     uint64_t pending;           /* accepted, not yet done */
+    uint64_t kept;              /* done and not yet pruned: their keys still catch duplicates */
 } InboxCounts;
 bool inbox_counts(Inbox *ib, InboxCounts *out);
 

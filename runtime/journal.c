@@ -10,11 +10,13 @@
 struct Journal {
     sqlite3 *db;
     char *run_key;
-    sqlite3_stmt *get, *put, *counts;
+    sqlite3_stmt *get, *put, *counts, *forget;
     bool in_tx;
 };
 
+/* auto_vacuum takes on a new file only: an older one reuses its free pages. */
 static const char schema_sql[] =
+    "PRAGMA auto_vacuum=INCREMENTAL;"
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS entries ("
@@ -41,7 +43,8 @@ Journal *journal_open(const char *path, const char *run_key, char *err, size_t e
         && prepare(j, "INSERT OR REPLACE INTO entries (run_key, record, entity, state, crm_id, error) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &j->put)
         && prepare(j, "SELECT state, count(*) FROM entries WHERE run_key = ?1 GROUP BY state",
-                   &j->counts)) {
+                   &j->counts)
+        && prepare(j, "DELETE FROM entries WHERE run_key = ?1 AND record = ?2", &j->forget)) {
         j->run_key = cm_strdup(run_key);
         return j;
     }
@@ -60,6 +63,7 @@ void journal_close(Journal *j)
     sqlite3_finalize(j->get);
     sqlite3_finalize(j->put);
     sqlite3_finalize(j->counts);
+    sqlite3_finalize(j->forget);
     sqlite3_close(j->db);
     cm_free(j->run_key);
     cm_free(j);
@@ -134,6 +138,32 @@ bool journal_clear(Journal *j)
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE;
+}
+
+bool journal_vacuum(Journal *j)
+{
+    return sqlite3_exec(j->db, "PRAGMA incremental_vacuum(256); PRAGMA wal_checkpoint(PASSIVE);", NULL, NULL,
+                        NULL) == SQLITE_OK;
+}
+
+bool journal_forget(Journal *j, const uint64_t *records, size_t n)
+{
+    if (n == 0)
+        return true;
+    bool ok = journal_begin(j);
+    for (size_t i = 0; ok && i < n; i++) {
+        sqlite3_reset(j->forget);
+        sqlite3_bind_text(j->forget, 1, j->run_key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(j->forget, 2, (sqlite3_int64)records[i]);
+        ok = sqlite3_step(j->forget) == SQLITE_DONE;
+    }
+    sqlite3_reset(j->forget);
+    if (!ok) {
+        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+        j->in_tx = false;
+        return false;
+    }
+    return journal_commit(j);
 }
 
 bool journal_counts(Journal *j, uint64_t counts[6])

@@ -49,6 +49,14 @@ bool journal_commit(Journal *j);
  * must not later resume from an older run's outcomes. */
 bool journal_clear(Journal *j);
 
+/* Forgets every entity of these records of this run key, in one
+ * transaction (serve's retention: records that are done for good). */
+bool journal_forget(Journal *j, const uint64_t *records, size_t n);
+
+/* Hands up to 256 free pages back to the file system (a journal created
+ * with auto-vacuum) and checkpoints the WAL without waiting for readers. */
+bool journal_vacuum(Journal *j);
+
 /* Counts of each state for this run (index by JState). */
 bool journal_counts(Journal *j, uint64_t counts[6]);
 

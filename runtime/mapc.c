@@ -343,6 +343,8 @@ static bool read_fields(Cursor *c, Mapc *m, MapcEntity *e)
             goto fail;
         }
         e->has_section[f[i].section] = true;
+        f[i].lookup = f[i].per_target = false;
+        f[i].bind_nav = f[i].bind_set = -1;
         cm_buf_clear(&key);
         cm_buf_put_json_string(&key, m->strings[f[i].name].u.str, m->strings[f[i].name].len);
         cm_buf_put(&key, ": ", 2);
@@ -497,6 +499,65 @@ static bool read_facts(Cursor *c, Mapc *m)
     return true;
 }
 
+/* One lookup (section 9): its field now goes out as "NAV@odata.bind",
+ * its key rebuilt here once like every field's. */
+static bool read_lookup(Cursor *c, Mapc *m, uint32_t *prev_entity, int64_t *prev_field, uint32_t i)
+{
+    uint32_t ei, fi;
+    uint8_t flags;
+    int32_t nav, set;
+    if (!get_index(c, &ei, m->nentities, "lookup entity") || !get_var(c, &fi, "lookup field")
+        || !get_u8(c, &flags, "lookup flags") || !get_opt(c, &nav, m->nstrings, "lookup navigation string")
+        || !get_opt(c, &set, m->nstrings, "lookup entity set string"))
+        return false;
+    MapcEntity *e = (MapcEntity *)&m->entities[ei];
+    if (fi >= e->nfields)
+        return failf(c, "lookup %u: field %u out of range (entity %u has %u fields)", i, fi, ei, e->nfields);
+    if (ei < *prev_entity || (ei == *prev_entity && (int64_t)fi <= *prev_field))
+        return failf(c, "lookup %u: entries out of order or repeated", i);
+    *prev_entity = ei;
+    *prev_field = fi;
+    MapcField *f = (MapcField *)&e->fields[fi];
+    if (f->encoding != ENC_REF)
+        return failf(c, "lookup %u: field %u is not a reference field", i, fi);
+    if (flags & ~ML__ALL)
+        return failf(c, "lookup %u: unknown flags 0x%02x", i, flags);
+    if ((nav < 0) != (set < 0) || (nav >= 0 && (m->strings[nav].len == 0 || m->strings[set].len == 0)))
+        return failf(c, "lookup %u: a navigation property needs its entity set, and neither may be empty", i);
+    f->lookup = true;
+    f->per_target = flags & ML_PER_TARGET;
+    f->bind_nav = nav;
+    f->bind_set = set;
+    if (nav >= 0) {
+        CmBuf key = CM_BUF_INIT, name = CM_BUF_INIT;
+        cm_buf_put(&name, m->strings[nav].u.str, m->strings[nav].len);
+        cm_buf_puts(&name, "@odata.bind");
+        cm_buf_put_json_string(&key, name.data, name.len);
+        cm_buf_put(&key, ": ", 2);
+        f->json_key = cm_arena_strndup(&m->arena, key.data, key.len);
+        f->json_key_len = (uint32_t)key.len;
+        cm_buf_free(&name);
+        cm_buf_free(&key);
+    }
+    return true;
+}
+
+static bool read_lookups(Cursor *c, Mapc *m)
+{
+    uint32_t sl;
+    const char *sys = mapc_str(m, m->system, &sl);
+    if (sl != 8 || memcmp(sys, "dynamics", 8) != 0)
+        return failf(c, "a lookups section in a mapping for %.*s (lookups are Dynamics')", (int)sl, sys);
+    uint32_t n, prev_entity = 0;
+    int64_t prev_field = -1;
+    if (!get_count(c, &n, 5, UINT32_MAX, "lookups"))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!read_lookup(c, m, &prev_entity, &prev_field, i))
+            return false;
+    return true;
+}
+
 static bool read_header(Cursor *c, size_t len, Mapc *m)
 {
     const uint8_t *d = c->base;
@@ -536,10 +597,10 @@ static bool read_header(Cursor *c, size_t len, Mapc *m)
 static bool read_sections(Cursor *c, Mapc *m)
 {
     static const char *const names[] = { "", "strings", "meta", "constants", "source paths",
-                                         "builtins", "tables", "entities", "facts" };
+                                         "builtins", "tables", "entities", "facts", "lookups" };
     typedef bool (*Reader)(Cursor *, Mapc *);
     static const Reader readers[] = { NULL, read_strings, read_meta, read_consts, read_paths,
-                                      read_builtins, read_tables, read_entities, read_facts };
+                                      read_builtins, read_tables, read_entities, read_facts, read_lookups };
     const uint8_t *file_end = c->end;
     unsigned last = 0;
     while (c->p < file_end) {

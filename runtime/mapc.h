@@ -16,7 +16,8 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 1
+#define MAPC_MINOR 2              /* the newest minor version this reader knows */
+#define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
 #define MAPC_BOM 0x1234u
 #define MAPC_HEADER_SIZE 48u
 #define MAPC_TRAILER_SIZE 4u
@@ -32,8 +33,12 @@ enum MapcSection {
     MS_STRINGS = 1, MS_META, MS_CONSTS, MS_PATHS, MS_BUILTINS, MS_TABLES, MS_ENTITIES,
     MS__LAST = MS_ENTITIES,     /* the last required section */
     MS_FACTS,                   /* 1.1, optional: what the fields were when checked */
-    MS__KNOWN = MS_FACTS
+    MS_LOOKUPS,                 /* 1.2, optional: Dynamics lookups written through @odata.bind */
+    MS__KNOWN = MS_LOOKUPS
 };
+
+/* Lookups flags (section 9). */
+enum { ML_PER_TARGET = 1, ML__ALL = 1 };
 
 /* Facts flags: the target field as the mapping was checked against it. */
 enum { MF_REQUIRED = 1, MF_CREATEABLE = 2, MF_UPDATEABLE = 4, MF_RESTRICTED = 8, MF__ALL = 15 };
@@ -68,8 +73,14 @@ typedef struct MapcField {
     uint8_t section;            /* MapcFieldSection */
     uint8_t encoding;           /* MapcEncoding, maybe | ENC_STRINGIFY */
     int32_t option_table;       /* -1: none */
-    const char *json_key;       /* "Name": — escaped once at load time */
+    const char *json_key;       /* "Name": — escaped once at load time; a Dynamics
+                                 * lookup with a text binding: "NAV@odata.bind": */
     uint32_t json_key_len;
+    /* A Dynamics lookup (section 9): written through @odata.bind, never as
+     * the plain attribute. */
+    bool lookup;
+    bool per_target;            /* a ref to E binds through NAME_E (Customer lookups) */
+    int32_t bind_nav, bind_set; /* strings: what a text id binds through; -1: it cannot be bound */
 } MapcField;
 
 /* The facts section (docs/bytecode.md, "8 facts"): one per field. */

@@ -134,6 +134,29 @@ static void put_facts(CmBuf *out, const Mapc *m, const MapcFacts *f)
     }
 }
 
+/* How a Dynamics lookup goes out: "; lookup preferredsystemuserid@odata.bind -> /systemusers(id)". */
+static void put_lookup(CmBuf *out, const Mapc *m, const MapcField *f)
+{
+    cm_buf_puts(out, "  ; lookup ");
+    if (f->per_target) {
+        put_str(out, m, f->name);
+        cm_buf_puts(out, "_TABLE@odata.bind per table");
+    }
+    if (f->bind_nav >= 0) {
+        if (f->per_target)
+            cm_buf_puts(out, ", ids ");
+        put_str(out, m, (uint32_t)f->bind_nav);
+        cm_buf_puts(out, "@odata.bind -> /");
+        put_str(out, m, (uint32_t)f->bind_set);
+        cm_buf_puts(out, "(id)");
+    } else if (!f->per_target) {
+        put_str(out, m, f->name);
+        cm_buf_puts(out, "@odata.bind, refs only");
+    } else {
+        cm_buf_puts(out, ", refs only");
+    }
+}
+
 static void disasm_entity(const Mapc *m, uint32_t index, const char *source, size_t source_len, CmBuf *out)
 {
     const MapcEntity *e = &m->entities[index];
@@ -158,6 +181,8 @@ static void disasm_entity(const Mapc *m, uint32_t index, const char *source, siz
         }
         if (e->facts)
             put_facts(out, m, &e->facts[i]);
+        if (f->lookup)
+            put_lookup(out, m, f);
         cm_buf_putc(out, '\n');
     }
     uint32_t shown_line = 0;

@@ -5,7 +5,8 @@
  * the CRM's current records when `master crm` or `on create` fields need
  * them, build the payloads, journal J_SENDING where a resend would not be
  * safe (keyless creates), send every batch with up to max_in_flight in
- * flight, then journal each answer. */
+ * flight, run the connector's link step on what was written, then journal
+ * each answer. */
 /* realpath is XSI. */
 #define _XOPEN_SOURCE 700
 
@@ -69,7 +70,7 @@ typedef struct EntInfo {
     bool id_from_read;      /* Salesforce update by a field other than Id: update by the Id read */
     const char **read_fields;
     size_t nread;
-    bool *readable;         /* per field: among read_fields */
+    char **read_as;         /* per field: the name it is read by (among read_fields), NULL: not read */
     char **field_names;
     uint32_t *field_lines;  /* .map line of each field's assignment, 0: unknown */
 } EntInfo;
@@ -202,11 +203,14 @@ static void ent_init(Transfer *t, uint32_t i)
                && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
                    || ei->id_from_read);
     ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
-    ei->readable = cm_calloc(e->nfields + 1u, sizeof *ei->readable);
+    ei->read_as = cm_calloc(e->nfields + 1u, sizeof *ei->read_as);
     for (uint32_t f = 0; f < e->nfields; f++)
         if (e->fields[f].section == FS_IF_EMPTY && conn_plain_name(ei->field_names[f])) {
-            ei->read_fields[ei->nread++] = ei->field_names[f];
-            ei->readable[f] = true;
+            CmBuf name = CM_BUF_INIT;
+            /* Dataverse reads a lookup's id as _NAME_value, never as NAME. */
+            cm_buf_printf(&name, e->fields[f].lookup ? "_%s_value" : "%s", ei->field_names[f]);
+            ei->read_as[f] = cm_buf_take(&name);
+            ei->read_fields[ei->nread++] = ei->read_as[f];
         }
 }
 
@@ -215,12 +219,14 @@ static void ent_free(EntInfo *ei, uint32_t nfields)
     cm_free(ei->name);
     cm_free(ei->target);
     cm_free(ei->key_field);
-    for (uint32_t f = 0; f < nfields; f++)
+    for (uint32_t f = 0; f < nfields; f++) {
         cm_free(ei->field_names[f]);
+        cm_free(ei->read_as[f]);
+    }
     cm_free(ei->field_names);
     cm_free(ei->field_lines);
     cm_free(ei->read_fields);
-    cm_free(ei->readable);
+    cm_free(ei->read_as);
 }
 
 static void fatal(Transfer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -389,7 +395,7 @@ static void fail_unit(Transfer *t, Rec *r, uint32_t entity, JState s, const char
 {
     ErrRecord er = { (size_t)r->record, r->line, entity < t->m->nentities ? t->ents[entity].name : NULL,
                      message, r->input, r->input_len, r->input_is_json, payload, payload ? strlen(payload) : 0,
-                     code, field && field[0] ? field : NULL, map_line };
+                     code, field && field[0] ? field : NULL, map_line, NULL, 0 };
     if (!errfile_write(t->ef, &er))
         fatal(t, "%s", errfile_error(t->ef));
     put_state(t, r, entity, s, NULL, code);
@@ -460,11 +466,15 @@ static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, 
 
 /* ---- payloads ---- */
 
-static void put_ref(Transfer *t, CmBuf *b, const char *field, const Unit *parent, uint32_t parent_entity)
+static void put_ref(Transfer *t, CmBuf *b, const char *field, bool per_target, const Unit *parent,
+                    uint32_t parent_entity)
 {
     if (t->sys == SYS_DYNAMICS) {
         CmBuf name = CM_BUF_INIT;
-        cm_buf_printf(&name, "%s@odata.bind", field);
+        if (per_target)     /* a Customer lookup: one navigation property per table */
+            cm_buf_printf(&name, "%s_%s@odata.bind", field, t->ents[parent_entity].name);
+        else
+            cm_buf_printf(&name, "%s@odata.bind", field);
         cm_buf_put_json_string(b, name.data, name.len);
         cm_buf_free(&name);
         CmBuf v = CM_BUF_INIT;
@@ -499,13 +509,13 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
         /* A `master crm` field goes where the record is new or the CRM's
          * value was read and is empty; never where it could not be read. */
         if (f->section == FS_IF_EMPTY && !created
-            && !(ei->readable[uf->field] && cur && conn_current_empty(cur, ei->field_names[uf->field])))
+            && !(ei->read_as[uf->field] && cur && conn_current_empty(cur, ei->read_as[uf->field])))
             continue;
         if (!first)
             cm_buf_puts(&b, ", ");
         first = false;
         if (uf->ref >= 0) {
-            put_ref(t, &b, ei->field_names[uf->field], &r->units[uf->ref], (uint32_t)uf->ref);
+            put_ref(t, &b, ei->field_names[uf->field], f->per_target, &r->units[uf->ref], (uint32_t)uf->ref);
         } else {
             cm_buf_put(&b, f->json_key, f->json_key_len);
             cm_buf_put(&b, u->text + uf->off, uf->len);
@@ -651,8 +661,17 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         }
         conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
         t->st.requests += nb;
+        /* A unit is done once its record and its links are written: until
+         * the link step has answered nothing is journaled, so --resume
+         * writes both again (idempotently: the link step is only for
+         * upserts and updates by key). */
+        char msg[256];
+        bool linked = conn_link_all(t->c, t->tx, jobs, nb, &t->o.retry, t->o.clock, &t->st.requests, msg,
+                                    sizeof msg) == CONN_OK;
+        if (!linked)
+            fatal(t, "linking %s records: %s", ei->name, msg);
         journal_begin(t->j);
-        for (size_t b = 0; b < nb; b++)
+        for (size_t b = 0; b < nb && linked; b++)
             take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
         commit(t);
         cm_free(batches);
@@ -803,7 +822,7 @@ static void copy_unit(Transfer *t, Unit *u, const VmResult *res)
         uf->ref = res->values[f].type == V_REF ? (int32_t)res->values[f].u.ref : -1;
         uf->off = (uint32_t)text.len;
         if (uf->ref < 0)
-            dryrun_value(t->m, &res->values[f], &text);
+            dryrun_field_value(t->m, &e->fields[f], &res->values[f], &text);
         uf->len = (uint32_t)(text.len - uf->off);
     }
     u->text = cm_buf_take(&text);

@@ -2,8 +2,10 @@
  * the "transfer engine" behind `crmmap run` and `crmmap serve`. It owns
  * batching per entity, reading the CRM's current records for `master crm`
  * (if_empty) and `on create` fields, linking children to their parent's CRM
- * id, skipping children whose parent failed, the journal states that make
- * `--resume` safe, the error file lines, and the per-run counts.
+ * id, the connector's after-write link step (HubSpot associations on
+ * updates and upserts) before a unit counts as done, skipping children whose
+ * parent failed, the journal states that make `--resume` safe, the error
+ * file lines, and the per-run counts.
  *
  * The caller feeds records one at a time (the VmResults of vm_run and the
  * record's input text); the engine copies what it needs, so the VM may run
@@ -38,7 +40,7 @@
 
 typedef struct TransferStats {
     uint64_t in, ok, failed, skipped;
-    uint64_t requests;          /* write and read requests sent, retries excluded */
+    uint64_t requests;          /* write, read and link requests sent, retries excluded */
     uint64_t resumed;           /* units whose outcome came from the journal */
 } TransferStats;
 

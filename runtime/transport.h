@@ -114,6 +114,15 @@ Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen);
  * (127.0.0.0/8, ::1, localhost) and only when allow_plain_http. */
 bool tx_url_allowed(const char *url, bool allow_plain_http, char *err, size_t errlen);
 
+/* The host url names, as libcurl parses it (so the host a request would go
+ * to), in lower case: a name, an IPv4 address or a bracketed IPv6 address.
+ * False with a message for a URL that does not parse, has no host, carries
+ * credentials or a host of hostlen characters or more. */
+bool tx_url_host(const char *url, char *host, size_t hostlen, char *err, size_t errlen);
+
+/* 127.0.0.0/8, [::1] or localhost: the hosts the policy calls loopback. */
+bool tx_host_is_loopback(const char *host);
+
 /* ---- the fake ----------------------------------------------------------- */
 
 /* A scripted answer. error TX_OK answers with status/body; anything else

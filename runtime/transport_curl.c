@@ -6,6 +6,7 @@
  * https://; the bearer token is given to curl's own Bearer auth, so curl
  * drops it on a redirect to another host and no header line we print holds it. */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,12 +42,24 @@ typedef struct CurlTx {
     size_t waiting;
 } CurlTx;
 
-static bool curl_ready;
+/* curl_global_init must run once, before any other libcurl call, and is
+ * not thread-safe in libcurl builds without CURL_VERSION_THREADSAFE (before
+ * 7.84, or without atomics). `serve` creates transports from more than one
+ * thread (the sender, a token refresh), so a plain "done" flag let two
+ * threads run it at once, and was itself a data race. pthread_once runs it
+ * exactly once and makes every caller wait for it and see its result. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_result = CURLE_FAILED_INIT;
+
+static void curl_init_once(void)
+{
+    curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 /* Through a volatile pointer, so clearing the token before free is not optimised away. */
 static void *(*const volatile wipe)(void *, int, size_t) = memset;
 
-static bool is_loopback_host(const char *host)
+bool tx_host_is_loopback(const char *host)
 {
     if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
         return true;
@@ -57,26 +70,65 @@ static bool is_loopback_host(const char *host)
     return false;
 }
 
-bool tx_url_allowed(const char *url, bool allow_plain_http, char *err, size_t errlen)
+/* The scheme and host of url as libcurl reads it — the host it would connect
+ * to — refusing credentials in the URL. curl_free both. */
+static bool parse_url(const char *url, char **scheme, char **host, char *err, size_t errlen)
 {
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *user = NULL;
+    char *user = NULL;
     bool ok = false;
+    *scheme = *host = NULL;
     if (u == NULL) {
         snprintf(err, errlen, "out of memory parsing the URL");
         return false;
     }
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK
-        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
-        || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        || curl_url_get(u, CURLUPART_SCHEME, scheme, 0) != CURLUE_OK
+        || curl_url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
         snprintf(err, errlen, "not a valid absolute URL");
-    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+    else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
         snprintf(err, errlen, "credentials in the URL are refused (use --token-env or --token-file)");
-    } else if (strcmp(scheme, "https") == 0) {
+    else
+        ok = true;
+    curl_free(user);
+    curl_url_cleanup(u);
+    if (!ok) {
+        curl_free(*scheme);
+        curl_free(*host);
+        *scheme = *host = NULL;
+    }
+    return ok;
+}
+
+bool tx_url_host(const char *url, char *host, size_t hostlen, char *err, size_t errlen)
+{
+    char *scheme, *h;
+    if (!parse_url(url, &scheme, &h, err, errlen))
+        return false;
+    size_t n = strlen(h);
+    bool ok = n < hostlen;
+    if (ok) {
+        for (size_t i = 0; i <= n; i++)
+            host[i] = (h[i] >= 'A' && h[i] <= 'Z') ? (char)(h[i] - 'A' + 'a') : h[i];
+    } else {
+        snprintf(err, errlen, "the host name is longer than %zu characters", hostlen - 1);
+    }
+    curl_free(scheme);
+    curl_free(h);
+    return ok;
+}
+
+bool tx_url_allowed(const char *url, bool allow_plain_http, char *err, size_t errlen)
+{
+    char *scheme, *host;
+    if (!parse_url(url, &scheme, &host, err, errlen))
+        return false;
+    bool ok = false;
+    if (strcmp(scheme, "https") == 0) {
         ok = true;
     } else if (strcmp(scheme, "http") != 0) {
         snprintf(err, errlen, "scheme '%s' is not supported (https only)", scheme);
-    } else if (!is_loopback_host(host)) {
+    } else if (!tx_host_is_loopback(host)) {
         snprintf(err, errlen, "plain http:// is refused for '%s': only loopback test servers may use it", host);
     } else if (!allow_plain_http) {
         snprintf(err, errlen, "plain http:// needs --plain-http (allowed for loopback test servers only)");
@@ -85,8 +137,6 @@ bool tx_url_allowed(const char *url, bool allow_plain_http, char *err, size_t er
     }
     curl_free(scheme);
     curl_free(host);
-    curl_free(user);
-    curl_url_cleanup(u);
     return ok;
 }
 
@@ -432,12 +482,9 @@ static const TransportOps curl_ops = { curl_submit, curl_poll, curl_in_flight, c
 
 Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
 {
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            snprintf(err, errlen, "libcurl failed to initialise");
-            return NULL;
-        }
-        curl_ready = true;
+    if (pthread_once(&curl_once, curl_init_once) != 0 || curl_init_result != CURLE_OK) {
+        snprintf(err, errlen, "libcurl failed to initialise");
+        return NULL;
     }
     CurlTx *c = cm_calloc(1, sizeof *c);
     c->base.ops = &curl_ops;

@@ -370,6 +370,9 @@ static bool encode(Vm *vm, const MapcField *f, const Value *v, Value *out)
     case ENC_REF:
         if (v->type != V_REF && v->type != V_STR)
             return fail(vm, "%.*s needs a ref or a record id, got a %s", (int)n, name, type_name(v));
+        if (f->lookup && v->type == V_STR && f->bind_set < 0)
+            return fail(vm, "%.*s links to several tables and a record id alone does not say which: "
+                        "link it with `ref ENTITY`", (int)n, name);
         *out = *v;
         break;
     }

@@ -20,7 +20,7 @@ _crmmap_flags() {
     fmt) echo "--check -w --write --format" ;;
     doc) echo "-o --output --format" ;;
     serve) echo "--listen --auth-env --auth-file --tls-cert --tls-key --plain-http --max-body
-                  --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms
+                  --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
                   --config --url --api-version --token-env --token-file" ;;
     esac
 }

@@ -424,11 +424,24 @@ static void test_hubspot(void)
     CHECK(cJSON_GetObjectItem(t0, "associationTypeId")->valueint == 202);
     cJSON_Delete(body);
     conn_request_free(&out);
-    /* Update and upsert inputs take no associations: refused, not dropped. */
-    ConnRecord note_up = { "{\"assoc_contacts_202\":\"1001\"}", "k" };
+    /* Update and upsert inputs take no associations: neither a member nor a
+     * property; the link step makes them (test_hubspot_links). */
+    ConnRecord note_up = { "{\"hs_note_body\":\"hi\",\"assoc_contacts_202\":\"1001\"}", "k" };
     ConnBatch nu = { "notes", CONN_UPSERT, "hs_note_key", &note_up, 1 };
     memset(&out, 0, sizeof out);
-    CHECK(!c->ops->build(c, &nu, &out, err, sizeof err) && strstr(err, "creates only"));
+    CHECK(c->ops->build(c, &nu, &out, err, sizeof err));
+    body = cJSON_Parse(out.body.data);
+    n0 = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "inputs"), 0);
+    CHECK(cJSON_GetObjectItem(n0, "associations") == NULL);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(n0, "properties"), "assoc_contacts_202") == NULL);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(n0, "properties"), "hs_note_body") != NULL);
+    check_required(spec, "SimplePublicObjectBatchInput", n0);
+    cJSON_Delete(body);
+    conn_request_free(&out);
+    ConnRecord note_bad = { "{\"assoc_contacts_202\":7}", "k" };
+    nu.records = &note_bad;
+    memset(&out, 0, sizeof out);
+    CHECK(!c->ops->build(c, &nu, &out, err, sizeof err) && strstr(err, "must be the id of the record to link"));
     conn_request_free(&out);
 
     ConnRecord obj = { "{\"email\":{\"nested\":1}}", "x" };
@@ -439,6 +452,185 @@ static void test_hubspot(void)
     CHECK(c->ops->max_batch(c, CONN_CREATE) == 100);
     conn_free(c);
     cJSON_Delete(spec);
+}
+
+/* A HubSpot v4 association batch create answered as HubSpot does: 201 with
+ * a result per input (ids as strings), counting the inputs seen. */
+typedef struct LinkEcho {
+    size_t seen;
+    CmBuf out;      /* the answer, valid until the next request */
+} LinkEcho;
+
+static void hs_links_ok(void *ctx, const TxRequest *req, TxFakeAnswer *a)
+{
+    LinkEcho *e = ctx;
+    cm_buf_free(&e->out);
+    cJSON *root = cJSON_ParseWithLength(req->body, req->body_len);
+    const cJSON *in;
+    cm_buf_puts(&e->out, "{\"status\":\"COMPLETE\",\"results\":[");
+    bool first = true;
+    cJSON_ArrayForEach(in, cJSON_GetObjectItem(root, "inputs")) {
+        cm_buf_printf(&e->out, "%s{\"fromObjectTypeId\":\"0-46\",\"fromObjectId\":\"%s\",\"toObjectTypeId\":\"0-1\","
+                      "\"toObjectId\":\"%s\",\"labels\":[]}", first ? "" : ",",
+                      cJSON_GetObjectItem(cJSON_GetObjectItem(in, "from"), "id")->valuestring,
+                      cJSON_GetObjectItem(cJSON_GetObjectItem(in, "to"), "id")->valuestring);
+        first = false;
+        e->seen++;
+    }
+    cm_buf_puts(&e->out, "],\"startedAt\":\"2026-11-22T21:00:00Z\",\"completedAt\":\"2026-11-22T21:00:01Z\"}");
+    cJSON_Delete(root);
+    *a = (TxFakeAnswer){ TX_OK, true, 201, e->out.data, NULL };
+}
+
+/* The link step: associations of upserted records through POST
+ * /crm/v4/associations/FROM/TO/batch/create, in the documented shapes. */
+static void test_hubspot_links(void)
+{
+    Connector *c = conn_hubspot_new("https://api.hubapi.com");
+    ConnRecord notes[] = {
+        { "{\"hs_note_body\":\"a\",\"assoc_contacts_202\":\"11\",\"assoc_companies_190\":\"21\"}", "n1" },
+        { "{\"hs_note_body\":\"b\",\"assoc_contacts_202\":\"12\"}", "n2" },
+        { "{\"hs_note_body\":\"c\",\"assoc_contacts_202\":\"13\"}", "n3" },
+    };
+    ConnBatch b[2] = { { "notes", CONN_UPSERT, "hs_note_key", notes, 2 }, { "notes", CONN_UPSERT, "hs_note_key",
+                                                                             notes + 2, 1 } };
+    ConnResult res[3];
+    ConnJob jobs[2] = { { &b[0], res, CONN_OK, "" }, { &b[1], res + 2, CONN_OK, "" } };
+    char msg[256];
+    uint64_t requests = 0;
+#define WRITTEN() do { memset(res, 0, sizeof res); for (int w = 0; w < 3; w++) { res[w].ok = true; \
+        snprintf(res[w].id, sizeof res[w].id, "%d", 501 + w); } } while (0)
+
+    /* One request per pair of types; a per-input error (HubSpot's 207)
+     * fails that record alone, naming the field; the record's id stays. */
+    WRITTEN();
+    Transport *t = tx_fake_new(NULL, NULL);
+    push(t, 201, "{\"status\":\"COMPLETE\",\"results\":[{\"fromObjectTypeId\":\"0-46\",\"fromObjectId\":\"501\","
+                 "\"toObjectTypeId\":\"0-2\",\"toObjectId\":\"21\",\"labels\":[]}],"
+                 "\"startedAt\":\"2026-11-22T21:00:00Z\",\"completedAt\":\"2026-11-22T21:00:01Z\"}", NULL);
+    push(t, 207, "{\"status\":\"COMPLETE\",\"results\":[{\"fromObjectId\":501,\"toObjectId\":11,\"labels\":[]},"
+                 "{\"fromObjectId\":\"503\",\"toObjectId\":\"13\",\"labels\":[]}],\"numErrors\":1,\"errors\":["
+                 "{\"status\":\"error\",\"category\":\"VALIDATION_ERROR\",\"message\":\"No contacts with ID 12 exist\","
+                 "\"context\":{\"toObjectId\":[\"12\"]},\"errors\":[],\"links\":{}}],"
+                 "\"startedAt\":\"2026-11-22T21:00:00Z\",\"completedAt\":\"2026-11-22T21:00:01Z\"}", NULL);
+    CHECK(conn_link_all(c, t, jobs, 2, &policy, &clk, &requests, msg, sizeof msg) == CONN_OK);
+    CHECK(tx_fake_nrequests(t) == 2 && requests == 2);
+    CHECK(strcmp(tx_fake_request(t, 0)->url, "https://api.hubapi.com/crm/v4/associations/notes/companies/batch/create")
+          == 0);
+    CHECK(strcmp(tx_fake_request(t, 1)->url, "https://api.hubapi.com/crm/v4/associations/notes/contacts/batch/create")
+          == 0);
+    CHECK(strcmp(tx_fake_request(t, 1)->method, "POST") == 0);
+    cJSON *body = cJSON_Parse(tx_fake_request(t, 1)->body);
+    const cJSON *inputs = cJSON_GetObjectItem(body, "inputs");
+    CHECK(cJSON_GetArraySize(inputs) == 3);
+    const cJSON *i0 = cJSON_GetArrayItem(inputs, 0);
+    CHECK(strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(i0, "from"), "id")->valuestring, "501") == 0);
+    CHECK(strcmp(cJSON_GetObjectItem(cJSON_GetObjectItem(i0, "to"), "id")->valuestring, "11") == 0);
+    const cJSON *ty = cJSON_GetArrayItem(cJSON_GetObjectItem(i0, "types"), 0);
+    CHECK(strcmp(cJSON_GetObjectItem(ty, "associationCategory")->valuestring, "HUBSPOT_DEFINED") == 0);
+    CHECK(cJSON_GetObjectItem(ty, "associationTypeId")->valueint == 202);
+    cJSON_Delete(body);
+    CHECK(res[0].ok && strcmp(res[0].id, "501") == 0 && res[2].ok);
+    CHECK(!res[1].ok && strcmp(res[1].code, "VALIDATION_ERROR") == 0);
+    CHECK(strcmp(res[1].field, "assoc_contacts_202") == 0);
+    CHECK(strstr(res[1].message, "written (id 502)") && strstr(res[1].message, "No contacts with ID 12 exist"));
+    CHECK(strcmp(res[1].id, "502") == 0);
+    tx_close(t);
+
+    /* A 500 and a 429 on the association request: sent again, no more. */
+    WRITTEN();
+    requests = 0;
+    LinkEcho echo = { 0, CM_BUF_INIT };
+    t = tx_fake_new(hs_links_ok, &echo);
+    push(t, 500, "{\"message\":\"boom\"}", NULL);
+    push(t, 429, "{\"status\":\"error\",\"category\":\"RATE_LIMITS\",\"message\":\"secondly\"}", "0.05");
+    CHECK(conn_link_all(c, t, jobs, 2, &policy, &clk, &requests, msg, sizeof msg) == CONN_OK);
+    CHECK(tx_fake_nrequests(t) == 4 && requests == 2 && echo.seen == 4);
+    CHECK(res[0].ok && res[1].ok && res[2].ok);
+    tx_close(t);
+
+    /* A record that was not written asks for no link; a result missing for
+     * a link: that link alone sent again. */
+    WRITTEN();
+    conn_result_error(&res[0], "VALIDATION_ERROR", "no", NULL);
+    t = tx_fake_new(hs_links_ok, &echo);
+    push(t, 201, "{\"status\":\"COMPLETE\",\"results\":[{\"fromObjectId\":\"503\",\"toObjectId\":\"13\"}]}", NULL);
+    echo.seen = 0;
+    CHECK(conn_link_all(c, t, jobs, 2, &policy, &clk, &requests, msg, sizeof msg) == CONN_OK);
+    CHECK(tx_fake_nrequests(t) == 2 && echo.seen == 1 && res[1].ok && res[2].ok);
+    CHECK(strcmp(res[0].code, "VALIDATION_ERROR") == 0);   /* as the write left it */
+    body = cJSON_Parse(tx_fake_request(t, 0)->body);
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(body, "inputs")) == 2);   /* 502 -> 12, 503 -> 13 */
+    cJSON_Delete(body);
+    tx_close(t);
+
+    /* A 400 refusing the whole request: split until the bad input fails alone. */
+    WRITTEN();
+    t = tx_fake_new(NULL, NULL);
+    push(t, 201, "{\"status\":\"COMPLETE\",\"results\":[{\"fromObjectId\":\"501\",\"toObjectId\":\"21\"}]}", NULL);
+    push(t, 400, "{\"status\":\"error\",\"category\":\"VALIDATION_ERROR\",\"message\":\"bad input\"}", NULL);
+    push(t, 201, "{\"status\":\"COMPLETE\",\"results\":[{\"fromObjectId\":\"501\",\"toObjectId\":\"11\"}]}", NULL);
+    push(t, 400, "{\"status\":\"error\",\"category\":\"VALIDATION_ERROR\",\"message\":\"bad input\"}", NULL);
+    push(t, 201, "{\"status\":\"COMPLETE\",\"results\":[{\"fromObjectId\":\"502\",\"toObjectId\":\"12\"}]}", NULL);
+    push(t, 400, "{\"status\":\"error\",\"category\":\"VALIDATION_ERROR\",\"message\":\"bad 13\"}", NULL);
+    CHECK(conn_link_all(c, t, jobs, 2, &policy, &clk, &requests, msg, sizeof msg) == CONN_OK);
+    CHECK(tx_fake_nrequests(t) == 6);   /* companies; contacts 3 -> 1 + 2 -> 1 + 1 */
+    CHECK(res[0].ok && res[1].ok && !res[2].ok && strstr(res[2].message, "bad 13"));
+    tx_close(t);
+
+    /* The outcome unknown (503 outlasting the retries): results untouched. */
+    WRITTEN();
+    t = tx_fake_new(NULL, NULL);
+    for (int k = 0; k < 4; k++)
+        push(t, 503, "{}", NULL);
+    CHECK(conn_link_all(c, t, jobs, 2, &policy, &clk, &requests, msg, sizeof msg) == CONN_UNAVAILABLE);
+    CHECK(tx_fake_nrequests(t) == 4 && strstr(msg, "503") && res[0].ok && res[1].ok && res[2].ok);
+    tx_close(t);
+    /* 403: not this record's fault, the run's. */
+    t = tx_fake_new(NULL, NULL);
+    push(t, 403, "{\"status\":\"error\",\"category\":\"MISSING_SCOPES\",\"message\":\"scopes\"}", NULL);
+    CHECK(conn_link_all(c, t, jobs, 2, &policy, &clk, &requests, msg, sizeof msg) == CONN_AUTH);
+    tx_close(t);
+
+    /* Creates carry their associations: no link step. */
+    b[0].op = CONN_CREATE;
+    b[1].op = CONN_CREATE;
+    WRITTEN();
+    t = tx_fake_new(NULL, NULL);
+    CHECK(conn_link_all(c, t, jobs, 2, &policy, &clk, &requests, msg, sizeof msg) == CONN_OK);
+    CHECK(tx_fake_nrequests(t) == 0);
+    tx_close(t);
+
+    /* At most 2,000 inputs a request: 21 batches of 100 go in 2. */
+    ConnRecord *many = cm_malloc(2100 * sizeof *many);
+    ConnBatch *mb = cm_malloc(21 * sizeof *mb);
+    ConnJob *mj = cm_malloc(21 * sizeof *mj);
+    ConnResult *mr = cm_calloc(2100, sizeof *mr);
+    for (int i = 0; i < 2100; i++) {
+        many[i] = (ConnRecord){ "{\"assoc_contacts_202\":\"77\"}", "k" };
+        mr[i].ok = true;
+        snprintf(mr[i].id, sizeof mr[i].id, "%d", 10000 + i);
+    }
+    for (int j = 0; j < 21; j++) {
+        mb[j] = (ConnBatch){ "notes", CONN_UPDATE, NULL, many + 100 * j, 100 };
+        mj[j] = (ConnJob){ &mb[j], mr + 100 * j, CONN_OK, "" };
+    }
+    echo.seen = 0;
+    t = tx_fake_new(hs_links_ok, &echo);
+    CHECK(conn_link_all(c, t, mj, 21, &policy, &clk, &requests, msg, sizeof msg) == CONN_OK);
+    CHECK(tx_fake_nrequests(t) == 2 && echo.seen == 2100);
+    bool all_ok = true;
+    for (int i = 0; i < 2100; i++)
+        all_ok = all_ok && mr[i].ok;
+    CHECK(all_ok);
+    tx_close(t);
+    cm_buf_free(&echo.out);
+    cm_free(many);
+    cm_free(mb);
+    cm_free(mj);
+    cm_free(mr);
+#undef WRITTEN
+    conn_free(c);
 }
 
 /* ---- Dynamics ---- */
@@ -684,6 +876,7 @@ int main(int argc, char **argv)
     test_salesforce_exchanges();
     test_salesforce_faults();
     test_hubspot();
+    test_hubspot_links();
     test_dynamics();
     test_send_all();
     test_reads();

@@ -1,4 +1,4 @@
-/* Hostile answers: every connector parser (batch results and reads) gets
+/* Hostile answers: every connector parser (batch results, reads, links) gets
  * real-shaped answers cut at every length, with bytes flipped, and with
  * wrong types in every position. Nothing may crash, hang or leak (run under
  * ASan), and a cut or garbled answer must never be taken for success of a
@@ -47,6 +47,18 @@ static void feed(Connector *c, const char *body, size_t len, int status)
     c->ops->parse_read(c, &rd, &r, cur, msg, sizeof msg);
     conn_current_clear(&cur[0]);
     conn_current_clear(&cur[1]);
+    if (c->ops->parse_links) {
+        static const ConnLink l[2] = { { 0, 0, "notes", "contacts", "501", "11", 202, "assoc_contacts_202" },
+                                       { 0, 1, "notes", "contacts", "502", "12", 202, "assoc_contacts_202" } };
+        const ConnLink *const lp[2] = { &l[0], &l[1] };
+        ConnResult res[2];
+        memset(res, 0, sizeof res);
+        ConnStatus st = c->ops->parse_links(c, lp, 2, &r, res, msg, sizeof msg);
+        CHECK(st <= CONN_BUSY);
+        /* No answer here names 502 -> 12, however cut or garbled. */
+        CHECK(!res[1].ok);
+        CHECK(res[0].code[sizeof res[0].code - 1] == '\0' && res[0].field[sizeof res[0].field - 1] == '\0');
+    }
     cm_free(copy);
 }
 
@@ -114,6 +126,9 @@ int main(void)
           "{\"error\":{\"code\":\"0x1\",\"message\":\"m\"}}\r\n--batchresponse_1--\r\n", 200 },
         { "{\"value\":[{\"contactid\":\"8e0c3a70-9c2b-ec11-b6e6-000d3a9d0f3b\",\"email\":\"a@example.com\",\"LastName\":1}]}", 200 },
         { "{\"error\":{\"code\":\"0x80048d19\",\"message\":\"m\"}}", 400 },
+        { "{\"status\":\"COMPLETE\",\"results\":[{\"fromObjectTypeId\":\"0-46\",\"fromObjectId\":\"501\","
+          "\"toObjectTypeId\":\"0-1\",\"toObjectId\":11,\"labels\":[]}],\"numErrors\":1,\"errors\":[{\"status\":"
+          "\"error\",\"category\":\"VALIDATION_ERROR\",\"message\":\"m\",\"context\":{\"toObjectId\":[\"12\"]}}]}", 207 },
     };
     for (size_t a = 0; a < sizeof answers / sizeof *answers; a++)
         for (size_t c = 0; c < 3; c++)

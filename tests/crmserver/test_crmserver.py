@@ -128,6 +128,64 @@ def hubspot():
     check(status == 200 and body["results"][0]["email"], "HubSpot owners")
 
 
+def hubspot_associations():
+    """POST /crm/v4/associations/FROM/TO/batch/create as HubSpot answers it."""
+    status, body, _ = call("POST", "/crm/v3/objects/contacts/batch/create",
+                           {"inputs": [{"properties": {"email": "as%d@example.com" % i}, "associations": []}
+                                       for i in range(2)]})
+    contacts = [r["id"] for r in body["results"]]
+    status, body, _ = call("POST", "/crm/v3/objects/notes/batch/create",
+                           {"inputs": [{"properties": {"hs_note_body": "n"}, "associations": []}]})
+    note = body["results"][0]["id"]
+    url = "/crm/v4/associations/notes/contacts/batch/create"
+
+    def inp(to, tid=202, frm=None, cat="HUBSPOT_DEFINED"):
+        return {"from": {"id": frm or note}, "to": {"id": to},
+                "types": [{"associationCategory": cat, "associationTypeId": tid}]}
+
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0])]}, token=None)
+    check(status == 401 and body["category"] == "INVALID_AUTHENTICATION", "v4 associations: bearer checked")
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0]), inp(contacts[1])]})
+    check(status == 201 and body["status"] == "COMPLETE"
+          and sorted(r["toObjectId"] for r in body["results"]) == sorted(contacts)
+          and all(r["fromObjectId"] == note and r["fromObjectTypeId"] == "0-46" and r["toObjectTypeId"] == "0-1"
+                  for r in body["results"]), "v4 associations: 201 with a result per input")
+    state = call("GET", "/__admin/state", token=None)[1]
+    links = sorted((a["from"], a["fromId"], a["to"], a["toId"], a["associationTypeId"])
+                   for a in state["records"]["hubspot"]["associations"].values())
+    check(links == sorted(("notes", note, "contacts", c, 202) for c in contacts), "v4 associations: kept: %s" % links)
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0])]})
+    state = call("GET", "/__admin/state", token=None)[1]
+    check(status == 201 and len(state["records"]["hubspot"]["associations"]) == 2
+          and state["association_writes"] == 3, "v4 associations: made again, nothing new")
+    # Per input: an unknown record, a type not defined for the pair; the valid input is linked.
+    status, body, _ = call("POST", url, {"inputs": [inp("424242"), inp(contacts[1], tid=190), inp(contacts[0]),
+                                                     inp(contacts[0], frm="555")]})
+    errs = {e["context"]["index"][0]: e for e in body.get("errors", [])}
+    check(status == 207 and body["numErrors"] == 3 and len(body["results"]) == 1
+          and errs["0"]["category"] == "VALIDATION_ERROR" and errs["0"]["context"]["toObjectId"] == ["424242"]
+          and "doesn't exist between notes and contacts" in errs["1"]["message"]
+          and errs["3"]["context"]["fromObjectId"] == ["555"] and errs["0"]["status"] == "error",
+          "v4 associations: per-input errors in HubSpot's shape: %s" % body)
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0], cat="USER_DEFINED")]})
+    check(status == 207 and body["numErrors"] == 1, "v4 associations: USER_DEFINED types are not known here")
+    status, body, _ = call("POST", url, {"inputs": [{"from": {"id": note}}]})
+    check(status == 400 and body["category"] == "VALIDATION_ERROR", "v4 associations: malformed input refused")
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0])] * 2001})
+    check(status == 400 and "Limit: 2000" in body["message"], "v4 associations: at most 2,000 inputs")
+    status, body, _ = call("POST", "/crm/v4/associations/notes/widgets/batch/create", {"inputs": [inp("1")]})
+    check(status == 400 and "widgets" in body["message"], "v4 associations: unknown object type")
+    call("POST", "/__admin/faults", {"faults": [{"kind": "500", "count": 1, "path": "/crm/v4/"}]}, token=None)
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[0])]})
+    check(status == 500, "v4 associations: faults apply")
+    call("POST", "/__admin/faults", {"faults": []}, token=None)
+    state = call("GET", "/__admin/state", token=None)[1]
+    check(state["requests_by_path"].get(url, 0) >= 8, "requests counted by path: %s" % state["requests_by_path"])
+    call("POST", "/__admin/delete", {"system": "hubspot", "table": "contacts", "ids": [contacts[1]]}, token=None)
+    status, body, _ = call("POST", url, {"inputs": [inp(contacts[1])]})
+    check(status == 207 and body["numErrors"] == 1, "v4 associations: a deleted record cannot be linked")
+
+
 def dynamics():
     status, body, _ = call("GET", "/api/data/v9.2/EntityDefinitions(LogicalName='account')/Attributes")
     check(status == 200 and len(body["value"]) == 226, "Dynamics attributes")
@@ -150,6 +208,55 @@ def dynamics():
         "Content-Type": "multipart/mixed; boundary=" + boundary})
     text = text.decode() if isinstance(text, bytes) else str(text)
     check(text.count("HTTP/1.1 ") == 2, "Dynamics $batch stops at the first error")
+
+
+def dynamics_lookups():
+    """A lookup goes in only through its navigation property with @odata.bind
+    to a record or user that exists; a plain write gets Dataverse's error."""
+    anna = "3b6d2f5e-1c2a-4f0e-9d8b-0a1b2c3d4e5f"      # a seeded systemuser (DYN_USERS)
+    for name in ("preferredsystemuserid", "_preferredsystemuserid_value"):
+        status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='p@example.com')",
+                               {"lastname": "P", name: anna})
+        check(status == 400 and body["error"]["code"] == "0x80060888" and body["error"]["message"]
+              == "CRM do not support direct update of Entity Reference properties, Use Navigation properties instead.",
+              "a lookup written as the plain %s is refused: %s" % (name, body))
+    # A create (POST in a $batch) takes the same rules.
+    raw = ("--b\r\nContent-Type: application/http\r\n\r\nPOST %s/api/data/v9.2/contacts HTTP/1.1\r\n"
+           "Content-Type: application/json\r\n\r\n%s\r\n--b\r\nContent-Type: application/http\r\n\r\n"
+           "POST %s/api/data/v9.2/contacts HTTP/1.1\r\nContent-Type: application/json\r\n\r\n%s\r\n--b--\r\n"
+           % (BASE, json.dumps({"lastname": "Q", "preferredsystemuserid@odata.bind": "/systemusers(%s)" % anna}),
+              BASE, json.dumps({"lastname": "R", "preferredsystemuserid": anna}))).encode()
+    status, text, _ = call("POST", "/api/data/v9.2/$batch", raw=raw, headers={
+        "Content-Type": "multipart/mixed; boundary=b", "Prefer": "odata.continue-on-error"})
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    check(status == 200 and text.count("HTTP/1.1 204") == 1 and text.count("HTTP/1.1 400") == 1
+          and "0x80060888" in text, "creates: a bound user goes in, a plain one is refused: %s" % text[-300:])
+    made = [r for r in admin("/__admin/state")[1]["records"]["dynamics"]["contact"].values() if r.get("lastname") == "Q"]
+    check(len(made) == 1 and made[0].get("_preferredsystemuserid_value") == anna, "the created contact's user: %s" % made)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"ownerid@odata.bind": "/systemusers(anna)"})
+    check(status == 400 and body["error"]["code"] == "0x80048d19", "a malformed binding is refused: %s" % body)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"ownerid@odata.bind": "/systemusers(%s)" % ("1" * 8 + "-1111-1111-1111-" + "1" * 12)})
+    check(status == 404 and body["error"]["code"] == "0x80040217" and "Does Not Exist" in body["error"]["message"],
+          "a binding to a user that does not exist: %s" % body)
+    status, body, r = call("PATCH", "/api/data/v9.2/accounts(accountnumber='L1')", {"name": "L"})
+    account = r.getheader("OData-EntityId", "").rsplit("(", 1)[-1].rstrip(")")
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"parentcustomerid@odata.bind": "/accounts(%s)" % account})
+    check(status == 400 and "undeclared property 'parentcustomerid'" in body["error"]["message"],
+          "a Customer lookup has no navigation property of its own name: %s" % body)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"parentcustomerid_contact@odata.bind": "/accounts(%s)" % account})
+    check(status == 400, "an account bound through the contact navigation property: %s" % body)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"parentcustomerid_account@odata.bind": "/accounts(%s)" % account,
+                            "ownerid@odata.bind": "/systemusers(%s)" % anna}, headers={"Prefer": "return=representation"})
+    check(status == 201 and body.get("_parentcustomerid_value") == account and body.get("_ownerid_value") == anna
+          and not any(k.endswith("@odata.bind") for k in body), "stored as Dataverse returns lookups: %s" % body)
+    status, body, _ = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='q@example.com')",
+                           {"parentcustomerid_account@odata.bind": None}, headers={"Prefer": "return=representation"})
+    check(status == 200 and body.get("_parentcustomerid_value") is None, "null clears a lookup: %s" % body)
 
 
 def auth_and_faults():
@@ -183,7 +290,9 @@ def auth_and_faults():
 salesforce_exchanges()
 salesforce_errors()
 hubspot()
+hubspot_associations()
 dynamics()
+dynamics_lookups()
 auth_and_faults()
 print("failures:", failures)
 sys.exit(1 if failures else 0)

@@ -20,6 +20,7 @@ import zlib
 
 CRMMAP, REPO, CORPUS, SCRATCH = sys.argv[1:5]
 CASES = sys.argv[5:]
+os.makedirs(SCRATCH, exist_ok=True)
 URL = os.environ["CRMSERVER_URL"]
 TOKEN = "d0ct0r-T0KEN-7"
 HERE = os.path.dirname(os.path.abspath(__file__))

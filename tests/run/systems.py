@@ -144,11 +144,11 @@ class Dynamics:
         email_of = {r["accountnumber"]: r.get("emailaddress1") for r in accounts.values()}
         cs, links = {}, {}
         for r in contacts.values():
-            m = re.fullmatch(r"/accounts\((.+)\)", r.get("parentcustomerid@odata.bind", ""))
-            number = number_of.get(m.group(1)) if m else None
+            # Held as Dataverse returns a lookup: _parentcustomerid_value, the account's id.
+            number = number_of.get(r.get("_parentcustomerid_value"))
             links[r["emailaddress1"]] = email_of.get(number) if number else None
             fields = {k: v for k, v in r.items() if k != "contactid"}
-            fields["parentcustomerid@odata.bind"] = number
+            fields["_parentcustomerid_value"] = number
             cs[r["emailaddress1"]] = freeze(fields)
         return Snapshot(ps, cs, links, len(accounts) - len(ps) + len(contacts) - len(cs))
 

@@ -129,8 +129,10 @@ def hubspot():
 
 def dynamics():
     reset()
+    carla = "7c8e9f00-2b3c-4d5e-8f90-a1b2c3d4e5f6"     # a systemuser the server seeds
     api("PATCH", "/api/data/v9.2/contacts(emailaddress1='b@x.de')",
-        {"lastname": "Old", "telephone1": "+49 old", "description": "keep"})
+        {"lastname": "Old", "telephone1": "+49 old", "description": "keep",
+         "preferredsystemuserid@odata.bind": "/systemusers(%s)" % carla})
     inp = os.path.join(work, "dyn.ndjson")
     leads = [
         {"email": "a@x.de", "lastName": "A", "vat": "DE1", "organization": "Org One", "phone": "+491",
@@ -149,18 +151,34 @@ def dynamics():
     c.check(sorted(accounts) == ["DE1", "DE2", "DE3"], "dynamics accounts %s" % sorted(accounts))
     c.check(sorted(contacts) == ["a@x.de", "b@x.de"], "dynamics contacts %s" % sorted(contacts))
     a, b = contacts.get("a@x.de", {}), contacts.get("b@x.de", {})
-    c.check(a.get("parentcustomerid@odata.bind") == "/accounts(%s)" % accounts.get("DE1", {}).get("accountid"),
-            "dynamics child bound to its account: %s" % a.get("parentcustomerid@odata.bind"))
+    c.check(a.get("_parentcustomerid_value") == accounts.get("DE1", {}).get("accountid"),
+            "dynamics child bound to its account (parentcustomerid_account@odata.bind): %s" % a)
     c.check(a.get("description") == "Met at Fair" and a.get("telephone1") == "+491", "dynamics new contact")
     c.check(b.get("description") == "keep" and b.get("telephone1") == "+49 old" and b.get("lastname") == "B",
             "dynamics: master crm and on create kept on an existing contact: %s" % b)
+    c.check(a.get("_preferredsystemuserid_value") == "3b6d2f5e-1c2a-4f0e-9d8b-0a1b2c3d4e5f"
+            and b.get("_preferredsystemuserid_value") == carla,
+            "dynamics: a master crm lookup is read as _x_value: set where empty, kept where set: %s / %s"
+            % (a.get("_preferredsystemuserid_value"), b.get("_preferredsystemuserid_value")))
     c.check(units(res, "skipped") == [(3, "contact")], "dynamics skipped %s" % units(res, "skipped"))
+
+
+def example_dynamics_users():
+    """The bundled Dynamics example's users, served as systemusers: its
+    user() ids bind to /systemusers(id), which the server checks."""
+    with open(os.path.join(examples, "schemas", "dynamics", "users.json"), encoding="utf-8") as f:
+        users = json.load(f)["users"]
+    admin("/__admin/users", {"system": "dynamics", "users": [
+        {"systemuserid": u["id"], "internalemailaddress": u["email"], "fullname": u["name"],
+         "isdisabled": not u["active"]} for u in users]})
+    return users
 
 
 def dynamics_creates():
     """The bundled Dynamics example creates contacts (no key): POST parts in
     the $batch, one record each."""
     reset()
+    users = example_dynamics_users()
     res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
     contacts = by(records("dynamics", "contact"), "emailaddress1")
     c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "dynamics creates: exit %d summary %s: %s"
@@ -169,6 +187,18 @@ def dynamics_creates():
                                  "lena.wagner@example.at"], "dynamics creates: %s" % sorted(contacts))
     ids = {l.get("id") for l in res.lines if l.get("state") == "ok"}
     c.check(ids == {r["contactid"] for r in contacts.values()}, "dynamics creates: the ids reported are the CRM's")
+    # user() went out as preferredsystemuserid@odata.bind: /systemusers(id); the CRM holds the link.
+    owner = {e: r.get("_preferredsystemuserid_value") for e, r in contacts.items()}
+    anna, inbox = users[0]["id"], users[2]["id"]
+    c.check(owner == {"anna.schmidt@example.de": anna, "lena.wagner@example.at": anna,
+                      "james.oneil@example.co.uk": inbox, "elodie.durand@example.fr": inbox},
+            "dynamics creates: the preferred user linked: %s" % owner)
+    # Without the users, each bind names a systemuser the CRM does not have: refused per record.
+    reset()
+    res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
+    c.check(res.status == 3 and res.summary == (5, 0, 5, 0) and not records("dynamics", "contact")
+            and all(e["code"] == "0x80040217" for e in res.errors if e["code"] != "REJECTED"),
+            "dynamics creates: an unknown user is the CRM's error: %s %s" % (res.summary, res.errors[:1]))
 
 
 def duplicate_keys():
@@ -284,6 +314,7 @@ def keyless_create_resume():
     import sqlite3
     import time
     reset([{"kind": "timeout", "path": "$batch", "count": 1, "delay": 1.5}])
+    example_dynamics_users()
     journal = os.path.join(work, "keyless.db")
     errors = os.path.join(work, "keyless.ndjson")
     cmd = [crmmap, "run", os.path.join(examples, "dynamics", "fair-leads.map"), "--input", sample, "--url",

@@ -129,6 +129,22 @@ c.check(status["units"] == {"ok": 16, "failed": 0, "skipped": 0}, "status units:
 c.check(status["crm"]["last_error"] is None and status["crm"]["batches"] >= 1, "status crm: %s" % status["crm"])
 c.check(status["queue"]["total"] == 8, "status queue: %s" % status["queue"])
 
+# The flat VisitReport shape (questionOptions, answers and answerOptions
+# beside the participants, linked by ids, as snapADDY's REST resources).
+with open(os.path.join(here, "visitreport_flat.json"), encoding="utf-8") as f:
+    st, body = s.post("/visitreports", f.read())
+c.check(st == 202 and body["accepted"] == 2, "flat visitreport: %s %s" % (st, body))
+s.wait_sent()
+flat = {r.get("Notes__c") or r.get("Interest__c"): r for r in runlib.records("salesforce", "Visit_Report__c").values()
+        if r.get("Fair__c") == "ISH Frankfurt 2027"}
+got = sorted((v.get("Interest__c"), v.get("Products__c"), v.get("Notes__c"), v.get("Visit_Date__c"))
+             for v in flat.values())
+c.check(got == [("Cold", "scanner", None, "2027-03-18"), ("Hot", "crm;scanner", "Call back in May.", "2027-03-18")],
+        "flat visit reports: %s" % got)
+people = contacts()
+c.check(people.get("petra.vogel@example.de", {}).get("LastName") == "Vogel" and "tom.berg@example.nl" in people,
+        "flat participants' contacts: %s" % sorted(people))
+
 code = s.stop()
 c.check(code == 0, "SIGTERM: exit 0, got %s" % code)
 c.check("stopped; 0 records pending" in s.stderr, "SIGTERM message: %s" % s.stderr[-300:])
@@ -136,6 +152,24 @@ c.check(SECRET not in s.stderr and "lead0000001" not in s.stderr and "Schmidt" n
         "no secret or contact data in the output")
 mode = os.stat(os.path.join(work, "state", "inbox.db")).st_mode & 0o777
 c.check(mode == 0o600, "inbox mode 0600, got %o" % mode)
+
+# The records refused at intake (the 422 and the one in the NDJSON batch)
+# are in the error file, in run's shape, numbered 0 (never stored), with
+# their index in the request; nothing else is (everything else was sent).
+errors_path = os.path.join(work, "state", "errors.ndjson")
+with open(errors_path, encoding="utf-8") as f:
+    errors = [json.loads(line) for line in f]
+c.check(os.stat(errors_path).st_mode & 0o777 == 0o600, "error file mode 0600")
+c.check(len(errors) == 2, "2 error file lines, got %d: %s" % (len(errors), errors))
+want = [(1, {"firstName": "Max", "lastName": "Mustermann", "country": "DE"}), (4, {"firstName": "NoContact"})]
+for e, (index, rec) in zip(errors, want):
+    c.check(e.get("record") == 0 and e.get("index") == index and e.get("entity") == "Contact"
+            and e.get("code") == "REJECTED" and e.get("error") == "e-mail or phone is needed"
+            and e.get("map_line", 0) > 0 and e.get("input") == rec and "payload" not in e
+            and e.get("received", "").endswith("Z"), "error file line: %s" % e)
+c.check("Mustermann" not in s.stderr and "NoContact" not in s.stderr, "no refused record's data in the output")
+with open(errors_path, encoding="utf-8") as f:
+    c.check(SECRET not in f.read(), "no secret in the error file")
 
 # TLS: a self-signed certificate for 127.0.0.1; the key file must be 0600.
 cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")

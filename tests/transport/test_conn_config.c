@@ -36,7 +36,7 @@ static void test_file_and_layers(void)
     const char *p = write_file("crmmap.json",
         "{ \"system\": \"salesforce\", \"url\": \"https://acme.my.salesforce.com\",\n"
         "  \"api_version\": \"v60.0\", \"auth\": \"bearer\", \"token_env\": \"SF_TOKEN\" }\n", 0644);
-    CHECK(conn_config_load(&c, p, true, err, sizeof err));
+    CHECK(conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err));
     CHECK(c.system && strcmp(c.system, "salesforce") == 0);
     CHECK(c.url && strcmp(c.url, "https://acme.my.salesforce.com") == 0);
     CHECK(strcmp(conn_config_api_version(&c), "v60.0") == 0);
@@ -71,8 +71,8 @@ static void test_file_and_layers(void)
 
     /* Missing file: fine unless required. */
     ConnConfig d = { 0 };
-    CHECK(conn_config_load(&d, "/nonexistent/crmmap.json", false, err, sizeof err));
-    CHECK(!conn_config_load(&d, "/nonexistent/crmmap.json", true, err, sizeof err));
+    CHECK(conn_config_load(&d, "/nonexistent/crmmap.json", CONN_FILE_DEFAULT, err, sizeof err));
+    CHECK(!conn_config_load(&d, "/nonexistent/crmmap.json", CONN_FILE_NAMED, err, sizeof err));
     CHECK(strcmp(conn_config_api_version(&d), "v3") == 0);
     CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "system"));
     conn_config_set(&d.system, "dynamics");
@@ -105,19 +105,19 @@ static void test_bad_files(void)
     char err[400];
     ConnConfig c = { 0 };
     const char *p = write_file("bad1.json", "{\n  \"system\": \"hubspot\",\n  \"url\": }\n", 0644);
-    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, ":3:10: "));
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, ":3:10: "));
     p = write_file("bad2.json", "{ \"sytem\": \"hubspot\" }", 0644);
-    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "unknown key 'sytem'"));
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "unknown key 'sytem'"));
     p = write_file("bad3.json", "{ \"url\": 5 }", 0644);
-    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "'url' must be"));
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "'url' must be"));
     p = write_file("bad4.json", "[]", 0644);
-    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "object"));
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "object"));
     p = write_file("bad5.json", "{ \"token_env\": \"A\", \"token_file\": \"B\" }", 0644);
-    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "not both"));
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "not both"));
     p = write_file("bad6.json", "{ \"url\": \"https://a\", \"url\": \"https://b\" }", 0644);
-    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "twice"));
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "twice"));
     p = write_file("bad7.json", "{ \"token\": \"secret\" }", 0644);
-    CHECK(!conn_config_load(&c, p, true, err, sizeof err) && strstr(err, "unknown key 'token'"));
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "unknown key 'token'"));
     conn_config_free(&c);
 }
 

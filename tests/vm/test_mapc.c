@@ -232,6 +232,27 @@ static void test_programs(void)
     }
 }
 
+/* The payload offset of section id in a written file; 0: not there. */
+static size_t section_payload(const CmBuf *b, uint8_t want)
+{
+    const uint8_t *d0 = (const uint8_t *)b->data;
+    size_t at = 48, payload = 0;
+    while (at < b->len - 4) {
+        uint8_t id = d0[at++];
+        uint32_t len = 0;
+        for (int shift = 0;; shift += 7) {
+            uint8_t x = d0[at++];
+            len |= (uint32_t)(x & 0x7f) << shift;
+            if (!(x & 0x80))
+                break;
+        }
+        if (id == want)
+            payload = at;
+        at += len;
+    }
+    return payload;
+}
+
 /* The facts section (1.1): read back, and refused when inconsistent. */
 static void test_facts(void)
 {
@@ -250,22 +271,7 @@ static void test_facts(void)
         CHECK(m->nusers == 1 && strncmp(mapc_str(m, m->users[0].id, &n), "005A", n) == 0, "the user");
     }
     mapc_free(m);
-    /* Find the facts section's payload: sections follow the header. */
-    const uint8_t *d0 = (const uint8_t *)b.data;
-    size_t at = 48, payload = 0;
-    while (at < b.len - 4) {
-        uint8_t id = d0[at++];
-        uint32_t len = 0;
-        for (int shift = 0;; shift += 7) {
-            uint8_t x = d0[at++];
-            len |= (uint32_t)(x & 0x7f) << shift;
-            if (!(x & 0x80))
-                break;
-        }
-        if (id == MS_FACTS)
-            payload = at;
-        at += len;
-    }
+    size_t payload = section_payload(&b, MS_FACTS);
     CHECK(payload > 0, "a facts section was written");
     struct { size_t offset; uint8_t value; const char *want; } bad[] = {
         { 0, 2, "facts for 2 entities" },
@@ -287,9 +293,81 @@ static void test_facts(void)
     cm_buf_free(&b);
 }
 
+static void build_lookups(const char *system, CmBuf *out)
+{
+    MapcWriter *w = mw_new();
+    mw_meta(w, "test", system, "test.map");
+    MwEntity *e = mw_entity(w, "contact", MODE_C_CREATE, 3, 1);
+    uint32_t email = mw_field(e, "emailaddress1", FS_PAYLOAD, ENC_TEXT, -1);
+    uint32_t owner = mw_field(e, "preferredsystemuserid", FS_PAYLOAD, ENC_REF, -1);
+    uint32_t customer = mw_field(e, "parentcustomerid", FS_PAYLOAD, ENC_REF, -1);
+    mw_field_lookup(e, owner, false, "preferredsystemuserid", "systemusers");
+    mw_field_lookup(e, customer, true, NULL, NULL);
+    mw_line(e, 4, 3);
+    uint32_t k = mw_const_str(w, "a@b.c", 5);
+    mw_op(e, BC_CONST, k);
+    mw_op(e, BC_EMIT, email);
+    mw_op(e, BC_RET, 0);
+    char err[200];
+    if (!mw_finish(w, out, err, sizeof err))
+        CHECK(0, "mw_finish: %s", err);
+    mw_free(w);
+}
+
+/* The lookups section (1.2): only where there are lookups, read back into
+ * each field's @odata.bind key, refused when inconsistent. */
+static void test_lookups(void)
+{
+    CmBuf plain = CM_BUF_INIT, b = CM_BUF_INIT;
+    build(NULL, &plain);
+    CHECK(plain.data[5] == 1 && section_payload(&plain, MS_LOOKUPS) == 0, "no lookups: still format 1.1");
+    cm_buf_free(&plain);
+    build_lookups("dynamics", &b);
+    CHECK(b.data[5] == 2, "lookups: format 1.2");
+    char err[300] = "";
+    Mapc *m = mapc_load((const uint8_t *)b.data, b.len, err, sizeof err);
+    CHECK(m != NULL, "lookups load: %s", err);
+    if (m) {
+        const MapcField *f = m->entities[0].fields;
+        uint32_t n = 0;
+        CHECK(!f[0].lookup && f[1].lookup && f[2].lookup, "which fields are lookups");
+        CHECK(strcmp(f[1].json_key, "\"preferredsystemuserid@odata.bind\": ") == 0, "bind key: %s", f[1].json_key);
+        CHECK(f[1].bind_set >= 0 && strncmp(mapc_str(m, (uint32_t)f[1].bind_set, &n), "systemusers", n) == 0,
+              "entity set");
+        CHECK(f[2].per_target && f[2].bind_nav < 0 && strcmp(f[2].json_key, "\"parentcustomerid\": ") == 0,
+              "a Customer lookup binds per table, text ids not at all");
+    }
+    mapc_free(m);
+    size_t payload = section_payload(&b, MS_LOOKUPS);
+    CHECK(payload > 0, "a lookups section was written");
+    /* count, then entries of entity, field, flags, navigation, entity set */
+    struct { size_t offset; uint8_t value; const char *want; } bad[] = {
+        { 0, 3, "truncated" },
+        { 1, 1, "lookup entity index 1 out of range" },
+        { 2, 0, "is not a reference field" },
+        { 2, 9, "field 9 out of range" },
+        { 3, 2, "unknown flags" },
+        { 4, 0, "needs its entity set" },
+        { 7, 1, "out of order or repeated" },
+    };
+    uint8_t *d = cm_malloc(b.len);
+    for (size_t i = 0; payload && i < sizeof bad / sizeof bad[0]; i++) {
+        memcpy(d, b.data, b.len);
+        d[payload + bad[i].offset] = bad[i].value;
+        fix_crc(d, b.len);
+        expect(d, b.len, bad[i].want, bad[i].want);
+    }
+    cm_free(d);
+    cm_buf_free(&b);
+    build_lookups("salesforce", &b);
+    expect((const uint8_t *)b.data, b.len, "lookups are Dynamics'", "lookups outside Dynamics");
+    cm_buf_free(&b);
+}
+
 int main(void)
 {
     test_facts();
+    test_lookups();
     test_good_file();
     test_huge_count();
     test_deep_lists();

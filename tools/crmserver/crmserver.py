@@ -12,16 +12,22 @@ connectors use, keeping records in memory:
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
+              POST /crm/v4/associations/FROM/TO/batch/create   associations (HubSpot-defined types), kept
+                                                               with those made by creates
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
               GET  .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata   option sets
               GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets:
                                                                        PATCH SET(key) upserts, POST SET creates
+              Lookups (DYN_LOOKUPS) only as NAV@odata.bind: "/SET(guid)" of a record or seeded user
+              that exists (null clears), kept as _ATTR_value; a plain write gets 0x80060888
 
   OAuth       POST .../oauth2/token, .../oauth2/v2.0/token   client credentials or a JWT bearer
                                                              assertion (claims checked) -> the current token
-  Admin       GET  /__admin/state     every record held, request and fault counts
+  Admin       GET  /__admin/state     every record held (HubSpot associations as the table
+                                      "associations"), request counts (in all and by path), fault
+                                      counts, association writes (re-creations included)
               POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records, faults, metadata and users set below
@@ -33,6 +39,8 @@ connectors use, keeping records in memory:
                                       the vendor's shape (SF_USERS, HS_OWNERS, DYN_USERS below)
               POST /__admin/records {"system": S, "table": T, "records": [...]}   seeds records
                                       in the vendor's shape; ids are made up where missing
+              POST /__admin/delete {"system": S, "table": T, "ids": [...]}   deletes records, as a
+                                      user would in the CRM meanwhile
 
 The faults body may also set "rate": {"requests": N, "window": SECONDS}: a
 sliding-window limit over all API requests, answered with 429, a HubSpot
@@ -103,6 +111,23 @@ DYN_USERS = [
 ]
 # Dynamics entity set -> logical name, and the alternate keys we accept.
 DYN_SETS = {"contacts": "contact", "accounts": "account", "leads": "lead"}
+# The lookups of those tables: attribute -> {single-valued navigation property:
+# the entity sets it binds to}, Dataverse's names (Web API EntityType
+# reference). A Customer lookup has one navigation property per table.
+DYN_OWNER = {"ownerid": ("systemusers", "teams")}
+DYN_LOOKUPS = {
+    "contact": {"ownerid": DYN_OWNER, "preferredsystemuserid": {"preferredsystemuserid": ("systemusers",)},
+                "parentcustomerid": {"parentcustomerid_account": ("accounts",),
+                                     "parentcustomerid_contact": ("contacts",)},
+                "masterid": {"masterid": ("contacts",)}, "originatingleadid": {"originatingleadid": ("leads",)}},
+    "account": {"ownerid": DYN_OWNER, "preferredsystemuserid": {"preferredsystemuserid": ("systemusers",)},
+                "primarycontactid": {"primarycontactid": ("contacts",)},
+                "parentaccountid": {"parentaccountid": ("accounts",)}, "masterid": {"masterid": ("accounts",)},
+                "originatingleadid": {"originatingleadid": ("leads",)}},
+    "lead": {"ownerid": DYN_OWNER, "parentaccountid": {"parentaccountid": ("accounts",)},
+             "parentcontactid": {"parentcontactid": ("contacts",)},
+             "customerid": {"customerid_account": ("accounts",), "customerid_contact": ("contacts",)}},
+}
 
 SF_PREFIX = {"Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "User": "005"}
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -157,6 +182,8 @@ class State:
                       "dynamics": [dict(u) for u in DYN_USERS]}
         self.counter = 0
         self.requests = 0
+        self.by_path = collections.Counter()    # API requests per path, faults included
+        self.associations_made = 0  # association writes, re-creations of an existing one included
         self.faults = []
         self.fired = {}
         self.rng = random.Random(0)
@@ -198,6 +225,15 @@ class State:
             if nv not in (None, ""):
                 idx.setdefault(str(nv).lower(), set()).add(rid)
         table[rid] = rec
+
+    def delete(self, system, tname, ids):
+        """Forgets records, as a user deleting them in the CRM would (indexes included)."""
+        table = self.records[system].setdefault(tname, {})
+        for rid in ids:
+            old = table.pop(str(rid), None)
+            for (s, t, field), (idx, getter) in self.indexes.items():
+                if old is not None and s == system and t == tname and getter(old, field) not in (None, ""):
+                    idx.get(str(getter(old, field)).lower(), set()).discard(str(rid))
 
     def _index_describes(self):
         """Salesforce describes in the corpus by object name; a file named
@@ -536,14 +572,20 @@ def hs_valid_email(value):
     return bool(at) and 0 < len(local) <= 64 and "." in domain
 
 
-# HubSpot-defined default association types: id -> (from object, to object).
+# HubSpot-defined default association types: id -> (from object, to object), from the
+# "Association type ID values" tables of HubSpot's associations guide (docs/schema.md).
 HS_ASSOCIATION_TYPES = {
-    279: ("contacts", "companies"), 4: ("contacts", "deals"), 16: ("contacts", "tickets"),
+    279: ("contacts", "companies"), 4: ("contacts", "deals"), 15: ("contacts", "tickets"),
     280: ("companies", "contacts"), 342: ("companies", "deals"), 340: ("companies", "tickets"),
     3: ("deals", "contacts"), 341: ("deals", "companies"), 27: ("deals", "tickets"),
-    15: ("tickets", "contacts"), 339: ("tickets", "companies"), 28: ("tickets", "deals"),
+    16: ("tickets", "contacts"), 339: ("tickets", "companies"), 28: ("tickets", "deals"),
     202: ("notes", "contacts"), 190: ("notes", "companies"), 214: ("notes", "deals"), 228: ("notes", "tickets"),
 }
+
+
+# The object type ids HubSpot's association answers name objects by.
+HS_OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5", "notes": "0-46"}
+HS_ASSOC_BATCH = 2000
 
 
 class HubSpot:
@@ -644,6 +686,68 @@ class HubSpot:
         for to_obj, to_id, tid in links:
             key = "%s:%s->%s:%s:%d" % (obj, from_id, to_obj, to_id, tid)
             table[key] = {"from": obj, "fromId": from_id, "to": to_obj, "toId": to_id, "associationTypeId": tid}
+            self.state.associations_made += 1
+
+    def associations_create(self, from_obj, to_obj, body):
+        """POST /crm/v4/associations/FROM/TO/batch/create: a malformed body refuses the request (400);
+        an input naming a type not defined from FROM to TO, or a record that does not exist, fails
+        alone (207 with its error, context naming its index and the id); the others are linked.
+        Linking a pair again changes nothing."""
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        if from_obj not in HS_OBJECT_TYPE_IDS or to_obj not in HS_OBJECT_TYPE_IDS:
+            raise Reply(400, hs_error(400, "VALIDATION_ERROR", "Unable to infer object type from: %s"
+                                      % (to_obj if from_obj in HS_OBJECT_TYPE_IDS else from_obj)))
+        if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
+            raise Reply(400, hs_error(400, "VALIDATION_ERROR", "inputs: a list is required"))
+        inputs = body["inputs"]
+        if len(inputs) > HS_ASSOC_BATCH:
+            raise Reply(400, hs_error(400, "VALIDATION_ERROR", "Batch input size exceeds limit. Size: %d, Limit: %d"
+                                      % (len(inputs), HS_ASSOC_BATCH)))
+        parsed = []
+        for i, inp in enumerate(inputs):
+            ids = [str(((inp.get(side) or {}) if isinstance(inp, dict) and isinstance(inp.get(side), dict)
+                        else {}).get("id", "")) for side in ("from", "to")]
+            types = inp.get("types") if isinstance(inp, dict) else None
+            if not all(ids) or not isinstance(types, list) or not types or not all(isinstance(t, dict) for t in types):
+                raise Reply(400, hs_error(400, "VALIDATION_ERROR", "Invalid input JSON: an input needs from.id, to.id "
+                                          "and types", {"index": [str(i)]}))
+            parsed.append((ids[0], ids[1], types))
+        results, errors, links = [], [], []
+        for i, (from_id, to_id, types) in enumerate(parsed):
+            bad = None
+            for t in types:
+                tid = t.get("associationTypeId")
+                if (t.get("associationCategory") != "HUBSPOT_DEFINED" or not isinstance(tid, int)
+                        or HS_ASSOCIATION_TYPES.get(tid) != (from_obj, to_obj)):
+                    bad = hs_error(400, "VALIDATION_ERROR", "association type id %s doesn't exist between %s and %s"
+                                   % (tid, from_obj, to_obj), {"index": [str(i)], "typeId": [str(tid)]})
+                    break
+            if bad is None:
+                for obj, rid, side in ((from_obj, from_id, "fromObjectId"), (to_obj, to_id, "toObjectId")):
+                    if rid not in self.table(obj):
+                        bad = hs_error(400, "VALIDATION_ERROR", "No %s with ID %s exist" % (obj, rid),
+                                       {"index": [str(i)], side: [rid]})
+                        break
+            if bad:
+                bad["subCategory"] = "crm.associations.INVALID_INPUT"
+                errors.append(bad)
+                continue
+            links.append((from_id, to_id, [t["associationTypeId"] for t in types]))
+            results.append({"fromObjectTypeId": HS_OBJECT_TYPE_IDS[from_obj], "fromObjectId": from_id,
+                            "toObjectTypeId": HS_OBJECT_TYPE_IDS[to_obj], "toObjectId": to_id, "labels": []})
+        for from_id, to_id, tids in links:
+            self.associate(from_obj, from_id, [(to_obj, to_id, tid) for tid in tids])
+        out = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
+        if errors:
+            out.update(errors=errors, numErrors=len(errors))
+            return 207, out
+        return 201, out
+
+    def route_v4(self, method, parts, body):
+        # parts after crm/v4
+        if method == "POST" and len(parts) == 5 and parts[0] == "associations" and parts[3:] == ["batch", "create"]:
+            return self.associations_create(parts[1], parts[2], body)
+        raise Reply(404, hs_error(404, "NOT_FOUND", "resource not found"))
 
     def batch(self, obj, op, body):
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
@@ -803,6 +907,48 @@ class Dynamics:
                                   "Microsoft.Dynamics.CRM.%s(LogicalName,OptionSet())" % (self.base(), logical, cast),
                 "value": value}
 
+    def exists(self, entity_set, rid):
+        if entity_set == "systemusers":
+            return any(str(u.get("systemuserid", "")).lower() == rid for u in self.state.users["dynamics"])
+        logical = DYN_SETS.get(entity_set)
+        return logical is not None and rid in self.table(logical)
+
+    def bind(self, logical, body):
+        """The body's lookups as Dataverse takes them: only as NAV@odata.bind
+        to /SET(id) of a record (or user) that exists, null to clear; a lookup
+        written as a plain property is refused with Dataverse's error. Stored
+        as Dataverse returns them: _ATTR_value."""
+        lookups = DYN_LOOKUPS.get(logical, {})
+        navs = {nav: (attr, sets) for attr, by_nav in lookups.items() for nav, sets in by_nav.items()}
+        out = {}
+        for name, v in body.items():
+            m = re.fullmatch(r"_(\w+)_value", name)
+            if name in lookups or (m and m.group(1) in lookups):
+                raise Reply(400, dyn_error("0x80060888", "CRM do not support direct update of Entity Reference "
+                                                         "properties, Use Navigation properties instead."))
+            if not name.endswith("@odata.bind"):
+                out[name] = v
+                continue
+            nav = name[:-len("@odata.bind")]
+            if nav not in navs:     # navigation properties are case-sensitive
+                raise Reply(400, dyn_error("0x0", "An undeclared property '%s' which only has property annotations "
+                                                  "in the payload but no property value was found in the payload. "
+                                                  "In OData, only declared navigation properties and declared named "
+                                                  "streams can be represented as properties without values." % nav))
+            attr, sets = navs[nav]
+            if v is None:
+                out["_%s_value" % attr] = None
+                continue
+            m = re.fullmatch(r"/?(\w+)\(([0-9a-fA-F-]{36})\)", v) if isinstance(v, str) else None
+            if not m or m.group(1) not in sets:
+                raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
+            rid = m.group(2).lower()
+            if not self.exists(m.group(1), rid):
+                target = "systemuser" if m.group(1) == "systemusers" else DYN_SETS.get(m.group(1), m.group(1))
+                raise Reply(404, dyn_error("0x80040217", "%s With Id = %s Does Not Exist" % (target, rid)))
+            out["_%s_value" % attr] = rid
+        return out
+
     def upsert(self, entity_set, key_text, body, prefer_return):
         logical = DYN_SETS.get(entity_set)
         if logical is None:
@@ -821,20 +967,17 @@ class Dynamics:
             rec = table.get(key_text.lower())
         else:
             raise Reply(400, dyn_error("0x80060888", "Bad key: %s" % key_text))
-        for name, v in body.items():
-            if name.endswith("@odata.bind"):
-                if not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v):
-                    raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
         too_long = dyn_too_long(logical, body)
         if too_long:
             raise too_long
+        values = self.bind(logical, body)
         created = rec is None
         if created:
             rec = {"%sid" % logical: str(uuid.UUID(int=self.state.next_number()))}
             if attr:
                 rec[attr] = value
         rec = dict(rec)
-        rec.update(body)
+        rec.update(values)
         rid = rec["%sid" % logical]
         self.state.store("dynamics", logical, rid, rec)
         headers = {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
@@ -849,14 +992,12 @@ class Dynamics:
             raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
         if not isinstance(body, dict):
             raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
-        for name, v in body.items():
-            if name.endswith("@odata.bind") and (not isinstance(v, str) or not re.fullmatch(r"/?[a-z]+\([^)]+\)", v)):
-                raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
         too_long = dyn_too_long(logical, body)
         if too_long:
             raise too_long
+        values = self.bind(logical, body)
         rid = str(uuid.UUID(int=self.state.next_number()))
-        rec = dict(body)
+        rec = dict(values)
         rec["%sid" % logical] = rid
         self.state.store("dynamics", logical, rid, rec)
         return 204, None, {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
@@ -1060,6 +1201,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.oauth_token()
         with state.lock:
             state.requests += 1
+            state.by_path[path] += 1
             fault = state.pick_fault(path)
             wait = state.rate_limited()
         system = self.system_of(path)
@@ -1116,6 +1258,9 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith("/crm/v3/"):
                 status, out = self.server.hs.route(method, path[len("/crm/v3/"):].rstrip("/").split("/"), body)
                 return status, out, {}, None, ctype
+            if path.startswith("/crm/v4/"):
+                status, out = self.server.hs.route_v4(method, path[len("/crm/v4/"):].rstrip("/").split("/"), body)
+                return status, out, {}, None, ctype
             if path.startswith("/api/data/v9.2/"):
                 rest = path[len("/api/data/v9.2/"):]
                 if is_batch and method == "POST":
@@ -1169,14 +1314,16 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             if method == "GET" and path == "/__admin/state":
                 return self.send_json(200, {"records": state.records, "requests": state.requests,
-                                            "faults_fired": state.fired})
+                                            "requests_by_path": state.by_path, "faults_fired": state.fired,
+                                            "association_writes": state.associations_made})
             if method == "POST" and path == "/__admin/rotate_token":
                 try:
                     state.token = json.loads(raw)["token"]
                 except (ValueError, KeyError, TypeError) as e:
                     return self.send_json(400, {"error": "bad rotate_token body: %s" % e})
                 return self.send_json(200, {"ok": True})
-            if method == "POST" and path in ("/__admin/metadata", "/__admin/users", "/__admin/records"):
+            if method == "POST" and path in ("/__admin/metadata", "/__admin/users", "/__admin/records",
+                                             "/__admin/delete"):
                 try:
                     spec = json.loads(raw)
                     system = spec["system"]
@@ -1186,6 +1333,8 @@ class Handler(BaseHTTPRequestHandler):
                         state.metadata[(system, spec["entity"], spec.get("cast", ""))] = spec["document"]
                     elif path == "/__admin/users":
                         state.users[system] = list(spec["users"])
+                    elif path == "/__admin/delete":
+                        state.delete(system, spec["table"], list(spec["ids"]))
                     else:
                         self.seed(system, spec["table"], spec["records"])
                 except (ValueError, KeyError, TypeError, AttributeError) as e:
