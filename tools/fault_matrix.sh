@@ -5,6 +5,7 @@
 # and checks: tests/run/systems.py). Prints one Markdown table per CRM
 # (docs/run.md, "Fault matrix"); exit 1 when any check failed.
 # Usage: tools/fault_matrix.sh [--system salesforce|hubspot|dynamics|all] [N] [FAULT...]
+# (--system hubspot_keyless: HubSpot's notes as creates without a key)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 system=salesforce
@@ -14,7 +15,7 @@ if [[ ${1:-} == --system ]]; then
 fi
 case $system in
   all) systems=(salesforce hubspot dynamics) ;;
-  salesforce | hubspot | dynamics) systems=("$system") ;;
+  salesforce | hubspot | hubspot_keyless | dynamics) systems=("$system") ;;
   *) echo "fault_matrix.sh: unknown system '$system' (salesforce, hubspot, dynamics or all)" >&2; exit 2 ;;
 esac
 n=${1:-10000}

@@ -24,7 +24,7 @@ crmmap, root, corpus, work = sys.argv[1:5]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 c = runlib.Checks()
-s = systems.get("hubspot", crmmap)
+s = systems.get("hubspot_keyless", crmmap)
 mapping = s.mapping(root, work, corpus)
 inp = os.path.join(work, "leads.ndjson")
 runlib.write_leads(inp, 300, bad_every=0)
