@@ -585,6 +585,15 @@ static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size
                    || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && ei->op != CONN_CREATE);
     if (unknown) {
         fatal(t, "sending %s records: %s", ei->name, job->msg[0] ? job->msg : "no answer");
+        /* Creates refused for their credentials were not applied: not
+         * J_SENDING (which --resume takes for "may have been applied"),
+         * unsent again; those the CRM answered before are settled. */
+        for (size_t k = 0; ei->op == CONN_CREATE && k < job->batch->n; k++) {
+            if (job->results[k].ok)
+                settle(t, &t->recs[idx[k]], e, J_OK, job->results[k].id, NULL);
+            else
+                put_state(t, &t->recs[idx[k]], e, J_NONE, NULL, NULL);
+        }
         return;
     }
     for (size_t k = 0; k < job->batch->n; k++) {

@@ -54,9 +54,17 @@ Kinds: 429 (with Retry-After), 500, 502, 503, 504, 401, 404, timeout (sleep
 `delay` seconds, then answer), reset_before (close the connection without
 reading the body or answering), reset_after (apply the request, then close
 without answering), invalid_json (apply when "apply" is true, answer 200 with
-a truncated JSON body), limit_exceeded (Salesforce 403 REQUEST_LIMIT_EXCEEDED),
-lock_row (each Salesforce record in the request fails with UNABLE_TO_LOCK_ROW
-with probability "record_probability", default 0.5, and is not written).
+a truncated JSON body), limit_exceeded (each vendor's API limit answer: Salesforce
+403 REQUEST_LIMIT_EXCEEDED, HubSpot 429 RATE_LIMITS, Dataverse 429 0x80072322;
+see limit_exceeded()), lock_row (each Salesforce record in the request fails with
+UNABLE_TO_LOCK_ROW with probability "record_probability", default 0.5, and is not
+written), batch_part (each part of a Dynamics $batch is answered 429 0x80072322
+with that probability, not applied, while the other parts are; the two kinds are
+one per-record failure, shaped by the system the request is for).
+
+Validation beyond the metadata: HubSpot refuses an e-mail address with a local
+part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
+MaxLength of 100 (0x80044331).
 
 Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN] [--client-id ID --client-secret S]
 Prints "PORT N" on stdout once it listens. With --token, requests must carry
@@ -557,6 +565,13 @@ def hs_error(status, category, message, context=None):
             "context": context or {}, "errors": [], "links": {}}
 
 
+def hs_valid_email(value):
+    """HubSpot refuses an address it cannot deliver to; here: no single @,
+    or a local part over RFC 5321's 64 characters."""
+    local, at, domain = value.rpartition("@")
+    return bool(at) and 0 < len(local) <= 64 and "." in domain
+
+
 # HubSpot-defined default association types: id -> (from object, to object), from the
 # "Association type ID values" tables of HubSpot's associations guide (docs/schema.md).
 HS_ASSOCIATION_TYPES = {
@@ -604,6 +619,10 @@ class HubSpot:
             if not isinstance(value, str) and value is not None:
                 return hs_error(400, "VALIDATION_ERROR",
                                 "Property values were not valid: %s must be a string" % name, {"index": [str(index)]})
+            if name == "email" and value and not hs_valid_email(value):
+                return hs_error(400, "VALIDATION_ERROR", 'Property values were not valid: [{"isValid":false,'
+                                '"message":"Email address %s is invalid","error":"INVALID_EMAIL","name":"email"}]'
+                                % value, {"propertyName": [name], "index": [str(index)]})
             if known is None:
                 continue
             p = known.get(name)
@@ -829,6 +848,23 @@ def dyn_error(code, message):
     return {"error": {"code": code, "message": message}}
 
 
+# The service protection error for too many requests (-2147015902).
+DYN_THROTTLED = "0x80072322"
+# Dataverse's MaxLength of the attributes the tests send too long.
+DYN_MAX_LENGTH = {"emailaddress1": 100}
+
+
+def dyn_too_long(logical, body):
+    """Dataverse's validation error for a string over its attribute's MaxLength, or None."""
+    for name, limit in DYN_MAX_LENGTH.items():
+        v = body.get(name)
+        if isinstance(v, str) and len(v) > limit:
+            return Reply(400, dyn_error("0x80044331", "A validation error occurred. The length of the '%s' attribute "
+                                        "of the '%s' entity exceeded the maximum allowed length of '%d'."
+                                        % (name, logical, limit)))
+    return None
+
+
 class Dynamics:
     def __init__(self, state, base):
         self.state = state
@@ -931,6 +967,9 @@ class Dynamics:
             rec = table.get(key_text.lower())
         else:
             raise Reply(400, dyn_error("0x80060888", "Bad key: %s" % key_text))
+        too_long = dyn_too_long(logical, body)
+        if too_long:
+            raise too_long
         values = self.bind(logical, body)
         created = rec is None
         if created:
@@ -953,6 +992,9 @@ class Dynamics:
             raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
         if not isinstance(body, dict):
             raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
+        too_long = dyn_too_long(logical, body)
+        if too_long:
+            raise too_long
         values = self.bind(logical, body)
         rid = str(uuid.UUID(int=self.state.next_number()))
         rec = dict(values)
@@ -988,6 +1030,10 @@ class Dynamics:
                 pm = re.search(r"/api/data/v9\.2/(\w+)\((.*)\)$", path)
                 cm = re.search(r"/api/data/v9\.2/(\w+)$", path)
                 try:
+                    if self.state.lock_rows and self.state.rng.random() < self.state.lock_rows:
+                        # batch_part: this request alone throttled, the others go on.
+                        raise Reply(429, dyn_error(DYN_THROTTLED, "Number of requests exceeded the limit of 6000 "
+                                                   "over time window of 300 seconds."), {"Retry-After": "0.05"})
                     if not ((method == "PATCH" and pm) or (method == "POST" and cm)):
                         raise Reply(405, dyn_error("0x80060888", "only PATCH upserts and POST creates are supported"))
                     try:
@@ -1065,6 +1111,23 @@ class Dynamics:
 
 
 # ------------------------------------------------------------------- server
+
+def limit_exceeded(system, retry_after):
+    """Each vendor's answer to an API limit reached: Salesforce's 403
+    REQUEST_LIMIT_EXCEEDED (no Retry-After: backoff alone); HubSpot's 429
+    with its RATE_LIMITS body (the ten-secondly policy); Dataverse's 429
+    service protection error (requests over the 5-minute window) with
+    Retry-After."""
+    if system == "salesforce":
+        return Reply(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    if system == "hubspot":
+        return Reply(429, {"status": "error", "category": "RATE_LIMITS", "errorType": "RATE_LIMIT",
+                           "message": "You have reached your ten_secondly_rolling limit.",
+                           "policyName": "TEN_SECONDLY_ROLLING", "correlationId": str(uuid.uuid4())}, headers)
+    return Reply(429, dyn_error(DYN_THROTTLED, "Number of requests exceeded the limit of 6000 over time window "
+                                               "of 300 seconds."), headers)
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -1153,7 +1216,7 @@ class Handler(BaseHTTPRequestHandler):
             if fault and fault.kind == "timeout":
                 time.sleep(fault.delay)
             if fault and fault.kind == "limit_exceeded":
-                raise Reply(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+                raise limit_exceeded(system, fault.retry_after)
             if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
                 code = int(fault.kind)
                 if code == 401:
@@ -1162,7 +1225,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
             if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
                 raise self.unauthorized(system)
-            lock_rows = fault.record_probability if fault and fault.kind == "lock_row" else 0.0
+            lock_rows = fault.record_probability if fault and fault.kind in ("lock_row", "batch_part") else 0.0
             status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows)
         except Reply as r:
             status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
