@@ -286,31 +286,45 @@ static void apply_results(const ConnBatch *b, const cJSON *list, ConnResult *res
     cm_free(used);
 }
 
+/* Opens an answer the way every HubSpot answer is read: JSON, and for a
+ * 2xx a "results" list (*st CONN_OK). A non-2xx is a request-level error
+ * (CONN_AUTH for 403, else CONN_REJECTED) whose category and message are in
+ * *category and *message and msg; anything else is CONN_BAD_ANSWER. Returns
+ * the parsed root (NULL when it is not JSON) for the caller to free. */
+static cJSON *open_answer(const TxResponse *r, ConnStatus *st, const char **category, const char **message,
+                          char *msg, size_t msglen)
+{
+    *category = *message = NULL;
+    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
+    if (root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
+        *st = CONN_BAD_ANSWER;
+    } else if (r->status < 200 || r->status > 299) {
+        *category = str(root, "category");
+        *message = str(root, "message");
+        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, *category ? *category : "", *message ? *message : "");
+        *st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
+    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "results"))) {
+        snprintf(msg, msglen, "HTTP %d without a results list", r->status);
+        *st = CONN_BAD_ANSWER;
+    } else {
+        *st = CONN_OK;
+    }
+    return root;
+}
+
 static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                            char *msg, size_t msglen)
 {
     (void)c;
-    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
-    if (root == NULL) {
-        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
-        return CONN_BAD_ANSWER;
-    }
-    ConnStatus st = CONN_OK;
-    if (r->status < 200 || r->status > 299) {
-        const char *category = str(root, "category"), *message = str(root, "message");
-        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, category ? category : "", message ? message : "");
-        if (r->status == 403) {
-            st = CONN_AUTH;
-        } else {
-            for (size_t i = 0; i < b->n; i++)
-                conn_result_error(&results[i], category ? category : "HTTP_ERROR", message ? message : msg,
-                                  context_first(root, "propertyName"));
-            st = CONN_REJECTED;
-        }
-    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "results"))) {
-        snprintf(msg, msglen, "HTTP %d without a results list", r->status);
-        st = CONN_BAD_ANSWER;
-    } else {
+    ConnStatus st;
+    const char *category, *message;
+    cJSON *root = open_answer(r, &st, &category, &message, msg, msglen);
+    if (st == CONN_REJECTED) {
+        for (size_t i = 0; i < b->n; i++)
+            conn_result_error(&results[i], category ? category : "HTTP_ERROR", message ? message : msg,
+                              context_first(root, "propertyName"));
+    } else if (st == CONN_OK) {
         bool *taken = cm_calloc(b->n, sizeof *taken);
         apply_errors(b, cJSON_GetObjectItemCaseSensitive(root, "errors"), results, taken);
         apply_results(b, cJSON_GetObjectItemCaseSensitive(root, "results"), results, taken);
@@ -366,19 +380,10 @@ static ConnStatus hs_parse_read(const Connector *c, const ConnRead *r, const TxR
                                 char *msg, size_t msglen)
 {
     (void)c;
-    cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
-    ConnStatus st = CONN_OK;
-    if (root == NULL) {
-        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", resp->status, resp->body_len);
-        st = CONN_BAD_ANSWER;
-    } else if (resp->status < 200 || resp->status > 299) {
-        const char *category = str(root, "category"), *message = str(root, "message");
-        snprintf(msg, msglen, "HTTP %d %s: %s", resp->status, category ? category : "", message ? message : "");
-        st = resp->status == 403 ? CONN_AUTH : CONN_REJECTED;
-    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "results"))) {
-        snprintf(msg, msglen, "HTTP %d without a results list", resp->status);
-        st = CONN_BAD_ANSWER;
-    } else {
+    ConnStatus st;
+    const char *category, *message;
+    cJSON *root = open_answer(resp, &st, &category, &message, msg, msglen);
+    if (st == CONN_OK) {
         /* Keys not found come back in "errors" (OBJECT_NOT_FOUND): found stays false. */
         bool by_id = r->key_field == NULL || strcmp(r->key_field, "hs_object_id") == 0;
         bool fold = r->key_field && strcmp(r->key_field, "email") == 0;
@@ -507,23 +512,14 @@ static ConnStatus hs_parse_links(const Connector *c, const ConnLink *const *link
                                  ConnResult *results, char *msg, size_t msglen)
 {
     (void)c;
-    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
-    if (root == NULL) {
-        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
-        return CONN_BAD_ANSWER;
-    }
-    ConnStatus st = CONN_OK;
-    if (r->status < 200 || r->status > 299) {
-        const char *category = str(root, "category"), *message = str(root, "message");
-        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, category ? category : "", message ? message : "");
-        st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
-        for (size_t k = 0; k < n && st == CONN_REJECTED; k++)
+    ConnStatus st;
+    const char *category, *message;
+    cJSON *root = open_answer(r, &st, &category, &message, msg, msglen);
+    if (st == CONN_REJECTED) {
+        for (size_t k = 0; k < n; k++)
             conn_result_error(&results[k], category ? category : "HTTP_ERROR", message ? message : msg,
                               links[k]->field);
-    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "results"))) {
-        snprintf(msg, msglen, "HTTP %d without a results list", r->status);
-        st = CONN_BAD_ANSWER;
-    } else {
+    } else if (st == CONN_OK) {
         bool *taken = cm_calloc(n, sizeof *taken);
         const cJSON *e;
         cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "errors")) {
@@ -531,9 +527,9 @@ static ConnStatus hs_parse_links(const Connector *c, const ConnLink *const *link
             if (k < 0)
                 continue;   /* unplaced: its link stays unanswered below */
             taken[k] = true;
-            const char *category = str(e, "category");
-            conn_result_error(&results[k], category ? category : "ERROR", str(e, "message"), links[k]->field);
-            results[k].retry = category && strcmp(category, "RATE_LIMITS") == 0;
+            const char *why = str(e, "category");
+            conn_result_error(&results[k], why ? why : "ERROR", str(e, "message"), links[k]->field);
+            results[k].retry = why && strcmp(why, "RATE_LIMITS") == 0;
         }
         const cJSON *res;
         cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(root, "results")) {
