@@ -32,8 +32,9 @@ w.writeheader()
 w.writerows(rows)
 PY
 bench=$work/reader_bench
-cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I"$root/runtime" -o "$bench" "$here/reader_bench.c" \
-   "$root"/runtime/reader*.c "$root/runtime/cm_alloc.c" "$root/runtime/cm_buf.c" "$root/runtime/cm_utf8.c" -lcjson -lm
+cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I"$root/runtime/vm" -I"$root/runtime/base" -o "$bench" "$here/reader_bench.c" \
+   "$root"/runtime/vm/reader*.c "$root/runtime/base/cm_alloc.c" "$root/runtime/base/cm_buf.c" \
+   "$root/runtime/base/cm_utf8.c" -lcjson -lm
 bytes=$(wc -c <"$data")
 echo "input: $n leads, $bytes bytes ($data)"
 "$bench" "$data"

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Writes runtime/bi_casemap.c: the simple (one code point to one) case
+"""Writes runtime/vm/bi_casemap.c: the simple (one code point to one) case
 mappings of Latin-1 Supplement, Latin Extended-A/B, Greek and Coptic,
 Cyrillic and Cyrillic Supplement and Latin Extended Additional, from the
 Unicode data of the Python that runs it (the header records its version).
 
-Run from the repository root: python3 tools/gen_casemap.py > runtime/bi_casemap.c
+Run from the repository root: python3 tools/gen_casemap.py > runtime/vm/bi_casemap.c
 Special cases (ß, final sigma, ΐ...) are handled in bi_case.c, not here."""
 import sys
 import unicodedata

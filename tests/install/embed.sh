@@ -18,7 +18,7 @@ for f in bin/crmmap share/man/man1/crmmap.1 share/bash-completion/completions/cr
 done
 pc=$(find "$prefix" -name crmmap-runtime.pc)
 [ -n "$pc" ] || fail "not installed: crmmap-runtime.pc"
-[ -n "$(find "$prefix" -name libcrmmap_runtime.a)" ] || fail "not installed: libcrmmap_runtime.a"
+[ -n "$(find "$prefix" -name libcrmmap_vm.a)" ] || fail "not installed: libcrmmap_vm.a"
 PKG_CONFIG_PATH=$(dirname "$pc")
 export PKG_CONFIG_PATH
 flags=$(pkg-config --cflags --libs crmmap-runtime) || fail "pkg-config cannot read $pc"

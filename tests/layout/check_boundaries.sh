@@ -1,6 +1,7 @@
 #!/bin/sh
-# Module boundaries checked on every run: runtime/ stands alone (it ships to
-# production without the compiler), libcurl is seen by the transport alone, and
+# Module boundaries checked on every run: the folder order of folders.py
+# (runtime/ never includes compiler/ or cli/, the VM never the CRM layer),
+# libcurl is seen by the transport alone, and
 # cJSON only by the modules that read whole JSON documents (schemas, config,
 # CRM answers) — each allowed file is listed, so a new one is a decision.
 set -u
@@ -8,15 +9,8 @@ root=$1
 here=$(dirname "$0")
 status=0
 
-for f in "$root"/runtime/*.c "$root"/runtime/*.h; do
-  for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f"); do
-    case $inc in */*) found=no ;; *) [ -e "$root/runtime/$inc" ] && found=yes || found=no ;; esac
-    if [ $found = no ]; then
-      echo "${f#"$root"/}: includes \"$inc\", which is not a runtime/ file"
-      status=1
-    fi
-  done
-done
+# The folder order (runtime/ below compiler/ below cli/, no arrow up).
+python3 "$here/folders.py" "$root" >/dev/null || { python3 "$here/folders.py" "$root" | grep -v -- ' -> '; status=1; }
 
 for rule in 'curl/curl\.h curl_allowed.txt' 'cjson/cJSON\.h cjson_allowed.txt'; do
   set -- $rule

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""HubSpot request bodies, as runtime/conn_hubspot.c builds them, against the
+"""HubSpot request bodies, as runtime/crm/conn_hubspot.c builds them, against the
 vendor's OpenAPI spec: Prism (npm @stoplight/prism-cli) mocks the spec on
 127.0.0.1 and validates every request it receives; its log is read, not the
 status (the spec types its error answers */*, so Prism answers 500 there).

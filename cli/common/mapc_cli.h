@@ -12,8 +12,7 @@
 #include "cm_buf.h"
 #include "diag.h"
 #include "mapc.h"
-#include "reader.h"
-#include "vm.h"
+#include "record_vm.h"
 
 /* Parses, checks and compiles the .map at path into out. Diagnostics are
  * rendered in fmt. Returns EXIT_OK, or EXIT_CHECK when the mapping has
@@ -36,27 +35,6 @@ typedef struct MapcBuild {
  * mapc_cli_build_free whatever the status). */
 int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b);
 void mapc_cli_build_free(MapcBuild *b);
-
-/* A loaded mapping ready to run record after record: its source paths
- * registered with the reader (open readers on paths), room for one record's
- * slots, and a VM whose slot_of_path points into setup. */
-typedef struct RecordVm {
-    CmArena setup;
-    RdPaths *paths;
-    Value *slots;
-    Vm *vm;
-} RecordVm;
-
-void record_vm_init(RecordVm *v, const Mapc *m);
-void record_vm_free(RecordVm *v);
-
-/* Starts a record (the previous one's values are gone) and reads it from rd
- * into the slots. */
-RdStatus record_vm_read(RecordVm *v, Reader *rd);
-
-/* Runs every entity on the record just read: m->nentities results, valid
- * until the next record_vm_read. */
-const VmResult *record_vm_run(RecordVm *v);
 
 /* Loads and verifies the .mapc at path, or — when path ends in ".map" —
  * compiles it in memory first. On failure reports to stderr, sets *status
