@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cm_alloc.h"
 #include "crm_vendor.h"
@@ -395,38 +394,16 @@ static void field_facts(Gen *g, uint32_t index, const CheckedAssign *a)
     cm_free(values);
 }
 
-/* How a reference is bound where the target binds them (CrmVendor.bind_suffix:
- * Dynamics lookups, docs/run.md "Dynamics lookups"): the
- * schema files keep a lookup's targets, not its navigation properties, so
- * these are Dataverse's naming rules for them. One target, or an owner
- * (systemuser and team): the navigation property is the logical name.
- * Several other targets (a Customer lookup: account, contact): one
- * navigation property per target, NAME_TARGET. A text id binds to the one
- * target, or to systemuser where the lookup takes users: user() gives
- * systemuser ids, and nothing tells a team's GUID from a user's. */
+/* A reference field's binding where the target binds references
+ * (CrmVendor.bind_target: Dynamics lookups, docs/run.md). */
 static void field_lookup(Gen *g, uint32_t index, const Field *f)
 {
-    bool users = false, owner_pair = f->nreferences > 0;
-    for (size_t i = 0; i < f->nreferences; i++) {
-        bool user = strcasecmp(f->references[i], "systemuser") == 0;
-        users |= user;
-        owner_pair &= user || strcasecmp(f->references[i], "team") == 0;
-    }
-    bool per_target = f->nreferences > 1 && !owner_pair;
-    const char *target = f->nreferences == 1 ? f->references[0] : users ? "systemuser" : NULL;
-    if (target == NULL) {
-        mw_field_lookup(g->e, index, per_target, NULL, NULL);
-        return;
-    }
-    CmBuf nav = CM_BUF_INIT;
-    if (per_target)
-        cm_buf_printf(&nav, "%s_%s", f->name, target);
-    else
-        cm_buf_puts(&nav, f->name);
-    char *set = g->c->vendor->entity_target ? g->c->vendor->entity_target(target) : cm_strdup(target);
-    mw_field_lookup(g->e, index, per_target, nav.data, set);
+    bool per_target;
+    char *nav, *set;
+    g->c->vendor->bind_target(f->name, (const char *const *)f->references, f->nreferences, &per_target, &nav, &set);
+    mw_field_lookup(g->e, index, per_target, nav, set);
+    cm_free(nav);
     cm_free(set);
-    cm_buf_free(&nav);
 }
 
 static void gen_entity(Gen *g, const CheckedEntity *ce)
@@ -447,7 +424,7 @@ static void gen_entity(Gen *g, const CheckedEntity *ce)
         int32_t opt = base == ENC_OPTION || base == ENC_OPTION_MULTI ? option_table(g, a->field) : -1;
         field_of[i] = mw_field(g->e, a->field->name, sec, enc, opt);
         field_facts(g, field_of[i], a);
-        if (a->field->type == FT_REFERENCE && g->c->vendor && g->c->vendor->bind_suffix)
+        if (a->field->type == FT_REFERENCE && g->c->vendor && g->c->vendor->bind_target)
             field_lookup(g, field_of[i], a->field);
         if (a->field == key)
             mw_key(g->e, field_of[i]);

@@ -4,6 +4,8 @@
  * ("NAV@odata.bind": "/SET(id)") and read back as _NAME_value, 5,000
  * requests per 300 s, the Dataverse and Entra hosts of each cloud, and the
  * EntityDefinitions and systemusers downloads (OData paging). */
+#include <strings.h>
+
 #include "conn_dynamics.h"
 
 static Connector *dyn_connect(const ConnConfig *cfg)
@@ -20,6 +22,37 @@ static void dyn_users_url(CmBuf *url, const char *api_version)
 {
     cm_buf_printf(url, "/api/data/%s/systemusers?$select=systemuserid,internalemailaddress,fullname,isdisabled",
                   api_version);
+}
+
+/* Dataverse's naming rules for navigation properties (docs/run.md,
+ * "Dynamics lookups"): the schema files keep a lookup's targets, not its
+ * navigation properties. One target, or an owner (systemuser and team):
+ * the navigation property is the logical name. Several other targets (a
+ * Customer lookup: account, contact): one navigation property per target,
+ * NAME_TARGET. A text id binds to the one target, or to systemuser where
+ * the lookup takes users: user() gives systemuser ids, and nothing tells a
+ * team's GUID from a user's. */
+static void dyn_bind_target(const char *field, const char *const *targets, size_t ntargets, bool *per_target,
+                            char **nav, char **set)
+{
+    bool users = false, owner_pair = ntargets > 0;
+    for (size_t i = 0; i < ntargets; i++) {
+        bool user = strcasecmp(targets[i], "systemuser") == 0;
+        users |= user;
+        owner_pair &= user || strcasecmp(targets[i], "team") == 0;
+    }
+    *per_target = ntargets > 1 && !owner_pair;
+    const char *target = ntargets == 1 ? targets[0] : users ? "systemuser" : NULL;
+    *nav = *set = NULL;
+    if (target == NULL)
+        return;
+    CmBuf b = CM_BUF_INIT;
+    if (*per_target)
+        cm_buf_printf(&b, "%s_%s", field, target);
+    else
+        cm_buf_puts(&b, field);
+    *nav = cm_buf_take(&b);
+    *set = conn_dynamics_entity_set(target);
 }
 
 /* Dataverse's hosts: ORG.crmN.dynamics.com (GCC crm9), GCC High
@@ -48,6 +81,7 @@ const CrmVendor crm_dynamics = {
     .connect = dyn_connect,
     .entity_target = conn_dynamics_entity_set,
     .bind_suffix = "@odata.bind",
+    .bind_target = dyn_bind_target,
     .lookup_read_prefix = "_",
     .lookup_read_suffix = "_value",
     .key_kind = "an alternate key",

@@ -93,6 +93,14 @@ typedef struct CrmVendor {
      * the mapping's lookups say where text ids bind to (the .mapc lookups
      * section). NULL: "FIELD": "id". */
     const char *bind_suffix;
+    /* For the compiler's lookups section: how a reference field with these
+     * target entities binds. per_target: one navigation property per
+     * table (NAME_TABLE); *nav and *set (cm_malloc'd): the navigation
+     * property and entity set a record id given as text binds through, or
+     * NULL when a text id cannot say which table it is. Required with
+     * bind_suffix. */
+    void (*bind_target)(const char *field, const char *const *targets, size_t ntargets, bool *per_target,
+                        char **nav, char **set);
     /* A lookup's value is read back as read_prefix NAME read_suffix
      * (Dataverse: "_NAME_value"); NULL: as NAME. */
     const char *lookup_read_prefix, *lookup_read_suffix;
