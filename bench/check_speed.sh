@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Check speed (issue 3, Performance): imports the 250-field NPSP Account
-# describe and the 324-property HubSpot contacts document from the corpus,
+# describe and the HubSpot contacts properties document from tests/corpus,
 # generates a 2,000-line mapping against each (bench/gen_check_map.py: every
 # line resolved and typed) and times `crmmap check` on each: loading the
 # schemas, parsing and checking, process start included. With hyperfine the
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-build/crmmap}")
-corpus=${CRMMAP_SHARED:-../shared}/corpus
+corpus=tests/corpus
 if [ ! -x "$bin" ]; then
   echo "check_speed: $bin not found; build first" >&2
   exit 2
@@ -23,7 +23,7 @@ cp examples/schemas/snapaddy/lead.json "$work/schemas/snapaddy/"
 "$bin" schema import --system salesforce \
   "$corpus/salesforce/cumulusci_Account_PersonAccount_NPSP_describe.json" -o "$work/schemas/salesforce" >/dev/null
 "$bin" schema import --system hubspot --entity contacts \
-  "$corpus/hubspot/tracardi_crm_v3_properties_contacts.json" -o "$work/schemas/hubspot" >/dev/null
+  "$corpus/hubspot/handwritten_crm_v3_properties_contacts.json" -o "$work/schemas/hubspot" >/dev/null
 python3 bench/gen_check_map.py "$work/schemas/salesforce/Account.json" salesforce Id 2000 "$work/npsp.map"
 python3 bench/gen_check_map.py "$work/schemas/hubspot/contacts.json" hubspot email 2000 "$work/hubspot.map"
 

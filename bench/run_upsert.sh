@@ -10,5 +10,5 @@ n=${1:-20000}
 rate_n=${2:-30000}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2 >/dev/null
-exec python3 tools/crmserver/with_server.py --corpus ../shared/corpus -- \
+exec python3 tools/crmserver/with_server.py --corpus tests/corpus -- \
   python3 bench/run_upsert.py build/crmmap build/tests/connectors/bench_upsert build/bench-run "$n" "$rate_n"

@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-python3 "$root/tools/crmserver/crmserver.py" --port 0 --token T --corpus "$root/../shared/corpus" >"$work/crm.out" &
+python3 "$root/tools/crmserver/crmserver.py" --port 0 --token T --corpus "$root/tests/corpus" >"$work/crm.out" &
 crm_pid=$!
 for _ in $(seq 50); do [ -s "$work/crm.out" ] && break; sleep 0.1; done
 crm_port=$(awk '/^PORT/ {print $2}' "$work/crm.out")

@@ -53,7 +53,7 @@ done
 
 echo "== the local CRM server (tools/crmserver, 127.0.0.1 only)"
 token=demo-token-$$
-python3 tools/crmserver/crmserver.py --port 0 --token "$token" --corpus ../shared/corpus >"$out/server.port" &
+python3 tools/crmserver/crmserver.py --port 0 --token "$token" --corpus tests/corpus >"$out/server.port" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do

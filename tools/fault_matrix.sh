@@ -28,7 +28,7 @@ status=0
 for s in "${systems[@]}"; do
   ((${#systems[@]} == 1)) || printf '\n%s\n\n' "$s"
   python3 tools/crmserver/with_server.py --token T --client-id crmmap-test --client-secret shh \
-    --corpus ../shared/corpus -- \
+    --corpus tests/corpus -- \
     python3 tests/run/fault_matrix.py build/crmmap . "build/fault_matrix_$s" "$n" --system "$s" "${faults[@]}" ||
     status=1
 done

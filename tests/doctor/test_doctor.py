@@ -179,7 +179,7 @@ def run_case():
         rc, out, err = doctor(compiled(HS_MAP))
         expect(rc, out, err, 0, "ok: ")
         # An enumeration option the Stage table sends is gone (every HubSpot enumeration is restricted).
-        props = load(os.path.join(CORPUS, "hubspot/tracardi_crm_v3_properties_contacts.json"))
+        props = load(os.path.join(CORPUS, "hubspot/handwritten_crm_v3_properties_contacts.json"))
         stage = field(props, "lifecyclestage", "results")
         stage["options"] = [o for o in stage["options"] if o["value"] != "salesqualifiedlead"]
         admin("metadata", {"system": "hubspot", "entity": "contacts", "document": props})

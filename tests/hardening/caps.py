@@ -4,10 +4,10 @@
 Each resource cap, at the limit and one past it: at the limit the input is
 accepted; one past, it is refused with exit 1 and a message naming the
 limit. The caps (and where they live): .map source size and nesting depth
-(compiler/ast.h), schema fields, picklist values, JSON depth and JSON
-values, users, files per schema folder (compiler/schema.h,
-compiler/schema_json.h), code per entity (compiler/codegen.c), .mapc file
-size (runtime/mapc.h). Record size,
+(compiler/syntax/ast.h), schema fields, picklist values, JSON depth and JSON
+values, users, files per schema folder (compiler/schema/schema.h,
+compiler/schema/schema_json.h), code per entity (compiler/emit/codegen.c), .mapc file
+size (runtime/vm/mapc.h). Record size,
 record depth, values and CSV columns are tests/reader's; schema strings and
 the schema file size tests/schema's. MAP is an example mapping: its .mapc
 is padded with a section of unknown id, which the loader skips, to exactly

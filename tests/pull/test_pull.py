@@ -89,7 +89,7 @@ def run_case():
     elif CASE == "hubspot":
         rc, out, err = pull("--system", "hubspot")         # default entity: contacts
         check(rc == 0, "exit 0: " + err)
-        check(read("contacts.json") == imported("hubspot", "contacts", "hubspot/tracardi_crm_v3_properties_contacts.json"),
+        check(read("contacts.json") == imported("hubspot", "contacts", "hubspot/handwritten_crm_v3_properties_contacts.json"),
               "contacts.json equals schema import")
         u = users()
         check(u.get("41629779") == {"id": "41629779", "email": "anna.berger@example.com", "name": "Anna Berger",

@@ -115,7 +115,7 @@ def one(c, s, mapping, inp, work, n, kind):
 def main():
     crmmap, root, work, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     args = sys.argv[5:]
-    system, corpus = "salesforce", os.path.join(root, "..", "shared", "corpus")
+    system, corpus = "salesforce", os.path.join(root, "tests", "corpus")
     while args and args[0] in ("--system", "--corpus"):
         if args[0] == "--system":
             system = args[1]

@@ -25,7 +25,7 @@ def main():
     crmmap, root, work, n, kills, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), \
         int(sys.argv[5]), int(sys.argv[6])
     args = sys.argv[7:]
-    system, corpus = "salesforce", os.path.join(root, "..", "shared", "corpus")
+    system, corpus = "salesforce", os.path.join(root, "tests", "corpus")
     while args and args[0] in ("--system", "--corpus"):
         system, corpus = (args[1], corpus) if args[0] == "--system" else (system, args[1])
         args = args[2:]

@@ -82,7 +82,7 @@ class HubSpot:
         schemas = os.path.join(work, "schemas")
         os.makedirs(schemas, exist_ok=True)
         shutil.copy(os.path.join(root, "examples", "schemas", "snapaddy", "lead.json"), work)
-        for entity, doc in (("contacts", os.path.join(corpus, "hubspot", "tracardi_crm_v3_properties_contacts.json")),
+        for entity, doc in (("contacts", os.path.join(corpus, "hubspot", "handwritten_crm_v3_properties_contacts.json")),
                             ("notes", os.path.join(root, "tests", "run", "maps", "hubspot", "notes.properties.json"))):
             subprocess.run([self.crmmap, "schema", "import", "--system", "hubspot", "--entity", entity, doc, "-o",
                             schemas], check=True, capture_output=True)

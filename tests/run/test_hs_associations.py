@@ -43,7 +43,7 @@ def crm(*args):
     return subprocess.run([crmmap] + list(args), capture_output=True, text=True, timeout=60)
 
 
-for entity, doc in (("contacts", os.path.join(corpus, "hubspot", "tracardi_crm_v3_properties_contacts.json")),
+for entity, doc in (("contacts", os.path.join(corpus, "hubspot", "handwritten_crm_v3_properties_contacts.json")),
                     ("notes", os.path.join(here, "notes.properties.json"))):
     p = crm("schema", "import", "--system", "hubspot", "--entity", entity, doc, "-o", os.path.join(work, "schemas"))
     c.check(p.returncode == 0, "import %s: %s" % (entity, p.stderr))

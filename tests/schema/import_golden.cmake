@@ -1,6 +1,6 @@
 cmake_minimum_required(VERSION 3.16)
 # Runs `crmmap schema import` with the arguments in CASE.cmd (line 1; @CORPUS@
-# is the shared corpus folder, @HERE@ the folder of CASE.cmd, @SOURCE@ the
+# is the corpus folder, tests/corpus; @HERE@ the folder of CASE.cmd, @SOURCE@ the
 # source tree) into a scratch folder and compares what it
 # wrote with the expected folder: CASE/ next to CASE.cmd, or the folder named
 # by an "expected PATH" line (relative to the source tree), where only the

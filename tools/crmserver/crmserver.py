@@ -2,8 +2,8 @@
 """crmserver: a local CRM for tests, on 127.0.0.1 only (Python 3 stdlib).
 
 It serves the metadata endpoints that `crmmap schema pull` reads, from the
-vendors' own documents in the shared corpus, and the write APIs the
-connectors use, keeping records in memory:
+vendors' documents in tests/corpus (the default --corpus), and the write
+APIs the connectors use, keeping records in memory:
 
   Salesforce  GET  /services/data/vNN.N/sobjects/NAME/describe
               GET  /services/data/vNN.N/query?q=SELECT ... FROM X [WHERE f IN (...)|f = '..'] [LIMIT n]
@@ -600,7 +600,8 @@ class HubSpot:
         if obj != "contacts":
             raise Reply(404, hs_error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % obj))
         if self.props is None:
-            self.props = load_json(os.path.join(self.state.corpus, "hubspot", "tracardi_crm_v3_properties_contacts.json"))
+            self.props = load_json(os.path.join(self.state.corpus, "hubspot",
+                                                "handwritten_crm_v3_properties_contacts.json"))
         return self.props
 
     def prop_map(self, obj):
@@ -1393,7 +1394,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description="local CRM test server (loopback only)")
     ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--corpus", default=os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "corpus")))
+    ap.add_argument("--corpus", default=os.path.normpath(os.path.join(here, "..", "..", "tests", "corpus")))
     ap.add_argument("--token", default=os.environ.get("CRMSERVER_TOKEN"))
     ap.add_argument("--client-id", default=None)
     ap.add_argument("--client-secret", default=os.environ.get("CRMSERVER_CLIENT_SECRET"))

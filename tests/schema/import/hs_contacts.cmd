@@ -1,2 +1,2 @@
---system hubspot --entity contacts @CORPUS@/hubspot/tracardi_crm_v3_properties_contacts.json
+--system hubspot --entity contacts @CORPUS@/hubspot/handwritten_crm_v3_properties_contacts.json
 expected examples/schemas/hubspot

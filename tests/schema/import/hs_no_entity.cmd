@@ -1,1 +1,1 @@
---system hubspot @CORPUS@/hubspot/tracardi_crm_v3_properties_contacts.json
+--system hubspot @CORPUS@/hubspot/handwritten_crm_v3_properties_contacts.json
