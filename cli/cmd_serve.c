@@ -293,7 +293,7 @@ static int serve_main(const char *mapping, Opts *o)
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         goto out;
     }
-    ef = errfile_open(errors_path, err, sizeof err);
+    ef = errfile_open(errors_path, false, err, sizeof err);
     if (ef == NULL) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         goto out;
