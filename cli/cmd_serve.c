@@ -44,8 +44,8 @@ void serve_status_json(Serve *s, CmBuf *out)
     pthread_mutex_unlock(&s->stats.lock);
     cm_buf_printf(out, "{\"status\": \"ok\", \"uptime_s\": %lld, ", (long long)(time(NULL) - st.started_at));
     if (counted)
-        cm_buf_printf(out, "\"queue\": {\"pending\": %llu, \"total\": %llu}, ", (unsigned long long)ic.pending,
-                      (unsigned long long)ic.total);
+        cm_buf_printf(out, "\"queue\": {\"pending\": %llu, \"total\": %llu, \"storing\": %llu}, ",
+                      (unsigned long long)ic.pending, (unsigned long long)ic.total, (unsigned long long)st.storing);
     else
         cm_buf_puts(out, "\"queue\": null, ");
     cm_buf_printf(out, "\"retention\": {\"retain_s\": %lld, \"kept\": ", (long long)s->retain_s);
@@ -340,6 +340,7 @@ static int serve_main(const char *mapping, Opts *o)
         serve_http_quiesce(http);
         status = EXIT_OK;
     }
+    serve_intake_stop(s.intake);
     serve_http_stop(http);
     http = NULL;
     serve_intake_free(s.intake);

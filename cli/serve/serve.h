@@ -24,6 +24,7 @@ typedef struct ServeSender ServeSender;
 typedef struct ServeStats {
     pthread_mutex_t lock;
     uint64_t requests;          /* POSTs answered */
+    uint64_t storing;           /* POSTs waiting for their records to be stored */
     uint64_t accepted;          /* records newly stored */
     uint64_t duplicates;        /* records recognised as already stored */
     uint64_t rejected;          /* records the mapping refused (422) */

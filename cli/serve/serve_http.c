@@ -156,6 +156,7 @@ static void intake_answered(void *ctx, unsigned status, const char *json, size_t
     q->json_len = len;
     pthread_mutex_lock(&q->s->stats.lock);
     q->s->stats.requests++;
+    q->s->stats.storing--;
     pthread_mutex_unlock(&q->s->stats.lock);
     atomic_store(&q->answered, true);
     MHD_resume_connection(q->conn);
@@ -199,6 +200,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     q->submitted = true;
     q->conn = conn;
     q->s = h->s;
+    pthread_mutex_lock(&h->s->stats.lock);
+    h->s->stats.storing++;
+    pthread_mutex_unlock(&h->s->stats.lock);
     MHD_suspend_connection(conn);
     serve_intake_submit(h->s->intake, shape, q->body.data ? q->body.data : "", q->body.len, intake_answered, q);
     return MHD_YES;

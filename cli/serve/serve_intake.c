@@ -44,6 +44,7 @@ struct ServeIntake {
     int64_t prune_at;           /* when the next retention step is due (monotonic ms) */
     uint64_t pruned[PRUNE_STEP];
     pthread_t writer;
+    bool joined;
 };
 
 static void error_answer(CmBuf *out, const char *code, const char *message)
@@ -203,15 +204,23 @@ ServeIntake *serve_intake_new(Serve *s)
     return in;
 }
 
-void serve_intake_free(ServeIntake *in)
+void serve_intake_stop(ServeIntake *in)
 {
-    if (in == NULL)
+    if (in == NULL || in->joined)
         return;
     pthread_mutex_lock(&in->lock);
     in->stop = true;
     pthread_cond_signal(&in->work);
     pthread_mutex_unlock(&in->lock);
     pthread_join(in->writer, NULL);
+    in->joined = true;
+}
+
+void serve_intake_free(ServeIntake *in)
+{
+    if (in == NULL)
+        return;
+    serve_intake_stop(in);
     serve_vm_free(in->vm);
     pthread_mutex_destroy(&in->vm_lock);
     pthread_mutex_destroy(&in->lock);
