@@ -31,6 +31,10 @@ struct ServeHttp {
 /* Threads serving connections: a request never blocks one (a request
  * waiting for its commit is suspended), so one per core is enough. */
 #define POOL_THREADS 2u
+/* TLS 1.2 and 1.3 only, GnuTLS's NORMAL cipher suites otherwise
+ * (docs/security.md): 1.0 and 1.1 lack AEAD ciphers and are deprecated
+ * (RFC 8996). */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* Connections at once; each may buffer a body of up to --max-body. */
 #define MAX_CONNECTIONS 512u
 
@@ -337,7 +341,8 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_HTTPS_MEM_KEY, h->key,
-                                MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_END);
+                                MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+                                MHD_OPTION_END);
     else
         h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
