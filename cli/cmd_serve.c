@@ -33,6 +33,8 @@ extern const Command cmd_serve;
 
 /* A VisitReport export of many reports with signature images is large. */
 #define DEFAULT_MAX_BODY (8u << 20)
+/* What the inbox may take while the CRM is down: a million leads of 1 KiB. */
+#define DEFAULT_MAX_INBOX (1ull << 30)
 
 void serve_status_json(Serve *s, CmBuf *out)
 {
@@ -88,14 +90,14 @@ typedef struct Opts {
     ServeHttpConfig http;
     const char *auth_env, *auth_file;
     const char *state_dir, *errors;
-    size_t max_body;
+    size_t max_body, max_inbox;
     size_t batch_size, max_in_flight;
     int window_ms, drain_ms;
     int64_t retain_s;
     const char *config, *url, *api, *token_env, *token_file;
 } Opts;
 
-/* A positive number, with an optional k/K or m/M (KiB, MiB) for sizes. */
+/* A positive number, with an optional k/K, m/M or g/G (KiB, MiB, GiB) for sizes. */
 static bool parse_size(const char *s, size_t lo, size_t hi, bool units, size_t *out)
 {
     char *end;
@@ -107,6 +109,8 @@ static bool parse_size(const char *s, size_t lo, size_t hi, bool units, size_t *
         v <<= 10, end++;
     else if (units && (*end == 'm' || *end == 'M'))
         v <<= 20, end++;
+    else if (units && (*end == 'g' || *end == 'G') && v < (1ull << 33))
+        v <<= 30, end++;
     if (*end != '\0' || v < lo || v > hi)
         return false;
     *out = (size_t)v;
@@ -256,6 +260,7 @@ static int serve_main(const char *mapping, Opts *o)
     s.stats.started_at = (int64_t)time(NULL);
     s.m = m;
     s.max_body = o->max_body;
+    s.max_inbox = (int64_t)o->max_inbox;
     s.retain_s = o->retain_s;
     char *secret = load_secret(o);
     char *inbox_path = NULL, *journal_path = NULL, *errors_path = NULL;
@@ -372,7 +377,7 @@ out:
 
 static int run(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_STATE, O_ERRORS,
+    enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
            O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
@@ -382,6 +387,7 @@ static int run(int argc, char **argv)
         { "tls-key", required_argument, NULL, O_KEY },
         { "plain-http", no_argument, NULL, O_PLAIN },
         { "max-body", required_argument, NULL, O_MAX_BODY },
+        { "max-inbox", required_argument, NULL, O_MAX_INBOX },
         { "state-dir", required_argument, NULL, O_STATE },
         { "errors", required_argument, NULL, O_ERRORS },
         { "batch-size", required_argument, NULL, O_BATCH },
@@ -399,6 +405,7 @@ static int run(int argc, char **argv)
     Opts o;
     memset(&o, 0, sizeof o);
     o.max_body = DEFAULT_MAX_BODY;
+    o.max_inbox = DEFAULT_MAX_INBOX;
     o.state_dir = ".crmmap-serve";
     o.window_ms = 200;
     o.drain_ms = 10000;
@@ -419,6 +426,11 @@ static int run(int argc, char **argv)
         case O_MAX_BODY:
             if (!parse_size(optarg, 1, 1u << 30, true, &o.max_body))
                 return cli_usage_error(&cmd_serve, "--max-body '%s': bytes from 1 to 1G (k and M suffixes)", optarg);
+            break;
+        case O_MAX_INBOX:
+            if (!parse_size(optarg, 64u << 10, (size_t)1 << 40, true, &o.max_inbox))
+                return cli_usage_error(&cmd_serve, "--max-inbox '%s': bytes from 64k to 1024G (k, M, G suffixes)",
+                                       optarg);
             break;
         case O_STATE: o.state_dir = optarg; break;
         case O_ERRORS: o.errors = optarg; break;
@@ -491,6 +503,7 @@ const Command cmd_serve = {
     "  --plain-http           allow plain HTTP on loopback: the listener without\n"
     "                         TLS files, and an http:// CRM URL (test servers)\n"
     "  --max-body BYTES       largest request body (default 8M; k, M suffixes)\n"
+    "  --max-inbox BYTES      disk the inbox may take, then 507 (default 1G; k, M, G)\n"
     "  --state-dir DIR        inbox, journal and error file (default .crmmap-serve)\n"
     "  --errors FILE          the error file (default DIR/errors.ndjson)\n"
     "  --batch-size N         records per CRM request (default: the CRM's largest)\n"

@@ -50,6 +50,7 @@ typedef struct Serve {
     ErrFile *ef;                /* the error file, also for records refused at intake */
     ServeStats stats;
     size_t max_body;
+    int64_t max_inbox;          /* --max-inbox: bytes the inbox may take, then 507 */
     int64_t retain_s;           /* --retain: done records are pruned after this long */
     const char *auth;           /* the expected Authorization secret */
 } Serve;

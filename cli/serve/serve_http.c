@@ -74,6 +74,18 @@ static bool authorized(const ServeHttp *h, struct MHD_Connection *conn)
     return (a == 0) | (b == 0);
 }
 
+/* When a client should send again (seconds): soon after a failed commit
+ * (503), after a minute when the inbox is full (507: the CRM must take
+ * records first). */
+static const char *retry_after(unsigned status)
+{
+    switch (status) {
+    case 503: return "5";
+    case 507: return "60";
+    default: return NULL;
+    }
+}
+
 static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *json, size_t len)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)json, MHD_RESPMEM_MUST_COPY);
@@ -83,6 +95,9 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, cons
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (status == 401)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"crmmap\"");
+    const char *retry = retry_after(status);
+    if (retry)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;

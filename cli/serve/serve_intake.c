@@ -54,16 +54,24 @@ static void error_answer(CmBuf *out, const char *code, const char *message)
     cm_buf_puts(out, "}\n");
 }
 
-/* Answers the job's request (stored says whether its records are on disk)
- * and frees it. */
-static void finish(ServeIntake *in, Job *job, bool stored)
+/* What became of a job's records. */
+typedef enum Outcome { STORED, NOT_STORED, INBOX_FULL } Outcome;
+
+/* Answers the job's request and frees it. */
+static void finish(ServeIntake *in, Job *job, Outcome outcome)
 {
     Serve *s = in->s;
     CmBuf out = CM_BUF_INIT;
     unsigned status;
-    if (!stored) {
+    if (outcome == NOT_STORED) {
         error_answer(&out, "unavailable", "the records could not be stored; nothing was accepted: send them again");
         status = 503;
+    } else if (outcome == INBOX_FULL) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the inbox holds its limit of %lld bytes (--max-inbox) of records not yet sent "
+                 "to the CRM; nothing was accepted: send them again later", (long long)s->max_inbox);
+        error_answer(&out, "inbox_full", msg);
+        status = 507;
     } else {
         size_t nnew = 0, ndup = 0;
         for (size_t k = 0; k < job->nstore; k++)
@@ -130,7 +138,11 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
     }
     bool due = now_ms() >= in->prune_at;
     InboxPrune pr = { s->retain_s, PRUNE_STEP, in->pruned, 0, 0 };
-    bool ok = inbox_add(s->inbox, *all, n, due ? &pr : NULL);
+    /* Over the cap, only the retention's step runs: it may make room. */
+    bool full = n > 0 && s->max_inbox > 0 && inbox_used_bytes(s->inbox) >= s->max_inbox;
+    if (full)
+        n = 0;
+    bool ok = (n == 0 && !due) || inbox_add(s->inbox, *all, n, due ? &pr : NULL);
     if (!ok && due) {
         /* Whatever failed, the records must not wait for the retention. */
         fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
@@ -144,10 +156,12 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
     k = 0;
     for (Job *j = batch, *next; j; j = next) {
         next = j->next;
-        memcpy(j->items, *all + k, j->nstore * sizeof **all);
+        if (!full)
+            memcpy(j->items, *all + k, j->nstore * sizeof **all);
         k += j->nstore;
-        finish(in, j, ok);
+        finish(in, j, full ? INBOX_FULL : ok ? STORED : NOT_STORED);
     }
+    inbox_checkpoint(s->inbox);
     if (pr.n == 0)
         return;
     pthread_mutex_lock(&s->stats.lock);
@@ -344,7 +358,7 @@ void serve_intake_submit(ServeIntake *in, ServeShape shape, const char *body, si
     job->rejected = cm_calloc(job->recs.n, sizeof *job->rejected);
     screen(in, job);
     if (job->nstore == 0) {
-        finish(in, job, true);
+        finish(in, job, STORED);
         return;
     }
     pthread_mutex_lock(&in->lock);
@@ -359,5 +373,5 @@ void serve_intake_submit(ServeIntake *in, ServeShape shape, const char *body, si
     }
     pthread_mutex_unlock(&in->lock);
     if (stopping)
-        finish(in, job, false);
+        finish(in, job, NOT_STORED);
 }
