@@ -18,6 +18,8 @@
 #define PRUNE_BUSY_MS 100
 #define PRUNE_IDLE_MS 1000
 #define PRUNE_ERROR_MS 60000
+/* A request's records may take this many times --max-body in all. */
+#define MAX_OUTPUT_PER_BODY 4u
 
 /* One request: its records, which of them the mapping rejected, and whom to
  * answer once the others are stored. */
@@ -346,10 +348,12 @@ void serve_intake_submit(ServeIntake *in, ServeShape shape, const char *body, si
     job->answer = answer;
     job->ctx = ctx;
     char err[256];
-    if (!serve_parse_body(shape, body, len, &job->recs, err, sizeof err)) {
+    bool over;
+    if (!serve_parse_body(shape, body, len, in->s->max_body * MAX_OUTPUT_PER_BODY, &job->recs, &over, err,
+                          sizeof err)) {
         CmBuf out = CM_BUF_INIT;
-        error_answer(&out, "malformed", err);
-        answer(ctx, 400, out.data, out.len);
+        error_answer(&out, over ? "too_large" : "malformed", err);
+        answer(ctx, over ? 413 : 400, out.data, out.len);
         cm_buf_free(&out);
         cm_free(job);
         return;
