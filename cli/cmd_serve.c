@@ -33,6 +33,8 @@ extern const Command cmd_serve;
 
 /* A VisitReport export of many reports with signature images is large. */
 #define DEFAULT_MAX_BODY (8u << 20)
+/* The shortest webhook secret taken: 128 bits as hex. */
+#define MIN_SECRET 32
 /* What the inbox may take while the CRM is down: a million leads of 1 KiB. */
 #define DEFAULT_MAX_INBOX (1ull << 30)
 
@@ -243,8 +245,15 @@ static char *load_secret(const Opts *o)
     c.token_file = (char *)o->auth_file;
     char err[400];
     char *s = conn_token_load(&c, err, sizeof err);
-    if (s == NULL)
+    if (s == NULL) {
         fprintf(stderr, "crmmap serve: error: the webhook secret: %s\n", err);
+    } else if (strlen(s) < MIN_SECRET) {
+        fprintf(stderr, "crmmap serve: error: the webhook secret has %zu characters; it needs at least %d "
+                "characters, a short one can be guessed\n  help: make one with `openssl rand -hex 32` "
+                "(64 characters)\n", strlen(s), MIN_SECRET);
+        conn_token_free(s);
+        s = NULL;
+    }
     return s;
 }
 

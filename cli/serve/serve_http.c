@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +127,29 @@ static Route route_of(const char *url)
     return R_NONE;
 }
 
+static enum MHD_Result same_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    const char **first = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+        return MHD_YES;
+    if (*first == NULL)
+        *first = value;
+    else if (strcmp(*first, value) != 0)
+        *first = "";        /* a marker no header value can be: two lengths */
+    return MHD_YES;
+}
+
+/* Whether the request names at most one body length. Two different ones
+ * are a smuggling attempt: a proxy in front may frame the body by the
+ * other one (RFC 9112, section 6.3). */
+static bool one_length(struct MHD_Connection *conn)
+{
+    const char *first = NULL;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, same_length, &first);
+    return first == NULL || first[0] != '\0';
+}
+
 /* The first call for a request: headers only. Returns true when it answered. */
 static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char *method, enum MHD_Result *ret)
 {
@@ -154,6 +178,10 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
         serve_status_json(h->s, &b);
         *ret = answer(conn, 200, b.data, b.len);
         cm_buf_free(&b);
+        return true;
+    }
+    if (!one_length(conn)) {
+        *ret = error(conn, 400, "malformed", "two different Content-Length headers: send one");
         return true;
     }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
