@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "auth_limit.h"
 #include "cm_alloc.h"
 #include "conn_config.h"
 #include "serve_intake.h"
@@ -27,6 +28,7 @@ struct ServeHttp {
     char *cert, *key;
     char url[96];
     atomic_int active;          /* requests begun and not yet completed */
+    AuthLimit *limit;           /* failed authorizations per address */
 };
 
 /* Threads serving connections: a request never blocks one (a request
@@ -87,7 +89,8 @@ static const char *retry_after(unsigned status)
     }
 }
 
-static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *json, size_t len)
+static enum MHD_Result answer_after(struct MHD_Connection *conn, unsigned status, const char *json, size_t len,
+                                    const char *retry)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)json, MHD_RESPMEM_MUST_COPY);
     if (r == NULL)
@@ -96,7 +99,8 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, cons
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (status == 401)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"crmmap\"");
-    const char *retry = retry_after(status);
+    if (retry == NULL)
+        retry = retry_after(status);
     if (retry)
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
@@ -104,15 +108,26 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, cons
     return ret;
 }
 
-static enum MHD_Result error(struct MHD_Connection *conn, unsigned status, const char *code, const char *message)
+static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *json, size_t len)
+{
+    return answer_after(conn, status, json, len, NULL);
+}
+
+static enum MHD_Result error_after(struct MHD_Connection *conn, unsigned status, const char *code,
+                                   const char *message, const char *retry)
 {
     CmBuf b = CM_BUF_INIT;
     cm_buf_printf(&b, "{\"error\": \"%s\", \"message\": ", code);
     cm_buf_put_json_string(&b, message, strlen(message));
     cm_buf_puts(&b, "}\n");
-    enum MHD_Result r = answer(conn, status, b.data, b.len);
+    enum MHD_Result r = answer_after(conn, status, b.data, b.len, retry);
     cm_buf_free(&b);
     return r;
+}
+
+static enum MHD_Result error(struct MHD_Connection *conn, unsigned status, const char *code, const char *message)
+{
+    return error_after(conn, status, code, message, NULL);
 }
 
 static Route route_of(const char *url)
@@ -169,7 +184,19 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
         *ret = answer(conn, 200, ok, sizeof ok - 1);
         return true;
     }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *from = ci ? ci->client_addr : NULL;
+    int64_t wait = auth_limit_wait(h->limit, from);
+    if (wait > 0) {
+        char msg[160], after[24];
+        snprintf(msg, sizeof msg, "more than %u failed authorizations from this address in %d s: try again in "
+                 "%lld s", AUTH_FAILS_MAX, AUTH_WINDOW_S, (long long)wait);
+        snprintf(after, sizeof after, "%lld", (long long)wait);
+        *ret = error_after(conn, 429, "too_many_failures", msg, after);
+        return true;
+    }
     if (!authorized(h, conn)) {
+        auth_limit_failed(h->limit, from);
         *ret = error(conn, 401, "unauthorized", "missing or wrong Authorization header");
         return true;
     }
@@ -364,6 +391,7 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
     ServeHttp *h = cm_calloc(1, sizeof *h);
     h->s = s;
     atomic_init(&h->active, 0);
+    h->limit = auth_limit_new();
     sha256(s->auth, strlen(s->auth), h->want[0]);
     CmBuf bearer = CM_BUF_INIT;
     cm_buf_printf(&bearer, "Bearer %s", s->auth);
@@ -432,6 +460,7 @@ void serve_http_stop(ServeHttp *h)
         nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
     if (h->d)
         MHD_stop_daemon(h->d);
+    auth_limit_free(h->limit);
     cm_free(h->cert);
     if (h->key) {
         OPENSSL_cleanse(h->key, strlen(h->key));

@@ -3,10 +3,14 @@
 - a webhook secret under 32 characters is refused at start (exit 4) with a
   help that says how to make one; 32 characters start;
 - a request with two different Content-Length headers is answered 400 and
-  stores nothing (the first one used to win).
+  stores nothing (the first one used to win);
+- failed authorizations are limited per address: after 20 wrong secrets in
+  a minute the address gets 429 with Retry-After, even with the right
+  secret, while another address (127.0.0.2) is served.
 The CRM is down (a closed loopback port): nothing is sent.
 
 Usage: test_auth.py CRMMAP REPO_ROOT WORKDIR"""
+import http.client
 import json
 import os
 import shutil
@@ -62,5 +66,25 @@ c.check(" 400 " in got, "the other order: 400, got %r" % got)
 c.check(s.request("GET", "/status", auth="y" * 32)[1]["queue"]["total"] == 0, "nothing stored")
 got = raw(["Content-Length: %d" % len(body)])
 c.check(" 202 " in got, "one Content-Length: 202, got %r" % got)
+
+
+def post_from(source, auth):
+    conn = http.client.HTTPConnection(host, int(port), timeout=10, source_address=(source, 0))
+    conn.request("POST", "/records", body=json.dumps(runlib.lead(7)),
+                 headers={"Authorization": auth, "Content-Type": "application/json"})
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    return r.status, r.getheader("Retry-After")
+
+
+got = [post_from("127.0.0.1", "wrong-%d" % i)[0] for i in range(20)]
+c.check(got == [401] * 20, "20 wrong secrets: 401 each: %s" % got)
+st, after = post_from("127.0.0.1", "wrong-again")
+c.check(st == 429 and after is not None and 0 < int(after) <= 60, "the 21st: 429, Retry-After %s (%s)" % (after, st))
+st, after = post_from("127.0.0.1", "y" * 32)
+c.check(st == 429, "the right secret from that address waits too: %s" % st)
+st, _ = post_from("127.0.0.2", "y" * 32)
+c.check(st in (200, 202), "another address is served: %s" % st)
 c.check(s.stop() == 0, "exit 0")
 c.exit()
