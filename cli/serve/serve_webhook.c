@@ -34,35 +34,121 @@ static void too_large(size_t max_output, char *err, size_t errlen)
              "send fewer reports, or fewer references to large option values, in one request", max_output);
 }
 
-/* Adds obj's text; false when the budget is spent (or cJSON could not
- * print it: it counts lengths in int). */
-static bool push(ServeRecords *r, const cJSON *obj, Budget *b)
+/* The record's report id (visitreport.id as text), or NULL. */
+static char *report_id(const cJSON *obj)
 {
-    char *text = cJSON_PrintUnformatted(obj);
-    size_t len = text ? strlen(text) : 0;
-    if (text == NULL || !charge(b, len)) {
-        b->over = true;
-        cJSON_free(text);
+    const cJSON *vr = cJSON_GetObjectItemCaseSensitive(obj, "visitreport");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(vr, "id");
+    if (cJSON_IsString(id) && id->valuestring[0] != '\0')
+        return cm_strdup(id->valuestring);
+    if (cJSON_IsNumber(id)) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.17g", id->valuedouble);
+        return cm_strdup(buf);
+    }
+    return NULL;
+}
+
+/* Adds one record: text (len bytes, not NUL-terminated, owned by r now)
+ * and the report id of obj, its parsed form. False when the budget is
+ * spent; text is freed then. */
+static bool add_record(ServeRecords *r, char *text, size_t len, const cJSON *obj, Budget *b)
+{
+    if (!charge(b, len)) {
+        cm_free(text);
         return false;
     }
     size_t i = r->n++;
     r->text = cm_realloc(r->text, r->n * sizeof *r->text);
     r->len = cm_realloc(r->len, r->n * sizeof *r->len);
     r->report_id = cm_realloc(r->report_id, r->n * sizeof *r->report_id);
-    r->text[i] = cm_strndup(text, len);
+    r->text[i] = text;
     r->len[i] = len;
-    cJSON_free(text);
-    r->report_id[i] = NULL;
-    const cJSON *vr = cJSON_GetObjectItemCaseSensitive(obj, "visitreport");
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(vr, "id");
-    if (cJSON_IsString(id) && id->valuestring[0] != '\0') {
-        r->report_id[i] = cm_strdup(id->valuestring);
-    } else if (cJSON_IsNumber(id)) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.17g", id->valuedouble);
-        r->report_id[i] = cm_strdup(buf);
-    }
+    r->report_id[i] = report_id(obj);
     return true;
+}
+
+/* Adds obj's text as cJSON prints it (a VisitReport's records, built
+ * here); false when the budget is spent (or cJSON could not print it: it
+ * counts lengths in int, so a record over 2 GiB comes back NULL). */
+static bool push(ServeRecords *r, const cJSON *obj, Budget *b)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    if (text == NULL) {
+        b->over = true;
+        return false;
+    }
+    size_t len = strlen(text);
+    char *copy = cm_strndup(text, len);
+    cJSON_free(text);
+    return add_record(r, copy, len, obj, b);
+}
+
+/* Adds a record as it was received: its text (valid JSON, cJSON parsed
+ * it as obj) without the whitespace between tokens. Strings and numbers
+ * keep their bytes, so `\u0000`, 9007199254740993 and 1e400 stay what
+ * they were, and so does the duplicate key computed on the text. */
+static bool push_received(ServeRecords *r, const char *text, size_t len, const cJSON *obj, Budget *b)
+{
+    char *out = cm_malloc(len + 1);
+    size_t n = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            out[n++] = c;
+            if (c == '\\' && i + 1 < len)
+                out[n++] = text[++i];
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+            out[n++] = c;
+        } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            out[n++] = c;
+        }
+    }
+    out[n] = '\0';
+    return add_record(r, out, n, obj, b);
+}
+
+/* Where the JSON value starting at text[i] ends (text is valid JSON). */
+static size_t value_end(const char *text, size_t len, size_t i)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+            else
+                continue;
+            if (depth == 0 && !in_string)
+                return i + 1;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return i;
+            if (--depth == 0)
+                return i + 1;
+        } else if (depth == 0 && strchr(", \t\r\n", c)) {
+            return i;
+        }
+    }
+    return len;
+}
+
+static size_t skip_space(const char *text, size_t len, size_t i)
+{
+    while (i < len && strchr(" \t\r\n", text[i]))
+        i++;
+    return i;
 }
 
 void serve_records_free(ServeRecords *r)
@@ -131,7 +217,7 @@ static bool parse_batch(const char *body, size_t len, ServeRecords *out, Budget 
         cJSON *arr = parse(body, len, body, err, errlen);
         if (arr == NULL)
             return false;
-        size_t k = 0;
+        size_t k = 0, at = skip_space(body, len, i + 1);
         const cJSON *it;
         cJSON_ArrayForEach(it, arr) {
             k++;
@@ -140,10 +226,13 @@ static bool parse_batch(const char *body, size_t len, ServeRecords *out, Budget 
                 cJSON_Delete(arr);
                 return false;
             }
-            if (too_many(out, err, errlen) || !push(out, it, b)) {
+            size_t end = value_end(body, len, at);
+            if (too_many(out, err, errlen) || !push_received(out, body + at, end - at, it, b)) {
                 cJSON_Delete(arr);
                 return false;
             }
+            at = skip_space(body, len, end);
+            at = skip_space(body, len, at < len && body[at] == ',' ? at + 1 : at);
         }
         cJSON_Delete(arr);
         return true;
@@ -164,7 +253,7 @@ static bool parse_batch(const char *body, size_t len, ServeRecords *out, Budget 
                 cJSON_Delete(obj);
                 return false;
             }
-            bool pushed = !too_many(out, err, errlen) && push(out, obj, b);
+            bool pushed = !too_many(out, err, errlen) && push_received(out, body + s, end - s, obj, b);
             cJSON_Delete(obj);
             if (!pushed)
                 return false;
@@ -762,7 +851,7 @@ bool serve_parse_body(ServeShape shape, const char *body, size_t len, size_t max
         ok = obj != NULL && cJSON_IsObject(obj);
         if (obj && !ok)
             snprintf(err, errlen, "the body is not a JSON object (a batch goes to /records/batch)");
-        ok = ok && push(out, obj, &b);
+        ok = ok && push_received(out, body, len, obj, &b);
         cJSON_Delete(obj);
     }
     *over = b.over;

@@ -5,7 +5,10 @@
  * and the selected reports, each report becoming one record: contact
  * fields, `visitreport` metadata and `answers` keyed by question mapping
  * id, as examples/schemas/snapaddy/lead.json describes). Each record comes
- * out as one compact line of JSON, the form the inbox stores and hashes. */
+ * out as one compact line of JSON, the form the inbox stores and hashes: a
+ * posted record as it was received, only the whitespace between tokens
+ * removed (no string or number is rewritten); a VisitReport's records as
+ * cJSON prints what was built. */
 #ifndef SERVE_WEBHOOK_H
 #define SERVE_WEBHOOK_H
 
