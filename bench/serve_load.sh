@@ -35,7 +35,7 @@ crm_pid=$!
 for _ in $(seq 50); do [ -s "$work/crm.out" ] && break; sleep 0.1; done
 crm_port=$(awk '/^PORT/ {print $2}' "$work/crm.out")
 
-export WEBHOOK_SECRET=bench-secret CRM_TOKEN=T
+export WEBHOOK_SECRET=bench-secret-0123456789abcdef0123456789 CRM_TOKEN=T
 # The file exists before serve starts writing it: the wait below reads it at once.
 : >"$work/serve.err"
 "$crmmap" serve "$here/serve_load.map" --listen 127.0.0.1:0 --plain-http --auth-env WEBHOOK_SECRET \

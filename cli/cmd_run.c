@@ -5,7 +5,6 @@
  * hands each record to the transfer engine (transfer.h), printing one JSON
  * line per settled record and entity on stdout and the summary on stderr. */
 #include <stdarg.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -236,17 +235,6 @@ static int fatal(const char *fmt, ...)
     return EXIT_FATAL;
 }
 
-/* A fresh run starts a fresh error file; a resumed one appends to it. */
-static ErrFile *open_errors(const char *path, bool resume, char *err, size_t errlen)
-{
-    if (!resume) {
-        int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (fd >= 0)
-            close(fd);
-    }
-    return errfile_open(path, err, errlen);
-}
-
 static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, const char *input_name)
 {
     const Mapc *m = run->m;
@@ -293,7 +281,7 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
         goto done;
     }
     const char *epath = o->errors ? o->errors : "crmmap-errors.ndjson";
-    ef = open_errors(epath, o->resume, err, sizeof err);
+    ef = errfile_open(epath, !o->resume, err, sizeof err);
     if (ef == NULL) {
         status = fatal("%s", err);
         goto done;

@@ -34,6 +34,10 @@ extern const Command cmd_serve;
 
 /* A VisitReport export of many reports with signature images is large. */
 #define DEFAULT_MAX_BODY (8u << 20)
+/* The shortest webhook secret taken: 128 bits as hex. */
+#define MIN_SECRET 32
+/* What the inbox may take while the CRM is down: a million leads of 1 KiB. */
+#define DEFAULT_MAX_INBOX (1ull << 30)
 
 void serve_status_json(Serve *s, CmBuf *out)
 {
@@ -45,8 +49,8 @@ void serve_status_json(Serve *s, CmBuf *out)
     pthread_mutex_unlock(&s->stats.lock);
     cm_buf_printf(out, "{\"status\": \"ok\", \"uptime_s\": %lld, ", (long long)(time(NULL) - st.started_at));
     if (counted)
-        cm_buf_printf(out, "\"queue\": {\"pending\": %llu, \"total\": %llu}, ", (unsigned long long)ic.pending,
-                      (unsigned long long)ic.total);
+        cm_buf_printf(out, "\"queue\": {\"pending\": %llu, \"total\": %llu, \"storing\": %llu}, ",
+                      (unsigned long long)ic.pending, (unsigned long long)ic.total, (unsigned long long)st.storing);
     else
         cm_buf_puts(out, "\"queue\": null, ");
     cm_buf_printf(out, "\"retention\": {\"retain_s\": %lld, \"kept\": ", (long long)s->retain_s);
@@ -89,14 +93,14 @@ typedef struct Opts {
     ServeHttpConfig http;
     const char *auth_env, *auth_file;
     const char *state_dir, *errors;
-    size_t max_body;
+    size_t max_body, max_inbox;
     size_t batch_size, max_in_flight;
     int window_ms, drain_ms;
     int64_t retain_s;
     const char *config, *url, *api, *token_env, *token_file;
 } Opts;
 
-/* A positive number, with an optional k/K or m/M (KiB, MiB) for sizes. */
+/* A positive number, with an optional k/K, m/M or g/G (KiB, MiB, GiB) for sizes. */
 static bool parse_size(const char *s, size_t lo, size_t hi, bool units, size_t *out)
 {
     char *end;
@@ -108,6 +112,8 @@ static bool parse_size(const char *s, size_t lo, size_t hi, bool units, size_t *
         v <<= 10, end++;
     else if (units && (*end == 'm' || *end == 'M'))
         v <<= 20, end++;
+    else if (units && (*end == 'g' || *end == 'G') && v < (1ull << 33))
+        v <<= 30, end++;
     if (*end != '\0' || v < lo || v > hi)
         return false;
     *out = (size_t)v;
@@ -234,8 +240,15 @@ static char *load_secret(const Opts *o)
     c.token_file = (char *)o->auth_file;
     char err[400];
     char *s = conn_token_load(&c, err, sizeof err);
-    if (s == NULL)
+    if (s == NULL) {
         fprintf(stderr, "crmmap serve: error: the webhook secret: %s\n", err);
+    } else if (strlen(s) < MIN_SECRET) {
+        fprintf(stderr, "crmmap serve: error: the webhook secret has %zu characters; it needs at least %d "
+                "characters, a short one can be guessed\n  help: make one with `openssl rand -hex 32` "
+                "(64 characters)\n", strlen(s), MIN_SECRET);
+        conn_token_free(s);
+        s = NULL;
+    }
     return s;
 }
 
@@ -251,6 +264,7 @@ static int serve_main(const char *mapping, Opts *o)
     s.stats.started_at = (int64_t)time(NULL);
     s.m = m;
     s.max_body = o->max_body;
+    s.max_inbox = (int64_t)o->max_inbox;
     s.retain_s = o->retain_s;
     char *secret = load_secret(o);
     char *inbox_path = NULL, *journal_path = NULL, *errors_path = NULL;
@@ -288,7 +302,7 @@ static int serve_main(const char *mapping, Opts *o)
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         goto out;
     }
-    ef = errfile_open(errors_path, err, sizeof err);
+    ef = errfile_open(errors_path, false, err, sizeof err);
     if (ef == NULL) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         goto out;
@@ -335,6 +349,7 @@ static int serve_main(const char *mapping, Opts *o)
         serve_http_quiesce(http);
         status = EXIT_OK;
     }
+    serve_intake_stop(s.intake);
     serve_http_stop(http);
     http = NULL;
     serve_intake_free(s.intake);
@@ -366,7 +381,7 @@ out:
 
 static int run(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_STATE, O_ERRORS,
+    enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
            O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
@@ -376,6 +391,7 @@ static int run(int argc, char **argv)
         { "tls-key", required_argument, NULL, O_KEY },
         { "plain-http", no_argument, NULL, O_PLAIN },
         { "max-body", required_argument, NULL, O_MAX_BODY },
+        { "max-inbox", required_argument, NULL, O_MAX_INBOX },
         { "state-dir", required_argument, NULL, O_STATE },
         { "errors", required_argument, NULL, O_ERRORS },
         { "batch-size", required_argument, NULL, O_BATCH },
@@ -393,6 +409,7 @@ static int run(int argc, char **argv)
     Opts o;
     memset(&o, 0, sizeof o);
     o.max_body = DEFAULT_MAX_BODY;
+    o.max_inbox = DEFAULT_MAX_INBOX;
     o.state_dir = ".crmmap-serve";
     o.window_ms = 200;
     o.drain_ms = 10000;
@@ -413,6 +430,11 @@ static int run(int argc, char **argv)
         case O_MAX_BODY:
             if (!parse_size(optarg, 1, 1u << 30, true, &o.max_body))
                 return cli_usage_error(&cmd_serve, "--max-body '%s': bytes from 1 to 1G (k and M suffixes)", optarg);
+            break;
+        case O_MAX_INBOX:
+            if (!parse_size(optarg, 64u << 10, (size_t)1 << 40, true, &o.max_inbox))
+                return cli_usage_error(&cmd_serve, "--max-inbox '%s': bytes from 64k to 1024G (k, M, G suffixes)",
+                                       optarg);
             break;
         case O_STATE: o.state_dir = optarg; break;
         case O_ERRORS: o.errors = optarg; break;
@@ -485,6 +507,7 @@ const Command cmd_serve = {
     "  --plain-http           allow plain HTTP on loopback: the listener without\n"
     "                         TLS files, and an http:// CRM URL (test servers)\n"
     "  --max-body BYTES       largest request body (default 8M; k, M suffixes)\n"
+    "  --max-inbox BYTES      disk the inbox may take, then 507 (default 1G; k, M, G)\n"
     "  --state-dir DIR        inbox, journal and error file (default .crmmap-serve)\n"
     "  --errors FILE          the error file (default DIR/errors.ndjson)\n"
     "  --batch-size N         records per CRM request (default: the CRM's largest)\n"

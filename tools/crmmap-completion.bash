@@ -19,7 +19,7 @@ _crmmap_flags() {
                    --verbose --system --plain-http" ;;
     fmt) echo "--check -w --write --format" ;;
     doc) echo "-o --output --format" ;;
-    serve) echo "--listen --auth-env --auth-file --tls-cert --tls-key --plain-http --max-body
+    serve) echo "--listen --auth-env --auth-file --tls-cert --tls-key --plain-http --max-body --max-inbox
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
                   --config --url --api-version --token-env --token-file" ;;
     esac
@@ -60,7 +60,7 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     --url | --listen | --api-version | --timeout-ms | --retries | --rate | --entity | --batch-size | \
-    --in-flight | --max-body | --batch-window-ms | --max-in-flight | --drain-ms | --filter)
+    --in-flight | --max-body | --max-inbox | --batch-window-ms | --max-in-flight | --drain-ms | --filter)
         return ;;
     esac
 

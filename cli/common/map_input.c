@@ -4,27 +4,22 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cm_alloc.h"
 #include "cm_buf.h"
+#include "path_guard.h"
 
 /* Reads at most max bytes; stops there rather than failing, so an
    oversized file still gets a diagnostic with a position. */
-static char *read_prefix(const char *path, size_t max, size_t *len, int *err)
+static char *read_prefix(FILE *f, size_t max, size_t *len, int *err)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        *err = errno;
-        return NULL;
-    }
     CmBuf b = CM_BUF_INIT;
     char chunk[65536];
     size_t n;
     while (b.len < max && (n = fread(chunk, 1, sizeof chunk < max - b.len ? sizeof chunk : max - b.len, f)) > 0)
         cm_buf_put(&b, chunk, n);
     *err = ferror(f) ? errno : 0;
-    if (f != stdin)
-        fclose(f);
     if (*err) {
         cm_buf_free(&b);
         return NULL;
@@ -33,15 +28,75 @@ static char *read_prefix(const char *path, size_t max, size_t *len, int *err)
     return cm_buf_take(&b);
 }
 
-Ast *cli_parse_map(DiagSink *sink, const char *path, char **text, size_t *len)
+/* Opens the .map path names: a regular file inside its tree (path_tree),
+ * so that a link a pull request adds cannot make crmmap read, and show in
+ * its diagnostics, a file elsewhere (/proc/self/environ, another
+ * repository's files); a FIFO would hang the check. NULL with *why set. */
+static FILE *open_map(const char *path, PathOpen *why, char **tree)
 {
-    int err = 0;
-    *len = 0;
-    *text = read_prefix(path, AST_MAX_SOURCE + 1, len, &err);
-    if (*text == NULL) {
-        const DiagSource *src = diag_source_add(sink, path, NULL, 0);
-        diag_report(sink, DIAG_ERROR, "E0001", diag_nowhere(src), "cannot read the file: %s", strerror(err));
+    *tree = path_tree(path);
+    if (*tree == NULL) {
+        *why = PO_ERRNO;
         return NULL;
     }
-    return ast_parse(sink, path, *text, *len);
+    int fd;
+    *why = path_open_inside(path, *tree, &fd);
+    if (*why != PO_OK)
+        return NULL;
+    FILE *f = fdopen(fd, "rb");
+    if (f == NULL) {
+        *why = PO_ERRNO;
+        close(fd);
+    }
+    return f;
+}
+
+static void refuse(DiagSink *sink, const char *path, PathOpen why, int err, const char *tree)
+{
+    const DiagSource *src = diag_source_add(sink, path, NULL, 0);
+    Span nowhere = diag_nowhere(src);
+    Diag *d;
+    switch (why) {
+    case PO_OUTSIDE:
+        d = diag_report(sink, DIAG_ERROR, "E0001", nowhere,
+                        "cannot read the file: it is a link that leads outside its folder tree %s", tree);
+        diag_help(d, "crmmap reads a .map only inside the repository it is in (the nearest folder above it with "
+                     "a .git, else its own folder), so that a link added in a pull request cannot show another "
+                     "file in the diagnostics: put the file itself there instead of a link");
+        break;
+    case PO_NOT_REGULAR:
+        d = diag_report(sink, DIAG_ERROR, "E0001", nowhere,
+                        "cannot read the file: it is not a regular file (a FIFO, a device or a socket)");
+        diag_help(d, "name the .map file itself, or pipe the text to `crmmap ... -` (standard input)");
+        break;
+    case PO_DIRECTORY:
+        d = diag_report(sink, DIAG_ERROR, "E0001", nowhere, "cannot read the file: it is a directory");
+        diag_help(d, "name the .map files in it, e.g. %s/*.map", path);
+        break;
+    default:
+        diag_report(sink, DIAG_ERROR, "E0001", nowhere, "cannot read the file: %s", strerror(err));
+        break;
+    }
+}
+
+char *cli_read_map(DiagSink *sink, const char *path, size_t max, size_t *len)
+{
+    *len = 0;
+    PathOpen why = PO_OK;
+    char *tree = NULL;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : open_map(path, &why, &tree);
+    int err = errno;
+    char *text = f ? read_prefix(f, max, len, &err) : NULL;
+    if (f && f != stdin)
+        fclose(f);
+    if (text == NULL)
+        refuse(sink, path, why, err, tree);
+    cm_free(tree);
+    return text;
+}
+
+Ast *cli_parse_map(DiagSink *sink, const char *path, char **text, size_t *len)
+{
+    *text = cli_read_map(sink, path, AST_MAX_SOURCE + 1, len);
+    return *text ? ast_parse(sink, path, *text, *len) : NULL;
 }

@@ -8,7 +8,14 @@
 #include "ast.h"
 #include "diag.h"
 
-/* Reads path ("-" is standard input) and parses it into an Ast; problems
+/* Reads at most max bytes of the .map path names ("-" is standard input)
+ * and returns them (cm_free it) with their length in *len. A file must be
+ * a regular file inside its folder tree (path_guard.h's path_tree): a link
+ * leading elsewhere is refused unread. NULL, with a diagnostic (and a help)
+ * in sink, when it is refused or cannot be read. */
+char *cli_read_map(DiagSink *sink, const char *path, size_t max, size_t *len);
+
+/* Reads path (cli_read_map) and parses it into an Ast; problems
  * (unreadable file, over AST_MAX_SOURCE bytes, syntax) are reported to sink.
  * Of a file over the limit only the first AST_MAX_SOURCE + 1 bytes are read,
  * and the size error points at the first byte past the limit. The text read

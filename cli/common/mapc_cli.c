@@ -7,16 +7,14 @@
 #include "cli.h"
 #include "cm_alloc.h"
 #include "codegen.h"
+#include "map_input.h"
 
 int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b)
 {
     memset(b, 0, sizeof *b);
     b->sink = diag_sink_new();
-    const char *err = NULL;
-    b->text = cli_read_file(path, AST_MAX_SOURCE + 1, &b->len, &err);
+    b->text = cli_read_map(b->sink, path, AST_MAX_SOURCE + 1, &b->len);
     if (b->text == NULL) {
-        const DiagSource *src = diag_source_add(b->sink, path, NULL, 0);
-        diag_report(b->sink, DIAG_ERROR, "E0001", diag_nowhere(src), "cannot read the file: %s", err);
         cli_render_diags(b->sink, fmt);
         return EXIT_CHECK;
     }

@@ -17,14 +17,21 @@
 /* Two connections: the intake's, whose commits are fsync'd (an answered
  * 202 must survive power loss), and the sender's, whose "done" marks need
  * not be: a lost mark only feeds a record to the engine again, and the
- * transfer journal knows it was sent. The sender's connection also runs the
- * WAL checkpoints, so they never delay an answer. */
+ * transfer journal knows it was sent. A checkpoint never runs inside the
+ * intake's commit (it would delay the answers): the sender's commits run
+ * them, and the intake runs one after answering (inbox_checkpoint). */
 struct Inbox {
     sqlite3 *db, *rdb;
     pthread_mutex_t lock, rlock;
-    sqlite3_stmt *insert, *find, *pending, *done, *counts, *expired, *drop;
+    sqlite3_stmt *insert, *find, *pending, *done, *counts, *expired, *drop, *used;
+    int wal_frames;             /* in the WAL after the intake's last commit */
     char error[256];
 };
+
+/* The intake checkpoints once its commits left this many frames in the WAL:
+ * about 1 MiB (a checkpoint costs two fsyncs, one per 50 or so commits),
+ * whether the sender commits or not. */
+#define CHECKPOINT_FRAMES 256
 
 /* done: 0 while pending, else the unix time it was marked done (an inbox
  * of an older crmmap holds 1 there: taken as done when received). The row
@@ -80,6 +87,14 @@ static int open_db(const char *path, sqlite3 **db, const char *pragmas)
     return rc;
 }
 
+static int count_frames(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    ((Inbox *)ctx)->wal_frames = frames;
+    return SQLITE_OK;
+}
+
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, int rc)
 {
     return rc == SQLITE_OK ? sqlite3_prepare_v2(db, sql, -1, st, NULL) : rc;
@@ -95,6 +110,9 @@ Inbox *inbox_open(const char *path, char *err, size_t errlen)
     int rc = open_db(path, &ib->db, schema_sql);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(ib->db, "PRAGMA wal_autocheckpoint=0;", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        sqlite3_wal_hook(ib->db, count_frames, ib);
+
     sqlite3 *failed = ib->db;
     if (rc == SQLITE_OK) {
         rc = open_db(path, &ib->rdb, "PRAGMA synchronous=NORMAL;");
@@ -114,6 +132,9 @@ Inbox *inbox_open(const char *path, char *err, size_t errlen)
                          "AND id < (SELECT max(id) FROM records) ORDER BY done LIMIT ?2",
                  &ib->expired, rc);
     rc = prepare(ib->db, "DELETE FROM records WHERE id = ?1 AND done > 0", &ib->drop, rc);
+    rc = prepare(ib->db, "SELECT (SELECT page_count FROM pragma_page_count) - "
+                         "(SELECT freelist_count FROM pragma_freelist_count), "
+                         "(SELECT page_size FROM pragma_page_size)", &ib->used, rc);
     if (rc == SQLITE_OK)
         return ib;
     snprintf(err, errlen, "cannot open the inbox %s: %s", path, failed ? sqlite3_errmsg(failed) : "out of memory");
@@ -132,6 +153,7 @@ void inbox_close(Inbox *ib)
     sqlite3_finalize(ib->counts);
     sqlite3_finalize(ib->expired);
     sqlite3_finalize(ib->drop);
+    sqlite3_finalize(ib->used);
     sqlite3_close(ib->db);
     sqlite3_close(ib->rdb);
     pthread_mutex_destroy(&ib->lock);
@@ -227,6 +249,28 @@ bool inbox_add(Inbox *ib, InboxItem *items, size_t n, InboxPrune *pr)
     sqlite3_reset(ib->insert);
     pthread_mutex_unlock(&ib->lock);
     return ok;
+}
+
+void inbox_checkpoint(Inbox *ib)
+{
+    pthread_mutex_lock(&ib->lock);
+    if (ib->wal_frames >= CHECKPOINT_FRAMES) {
+        sqlite3_wal_checkpoint_v2(ib->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        ib->wal_frames = 0;
+    }
+    pthread_mutex_unlock(&ib->lock);
+}
+
+int64_t inbox_used_bytes(Inbox *ib)
+{
+    pthread_mutex_lock(&ib->lock);
+    int64_t used = -1;
+    sqlite3_reset(ib->used);
+    if (sqlite3_step(ib->used) == SQLITE_ROW)
+        used = sqlite3_column_int64(ib->used, 0) * sqlite3_column_int64(ib->used, 1);
+    sqlite3_reset(ib->used);
+    pthread_mutex_unlock(&ib->lock);
+    return used;
 }
 
 /* On the sender's connection, like its other checkpoints, so that neither

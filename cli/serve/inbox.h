@@ -56,6 +56,17 @@ typedef struct InboxPrune {
  * nothing was stored or pruned. */
 bool inbox_add(Inbox *ib, InboxItem *items, size_t n, InboxPrune *pr);
 
+/* Checkpoints the WAL (PASSIVE: waits for no reader) on the intake's
+ * connection once its commits left about 1 MiB there. The intake calls it
+ * after answering a batch: the WAL stays bounded even while the sender,
+ * whose commits checkpoint too, is stuck on an unreachable CRM. */
+void inbox_checkpoint(Inbox *ib);
+
+/* The bytes of the inbox's pages in use (-1 when they cannot be read).
+ * Free pages are left out (a new row reuses them), and so is the WAL,
+ * which inbox_checkpoint keeps to a few MiB. */
+int64_t inbox_used_bytes(Inbox *ib);
+
 /* Hands up to 256 free pages back to the file system (an inbox created
  * with auto-vacuum) and checkpoints the WAL: once the pruning caught up.
  * Uses the sender's connection. */

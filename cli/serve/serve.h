@@ -24,6 +24,7 @@ typedef struct ServeSender ServeSender;
 typedef struct ServeStats {
     pthread_mutex_t lock;
     uint64_t requests;          /* POSTs answered */
+    uint64_t storing;           /* POSTs waiting for their records to be stored */
     uint64_t accepted;          /* records newly stored */
     uint64_t duplicates;        /* records recognised as already stored */
     uint64_t rejected;          /* records the mapping refused (422) */
@@ -49,6 +50,7 @@ typedef struct Serve {
     ErrFile *ef;                /* the error file, also for records refused at intake */
     ServeStats stats;
     size_t max_body;
+    int64_t max_inbox;          /* --max-inbox: bytes the inbox may take, then 507 */
     int64_t retain_s;           /* --retain: done records are pruned after this long */
     const char *auth;           /* the expected Authorization secret */
 } Serve;

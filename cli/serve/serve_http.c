@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "auth_limit.h"
 #include "cm_alloc.h"
 #include "conn_config.h"
 #include "serve_intake.h"
@@ -26,11 +28,16 @@ struct ServeHttp {
     char *cert, *key;
     char url[96];
     atomic_int active;          /* requests begun and not yet completed */
+    AuthLimit *limit;           /* failed authorizations per address */
 };
 
 /* Threads serving connections: a request never blocks one (a request
  * waiting for its commit is suspended), so one per core is enough. */
 #define POOL_THREADS 2u
+/* TLS 1.2 and 1.3 only, GnuTLS's NORMAL cipher suites otherwise
+ * (docs/security.md): 1.0 and 1.1 lack AEAD ciphers and are deprecated
+ * (RFC 8996). */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 /* Connections at once; each may buffer a body of up to --max-body. */
 #define MAX_CONNECTIONS 512u
 
@@ -70,7 +77,20 @@ static bool authorized(const ServeHttp *h, struct MHD_Connection *conn)
     return (a == 0) | (b == 0);
 }
 
-static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *json, size_t len)
+/* When a client should send again (seconds): soon after a failed commit
+ * (503), after a minute when the inbox is full (507: the CRM must take
+ * records first). */
+static const char *retry_after(unsigned status)
+{
+    switch (status) {
+    case 503: return "5";
+    case 507: return "60";
+    default: return NULL;
+    }
+}
+
+static enum MHD_Result answer_after(struct MHD_Connection *conn, unsigned status, const char *json, size_t len,
+                                    const char *retry)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)json, MHD_RESPMEM_MUST_COPY);
     if (r == NULL)
@@ -79,20 +99,35 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, cons
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (status == 401)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"crmmap\"");
+    if (retry == NULL)
+        retry = retry_after(status);
+    if (retry)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
 }
 
-static enum MHD_Result error(struct MHD_Connection *conn, unsigned status, const char *code, const char *message)
+static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *json, size_t len)
+{
+    return answer_after(conn, status, json, len, NULL);
+}
+
+static enum MHD_Result error_after(struct MHD_Connection *conn, unsigned status, const char *code,
+                                   const char *message, const char *retry)
 {
     CmBuf b = CM_BUF_INIT;
     cm_buf_printf(&b, "{\"error\": \"%s\", \"message\": ", code);
     cm_buf_put_json_string(&b, message, strlen(message));
     cm_buf_puts(&b, "}\n");
-    enum MHD_Result r = answer(conn, status, b.data, b.len);
+    enum MHD_Result r = answer_after(conn, status, b.data, b.len, retry);
     cm_buf_free(&b);
     return r;
+}
+
+static enum MHD_Result error(struct MHD_Connection *conn, unsigned status, const char *code, const char *message)
+{
+    return error_after(conn, status, code, message, NULL);
 }
 
 static Route route_of(const char *url)
@@ -105,6 +140,29 @@ static Route route_of(const char *url)
         if (strcmp(url, routes[i].path) == 0)
             return routes[i].r;
     return R_NONE;
+}
+
+static enum MHD_Result same_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    const char **first = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+        return MHD_YES;
+    if (*first == NULL)
+        *first = value;
+    else if (strcmp(*first, value) != 0)
+        *first = "";        /* a marker no header value can be: two lengths */
+    return MHD_YES;
+}
+
+/* Whether the request names at most one body length. Two different ones
+ * are a smuggling attempt: a proxy in front may frame the body by the
+ * other one (RFC 9112, section 6.3). */
+static bool one_length(struct MHD_Connection *conn)
+{
+    const char *first = NULL;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, same_length, &first);
+    return first == NULL || first[0] != '\0';
 }
 
 /* The first call for a request: headers only. Returns true when it answered. */
@@ -126,7 +184,19 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
         *ret = answer(conn, 200, ok, sizeof ok - 1);
         return true;
     }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *from = ci ? ci->client_addr : NULL;
+    int64_t wait = auth_limit_wait(h->limit, from);
+    if (wait > 0) {
+        char msg[160], after[24];
+        snprintf(msg, sizeof msg, "more than %u failed authorizations from this address in %d s: try again in "
+                 "%lld s", AUTH_FAILS_MAX, AUTH_WINDOW_S, (long long)wait);
+        snprintf(after, sizeof after, "%lld", (long long)wait);
+        *ret = error_after(conn, 429, "too_many_failures", msg, after);
+        return true;
+    }
     if (!authorized(h, conn)) {
+        auth_limit_failed(h->limit, from);
         *ret = error(conn, 401, "unauthorized", "missing or wrong Authorization header");
         return true;
     }
@@ -135,6 +205,10 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
         serve_status_json(h->s, &b);
         *ret = answer(conn, 200, b.data, b.len);
         cm_buf_free(&b);
+        return true;
+    }
+    if (!one_length(conn)) {
+        *ret = error(conn, 400, "malformed", "two different Content-Length headers: send one");
         return true;
     }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -156,6 +230,7 @@ static void intake_answered(void *ctx, unsigned status, const char *json, size_t
     q->json_len = len;
     pthread_mutex_lock(&q->s->stats.lock);
     q->s->stats.requests++;
+    q->s->stats.storing--;
     pthread_mutex_unlock(&q->s->stats.lock);
     atomic_store(&q->answered, true);
     MHD_resume_connection(q->conn);
@@ -199,6 +274,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     q->submitted = true;
     q->conn = conn;
     q->s = h->s;
+    pthread_mutex_lock(&h->s->stats.lock);
+    h->s->stats.storing++;
+    pthread_mutex_unlock(&h->s->stats.lock);
     MHD_suspend_connection(conn);
     serve_intake_submit(h->s->intake, shape, q->body.data ? q->body.data : "", q->body.len, intake_answered, q);
     return MHD_YES;
@@ -313,6 +391,7 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
     ServeHttp *h = cm_calloc(1, sizeof *h);
     h->s = s;
     atomic_init(&h->active, 0);
+    h->limit = auth_limit_new();
     sha256(s->auth, strlen(s->auth), h->want[0]);
     CmBuf bearer = CM_BUF_INIT;
     cm_buf_printf(&bearer, "Bearer %s", s->auth);
@@ -333,7 +412,8 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_HTTPS_MEM_KEY, h->key,
-                                MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_END);
+                                MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+                                MHD_OPTION_END);
     else
         h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
@@ -380,6 +460,7 @@ void serve_http_stop(ServeHttp *h)
         nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
     if (h->d)
         MHD_stop_daemon(h->d);
+    auth_limit_free(h->limit);
     cm_free(h->cert);
     if (h->key) {
         OPENSSL_cleanse(h->key, strlen(h->key));

@@ -32,7 +32,9 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
 const char *serve_http_url(const ServeHttp *h);
 /* Stops accepting connections (requests under way go on). */
 void serve_http_quiesce(ServeHttp *h);
-/* Waits for requests under way to be answered, then stops. */
+/* Waits for requests under way to be answered, then stops. The intake must
+ * be stopped first (serve_intake_stop): then no request is suspended, which
+ * libmicrohttpd requires of a stop. */
 void serve_http_stop(ServeHttp *h);
 
 #endif

@@ -18,6 +18,8 @@
 #define PRUNE_BUSY_MS 100
 #define PRUNE_IDLE_MS 1000
 #define PRUNE_ERROR_MS 60000
+/* A request's records may take this many times --max-body in all. */
+#define MAX_OUTPUT_PER_BODY 4u
 
 /* One request: its records, which of them the mapping rejected, and whom to
  * answer once the others are stored. */
@@ -44,6 +46,7 @@ struct ServeIntake {
     int64_t prune_at;           /* when the next retention step is due (monotonic ms) */
     uint64_t pruned[PRUNE_STEP];
     pthread_t writer;
+    bool joined;
 };
 
 static void error_answer(CmBuf *out, const char *code, const char *message)
@@ -53,16 +56,24 @@ static void error_answer(CmBuf *out, const char *code, const char *message)
     cm_buf_puts(out, "}\n");
 }
 
-/* Answers the job's request (stored says whether its records are on disk)
- * and frees it. */
-static void finish(ServeIntake *in, Job *job, bool stored)
+/* What became of a job's records. */
+typedef enum Outcome { STORED, NOT_STORED, INBOX_FULL } Outcome;
+
+/* Answers the job's request and frees it. */
+static void finish(ServeIntake *in, Job *job, Outcome outcome)
 {
     Serve *s = in->s;
     CmBuf out = CM_BUF_INIT;
     unsigned status;
-    if (!stored) {
+    if (outcome == NOT_STORED) {
         error_answer(&out, "unavailable", "the records could not be stored; nothing was accepted: send them again");
         status = 503;
+    } else if (outcome == INBOX_FULL) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the inbox holds its limit of %lld bytes (--max-inbox) of records not yet sent "
+                 "to the CRM; nothing was accepted: send them again later", (long long)s->max_inbox);
+        error_answer(&out, "inbox_full", msg);
+        status = 507;
     } else {
         size_t nnew = 0, ndup = 0;
         for (size_t k = 0; k < job->nstore; k++)
@@ -129,7 +140,11 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
     }
     bool due = now_ms() >= in->prune_at;
     InboxPrune pr = { s->retain_s, PRUNE_STEP, in->pruned, 0, 0 };
-    bool ok = inbox_add(s->inbox, *all, n, due ? &pr : NULL);
+    /* Over the cap, only the retention's step runs: it may make room. */
+    bool full = n > 0 && s->max_inbox > 0 && inbox_used_bytes(s->inbox) >= s->max_inbox;
+    if (full)
+        n = 0;
+    bool ok = (n == 0 && !due) || inbox_add(s->inbox, *all, n, due ? &pr : NULL);
     if (!ok && due) {
         /* Whatever failed, the records must not wait for the retention. */
         fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
@@ -143,10 +158,12 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
     k = 0;
     for (Job *j = batch, *next; j; j = next) {
         next = j->next;
-        memcpy(j->items, *all + k, j->nstore * sizeof **all);
+        if (!full)
+            memcpy(j->items, *all + k, j->nstore * sizeof **all);
         k += j->nstore;
-        finish(in, j, ok);
+        finish(in, j, full ? INBOX_FULL : ok ? STORED : NOT_STORED);
     }
+    inbox_checkpoint(s->inbox);
     if (pr.n == 0)
         return;
     pthread_mutex_lock(&s->stats.lock);
@@ -203,15 +220,23 @@ ServeIntake *serve_intake_new(Serve *s)
     return in;
 }
 
-void serve_intake_free(ServeIntake *in)
+void serve_intake_stop(ServeIntake *in)
 {
-    if (in == NULL)
+    if (in == NULL || in->joined)
         return;
     pthread_mutex_lock(&in->lock);
     in->stop = true;
     pthread_cond_signal(&in->work);
     pthread_mutex_unlock(&in->lock);
     pthread_join(in->writer, NULL);
+    in->joined = true;
+}
+
+void serve_intake_free(ServeIntake *in)
+{
+    if (in == NULL)
+        return;
+    serve_intake_stop(in);
     serve_vm_free(in->vm);
     pthread_mutex_destroy(&in->vm_lock);
     pthread_mutex_destroy(&in->lock);
@@ -323,10 +348,12 @@ void serve_intake_submit(ServeIntake *in, ServeShape shape, const char *body, si
     job->answer = answer;
     job->ctx = ctx;
     char err[256];
-    if (!serve_parse_body(shape, body, len, &job->recs, err, sizeof err)) {
+    bool over;
+    if (!serve_parse_body(shape, body, len, in->s->max_body * MAX_OUTPUT_PER_BODY, &job->recs, &over, err,
+                          sizeof err)) {
         CmBuf out = CM_BUF_INIT;
-        error_answer(&out, "malformed", err);
-        answer(ctx, 400, out.data, out.len);
+        error_answer(&out, over ? "too_large" : "malformed", err);
+        answer(ctx, over ? 413 : 400, out.data, out.len);
         cm_buf_free(&out);
         cm_free(job);
         return;
@@ -335,7 +362,7 @@ void serve_intake_submit(ServeIntake *in, ServeShape shape, const char *body, si
     job->rejected = cm_calloc(job->recs.n, sizeof *job->rejected);
     screen(in, job);
     if (job->nstore == 0) {
-        finish(in, job, true);
+        finish(in, job, STORED);
         return;
     }
     pthread_mutex_lock(&in->lock);
@@ -350,5 +377,5 @@ void serve_intake_submit(ServeIntake *in, ServeShape shape, const char *body, si
     }
     pthread_mutex_unlock(&in->lock);
     if (stopping)
-        finish(in, job, false);
+        finish(in, job, NOT_STORED);
 }

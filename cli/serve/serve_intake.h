@@ -17,7 +17,12 @@
 #include "serve_webhook.h"
 
 ServeIntake *serve_intake_new(Serve *s);
-/* Stores what is queued, stops the writer thread and frees. */
+/* Stores what is queued (answering every request it was handed, 503 when
+ * a commit fails) and stops the writer thread; a body handed in afterwards
+ * is answered 503 at once. Called before the HTTP front stops, so that no
+ * request is left waiting for an answer (suspended) when it does. */
+void serve_intake_stop(ServeIntake *in);
+/* Stops (if need be) and frees. */
 void serve_intake_free(ServeIntake *in);
 
 /* Called once per request with the HTTP status (202, 200, 400, 422, 503)

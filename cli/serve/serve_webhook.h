@@ -5,7 +5,10 @@
  * and the selected reports, each report becoming one record: contact
  * fields, `visitreport` metadata and `answers` keyed by question mapping
  * id, as examples/schemas/snapaddy/lead.json describes). Each record comes
- * out as one compact line of JSON, the form the inbox stores and hashes. */
+ * out as one compact line of JSON, the form the inbox stores and hashes: a
+ * posted record as it was received, only the whitespace between tokens
+ * removed (no string or number is rewritten); a VisitReport's records as
+ * cJSON prints what was built. */
 #ifndef SERVE_WEBHOOK_H
 #define SERVE_WEBHOOK_H
 
@@ -25,9 +28,12 @@ typedef struct ServeRecords {
 #define SERVE_MAX_RECORDS 10000u
 
 /* False when the body is not of the shape: err says why and where
- * (the NDJSON line, the array item, the report). */
-bool serve_parse_body(ServeShape shape, const char *body, size_t len, ServeRecords *out, char *err,
-                      size_t errlen);
+ * (the NDJSON line, the array item, the report); *over is set when the
+ * records would take more than max_output bytes in all (a VisitReport
+ * copies an option's value for each reference to it). Time and memory are
+ * O(n log n) in the body's size, whatever it references. */
+bool serve_parse_body(ServeShape shape, const char *body, size_t len, size_t max_output, ServeRecords *out,
+                      bool *over, char *err, size_t errlen);
 void serve_records_free(ServeRecords *r);
 
 #endif

@@ -41,35 +41,12 @@ static char *real_path(CmArena *a, const char *path)
     return copy;
 }
 
-static bool has_git(const char *dir)
-{
-    CmBuf b = CM_BUF_INIT;
-    cm_buf_printf(&b, "%s/.git", strcmp(dir, "/") == 0 ? "" : dir);
-    struct stat st;
-    bool found = lstat(b.data, &st) == 0;
-    cm_buf_free(&b);
-    return found;
-}
-
 void ck_paths_init(Checker *ck, const char *map_path)
 {
     ck->map_dir = map_dir(ck->arena, map_path);
-    char *dir = real_path(ck->arena, ck->map_dir);
-    ck->tree = dir;
-    if (dir == NULL)
-        return;
-    /* Walk up one component at a time: bounded by the path's length. */
-    char *probe = cm_arena_strdup(ck->arena, dir);
-    for (;;) {
-        if (has_git(probe)) {
-            ck->tree = probe;
-            return;
-        }
-        char *slash = strrchr(probe, '/');
-        if (slash == NULL || slash == probe)
-            return;
-        *slash = '\0';
-    }
+    char *tree = path_tree(map_path);
+    ck->tree = tree ? cm_arena_strdup(ck->arena, tree) : NULL;
+    cm_free(tree);
 }
 
 static void outside(Checker *ck, const char *path, const char *real, Span at)

@@ -11,6 +11,47 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cm_alloc.h"
+#include "cm_buf.h"
+
+static bool has_git(const char *dir)
+{
+    CmBuf b = CM_BUF_INIT;
+    cm_buf_printf(&b, "%s/.git", strcmp(dir, "/") == 0 ? "" : dir);
+    struct stat st;
+    bool found = lstat(b.data, &st) == 0;
+    cm_buf_free(&b);
+    return found;
+}
+
+char *path_tree(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    char *dir = strcmp(file, "-") == 0 || slash == NULL ? cm_strdup(".")
+                : slash == file                      ? cm_strdup("/")
+                                                     : cm_strndup(file, (size_t)(slash - file));
+    char *real = realpath(dir, NULL);
+    cm_free(dir);
+    if (real == NULL)
+        return NULL;
+    char *tree = cm_strdup(real);
+    free(real);     /* realpath's own allocation */
+    /* Walk up one component at a time: bounded by the path's length. */
+    char *probe = cm_strdup(tree);
+    for (;;) {
+        if (has_git(probe)) {
+            cm_free(tree);
+            return probe;
+        }
+        char *last = strrchr(probe, '/');
+        if (last == NULL || last == probe)
+            break;
+        *last = '\0';
+    }
+    cm_free(probe);
+    return tree;
+}
+
 bool path_is_inside(const char *real, const char *tree)
 {
     size_t n = strlen(tree);

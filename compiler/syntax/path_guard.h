@@ -17,6 +17,14 @@ typedef enum PathOpen { PO_OK, PO_ERRNO, PO_OUTSIDE, PO_NOT_REGULAR, PO_DIRECTOR
  * line). On PO_OK *fd is the open descriptor; on PO_ERRNO errno says why. */
 PathOpen path_open_inside(const char *path, const char *tree, int *fd);
 
+/* The folder tree a file may be read from, as a real path (cm_free it;
+ * NULL when the file's folder cannot be resolved): the nearest folder
+ * above the file's folder as written that holds a `.git` (the repository
+ * it is versioned in), else that folder itself. A mapping's files must
+ * lie in its tree (check_paths.c); so must a .map named on the command
+ * line (map_input.c), whatever link leads to it. */
+char *path_tree(const char *file);
+
 /* Whether the real (absolute, link-free) path lies in the real path tree. */
 bool path_is_inside(const char *real, const char *tree);
 

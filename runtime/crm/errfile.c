@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cm_alloc.h"
@@ -24,14 +25,73 @@ struct ErrFile {
     char error[256];
 };
 
-ErrFile *errfile_open(const char *path, char *err, size_t errlen)
+/* What every line of an error file starts with: a file that holds anything
+ * else was not written by crmmap, and a fresh run must not empty it. */
+static const char line_start[] = "{\"record\": ";
+
+static bool written_by_crmmap(int fd, off_t size)
+{
+    if (size == 0)
+        return true;
+    char head[sizeof line_start - 1];
+    ssize_t n;
+    do
+        n = pread(fd, head, sizeof head, 0);
+    while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof head && memcmp(head, line_start, sizeof head) == 0;
+}
+
+/* Checks the file opened as fd and makes it fit to hold contact data:
+ * a regular file with one name, mode 0600, emptied for a fresh run only
+ * when crmmap wrote it. A device or a pipe (/dev/stderr's target, a FIFO)
+ * is taken as it is. */
+static bool make_private(int fd, const char *path, bool fresh, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot open the error file %s: %s", path, strerror(errno));
+        return false;
+    }
+    if (!S_ISREG(st.st_mode))
+        return true;
+    if (st.st_nlink > 1) {
+        snprintf(err, errlen, "the error file %s is a hard link to another file: crmmap does not write contact "
+                 "data into it (remove it, or name another file with --errors)", path);
+        return false;
+    }
+    if (fresh && !written_by_crmmap(fd, st.st_size)) {
+        snprintf(err, errlen, "the error file %s exists and is not an error file of crmmap: crmmap does not "
+                 "empty it (remove it, or name another file with --errors)", path);
+        return false;
+    }
+    if (fresh && st.st_size > 0 && ftruncate(fd, 0) != 0) {
+        snprintf(err, errlen, "cannot empty the error file %s: %s", path, strerror(errno));
+        return false;
+    }
+    if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
+        snprintf(err, errlen, "cannot make the error file %s private (mode 0600): %s", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+ErrFile *errfile_open(const char *path, bool fresh, char *err, size_t errlen)
 {
     int fd;
     do
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
     while (fd < 0 && errno == EINTR);
+    if (fd < 0 && errno == ELOOP) {
+        snprintf(err, errlen, "the error file %s is a symbolic link: crmmap does not follow one (name the file "
+                 "itself with --errors)", path);
+        return NULL;
+    }
     if (fd < 0) {
         snprintf(err, errlen, "cannot open the error file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!make_private(fd, path, fresh, err, errlen)) {
+        close(fd);
         return NULL;
     }
     ErrFile *f = cm_calloc(1, sizeof *f);

@@ -44,9 +44,12 @@ typedef struct ErrRecord {
     size_t index;
 } ErrRecord;
 
-/* Opens path for appending, creating it (mode 0600) if need be. NULL on
- * failure, with the reason in err. */
-ErrFile *errfile_open(const char *path, char *err, size_t errlen);
+/* Opens path for appending, creating it (mode 0600) if need be; fresh (a
+ * new run) empties it first. The file holds contact data, so it is never a
+ * symbolic link (O_NOFOLLOW) or a hard link, its mode is set to 0600
+ * whatever it was, and a fresh run empties only a file whose content is an
+ * error file's. NULL on failure, with the reason in err. */
+ErrFile *errfile_open(const char *path, bool fresh, char *err, size_t errlen);
 /* Appends one line. False (reason in errfile_error) when it cannot be written. */
 bool errfile_write(ErrFile *f, const ErrRecord *rec);
 size_t errfile_count(const ErrFile *f);             /* lines written */

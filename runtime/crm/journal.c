@@ -1,9 +1,13 @@
 /* journal: see journal.h. */
 #include "journal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cm_alloc.h"
 
@@ -29,10 +33,35 @@ static bool prepare(Journal *j, const char *sql, sqlite3_stmt **st)
     return sqlite3_prepare_v2(j->db, sql, -1, st, NULL) == SQLITE_OK;
 }
 
+/* The journal names records and their CRM ids: the file is created 0600
+ * (an older one made so) before SQLite opens it, as SQLite gives its -wal
+ * and -shm files the main file's mode; never through a symbolic link. */
+static bool create_private(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            snprintf(err, errlen, "the journal %s is a symbolic link: crmmap does not follow one", path);
+        else
+            snprintf(err, errlen, "cannot open the journal %s: %s", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1
+              && ((st.st_mode & 07777) == 0600 || fchmod(fd, 0600) == 0);
+    close(fd);
+    if (!ok)
+        snprintf(err, errlen, "the journal %s is not a regular file with one name that crmmap can make private "
+                 "(mode 0600)", path);
+    return ok;
+}
+
 Journal *journal_open(const char *path, const char *run_key, char *err, size_t errlen)
 {
+    if (!create_private(path, err, errlen))
+        return NULL;
     Journal *j = cm_calloc(1, sizeof *j);
-    int rc = sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc = sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_busy_timeout(j->db, 5000);
         rc = sqlite3_exec(j->db, schema_sql, NULL, NULL, NULL);

@@ -30,8 +30,9 @@ typedef struct JEntry {
     char error[64];
 } JEntry;
 
-/* Opens (creating if needed) the journal at path for one run. On failure
- * returns NULL with a message in err. */
+/* Opens (creating if needed, mode 0600; an older file is made 0600) the
+ * journal at path for one run; a symbolic link or hard link there is
+ * refused. On failure returns NULL with a message in err. */
 Journal *journal_open(const char *path, const char *run_key, char *err, size_t errlen);
 void journal_close(Journal *j);
 

@@ -1,9 +1,13 @@
 /* Journal: states round-trip, transactions, and a committed state survives
- * the writer being killed with SIGKILL while an uncommitted one vanishes. */
+ * the writer being killed with SIGKILL while an uncommitted one vanishes;
+ * the file is made 0600 (it names records and CRM ids) and a symbolic link
+ * in its place is refused. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +77,28 @@ static void test_kill(const char *path)
     journal_close(j);
 }
 
+static void test_private(const char *path)
+{
+    char err[256] = "";
+    unlink(path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && fchmod(fd, 0644) == 0);
+    close(fd);
+    Journal *j = open_or_die(path, "mode");
+    journal_close(j);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+
+    char link_path[4200];
+    snprintf(link_path, sizeof link_path, "%s.link", path);
+    unlink(link_path);
+    CHECK(symlink(path, link_path) == 0);
+    j = journal_open(link_path, "link", err, sizeof err);
+    CHECK(j == NULL && strstr(err, "symbolic link") != NULL);
+    journal_close(j);
+    unlink(link_path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -83,6 +109,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/journal-test-%d.db", argv[1], (int)getpid());
     test_round_trip(path);
     test_kill(path);
+    test_private(path);
     char wal[4200];
     unlink(path);
     snprintf(wal, sizeof wal, "%s-wal", path);

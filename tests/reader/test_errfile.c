@@ -1,7 +1,10 @@
 /* The error file: exact lines for good and malformed records, appending
- * across opens, mode 0600, and write failures reported (/dev/full). Every
+ * across opens, mode 0600, and write failures reported (/dev/full); a
+ * symbolic link, a hard link or a file crmmap did not write is refused and
+ * left as it was, and an old file's mode is set back to 0600. Every
  * line is read back with the record reader as NDJSON, which proves it is
  * one well-formed JSON object. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +71,7 @@ static void test_lines(const char *path)
 {
     char err[300];
     unlink(path);
-    ErrFile *ef = errfile_open(path, err, sizeof err);
+    ErrFile *ef = errfile_open(path, true, err, sizeof err);
     CHECK(ef != NULL, "open: %s", err);
     if (ef == NULL)
         return;
@@ -83,7 +86,7 @@ static void test_lines(const char *path)
     CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600, "mode 0600: %o", (unsigned)(sb.st_mode & 0777));
 
     /* a second run appends */
-    ef = errfile_open(path, err, sizeof err);
+    ef = errfile_open(path, false, err, sizeof err);
     CHECK(ef != NULL, "reopen: %s", err);
     if (ef == NULL)
         return;
@@ -123,15 +126,86 @@ static void test_lines(const char *path)
 static void test_failures(void)
 {
     char err[300] = "";
-    CHECK(errfile_open("/nonexistent/dir/errors.ndjson", err, sizeof err) == NULL
+    CHECK(errfile_open("/nonexistent/dir/errors.ndjson", true, err, sizeof err) == NULL
           && strstr(err, "cannot open the error file /nonexistent/dir/errors.ndjson: "), "open fails: %s", err);
-    ErrFile *ef = errfile_open("/dev/full", err, sizeof err);
+    ErrFile *ef = errfile_open("/dev/full", false, err, sizeof err);
     if (ef == NULL)
         return;     /* no /dev/full here */
     ErrRecord e = { 1, 1, "Lead", "boom", "{}", 2, true, NULL, 0, NULL, NULL, 0, NULL, 0 };
     CHECK(!errfile_write(ef, &e) && strstr(errfile_error(ef), "cannot write the error file /dev/full"),
           "a full disk is reported: %s", errfile_error(ef));
     CHECK(!errfile_close(ef, err, sizeof err) && strstr(err, "cannot write"), "and close says so: %s", err);
+}
+
+static void put_file(const char *path, const char *text, mode_t mode)
+{
+    unlink(path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    if (fd >= 0) {
+        CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text), "write %s", path);
+        fchmod(fd, mode);
+        close(fd);
+    }
+}
+
+/* What a hostile environment puts where the error file goes. */
+static void test_hostile(const char *dir)
+{
+    char err[300], errors[300], victim[300], old[300];
+    snprintf(errors, sizeof errors, "%s/errors.ndjson", dir);
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    const char *secret = "precious\n";
+    put_file(victim, secret, 0644);
+
+    /* A symbolic link: refused, whether fresh or appending; the target untouched. */
+    unlink(errors);
+    CHECK(symlink(victim, errors) == 0, "symlink");
+    for (int fresh = 0; fresh < 2; fresh++) {
+        err[0] = '\0';
+        ErrFile *ef = errfile_open(errors, fresh, err, sizeof err);
+        CHECK(ef == NULL && strstr(err, "symbolic link"), "symlink refused (fresh %d): %s", fresh, err);
+        errfile_close(ef, err, sizeof err);
+    }
+    char *got = slurp(victim);
+    CHECK(strcmp(got, secret) == 0, "the symlink's target is untouched: %s", got);
+    cm_free(got);
+
+    /* A hard link to another file: refused. */
+    unlink(errors);
+    CHECK(link(victim, errors) == 0, "link");
+    err[0] = '\0';
+    ErrFile *ef = errfile_open(errors, true, err, sizeof err);
+    CHECK(ef == NULL && strstr(err, "hard link"), "hard link refused: %s", err);
+    errfile_close(ef, err, sizeof err);
+    got = slurp(victim);
+    CHECK(strcmp(got, secret) == 0, "the hard link's other name is untouched: %s", got);
+    cm_free(got);
+
+    /* A file crmmap did not write: a fresh run does not truncate it. */
+    put_file(errors, secret, 0600);
+    err[0] = '\0';
+    ef = errfile_open(errors, true, err, sizeof err);
+    CHECK(ef == NULL && strstr(err, "not an error file of crmmap"), "foreign file refused: %s", err);
+    errfile_close(ef, err, sizeof err);
+    got = slurp(errors);
+    CHECK(strcmp(got, secret) == 0, "the foreign file is untouched: %s", got);
+    cm_free(got);
+
+    /* An error file of an earlier run, left 0644: a fresh run empties it and
+     * makes it 0600; appending also makes it 0600. */
+    snprintf(old, sizeof old, "{\"record\": 1, \"error\": \"x\"}\n");
+    for (int fresh = 0; fresh < 2; fresh++) {
+        put_file(errors, old, 0644);
+        ef = errfile_open(errors, fresh, err, sizeof err);
+        CHECK(ef != NULL, "earlier error file opened: %s", err);
+        CHECK(errfile_close(ef, err, sizeof err), "close: %s", err);
+        struct stat sb;
+        CHECK(stat(errors, &sb) == 0 && (sb.st_mode & 0777) == 0600, "mode enforced to 0600 (fresh %d): %o", fresh,
+              (unsigned)(sb.st_mode & 0777));
+        CHECK(sb.st_size == (fresh ? 0 : (off_t)strlen(old)), "fresh %d: size %lld", fresh, (long long)sb.st_size);
+    }
+    unlink(errors);
+    unlink(victim);
 }
 
 int main(void)
@@ -144,6 +218,11 @@ int main(void)
     test_lines(path);
     unlink(path);
     test_failures();
+    char dir[] = "/tmp/test_errfile_dir_XXXXXX";
+    if (mkdtemp(dir)) {
+        test_hostile(dir);
+        rmdir(dir);
+    }
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

@@ -27,7 +27,7 @@ c = runlib.Checks()
 sample = os.path.join(root, "examples", "records", "fair-leads.ndjson")
 FOREIGN = "https://crm.attacker.example"
 UNREACHABLE = "https://0.0.0.0:1"    # neither a vendor's host nor loopback, and nothing listens
-ENV = dict(os.environ, CRM_TOKEN="T", WEBHOOK_SECRET="wh", CRM_CLIENT_SECRET="shh")
+ENV = dict(os.environ, CRM_TOKEN="T", WEBHOOK_SECRET="wh" * 32, CRM_CLIENT_SECRET="shh")
 for k in ("CRMMAP_URL", "CRMMAP_CONFIG", "CRMMAP_TOKEN_ENV", "CRMMAP_TOKEN_FILE"):
     ENV.pop(k, None)
 

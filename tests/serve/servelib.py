@@ -14,7 +14,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "run"))
 import runlib  # noqa: E402  (crmserver admin calls, snapADDY leads, checks)
 
-SECRET = "wh-secret-0123456789"
+SECRET = "wh-secret-0123456789abcdef0123456789"
 LISTEN = re.compile(r"listening on (https?://[0-9.:\[\]]+)")
 
 

@@ -36,7 +36,7 @@ for round_no, sig in enumerate((signal.SIGTERM, signal.SIGINT)):
     accepted |= stream.accepted
     print("round %d: %d of %d posted accepted, stopped in %.1f s"
           % (round_no + 1, len(stream.accepted), last - first + 1, time.time() - t0))
-    c.check(code == 0, "%s: exit 0, got %s" % (sig.name, code))
+    c.check(code == 0, "%s: exit 0, got %s; serve said:\n%s" % (sig.name, code, s.stderr[-2000:]))
     c.check(len(stream.accepted) < last - first + 1, "%s arrived mid-stream" % sig.name)
     c.check("%s: stopping" % sig.name in s.stderr and "stopped;" in s.stderr, "%s messages" % sig.name)
     c.check("ERROR: AddressSanitizer" not in s.stderr and "runtime error" not in s.stderr, "clean exit")
