@@ -77,16 +77,3 @@ void cm_alloc_init_from_env(void)
     if (v != NULL && *v != '\0')
         cm_alloc_fail_at(strtoul(v, NULL, 10));
 }
-
-#include <cjson/cJSON.h>
-
-static void *cjson_malloc(size_t n)
-{
-    return cm_malloc(n);
-}
-
-void cm_alloc_hook_cjson(void)
-{
-    cJSON_Hooks hooks = { cjson_malloc, cm_free };
-    cJSON_InitHooks(&hooks);
-}

@@ -20,7 +20,5 @@ char *cm_strndup(const char *s, size_t n);
 void cm_alloc_fail_at(unsigned long n);
 /* Reads CRMMAP_FAIL_ALLOC from the environment; called once by main. */
 void cm_alloc_init_from_env(void);
-/* Routes cJSON's allocations through cm_malloc (only JSON-reading modules call it). */
-void cm_alloc_hook_cjson(void);
 
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "auth.h"
-#include "cm_alloc.h"
+#include "cjson_alloc.h"
 #include "connector.h"
 #include "jwt.h"
 #include "oauth.h"
@@ -233,7 +233,7 @@ static void test_jwt(void)
 
 int main(void)
 {
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     test_oauth_request();
     test_refresh();
     test_jwt();
