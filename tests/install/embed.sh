@@ -5,7 +5,8 @@
 # `cc $(pkg-config --cflags --libs crmmap-vm)` and needs none of the CRM
 # layer's libraries (libcurl, cJSON, SQLite, libssl, libmicrohttpd); for each
 # example mapping it prints exactly what the installed `crmmap run --dry-run`
-# prints, with the same exit status.
+# prints, with the same exit status, and tests/install/embed_oom.c, built the
+# same way, survives every allocation failing in turn (cm_alloc.h).
 # usage: embed.sh CMAKE BUILD_DIR WORK_DIR SOURCE_DIR CC EXTRA_CFLAGS
 set -eu
 cmake=$1 build=$2 work=$3 src=$4 cc=$5 extra=$6
@@ -36,8 +37,8 @@ for h in "$prefix"/include/crmmap/*.h; do
   nheaders=$((nheaders + 1))
 done
 
-# Exactly the headers the embedding program includes, and what those include.
-api=$(sed -n 's|^#include <crmmap/\(.*\)>|\1|p' "$src/examples/embed/embed.c")
+# Exactly the headers the embedding programs include, and what those include.
+api=$(sed -n 's|^#include <crmmap/\(.*\)>|\1|p' "$src/examples/embed/embed.c" "$src/tests/install/embed_oom.c")
 need=""
 while :; do
   # shellcheck disable=SC2086
@@ -61,6 +62,8 @@ linked=" $(pkg-config --libs --static crmmap-vm) $(ldd "$work/embed" | tr '\n' '
 for lib in curl cjson sqlite3 ssl microhttpd; do
   case $linked in *" -l$lib "* | *" lib$lib.so"*) fail "examples/embed links lib$lib, which the VM does not need" ;; esac
 done
+# shellcheck disable=SC2086
+$cc $extra $warn "$src/tests/install/embed_oom.c" -o "$work/embed_oom" $flags || fail "embed_oom does not build"
 
 records=$src/examples/records/fair-leads.ndjson
 n=0
@@ -72,7 +75,12 @@ for map in "$src"/examples/*/*.map; do
   [ "$want" = "$got" ] || fail "$name: embed exits $got, crmmap run --dry-run exits $want"
   [ -s "$work/$name.want" ] || fail "$name: no dry-run output"
   diff -u "$work/$name.want" "$work/$name.got" || fail "$name: embed prints what crmmap run --dry-run does not"
+  "$work/embed_oom" "$work/$name.mapc" "$records" >"$work/$name.oom" || fail "$name: embed_oom"
+  echo "$name: $(cat "$work/$name.oom")"
   n=$((n + 1))
 done
 [ "$n" -gt 0 ] || fail "no example mapping found"
+# A hook that returns breaks its contract: the library aborts, nothing else.
+rc=0; "$work/embed_oom" --returning-hook "$work/$name.mapc" "$records" 2>/dev/null || rc=$?
+[ "$rc" = 134 ] || fail "a returning out-of-memory hook ends with exit $rc, not SIGABRT (134)"
 echo "ok: $nheaders headers, $n examples, same output from the embedded runtime"
