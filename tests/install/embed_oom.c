@@ -253,6 +253,10 @@ int main(int argc, char **argv)
     }
     if (n - 1 != total)
         fail("not every allocation of the unfailed run was failed once", n);
+    if (held.out.len != want_len || memcmp(held.out.data, want, want_len) != 0)
+        fail("the first run after the failures prints something else", n);
+    if (!release_all())
+        fail("freeing every object left blocks in the pool", n);
 
     cm_alloc_fail_at(total / 2);
     if (!run_once(mapc_path, records, 0) || oom_calls != 1)
@@ -261,7 +265,7 @@ int main(int argc, char **argv)
     release_all();
 
     if (run_once(mapc_path, records, 0) || held.out.len != want_len || memcmp(held.out.data, want, want_len) != 0)
-        fail("the run after the failures prints something else", 0);
+        fail("the run after an injected failure prints something else", 0);
     if (!release_all())
         fail("freeing every object left blocks in the pool", 0);
     free(want);
