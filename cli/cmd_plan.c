@@ -87,7 +87,7 @@ static bool read_chunk(Plan *p, uint32_t ei, const char *const *keys, size_t nke
     uint32_t kn;
     const char *kf = mapc_str(p->m, e->fields[e->key].name, &kn);
     const char *entity = entity_name(p, ei, a);
-    char *set = p->link->sys == SYS_DYNAMICS ? conn_dynamics_entity_set(entity) : NULL;
+    char *set = p->link->vendor->entity_target ? p->link->vendor->entity_target(entity) : NULL;
     ConnRead r = { set ? cm_arena_strdup(a, set) : entity, cm_arena_strndup(a, kf, kn), keys, nkeys, fields,
                    e->nfields };
     cm_free(set);
@@ -206,13 +206,16 @@ static void put_value(CmBuf *b, const cJSON *v)
     cJSON_free(t);
 }
 
-/* A Dynamics lookup's value in the dry-run line, under its @odata.bind key
- * (NAME or, per table, NAME_TABLE): the plan shows the field and the
- * record id, not the "/systemusers(id)" binding. */
-static const cJSON *lookup_value(const MapcField *f, const cJSON *sec, const char *name, cJSON **made)
+/* A lookup's value in the dry-run line, under its bind key (NAME or, per
+ * table, NAME_TABLE, then the vendor's bind suffix: Dynamics' @odata.bind):
+ * the plan shows the field and the record id, not the "/systemusers(id)"
+ * binding. */
+static const cJSON *lookup_value(const char *bind, const MapcField *f, const cJSON *sec, const char *name,
+                                 cJSON **made)
 {
-    static const char bind[] = "@odata.bind";
-    size_t n = strlen(name), b = sizeof bind - 1;
+    if (bind == NULL)
+        return NULL;
+    size_t n = strlen(name), b = strlen(bind);
     for (const cJSON *c = sec ? sec->child : NULL; c != NULL; c = c->next) {
         size_t kn = strlen(c->string);
         if (kn < n + b || strncmp(c->string, name, n) != 0 || strcmp(c->string + kn - b, bind) != 0
@@ -251,7 +254,7 @@ static size_t changes(const Plan *p, size_t row, uint32_t ei, const Entry *en, b
         const char *s = mapc_str(p->m, e->fields[j].name, &len);
         const char *name = cm_arena_strndup(a, s, len);
         const cJSON *sec = cJSON_GetObjectItemCaseSensitive(en->line, sections[e->fields[j].section]);
-        const cJSON *v = e->fields[j].lookup ? lookup_value(&e->fields[j], sec, name, &made[j])
+        const cJSON *v = e->fields[j].lookup ? lookup_value(p->link->vendor->bind_suffix, &e->fields[j], sec, name, &made[j])
                                              : cJSON_GetObjectItemCaseSensitive(sec, name);
         if (v == NULL)
             continue;
@@ -560,15 +563,6 @@ static int plan_records(Plan *p, FILE *in, const char *input_name)
     return status;
 }
 
-static Connector *connector_for(const CrmLink *l)
-{
-    switch (l->sys) {
-    case SYS_SALESFORCE: return conn_salesforce_new(l->cfg.url, l->cfg.api_version);
-    case SYS_HUBSPOT: return conn_hubspot_new(l->cfg.url);
-    default: return conn_dynamics_new(l->cfg.url, l->cfg.api_version);
-    }
-}
-
 static int plan(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -625,7 +619,7 @@ static int plan(int argc, char **argv)
         memset(&p, 0, sizeof p);
         p.m = m;
         p.link = &link;
-        p.conn = connector_for(&link);
+        p.conn = link.vendor->connect(&link.cfg);
         p.json = strcmp(format, "json") == 0;
         p.entries = cm_calloc((size_t)GROUP * m->nentities + 1, sizeof *p.entries);
         p.totals = cm_calloc(m->nentities + 1, sizeof *p.totals);

@@ -5,10 +5,9 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cm_alloc.h"
-#include "connector.h"
+#include "crm_vendor.h"
 #include "fingerprint.h"
 #include "mapc_write.h"
 #include "numtext.h"
@@ -351,7 +350,7 @@ static uint8_t encoding(const Checked *c, const Field *f)
     case FT_REFERENCE: case FT_ID: enc = ENC_REF; break;
     default: enc = ENC_TEXT; break;
     }
-    if (strcmp(c->system, "hubspot") == 0)
+    if (c->vendor && c->vendor->stringify)
         enc |= ENC_STRINGIFY;
     return enc;
 }
@@ -395,37 +394,16 @@ static void field_facts(Gen *g, uint32_t index, const CheckedAssign *a)
     cm_free(values);
 }
 
-/* How a Dynamics lookup is written (docs/run.md, "Dynamics lookups"): the
- * schema files keep a lookup's targets, not its navigation properties, so
- * these are Dataverse's naming rules for them. One target, or an owner
- * (systemuser and team): the navigation property is the logical name.
- * Several other targets (a Customer lookup: account, contact): one
- * navigation property per target, NAME_TARGET. A text id binds to the one
- * target, or to systemuser where the lookup takes users: user() gives
- * systemuser ids, and nothing tells a team's GUID from a user's. */
+/* A reference field's binding where the target binds references
+ * (CrmVendor.bind_target: Dynamics lookups, docs/run.md). */
 static void field_lookup(Gen *g, uint32_t index, const Field *f)
 {
-    bool users = false, owner_pair = f->nreferences > 0;
-    for (size_t i = 0; i < f->nreferences; i++) {
-        bool user = strcasecmp(f->references[i], "systemuser") == 0;
-        users |= user;
-        owner_pair &= user || strcasecmp(f->references[i], "team") == 0;
-    }
-    bool per_target = f->nreferences > 1 && !owner_pair;
-    const char *target = f->nreferences == 1 ? f->references[0] : users ? "systemuser" : NULL;
-    if (target == NULL) {
-        mw_field_lookup(g->e, index, per_target, NULL, NULL);
-        return;
-    }
-    CmBuf nav = CM_BUF_INIT;
-    if (per_target)
-        cm_buf_printf(&nav, "%s_%s", f->name, target);
-    else
-        cm_buf_puts(&nav, f->name);
-    char *set = conn_dynamics_entity_set(target);
-    mw_field_lookup(g->e, index, per_target, nav.data, set);
+    bool per_target;
+    char *nav, *set;
+    g->c->vendor->bind_target(f->name, (const char *const *)f->references, f->nreferences, &per_target, &nav, &set);
+    mw_field_lookup(g->e, index, per_target, nav, set);
+    cm_free(nav);
     cm_free(set);
-    cm_buf_free(&nav);
 }
 
 static void gen_entity(Gen *g, const CheckedEntity *ce)
@@ -446,7 +424,7 @@ static void gen_entity(Gen *g, const CheckedEntity *ce)
         int32_t opt = base == ENC_OPTION || base == ENC_OPTION_MULTI ? option_table(g, a->field) : -1;
         field_of[i] = mw_field(g->e, a->field->name, sec, enc, opt);
         field_facts(g, field_of[i], a);
-        if (a->field->type == FT_REFERENCE && g->c->system && strcmp(g->c->system, "dynamics") == 0)
+        if (a->field->type == FT_REFERENCE && g->c->vendor && g->c->vendor->bind_target)
             field_lookup(g, field_of[i], a->field);
         if (a->field == key)
             mw_key(g->e, field_of[i]);

@@ -2,6 +2,7 @@
  * (MapcField.json_key); only values are formatted per record. */
 #include "dryrun.h"
 
+#include "mapc_lookup.h"
 #include "numtext.h"
 
 static void put_str(CmBuf *out, const Mapc *m, uint32_t s)
@@ -52,19 +53,10 @@ void dryrun_field_value(const Mapc *m, const MapcField *f, const Value *v, CmBuf
  * Customer lookup, one navigation property per table) or NAME@odata.bind. */
 static void put_ref_key(CmBuf *out, const Mapc *m, const MapcField *f, const Value *v)
 {
-    uint32_t n, en;
+    uint32_t n, en = 0;
     const char *name = mapc_str(m, f->name, &n);
-    CmBuf key = CM_BUF_INIT;
-    cm_buf_put(&key, name, n);
-    if (f->per_target) {
-        const char *target = mapc_str(m, m->entities[v->u.ref].name, &en);
-        cm_buf_putc(&key, '_');
-        cm_buf_put(&key, target, en);
-    }
-    cm_buf_puts(&key, "@odata.bind");
-    cm_buf_put_json_string(out, key.data, key.len);
-    cm_buf_puts(out, ": ");
-    cm_buf_free(&key);
+    const char *target = f->per_target ? mapc_str(m, m->entities[v->u.ref].name, &en) : NULL;
+    mapc_lookup_key(out, name, n, target, en);
 }
 
 static void put_field(CmBuf *out, const Mapc *m, const VmResult *r, uint32_t i, bool *first)

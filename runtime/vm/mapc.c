@@ -11,6 +11,7 @@
 
 #include "cm_alloc.h"
 #include "cm_utf8.h"
+#include "mapc_lookup.h"
 #include "mapc_verify.h"
 #include "numtext.h"
 
@@ -529,14 +530,10 @@ static bool read_lookup(Cursor *c, Mapc *m, uint32_t *prev_entity, int64_t *prev
     f->bind_nav = nav;
     f->bind_set = set;
     if (nav >= 0) {
-        CmBuf key = CM_BUF_INIT, name = CM_BUF_INIT;
-        cm_buf_put(&name, m->strings[nav].u.str, m->strings[nav].len);
-        cm_buf_puts(&name, "@odata.bind");
-        cm_buf_put_json_string(&key, name.data, name.len);
-        cm_buf_put(&key, ": ", 2);
+        CmBuf key = CM_BUF_INIT;
+        mapc_lookup_key(&key, m->strings[nav].u.str, m->strings[nav].len, NULL, 0);
         f->json_key = cm_arena_strndup(&m->arena, key.data, key.len);
         f->json_key_len = (uint32_t)key.len;
-        cm_buf_free(&name);
         cm_buf_free(&key);
     }
     return true;
@@ -546,7 +543,7 @@ static bool read_lookups(Cursor *c, Mapc *m)
 {
     uint32_t sl;
     const char *sys = mapc_str(m, m->system, &sl);
-    if (sl != 8 || memcmp(sys, "dynamics", 8) != 0)
+    if (!mapc_lookups_allowed(sys, sl))
         return failf(c, "a lookups section in a mapping for %.*s (lookups are Dynamics')", (int)sl, sys);
     uint32_t n, prev_entity = 0;
     int64_t prev_field = -1;
@@ -649,9 +646,6 @@ Mapc *mapc_load(const uint8_t *data, size_t len, char *err, size_t errlen)
     c = (Cursor){ copy, copy + MAPC_HEADER_SIZE, copy + len - MAPC_TRAILER_SIZE, err, errlen, NULL };
     if (!read_sections(&c, m))
         goto fail;
-    uint32_t slen;
-    const char *sys = mapc_str(m, m->system, &slen);
-    m->stringify_clear = slen == 7 && memcmp(sys, "hubspot", 7) == 0;
     return m;
 fail:
     mapc_free(m);

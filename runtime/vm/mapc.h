@@ -136,7 +136,6 @@ typedef struct Mapc {
     uint32_t nentities;
     uint32_t max_stack;         /* over all entities */
     uint32_t max_fields;        /* over all entities */
-    bool stringify_clear;       /* target system clears with "" (HubSpot) */
     bool has_facts;             /* the facts section was present (1.1 and later) */
     const MapcUser *users;
     uint32_t nusers;

@@ -391,7 +391,8 @@ static bool emit(Vm *vm, VmResult *r, uint32_t field, const Value *v)
     Value *slot = (Value *)&r->values[field];
     uint8_t *set = (uint8_t *)&r->set[field];
     if (v->type == V_CLEAR) {
-        *slot = vm->m->stringify_clear ? v_str("", 0) : *v;
+        /* A system that takes only strings clears with "" (HubSpot). */
+        *slot = f->encoding & ENC_STRINGIFY ? v_str("", 0) : *v;
         *set = 1;
         return true;
     }

@@ -11,6 +11,7 @@
 
 #include "cjson_alloc.h"
 #include "cm_alloc.h"
+#include "conn_salesforce.h"
 #include "connector.h"
 
 static double seconds(void)
