@@ -1,8 +1,8 @@
 /* Nanoseconds per call of the builtins a lead mapping uses most, on typical
  * values: the figures in the builtins' report. Build and run from the
  * repository root after a Release build in build-rel:
- *   cc -O2 -D_POSIX_C_SOURCE=200809L -Iruntime bench/builtins_speed.c \
- *      build-rel/libcrmmap_runtime.a -lcrypto -lcjson -lm -o /tmp/builtins_speed
+ *   cc -O2 -D_POSIX_C_SOURCE=200809L -Iruntime/base -Iruntime/vm bench/builtins_speed.c \
+ *      build-rel/libcrmmap_vm.a -lcrypto -lz -lm -o /tmp/builtins_speed
  *   /tmp/builtins_speed */
 #include <stdio.h>
 #include <string.h>

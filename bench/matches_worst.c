@@ -2,8 +2,8 @@
  * the longest text it accepts (4096 × "a", no match): the figures in
  * docs/builtins.md. Build and run from the repository root after a Release
  * build in build-rel:
- *   cc -O2 -D_POSIX_C_SOURCE=200809L -Iruntime bench/matches_worst.c \
- *      build-rel/libcrmmap_runtime.a -lcrypto -lcjson -lm -o /tmp/matches_worst
+ *   cc -O2 -D_POSIX_C_SOURCE=200809L -Iruntime/base -Iruntime/vm bench/matches_worst.c \
+ *      build-rel/libcrmmap_vm.a -lcrypto -lz -lm -o /tmp/matches_worst
  *   /tmp/matches_worst */
 #include <stdio.h>
 #include <string.h>

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 
 static void print_help(FILE *out)
@@ -18,7 +19,7 @@ static void print_help(FILE *out)
 int main(int argc, char **argv)
 {
     cm_alloc_init_from_env();
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     if (argc < 2) {
         print_help(stderr);
         return EXIT_USAGE;

@@ -306,8 +306,8 @@ static RdStatus read_header(Reader *r)
         r->record = 0;
         return RD_FATAL;
     }
-    c->ncols = c->ncells;
-    c->headers = cm_calloc(c->ncols, sizeof *c->headers);
+    c->headers = cm_calloc(c->ncells, sizeof *c->headers);
+    c->ncols = c->ncells;       /* after: rd_csv_free walks ncols headers */
     for (size_t i = 0; i < c->ncols; i++)
         c->headers[i] = cm_strndup(c->cells[i].text, c->cells[i].len);
     new_shape(c, NULL, 0, -1);

@@ -23,6 +23,7 @@ static uint32_t *register_paths(const Mapc *m, RdPaths *paths, CmArena *arena)
 
 void record_vm_init(RecordVm *v, const Mapc *m)
 {
+    *v = (RecordVm){ .paths = NULL };   /* freeable at every step (cm_alloc.h) */
     cm_arena_init(&v->setup, 4096);
     v->paths = rd_paths_new();
     uint32_t *slot_of_path = register_paths(m, v->paths, &v->setup);

@@ -20,6 +20,8 @@ typedef struct RecordVm {
     Vm *vm;
 } RecordVm;
 
+/* Out of memory with a hook that jumps (cm_alloc.h), v is still fine to
+ * give to record_vm_free. */
 void record_vm_init(RecordVm *v, const Mapc *m);
 void record_vm_free(RecordVm *v);
 

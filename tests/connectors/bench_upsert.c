@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "conn_salesforce.h"
 #include "connector.h"
@@ -29,7 +30,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: with_server.py -- bench_upsert [RECORDS>=200 [IN_FLIGHT]]\n");
         return 2;
     }
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     n -= n % 200;
     size_t nb = n / 200;
     /* Two record sets with different keys: both passes create as many records. */

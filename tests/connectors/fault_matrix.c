@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "conn_dynamics.h"
 #include "conn_hubspot.h"
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: with_server.py -- fault_matrix [RECORDS>=97 [salesforce|hubspot|dynamics]]\n");
         return 2;
     }
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     static const char *const faults[] = {
         "none", "429", "500", "502", "503", "504", "limit_exceeded", "lock_row",
         "timeout", "reset_before", "reset_after", "invalid_json",

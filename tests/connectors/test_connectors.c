@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "conn_dynamics.h"
 #include "conn_hubspot.h"
@@ -875,7 +876,7 @@ int main(int argc, char **argv)
         return 2;
     }
     corpus = argv[1];
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     test_salesforce_exchanges();
     test_salesforce_faults();
     test_hubspot();

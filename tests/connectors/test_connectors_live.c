@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "conn_dynamics.h"
 #include "conn_hubspot.h"
@@ -386,7 +387,7 @@ int main(void)
         fprintf(stderr, "run under tools/crmserver/with_server.py\n");
         return 2;
     }
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     TxCurlOptions opt;
     memset(&opt, 0, sizeof opt);
     opt.allow_plain_http = true;

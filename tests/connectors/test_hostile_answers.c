@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "conn_dynamics.h"
 #include "conn_hubspot.h"
@@ -109,7 +110,7 @@ static void no_false_success(void)
 
 int main(void)
 {
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     Connector *sf = conn_salesforce_new("https://x.example", NULL);
     Connector *hs = conn_hubspot_new("https://x.example");
     Connector *dyn = conn_dynamics_new("https://x.example", NULL);

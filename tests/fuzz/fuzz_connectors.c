@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "conn_dynamics.h"
 #include "conn_hubspot.h"
@@ -34,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static bool hooked;
     if (!hooked) {
-        cm_alloc_hook_cjson();
+        cjson_alloc_hook();
         hooked = true;
     }
     if (size < 2)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "diag.h"
 #include "fuzz.h"
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FILE *sink_file;
     if (sink_file == NULL) {
-        cm_alloc_hook_cjson();
+        cjson_alloc_hook();
         sink_file = fopen("/dev/null", "w");
     }
     if (size == 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "schema.h"
 
@@ -13,7 +14,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: schema_driver load|dir|users PATH\n");
         return 2;
     }
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     DiagSink *sink = diag_sink_new();
     Span nowhere = { NULL, 0, 0 };
     CmBuf out = CM_BUF_INIT;

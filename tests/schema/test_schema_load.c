@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson_alloc.h"
 #include "cm_alloc.h"
 #include "schema.h"
 
@@ -238,7 +239,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_schema_load SCRATCH_DIR LOAD_CASES_DIR\n");
         return 2;
     }
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     dir = argv[1];
     huge_inputs();
     lookups(argv[2]);

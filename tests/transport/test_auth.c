@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "auth.h"
-#include "cm_alloc.h"
+#include "cjson_alloc.h"
 #include "conn_salesforce.h"
 #include "connector.h"
 #include "jwt.h"
@@ -234,7 +234,7 @@ static void test_jwt(void)
 
 int main(void)
 {
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     test_oauth_request();
     test_refresh();
     test_jwt();

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cm_alloc.h"
+#include "cjson_alloc.h"
 #include "conn_config.h"
 
 static int failures;
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_conn_config SCRATCH_DIR\n");
         return 2;
     }
-    cm_alloc_hook_cjson();
+    cjson_alloc_hook();
     snprintf(dir, sizeof dir, "%s/conn_config", argv[1]);
     mkdir(dir, 0700);
     test_file_and_layers();
