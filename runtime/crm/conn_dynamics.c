@@ -180,22 +180,20 @@ static void read_part(const char *p, const char *end, ConnResult *res)
     cJSON_Delete(body);
 }
 
+/* A request-level error is {"error": {"code", "message"}}; a query's
+ * answer lists its "value". */
+static const ConnAnswerShape dyn_answer = { "error", "code", "message", NULL, NULL, "value" };
+
 static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                             char *msg, size_t msglen)
 {
     (void)c;
     if (r->status < 200 || r->status > 299) {
-        cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-        const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
-        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, cJSON_IsString(code) ? code->valuestring : "",
-                 cJSON_IsString(message) ? message->valuestring : "");
-        ConnStatus st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
+        ConnAnswer a;
+        ConnStatus st = conn_open_answer(r, &dyn_answer, &a, msg, msglen);
         for (size_t i = 0; st == CONN_REJECTED && i < b->n; i++)
-            conn_result_error(&results[i], cJSON_IsString(code) ? code->valuestring : "HTTP_ERROR",
-                              cJSON_IsString(message) ? message->valuestring : msg, NULL);
-        cJSON_Delete(root);
+            conn_result_refused(&results[i], &a, msg, NULL);
+        cJSON_Delete(a.root);
         return st;
     }
     /* The answer's boundary is its first line: "--batchresponse_...". */
@@ -305,35 +303,14 @@ static ConnStatus dyn_parse_read(const Connector *c, const ConnRead *r, const Tx
                                  char *msg, size_t msglen)
 {
     (void)c;
-    cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
-    ConnStatus st = CONN_OK;
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-    if (root == NULL) {
-        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", resp->status, resp->body_len);
-        st = CONN_BAD_ANSWER;
-    } else if (resp->status < 200 || resp->status > 299) {
-        const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
-        snprintf(msg, msglen, "HTTP %d: %s", resp->status, cJSON_IsString(message) ? message->valuestring : "");
-        st = resp->status == 403 ? CONN_AUTH : CONN_REJECTED;
-    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "value"))) {
-        snprintf(msg, msglen, "a query answer without a value list");
-        st = CONN_BAD_ANSWER;
-    } else {
+    ConnAnswer a;
+    ConnStatus st = conn_open_answer(resp, &dyn_answer, &a, msg, msglen);
+    if (st == CONN_OK) {
         char idattr[128];
         id_attribute(r->entity, idattr, sizeof idattr);
-        const cJSON *rec;
-        cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(root, "value")) {
-            const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, r->key_field);
-            for (size_t i = 0; cJSON_IsString(k) && i < r->n; i++) {
-                if (out[i].found || strcasecmp(r->keys[i], k->valuestring) != 0)
-                    continue;
-                const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, idattr);
-                conn_current_fill(&out[i], cJSON_IsString(id) ? id->valuestring : NULL, rec, r);
-                break;
-            }
-        }
+        conn_fill_matches(r, a.list, idattr, out);
     }
-    cJSON_Delete(root);
+    cJSON_Delete(a.root);
     return st;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cm_alloc.h"
 #include "conn_json.h"
@@ -127,6 +128,60 @@ bool conn_plain_name(const char *s)
         if (!(*s == '_' || (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
             return false;
     return true;
+}
+
+void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_member, ConnCurrent *out)
+{
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records) {
+        const char *key = conn_str(rec, r->key_field);
+        for (size_t i = 0; key && i < r->n; i++) {
+            if (out[i].found || strcasecmp(r->keys[i], key) != 0)
+                continue;
+            conn_current_fill(&out[i], conn_str(rec, id_member), rec, r);
+            break;
+        }
+    }
+}
+
+const char *conn_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+ConnStatus conn_open_answer(const TxResponse *r, const ConnAnswerShape *shape, ConnAnswer *a, char *msg,
+                            size_t msglen)
+{
+    memset(a, 0, sizeof *a);
+    a->root = cJSON_ParseWithLength(r->body, r->body_len);
+    if (a->root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
+        return CONN_BAD_ANSWER;
+    }
+    if (r->status < 200 || r->status > 299) {
+        const cJSON *e = shape->error_in ? cJSON_GetObjectItemCaseSensitive(a->root, shape->error_in)
+                         : cJSON_IsArray(a->root) ? cJSON_GetArrayItem(a->root, 0) : a->root;
+        a->code = conn_str(e, shape->code);
+        a->message = conn_str(e, shape->message);
+        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, a->code ? a->code : "", a->message ? a->message : "");
+        if (a->code && shape->busy && strcmp(a->code, shape->busy) == 0)
+            return CONN_BUSY;
+        if (r->status == 403 || (a->code && shape->denied && strcmp(a->code, shape->denied) == 0))
+            return CONN_AUTH;
+        return CONN_REJECTED;
+    }
+    a->list = shape->list ? cJSON_GetObjectItemCaseSensitive(a->root, shape->list) : a->root;
+    if (!cJSON_IsArray(a->list)) {
+        snprintf(msg, msglen, "HTTP %d without a %s list", r->status, shape->list ? shape->list : "results");
+        return CONN_BAD_ANSWER;
+    }
+    return CONN_OK;
+}
+
+void conn_result_refused(ConnResult *r, const ConnAnswer *a, const char *msg, const char *field)
+{
+    conn_result_error(r, a->code ? a->code : "HTTP_ERROR", a->message ? a->message : msg, field);
 }
 
 /* ---- the retry engine: every request goes through fly ---- */
