@@ -845,11 +845,16 @@ const char *transfer_error(const Transfer *t)
     return t->fatal ? t->error : NULL;
 }
 
+static void fingerprint_hex(const Mapc *m, char hex[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
+}
+
 void transfer_run_key(const Mapc *m, const char *input_path, char *out, size_t outlen)
 {
     char hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
+    fingerprint_hex(m, hex);
     struct stat sb;
     char *abs = strcmp(input_path, "-") == 0 ? NULL : realpath(input_path, NULL);
     if (abs && stat(abs, &sb) == 0)
@@ -857,5 +862,14 @@ void transfer_run_key(const Mapc *m, const char *input_path, char *out, size_t o
                  (long)sb.st_mtim.tv_nsec);
     else
         snprintf(out, outlen, "%s:%s", hex, input_path);
+    free(abs);
+}
+
+void transfer_inbox_run_key(const Mapc *m, const char *inbox_path, char *out, size_t outlen)
+{
+    char hex[65];
+    fingerprint_hex(m, hex);
+    char *abs = realpath(inbox_path, NULL);
+    snprintf(out, outlen, "%s:serve:%s", hex, abs ? abs : inbox_path);
     free(abs);
 }
