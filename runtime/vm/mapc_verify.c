@@ -5,6 +5,7 @@
  * opcodes.def. */
 #include "mapc_verify.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -106,8 +107,10 @@ bool mapc_verify_code(const Mapc *m, const MapcEntity *e, uint32_t index, char *
     v.start = cm_calloc(e->code_len, 1);
     bool ok = decode(&v);
     cm_free(v.start);
-    StackWalk w;
+    StackWalk w = { 0 };
     if (ok && !stack_walk(e->code, e->code_len, e->max_stack, &w))
         ok = failf(&v, w.at, "%s", w.why);
+    /* What the VM's stack (max_stack + 1 values) relies on. */
+    assert(!ok || w.max <= e->max_stack);
     return ok;
 }

@@ -1,6 +1,7 @@
 /* stack_walk: stack depths by one forward pass (see stack_walk.h). */
 #include "stack_walk.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -23,6 +24,8 @@ static bool flow_to(StackWalk *w, int32_t *depth, uint32_t len, uint32_t from, u
 {
     if (to >= len)
         return fault(w, from, "the program falls off the end of the code");
+    if (to <= from)     /* one pass sees every predecessor first only so */
+        return fault(w, from, "jump to offset %u: jumps go forward and stay inside the code", to);
     if (depth[to] < 0)
         depth[to] = d;
     else if (depth[to] != d)
@@ -47,6 +50,7 @@ static bool walk(const uint8_t *code, uint32_t len, uint32_t limit, int32_t *dep
         if (d < pops)
             return fault(w, pc, "%s pops %d values, the stack holds %d", op_info[op].name, pops, d);
         d = d - pops + op_info[op].pushes;
+        assert(d >= 0);
         if ((uint32_t)d > limit)
             return fault(w, pc, "the stack grows to %d, above the declared maximum %u", d, limit);
         if ((uint32_t)d > w->max)
