@@ -41,7 +41,7 @@ static bool is_guid(const char *s)
 /* SET(attr='value') with the OData quote doubling, percent-encoded; or SET(guid). */
 static bool put_key(CmBuf *b, const ConnBatch *batch, const char *key, char *err, size_t errlen)
 {
-    conn_url_escape(b, batch->entity);
+    cm_buf_put_percent(b, batch->entity);
     cm_buf_putc(b, '(');
     if (batch->key_field == NULL) {
         if (!is_guid(key)) {
@@ -50,7 +50,7 @@ static bool put_key(CmBuf *b, const ConnBatch *batch, const char *key, char *err
         }
         cm_buf_puts(b, key);
     } else {
-        conn_url_escape(b, batch->key_field);
+        cm_buf_put_percent(b, batch->key_field);
         cm_buf_puts(b, "='");
         CmBuf quoted = CM_BUF_INIT;
         for (const char *p = key; *p; p++) {
@@ -58,7 +58,7 @@ static bool put_key(CmBuf *b, const ConnBatch *batch, const char *key, char *err
                 cm_buf_putc(&quoted, '\'');
             cm_buf_putc(&quoted, *p);
         }
-        conn_url_escape(b, quoted.data ? quoted.data : "");
+        cm_buf_put_percent(b, quoted.data ? quoted.data : "");
         cm_buf_free(&quoted);
         cm_buf_putc(b, '\'');
     }
@@ -80,12 +80,9 @@ static bool dyn_build(const Connector *c, const ConnBatch *b, ConnRequest *out, 
     out->headers[3] = "Accept: application/json";
     out->nheaders = 4;
     for (size_t i = 0; i < b->n; i++) {
-        cJSON *payload = cJSON_Parse(b->records[i].payload);
-        if (!cJSON_IsObject(payload)) {
-            cJSON_Delete(payload);
-            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
+        cJSON *payload = conn_payload(b, i, err, errlen);
+        if (payload == NULL)
             return false;
-        }
         /* Printed unformatted: no line break can end up inside the part. */
         char *body = cJSON_PrintUnformatted(payload);
         cJSON_Delete(payload);
@@ -95,7 +92,7 @@ static bool dyn_build(const Connector *c, const ConnBatch *b, ConnRequest *out, 
         cm_buf_printf(&out->body, "%s/api/data/%s/", c->base, c->api_version);
         bool ok = true;
         if (b->op == CONN_CREATE) {
-            conn_url_escape(&out->body, b->entity);
+            cm_buf_put_percent(&out->body, b->entity);
         } else if (b->records[i].key == NULL || b->records[i].key[0] == '\0') {
             snprintf(err, errlen, "record %zu: no value for the key", i + 1);
             ok = false;
@@ -285,11 +282,11 @@ static bool dyn_build_read(const Connector *c, const ConnRead *r, ConnRequest *o
         cm_buf_putc(&filter, '\'');
     }
     cm_buf_printf(&out->url, "%s/api/data/%s/", c->base, c->api_version);
-    conn_url_escape(&out->url, r->entity);
+    cm_buf_put_percent(&out->url, r->entity);
     cm_buf_puts(&out->url, "?$select=");
-    conn_url_escape(&out->url, select.data);
+    cm_buf_put_percent(&out->url, select.data);
     cm_buf_puts(&out->url, "&$filter=");
-    conn_url_escape(&out->url, filter.data);
+    cm_buf_put_percent(&out->url, filter.data);
     cm_buf_free(&select);
     cm_buf_free(&filter);
     out->method = "GET";

@@ -117,21 +117,16 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
         return false;
     }
     cm_buf_printf(&out->url, "%s/crm/v3/objects/", c->base);
-    conn_url_escape(&out->url, b->entity);
+    cm_buf_put_percent(&out->url, b->entity);
     cm_buf_printf(&out->url, "/batch/%s", op_names[b->op]);
-    out->method = "POST";
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    conn_json_request(out, "POST");
 
     cJSON *root = cJSON_CreateObject();
     cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
     bool ok = true;
     for (size_t i = 0; i < b->n && ok; i++) {
-        cJSON *payload = cJSON_Parse(b->records[i].payload);
-        if (!cJSON_IsObject(payload)) {
-            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
-            cJSON_Delete(payload);
+        cJSON *payload = conn_payload(b, i, err, errlen);
+        if (payload == NULL) {
             ok = false;
             break;
         }
@@ -177,13 +172,7 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
         }
         cJSON_Delete(payload);
     }
-    if (ok) {
-        char *text = cJSON_PrintUnformatted(root);
-        cm_buf_puts(&out->body, text);
-        cJSON_free(text);
-    }
-    cJSON_Delete(root);
-    return ok;
+    return conn_json_body(out, root, ok);
 }
 
 /* The input a key names (email compares case-insensitively, as HubSpot does). */
@@ -315,12 +304,9 @@ static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxRespo
 static bool hs_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
 {
     cm_buf_printf(&out->url, "%s/crm/v3/objects/", c->base);
-    conn_url_escape(&out->url, r->entity);
+    cm_buf_put_percent(&out->url, r->entity);
     cm_buf_puts(&out->url, "/batch/read");
-    out->method = "POST";
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    conn_json_request(out, "POST");
     cJSON *root = cJSON_CreateObject();
     if (r->key_field && strcmp(r->key_field, "hs_object_id") != 0)
         cJSON_AddStringToObject(root, "idProperty", r->key_field);
@@ -336,13 +322,9 @@ static bool hs_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
         cJSON_AddStringToObject(in, "id", r->keys[i]);
         cJSON_AddItemToArray(inputs, in);
     }
-    char *text = cJSON_PrintUnformatted(root);
-    cm_buf_puts(&out->body, text);
-    cJSON_free(text);
-    cJSON_Delete(root);
     (void)err;
     (void)errlen;
-    return true;
+    return conn_json_body(out, root, true);
 }
 
 static ConnStatus hs_parse_read(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
@@ -408,14 +390,11 @@ static bool hs_build_links(const Connector *c, const ConnLink *const *links, siz
         return false;
     }
     cm_buf_printf(&out->url, "%s/crm/v4/associations/", c->base);
-    conn_url_escape(&out->url, links[0]->from_type);
+    cm_buf_put_percent(&out->url, links[0]->from_type);
     cm_buf_putc(&out->url, '/');
-    conn_url_escape(&out->url, links[0]->to_type);
+    cm_buf_put_percent(&out->url, links[0]->to_type);
     cm_buf_puts(&out->url, "/batch/create");
-    out->method = "POST";
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    conn_json_request(out, "POST");
     cJSON *root = cJSON_CreateObject();
     cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
     for (size_t k = 0; k < n; k++) {
@@ -428,11 +407,7 @@ static bool hs_build_links(const Connector *c, const ConnLink *const *links, siz
         cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "types"), t);
         cJSON_AddItemToArray(inputs, in);
     }
-    char *text = cJSON_PrintUnformatted(root);
-    cm_buf_puts(&out->body, text);
-    cJSON_free(text);
-    cJSON_Delete(root);
-    return true;
+    return conn_json_body(out, root, true);
 }
 
 /* An id as HubSpot writes it: a string, or a number in some answers. */

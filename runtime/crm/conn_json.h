@@ -17,6 +17,15 @@ void conn_current_fill(ConnCurrent *out, const char *id, const cJSON *holder, co
  * id in the member id_member. */
 void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_member, ConnCurrent *out);
 
+/* A JSON request: method, and JSON for Content-Type and Accept. */
+void conn_json_request(ConnRequest *out, const char *method);
+
+/* Record i's payload, parsed; NULL (err says so) when it is not a JSON object. */
+cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen);
+
+/* Prints root into out's body when ok, deletes root; returns ok. */
+bool conn_json_body(ConnRequest *out, cJSON *root, bool ok);
+
 /* o's member key when it is a string, else NULL. */
 const char *conn_str(const cJSON *o, const char *key);
 

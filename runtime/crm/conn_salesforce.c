@@ -33,24 +33,19 @@ static bool sf_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
     cm_buf_printf(&out->url, "%s/services/data/%s/composite/sobjects", c->base, c->api_version);
     if (b->op == CONN_UPSERT) {
         cm_buf_putc(&out->url, '/');
-        conn_url_escape(&out->url, b->entity);
+        cm_buf_put_percent(&out->url, b->entity);
         cm_buf_putc(&out->url, '/');
-        conn_url_escape(&out->url, b->key_field);
+        cm_buf_put_percent(&out->url, b->key_field);
     }
-    out->method = b->op == CONN_CREATE ? "POST" : "PATCH";
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    conn_json_request(out, b->op == CONN_CREATE ? "POST" : "PATCH");
 
     cJSON *root = cJSON_CreateObject();
     cJSON_AddBoolToObject(root, "allOrNone", false);
     cJSON *records = cJSON_AddArrayToObject(root, "records");
     bool ok = true;
     for (size_t i = 0; i < b->n && ok; i++) {
-        cJSON *payload = cJSON_Parse(b->records[i].payload);
-        if (!cJSON_IsObject(payload)) {
-            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
-            cJSON_Delete(payload);
+        cJSON *payload = conn_payload(b, i, err, errlen);
+        if (payload == NULL) {
             ok = false;
             break;
         }
@@ -79,13 +74,7 @@ static bool sf_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
             cJSON_AddStringToObject(rec, kf, key);
         }
     }
-    if (ok) {
-        char *text = cJSON_PrintUnformatted(root);
-        cm_buf_puts(&out->body, text);
-        cJSON_free(text);
-    }
-    cJSON_Delete(root);
-    return ok;
+    return conn_json_body(out, root, ok);
 }
 
 /* A request-level error is [{"errorCode": ..., "message": ...}]; a query's
@@ -182,7 +171,7 @@ static bool sf_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
     }
     cm_buf_putc(&q, ')');
     cm_buf_printf(&out->url, "%s/services/data/%s/query?q=", c->base, c->api_version);
-    conn_url_escape(&out->url, q.data);
+    cm_buf_put_percent(&out->url, q.data);
     cm_buf_free(&q);
     out->method = "GET";
     out->headers[0] = "Accept: application/json";

@@ -68,20 +68,6 @@ void conn_result_error(ConnResult *r, const char *code, const char *message, con
     snprintf(r->field, sizeof r->field, "%s", field ? field : "");
 }
 
-void conn_url_escape(CmBuf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
-            || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            cm_buf_putc(b, (char)*p);
-        } else {
-            char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-            cm_buf_put(b, e, 3);
-        }
-    }
-}
-
 void conn_current_clear(ConnCurrent *c)
 {
     cm_free(c->fields);
@@ -142,6 +128,35 @@ void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_m
             break;
         }
     }
+}
+
+void conn_json_request(ConnRequest *out, const char *method)
+{
+    out->method = method;
+    out->headers[0] = "Content-Type: application/json";
+    out->headers[1] = "Accept: application/json";
+    out->nheaders = 2;
+}
+
+cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen)
+{
+    cJSON *payload = cJSON_Parse(b->records[i].payload);
+    if (cJSON_IsObject(payload))
+        return payload;
+    cJSON_Delete(payload);
+    snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
+    return NULL;
+}
+
+bool conn_json_body(ConnRequest *out, cJSON *root, bool ok)
+{
+    if (ok) {
+        char *text = cJSON_PrintUnformatted(root);
+        cm_buf_puts(&out->body, text);
+        cJSON_free(text);
+    }
+    cJSON_Delete(root);
+    return ok;
 }
 
 const char *conn_str(const cJSON *o, const char *key)

@@ -219,7 +219,5 @@ void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, cons
 void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field);
 /* True for a field name that may go into a query: letters, digits, '_'. */
 bool conn_plain_name(const char *s);
-/* Appends s percent-encoded (everything but ALPHA DIGIT - . _ ~). */
-void conn_url_escape(CmBuf *b, const char *s);
 
 #endif
