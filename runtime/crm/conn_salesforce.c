@@ -191,14 +191,9 @@ static ConnStatus sf_parse_read(const Connector *c, const ConnRead *r, const TxR
     return st;
 }
 
-static void sf_free(Connector *c)
-{
-    cm_free(c);
-}
-
 static const ConnectorOps sf_ops = {
     "salesforce", sf_max_batch, sf_build, sf_parse, false, SF_MAX_READ, sf_build_read, sf_parse_read,
-    NULL, 0, NULL, NULL, sf_free,    /* a write carries its links (lookup fields) */
+    NULL, 0, NULL, NULL, conn_free_plain,    /* a write carries its links (lookup fields) */
 };
 
 Connector *conn_salesforce_new(const char *base_url, const char *api_version)

@@ -53,6 +53,11 @@ void conn_free(Connector *c)
     c->ops->free(c);
 }
 
+void conn_free_plain(Connector *c)
+{
+    cm_free(c);
+}
+
 void conn_request_free(ConnRequest *r)
 {
     cm_buf_free(&r->url);
