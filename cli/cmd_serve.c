@@ -4,7 +4,7 @@
  * sender thread and the HTTP front, then waits for SIGTERM or SIGINT and
  * shuts down in order: stop accepting, answer the requests under way (their
  * records are stored), stop the inbox writer, let the sender drain. */
-/* realpath */
+/* strdup, sigemptyset */
 #define _XOPEN_SOURCE 700
 
 #include <errno.h>
@@ -29,6 +29,7 @@
 #include "serve_http.h"
 #include "serve_intake.h"
 #include "serve_sender.h"
+#include "transfer.h"
 
 extern const Command cmd_serve;
 
@@ -290,13 +291,8 @@ static int serve_main(const char *mapping, Opts *o)
         fprintf(stderr, "crmmap serve: error: %s\n", err);
         goto out;
     }
-    /* One run key for this mapping and inbox: inbox numbers never repeat. */
-    char key[PATH_MAX + 80], hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
-    char *abs = realpath(inbox_path, NULL);
-    snprintf(key, sizeof key, "%s:serve:%s", hex, abs ? abs : inbox_path);
-    free(abs);
+    char key[PATH_MAX + 80];
+    transfer_inbox_run_key(m, inbox_path, key, sizeof key);
     j = journal_open(journal_path, key, err, sizeof err);
     if (j == NULL) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);

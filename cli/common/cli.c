@@ -49,37 +49,50 @@ int cli_print_help(const Command *cmd)
     return EXIT_OK;
 }
 
-char *cli_read_file(const char *path, size_t max, size_t *len, const char **err)
+char *cli_read_stream_prefix(FILE *f, size_t max, size_t *len, int *err)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        *err = strerror(errno);
-        return NULL;
-    }
     CmBuf b = CM_BUF_INIT;
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (b.len + n > max) {
-            *err = "file too large";
-            cm_buf_free(&b);
-            if (f != stdin)
-                fclose(f);
-            return NULL;
-        }
+    while (b.len < max && (n = fread(chunk, 1, sizeof chunk < max - b.len ? sizeof chunk : max - b.len, f)) > 0)
         cm_buf_put(&b, chunk, n);
-    }
-    bool failed = ferror(f) != 0;
-    int saved = errno;
-    if (f != stdin)
-        fclose(f);
-    if (failed) {
-        *err = strerror(saved);
+    *err = ferror(f) ? errno : 0;
+    if (*err) {
         cm_buf_free(&b);
         return NULL;
     }
     *len = b.len;
     return cm_buf_take(&b);
+}
+
+char *cli_read_prefix(const char *path, size_t max, size_t *len, int *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        *err = errno;
+        return NULL;
+    }
+    char *text = cli_read_stream_prefix(f, max, len, err);
+    if (f != stdin)
+        fclose(f);
+    return text;
+}
+
+char *cli_read_file(const char *path, size_t max, size_t *len, const char **err)
+{
+    int e = 0;
+    /* One byte past max tells a file of max bytes from a larger one. */
+    char *text = cli_read_prefix(path, max + 1, len, &e);
+    if (text == NULL) {
+        *err = strerror(e);
+        return NULL;
+    }
+    if (*len > max) {
+        *err = "file too large";
+        cm_free(text);
+        return NULL;
+    }
+    return text;
 }
 
 bool cli_color_stderr(void)

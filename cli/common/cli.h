@@ -35,6 +35,13 @@ bool cli_wants_help(int argc, char **argv);
 /* Prints the command's usage to stdout; returns EXIT_OK. */
 int cli_print_help(const Command *cmd);
 
+/* Reads at most max bytes of a file (or stdin for "-"); stops there rather
+ * than failing, so an oversized file still gets a diagnostic with a
+ * position. On failure returns NULL and sets *err to the errno. */
+char *cli_read_prefix(const char *path, size_t max, size_t *len, int *err);
+/* The same from a stream already open (the caller closes it). */
+char *cli_read_stream_prefix(FILE *f, size_t max, size_t *len, int *err);
+
 /* Reads a whole file (or stdin for "-") of at most max bytes. On failure
  * returns NULL and sets *err to a static description. */
 char *cli_read_file(const char *path, size_t max, size_t *len, const char **err);

@@ -6,27 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cm_alloc.h"
 #include "cm_buf.h"
 #include "path_guard.h"
-
-/* Reads at most max bytes; stops there rather than failing, so an
-   oversized file still gets a diagnostic with a position. */
-static char *read_prefix(FILE *f, size_t max, size_t *len, int *err)
-{
-    CmBuf b = CM_BUF_INIT;
-    char chunk[65536];
-    size_t n;
-    while (b.len < max && (n = fread(chunk, 1, sizeof chunk < max - b.len ? sizeof chunk : max - b.len, f)) > 0)
-        cm_buf_put(&b, chunk, n);
-    *err = ferror(f) ? errno : 0;
-    if (*err) {
-        cm_buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return cm_buf_take(&b);
-}
 
 /* Opens the .map path names: a regular file inside its tree (path_tree),
  * so that a link a pull request adds cannot make crmmap read, and show in
@@ -86,7 +69,7 @@ char *cli_read_map(DiagSink *sink, const char *path, size_t max, size_t *len)
     char *tree = NULL;
     FILE *f = strcmp(path, "-") == 0 ? stdin : open_map(path, &why, &tree);
     int err = errno;
-    char *text = f ? read_prefix(f, max, len, &err) : NULL;
+    char *text = f ? cli_read_stream_prefix(f, max, len, &err) : NULL;
     if (f && f != stdin)
         fclose(f);
     if (text == NULL)

@@ -185,17 +185,6 @@ void ck_put_value(CmBuf *b, const Field *f, const PickValue *v)
     }
 }
 
-static bool same_ignoring_case(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
-        if (x != y)
-            return false;
-    }
-    return *a == *b;
-}
-
 /* Edit distance, or for long or very different texts the difference of
  * their lengths (a lower bound), which orders them well enough for a help
  * line and keeps each measure cheap. */
@@ -211,7 +200,7 @@ static size_t distance(Checker *ck, const char *a, const char *b)
  * value or label, else the edit distance + 1 (the smaller of the two). */
 static size_t closeness(Checker *ck, const char *text, const PickValue *v)
 {
-    if (same_ignoring_case(text, v->value) || (v->label && same_ignoring_case(text, v->label)))
+    if (diag_equal_ignoring_case(text, v->value) || (v->label && diag_equal_ignoring_case(text, v->label)))
         return 0;
     size_t d = distance(ck, text, v->value);
     if (v->label) {

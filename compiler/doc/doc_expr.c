@@ -2,9 +2,7 @@
 #include "doc_expr.h"
 
 #include "check.h"
-
-enum { PREC_IF, PREC_COALESCE, PREC_OR, PREC_AND, PREC_NOT, PREC_CMP, PREC_ADD, PREC_MUL,
-       PREC_NEG, PREC_PRIMARY };
+#include "expr_prec.h"
 
 typedef struct Printer {
     CmBuf *out;
@@ -13,32 +11,10 @@ typedef struct Printer {
 
 static void expr(Printer *p, const Expr *e);
 
-static int binop_prec(BinOp op)
-{
-    switch (op) {
-    case OP_COALESCE: return PREC_COALESCE;
-    case OP_OR: return PREC_OR;
-    case OP_AND: return PREC_AND;
-    case OP_ADD: case OP_SUB: return PREC_ADD;
-    case OP_MUL: case OP_DIV: return PREC_MUL;
-    default: return PREC_CMP;
-    }
-}
-
-static int prec(const Expr *e)
-{
-    switch (e->kind) {
-    case EX_IF: return PREC_IF;
-    case EX_BINARY: return binop_prec(e->u.binary.op);
-    case EX_UNARY: return e->u.unary.op == OP_NOT ? PREC_NOT : PREC_NEG;
-    default: return PREC_PRIMARY;
-    }
-}
-
 /* Brackets an operand the tree needs bracketed, and one the author did. */
 static void operand(Printer *p, const Expr *e, int min)
 {
-    bool parens = e->parens || prec(e) < min || e->kind == EX_IF;
+    bool parens = e->parens || expr_prec(e) < min || e->kind == EX_IF;
     if (parens)
         cm_buf_putc(p->out, '(');
     expr(p, e);
@@ -187,7 +163,9 @@ static void expr(Printer *p, const Expr *e)
         break;
     case EX_UNARY:
         cm_buf_puts(p->out, e->u.unary.op == OP_NOT ? "not " : "-");
-        operand(p, e->u.unary.operand, prec(e));
+        if (e->u.unary.op == OP_NEG && neg_needs_space(e->u.unary.operand))
+            cm_buf_putc(p->out, ' ');
+        operand(p, e->u.unary.operand, expr_prec(e));
         break;
     case EX_BINARY:
         binary(p, e);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "expr_prec.h"
 
 typedef struct Printer {
     CmBuf *out;
@@ -27,12 +28,6 @@ typedef struct Printer {
     bool fresh;             /* at the start of the file or of a block: no blank line */
     bool force_blank;       /* a blank line goes before whatever prints next */
 } Printer;
-
-/* Operator binding strength, loosest first (DESIGN §2). */
-enum {
-    PREC_IF, PREC_COALESCE, PREC_OR, PREC_AND, PREC_NOT, PREC_CMP,
-    PREC_ADD, PREC_MUL, PREC_NEG, PREC_PRIMARY
-};
 
 static void expr(Printer *p, const Expr *e);
 
@@ -173,35 +168,12 @@ static uint32_t brace_after(const Printer *p, uint32_t from)
 
 /* ---- expressions ---- */
 
-static int binop_prec(BinOp op)
-{
-    switch (op) {
-    case OP_COALESCE: return PREC_COALESCE;
-    case OP_OR: return PREC_OR;
-    case OP_AND: return PREC_AND;
-    case OP_ADD: case OP_SUB: return PREC_ADD;
-    case OP_MUL: case OP_DIV: return PREC_MUL;
-    default: return PREC_CMP;
-    }
-}
-
-static int prec(const Expr *e)
-{
-    switch (e->kind) {
-    case EX_IF: return PREC_IF;
-    case EX_BINARY: return binop_prec(e->u.binary.op);
-    case EX_UNARY: return e->u.unary.op == OP_NOT ? PREC_NOT : PREC_NEG;
-    case EX_NUMBER: return e->u.number.text[0] == '-' ? PREC_NEG : PREC_PRIMARY;
-    default: return PREC_PRIMARY;
-    }
-}
-
 /* An operand prints in parentheses if the author wrote them or the tree
  * needs them. min is the weakest binding the operand may have bare; an 'if'
  * swallows everything after it, so it is always bracketed as an operand. */
 static void operand(Printer *p, const Expr *e, int min)
 {
-    int pe = prec(e);
+    int pe = expr_prec(e);
     bool parens = !e->parens && (pe == PREC_IF || pe < min);
     if (parens)
         text(p, "(");
@@ -333,8 +305,7 @@ static void unary(Printer *p, const Expr *e)
         return;
     }
     text(p, "-");
-    /* "-1" would read back as a number, "--" is no token: keep a space. */
-    if (!x->parens && (x->kind == EX_NUMBER || (x->kind == EX_UNARY && x->u.unary.op == OP_NEG)))
+    if (neg_needs_space(x))
         text(p, " ");
     operand(p, x, PREC_NEG);
 }

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "cm_alloc.h"
+#include "stack_walk.h"
 
 typedef struct MwConst {
     uint8_t tag;
@@ -408,39 +409,14 @@ void mw_set_max_stack(MwEntity *e, uint32_t max)
     e->max_stack = max;
 }
 
-/* The deepest the stack gets along any path (jumps only go forward, so one
- * pass in code order sees every predecessor first). Well-formed code only:
- * for anything else the verifier has the last word. */
+/* The deepest the stack gets along any path. Well-formed code only: for
+ * anything else the verifier has the last word, so a walk that stops at a
+ * fault gives the deepest it saw before. */
 static uint32_t compute_max_stack(const MwEntity *e)
 {
-    const uint8_t *code = (const uint8_t *)e->code.data;
-    uint32_t len = (uint32_t)e->code.len;
-    int32_t *depth = cm_malloc((len ? len : 1) * sizeof *depth);
-    for (uint32_t i = 0; i < len; i++)
-        depth[i] = -1;
-    if (len)
-        depth[0] = 0;
-    int32_t max = 0;
-    for (uint32_t pc = 0; pc < len && code[pc] < BC__COUNT && pc + op_size(code[pc]) <= len;
-         pc += op_size(code[pc])) {
-        int32_t d = depth[pc];
-        if (d < 0)
-            continue;
-        unsigned op = code[pc];
-        d = d - (int32_t)op_pops(op, code + pc + 1) + op_info[op].pushes;
-        if (d > max)
-            max = d;
-        uint32_t next = pc + op_size(op);
-        if ((op_info[op].flow == FLOW_NEXT || op_info[op].flow == FLOW_BRANCH) && next < len && depth[next] < 0)
-            depth[next] = d;
-        if (op_info[op].flow == FLOW_GOTO || op_info[op].flow == FLOW_BRANCH) {
-            uint32_t to = op_u16(code + pc + 1);
-            if (to < len && depth[to] < 0)
-                depth[to] = d;
-        }
-    }
-    cm_free(depth);
-    return (uint32_t)max;
+    StackWalk w;
+    stack_walk((const uint8_t *)e->code.data, (uint32_t)e->code.len, UINT32_MAX, &w);
+    return w.max;
 }
 
 static void put_section(CmBuf *out, uint8_t id, const CmBuf *payload)

@@ -587,7 +587,7 @@ size_t diag_edit_distance(const char *a, const char *b)
     return d;
 }
 
-static bool equal_ignoring_case(const char *a, const char *b)
+bool diag_equal_ignoring_case(const char *a, const char *b)
 {
     for (; *a && *b; a++, b++) {
         char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
@@ -601,7 +601,7 @@ static bool equal_ignoring_case(const char *a, const char *b)
 const char *diag_suggest(const char *name, const char *const *candidates, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (equal_ignoring_case(name, candidates[i]))
+        if (diag_equal_ignoring_case(name, candidates[i]))
             return candidates[i];
     size_t limit = strlen(name) / 3 + 1, best_d = (size_t)-1;
     const char *best = NULL;

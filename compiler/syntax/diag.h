@@ -67,6 +67,10 @@ void diag_position(const DiagSource *src, uint32_t off, uint32_t *line, uint32_t
 void diag_render(const DiagSink *s, FILE *out, DiagFormat fmt, bool color);
 bool diag_format_parse(const char *name, DiagFormat *fmt);
 
+/* a and b equal but for ASCII case (whatever the locale), for
+ * did-you-mean matches. */
+bool diag_equal_ignoring_case(const char *a, const char *b);
+
 /* Edit distance (Damerau-Levenshtein, optimal string alignment), for
  * did-you-mean suggestions. */
 size_t diag_edit_distance(const char *a, const char *b);

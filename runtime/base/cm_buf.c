@@ -212,3 +212,17 @@ void cm_arena_free(CmArena *a)
     }
     a->head = NULL;
 }
+
+void cm_buf_put_percent(CmBuf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
+            || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            cm_buf_putc(b, (char)*p);
+        } else {
+            char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+            cm_buf_put(b, e, 3);
+        }
+    }
+}

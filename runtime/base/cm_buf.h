@@ -25,6 +25,9 @@ void cm_buf_vprintf(CmBuf *b, const char *fmt, va_list ap);
 void cm_buf_put_uint(CmBuf *b, unsigned long long n);
 /* Appends s as a JSON string literal, quotes included. */
 void cm_buf_put_json_string(CmBuf *b, const char *s, size_t n);
+/* Appends s percent-encoded, everything but ALPHA DIGIT - . _ ~ (RFC 3986
+ * unreserved): a URL component, or a form value. */
+void cm_buf_put_percent(CmBuf *b, const char *s);
 /* The length of the longest prefix of s[0..n), in whole 8-byte words, with
  * no '"', '\\' or control character, and, when ascii is set, no byte of
  * 0x80 or above: what JSON string scanners skip a word at a time. */

@@ -41,7 +41,7 @@ static bool is_guid(const char *s)
 /* SET(attr='value') with the OData quote doubling, percent-encoded; or SET(guid). */
 static bool put_key(CmBuf *b, const ConnBatch *batch, const char *key, char *err, size_t errlen)
 {
-    conn_url_escape(b, batch->entity);
+    cm_buf_put_percent(b, batch->entity);
     cm_buf_putc(b, '(');
     if (batch->key_field == NULL) {
         if (!is_guid(key)) {
@@ -50,7 +50,7 @@ static bool put_key(CmBuf *b, const ConnBatch *batch, const char *key, char *err
         }
         cm_buf_puts(b, key);
     } else {
-        conn_url_escape(b, batch->key_field);
+        cm_buf_put_percent(b, batch->key_field);
         cm_buf_puts(b, "='");
         CmBuf quoted = CM_BUF_INIT;
         for (const char *p = key; *p; p++) {
@@ -58,7 +58,7 @@ static bool put_key(CmBuf *b, const ConnBatch *batch, const char *key, char *err
                 cm_buf_putc(&quoted, '\'');
             cm_buf_putc(&quoted, *p);
         }
-        conn_url_escape(b, quoted.data ? quoted.data : "");
+        cm_buf_put_percent(b, quoted.data ? quoted.data : "");
         cm_buf_free(&quoted);
         cm_buf_putc(b, '\'');
     }
@@ -80,12 +80,9 @@ static bool dyn_build(const Connector *c, const ConnBatch *b, ConnRequest *out, 
     out->headers[3] = "Accept: application/json";
     out->nheaders = 4;
     for (size_t i = 0; i < b->n; i++) {
-        cJSON *payload = cJSON_Parse(b->records[i].payload);
-        if (!cJSON_IsObject(payload)) {
-            cJSON_Delete(payload);
-            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
+        cJSON *payload = conn_payload(b, i, err, errlen);
+        if (payload == NULL)
             return false;
-        }
         /* Printed unformatted: no line break can end up inside the part. */
         char *body = cJSON_PrintUnformatted(payload);
         cJSON_Delete(payload);
@@ -95,7 +92,7 @@ static bool dyn_build(const Connector *c, const ConnBatch *b, ConnRequest *out, 
         cm_buf_printf(&out->body, "%s/api/data/%s/", c->base, c->api_version);
         bool ok = true;
         if (b->op == CONN_CREATE) {
-            conn_url_escape(&out->body, b->entity);
+            cm_buf_put_percent(&out->body, b->entity);
         } else if (b->records[i].key == NULL || b->records[i].key[0] == '\0') {
             snprintf(err, errlen, "record %zu: no value for the key", i + 1);
             ok = false;
@@ -180,22 +177,20 @@ static void read_part(const char *p, const char *end, ConnResult *res)
     cJSON_Delete(body);
 }
 
+/* A request-level error is {"error": {"code", "message"}}; a query's
+ * answer lists its "value". */
+static const ConnAnswerShape dyn_answer = { "error", "code", "message", NULL, NULL, "value" };
+
 static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                             char *msg, size_t msglen)
 {
     (void)c;
     if (r->status < 200 || r->status > 299) {
-        cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-        const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
-        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, cJSON_IsString(code) ? code->valuestring : "",
-                 cJSON_IsString(message) ? message->valuestring : "");
-        ConnStatus st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
+        ConnAnswer a;
+        ConnStatus st = conn_open_answer(r, &dyn_answer, &a, msg, msglen);
         for (size_t i = 0; st == CONN_REJECTED && i < b->n; i++)
-            conn_result_error(&results[i], cJSON_IsString(code) ? code->valuestring : "HTTP_ERROR",
-                              cJSON_IsString(message) ? message->valuestring : msg, NULL);
-        cJSON_Delete(root);
+            conn_result_refused(&results[i], &a, msg, NULL);
+        cJSON_Delete(a.root);
         return st;
     }
     /* The answer's boundary is its first line: "--batchresponse_...". */
@@ -287,11 +282,11 @@ static bool dyn_build_read(const Connector *c, const ConnRead *r, ConnRequest *o
         cm_buf_putc(&filter, '\'');
     }
     cm_buf_printf(&out->url, "%s/api/data/%s/", c->base, c->api_version);
-    conn_url_escape(&out->url, r->entity);
+    cm_buf_put_percent(&out->url, r->entity);
     cm_buf_puts(&out->url, "?$select=");
-    conn_url_escape(&out->url, select.data);
+    cm_buf_put_percent(&out->url, select.data);
     cm_buf_puts(&out->url, "&$filter=");
-    conn_url_escape(&out->url, filter.data);
+    cm_buf_put_percent(&out->url, filter.data);
     cm_buf_free(&select);
     cm_buf_free(&filter);
     out->method = "GET";
@@ -305,46 +300,20 @@ static ConnStatus dyn_parse_read(const Connector *c, const ConnRead *r, const Tx
                                  char *msg, size_t msglen)
 {
     (void)c;
-    cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
-    ConnStatus st = CONN_OK;
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-    if (root == NULL) {
-        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", resp->status, resp->body_len);
-        st = CONN_BAD_ANSWER;
-    } else if (resp->status < 200 || resp->status > 299) {
-        const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
-        snprintf(msg, msglen, "HTTP %d: %s", resp->status, cJSON_IsString(message) ? message->valuestring : "");
-        st = resp->status == 403 ? CONN_AUTH : CONN_REJECTED;
-    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "value"))) {
-        snprintf(msg, msglen, "a query answer without a value list");
-        st = CONN_BAD_ANSWER;
-    } else {
+    ConnAnswer a;
+    ConnStatus st = conn_open_answer(resp, &dyn_answer, &a, msg, msglen);
+    if (st == CONN_OK) {
         char idattr[128];
         id_attribute(r->entity, idattr, sizeof idattr);
-        const cJSON *rec;
-        cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(root, "value")) {
-            const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, r->key_field);
-            for (size_t i = 0; cJSON_IsString(k) && i < r->n; i++) {
-                if (out[i].found || strcasecmp(r->keys[i], k->valuestring) != 0)
-                    continue;
-                const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, idattr);
-                conn_current_fill(&out[i], cJSON_IsString(id) ? id->valuestring : NULL, rec, r);
-                break;
-            }
-        }
+        conn_fill_matches(r, a.list, idattr, out);
     }
-    cJSON_Delete(root);
+    cJSON_Delete(a.root);
     return st;
-}
-
-static void dyn_free(Connector *c)
-{
-    cm_free(c);
 }
 
 static const ConnectorOps dyn_ops = {
     "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read,
-    NULL, 0, NULL, NULL, dyn_free,   /* a write carries its links (`@odata.bind`) */
+    NULL, 0, NULL, NULL, conn_free_plain,   /* a write carries its links (`@odata.bind`) */
 };
 
 /* Dataverse's entity set of a logical name (its usual plural rule; the

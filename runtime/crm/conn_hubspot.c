@@ -117,21 +117,16 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
         return false;
     }
     cm_buf_printf(&out->url, "%s/crm/v3/objects/", c->base);
-    conn_url_escape(&out->url, b->entity);
+    cm_buf_put_percent(&out->url, b->entity);
     cm_buf_printf(&out->url, "/batch/%s", op_names[b->op]);
-    out->method = "POST";
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    conn_json_request(out, "POST");
 
     cJSON *root = cJSON_CreateObject();
     cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
     bool ok = true;
     for (size_t i = 0; i < b->n && ok; i++) {
-        cJSON *payload = cJSON_Parse(b->records[i].payload);
-        if (!cJSON_IsObject(payload)) {
-            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
-            cJSON_Delete(payload);
+        cJSON *payload = conn_payload(b, i, err, errlen);
+        if (payload == NULL) {
             ok = false;
             break;
         }
@@ -177,19 +172,7 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
         }
         cJSON_Delete(payload);
     }
-    if (ok) {
-        char *text = cJSON_PrintUnformatted(root);
-        cm_buf_puts(&out->body, text);
-        cJSON_free(text);
-    }
-    cJSON_Delete(root);
-    return ok;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    return conn_json_body(out, root, ok);
 }
 
 /* The input a key names (email compares case-insensitively, as HubSpot does). */
@@ -230,8 +213,8 @@ static void apply_errors(const ConnBatch *b, const cJSON *errors, ConnResult *re
         if (at < 0)
             continue;   /* an error we cannot place: its input stays unanswered below */
         taken[at] = true;
-        const char *category = str(e, "category");
-        conn_result_error(&results[at], category ? category : "ERROR", str(e, "message"),
+        const char *category = conn_str(e, "category");
+        conn_result_error(&results[at], category ? category : "ERROR", conn_str(e, "message"),
                           context_first(e, "propertyName"));
         results[at].retry = category && strcmp(category, "RATE_LIMITS") == 0;
     }
@@ -239,7 +222,7 @@ static void apply_errors(const ConnBatch *b, const cJSON *errors, ConnResult *re
 
 static void take_result(const ConnBatch *b, const cJSON *r, size_t at, ConnResult *results, bool *taken)
 {
-    const char *id = str(r, "id");
+    const char *id = conn_str(r, "id");
     taken[at] = true;
     results[at].ok = true;
     snprintf(results[at].id, sizeof results[at].id, "%s", id ? id : "");
@@ -256,9 +239,9 @@ static void apply_results(const ConnBatch *b, const cJSON *list, ConnResult *res
     cJSON_ArrayForEach(r, list) {
         long at = -1;
         if (b->op != CONN_CREATE && b->key_field && strcmp(b->key_field, "hs_object_id") != 0)
-            at = find_key(b, str(cJSON_GetObjectItemCaseSensitive(r, "properties"), b->key_field), taken);
+            at = find_key(b, conn_str(cJSON_GetObjectItemCaseSensitive(r, "properties"), b->key_field), taken);
         else if (b->op != CONN_CREATE)
-            at = find_key(b, str(r, "id"), taken);
+            at = find_key(b, conn_str(r, "id"), taken);
         if (at >= 0) {
             take_result(b, r, (size_t)at, results, taken);
             used[k] = true;
@@ -286,48 +269,23 @@ static void apply_results(const ConnBatch *b, const cJSON *list, ConnResult *res
     cm_free(used);
 }
 
-/* Opens an answer the way every HubSpot answer is read: JSON, and for a
- * 2xx a "results" list (*st CONN_OK). A non-2xx is a request-level error
- * (CONN_AUTH for 403, else CONN_REJECTED) whose category and message are in
- * *category and *message and msg; anything else is CONN_BAD_ANSWER. Returns
- * the parsed root (NULL when it is not JSON) for the caller to free. */
-static cJSON *open_answer(const TxResponse *r, ConnStatus *st, const char **category, const char **message,
-                          char *msg, size_t msglen)
-{
-    *category = *message = NULL;
-    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
-    if (root == NULL) {
-        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
-        *st = CONN_BAD_ANSWER;
-    } else if (r->status < 200 || r->status > 299) {
-        *category = str(root, "category");
-        *message = str(root, "message");
-        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, *category ? *category : "", *message ? *message : "");
-        *st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
-    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "results"))) {
-        snprintf(msg, msglen, "HTTP %d without a results list", r->status);
-        *st = CONN_BAD_ANSWER;
-    } else {
-        *st = CONN_OK;
-    }
-    return root;
-}
+/* A request-level error is {"category", "message", "context"}; every
+ * other answer lists its "results". */
+static const ConnAnswerShape hs_answer = { NULL, "category", "message", NULL, NULL, "results" };
 
 static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                            char *msg, size_t msglen)
 {
     (void)c;
-    ConnStatus st;
-    const char *category, *message;
-    cJSON *root = open_answer(r, &st, &category, &message, msg, msglen);
+    ConnAnswer a;
+    ConnStatus st = conn_open_answer(r, &hs_answer, &a, msg, msglen);
     if (st == CONN_REJECTED) {
         for (size_t i = 0; i < b->n; i++)
-            conn_result_error(&results[i], category ? category : "HTTP_ERROR", message ? message : msg,
-                              context_first(root, "propertyName"));
+            conn_result_refused(&results[i], &a, msg, context_first(a.root, "propertyName"));
     } else if (st == CONN_OK) {
         bool *taken = cm_calloc(b->n, sizeof *taken);
-        apply_errors(b, cJSON_GetObjectItemCaseSensitive(root, "errors"), results, taken);
-        apply_results(b, cJSON_GetObjectItemCaseSensitive(root, "results"), results, taken);
+        apply_errors(b, cJSON_GetObjectItemCaseSensitive(a.root, "errors"), results, taken);
+        apply_results(b, a.list, results, taken);
         for (size_t i = 0; i < b->n; i++) {
             if (!taken[i]) {
                 /* No answer for this input: for an idempotent write, simply send it again. */
@@ -337,7 +295,7 @@ static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxRespo
         }
         cm_free(taken);
     }
-    cJSON_Delete(root);
+    cJSON_Delete(a.root);
     return st;
 }
 
@@ -346,12 +304,9 @@ static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxRespo
 static bool hs_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
 {
     cm_buf_printf(&out->url, "%s/crm/v3/objects/", c->base);
-    conn_url_escape(&out->url, r->entity);
+    cm_buf_put_percent(&out->url, r->entity);
     cm_buf_puts(&out->url, "/batch/read");
-    out->method = "POST";
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    conn_json_request(out, "POST");
     cJSON *root = cJSON_CreateObject();
     if (r->key_field && strcmp(r->key_field, "hs_object_id") != 0)
         cJSON_AddStringToObject(root, "idProperty", r->key_field);
@@ -367,39 +322,34 @@ static bool hs_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
         cJSON_AddStringToObject(in, "id", r->keys[i]);
         cJSON_AddItemToArray(inputs, in);
     }
-    char *text = cJSON_PrintUnformatted(root);
-    cm_buf_puts(&out->body, text);
-    cJSON_free(text);
-    cJSON_Delete(root);
     (void)err;
     (void)errlen;
-    return true;
+    return conn_json_body(out, root, true);
 }
 
 static ConnStatus hs_parse_read(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
                                 char *msg, size_t msglen)
 {
     (void)c;
-    ConnStatus st;
-    const char *category, *message;
-    cJSON *root = open_answer(resp, &st, &category, &message, msg, msglen);
+    ConnAnswer a;
+    ConnStatus st = conn_open_answer(resp, &hs_answer, &a, msg, msglen);
     if (st == CONN_OK) {
         /* Keys not found come back in "errors" (OBJECT_NOT_FOUND): found stays false. */
         bool by_id = r->key_field == NULL || strcmp(r->key_field, "hs_object_id") == 0;
         bool fold = r->key_field && strcmp(r->key_field, "email") == 0;
         const cJSON *rec;
-        cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(root, "results")) {
+        cJSON_ArrayForEach(rec, a.list) {
             const cJSON *props = cJSON_GetObjectItemCaseSensitive(rec, "properties");
-            const char *key = by_id ? str(rec, "id") : str(props, r->key_field);
+            const char *key = by_id ? conn_str(rec, "id") : conn_str(props, r->key_field);
             for (size_t i = 0; key && i < r->n; i++) {
                 if (out[i].found || (fold ? strcasecmp(r->keys[i], key) : strcmp(r->keys[i], key)) != 0)
                     continue;
-                conn_current_fill(&out[i], str(rec, "id"), props, r);
+                conn_current_fill(&out[i], conn_str(rec, "id"), props, r);
                 break;
             }
         }
     }
-    cJSON_Delete(root);
+    cJSON_Delete(a.root);
     return st;
 }
 
@@ -440,14 +390,11 @@ static bool hs_build_links(const Connector *c, const ConnLink *const *links, siz
         return false;
     }
     cm_buf_printf(&out->url, "%s/crm/v4/associations/", c->base);
-    conn_url_escape(&out->url, links[0]->from_type);
+    cm_buf_put_percent(&out->url, links[0]->from_type);
     cm_buf_putc(&out->url, '/');
-    conn_url_escape(&out->url, links[0]->to_type);
+    cm_buf_put_percent(&out->url, links[0]->to_type);
     cm_buf_puts(&out->url, "/batch/create");
-    out->method = "POST";
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    conn_json_request(out, "POST");
     cJSON *root = cJSON_CreateObject();
     cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
     for (size_t k = 0; k < n; k++) {
@@ -460,11 +407,7 @@ static bool hs_build_links(const Connector *c, const ConnLink *const *links, siz
         cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "types"), t);
         cJSON_AddItemToArray(inputs, in);
     }
-    char *text = cJSON_PrintUnformatted(root);
-    cm_buf_puts(&out->body, text);
-    cJSON_free(text);
-    cJSON_Delete(root);
-    return true;
+    return conn_json_body(out, root, true);
 }
 
 /* An id as HubSpot writes it: a string, or a number in some answers. */
@@ -512,27 +455,25 @@ static ConnStatus hs_parse_links(const Connector *c, const ConnLink *const *link
                                  ConnResult *results, char *msg, size_t msglen)
 {
     (void)c;
-    ConnStatus st;
-    const char *category, *message;
-    cJSON *root = open_answer(r, &st, &category, &message, msg, msglen);
+    ConnAnswer a;
+    ConnStatus st = conn_open_answer(r, &hs_answer, &a, msg, msglen);
     if (st == CONN_REJECTED) {
         for (size_t k = 0; k < n; k++)
-            conn_result_error(&results[k], category ? category : "HTTP_ERROR", message ? message : msg,
-                              links[k]->field);
+            conn_result_refused(&results[k], &a, msg, links[k]->field);
     } else if (st == CONN_OK) {
         bool *taken = cm_calloc(n, sizeof *taken);
         const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "errors")) {
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(a.root, "errors")) {
             long k = link_of_error(links, n, e, taken);
             if (k < 0)
                 continue;   /* unplaced: its link stays unanswered below */
             taken[k] = true;
-            const char *why = str(e, "category");
-            conn_result_error(&results[k], why ? why : "ERROR", str(e, "message"), links[k]->field);
+            const char *why = conn_str(e, "category");
+            conn_result_error(&results[k], why ? why : "ERROR", conn_str(e, "message"), links[k]->field);
             results[k].retry = why && strcmp(why, "RATE_LIMITS") == 0;
         }
         const cJSON *res;
-        cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(root, "results")) {
+        cJSON_ArrayForEach(res, a.list) {
             char from[96], to[96];
             if (!id_text(cJSON_GetObjectItemCaseSensitive(res, "fromObjectId"), from, sizeof from)
                 || !id_text(cJSON_GetObjectItemCaseSensitive(res, "toObjectId"), to, sizeof to))
@@ -555,18 +496,13 @@ static ConnStatus hs_parse_links(const Connector *c, const ConnLink *const *link
         }
         cm_free(taken);
     }
-    cJSON_Delete(root);
+    cJSON_Delete(a.root);
     return st;
-}
-
-static void hs_free(Connector *c)
-{
-    cm_free(c);
 }
 
 static const ConnectorOps hs_ops = {
     "hubspot", hs_max_batch, hs_build, hs_parse, true, HS_MAX_BATCH, hs_build_read, hs_parse_read,
-    hs_links, HS_MAX_LINKS, hs_build_links, hs_parse_links, hs_free,
+    hs_links, HS_MAX_LINKS, hs_build_links, hs_parse_links, conn_free_plain,
 };
 
 Connector *conn_hubspot_new(const char *base_url)

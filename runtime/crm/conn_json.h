@@ -12,4 +12,47 @@
  * record, or its HubSpot "properties") as a JSON object; absent ones as null. */
 void conn_current_fill(ConnCurrent *out, const char *id, const cJSON *holder, const ConnRead *r);
 
+/* Fills out[i] from the record of records whose key_field matches
+ * r->keys[i] without case (as Salesforce and Dataverse compare text), its
+ * id in the member id_member. */
+void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_member, ConnCurrent *out);
+
+/* A JSON request: method, and JSON for Content-Type and Accept. */
+void conn_json_request(ConnRequest *out, const char *method);
+
+/* Record i's payload, parsed; NULL (err says so) when it is not a JSON object. */
+cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen);
+
+/* Prints root into out's body when ok, deletes root; returns ok. */
+bool conn_json_body(ConnRequest *out, cJSON *root, bool ok);
+
+/* o's member key when it is a string, else NULL. */
+const char *conn_str(const cJSON *o, const char *key);
+
+/* Where a vendor's answers keep what every parser reads first. */
+typedef struct ConnAnswerShape {
+    const char *error_in;       /* the member holding a request-level error; NULL: the
+                                 * root, or its first item when the root is a list */
+    const char *code, *message; /* the error's members */
+    const char *busy;           /* a code that means "come back later" (CONN_BUSY), or NULL */
+    const char *denied;         /* a code that means the credentials were refused, or NULL */
+    const char *list;           /* the member holding a 2xx's list; NULL: the root is the list */
+} ConnAnswerShape;
+
+typedef struct ConnAnswer {
+    cJSON *root;                /* NULL when not JSON; the caller frees it (cJSON_Delete) */
+    const cJSON *list;          /* a 2xx's list */
+    const char *code, *message; /* a request-level error's; either may be NULL */
+} ConnAnswer;
+
+/* Opens an answer the way every connector reads one: JSON; a non-2xx is a
+ * request-level error (CONN_BUSY or CONN_AUTH as the shape and 403 say,
+ * else CONN_REJECTED), its code and message in a and msg; a 2xx has its
+ * list (CONN_OK); anything else is CONN_BAD_ANSWER, msg says why. */
+ConnStatus conn_open_answer(const TxResponse *r, const ConnAnswerShape *shape, ConnAnswer *a, char *msg,
+                            size_t msglen);
+
+/* r failed for the request-level error in a (msg when the CRM gave no message). */
+void conn_result_refused(ConnResult *r, const ConnAnswer *a, const char *msg, const char *field);
+
 #endif

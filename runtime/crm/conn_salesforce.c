@@ -6,7 +6,6 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cm_alloc.h"
 #include "conn_json.h"
@@ -34,24 +33,19 @@ static bool sf_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
     cm_buf_printf(&out->url, "%s/services/data/%s/composite/sobjects", c->base, c->api_version);
     if (b->op == CONN_UPSERT) {
         cm_buf_putc(&out->url, '/');
-        conn_url_escape(&out->url, b->entity);
+        cm_buf_put_percent(&out->url, b->entity);
         cm_buf_putc(&out->url, '/');
-        conn_url_escape(&out->url, b->key_field);
+        cm_buf_put_percent(&out->url, b->key_field);
     }
-    out->method = b->op == CONN_CREATE ? "POST" : "PATCH";
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    conn_json_request(out, b->op == CONN_CREATE ? "POST" : "PATCH");
 
     cJSON *root = cJSON_CreateObject();
     cJSON_AddBoolToObject(root, "allOrNone", false);
     cJSON *records = cJSON_AddArrayToObject(root, "records");
     bool ok = true;
     for (size_t i = 0; i < b->n && ok; i++) {
-        cJSON *payload = cJSON_Parse(b->records[i].payload);
-        if (!cJSON_IsObject(payload)) {
-            snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
-            cJSON_Delete(payload);
+        cJSON *payload = conn_payload(b, i, err, errlen);
+        if (payload == NULL) {
             ok = false;
             break;
         }
@@ -80,41 +74,19 @@ static bool sf_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
             cJSON_AddStringToObject(rec, kf, key);
         }
     }
-    if (ok) {
-        char *text = cJSON_PrintUnformatted(root);
-        cm_buf_puts(&out->body, text);
-        cJSON_free(text);
-    }
-    cJSON_Delete(root);
-    return ok;
+    return conn_json_body(out, root, ok);
 }
 
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* A request-level error: [{"errorCode": ..., "message": ...}]. */
-static ConnStatus whole_request_error(const ConnBatch *b, const TxResponse *r, const cJSON *root,
-                                      ConnResult *results, char *msg, size_t msglen)
-{
-    const cJSON *first = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
-    const char *code = str(first, "errorCode");
-    const char *message = str(first, "message");
-    snprintf(msg, msglen, "HTTP %d %s: %s", r->status, code ? code : "", message ? message : "");
-    if (code && strcmp(code, "REQUEST_LIMIT_EXCEEDED") == 0)
-        return CONN_BUSY;
-    if (r->status == 403 || (code && strcmp(code, "INVALID_SESSION_ID") == 0))
-        return CONN_AUTH;
-    for (size_t i = 0; i < b->n; i++)
-        conn_result_error(&results[i], code ? code : "HTTP_ERROR", message ? message : msg, NULL);
-    return CONN_REJECTED;
-}
+/* A request-level error is [{"errorCode": ..., "message": ...}]; a query's
+ * answer lists "records", a write's answer is the list. */
+static const ConnAnswerShape sf_answer = { NULL, "errorCode", "message", "REQUEST_LIMIT_EXCEEDED", "INVALID_SESSION_ID",
+                                           NULL };
+static const ConnAnswerShape sf_query_answer = { NULL, "errorCode", "message", "REQUEST_LIMIT_EXCEEDED",
+                                                 "INVALID_SESSION_ID", "records" };
 
 static void record_result(const ConnBatch *b, const cJSON *item, ConnResult *res)
 {
-    const char *id = str(item, "id");
+    const char *id = conn_str(item, "id");
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "success"))) {
         res->ok = true;
         snprintf(res->id, sizeof res->id, "%s", id ? id : "");
@@ -125,8 +97,8 @@ static void record_result(const ConnBatch *b, const cJSON *item, ConnResult *res
     const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(item, "errors"), 0);
     const cJSON *fields = cJSON_GetObjectItemCaseSensitive(e, "fields");
     const cJSON *f0 = cJSON_GetArrayItem(fields, 0);
-    const char *code = str(e, "statusCode");
-    conn_result_error(res, code ? code : "UNKNOWN_ERROR", str(e, "message"), cJSON_IsString(f0) ? f0->valuestring : NULL);
+    const char *code = conn_str(e, "statusCode");
+    conn_result_error(res, code ? code : "UNKNOWN_ERROR", conn_str(e, "message"), cJSON_IsString(f0) ? f0->valuestring : NULL);
     res->retry = code && strcmp(code, "UNABLE_TO_LOCK_ROW") == 0;
 }
 
@@ -134,24 +106,21 @@ static ConnStatus sf_parse(const Connector *c, const ConnBatch *b, const TxRespo
                            char *msg, size_t msglen)
 {
     (void)c;
-    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
-    ConnStatus st;
-    if (root == NULL) {
-        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
+    ConnAnswer a;
+    ConnStatus st = conn_open_answer(r, &sf_answer, &a, msg, msglen);
+    if (st == CONN_REJECTED) {
+        for (size_t i = 0; i < b->n; i++)
+            conn_result_refused(&results[i], &a, msg, NULL);
+    } else if (st == CONN_OK && (size_t)cJSON_GetArraySize(a.list) != b->n) {
+        snprintf(msg, msglen, "expected %zu results, got %d", b->n, cJSON_GetArraySize(a.list));
         st = CONN_BAD_ANSWER;
-    } else if (r->status < 200 || r->status > 299) {
-        st = whole_request_error(b, r, root, results, msg, msglen);
-    } else if (!cJSON_IsArray(root) || (size_t)cJSON_GetArraySize(root) != b->n) {
-        snprintf(msg, msglen, "expected %zu results, got %s", b->n, cJSON_IsArray(root) ? "a different number" : "no list");
-        st = CONN_BAD_ANSWER;
-    } else {
+    } else if (st == CONN_OK) {
         size_t i = 0;
         const cJSON *item;
-        cJSON_ArrayForEach(item, root)
+        cJSON_ArrayForEach(item, a.list)
             record_result(b, item, &results[i++]);
-        st = CONN_OK;
     }
-    cJSON_Delete(root);
+    cJSON_Delete(a.root);
     return st;
 }
 
@@ -202,7 +171,7 @@ static bool sf_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
     }
     cm_buf_putc(&q, ')');
     cm_buf_printf(&out->url, "%s/services/data/%s/query?q=", c->base, c->api_version);
-    conn_url_escape(&out->url, q.data);
+    cm_buf_put_percent(&out->url, q.data);
     cm_buf_free(&q);
     out->method = "GET";
     out->headers[0] = "Accept: application/json";
@@ -214,45 +183,17 @@ static ConnStatus sf_parse_read(const Connector *c, const ConnRead *r, const TxR
                                 char *msg, size_t msglen)
 {
     (void)c;
-    cJSON *root = cJSON_ParseWithLength(resp->body, resp->body_len);
-    ConnStatus st = CONN_OK;
-    if (root == NULL) {
-        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", resp->status, resp->body_len);
-        st = CONN_BAD_ANSWER;
-    } else if (resp->status < 200 || resp->status > 299) {
-        const cJSON *first = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
-        const char *code = str(first, "errorCode"), *message = str(first, "message");
-        snprintf(msg, msglen, "HTTP %d %s: %s", resp->status, code ? code : "", message ? message : "");
-        st = code && strcmp(code, "REQUEST_LIMIT_EXCEEDED") == 0 ? CONN_BUSY
-             : resp->status == 403 ? CONN_AUTH : CONN_REJECTED;
-    } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "records"))) {
-        snprintf(msg, msglen, "a query answer without records");
-        st = CONN_BAD_ANSWER;
-    } else {
-        const cJSON *rec;
-        cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(root, "records")) {
-            const char *key = str(rec, r->key_field);
-            for (size_t i = 0; key && i < r->n; i++) {
-                /* text keys compare as Salesforce does, without case */
-                if (out[i].found || strcasecmp(r->keys[i], key) != 0)
-                    continue;
-                conn_current_fill(&out[i], str(rec, "Id"), rec, r);
-                break;
-            }
-        }
-    }
-    cJSON_Delete(root);
+    ConnAnswer a;
+    ConnStatus st = conn_open_answer(resp, &sf_query_answer, &a, msg, msglen);
+    if (st == CONN_OK)
+        conn_fill_matches(r, a.list, "Id", out);
+    cJSON_Delete(a.root);
     return st;
-}
-
-static void sf_free(Connector *c)
-{
-    cm_free(c);
 }
 
 static const ConnectorOps sf_ops = {
     "salesforce", sf_max_batch, sf_build, sf_parse, false, SF_MAX_READ, sf_build_read, sf_parse_read,
-    NULL, 0, NULL, NULL, sf_free,    /* a write carries its links (lookup fields) */
+    NULL, 0, NULL, NULL, conn_free_plain,    /* a write carries its links (lookup fields) */
 };
 
 Connector *conn_salesforce_new(const char *base_url, const char *api_version)

@@ -1,10 +1,12 @@
-/* connector: what all connectors share, and conn_send, which drives one
- * batch through a transport: retries of the whole request, then of the
- * records the CRM refused only for the moment; conn_read and conn_link_all,
- * whose requests may be repeated at will. */
+/* connector: what all connectors share, and the one retry engine (fly)
+ * every request goes through: writes a batch a request, refused records
+ * again on their own, batches refused whole split in halves (conn_send is
+ * conn_send_all of one batch); reads; and the after-write link step, whose
+ * requests may be repeated at will. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cm_alloc.h"
 #include "conn_json.h"
@@ -51,6 +53,11 @@ void conn_free(Connector *c)
     c->ops->free(c);
 }
 
+void conn_free_plain(Connector *c)
+{
+    cm_free(c);
+}
+
 void conn_request_free(ConnRequest *r)
 {
     cm_buf_free(&r->url);
@@ -64,20 +71,6 @@ void conn_result_error(ConnResult *r, const char *code, const char *message, con
     snprintf(r->code, sizeof r->code, "%s", code && code[0] ? code : "ERROR");
     snprintf(r->message, sizeof r->message, "%s", message ? message : "");
     snprintf(r->field, sizeof r->field, "%s", field ? field : "");
-}
-
-void conn_url_escape(CmBuf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
-            || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            cm_buf_putc(b, (char)*p);
-        } else {
-            char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-            cm_buf_put(b, e, 3);
-        }
-    }
 }
 
 void conn_current_clear(ConnCurrent *c)
@@ -128,26 +121,127 @@ bool conn_plain_name(const char *s)
     return true;
 }
 
-static void fail_all(const ConnBatch *b, ConnResult *results, const char *code, const char *message)
+void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_member, ConnCurrent *out)
 {
-    for (size_t i = 0; i < b->n; i++)
-        conn_result_error(&results[i], code, message, NULL);
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records) {
+        const char *key = conn_str(rec, r->key_field);
+        for (size_t i = 0; key && i < r->n; i++) {
+            if (out[i].found || strcasecmp(r->keys[i], key) != 0)
+                continue;
+            conn_current_fill(&out[i], conn_str(rec, id_member), rec, r);
+            break;
+        }
+    }
+}
+
+void conn_json_request(ConnRequest *out, const char *method)
+{
+    out->method = method;
+    out->headers[0] = "Content-Type: application/json";
+    out->headers[1] = "Accept: application/json";
+    out->nheaders = 2;
+}
+
+cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen)
+{
+    cJSON *payload = cJSON_Parse(b->records[i].payload);
+    if (cJSON_IsObject(payload))
+        return payload;
+    cJSON_Delete(payload);
+    snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
+    return NULL;
+}
+
+bool conn_json_body(ConnRequest *out, cJSON *root, bool ok)
+{
+    if (ok) {
+        char *text = cJSON_PrintUnformatted(root);
+        cm_buf_puts(&out->body, text);
+        cJSON_free(text);
+    }
+    cJSON_Delete(root);
+    return ok;
+}
+
+const char *conn_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+ConnStatus conn_open_answer(const TxResponse *r, const ConnAnswerShape *shape, ConnAnswer *a, char *msg,
+                            size_t msglen)
+{
+    memset(a, 0, sizeof *a);
+    a->root = cJSON_ParseWithLength(r->body, r->body_len);
+    if (a->root == NULL) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not JSON (%zu bytes)", r->status, r->body_len);
+        return CONN_BAD_ANSWER;
+    }
+    if (r->status < 200 || r->status > 299) {
+        const cJSON *e = shape->error_in ? cJSON_GetObjectItemCaseSensitive(a->root, shape->error_in)
+                         : cJSON_IsArray(a->root) ? cJSON_GetArrayItem(a->root, 0) : a->root;
+        a->code = conn_str(e, shape->code);
+        a->message = conn_str(e, shape->message);
+        snprintf(msg, msglen, "HTTP %d %s: %s", r->status, a->code ? a->code : "", a->message ? a->message : "");
+        if (a->code && shape->busy && strcmp(a->code, shape->busy) == 0)
+            return CONN_BUSY;
+        if (r->status == 403 || (a->code && shape->denied && strcmp(a->code, shape->denied) == 0))
+            return CONN_AUTH;
+        return CONN_REJECTED;
+    }
+    a->list = shape->list ? cJSON_GetObjectItemCaseSensitive(a->root, shape->list) : a->root;
+    if (!cJSON_IsArray(a->list)) {
+        snprintf(msg, msglen, "HTTP %d without a %s list", r->status, shape->list ? shape->list : "results");
+        return CONN_BAD_ANSWER;
+    }
+    return CONN_OK;
+}
+
+void conn_result_refused(ConnResult *r, const ConnAnswer *a, const char *msg, const char *field)
+{
+    conn_result_error(r, a->code ? a->code : "HTTP_ERROR", a->message ? a->message : msg, field);
+}
+
+/* ---- the retry engine: every request goes through fly ---- */
+
+/* One request driven to its end: built when first due, sent when its time
+ * and the rate limit allow, its answer judged, sent again while that is
+ * worth it. Writes, links and reads differ only in build, answer and
+ * whether the request may be applied twice. */
+typedef struct Flight {
+    bool (*build)(const Connector *c, void *ctx, ConnRequest *req, char *msg, size_t msglen);
+    ConnStatus (*answer)(const Connector *c, void *ctx, const TxResponse *r, char *msg, size_t msglen);
+    void *ctx;
+    bool once;              /* a create: resent only when it cannot have been applied */
+    char *msg;
+    size_t msglen;
+    ConnStatus status;
+    const char *refusal;    /* the code of a request refused before it went out */
+    ConnRequest req;
+    TxRequest tr;
+    int attempt;
+    int64_t due;            /* when it may be sent (again) */
+    bool built, in_flight, done, refreshed;
+} Flight;
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
 }
 
 /* May this answer be followed by the same request again? A create is only
  * resent when it cannot have been applied: not sent, or refused with 429/503. */
-static bool may_resend(const ConnBatch *b, const TxResponse *r)
+static bool may_resend(bool once, const TxResponse *r)
 {
-    if (b->op != CONN_CREATE)
+    if (!once)
         return true;
     if (r->error != TX_OK)
         return !r->sent;
     return r->status == 429 || r->status == 503;
 }
 
-/* Judges one answer to b's request, attempt number `attempt`. Returns the
- * wait before sending it again, or -1 when the batch is settled with *st
- * (results filled by parse where it got that far). */
 /* A 401: refresh the token once per request, then send it again at once. */
 static bool refreshed_401(const Connector *c, bool *refreshed)
 {
@@ -157,59 +251,32 @@ static bool refreshed_401(const Connector *c, bool *refreshed)
     return c->refresh(c->refresh_ctx);
 }
 
-static int64_t judge(const Connector *c, const ConnBatch *b, const TxResponse *r, int attempt,
-                     const RetryPolicy *p, const RetryClock *clk, ConnResult *results, ConnStatus *st,
-                     bool *refreshed, char *msg, size_t msglen)
+/* Judges one answer to f's request. Returns the wait before sending it
+ * again, or -1 when f is settled with f->status. */
+static int64_t judge(const Connector *c, Flight *f, const TxResponse *r, const RetryPolicy *p, const RetryClock *clk)
 {
     bool again = false;
     if (r->error == TX_OK && r->status == 401) {
-        *st = CONN_AUTH;
-        snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
-        if (refreshed_401(c, refreshed))
+        f->status = CONN_AUTH;
+        snprintf(f->msg, f->msglen, "the CRM refused the credentials (HTTP 401)");
+        if (refreshed_401(c, &f->refreshed))
             return 0;
     } else if (retry_is_transient(r)) {
-        again = may_resend(b, r);
-        *st = CONN_UNAVAILABLE;
+        again = may_resend(f->once, r);
+        f->status = CONN_UNAVAILABLE;
+        const char *held = again ? "" : " (a create may have been applied: not resent)";
         if (r->error != TX_OK)
-            snprintf(msg, msglen, "%s: %s%s", tx_error_name(r->error), r->message,
-                     again ? "" : " (a create may have been applied: not resent)");
+            snprintf(f->msg, f->msglen, "%s: %s%s", tx_error_name(r->error), r->message, held);
         else
-            snprintf(msg, msglen, "HTTP %d%s", r->status, again ? "" : " (a create may have been applied: not resent)");
+            snprintf(f->msg, f->msglen, "HTTP %d%s", r->status, held);
     } else if (r->error != TX_OK) {
-        *st = CONN_UNAVAILABLE;
-        snprintf(msg, msglen, "%s: %s", tx_error_name(r->error), r->message);
+        f->status = CONN_UNAVAILABLE;
+        snprintf(f->msg, f->msglen, "%s: %s", tx_error_name(r->error), r->message);
     } else {
-        *st = c->ops->parse(c, b, r, results, msg, msglen);
-        again = *st == CONN_BUSY || (*st == CONN_BAD_ANSWER && b->op != CONN_CREATE);
+        f->status = f->answer(c, f->ctx, r, f->msg, f->msglen);
+        again = f->status == CONN_BUSY || (f->status == CONN_BAD_ANSWER && !f->once);
     }
-    return again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, r->retry_after, clk) : -1;
-}
-
-/* The final status of a settled batch; records without an answer carry it. */
-static ConnStatus settle(const ConnBatch *b, ConnStatus st, ConnResult *results, const char *msg)
-{
-    if (st == CONN_BUSY)
-        st = CONN_UNAVAILABLE;
-    if (st != CONN_OK && st != CONN_REJECTED)
-        fail_all(b, results, st == CONN_AUTH ? "UNAUTHORIZED" : st == CONN_BAD_ANSWER ? "BAD_ANSWER" : "UNAVAILABLE",
-                 msg);
-    return st;
-}
-
-static bool build(const Connector *c, const ConnBatch *b, ConnRequest *req, TxRequest *tr, ConnResult *results,
-                  char *msg, size_t msglen)
-{
-    memset(results, 0, b->n * sizeof *results);
-    memset(req, 0, sizeof *req);
-    if (!c->ops->build(c, b, req, msg, msglen)) {
-        conn_request_free(req);
-        fail_all(b, results, "BAD_PAYLOAD", msg);
-        return false;
-    }
-    TxRequest t = { req->method, req->url.data, req->headers, req->nheaders, req->body.data, req->body.len,
-                    NULL, b->op == CONN_CREATE };
-    *tr = t;
-    return true;
+    return again && f->attempt < p->max_attempts ? retry_delay_ms(p, f->attempt, r->retry_after, clk) : -1;
 }
 
 /* How long the rate limit asks to wait now; 0 takes a slot. */
@@ -224,216 +291,59 @@ static int64_t rate_slot(const Connector *c, const RetryClock *clk)
     return wait;
 }
 
-/* One request, retried as a whole while the failure is transient. */
-static ConnStatus send_once(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
-                            const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+static void land(Flight *f, ConnStatus st, const char *refusal)
 {
-    ConnRequest req;
-    TxRequest tr;
-    if (!build(c, b, &req, &tr, results, msg, msglen))
-        return CONN_REJECTED;
-    ConnStatus st = CONN_UNAVAILABLE;
-    bool refreshed = false;
-    for (int attempt = 1;; attempt++) {
-        int64_t wait;
-        while ((wait = rate_slot(c, clk)) > 0)
-            clk->sleep_ms(clk->ctx, wait);
-        TxResponse r;
-        tx_send_wait(t, &tr, &r);
-        wait = judge(c, b, &r, attempt, p, clk, results, &st, &refreshed, msg, msglen);
-        tx_response_clear(&r);
-        if (wait < 0)
-            break;
-        clk->sleep_ms(clk->ctx, wait);
+    f->done = true;
+    f->status = st == CONN_BUSY ? CONN_UNAVAILABLE : st;
+    f->refusal = refusal;
+    if (f->status == CONN_OK)
+        f->msg[0] = '\0';     /* no leftover from a retried attempt */
+}
+
+/* Built when first due, so building overlaps the requests in flight. */
+static bool take_off(const Connector *c, Flight *f)
+{
+    f->built = true;
+    memset(&f->req, 0, sizeof f->req);
+    if (!f->build(c, f->ctx, &f->req, f->msg, f->msglen)) {
+        land(f, CONN_REJECTED, "BAD_PAYLOAD");
+        return false;
     }
-    conn_request_free(&req);
-    return settle(b, st, results, msg);
+    TxRequest tr = { f->req.method, f->req.url.data, f->req.headers, f->req.nheaders, f->req.body.data,
+                     f->req.body.len, f, f->once };
+    f->tr = tr;
+    return true;
 }
 
-/* Sends again, on their own, the records the CRM refused for the moment. */
-static ConnStatus retry_records(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
-                                const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+/* Drives f[0..n) to their ends, up to max_in_flight requests at once on
+ * the transport, each retried on its own schedule. */
+static void fly(const Connector *c, Transport *t, Flight *f, size_t n, size_t max_in_flight, const RetryPolicy *p,
+                const RetryClock *clk)
 {
-    ConnStatus st = CONN_OK;
-    ConnRecord *sub = cm_malloc(b->n * sizeof *sub);
-    size_t *where = cm_malloc(b->n * sizeof *where);
-    ConnResult *again = cm_malloc(b->n * sizeof *again);
-    for (int round = 1; round < p->max_attempts; round++) {
-        size_t k = 0;
-        for (size_t i = 0; i < b->n; i++) {
-            if (!results[i].ok && results[i].retry) {
-                sub[k] = b->records[i];
-                where[k++] = i;
-            }
-        }
-        if (k == 0)
-            break;
-        int64_t wait = retry_delay_ms(p, round, NULL, clk);
-        clk->sleep_ms(clk->ctx, wait > 0 ? wait : 0);
-        ConnBatch sb = *b;
-        sb.records = sub;
-        sb.n = k;
-        char submsg[256];
-        if (send_once(c, t, &sb, p, clk, again, submsg, sizeof submsg) == CONN_AUTH) {
-            snprintf(msg, msglen, "%s", submsg);
-            st = CONN_AUTH;
-        }
-        for (size_t j = 0; j < k; j++)
-            results[where[j]] = again[j];
-        if (st == CONN_AUTH)
-            break;
-    }
-    cm_free(sub);
-    cm_free(where);
-    cm_free(again);
-    return st;
-}
-
-/* Is a refused batch worth splitting? When one payload could not be built
- * (BAD_PAYLOAD), or the API refuses whole batches for one bad input. */
-static bool splittable(const Connector *c, const ConnBatch *b, const ConnResult *results)
-{
-    return b->n > 1 && (c->ops->split_rejected || strcmp(results[0].code, "BAD_PAYLOAD") == 0);
-}
-
-/* A refused batch, split in halves and each sent again, so that the inputs
- * the CRM refuses fail alone (at most 2n - 1 requests; nothing of a refused
- * request was written, so resending is safe for creates too). */
-static ConnStatus split_refused(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
-                                const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
-{
-    size_t half = b->n / 2;
-    ConnBatch parts[2] = { *b, *b };
-    parts[0].n = half;
-    parts[1].records = b->records + half;
-    parts[1].n = b->n - half;
-    ConnStatus st = CONN_OK;
-    for (int i = 0; i < 2 && st != CONN_AUTH; i++) {
-        char submsg[256];
-        ConnStatus sub = conn_send(c, t, &parts[i], p, clk, results + (i ? half : 0), submsg, sizeof submsg);
-        if (sub == CONN_AUTH || sub == CONN_UNAVAILABLE || sub == CONN_BAD_ANSWER) {
-            st = sub;
-            snprintf(msg, msglen, "%s", submsg);
-        }
-    }
-    return st;
-}
-
-ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
-                     const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
-{
-    msg[0] = '\0';
-    ConnStatus st = send_once(c, t, b, p, clk, results, msg, msglen);
-    if (st == CONN_REJECTED && splittable(c, b, results))
-        return split_refused(c, t, b, p, clk, results, msg, msglen);
-    if (st != CONN_OK)
-        return st;
-    return retry_records(c, t, b, p, clk, results, msg, msglen);
-}
-
-/* ---- several batches in flight ---- */
-
-typedef struct JobState {
-    ConnRequest req;
-    TxRequest tr;
-    int attempt;
-    int64_t due;        /* when it may be sent (again) */
-    bool in_flight, done, refreshed;
-} JobState;
-
-static int64_t min64(int64_t a, int64_t b)
-{
-    return a < b ? a : b;
-}
-
-/* The batches refused whole, split in halves, all halves sent at once
- * (conn_send_all splits them again while they are refused). */
-static void split_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t nsplit,
-                      size_t max_in_flight, const RetryPolicy *p, const RetryClock *clk)
-{
-    ConnBatch *halves = cm_malloc(2 * nsplit * sizeof *halves);
-    ConnJob *sub = cm_malloc(2 * nsplit * sizeof *sub);
-    bool *split = cm_calloc(njobs, sizeof *split);
-    size_t k = 0;
-    for (size_t i = 0; i < njobs; i++) {
-        const ConnBatch *b = jobs[i].batch;
-        if (jobs[i].status != CONN_REJECTED || !splittable(c, b, jobs[i].results))
-            continue;
-        split[i] = true;
-        size_t half = b->n / 2;
-        halves[k] = *b;
-        halves[k].n = half;
-        halves[k + 1] = *b;
-        halves[k + 1].records = b->records + half;
-        halves[k + 1].n = b->n - half;
-        sub[k] = (ConnJob){ &halves[k], jobs[i].results, CONN_UNAVAILABLE, "" };
-        sub[k + 1] = (ConnJob){ &halves[k + 1], jobs[i].results + half, CONN_UNAVAILABLE, "" };
-        k += 2;
-    }
-    conn_send_all(c, t, sub, k, max_in_flight, p, clk);
-    k = 0;
-    for (size_t i = 0; i < njobs; i++) {
-        if (!split[i])
-            continue;
-        /* Refused halves only mean their records failed; anything worse is the batch's status. */
-        jobs[i].status = CONN_OK;
-        jobs[i].msg[0] = '\0';
-        for (size_t h = k; h < k + 2; h++) {
-            if (sub[h].status != CONN_OK && sub[h].status != CONN_REJECTED && jobs[i].status != CONN_AUTH) {
-                jobs[i].status = sub[h].status;
-                snprintf(jobs[i].msg, sizeof jobs[i].msg, "%s", sub[h].msg);
-            }
-        }
-        k += 2;
-    }
-    cm_free(split);
-    cm_free(halves);
-    cm_free(sub);
-}
-
-void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
-                   const RetryPolicy *p, const RetryClock *clk)
-{
-    JobState *js = cm_calloc(njobs, sizeof *js);
-    size_t open = 0, flying = 0;
-    if (max_in_flight == 0)
-        max_in_flight = 1;
-    for (size_t i = 0; i < njobs; i++)
-        jobs[i].msg[0] = '\0';
-    open = njobs;
+    size_t open = n, flying = 0;
     TxResponse answers[16];
     while (open > 0) {
         int64_t now = clk->now_ms(clk->ctx), next = now + 1000;
-        for (size_t i = 0; i < njobs && flying < max_in_flight; i++) {
-            JobState *s = &js[i];
+        for (size_t i = 0; i < n && flying < max_in_flight; i++) {
+            Flight *s = &f[i];
             if (s->done || s->in_flight)
                 continue;
             if (s->due > now) {
                 next = min64(next, s->due);
                 continue;
             }
-            if (s->attempt == 0 && s->tr.url == NULL) {
-                /* Built when first sent, so building overlaps the requests in flight. */
-                if (!build(c, jobs[i].batch, &s->req, &s->tr, jobs[i].results, jobs[i].msg, sizeof jobs[i].msg)) {
-                    s->done = true;
-                    open--;
-                    jobs[i].status = CONN_REJECTED;
-                    continue;
-                }
-                s->tr.tag = s;
+            if (!s->built && !take_off(c, s)) {
+                open--;
+                continue;
             }
             int64_t wait = rate_slot(c, clk);
             if (wait > 0) {
                 next = min64(next, now + wait);
                 break;
             }
-            char err[160];
-            if (!tx_submit(t, &s->tr, err, sizeof err)) {
-                s->done = true;
+            if (!tx_submit(t, &s->tr, s->msg, s->msglen)) {
+                land(s, CONN_REJECTED, "BAD_REQUEST");
                 open--;
-                jobs[i].status = CONN_REJECTED;
-                snprintf(jobs[i].msg, sizeof jobs[i].msg, "%s", err);
-                fail_all(jobs[i].batch, jobs[i].results, "BAD_REQUEST", err);
                 continue;
             }
             s->in_flight = true;
@@ -448,83 +358,222 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
         int timeout = (int)min64(next > now ? next - now : 0, 1000);
         size_t got = tx_poll(t, timeout, answers, sizeof answers / sizeof answers[0]);
         for (size_t k = 0; k < got; k++) {
-            JobState *s = answers[k].tag;
-            size_t i = (size_t)(s - js);
-            ConnJob *j = &jobs[i];
+            Flight *s = answers[k].tag;
             s->in_flight = false;
             flying--;
-            int64_t wait = judge(c, j->batch, &answers[k], s->attempt, p, clk, j->results, &j->status,
-                                 &s->refreshed, j->msg, sizeof j->msg);
+            int64_t wait = judge(c, s, &answers[k], p, clk);
             tx_response_clear(&answers[k]);
             if (wait >= 0) {
                 s->due = clk->now_ms(clk->ctx) + wait;
             } else {
-                s->done = true;
+                land(s, s->status, NULL);
                 open--;
-                j->status = settle(j->batch, j->status, j->results, j->msg);
-                if (j->status == CONN_OK)
-                    j->msg[0] = '\0';     /* no leftover from a retried attempt */
             }
         }
     }
-    size_t nsplit = 0;
-    for (size_t i = 0; i < njobs; i++) {
-        conn_request_free(&js[i].req);
-        ConnJob *j = &jobs[i];
-        if (j->status == CONN_OK)
-            j->status = retry_records(c, t, j->batch, p, clk, j->results, j->msg, sizeof j->msg);
-        else if (j->status == CONN_REJECTED && splittable(c, j->batch, j->results))
-            nsplit++;
-    }
-    cm_free(js);
-    if (nsplit > 0)
-        split_all(c, t, jobs, njobs, nsplit, max_in_flight, p, clk);
+    for (size_t i = 0; i < n; i++)
+        conn_request_free(&f[i].req);
 }
 
-/* ---- idempotent requests: reads and links ---- */
+/* ---- writes and links: parts of items, split while refused whole ---- */
 
-/* Reads one answer that is not 401, 429, 5xx or a transport failure. */
-typedef ConnStatus (*AnswerFn)(const Connector *c, void *ctx, const TxResponse *r, char *msg, size_t msglen);
+/* A request's worth of items, with room for their answers: a write's
+ * records (links NULL) or a link step's links. */
+typedef struct Part {
+    ConnBatch batch;                /* a write's; batch.n == n */
+    const ConnLink *const *links;
+    size_t n;
+    ConnResult *results;
+    uint64_t *requests;             /* links: counts the requests built, or NULL */
+    ConnStatus status;
+    bool split;
+    char msg[256];
+} Part;
 
-/* Sends a request that may be repeated at will (a read, a link): transient
- * failures again with the policy's backoff, a 401 once after a token
- * refresh, and again when answer says CONN_BUSY or CONN_BAD_ANSWER. */
-static ConnStatus send_idempotent(const Connector *c, Transport *t, const ConnRequest *req, const RetryPolicy *p,
-                                  const RetryClock *clk, AnswerFn answer, void *ctx, char *msg, size_t msglen)
+static void fail_part(Part *pt, const char *code, const char *message)
 {
-    TxRequest tr = { req->method, req->url.data, req->headers, req->nheaders, req->body.data, req->body.len, NULL,
-                     false };
-    ConnStatus st = CONN_UNAVAILABLE;
-    bool refreshed = false;
-    for (int attempt = 1;; attempt++) {
-        int64_t wait;
-        while ((wait = rate_slot(c, clk)) > 0)
-            clk->sleep_ms(clk->ctx, wait);
-        TxResponse resp;
-        tx_send_wait(t, &tr, &resp);
-        bool again = false;
-        if (resp.error == TX_OK && resp.status == 401) {
-            st = CONN_AUTH;
-            snprintf(msg, msglen, "the CRM refused the credentials (HTTP 401)");
-            again = refreshed_401(c, &refreshed);
-        } else if (retry_is_transient(&resp) || resp.error != TX_OK) {
-            again = retry_is_transient(&resp);
-            st = CONN_UNAVAILABLE;
-            if (resp.error != TX_OK)
-                snprintf(msg, msglen, "%s: %s", tx_error_name(resp.error), resp.message);
-            else
-                snprintf(msg, msglen, "HTTP %d", resp.status);
-        } else {
-            st = answer(c, ctx, &resp, msg, msglen);
-            again = st == CONN_BUSY || st == CONN_BAD_ANSWER;
-        }
-        wait = again && attempt < p->max_attempts ? retry_delay_ms(p, attempt, resp.retry_after, clk) : -1;
-        tx_response_clear(&resp);
-        if (wait < 0)
-            break;
-        clk->sleep_ms(clk->ctx, wait);
+    for (size_t i = 0; i < pt->n; i++)
+        conn_result_error(&pt->results[i], code, message, pt->links ? pt->links[i]->field : NULL);
+}
+
+static bool part_build(const Connector *c, void *ctx, ConnRequest *req, char *msg, size_t msglen)
+{
+    Part *pt = ctx;
+    memset(pt->results, 0, pt->n * sizeof *pt->results);
+    bool ok = pt->links ? c->ops->build_links(c, pt->links, pt->n, req, msg, msglen)
+                        : c->ops->build(c, &pt->batch, req, msg, msglen);
+    if (!ok)
+        fail_part(pt, "BAD_PAYLOAD", msg);
+    else if (pt->requests)
+        (*pt->requests)++;
+    return ok;
+}
+
+static ConnStatus part_answer(const Connector *c, void *ctx, const TxResponse *r, char *msg, size_t msglen)
+{
+    Part *pt = ctx;
+    memset(pt->results, 0, pt->n * sizeof *pt->results);
+    if (pt->links)
+        return c->ops->parse_links(c, pt->links, pt->n, r, pt->results, msg, msglen);
+    return c->ops->parse(c, &pt->batch, r, pt->results, msg, msglen);
+}
+
+/* One request per part, no more: the items of a part without an answer
+ * carry its status. */
+static void send_round(const Connector *c, Transport *t, Part *parts, size_t n, size_t max_in_flight,
+                       const RetryPolicy *p, const RetryClock *clk)
+{
+    Flight *f = cm_calloc(n, sizeof *f);
+    for (size_t i = 0; i < n; i++) {
+        parts[i].msg[0] = '\0';
+        f[i] = (Flight){ .build = part_build, .answer = part_answer, .ctx = &parts[i], .msg = parts[i].msg,
+                         .msglen = sizeof parts[i].msg, .status = CONN_UNAVAILABLE,
+                         .once = parts[i].links == NULL && parts[i].batch.op == CONN_CREATE };
     }
-    return st == CONN_BUSY ? CONN_UNAVAILABLE : st;
+    fly(c, t, f, n, max_in_flight ? max_in_flight : 1, p, clk);
+    for (size_t i = 0; i < n; i++) {
+        Part *pt = &parts[i];
+        pt->status = f[i].status;
+        if (f[i].refusal && strcmp(f[i].refusal, "BAD_REQUEST") == 0)
+            fail_part(pt, f[i].refusal, pt->msg);
+        else if (pt->status != CONN_OK && pt->status != CONN_REJECTED)
+            fail_part(pt, pt->status == CONN_AUTH ? "UNAUTHORIZED"
+                          : pt->status == CONN_BAD_ANSWER ? "BAD_ANSWER" : "UNAVAILABLE", pt->msg);
+    }
+    cm_free(f);
+}
+
+/* Sends again, on their own, the records the CRM refused for the moment. */
+static void retry_records(const Connector *c, Transport *t, Part *pt, const RetryPolicy *p, const RetryClock *clk)
+{
+    ConnRecord *sub = cm_malloc(pt->n * sizeof *sub);
+    size_t *where = cm_malloc(pt->n * sizeof *where);
+    ConnResult *again = cm_malloc(pt->n * sizeof *again);
+    for (int round = 1; round < p->max_attempts; round++) {
+        size_t k = 0;
+        for (size_t i = 0; i < pt->n; i++) {
+            if (!pt->results[i].ok && pt->results[i].retry) {
+                sub[k] = pt->batch.records[i];
+                where[k++] = i;
+            }
+        }
+        if (k == 0)
+            break;
+        int64_t wait = retry_delay_ms(p, round, NULL, clk);
+        clk->sleep_ms(clk->ctx, wait > 0 ? wait : 0);
+        Part sp = { .batch = pt->batch, .n = k, .results = again };
+        sp.batch.records = sub;
+        sp.batch.n = k;
+        send_round(c, t, &sp, 1, 1, p, clk);
+        for (size_t j = 0; j < k; j++)
+            pt->results[where[j]] = again[j];
+        if (sp.status == CONN_AUTH) {
+            pt->status = CONN_AUTH;
+            snprintf(pt->msg, sizeof pt->msg, "%s", sp.msg);
+            break;
+        }
+    }
+    cm_free(sub);
+    cm_free(where);
+    cm_free(again);
+}
+
+/* Is a refused part worth splitting? When one payload could not be built
+ * (BAD_PAYLOAD), or the API refuses a whole request for one bad input. */
+static bool splittable(const Connector *c, const Part *pt)
+{
+    return pt->status == CONN_REJECTED && pt->n > 1
+        && (c->ops->split_rejected || strcmp(pt->results[0].code, "BAD_PAYLOAD") == 0);
+}
+
+static Part slice(const Part *pt, size_t at, size_t n)
+{
+    Part s = *pt;
+    s.batch.records = pt->links ? NULL : pt->batch.records + at;
+    s.batch.n = n;
+    s.links = pt->links ? pt->links + at : NULL;
+    s.n = n;
+    s.results = pt->results + at;
+    s.split = false;
+    return s;
+}
+
+static void send_parts(const Connector *c, Transport *t, Part *parts, size_t n, size_t max_in_flight,
+                       const RetryPolicy *p, const RetryClock *clk);
+
+/* The parts refused whole, split in halves, all halves sent at once (and
+ * split again while refused), so that the inputs the CRM refuses fail
+ * alone: at most 2n - 1 requests, and nothing of a refused request was
+ * written, so resending is safe for creates too. */
+static void split_refused(const Connector *c, Transport *t, Part *parts, size_t n, size_t nsplit,
+                          size_t max_in_flight, const RetryPolicy *p, const RetryClock *clk)
+{
+    Part *halves = cm_malloc(2 * nsplit * sizeof *halves);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!parts[i].split)
+            continue;
+        size_t half = parts[i].n / 2;
+        halves[k++] = slice(&parts[i], 0, half);
+        halves[k++] = slice(&parts[i], half, parts[i].n - half);
+    }
+    send_parts(c, t, halves, k, max_in_flight, p, clk);
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!parts[i].split)
+            continue;
+        /* Refused halves only mean their items failed; anything worse is the part's status. */
+        parts[i].status = CONN_OK;
+        parts[i].msg[0] = '\0';
+        for (size_t h = k; h < k + 2; h++) {
+            if (halves[h].status != CONN_OK && halves[h].status != CONN_REJECTED && parts[i].status != CONN_AUTH) {
+                parts[i].status = halves[h].status;
+                snprintf(parts[i].msg, sizeof parts[i].msg, "%s", halves[h].msg);
+            }
+        }
+        k += 2;
+    }
+    cm_free(halves);
+}
+
+/* A round, then the records refused for the moment again, then the parts
+ * refused whole in halves. */
+static void send_parts(const Connector *c, Transport *t, Part *parts, size_t n, size_t max_in_flight,
+                       const RetryPolicy *p, const RetryClock *clk)
+{
+    send_round(c, t, parts, n, max_in_flight, p, clk);
+    size_t nsplit = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].status == CONN_OK && parts[i].links == NULL)
+            retry_records(c, t, &parts[i], p, clk);
+        else if ((parts[i].split = splittable(c, &parts[i])))
+            nsplit++;
+    }
+    if (nsplit > 0)
+        split_refused(c, t, parts, n, nsplit, max_in_flight, p, clk);
+}
+
+void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
+                   const RetryPolicy *p, const RetryClock *clk)
+{
+    Part *parts = cm_calloc(njobs + 1, sizeof *parts);
+    for (size_t i = 0; i < njobs; i++)
+        parts[i] = (Part){ .batch = *jobs[i].batch, .n = jobs[i].batch->n, .results = jobs[i].results };
+    send_parts(c, t, parts, njobs, max_in_flight, p, clk);
+    for (size_t i = 0; i < njobs; i++) {
+        jobs[i].status = parts[i].status;
+        snprintf(jobs[i].msg, sizeof jobs[i].msg, "%s", parts[i].msg);
+    }
+    cm_free(parts);
+}
+
+ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
+                     const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
+{
+    ConnJob job = { b, results, CONN_UNAVAILABLE, "" };
+    conn_send_all(c, t, &job, 1, 1, p, clk);
+    snprintf(msg, msglen, "%s", job.msg);
+    return job.status;
 }
 
 /* ---- reading current records ---- */
@@ -533,6 +582,12 @@ typedef struct ReadCtx {
     const ConnRead *r;
     ConnCurrent *out;
 } ReadCtx;
+
+static bool read_build(const Connector *c, void *ctx, ConnRequest *req, char *msg, size_t msglen)
+{
+    const ReadCtx *rc = ctx;
+    return c->ops->build_read(c, rc->r, req, msg, msglen);
+}
 
 static ConnStatus read_answer(const Connector *c, void *ctx, const TxResponse *resp, char *msg, size_t msglen)
 {
@@ -547,39 +602,21 @@ ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const 
 {
     memset(out, 0, r->n * sizeof *out);
     msg[0] = '\0';
-    ConnRequest req;
-    memset(&req, 0, sizeof req);
     if (r->n == 0 || r->n > c->ops->max_read) {
         snprintf(msg, msglen, "a read holds 1 to %zu keys, not %zu", c->ops->max_read, r->n);
         return CONN_REJECTED;
     }
-    if (!c->ops->build_read(c, r, &req, msg, msglen)) {
-        conn_request_free(&req);
-        return CONN_REJECTED;
-    }
     ReadCtx rc = { r, out };
-    ConnStatus st = send_idempotent(c, t, &req, p, clk, read_answer, &rc, msg, msglen);
-    conn_request_free(&req);
-    if (st != CONN_OK)
+    Flight f = { .build = read_build, .answer = read_answer, .ctx = &rc, .msg = msg, .msglen = msglen,
+                 .status = CONN_UNAVAILABLE };
+    fly(c, t, &f, 1, 1, p, clk);
+    if (f.status != CONN_OK)
         for (size_t i = 0; i < r->n; i++)
             conn_current_clear(&out[i]);
-    return st;
+    return f.status;
 }
 
 /* ---- the after-write link step ---- */
-
-typedef struct LinkCtx {
-    const ConnLink *const *links;
-    size_t n;
-    ConnResult *results;
-} LinkCtx;
-
-static ConnStatus link_answer(const Connector *c, void *ctx, const TxResponse *resp, char *msg, size_t msglen)
-{
-    LinkCtx *lc = ctx;
-    memset(lc->results, 0, lc->n * sizeof *lc->results);
-    return c->ops->parse_links(c, lc->links, lc->n, resp, lc->results, msg, msglen);
-}
 
 /* One request of links (one pair of types), split in halves while the API
  * refuses it whole for one bad input. CONN_OK once each has an answer. */
@@ -587,26 +624,10 @@ static ConnStatus send_links(const Connector *c, Transport *t, const ConnLink *c
                              const RetryPolicy *p, const RetryClock *clk, ConnResult *results, uint64_t *requests,
                              char *msg, size_t msglen)
 {
-    ConnRequest req;
-    memset(&req, 0, sizeof req);
-    memset(results, 0, n * sizeof *results);
-    if (!c->ops->build_links(c, links, n, &req, msg, msglen)) {
-        conn_request_free(&req);
-        for (size_t k = 0; k < n; k++)
-            conn_result_error(&results[k], "BAD_PAYLOAD", msg, links[k]->field);
-        return CONN_OK;
-    }
-    (*requests)++;
-    LinkCtx lc = { links, n, results };
-    ConnStatus st = send_idempotent(c, t, &req, p, clk, link_answer, &lc, msg, msglen);
-    conn_request_free(&req);
-    if (st == CONN_REJECTED && n > 1 && c->ops->split_rejected) {
-        size_t half = n / 2;
-        st = send_links(c, t, links, half, p, clk, results, requests, msg, msglen);
-        if (st == CONN_OK)
-            st = send_links(c, t, links + half, n - half, p, clk, results + half, requests, msg, msglen);
-    }
-    return st == CONN_REJECTED ? CONN_OK : st;
+    Part pt = { .links = links, .n = n, .results = results, .requests = requests };
+    send_parts(c, t, &pt, 1, 1, p, clk);
+    snprintf(msg, msglen, "%s", pt.msg);
+    return pt.status == CONN_REJECTED ? CONN_OK : pt.status;
 }
 
 static int link_order(const void *a, const void *b)

@@ -205,10 +205,10 @@ ConnStatus conn_link_all(const Connector *c, Transport *t, ConnJob *jobs, size_t
 
 /* Helpers for the implementations. */
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);
+/* ConnectorOps.free for a connector that holds nothing of its own. */
+void conn_free_plain(Connector *c);
 void conn_result_error(ConnResult *r, const char *code, const char *message, const char *field);
 /* True for a field name that may go into a query: letters, digits, '_'. */
 bool conn_plain_name(const char *s);
-/* Appends s percent-encoded (everything but ALPHA DIGIT - . _ ~). */
-void conn_url_escape(CmBuf *b, const char *s);
 
 #endif

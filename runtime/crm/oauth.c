@@ -7,21 +7,6 @@
 #include "cm_buf.h"
 #include "oauth.h"
 
-/* application/x-www-form-urlencoded value: everything but unreserved escaped. */
-static void form_value(CmBuf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
-            || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-            cm_buf_putc(b, (char)*p);
-        } else {
-            char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-            cm_buf_put(b, e, 3);
-        }
-    }
-}
-
 /* Through a volatile pointer, so clearing the secret is not optimised away. */
 static void *(*const volatile wipe)(void *, int, size_t) = memset;
 
@@ -66,12 +51,12 @@ char *oauth_fetch_token(Transport *t, const OAuthClient *oc, const RetryPolicy *
 {
     CmBuf body = CM_BUF_INIT;
     cm_buf_puts(&body, "grant_type=client_credentials&client_id=");
-    form_value(&body, oc->client_id);
+    cm_buf_put_percent(&body, oc->client_id);
     cm_buf_puts(&body, "&client_secret=");
-    form_value(&body, oc->client_secret);
+    cm_buf_put_percent(&body, oc->client_secret);
     if (oc->scope) {
         cm_buf_puts(&body, "&scope=");
-        form_value(&body, oc->scope);
+        cm_buf_put_percent(&body, oc->scope);
     }
     return exchange(t, oc->token_url, &body, p, clk, err, errlen);
 }
@@ -81,8 +66,8 @@ char *oauth_fetch_jwt_token(Transport *t, const char *token_url, const char *ass
 {
     CmBuf body = CM_BUF_INIT;
     cm_buf_puts(&body, "grant_type=");
-    form_value(&body, "urn:ietf:params:oauth:grant-type:jwt-bearer");
+    cm_buf_put_percent(&body, "urn:ietf:params:oauth:grant-type:jwt-bearer");
     cm_buf_puts(&body, "&assertion=");
-    form_value(&body, assertion);
+    cm_buf_put_percent(&body, assertion);
     return exchange(t, token_url, &body, p, clk, err, errlen);
 }

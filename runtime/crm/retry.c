@@ -1,5 +1,7 @@
-/* retry: backoff with full jitter and Retry-After, behind an injectable clock. */
+/* retry: backoff with full jitter and Retry-After, behind an injectable
+ * clock; the real clock, with a PRNG per instance. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -25,32 +27,44 @@ static int64_t sys_now_ms(void *ctx)
 static void sys_sleep_ms(void *ctx, int64_t ms)
 {
     (void)ctx;
+    /* nanosleep refuses a negative time with EINVAL: the loop would never end. */
+    if (ms <= 0)
+        return;
     struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
 
-static uint64_t sys_random(void *ctx)
+static uint64_t own_random(void *ctx)
 {
-    (void)ctx;
-    static uint64_t state;
-    if (state == 0) {
+    RetryOwnClock *c = ctx;
+    c->state ^= c->state << 13;
+    c->state ^= c->state >> 7;
+    c->state ^= c->state << 17;
+    return c->state;
+}
+
+void retry_clock_init(RetryOwnClock *c, uint64_t seed)
+{
+    c->clock = (RetryClock){ sys_now_ms, sys_sleep_ms, own_random, c };
+    if (seed == 0) {
+        /* Two engines started in the same millisecond differ by address,
+         * two processes by pid. */
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        state = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40);
-        if (state == 0)
-            state = 0x9e3779b97f4a7c15u;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        seed = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40)
+             ^ (uint64_t)(uintptr_t)c;
     }
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state;
+    /* xorshift never leaves 0: every draw, and so every wait, would be 0. */
+    c->state = seed ? seed : 0x9e3779b97f4a7c15u;
 }
 
 const RetryClock *retry_system_clock(void)
 {
-    static const RetryClock clk = { sys_now_ms, sys_sleep_ms, sys_random, NULL };
-    return &clk;
+    static _Thread_local RetryOwnClock clk;
+    if (clk.state == 0)
+        retry_clock_init(&clk, 0);
+    return &clk.clock;
 }
 
 bool retry_is_transient(const TxResponse *r)

@@ -30,7 +30,19 @@ typedef struct RetryClock {
     void *ctx;
 } RetryClock;
 
-/* The real clock: CLOCK_REALTIME, nanosleep, a xorshift PRNG seeded once. */
+/* A clock of one's own: the real time and sleep, and a PRNG whose state
+ * nobody else draws from, so one engine's jitter does not depend on another
+ * engine's (or thread's) requests, and a seed makes it repeatable. */
+typedef struct RetryOwnClock {
+    RetryClock clock;       /* its ctx is the RetryOwnClock: do not copy one */
+    uint64_t state;
+} RetryOwnClock;
+
+/* seed 0: seeded from the time, the process id and c's address. */
+void retry_clock_init(RetryOwnClock *c, uint64_t seed);
+
+/* The calling thread's own clock (CLOCK_REALTIME, nanosleep, a xorshift PRNG
+ * seeded on first use), for callers with no engine to keep one in. */
 const RetryClock *retry_system_clock(void);
 
 /* True for answers worth sending again. */

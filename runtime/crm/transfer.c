@@ -20,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "cm_alloc.h"
 #include "crm_vendor.h"
@@ -85,12 +84,6 @@ typedef struct Pending {
     char *message;
 } Pending;
 
-/* The engine's own clock, so no PRNG state is shared between engines. */
-typedef struct Clock {
-    RetryClock rc;
-    uint64_t seed;
-} Clock;
-
 struct Transfer {
     const Mapc *m;
     Connector *c;
@@ -98,7 +91,7 @@ struct Transfer {
     Journal *j;
     ErrFile *ef;
     TransferOptions o;
-    Clock clock;
+    RetryOwnClock clock;    /* so no PRNG state is shared between engines */
     const CrmVendor *v;
     size_t batch;
     EntInfo *ents;
@@ -113,35 +106,6 @@ struct Transfer {
     bool fatal;
     char error[512];
 };
-
-/* ---- clock ---- */
-
-static int64_t clock_now(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void clock_sleep(void *ctx, int64_t ms)
-{
-    (void)ctx;
-    if (ms <= 0)
-        return;
-    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
-static uint64_t clock_random(void *ctx)
-{
-    Clock *c = ctx;
-    c->seed ^= c->seed << 13;
-    c->seed ^= c->seed >> 7;
-    c->seed ^= c->seed << 17;
-    return c->seed;
-}
 
 /* ---- setup ---- */
 
@@ -278,9 +242,8 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
     if (t->o.max_in_flight == 0)
         t->o.max_in_flight = 4;
     if (t->o.clock == NULL) {
-        t->clock.seed = (uint64_t)clock_now(NULL) ^ (uint64_t)(uintptr_t)t ^ 0x9E3779B97F4A7C15ull;
-        t->clock.rc = (RetryClock){ clock_now, clock_sleep, clock_random, &t->clock };
-        t->o.clock = &t->clock.rc;
+        retry_clock_init(&t->clock, 0);
+        t->o.clock = &t->clock.clock;
     }
     t->ents = cm_calloc(m->nentities + 1u, sizeof *t->ents);
     size_t batch = SIZE_MAX;
@@ -879,11 +842,16 @@ const char *transfer_error(const Transfer *t)
     return t->fatal ? t->error : NULL;
 }
 
+static void fingerprint_hex(const Mapc *m, char hex[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
+}
+
 void transfer_run_key(const Mapc *m, const char *input_path, char *out, size_t outlen)
 {
     char hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
+    fingerprint_hex(m, hex);
     struct stat sb;
     char *abs = strcmp(input_path, "-") == 0 ? NULL : realpath(input_path, NULL);
     if (abs && stat(abs, &sb) == 0)
@@ -891,5 +859,14 @@ void transfer_run_key(const Mapc *m, const char *input_path, char *out, size_t o
                  (long)sb.st_mtim.tv_nsec);
     else
         snprintf(out, outlen, "%s:%s", hex, input_path);
+    free(abs);
+}
+
+void transfer_inbox_run_key(const Mapc *m, const char *inbox_path, char *out, size_t outlen)
+{
+    char hex[65];
+    fingerprint_hex(m, hex);
+    char *abs = realpath(inbox_path, NULL);
+    snprintf(out, outlen, "%s:serve:%s", hex, abs ? abs : inbox_path);
     free(abs);
 }

@@ -120,4 +120,9 @@ const char *transfer_error(const Transfer *t);
  * modification time; "-" for stdin), written to out. */
 void transfer_run_key(const Mapc *m, const char *input_path, char *out, size_t outlen);
 
+/* The run key of serve's inbox: the fingerprint and the inbox's absolute
+ * path alone. The inbox grows, so its size and time say nothing, and its
+ * record numbers never repeat, so one key serves every restart. */
+void transfer_inbox_run_key(const Mapc *m, const char *inbox_path, char *out, size_t outlen);
+
 #endif

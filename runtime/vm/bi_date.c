@@ -6,6 +6,7 @@
  * need the format. Output is ISO: dates "YYYY-MM-DD", date-times in UTC
  * "YYYY-MM-DDTHH:MM:SSZ" (fractions dropped). Impossible dates (2023-02-29,
  * 2026-04-31, 25:00) are errors. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,31 @@ static bool read_auto(Cursor *c, Civil *t)
     return false;
 }
 
+/* The format tokens that read a number of Civil's (all but YYYY and Z):
+ * how many digits, into which field; a longer token before its prefix. */
+typedef struct NumericToken {
+    const char *token;
+    size_t min, max;
+    size_t at;              /* offsetof(Civil, ...), an unsigned */
+} NumericToken;
+
+static const NumericToken numeric_tokens[] = {
+    { "MM", 2, 2, offsetof(Civil, month) },  { "M", 1, 2, offsetof(Civil, month) },
+    { "DD", 2, 2, offsetof(Civil, day) },    { "D", 1, 2, offsetof(Civil, day) },
+    { "HH", 2, 2, offsetof(Civil, hour) },   { "H", 1, 2, offsetof(Civil, hour) },
+    { "mm", 2, 2, offsetof(Civil, minute) }, { "ss", 2, 2, offsetof(Civil, second) },
+};
+
+static const NumericToken *numeric_token(const char *p, size_t rest)
+{
+    for (size_t k = 0; k < sizeof numeric_tokens / sizeof *numeric_tokens; k++) {
+        size_t len = strlen(numeric_tokens[k].token);
+        if (rest >= len && memcmp(p, numeric_tokens[k].token, len) == 0)
+            return &numeric_tokens[k];
+    }
+    return NULL;
+}
+
 /* Format tokens: YYYY, MM/M, DD/D, HH/H, mm, ss, Z (an offset); a space
  * matches one or more spaces; anything else must appear as it is. */
 static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t, bool *bad_format)
@@ -136,34 +162,15 @@ static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t, bool *bad
         const char *p = f + i;
         size_t rest = fn - i;
         unsigned v;
+        const NumericToken *num;
 #define TOKEN(tok) (rest >= sizeof tok - 1 && memcmp(p, tok, sizeof tok - 1) == 0 && (i += sizeof tok - 1, true))
         if (TOKEN("YYYY")) {
             if (!read_num(c, 4, 4, &v))
                 return false;
             t->year = v;
-        } else if (TOKEN("MM")) {
-            if (!read_num(c, 2, 2, &t->month))
-                return false;
-        } else if (TOKEN("M")) {
-            if (!read_num(c, 1, 2, &t->month))
-                return false;
-        } else if (TOKEN("DD")) {
-            if (!read_num(c, 2, 2, &t->day))
-                return false;
-        } else if (TOKEN("D")) {
-            if (!read_num(c, 1, 2, &t->day))
-                return false;
-        } else if (TOKEN("HH")) {
-            if (!read_num(c, 2, 2, &t->hour))
-                return false;
-        } else if (TOKEN("H")) {
-            if (!read_num(c, 1, 2, &t->hour))
-                return false;
-        } else if (TOKEN("mm")) {
-            if (!read_num(c, 2, 2, &t->minute))
-                return false;
-        } else if (TOKEN("ss")) {
-            if (!read_num(c, 2, 2, &t->second))
+        } else if ((num = numeric_token(p, rest)) != NULL) {
+            i += strlen(num->token);
+            if (!read_num(c, num->min, num->max, (unsigned *)((char *)t + num->at)))
                 return false;
         } else if (TOKEN("Z")) {
             if (!read_offset(c, t))

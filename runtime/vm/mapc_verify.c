@@ -1,14 +1,17 @@
 /* mapc_verify: proves a program safe to run before the VM sees it — operands
- * in range, jumps forward onto instruction starts, one stack depth per
- * instruction whatever path reaches it, every path ending in a STOP opcode
- * with an empty stack. Driven entirely by opcodes.def. */
+ * in range, jumps forward onto instruction starts (decode), then by
+ * stack_walk one stack depth per instruction whatever path reaches it, every
+ * path ending in a STOP opcode with an empty stack. Driven entirely by
+ * opcodes.def. */
 #include "mapc_verify.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "cm_alloc.h"
 #include "opcodes.h"
+#include "stack_walk.h"
 
 typedef struct Verifier {
     const Mapc *m;
@@ -16,7 +19,6 @@ typedef struct Verifier {
     uint32_t index;
     char *err;
     size_t errlen;
-    int32_t *depth;         /* per code offset: stack depth on entry, -1 unknown */
     uint8_t *start;         /* per code offset: 1 where an instruction starts */
 } Verifier;
 
@@ -99,69 +101,16 @@ static bool decode(Verifier *v)
     return true;
 }
 
-static bool flow_to(Verifier *v, uint32_t from, uint32_t to, int32_t depth)
-{
-    if (to >= v->e->code_len)
-        return failf(v, from, "the program falls off the end of the code");
-    if (v->depth[to] < 0)
-        v->depth[to] = depth;
-    else if (v->depth[to] != depth)
-        return failf(v, to, "stack depth %d here on one path and %d on another", v->depth[to], depth);
-    return true;
-}
-
-/* Pass 2: stack depths. Jumps only go forward, so one pass in code order sees
- * every predecessor of an instruction before the instruction itself.
- * Instructions no path reaches are never run and keep depth -1. */
-static bool check_stack(Verifier *v)
-{
-    const uint8_t *code = v->e->code;
-    uint32_t len = v->e->code_len;
-    v->depth[0] = 0;
-    for (uint32_t pc = 0; pc < len; pc += op_size(code[pc])) {
-        int32_t d = v->depth[pc];
-        if (d < 0)
-            continue;
-        unsigned op = code[pc];
-        const uint8_t *a = code + pc + 1;
-        int32_t pops = (int32_t)op_pops(op, a);
-        if (d < pops)
-            return failf(v, pc, "%s pops %d values, the stack holds %d", op_info[op].name, pops, d);
-        d = d - pops + op_info[op].pushes;
-        if ((uint32_t)d > v->e->max_stack)
-            return failf(v, pc, "the stack grows to %d, above the declared maximum %u", d, v->e->max_stack);
-        uint32_t next = pc + op_size(op);
-        switch ((OpFlow)op_info[op].flow) {
-        case FLOW_NEXT:
-            if (!flow_to(v, pc, next, d))
-                return false;
-            break;
-        case FLOW_BRANCH:
-            if (!flow_to(v, pc, next, d) || !flow_to(v, pc, op_u16(a), d))
-                return false;
-            break;
-        case FLOW_GOTO:
-            if (!flow_to(v, pc, op_u16(a), d))
-                return false;
-            break;
-        case FLOW_STOP:
-            if (d != 0)
-                return failf(v, pc, "%s with %d values left on the stack", op_info[op].name, d);
-            break;
-        }
-    }
-    return true;
-}
-
 bool mapc_verify_code(const Mapc *m, const MapcEntity *e, uint32_t index, char *err, size_t errlen)
 {
-    Verifier v = { m, e, index, err, errlen, NULL, NULL };
-    v.depth = cm_malloc(e->code_len * sizeof *v.depth);
+    Verifier v = { m, e, index, err, errlen, NULL };
     v.start = cm_calloc(e->code_len, 1);
-    for (uint32_t i = 0; i < e->code_len; i++)
-        v.depth[i] = -1;
-    bool ok = decode(&v) && check_stack(&v);
-    cm_free(v.depth);
+    bool ok = decode(&v);
     cm_free(v.start);
+    StackWalk w = { 0 };
+    if (ok && !stack_walk(e->code, e->code_len, e->max_stack, &w))
+        ok = failf(&v, w.at, "%s", w.why);
+    /* What the VM's stack (max_stack + 1 values) relies on. */
+    assert(!ok || w.max <= e->max_stack);
     return ok;
 }

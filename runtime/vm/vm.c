@@ -1,8 +1,11 @@
 /* vm: see vm.h. The loader's verifier has proved every operand in range,
  * every jump forward onto an instruction and the stack depth within
- * max_stack, so the dispatch loop checks none of that again. */
+ * max_stack, so the dispatch loop checks none of that again; debug builds
+ * assert it, so a hole in the proof shows as an assertion, not as memory
+ * corruption. */
 #include "vm.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -428,14 +431,16 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
     uint32_t pc = 0;
     for (;;) {
         unsigned op = code[pc];
+        assert(op < BC__COUNT && op_size(op) <= e->code_len - pc);
+        assert((size_t)(sp - vm->stack) >= op_pops(op, code + pc + 1));
         unsigned x = op_size(op) > 1 ? op_u16(code + pc + 1) : 0;
         uint32_t next = pc + op_size(op);
         switch ((OpCode)op) {
         case BC_NULL: *sp++ = v_null(); break;
         case BC_TRUE: *sp++ = v_bool(true); break;
         case BC_FALSE: *sp++ = v_bool(false); break;
-        case BC_CONST: *sp++ = m->consts[x]; break;
-        case BC_SRC: *sp++ = slots[vm->slot_of_path[x]]; break;
+        case BC_CONST: assert(x < m->nconsts); *sp++ = m->consts[x]; break;
+        case BC_SRC: assert(x < m->npaths); *sp++ = slots[vm->slot_of_path[x]]; break;
         case BC_LIST: {
             Value *items = cm_arena_alloc(&vm->arena, ((size_t)x + 1) * sizeof *items);
             sp -= x;
@@ -449,6 +454,7 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
         }
         case BC_CLEAR: sp->type = V_CLEAR; sp->len = 0; sp++; break;
         case BC_REF:
+            assert(x < index);     /* an earlier entity: its outcome is known */
             if (vm->results[x].outcome != VM_RECORD) {
                 finish(r, VM_SKIP, NULL, 0, pc);
                 r->parent = x;
@@ -494,6 +500,7 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
         case BC_NOT: sp[-1] = v_bool(!truthy(sp - 1)); break;
         case BC_CALL: {
             unsigned argc = code[pc + 2];
+            assert(code[pc + 1] < m->nbuiltins);
             Value out;
             sp -= argc;
             if (!builtin_call(&vm->bi, m->builtins[code[pc + 1]], sp, argc, &out)) {
@@ -503,7 +510,7 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
             *sp++ = out;
             break;
         }
-        case BC_LOOKUP: lookup(vm, &m->tables[x], sp - 1, sp - 1); break;
+        case BC_LOOKUP: assert(x < m->ntables); lookup(vm, &m->tables[x], sp - 1, sp - 1); break;
         case BC_POP: sp--; break;
         case BC_DUP: sp[0] = sp[-1]; sp++; break;
         case BC_JUMP: next = x; break;
@@ -518,20 +525,24 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
                 next = x;
             break;
         case BC_EMIT:
+            assert(x < e->nfields);
             sp--;
             if (!emit(vm, r, x, sp))
                 goto error;
             break;
         case BC_REJECT: {
             uint32_t len;
+            assert(x < m->nstrings && sp == vm->stack);
             const char *msg = mapc_str(m, x, &len);
             finish(r, VM_REJECT, msg, len, pc);
             return;
         }
         case BC_SKIP:
+            assert(sp == vm->stack);
             finish(r, VM_NONE, NULL, 0, pc);
             return;
         case BC_RET:
+            assert(sp == vm->stack);
             if (e->key >= 0 && !r->set[e->key]) {
                 uint32_t n;
                 const char *key = mapc_str(m, e->fields[e->key].name, &n);
@@ -547,6 +558,8 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
         case BC__COUNT:
             break;
         }
+        /* Every path ends in a STOP opcode, jumps only go forward. */
+        assert((size_t)(sp - vm->stack) <= e->max_stack && next > pc && next < e->code_len);
         pc = next;
     }
 error:

@@ -110,6 +110,33 @@ static TxRequest get_req(void)
     return r;
 }
 
+/* Clocks of their own: seeded alike, alike; one's draws do not move
+ * another's; seed 0 still draws (xorshift's zero state would not). */
+static void test_own_clock(void)
+{
+    static RetryOwnClock a, b, c, z;
+    retry_clock_init(&a, 42);
+    retry_clock_init(&b, 42);
+    retry_clock_init(&c, 42);
+    RetryPolicy p = { 6, 1000, 30000, 300000 };
+    int64_t wa[5], wb[5];
+    for (int i = 0; i < 5; i++) {
+        wa[i] = retry_delay_ms(&p, i + 1, NULL, &a.clock);
+        c.clock.random(c.clock.ctx);    /* draws of its own, between b's */
+        wb[i] = retry_delay_ms(&p, i + 1, NULL, &b.clock);
+        CHECK(wa[i] == wb[i]);
+    }
+    CHECK(wa[0] != wa[1] || wa[1] != wa[2] || wa[2] != wa[3]);
+    retry_clock_init(&z, 0);
+    CHECK(z.state != 0 && z.clock.random(z.clock.ctx) != 0);
+    /* A wait of nothing, or less, returns at once (nanosleep refuses a negative one). */
+    int64_t before = a.clock.now_ms(a.clock.ctx);
+    a.clock.sleep_ms(a.clock.ctx, -5);
+    a.clock.sleep_ms(a.clock.ctx, 0);
+    retry_system_clock()->sleep_ms(NULL, -1);
+    CHECK(a.clock.now_ms(a.clock.ctx) - before < 1000);
+}
+
 static void test_send_retries_then_succeeds(void)
 {
     FakeClock fc = { T0, { 0 }, 0, 0 };
@@ -262,6 +289,7 @@ int main(void)
     test_retry_after_parse();
     test_transient();
     test_delay_bounds();
+    test_own_clock();
     test_send_retries_then_succeeds();
     test_send_stops();
     test_fake_records_and_handler();
