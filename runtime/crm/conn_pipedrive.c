@@ -1,0 +1,336 @@
+/* conn_pipedrive: Pipedrive's REST API v1 (persons, organizations, leads,
+ * notes). Pipedrive has no batch write and no upsert, so one record goes
+ * per request: a create is POST /v1/ENTITY, an update PUT /v1/ENTITY/ID
+ * (leads: PATCH, the only verb their endpoint takes) by the record's
+ * Pipedrive id. Finding that id by another key (an e-mail) is a read: GET
+ * /v1/ENTITY/search?term=KEY&fields=FIELD&exact_match=true, answered with
+ * data.items[].item.id — so an upsert costs a search and a write.
+ *
+ * Payloads carry fields by their key (a custom field's 40-character hash
+ * key) and options by id, as the compiler emits them; the connector adds
+ * only what v1 wants around them: a set field's option ids as one
+ * comma-separated string, and a related record's id (a field ending in
+ * "_id" whose value is all digits) as a number, which the leads endpoint
+ * insists on.
+ *
+ * Every answer is {"success": bool, "data": ...}; a refusal is
+ * {"success": false, "error": TEXT, "errorCode": N, "error_info": TEXT}
+ * with a 4xx status. Sources are in docs/connectors.md, "Pipedrive". */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cm_alloc.h"
+#include "conn_json.h"
+#include "conn_pipedrive.h"
+#include "connector.h"
+
+/* "20 requests per 2 seconds per api_token" is the smallest plan's limit
+ * (Essential); OAuth tokens get four times as many. */
+#define PD_RATE_MAX 20
+#define PD_RATE_WINDOW_MS 2000
+
+static size_t pd_max_batch(const Connector *c, ConnOp op)
+{
+    (void)c;
+    (void)op;
+    return 1;
+}
+
+static bool all_digits(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 15)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* The payload as v1 takes it, or NULL (with a message) for one it cannot. */
+static cJSON *pd_body(const char *payload, char *err, size_t errlen)
+{
+    cJSON *p = cJSON_Parse(payload);
+    if (!cJSON_IsObject(p)) {
+        snprintf(err, errlen, "the payload is not a JSON object");
+        cJSON_Delete(p);
+        return NULL;
+    }
+    cJSON *f = p->child;
+    while (f != NULL) {
+        cJSON *next = f->next;
+        if (cJSON_IsArray(f)) {
+            /* a set field: "1,2" */
+            CmBuf b = CM_BUF_INIT;
+            const cJSON *item;
+            bool scalar = true;
+            cJSON_ArrayForEach(item, f) {
+                if (b.len)
+                    cm_buf_putc(&b, ',');
+                if (cJSON_IsString(item))
+                    cm_buf_puts(&b, item->valuestring);
+                else if (cJSON_IsNumber(item))
+                    cm_buf_printf(&b, "%.0f", item->valuedouble);
+                else
+                    scalar = false;
+            }
+            if (scalar)
+                cJSON_ReplaceItemInObjectCaseSensitive(p, f->string, cJSON_CreateString(b.data ? b.data : ""));
+            cm_buf_free(&b);
+        } else if (cJSON_IsString(f) && ends_with(f->string, "_id") && all_digits(f->valuestring)) {
+            cJSON_ReplaceItemInObjectCaseSensitive(p, f->string, cJSON_CreateNumber(strtod(f->valuestring, NULL)));
+        }
+        f = next;
+    }
+    return p;
+}
+
+static void json_headers(ConnRequest *out)
+{
+    out->headers[0] = "Content-Type: application/json";
+    out->headers[1] = "Accept: application/json";
+    out->nheaders = 2;
+}
+
+static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
+{
+    if (b->n != 1) {
+        snprintf(err, errlen, "Pipedrive takes one record a request, not %zu", b->n);
+        return false;
+    }
+    if (b->op == CONN_UPSERT) {
+        snprintf(err, errlen, "Pipedrive has no upsert: search by %s, then create or update by id",
+                 b->key_field ? b->key_field : "the key");
+        return false;
+    }
+    const char *id = b->records[0].key;
+    if (b->op == CONN_UPDATE && (id == NULL || id[0] == '\0')) {
+        snprintf(err, errlen, "an update needs the record's Pipedrive id");
+        return false;
+    }
+    cJSON *body = pd_body(b->records[0].payload, err, errlen);
+    if (body == NULL)
+        return false;
+    cm_buf_printf(&out->url, "%s/v1/", c->base);
+    conn_url_escape(&out->url, b->entity);
+    if (b->op == CONN_UPDATE) {
+        cm_buf_putc(&out->url, '/');
+        conn_url_escape(&out->url, id);
+        out->method = strcmp(b->entity, "leads") == 0 ? "PATCH" : "PUT";
+    } else {
+        out->method = "POST";
+    }
+    json_headers(out);
+    char *text = cJSON_PrintUnformatted(body);
+    cm_buf_puts(&out->body, text);
+    cJSON_free(text);
+    cJSON_Delete(body);
+    return true;
+}
+
+/* An id as Pipedrive writes it: a number (persons, organizations, notes)
+ * or a string (a lead's UUID). */
+static bool id_text(const cJSON *v, char *out, size_t outlen)
+{
+    if (cJSON_IsString(v) && v->valuestring[0] != '\0')
+        snprintf(out, outlen, "%s", v->valuestring);
+    else if (cJSON_IsNumber(v))
+        snprintf(out, outlen, "%.0f", v->valuedouble);
+    else
+        return false;
+    return true;
+}
+
+static const char *status_code(int status)
+{
+    switch (status) {
+    case 400: return "BAD_REQUEST";
+    case 402: return "PAYMENT_REQUIRED";
+    case 404: return "NOT_FOUND";
+    case 405: return "METHOD_NOT_ALLOWED";
+    case 410: return "GONE";
+    case 415: return "UNSUPPORTED_MEDIA_TYPE";
+    case 422: return "UNPROCESSABLE_ENTITY";
+    default: return "HTTP_ERROR";
+    }
+}
+
+/* Opens an answer: JSON, and "success": true with a 2xx (CONN_OK, *data
+ * its "data"). A refusal is CONN_REJECTED (CONN_AUTH for 403) with its
+ * code in code[] and its text in msg; anything else CONN_BAD_ANSWER. The
+ * caller frees the root. */
+static cJSON *open_answer(const TxResponse *r, ConnStatus *st, const cJSON **data, char *code, size_t codelen,
+                          char *msg, size_t msglen)
+{
+    *data = NULL;
+    snprintf(code, codelen, "%s", status_code(r->status));
+    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *success = cJSON_GetObjectItemCaseSensitive(root, "success");
+    if (!cJSON_IsObject(root) || !cJSON_IsBool(success)) {
+        snprintf(msg, msglen, "HTTP %d with an answer that is not Pipedrive's JSON (%zu bytes)", r->status,
+                 r->body_len);
+        *st = CONN_BAD_ANSWER;
+        return root;
+    }
+    if (cJSON_IsTrue(success) && r->status >= 200 && r->status <= 299) {
+        *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+        *st = CONN_OK;
+        return root;
+    }
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
+    const cJSON *ecode = cJSON_GetObjectItemCaseSensitive(root, "errorCode");
+    if (cJSON_IsString(ecode) && ecode->valuestring[0] != '\0')
+        snprintf(code, codelen, "%s", ecode->valuestring);
+    snprintf(msg, msglen, "HTTP %d: %s", r->status, cJSON_IsString(error) ? error->valuestring : "refused");
+    *st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
+    return root;
+}
+
+static ConnStatus pd_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
+                           char *msg, size_t msglen)
+{
+    (void)c;
+    ConnStatus st;
+    const cJSON *data;
+    char code[64];
+    cJSON *root = open_answer(r, &st, &data, code, sizeof code, msg, msglen);
+    if (st == CONN_REJECTED) {
+        const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
+        conn_result_error(&results[0], code, cJSON_IsString(error) ? error->valuestring : msg, NULL);
+    } else if (st == CONN_OK) {
+        if (id_text(cJSON_GetObjectItemCaseSensitive(data, "id"), results[0].id, sizeof results[0].id)) {
+            results[0].ok = true;
+            results[0].created = b->op == CONN_CREATE;
+        } else {
+            snprintf(msg, msglen, "HTTP %d: success without the record's id", r->status);
+            st = CONN_BAD_ANSWER;
+        }
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+/* ---- reads: search by a key, or one record by id ---- */
+
+static bool by_id(const ConnRead *r)
+{
+    return r->key_field == NULL || strcmp(r->key_field, "id") == 0;
+}
+
+/* The search's `fields` value for a key field: its own name for the
+ * standard searchable fields, custom_fields for the rest. */
+static const char *search_field(const char *key_field)
+{
+    static const char *const STANDARD[] = { "email", "name", "phone", "notes", "title", "address" };
+    for (size_t i = 0; i < sizeof STANDARD / sizeof STANDARD[0]; i++)
+        if (strcmp(key_field, STANDARD[i]) == 0)
+            return key_field;
+    return "custom_fields";
+}
+
+static bool pd_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
+{
+    if (r->n != 1) {
+        snprintf(err, errlen, "Pipedrive reads one record a request, not %zu", r->n);
+        return false;
+    }
+    cm_buf_printf(&out->url, "%s/v1/", c->base);
+    conn_url_escape(&out->url, r->entity);
+    if (by_id(r)) {
+        cm_buf_putc(&out->url, '/');
+        conn_url_escape(&out->url, r->keys[0]);
+    } else {
+        if (r->nfields > 0) {
+            snprintf(err, errlen, "Pipedrive's search answers hold no field values to read by %s",
+                     r->key_field);
+            return false;
+        }
+        cm_buf_puts(&out->url, "/search?term=");
+        conn_url_escape(&out->url, r->keys[0]);
+        cm_buf_puts(&out->url, "&fields=");
+        cm_buf_puts(&out->url, search_field(r->key_field));
+        cm_buf_puts(&out->url, "&exact_match=true&limit=2");
+    }
+    out->method = "GET";
+    out->headers[0] = "Accept: application/json";
+    out->nheaders = 1;
+    return true;
+}
+
+/* True when a search item holds key in the key field (e-mails compare
+ * case-insensitively); items that do not list the field are trusted to the
+ * exact match. */
+static bool item_matches(const cJSON *item, const ConnRead *r)
+{
+    if (strcmp(r->key_field, "email") != 0)
+        return true;
+    const cJSON *emails = cJSON_GetObjectItemCaseSensitive(item, "emails");
+    if (!cJSON_IsArray(emails))
+        return true;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, emails)
+        if (cJSON_IsString(e) && strcasecmp(e->valuestring, r->keys[0]) == 0)
+            return true;
+    return false;
+}
+
+static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
+                                char *msg, size_t msglen)
+{
+    (void)c;
+    ConnStatus st;
+    const cJSON *data;
+    char code[64], id[96];
+    if (by_id(r) && resp->status == 404)
+        return CONN_OK;     /* not found: found stays false */
+    cJSON *root = open_answer(resp, &st, &data, code, sizeof code, msg, msglen);
+    if (st != CONN_OK) {
+        cJSON_Delete(root);
+        return st;
+    }
+    if (by_id(r)) {
+        if (id_text(cJSON_GetObjectItemCaseSensitive(data, "id"), id, sizeof id))
+            conn_current_fill(&out[0], id, data, r);
+        cJSON_Delete(root);
+        return CONN_OK;
+    }
+    /* A key more than one record holds (Pipedrive does not keep e-mails
+     * unique): the first, Pipedrive's best match, is the one written. */
+    const cJSON *hit;
+    cJSON_ArrayForEach(hit, cJSON_GetObjectItemCaseSensitive(data, "items")) {
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(hit, "item");
+        if (item_matches(item, r) && id_text(cJSON_GetObjectItemCaseSensitive(item, "id"), id, sizeof id)) {
+            conn_current_fill(&out[0], id, item, r);
+            break;
+        }
+    }
+    cJSON_Delete(root);
+    return CONN_OK;
+}
+
+static void pd_free(Connector *c)
+{
+    cm_free(c);
+}
+
+static const ConnectorOps pd_ops = {
+    "pipedrive", pd_max_batch, pd_build, pd_parse, false, 1, pd_build_read, pd_parse_read,
+    NULL, 0, NULL, NULL, pd_free,
+};
+
+Connector *conn_pipedrive_new(const char *base_url)
+{
+    Connector *c = cm_calloc(1, sizeof *c);
+    conn_init(c, &pd_ops, base_url, "v1");
+    conn_set_rate_limit(c, PD_RATE_MAX, PD_RATE_WINDOW_MS);
+    return c;
+}
