@@ -1,21 +1,24 @@
-/* conn_pipedrive: Pipedrive's REST API v1 (persons, organizations, leads,
- * notes). Pipedrive has no batch write and no upsert, so one record goes
- * per request: a create is POST /v1/ENTITY, an update PUT /v1/ENTITY/ID
- * (leads: PATCH, the only verb their endpoint takes) by the record's
- * Pipedrive id. Finding that id by another key (an e-mail) is a read: GET
- * /v1/ENTITY/search?term=KEY&fields=FIELD&exact_match=true, answered with
- * data.items[].item.id — so an upsert costs a search and a write.
+/* conn_pipedrive: Pipedrive's REST API — persons and organizations
+ * through API v2 (where Pipedrive moved them), leads and notes through v1
+ * (which has no v2 writes for them). Pipedrive has no batch write and no
+ * upsert, so one record goes per request: a create is POST, an update
+ * PATCH (notes: PUT) by the record's Pipedrive id. Finding that id by
+ * another key (an e-mail) is a read: GET .../ENTITY/search?term=KEY
+ * &fields=FIELD&exact_match=true, answered with data.items[].item.id — so an
+ * upsert costs a search and a write.
  *
  * Payloads carry fields by their key (a custom field's 40-character hash
  * key) and options by id, as the compiler emits them; the connector adds
- * only what v1 wants around them: a set field's option ids as one
- * comma-separated string, and a related record's id (a field ending in
- * "_id" whose value is all digits) as a number, which the leads endpoint
- * insists on.
+ * what the API wants around them: in v2, custom fields inside
+ * "custom_fields" and a person's "email" and "phone" as the primary entry
+ * of "emails" and "phones"; everywhere, a related record's id (a field
+ * ending in "_id" whose value is all digits, as a `ref` gives it) as the
+ * number the API insists on.
  *
  * Every answer is {"success": bool, "data": ...}; a refusal is
- * {"success": false, "error": TEXT, "errorCode": N, "error_info": TEXT}
- * with a 4xx status. Sources are in docs/connectors.md, "Pipedrive". */
+ * {"success": false, "error": TEXT, "error_info": TEXT} (some add
+ * "errorCode") with a 4xx status. Sources are in docs/connectors.md,
+ * "Pipedrive". */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,28 @@
  * (Essential); OAuth tokens get four times as many. */
 #define PD_RATE_MAX 20
 #define PD_RATE_WINDOW_MS 2000
+
+/* Where an entity's records are written and how an update goes. */
+typedef struct PdEntity {
+    const char *name;
+    bool v2;
+    const char *update;
+} PdEntity;
+
+static PdEntity pd_entity(const char *name)
+{
+    static const PdEntity V1[] = { { "leads", false, "PATCH" }, { "notes", false, "PUT" } };
+    for (size_t i = 0; i < sizeof V1 / sizeof V1[0]; i++)
+        if (strcmp(name, V1[i].name) == 0)
+            return V1[i];
+    return (PdEntity){ name, true, "PATCH" };
+}
+
+static void entity_url(const Connector *c, CmBuf *url, PdEntity e)
+{
+    cm_buf_printf(url, "%s/%s/", c->base, e.v2 ? "api/v2" : "v1");
+    conn_url_escape(url, e.name);
+}
 
 static size_t pd_max_batch(const Connector *c, ConnOp op)
 {
@@ -56,8 +81,30 @@ static bool ends_with(const char *s, const char *tail)
     return n >= m && strcmp(s + n - m, tail) == 0;
 }
 
-/* The payload as v1 takes it, or NULL (with a message) for one it cannot. */
-static cJSON *pd_body(const char *payload, char *err, size_t errlen)
+/* A custom field's key: 40 lowercase hex digits. */
+static bool custom_key(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+            return false;
+    return n == 40;
+}
+
+/* [{"value": v, "primary": true, "label": "work"}] */
+static cJSON *primary_entry(const cJSON *v)
+{
+    cJSON *list = cJSON_CreateArray();
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddItemToObject(e, "value", cJSON_Duplicate(v, true));
+    cJSON_AddTrueToObject(e, "primary");
+    cJSON_AddStringToObject(e, "label", "work");
+    cJSON_AddItemToArray(list, e);
+    return list;
+}
+
+/* The payload as the API takes it, or NULL (with a message) for one it cannot. */
+static cJSON *pd_body(const char *payload, PdEntity e, char *err, size_t errlen)
 {
     cJSON *p = cJSON_Parse(payload);
     if (!cJSON_IsObject(p)) {
@@ -65,33 +112,24 @@ static cJSON *pd_body(const char *payload, char *err, size_t errlen)
         cJSON_Delete(p);
         return NULL;
     }
-    cJSON *f = p->child;
-    while (f != NULL) {
-        cJSON *next = f->next;
-        if (cJSON_IsArray(f)) {
-            /* a set field: "1,2" */
-            CmBuf b = CM_BUF_INIT;
-            const cJSON *item;
-            bool scalar = true;
-            cJSON_ArrayForEach(item, f) {
-                if (b.len)
-                    cm_buf_putc(&b, ',');
-                if (cJSON_IsString(item))
-                    cm_buf_puts(&b, item->valuestring);
-                else if (cJSON_IsNumber(item))
-                    cm_buf_printf(&b, "%.0f", item->valuedouble);
-                else
-                    scalar = false;
-            }
-            if (scalar)
-                cJSON_ReplaceItemInObjectCaseSensitive(p, f->string, cJSON_CreateString(b.data ? b.data : ""));
-            cm_buf_free(&b);
-        } else if (cJSON_IsString(f) && ends_with(f->string, "_id") && all_digits(f->valuestring)) {
-            cJSON_ReplaceItemInObjectCaseSensitive(p, f->string, cJSON_CreateNumber(strtod(f->valuestring, NULL)));
+    cJSON *out = cJSON_CreateObject();
+    cJSON *custom = NULL;
+    for (cJSON *f = p->child; f != NULL; f = f->next) {
+        const char *k = f->string;
+        if (e.v2 && custom_key(k)) {
+            if (custom == NULL)
+                custom = cJSON_AddObjectToObject(out, "custom_fields");
+            cJSON_AddItemToObject(custom, k, cJSON_Duplicate(f, true));
+        } else if (e.v2 && (strcmp(k, "email") == 0 || strcmp(k, "phone") == 0) && cJSON_IsString(f)) {
+            cJSON_AddItemToObject(out, k[0] == 'e' ? "emails" : "phones", primary_entry(f));
+        } else if (cJSON_IsString(f) && ends_with(k, "_id") && all_digits(f->valuestring)) {
+            cJSON_AddNumberToObject(out, k, strtod(f->valuestring, NULL));
+        } else {
+            cJSON_AddItemToObject(out, k, cJSON_Duplicate(f, true));
         }
-        f = next;
     }
-    return p;
+    cJSON_Delete(p);
+    return out;
 }
 
 static void json_headers(ConnRequest *out)
@@ -117,15 +155,15 @@ static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
         snprintf(err, errlen, "an update needs the record's Pipedrive id");
         return false;
     }
-    cJSON *body = pd_body(b->records[0].payload, err, errlen);
+    PdEntity e = pd_entity(b->entity);
+    cJSON *body = pd_body(b->records[0].payload, e, err, errlen);
     if (body == NULL)
         return false;
-    cm_buf_printf(&out->url, "%s/v1/", c->base);
-    conn_url_escape(&out->url, b->entity);
+    entity_url(c, &out->url, e);
     if (b->op == CONN_UPDATE) {
         cm_buf_putc(&out->url, '/');
         conn_url_escape(&out->url, id);
-        out->method = strcmp(b->entity, "leads") == 0 ? "PATCH" : "PUT";
+        out->method = e.update;
     } else {
         out->method = "POST";
     }
@@ -243,8 +281,8 @@ static bool pd_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
         snprintf(err, errlen, "Pipedrive reads one record a request, not %zu", r->n);
         return false;
     }
-    cm_buf_printf(&out->url, "%s/v1/", c->base);
-    conn_url_escape(&out->url, r->entity);
+    PdEntity e = pd_entity(r->entity);
+    entity_url(c, &out->url, e);
     if (by_id(r)) {
         cm_buf_putc(&out->url, '/');
         conn_url_escape(&out->url, r->keys[0]);
@@ -298,8 +336,15 @@ static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxR
         return st;
     }
     if (by_id(r)) {
-        if (id_text(cJSON_GetObjectItemCaseSensitive(data, "id"), id, sizeof id))
-            conn_current_fill(&out[0], id, data, r);
+        /* v2 keeps custom fields in "custom_fields": read them as the payload names them */
+        cJSON *holder = cJSON_Duplicate(data, true);
+        cJSON *custom = cJSON_DetachItemFromObjectCaseSensitive(holder, "custom_fields");
+        for (cJSON *f = custom ? custom->child : NULL; f != NULL; f = f->next)
+            cJSON_AddItemToObject(holder, f->string, cJSON_Duplicate(f, true));
+        cJSON_Delete(custom);
+        if (id_text(cJSON_GetObjectItemCaseSensitive(holder, "id"), id, sizeof id))
+            conn_current_fill(&out[0], id, holder, r);
+        cJSON_Delete(holder);
         cJSON_Delete(root);
         return CONN_OK;
     }

@@ -1,8 +1,10 @@
-/* The Pipedrive connector on the fake transport and a fake clock: the v1
- * requests it builds (one record each, set options comma-joined, related
- * ids as numbers, PATCH for leads), its reading of Pipedrive's answers and
- * refusals ({"success": false, "error", "errorCode"}), the e-mail search
- * that finds the id an update goes by, and conn_send's retries around it. */
+/* The Pipedrive connector on the fake transport and a fake clock: the
+ * requests it builds (one record each; persons and organizations through
+ * API v2 with custom fields in custom_fields and the e-mail as the primary
+ * entry of emails, leads and notes through v1; related ids as numbers), its
+ * reading of Pipedrive's answers and refusals ({"success": false, "error",
+ * "error_info"}), the e-mail search that finds the id an update goes by,
+ * and conn_send's retries around it. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,31 +49,33 @@ static void test_writes(void)
     char msg[256];
 
     CHECK(c->ops->max_batch(c, CONN_CREATE) == 1);
-    /* create: POST /v1/persons, the set field's option ids joined, org_id a number */
-    push(t, 201, "{\"success\":true,\"data\":{\"id\":1042,\"name\":\"Anna Berger\"},\"related_objects\":{}}", NULL);
+    /* create: POST /api/v2/persons, the custom field in custom_fields, org_id a number */
+    push(t, 200, "{\"success\":true,\"data\":{\"id\":1042,\"name\":\"Anna Berger\"}}", NULL);
     CHECK(send_one(c, t, "persons", CONN_CREATE,
-                   "{\"name\":\"Anna Berger\",\"email\":\"anna@example.com\",\"org_id\":\"77\",\"" HASH "\":[\"12\",\"14\"]}",
+                   "{\"name\":\"Anna Berger\",\"email\":\"anna@example.com\",\"org_id\":\"77\",\"" HASH "\":[12,14]}",
                    NULL, &res, msg, sizeof msg) == CONN_OK);
     CHECK(res.ok && res.created && strcmp(res.id, "1042") == 0);
     const TxFakeRequest *rq = tx_fake_request(t, 0);
-    CHECK(strcmp(rq->method, "POST") == 0 && strcmp(rq->url, BASE "/v1/persons") == 0);
-    cJSON *body = cJSON_Parse(rq->body);
-    CHECK(cJSON_IsNumber(cJSON_GetObjectItem(body, "org_id")) && cJSON_GetObjectItem(body, "org_id")->valuedouble == 77);
-    CHECK(strcmp(cJSON_GetObjectItem(body, HASH)->valuestring, "12,14") == 0);
-    CHECK(strcmp(cJSON_GetObjectItem(body, "email")->valuestring, "anna@example.com") == 0);
-    cJSON_Delete(body);
+    CHECK(strcmp(rq->method, "POST") == 0 && strcmp(rq->url, BASE "/api/v2/persons") == 0);
+    CHECK(strcmp(rq->body, "{\"name\":\"Anna Berger\",\"emails\":[{\"value\":\"anna@example.com\",\"primary\":true,"
+                           "\"label\":\"work\"}],\"org_id\":77,\"custom_fields\":{\"" HASH "\":[12,14]}}") == 0);
 
-    /* update: PUT /v1/persons/ID; leads by their UUID with PATCH */
+    /* update: PATCH /api/v2/persons/ID; leads (v1) by their UUID, custom fields at the top */
     push(t, 200, "{\"success\":true,\"data\":{\"id\":1042}}", NULL);
     CHECK(send_one(c, t, "persons", CONN_UPDATE, "{\"name\":\"Anna B.\"}", "1042", &res, msg, sizeof msg) == CONN_OK);
     CHECK(res.ok && !res.created && strcmp(res.id, "1042") == 0);
-    CHECK(strcmp(tx_fake_request(t, 1)->method, "PUT") == 0 && strcmp(tx_fake_request(t, 1)->url, BASE "/v1/persons/1042") == 0);
+    CHECK(strcmp(tx_fake_request(t, 1)->method, "PATCH") == 0);
+    CHECK(strcmp(tx_fake_request(t, 1)->url, BASE "/api/v2/persons/1042") == 0);
     push(t, 200, "{\"success\":true,\"data\":{\"id\":\"adf21080-0e10-11eb-879b-05d71fb426ec\",\"title\":\"T\"}}", NULL);
-    CHECK(send_one(c, t, "leads", CONN_UPDATE, "{\"title\":\"T\",\"person_id\":\"1042\"}",
+    CHECK(send_one(c, t, "leads", CONN_UPDATE, "{\"title\":\"T\",\"person_id\":\"1042\",\"" HASH "\":3}",
                    "adf21080-0e10-11eb-879b-05d71fb426ec", &res, msg, sizeof msg) == CONN_OK);
     CHECK(res.ok && strcmp(res.id, "adf21080-0e10-11eb-879b-05d71fb426ec") == 0);
     CHECK(strcmp(tx_fake_request(t, 2)->method, "PATCH") == 0);
     CHECK(strcmp(tx_fake_request(t, 2)->url, BASE "/v1/leads/adf21080-0e10-11eb-879b-05d71fb426ec") == 0);
+    CHECK(strcmp(tx_fake_request(t, 2)->body, "{\"title\":\"T\",\"person_id\":1042,\"" HASH "\":3}") == 0);
+    push(t, 201, "{\"success\":true,\"data\":{\"id\":5}}", NULL);
+    CHECK(send_one(c, t, "notes", CONN_UPDATE, "{\"content\":\"c\"}", "5", &res, msg, sizeof msg) == CONN_OK);
+    CHECK(strcmp(tx_fake_request(t, 3)->method, "PUT") == 0 && strcmp(tx_fake_request(t, 3)->url, BASE "/v1/notes/5") == 0);
 
     /* a refusal fails the record with Pipedrive's words */
     push(t, 400, "{\"success\":false,\"error\":\"Person ID must be an integer\",\"error_info\":\"Please check "
@@ -79,7 +83,8 @@ static void test_writes(void)
     CHECK(send_one(c, t, "notes", CONN_CREATE, "{\"content\":\"x\",\"person_id\":\"abc\"}", NULL, &res, msg,
                    sizeof msg) == CONN_REJECTED);
     CHECK(!res.ok && strcmp(res.code, "BAD_REQUEST") == 0 && strcmp(res.message, "Person ID must be an integer") == 0);
-    push(t, 404, "{\"success\":false,\"error\":\"Person not found\",\"errorCode\":404}", NULL);
+    push(t, 404, "{\"success\":false,\"error\":\"Person not found\",\"error_info\":\"Object was not found.\","
+                 "\"data\":null,\"additional_data\":null}", NULL);
     CHECK(send_one(c, t, "persons", CONN_UPDATE, "{\"name\":\"Z\"}", "9", &res, msg, sizeof msg) == CONN_REJECTED);
     CHECK(strcmp(res.code, "NOT_FOUND") == 0 && strstr(msg, "Person not found"));
 
@@ -145,7 +150,7 @@ static void test_reads(void)
     CHECK(conn_read(c, t, &r, &policy, &clk, cur, msg, sizeof msg) == CONN_OK);
     CHECK(cur[0].found && strcmp(cur[0].id, "42") == 0);
     CHECK(strcmp(tx_fake_request(t, 0)->method, "GET") == 0);
-    CHECK(strcmp(tx_fake_request(t, 0)->url, BASE "/v1/persons/search?term=O%27Brien%2Bfair%40example.com"
+    CHECK(strcmp(tx_fake_request(t, 0)->url, BASE "/api/v2/persons/search?term=O%27Brien%2Bfair%40example.com"
                  "&fields=email&exact_match=true&limit=2") == 0);
     conn_current_clear(&cur[0]);
 
@@ -171,10 +176,10 @@ static void test_reads(void)
     const char *ids[] = { "42" };
     const char *fields[] = { "name", HASH };
     ConnRead ir = { "persons", NULL, ids, 1, fields, 2 };
-    push(t, 200, "{\"success\":true,\"data\":{\"id\":42,\"name\":\"Jane\",\"" HASH "\":null}}", NULL);
+    push(t, 200, "{\"success\":true,\"data\":{\"id\":42,\"name\":\"Jane\",\"custom_fields\":{\"" HASH "\":null}}}", NULL);
     CHECK(conn_read(c, t, &ir, &policy, &clk, cur, msg, sizeof msg) == CONN_OK && cur[0].found);
     CHECK(strcmp(cur[0].fields, "{\"name\":\"Jane\",\"" HASH "\":null}") == 0);
-    CHECK(strcmp(tx_fake_request(t, tx_fake_nrequests(t) - 1)->url, BASE "/v1/persons/42") == 0);
+    CHECK(strcmp(tx_fake_request(t, tx_fake_nrequests(t) - 1)->url, BASE "/api/v2/persons/42") == 0);
     conn_current_clear(&cur[0]);
     push(t, 404, "{\"success\":false,\"error\":\"Person not found\",\"errorCode\":404}", NULL);
     CHECK(conn_read(c, t, &ir, &policy, &clk, cur, msg, sizeof msg) == CONN_OK && !cur[0].found);
