@@ -1448,6 +1448,8 @@ def main():
     server = CrmServer(("127.0.0.1", args.port), Handler)
     server.verbose = args.verbose
     port = server.server_address[1]
+    # a module's `from crmserver import Reply` must get this running server's classes
+    sys.modules.setdefault("crmserver", sys.modules[__name__])
     classes = [importlib.import_module(name).Vendor for name in MODULES]
     server.state = State(args.corpus, args.token, args.client_id, args.client_secret,
                          [(c.system, c.users) for c in classes])
