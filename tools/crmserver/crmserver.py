@@ -102,7 +102,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 64 * 1024 * 1024
 # The CRMs served by modules of their own (see the docstring).
-MODULES = []
+MODULES = ["pipedrive"]
 SF_BATCH = 200
 HS_BATCH = 100
 DYN_BATCH = 1000
