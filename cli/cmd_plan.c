@@ -87,7 +87,7 @@ static bool read_chunk(Plan *p, uint32_t ei, const char *const *keys, size_t nke
     uint32_t kn;
     const char *kf = mapc_str(p->m, e->fields[e->key].name, &kn);
     const char *entity = entity_name(p, ei, a);
-    char *set = p->link->sys == SYS_DYNAMICS ? conn_dynamics_entity_set(entity) : NULL;
+    char *set = p->link->vendor->entity_target ? p->link->vendor->entity_target(entity) : NULL;
     ConnRead r = { set ? cm_arena_strdup(a, set) : entity, cm_arena_strndup(a, kf, kn), keys, nkeys, fields,
                    e->nfields };
     cm_free(set);
@@ -560,15 +560,6 @@ static int plan_records(Plan *p, FILE *in, const char *input_name)
     return status;
 }
 
-static Connector *connector_for(const CrmLink *l)
-{
-    switch (l->sys) {
-    case SYS_SALESFORCE: return conn_salesforce_new(l->cfg.url, l->cfg.api_version);
-    case SYS_HUBSPOT: return conn_hubspot_new(l->cfg.url);
-    default: return conn_dynamics_new(l->cfg.url, l->cfg.api_version);
-    }
-}
-
 static int plan(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -625,7 +616,7 @@ static int plan(int argc, char **argv)
         memset(&p, 0, sizeof p);
         p.m = m;
         p.link = &link;
-        p.conn = connector_for(&link);
+        p.conn = link.vendor->connect(&link.cfg);
         p.json = strcmp(format, "json") == 0;
         p.entries = cm_calloc((size_t)GROUP * m->nentities + 1, sizeof *p.entries);
         p.totals = cm_calloc(m->nentities + 1, sizeof *p.totals);

@@ -236,16 +236,6 @@ static int fatal(const char *fmt, ...)
     return EXIT_FATAL;
 }
 
-static Connector *new_connector(const ConnConfig *cfg)
-{
-    const char *v = conn_config_api_version(cfg);
-    if (strcmp(cfg->system, "salesforce") == 0)
-        return conn_salesforce_new(cfg->url, v);
-    if (strcmp(cfg->system, "hubspot") == 0)
-        return conn_hubspot_new(cfg->url);
-    return conn_dynamics_new(cfg->url, v);
-}
-
 /* A fresh run starts a fresh error file; a resumed one appends to it. */
 static ErrFile *open_errors(const char *path, bool resume, char *err, size_t errlen)
 {
@@ -290,7 +280,7 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
                        "(crmmap doctor explains); --force sends without this check");
         goto done;
     }
-    c = new_connector(cfg);
+    c = link.vendor->connect(cfg);
     conn_set_refresh(c, auth_refresh, link.auth);
     if (o->rate_max > 0)
         conn_set_rate_limit(c, (int)o->rate_max, (int64_t)o->rate_window_s * 1000);

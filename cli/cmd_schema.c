@@ -123,7 +123,6 @@ static int import_main(int argc, char **argv)
     };
     const char *system = NULL, *entity = NULL, *dir = NULL;
     DiagFormat fmt = DIAG_TEXT;
-    SchemaSystem sys = SYS_SALESFORCE;
     int c;
     opterr = 0;
     optind = 1;
@@ -142,9 +141,11 @@ static int import_main(int argc, char **argv)
     }
     if (system == NULL)
         return cli_usage_error(&cmd_schema, "import needs --system salesforce|hubspot|dynamics|snapaddy");
-    if (!schema_system_parse(system, &sys))
-        return cli_usage_error(&cmd_schema, "unknown system '%s' (salesforce, hubspot, dynamics or snapaddy)",
-                               system);
+    if (!schema_system_known(system)) {
+        char names[200];
+        schema_system_names(names, sizeof names);
+        return cli_usage_error(&cmd_schema, "unknown system '%s' (%s)", system, names);
+    }
     if (dir == NULL)
         return cli_usage_error(&cmd_schema, "import needs -o DIR");
     if (optind >= argc)
@@ -154,7 +155,7 @@ static int import_main(int argc, char **argv)
     SchemaEntity **es = NULL;
     size_t n = 0;
     for (int i = optind; i < argc; i++)
-        schema_import_file(sink, sys, argv[i], entity, &es, &n);
+        schema_import_file(sink, system, argv[i], entity, &es, &n);
     int status = EXIT_CHECK;
     if (diag_count(sink, DIAG_ERROR) == 0) {
         n = merge_same_names(sink, es, n);

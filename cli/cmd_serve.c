@@ -23,6 +23,7 @@
 #include "cm_alloc.h"
 #include "conn_config.h"
 #include "connector.h"
+#include "crm_vendor.h"
 #include "mapc_cli.h"
 #include "serve.h"
 #include "serve_http.h"
@@ -209,13 +210,7 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
         return EXIT_FATAL;
     }
     auth_attach(crm->auth, crm->tx);
-    const char *sys = crm->cfg.system, *api = conn_config_api_version(&crm->cfg);
-    if (strcmp(sys, "salesforce") == 0)
-        crm->c = conn_salesforce_new(crm->cfg.url, api);
-    else if (strcmp(sys, "hubspot") == 0)
-        crm->c = conn_hubspot_new(crm->cfg.url);
-    else
-        crm->c = conn_dynamics_new(crm->cfg.url, api);
+    crm->c = crm_vendor_find(crm->cfg.system)->connect(&crm->cfg);
     conn_set_refresh(crm->c, auth_refresh, crm->auth);
     return EXIT_OK;
 }

@@ -99,8 +99,11 @@ static const char *transport_help(TxError e)
  * *text, the raw answer; NULL after printing why. */
 static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, size_t *len)
 {
-    const char *hdr[] = { "Accept: application/json", "OData-MaxVersion: 4.0", "OData-Version: 4.0" };
-    TxRequest req = { "GET", url, hdr, l->sys == SYS_DYNAMICS ? 3 : 1, NULL, 0, NULL, false };
+    const char *hdr[8] = { "Accept: application/json" };
+    size_t nhdr = 1;
+    for (const char *const *h = l->vendor->pull.headers; h && *h && nhdr < sizeof hdr / sizeof *hdr; h++)
+        hdr[nhdr++] = *h;
+    TxRequest req = { "GET", url, hdr, nhdr, NULL, 0, NULL, false };
     TxResponse r;
     int attempts = 0;
     retry_send(l->tx, &req, &l->policy, retry_system_clock(), &r, &attempts);
@@ -144,18 +147,7 @@ static void base_url(const CrmLink *l, CmBuf *url)
 static void entity_url(const CrmLink *l, const char *name, CmBuf *url)
 {
     base_url(l, url);
-    switch (l->sys) {
-    case SYS_SALESFORCE:
-        cm_buf_printf(url, "/services/data/%s/sobjects/%s/describe", conn_config_api_version(&l->cfg), name);
-        break;
-    case SYS_HUBSPOT:
-        cm_buf_printf(url, "/crm/v3/properties/%s", name);
-        break;
-    default:
-        cm_buf_printf(url, "/api/data/%s/EntityDefinitions(LogicalName='%s')/Attributes",
-                      conn_config_api_version(&l->cfg), name);
-        break;
-    }
+    l->vendor->pull.describe_url(url, conn_config_api_version(&l->cfg), name);
 }
 
 /* ---- users ---- */
@@ -187,81 +179,85 @@ static bool add_user(UserList *ul, const char *id, const char *email, const char
     return true;
 }
 
+/* A user's name: the vendor's full-name key, or first and last joined. */
+static const char *user_name(CmArena *a, const CrmUserKeys *k, const cJSON *u)
+{
+    if (k->name)
+        return str_or_null(a, u, k->name);
+    const char *first = str_or_null(a, u, k->first), *last = str_or_null(a, u, k->last);
+    if (!first || !last)
+        return first ? first : last;
+    size_t n = strlen(first) + strlen(last) + 2;
+    char *both = cm_arena_alloc(a, n);
+    snprintf(both, n, "%s %s", first, last);
+    return both;
+}
+
+/* The next page's URL as the vendor pages (CrmPull.paging), or NULL. */
+static const char *next_page(CrmLink *l, const cJSON *root, CmArena *a, const char *first)
+{
+    const CrmPull *pl = &l->vendor->pull;
+    const char *next = NULL;
+    CmBuf url = CM_BUF_INIT;
+    switch (pl->paging) {
+    case CRM_PAGE_NONE:
+        break;
+    case CRM_PAGE_PATH: {
+        const char *more = str_or_null(a, root, pl->next_key);
+        if (more && !(pl->done_key && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, pl->done_key)))) {
+            base_url(l, &url);
+            cm_buf_puts(&url, more);
+            next = cm_arena_strdup(a, url.data);
+        }
+        break;
+    }
+    case CRM_PAGE_CURSOR: {
+        const cJSON *cursor = root;
+        for (const char *const *k = pl->cursor_path; *k; k++)
+            cursor = cJSON_GetObjectItemCaseSensitive(cursor, *k);
+        if (cJSON_IsString(cursor) && crm_plain_name(cursor->valuestring)) {
+            cm_buf_printf(&url, "%s&%s=%s", first, pl->cursor_param, cursor->valuestring);
+            next = cm_arena_strdup(a, url.data);
+        }
+        break;
+    }
+    case CRM_PAGE_URL:
+        next = str_or_null(a, root, pl->next_key);
+        break;
+    }
+    cm_buf_free(&url);
+    return next;
+}
+
 /* Reads one page of users; *next gets the next page's URL (arena) or NULL. */
-static bool read_user_page(CrmLink *l, const cJSON *root, UserList *ul, const char **next)
+static bool read_user_page(CrmLink *l, const cJSON *root, UserList *ul, const char *first, const char **next)
 {
     CmArena *a = &ul->file->arena;
-    const char *list_key = l->sys == SYS_SALESFORCE ? "records" : l->sys == SYS_HUBSPOT ? "results" : "value";
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, list_key);
+    const CrmUserKeys *k = &l->vendor->pull.users;
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, k->list);
     *next = NULL;
     if (!cJSON_IsArray(list))
         return false;
     const cJSON *u;
     cJSON_ArrayForEach(u, list) {
-        bool ok;
-        if (l->sys == SYS_SALESFORCE) {
-            ok = add_user(ul, str_or_null(a, u, "Id"), str_or_null(a, u, "Email"), str_or_null(a, u, "Name"),
-                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "IsActive")));
-        } else if (l->sys == SYS_HUBSPOT) {
-            const char *first = str_or_null(a, u, "firstName"), *last = str_or_null(a, u, "lastName");
-            const char *name = first && last ? NULL : first ? first : last;
-            if (first && last) {
-                size_t n = strlen(first) + strlen(last) + 2;
-                char *both = cm_arena_alloc(a, n);
-                snprintf(both, n, "%s %s", first, last);
-                name = both;
-            }
-            ok = add_user(ul, str_or_null(a, u, "id"), str_or_null(a, u, "email"), name,
-                          !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "archived")));
-        } else {
-            ok = add_user(ul, str_or_null(a, u, "systemuserid"), str_or_null(a, u, "internalemailaddress"),
-                          str_or_null(a, u, "fullname"),
-                          !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, "isdisabled")));
-        }
-        if (!ok)
+        bool active = k->active ? cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, k->active))
+                                : !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(u, k->inactive));
+        if (!add_user(ul, str_or_null(a, u, k->id), str_or_null(a, u, k->email), user_name(a, k, u), active))
             return false;
     }
-    if (l->sys == SYS_SALESFORCE) {
-        const char *more = str_or_null(a, root, "nextRecordsUrl");
-        if (more && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "done"))) {
-            CmBuf url = CM_BUF_INIT;
-            base_url(l, &url);
-            cm_buf_puts(&url, more);
-            *next = cm_arena_strdup(a, url.data);
-            cm_buf_free(&url);
-        }
-    } else if (l->sys == SYS_HUBSPOT) {
-        const cJSON *after = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "paging"), "next"), "after");
-        if (cJSON_IsString(after) && crm_plain_name(after->valuestring)) {
-            CmBuf url = CM_BUF_INIT;
-            base_url(l, &url);
-            cm_buf_printf(&url, "/crm/v3/owners?limit=500&after=%s", after->valuestring);
-            *next = cm_arena_strdup(a, url.data);
-            cm_buf_free(&url);
-        }
-    } else {
-        *next = str_or_null(a, root, "@odata.nextLink");
-    }
+    *next = next_page(l, root, a, first);
     return true;
 }
 
 bool crm_link_pull_users(CrmLink *l, UsersFile *file)
 {
     memset(file, 0, sizeof *file);
-    file->system = schema_system_name(l->sys);
+    file->system = l->vendor->name;
     cm_arena_init(&file->arena, 4096);
     UserList ul = { file, 0 };
     CmBuf url = CM_BUF_INIT;
     base_url(l, &url);
-    if (l->sys == SYS_SALESFORCE)
-        cm_buf_printf(&url, "/services/data/%s/query?q=SELECT+Id,Email,Name,IsActive+FROM+User",
-                      conn_config_api_version(&l->cfg));
-    else if (l->sys == SYS_HUBSPOT)
-        cm_buf_puts(&url, "/crm/v3/owners?limit=500");
-    else
-        cm_buf_printf(&url, "/api/data/%s/systemusers?$select=systemuserid,internalemailaddress,fullname,isdisabled",
-                      conn_config_api_version(&l->cfg));
+    l->vendor->pull.users_url(&url, conn_config_api_version(&l->cfg));
     const char *next = url.data;
     bool ok = true;
     for (int page = 0; ok && next != NULL; page++) {
@@ -277,7 +273,7 @@ bool crm_link_pull_users(CrmLink *l, UsersFile *file)
             ok = false;
             break;
         }
-        if (!read_user_page(l, root, &ul, &next)) {
+        if (!read_user_page(l, root, &ul, url.data, &next)) {
             crm_link_fail(l, "users: GET %s: the answer is not a list of users with ids", next ? next : url.data);
             ok = false;
         }
@@ -314,7 +310,7 @@ static bool pull_document(CrmLink *l, DiagSink *sink, const char *url, const cha
     bool ok = true;
     if (!empty) {
         size_t before = *n;
-        schema_import(sink, l->sys, url, text, len, entity, es, n);
+        schema_import(sink, l->vendor->name, url, text, len, entity, es, n);
         if (diag_count(sink, DIAG_ERROR) > 0 || *n == before) {
             cli_render_diags(sink, DIAG_TEXT);
             crm_link_fail(l, "%s: the answer from %s is not field metadata the importer understands", entity, url);
@@ -325,15 +321,14 @@ static bool pull_document(CrmLink *l, DiagSink *sink, const char *url, const cha
     return ok;
 }
 
-/* Dataverse lists option sets only under a type cast of the attributes:
- * fetch them and merge their values into the entity just imported. */
-static bool pull_option_sets(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n)
+/* The vendor's further documents of an entity (CrmPull.follow_ups:
+ * Dataverse's option sets): each merged into the entity just imported. */
+static bool pull_follow_ups(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n)
 {
-    static const char *const casts[] = { "PicklistAttributeMetadata", "MultiSelectPicklistAttributeMetadata" };
-    for (size_t i = 0; i < sizeof casts / sizeof *casts; i++) {
+    for (const char *const *f = l->vendor->pull.follow_ups; f && *f; f++) {
         CmBuf url = CM_BUF_INIT;
         entity_url(l, entity, &url);
-        cm_buf_printf(&url, "/Microsoft.Dynamics.CRM.%s?$select=LogicalName&$expand=OptionSet", casts[i]);
+        cm_buf_puts(&url, *f);
         size_t before = *n;
         bool ok = pull_document(l, sink, url.data, entity, es, n);
         cm_buf_free(&url);
@@ -363,7 +358,7 @@ bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, Schema
     entity_url(l, entity, &url);
     size_t before = *n;
     bool ok = pull_document(l, sink, url.data, entity, es, n)
-              && (l->sys != SYS_DYNAMICS || *n == before || pull_option_sets(l, sink, entity, es, n));
+              && (*n == before || pull_follow_ups(l, sink, entity, es, n));
     cm_buf_free(&url);
     return ok;
 }
@@ -410,8 +405,10 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     if (l->cfg.system == NULL && system_hint)
         conn_config_set(&l->cfg.system, system_hint);
     l->cfg.plain_http = f->plain_http;
-    if (l->cfg.system && (!schema_system_parse(l->cfg.system, &l->sys) || l->sys == SYS_SNAPADDY)) {
-        snprintf(err, sizeof err, "unknown system '%s' (salesforce, hubspot or dynamics)", l->cfg.system);
+    if (l->cfg.system && (l->vendor = crm_vendor_find(l->cfg.system)) == NULL) {
+        char names[200];
+        crm_vendor_names(names, sizeof names, " or ");
+        snprintf(err, sizeof err, "unknown system '%s' (%s)", l->cfg.system, names);
         return usage_fail(l, err);
     }
     if (system_hint && l->cfg.system && strcmp(system_hint, l->cfg.system) != 0)

@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "conn_config.h"
+#include "crm_vendor.h"
 #include "retry.h"
 #include "schema.h"
 #include "transport.h"
@@ -72,7 +73,7 @@ char *crm_config_path(const char *mapping, const char *given);
 typedef struct CrmLink {
     const char *who;        /* "crmmap doctor": the prefix of every message */
     ConnConfig cfg;
-    SchemaSystem sys;
+    const CrmVendor *vendor;    /* cfg.system's; NULL while none is known */
     Transport *tx;
     Auth *auth;             /* attached to tx when f->refresh, else NULL */
     RetryPolicy policy;

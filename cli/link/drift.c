@@ -305,7 +305,7 @@ int drift_check_connection(const Mapc *m, const char *file, const char *who, con
     l.cfg = *cfg;       /* borrowed: never freed here */
     l.tx = tx;
     l.policy = retry_policy_default();
-    if (!cfg->system || !schema_system_parse(cfg->system, &l.sys) || l.sys == SYS_SNAPADDY)
+    if ((l.vendor = crm_vendor_find(cfg->system)) == NULL)
         return crm_link_fail(&l, "unknown system '%s'", cfg->system ? cfg->system : "");
     return drift_check_live(m, file, &l, false, out, count);
 }

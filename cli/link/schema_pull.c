@@ -183,14 +183,8 @@ static int pull(Pull *p)
 
 static void default_entities(Pull *p)
 {
-    static const char *const sf[] = { "Lead", "Contact", "Account" };
-    static const char *const hs[] = { "contacts" };
-    static const char *const dyn[] = { "contact", "lead", "account" };
-    SchemaSystem sys = p->link.sys;
-    const char *const *list = sys == SYS_SALESFORCE ? sf : sys == SYS_HUBSPOT ? hs : dyn;
-    size_t n = sys == SYS_SALESFORCE ? 3 : sys == SYS_HUBSPOT ? 1 : 3;
-    for (size_t i = 0; i < n; i++)
-        p->entities[p->nentities++] = list[i];
+    for (const char *const *e = p->link.vendor->pull.default_entities; *e; e++)
+        p->entities[p->nentities++] = *e;
 }
 
 int schema_pull_main(int argc, char **argv)

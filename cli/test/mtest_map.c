@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "crm_vendor.h"
 #include "mtest.h"
 
 void mt_map_init(MtMap *map, const Checked *c, const Mapc *m)
@@ -98,7 +99,6 @@ const Stmt *mt_assignment(const MtMap *map, uint32_t e, uint32_t f)
 
 int32_t mt_owner_field(const MtMap *map, uint32_t e)
 {
-    static const char *const owners[] = { "OwnerId", "hubspot_owner_id", "ownerid" };
     const MapcEntity *me = &map->m->entities[e];
     int32_t found = -1, standard = -1;
     for (uint32_t i = 0; i < me->nfields; i++) {
@@ -108,8 +108,8 @@ int32_t mt_owner_field(const MtMap *map, uint32_t e)
                 return -1;
             found = (int32_t)i;
         }
-        for (size_t j = 0; j < sizeof owners / sizeof owners[0]; j++)
-            if (strcmp(map->field_names[e][i], owners[j]) == 0)
+        for (const CrmVendor *const *v = crm_vendors(); *v; v++)
+            if ((*v)->owner_field && strcmp(map->field_names[e][i], (*v)->owner_field) == 0)
                 standard = (int32_t)i;
     }
     return found >= 0 ? found : standard;

@@ -131,8 +131,6 @@ static void load_users(Checker *ck, const Item *it)
 
 /* ---- declarations ---- */
 
-static const char *const target_systems[] = { "salesforce", "hubspot", "dynamics" };
-
 static bool twice(Checker *ck, const Item *first, const Item *it, const char *what)
 {
     if (first == NULL)
@@ -187,15 +185,19 @@ static void declarations(Checker *ck, const Ast *ast, const char *map_path)
         diag_help(d, "name the CRM and its field definitions: target salesforce schema \"schemas/salesforce\"");
     } else {
         const char *sys = target->u.target.system.name;
-        bool known = false;
-        for (size_t i = 0; i < 3; i++)
-            known |= strcmp(sys, target_systems[i]) == 0;
         out->system = sys;
-        if (!known) {
+        out->vendor = crm_vendor_find(sys);
+        if (out->vendor == NULL) {
             Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", target->u.target.system.span,
                                   "unknown target system '%s'", sys);
-            ck_suggest(ck, d, sys, target_systems, 3);
-            diag_help(d, "crmmap writes to salesforce, hubspot or dynamics");
+            const char *names[16];
+            size_t n = 0;
+            for (const CrmVendor *const *v = crm_vendors(); *v && n < sizeof names / sizeof *names; v++)
+                names[n++] = (*v)->name;
+            ck_suggest(ck, d, sys, names, n);
+            char list[200];
+            crm_vendor_names(list, sizeof list, " or ");
+            diag_help(d, "crmmap writes to %s", list);
         } else {
             load_targets(ck, target);
         }
@@ -368,7 +370,7 @@ static const Field *key_field(Checker *ck, const Ident *name, const char *what)
     for (size_t i = 0; i < e->nfields && nkeys < 6; i++)
         if (e->fields[i].unique || e->fields[i].external_id)
             keys[nkeys++] = e->fields[i].name;
-    const char *kind = ck_system_key_kind(ck->out->system);
+    const char *kind = ck_system_key_kind(ck->out->vendor);
     if (nkeys == 0) {
         diag_help(d, "%s has no field that can; the key must be %s", e->name, kind);
     } else {
@@ -433,7 +435,7 @@ static void create_without_key(Checker *ck, const Item *it)
     else
         diag_help(d, "%s has no external-id field to key creates on; define %s in the CRM (e.g. on an e-mail "
                      "field), pull the field definitions again and write `upsert by` it",
-                  e->name, ck_system_key_kind(ck->out->system));
+                  e->name, ck_system_key_kind(ck->out->vendor));
 }
 
 static void entity_body(Checker *ck, CheckedEntity *ce)

@@ -13,6 +13,7 @@
 
 #include "ast.h"
 #include "builtins.h"
+#include "crm_vendor.h"
 #include "diag.h"
 #include "schema.h"
 
@@ -81,7 +82,8 @@ typedef struct CheckedSend {
 typedef struct Checked {
     const Ast *ast;
     const char *mapping_name;       /* from `mapping "NAME"`, or the file's base name */
-    const char *system;             /* target system: "salesforce", "hubspot", "dynamics" */
+    const char *system;             /* the target system's name ("" when none is declared) */
+    const CrmVendor *vendor;        /* the target system (crm_vendor.h); NULL when unknown */
     SchemaEntity **targets;         /* every target entity loaded */
     size_t ntargets;
     SchemaEntity *source;           /* the source schema; NULL if none was declared */

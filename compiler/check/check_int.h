@@ -96,7 +96,7 @@ void ck_put_value(CmBuf *b, const Field *f, const PickValue *v);
 void ck_put_names(CmBuf *b, const char *const *names, size_t n, const char *quote, const char *conj);
 /* The article for word: "an" before a vowel sound ("an object", "an int"), else "a". */
 const char *ck_a(const char *word);
-const char *ck_system_key_kind(const char *system);
+const char *ck_system_key_kind(const CrmVendor *v);
 /* Number of code points in s (bytes if not valid UTF-8). */
 uint32_t ck_chars(const char *s, size_t len);
 

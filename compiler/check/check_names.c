@@ -164,15 +164,9 @@ const char *ck_a(const char *word)
     return word[0] && strchr("aeioAEIO", word[0]) ? "an" : "a";
 }
 
-const char *ck_system_key_kind(const char *system)
+const char *ck_system_key_kind(const CrmVendor *v)
 {
-    if (system && strcmp(system, "salesforce") == 0)
-        return "an External ID or idLookup field";
-    if (system && strcmp(system, "hubspot") == 0)
-        return "a unique property or the object's id property";
-    if (system && strcmp(system, "dynamics") == 0)
-        return "an alternate key";
-    return "a unique or external-id field";
+    return v && v->key_kind ? v->key_kind : "a unique or external-id field";
 }
 
 /* ---- value lists ---- */

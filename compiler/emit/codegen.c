@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "cm_alloc.h"
-#include "connector.h"
+#include "crm_vendor.h"
 #include "fingerprint.h"
 #include "mapc_write.h"
 #include "numtext.h"
@@ -351,7 +351,7 @@ static uint8_t encoding(const Checked *c, const Field *f)
     case FT_REFERENCE: case FT_ID: enc = ENC_REF; break;
     default: enc = ENC_TEXT; break;
     }
-    if (strcmp(c->system, "hubspot") == 0)
+    if (c->vendor && c->vendor->stringify)
         enc |= ENC_STRINGIFY;
     return enc;
 }
@@ -395,7 +395,8 @@ static void field_facts(Gen *g, uint32_t index, const CheckedAssign *a)
     cm_free(values);
 }
 
-/* How a Dynamics lookup is written (docs/run.md, "Dynamics lookups"): the
+/* How a reference is bound where the target binds them (CrmVendor.bind_suffix:
+ * Dynamics lookups, docs/run.md "Dynamics lookups"): the
  * schema files keep a lookup's targets, not its navigation properties, so
  * these are Dataverse's naming rules for them. One target, or an owner
  * (systemuser and team): the navigation property is the logical name.
@@ -422,7 +423,7 @@ static void field_lookup(Gen *g, uint32_t index, const Field *f)
         cm_buf_printf(&nav, "%s_%s", f->name, target);
     else
         cm_buf_puts(&nav, f->name);
-    char *set = conn_dynamics_entity_set(target);
+    char *set = g->c->vendor->entity_target ? g->c->vendor->entity_target(target) : cm_strdup(target);
     mw_field_lookup(g->e, index, per_target, nav.data, set);
     cm_free(set);
     cm_buf_free(&nav);
@@ -446,7 +447,7 @@ static void gen_entity(Gen *g, const CheckedEntity *ce)
         int32_t opt = base == ENC_OPTION || base == ENC_OPTION_MULTI ? option_table(g, a->field) : -1;
         field_of[i] = mw_field(g->e, a->field->name, sec, enc, opt);
         field_facts(g, field_of[i], a);
-        if (a->field->type == FT_REFERENCE && g->c->system && strcmp(g->c->system, "dynamics") == 0)
+        if (a->field->type == FT_REFERENCE && g->c->vendor && g->c->vendor->bind_suffix)
             field_lookup(g, field_of[i], a->field);
         if (a->field == key)
             mw_key(g->e, field_of[i]);

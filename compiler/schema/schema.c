@@ -41,26 +41,6 @@ const char *const *schema_type_names(size_t *n)
     return TYPE_NAMES;
 }
 
-static const char *const SYSTEM_NAMES[] = {
-    [SYS_SALESFORCE] = "salesforce", [SYS_HUBSPOT] = "hubspot",
-    [SYS_DYNAMICS] = "dynamics", [SYS_SNAPADDY] = "snapaddy",
-};
-
-bool schema_system_parse(const char *name, SchemaSystem *sys)
-{
-    for (size_t i = 0; i < sizeof SYSTEM_NAMES / sizeof SYSTEM_NAMES[0]; i++)
-        if (strcmp(name, SYSTEM_NAMES[i]) == 0) {
-            *sys = (SchemaSystem)i;
-            return true;
-        }
-    return false;
-}
-
-const char *schema_system_name(SchemaSystem sys)
-{
-    return SYSTEM_NAMES[sys];
-}
-
 /* ---- building ---- */
 
 void schema_build_begin(SchemaBuilder *b, const char *system, const char *name,

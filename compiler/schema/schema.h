@@ -110,14 +110,15 @@ void users_write(const UsersFile *u, CmBuf *out);
  * entity_hint names the entity where the document does not. Returns how many
  * entities were appended to *out (an array the caller frees with schema_free
  * on each element and cm_free on the array); 0 on error (reported to sink). */
-typedef enum SchemaSystem { SYS_SALESFORCE, SYS_HUBSPOT, SYS_DYNAMICS, SYS_SNAPADDY } SchemaSystem;
-bool schema_system_parse(const char *name, SchemaSystem *sys);
-const char *schema_system_name(SchemaSystem sys);
-size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const char *text,
+/* system: a CRM's name (crm_vendor.h) or a source's ("snapaddy"). */
+bool schema_system_known(const char *system);
+/* The systems with an importer, for a message: "a, b or c"; cut to fit. */
+void schema_system_names(char *out, size_t outlen);
+size_t schema_import(DiagSink *sink, const char *system, const char *path, const char *text,
                      size_t len, const char *entity_hint, SchemaEntity ***out, size_t *nout);
 
 /* schema_import on a file read within the caps (E0113 when unreadable). */
-size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
+size_t schema_import_file(DiagSink *sink, const char *system, const char *path,
                           const char *entity_hint, SchemaEntity ***out, size_t *nout);
 /* One entity from two descriptions of it (several documents for one entity,
  * such as a Dynamics attribute list and an option set document): a field in

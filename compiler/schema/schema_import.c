@@ -3,6 +3,7 @@
  * merging the documents that describe one entity piecewise. */
 #include "schema_import.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cm_alloc.h"
@@ -47,33 +48,57 @@ bool import_need_name(Import *im, const cJSON *obj, const char *key, const char 
     return false;
 }
 
-static bool import_doc(Import *im, SchemaSystem sys)
+/* The importers: one line per CRM of the registry, and the sources. */
+extern const SchemaImporter schema_importer_sf, schema_importer_hs, schema_importer_dyn, schema_importer_snap;
+static const SchemaImporter *const importers[] = {
+    &schema_importer_sf,
+    &schema_importer_hs,
+    &schema_importer_dyn,
+    &schema_importer_snap,
+    NULL,
+};
+
+static const SchemaImporter *importer(const char *system)
 {
-    const char *name = diag_source_name(im->d->src);
-    size_t n = strlen(name);
-    switch (sys) {
-    case SYS_SALESFORCE:
-        return import_salesforce(im);
-    case SYS_HUBSPOT:
-        return import_hubspot(im);
-    case SYS_DYNAMICS:
-        if (json_get(im->d->root, "definitions") != NULL ||
-            (n >= 9 && strcmp(name + n - 9, ".cdm.json") == 0))
-            return import_cdm(im);
-        return import_dynamics(im);
-    case SYS_SNAPADDY:
-        return import_snapaddy(im);
-    }
-    return false;
+    for (const SchemaImporter *const *i = importers; system && *i; i++)
+        if (strcmp((*i)->system, system) == 0)
+            return *i;
+    return NULL;
 }
 
-static size_t import_source(DiagSink *sink, SchemaSystem sys, const DiagSource *src,
+bool schema_system_known(const char *system)
+{
+    return importer(system) != NULL;
+}
+
+void schema_system_names(char *out, size_t outlen)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (const SchemaImporter *const *i = importers; *i && n < outlen; i++) {
+        int w = snprintf(out + n, outlen - n, "%s%s", i == importers ? "" : i[1] ? ", " : " or ", (*i)->system);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+}
+
+static size_t import_source(DiagSink *sink, const char *system, const DiagSource *src,
                             const char *entity_hint, SchemaEntity ***out, size_t *nout)
 {
+    const SchemaImporter *imp = importer(system);
     JsonDoc d;
-    Import im = { &d, schema_system_name(sys), entity_hint, out, nout, 0 };
+    Import im = { &d, system, entity_hint, out, nout, 0 };
     size_t before = *nout;
-    if (json_doc_open(&d, sink, src) && !import_doc(&im, sys)) {
+    if (imp == NULL) {
+        char names[200];
+        schema_system_names(names, sizeof names);
+        Diag *e = diag_report(sink, DIAG_ERROR, "E0113", diag_span(src, 0, 0), "no importer for the system '%s'",
+                              system ? system : "");
+        diag_help(e, "the systems with an importer: %s", names);
+        return 0;
+    }
+    if (json_doc_open(&d, sink, src) && !imp->import(&im)) {
         /* all or nothing: a document that failed adds no entity */
         for (size_t i = before; i < *nout; i++)
             schema_free((*out)[i]);
@@ -84,21 +109,21 @@ static size_t import_source(DiagSink *sink, SchemaSystem sys, const DiagSource *
     return im.added;
 }
 
-size_t schema_import(DiagSink *sink, SchemaSystem sys, const char *path, const char *text,
+size_t schema_import(DiagSink *sink, const char *system, const char *path, const char *text,
                      size_t len, const char *entity_hint, SchemaEntity ***out, size_t *nout)
 {
     const DiagSource *src = diag_source_add(sink, path, text, len);
-    return import_source(sink, sys, src, entity_hint, out, nout);
+    return import_source(sink, system, src, entity_hint, out, nout);
 }
 
-size_t schema_import_file(DiagSink *sink, SchemaSystem sys, const char *path,
+size_t schema_import_file(DiagSink *sink, const char *system, const char *path,
                           const char *entity_hint, SchemaEntity ***out, size_t *nout)
 {
     Span nowhere = { NULL, 0, 0 };
     const DiagSource *src = json_read_file(sink, path, NULL, nowhere, "vendor document");
     if (src == NULL)
         return 0;
-    return import_source(sink, sys, src, entity_hint, out, nout);
+    return import_source(sink, system, src, entity_hint, out, nout);
 }
 
 /* A field both documents describe: the later one's type and lists win, but

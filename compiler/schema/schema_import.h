@@ -11,19 +11,24 @@
 
 typedef struct Import {
     JsonDoc *d;
-    const char *system;         /* "salesforce", ... */
+    const char *system;         /* SchemaImporter.system */
     const char *hint;           /* --entity, or NULL */
     SchemaEntity ***out;
     size_t *nout;
     size_t added;
 } Import;
 
-/* Each returns false when it reported an error (nothing added then). */
-bool import_salesforce(Import *im);
-bool import_hubspot(Import *im);
-bool import_dynamics(Import *im);
+/* The importer of one system's documents: a CRM's (named as in the
+ * registry, crm_vendor.h) or a source's ("snapaddy"). import returns false
+ * when it reported an error (nothing added then). Each importer file
+ * defines one; schema_import.c lists them. */
+typedef struct SchemaImporter {
+    const char *system;
+    bool (*import)(Import *im);
+} SchemaImporter;
+
+/* A Common Data Model entity definition (the Dynamics importer's other form). */
 bool import_cdm(Import *im);
-bool import_snapaddy(Import *im);
 
 /* The entity's name: the document's own where it has one, else the hint;
  * neither is an E0113 at the document's start, asking for --entity. */

@@ -176,7 +176,7 @@ static void dyn_keys(SchemaBuilder *b, const cJSON *keys)
     }
 }
 
-bool import_dynamics(Import *im)
+static bool import_dynamics(Import *im)
 {
     const cJSON *root = im->d->root;
     const char *context = json_str(root, "@odata.context");
@@ -226,3 +226,16 @@ bool import_dynamics(Import *im)
     dyn_keys(&b, json_get(root, "Keys"));
     return import_finish(im, &b);
 }
+
+/* A Dataverse document, or a Common Data Model entity definition (which
+ * also describes Dynamics tables). */
+static bool import_dataverse(Import *im)
+{
+    const char *name = diag_source_name(im->d->src);
+    size_t n = strlen(name);
+    if (json_get(im->d->root, "definitions") != NULL || (n >= 9 && strcmp(name + n - 9, ".cdm.json") == 0))
+        return import_cdm(im);
+    return import_dynamics(im);
+}
+
+const SchemaImporter schema_importer_dyn = { "dynamics", import_dataverse };

@@ -150,7 +150,7 @@ static void hs_associations(SchemaBuilder *b, Span span)
     }
 }
 
-bool import_hubspot(Import *im)
+static bool import_hubspot(Import *im)
 {
     const cJSON *root = im->d->root;
     const cJSON *results = json_get(root, "results");
@@ -188,3 +188,5 @@ bool import_hubspot(Import *im)
     hs_associations(&b, json_span(im->d, root));
     return import_finish(im, &b);
 }
+
+const SchemaImporter schema_importer_hs = { "hubspot", import_hubspot };

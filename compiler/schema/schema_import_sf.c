@@ -113,7 +113,7 @@ static bool sf_field(Import *im, SchemaBuilder *b, const cJSON *field)
     return type != FT_REFERENCE || sf_references(im, b, f, field);
 }
 
-bool import_salesforce(Import *im)
+static bool import_salesforce(Import *im)
 {
     const cJSON *root = im->d->root;
     const cJSON *fields = json_get(root, "fields");
@@ -145,3 +145,5 @@ bool import_salesforce(Import *im)
     }
     return import_finish(im, &b);
 }
+
+const SchemaImporter schema_importer_sf = { "salesforce", import_salesforce };

@@ -82,7 +82,7 @@ static bool snap_question(Import *im, SchemaBuilder *b, const cJSON *q)
     return true;
 }
 
-bool import_snapaddy(Import *im)
+static bool import_snapaddy(Import *im)
 {
     const cJSON *root = im->d->root;
     const cJSON *questions = json_get(root, "questions");
@@ -110,3 +110,5 @@ bool import_snapaddy(Import *im)
     }
     return import_finish(im, &b);
 }
+
+const SchemaImporter schema_importer_snap = { "snapaddy", import_snapaddy };

@@ -48,7 +48,7 @@ static bool fetch(Auth *a)
 Auth *auth_open(const ConnConfig *cfg, Transport *token_tx, char *err, size_t errlen)
 {
     Auth *a = cm_calloc(1, sizeof *a);
-    bool jwt = cfg->auth && strcmp(cfg->auth, "salesforce_jwt") == 0;
+    bool jwt = conn_config_is_jwt(cfg);
     if (!conn_config_is_oauth(cfg) && !jwt) {
         a->token = conn_token_load(cfg, err, errlen);
         if (a->token == NULL && err[0]) {

@@ -11,6 +11,7 @@
 #include "cm_alloc.h"
 #include "cm_buf.h"
 #include "conn_config.h"
+#include "crm_vendor.h"
 #include "transport.h"
 #include "vendor_hosts.h"
 
@@ -293,11 +294,8 @@ const char *conn_config_api_version(const ConnConfig *c)
 {
     if (c->api_version)
         return c->api_version;
-    if (c->system && strcmp(c->system, "salesforce") == 0)
-        return "v59.0";
-    if (c->system && strcmp(c->system, "dynamics") == 0)
-        return "v9.2";
-    return "v3";
+    const CrmVendor *v = crm_vendor_find(c->system);
+    return v ? v->default_api_version : "v3";
 }
 
 bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
@@ -306,23 +304,29 @@ bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
         snprintf(err, errlen, "no CRM system given (--system or \"system\" in crmmap.json)");
         return false;
     }
-    if (strcmp(c->system, "salesforce") != 0 && strcmp(c->system, "hubspot") != 0
-        && strcmp(c->system, "dynamics") != 0) {
-        snprintf(err, errlen, "unknown system '%.40s' (salesforce, hubspot or dynamics)", c->system);
+    if (crm_vendor_find(c->system) == NULL) {
+        char names[200];
+        crm_vendor_names(names, sizeof names, " or ");
+        snprintf(err, errlen, "unknown system '%.40s' (%s)", c->system, names);
         return false;
     }
     if (c->url == NULL) {
         snprintf(err, errlen, "no CRM base URL given (--url, CRMMAP_URL or \"url\" in crmmap.json)");
         return false;
     }
-    bool jwt = c->auth && strcmp(c->auth, "salesforce_jwt") == 0;
+    bool jwt = conn_config_is_jwt(c);
     if (c->auth && strcmp(c->auth, "bearer") != 0 && !conn_config_is_oauth(c) && !jwt) {
-        snprintf(err, errlen, "auth kind '%.40s' is not supported (\"bearer\", \"oauth2_client_credentials\" or "
-                              "\"salesforce_jwt\")", c->auth);
+        CmBuf kinds = CM_BUF_INIT;
+        for (const CrmVendor *const *v = crm_vendors(); *v; v++)
+            if ((*v)->jwt_auth)
+                cm_buf_printf(&kinds, ", \"%s\"", (*v)->jwt_auth);
+        snprintf(err, errlen, "auth kind '%.40s' is not supported (\"bearer\", \"oauth2_client_credentials\"%s)",
+                 c->auth, kinds.data ? kinds.data : "");
+        cm_buf_free(&kinds);
         return false;
     }
     if (jwt && (c->token_url == NULL || c->client_id == NULL || c->username == NULL || c->private_key_file == NULL)) {
-        snprintf(err, errlen, "auth \"salesforce_jwt\" needs token_url, client_id, username and private_key_file");
+        snprintf(err, errlen, "auth \"%s\" needs token_url, client_id, username and private_key_file", c->auth);
         return false;
     }
     if (conn_config_is_oauth(c) && (c->token_url == NULL || c->client_id == NULL
@@ -332,6 +336,11 @@ bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
         return false;
     }
     return true;
+}
+
+bool conn_config_is_jwt(const ConnConfig *c)
+{
+    return crm_auth_is_jwt(c->auth);
 }
 
 bool conn_config_is_oauth(const ConnConfig *c)

@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 typedef struct ConnConfig {
-    char *system;       /* "salesforce", "hubspot", "dynamics"; NULL when unset */
+    char *system;       /* a CrmVendor's name (crm_vendor.h); NULL when unset */
     char *url;          /* the instance's base URL */
     char *api_version;  /* "v59.0" (Salesforce), "v9.2" (Dynamics); NULL: the default */
     char *auth;         /* "bearer" (the one kind implemented); NULL: bearer */
@@ -81,6 +81,9 @@ char *conn_secret_load(const ConnConfig *c, char *err, size_t errlen);
 /* The PEM private key for auth "salesforce_jwt", by the token file's rules
  * (regular, ours, mode 0600); free with conn_token_free. */
 char *conn_private_key_load(const ConnConfig *c, char *err, size_t errlen);
+
+/* True when c->auth is a vendor's JWT bearer flow (CrmVendor.jwt_auth). */
+bool conn_config_is_jwt(const ConnConfig *c);
 
 /* True when c->auth is the client credentials flow. */
 bool conn_config_is_oauth(const ConnConfig *c);

@@ -14,7 +14,7 @@
 
 #include "cm_alloc.h"
 #include "conn_json.h"
-#include "connector.h"
+#include "conn_dynamics.h"
 
 #define DYN_MAX_BATCH 1000
 #define BOUNDARY "batch_crmmap_7f3a9c"
@@ -367,7 +367,7 @@ char *conn_dynamics_entity_set(const char *logical)
 Connector *conn_dynamics_new(const char *base_url, const char *api_version)
 {
     Connector *c = cm_calloc(1, sizeof *c);
-    conn_init(c, &dyn_ops, base_url, api_version ? api_version : "v9.2");
-    conn_set_rate_limit(c, 5000, 300000);
+    conn_init(c, &dyn_ops, base_url, api_version ? api_version : crm_dynamics.default_api_version);
+    conn_set_rate_limit(c, crm_dynamics.rate_max, crm_dynamics.rate_window_ms);
     return c;
 }

@@ -31,7 +31,7 @@
 
 #include "cm_alloc.h"
 #include "conn_json.h"
-#include "connector.h"
+#include "conn_hubspot.h"
 
 #define HS_MAX_BATCH 100
 /* "Batch create associations: limited to 2,000 inputs per request body." */
@@ -572,7 +572,7 @@ static const ConnectorOps hs_ops = {
 Connector *conn_hubspot_new(const char *base_url)
 {
     Connector *c = cm_calloc(1, sizeof *c);
-    conn_init(c, &hs_ops, base_url, "v3");
-    conn_set_rate_limit(c, 90, 10000);
+    conn_init(c, &hs_ops, base_url, crm_hubspot.default_api_version);
+    conn_set_rate_limit(c, crm_hubspot.rate_max, crm_hubspot.rate_window_ms);
     return c;
 }

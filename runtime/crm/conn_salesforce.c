@@ -10,7 +10,7 @@
 
 #include "cm_alloc.h"
 #include "conn_json.h"
-#include "connector.h"
+#include "conn_salesforce.h"
 
 #define SF_MAX_BATCH 200
 
@@ -258,6 +258,6 @@ static const ConnectorOps sf_ops = {
 Connector *conn_salesforce_new(const char *base_url, const char *api_version)
 {
     Connector *c = cm_calloc(1, sizeof *c);
-    conn_init(c, &sf_ops, base_url, api_version ? api_version : "v59.0");
+    conn_init(c, &sf_ops, base_url, api_version ? api_version : crm_salesforce.default_api_version);
     return c;
 }

@@ -1,16 +1,15 @@
 /* connector: one CRM's write API as the runtime sees it — how a batch of
  * records becomes one HTTP request in the vendor's documented shape, and how
  * the vendor's answer becomes one result per record, in input order.
- * Implementations: conn_salesforce.c (sObject Collections), conn_hubspot.c
- * (CRM v3 batch, v4 associations), conn_dynamics.c (Web API $batch of
- * upserts). They only build and parse; conn_send and conn_link_all
+ * Implementations: one per CRM, each opened through its CrmVendor
+ * (crm_vendor.h). They only build and parse; conn_send and conn_link_all
  * (connector.c) move the bytes through a Transport with the retry policy,
  * so every connector is unit-tested with the fake transport against the
  * vendors' answers.
  *
  * A record's payload is a JSON object of field -> value exactly as the VM's
  * dry run prints it (DESIGN §6): the connector adds only what its API needs
- * around it (Salesforce attributes, HubSpot string values, Dynamics URLs). */
+ * around it (the vendor's envelope, string values, URLs). */
 #ifndef CONNECTOR_H
 #define CONNECTOR_H
 
@@ -152,16 +151,6 @@ struct Connector {
     void *refresh_ctx;
 };
 
-/* Each starts with its vendor's default client-side rate limit: Salesforce
- * none (its limits count requests per 24 hours; a batch is 200 records),
- * HubSpot 90 requests per 10 s (the published limit is 100), Dynamics 5,000
- * per 300 s (the service protection limit is 6,000). */
-Connector *conn_salesforce_new(const char *base_url, const char *api_version);
-Connector *conn_hubspot_new(const char *base_url);
-Connector *conn_dynamics_new(const char *base_url, const char *api_version);
-/* Dataverse's entity set of a logical name, which ConnBatch.entity and
- * ConnRead.entity want for Dynamics: contact -> contacts (cm_free it). */
-char *conn_dynamics_entity_set(const char *logical);
 void conn_free(Connector *c);
 /* On a 401, call refresh(ctx) once per request and, when it returns true,
  * send the request again (OAuth tokens expire in the middle of runs). */

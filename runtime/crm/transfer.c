@@ -23,11 +23,10 @@
 #include <time.h>
 
 #include "cm_alloc.h"
+#include "crm_vendor.h"
 #include "dryrun.h"
 #include "numtext.h"
 #include "opcodes.h"
-
-typedef enum Sys { SYS_SALESFORCE, SYS_HUBSPOT, SYS_DYNAMICS } Sys;
 
 /* One field of a unit's record: its value as JSON text, or a ref. */
 typedef struct UField {
@@ -61,13 +60,13 @@ typedef struct Rec {
 
 typedef struct EntInfo {
     char *name;             /* as in the mapping */
-    char *target;           /* what the connector is given (Dynamics: the entity set) */
+    char *target;           /* what the connector is given (CrmVendor.entity_target) */
     ConnOp op;
     bool creates;           /* a `create` entity: on create fields always go */
     char *key_field;        /* NULL: none */
-    bool by_id;             /* Dynamics: the key is the primary id (SET(guid), not an alternate key) */
+    bool by_id;             /* the key is the vendor's implicit primary id, not an alternate key */
     bool read;              /* the CRM's current records are needed */
-    bool id_from_read;      /* Salesforce update by a field other than Id: update by the Id read */
+    bool id_from_read;      /* an update by a field other than the id: by the id read (CrmVendor.update_by_read_id) */
     const char **read_fields;
     size_t nread;
     char **read_as;         /* per field: the name it is read by (among read_fields), NULL: not read */
@@ -100,7 +99,7 @@ struct Transfer {
     ErrFile *ef;
     TransferOptions o;
     Clock clock;
-    Sys sys;
+    const CrmVendor *v;
     size_t batch;
     EntInfo *ents;
     Rec *recs;
@@ -179,7 +178,7 @@ static void ent_init(Transfer *t, uint32_t i)
     const MapcEntity *e = &m->entities[i];
     EntInfo *ei = &t->ents[i];
     ei->name = str_of(m, e->name);
-    ei->target = t->sys == SYS_DYNAMICS ? conn_dynamics_entity_set(ei->name) : cm_strdup(ei->name);
+    ei->target = t->v->entity_target ? t->v->entity_target(ei->name) : cm_strdup(ei->name);
     ei->field_names = cm_calloc(e->nfields + 1u, sizeof *ei->field_names);
     ei->field_lines = cm_calloc(e->nfields + 1u, sizeof *ei->field_lines);
     for (uint32_t f = 0; f < e->nfields; f++)
@@ -187,7 +186,7 @@ static void ent_init(Transfer *t, uint32_t i)
     field_lines(e, ei->field_lines);
     ei->key_field = e->key >= 0 ? cm_strdup(ei->field_names[e->key]) : NULL;
     ei->creates = e->mode == MODE_C_CREATE;
-    if (t->sys == SYS_DYNAMICS && ei->key_field) {
+    if (t->v->id_field == NULL && ei->key_field) {
         CmBuf id = CM_BUF_INIT;
         cm_buf_printf(&id, "%sid", ei->name);
         ei->by_id = strcmp(id.data, ei->key_field) == 0;
@@ -197,8 +196,8 @@ static void ent_init(Transfer *t, uint32_t i)
      * finds the record it made instead of making a second one. */
     ei->op = e->mode == MODE_C_UPDATE ? CONN_UPDATE : (e->mode == MODE_C_CREATE && e->key < 0) ? CONN_CREATE
                                                                                                 : CONN_UPSERT;
-    ei->id_from_read = t->sys == SYS_SALESFORCE && ei->op == CONN_UPDATE && ei->key_field
-                       && strcmp(ei->key_field, "Id") != 0;
+    ei->id_from_read = t->v->update_by_read_id && ei->op == CONN_UPDATE && ei->key_field
+                       && strcmp(ei->key_field, t->v->id_field) != 0;
     ei->read = ei->key_field && !ei->creates && conn_plain_name(ei->key_field)
                && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
                    || ei->id_from_read);
@@ -207,8 +206,12 @@ static void ent_init(Transfer *t, uint32_t i)
     for (uint32_t f = 0; f < e->nfields; f++)
         if (e->fields[f].section == FS_IF_EMPTY && conn_plain_name(ei->field_names[f])) {
             CmBuf name = CM_BUF_INIT;
-            /* Dataverse reads a lookup's id as _NAME_value, never as NAME. */
-            cm_buf_printf(&name, e->fields[f].lookup ? "_%s_value" : "%s", ei->field_names[f]);
+            /* A lookup may read back under another name (Dataverse: _NAME_value). */
+            if (e->fields[f].lookup && t->v->lookup_read_prefix)
+                cm_buf_printf(&name, "%s%s%s", t->v->lookup_read_prefix, ei->field_names[f],
+                              t->v->lookup_read_suffix);
+            else
+                cm_buf_puts(&name, ei->field_names[f]);
             ei->read_as[f] = cm_buf_take(&name);
             ei->read_fields[ei->nread++] = ei->read_as[f];
         }
@@ -247,14 +250,8 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
 {
     uint32_t n;
     const char *system = mapc_str(m, m->system, &n);
-    Sys sys;
-    if (n == 10 && memcmp(system, "salesforce", 10) == 0)
-        sys = SYS_SALESFORCE;
-    else if (n == 7 && memcmp(system, "hubspot", 7) == 0)
-        sys = SYS_HUBSPOT;
-    else if (n == 8 && memcmp(system, "dynamics", 8) == 0)
-        sys = SYS_DYNAMICS;
-    else {
+    const CrmVendor *v = crm_vendor_findn(system, n);
+    if (v == NULL) {
         snprintf(err, errlen, "no connector for the target system '%.*s'", (int)n, system);
         return NULL;
     }
@@ -274,7 +271,7 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
     t->j = j;
     t->ef = ef;
     t->o = *opt;
-    t->sys = sys;
+    t->v = v;
     atomic_init(&t->cancel, false);
     if (t->o.retry.max_attempts <= 0)
         t->o.retry = retry_policy_default();
@@ -469,12 +466,12 @@ static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, 
 static void put_ref(Transfer *t, CmBuf *b, const char *field, bool per_target, const Unit *parent,
                     uint32_t parent_entity)
 {
-    if (t->sys == SYS_DYNAMICS) {
+    if (t->v->bind_suffix) {
         CmBuf name = CM_BUF_INIT;
         if (per_target)     /* a Customer lookup: one navigation property per table */
-            cm_buf_printf(&name, "%s_%s@odata.bind", field, t->ents[parent_entity].name);
+            cm_buf_printf(&name, "%s_%s%s", field, t->ents[parent_entity].name, t->v->bind_suffix);
         else
-            cm_buf_printf(&name, "%s@odata.bind", field);
+            cm_buf_printf(&name, "%s%s", field, t->v->bind_suffix);
         cm_buf_put_json_string(b, name.data, name.len);
         cm_buf_free(&name);
         CmBuf v = CM_BUF_INIT;
@@ -651,7 +648,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         ConnBatch *batches = cm_calloc(nb, sizeof *batches);
         ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
         ConnResult *results = cm_calloc(nsend, sizeof *results);
-        const char *key_field = ei->id_from_read ? "Id" : ei->by_id ? NULL : ei->key_field;
+        const char *key_field = ei->id_from_read ? t->v->id_field : ei->by_id ? NULL : ei->key_field;
         for (size_t b = 0; b < nb; b++) {
             size_t at = b * t->batch;
             batches[b] = (ConnBatch){ ei->target, ei->op, key_field, crs + at,

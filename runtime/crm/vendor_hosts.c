@@ -1,43 +1,12 @@
-/* vendor_hosts: the vendors' host names, from their documentation:
- * Salesforce My Domain (NAME.my.salesforce.com, sandboxes
- * NAME--SANDBOX.sandbox.my.salesforce.com), login.salesforce.com and
- * test.salesforce.com; HubSpot api.hubapi.com (its OAuth token endpoint
- * too); Dataverse ORG.crmN.dynamics.com (GCC crm9), GCC High
- * ORG.crm.microsoftdynamics.us, DoD ORG.crm.appsplatform.us, China
- * ORG.crm.dynamics.cn, and the Microsoft Entra token hosts of those clouds. */
+/* vendor_hosts: matching a host against a vendor's patterns (CrmVendor.hosts,
+ * from each vendor's documentation). */
 #include <stdio.h>
 #include <string.h>
 
+#include "crm_vendor.h"
 #include "vendor_hosts.h"
 
 #define HOST_MAX 253
-
-typedef struct Vendor {
-    const char *system;
-    const char *const *patterns;
-} Vendor;
-
-static const char *const salesforce[] = { "*.salesforce.com", NULL };
-static const char *const hubspot[] = { "*.hubapi.com", "*.hubspot.com", NULL };
-static const char *const dynamics[] = {
-    "*.dynamics.com", "*.crm.microsoftdynamics.us", "*.crm.appsplatform.us", "*.crm.dynamics.cn",
-    "login.microsoftonline.com", "login.microsoftonline.us", "login.partner.microsoftonline.cn",
-    "login.chinacloudapi.cn", NULL,
-};
-
-static const Vendor vendors[] = {
-    { "salesforce", salesforce },
-    { "hubspot", hubspot },
-    { "dynamics", dynamics },
-};
-
-static const Vendor *vendor(const char *system)
-{
-    for (size_t i = 0; system && i < sizeof vendors / sizeof *vendors; i++)
-        if (strcmp(vendors[i].system, system) == 0)
-            return &vendors[i];
-    return NULL;
-}
 
 /* Letters, digits and '-' in labels of 1 to 63 characters, separated by
  * single dots: anything else (an IP address aside) cannot be a vendor's. */
@@ -72,13 +41,13 @@ static bool matches(const char *pattern, const char *h, size_t n)
 
 bool vendor_host_ok(const char *system, const char *host)
 {
-    const Vendor *v = vendor(system);
+    const CrmVendor *v = crm_vendor_find(system);
     size_t n = strlen(host);
     if (n > 0 && host[n - 1] == '.')
         n--;
     if (v == NULL || n > HOST_MAX || !plain_name(host, n))
         return false;
-    for (const char *const *p = v->patterns; *p; p++)
+    for (const char *const *p = v->hosts; *p; p++)
         if (matches(*p, host, n))
             return true;
     return false;
@@ -86,11 +55,11 @@ bool vendor_host_ok(const char *system, const char *host)
 
 void vendor_hosts_text(const char *system, char *out, size_t outlen)
 {
-    const Vendor *v = vendor(system);
+    const CrmVendor *v = crm_vendor_find(system);
     size_t n = 0;
     out[0] = '\0';
-    for (const char *const *p = v ? v->patterns : NULL; p && *p && n < outlen; p++) {
-        int w = snprintf(out + n, outlen - n, "%s%s", p == v->patterns ? "" : ", ", *p);
+    for (const char *const *p = v ? v->hosts : NULL; p && *p && n < outlen; p++) {
+        int w = snprintf(out + n, outlen - n, "%s%s", p == v->hosts ? "" : ", ", *p);
         if (w < 0)
             break;
         n += (size_t)w;

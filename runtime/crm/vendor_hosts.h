@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 /* True when host (lower case, as tx_url_host gives it; one trailing dot is
- * ignored) is one of system's ("salesforce", "hubspot", "dynamics") own
- * hosts. An unknown system has none. */
+ * ignored) is one of system's own hosts
+ * (CrmVendor.hosts). An unknown system has none. */
 bool vendor_host_ok(const char *system, const char *host);
 
 /* system's patterns for a message, comma-separated: "*.hubapi.com,

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cm_alloc.h"
+#include "conn_salesforce.h"
 #include "connector.h"
 
 static double seconds(void)

@@ -14,6 +14,9 @@
 #include <time.h>
 
 #include "cm_alloc.h"
+#include "conn_dynamics.h"
+#include "conn_hubspot.h"
+#include "conn_salesforce.h"
 #include "connector.h"
 
 static const char *base;

@@ -9,6 +9,9 @@
 
 #include "auth.h"
 #include "cm_alloc.h"
+#include "conn_dynamics.h"
+#include "conn_hubspot.h"
+#include "conn_salesforce.h"
 #include "connector.h"
 
 static int failures;

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "conn_dynamics.h"
+#include "conn_hubspot.h"
+#include "conn_salesforce.h"
 #include "connector.h"
 
 static int failures;

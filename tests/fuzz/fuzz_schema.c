@@ -31,7 +31,7 @@ static void round_trip(DiagSink *sink, const SchemaEntity *e)
     cm_buf_free(&twice);
 }
 
-static void import(DiagSink *sink, SchemaSystem sys, const char *name, const char *text, size_t len)
+static void import(DiagSink *sink, const char *sys, const char *name, const char *text, size_t len)
 {
     SchemaEntity **es = NULL;
     size_t n = 0;
@@ -81,11 +81,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         users_free(u);
         break;
     }
-    case MODE_SALESFORCE: import(sink, SYS_SALESFORCE, "describe.json", text, len); break;
-    case MODE_HUBSPOT: import(sink, SYS_HUBSPOT, "properties.json", text, len); break;
-    case MODE_DYNAMICS: import(sink, SYS_DYNAMICS, "attributes.json", text, len); break;
-    case MODE_CDM: import(sink, SYS_DYNAMICS, "entity.cdm.json", text, len); break;
-    case MODE_SNAPADDY: import(sink, SYS_SNAPADDY, "questionnaire.json", text, len); break;
+    case MODE_SALESFORCE: import(sink, "salesforce", "describe.json", text, len); break;
+    case MODE_HUBSPOT: import(sink, "hubspot", "properties.json", text, len); break;
+    case MODE_DYNAMICS: import(sink, "dynamics", "attributes.json", text, len); break;
+    case MODE_CDM: import(sink, "dynamics", "entity.cdm.json", text, len); break;
+    case MODE_SNAPADDY: import(sink, "snapaddy", "questionnaire.json", text, len); break;
     }
     if (sink_file != NULL) {
         static const DiagFormat formats[] = { DIAG_TEXT, DIAG_JSON, DIAG_SARIF, DIAG_GITHUB };

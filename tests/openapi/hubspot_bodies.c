@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "conn_hubspot.h"
 #include "connector.h"
 
 #define BASE "https://api.hubapi.com"

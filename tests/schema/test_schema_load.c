@@ -187,7 +187,7 @@ static void import_from_memory(void)
     DiagSink *sink = diag_sink_new();
     SchemaEntity **es = NULL;
     size_t n = 0;
-    CHECK(schema_import(sink, SYS_SALESFORCE, "describe.json", describe, strlen(describe), NULL, &es, &n) == 1);
+    CHECK(schema_import(sink, "salesforce", "describe.json", describe, strlen(describe), NULL, &es, &n) == 1);
     CHECK(n == 1 && strcmp(es[0]->name, "Visit_Report__c") == 0);
     if (n == 1) {
         const Field *f = schema_field(es[0], "Name");
@@ -195,8 +195,8 @@ static void import_from_memory(void)
         f = schema_field(es[0], "Score__c");
         CHECK(f != NULL && f->type == FT_DECIMAL && !f->createable && !f->updateable);
     }
-    CHECK(schema_import(sink, SYS_DYNAMICS, "list.json", list, strlen(list), "visit", &es, &n) == 1);
-    CHECK(schema_import(sink, SYS_DYNAMICS, "options.json", options, strlen(options), NULL, &es, &n) == 1);
+    CHECK(schema_import(sink, "dynamics", "list.json", list, strlen(list), "visit", &es, &n) == 1);
+    CHECK(schema_import(sink, "dynamics", "options.json", options, strlen(options), NULL, &es, &n) == 1);
     CHECK(n == 3 && diag_total(sink) == 0);
     if (n == 3) {
         CHECK(strcmp(es[2]->name, "visit") == 0);
@@ -215,7 +215,7 @@ static void import_from_memory(void)
     }
     /* a failed document adds nothing */
     static const char bad[] = "{\"fields\": [ {} ] }";
-    CHECK(schema_import(sink, SYS_SALESFORCE, "bad.json", bad, strlen(bad), "X", &es, &n) == 0);
+    CHECK(schema_import(sink, "salesforce", "bad.json", bad, strlen(bad), "X", &es, &n) == 0);
     CHECK(n == 1 && diag_count(sink, DIAG_ERROR) == 1);
     /* a vendor label longer than the loader reads back is refused on import */
     CmBuf big = CM_BUF_INIT;
@@ -223,7 +223,7 @@ static void import_from_memory(void)
     for (unsigned i = 0; i < SCHEMA_MAX_STRING + 1; i++)
         cm_buf_putc(&big, 'a');
     cm_buf_puts(&big, "\" } ] }");
-    CHECK(schema_import(sink, SYS_SALESFORCE, "big.json", big.data, big.len, NULL, &es, &n) == 0);
+    CHECK(schema_import(sink, "salesforce", "big.json", big.data, big.len, NULL, &es, &n) == 0);
     CHECK(n == 1 && diag_count(sink, DIAG_ERROR) == 2);
     cm_buf_free(&big);
     for (size_t i = 0; i < n; i++)

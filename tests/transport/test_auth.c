@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "cm_alloc.h"
+#include "conn_salesforce.h"
 #include "connector.h"
 #include "jwt.h"
 #include "oauth.h"

@@ -1,0 +1,49 @@
+/* crm_hubspot: HubSpot as crmmap knows it — CRM v3 objects addressed by
+ * their type names, every property value a string (`clear` as ""), 90
+ * requests per 10 s, api.hubapi.com, and the properties and owners
+ * downloads (owners paged by an `after` cursor). */
+#include "conn_hubspot.h"
+
+static Connector *hs_connect(const ConnConfig *cfg)
+{
+    return conn_hubspot_new(cfg->url);
+}
+
+static void hs_describe_url(CmBuf *url, const char *api_version, const char *entity)
+{
+    (void)api_version;
+    cm_buf_printf(url, "/crm/v3/properties/%s", entity);
+}
+
+static void hs_users_url(CmBuf *url, const char *api_version)
+{
+    (void)api_version;
+    cm_buf_puts(url, "/crm/v3/owners?limit=500");
+}
+
+/* api.hubapi.com, its OAuth token endpoint too. */
+static const char *const hs_hosts[] = { "*.hubapi.com", "*.hubspot.com", NULL };
+static const char *const hs_cursor[] = { "paging", "next", "after", NULL };
+static const char *const hs_entities[] = { "contacts", NULL };
+
+const CrmVendor crm_hubspot = {
+    .name = "hubspot",
+    .default_api_version = "v3",
+    .hosts = hs_hosts,
+    .rate_max = 90,
+    .rate_window_ms = 10000,
+    .connect = hs_connect,
+    .stringify = true,
+    .key_kind = "a unique property or the object's id property",
+    .owner_field = "hubspot_owner_id",
+    .pull = {
+        .describe_url = hs_describe_url,
+        .users_url = hs_users_url,
+        .users = { .list = "results", .id = "id", .email = "email", .first = "firstName", .last = "lastName",
+                   .inactive = "archived" },
+        .paging = CRM_PAGE_CURSOR,
+        .cursor_path = hs_cursor,
+        .cursor_param = "after",
+        .default_entities = hs_entities,
+    },
+};

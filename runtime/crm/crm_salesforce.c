@@ -1,0 +1,47 @@
+/* crm_salesforce: Salesforce as crmmap knows it — REST API v59.0 by
+ * default, sObjects addressed by their API names, updates only by Id (an
+ * update by another field reads the Id first), the JWT bearer flow, My
+ * Domain and login hosts, and the describe and SOQL user downloads. */
+#include "conn_salesforce.h"
+
+static Connector *sf_connect(const ConnConfig *cfg)
+{
+    return conn_salesforce_new(cfg->url, cfg->api_version);
+}
+
+static void sf_describe_url(CmBuf *url, const char *api_version, const char *entity)
+{
+    cm_buf_printf(url, "/services/data/%s/sobjects/%s/describe", api_version, entity);
+}
+
+static void sf_users_url(CmBuf *url, const char *api_version)
+{
+    cm_buf_printf(url, "/services/data/%s/query?q=SELECT+Id,Email,Name,IsActive+FROM+User", api_version);
+}
+
+/* My Domain (NAME.my.salesforce.com, sandboxes
+ * NAME--SANDBOX.sandbox.my.salesforce.com), login. and test.salesforce.com.
+ * Not *.force.com: tenants' own Experience Cloud sites answer there. */
+static const char *const sf_hosts[] = { "*.salesforce.com", NULL };
+static const char *const sf_entities[] = { "Lead", "Contact", "Account", NULL };
+
+const CrmVendor crm_salesforce = {
+    .name = "salesforce",
+    .default_api_version = "v59.0",
+    .hosts = sf_hosts,
+    .jwt_auth = "salesforce_jwt",
+    .connect = sf_connect,
+    .id_field = "Id",
+    .update_by_read_id = true,
+    .key_kind = "an External ID or idLookup field",
+    .owner_field = "OwnerId",
+    .pull = {
+        .describe_url = sf_describe_url,
+        .users_url = sf_users_url,
+        .users = { .list = "records", .id = "Id", .email = "Email", .name = "Name", .active = "IsActive" },
+        .paging = CRM_PAGE_PATH,
+        .next_key = "nextRecordsUrl",
+        .done_key = "done",
+        .default_entities = sf_entities,
+    },
+};

@@ -1,0 +1,123 @@
+/* crm_vendor: one CRM as the rest of crmmap sees it — its name, how its API
+ * addresses records and writes links, its limits and hosts, its auth and
+ * config defaults, the one function that opens a connection to it, and the
+ * HTTP facts `schema pull` and `doctor` download its field definitions and
+ * users with. Behaviour is data and callbacks here: the engine, the
+ * commands and the compiler read these fields and never compare a vendor's
+ * name (the model is SQLite's sqlite3_vfs and curl's Curl_handler).
+ *
+ * Each vendor describes itself in its own file (crm_salesforce.c, with its
+ * connector in conn_salesforce.c); the registry (crm_registry.c) is the one
+ * list of them. Adding a CRM is a CrmVendor, one line in that list and one line in
+ * the compiler's importer table (docs/connectors.md, "Adding a CRM"). */
+#ifndef CRM_VENDOR_H
+#define CRM_VENDOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cm_buf.h"
+#include "conn_config.h"
+#include "connector.h"
+
+/* How a list answer says where its next page is. */
+typedef enum CrmPaging {
+    CRM_PAGE_NONE,      /* one page */
+    CRM_PAGE_PATH,      /* next_key: the next page's path below the base URL, unless done_key is true */
+    CRM_PAGE_CURSOR,    /* cursor_path: a cursor; the next page is the first one's URL + "&PARAM=cursor" */
+    CRM_PAGE_URL,       /* next_key: the next page's whole URL */
+} CrmPaging;
+
+/* Where a user's facts are in one element of a users page (JSON keys). */
+typedef struct CrmUserKeys {
+    const char *list;           /* the page's array of users */
+    const char *id, *email;
+    const char *name;           /* the full name; NULL: first and last joined by a space */
+    const char *first, *last;
+    const char *active;         /* true for an active user; NULL: inactive says the opposite */
+    const char *inactive;
+} CrmUserKeys;
+
+/* What `schema pull` and `doctor` GET, and how the answers read. The
+ * documents themselves are read by the compiler's importer for this
+ * vendor's name (schema_import.c). */
+typedef struct CrmPull {
+    const char *const *headers;         /* sent besides "Accept: application/json"; NULL-terminated, or NULL */
+    /* Appends the path (below the base URL) of entity's field definitions. */
+    void (*describe_url)(CmBuf *url, const char *api_version, const char *entity);
+    /* Further documents merged into each entity: suffixes of its describe
+     * URL (Dynamics lists option sets only under type casts); NULL-terminated, or NULL. */
+    const char *const *follow_ups;
+    /* Appends the path (below the base URL) of the first page of users. */
+    void (*users_url)(CmBuf *url, const char *api_version);
+    CrmUserKeys users;
+    CrmPaging paging;
+    const char *next_key, *done_key;    /* CRM_PAGE_PATH, CRM_PAGE_URL */
+    const char *const *cursor_path;     /* CRM_PAGE_CURSOR: keys from the root to the cursor; NULL-terminated */
+    const char *cursor_param;
+    const char *const *default_entities;    /* pulled when no --entity is given; NULL-terminated */
+} CrmPull;
+
+typedef struct CrmVendor {
+    const char *name;               /* the mapping's `target`, --system, "system" in crmmap.json */
+    const char *default_api_version;
+    /* Host patterns a repository's crmmap.json may name (vendor_hosts.h);
+     * NULL-terminated. */
+    const char *const *hosts;
+    /* An auth kind of the vendor's own: its JWT bearer flow (auth.h); NULL: none. */
+    const char *jwt_auth;
+    /* The client-side rate limit a connection starts with: at most rate_max
+     * requests per rate_window_ms; 0: none. */
+    int rate_max;
+    int64_t rate_window_ms;
+    /* Opens a connection (the base URL and API version of cfg; the vendor's
+     * default version when cfg has none), with the rate limit above. The one
+     * opener run, serve, plan and doctor use. */
+    Connector *(*connect)(const ConnConfig *cfg);
+
+    /* ---- records ---- */
+    /* What the connector is given for an entity of the mapping (Dynamics: the
+     * entity set, contact -> contacts); cm_free it. NULL: the name as is. */
+    char *(*entity_target)(const char *entity);
+    /* The field holding a record's own CRM id (Salesforce "Id"). NULL: the
+     * entity's name + "id" (Dataverse's primary id attribute), and a batch
+     * keyed by it goes to the connector with a NULL key field (by id, not
+     * by an alternate key). */
+    const char *id_field;
+    /* An update by any other key goes out by the id read first (Salesforce
+     * updates only by Id): the engine reads the records by the key. */
+    bool update_by_read_id;
+    /* References (`ref E`, lookups) are written through a bind:
+     * "FIELD<bind_suffix>": "/TARGET(id)" (Dataverse's "@odata.bind"), and
+     * the mapping's lookups say where text ids bind to (the .mapc lookups
+     * section). NULL: "FIELD": "id". */
+    const char *bind_suffix;
+    /* A lookup's value is read back as read_prefix NAME read_suffix
+     * (Dataverse: "_NAME_value"); NULL: as NAME. */
+    const char *lookup_read_prefix, *lookup_read_suffix;
+    /* Every value is sent as a string, and `clear` as "" (HubSpot properties). */
+    bool stringify;
+    /* What an upsert key must be, for the checker's messages ("an
+     * alternate key"); NULL: "a unique or external-id field". */
+    const char *key_kind;
+    /* The standard owner field user() values usually go to (HubSpot
+     * "hubspot_owner_id"), for `crmmap test`'s owner checks. */
+    const char *owner_field;
+
+    CrmPull pull;
+} CrmVendor;
+
+/* The vendor of that name, or NULL. */
+const CrmVendor *crm_vendor_find(const char *name);
+/* The vendor of the n bytes at name (a .mapc string), or NULL. */
+const CrmVendor *crm_vendor_findn(const char *name, size_t n);
+/* Every vendor, in the registry's order, NULL-terminated. */
+const CrmVendor *const *crm_vendors(void);
+/* The vendors' names for a message: "salesforce, hubspot or dynamics"
+ * (last_sep between the last two); cut to fit outlen. */
+void crm_vendor_names(char *out, size_t outlen, const char *last_sep);
+/* True when auth is some vendor's own JWT flow (CrmVendor.jwt_auth). */
+bool crm_auth_is_jwt(const char *auth);
+
+#endif
