@@ -30,10 +30,6 @@
 #include "conn_pipedrive.h"
 #include "connector.h"
 
-/* "20 requests per 2 seconds per api_token" is the smallest plan's limit
- * (Essential); OAuth tokens get four times as many. */
-#define PD_RATE_MAX 20
-#define PD_RATE_WINDOW_MS 2000
 
 /* Where an entity's records are written and how an update goes. */
 typedef struct PdEntity {
@@ -375,7 +371,7 @@ static const ConnectorOps pd_ops = {
 Connector *conn_pipedrive_new(const char *base_url)
 {
     Connector *c = cm_calloc(1, sizeof *c);
-    conn_init(c, &pd_ops, base_url, "v1");
-    conn_set_rate_limit(c, PD_RATE_MAX, PD_RATE_WINDOW_MS);
+    conn_init(c, &pd_ops, base_url, crm_pipedrive.default_api_version);
+    conn_set_rate_limit(c, crm_pipedrive.rate_max, crm_pipedrive.rate_window_ms);
     return c;
 }
