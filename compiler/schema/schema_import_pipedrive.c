@@ -38,15 +38,15 @@ static const PdType TYPES[] = {
     { "projects_board", FT_INT, NULL }, { "projects_phase", FT_INT, NULL },  { "activity", FT_INT, NULL },
     { "product", FT_INT, NULL },        { "project", FT_INT, NULL },
     { "org", FT_REFERENCE, "organizations" }, { "people", FT_REFERENCE, "persons" },
-    { "user", FT_REFERENCE, "users" },  { "deal", FT_REFERENCE, "deals" },   { "lead", FT_REFERENCE, "leads" },
+    { "user", FT_REFERENCE, "user" },   { "deal", FT_REFERENCE, "deals" },   { "lead", FT_REFERENCE, "leads" },
 };
 
 /* The related-record fields a note (and others) lists as plain int or
  * varchar: by their key they point to a record. */
 static const struct { const char *key, *entity; } RELATED[] = {
     { "person_id", "persons" }, { "org_id", "organizations" }, { "organization_id", "organizations" },
-    { "deal_id", "deals" },     { "lead_id", "leads" },        { "owner_id", "users" },
-    { "user_id", "users" },
+    { "deal_id", "deals" },     { "lead_id", "leads" },        { "owner_id", "user" },
+    { "user_id", "user" },
 };
 
 static const PdType *pd_type(Import *im, const cJSON *field)
@@ -142,8 +142,9 @@ static bool pd_field(Import *im, SchemaBuilder *b, const cJSON *field)
                     (custom || shown || json_bool(field, "bulk_edit_allowed", false));
     f->createable = f->updateable = writable;
     f->required = writable && shown && cJSON_IsTrue(json_get(field, "mandatory_flag"));
-    /* a person's e-mail is what Pipedrive's search finds exactly: the key of an upsert */
-    f->unique = f->type == FT_EMAIL;
+    /* what Pipedrive's search finds exactly (a person's e-mail, an
+     * organization's name) can key an upsert */
+    f->unique = f->type == FT_EMAIL || (strcmp(key, "name") == 0 && strcmp(b->e->name, "organizations") == 0);
     if (t->type == FT_PICKLIST || t->type == FT_MULTIPICKLIST)
         return pd_options(im, b, f, field);
     return true;
