@@ -192,4 +192,4 @@ static bool import_pipedrive(Import *im)
     return import_finish(im, &b);
 }
 
-const SchemaImporter schema_importer_pipedrive = { "pipedrive", import_pipedrive };
+const SchemaImporter schema_importer_pd = { "pipedrive", import_pipedrive };
