@@ -166,6 +166,8 @@ stmt
 
 assign
     : IDENT '=' expr opt_when               { $$ = ab_assign(st, @$, $1, @1, $3, $4); }
+    | STRING '=' expr opt_when              { $$ = ab_assign(st, @$, $1.value, @1, $3, $4);
+                                              $$->u.assign.quoted = true; }
     ;
 
 expr
@@ -372,6 +374,7 @@ typedef struct Expected {
     Group group[YYNTOKENS];
     int n;
     bool ident, eq, value_only;
+    bool statement;     /* a statement may start: a string there is a field's name too */
 } Expected;
 
 static bool expects(const Expected *x, const char *name)
@@ -397,6 +400,7 @@ static void group_expected(Expected *x)
         x->ident |= x->tok[i] == YYSYMBOL_IDENT;
         x->eq |= x->tok[i] == YYSYMBOL_EQ;
     }
+    x->statement = x->ident && expects(x, "master") && expects(x, "string") && expects(x, "'}'");
     bool by_name = x->ident && keywords >= 10;
     bool by_expr = !by_name && starts >= 5;
     x->value_only = by_expr && !x->ident;
@@ -432,6 +436,8 @@ static int list_expected(const Expected *x, CmBuf *b)
         Group g = x->group[i];
         if (x->tok[i] == YYSYMBOL_YYEOF && declarations_listed)
             continue;   /* at the top level "a declaration" says enough */
+        if (x->tok[i] == YYSYMBOL_STRING && x->statement)
+            continue;   /* "a name" says it: "Interest level" = ... names a field */
         if (g == G_SELF) {
             CmBuf one = CM_BUF_INIT;
             describe_expected(&one, yysymbol_name(x->tok[i]));

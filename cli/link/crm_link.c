@@ -157,9 +157,16 @@ typedef struct UserList {
     size_t cap;
 } UserList;
 
+/* A string member, or an integral number (some APIs number their users) as text. */
 static const char *str_or_null(CmArena *a, const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(v) && v->valuedouble > -1e15 && v->valuedouble < 1e15
+        && v->valuedouble == (double)(long long)v->valuedouble) {
+        char text[32];
+        snprintf(text, sizeof text, "%lld", (long long)v->valuedouble);
+        return cm_arena_strdup(a, text);
+    }
     return cJSON_IsString(v) && v->valuestring[0] ? cm_arena_strdup(a, v->valuestring) : NULL;
 }
 

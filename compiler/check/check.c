@@ -249,14 +249,48 @@ typedef struct EntityState {
     size_t cap;
 } EntityState;
 
-static const Field *find_field(Checker *ck, const Ident *name)
+/* The one field labelled name, for a vendor whose fields go by their
+ * labels; NULL (reported) when none or several are. */
+static const Field *field_by_label(Checker *ck, const Ident *name, bool *reported)
+{
+    const SchemaEntity *e = ck->target->schema;
+    const Field *found = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < e->nfields; i++)
+        if (e->fields[i].label && strcmp(e->fields[i].label, name->name) == 0 && n++ == 0)
+            found = &e->fields[i];
+    if (n > 1) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0102", name->span, "%zu fields of %s are labelled \"%s\"",
+                              n, e->name, name->name);
+        diag_help(d, "write the field's key instead, e.g. %s = ...", found->name);
+        *reported = true;
+        return NULL;
+    }
+    return found;
+}
+
+static const Field *find_field(Checker *ck, const Ident *name, bool quoted)
 {
     const Field *f = names_get(&ck->target->fields, name->name);
-    if (f == NULL) {
+    bool reported = false;
+    bool by_label = quoted && ck->out->vendor && ck->out->vendor->fields_by_label;
+    if (f == NULL && by_label)
+        f = field_by_label(ck, name, &reported);
+    if (f == NULL && !reported) {
         const SchemaEntity *e = ck->target->schema;
-        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0102", name->span,
-                              "%s has no field '%s'", e->name, name->name);
-        ck_suggest(ck, d, name->name, ck->target->names, e->nfields);
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0102", name->span, "%s has no field %s'%s'", e->name,
+                              by_label ? "named or labelled " : "", name->name);
+        if (by_label) {
+            const char **labels = cm_malloc((e->nfields + 1) * sizeof *labels);
+            size_t n = 0;
+            for (size_t i = 0; i < e->nfields; i++)
+                if (e->fields[i].label)
+                    labels[n++] = e->fields[i].label;
+            ck_suggest(ck, d, name->name, labels, n);
+            cm_free(labels);
+        } else {
+            ck_suggest(ck, d, name->name, ck->target->names, e->nfields);
+        }
     }
     return f;
 }
@@ -298,7 +332,7 @@ static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
 {
     EntityMode mode = es->ce->item->u.entity.mode;
     Expr *value = s->u.assign.value;
-    const Field *f = find_field(ck, &s->u.assign.field);
+    const Field *f = find_field(ck, &s->u.assign.field, s->u.assign.quoted);
     ck_expr(ck, value);
     if (s->u.assign.when)
         ck_cond(ck, s->u.assign.when);
@@ -359,7 +393,7 @@ static void statements(Checker *ck, EntityState *es, Stmt **stmts, size_t n, Own
 /* The `by` or `key` field: it must exist and identify one record. */
 static const Field *key_field(Checker *ck, const Ident *name, const char *what)
 {
-    const Field *f = find_field(ck, name);
+    const Field *f = find_field(ck, name, false);
     if (f == NULL || f->unique || f->external_id)
         return f;
     const SchemaEntity *e = ck->target->schema;

@@ -197,6 +197,15 @@ static void string_lit(Printer *p, const char *s, size_t len)
     cm_buf_put_json_string(&p->line, s, len);
 }
 
+static void assign_target(Printer *p, const Stmt *s)
+{
+    const char *name = s->u.assign.field.name;
+    if (s->u.assign.quoted)
+        string_lit(p, name, strlen(name));
+    else
+        text(p, name);
+}
+
 static void expr_list(Printer *p, Expr **items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -406,7 +415,7 @@ static void stmt(Printer *p, const Stmt *s, size_t width)
             text(p, own);
             text(p, " ");
         }
-        text(p, s->u.assign.field.name);
+        assign_target(p, s);
         for (size_t w = code_points(p->line.data, p->line.len); w < width; w++)
             text(p, " ");
         text(p, " = ");
@@ -446,7 +455,9 @@ static bool alignable(const Stmt *s)
 static size_t target_width(const Stmt *s)
 {
     const char *own = own_prefix(s->own);
-    return (own ? strlen(own) + 1 : 0) + code_points(s->u.assign.field.name, strlen(s->u.assign.field.name));
+    const char *name = s->u.assign.field.name;
+    size_t quotes = s->u.assign.quoted ? 2 : 0;     /* escapes aside: labels seldom hold any */
+    return (own ? strlen(own) + 1 : 0) + code_points(name, strlen(name)) + quotes;
 }
 
 /* Consecutive one-line assignments line up their '=' signs, as in a table.

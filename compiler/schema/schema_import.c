@@ -49,12 +49,14 @@ bool import_need_name(Import *im, const cJSON *obj, const char *key, const char 
 }
 
 /* The importers: one line per CRM of the registry, and the sources. */
-extern const SchemaImporter schema_importer_sf, schema_importer_hs, schema_importer_dyn, schema_importer_snap;
+extern const SchemaImporter schema_importer_sf, schema_importer_hs, schema_importer_dyn, schema_importer_snap,
+    schema_importer_pd;
 static const SchemaImporter *const importers[] = {
     &schema_importer_sf,
     &schema_importer_hs,
     &schema_importer_dyn,
     &schema_importer_snap,
+    &schema_importer_pd,
     NULL,
 };
 

@@ -159,7 +159,11 @@ static void stmt(Dumper *d, const Stmt *s, int level)
     indent(d, level);
     switch (s->kind) {
     case ST_ASSIGN:
-        cm_buf_printf(d->out, "(assign %s", s->u.assign.field.name);
+        cm_buf_puts(d->out, "(assign ");
+        if (s->u.assign.quoted)
+            cm_buf_put_json_string(d->out, s->u.assign.field.name, strlen(s->u.assign.field.name));
+        else
+            cm_buf_puts(d->out, s->u.assign.field.name);
         if (s->own != OWN_DEFAULT)
             cm_buf_printf(d->out, " [%s]", own_text(s->own));
         span(d, s->span);

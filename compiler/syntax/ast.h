@@ -86,7 +86,7 @@ typedef enum Ownership {
 } Ownership;
 
 typedef enum StmtKind {
-    ST_ASSIGN,          /* FIELD = EXPR [when COND] */
+    ST_ASSIGN,          /* FIELD = EXPR [when COND], FIELD an identifier or a string */
     ST_BLOCK,           /* master crm { ... } | master source { ... } | on create { ... } */
     ST_REJECT           /* reject "MESSAGE" when COND */
 } StmtKind;
@@ -97,7 +97,9 @@ struct Stmt {
     Ownership own;          /* ST_ASSIGN: single-assignment prefix, ST_BLOCK: the block's */
     Span own_span;          /* the 'master crm' / 'on create' words, if written */
     union {
-        struct { Ident field; Expr *value; Expr *when; } assign;
+        /* quoted: the field was written as a string ("Interest level" = ...),
+         * a name no identifier can spell, or a field's label */
+        struct { Ident field; bool quoted; Expr *value; Expr *when; } assign;
         struct { Stmt **stmts; size_t count; } block;
         struct { const char *message; Span message_span; Expr *when; } reject;
     } u;

@@ -270,6 +270,7 @@ Stmt *ab_assign(ParseState *st, Loc loc, const char *field, Loc field_loc, Expr 
     s->span = ps_span(st, loc);
     s->own = OWN_DEFAULT;
     s->u.assign.field = ab_ident(st, field, field_loc);
+    s->u.assign.quoted = false;
     s->u.assign.value = value;
     s->u.assign.when = when;
     return s;

@@ -6,6 +6,7 @@
 
 #include "conn_dynamics.h"
 #include "conn_hubspot.h"
+#include "conn_pipedrive.h"
 #include "conn_salesforce.h"
 #include "crm_vendor.h"
 
@@ -13,6 +14,7 @@ static const CrmVendor *const vendors[] = {
     &crm_salesforce,
     &crm_hubspot,
     &crm_dynamics,
+    &crm_pipedrive,
     NULL,
 };
 

@@ -88,6 +88,9 @@ typedef struct CrmVendor {
     /* An update by any other key goes out by the id read first (Salesforce
      * updates only by Id): the engine reads the records by the key. */
     bool update_by_read_id;
+    /* The API has no upsert: the engine reads the records by the key, updates
+     * those found by the id read and creates the others. */
+    bool upsert_by_read;
     /* References (`ref E`, lookups) are written through a bind:
      * "FIELD<bind_suffix>": "/TARGET(id)" (Dataverse's "@odata.bind"), and
      * the mapping's lookups say where text ids bind to (the .mapc lookups
@@ -109,6 +112,10 @@ typedef struct CrmVendor {
     /* What an upsert key must be, for the checker's messages ("an
      * alternate key"); NULL: "a unique or external-id field". */
     const char *key_kind;
+    /* Fields are known to users by their labels, their names being keys no
+     * one reads: a mapping's quoted target ("Interest level" = ...) that is
+     * no field's name is the field with that label. */
+    bool fields_by_label;
     /* The standard owner field user() values usually go to (HubSpot
      * "hubspot_owner_id"), for `crmmap test`'s owner checks. */
     const char *owner_field;

@@ -66,6 +66,7 @@ typedef struct EntInfo {
     bool by_id;             /* the key is the vendor's implicit primary id, not an alternate key */
     bool read;              /* the CRM's current records are needed */
     bool id_from_read;      /* an update by a field other than the id: by the id read (CrmVendor.update_by_read_id) */
+    bool upsert_by_read;    /* an upsert as an update by the id read, or a create (CrmVendor.upsert_by_read) */
     const char **read_fields;
     size_t nread;
     char **read_as;         /* per field: the name it is read by (among read_fields), NULL: not read */
@@ -162,9 +163,10 @@ static void ent_init(Transfer *t, uint32_t i)
                                                                                                 : CONN_UPSERT;
     ei->id_from_read = t->v->update_by_read_id && ei->op == CONN_UPDATE && ei->key_field
                        && strcmp(ei->key_field, t->v->id_field) != 0;
+    ei->upsert_by_read = t->v->upsert_by_read && ei->op == CONN_UPSERT && ei->key_field;
     ei->read = ei->key_field && !ei->creates && conn_plain_name(ei->key_field)
                && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
-                   || ei->id_from_read);
+                   || ei->id_from_read || ei->upsert_by_read);
     ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
     ei->read_as = cm_calloc(e->nfields + 1u, sizeof *ei->read_as);
     for (uint32_t f = 0; f < e->nfields; f++)
@@ -568,6 +570,45 @@ static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size
     }
 }
 
+/* Sends n records of entity e as op by key_field, in batches, links them
+ * and journals the answers. */
+static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
+                       char **pl, size_t nsend)
+{
+    EntInfo *ei = &t->ents[e];
+    if (t->fatal || nsend == 0)
+        return;
+    size_t nb = (nsend + t->batch - 1) / t->batch;
+    ConnBatch *batches = cm_calloc(nb, sizeof *batches);
+    ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
+    ConnResult *results = cm_calloc(nsend, sizeof *results);
+    for (size_t b = 0; b < nb; b++) {
+        size_t at = b * t->batch;
+        batches[b] = (ConnBatch){ ei->target, op, key_field, crs + at,
+                                  nsend - at < t->batch ? nsend - at : t->batch };
+        jobs[b].batch = &batches[b];
+        jobs[b].results = results + at;
+    }
+    conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
+    t->st.requests += nb;
+    /* A unit is done once its record and its links are written: until
+     * the link step has answered nothing is journaled, so --resume
+     * writes both again (idempotently: the link step is only for
+     * upserts and updates by key). */
+    char msg[256];
+    bool linked = conn_link_all(t->c, t->tx, jobs, nb, &t->o.retry, t->o.clock, &t->st.requests, msg,
+                                sizeof msg) == CONN_OK;
+    if (!linked)
+        fatal(t, "linking %s records: %s", ei->name, msg);
+    journal_begin(t->j);
+    for (size_t b = 0; b < nb && linked; b++)
+        take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
+    commit(t);
+    cm_free(batches);
+    cm_free(jobs);
+    cm_free(results);
+}
+
 /* Reads, builds, journals and sends the units in todo (keys unique). */
 static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
 {
@@ -593,7 +634,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             }
             payloads[k] = build_payload(t, r, e, c);
             crs[nsend].payload = payloads[k];
-            crs[nsend].key = ei->id_from_read ? c->id : u->key;
+            crs[nsend].key = ei->id_from_read ? c->id : !ei->upsert_by_read ? u->key : c->found ? c->id : NULL;
             idx[nsend] = todo[k];
             pl[nsend++] = payloads[k];
             /* Only a keyless create needs to be known as sent before it
@@ -606,37 +647,27 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         /* Durable before any request leaves: a crash from here on resends. */
         commit(t);
     }
-    if (!t->fatal && nsend > 0) {
-        size_t nb = (nsend + t->batch - 1) / t->batch;
-        ConnBatch *batches = cm_calloc(nb, sizeof *batches);
-        ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
-        ConnResult *results = cm_calloc(nsend, sizeof *results);
-        const char *key_field = ei->id_from_read ? t->v->id_field : ei->by_id ? NULL : ei->key_field;
-        for (size_t b = 0; b < nb; b++) {
-            size_t at = b * t->batch;
-            batches[b] = (ConnBatch){ ei->target, ei->op, key_field, crs + at,
-                                      nsend - at < t->batch ? nsend - at : t->batch };
-            jobs[b].batch = &batches[b];
-            jobs[b].results = results + at;
+    if (!t->fatal && nsend > 0 && ei->upsert_by_read) {
+        /* the records found go as updates by their id, the rest as creates */
+        size_t nfound = 0;
+        for (size_t k = 0; k < nsend; k++) {
+            if (crs[k].key == NULL)
+                continue;
+            ConnRecord cr = crs[k];
+            size_t ix = idx[k];
+            char *p = pl[k];
+            memmove(crs + nfound + 1, crs + nfound, (k - nfound) * sizeof *crs);
+            memmove(idx + nfound + 1, idx + nfound, (k - nfound) * sizeof *idx);
+            memmove(pl + nfound + 1, pl + nfound, (k - nfound) * sizeof *pl);
+            crs[nfound] = cr;
+            idx[nfound] = ix;
+            pl[nfound++] = p;
         }
-        conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
-        t->st.requests += nb;
-        /* A unit is done once its record and its links are written: until
-         * the link step has answered nothing is journaled, so --resume
-         * writes both again (idempotently: the link step is only for
-         * upserts and updates by key). */
-        char msg[256];
-        bool linked = conn_link_all(t->c, t->tx, jobs, nb, &t->o.retry, t->o.clock, &t->st.requests, msg,
-                                    sizeof msg) == CONN_OK;
-        if (!linked)
-            fatal(t, "linking %s records: %s", ei->name, msg);
-        journal_begin(t->j);
-        for (size_t b = 0; b < nb && linked; b++)
-            take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
-        commit(t);
-        cm_free(batches);
-        cm_free(jobs);
-        cm_free(results);
+        send_group(t, e, CONN_UPDATE, t->v->id_field, crs, idx, pl, nfound);
+        send_group(t, e, CONN_CREATE, NULL, crs + nfound, idx + nfound, pl + nfound, nsend - nfound);
+    } else if (!t->fatal && nsend > 0) {
+        send_group(t, e, ei->op, ei->id_from_read ? t->v->id_field : ei->by_id ? NULL : ei->key_field, crs, idx,
+                   pl, nsend);
     }
     for (size_t k = 0; k < n; k++) {
         cm_free(payloads[k]);

@@ -33,6 +33,8 @@ KNOWN_FIELDS = {
                 ("lifecyclestage", "Lifecycle Stage", "picklist", False)],
     "dynamics": [("lastname", "Last Name", "string (50)", True),
                  ("emailaddress1", None, "email (100)", False)],
+    "pipedrive": [("name", "Name", "string (255)", True),
+                  ("bfbb92d80d256195ed09c6cc0ac2679b08b2e3fc", "Interest level", "picklist", False)],
 }
 # The rendered colours (CSS of doc_html.c) a screenshot must contain.
 CRM_WINS_RGB = (0xff, 0xf2, 0xcc)

@@ -66,6 +66,18 @@ Validation beyond the metadata: HubSpot refuses an e-mail address with a local
 part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
 MaxLength of 100 (0x80044331).
 
+More CRMs plug in as modules of their own (MODULES below: one line each). A
+module NAME.py next to this file defines a class Vendor(state, base) with:
+  system                  the name admin bodies use ("system": S)
+  prefixes                the API paths it answers (str.startswith)
+  users                   the users it starts with, in its shape
+  route(method, path, query, body, headers) -> (status, body)
+  unauthorized(), limit_exceeded(retry_after), bad_json() -> Reply
+  authorized(headers, token) -> bool   the credentials a request carries
+  seed(table, records)    POST /__admin/records for it (the lock is held)
+The faults, the rate limit, the admin endpoints and the records store are
+shared; a module shapes only its vendor's answers.
+
 Usage: crmserver.py [--port 0] [--corpus DIR] [--token TOKEN] [--client-id ID --client-secret S]
 Prints "PORT N" on stdout once it listens. With --token, requests must carry
 "Authorization: Bearer TOKEN" (401 in the vendor's shape otherwise).
@@ -74,6 +86,7 @@ import argparse
 import base64
 import collections
 import glob
+import importlib
 import json
 import os
 import random
@@ -88,6 +101,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_BODY = 64 * 1024 * 1024
+# The CRMs served by modules of their own (see the docstring).
+MODULES = ["pipedrive"]
 SF_BATCH = 200
 HS_BATCH = 100
 DYN_BATCH = 1000
@@ -166,8 +181,9 @@ class Fault:
 
 
 class State:
-    def __init__(self, corpus, token, client_id=None, client_secret=None):
+    def __init__(self, corpus, token, client_id=None, client_secret=None, modules=()):
         self.lock = threading.Lock()
+        self.modules = list(modules)     # (system, the users it starts with)
         self.corpus = corpus
         self.token = token
         self.client_id = client_id
@@ -177,9 +193,11 @@ class State:
 
     def reset(self):
         self.records = {"salesforce": {}, "hubspot": {}, "dynamics": {}}
+        self.records.update({system: {} for system, _ in self.modules})
         self.metadata = {}          # (system, entity, cast or "") -> a document served instead of the corpus's
         self.users = {"salesforce": [dict(u) for u in SF_USERS], "hubspot": [dict(u) for u in HS_OWNERS],
                       "dynamics": [dict(u) for u in DYN_USERS]}
+        self.users.update({system: [dict(u) for u in users] for system, users in self.modules})
         self.counter = 0
         self.requests = 0
         self.by_path = collections.Counter()    # API requests per path, faults included
@@ -1147,6 +1165,15 @@ class Handler(BaseHTTPRequestHandler):
     def do_PATCH(self):
         self.handle_any("PATCH")
 
+    def do_PUT(self):
+        self.handle_any("PUT")
+
+    def module_of(self, path):
+        for m in self.server.modules:
+            if path.startswith(m.prefixes):
+                return m
+        return None
+
     def send_json(self, status, body, headers=None, raw=None, content_type="application/json;charset=UTF-8"):
         data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
         self.send_response(status)
@@ -1177,6 +1204,9 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def system_of(self, path):
+        m = self.module_of(path)
+        if m:
+            return m.system
         if path.startswith("/services/"):
             return "salesforce"
         if path.startswith("/crm/"):
@@ -1184,6 +1214,9 @@ class Handler(BaseHTTPRequestHandler):
         return "dynamics"
 
     def unauthorized(self, system):
+        m = self.module_of(self.path)
+        if m:
+            return m.unauthorized()
         if system == "salesforce":
             return Reply(401, [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
         if system == "hubspot":
@@ -1210,6 +1243,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reset_connection()
         try:
             raw = self.read_body()
+            module = self.module_of(path)
+            if wait is not None and module:
+                raise module.limit_exceeded("%.3f" % wait)
             if wait is not None:
                 raise Reply(429, {"status": "error", "category": "RATE_LIMITS",
                                   "message": "You have reached your secondly limit.",
@@ -1217,14 +1253,15 @@ class Handler(BaseHTTPRequestHandler):
             if fault and fault.kind == "timeout":
                 time.sleep(fault.delay)
             if fault and fault.kind == "limit_exceeded":
-                raise limit_exceeded(system, fault.retry_after)
+                raise module.limit_exceeded(fault.retry_after) if module else limit_exceeded(system, fault.retry_after)
             if fault and fault.kind in ("429", "500", "502", "503", "504", "401", "404"):
                 code = int(fault.kind)
                 if code == 401:
                     raise self.unauthorized(system)
                 headers = {"Retry-After": str(fault.retry_after)} if code == 429 and fault.retry_after is not None else {}
                 raise Reply(code, {"message": "injected fault %s" % fault.kind}, headers)
-            if state.token and self.headers.get("Authorization") != "Bearer " + state.token:
+            if state.token and not (module.authorized(self.headers, state.token) if module else
+                                    self.headers.get("Authorization") == "Bearer " + state.token):
                 raise self.unauthorized(system)
             lock_rows = fault.record_probability if fault and fault.kind in ("lock_row", "batch_part") else 0.0
             status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows)
@@ -1246,11 +1283,17 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 body = json.loads(raw)
             except ValueError:
+                if self.module_of(path):
+                    raise self.module_of(path).bad_json()
                 if path.startswith("/services/"):
                     raise Reply(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "Unexpected character"}])
                 raise Reply(400, {"status": "error", "message": "Invalid input JSON", "category": "VALIDATION_ERROR"})
         with state.lock:
             state.lock_rows = lock_rows
+            module = self.module_of(path)
+            if module:
+                status, out = module.route(method, path, urllib.parse.parse_qs(query), body, self.headers)
+                return status, out, {}, None, ctype
             m = re.match(r"^/services/data/v\d+\.\d+/(.*)$", path)
             if m:
                 status, out = self.server.sf.route(method, m.group(1).rstrip("/").split("/"),
@@ -1368,6 +1411,9 @@ class Handler(BaseHTTPRequestHandler):
             if system == "salesforce":
                 rec.setdefault("Id", self.server.sf.new_id(table))
                 rid = rec["Id"]
+            elif system in self.server.module_by_system:
+                self.server.module_by_system[system].seed(table, [rec])
+                continue
             elif system == "hubspot":
                 rec.setdefault("id", str(state.next_number() + 1000))
                 rec = dict(rec, properties=dict(rec.get("properties", {})), createdAt=now, updatedAt=now)
@@ -1402,8 +1448,14 @@ def main():
     args = ap.parse_args()
     server = CrmServer(("127.0.0.1", args.port), Handler)
     server.verbose = args.verbose
-    server.state = State(args.corpus, args.token, args.client_id, args.client_secret)
     port = server.server_address[1]
+    # a module's `from crmserver import Reply` must get this running server's classes
+    sys.modules.setdefault("crmserver", sys.modules[__name__])
+    classes = [importlib.import_module(name).Vendor for name in MODULES]
+    server.state = State(args.corpus, args.token, args.client_id, args.client_secret,
+                         [(c.system, c.users) for c in classes])
+    server.modules = [c(server.state, lambda: "http://127.0.0.1:%d" % port) for c in classes]
+    server.module_by_system = {m.system: m for m in server.modules}
     server.sf = Salesforce(server.state)
     server.hs = HubSpot(server.state)
     server.dyn = Dynamics(server.state, lambda: "http://127.0.0.1:%d" % port)
