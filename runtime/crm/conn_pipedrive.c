@@ -50,7 +50,7 @@ static PdEntity pd_entity(const char *name)
 static void entity_url(const Connector *c, CmBuf *url, PdEntity e)
 {
     cm_buf_printf(url, "%s/%s/", c->base, e.v2 ? "api/v2" : "v1");
-    conn_url_escape(url, e.name);
+    cm_buf_put_percent(url, e.name);
 }
 
 static size_t pd_max_batch(const Connector *c, ConnOp op)
@@ -158,7 +158,7 @@ static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
     entity_url(c, &out->url, e);
     if (b->op == CONN_UPDATE) {
         cm_buf_putc(&out->url, '/');
-        conn_url_escape(&out->url, id);
+        cm_buf_put_percent(&out->url, id);
         out->method = e.update;
     } else {
         out->method = "POST";
@@ -281,7 +281,7 @@ static bool pd_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
     entity_url(c, &out->url, e);
     if (by_id(r)) {
         cm_buf_putc(&out->url, '/');
-        conn_url_escape(&out->url, r->keys[0]);
+        cm_buf_put_percent(&out->url, r->keys[0]);
     } else {
         if (r->nfields > 0) {
             snprintf(err, errlen, "Pipedrive's search answers hold no field values to read by %s",
@@ -289,7 +289,7 @@ static bool pd_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
             return false;
         }
         cm_buf_puts(&out->url, "/search?term=");
-        conn_url_escape(&out->url, r->keys[0]);
+        cm_buf_put_percent(&out->url, r->keys[0]);
         cm_buf_puts(&out->url, "&fields=");
         cm_buf_puts(&out->url, search_field(r->key_field));
         cm_buf_puts(&out->url, "&exact_match=true&limit=2");
