@@ -90,7 +90,7 @@ const Command cmd_doctor = {
     "\n"
     "Options:\n"
     CRM_LINK_HELP
-    "  --system S        salesforce, hubspot or dynamics (default: the mapping's)\n"
+    "  --system S        salesforce, hubspot, dynamics or pipedrive (default: the mapping's)\n"
     "  --plain-http      allow http:// to a loopback address (test servers)\n",
     doctor,
 };

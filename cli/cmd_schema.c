@@ -140,7 +140,7 @@ static int import_main(int argc, char **argv)
         }
     }
     if (system == NULL)
-        return cli_usage_error(&cmd_schema, "import needs --system salesforce|hubspot|dynamics|snapaddy");
+        return cli_usage_error(&cmd_schema, "import needs --system salesforce|hubspot|dynamics|pipedrive|snapaddy");
     if (!schema_system_known(system)) {
         char names[200];
         schema_system_names(names, sizeof names);
@@ -211,7 +211,7 @@ const Command cmd_schema = {
     "  snapaddy    a questionnaire document (docs/schema.md); entity 'lead' by default\n"
     "\n"
     "Options:\n"
-    "  --system S     salesforce, hubspot, dynamics or snapaddy (required)\n"
+    "  --system S     salesforce, hubspot, dynamics, pipedrive or snapaddy (required)\n"
     "  --entity NAME  the entity, where the document does not name it\n"
     "  -o DIR         output folder (created if missing)\n"
     "  --format F     diagnostics as text (default), json, sarif or github\n"

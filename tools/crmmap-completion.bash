@@ -43,7 +43,7 @@ _crmmap() {
         COMPREPLY=($(compgen -W "text json sarif github" -- "$cur"))
         return ;;
     --system)
-        COMPREPLY=($(compgen -W "salesforce hubspot dynamics snapaddy" -- "$cur"))
+        COMPREPLY=($(compgen -W "salesforce hubspot dynamics pipedrive snapaddy" -- "$cur"))
         return ;;
     --token-env)
         COMPREPLY=($(compgen -v -- "$cur"))

@@ -39,7 +39,7 @@ static const char schema_pull_usage[] =
     "token endpoint (auth \"oauth2_client_credentials\" in crmmap.json).\n"
     "\n"
     "Options:\n"
-    "  --system S        salesforce, hubspot or dynamics\n"
+    "  --system S        salesforce, hubspot, dynamics or pipedrive\n"
     "  --url BASE        the instance's base URL (https://; http:// to loopback\n"
     "                    only, with --plain-http)\n"
     "  --entity NAME     an entity to pull (repeatable)\n"
