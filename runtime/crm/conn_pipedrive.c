@@ -5,7 +5,9 @@
  * PATCH (notes: PUT) by the record's Pipedrive id. Finding that id by
  * another key (an e-mail) is a read: GET .../ENTITY/search?term=KEY
  * &fields=FIELD&exact_match=true, answered with data.items[].item.id — so an
- * upsert costs a search and a write.
+ * upsert costs a search and a write. The search answers hold no field
+ * values: where `master crm` or `plan` needs them, conn_read reads the
+ * records found again by id (Connector.values_by), GET .../ENTITY/ID.
  *
  * Payloads carry fields by their key (a custom field's 40-character hash
  * key) and options by id, as the compiler emits them; the connector adds
@@ -283,11 +285,6 @@ static bool pd_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
         cm_buf_putc(&out->url, '/');
         cm_buf_put_percent(&out->url, r->keys[0]);
     } else {
-        if (r->nfields > 0) {
-            snprintf(err, errlen, "Pipedrive's search answers hold no field values to read by %s",
-                     r->key_field);
-            return false;
-        }
         cm_buf_puts(&out->url, "/search?term=");
         cm_buf_put_percent(&out->url, r->keys[0]);
         cm_buf_puts(&out->url, "&fields=");
@@ -317,6 +314,58 @@ static bool item_matches(const cJSON *item, const ConnRead *r)
     return false;
 }
 
+/* The primary entry's value of a v2 "emails" or "phones" list (the first
+ * when none is marked), or NULL. */
+static cJSON *primary_value(const cJSON *list)
+{
+    const cJSON *e, *pick = NULL;
+    cJSON_ArrayForEach(e, list)
+        if (pick == NULL || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "primary"))) {
+            pick = e;
+            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "primary")))
+                break;
+        }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(pick, "value");
+    return cJSON_IsString(v) ? cJSON_CreateString(v->valuestring) : NULL;
+}
+
+/* One field of a record as the payload names it: an object with a "value"
+ * (a v2 address, a monetary amount) as that value, and a related record's
+ * id (org_id, owner_id, ...: a number, or v1's {"value": id, ...}) as its
+ * text, the form `ref` and user() give it. */
+static cJSON *payload_value(const char *key, const cJSON *v)
+{
+    const cJSON *inner = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "value") : NULL;
+    if (inner)
+        v = inner;
+    char id[96];
+    if (ends_with(key, "_id") && cJSON_IsNumber(v) && id_text(v, id, sizeof id))
+        return cJSON_CreateString(id);
+    return cJSON_Duplicate(v, true);
+}
+
+/* A record read by id as a payload would name its fields: the inverse of
+ * pd_body. v2 keeps custom fields in "custom_fields" and a person's e-mail
+ * and phone in "emails" and "phones"; the hash keys and options (ids) are
+ * as the compiler emits them. */
+static cJSON *as_payload(const cJSON *data)
+{
+    cJSON *out = cJSON_CreateObject();
+    for (const cJSON *f = data ? data->child : NULL; f != NULL; f = f->next) {
+        if (strcmp(f->string, "custom_fields") == 0 && cJSON_IsObject(f)) {
+            for (const cJSON *cf = f->child; cf != NULL; cf = cf->next)
+                cJSON_AddItemToObject(out, cf->string, payload_value(cf->string, cf));
+        } else if ((strcmp(f->string, "emails") == 0 || strcmp(f->string, "phones") == 0) && cJSON_IsArray(f)) {
+            cJSON *v = primary_value(f);
+            if (v)
+                cJSON_AddItemToObject(out, f->string[0] == 'e' ? "email" : "phone", v);
+        } else {
+            cJSON_AddItemToObject(out, f->string, payload_value(f->string, f));
+        }
+    }
+    return out;
+}
+
 static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
                                 char *msg, size_t msglen)
 {
@@ -332,12 +381,7 @@ static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxR
         return st;
     }
     if (by_id(r)) {
-        /* v2 keeps custom fields in "custom_fields": read them as the payload names them */
-        cJSON *holder = cJSON_Duplicate(data, true);
-        cJSON *custom = cJSON_DetachItemFromObjectCaseSensitive(holder, "custom_fields");
-        for (cJSON *f = custom ? custom->child : NULL; f != NULL; f = f->next)
-            cJSON_AddItemToObject(holder, f->string, cJSON_Duplicate(f, true));
-        cJSON_Delete(custom);
+        cJSON *holder = as_payload(data);
         if (id_text(cJSON_GetObjectItemCaseSensitive(holder, "id"), id, sizeof id))
             conn_current_fill(&out[0], id, holder, r);
         cJSON_Delete(holder);
@@ -373,5 +417,6 @@ Connector *conn_pipedrive_new(const char *base_url)
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &pd_ops, base_url, crm_pipedrive.default_api_version);
     conn_set_rate_limit(c, crm_pipedrive.rate_max, crm_pipedrive.rate_window_ms);
+    c->values_by = "id";   /* search answers hold ids, not values */
     return c;
 }

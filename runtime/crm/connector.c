@@ -23,6 +23,7 @@ void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, cons
     c->limit = NULL;
     c->refresh = NULL;
     c->refresh_ctx = NULL;
+    c->values_by = NULL;
 }
 
 void conn_set_refresh(Connector *c, bool (*refresh)(void *ctx), void *ctx)
@@ -597,6 +598,53 @@ static ConnStatus read_answer(const Connector *c, void *ctx, const TxResponse *r
     return c->ops->parse_read(c, rc->r, resp, rc->out, msg, msglen);
 }
 
+/* One read request, with retries. */
+static ConnStatus read_one(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
+                           const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
+{
+    ReadCtx rc = { r, out };
+    Flight f = { .build = read_build, .answer = read_answer, .ctx = &rc, .msg = msg, .msglen = msglen,
+                 .status = CONN_UNAVAILABLE };
+    fly(c, t, &f, 1, 1, p, clk);
+    return f.status;
+}
+
+/* The records the key read found, read again by id for their values. */
+static ConnStatus read_values(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
+                              const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
+{
+    size_t per = c->ops->max_read;
+    const char **ids = cm_malloc((per + 1) * sizeof *ids);
+    size_t *at = cm_malloc((per + 1) * sizeof *at);
+    ConnCurrent *got = cm_calloc(per + 1, sizeof *got);
+    ConnStatus st = CONN_OK;
+    for (size_t i = 0; i < r->n && st == CONN_OK;) {
+        size_t k = 0;
+        for (; i < r->n && k < per; i++)
+            if (out[i].found) {
+                at[k] = i;
+                ids[k++] = out[i].id;
+            }
+        if (k == 0)
+            break;
+        ConnRead byid = { r->entity, c->values_by, ids, k, r->fields, r->nfields };
+        memset(got, 0, k * sizeof *got);
+        st = read_one(c, t, &byid, p, clk, got, msg, msglen);
+        for (size_t j = 0; j < k; j++) {
+            if (st == CONN_OK) {
+                conn_current_clear(&out[at[j]]);
+                out[at[j]] = got[j];
+            } else {
+                conn_current_clear(&got[j]);
+            }
+        }
+    }
+    cm_free(got);
+    cm_free(at);
+    cm_free(ids);
+    return st;
+}
+
 ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
                      const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
 {
@@ -606,14 +654,17 @@ ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const 
         snprintf(msg, msglen, "a read holds 1 to %zu keys, not %zu", c->ops->max_read, r->n);
         return CONN_REJECTED;
     }
-    ReadCtx rc = { r, out };
-    Flight f = { .build = read_build, .answer = read_answer, .ctx = &rc, .msg = msg, .msglen = msglen,
-                 .status = CONN_UNAVAILABLE };
-    fly(c, t, &f, 1, 1, p, clk);
-    if (f.status != CONN_OK)
+    bool twice = c->values_by && r->nfields > 0 && r->key_field && strcmp(r->key_field, c->values_by) != 0;
+    ConnRead keys = *r;
+    if (twice)
+        keys.nfields = 0;
+    ConnStatus st = read_one(c, t, &keys, p, clk, out, msg, msglen);
+    if (st == CONN_OK && twice)
+        st = read_values(c, t, r, p, clk, out, msg, msglen);
+    if (st != CONN_OK)
         for (size_t i = 0; i < r->n; i++)
             conn_current_clear(&out[i]);
-    return f.status;
+    return st;
 }
 
 /* ---- the after-write link step ---- */

@@ -149,6 +149,11 @@ struct Connector {
     RateLimit *limit;       /* requests per window, shared by every batch sent */
     bool (*refresh)(void *ctx);     /* on 401: get a new token (auth_refresh); NULL: 401 is final */
     void *refresh_ctx;
+    /* Non-NULL where a read by any key but this id field answers ids
+     * alone (Pipedrive's search holds no field values): conn_read then
+     * reads the records found again by it when fields are asked for. Set
+     * by the connector's constructor. */
+    const char *values_by;
 };
 
 void conn_free(Connector *c);
@@ -171,7 +176,10 @@ ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const
                      const RetryClock *clk, ConnResult *results, char *msg, size_t msglen);
 
 /* Reads the current records for r's keys, with retries (reads are
- * idempotent). On anything but CONN_OK, out[] is cleared. */
+ * idempotent): one request, or, for a connector with values_by and fields
+ * asked for, the key read and then one read by id (max_read ids a request)
+ * for the records it found; a record gone between the two is not found.
+ * On anything but CONN_OK, out[] is cleared. */
 ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
                      const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen);
 

@@ -4,6 +4,7 @@
  * entry of emails, leads and notes through v1; related ids as numbers), its
  * reading of Pipedrive's answers and refusals ({"success": false, "error",
  * "error_info"}), the e-mail search that finds the id an update goes by,
+ * the read by id after it that gives `master crm` and `plan` the values,
  * and conn_send's retries around it. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -184,11 +185,41 @@ static void test_reads(void)
     push(t, 404, "{\"success\":false,\"error\":\"Person not found\",\"errorCode\":404}", NULL);
     CHECK(conn_read(c, t, &ir, &policy, &clk, cur, msg, sizeof msg) == CONN_OK && !cur[0].found);
 
-    /* a search answers no field values: asking for them is refused */
-    ConnRead fr = { "persons", "email", keys, 1, fields, 1 };
+    /* a search answers no field values: the record found is read again by
+     * id (the documented v2 getPerson shape), its values named as a payload
+     * names them: the primary e-mail and phone, custom fields by hash key,
+     * related ids as text */
+    const char *vals[] = { "email", "phone", "org_id", "owner_id", HASH, "address" };
+    ConnRead fr = { "persons", "email", keys, 1, vals, 6 };
     size_t before = tx_fake_nrequests(t);
-    CHECK(conn_read(c, t, &fr, &policy, &clk, cur, msg, sizeof msg) != CONN_OK);
-    CHECK(tx_fake_nrequests(t) == before);
+    push(t, 200, "{\"success\":true,\"data\":{\"items\":[{\"item\":{\"id\":42,"
+                 "\"emails\":[\"o'brien+fair@example.com\"]}}]}}", NULL);
+    push(t, 200, "{\"success\":true,\"data\":{\"id\":42,\"name\":\"Jane\",\"owner_id\":1,\"org_id\":5,"
+                 "\"emails\":[{\"value\":\"jane@home.example\",\"primary\":false,\"label\":\"home\"},"
+                 "{\"value\":\"o'brien+fair@example.com\",\"primary\":true,\"label\":\"work\"}],"
+                 "\"phones\":[{\"value\":\"+4930123\",\"primary\":true,\"label\":\"work\"}],"
+                 "\"address\":{\"value\":\"Main St 1\",\"country\":\"DE\"},"
+                 "\"custom_fields\":{\"" HASH "\":31}}}", NULL);
+    CHECK(conn_read(c, t, &fr, &policy, &clk, cur, msg, sizeof msg) == CONN_OK && cur[0].found);
+    CHECK(tx_fake_nrequests(t) == before + 2);
+    CHECK(strcmp(tx_fake_request(t, before + 1)->url, BASE "/api/v2/persons/42") == 0);
+    CHECK(strcmp(cur[0].id, "42") == 0);
+    CHECK(cur[0].fields && strcmp(cur[0].fields, "{\"email\":\"o'brien+fair@example.com\",\"phone\":\"+4930123\","
+                                  "\"org_id\":\"5\",\"owner_id\":\"1\",\"" HASH "\":31,\"address\":\"Main St 1\"}") == 0);
+    CHECK(!conn_current_empty(&cur[0], "phone"));
+    conn_current_clear(&cur[0]);
+    /* not found by the search: no second read; found, then gone: not found */
+    before = tx_fake_nrequests(t);
+    push(t, 200, "{\"success\":true,\"data\":{\"items\":[]}}", NULL);
+    CHECK(conn_read(c, t, &fr, &policy, &clk, cur, msg, sizeof msg) == CONN_OK && !cur[0].found);
+    CHECK(tx_fake_nrequests(t) == before + 1);
+    push(t, 200, "{\"success\":true,\"data\":{\"items\":[{\"item\":{\"id\":42}}]}}", NULL);
+    push(t, 404, "{\"success\":false,\"error\":\"Person not found\",\"errorCode\":404}", NULL);
+    CHECK(conn_read(c, t, &fr, &policy, &clk, cur, msg, sizeof msg) == CONN_OK && !cur[0].found);
+    /* the by-id read broken: the whole read fails, nothing found */
+    push(t, 200, "{\"success\":true,\"data\":{\"items\":[{\"item\":{\"id\":42}}]}}", NULL);
+    push(t, 200, "{\"success\":tru", NULL);
+    CHECK(conn_read(c, t, &fr, &policy, &clk, cur, msg, sizeof msg) != CONN_OK && !cur[0].found);
     /* a broken answer */
     push(t, 200, "{\"success\":tru", NULL);
     CHECK(conn_read(c, t, &r, &policy, &clk, cur, msg, sizeof msg) != CONN_OK && !cur[0].found);
