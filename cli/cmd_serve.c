@@ -211,6 +211,7 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     memset(&topt, 0, sizeof topt);
     topt.allow_plain_http = crm->cfg.plain_http;
     topt.bearer_token = auth_token(crm->auth);
+    topt.token_header = conn_config_token_header(&crm->cfg);
     crm->tx = tx_curl_new(&topt, err, sizeof err);
     if (crm->tx == NULL) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);

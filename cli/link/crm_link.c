@@ -441,6 +441,7 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     opt.max_in_flight = f->max_in_flight;
     opt.allow_plain_http = l->cfg.plain_http;
     opt.bearer_token = auth_token(auth);
+    opt.token_header = conn_config_token_header(&l->cfg);
     opt.verbose = f->verbose ? stderr : NULL;
     l->tx = tx_curl_new(&opt, err, sizeof err);
     if (l->tx && f->refresh) {

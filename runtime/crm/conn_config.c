@@ -315,11 +315,15 @@ bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
         return false;
     }
     bool jwt = conn_config_is_jwt(c);
-    if (c->auth && strcmp(c->auth, "bearer") != 0 && !conn_config_is_oauth(c) && !jwt) {
+    if (c->auth && strcmp(c->auth, "bearer") != 0 && !conn_config_is_oauth(c) && !jwt
+        && conn_config_token_header(c) == NULL) {
         CmBuf kinds = CM_BUF_INIT;
-        for (const CrmVendor *const *v = crm_vendors(); *v; v++)
+        for (const CrmVendor *const *v = crm_vendors(); *v; v++) {
             if ((*v)->jwt_auth)
                 cm_buf_printf(&kinds, ", \"%s\"", (*v)->jwt_auth);
+            if ((*v)->key_auth.kind)
+                cm_buf_printf(&kinds, ", \"%s\" (%s)", (*v)->key_auth.kind, (*v)->name);
+        }
         snprintf(err, errlen, "auth kind '%.40s' is not supported (\"bearer\", \"oauth2_client_credentials\"%s)",
                  c->auth, kinds.data ? kinds.data : "");
         cm_buf_free(&kinds);
@@ -341,6 +345,12 @@ bool conn_config_validate(const ConnConfig *c, char *err, size_t errlen)
 bool conn_config_is_jwt(const ConnConfig *c)
 {
     return crm_auth_is_jwt(c->auth);
+}
+
+const char *conn_config_token_header(const ConnConfig *c)
+{
+    const CrmVendor *v = c->system ? crm_vendor_find(c->system) : NULL;
+    return v && v->key_auth.kind && c->auth && strcmp(c->auth, v->key_auth.kind) == 0 ? v->key_auth.header : NULL;
 }
 
 bool conn_config_is_oauth(const ConnConfig *c)

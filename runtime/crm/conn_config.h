@@ -19,7 +19,7 @@ typedef struct ConnConfig {
     char *system;       /* a CrmVendor's name (crm_vendor.h); NULL when unset */
     char *url;          /* the instance's base URL */
     char *api_version;  /* "v59.0" (Salesforce), "v9.2" (Dynamics); NULL: the default */
-    char *auth;         /* "bearer" (the one kind implemented); NULL: bearer */
+    char *auth;         /* "bearer", an OAuth or JWT flow, a vendor's API key kind; NULL: bearer */
     char *token_env;    /* name of the variable holding the token */
     char *token_file;   /* path of the file holding the token */
     /* auth "oauth2_client_credentials": */
@@ -84,6 +84,10 @@ char *conn_private_key_load(const ConnConfig *c, char *err, size_t errlen);
 
 /* True when c->auth is a vendor's JWT bearer flow (CrmVendor.jwt_auth). */
 bool conn_config_is_jwt(const ConnConfig *c);
+
+/* The header c's token goes in when c->auth is its vendor's API key kind
+ * (CrmVendor.key_auth), for TxCurlOptions.token_header; NULL: a bearer token. */
+const char *conn_config_token_header(const ConnConfig *c);
 
 /* True when c->auth is the client credentials flow. */
 bool conn_config_is_oauth(const ConnConfig *c);

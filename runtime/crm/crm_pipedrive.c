@@ -2,8 +2,9 @@
  * leads and notes addressed by their API names, records by their id (an
  * update or upsert by another key reads the id first: Pipedrive has no
  * upsert), custom fields known by their labels, 20 requests per 2 s (the
- * smallest plan's limit for an API token), COMPANY.pipedrive.com, and the
- * v1 field lists and users downloads. */
+ * smallest plan's limit for an API token), API tokens in x-api-token
+ * (auth "api_token"), COMPANY.pipedrive.com, and the v1 field lists and
+ * users downloads. */
 #include <string.h>
 
 #include "conn_pipedrive.h"
@@ -46,6 +47,9 @@ const CrmVendor crm_pipedrive = {
     .name = "pipedrive",
     .default_api_version = "v1",
     .hosts = pd_hosts,
+    /* "must be provided in the x-api-token header for all requests"; an
+     * OAuth access token goes as a bearer token (auth "bearer"). */
+    .key_auth = { "api_token", "x-api-token" },
     .rate_max = 20,
     .rate_window_ms = 2000,
     .connect = pd_connect,

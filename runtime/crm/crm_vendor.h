@@ -67,6 +67,11 @@ typedef struct CrmVendor {
     const char *const *hosts;
     /* An auth kind of the vendor's own: its JWT bearer flow (auth.h); NULL: none. */
     const char *jwt_auth;
+    /* An auth kind of the vendor's own for its API keys: a static token
+     * (token_env or token_file, as for "bearer") sent in the header named
+     * here instead of "Authorization: Bearer" (Pipedrive's "api_token" in
+     * x-api-token). NULL kind: none. */
+    struct { const char *kind, *header; } key_auth;
     /* The client-side rate limit a connection starts with: at most rate_max
      * requests per rate_window_ms; 0: none. */
     int rate_max;

@@ -6,7 +6,8 @@
  * The model is asynchronous: submit any number of requests, then poll for the
  * ones that completed. Each answer carries the caller's tag. A transport owns
  * the bearer token it was created with and adds the Authorization header
- * itself, so no caller ever formats (or logs) it. */
+ * (or the API key header that stands for it) itself, so no caller ever
+ * formats (or logs) it. */
 #ifndef TRANSPORT_H
 #define TRANSPORT_H
 
@@ -17,7 +18,7 @@
 typedef struct TxRequest {
     const char *method;         /* "GET", "POST", "PATCH", "DELETE" */
     const char *url;            /* absolute; checked against the URL policy */
-    const char *const *headers; /* "Name: value" lines (never Authorization) */
+    const char *const *headers; /* "Name: value" lines (never Authorization nor the token header) */
     size_t nheaders;
     const char *body;           /* may be NULL */
     size_t body_len;
@@ -103,6 +104,11 @@ typedef struct TxCurlOptions {
     size_t max_body;            /* 0: 64 MiB */
     bool allow_plain_http;      /* http:// to loopback addresses (test servers) */
     const char *bearer_token;   /* NULL: no Authorization header; copied */
+    /* NULL: the token goes as "Authorization: Bearer"; else the name of the
+     * header it goes in, alone ("x-api-token": an API key header). A header
+     * of our own would follow a redirect to another host, so such a
+     * transport follows none. Copied. */
+    const char *token_header;
     FILE *verbose;              /* NULL, or where to print requests (token redacted) */
     const char *ca_file;        /* NULL: the system's CA store */
 } TxCurlOptions;

@@ -4,7 +4,9 @@
  * TLS where the server offers it (and streams are multiplexed on one
  * connection). TLS verification is always on; redirects may only go to
  * https://; the bearer token is given to curl's own Bearer auth, so curl
- * drops it on a redirect to another host and no header line we print holds it. */
+ * drops it on a redirect to another host and no header line we print holds it.
+ * A token that goes in a header of the API's own (TxCurlOptions.token_header)
+ * is a header line curl would keep on a redirect: those transports follow none. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -35,6 +37,7 @@ typedef struct CurlTx {
     CURLM *multi;
     TxCurlOptions opt;
     char *token;
+    char *token_header;     /* NULL: the token goes as a bearer token */
     char *ca_file;
     TxJob *wait_head, *wait_tail;   /* submitted, not yet started (over max_in_flight) */
     TxJob **active;                 /* started, not yet collected: max_in_flight slots */
@@ -208,6 +211,15 @@ static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
     /* No "Expect: 100-continue" round trip before large bodies. */
     if (!add_header(j, "Expect:"))
         return false;
+    if (c->token && c->token_header) {
+        CmBuf line = CM_BUF_INIT;
+        cm_buf_printf(&line, "%s: %s", c->token_header, c->token);
+        bool added = add_header(j, line.data);
+        wipe(line.data, 0, line.len);
+        cm_buf_free(&line);
+        if (!added)
+            return false;
+    }
     curl_easy_setopt(e, CURLOPT_URL, j->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
@@ -231,7 +243,9 @@ static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
-    if (c->token) {
+    if (c->token && c->token_header) {
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    } else if (c->token) {
         curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
         curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, c->token);
     }
@@ -267,7 +281,9 @@ static void log_request(const CurlTx *c, const TxRequest *req)
     fputc('\n', f);
     for (size_t i = 0; i < req->nheaders; i++)
         fprintf(f, "> %s\n", req->headers[i]);
-    if (c->token)
+    if (c->token && c->token_header)
+        fprintf(f, "> %s: [redacted]\n", c->token_header);
+    else if (c->token)
         fputs("> Authorization: Bearer [redacted]\n", f);
     if (req->body_len)
         fprintf(f, "> (%zu bytes)\n", req->body_len);
@@ -293,8 +309,10 @@ static bool curl_submit(Transport *t, const TxRequest *req, char *err, size_t er
     if (!tx_url_allowed(req->url, c->opt.allow_plain_http, err, errlen))
         return false;
     for (size_t i = 0; i < req->nheaders; i++) {
-        if (strncasecmp(req->headers[i], "authorization:", 14) == 0) {
-            snprintf(err, errlen, "the Authorization header belongs to the transport");
+        size_t th = c->token_header ? strlen(c->token_header) : 0;
+        if (strncasecmp(req->headers[i], "authorization:", 14) == 0
+            || (th > 0 && strncasecmp(req->headers[i], c->token_header, th) == 0 && req->headers[i][th] == ':')) {
+            snprintf(err, errlen, "the %s header belongs to the transport", th > 0 ? c->token_header : "Authorization");
             return false;
         }
     }
@@ -459,6 +477,7 @@ static void curl_close(Transport *t)
     curl_multi_cleanup(c->multi);
     cm_free(c->active);
     cm_free(c->ca_file);
+    cm_free(c->token_header);
     if (c->token) {
         /* The token should not outlive its use in freed memory. */
         wipe(c->token, 0, strlen(c->token));
@@ -499,6 +518,9 @@ Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
         c->opt.max_body = 64u * 1024u * 1024u;
     c->opt.bearer_token = NULL;     /* only the private copies below are kept */
     c->opt.ca_file = NULL;
+    c->opt.token_header = NULL;
+    if (opt->token_header)
+        c->token_header = cm_strdup(opt->token_header);
     if (opt->bearer_token)
         c->token = cm_strdup(opt->bearer_token);
     if (opt->ca_file)
@@ -507,6 +529,7 @@ Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
     c->multi = curl_multi_init();
     if (c->multi == NULL) {
         cm_free(c->token);
+        cm_free(c->token_header);
         cm_free(c->ca_file);
         cm_free(c->active);
         cm_free(c);
