@@ -67,8 +67,12 @@ def main():
     # credentials: the API token header or an OAuth bearer; neither is Pipedrive's 401
     status, body, _ = call("GET", "/v1/users", api_token="wrong")
     check(refused(status, body, 401), "a wrong API token is refused: %s %s" % (status, body))
+    status, body, _ = call("GET", "/v1/users", api_token=None)
+    check(refused(status, body, 401), "no credentials are refused: %s %s" % (status, body))
     status, _, _ = call("GET", "/v1/users", api_token=None, headers={"Authorization": "Bearer T"})
     check(status == 200, "an OAuth bearer token is taken")
+    status, body, _ = call("GET", "/v1/users", api_token=None, headers={"Authorization": "Bearer wrong"})
+    check(refused(status, body, 401), "a wrong OAuth token is refused")
 
     # v2 organization and person
     status, org, _ = call("POST", "/api/v2/organizations", {"name": "Acme GmbH", "owner_id": anna})
@@ -87,6 +91,16 @@ def main():
           "search by e-mail, exact and case-insensitive: %s" % found)
     status, found, _ = call("GET", "/api/v2/persons/search?term=nobody%40example.com&fields=email&exact_match=true")
     check(status == 200 and found["data"]["items"] == [], "search finds nobody")
+    # the read by id after a search: the documented getPerson answer, values and all
+    status, got, _ = call("GET", "/api/v2/persons/%d" % pid)
+    data = got["data"] if status == 200 else {}
+    check({"id", "name", "owner_id", "org_id", "emails", "phones", "is_deleted", "visible_to", "label_ids",
+           "picture_id", "custom_fields", "add_time", "update_time"} <= set(data)
+          and data["emails"][0] == {"value": "Jane.Doe@example.com", "primary": True, "label": "work"}
+          and data["custom_fields"] == {INTEREST: 33, PRODUCTS: [41, 43]} and data["org_id"] == org_id,
+          "a person read by id: %s" % got)
+    status, body, _ = call("GET", "/api/v2/persons/999999")
+    check(refused(status, body, 404), "a person that does not exist: 404")
 
     # refusals, each in Pipedrive's shape
     for what, method, path, body, code in [
@@ -110,6 +124,10 @@ def main():
     check(status == 201 and len(lead["data"]["id"]) == 36, "lead created with a UUID")
     status, lead, _ = call("PATCH", "/v1/leads/" + lead["data"]["id"], {"title": "Fair lead (hot)"})
     check(status == 200 and lead["data"]["title"] == "Fair lead (hot)", "lead updated")
+    status, got, _ = call("GET", "/v1/leads/" + lead["data"]["id"])
+    data = got["data"] if status == 200 else {}
+    check({"id", "title", "owner_id", "person_id", "organization_id", "label_ids", "is_archived", "value",
+           "visible_to", "add_time", "update_time"} <= set(data) and data["person_id"] == pid, "a lead read by id: %s" % got)
     status, note, _ = call("POST", "/v1/notes", {"content": "Met at the fair", "person_id": pid})
     check(status == 201 and isinstance(note["data"]["id"], int), "note created")
     status, note, _ = call("PUT", "/v1/notes/%d" % note["data"]["id"], {"content": "Met at the fair, booth 4"})

@@ -36,6 +36,20 @@ FIELDS_DOC = {"persons": "personFields", "organizations": "organizationFields", 
 CUSTOM_KEY = re.compile(r"^[0-9a-f]{40}$")
 RELATED = {"org_id": "organizations", "organization_id": "organizations", "person_id": "persons",
            "lead_id": "leads", "owner_id": "users", "user_id": "users"}
+# What a new record holds before the body's fields: the members of the
+# documented answers (v2 getPerson/getOrganization, v1 getLead), which the
+# by-id reads return.
+V2_NEW = {
+    "persons": {"name": None, "first_name": None, "last_name": None, "owner_id": None, "org_id": None,
+                "emails": [], "phones": [], "is_deleted": False, "visible_to": 3, "label_ids": [], "picture_id": None},
+    "organizations": {"name": None, "owner_id": None, "is_deleted": False, "visible_to": 3, "label_ids": [],
+                      "address": None},
+}
+V1_NEW = {
+    "leads": {"title": None, "owner_id": None, "label_ids": [], "person_id": None, "organization_id": None,
+              "source_name": "API", "origin": "API", "is_archived": False, "was_seen": False, "value": None,
+              "expected_close_date": None, "visible_to": "3"},
+}
 INFO = "Please check developers.pipedrive.com for more information about Pipedrive API."
 
 
@@ -155,7 +169,7 @@ class Vendor:
         old = table.get(str(rid)) if rid is not None else None
         if rid is not None and old is None:
             raise error(404, "%s not found" % ("Person" if entity == "persons" else "Organization"))
-        rec = json.loads(json.dumps(old)) if old else {"custom_fields": {}, "add_time": now_v2()}
+        rec = json.loads(json.dumps(old)) if old else dict(V2_NEW[entity], custom_fields={}, add_time=now_v2())
         custom = body.get("custom_fields", {})
         if not isinstance(custom, dict) or any(not CUSTOM_KEY.match(k) for k in custom):
             raise error(400, "custom_fields must map 40-character field keys to values")
@@ -225,7 +239,7 @@ class Vendor:
         if rid is not None and old is None:
             raise error(404, "requested %s not found" % entity[:-1])
         self.fields_in(entity, body, True)
-        rec = dict(old) if old else {"add_time": now_v1()}
+        rec = dict(old) if old else dict(V1_NEW.get(entity, {}), add_time=now_v1())
         rec.update(body)
         if entity == "leads":
             if not rec.get("title"):
