@@ -658,7 +658,7 @@ const Command cmd_plan = {
     "  -i, --input FILE  the records (NDJSON, JSON array or CSV); - for stdin\n"
     "  --format F        text (default) or json\n"
     CRM_LINK_HELP
-    "  --system S        salesforce, hubspot or dynamics (default: the mapping's)\n"
+    "  --system S        salesforce, hubspot, dynamics or pipedrive (default: the mapping's)\n"
     "  --plain-http      allow http:// to a loopback address (test servers)\n",
     plan,
 };

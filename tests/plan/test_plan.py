@@ -101,6 +101,22 @@ def run_case():
         # The example creates contacts (no alternate key): existing ones are not read.
         examples_case("dynamics", [
             ("contact", [{"emailaddress1": "anna.schmidt@example.de", "firstname": "Ann", "lastname": "Schmidt"}])], 3)
+    elif CASE == "pipedrive":
+        # No batch read: each key is searched, and a record found is read again by id for its values.
+        examples_case("pipedrive", [
+            ("organizations", [{"id": 301, "name": "Schmidt Maschinenbau GmbH",
+                                "address": "Juliuspromenade 3, 97070 Würzburg, DE", "custom_fields": {}}]),
+            ("persons", [
+                # a sales rep corrected the phone (master crm keeps it) and the first name
+                {"id": 501, "name": "Ann Schmidt", "first_name": "Ann", "last_name": "Schmidt", "org_id": 301,
+                 "owner_id": 13540546,
+                 "emails": [{"value": "anna.schmidt@example.de", "primary": True, "label": "work"}],
+                 "phones": [{"value": "+49 931 466 2999", "primary": True, "label": "work"}],
+                 "custom_fields": {"bfbb92d80d256195ed09c6cc0ac2679b08b2e3fc": 31}},
+            ])], 3)
+        # per plan: 5 organization and 4 person searches, and one read by id for each record found
+        check(admin("state")["requests"] == 2 * (5 + 1 + 4 + 1), "22 reads for the two plans, got %d"
+              % admin("state")["requests"])
     elif CASE == "update":
         # An `update by` entity: a key the CRM lacks is rejected; a malformed input record too.
         seed("salesforce", "Contact", [{"Email": "anna.schmidt@example.de", "LastName": "Schmidt", "Title": "Buyer",
