@@ -118,9 +118,11 @@ r = runlib.run(crmmap, MAP, os.path.join(root, "examples", "records", "fair-lead
                config=conf, env_extra={"PD_TOKEN": "T"})
 c.check(r.status == 3, "auth api_token: the run goes through (exit 3): %s %s" % (r.status, r.stderr[-300:]))
 r = runlib.run(crmmap, MAP, os.path.join(root, "examples", "records", "fair-leads.ndjson"), fresh("api_token_bad"),
-               *FAST, config=conf, env_extra={"PD_TOKEN": "not-T"})
+               *FAST, "--verbose", config=conf, env_extra={"PD_TOKEN": "not-T"})
 c.check(r.status == 4 and "not-T" not in r.stderr, "a wrong API token stops the run (exit 4): %s %s"
         % (r.status, r.stderr[-300:]))
+c.check("> x-api-token: [redacted]" in r.stderr and "Authorization" not in r.stderr,
+        "--verbose shows the API token header redacted, no bearer: %s" % r.stderr[-300:])
 
 # ---- faults: the same persons and organizations as a clean run ----
 leads = os.path.join(work, "leads.ndjson")

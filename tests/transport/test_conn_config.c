@@ -81,6 +81,17 @@ static void test_file_and_layers(void)
     conn_config_set(&d.url, "https://org.crm.dynamics.com");
     conn_config_set(&d.auth, "saml");
     CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "not supported"));
+    CHECK(strstr(err, "\"api_token\" (pipedrive)") != NULL);
+    /* a vendor's API key kind: its header, for that vendor alone */
+    conn_config_set(&d.auth, "api_token");
+    CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "not supported"));
+    CHECK(conn_config_token_header(&d) == NULL);
+    conn_config_set(&d.system, "pipedrive");
+    CHECK(conn_config_validate(&d, err, sizeof err));
+    CHECK(conn_config_token_header(&d) && strcmp(conn_config_token_header(&d), "x-api-token") == 0);
+    conn_config_set(&d.auth, "bearer");
+    CHECK(conn_config_token_header(&d) == NULL);
+    conn_config_set(&d.system, "dynamics");
     conn_config_set(&d.auth, "salesforce_jwt");
     CHECK(!conn_config_validate(&d, err, sizeof err) && strstr(err, "needs token_url, client_id, username"));
     conn_config_set(&d.auth, "oauth2_client_credentials");
