@@ -319,12 +319,14 @@ static bool item_matches(const cJSON *item, const ConnRead *r)
 static cJSON *primary_value(const cJSON *list)
 {
     const cJSON *e, *pick = NULL;
-    cJSON_ArrayForEach(e, list)
-        if (pick == NULL || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "primary"))) {
+    cJSON_ArrayForEach(e, list) {
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "primary"))) {
             pick = e;
-            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "primary")))
-                break;
+            break;
         }
+        if (pick == NULL)
+            pick = e;
+    }
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(pick, "value");
     return cJSON_IsString(v) ? cJSON_CreateString(v->valuestring) : NULL;
 }

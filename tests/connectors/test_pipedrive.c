@@ -201,8 +201,8 @@ static void test_reads(void)
                  "\"address\":{\"value\":\"Main St 1\",\"country\":\"DE\"},"
                  "\"custom_fields\":{\"" HASH "\":31}}}", NULL);
     CHECK(conn_read(c, t, &fr, &policy, &clk, cur, msg, sizeof msg) == CONN_OK && cur[0].found);
-    CHECK(tx_fake_nrequests(t) == before + 2);
-    CHECK(strcmp(tx_fake_request(t, before + 1)->url, BASE "/api/v2/persons/42") == 0);
+    CHECK(tx_fake_nrequests(t) == before + 2
+          && strcmp(tx_fake_request(t, before + 1)->url, BASE "/api/v2/persons/42") == 0);
     CHECK(strcmp(cur[0].id, "42") == 0);
     CHECK(cur[0].fields && strcmp(cur[0].fields, "{\"email\":\"o'brien+fair@example.com\",\"phone\":\"+4930123\","
                                   "\"org_id\":\"5\",\"owner_id\":\"1\",\"" HASH "\":31,\"address\":\"Main St 1\"}") == 0);
