@@ -208,6 +208,8 @@ const Command cmd_schema = {
     "  hubspot     GET crm/v3/properties/OBJECT (needs --entity, e.g. contacts)\n"
     "  dynamics    GET EntityDefinitions(LogicalName='x')/Attributes, its bare value\n"
     "              array (needs --entity), single attribute documents, *.cdm.json\n"
+    "  pipedrive   GET v1/personFields (organizationFields, leadFields, noteFields);\n"
+    "              needs --entity: persons, organizations, leads or notes\n"
     "  snapaddy    a questionnaire document (docs/schema.md); entity 'lead' by default\n"
     "\n"
     "Options:\n"

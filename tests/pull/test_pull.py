@@ -107,6 +107,16 @@ def run_case():
         check([v["value"] for v in cat.get("values", [])] == [1, 2], "option values pulled: %s" % cat.get("values"))
         u = users()
         check(u.get("7c8e9f00-2b3c-4d5e-8f90-a1b2c3d4e5f6", {}).get("active") is False, "disabled system user inactive")
+    elif CASE == "pipedrive":
+        rc, out, err = pull("--system", "pipedrive", "--entity", "persons", "--entity", "leads")
+        check(rc == 0, "exit 0: " + err)
+        for entity, doc in (("persons", "personFields"), ("leads", "leadFields")):
+            check(read(entity + ".json") == imported("pipedrive", entity, "pipedrive/crmmap_fair_%s.json" % doc),
+                  "%s.json equals schema import of the same fields document" % entity)
+        u = users()
+        check(u.get("13540548") == {"id": "13540548", "email": "carla.meyer@example.com", "name": "Carla Meyer",
+                                    "active": False}, "Pipedrive users, the inactive one too")
+        check("persons.json: 16 fields" in out, "reports what it wrote")
     elif CASE == "config_file":
         # Settings from crmmap.json in the working directory, the token from a 0600 file.
         tok = os.path.join(SCRATCH, "token_" + CASE)

@@ -1,0 +1,1 @@
+--system pipedrive --entity persons @HERE@/inputs/pd_bad.json

@@ -1,0 +1,1 @@
+--system pipedrive @CORPUS@/pipedrive/crmmap_fair_personFields.json
