@@ -9,6 +9,7 @@
 #include "cm_alloc.h"
 #include "serve_sender.h"
 #include "serve_vm.h"
+#include "slog.h"
 
 /* The retention (docs/serve.md): a step deletes at most PRUNE_STEP rows in
  * the transaction of a group commit; after a full step the next one comes
@@ -141,20 +142,33 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
     bool due = now_ms() >= in->prune_at;
     InboxPrune pr = { s->retain_s, PRUNE_STEP, in->pruned, 0, 0 };
     /* Over the cap, only the retention's step runs: it may make room. */
-    bool full = n > 0 && s->max_inbox > 0 && inbox_used_bytes(s->inbox) >= s->max_inbox;
+    bool over = s->max_inbox > 0 && (n > 0 || due) && inbox_used_bytes(s->inbox) >= s->max_inbox;
+    bool full = n > 0 && over;
     if (full)
         n = 0;
     bool ok = (n == 0 && !due) || inbox_add(s->inbox, *all, n, due ? &pr : NULL);
     if (!ok && due) {
         /* Whatever failed, the records must not wait for the retention. */
-        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
+        slog(SLOG_ERROR, "retention: %s", inbox_error(s->inbox));
         ok = n > 0 && inbox_add(s->inbox, *all, n, NULL);
         in->prune_at = now_ms() + PRUNE_ERROR_MS;
     } else if (due) {
         in->prune_at = now_ms() + (pr.n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
     }
-    if (!ok && n > 0)
-        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
+    if (full) {
+        char why[200];
+        snprintf(why, sizeof why, "the inbox holds its limit of %lld bytes (--max-inbox): requests answered 507 "
+                 "until the CRM takes records", (long long)s->max_inbox);
+        serve_health_set(&s->health, PART_INBOX, HEALTH_FAILING, why);
+    } else if (!ok && n > 0) {
+        char why[400];
+        snprintf(why, sizeof why, "cannot store records (answered 503): %s", inbox_error(s->inbox));
+        serve_health_set(&s->health, PART_INBOX, HEALTH_FAILING, why);
+    } else if (ok && !over && (n > 0 || due)) {
+        /* Also without requests (a retention step is a write too): a load
+         * balancer that took serve out on /readyz sends none. */
+        serve_health_set(&s->health, PART_INBOX, HEALTH_OK, NULL);
+    }
     k = 0;
     for (Job *j = batch, *next; j; j = next) {
         next = j->next;
@@ -214,7 +228,7 @@ ServeIntake *serve_intake_new(Serve *s)
     pthread_cond_init(&in->work, &ca);
     pthread_condattr_destroy(&ca);
     if (pthread_create(&in->writer, NULL, writer_main, in) != 0) {
-        fprintf(stderr, "crmmap serve: error: cannot start the inbox writer thread\n");
+        slog(SLOG_ERROR, "cannot start the inbox writer thread");
         exit(4);
     }
     return in;
@@ -303,7 +317,7 @@ static void log_rejection(const Serve *s, const Job *job, size_t i, const VmResu
         cm_free(message);
     }
     if (!ok)
-        fprintf(stderr, "crmmap serve: error: %s\n", errfile_error(s->ef));
+        slog(SLOG_ERROR, "%s", errfile_error(s->ef));
 }
 
 /* Runs the mapping on every record: the ones it rejects are described in

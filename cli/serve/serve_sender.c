@@ -14,6 +14,7 @@
 
 #include "cm_alloc.h"
 #include "serve_vm.h"
+#include "slog.h"
 #include "transfer.h"
 
 /* Records fed to the engine in one round at most. */
@@ -36,6 +37,7 @@ struct ServeSender {
     /* Units settled in this round, not counting those whose outcome came
      * from the journal (a record fed again after a failed round). */
     uint64_t ok, failed, skipped;
+    uint64_t retried;           /* CRM requests this round sent again */
     /* Records the retention deleted from the inbox, whose journal entries
      * are still to go; vacuum: the pruning caught up. */
     uint64_t *forget;
@@ -60,17 +62,15 @@ static void wait_until(ServeSender *ss, int64_t at)
 
 static void note_error(ServeSender *ss, const char *msg)
 {
-    ServeStats *st = &ss->s->stats;
-    pthread_mutex_lock(&st->lock);
-    snprintf(st->last_error, sizeof st->last_error, "%s", msg);
-    st->last_error_at = (int64_t)time(NULL);
-    pthread_mutex_unlock(&st->lock);
-    fprintf(stderr, "crmmap serve: CRM error: %s\n", msg);
+    char why[400];
+    snprintf(why, sizeof why, "CRM error: %s", msg);
+    serve_health_set(&ss->s->health, PART_CRM, HEALTH_FAILING, why);
 }
 
 static void add_stats(ServeSender *ss, size_t records)
 {
     const TransferStats *now = transfer_stats(ss->t);
+    ss->retried = serve_health_crm_round(&ss->s->health, now->requests - ss->seen.requests);
     ServeStats *st = &ss->s->stats;
     pthread_mutex_lock(&st->lock);
     st->sent_ok += ss->ok;
@@ -154,6 +154,11 @@ static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
         add_stats(ss, ok ? n : 0);
         if (ok && inbox_done(ss->s->inbox, ids, n)) {
             result = (long)n;
+            if (ss->retried > 0)
+                serve_health_set(&ss->s->health, PART_CRM, HEALTH_DEGRADED,
+                                 "CRM: requests needed retries (429, 5xx or a broken connection)");
+            else
+                serve_health_set(&ss->s->health, PART_CRM, HEALTH_OK, NULL);
         } else {
             const char *e = ok ? inbox_error(ss->s->inbox) : transfer_error(ss->t);
             if (strcmp(e, "cancelled") != 0)
@@ -178,7 +183,7 @@ static void forget(ServeSender *ss)
     ss->vacuum = false;
     pthread_mutex_unlock(&ss->lock);
     if (!journal_forget(ss->cfg.j, ids, n))
-        fprintf(stderr, "crmmap serve: error: cannot prune the journal: %s\n", journal_error(ss->cfg.j));
+        slog(SLOG_ERROR, "cannot prune the journal: %s", journal_error(ss->cfg.j));
     else if (vacuum)
         journal_vacuum(ss->cfg.j);
     if (vacuum)
@@ -202,6 +207,9 @@ static void *sender_main(void *arg)
         /* Wait for company: a full batch, the window, or shutdown; between
          * rounds, drop the journal entries the retention asks for. */
         while (!ss->stop) {
+            /* Wakes at least once a second: the log's collapsed repeats
+             * are counted out on time even when nothing else is logged. */
+            slog_tick();
             if (ss->nforget > 0) {
                 forget(ss);
                 continue;
@@ -268,7 +276,7 @@ ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *er
         ss->first_at = 0;
     }
     if (pthread_create(&ss->thread, NULL, sender_main, ss) != 0) {
-        fprintf(stderr, "crmmap serve: error: cannot start the sender thread\n");
+        slog(SLOG_ERROR, "cannot start the sender thread");
         exit(4);
     }
     return ss;
