@@ -49,6 +49,9 @@ struct ServeHttp {
 
 typedef enum Route { R_NONE, R_RECORD, R_BATCH, R_VISITREPORT, R_HEALTH, R_READY, R_STATUS, R_METRICS } Route;
 
+/* How long a failed inbox keeps /readyz at 503 after its last error. */
+#define READY_RETRY_S 10
+
 /* A request id taken from X-Request-Id: at most this long, of these
  * characters (so it can be logged and echoed as it is). */
 #define RID_MAX 64
@@ -244,8 +247,13 @@ static enum MHD_Result probe(ServeHttp *h, struct MHD_Connection *conn, bool rea
     ServeHealth snap;
     serve_health_snapshot(&h->s->health, &snap);
     bool up = snap.part[PART_INTAKE].state == HEALTH_OK;
+    /* A failing inbox counts while its error is recent: a balancer that
+     * took serve out sends nothing that could show the disk has room
+     * again, so after a while serve asks for requests again (and fails
+     * them anew, quickly, if it still has to). */
+    const HealthComponent *inbox = &snap.part[PART_INBOX];
     if (ready)
-        up = up && snap.part[PART_INBOX].state != HEALTH_FAILING;
+        up = up && !(inbox->state == HEALTH_FAILING && (int64_t)time(NULL) - inbox->error_at < READY_RETRY_S);
     CmBuf b = CM_BUF_INIT;
     cm_buf_printf(&b, "{\"status\": \"%s\"", up ? "ok" : ready ? "not_ready" : "stopping");
     if (ready) {

@@ -45,6 +45,7 @@ struct ServeIntake {
     Job *head, *tail;
     bool stop;
     int64_t prune_at;           /* when the next retention step is due (monotonic ms) */
+    bool write_failed;          /* the last records could not be stored */
     uint64_t pruned[PRUNE_STEP];
     pthread_t writer;
     bool joined;
@@ -164,10 +165,14 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
         char why[400];
         snprintf(why, sizeof why, "cannot store records (answered 503): %s", inbox_error(s->inbox));
         serve_health_set(&s->health, PART_INBOX, HEALTH_FAILING, why);
-    } else if (ok && !over && (n > 0 || due)) {
-        /* Also without requests (a retention step is a write too): a load
-         * balancer that took serve out on /readyz sends none. */
+        in->write_failed = true;
+    } else if (ok && (n > 0 || (due && !over && !in->write_failed))) {
+        /* Room again after the inbox was full shows without requests too
+         * (a load balancer that took serve out on /readyz sends none); a
+         * failed write is only undone by records stored, since a retention
+         * step that deletes nothing writes nothing. */
         serve_health_set(&s->health, PART_INBOX, HEALTH_OK, NULL);
+        in->write_failed = false;
     }
     k = 0;
     for (Job *j = batch, *next; j; j = next) {

@@ -19,12 +19,13 @@ LISTEN = re.compile(r"listening on (https?://[0-9.:\[\]]+)")
 
 
 class Serve:
-    def __init__(self, crmmap, mapping, state, *flags, env_extra=None):
+    def __init__(self, crmmap, mapping, state, *flags, env_extra=None, preexec_fn=None):
         env = dict(os.environ, CRM_TOKEN="T", WEBHOOK_SECRET=SECRET)
         env.update(env_extra or {})
         cmd = [crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--plain-http", "--auth-env",
                "WEBHOOK_SECRET", "--url", runlib.URL, "--token-env", "CRM_TOKEN", "--state-dir", state] + list(flags)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                     preexec_fn=preexec_fn)
         self.stderr = ""
         self.url = None
         self.ssl_context = None     # for https: trusts the test's certificate
