@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cm_alloc.h"
 #include "cm_buf.h"
 
@@ -49,13 +50,6 @@ bool slog_parse_format(const char *name, SlogFormat *out)
     else
         return false;
     return true;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A text value bare when it is one plain word, else quoted with escapes
@@ -183,7 +177,7 @@ void slog_fields(SlogLevel level, const char *request_id, const char *msg, const
     put_fields(&f, fields, n);
     uint64_t key = fnv1a(fnv1a(0xcbf29ce484222325ull ^ (uint64_t)level, msg), f.data);
     key += key == 0;
-    int64_t now = mono_ms();
+    int64_t now = cli_monotonic_ms();
     expire(now);
     Slot *oldest = &L.slots[0];
     for (size_t i = 0; i < SLOTS; i++) {
@@ -218,7 +212,7 @@ void slog(SlogLevel level, const char *fmt, ...)
 void slog_tick(void)
 {
     pthread_mutex_lock(&L.lock);
-    expire(mono_ms());
+    expire(cli_monotonic_ms());
     pthread_mutex_unlock(&L.lock);
 }
 

@@ -57,6 +57,17 @@ typedef struct Serve {
     ServeHealth health;
 } Serve;
 
+/* What /status and /metrics show, read at one moment (serve_status.c). */
+typedef struct ServeView {
+    bool counted;               /* the inbox could be counted */
+    InboxCounts inbox;
+    int64_t oldest_pending_s;   /* age of the oldest pending record, -1: none */
+    ServeStats stats;
+    ServeHealth health;
+    int64_t now;                /* unix seconds */
+} ServeView;
+void serve_view(Serve *s, ServeView *v);
+
 /* GET /status's JSON (serve_status.c). */
 void serve_status_json(Serve *s, CmBuf *out);
 /* GET /metrics in the Prometheus text format (serve_metrics.c). */

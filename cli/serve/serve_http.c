@@ -278,7 +278,8 @@ static bool screen_status(ServeHttp *h, struct MHD_Connection *conn, const struc
 {
     char addr[INET6_ADDRSTRLEN];
     if (h->s->status_auth ? !authorized(h->want_status, conn) : !is_loopback(from)) {
-        SlogField f[] = { SLOG_S("addr", address_text(from, addr, sizeof addr)), SLOG_S("path", q->route == R_STATUS ? "/status" : "/metrics") };
+        SlogField f[] = { SLOG_S("addr", address_text(from, addr, sizeof addr)),
+                          SLOG_S("path", q->route == R_STATUS ? "/status" : "/metrics") };
         if (h->s->status_auth) {
             auth_limit_failed(h->limit, from);
             slog_fields(SLOG_WARN, q->rid, "failed authorization", f, 2);
@@ -347,9 +348,9 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
         return screen_status(h, conn, from, q, ret);
     if (!authorized(h->want, conn)) {
         auth_limit_failed(h->limit, from);
+        bool sent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
         SlogField f[] = { SLOG_S("addr", address_text(from, addr, sizeof addr)),
-                          SLOG_S("why", MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)
-                                            ? "wrong Authorization header" : "no Authorization header") };
+                          SLOG_S("why", sent ? "wrong Authorization header" : "no Authorization header") };
         slog_fields(SLOG_WARN, q->rid, "failed authorization", f, 2);
         *ret = error(conn, 401, "unauthorized", "missing or wrong Authorization header");
         return true;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cm_alloc.h"
 #include "serve_sender.h"
 #include "serve_vm.h"
@@ -116,13 +117,6 @@ static void finish(ServeIntake *in, Job *job, Outcome outcome)
     cm_free(job);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Stores what the jobs brought (none: a retention step alone) in one
  * transaction, pruning in it when a step is due; then answers them all. */
 static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
@@ -140,7 +134,7 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
         memcpy(*all + k, j->items, j->nstore * sizeof **all);
         k += j->nstore;
     }
-    bool due = now_ms() >= in->prune_at;
+    bool due = cli_monotonic_ms() >= in->prune_at;
     InboxPrune pr = { s->retain_s, PRUNE_STEP, in->pruned, 0, 0 };
     /* Over the cap, only the retention's step runs: it may make room. */
     bool over = s->max_inbox > 0 && (n > 0 || due) && inbox_used_bytes(s->inbox) >= s->max_inbox;
@@ -152,9 +146,9 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
         /* Whatever failed, the records must not wait for the retention. */
         slog(SLOG_ERROR, "retention: %s", inbox_error(s->inbox));
         ok = n > 0 && inbox_add(s->inbox, *all, n, NULL);
-        in->prune_at = now_ms() + PRUNE_ERROR_MS;
+        in->prune_at = cli_monotonic_ms() + PRUNE_ERROR_MS;
     } else if (due) {
-        in->prune_at = now_ms() + (pr.n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
+        in->prune_at = cli_monotonic_ms() + (pr.n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
     }
     if (full) {
         char why[200];
@@ -203,7 +197,7 @@ static void *writer_main(void *arg)
     size_t cap = 0;
     pthread_mutex_lock(&in->lock);
     for (;;) {
-        while (in->head == NULL && !in->stop && now_ms() < in->prune_at) {
+        while (in->head == NULL && !in->stop && cli_monotonic_ms() < in->prune_at) {
             struct timespec ts = { (time_t)(in->prune_at / 1000), (long)(in->prune_at % 1000) * 1000000L };
             pthread_cond_timedwait(&in->work, &in->lock, &ts);
         }

@@ -97,38 +97,32 @@ static void put_health(CmBuf *out, const ServeHealth *h)
 
 void serve_metrics_text(Serve *s, CmBuf *out)
 {
-    InboxCounts ic = { 0 };
-    bool counted = inbox_counts(s->inbox, &ic);
-    ServeStats st;
-    pthread_mutex_lock(&s->stats.lock);
-    memcpy(&st, &s->stats, sizeof st);
-    pthread_mutex_unlock(&s->stats.lock);
-    ServeHealth h;
-    serve_health_snapshot(&s->health, &h);
-    int64_t now = (int64_t)time(NULL);
+    ServeView v;
+    serve_view(s, &v);
+    const ServeStats *st = &v.stats;
     family(out, "build_info", "gauge", "The version of crmmap serving; always 1.");
     sample(out, "build_info", "version", CRMMAP_VERSION, 1);
-    gauge(out, "start_time_seconds", "When serve started, in Unix seconds.", (unsigned long long)st.started_at);
-    put_health(out, &h);
-    counter(out, "requests_total", "POST requests answered after the intake.", st.requests);
+    gauge(out, "start_time_seconds", "When serve started, in Unix seconds.", (unsigned long long)st->started_at);
+    put_health(out, &v.health);
+    counter(out, "requests_total", "POST requests answered after the intake.", st->requests);
     family(out, "records_total", "counter", "Records by what became of them: accepted (stored), duplicate, "
                                             "rejected (by the mapping), sent (settled by the sender).");
-    sample(out, "records_total", "outcome", "accepted", st.accepted);
-    sample(out, "records_total", "outcome", "duplicate", st.duplicates);
-    sample(out, "records_total", "outcome", "rejected", st.rejected);
-    sample(out, "records_total", "outcome", "sent", st.batch_records);
+    sample(out, "records_total", "outcome", "accepted", st->accepted);
+    sample(out, "records_total", "outcome", "duplicate", st->duplicates);
+    sample(out, "records_total", "outcome", "rejected", st->rejected);
+    sample(out, "records_total", "outcome", "sent", st->batch_records);
     family(out, "units_total", "counter", "Records x entities the sender settled, by outcome.");
-    sample(out, "units_total", "outcome", "ok", st.sent_ok);
-    sample(out, "units_total", "outcome", "failed", st.sent_failed);
-    sample(out, "units_total", "outcome", "skipped", st.sent_skipped);
-    counter(out, "crm_requests_total", "CRM requests the sender made, retries excluded.", st.crm_requests);
-    counter(out, "crm_rounds_total", "Rounds of the sender that settled records.", st.batches);
-    counter(out, "retention_pruned_total", "Inbox rows the retention deleted.", st.pruned);
-    if (counted) {
-        gauge(out, "inbox_pending", "Records accepted and not yet settled: the queue depth.", ic.pending);
-        gauge(out, "inbox_kept", "Records settled and kept for duplicate detection.", ic.kept);
+    sample(out, "units_total", "outcome", "ok", st->sent_ok);
+    sample(out, "units_total", "outcome", "failed", st->sent_failed);
+    sample(out, "units_total", "outcome", "skipped", st->sent_skipped);
+    counter(out, "crm_requests_total", "CRM requests the sender made, retries excluded.", st->crm_requests);
+    counter(out, "crm_rounds_total", "Rounds of the sender that settled records.", st->batches);
+    counter(out, "retention_pruned_total", "Inbox rows the retention deleted.", st->pruned);
+    if (v.counted) {
+        gauge(out, "inbox_pending", "Records accepted and not yet settled: the queue depth.", v.inbox.pending);
+        gauge(out, "inbox_kept", "Records settled and kept for duplicate detection.", v.inbox.kept);
         gauge(out, "inbox_oldest_pending_age_seconds", "Age of the oldest pending record (0: none pending).",
-              ic.pending > 0 && ic.oldest && now > ic.oldest ? (unsigned long long)(now - ic.oldest) : 0);
+              v.oldest_pending_s > 0 ? (unsigned long long)v.oldest_pending_s : 0);
     }
-    gauge(out, "requests_storing", "POSTs waiting for their records to be stored.", st.storing);
+    gauge(out, "requests_storing", "POSTs waiting for their records to be stored.", st->storing);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cm_alloc.h"
 #include "serve_vm.h"
 #include "slog.h"
@@ -45,13 +46,6 @@ struct ServeSender {
     bool vacuum;
     pthread_t thread;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Waits on the condition until the monotonic time at (ms); lock held. */
 static void wait_until(ServeSender *ss, int64_t at)
@@ -214,12 +208,12 @@ static void *sender_main(void *arg)
                 forget(ss);
                 continue;
             }
-            int64_t now = now_ms();
+            int64_t now = cli_monotonic_ms();
             if (ss->waiting > 0 && (ss->waiting >= batch || now >= ss->first_at + ss->cfg.window_ms))
                 break;
             wait_until(ss, ss->waiting > 0 ? ss->first_at + ss->cfg.window_ms : now + 1000);
         }
-        if (ss->stop && now_ms() >= ss->deadline)
+        if (ss->stop && cli_monotonic_ms() >= ss->deadline)
             break;
         ss->waiting = 0;
         pthread_mutex_unlock(&ss->lock);
@@ -227,8 +221,8 @@ static void *sender_main(void *arg)
         pthread_mutex_lock(&ss->lock);
         if (n < 0) {
             backoff = backoff ? (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2) : BACKOFF_MIN_MS;
-            int64_t until = now_ms() + backoff;
-            while (!ss->stop && now_ms() < until)
+            int64_t until = cli_monotonic_ms() + backoff;
+            while (!ss->stop && cli_monotonic_ms() < until)
                 wait_until(ss, until);
             if (ss->stop)
                 break;
@@ -286,7 +280,7 @@ void serve_sender_wake(ServeSender *ss, size_t n)
 {
     pthread_mutex_lock(&ss->lock);
     if (ss->waiting == 0)
-        ss->first_at = now_ms();
+        ss->first_at = cli_monotonic_ms();
     ss->waiting += n;
     pthread_cond_broadcast(&ss->cond);
     pthread_mutex_unlock(&ss->lock);
@@ -310,9 +304,9 @@ void serve_sender_stop(ServeSender *ss, int drain_ms)
 {
     pthread_mutex_lock(&ss->lock);
     ss->stop = true;
-    ss->deadline = now_ms() + drain_ms;
+    ss->deadline = cli_monotonic_ms() + drain_ms;
     pthread_cond_broadcast(&ss->cond);
-    while (!ss->exited && now_ms() < ss->deadline)
+    while (!ss->exited && cli_monotonic_ms() < ss->deadline)
         wait_until(ss, ss->deadline);
     if (!ss->exited && ss->t)
         transfer_cancel(ss->t);

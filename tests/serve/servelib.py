@@ -4,6 +4,7 @@ T), posting webhooks, reading /status, and the server's records."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,6 +87,34 @@ class Serve:
             self.proc.wait()
         self.stderr += self.proc.stderr.read()
         return self.proc.returncode
+
+
+def setup():
+    """(crmmap, root, work, checks) of a test run as `test_X.py CRMMAP REPO_ROOT WORKDIR`; work is emptied."""
+    crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    return crmmap, root, work, runlib.Checks()
+
+
+def compiled_example(crmmap, root, work):
+    """The Salesforce example compiled into work, as a deployment runs it: a
+    .map's compiler warnings are diagnostics printed before the log."""
+    mapc = os.path.join(work, "fair-leads.mapc")
+    subprocess.run([crmmap, "compile", "-o", mapc, os.path.join(root, "examples", "salesforce", "fair-leads.map")],
+                   check=True, capture_output=True)
+    return mapc
+
+
+def logged(lines, pattern):
+    """(the log lines holding pattern, how many occurrences they stand for:
+    a line counts once, a "(repeated N times in S s)" line N)."""
+    hits = [l for l in lines if pattern in l]
+    n = 0
+    for l in hits:
+        m = re.search(r"\(repeated (\d+) times in \d+ s\)", l)
+        n += int(m.group(1)) if m else 1
+    return hits, n
 
 
 def contacts():

@@ -13,23 +13,14 @@ is freed.
 
 Usage: test_disk_full.py CRMMAP REPO_ROOT WORKDIR"""
 import os
-import re
 import resource
-import shutil
 import signal
-import subprocess
-import sys
 
-from servelib import Serve
+from servelib import Serve, compiled_example, logged, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
-mapping = os.path.join(work, "fair-leads.mapc")
-subprocess.run([crmmap, "compile", "-o", mapping, os.path.join(root, "examples", "salesforce", "fair-leads.map")],
-               check=True, capture_output=True)
+crmmap, root, work, c = setup()
+mapping = compiled_example(crmmap, root, work)
 LIMIT = 256 * 1024
 
 
@@ -68,22 +59,10 @@ c.check(s.request("GET", "/readyz", auth=None)[0] == 200, "ready again")
 c.check(s.stop() == 0, "exit 0")
 
 lines = s.stderr.splitlines()
-
-
-def counted(pattern):
-    """(lines matching, occurrences they stand for)"""
-    hits = [l for l in lines if pattern in l]
-    n = 0
-    for l in hits:
-        m = re.search(r"\(repeated (\d+) times in \d+ s\)", l)
-        n += int(m.group(1)) if m else 1   # a count line stands for the repeats only
-    return hits, n
-
-
-store_lines, n = counted(" ERROR cannot store records")
+store_lines, n = logged(lines, " ERROR cannot store records")
 print("%d answers 503 logged in %d lines" % (failed, len(store_lines)))
 c.check(len(store_lines) <= 4 and n == failed, "failed commits collapsed: %d lines for %d, counting %d:\n%s"
         % (len(store_lines), failed, n, "\n".join(store_lines)))
-rec_lines, n = counted(" INFO inbox recovered")
+rec_lines, n = logged(lines, " INFO inbox recovered")
 c.check(n == 1 and "was=failing" in rec_lines[0], "one recovery line: %s" % rec_lines)
 c.exit()

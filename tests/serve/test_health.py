@@ -20,24 +20,15 @@ Usage: test_health.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
-from servelib import SECRET, Serve
+from servelib import SECRET, Serve, compiled_example, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
-# A .mapc, as deployed: a .map's compiler warnings are diagnostics, not log lines.
-mapping = os.path.join(work, "fair-leads.mapc")
-subprocess.run([crmmap, "compile", "-o", mapping, os.path.join(root, "examples", "salesforce", "fair-leads.map")],
-               check=True, capture_output=True)
+crmmap, root, work, c = setup()
+mapping = compiled_example(crmmap, root, work)
 TOKEN = "status-0123456789abcdef0123456789abcdef"
 tokfile = os.path.join(work, "status.token")
 with open(tokfile, "w") as f:

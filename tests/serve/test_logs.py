@@ -15,22 +15,14 @@ Usage: test_logs.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
-from servelib import SECRET, Serve
+from servelib import SECRET, Serve, compiled_example, logged, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
-mapping = os.path.join(work, "fair-leads.mapc")
-subprocess.run([crmmap, "compile", "-o", mapping, os.path.join(root, "examples", "salesforce", "fair-leads.map")],
-               check=True, capture_output=True)
+crmmap, root, work, c = setup()
+mapping = compiled_example(crmmap, root, work)
 DOWN = "http://127.0.0.1:9"     # nothing listens there: connection refused
 
 s = Serve(crmmap, mapping, os.path.join(work, "state"), "--url", DOWN, "--batch-window-ms", "0", "--drain-ms", "0",
@@ -85,11 +77,7 @@ c.check(not any("source=libmicrohttpd" in l for l in lines), "no library line: %
         % [l for l in lines if "source=libmicrohttpd" in l])
 c.check(lines and re.search(r"INFO crmmap serve \S+ starting version=\S+ pid=\d+$", lines[0]) is not None,
         "the version first: %s" % lines[:1])
-inbox_lines = [l for l in lines if "--max-inbox" in l]
-counted = 0
-for l in inbox_lines:
-    m = re.search(r"\(repeated (\d+) times in \d+ s\)", l)
-    counted += int(m.group(1)) + 0 if m else 1
+inbox_lines, counted = logged(lines, "--max-inbox")
 print("%d answers 507 logged in %d lines" % (full, len(inbox_lines)))
 c.check(len(inbox_lines) <= 4 and counted == full, "507s collapsed: %d lines for %d, counting %d:\n%s"
         % (len(inbox_lines), full, counted, "\n".join(inbox_lines)))
