@@ -133,13 +133,15 @@ static const char *retry_after(unsigned status)
     }
 }
 
-static enum MHD_Result answer_after(struct MHD_Connection *conn, unsigned status, const char *json, size_t len,
-                                    const char *retry)
+/* Queues an answer of the request being handled (current): with its
+ * request id, counted by status (and its latency for a POST). */
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type, const char *body,
+                               size_t len, const char *retry)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)json, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (r == NULL)
         return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (status == 401)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"crmmap\"");
@@ -155,6 +157,12 @@ static enum MHD_Result answer_after(struct MHD_Connection *conn, unsigned status
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result answer_after(struct MHD_Connection *conn, unsigned status, const char *json, size_t len,
+                                    const char *retry)
+{
+    return respond(conn, status, "application/json", json, len, retry);
 }
 
 static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *json, size_t len)
@@ -297,16 +305,7 @@ static bool screen_status(ServeHttp *h, struct MHD_Connection *conn, const struc
         *ret = answer(conn, 200, b.data, b.len);
     } else {
         serve_metrics_text(h->s, &b);
-        struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
-        *ret = MHD_NO;
-        if (r) {
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-            MHD_add_response_header(r, "X-Request-Id", q->rid);
-            serve_health_answer(&h->s->health, 200, false, 0);
-            *ret = MHD_queue_response(conn, 200, r);
-            MHD_destroy_response(r);
-        }
+        *ret = respond(conn, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len, NULL);
     }
     cm_buf_free(&b);
     return true;
