@@ -3,7 +3,10 @@
  * (serve_intake.c: request bodies to source records, checked by the
  * mapping, stored durably in the inbox with group commit) and the sender
  * (serve_sender.c: a background thread feeding inbox records to the
- * transfer engine). cmd_serve.c wires them together. */
+ * transfer engine). Around them: the health of each part and the counters
+ * (serve_health.c), the CRM's answers counted on the way (serve_crmwatch.c),
+ * and what /status (serve_status.c) and /metrics (serve_metrics.c) show.
+ * cmd_serve.c wires them together. */
 #ifndef SERVE_H
 #define SERVE_H
 
