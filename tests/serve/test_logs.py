@@ -5,7 +5,7 @@ RFC 3339 UTC timestamp and a level; the version comes first; a burst of
 requests answered 507 gives one line and a count ("repeated N times in
 S s"), not a line each; the failed authorization's line carries the
 request id that the answer's X-Request-Id header gave. /status names the
-failing components and why, /readyz is 503 while the inbox refuses
+failing components and why (the CRM's: connection refused), /readyz is 503 while the inbox refuses
 records, and /healthz stays 200.
 
 Before this change each 507 was silent and each failed commit printed its
@@ -15,6 +15,7 @@ Usage: test_logs.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
 import re
+import time
 import urllib.error
 import urllib.request
 
@@ -54,16 +55,25 @@ c.check(full == 120 and set(codes) == {202, 507}, "202s, then 507s: %s" % sorted
 c.check(re.fullmatch(r"[0-9a-f]{8}-\d+", headers["X-Request-Id"] or "") is not None,
         "a 507 has a request id: %s" % headers["X-Request-Id"])
 
-st = s.status()
-inbox, crm = st["components"]["inbox"], st["components"]["crm"]
-c.check(st["status"] == "failing" and inbox["state"] == "failing" and "--max-inbox" in (inbox["last_error"] or ""),
-        "inbox failing, and why: %s" % inbox)
-c.check(st["answers"].get("507") == full, "507s counted: %s" % st["answers"])
-c.check(st["queue"]["pending"] > 0 and st["queue"]["oldest_pending_s"] is not None, "queue: %s" % st["queue"])
+# Right after a 507 (within 10 s of the inbox's last failure):
 code, _ = s.request("GET", "/readyz", auth=None)
 c.check(code == 503, "not ready while the inbox refuses records: %s" % code)
 code, _ = s.request("GET", "/healthz", auth=None)
 c.check(code == 200, "alive: %s" % code)
+
+# The sender gives up on the closed port after its retries (a few seconds).
+deadline = time.time() + 40
+st = s.status()
+while st["components"]["crm"]["state"] != "failing" and time.time() < deadline:
+    time.sleep(0.2)
+    st = s.status()
+inbox, crm = st["components"]["inbox"], st["components"]["crm"]
+c.check(crm["state"] == "failing" and "connect" in (crm["last_error"] or "")
+        and st["crm"]["answers"].get("connect", 0) > 0, "the CRM unreachable: %s %s" % (crm, st["crm"]))
+c.check(st["status"] == "failing" and inbox["state"] == "failing" and "--max-inbox" in (inbox["last_error"] or ""),
+        "inbox failing, and why: %s" % inbox)
+c.check(st["answers"].get("507") == full, "507s counted: %s" % st["answers"])
+c.check(st["queue"]["pending"] > 0 and st["queue"]["oldest_pending_s"] is not None, "queue: %s" % st["queue"])
 
 st, body = s.post("/records", runlib.lead(1), auth="wrong", headers={"X-Request-Id": "probe-401"})
 c.check(st == 401, "wrong secret: 401")
