@@ -120,9 +120,14 @@ static void emit(SlogLevel level, const char *request_id, const char *msg, const
         cm_buf_puts(&b, "}\n");
     } else {
         cm_buf_printf(&b, "%s %s ", when, level_text[level]);
-        /* The message is free text: only line breaks could forge a line. */
-        for (const char *p = msg; *p; p++)
-            cm_buf_putc(&b, *p == '\n' || *p == '\r' ? ' ' : *p);
+        /* The message is free text: a diagnostic's help goes on a line of
+         * its own, but every line after the first is indented, so none can
+         * pass for a log line of its own. */
+        for (const char *p = msg; *p; p++) {
+            cm_buf_putc(&b, *p == '\r' ? ' ' : *p);
+            if (*p == '\n' && strncmp(p + 1, "  ", 2) != 0)
+                cm_buf_puts(&b, "  ");
+        }
         cm_buf_puts(&b, fields);
         if (request_id) {
             cm_buf_puts(&b, " request_id=");

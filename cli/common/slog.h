@@ -2,6 +2,8 @@
  * "Logs"). Every line has an RFC 3339 UTC timestamp with milliseconds and a
  * level; the text format is
  *     2026-12-06T04:01:02.345Z ERROR message key=value key="a value"
+ * (a message of several lines, a diagnostic with its help, goes on lines
+ * indented by two spaces)
  * and the JSON format one object a line:
  *     {"ts": "...", "level": "error", "msg": "...", "request_id": "...", "key": "value"}
  * Identical lines (same level, message and fields, the request id aside)
