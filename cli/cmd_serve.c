@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "cli.h"
@@ -26,9 +27,11 @@
 #include "crm_vendor.h"
 #include "mapc_cli.h"
 #include "serve.h"
+#include "serve_crmwatch.h"
 #include "serve_http.h"
 #include "serve_intake.h"
 #include "serve_sender.h"
+#include "slog.h"
 #include "transfer.h"
 
 extern const Command cmd_serve;
@@ -40,56 +43,6 @@ extern const Command cmd_serve;
 /* What the inbox may take while the CRM is down: a million leads of 1 KiB. */
 #define DEFAULT_MAX_INBOX (1ull << 30)
 
-void serve_status_json(Serve *s, CmBuf *out)
-{
-    InboxCounts ic = { 0, 0, 0 };
-    bool counted = inbox_counts(s->inbox, &ic);
-    ServeStats st;
-    pthread_mutex_lock(&s->stats.lock);
-    memcpy(&st, &s->stats, sizeof st);
-    pthread_mutex_unlock(&s->stats.lock);
-    cm_buf_printf(out, "{\"status\": \"ok\", \"uptime_s\": %lld, ", (long long)(time(NULL) - st.started_at));
-    if (counted)
-        cm_buf_printf(out, "\"queue\": {\"pending\": %llu, \"total\": %llu, \"storing\": %llu}, ",
-                      (unsigned long long)ic.pending, (unsigned long long)ic.total, (unsigned long long)st.storing);
-    else
-        cm_buf_puts(out, "\"queue\": null, ");
-    cm_buf_printf(out, "\"retention\": {\"retain_s\": %lld, \"kept\": ", (long long)s->retain_s);
-    if (counted)
-        cm_buf_printf(out, "%llu", (unsigned long long)ic.kept);
-    else
-        cm_buf_puts(out, "null");
-    cm_buf_printf(out, ", \"pruned\": %llu, \"steps\": %llu, \"step_last_ms\": %.2f, \"step_max_ms\": %.2f}, ",
-                  (unsigned long long)st.pruned, (unsigned long long)st.prune_steps, (double)st.prune_last_us / 1000.0,
-                  (double)st.prune_max_us / 1000.0);
-    cm_buf_printf(out,
-                  "\"requests\": %llu, \"records\": {\"accepted\": %llu, \"duplicates\": %llu, \"rejected\": %llu, "
-                  "\"sent\": %llu}, \"units\": {\"ok\": %llu, \"failed\": %llu, \"skipped\": %llu}, ",
-                  (unsigned long long)st.requests, (unsigned long long)st.accepted, (unsigned long long)st.duplicates,
-                  (unsigned long long)st.rejected, (unsigned long long)st.batch_records,
-                  (unsigned long long)st.sent_ok, (unsigned long long)st.sent_failed,
-                  (unsigned long long)st.sent_skipped);
-    cm_buf_printf(out, "\"crm\": {\"requests\": %llu, \"batches\": %llu, \"average_batch\": %.1f, \"last_error\": ",
-                  (unsigned long long)st.crm_requests, (unsigned long long)st.batches,
-                  st.batches ? (double)st.batch_records / (double)st.batches : 0.0);
-    if (st.last_error[0]) {
-        cm_buf_put_json_string(out, st.last_error, strlen(st.last_error));
-        char when[32];
-        time_t t = (time_t)st.last_error_at;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        cm_buf_printf(out, ", \"last_error_at\": \"%s\"}, ", when);
-    } else {
-        cm_buf_puts(out, "null, \"last_error_at\": null}, ");
-    }
-    if (st.rate_max > 0)
-        cm_buf_printf(out, "\"rate_limit\": {\"requests\": %d, \"window_ms\": %lld}}\n", st.rate_max,
-                      (long long)st.rate_window_ms);
-    else
-        cm_buf_puts(out, "\"rate_limit\": null}\n");
-}
-
 typedef struct Opts {
     ServeHttpConfig http;
     const char *auth_env, *auth_file;
@@ -99,6 +52,8 @@ typedef struct Opts {
     int window_ms, drain_ms;
     int64_t retain_s;
     const char *config, *url, *api, *token_env, *token_file;
+    const char *status_token_file;
+    SlogFormat log_format;
 } Opts;
 
 /* A positive number, with an optional k/K, m/M or g/G (KiB, MiB, GiB) for sizes. */
@@ -171,7 +126,7 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     cm_buf_free(&path);
     cm_free(dir);
     if (!loaded) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
     conn_config_apply_env(&crm->cfg);
@@ -190,21 +145,21 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
         crm->cfg.system = cm_strndup(sys, n);
     }
     if (!conn_config_validate(&crm->cfg, err, sizeof err)) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         return EXIT_USAGE;
     }
     if (!conn_config_check_hosts(&crm->cfg, err, sizeof err)) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
     if (!tx_url_allowed(crm->cfg.url, crm->cfg.plain_http, err, sizeof err)
         || (conn_config_is_oauth(&crm->cfg) && !tx_url_allowed(crm->cfg.token_url, crm->cfg.plain_http, err, sizeof err))) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
     crm->auth = auth_open(&crm->cfg, NULL, err, sizeof err);
     if (crm->auth == NULL) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
     TxCurlOptions topt;
@@ -214,7 +169,7 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     topt.token_header = conn_config_token_header(&crm->cfg);
     crm->tx = tx_curl_new(&topt, err, sizeof err);
     if (crm->tx == NULL) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
     auth_attach(crm->auth, crm->tx);
@@ -243,20 +198,49 @@ static char *load_secret(const Opts *o)
     char err[400];
     char *s = conn_token_load(&c, err, sizeof err);
     if (s == NULL) {
-        fprintf(stderr, "crmmap serve: error: the webhook secret: %s\n", err);
+        slog(SLOG_ERROR, "the webhook secret: %s", err);
     } else if (strlen(s) < MIN_SECRET) {
-        fprintf(stderr, "crmmap serve: error: the webhook secret has %zu characters; it needs at least %d "
-                "characters, a short one can be guessed\n  help: make one with `openssl rand -hex 32` "
-                "(64 characters)\n", strlen(s), MIN_SECRET);
+        char msg[160];
+        snprintf(msg, sizeof msg, "the webhook secret has %zu characters; it needs at least %d characters, a short "
+                 "one can be guessed", strlen(s), MIN_SECRET);
+        SlogField help = SLOG_S("help", "make one with `openssl rand -hex 32` (64 characters)");
+        slog_fields(SLOG_ERROR, NULL, msg, &help, 1);
         conn_token_free(s);
         s = NULL;
     }
     return s;
 }
 
+/* The token that opens /status and /metrics, by the token file rules; it
+ * must differ from the webhook secret (else it could post leads). */
+static char *load_status_token(const char *file, const char *secret)
+{
+    ConnConfig c;
+    memset(&c, 0, sizeof c);
+    c.token_file = (char *)file;
+    char err[400];
+    char *t = conn_token_load(&c, err, sizeof err);
+    if (t == NULL) {
+        slog(SLOG_ERROR, "--status-token-file: %s", err);
+    } else if (strlen(t) < MIN_SECRET || strcmp(t, secret) == 0) {
+        SlogField help = SLOG_S("help", "make one with `openssl rand -hex 32`");
+        slog_fields(SLOG_ERROR, NULL, strlen(t) < MIN_SECRET ? "the status token is too short: at least 32 characters"
+                                      : "the status token is the webhook secret: give monitoring a token of its own",
+                    &help, 1);
+        conn_token_free(t);
+        t = NULL;
+    }
+    return t;
+}
+
 static int serve_main(const char *mapping, Opts *o)
 {
     int status;
+    slog_init(stderr, o->log_format);
+    {
+        SlogField f[] = { SLOG_S("version", CRMMAP_VERSION), SLOG_I("pid", getpid()) };
+        slog_fields(SLOG_INFO, NULL, "crmmap serve " CRMMAP_VERSION " starting", f, 2);
+    }
     Mapc *m = mapc_cli_load(mapping, &status);
     if (m == NULL)
         return status;
@@ -264,11 +248,13 @@ static int serve_main(const char *mapping, Opts *o)
     memset(&s, 0, sizeof s);
     pthread_mutex_init(&s.stats.lock, NULL);
     s.stats.started_at = (int64_t)time(NULL);
+    serve_health_init(&s.health, s.stats.started_at);
     s.m = m;
     s.max_body = o->max_body;
     s.max_inbox = (int64_t)o->max_inbox;
     s.retain_s = o->retain_s;
     char *secret = load_secret(o);
+    char *status_token = NULL;
     char *inbox_path = NULL, *journal_path = NULL, *errors_path = NULL;
     Journal *j = NULL;
     ErrFile *ef = NULL;
@@ -280,8 +266,14 @@ static int serve_main(const char *mapping, Opts *o)
     if (secret == NULL)
         goto out;
     s.auth = secret;
+    if (o->status_token_file) {
+        status_token = load_status_token(o->status_token_file, secret);
+        if (status_token == NULL)
+            goto out;
+        s.status_auth = status_token;
+    }
     if (mkdir(o->state_dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "crmmap serve: error: --state-dir %s: %s\n", o->state_dir, strerror(errno));
+        slog(SLOG_ERROR, "--state-dir %s: %s", o->state_dir, strerror(errno));
         goto out;
     }
     inbox_path = path_in(o->state_dir, "inbox.db");
@@ -289,25 +281,27 @@ static int serve_main(const char *mapping, Opts *o)
     errors_path = o->errors ? cm_strdup(o->errors) : path_in(o->state_dir, "errors.ndjson");
     s.inbox = inbox_open(inbox_path, err, sizeof err);
     if (s.inbox == NULL) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         goto out;
     }
     char key[PATH_MAX + 80];
     transfer_inbox_run_key(m, inbox_path, key, sizeof key);
     j = journal_open(journal_path, key, err, sizeof err);
     if (j == NULL) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         goto out;
     }
     ef = errfile_open(errors_path, false, err, sizeof err);
     if (ef == NULL) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         goto out;
     }
     s.ef = ef;
     status = crm_open(&crm, o, mapping, m);
     if (status != EXIT_OK)
         goto out;
+    /* Every CRM answer is counted for /status and /metrics. */
+    crm.tx = serve_crmwatch_new(crm.tx, &s.health);
     status = EXIT_FATAL;
     if (crm.c->limit && crm.c->limit->max > 0) {
         s.stats.rate_max = crm.c->limit->max;
@@ -326,23 +320,27 @@ static int serve_main(const char *mapping, Opts *o)
     ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms };
     s.sender = serve_sender_start(&s, &sc, err, sizeof err);
     if (s.sender == NULL) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         goto out;
     }
     s.intake = serve_intake_new(&s);
     bool usage;
     http = serve_http_start(&s, &o->http, &usage, err, sizeof err);
     if (http == NULL) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         status = usage ? EXIT_USAGE : EXIT_FATAL;
     } else {
-        InboxCounts ic = { 0, 0, 0 };
+        InboxCounts ic = { 0 };
         inbox_counts(s.inbox, &ic);
-        fprintf(stderr, "crmmap serve: listening on %s (inbox %s: %llu pending)\n", serve_http_url(http), inbox_path,
-                (unsigned long long)ic.pending);
+        char msg[200];
+        snprintf(msg, sizeof msg, "listening on %s", serve_http_url(http));
+        SlogField f[] = { SLOG_S("inbox", inbox_path), SLOG_I("pending", ic.pending),
+                          SLOG_S("status_access", s.status_auth ? "token" : "loopback") };
+        slog_fields(SLOG_INFO, NULL, msg, f, 3);
         int sig = 0;
         sigwait(&sigs, &sig);
-        fprintf(stderr, "crmmap serve: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        slog(SLOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        serve_health_stopping(&s.health);
         serve_http_quiesce(http);
         status = EXIT_OK;
     }
@@ -354,24 +352,26 @@ static int serve_main(const char *mapping, Opts *o)
     serve_sender_stop(s.sender, o->drain_ms);
     s.sender = NULL;
     if (status == EXIT_OK) {
-        InboxCounts ic = { 0, 0, 0 };
+        InboxCounts ic = { 0 };
         inbox_counts(s.inbox, &ic);
-        fprintf(stderr, "crmmap serve: stopped; %llu records pending for the next start\n",
-                (unsigned long long)ic.pending);
+        slog(SLOG_INFO, "stopped; %llu records pending for the next start", (unsigned long long)ic.pending);
     }
 out:
     if (ef && !errfile_close(ef, err, sizeof err)) {
-        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        slog(SLOG_ERROR, "%s", err);
         status = EXIT_FATAL;
     }
     crm_close(&crm);
     journal_close(j);
     inbox_close(s.inbox);
     conn_token_free(secret);
+    conn_token_free(status_token);
+    slog_flush();
     cm_free(inbox_path);
     cm_free(journal_path);
     cm_free(errors_path);
     pthread_mutex_destroy(&s.stats.lock);
+    serve_health_destroy(&s.health);
     mapc_free(m);
     return status;
 }
@@ -379,7 +379,8 @@ out:
 static int run(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
-           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE };
+           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE,
+           O_STATUS_TOKEN, O_LOG_FORMAT };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "auth-env", required_argument, NULL, O_AUTH_ENV },
@@ -401,6 +402,8 @@ static int run(int argc, char **argv)
         { "api-version", required_argument, NULL, O_API },
         { "token-env", required_argument, NULL, O_TOKEN_ENV },
         { "token-file", required_argument, NULL, O_TOKEN_FILE },
+        { "status-token-file", required_argument, NULL, O_STATUS_TOKEN },
+        { "log-format", required_argument, NULL, O_LOG_FORMAT },
         { NULL, 0, NULL, 0 },
     };
     Opts o;
@@ -463,6 +466,11 @@ static int run(int argc, char **argv)
         case O_API: o.api = optarg; break;
         case O_TOKEN_ENV: o.token_env = optarg; o.token_file = NULL; break;
         case O_TOKEN_FILE: o.token_file = optarg; o.token_env = NULL; break;
+        case O_STATUS_TOKEN: o.status_token_file = optarg; break;
+        case O_LOG_FORMAT:
+            if (!slog_parse_format(optarg, &o.log_format))
+                return cli_usage_error(&cmd_serve, "--log-format '%s': text or json", optarg);
+            break;
         default:
             return cli_usage_error(&cmd_serve, "unknown option or missing value '%s'", argv[optind - 1]);
         }
@@ -493,7 +501,10 @@ const Command cmd_serve = {
     "  POST /records/batch   NDJSON or a JSON array of objects\n"
     "  POST /visitreports    the snapADDY VisitReport webhook\n"
     "  GET  /healthz         liveness (no authorization)\n"
-    "  GET  /status          queue depth and counters as JSON\n"
+    "  GET  /readyz          readiness: records can be stored (no authorization)\n"
+    "  GET  /status          health per component, queue depth and counters as JSON\n"
+    "  GET  /metrics         the same for Prometheus (text format 0.0.4)\n"
+    "  (/status and /metrics: loopback clients, or --status-token-file's token)\n"
     "\n"
     "Options:\n"
     "  --listen ADDR:PORT     address to listen on (port 0: a free one, printed)\n"
@@ -515,6 +526,9 @@ const Command cmd_serve = {
     "                         it (default 7d; s, m, h, d; 0: at once)\n"
     "  --config FILE, --url BASE, --api-version V, --token-env VAR, --token-file FILE\n"
     "                         the CRM connection (docs/connections.md)\n"
+    "  --status-token-file FILE  a token of its own (mode 0600) that opens /status and\n"
+    "                         /metrics from any address (default: loopback clients only)\n"
+    "  --log-format FMT       text (default) or json: one object a line\n"
     "\n"
     "Exit status: 0 after SIGTERM/SIGINT, 2 usage, 4 fatal (state, CRM settings).\n",
     run,

@@ -21,7 +21,8 @@ _crmmap_flags() {
     doc) echo "-o --output --format" ;;
     serve) echo "--listen --auth-env --auth-file --tls-cert --tls-key --plain-http --max-body --max-inbox
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
-                  --config --url --api-version --token-env --token-file" ;;
+                  --config --url --api-version --token-env --token-file --status-token-file
+                  --log-format" ;;
     esac
 }
 
@@ -42,6 +43,9 @@ _crmmap() {
     --format)
         COMPREPLY=($(compgen -W "text json sarif github" -- "$cur"))
         return ;;
+    --log-format)
+        COMPREPLY=($(compgen -W "text json" -- "$cur"))
+        return ;;
     --system)
         COMPREPLY=($(compgen -W "salesforce hubspot dynamics pipedrive snapaddy" -- "$cur"))
         return ;;
@@ -49,7 +53,7 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     -o | --output | --input | -i | --errors | --journal | --config | --token-file | --junit | \
-    --auth-file | --tls-cert | --tls-key)
+    --auth-file | --tls-cert | --tls-key | --status-token-file)
         COMPREPLY=($(compgen -f -- "$cur"))
         [ "$cmd" = schema ] && [ "$prev" = -o ] && COMPREPLY=($(compgen -d -- "$cur"))
         return ;;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cm_alloc.h"
@@ -195,4 +196,11 @@ int cli_output_options(const Command *cmd, int argc, char **argv, const char **o
     if (optind + 1 < argc)
         return cli_usage_error(cmd, "one .map file at a time");
     return EXIT_OK;
+}
+
+int64_t cli_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -67,6 +68,10 @@ bool cli_parse_long(const char *s, long lo, long hi, long *out);
  * -o/--output FILE and --format F, then exactly one operand, left at
  * argv[optind]. Returns EXIT_OK, or the usage error's status (reported). */
 int cli_output_options(const Command *cmd, int argc, char **argv, const char **output, DiagFormat *fmt);
+
+/* Milliseconds of CLOCK_MONOTONIC: for timeouts and windows that must not
+ * move with the wall clock. */
+int64_t cli_monotonic_ms(void);
 
 /* Parses --format VALUE for diagnostic output. */
 bool cli_parse_format(const Command *cmd, const char *value, DiagFormat *fmt);

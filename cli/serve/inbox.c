@@ -126,7 +126,9 @@ Inbox *inbox_open(const char *path, char *err, size_t errlen)
     rc = prepare(ib->rdb, "UPDATE records SET done = max(strftime('%s','now'), 2), text = NULL WHERE id = ?1",
                  &ib->done, rc);
     rc = prepare(ib->rdb, "SELECT coalesce(max(id), 0), (SELECT count(*) FROM records WHERE done = 0), "
-                          "(SELECT count(*) FROM records WHERE done > 0) FROM records",
+                          "(SELECT count(*) FROM records WHERE done > 0), "
+                          "coalesce((SELECT received FROM records WHERE done = 0 ORDER BY id LIMIT 1), 0) "
+                          "FROM records",
                  &ib->counts, rc);
     rc = prepare(ib->db, "SELECT id FROM records WHERE done > 0 AND done <= strftime('%s','now') - ?1 "
                          "AND id < (SELECT max(id) FROM records) ORDER BY done LIMIT ?2",
@@ -337,6 +339,7 @@ bool inbox_counts(Inbox *ib, InboxCounts *out)
         out->total = (uint64_t)sqlite3_column_int64(ib->counts, 0);
         out->pending = (uint64_t)sqlite3_column_int64(ib->counts, 1);
         out->kept = (uint64_t)sqlite3_column_int64(ib->counts, 2);
+        out->oldest = sqlite3_column_int64(ib->counts, 3);
     }
     sqlite3_reset(ib->counts);
     pthread_mutex_unlock(&ib->rlock);

@@ -90,6 +90,7 @@ typedef struct InboxCounts {
     uint64_t total;             /* records ever accepted (the highest number) */
     uint64_t pending;           /* accepted, not yet done */
     uint64_t kept;              /* done and not yet pruned: their keys still catch duplicates */
+    int64_t oldest;             /* unix seconds the oldest pending record arrived, 0: none */
 } InboxCounts;
 bool inbox_counts(Inbox *ib, InboxCounts *out);
 

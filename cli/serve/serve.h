@@ -3,7 +3,10 @@
  * (serve_intake.c: request bodies to source records, checked by the
  * mapping, stored durably in the inbox with group commit) and the sender
  * (serve_sender.c: a background thread feeding inbox records to the
- * transfer engine). cmd_serve.c wires them together. */
+ * transfer engine). Around them: the health of each part and the counters
+ * (serve_health.c), the CRM's answers counted on the way (serve_crmwatch.c),
+ * and what /status (serve_status.c) and /metrics (serve_metrics.c) show.
+ * cmd_serve.c wires them together. */
 #ifndef SERVE_H
 #define SERVE_H
 
@@ -16,6 +19,7 @@
 #include "errfile.h"
 #include "inbox.h"
 #include "mapc.h"
+#include "serve_health.h"
 
 typedef struct ServeIntake ServeIntake;
 typedef struct ServeSender ServeSender;
@@ -35,8 +39,6 @@ typedef struct ServeStats {
     uint64_t pruned;            /* inbox rows removed by the retention */
     uint64_t prune_steps;       /* steps that removed some */
     int64_t prune_last_us, prune_max_us;    /* what such a step added to a commit */
-    char last_error[320];       /* the last fatal CRM error, "" if none */
-    int64_t last_error_at;      /* unix seconds */
     int rate_max;               /* the connector's client-side limit, 0: none */
     int64_t rate_window_ms;
     int64_t started_at;
@@ -53,9 +55,25 @@ typedef struct Serve {
     int64_t max_inbox;          /* --max-inbox: bytes the inbox may take, then 507 */
     int64_t retain_s;           /* --retain: done records are pruned after this long */
     const char *auth;           /* the expected Authorization secret */
+    const char *status_auth;    /* --status-token-file's token for /status and /metrics;
+                                 * NULL: they answer loopback clients only */
+    ServeHealth health;
 } Serve;
 
-/* GET /status's JSON. */
+/* What /status and /metrics show, read at one moment (serve_status.c). */
+typedef struct ServeView {
+    bool counted;               /* the inbox could be counted */
+    InboxCounts inbox;
+    int64_t oldest_pending_s;   /* age of the oldest pending record, -1: none */
+    ServeStats stats;
+    ServeHealth health;
+    int64_t now;                /* unix seconds */
+} ServeView;
+void serve_view(Serve *s, ServeView *v);
+
+/* GET /status's JSON (serve_status.c). */
 void serve_status_json(Serve *s, CmBuf *out);
+/* GET /metrics in the Prometheus text format (serve_metrics.c). */
+void serve_metrics_text(Serve *s, CmBuf *out);
 
 #endif

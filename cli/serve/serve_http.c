@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +22,15 @@
 #include "cm_alloc.h"
 #include "conn_config.h"
 #include "serve_intake.h"
+#include "slog.h"
 
 struct ServeHttp {
     Serve *s;
     struct MHD_Daemon *d;
     unsigned char want[2][32];  /* SHA-256 of "SECRET" and of "Bearer SECRET" */
+    unsigned char want_status[2][32];   /* the same of the status token, if any */
+    char rid_prefix[9];         /* generated request ids: this, then a count */
+    atomic_uint_fast64_t rids;
     char *cert, *key;
     char url[96];
     atomic_int active;          /* requests begun and not yet completed */
@@ -41,7 +47,15 @@ struct ServeHttp {
 /* Connections at once; each may buffer a body of up to --max-body. */
 #define MAX_CONNECTIONS 512u
 
-typedef enum Route { R_NONE, R_RECORD, R_BATCH, R_VISITREPORT, R_HEALTH, R_STATUS } Route;
+typedef enum Route { R_NONE, R_RECORD, R_BATCH, R_VISITREPORT, R_HEALTH, R_READY, R_STATUS, R_METRICS } Route;
+
+/* How long a failed inbox keeps /readyz at 503 after its last error. */
+#define READY_RETRY_S 10
+
+/* A request id taken from X-Request-Id: at most this long, of these
+ * characters (so it can be logged and echoed as it is). */
+#define RID_MAX 64
+#define RID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
 
 /* One request's state across the handler's calls. While its records are
  * being stored the connection is suspended; the intake's answer resumes it. */
@@ -55,7 +69,14 @@ typedef struct Req {
     size_t json_len;
     struct MHD_Connection *conn;
     Serve *s;
+    char rid[RID_MAX + 1];      /* the request id, echoed in X-Request-Id and logged */
+    struct timespec start;      /* when the headers were in, for the accept latency */
 } Req;
+
+/* The request a connection thread is handling. Every answer is queued from
+ * the handler, on that thread, so the answer finds its request id and start
+ * time here without each caller passing them. */
+static _Thread_local Req *current;
 
 static void sha256(const void *p, size_t n, unsigned char out[32])
 {
@@ -66,15 +87,38 @@ static void sha256(const void *p, size_t n, unsigned char out[32])
 
 /* Compares digests, so the time taken says nothing about the secret,
  * not even its length. */
-static bool authorized(const ServeHttp *h, struct MHD_Connection *conn)
+static bool authorized(const unsigned char want[2][32], struct MHD_Connection *conn)
 {
     const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (v == NULL)
         return false;
     unsigned char got[32];
     sha256(v, strlen(v), got);
-    int a = CRYPTO_memcmp(got, h->want[0], 32), b = CRYPTO_memcmp(got, h->want[1], 32);
+    int a = CRYPTO_memcmp(got, want[0], 32), b = CRYPTO_memcmp(got, want[1], 32);
     return (a == 0) | (b == 0);
+}
+
+/* The digests of "VALUE" and "Bearer VALUE". */
+static void want_digests(const char *value, unsigned char want[2][32])
+{
+    sha256(value, strlen(value), want[0]);
+    CmBuf bearer = CM_BUF_INIT;
+    cm_buf_printf(&bearer, "Bearer %s", value);
+    sha256(bearer.data, bearer.len, want[1]);
+    OPENSSL_cleanse(bearer.data, bearer.len);
+    cm_buf_free(&bearer);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static bool is_post_route(Route r)
+{
+    return r == R_RECORD || r == R_BATCH || r == R_VISITREPORT;
 }
 
 /* When a client should send again (seconds): soon after a failed commit
@@ -89,13 +133,15 @@ static const char *retry_after(unsigned status)
     }
 }
 
-static enum MHD_Result answer_after(struct MHD_Connection *conn, unsigned status, const char *json, size_t len,
-                                    const char *retry)
+/* Queues an answer of the request being handled (current): with its
+ * request id, counted by status (and its latency for a POST). */
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type, const char *body,
+                               size_t len, const char *retry)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)json, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (r == NULL)
         return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (status == 401)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"crmmap\"");
@@ -103,9 +149,20 @@ static enum MHD_Result answer_after(struct MHD_Connection *conn, unsigned status
         retry = retry_after(status);
     if (retry)
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    Req *q = current;
+    if (q) {
+        MHD_add_response_header(r, "X-Request-Id", q->rid);
+        serve_health_answer(&q->s->health, status, is_post_route(q->route), seconds_since(&q->start));
+    }
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result answer_after(struct MHD_Connection *conn, unsigned status, const char *json, size_t len,
+                                    const char *retry)
+{
+    return respond(conn, status, "application/json", json, len, retry);
 }
 
 static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, const char *json, size_t len)
@@ -134,7 +191,7 @@ static Route route_of(const char *url)
 {
     static const struct { const char *path; Route r; } routes[] = {
         { "/records", R_RECORD }, { "/records/batch", R_BATCH }, { "/visitreports", R_VISITREPORT },
-        { "/healthz", R_HEALTH }, { "/status", R_STATUS },
+        { "/healthz", R_HEALTH }, { "/readyz", R_READY }, { "/status", R_STATUS }, { "/metrics", R_METRICS },
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (strcmp(url, routes[i].path) == 0)
@@ -165,46 +222,136 @@ static bool one_length(struct MHD_Connection *conn)
     return first == NULL || first[0] != '\0';
 }
 
+/* The client's address as text, for the log. */
+static const char *address_text(const struct sockaddr *a, char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    if (a && a->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, buf, (socklen_t)len);
+    else if (a && a->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, buf, (socklen_t)len);
+    return buf;
+}
+
+static bool is_loopback(const struct sockaddr *a)
+{
+    if (a && a->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+    if (a && a->sa_family == AF_INET6) {
+        const struct in6_addr *v6 = &((const struct sockaddr_in6 *)a)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(v6)
+            || (IN6_IS_ADDR_V4MAPPED(v6) && v6->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/* GET /healthz (liveness: serve answers and its intake takes requests) and
+ * GET /readyz (readiness: a record posted now would be stored). Neither
+ * looks at the CRM: the inbox holds records through a CRM outage, so taking
+ * serve out of a load balancer then would only refuse leads (docs/serve.md,
+ * "Health"). No authorization, and no error text in the body. */
+static enum MHD_Result probe(ServeHttp *h, struct MHD_Connection *conn, bool ready)
+{
+    ServeHealth snap;
+    serve_health_snapshot(&h->s->health, &snap);
+    bool up = snap.part[PART_INTAKE].state == HEALTH_OK;
+    /* A failing inbox counts while its error is recent: a balancer that
+     * took serve out sends nothing that could show the disk has room
+     * again, so after a while serve asks for requests again (and fails
+     * them anew, quickly, if it still has to). */
+    const HealthComponent *inbox = &snap.part[PART_INBOX];
+    if (ready)
+        up = up && !(inbox->state == HEALTH_FAILING && (int64_t)time(NULL) - inbox->error_at < READY_RETRY_S);
+    CmBuf b = CM_BUF_INIT;
+    cm_buf_printf(&b, "{\"status\": \"%s\"", up ? "ok" : ready ? "not_ready" : "stopping");
+    if (ready) {
+        cm_buf_puts(&b, ", \"components\": {");
+        for (int i = 0; i < PART_COUNT; i++)
+            cm_buf_printf(&b, "%s\"%s\": \"%s\"", i ? ", " : "", serve_health_part_name((HealthPart)i),
+                          serve_health_name(snap.part[i].state));
+        cm_buf_puts(&b, "}");
+    }
+    cm_buf_puts(&b, "}\n");
+    enum MHD_Result ret = answer(conn, up ? 200 : 503, b.data, b.len);
+    cm_buf_free(&b);
+    return ret;
+}
+
+/* Who may read /status and /metrics: with --status-token-file whoever
+ * sends that token, else loopback clients only. Never the webhook secret
+ * alone: reading the counters must not need the credential that posts
+ * leads, and that credential must not be spread to monitoring. */
+static bool screen_status(ServeHttp *h, struct MHD_Connection *conn, const struct sockaddr *from, const Req *q,
+                          enum MHD_Result *ret)
+{
+    char addr[INET6_ADDRSTRLEN];
+    if (h->s->status_auth ? !authorized(h->want_status, conn) : !is_loopback(from)) {
+        SlogField f[] = { SLOG_S("addr", address_text(from, addr, sizeof addr)),
+                          SLOG_S("path", q->route == R_STATUS ? "/status" : "/metrics") };
+        if (h->s->status_auth) {
+            auth_limit_failed(h->limit, from);
+            slog_fields(SLOG_WARN, q->rid, "failed authorization", f, 2);
+            *ret = error(conn, 401, "unauthorized", "missing or wrong status token (--status-token-file)");
+        } else {
+            slog_fields(SLOG_WARN, q->rid, "status refused to a non-loopback client", f, 2);
+            *ret = error(conn, 403, "forbidden", "/status and /metrics answer loopback clients only; "
+                                                 "start serve with --status-token-file to read them from elsewhere");
+        }
+        return true;
+    }
+    CmBuf b = CM_BUF_INIT;
+    if (q->route == R_STATUS) {
+        serve_status_json(h->s, &b);
+        *ret = answer(conn, 200, b.data, b.len);
+    } else {
+        serve_metrics_text(h->s, &b);
+        *ret = respond(conn, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len, NULL);
+    }
+    cm_buf_free(&b);
+    return true;
+}
+
 /* The first call for a request: headers only. Returns true when it answered. */
 static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char *method, enum MHD_Result *ret)
 {
     bool post = strcmp(method, "POST") == 0, get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     if (q->route == R_NONE) {
         *ret = error(conn, 404, "not_found", "no such endpoint: POST /records, /records/batch, /visitreports; "
-                                             "GET /healthz, /status");
+                                             "GET /healthz, /readyz, /status, /metrics");
         return true;
     }
-    bool wants_post = q->route == R_RECORD || q->route == R_BATCH || q->route == R_VISITREPORT;
+    bool wants_post = is_post_route(q->route);
     if (wants_post ? !post : !get) {
         *ret = error(conn, 405, "method_not_allowed", wants_post ? "use POST" : "use GET");
         return true;
     }
-    if (q->route == R_HEALTH) {
-        static const char ok[] = "{\"status\": \"ok\"}\n";
-        *ret = answer(conn, 200, ok, sizeof ok - 1);
+    if (q->route == R_HEALTH || q->route == R_READY) {
+        *ret = probe(h, conn, q->route == R_READY);
         return true;
     }
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *from = ci ? ci->client_addr : NULL;
+    char addr[INET6_ADDRSTRLEN];
     int64_t wait = auth_limit_wait(h->limit, from);
     if (wait > 0) {
         char msg[160], after[24];
         snprintf(msg, sizeof msg, "more than %u failed authorizations from this address in %d s: try again in "
                  "%lld s", AUTH_FAILS_MAX, AUTH_WINDOW_S, (long long)wait);
         snprintf(after, sizeof after, "%lld", (long long)wait);
+        SlogField f[] = { SLOG_S("addr", address_text(from, addr, sizeof addr)) };
+        slog_fields(SLOG_WARN, q->rid, "too many failed authorizations: refused (429)", f, 1);
         *ret = error_after(conn, 429, "too_many_failures", msg, after);
         return true;
     }
-    if (!authorized(h, conn)) {
+    if (q->route == R_STATUS || q->route == R_METRICS)
+        return screen_status(h, conn, from, q, ret);
+    if (!authorized(h->want, conn)) {
         auth_limit_failed(h->limit, from);
+        bool sent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
+        SlogField f[] = { SLOG_S("addr", address_text(from, addr, sizeof addr)),
+                          SLOG_S("why", sent ? "wrong Authorization header" : "no Authorization header") };
+        slog_fields(SLOG_WARN, q->rid, "failed authorization", f, 2);
         *ret = error(conn, 401, "unauthorized", "missing or wrong Authorization header");
-        return true;
-    }
-    if (q->route == R_STATUS) {
-        CmBuf b = CM_BUF_INIT;
-        serve_status_json(h->s, &b);
-        *ret = answer(conn, 200, b.data, b.len);
-        cm_buf_free(&b);
         return true;
     }
     if (!one_length(conn)) {
@@ -236,6 +383,19 @@ static void intake_answered(void *ctx, unsigned status, const char *json, size_t
     MHD_resume_connection(q->conn);
 }
 
+/* The request's id: the client's X-Request-Id when it is sane, else a new
+ * one (a random prefix per process, then a count). */
+static void request_id(ServeHttp *h, struct MHD_Connection *conn, char rid[RID_MAX + 1])
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    size_t n = v ? strlen(v) : 0;
+    if (n > 0 && n <= RID_MAX && strspn(v, RID_CHARS) == n) {
+        memcpy(rid, v, n + 1);
+        return;
+    }
+    snprintf(rid, RID_MAX + 1, "%s-%llu", h->rid_prefix, (unsigned long long)atomic_fetch_add(&h->rids, 1) + 1);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size,
                                void **con_cls)
@@ -243,10 +403,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     (void)version;
     ServeHttp *h = cls;
     Req *q = *con_cls;
+    current = q;
     if (q == NULL) {
         q = cm_calloc(1, sizeof *q);
         q->route = route_of(url);
+        q->s = h->s;
+        clock_gettime(CLOCK_MONOTONIC, &q->start);
+        request_id(h, conn, q->rid);
         *con_cls = q;
+        current = q;
         atomic_fetch_add(&h->active, 1);
         enum MHD_Result ret;
         if (screen(h, conn, q, method, &ret))
@@ -273,7 +438,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     ServeShape shape = q->route == R_BATCH ? SHAPE_BATCH : q->route == R_VISITREPORT ? SHAPE_VISITREPORT : SHAPE_RECORD;
     q->submitted = true;
     q->conn = conn;
-    q->s = h->s;
     pthread_mutex_lock(&h->s->stats.lock);
     h->s->stats.storing++;
     pthread_mutex_unlock(&h->s->stats.lock);
@@ -295,6 +459,20 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, en
         cm_free(q);
         *con_cls = NULL;
     }
+}
+
+/* libmicrohttpd's messages (a TLS handshake that failed, a socket error)
+ * go through the log like serve's own, as warnings; repeats collapse. */
+__attribute__((format(printf, 2, 0))) static void library_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[400];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    SlogField f[] = { SLOG_S("source", "libmicrohttpd") };
+    slog_fields(SLOG_WARN, NULL, msg, f, 1);
 }
 
 /* ADDR:PORT or [V6]:PORT into a socket address; "localhost" is 127.0.0.1. */
@@ -391,13 +569,15 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
     ServeHttp *h = cm_calloc(1, sizeof *h);
     h->s = s;
     atomic_init(&h->active, 0);
+    atomic_init(&h->rids, 0);
     h->limit = auth_limit_new();
-    sha256(s->auth, strlen(s->auth), h->want[0]);
-    CmBuf bearer = CM_BUF_INIT;
-    cm_buf_printf(&bearer, "Bearer %s", s->auth);
-    sha256(bearer.data, bearer.len, h->want[1]);
-    OPENSSL_cleanse(bearer.data, bearer.len);
-    cm_buf_free(&bearer);
+    want_digests(s->auth, h->want);
+    if (s->status_auth)
+        want_digests(s->status_auth, h->want_status);
+    unsigned char rnd[4] = { 0, 0, 0, 0 };
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        memcpy(rnd, &(uint32_t){ (uint32_t)time(NULL) ^ (uint32_t)getpid() }, sizeof rnd);
+    snprintf(h->rid_prefix, sizeof h->rid_prefix, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
     if (tls && !load_tls(h, cfg, err, errlen)) {
         serve_http_stop(h);
         return NULL;
@@ -408,14 +588,16 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
     if (tls)
         flags |= MHD_USE_TLS;
     if (tls)
-        h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, library_log, NULL,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_HTTPS_MEM_KEY, h->key,
                                 MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
                                 MHD_OPTION_END);
     else
-        h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, library_log, NULL,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);

@@ -6,8 +6,12 @@
  *   POST /records/batch        NDJSON or a JSON array of objects
  *   POST /visitreports         the snapADDY VisitReport webhook
  *   GET  /healthz              liveness, no authorization needed
- *   GET  /status               counters as JSON (authorized)
- * Bodies and the secret are never logged. */
+ *   GET  /readyz               readiness (records can be stored), the same
+ *   GET  /status               health and counters as JSON    (loopback, or
+ *   GET  /metrics              the same for Prometheus         the status token)
+ * Every answer carries a request id (X-Request-Id) and is counted by status
+ * in the health counters. Bodies, the secret and the status token are never
+ * logged. */
 #ifndef SERVE_HTTP_H
 #define SERVE_HTTP_H
 

@@ -6,9 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cm_alloc.h"
 #include "serve_sender.h"
 #include "serve_vm.h"
+#include "slog.h"
 
 /* The retention (docs/serve.md): a step deletes at most PRUNE_STEP rows in
  * the transaction of a group commit; after a full step the next one comes
@@ -44,6 +46,7 @@ struct ServeIntake {
     Job *head, *tail;
     bool stop;
     int64_t prune_at;           /* when the next retention step is due (monotonic ms) */
+    bool write_failed;          /* the last records could not be stored */
     uint64_t pruned[PRUNE_STEP];
     pthread_t writer;
     bool joined;
@@ -114,13 +117,6 @@ static void finish(ServeIntake *in, Job *job, Outcome outcome)
     cm_free(job);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Stores what the jobs brought (none: a retention step alone) in one
  * transaction, pruning in it when a step is due; then answers them all. */
 static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
@@ -138,23 +134,40 @@ static void store(ServeIntake *in, Job *batch, InboxItem **all, size_t *cap)
         memcpy(*all + k, j->items, j->nstore * sizeof **all);
         k += j->nstore;
     }
-    bool due = now_ms() >= in->prune_at;
+    bool due = cli_monotonic_ms() >= in->prune_at;
     InboxPrune pr = { s->retain_s, PRUNE_STEP, in->pruned, 0, 0 };
     /* Over the cap, only the retention's step runs: it may make room. */
-    bool full = n > 0 && s->max_inbox > 0 && inbox_used_bytes(s->inbox) >= s->max_inbox;
+    bool over = s->max_inbox > 0 && (n > 0 || due) && inbox_used_bytes(s->inbox) >= s->max_inbox;
+    bool full = n > 0 && over;
     if (full)
         n = 0;
     bool ok = (n == 0 && !due) || inbox_add(s->inbox, *all, n, due ? &pr : NULL);
     if (!ok && due) {
         /* Whatever failed, the records must not wait for the retention. */
-        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
+        slog(SLOG_ERROR, "retention: %s", inbox_error(s->inbox));
         ok = n > 0 && inbox_add(s->inbox, *all, n, NULL);
-        in->prune_at = now_ms() + PRUNE_ERROR_MS;
+        in->prune_at = cli_monotonic_ms() + PRUNE_ERROR_MS;
     } else if (due) {
-        in->prune_at = now_ms() + (pr.n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
+        in->prune_at = cli_monotonic_ms() + (pr.n == PRUNE_STEP ? PRUNE_BUSY_MS : PRUNE_IDLE_MS);
     }
-    if (!ok && n > 0)
-        fprintf(stderr, "crmmap serve: error: %s\n", inbox_error(s->inbox));
+    if (full) {
+        char why[200];
+        snprintf(why, sizeof why, "the inbox holds its limit of %lld bytes (--max-inbox): requests answered 507 "
+                 "until the CRM takes records", (long long)s->max_inbox);
+        serve_health_set(&s->health, PART_INBOX, HEALTH_FAILING, why);
+    } else if (!ok && n > 0) {
+        char why[400];
+        snprintf(why, sizeof why, "cannot store records (answered 503): %s", inbox_error(s->inbox));
+        serve_health_set(&s->health, PART_INBOX, HEALTH_FAILING, why);
+        in->write_failed = true;
+    } else if (ok && (n > 0 || (due && !over && !in->write_failed))) {
+        /* Room again after the inbox was full shows without requests too
+         * (a load balancer that took serve out on /readyz sends none); a
+         * failed write is only undone by records stored, since a retention
+         * step that deletes nothing writes nothing. */
+        serve_health_set(&s->health, PART_INBOX, HEALTH_OK, NULL);
+        in->write_failed = false;
+    }
     k = 0;
     for (Job *j = batch, *next; j; j = next) {
         next = j->next;
@@ -184,7 +197,7 @@ static void *writer_main(void *arg)
     size_t cap = 0;
     pthread_mutex_lock(&in->lock);
     for (;;) {
-        while (in->head == NULL && !in->stop && now_ms() < in->prune_at) {
+        while (in->head == NULL && !in->stop && cli_monotonic_ms() < in->prune_at) {
             struct timespec ts = { (time_t)(in->prune_at / 1000), (long)(in->prune_at % 1000) * 1000000L };
             pthread_cond_timedwait(&in->work, &in->lock, &ts);
         }
@@ -214,7 +227,7 @@ ServeIntake *serve_intake_new(Serve *s)
     pthread_cond_init(&in->work, &ca);
     pthread_condattr_destroy(&ca);
     if (pthread_create(&in->writer, NULL, writer_main, in) != 0) {
-        fprintf(stderr, "crmmap serve: error: cannot start the inbox writer thread\n");
+        slog(SLOG_ERROR, "cannot start the inbox writer thread");
         exit(4);
     }
     return in;
@@ -303,7 +316,7 @@ static void log_rejection(const Serve *s, const Job *job, size_t i, const VmResu
         cm_free(message);
     }
     if (!ok)
-        fprintf(stderr, "crmmap serve: error: %s\n", errfile_error(s->ef));
+        slog(SLOG_ERROR, "%s", errfile_error(s->ef));
 }
 
 /* Runs the mapping on every record: the ones it rejects are described in

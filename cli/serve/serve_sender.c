@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cm_alloc.h"
 #include "serve_vm.h"
+#include "slog.h"
 #include "transfer.h"
 
 /* Records fed to the engine in one round at most. */
@@ -36,6 +38,7 @@ struct ServeSender {
     /* Units settled in this round, not counting those whose outcome came
      * from the journal (a record fed again after a failed round). */
     uint64_t ok, failed, skipped;
+    uint64_t retried;           /* CRM requests this round sent again */
     /* Records the retention deleted from the inbox, whose journal entries
      * are still to go; vacuum: the pruning caught up. */
     uint64_t *forget;
@@ -43,13 +46,6 @@ struct ServeSender {
     bool vacuum;
     pthread_t thread;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Waits on the condition until the monotonic time at (ms); lock held. */
 static void wait_until(ServeSender *ss, int64_t at)
@@ -60,17 +56,15 @@ static void wait_until(ServeSender *ss, int64_t at)
 
 static void note_error(ServeSender *ss, const char *msg)
 {
-    ServeStats *st = &ss->s->stats;
-    pthread_mutex_lock(&st->lock);
-    snprintf(st->last_error, sizeof st->last_error, "%s", msg);
-    st->last_error_at = (int64_t)time(NULL);
-    pthread_mutex_unlock(&st->lock);
-    fprintf(stderr, "crmmap serve: CRM error: %s\n", msg);
+    char why[400];
+    snprintf(why, sizeof why, "CRM error: %s", msg);
+    serve_health_set(&ss->s->health, PART_CRM, HEALTH_FAILING, why);
 }
 
 static void add_stats(ServeSender *ss, size_t records)
 {
     const TransferStats *now = transfer_stats(ss->t);
+    ss->retried = serve_health_crm_round(&ss->s->health, now->requests - ss->seen.requests);
     ServeStats *st = &ss->s->stats;
     pthread_mutex_lock(&st->lock);
     st->sent_ok += ss->ok;
@@ -154,6 +148,11 @@ static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
         add_stats(ss, ok ? n : 0);
         if (ok && inbox_done(ss->s->inbox, ids, n)) {
             result = (long)n;
+            if (ss->retried > 0)
+                serve_health_set(&ss->s->health, PART_CRM, HEALTH_DEGRADED,
+                                 "CRM: requests needed retries (429, 5xx or a broken connection)");
+            else
+                serve_health_set(&ss->s->health, PART_CRM, HEALTH_OK, NULL);
         } else {
             const char *e = ok ? inbox_error(ss->s->inbox) : transfer_error(ss->t);
             if (strcmp(e, "cancelled") != 0)
@@ -178,7 +177,7 @@ static void forget(ServeSender *ss)
     ss->vacuum = false;
     pthread_mutex_unlock(&ss->lock);
     if (!journal_forget(ss->cfg.j, ids, n))
-        fprintf(stderr, "crmmap serve: error: cannot prune the journal: %s\n", journal_error(ss->cfg.j));
+        slog(SLOG_ERROR, "cannot prune the journal: %s", journal_error(ss->cfg.j));
     else if (vacuum)
         journal_vacuum(ss->cfg.j);
     if (vacuum)
@@ -202,16 +201,19 @@ static void *sender_main(void *arg)
         /* Wait for company: a full batch, the window, or shutdown; between
          * rounds, drop the journal entries the retention asks for. */
         while (!ss->stop) {
+            /* Wakes at least once a second: the log's collapsed repeats
+             * are counted out on time even when nothing else is logged. */
+            slog_tick();
             if (ss->nforget > 0) {
                 forget(ss);
                 continue;
             }
-            int64_t now = now_ms();
+            int64_t now = cli_monotonic_ms();
             if (ss->waiting > 0 && (ss->waiting >= batch || now >= ss->first_at + ss->cfg.window_ms))
                 break;
             wait_until(ss, ss->waiting > 0 ? ss->first_at + ss->cfg.window_ms : now + 1000);
         }
-        if (ss->stop && now_ms() >= ss->deadline)
+        if (ss->stop && cli_monotonic_ms() >= ss->deadline)
             break;
         ss->waiting = 0;
         pthread_mutex_unlock(&ss->lock);
@@ -219,8 +221,8 @@ static void *sender_main(void *arg)
         pthread_mutex_lock(&ss->lock);
         if (n < 0) {
             backoff = backoff ? (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2) : BACKOFF_MIN_MS;
-            int64_t until = now_ms() + backoff;
-            while (!ss->stop && now_ms() < until)
+            int64_t until = cli_monotonic_ms() + backoff;
+            while (!ss->stop && cli_monotonic_ms() < until)
                 wait_until(ss, until);
             if (ss->stop)
                 break;
@@ -268,7 +270,7 @@ ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *er
         ss->first_at = 0;
     }
     if (pthread_create(&ss->thread, NULL, sender_main, ss) != 0) {
-        fprintf(stderr, "crmmap serve: error: cannot start the sender thread\n");
+        slog(SLOG_ERROR, "cannot start the sender thread");
         exit(4);
     }
     return ss;
@@ -278,7 +280,7 @@ void serve_sender_wake(ServeSender *ss, size_t n)
 {
     pthread_mutex_lock(&ss->lock);
     if (ss->waiting == 0)
-        ss->first_at = now_ms();
+        ss->first_at = cli_monotonic_ms();
     ss->waiting += n;
     pthread_cond_broadcast(&ss->cond);
     pthread_mutex_unlock(&ss->lock);
@@ -302,9 +304,9 @@ void serve_sender_stop(ServeSender *ss, int drain_ms)
 {
     pthread_mutex_lock(&ss->lock);
     ss->stop = true;
-    ss->deadline = now_ms() + drain_ms;
+    ss->deadline = cli_monotonic_ms() + drain_ms;
     pthread_cond_broadcast(&ss->cond);
-    while (!ss->exited && now_ms() < ss->deadline)
+    while (!ss->exited && cli_monotonic_ms() < ss->deadline)
         wait_until(ss, ss->deadline);
     if (!ss->exited && ss->t)
         transfer_cancel(ss->t);

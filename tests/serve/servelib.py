@@ -4,6 +4,7 @@ T), posting webhooks, reading /status, and the server's records."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,12 +20,13 @@ LISTEN = re.compile(r"listening on (https?://[0-9.:\[\]]+)")
 
 
 class Serve:
-    def __init__(self, crmmap, mapping, state, *flags, env_extra=None):
+    def __init__(self, crmmap, mapping, state, *flags, env_extra=None, preexec_fn=None):
         env = dict(os.environ, CRM_TOKEN="T", WEBHOOK_SECRET=SECRET)
         env.update(env_extra or {})
         cmd = [crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--plain-http", "--auth-env",
                "WEBHOOK_SECRET", "--url", runlib.URL, "--token-env", "CRM_TOKEN", "--state-dir", state] + list(flags)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                     preexec_fn=preexec_fn)
         self.stderr = ""
         self.url = None
         self.ssl_context = None     # for https: trusts the test's certificate
@@ -85,6 +87,34 @@ class Serve:
             self.proc.wait()
         self.stderr += self.proc.stderr.read()
         return self.proc.returncode
+
+
+def setup():
+    """(crmmap, root, work, checks) of a test run as `test_X.py CRMMAP REPO_ROOT WORKDIR`; work is emptied."""
+    crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    return crmmap, root, work, runlib.Checks()
+
+
+def compiled_example(crmmap, root, work):
+    """The Salesforce example compiled into work, as a deployment runs it: a
+    .map's compiler warnings are diagnostics printed before the log."""
+    mapc = os.path.join(work, "fair-leads.mapc")
+    subprocess.run([crmmap, "compile", "-o", mapc, os.path.join(root, "examples", "salesforce", "fair-leads.map")],
+                   check=True, capture_output=True)
+    return mapc
+
+
+def logged(lines, pattern):
+    """(the log lines holding pattern, how many occurrences they stand for:
+    a line counts once, a "(repeated N times in S s)" line N)."""
+    hits = [l for l in lines if pattern in l]
+    n = 0
+    for l in hits:
+        m = re.search(r"\(repeated (\d+) times in \d+ s\)", l)
+        n += int(m.group(1)) if m else 1
+    return hits, n
 
 
 def contacts():
