@@ -1,11 +1,13 @@
 /* serve_guard: see serve_guard.h. */
 #include "serve_guard.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cm_alloc.h"
 
@@ -21,9 +23,8 @@ struct GuardConn {
 
 struct ServeGuard {
     pthread_mutex_t lock;
-    pthread_cond_t wake;
     pthread_t watchdog;
-    bool stop;
+    int stop[2];                /* a pipe: closing its write end stops the watchdog */
     GuardConn *conns;
     unsigned open, connections;
     int64_t header_ms, body_ms;
@@ -69,18 +70,17 @@ static void *watch(void *arg)
     /* A tenth of the shorter deadline: a cut comes at most 10 % late. */
     int64_t tick = (g->header_ms < g->body_ms ? g->header_ms : g->body_ms) / 10;
     tick = tick < 20 ? 20 : tick > 500 ? 500 : tick;
-    pthread_mutex_lock(&g->lock);
-    while (!g->stop) {
-        cut_late(g);
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = ts.tv_nsec + tick * 1000000;
-        ts.tv_sec += (time_t)(ns / 1000000000);
-        ts.tv_nsec = (long)(ns % 1000000000);
-        pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+    struct pollfd stop = { g->stop[0], POLLIN, 0 };
+    for (;;) {
+        int n = poll(&stop, 1, (int)tick);
+        if (n > 0)
+            return NULL;
+        if (n == 0) {
+            pthread_mutex_lock(&g->lock);
+            cut_late(g);
+            pthread_mutex_unlock(&g->lock);
+        }
     }
-    pthread_mutex_unlock(&g->lock);
-    return NULL;
 }
 
 ServeGuard *guard_new(unsigned connections, unsigned header_ms, unsigned body_ms, size_t body_memory)
@@ -91,13 +91,14 @@ ServeGuard *guard_new(unsigned connections, unsigned header_ms, unsigned body_ms
     g->body_ms = body_ms;
     g->body_memory = body_memory;
     pthread_mutex_init(&g->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&g->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    if (pipe(g->stop) != 0) {
+        pthread_mutex_destroy(&g->lock);
+        cm_free(g);
+        return NULL;
+    }
     if (pthread_create(&g->watchdog, NULL, watch, g) != 0) {
-        pthread_cond_destroy(&g->wake);
+        close(g->stop[0]);
+        close(g->stop[1]);
         pthread_mutex_destroy(&g->lock);
         cm_free(g);
         return NULL;
@@ -109,12 +110,9 @@ void guard_free(ServeGuard *g)
 {
     if (g == NULL)
         return;
-    pthread_mutex_lock(&g->lock);
-    g->stop = true;
-    pthread_cond_signal(&g->wake);
-    pthread_mutex_unlock(&g->lock);
+    close(g->stop[1]);
     pthread_join(g->watchdog, NULL);
-    pthread_cond_destroy(&g->wake);
+    close(g->stop[0]);
     pthread_mutex_destroy(&g->lock);
     cm_free(g);
 }

@@ -352,6 +352,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     pthread_mutex_unlock(&h->s->stats.lock);
     MHD_suspend_connection(conn);
     serve_intake_submit(h->s->intake, shape, q->body ? q->body : "", q->body_len, intake_answered, q);
+    /* The intake has parsed the body: its memory goes back to the budget
+     * before the answer goes out (the connection is this thread's, so the
+     * request cannot complete meanwhile). */
+    body_drop(h, q);
     return MHD_YES;
 }
 

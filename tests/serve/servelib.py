@@ -87,6 +87,35 @@ class Serve:
         return self.proc.returncode
 
 
+DOWN = "http://127.0.0.1:9"     # a closed loopback port: the CRM is down
+
+
+def setup(system="salesforce"):
+    """The arguments every serve test takes (CRMMAP REPO_ROOT WORKDIR), an
+    empty WORKDIR, the checks and the system's fair-leads example:
+    (crmmap, root, work, checks, mapping)."""
+    crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
+    import shutil
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    return crmmap, root, work, runlib.Checks(), os.path.join(root, "examples", system, "fair-leads.map")
+
+
+def exchange(sock, data):
+    """Sends data on sock and reads the answer's head: (status, {lower-case
+    header: value}); (0, {}) when the connection closes first."""
+    sock.sendall(data)
+    got = b""
+    while b"\r\n\r\n" not in got:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return 0, {}
+        got += chunk
+    lines = got.split(b"\r\n\r\n", 1)[0].decode(errors="replace").split("\r\n")
+    heads = dict((k.strip().lower(), v.strip()) for k, _, v in (ln.partition(":") for ln in lines[1:]))
+    return int(lines[0].split()[1]), heads
+
+
 def contacts():
     return {str(r.get("Email", "")).lower(): r for r in runlib.records("salesforce", "Contact").values()}
 

@@ -17,20 +17,13 @@ Usage: test_limits.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
 import select
-import shutil
 import socket
-import sys
 import time
 
-from servelib import SECRET, Serve
+from servelib import DOWN, SECRET, Serve, exchange, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
-mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
-DOWN = "http://127.0.0.1:9"
+crmmap, root, work, c, mapping = setup()
 
 
 def start(name, *flags):
@@ -57,22 +50,13 @@ def closed_by_server(sock):
         sock.setblocking(True)
 
 
-def request(addr, source, method, path, body=b"", auth=SECRET, extra=""):
+def request(addr, source, method, path, body=b"", auth=SECRET):
     """One request on its own connection: (status, Retry-After or None)."""
     with connect(addr, source) as sock:
-        head = "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n%sConnection: close\r\n\r\n" % (
-            method, path, auth, len(body), extra)
-        sock.sendall(head.encode() + body)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    lines = data.split(b"\r\n\r\n", 1)[0].decode(errors="replace").split("\r\n")
-    status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else 0
-    after = [ln.split(":", 1)[1].strip() for ln in lines[1:] if ln.lower().startswith("retry-after:")]
-    return status, after[0] if after else None
+        head = "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (
+            method, path, auth, len(body))
+        status, heads = exchange(sock, head.encode() + body)
+    return status, heads.get("retry-after")
 
 
 def lead_body(i, size=0):
