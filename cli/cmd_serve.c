@@ -42,6 +42,14 @@ extern const Command cmd_serve;
 #define MIN_SECRET 32
 /* What the inbox may take while the CRM is down: a million leads of 1 KiB. */
 #define DEFAULT_MAX_INBOX (1ull << 30)
+/* The limits against idle, slow and greedy clients (docs/serve.md, "Limits"):
+ * a webhook sender needs a few connections, a proxy in front more. */
+#define DEFAULT_MAX_CONNECTIONS 512u
+#define DEFAULT_PER_ADDRESS 64u
+#define DEFAULT_HEADER_TIMEOUT_S 10u
+#define DEFAULT_BODY_TIMEOUT_S 60u
+/* Sixteen bodies of the largest size being received at once. */
+#define DEFAULT_MAX_BODY_MEMORY (128u << 20)
 
 typedef struct Opts {
     ServeHttpConfig http;
@@ -380,7 +388,7 @@ static int run(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
            O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE,
-           O_STATUS_TOKEN, O_LOG_FORMAT };
+           O_STATUS_TOKEN, O_LOG_FORMAT, O_MAX_CONN, O_PER_ADDR, O_HEADER_TO, O_BODY_TO, O_BODY_MEM };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "auth-env", required_argument, NULL, O_AUTH_ENV },
@@ -390,6 +398,11 @@ static int run(int argc, char **argv)
         { "plain-http", no_argument, NULL, O_PLAIN },
         { "max-body", required_argument, NULL, O_MAX_BODY },
         { "max-inbox", required_argument, NULL, O_MAX_INBOX },
+        { "max-connections", required_argument, NULL, O_MAX_CONN },
+        { "max-per-address", required_argument, NULL, O_PER_ADDR },
+        { "header-timeout", required_argument, NULL, O_HEADER_TO },
+        { "body-timeout", required_argument, NULL, O_BODY_TO },
+        { "max-body-memory", required_argument, NULL, O_BODY_MEM },
         { "state-dir", required_argument, NULL, O_STATE },
         { "errors", required_argument, NULL, O_ERRORS },
         { "batch-size", required_argument, NULL, O_BATCH },
@@ -410,6 +423,11 @@ static int run(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.max_body = DEFAULT_MAX_BODY;
     o.max_inbox = DEFAULT_MAX_INBOX;
+    o.http.max_connections = DEFAULT_MAX_CONNECTIONS;
+    o.http.per_address = DEFAULT_PER_ADDRESS;
+    o.http.header_timeout_s = DEFAULT_HEADER_TIMEOUT_S;
+    o.http.body_timeout_s = DEFAULT_BODY_TIMEOUT_S;
+    o.http.max_body_memory = DEFAULT_MAX_BODY_MEMORY;
     o.state_dir = ".crmmap-serve";
     o.window_ms = 200;
     o.drain_ms = 10000;
@@ -434,6 +452,28 @@ static int run(int argc, char **argv)
         case O_MAX_INBOX:
             if (!parse_size(optarg, 64u << 10, (size_t)1 << 40, true, &o.max_inbox))
                 return cli_usage_error(&cmd_serve, "--max-inbox '%s': bytes from 64k to 1024G (k, M, G suffixes)",
+                                       optarg);
+            break;
+        case O_MAX_CONN:
+            if (!parse_size(optarg, 1, 16384, false, &v))
+                return cli_usage_error(&cmd_serve, "--max-connections '%s': a number from 1 to 16384", optarg);
+            o.http.max_connections = (unsigned)v;
+            break;
+        case O_PER_ADDR:
+            if (!parse_size(optarg, 1, 16384, false, &v))
+                return cli_usage_error(&cmd_serve, "--max-per-address '%s': a number from 1 to 16384", optarg);
+            o.http.per_address = (unsigned)v;
+            break;
+        case O_HEADER_TO:
+        case O_BODY_TO:
+            if (!parse_size(optarg, 1, 3600, false, &v))
+                return cli_usage_error(&cmd_serve, "--%s '%s': seconds from 1 to 3600",
+                                       c == O_HEADER_TO ? "header-timeout" : "body-timeout", optarg);
+            *(c == O_HEADER_TO ? &o.http.header_timeout_s : &o.http.body_timeout_s) = (unsigned)v;
+            break;
+        case O_BODY_MEM:
+            if (!parse_size(optarg, 1, (size_t)1 << 40, true, &o.http.max_body_memory))
+                return cli_usage_error(&cmd_serve, "--max-body-memory '%s': bytes up to 1024G (k, M, G suffixes)",
                                        optarg);
             break;
         case O_STATE: o.state_dir = optarg; break;
@@ -477,6 +517,9 @@ static int run(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage_error(&cmd_serve, optind >= argc ? "no mapping given" : "one mapping at a time");
+    if (o.http.max_body_memory < o.max_body)
+        return cli_usage_error(&cmd_serve, "--max-body-memory %zu is less than --max-body %zu: no body of the "
+                               "largest size could be received", o.http.max_body_memory, o.max_body);
     if (o.http.listen == NULL)
         return cli_usage_error(&cmd_serve, "no --listen ADDR:PORT given");
     if (o.auth_env == NULL && o.auth_file == NULL)
@@ -516,6 +559,14 @@ const Command cmd_serve = {
     "                         TLS files, and an http:// CRM URL (test servers)\n"
     "  --max-body BYTES       largest request body (default 8M; k, M suffixes)\n"
     "  --max-inbox BYTES      disk the inbox may take, then 507 (default 1G; k, M, G)\n"
+    "  --max-connections N    connections at once; past it only /healthz and /status\n"
+    "                         are served, the rest answered 503 (default 512)\n"
+    "  --max-per-address N    connections from one address, more are closed (default 64)\n"
+    "  --header-timeout S     a request's headers must arrive within S seconds of\n"
+    "                         its start (default 10)\n"
+    "  --body-timeout S       its body within S seconds after them (default 60)\n"
+    "  --max-body-memory BYTES  request bodies being received, all together; past\n"
+    "                         it 503 (default 128M; k, M, G)\n"
     "  --state-dir DIR        inbox, journal and error file (default .crmmap-serve)\n"
     "  --errors FILE          the error file (default DIR/errors.ndjson)\n"
     "  --batch-size N         records per CRM request (default: the CRM's largest)\n"

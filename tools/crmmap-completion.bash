@@ -20,6 +20,7 @@ _crmmap_flags() {
     fmt) echo "--check -w --write --format" ;;
     doc) echo "-o --output --format" ;;
     serve) echo "--listen --auth-env --auth-file --tls-cert --tls-key --plain-http --max-body --max-inbox
+                  --max-connections --max-per-address --header-timeout --body-timeout --max-body-memory
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
                   --config --url --api-version --token-env --token-file --status-token-file
                   --log-format" ;;
@@ -64,7 +65,8 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     --url | --listen | --api-version | --timeout-ms | --retries | --rate | --entity | --batch-size | \
-    --in-flight | --max-body | --max-inbox | --batch-window-ms | --max-in-flight | --drain-ms | --filter)
+    --in-flight | --max-body | --max-inbox | --batch-window-ms | --max-in-flight | --drain-ms | --filter | \
+    --max-connections | --max-per-address | --header-timeout | --body-timeout | --max-body-memory)
         return ;;
     esac
 

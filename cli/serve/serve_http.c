@@ -21,6 +21,7 @@
 #include "auth_limit.h"
 #include "cm_alloc.h"
 #include "conn_config.h"
+#include "serve_guard.h"
 #include "serve_intake.h"
 #include "slog.h"
 
@@ -35,6 +36,7 @@ struct ServeHttp {
     char url[96];
     atomic_int active;          /* requests begun and not yet completed */
     AuthLimit *limit;           /* failed authorizations per address */
+    ServeGuard *guard;          /* connections, deadlines, the memory of bodies */
 };
 
 /* Threads serving connections: a request never blocks one (a request
@@ -44,8 +46,10 @@ struct ServeHttp {
  * (docs/security.md): 1.0 and 1.1 lack AEAD ciphers and are deprecated
  * (RFC 8996). */
 #define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
-/* Connections at once; each may buffer a body of up to --max-body. */
-#define MAX_CONNECTIONS 512u
+/* Connections kept beyond --max-connections so that /healthz and /status
+ * answer while the others are taken; a request for anything else on one of
+ * them is answered 503. */
+#define RESERVED_CONNECTIONS 16u
 
 typedef enum Route { R_NONE, R_RECORD, R_BATCH, R_VISITREPORT, R_HEALTH, R_READY, R_STATUS, R_METRICS } Route;
 
@@ -61,8 +65,9 @@ typedef enum Route { R_NONE, R_RECORD, R_BATCH, R_VISITREPORT, R_HEALTH, R_READY
  * being stored the connection is suspended; the intake's answer resumes it. */
 typedef struct Req {
     Route route;
-    CmBuf body;
-    bool too_big, submitted;
+    char *body;                 /* body_cap bytes, all taken from the body budget */
+    size_t body_len, body_cap;
+    bool too_big, over_budget, submitted;
     _Atomic bool answered;
     unsigned status;
     char *json;
@@ -154,6 +159,9 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, con
         MHD_add_response_header(r, "X-Request-Id", q->rid);
         serve_health_answer(&q->s->health, status, is_post_route(q->route), seconds_since(&q->start));
     }
+    /* A busy server frees the connection: the client comes back on a new one. */
+    if (status == 503)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -311,6 +319,43 @@ static bool screen_status(ServeHttp *h, struct MHD_Connection *conn, const struc
     return true;
 }
 
+/* Makes room for n more bytes of q's body, taking the memory from the body
+ * budget before allocating it. False when the budget is spent. */
+static bool body_room(ServeHttp *h, Req *q, size_t n)
+{
+    size_t need = q->body_len + n + 1;
+    if (need <= q->body_cap)
+        return true;
+    size_t cap = q->body_cap * 2 > need ? q->body_cap * 2 : need;
+    if (cap > h->s->max_body + 1)
+        cap = need > h->s->max_body + 1 ? need : h->s->max_body + 1;
+    if (!guard_take(h->guard, cap - q->body_cap))
+        return false;
+    q->body = cm_realloc(q->body, cap);
+    q->body_cap = cap;
+    return true;
+}
+
+static void body_drop(ServeHttp *h, Req *q)
+{
+    guard_give(h->guard, q->body_cap);
+    cm_free(q->body);
+    q->body = NULL;
+    q->body_len = q->body_cap = 0;
+}
+
+static enum MHD_Result busy_bodies(struct MHD_Connection *conn)
+{
+    return error_after(conn, 503, "busy", "too many request bodies are being received (--max-body-memory): "
+                       "try again", "1");
+}
+
+static GuardConn *guard_conn(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 /* The first call for a request: headers only. Returns true when it answered. */
 static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char *method, enum MHD_Result *ret)
 {
@@ -327,6 +372,10 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
     }
     if (q->route == R_HEALTH || q->route == R_READY) {
         *ret = probe(h, conn, q->route == R_READY);
+        return true;
+    }
+    if (q->route != R_STATUS && guard_crowded(h->guard)) {
+        *ret = error_after(conn, 503, "busy", "every connection is taken (--max-connections): try again", "1");
         return true;
     }
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -359,10 +408,17 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
         return true;
     }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoull(cl, NULL, 10) > h->s->max_body) {
+    unsigned long long length = cl ? strtoull(cl, NULL, 10) : 0;
+    if (length > h->s->max_body) {
         char msg[96];
         snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes (--max-body)", h->s->max_body);
         *ret = error(conn, 413, "too_large", msg);
+        return true;
+    }
+    /* A body of known length is taken from the budget whole, before it is
+     * read: the client learns at once, and the buffer never grows. */
+    if (length > 0 && !body_room(h, q, (size_t)length)) {
+        *ret = busy_bodies(conn);
         return true;
     }
     return false;
@@ -414,23 +470,40 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         current = q;
         atomic_fetch_add(&h->active, 1);
         enum MHD_Result ret;
-        if (screen(h, conn, q, method, &ret))
-            return ret;
-        return MHD_YES;
+        bool answered = screen(h, conn, q, method, &ret);
+        GuardConn *gc = guard_conn(conn);
+        if (gc)
+            guard_phase(h->guard, gc, answered ? GUARD_BUSY : GUARD_BODY);
+        return answered ? ret : MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (q->body.len + *upload_data_size > h->s->max_body)
+        size_t n = *upload_data_size;
+        if (!q->too_big && q->body_len + n > h->s->max_body) {
             q->too_big = true;
-        if (!q->too_big)
-            cm_buf_put(&q->body, upload_data, *upload_data_size);
+            body_drop(h, q);
+        }
+        if (!q->too_big && !q->over_budget && !body_room(h, q, n)) {
+            q->over_budget = true;
+            body_drop(h, q);
+        }
+        if (!q->too_big && !q->over_budget) {
+            memcpy(q->body + q->body_len, upload_data, n);
+            q->body_len += n;
+            q->body[q->body_len] = '\0';
+        }
         *upload_data_size = 0;
         return MHD_YES;
     }
+    GuardConn *gc = guard_conn(conn);
+    if (gc)
+        guard_phase(h->guard, gc, GUARD_BUSY);
     if (q->too_big) {
         char msg[96];
         snprintf(msg, sizeof msg, "the body is over the limit of %zu bytes (--max-body)", h->s->max_body);
         return error(conn, 413, "too_large", msg);
     }
+    if (q->over_budget)
+        return busy_bodies(conn);
     if (atomic_load(&q->answered))
         return answer(conn, q->status, q->json, q->json_len);
     if (q->submitted)
@@ -442,19 +515,26 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     h->s->stats.storing++;
     pthread_mutex_unlock(&h->s->stats.lock);
     MHD_suspend_connection(conn);
-    serve_intake_submit(h->s->intake, shape, q->body.data ? q->body.data : "", q->body.len, intake_answered, q);
+    serve_intake_submit(h->s->intake, shape, q->body ? q->body : "", q->body_len, intake_answered, q);
+    /* The intake has parsed the body: its memory goes back to the budget
+     * before the answer goes out (the connection is this thread's, so the
+     * request cannot complete meanwhile). */
+    body_drop(h, q);
     return MHD_YES;
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     ServeHttp *h = cls;
-    (void)conn;
     (void)toe;
     Req *q = *con_cls;
+    /* A kept-alive connection waits for its next request's headers. */
+    GuardConn *gc = guard_conn(conn);
+    if (gc)
+        guard_phase(h->guard, gc, GUARD_HEADERS);
     if (q) {
         atomic_fetch_sub(&h->active, 1);
-        cm_buf_free(&q->body);
+        body_drop(h, q);
         cm_free(q->json);
         cm_free(q);
         *con_cls = NULL;
@@ -473,6 +553,20 @@ __attribute__((format(printf, 2, 0))) static void library_log(void *cls, const c
         msg[--n] = '\0';
     SlogField f[] = { SLOG_S("source", "libmicrohttpd") };
     slog_fields(SLOG_WARN, NULL, msg, f, 1);
+}
+
+/* Each connection's deadlines run from its accept (serve_guard.c). */
+static void connection_event(void *cls, struct MHD_Connection *conn, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code)
+{
+    ServeHttp *h = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? guard_open(h->guard, ci->connect_fd) : NULL;
+    } else if (*socket_context) {
+        guard_close(h->guard, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* ADDR:PORT or [V6]:PORT into a socket address; "localhost" is 127.0.0.1. */
@@ -571,6 +665,13 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
     atomic_init(&h->active, 0);
     atomic_init(&h->rids, 0);
     h->limit = auth_limit_new();
+    h->guard = guard_new(cfg->max_connections, cfg->header_timeout_s * 1000u, cfg->body_timeout_s * 1000u,
+                         cfg->max_body_memory);
+    if (h->guard == NULL) {
+        snprintf(err, errlen, "cannot start the connection watchdog thread");
+        serve_http_stop(h);
+        return NULL;
+    }
     want_digests(s->auth, h->want);
     if (s->status_auth)
         want_digests(s->status_auth, h->want_status);
@@ -587,10 +688,13 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
         flags |= MHD_USE_IPv6;
     if (tls)
         flags |= MHD_USE_TLS;
+    unsigned limit = cfg->max_connections + RESERVED_CONNECTIONS;
     if (tls)
         h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, library_log, NULL,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+                                connection_event, h, MHD_OPTION_CONNECTION_LIMIT, limit,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_address,
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_HTTPS_MEM_KEY, h->key,
                                 MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
@@ -598,7 +702,9 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
     else
         h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, library_log, NULL,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+                                connection_event, h, MHD_OPTION_CONNECTION_LIMIT, limit,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_address,
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
     if (h->d == NULL) {
@@ -642,6 +748,7 @@ void serve_http_stop(ServeHttp *h)
         nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
     if (h->d)
         MHD_stop_daemon(h->d);
+    guard_free(h->guard);
     auth_limit_free(h->limit);
     cm_free(h->cert);
     if (h->key) {

@@ -1,7 +1,8 @@
 /* serve_http: the HTTP front of `crmmap serve` on libmicrohttpd — TLS or
  * loopback-only plain HTTP, a small pool of threads on epoll (a request
  * whose records are being stored is suspended, not waited for), the
- * Authorization check (constant time), the body limit, and the routes:
+ * Authorization check (constant time), the limits (with serve_guard.c:
+ * connections, deadlines, the memory of bodies in flight), and the routes:
  *   POST /records              one JSON object (the snapADDY Contacts webhook)
  *   POST /records/batch        NDJSON or a JSON array of objects
  *   POST /visitreports         the snapADDY VisitReport webhook
@@ -27,6 +28,12 @@ typedef struct ServeHttpConfig {
     bool plain_http;            /* without TLS files: plain HTTP, only on a loopback address */
     const char *tls_cert;       /* PEM files */
     const char *tls_key;        /* mode 0600, like a token file */
+    /* The limits against idle, slow and greedy clients (docs/serve.md, "Limits"). */
+    unsigned max_connections;   /* --max-connections: past it only /healthz and /status */
+    unsigned per_address;       /* --max-per-address: connections from one address */
+    unsigned header_timeout_s;  /* --header-timeout: a request's headers within this */
+    unsigned body_timeout_s;    /* --body-timeout: its body within this after them */
+    size_t max_body_memory;     /* --max-body-memory: bodies being received, all together */
 } ServeHttpConfig;
 
 /* NULL with a message when the address is bad, TLS cannot be set up or the

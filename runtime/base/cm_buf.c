@@ -154,6 +154,7 @@ void cm_arena_init(CmArena *a, size_t chunk_size)
 {
     a->head = NULL;
     a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
+    a->total = 0;
 }
 
 void *cm_arena_alloc(CmArena *a, size_t n)
@@ -167,6 +168,7 @@ void *cm_arena_alloc(CmArena *a, size_t n)
         c->size = size;
         c->next = a->head;
         a->head = c;
+        a->total += size;
     }
     void *p = c->mem + c->used;
     c->used += n;
@@ -198,6 +200,7 @@ void cm_arena_reset(CmArena *a)
             cm_free(c);
     }
     a->head = keep;
+    a->total = keep ? keep->size : 0;
     if (keep) {
         keep->used = 0;
         keep->next = NULL;
@@ -211,6 +214,7 @@ void cm_arena_free(CmArena *a)
         cm_free(c);
     }
     a->head = NULL;
+    a->total = 0;
 }
 
 void cm_buf_put_percent(CmBuf *b, const char *s)

@@ -42,6 +42,7 @@ typedef struct CmArenaChunk CmArenaChunk;
 typedef struct CmArena {
     CmArenaChunk *head;
     size_t chunk_size;
+    size_t total;       /* bytes held in chunks: what a memory budget counts */
 } CmArena;
 
 void cm_arena_init(CmArena *a, size_t chunk_size);

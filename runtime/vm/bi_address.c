@@ -132,8 +132,7 @@ static bool address_part(BiCtx *cx, const Value *arg, bool want_name, Value *out
     while (n > 0 && p[n - 1] == ',')
         n--;
     text_trim(&p, &n);
-    bi_out_text(out, p, n);
-    return true;
+    return bi_out_text(cx, out, p, n);
 }
 
 bool bi_street_name(BiCtx *cx, const Value *args, size_t nargs, Value *out)

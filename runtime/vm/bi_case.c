@@ -187,16 +187,18 @@ static bool change_case(BiCtx *cx, CaseOp op, const Value *arg, Value *out)
     if (!bi_text(cx, arg, &t))
         return false;
     if (bi_is_ascii(t.s, t.n)) {
-        char *dst = cm_arena_alloc(cx->arena, t.n);
+        char *dst = builtin_alloc(cx, t.n);
+        if (dst == NULL)
+            return false;
         ascii_map(op, t.s, t.n, dst);
-        bi_out_text(out, dst, t.n);
-        return true;
+        return bi_out_text(cx, out, dst, t.n);
     }
     if (!bi_check_utf8(cx, t.s, t.n))
         return false;
-    char *dst = cm_arena_alloc(cx->arena, 2 * t.n);
-    bi_out_text(out, dst, unicode_map(op, t.s, t.n, dst));
-    return true;
+    char *dst = builtin_alloc(cx, 2 * t.n);
+    if (dst == NULL)
+        return false;
+    return bi_out_text(cx, out, dst, unicode_map(op, t.s, t.n, dst));
 }
 
 bool bi_lower(BiCtx *cx, const Value *args, size_t nargs, Value *out)

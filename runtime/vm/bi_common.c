@@ -124,7 +124,9 @@ bool bi_join_items(BiCtx *cx, const Value *list, const char *sep, size_t sepn, B
     }
     if (count == 1)
         return bi_text(cx, single, t);
-    char *dst = cm_arena_alloc(cx->arena, total + 1);
+    char *dst = builtin_alloc(cx, total + 1);
+    if (dst == NULL)
+        return false;
     size_t at = 0;
     for (uint32_t i = 0; i < list->len; i++) {
         BiText it;
@@ -154,9 +156,29 @@ bool bi_int_arg(BiCtx *cx, const Value *v, const char *what, int64_t *out)
     return true;
 }
 
-void bi_out_text(Value *out, const char *s, size_t n)
+static bool over_budget(BiCtx *cx, size_t n)
 {
+    size_t max = cx->max_bytes ? cx->max_bytes : UINT32_MAX;
+    if (n <= max && cx->arena->total <= max - n)
+        return false;
+    bi_fail(cx, "the record's values would take more than %zu MiB (the per-record memory limit, docs/run.md)",
+            max >> 20);
+    return true;
+}
+
+void *builtin_alloc(BiCtx *cx, size_t n)
+{
+    return over_budget(cx, n) ? NULL : cm_arena_alloc(cx->arena, n);
+}
+
+bool bi_out_text(BiCtx *cx, Value *out, const char *s, size_t n)
+{
+    /* A text the arena made is within the budget already, and the reader's
+     * are within 1 MiB: only the narrowing itself needs the check. */
+    if (__builtin_expect(n > UINT32_MAX, 0))
+        return bi_fail(cx, "the text would be %zu bytes, more than a value can hold (4 GiB)", n);
     *out = n ? v_str(s, (uint32_t)n) : v_null();
+    return true;
 }
 
 bool bi_check_utf8(BiCtx *cx, const char *s, size_t n)

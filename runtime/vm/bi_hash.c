@@ -70,6 +70,5 @@ bool bi_hash(BiCtx *cx, const Value *args, size_t nargs, Value *out)
         dst[2 * i] = hex[digest[i] >> 4];
         dst[2 * i + 1] = hex[digest[i] & 15];
     }
-    bi_out_text(out, dst, 2 * dlen);
-    return true;
+    return bi_out_text(cx, out, dst, 2 * dlen);
 }

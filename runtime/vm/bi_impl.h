@@ -40,8 +40,9 @@ bool bi_join_items(BiCtx *cx, const Value *list, const char *sep, size_t sepn, B
 bool bi_int_arg(BiCtx *cx, const Value *v, const char *what, int64_t *out);
 
 /* A string result: V_NULL when empty ("empty in, empty out"), else a view
- * of s (which must outlive the record: the input or cx->arena). */
-void bi_out_text(Value *out, const char *s, size_t n);
+ * of s (which must outlive the record: the input or cx->arena). Fails for a
+ * text longer than a Value's 32-bit length instead of cutting it. */
+bool bi_out_text(BiCtx *cx, Value *out, const char *s, size_t n);
 
 /* Offset of the first byte that is not valid UTF-8, reported as an error;
  * true when all of s is valid. */

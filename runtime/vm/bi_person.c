@@ -90,7 +90,7 @@ bool bi_salutation(BiCtx *cx, const Value *args, size_t nargs, Value *out)
         return false;
     if (g != G_NONE) {
         const char *word = g == G_MALE ? lang->male : lang->female;
-        bi_out_text(out, word, strlen(word));
+        return bi_out_text(cx, out, word, strlen(word));
     }
     return true;
 }

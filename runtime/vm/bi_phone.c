@@ -180,6 +180,5 @@ bool bi_e164(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     char *dst = cm_arena_alloc(cx->arena, total + 2);
     dst[0] = '+';
     memcpy(dst + 1, intl, total);
-    bi_out_text(out, dst, total + 1);
-    return true;
+    return bi_out_text(cx, out, dst, total + 1);
 }

@@ -56,8 +56,7 @@ bool bi_trim(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     if (!utf8_text(cx, &args[0], &t))
         return false;
     text_trim(&t.s, &t.n);
-    bi_out_text(out, t.s, t.n);
-    return true;
+    return bi_out_text(cx, out, t.s, t.n);
 }
 
 bool bi_truncate(BiCtx *cx, const Value *args, size_t nargs, Value *out)
@@ -77,8 +76,7 @@ bool bi_truncate(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     /* Never leave a base letter without its accents: cut before the base. */
     while (cut > 0 && cut < t.n && is_combining_at(t.s, t.n, cut))
         cut = char_start_before(t.s, cut);
-    bi_out_text(out, t.s, cut);
-    return true;
+    return bi_out_text(cx, out, t.s, cut);
 }
 
 bool bi_substr(BiCtx *cx, const Value *args, size_t nargs, Value *out)
@@ -103,8 +101,7 @@ bool bi_substr(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     }
     size_t from = skip_chars(t.s, t.n, 0, (uint64_t)start);
     size_t to = skip_chars(t.s, t.n, from, (uint64_t)count);
-    bi_out_text(out, t.s + from, to - from);
-    return true;
+    return bi_out_text(cx, out, t.s + from, to - from);
 }
 
 /* Offset of needle in hay at or after from, or hay.n. */
@@ -132,11 +129,12 @@ bool bi_replace(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     for (size_t at = find(t, 0, from); at < t.n; at = find(t, at + from.n, from))
         hits++;
     if (hits == 0) {
-        bi_out_text(out, t.s, t.n);
-        return true;
+        return bi_out_text(cx, out, t.s, t.n);
     }
     size_t len = t.n - hits * from.n + hits * to.n, w = 0, prev = 0;
-    char *dst = cm_arena_alloc(cx->arena, len + 1);
+    char *dst = builtin_alloc(cx, len + 1);
+    if (dst == NULL)
+        return false;
     for (size_t at = find(t, 0, from); at < t.n; at = find(t, at + from.n, from)) {
         memcpy(dst + w, t.s + prev, at - prev);
         w += at - prev;
@@ -145,8 +143,7 @@ bool bi_replace(BiCtx *cx, const Value *args, size_t nargs, Value *out)
         prev = at + from.n;
     }
     memcpy(dst + w, t.s + prev, t.n - prev);
-    bi_out_text(out, dst, len);
-    return true;
+    return bi_out_text(cx, out, dst, len);
 }
 
 bool bi_split(BiCtx *cx, const Value *args, size_t nargs, Value *out)
@@ -162,7 +159,9 @@ bool bi_split(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     size_t pieces = 1;
     for (size_t at = find(t, 0, sep); at < t.n; at = find(t, at + sep.n, sep))
         pieces++;
-    Value *items = cm_arena_alloc(cx->arena, pieces * sizeof *items);
+    Value *items = builtin_alloc(cx, pieces * sizeof *items);
+    if (items == NULL)
+        return false;
     uint32_t count = 0;
     size_t start = 0;
     for (size_t k = 0; k < pieces; k++) {
@@ -194,8 +193,7 @@ bool bi_join(BiCtx *cx, const Value *args, size_t nargs, Value *out)
                                      : bi_text(cx, &args[0], &t);
     if (!ok)
         return false;
-    bi_out_text(out, t.s, t.n);
-    return true;
+    return bi_out_text(cx, out, t.s, t.n);
 }
 
 bool bi_len(BiCtx *cx, const Value *args, size_t nargs, Value *out)
@@ -283,13 +281,14 @@ bool bi_digits(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     BiText t;
     if (!bi_text(cx, &args[0], &t))
         return false;
-    char *dst = cm_arena_alloc(cx->arena, t.n + 1);
+    char *dst = builtin_alloc(cx, t.n + 1);
+    if (dst == NULL)
+        return false;
     size_t w = 0;
     for (size_t i = 0; i < t.n; i++)
         if (t.s[i] >= '0' && t.s[i] <= '9')
             dst[w++] = t.s[i];
-    bi_out_text(out, dst, w);
-    return true;
+    return bi_out_text(cx, out, dst, w);
 }
 
 /* Grouping marks number() drops: space, NBSP, narrow NBSP, apostrophes. */
@@ -389,6 +388,5 @@ bool bi_string(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     BiText t;
     if (!bi_text(cx, &args[0], &t))
         return false;
-    bi_out_text(out, t.s, t.n);
-    return true;
+    return bi_out_text(cx, out, t.s, t.n);
 }

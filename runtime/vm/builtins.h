@@ -33,11 +33,20 @@ typedef struct BiState BiState;
 
 typedef struct BiCtx {
     CmArena *arena;             /* per-record scratch for results */
+    size_t max_bytes;           /* the record's memory budget: a result that
+                                 * would take the arena past it is an error
+                                 * (0: none; the VM sets VM_MAX_RECORD_BYTES) */
     time_t now;                 /* fixed per run; see builtins_clock() */
     char error[256];            /* set when a builtin returns false */
     BiState *state;             /* NULL to start with; created on first need,
                                  * released by builtin_ctx_free() */
 } BiCtx;
+
+/* n zeroed bytes from cx->arena, or NULL with cx->error set when they would
+ * take the record past cx->max_bytes: what a hostile mapping that multiplies
+ * text (nested replace) meets instead of exhausting memory. The VM's own
+ * results (concatenation, lists) take the same way. */
+void *builtin_alloc(BiCtx *cx, size_t n);
 
 /* Releases what the builtins cached in cx (cx->state); cx can be reused. */
 void builtin_ctx_free(BiCtx *cx);

@@ -23,6 +23,7 @@ struct Vm {
     Value *values;
     CmArena arena;              /* this record's values */
     BiCtx bi;
+    size_t out_bytes;           /* text this record's fields send so far */
     char message[320];          /* the current runtime error */
 };
 
@@ -47,6 +48,7 @@ Vm *vm_new(const Mapc *m, const uint32_t *slot_of_path)
     }
     cm_arena_init(&vm->arena, 64 * 1024);
     vm->bi.arena = &vm->arena;
+    vm->bi.max_bytes = VM_MAX_RECORD_BYTES;
     vm->bi.now = builtins_clock();
     return vm;
 }
@@ -130,12 +132,24 @@ static bool fail(Vm *vm, const char *fmt, ...)
     return false;
 }
 
+/* n bytes of the arena, or NULL with the error set past the record's
+ * memory budget (the builtins' own check, so the message is the same). */
+static void *alloc(Vm *vm, size_t n)
+{
+    void *p = builtin_alloc(&vm->bi, n);
+    if (p == NULL)
+        fail(vm, "%s", vm->bi.error);
+    return p;
+}
+
 /* Joins a list's non-empty items' texts with sep into the arena. */
 static bool join(Vm *vm, const Value *list, const char *sep, Value *out)
 {
     size_t seplen = strlen(sep), total = 0;
     for (uint32_t pass = 0; pass < 2; pass++) {
-        char *p = pass ? cm_arena_alloc(&vm->arena, total + 1) : NULL;
+        char *p = NULL;
+        if (pass && (p = alloc(vm, total + 1)) == NULL)
+            return false;
         size_t at = 0;
         for (uint32_t i = 0; i < list->len; i++) {
             Value t;
@@ -246,7 +260,9 @@ static bool add(Vm *vm, const Value *a, const Value *b, Value *out)
     Value ta, tb;
     if (!as_text(vm, a, &ta) || !as_text(vm, b, &tb))
         return fail(vm, "'+' cannot combine a %s and a %s", type_name(a), type_name(b));
-    char *p = cm_arena_alloc(&vm->arena, (size_t)ta.len + tb.len + 1);
+    char *p = alloc(vm, (size_t)ta.len + tb.len + 1);
+    if (p == NULL)
+        return false;
     if (ta.len)
         memcpy(p, ta.u.str, ta.len);
     if (tb.len)
@@ -280,7 +296,9 @@ static bool lookup(Vm *vm, const MapcTable *t, const Value *key, Value *out)
         *out = v ? *v : v_null();
         return true;
     }
-    Value *items = cm_arena_alloc(&vm->arena, ((size_t)key->len + 1) * sizeof *items);
+    Value *items = alloc(vm, ((size_t)key->len + 1) * sizeof *items);
+    if (items == NULL)
+        return false;
     uint32_t n = 0;
     for (uint32_t i = 0; i < key->len; i++) {
         const Value *v = mapc_table_get(t, &key->u.items[i]);
@@ -357,7 +375,9 @@ static bool encode(Vm *vm, const MapcField *f, const Value *v, Value *out)
     case ENC_OPTION_MULTI: {
         const Value *items = v->type == V_LIST ? v->u.items : v;
         uint32_t count = v->type == V_LIST ? v->len : 1;
-        Value *codes = cm_arena_alloc(&vm->arena, ((size_t)count + 1) * sizeof *codes);
+        Value *codes = alloc(vm, ((size_t)count + 1) * sizeof *codes);
+        if (codes == NULL)
+            return false;
         uint32_t k = 0;
         for (uint32_t i = 0; i < count; i++) {
             double x;
@@ -404,6 +424,10 @@ static bool emit(Vm *vm, VmResult *r, uint32_t field, const Value *v)
     if (!encode(vm, f, v, slot))
         return false;
     *set = !value_is_empty(slot);
+    vm->out_bytes += slot->len;
+    if (vm->out_bytes > VM_MAX_OUTPUT_BYTES)
+        return fail(vm, "the record's fields would send more than %u MiB of text (the per-record output limit, "
+                    "docs/run.md)", VM_MAX_OUTPUT_BYTES >> 20);
     return true;
 }
 
@@ -510,7 +534,11 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
             *sp++ = out;
             break;
         }
-        case BC_LOOKUP: assert(x < m->ntables); lookup(vm, &m->tables[x], sp - 1, sp - 1); break;
+        case BC_LOOKUP:
+            assert(x < m->ntables);
+            if (!lookup(vm, &m->tables[x], sp - 1, sp - 1))
+                goto error;
+            break;
         case BC_POP: sp--; break;
         case BC_DUP: sp[0] = sp[-1]; sp++; break;
         case BC_JUMP: next = x; break;
@@ -568,6 +596,7 @@ error:
 
 const VmResult *vm_run(Vm *vm, const Value *slots)
 {
+    vm->out_bytes = 0;
     for (uint32_t i = 0; i < vm->m->nentities; i++)
         run_entity(vm, i, slots);
     return vm->results;

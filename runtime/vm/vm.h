@@ -42,6 +42,14 @@ typedef struct VmResult {
     uint8_t parent_outcome;
 } VmResult;
 
+/* Per-record budgets no honest mapping comes near (docs/run.md, "Limits"):
+ * the bytes the record's values may take (the source record's own values
+ * count too), and the bytes of text its fields may send. Past either, the
+ * entity ends in VM_ERROR at the expression that went over, instead of a
+ * mapping that multiplies text (nested replace) taking all memory. */
+#define VM_MAX_RECORD_BYTES (64u << 20)
+#define VM_MAX_OUTPUT_BYTES (16u << 20)
+
 typedef struct Vm Vm;
 
 /* A VM for m (which must outlive it). slot_of_path[p] is the record slot the

@@ -117,6 +117,24 @@ def logged(lines, pattern):
     return hits, n
 
 
+DOWN = "http://127.0.0.1:9"     # a closed loopback port: the CRM is down
+
+
+def exchange(sock, data):
+    """Sends data on sock and reads the answer's head: (status, {lower-case
+    header: value}); (0, {}) when the connection closes first."""
+    sock.sendall(data)
+    got = b""
+    while b"\r\n\r\n" not in got:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return 0, {}
+        got += chunk
+    lines = got.split(b"\r\n\r\n", 1)[0].decode(errors="replace").split("\r\n")
+    heads = dict((k.strip().lower(), v.strip()) for k, _, v in (ln.partition(":") for ln in lines[1:]))
+    return int(lines[0].split()[1]), heads
+
+
 def contacts():
     return {str(r.get("Email", "")).lower(): r for r in runlib.records("salesforce", "Contact").values()}
 
