@@ -29,6 +29,7 @@
 #include "serve_http.h"
 #include "serve_intake.h"
 #include "serve_sender.h"
+#include "sd_notify.h"
 #include "transfer.h"
 
 extern const Command cmd_serve;
@@ -339,9 +340,12 @@ static int serve_main(const char *mapping, Opts *o)
         inbox_counts(s.inbox, &ic);
         fprintf(stderr, "crmmap serve: listening on %s (inbox %s: %llu pending)\n", serve_http_url(http), inbox_path,
                 (unsigned long long)ic.pending);
+        /* Only now: /healthz answers, and a Type=notify unit counts as started. */
+        sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
         int sig = 0;
         sigwait(&sigs, &sig);
         fprintf(stderr, "crmmap serve: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        sd_notifyf("STOPPING=1\nSTATUS=stopping: answering the requests under way, then draining");
         serve_http_quiesce(http);
         status = EXIT_OK;
     }
