@@ -17,15 +17,14 @@ import subprocess
 import sys
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "run"))
-import runlib  # noqa: E402
+from servelib import SECRET
+import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
+crmmap, root, work = sys.argv[1:4]
+c = runlib.Checks()
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-c = runlib.Checks()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
-SECRET = "wh-secret-0123456789abcdef0123456789"
 
 
 def start(state, notify_socket):
