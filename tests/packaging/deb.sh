@@ -5,7 +5,7 @@
 # docs, examples, embedding library), then `dpkg -i` into a scratch root
 # whose package database is a copy of this machine's, so the Depends must be
 # met by what is installed here (no --force-depends). The installed binary
-# prints its version and checks an installed example by the installed paths,
+# prints its version and checks a copy of an installed example,
 # and `dpkg -r` takes every file away again. Never touches the system's
 # root. Exit 77 (skipped) only when dpkg-deb is missing (not Debian).
 # usage: deb.sh BUILD_DIR WORK_DIR VERSION
@@ -47,8 +47,11 @@ dpkg --root="$root" -s crmmap | grep -qx "Status: install ok installed" || fail 
 
 bin=$root/usr/bin/crmmap
 [ "$("$bin" --version)" = "crmmap $version" ] || fail "the installed crmmap --version: $("$bin" --version)"
-examples=$root/usr/share/doc/crmmap/examples
-"$bin" check "$examples/salesforce/fair-leads.map" >"$work/check.out" 2>&1 \
+# The examples read ../schemas, so they are checked where a user would: copied
+# into a repository (a mapping may read only inside its git tree, docs/diagnostics.md).
+cp -R "$root/usr/share/doc/crmmap/examples" "$work/examples"
+mkdir "$work/examples/.git"
+"$bin" check "$work/examples/salesforce/fair-leads.map" >"$work/check.out" 2>&1 \
   || { cat "$work/check.out"; fail "the installed crmmap check on the installed example"; }
 bash -n "$root/usr/share/bash-completion/completions/crmmap" || fail "the installed completion is not bash"
 
