@@ -25,11 +25,11 @@
 #include "connector.h"
 #include "crm_vendor.h"
 #include "mapc_cli.h"
+#include "sd_notify.h"
 #include "serve.h"
 #include "serve_http.h"
 #include "serve_intake.h"
 #include "serve_sender.h"
-#include "sd_notify.h"
 #include "transfer.h"
 
 extern const Command cmd_serve;
