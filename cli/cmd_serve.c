@@ -26,6 +26,7 @@
 #include "connector.h"
 #include "crm_vendor.h"
 #include "mapc_cli.h"
+#include "sd_notify.h"
 #include "serve.h"
 #include "serve_crmwatch.h"
 #include "serve_http.h"
@@ -345,9 +346,12 @@ static int serve_main(const char *mapping, Opts *o)
         SlogField f[] = { SLOG_S("inbox", inbox_path), SLOG_I("pending", ic.pending),
                           SLOG_S("status_access", s.status_auth ? "token" : "loopback") };
         slog_fields(SLOG_INFO, NULL, msg, f, 3);
+        /* Only now: /healthz answers, and a Type=notify unit counts as started. */
+        sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
         int sig = 0;
         sigwait(&sigs, &sig);
         slog(SLOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        sd_notifyf("STOPPING=1\nSTATUS=stopping: answering the requests under way, then draining");
         serve_health_stopping(&s.health);
         serve_http_quiesce(http);
         status = EXIT_OK;

@@ -427,8 +427,23 @@ fail:
     return NULL;
 }
 
+/* Whether path names a file directly in $CREDENTIALS_DIRECTORY: systemd's
+ * LoadCredential= copies a secret there for a service (DynamicUser= has no
+ * files of its own) as root, mode 0400, and lets the service's user read it
+ * by an ACL entry, whose mask stat shows as the group bits (0440). Only that
+ * user and root can enter the directory, so there group bits and root's
+ * ownership expose nothing. */
+static bool systemd_credential(const char *path)
+{
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    size_t n = dir ? strlen(dir) : 0;
+    return n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1] != '\0'
+           && strchr(path + n + 1, '/') == NULL;
+}
+
 /* A secret file's whole text: a regular file (no symlink), owned by us,
- * not accessible to group or others, without NUL bytes. */
+ * not accessible to group or others, without NUL bytes; a systemd
+ * credential may belong to root and show group bits. */
 static char *secure_read(const char *path, const char *what, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW);
@@ -442,13 +457,14 @@ static char *secure_read(const char *path, const char *what, char *err, size_t e
         snprintf(err, errlen, "%s file %s is not a regular file", what, path);
         return NULL;
     }
-    if ((st.st_mode & 077) != 0) {
+    bool credential = systemd_credential(path);
+    if ((st.st_mode & (credential ? 007 : 077)) != 0) {
         close(fd);
         snprintf(err, errlen, "%s file %s is readable by group or others (mode %04o): run chmod 600 %s", what,
                  path, (unsigned)(st.st_mode & 07777), path);
         return NULL;
     }
-    if (st.st_uid != geteuid()) {
+    if (st.st_uid != geteuid() && !(credential && st.st_uid == 0)) {
         close(fd);
         snprintf(err, errlen, "%s file %s belongs to another user", what, path);
         return NULL;

@@ -157,6 +157,30 @@ static void test_token_file(void)
     conn_config_free(&c);
 }
 
+/* A file of systemd's LoadCredential=: root's, 0400 with an ACL entry for the
+ * service's user, which stat shows as 0440. Taken only in $CREDENTIALS_DIRECTORY. */
+static void test_systemd_credential(void)
+{
+    char err[400], creds[600];
+    snprintf(creds, sizeof creds, "%s/credentials", dir);
+    mkdir(creds, 0700);
+    ConnConfig c = { 0 };
+    const char *p = write_file("credentials/token", "s3cr3t-token\n", 0440);
+    conn_config_set_token_file(&c, p);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "mode 0440"));
+    setenv("CREDENTIALS_DIRECTORY", creds, 1);
+    char *tok = conn_token_load(&c, err, sizeof err);
+    CHECK(tok && strcmp(tok, "s3cr3t-token") == 0);
+    conn_token_free(tok);
+    write_file("credentials/token", "s3cr3t-token\n", 0444);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "group or others"));
+    /* Not directly in it: the ordinary rule. */
+    conn_config_set_token_file(&c, write_file("token", "s3cr3t-token\n", 0440));
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "mode 0440"));
+    unsetenv("CREDENTIALS_DIRECTORY");
+    conn_config_free(&c);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -169,6 +193,7 @@ int main(int argc, char **argv)
     test_file_and_layers();
     test_bad_files();
     test_token_file();
+    test_systemd_credential();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
