@@ -103,6 +103,10 @@ void serve_health_crm_answer(ServeHealth *h, int code)
 {
     pthread_mutex_lock(&h->lock);
     h->crm_attempts++;
+    if (code == 401 || code == 403)
+        h->crm_refused_credentials = true;
+    else if (code >= 200 && code < 300)
+        h->crm_refused_credentials = false;
     size_t i = 0;
     while (i < h->ncrm && h->crm[i].code != code)
         i++;

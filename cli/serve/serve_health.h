@@ -56,6 +56,9 @@ typedef struct ServeHealth {
     uint64_t crm_attempts;      /* CRM requests, each retry counted */
     uint64_t crm_retries;
     uint64_t crm_attempts_seen; /* crm_attempts at the last round's end */
+    /* The CRM's last answer refused the credentials (401 or 403): only an
+     * operator can mend that, so /healthz says so (docs/serve.md, "Health"). */
+    bool crm_refused_credentials;
 } ServeHealth;
 
 void serve_health_init(ServeHealth *h, int64_t now);

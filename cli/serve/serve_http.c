@@ -253,25 +253,31 @@ static bool is_loopback(const struct sockaddr *a)
     return false;
 }
 
-/* GET /healthz (liveness: serve answers and its intake takes requests) and
- * GET /readyz (readiness: a record posted now would be stored). Neither
- * looks at the CRM: the inbox holds records through a CRM outage, so taking
- * serve out of a load balancer then would only refuse leads (docs/serve.md,
- * "Health"). No authorization, and no error text in the body. */
+/* GET /healthz (health: serve can do its job without an operator) and
+ * GET /readyz (readiness: a record posted now would be stored). /healthz
+ * fails while stopping, while the inbox cannot be written, and while the CRM
+ * refuses the credentials; a CRM that is down or slow fails neither, since
+ * the inbox holds records through an outage (docs/serve.md, "Health"). No
+ * authorization, and no error text in the body: the failing part's name. */
 static enum MHD_Result probe(ServeHttp *h, struct MHD_Connection *conn, bool ready)
 {
     ServeHealth snap;
     serve_health_snapshot(&h->s->health, &snap);
-    bool up = snap.part[PART_INTAKE].state == HEALTH_OK;
     /* A failing inbox counts while its error is recent: a balancer that
      * took serve out sends nothing that could show the disk has room
      * again, so after a while serve asks for requests again (and fails
      * them anew, quickly, if it still has to). */
     const HealthComponent *inbox = &snap.part[PART_INBOX];
-    if (ready)
-        up = up && !(inbox->state == HEALTH_FAILING && (int64_t)time(NULL) - inbox->error_at < READY_RETRY_S);
+    bool inbox_down = inbox->state == HEALTH_FAILING && (int64_t)time(NULL) - inbox->error_at < READY_RETRY_S;
+    const char *down = snap.part[PART_INTAKE].state != HEALTH_OK ? "stopping"
+                     : inbox_down ? "inbox"
+                     : !ready && snap.crm_refused_credentials && snap.part[PART_CRM].state == HEALTH_FAILING
+                         ? "crm_credentials"
+                         : NULL;
     CmBuf b = CM_BUF_INIT;
-    cm_buf_printf(&b, "{\"status\": \"%s\"", up ? "ok" : ready ? "not_ready" : "stopping");
+    cm_buf_printf(&b, "{\"status\": \"%s\"", down == NULL ? "ok" : ready ? "not_ready" : "failing");
+    if (down)
+        cm_buf_printf(&b, ", \"failing\": \"%s\"", down);
     if (ready) {
         cm_buf_puts(&b, ", \"components\": {");
         for (int i = 0; i < PART_COUNT; i++)
@@ -280,7 +286,7 @@ static enum MHD_Result probe(ServeHttp *h, struct MHD_Connection *conn, bool rea
         cm_buf_puts(&b, "}");
     }
     cm_buf_puts(&b, "}\n");
-    enum MHD_Result ret = answer(conn, up ? 200 : 503, b.data, b.len);
+    enum MHD_Result ret = answer(conn, down == NULL ? 200 : 503, b.data, b.len);
     cm_buf_free(&b);
     return ret;
 }

@@ -6,7 +6,7 @@ commit fails as on a full disk, and requests are answered 503. The CRM is
 a closed loopback port. Then the limit is lifted (prlimit), as when space
 is freed.
 - While full: /status has the inbox failing with SQLite's error, the 503s
-  are counted, /readyz is 503 and /healthz 200; the log has a bounded
+  are counted, /readyz and /healthz are 503; the log has a bounded
   number of lines whose counts add up to the 503s.
 - After: records are stored (202), the inbox is ok with its error cleared,
   /readyz is 200, and the log has one "inbox recovered" line.
@@ -46,7 +46,7 @@ c.check(st["status"] == "failing" and inbox["state"] == "failing" and "answered 
         "inbox failing, and why: %s" % inbox)
 c.check(st["answers"].get("503") == failed, "503s counted: %s" % st["answers"])
 c.check(s.request("GET", "/readyz", auth=None)[0] == 503, "not ready while records cannot be stored")
-c.check(s.request("GET", "/healthz", auth=None)[0] == 200, "alive")
+c.check(s.request("GET", "/healthz", auth=None)[0] == 503, "unhealthy while records cannot be stored")
 
 resource.prlimit(s.proc.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 after = [s.post("/records", runlib.lead(10000 + k))[0] for k in range(5)]
@@ -56,6 +56,7 @@ inbox = st["components"]["inbox"]
 c.check(inbox["state"] == "ok" and inbox["last_error"] is None and inbox["errors"] == failed,
         "inbox ok, error cleared, failures still counted: %s" % inbox)
 c.check(s.request("GET", "/readyz", auth=None)[0] == 200, "ready again")
+c.check(s.request("GET", "/healthz", auth=None)[0] == 200, "healthy again")
 c.check(s.stop() == 0, "exit 0")
 
 lines = s.stderr.splitlines()
