@@ -3,10 +3,12 @@
  * the child is looked at. For each entity: settle what needs no request
  * (rejects, runtime errors, skips, outcomes the journal already holds), read
  * the CRM's current records when `master crm` or `on create` fields need
- * them, build the payloads, journal J_SENDING where a resend would not be
- * safe (keyless creates), send every batch with up to max_in_flight in
+ * them, build the payloads, send every batch with up to max_in_flight in
  * flight, run the connector's link step on what was written, then journal
- * each answer. */
+ * each answer. A keyless create, whose resend would not be safe, is
+ * journaled J_SENDING right before its own request leaves and its answer as
+ * soon as that request lands, so a crash leaves only the requests in flight
+ * in doubt. */
 /* realpath is XSI. */
 #define _XOPEN_SOURCE 700
 
@@ -536,38 +538,91 @@ static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
     return n;
 }
 
-/* Journals the answers of one job. A batch whose outcome is unknown (auth
- * refused, the CRM unreachable after the retries) ends the run with its
- * units left J_SENDING, for --resume; a keyless create with an unknown
- * outcome cannot be resent safely and fails instead. */
+/* One unit's final answer. */
+static void answer_unit(Transfer *t, uint32_t e, Rec *r, const ConnResult *res, const char *payload)
+{
+    const EntInfo *ei = &t->ents[e];
+    if (res->ok)
+        settle(t, r, e, J_OK, res->id, NULL);
+    else
+        fail_unit(t, r, e, J_FAILED, res->code, res->message, res->field,
+                  line_of_field(ei, t->m->entities[e].nfields, res->field), payload);
+}
+
+/* Journals the answers of one job not journaled while it flew. A batch
+ * whose outcome is unknown (auth refused, the CRM unreachable after the
+ * retries) ends the run with its units left for --resume (J_NONE, or
+ * J_SENDING for a keyless create that left); a keyless create with an
+ * unknown outcome cannot be resent safely and fails instead. */
 static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size_t *idx, char **payloads)
 {
     const EntInfo *ei = &t->ents[e];
+    bool keyless = ei->op == CONN_CREATE;
     bool unknown = job->status == CONN_AUTH
-                   || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && ei->op != CONN_CREATE);
-    if (unknown) {
+                   || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && !keyless);
+    if (unknown)
         fatal(t, "sending %s records: %s", ei->name, job->msg[0] ? job->msg : "no answer");
-        /* Creates refused for their credentials were not applied: not
-         * J_SENDING (which --resume takes for "may have been applied"),
-         * unsent again; those the CRM answered before are settled. */
-        for (size_t k = 0; ei->op == CONN_CREATE && k < job->batch->n; k++) {
-            if (job->results[k].ok)
-                settle(t, &t->recs[idx[k]], e, J_OK, job->results[k].id, NULL);
-            else
-                put_state(t, &t->recs[idx[k]], e, J_NONE, NULL, NULL);
-        }
-        return;
-    }
     for (size_t k = 0; k < job->batch->n; k++) {
         Rec *r = &t->recs[idx[k]];
-        const ConnResult *res = &job->results[k];
-        if (res->ok) {
-            settle(t, r, e, J_OK, res->id, NULL);
-        } else {
-            fail_unit(t, r, e, J_FAILED, res->code, res->message, res->field,
-                      line_of_field(ei, t->m->entities[e].nfields, res->field), payloads[k]);
-        }
+        const Unit *u = &r->units[e];
+        if (u->state != J_NONE && u->state != J_SENDING)
+            continue;       /* answered while the others flew */
+        if (job->results[k].ok && (keyless || !unknown))
+            settle(t, r, e, J_OK, job->results[k].id, NULL);
+        else if (keyless && (unknown || u->state == J_NONE))
+            /* Refused for its credentials, or never sent (its journal
+             * write failed): not applied, so not in doubt. */
+            put_state(t, r, e, J_NONE, NULL, NULL);
+        else if (!unknown)
+            answer_unit(t, e, r, &job->results[k], payloads[k]);
     }
+}
+
+/* A send_group's keyless creates, for the journal watch. */
+typedef struct Group {
+    Transfer *t;
+    uint32_t e;
+    const ConnJob *jobs;
+    const size_t *idx;
+    char **pl;
+} Group;
+
+/* A keyless create is journaled J_SENDING right before the request that
+ * carries it leaves, in one transaction per request: after a crash only
+ * the requests truly in flight are in doubt. */
+static bool group_leaving(void *ctx, const ConnJob *job, size_t at, size_t n)
+{
+    Group *g = ctx;
+    Transfer *t = g->t;
+    const size_t *idx = g->idx + (size_t)(job - g->jobs) * t->batch;
+    bool wrote = false;
+    for (size_t k = at; k < at + n && !t->fatal; k++) {
+        Rec *r = &t->recs[idx[k]];
+        Unit *u = &r->units[g->e];
+        if (u->state == J_SENDING)
+            continue;       /* a half of a batch refused whole: marked when the batch left */
+        if (!wrote)
+            journal_begin(t->j);
+        wrote = true;
+        put_state(t, r, g->e, J_SENDING, NULL, NULL);
+        u->state = J_SENDING;
+    }
+    if (wrote)
+        commit(t);
+    return !t->fatal;
+}
+
+/* The answers of one request, journaled as it lands. */
+static void group_answered(void *ctx, const ConnJob *job, const size_t *records, size_t n)
+{
+    Group *g = ctx;
+    Transfer *t = g->t;
+    size_t base = (size_t)(job - g->jobs) * t->batch;
+    journal_begin(t->j);
+    for (size_t k = 0; k < n; k++)
+        answer_unit(t, g->e, &t->recs[g->idx[base + records[k]]], &job->results[records[k]],
+                    g->pl[base + records[k]]);
+    commit(t);
 }
 
 /* Sends n records of entity e as op by key_field, in batches, links them
@@ -582,12 +637,17 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     ConnBatch *batches = cm_calloc(nb, sizeof *batches);
     ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
     ConnResult *results = cm_calloc(nsend, sizeof *results);
+    Group g = { t, e, jobs, idx, pl };
+    /* Keyless creates alone are journaled as they leave: anything else is
+     * an upsert or update by key, resent as safely as first sent. */
+    ConnWatch watch = { group_leaving, group_answered, &g };
     for (size_t b = 0; b < nb; b++) {
         size_t at = b * t->batch;
         batches[b] = (ConnBatch){ ei->target, op, key_field, crs + at,
                                   nsend - at < t->batch ? nsend - at : t->batch };
         jobs[b].batch = &batches[b];
         jobs[b].results = results + at;
+        jobs[b].watch = ei->op == CONN_CREATE ? &watch : NULL;
     }
     conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
     t->st.requests += nb;
@@ -620,7 +680,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     size_t *idx = cm_malloc(n * sizeof *idx);
     char **pl = cm_calloc(n, sizeof *pl);
     if (cur == NULL || read_current(t, e, todo, n, cur)) {
-        journal_begin(t->j);
+        journal_begin(t->j);    /* the units failed here */
         for (size_t k = 0; k < n; k++) {
             Rec *r = &t->recs[todo[k]];
             Unit *u = &r->units[e];
@@ -637,14 +697,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             crs[nsend].key = ei->id_from_read ? c->id : !ei->upsert_by_read ? u->key : c->found ? c->id : NULL;
             idx[nsend] = todo[k];
             pl[nsend++] = payloads[k];
-            /* Only a keyless create needs to be known as sent before it
-             * leaves (a resumed run must not resend it); anything else is
-             * an upsert or update by key, resent as safely as first sent, so
-             * it costs no journal write here. */
-            if (ei->op == CONN_CREATE)
-                put_state(t, r, e, J_SENDING, NULL, NULL);
         }
-        /* Durable before any request leaves: a crash from here on resends. */
         commit(t);
     }
     if (!t->fatal && nsend > 0 && ei->upsert_by_read) {
