@@ -46,6 +46,7 @@ typedef struct Unit {
     char *key;              /* the key's text; NULL: none */
     char *message;          /* VM_REJECT, VM_ERROR */
     uint32_t line;
+    bool doubt;             /* a keyless create a previous run sent without its answer: read back first */
     char crm_id[96];
 } Unit;
 
@@ -69,6 +70,10 @@ typedef struct EntInfo {
     bool read;              /* the CRM's current records are needed */
     bool id_from_read;      /* an update by a field other than the id: by the id read (CrmVendor.update_by_read_id) */
     bool upsert_by_read;    /* an upsert as an update by the id read, or a create (CrmVendor.upsert_by_read) */
+    /* A keyless create: the field that carries the unit's marker, NULL:
+     * none; client_id: it is the record's own id (CrmVendor.client_ids). */
+    char *marker_field;
+    bool client_id;
     const char **read_fields;
     size_t nread;
     char **read_as;         /* per field: the name it is read by (among read_fields), NULL: not read */
@@ -166,6 +171,14 @@ static void ent_init(Transfer *t, uint32_t i)
     ei->id_from_read = t->v->update_by_read_id && ei->op == CONN_UPDATE && ei->key_field
                        && strcmp(ei->key_field, t->v->id_field) != 0;
     ei->upsert_by_read = t->v->upsert_by_read && ei->op == CONN_UPSERT && ei->key_field;
+    if (ei->op == CONN_CREATE && t->v->client_ids) {
+        CmBuf id = CM_BUF_INIT;
+        cm_buf_printf(&id, "%s%s", t->v->id_field ? t->v->id_field : ei->name, t->v->id_field ? "" : "id");
+        ei->marker_field = cm_buf_take(&id);
+        ei->client_id = true;
+    } else if (ei->op == CONN_CREATE && t->o.marker_field && conn_plain_name(t->o.marker_field)) {
+        ei->marker_field = cm_strdup(t->o.marker_field);
+    }
     ei->read = ei->key_field && !ei->creates && conn_plain_name(ei->key_field)
                && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
                    || ei->id_from_read || ei->upsert_by_read);
@@ -190,6 +203,7 @@ static void ent_free(EntInfo *ei, uint32_t nfields)
     cm_free(ei->name);
     cm_free(ei->target);
     cm_free(ei->key_field);
+    cm_free(ei->marker_field);
     for (uint32_t f = 0; f < nfields; f++) {
         cm_free(ei->field_names[f]);
         cm_free(ei->read_as[f]);
@@ -380,16 +394,24 @@ static void settle(Transfer *t, Rec *r, uint32_t entity, JState s, const char *i
 
 /* Outcomes a previous run of the same run key settled. A keyless create
  * the previous run sent without recording the answer may exist in the CRM
- * already: sending it again could make it twice, so it fails instead. */
+ * already: with a client id it is sent again (the CRM answers a duplicate
+ * for one it holds), with a marker it is read back first (recover), and
+ * without either, sending it again could make it twice, so it fails. */
 static bool resumed(Transfer *t, Rec *r, uint32_t entity)
 {
     JEntry je;
     if (!t->o.resume || !journal_get(t->j, r->record, entity, &je))
         return false;
     if (je.state == J_SENDING && entity < t->m->nentities && t->ents[entity].op == CONN_CREATE) {
+        if (t->ents[entity].marker_field) {
+            r->units[entity].doubt = !t->ents[entity].client_id;
+            return false;
+        }
         fail_unit(t, r, entity, J_FAILED, "UNAVAILABLE",
                   "a previous run sent this create and its answer was lost: it may have been applied; "
-                  "check the CRM before sending it again", NULL, 0, NULL);
+                  "check the CRM before sending it again (help: name a text field of this entity as "
+                  "\"marker_field\" in the connection config, and crmmap reads such a create back instead)",
+                  NULL, 0, NULL);
         return true;
     }
     if (je.state != J_OK && je.state != J_FAILED && je.state != J_SKIPPED && je.state != J_REJECTED)
@@ -429,6 +451,39 @@ static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, 
 }
 
 /* ---- payloads ---- */
+
+static uint64_t fnv_mix(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    /* splitmix64's finalizer: the two halves of a marker share no structure */
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+
+/* A keyless create's marker, the same in every run of its run key: 128
+ * bits of the run key, record and entity, as a GUID for a client id,
+ * "crmmap-" and hex for a marker field. */
+static void unit_marker(const Transfer *t, const Rec *r, uint32_t e, char out[40])
+{
+    CmBuf k = CM_BUF_INIT;
+    cm_buf_printf(&k, "%s|%llu|%u", journal_run_key(t->j), (unsigned long long)r->record, e);
+    uint64_t hi = fnv_mix(1469598103934665603ull, k.data, k.len);
+    uint64_t lo = fnv_mix(0x84222325cbf29ce4ull, k.data, k.len);
+    cm_buf_free(&k);
+    if (t->ents[e].client_id) {
+        /* RFC 9562 version 8 (custom) and variant bits */
+        hi = (hi & ~0xf000ull) | 0x8000ull;
+        lo = (lo & ~(3ull << 62)) | (2ull << 62);
+        snprintf(out, 40, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
+                 (unsigned long long)((hi >> 16) & 0xffff), (unsigned long long)(hi & 0xffff),
+                 (unsigned long long)(lo >> 48), (unsigned long long)(lo & 0xffffffffffffull));
+    } else {
+        snprintf(out, 40, "crmmap-%016llx%016llx", (unsigned long long)hi, (unsigned long long)lo);
+    }
+}
 
 static void put_ref(Transfer *t, CmBuf *b, const char *field, bool per_target, const Unit *parent,
                     uint32_t parent_entity)
@@ -484,6 +539,14 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
             cm_buf_put(&b, f->json_key, f->json_key_len);
             cm_buf_put(&b, u->text + uf->off, uf->len);
         }
+    }
+    if (ei->marker_field) {
+        char marker[40];
+        unit_marker(t, r, e, marker);
+        cm_buf_puts(&b, first ? "" : ", ");
+        cm_buf_put_json_string(&b, ei->marker_field, strlen(ei->marker_field));
+        cm_buf_puts(&b, ": ");
+        cm_buf_put_json_string(&b, marker, strlen(marker));
     }
     cm_buf_putc(&b, '}');
     return cm_buf_take(&b);
@@ -777,12 +840,62 @@ static size_t first_of_keys(Transfer *t, uint32_t e, size_t *todo, size_t n)
     return k;
 }
 
+/* Reads back by their markers the keyless creates a previous run left in
+ * doubt: those the CRM holds are done (J_OK, its id), the others stay in
+ * todo to be sent. Returns todo's new length. */
+static size_t recover(Transfer *t, uint32_t e, size_t *todo, size_t n)
+{
+    const EntInfo *ei = &t->ents[e];
+    size_t per = t->c->ops->max_read, k = 0, nd = 0;
+    size_t *doubt = cm_malloc((n + 1) * sizeof *doubt);
+    for (size_t i = 0; i < n; i++)
+        if (t->recs[todo[i]].units[e].doubt)
+            doubt[nd++] = todo[i];
+    char (*markers)[40] = cm_malloc((per + 1) * sizeof *markers);
+    const char **keys = cm_malloc((per + 1) * sizeof *keys);
+    ConnCurrent *cur = cm_calloc(per + 1, sizeof *cur);
+    for (size_t at = 0; at < nd && !t->fatal; at += per) {
+        size_t m = nd - at < per ? nd - at : per;
+        for (size_t i = 0; i < m; i++) {
+            unit_marker(t, &t->recs[doubt[at + i]], e, markers[i]);
+            keys[i] = markers[i];
+        }
+        ConnRead rd = { ei->target, ei->marker_field, keys, m, NULL, 0 };
+        char msg[256];
+        t->st.requests++;
+        if (conn_read(t->c, t->tx, &rd, &t->o.retry, t->o.clock, cur, msg, sizeof msg) != CONN_OK) {
+            fatal(t, "reading back the %s records a previous run created by %s: %s", ei->name, ei->marker_field,
+                  msg);
+            break;
+        }
+        journal_begin(t->j);
+        for (size_t i = 0; i < m; i++) {
+            Rec *r = &t->recs[doubt[at + i]];
+            r->units[e].doubt = false;
+            if (cur[i].found)
+                settle(t, r, e, J_OK, cur[i].id, NULL);
+            conn_current_clear(&cur[i]);
+        }
+        commit(t);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (t->recs[todo[i]].units[e].state != J_OK && !t->recs[todo[i]].units[e].doubt)
+            todo[k++] = todo[i];
+    cm_free(doubt);
+    cm_free(markers);
+    cm_free(keys);
+    cm_free(cur);
+    return t->fatal ? 0 : k;
+}
+
 static void send_entity(Transfer *t, uint32_t e)
 {
     size_t *todo = cm_malloc((t->nrecs + 1) * sizeof *todo);
     journal_begin(t->j);
     size_t n = prepare(t, e, todo);
     commit(t);
+    if (t->ents[e].marker_field && !t->ents[e].client_id)
+        n = recover(t, e, todo, n);
     size_t at = 0;
     while (at < n && !t->fatal && !atomic_load(&t->cancel)) {
         size_t k = first_of_keys(t, e, todo + at, n - at);
