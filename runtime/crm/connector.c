@@ -478,7 +478,7 @@ static void part_landed(const Connector *c, void *ctx, ConnStatus st, const char
     else if (st != CONN_OK && st != CONN_REJECTED)
         fail_part(pt, st == CONN_AUTH ? "UNAUTHORIZED" : st == CONN_BAD_ANSWER ? "BAD_ANSWER" : "UNAVAILABLE",
                   pt->msg);
-    if (pt->job == NULL)
+    if (pt->job == NULL || pt->job->watch == NULL)
         return;
     size_t *items = cm_malloc((pt->n + 1) * sizeof *items);
     for (size_t i = 0; i < pt->n; i++)

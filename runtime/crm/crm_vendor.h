@@ -95,7 +95,8 @@ typedef struct CrmVendor {
      * id field (see id_field), as a GUID; and the connector takes the CRM's
      * refusal of a create whose id exists (a duplicate key) for that record
      * written. The engine gives every keyless create an id derived from its
-     * journal entry, so one left in doubt by a crash is simply sent again. */
+     * journal entry and sends it as safely as an upsert: not journaled before
+     * it leaves, sent again when its answer was lost. */
     bool client_ids;
     /* References (`ref E`, lookups) are written through a bind:
      * "FIELD<bind_suffix>": "/TARGET(id)" (Dataverse's "@odata.bind"), and

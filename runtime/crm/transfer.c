@@ -6,9 +6,10 @@
  * them, build the payloads, send every batch with up to max_in_flight in
  * flight, run the connector's link step on what was written, then journal
  * each answer. A keyless create, whose resend would not be safe, is
- * journaled J_SENDING right before its own request leaves and its answer as
- * soon as that request lands, so a crash leaves only the requests in flight
- * in doubt. */
+ * journaled J_SENDING right before its own request leaves and its answer
+ * with the next request that leaves, so a crash leaves only the requests in
+ * flight in doubt; one that carries its own id (CrmVendor.client_ids) is
+ * resent as safely as an upsert and needs neither. */
 /* realpath is XSI. */
 #define _XOPEN_SOURCE 700
 
@@ -615,12 +616,13 @@ static void answer_unit(Transfer *t, uint32_t e, Rec *r, const ConnResult *res, 
 /* Journals the answers of one job not journaled while it flew. A batch
  * whose outcome is unknown (auth refused, the CRM unreachable after the
  * retries) ends the run with its units left for --resume (J_NONE, or
- * J_SENDING for a keyless create that left); a keyless create with an
- * unknown outcome cannot be resent safely and fails instead. */
+ * J_SENDING for a keyless create that left); a keyless create without a
+ * client id whose outcome is unknown cannot be resent safely and fails
+ * instead. */
 static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size_t *idx, char **payloads)
 {
     const EntInfo *ei = &t->ents[e];
-    bool keyless = ei->op == CONN_CREATE;
+    bool keyless = ei->op == CONN_CREATE && !ei->client_id;
     bool unknown = job->status == CONN_AUTH
                    || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && !keyless);
     if (unknown)
@@ -641,51 +643,60 @@ static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size
     }
 }
 
-/* A send_group's keyless creates, for the journal watch. */
+/* A send_group's keyless creates, for the journal watch. Positions are
+ * into idx, pl and results. */
 typedef struct Group {
     Transfer *t;
     uint32_t e;
     const ConnJob *jobs;
     const size_t *idx;
     char **pl;
+    const ConnResult *results;
+    size_t *landed;         /* answers not journaled yet */
+    size_t nlanded;
 } Group;
 
-/* A keyless create is journaled J_SENDING right before the request that
- * carries it leaves, in one transaction per request: after a crash only
- * the requests truly in flight are in doubt. */
-static bool group_leaving(void *ctx, const ConnJob *job, size_t at, size_t n)
+static void journal_landed(Group *g)
 {
-    Group *g = ctx;
-    Transfer *t = g->t;
-    const size_t *idx = g->idx + (size_t)(job - g->jobs) * t->batch;
-    bool wrote = false;
-    for (size_t k = at; k < at + n && !t->fatal; k++) {
-        Rec *r = &t->recs[idx[k]];
-        Unit *u = &r->units[g->e];
-        if (u->state == J_SENDING)
-            continue;       /* a half of a batch refused whole: marked when the batch left */
-        if (!wrote)
-            journal_begin(t->j);
-        wrote = true;
-        put_state(t, r, g->e, J_SENDING, NULL, NULL);
-        u->state = J_SENDING;
+    for (size_t k = 0; k < g->nlanded; k++) {
+        size_t p = g->landed[k];
+        answer_unit(g->t, g->e, &g->t->recs[g->idx[p]], &g->results[p], g->pl[p]);
     }
-    if (wrote)
-        commit(t);
-    return !t->fatal;
+    g->nlanded = 0;
 }
 
-/* The answers of one request, journaled as it lands. */
-static void group_answered(void *ctx, const ConnJob *job, const size_t *records, size_t n)
+/* A keyless create is journaled J_SENDING right before the request that
+ * carries it leaves, together with the answers landed since the last
+ * request left: one transaction (one fsync) per request. After a crash only
+ * the requests then in flight, or landed while no other left, are in doubt:
+ * at most max_in_flight of them. */
+static bool group_leaving(void *ctx, const ConnJob *job, size_t at, size_t n)
 {
     Group *g = ctx;
     Transfer *t = g->t;
     size_t base = (size_t)(job - g->jobs) * t->batch;
     journal_begin(t->j);
-    for (size_t k = 0; k < n; k++)
-        answer_unit(t, g->e, &t->recs[g->idx[base + records[k]]], &job->results[records[k]],
-                    g->pl[base + records[k]]);
+    journal_landed(g);
+    for (size_t k = base + at; k < base + at + n && !t->fatal; k++) {
+        Rec *r = &t->recs[g->idx[k]];
+        Unit *u = &r->units[g->e];
+        if (u->state == J_SENDING)
+            continue;       /* a half of a batch refused whole: marked when the batch left */
+        put_state(t, r, g->e, J_SENDING, NULL, NULL);
+        u->state = J_SENDING;
+    }
     commit(t);
+    return !t->fatal;
+}
+
+/* The answers of one request, journaled with the next request that leaves
+ * (or at the end of the group). */
+static void group_answered(void *ctx, const ConnJob *job, const size_t *records, size_t n)
+{
+    Group *g = ctx;
+    size_t base = (size_t)(job - g->jobs) * g->t->batch;
+    for (size_t k = 0; k < n; k++)
+        g->landed[g->nlanded++] = base + records[k];
 }
 
 /* Sends n records of entity e as op by key_field, in batches, links them
@@ -700,9 +711,10 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     ConnBatch *batches = cm_calloc(nb, sizeof *batches);
     ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
     ConnResult *results = cm_calloc(nsend, sizeof *results);
-    Group g = { t, e, jobs, idx, pl };
+    Group g = { t, e, jobs, idx, pl, results, cm_malloc(nsend * sizeof *g.landed), 0 };
     /* Keyless creates alone are journaled as they leave: anything else is
-     * an upsert or update by key, resent as safely as first sent. */
+     * an upsert or update by key, or a create with its own id (client_id),
+     * resent as safely as first sent. */
     ConnWatch watch = { group_leaving, group_answered, &g };
     for (size_t b = 0; b < nb; b++) {
         size_t at = b * t->batch;
@@ -710,7 +722,7 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
                                   nsend - at < t->batch ? nsend - at : t->batch };
         jobs[b].batch = &batches[b];
         jobs[b].results = results + at;
-        jobs[b].watch = ei->op == CONN_CREATE ? &watch : NULL;
+        jobs[b].watch = ei->op == CONN_CREATE && !ei->client_id ? &watch : NULL;
     }
     conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
     t->st.requests += nb;
@@ -724,9 +736,11 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     if (!linked)
         fatal(t, "linking %s records: %s", ei->name, msg);
     journal_begin(t->j);
+    journal_landed(&g);
     for (size_t b = 0; b < nb && linked; b++)
         take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
     commit(t);
+    cm_free(g.landed);
     cm_free(batches);
     cm_free(jobs);
     cm_free(results);

@@ -67,11 +67,11 @@ typedef struct TransferOptions {
     /* Outcomes recorded in the journal for this run key are honoured: done
      * units are not sent again, unanswered ones are sent again (idempotently:
      * upserts by key; a create with a `key` goes out as an upsert by it). A
-     * keyless create left J_SENDING (its request left, its answer was lost)
-     * is sent again with the same id where the CRM takes client ids
-     * (CrmVendor.client_ids), read back by its marker where marker_field is
-     * set (and sent only when the CRM does not hold it), and otherwise fails
-     * as UNAVAILABLE. */
+     * keyless create where the CRM takes client ids (CrmVendor.client_ids)
+     * carries its own id and is resent like an upsert. Any other keyless
+     * create left J_SENDING (its request left, its answer was lost) is read
+     * back by its marker where marker_field is set (and sent only when the
+     * CRM does not hold it), and otherwise fails as UNAVAILABLE. */
     bool resume;
     /* A text field of every keyless create entity that gets a marker
      * derived from the unit's journal entry (ConnConfig.marker_field);
