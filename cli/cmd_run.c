@@ -294,6 +294,7 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     if (o->crm.retries > 0)
         topts.retry.max_attempts = o->crm.retries;
     topts.resume = o->resume;
+    topts.marker_field = cfg->marker_field;
     topts.progress = on_progress;
     topts.progress_ctx = run;
     topts.unit = on_unit;

@@ -326,7 +326,8 @@ static int serve_main(const char *mapping, Opts *o)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms };
+    ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms,
+                             crm.cfg.marker_field };
     s.sender = serve_sender_start(&s, &sc, err, sizeof err);
     if (s.sender == NULL) {
         slog(SLOG_ERROR, "%s", err);

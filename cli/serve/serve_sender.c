@@ -103,6 +103,7 @@ static bool engine(ServeSender *ss, char *err, size_t errlen)
     opt.max_in_flight = ss->cfg.max_in_flight;
     opt.window = ROUND_MAX;
     opt.resume = true;
+    opt.marker_field = ss->cfg.marker_field;
     opt.unit = on_unit;
     opt.unit_ctx = ss;
     Transfer *t = transfer_new(ss->s->m, ss->cfg.c, ss->cfg.tx, ss->cfg.j, ss->cfg.ef, &opt, err, errlen);

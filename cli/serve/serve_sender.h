@@ -33,6 +33,7 @@ typedef struct ServeSenderConfig {
     size_t batch_size;          /* 0: the connector's largest batch */
     size_t max_in_flight;       /* 0: 4 */
     int window_ms;              /* how long a first record waits for company */
+    const char *marker_field;   /* TransferOptions.marker_field */
 } ServeSenderConfig;
 
 /* NULL with a message when the mapping cannot be sent through cfg->c. */

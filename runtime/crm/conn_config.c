@@ -195,14 +195,14 @@ static void note_url_positions(ConnConfig *c, const cJSON *root, const char *tex
 static const char *const config_keys[] = {
     "system", "url", "api_version", "auth", "token_env", "token_file",
     "token_url", "client_id", "client_secret_env", "client_secret_file", "scope",
-    "username", "private_key_file", "audience",
+    "username", "private_key_file", "audience", "marker_field",
 };
 
 static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *err, size_t errlen)
 {
     char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file,
                         &c->token_url, &c->client_id, &c->client_secret_env, &c->client_secret_file, &c->scope,
-                        &c->username, &c->private_key_file, &c->audience };
+                        &c->username, &c->private_key_file, &c->audience, &c->marker_field };
     if (!cJSON_IsObject(root)) {
         snprintf(err, errlen, "%s: the config must be a JSON object", path);
         return false;
@@ -214,7 +214,7 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
         if (k == sizeof config_keys / sizeof *config_keys) {
             snprintf(err, errlen, "%s: unknown key '%.60s' (known: system, url, api_version, auth, token_env, "
                      "token_file, token_url, client_id, client_secret_env, client_secret_file, scope, username, "
-                     "private_key_file, audience)", path, it->string);
+                     "private_key_file, audience, marker_field)", path, it->string);
             return false;
         }
         if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
@@ -237,6 +237,11 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
     }
     if (c->client_secret_env && c->client_secret_file) {
         snprintf(err, errlen, "%s: give client_secret_env or client_secret_file, not both", path);
+        return false;
+    }
+    if (c->marker_field && !conn_plain_name(c->marker_field)) {
+        snprintf(err, errlen, "%s: marker_field '%.60s' is not a field name (letters, digits, '_')", path,
+                 c->marker_field);
         return false;
     }
     return true;
@@ -560,6 +565,7 @@ void conn_config_free(ConnConfig *c)
     cm_free(c->username);
     cm_free(c->private_key_file);
     cm_free(c->audience);
+    cm_free(c->marker_field);
     cm_free(c->url_at);
     cm_free(c->token_url_at);
     cm_free(c->audience_at);

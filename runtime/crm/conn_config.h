@@ -31,6 +31,10 @@ typedef struct ConnConfig {
     char *username;
     char *private_key_file;     /* PEM, mode 0600 */
     char *audience;             /* NULL: token_url's scheme and host */
+    /* A text field every keyless create entity has, unique where the CRM
+     * offers that, that crmmap fills with a marker of its own: a create left
+     * in doubt by a crash is read back by it (docs/run.md). NULL: none. */
+    char *marker_field;
     bool plain_http;    /* only from the --plain-http flag */
     /* Where a default config file set url, token_url and audience
      * ("crmmap.json:3:10"); NULL when the value came from anywhere else. */

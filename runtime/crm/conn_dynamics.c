@@ -18,6 +18,8 @@
 
 #define DYN_MAX_BATCH 1000
 #define BOUNDARY "batch_crmmap_7f3a9c"
+/* Dataverse's "Cannot insert duplicate key" (-2147220937). */
+#define DYN_DUPLICATE_KEY "0x80040237"
 
 static size_t dyn_max_batch(const Connector *c, ConnOp op)
 {
@@ -36,6 +38,19 @@ static bool is_guid(const char *s)
             return false;
     }
     return n == 36;
+}
+
+/* The primary id attribute of an entity set: contacts -> contactid,
+ * opportunities -> opportunityid (Dataverse's plural rule for most tables). */
+static void id_attribute(const char *set, char *out, size_t outlen)
+{
+    size_t n = strlen(set);
+    if (n > 3 && strcmp(set + n - 3, "ies") == 0)
+        snprintf(out, outlen, "%.*syid", (int)(n - 3), set);
+    else if (n > 1 && set[n - 1] == 's')
+        snprintf(out, outlen, "%.*sid", (int)(n - 1), set);
+    else
+        snprintf(out, outlen, "%sid", set);
 }
 
 /* SET(attr='value') with the OData quote doubling, percent-encoded; or SET(guid). */
@@ -177,6 +192,26 @@ static void read_part(const char *p, const char *end, ConnResult *res)
     cJSON_Delete(body);
 }
 
+/* A create refused because a record with its id exists ("Cannot insert
+ * duplicate key"): the id is the one crmmap chose for it (CrmVendor.
+ * client_ids), so that record is this create, written by an earlier
+ * request whose answer was lost. */
+static void take_duplicate(const ConnBatch *b, size_t i, ConnResult *res)
+{
+    if (res->ok || strcmp(res->code, DYN_DUPLICATE_KEY) != 0)
+        return;
+    char idattr[128];
+    id_attribute(b->entity, idattr, sizeof idattr);
+    cJSON *payload = cJSON_Parse(b->records[i].payload);
+    const char *id = conn_str(payload, idattr);
+    if (id && is_guid(id)) {
+        memset(res, 0, sizeof *res);
+        res->ok = true;
+        snprintf(res->id, sizeof res->id, "%s", id);
+    }
+    cJSON_Delete(payload);
+}
+
 /* A request-level error is {"error": {"code", "message"}}; a query's
  * answer lists its "value". */
 static const ConnAnswerShape dyn_answer = { "error", "code", "message", NULL, NULL, "value" };
@@ -229,6 +264,8 @@ static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResp
         snprintf(msg, msglen, "the $batch answer holds no parts");
         return CONN_BAD_ANSWER;
     }
+    for (size_t k = 0; b->op == CONN_CREATE && k < i; k++)
+        take_duplicate(b, k, &results[k]);
     for (; i < b->n; i++) {
         /* Dataverse stopped before these (they were not processed): send again. */
         conn_result_error(&results[i], "NOT_PROCESSED", "the $batch answer ended before this request", NULL);
@@ -240,19 +277,6 @@ static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResp
 /* ---- reading current records: GET SET?$select=...&$filter=key eq '..' or ... ---- */
 
 #define DYN_MAX_READ 50     /* keys per GET: the URL stays short */
-
-/* The primary id attribute of an entity set: contacts -> contactid,
- * opportunities -> opportunityid (Dataverse's plural rule for most tables). */
-static void id_attribute(const char *set, char *out, size_t outlen)
-{
-    size_t n = strlen(set);
-    if (n > 3 && strcmp(set + n - 3, "ies") == 0)
-        snprintf(out, outlen, "%.*syid", (int)(n - 3), set);
-    else if (n > 1 && set[n - 1] == 's')
-        snprintf(out, outlen, "%.*sid", (int)(n - 1), set);
-    else
-        snprintf(out, outlen, "%sid", set);
-}
 
 static bool dyn_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
 {

@@ -214,6 +214,11 @@ void conn_result_refused(ConnResult *r, const ConnAnswer *a, const char *msg, co
 typedef struct Flight {
     bool (*build)(const Connector *c, void *ctx, ConnRequest *req, char *msg, size_t msglen);
     ConnStatus (*answer)(const Connector *c, void *ctx, const TxResponse *r, char *msg, size_t msglen);
+    /* Right before the first attempt leaves; false: not sent, the flight
+     * lands CONN_UNAVAILABLE. NULL: nothing to ask. */
+    bool (*leaving)(const Connector *c, void *ctx);
+    /* Once the flight has landed (f->status is its end). NULL: nothing to do. */
+    void (*landed)(const Connector *c, void *ctx, ConnStatus st, const char *refusal);
     void *ctx;
     bool once;              /* a create: resent only when it cannot have been applied */
     char *msg;
@@ -292,13 +297,15 @@ static int64_t rate_slot(const Connector *c, const RetryClock *clk)
     return wait;
 }
 
-static void land(Flight *f, ConnStatus st, const char *refusal)
+static void land(const Connector *c, Flight *f, ConnStatus st, const char *refusal)
 {
     f->done = true;
     f->status = st == CONN_BUSY ? CONN_UNAVAILABLE : st;
     f->refusal = refusal;
     if (f->status == CONN_OK)
         f->msg[0] = '\0';     /* no leftover from a retried attempt */
+    if (f->landed)
+        f->landed(c, f->ctx, f->status, refusal);
 }
 
 /* Built when first due, so building overlaps the requests in flight. */
@@ -307,7 +314,7 @@ static bool take_off(const Connector *c, Flight *f)
     f->built = true;
     memset(&f->req, 0, sizeof f->req);
     if (!f->build(c, f->ctx, &f->req, f->msg, f->msglen)) {
-        land(f, CONN_REJECTED, "BAD_PAYLOAD");
+        land(c, f, CONN_REJECTED, "BAD_PAYLOAD");
         return false;
     }
     TxRequest tr = { f->req.method, f->req.url.data, f->req.headers, f->req.nheaders, f->req.body.data,
@@ -342,8 +349,14 @@ static void fly(const Connector *c, Transport *t, Flight *f, size_t n, size_t ma
                 next = min64(next, now + wait);
                 break;
             }
+            if (s->attempt == 0 && s->leaving && !s->leaving(c, s->ctx)) {
+                snprintf(s->msg, s->msglen, "not sent: what it carries could not be journaled as sending");
+                land(c, s, CONN_UNAVAILABLE, "NOT_SENT");
+                open--;
+                continue;
+            }
             if (!tx_submit(t, &s->tr, s->msg, s->msglen)) {
-                land(s, CONN_REJECTED, "BAD_REQUEST");
+                land(c, s, CONN_REJECTED, "BAD_REQUEST");
                 open--;
                 continue;
             }
@@ -367,7 +380,7 @@ static void fly(const Connector *c, Transport *t, Flight *f, size_t n, size_t ma
             if (wait >= 0) {
                 s->due = clk->now_ms(clk->ctx) + wait;
             } else {
-                land(s, s->status, NULL);
+                land(c, s, s->status, NULL);
                 open--;
             }
         }
@@ -385,6 +398,12 @@ typedef struct Part {
     const ConnLink *const *links;
     size_t n;
     ConnResult *results;
+    /* A write's job, told through its watch what leaves and what is
+     * answered; its items are job->batch->records[at..at+n). NULL: a
+     * link step's, or records sent again on their own (told by
+     * retry_records). */
+    const ConnJob *job;
+    size_t at;
     uint64_t *requests;             /* links: counts the requests built, or NULL */
     ConnStatus status;
     bool split;
@@ -419,6 +438,56 @@ static ConnStatus part_answer(const Connector *c, void *ctx, const TxResponse *r
     return c->ops->parse(c, &pt->batch, r, pt->results, msg, msglen);
 }
 
+static bool splittable(const Connector *c, const Part *pt);
+
+/* Tells job's watch which of items[0..n) (offsets in the job) have their
+ * final answer in results[0..n) after a request of status st: written, or
+ * refused for good. Not those to be sent again on their own (retry), nor
+ * those of a part to be split, nor any whose outcome is unknown. */
+static void tell_answered(const ConnJob *job, const size_t *items, const ConnResult *results, size_t n,
+                          ConnStatus st, bool split)
+{
+    if (job == NULL || job->watch == NULL || job->watch->answered == NULL
+        || (st != CONN_OK && st != CONN_REJECTED) || split)
+        return;
+    size_t *done = cm_malloc((n + 1) * sizeof *done);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (st == CONN_REJECTED || results[i].ok || !results[i].retry)
+            done[k++] = items[i];
+    if (k > 0)
+        job->watch->answered(job->watch->ctx, job, done, k);
+    cm_free(done);
+}
+
+static bool part_leaving(const Connector *c, void *ctx)
+{
+    (void)c;
+    const Part *pt = ctx;
+    const ConnWatch *w = pt->job ? pt->job->watch : NULL;
+    return w == NULL || w->leaving == NULL || w->leaving(w->ctx, pt->job, pt->at, pt->n);
+}
+
+/* A part's end as soon as its request has landed, so that the watch hears
+ * of each answer while the other requests are still in flight. */
+static void part_landed(const Connector *c, void *ctx, ConnStatus st, const char *refusal)
+{
+    Part *pt = ctx;
+    pt->status = st;
+    if (refusal && strcmp(refusal, "BAD_REQUEST") == 0)
+        fail_part(pt, refusal, pt->msg);
+    else if (st != CONN_OK && st != CONN_REJECTED)
+        fail_part(pt, st == CONN_AUTH ? "UNAUTHORIZED" : st == CONN_BAD_ANSWER ? "BAD_ANSWER" : "UNAVAILABLE",
+                  pt->msg);
+    if (pt->job == NULL || pt->job->watch == NULL)
+        return;
+    size_t *items = cm_malloc((pt->n + 1) * sizeof *items);
+    for (size_t i = 0; i < pt->n; i++)
+        items[i] = pt->at + i;
+    tell_answered(pt->job, items, pt->results, pt->n, st, splittable(c, pt));
+    cm_free(items);
+}
+
 /* One request per part, no more: the items of a part without an answer
  * carry its status. */
 static void send_round(const Connector *c, Transport *t, Part *parts, size_t n, size_t max_in_flight,
@@ -427,20 +496,12 @@ static void send_round(const Connector *c, Transport *t, Part *parts, size_t n, 
     Flight *f = cm_calloc(n, sizeof *f);
     for (size_t i = 0; i < n; i++) {
         parts[i].msg[0] = '\0';
-        f[i] = (Flight){ .build = part_build, .answer = part_answer, .ctx = &parts[i], .msg = parts[i].msg,
+        f[i] = (Flight){ .build = part_build, .answer = part_answer, .leaving = part_leaving,
+                         .landed = part_landed, .ctx = &parts[i], .msg = parts[i].msg,
                          .msglen = sizeof parts[i].msg, .status = CONN_UNAVAILABLE,
                          .once = parts[i].links == NULL && parts[i].batch.op == CONN_CREATE };
     }
     fly(c, t, f, n, max_in_flight ? max_in_flight : 1, p, clk);
-    for (size_t i = 0; i < n; i++) {
-        Part *pt = &parts[i];
-        pt->status = f[i].status;
-        if (f[i].refusal && strcmp(f[i].refusal, "BAD_REQUEST") == 0)
-            fail_part(pt, f[i].refusal, pt->msg);
-        else if (pt->status != CONN_OK && pt->status != CONN_REJECTED)
-            fail_part(pt, pt->status == CONN_AUTH ? "UNAUTHORIZED"
-                          : pt->status == CONN_BAD_ANSWER ? "BAD_ANSWER" : "UNAVAILABLE", pt->msg);
-    }
     cm_free(f);
 }
 
@@ -466,8 +527,11 @@ static void retry_records(const Connector *c, Transport *t, Part *pt, const Retr
         sp.batch.records = sub;
         sp.batch.n = k;
         send_round(c, t, &sp, 1, 1, p, clk);
-        for (size_t j = 0; j < k; j++)
+        for (size_t j = 0; j < k; j++) {
             pt->results[where[j]] = again[j];
+            where[j] += pt->at;
+        }
+        tell_answered(pt->job, where, again, k, sp.status, false);
         if (sp.status == CONN_AUTH) {
             pt->status = CONN_AUTH;
             snprintf(pt->msg, sizeof pt->msg, "%s", sp.msg);
@@ -495,6 +559,7 @@ static Part slice(const Part *pt, size_t at, size_t n)
     s.links = pt->links ? pt->links + at : NULL;
     s.n = n;
     s.results = pt->results + at;
+    s.at = pt->at + at;
     s.split = false;
     return s;
 }
@@ -559,7 +624,8 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
 {
     Part *parts = cm_calloc(njobs + 1, sizeof *parts);
     for (size_t i = 0; i < njobs; i++)
-        parts[i] = (Part){ .batch = *jobs[i].batch, .n = jobs[i].batch->n, .results = jobs[i].results };
+        parts[i] = (Part){ .batch = *jobs[i].batch, .n = jobs[i].batch->n, .results = jobs[i].results,
+                           .job = &jobs[i] };
     send_parts(c, t, parts, njobs, max_in_flight, p, clk);
     for (size_t i = 0; i < njobs; i++) {
         jobs[i].status = parts[i].status;
@@ -571,7 +637,7 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
 ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const RetryPolicy *p,
                      const RetryClock *clk, ConnResult *results, char *msg, size_t msglen)
 {
-    ConnJob job = { b, results, CONN_UNAVAILABLE, "" };
+    ConnJob job = { b, results, CONN_UNAVAILABLE, "", NULL };
     conn_send_all(c, t, &job, 1, 1, p, clk);
     snprintf(msg, msglen, "%s", job.msg);
     return job.status;

@@ -183,17 +183,36 @@ ConnStatus conn_send(const Connector *c, Transport *t, const ConnBatch *b, const
 ConnStatus conn_read(const Connector *c, Transport *t, const ConnRead *r, const RetryPolicy *p,
                      const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen);
 
+struct ConnJob;
+
+/* What a journal hears of a job while conn_send_all drives it, so that it
+ * can know which records truly left and record each answer as it comes,
+ * not a whole round at once. Indexes are into job->batch->records. */
+typedef struct ConnWatch {
+    /* Right before the first attempt of a request carrying records
+     * [at, at + n) leaves (a batch, or a half of one refused whole). False:
+     * the request is not sent and its records end CONN_UNAVAILABLE. */
+    bool (*leaving)(void *ctx, const struct ConnJob *job, size_t at, size_t n);
+    /* These records' results are final (written, or refused for good),
+     * while other requests may still be in flight. The rest are settled
+     * when conn_send_all returns. */
+    void (*answered)(void *ctx, const struct ConnJob *job, const size_t *records, size_t n);
+    void *ctx;
+} ConnWatch;
+
 /* One batch for conn_send_all, with room for its answer. */
 typedef struct ConnJob {
     const ConnBatch *batch;
     ConnResult *results;    /* batch->n of them */
     ConnStatus status;
     char msg[256];
+    const ConnWatch *watch; /* NULL: none */
 } ConnJob;
 
 /* conn_send for many batches, up to max_in_flight requests at once on the
  * transport (each retried on its own schedule). Records refused for the
- * moment are sent again afterwards, a batch at a time. */
+ * moment are sent again afterwards, a batch at a time. A job's watch hears
+ * of its requests as they leave and land. */
 void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, size_t max_in_flight,
                    const RetryPolicy *p, const RetryClock *clk);
 

@@ -80,6 +80,7 @@ const CrmVendor crm_dynamics = {
     .rate_window_ms = 300000,
     .connect = dyn_connect,
     .entity_target = conn_dynamics_entity_set,
+    .client_ids = true,
     .bind_suffix = "@odata.bind",
     .bind_target = dyn_bind_target,
     .lookup_read_prefix = "_",

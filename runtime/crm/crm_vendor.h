@@ -96,6 +96,13 @@ typedef struct CrmVendor {
     /* The API has no upsert: the engine reads the records by the key, updates
      * those found by the id read and creates the others. */
     bool upsert_by_read;
+    /* A create may carry the record's own id, chosen by the client, in the
+     * id field (see id_field), as a GUID; and the connector takes the CRM's
+     * refusal of a create whose id exists (a duplicate key) for that record
+     * written. The engine gives every keyless create an id derived from its
+     * journal entry and sends it as safely as an upsert: not journaled before
+     * it leaves, sent again when its answer was lost. */
+    bool client_ids;
     /* References (`ref E`, lookups) are written through a bind:
      * "FIELD<bind_suffix>": "/TARGET(id)" (Dataverse's "@odata.bind"), and
      * the mapping's lookups say where text ids bind to (the .mapc lookups

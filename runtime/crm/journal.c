@@ -210,6 +210,11 @@ bool journal_counts(Journal *j, uint64_t counts[6])
     return rc == SQLITE_DONE;
 }
 
+const char *journal_run_key(const Journal *j)
+{
+    return j->run_key;
+}
+
 const char *journal_error(const Journal *j)
 {
     return sqlite3_errmsg(j->db);

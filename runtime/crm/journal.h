@@ -17,7 +17,7 @@ typedef struct Journal Journal;
 
 typedef enum JState {
     J_NONE = 0,         /* never journaled */
-    J_SENDING = 1,      /* a keyless create in a request whose answer was not recorded: never resent */
+    J_SENDING = 1,      /* a keyless create whose request left and whose answer was not recorded */
     J_OK = 2,           /* the CRM accepted it; crm_id is its id */
     J_FAILED = 3,       /* the CRM refused it; error holds the CRM's error code */
     J_SKIPPED = 4,      /* not sent: its parent failed or was rejected */
@@ -60,6 +60,9 @@ bool journal_vacuum(Journal *j);
 
 /* Counts of each state for this run (index by JState). */
 bool journal_counts(Journal *j, uint64_t counts[6]);
+
+/* The run key it was opened for. */
+const char *journal_run_key(const Journal *j);
 
 /* The last SQLite error, for messages. */
 const char *journal_error(const Journal *j);

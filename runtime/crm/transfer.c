@@ -3,10 +3,13 @@
  * the child is looked at. For each entity: settle what needs no request
  * (rejects, runtime errors, skips, outcomes the journal already holds), read
  * the CRM's current records when `master crm` or `on create` fields need
- * them, build the payloads, journal J_SENDING where a resend would not be
- * safe (keyless creates), send every batch with up to max_in_flight in
+ * them, build the payloads, send every batch with up to max_in_flight in
  * flight, run the connector's link step on what was written, then journal
- * each answer. */
+ * each answer. A keyless create, whose resend would not be safe, is
+ * journaled J_SENDING right before its own request leaves and its answer
+ * with the next request that leaves, so a crash leaves only the requests in
+ * flight in doubt; one that carries its own id (CrmVendor.client_ids) is
+ * resent as safely as an upsert and needs neither. */
 /* realpath is XSI. */
 #define _XOPEN_SOURCE 700
 
@@ -44,6 +47,7 @@ typedef struct Unit {
     char *key;              /* the key's text; NULL: none */
     char *message;          /* VM_REJECT, VM_ERROR */
     uint32_t line;
+    bool doubt;             /* a keyless create a previous run sent without its answer: read back first */
     char crm_id[96];
 } Unit;
 
@@ -67,6 +71,10 @@ typedef struct EntInfo {
     bool read;              /* the CRM's current records are needed */
     bool id_from_read;      /* an update by a field other than the id: by the id read (CrmVendor.update_by_read_id) */
     bool upsert_by_read;    /* an upsert as an update by the id read, or a create (CrmVendor.upsert_by_read) */
+    /* A keyless create: the field that carries the unit's marker, NULL:
+     * none; client_id: it is the record's own id (CrmVendor.client_ids). */
+    char *marker_field;
+    bool client_id;
     const char **read_fields;
     size_t nread;
     char **read_as;         /* per field: the name it is read by (among read_fields), NULL: not read */
@@ -164,6 +172,14 @@ static void ent_init(Transfer *t, uint32_t i)
     ei->id_from_read = t->v->update_by_read_id && ei->op == CONN_UPDATE && ei->key_field
                        && strcmp(ei->key_field, t->v->id_field) != 0;
     ei->upsert_by_read = t->v->upsert_by_read && ei->op == CONN_UPSERT && ei->key_field;
+    if (ei->op == CONN_CREATE && t->v->client_ids) {
+        CmBuf id = CM_BUF_INIT;
+        cm_buf_printf(&id, "%s%s", t->v->id_field ? t->v->id_field : ei->name, t->v->id_field ? "" : "id");
+        ei->marker_field = cm_buf_take(&id);
+        ei->client_id = true;
+    } else if (ei->op == CONN_CREATE && t->o.marker_field && conn_plain_name(t->o.marker_field)) {
+        ei->marker_field = cm_strdup(t->o.marker_field);
+    }
     ei->read = ei->key_field && !ei->creates && conn_plain_name(ei->key_field)
                && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
                    || ei->id_from_read || ei->upsert_by_read);
@@ -188,6 +204,7 @@ static void ent_free(EntInfo *ei, uint32_t nfields)
     cm_free(ei->name);
     cm_free(ei->target);
     cm_free(ei->key_field);
+    cm_free(ei->marker_field);
     for (uint32_t f = 0; f < nfields; f++) {
         cm_free(ei->field_names[f]);
         cm_free(ei->read_as[f]);
@@ -378,16 +395,24 @@ static void settle(Transfer *t, Rec *r, uint32_t entity, JState s, const char *i
 
 /* Outcomes a previous run of the same run key settled. A keyless create
  * the previous run sent without recording the answer may exist in the CRM
- * already: sending it again could make it twice, so it fails instead. */
+ * already: with a client id it is sent again (the CRM answers a duplicate
+ * for one it holds), with a marker it is read back first (recover), and
+ * without either, sending it again could make it twice, so it fails. */
 static bool resumed(Transfer *t, Rec *r, uint32_t entity)
 {
     JEntry je;
     if (!t->o.resume || !journal_get(t->j, r->record, entity, &je))
         return false;
     if (je.state == J_SENDING && entity < t->m->nentities && t->ents[entity].op == CONN_CREATE) {
+        if (t->ents[entity].marker_field) {
+            r->units[entity].doubt = !t->ents[entity].client_id;
+            return false;
+        }
         fail_unit(t, r, entity, J_FAILED, "UNAVAILABLE",
                   "a previous run sent this create and its answer was lost: it may have been applied; "
-                  "check the CRM before sending it again", NULL, 0, NULL);
+                  "check the CRM before sending it again (help: name a text field of this entity as "
+                  "\"marker_field\" in the connection config, and crmmap reads such a create back instead)",
+                  NULL, 0, NULL);
         return true;
     }
     if (je.state != J_OK && je.state != J_FAILED && je.state != J_SKIPPED && je.state != J_REJECTED)
@@ -427,6 +452,39 @@ static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, 
 }
 
 /* ---- payloads ---- */
+
+static uint64_t fnv_mix(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    /* splitmix64's finalizer: the two halves of a marker share no structure */
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+
+/* A keyless create's marker, the same in every run of its run key: 128
+ * bits of the run key, record and entity, as a GUID for a client id,
+ * "crmmap-" and hex for a marker field. */
+static void unit_marker(const Transfer *t, const Rec *r, uint32_t e, char out[40])
+{
+    CmBuf k = CM_BUF_INIT;
+    cm_buf_printf(&k, "%s|%llu|%u", journal_run_key(t->j), (unsigned long long)r->record, e);
+    uint64_t hi = fnv_mix(1469598103934665603ull, k.data, k.len);
+    uint64_t lo = fnv_mix(0x84222325cbf29ce4ull, k.data, k.len);
+    cm_buf_free(&k);
+    if (t->ents[e].client_id) {
+        /* RFC 9562 version 8 (custom) and variant bits */
+        hi = (hi & ~0xf000ull) | 0x8000ull;
+        lo = (lo & ~(3ull << 62)) | (2ull << 62);
+        snprintf(out, 40, "%08llx-%04llx-%04llx-%04llx-%012llx", (unsigned long long)(hi >> 32),
+                 (unsigned long long)((hi >> 16) & 0xffff), (unsigned long long)(hi & 0xffff),
+                 (unsigned long long)(lo >> 48), (unsigned long long)(lo & 0xffffffffffffull));
+    } else {
+        snprintf(out, 40, "crmmap-%016llx%016llx", (unsigned long long)hi, (unsigned long long)lo);
+    }
+}
 
 static void put_ref(Transfer *t, CmBuf *b, const char *field, bool per_target, const Unit *parent,
                     uint32_t parent_entity)
@@ -483,6 +541,14 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
             cm_buf_put(&b, u->text + uf->off, uf->len);
         }
     }
+    if (ei->marker_field) {
+        char marker[40];
+        unit_marker(t, r, e, marker);
+        cm_buf_puts(&b, first ? "" : ", ");
+        cm_buf_put_json_string(&b, ei->marker_field, strlen(ei->marker_field));
+        cm_buf_puts(&b, ": ");
+        cm_buf_put_json_string(&b, marker, strlen(marker));
+    }
     cm_buf_putc(&b, '}');
     return cm_buf_take(&b);
 }
@@ -536,38 +602,101 @@ static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
     return n;
 }
 
-/* Journals the answers of one job. A batch whose outcome is unknown (auth
- * refused, the CRM unreachable after the retries) ends the run with its
- * units left J_SENDING, for --resume; a keyless create with an unknown
- * outcome cannot be resent safely and fails instead. */
+/* One unit's final answer. */
+static void answer_unit(Transfer *t, uint32_t e, Rec *r, const ConnResult *res, const char *payload)
+{
+    const EntInfo *ei = &t->ents[e];
+    if (res->ok)
+        settle(t, r, e, J_OK, res->id, NULL);
+    else
+        fail_unit(t, r, e, J_FAILED, res->code, res->message, res->field,
+                  line_of_field(ei, t->m->entities[e].nfields, res->field), payload);
+}
+
+/* Journals the answers of one job not journaled while it flew. A batch
+ * whose outcome is unknown (auth refused, the CRM unreachable after the
+ * retries) ends the run with its units left for --resume (J_NONE, or
+ * J_SENDING for a keyless create that left); a keyless create without a
+ * client id whose outcome is unknown cannot be resent safely and fails
+ * instead. */
 static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size_t *idx, char **payloads)
 {
     const EntInfo *ei = &t->ents[e];
+    bool keyless = ei->op == CONN_CREATE && !ei->client_id;
     bool unknown = job->status == CONN_AUTH
-                   || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && ei->op != CONN_CREATE);
-    if (unknown) {
+                   || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && !keyless);
+    if (unknown)
         fatal(t, "sending %s records: %s", ei->name, job->msg[0] ? job->msg : "no answer");
-        /* Creates refused for their credentials were not applied: not
-         * J_SENDING (which --resume takes for "may have been applied"),
-         * unsent again; those the CRM answered before are settled. */
-        for (size_t k = 0; ei->op == CONN_CREATE && k < job->batch->n; k++) {
-            if (job->results[k].ok)
-                settle(t, &t->recs[idx[k]], e, J_OK, job->results[k].id, NULL);
-            else
-                put_state(t, &t->recs[idx[k]], e, J_NONE, NULL, NULL);
-        }
-        return;
-    }
     for (size_t k = 0; k < job->batch->n; k++) {
         Rec *r = &t->recs[idx[k]];
-        const ConnResult *res = &job->results[k];
-        if (res->ok) {
-            settle(t, r, e, J_OK, res->id, NULL);
-        } else {
-            fail_unit(t, r, e, J_FAILED, res->code, res->message, res->field,
-                      line_of_field(ei, t->m->entities[e].nfields, res->field), payloads[k]);
-        }
+        const Unit *u = &r->units[e];
+        if (u->state != J_NONE && u->state != J_SENDING)
+            continue;       /* answered while the others flew */
+        if (job->results[k].ok && (keyless || !unknown))
+            settle(t, r, e, J_OK, job->results[k].id, NULL);
+        else if (keyless && (unknown || u->state == J_NONE))
+            /* Refused for its credentials, or never sent (its journal
+             * write failed): not applied, so not in doubt. */
+            put_state(t, r, e, J_NONE, NULL, NULL);
+        else if (!unknown)
+            answer_unit(t, e, r, &job->results[k], payloads[k]);
     }
+}
+
+/* A send_group's keyless creates, for the journal watch. Positions are
+ * into idx, pl and results. */
+typedef struct Group {
+    Transfer *t;
+    uint32_t e;
+    const ConnJob *jobs;
+    const size_t *idx;
+    char **pl;
+    const ConnResult *results;
+    size_t *landed;         /* answers not journaled yet */
+    size_t nlanded;
+} Group;
+
+static void journal_landed(Group *g)
+{
+    for (size_t k = 0; k < g->nlanded; k++) {
+        size_t p = g->landed[k];
+        answer_unit(g->t, g->e, &g->t->recs[g->idx[p]], &g->results[p], g->pl[p]);
+    }
+    g->nlanded = 0;
+}
+
+/* A keyless create is journaled J_SENDING right before the request that
+ * carries it leaves, together with the answers landed since the last
+ * request left: one transaction (one fsync) per request. After a crash only
+ * the requests then in flight, or landed while no other left, are in doubt:
+ * at most max_in_flight of them. */
+static bool group_leaving(void *ctx, const ConnJob *job, size_t at, size_t n)
+{
+    Group *g = ctx;
+    Transfer *t = g->t;
+    size_t base = (size_t)(job - g->jobs) * t->batch;
+    journal_begin(t->j);
+    journal_landed(g);
+    for (size_t k = base + at; k < base + at + n && !t->fatal; k++) {
+        Rec *r = &t->recs[g->idx[k]];
+        Unit *u = &r->units[g->e];
+        if (u->state == J_SENDING)
+            continue;       /* a half of a batch refused whole: marked when the batch left */
+        put_state(t, r, g->e, J_SENDING, NULL, NULL);
+        u->state = J_SENDING;
+    }
+    commit(t);
+    return !t->fatal;
+}
+
+/* The answers of one request, journaled with the next request that leaves
+ * (or at the end of the group). */
+static void group_answered(void *ctx, const ConnJob *job, const size_t *records, size_t n)
+{
+    Group *g = ctx;
+    size_t base = (size_t)(job - g->jobs) * g->t->batch;
+    for (size_t k = 0; k < n; k++)
+        g->landed[g->nlanded++] = base + records[k];
 }
 
 /* Sends n records of entity e as op by key_field, in batches, links them
@@ -582,12 +711,18 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     ConnBatch *batches = cm_calloc(nb, sizeof *batches);
     ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
     ConnResult *results = cm_calloc(nsend, sizeof *results);
+    Group g = { t, e, jobs, idx, pl, results, cm_malloc(nsend * sizeof *g.landed), 0 };
+    /* Keyless creates alone are journaled as they leave: anything else is
+     * an upsert or update by key, or a create with its own id (client_id),
+     * resent as safely as first sent. */
+    ConnWatch watch = { group_leaving, group_answered, &g };
     for (size_t b = 0; b < nb; b++) {
         size_t at = b * t->batch;
         batches[b] = (ConnBatch){ ei->target, op, key_field, crs + at,
                                   nsend - at < t->batch ? nsend - at : t->batch };
         jobs[b].batch = &batches[b];
         jobs[b].results = results + at;
+        jobs[b].watch = ei->op == CONN_CREATE && !ei->client_id ? &watch : NULL;
     }
     conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
     t->st.requests += nb;
@@ -601,9 +736,11 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     if (!linked)
         fatal(t, "linking %s records: %s", ei->name, msg);
     journal_begin(t->j);
+    journal_landed(&g);
     for (size_t b = 0; b < nb && linked; b++)
         take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
     commit(t);
+    cm_free(g.landed);
     cm_free(batches);
     cm_free(jobs);
     cm_free(results);
@@ -620,7 +757,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     size_t *idx = cm_malloc(n * sizeof *idx);
     char **pl = cm_calloc(n, sizeof *pl);
     if (cur == NULL || read_current(t, e, todo, n, cur)) {
-        journal_begin(t->j);
+        journal_begin(t->j);    /* the units failed here */
         for (size_t k = 0; k < n; k++) {
             Rec *r = &t->recs[todo[k]];
             Unit *u = &r->units[e];
@@ -637,14 +774,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             crs[nsend].key = ei->id_from_read ? c->id : !ei->upsert_by_read ? u->key : c->found ? c->id : NULL;
             idx[nsend] = todo[k];
             pl[nsend++] = payloads[k];
-            /* Only a keyless create needs to be known as sent before it
-             * leaves (a resumed run must not resend it); anything else is
-             * an upsert or update by key, resent as safely as first sent, so
-             * it costs no journal write here. */
-            if (ei->op == CONN_CREATE)
-                put_state(t, r, e, J_SENDING, NULL, NULL);
         }
-        /* Durable before any request leaves: a crash from here on resends. */
         commit(t);
     }
     if (!t->fatal && nsend > 0 && ei->upsert_by_read) {
@@ -724,12 +854,62 @@ static size_t first_of_keys(Transfer *t, uint32_t e, size_t *todo, size_t n)
     return k;
 }
 
+/* Reads back by their markers the keyless creates a previous run left in
+ * doubt: those the CRM holds are done (J_OK, its id), the others stay in
+ * todo to be sent. Returns todo's new length. */
+static size_t recover(Transfer *t, uint32_t e, size_t *todo, size_t n)
+{
+    const EntInfo *ei = &t->ents[e];
+    size_t per = t->c->ops->max_read, k = 0, nd = 0;
+    size_t *doubt = cm_malloc((n + 1) * sizeof *doubt);
+    for (size_t i = 0; i < n; i++)
+        if (t->recs[todo[i]].units[e].doubt)
+            doubt[nd++] = todo[i];
+    char (*markers)[40] = cm_malloc((per + 1) * sizeof *markers);
+    const char **keys = cm_malloc((per + 1) * sizeof *keys);
+    ConnCurrent *cur = cm_calloc(per + 1, sizeof *cur);
+    for (size_t at = 0; at < nd && !t->fatal; at += per) {
+        size_t m = nd - at < per ? nd - at : per;
+        for (size_t i = 0; i < m; i++) {
+            unit_marker(t, &t->recs[doubt[at + i]], e, markers[i]);
+            keys[i] = markers[i];
+        }
+        ConnRead rd = { ei->target, ei->marker_field, keys, m, NULL, 0 };
+        char msg[256];
+        t->st.requests++;
+        if (conn_read(t->c, t->tx, &rd, &t->o.retry, t->o.clock, cur, msg, sizeof msg) != CONN_OK) {
+            fatal(t, "reading back the %s records a previous run created by %s: %s", ei->name, ei->marker_field,
+                  msg);
+            break;
+        }
+        journal_begin(t->j);
+        for (size_t i = 0; i < m; i++) {
+            Rec *r = &t->recs[doubt[at + i]];
+            r->units[e].doubt = false;
+            if (cur[i].found)
+                settle(t, r, e, J_OK, cur[i].id, NULL);
+            conn_current_clear(&cur[i]);
+        }
+        commit(t);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (t->recs[todo[i]].units[e].state != J_OK && !t->recs[todo[i]].units[e].doubt)
+            todo[k++] = todo[i];
+    cm_free(doubt);
+    cm_free(markers);
+    cm_free(keys);
+    cm_free(cur);
+    return t->fatal ? 0 : k;
+}
+
 static void send_entity(Transfer *t, uint32_t e)
 {
     size_t *todo = cm_malloc((t->nrecs + 1) * sizeof *todo);
     journal_begin(t->j);
     size_t n = prepare(t, e, todo);
     commit(t);
+    if (t->ents[e].marker_field && !t->ents[e].client_id)
+        n = recover(t, e, todo, n);
     size_t at = 0;
     while (at < n && !t->fatal && !atomic_load(&t->cancel)) {
         size_t k = first_of_keys(t, e, todo + at, n - at);

@@ -66,9 +66,17 @@ typedef struct TransferOptions {
     const RetryClock *clock;    /* NULL: retry_system_clock() */
     /* Outcomes recorded in the journal for this run key are honoured: done
      * units are not sent again, unanswered ones are sent again (idempotently:
-     * upserts by key; a create with a `key` goes out as an upsert by it),
-     * but a keyless create left J_SENDING fails as UNAVAILABLE. */
+     * upserts by key; a create with a `key` goes out as an upsert by it). A
+     * keyless create where the CRM takes client ids (CrmVendor.client_ids)
+     * carries its own id and is resent like an upsert. Any other keyless
+     * create left J_SENDING (its request left, its answer was lost) is read
+     * back by its marker where marker_field is set (and sent only when the
+     * CRM does not hold it), and otherwise fails as UNAVAILABLE. */
     bool resume;
+    /* A text field of every keyless create entity that gets a marker
+     * derived from the unit's journal entry (ConnConfig.marker_field);
+     * NULL: none. */
+    const char *marker_field;
     /* Called after every window that was sent, and at the end; may be NULL. */
     void (*progress)(void *ctx, const TransferStats *s);
     void *progress_ctx;

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
     ConnResult *res = cm_calloc(n, sizeof *res);
     for (size_t j = 0; j < nb; j++) {
         batches[j] = (ConnBatch){ "Contact", CONN_UPSERT, "Email", recs + j * 200, 200 };
-        jobs[j] = (ConnJob){ &batches[j], res + j * 200, CONN_UNAVAILABLE, "" };
+        jobs[j] = (ConnJob){ &batches[j], res + j * 200, CONN_UNAVAILABLE, "", NULL };
     }
     RetryPolicy p = retry_policy_default();
     double t0 = seconds();

@@ -143,7 +143,7 @@ int main(int argc, char **argv)
         for (size_t j = 0; j < nb; j++) {
             size_t at = j * batch;
             batches[j] = (ConnBatch){ v->entity, CONN_UPSERT, v->key_field, recs + at, n - at < batch ? n - at : batch };
-            jobs[j] = (ConnJob){ &batches[j], res + at, CONN_UNAVAILABLE, "" };
+            jobs[j] = (ConnJob){ &batches[j], res + at, CONN_UNAVAILABLE, "", NULL };
         }
         double t0 = seconds();
         conn_send_all(c, tx, jobs, nb, 4, &p, retry_system_clock());

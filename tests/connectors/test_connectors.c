@@ -393,7 +393,7 @@ static void test_hubspot(void)
     /* The same through conn_send_all: the halves of every refused batch go out together. */
     ConnBatch jb[2] = { { "contacts", CONN_CREATE, NULL, recs, 3 }, { "contacts", CONN_CREATE, NULL, recs, 2 } };
     ConnResult jr[5];
-    ConnJob jj[2] = { { &jb[0], jr, CONN_UNAVAILABLE, "" }, { &jb[1], jr + 3, CONN_UNAVAILABLE, "" } };
+    ConnJob jj[2] = { { &jb[0], jr, CONN_UNAVAILABLE, "", NULL }, { &jb[1], jr + 3, CONN_UNAVAILABLE, "", NULL } };
     t = tx_fake_new(hs_strict, NULL);
     conn_send_all(c, t, jj, 2, 4, &policy, &clk);
     CHECK(jj[0].status == CONN_OK && jj[1].status == CONN_OK);
@@ -499,7 +499,7 @@ static void test_hubspot_links(void)
     ConnBatch b[2] = { { "notes", CONN_UPSERT, "hs_note_key", notes, 2 }, { "notes", CONN_UPSERT, "hs_note_key",
                                                                              notes + 2, 1 } };
     ConnResult res[3];
-    ConnJob jobs[2] = { { &b[0], res, CONN_OK, "" }, { &b[1], res + 2, CONN_OK, "" } };
+    ConnJob jobs[2] = { { &b[0], res, CONN_OK, "", NULL }, { &b[1], res + 2, CONN_OK, "", NULL } };
     char msg[256];
     uint64_t requests = 0;
 #define WRITTEN() do { memset(res, 0, sizeof res); for (int w = 0; w < 3; w++) { res[w].ok = true; \
@@ -617,7 +617,7 @@ static void test_hubspot_links(void)
     }
     for (int j = 0; j < 21; j++) {
         mb[j] = (ConnBatch){ "notes", CONN_UPDATE, NULL, many + 100 * j, 100 };
-        mj[j] = (ConnJob){ &mb[j], mr + 100 * j, CONN_OK, "" };
+        mj[j] = (ConnJob){ &mb[j], mr + 100 * j, CONN_OK, "", NULL };
     }
     echo.seen = 0;
     t = tx_fake_new(hs_links_ok, &echo);
@@ -835,7 +835,7 @@ static void test_send_all(void)
     for (size_t j = 0; j < JOBS; j++) {
         size_t at = j * 200, n = N - at < 200 ? N - at : 200;
         batches[j] = (ConnBatch){ "Contact", CONN_UPSERT, "Email", recs + at, n };
-        jobs[j] = (ConnJob){ &batches[j], res + at, CONN_UNAVAILABLE, "" };
+        jobs[j] = (ConnJob){ &batches[j], res + at, CONN_UNAVAILABLE, "", NULL };
     }
     static SfEcho echo;
     Connector *c = conn_salesforce_new("https://acme.my.salesforce.com", NULL);
@@ -859,7 +859,7 @@ static void test_send_all(void)
     ConnRecord bad = { "not json", "x@example.com" };
     ConnBatch b2[2] = { { "Contact", CONN_UPSERT, "Email", &bad, 1 }, { "Contact", CONN_UPSERT, "Email", recs, 2 } };
     ConnResult r2[3];
-    ConnJob j2[2] = { { &b2[0], r2, CONN_OK, "" }, { &b2[1], r2 + 1, CONN_OK, "" } };
+    ConnJob j2[2] = { { &b2[0], r2, CONN_OK, "", NULL }, { &b2[1], r2 + 1, CONN_OK, "", NULL } };
     echo.calls = 5;
     t = tx_fake_new(sf_echo, &echo);
     conn_send_all(c, t, j2, 2, 4, &policy, &clk);

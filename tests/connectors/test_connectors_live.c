@@ -256,7 +256,7 @@ static void test_salesforce_in_flight(void)
     ConnJob jobs[JOBS];
     for (size_t j = 0; j < JOBS; j++) {
         batches[j] = (ConnBatch){ "Lead", CONN_UPSERT, "Email", recs + j * B, B };
-        jobs[j] = (ConnJob){ &batches[j], res + j * B, CONN_UNAVAILABLE, "" };
+        jobs[j] = (ConnJob){ &batches[j], res + j * B, CONN_UNAVAILABLE, "", NULL };
     }
     admin("/__admin/faults", "{\"seed\":11,\"faults\":["
           "{\"kind\":\"429\",\"count\":3,\"probability\":0.3,\"retry_after\":\"0.02\",\"path\":\"/composite\"},"

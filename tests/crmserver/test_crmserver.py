@@ -260,6 +260,19 @@ def dynamics_lookups():
     check(status == 200 and body.get("_parentcustomerid_value") is None, "null clears a lookup: %s" % body)
 
 
+def dynamics_client_ids():
+    """A create may name its own id; the same id again is a duplicate key."""
+    own = "8a1b2c3d-4e5f-8a6b-9c7d-0e1f2a3b4c5d"
+    part = ("--b\r\nContent-Type: application/http\r\n\r\nPOST %s/api/data/v9.2/contacts HTTP/1.1\r\n"
+            "Content-Type: application/json\r\n\r\n%s\r\n" % (BASE, json.dumps({"lastname": "C", "contactid": own})))
+    raw = (part + part + "--b--\r\n").encode()
+    status, text, _ = call("POST", "/api/data/v9.2/$batch", raw=raw, headers={
+        "Content-Type": "multipart/mixed; boundary=b", "Prefer": "odata.continue-on-error"})
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    check(status == 200 and text.count("HTTP/1.1 204") == 1 and ("contacts(%s)" % own) in text
+          and "0x80040237" in text, "a client id is taken, then a duplicate key: %s" % text[-300:])
+
+
 def auth_and_faults():
     status, body, _ = call("GET", "/crm/v3/owners", token="wrong")
     check(status == 401 and body["category"] == "INVALID_AUTHENTICATION", "bearer check")
@@ -294,6 +307,7 @@ hubspot()
 hubspot_associations()
 dynamics()
 dynamics_lookups()
+dynamics_client_ids()
 auth_and_faults()
 print("failures:", failures)
 sys.exit(1 if failures else 0)

@@ -130,6 +130,13 @@ static void test_bad_files(void)
     p = write_file("bad7.json", "{ \"token\": \"secret\" }", 0644);
     CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "unknown key 'token'"));
     conn_config_free(&c);
+    /* The marker field goes into a read's query: a plain name only. */
+    p = write_file("bad8.json", "{ \"marker_field\": \"x eq 1 or y\" }", 0644);
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "is not a field name"));
+    conn_config_free(&c);
+    p = write_file("marker.json", "{ \"marker_field\": \"crmmap_marker__c\" }", 0644);
+    CHECK(conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strcmp(c.marker_field, "crmmap_marker__c") == 0);
+    conn_config_free(&c);
 }
 
 static void test_token_file(void)

@@ -1005,7 +1005,8 @@ class Dynamics:
         return 204, None, headers
 
     def create(self, entity_set, body):
-        """POST SET: always a new record (a resent create makes a second one, as Dataverse does)."""
+        """POST SET: always a new record (a resent create makes a second one, as Dataverse does), under
+        the id the body gives, if any (a duplicate key when it exists)."""
         logical = DYN_SETS.get(entity_set)
         if logical is None:
             raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
@@ -1016,6 +1017,16 @@ class Dynamics:
             raise too_long
         values = self.bind(logical, body)
         rid = str(uuid.UUID(int=self.state.next_number()))
+        given = body.get("%sid" % logical)
+        if given is not None:
+            # The client may choose the new record's id; one that exists is a duplicate key.
+            if not isinstance(given, str) or not re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}",
+                                                              given):
+                raise Reply(400, dyn_error("0x80048d19", "Cannot convert the literal '%s' to the expected type "
+                                                         "'Edm.Guid'." % given))
+            rid = given.lower()
+            if rid in self.table(logical):
+                raise Reply(400, dyn_error("0x80040237", "Cannot insert duplicate key."))
         rec = dict(values)
         rec["%sid" % logical] = rid
         self.state.store("dynamics", logical, rid, rec)
