@@ -242,6 +242,26 @@ SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
     return e;
 }
 
+bool schema_build_room(JsonDoc *d, size_t *n, const cJSON *at, const char *noun)
+{
+    if (++*n <= SCHEMA_MAX_FIELDS)
+        return true;
+    json_error(d, at, false, "more than %d %s", SCHEMA_MAX_FIELDS, noun);
+    return false;
+}
+
+bool schema_build_each(SchemaBuilder *b, JsonDoc *d, const cJSON *list, const char *noun, size_t *n,
+                       SchemaFieldFn each, void *ctx)
+{
+    bool ok = true;
+    for (const cJSON *item = list->child; item != NULL; item = item->next) {
+        if (!schema_build_room(d, n, item, noun))
+            return false;
+        ok &= each(ctx, b, item);
+    }
+    return ok;
+}
+
 void schema_build_abandon(SchemaBuilder *b)
 {
     schema_free(b->e);

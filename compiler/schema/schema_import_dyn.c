@@ -176,6 +176,12 @@ static void dyn_keys(SchemaBuilder *b, const cJSON *keys)
     }
 }
 
+/* An attribute of a list: each names its own type. */
+static bool dyn_listed(void *ctx, SchemaBuilder *b, const cJSON *attr)
+{
+    return dyn_attribute(ctx, b, attr, NULL);
+}
+
 static bool import_dynamics(Import *im)
 {
     const cJSON *root = im->d->root;
@@ -205,26 +211,12 @@ static bool import_dynamics(Import *im)
         return false;
     SchemaBuilder b;
     schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
-    bool ok = true;
-    if (single) {
-        ok = dyn_attribute(im, &b, root, context);
-    } else {
-        size_t n = 0;
-        for (const cJSON *a = list->child; a != NULL; a = a->next) {
-            if (++n > SCHEMA_MAX_FIELDS) {
-                json_error(im->d, a, false, "more than %d attributes", SCHEMA_MAX_FIELDS);
-                ok = false;
-                break;
-            }
-            ok &= dyn_attribute(im, &b, a, NULL);
-        }
-    }
-    if (!ok) {
-        schema_build_abandon(&b);
-        return false;
-    }
-    dyn_keys(&b, json_get(root, "Keys"));
-    return import_finish(im, &b);
+    size_t n = 0;
+    bool ok = single ? dyn_attribute(im, &b, root, context)
+                     : schema_build_each(&b, im->d, list, "attributes", &n, dyn_listed, im);
+    if (ok)
+        dyn_keys(&b, json_get(root, "Keys"));
+    return import_finish(im, &b, ok);
 }
 
 /* A Dataverse document, or a Common Data Model entity definition (which
