@@ -22,19 +22,13 @@ static int doctor(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     CrmFlags flags;
-    memset(&flags, 0, sizeof flags);
-    flags.config = getenv("CRMMAP_CONFIG");
+    crm_flags_begin(&flags);
     char err[300];
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        int taken = crm_flags_take(&flags, c, optarg, err, sizeof err);
-        if (taken < 0)
-            return cli_usage_error(&cmd_doctor, "%s", err);
-        if (taken == 0)
-            return cli_usage_error(&cmd_doctor, "unknown option or missing value '%s'", argv[optind - 1]);
-    }
+    int c = crm_flags_next(&flags, argc, argv, "", opts, err, sizeof err);
+    if (c == CRM_O_BAD)
+        return cli_usage_error(&cmd_doctor, "%s", err);
+    if (c != -1)
+        return cli_usage_error(&cmd_doctor, "unknown option or missing value '%s'", argv[optind - 1]);
     if (optind != argc - 1)
         return cli_usage_error(&cmd_doctor, optind >= argc ? "no mapping given" : "one mapping at a time");
     const char *path = argv[optind];

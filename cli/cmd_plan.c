@@ -572,20 +572,13 @@ static int plan(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     CrmFlags flags;
-    memset(&flags, 0, sizeof flags);
-    flags.config = getenv("CRMMAP_CONFIG");
+    crm_flags_begin(&flags);
     const char *input = NULL, *format = "text";
     char err[300];
     int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:", opts, NULL)) != -1) {
-        int taken = crm_flags_take(&flags, c, optarg, err, sizeof err);
-        if (taken < 0)
-            return cli_usage_error(&cmd_plan, "%s", err);
-        if (taken > 0)
-            continue;
+    while ((c = crm_flags_next(&flags, argc, argv, "i:", opts, err, sizeof err)) != -1) {
         switch (c) {
+        case CRM_O_BAD: return cli_usage_error(&cmd_plan, "%s", err);
         case 'i': input = optarg; break;
         case 'f': format = optarg; break;
         default:

@@ -379,18 +379,12 @@ static int run(int argc, char **argv)
     };
     RunOpts o;
     memset(&o, 0, sizeof o);
-    o.crm.config = getenv("CRMMAP_CONFIG");
+    crm_flags_begin(&o.crm);
     char err[300];
     int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
-        int taken = crm_flags_take(&o.crm, c, optarg, err, sizeof err);
-        if (taken < 0)
-            return cli_usage_error(&cmd_run, "%s", err);
-        if (taken > 0)
-            continue;
+    while ((c = crm_flags_next(&o.crm, argc, argv, "i:q", opts, err, sizeof err)) != -1) {
         switch (c) {
+        case CRM_O_BAD: return cli_usage_error(&cmd_run, "%s", err);
         case 'i': o.input = optarg; break;
         case O_DRY: o.dry = true; break;
         case O_ERRORS: o.errors = optarg; break;

@@ -35,7 +35,9 @@ bool crm_plain_name(const char *s)
     return true;
 }
 
-int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen)
+/* Takes option c when it is a connection flag: 1 taken, 0 not a connection
+ * flag, -1 a bad value (err says why). */
+static int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen)
 {
     long v;
     switch (c) {
@@ -64,6 +66,24 @@ int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen
     default:
         return 0;
     }
+}
+
+void crm_flags_begin(CrmFlags *f)
+{
+    memset(f, 0, sizeof *f);
+    f->config = getenv("CRMMAP_CONFIG");
+    opterr = 0;
+    optind = 1;
+}
+
+int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
+                   char *err, size_t errlen)
+{
+    int c, taken;
+    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1)
+        if ((taken = crm_flags_take(f, c, optarg, err, errlen)) <= 0)
+            return taken < 0 ? CRM_O_BAD : c;
+    return -1;
 }
 
 /* The first 200 bytes of an answer, printable, for error messages. */

@@ -32,7 +32,8 @@ typedef struct CrmFlags {
 
 enum {
     CRM_O_CONFIG = 1000, CRM_O_SYSTEM, CRM_O_URL, CRM_O_API, CRM_O_TOKEN_ENV, CRM_O_TOKEN_FILE, CRM_O_PLAIN,
-    CRM_O_TIMEOUT, CRM_O_RETRIES, CRM_O_VERBOSE
+    CRM_O_TIMEOUT, CRM_O_RETRIES, CRM_O_VERBOSE,
+    CRM_O_BAD       /* crm_flags_next: a connection flag with a bad value */
 };
 
 /* The getopt_long entries of the flags above, for a command's option table. */
@@ -61,9 +62,14 @@ enum {
     "  --retries N       attempts per request, the first included (default 6)\n" \
     "  --verbose         print each request (the token redacted)\n"
 
-/* Takes option c (from getopt_long) when it is a connection flag: 1 taken,
- * 0 not a connection flag, -1 a bad value (err says why). */
-int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen);
+/* Starts a command's option scan: no flag given yet, --config defaulting to
+ * CRMMAP_CONFIG; getopt rewound and silent (the command reports). */
+void crm_flags_begin(CrmFlags *f);
+/* getopt_long that takes the connection flags into f: returns the next
+ * other option (as getopt_long does: -1 at the end, '?' for an unknown one),
+ * or CRM_O_BAD after a connection flag with a bad value (err says why). */
+int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
+                   char *err, size_t errlen);
 
 /* The config file for a command on the mapping at path: given (--config or
  * CRMMAP_CONFIG) when not NULL, else crmmap.json in the mapping's folder.

@@ -201,19 +201,12 @@ int schema_pull_main(int argc, char **argv)
     memset(&p, 0, sizeof p);
     p.users = true;
     CrmFlags flags;
-    memset(&flags, 0, sizeof flags);
-    flags.config = getenv("CRMMAP_CONFIG");
+    crm_flags_begin(&flags);
     char err[400];
     int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        int taken = crm_flags_take(&flags, c, optarg, err, sizeof err);
-        if (taken < 0)
-            return usage("%s", err);
-        if (taken > 0)
-            continue;
+    while ((c = crm_flags_next(&flags, argc, argv, "o:", opts, err, sizeof err)) != -1) {
         switch (c) {
+        case CRM_O_BAD: return usage("%s", err);
         case O_ENTITY:
             if (!crm_plain_name(optarg))
                 return usage("--entity '%s': an entity name is letters, digits and '_'", optarg);
