@@ -37,14 +37,11 @@ static int doctor(int argc, char **argv)
     if (m == NULL)
         return status;
     uint32_t n;
-    const char *sys = mapc_str(m, m->system, &n);
-    char *system = cm_strndup(sys, n);
     /* Positions are in the .map: for a .mapc, the source it names. */
     const char *src = mapc_str(m, m->source, &n);
     char *where = mapc_cli_is_source(path) || n == 0 ? cm_strdup(path) : cm_strndup(src, n);
-    char *config = crm_config_path(path, flags.config);
     CrmLink link;
-    status = crm_link_open(&link, "crmmap doctor", &flags, config, flags.config != NULL, system);
+    status = crm_link_open_mapping(&link, "crmmap doctor", &flags, path, m);
     if (status == EXIT_OK) {
         DriftCount count;
         status = drift_check_live(m, where, &link, true, stdout, &count);
@@ -57,9 +54,7 @@ static int doctor(int argc, char **argv)
                    "changes before it runs\n", path, count.errors, count.errors == 1 ? "" : "s");
     }
     crm_link_close(&link);
-    cm_free(config);
     cm_free(where);
-    cm_free(system);
     mapc_free(m);
     return status;
 }

@@ -596,12 +596,8 @@ static int plan(int argc, char **argv)
     Mapc *m = mapc_cli_load(path, &status);
     if (m == NULL)
         return status;
-    uint32_t n;
-    const char *sys = mapc_str(m, m->system, &n);
-    char *system = cm_strndup(sys, n);
-    char *config = crm_config_path(path, flags.config);
     CrmLink link;
-    status = crm_link_open(&link, "crmmap plan", &flags, config, flags.config != NULL, system);
+    status = crm_link_open_mapping(&link, "crmmap plan", &flags, path, m);
     FILE *in = NULL;
     if (status == EXIT_OK && (in = rd_open_input(input, err, sizeof err)) == NULL) {
         fprintf(stderr, "%s: error: %s\n", input, err);
@@ -624,8 +620,6 @@ static int plan(int argc, char **argv)
         conn_free(p.conn);
     }
     crm_link_close(&link);
-    cm_free(config);
-    cm_free(system);
     mapc_free(m);
     return status;
 }

@@ -238,9 +238,6 @@ static int fatal(const char *fmt, ...)
 static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, const char *input_name)
 {
     const Mapc *m = run->m;
-    uint32_t n;
-    const char *sys = mapc_str(m, m->system, &n);
-    char *system = cm_strndup(sys, n);
     char err[512];
     Connector *c = NULL;
     Journal *j = NULL;
@@ -249,10 +246,8 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     CrmFlags flags = o->crm;
     flags.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
     flags.refresh = true;
-    char *config = crm_config_path(mapping, flags.config);
     CrmLink link;
-    int status = crm_link_open(&link, "crmmap run", &flags, config, flags.config != NULL, system);
-    cm_free(config);
+    int status = crm_link_open_mapping(&link, "crmmap run", &flags, mapping, m);
     /* Settings that cannot make a connection are fatal for run, as every
      * other configuration problem (docs/run.md). */
     if (status == EXIT_USAGE)
@@ -336,7 +331,6 @@ done:
     journal_close(j);
     conn_free(c);
     crm_link_close(&link);
-    cm_free(system);
     return status;
 }
 

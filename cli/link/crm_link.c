@@ -392,7 +392,9 @@ bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, Schema
 
 /* ---- opening ---- */
 
-char *crm_config_path(const char *mapping, const char *given)
+/* The config file for a command on the mapping at path: given when not
+ * NULL, else crmmap.json in the mapping's folder. */
+static char *crm_config_path(const char *mapping, const char *given)
 {
     if (given)
         return cm_strdup(given);
@@ -475,6 +477,18 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     if (f->retries > 0)
         l->policy.max_attempts = f->retries;
     return EXIT_OK;
+}
+
+int crm_link_open_mapping(CrmLink *l, const char *who, const CrmFlags *f, const char *mapping, const Mapc *m)
+{
+    uint32_t n;
+    const char *sys = mapc_str(m, m->system, &n);
+    char *system = cm_strndup(sys, n);
+    char *config = crm_config_path(mapping, f->config);
+    int status = crm_link_open(l, who, f, config, f->config != NULL, system);
+    cm_free(config);
+    cm_free(system);
+    return status;
 }
 
 void crm_link_close(CrmLink *l)

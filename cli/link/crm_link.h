@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "conn_config.h"
 #include "crm_vendor.h"
+#include "mapc.h"
 #include "retry.h"
 #include "schema.h"
 #include "transport.h"
@@ -71,11 +72,6 @@ void crm_flags_begin(CrmFlags *f);
 int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
                    char *err, size_t errlen);
 
-/* The config file for a command on the mapping at path: given (--config or
- * CRMMAP_CONFIG) when not NULL, else crmmap.json in the mapping's folder.
- * cm_free the result. */
-char *crm_config_path(const char *mapping, const char *given);
-
 typedef struct CrmLink {
     const char *who;        /* "crmmap doctor": the prefix of every message */
     ConnConfig cfg;
@@ -94,6 +90,11 @@ typedef struct CrmLink {
  * EXIT_USAGE / EXIT_FATAL after printing why; crm_link_close is safe either way. */
 int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *config_path, bool named,
                   const char *system_hint);
+/* crm_link_open for a command on the compiled mapping m read from the file
+ * mapping: the settings are f->config (--config or CRMMAP_CONFIG) or else
+ * crmmap.json in the mapping's folder, and the mapping's target system is
+ * the hint. */
+int crm_link_open_mapping(CrmLink *l, const char *who, const CrmFlags *f, const char *mapping, const Mapc *m);
 void crm_link_close(CrmLink *l);
 
 /* Prints "WHO: error: MESSAGE" on stderr; returns EXIT_FATAL. */
