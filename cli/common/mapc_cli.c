@@ -68,6 +68,15 @@ bool mapc_cli_is_source(const char *path)
     return n >= 4 && strcmp(path + n - 4, ".map") == 0;
 }
 
+Mapc *mapc_cli_load_operand(const Command *cmd, int argc, char **argv, int *status)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        *status = cli_usage_error(cmd, argc < 2 ? "no .mapc file given" : "one .mapc file, no options");
+        return NULL;
+    }
+    return mapc_cli_load(argv[1], status);
+}
+
 Mapc *mapc_cli_load(const char *path, int *status)
 {
     CmBuf bytes = CM_BUF_INIT;

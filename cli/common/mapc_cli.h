@@ -41,6 +41,11 @@ void mapc_cli_build_free(MapcBuild *b);
  * (EXIT_CHECK) and returns NULL. */
 Mapc *mapc_cli_load(const char *path, int *status);
 
+struct Command;
+/* mapc_cli_load for a command that takes one .mapc (or .map) and no
+ * options, as argv[1]; anything else is cmd's usage error (*status). */
+Mapc *mapc_cli_load_operand(const struct Command *cmd, int argc, char **argv, int *status);
+
 /* True when path names a .map source file (by its extension). */
 bool mapc_cli_is_source(const char *path);
 
