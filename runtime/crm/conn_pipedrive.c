@@ -171,19 +171,6 @@ static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
     return true;
 }
 
-/* An id as Pipedrive writes it: a number (persons, organizations, notes)
- * or a string (a lead's UUID). */
-static bool id_text(const cJSON *v, char *out, size_t outlen)
-{
-    if (cJSON_IsString(v) && v->valuestring[0] != '\0')
-        snprintf(out, outlen, "%s", v->valuestring);
-    else if (cJSON_IsNumber(v))
-        snprintf(out, outlen, "%.0f", v->valuedouble);
-    else
-        return false;
-    return true;
-}
-
 static const char *status_code(int status)
 {
     switch (status) {
@@ -241,7 +228,7 @@ static ConnStatus pd_parse(const Connector *c, const ConnBatch *b, const TxRespo
         const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
         conn_result_error(&results[0], code, cJSON_IsString(error) ? error->valuestring : msg, NULL);
     } else if (st == CONN_OK) {
-        if (id_text(cJSON_GetObjectItemCaseSensitive(data, "id"), results[0].id, sizeof results[0].id)) {
+        if (conn_id_text(cJSON_GetObjectItemCaseSensitive(data, "id"), results[0].id, sizeof results[0].id)) {
             results[0].ok = true;
             results[0].created = b->op == CONN_CREATE;
         } else {
@@ -338,7 +325,7 @@ static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxR
         for (cJSON *f = custom ? custom->child : NULL; f != NULL; f = f->next)
             cJSON_AddItemToObject(holder, f->string, cJSON_Duplicate(f, true));
         cJSON_Delete(custom);
-        if (id_text(cJSON_GetObjectItemCaseSensitive(holder, "id"), id, sizeof id))
+        if (conn_id_text(cJSON_GetObjectItemCaseSensitive(holder, "id"), id, sizeof id))
             conn_current_fill(&out[0], id, holder, r);
         cJSON_Delete(holder);
         cJSON_Delete(root);
@@ -349,7 +336,7 @@ static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxR
     const cJSON *hit;
     cJSON_ArrayForEach(hit, cJSON_GetObjectItemCaseSensitive(data, "items")) {
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(hit, "item");
-        if (item_matches(item, r) && id_text(cJSON_GetObjectItemCaseSensitive(item, "id"), id, sizeof id)) {
+        if (item_matches(item, r) && conn_id_text(cJSON_GetObjectItemCaseSensitive(item, "id"), id, sizeof id)) {
             conn_current_fill(&out[0], id, item, r);
             break;
         }
