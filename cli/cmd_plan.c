@@ -517,15 +517,12 @@ static int plan_records(Plan *p, FILE *in, const char *input_name)
     CmBuf line = CM_BUF_INIT;
     int status = EXIT_OK;
     for (;;) {
-        RdStatus st = record_vm_read(&v, rd);
-        if (st == RD_END)
-            break;
-        size_t record = rd_record_number(rd);
-        if (st == RD_FATAL) {
-            fprintf(stderr, "%s: error: record %zu: %s\n", input_name, record, rd_error(rd));
+        size_t record;
+        RdStatus st = mapc_cli_next_record(&v, rd, input_name, &record);
+        if (st == RD_FATAL)
             status = EXIT_CHECK;
+        if (st == RD_END || st == RD_FATAL)
             break;
-        }
         size_t row = p->count++;
         if (st == RD_BAD_RECORD) {
             size_t l, c;

@@ -68,6 +68,17 @@ bool mapc_cli_is_source(const char *path)
     return n >= 4 && strcmp(path + n - 4, ".map") == 0;
 }
 
+RdStatus mapc_cli_next_record(RecordVm *v, Reader *rd, const char *input_name, size_t *record)
+{
+    RdStatus st = record_vm_read(v, rd);
+    if (st == RD_END)
+        return st;
+    *record = rd_record_number(rd);
+    if (st == RD_FATAL)
+        fprintf(stderr, "%s: error: record %zu: %s\n", input_name, *record, rd_error(rd));
+    return st;
+}
+
 Mapc *mapc_cli_load_operand(const Command *cmd, int argc, char **argv, int *status)
 {
     if (argc != 2 || argv[1][0] == '-') {

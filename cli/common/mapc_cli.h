@@ -41,6 +41,12 @@ void mapc_cli_build_free(MapcBuild *b);
  * (EXIT_CHECK) and returns NULL. */
 Mapc *mapc_cli_load(const char *path, int *status);
 
+/* The next record of rd through v, for the commands that read an input
+ * file (run, plan): RD_OK or RD_BAD_RECORD with *record its number, RD_END
+ * at the end, or RD_FATAL when the input cannot be read on (reported as
+ * "INPUT: error: record N: WHY"). */
+RdStatus mapc_cli_next_record(RecordVm *v, Reader *rd, const char *input_name, size_t *record);
+
 struct Command;
 /* mapc_cli_load for a command that takes one .mapc (or .map) and no
  * options, as argv[1]; anything else is cmd's usage error (*status). */
