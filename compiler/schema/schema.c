@@ -426,14 +426,20 @@ static void write_field(CmBuf *out, const Field *f)
     cm_buf_puts(out, "\n    }");
 }
 
-void schema_write(const SchemaEntity *e, CmBuf *out)
+/* What a schema file and a users file open with: the format and the system. */
+static void put_head(CmBuf *out, const char *format, const char *system)
 {
     cm_buf_puts(out, "{\n");
     put_key(out, 2, "format");
-    cm_buf_puts(out, "\"crmmap-schema/1\",\n");
+    cm_buf_printf(out, "\"%s\",\n", format);
     put_key(out, 2, "system");
-    put_string(out, e->system);
+    put_string(out, system);
     cm_buf_puts(out, ",\n");
+}
+
+void schema_write(const SchemaEntity *e, CmBuf *out)
+{
+    put_head(out, "crmmap-schema/1", e->system);
     put_key(out, 2, "entity");
     put_string(out, e->name);
     cm_buf_puts(out, ",\n");
@@ -459,12 +465,7 @@ static int compare_user_ids(const void *x, const void *y)
 
 void users_write(const UsersFile *u, CmBuf *out)
 {
-    cm_buf_puts(out, "{\n");
-    put_key(out, 2, "format");
-    cm_buf_puts(out, "\"crmmap-users/1\",\n");
-    put_key(out, 2, "system");
-    put_string(out, u->system);
-    cm_buf_puts(out, ",\n");
+    put_head(out, "crmmap-users/1", u->system);
     put_key(out, 2, "users");
     if (u->nusers == 0) {
         cm_buf_puts(out, "[]\n}\n");
