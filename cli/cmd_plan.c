@@ -294,6 +294,24 @@ static void text_line(Plan *p, size_t record, const char *entity, const cJSON *l
     cm_buf_printf(&p->out, ": %s\n", verdict);
 }
 
+/* The members a --format json line opens with. */
+static cJSON *json_row(size_t record, const char *entity, const char *action)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "record", (double)record);
+    cJSON_AddStringToObject(o, "entity", entity);
+    cJSON_AddStringToObject(o, "action", action);
+    return o;
+}
+
+/* Appends o to the output as one line. */
+static void put_json_row(Plan *p, const cJSON *o)
+{
+    char *t = cJSON_PrintUnformatted(o);
+    cm_buf_printf(&p->out, "%s\n", t);
+    cJSON_free(t);
+}
+
 static void rejected(Plan *p, size_t record, uint32_t ei, const cJSON *line, const char *why, CmArena *a)
 {
     const char *entity = entity_name(p, ei, a);
@@ -301,16 +319,11 @@ static void rejected(Plan *p, size_t record, uint32_t ei, const cJSON *line, con
     p->totals[ei][A_REJECTED]++;
     p->failed = true;
     if (p->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "record", (double)record);
-        cJSON_AddStringToObject(o, "entity", entity);
-        cJSON_AddStringToObject(o, "action", "rejected");
+        cJSON *o = json_row(record, entity, "rejected");
         cJSON_AddStringToObject(o, "reason", why);
         if (cJSON_IsNumber(at))
             cJSON_AddNumberToObject(o, "line", at->valuedouble);
-        char *t = cJSON_PrintUnformatted(o);
-        cm_buf_printf(&p->out, "%s\n", t);
-        cJSON_free(t);
+        put_json_row(p, o);
         cJSON_Delete(o);
     } else {
         CmBuf v = CM_BUF_INIT;
@@ -348,10 +361,7 @@ static void planned(Plan *p, size_t row, uint32_t ei, const Entry *en, CmArena *
     }
     p->totals[ei][act]++;
     if (p->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "record", (double)record);
-        cJSON_AddStringToObject(o, "entity", entity);
-        cJSON_AddStringToObject(o, "action", action_names[act]);
+        cJSON *o = json_row(record, entity, action_names[act]);
         cJSON_AddItemToObject(o, "key", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(en->line, "key"), true));
         if (en->found)
             cJSON_AddStringToObject(o, "id", en->id);
@@ -365,9 +375,7 @@ static void planned(Plan *p, size_t row, uint32_t ei, const Entry *en, CmArena *
             if (ch[i].why)
                 cJSON_AddStringToObject(f, "why", ch[i].why);
         }
-        char *t = cJSON_PrintUnformatted(o);
-        cm_buf_printf(&p->out, "%s\n", t);
-        cJSON_free(t);
+        put_json_row(p, o);
         cJSON_Delete(o);
     } else {
         CmBuf v = CM_BUF_INIT;
@@ -411,9 +419,7 @@ static void print_group(Plan *p)
             p->malformed++;
             p->failed = true;
             if (p->json) {
-                char *t = cJSON_PrintUnformatted(p->bad[r]);
-                cm_buf_printf(&p->out, "%s\n", t);
-                cJSON_free(t);
+                put_json_row(p, p->bad[r]);
             } else {
                 const cJSON *b = p->bad[r];
                 cm_buf_printf(&p->out, "record %d: rejected: malformed input at line %d, column %d: %s\n",
@@ -508,34 +514,28 @@ static void summary(Plan *p)
 
 /* ---- the records ---- */
 
-static int plan_records(Plan *p, FILE *in, const char *input_name)
+static int plan_records(Plan *p, FILE *file, const char *input_name)
 {
     const Mapc *m = p->m;
-    RecordVm v;
-    record_vm_init(&v, m);
-    Reader *rd = rd_open(in, RD_AUTO, v.paths);
+    MapcRecords in;
+    mapc_records_open(&in, m, file, input_name);
     CmBuf line = CM_BUF_INIT;
     int status = EXIT_OK;
-    for (;;) {
-        size_t record;
-        RdStatus st = mapc_cli_next_record(&v, rd, input_name, &record);
-        if (st == RD_FATAL)
-            status = EXIT_CHECK;
-        if (st == RD_END || st == RD_FATAL)
-            break;
+    while (mapc_records_next(&in)) {
+        size_t record = in.record;
         size_t row = p->count++;
-        if (st == RD_BAD_RECORD) {
+        if (in.st == RD_BAD_RECORD) {
             size_t l, c;
-            rd_error_pos(rd, &l, &c);
+            rd_error_pos(in.rd, &l, &c);
             cJSON *b = cJSON_CreateObject();
             cJSON_AddNumberToObject(b, "record", (double)record);
             cJSON_AddStringToObject(b, "action", "rejected");
-            cJSON_AddStringToObject(b, "error", rd_error(rd));
+            cJSON_AddStringToObject(b, "error", rd_error(in.rd));
             cJSON_AddNumberToObject(b, "input_line", (double)l);
             cJSON_AddNumberToObject(b, "input_col", (double)c);
             p->bad[row] = b;
         } else {
-            const VmResult *res = record_vm_run(&v);
+            const VmResult *res = record_vm_run(&in.vm);
             for (uint32_t ei = 0; ei < m->nentities; ei++) {
                 cm_buf_clear(&line);
                 if (dryrun_line(m, record, &res[ei], &line))
@@ -547,14 +547,15 @@ static int plan_records(Plan *p, FILE *in, const char *input_name)
             break;
         }
     }
+    if (in.unreadable)
+        status = EXIT_CHECK;
     if (status == EXIT_OK && !flush_group(p))
         status = EXIT_FATAL;
     clear_group(p);
     if (status == EXIT_OK)
         summary(p);
     cm_buf_free(&line);
-    rd_close(rd);
-    record_vm_free(&v);
+    mapc_records_close(&in);
     if (status == EXIT_OK && p->failed)
         status = EXIT_PARTIAL;
     return status;

@@ -6,6 +6,7 @@
 #define MAPC_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "ast.h"
 #include "check.h"
@@ -41,11 +42,22 @@ void mapc_cli_build_free(MapcBuild *b);
  * (EXIT_CHECK) and returns NULL. */
 Mapc *mapc_cli_load(const char *path, int *status);
 
-/* The next record of rd through v, for the commands that read an input
- * file (run, plan): RD_OK or RD_BAD_RECORD with *record its number, RD_END
- * at the end, or RD_FATAL when the input cannot be read on (reported as
- * "INPUT: error: record N: WHY"). */
-RdStatus mapc_cli_next_record(RecordVm *v, Reader *rd, const char *input_name, size_t *record);
+/* The records of an input file through a mapping's VM, for the commands
+ * that read one (run, plan). */
+typedef struct MapcRecords {
+    RecordVm vm;
+    Reader *rd;
+    const char *input_name;
+    size_t record;      /* the current record's number */
+    RdStatus st;        /* the current record's: RD_OK or RD_BAD_RECORD */
+    bool unreadable;    /* the input could not be read on (reported) */
+} MapcRecords;
+
+void mapc_records_open(MapcRecords *r, const Mapc *m, FILE *in, const char *input_name);
+/* Reads the next record: false at the end, or when the input cannot be read
+ * on (reported as "INPUT: error: record N: WHY"; r->unreadable). */
+bool mapc_records_next(MapcRecords *r);
+void mapc_records_close(MapcRecords *r);
 
 struct Command;
 /* mapc_cli_load for a command that takes one .mapc (or .map) and no
