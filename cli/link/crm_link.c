@@ -18,9 +18,7 @@ int crm_link_fail(const CrmLink *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: error: ", l->who);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    cli_vfatal(l->who, fmt, ap);
     va_end(ap);
     return EXIT_FATAL;
 }
