@@ -29,6 +29,21 @@ static bool dyn_type_read_only(const char *t)
            strcmp(t, "ManagedProperty") == 0;
 }
 
+/* The non-empty text between open and the next close in s (NULL: none)
+ * into buf; false when there is none or it does not fit. */
+static bool between(const char *s, const char *open, const char *close, char *buf, size_t size)
+{
+    const char *p = s ? strstr(s, open) : NULL;
+    if (p == NULL)
+        return false;
+    p += strlen(open);
+    const char *end = strstr(p, close);
+    if (end == NULL || end == p || (size_t)(end - p) >= size)
+        return false;
+    snprintf(buf, size, "%.*s", (int)(end - p), p);
+    return true;
+}
+
 /* The AttributeType, or the one named by "#Microsoft.Dynamics.CRM.XAttributeMetadata"
  * in @odata.type or a single attribute's @odata.context ($select drops AttributeType). */
 static bool dyn_type_name(const cJSON *attr, const char *context, char *buf, size_t size)
@@ -39,16 +54,7 @@ static bool dyn_type_name(const cJSON *attr, const char *context, char *buf, siz
         return true;
     }
     const char *odata = json_str(attr, "@odata.type");
-    const char *from = odata ? odata : context;
-    const char *p = from ? strstr(from, "Microsoft.Dynamics.CRM.") : NULL;
-    if (p == NULL)
-        return false;
-    p += strlen("Microsoft.Dynamics.CRM.");
-    const char *end = strstr(p, "AttributeMetadata");
-    if (end == NULL || end == p || (size_t)(end - p) >= size)
-        return false;
-    snprintf(buf, size, "%.*s", (int)(end - p), p);
-    return true;
+    return between(odata ? odata : context, "Microsoft.Dynamics.CRM.", "AttributeMetadata", buf, size);
 }
 
 /* A Label object: the user's localized label, else the first one. */
@@ -152,15 +158,7 @@ static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const
 /* "...EntityDefinitions('account')/Attributes..." names the entity. */
 static const char *dyn_context_entity(const char *context, char *buf, size_t size)
 {
-    const char *p = context ? strstr(context, "EntityDefinitions('") : NULL;
-    if (p == NULL)
-        return NULL;
-    p += strlen("EntityDefinitions('");
-    const char *end = strchr(p, '\'');
-    if (end == NULL || end == p || (size_t)(end - p) >= size)
-        return NULL;
-    snprintf(buf, size, "%.*s", (int)(end - p), p);
-    return buf;
+    return between(context, "EntityDefinitions('", "'", buf, size) ? buf : NULL;
 }
 
 /* An alternate key of one attribute makes that attribute an upsert key. */
