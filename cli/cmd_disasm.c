@@ -30,10 +30,8 @@ static char *read_source(const char *mapc_path, const Mapc *m, size_t *len)
 
 static int run(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-')
-        return cli_usage_error(&cmd_disasm, argc < 2 ? "no .mapc file given" : "one .mapc file, no options");
     int status;
-    Mapc *m = mapc_cli_load(argv[1], &status);
+    Mapc *m = mapc_cli_load_operand(&cmd_disasm, argc, argv, &status);
     if (m == NULL)
         return status;
     size_t len = 0;

@@ -22,19 +22,13 @@ static int doctor(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     CrmFlags flags;
-    memset(&flags, 0, sizeof flags);
-    flags.config = getenv("CRMMAP_CONFIG");
+    crm_flags_begin(&flags);
     char err[300];
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        int taken = crm_flags_take(&flags, c, optarg, err, sizeof err);
-        if (taken < 0)
-            return cli_usage_error(&cmd_doctor, "%s", err);
-        if (taken == 0)
-            return cli_usage_error(&cmd_doctor, "unknown option or missing value '%s'", argv[optind - 1]);
-    }
+    int c = crm_flags_next(&flags, argc, argv, "", opts, err, sizeof err);
+    if (c == CRM_O_BAD)
+        return cli_usage_error(&cmd_doctor, "%s", err);
+    if (c != -1)
+        return cli_usage_error(&cmd_doctor, "unknown option or missing value '%s'", argv[optind - 1]);
     if (optind != argc - 1)
         return cli_usage_error(&cmd_doctor, optind >= argc ? "no mapping given" : "one mapping at a time");
     const char *path = argv[optind];
@@ -43,14 +37,11 @@ static int doctor(int argc, char **argv)
     if (m == NULL)
         return status;
     uint32_t n;
-    const char *sys = mapc_str(m, m->system, &n);
-    char *system = cm_strndup(sys, n);
     /* Positions are in the .map: for a .mapc, the source it names. */
     const char *src = mapc_str(m, m->source, &n);
     char *where = mapc_cli_is_source(path) || n == 0 ? cm_strdup(path) : cm_strndup(src, n);
-    char *config = crm_config_path(path, flags.config);
     CrmLink link;
-    status = crm_link_open(&link, "crmmap doctor", &flags, config, flags.config != NULL, system);
+    status = crm_link_open_mapping(&link, "crmmap doctor", &flags, path, m);
     if (status == EXIT_OK) {
         DriftCount count;
         status = drift_check_live(m, where, &link, true, stdout, &count);
@@ -63,9 +54,7 @@ static int doctor(int argc, char **argv)
                    "changes before it runs\n", path, count.errors, count.errors == 1 ? "" : "s");
     }
     crm_link_close(&link);
-    cm_free(config);
     cm_free(where);
-    cm_free(system);
     mapc_free(m);
     return status;
 }

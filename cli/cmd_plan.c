@@ -294,6 +294,24 @@ static void text_line(Plan *p, size_t record, const char *entity, const cJSON *l
     cm_buf_printf(&p->out, ": %s\n", verdict);
 }
 
+/* The members a --format json line opens with. */
+static cJSON *json_row(size_t record, const char *entity, const char *action)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "record", (double)record);
+    cJSON_AddStringToObject(o, "entity", entity);
+    cJSON_AddStringToObject(o, "action", action);
+    return o;
+}
+
+/* Appends o to the output as one line. */
+static void put_json_row(Plan *p, const cJSON *o)
+{
+    char *t = cJSON_PrintUnformatted(o);
+    cm_buf_printf(&p->out, "%s\n", t);
+    cJSON_free(t);
+}
+
 static void rejected(Plan *p, size_t record, uint32_t ei, const cJSON *line, const char *why, CmArena *a)
 {
     const char *entity = entity_name(p, ei, a);
@@ -301,16 +319,11 @@ static void rejected(Plan *p, size_t record, uint32_t ei, const cJSON *line, con
     p->totals[ei][A_REJECTED]++;
     p->failed = true;
     if (p->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "record", (double)record);
-        cJSON_AddStringToObject(o, "entity", entity);
-        cJSON_AddStringToObject(o, "action", "rejected");
+        cJSON *o = json_row(record, entity, "rejected");
         cJSON_AddStringToObject(o, "reason", why);
         if (cJSON_IsNumber(at))
             cJSON_AddNumberToObject(o, "line", at->valuedouble);
-        char *t = cJSON_PrintUnformatted(o);
-        cm_buf_printf(&p->out, "%s\n", t);
-        cJSON_free(t);
+        put_json_row(p, o);
         cJSON_Delete(o);
     } else {
         CmBuf v = CM_BUF_INIT;
@@ -348,10 +361,7 @@ static void planned(Plan *p, size_t row, uint32_t ei, const Entry *en, CmArena *
     }
     p->totals[ei][act]++;
     if (p->json) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "record", (double)record);
-        cJSON_AddStringToObject(o, "entity", entity);
-        cJSON_AddStringToObject(o, "action", action_names[act]);
+        cJSON *o = json_row(record, entity, action_names[act]);
         cJSON_AddItemToObject(o, "key", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(en->line, "key"), true));
         if (en->found)
             cJSON_AddStringToObject(o, "id", en->id);
@@ -365,9 +375,7 @@ static void planned(Plan *p, size_t row, uint32_t ei, const Entry *en, CmArena *
             if (ch[i].why)
                 cJSON_AddStringToObject(f, "why", ch[i].why);
         }
-        char *t = cJSON_PrintUnformatted(o);
-        cm_buf_printf(&p->out, "%s\n", t);
-        cJSON_free(t);
+        put_json_row(p, o);
         cJSON_Delete(o);
     } else {
         CmBuf v = CM_BUF_INIT;
@@ -411,9 +419,7 @@ static void print_group(Plan *p)
             p->malformed++;
             p->failed = true;
             if (p->json) {
-                char *t = cJSON_PrintUnformatted(p->bad[r]);
-                cm_buf_printf(&p->out, "%s\n", t);
-                cJSON_free(t);
+                put_json_row(p, p->bad[r]);
             } else {
                 const cJSON *b = p->bad[r];
                 cm_buf_printf(&p->out, "record %d: rejected: malformed input at line %d, column %d: %s\n",
@@ -508,37 +514,28 @@ static void summary(Plan *p)
 
 /* ---- the records ---- */
 
-static int plan_records(Plan *p, FILE *in, const char *input_name)
+static int plan_records(Plan *p, FILE *file, const char *input_name)
 {
     const Mapc *m = p->m;
-    RecordVm v;
-    record_vm_init(&v, m);
-    Reader *rd = rd_open(in, RD_AUTO, v.paths);
+    MapcRecords in;
+    mapc_records_open(&in, m, file, input_name);
     CmBuf line = CM_BUF_INIT;
     int status = EXIT_OK;
-    for (;;) {
-        RdStatus st = record_vm_read(&v, rd);
-        if (st == RD_END)
-            break;
-        size_t record = rd_record_number(rd);
-        if (st == RD_FATAL) {
-            fprintf(stderr, "%s: error: record %zu: %s\n", input_name, record, rd_error(rd));
-            status = EXIT_CHECK;
-            break;
-        }
+    while (mapc_records_next(&in)) {
+        size_t record = in.record;
         size_t row = p->count++;
-        if (st == RD_BAD_RECORD) {
+        if (in.st == RD_BAD_RECORD) {
             size_t l, c;
-            rd_error_pos(rd, &l, &c);
+            rd_error_pos(in.rd, &l, &c);
             cJSON *b = cJSON_CreateObject();
             cJSON_AddNumberToObject(b, "record", (double)record);
             cJSON_AddStringToObject(b, "action", "rejected");
-            cJSON_AddStringToObject(b, "error", rd_error(rd));
+            cJSON_AddStringToObject(b, "error", rd_error(in.rd));
             cJSON_AddNumberToObject(b, "input_line", (double)l);
             cJSON_AddNumberToObject(b, "input_col", (double)c);
             p->bad[row] = b;
         } else {
-            const VmResult *res = record_vm_run(&v);
+            const VmResult *res = record_vm_run(&in.vm);
             for (uint32_t ei = 0; ei < m->nentities; ei++) {
                 cm_buf_clear(&line);
                 if (dryrun_line(m, record, &res[ei], &line))
@@ -550,14 +547,15 @@ static int plan_records(Plan *p, FILE *in, const char *input_name)
             break;
         }
     }
+    if (in.unreadable)
+        status = EXIT_CHECK;
     if (status == EXIT_OK && !flush_group(p))
         status = EXIT_FATAL;
     clear_group(p);
     if (status == EXIT_OK)
         summary(p);
     cm_buf_free(&line);
-    rd_close(rd);
-    record_vm_free(&v);
+    mapc_records_close(&in);
     if (status == EXIT_OK && p->failed)
         status = EXIT_PARTIAL;
     return status;
@@ -572,20 +570,13 @@ static int plan(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     CrmFlags flags;
-    memset(&flags, 0, sizeof flags);
-    flags.config = getenv("CRMMAP_CONFIG");
+    crm_flags_begin(&flags);
     const char *input = NULL, *format = "text";
     char err[300];
     int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:", opts, NULL)) != -1) {
-        int taken = crm_flags_take(&flags, c, optarg, err, sizeof err);
-        if (taken < 0)
-            return cli_usage_error(&cmd_plan, "%s", err);
-        if (taken > 0)
-            continue;
+    while ((c = crm_flags_next(&flags, argc, argv, "i:", opts, err, sizeof err)) != -1) {
         switch (c) {
+        case CRM_O_BAD: return cli_usage_error(&cmd_plan, "%s", err);
         case 'i': input = optarg; break;
         case 'f': format = optarg; break;
         default:
@@ -603,12 +594,8 @@ static int plan(int argc, char **argv)
     Mapc *m = mapc_cli_load(path, &status);
     if (m == NULL)
         return status;
-    uint32_t n;
-    const char *sys = mapc_str(m, m->system, &n);
-    char *system = cm_strndup(sys, n);
-    char *config = crm_config_path(path, flags.config);
     CrmLink link;
-    status = crm_link_open(&link, "crmmap plan", &flags, config, flags.config != NULL, system);
+    status = crm_link_open_mapping(&link, "crmmap plan", &flags, path, m);
     FILE *in = NULL;
     if (status == EXIT_OK && (in = rd_open_input(input, err, sizeof err)) == NULL) {
         fprintf(stderr, "%s: error: %s\n", input, err);
@@ -631,8 +618,6 @@ static int plan(int argc, char **argv)
         conn_free(p.conn);
     }
     crm_link_close(&link);
-    cm_free(config);
-    cm_free(system);
     mapc_free(m);
     return status;
 }

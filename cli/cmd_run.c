@@ -4,7 +4,6 @@
  * it connects to the CRM (crm_link.h: settings, token, transport) and
  * hands each record to the transfer engine (transfer.h), printing one JSON
  * line per settled record and entity on stdout and the summary on stderr. */
-#include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -85,25 +84,16 @@ static void flush(Run *run)
 
 /* Reads every record; the dry run prints, a transfer feeds the engine.
  * Returns EXIT_CHECK when the input is unreadable, EXIT_OK otherwise. */
-static int run_records(Run *run, FILE *in, const char *input_name)
+static int run_records(Run *run, FILE *file, const char *input_name)
 {
     const Mapc *m = run->m;
-    RecordVm v;
-    record_vm_init(&v, m);
-    Reader *rd = rd_open(in, RD_AUTO, v.paths);
-    int status = EXIT_OK;
-    for (;;) {
-        RdStatus st = record_vm_read(&v, rd);
-        if (st == RD_END)
-            break;
-        size_t record = rd_record_number(rd);
-        if (st == RD_FATAL) {
-            fprintf(stderr, "%s: error: record %zu: %s\n", input_name, record, rd_error(rd));
-            status = EXIT_CHECK;
-            break;
-        }
+    MapcRecords in;
+    mapc_records_open(&in, m, file, input_name);
+    Reader *rd = in.rd;
+    while (mapc_records_next(&in)) {
+        size_t record = in.record;
         bool more = true;
-        if (st == RD_BAD_RECORD) {
+        if (in.st == RD_BAD_RECORD) {
             const char *why = rd_error(rd);
             size_t line, col;
             rd_error_pos(rd, &line, &col);
@@ -119,7 +109,7 @@ static int run_records(Run *run, FILE *in, const char *input_name)
             }
             fprintf(stderr, "%s:%zu:%zu: error: record %zu: %s\n", input_name, line, col, record, why);
         } else {
-            const VmResult *res = record_vm_run(&v);
+            const VmResult *res = record_vm_run(&in.vm);
             report_errors(run, record, res);
             if (run->tr) {
                 size_t len;
@@ -138,8 +128,8 @@ static int run_records(Run *run, FILE *in, const char *input_name)
     if (run->tr)
         transfer_finish(run->tr);
     flush(run);
-    rd_close(rd);
-    record_vm_free(&v);
+    int status = in.unreadable ? EXIT_CHECK : EXIT_OK;
+    mapc_records_close(&in);
     return status;
 }
 
@@ -222,25 +212,9 @@ static void catch_signals(void (*handler)(int))
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static int fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fatal(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("crmmap run: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_FATAL;
-}
-
 static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, const char *input_name)
 {
     const Mapc *m = run->m;
-    uint32_t n;
-    const char *sys = mapc_str(m, m->system, &n);
-    char *system = cm_strndup(sys, n);
     char err[512];
     Connector *c = NULL;
     Journal *j = NULL;
@@ -249,10 +223,8 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     CrmFlags flags = o->crm;
     flags.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
     flags.refresh = true;
-    char *config = crm_config_path(mapping, flags.config);
     CrmLink link;
-    int status = crm_link_open(&link, "crmmap run", &flags, config, flags.config != NULL, system);
-    cm_free(config);
+    int status = crm_link_open_mapping(&link, "crmmap run", &flags, mapping, m);
     /* Settings that cannot make a connection are fatal for run, as every
      * other configuration problem (docs/run.md). */
     if (status == EXIT_USAGE)
@@ -263,9 +235,10 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     Transport *tx = link.tx;
     /* Schema drift (docs/doctor.md): refuse before anything is sent. */
     if (!o->force && drift_check_connection(m, run->source, "crmmap run", cfg, tx, stderr, NULL) != EXIT_OK) {
-        status = fatal("the CRM's field definitions are not what the mapping was checked against (above)\n"
-                       "help: fix the mapping, pull the field definitions again and compile "
-                       "(crmmap doctor explains); --force sends without this check");
+        status = cli_fatal("crmmap run",
+                           "the CRM's field definitions are not what the mapping was checked against (above)\n"
+                           "help: fix the mapping, pull the field definitions again and compile "
+                           "(crmmap doctor explains); --force sends without this check");
         goto done;
     }
     c = link.vendor->connect(cfg);
@@ -277,13 +250,13 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     const char *jpath = o->journal ? o->journal : "crmmap.journal";
     j = journal_open(jpath, key, err, sizeof err);
     if (j == NULL) {
-        status = fatal("%s", err);
+        status = cli_fatal("crmmap run", "%s", err);
         goto done;
     }
     const char *epath = o->errors ? o->errors : "crmmap-errors.ndjson";
     ef = errfile_open(epath, !o->resume, err, sizeof err);
     if (ef == NULL) {
-        status = fatal("%s", err);
+        status = cli_fatal("crmmap run", "%s", err);
         goto done;
     }
     TransferOptions topts;
@@ -301,7 +274,7 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     topts.unit_ctx = run;
     tr = transfer_new(m, c, tx, j, ef, &topts, err, sizeof err);
     if (tr == NULL) {
-        status = fatal("%s", err);
+        status = cli_fatal("crmmap run", "%s", err);
         goto done;
     }
     run->tr = tr;
@@ -324,7 +297,8 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
                 (unsigned long long)s->ok, (unsigned long long)s->failed, (unsigned long long)s->skipped);
     if (why) {
         unsigned long long left = s->in - s->ok - s->failed - s->skipped;
-        status = fatal("%s\nhelp: %llu record(s) not settled; run again with --resume to send them", why, left);
+        status = cli_fatal("crmmap run", "%s\nhelp: %llu record(s) not settled; run again with --resume to send them",
+                           why, left);
     } else if (status == EXIT_OK && s->failed > 0) {
         status = EXIT_PARTIAL;
         if (!o->quiet)
@@ -333,11 +307,10 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
 done:
     transfer_free(tr);
     if (ef && !errfile_close(ef, err, sizeof err) && status != EXIT_FATAL)
-        status = fatal("%s", err);
+        status = cli_fatal("crmmap run", "%s", err);
     journal_close(j);
     conn_free(c);
     crm_link_close(&link);
-    cm_free(system);
     return status;
 }
 
@@ -380,18 +353,12 @@ static int run(int argc, char **argv)
     };
     RunOpts o;
     memset(&o, 0, sizeof o);
-    o.crm.config = getenv("CRMMAP_CONFIG");
+    crm_flags_begin(&o.crm);
     char err[300];
     int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
-        int taken = crm_flags_take(&o.crm, c, optarg, err, sizeof err);
-        if (taken < 0)
-            return cli_usage_error(&cmd_run, "%s", err);
-        if (taken > 0)
-            continue;
+    while ((c = crm_flags_next(&o.crm, argc, argv, "i:q", opts, err, sizeof err)) != -1) {
         switch (c) {
+        case CRM_O_BAD: return cli_usage_error(&cmd_run, "%s", err);
         case 'i': o.input = optarg; break;
         case O_DRY: o.dry = true; break;
         case O_ERRORS: o.errors = optarg; break;

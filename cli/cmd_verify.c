@@ -8,10 +8,8 @@ extern const Command cmd_verify;
 
 static int run(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-')
-        return cli_usage_error(&cmd_verify, argc < 2 ? "no .mapc file given" : "one .mapc file, no options");
     int status;
-    Mapc *m = mapc_cli_load(argv[1], &status);
+    Mapc *m = mapc_cli_load_operand(&cmd_verify, argc, argv, &status);
     if (m == NULL)
         return status;
     printf("%s: ok: format %u.%u, %u %s\n", argv[1], m->major, m->minor, m->nentities,

@@ -33,6 +33,23 @@ int cli_usage_error(const Command *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int cli_vfatal(const char *who, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: error: ", who);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    return EXIT_FATAL;
+}
+
+int cli_fatal(const char *who, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cli_vfatal(who, fmt, ap);
+    va_end(ap);
+    return EXIT_FATAL;
+}
+
 bool cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {

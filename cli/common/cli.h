@@ -3,6 +3,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,9 @@ extern const size_t cli_ncommands;
 
 /* Prints "crmmap NAME: MESSAGE" and the command's usage line to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const Command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "WHO: error: MESSAGE" to stderr; returns EXIT_FATAL. */
+int cli_fatal(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_vfatal(const char *who, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* True when argv holds -h or --help (before any "--"). */
 bool cli_wants_help(int argc, char **argv);
 /* Prints the command's usage to stdout; returns EXIT_OK. */

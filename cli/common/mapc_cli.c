@@ -68,6 +68,42 @@ bool mapc_cli_is_source(const char *path)
     return n >= 4 && strcmp(path + n - 4, ".map") == 0;
 }
 
+void mapc_records_open(MapcRecords *r, const Mapc *m, FILE *in, const char *input_name)
+{
+    memset(r, 0, sizeof *r);
+    record_vm_init(&r->vm, m);
+    r->rd = rd_open(in, RD_AUTO, r->vm.paths);
+    r->input_name = input_name;
+}
+
+bool mapc_records_next(MapcRecords *r)
+{
+    r->st = record_vm_read(&r->vm, r->rd);
+    if (r->st == RD_END)
+        return false;
+    r->record = rd_record_number(r->rd);
+    if (r->st != RD_FATAL)
+        return true;
+    fprintf(stderr, "%s: error: record %zu: %s\n", r->input_name, r->record, rd_error(r->rd));
+    r->unreadable = true;
+    return false;
+}
+
+void mapc_records_close(MapcRecords *r)
+{
+    rd_close(r->rd);
+    record_vm_free(&r->vm);
+}
+
+Mapc *mapc_cli_load_operand(const Command *cmd, int argc, char **argv, int *status)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        *status = cli_usage_error(cmd, argc < 2 ? "no .mapc file given" : "one .mapc file, no options");
+        return NULL;
+    }
+    return mapc_cli_load(argv[1], status);
+}
+
 Mapc *mapc_cli_load(const char *path, int *status)
 {
     CmBuf bytes = CM_BUF_INIT;

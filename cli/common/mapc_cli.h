@@ -6,6 +6,7 @@
 #define MAPC_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "ast.h"
 #include "check.h"
@@ -40,6 +41,28 @@ void mapc_cli_build_free(MapcBuild *b);
  * compiles it in memory first. On failure reports to stderr, sets *status
  * (EXIT_CHECK) and returns NULL. */
 Mapc *mapc_cli_load(const char *path, int *status);
+
+/* The records of an input file through a mapping's VM, for the commands
+ * that read one (run, plan). */
+typedef struct MapcRecords {
+    RecordVm vm;
+    Reader *rd;
+    const char *input_name;
+    size_t record;      /* the current record's number */
+    RdStatus st;        /* the current record's: RD_OK or RD_BAD_RECORD */
+    bool unreadable;    /* the input could not be read on (reported) */
+} MapcRecords;
+
+void mapc_records_open(MapcRecords *r, const Mapc *m, FILE *in, const char *input_name);
+/* Reads the next record: false at the end, or when the input cannot be read
+ * on (reported as "INPUT: error: record N: WHY"; r->unreadable). */
+bool mapc_records_next(MapcRecords *r);
+void mapc_records_close(MapcRecords *r);
+
+struct Command;
+/* mapc_cli_load for a command that takes one .mapc (or .map) and no
+ * options, as argv[1]; anything else is cmd's usage error (*status). */
+Mapc *mapc_cli_load_operand(const struct Command *cmd, int argc, char **argv, int *status);
 
 /* True when path names a .map source file (by its extension). */
 bool mapc_cli_is_source(const char *path);

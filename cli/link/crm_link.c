@@ -18,9 +18,7 @@ int crm_link_fail(const CrmLink *l, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: error: ", l->who);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    cli_vfatal(l->who, fmt, ap);
     va_end(ap);
     return EXIT_FATAL;
 }
@@ -35,7 +33,9 @@ bool crm_plain_name(const char *s)
     return true;
 }
 
-int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen)
+/* Takes option c when it is a connection flag: 1 taken, 0 not a connection
+ * flag, -1 a bad value (err says why). */
+static int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen)
 {
     long v;
     switch (c) {
@@ -64,6 +64,24 @@ int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen
     default:
         return 0;
     }
+}
+
+void crm_flags_begin(CrmFlags *f)
+{
+    memset(f, 0, sizeof *f);
+    f->config = getenv("CRMMAP_CONFIG");
+    opterr = 0;
+    optind = 1;
+}
+
+int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
+                   char *err, size_t errlen)
+{
+    int c, taken;
+    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1)
+        if ((taken = crm_flags_take(f, c, optarg, err, errlen)) <= 0)
+            return taken < 0 ? CRM_O_BAD : c;
+    return -1;
 }
 
 /* The first 200 bytes of an answer, printable, for error messages. */
@@ -372,7 +390,9 @@ bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, Schema
 
 /* ---- opening ---- */
 
-char *crm_config_path(const char *mapping, const char *given)
+/* The config file for a command on the mapping at path: given when not
+ * NULL, else crmmap.json in the mapping's folder. */
+static char *crm_config_path(const char *mapping, const char *given)
 {
     if (given)
         return cm_strdup(given);
@@ -456,6 +476,18 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     if (f->retries > 0)
         l->policy.max_attempts = f->retries;
     return EXIT_OK;
+}
+
+int crm_link_open_mapping(CrmLink *l, const char *who, const CrmFlags *f, const char *mapping, const Mapc *m)
+{
+    uint32_t n;
+    const char *sys = mapc_str(m, m->system, &n);
+    char *system = cm_strndup(sys, n);
+    char *config = crm_config_path(mapping, f->config);
+    int status = crm_link_open(l, who, f, config, f->config != NULL, system);
+    cm_free(config);
+    cm_free(system);
+    return status;
 }
 
 void crm_link_close(CrmLink *l)

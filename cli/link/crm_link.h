@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "conn_config.h"
 #include "crm_vendor.h"
+#include "mapc.h"
 #include "retry.h"
 #include "schema.h"
 #include "transport.h"
@@ -32,7 +33,8 @@ typedef struct CrmFlags {
 
 enum {
     CRM_O_CONFIG = 1000, CRM_O_SYSTEM, CRM_O_URL, CRM_O_API, CRM_O_TOKEN_ENV, CRM_O_TOKEN_FILE, CRM_O_PLAIN,
-    CRM_O_TIMEOUT, CRM_O_RETRIES, CRM_O_VERBOSE
+    CRM_O_TIMEOUT, CRM_O_RETRIES, CRM_O_VERBOSE,
+    CRM_O_BAD       /* crm_flags_next: a connection flag with a bad value */
 };
 
 /* The getopt_long entries of the flags above, for a command's option table. */
@@ -61,14 +63,14 @@ enum {
     "  --retries N       attempts per request, the first included (default 6)\n" \
     "  --verbose         print each request (the token redacted)\n"
 
-/* Takes option c (from getopt_long) when it is a connection flag: 1 taken,
- * 0 not a connection flag, -1 a bad value (err says why). */
-int crm_flags_take(CrmFlags *f, int c, const char *arg, char *err, size_t errlen);
-
-/* The config file for a command on the mapping at path: given (--config or
- * CRMMAP_CONFIG) when not NULL, else crmmap.json in the mapping's folder.
- * cm_free the result. */
-char *crm_config_path(const char *mapping, const char *given);
+/* Starts a command's option scan: no flag given yet, --config defaulting to
+ * CRMMAP_CONFIG; getopt rewound and silent (the command reports). */
+void crm_flags_begin(CrmFlags *f);
+/* getopt_long that takes the connection flags into f: returns the next
+ * other option (as getopt_long does: -1 at the end, '?' for an unknown one),
+ * or CRM_O_BAD after a connection flag with a bad value (err says why). */
+int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
+                   char *err, size_t errlen);
 
 typedef struct CrmLink {
     const char *who;        /* "crmmap doctor": the prefix of every message */
@@ -88,6 +90,11 @@ typedef struct CrmLink {
  * EXIT_USAGE / EXIT_FATAL after printing why; crm_link_close is safe either way. */
 int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *config_path, bool named,
                   const char *system_hint);
+/* crm_link_open for a command on the compiled mapping m read from the file
+ * mapping: the settings are f->config (--config or CRMMAP_CONFIG) or else
+ * crmmap.json in the mapping's folder, and the mapping's target system is
+ * the hint. */
+int crm_link_open_mapping(CrmLink *l, const char *who, const CrmFlags *f, const char *mapping, const Mapc *m);
 void crm_link_close(CrmLink *l);
 
 /* Prints "WHO: error: MESSAGE" on stderr; returns EXIT_FATAL. */

@@ -60,18 +60,6 @@ typedef struct Pull {
     bool users;
 } Pull;
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("crmmap schema pull: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return EXIT_FATAL;
-}
-
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage(const char *fmt, ...)
 {
@@ -100,11 +88,11 @@ static bool make_dir(const char *dir)
         struct stat st;
         if (stat(path, &st) == 0) {
             if (!S_ISDIR(st.st_mode)) {
-                fail("'%s' exists and is not a folder", path);
+                cli_fatal("crmmap schema pull", "'%s' exists and is not a folder", path);
                 ok = false;
             }
         } else if (mkdir(path, 0777) != 0) {
-            fail("cannot create the folder '%s': %s", path, strerror(errno));
+            cli_fatal("crmmap schema pull", "cannot create the folder '%s': %s", path, strerror(errno));
             ok = false;
         }
         if (last)
@@ -121,7 +109,7 @@ static bool write_atomically(const char *path, const CmBuf *text)
     const char *err;
     if (cli_write_atomic(path, text->data, text->len, 0, true, &err))
         return true;
-    fail("cannot write '%s': %s", path, err);
+    cli_fatal("crmmap schema pull", "cannot write '%s': %s", path, err);
     return false;
 }
 
@@ -131,7 +119,8 @@ static int write_all(const Pull *p, SchemaEntity **es, size_t n, const UsersFile
         return EXIT_FATAL;
     for (size_t i = 0; i < n; i++) {
         if (!crm_plain_name(es[i]->name))
-            return fail("the CRM named an entity '%s', which cannot be a file name", es[i]->name);
+            return cli_fatal("crmmap schema pull", "the CRM named an entity '%s', which cannot be a file name",
+                             es[i]->name);
         CmBuf path = CM_BUF_INIT, text = CM_BUF_INIT;
         cm_buf_printf(&path, "%s/%s.json", p->dir, es[i]->name);
         schema_write(es[i], &text);
@@ -201,19 +190,12 @@ int schema_pull_main(int argc, char **argv)
     memset(&p, 0, sizeof p);
     p.users = true;
     CrmFlags flags;
-    memset(&flags, 0, sizeof flags);
-    flags.config = getenv("CRMMAP_CONFIG");
+    crm_flags_begin(&flags);
     char err[400];
     int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        int taken = crm_flags_take(&flags, c, optarg, err, sizeof err);
-        if (taken < 0)
-            return usage("%s", err);
-        if (taken > 0)
-            continue;
+    while ((c = crm_flags_next(&flags, argc, argv, "o:", opts, err, sizeof err)) != -1) {
         switch (c) {
+        case CRM_O_BAD: return usage("%s", err);
         case O_ENTITY:
             if (!crm_plain_name(optarg))
                 return usage("--entity '%s': an entity name is letters, digits and '_'", optarg);

@@ -143,30 +143,18 @@ static bool twice(Checker *ck, const Item *first, const Item *it, const char *wh
 
 static void declarations(Checker *ck, const Ast *ast, const char *map_path)
 {
-    const Item *mapping = NULL, *source = NULL, *target = NULL, *users = NULL;
+    /* The declarations a mapping makes once, by kind; the first one counts. */
+    static const char *const once[] = {
+        [IT_MAPPING] = "mapping", [IT_SOURCE] = "source", [IT_TARGET] = "target", [IT_USERS] = "users",
+    };
+    const Item *first[sizeof once / sizeof *once] = { NULL };
     for (size_t i = 0; i < ast->count; i++) {
         const Item *it = ast->items[i];
-        switch (it->kind) {
-        case IT_MAPPING:
-            if (!twice(ck, mapping, it, "mapping"))
-                mapping = it;
-            break;
-        case IT_SOURCE:
-            if (!twice(ck, source, it, "source"))
-                source = it;
-            break;
-        case IT_TARGET:
-            if (!twice(ck, target, it, "target"))
-                target = it;
-            break;
-        case IT_USERS:
-            if (!twice(ck, users, it, "users"))
-                users = it;
-            break;
-        default:
-            break;
-        }
+        if ((size_t)it->kind < sizeof once / sizeof *once && !twice(ck, first[it->kind], it, once[it->kind]))
+            first[it->kind] = it;
     }
+    const Item *mapping = first[IT_MAPPING], *source = first[IT_SOURCE], *target = first[IT_TARGET],
+               *users = first[IT_USERS];
     Checked *out = ck->out;
     if (mapping) {
         out->mapping_name = mapping->u.mapping.name;

@@ -579,6 +579,15 @@ static void entity(Printer *p, const Item *it)
     close_block(p, it->u.entity.body_span.end - 1);
 }
 
+/* `source NAME schema "PATH"` and `target SYSTEM schema "PATH"`. */
+static void schema_clause(Printer *p, const char *keyword, const char *name, const char *path)
+{
+    text(p, keyword);
+    text(p, name);
+    text(p, " schema ");
+    string_lit(p, path, strlen(path));
+}
+
 static void item(Printer *p, const Item *it)
 {
     begin_line(p, it->span.start);
@@ -587,18 +596,8 @@ static void item(Printer *p, const Item *it)
         text(p, "mapping ");
         string_lit(p, it->u.mapping.name, strlen(it->u.mapping.name));
         break;
-    case IT_SOURCE:
-        text(p, "source ");
-        text(p, it->u.source.name.name);
-        text(p, " schema ");
-        string_lit(p, it->u.source.path, strlen(it->u.source.path));
-        break;
-    case IT_TARGET:
-        text(p, "target ");
-        text(p, it->u.target.system.name);
-        text(p, " schema ");
-        string_lit(p, it->u.target.path, strlen(it->u.target.path));
-        break;
+    case IT_SOURCE: schema_clause(p, "source ", it->u.source.name.name, it->u.source.path); break;
+    case IT_TARGET: schema_clause(p, "target ", it->u.target.system.name, it->u.target.path); break;
     case IT_USERS:
         text(p, "users ");
         string_lit(p, it->u.users.path, strlen(it->u.users.path));

@@ -242,6 +242,26 @@ SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
     return e;
 }
 
+bool schema_build_room(JsonDoc *d, size_t *n, const cJSON *at, const char *noun)
+{
+    if (++*n <= SCHEMA_MAX_FIELDS)
+        return true;
+    json_error(d, at, false, "more than %d %s", SCHEMA_MAX_FIELDS, noun);
+    return false;
+}
+
+bool schema_build_each(SchemaBuilder *b, JsonDoc *d, const cJSON *list, const char *noun, size_t *n,
+                       SchemaFieldFn each, void *ctx)
+{
+    bool ok = true;
+    for (const cJSON *item = list->child; item != NULL; item = item->next) {
+        if (!schema_build_room(d, n, item, noun))
+            return false;
+        ok &= each(ctx, b, item);
+    }
+    return ok;
+}
+
 void schema_build_abandon(SchemaBuilder *b)
 {
     schema_free(b->e);
@@ -406,14 +426,20 @@ static void write_field(CmBuf *out, const Field *f)
     cm_buf_puts(out, "\n    }");
 }
 
-void schema_write(const SchemaEntity *e, CmBuf *out)
+/* What a schema file and a users file open with: the format and the system. */
+static void put_head(CmBuf *out, const char *format, const char *system)
 {
     cm_buf_puts(out, "{\n");
     put_key(out, 2, "format");
-    cm_buf_puts(out, "\"crmmap-schema/1\",\n");
+    cm_buf_printf(out, "\"%s\",\n", format);
     put_key(out, 2, "system");
-    put_string(out, e->system);
+    put_string(out, system);
     cm_buf_puts(out, ",\n");
+}
+
+void schema_write(const SchemaEntity *e, CmBuf *out)
+{
+    put_head(out, "crmmap-schema/1", e->system);
     put_key(out, 2, "entity");
     put_string(out, e->name);
     cm_buf_puts(out, ",\n");
@@ -439,12 +465,7 @@ static int compare_user_ids(const void *x, const void *y)
 
 void users_write(const UsersFile *u, CmBuf *out)
 {
-    cm_buf_puts(out, "{\n");
-    put_key(out, 2, "format");
-    cm_buf_puts(out, "\"crmmap-users/1\",\n");
-    put_key(out, 2, "system");
-    put_string(out, u->system);
-    cm_buf_puts(out, ",\n");
+    put_head(out, "crmmap-users/1", u->system);
     put_key(out, 2, "users");
     if (u->nusers == 0) {
         cm_buf_puts(out, "[]\n}\n");

@@ -5,6 +5,7 @@
 #define SCHEMA_BUILD_H
 
 #include "schema.h"
+#include "schema_json.h"
 
 typedef struct SchemaBuilder {
     SchemaEntity *e;
@@ -30,5 +31,16 @@ Field *schema_build_copy(SchemaBuilder *b, const Field *f);
 SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink);
 /* Frees a half-built entity (an importer gave up). */
 void schema_build_abandon(SchemaBuilder *b);
+
+/* Builds the field (or fields) of one element of a document's field list. */
+typedef bool (*SchemaFieldFn)(void *ctx, SchemaBuilder *b, const cJSON *item);
+/* Counts one more field in *n: past SCHEMA_MAX_FIELDS, an E0113 "more than
+ * N NOUN" at `at` and false. */
+bool schema_build_room(JsonDoc *d, size_t *n, const cJSON *at, const char *noun);
+/* Calls each(ctx, b, element) on every element of list, counted in *n by
+ * schema_build_room (it stops at the cap) — on all of them even after a
+ * failure, so that every bad element is reported. False when any failed. */
+bool schema_build_each(SchemaBuilder *b, JsonDoc *d, const cJSON *list, const char *noun, size_t *n,
+                       SchemaFieldFn each, void *ctx);
 
 #endif

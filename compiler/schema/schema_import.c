@@ -19,8 +19,12 @@ const char *import_entity_name(Import *im, const char *from_document, const char
     return NULL;
 }
 
-bool import_finish(Import *im, SchemaBuilder *b)
+bool import_finish(Import *im, SchemaBuilder *b, bool ok)
 {
+    if (!ok) {
+        schema_build_abandon(b);
+        return false;
+    }
     SchemaEntity *e = schema_build_end(b, im->d->sink);
     if (e == NULL)
         return false;

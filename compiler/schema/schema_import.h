@@ -34,8 +34,9 @@ bool import_cdm(Import *im);
  * neither is an E0113 at the document's start, asking for --entity. */
 const char *import_entity_name(Import *im, const char *from_document, const char *what);
 
-/* Finishes b (the shared checks of schema_build_end) and appends it. */
-bool import_finish(Import *im, SchemaBuilder *b);
+/* Finishes b (the shared checks of schema_build_end) and appends it; when
+ * ok is false (the importer reported an error) abandons it instead. */
+bool import_finish(Import *im, SchemaBuilder *b, bool ok);
 
 /* E0113 for a member a vendor document must have. */
 bool import_need_name(Import *im, const cJSON *obj, const char *key, const char *what,

@@ -167,8 +167,9 @@ static bool cdm_entity_attribute(Import *im, SchemaBuilder *b, const cJSON *attr
     return true;
 }
 
-static bool cdm_member(Import *im, SchemaBuilder *b, const cJSON *m)
+static bool cdm_member(void *ctx, SchemaBuilder *b, const cJSON *m)
 {
+    Import *im = ctx;
     if (cJSON_IsString(m))
         return true;    /* a reference to an attribute defined elsewhere */
     if (json_get(m, "entity") != NULL)
@@ -194,21 +195,12 @@ bool import_cdm(Import *im)
         size_t n = 0;
         for (const cJSON *a = attrs->child; a != NULL && ok; a = a->next) {
             const cJSON *group = json_get(json_get(a, "attributeGroupReference"), "members");
-            const cJSON *m = cJSON_IsArray(group) ? group->child : a;
-            for (; m != NULL; m = cJSON_IsArray(group) ? m->next : NULL) {
-                if (++n > SCHEMA_MAX_FIELDS) {
-                    json_error(im->d, m, false, "more than %d attributes", SCHEMA_MAX_FIELDS);
-                    ok = false;
-                    break;
-                }
-                ok &= cdm_member(im, &b, m);
-            }
+            if (cJSON_IsArray(group))
+                ok = schema_build_each(&b, im->d, group, "attributes", &n, cdm_member, im);
+            else
+                ok = schema_build_room(im->d, &n, a, "attributes") && cdm_member(im, &b, a);
         }
-        if (!ok) {
-            schema_build_abandon(&b);
-            return false;
-        }
-        if (!import_finish(im, &b))
+        if (!import_finish(im, &b, ok))
             return false;
     }
     if (im->added == before) {

@@ -29,6 +29,21 @@ static bool dyn_type_read_only(const char *t)
            strcmp(t, "ManagedProperty") == 0;
 }
 
+/* The non-empty text between open and the next close in s (NULL: none)
+ * into buf; false when there is none or it does not fit. */
+static bool between(const char *s, const char *open, const char *close, char *buf, size_t size)
+{
+    const char *p = s ? strstr(s, open) : NULL;
+    if (p == NULL)
+        return false;
+    p += strlen(open);
+    const char *end = strstr(p, close);
+    if (end == NULL || end == p || (size_t)(end - p) >= size)
+        return false;
+    snprintf(buf, size, "%.*s", (int)(end - p), p);
+    return true;
+}
+
 /* The AttributeType, or the one named by "#Microsoft.Dynamics.CRM.XAttributeMetadata"
  * in @odata.type or a single attribute's @odata.context ($select drops AttributeType). */
 static bool dyn_type_name(const cJSON *attr, const char *context, char *buf, size_t size)
@@ -39,16 +54,7 @@ static bool dyn_type_name(const cJSON *attr, const char *context, char *buf, siz
         return true;
     }
     const char *odata = json_str(attr, "@odata.type");
-    const char *from = odata ? odata : context;
-    const char *p = from ? strstr(from, "Microsoft.Dynamics.CRM.") : NULL;
-    if (p == NULL)
-        return false;
-    p += strlen("Microsoft.Dynamics.CRM.");
-    const char *end = strstr(p, "AttributeMetadata");
-    if (end == NULL || end == p || (size_t)(end - p) >= size)
-        return false;
-    snprintf(buf, size, "%.*s", (int)(end - p), p);
-    return true;
+    return between(odata ? odata : context, "Microsoft.Dynamics.CRM.", "AttributeMetadata", buf, size);
 }
 
 /* A Label object: the user's localized label, else the first one. */
@@ -152,15 +158,7 @@ static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const
 /* "...EntityDefinitions('account')/Attributes..." names the entity. */
 static const char *dyn_context_entity(const char *context, char *buf, size_t size)
 {
-    const char *p = context ? strstr(context, "EntityDefinitions('") : NULL;
-    if (p == NULL)
-        return NULL;
-    p += strlen("EntityDefinitions('");
-    const char *end = strchr(p, '\'');
-    if (end == NULL || end == p || (size_t)(end - p) >= size)
-        return NULL;
-    snprintf(buf, size, "%.*s", (int)(end - p), p);
-    return buf;
+    return between(context, "EntityDefinitions('", "'", buf, size) ? buf : NULL;
 }
 
 /* An alternate key of one attribute makes that attribute an upsert key. */
@@ -174,6 +172,12 @@ static void dyn_keys(SchemaBuilder *b, const cJSON *keys)
             if (strcmp(b->e->fields[i].name, attrs->child->valuestring) == 0)
                 b->e->fields[i].unique = true;
     }
+}
+
+/* An attribute of a list: each names its own type. */
+static bool dyn_listed(void *ctx, SchemaBuilder *b, const cJSON *attr)
+{
+    return dyn_attribute(ctx, b, attr, NULL);
 }
 
 static bool import_dynamics(Import *im)
@@ -205,26 +209,12 @@ static bool import_dynamics(Import *im)
         return false;
     SchemaBuilder b;
     schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
-    bool ok = true;
-    if (single) {
-        ok = dyn_attribute(im, &b, root, context);
-    } else {
-        size_t n = 0;
-        for (const cJSON *a = list->child; a != NULL; a = a->next) {
-            if (++n > SCHEMA_MAX_FIELDS) {
-                json_error(im->d, a, false, "more than %d attributes", SCHEMA_MAX_FIELDS);
-                ok = false;
-                break;
-            }
-            ok &= dyn_attribute(im, &b, a, NULL);
-        }
-    }
-    if (!ok) {
-        schema_build_abandon(&b);
-        return false;
-    }
-    dyn_keys(&b, json_get(root, "Keys"));
-    return import_finish(im, &b);
+    size_t n = 0;
+    bool ok = single ? dyn_attribute(im, &b, root, context)
+                     : schema_build_each(&b, im->d, list, "attributes", &n, dyn_listed, im);
+    if (ok)
+        dyn_keys(&b, json_get(root, "Keys"));
+    return import_finish(im, &b, ok);
 }
 
 /* A Dataverse document, or a Common Data Model entity definition (which

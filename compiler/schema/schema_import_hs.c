@@ -71,8 +71,9 @@ static bool hs_id_property(const char *object, const char *property)
            strcmp(property, "email") == 0;
 }
 
-static bool hs_property(Import *im, SchemaBuilder *b, const cJSON *prop)
+static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
 {
+    Import *im = ctx;
     const char *name;
     FieldType type;
     if (!import_need_name(im, prop, "name", "a property", &name) || !hs_type(im, prop, &type))
@@ -150,6 +151,12 @@ static void hs_associations(SchemaBuilder *b, Span span)
     }
 }
 
+/* A property of a list: an archived one is not offered any more. */
+static bool hs_listed(void *ctx, SchemaBuilder *b, const cJSON *prop)
+{
+    return json_bool(prop, "archived", false) || hs_property(ctx, b, prop);
+}
+
 static bool import_hubspot(Import *im)
 {
     const cJSON *root = im->d->root;
@@ -165,28 +172,12 @@ static bool import_hubspot(Import *im)
         return false;
     SchemaBuilder b;
     schema_build_begin(&b, im->system, name, im->d->src, diag_nowhere(im->d->src));
-    bool ok = true;
-    if (list == NULL) {
-        ok = hs_property(im, &b, root);     /* one property */
-    } else {
-        size_t n = 0;
-        for (const cJSON *p = list->child; p != NULL; p = p->next) {
-            if (++n > SCHEMA_MAX_FIELDS) {
-                json_error(im->d, p, false, "more than %d properties", SCHEMA_MAX_FIELDS);
-                ok = false;
-                break;
-            }
-            if (json_bool(p, "archived", false))
-                continue;
-            ok &= hs_property(im, &b, p);
-        }
-    }
-    if (!ok) {
-        schema_build_abandon(&b);
-        return false;
-    }
-    hs_associations(&b, json_span(im->d, root));
-    return import_finish(im, &b);
+    size_t n = 0;
+    bool ok = list == NULL ? hs_property(im, &b, root)     /* one property */
+                           : schema_build_each(&b, im->d, list, "properties", &n, hs_listed, im);
+    if (ok)
+        hs_associations(&b, json_span(im->d, root));
+    return import_finish(im, &b, ok);
 }
 
 const SchemaImporter schema_importer_hs = { "hubspot", import_hubspot };

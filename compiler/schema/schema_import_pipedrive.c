@@ -114,8 +114,9 @@ static const char *related(const char *key)
     return NULL;
 }
 
-static bool pd_field(Import *im, SchemaBuilder *b, const cJSON *field)
+static bool pd_field(void *ctx, SchemaBuilder *b, const cJSON *field)
 {
+    Import *im = ctx;
     const char *key;
     if (!import_need_name(im, field, "key", "a field", &key))
         return false;
@@ -171,25 +172,10 @@ static bool import_pipedrive(Import *im)
         return false;
     SchemaBuilder b;
     schema_build_begin(&b, im->system, name, im->d->src, diag_nowhere(im->d->src));
-    bool ok = true;
-    if (one) {
-        ok = pd_field(im, &b, cJSON_IsObject(data) ? data : root);
-    } else {
-        size_t n = 0;
-        for (const cJSON *f = list->child; f != NULL; f = f->next) {
-            if (++n > SCHEMA_MAX_FIELDS) {
-                json_error(im->d, f, false, "more than %d fields", SCHEMA_MAX_FIELDS);
-                ok = false;
-                break;
-            }
-            ok &= pd_field(im, &b, f);
-        }
-    }
-    if (!ok) {
-        schema_build_abandon(&b);
-        return false;
-    }
-    return import_finish(im, &b);
+    size_t n = 0;
+    bool ok = one ? pd_field(im, &b, cJSON_IsObject(data) ? data : root)
+                  : schema_build_each(&b, im->d, list, "fields", &n, pd_field, im);
+    return import_finish(im, &b, ok);
 }
 
 const SchemaImporter schema_importer_pd = { "pipedrive", import_pipedrive };

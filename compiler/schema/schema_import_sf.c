@@ -79,8 +79,9 @@ static bool sf_references(Import *im, SchemaBuilder *b, Field *f, const cJSON *f
     return true;
 }
 
-static bool sf_field(Import *im, SchemaBuilder *b, const cJSON *field)
+static bool sf_field(void *ctx, SchemaBuilder *b, const cJSON *field)
 {
+    Import *im = ctx;
     const char *name;
     FieldType type;
     bool compound = false;
@@ -130,20 +131,7 @@ static bool import_salesforce(Import *im)
     schema_build_begin(&b, im->system, name, im->d->src,
                        name_node ? json_span(im->d, name_node) : json_span(im->d, root));
     size_t n = 0;
-    bool ok = true;
-    for (const cJSON *f = fields->child; f != NULL; f = f->next) {
-        if (++n > SCHEMA_MAX_FIELDS) {
-            json_error(im->d, f, false, "more than %d fields in one entity", SCHEMA_MAX_FIELDS);
-            ok = false;
-            break;
-        }
-        ok &= sf_field(im, &b, f);
-    }
-    if (!ok) {
-        schema_build_abandon(&b);
-        return false;
-    }
-    return import_finish(im, &b);
+    return import_finish(im, &b, schema_build_each(&b, im->d, fields, "fields in one entity", &n, sf_field, im));
 }
 
 const SchemaImporter schema_importer_sf = { "salesforce", import_salesforce };

@@ -63,8 +63,9 @@ static bool snap_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *q)
     return true;
 }
 
-static bool snap_question(Import *im, SchemaBuilder *b, const cJSON *q)
+static bool snap_question(void *ctx, SchemaBuilder *b, const cJSON *q)
 {
+    Import *im = ctx;
     const char *id;
     FieldType type;
     if (!import_need_name(im, q, "mappingId", "a question", &id) || !snap_type(im, q, &type))
@@ -94,21 +95,8 @@ static bool import_snapaddy(Import *im)
     const char *entity = im->hint ? im->hint : "lead";
     SchemaBuilder b;
     schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
-    bool ok = true;
     size_t n = 0;
-    for (const cJSON *q = questions->child; q != NULL; q = q->next) {
-        if (++n > SCHEMA_MAX_FIELDS) {
-            json_error(im->d, q, false, "more than %d questions", SCHEMA_MAX_FIELDS);
-            ok = false;
-            break;
-        }
-        ok &= snap_question(im, &b, q);
-    }
-    if (!ok) {
-        schema_build_abandon(&b);
-        return false;
-    }
-    return import_finish(im, &b);
+    return import_finish(im, &b, schema_build_each(&b, im->d, questions, "questions", &n, snap_question, im));
 }
 
 const SchemaImporter schema_importer_snap = { "snapaddy", import_snapaddy };

@@ -455,22 +455,35 @@ bool json_check_keys(JsonDoc *d, const cJSON *obj, const char *what,
     return ok;
 }
 
+/* obj's member key (*v, whatever it is) when it must be of one JSON type:
+ * 1 it is (is), 0 an optional one is absent or null, -1 a required one is
+ * missing or it is of another type (reported, naming kind). */
+static int want_member(JsonDoc *d, const cJSON *obj, const char *key, bool required,
+                       cJSON_bool (*is)(const cJSON *), const char *kind, const cJSON **v)
+{
+    *v = json_get(obj, key);
+    if (*v == NULL || (!required && cJSON_IsNull(*v))) {
+        if (!required)
+            return 0;
+        json_error_head(d, obj, "missing key '%s'", key);
+        return -1;
+    }
+    if (!is(*v)) {
+        json_error(d, *v, false, "'%s' must be %s, not %s", key, kind, json_kind(*v));
+        return -1;
+    }
+    return 1;
+}
+
 bool json_want_string(JsonDoc *d, const cJSON *obj, const char *key, bool required,
                       bool nonempty, const char **out, const cJSON **node)
 {
-    const cJSON *v = json_get(obj, key);
+    const cJSON *v;
+    int got = want_member(d, obj, key, required, cJSON_IsString, "a string", &v);
     if (node != NULL)
         *node = v;
-    if (v == NULL || (!required && cJSON_IsNull(v))) {
-        if (!required)
-            return true;
-        json_error_head(d, obj, "missing key '%s'", key);
-        return false;
-    }
-    if (!cJSON_IsString(v)) {
-        json_error(d, v, false, "'%s' must be a string, not %s", key, json_kind(v));
-        return false;
-    }
+    if (got <= 0)
+        return got == 0;
     size_t n = strlen(v->valuestring);
     if (nonempty && n == 0) {
         json_error(d, v, false, "'%s' must not be empty", key);
@@ -486,15 +499,11 @@ bool json_want_string(JsonDoc *d, const cJSON *obj, const char *key, bool requir
 
 bool json_want_bool(JsonDoc *d, const cJSON *obj, const char *key, bool *out)
 {
-    const cJSON *v = json_get(obj, key);
-    if (v == NULL || cJSON_IsNull(v))
-        return true;
-    if (!cJSON_IsBool(v)) {
-        json_error(d, v, false, "'%s' must be true or false, not %s", key, json_kind(v));
-        return false;
-    }
-    *out = cJSON_IsTrue(v);
-    return true;
+    const cJSON *v;
+    int got = want_member(d, obj, key, false, cJSON_IsBool, "true or false", &v);
+    if (got > 0)
+        *out = cJSON_IsTrue(v);
+    return got >= 0;
 }
 
 bool json_is_integer(const cJSON *node)
@@ -521,19 +530,11 @@ bool json_want_int(JsonDoc *d, const cJSON *obj, const char *key, long min, long
 bool json_want_array(JsonDoc *d, const cJSON *obj, const char *key, bool required,
                      const cJSON **out)
 {
-    const cJSON *v = json_get(obj, key);
-    if (v == NULL || (!required && cJSON_IsNull(v))) {
-        if (!required)
-            return true;
-        json_error_head(d, obj, "missing key '%s'", key);
-        return false;
-    }
-    if (!cJSON_IsArray(v)) {
-        json_error(d, v, false, "'%s' must be an array, not %s", key, json_kind(v));
-        return false;
-    }
-    *out = v;
-    return true;
+    const cJSON *v;
+    int got = want_member(d, obj, key, required, cJSON_IsArray, "an array", &v);
+    if (got > 0)
+        *out = v;
+    return got >= 0;
 }
 
 const char *json_str(const cJSON *obj, const char *key)

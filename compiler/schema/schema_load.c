@@ -168,8 +168,9 @@ static bool only_for(JsonDoc *d, const cJSON *obj, const char *key, bool allowed
     return false;
 }
 
-static bool load_field(JsonDoc *d, SchemaBuilder *b, const cJSON *obj)
+static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
 {
+    JsonDoc *d = ctx;
     if (!cJSON_IsObject(obj)) {
         json_error(d, obj, false, "a field must be an object, not %s", json_kind(obj));
         return false;
@@ -236,17 +237,8 @@ static SchemaEntity *load_entity(JsonDoc *d)
         return NULL;
     SchemaBuilder b;
     schema_build_begin(&b, system, entity, d->src, json_span(d, entity_node));
-    bool ok = true;
     size_t n = 0;
-    for (const cJSON *f = fields->child; f != NULL; f = f->next) {
-        if (++n > SCHEMA_MAX_FIELDS) {
-            json_error(d, f, false, "more than %d fields in one entity", SCHEMA_MAX_FIELDS);
-            ok = false;
-            break;
-        }
-        ok &= load_field(d, &b, f);
-    }
-    if (!ok) {
+    if (!schema_build_each(&b, d, fields, "fields in one entity", &n, load_field, d)) {
         schema_build_abandon(&b);
         return NULL;
     }

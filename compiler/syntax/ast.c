@@ -63,6 +63,16 @@ static void child(Dumper *d, const Expr *e, int level)
     expr(d, e, level);
 }
 
+/* The rest of a node whose head is printed: its span, its operands a level
+ * deeper, and the closing parenthesis. */
+static void operands(Dumper *d, const Expr *e, Expr *const *kids, size_t n, int level)
+{
+    span(d, e->span);
+    for (size_t i = 0; i < n; i++)
+        child(d, kids[i], level + 1);
+    cm_buf_putc(d->out, ')');
+}
+
 static void expr(Dumper *d, const Expr *e, int level)
 {
     indent(d, level);
@@ -89,45 +99,32 @@ static void expr(Dumper *d, const Expr *e, int level)
     case EX_REF: cm_buf_printf(d->out, "(ref %s", e->u.ref.entity.name); break;
     case EX_LIST:
         cm_buf_puts(d->out, "(list");
-        span(d, e->span);
-        for (size_t i = 0; i < e->u.list.count; i++)
-            child(d, e->u.list.items[i], level + 1);
-        cm_buf_putc(d->out, ')');
+        operands(d, e, e->u.list.items, e->u.list.count, level);
         return;
     case EX_CALL:
         cm_buf_printf(d->out, "(call %s", e->u.call.name.name);
-        span(d, e->span);
-        for (size_t i = 0; i < e->u.call.count; i++)
-            child(d, e->u.call.args[i], level + 1);
-        cm_buf_putc(d->out, ')');
+        operands(d, e, e->u.call.args, e->u.call.count, level);
         return;
     case EX_LOOKUP:
         cm_buf_printf(d->out, "(lookup %s", e->u.lookup.table.name);
-        span(d, e->span);
-        child(d, e->u.lookup.key, level + 1);
-        cm_buf_putc(d->out, ')');
+        operands(d, e, &e->u.lookup.key, 1, level);
         return;
     case EX_UNARY:
         cm_buf_puts(d->out, e->u.unary.op == OP_NEG ? "(neg" : "(not");
-        span(d, e->span);
-        child(d, e->u.unary.operand, level + 1);
-        cm_buf_putc(d->out, ')');
+        operands(d, e, &e->u.unary.operand, 1, level);
         return;
-    case EX_BINARY:
+    case EX_BINARY: {
+        Expr *const kids[] = { e->u.binary.left, e->u.binary.right };
         cm_buf_printf(d->out, "(%s", ast_binop_text(e->u.binary.op));
-        span(d, e->span);
-        child(d, e->u.binary.left, level + 1);
-        child(d, e->u.binary.right, level + 1);
-        cm_buf_putc(d->out, ')');
+        operands(d, e, kids, 2, level);
         return;
-    case EX_IF:
+    }
+    case EX_IF: {
+        Expr *const kids[] = { e->u.if_e.cond, e->u.if_e.then_e, e->u.if_e.else_e };
         cm_buf_puts(d->out, "(if");
-        span(d, e->span);
-        child(d, e->u.if_e.cond, level + 1);
-        child(d, e->u.if_e.then_e, level + 1);
-        child(d, e->u.if_e.else_e, level + 1);
-        cm_buf_putc(d->out, ')');
+        operands(d, e, kids, 3, level);
         return;
+    }
     case EX_CASE:
         cm_buf_puts(d->out, "(case");
         span(d, e->span);

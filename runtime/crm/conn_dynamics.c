@@ -324,15 +324,9 @@ static ConnStatus dyn_parse_read(const Connector *c, const ConnRead *r, const Tx
                                  char *msg, size_t msglen)
 {
     (void)c;
-    ConnAnswer a;
-    ConnStatus st = conn_open_answer(resp, &dyn_answer, &a, msg, msglen);
-    if (st == CONN_OK) {
-        char idattr[128];
-        id_attribute(r->entity, idattr, sizeof idattr);
-        conn_fill_matches(r, a.list, idattr, out);
-    }
-    cJSON_Delete(a.root);
-    return st;
+    char idattr[128];
+    id_attribute(r->entity, idattr, sizeof idattr);
+    return conn_read_matches(resp, &dyn_answer, r, idattr, out, msg, msglen);
 }
 
 static const ConnectorOps dyn_ops = {

@@ -410,18 +410,6 @@ static bool hs_build_links(const Connector *c, const ConnLink *const *links, siz
     return conn_json_body(out, root, true);
 }
 
-/* An id as HubSpot writes it: a string, or a number in some answers. */
-static bool id_text(const cJSON *v, char *out, size_t outlen)
-{
-    if (cJSON_IsString(v))
-        snprintf(out, outlen, "%s", v->valuestring);
-    else if (cJSON_IsNumber(v))
-        snprintf(out, outlen, "%.0f", v->valuedouble);
-    else
-        return false;
-    return true;
-}
-
 /* The link an association error names: by context.index, else the first
  * unanswered link whose from (then to) id a context list holds. */
 static long link_of_error(const ConnLink *const *links, size_t n, const cJSON *e, const bool *taken)
@@ -440,7 +428,7 @@ static long link_of_error(const ConnLink *const *links, size_t n, const cJSON *e
             const cJSON *v;
             cJSON_ArrayForEach(v, list) {
                 char id[96];
-                if (!id_text(v, id, sizeof id))
+                if (!conn_id_text(v, id, sizeof id))
                     continue;
                 for (size_t k = 0; k < n; k++)
                     if (!taken[k] && strcmp(side ? links[k]->to : links[k]->from, id) == 0)
@@ -475,8 +463,8 @@ static ConnStatus hs_parse_links(const Connector *c, const ConnLink *const *link
         const cJSON *res;
         cJSON_ArrayForEach(res, a.list) {
             char from[96], to[96];
-            if (!id_text(cJSON_GetObjectItemCaseSensitive(res, "fromObjectId"), from, sizeof from)
-                || !id_text(cJSON_GetObjectItemCaseSensitive(res, "toObjectId"), to, sizeof to))
+            if (!conn_id_text(cJSON_GetObjectItemCaseSensitive(res, "fromObjectId"), from, sizeof from)
+                || !conn_id_text(cJSON_GetObjectItemCaseSensitive(res, "toObjectId"), to, sizeof to))
                 continue;
             for (size_t k = 0; k < n; k++) {
                 if (!taken[k] && strcmp(links[k]->from, from) == 0 && strcmp(links[k]->to, to) == 0) {

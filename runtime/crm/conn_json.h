@@ -55,4 +55,13 @@ ConnStatus conn_open_answer(const TxResponse *r, const ConnAnswerShape *shape, C
 /* r failed for the request-level error in a (msg when the CRM gave no message). */
 void conn_result_refused(ConnResult *r, const ConnAnswer *a, const char *msg, const char *field);
 
+/* A read's answer whose list holds the records found (opened as
+ * conn_open_answer does), matched to the keys by conn_fill_matches. */
+ConnStatus conn_read_matches(const TxResponse *resp, const ConnAnswerShape *shape, const ConnRead *r,
+                             const char *id_member, ConnCurrent *out, char *msg, size_t msglen);
+
+/* A record id as the CRMs write it: a non-empty string, or a number (some
+ * answers); false for anything else. */
+bool conn_id_text(const cJSON *v, char *out, size_t outlen);
+
 #endif

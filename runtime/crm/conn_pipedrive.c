@@ -173,19 +173,6 @@ static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
     return true;
 }
 
-/* An id as Pipedrive writes it: a number (persons, organizations, notes)
- * or a string (a lead's UUID). */
-static bool id_text(const cJSON *v, char *out, size_t outlen)
-{
-    if (cJSON_IsString(v) && v->valuestring[0] != '\0')
-        snprintf(out, outlen, "%s", v->valuestring);
-    else if (cJSON_IsNumber(v))
-        snprintf(out, outlen, "%.0f", v->valuedouble);
-    else
-        return false;
-    return true;
-}
-
 static const char *status_code(int status)
 {
     switch (status) {
@@ -243,7 +230,7 @@ static ConnStatus pd_parse(const Connector *c, const ConnBatch *b, const TxRespo
         const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
         conn_result_error(&results[0], code, cJSON_IsString(error) ? error->valuestring : msg, NULL);
     } else if (st == CONN_OK) {
-        if (id_text(cJSON_GetObjectItemCaseSensitive(data, "id"), results[0].id, sizeof results[0].id)) {
+        if (conn_id_text(cJSON_GetObjectItemCaseSensitive(data, "id"), results[0].id, sizeof results[0].id)) {
             results[0].ok = true;
             results[0].created = b->op == CONN_CREATE;
         } else {
@@ -341,7 +328,7 @@ static cJSON *payload_value(const char *key, const cJSON *v)
     if (inner)
         v = inner;
     char id[96];
-    if (ends_with(key, "_id") && cJSON_IsNumber(v) && id_text(v, id, sizeof id))
+    if (ends_with(key, "_id") && cJSON_IsNumber(v) && conn_id_text(v, id, sizeof id))
         return cJSON_CreateString(id);
     return cJSON_Duplicate(v, true);
 }
@@ -384,7 +371,7 @@ static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxR
     }
     if (by_id(r)) {
         cJSON *holder = as_payload(data);
-        if (id_text(cJSON_GetObjectItemCaseSensitive(holder, "id"), id, sizeof id))
+        if (conn_id_text(cJSON_GetObjectItemCaseSensitive(holder, "id"), id, sizeof id))
             conn_current_fill(&out[0], id, holder, r);
         cJSON_Delete(holder);
         cJSON_Delete(root);
@@ -395,7 +382,7 @@ static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxR
     const cJSON *hit;
     cJSON_ArrayForEach(hit, cJSON_GetObjectItemCaseSensitive(data, "items")) {
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(hit, "item");
-        if (item_matches(item, r) && id_text(cJSON_GetObjectItemCaseSensitive(item, "id"), id, sizeof id)) {
+        if (item_matches(item, r) && conn_id_text(cJSON_GetObjectItemCaseSensitive(item, "id"), id, sizeof id)) {
             conn_current_fill(&out[0], id, item, r);
             break;
         }

@@ -183,12 +183,7 @@ static ConnStatus sf_parse_read(const Connector *c, const ConnRead *r, const TxR
                                 char *msg, size_t msglen)
 {
     (void)c;
-    ConnAnswer a;
-    ConnStatus st = conn_open_answer(resp, &sf_query_answer, &a, msg, msglen);
-    if (st == CONN_OK)
-        conn_fill_matches(r, a.list, "Id", out);
-    cJSON_Delete(a.root);
-    return st;
+    return conn_read_matches(resp, &sf_query_answer, r, "Id", out, msg, msglen);
 }
 
 static const ConnectorOps sf_ops = {

@@ -122,6 +122,28 @@ bool conn_plain_name(const char *s)
     return true;
 }
 
+ConnStatus conn_read_matches(const TxResponse *resp, const ConnAnswerShape *shape, const ConnRead *r,
+                             const char *id_member, ConnCurrent *out, char *msg, size_t msglen)
+{
+    ConnAnswer a;
+    ConnStatus st = conn_open_answer(resp, shape, &a, msg, msglen);
+    if (st == CONN_OK)
+        conn_fill_matches(r, a.list, id_member, out);
+    cJSON_Delete(a.root);
+    return st;
+}
+
+bool conn_id_text(const cJSON *v, char *out, size_t outlen)
+{
+    if (cJSON_IsString(v) && v->valuestring[0] != '\0')
+        snprintf(out, outlen, "%s", v->valuestring);
+    else if (cJSON_IsNumber(v))
+        snprintf(out, outlen, "%.0f", v->valuedouble);
+    else
+        return false;
+    return true;
+}
+
 void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_member, ConnCurrent *out)
 {
     const cJSON *rec;

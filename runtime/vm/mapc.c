@@ -84,6 +84,17 @@ static bool get_count(Cursor *c, uint32_t *n, size_t min_bytes, uint32_t max, co
     return true;
 }
 
+/* A count (get_count) and room in the arena for that many elements of size
+ * bytes, zeroed; NULL when the count is bad (reported). One element at
+ * least, so that an empty section's array is still a pointer. */
+static void *get_array(Cursor *c, Mapc *m, uint32_t *n, size_t min_bytes, uint32_t max, size_t size,
+                       const char *what)
+{
+    if (!get_count(c, n, min_bytes, max, what))
+        return NULL;
+    return cm_arena_alloc(&m->arena, (*n ? *n : 1) * size);
+}
+
 static bool get_index(Cursor *c, uint32_t *v, uint32_t limit, const char *what)
 {
     if (!get_var(c, v, what))
@@ -114,9 +125,9 @@ static uint32_t le32(const uint8_t *p)
 static bool read_strings(Cursor *c, Mapc *m)
 {
     uint32_t n;
-    if (!get_count(c, &n, 1, MAPC_MAX_INDEX, "strings"))
+    Value *s = get_array(c, m, &n, 1, MAPC_MAX_INDEX, sizeof *s, "strings");
+    if (s == NULL)
         return false;
-    Value *s = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *s);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t len;
         if (!get_var(c, &len, "string length") || !need(c, len, "string"))
@@ -144,9 +155,9 @@ static bool read_meta(Cursor *c, Mapc *m)
 static bool read_consts(Cursor *c, Mapc *m)
 {
     uint32_t n;
-    if (!get_count(c, &n, 1, MAPC_MAX_INDEX, "constants"))
+    Value *k = get_array(c, m, &n, 1, MAPC_MAX_INDEX, sizeof *k, "constants");
+    if (k == NULL)
         return false;
-    Value *k = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *k);
     uint8_t *depth = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *depth);
     for (uint32_t i = 0; i < n; i++) {
         uint8_t tag;
@@ -177,9 +188,9 @@ static bool read_consts(Cursor *c, Mapc *m)
         }
         case MC_LIST: {
             uint32_t len;
-            if (!get_count(c, &len, 1, MAPC_MAX_INDEX, "list items"))
+            Value *items = get_array(c, m, &len, 1, MAPC_MAX_INDEX, sizeof *items, "list items");
+            if (items == NULL)
                 return false;
-            Value *items = cm_arena_alloc(&m->arena, (len ? len : 1) * sizeof *items);
             for (uint32_t j = 0; j < len; j++) {
                 uint32_t item;
                 if (!get_index(c, &item, i, "list item constant (must be an earlier constant)"))
@@ -209,9 +220,9 @@ static bool read_consts(Cursor *c, Mapc *m)
 static bool read_paths(Cursor *c, Mapc *m)
 {
     uint32_t n;
-    if (!get_count(c, &n, 2, MAPC_MAX_INDEX, "source paths"))
+    MapcPath *paths = get_array(c, m, &n, 2, MAPC_MAX_INDEX, sizeof *paths, "source paths");
+    if (paths == NULL)
         return false;
-    MapcPath *paths = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *paths);
     for (uint32_t i = 0; i < n; i++) {
         uint8_t flags;
         uint32_t nseg;
@@ -239,9 +250,9 @@ static bool read_paths(Cursor *c, Mapc *m)
 static bool read_builtins(Cursor *c, Mapc *m)
 {
     uint32_t n;
-    if (!get_count(c, &n, 1, MAPC_MAX_BUILTINS, "builtins"))
+    BuiltinId *ids = get_array(c, m, &n, 1, MAPC_MAX_BUILTINS, sizeof *ids, "builtins");
+    if (ids == NULL)
         return false;
-    BuiltinId *ids = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *ids);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t s;
         if (!get_index(c, &s, m->nstrings, "builtin name string"))
@@ -269,9 +280,9 @@ static bool is_scalar(const Value *v)
 static bool read_tables(Cursor *c, Mapc *m)
 {
     uint32_t n;
-    if (!get_count(c, &n, 3, MAPC_MAX_INDEX, "tables"))
+    MapcTable *t = get_array(c, m, &n, 3, MAPC_MAX_INDEX, sizeof *t, "tables");
+    if (t == NULL)
         return false;
-    MapcTable *t = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *t);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t count;
         if (!get_index(c, &t[i].name, m->nstrings, "table name string")
@@ -318,9 +329,9 @@ static bool is_option_table(const MapcTable *t)
 static bool read_fields(Cursor *c, Mapc *m, MapcEntity *e)
 {
     uint32_t n;
-    if (!get_count(c, &n, 4, MAPC_MAX_INDEX, "fields"))
+    MapcField *f = get_array(c, m, &n, 4, MAPC_MAX_INDEX, sizeof *f, "fields");
+    if (f == NULL)
         return false;
-    MapcField *f = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *f);
     CmBuf key = CM_BUF_INIT;
     for (uint32_t i = 0; i < n; i++) {
         if (!get_index(c, &f[i].name, m->nstrings, "field name string")
@@ -364,9 +375,9 @@ fail:
 static bool read_lines(Cursor *c, Mapc *m, MapcEntity *e)
 {
     uint32_t n;
-    if (!get_count(c, &n, 3, e->code_len, "line table entries"))
+    MapcLine *l = get_array(c, m, &n, 3, e->code_len, sizeof *l, "line table entries");
+    if (l == NULL)
         return false;
-    MapcLine *l = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *l);
     for (uint32_t i = 0; i < n; i++) {
         if (!get_var(c, &l[i].offset, "line table offset") || !get_var(c, &l[i].line, "line")
             || !get_var(c, &l[i].col, "column"))
@@ -426,9 +437,9 @@ static bool read_entity(Cursor *c, Mapc *m, MapcEntity *e, uint32_t index)
 static bool read_entities(Cursor *c, Mapc *m)
 {
     uint32_t n;
-    if (!get_count(c, &n, 8, MAPC_MAX_INDEX, "entities"))
+    MapcEntity *e = get_array(c, m, &n, 8, MAPC_MAX_INDEX, sizeof *e, "entities");
+    if (e == NULL)
         return false;
-    MapcEntity *e = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *e);
     m->entities = e;
     for (uint32_t i = 0; i < n; i++) {
         if (!read_entity(c, m, &e[i], i))
@@ -458,9 +469,9 @@ static bool read_facts_of(Cursor *c, Mapc *m, MapcEntity *e)
             return false;
         if (f[i].flags & ~MF__ALL)
             return failf(c, "field %u: unknown facts flags 0x%02x", i, f[i].flags);
-        if (!get_count(c, &f[i].nvalues, 1, MAPC_MAX_INDEX, "facts values"))
+        uint32_t *v = get_array(c, m, &f[i].nvalues, 1, MAPC_MAX_INDEX, sizeof *v, "facts values");
+        if (v == NULL)
             return false;
-        uint32_t *v = cm_arena_alloc(&m->arena, (f[i].nvalues ? f[i].nvalues : 1) * sizeof *v);
         for (uint32_t k = 0; k < f[i].nvalues; k++) {
             if (!get_index(c, &v[k], m->nstrings, "facts value string"))
                 return false;
@@ -488,9 +499,9 @@ static bool read_facts(Cursor *c, Mapc *m)
     for (uint32_t i = 0; i < n; i++)
         if (!read_facts_of(c, m, (MapcEntity *)&m->entities[i]))
             return false;
-    if (!get_count(c, &m->nusers, 2, MAPC_MAX_INDEX, "users"))
+    MapcUser *u = get_array(c, m, &m->nusers, 2, MAPC_MAX_INDEX, sizeof *u, "users");
+    if (u == NULL)
         return false;
-    MapcUser *u = cm_arena_alloc(&m->arena, (m->nusers ? m->nusers : 1) * sizeof *u);
     for (uint32_t i = 0; i < m->nusers; i++)
         if (!get_index(c, &u[i].email, m->nstrings, "user e-mail string")
             || !get_index(c, &u[i].id, m->nstrings, "user id string"))
