@@ -24,19 +24,20 @@
 #include "conn_config.h"
 #include "connector.h"
 #include "crm_vendor.h"
+#include "drift.h"
 #include "mapc_cli.h"
 #include "serve.h"
 #include "serve_http.h"
 #include "serve_intake.h"
+#include "serve_reload.h"
 #include "serve_sender.h"
+#include "state_lock.h"
 #include "transfer.h"
 
 extern const Command cmd_serve;
 
 /* A VisitReport export of many reports with signature images is large. */
 #define DEFAULT_MAX_BODY (8u << 20)
-/* The shortest webhook secret taken: 128 bits as hex. */
-#define MIN_SECRET 32
 /* What the inbox may take while the CRM is down: a million leads of 1 KiB. */
 #define DEFAULT_MAX_INBOX (1ull << 30)
 
@@ -99,6 +100,7 @@ typedef struct Opts {
     int window_ms, drain_ms;
     int64_t retain_s;
     const char *config, *url, *api, *token_env, *token_file;
+    bool check_config, force;
 } Opts;
 
 /* A positive number, with an optional k/K, m/M or g/G (KiB, MiB, GiB) for sizes. */
@@ -232,25 +234,27 @@ static void crm_close(Crm *crm)
     conn_config_free(&crm->cfg);
 }
 
-/* The expected Authorization value, by the token rules (env or a 0600 file). */
-static char *load_secret(const Opts *o)
+/* The state directory, made if missing, and its lock (state_lock.h):
+ * NULL with the exit status after a message. */
+static StateLock *lock_state(const char *dir, const char *journal, int *status)
 {
-    ConnConfig c;
-    memset(&c, 0, sizeof c);
-    c.token_env = (char *)o->auth_env;
-    c.token_file = (char *)o->auth_file;
-    char err[400];
-    char *s = conn_token_load(&c, err, sizeof err);
-    if (s == NULL) {
-        fprintf(stderr, "crmmap serve: error: the webhook secret: %s\n", err);
-    } else if (strlen(s) < MIN_SECRET) {
-        fprintf(stderr, "crmmap serve: error: the webhook secret has %zu characters; it needs at least %d "
-                "characters, a short one can be guessed\n  help: make one with `openssl rand -hex 32` "
-                "(64 characters)\n", strlen(s), MIN_SECRET);
-        conn_token_free(s);
-        s = NULL;
+    char err[PATH_MAX + 300];
+    *status = EXIT_FATAL;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "crmmap serve: error: --state-dir %s: %s\n", dir, strerror(errno));
+        return NULL;
     }
-    return s;
+    bool busy;
+    StateLock *l = state_lock_take(journal, "crmmap serve", &busy, err, sizeof err);
+    if (l == NULL && busy) {
+        *status = EXIT_RETRY;
+        fprintf(stderr, "crmmap serve: error: --state-dir %s: %s\n  help: one serve per state directory (two "
+                "would send every record twice): stop the other one, or give this one its own --state-dir\n",
+                dir, err);
+    } else if (l == NULL) {
+        fprintf(stderr, "crmmap serve: error: --state-dir %s: %s\n", dir, err);
+    }
+    return l;
 }
 
 static int serve_main(const char *mapping, Opts *o)
@@ -262,29 +266,34 @@ static int serve_main(const char *mapping, Opts *o)
     Serve s;
     memset(&s, 0, sizeof s);
     pthread_mutex_init(&s.stats.lock, NULL);
+    serve_secrets_init(&s.secrets);
     s.stats.started_at = (int64_t)time(NULL);
     s.m = m;
     s.max_body = o->max_body;
     s.max_inbox = (int64_t)o->max_inbox;
     s.retain_s = o->retain_s;
-    char *secret = load_secret(o);
-    char *inbox_path = NULL, *journal_path = NULL, *errors_path = NULL;
+    char *inbox_path = NULL, *journal_path = path_in(o->state_dir, "journal.db"), *errors_path = NULL;
+    StateLock *lock = NULL;
     Journal *j = NULL;
     ErrFile *ef = NULL;
     ServeHttp *http = NULL;
     Crm crm;
     memset(&crm, 0, sizeof crm);
     status = EXIT_FATAL;
-    char err[512];
-    if (secret == NULL)
-        goto out;
-    s.auth = secret;
-    if (mkdir(o->state_dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "crmmap serve: error: --state-dir %s: %s\n", o->state_dir, strerror(errno));
+    char err[1024];
+    size_t nsecrets;
+    if (!serve_secrets_load(&s.secrets, o->auth_env, o->auth_file, &nsecrets, err, sizeof err)) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
         goto out;
     }
+    if (!serve_http_check(&o->http, &status, err, sizeof err)) {
+        fprintf(stderr, "crmmap serve: error: %s\n", err);
+        goto out;
+    }
+    if ((lock = lock_state(o->state_dir, journal_path, &status)) == NULL)
+        goto out;
+    status = EXIT_FATAL;
     inbox_path = path_in(o->state_dir, "inbox.db");
-    journal_path = path_in(o->state_dir, "journal.db");
     errors_path = o->errors ? cm_strdup(o->errors) : path_in(o->state_dir, "errors.ndjson");
     s.inbox = inbox_open(inbox_path, err, sizeof err);
     if (s.inbox == NULL) {
@@ -307,6 +316,14 @@ static int serve_main(const char *mapping, Opts *o)
     status = crm_open(&crm, o, mapping, m);
     if (status != EXIT_OK)
         goto out;
+    if (!o->force && (status = drift_gate(m, mapping, "crmmap serve", &crm.cfg, crm.tx, "serves")) != EXIT_OK)
+        goto out;
+    if (o->check_config) {
+        fprintf(stderr, "crmmap serve: configuration ok: %s, %zu webhook secret%s, state directory %s, %s\n",
+                mapping, nsecrets, nsecrets == 1 ? "" : "s", o->state_dir,
+                o->force ? "drift not checked (--force)" : "no schema drift");
+        goto out;
+    }
     status = EXIT_FATAL;
     if (crm.c->limit && crm.c->limit->max > 0) {
         s.stats.rate_max = crm.c->limit->max;
@@ -319,6 +336,7 @@ static int serve_main(const char *mapping, Opts *o)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -329,18 +347,18 @@ static int serve_main(const char *mapping, Opts *o)
         goto out;
     }
     s.intake = serve_intake_new(&s);
-    bool usage;
-    http = serve_http_start(&s, &o->http, &usage, err, sizeof err);
+    http = serve_http_start(&s, &o->http, &status, err, sizeof err);
     if (http == NULL) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);
-        status = usage ? EXIT_USAGE : EXIT_FATAL;
     } else {
         InboxCounts ic = { 0, 0, 0 };
         inbox_counts(s.inbox, &ic);
         fprintf(stderr, "crmmap serve: listening on %s (inbox %s: %llu pending)\n", serve_http_url(http), inbox_path,
                 (unsigned long long)ic.pending);
+        ServeReloadConfig rc = { o->auth_env, o->auth_file };
         int sig = 0;
-        sigwait(&sigs, &sig);
+        while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
+            serve_reload(&s, &rc);
         fprintf(stderr, "crmmap serve: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
         serve_http_quiesce(http);
         status = EXIT_OK;
@@ -366,7 +384,8 @@ out:
     crm_close(&crm);
     journal_close(j);
     inbox_close(s.inbox);
-    conn_token_free(secret);
+    state_lock_release(lock);
+    serve_secrets_destroy(&s.secrets);
     cm_free(inbox_path);
     cm_free(journal_path);
     cm_free(errors_path);
@@ -378,7 +397,7 @@ out:
 static int run(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
-           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE };
+           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE, O_CHECK_CONFIG, O_FORCE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "auth-env", required_argument, NULL, O_AUTH_ENV },
@@ -400,6 +419,8 @@ static int run(int argc, char **argv)
         { "api-version", required_argument, NULL, O_API },
         { "token-env", required_argument, NULL, O_TOKEN_ENV },
         { "token-file", required_argument, NULL, O_TOKEN_FILE },
+        { "check-config", no_argument, NULL, O_CHECK_CONFIG },
+        { "force", no_argument, NULL, O_FORCE },
         { NULL, 0, NULL, 0 },
     };
     Opts o;
@@ -462,6 +483,8 @@ static int run(int argc, char **argv)
         case O_API: o.api = optarg; break;
         case O_TOKEN_ENV: o.token_env = optarg; o.token_file = NULL; break;
         case O_TOKEN_FILE: o.token_file = optarg; o.token_env = NULL; break;
+        case O_CHECK_CONFIG: o.check_config = true; break;
+        case O_FORCE: o.force = true; break;
         default:
             return cli_usage_error(&cmd_serve, "unknown option or missing value '%s'", argv[optind - 1]);
         }

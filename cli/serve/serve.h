@@ -16,6 +16,7 @@
 #include "errfile.h"
 #include "inbox.h"
 #include "mapc.h"
+#include "serve_secret.h"
 
 typedef struct ServeIntake ServeIntake;
 typedef struct ServeSender ServeSender;
@@ -52,7 +53,7 @@ typedef struct Serve {
     size_t max_body;
     int64_t max_inbox;          /* --max-inbox: bytes the inbox may take, then 507 */
     int64_t retain_s;           /* --retain: done records are pruned after this long */
-    const char *auth;           /* the expected Authorization secret */
+    ServeSecrets secrets;       /* the accepted Authorization values; SIGHUP reloads them */
 } Serve;
 
 /* GET /status's JSON. */

@@ -417,11 +417,29 @@ fail:
     return NULL;
 }
 
-/* A secret file's whole text: a regular file (no symlink), owned by us,
- * not accessible to group or others, without NUL bytes. */
+/* Whether a secret file's owner and mode keep it to us, PostgreSQL's rule
+ * for its TLS key: a file of our own user is 0600 (or stricter); a file of
+ * root may also be read by its group (root:crmmap 0640, as packages install
+ * secrets for a service user) when we are not root, so that the group is
+ * how we read it. Nothing for others, no group write, no other owner. NULL
+ * when fine, else the reason. */
+static const char *secret_mode_refused(const struct stat *st)
+{
+    uid_t me = geteuid();
+    if (st->st_uid != me && st->st_uid != 0)
+        return "belongs to another user";
+    bool group_read = st->st_uid == 0 && me != 0;
+    if ((st->st_mode & (group_read ? 027 : 077)) != 0)
+        return group_read ? "is writable by its group or accessible to others" : "is readable by group or others";
+    return NULL;
+}
+
+/* A secret file's whole text: a regular file (a symbolic link is followed,
+ * certbot's live/ names are links: the file it reaches is checked) whose
+ * owner and mode keep it private (secret_mode_refused), without NUL bytes. */
 static char *secure_read(const char *path, const char *what, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "%s file %s: %s", what, path, strerror(errno));
         return NULL;
@@ -432,15 +450,12 @@ static char *secure_read(const char *path, const char *what, char *err, size_t e
         snprintf(err, errlen, "%s file %s is not a regular file", what, path);
         return NULL;
     }
-    if ((st.st_mode & 077) != 0) {
+    const char *refused = secret_mode_refused(&st);
+    if (refused) {
         close(fd);
-        snprintf(err, errlen, "%s file %s is readable by group or others (mode %04o): run chmod 600 %s", what,
-                 path, (unsigned)(st.st_mode & 07777), path);
-        return NULL;
-    }
-    if (st.st_uid != geteuid()) {
-        close(fd);
-        snprintf(err, errlen, "%s file %s belongs to another user", what, path);
+        snprintf(err, errlen, "%s file %s %s (mode %04o, owner uid %u): run chmod 600 %s as its owner (or, for a "
+                 "service user, chown root:GROUP and chmod 640)", what, path, refused, (unsigned)(st.st_mode & 07777),
+                 (unsigned)st.st_uid, path);
         return NULL;
     }
     size_t len = 0;
@@ -457,6 +472,12 @@ static char *secure_read(const char *path, const char *what, char *err, size_t e
         return NULL;
     }
     return t;
+}
+
+char *conn_secret_file_text(const char *path, const char *what, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    return secure_read(path, what, err, errlen);
 }
 
 static char *token_from_file(const char *path, const char *what, char *err, size_t errlen)

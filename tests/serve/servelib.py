@@ -19,11 +19,15 @@ LISTEN = re.compile(r"listening on (https?://[0-9.:\[\]]+)")
 
 
 class Serve:
-    def __init__(self, crmmap, mapping, state, *flags, env_extra=None):
+    def __init__(self, crmmap, mapping, state, *flags, env_extra=None, force=True):
         env = dict(os.environ, CRM_TOKEN="T", WEBHOOK_SECRET=SECRET)
         env.update(env_extra or {})
         cmd = [crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--plain-http", "--auth-env",
                "WEBHOOK_SECRET", "--url", runlib.URL, "--token-env", "CRM_TOKEN", "--state-dir", state] + list(flags)
+        # --force: the server's field definitions are not the mappings'
+        # schemas (as in runlib.run); test_ops.py checks the drift gate.
+        if force:
+            cmd.append("--force")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.stderr = ""
         self.url = None
