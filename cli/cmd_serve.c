@@ -158,6 +158,7 @@ typedef struct Crm {
     Auth *auth;
     Transport *tx;
     Connector *c;
+    atomic_bool cancel;         /* set: the transport cancels its requests (the bounded stop) */
 } Crm;
 
 static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
@@ -213,6 +214,8 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     memset(&topt, 0, sizeof topt);
     topt.allow_plain_http = crm->cfg.plain_http;
     topt.bearer_token = auth_token(crm->auth);
+    atomic_init(&crm->cancel, false);
+    topt.cancel = &crm->cancel;
     crm->tx = tx_curl_new(&topt, err, sizeof err);
     if (crm->tx == NULL) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);
@@ -340,7 +343,7 @@ static int serve_main(const char *mapping, Opts *o)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms };
+    ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms, &crm.cancel };
     s.sender = serve_sender_start(&s, &sc, err, sizeof err);
     if (s.sender == NULL) {
         fprintf(stderr, "crmmap serve: error: %s\n", err);
