@@ -1,7 +1,9 @@
 /* cmd_serve: `crmmap serve FILE.mapc|FILE.map --listen ADDR:PORT` — the
- * endpoint lead-capture apps push webhooks to (docs/serve.md). Sets up the
- * state directory (inbox, journal, error file), the CRM connection, the
- * sender thread and the HTTP front, then waits for SIGTERM or SIGINT and
+ * endpoint lead-capture apps push webhooks to (docs/serve.md). Checks the
+ * flags, secrets and TLS files, locks the state directory and sets it up
+ * (inbox, journal, error file), opens the CRM connection and checks the
+ * mapping for drift (--check-config stops there), starts the sender thread
+ * and the HTTP front, then reloads on SIGHUP until SIGTERM or SIGINT and
  * shuts down in order: stop accepting, answer the requests under way (their
  * records are stored), stop the inbox writer, let the sender drain. */
 /* strdup, sigemptyset */
@@ -523,7 +525,8 @@ const Command cmd_serve = {
     "Options:\n"
     "  --listen ADDR:PORT     address to listen on (port 0: a free one, printed)\n"
     "  --auth-env VAR         the expected Authorization value is in VAR\n"
-    "  --auth-file FILE       ... or in FILE (mode 0600); \"Bearer VALUE\" is accepted too\n"
+    "  --auth-file FILE       ... or in FILE (mode 0600), one secret a line, two during a\n"
+    "                         rotation; \"Bearer VALUE\" is accepted too\n"
     "  --tls-cert FILE        TLS certificate chain (PEM)\n"
     "  --tls-key FILE         TLS private key (PEM, mode 0600)\n"
     "  --plain-http           allow plain HTTP on loopback: the listener without\n"
@@ -540,7 +543,19 @@ const Command cmd_serve = {
     "                         it (default 7d; s, m, h, d; 0: at once)\n"
     "  --config FILE, --url BASE, --api-version V, --token-env VAR, --token-file FILE\n"
     "                         the CRM connection (docs/connections.md)\n"
+    "  --force                start even if the CRM's field definitions drifted from the\n"
+    "                         mapping's (checked at start, as `crmmap run` does)\n"
+    "  --check-config         check everything a start checks (mapping, secrets, TLS files,\n"
+    "                         state directory and its lock, CRM settings, drift), then exit\n"
+    "                         without listening or sending\n"
     "\n"
-    "Exit status: 0 after SIGTERM/SIGINT, 2 usage, 4 fatal (state, CRM settings).\n",
+    "Signals: SIGTERM/SIGINT stop (at most 10 s + --drain-ms + 16 s); SIGHUP reloads the\n"
+    "webhook secrets and reopens the error file (logrotate).\n"
+    "\n"
+    "Exit status: 0 after SIGTERM/SIGINT (or --check-config passed), 1 the mapping cannot\n"
+    "be loaded (check errors, a truncated or corrupt .mapc), 2 usage, 4 fix the\n"
+    "configuration (secret, TLS files, state directory, CRM settings, schema drift),\n"
+    "5 try again later (port in use, state directory locked by another serve, CRM\n"
+    "unreachable at start).\n",
     run,
 };

@@ -21,7 +21,7 @@ _crmmap_flags() {
     doc) echo "-o --output --format" ;;
     serve) echo "--listen --auth-env --auth-file --tls-cert --tls-key --plain-http --max-body --max-inbox
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
-                  --config --url --api-version --token-env --token-file" ;;
+                  --config --url --api-version --token-env --token-file --force --check-config" ;;
     esac
 }
 

@@ -105,6 +105,9 @@ class Stream:
     def __init__(self, serve, first, clients=4):
         import threading
         self.serve, self.first = serve, first
+        self.auth = SECRET          # the Authorization value posted; may change under way
+        self.codes = {}             # answers by status
+        self.failures = []          # connections refused or broken (that client stops)
         self.accepted = set()
         self.last = first - 1       # the highest number handed to a client
         self._lock = threading.Lock()
@@ -118,12 +121,16 @@ class Stream:
             with self._lock:
                 self.last += 1
                 i = self.last
+                auth = self.auth
             try:
-                st, _ = self.serve.post("/records", runlib.lead(i))
-            except OSError:
-                return
-            if st in (200, 202):
+                st, _ = self.serve.post("/records", runlib.lead(i), auth=auth)
+            except OSError as e:
                 with self._lock:
+                    self.failures.append(repr(e))
+                return
+            with self._lock:
+                self.codes[st] = self.codes.get(st, 0) + 1
+                if st in (200, 202):
                     self.accepted.add(i)
 
     def wait_accepted(self, n, timeout=60):

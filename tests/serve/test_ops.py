@@ -10,10 +10,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
-from servelib import SECRET, Serve
+from servelib import SECRET, Serve, Stream
 import runlib
 
 crmmap, root, work, case = sys.argv[1:5]
@@ -67,44 +66,6 @@ def hup(s):
     return s.stderr[start:]
 
 
-class Load:
-    """Clients posting leads with the secret in self.auth, counting answers."""
-
-    def __init__(self, s, first, clients=4):
-        self.s, self.next, self.auth = s, first, SECRET
-        self.codes, self.failures, self.accepted = {}, [], 0
-        self.lock, self.stopped = threading.Lock(), threading.Event()
-        self.threads = [threading.Thread(target=self.client) for _ in range(clients)]
-        for t in self.threads:
-            t.start()
-
-    def client(self):
-        while not self.stopped.is_set():
-            with self.lock:
-                i, self.next = self.next, self.next + 1
-                auth = self.auth
-            try:
-                st, _ = self.s.post("/records", runlib.lead(i), auth=auth)
-            except OSError as e:
-                with self.lock:
-                    self.failures.append(repr(e))
-                continue
-            with self.lock:
-                self.codes[st] = self.codes.get(st, 0) + 1
-                self.accepted += st in (200, 202)
-
-    def wait(self, n, timeout=60):
-        deadline = time.time() + timeout
-        while self.accepted < n and time.time() < deadline:
-            time.sleep(0.01)
-        return self.accepted >= n
-
-    def stop(self):
-        self.stopped.set()
-        for t in self.threads:
-            t.join()
-
-
 if case == "lock":
     # Two serves on one state directory: the second refuses, naming the first's pid.
     state = os.path.join(work, "state")
@@ -142,18 +103,17 @@ elif case == "reload":
     secret_file = os.path.join(work, "secret")
     write_private(secret_file, SECRET + "\n")
     s = Serve(crmmap, mapping, state, "--auth-file", secret_file, "--batch-window-ms", "20")
-    load = Load(s, 1)
-    c.check(load.wait(100), "100 accepted before the rotation")
+    load = Stream(s, 1)
+    c.check(load.wait_accepted(100), "100 accepted before the rotation")
     # Rotation: both secrets, clients move to the new one, then only the new one.
     write_private(secret_file, NEW_SECRET + "\n" + SECRET + "\n")
     said = hup(s)
     c.check("2 webhook secrets accepted" in said, "SIGHUP: two secrets: %s" % said)
-    with load.lock:
-        load.auth = NEW_SECRET
-    c.check(load.wait(200), "200 accepted during the rotation")
+    load.auth = NEW_SECRET
+    c.check(load.wait_accepted(200), "200 accepted during the rotation")
     write_private(secret_file, NEW_SECRET + "\n")
     c.check("1 webhook secret accepted" in hup(s), "SIGHUP: the new secret alone")
-    c.check(load.wait(300), "300 accepted after the rotation")
+    c.check(load.wait_accepted(300), "300 accepted after the rotation")
     load.stop()
     c.check(load.codes.get(401, 0) == 0 and not load.failures,
             "no 401, no refused connection under the rotation: %s %s" % (load.codes, load.failures[:3]))
