@@ -264,6 +264,12 @@ static StateLock *lock_state(const char *dir, const char *journal, int *status)
 
 static int serve_main(const char *mapping, Opts *o)
 {
+    /* A SIGHUP during the start (a reload sent too early) waits for the
+     * loop below instead of killing serve. */
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
     int status;
     Mapc *m = mapc_cli_load(mapping, &status);
     if (m == NULL)
