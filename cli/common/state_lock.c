@@ -87,10 +87,12 @@ StateLock *state_lock_take(const char *journal, const char *who, bool *busy, cha
 
 void state_lock_release(StateLock *l)
 {
-    if (l == NULL)
-        return;
-    unlink(l->path);
-    close(l->fd);
-    cm_free(l->path);
-    cm_free(l);
+    if (l) {
+        /* The name goes first: a taker that opened it meanwhile sees it
+         * gone once it holds the lock, and makes a new file. */
+        unlink(l->path);
+        close(l->fd);
+        cm_free(l->path);
+        cm_free(l);
+    }
 }
