@@ -18,6 +18,7 @@
 #include "connector.h"
 #include "crm_link.h"
 #include "drift.h"
+#include "state_lock.h"
 #include "dryrun.h"
 #include "errfile.h"
 #include "journal.h"
@@ -218,6 +219,7 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     char err[512];
     Connector *c = NULL;
     Journal *j = NULL;
+    StateLock *lock = NULL;
     ErrFile *ef = NULL;
     Transfer *tr = NULL;
     CrmFlags flags = o->crm;
@@ -234,11 +236,8 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     const ConnConfig *cfg = &link.cfg;
     Transport *tx = link.tx;
     /* Schema drift (docs/doctor.md): refuse before anything is sent. */
-    if (!o->force && drift_check_connection(m, run->source, "crmmap run", cfg, tx, stderr, NULL) != EXIT_OK) {
-        status = cli_fatal("crmmap run",
-                           "the CRM's field definitions are not what the mapping was checked against (above)\n"
-                           "help: fix the mapping, pull the field definitions again and compile "
-                           "(crmmap doctor explains); --force sends without this check");
+    if (!o->force && drift_gate(m, run->source, "crmmap run", cfg, tx, "sends") != EXIT_OK) {
+        status = EXIT_FATAL;
         goto done;
     }
     c = link.vendor->connect(cfg);
@@ -248,6 +247,12 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     char key[1200];
     transfer_run_key(m, o->input, key, sizeof key);
     const char *jpath = o->journal ? o->journal : "crmmap.journal";
+    bool busy;
+    if ((lock = state_lock_take(jpath, "crmmap run", &busy, err, sizeof err)) == NULL) {
+        status = cli_fatal("crmmap run", "%s%s", err, busy ? "\nhelp: another run (or a serve) is sending with this journal: wait "
+                                           "for it, or give this run its own --journal" : "");
+        goto done;
+    }
     j = journal_open(jpath, key, err, sizeof err);
     if (j == NULL) {
         status = cli_fatal("crmmap run", "%s", err);
@@ -309,6 +314,7 @@ done:
     if (ef && !errfile_close(ef, err, sizeof err) && status != EXIT_FATAL)
         status = cli_fatal("crmmap run", "%s", err);
     journal_close(j);
+    state_lock_release(lock);
     conn_free(c);
     crm_link_close(&link);
     return status;

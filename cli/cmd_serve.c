@@ -1,7 +1,9 @@
 /* cmd_serve: `crmmap serve FILE.mapc|FILE.map --listen ADDR:PORT` — the
- * endpoint lead-capture apps push webhooks to (docs/serve.md). Sets up the
- * state directory (inbox, journal, error file), the CRM connection, the
- * sender thread and the HTTP front, then waits for SIGTERM or SIGINT and
+ * endpoint lead-capture apps push webhooks to (docs/serve.md). Checks the
+ * flags, secrets and TLS files, locks the state directory and sets it up
+ * (inbox, journal, error file), opens the CRM connection and checks the
+ * mapping for drift (--check-config stops there), starts the sender thread
+ * and the HTTP front, then reloads on SIGHUP until SIGTERM or SIGINT and
  * shuts down in order: stop accepting, answer the requests under way (their
  * records are stored), stop the inbox writer, let the sender drain. */
 /* strdup, sigemptyset */
@@ -25,22 +27,23 @@
 #include "conn_config.h"
 #include "connector.h"
 #include "crm_vendor.h"
+#include "drift.h"
 #include "mapc_cli.h"
 #include "sd_notify.h"
 #include "serve.h"
 #include "serve_crmwatch.h"
 #include "serve_http.h"
 #include "serve_intake.h"
+#include "serve_reload.h"
 #include "serve_sender.h"
 #include "slog.h"
+#include "state_lock.h"
 #include "transfer.h"
 
 extern const Command cmd_serve;
 
 /* A VisitReport export of many reports with signature images is large. */
 #define DEFAULT_MAX_BODY (8u << 20)
-/* The shortest webhook secret taken: 128 bits as hex. */
-#define MIN_SECRET 32
 /* What the inbox may take while the CRM is down: a million leads of 1 KiB. */
 #define DEFAULT_MAX_INBOX (1ull << 30)
 /* The limits against idle, slow and greedy clients (docs/serve.md, "Limits"):
@@ -63,6 +66,7 @@ typedef struct Opts {
     const char *config, *url, *api, *token_env, *token_file;
     const char *status_token_file;
     SlogFormat log_format;
+    bool check_config, force;
 } Opts;
 
 /* A positive number, with an optional k/K, m/M or g/G (KiB, MiB, GiB) for sizes. */
@@ -120,6 +124,7 @@ typedef struct Crm {
     Auth *auth;
     Transport *tx;
     Connector *c;
+    atomic_bool cancel;         /* set: the transport cancels its requests (the bounded stop) */
 } Crm;
 
 static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
@@ -176,6 +181,8 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     topt.allow_plain_http = crm->cfg.plain_http;
     topt.bearer_token = auth_token(crm->auth);
     topt.token_header = conn_config_token_header(&crm->cfg);
+    atomic_init(&crm->cancel, false);
+    topt.cancel = &crm->cancel;
     crm->tx = tx_curl_new(&topt, err, sizeof err);
     if (crm->tx == NULL) {
         slog(SLOG_ERROR, "%s", err);
@@ -197,32 +204,31 @@ static void crm_close(Crm *crm)
     conn_config_free(&crm->cfg);
 }
 
-/* The expected Authorization value, by the token rules (env or a 0600 file). */
-static char *load_secret(const Opts *o)
+/* The state directory, made if missing, and its lock (state_lock.h):
+ * NULL with the exit status after a message. */
+static StateLock *lock_state(const char *dir, const char *journal, int *status)
 {
-    ConnConfig c;
-    memset(&c, 0, sizeof c);
-    c.token_env = (char *)o->auth_env;
-    c.token_file = (char *)o->auth_file;
-    char err[400];
-    char *s = conn_token_load(&c, err, sizeof err);
-    if (s == NULL) {
-        slog(SLOG_ERROR, "the webhook secret: %s", err);
-    } else if (strlen(s) < MIN_SECRET) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "the webhook secret has %zu characters; it needs at least %d characters, a short "
-                 "one can be guessed", strlen(s), MIN_SECRET);
-        SlogField help = SLOG_S("help", "make one with `openssl rand -hex 32` (64 characters)");
-        slog_fields(SLOG_ERROR, NULL, msg, &help, 1);
-        conn_token_free(s);
-        s = NULL;
+    char err[PATH_MAX + 300];
+    *status = EXIT_FATAL;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        slog(SLOG_ERROR, "--state-dir %s: %s", dir, strerror(errno));
+        return NULL;
     }
-    return s;
+    bool busy;
+    StateLock *l = state_lock_take(journal, "crmmap serve", &busy, err, sizeof err);
+    if (l == NULL && busy) {
+        *status = EXIT_RETRY;
+        slog(SLOG_ERROR, "--state-dir %s: %s\nhelp: one serve per state directory (two would send every record "
+             "twice): stop the other one, or give this one its own --state-dir", dir, err);
+    } else if (l == NULL) {
+        slog(SLOG_ERROR, "--state-dir %s: %s", dir, err);
+    }
+    return l;
 }
 
 /* The token that opens /status and /metrics, by the token file rules; it
  * must differ from the webhook secret (else it could post leads). */
-static char *load_status_token(const char *file, const char *secret)
+static char *load_status_token(const char *file, ServeSecrets *secrets)
 {
     ConnConfig c;
     memset(&c, 0, sizeof c);
@@ -231,9 +237,9 @@ static char *load_status_token(const char *file, const char *secret)
     char *t = conn_token_load(&c, err, sizeof err);
     if (t == NULL) {
         slog(SLOG_ERROR, "--status-token-file: %s", err);
-    } else if (strlen(t) < MIN_SECRET || strcmp(t, secret) == 0) {
+    } else if (strlen(t) < SERVE_SECRET_MIN || serve_secrets_match(secrets, t)) {
         SlogField help = SLOG_S("help", "make one with `openssl rand -hex 32`");
-        slog_fields(SLOG_ERROR, NULL, strlen(t) < MIN_SECRET ? "the status token is too short: at least 32 characters"
+        slog_fields(SLOG_ERROR, NULL, strlen(t) < SERVE_SECRET_MIN ? "the status token is too short: at least 32 characters"
                                       : "the status token is the webhook secret: give monitoring a token of its own",
                     &help, 1);
         conn_token_free(t);
@@ -244,6 +250,12 @@ static char *load_status_token(const char *file, const char *secret)
 
 static int serve_main(const char *mapping, Opts *o)
 {
+    /* A SIGHUP during the start (a reload sent too early) waits for the
+     * loop below instead of killing serve. */
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
     int status;
     slog_init(stderr, o->log_format);
     {
@@ -256,37 +268,42 @@ static int serve_main(const char *mapping, Opts *o)
     Serve s;
     memset(&s, 0, sizeof s);
     pthread_mutex_init(&s.stats.lock, NULL);
+    serve_secrets_init(&s.secrets);
     s.stats.started_at = (int64_t)time(NULL);
     serve_health_init(&s.health, s.stats.started_at);
     s.m = m;
     s.max_body = o->max_body;
     s.max_inbox = (int64_t)o->max_inbox;
     s.retain_s = o->retain_s;
-    char *secret = load_secret(o);
+    char *inbox_path = NULL, *journal_path = path_in(o->state_dir, "journal.db"), *errors_path = NULL;
+    StateLock *lock = NULL;
     char *status_token = NULL;
-    char *inbox_path = NULL, *journal_path = NULL, *errors_path = NULL;
     Journal *j = NULL;
     ErrFile *ef = NULL;
     ServeHttp *http = NULL;
     Crm crm;
     memset(&crm, 0, sizeof crm);
     status = EXIT_FATAL;
-    char err[512];
-    if (secret == NULL)
+    char err[1024];
+    size_t nsecrets;
+    if (!serve_secrets_load(&s.secrets, o->auth_env, o->auth_file, &nsecrets, err, sizeof err)) {
+        slog(SLOG_ERROR, "%s", err);
         goto out;
-    s.auth = secret;
+    }
     if (o->status_token_file) {
-        status_token = load_status_token(o->status_token_file, secret);
+        status_token = load_status_token(o->status_token_file, &s.secrets);
         if (status_token == NULL)
             goto out;
         s.status_auth = status_token;
     }
-    if (mkdir(o->state_dir, 0700) != 0 && errno != EEXIST) {
-        slog(SLOG_ERROR, "--state-dir %s: %s", o->state_dir, strerror(errno));
+    if (!serve_http_check(&o->http, &status, err, sizeof err)) {
+        slog(SLOG_ERROR, "%s", err);
         goto out;
     }
+    if ((lock = lock_state(o->state_dir, journal_path, &status)) == NULL)
+        goto out;
+    status = EXIT_FATAL;
     inbox_path = path_in(o->state_dir, "inbox.db");
-    journal_path = path_in(o->state_dir, "journal.db");
     errors_path = o->errors ? cm_strdup(o->errors) : path_in(o->state_dir, "errors.ndjson");
     s.inbox = inbox_open(inbox_path, err, sizeof err);
     if (s.inbox == NULL) {
@@ -309,6 +326,14 @@ static int serve_main(const char *mapping, Opts *o)
     status = crm_open(&crm, o, mapping, m);
     if (status != EXIT_OK)
         goto out;
+    if (!o->force && (status = drift_gate(m, mapping, "crmmap serve", &crm.cfg, crm.tx, "serves")) != EXIT_OK)
+        goto out;
+    if (o->check_config) {
+        slog(SLOG_INFO, "configuration ok: %s, %zu webhook secret%s, state directory %s, %s",
+                mapping, nsecrets, nsecrets == 1 ? "" : "s", o->state_dir,
+                o->force ? "drift not checked (--force)" : "no schema drift");
+        goto out;
+    }
     /* Every CRM answer is counted for /status and /metrics. */
     crm.tx = serve_crmwatch_new(crm.tx, &s.health);
     status = EXIT_FATAL;
@@ -323,22 +348,21 @@ static int serve_main(const char *mapping, Opts *o)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms,
-                             crm.cfg.marker_field };
+                             crm.cfg.marker_field, &crm.cancel };
     s.sender = serve_sender_start(&s, &sc, err, sizeof err);
     if (s.sender == NULL) {
         slog(SLOG_ERROR, "%s", err);
         goto out;
     }
     s.intake = serve_intake_new(&s);
-    bool usage;
-    http = serve_http_start(&s, &o->http, &usage, err, sizeof err);
+    http = serve_http_start(&s, &o->http, &status, err, sizeof err);
     if (http == NULL) {
         slog(SLOG_ERROR, "%s", err);
-        status = usage ? EXIT_USAGE : EXIT_FATAL;
     } else {
         InboxCounts ic = { 0 };
         inbox_counts(s.inbox, &ic);
@@ -349,8 +373,13 @@ static int serve_main(const char *mapping, Opts *o)
         slog_fields(SLOG_INFO, NULL, msg, f, 3);
         /* Only now: /healthz answers, and a Type=notify unit counts as started. */
         sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
+        ServeReloadConfig rc = { o->auth_env, o->auth_file };
         int sig = 0;
-        sigwait(&sigs, &sig);
+        while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
+            sd_notifyf("RELOADING=1\nSTATUS=reloading");
+            serve_reload(&s, &rc);
+            sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
+        }
         slog(SLOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
         sd_notifyf("STOPPING=1\nSTATUS=stopping: answering the requests under way, then draining");
         serve_health_stopping(&s.health);
@@ -377,7 +406,8 @@ out:
     crm_close(&crm);
     journal_close(j);
     inbox_close(s.inbox);
-    conn_token_free(secret);
+    state_lock_release(lock);
+    serve_secrets_destroy(&s.secrets);
     conn_token_free(status_token);
     slog_flush();
     cm_free(inbox_path);
@@ -393,7 +423,8 @@ static int run(int argc, char **argv)
 {
     enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
            O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE,
-           O_STATUS_TOKEN, O_LOG_FORMAT, O_MAX_CONN, O_PER_ADDR, O_HEADER_TO, O_BODY_TO, O_BODY_MEM };
+           O_STATUS_TOKEN, O_LOG_FORMAT, O_MAX_CONN, O_PER_ADDR, O_HEADER_TO, O_BODY_TO, O_BODY_MEM, O_CHECK_CONFIG,
+           O_FORCE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "auth-env", required_argument, NULL, O_AUTH_ENV },
@@ -422,6 +453,8 @@ static int run(int argc, char **argv)
         { "token-file", required_argument, NULL, O_TOKEN_FILE },
         { "status-token-file", required_argument, NULL, O_STATUS_TOKEN },
         { "log-format", required_argument, NULL, O_LOG_FORMAT },
+        { "check-config", no_argument, NULL, O_CHECK_CONFIG },
+        { "force", no_argument, NULL, O_FORCE },
         { NULL, 0, NULL, 0 },
     };
     Opts o;
@@ -516,6 +549,8 @@ static int run(int argc, char **argv)
             if (!slog_parse_format(optarg, &o.log_format))
                 return cli_usage_error(&cmd_serve, "--log-format '%s': text or json", optarg);
             break;
+        case O_CHECK_CONFIG: o.check_config = true; break;
+        case O_FORCE: o.force = true; break;
         default:
             return cli_usage_error(&cmd_serve, "unknown option or missing value '%s'", argv[optind - 1]);
         }
@@ -557,7 +592,8 @@ const Command cmd_serve = {
     "Options:\n"
     "  --listen ADDR:PORT     address to listen on (port 0: a free one, printed)\n"
     "  --auth-env VAR         the expected Authorization value is in VAR\n"
-    "  --auth-file FILE       ... or in FILE (mode 0600); \"Bearer VALUE\" is accepted too\n"
+    "  --auth-file FILE       ... or in FILE (mode 0600), one secret a line, two during a\n"
+    "                         rotation; \"Bearer VALUE\" is accepted too\n"
     "  --tls-cert FILE        TLS certificate chain (PEM)\n"
     "  --tls-key FILE         TLS private key (PEM, mode 0600)\n"
     "  --plain-http           allow plain HTTP on loopback: the listener without\n"
@@ -585,7 +621,19 @@ const Command cmd_serve = {
     "  --status-token-file FILE  a token of its own (mode 0600) that opens /status and\n"
     "                         /metrics from any address (default: loopback clients only)\n"
     "  --log-format FMT       text (default) or json: one object a line\n"
+    "  --force                start even if the CRM's field definitions drifted from the\n"
+    "                         mapping's (checked at start, as `crmmap run` does)\n"
+    "  --check-config         check everything a start checks (mapping, secrets, TLS files,\n"
+    "                         state directory and its lock, CRM settings, drift), then exit\n"
+    "                         without listening or sending\n"
     "\n"
-    "Exit status: 0 after SIGTERM/SIGINT, 2 usage, 4 fatal (state, CRM settings).\n",
+    "Signals: SIGTERM/SIGINT stop (at most 10 s + --drain-ms + 16 s); SIGHUP reloads the\n"
+    "webhook secrets and reopens the error file (logrotate).\n"
+    "\n"
+    "Exit status: 0 after SIGTERM/SIGINT (or --check-config passed), 1 the mapping cannot\n"
+    "be loaded (check errors, a truncated or corrupt .mapc), 2 usage, 4 fix the\n"
+    "configuration (secret, TLS files, state directory, CRM settings, schema drift),\n"
+    "5 try again later (port in use, state directory locked by another serve, CRM\n"
+    "unreachable at start).\n",
     run,
 };

@@ -23,7 +23,7 @@ _crmmap_flags() {
                   --max-connections --max-per-address --header-timeout --body-timeout --max-body-memory
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
                   --config --url --api-version --token-env --token-file --status-token-file
-                  --log-format" ;;
+                  --log-format --force --check-config" ;;
     esac
 }
 

@@ -17,7 +17,8 @@ enum {
     EXIT_CHECK = 1,     /* check errors, test failures, bad input files */
     EXIT_USAGE = 2,
     EXIT_PARTIAL = 3,   /* some records failed */
-    EXIT_FATAL = 4      /* connection, auth, schema drift, out of memory */
+    EXIT_FATAL = 4,     /* connection, auth, schema drift, out of memory */
+    EXIT_RETRY = 5      /* serve: busy or unreachable now (port, state directory, CRM): start again later */
 };
 
 typedef struct Command {

@@ -309,3 +309,20 @@ int drift_check_connection(const Mapc *m, const char *file, const char *who, con
         return crm_link_fail(&l, "unknown system '%s'", cfg->system ? cfg->system : "");
     return drift_check_live(m, file, &l, false, out, count);
 }
+
+int drift_gate(const Mapc *m, const char *file, const char *who, const ConnConfig *cfg, Transport *tx,
+               const char *verb)
+{
+    DriftCount n = { 0, 0 };
+    if (drift_check_connection(m, file, who, cfg, tx, stderr, &n) == EXIT_OK)
+        return EXIT_OK;
+    if (n.errors > 0) {
+        fprintf(stderr, "%s: error: the CRM's field definitions are not what the mapping was checked against "
+                "(above)\nhelp: fix the mapping, pull the field definitions again and compile (crmmap doctor "
+                "explains); --force %s without this check\n", who, verb);
+        return EXIT_FATAL;
+    }
+    fprintf(stderr, "%s: error: the CRM's field definitions could not be read for the drift check (above)\n"
+            "help: try again once the CRM answers; --force %s without this check\n", who, verb);
+    return EXIT_RETRY;
+}

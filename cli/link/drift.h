@@ -48,4 +48,11 @@ int drift_check_live(const Mapc *m, const char *file, CrmLink *l, bool users, FI
 int drift_check_connection(const Mapc *m, const char *file, const char *who, const ConnConfig *cfg, Transport *tx,
                            FILE *out, DriftCount *count);
 
+/* The drift check before sending, as `crmmap run` and `crmmap serve` do
+ * it: drift_check_connection on stderr, then a summary naming --force
+ * ("--force VERB without this check"). EXIT_OK; EXIT_FATAL when the
+ * mapping drifted; EXIT_RETRY when the definitions could not be read. */
+int drift_gate(const Mapc *m, const char *file, const char *who, const ConnConfig *cfg, Transport *tx,
+               const char *verb);
+
 #endif

@@ -20,6 +20,7 @@
 #include "inbox.h"
 #include "mapc.h"
 #include "serve_health.h"
+#include "serve_secret.h"
 
 typedef struct ServeIntake ServeIntake;
 typedef struct ServeSender ServeSender;
@@ -54,10 +55,10 @@ typedef struct Serve {
     size_t max_body;
     int64_t max_inbox;          /* --max-inbox: bytes the inbox may take, then 507 */
     int64_t retain_s;           /* --retain: done records are pruned after this long */
-    const char *auth;           /* the expected Authorization secret */
     const char *status_auth;    /* --status-token-file's token for /status and /metrics;
                                  * NULL: they answer loopback clients only */
     ServeHealth health;
+    ServeSecrets secrets;       /* the accepted Authorization values; SIGHUP reloads them */
 } Serve;
 
 /* What /status and /metrics show, read at one moment (serve_status.c). */

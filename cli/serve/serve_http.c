@@ -2,6 +2,7 @@
 #include "serve_http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
@@ -24,11 +25,11 @@
 #include "serve_guard.h"
 #include "serve_intake.h"
 #include "slog.h"
+#include "serve_tls.h"
 
 struct ServeHttp {
     Serve *s;
     struct MHD_Daemon *d;
-    unsigned char want[2][32];  /* SHA-256 of "SECRET" and of "Bearer SECRET" */
     unsigned char want_status[2][32];   /* the same of the status token, if any */
     char rid_prefix[9];         /* generated request ids: this, then a count */
     atomic_uint_fast64_t rids;
@@ -101,6 +102,14 @@ static bool authorized(const unsigned char want[2][32], struct MHD_Connection *c
     sha256(v, strlen(v), got);
     int a = CRYPTO_memcmp(got, want[0], 32), b = CRYPTO_memcmp(got, want[1], 32);
     return (a == 0) | (b == 0);
+}
+
+/* Whether the request carries one of the webhook secrets (serve_secret.h:
+ * digests compared in constant time, swapped by a reload). */
+static bool secret_authorized(const ServeHttp *h, struct MHD_Connection *conn)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    return v != NULL && serve_secrets_match(&h->s->secrets, v);
 }
 
 /* The digests of "VALUE" and "Bearer VALUE". */
@@ -400,7 +409,7 @@ static bool screen(ServeHttp *h, struct MHD_Connection *conn, Req *q, const char
     }
     if (q->route == R_STATUS || q->route == R_METRICS)
         return screen_status(h, conn, from, q, ret);
-    if (!authorized(h->want, conn)) {
+    if (!secret_authorized(h, conn)) {
         auth_limit_failed(h->limit, from);
         bool sent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
         SlogField f[] = { SLOG_S("addr", address_text(from, addr, sizeof addr)),
@@ -624,48 +633,106 @@ bad:
     return false;
 }
 
-static bool load_tls(ServeHttp *h, const ServeHttpConfig *cfg, char *err, size_t errlen)
+/* Reads the TLS files into *cert and *key and checks they are a pair. */
+static bool load_tls(const ServeHttpConfig *cfg, char **cert, char **key, char *err, size_t errlen)
 {
     size_t len;
     const char *why;
-    h->cert = cli_read_file(cfg->tls_cert, 1u << 20, &len, &why);
-    if (h->cert == NULL) {
+    *cert = cli_read_file(cfg->tls_cert, 1u << 20, &len, &why);
+    if (*cert == NULL) {
         snprintf(err, errlen, "--tls-cert %s: %s", cfg->tls_cert, why);
         return false;
     }
     ConnConfig kc;
     memset(&kc, 0, sizeof kc);
     kc.private_key_file = (char *)cfg->tls_key;
-    h->key = conn_private_key_load(&kc, err, errlen);
-    return h->key != NULL;
+    *key = conn_private_key_load(&kc, err, errlen);
+    return *key != NULL && serve_tls_check(*cert, *key, cfg->tls_cert, cfg->tls_key, err, errlen);
 }
 
-ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, char *err, size_t errlen)
+static void free_key(char *key)
 {
-    *usage = false;
-    struct sockaddr_storage addr;
-    bool v6, loopback;
-    if (!parse_listen(cfg->listen, &addr, &v6, &loopback, err, errlen)) {
-        *usage = true;
-        return NULL;
+    if (key) {
+        OPENSSL_cleanse(key, strlen(key));
+        cm_free(key);
     }
-    bool tls = cfg->tls_cert || cfg->tls_key;
-    if (tls && (!cfg->tls_cert || !cfg->tls_key)) {
+}
+
+/* The flags' part of a start: the address, TLS or --plain-http. *status:
+ * EXIT_USAGE for a mistake in the flags, EXIT_FATAL for a TLS file. */
+static bool prepare(const ServeHttpConfig *cfg, struct sockaddr_storage *addr, bool *v6, bool *tls, int *status,
+                    char *err, size_t errlen)
+{
+    bool loopback;
+    *status = EXIT_USAGE;
+    if (!parse_listen(cfg->listen, addr, v6, &loopback, err, errlen))
+        return false;
+    *tls = cfg->tls_cert || cfg->tls_key;
+    if (*tls && (!cfg->tls_cert || !cfg->tls_key)) {
         snprintf(err, errlen, "TLS needs both --tls-cert and --tls-key");
-        *usage = true;
-        return NULL;
+        return false;
     }
-    if (!tls && !cfg->plain_http) {
+    if (!*tls && !cfg->plain_http) {
         snprintf(err, errlen, "give --tls-cert FILE --tls-key FILE, or --plain-http on a loopback address");
-        *usage = true;
-        return NULL;
+        return false;
     }
-    if (!tls && !loopback) {
+    if (!*tls && !loopback) {
         snprintf(err, errlen, "--plain-http only on a loopback address (127.0.0.1, [::1]): "
                               "anything else needs --tls-cert and --tls-key");
-        *usage = true;
-        return NULL;
+        return false;
     }
+    *status = EXIT_FATAL;
+    return true;
+}
+
+bool serve_http_check(const ServeHttpConfig *cfg, int *status, char *err, size_t errlen)
+{
+    struct sockaddr_storage addr;
+    bool v6, tls;
+    if (!prepare(cfg, &addr, &v6, &tls, status, err, errlen))
+        return false;
+    char *cert = NULL, *key = NULL;
+    bool ok = !tls || load_tls(cfg, &cert, &key, err, errlen);
+    cm_free(cert);
+    free_key(key);
+    return ok;
+}
+
+/* Why the address could not be listened on, found by binding it once more
+ * (the certificate and key were checked before). *status: EXIT_RETRY when
+ * another process has the port, EXIT_FATAL when the address is not for us. */
+static void why_not_listening(const ServeHttpConfig *cfg, const struct sockaddr_storage *addr, int *status,
+                              char *err, size_t errlen)
+{
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    int e = 0;
+    if (fd < 0)
+        e = errno;
+    else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0
+             || bind(fd, (const struct sockaddr *)addr,
+                     addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) != 0)
+        e = errno;
+    if (fd >= 0)
+        close(fd);
+    *status = e == EADDRINUSE ? EXIT_RETRY : EXIT_FATAL;
+    if (e == EADDRINUSE)
+        snprintf(err, errlen, "cannot listen on %s: the port is in use by another process\n  help: stop it (`ss "
+                 "-ltnp` names it), or give --listen another port; serve can be started again once it is free",
+                 cfg->listen);
+    else if (e != 0)
+        snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(e));
+    else
+        snprintf(err, errlen, "cannot listen on %s (libmicrohttpd refused to start; its message is above)",
+                 cfg->listen);
+}
+
+ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, int *status, char *err, size_t errlen)
+{
+    struct sockaddr_storage addr;
+    bool v6, tls;
+    if (!prepare(cfg, &addr, &v6, &tls, status, err, errlen))
+        return NULL;
     ServeHttp *h = cm_calloc(1, sizeof *h);
     h->s = s;
     atomic_init(&h->active, 0);
@@ -678,14 +745,13 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
         serve_http_stop(h);
         return NULL;
     }
-    want_digests(s->auth, h->want);
     if (s->status_auth)
         want_digests(s->status_auth, h->want_status);
     unsigned char rnd[4] = { 0, 0, 0, 0 };
     if (RAND_bytes(rnd, sizeof rnd) != 1)
         memcpy(rnd, &(uint32_t){ (uint32_t)time(NULL) ^ (uint32_t)getpid() }, sizeof rnd);
     snprintf(h->rid_prefix, sizeof h->rid_prefix, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
-    if (tls && !load_tls(h, cfg, err, errlen)) {
+    if (tls && !load_tls(cfg, &h->cert, &h->key, err, errlen)) {
         serve_http_stop(h);
         return NULL;
     }
@@ -714,8 +780,7 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, c
                                 MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
     if (h->d == NULL) {
-        snprintf(err, errlen, "cannot listen on %s%s", cfg->listen,
-                 tls ? " (is the certificate and key a matching PEM pair?)" : " (address in use?)");
+        why_not_listening(cfg, &addr, status, err, errlen);
         serve_http_stop(h);
         return NULL;
     }
@@ -757,9 +822,6 @@ void serve_http_stop(ServeHttp *h)
     guard_free(h->guard);
     auth_limit_free(h->limit);
     cm_free(h->cert);
-    if (h->key) {
-        OPENSSL_cleanse(h->key, strlen(h->key));
-        cm_free(h->key);
-    }
+    free_key(h->key);
     cm_free(h);
 }

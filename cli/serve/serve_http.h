@@ -37,8 +37,13 @@ typedef struct ServeHttpConfig {
 } ServeHttpConfig;
 
 /* NULL with a message when the address is bad, TLS cannot be set up or the
- * port cannot be bound. usage is set for a mistake in the flags. */
-ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, bool *usage, char *err, size_t errlen);
+ * port cannot be bound; *status is the exit status that says which
+ * (EXIT_USAGE: the flags, EXIT_FATAL: a TLS file or an address that is not
+ * ours, EXIT_RETRY: the port is in use). */
+ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, int *status, char *err, size_t errlen);
+/* What serve_http_start checks before it listens: the flags and the TLS
+ * files (read, a key of the certificate). For --check-config. */
+bool serve_http_check(const ServeHttpConfig *cfg, int *status, char *err, size_t errlen);
 /* The URL listened on (with the port chosen for port 0), to print. */
 const char *serve_http_url(const ServeHttp *h);
 /* Stops accepting connections (requests under way go on). */

@@ -22,6 +22,9 @@
 #define ROUND_MAX 2000u
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
+/* After the cancel flag: libcurl's progress callback sees it within a
+ * second; the rest is the journal's commit. */
+#define STOP_GIVE_UP_MS 5000
 
 struct ServeSender {
     Serve *s;
@@ -52,6 +55,14 @@ static void wait_until(ServeSender *ss, int64_t at)
 {
     struct timespec ts = { (time_t)(at / 1000), (long)(at % 1000) * 1000000L };
     pthread_cond_timedwait(&ss->cond, &ss->lock, &ts);
+}
+
+/* Waits on the condition until the sender exited or the monotonic time at
+ * (ms); lock held. */
+static void wait_exit(ServeSender *ss, int64_t at)
+{
+    while (!ss->exited && cli_monotonic_ms() < at)
+        wait_until(ss, at);
 }
 
 static void note_error(ServeSender *ss, const char *msg)
@@ -307,10 +318,26 @@ void serve_sender_stop(ServeSender *ss, int drain_ms)
     ss->stop = true;
     ss->deadline = cli_monotonic_ms() + drain_ms;
     pthread_cond_broadcast(&ss->cond);
-    while (!ss->exited && cli_monotonic_ms() < ss->deadline)
-        wait_until(ss, ss->deadline);
+    wait_exit(ss, ss->deadline);
     if (!ss->exited && ss->t)
         transfer_cancel(ss->t);
+    wait_exit(ss, cli_monotonic_ms() + SERVE_STOP_INFLIGHT_MS);
+    if (!ss->exited && ss->cfg.cancel) {
+        slog(SLOG_WARN, "stopping: CRM requests still unanswered after %d s: cancelled (their records stay pending "
+             "and are sent again at the next start)", SERVE_STOP_INFLIGHT_MS / 1000);
+        atomic_store(ss->cfg.cancel, true);
+        wait_exit(ss, cli_monotonic_ms() + STOP_GIVE_UP_MS);
+    }
+    if (!ss->exited) {
+        /* A request waiting out a retry delay (up to the CRM's Retry-After)
+         * is not in flight to cancel. What the sender settled is committed
+         * (inbox and journal); the rest is sent again at the next start, as
+         * after a crash. */
+        slog(SLOG_WARN, "stopped without waiting for the sender (a CRM retry is pending); records not settled are "
+             "sent again at the next start");
+        slog_flush();
+        _exit(EXIT_OK);
+    }
     pthread_mutex_unlock(&ss->lock);
     pthread_join(ss->thread, NULL);
     transfer_free(ss->t);

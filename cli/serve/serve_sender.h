@@ -34,7 +34,11 @@ typedef struct ServeSenderConfig {
     size_t max_in_flight;       /* 0: 4 */
     int window_ms;              /* how long a first record waits for company */
     const char *marker_field;   /* TransferOptions.marker_field */
+    atomic_bool *cancel;        /* the transport's cancel flag (TxCurlOptions), for the bounded stop */
 } ServeSenderConfig;
+
+/* How long CRM requests in flight may still take once the drain is over. */
+#define SERVE_STOP_INFLIGHT_MS 10000
 
 /* NULL with a message when the mapping cannot be sent through cfg->c. */
 ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *err, size_t errlen);
@@ -43,9 +47,13 @@ void serve_sender_wake(ServeSender *ss, size_t n);
 /* The retention deleted these records from the inbox (durably): their
  * journal entries can go. caught_up: the last of a backlog. */
 void serve_sender_forget(ServeSender *ss, const uint64_t *ids, size_t n, bool caught_up);
-/* Sends what is pending for up to drain_ms, then cancels the engine (its
- * requests in flight finish and are journaled), joins the thread and frees.
- * What was not sent stays in the inbox for the next start. */
+/* Sends what is pending for up to drain_ms, then cancels the engine: its
+ * requests in flight get SERVE_STOP_INFLIGHT_MS more to finish and be
+ * journaled, then the transport cancels them (cfg->cancel). Joins the
+ * thread and frees; if the sender is still waiting out a CRM retry delay 5 s
+ * later, exits the process (status 0) instead, as the inbox and the journal
+ * hold every settled record. What was not sent stays in the inbox for the
+ * next start. So a stop takes at most drain_ms + 16 s here. */
 void serve_sender_stop(ServeSender *ss, int drain_ms);
 
 #endif

@@ -446,12 +446,29 @@ static bool systemd_credential(const char *path)
            && strchr(path + n + 1, '/') == NULL;
 }
 
-/* A secret file's whole text: a regular file (no symlink), owned by us,
- * not accessible to group or others, without NUL bytes; a systemd
- * credential may belong to root and show group bits. */
+/* Whether a secret file's owner and mode keep it to us, PostgreSQL's rule
+ * for its TLS key: a file of our own user is 0600 (or stricter); a file of
+ * root may also be read by its group (root:crmmap 0640, as packages install
+ * secrets for a service user) when we are not root, so that the group is
+ * how we read it, and so may a systemd credential. Nothing for others, no
+ * group write, no other owner. NULL when fine, else the reason. */
+static const char *secret_mode_refused(const struct stat *st, bool credential)
+{
+    uid_t me = geteuid();
+    if (st->st_uid != me && st->st_uid != 0)
+        return "belongs to another user";
+    bool group_read = credential || (st->st_uid == 0 && me != 0);
+    if ((st->st_mode & (group_read ? 027 : 077)) != 0)
+        return group_read ? "is writable by its group or accessible to others" : "is readable by group or others";
+    return NULL;
+}
+
+/* A secret file's whole text: a regular file (a symbolic link is followed,
+ * certbot's live/ names are links: the file it reaches is checked) whose
+ * owner and mode keep it private (secret_mode_refused), without NUL bytes. */
 static char *secure_read(const char *path, const char *what, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "%s file %s: %s", what, path, strerror(errno));
         return NULL;
@@ -462,16 +479,12 @@ static char *secure_read(const char *path, const char *what, char *err, size_t e
         snprintf(err, errlen, "%s file %s is not a regular file", what, path);
         return NULL;
     }
-    bool credential = systemd_credential(path);
-    if ((st.st_mode & (credential ? 007 : 077)) != 0) {
+    const char *refused = secret_mode_refused(&st, systemd_credential(path));
+    if (refused) {
         close(fd);
-        snprintf(err, errlen, "%s file %s is readable by group or others (mode %04o): run chmod 600 %s", what,
-                 path, (unsigned)(st.st_mode & 07777), path);
-        return NULL;
-    }
-    if (st.st_uid != geteuid() && !(credential && st.st_uid == 0)) {
-        close(fd);
-        snprintf(err, errlen, "%s file %s belongs to another user", what, path);
+        snprintf(err, errlen, "%s file %s %s (mode %04o, owner uid %u): run chmod 600 %s as its owner (or, for a "
+                 "service user, chown root:GROUP and chmod 640)", what, path, refused, (unsigned)(st.st_mode & 07777),
+                 (unsigned)st.st_uid, path);
         return NULL;
     }
     size_t len = 0;
@@ -488,6 +501,12 @@ static char *secure_read(const char *path, const char *what, char *err, size_t e
         return NULL;
     }
     return t;
+}
+
+char *conn_secret_file_text(const char *path, const char *what, char *err, size_t errlen)
+{
+    err[0] = '\0';
+    return secure_read(path, what, err, errlen);
 }
 
 static char *token_from_file(const char *path, const char *what, char *err, size_t errlen)

@@ -79,6 +79,12 @@ bool conn_config_check_hosts(const ConnConfig *c, char *err, size_t errlen);
 char *conn_token_load(const ConnConfig *c, char *err, size_t errlen);
 void conn_token_free(char *token);
 
+/* A secret file's whole text, by the token file's rules (a regular file
+ * whose owner and mode keep it private; docs/security.md), for a reader
+ * with its own format (serve's webhook secrets, one a line). Free with
+ * conn_token_free. NULL with the reason; what names the file in it. */
+char *conn_secret_file_text(const char *path, const char *what, char *err, size_t errlen);
+
 /* The OAuth client secret, by the same rules as the token (env or a 0600 file). */
 char *conn_secret_load(const ConnConfig *c, char *err, size_t errlen);
 

@@ -101,6 +101,32 @@ ErrFile *errfile_open(const char *path, bool fresh, char *err, size_t errlen)
     return f;
 }
 
+bool errfile_reopen(ErrFile *f, char *err, size_t errlen)
+{
+    int fd;
+    do
+        fd = open(f->path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot reopen the error file %s: %s", f->path, strerror(errno));
+        return false;
+    }
+    if (!make_private(fd, f->path, false, err, errlen)) {
+        close(fd);
+        return false;
+    }
+    pthread_mutex_lock(&f->lock);
+    int old = f->fd;
+    f->fd = fd;
+    pthread_mutex_unlock(&f->lock);
+    /* The rotated file keeps what was written: flushed before it is let go. */
+    bool ok = fsync(old) == 0 || errno == EINVAL;
+    if (!ok)
+        snprintf(err, errlen, "cannot flush the rotated error file of %s to disk: %s", f->path, strerror(errno));
+    close(old);
+    return ok;
+}
+
 /* A JSON string of s, with each invalid UTF-8 byte replaced by U+FFFD. */
 static void put_text(CmBuf *b, const char *s, size_t n)
 {

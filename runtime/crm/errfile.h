@@ -56,5 +56,10 @@ size_t errfile_count(const ErrFile *f);             /* lines written */
 const char *errfile_error(const ErrFile *f);
 /* fsync and close; false (reason in err) when the data may not be on disk. */
 bool errfile_close(ErrFile *f, char *err, size_t errlen);
+/* Opens the file's path again (after logrotate moved it away: a new file,
+ * mode 0600) and writes there from now on; the old file is flushed and
+ * closed. May be called while other threads write. False with a message
+ * (the old file stays in use). */
+bool errfile_reopen(ErrFile *f, char *err, size_t errlen);
 
 #endif

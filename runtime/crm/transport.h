@@ -11,6 +11,7 @@
 #ifndef TRANSPORT_H
 #define TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -111,6 +112,10 @@ typedef struct TxCurlOptions {
     const char *token_header;
     FILE *verbose;              /* NULL, or where to print requests (token redacted) */
     const char *ca_file;        /* NULL: the system's CA store */
+    /* NULL, or a flag another thread may set: from then on every request
+     * in flight or submitted ends within about a second, as TX_OTHER with
+     * sent true (it may have been applied). serve's bounded stop. */
+    const atomic_bool *cancel;
 } TxCurlOptions;
 
 /* NULL (with a message) when libcurl cannot be initialised. */

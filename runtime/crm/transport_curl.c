@@ -155,6 +155,13 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* libcurl calls this at least once a second for every transfer. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return atomic_load((const atomic_bool *)ud) ? 1 : 0;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     TxJob *j = ud;
@@ -243,6 +250,11 @@ static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+    if (c->opt.cancel) {
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)c->opt.cancel);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    }
     if (c->token && c->token_header) {
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     } else if (c->token) {

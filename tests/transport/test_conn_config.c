@@ -1,9 +1,15 @@
 /* Connection config: file, environment and flag layers; token sources and
  * the token file's permission rule. Runs in a scratch directory (argv[1]). */
+/* setgroups */
+#define _DEFAULT_SOURCE
+
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cjson_alloc.h"
 #include "conn_config.h"
@@ -180,12 +186,79 @@ static void test_systemd_credential(void)
     CHECK(tok && strcmp(tok, "s3cr3t-token") == 0);
     conn_token_free(tok);
     write_file("credentials/token", "s3cr3t-token\n", 0444);
-    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "group or others"));
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "accessible to others"));
     /* Not directly in it: the ordinary rule. */
     conn_config_set_token_file(&c, write_file("token", "s3cr3t-token\n", 0440));
     CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "mode 0440"));
     unsetenv("CREDENTIALS_DIRECTORY");
     conn_config_free(&c);
+}
+
+/* What `conn_token_load` says as the user nobody (uid and gid 65534) about
+ * path: "" when it reads the token, else the reason. */
+static void load_as_nobody(const char *path, char *out, size_t outlen)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        char err[400] = "";
+        if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0) {
+            snprintf(err, sizeof err, "cannot become nobody");
+        } else {
+            ConnConfig c = { 0 };
+            conn_config_set_token_file(&c, path);
+            char *tok = conn_token_load(&c, err, sizeof err);
+            if (tok)
+                err[0] = '\0';
+            conn_token_free(tok);
+            conn_config_free(&c);
+        }
+        ssize_t w = write(fds[1], err, strlen(err) + 1);
+        _exit(w > 0 ? 0 : 1);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], out, outlen - 1);
+    out[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    waitpid(pid, NULL, 0);
+}
+
+/* A secret installed for a service user: root:GROUP 0640, read through the
+ * group. Needs root to make the file and the user; skipped otherwise. */
+static void test_group_readable(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "test_group_readable: skipped (needs root)\n");
+        return;
+    }
+    char err[400];
+    chmod(dir, 0711);
+    const char *p = write_file("svc-token", "s3cr3t-token\n", 0640);
+    CHECK(chown(p, 0, 65534) == 0);
+    load_as_nobody(p, err, sizeof err);
+    CHECK(strcmp(err, "") == 0);
+    if (err[0])
+        fprintf(stderr, "root:nobody 0640 refused: %s\n", err);
+    chmod(p, 0660);
+    load_as_nobody(p, err, sizeof err);
+    CHECK(strstr(err, "writable by its group") != NULL);
+    chmod(p, 0644);
+    load_as_nobody(p, err, sizeof err);
+    CHECK(strstr(err, "accessible to others") != NULL);
+    /* A file of another user (not root) is refused whatever its mode. */
+    CHECK(chown(p, 1, 65534) == 0);
+    chmod(p, 0640);
+    load_as_nobody(p, err, sizeof err);
+    CHECK(strstr(err, "belongs to another user") != NULL);
+    /* Root itself reads its own files only when they are 0600. */
+    CHECK(chown(p, 0, 0) == 0);
+    ConnConfig c = { 0 };
+    conn_config_set_token_file(&c, p);
+    CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "mode 0640"));
+    conn_config_free(&c);
+    chmod(dir, 0700);
 }
 
 int main(int argc, char **argv)
@@ -201,6 +274,7 @@ int main(int argc, char **argv)
     test_bad_files();
     test_token_file();
     test_systemd_credential();
+    test_group_readable();
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
