@@ -1,5 +1,5 @@
 /* commands: the one list of crmmap's subcommands, in `crmmap --help` order
- * (the order of DESIGN §7). */
+ * (the order of the man page, docs/crmmap.1). */
 #include "cli.h"
 
 extern const Command cmd_check;

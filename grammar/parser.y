@@ -1,4 +1,4 @@
-/* parser: the .map grammar (DESIGN.md §2). A pure parser with byte-offset
+/* parser: the .map grammar (docs/language.md). A pure parser with byte-offset
  * locations; no conflicts (%expect 0). Syntax errors are collected as E0001
  * and the parser recovers at statement, block and item boundaries. */
 %code requires {

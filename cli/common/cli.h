@@ -11,7 +11,7 @@
 
 #include "diag.h"
 
-/* Exit codes of DESIGN §6. */
+/* Exit codes of docs/run.md. */
 enum {
     EXIT_OK = 0,
     EXIT_CHECK = 1,     /* check errors, test failures, bad input files */

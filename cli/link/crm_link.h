@@ -4,7 +4,7 @@
  * then flags), the transport carrying the token, and the downloads of field
  * definitions and users that `schema pull` and `doctor` both make. Every
  * failure is printed as "WHO: error: ..." with a `help:` line where one
- * helps; callers exit 4 (DESIGN §6). */
+ * helps; callers exit 4 (docs/run.md). */
 #ifndef CRM_LINK_H
 #define CRM_LINK_H
 

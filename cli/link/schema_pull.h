@@ -4,7 +4,7 @@
 #ifndef SCHEMA_PULL_H
 #define SCHEMA_PULL_H
 
-/* argv[0] is "pull". Returns an exit code of DESIGN §6 (4 for any failure
+/* argv[0] is "pull". Returns an exit code of docs/run.md (4 for any failure
  * to talk to the CRM or to understand its answer). */
 int schema_pull_main(int argc, char **argv);
 

@@ -1,4 +1,4 @@
-/* check: the type checker (DESIGN §4). Loads the schemas and users a mapping
+/* check: the type checker (docs/diagnostics.md). Loads the schemas and users a mapping
  * names (paths relative to the .map, kept inside its folder tree), resolves
  * every name in it and reports E0101-E0114 and W0201-W0205
  * (docs/diagnostics.md). Its result is what codegen compiles: every

@@ -1,5 +1,5 @@
 /* check_paths: where the files a mapping names may be. Paths are relative to
- * the .map's folder (DESIGN §2) and must stay inside the mapping's tree: the
+ * the .map's folder (docs/language.md) and must stay inside the mapping's tree: the
  * nearest folder above the .map that holds a `.git` (the repository the
  * mapping is versioned in), or the .map's own folder when there is none.
  * A mapping checked in CI therefore cannot make crmmap read, and echo in its

@@ -8,7 +8,7 @@
 
 #include "ast.h"
 
-/* Binding strength, loosest first (DESIGN §2). */
+/* Binding strength, loosest first (docs/language.md). */
 enum {
     PREC_IF, PREC_COALESCE, PREC_OR, PREC_AND, PREC_NOT, PREC_CMP,
     PREC_ADD, PREC_MUL, PREC_NEG, PREC_PRIMARY

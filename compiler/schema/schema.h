@@ -1,4 +1,4 @@
-/* schema: field definitions (DESIGN §3) — the normalized model, its loader
+/* schema: field definitions (docs/schema.md) — the normalized model, its loader
  * (crmmap-schema/1 and crmmap-users/1 files), and the importers that turn the
  * vendors' own metadata responses into it. Only this module (schema*.c) sees
  * cJSON. Every problem with a file is an E0113 diagnostic with file:line:col. */

@@ -8,7 +8,7 @@
  * vendors' answers.
  *
  * A record's payload is a JSON object of field -> value exactly as the VM's
- * dry run prints it (DESIGN §6): the connector adds only what its API needs
+ * dry run prints it (docs/run.md): the connector adds only what its API needs
  * around it (the vendor's envelope, string values, URLs). */
 #ifndef CONNECTOR_H
 #define CONNECTOR_H
@@ -59,7 +59,7 @@ typedef enum ConnStatus {
 } ConnStatus;
 
 /* Reading the CRM's current records by key, for `master crm` and
- * `on create` (DESIGN §6): which keys exist, their ids, and the values of
+ * `on create` (docs/run.md): which keys exist, their ids, and the values of
  * the fields asked for. */
 typedef struct ConnRead {
     const char *entity;

@@ -1,4 +1,4 @@
-/* errfile: the error file of a run (DESIGN §6, like Salesforce Data
+/* errfile: the error file of a run (docs/run.md, like Salesforce Data
  * Loader's error CSV): one NDJSON line per failed record and entity, with
  * the record's number and input text, the payload that was (or would have
  * been) sent, and the error (the CRM's code and message, and the .map line

@@ -1,4 +1,4 @@
-/* transfer: the run loop that moves mapped records into a CRM (DESIGN §6) —
+/* transfer: the run loop that moves mapped records into a CRM (docs/run.md) —
  * the "transfer engine" behind `crmmap run` and `crmmap serve`. It owns
  * batching per entity, reading the CRM's current records for `master crm`
  * (if_empty) and `on create` fields, linking children to their parent's CRM

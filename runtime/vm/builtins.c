@@ -69,7 +69,7 @@ bool builtin_call(BiCtx *cx, BuiltinId id, const Value *args, size_t nargs, Valu
         return false;
     }
     if (builtin_fn[id](cx, args, nargs, out)) {
-        /* A blank text is an empty value (DESIGN §2): say so once, here. */
+        /* A blank text is an empty value (docs/language.md): say so once, here. */
         if (out->type == V_STR && text_is_blank(out->u.str, out->len))
             *out = v_null();
         return true;

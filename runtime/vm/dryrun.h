@@ -1,4 +1,4 @@
-/* dryrun: the `run --dry-run` output (DESIGN §6, docs/bytecode.md "Dry-run
+/* dryrun: the `run --dry-run` output (docs/run.md, docs/bytecode.md "Dry-run
  * output"): one JSON line per record and entity, built from a VmResult. */
 #ifndef DRYRUN_H
 #define DRYRUN_H

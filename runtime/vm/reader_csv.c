@@ -4,7 +4,7 @@
  * into cells. The header row fixes the record's shape once: a header with
  * dots ("answers.q_interest") is a nested path, so each row becomes the same
  * object tree a JSON record would be, with every cell a string. Empty cells
- * are left out (DESIGN §2: empty values are never sent), and so is an object
+ * are left out (docs/language.md: empty values are never sent), and so is an object
  * all of whose cells are empty. */
 #include <string.h>
 

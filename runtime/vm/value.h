@@ -37,7 +37,7 @@ static inline Value v_bool(bool b) { Value v = { V_BOOL, 0, { .b = b } }; return
 static inline Value v_num(double n) { Value v = { V_NUM, 0, { .num = n } }; return v; }
 static inline Value v_str(const char *s, uint32_t len) { Value v = { V_STR, len, { .str = s } }; return v; }
 
-/* Empty per DESIGN §2: null, missing, a string that is blank after trimming
+/* Empty per docs/language.md: null, missing, a string that is blank after trimming
  * (Unicode white space, see text_space.h), or a list with no non-empty item.
  * Empty values are never sent. */
 bool value_is_empty(const Value *v);

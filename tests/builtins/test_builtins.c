@@ -704,7 +704,7 @@ static void run_other_checks(BiCtx *cx)
     CHECK(builtins_clock() == 1795341600);
     unsetenv("CRMMAP_NOW");
 
-    /* Emptiness as DESIGN §2 has it. */
+    /* Emptiness as docs/language.md has it. */
     Value items[2] = { v_str(" ", 1), v_null() };
     Value list = { V_LIST, 2, { .items = items } };
     CHECK(value_is_empty(&list));

@@ -3,7 +3,7 @@
 
 Runs `crmmap check` with --format json, sarif and github on FILE.map (from
 its folder) and checks each against EXPECTED.json, the hand-written list of
-diagnostics in DESIGN §4's JSON shape: exit status 1, nothing on stderr,
+diagnostics in docs/diagnostics.md's JSON shape: exit status 1, nothing on stderr,
 JSON equal to EXPECTED, SARIF 2.1.0 results and GitHub annotations saying
 the same things."""
 import json
