@@ -163,6 +163,18 @@ void inbox_close(Inbox *ib)
     cm_free(ib);
 }
 
+/* Resets stmt and binds a record's duplicate key: its hash, then the
+ * VisitReport id or NULL. */
+static void bind_key(sqlite3_stmt *stmt, const unsigned char *hash, unsigned hlen, const char *report_id)
+{
+    sqlite3_reset(stmt);
+    sqlite3_bind_blob(stmt, 1, hash, (int)hlen, SQLITE_TRANSIENT);
+    if (report_id)
+        sqlite3_bind_text(stmt, 2, report_id, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(stmt, 2);
+}
+
 static bool add_one(Inbox *ib, InboxItem *it)
 {
     unsigned char hash[32];
@@ -171,12 +183,7 @@ static bool add_one(Inbox *ib, InboxItem *it)
         snprintf(ib->error, sizeof ib->error, "SHA-256 failed");
         return false;
     }
-    sqlite3_reset(ib->insert);
-    sqlite3_bind_blob(ib->insert, 1, hash, (int)hlen, SQLITE_TRANSIENT);
-    if (it->report_id)
-        sqlite3_bind_text(ib->insert, 2, it->report_id, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(ib->insert, 2);
+    bind_key(ib->insert, hash, hlen, it->report_id);
     sqlite3_bind_text(ib->insert, 3, it->text, (int)it->len, SQLITE_TRANSIENT);
     if (sqlite3_step(ib->insert) != SQLITE_DONE) {
         set_error(ib, ib->db, "cannot store a record in the inbox");
@@ -188,12 +195,7 @@ static bool add_one(Inbox *ib, InboxItem *it)
         return true;
     }
     it->duplicate = true;
-    sqlite3_reset(ib->find);
-    sqlite3_bind_blob(ib->find, 1, hash, (int)hlen, SQLITE_TRANSIENT);
-    if (it->report_id)
-        sqlite3_bind_text(ib->find, 2, it->report_id, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(ib->find, 2);
+    bind_key(ib->find, hash, hlen, it->report_id);
     it->id = sqlite3_step(ib->find) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(ib->find, 0) : 0;
     sqlite3_reset(ib->find);
     return true;

@@ -761,24 +761,20 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, int *status, c
     if (tls)
         flags |= MHD_USE_TLS;
     unsigned limit = cfg->max_connections + RESERVED_CONNECTIONS;
-    if (tls)
-        h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, library_log, NULL,
-                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_NOTIFY_CONNECTION,
-                                connection_event, h, MHD_OPTION_CONNECTION_LIMIT, limit,
-                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_address,
-                                MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
-                                MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_HTTPS_MEM_KEY, h->key,
-                                MHD_OPTION_HTTPS_MEM_CERT, h->cert, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-                                MHD_OPTION_END);
-    else
-        h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, library_log, NULL,
-                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_NOTIFY_CONNECTION,
-                                connection_event, h, MHD_OPTION_CONNECTION_LIMIT, limit,
-                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_address,
-                                MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS,
-                                MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+    /* TLS adds its options through MHD_OPTION_ARRAY; without TLS the array
+     * is empty, so both start with one call. */
+    struct MHD_OptionItem tls_opts[] = {
+        { tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls ? h->key : NULL },
+        { MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert },
+        { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, library_log, NULL,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+                            MHD_OPTION_NOTIFY_CONNECTION, connection_event, h, MHD_OPTION_CONNECTION_LIMIT, limit,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_address,
+                            MHD_OPTION_THREAD_POOL_SIZE, POOL_THREADS, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                            MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (h->d == NULL) {
         why_not_listening(cfg, &addr, status, err, errlen);
         serve_http_stop(h);

@@ -350,15 +350,9 @@ static const Entry *find(const Index *ix, const void *scope, const char *k1, con
 
 static const Entry *first(const Index *ix, const void *scope, const char *k1, const char *k2)
 {
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cmp_keys(&ix->v[mid], scope, k1, k2) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < ix->n && cmp_keys(&ix->v[lo], scope, k1, k2) == 0 ? &ix->v[lo] : NULL;
+    size_t n;
+    const Entry *e = find(ix, scope, k1, k2, &n);
+    return n > 0 ? e : NULL;
 }
 
 /* The export's parts that records are built from, indexed. The flat lists
