@@ -13,7 +13,7 @@ limit = None
 if args[:1] == ["--max"]:
     limit, args = int(args[1]), args[2:]
 root = args[0] if args else "."
-VENDOR = re.compile(r"salesforce|hubspot|dynamics|dataverse|pipedrive|odata|\bsobjects?\b|\bsoql\b|sfdc", re.I)
+VENDOR = re.compile(r"salesforce|hubspot|dynamics|dataverse|pipedrive|(?<![a-z])odata|\bsobjects?\b|\bsoql\b|sfdc", re.I)
 # a file is "named for" a vendor when its name carries the vendor or its short prefix
 OWN = re.compile(r"(salesforce|hubspot|dynamics|pipedrive|_sf|_hs|_dyn|_cdm|_pd)[._]", re.I)
 TOKEN = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|[A-Za-z_][A-Za-z0-9_]*', re.S)
