@@ -63,6 +63,21 @@ static void child(Dumper *d, const Expr *e, int level)
     expr(d, e, level);
 }
 
+/* A labelled sub-list on its own line: case arms, else, a statement's when. */
+static void open_clause(Dumper *d, const char *label, int level)
+{
+    cm_buf_putc(d->out, '\n');
+    indent(d, level);
+    cm_buf_puts(d->out, label);
+}
+
+static void clause(Dumper *d, const char *label, const Expr *e, int level)
+{
+    open_clause(d, label, level);
+    child(d, e, level + 1);
+    cm_buf_putc(d->out, ')');
+}
+
 /* The rest of a node whose head is printed: its span, its operands a level
  * deeper, and the closing parenthesis. */
 static void operands(Dumper *d, const Expr *e, Expr *const *kids, size_t n, int level)
@@ -129,21 +144,14 @@ static void expr(Dumper *d, const Expr *e, int level)
         cm_buf_puts(d->out, "(case");
         span(d, e->span);
         for (size_t i = 0; i < e->u.case_e.count; i++) {
-            cm_buf_putc(d->out, '\n');
-            indent(d, level + 1);
-            cm_buf_puts(d->out, "(when");
+            open_clause(d, "(when", level + 1);
             span(d, e->u.case_e.arms[i].span);
             child(d, e->u.case_e.arms[i].cond, level + 2);
             child(d, e->u.case_e.arms[i].value, level + 2);
             cm_buf_putc(d->out, ')');
         }
-        if (e->u.case_e.else_e) {
-            cm_buf_putc(d->out, '\n');
-            indent(d, level + 1);
-            cm_buf_puts(d->out, "(else");
-            child(d, e->u.case_e.else_e, level + 2);
-            cm_buf_putc(d->out, ')');
-        }
+        if (e->u.case_e.else_e)
+            clause(d, "(else", e->u.case_e.else_e, level + 1);
         cm_buf_putc(d->out, ')');
         return;
     }
@@ -165,13 +173,8 @@ static void stmt(Dumper *d, const Stmt *s, int level)
             cm_buf_printf(d->out, " [%s]", own_text(s->own));
         span(d, s->span);
         child(d, s->u.assign.value, level + 1);
-        if (s->u.assign.when) {
-            cm_buf_putc(d->out, '\n');
-            indent(d, level + 1);
-            cm_buf_puts(d->out, "(when");
-            child(d, s->u.assign.when, level + 2);
-            cm_buf_putc(d->out, ')');
-        }
+        if (s->u.assign.when)
+            clause(d, "(when", s->u.assign.when, level + 1);
         break;
     case ST_BLOCK:
         cm_buf_printf(d->out, "(block [%s]", own_text(s->own));
