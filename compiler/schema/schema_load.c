@@ -224,7 +224,8 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     return true;
 }
 
-static SchemaEntity *load_entity(JsonDoc *d)
+/* Loaders return void *, the type load_source takes. */
+static void *load_entity(JsonDoc *d)
 {
     if (!check_header(d, "crmmap-schema/1", "crmmap-users/1"))
         return NULL;
@@ -245,25 +246,30 @@ static SchemaEntity *load_entity(JsonDoc *d)
     return schema_build_end(&b, d->sink);
 }
 
-static SchemaEntity *load_entity_source(DiagSink *sink, const DiagSource *src)
+static void *load_users(JsonDoc *d);
+
+/* Parses src (NULL: it could not be read, already reported) and hands the
+ * document to load: a schema file or a users file. */
+static void *load_source(DiagSink *sink, const DiagSource *src, void *(*load)(JsonDoc *d))
 {
+    if (src == NULL)
+        return NULL;
     JsonDoc d;
-    SchemaEntity *e = NULL;
+    void *out = NULL;
     if (json_doc_open(&d, sink, src))
-        e = load_entity(&d);
+        out = load(&d);
     json_doc_close(&d);
-    return e;
+    return out;
 }
 
 SchemaEntity *schema_load(DiagSink *sink, const char *path, const char *tree, Span at)
 {
-    const DiagSource *src = json_read_file(sink, path, tree, at, "schema file");
-    return src ? load_entity_source(sink, src) : NULL;
+    return load_source(sink, json_read_file(sink, path, tree, at, "schema file"), load_entity);
 }
 
 SchemaEntity *schema_load_text(DiagSink *sink, const char *name, const char *text, size_t len)
 {
-    return load_entity_source(sink, diag_source_add(sink, name, text, len));
+    return load_source(sink, diag_source_add(sink, name, text, len), load_entity);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -402,7 +408,7 @@ static bool unique_ids(JsonDoc *d, const UsersFile *u, const cJSON *users)
     return ok;
 }
 
-static UsersFile *load_users(JsonDoc *d)
+static void *load_users(JsonDoc *d)
 {
     if (!check_header(d, "crmmap-users/1", "crmmap-schema/1"))
         return NULL;
@@ -433,23 +439,12 @@ static UsersFile *load_users(JsonDoc *d)
     return u;
 }
 
-static UsersFile *load_users_source(DiagSink *sink, const DiagSource *src)
-{
-    JsonDoc d;
-    UsersFile *u = NULL;
-    if (json_doc_open(&d, sink, src))
-        u = load_users(&d);
-    json_doc_close(&d);
-    return u;
-}
-
 UsersFile *users_load(DiagSink *sink, const char *path, const char *tree, Span at)
 {
-    const DiagSource *src = json_read_file(sink, path, tree, at, "users file");
-    return src ? load_users_source(sink, src) : NULL;
+    return load_source(sink, json_read_file(sink, path, tree, at, "users file"), load_users);
 }
 
 UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len)
 {
-    return load_users_source(sink, diag_source_add(sink, name, text, len));
+    return load_source(sink, diag_source_add(sink, name, text, len), load_users);
 }
