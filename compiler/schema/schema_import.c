@@ -19,6 +19,15 @@ const char *import_entity_name(Import *im, const char *from_document, const char
     return NULL;
 }
 
+bool import_begin(Import *im, SchemaBuilder *b, const char *from_document, const char *what)
+{
+    const char *name = import_entity_name(im, from_document, what);
+    if (name == NULL)
+        return false;
+    schema_build_begin(b, im->system, name, im->d->src, diag_nowhere(im->d->src));
+    return true;
+}
+
 bool import_finish(Import *im, SchemaBuilder *b, bool ok)
 {
     if (!ok) {
@@ -50,6 +59,18 @@ bool import_need_name(Import *im, const cJSON *obj, const char *key, const char 
         json_error(im->d, v, false, "'%s' of %s must be a non-empty string of at most %u bytes, not %s",
                    key, what, SCHEMA_MAX_STRING, json_kind(v));
     return false;
+}
+
+const cJSON *import_type_name(Import *im, const cJSON *obj, const char *key, const char *what)
+{
+    const cJSON *t = json_get(obj, key);
+    if (cJSON_IsString(t))
+        return t;
+    if (t == NULL)
+        json_error_head(im->d, obj, "%s without a '%s'", what, key);
+    else
+        json_error(im->d, t, false, "'%s' must be a string, not %s", key, json_kind(t));
+    return NULL;
 }
 
 /* The importers: one line per CRM of the registry, and the sources. */

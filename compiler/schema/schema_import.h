@@ -34,6 +34,9 @@ bool import_cdm(Import *im);
  * neither is an E0113 at the document's start, asking for --entity. */
 const char *import_entity_name(Import *im, const char *from_document, const char *what);
 
+/* Begins b for the entity import_entity_name finds, placed at the start of
+ * the document (its fields carry their own places). False when unnamed. */
+bool import_begin(Import *im, SchemaBuilder *b, const char *from_document, const char *what);
 /* Finishes b (the shared checks of schema_build_end) and appends it; when
  * ok is false (the importer reported an error) abandons it instead. */
 bool import_finish(Import *im, SchemaBuilder *b, bool ok);
@@ -41,5 +44,9 @@ bool import_finish(Import *im, SchemaBuilder *b, bool ok);
 /* E0113 for a member a vendor document must have. */
 bool import_need_name(Import *im, const cJSON *obj, const char *key, const char *what,
                       const char **out);
+
+/* The string member naming a field's type (key, e.g. "type"); NULL after an
+ * E0113 when it is missing ("WHAT without a 'KEY'") or not a string. */
+const cJSON *import_type_name(Import *im, const cJSON *obj, const char *key, const char *what);
 
 #endif

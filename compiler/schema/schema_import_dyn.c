@@ -204,11 +204,9 @@ static bool import_dynamics(Import *im)
         entity = json_str(root, "EntityLogicalName");
     if (entity == NULL && cJSON_IsArray(list) && list->child != NULL)
         entity = json_str(list->child, "EntityLogicalName");
-    entity = import_entity_name(im, entity, "this attribute metadata");
-    if (entity == NULL)
-        return false;
     SchemaBuilder b;
-    schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
+    if (!import_begin(im, &b, entity, "this attribute metadata"))
+        return false;
     size_t n = 0;
     bool ok = single ? dyn_attribute(im, &b, root, context)
                      : schema_build_each(&b, im->d, list, "attributes", &n, dyn_listed, im);

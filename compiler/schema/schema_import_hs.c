@@ -10,15 +10,10 @@
 
 static bool hs_type(Import *im, const cJSON *prop, FieldType *type)
 {
-    const cJSON *t = json_get(prop, "type");
+    const cJSON *t = import_type_name(im, prop, "type", "property");
     const char *widget = json_str(prop, "fieldType");
-    if (!cJSON_IsString(t)) {
-        if (t == NULL)
-            json_error_head(im->d, prop, "property without a 'type'");
-        else
-            json_error(im->d, t, false, "'type' must be a string, not %s", json_kind(t));
+    if (t == NULL)
         return false;
-    }
     const char *s = t->valuestring;
     if (strcmp(s, "string") == 0)
         *type = widget && strcmp(widget, "textarea") == 0 ? FT_TEXT
@@ -167,11 +162,9 @@ static bool import_hubspot(Import *im)
         diag_help(e, "save the response of GET /crm/v3/properties/OBJECT");
         return false;
     }
-    const char *name = import_entity_name(im, NULL, "a HubSpot properties document");
-    if (name == NULL)
-        return false;
     SchemaBuilder b;
-    schema_build_begin(&b, im->system, name, im->d->src, diag_nowhere(im->d->src));
+    if (!import_begin(im, &b, NULL, "a HubSpot properties document"))
+        return false;
     size_t n = 0;
     bool ok = list == NULL ? hs_property(im, &b, root)     /* one property */
                            : schema_build_each(&b, im->d, list, "properties", &n, hs_listed, im);

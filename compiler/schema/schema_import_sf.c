@@ -23,14 +23,9 @@ static const struct { const char *sf; FieldType type; } SF_TYPES[] = {
 
 static bool sf_type(Import *im, const cJSON *field, FieldType *type, bool *compound)
 {
-    const cJSON *t = json_get(field, "type");
-    if (!cJSON_IsString(t)) {
-        if (t == NULL)
-            json_error_head(im->d, field, "field without a 'type'");
-        else
-            json_error(im->d, t, false, "'type' must be a string, not %s", json_kind(t));
+    const cJSON *t = import_type_name(im, field, "type", "field");
+    if (t == NULL)
         return false;
-    }
     for (size_t i = 0; i < N_SF_TYPES; i++)
         if (strcmp(t->valuestring, SF_TYPES[i].sf) == 0) {
             *type = SF_TYPES[i].type;
