@@ -65,10 +65,8 @@ static bool cdm_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *dat
     size_t n = 0;
     for (const cJSON *r = cJSON_IsArray(rows) ? rows->child : NULL; r != NULL; r = r->next) {
         const cJSON *label = cJSON_GetArrayItem(r, 1), *value = cJSON_GetArrayItem(r, 2);
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, r, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, r, "options"))
             return false;
-        }
         char *end = NULL;
         long v = cJSON_IsString(value) ? strtol(value->valuestring, &end, 10) : 0;
         if (!cJSON_IsString(value) || end == value->valuestring || *end != '\0') {

@@ -76,10 +76,8 @@ static bool dyn_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *att
     size_t n = 0;
     for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
         const cJSON *v = json_get(o, "Value");
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
-        }
         if (!json_is_integer(v) || v->valuedouble < -2147483648.0 || v->valuedouble > 2147483647.0) {
             json_error(im->d, v ? v : o, false, "an option's 'Value' must be an integer, not %s",
                        json_kind(v));

@@ -35,10 +35,7 @@ static bool hs_type(Import *im, const cJSON *prop, FieldType *type)
     else {
         static const char *const names[] = { "string", "number", "date", "datetime", "bool",
                                               "phone_number", "enumeration" };
-        Diag *e = json_error(im->d, t, false, "unknown HubSpot property type '%s'", s);
-        const char *best = diag_suggest(s, names, sizeof names / sizeof names[0]);
-        if (best != NULL)
-            diag_help(e, "did you mean '%s'?", best);
+        json_unknown_name(im->d, t, "HubSpot property type", s, names, sizeof names / sizeof names[0], NULL);
         return false;
     }
     return true;
@@ -96,10 +93,8 @@ static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
     size_t n = 0;
     for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
         const char *value;
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
-        }
         const char *empty = json_str(o, "value");
         if (empty != NULL && empty[0] == '\0')
             continue;   /* "no value": never sent, an empty value is omitted */

@@ -60,10 +60,7 @@ static const PdType *pd_type(Import *im, const cJSON *field)
             return &TYPES[i];
         names[i] = TYPES[i].name;
     }
-    Diag *e = json_error(im->d, t, false, "unknown Pipedrive field type '%s'", t->valuestring);
-    const char *best = diag_suggest(t->valuestring, names, sizeof names / sizeof names[0]);
-    if (best != NULL)
-        diag_help(e, "did you mean '%s'?", best);
+    json_unknown_name(im->d, t, "Pipedrive field type", t->valuestring, names, sizeof names / sizeof names[0], NULL);
     return NULL;
 }
 
@@ -73,10 +70,8 @@ static bool pd_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *fiel
     size_t n = 0;
     bool numeric = true;
     for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
-        }
         const cJSON *id = json_get(o, "id");
         char text[32];
         const char *value;

@@ -36,10 +36,7 @@ static bool sf_type(Import *im, const cJSON *field, FieldType *type, bool *compo
     const char *names[N_SF_TYPES];
     for (size_t i = 0; i < N_SF_TYPES; i++)
         names[i] = SF_TYPES[i].sf;
-    Diag *e = json_error(im->d, t, false, "unknown Salesforce field type '%s'", t->valuestring);
-    const char *best = diag_suggest(t->valuestring, names, N_SF_TYPES);
-    if (best != NULL)
-        diag_help(e, "did you mean '%s'?", best);
+    json_unknown_name(im->d, t, "Salesforce field type", t->valuestring, names, N_SF_TYPES, NULL);
     return false;
 }
 
@@ -49,10 +46,8 @@ static bool sf_values(Import *im, SchemaBuilder *b, Field *f, const cJSON *field
     size_t n = 0;
     for (const cJSON *v = cJSON_IsArray(values) ? values->child : NULL; v != NULL; v = v->next) {
         const char *value;
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, v, false, "more than %d picklist values", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, v, "picklist values"))
             return false;
-        }
         if (!import_need_name(im, v, "value", "a picklist value", &value))
             return false;
         schema_build_value(b, f, value, json_str(v, "label"), json_bool(v, "active", true),

@@ -25,12 +25,8 @@ static bool snap_type(Import *im, const cJSON *q, FieldType *type)
     const char *names[N_SNAP_TYPES];
     for (size_t i = 0; i < N_SNAP_TYPES; i++)
         names[i] = SNAP_TYPES[i].snap;
-    Diag *e = json_error(im->d, json_get(q, "type"), false, "unknown question type '%s'", t);
-    const char *best = diag_suggest(t, names, N_SNAP_TYPES);
-    if (best != NULL)
-        diag_help(e, "did you mean '%s'?", best);
-    else
-        diag_help(e, "the types are single-select, multi-select, date, signature, text, textarea, duration");
+    json_unknown_name(im->d, json_get(q, "type"), "question type", t, names, N_SNAP_TYPES,
+                      "the types are single-select, multi-select, date, signature, text, textarea, duration");
     return false;
 }
 
@@ -46,10 +42,8 @@ static bool snap_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *q)
     size_t n = 0;
     for (const cJSON *o = options->child; o != NULL; o = o->next) {
         const char *value;
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
-        }
         if (!import_need_name(im, o, "value", "an option", &value))
             return false;
         for (size_t i = 0; i < f->nvalues; i++)

@@ -406,6 +406,17 @@ Diag *json_error_head(JsonDoc *d, const cJSON *node, const char *fmt, ...)
     return e;
 }
 
+void json_unknown_name(JsonDoc *d, const cJSON *node, const char *what, const char *name,
+                       const char *const *names, size_t n, const char *otherwise)
+{
+    Diag *e = json_error(d, node, false, "unknown %s '%s'", what, name);
+    const char *best = diag_suggest(name, names, n);
+    if (best != NULL)
+        diag_help(e, "did you mean '%s'?", best);
+    else if (otherwise != NULL)
+        diag_help(e, "%s", otherwise);
+}
+
 const char *json_kind(const cJSON *node)
 {
     if (node == NULL)

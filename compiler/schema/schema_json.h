@@ -64,6 +64,10 @@ Diag *json_error(JsonDoc *d, const cJSON *node, bool key, const char *fmt, ...)
  * array, without underlining all of it. */
 Diag *json_error_head(JsonDoc *d, const cJSON *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* d->code "unknown WHAT 'NAME'" at node, with "did you mean" the closest of
+ * names[] when one is close, else the help `otherwise` (NULL: none). */
+void json_unknown_name(JsonDoc *d, const cJSON *node, const char *what, const char *name,
+                       const char *const *names, size_t n, const char *otherwise);
 
 /* "a string", "a number", ... for messages. */
 const char *json_kind(const cJSON *node);

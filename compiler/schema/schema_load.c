@@ -105,10 +105,8 @@ static bool load_values(JsonDoc *d, SchemaBuilder *b, Field *f, const cJSON *val
     size_t n = 0;
     bool ok = true;
     for (const cJSON *v = values->child; v != NULL; v = v->next) {
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(d, v, false, "more than %d picklist values", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(d, &n, v, "picklist values"))
             return false;
-        }
         ok &= load_value(d, b, f, v, &numeric);
     }
     f->numeric_values = numeric == 1;
@@ -119,10 +117,8 @@ static bool load_references(JsonDoc *d, SchemaBuilder *b, Field *f, const cJSON 
 {
     size_t n = 0;
     for (const cJSON *r = refs->child; r != NULL; r = r->next) {
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(d, r, false, "more than %d references", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(d, &n, r, "references"))
             return false;
-        }
         if (!cJSON_IsString(r) || r->valuestring[0] == '\0' ||
             strlen(r->valuestring) > SCHEMA_MAX_STRING) {
             json_error(d, r, false, "a reference must name an entity (a non-empty string), not %s",
@@ -144,17 +140,12 @@ static bool load_type(JsonDoc *d, const cJSON *obj, FieldType *type)
         return true;
     size_t n;
     const char *const *names = schema_type_names(&n);
-    Diag *e = json_error(d, node, false, "unknown field type '%s'", name);
-    const char *best = diag_suggest(name, names, n);
-    if (best != NULL) {
-        diag_help(e, "did you mean '%s'?", best);
-    } else {
-        CmBuf all = CM_BUF_INIT;
-        for (size_t i = 0; i < n; i++)
-            cm_buf_printf(&all, "%s%s", i ? ", " : "", names[i]);
-        diag_help(e, "the types are %s", all.data);
-        cm_buf_free(&all);
-    }
+    CmBuf all = CM_BUF_INIT;
+    cm_buf_puts(&all, "the types are ");
+    for (size_t i = 0; i < n; i++)
+        cm_buf_printf(&all, "%s%s", i ? ", " : "", names[i]);
+    json_unknown_name(d, node, "field type", name, names, n, all.data);
+    cm_buf_free(&all);
     return false;
 }
 
