@@ -57,6 +57,16 @@ static void str(Dumper *d, const char *s, size_t n)
 
 static void expr(Dumper *d, const Expr *e, int level);
 
+/* The head of an item that names a string: "(HEAD [NAME] "TEXT"". */
+static void quoted_item(Dumper *d, const char *head, const char *name, const char *text)
+{
+    cm_buf_puts(d->out, head);
+    if (name != NULL)
+        cm_buf_printf(d->out, " %s", name);
+    cm_buf_putc(d->out, ' ');
+    str(d, text, strlen(text));
+}
+
 static void child(Dumper *d, const Expr *e, int level)
 {
     cm_buf_putc(d->out, '\n');
@@ -201,20 +211,16 @@ void ast_dump(const Ast *ast, CmBuf *out, bool with_spans)
         const Item *it = ast->items[i];
         switch (it->kind) {
         case IT_MAPPING:
-            cm_buf_puts(out, "(mapping ");
-            str(d, it->u.mapping.name, strlen(it->u.mapping.name));
+            quoted_item(d, "(mapping", NULL, it->u.mapping.name);
             break;
         case IT_SOURCE:
-            cm_buf_printf(out, "(source %s ", it->u.source.name.name);
-            str(d, it->u.source.path, strlen(it->u.source.path));
+            quoted_item(d, "(source", it->u.source.name.name, it->u.source.path);
             break;
         case IT_TARGET:
-            cm_buf_printf(out, "(target %s ", it->u.target.system.name);
-            str(d, it->u.target.path, strlen(it->u.target.path));
+            quoted_item(d, "(target", it->u.target.system.name, it->u.target.path);
             break;
         case IT_USERS:
-            cm_buf_puts(out, "(users ");
-            str(d, it->u.users.path, strlen(it->u.users.path));
+            quoted_item(d, "(users", NULL, it->u.users.path);
             break;
         case IT_TABLE:
             cm_buf_printf(out, "(table %s", it->u.table.name.name);
