@@ -419,20 +419,15 @@ void json_unknown_name(JsonDoc *d, const cJSON *node, const char *what, const ch
 
 const char *json_kind(const cJSON *node)
 {
+    static const struct { cJSON_bool (*is)(const cJSON *); const char *kind; } KINDS[] = {
+        { cJSON_IsString, "a string" }, { cJSON_IsNumber, "a number" }, { cJSON_IsBool, "a boolean" },
+        { cJSON_IsNull, "null" }, { cJSON_IsArray, "an array" }, { cJSON_IsObject, "an object" },
+    };
     if (node == NULL)
         return "nothing";
-    if (cJSON_IsString(node))
-        return "a string";
-    if (cJSON_IsNumber(node))
-        return "a number";
-    if (cJSON_IsBool(node))
-        return "a boolean";
-    if (cJSON_IsNull(node))
-        return "null";
-    if (cJSON_IsArray(node))
-        return "an array";
-    if (cJSON_IsObject(node))
-        return "an object";
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+        if (KINDS[i].is(node))
+            return KINDS[i].kind;
     return "an invalid value";
 }
 
