@@ -61,6 +61,16 @@ bool import_need_name(Import *im, const cJSON *obj, const char *key, const char 
     return false;
 }
 
+const cJSON *import_root_array(Import *im, const char *key, const char *what, const char *help)
+{
+    const cJSON *list = json_get(im->d->root, key);
+    if (cJSON_IsArray(list))
+        return list;
+    Diag *e = json_error_head(im->d, im->d->root, "not %s: no \"%s\" array", what, key);
+    diag_help(e, "%s", help);
+    return NULL;
+}
+
 const cJSON *import_type_name(Import *im, const cJSON *obj, const char *key, const char *what)
 {
     const cJSON *t = json_get(obj, key);

@@ -45,6 +45,9 @@ bool import_finish(Import *im, SchemaBuilder *b, bool ok);
 bool import_need_name(Import *im, const cJSON *obj, const char *key, const char *what,
                       const char **out);
 
+/* The array member key of the document's root, or NULL after an E0113 "not
+ * WHAT: no "KEY" array" with help (where to get such a document). */
+const cJSON *import_root_array(Import *im, const char *key, const char *what, const char *help);
 /* The string member naming a field's type (key, e.g. "type"); NULL after an
  * E0113 when it is missing ("WHAT without a 'KEY'") or not a string. */
 const cJSON *import_type_name(Import *im, const cJSON *obj, const char *key, const char *what);

@@ -107,12 +107,10 @@ static bool sf_field(void *ctx, SchemaBuilder *b, const cJSON *field)
 static bool import_salesforce(Import *im)
 {
     const cJSON *root = im->d->root;
-    const cJSON *fields = json_get(root, "fields");
-    if (!cJSON_IsArray(fields)) {
-        Diag *e = json_error_head(im->d, root, "not a Salesforce describe document: no \"fields\" array");
-        diag_help(e, "save the response of GET /services/data/vXX.X/sobjects/OBJECT/describe");
+    const cJSON *fields = import_root_array(im, "fields", "a Salesforce describe document",
+                                            "save the response of GET /services/data/vXX.X/sobjects/OBJECT/describe");
+    if (fields == NULL)
         return false;
-    }
     const char *name = import_entity_name(im, json_str(root, "name"), "this describe document");
     if (name == NULL)
         return false;

@@ -79,13 +79,10 @@ static bool snap_question(void *ctx, SchemaBuilder *b, const cJSON *q)
 
 static bool import_snapaddy(Import *im)
 {
-    const cJSON *root = im->d->root;
-    const cJSON *questions = json_get(root, "questions");
-    if (!cJSON_IsArray(questions)) {
-        Diag *e = json_error_head(im->d, root, "not a snapADDY questionnaire: no \"questions\" array");
-        diag_help(e, "see docs/schema.md, \"snapADDY questionnaires\"");
+    const cJSON *questions = import_root_array(im, "questions", "a snapADDY questionnaire",
+                                               "see docs/schema.md, \"snapADDY questionnaires\"");
+    if (questions == NULL)
         return false;
-    }
     const char *entity = im->hint ? im->hint : "lead";
     SchemaBuilder b;
     schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
