@@ -319,28 +319,25 @@ static bool options(BiCtx *cx, const Value *args, size_t nargs, BiText *fbuf, co
     return true;
 }
 
-/* What date() and datetime() start with: their options, then the first
- * argument as a civil time. 1 when *t is set, 0 for an empty argument (the
- * result stays null), -1 after an error. */
-static int civil_arg(BiCtx *cx, const Value *args, size_t nargs, Civil *t, const BiZone **zone)
+/* date() and datetime(): their options, the first argument as a civil time
+ * (an empty one gives null), then the date or the instant. */
+static bool civil_value(BiCtx *cx, const Value *args, size_t nargs, Value *out, bool date_only)
 {
     BiText fbuf;
     const BiText *f;
-    if (!options(cx, args, nargs, &fbuf, &f, zone))
-        return -1;
-    if (value_is_empty(&args[0]))
-        return 0;
-    return parse_civil(cx, &args[0], f, t) ? 1 : -1;
-}
-
-bool bi_date(BiCtx *cx, const Value *args, size_t nargs, Value *out)
-{
     const BiZone *zone;
     Civil t;
-    int got = civil_arg(cx, args, nargs, &t, &zone);
-    if (got <= 0)
-        return got == 0;
+    if (!options(cx, args, nargs, &fbuf, &f, &zone))
+        return false;
+    if (value_is_empty(&args[0]))
+        return true;
+    if (!parse_civil(cx, &args[0], f, &t))
+        return false;
     int64_t local = local_seconds(&t);
+    if (!date_only) {
+        int64_t instant = t.has_offset ? local - t.offset : zone ? bi_zone_to_utc(zone, local) : local;
+        return out_datetime(cx, instant, out);
+    }
     if (t.has_offset && zone != NULL) {             /* the date in that zone */
         int64_t instant = local - t.offset;
         local = instant + bi_zone_offset_at(zone, instant);
@@ -348,16 +345,14 @@ bool bi_date(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     return out_date(cx, floor_div(local, 86400), out);
 }
 
+bool bi_date(BiCtx *cx, const Value *args, size_t nargs, Value *out)
+{
+    return civil_value(cx, args, nargs, out, true);
+}
+
 bool bi_datetime(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
-    const BiZone *zone;
-    Civil t;
-    int got = civil_arg(cx, args, nargs, &t, &zone);
-    if (got <= 0)
-        return got == 0;
-    int64_t local = local_seconds(&t);
-    int64_t instant = t.has_offset ? local - t.offset : zone ? bi_zone_to_utc(zone, local) : local;
-    return out_datetime(cx, instant, out);
+    return civil_value(cx, args, nargs, out, false);
 }
 
 bool bi_today(BiCtx *cx, const Value *args, size_t nargs, Value *out)
