@@ -261,19 +261,32 @@ static size_t measure(Printer *p, const Expr *e)
     return width;
 }
 
-/* Width of the widest condition, so the arms' 'then' line up; 0 (no
- * alignment) when a condition spans lines. */
-static size_t condition_width(Printer *p, const Expr *e)
+/* Width of the widest of n expressions (at(owner, i) the i-th), never less
+ * than least, so that what follows them lines up; 0 (no alignment) when one
+ * spans lines. */
+static size_t widest_of(Printer *p, const void *owner, size_t n, const Expr *(*at)(const void *, size_t),
+                        size_t least)
 {
-    size_t widest = 0;
-    for (size_t i = 0; i < e->u.case_e.count; i++)
-        if (contains_case(e->u.case_e.arms[i].cond))
+    size_t widest = least;
+    for (size_t i = 0; i < n; i++)
+        if (contains_case(at(owner, i)))
             return 0;
-    for (size_t i = 0; i < e->u.case_e.count; i++) {
-        size_t w = measure(p, e->u.case_e.arms[i].cond);
+    for (size_t i = 0; i < n; i++) {
+        size_t w = measure(p, at(owner, i));
         widest = w > widest ? w : widest;
     }
     return widest;
+}
+
+static const Expr *arm_condition(const void *case_e, size_t i)
+{
+    return ((const Expr *)case_e)->u.case_e.arms[i].cond;
+}
+
+/* Width of the widest condition, so the arms' 'then' line up. */
+static size_t condition_width(Printer *p, const Expr *e)
+{
+    return widest_of(p, e, e->u.case_e.count, arm_condition, 0);
 }
 
 static void case_expr(Printer *p, const Expr *e)
@@ -498,21 +511,16 @@ static void stmts(Printer *p, Stmt **list, size_t n)
 
 /* ---- items ---- */
 
+static const Expr *entry_key(const void *table, size_t i)
+{
+    return ((const Item *)table)->u.table.entries[i].key;
+}
+
 /* Width of the widest key (or 'else'), so the arrows line up; 0 (no
  * alignment) when a key spans lines. */
 static size_t key_width(Printer *p, const Item *it)
 {
-    size_t widest = 0;
-    for (size_t i = 0; i < it->u.table.count; i++)
-        if (contains_case(it->u.table.entries[i].key))
-            return 0;
-    for (size_t i = 0; i < it->u.table.count; i++) {
-        size_t w = measure(p, it->u.table.entries[i].key);
-        widest = w > widest ? w : widest;
-    }
-    if (it->u.table.else_value && widest < 4)
-        widest = 4;     /* the width of "else" */
-    return widest;
+    return widest_of(p, it, it->u.table.count, entry_key, it->u.table.else_value ? 4 : 0);  /* 4: "else" */
 }
 
 static void table(Printer *p, const Item *it)
