@@ -278,6 +278,19 @@ static size_t widest_of(Printer *p, const void *owner, size_t n, const Expr *(*a
     return widest;
 }
 
+/* Ends a line of an aligned list (case arms, table entries) whose left part
+ * is printed: pads it to width (not counting its first skip columns, the
+ * keyword before the aligned part), then sep, the value, and the line. */
+static void aligned_rest(Printer *p, size_t skip, size_t width, const char *sep, const Expr *value, uint32_t end)
+{
+    for (size_t w = code_points(p->line.data, p->line.len) - skip; w < width; w++)
+        text(p, " ");
+    text(p, sep);
+    expr(p, value);
+    mark_end(p, end);
+    end_line(p, false);
+}
+
 static const Expr *arm_condition(const void *case_e, size_t i)
 {
     return ((const Expr *)case_e)->u.case_e.arms[i].cond;
@@ -301,19 +314,12 @@ static void case_expr(Printer *p, const Expr *e)
         begin_line(p, arm->span.start);
         text(p, "when ");
         expr(p, arm->cond);
-        for (size_t w = code_points(p->line.data, p->line.len) - 5; w < width; w++)
-            text(p, " ");
-        text(p, " then ");
-        expr(p, arm->value);
-        mark_end(p, arm->span.end);
-        end_line(p, false);
+        aligned_rest(p, 5, width, " then ", arm->value, arm->span.end);
     }
     if (e->u.case_e.else_e) {
         begin_line(p, e->u.case_e.else_span.start);
-        text(p, "else ");
-        expr(p, e->u.case_e.else_e);
-        mark_end(p, e->u.case_e.else_span.end);
-        end_line(p, false);
+        text(p, "else");
+        aligned_rest(p, 0, 0, " ", e->u.case_e.else_e, e->u.case_e.else_span.end);
     }
     close_block(p, e->span.end - 1);
 }
@@ -536,23 +542,12 @@ static void table(Printer *p, const Item *it)
         const TableEntry *en = &it->u.table.entries[i];
         begin_line(p, en->span.start);
         expr(p, en->key);
-        size_t w = code_points(p->line.data, p->line.len);
-        for (; w < width; w++)
-            text(p, " ");
-        text(p, " -> ");
-        expr(p, en->value);
-        mark_end(p, en->span.end);
-        end_line(p, false);
+        aligned_rest(p, 0, width, " -> ", en->value, en->span.end);
     }
     if (it->u.table.else_value) {
         begin_line(p, it->u.table.else_span.start);
         text(p, "else");
-        for (size_t w = 4; w < width; w++)
-            text(p, " ");
-        text(p, " -> ");
-        expr(p, it->u.table.else_value);
-        mark_end(p, it->u.table.else_span.end);
-        end_line(p, false);
+        aligned_rest(p, 0, width, " -> ", it->u.table.else_value, it->u.table.else_span.end);
     }
     close_block(p, it->span.end - 1);
 }
