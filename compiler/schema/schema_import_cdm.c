@@ -61,9 +61,8 @@ static const cJSON *cdm_trait(const cJSON *traits, const char *name)
 static bool cdm_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *data_type)
 {
     const cJSON *arg = cdm_trait(json_get(data_type, "appliedTraits"), "does.haveDefault");
-    const cJSON *rows = json_get(json_get(arg, "entityReference"), "constantValues");
     size_t n = 0;
-    for (const cJSON *r = cJSON_IsArray(rows) ? rows->child : NULL; r != NULL; r = r->next) {
+    for (const cJSON *r = json_items(json_get(arg, "entityReference"), "constantValues"); r != NULL; r = r->next) {
         const cJSON *label = cJSON_GetArrayItem(r, 1), *value = cJSON_GetArrayItem(r, 2);
         if (!schema_build_value_room(im->d, &n, r, "options"))
             return false;
@@ -139,8 +138,7 @@ static void cdm_targets(SchemaBuilder *b, Field *f, const cJSON *ref)
         schema_build_reference(b, f, cdm_dataverse_name(ref->valuestring, buf, sizeof buf));
         return;
     }
-    const cJSON *options = json_get(ref, "hasAttributes");
-    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+    for (const cJSON *o = json_items(ref, "hasAttributes"); o != NULL; o = o->next) {
         const cJSON *r = json_get(json_get(o, "entity"), "entityReference");
         if (cJSON_IsString(r))
             schema_build_reference(b, f, cdm_dataverse_name(r->valuestring, buf, sizeof buf));
@@ -177,9 +175,8 @@ static bool cdm_member(void *ctx, SchemaBuilder *b, const cJSON *m)
 
 bool import_cdm(Import *im)
 {
-    const cJSON *defs = json_get(im->d->root, "definitions");
     size_t before = im->added;
-    for (const cJSON *def = cJSON_IsArray(defs) ? defs->child : NULL; def != NULL; def = def->next) {
+    for (const cJSON *def = json_items(im->d->root, "definitions"); def != NULL; def = def->next) {
         const char *cdm_name = json_str(def, "entityName");
         const cJSON *attrs = json_get(def, "hasAttributes");
         if (cdm_name == NULL || !cJSON_IsArray(attrs))

@@ -72,9 +72,8 @@ static bool dyn_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *att
     const cJSON *set = json_get(attr, "OptionSet");
     if (!cJSON_IsObject(set))
         set = json_get(attr, "GlobalOptionSet");
-    const cJSON *options = json_get(set, "Options");
     size_t n = 0;
-    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+    for (const cJSON *o = json_items(set, "Options"); o != NULL; o = o->next) {
         const cJSON *v = json_get(o, "Value");
         if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
@@ -140,8 +139,7 @@ static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const
         return dyn_options(im, b, f, attr);
     }
     if (f->type == FT_REFERENCE) {
-        const cJSON *targets = json_get(attr, "Targets");
-        for (const cJSON *t = cJSON_IsArray(targets) ? targets->child : NULL; t != NULL; t = t->next)
+        for (const cJSON *t = json_items(attr, "Targets"); t != NULL; t = t->next)
             if (cJSON_IsString(t) && t->valuestring[0] != '\0')
                 schema_build_reference(b, f, t->valuestring);
         if (f->nreferences == 0 && strcmp(tname, "Owner") == 0) {

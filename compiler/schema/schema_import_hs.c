@@ -89,9 +89,8 @@ static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
     }
     if (type != FT_PICKLIST && type != FT_MULTIPICKLIST)
         return true;
-    const cJSON *options = json_get(prop, "options");
     size_t n = 0;
-    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+    for (const cJSON *o = json_items(prop, "options"); o != NULL; o = o->next) {
         const char *value;
         if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;

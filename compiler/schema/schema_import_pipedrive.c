@@ -66,10 +66,9 @@ static const PdType *pd_type(Import *im, const cJSON *field)
 
 static bool pd_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)
 {
-    const cJSON *options = json_get(field, "options");
     size_t n = 0;
     bool numeric = true;
-    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+    for (const cJSON *o = json_items(field, "options"); o != NULL; o = o->next) {
         if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
         const cJSON *id = json_get(o, "id");

@@ -42,9 +42,8 @@ static bool sf_type(Import *im, const cJSON *field, FieldType *type, bool *compo
 
 static bool sf_values(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)
 {
-    const cJSON *values = json_get(field, "picklistValues");
     size_t n = 0;
-    for (const cJSON *v = cJSON_IsArray(values) ? values->child : NULL; v != NULL; v = v->next) {
+    for (const cJSON *v = json_items(field, "picklistValues"); v != NULL; v = v->next) {
         const char *value;
         if (!schema_build_value_room(im->d, &n, v, "picklist values"))
             return false;
@@ -58,8 +57,7 @@ static bool sf_values(Import *im, SchemaBuilder *b, Field *f, const cJSON *field
 
 static bool sf_references(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)
 {
-    const cJSON *refs = json_get(field, "referenceTo");
-    for (const cJSON *r = cJSON_IsArray(refs) ? refs->child : NULL; r != NULL; r = r->next) {
+    for (const cJSON *r = json_items(field, "referenceTo"); r != NULL; r = r->next) {
         if (!cJSON_IsString(r) || r->valuestring[0] == '\0') {
             json_error(im->d, r, false, "'referenceTo' must list object names, not %s", json_kind(r));
             return false;

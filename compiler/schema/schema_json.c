@@ -512,6 +512,12 @@ bool json_want_bool(JsonDoc *d, const cJSON *obj, const char *key, bool *out)
     return got >= 0;
 }
 
+const cJSON *json_items(const cJSON *obj, const char *key)
+{
+    const cJSON *list = json_get(obj, key);
+    return cJSON_IsArray(list) ? list->child : NULL;
+}
+
 bool json_is_integer(const cJSON *node)
 {
     if (!cJSON_IsNumber(node))

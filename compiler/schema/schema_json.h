@@ -99,6 +99,10 @@ bool json_bool(const cJSON *obj, const char *key, bool fallback);
 /* An integral number in [min, max], else fallback. */
 long json_long(const cJSON *obj, const char *key, long min, long max, long fallback);
 
+/* The first element of the array member key, NULL when it is absent, empty
+ * or not an array: for walking a vendor's optional lists. */
+const cJSON *json_items(const cJSON *obj, const char *key);
+
 /* True when the number is an integer exactly representable as a double. */
 bool json_is_integer(const cJSON *node);
 
