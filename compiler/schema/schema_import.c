@@ -61,6 +61,28 @@ bool import_need_name(Import *im, const cJSON *obj, const char *key, const char 
     return false;
 }
 
+const ImportType *import_type_find(const ImportType *table, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, table[i].name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+const ImportType *import_type_lookup(Import *im, const ImportType *table, size_t n, const char *name,
+                                     const cJSON *node, const char *what, const char *otherwise)
+{
+    const ImportType *found = import_type_find(table, n, name);
+    if (found != NULL)
+        return found;
+    const char **names = cm_malloc(n * sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = table[i].name;
+    json_unknown_name(im->d, node, what, name, names, n, otherwise);
+    cm_free(names);
+    return NULL;
+}
+
 const cJSON *import_root_array(Import *im, const char *key, const char *what, const char *help)
 {
     const cJSON *list = json_get(im->d->root, key);

@@ -30,6 +30,19 @@ typedef struct SchemaImporter {
 /* A Common Data Model entity definition (the Dynamics importer's other form). */
 bool import_cdm(Import *im);
 
+/* A vendor's name of a field type and the type it becomes. */
+typedef struct ImportType {
+    const char *name;
+    FieldType type;
+} ImportType;
+
+/* The entry of table[0..n) called name, NULL when none. */
+const ImportType *import_type_find(const ImportType *table, size_t n, const char *name);
+/* The same, or NULL after json_unknown_name's E0113 at node ("unknown WHAT",
+ * a did-you-mean from the table's names, else the help otherwise). */
+const ImportType *import_type_lookup(Import *im, const ImportType *table, size_t n, const char *name,
+                                     const cJSON *node, const char *what, const char *otherwise);
+
 /* The entity's name: the document's own where it has one, else the hint;
  * neither is an E0113 at the document's start, asking for --entity. */
 const char *import_entity_name(Import *im, const char *from_document, const char *what);

@@ -10,7 +10,7 @@
 
 #include "schema_import.h"
 
-static const struct { const char *cdm; FieldType type; } CDM_TYPES[] = {
+static const ImportType CDM_TYPES[] = {
     { "string", FT_STRING }, { "name", FT_STRING }, { "firstName", FT_STRING },
     { "middleName", FT_STRING }, { "lastName", FT_STRING }, { "fullName", FT_STRING },
     { "addressLine", FT_STRING }, { "city", FT_STRING }, { "country", FT_STRING },
@@ -101,17 +101,15 @@ static bool cdm_attribute(Import *im, SchemaBuilder *b, const cJSON *attr)
         json_error_head(im->d, attr, "attribute '%s' has no dataType", cdm_name);
         return false;
     }
-    size_t i = 0;
-    while (i < N_CDM_TYPES && strcmp(tname, CDM_TYPES[i].cdm) != 0)
-        i++;
-    if (i == N_CDM_TYPES) {
+    const ImportType *it = import_type_find(CDM_TYPES, N_CDM_TYPES, tname);
+    if (it == NULL) {
         json_error(im->d, dt, false, "unknown CDM data type '%s'", tname);
         return false;
     }
     char lower[256];
     Field *f = schema_build_field(b, name ? name : cdm_dataverse_name(cdm_name, lower, sizeof lower),
                                   json_span(im->d, attr));
-    f->type = CDM_TYPES[i].type;
+    f->type = it->type;
     f->label = schema_build_strdup(b, json_str(attr, "displayName"));
     f->length = (int)json_long(attr, "maximumLength", 0, 1L << 30, 0);
     const cJSON *traits = json_get(attr, "appliedTraits");

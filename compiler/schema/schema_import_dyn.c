@@ -8,7 +8,7 @@
 
 #include "schema_import.h"
 
-static const struct { const char *dyn; FieldType type; } DYN_TYPES[] = {
+static const ImportType DYN_TYPES[] = {
     { "String", FT_STRING }, { "Memo", FT_TEXT }, { "Integer", FT_INT },
     { "BigInt", FT_INT }, { "Decimal", FT_DECIMAL }, { "Double", FT_DECIMAL },
     { "Money", FT_DECIMAL }, { "Boolean", FT_BOOL }, { "DateTime", FT_DATETIME },
@@ -100,16 +100,14 @@ static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const
         json_error_head(im->d, attr, "attribute '%s' has no AttributeType", name);
         return false;
     }
-    size_t i = 0;
-    while (i < N_DYN_TYPES && strcmp(tname, DYN_TYPES[i].dyn) != 0)
-        i++;
-    if (i == N_DYN_TYPES) {
+    const ImportType *it = import_type_find(DYN_TYPES, N_DYN_TYPES, tname);
+    if (it == NULL) {
         const cJSON *t = json_get(attr, "AttributeType");
         json_error(im->d, t ? t : attr, false, "unknown Dynamics AttributeType '%s'", tname);
         return false;
     }
     Field *f = schema_build_field(b, name, json_span(im->d, attr));
-    f->type = DYN_TYPES[i].type;
+    f->type = it->type;
     f->label = schema_build_strdup(b, dyn_label(json_get(attr, "DisplayName")));
     const char *format = json_str(json_get(attr, "FormatName"), "Value");
     if (format == NULL)

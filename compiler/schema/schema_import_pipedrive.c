@@ -60,7 +60,8 @@ static const PdType *pd_type(Import *im, const cJSON *field)
             return &TYPES[i];
         names[i] = TYPES[i].name;
     }
-    json_unknown_name(im->d, t, "Pipedrive field type", t->valuestring, names, sizeof names / sizeof names[0], NULL);
+    json_unknown_name(im->d, t, "Pipedrive field type", t->valuestring, names, sizeof names / sizeof names[0],
+                      NULL);
     return NULL;
 }
 

@@ -5,7 +5,7 @@
 
 #include "schema_import.h"
 
-static const struct { const char *sf; FieldType type; } SF_TYPES[] = {
+static const ImportType SF_TYPES[] = {
     { "id", FT_ID }, { "string", FT_STRING }, { "textarea", FT_TEXT },
     { "email", FT_EMAIL }, { "phone", FT_PHONE }, { "url", FT_URL },
     { "int", FT_INT }, { "long", FT_INT }, { "double", FT_DECIMAL },
@@ -26,18 +26,13 @@ static bool sf_type(Import *im, const cJSON *field, FieldType *type, bool *compo
     const cJSON *t = import_type_name(im, field, "type", "field");
     if (t == NULL)
         return false;
-    for (size_t i = 0; i < N_SF_TYPES; i++)
-        if (strcmp(t->valuestring, SF_TYPES[i].sf) == 0) {
-            *type = SF_TYPES[i].type;
-            *compound = strcmp(t->valuestring, "address") == 0 ||
-                        strcmp(t->valuestring, "location") == 0;
-            return true;
-        }
-    const char *names[N_SF_TYPES];
-    for (size_t i = 0; i < N_SF_TYPES; i++)
-        names[i] = SF_TYPES[i].sf;
-    json_unknown_name(im->d, t, "Salesforce field type", t->valuestring, names, N_SF_TYPES, NULL);
-    return false;
+    const ImportType *it = import_type_lookup(im, SF_TYPES, N_SF_TYPES, t->valuestring, t,
+                                              "Salesforce field type", NULL);
+    if (it == NULL)
+        return false;
+    *type = it->type;
+    *compound = strcmp(t->valuestring, "address") == 0 || strcmp(t->valuestring, "location") == 0;
+    return true;
 }
 
 static bool sf_values(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)

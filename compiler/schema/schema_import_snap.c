@@ -5,7 +5,7 @@
 
 #include "schema_import.h"
 
-static const struct { const char *snap; FieldType type; } SNAP_TYPES[] = {
+static const ImportType SNAP_TYPES[] = {
     { "single-select", FT_PICKLIST }, { "multi-select", FT_MULTIPICKLIST },
     { "date", FT_DATE }, { "signature", FT_BINARY }, { "text", FT_STRING },
     { "textarea", FT_TEXT }, { "duration", FT_DURATION },
@@ -17,17 +17,14 @@ static bool snap_type(Import *im, const cJSON *q, FieldType *type)
     const char *t;
     if (!import_need_name(im, q, "type", "a question", &t))
         return false;
-    for (size_t i = 0; i < N_SNAP_TYPES; i++)
-        if (strcmp(t, SNAP_TYPES[i].snap) == 0) {
-            *type = SNAP_TYPES[i].type;
-            return true;
-        }
-    const char *names[N_SNAP_TYPES];
-    for (size_t i = 0; i < N_SNAP_TYPES; i++)
-        names[i] = SNAP_TYPES[i].snap;
-    json_unknown_name(im->d, json_get(q, "type"), "question type", t, names, N_SNAP_TYPES,
-                      "the types are single-select, multi-select, date, signature, text, textarea, duration");
-    return false;
+    const ImportType *it = import_type_lookup(im, SNAP_TYPES, N_SNAP_TYPES, t, json_get(q, "type"),
+                                              "question type",
+                                              "the types are single-select, multi-select, date, signature, text, "
+                                              "textarea, duration");
+    if (it == NULL)
+        return false;
+    *type = it->type;
+    return true;
 }
 
 static bool snap_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *q)
