@@ -512,12 +512,6 @@ bool json_want_bool(JsonDoc *d, const cJSON *obj, const char *key, bool *out)
     return got >= 0;
 }
 
-const cJSON *json_items(const cJSON *obj, const char *key)
-{
-    const cJSON *list = json_get(obj, key);
-    return cJSON_IsArray(list) ? list->child : NULL;
-}
-
 bool json_is_integer(const cJSON *node)
 {
     if (!cJSON_IsNumber(node))
@@ -547,6 +541,12 @@ bool json_want_array(JsonDoc *d, const cJSON *obj, const char *key, bool require
     if (got > 0)
         *out = v;
     return got >= 0;
+}
+
+const cJSON *json_items(const cJSON *obj, const char *key)
+{
+    const cJSON *list = json_get(obj, key);
+    return cJSON_IsArray(list) ? list->child : NULL;
 }
 
 const char *json_str(const cJSON *obj, const char *key)
