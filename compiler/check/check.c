@@ -200,14 +200,31 @@ static void declarations(Checker *ck, const Ast *ast, const char *map_path)
     }
 }
 
+void *ck_grow(Checker *ck, void *items, size_t n, size_t *cap, size_t first, size_t size)
+{
+    if (n < *cap)
+        return items;
+    *cap = *cap ? 2 * *cap : first;
+    void *grown = cm_arena_alloc(ck->arena, *cap * size);
+    if (n)
+        memcpy(grown, items, n * size);
+    return grown;
+}
+
+static size_t count_items(const Ast *ast, ItemKind kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ast->count; i++)
+        n += ast->items[i]->kind == kind;
+    return n;
+}
+
 /* ---- tables ---- */
 
 static void tables(Checker *ck, const Ast *ast)
 {
     Checked *out = ck->out;
-    size_t n = 0;
-    for (size_t i = 0; i < ast->count; i++)
-        n += ast->items[i]->kind == IT_TABLE;
+    size_t n = count_items(ast, IT_TABLE);
     out->tables = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->tables);
     out->table_types = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->table_types);
     names_init(&ck->table_ix, n);
@@ -342,13 +359,7 @@ static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
         check_writable(ck, s, f, own, mode);
     ck_value_into(ck, value, f);
     CheckedEntity *ce = es->ce;
-    if (ce->nassigns == es->cap) {
-        es->cap = es->cap ? 2 * es->cap : 16;
-        CheckedAssign *grown = cm_arena_alloc(ck->arena, es->cap * sizeof *grown);
-        if (ce->nassigns)
-            memcpy(grown, ce->assigns, ce->nassigns * sizeof *grown);
-        ce->assigns = grown;
-    }
+    ce->assigns = ck_grow(ck, ce->assigns, ce->nassigns, &es->cap, 16, sizeof *ce->assigns);
     CheckedAssign *a = &ce->assigns[ce->nassigns++];
     a->stmt = s;
     a->field = f;
@@ -486,9 +497,7 @@ static void entity_body(Checker *ck, CheckedEntity *ce)
 static void entities(Checker *ck, const Ast *ast)
 {
     Checked *out = ck->out;
-    size_t n = 0;
-    for (size_t i = 0; i < ast->count; i++)
-        n += ast->items[i]->kind == IT_ENTITY;
+    size_t n = count_items(ast, IT_ENTITY);
     out->entities = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->entities);
     for (size_t i = 0; i < ast->count; i++) {
         const Item *it = ast->items[i];

@@ -669,6 +669,18 @@ static void lookup_expr(Checker *ck, Expr *e)
         coverage(ck, t, e, key->info->options);
 }
 
+/* W0202 when x equals one already in seen (a table key, a case condition):
+ * the earlier one always wins. 'what' ends "... is"; the line follows. */
+static void warn_repeated(Checker *ck, ExprSet *seen, const Expr *x, const char *what, const char *help)
+{
+    const Expr *earlier = ck_exprset_add(seen, x);
+    if (earlier) {
+        Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0202", x->span, "%s on line %u", what,
+                              ck_line(earlier->span));
+        diag_help(d, help);
+    }
+}
+
 void ck_table(Checker *ck, Item *t)
 {
     ExprSet keys;
@@ -683,13 +695,8 @@ void ck_table(Checker *ck, Item *t)
             diag_help(d, "write one entry per key");
             continue;
         }
-        const Expr *earlier = ck_exprset_add(&keys, en->key);
-        if (earlier) {
-            Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0202", en->key->span,
-                                  "this entry can never match: the key is already on line %u",
-                                  ck_line(earlier->span));
-            diag_help(d, "the first entry with a key wins; remove this one");
-        }
+        warn_repeated(ck, &keys, en->key, "this entry can never match: the key is already",
+                      "the first entry with a key wins; remove this one");
     }
     ck_exprset_free(&keys);
     if (t->u.table.else_value)
@@ -776,13 +783,8 @@ static void case_expr(Checker *ck, Expr *e)
             }
             continue;
         }
-        const Expr *earlier = ck_exprset_add(&conds, arm->cond);
-        if (earlier) {
-            Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0202", arm->cond->span,
-                                  "this branch can never match: the same condition is on line %u",
-                                  ck_line(earlier->span));
-            diag_help(d, "the first branch that matches wins; remove this one or change its condition");
-        }
+        warn_repeated(ck, &conds, arm->cond, "this branch can never match: the same condition is",
+                      "the first branch that matches wins; remove this one or change its condition");
     }
     ck_exprset_free(&conds);
     if (e->u.case_e.else_e) {

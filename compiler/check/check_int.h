@@ -127,6 +127,10 @@ CheckType ck_table_type(const Item *table);
 
 /* ---- check_value.c ---- */
 /* Checks that value e (already inferred) fits target field f. */
+/* items (n of them, each size bytes, *cap of room) in the checker's arena,
+ * with room for one more: a copy twice as large (first when empty) when
+ * full. */
+void *ck_grow(Checker *ck, void *items, size_t n, size_t *cap, size_t first, size_t size);
 void ck_value_into(Checker *ck, const Expr *e, const Field *f);
 
 #endif

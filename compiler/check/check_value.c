@@ -67,13 +67,7 @@ static const char *shown(Checker *ck, const Field *f, const char *text)
 static void note_send(Checker *ck, const Field *f, const char *value)
 {
     Checked *c = ck->out;
-    if (c->nsends == c->cap_sends) {
-        c->cap_sends = c->cap_sends ? 2 * c->cap_sends : 32;
-        CheckedSend *grown = cm_arena_alloc(ck->arena, c->cap_sends * sizeof *grown);
-        if (c->nsends)
-            memcpy(grown, c->sends, c->nsends * sizeof *grown);
-        c->sends = grown;
-    }
+    c->sends = ck_grow(ck, c->sends, c->nsends, &c->cap_sends, 32, sizeof *c->sends);
     c->sends[c->nsends++] = (CheckedSend){ f, value };
 }
 

@@ -261,19 +261,45 @@ static size_t measure(Printer *p, const Expr *e)
     return width;
 }
 
-/* Width of the widest condition, so the arms' 'then' line up; 0 (no
- * alignment) when a condition spans lines. */
-static size_t condition_width(Printer *p, const Expr *e)
+/* Width of the widest of n expressions (at(owner, i) the i-th), never less
+ * than least, so that what follows them lines up; 0 (no alignment) when one
+ * spans lines. */
+static size_t widest_of(Printer *p, const void *owner, size_t n, const Expr *(*at)(const void *, size_t),
+                        size_t least)
 {
-    size_t widest = 0;
-    for (size_t i = 0; i < e->u.case_e.count; i++)
-        if (contains_case(e->u.case_e.arms[i].cond))
+    size_t widest = least;
+    for (size_t i = 0; i < n; i++)
+        if (contains_case(at(owner, i)))
             return 0;
-    for (size_t i = 0; i < e->u.case_e.count; i++) {
-        size_t w = measure(p, e->u.case_e.arms[i].cond);
+    for (size_t i = 0; i < n; i++) {
+        size_t w = measure(p, at(owner, i));
         widest = w > widest ? w : widest;
     }
     return widest;
+}
+
+/* Ends a line of an aligned list (case arms, table entries) whose left part
+ * is printed: pads it to width (not counting its first skip columns, the
+ * keyword before the aligned part), then sep, the value, and the line. */
+static void aligned_rest(Printer *p, size_t skip, size_t width, const char *sep, const Expr *value, uint32_t end)
+{
+    for (size_t w = code_points(p->line.data, p->line.len) - skip; w < width; w++)
+        text(p, " ");
+    text(p, sep);
+    expr(p, value);
+    mark_end(p, end);
+    end_line(p, false);
+}
+
+static const Expr *arm_condition(const void *case_e, size_t i)
+{
+    return ((const Expr *)case_e)->u.case_e.arms[i].cond;
+}
+
+/* Width of the widest condition, so the arms' 'then' line up. */
+static size_t condition_width(Printer *p, const Expr *e)
+{
+    return widest_of(p, e, e->u.case_e.count, arm_condition, 0);
 }
 
 static void case_expr(Printer *p, const Expr *e)
@@ -288,19 +314,12 @@ static void case_expr(Printer *p, const Expr *e)
         begin_line(p, arm->span.start);
         text(p, "when ");
         expr(p, arm->cond);
-        for (size_t w = code_points(p->line.data, p->line.len) - 5; w < width; w++)
-            text(p, " ");
-        text(p, " then ");
-        expr(p, arm->value);
-        mark_end(p, arm->span.end);
-        end_line(p, false);
+        aligned_rest(p, 5, width, " then ", arm->value, arm->span.end);
     }
     if (e->u.case_e.else_e) {
         begin_line(p, e->u.case_e.else_span.start);
-        text(p, "else ");
-        expr(p, e->u.case_e.else_e);
-        mark_end(p, e->u.case_e.else_span.end);
-        end_line(p, false);
+        text(p, "else");
+        aligned_rest(p, 0, 0, " ", e->u.case_e.else_e, e->u.case_e.else_span.end);
     }
     close_block(p, e->span.end - 1);
 }
@@ -498,21 +517,16 @@ static void stmts(Printer *p, Stmt **list, size_t n)
 
 /* ---- items ---- */
 
+static const Expr *entry_key(const void *table, size_t i)
+{
+    return ((const Item *)table)->u.table.entries[i].key;
+}
+
 /* Width of the widest key (or 'else'), so the arrows line up; 0 (no
  * alignment) when a key spans lines. */
 static size_t key_width(Printer *p, const Item *it)
 {
-    size_t widest = 0;
-    for (size_t i = 0; i < it->u.table.count; i++)
-        if (contains_case(it->u.table.entries[i].key))
-            return 0;
-    for (size_t i = 0; i < it->u.table.count; i++) {
-        size_t w = measure(p, it->u.table.entries[i].key);
-        widest = w > widest ? w : widest;
-    }
-    if (it->u.table.else_value && widest < 4)
-        widest = 4;     /* the width of "else" */
-    return widest;
+    return widest_of(p, it, it->u.table.count, entry_key, it->u.table.else_value ? 4 : 0);  /* 4: "else" */
 }
 
 static void table(Printer *p, const Item *it)
@@ -528,23 +542,12 @@ static void table(Printer *p, const Item *it)
         const TableEntry *en = &it->u.table.entries[i];
         begin_line(p, en->span.start);
         expr(p, en->key);
-        size_t w = code_points(p->line.data, p->line.len);
-        for (; w < width; w++)
-            text(p, " ");
-        text(p, " -> ");
-        expr(p, en->value);
-        mark_end(p, en->span.end);
-        end_line(p, false);
+        aligned_rest(p, 0, width, " -> ", en->value, en->span.end);
     }
     if (it->u.table.else_value) {
         begin_line(p, it->u.table.else_span.start);
         text(p, "else");
-        for (size_t w = 4; w < width; w++)
-            text(p, " ");
-        text(p, " -> ");
-        expr(p, it->u.table.else_value);
-        mark_end(p, it->u.table.else_span.end);
-        end_line(p, false);
+        aligned_rest(p, 0, width, " -> ", it->u.table.else_value, it->u.table.else_span.end);
     }
     close_block(p, it->span.end - 1);
 }

@@ -242,12 +242,22 @@ SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
     return e;
 }
 
+static bool room(JsonDoc *d, size_t *n, int cap, const cJSON *at, const char *noun)
+{
+    if (++*n <= (size_t)cap)
+        return true;
+    json_error(d, at, false, "more than %d %s", cap, noun);
+    return false;
+}
+
 bool schema_build_room(JsonDoc *d, size_t *n, const cJSON *at, const char *noun)
 {
-    if (++*n <= SCHEMA_MAX_FIELDS)
-        return true;
-    json_error(d, at, false, "more than %d %s", SCHEMA_MAX_FIELDS, noun);
-    return false;
+    return room(d, n, SCHEMA_MAX_FIELDS, at, noun);
+}
+
+bool schema_build_value_room(JsonDoc *d, size_t *n, const cJSON *at, const char *noun)
+{
+    return room(d, n, SCHEMA_MAX_VALUES, at, noun);
 }
 
 bool schema_build_each(SchemaBuilder *b, JsonDoc *d, const cJSON *list, const char *noun, size_t *n,

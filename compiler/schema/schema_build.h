@@ -37,6 +37,9 @@ typedef bool (*SchemaFieldFn)(void *ctx, SchemaBuilder *b, const cJSON *item);
 /* Counts one more field in *n: past SCHEMA_MAX_FIELDS, an E0113 "more than
  * N NOUN" at `at` and false. */
 bool schema_build_room(JsonDoc *d, size_t *n, const cJSON *at, const char *noun);
+/* The same for the picklist values (or references) of one field, up to
+ * SCHEMA_MAX_VALUES. */
+bool schema_build_value_room(JsonDoc *d, size_t *n, const cJSON *at, const char *noun);
 /* Calls each(ctx, b, element) on every element of list, counted in *n by
  * schema_build_room (it stops at the cap) — on all of them even after a
  * failure, so that every bad element is reported. False when any failed. */

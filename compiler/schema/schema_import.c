@@ -19,6 +19,15 @@ const char *import_entity_name(Import *im, const char *from_document, const char
     return NULL;
 }
 
+bool import_begin(Import *im, SchemaBuilder *b, const char *from_document, const char *what)
+{
+    const char *name = import_entity_name(im, from_document, what);
+    if (name == NULL)
+        return false;
+    schema_build_begin(b, im->system, name, im->d->src, diag_nowhere(im->d->src));
+    return true;
+}
+
 bool import_finish(Import *im, SchemaBuilder *b, bool ok)
 {
     if (!ok) {
@@ -50,6 +59,50 @@ bool import_need_name(Import *im, const cJSON *obj, const char *key, const char 
         json_error(im->d, v, false, "'%s' of %s must be a non-empty string of at most %u bytes, not %s",
                    key, what, SCHEMA_MAX_STRING, json_kind(v));
     return false;
+}
+
+const ImportType *import_type_find(const ImportType *table, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, table[i].name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+const ImportType *import_type_lookup(Import *im, const ImportType *table, size_t n, const char *name,
+                                     const cJSON *node, const char *what, const char *otherwise)
+{
+    const ImportType *found = import_type_find(table, n, name);
+    if (found != NULL)
+        return found;
+    const char **names = cm_malloc(n * sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = table[i].name;
+    json_unknown_name(im->d, node, what, name, names, n, otherwise);
+    cm_free(names);
+    return NULL;
+}
+
+const cJSON *import_root_array(Import *im, const char *key, const char *what, const char *help)
+{
+    const cJSON *list = json_get(im->d->root, key);
+    if (cJSON_IsArray(list))
+        return list;
+    Diag *e = json_error_head(im->d, im->d->root, "not %s: no \"%s\" array", what, key);
+    diag_help(e, "%s", help);
+    return NULL;
+}
+
+const cJSON *import_type_name(Import *im, const cJSON *obj, const char *key, const char *what)
+{
+    const cJSON *t = json_get(obj, key);
+    if (cJSON_IsString(t))
+        return t;
+    if (t == NULL)
+        json_error_head(im->d, obj, "%s without a '%s'", what, key);
+    else
+        json_error(im->d, t, false, "'%s' must be a string, not %s", key, json_kind(t));
+    return NULL;
 }
 
 /* The importers: one line per CRM of the registry, and the sources. */

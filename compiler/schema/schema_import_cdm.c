@@ -10,7 +10,7 @@
 
 #include "schema_import.h"
 
-static const struct { const char *cdm; FieldType type; } CDM_TYPES[] = {
+static const ImportType CDM_TYPES[] = {
     { "string", FT_STRING }, { "name", FT_STRING }, { "firstName", FT_STRING },
     { "middleName", FT_STRING }, { "lastName", FT_STRING }, { "fullName", FT_STRING },
     { "addressLine", FT_STRING }, { "city", FT_STRING }, { "country", FT_STRING },
@@ -61,14 +61,11 @@ static const cJSON *cdm_trait(const cJSON *traits, const char *name)
 static bool cdm_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *data_type)
 {
     const cJSON *arg = cdm_trait(json_get(data_type, "appliedTraits"), "does.haveDefault");
-    const cJSON *rows = json_get(json_get(arg, "entityReference"), "constantValues");
     size_t n = 0;
-    for (const cJSON *r = cJSON_IsArray(rows) ? rows->child : NULL; r != NULL; r = r->next) {
+    for (const cJSON *r = json_items(json_get(arg, "entityReference"), "constantValues"); r != NULL; r = r->next) {
         const cJSON *label = cJSON_GetArrayItem(r, 1), *value = cJSON_GetArrayItem(r, 2);
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, r, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, r, "options"))
             return false;
-        }
         char *end = NULL;
         long v = cJSON_IsString(value) ? strtol(value->valuestring, &end, 10) : 0;
         if (!cJSON_IsString(value) || end == value->valuestring || *end != '\0') {
@@ -104,17 +101,15 @@ static bool cdm_attribute(Import *im, SchemaBuilder *b, const cJSON *attr)
         json_error_head(im->d, attr, "attribute '%s' has no dataType", cdm_name);
         return false;
     }
-    size_t i = 0;
-    while (i < N_CDM_TYPES && strcmp(tname, CDM_TYPES[i].cdm) != 0)
-        i++;
-    if (i == N_CDM_TYPES) {
+    const ImportType *it = import_type_find(CDM_TYPES, N_CDM_TYPES, tname);
+    if (it == NULL) {
         json_error(im->d, dt, false, "unknown CDM data type '%s'", tname);
         return false;
     }
     char lower[256];
     Field *f = schema_build_field(b, name ? name : cdm_dataverse_name(cdm_name, lower, sizeof lower),
                                   json_span(im->d, attr));
-    f->type = CDM_TYPES[i].type;
+    f->type = it->type;
     f->label = schema_build_strdup(b, json_str(attr, "displayName"));
     f->length = (int)json_long(attr, "maximumLength", 0, 1L << 30, 0);
     const cJSON *traits = json_get(attr, "appliedTraits");
@@ -141,8 +136,7 @@ static void cdm_targets(SchemaBuilder *b, Field *f, const cJSON *ref)
         schema_build_reference(b, f, cdm_dataverse_name(ref->valuestring, buf, sizeof buf));
         return;
     }
-    const cJSON *options = json_get(ref, "hasAttributes");
-    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+    for (const cJSON *o = json_items(ref, "hasAttributes"); o != NULL; o = o->next) {
         const cJSON *r = json_get(json_get(o, "entity"), "entityReference");
         if (cJSON_IsString(r))
             schema_build_reference(b, f, cdm_dataverse_name(r->valuestring, buf, sizeof buf));
@@ -179,9 +173,8 @@ static bool cdm_member(void *ctx, SchemaBuilder *b, const cJSON *m)
 
 bool import_cdm(Import *im)
 {
-    const cJSON *defs = json_get(im->d->root, "definitions");
     size_t before = im->added;
-    for (const cJSON *def = cJSON_IsArray(defs) ? defs->child : NULL; def != NULL; def = def->next) {
+    for (const cJSON *def = json_items(im->d->root, "definitions"); def != NULL; def = def->next) {
         const char *cdm_name = json_str(def, "entityName");
         const cJSON *attrs = json_get(def, "hasAttributes");
         if (cdm_name == NULL || !cJSON_IsArray(attrs))

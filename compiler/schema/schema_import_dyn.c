@@ -8,7 +8,7 @@
 
 #include "schema_import.h"
 
-static const struct { const char *dyn; FieldType type; } DYN_TYPES[] = {
+static const ImportType DYN_TYPES[] = {
     { "String", FT_STRING }, { "Memo", FT_TEXT }, { "Integer", FT_INT },
     { "BigInt", FT_INT }, { "Decimal", FT_DECIMAL }, { "Double", FT_DECIMAL },
     { "Money", FT_DECIMAL }, { "Boolean", FT_BOOL }, { "DateTime", FT_DATETIME },
@@ -72,14 +72,11 @@ static bool dyn_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *att
     const cJSON *set = json_get(attr, "OptionSet");
     if (!cJSON_IsObject(set))
         set = json_get(attr, "GlobalOptionSet");
-    const cJSON *options = json_get(set, "Options");
     size_t n = 0;
-    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+    for (const cJSON *o = json_items(set, "Options"); o != NULL; o = o->next) {
         const cJSON *v = json_get(o, "Value");
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
-        }
         if (!json_is_integer(v) || v->valuedouble < -2147483648.0 || v->valuedouble > 2147483647.0) {
             json_error(im->d, v ? v : o, false, "an option's 'Value' must be an integer, not %s",
                        json_kind(v));
@@ -103,16 +100,14 @@ static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const
         json_error_head(im->d, attr, "attribute '%s' has no AttributeType", name);
         return false;
     }
-    size_t i = 0;
-    while (i < N_DYN_TYPES && strcmp(tname, DYN_TYPES[i].dyn) != 0)
-        i++;
-    if (i == N_DYN_TYPES) {
+    const ImportType *it = import_type_find(DYN_TYPES, N_DYN_TYPES, tname);
+    if (it == NULL) {
         const cJSON *t = json_get(attr, "AttributeType");
         json_error(im->d, t ? t : attr, false, "unknown Dynamics AttributeType '%s'", tname);
         return false;
     }
     Field *f = schema_build_field(b, name, json_span(im->d, attr));
-    f->type = DYN_TYPES[i].type;
+    f->type = it->type;
     f->label = schema_build_strdup(b, dyn_label(json_get(attr, "DisplayName")));
     const char *format = json_str(json_get(attr, "FormatName"), "Value");
     if (format == NULL)
@@ -142,8 +137,7 @@ static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const
         return dyn_options(im, b, f, attr);
     }
     if (f->type == FT_REFERENCE) {
-        const cJSON *targets = json_get(attr, "Targets");
-        for (const cJSON *t = cJSON_IsArray(targets) ? targets->child : NULL; t != NULL; t = t->next)
+        for (const cJSON *t = json_items(attr, "Targets"); t != NULL; t = t->next)
             if (cJSON_IsString(t) && t->valuestring[0] != '\0')
                 schema_build_reference(b, f, t->valuestring);
         if (f->nreferences == 0 && strcmp(tname, "Owner") == 0) {
@@ -204,11 +198,9 @@ static bool import_dynamics(Import *im)
         entity = json_str(root, "EntityLogicalName");
     if (entity == NULL && cJSON_IsArray(list) && list->child != NULL)
         entity = json_str(list->child, "EntityLogicalName");
-    entity = import_entity_name(im, entity, "this attribute metadata");
-    if (entity == NULL)
-        return false;
     SchemaBuilder b;
-    schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
+    if (!import_begin(im, &b, entity, "this attribute metadata"))
+        return false;
     size_t n = 0;
     bool ok = single ? dyn_attribute(im, &b, root, context)
                      : schema_build_each(&b, im->d, list, "attributes", &n, dyn_listed, im);

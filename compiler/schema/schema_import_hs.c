@@ -10,15 +10,10 @@
 
 static bool hs_type(Import *im, const cJSON *prop, FieldType *type)
 {
-    const cJSON *t = json_get(prop, "type");
+    const cJSON *t = import_type_name(im, prop, "type", "property");
     const char *widget = json_str(prop, "fieldType");
-    if (!cJSON_IsString(t)) {
-        if (t == NULL)
-            json_error_head(im->d, prop, "property without a 'type'");
-        else
-            json_error(im->d, t, false, "'type' must be a string, not %s", json_kind(t));
+    if (t == NULL)
         return false;
-    }
     const char *s = t->valuestring;
     if (strcmp(s, "string") == 0)
         *type = widget && strcmp(widget, "textarea") == 0 ? FT_TEXT
@@ -40,10 +35,7 @@ static bool hs_type(Import *im, const cJSON *prop, FieldType *type)
     else {
         static const char *const names[] = { "string", "number", "date", "datetime", "bool",
                                               "phone_number", "enumeration" };
-        Diag *e = json_error(im->d, t, false, "unknown HubSpot property type '%s'", s);
-        const char *best = diag_suggest(s, names, sizeof names / sizeof names[0]);
-        if (best != NULL)
-            diag_help(e, "did you mean '%s'?", best);
+        json_unknown_name(im->d, t, "HubSpot property type", s, names, sizeof names / sizeof names[0], NULL);
         return false;
     }
     return true;
@@ -97,14 +89,11 @@ static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
     }
     if (type != FT_PICKLIST && type != FT_MULTIPICKLIST)
         return true;
-    const cJSON *options = json_get(prop, "options");
     size_t n = 0;
-    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
+    for (const cJSON *o = json_items(prop, "options"); o != NULL; o = o->next) {
         const char *value;
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
-        }
         const char *empty = json_str(o, "value");
         if (empty != NULL && empty[0] == '\0')
             continue;   /* "no value": never sent, an empty value is omitted */
@@ -167,11 +156,9 @@ static bool import_hubspot(Import *im)
         diag_help(e, "save the response of GET /crm/v3/properties/OBJECT");
         return false;
     }
-    const char *name = import_entity_name(im, NULL, "a HubSpot properties document");
-    if (name == NULL)
-        return false;
     SchemaBuilder b;
-    schema_build_begin(&b, im->system, name, im->d->src, diag_nowhere(im->d->src));
+    if (!import_begin(im, &b, NULL, "a HubSpot properties document"))
+        return false;
     size_t n = 0;
     bool ok = list == NULL ? hs_property(im, &b, root)     /* one property */
                            : schema_build_each(&b, im->d, list, "properties", &n, hs_listed, im);

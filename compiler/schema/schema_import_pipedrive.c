@@ -51,37 +51,27 @@ static const struct { const char *key, *entity; } RELATED[] = {
 
 static const PdType *pd_type(Import *im, const cJSON *field)
 {
-    const cJSON *t = json_get(field, "field_type");
-    if (!cJSON_IsString(t)) {
-        if (t == NULL)
-            json_error_head(im->d, field, "field without a 'field_type'");
-        else
-            json_error(im->d, t, false, "'field_type' must be a string, not %s", json_kind(t));
+    const cJSON *t = import_type_name(im, field, "field_type", "field");
+    if (t == NULL)
         return NULL;
-    }
     const char *names[sizeof TYPES / sizeof TYPES[0]];
     for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++) {
         if (strcmp(t->valuestring, TYPES[i].name) == 0)
             return &TYPES[i];
         names[i] = TYPES[i].name;
     }
-    Diag *e = json_error(im->d, t, false, "unknown Pipedrive field type '%s'", t->valuestring);
-    const char *best = diag_suggest(t->valuestring, names, sizeof names / sizeof names[0]);
-    if (best != NULL)
-        diag_help(e, "did you mean '%s'?", best);
+    json_unknown_name(im->d, t, "Pipedrive field type", t->valuestring, names, sizeof names / sizeof names[0],
+                      NULL);
     return NULL;
 }
 
 static bool pd_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)
 {
-    const cJSON *options = json_get(field, "options");
     size_t n = 0;
     bool numeric = true;
-    for (const cJSON *o = cJSON_IsArray(options) ? options->child : NULL; o != NULL; o = o->next) {
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+    for (const cJSON *o = json_items(field, "options"); o != NULL; o = o->next) {
+        if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
-        }
         const cJSON *id = json_get(o, "id");
         char text[32];
         const char *value;
@@ -167,11 +157,9 @@ static bool import_pipedrive(Import *im)
         json_error_head(im->d, root, "a Pipedrive error answer, not fields%s%s", why ? ": " : "", why ? why : "");
         return false;
     }
-    const char *name = import_entity_name(im, NULL, "a Pipedrive fields document");
-    if (name == NULL)
-        return false;
     SchemaBuilder b;
-    schema_build_begin(&b, im->system, name, im->d->src, diag_nowhere(im->d->src));
+    if (!import_begin(im, &b, NULL, "a Pipedrive fields document"))
+        return false;
     size_t n = 0;
     bool ok = one ? pd_field(im, &b, cJSON_IsObject(data) ? data : root)
                   : schema_build_each(&b, im->d, list, "fields", &n, pd_field, im);

@@ -5,7 +5,7 @@
 
 #include "schema_import.h"
 
-static const struct { const char *sf; FieldType type; } SF_TYPES[] = {
+static const ImportType SF_TYPES[] = {
     { "id", FT_ID }, { "string", FT_STRING }, { "textarea", FT_TEXT },
     { "email", FT_EMAIL }, { "phone", FT_PHONE }, { "url", FT_URL },
     { "int", FT_INT }, { "long", FT_INT }, { "double", FT_DECIMAL },
@@ -23,41 +23,25 @@ static const struct { const char *sf; FieldType type; } SF_TYPES[] = {
 
 static bool sf_type(Import *im, const cJSON *field, FieldType *type, bool *compound)
 {
-    const cJSON *t = json_get(field, "type");
-    if (!cJSON_IsString(t)) {
-        if (t == NULL)
-            json_error_head(im->d, field, "field without a 'type'");
-        else
-            json_error(im->d, t, false, "'type' must be a string, not %s", json_kind(t));
+    const cJSON *t = import_type_name(im, field, "type", "field");
+    if (t == NULL)
         return false;
-    }
-    for (size_t i = 0; i < N_SF_TYPES; i++)
-        if (strcmp(t->valuestring, SF_TYPES[i].sf) == 0) {
-            *type = SF_TYPES[i].type;
-            *compound = strcmp(t->valuestring, "address") == 0 ||
-                        strcmp(t->valuestring, "location") == 0;
-            return true;
-        }
-    const char *names[N_SF_TYPES];
-    for (size_t i = 0; i < N_SF_TYPES; i++)
-        names[i] = SF_TYPES[i].sf;
-    Diag *e = json_error(im->d, t, false, "unknown Salesforce field type '%s'", t->valuestring);
-    const char *best = diag_suggest(t->valuestring, names, N_SF_TYPES);
-    if (best != NULL)
-        diag_help(e, "did you mean '%s'?", best);
-    return false;
+    const ImportType *it = import_type_lookup(im, SF_TYPES, N_SF_TYPES, t->valuestring, t,
+                                              "Salesforce field type", NULL);
+    if (it == NULL)
+        return false;
+    *type = it->type;
+    *compound = strcmp(t->valuestring, "address") == 0 || strcmp(t->valuestring, "location") == 0;
+    return true;
 }
 
 static bool sf_values(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)
 {
-    const cJSON *values = json_get(field, "picklistValues");
     size_t n = 0;
-    for (const cJSON *v = cJSON_IsArray(values) ? values->child : NULL; v != NULL; v = v->next) {
+    for (const cJSON *v = json_items(field, "picklistValues"); v != NULL; v = v->next) {
         const char *value;
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, v, false, "more than %d picklist values", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, v, "picklist values"))
             return false;
-        }
         if (!import_need_name(im, v, "value", "a picklist value", &value))
             return false;
         schema_build_value(b, f, value, json_str(v, "label"), json_bool(v, "active", true),
@@ -68,8 +52,7 @@ static bool sf_values(Import *im, SchemaBuilder *b, Field *f, const cJSON *field
 
 static bool sf_references(Import *im, SchemaBuilder *b, Field *f, const cJSON *field)
 {
-    const cJSON *refs = json_get(field, "referenceTo");
-    for (const cJSON *r = cJSON_IsArray(refs) ? refs->child : NULL; r != NULL; r = r->next) {
+    for (const cJSON *r = json_items(field, "referenceTo"); r != NULL; r = r->next) {
         if (!cJSON_IsString(r) || r->valuestring[0] == '\0') {
             json_error(im->d, r, false, "'referenceTo' must list object names, not %s", json_kind(r));
             return false;
@@ -117,12 +100,10 @@ static bool sf_field(void *ctx, SchemaBuilder *b, const cJSON *field)
 static bool import_salesforce(Import *im)
 {
     const cJSON *root = im->d->root;
-    const cJSON *fields = json_get(root, "fields");
-    if (!cJSON_IsArray(fields)) {
-        Diag *e = json_error_head(im->d, root, "not a Salesforce describe document: no \"fields\" array");
-        diag_help(e, "save the response of GET /services/data/vXX.X/sobjects/OBJECT/describe");
+    const cJSON *fields = import_root_array(im, "fields", "a Salesforce describe document",
+                                            "save the response of GET /services/data/vXX.X/sobjects/OBJECT/describe");
+    if (fields == NULL)
         return false;
-    }
     const char *name = import_entity_name(im, json_str(root, "name"), "this describe document");
     if (name == NULL)
         return false;

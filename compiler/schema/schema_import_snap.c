@@ -5,7 +5,7 @@
 
 #include "schema_import.h"
 
-static const struct { const char *snap; FieldType type; } SNAP_TYPES[] = {
+static const ImportType SNAP_TYPES[] = {
     { "single-select", FT_PICKLIST }, { "multi-select", FT_MULTIPICKLIST },
     { "date", FT_DATE }, { "signature", FT_BINARY }, { "text", FT_STRING },
     { "textarea", FT_TEXT }, { "duration", FT_DURATION },
@@ -17,21 +17,14 @@ static bool snap_type(Import *im, const cJSON *q, FieldType *type)
     const char *t;
     if (!import_need_name(im, q, "type", "a question", &t))
         return false;
-    for (size_t i = 0; i < N_SNAP_TYPES; i++)
-        if (strcmp(t, SNAP_TYPES[i].snap) == 0) {
-            *type = SNAP_TYPES[i].type;
-            return true;
-        }
-    const char *names[N_SNAP_TYPES];
-    for (size_t i = 0; i < N_SNAP_TYPES; i++)
-        names[i] = SNAP_TYPES[i].snap;
-    Diag *e = json_error(im->d, json_get(q, "type"), false, "unknown question type '%s'", t);
-    const char *best = diag_suggest(t, names, N_SNAP_TYPES);
-    if (best != NULL)
-        diag_help(e, "did you mean '%s'?", best);
-    else
-        diag_help(e, "the types are single-select, multi-select, date, signature, text, textarea, duration");
-    return false;
+    const ImportType *it = import_type_lookup(im, SNAP_TYPES, N_SNAP_TYPES, t, json_get(q, "type"),
+                                              "question type",
+                                              "the types are single-select, multi-select, date, signature, text, "
+                                              "textarea, duration");
+    if (it == NULL)
+        return false;
+    *type = it->type;
+    return true;
 }
 
 static bool snap_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *q)
@@ -46,10 +39,8 @@ static bool snap_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *q)
     size_t n = 0;
     for (const cJSON *o = options->child; o != NULL; o = o->next) {
         const char *value;
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(im->d, o, false, "more than %d options", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(im->d, &n, o, "options"))
             return false;
-        }
         if (!import_need_name(im, o, "value", "an option", &value))
             return false;
         for (size_t i = 0; i < f->nvalues; i++)
@@ -85,13 +76,10 @@ static bool snap_question(void *ctx, SchemaBuilder *b, const cJSON *q)
 
 static bool import_snapaddy(Import *im)
 {
-    const cJSON *root = im->d->root;
-    const cJSON *questions = json_get(root, "questions");
-    if (!cJSON_IsArray(questions)) {
-        Diag *e = json_error_head(im->d, root, "not a snapADDY questionnaire: no \"questions\" array");
-        diag_help(e, "see docs/schema.md, \"snapADDY questionnaires\"");
+    const cJSON *questions = import_root_array(im, "questions", "a snapADDY questionnaire",
+                                               "see docs/schema.md, \"snapADDY questionnaires\"");
+    if (questions == NULL)
         return false;
-    }
     const char *entity = im->hint ? im->hint : "lead";
     SchemaBuilder b;
     schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));

@@ -406,22 +406,28 @@ Diag *json_error_head(JsonDoc *d, const cJSON *node, const char *fmt, ...)
     return e;
 }
 
+void json_unknown_name(JsonDoc *d, const cJSON *node, const char *what, const char *name,
+                       const char *const *names, size_t n, const char *otherwise)
+{
+    Diag *e = json_error(d, node, false, "unknown %s '%s'", what, name);
+    const char *best = diag_suggest(name, names, n);
+    if (best != NULL)
+        diag_help(e, "did you mean '%s'?", best);
+    else if (otherwise != NULL)
+        diag_help(e, "%s", otherwise);
+}
+
 const char *json_kind(const cJSON *node)
 {
+    static const struct { cJSON_bool (*is)(const cJSON *); const char *kind; } KINDS[] = {
+        { cJSON_IsString, "a string" }, { cJSON_IsNumber, "a number" }, { cJSON_IsBool, "a boolean" },
+        { cJSON_IsNull, "null" }, { cJSON_IsArray, "an array" }, { cJSON_IsObject, "an object" },
+    };
     if (node == NULL)
         return "nothing";
-    if (cJSON_IsString(node))
-        return "a string";
-    if (cJSON_IsNumber(node))
-        return "a number";
-    if (cJSON_IsBool(node))
-        return "a boolean";
-    if (cJSON_IsNull(node))
-        return "null";
-    if (cJSON_IsArray(node))
-        return "an array";
-    if (cJSON_IsObject(node))
-        return "an object";
+    for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+        if (KINDS[i].is(node))
+            return KINDS[i].kind;
     return "an invalid value";
 }
 
@@ -535,6 +541,12 @@ bool json_want_array(JsonDoc *d, const cJSON *obj, const char *key, bool require
     if (got > 0)
         *out = v;
     return got >= 0;
+}
+
+const cJSON *json_items(const cJSON *obj, const char *key)
+{
+    const cJSON *list = json_get(obj, key);
+    return cJSON_IsArray(list) ? list->child : NULL;
 }
 
 const char *json_str(const cJSON *obj, const char *key)

@@ -64,6 +64,10 @@ Diag *json_error(JsonDoc *d, const cJSON *node, bool key, const char *fmt, ...)
  * array, without underlining all of it. */
 Diag *json_error_head(JsonDoc *d, const cJSON *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* d->code "unknown WHAT 'NAME'" at node, with "did you mean" the closest of
+ * names[] when one is close, else the help `otherwise` (NULL: none). */
+void json_unknown_name(JsonDoc *d, const cJSON *node, const char *what, const char *name,
+                       const char *const *names, size_t n, const char *otherwise);
 
 /* "a string", "a number", ... for messages. */
 const char *json_kind(const cJSON *node);
@@ -94,6 +98,10 @@ const char *json_str(const cJSON *obj, const char *key);
 bool json_bool(const cJSON *obj, const char *key, bool fallback);
 /* An integral number in [min, max], else fallback. */
 long json_long(const cJSON *obj, const char *key, long min, long max, long fallback);
+
+/* The first element of the array member key, NULL when it is absent, empty
+ * or not an array: for walking a vendor's optional lists. */
+const cJSON *json_items(const cJSON *obj, const char *key);
 
 /* True when the number is an integer exactly representable as a double. */
 bool json_is_integer(const cJSON *node);

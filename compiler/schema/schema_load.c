@@ -105,10 +105,8 @@ static bool load_values(JsonDoc *d, SchemaBuilder *b, Field *f, const cJSON *val
     size_t n = 0;
     bool ok = true;
     for (const cJSON *v = values->child; v != NULL; v = v->next) {
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(d, v, false, "more than %d picklist values", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(d, &n, v, "picklist values"))
             return false;
-        }
         ok &= load_value(d, b, f, v, &numeric);
     }
     f->numeric_values = numeric == 1;
@@ -119,10 +117,8 @@ static bool load_references(JsonDoc *d, SchemaBuilder *b, Field *f, const cJSON 
 {
     size_t n = 0;
     for (const cJSON *r = refs->child; r != NULL; r = r->next) {
-        if (++n > SCHEMA_MAX_VALUES) {
-            json_error(d, r, false, "more than %d references", SCHEMA_MAX_VALUES);
+        if (!schema_build_value_room(d, &n, r, "references"))
             return false;
-        }
         if (!cJSON_IsString(r) || r->valuestring[0] == '\0' ||
             strlen(r->valuestring) > SCHEMA_MAX_STRING) {
             json_error(d, r, false, "a reference must name an entity (a non-empty string), not %s",
@@ -144,17 +140,12 @@ static bool load_type(JsonDoc *d, const cJSON *obj, FieldType *type)
         return true;
     size_t n;
     const char *const *names = schema_type_names(&n);
-    Diag *e = json_error(d, node, false, "unknown field type '%s'", name);
-    const char *best = diag_suggest(name, names, n);
-    if (best != NULL) {
-        diag_help(e, "did you mean '%s'?", best);
-    } else {
-        CmBuf all = CM_BUF_INIT;
-        for (size_t i = 0; i < n; i++)
-            cm_buf_printf(&all, "%s%s", i ? ", " : "", names[i]);
-        diag_help(e, "the types are %s", all.data);
-        cm_buf_free(&all);
-    }
+    CmBuf all = CM_BUF_INIT;
+    cm_buf_puts(&all, "the types are ");
+    for (size_t i = 0; i < n; i++)
+        cm_buf_printf(&all, "%s%s", i ? ", " : "", names[i]);
+    json_unknown_name(d, node, "field type", name, names, n, all.data);
+    cm_buf_free(&all);
     return false;
 }
 
@@ -224,7 +215,8 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     return true;
 }
 
-static SchemaEntity *load_entity(JsonDoc *d)
+/* Loaders return void *, the type load_source takes. */
+static void *load_entity(JsonDoc *d)
 {
     if (!check_header(d, "crmmap-schema/1", "crmmap-users/1"))
         return NULL;
@@ -245,25 +237,30 @@ static SchemaEntity *load_entity(JsonDoc *d)
     return schema_build_end(&b, d->sink);
 }
 
-static SchemaEntity *load_entity_source(DiagSink *sink, const DiagSource *src)
+static void *load_users(JsonDoc *d);
+
+/* Parses src (NULL: it could not be read, already reported) and hands the
+ * document to load: a schema file or a users file. */
+static void *load_source(DiagSink *sink, const DiagSource *src, void *(*load)(JsonDoc *d))
 {
+    if (src == NULL)
+        return NULL;
     JsonDoc d;
-    SchemaEntity *e = NULL;
+    void *out = NULL;
     if (json_doc_open(&d, sink, src))
-        e = load_entity(&d);
+        out = load(&d);
     json_doc_close(&d);
-    return e;
+    return out;
 }
 
 SchemaEntity *schema_load(DiagSink *sink, const char *path, const char *tree, Span at)
 {
-    const DiagSource *src = json_read_file(sink, path, tree, at, "schema file");
-    return src ? load_entity_source(sink, src) : NULL;
+    return load_source(sink, json_read_file(sink, path, tree, at, "schema file"), load_entity);
 }
 
 SchemaEntity *schema_load_text(DiagSink *sink, const char *name, const char *text, size_t len)
 {
-    return load_entity_source(sink, diag_source_add(sink, name, text, len));
+    return load_source(sink, diag_source_add(sink, name, text, len), load_entity);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -402,7 +399,7 @@ static bool unique_ids(JsonDoc *d, const UsersFile *u, const cJSON *users)
     return ok;
 }
 
-static UsersFile *load_users(JsonDoc *d)
+static void *load_users(JsonDoc *d)
 {
     if (!check_header(d, "crmmap-users/1", "crmmap-schema/1"))
         return NULL;
@@ -433,23 +430,12 @@ static UsersFile *load_users(JsonDoc *d)
     return u;
 }
 
-static UsersFile *load_users_source(DiagSink *sink, const DiagSource *src)
-{
-    JsonDoc d;
-    UsersFile *u = NULL;
-    if (json_doc_open(&d, sink, src))
-        u = load_users(&d);
-    json_doc_close(&d);
-    return u;
-}
-
 UsersFile *users_load(DiagSink *sink, const char *path, const char *tree, Span at)
 {
-    const DiagSource *src = json_read_file(sink, path, tree, at, "users file");
-    return src ? load_users_source(sink, src) : NULL;
+    return load_source(sink, json_read_file(sink, path, tree, at, "users file"), load_users);
 }
 
 UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len)
 {
-    return load_users_source(sink, diag_source_add(sink, name, text, len));
+    return load_source(sink, diag_source_add(sink, name, text, len), load_users);
 }

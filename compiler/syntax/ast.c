@@ -57,10 +57,35 @@ static void str(Dumper *d, const char *s, size_t n)
 
 static void expr(Dumper *d, const Expr *e, int level);
 
+/* The head of an item that names a string: "(HEAD [NAME] "TEXT"". */
+static void quoted_item(Dumper *d, const char *head, const char *name, const char *text)
+{
+    cm_buf_puts(d->out, head);
+    if (name != NULL)
+        cm_buf_printf(d->out, " %s", name);
+    cm_buf_putc(d->out, ' ');
+    str(d, text, strlen(text));
+}
+
 static void child(Dumper *d, const Expr *e, int level)
 {
     cm_buf_putc(d->out, '\n');
     expr(d, e, level);
+}
+
+/* A labelled sub-list on its own line: case arms, else, a statement's when. */
+static void open_clause(Dumper *d, const char *label, int level)
+{
+    cm_buf_putc(d->out, '\n');
+    indent(d, level);
+    cm_buf_puts(d->out, label);
+}
+
+static void clause(Dumper *d, const char *label, const Expr *e, int level)
+{
+    open_clause(d, label, level);
+    child(d, e, level + 1);
+    cm_buf_putc(d->out, ')');
 }
 
 /* The rest of a node whose head is printed: its span, its operands a level
@@ -129,21 +154,14 @@ static void expr(Dumper *d, const Expr *e, int level)
         cm_buf_puts(d->out, "(case");
         span(d, e->span);
         for (size_t i = 0; i < e->u.case_e.count; i++) {
-            cm_buf_putc(d->out, '\n');
-            indent(d, level + 1);
-            cm_buf_puts(d->out, "(when");
+            open_clause(d, "(when", level + 1);
             span(d, e->u.case_e.arms[i].span);
             child(d, e->u.case_e.arms[i].cond, level + 2);
             child(d, e->u.case_e.arms[i].value, level + 2);
             cm_buf_putc(d->out, ')');
         }
-        if (e->u.case_e.else_e) {
-            cm_buf_putc(d->out, '\n');
-            indent(d, level + 1);
-            cm_buf_puts(d->out, "(else");
-            child(d, e->u.case_e.else_e, level + 2);
-            cm_buf_putc(d->out, ')');
-        }
+        if (e->u.case_e.else_e)
+            clause(d, "(else", e->u.case_e.else_e, level + 1);
         cm_buf_putc(d->out, ')');
         return;
     }
@@ -165,13 +183,8 @@ static void stmt(Dumper *d, const Stmt *s, int level)
             cm_buf_printf(d->out, " [%s]", own_text(s->own));
         span(d, s->span);
         child(d, s->u.assign.value, level + 1);
-        if (s->u.assign.when) {
-            cm_buf_putc(d->out, '\n');
-            indent(d, level + 1);
-            cm_buf_puts(d->out, "(when");
-            child(d, s->u.assign.when, level + 2);
-            cm_buf_putc(d->out, ')');
-        }
+        if (s->u.assign.when)
+            clause(d, "(when", s->u.assign.when, level + 1);
         break;
     case ST_BLOCK:
         cm_buf_printf(d->out, "(block [%s]", own_text(s->own));
@@ -198,20 +211,16 @@ void ast_dump(const Ast *ast, CmBuf *out, bool with_spans)
         const Item *it = ast->items[i];
         switch (it->kind) {
         case IT_MAPPING:
-            cm_buf_puts(out, "(mapping ");
-            str(d, it->u.mapping.name, strlen(it->u.mapping.name));
+            quoted_item(d, "(mapping", NULL, it->u.mapping.name);
             break;
         case IT_SOURCE:
-            cm_buf_printf(out, "(source %s ", it->u.source.name.name);
-            str(d, it->u.source.path, strlen(it->u.source.path));
+            quoted_item(d, "(source", it->u.source.name.name, it->u.source.path);
             break;
         case IT_TARGET:
-            cm_buf_printf(out, "(target %s ", it->u.target.system.name);
-            str(d, it->u.target.path, strlen(it->u.target.path));
+            quoted_item(d, "(target", it->u.target.system.name, it->u.target.path);
             break;
         case IT_USERS:
-            cm_buf_puts(out, "(users ");
-            str(d, it->u.users.path, strlen(it->u.users.path));
+            quoted_item(d, "(users", NULL, it->u.users.path);
             break;
         case IT_TABLE:
             cm_buf_printf(out, "(table %s", it->u.table.name.name);

@@ -319,7 +319,9 @@ static bool options(BiCtx *cx, const Value *args, size_t nargs, BiText *fbuf, co
     return true;
 }
 
-bool bi_date(BiCtx *cx, const Value *args, size_t nargs, Value *out)
+/* date() and datetime(): their options, the first argument as a civil time
+ * (an empty one gives null), then the date or the instant. */
+static bool civil_value(BiCtx *cx, const Value *args, size_t nargs, Value *out, bool date_only)
 {
     BiText fbuf;
     const BiText *f;
@@ -332,6 +334,10 @@ bool bi_date(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     if (!parse_civil(cx, &args[0], f, &t))
         return false;
     int64_t local = local_seconds(&t);
+    if (!date_only) {
+        int64_t instant = t.has_offset ? local - t.offset : zone ? bi_zone_to_utc(zone, local) : local;
+        return out_datetime(cx, instant, out);
+    }
     if (t.has_offset && zone != NULL) {             /* the date in that zone */
         int64_t instant = local - t.offset;
         local = instant + bi_zone_offset_at(zone, instant);
@@ -339,21 +345,14 @@ bool bi_date(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     return out_date(cx, floor_div(local, 86400), out);
 }
 
+bool bi_date(BiCtx *cx, const Value *args, size_t nargs, Value *out)
+{
+    return civil_value(cx, args, nargs, out, true);
+}
+
 bool bi_datetime(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
-    BiText fbuf;
-    const BiText *f;
-    const BiZone *zone;
-    Civil t;
-    if (!options(cx, args, nargs, &fbuf, &f, &zone))
-        return false;
-    if (value_is_empty(&args[0]))
-        return true;
-    if (!parse_civil(cx, &args[0], f, &t))
-        return false;
-    int64_t local = local_seconds(&t);
-    int64_t instant = t.has_offset ? local - t.offset : zone ? bi_zone_to_utc(zone, local) : local;
-    return out_datetime(cx, instant, out);
+    return civil_value(cx, args, nargs, out, false);
 }
 
 bool bi_today(BiCtx *cx, const Value *args, size_t nargs, Value *out)

@@ -377,6 +377,18 @@ static RdStatus oversize_element(Reader *r, Extent *e)
 /* The ',' or ']' after an element is consumed at the start of the next
  * call: the record handed out points into the buffer, which must not move
  * until then. */
+static bool at_byte(const Reader *r, char c)
+{
+    return r->start < r->len && r->buf[r->start] == c;
+}
+
+/* The array itself is broken: no later element can be found. */
+static RdStatus array_fatal(Reader *r, const char *msg)
+{
+    r->done = true;
+    return fail_here(r, RD_FATAL, msg);
+}
+
 static RdStatus next_element(Reader *r)
 {
     if (r->done)
@@ -385,20 +397,18 @@ static RdStatus next_element(Reader *r)
     skip_ws(r);
     if (!r->started) {
         r->started = true;
-        if (r->start >= r->len || r->buf[r->start] != '[') {
-            r->done = true;
-            return fail_here(r, RD_FATAL, r->start >= r->len ? "the input is empty, expected a JSON array"
-                                                             : "the input is not a JSON array (expected '[')");
-        }
+        if (!at_byte(r, '['))
+            return array_fatal(r, r->start >= r->len ? "the input is empty, expected a JSON array"
+                                                     : "the input is not a JSON array (expected '[')");
         rd_advance(r, 1);
         skip_ws(r);
-        if (r->start < r->len && r->buf[r->start] == ']') {
+        if (at_byte(r, ']')) {
             rd_advance(r, 1);
             r->done = true;
             return RD_END;
         }
     } else {
-        if (r->start < r->len && r->buf[r->start] == ']') {
+        if (at_byte(r, ']')) {
             rd_advance(r, 1);
             r->done = true;
             skip_ws(r);
@@ -406,18 +416,14 @@ static RdStatus next_element(Reader *r)
                 return fail_here(r, RD_FATAL, "text after the JSON array");
             return RD_END;
         }
-        if (r->start >= r->len || r->buf[r->start] != ',') {
-            r->done = true;
-            return fail_here(r, RD_FATAL, r->start >= r->len ? "the input ends early: the JSON array is not closed"
-                                                             : "expected ',' or ']' after a record in the JSON array");
-        }
+        if (!at_byte(r, ','))
+            return array_fatal(r, r->start >= r->len ? "the input ends early: the JSON array is not closed"
+                                                     : "expected ',' or ']' after a record in the JSON array");
         rd_advance(r, 1);
         skip_ws(r);
     }
-    if (r->start >= r->len) {
-        r->done = true;
-        return fail_here(r, RD_FATAL, "the input ends early: expected a record in the JSON array");
-    }
+    if (r->start >= r->len)
+        return array_fatal(r, "the input ends early: expected a record in the JSON array");
     r->record++;
     /* Most elements are good and whole in the buffer: parse them in place.
      * Parsing that stops near the end of the buffer may only lack input:

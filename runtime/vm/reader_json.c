@@ -342,6 +342,22 @@ bool rd_json_parse_object(Reader *r, const char *text, size_t n, size_t *used)
     return true;
 }
 
+/* One JSON value with nothing but white space after it; 'trailing' says what
+ * is wrong when text follows. */
+static bool whole_value(Parse *s, uint32_t *v, bool *syntax, const char *trailing)
+{
+    if (!value(s, 1, v)) {
+        *syntax = s->syntax;
+        return false;
+    }
+    skip_ws(s);
+    if (s->p < s->end) {
+        *syntax = true;
+        return rd_fail_at(s->r, s->p, "%s", trailing);
+    }
+    return true;
+}
+
 bool rd_json_parse(Reader *r, const char *text, size_t n, bool *syntax)
 {
     Parse s = { r, text, text + n, false };
@@ -350,27 +366,11 @@ bool rd_json_parse(Reader *r, const char *text, size_t n, bool *syntax)
     if (s.p < s.end && *s.p != '{') {
         /* Still check it is JSON, so a syntax error is reported as one. */
         uint32_t v;
-        if (!value(&s, 1, &v)) {
-            *syntax = s.syntax;
+        if (!whole_value(&s, &v, syntax, "text after the record"))
             return false;
-        }
-        skip_ws(&s);
-        if (s.p < s.end) {
-            *syntax = true;
-            return rd_fail_at(r, s.p, "text after the record");
-        }
         return rd_fail_at(r, text, "a record must be a JSON object, not %s",
                           r->nodes[v].kind == RDK_ARRAY ? "an array" : "a single value");
     }
     uint32_t root;
-    if (!value(&s, 1, &root)) {
-        *syntax = s.syntax;
-        return false;
-    }
-    skip_ws(&s);
-    if (s.p < s.end) {
-        *syntax = true;
-        return rd_fail_at(r, s.p, "text after the record (one JSON object per line)");
-    }
-    return true;
+    return whole_value(&s, &root, syntax, "text after the record (one JSON object per line)");
 }
