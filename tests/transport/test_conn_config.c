@@ -234,9 +234,15 @@ static void test_group_readable(void)
         return;
     }
     char err[400];
-    chmod(dir, 0711);
-    const char *p = write_file("svc-token", "s3cr3t-token\n", 0640);
-    CHECK(chown(p, 0, 65534) == 0);
+    /* Its own folder under /tmp, which nobody can enter: the build tree may
+     * sit below a folder only root can (mktemp -d makes them 0700). */
+    char home[] = "/tmp/crmmap-conn-config-XXXXXX";
+    CHECK(mkdtemp(home) != NULL && chmod(home, 0711) == 0);
+    char p[sizeof home + 16];
+    snprintf(p, sizeof p, "%s/svc-token", home);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL && fputs("s3cr3t-token\n", f) >= 0 && fclose(f) == 0);
+    CHECK(chmod(p, 0640) == 0 && chown(p, 0, 65534) == 0);
     load_as_nobody(p, err, sizeof err);
     CHECK(strcmp(err, "") == 0);
     if (err[0])
@@ -258,7 +264,8 @@ static void test_group_readable(void)
     conn_config_set_token_file(&c, p);
     CHECK(conn_token_load(&c, err, sizeof err) == NULL && strstr(err, "mode 0640"));
     conn_config_free(&c);
-    chmod(dir, 0700);
+    remove(p);
+    rmdir(home);
 }
 
 int main(int argc, char **argv)
