@@ -755,7 +755,13 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, int *status, c
         serve_http_stop(h);
         return NULL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* poll(), not epoll: with a thread pool and epoll, MHD_quiesce_daemon
+     * races a worker removing the listening socket from its epoll set itself,
+     * and libmicrohttpd aborts the process ("Failed to remove listen FD from
+     * epoll set"; seen as SIGABRT at SIGTERM in serve/sigterm under ASan).
+     * With poll() quiescing wakes the workers through their ITC instead. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME
+                     | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
     if (tls)
