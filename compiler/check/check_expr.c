@@ -677,7 +677,7 @@ static void warn_repeated(Checker *ck, ExprSet *seen, const Expr *x, const char 
     if (earlier) {
         Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0202", x->span, "%s on line %u", what,
                               ck_line(earlier->span));
-        diag_help(d, help);
+        diag_help(d, "%s", help);
     }
 }
 
