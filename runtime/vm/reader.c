@@ -374,9 +374,6 @@ static RdStatus oversize_element(Reader *r, Extent *e)
     return RD_BAD_RECORD;
 }
 
-/* The ',' or ']' after an element is consumed at the start of the next
- * call: the record handed out points into the buffer, which must not move
- * until then. */
 static bool at_byte(const Reader *r, char c)
 {
     return r->start < r->len && r->buf[r->start] == c;
@@ -389,6 +386,9 @@ static RdStatus array_fatal(Reader *r, const char *msg)
     return fail_here(r, RD_FATAL, msg);
 }
 
+/* The ',' or ']' after an element is consumed at the start of the next
+ * call: the record handed out points into the buffer, which must not move
+ * until then. */
 static RdStatus next_element(Reader *r)
 {
     if (r->done)
