@@ -9,6 +9,7 @@ summary line adds up, exit codes 0/3/4, --verbose redacts the token.
 Usage: test_run_live.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,6 +52,10 @@ def salesforce():
     c.check(res.status == 3, "salesforce: exit 3, got %d: %s" % (res.status, res.stderr[-400:]))
     c.check(res.summary == (10, 7, 2, 1), "salesforce: summary %s" % (res.summary,))
     c.check("in=10 ok=7 failed=2 skipped=1\n" in res.stderr, "salesforce: the summary line is exact")
+    # docs/run.md: after the summary only the line naming the error file.
+    tail = res.stderr[res.stderr.find("in=10 "):].splitlines()
+    c.check(len(tail) == 2 and re.fullmatch(r"crmmap run: 2 failed: see .+", tail[1]) is not None,
+            "salesforce: the summary, then 'failed: see FILE', then nothing: %r" % tail)
     c.check("\r" not in res.stderr, "salesforce: no progress line when stderr is not a terminal")
     c.check(units(res, "skipped") == [(6, "Visit_Report__c")], "salesforce: skipped %s" % units(res, "skipped"))
     c.check(units(res, "rejected") == [(4, "Contact")], "salesforce: rejected %s" % units(res, "rejected"))
