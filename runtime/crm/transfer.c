@@ -421,7 +421,11 @@ static bool resumed(Transfer *t, Rec *r, uint32_t entity)
         r->units[entity].state = (uint8_t)je.state;
         snprintf(r->units[entity].crm_id, sizeof r->units[entity].crm_id, "%s", je.crm_id);
     }
-    notify(t, r, entity, je.state, je.crm_id, je.error, NULL, true);
+    /* A rejection's message is the mapping's own text, not journaled: the
+     * VM, run again on this record, has it again. */
+    const Unit *u = r->units ? &r->units[entity] : NULL;
+    const char *message = je.state == J_REJECTED && u && u->outcome == VM_REJECT ? u->message : NULL;
+    notify(t, r, entity, je.state, je.crm_id, je.error, message, true);
     return true;
 }
 

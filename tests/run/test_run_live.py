@@ -104,6 +104,9 @@ def salesforce():
     c.check(resumed.summary == (10, 7, 2, 1) and admin("/__admin/state")["requests"] == before,
             "resuming a finished run sends nothing: %s" % (resumed.summary,))
     c.check(all(l.get("resumed") for l in resumed.lines), "resumed units are marked")
+    rejected = [l for l in resumed.lines if l.get("state") == "rejected"]
+    c.check([l.get("message") for l in rejected] == ["e-mail or phone is needed"],
+            "a resumed rejection keeps its message on stdout: %s" % rejected)
     # --verbose shows requests, never the token.
     verbose = run(crmmap, mapping, sample, work, "--verbose")
     c.check("Authorization: Bearer [redacted]" in verbose.stderr and "Bearer T\n" not in verbose.stderr,
