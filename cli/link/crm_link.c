@@ -114,8 +114,9 @@ static const char *transport_help(TxError e)
 }
 
 /* GETs url with retries. Returns the parsed JSON (caller frees) and, through
- * *text, the raw answer; NULL after printing why. */
-static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, size_t *len)
+ * *text, the raw answer; NULL after printing why. With missing, a 404 is
+ * no error: NULL with *missing set, nothing printed. */
+static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, size_t *len, bool *missing)
 {
     const char *hdr[8] = { "Accept: application/json" };
     size_t nhdr = 1;
@@ -135,6 +136,8 @@ static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, 
         crm_link_fail(l, "%s: GET %s: the CRM refused the credentials (HTTP %d): %s\n"
                       "  help: check the token given with --token-env or --token-file, and that it has not expired",
                       what, url, r.status, ex);
+    } else if (r.status == 404 && missing) {
+        *missing = true;
     } else if (r.status == 404) {
         crm_link_fail(l, "%s: GET %s: not found (HTTP 404)\n"
                       "  help: check the entity name (case matters) and the URL and API version", what, url);
@@ -293,7 +296,7 @@ bool crm_link_pull_users(CrmLink *l, UsersFile *file)
         }
         char *text = NULL;
         size_t len = 0;
-        cJSON *root = fetch(l, next, "users", &text, &len);
+        cJSON *root = fetch(l, next, "users", &text, &len, NULL);
         if (root == NULL) {
             ok = false;
             break;
@@ -322,13 +325,13 @@ void crm_link_users_free(UsersFile *u)
  * document listing no attributes (an entity without option sets) adds
  * nothing. False after printing why. */
 static bool pull_document(CrmLink *l, DiagSink *sink, const char *url, const char *entity, SchemaEntity ***es,
-                          size_t *n)
+                          size_t *n, bool *missing)
 {
     char *text = NULL;
     size_t len = 0;
-    cJSON *root = fetch(l, url, entity, &text, &len);
+    cJSON *root = fetch(l, url, entity, &text, &len, missing);
     if (root == NULL)
-        return false;
+        return missing && *missing;
     const cJSON *value = cJSON_GetObjectItemCaseSensitive(root, "value");
     bool empty = cJSON_IsArray(value) && cJSON_GetArraySize(value) == 0;
     cJSON_Delete(root);
@@ -355,7 +358,7 @@ static bool pull_follow_ups(CrmLink *l, DiagSink *sink, const char *entity, Sche
         entity_url(l, entity, &url);
         cm_buf_puts(&url, *f);
         size_t before = *n;
-        bool ok = pull_document(l, sink, url.data, entity, es, n);
+        bool ok = pull_document(l, sink, url.data, entity, es, n, NULL);
         cm_buf_free(&url);
         if (!ok)
             return false;
@@ -373,7 +376,8 @@ static bool pull_follow_ups(CrmLink *l, DiagSink *sink, const char *entity, Sche
     return true;
 }
 
-bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n)
+bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n,
+                          bool *missing)
 {
     if (!crm_plain_name(entity)) {
         crm_link_fail(l, "the entity name '%s' cannot go into a URL: it must be letters, digits and '_'", entity);
@@ -382,7 +386,9 @@ bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, Schema
     CmBuf url = CM_BUF_INIT;
     entity_url(l, entity, &url);
     size_t before = *n;
-    bool ok = pull_document(l, sink, url.data, entity, es, n)
+    if (missing)
+        *missing = false;
+    bool ok = pull_document(l, sink, url.data, entity, es, n, missing)
               && (*n == before || pull_follow_ups(l, sink, entity, es, n));
     cm_buf_free(&url);
     return ok;

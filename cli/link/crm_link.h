@@ -100,9 +100,13 @@ void crm_link_close(CrmLink *l);
 /* Prints "WHO: error: MESSAGE" on stderr; returns EXIT_FATAL. */
 int crm_link_fail(const CrmLink *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Downloads one entity's field definitions (Dynamics: with its option sets)
- * and appends the normalized entity to *es. False after printing why. */
-bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n);
+/* Downloads one entity's field definitions (the vendor's follow-up
+ * documents too) and appends the normalized entity to *es. False after
+ * printing why. With missing: a CRM that answers 404 for the entity is no
+ * error (true, *missing set, nothing appended), for a caller that reports it
+ * as a finding of its own. */
+bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n,
+                          bool *missing);
 
 /* Downloads every user (all pages) into u (initialised here; free with
  * crm_link_users_free). False after printing why. */

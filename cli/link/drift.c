@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cm_alloc.h"
 #include "fingerprint.h"
+#include "opcodes.h"
 
 typedef struct Ctx {
     const Mapc *m;
@@ -27,21 +28,17 @@ static const char *text(Ctx *x, uint32_t i)
     return cm_arena_strndup(&x->arena, s, len);
 }
 
-/* One finding at entity e's header (NULL: the file as a whole); help holds
- * `help:` lines separated by '\n'. */
-static void report(Ctx *x, bool error, const char *code, const MapcEntity *e, const char *help, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-static void report(Ctx *x, bool error, const char *code, const MapcEntity *e, const char *help, const char *fmt, ...)
+/* One finding at line:col of the .map (line 0: the file as a whole); help
+ * holds `help:` lines separated by '\n'. */
+static void vreport(Ctx *x, bool error, const char *code, uint32_t line, uint32_t col, const char *help,
+                    const char *fmt, va_list ap)
 {
-    if (e)
-        fprintf(x->out, "%s:%u:%u: ", x->file, e->line, e->col);
+    if (line)
+        fprintf(x->out, "%s:%u:%u: ", x->file, line, col);
     else
         fprintf(x->out, "%s: ", x->file);
     fprintf(x->out, "%s[%s]: ", error ? "error" : "warning", code);
-    va_list ap;
-    va_start(ap, fmt);
     vfprintf(x->out, fmt, ap);
-    va_end(ap);
     fputc('\n', x->out);
     for (const char *h = help; h && *h;) {
         const char *nl = strchr(h, '\n');
@@ -53,6 +50,41 @@ static void report(Ctx *x, bool error, const char *code, const MapcEntity *e, co
         x->n.errors++;
     else
         x->n.warnings++;
+}
+
+/* One finding at entity e's header (NULL: the file as a whole). */
+static void report(Ctx *x, bool error, const char *code, const MapcEntity *e, const char *help, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static void report(Ctx *x, bool error, const char *code, const MapcEntity *e, const char *help, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(x, error, code, e ? e->line : 0, e ? e->col : 0, help, fmt, ap);
+    va_end(ap);
+}
+
+/* A D0407 finding about the user whose compiled id is id, at the first
+ * user(...) call that compiled to it: a CONST of that string. */
+static void report_user(Ctx *x, const char *id, const char *help, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void report_user(Ctx *x, const char *id, const char *help, const char *fmt, ...)
+{
+    uint32_t line = 0, col = 0;
+    size_t idlen = strlen(id);
+    for (uint32_t i = 0; i < x->m->nentities && line == 0; i++) {
+        const MapcEntity *e = &x->m->entities[i];
+        for (uint32_t pc = 0; pc < e->code_len && line == 0; pc += op_size(e->code[pc])) {
+            if (e->code[pc] != BC_CONST)
+                continue;
+            const Value *k = &x->m->consts[op_u16(e->code + pc + 1)];
+            if (k->type == V_STR && k->len == idlen && memcmp(k->u.str, id, idlen) == 0)
+                mapc_position(e, pc, &line, &col);
+        }
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(x, true, "D0407", line, col, help, fmt, ap);
+    va_end(ap);
 }
 
 const char **drift_entity_names(const Mapc *m, CmArena *a, size_t *n)
@@ -205,13 +237,13 @@ static void users(Ctx *x, const UsersFile *live)
         if (u == NULL) {
             cm_buf_printf(&help, "create the user in the CRM, or assign another one in place of user(\"%s\") and "
                           "compile again", email);
-            report(x, true, "D0407", NULL, help.data, "user(\"%s\"): the CRM has no user with this e-mail", email);
+            report_user(x, id, help.data, "user(\"%s\"): the CRM has no user with this e-mail", email);
         } else if (!u->active) {
             cm_buf_printf(&help, "reactivate the user in the CRM, or assign another one in place of user(\"%s\")", email);
-            report(x, true, "D0407", NULL, help.data, "user(\"%s\") is inactive in the CRM", email);
+            report_user(x, id, help.data, "user(\"%s\") is inactive in the CRM", email);
         } else if (strcmp(u->id, id) != 0) {
-            report(x, true, "D0407", NULL, "pull the users again (crmmap schema pull) and compile",
-                   "user(\"%s\") has the id %s in the CRM; the mapping was compiled with %s", email, u->id, id);
+            report_user(x, id, "pull the users again (crmmap schema pull) and compile",
+                        "user(\"%s\") has the id %s in the CRM; the mapping was compiled with %s", email, u->id, id);
         }
         cm_buf_free(&help);
     }
@@ -236,8 +268,10 @@ DriftCount drift_compare(const Mapc *m, const char *file, SchemaEntity *const *l
         const char *ename = text(&x, e->name);
         const SchemaEntity *l = live_entity(live, nlive, ename);
         if (l == NULL) {
-            report(&x, true, "D0408", e, "check the entity's name in the CRM (case matters) and in the mapping",
-                   "the CRM has no entity %s", ename);
+            report(&x, true, "D0408", e,
+                   "check the entity's name in the CRM (case matters) and in the mapping; if no entity is found, "
+                   "check the URL and the API version",
+                   "the CRM has no entity %s (its field definitions answer 404)", ename);
             continue;
         }
         for (uint32_t j = 0; j < e->nfields; j++)
@@ -280,8 +314,11 @@ int drift_check_live(const Mapc *m, const char *file, CrmLink *l, bool with_user
     UsersFile users;
     memset(&users, 0, sizeof users);
     bool ok = !with_users || crm_link_pull_users(l, &users);
+    /* An entity the CRM answers 404 for is a finding (D0408), not a failure
+     * to read: drift_compare reports it at the entity. */
+    bool missing;
     for (size_t i = 0; ok && i < nnames; i++)
-        ok = crm_link_pull_entity(l, sink, names[i], &live, &nlive);
+        ok = crm_link_pull_entity(l, sink, names[i], &live, &nlive, &missing);
     DriftCount n = { 0, 0 };
     if (ok)
         n = drift_compare(m, file, live, nlive, with_users ? &users : NULL, out);

@@ -154,7 +154,7 @@ static int pull(Pull *p)
     size_t n = 0;
     int status = EXIT_OK;
     for (size_t i = 0; i < p->nentities && status == EXIT_OK; i++)
-        if (!crm_link_pull_entity(&p->link, sink, p->entities[i], &es, &n))
+        if (!crm_link_pull_entity(&p->link, sink, p->entities[i], &es, &n, NULL))
             status = EXIT_FATAL;
     UsersFile users;
     memset(&users, 0, sizeof users);

@@ -163,6 +163,8 @@ static void gen_call(Gen *g, const Expr *x)
             gen_fail(g, "user(...) was not resolved");
             return;
         }
+        /* Positioned, so that doctor's D0407 can point at the call. */
+        at(g, x->span);
         mw_op(g->e, BC_CONST, mw_const_str(g->w, in->user->id, strlen(in->user->id)));
         if (in->user->email)
             mw_user(g->w, in->user->email, in->user->id);

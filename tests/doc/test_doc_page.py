@@ -92,7 +92,9 @@ class Tree(html.parser.HTMLParser):
         self.cur.kids.append(data)
 
 
-def chromium(args, timeout=25):
+# A guard against a hung browser, not a speed check: a loaded 2-core
+# machine has taken over 25 s to start Chromium.
+def chromium(args, timeout=120):
     profile = tempfile.mkdtemp(prefix="chromium-")
     try:
         return subprocess.run(

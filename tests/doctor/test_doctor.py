@@ -12,6 +12,7 @@ import copy
 import difflib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -264,12 +265,27 @@ def run_case():
         rc, out, err = doctor(compiled(SF_MAP))
         expect(rc, out, err, 4, 'error[D0407]: user("key-accounts@example.com"): the CRM has no user',
                'error[D0407]: user("sales-inbox@example.com") is inactive in the CRM', "2 problems")
+        # Each points at the user(...) call that names the user.
+        for email in ("key-accounts@example.com", "sales-inbox@example.com"):
+            line = next(i for i, l in enumerate(open(os.path.join(REPO, SF_MAP), encoding="utf-8"), 1) if 'user("%s")' % email in l)
+            check(re.search(r"fair-leads\.map:%d:\d+: error\[D0407\]: user\(\"%s\"\)" % (line, re.escape(email)), out)
+                  is not None, "D0407 for %s points at line %d: %s" % (email, line, out))
         # A user whose id changed: the compiled id would be wrong.
         users = [dict(u, id="0055g00000NewIdAAA" if u["email"].startswith("anna") else u["id"])
                  for u in committed_users("salesforce")]
         serve_salesforce(users=users)
         rc, out, err = doctor(compiled(SF_MAP))
         expect(rc, out, err, 4, 'user("anna.berger@example.com") has the id 0055g00000NewIdAAA in the CRM')
+
+    elif CASE == "missing_entity":
+        # The CRM has no Visit_Report__c (a custom object deleted, or never deployed to this org).
+        serve_salesforce()
+        admin("metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": None})
+        rc, out, err = doctor(compiled(SF_MAP))
+        expect(rc, out, err, 4, "error[D0408]: the CRM has no entity Visit_Report__c",
+               "help: check the entity's name in the CRM")
+        check(re.search(r"fair-leads\.map:\d+:\d+: error\[D0408\]", out) is not None,
+              "D0408 points at the entity's line: " + out)
 
     elif CASE == "unrelated_change":
         c = contact_describe()
