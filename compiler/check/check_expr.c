@@ -394,6 +394,7 @@ static bool arg_fits(BuiltinId id, size_t i, CheckType t)
     case BI_join: return i == 0 ? t == CT_LIST : stringish(t);
     case BI_len: case BI_hash: case BI_string: return true;
     case BI_contains: return i == 0 ? t == CT_LIST || stringish(t) : stringish(t) || t == CT_BOOL;
+    case BI_starts_with: case BI_ends_with: return i == 0 ? t == CT_LIST || stringish(t) : stringish(t);
     case BI_number: return t == CT_STRING || t == CT_NUMBER || t == CT_BOOL;
     case BI_minutes: return t == CT_STRING || t == CT_NUMBER;
     case BI_date: case BI_datetime: return i == 0 ? stringish(t) : t == CT_STRING;
