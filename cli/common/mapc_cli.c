@@ -84,7 +84,14 @@ bool mapc_records_next(MapcRecords *r)
     r->record = rd_record_number(r->rd);
     if (r->st != RD_FATAL)
         return true;
-    fprintf(stderr, "%s: error: record %zu: %s\n", r->input_name, r->record, rd_error(r->rd));
+    /* docs/input.md: every input error has its position; one before the
+     * first record (a CSV header, a file that is no JSON array) no record. */
+    size_t line, col;
+    rd_error_pos(r->rd, &line, &col);
+    fprintf(stderr, "%s:%zu:%zu: error: ", r->input_name, line, col);
+    if (r->record > 0)
+        fprintf(stderr, "record %zu: ", r->record);
+    fprintf(stderr, "%s\n", rd_error(r->rd));
     r->unreadable = true;
     return false;
 }

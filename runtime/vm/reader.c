@@ -422,9 +422,9 @@ static RdStatus next_element(Reader *r)
         rd_advance(r, 1);
         skip_ws(r);
     }
+    r->record++;        /* the missing record below is this one */
     if (r->start >= r->len)
         return array_fatal(r, "the input ends early: expected a record in the JSON array");
-    r->record++;
     /* Most elements are good and whole in the buffer: parse them in place.
      * Parsing that stops near the end of the buffer may only lack input:
      * read more and parse again. Anything else (a bad element, one over

@@ -64,5 +64,14 @@ expect 0 "disasm a .map" "$crmmap" disasm "$map"
 has "$tmp/out" "Email        = lower(trim(email))"
 expect 0 "empty input" "$crmmap" run "$tmp/a.mapc" --input /dev/null --dry-run
 [ ! -s "$tmp/out" ] || { echo "FAIL: output for empty input"; fails=$((fails + 1)); }
+# An input that cannot be read on: the position, as docs/input.md promises
+# for every input error; no "record 0" for what comes before the first.
+printf '[{"email": "a@b.c"},' >"$tmp/open.json"
+expect 1 "run: an unclosed JSON array is fatal" "$crmmap" run "$tmp/a.mapc" --input "$tmp/open.json" --dry-run
+has "$tmp/err" "open.json:1:21: error: record 2: the input ends early"
+printf 'email,"last\n' >"$tmp/header.csv"
+expect 1 "run: an unclosed quote in a CSV header is fatal" "$crmmap" run "$tmp/a.mapc" --input "$tmp/header.csv" --dry-run
+has "$tmp/err" "header.csv:1:7: error: this quoted cell is not closed"
+
 [ $fails = 0 ] && echo ok
 exit $fails
