@@ -514,9 +514,11 @@ static void entities(Checker *ck, const Ast *ast)
             if (!ck->targets_failed) {
                 Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0101", name->span,
                                       "unknown %s entity '%s'", out->system, name->name);
-                ck_suggest(ck, d, name->name, ck->target_names, out->ntargets);
-                diag_help(d, "its field definitions are not in the target schema; add them with "
-                             "`crmmap schema pull --entity %s`", name->name);
+                /* A near name is most likely a typo: pulling the typo would only
+                 * fail again. */
+                if (!ck_suggest(ck, d, name->name, ck->target_names, out->ntargets))
+                    diag_help(d, "its field definitions are not in the target schema; add them with "
+                                 "`crmmap schema pull --entity %s`", name->name);
             }
             continue;
         }

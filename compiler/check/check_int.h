@@ -78,8 +78,9 @@ const char *ck_text(Checker *ck, const Expr *e);
 /* A span covering only the first n bytes of sp (a keyword at its start). */
 Span ck_head(Span sp, uint32_t n);
 uint32_t ck_line(Span sp);
-/* Adds "did you mean 'X'?" to d when a candidate is close to name. */
-void ck_suggest(Checker *ck, Diag *d, const char *name, const char *const *cands, size_t n);
+/* Adds "did you mean 'X'?" to d when a candidate is close to name; true
+ * when it did. */
+bool ck_suggest(Checker *ck, Diag *d, const char *name, const char *const *cands, size_t n);
 /* Whether helps that search (suggestions, value lists) are still worth
  * their time: not once a mapping has piled up hundreds of diagnostics. */
 bool ck_helps(const Checker *ck);

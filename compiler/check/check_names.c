@@ -126,12 +126,12 @@ bool ck_helps(const Checker *ck)
     return diag_total(ck->sink) <= HELP_BUDGET;
 }
 
-void ck_suggest(Checker *ck, Diag *d, const char *name, const char *const *cands, size_t n)
+bool ck_suggest(Checker *ck, Diag *d, const char *name, const char *const *cands, size_t n)
 {
     /* Edit distance costs the product of the lengths: names longer than any
      * real field, option or e-mail get no suggestion. */
     if (!ck_helps(ck) || strlen(name) > SUGGEST_MAX_LEN)
-        return;
+        return false;
     /* diag_suggest accepts a candidate at most len/3 + 1 edits away, which a
      * length differing by more can never be: leave those out unmeasured. */
     size_t len = strlen(name), limit = len / 3 + 1, k = 0;
@@ -146,6 +146,7 @@ void ck_suggest(Checker *ck, Diag *d, const char *name, const char *const *cands
     if (best)
         diag_help(d, "did you mean '%s'?", best);
     cm_free(near);
+    return best != NULL;
 }
 
 void ck_put_names(CmBuf *b, const char *const *names, size_t n, const char *quote, const char *conj)

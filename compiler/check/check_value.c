@@ -231,10 +231,14 @@ static void user_into(Checker *ck, const Expr *e, const Field *f)
 
 /* ---- plain types ---- */
 
-static const char *help_fn(Kind k, CheckType t, const Field *f)
+/* The builtin that converts in (of type t) for field f. A duration, in
+ * the field or the source ("PT35M"), is counted in minutes: number() would
+ * fail on it at run time. */
+static const char *help_fn(Kind k, CheckType t, const Field *f, const struct CheckInfo *in)
 {
+    bool duration = f->type == FT_DURATION || (in->source && in->source->type == FT_DURATION);
     switch (k) {
-    case K_NUMBER: return f->type == FT_DURATION ? "minutes" : "number";
+    case K_NUMBER: return duration ? "minutes" : "number";
     case K_DATE: return "date";
     case K_DATETIME: return "datetime";
     case K_TEXT: case K_PICK: return t == CT_LIST ? "join" : "string";
@@ -290,7 +294,7 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
                           ck_a(field_type(f)), field_type(f), ck_a(check_type_name(in->type)),
                           check_type_name(in->type));
     const char *text = ck_text(ck, e);
-    const char *fn = help_fn(k, in->type, f);
+    const char *fn = help_fn(k, in->type, f, in);
     if (in->type == CT_OBJECT)
         diag_help(d, "name one of its fields, e.g. %s.id", text ? text : "visitreport");
     else if (k == K_REF)
