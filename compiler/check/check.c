@@ -462,13 +462,24 @@ static void create_without_key(Checker *ck, const Item *it)
             && (f->type == FT_STRING || f->type == FT_TEXT))
             key = f->name;
     }
+    const char *email = NULL;
+    for (size_t i = 0; i < e->nfields && email == NULL; i++)
+        if (e->fields[i].type == FT_EMAIL && e->fields[i].createable)
+            email = e->fields[i].name;
+    const char *kind = ck_system_key_kind(ck->out->vendor);
     if (key)
         diag_help(d, "add `key %s` and assign it a stable value, e.g. `%s = hash(email, visitreport.id)`",
                   key, key);
+    else if (email)
+        /* A person's record: the e-mail names it. */
+        diag_help(d, "%s has no external-id field to key creates on; define %s on %s in the CRM, pull the "
+                     "field definitions again and write `upsert by %s`", e->name, kind, email, email);
     else
-        diag_help(d, "%s has no external-id field to key creates on; define %s in the CRM (e.g. on an e-mail "
-                     "field), pull the field definitions again and write `upsert by` it",
-                  e->name, ck_system_key_kind(ck->out->vendor));
+        /* A note, an attachment: no e-mail, and one person's e-mail would
+         * key no second one. */
+        diag_help(d, "%s has no external-id field to key creates on; define a text field in the CRM as %s, "
+                     "pull the field definitions again, then write `create key FIELD` and assign it a stable "
+                     "value, e.g. `FIELD = hash(email, visitreport.id)`", e->name, kind);
 }
 
 static void entity_body(Checker *ck, CheckedEntity *ce)
