@@ -77,8 +77,11 @@ void crm_flags_begin(CrmFlags *f)
 int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
                    char *err, size_t errlen)
 {
+    /* ':' first: a missing value is told from an unknown option (cli_option_error) */
+    char so[32];
     int c, taken;
-    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1)
+    snprintf(so, sizeof so, ":%s", shortopts);
+    while ((c = getopt_long(argc, argv, so, opts, NULL)) != -1)
         if ((taken = crm_flags_take(f, c, optarg, err, errlen)) <= 0)
             return taken < 0 ? CRM_O_BAD : c;
     return -1;
