@@ -73,6 +73,10 @@ void crm_flags_begin(CrmFlags *f);
 int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
                    char *err, size_t errlen);
 
+/* Overrides the settings read from the connection file with the CRMMAP_*
+ * variables, then with the flags given (docs/connections.md's order). */
+void crm_flags_apply(const CrmFlags *f, ConnConfig *cfg);
+
 typedef struct CrmLink {
     const char *who;        /* "crmmap doctor": the prefix of every message */
     ConnConfig cfg;
