@@ -60,6 +60,13 @@ with tempfile.TemporaryDirectory() as tmp:
         expect(cmd + ([opt] if cmd[0] in ("check", "fmt") else [bad, opt]), 2, f"option '{opt}' needs a value")
         expect(cmd + ["--bogus", bad], 2, "unknown option '--bogus'")
     expect(["check", "--help"], 0, "Usage: crmmap check")
+    # compile and doc write through one driver (cli/common/out_cmd.h): a file
+    # that cannot be written is the same diagnostic and exit 4 for both.
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "salesforce",
+                           "fair-leads.map")
+    for cmd, name in (["compile", "x.mapc"], ["doc", "x.html"]):
+        out = os.path.join(tmp, "no-such-folder", name)
+        expect([cmd, example, "-o", out], 4, f"{out}: error: cannot write the file: ")
     expect(["fmt", "--help"], 0, "Usage: crmmap fmt")
     expect(["check", bad], 1, "bad.map:2:23: error[E0001]")
 
