@@ -1,10 +1,9 @@
 /* cmd_check: `crmmap check FILE.map...`, the CI entry point. */
-#include <getopt.h>
 #include <string.h>
 
 #include "ast.h"
 #include "check.h"
-#include "cli.h"
+#include "cli_opts.h"
 #include "cm_alloc.h"
 #include "map_input.h"
 
@@ -12,29 +11,17 @@ extern const Command cmd_check;
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "format", required_argument, NULL, 'f' },
-        { "dump-ast", no_argument, NULL, 'a' },
-        { "spans", no_argument, NULL, 's' },
-        { NULL, 0, NULL, 0 },
-    };
     DiagFormat fmt = DIAG_TEXT;
     bool dump = false, spans = false;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (!cli_parse_format(&cmd_check, optarg, &fmt))
-                return EXIT_USAGE;
-            break;
-        case 'a': dump = true; break;
-        case 's': spans = true; break;
-        default:
-            return cli_usage_error(&cmd_check, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    const CliOpt opts[] = {
+        { "format", 0, CLI_FORMAT, &fmt },
+        { "dump-ast", 0, CLI_FLAG, &dump },
+        { "spans", 0, CLI_FLAG, &spans },
+        CLI_OPTS_END,
+    };
+    int status = cli_options(&cmd_check, argc, argv, opts, CLI_IN_ORDER);
+    if (status != EXIT_OK)
+        return status;
     if (optind >= argc)
         return cli_usage_error(&cmd_check, "no .map file given");
 
@@ -60,7 +47,7 @@ static int run(int argc, char **argv)
         cm_free(text);
     }
     cli_render_diags(sink, fmt);
-    int status = diag_count(sink, DIAG_ERROR) ? EXIT_CHECK : EXIT_OK;
+    status = diag_count(sink, DIAG_ERROR) ? EXIT_CHECK : EXIT_OK;
     diag_sink_free(sink);
     return status;
 }

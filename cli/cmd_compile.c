@@ -1,51 +1,33 @@
 /* cmd_compile: `crmmap compile FILE.map [-o FILE.mapc]`. */
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "cm_alloc.h"
 #include "mapc_cli.h"
+#include "out_cmd.h"
 
 extern const Command cmd_compile;
 
-static int run(int argc, char **argv)
+/* The writer and the loader must agree: the bytes are verified before they are written. */
+static int compile(const char *input, DiagFormat fmt, CmBuf *out)
 {
-    const char *output = NULL;
-    DiagFormat fmt = DIAG_TEXT;
-    int status = cli_output_options(&cmd_compile, argc, argv, &output, &fmt);
+    int status = mapc_cli_compile(input, fmt, out);
     if (status != EXIT_OK)
         return status;
-    const char *input = argv[optind];
-    CmBuf out_path = CM_BUF_INIT;
-    if (output == NULL) {
-        size_t n = strlen(input);
-        if (mapc_cli_is_source(input))
-            n -= 4;
-        cm_buf_put(&out_path, input, n);
-        cm_buf_puts(&out_path, ".mapc");
-        output = out_path.data;
+    char err[300];
+    Mapc *m = mapc_load((const uint8_t *)out->data, out->len, err, sizeof err);
+    if (m == NULL) {
+        fprintf(stderr, "%s: error: internal: the compiled bytecode does not verify: %s\n", input, err);
+        return EXIT_FATAL;
     }
-    CmBuf bytes = CM_BUF_INIT;
-    status = mapc_cli_compile(input, fmt, &bytes);
-    if (status == EXIT_OK) {
-        /* The writer and the loader must agree: check before writing. */
-        char err[300];
-        const char *werr;
-        Mapc *m = mapc_load((const uint8_t *)bytes.data, bytes.len, err, sizeof err);
-        if (m == NULL) {
-            fprintf(stderr, "%s: error: internal: the compiled bytecode does not verify: %s\n", input, err);
-            status = EXIT_FATAL;
-        } else if (!cli_write_atomic(output, bytes.data, bytes.len, 0, true, &werr)) {
-            /* never a half-written .mapc: a loader must see the old one or the new */
-            fprintf(stderr, "%s: error: cannot write the file: %s\n", output, werr);
-            status = EXIT_FATAL;
-        }
-        mapc_free(m);
-    }
-    cm_buf_free(&bytes);
-    cm_buf_free(&out_path);
-    return status;
+    mapc_free(m);
+    return EXIT_OK;
+}
+
+static const OutCmd compile_out = { ".mapc", false, compile };
+
+static int run(int argc, char **argv)
+{
+    return out_cmd_run(&cmd_compile, &compile_out, argc, argv);
 }
 
 const Command cmd_compile = {

@@ -1,14 +1,13 @@
 /* cmd_doc: `crmmap doc FILE.map -o FILE.html`, the mapping as a page for
  * business users (compiler/doc_html.h). */
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "cli.h"
 #include "cm_alloc.h"
 #include "doc_html.h"
 #include "map_input.h"
+#include "out_cmd.h"
 
 extern const Command cmd_doc;
 
@@ -18,36 +17,19 @@ static const char *base_name(const char *path)
     return slash != NULL ? slash + 1 : path;
 }
 
-static int run(int argc, char **argv)
+/* The page of the mapping at path, which must check without errors. */
+static int page(const char *path, DiagFormat fmt, CmBuf *out)
 {
-    const char *output = NULL;
-    DiagFormat fmt = DIAG_TEXT;
-    int status = cli_output_options(&cmd_doc, argc, argv, &output, &fmt);
-    if (status != EXIT_OK)
-        return status;
-    if (output == NULL)
-        return cli_usage_error(&cmd_doc, "no output file given (-o FILE.html)");
-
-    const char *path = argv[optind];
     DiagSink *sink = diag_sink_new();
     size_t len;
     char *text;
-    status = EXIT_CHECK;
+    int status = EXIT_CHECK;
     Ast *ast = cli_parse_map(sink, path, &text, &len);
     if (ast != NULL && diag_count(sink, DIAG_ERROR) == 0) {
         Checked *checked = check_mapping(sink, ast, path);
         if (diag_count(sink, DIAG_ERROR) == 0) {
-            CmBuf page = CM_BUF_INIT;
-            doc_html(checked, base_name(path), &page);
-            const char *werr;
-            /* atomically: a reader of the page never sees half of it */
-            if (cli_write_atomic(output, page.data, page.len, 0, true, &werr)) {
-                status = EXIT_OK;
-            } else {
-                fprintf(stderr, "crmmap doc: cannot write %s: %s\n", output, werr);
-                status = EXIT_FATAL;
-            }
-            cm_buf_free(&page);
+            doc_html(checked, base_name(path), out);
+            status = EXIT_OK;
         }
         check_free(checked);
     }
@@ -57,6 +39,13 @@ static int run(int argc, char **argv)
     cli_render_diags(sink, fmt);
     diag_sink_free(sink);
     return status;
+}
+
+static const OutCmd doc_out = { ".html", true, page };
+
+static int run(int argc, char **argv)
+{
+    return out_cmd_run(&cmd_doc, &doc_out, argc, argv);
 }
 
 const Command cmd_doc = {

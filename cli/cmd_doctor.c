@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "cm_alloc.h"
 #include "crm_link.h"
 #include "drift.h"
@@ -28,18 +28,14 @@ static int doctor(int argc, char **argv)
     if (c == CRM_O_BAD)
         return cli_usage_error(&cmd_doctor, "%s", err);
     if (c != -1)
-        return cli_usage_error(&cmd_doctor, "unknown option or missing value '%s'", argv[optind - 1]);
-    if (optind != argc - 1)
-        return cli_usage_error(&cmd_doctor, optind >= argc ? "no mapping given" : "one mapping at a time");
-    const char *path = argv[optind];
+        return cli_option_error(&cmd_doctor, c, argv);
     int status;
-    Mapc *m = mapc_cli_load(path, &status);
+    const char *path = mapc_cli_operand(&cmd_doctor, argc, argv, &status);
+    Mapc *m = path != NULL ? mapc_cli_load(path, &status) : NULL;
     if (m == NULL)
         return status;
-    uint32_t n;
     /* Positions are in the .map: for a .mapc, the source it names. */
-    const char *src = mapc_str(m, m->source, &n);
-    char *where = mapc_cli_is_source(path) || n == 0 ? cm_strdup(path) : cm_strndup(src, n);
+    char *where = mapc_cli_source(path, m);
     CrmLink link;
     status = crm_link_open_mapping(&link, "crmmap doctor", &flags, path, m);
     if (status == EXIT_OK) {

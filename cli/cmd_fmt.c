@@ -5,14 +5,13 @@
 #define _XOPEN_SOURCE 700
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ast.h"
-#include "cli.h"
+#include "cli_opts.h"
 #include "cm_alloc.h"
 #include "fmt.h"
 #include "map_input.h"
@@ -66,29 +65,17 @@ static bool format_all(DiagSink *sink, Formatted *files, int n)
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "check", no_argument, NULL, 'c' },
-        { "write", no_argument, NULL, 'w' },
-        { "format", required_argument, NULL, 'f' },
-        { NULL, 0, NULL, 0 },
-    };
     DiagFormat dfmt = DIAG_TEXT;
     bool check = false, write = false;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+w", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': check = true; break;
-        case 'w': write = true; break;
-        case 'f':
-            if (!cli_parse_format(&cmd_fmt, optarg, &dfmt))
-                return EXIT_USAGE;
-            break;
-        default:
-            return cli_usage_error(&cmd_fmt, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    const CliOpt opts[] = {
+        { "check", 0, CLI_FLAG, &check },
+        { "write", 'w', CLI_FLAG, &write },
+        { "format", 0, CLI_FORMAT, &dfmt },
+        CLI_OPTS_END,
+    };
+    int status = cli_options(&cmd_fmt, argc, argv, opts, CLI_IN_ORDER);
+    if (status != EXIT_OK)
+        return status;
     if (optind >= argc)
         return cli_usage_error(&cmd_fmt, "no .map file given");
     if (check && write)
@@ -102,7 +89,6 @@ static int run(int argc, char **argv)
     for (int i = 0; i < n; i++)
         files[i].path = argv[optind + i];
     DiagSink *sink = diag_sink_new();
-    int status = EXIT_OK;
     if (!format_all(sink, files, n)) {
         status = EXIT_CHECK;
     } else {

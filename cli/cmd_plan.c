@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "cm_alloc.h"
 #include "connector.h"
 #include "crm_link.h"
@@ -579,18 +579,17 @@ static int plan(int argc, char **argv)
         case CRM_O_BAD: return cli_usage_error(&cmd_plan, "%s", err);
         case 'i': input = optarg; break;
         case 'f': format = optarg; break;
-        default:
-            return cli_usage_error(&cmd_plan, "unknown option or missing value '%s'", argv[optind - 1]);
+        default: return cli_option_error(&cmd_plan, c, argv);
         }
     }
-    if (optind != argc - 1)
-        return cli_usage_error(&cmd_plan, optind >= argc ? "no mapping given" : "one mapping at a time");
+    int status;
+    const char *path = mapc_cli_operand(&cmd_plan, argc, argv, &status);
+    if (path == NULL)
+        return status;
     if (input == NULL)
         return cli_usage_error(&cmd_plan, "no --input given");
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error(&cmd_plan, "--format '%s': text or json", format);
-    const char *path = argv[optind];
-    int status;
     Mapc *m = mapc_cli_load(path, &status);
     if (m == NULL)
         return status;

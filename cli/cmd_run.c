@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "cm_alloc.h"
 #include "connector.h"
 #include "crm_link.h"
@@ -138,31 +138,29 @@ static int run_records(Run *run, FILE *file, const char *input_name)
 
 static const char *const state_names[] = { "none", "sending", "ok", "failed", "skipped", "rejected" };
 
+/* `, "key": "value"` when there is a value. */
+static void put_member(CmBuf *b, const char *key, const char *value)
+{
+    if (value == NULL)
+        return;
+    cm_buf_printf(b, ", \"%s\": ", key);
+    cm_buf_put_json_string(b, value, strlen(value));
+}
+
 static void on_unit(void *ctx, const TransferUnit *u)
 {
     Run *run = ctx;
     CmBuf *b = &run->out;
     cm_buf_printf(b, "{\"record\": %llu", (unsigned long long)u->record);
-    if (u->entity) {
-        cm_buf_puts(b, ", \"entity\": ");
-        cm_buf_put_json_string(b, u->entity, strlen(u->entity));
-    }
+    put_member(b, "entity", u->entity);
     cm_buf_printf(b, ", \"state\": \"%s\"", state_names[u->state]);
-    if (u->crm_id) {
-        cm_buf_puts(b, ", \"id\": ");
-        cm_buf_put_json_string(b, u->crm_id, strlen(u->crm_id));
-    }
-    if (u->code) {
-        cm_buf_puts(b, ", \"code\": ");
-        cm_buf_put_json_string(b, u->code, strlen(u->code));
-    }
+    put_member(b, "id", u->crm_id);
+    put_member(b, "code", u->code);
     /* A rejection's message is the mapping's own text. Any other message may
      * quote the record (Salesforce: "data value too large: <the value>"):
      * it goes only to the error file (mode 0600), never to stdout. */
-    if (u->message && u->state == J_REJECTED) {
-        cm_buf_puts(b, ", \"message\": ");
-        cm_buf_put_json_string(b, u->message, strlen(u->message));
-    }
+    if (u->state == J_REJECTED)
+        put_member(b, "message", u->message);
     if (u->resumed)
         cm_buf_puts(b, ", \"resumed\": true");
     cm_buf_puts(b, "}\n");
@@ -386,18 +384,18 @@ static int run(int argc, char **argv)
                 return cli_usage_error(&cmd_run, "--rate '%s': N/SECONDS, e.g. 100/10 (N from 1 to 100000, "
                                        "SECONDS from 1 to 86400)", optarg);
             break;
-        default:
-            return cli_usage_error(&cmd_run, "unknown option or missing value '%s'", argv[optind - 1]);
+        default: return cli_option_error(&cmd_run, c, argv);
         }
     }
-    if (optind != argc - 1)
-        return cli_usage_error(&cmd_run, optind >= argc ? "no mapping given" : "one mapping at a time");
+    int status;
+    const char *path = mapc_cli_operand(&cmd_run, argc, argv, &status);
+    if (path == NULL)
+        return status;
     if (o.input == NULL)
         return cli_usage_error(&cmd_run, "no --input given");
     if (o.resume && strcmp(o.input, "-") == 0)
         return cli_usage_error(&cmd_run, "--resume needs an input file: stdin cannot be read again");
-    int status;
-    Mapc *m = mapc_cli_load(argv[optind], &status);
+    Mapc *m = mapc_cli_load(path, &status);
     if (m == NULL)
         return status;
     char oerr[256];
@@ -407,12 +405,10 @@ static int run(int argc, char **argv)
         mapc_free(m);
         return EXIT_CHECK;
     }
-    uint32_t n;
-    const char *src = mapc_str(m, m->source, &n);
     Run r;
     memset(&r, 0, sizeof r);
     r.m = m;
-    char *source = mapc_cli_is_source(argv[optind]) ? cm_strdup(argv[optind]) : cm_strndup(src, n);
+    char *source = mapc_cli_source(path, m);
     r.source = source;
     const char *input_name = strcmp(o.input, "-") == 0 ? "stdin" : o.input;
     if (o.dry) {
@@ -420,7 +416,7 @@ static int run(int argc, char **argv)
         if (status == EXIT_OK && r.failed)
             status = EXIT_PARTIAL;
     } else {
-        status = transfer(&r, &o, argv[optind], in, input_name);
+        status = transfer(&r, &o, path, in, input_name);
     }
     rd_close_input(in);
     cm_buf_free(&r.out);

@@ -3,13 +3,12 @@
  * (docs/schema.md); `pull` (schema_pull.c) fetches the same documents from
  * the CRM's metadata API. Subcommands are dispatched from SUBCOMMANDS. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "cm_alloc.h"
 #include "schema.h"
 #include "schema_pull.h"
@@ -114,31 +113,18 @@ static int write_entities(DiagSink *sink, SchemaEntity **es, size_t n, const cha
 
 static int import_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "system", required_argument, NULL, 's' },
-        { "entity", required_argument, NULL, 'e' },
-        { "output", required_argument, NULL, 'o' },
-        { "format", required_argument, NULL, 'f' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *system = NULL, *entity = NULL, *dir = NULL;
     DiagFormat fmt = DIAG_TEXT;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': system = optarg; break;
-        case 'e': entity = optarg; break;
-        case 'o': dir = optarg; break;
-        case 'f':
-            if (!cli_parse_format(&cmd_schema, optarg, &fmt))
-                return EXIT_USAGE;
-            break;
-        default:
-            return cli_usage_error(&cmd_schema, "unknown option or missing value: '%s'", argv[optind - 1]);
-        }
-    }
+    const CliOpt opts[] = {
+        { "system", 0, CLI_TEXT, &system },
+        { "entity", 0, CLI_TEXT, &entity },
+        { "output", 'o', CLI_TEXT, &dir },
+        { "format", 0, CLI_FORMAT, &fmt },
+        CLI_OPTS_END,
+    };
+    int status = cli_options(&cmd_schema, argc, argv, opts, 0);
+    if (status != EXIT_OK)
+        return status;
     if (system == NULL)
         return cli_usage_error(&cmd_schema, "import needs --system salesforce|hubspot|dynamics|pipedrive|snapaddy");
     if (!schema_system_known(system)) {
@@ -156,7 +142,7 @@ static int import_main(int argc, char **argv)
     size_t n = 0;
     for (int i = optind; i < argc; i++)
         schema_import_file(sink, system, argv[i], entity, &es, &n);
-    int status = EXIT_CHECK;
+    status = EXIT_CHECK;
     if (diag_count(sink, DIAG_ERROR) == 0) {
         n = merge_same_names(sink, es, n);
         if (diag_count(sink, DIAG_ERROR) == 0)

@@ -26,6 +26,7 @@
 #include "cm_alloc.h"
 #include "conn_config.h"
 #include "connector.h"
+#include "crm_link.h"
 #include "crm_vendor.h"
 #include "drift.h"
 #include "mapc_cli.h"
@@ -143,16 +144,8 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
         slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
-    conn_config_apply_env(&crm->cfg);
-    if (o->url)
-        conn_config_set_url(&crm->cfg, o->url);
-    if (o->api)
-        conn_config_set(&crm->cfg.api_version, o->api);
-    if (o->token_env)
-        conn_config_set_token_env(&crm->cfg, o->token_env);
-    if (o->token_file)
-        conn_config_set_token_file(&crm->cfg, o->token_file);
-    crm->cfg.plain_http = o->http.plain_http;
+    crm_flags_apply(&(CrmFlags){ .url = o->url, .api_version = o->api, .token_env = o->token_env,
+                                 .token_file = o->token_file, .plain_http = o->http.plain_http }, &crm->cfg);
     if (crm->cfg.system == NULL) {
         uint32_t n;
         const char *sys = mapc_str(m, m->system, &n);

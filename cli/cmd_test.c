@@ -3,14 +3,13 @@
  * runs every case offline on the VM and prints PASS/FAIL per case, the
  * diagnostics of each failure and the `N passed, M failed` summary. */
 #include <dirent.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli_opts.h"
 #include "cm_alloc.h"
 #include "mapc_cli.h"
 #include "mtest.h"
@@ -243,23 +242,15 @@ static void no_cases(const Suite *s, size_t nfiles)
 
 static int run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "junit", required_argument, NULL, 'j' },
-        { "filter", required_argument, NULL, 'f' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *junit = NULL, *filter = NULL;
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'j': junit = optarg; break;
-        case 'f': filter = optarg; break;
-        default:
-            return cli_usage_error(&cmd_test, "unknown option or missing value '%s'", argv[optind - 1]);
-        }
-    }
+    const CliOpt opts[] = {
+        { "junit", 0, CLI_TEXT, &junit },
+        { "filter", 0, CLI_TEXT, &filter },
+        CLI_OPTS_END,
+    };
+    int status = cli_options(&cmd_test, argc, argv, opts, 0);
+    if (status != EXIT_OK)
+        return status;
     if (optind >= argc)
         return cli_usage_error(&cmd_test, "no mapping given");
     const char *map_path = argv[optind];
@@ -278,7 +269,7 @@ static int run(int argc, char **argv)
     }
     Suite s = { map_path, NULL, 0, 0, 0, isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL, filter };
     MapcBuild b;
-    int status = mapc_cli_build(map_path, DIAG_TEXT, &b);
+    status = mapc_cli_build(map_path, DIAG_TEXT, &b);
     Mapc *m = NULL;
     if (status == EXIT_OK) {
         char err[300];

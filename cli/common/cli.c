@@ -2,7 +2,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,34 +184,6 @@ bool cli_write_atomic(const char *path, const char *data, size_t len, unsigned m
     }
     cm_buf_free(&tmp);
     return ok;
-}
-
-int cli_output_options(const Command *cmd, int argc, char **argv, const char **output, DiagFormat *fmt)
-{
-    static const struct option opts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "format", required_argument, NULL, 'f' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': *output = optarg; break;
-        case 'f':
-            if (!cli_parse_format(cmd, optarg, fmt))
-                return EXIT_USAGE;
-            break;
-        default:
-            return cli_usage_error(cmd, "unknown option or missing value '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error(cmd, "no .map file given");
-    if (optind + 1 < argc)
-        return cli_usage_error(cmd, "one .map file at a time");
-    return EXIT_OK;
 }
 
 int64_t cli_monotonic_ms(void)

@@ -69,11 +69,6 @@ bool cli_write_atomic(const char *path, const char *data, size_t len, unsigned m
 /* A whole decimal number in [lo, hi]; false (and *out untouched) otherwise. */
 bool cli_parse_long(const char *s, long lo, long hi, long *out);
 
-/* The options of a command that turns one .map into one output file:
- * -o/--output FILE and --format F, then exactly one operand, left at
- * argv[optind]. Returns EXIT_OK, or the usage error's status (reported). */
-int cli_output_options(const Command *cmd, int argc, char **argv, const char **output, DiagFormat *fmt);
-
 /* Milliseconds of CLOCK_MONOTONIC: for timeouts and windows that must not
  * move with the wall clock. */
 int64_t cli_monotonic_ms(void);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>     /* optind */
 
 #include "cli.h"
 #include "cm_alloc.h"
@@ -66,6 +67,22 @@ bool mapc_cli_is_source(const char *path)
 {
     size_t n = strlen(path);
     return n >= 4 && strcmp(path + n - 4, ".map") == 0;
+}
+
+const char *mapc_cli_operand(const Command *cmd, int argc, char **argv, int *status)
+{
+    *status = EXIT_OK;
+    if (optind == argc - 1)
+        return argv[optind];
+    *status = cli_usage_error(cmd, optind >= argc ? "no mapping given" : "one mapping at a time");
+    return NULL;
+}
+
+char *mapc_cli_source(const char *path, const Mapc *m)
+{
+    uint32_t n;
+    const char *src = mapc_str(m, m->source, &n);
+    return mapc_cli_is_source(path) || n == 0 ? cm_strdup(path) : cm_strndup(src, n);
 }
 
 void mapc_records_open(MapcRecords *r, const Mapc *m, FILE *in, const char *input_name)

@@ -64,6 +64,14 @@ struct Command;
  * options, as argv[1]; anything else is cmd's usage error (*status). */
 Mapc *mapc_cli_load_operand(const struct Command *cmd, int argc, char **argv, int *status);
 
+/* The one mapping a command takes once its options are read (argv[optind]):
+ * anything but one operand is cmd's usage error (*status) and NULL. */
+const char *mapc_cli_operand(const struct Command *cmd, int argc, char **argv, int *status);
+
+/* The .map that positions in m (loaded from path) point into: path itself
+ * for a .map, else the source m names, or path when it names none. cm_free it. */
+char *mapc_cli_source(const char *path, const Mapc *m);
+
 /* True when path names a .map source file (by its extension). */
 bool mapc_cli_is_source(const char *path);
 

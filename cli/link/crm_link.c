@@ -77,8 +77,11 @@ void crm_flags_begin(CrmFlags *f)
 int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
                    char *err, size_t errlen)
 {
+    /* ':' first: a missing value is told from an unknown option (cli_option_error) */
+    char so[32];
     int c, taken;
-    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1)
+    snprintf(so, sizeof so, ":%s", shortopts);
+    while ((c = getopt_long(argc, argv, so, opts, NULL)) != -1)
         if ((taken = crm_flags_take(f, c, optarg, err, errlen)) <= 0)
             return taken < 0 ? CRM_O_BAD : c;
     return -1;
@@ -410,6 +413,22 @@ static char *crm_config_path(const char *mapping, const char *given)
     return cm_buf_take(&b);
 }
 
+void crm_flags_apply(const CrmFlags *f, ConnConfig *cfg)
+{
+    conn_config_apply_env(cfg);
+    if (f->system)
+        conn_config_set(&cfg->system, f->system);
+    if (f->url)
+        conn_config_set_url(cfg, f->url);
+    if (f->api_version)
+        conn_config_set(&cfg->api_version, f->api_version);
+    if (f->token_env)
+        conn_config_set_token_env(cfg, f->token_env);
+    if (f->token_file)
+        conn_config_set_token_file(cfg, f->token_file);
+    cfg->plain_http = f->plain_http;
+}
+
 static int usage_fail(const CrmLink *l, const char *msg)
 {
     fprintf(stderr, "%s: %s\n", l->who, msg);
@@ -424,20 +443,9 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     char err[1024];
     if (!conn_config_load(&l->cfg, config_path, named ? CONN_FILE_NAMED : CONN_FILE_DEFAULT, err, sizeof err))
         return crm_link_fail(l, "%s", err);
-    conn_config_apply_env(&l->cfg);
-    if (f->system)
-        conn_config_set(&l->cfg.system, f->system);
-    if (f->url)
-        conn_config_set_url(&l->cfg, f->url);
-    if (f->api_version)
-        conn_config_set(&l->cfg.api_version, f->api_version);
-    if (f->token_env)
-        conn_config_set_token_env(&l->cfg, f->token_env);
-    if (f->token_file)
-        conn_config_set_token_file(&l->cfg, f->token_file);
+    crm_flags_apply(f, &l->cfg);
     if (l->cfg.system == NULL && system_hint)
         conn_config_set(&l->cfg.system, system_hint);
-    l->cfg.plain_http = f->plain_http;
     if (l->cfg.system && (l->vendor = crm_vendor_find(l->cfg.system)) == NULL) {
         char names[200];
         crm_vendor_names(names, sizeof names, " or ");

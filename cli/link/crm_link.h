@@ -67,10 +67,15 @@ enum {
  * CRMMAP_CONFIG; getopt rewound and silent (the command reports). */
 void crm_flags_begin(CrmFlags *f);
 /* getopt_long that takes the connection flags into f: returns the next
- * other option (as getopt_long does: -1 at the end, '?' for an unknown one),
+ * other option (as getopt_long does: -1 at the end, '?' for an unknown one,
+ * ':' for one without its value: cli_option_error reports both),
  * or CRM_O_BAD after a connection flag with a bad value (err says why). */
 int crm_flags_next(CrmFlags *f, int argc, char **argv, const char *shortopts, const struct option *opts,
                    char *err, size_t errlen);
+
+/* Overrides the settings read from the connection file with the CRMMAP_*
+ * variables, then with the flags given (docs/connections.md's order). */
+void crm_flags_apply(const CrmFlags *f, ConnConfig *cfg);
 
 typedef struct CrmLink {
     const char *who;        /* "crmmap doctor": the prefix of every message */

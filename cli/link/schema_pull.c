@@ -206,7 +206,7 @@ int schema_pull_main(int argc, char **argv)
         case 'o': p.dir = optarg; break;
         case O_NO_USERS: p.users = false; break;
         default:
-            return usage("unknown option or missing value: '%s'", argv[optind - 1]);
+            return usage(c == ':' ? "option '%s' needs a value" : "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -51,7 +51,22 @@ with tempfile.TemporaryDirectory() as tmp:
     expect(["check"], 2, "no .map file given")
     expect(["check", "--bogus", bad], 2, "unknown option '--bogus'")
     expect(["check", "--format", "xml", bad], 2, "unknown --format 'xml'")
+    # One scan (cli/common/cli_opts.h) words an unknown option and a missing
+    # value alike in every command.
+    for cmd, opt in ((["check"], "--format"), (["fmt"], "--format"), (["compile"], "-o"), (["doc"], "--output"),
+                     (["test"], "--junit"), (["schema", "import"], "--system"), (["schema", "pull"], "--url"),
+                     (["run"], "--input"), (["plan"], "--input"), (["doctor"], "--url")):
+        # check and fmt take their options before the files
+        expect(cmd + ([opt] if cmd[0] in ("check", "fmt") else [bad, opt]), 2, f"option '{opt}' needs a value")
+        expect(cmd + ["--bogus", bad], 2, "unknown option '--bogus'")
     expect(["check", "--help"], 0, "Usage: crmmap check")
+    # compile and doc write through one driver (cli/common/out_cmd.h): a file
+    # that cannot be written is the same diagnostic and exit 4 for both.
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "salesforce",
+                           "fair-leads.map")
+    for cmd, name in (["compile", "x.mapc"], ["doc", "x.html"]):
+        out = os.path.join(tmp, "no-such-folder", name)
+        expect([cmd, example, "-o", out], 4, f"{out}: error: cannot write the file: ")
     expect(["fmt", "--help"], 0, "Usage: crmmap fmt")
     expect(["check", bad], 1, "bad.map:2:23: error[E0001]")
 
