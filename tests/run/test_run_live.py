@@ -218,6 +218,31 @@ def dynamics_lookup_case():
             "lookup case: contacts written, no visit report")
 
 
+def dynamics_drift():
+    """run's drift check (no --force) on a mapping with option sets: the live
+    definitions come as Dataverse answers them (option sets under type casts
+    whose items name no type) and equal the committed schema: no drift, sent."""
+    reset()
+    example_dynamics_users()
+    ex = os.path.join(work, "drift")
+    shutil.rmtree(ex, ignore_errors=True)
+    shutil.copytree(os.path.join(examples, "schemas"), os.path.join(ex, "schemas"))
+    os.makedirs(os.path.join(ex, "dynamics"))
+    mapping = os.path.join(ex, "dynamics", "reports.map")
+    with open(mapping, "w", encoding="utf-8") as f:
+        f.write('mapping "reports"\nsource snapaddy schema "../schemas/snapaddy/lead.json"\n'
+                'target dynamics schema "../schemas/dynamics"\nusers "../schemas/dynamics/users.json"\n\n'
+                'entity new_visitreport create {\n  new_name     = "Visit"\n  new_interest = "Interested"\n'
+                '  new_products = ["API"]\n  ownerid      = user("anna.berger@example.com")\n}\n')
+    cmd = [crmmap, "run", mapping, "--input", sample, "--url", runlib.URL, "--plain-http", "--token-env", "CRM_TOKEN",
+           "--journal", os.path.join(ex, "j.db"), "--errors", os.path.join(ex, "e.ndjson")]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, CRM_TOKEN="T"), timeout=120)
+    c.check(p.returncode == 0 and "in=5 ok=5" in p.stderr and "D04" not in p.stderr,
+            "dynamics drift check with option sets: exit %d %s" % (p.returncode, p.stderr[-400:]))
+    c.check(sorted(r.get("new_interest") for r in records("dynamics", "new_visitreport").values()) == [100000001] * 5,
+            "dynamics drift check: the reports sent")
+
+
 def dynamics_creates():
     """The bundled Dynamics example creates contacts (no key): POST parts in
     the $batch, one record each."""
@@ -437,6 +462,7 @@ hubspot()
 dynamics()
 dynamics_creates()
 dynamics_lookup_case()
+dynamics_drift()
 duplicate_keys()
 oauth_refresh()
 journal_first()
