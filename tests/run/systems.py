@@ -167,7 +167,35 @@ class Dynamics:
         return all(p == k for k, p in snap.links.items())
 
 
-SYSTEMS = {s.name: s for s in (Salesforce(), HubSpot(), HubSpotKeyless(), Dynamics())}
+class DynamicsVisit(Dynamics):
+    """A contact and its visit report in a custom table, created without a
+    key and linked through the custom lookup's navigation property
+    (new_ContactId@odata.bind, the case the server insists on)."""
+    name = "dynamics_visit"
+    parent, child = "contact", "new_visitreport"
+    labels = ("contacts", "visit reports")
+
+    def mapping(self, root, work, corpus):
+        return os.path.join(root, "tests", "run", "maps", "faults", "dynamics_visit.map")
+
+    def snapshot(self):
+        state = admin("/__admin/state")["records"]["dynamics"]
+        contacts, reports = state.get("contact", {}), state.get("new_visitreport", {})
+        email_of = {rid: r["emailaddress1"] for rid, r in contacts.items()}
+        ps = {r["emailaddress1"]: freeze({k: v for k, v in r.items() if k != "contactid"}) for r in contacts.values()}
+        cs, links = {}, {}
+        for r in reports.values():
+            fields = {k: v for k, v in r.items() if k != "new_visitreportid"}
+            fields["_new_contactid_value"] = links[r["new_name"]] = email_of.get(r.get("_new_contactid_value"))
+            cs[r["new_name"]] = freeze(fields)
+        return Snapshot(ps, cs, links, len(contacts) - len(ps) + len(reports) - len(cs))
+
+    def linked_right(self, snap):
+        # Lead i's report is vr-i; its contact is lead000000i@example.com.
+        return all(p == "lead%07d@example.com" % int(k[3:]) for k, p in snap.links.items())
+
+
+SYSTEMS = {s.name: s for s in (Salesforce(), HubSpot(), HubSpotKeyless(), Dynamics(), DynamicsVisit())}
 
 
 def get(name, crmmap):
