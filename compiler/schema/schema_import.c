@@ -207,12 +207,15 @@ static void combine(SchemaBuilder *b, const Field *earlier, const Field *later)
 }
 
 /* A field described in full, with what a field of facts only (a keys or
- * relationships document) says of it: a key, navigation properties. */
+ * relationships document) says of it: a key, navigation properties (of a
+ * reference field alone). */
 static void add_facts(SchemaBuilder *b, const Field *full, const Field *facts)
 {
     Field *c = schema_build_copy(b, full);
     c->unique = full->unique || facts->unique;
-    for (size_t i = 0; i < facts->nreferences; i++)
+    if (full->facts_only && facts->type == FT_REFERENCE)
+        c->type = FT_REFERENCE;     /* facts of two documents: a key's and a relationship's */
+    for (size_t i = 0; i < facts->nreferences && c->type == FT_REFERENCE; i++)
         if (facts->navigations[i] != NULL)
             schema_build_navigation(b, c, facts->references[i], facts->navigations[i]);
 }

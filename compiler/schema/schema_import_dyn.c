@@ -233,11 +233,10 @@ static bool dyn_relationship_fact(void *ctx, SchemaBuilder *b, const cJSON *rel)
 static SchemaFieldFn dyn_facts_kind(const char *context, const cJSON *list)
 {
     const cJSON *first = cJSON_IsArray(list) ? list->child : NULL;
-    size_t n = context ? strlen(context) : 0;
-    if ((n >= 5 && strcmp(context + n - 5, "/Keys") == 0) || json_get(first, "KeyAttributes") != NULL)
+    const char *c = context ? context : "";
+    if (strstr(c, "')/Keys") != NULL || json_get(first, "KeyAttributes") != NULL)
         return dyn_key_fact;
-    if (strstr(context ? context : "", "/ManyToOneRelationships") != NULL
-        || json_get(first, "ReferencingAttribute") != NULL)
+    if (strstr(c, "')/ManyToOneRelationships") != NULL || json_get(first, "ReferencingAttribute") != NULL)
         return dyn_relationship_fact;
     return NULL;
 }
