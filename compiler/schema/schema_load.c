@@ -147,8 +147,9 @@ static bool load_navigation(JsonDoc *d, SchemaBuilder *b, Field *f, const cJSON 
             json_error(d, n, true, "'%s' is not one of the field's references", n->string);
             return false;
         }
-        if (!cJSON_IsString(n) || n->valuestring[0] == '\0' || strlen(n->valuestring) > SCHEMA_MAX_STRING) {
-            json_error(d, n, false, "a navigation property must be a non-empty string, not %s", json_kind(n));
+        if (!cJSON_IsString(n) || n->valuestring[0] == '\0') {
+            json_error(d, n, false, "a navigation property must be a non-empty string, not %s",
+                       cJSON_IsString(n) ? "an empty one" : json_kind(n));
             return false;
         }
         schema_build_navigation(b, f, n->string, n->valuestring);

@@ -33,6 +33,17 @@ def freeze(fields):
     return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in fields.items()))
 
 
+def children(records, key, id_field, link, parent_key_of):
+    """Child records by their key, the link field holding the parent's key (not
+    its id), and {child key: parent key}."""
+    cs, links = {}, {}
+    for r in records.values():
+        fields = {k: v for k, v in r.items() if k != id_field}
+        fields[link] = links[r[key]] = parent_key_of.get(r.get(link))
+        cs[r[key]] = freeze(fields)
+    return cs, links
+
+
 class Salesforce:
     name = "salesforce"
     faults = GENERIC + ["lock_row"] + TRANSPORT
@@ -51,11 +62,7 @@ class Salesforce:
         email_of = {rid: r["Email"].lower() for rid, r in contacts.items()}
         ps = {r["Email"].lower(): freeze({k: v for k, v in r.items() if k != "Id"}) for r in contacts.values()}
         reports = runlib.records("salesforce", "Visit_Report__c")
-        cs, links = {}, {}
-        for r in reports.values():
-            fields = {k: v for k, v in r.items() if k != "Id"}
-            fields["Contact__c"] = links[r["External_Id__c"]] = email_of.get(r.get("Contact__c"))
-            cs[r["External_Id__c"]] = freeze(fields)
+        cs, links = children(reports, "External_Id__c", "Id", "Contact__c", email_of)
         return Snapshot(ps, cs, links, len(contacts) - len(ps) + len(reports) - len(cs))
 
     def linked_right(self, snap):
@@ -183,11 +190,7 @@ class DynamicsVisit(Dynamics):
         contacts, reports = state.get("contact", {}), state.get("new_visitreport", {})
         email_of = {rid: r["emailaddress1"] for rid, r in contacts.items()}
         ps = {r["emailaddress1"]: freeze({k: v for k, v in r.items() if k != "contactid"}) for r in contacts.values()}
-        cs, links = {}, {}
-        for r in reports.values():
-            fields = {k: v for k, v in r.items() if k != "new_visitreportid"}
-            fields["_new_contactid_value"] = links[r["new_name"]] = email_of.get(r.get("_new_contactid_value"))
-            cs[r["new_name"]] = freeze(fields)
+        cs, links = children(reports, "new_name", "new_visitreportid", "_new_contactid_value", email_of)
         return Snapshot(ps, cs, links, len(contacts) - len(ps) + len(reports) - len(cs))
 
     def linked_right(self, snap):

@@ -188,17 +188,24 @@ def visit_reports_linked():
     return sorted(contacts.get(r.get("_new_contactid_value"), "?") for r in records("dynamics", "new_visitreport").values())
 
 
+def dynamics_example_copy(name):
+    """A fresh server with the Dynamics example's users, and WORK/NAME holding a
+    copy of the example schemas and an empty dynamics/ for a mapping."""
+    reset()
+    example_dynamics_users()
+    ex = os.path.join(work, name)
+    shutil.rmtree(ex, ignore_errors=True)
+    shutil.copytree(os.path.join(examples, "schemas"), os.path.join(ex, "schemas"))
+    os.makedirs(os.path.join(ex, "dynamics"))
+    return ex
+
+
 def dynamics_lookup_case():
     """Field definitions without the relationships (no navigation property):
     check warns W0206 and the custom lookup goes out as new_contactid@odata.bind,
     which the server refuses as Dataverse does (case-sensitive navigation
     properties): every visit report fails, its contact is written."""
-    reset()
-    example_dynamics_users()
-    ex = os.path.join(work, "nonav")
-    shutil.rmtree(ex, ignore_errors=True)
-    shutil.copytree(os.path.join(examples, "schemas"), os.path.join(ex, "schemas"))
-    os.makedirs(os.path.join(ex, "dynamics"))
+    ex = dynamics_example_copy("nonav")
     shutil.copy(os.path.join(examples, "dynamics", "fair-leads.map"), os.path.join(ex, "dynamics"))
     path = os.path.join(ex, "schemas", "dynamics", "new_visitreport.json")
     with open(path, encoding="utf-8") as f:
@@ -222,12 +229,7 @@ def dynamics_drift():
     """run's drift check (no --force) on a mapping with option sets: the live
     definitions come as Dataverse answers them (option sets under type casts
     whose items name no type) and equal the committed schema: no drift, sent."""
-    reset()
-    example_dynamics_users()
-    ex = os.path.join(work, "drift")
-    shutil.rmtree(ex, ignore_errors=True)
-    shutil.copytree(os.path.join(examples, "schemas"), os.path.join(ex, "schemas"))
-    os.makedirs(os.path.join(ex, "dynamics"))
+    ex = dynamics_example_copy("drift")
     mapping = os.path.join(ex, "dynamics", "reports.map")
     with open(mapping, "w", encoding="utf-8") as f:
         f.write('mapping "reports"\nsource snapaddy schema "../schemas/snapaddy/lead.json"\n'
