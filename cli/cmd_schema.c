@@ -82,6 +82,15 @@ static size_t merge_same_names(DiagSink *sink, SchemaEntity **es, size_t n)
 
 static int write_entities(DiagSink *sink, SchemaEntity **es, size_t n, const char *dir)
 {
+    for (size_t i = 0; i < n; i++) {
+        const Field *facts = schema_facts_only(es[i]);
+        if (facts != NULL) {
+            Diag *d = diag_report(sink, DIAG_ERROR, "E0113", facts->span.src ? facts->span : diag_nowhere(es[i]->src),
+                                  "'%s' is described only by its keys or relationships", es[i]->name);
+            diag_help(d, "import them together with the entity's field definitions, in one command");
+            return EXIT_CHECK;
+        }
+    }
     for (size_t i = 0; i < n; i++)
         if (!safe_file_name(es[i]->name)) {
             diag_report(sink, DIAG_ERROR, "E0113", es[i]->name_span.src ? es[i]->name_span : diag_nowhere(es[i]->src),

@@ -353,12 +353,18 @@ static bool pull_document(CrmLink *l, DiagSink *sink, const char *url, const cha
 }
 
 /* The vendor's further documents of an entity (CrmPull.follow_ups:
- * Dataverse's option sets): each merged into the entity just imported. */
+ * Dataverse's option sets, keys and relationships): each merged into the
+ * entity just imported. */
 static bool pull_follow_ups(CrmLink *l, DiagSink *sink, const char *entity, SchemaEntity ***es, size_t *n)
 {
     for (const char *const *f = l->vendor->pull.follow_ups; f && *f; f++) {
         CmBuf url = CM_BUF_INIT;
-        entity_url(l, entity, &url);
+        if (l->vendor->pull.follow_up_url) {
+            base_url(l, &url);
+            l->vendor->pull.follow_up_url(&url, conn_config_api_version(&l->cfg), entity);
+        } else {
+            entity_url(l, entity, &url);
+        }
         cm_buf_puts(&url, *f);
         size_t before = *n;
         bool ok = pull_document(l, sink, url.data, entity, es, n, NULL);

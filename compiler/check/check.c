@@ -333,6 +333,30 @@ static void check_writable(Checker *ck, const Stmt *s, const Field *f, Ownership
     }
 }
 
+/* A lookup the target binds through a navigation property (CrmVendor.
+ * bind_target) whose schema says none: it is derived from the field's name,
+ * which is right for system lookups but not for most custom ones. */
+static void unbound_lookup(Checker *ck, const Stmt *s, const Field *f)
+{
+    const CrmVendor *v = ck->out->vendor;
+    if (f->type != FT_REFERENCE || v == NULL || v->bind_target == NULL || f->nreferences == 0
+        || schema_field_navigable(f))
+        return;
+    bool per_target;
+    char *nav, *set;
+    v->bind_target(f->name, (const char *const *)f->references, (const char *const *)f->navigations, f->nreferences,
+                   &per_target, &nav, &set);
+    Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0206", s->u.assign.field.span,
+                          "the field definitions do not give the navigation property of %s.%s: it goes out as "
+                          "'%s%s%s', which the CRM refuses where the real name differs, even in case",
+                          ck->target->schema->name, f->name, per_target ? f->name : nav ? nav : f->name,
+                          per_target ? "_TABLE" : "", v->bind_suffix);
+    cm_free(nav);
+    cm_free(set);
+    diag_help(d, "pull the field definitions again (`crmmap schema pull` reads the lookups' relationships), "
+                 "or import the entity's relationships answer with its attributes (docs/schema.md)");
+}
+
 static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
 {
     EntityMode mode = es->ce->item->u.entity.mode;
@@ -357,6 +381,7 @@ static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
     bool matched = f == es->ce->by && (mode == MODE_UPDATE || f->type == FT_ID);
     if (!matched)
         check_writable(ck, s, f, own, mode);
+    unbound_lookup(ck, s, f);
     ck_value_into(ck, value, f);
     CheckedEntity *ce = es->ce;
     ce->assigns = ck_grow(ck, ce->assigns, ce->nassigns, &es->cap, 16, sizeof *ce->assigns);
@@ -412,6 +437,8 @@ static const Field *key_field(Checker *ck, const Ident *name, const char *what)
         diag_help(d, "the key must be %s, such as %s%s", kind, b.data, nkeys > 5 ? ", ..." : "");
         cm_buf_free(&b);
     }
+    if (ck->out->vendor && ck->out->vendor->key_help)
+        diag_help(d, "%s", ck->out->vendor->key_help);
     return f;
 }
 

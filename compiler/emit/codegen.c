@@ -402,7 +402,8 @@ static void field_lookup(Gen *g, uint32_t index, const Field *f)
 {
     bool per_target;
     char *nav, *set;
-    g->c->vendor->bind_target(f->name, (const char *const *)f->references, f->nreferences, &per_target, &nav, &set);
+    g->c->vendor->bind_target(f->name, (const char *const *)f->references, (const char *const *)f->navigations,
+                              f->nreferences, &per_target, &nav, &set);
     mw_field_lookup(g->e, index, per_target, nav, set);
     cm_free(nav);
     cm_free(set);

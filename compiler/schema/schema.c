@@ -113,9 +113,37 @@ void schema_build_value(SchemaBuilder *b, Field *f, const char *value, const cha
 void schema_build_reference(SchemaBuilder *b, Field *f, const char *entity)
 {
     CmArena *a = &b->e->arena;
-    size_t cap = implied_cap(f->nreferences);
+    size_t cap = implied_cap(f->nreferences), navcap = cap;
     f->references = arena_grow(a, (void *)f->references, f->nreferences, &cap, sizeof *f->references);
+    f->navigations = arena_grow(a, (void *)f->navigations, f->nreferences, &navcap, sizeof *f->navigations);
+    f->navigations[f->nreferences] = NULL;
     f->references[f->nreferences++] = cm_arena_strdup(a, entity);
+}
+
+void schema_build_navigation(SchemaBuilder *b, Field *f, const char *entity, const char *navigation)
+{
+    size_t i = 0;
+    while (i < f->nreferences && strcmp(f->references[i], entity) != 0)
+        i++;
+    if (i == f->nreferences)
+        schema_build_reference(b, f, entity);
+    f->navigations[i] = cm_arena_strdup(&b->e->arena, navigation);
+}
+
+bool schema_field_navigable(const Field *f)
+{
+    for (size_t i = 0; i < f->nreferences; i++)
+        if (f->navigations[i] != NULL)
+            return true;
+    return false;
+}
+
+const Field *schema_facts_only(const SchemaEntity *e)
+{
+    for (size_t i = 0; i < e->nfields; i++)
+        if (e->fields[i].facts_only)
+            return &e->fields[i];
+    return NULL;
 }
 
 Field *schema_build_copy(SchemaBuilder *b, const Field *f)
@@ -128,14 +156,17 @@ Field *schema_build_copy(SchemaBuilder *b, const Field *f)
     c->controller = schema_build_strdup(b, f->controller);
     c->values = NULL;
     c->nvalues = 0;
-    c->references = NULL;
+    c->references = c->navigations = NULL;
     c->nreferences = 0;
     for (size_t i = 0; i < f->nvalues; i++) {
         const PickValue *v = &f->values[i];
         schema_build_value(b, c, v->value, v->label, v->active, v->valid_for);
     }
-    for (size_t i = 0; i < f->nreferences; i++)
+    for (size_t i = 0; i < f->nreferences; i++) {
         schema_build_reference(b, c, f->references[i]);
+        if (f->navigations[i] != NULL)
+            schema_build_navigation(b, c, f->references[i], f->navigations[i]);
+    }
     return c;
 }
 
@@ -170,7 +201,7 @@ static bool strings_fit(const Field *f)
     for (size_t i = 0; i < f->nvalues && ok; i++)
         ok = fits(f->values[i].value) && fits(f->values[i].label) && fits(f->values[i].valid_for);
     for (size_t i = 0; i < f->nreferences && ok; i++)
-        ok = fits(f->references[i]);
+        ok = fits(f->references[i]) && fits(f->navigations[i]);
     return ok;
 }
 
@@ -427,6 +458,21 @@ static void write_field(CmBuf *out, const Field *f)
             put_string(out, f->references[i]);
         }
         cm_buf_puts(out, "]");
+    }
+    if (schema_field_navigable(f)) {
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, "navigation");
+        cm_buf_puts(out, "{");
+        const char *sep = "";
+        for (size_t i = 0; i < f->nreferences; i++) {
+            if (f->navigations[i] == NULL)
+                continue;
+            cm_buf_puts(out, sep);
+            put_key(out, 0, f->references[i]);
+            put_string(out, f->navigations[i]);
+            sep = ", ";
+        }
+        cm_buf_puts(out, "}");
     }
     if (f->controller != NULL) {
         cm_buf_puts(out, ",\n");

@@ -44,8 +44,16 @@ typedef struct Field {
     PickValue *values;
     size_t nvalues;
     const char **references;    /* reference: entities it may point to */
+    const char **navigations;   /* per reference, the navigation property a link to it is
+                                 * written through (Dataverse's ReferencingEntityNavigationProperty-
+                                 * Name, exact case), or NULL when the schema does not know it */
     size_t nreferences;
     const char *controller;     /* dependent picklist: controlling field, else NULL */
+    /* Only the facts of a keys or relationships document (unique, a
+     * reference's navigation property): merged into the attribute's own
+     * description by schema_merge, which drops it where there is none;
+     * never written. */
+    bool facts_only;
     Span span;                  /* where the field is defined (for diagnostics) */
 } Field;
 
@@ -95,6 +103,11 @@ void schema_free(SchemaEntity *e);
 SchemaEntity *schema_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 
 const Field *schema_field(const SchemaEntity *e, const char *name);   /* exact, case-sensitive */
+/* True when any reference of f has a navigation property. */
+bool schema_field_navigable(const Field *f);
+/* The first field of e that holds only keys or relationships facts (an
+ * entity imported from such a document alone), NULL when none. */
+const Field *schema_facts_only(const SchemaEntity *e);
 
 UsersFile *users_load(DiagSink *sink, const char *path, const char *tree, Span at);
 UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
@@ -123,7 +136,9 @@ size_t schema_import_file(DiagSink *sink, const char *system, const char *path,
 /* One entity from two descriptions of it (several documents for one entity,
  * such as a Dynamics attribute list and an option set document): a field in
  * both takes the later's type, values and references where it lists any,
- * and keeps what the later leaves out (docs/schema.md). Frees both; NULL
+ * and keeps what the later leaves out (docs/schema.md). A field of facts
+ * only (a keys or relationships document) adds its facts to the other's
+ * field, and is dropped where the other has none. Frees both; NULL
  * (reported) if the result fails the entity checks. */
 SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *later);
 

@@ -23,6 +23,9 @@ char *schema_build_strdup(SchemaBuilder *b, const char *s);
 void schema_build_value(SchemaBuilder *b, Field *f, const char *value, const char *label,
                         bool active, const char *valid_for);
 void schema_build_reference(SchemaBuilder *b, Field *f, const char *entity);
+/* The navigation property a link to entity goes through; entity is added
+ * to the references when f does not list it. */
+void schema_build_navigation(SchemaBuilder *b, Field *f, const char *entity, const char *navigation);
 /* Appends a deep copy of f (from another entity). */
 Field *schema_build_copy(SchemaBuilder *b, const Field *f);
 /* Indexes the fields and checks the whole entity: no field twice, each

@@ -206,21 +206,49 @@ static void combine(SchemaBuilder *b, const Field *earlier, const Field *later)
     c->external_id = earlier->external_id || later->external_id;
 }
 
+/* A field described in full, with what a field of facts only (a keys or
+ * relationships document) says of it: a key, navigation properties (of a
+ * reference field alone). */
+static void add_facts(SchemaBuilder *b, const Field *full, const Field *facts)
+{
+    Field *c = schema_build_copy(b, full);
+    c->unique = full->unique || facts->unique;
+    if (full->facts_only && facts->type == FT_REFERENCE)
+        c->type = FT_REFERENCE;     /* facts of two documents: a key's and a relationship's */
+    for (size_t i = 0; i < facts->nreferences && c->type == FT_REFERENCE; i++)
+        if (facts->navigations[i] != NULL)
+            schema_build_navigation(b, c, facts->references[i], facts->navigations[i]);
+}
+
+/* f of one entity with g, its namesake in the other (NULL: none). A field
+ * of facts only is kept alone while the other entity is facts only too (a
+ * keys and a relationships document merged before their attributes). */
+static void merge_field(SchemaBuilder *b, const Field *f, const Field *g, bool other_full)
+{
+    if (g == NULL) {
+        if (!f->facts_only || !other_full)
+            schema_build_copy(b, f);
+    } else if (g->facts_only || f->facts_only) {
+        if (!(g->facts_only && f->facts_only))
+            add_facts(b, g->facts_only ? f : g, g->facts_only ? g : f);
+        else
+            add_facts(b, f, g);
+    } else {
+        combine(b, f, g);
+    }
+}
+
 SchemaEntity *schema_merge(DiagSink *sink, SchemaEntity *first, SchemaEntity *later)
 {
     SchemaBuilder b;
     schema_build_begin(&b, first->system, first->name, first->src, first->name_span);
-    for (size_t i = 0; i < first->nfields; i++) {
-        const Field *f = &first->fields[i];
-        const Field *g = schema_field(later, f->name);
-        if (g != NULL)
-            combine(&b, f, g);
-        else
-            schema_build_copy(&b, f);
-    }
+    bool first_full = first->nfields > 0 && schema_facts_only(first) == NULL;
+    bool later_full = later->nfields > 0 && schema_facts_only(later) == NULL;
+    for (size_t i = 0; i < first->nfields; i++)
+        merge_field(&b, &first->fields[i], schema_field(later, first->fields[i].name), later_full);
     for (size_t i = 0; i < later->nfields; i++)
         if (schema_field(first, later->fields[i].name) == NULL)
-            schema_build_copy(&b, &later->fields[i]);
+            merge_field(&b, &later->fields[i], NULL, first_full);
     schema_free(first);
     schema_free(later);
     return schema_build_end(&b, sink);

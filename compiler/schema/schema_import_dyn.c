@@ -1,8 +1,11 @@
 /* schema_import_dyn: Dynamics 365 / Dataverse attribute metadata (the Web
- * API's EntityDefinitions(LogicalName='x')/Attributes list, its bare `value`
- * array, one attribute document, or an EntityDefinition with its Attributes
- * and Keys expanded) to the normalized form. Names are LogicalNames; choice
- * values are integers; helper attributes (AttributeOf) are not writable. */
+ * API's EntityDefinitions(LogicalName='x')/Attributes list or one of its type
+ * casts, its bare `value` array, one attribute document, or an
+ * EntityDefinition with its Attributes and Keys expanded) to the normalized
+ * form, and the entity's /Keys and /ManyToOneRelationships answers to the
+ * facts they add (an alternate key, a lookup's navigation property). Names
+ * are LogicalNames; choice values are integers; helper attributes
+ * (AttributeOf) are not writable. */
 #include <stdio.h>
 #include <string.h>
 
@@ -45,7 +48,9 @@ static bool between(const char *s, const char *open, const char *close, char *bu
 }
 
 /* The AttributeType, or the one named by "#Microsoft.Dynamics.CRM.XAttributeMetadata"
- * in @odata.type or a single attribute's @odata.context ($select drops AttributeType). */
+ * in @odata.type, or else in the @odata.context of a single attribute or of
+ * a type cast's collection, whose items carry neither ($select drops
+ * AttributeType; a cast names the type once, for all). */
 static bool dyn_type_name(const cJSON *attr, const char *context, char *buf, size_t size)
 {
     const char *t = json_str(attr, "AttributeType");
@@ -168,10 +173,72 @@ static void dyn_keys(SchemaBuilder *b, const cJSON *keys)
     }
 }
 
-/* An attribute of a list: each names its own type. */
+/* A list and the @odata.context that may name its items' type. */
+typedef struct DynList {
+    Import *im;
+    const char *context;
+} DynList;
+
 static bool dyn_listed(void *ctx, SchemaBuilder *b, const cJSON *attr)
 {
-    return dyn_attribute(ctx, b, attr, NULL);
+    const DynList *l = ctx;
+    return dyn_attribute(l->im, b, attr, l->context);
+}
+
+/* The field of facts called name, added at `at` when b has none yet. */
+static Field *dyn_facts_field(Import *im, SchemaBuilder *b, const char *name, const cJSON *at)
+{
+    for (size_t i = 0; i < b->e->nfields; i++)
+        if (strcmp(b->e->fields[i].name, name) == 0)
+            return &b->e->fields[i];
+    Field *f = schema_build_field(b, name, json_span(im->d, at));
+    f->facts_only = true;
+    return f;
+}
+
+/* One EntityKeyMetadata: a key of one attribute makes it an upsert key. */
+static bool dyn_key_fact(void *ctx, SchemaBuilder *b, const cJSON *key)
+{
+    const cJSON *attrs = json_get(key, "KeyAttributes");
+    if (cJSON_GetArraySize(attrs) == 1 && cJSON_IsString(attrs->child) && attrs->child->valuestring[0] != '\0')
+        dyn_facts_field(ctx, b, attrs->child->valuestring, key)->unique = true;
+    return true;
+}
+
+/* One OneToManyRelationshipMetadata of ManyToOneRelationships: the lookup
+ * (ReferencingAttribute) binds to ReferencedEntity through the navigation
+ * property ReferencingEntityNavigationPropertyName, case kept. Owner
+ * relationships name the table `owner`, which stands for users and teams. */
+static bool dyn_relationship_fact(void *ctx, SchemaBuilder *b, const cJSON *rel)
+{
+    Import *im = ctx;
+    const char *attr, *target, *nav;
+    if (!import_need_name(im, rel, "ReferencingAttribute", "a relationship", &attr)
+        || !import_need_name(im, rel, "ReferencedEntity", "a relationship", &target)
+        || !import_need_name(im, rel, "ReferencingEntityNavigationPropertyName", "a relationship", &nav))
+        return false;
+    Field *f = dyn_facts_field(im, b, attr, rel);
+    f->type = FT_REFERENCE;
+    if (strcmp(target, "owner") == 0) {
+        schema_build_navigation(b, f, "systemuser", nav);
+        schema_build_navigation(b, f, "team", nav);
+    } else {
+        schema_build_navigation(b, f, target, nav);
+    }
+    return true;
+}
+
+/* The answer of .../Keys or .../ManyToOneRelationships, by its context or
+ * its first item; NULL for attribute metadata. */
+static SchemaFieldFn dyn_facts_kind(const char *context, const cJSON *list)
+{
+    const cJSON *first = cJSON_IsArray(list) ? list->child : NULL;
+    const char *c = context ? context : "";
+    if (strstr(c, "')/Keys") != NULL || json_get(first, "KeyAttributes") != NULL)
+        return dyn_key_fact;
+    if (strstr(c, "')/ManyToOneRelationships") != NULL || json_get(first, "ReferencingAttribute") != NULL)
+        return dyn_relationship_fact;
+    return NULL;
 }
 
 static bool import_dynamics(Import *im)
@@ -198,12 +265,17 @@ static bool import_dynamics(Import *im)
         entity = json_str(root, "EntityLogicalName");
     if (entity == NULL && cJSON_IsArray(list) && list->child != NULL)
         entity = json_str(list->child, "EntityLogicalName");
+    if (entity == NULL && cJSON_IsArray(list) && list->child != NULL)
+        entity = json_str(list->child, "ReferencingEntity");
+    SchemaFieldFn facts = single || cJSON_IsArray(definition_attrs) ? NULL : dyn_facts_kind(context, list);
     SchemaBuilder b;
     if (!import_begin(im, &b, entity, "this attribute metadata"))
         return false;
     size_t n = 0;
-    bool ok = single ? dyn_attribute(im, &b, root, context)
-                     : schema_build_each(&b, im->d, list, "attributes", &n, dyn_listed, im);
+    DynList each = { im, context };
+    bool ok = single  ? dyn_attribute(im, &b, root, context)
+            : facts   ? schema_build_each(&b, im->d, list, "keys or relationships", &n, facts, im)
+                      : schema_build_each(&b, im->d, list, "attributes", &n, dyn_listed, &each);
     if (ok)
         dyn_keys(&b, json_get(root, "Keys"));
     return import_finish(im, &b, ok);

@@ -16,7 +16,7 @@
 static const char *const ENTITY_KEYS[] = { "format", "system", "entity", "fields" };
 static const char *const FIELD_KEYS[] = {
     "name", "label", "type", "length", "required", "createable", "updateable", "unique",
-    "external_id", "restricted", "values", "references", "controller",
+    "external_id", "restricted", "values", "references", "navigation", "controller",
 };
 static const char *const VALUE_KEYS[] = { "value", "label", "active", "valid_for" };
 static const char *const USERS_KEYS[] = { "format", "system", "users" };
@@ -130,6 +130,33 @@ static bool load_references(JsonDoc *d, SchemaBuilder *b, Field *f, const cJSON 
     return true;
 }
 
+/* "navigation": {"TARGET": "NavigationProperty", ...}, each TARGET one of
+ * the field's references. */
+static bool load_navigation(JsonDoc *d, SchemaBuilder *b, Field *f, const cJSON *navs)
+{
+    if (!cJSON_IsObject(navs)) {
+        json_error(d, navs, false, "'navigation' must be an object of reference -> navigation property, not %s",
+                   json_kind(navs));
+        return false;
+    }
+    for (const cJSON *n = navs->child; n != NULL; n = n->next) {
+        size_t i = 0;
+        while (i < f->nreferences && strcmp(f->references[i], n->string) != 0)
+            i++;
+        if (i == f->nreferences) {
+            json_error(d, n, true, "'%s' is not one of the field's references", n->string);
+            return false;
+        }
+        if (!cJSON_IsString(n) || n->valuestring[0] == '\0') {
+            json_error(d, n, false, "a navigation property must be a non-empty string, not %s",
+                       cJSON_IsString(n) ? "an empty one" : json_kind(n));
+            return false;
+        }
+        schema_build_navigation(b, f, n->string, n->valuestring);
+    }
+    return true;
+}
+
 static bool load_type(JsonDoc *d, const cJSON *obj, FieldType *type)
 {
     const char *name = NULL;
@@ -195,6 +222,7 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     ok &= only_for(d, obj, "values", picklist, "picklist and multipicklist");
     ok &= only_for(d, obj, "controller", picklist, "picklist and multipicklist");
     ok &= only_for(d, obj, "references", type == FT_REFERENCE, "reference");
+    ok &= only_for(d, obj, "navigation", type == FT_REFERENCE, "reference");
     if (!ok)
         return false;
     f->label = schema_build_strdup(b, label);
@@ -203,6 +231,9 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     if (values != NULL && !load_values(d, b, f, values))
         return false;
     if (refs != NULL && !load_references(d, b, f, refs))
+        return false;
+    const cJSON *navs = json_get(obj, "navigation");
+    if (navs != NULL && !cJSON_IsNull(navs) && !load_navigation(d, b, f, navs))
         return false;
     if (controller == NULL) {
         for (size_t i = 0; i < f->nvalues; i++)

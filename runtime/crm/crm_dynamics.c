@@ -13,9 +13,19 @@ static Connector *dyn_connect(const ConnConfig *cfg)
     return conn_dynamics_new(cfg->url, cfg->api_version);
 }
 
+/* The entity definition: option sets are listed only under a type cast of
+ * its attributes, whose items then name no type (the collection's
+ * @odata.context does); alternate keys and the lookups' relationships
+ * (their navigation properties) under Keys and ManyToOneRelationships. */
+static void dyn_definition_url(CmBuf *url, const char *api_version, const char *entity)
+{
+    cm_buf_printf(url, "/api/data/%s/EntityDefinitions(LogicalName='%s')", api_version, entity);
+}
+
 static void dyn_describe_url(CmBuf *url, const char *api_version, const char *entity)
 {
-    cm_buf_printf(url, "/api/data/%s/EntityDefinitions(LogicalName='%s')/Attributes", api_version, entity);
+    dyn_definition_url(url, api_version, entity);
+    cm_buf_puts(url, "/Attributes");
 }
 
 static void dyn_users_url(CmBuf *url, const char *api_version)
@@ -24,35 +34,38 @@ static void dyn_users_url(CmBuf *url, const char *api_version)
                   api_version);
 }
 
-/* Dataverse's naming rules for navigation properties (docs/run.md,
- * "Dynamics lookups"): the schema files keep a lookup's targets, not its
- * navigation properties. One target, or an owner (systemuser and team):
- * the navigation property is the logical name. Several other targets (a
- * Customer lookup: account, contact): one navigation property per target,
- * NAME_TARGET. A text id binds to the one target, or to systemuser where
- * the lookup takes users: user() gives systemuser ids, and nothing tells a
- * team's GUID from a user's. */
-static void dyn_bind_target(const char *field, const char *const *targets, size_t ntargets, bool *per_target,
-                            char **nav, char **set)
+/* Dataverse's navigation properties (docs/run.md, "Dynamics lookups"): the
+ * one the schema gives from the lookup's relationship
+ * (ReferencingEntityNavigationPropertyName, its case kept: a custom lookup's
+ * is usually its SchemaName, new_ContactId), else the naming rule of system
+ * lookups. One target, or an owner (systemuser and team): the logical name.
+ * Several other targets (a Customer lookup: account, contact): one per
+ * target, NAME_TARGET. A text id binds to the one target, or to systemuser
+ * where the lookup takes users: user() gives systemuser ids, and nothing
+ * tells a team's GUID from a user's. */
+static void dyn_bind_target(const char *field, const char *const *targets, const char *const *navs, size_t ntargets,
+                            bool *per_target, char **nav, char **set)
 {
-    bool users = false, owner_pair = ntargets > 0;
+    bool owner_pair = ntargets > 0;
+    size_t user = ntargets;
     for (size_t i = 0; i < ntargets; i++) {
-        bool user = strcasecmp(targets[i], "systemuser") == 0;
-        users |= user;
-        owner_pair &= user || strcasecmp(targets[i], "team") == 0;
+        bool is_user = strcasecmp(targets[i], "systemuser") == 0;
+        if (is_user)
+            user = i;
+        owner_pair &= is_user || strcasecmp(targets[i], "team") == 0;
     }
     *per_target = ntargets > 1 && !owner_pair;
-    const char *target = ntargets == 1 ? targets[0] : users ? "systemuser" : NULL;
+    size_t target = ntargets == 1 ? 0 : user;
     *nav = *set = NULL;
-    if (target == NULL)
+    if (target == ntargets)
         return;
     CmBuf b = CM_BUF_INIT;
     if (*per_target)
-        cm_buf_printf(&b, "%s_%s", field, target);
+        cm_buf_printf(&b, "%s_%s", field, targets[target]);
     else
-        cm_buf_puts(&b, field);
+        cm_buf_puts(&b, navs[target] ? navs[target] : field);
     *nav = cm_buf_take(&b);
-    *set = conn_dynamics_entity_set(target);
+    *set = conn_dynamics_entity_set(targets[target]);
 }
 
 /* Dataverse's hosts: ORG.crmN.dynamics.com (GCC crm9), GCC High
@@ -64,10 +77,13 @@ static const char *const dyn_hosts[] = {
     "login.chinacloudapi.cn", NULL,
 };
 static const char *const dyn_headers[] = { "OData-MaxVersion: 4.0", "OData-Version: 4.0", NULL };
-/* Option sets are listed only under a type cast of the attributes. */
 static const char *const dyn_follow_ups[] = {
-    "/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet",
-    "/Microsoft.Dynamics.CRM.MultiSelectPicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    "/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    "/Attributes/Microsoft.Dynamics.CRM.MultiSelectPicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    "/Attributes/Microsoft.Dynamics.CRM.StateAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    "/Attributes/Microsoft.Dynamics.CRM.StatusAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    "/Keys?$select=LogicalName,KeyAttributes",
+    "/ManyToOneRelationships?$select=ReferencingAttribute,ReferencedEntity,ReferencingEntityNavigationPropertyName",
     NULL,
 };
 static const char *const dyn_entities[] = { "contact", "lead", "account", NULL };
@@ -86,11 +102,14 @@ const CrmVendor crm_dynamics = {
     .lookup_read_prefix = "_",
     .lookup_read_suffix = "_value",
     .key_kind = "an alternate key",
+    .key_help = "an alternate key defined in the CRM on this field makes it one: `crmmap schema pull` reads "
+                "the entity's Keys (or import its .../Keys answer with the attributes), then check again",
     .owner_field = "ownerid",
     .pull = {
         .headers = dyn_headers,
         .describe_url = dyn_describe_url,
         .follow_ups = dyn_follow_ups,
+        .follow_up_url = dyn_definition_url,
         .users_url = dyn_users_url,
         .users = { .list = "value", .id = "systemuserid", .email = "internalemailaddress", .name = "fullname",
                    .inactive = "isdisabled" },

@@ -46,9 +46,12 @@ typedef struct CrmPull {
     const char *const *headers;         /* sent besides "Accept: application/json"; NULL-terminated, or NULL */
     /* Appends the path (below the base URL) of entity's field definitions. */
     void (*describe_url)(CmBuf *url, const char *api_version, const char *entity);
-    /* Further documents merged into each entity: suffixes of its describe
-     * URL (Dynamics lists option sets only under type casts); NULL-terminated, or NULL. */
+    /* Further documents merged into each entity: suffixes of the path
+     * follow_up_url gives, or else of its describe URL (Dataverse lists option
+     * sets only under type casts, alternate keys and lookups' navigation
+     * properties under the entity definition); NULL-terminated, or NULL. */
     const char *const *follow_ups;
+    void (*follow_up_url)(CmBuf *url, const char *api_version, const char *entity);
     /* Appends the path (below the base URL) of the first page of users. */
     void (*users_url)(CmBuf *url, const char *api_version);
     CrmUserKeys users;
@@ -109,13 +112,15 @@ typedef struct CrmVendor {
      * section). NULL: "FIELD": "id". */
     const char *bind_suffix;
     /* For the compiler's lookups section: how a reference field with these
-     * target entities binds. per_target: one navigation property per
-     * table (NAME_TABLE); *nav and *set (cm_malloc'd): the navigation
-     * property and entity set a record id given as text binds through, or
-     * NULL when a text id cannot say which table it is. Required with
-     * bind_suffix. */
-    void (*bind_target)(const char *field, const char *const *targets, size_t ntargets, bool *per_target,
-                        char **nav, char **set);
+     * target entities binds. navs[i]: the navigation property the schema
+     * gives for targets[i] (its relationship's), or NULL when unknown.
+     * per_target: one navigation property per table (NAME_TABLE); *nav and
+     * *set (cm_malloc'd): the navigation property a link to the record goes
+     * through (a ref as well as a record id given as text) and the entity
+     * set that id is of, or NULL when a text id cannot say which table it
+     * is. Required with bind_suffix. */
+    void (*bind_target)(const char *field, const char *const *targets, const char *const *navs, size_t ntargets,
+                        bool *per_target, char **nav, char **set);
     /* A lookup's value is read back as read_prefix NAME read_suffix
      * (Dataverse: "_NAME_value"); NULL: as NAME. */
     const char *lookup_read_prefix, *lookup_read_suffix;
@@ -124,6 +129,8 @@ typedef struct CrmVendor {
     /* What an upsert key must be, for the checker's messages ("an
      * alternate key"); NULL: "a unique or external-id field". */
     const char *key_kind;
+    /* How such a key comes to be, a further help line of that error; NULL: none. */
+    const char *key_help;
     /* Fields are known to users by their labels, their names being keys no
      * one reads: a mapping's quoted target ("Interest level" = ...) that is
      * no field's name is the field with that label. */

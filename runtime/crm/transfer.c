@@ -490,20 +490,27 @@ static void unit_marker(const Transfer *t, const Rec *r, uint32_t e, char out[40
     }
 }
 
-static void put_ref(Transfer *t, CmBuf *b, const char *field, bool per_target, const Unit *parent,
+/* A ref to the parent's record. Bound (Dataverse): through the lookup's
+ * navigation property, the one the .mapc names (its json_key) or, per
+ * table, NAME_TABLE; or, where the .mapc names none, NAME. */
+static void put_ref(Transfer *t, CmBuf *b, const char *field, const MapcField *f, const Unit *parent,
                     uint32_t parent_entity)
 {
     if (t->v->bind_suffix) {
-        CmBuf name = CM_BUF_INIT;
-        if (per_target)     /* a Customer lookup: one navigation property per table */
-            cm_buf_printf(&name, "%s_%s%s", field, t->ents[parent_entity].name, t->v->bind_suffix);
-        else
-            cm_buf_printf(&name, "%s%s", field, t->v->bind_suffix);
-        cm_buf_put_json_string(b, name.data, name.len);
-        cm_buf_free(&name);
+        if (f->lookup && !f->per_target && f->bind_nav >= 0) {
+            cm_buf_put(b, f->json_key, f->json_key_len);
+        } else {
+            CmBuf name = CM_BUF_INIT;
+            if (f->per_target)  /* a Customer lookup: one navigation property per table */
+                cm_buf_printf(&name, "%s_%s%s", field, t->ents[parent_entity].name, t->v->bind_suffix);
+            else
+                cm_buf_printf(&name, "%s%s", field, t->v->bind_suffix);
+            cm_buf_put_json_string(b, name.data, name.len);
+            cm_buf_puts(b, ": ");
+            cm_buf_free(&name);
+        }
         CmBuf v = CM_BUF_INIT;
         cm_buf_printf(&v, "/%s(%s)", t->ents[parent_entity].target, parent->crm_id);
-        cm_buf_puts(b, ": ");
         cm_buf_put_json_string(b, v.data, v.len);
         cm_buf_free(&v);
     } else {
@@ -539,7 +546,7 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
             cm_buf_puts(&b, ", ");
         first = false;
         if (uf->ref >= 0) {
-            put_ref(t, &b, ei->field_names[uf->field], f->per_target, &r->units[uf->ref], (uint32_t)uf->ref);
+            put_ref(t, &b, ei->field_names[uf->field], f, &r->units[uf->ref], (uint32_t)uf->ref);
         } else {
             cm_buf_put(&b, f->json_key, f->json_key_len);
             cm_buf_put(&b, u->text + uf->off, uf->len);

@@ -49,7 +49,8 @@ void dryrun_field_value(const Mapc *m, const MapcField *f, const Value *v, CmBuf
     cm_buf_free(&bind);
 }
 
-/* The key a ref to a Dynamics lookup goes out under: NAME_E@odata.bind (a
+/* The key a ref to a Dynamics lookup goes out under where the lookups
+ * section names no navigation property for it: NAME_E@odata.bind (a
  * Customer lookup, one navigation property per table) or NAME@odata.bind. */
 static void put_ref_key(CmBuf *out, const Mapc *m, const MapcField *f, const Value *v)
 {
@@ -66,7 +67,7 @@ static void put_field(CmBuf *out, const Mapc *m, const VmResult *r, uint32_t i, 
     if (!*first)
         cm_buf_puts(out, ", ");
     *first = false;
-    if (f->lookup && v->type == V_REF)
+    if (f->lookup && v->type == V_REF && (f->per_target || f->bind_nav < 0))
         put_ref_key(out, m, f, v);
     else
         cm_buf_put(out, f->json_key, f->json_key_len);

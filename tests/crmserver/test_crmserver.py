@@ -211,6 +211,43 @@ def dynamics():
     check(text.count("HTTP/1.1 ") == 2, "Dynamics $batch stops at the first error")
 
 
+def dynamics_metadata_shapes():
+    """Metadata as Dataverse answers it: a type cast's items name no type (the
+    collection's @odata.context does); Keys and ManyToOneRelationships."""
+    base = "/api/data/v9.2/EntityDefinitions(LogicalName='%s')/"
+    for table in ("account", "new_visitreport"):
+        status, body, _ = call("GET", base % table + "Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
+                                                     "?$select=LogicalName&$expand=OptionSet")
+        check(status == 200 and body["value"] and "Microsoft.Dynamics.CRM.PicklistAttributeMetadata"
+              in body["@odata.context"] and not any("@odata.type" in a or "AttributeType" in a for a in body["value"]),
+              "%s: a cast collection's items carry no type: %s" % (table, str(body)[:300]))
+    status, body, _ = call("GET", base % "new_visitreport" + "ManyToOneRelationships")
+    navs = {r["ReferencingAttribute"]: r["ReferencingEntityNavigationPropertyName"] for r in body.get("value", [])}
+    check(status == 200 and navs.get("new_contactid") == "new_ContactId"
+          and body["@odata.context"].split("#", 1)[1].startswith("EntityDefinitions('new_visitreport')/ManyToOne"),
+          "relationships: %s" % body)
+    status, body, _ = call("GET", base % "account" + "Keys")
+    check(status == 200 and body["value"] == [] and body["@odata.context"].endswith("/Keys"), "keys: %s" % body)
+    status, body, _ = call("GET", base % "nosuchtable" + "Keys")
+    check(status == 404 and body["error"]["code"] == "0x80060888", "an unknown table: %s" % body)
+
+
+def dynamics_custom_lookup():
+    """A custom lookup binds only through its navigation property in its exact
+    case (new_ContactId); new_contactid is undeclared, as in Dataverse."""
+    status, body, r = call("PATCH", "/api/data/v9.2/contacts(emailaddress1='vr@example.com')", {"lastname": "V"})
+    contact = r.getheader("OData-EntityId", "").rsplit("(", 1)[-1].rstrip(")")
+    report = "/api/data/v9.2/new_visitreports(0b5e2d1c-3a4f-4e6d-8c7b-9a0f1e2d3c4b)"
+    status, body, _ = call("PATCH", report, {"new_name": "x", "new_contactid@odata.bind": "/contacts(%s)" % contact})
+    check(status == 400 and body["error"]["code"] == "0x0"
+          and "An undeclared property 'new_contactid' which only has property annotations" in body["error"]["message"],
+          "a wrongly cased navigation property is refused: %s" % body)
+    status, body, _ = call("PATCH", report, {"new_name": "y", "new_ContactId@odata.bind": "/contacts(%s)" % contact})
+    held = admin("/__admin/state")[1]["records"]["dynamics"].get("new_visitreport", {}).values()
+    check(status == 204 and [r.get("_new_contactid_value") for r in held] == [contact],
+          "the exact case binds, kept as _new_contactid_value: %s %s" % (status, list(held)))
+
+
 def dynamics_lookups():
     """A lookup goes in only through its navigation property with @odata.bind
     to a record or user that exists; a plain write gets Dataverse's error."""
@@ -306,6 +343,8 @@ salesforce_errors()
 hubspot()
 hubspot_associations()
 dynamics()
+dynamics_metadata_shapes()
+dynamics_custom_lookup()
 dynamics_lookups()
 dynamics_client_ids()
 auth_and_faults()

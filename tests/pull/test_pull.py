@@ -107,6 +107,38 @@ def run_case():
         check([v["value"] for v in cat.get("values", [])] == [1, 2], "option values pulled: %s" % cat.get("values"))
         u = users()
         check(u.get("7c8e9f00-2b3c-4d5e-8f90-a1b2c3d4e5f6", {}).get("active") is False, "disabled system user inactive")
+    elif CASE == "dynamics_custom":
+        # A custom table as Dataverse answers: option sets under type casts whose
+        # items name no type, its keys, its lookups' relationships.
+        rc, out, err = pull("--system", "dynamics", "--entity", "new_visitreport", "--no-users")
+        check(rc == 0, "exit 0: " + err)
+        with open(os.path.join(os.path.dirname(CORPUS), "..", "examples", "schemas", "dynamics",
+                               "new_visitreport.json")) as f:
+            check(read("new_visitreport.json") == f.read(),
+                  "new_visitreport.json equals the example's, imported from the saved answers")
+        vr = {f["name"]: f for f in json.loads(read("new_visitreport.json"))["fields"]}
+        check(vr["new_contactid"].get("navigation") == {"contact": "new_ContactId"},
+              "the custom lookup's navigation property, its case kept: %s" % vr["new_contactid"])
+        check([v["value"] for v in vr["statecode"]["values"]] == [0, 1], "the State cast's options")
+    elif CASE == "dynamics_keys":
+        # upsert by a field is E0109 until the CRM's alternate key on it is pulled.
+        with open(os.path.join(SCRATCH, "keys.map"), "w") as f:
+            f.write('mapping "keys"\ntarget dynamics schema "%s"\n\n'
+                    'entity account upsert by emailaddress1 {\n  emailaddress1 = "a@example.com"\n}\n'
+                    % os.path.relpath(OUT, SCRATCH))
+        rc, out, err = pull("--system", "dynamics", "--entity", "account", "--no-users")
+        check(rc == 0, "exit 0: " + err)
+        p = subprocess.run([CRMMAP, "check", "keys.map"], cwd=SCRATCH, capture_output=True, text=True)
+        check(p.returncode == 1 and "error[E0109]" in p.stderr and "reads the entity's Keys" in p.stderr,
+              "E0109 without the key, with help: %s" % p.stderr)
+        keys = {"@odata.context": URL + "/api/data/v9.2/$metadata#EntityDefinitions('account')/Keys",
+                "value": [{"LogicalName": "new_email", "KeyAttributes": ["emailaddress1"]}]}
+        urllib.request.urlopen(urllib.request.Request(URL + "/__admin/metadata", method="POST", data=json.dumps(
+            {"system": "dynamics", "entity": "account", "cast": "Keys", "document": keys}).encode())).read()
+        rc, out, err = pull("--system", "dynamics", "--entity", "account", "--no-users")
+        check(rc == 0, "exit 0: " + err)
+        p = subprocess.run([CRMMAP, "check", "keys.map"], cwd=SCRATCH, capture_output=True, text=True)
+        check(p.returncode == 0 and "E0109" not in p.stderr, "the pulled key makes the upsert valid: %s" % p.stderr)
     elif CASE == "pipedrive":
         rc, out, err = pull("--system", "pipedrive", "--entity", "persons", "--entity", "leads")
         check(rc == 0, "exit 0: " + err)

@@ -33,6 +33,17 @@ def freeze(fields):
     return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in fields.items()))
 
 
+def children(records, key, id_field, link, parent_key_of):
+    """Child records by their key, the link field holding the parent's key (not
+    its id), and {child key: parent key}."""
+    cs, links = {}, {}
+    for r in records.values():
+        fields = {k: v for k, v in r.items() if k != id_field}
+        fields[link] = links[r[key]] = parent_key_of.get(r.get(link))
+        cs[r[key]] = freeze(fields)
+    return cs, links
+
+
 class Salesforce:
     name = "salesforce"
     faults = GENERIC + ["lock_row"] + TRANSPORT
@@ -51,11 +62,7 @@ class Salesforce:
         email_of = {rid: r["Email"].lower() for rid, r in contacts.items()}
         ps = {r["Email"].lower(): freeze({k: v for k, v in r.items() if k != "Id"}) for r in contacts.values()}
         reports = runlib.records("salesforce", "Visit_Report__c")
-        cs, links = {}, {}
-        for r in reports.values():
-            fields = {k: v for k, v in r.items() if k != "Id"}
-            fields["Contact__c"] = links[r["External_Id__c"]] = email_of.get(r.get("Contact__c"))
-            cs[r["External_Id__c"]] = freeze(fields)
+        cs, links = children(reports, "External_Id__c", "Id", "Contact__c", email_of)
         return Snapshot(ps, cs, links, len(contacts) - len(ps) + len(reports) - len(cs))
 
     def linked_right(self, snap):
@@ -167,7 +174,31 @@ class Dynamics:
         return all(p == k for k, p in snap.links.items())
 
 
-SYSTEMS = {s.name: s for s in (Salesforce(), HubSpot(), HubSpotKeyless(), Dynamics())}
+class DynamicsVisit(Dynamics):
+    """A contact and its visit report in a custom table, created without a
+    key and linked through the custom lookup's navigation property
+    (new_ContactId@odata.bind, the case the server insists on)."""
+    name = "dynamics_visit"
+    parent, child = "contact", "new_visitreport"
+    labels = ("contacts", "visit reports")
+
+    def mapping(self, root, work, corpus):
+        return os.path.join(root, "tests", "run", "maps", "faults", "dynamics_visit.map")
+
+    def snapshot(self):
+        state = admin("/__admin/state")["records"]["dynamics"]
+        contacts, reports = state.get("contact", {}), state.get("new_visitreport", {})
+        email_of = {rid: r["emailaddress1"] for rid, r in contacts.items()}
+        ps = {r["emailaddress1"]: freeze({k: v for k, v in r.items() if k != "contactid"}) for r in contacts.values()}
+        cs, links = children(reports, "new_name", "new_visitreportid", "_new_contactid_value", email_of)
+        return Snapshot(ps, cs, links, len(contacts) - len(ps) + len(reports) - len(cs))
+
+    def linked_right(self, snap):
+        # Lead i's report is vr-i; its contact is lead000000i@example.com.
+        return all(p == "lead%07d@example.com" % int(k[3:]) for k, p in snap.links.items())
+
+
+SYSTEMS = {s.name: s for s in (Salesforce(), HubSpot(), HubSpotKeyless(), Dynamics(), DynamicsVisit())}
 
 
 def get(name, crmmap):

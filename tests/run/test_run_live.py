@@ -182,6 +182,77 @@ def example_dynamics_users():
     return users
 
 
+def visited():
+    """The e-mail addresses of the sample's records with a visit report and an e-mail."""
+    with open(sample, encoding="utf-8") as f:
+        recs = [json.loads(l) for l in f if l.strip()]
+    return sorted(r["email"].strip().lower() for r in recs
+                  if r.get("email") and (r.get("visitreport") or {}).get("id"))
+
+
+def visit_reports_linked():
+    """Each new_visitreport the server holds, by the e-mail of the contact its lookup names."""
+    contacts = {r["contactid"]: r.get("emailaddress1") for r in records("dynamics", "contact").values()}
+    return sorted(contacts.get(r.get("_new_contactid_value"), "?") for r in records("dynamics", "new_visitreport").values())
+
+
+def dynamics_example_copy(name):
+    """A fresh server with the Dynamics example's users, and WORK/NAME holding a
+    copy of the example schemas and an empty dynamics/ for a mapping."""
+    reset()
+    example_dynamics_users()
+    ex = os.path.join(work, name)
+    shutil.rmtree(ex, ignore_errors=True)
+    shutil.copytree(os.path.join(examples, "schemas"), os.path.join(ex, "schemas"))
+    os.makedirs(os.path.join(ex, "dynamics"))
+    return ex
+
+
+def dynamics_lookup_case():
+    """Field definitions without the relationships (no navigation property):
+    check warns W0206 and the custom lookup goes out as new_contactid@odata.bind,
+    which the server refuses as Dataverse does (case-sensitive navigation
+    properties): every visit report fails, its contact is written."""
+    ex = dynamics_example_copy("nonav")
+    shutil.copy(os.path.join(examples, "dynamics", "fair-leads.map"), os.path.join(ex, "dynamics"))
+    path = os.path.join(ex, "schemas", "dynamics", "new_visitreport.json")
+    with open(path, encoding="utf-8") as f:
+        schema = json.load(f)
+    for field in schema["fields"]:
+        field.pop("navigation", None)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(schema, f)
+    res = run(crmmap, os.path.join(ex, "dynamics", "fair-leads.map"), sample, work)
+    c.check("warning[W0206]" in res.stderr and "new_visitreport.new_contactid" in res.stderr,
+            "lookup case: W0206 without the navigation property: %s" % res.stderr[-400:])
+    refused = [e for e in res.errors if e.get("entity") == "new_visitreport"]
+    c.check(res.summary == (8, 4, 4, 0) and len(refused) == 3
+            and all("undeclared property 'new_contactid'" in e.get("error", "") for e in refused),
+            "lookup case: the wrongly cased binding is refused: %s %s" % (res.summary, refused[:1]))
+    c.check(len(records("dynamics", "contact")) == 4 and not records("dynamics", "new_visitreport"),
+            "lookup case: contacts written, no visit report")
+
+
+def dynamics_drift():
+    """run's drift check (no --force) on a mapping with option sets: the live
+    definitions come as Dataverse answers them (option sets under type casts
+    whose items name no type) and equal the committed schema: no drift, sent."""
+    ex = dynamics_example_copy("drift")
+    mapping = os.path.join(ex, "dynamics", "reports.map")
+    with open(mapping, "w", encoding="utf-8") as f:
+        f.write('mapping "reports"\nsource snapaddy schema "../schemas/snapaddy/lead.json"\n'
+                'target dynamics schema "../schemas/dynamics"\nusers "../schemas/dynamics/users.json"\n\n'
+                'entity new_visitreport create {\n  new_name     = "Visit"\n  new_interest = "Interested"\n'
+                '  new_products = ["API"]\n  ownerid      = user("anna.berger@example.com")\n}\n')
+    cmd = [crmmap, "run", mapping, "--input", sample, "--url", runlib.URL, "--plain-http", "--token-env", "CRM_TOKEN",
+           "--journal", os.path.join(ex, "j.db"), "--errors", os.path.join(ex, "e.ndjson")]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, CRM_TOKEN="T"), timeout=120)
+    c.check(p.returncode == 0 and "in=5 ok=5" in p.stderr and "D04" not in p.stderr,
+            "dynamics drift check with option sets: exit %d %s" % (p.returncode, p.stderr[-400:]))
+    c.check(sorted(r.get("new_interest") for r in records("dynamics", "new_visitreport").values()) == [100000001] * 5,
+            "dynamics drift check: the reports sent")
+
+
 def dynamics_creates():
     """The bundled Dynamics example creates contacts (no key): POST parts in
     the $batch, one record each."""
@@ -189,12 +260,14 @@ def dynamics_creates():
     users = example_dynamics_users()
     res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
     contacts = by(records("dynamics", "contact"), "emailaddress1")
-    c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "dynamics creates: exit %d summary %s: %s"
+    c.check(res.status == 3 and res.summary == (8, 7, 1, 0), "dynamics creates: exit %d summary %s: %s"
             % (res.status, res.summary, res.stderr[-300:]))
     c.check(sorted(contacts) == ["anna.schmidt@example.de", "elodie.durand@example.fr", "james.oneil@example.co.uk",
                                  "lena.wagner@example.at"], "dynamics creates: %s" % sorted(contacts))
-    ids = {l.get("id") for l in res.lines if l.get("state") == "ok"}
+    ids = {l.get("id") for l in res.lines if l.get("state") == "ok" and l.get("entity") == "contact"}
     c.check(ids == {r["contactid"] for r in contacts.values()}, "dynamics creates: the ids reported are the CRM's")
+    c.check(visit_reports_linked() == visited(), "dynamics creates: one visit report per visit, linked to its "
+            "contact through new_ContactId@odata.bind: %s" % visit_reports_linked())
     # user() went out as preferredsystemuserid@odata.bind: /systemusers(id); the CRM holds the link.
     owner = {e: r.get("_preferredsystemuserid_value") for e, r in contacts.items()}
     anna, inbox = users[0]["id"], users[2]["id"]
@@ -204,7 +277,7 @@ def dynamics_creates():
     # Without the users, each bind names a systemuser the CRM does not have: refused per record.
     reset()
     res = run(crmmap, os.path.join(examples, "dynamics", "fair-leads.map"), sample, work)
-    c.check(res.status == 3 and res.summary == (5, 0, 5, 0) and not records("dynamics", "contact")
+    c.check(res.status == 3 and res.summary == (8, 0, 5, 3) and not records("dynamics", "contact")
             and all(e["code"] == "0x80040217" for e in res.errors if e["code"] != "REJECTED"),
             "dynamics creates: an unknown user is the CRM's error: %s %s" % (res.summary, res.errors[:1]))
 
@@ -345,11 +418,13 @@ def keyless_create_resume():
     res = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=env, timeout=120)
     lines = [json.loads(l) for l in open(errors)] if os.path.exists(errors) else []
     lost = [l for l in lines if l.get("code") == "UNAVAILABLE"]
-    c.check(res.returncode == 3 and "in=5 ok=4 failed=1 skipped=0" in res.stderr and not lost,
+    c.check(res.returncode == 3 and "in=8 ok=7 failed=1 skipped=0" in res.stderr and not lost,
             "keyless creates recovered: exit %d, %d UNAVAILABLE lines: %s" % (res.returncode, len(lost),
                                                                              res.stderr[-300:]))
     emails = [r.get("emailaddress1") for r in records("dynamics", "contact").values()]
     c.check(len(emails) == 4 and len(set(emails)) == 4, "keyless creates once on the server: %s" % sorted(emails))
+    c.check(visit_reports_linked() == visited(), "keyless creates: each visit report once, linked to its contact: %s"
+            % visit_reports_linked())
 
 
 def malformed():
@@ -396,6 +471,8 @@ salesforce()
 hubspot()
 dynamics()
 dynamics_creates()
+dynamics_lookup_case()
+dynamics_drift()
 duplicate_keys()
 oauth_refresh()
 journal_first()

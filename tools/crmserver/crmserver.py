@@ -15,7 +15,12 @@ APIs the connectors use, keeping records in memory:
               POST /crm/v4/associations/FROM/TO/batch/create   associations (HubSpot-defined types), kept
                                                                with those made by creates
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
-              GET  .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata   option sets
+              GET  .../Attributes/Microsoft.Dynamics.CRM.<Type>AttributeMetadata   option sets; the
+                   items name no type (the collection's @odata.context does), as Dataverse answers
+              GET  .../EntityDefinitions(LogicalName='x')/Keys, .../ManyToOneRelationships
+                   alternate keys; lookups' relationships (their navigation properties)
+              account from tests/corpus, new_visitreport (the custom table of the Dynamics
+              example) from examples/vendor/dynamics; other tables: 404
               GET  /api/data/v9.2/SET?$select=..&$filter=key eq 'v' or key eq 'w'   current records
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets:
@@ -125,7 +130,7 @@ DYN_USERS = [
      "fullname": "Carla Meyer", "isdisabled": True},
 ]
 # Dynamics entity set -> logical name, and the alternate keys we accept.
-DYN_SETS = {"contacts": "contact", "accounts": "account", "leads": "lead"}
+DYN_SETS = {"contacts": "contact", "accounts": "account", "leads": "lead", "new_visitreports": "new_visitreport"}
 # The lookups of those tables: attribute -> {single-valued navigation property:
 # the entity sets it binds to}, Dataverse's names (Web API EntityType
 # reference). A Customer lookup has one navigation property per table.
@@ -142,7 +147,23 @@ DYN_LOOKUPS = {
     "lead": {"ownerid": DYN_OWNER, "parentaccountid": {"parentaccountid": ("accounts",)},
              "parentcontactid": {"parentcontactid": ("contacts",)},
              "customerid": {"customerid_account": ("accounts",), "customerid_contact": ("contacts",)}},
+    # A custom table: its lookup's navigation property is the SchemaName, mixed case.
+    "new_visitreport": {"ownerid": DYN_OWNER, "new_contactid": {"new_ContactId": ("contacts",)}},
 }
+# The answers of the metadata documents served for a table, from files: the
+# corpus's for account, the example's hand-written ones for new_visitreport.
+DYN_EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "vendor", "dynamics")
+DYN_DOCS = {
+    "new_visitreport": {"": "new_visitreport_attributes.json",
+                        "PicklistAttributeMetadata": "new_visitreport_picklists.json",
+                        "MultiSelectPicklistAttributeMetadata": "new_visitreport_multiselectpicklists.json",
+                        "StateAttributeMetadata": "new_visitreport_states.json",
+                        "StatusAttributeMetadata": "new_visitreport_statuses.json",
+                        "Keys": "new_visitreport_keys.json",
+                        "ManyToOneRelationships": "new_visitreport_manytoone.json"},
+}
+DYN_CASTS = ("PicklistAttributeMetadata", "MultiSelectPicklistAttributeMetadata", "StateAttributeMetadata",
+             "StatusAttributeMetadata", "BooleanAttributeMetadata")
 
 SF_PREFIX = {"Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "User": "005"}
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -892,39 +913,61 @@ class Dynamics:
     def table(self, logical):
         return self.state.records["dynamics"].setdefault(logical, {})
 
-    def attributes(self, logical):
-        doc = self.state.metadata.get(("dynamics", logical, ""))
-        if doc is not None:
-            return doc
-        if logical != "account":
-            raise Reply(404, dyn_error("0x80060888", "Could not find an entity with the LogicalName '%s'." % logical))
-        value = load_json(os.path.join(self.state.corpus, "dynamics", "drb_account_attributes_value_subset.json"))
-        return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('account')/Attributes" % self.base(),
-                "value": value}
+    def context(self, logical, path):
+        return "%s/api/data/v9.2/$metadata#EntityDefinitions('%s')/%s" % (self.base(), logical, path)
 
-    def typed_attributes(self, logical, cast):
-        """EntityDefinitions(...)/Attributes/Microsoft.Dynamics.CRM.<cast>: the
-        option sets. The corpus documents one (account.accountcategorycode)."""
-        doc = self.state.metadata.get(("dynamics", logical, cast))
+    def document(self, logical, kind):
+        """A metadata document of the table: one the test set, else its file;
+        None when there is neither. Unknown tables are 404 as in Dataverse."""
+        doc = self.state.metadata.get(("dynamics", logical, kind))
         if doc is not None:
             return doc
         if ("dynamics", logical, "") in self.state.metadata:
-            return {"value": []}
-        if logical != "account":
+            return None
+        name = DYN_DOCS.get(logical, {}).get(kind)
+        if name is not None:
+            doc = load_json(os.path.join(DYN_EXAMPLE, name))
+            doc["@odata.context"] = self.context(logical, doc["@odata.context"].split("')/", 1)[1])
+            return doc
+        if logical != "account" and logical not in DYN_DOCS:
             raise Reply(404, dyn_error("0x80060888", "Could not find an entity with the LogicalName '%s'." % logical))
+        return None
+
+    def attributes(self, logical):
+        doc = self.document(logical, "")
+        if doc is not None:
+            return doc
+        value = load_json(os.path.join(self.state.corpus, "dynamics", "drb_account_attributes_value_subset.json"))
+        return {"@odata.context": self.context("account", "Attributes"), "value": value}
+
+    def typed_attributes(self, logical, cast):
+        """EntityDefinitions(...)/Attributes/Microsoft.Dynamics.CRM.<cast>: the
+        option sets. The collection's @odata.context names the cast, so its
+        items carry neither AttributeType nor @odata.type ("Query table
+        definitions using the Web API"). The corpus documents one option set
+        of account (accountcategorycode)."""
+        if cast not in DYN_CASTS:
+            raise Reply(400, dyn_error("0x80060888", "unknown type cast %s" % cast))
+        doc = self.document(logical, cast)
+        if doc is not None:
+            return doc
         value = []
-        if cast == "PicklistAttributeMetadata":
+        set_by_test = ("dynamics", logical, "") in self.state.metadata
+        if logical == "account" and cast == "PicklistAttributeMetadata" and not set_by_test:
             doc = load_json(os.path.join(self.state.corpus, "dynamics",
                                          "msdocs_account_accountcategorycode_picklist_optionset.json"))
-            value.append({"@odata.type": "#Microsoft.Dynamics.CRM.PicklistAttributeMetadata",
-                          "LogicalName": doc["LogicalName"], "MetadataId": doc["MetadataId"],
+            value.append({"LogicalName": doc["LogicalName"], "MetadataId": doc["MetadataId"],
                           "OptionSet": doc["OptionSet"]})
-        elif cast not in ("MultiSelectPicklistAttributeMetadata", "StateAttributeMetadata",
-                          "StatusAttributeMetadata", "BooleanAttributeMetadata"):
-            raise Reply(400, dyn_error("0x80060888", "unknown type cast %s" % cast))
-        return {"@odata.context": "%s/api/data/v9.2/$metadata#EntityDefinitions('%s')/Attributes/"
-                                  "Microsoft.Dynamics.CRM.%s(LogicalName,OptionSet())" % (self.base(), logical, cast),
-                "value": value}
+        return {"@odata.context": self.context(logical, "Attributes/Microsoft.Dynamics.CRM.%s(LogicalName,OptionSet())"
+                                               % cast), "value": value}
+
+    def definition_part(self, logical, part):
+        """EntityDefinitions(...)/Keys (EntityKeyMetadata) or /ManyToOneRelationships
+        (OneToManyRelationshipMetadata): none for account, whose corpus documents give none."""
+        doc = self.document(logical, part)
+        if doc is not None:
+            return doc
+        return {"@odata.context": self.context(logical, part), "value": []}
 
     def exists(self, entity_set, rid):
         if entity_set == "systemusers":
@@ -950,10 +993,15 @@ class Dynamics:
                 continue
             nav = name[:-len("@odata.bind")]
             if nav not in navs:     # navigation properties are case-sensitive
-                raise Reply(400, dyn_error("0x0", "An undeclared property '%s' which only has property annotations "
-                                                  "in the payload but no property value was found in the payload. "
-                                                  "In OData, only declared navigation properties and declared named "
-                                                  "streams can be represented as properties without values." % nav))
+                # Dataverse's answer to a navigation property it does not
+                # declare, a wrongly cased one included (PowerPlatform-
+                # DataverseServiceClient#44 for the shape, #31 for the case).
+                raise Reply(400, dyn_error("0x0", "An error occurred while validating input parameters: "
+                                                  "Microsoft.OData.ODataException: An undeclared property '%s' which "
+                                                  "only has property annotations in the payload but no property value "
+                                                  "was found in the payload. In OData, only declared navigation "
+                                                  "properties and declared named streams can be represented as "
+                                                  "properties without values." % nav))
             attr, sets = navs[nav]
             if v is None:
                 out["_%s_value" % attr] = None
@@ -1131,6 +1179,9 @@ class Dynamics:
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes/Microsoft\.Dynamics\.CRM\.(\w+)", rest)
         if method == "GET" and m:
             return 200, self.typed_attributes(m.group(1), m.group(2)), {}
+        m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/(Keys|ManyToOneRelationships)", rest)
+        if method == "GET" and m:
+            return 200, self.definition_part(m.group(1), m.group(2)), {}
         if method == "GET" and rest == "systemusers":
             return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": self.state.users["dynamics"]}, {}
         m = re.fullmatch(r"(\w+)\((.+)\)", rest)

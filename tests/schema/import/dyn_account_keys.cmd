@@ -1,0 +1,1 @@
+--system dynamics --entity account @HERE@/inputs/dyn_account_keys.json @CORPUS@/dynamics/drb_account_attributes_value_subset.json

@@ -1,0 +1,1 @@
+--system dynamics @HERE@/inputs/dyn_account_keys.json

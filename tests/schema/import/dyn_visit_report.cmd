@@ -1,0 +1,2 @@
+--system dynamics @SOURCE@/examples/vendor/dynamics/new_visitreport_attributes.json @SOURCE@/examples/vendor/dynamics/new_visitreport_keys.json @SOURCE@/examples/vendor/dynamics/new_visitreport_manytoone.json @SOURCE@/examples/vendor/dynamics/new_visitreport_multiselectpicklists.json @SOURCE@/examples/vendor/dynamics/new_visitreport_picklists.json @SOURCE@/examples/vendor/dynamics/new_visitreport_states.json @SOURCE@/examples/vendor/dynamics/new_visitreport_statuses.json
+expected examples/schemas/dynamics
