@@ -404,10 +404,20 @@ static void lookup_into(Checker *ck, const Expr *e, const Field *f)
     }
 }
 
+/* The kinds of expression whose value has a check of its own. */
+static void (*const KIND_INTO[])(Checker *ck, const Expr *e, const Field *f) = {
+    [EX_LOOKUP] = lookup_into, [EX_STRING] = string_into, [EX_NUMBER] = number_into,
+    [EX_LIST] = list_into, [EX_REF] = ref_into,
+};
+
 void ck_value_into(Checker *ck, const Expr *e, const Field *f)
 {
     if (e->info == NULL)
         return;
+    if ((size_t)e->kind < sizeof KIND_INTO / sizeof KIND_INTO[0] && KIND_INTO[e->kind] != NULL) {
+        KIND_INTO[e->kind](ck, e, f);
+        return;
+    }
     switch (e->kind) {
     case EX_NULL: case EX_CLEAR:
         return;
@@ -428,21 +438,6 @@ void ck_value_into(Checker *ck, const Expr *e, const Field *f)
             return;
         }
         break;
-    case EX_LOOKUP:
-        lookup_into(ck, e, f);
-        return;
-    case EX_STRING:
-        string_into(ck, e, f);
-        return;
-    case EX_NUMBER:
-        number_into(ck, e, f);
-        return;
-    case EX_LIST:
-        list_into(ck, e, f);
-        return;
-    case EX_REF:
-        ref_into(ck, e, f);
-        return;
     case EX_CALL:
         if (e->info->builtin == BI__COUNT && strcmp(e->u.call.name.name, "user") == 0) {
             user_into(ck, e, f);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "cm_alloc.h"
+#include "cm_sort.h"
 #include "schema_build.h"
 
 static const char *const TYPE_NAMES[] = {
@@ -170,18 +171,6 @@ Field *schema_build_copy(SchemaBuilder *b, const Field *f)
     return c;
 }
 
-typedef struct NameAt {
-    const char *name;
-    size_t index;
-} NameAt;
-
-static int compare_name_at(const void *x, const void *y)
-{
-    const NameAt *a = x, *b = y;
-    int c = strcmp(a->name, b->name);
-    return c ? c : (a->index > b->index) - (a->index < b->index);
-}
-
 static void report_field(DiagSink *sink, const SchemaEntity *e, const Field *f, Diag **d,
                          const char *msg, const char *arg)
 {
@@ -225,12 +214,12 @@ SchemaEntity *schema_build_end(SchemaBuilder *b, DiagSink *sink)
         return NULL;
     }
     e->by_name = cm_arena_alloc(&e->arena, (e->nfields ? e->nfields : 1) * sizeof *e->by_name);
-    NameAt *order = cm_malloc((e->nfields ? e->nfields : 1) * sizeof *order);
+    CmNameAt *order = cm_malloc((e->nfields ? e->nfields : 1) * sizeof *order);
     for (size_t i = 0; i < e->nfields; i++)
-        order[i] = (NameAt){ e->fields[i].name, i };
-    qsort(order, e->nfields, sizeof *order, compare_name_at);
+        order[i] = (CmNameAt){ e->fields[i].name, i };
+    qsort(order, e->nfields, sizeof *order, cm_name_at_cmp);
     for (size_t i = 0; i < e->nfields; i++)
-        e->by_name[i] = order[i].index;
+        e->by_name[i] = order[i].at;
     cm_free(order);
     for (size_t i = 1; i < e->nfields; i++) {
         const Field *first = &e->fields[e->by_name[i - 1]], *again = &e->fields[e->by_name[i]];
@@ -451,13 +440,7 @@ static void write_field(CmBuf *out, const Field *f)
     if (f->type == FT_REFERENCE || f->nreferences > 0) {
         cm_buf_puts(out, ",\n");
         put_key(out, 6, "references");
-        cm_buf_puts(out, "[");
-        for (size_t i = 0; i < f->nreferences; i++) {
-            if (i)
-                cm_buf_puts(out, ", ");
-            put_string(out, f->references[i]);
-        }
-        cm_buf_puts(out, "]");
+        cm_buf_put_json_strings(out, f->references, f->nreferences);
     }
     if (schema_field_navigable(f)) {
         cm_buf_puts(out, ",\n");

@@ -12,6 +12,7 @@
 
 #include "cm_alloc.h"
 #include "cm_buf.h"
+#include "cm_sort.h"
 #include "cm_utf8.h"
 #include "path_guard.h"
 #include "schema.h"
@@ -209,42 +210,31 @@ static void pos_put(JsonDoc *d, const cJSON *node, uint32_t key, uint32_t start,
     p->end = end;
 }
 
-typedef struct KeyAt {
-    const cJSON *node;
-    uint32_t key;
-} KeyAt;
-
-static int compare_keys(const void *a, const void *b)
-{
-    const KeyAt *x = a, *y = b;
-    int c = strcmp(x->node->string, y->node->string);
-    if (c != 0)
-        return c;
-    return (x->key > y->key) - (x->key < y->key);
-}
-
 /* Reports every repeat of a key in obj (n children, already indexed): cJSON
  * keeps both, and which one a reader sees is an accident. */
 static bool check_duplicates(JsonDoc *d, const cJSON *obj, size_t n)
 {
     if (n < 2)
         return true;
-    KeyAt *keys = cm_malloc(n * sizeof *keys);
+    /* Of two equal keys the later in the text is the repeat: children are
+     * in text order, so a key's place among them orders ties. */
+    CmNameAt *keys = cm_malloc(n * sizeof *keys);
+    const cJSON **nodes = cm_malloc(n * sizeof *nodes);
     size_t k = 0;
     for (const cJSON *c = obj->child; c != NULL && k < n; c = c->next) {
-        const JsonPos *p = pos_find(d, c);
-        keys[k].node = c;
-        keys[k].key = p ? p->key : 0;
+        nodes[k] = c;
+        keys[k] = (CmNameAt){ c->string, k };
         k++;
     }
-    qsort(keys, k, sizeof *keys, compare_keys);
+    qsort(keys, k, sizeof *keys, cm_name_at_cmp);
     bool ok = true;
     for (size_t i = 1; i < k; i++)
-        if (strcmp(keys[i - 1].node->string, keys[i].node->string) == 0) {
-            Diag *e = json_error(d, keys[i].node, true, "duplicate key '%s'", keys[i].node->string);
+        if (strcmp(keys[i - 1].name, keys[i].name) == 0) {
+            Diag *e = json_error(d, nodes[keys[i].at], true, "duplicate key '%s'", keys[i].name);
             diag_help(e, "a JSON object must not repeat a key; remove one of them");
             ok = false;
         }
+    cm_free(nodes);
     cm_free(keys);
     return ok;
 }

@@ -359,13 +359,9 @@ static void render_json(CmBuf *out, Diag **v, size_t n)
         cm_buf_printf(out, ", \"severity\": \"%s\", \"code\": \"%s\", \"message\": ",
                       severity_name(d->severity), d->code);
         put_jstr(out, d->message);
-        cm_buf_puts(out, ", \"help\": [");
-        for (size_t h = 0; h < d->nhelp; h++) {
-            if (h)
-                cm_buf_puts(out, ", ");
-            put_jstr(out, d->help[h]);
-        }
-        cm_buf_puts(out, "]}");
+        cm_buf_puts(out, ", \"help\": ");
+        cm_buf_put_json_strings(out, (const char *const *)d->help, d->nhelp);
+        cm_buf_puts(out, "}");
     }
     cm_buf_puts(out, n ? "\n]\n" : "]\n");
 }

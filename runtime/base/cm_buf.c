@@ -122,6 +122,17 @@ void cm_buf_put_json_string(CmBuf *b, const char *s, size_t n)
     cm_buf_putc(b, '"');
 }
 
+void cm_buf_put_json_strings(CmBuf *b, const char *const *items, size_t n)
+{
+    cm_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            cm_buf_put(b, ", ", 2);
+        cm_buf_put_json_string(b, items[i], strlen(items[i]));
+    }
+    cm_buf_putc(b, ']');
+}
+
 void cm_buf_clear(CmBuf *b)
 {
     b->len = 0;

@@ -25,6 +25,8 @@ void cm_buf_vprintf(CmBuf *b, const char *fmt, va_list ap);
 void cm_buf_put_uint(CmBuf *b, unsigned long long n);
 /* Appends s as a JSON string literal, quotes included. */
 void cm_buf_put_json_string(CmBuf *b, const char *s, size_t n);
+/* Appends the n strings of items as a JSON array on one line: ["a", "b"]. */
+void cm_buf_put_json_strings(CmBuf *b, const char *const *items, size_t n);
 /* Appends s percent-encoded, everything but ALPHA DIGIT - . _ ~ (RFC 3986
  * unreserved): a URL component, or a form value. */
 void cm_buf_put_percent(CmBuf *b, const char *s);

@@ -214,7 +214,7 @@ static void take_duplicate(const ConnBatch *b, size_t i, ConnResult *res)
 
 /* A request-level error is {"error": {"code", "message"}}; a query's
  * answer lists its "value". */
-static const ConnAnswerShape dyn_answer = { "error", "code", "message", NULL, NULL, "value" };
+static const ConnAnswerShape dyn_answer = { "error", "code", "message", NULL, NULL, "value", NULL };
 
 static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                             char *msg, size_t msglen)
@@ -222,9 +222,7 @@ static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResp
     (void)c;
     if (r->status < 200 || r->status > 299) {
         ConnAnswer a;
-        ConnStatus st = conn_open_answer(r, &dyn_answer, &a, msg, msglen);
-        for (size_t i = 0; st == CONN_REJECTED && i < b->n; i++)
-            conn_result_refused(&results[i], &a, msg, NULL);
+        ConnStatus st = conn_open_write_answer(r, &dyn_answer, b, results, &a, msg, msglen);
         cJSON_Delete(a.root);
         return st;
     }
@@ -313,10 +311,8 @@ static bool dyn_build_read(const Connector *c, const ConnRead *r, ConnRequest *o
     cm_buf_put_percent(&out->url, filter.data);
     cm_buf_free(&select);
     cm_buf_free(&filter);
-    out->method = "GET";
-    out->headers[0] = "Accept: application/json";
-    out->headers[1] = "OData-Version: 4.0";
-    out->nheaders = 2;
+    conn_json_request(out, "GET");
+    out->headers[out->nheaders++] = "OData-Version: 4.0";
     return true;
 }
 

@@ -105,6 +105,48 @@ static void add_association(cJSON *list, const char *id, long type)
     cJSON_AddItemToArray(list, a);
 }
 
+/* One input of a batch: its id (update, upsert), its properties as
+ * strings, and (create) its associations. */
+static bool hs_input(const ConnBatch *b, size_t i, cJSON *payload, cJSON *in, char *err, size_t errlen)
+{
+    bool ok = true;
+    if (b->op != CONN_CREATE) {
+        const char *key = b->records[i].key;
+        if (key == NULL || key[0] == '\0') {
+            snprintf(err, errlen, "record %zu: no value for the key %s", i + 1, b->key_field ? b->key_field : "id");
+            ok = false;
+        } else {
+            if (b->key_field && strcmp(b->key_field, "hs_object_id") != 0)
+                cJSON_AddStringToObject(in, "idProperty", b->key_field);
+            cJSON_AddStringToObject(in, "id", key);
+        }
+    }
+    cJSON *props = cJSON_AddObjectToObject(in, "properties");
+    /* Update and upsert inputs take no associations: the link step makes them. */
+    cJSON *assoc = b->op == CONN_CREATE ? cJSON_AddArrayToObject(in, "associations") : NULL;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, payload) {
+        long type;
+        if (assoc_field(f->string, &type, NULL, 0)) {
+            if (!cJSON_IsString(f) || f->valuestring[0] == '\0' || strlen(f->valuestring) >= 96) {
+                snprintf(err, errlen, "record %zu: %.80s must be the id of the record to link", i + 1, f->string);
+                return false;
+            }
+            if (assoc)
+                add_association(assoc, f->valuestring, type);
+            continue;
+        }
+        char *text = value_text(f);
+        if (text == NULL) {
+            snprintf(err, errlen, "record %zu: property %.80s has no string form", i + 1, f->string);
+            return false;
+        }
+        cJSON_AddStringToObject(props, f->string, text);
+        cm_free(text);
+    }
+    return ok;
+}
+
 static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
 {
     static const char *const op_names[] = { "create", "update", "upsert" };
@@ -123,56 +165,7 @@ static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
 
     cJSON *root = cJSON_CreateObject();
     cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
-    bool ok = true;
-    for (size_t i = 0; i < b->n && ok; i++) {
-        cJSON *payload = conn_payload(b, i, err, errlen);
-        if (payload == NULL) {
-            ok = false;
-            break;
-        }
-        cJSON *in = cJSON_CreateObject();
-        cJSON_AddItemToArray(inputs, in);
-        if (b->op != CONN_CREATE) {
-            const char *key = b->records[i].key;
-            if (key == NULL || key[0] == '\0') {
-                snprintf(err, errlen, "record %zu: no value for the key %s", i + 1,
-                         b->key_field ? b->key_field : "id");
-                ok = false;
-            } else {
-                if (b->key_field && strcmp(b->key_field, "hs_object_id") != 0)
-                    cJSON_AddStringToObject(in, "idProperty", b->key_field);
-                cJSON_AddStringToObject(in, "id", key);
-            }
-        }
-        cJSON *props = cJSON_AddObjectToObject(in, "properties");
-        /* Update and upsert inputs take no associations: the link step makes them. */
-        cJSON *assoc = b->op == CONN_CREATE ? cJSON_AddArrayToObject(in, "associations") : NULL;
-        const cJSON *f;
-        cJSON_ArrayForEach(f, payload) {
-            long type;
-            if (assoc_field(f->string, &type, NULL, 0)) {
-                if (!cJSON_IsString(f) || f->valuestring[0] == '\0' || strlen(f->valuestring) >= 96) {
-                    snprintf(err, errlen, "record %zu: %.80s must be the id of the record to link", i + 1,
-                             f->string);
-                    ok = false;
-                    break;
-                }
-                if (assoc)
-                    add_association(assoc, f->valuestring, type);
-                continue;
-            }
-            char *text = value_text(f);
-            if (text == NULL) {
-                snprintf(err, errlen, "record %zu: property %.80s has no string form", i + 1, f->string);
-                ok = false;
-                break;
-            }
-            cJSON_AddStringToObject(props, f->string, text);
-            cm_free(text);
-        }
-        cJSON_Delete(payload);
-    }
-    return conn_json_body(out, root, ok);
+    return conn_json_body(out, root, conn_payload_items(b, inputs, hs_input, err, errlen));
 }
 
 /* The input a key names (email compares case-insensitively, as HubSpot does). */
@@ -271,18 +264,20 @@ static void apply_results(const ConnBatch *b, const cJSON *list, ConnResult *res
 
 /* A request-level error is {"category", "message", "context"}; every
  * other answer lists its "results". */
-static const ConnAnswerShape hs_answer = { NULL, "category", "message", NULL, NULL, "results" };
+static const char *hs_error_field(const cJSON *error)
+{
+    return context_first(error, "propertyName");
+}
+
+static const ConnAnswerShape hs_answer = { NULL, "category", "message", NULL, NULL, "results", hs_error_field };
 
 static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                            char *msg, size_t msglen)
 {
     (void)c;
     ConnAnswer a;
-    ConnStatus st = conn_open_answer(r, &hs_answer, &a, msg, msglen);
-    if (st == CONN_REJECTED) {
-        for (size_t i = 0; i < b->n; i++)
-            conn_result_refused(&results[i], &a, msg, context_first(a.root, "propertyName"));
-    } else if (st == CONN_OK) {
+    ConnStatus st = conn_open_write_answer(r, &hs_answer, b, results, &a, msg, msglen);
+    if (st == CONN_OK) {
         bool *taken = cm_calloc(b->n, sizeof *taken);
         apply_errors(b, cJSON_GetObjectItemCaseSensitive(a.root, "errors"), results, taken);
         apply_results(b, a.list, results, taken);

@@ -17,11 +17,21 @@ void conn_current_fill(ConnCurrent *out, const char *id, const cJSON *holder, co
  * id in the member id_member. */
 void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_member, ConnCurrent *out);
 
-/* A JSON request: method, and JSON for Content-Type and Accept. */
+/* A JSON request: method, and JSON for Accept and (but for a GET, which
+ * carries no body) Content-Type. More headers may follow at nheaders. */
 void conn_json_request(ConnRequest *out, const char *method);
 
 /* Record i's payload, parsed; NULL (err says so) when it is not a JSON object. */
 cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen);
+
+/* Makes record i of b's item of a write's list from its parsed payload
+ * (which it may take members from; the caller frees it); false (err says
+ * why) when the record cannot be sent. */
+typedef bool (*ConnItemFn)(const ConnBatch *b, size_t i, cJSON *payload, cJSON *item, char *err, size_t errlen);
+
+/* Adds one object a record of b to list, in order, each made by item_fn;
+ * false (err says why) at the first record that cannot be sent. */
+bool conn_payload_items(const ConnBatch *b, cJSON *list, ConnItemFn item_fn, char *err, size_t errlen);
 
 /* Prints root into out's body when ok, deletes root; returns ok. */
 bool conn_json_body(ConnRequest *out, cJSON *root, bool ok);
@@ -37,12 +47,16 @@ typedef struct ConnAnswerShape {
     const char *busy;           /* a code that means "come back later" (CONN_BUSY), or NULL */
     const char *denied;         /* a code that means the credentials were refused, or NULL */
     const char *list;           /* the member holding a 2xx's list; NULL: the root is the list */
+    /* The field a request-level error names (error: as error_in finds
+     * it), or NULL; NULL: the vendor's errors name none. */
+    const char *(*field)(const cJSON *error);
 } ConnAnswerShape;
 
 typedef struct ConnAnswer {
     cJSON *root;                /* NULL when not JSON; the caller frees it (cJSON_Delete) */
-    const cJSON *list;          /* a 2xx's list */
+    const cJSON *list;          /* a 2xx's list (Pipedrive: its "data") */
     const char *code, *message; /* a request-level error's; either may be NULL */
+    const char *field;          /* the field it names (ConnAnswerShape.field), or NULL */
 } ConnAnswer;
 
 /* Opens an answer the way every connector reads one: JSON; a non-2xx is a
@@ -54,6 +68,12 @@ ConnStatus conn_open_answer(const TxResponse *r, const ConnAnswerShape *shape, C
 
 /* r failed for the request-level error in a (msg when the CRM gave no message). */
 void conn_result_refused(ConnResult *r, const ConnAnswer *a, const char *msg, const char *field);
+
+/* conn_open_answer for the answer to a write of b: when the request was
+ * refused whole (CONN_REJECTED), every record's result fails with its
+ * error, and the field the error names. */
+ConnStatus conn_open_write_answer(const TxResponse *r, const ConnAnswerShape *shape, const ConnBatch *b,
+                                  ConnResult *results, ConnAnswer *a, char *msg, size_t msglen);
 
 /* A read's answer whose list holds the records found (opened as
  * conn_open_answer does), matched to the keys by conn_fill_matches. */

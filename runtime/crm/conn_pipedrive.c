@@ -130,13 +130,6 @@ static cJSON *pd_body(const char *payload, PdEntity e, char *err, size_t errlen)
     return out;
 }
 
-static void json_headers(ConnRequest *out)
-{
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
-}
-
 static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
 {
     if (b->n != 1) {
@@ -161,16 +154,9 @@ static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
     if (b->op == CONN_UPDATE) {
         cm_buf_putc(&out->url, '/');
         cm_buf_put_percent(&out->url, id);
-        out->method = e.update;
-    } else {
-        out->method = "POST";
     }
-    json_headers(out);
-    char *text = cJSON_PrintUnformatted(body);
-    cm_buf_puts(&out->body, text);
-    cJSON_free(text);
-    cJSON_Delete(body);
-    return true;
+    conn_json_request(out, b->op == CONN_UPDATE ? e.update : "POST");
+    return conn_json_body(out, body, true);
 }
 
 static const char *status_code(int status)
@@ -187,50 +173,42 @@ static const char *status_code(int status)
     }
 }
 
-/* Opens an answer: JSON, and "success": true with a 2xx (CONN_OK, *data
- * its "data"). A refusal is CONN_REJECTED (CONN_AUTH for 403) with its
- * code in code[] and its text in msg; anything else CONN_BAD_ANSWER. The
- * caller frees the root. */
-static cJSON *open_answer(const TxResponse *r, ConnStatus *st, const cJSON **data, char *code, size_t codelen,
-                          char *msg, size_t msglen)
+/* Opens an answer as conn_open_answer does, for Pipedrive's envelope:
+ * JSON, and "success": true with a 2xx (CONN_OK, a->list its "data": one
+ * record, or a search's answer). A refusal is CONN_REJECTED (CONN_AUTH for
+ * 403), its code "errorCode" or the HTTP status's name, its text "error"
+ * (and in msg); anything else CONN_BAD_ANSWER. The caller frees a->root. */
+static ConnStatus open_answer(const TxResponse *r, ConnAnswer *a, char *msg, size_t msglen)
 {
-    *data = NULL;
-    snprintf(code, codelen, "%s", status_code(r->status));
-    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
-    const cJSON *success = cJSON_GetObjectItemCaseSensitive(root, "success");
-    if (!cJSON_IsObject(root) || !cJSON_IsBool(success)) {
+    memset(a, 0, sizeof *a);
+    a->root = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *success = cJSON_GetObjectItemCaseSensitive(a->root, "success");
+    if (!cJSON_IsObject(a->root) || !cJSON_IsBool(success)) {
         snprintf(msg, msglen, "HTTP %d with an answer that is not Pipedrive's JSON (%zu bytes)", r->status,
                  r->body_len);
-        *st = CONN_BAD_ANSWER;
-        return root;
+        return CONN_BAD_ANSWER;
     }
     if (cJSON_IsTrue(success) && r->status >= 200 && r->status <= 299) {
-        *data = cJSON_GetObjectItemCaseSensitive(root, "data");
-        *st = CONN_OK;
-        return root;
+        a->list = cJSON_GetObjectItemCaseSensitive(a->root, "data");
+        return CONN_OK;
     }
-    const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
-    const cJSON *ecode = cJSON_GetObjectItemCaseSensitive(root, "errorCode");
-    if (cJSON_IsString(ecode) && ecode->valuestring[0] != '\0')
-        snprintf(code, codelen, "%s", ecode->valuestring);
-    snprintf(msg, msglen, "HTTP %d: %s", r->status, cJSON_IsString(error) ? error->valuestring : "refused");
-    *st = r->status == 403 ? CONN_AUTH : CONN_REJECTED;
-    return root;
+    const char *ecode = conn_str(a->root, "errorCode");
+    a->code = ecode && ecode[0] != '\0' ? ecode : status_code(r->status);
+    a->message = conn_str(a->root, "error");
+    snprintf(msg, msglen, "HTTP %d: %s", r->status, a->message ? a->message : "refused");
+    return r->status == 403 ? CONN_AUTH : CONN_REJECTED;
 }
 
 static ConnStatus pd_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                            char *msg, size_t msglen)
 {
     (void)c;
-    ConnStatus st;
-    const cJSON *data;
-    char code[64];
-    cJSON *root = open_answer(r, &st, &data, code, sizeof code, msg, msglen);
+    ConnAnswer a;
+    ConnStatus st = open_answer(r, &a, msg, msglen);
     if (st == CONN_REJECTED) {
-        const cJSON *error = cJSON_GetObjectItemCaseSensitive(root, "error");
-        conn_result_error(&results[0], code, cJSON_IsString(error) ? error->valuestring : msg, NULL);
+        conn_result_refused(&results[0], &a, msg, NULL);
     } else if (st == CONN_OK) {
-        if (conn_id_text(cJSON_GetObjectItemCaseSensitive(data, "id"), results[0].id, sizeof results[0].id)) {
+        if (conn_id_text(cJSON_GetObjectItemCaseSensitive(a.list, "id"), results[0].id, sizeof results[0].id)) {
             results[0].ok = true;
             results[0].created = b->op == CONN_CREATE;
         } else {
@@ -238,7 +216,7 @@ static ConnStatus pd_parse(const Connector *c, const ConnBatch *b, const TxRespo
             st = CONN_BAD_ANSWER;
         }
     }
-    cJSON_Delete(root);
+    cJSON_Delete(a.root);
     return st;
 }
 
@@ -278,9 +256,7 @@ static bool pd_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
         cm_buf_puts(&out->url, search_field(r->key_field));
         cm_buf_puts(&out->url, "&exact_match=true&limit=2");
     }
-    out->method = "GET";
-    out->headers[0] = "Accept: application/json";
-    out->nheaders = 1;
+    conn_json_request(out, "GET");
     return true;
 }
 
@@ -359,35 +335,34 @@ static ConnStatus pd_parse_read(const Connector *c, const ConnRead *r, const TxR
                                 char *msg, size_t msglen)
 {
     (void)c;
-    ConnStatus st;
-    const cJSON *data;
-    char code[64], id[96];
     if (by_id(r) && resp->status == 404)
         return CONN_OK;     /* not found: found stays false */
-    cJSON *root = open_answer(resp, &st, &data, code, sizeof code, msg, msglen);
+    ConnAnswer a;
+    char id[96];
+    ConnStatus st = open_answer(resp, &a, msg, msglen);
     if (st != CONN_OK) {
-        cJSON_Delete(root);
+        cJSON_Delete(a.root);
         return st;
     }
     if (by_id(r)) {
-        cJSON *holder = as_payload(data);
+        cJSON *holder = as_payload(a.list);
         if (conn_id_text(cJSON_GetObjectItemCaseSensitive(holder, "id"), id, sizeof id))
             conn_current_fill(&out[0], id, holder, r);
         cJSON_Delete(holder);
-        cJSON_Delete(root);
+        cJSON_Delete(a.root);
         return CONN_OK;
     }
     /* A key more than one record holds (Pipedrive does not keep e-mails
      * unique): the first, Pipedrive's best match, is the one written. */
     const cJSON *hit;
-    cJSON_ArrayForEach(hit, cJSON_GetObjectItemCaseSensitive(data, "items")) {
+    cJSON_ArrayForEach(hit, cJSON_GetObjectItemCaseSensitive(a.list, "items")) {
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(hit, "item");
         if (item_matches(item, r) && conn_id_text(cJSON_GetObjectItemCaseSensitive(item, "id"), id, sizeof id)) {
             conn_current_fill(&out[0], id, item, r);
             break;
         }
     }
-    cJSON_Delete(root);
+    cJSON_Delete(a.root);
     return CONN_OK;
 }
 

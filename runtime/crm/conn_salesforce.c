@@ -20,6 +20,32 @@ static size_t sf_max_batch(const Connector *c, ConnOp op)
     return SF_MAX_BATCH;
 }
 
+/* One record of the collection: attributes first, as Salesforce's own
+ * clients send it, then the fields in order. */
+static bool sf_record(const ConnBatch *b, size_t i, cJSON *payload, cJSON *rec, char *err, size_t errlen)
+{
+    cJSON *attrs = cJSON_AddObjectToObject(rec, "attributes");
+    cJSON_AddStringToObject(attrs, "type", b->entity);
+    while (payload->child) {
+        cJSON *f = cJSON_DetachItemViaPointer(payload, payload->child);
+        cJSON_AddItemToObject(rec, f->string, f);
+    }
+    if (b->op == CONN_CREATE)
+        return true;
+    /* The key travels in the record; a payload may carry it already (an
+     * upsert by Id with "Id": null creates). */
+    const char *key = b->records[i].key;
+    const char *kf = b->op == CONN_UPDATE ? "Id" : b->key_field;
+    if (cJSON_GetObjectItemCaseSensitive(rec, kf) != NULL)
+        return true;
+    if (key == NULL || key[0] == '\0') {
+        snprintf(err, errlen, "record %zu: no value for the key %s", i + 1, b->key_field);
+        return false;
+    }
+    cJSON_AddStringToObject(rec, kf, key);
+    return true;
+}
+
 static bool sf_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
 {
     if (b->n == 0 || b->n > SF_MAX_BATCH) {
@@ -42,47 +68,15 @@ static bool sf_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
     cJSON *root = cJSON_CreateObject();
     cJSON_AddBoolToObject(root, "allOrNone", false);
     cJSON *records = cJSON_AddArrayToObject(root, "records");
-    bool ok = true;
-    for (size_t i = 0; i < b->n && ok; i++) {
-        cJSON *payload = conn_payload(b, i, err, errlen);
-        if (payload == NULL) {
-            ok = false;
-            break;
-        }
-        /* attributes first, as Salesforce's own clients send it, then the fields in order */
-        cJSON *rec = cJSON_CreateObject();
-        cJSON_AddItemToArray(records, rec);
-        cJSON *attrs = cJSON_AddObjectToObject(rec, "attributes");
-        cJSON_AddStringToObject(attrs, "type", b->entity);
-        while (payload->child) {
-            cJSON *f = cJSON_DetachItemViaPointer(payload, payload->child);
-            cJSON_AddItemToObject(rec, f->string, f);
-        }
-        cJSON_Delete(payload);
-        if (b->op != CONN_CREATE) {
-            /* The key travels in the record; a payload may carry it already
-             * (an upsert by Id with "Id": null creates). */
-            const char *key = b->records[i].key;
-            const char *kf = b->op == CONN_UPDATE ? "Id" : b->key_field;
-            if (cJSON_GetObjectItemCaseSensitive(rec, kf) != NULL)
-                continue;
-            if (key == NULL || key[0] == '\0') {
-                snprintf(err, errlen, "record %zu: no value for the key %s", i + 1, b->key_field);
-                ok = false;
-                break;
-            }
-            cJSON_AddStringToObject(rec, kf, key);
-        }
-    }
-    return conn_json_body(out, root, ok);
+    return conn_json_body(out, root, conn_payload_items(b, records, sf_record, err, errlen));
 }
 
 /* A request-level error is [{"errorCode": ..., "message": ...}]; a query's
  * answer lists "records", a write's answer is the list. */
 static const ConnAnswerShape sf_answer = { NULL, "errorCode", "message", "REQUEST_LIMIT_EXCEEDED", "INVALID_SESSION_ID",
-                                           NULL };
+                                           NULL, NULL };
 static const ConnAnswerShape sf_query_answer = { NULL, "errorCode", "message", "REQUEST_LIMIT_EXCEEDED",
-                                                 "INVALID_SESSION_ID", "records" };
+                                                 "INVALID_SESSION_ID", "records", NULL };
 
 static void record_result(const ConnBatch *b, const cJSON *item, ConnResult *res)
 {
@@ -107,11 +101,8 @@ static ConnStatus sf_parse(const Connector *c, const ConnBatch *b, const TxRespo
 {
     (void)c;
     ConnAnswer a;
-    ConnStatus st = conn_open_answer(r, &sf_answer, &a, msg, msglen);
-    if (st == CONN_REJECTED) {
-        for (size_t i = 0; i < b->n; i++)
-            conn_result_refused(&results[i], &a, msg, NULL);
-    } else if (st == CONN_OK && (size_t)cJSON_GetArraySize(a.list) != b->n) {
+    ConnStatus st = conn_open_write_answer(r, &sf_answer, b, results, &a, msg, msglen);
+    if (st == CONN_OK && (size_t)cJSON_GetArraySize(a.list) != b->n) {
         snprintf(msg, msglen, "expected %zu results, got %d", b->n, cJSON_GetArraySize(a.list));
         st = CONN_BAD_ANSWER;
     } else if (st == CONN_OK) {
@@ -173,9 +164,7 @@ static bool sf_build_read(const Connector *c, const ConnRead *r, ConnRequest *ou
     cm_buf_printf(&out->url, "%s/services/data/%s/query?q=", c->base, c->api_version);
     cm_buf_put_percent(&out->url, q.data);
     cm_buf_free(&q);
-    out->method = "GET";
-    out->headers[0] = "Accept: application/json";
-    out->nheaders = 1;
+    conn_json_request(out, "GET");
     return true;
 }
 

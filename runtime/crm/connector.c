@@ -161,9 +161,10 @@ void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_m
 void conn_json_request(ConnRequest *out, const char *method)
 {
     out->method = method;
-    out->headers[0] = "Content-Type: application/json";
-    out->headers[1] = "Accept: application/json";
-    out->nheaders = 2;
+    out->nheaders = 0;
+    if (strcmp(method, "GET") != 0)
+        out->headers[out->nheaders++] = "Content-Type: application/json";
+    out->headers[out->nheaders++] = "Accept: application/json";
 }
 
 cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen)
@@ -174,6 +175,22 @@ cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen)
     cJSON_Delete(payload);
     snprintf(err, errlen, "record %zu: the payload is not a JSON object", i + 1);
     return NULL;
+}
+
+bool conn_payload_items(const ConnBatch *b, cJSON *list, ConnItemFn item_fn, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        cJSON *payload = conn_payload(b, i, err, errlen);
+        if (payload == NULL)
+            return false;
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddItemToArray(list, item);
+        bool ok = item_fn(b, i, payload, item, err, errlen);
+        cJSON_Delete(payload);
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 bool conn_json_body(ConnRequest *out, cJSON *root, bool ok)
@@ -207,6 +224,7 @@ ConnStatus conn_open_answer(const TxResponse *r, const ConnAnswerShape *shape, C
                          : cJSON_IsArray(a->root) ? cJSON_GetArrayItem(a->root, 0) : a->root;
         a->code = conn_str(e, shape->code);
         a->message = conn_str(e, shape->message);
+        a->field = shape->field ? shape->field(e) : NULL;
         snprintf(msg, msglen, "HTTP %d %s: %s", r->status, a->code ? a->code : "", a->message ? a->message : "");
         if (a->code && shape->busy && strcmp(a->code, shape->busy) == 0)
             return CONN_BUSY;
@@ -225,6 +243,15 @@ ConnStatus conn_open_answer(const TxResponse *r, const ConnAnswerShape *shape, C
 void conn_result_refused(ConnResult *r, const ConnAnswer *a, const char *msg, const char *field)
 {
     conn_result_error(r, a->code ? a->code : "HTTP_ERROR", a->message ? a->message : msg, field);
+}
+
+ConnStatus conn_open_write_answer(const TxResponse *r, const ConnAnswerShape *shape, const ConnBatch *b,
+                                  ConnResult *results, ConnAnswer *a, char *msg, size_t msglen)
+{
+    ConnStatus st = conn_open_answer(r, shape, a, msg, msglen);
+    for (size_t i = 0; st == CONN_REJECTED && i < b->n; i++)
+        conn_result_refused(&results[i], a, msg, a->field);
+    return st;
 }
 
 /* ---- the retry engine: every request goes through fly ---- */

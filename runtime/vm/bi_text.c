@@ -49,6 +49,14 @@ static size_t char_start_before(const char *s, size_t at)
     return at;
 }
 
+/* A count of code points: an integer, not negative. */
+static bool length_arg(BiCtx *cx, const Value *v, int64_t *n)
+{
+    if (!bi_int_arg(cx, v, "the length", n))
+        return false;
+    return *n >= 0 || bi_fail(cx, "the length must not be negative, got %lld", (long long)*n);
+}
+
 bool bi_trim(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
     (void)nargs;
@@ -66,11 +74,7 @@ bool bi_truncate(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     (void)nargs;
     int64_t max;
     BiText t;
-    if (!bi_int_arg(cx, &args[1], "the length", &max))
-        return false;
-    if (max < 0)
-        return bi_fail(cx, "the length must not be negative, got %lld", (long long)max);
-    if (!utf8_text(cx, &args[0], &t))
+    if (!length_arg(cx, &args[1], &max) || !utf8_text(cx, &args[0], &t))
         return false;
     size_t cut = skip_chars(t.s, t.n, 0, (uint64_t)max);
     /* Never leave a base letter without its accents: cut before the base. */
@@ -87,12 +91,8 @@ bool bi_substr(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     BiText t;
     if (!bi_int_arg(cx, &args[1], "the start", &start))
         return false;
-    if (nargs > 2) {
-        if (!bi_int_arg(cx, &args[2], "the length", &count))
-            return false;
-        if (count < 0)
-            return bi_fail(cx, "the length must not be negative, got %lld", (long long)count);
-    }
+    if (nargs > 2 && !length_arg(cx, &args[2], &count))
+        return false;
     if (!utf8_text(cx, &args[0], &t))
         return false;
     if (start < 0) {

@@ -122,27 +122,45 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* One element of a section's list: items[i], read from the cursor. ctx is
+ * what the list's reader passes along (the entity, ...). */
+typedef bool (*ReadItem)(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i);
+
+/* A list as the sections hold them: a count (bounded as get_array does),
+ * then each element, read by item. The elements, or NULL when any is bad
+ * (reported); *n is the count. */
+static void *read_list(Cursor *c, Mapc *m, uint32_t *n, size_t min_bytes, uint32_t max, size_t size,
+                       const char *what, ReadItem item, void *ctx)
+{
+    void *items = get_array(c, m, n, min_bytes, max, size, what);
+    for (uint32_t i = 0; items != NULL && i < *n; i++)
+        if (!item(c, m, ctx, items, i))
+            return NULL;
+    return items;
+}
+
+static bool string_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
+{
+    (void)m;
+    (void)ctx;
+    uint32_t len;
+    if (!get_var(c, &len, "string length") || !need(c, len, "string"))
+        return false;
+    size_t bad = cm_utf8_invalid_at((const char *)c->p, len);
+    if (bad != len) {
+        c->p += bad;
+        return failf(c, "string %u is not valid UTF-8", i);
+    }
+    ((Value *)items)[i] = v_str((const char *)c->p, len);
+    c->p += len;
+    return true;
+}
+
 static bool read_strings(Cursor *c, Mapc *m)
 {
-    uint32_t n;
-    Value *s = get_array(c, m, &n, 1, MAPC_MAX_INDEX, sizeof *s, "strings");
-    if (s == NULL)
-        return false;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t len;
-        if (!get_var(c, &len, "string length") || !need(c, len, "string"))
-            return false;
-        size_t bad = cm_utf8_invalid_at((const char *)c->p, len);
-        if (bad != len) {
-            c->p += bad;
-            return failf(c, "string %u is not valid UTF-8", i);
-        }
-        s[i] = v_str((const char *)c->p, len);
-        c->p += len;
-    }
-    m->strings = s;
-    m->nstrings = n;
-    return true;
+    m->strings = read_list(c, m, &m->nstrings, 1, MAPC_MAX_INDEX, sizeof *m->strings, "strings", string_item,
+                           NULL);
+    return m->strings != NULL;
 }
 
 static bool read_meta(Cursor *c, Mapc *m)
@@ -152,124 +170,131 @@ static bool read_meta(Cursor *c, Mapc *m)
         && get_index(c, &m->source, m->nstrings, "source file string");
 }
 
+/* A list constant: its items are earlier constants; depth[] (one per
+ * constant) tracks how deep lists nest. */
+static bool list_const(Cursor *c, Mapc *m, Value *k, uint8_t *depth, uint32_t i)
+{
+    uint32_t len;
+    Value *items = get_array(c, m, &len, 1, MAPC_MAX_INDEX, sizeof *items, "list items");
+    if (items == NULL)
+        return false;
+    for (uint32_t j = 0; j < len; j++) {
+        uint32_t item;
+        if (!get_index(c, &item, i, "list item constant (must be an earlier constant)"))
+            return false;
+        items[j] = k[item];
+        if (depth[item] >= depth[i])
+            depth[i] = (uint8_t)(depth[item] + 1);
+    }
+    /* Comparing and printing lists recurses: keep nesting shallow. */
+    if (depth[i] > MAPC_MAX_LIST_DEPTH)
+        return failf(c, "constant %u: lists nested deeper than %u", i, MAPC_MAX_LIST_DEPTH);
+    k[i].type = V_LIST;
+    k[i].len = len;
+    k[i].u.items = items;
+    return true;
+}
+
+static bool const_item(Cursor *c, Mapc *m, void *depth, void *items, uint32_t i)
+{
+    Value *k = items;
+    uint8_t tag;
+    if (!get_u8(c, &tag, "constant tag"))
+        return false;
+    switch (tag) {
+    case MC_NULL: k[i] = v_null(); return true;
+    case MC_FALSE: k[i] = v_bool(false); return true;
+    case MC_TRUE: k[i] = v_bool(true); return true;
+    case MC_NUMBER: {
+        if (!need(c, 8, "number constant"))
+            return false;
+        uint64_t bits = (uint64_t)le32(c->p) | (uint64_t)le32(c->p + 4) << 32;
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        if (!isfinite(x))
+            return failf(c, "constant %u is not a finite number", i);
+        c->p += 8;
+        k[i] = v_num(x);
+        return true;
+    }
+    case MC_STRING: {
+        uint32_t s;
+        if (!get_index(c, &s, m->nstrings, "string"))
+            return false;
+        k[i] = m->strings[s];
+        return true;
+    }
+    case MC_LIST:
+        return list_const(c, m, k, depth, i);
+    default:
+        c->p--;
+        return failf(c, "constant %u has unknown tag %u", i, tag);
+    }
+}
+
 static bool read_consts(Cursor *c, Mapc *m)
 {
-    uint32_t n;
-    Value *k = get_array(c, m, &n, 1, MAPC_MAX_INDEX, sizeof *k, "constants");
-    if (k == NULL)
+    /* A depth for each constant, zeroed: the count is read after, but a
+     * constant takes a byte at least, and there are MAPC_MAX_INDEX at most. */
+    size_t most = (size_t)(c->end - c->p) < MAPC_MAX_INDEX ? (size_t)(c->end - c->p) : MAPC_MAX_INDEX;
+    uint8_t *depth = cm_arena_alloc(&m->arena, most + 1);
+    m->consts = read_list(c, m, &m->nconsts, 1, MAPC_MAX_INDEX, sizeof *m->consts, "constants", const_item, depth);
+    return m->consts != NULL;
+}
+
+static bool path_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
+{
+    (void)ctx;
+    uint8_t flags;
+    uint32_t nseg;
+    if (!get_u8(c, &flags, "path flags"))
         return false;
-    uint8_t *depth = cm_arena_alloc(&m->arena, (n ? n : 1) * sizeof *depth);
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t tag;
-        if (!get_u8(c, &tag, "constant tag"))
-            return false;
-        switch (tag) {
-        case MC_NULL: k[i] = v_null(); break;
-        case MC_FALSE: k[i] = v_bool(false); break;
-        case MC_TRUE: k[i] = v_bool(true); break;
-        case MC_NUMBER: {
-            if (!need(c, 8, "number constant"))
-                return false;
-            uint64_t bits = (uint64_t)le32(c->p) | (uint64_t)le32(c->p + 4) << 32;
-            double x;
-            memcpy(&x, &bits, sizeof x);
-            if (!isfinite(x))
-                return failf(c, "constant %u is not a finite number", i);
-            c->p += 8;
-            k[i] = v_num(x);
-            break;
-        }
-        case MC_STRING: {
-            uint32_t s;
-            if (!get_index(c, &s, m->nstrings, "string"))
-                return false;
-            k[i] = m->strings[s];
-            break;
-        }
-        case MC_LIST: {
-            uint32_t len;
-            Value *items = get_array(c, m, &len, 1, MAPC_MAX_INDEX, sizeof *items, "list items");
-            if (items == NULL)
-                return false;
-            for (uint32_t j = 0; j < len; j++) {
-                uint32_t item;
-                if (!get_index(c, &item, i, "list item constant (must be an earlier constant)"))
-                    return false;
-                items[j] = k[item];
-                if (depth[item] >= depth[i])
-                    depth[i] = (uint8_t)(depth[item] + 1);
-            }
-            /* Comparing and printing lists recurses: keep nesting shallow. */
-            if (depth[i] > MAPC_MAX_LIST_DEPTH)
-                return failf(c, "constant %u: lists nested deeper than %u", i, MAPC_MAX_LIST_DEPTH);
-            k[i].type = V_LIST;
-            k[i].len = len;
-            k[i].u.items = items;
-            break;
-        }
-        default:
-            c->p--;
-            return failf(c, "constant %u has unknown tag %u", i, tag);
-        }
+    if (flags & ~1u) {
+        c->p--;
+        return failf(c, "source path %u has unknown flags 0x%02x", i, flags);
     }
-    m->consts = k;
-    m->nconsts = n;
+    if (!get_count(c, &nseg, 1, MAPC_MAX_SEGMENTS, "path segments"))
+        return false;
+    if (nseg == 0)
+        return failf(c, "source path %u has no segments", i);
+    uint32_t *segs = cm_arena_alloc(&m->arena, nseg * sizeof *segs);
+    for (uint32_t j = 0; j < nseg; j++)
+        if (!get_index(c, &segs[j], m->nstrings, "path segment string"))
+            return false;
+    ((MapcPath *)items)[i] = (MapcPath){ segs, nseg, flags & 1u };
     return true;
 }
 
 static bool read_paths(Cursor *c, Mapc *m)
 {
-    uint32_t n;
-    MapcPath *paths = get_array(c, m, &n, 2, MAPC_MAX_INDEX, sizeof *paths, "source paths");
-    if (paths == NULL)
+    m->paths = read_list(c, m, &m->npaths, 2, MAPC_MAX_INDEX, sizeof *m->paths, "source paths", path_item, NULL);
+    return m->paths != NULL;
+}
+
+static bool builtin_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
+{
+    (void)ctx;
+    BuiltinId *ids = items;
+    uint32_t s;
+    if (!get_index(c, &s, m->nstrings, "builtin name string"))
         return false;
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t flags;
-        uint32_t nseg;
-        if (!get_u8(c, &flags, "path flags"))
-            return false;
-        if (flags & ~1u) {
-            c->p--;
-            return failf(c, "source path %u has unknown flags 0x%02x", i, flags);
-        }
-        if (!get_count(c, &nseg, 1, MAPC_MAX_SEGMENTS, "path segments"))
-            return false;
-        if (nseg == 0)
-            return failf(c, "source path %u has no segments", i);
-        uint32_t *segs = cm_arena_alloc(&m->arena, nseg * sizeof *segs);
-        for (uint32_t j = 0; j < nseg; j++)
-            if (!get_index(c, &segs[j], m->nstrings, "path segment string"))
-                return false;
-        paths[i] = (MapcPath){ segs, nseg, flags & 1u };
-    }
-    m->paths = paths;
-    m->npaths = n;
+    char name[64];
+    uint32_t len = m->strings[s].len;
+    if (len >= sizeof name || memchr(m->strings[s].u.str, '\0', len))
+        return failf(c, "builtin %u has an invalid name", i);
+    memcpy(name, m->strings[s].u.str, len);
+    name[len] = '\0';
+    ids[i] = builtin_lookup(name);
+    if (ids[i] == BI__COUNT)
+        return failf(c, "the mapping needs the builtin '%s', which this crmmap does not have", name);
     return true;
 }
 
 static bool read_builtins(Cursor *c, Mapc *m)
 {
-    uint32_t n;
-    BuiltinId *ids = get_array(c, m, &n, 1, MAPC_MAX_BUILTINS, sizeof *ids, "builtins");
-    if (ids == NULL)
-        return false;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t s;
-        if (!get_index(c, &s, m->nstrings, "builtin name string"))
-            return false;
-        char name[64];
-        uint32_t len = m->strings[s].len;
-        if (len >= sizeof name || memchr(m->strings[s].u.str, '\0', len))
-            return failf(c, "builtin %u has an invalid name", i);
-        memcpy(name, m->strings[s].u.str, len);
-        name[len] = '\0';
-        ids[i] = builtin_lookup(name);
-        if (ids[i] == BI__COUNT)
-            return failf(c, "the mapping needs the builtin '%s', which this crmmap does not have", name);
-    }
-    m->builtins = ids;
-    m->nbuiltins = n;
-    return true;
+    m->builtins = read_list(c, m, &m->nbuiltins, 1, MAPC_MAX_BUILTINS, sizeof *m->builtins, "builtins",
+                            builtin_item, NULL);
+    return m->builtins != NULL;
 }
 
 static bool is_scalar(const Value *v)
@@ -277,43 +302,43 @@ static bool is_scalar(const Value *v)
     return v->type == V_NULL || v->type == V_BOOL || v->type == V_NUM || v->type == V_STR;
 }
 
+static bool table_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
+{
+    (void)ctx;
+    MapcTable *t = &((MapcTable *)items)[i];
+    uint32_t count;
+    if (!get_index(c, &t->name, m->nstrings, "table name string")
+        || !get_count(c, &count, 2, MAPC_MAX_INDEX, "table entries"))
+        return false;
+    Value *keys = cm_arena_alloc(&m->arena, (count ? count : 1) * sizeof *keys);
+    Value *values = cm_arena_alloc(&m->arena, (count ? count : 1) * sizeof *values);
+    for (uint32_t j = 0; j < count; j++) {
+        uint32_t k, v;
+        if (!get_index(c, &k, m->nconsts, "table key constant")
+            || !get_index(c, &v, m->nconsts, "table value constant"))
+            return false;
+        keys[j] = m->consts[k];
+        values[j] = m->consts[v];
+        if (!is_scalar(&keys[j]))
+            return failf(c, "table %u: key %u is a list", i, j);
+        if (j > 0 && mapc_key_cmp(&keys[j - 1], &keys[j]) >= 0)
+            return failf(c, "table %u: keys are not in ascending order at entry %u", i, j);
+    }
+    int32_t dflt;
+    if (!get_opt(c, &dflt, m->nconsts, "table else constant"))
+        return false;
+    t->n = count;
+    t->keys = keys;
+    t->values = values;
+    t->has_else = dflt >= 0;
+    t->else_value = dflt >= 0 ? m->consts[dflt] : v_null();
+    return true;
+}
+
 static bool read_tables(Cursor *c, Mapc *m)
 {
-    uint32_t n;
-    MapcTable *t = get_array(c, m, &n, 3, MAPC_MAX_INDEX, sizeof *t, "tables");
-    if (t == NULL)
-        return false;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t count;
-        if (!get_index(c, &t[i].name, m->nstrings, "table name string")
-            || !get_count(c, &count, 2, MAPC_MAX_INDEX, "table entries"))
-            return false;
-        Value *keys = cm_arena_alloc(&m->arena, (count ? count : 1) * sizeof *keys);
-        Value *values = cm_arena_alloc(&m->arena, (count ? count : 1) * sizeof *values);
-        for (uint32_t j = 0; j < count; j++) {
-            uint32_t k, v;
-            if (!get_index(c, &k, m->nconsts, "table key constant")
-                || !get_index(c, &v, m->nconsts, "table value constant"))
-                return false;
-            keys[j] = m->consts[k];
-            values[j] = m->consts[v];
-            if (!is_scalar(&keys[j]))
-                return failf(c, "table %u: key %u is a list", i, j);
-            if (j > 0 && mapc_key_cmp(&keys[j - 1], &keys[j]) >= 0)
-                return failf(c, "table %u: keys are not in ascending order at entry %u", i, j);
-        }
-        int32_t dflt;
-        if (!get_opt(c, &dflt, m->nconsts, "table else constant"))
-            return false;
-        t[i].n = count;
-        t[i].keys = keys;
-        t[i].values = values;
-        t[i].has_else = dflt >= 0;
-        t[i].else_value = dflt >= 0 ? m->consts[dflt] : v_null();
-    }
-    m->tables = t;
-    m->ntables = n;
-    return true;
+    m->tables = read_list(c, m, &m->ntables, 3, MAPC_MAX_INDEX, sizeof *m->tables, "tables", table_item, NULL);
+    return m->tables != NULL;
 }
 
 static bool is_option_table(const MapcTable *t)
@@ -326,74 +351,54 @@ static bool is_option_table(const MapcTable *t)
     return true;
 }
 
-static bool read_fields(Cursor *c, Mapc *m, MapcEntity *e)
+static bool field_item(Cursor *c, Mapc *m, void *entity, void *items, uint32_t i)
 {
-    uint32_t n;
-    MapcField *f = get_array(c, m, &n, 4, MAPC_MAX_INDEX, sizeof *f, "fields");
-    if (f == NULL)
+    MapcEntity *e = entity;
+    MapcField *f = &((MapcField *)items)[i];
+    if (!get_index(c, &f->name, m->nstrings, "field name string") || !get_u8(c, &f->section, "field section")
+        || !get_u8(c, &f->encoding, "field encoding")
+        || !get_opt(c, &f->option_table, m->ntables, "option table"))
         return false;
+    if (f->section >= FS__COUNT)
+        return failf(c, "field %u has unknown section %u", i, f->section);
+    unsigned enc = f->encoding & ~ENC_STRINGIFY;
+    if (enc >= ENC__COUNT)
+        return failf(c, "field %u has unknown encoding %u", i, f->encoding);
+    bool wants_table = enc == ENC_OPTION || enc == ENC_OPTION_MULTI;
+    if (wants_table != (f->option_table >= 0)
+        || (wants_table && !is_option_table(&m->tables[f->option_table])))
+        return failf(c, "field %u: option table does not match its encoding", i);
+    e->has_section[f->section] = true;
+    f->lookup = f->per_target = false;
+    f->bind_nav = f->bind_set = -1;
     CmBuf key = CM_BUF_INIT;
-    for (uint32_t i = 0; i < n; i++) {
-        if (!get_index(c, &f[i].name, m->nstrings, "field name string")
-            || !get_u8(c, &f[i].section, "field section")
-            || !get_u8(c, &f[i].encoding, "field encoding")
-            || !get_opt(c, &f[i].option_table, m->ntables, "option table"))
-            goto fail;
-        if (f[i].section >= FS__COUNT) {
-            failf(c, "field %u has unknown section %u", i, f[i].section);
-            goto fail;
-        }
-        unsigned enc = f[i].encoding & ~ENC_STRINGIFY;
-        if (enc >= ENC__COUNT) {
-            failf(c, "field %u has unknown encoding %u", i, f[i].encoding);
-            goto fail;
-        }
-        bool wants_table = enc == ENC_OPTION || enc == ENC_OPTION_MULTI;
-        if (wants_table != (f[i].option_table >= 0)
-            || (wants_table && !is_option_table(&m->tables[f[i].option_table]))) {
-            failf(c, "field %u: option table does not match its encoding", i);
-            goto fail;
-        }
-        e->has_section[f[i].section] = true;
-        f[i].lookup = f[i].per_target = false;
-        f[i].bind_nav = f[i].bind_set = -1;
-        cm_buf_clear(&key);
-        cm_buf_put_json_string(&key, m->strings[f[i].name].u.str, m->strings[f[i].name].len);
-        cm_buf_put(&key, ": ", 2);
-        f[i].json_key = cm_arena_strndup(&m->arena, key.data, key.len);
-        f[i].json_key_len = (uint32_t)key.len;
-    }
+    cm_buf_put_json_string(&key, m->strings[f->name].u.str, m->strings[f->name].len);
+    cm_buf_put(&key, ": ", 2);
+    f->json_key = cm_arena_strndup(&m->arena, key.data, key.len);
+    f->json_key_len = (uint32_t)key.len;
     cm_buf_free(&key);
-    e->fields = f;
-    e->nfields = n;
     return true;
-fail:
-    cm_buf_free(&key);
-    return false;
 }
 
-static bool read_lines(Cursor *c, Mapc *m, MapcEntity *e)
+static bool line_item(Cursor *c, Mapc *m, void *entity, void *items, uint32_t i)
 {
-    uint32_t n;
-    MapcLine *l = get_array(c, m, &n, 3, e->code_len, sizeof *l, "line table entries");
-    if (l == NULL)
+    (void)m;
+    const MapcEntity *e = entity;
+    MapcLine *l = items;
+    if (!get_var(c, &l[i].offset, "line table offset") || !get_var(c, &l[i].line, "line")
+        || !get_var(c, &l[i].col, "column"))
         return false;
-    for (uint32_t i = 0; i < n; i++) {
-        if (!get_var(c, &l[i].offset, "line table offset") || !get_var(c, &l[i].line, "line")
-            || !get_var(c, &l[i].col, "column"))
-            return false;
-        if (l[i].offset >= e->code_len || (i > 0 && l[i].offset <= l[i - 1].offset))
-            return failf(c, "line table entry %u: offset %u out of order or outside the code", i, l[i].offset);
-        if (l[i].line == 0 || l[i].col == 0)
-            return failf(c, "line table entry %u: lines and columns count from 1", i);
-    }
-    e->lines = l;
-    e->nlines = n;
+    if (l[i].offset >= e->code_len || (i > 0 && l[i].offset <= l[i - 1].offset))
+        return failf(c, "line table entry %u: offset %u out of order or outside the code", i, l[i].offset);
+    if (l[i].line == 0 || l[i].col == 0)
+        return failf(c, "line table entry %u: lines and columns count from 1", i);
     return true;
 }
 
-static bool read_entity(Cursor *c, Mapc *m, MapcEntity *e, uint32_t index)
+static bool entity_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t index)
 {
+    (void)ctx;
+    MapcEntity *e = &((MapcEntity *)items)[index];
     if (!get_index(c, &e->name, m->nstrings, "entity name string")
         || !get_u8(c, &e->mode, "entity mode"))
         return false;
@@ -403,11 +408,12 @@ static bool read_entity(Cursor *c, Mapc *m, MapcEntity *e, uint32_t index)
     if (!get_var(c, &key_raw, "key field") || !get_var(c, &e->line, "entity line")
         || !get_var(c, &e->col, "entity column"))
         return false;
-    char ctx[120];
-    snprintf(ctx, sizeof ctx, "entity %.*s", (int)(m->strings[e->name].len > 80 ? 80 : m->strings[e->name].len),
-             m->strings[e->name].u.str);
-    c->context = ctx;
-    if (!read_fields(c, m, e))
+    char ctx_name[120];
+    snprintf(ctx_name, sizeof ctx_name, "entity %.*s",
+             (int)(m->strings[e->name].len > 80 ? 80 : m->strings[e->name].len), m->strings[e->name].u.str);
+    c->context = ctx_name;
+    e->fields = read_list(c, m, &e->nfields, 4, MAPC_MAX_INDEX, sizeof *e->fields, "fields", field_item, e);
+    if (e->fields == NULL)
         return false;
     if (key_raw > e->nfields)
         return failf(c, "key field index %u out of range (there are %u fields)", key_raw - 1, e->nfields);
@@ -423,34 +429,27 @@ static bool read_entity(Cursor *c, Mapc *m, MapcEntity *e, uint32_t index)
     e->code = c->p;
     size_t code_offset = (size_t)(c->p - c->base);
     c->p += e->code_len;
-    if (!read_lines(c, m, e))
+    e->lines = read_list(c, m, &e->nlines, 3, e->code_len, sizeof *e->lines, "line table entries", line_item, e);
+    if (e->lines == NULL)
         return false;
     char verr[200];
     if (!mapc_verify_code(m, e, index, verr, sizeof verr)) {
-        snprintf(c->err, c->errlen, "%s: %s (code at file offset %zu)", ctx, verr, code_offset);
+        snprintf(c->err, c->errlen, "%s: %s (code at file offset %zu)", ctx_name, verr, code_offset);
         return false;
     }
     c->context = NULL;
+    if (e->max_stack > m->max_stack)
+        m->max_stack = e->max_stack;
+    if (e->nfields > m->max_fields)
+        m->max_fields = e->nfields;
     return true;
 }
 
 static bool read_entities(Cursor *c, Mapc *m)
 {
-    uint32_t n;
-    MapcEntity *e = get_array(c, m, &n, 8, MAPC_MAX_INDEX, sizeof *e, "entities");
-    if (e == NULL)
-        return false;
-    m->entities = e;
-    for (uint32_t i = 0; i < n; i++) {
-        if (!read_entity(c, m, &e[i], i))
-            return false;
-        if (e[i].max_stack > m->max_stack)
-            m->max_stack = e[i].max_stack;
-        if (e[i].nfields > m->max_fields)
-            m->max_fields = e[i].nfields;
-    }
-    m->nentities = n;
-    return true;
+    m->entities = read_list(c, m, &m->nentities, 8, MAPC_MAX_INDEX, sizeof *m->entities, "entities", entity_item,
+                            NULL);
+    return m->entities != NULL;
 }
 
 static bool read_facts_of(Cursor *c, Mapc *m, MapcEntity *e)
@@ -489,6 +488,14 @@ static bool read_facts_of(Cursor *c, Mapc *m, MapcEntity *e)
     return true;
 }
 
+static bool user_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
+{
+    (void)ctx;
+    MapcUser *u = &((MapcUser *)items)[i];
+    return get_index(c, &u->email, m->nstrings, "user e-mail string")
+        && get_index(c, &u->id, m->nstrings, "user id string");
+}
+
 static bool read_facts(Cursor *c, Mapc *m)
 {
     uint32_t n;
@@ -499,16 +506,9 @@ static bool read_facts(Cursor *c, Mapc *m)
     for (uint32_t i = 0; i < n; i++)
         if (!read_facts_of(c, m, (MapcEntity *)&m->entities[i]))
             return false;
-    MapcUser *u = get_array(c, m, &m->nusers, 2, MAPC_MAX_INDEX, sizeof *u, "users");
-    if (u == NULL)
-        return false;
-    for (uint32_t i = 0; i < m->nusers; i++)
-        if (!get_index(c, &u[i].email, m->nstrings, "user e-mail string")
-            || !get_index(c, &u[i].id, m->nstrings, "user id string"))
-            return false;
-    m->users = u;
-    m->has_facts = true;
-    return true;
+    m->users = read_list(c, m, &m->nusers, 2, MAPC_MAX_INDEX, sizeof *m->users, "users", user_item, NULL);
+    m->has_facts = m->users != NULL;
+    return m->has_facts;
 }
 
 /* One lookup (section 9): its field now goes out as "NAV@odata.bind",
