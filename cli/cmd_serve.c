@@ -127,6 +127,19 @@ typedef struct Crm {
     atomic_bool cancel;         /* set: the transport cancels its requests (the bounded stop) */
 } Crm;
 
+/* A libcurl transport carrying auth's token as cfg says. */
+static Transport *crm_transport(const ConnConfig *cfg, const Auth *auth, const atomic_bool *cancel, char *err,
+                                size_t errlen)
+{
+    TxCurlOptions topt;
+    memset(&topt, 0, sizeof topt);
+    topt.allow_plain_http = cfg->plain_http;
+    topt.bearer_token = auth_token(auth);
+    topt.token_header = conn_config_token_header(cfg);
+    topt.cancel = cancel;
+    return tx_curl_new(&topt, err, errlen);
+}
+
 static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
 {
     char err[1024];
@@ -176,14 +189,8 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
         slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
-    TxCurlOptions topt;
-    memset(&topt, 0, sizeof topt);
-    topt.allow_plain_http = crm->cfg.plain_http;
-    topt.bearer_token = auth_token(crm->auth);
-    topt.token_header = conn_config_token_header(&crm->cfg);
     atomic_init(&crm->cancel, false);
-    topt.cancel = &crm->cancel;
-    crm->tx = tx_curl_new(&topt, err, sizeof err);
+    crm->tx = crm_transport(&crm->cfg, crm->auth, &crm->cancel, err, sizeof err);
     if (crm->tx == NULL) {
         slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
@@ -192,6 +199,25 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     crm->c = crm_vendor_find(crm->cfg.system)->connect(&crm->cfg);
     conn_set_refresh(crm->c, auth_refresh, crm->auth);
     return EXIT_OK;
+}
+
+/* The drift check of a reloaded mapping, as at start; on a connection of
+ * its own, as the sender's is busy on another thread. */
+static int reload_drift(void *ctx, const Mapc *m, const char *path)
+{
+    const Crm *crm = ctx;
+    char err[1024];
+    Auth *a = auth_open(&crm->cfg, NULL, err, sizeof err);
+    Transport *tx = a ? crm_transport(&crm->cfg, a, NULL, err, sizeof err) : NULL;
+    int status = EXIT_FATAL;
+    if (tx == NULL)
+        slog(SLOG_ERROR, "%s", err);
+    else
+        status = drift_gate(m, path, "crmmap serve", &crm->cfg, tx, "serves");
+    if (tx)
+        tx_close(tx);
+    auth_close(a);
+    return status;
 }
 
 static void crm_close(Crm *crm)
@@ -262,20 +288,22 @@ static int serve_main(const char *mapping, Opts *o)
         SlogField f[] = { SLOG_S("version", CRMMAP_VERSION), SLOG_I("pid", getpid()) };
         slog_fields(SLOG_INFO, NULL, "crmmap serve " CRMMAP_VERSION " starting", f, 2);
     }
-    Mapc *m = mapc_cli_load(mapping, &status);
+    uint8_t image_sha[32];
+    Mapc *m = mapc_cli_load_image(mapping, &status, image_sha);
     if (m == NULL)
         return status;
+    char *inbox_path = path_in(o->state_dir, "inbox.db");
     Serve s;
     memset(&s, 0, sizeof s);
+    serve_mapping_slot_init(&s.mapping, NULL);
     pthread_mutex_init(&s.stats.lock, NULL);
     serve_secrets_init(&s.secrets);
     s.stats.started_at = (int64_t)time(NULL);
     serve_health_init(&s.health, s.stats.started_at);
-    s.m = m;
     s.max_body = o->max_body;
     s.max_inbox = (int64_t)o->max_inbox;
     s.retain_s = o->retain_s;
-    char *inbox_path = NULL, *journal_path = path_in(o->state_dir, "journal.db"), *errors_path = NULL;
+    char *journal_path = path_in(o->state_dir, "journal.db"), *errors_path = NULL;
     StateLock *lock = NULL;
     char *status_token = NULL;
     Journal *j = NULL;
@@ -303,16 +331,15 @@ static int serve_main(const char *mapping, Opts *o)
     if ((lock = lock_state(o->state_dir, journal_path, &status)) == NULL)
         goto out;
     status = EXIT_FATAL;
-    inbox_path = path_in(o->state_dir, "inbox.db");
     errors_path = o->errors ? cm_strdup(o->errors) : path_in(o->state_dir, "errors.ndjson");
     s.inbox = inbox_open(inbox_path, err, sizeof err);
     if (s.inbox == NULL) {
         slog(SLOG_ERROR, "%s", err);
         goto out;
     }
-    char key[PATH_MAX + 80];
-    transfer_inbox_run_key(m, inbox_path, key, sizeof key);
-    j = journal_open(journal_path, key, err, sizeof err);
+    /* The run key names the inbox by its real path: made once it exists. */
+    serve_mapping_set(&s.mapping, serve_mapping_new(m, image_sha, inbox_path));
+    j = journal_open(journal_path, s.mapping.cur->run_key, err, sizeof err);
     if (j == NULL) {
         slog(SLOG_ERROR, "%s", err);
         goto out;
@@ -373,12 +400,18 @@ static int serve_main(const char *mapping, Opts *o)
         slog_fields(SLOG_INFO, NULL, msg, f, 3);
         /* Only now: /healthz answers, and a Type=notify unit counts as started. */
         sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
-        ServeReloadConfig rc = { o->auth_env, o->auth_file };
+        ServeReloadConfig rc = { o->auth_env, o->auth_file, http, crm.auth, &crm.cfg, mapping, inbox_path,
+                                 o->force ? NULL : reload_drift, &crm };
         int sig = 0;
         while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
-            sd_notifyf("RELOADING=1\nSTATUS=reloading");
-            serve_reload(&s, &rc);
-            sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
+            /* systemd wants the reload's start on CLOCK_MONOTONIC with RELOADING=1. */
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            sd_notifyf("RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading",
+                       (long long)t.tv_sec * 1000000LL + t.tv_nsec / 1000);
+            bool reloaded = serve_reload(&s, &rc);
+            sd_notifyf("READY=1\nSTATUS=listening on %s%s", serve_http_url(http),
+                       reloaded ? "" : "; the last reload was refused in part (see the log)");
         }
         slog(SLOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
         sd_notifyf("STOPPING=1\nSTATUS=stopping: answering the requests under way, then draining");
@@ -415,7 +448,9 @@ out:
     cm_free(errors_path);
     pthread_mutex_destroy(&s.stats.lock);
     serve_health_destroy(&s.health);
-    mapc_free(m);
+    if (s.mapping.cur == NULL)
+        mapc_free(m);
+    serve_mapping_slot_destroy(&s.mapping);
     return status;
 }
 
@@ -628,7 +663,9 @@ const Command cmd_serve = {
     "                         without listening or sending\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop (at most 10 s + --drain-ms + 16 s); SIGHUP reloads the\n"
-    "webhook secrets and reopens the error file (logrotate).\n"
+    "webhook secrets, the TLS certificate and key, the CRM token file and the mapping\n"
+    "(drift-checked unless --force), and reopens the error file (logrotate); a part\n"
+    "that cannot be reloaded keeps what it had.\n"
     "\n"
     "Exit status: 0 after SIGTERM/SIGINT (or --check-config passed), 1 the mapping cannot\n"
     "be loaded (check errors, a truncated or corrupt .mapc), 2 usage, 4 fix the\n"
