@@ -222,8 +222,7 @@ static int reload_drift(void *ctx, const Mapc *m, const char *path)
 
 static void crm_close(Crm *crm)
 {
-    if (crm->c)
-        conn_free(crm->c);
+    conn_free(crm->c);
     if (crm->tx)
         tx_close(crm->tx);
     auth_close(crm->auth);
@@ -454,12 +453,44 @@ out:
     return status;
 }
 
+enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
+       O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE,
+       O_STATUS_TOKEN, O_LOG_FORMAT, O_MAX_CONN, O_PER_ADDR, O_HEADER_TO, O_BODY_TO, O_BODY_MEM, O_CHECK_CONFIG,
+       O_FORCE };
+
+/* The numeric flags: range, whether k/M/G suffixes count, and the words of
+ * the usage error after "--NAME 'VALUE': ". */
+typedef struct NumFlag {
+    int id;
+    size_t lo, hi;
+    bool units;
+    const char *range;
+} NumFlag;
+
+static const NumFlag num_flags[] = {
+    { O_MAX_BODY, 1, 1u << 30, true, "bytes from 1 to 1G (k and M suffixes)" },
+    { O_MAX_INBOX, 64u << 10, (size_t)1 << 40, true, "bytes from 64k to 1024G (k, M, G suffixes)" },
+    { O_MAX_CONN, 1, 16384, false, "a number from 1 to 16384" },
+    { O_PER_ADDR, 1, 16384, false, "a number from 1 to 16384" },
+    { O_HEADER_TO, 1, 3600, false, "seconds from 1 to 3600" },
+    { O_BODY_TO, 1, 3600, false, "seconds from 1 to 3600" },
+    { O_BODY_MEM, 1, (size_t)1 << 40, true, "bytes up to 1024G (k, M, G suffixes)" },
+    { O_BATCH, 1, 1000, false, "a number from 1 to 1000" },
+    { O_WINDOW, 0, 60000, false, "milliseconds from 0 to 60000" },
+    { O_INFLIGHT, 1, 64, false, "a number from 1 to 64" },
+    { O_DRAIN, 0, 600000, false, "milliseconds from 0 to 600000" },
+};
+
+static const NumFlag *num_flag(int id)
+{
+    for (size_t i = 0; i < sizeof num_flags / sizeof num_flags[0]; i++)
+        if (num_flags[i].id == id)
+            return &num_flags[i];
+    return NULL;
+}
+
 static int run(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
-           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE,
-           O_STATUS_TOKEN, O_LOG_FORMAT, O_MAX_CONN, O_PER_ADDR, O_HEADER_TO, O_BODY_TO, O_BODY_MEM, O_CHECK_CONFIG,
-           O_FORCE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "auth-env", required_argument, NULL, O_AUTH_ENV },
@@ -506,11 +537,14 @@ static int run(int argc, char **argv)
     o.drain_ms = 10000;
     o.retain_s = 7 * 86400;
     o.config = getenv("CRMMAP_CONFIG");
-    size_t v;
-    int c;
+    size_t v = 0;
+    int c, li = 0;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, &li)) != -1) {
+        const NumFlag *nf = num_flag(c);
+        if (nf && !parse_size(optarg, nf->lo, nf->hi, nf->units, &v))
+            return cli_usage_error(&cmd_serve, "--%s '%s': %s", opts[li].name, optarg, nf->range);
         switch (c) {
         case O_LISTEN: o.http.listen = optarg; break;
         case O_AUTH_ENV: o.auth_env = optarg; o.auth_file = NULL; break;
@@ -518,57 +552,19 @@ static int run(int argc, char **argv)
         case O_CERT: o.http.tls_cert = optarg; break;
         case O_KEY: o.http.tls_key = optarg; break;
         case O_PLAIN: o.http.plain_http = true; break;
-        case O_MAX_BODY:
-            if (!parse_size(optarg, 1, 1u << 30, true, &o.max_body))
-                return cli_usage_error(&cmd_serve, "--max-body '%s': bytes from 1 to 1G (k and M suffixes)", optarg);
-            break;
-        case O_MAX_INBOX:
-            if (!parse_size(optarg, 64u << 10, (size_t)1 << 40, true, &o.max_inbox))
-                return cli_usage_error(&cmd_serve, "--max-inbox '%s': bytes from 64k to 1024G (k, M, G suffixes)",
-                                       optarg);
-            break;
-        case O_MAX_CONN:
-            if (!parse_size(optarg, 1, 16384, false, &v))
-                return cli_usage_error(&cmd_serve, "--max-connections '%s': a number from 1 to 16384", optarg);
-            o.http.max_connections = (unsigned)v;
-            break;
-        case O_PER_ADDR:
-            if (!parse_size(optarg, 1, 16384, false, &v))
-                return cli_usage_error(&cmd_serve, "--max-per-address '%s': a number from 1 to 16384", optarg);
-            o.http.per_address = (unsigned)v;
-            break;
-        case O_HEADER_TO:
-        case O_BODY_TO:
-            if (!parse_size(optarg, 1, 3600, false, &v))
-                return cli_usage_error(&cmd_serve, "--%s '%s': seconds from 1 to 3600",
-                                       c == O_HEADER_TO ? "header-timeout" : "body-timeout", optarg);
-            *(c == O_HEADER_TO ? &o.http.header_timeout_s : &o.http.body_timeout_s) = (unsigned)v;
-            break;
-        case O_BODY_MEM:
-            if (!parse_size(optarg, 1, (size_t)1 << 40, true, &o.http.max_body_memory))
-                return cli_usage_error(&cmd_serve, "--max-body-memory '%s': bytes up to 1024G (k, M, G suffixes)",
-                                       optarg);
-            break;
+        case O_MAX_BODY: o.max_body = v; break;
+        case O_MAX_INBOX: o.max_inbox = v; break;
+        case O_MAX_CONN: o.http.max_connections = (unsigned)v; break;
+        case O_PER_ADDR: o.http.per_address = (unsigned)v; break;
+        case O_HEADER_TO: o.http.header_timeout_s = (unsigned)v; break;
+        case O_BODY_TO: o.http.body_timeout_s = (unsigned)v; break;
+        case O_BODY_MEM: o.http.max_body_memory = v; break;
         case O_STATE: o.state_dir = optarg; break;
         case O_ERRORS: o.errors = optarg; break;
-        case O_BATCH:
-            if (!parse_size(optarg, 1, 1000, false, &o.batch_size))
-                return cli_usage_error(&cmd_serve, "--batch-size '%s': a number from 1 to 1000", optarg);
-            break;
-        case O_WINDOW:
-            if (!parse_size(optarg, 0, 60000, false, &v))
-                return cli_usage_error(&cmd_serve, "--batch-window-ms '%s': milliseconds from 0 to 60000", optarg);
-            o.window_ms = (int)v;
-            break;
-        case O_INFLIGHT:
-            if (!parse_size(optarg, 1, 64, false, &o.max_in_flight))
-                return cli_usage_error(&cmd_serve, "--max-in-flight '%s': a number from 1 to 64", optarg);
-            break;
-        case O_DRAIN:
-            if (!parse_size(optarg, 0, 600000, false, &v))
-                return cli_usage_error(&cmd_serve, "--drain-ms '%s': milliseconds from 0 to 600000", optarg);
-            o.drain_ms = (int)v;
-            break;
+        case O_BATCH: o.batch_size = v; break;
+        case O_WINDOW: o.window_ms = (int)v; break;
+        case O_INFLIGHT: o.max_in_flight = v; break;
+        case O_DRAIN: o.drain_ms = (int)v; break;
         case O_RETAIN:
             if (!parse_duration(optarg, &o.retain_s))
                 return cli_usage_error(&cmd_serve, "--retain '%s': a duration such as 7d, 12h, 30m or 0 "

@@ -20,16 +20,14 @@ Usage: test_reload.py CRMMAP REPO_ROOT WORKDIR CASE"""
 import hashlib
 import json
 import os
-import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
 import sys
 import time
 
-from servelib import SECRET, Serve
+from servelib import SECRET, Serve, example_contact, serve_metadata, write_private
 import runlib
 
 crmmap, root, work, case = sys.argv[1:5]
@@ -38,30 +36,6 @@ os.makedirs(work)
 c = runlib.Checks()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 runlib.reset()
-
-
-def write_private(path, text):
-    """Replaces path at once (as `install -m 600` would)."""
-    tmp = path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def hup(s):
-    """SIGHUP, then serve's lines up to the end of the reload (the error file is its last part)."""
-    start = len(s.stderr)
-    s.proc.send_signal(signal.SIGHUP)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = s.proc.stderr.readline()
-        if not line:
-            break
-        s.stderr += line
-        if "error file reopened" in line:
-            break
-    return s.stderr[start:]
 
 
 def reload_status(s):
@@ -150,7 +124,7 @@ if case == "tls":
     c.check(fingerprint(old) == fp_a, "a request under way on A")
 
     point(cert_b, key_b)
-    said = hup(s)
+    said = s.hup()
     c.check("TLS certificate replaced for new connections: SHA256 %s" % fp_b in said and fp_a in said,
             "SIGHUP: the new certificate, and the old one, logged: %s" % said)
     c.check(new_fingerprint() == fp_b, "after the reload a new connection gets B")
@@ -167,7 +141,7 @@ if case == "tls":
            ("an expired certificate", cert_x, key_x, "expired")]
     for what, cert, key, error in bad:
         point(cert, key)
-        said = hup(s)
+        said = s.hup()
         c.check(error in said and "help: connections go on with the certificate in use" in said
                 and "TLS certificate replaced" not in said, "%s refused: %s" % (what, said))
         c.check(new_fingerprint() == fp_b, "%s: new connections still get B" % what)
@@ -176,7 +150,7 @@ if case == "tls":
     st = reload_status(s)
     c.check(st["count"] == 4 and st["failed"] == 3, "/status counts 4 reloads, 3 refused: %s" % st)
     point(cert_b, key_b)
-    said = hup(s)
+    said = s.hup()
     c.check("TLS certificate unchanged" in said and reload_status(s)["last_result"] == "ok",
             "the same pair again: unchanged, ok: %s" % said)
     c.check(s.stop() == 0, "exit 0: %s" % s.stderr[-400:])
@@ -199,13 +173,13 @@ elif case == "token":
     # A token file serve may not read is refused; the token in use stays.
     write_private(token_file, "T2-rotated\n")
     os.chmod(token_file, 0o644)
-    said = hup(s)
+    said = s.hup()
     c.check("CRM token:" in said and "chmod 600" in said and "help: the token in use stays" in said,
             "a 0644 token file refused: %s" % said)
     c.check(s.status()["queue"]["pending"] == 5, "nothing sent with a refused file")
     # The new token: the waiting records go out with it, without waiting out the backoff.
     os.chmod(token_file, 0o600)
-    said = hup(s)
+    said = s.hup()
     c.check("CRM token replaced" in said, "SIGHUP: the new token: %s" % said)
     st = s.wait_sent(timeout=30)
     c.check(st["queue"]["pending"] == 0, "the waiting records are sent with the new token: %s" % st["queue"])
@@ -214,27 +188,15 @@ elif case == "token":
     c.check(not missing, "every record in the CRM: missing %s" % missing)
     c.check(s.request("GET", "/healthz")[0] == 200, "/healthz recovers")
     c.check(s.status()["components"]["crm"]["state"] == "ok", "the CRM component is ok")
-    said = hup(s)
+    said = s.hup()
     c.check("CRM token unchanged" in said, "the same file again: unchanged: %s" % said)
     c.check(s.stop() == 0, "exit 0: %s" % s.stderr[-400:])
     runlib.admin("/__admin/rotate_token", {"token": "T"})
 
 elif case == "mapping":
-    corpus = os.path.join(root, "tests", "corpus")
-
-    def describe(path):
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-
-    def metadata(contact):
-        """The CRM's field definitions, those the example was checked against: no drift."""
-        runlib.admin("/__admin/metadata", {"system": "salesforce", "entity": "Contact", "document": contact})
-        runlib.admin("/__admin/metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document":
-                                           describe(os.path.join(root, "examples/vendor/salesforce/"
-                                                                 "Visit_Report__c_describe.json"))})
-
-    contact = describe(os.path.join(corpus, "salesforce/cumulusci_Contact_describe.json"))
-    metadata(contact)
+    # The CRM's field definitions are those the example was checked against: no drift.
+    contact = example_contact(root)
+    serve_metadata(root, contact)
     # The mappings are compiled in a copy of the examples (their schema paths are relative).
     shutil.copytree(os.path.join(root, "examples"), os.path.join(work, "examples"))
     source = os.path.join(work, "examples", "salesforce", "fair-leads.map")
@@ -270,7 +232,7 @@ elif case == "mapping":
     text_b = text_a.replace("Title             = truncate(position, 128)", 'Title             = "Reloaded"')
     c.check(text_b != text_a, "mapping B differs from A")
     deploy(text_b)
-    said = hup(s)
+    said = s.hup()
     fp_b = s.status()["mapping"]
     c.check(fp_b != fp_a and "mapping %s reloaded" % mapc in said and "mapping=%s was=%s" % (fp_b, fp_a) in said,
             "SIGHUP: mapping B, old and new fingerprints logged: %s" % said)
@@ -284,19 +246,19 @@ elif case == "mapping":
     with open(mapc + ".new", "wb") as f:
         f.write(data[: len(data) // 2])
     os.replace(mapc + ".new", mapc)
-    said = hup(s)
+    said = s.hup()
     c.check("mapping %s refused: it does not load" % mapc in said
             and "help: the mapping in use stays" in said, "a truncated .mapc refused: %s" % said)
     c.check(send(s, 3) and title(3) == "Reloaded" and s.status()["mapping"] == fp_b, "B stays: %r" % title(3))
     deploy(None, target=os.path.join(work, "examples", "hubspot", "fair-leads.map"))
-    said = hup(s)
+    said = s.hup()
     c.check("refused: it targets another CRM" in said, "a HubSpot mapping refused: %s" % said)
     deploy(text_b.replace('"Reloaded"', '"Reloaded twice"'))
-    metadata(dict(contact, fields=[f for f in contact["fields"] if f["name"] != "MailingCity"]))
-    said = hup(s)
+    serve_metadata(root, dict(contact, fields=[f for f in contact["fields"] if f["name"] != "MailingCity"]))
+    said = s.hup()
     c.check("error[D0401]: Contact.MailingCity" in said and "refused: the drift check failed" in said,
             "a mapping that drifted from the CRM refused: %s" % said)
-    metadata(contact)   # B writes MailingCity too
+    serve_metadata(root, contact)   # B writes MailingCity too
     c.check(send(s, 4) and title(4) == "Reloaded" and s.status()["mapping"] == fp_b, "B stays: %r" % title(4))
     st = reload_status(s)
     c.check(st["count"] == 4 and st["failed"] == 3 and st["last_result"] == "failed"
