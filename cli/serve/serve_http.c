@@ -818,7 +818,7 @@ bool serve_http_reload_tls(ServeHttp *h, char *msg, size_t msglen)
         snprintf(msg, msglen, "%s", err);
         return false;
     }
-    char now[200], was[200];
+    char now[320], was[320];
     snprintf(now, sizeof now, "%s", serve_tls_describe(p));
     serve_tls_use(p, was, sizeof was);
     if (strcmp(now, was) == 0)

@@ -23,7 +23,7 @@ struct ServeTlsPair {
     char *cert, *key;           /* PEM text; the key is wiped when freed */
     size_t cert_len, key_len;
     unsigned ncerts;
-    char about[200];            /* serve_tls_describe */
+    char about[320];            /* serve_tls_describe */
 };
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
