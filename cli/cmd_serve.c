@@ -128,6 +128,19 @@ typedef struct Crm {
     atomic_bool cancel;         /* set: the transport cancels its requests (the bounded stop) */
 } Crm;
 
+/* A libcurl transport carrying auth's token as cfg says. */
+static Transport *crm_transport(const ConnConfig *cfg, const Auth *auth, const atomic_bool *cancel, char *err,
+                                size_t errlen)
+{
+    TxCurlOptions topt;
+    memset(&topt, 0, sizeof topt);
+    topt.allow_plain_http = cfg->plain_http;
+    topt.bearer_token = auth_token(auth);
+    topt.token_header = conn_config_token_header(cfg);
+    topt.cancel = cancel;
+    return tx_curl_new(&topt, err, errlen);
+}
+
 static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
 {
     char err[1024];
@@ -169,14 +182,8 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
         slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
-    TxCurlOptions topt;
-    memset(&topt, 0, sizeof topt);
-    topt.allow_plain_http = crm->cfg.plain_http;
-    topt.bearer_token = auth_token(crm->auth);
-    topt.token_header = conn_config_token_header(&crm->cfg);
     atomic_init(&crm->cancel, false);
-    topt.cancel = &crm->cancel;
-    crm->tx = tx_curl_new(&topt, err, sizeof err);
+    crm->tx = crm_transport(&crm->cfg, crm->auth, &crm->cancel, err, sizeof err);
     if (crm->tx == NULL) {
         slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
@@ -187,10 +194,28 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     return EXIT_OK;
 }
 
+/* The drift check of a reloaded mapping, as at start; on a connection of
+ * its own, as the sender's is busy on another thread. */
+static int reload_drift(void *ctx, const Mapc *m, const char *path)
+{
+    const Crm *crm = ctx;
+    char err[1024];
+    Auth *a = auth_open(&crm->cfg, NULL, err, sizeof err);
+    Transport *tx = a ? crm_transport(&crm->cfg, a, NULL, err, sizeof err) : NULL;
+    int status = EXIT_FATAL;
+    if (tx == NULL)
+        slog(SLOG_ERROR, "%s", err);
+    else
+        status = drift_gate(m, path, "crmmap serve", &crm->cfg, tx, "serves");
+    if (tx)
+        tx_close(tx);
+    auth_close(a);
+    return status;
+}
+
 static void crm_close(Crm *crm)
 {
-    if (crm->c)
-        conn_free(crm->c);
+    conn_free(crm->c);
     if (crm->tx)
         tx_close(crm->tx);
     auth_close(crm->auth);
@@ -255,20 +280,22 @@ static int serve_main(const char *mapping, Opts *o)
         SlogField f[] = { SLOG_S("version", CRMMAP_VERSION), SLOG_I("pid", getpid()) };
         slog_fields(SLOG_INFO, NULL, "crmmap serve " CRMMAP_VERSION " starting", f, 2);
     }
-    Mapc *m = mapc_cli_load(mapping, &status);
+    uint8_t image_sha[32];
+    Mapc *m = mapc_cli_load_image(mapping, &status, image_sha);
     if (m == NULL)
         return status;
+    char *inbox_path = path_in(o->state_dir, "inbox.db");
     Serve s;
     memset(&s, 0, sizeof s);
+    serve_mapping_slot_init(&s.mapping, NULL);
     pthread_mutex_init(&s.stats.lock, NULL);
     serve_secrets_init(&s.secrets);
     s.stats.started_at = (int64_t)time(NULL);
     serve_health_init(&s.health, s.stats.started_at);
-    s.m = m;
     s.max_body = o->max_body;
     s.max_inbox = (int64_t)o->max_inbox;
     s.retain_s = o->retain_s;
-    char *inbox_path = NULL, *journal_path = path_in(o->state_dir, "journal.db"), *errors_path = NULL;
+    char *journal_path = path_in(o->state_dir, "journal.db"), *errors_path = NULL;
     StateLock *lock = NULL;
     char *status_token = NULL;
     Journal *j = NULL;
@@ -296,16 +323,15 @@ static int serve_main(const char *mapping, Opts *o)
     if ((lock = lock_state(o->state_dir, journal_path, &status)) == NULL)
         goto out;
     status = EXIT_FATAL;
-    inbox_path = path_in(o->state_dir, "inbox.db");
     errors_path = o->errors ? cm_strdup(o->errors) : path_in(o->state_dir, "errors.ndjson");
     s.inbox = inbox_open(inbox_path, err, sizeof err);
     if (s.inbox == NULL) {
         slog(SLOG_ERROR, "%s", err);
         goto out;
     }
-    char key[PATH_MAX + 80];
-    transfer_inbox_run_key(m, inbox_path, key, sizeof key);
-    j = journal_open(journal_path, key, err, sizeof err);
+    /* The run key names the inbox by its real path: made once it exists. */
+    serve_mapping_set(&s.mapping, serve_mapping_new(m, image_sha, inbox_path));
+    j = journal_open(journal_path, s.mapping.cur->run_key, err, sizeof err);
     if (j == NULL) {
         slog(SLOG_ERROR, "%s", err);
         goto out;
@@ -366,12 +392,18 @@ static int serve_main(const char *mapping, Opts *o)
         slog_fields(SLOG_INFO, NULL, msg, f, 3);
         /* Only now: /healthz answers, and a Type=notify unit counts as started. */
         sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
-        ServeReloadConfig rc = { o->auth_env, o->auth_file };
+        ServeReloadConfig rc = { o->auth_env, o->auth_file, http, crm.auth, &crm.cfg, mapping, inbox_path,
+                                 o->force ? NULL : reload_drift, &crm };
         int sig = 0;
         while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
-            sd_notifyf("RELOADING=1\nSTATUS=reloading");
-            serve_reload(&s, &rc);
-            sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
+            /* systemd wants the reload's start on CLOCK_MONOTONIC with RELOADING=1. */
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            sd_notifyf("RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading",
+                       (long long)t.tv_sec * 1000000LL + t.tv_nsec / 1000);
+            bool reloaded = serve_reload(&s, &rc);
+            sd_notifyf("READY=1\nSTATUS=listening on %s%s", serve_http_url(http),
+                       reloaded ? "" : "; the last reload was refused in part (see the log)");
         }
         slog(SLOG_INFO, "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
         sd_notifyf("STOPPING=1\nSTATUS=stopping: answering the requests under way, then draining");
@@ -408,16 +440,50 @@ out:
     cm_free(errors_path);
     pthread_mutex_destroy(&s.stats.lock);
     serve_health_destroy(&s.health);
-    mapc_free(m);
+    if (s.mapping.cur == NULL)
+        mapc_free(m);
+    serve_mapping_slot_destroy(&s.mapping);
     return status;
+}
+
+enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
+       O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE,
+       O_STATUS_TOKEN, O_LOG_FORMAT, O_MAX_CONN, O_PER_ADDR, O_HEADER_TO, O_BODY_TO, O_BODY_MEM, O_CHECK_CONFIG,
+       O_FORCE };
+
+/* The numeric flags: range, whether k/M/G suffixes count, and the words of
+ * the usage error after "--NAME 'VALUE': ". */
+typedef struct NumFlag {
+    int id;
+    size_t lo, hi;
+    bool units;
+    const char *range;
+} NumFlag;
+
+static const NumFlag num_flags[] = {
+    { O_MAX_BODY, 1, 1u << 30, true, "bytes from 1 to 1G (k and M suffixes)" },
+    { O_MAX_INBOX, 64u << 10, (size_t)1 << 40, true, "bytes from 64k to 1024G (k, M, G suffixes)" },
+    { O_MAX_CONN, 1, 16384, false, "a number from 1 to 16384" },
+    { O_PER_ADDR, 1, 16384, false, "a number from 1 to 16384" },
+    { O_HEADER_TO, 1, 3600, false, "seconds from 1 to 3600" },
+    { O_BODY_TO, 1, 3600, false, "seconds from 1 to 3600" },
+    { O_BODY_MEM, 1, (size_t)1 << 40, true, "bytes up to 1024G (k, M, G suffixes)" },
+    { O_BATCH, 1, 1000, false, "a number from 1 to 1000" },
+    { O_WINDOW, 0, 60000, false, "milliseconds from 0 to 60000" },
+    { O_INFLIGHT, 1, 64, false, "a number from 1 to 64" },
+    { O_DRAIN, 0, 600000, false, "milliseconds from 0 to 600000" },
+};
+
+static const NumFlag *num_flag(int id)
+{
+    for (size_t i = 0; i < sizeof num_flags / sizeof num_flags[0]; i++)
+        if (num_flags[i].id == id)
+            return &num_flags[i];
+    return NULL;
 }
 
 static int run(int argc, char **argv)
 {
-    enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
-           O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE,
-           O_STATUS_TOKEN, O_LOG_FORMAT, O_MAX_CONN, O_PER_ADDR, O_HEADER_TO, O_BODY_TO, O_BODY_MEM, O_CHECK_CONFIG,
-           O_FORCE };
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
         { "auth-env", required_argument, NULL, O_AUTH_ENV },
@@ -464,11 +530,14 @@ static int run(int argc, char **argv)
     o.drain_ms = 10000;
     o.retain_s = 7 * 86400;
     o.config = getenv("CRMMAP_CONFIG");
-    size_t v;
-    int c;
+    size_t v = 0;
+    int c, li = 0;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, &li)) != -1) {
+        const NumFlag *nf = num_flag(c);
+        if (nf && !parse_size(optarg, nf->lo, nf->hi, nf->units, &v))
+            return cli_usage_error(&cmd_serve, "--%s '%s': %s", opts[li].name, optarg, nf->range);
         switch (c) {
         case O_LISTEN: o.http.listen = optarg; break;
         case O_AUTH_ENV: o.auth_env = optarg; o.auth_file = NULL; break;
@@ -476,57 +545,19 @@ static int run(int argc, char **argv)
         case O_CERT: o.http.tls_cert = optarg; break;
         case O_KEY: o.http.tls_key = optarg; break;
         case O_PLAIN: o.http.plain_http = true; break;
-        case O_MAX_BODY:
-            if (!parse_size(optarg, 1, 1u << 30, true, &o.max_body))
-                return cli_usage_error(&cmd_serve, "--max-body '%s': bytes from 1 to 1G (k and M suffixes)", optarg);
-            break;
-        case O_MAX_INBOX:
-            if (!parse_size(optarg, 64u << 10, (size_t)1 << 40, true, &o.max_inbox))
-                return cli_usage_error(&cmd_serve, "--max-inbox '%s': bytes from 64k to 1024G (k, M, G suffixes)",
-                                       optarg);
-            break;
-        case O_MAX_CONN:
-            if (!parse_size(optarg, 1, 16384, false, &v))
-                return cli_usage_error(&cmd_serve, "--max-connections '%s': a number from 1 to 16384", optarg);
-            o.http.max_connections = (unsigned)v;
-            break;
-        case O_PER_ADDR:
-            if (!parse_size(optarg, 1, 16384, false, &v))
-                return cli_usage_error(&cmd_serve, "--max-per-address '%s': a number from 1 to 16384", optarg);
-            o.http.per_address = (unsigned)v;
-            break;
-        case O_HEADER_TO:
-        case O_BODY_TO:
-            if (!parse_size(optarg, 1, 3600, false, &v))
-                return cli_usage_error(&cmd_serve, "--%s '%s': seconds from 1 to 3600",
-                                       c == O_HEADER_TO ? "header-timeout" : "body-timeout", optarg);
-            *(c == O_HEADER_TO ? &o.http.header_timeout_s : &o.http.body_timeout_s) = (unsigned)v;
-            break;
-        case O_BODY_MEM:
-            if (!parse_size(optarg, 1, (size_t)1 << 40, true, &o.http.max_body_memory))
-                return cli_usage_error(&cmd_serve, "--max-body-memory '%s': bytes up to 1024G (k, M, G suffixes)",
-                                       optarg);
-            break;
+        case O_MAX_BODY: o.max_body = v; break;
+        case O_MAX_INBOX: o.max_inbox = v; break;
+        case O_MAX_CONN: o.http.max_connections = (unsigned)v; break;
+        case O_PER_ADDR: o.http.per_address = (unsigned)v; break;
+        case O_HEADER_TO: o.http.header_timeout_s = (unsigned)v; break;
+        case O_BODY_TO: o.http.body_timeout_s = (unsigned)v; break;
+        case O_BODY_MEM: o.http.max_body_memory = v; break;
         case O_STATE: o.state_dir = optarg; break;
         case O_ERRORS: o.errors = optarg; break;
-        case O_BATCH:
-            if (!parse_size(optarg, 1, 1000, false, &o.batch_size))
-                return cli_usage_error(&cmd_serve, "--batch-size '%s': a number from 1 to 1000", optarg);
-            break;
-        case O_WINDOW:
-            if (!parse_size(optarg, 0, 60000, false, &v))
-                return cli_usage_error(&cmd_serve, "--batch-window-ms '%s': milliseconds from 0 to 60000", optarg);
-            o.window_ms = (int)v;
-            break;
-        case O_INFLIGHT:
-            if (!parse_size(optarg, 1, 64, false, &o.max_in_flight))
-                return cli_usage_error(&cmd_serve, "--max-in-flight '%s': a number from 1 to 64", optarg);
-            break;
-        case O_DRAIN:
-            if (!parse_size(optarg, 0, 600000, false, &v))
-                return cli_usage_error(&cmd_serve, "--drain-ms '%s': milliseconds from 0 to 600000", optarg);
-            o.drain_ms = (int)v;
-            break;
+        case O_BATCH: o.batch_size = v; break;
+        case O_WINDOW: o.window_ms = (int)v; break;
+        case O_INFLIGHT: o.max_in_flight = v; break;
+        case O_DRAIN: o.drain_ms = (int)v; break;
         case O_RETAIN:
             if (!parse_duration(optarg, &o.retain_s))
                 return cli_usage_error(&cmd_serve, "--retain '%s': a duration such as 7d, 12h, 30m or 0 "
@@ -621,7 +652,9 @@ const Command cmd_serve = {
     "                         without listening or sending\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop (at most 10 s + --drain-ms + 16 s); SIGHUP reloads the\n"
-    "webhook secrets and reopens the error file (logrotate).\n"
+    "webhook secrets, the TLS certificate and key, the CRM token file and the mapping\n"
+    "(drift-checked unless --force), and reopens the error file (logrotate); a part\n"
+    "that cannot be reloaded keeps what it had.\n"
     "\n"
     "Exit status: 0 after SIGTERM/SIGINT (or --check-config passed), 1 the mapping cannot\n"
     "be loaded (check errors, a truncated or corrupt .mapc), 2 usage, 4 fix the\n"

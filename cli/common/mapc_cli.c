@@ -1,6 +1,7 @@
 /* mapc_cli: see mapc_cli.h. */
 #include "mapc_cli.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>     /* optind */
@@ -130,6 +131,11 @@ Mapc *mapc_cli_load_operand(const Command *cmd, int argc, char **argv, int *stat
 
 Mapc *mapc_cli_load(const char *path, int *status)
 {
+    return mapc_cli_load_image(path, status, NULL);
+}
+
+Mapc *mapc_cli_load_image(const char *path, int *status, uint8_t image_sha256[32])
+{
     CmBuf bytes = CM_BUF_INIT;
     char *data = NULL;
     size_t len = 0;
@@ -152,6 +158,9 @@ Mapc *mapc_cli_load(const char *path, int *status)
     }
     char err[300];
     Mapc *m = mapc_load((const uint8_t *)data, len, err, sizeof err);
+    unsigned int mdlen = 32;
+    if (m && image_sha256 && !EVP_Digest(data, len, image_sha256, &mdlen, EVP_sha256(), NULL))
+        memset(image_sha256, 0, 32);
     cm_free(data);
     if (m == NULL) {
         fprintf(stderr, "%s: error: %s\n", path, err);

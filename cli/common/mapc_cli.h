@@ -41,6 +41,10 @@ void mapc_cli_build_free(MapcBuild *b);
  * compiles it in memory first. On failure reports to stderr, sets *status
  * (EXIT_CHECK) and returns NULL. */
 Mapc *mapc_cli_load(const char *path, int *status);
+/* The same, with the SHA-256 of the .mapc image loaded (a .map's compiled
+ * in memory): what tells two mappings apart, where the fingerprint in the
+ * file covers only the target fields (serve's reload). */
+Mapc *mapc_cli_load_image(const char *path, int *status, uint8_t image_sha256[32]);
 
 /* The records of an input file through a mapping's VM, for the commands
  * that read one (run, plan). */

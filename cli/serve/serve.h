@@ -20,10 +20,19 @@
 #include "inbox.h"
 #include "mapc.h"
 #include "serve_health.h"
+#include "serve_mapping.h"
 #include "serve_secret.h"
 
 typedef struct ServeIntake ServeIntake;
 typedef struct ServeSender ServeSender;
+
+/* The last SIGHUP, for /status and /metrics; guarded by ServeStats.lock. */
+typedef struct ServeReloaded {
+    uint64_t count, failed;     /* reloads, and those of which a part was refused */
+    int64_t at;                 /* unix seconds of the last one, 0: none */
+    bool ok;                    /* every part of the last one was taken */
+    char error[400];            /* the first refusal of the last one, "" when ok */
+} ServeReloaded;
 
 /* Counters shown by GET /status; guarded by lock. */
 typedef struct ServeStats {
@@ -43,10 +52,11 @@ typedef struct ServeStats {
     int rate_max;               /* the connector's client-side limit, 0: none */
     int64_t rate_window_ms;
     int64_t started_at;
+    ServeReloaded reloaded;
 } ServeStats;
 
 typedef struct Serve {
-    const Mapc *m;
+    ServeMappingSlot mapping;   /* the mapping in use; SIGHUP may replace it */
     Inbox *inbox;
     ServeIntake *intake;
     ServeSender *sender;        /* NULL when nothing is sent (--no-send) */

@@ -21,7 +21,6 @@
 #include "cli.h"
 #include "auth_limit.h"
 #include "cm_alloc.h"
-#include "conn_config.h"
 #include "serve_guard.h"
 #include "serve_intake.h"
 #include "slog.h"
@@ -33,7 +32,7 @@ struct ServeHttp {
     unsigned char want_status[2][32];   /* the same of the status token, if any */
     char rid_prefix[9];         /* generated request ids: this, then a count */
     atomic_uint_fast64_t rids;
-    char *cert, *key;
+    const char *tls_cert, *tls_key;     /* the files, read again by a reload; NULL: plain HTTP */
     char url[96];
     atomic_int active;          /* requests begun and not yet completed */
     AuthLimit *limit;           /* failed authorizations per address */
@@ -633,31 +632,6 @@ bad:
     return false;
 }
 
-/* Reads the TLS files into *cert and *key and checks they are a pair. */
-static bool load_tls(const ServeHttpConfig *cfg, char **cert, char **key, char *err, size_t errlen)
-{
-    size_t len;
-    const char *why;
-    *cert = cli_read_file(cfg->tls_cert, 1u << 20, &len, &why);
-    if (*cert == NULL) {
-        snprintf(err, errlen, "--tls-cert %s: %s", cfg->tls_cert, why);
-        return false;
-    }
-    ConnConfig kc;
-    memset(&kc, 0, sizeof kc);
-    kc.private_key_file = (char *)cfg->tls_key;
-    *key = conn_private_key_load(&kc, err, errlen);
-    return *key != NULL && serve_tls_check(*cert, *key, cfg->tls_cert, cfg->tls_key, err, errlen);
-}
-
-static void free_key(char *key)
-{
-    if (key) {
-        OPENSSL_cleanse(key, strlen(key));
-        cm_free(key);
-    }
-}
-
 /* The flags' part of a start: the address, TLS or --plain-http. *status:
  * EXIT_USAGE for a mistake in the flags, EXIT_FATAL for a TLS file. */
 static bool prepare(const ServeHttpConfig *cfg, struct sockaddr_storage *addr, bool *v6, bool *tls, int *status,
@@ -691,11 +665,9 @@ bool serve_http_check(const ServeHttpConfig *cfg, int *status, char *err, size_t
     bool v6, tls;
     if (!prepare(cfg, &addr, &v6, &tls, status, err, errlen))
         return false;
-    char *cert = NULL, *key = NULL;
-    bool ok = !tls || load_tls(cfg, &cert, &key, err, errlen);
-    cm_free(cert);
-    free_key(key);
-    return ok;
+    ServeTlsPair *p = tls ? serve_tls_read(cfg->tls_cert, cfg->tls_key, err, errlen) : NULL;
+    serve_tls_free(p);
+    return !tls || p != NULL;
 }
 
 /* Why the address could not be listened on, found by binding it once more
@@ -751,9 +723,15 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, int *status, c
     if (RAND_bytes(rnd, sizeof rnd) != 1)
         memcpy(rnd, &(uint32_t){ (uint32_t)time(NULL) ^ (uint32_t)getpid() }, sizeof rnd);
     snprintf(h->rid_prefix, sizeof h->rid_prefix, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
-    if (tls && !load_tls(cfg, &h->cert, &h->key, err, errlen)) {
-        serve_http_stop(h);
-        return NULL;
+    if (tls) {
+        ServeTlsPair *p = serve_tls_read(cfg->tls_cert, cfg->tls_key, err, errlen);
+        if (p == NULL) {
+            serve_http_stop(h);
+            return NULL;
+        }
+        serve_tls_use(p, NULL, 0);
+        h->tls_cert = cfg->tls_cert;
+        h->tls_key = cfg->tls_key;
     }
     /* poll(), not epoll: with a thread pool and epoll, MHD_quiesce_daemon
      * races a worker removing the listening socket from its epoll set itself,
@@ -768,10 +746,10 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, int *status, c
         flags |= MHD_USE_TLS;
     unsigned limit = cfg->max_connections + RESERVED_CONNECTIONS;
     /* TLS adds its options through MHD_OPTION_ARRAY; without TLS the array
-     * is empty, so both start with one call. */
+     * is empty, so both start with one call. The certificate and key come
+     * from serve_tls's callback at each handshake (a reload replaces them). */
     struct MHD_OptionItem tls_opts[] = {
-        { tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, tls ? h->key : NULL },
-        { MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert },
+        { tls ? MHD_OPTION_HTTPS_CERT_CALLBACK2 : MHD_OPTION_END, 0, tls ? (void *)serve_tls_retrieve : NULL },
         { MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES },
         { MHD_OPTION_END, 0, NULL },
     };
@@ -823,7 +801,29 @@ void serve_http_stop(ServeHttp *h)
         MHD_stop_daemon(h->d);
     guard_free(h->guard);
     auth_limit_free(h->limit);
-    cm_free(h->cert);
-    free_key(h->key);
+    if (h->tls_cert)
+        serve_tls_use(NULL, NULL, 0);
     cm_free(h);
+}
+
+bool serve_http_reload_tls(ServeHttp *h, char *msg, size_t msglen)
+{
+    if (h->tls_cert == NULL) {
+        msg[0] = '\0';
+        return true;
+    }
+    char err[600];
+    ServeTlsPair *p = serve_tls_read(h->tls_cert, h->tls_key, err, sizeof err);
+    if (p == NULL) {
+        snprintf(msg, msglen, "%s", err);
+        return false;
+    }
+    char now[320], was[320];
+    snprintf(now, sizeof now, "%s", serve_tls_describe(p));
+    serve_tls_use(p, was, sizeof was);
+    if (strcmp(now, was) == 0)
+        snprintf(msg, msglen, "TLS certificate unchanged (%s)", now);
+    else
+        snprintf(msg, msglen, "TLS certificate replaced for new connections: %s (was %s)", now, was);
+    return true;
 }

@@ -46,6 +46,11 @@ ServeHttp *serve_http_start(Serve *s, const ServeHttpConfig *cfg, int *status, c
 bool serve_http_check(const ServeHttpConfig *cfg, int *status, char *err, size_t errlen);
 /* The URL listened on (with the port chosen for port 0), to print. */
 const char *serve_http_url(const ServeHttp *h);
+/* Reads the TLS files again (SIGHUP): new handshakes get the new pair,
+ * connections already open keep theirs. msg: what happened, for the log
+ * ("" without TLS). False when the files are not a usable pair: the pair
+ * in use stays. */
+bool serve_http_reload_tls(ServeHttp *h, char *msg, size_t msglen);
 /* Stops accepting connections (requests under way go on). */
 void serve_http_quiesce(ServeHttp *h);
 /* Waits for requests under way to be answered, then stops. The intake must

@@ -41,6 +41,7 @@ struct ServeIntake {
     Serve *s;
     pthread_mutex_t vm_lock;    /* one VM, used by the HTTP threads in turn */
     ServeVm *vm;
+    ServeMapping *map;          /* the mapping vm runs: the current one as of the last request */
     pthread_mutex_t lock;
     pthread_cond_t work;
     Job *head, *tail;
@@ -218,7 +219,8 @@ ServeIntake *serve_intake_new(Serve *s)
 {
     ServeIntake *in = cm_calloc(1, sizeof *in);
     in->s = s;
-    in->vm = serve_vm_new(s->m);
+    in->map = serve_mapping_get(&s->mapping);
+    in->vm = serve_vm_new(in->map->m);
     pthread_mutex_init(&in->vm_lock, NULL);
     pthread_mutex_init(&in->lock, NULL);
     pthread_condattr_t ca;
@@ -251,13 +253,14 @@ void serve_intake_free(ServeIntake *in)
         return;
     serve_intake_stop(in);
     serve_vm_free(in->vm);
+    serve_mapping_unref(in->map);
     pthread_mutex_destroy(&in->vm_lock);
     pthread_mutex_destroy(&in->lock);
     pthread_cond_destroy(&in->work);
     cm_free(in);
 }
 
-static void put_rejection(const Serve *s, CmBuf *out, const VmResult *res, const char *bad)
+static void put_rejection(const Mapc *m, CmBuf *out, const VmResult *res, const char *bad)
 {
     cm_buf_puts(out, ", \"errors\": [");
     if (bad) {
@@ -266,12 +269,12 @@ static void put_rejection(const Serve *s, CmBuf *out, const VmResult *res, const
         cm_buf_puts(out, "}");
     }
     const char *sep = "";
-    for (uint32_t e = 0; res && e < s->m->nentities; e++) {
+    for (uint32_t e = 0; res && e < m->nentities; e++) {
         const VmResult *r = &res[e];
         if (r->outcome != VM_REJECT && r->outcome != VM_ERROR)
             continue;
         uint32_t n;
-        const char *name = mapc_str(s->m, r->entity->name, &n);
+        const char *name = mapc_str(m, r->entity->name, &n);
         cm_buf_printf(out, "%s{\"entity\": ", sep);
         sep = ", ";
         cm_buf_put_json_string(out, name, n);
@@ -284,8 +287,8 @@ static void put_rejection(const Serve *s, CmBuf *out, const VmResult *res, const
 
 /* A refused record's error file lines, as `run` writes them for its
  * rejected units (one per entity), numbered 0: it was never stored. */
-static void log_rejection(const Serve *s, const Job *job, size_t i, const VmResult *res, const char *bad,
-                          const char *received)
+static void log_rejection(const Serve *s, const Mapc *m, const Job *job, size_t i, const VmResult *res,
+                          const char *bad, const char *received)
 {
     ErrRecord er;
     memset(&er, 0, sizeof er);
@@ -300,12 +303,12 @@ static void log_rejection(const Serve *s, const Job *job, size_t i, const VmResu
         er.code = "BAD_INPUT";
         ok = errfile_write(s->ef, &er);
     }
-    for (uint32_t e = 0; ok && res && e < s->m->nentities; e++) {
+    for (uint32_t e = 0; ok && res && e < m->nentities; e++) {
         const VmResult *r = &res[e];
         if (r->outcome != VM_REJECT && r->outcome != VM_ERROR)
             continue;
         uint32_t n;
-        const char *name = mapc_str(s->m, r->entity->name, &n);
+        const char *name = mapc_str(m, r->entity->name, &n);
         char *entity = cm_strndup(name, n), *message = cm_strndup(r->message, r->message_len);
         er.entity = entity;
         er.error = message;
@@ -319,6 +322,21 @@ static void log_rejection(const Serve *s, const Job *job, size_t i, const VmResu
         slog(SLOG_ERROR, "%s", errfile_error(s->ef));
 }
 
+/* The VM on the current mapping (a reload may have replaced it); vm_lock held. */
+static const Mapc *current_vm(ServeIntake *in)
+{
+    ServeMapping *cur = serve_mapping_get(&in->s->mapping);
+    if (cur == in->map) {
+        serve_mapping_unref(cur);
+    } else {
+        serve_vm_free(in->vm);
+        in->vm = serve_vm_new(cur->m);
+        serve_mapping_unref(in->map);
+        in->map = cur;
+    }
+    return in->map->m;
+}
+
 /* Runs the mapping on every record: the ones it rejects are described in
  * job->detail and written to the error file, the others go to job->items. */
 static void screen(ServeIntake *in, Job *job)
@@ -330,20 +348,21 @@ static void screen(ServeIntake *in, Job *job)
     gmtime_r(&now, &tm);
     strftime(received, sizeof received, "%Y-%m-%dT%H:%M:%SZ", &tm);
     pthread_mutex_lock(&in->vm_lock);
+    const Mapc *m = current_vm(in);
     for (size_t i = 0; i < job->recs.n; i++) {
         const VmResult *res = serve_vm_run(in->vm, job->recs.text[i], job->recs.len[i], err, sizeof err);
         bool bad = res == NULL;
-        for (uint32_t e = 0; res && e < s->m->nentities; e++)
+        for (uint32_t e = 0; res && e < m->nentities; e++)
             bad |= res[e].outcome == VM_REJECT || res[e].outcome == VM_ERROR;
         if (bad) {
             job->rejected[i] = true;
             cm_buf_printf(&job->detail, "%s{\"index\": %zu, \"status\": \"rejected\"", job->nrejected ? ", " : "",
                           i + 1);
             job->nrejected++;
-            put_rejection(s, &job->detail, res, res ? NULL : err);
+            put_rejection(m, &job->detail, res, res ? NULL : err);
             cm_buf_puts(&job->detail, "}");
             if (s->ef)
-                log_rejection(s, job, i, res, res ? NULL : err, received);
+                log_rejection(s, m, job, i, res, res ? NULL : err, received);
             continue;
         }
         InboxItem *it = &job->items[job->nstore++];

@@ -103,6 +103,13 @@ void serve_metrics_text(Serve *s, CmBuf *out)
     family(out, "build_info", "gauge", "The version of crmmap serving; always 1.");
     sample(out, "build_info", "version", CRMMAP_VERSION, 1);
     gauge(out, "start_time_seconds", "When serve started, in Unix seconds.", (unsigned long long)st->started_at);
+    /* As Prometheus reports its own configuration reloads. */
+    counter(out, "reloads_total", "SIGHUP reloads.", st->reloaded.count);
+    counter(out, "reload_failures_total", "SIGHUP reloads of which a part was refused.", st->reloaded.failed);
+    gauge(out, "reload_last_time_seconds", "When the last reload was, in Unix seconds (0: none).",
+          (unsigned long long)st->reloaded.at);
+    gauge(out, "reload_last_successful", "1 when every part of the last reload was taken (or none yet), else 0.",
+          st->reloaded.at == 0 || st->reloaded.ok ? 1u : 0u);
     put_health(out, &v.health);
     counter(out, "requests_total", "POST requests answered after the intake.", st->requests);
     family(out, "records_total", "counter", "Records by what became of them: accepted (stored), duplicate, "

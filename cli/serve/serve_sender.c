@@ -37,6 +37,12 @@ struct ServeSender {
     int64_t deadline;           /* after stop: when to give up draining */
     Transfer *t;                /* the current engine (NULL after a fatal error) */
     ServeVm *vm;
+    ServeMapping *map;          /* the mapping t and vm run */
+    /* Records fed to the engine may be unsettled, their outcomes so far in
+     * the journal under map's run key: after a failed round, and at start
+     * (a crash may have left some). */
+    bool in_doubt;
+    bool retry_now;             /* a reload may have mended the CRM error: end the backoff */
     TransferStats seen;         /* t's request count already added to the stats */
     /* Units settled in this round, not counting those whose outcome came
      * from the journal (a record fed again after a failed round). */
@@ -117,7 +123,7 @@ static bool engine(ServeSender *ss, char *err, size_t errlen)
     opt.marker_field = ss->cfg.marker_field;
     opt.unit = on_unit;
     opt.unit_ctx = ss;
-    Transfer *t = transfer_new(ss->s->m, ss->cfg.c, ss->cfg.tx, ss->cfg.j, ss->cfg.ef, &opt, err, errlen);
+    Transfer *t = transfer_new(ss->map->m, ss->cfg.c, ss->cfg.tx, ss->cfg.j, ss->cfg.ef, &opt, err, errlen);
     if (t == NULL)
         return false;
     pthread_mutex_lock(&ss->lock);
@@ -141,8 +147,10 @@ static void drop_engine(ServeSender *ss)
 static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
 {
     size_t n = inbox_pending(ss->s->inbox, recs, ROUND_MAX);
-    if (n == 0)
+    if (n == 0) {
+        ss->in_doubt = false;
         return 0;
+    }
     long result = -1;
     char err[256];
     if (!engine(ss, err, sizeof err)) {
@@ -160,6 +168,7 @@ static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
         add_stats(ss, ok ? n : 0);
         if (ok && inbox_done(ss->s->inbox, ids, n)) {
             result = (long)n;
+            ss->in_doubt = false;
             if (ss->retried > 0)
                 serve_health_set(&ss->s->health, PART_CRM, HEALTH_DEGRADED,
                                  "CRM: requests needed retries (429, 5xx or a broken connection)");
@@ -173,7 +182,42 @@ static long round_once(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
         }
     }
     inbox_records_free(recs, n);
+    if (result < 0)
+        ss->in_doubt = true;
     return result;
+}
+
+/* Moves to the mapping a reload made current, between rounds. Records an
+ * earlier round fed and did not settle are settled first with the mapping
+ * they were fed with (their outcomes so far are journaled by its
+ * entities): returns that round's result, -1 when it failed and the move
+ * waits; 0 otherwise. Then every journaled record is done for good; if the
+ * run key changes (it names the target fields' fingerprint), the old key's
+ * entries are dropped, as nothing would prune them. */
+static long follow_reload(ServeSender *ss, InboxRecord *recs, uint64_t *ids)
+{
+    ServeMapping *cur = serve_mapping_get(&ss->s->mapping);
+    long n = 0;
+    if (cur != ss->map && ss->in_doubt)
+        n = round_once(ss, recs, ids);
+    if (cur == ss->map || n < 0) {
+        serve_mapping_unref(cur);
+        return n;
+    }
+    drop_engine(ss);
+    if (strcmp(cur->run_key, ss->map->run_key) != 0) {
+        if (!journal_clear(ss->cfg.j))
+            slog(SLOG_WARN, "cannot drop the journal entries of mapping %s: %s (they are kept, unused)",
+                 ss->map->id, journal_error(ss->cfg.j));
+        journal_set_run_key(ss->cfg.j, cur->run_key);
+    }
+    serve_vm_free(ss->vm);
+    ss->vm = serve_vm_new(cur->m);
+    SlogField f[] = { SLOG_S("mapping", cur->id), SLOG_S("was", ss->map->id) };
+    slog_fields(SLOG_INFO, NULL, "sender: records from here on are sent with the reloaded mapping", f, 2);
+    serve_mapping_unref(ss->map);
+    ss->map = cur;
+    return n;
 }
 
 /* Drops the journal entries of the records the retention deleted, and
@@ -228,16 +272,21 @@ static void *sender_main(void *arg)
         if (ss->stop && cli_monotonic_ms() >= ss->deadline)
             break;
         ss->waiting = 0;
+        ss->retry_now = false;
         pthread_mutex_unlock(&ss->lock);
-        long n = round_once(ss, recs, ids);
+        long n = follow_reload(ss, recs, ids);
+        if (n >= 0)
+            n = round_once(ss, recs, ids);
         pthread_mutex_lock(&ss->lock);
         if (n < 0) {
             backoff = backoff ? (backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2) : BACKOFF_MIN_MS;
             int64_t until = cli_monotonic_ms() + backoff;
-            while (!ss->stop && cli_monotonic_ms() < until)
+            while (!ss->stop && !ss->retry_now && cli_monotonic_ms() < until)
                 wait_until(ss, until);
             if (ss->stop)
                 break;
+            if (ss->retry_now)
+                backoff = 0;
             ss->waiting = 1;    /* what failed is still pending */
             ss->first_at = 0;
             continue;
@@ -263,10 +312,13 @@ ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *er
     ServeSender *ss = cm_calloc(1, sizeof *ss);
     ss->s = s;
     ss->cfg = *cfg;
+    ss->map = serve_mapping_get(&s->mapping);
+    ss->in_doubt = true;
     pthread_mutex_init(&ss->lock, NULL);
     /* A mapping the connection cannot send is a setup error, not a CRM outage. */
     if (!engine(ss, err, errlen)) {
         pthread_mutex_destroy(&ss->lock);
+        serve_mapping_unref(ss->map);
         cm_free(ss);
         return NULL;
     }
@@ -275,7 +327,7 @@ ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *er
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&ss->cond, &ca);
     pthread_condattr_destroy(&ca);
-    ss->vm = serve_vm_new(s->m);
+    ss->vm = serve_vm_new(ss->map->m);
     InboxCounts counts;
     if (inbox_counts(s->inbox, &counts) && counts.pending > 0) {
         ss->waiting = (size_t)counts.pending;   /* left from the last run: send at once */
@@ -346,7 +398,16 @@ void serve_sender_stop(ServeSender *ss, int drain_ms)
         forget(ss);
     pthread_mutex_unlock(&ss->lock);
     serve_vm_free(ss->vm);
+    serve_mapping_unref(ss->map);
     pthread_mutex_destroy(&ss->lock);
     pthread_cond_destroy(&ss->cond);
     cm_free(ss);
+}
+
+void serve_sender_retry(ServeSender *ss)
+{
+    pthread_mutex_lock(&ss->lock);
+    ss->retry_now = true;
+    pthread_cond_broadcast(&ss->cond);
+    pthread_mutex_unlock(&ss->lock);
 }

@@ -10,6 +10,12 @@
  * CRM unreachable after the retries) the sender waits, doubling from 1 s
  * up to 60 s, and tries again with a fresh engine.
  *
+ * Mapping reloads: between rounds the sender moves to the mapping a SIGHUP
+ * made current (serve_mapping.h): a fresh engine and VM, and the journal
+ * under the new mapping's run key. A record is transformed with the
+ * mapping current when it is fed; records a failed round left unsettled
+ * are settled with the mapping they were fed with before the move.
+ *
  * Retention: the inbox writer deletes expired rows (serve_intake.h); the
  * sender drops their journal entries between rounds, on its own thread,
  * where the journal is used, and vacuums the inbox and the journal once the
@@ -44,6 +50,9 @@ typedef struct ServeSenderConfig {
 ServeSender *serve_sender_start(Serve *s, const ServeSenderConfig *cfg, char *err, size_t errlen);
 /* n records were just stored. */
 void serve_sender_wake(ServeSender *ss, size_t n);
+/* A reload replaced the CRM token: a sender waiting out its backoff after
+ * a CRM error tries again at once. */
+void serve_sender_retry(ServeSender *ss);
 /* The retention deleted these records from the inbox (durably): their
  * journal entries can go. caught_up: the last of a backlog. */
 void serve_sender_forget(ServeSender *ss, const uint64_t *ids, size_t n, bool caught_up);

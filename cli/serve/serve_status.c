@@ -1,5 +1,6 @@
 /* serve_status: GET /status's JSON (serve.h, docs/serve.md "GET /status"):
- * the overall state and each component's with its error, the queue and the
+ * the mapping in use and the last reload, the overall state and each
+ * component's with its error, the queue and the
  * age of its oldest record, the answers by status, the failed
  * authorizations, and the counters of the intake, the retention and the
  * sender. */
@@ -65,6 +66,17 @@ static void put_answers(CmBuf *out, const ServeHealth *h)
                   (unsigned long long)h->auth_limited);
 }
 
+/* The last SIGHUP: when, and whether every part was taken. */
+static void put_reload(CmBuf *out, const ServeReloaded *r)
+{
+    cm_buf_printf(out, "\"reload\": {\"count\": %llu, \"failed\": %llu, \"last_at\": ", (unsigned long long)r->count,
+                  (unsigned long long)r->failed);
+    put_time(out, r->at);
+    cm_buf_printf(out, ", \"last_result\": %s, \"last_error\": ", r->at == 0 ? "null" : r->ok ? "\"ok\"" : "\"failed\"");
+    put_text(out, r->error);
+    cm_buf_puts(out, "}, ");
+}
+
 void serve_view(Serve *s, ServeView *v)
 {
     memset(v, 0, sizeof *v);
@@ -87,6 +99,10 @@ void serve_status_json(Serve *s, CmBuf *out)
     const ServeHealth *h = &v.health;
     cm_buf_printf(out, "{\"status\": \"%s\", \"version\": \"%s\", \"uptime_s\": %lld, ",
                   serve_health_name(serve_health_overall(h)), CRMMAP_VERSION, (long long)(v.now - st->started_at));
+    ServeMapping *sm = serve_mapping_get(&s->mapping);
+    cm_buf_printf(out, "\"mapping\": \"%s\", ", sm->id);
+    serve_mapping_unref(sm);
+    put_reload(out, &st->reloaded);
     put_components(out, h);
     if (v.counted) {
         cm_buf_printf(out, "\"queue\": {\"pending\": %llu, \"total\": %llu, \"storing\": %llu, \"oldest_pending_s\": ",

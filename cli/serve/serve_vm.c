@@ -23,10 +23,8 @@ ServeVm *serve_vm_new(const Mapc *m)
 
 static void close_record(ServeVm *v)
 {
-    if (v->rd)
-        rd_close(v->rd);
-    if (v->in)
-        fclose(v->in);
+    rd_close(v->rd);
+    rd_close_input(v->in);
     v->rd = NULL;
     v->in = NULL;
 }

@@ -124,6 +124,32 @@ bool auth_refresh(void *auth)
     return true;
 }
 
+bool auth_reload(Auth *a, const ConnConfig *cfg, bool *kept, char *err, size_t errlen)
+{
+    *kept = true;
+    if (a->secret || a->pem)
+        return true;
+    err[0] = '\0';
+    char *t = conn_token_load(cfg, err, errlen);
+    if (t == NULL && err[0] == '\0' && a->token == NULL)
+        return true;        /* no token then, none now */
+    if (t == NULL) {
+        if (err[0] == '\0')
+            snprintf(err, errlen, "no CRM token is configured any more");
+        return false;
+    }
+    if (a->token && strcmp(t, a->token) == 0) {
+        conn_token_free(t);
+        return true;
+    }
+    conn_token_free(a->token);
+    a->token = t;
+    *kept = false;
+    if (a->api)
+        tx_set_bearer(a->api, a->token);
+    return true;
+}
+
 const char *auth_error(const Auth *a)
 {
     return a->error;

@@ -26,6 +26,12 @@ void auth_attach(Auth *a, Transport *api);
 /* A refresh callback for conn_set_refresh: true when a new token was fetched
  * and set; false for a static bearer token (a 401 is then final). */
 bool auth_refresh(void *auth);
+/* Reads a static bearer token again from cfg's source (a token file
+ * replaced in a rotation; serve's SIGHUP) and, when it changed, gives it to
+ * the attached transport for its next requests. *kept: nothing to read (an
+ * OAuth or JWT token, fetched again on a 401 instead) or the same token.
+ * False with the reason when it cannot be read: the token in use stays. */
+bool auth_reload(Auth *a, const ConnConfig *cfg, bool *kept, char *err, size_t errlen);
 /* Why the last refresh failed, or "". */
 const char *auth_error(const Auth *a);
 void auth_close(Auth *a);

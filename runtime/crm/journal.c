@@ -215,6 +215,12 @@ const char *journal_run_key(const Journal *j)
     return j->run_key;
 }
 
+void journal_set_run_key(Journal *j, const char *run_key)
+{
+    cm_free(j->run_key);
+    j->run_key = cm_strdup(run_key);
+}
+
 const char *journal_error(const Journal *j)
 {
     return sqlite3_errmsg(j->db);

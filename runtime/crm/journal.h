@@ -61,8 +61,11 @@ bool journal_vacuum(Journal *j);
 /* Counts of each state for this run (index by JState). */
 bool journal_counts(Journal *j, uint64_t counts[6]);
 
-/* The run key it was opened for. */
+/* The run key it was opened for, or last set. */
 const char *journal_run_key(const Journal *j);
+/* From now on reads and writes go to this run key (serve, once it sends
+ * with a reloaded mapping). */
+void journal_set_run_key(Journal *j, const char *run_key);
 
 /* The last SQLite error, for messages. */
 const char *journal_error(const Journal *j);

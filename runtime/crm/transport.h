@@ -68,7 +68,10 @@ typedef struct TransportOps {
     size_t (*poll)(Transport *t, int timeout_ms, TxResponse *out, size_t max);
     size_t (*in_flight)(const Transport *t);
     /* Replaces the bearer token (copied; NULL: none) for requests submitted
-     * from now on — after an OAuth refresh. */
+     * from now on — after an OAuth refresh, or a token file reread by serve's
+     * SIGHUP. Requests submitted before keep the token they were set up
+     * with. The libcurl transport allows this from any thread, also while
+     * another one submits. */
     void (*set_bearer)(Transport *t, const char *token);
     void (*close)(Transport *t);
 } TransportOps;

@@ -36,6 +36,9 @@ typedef struct CurlTx {
     Transport base;
     CURLM *multi;
     TxCurlOptions opt;
+    /* token may be replaced from another thread (serve's SIGHUP) while this
+     * one submits: the lock covers reading it into a request and the swap. */
+    pthread_mutex_t token_lock;
     char *token;
     char *token_header;     /* NULL: the token goes as a bearer token */
     char *ca_file;
@@ -339,12 +342,16 @@ static bool curl_submit(Transport *t, const TxRequest *req, char *err, size_t er
     }
     j->tag = req->tag;
     j->max_body = c->opt.max_body;
-    if (!job_setup(c, j, req)) {
+    pthread_mutex_lock(&c->token_lock);
+    bool set_up = job_setup(c, j, req);
+    if (set_up)
+        log_request(c, req);
+    pthread_mutex_unlock(&c->token_lock);
+    if (!set_up) {
         job_free(j);
         snprintf(err, errlen, "libcurl could not set up the request");
         return false;
     }
-    log_request(c, req);
     if (c->wait_tail)
         c->wait_tail->next = j;
     else
@@ -495,18 +502,23 @@ static void curl_close(Transport *t)
         wipe(c->token, 0, strlen(c->token));
         cm_free(c->token);
     }
+    pthread_mutex_destroy(&c->token_lock);
     cm_free(c);
 }
 
 static void curl_set_bearer(Transport *t, const char *token)
 {
     CurlTx *c = (CurlTx *)t;
-    if (c->token) {
-        wipe(c->token, 0, strlen(c->token));
-        cm_free(c->token);
-    }
+    char *fresh = token ? cm_strdup(token) : NULL;
+    pthread_mutex_lock(&c->token_lock);
+    char *old = c->token;
+    c->token = fresh;
+    pthread_mutex_unlock(&c->token_lock);
     /* libcurl copied the old one into requests already set up: they keep it. */
-    c->token = token ? cm_strdup(token) : NULL;
+    if (old) {
+        wipe(old, 0, strlen(old));
+        cm_free(old);
+    }
 }
 
 static const TransportOps curl_ops = { curl_submit, curl_poll, curl_in_flight, curl_set_bearer, curl_close };
@@ -538,8 +550,10 @@ Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
     if (opt->ca_file)
         c->ca_file = cm_strdup(opt->ca_file);
     c->active = cm_calloc(c->opt.max_in_flight, sizeof *c->active);
+    pthread_mutex_init(&c->token_lock, NULL);
     c->multi = curl_multi_init();
     if (c->multi == NULL) {
+        pthread_mutex_destroy(&c->token_lock);
         cm_free(c->token);
         cm_free(c->token_header);
         cm_free(c->ca_file);

@@ -34,19 +34,33 @@ class Serve:
         self.stderr = ""
         self.url = None
         self.ssl_context = None     # for https: trusts the test's certificate
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.stderr += line
-            m = LISTEN.search(line)
-            if m:
-                self.url = m.group(1)
-                break
+        line = self.read_until(LISTEN.search)
+        if line:
+            self.url = LISTEN.search(line).group(1)
         if self.url is None:
             self.proc.kill()
             raise SystemExit("serve did not start:\n" + self.stderr + self.proc.stderr.read())
+
+    def read_until(self, found, timeout=20):
+        """Reads serve's stderr (kept in self.stderr) until a line for which
+        found(line) is true; returns that line, or None at the end or the timeout."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                return None
+            self.stderr += line
+            if found(line):
+                return line
+        return None
+
+    def hup(self):
+        """SIGHUP, then serve's lines up to the end of the reload (the error
+        file is its last part)."""
+        start = len(self.stderr)
+        self.proc.send_signal(signal.SIGHUP)
+        self.read_until(lambda line: "error file" in line, timeout=60)
+        return self.stderr[start:]
 
     def request(self, method, path, body=None, auth=SECRET, headers=None):
         """(status, parsed JSON answer or None)."""
@@ -91,6 +105,33 @@ class Serve:
             self.proc.wait()
         self.stderr += self.proc.stderr.read()
         return self.proc.returncode
+
+
+def write_private(path, text):
+    """Replaces path at once (as an operator's `install -m 600` would)."""
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def example_contact(root):
+    """The Salesforce Contact definitions the example mapping was checked against."""
+    return read_json(os.path.join(root, "tests", "corpus", "salesforce", "cumulusci_Contact_describe.json"))
+
+
+def serve_metadata(root, contact):
+    """Makes tools/crmserver serve contact and the example's Visit_Report__c
+    as Salesforce's field definitions (the drift check reads them)."""
+    runlib.admin("/__admin/metadata", {"system": "salesforce", "entity": "Contact", "document": contact})
+    runlib.admin("/__admin/metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": read_json(
+        os.path.join(root, "examples", "vendor", "salesforce", "Visit_Report__c_describe.json"))})
 
 
 def setup():

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from servelib import SECRET, Serve, Stream
+from servelib import SECRET, Serve, Stream, example_contact, serve_metadata, write_private
 import runlib
 
 crmmap, root, work, case = sys.argv[1:5]
@@ -25,15 +25,6 @@ os.makedirs(work)
 runlib.reset()
 
 
-def write_private(path, text):
-    """Replaces path at once (as an operator's `install -m 600` would)."""
-    tmp = path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def serve_cmd(state, *flags, url=None):
     return [crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--plain-http", "--auth-env", "WEBHOOK_SECRET",
             "--url", url or runlib.URL, "--token-env", "CRM_TOKEN", "--state-dir", state] + list(flags)
@@ -43,27 +34,6 @@ def once(*cmd, timeout=60):
     p = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout,
                        env=dict(os.environ, CRM_TOKEN="T", WEBHOOK_SECRET=SECRET))
     return p.returncode, p.stderr
-
-
-def wait_line(s, text, timeout=20):
-    """Reads serve's stderr until a line holds text."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        line = s.proc.stderr.readline()
-        if not line:
-            return False
-        s.stderr += line
-        if text in line:
-            return True
-    return False
-
-
-def hup(s):
-    """SIGHUP, then serve's lines up to the end of the reload (the error file is its last part)."""
-    start = len(s.stderr)
-    s.proc.send_signal(signal.SIGHUP)
-    wait_line(s, "error file")
-    return s.stderr[start:]
 
 
 if case == "lock":
@@ -107,12 +77,12 @@ elif case == "reload":
     c.check(load.wait_accepted(100), "100 accepted before the rotation")
     # Rotation: both secrets, clients move to the new one, then only the new one.
     write_private(secret_file, NEW_SECRET + "\n" + SECRET + "\n")
-    said = hup(s)
+    said = s.hup()
     c.check("2 webhook secrets accepted" in said, "SIGHUP: two secrets: %s" % said)
     load.auth = NEW_SECRET
     c.check(load.wait_accepted(200), "200 accepted during the rotation")
     write_private(secret_file, NEW_SECRET + "\n")
-    c.check("1 webhook secret accepted" in hup(s), "SIGHUP: the new secret alone")
+    c.check("1 webhook secret accepted" in s.hup(), "SIGHUP: the new secret alone")
     c.check(load.wait_accepted(300), "300 accepted after the rotation")
     load.stop()
     c.check(load.codes.get(401, 0) == 0 and not load.failures,
@@ -121,14 +91,14 @@ elif case == "reload":
     c.check(s.post("/records", runlib.lead(99998), auth="Bearer " + NEW_SECRET)[0] == 202, "Bearer NEW accepted")
     # A bad file keeps the secrets in use.
     write_private(secret_file, "short\n")
-    c.check("the secrets accepted before stay" in hup(s), "a bad secret file is refused")
+    c.check("the secrets accepted before stay" in s.hup(), "a bad secret file is refused")
     c.check(s.post("/records", runlib.lead(99997), auth=NEW_SECRET)[0] == 202, "the secret in use stays")
     write_private(secret_file, NEW_SECRET + "\n")
     # logrotate: the error file is moved away, SIGHUP, new lines go to a new file.
     errors = os.path.join(state, "errors.ndjson")
     c.check(s.post("/records", {"firstName": "Before"}, auth=NEW_SECRET)[0] == 422, "a rejected record")
     os.rename(errors, errors + ".1")
-    c.check("error file reopened" in hup(s), "SIGHUP: error file reopened")
+    c.check("error file reopened" in s.hup(), "SIGHUP: error file reopened")
     c.check(s.post("/records", {"firstName": "After"}, auth=NEW_SECRET)[0] == 422, "a rejected record")
     with open(errors) as f:
         new = f.read()
@@ -211,20 +181,8 @@ elif case == "exit":
             "CRM unreachable at start, SIGHUP during it: 5: %s %s" % (code, err[-300:]))
 
 elif case == "config":
-    corpus = os.path.join(root, "tests", "corpus")
-
-    def describe(path):
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-
-    def metadata(contact):
-        runlib.admin("/__admin/metadata", {"system": "salesforce", "entity": "Contact", "document": contact})
-        runlib.admin("/__admin/metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document":
-                                           describe(os.path.join(root, "examples/vendor/salesforce/"
-                                                                 "Visit_Report__c_describe.json"))})
-
-    contact = describe(os.path.join(corpus, "salesforce/cumulusci_Contact_describe.json"))
-    metadata(contact)
+    contact = example_contact(root)
+    serve_metadata(root, contact)
     state = os.path.join(work, "state")
     # --check-config: everything checked, nothing listened on or sent.
     code, err = once(*serve_cmd(state, "--check-config"))
@@ -241,7 +199,7 @@ elif case == "config":
     c.check(code == 4 and "/nonexistent.pem" in err, "--check-config, no TLS file: 4: %s" % err[-200:])
     # Drift: a field the mapping writes is gone. Start and --check-config refuse (4); --force starts.
     contact["fields"] = [f for f in contact["fields"] if f["name"] != "MailingCity"]
-    metadata(contact)
+    serve_metadata(root, contact)
     code, err = once(*serve_cmd(state, "--check-config"))
     c.check(code == 4 and "error[D0401]: Contact.MailingCity" in err and "--force serves without this check" in err,
             "--check-config finds the drift: %s %s" % (code, err[-400:]))
