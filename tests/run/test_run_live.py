@@ -370,9 +370,15 @@ def journal_first():
     cmd = [crmmap, "run", os.path.join(examples, "salesforce", "fair-leads.map"), "--input", inp, "--url",
            runlib.URL, "--plain-http", "--force", "--token-env", "CRM_TOKEN", "--journal", journal, "--errors",
            os.path.join(work, "term.ndjson.errors"), "--batch-size", "50", "--timeout-ms", "10000"]
+    before = admin("/__admin/state")["requests"]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, CRM_TOKEN="T"))
-    time.sleep(1.0)
+    # In the middle of the run means once a request has reached the CRM (the
+    # signal handlers are set before the first): a fixed sleep could land
+    # before them on a loaded machine, where the default action kills (-15).
+    deadline = time.time() + 60
+    while admin("/__admin/state")["requests"] == before and p.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
     p.terminate()
     _, err = p.communicate(timeout=60)
     c.check(p.returncode == 4 and "cancelled" in err and "--resume" in err, "SIGTERM stops the run: %d %s"
