@@ -157,7 +157,8 @@ def map_facts(text):
         for body in re.findall(r"^\s*" + block + r"\s*\{(.*?)\}", text, re.M | re.S):
             facts[key] += re.findall(r"^\s*(\w+)\s*=", body, re.M)
     for field, expr in re.findall(r"^  (\w+)\s*=\s*([^{}\n]+?)\s*$", text, re.M):
-        facts["simple"][field] = expr
+        # A trailing comment is the author's, not the expression's.
+        facts["simple"][field] = re.sub(r'^((?:[^"#]|"(?:[^"\\]|\\.)*")*?)\s*#.*$', r"\1", expr)
     return facts
 
 
