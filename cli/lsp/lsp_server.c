@@ -284,6 +284,11 @@ static cJSON *initialize(LspServer *s, const cJSON *params, LspError *e)
     cJSON *sync = cJSON_AddObjectToObject(caps, "textDocumentSync");
     cJSON_AddBoolToObject(sync, "openClose", true);
     cJSON_AddNumberToObject(sync, "change", 2);     /* incremental */
+    cJSON *comp = cJSON_AddObjectToObject(caps, "completionProvider");
+    cJSON *trig = cJSON_AddArrayToObject(comp, "triggerCharacters");
+    cJSON_AddItemToArray(trig, cJSON_CreateString("."));
+    cJSON_AddItemToArray(trig, cJSON_CreateString("\""));
+    cJSON_AddBoolToObject(caps, "hoverProvider", true);
     cJSON *info = cJSON_AddObjectToObject(r, "serverInfo");
     cJSON_AddStringToObject(info, "name", "crmmap");
     cJSON_AddStringToObject(info, "version", CRMMAP_VERSION);
@@ -306,6 +311,8 @@ typedef struct Method {
 static const Method requests[] = {
     { "initialize", initialize },
     { "shutdown", shutdown },
+    { "textDocument/completion", lsp_completion },
+    { "textDocument/hover", lsp_hover },
 };
 
 static void notification(LspServer *s, const char *method, const cJSON *params)

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Completion, hover, formatting, navigation and code actions of `crmmap lsp`
+on the Salesforce example. Usage: test_features.py CRMMAP SOURCE_DIR CASE."""
+import os
+import sys
+
+from lsplib import Client, check
+
+crmmap, src, case = sys.argv[1:4]
+path = os.path.join(src, "examples", "salesforce", "fair-leads.map")
+TEXT = open(path, encoding="utf-8").read()
+
+
+def session(text=TEXT):
+    c = Client(crmmap)
+    c.initialize(src)
+    uri = c.open(path, text)
+    c.diagnostics(uri)
+    return c, uri
+
+
+def at(text, needle, delta=0):
+    """The LSP position of needle's first byte (plus delta) in text."""
+    off = text.index(needle) + delta
+    line = text.count("\n", 0, off)
+    return {"line": line, "character": off - (text.rfind("\n", 0, off) + 1)}
+
+
+def edit(c, uri, text, version):
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                        "contentChanges": [{"text": text}]})
+
+
+def labels(r):
+    return [i["label"] for i in r["result"]]
+
+
+def finish(c):
+    check("result" in c.request("shutdown"), "shutdown")
+    c.notify("exit")
+    check(c.close() == 0, "exit 0")
+
+
+def case_completion():
+    # A field name typed at the start of a line of the Contact entity.
+    text = TEXT.replace("  Title             =", "  Depa\n  Title             =")
+    c, uri = session(TEXT)
+    edit(c, uri, text, 2)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text, "Depa", 4)})
+    items = r["result"]
+    check(labels(r) == ["Department"], "field names starting Depa: %r" % labels(r))
+    check(items[0]["detail"].startswith("string(80)") and "Department" in items[0]["detail"],
+          "detail: %r" % items[0]["detail"])
+    e = items[0]["textEdit"]
+    check(e["newText"] == "Department" and e["range"]["start"] == at(text, "Depa"), "edit: %r" % e)
+    # Every field of the entity on an empty line, with required and picklist values shown.
+    text2 = TEXT.replace("  on create {\n    LeadSource", "  on create {\n    \n    LeadSource")
+    edit(c, uri, text2, 3)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": at(text2, "    \n    LeadSource", 4)})
+    got = {i["label"]: i for i in r["result"]}
+    check("LastName" in got and "required" in got["LastName"]["detail"], "LastName required: %r" % got.get("LastName"))
+    check("LeadSource" in got and "`Phone Inquiry`" in got["LeadSource"]["documentation"]["value"],
+          "picklist values in the documentation: %r" % got.get("LeadSource"))
+    check("master crm" in got and "Fair__c" not in got, "keywords, and Contact's fields only")
+    # A picklist value inside a string assigned to a picklist field.
+    text3 = TEXT.replace('LeadSource = "Other"', 'LeadSource = "Ph"')
+    edit(c, uri, text3, 4)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, '"Ph"', 3)})
+    check(labels(r) == ["Phone Inquiry"], "picklist value: %r" % labels(r))
+    # Options of a source question compared with a string.
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": at(text3, '"very_interested" then', 1)})
+    check(labels(r) == ["very_interested", "interested", "not_interested"], "question options: %r" % labels(r))
+    # Source paths after `answers.`, with the question's text.
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": at(text3, "answers.q_interest]", 8)})
+    got = {i["label"]: i for i in r["result"]}
+    check(all(k.startswith("answers.") for k in got) and "answers.q_interest" in got, "answers paths: %r" % list(got))
+    check("How interested is the visitor?" in got["answers.q_interest"]["detail"], "question text")
+    # User e-mails in user("...").
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": at(text3, 'user("anna', 6)})
+    check("anna.berger@example.com" in labels(r) and all("@" in l for l in labels(r)), "e-mails: %r" % labels(r))
+    # Builtins with signatures, tables and keywords in an expression.
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, "lower(trim", 2)})
+    got = {i["label"]: i for i in r["result"]}
+    check(list(got) == ["lower"] and got["lower"]["detail"] == "lower(arg1) → STRING", "builtin: %r" % got)
+    # Entity names after ref; item keywords at the top level.
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, "ref Contact", 4)})
+    check(labels(r) == ["Contact", "Visit_Report__c"], "entities after ref: %r" % labels(r))
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, "table Interest")})
+    check("entity" in labels(r) and "table" in labels(r), "item keywords: %r" % labels(r))
+    finish(c)
+
+
+def case_hover():
+    c, uri = session()
+
+    def hover(needle, delta=0):
+        r = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at(TEXT, needle, delta)})
+        return r["result"]["contents"]["value"] if r["result"] else None
+
+    h = hover("LeadSource = ")
+    check(h and "Contact.**LeadSource**" in h and "picklist" in h and "`Phone Inquiry`" in h and "createable" in h,
+          "field hover: %r" % h)
+    h = hover("answers.q_interest ==", 9)
+    check(h and "How interested is the visitor?" in h and "`very_interested`" in h, "source hover: %r" % h)
+    h = hover("truncate(firstName")
+    check(h and "truncate(arg1, arg2) → STRING" in h, "builtin hover: %r" % h)
+    h = hover("Interest[answers")
+    check(h and "table Interest" in h and '"not_interested"  -> "Cold"' in h, "table hover: %r" % h)
+    check(hover("# snapADDY") is None, "nothing on a comment")
+    finish(c)
+
+
+globals()["case_" + case]()
+print("ok", case)
