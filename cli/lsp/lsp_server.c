@@ -289,6 +289,11 @@ static cJSON *initialize(LspServer *s, const cJSON *params, LspError *e)
     cJSON_AddItemToArray(trig, cJSON_CreateString("."));
     cJSON_AddItemToArray(trig, cJSON_CreateString("\""));
     cJSON_AddBoolToObject(caps, "hoverProvider", true);
+    cJSON_AddBoolToObject(caps, "documentFormattingProvider", true);
+    cJSON_AddBoolToObject(caps, "documentSymbolProvider", true);
+    cJSON_AddBoolToObject(caps, "definitionProvider", true);
+    cJSON_AddBoolToObject(caps, "referencesProvider", true);
+    cJSON_AddBoolToObject(caps, "renameProvider", true);
     cJSON *info = cJSON_AddObjectToObject(r, "serverInfo");
     cJSON_AddStringToObject(info, "name", "crmmap");
     cJSON_AddStringToObject(info, "version", CRMMAP_VERSION);
@@ -313,6 +318,11 @@ static const Method requests[] = {
     { "shutdown", shutdown },
     { "textDocument/completion", lsp_completion },
     { "textDocument/hover", lsp_hover },
+    { "textDocument/formatting", lsp_formatting },
+    { "textDocument/documentSymbol", lsp_symbols },
+    { "textDocument/definition", lsp_definition },
+    { "textDocument/references", lsp_references },
+    { "textDocument/rename", lsp_rename },
 };
 
 static void notification(LspServer *s, const char *method, const cJSON *params)

@@ -114,5 +114,73 @@ def case_hover():
     finish(c)
 
 
+def apply(text, edits):
+    """text with LSP TextEdits applied (ASCII text: characters are bytes)."""
+    lines = text.split("\n")
+    offs = [0]
+    for l in lines:
+        offs.append(offs[-1] + len(l) + 1)
+
+    def off(p):
+        return offs[p["line"]] + p["character"]
+    for e in sorted(edits, key=lambda e: off(e["range"]["start"]), reverse=True):
+        text = text[:off(e["range"]["start"])] + e["newText"] + text[off(e["range"]["end"]):]
+    return text
+
+
+def case_format():
+    messy = TEXT.replace("  Email             = lower(trim(email))", "     Email=lower( trim(email) )")
+    messy = messy.replace('  "interested"      -> "Warm"', '"interested"->"Warm"')
+    c, uri = session(messy)
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri},
+                                              "options": {"tabSize": 2, "insertSpaces": True}})
+    check(len(r["result"]) == 1, "one edit: %r" % r)
+    check(apply(messy, r["result"]) == TEXT, "formatted to the example's layout")
+    check(r["result"][0]["range"]["start"]["line"] > 5, "the edit leaves the unchanged head alone")
+    edit(c, uri, TEXT, 2)
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {}})
+    check(r["result"] == [], "nothing to change: %r" % r)
+    edit(c, uri, TEXT + "\nentity {", 3)
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {}})
+    check(r["result"] == [], "syntax errors: no edit: %r" % r)
+    finish(c)
+
+
+def case_navigation():
+    c, uri = session()
+    doc = {"textDocument": {"uri": uri}}
+    r = c.request("textDocument/documentSymbol", doc)["result"]
+    names = [(s["name"], s["kind"]) for s in r]
+    check(("Interest", 23) in names and ("Contact", 5) in names and ("fair-leads-to-salesforce", 2) in names,
+          "symbols: %r" % names)
+    contact = next(s for s in r if s["name"] == "Contact")
+    check([ch["name"] for ch in contact["children"]][:3] == ["Email", "FirstName", "LastName"], "children")
+    # Definition of a table from its use, and of an entity from `ref`.
+    r = c.request("textDocument/definition", dict(doc, position=at(TEXT, "Interest[answers", 2)))["result"]
+    check(r["uri"] == uri and r["range"]["start"] == at(TEXT, "Interest {"), "table definition: %r" % r)
+    r = c.request("textDocument/definition", dict(doc, position=at(TEXT, "ref Contact", 5)))["result"]
+    check(r["range"]["start"] == at(TEXT, "Contact upsert"), "entity definition: %r" % r)
+    # References, with and without the declaration.
+    r = c.request("textDocument/references", dict(doc, position=at(TEXT, "Salutation {", 1),
+                                                  context={"includeDeclaration": True}))["result"]
+    check([x["range"]["start"] for x in r] == [at(TEXT, "Salutation {"), at(TEXT, "Salutation[gender]")],
+          "references: %r" % r)
+    r = c.request("textDocument/references", dict(doc, position=at(TEXT, "Salutation {", 1),
+                                                  context={"includeDeclaration": False}))["result"]
+    check(len(r) == 1, "without the declaration: %r" % r)
+    check(c.request("textDocument/definition", dict(doc, position=at(TEXT, "lower(")))["result"] is None,
+          "no definition for a builtin")
+    # Rename a table: declaration and uses.
+    r = c.request("textDocument/rename", dict(doc, position=at(TEXT, "Interest[answers"), newName="Heat"))
+    renamed = apply(TEXT, r["result"]["changes"][uri])
+    check("table Heat {" in renamed and "Heat[answers.q_interest]" in renamed and
+          "Interest[" not in renamed and "table Interest" not in renamed, "renamed")
+    r = c.request("textDocument/rename", dict(doc, position=at(TEXT, "ref Contact", 5), newName="X"))
+    check(r.get("error", {}).get("code") == -32600, "an entity is not renamed: %r" % r)
+    r = c.request("textDocument/rename", dict(doc, position=at(TEXT, "Interest[answers"), newName="1bad"))
+    check(r.get("error", {}).get("code") == -32602, "a bad name: %r" % r)
+    finish(c)
+
+
 globals()["case_" + case]()
 print("ok", case)
