@@ -294,6 +294,7 @@ static cJSON *initialize(LspServer *s, const cJSON *params, LspError *e)
     cJSON_AddBoolToObject(caps, "definitionProvider", true);
     cJSON_AddBoolToObject(caps, "referencesProvider", true);
     cJSON_AddBoolToObject(caps, "renameProvider", true);
+    cJSON_AddBoolToObject(caps, "codeActionProvider", true);
     cJSON *info = cJSON_AddObjectToObject(r, "serverInfo");
     cJSON_AddStringToObject(info, "name", "crmmap");
     cJSON_AddStringToObject(info, "version", CRMMAP_VERSION);
@@ -323,6 +324,7 @@ static const Method requests[] = {
     { "textDocument/definition", lsp_definition },
     { "textDocument/references", lsp_references },
     { "textDocument/rename", lsp_rename },
+    { "textDocument/codeAction", lsp_code_action },
 };
 
 static void notification(LspServer *s, const char *method, const cJSON *params)

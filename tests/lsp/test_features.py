@@ -182,5 +182,43 @@ def case_navigation():
     finish(c)
 
 
+def case_actions():
+    text = TEXT.replace('  "not_interested"  -> "Cold"\n', "").replace("  Email             =", "  Emial             =")
+    text = text.replace("anna.berger@", "anna.bergr@")
+    c, uri = session(text)
+    edit(c, uri, text, 2)
+    diags = {d["code"]: d for d in c.diagnostics(uri)}
+    check({"E0107", "E0102", "E0110"} <= set(diags), "the errors: %r" % list(diags))
+
+    def actions(code):
+        r = c.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diags[code]["range"],
+                                                  "context": {"diagnostics": [diags[code]]}})
+        return [a for a in r["result"] if a["kind"] == "quickfix"]
+
+    a = actions("E0107")
+    check(len(a) == 1 and a[0]["title"] == "add the missing entries to table Interest", "E0107: %r" % a)
+    edits = a[0]["edit"]["changes"][uri]
+    check('  "not_interested" -> null\n}' in apply(text, edits), "the entry added")
+    a = actions("E0102")
+    check(len(a) == 1 and a[0]["title"] == "change to Email", "E0102: %r" % a)
+    edits += a[0]["edit"]["changes"][uri]
+    a = actions("E0110")
+    check(len(a) == 1 and a[0]["title"] == 'change to "anna.berger@example.com"', "E0110: %r" % a)
+    # All three on the text they were computed for.
+    fixed = apply(text, edits + a[0]["edit"]["changes"][uri])
+    edit(c, uri, fixed, 3)
+    left = [d["code"] for d in c.diagnostics(uri) if d["severity"] == 1]
+    check(left == [], "every error fixed: %r" % left)
+    # A default for an assignment's value.
+    r = c.request("textDocument/codeAction", {"textDocument": {"uri": uri},
+                                              "range": {"start": at(fixed, "truncate(firstName"),
+                                                        "end": at(fixed, "truncate(firstName")},
+                                              "context": {"diagnostics": []}})
+    a = r["result"]
+    check(len(a) == 1 and a[0]["title"] == 'give FirstName a default: ?? ""', "??: %r" % a)
+    check('truncate(firstName, 40) ?? ""' in apply(fixed, a[0]["edit"]["changes"][uri]), "?? applied")
+    finish(c)
+
+
 globals()["case_" + case]()
 print("ok", case)
