@@ -185,16 +185,37 @@ static void expression(Items *it, const LspDoc *d)
         add(it, expr_keywords[i], K_KEYWORD, NULL, NULL);
 }
 
-cJSON *lsp_completion(LspServer *s, const cJSON *params, LspError *e)
-{
-    LspDoc *d = lsp_doc_of(s, params, e);
+/* Where a request's position is: the document, its analysis, the offset
+ * and its context. */
+typedef struct Cursor {
+    LspDoc *d;
+    const LspAnalysis *a;
     size_t off;
-    if (d == NULL || !lsp_doc_offset(d, params, &off, e))
-        return NULL;
-    const LspAnalysis *a = d->now;
     LspContext cx;
-    lsp_context(a->text, a->len, off, &cx);
-    Items it = { cJSON_CreateArray(), a, cx.start, cx.end, a->text + cx.start, off - cx.start };
+} Cursor;
+
+static bool cursor_at(LspServer *s, const cJSON *params, LspError *e, Cursor *k)
+{
+    k->d = lsp_doc_of(s, params, e);
+    if (k->d == NULL || !lsp_doc_offset(k->d, params, &k->off, e))
+        return false;
+    k->a = k->d->now;
+    lsp_context(k->a->text, k->a->len, k->off, &k->cx);
+    return true;
+}
+
+/* fn's answer at params' position; NULL (e set) when there is none. */
+static cJSON *at_cursor(LspServer *s, const cJSON *params, LspError *e, cJSON *(*fn)(const Cursor *k))
+{
+    Cursor k;
+    return cursor_at(s, params, e, &k) ? fn(&k) : NULL;
+}
+
+static cJSON *complete(const Cursor *k)
+{
+    const LspDoc *d = k->d;
+    const LspContext cx = k->cx;
+    Items it = { cJSON_CreateArray(), k->a, cx.start, cx.end, k->a->text + cx.start, k->off - cx.start };
     const Checked *c = model(d);
     if (cx.in_comment) {
         /* nothing to offer */
@@ -233,16 +254,11 @@ static void table_doc(CmBuf *b, const Item *t)
     cm_buf_puts(b, "\n```");
 }
 
-cJSON *lsp_hover(LspServer *s, const cJSON *params, LspError *e)
+static cJSON *hover(const Cursor *k)
 {
-    LspDoc *d = lsp_doc_of(s, params, e);
-    size_t off;
-    if (d == NULL || !lsp_doc_offset(d, params, &off, e))
-        return NULL;
-    const LspAnalysis *a = d->now;
-    const Checked *c = model(d);
-    LspContext cx;
-    lsp_context(a->text, a->len, off, &cx);
+    const LspAnalysis *a = k->a;
+    const LspContext cx = k->cx;
+    const Checked *c = model(k->d);
     if (cx.in_string || cx.in_comment || cx.start == cx.end)
         return cJSON_CreateNull();
     char word[256];
@@ -281,4 +297,14 @@ cJSON *lsp_hover(LspServer *s, const cJSON *params, LspError *e)
     cJSON_AddItemToObject(h, "range", lsp_json_range(a, cx.start, cx.end));
     cm_buf_free(&md);
     return h;
+}
+
+cJSON *lsp_completion(LspServer *s, const cJSON *params, LspError *e)
+{
+    return at_cursor(s, params, e, complete);
+}
+
+cJSON *lsp_hover(LspServer *s, const cJSON *params, LspError *e)
+{
+    return at_cursor(s, params, e, hover);
 }

@@ -7,7 +7,7 @@
 #include "lsp_int.h"
 
 /* LSP's SymbolKind values used here. */
-enum { S_FILE = 1, S_MODULE = 2, S_CLASS = 5, S_FIELD = 8, S_STRUCT = 23 };
+enum { S_MODULE = 2, S_CLASS = 5, S_FIELD = 8, S_STRUCT = 23 };
 
 cJSON *lsp_formatting(LspServer *s, const cJSON *params, LspError *e)
 {
@@ -80,15 +80,6 @@ cJSON *lsp_symbols(LspServer *s, const cJSON *params, LspError *e)
         case IT_MAPPING:
             sym = symbol(a, it->u.mapping.name, S_MODULE, it->span, it->u.mapping.name_span);
             break;
-        case IT_SOURCE:
-            sym = symbol(a, it->u.source.path, S_FILE, it->span, it->u.source.path_span);
-            break;
-        case IT_TARGET:
-            sym = symbol(a, it->u.target.path, S_FILE, it->span, it->u.target.path_span);
-            break;
-        case IT_USERS:
-            sym = symbol(a, it->u.users.path, S_FILE, it->span, it->u.users.path_span);
-            break;
         case IT_TABLE:
             sym = symbol(a, it->u.table.name.name, S_STRUCT, it->span, it->u.table.name.span);
             break;
@@ -96,8 +87,12 @@ cJSON *lsp_symbols(LspServer *s, const cJSON *params, LspError *e)
             sym = symbol(a, it->u.entity.name.name, S_CLASS, it->span, it->u.entity.name.span);
             assign_symbols(a, cJSON_AddArrayToObject(sym, "children"), it->u.entity.stmts, it->u.entity.count);
             break;
+        default:
+            /* source, target and users name files, not symbols */
+            break;
         }
-        cJSON_AddItemToArray(list, sym);
+        if (sym)
+            cJSON_AddItemToArray(list, sym);
     }
     return list;
 }
@@ -244,31 +239,36 @@ static cJSON *location(const LspDoc *d, Span sp)
     return loc;
 }
 
-cJSON *lsp_definition(LspServer *s, const cJSON *params, LspError *e)
+/* Definition (decl_only) or references: where the name at the position is. */
+static cJSON *locations(LspServer *s, const cJSON *params, LspError *e, bool decl_only)
 {
     const LspDoc *d;
     Occurrences o;
     if (!occurrences_at(s, params, e, &d, &o))
-        return e->code ? NULL : cJSON_CreateNull();
-    cJSON *r = o.decl.src ? location(d, o.decl) : cJSON_CreateNull();
+        return e->code ? NULL : decl_only ? cJSON_CreateNull() : cJSON_CreateArray();
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(params, "context");
+    bool with_decl = decl_only || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ctx, "includeDeclaration"));
+    cJSON *list = cJSON_CreateArray();
+    if (o.decl.src && with_decl)
+        cJSON_AddItemToArray(list, location(d, o.decl));
+    for (size_t i = 0; !decl_only && i < o.nuses; i++)
+        cJSON_AddItemToArray(list, location(d, o.uses[i]));
     cm_free(o.uses);
-    return r;
+    if (!decl_only)
+        return list;
+    cJSON *one = cJSON_DetachItemFromArray(list, 0);
+    cJSON_Delete(list);
+    return one ? one : cJSON_CreateNull();
+}
+
+cJSON *lsp_definition(LspServer *s, const cJSON *params, LspError *e)
+{
+    return locations(s, params, e, true);
 }
 
 cJSON *lsp_references(LspServer *s, const cJSON *params, LspError *e)
 {
-    const LspDoc *d;
-    Occurrences o;
-    if (!occurrences_at(s, params, e, &d, &o))
-        return e->code ? NULL : cJSON_CreateArray();
-    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(params, "context");
-    cJSON *list = cJSON_CreateArray();
-    if (o.decl.src && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ctx, "includeDeclaration")))
-        cJSON_AddItemToArray(list, location(d, o.decl));
-    for (size_t i = 0; i < o.nuses; i++)
-        cJSON_AddItemToArray(list, location(d, o.uses[i]));
-    cm_free(o.uses);
-    return list;
+    return locations(s, params, e, false);
 }
 
 static bool is_name(const char *s)

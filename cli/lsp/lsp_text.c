@@ -5,6 +5,7 @@
 
 #include "cm_alloc.h"
 #include "cm_utf8.h"
+#include "diag.h"
 
 void lsp_lines_init(LspLines *l, const char *text, size_t len)
 {
@@ -67,14 +68,7 @@ void lsp_lines_position(const LspLines *l, size_t off, uint32_t *line, uint32_t 
 {
     if (off > l->len)
         off = l->len;
-    size_t lo = 0, hi = l->n;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (l->starts[mid] <= off)
-            lo = mid;
-        else
-            hi = mid;
-    }
+    size_t lo = diag_line_of(l->starts, l->n, (uint32_t)off);
     uint32_t c = 0;
     for (size_t i = l->starts[lo]; i < off;) {
         uint32_t u;

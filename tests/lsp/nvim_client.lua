@@ -51,6 +51,16 @@ local function diags(pred)
   return found
 end
 
+-- Whether the diagnostics come to hold none whose message has text.
+local function gone(text)
+  return vim.wait(20000, function()
+    for _, x in ipairs(vim.diagnostic.get(buf)) do
+      if x.message:find(text, 1, true) then return false end
+    end
+    return true
+  end, 50)
+end
+
 local function request(method, params)
   local r = vim.lsp.buf_request_sync(buf, method, params, 20000)
   check(r and r[client.id] and not r[client.id].err, method .. ' answered')
@@ -68,12 +78,7 @@ local d = diags(function(x) return x.message:find("no field 'Emial'", 1, true) e
 check(d and d.lnum == l and d.col == 2 and d.message:find("help: did you mean 'Email'?", 1, true),
       'the E0102 diagnostic at the field')
 vim.api.nvim_buf_set_text(buf, l, 2, l, 7, { 'Email' })
-check(vim.wait(20000, function()
-        for _, x in ipairs(vim.diagnostic.get(buf)) do
-          if x.message:find('Emial', 1, true) then return false end
-        end
-        return true
-      end, 50), 'the diagnostic went with the fix')
+check(gone('Emial'), 'the diagnostic went with the fix')
 
 -- 2. Completion of a field name, then of a picklist value.
 l = find('  Title ')
@@ -115,12 +120,7 @@ end
 check(fix, 'the E0107 action offered')
 vim.lsp.util.apply_workspace_edit(fix.edit, 'utf-16')
 check(find('"not_interested" -> null') ~= nil, 'the entry added')
-check(vim.wait(20000, function()
-  for _, x in ipairs(vim.diagnostic.get(buf)) do
-    if x.message:find('does not cover', 1, true) then return false end
-  end
-  return true
-end, 50), 'E0107 gone after the action')
+check(gone('does not cover'), 'E0107 gone after the action')
 
 -- 5. Format: the added entry is aligned like its neighbours.
 vim.lsp.buf.formatting_sync(nil, 20000)
