@@ -44,7 +44,6 @@ typedef struct LspServer {
     LspState state;
     bool exited;            /* `exit` came: stop reading */
     int exit_code;          /* 0 after shutdown, else 1 (the protocol's rule) */
-    char *root;             /* the workspace folder, NULL when none was given */
     LspDoc **docs;
     size_t ndocs;
     cJSON *cancelled;       /* ids of requests cancelled before they ran */

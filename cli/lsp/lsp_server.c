@@ -42,7 +42,6 @@ void lsp_server_free(LspServer *s)
     for (size_t i = 0; i < s->ndocs; i++)
         doc_free(s->docs[i]);
     cm_free(s->docs);
-    cm_free(s->root);
     cJSON_Delete(s->cancelled);
     cm_buf_free(&s->out);
     cm_free(s);
@@ -275,9 +274,9 @@ void lsp_server_idle(LspServer *s)
 static cJSON *initialize(LspServer *s, const cJSON *params, LspError *e)
 {
     (void)e;
-    const cJSON *root = cJSON_GetObjectItemCaseSensitive(params, "rootUri");
-    if (cJSON_IsString(root))
-        s->root = lsp_uri_path(root->valuestring);
+    /* The workspace needs no root of its own: each mapping finds its
+     * schemas from its own path, as `crmmap check` does. */
+    (void)params;
     s->state = LS_RUNNING;
     cJSON *r = cJSON_CreateObject();
     cJSON *caps = cJSON_AddObjectToObject(r, "capabilities");

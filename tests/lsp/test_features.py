@@ -217,6 +217,13 @@ def case_actions():
     a = r["result"]
     check(len(a) == 1 and a[0]["title"] == 'give FirstName a default: ?? ""', "??: %r" % a)
     check('truncate(firstName, 40) ?? ""' in apply(fixed, a[0]["edit"]["changes"][uri]), "?? applied")
+    # A misspelled source path (E0103).
+    text = TEXT.replace("minutes(answers.q_duration)", "minutes(answers.q_durration)")
+    edit(c, uri, text, 4)
+    diags = {d["code"]: d for d in c.diagnostics(uri)}
+    a = actions("E0103")
+    check(len(a) == 1 and a[0]["title"] == "change to answers.q_duration", "E0103: %r" % a)
+    check(apply(text, a[0]["edit"]["changes"][uri]) == TEXT, "the path fixed")
     finish(c)
 
 
