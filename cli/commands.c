@@ -14,6 +14,7 @@ extern const Command cmd_schema;
 extern const Command cmd_doctor;
 extern const Command cmd_fmt;
 extern const Command cmd_doc;
+extern const Command cmd_lsp;
 
 const Command *const cli_commands[] = {
     &cmd_check,
@@ -28,6 +29,7 @@ const Command *const cli_commands[] = {
     &cmd_doctor,
     &cmd_fmt,
     &cmd_doc,
+    &cmd_lsp,
 };
 
 const size_t cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];

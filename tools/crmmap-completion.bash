@@ -19,6 +19,7 @@ _crmmap_flags() {
                    --verbose --system --plain-http" ;;
     fmt) echo "--check -w --write --format" ;;
     doc) echo "-o --output --format" ;;
+    lsp) echo "--stdio" ;;
     serve) echo "--listen --auth-env --auth-file --tls-cert --tls-key --plain-http --max-body --max-inbox
                   --max-connections --max-per-address --header-timeout --body-timeout --max-body-memory
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
@@ -32,7 +33,7 @@ _crmmap() {
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands="check compile disasm verify run test plan schema doctor fmt doc serve"
+    local commands="check compile disasm verify run test plan schema doctor fmt doc serve lsp"
 
     if ((COMP_CWORD == 1)); then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))

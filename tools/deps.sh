@@ -15,6 +15,7 @@ packages=(
   valgrind strace               # tests/hardening: memcheck.sh, no_network.sh
   groff-base man-db             # the man page test renders docs/crmmap.1 with warnings on
   chromium                      # tests/doc renders the `crmmap doc` page headless
+  neovim                        # tests/lsp drives `crmmap lsp` through its built-in LSP client
   systemd                       # systemd-analyze verifies packaging/crmmap-serve.service
 )
 

@@ -176,17 +176,22 @@ const Diag *diag_at(const DiagSink *s, size_t i)
     return i < s->ndiags ? s->diags[i] : NULL;
 }
 
-static size_t line_index(const DiagSource *src, uint32_t off)
+size_t diag_line_of(const uint32_t *starts, size_t n, uint32_t off)
 {
-    size_t lo = 0, hi = src->nlines;
+    size_t lo = 0, hi = n;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if (src->line_starts[mid] <= off)
+        if (starts[mid] <= off)
             lo = mid;
         else
             hi = mid;
     }
     return lo;
+}
+
+static size_t line_index(const DiagSource *src, uint32_t off)
+{
+    return diag_line_of(src->line_starts, src->nlines, off);
 }
 
 void diag_position(const DiagSource *src, uint32_t off, uint32_t *line, uint32_t *col)

@@ -60,6 +60,10 @@ size_t diag_count(const DiagSink *s, DiagSeverity sev);
 size_t diag_total(const DiagSink *s);
 const Diag *diag_at(const DiagSink *s, size_t i);
 
+/* The 0-based line holding byte offset off, given where each of n lines
+ * starts (ascending, starts[0] == 0): also for positions the language
+ * server counts in UTF-16. */
+size_t diag_line_of(const uint32_t *starts, size_t n, uint32_t off);
 /* 1-based line and column (code points) of byte offset off. */
 void diag_position(const DiagSource *src, uint32_t off, uint32_t *line, uint32_t *col);
 

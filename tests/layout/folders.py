@@ -21,7 +21,7 @@ LEVELS = [
     ["compiler/check"],
     ["compiler/emit", "compiler/doc"],
     ["cli/common"],
-    ["cli/link", "cli/test", "cli/serve"],
+    ["cli/link", "cli/test", "cli/serve", "cli/lsp"],
     ["cli"],
 ]
 LEVEL = {d: i for i, ds in enumerate(LEVELS) for d in ds}

@@ -1,0 +1,140 @@
+/* lsp_analysis: a document's parse and check, and its diagnostics as the
+ * protocol's — exactly those of `crmmap check`, the help lines part of the
+ * message, a problem inside a schema file pointed at as related
+ * information. */
+#define _XOPEN_SOURCE 700     /* realpath */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "lsp_int.h"
+
+LspAnalysis *lsp_analyse(const char *name, const char *path, const char *text, size_t len)
+{
+    LspAnalysis *a = cm_calloc(1, sizeof *a);
+    a->sink = diag_sink_new();
+    a->ast = ast_parse(a->sink, path ? path : name, text, len);
+    a->text = diag_source_text(a->ast->src, &a->len);
+    if (a->text == NULL) {
+        a->text = "";
+        a->len = 0;
+    }
+    lsp_lines_init(&a->lines, a->text, a->len);
+    /* As `crmmap check`: a tree with syntax errors is not checked, its
+     * echoes would only bury the real error. */
+    if (path && diag_count(a->sink, DIAG_ERROR) == 0)
+        a->checked = check_mapping(a->sink, a->ast, path);
+    return a;
+}
+
+void lsp_analysis_free(LspAnalysis *a)
+{
+    if (a == NULL)
+        return;
+    if (a->checked)
+        check_free(a->checked);
+    ast_free(a->ast);
+    lsp_lines_free(&a->lines);
+    diag_sink_free(a->sink);
+    cm_free(a);
+}
+
+cJSON *lsp_json_position(const LspAnalysis *a, size_t off)
+{
+    uint32_t line, col;
+    lsp_lines_position(&a->lines, off, &line, &col);
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddNumberToObject(p, "line", line);
+    cJSON_AddNumberToObject(p, "character", col);
+    return p;
+}
+
+cJSON *lsp_json_range(const LspAnalysis *a, size_t start, size_t end)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToObject(r, "start", lsp_json_position(a, start));
+    cJSON_AddItemToObject(r, "end", lsp_json_position(a, end));
+    return r;
+}
+
+cJSON *lsp_json_edit(const LspAnalysis *a, size_t start, size_t end, const char *text, size_t n)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddItemToObject(e, "range", lsp_json_range(a, start, end));
+    char *copy = cm_strndup(text, n);
+    cJSON_AddStringToObject(e, "newText", copy);
+    cm_free(copy);
+    return e;
+}
+
+cJSON *lsp_json_workspace_edit(const char *uri, cJSON *edits)
+{
+    cJSON *w = cJSON_CreateObject();
+    cJSON *changes = cJSON_AddObjectToObject(w, "changes");
+    cJSON_AddItemToObject(changes, uri, edits);
+    return w;
+}
+
+/* A location in another file (a schema): line and column as diag_position
+ * counts them, 1-based code points, which is UTF-16 for the text schemas hold. */
+static cJSON *other_location(Span sp)
+{
+    cJSON *loc = cJSON_CreateObject();
+    CmBuf uri = CM_BUF_INIT;
+    const char *name = diag_source_name(sp.src);
+    char *real = realpath(name, NULL);
+    lsp_path_uri(&uri, real ? real : name);
+    free(real);
+    cJSON_AddStringToObject(loc, "uri", uri.data);
+    cm_buf_free(&uri);
+    cJSON *range = cJSON_AddObjectToObject(loc, "range");
+    uint32_t off[2] = { sp.start, sp.end };
+    const char *ends[2] = { "start", "end" };
+    for (int i = 0; i < 2; i++) {
+        uint32_t line = 1, col = 1;
+        diag_position(sp.src, off[i], &line, &col);
+        cJSON *p = cJSON_AddObjectToObject(range, ends[i]);
+        cJSON_AddNumberToObject(p, "line", line - 1);
+        cJSON_AddNumberToObject(p, "character", col - 1);
+    }
+    return loc;
+}
+
+static cJSON *diagnostic(const LspAnalysis *a, const Diag *d)
+{
+    cJSON *j = cJSON_CreateObject();
+    bool here = d->span.src == a->ast->src;
+    cJSON_AddItemToObject(j, "range", here ? lsp_json_range(a, d->span.start, d->span.end) : lsp_json_range(a, 0, 0));
+    cJSON_AddNumberToObject(j, "severity", d->severity == DIAG_ERROR ? 1 : 2);
+    cJSON_AddStringToObject(j, "code", d->code);
+    cJSON_AddStringToObject(j, "source", "crmmap");
+    CmBuf msg = CM_BUF_INIT;
+    cm_buf_puts(&msg, d->message);
+    for (size_t i = 0; i < d->nhelp; i++)
+        cm_buf_printf(&msg, "\nhelp: %s", d->help[i]);
+    if (!here && d->span.src) {
+        uint32_t line = 1, col = 1;
+        diag_position(d->span.src, d->span.start, &line, &col);
+        cm_buf_printf(&msg, "\nin %s:%u:%u", diag_source_name(d->span.src), line, col);
+        cJSON *rel = cJSON_AddArrayToObject(j, "relatedInformation");
+        cJSON *info = cJSON_CreateObject();
+        cJSON_AddItemToObject(info, "location", other_location(d->span));
+        cJSON_AddStringToObject(info, "message", d->message);
+        cJSON_AddItemToArray(rel, info);
+    }
+    cJSON_AddStringToObject(j, "message", msg.data);
+    cm_buf_free(&msg);
+    return j;
+}
+
+cJSON *lsp_diagnostics(const LspDoc *doc)
+{
+    const LspAnalysis *a = doc->now;
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "uri", doc->uri);
+    cJSON *list = cJSON_AddArrayToObject(p, "diagnostics");
+    for (size_t i = 0; i < diag_total(a->sink); i++)
+        cJSON_AddItemToArray(list, diagnostic(a, diag_at(a->sink, i)));
+    return p;
+}

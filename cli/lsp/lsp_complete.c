@@ -1,0 +1,310 @@
+/* lsp_complete: completion and hover, from the cursor's context
+ * (lsp_context.h) and what the latest check of the document loaded: the
+ * target entities' fields, the source's fields and questions, the users,
+ * the tables, the builtins. */
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "lsp_context.h"
+#include "lsp_int.h"
+
+/* LSP's CompletionItemKind values used here. */
+enum { K_FUNCTION = 3, K_FIELD = 5, K_VARIABLE = 6, K_CLASS = 7, K_VALUE = 12, K_KEYWORD = 14, K_STRUCT = 22 };
+
+static const char *const item_keywords[] = { "mapping", "source", "target", "users", "table", "entity" };
+static const char *const stmt_keywords[] = { "master crm", "master source", "on create", "reject" };
+static const char *const expr_keywords[] = { "if", "then", "else", "case", "when", "and", "or", "not",
+                                             "in", "null", "true", "false", "ref", "clear", "user" };
+
+static const Checked *model(const LspDoc *d)
+{
+    return d->good ? d->good->checked : NULL;
+}
+
+static const SchemaEntity *entity_schema(const Checked *c, const char *name)
+{
+    if (c == NULL)
+        return NULL;
+    for (size_t i = 0; i < c->nentities; i++)
+        if (c->entities[i].schema && strcmp(c->entities[i].item->u.entity.name.name, name) == 0)
+            return c->entities[i].schema;
+    for (size_t i = 0; i < c->ntargets; i++)
+        if (strcmp(c->targets[i]->name, name) == 0)
+            return c->targets[i];
+    return NULL;
+}
+
+static const Field *source_field(const Checked *c, const char *path)
+{
+    return c && c->source ? schema_field(c->source, path) : NULL;
+}
+
+static const Item *table_named(const Checked *c, const char *name)
+{
+    for (size_t i = 0; c && i < c->ntables; i++)
+        if (strcmp(c->tables[i]->u.table.name.name, name) == 0)
+            return c->tables[i];
+    return NULL;
+}
+
+/* "picklist(40), required: Lead Status" */
+static void field_detail(CmBuf *b, const Field *f)
+{
+    cm_buf_puts(b, schema_type_name(f->type));
+    if (f->length)
+        cm_buf_printf(b, "(%d)", f->length);
+    if (f->required)
+        cm_buf_puts(b, ", required");
+    if (f->label)
+        cm_buf_printf(b, ": %s", f->label);
+}
+
+static void field_doc(CmBuf *b, const Field *f, bool target)
+{
+    cm_buf_printf(b, "**%s**", f->name);
+    if (f->label)
+        cm_buf_printf(b, " — %s", f->label);
+    cm_buf_printf(b, "\n\ntype `%s`", schema_type_name(f->type));
+    if (f->length)
+        cm_buf_printf(b, ", at most %d characters", f->length);
+    if (target)
+        cm_buf_printf(b, "\n\n%s, %s, %s", f->required ? "required" : "optional",
+                      f->createable ? "createable" : "not createable", f->updateable ? "updateable" : "not updateable");
+    size_t shown = 0;
+    for (size_t i = 0; i < f->nvalues; i++) {
+        if (!f->values[i].active)
+            continue;
+        if (shown == 0)
+            cm_buf_puts(b, "\n\nvalues:");
+        if (++shown > 50) {
+            cm_buf_puts(b, "\n- …");
+            break;
+        }
+        cm_buf_printf(b, "\n- `%s`", f->values[i].value);
+        if (f->values[i].label && strcmp(f->values[i].label, f->values[i].value) != 0)
+            cm_buf_printf(b, " (%s)", f->values[i].label);
+    }
+}
+
+typedef struct Items {
+    cJSON *list;
+    const LspAnalysis *a;
+    size_t start, end;      /* what an item replaces */
+    const char *prefix;     /* what is typed of it */
+    size_t nprefix;
+} Items;
+
+static cJSON *add(Items *it, const char *label, int kind, const char *detail, const char *doc)
+{
+    if (it->nprefix && strncmp(label, it->prefix, it->nprefix) != 0)
+        return NULL;
+    cJSON *item = cJSON_CreateObject();
+    cJSON_AddStringToObject(item, "label", label);
+    cJSON_AddNumberToObject(item, "kind", kind);
+    if (detail)
+        cJSON_AddStringToObject(item, "detail", detail);
+    if (doc) {
+        cJSON *md = cJSON_AddObjectToObject(item, "documentation");
+        cJSON_AddStringToObject(md, "kind", "markdown");
+        cJSON_AddStringToObject(md, "value", doc);
+    }
+    cJSON_AddItemToObject(item, "textEdit", lsp_json_edit(it->a, it->start, it->end, label, strlen(label)));
+    cJSON_AddItemToArray(it->list, item);
+    return item;
+}
+
+static void add_field(Items *it, const Field *f, bool target)
+{
+    CmBuf detail = CM_BUF_INIT, doc = CM_BUF_INIT;
+    field_detail(&detail, f);
+    field_doc(&doc, f, target);
+    add(it, f->name, target ? K_FIELD : K_VARIABLE, detail.data, doc.data);
+    cm_buf_free(&detail);
+    cm_buf_free(&doc);
+}
+
+static void signature(CmBuf *b, const BuiltinInfo *bi)
+{
+    cm_buf_printf(b, "%s(", bi->name);
+    int shown = bi->max_args < 0 ? bi->min_args + 1 : bi->max_args;
+    for (int i = 0; i < shown; i++) {
+        if (i == bi->min_args)
+            cm_buf_putc(b, '[');
+        cm_buf_printf(b, "%sarg%d", i ? ", " : "", i + 1);
+    }
+    if (bi->max_args < 0)
+        cm_buf_puts(b, ", ...");
+    if (shown > bi->min_args)
+        cm_buf_putc(b, ']');
+    cm_buf_printf(b, ") → %s", bi->result);
+}
+
+static void add_values(Items *it, const Field *f)
+{
+    for (size_t i = 0; f && i < f->nvalues; i++)
+        if (f->values[i].active)
+            add(it, f->values[i].value, K_VALUE, f->values[i].label, NULL);
+}
+
+static void in_string(Items *it, const LspContext *cx, const LspDoc *d)
+{
+    const Checked *c = model(d);
+    if (c == NULL)
+        return;
+    if (strcmp(cx->before, "(") == 0 && strcmp(cx->lhs, "user") == 0) {
+        for (size_t i = 0; c->users && i < c->users->nusers; i++) {
+            const User *u = &c->users->users[i];
+            if (u->email && u->active)
+                add(it, u->email, K_VALUE, u->name, NULL);
+        }
+    } else if (strcmp(cx->before, "=") == 0 && cx->block == LB_ENTITY) {
+        const SchemaEntity *e = entity_schema(c, cx->name);
+        add_values(it, e ? schema_field(e, cx->lhs) : NULL);
+    } else if (strcmp(cx->before, "==") == 0 || strcmp(cx->before, "!=") == 0) {
+        add_values(it, source_field(c, cx->lhs));
+    }
+}
+
+static void expression(Items *it, const LspDoc *d)
+{
+    const Checked *c = model(d);
+    for (size_t i = 0; c && c->source && i < c->source->nfields; i++)
+        add_field(it, &c->source->fields[i], false);
+    /* A dotted path offers only the source's paths. */
+    if (memchr(it->prefix, '.', it->nprefix))
+        return;
+    for (size_t i = 0; i < BI__COUNT; i++) {
+        CmBuf sig = CM_BUF_INIT;
+        signature(&sig, &builtin_info[i]);
+        add(it, builtin_info[i].name, K_FUNCTION, sig.data, NULL);
+        cm_buf_free(&sig);
+    }
+    for (size_t i = 0; c && i < c->ntables; i++)
+        add(it, c->tables[i]->u.table.name.name, K_STRUCT, "table", NULL);
+    for (size_t i = 0; i < sizeof expr_keywords / sizeof expr_keywords[0]; i++)
+        add(it, expr_keywords[i], K_KEYWORD, NULL, NULL);
+}
+
+/* Where a request's position is: the document, its analysis, the offset
+ * and its context. */
+typedef struct Cursor {
+    LspDoc *d;
+    const LspAnalysis *a;
+    size_t off;
+    LspContext cx;
+} Cursor;
+
+static bool cursor_at(LspServer *s, const cJSON *params, LspError *e, Cursor *k)
+{
+    k->d = lsp_doc_of(s, params, e);
+    if (k->d == NULL || !lsp_doc_offset(k->d, params, &k->off, e))
+        return false;
+    k->a = k->d->now;
+    lsp_context(k->a->text, k->a->len, k->off, &k->cx);
+    return true;
+}
+
+/* fn's answer at params' position; NULL (e set) when there is none. */
+static cJSON *at_cursor(LspServer *s, const cJSON *params, LspError *e, cJSON *(*fn)(const Cursor *k))
+{
+    Cursor k;
+    return cursor_at(s, params, e, &k) ? fn(&k) : NULL;
+}
+
+static cJSON *complete(const Cursor *k)
+{
+    const LspDoc *d = k->d;
+    const LspContext cx = k->cx;
+    Items it = { cJSON_CreateArray(), k->a, cx.start, cx.end, k->a->text + cx.start, k->off - cx.start };
+    const Checked *c = model(d);
+    if (cx.in_comment) {
+        /* nothing to offer */
+    } else if (cx.in_string) {
+        in_string(&it, &cx, d);
+    } else if (strcmp(cx.before, "ref") == 0) {
+        for (size_t i = 0; c && i < c->nentities; i++)
+            add(&it, c->entities[i].item->u.entity.name.name, K_CLASS, "entity", NULL);
+    } else if (cx.block == LB_TOP) {
+        for (size_t i = 0; i < sizeof item_keywords / sizeof item_keywords[0]; i++)
+            add(&it, item_keywords[i], K_KEYWORD, NULL, NULL);
+    } else if (cx.block == LB_ENTITY && cx.line_start) {
+        const SchemaEntity *en = entity_schema(c, cx.name);
+        for (size_t i = 0; en && i < en->nfields; i++)
+            add_field(&it, &en->fields[i], true);
+        for (size_t i = 0; i < sizeof stmt_keywords / sizeof stmt_keywords[0]; i++)
+            add(&it, stmt_keywords[i], K_KEYWORD, NULL, NULL);
+    } else if (cx.block == LB_ENTITY) {
+        expression(&it, d);
+    }
+    return it.list;
+}
+
+/* ---- hover ---- */
+
+static void table_doc(CmBuf *b, const Item *t)
+{
+    cm_buf_printf(b, "**table %s** (%zu entries%s)\n\n```\n", t->u.table.name.name, t->u.table.count,
+                  t->u.table.else_value ? " and else" : "");
+    const char *text;
+    size_t len;
+    text = diag_source_text(t->span.src, &len);
+    size_t shown = t->span.end - t->span.start < 4000 ? t->span.end - t->span.start : 4000;
+    if (text && t->span.end <= len)
+        cm_buf_put(b, text + t->span.start, shown);
+    cm_buf_puts(b, "\n```");
+}
+
+static cJSON *hover(const Cursor *k)
+{
+    const LspAnalysis *a = k->a;
+    const LspContext cx = k->cx;
+    const Checked *c = model(k->d);
+    if (cx.in_string || cx.in_comment || cx.start == cx.end)
+        return cJSON_CreateNull();
+    char word[256];
+    size_t n = cx.end - cx.start < sizeof word - 1 ? cx.end - cx.start : sizeof word - 1;
+    memcpy(word, a->text + cx.start, n);
+    word[n] = '\0';
+    bool call = cx.end < a->len && a->text[cx.end] == '(';
+    CmBuf md = CM_BUF_INIT;
+    const SchemaEntity *en = cx.block == LB_ENTITY ? entity_schema(c, cx.name) : NULL;
+    const Field *f;
+    const Item *t;
+    BuiltinId bi = builtin_lookup(word);
+    if (call && bi != BI__COUNT) {
+        cm_buf_puts(&md, "```\n");
+        signature(&md, &builtin_info[bi]);
+        cm_buf_puts(&md, "\n```\nbuiltin (docs/builtins.md)");
+    } else if (call && strcmp(word, "user") == 0) {
+        cm_buf_puts(&md, "```\nuser(\"e-mail\") → the CRM user's id\n```\nresolved at compile time from the users file");
+    } else if (en && cx.line_start && (f = schema_field(en, word)) != NULL) {
+        cm_buf_printf(&md, "%s.", en->name);
+        field_doc(&md, f, true);
+    } else if ((f = source_field(c, word)) != NULL) {
+        cm_buf_puts(&md, "source ");
+        field_doc(&md, f, false);
+    } else if ((t = table_named(c, word)) != NULL) {
+        table_doc(&md, t);
+    } else if ((en = entity_schema(c, word)) != NULL) {
+        cm_buf_printf(&md, "**%s** — %s entity, %zu fields", en->name, en->system, en->nfields);
+    } else {
+        return cJSON_CreateNull();
+    }
+    cJSON *h = cJSON_CreateObject();
+    cJSON *contents = cJSON_AddObjectToObject(h, "contents");
+    cJSON_AddStringToObject(contents, "kind", "markdown");
+    cJSON_AddStringToObject(contents, "value", md.data);
+    cJSON_AddItemToObject(h, "range", lsp_json_range(a, cx.start, cx.end));
+    cm_buf_free(&md);
+    return h;
+}
+
+cJSON *lsp_completion(LspServer *s, const cJSON *params, LspError *e)
+{
+    return at_cursor(s, params, e, complete);
+}
+
+cJSON *lsp_hover(LspServer *s, const cJSON *params, LspError *e)
+{
+    return at_cursor(s, params, e, hover);
+}

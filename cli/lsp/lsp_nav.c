@@ -1,0 +1,312 @@
+/* lsp_nav: formatting (fmt), document symbols, and definition, references
+ * and rename of tables and entities, all from the tree of the current text. */
+#include <string.h>
+
+#include "cm_alloc.h"
+#include "fmt.h"
+#include "lsp_int.h"
+
+/* LSP's SymbolKind values used here. */
+enum { S_MODULE = 2, S_CLASS = 5, S_FIELD = 8, S_STRUCT = 23 };
+
+cJSON *lsp_formatting(LspServer *s, const cJSON *params, LspError *e)
+{
+    LspDoc *d = lsp_doc_of(s, params, e);
+    if (d == NULL)
+        return NULL;
+    const LspAnalysis *a = d->now;
+    /* fmt prints a tree; one with syntax errors would lose text. */
+    for (size_t i = 0; i < diag_total(a->sink); i++)
+        if (strcmp(diag_at(a->sink, i)->code, "E0001") == 0 || diag_at(a->sink, i)->span.src == NULL)
+            return cJSON_CreateArray();
+    CmBuf out = CM_BUF_INIT;
+    fmt_ast(a->ast, &out);
+    /* One edit covering only what changes, so the editor keeps the
+     * cursor and marks outside it. */
+    size_t pre = 0, n = out.len, m = a->len;
+    while (pre < n && pre < m && out.data[pre] == a->text[pre])
+        pre++;
+    while (pre > 0 && a->text[pre - 1] != '\n')
+        pre--;
+    size_t suf = 0;
+    while (suf < n - pre && suf < m - pre && out.data[n - 1 - suf] == a->text[m - 1 - suf])
+        suf++;
+    while (suf > 0 && a->text[m - suf] != '\n' && m - suf > pre)
+        suf--;
+    cJSON *edits = cJSON_CreateArray();
+    if (n != m || memcmp(out.data ? out.data : "", a->text, n) != 0)
+        cJSON_AddItemToArray(edits, lsp_json_edit(a, pre, m - suf, out.data ? out.data + pre : "", n - suf - pre));
+    cm_buf_free(&out);
+    return edits;
+}
+
+/* ---- symbols ---- */
+
+static cJSON *symbol(const LspAnalysis *a, const char *name, int kind, Span range, Span sel)
+{
+    cJSON *sym = cJSON_CreateObject();
+    cJSON_AddStringToObject(sym, "name", name && name[0] ? name : "?");
+    cJSON_AddNumberToObject(sym, "kind", kind);
+    if (sel.src == NULL || sel.start < range.start || sel.end > range.end)
+        sel = range;
+    cJSON_AddItemToObject(sym, "range", lsp_json_range(a, range.start, range.end));
+    cJSON_AddItemToObject(sym, "selectionRange", lsp_json_range(a, sel.start, sel.end));
+    return sym;
+}
+
+static void assign_symbols(const LspAnalysis *a, cJSON *into, Stmt *const *stmts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const Stmt *st = stmts[i];
+        if (st->kind == ST_BLOCK)
+            assign_symbols(a, into, st->u.block.stmts, st->u.block.count);
+        else if (st->kind == ST_ASSIGN)
+            cJSON_AddItemToArray(into, symbol(a, st->u.assign.field.name, S_FIELD, st->span,
+                                              st->u.assign.field.span));
+    }
+}
+
+cJSON *lsp_symbols(LspServer *s, const cJSON *params, LspError *e)
+{
+    LspDoc *d = lsp_doc_of(s, params, e);
+    if (d == NULL)
+        return NULL;
+    const LspAnalysis *a = d->now;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < a->ast->count; i++) {
+        const Item *it = a->ast->items[i];
+        cJSON *sym = NULL;
+        switch (it->kind) {
+        case IT_MAPPING:
+            sym = symbol(a, it->u.mapping.name, S_MODULE, it->span, it->u.mapping.name_span);
+            break;
+        case IT_TABLE:
+            sym = symbol(a, it->u.table.name.name, S_STRUCT, it->span, it->u.table.name.span);
+            break;
+        case IT_ENTITY:
+            sym = symbol(a, it->u.entity.name.name, S_CLASS, it->span, it->u.entity.name.span);
+            assign_symbols(a, cJSON_AddArrayToObject(sym, "children"), it->u.entity.stmts, it->u.entity.count);
+            break;
+        default:
+            /* source, target and users name files, not symbols */
+            break;
+        }
+        if (sym)
+            cJSON_AddItemToArray(list, sym);
+    }
+    return list;
+}
+
+/* ---- tables and entities: where each is declared and used ---- */
+
+typedef struct Occurrences {
+    ItemKind kind;          /* IT_TABLE or IT_ENTITY */
+    const char *name;
+    Span decl;              /* src NULL when not declared */
+    Span *uses;
+    size_t nuses;
+} Occurrences;
+
+typedef void (*NameFn)(ItemKind kind, const Ident *id, bool decl, void *ctx);
+
+static void walk_expr(const Expr *x, NameFn fn, void *ctx)
+{
+    if (x == NULL || x->depth > AST_MAX_DEPTH)
+        return;
+    switch (x->kind) {
+    case EX_LIST:
+        for (size_t i = 0; i < x->u.list.count; i++)
+            walk_expr(x->u.list.items[i], fn, ctx);
+        break;
+    case EX_CALL:
+        for (size_t i = 0; i < x->u.call.count; i++)
+            walk_expr(x->u.call.args[i], fn, ctx);
+        break;
+    case EX_LOOKUP:
+        fn(IT_TABLE, &x->u.lookup.table, false, ctx);
+        walk_expr(x->u.lookup.key, fn, ctx);
+        break;
+    case EX_REF:
+        fn(IT_ENTITY, &x->u.ref.entity, false, ctx);
+        break;
+    case EX_UNARY:
+        walk_expr(x->u.unary.operand, fn, ctx);
+        break;
+    case EX_BINARY:
+        walk_expr(x->u.binary.left, fn, ctx);
+        walk_expr(x->u.binary.right, fn, ctx);
+        break;
+    case EX_IF:
+        walk_expr(x->u.if_e.cond, fn, ctx);
+        walk_expr(x->u.if_e.then_e, fn, ctx);
+        walk_expr(x->u.if_e.else_e, fn, ctx);
+        break;
+    case EX_CASE:
+        for (size_t i = 0; i < x->u.case_e.count; i++) {
+            walk_expr(x->u.case_e.arms[i].cond, fn, ctx);
+            walk_expr(x->u.case_e.arms[i].value, fn, ctx);
+        }
+        walk_expr(x->u.case_e.else_e, fn, ctx);
+        break;
+    default:
+        break;
+    }
+}
+
+static void walk_stmts(Stmt *const *stmts, size_t n, NameFn fn, void *ctx)
+{
+    for (size_t i = 0; i < n; i++) {
+        const Stmt *st = stmts[i];
+        if (st->kind == ST_BLOCK) {
+            walk_stmts(st->u.block.stmts, st->u.block.count, fn, ctx);
+        } else if (st->kind == ST_ASSIGN) {
+            walk_expr(st->u.assign.value, fn, ctx);
+            walk_expr(st->u.assign.when, fn, ctx);
+        } else {
+            walk_expr(st->u.reject.when, fn, ctx);
+        }
+    }
+}
+
+/* Calls fn for every table and entity name in the tree. */
+static void walk_names(const Ast *ast, NameFn fn, void *ctx)
+{
+    for (size_t i = 0; i < ast->count; i++) {
+        const Item *it = ast->items[i];
+        if (it->kind == IT_TABLE) {
+            fn(IT_TABLE, &it->u.table.name, true, ctx);
+        } else if (it->kind == IT_ENTITY) {
+            fn(IT_ENTITY, &it->u.entity.name, true, ctx);
+            walk_expr(it->u.entity.when, fn, ctx);
+            walk_stmts(it->u.entity.stmts, it->u.entity.count, fn, ctx);
+        }
+    }
+}
+
+typedef struct Hit {
+    size_t off;
+    ItemKind kind;
+    const char *name;
+} Hit;
+
+static void find_hit(ItemKind kind, const Ident *id, bool decl, void *ctx)
+{
+    Hit *h = ctx;
+    (void)decl;
+    if (id->name && h->name == NULL && id->span.start <= h->off && h->off <= id->span.end) {
+        h->kind = kind;
+        h->name = id->name;
+    }
+}
+
+static void collect(ItemKind kind, const Ident *id, bool decl, void *ctx)
+{
+    Occurrences *o = ctx;
+    if (kind != o->kind || id->name == NULL || strcmp(id->name, o->name) != 0)
+        return;
+    if (decl && o->decl.src == NULL) {
+        o->decl = id->span;
+        return;
+    }
+    o->uses = cm_realloc(o->uses, (o->nuses + 1) * sizeof *o->uses);
+    o->uses[o->nuses++] = id->span;
+}
+
+/* The table or entity named at params' position; false (e set or not) when none. */
+static bool occurrences_at(LspServer *s, const cJSON *params, LspError *e, const LspDoc **doc, Occurrences *o)
+{
+    LspDoc *d = lsp_doc_of(s, params, e);
+    size_t off;
+    if (d == NULL || !lsp_doc_offset(d, params, &off, e))
+        return false;
+    Hit h = { off, IT_TABLE, NULL };
+    walk_names(d->now->ast, find_hit, &h);
+    if (h.name == NULL)
+        return false;
+    memset(o, 0, sizeof *o);
+    o->kind = h.kind;
+    o->name = h.name;
+    walk_names(d->now->ast, collect, o);
+    *doc = d;
+    return true;
+}
+
+static cJSON *location(const LspDoc *d, Span sp)
+{
+    cJSON *loc = cJSON_CreateObject();
+    cJSON_AddStringToObject(loc, "uri", d->uri);
+    cJSON_AddItemToObject(loc, "range", lsp_json_range(d->now, sp.start, sp.end));
+    return loc;
+}
+
+/* Definition (decl_only) or references: where the name at the position is. */
+static cJSON *locations(LspServer *s, const cJSON *params, LspError *e, bool decl_only)
+{
+    const LspDoc *d;
+    Occurrences o;
+    if (!occurrences_at(s, params, e, &d, &o))
+        return e->code ? NULL : decl_only ? cJSON_CreateNull() : cJSON_CreateArray();
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(params, "context");
+    bool with_decl = decl_only || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ctx, "includeDeclaration"));
+    cJSON *list = cJSON_CreateArray();
+    if (o.decl.src && with_decl)
+        cJSON_AddItemToArray(list, location(d, o.decl));
+    for (size_t i = 0; !decl_only && i < o.nuses; i++)
+        cJSON_AddItemToArray(list, location(d, o.uses[i]));
+    cm_free(o.uses);
+    if (!decl_only)
+        return list;
+    cJSON *one = cJSON_DetachItemFromArray(list, 0);
+    cJSON_Delete(list);
+    return one ? one : cJSON_CreateNull();
+}
+
+cJSON *lsp_definition(LspServer *s, const cJSON *params, LspError *e)
+{
+    return locations(s, params, e, true);
+}
+
+cJSON *lsp_references(LspServer *s, const cJSON *params, LspError *e)
+{
+    return locations(s, params, e, false);
+}
+
+static bool is_name(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+cJSON *lsp_rename(LspServer *s, const cJSON *params, LspError *e)
+{
+    const LspDoc *d;
+    Occurrences o;
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(params, "newName");
+    if (!cJSON_IsString(to) || !is_name(to->valuestring)) {
+        lsp_error(e, RPC_INVALID_PARAMS, "a table's name is a letter or '_' followed by letters, digits or '_'");
+        return NULL;
+    }
+    if (!occurrences_at(s, params, e, &d, &o)) {
+        if (!e->code)
+            lsp_error(e, RPC_INVALID_REQUEST, "only a table can be renamed here");
+        return NULL;
+    }
+    if (o.kind != IT_TABLE) {
+        /* An entity's name is the CRM's: renaming it would not rename the CRM's. */
+        cm_free(o.uses);
+        lsp_error(e, RPC_INVALID_REQUEST, "%s is a CRM entity; only tables can be renamed", o.name);
+        return NULL;
+    }
+    cJSON *edits = cJSON_CreateArray();
+    size_t n = strlen(to->valuestring);
+    if (o.decl.src)
+        cJSON_AddItemToArray(edits, lsp_json_edit(d->now, o.decl.start, o.decl.end, to->valuestring, n));
+    for (size_t i = 0; i < o.nuses; i++)
+        cJSON_AddItemToArray(edits, lsp_json_edit(d->now, o.uses[i].start, o.uses[i].end, to->valuestring, n));
+    cm_free(o.uses);
+    return lsp_json_workspace_edit(d->uri, edits);
+}

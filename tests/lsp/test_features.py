@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Completion, hover, formatting, navigation and code actions of `crmmap lsp`
+on the Salesforce example. Usage: test_features.py CRMMAP SOURCE_DIR CASE."""
+import os
+import sys
+
+from lsplib import Client, check
+
+crmmap, src, case = sys.argv[1:4]
+path = os.path.join(src, "examples", "salesforce", "fair-leads.map")
+TEXT = open(path, encoding="utf-8").read()
+
+
+def session(text=TEXT):
+    c = Client(crmmap)
+    c.initialize(src)
+    uri = c.open(path, text)
+    c.diagnostics(uri)
+    return c, uri
+
+
+def at(text, needle, delta=0):
+    """The LSP position of needle's first byte (plus delta) in text."""
+    off = text.index(needle) + delta
+    line = text.count("\n", 0, off)
+    return {"line": line, "character": off - (text.rfind("\n", 0, off) + 1)}
+
+
+def edit(c, uri, text, version):
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                        "contentChanges": [{"text": text}]})
+
+
+def labels(r):
+    return [i["label"] for i in r["result"]]
+
+
+def finish(c):
+    check("result" in c.request("shutdown"), "shutdown")
+    c.notify("exit")
+    check(c.close() == 0, "exit 0")
+
+
+def case_completion():
+    # A field name typed at the start of a line of the Contact entity.
+    text = TEXT.replace("  Title             =", "  Depa\n  Title             =")
+    c, uri = session(TEXT)
+    edit(c, uri, text, 2)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text, "Depa", 4)})
+    items = r["result"]
+    check(labels(r) == ["Department"], "field names starting Depa: %r" % labels(r))
+    check(items[0]["detail"].startswith("string(80)") and "Department" in items[0]["detail"],
+          "detail: %r" % items[0]["detail"])
+    e = items[0]["textEdit"]
+    check(e["newText"] == "Department" and e["range"]["start"] == at(text, "Depa"), "edit: %r" % e)
+    # Every field of the entity on an empty line, with required and picklist values shown.
+    text2 = TEXT.replace("  on create {\n    LeadSource", "  on create {\n    \n    LeadSource")
+    edit(c, uri, text2, 3)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": at(text2, "    \n    LeadSource", 4)})
+    got = {i["label"]: i for i in r["result"]}
+    check("LastName" in got and "required" in got["LastName"]["detail"], "LastName required: %r" % got.get("LastName"))
+    check("LeadSource" in got and "`Phone Inquiry`" in got["LeadSource"]["documentation"]["value"],
+          "picklist values in the documentation: %r" % got.get("LeadSource"))
+    check("master crm" in got and "Fair__c" not in got, "keywords, and Contact's fields only")
+    # A picklist value inside a string assigned to a picklist field.
+    text3 = TEXT.replace('LeadSource = "Other"', 'LeadSource = "Ph"')
+    edit(c, uri, text3, 4)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, '"Ph"', 3)})
+    check(labels(r) == ["Phone Inquiry"], "picklist value: %r" % labels(r))
+    # Options of a source question compared with a string.
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": at(text3, '"very_interested" then', 1)})
+    check(labels(r) == ["very_interested", "interested", "not_interested"], "question options: %r" % labels(r))
+    # Source paths after `answers.`, with the question's text.
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": at(text3, "answers.q_interest]", 8)})
+    got = {i["label"]: i for i in r["result"]}
+    check(all(k.startswith("answers.") for k in got) and "answers.q_interest" in got, "answers paths: %r" % list(got))
+    check("How interested is the visitor?" in got["answers.q_interest"]["detail"], "question text")
+    # User e-mails in user("...").
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri},
+                                              "position": at(text3, 'user("anna', 6)})
+    check("anna.berger@example.com" in labels(r) and all("@" in l for l in labels(r)), "e-mails: %r" % labels(r))
+    # Builtins with signatures, tables and keywords in an expression.
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, "lower(trim", 2)})
+    got = {i["label"]: i for i in r["result"]}
+    check(list(got) == ["lower"] and got["lower"]["detail"] == "lower(arg1) → STRING", "builtin: %r" % got)
+    # Entity names after ref; item keywords at the top level.
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, "ref Contact", 4)})
+    check(labels(r) == ["Contact", "Visit_Report__c"], "entities after ref: %r" % labels(r))
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, "table Interest")})
+    check("entity" in labels(r) and "table" in labels(r), "item keywords: %r" % labels(r))
+    finish(c)
+
+
+def case_hover():
+    c, uri = session()
+
+    def hover(needle, delta=0):
+        r = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": at(TEXT, needle, delta)})
+        return r["result"]["contents"]["value"] if r["result"] else None
+
+    h = hover("LeadSource = ")
+    check(h and "Contact.**LeadSource**" in h and "picklist" in h and "`Phone Inquiry`" in h and "createable" in h,
+          "field hover: %r" % h)
+    h = hover("answers.q_interest ==", 9)
+    check(h and "How interested is the visitor?" in h and "`very_interested`" in h, "source hover: %r" % h)
+    h = hover("truncate(firstName")
+    check(h and "truncate(arg1, arg2) → STRING" in h, "builtin hover: %r" % h)
+    h = hover("Interest[answers")
+    check(h and "table Interest" in h and '"not_interested"  -> "Cold"' in h, "table hover: %r" % h)
+    check(hover("# snapADDY") is None, "nothing on a comment")
+    finish(c)
+
+
+def apply(text, edits):
+    """text with LSP TextEdits applied (ASCII text: characters are bytes)."""
+    lines = text.split("\n")
+    offs = [0]
+    for l in lines:
+        offs.append(offs[-1] + len(l) + 1)
+
+    def off(p):
+        return offs[p["line"]] + p["character"]
+    for e in sorted(edits, key=lambda e: off(e["range"]["start"]), reverse=True):
+        text = text[:off(e["range"]["start"])] + e["newText"] + text[off(e["range"]["end"]):]
+    return text
+
+
+def case_format():
+    messy = TEXT.replace("  Email             = lower(trim(email))", "     Email=lower( trim(email) )")
+    messy = messy.replace('  "interested"      -> "Warm"', '"interested"->"Warm"')
+    c, uri = session(messy)
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri},
+                                              "options": {"tabSize": 2, "insertSpaces": True}})
+    check(len(r["result"]) == 1, "one edit: %r" % r)
+    check(apply(messy, r["result"]) == TEXT, "formatted to the example's layout")
+    check(r["result"][0]["range"]["start"]["line"] > 5, "the edit leaves the unchanged head alone")
+    edit(c, uri, TEXT, 2)
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {}})
+    check(r["result"] == [], "nothing to change: %r" % r)
+    edit(c, uri, TEXT + "\nentity {", 3)
+    r = c.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {}})
+    check(r["result"] == [], "syntax errors: no edit: %r" % r)
+    finish(c)
+
+
+def case_navigation():
+    c, uri = session()
+    doc = {"textDocument": {"uri": uri}}
+    r = c.request("textDocument/documentSymbol", doc)["result"]
+    names = [(s["name"], s["kind"]) for s in r]
+    check(("Interest", 23) in names and ("Contact", 5) in names and ("fair-leads-to-salesforce", 2) in names,
+          "symbols: %r" % names)
+    contact = next(s for s in r if s["name"] == "Contact")
+    check([ch["name"] for ch in contact["children"]][:3] == ["Email", "FirstName", "LastName"], "children")
+    # Definition of a table from its use, and of an entity from `ref`.
+    r = c.request("textDocument/definition", dict(doc, position=at(TEXT, "Interest[answers", 2)))["result"]
+    check(r["uri"] == uri and r["range"]["start"] == at(TEXT, "Interest {"), "table definition: %r" % r)
+    r = c.request("textDocument/definition", dict(doc, position=at(TEXT, "ref Contact", 5)))["result"]
+    check(r["range"]["start"] == at(TEXT, "Contact upsert"), "entity definition: %r" % r)
+    # References, with and without the declaration.
+    r = c.request("textDocument/references", dict(doc, position=at(TEXT, "Salutation {", 1),
+                                                  context={"includeDeclaration": True}))["result"]
+    check([x["range"]["start"] for x in r] == [at(TEXT, "Salutation {"), at(TEXT, "Salutation[gender]")],
+          "references: %r" % r)
+    r = c.request("textDocument/references", dict(doc, position=at(TEXT, "Salutation {", 1),
+                                                  context={"includeDeclaration": False}))["result"]
+    check(len(r) == 1, "without the declaration: %r" % r)
+    check(c.request("textDocument/definition", dict(doc, position=at(TEXT, "lower(")))["result"] is None,
+          "no definition for a builtin")
+    # Rename a table: declaration and uses.
+    r = c.request("textDocument/rename", dict(doc, position=at(TEXT, "Interest[answers"), newName="Heat"))
+    renamed = apply(TEXT, r["result"]["changes"][uri])
+    check("table Heat {" in renamed and "Heat[answers.q_interest]" in renamed and
+          "Interest[" not in renamed and "table Interest" not in renamed, "renamed")
+    r = c.request("textDocument/rename", dict(doc, position=at(TEXT, "ref Contact", 5), newName="X"))
+    check(r.get("error", {}).get("code") == -32600, "an entity is not renamed: %r" % r)
+    r = c.request("textDocument/rename", dict(doc, position=at(TEXT, "Interest[answers"), newName="1bad"))
+    check(r.get("error", {}).get("code") == -32602, "a bad name: %r" % r)
+    finish(c)
+
+
+def case_actions():
+    text = TEXT.replace('  "not_interested"  -> "Cold"\n', "").replace("  Email             =", "  Emial             =")
+    text = text.replace("anna.berger@", "anna.bergr@")
+    c, uri = session(text)
+    edit(c, uri, text, 2)
+    diags = {d["code"]: d for d in c.diagnostics(uri)}
+    check({"E0107", "E0102", "E0110"} <= set(diags), "the errors: %r" % list(diags))
+
+    def actions(code):
+        r = c.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diags[code]["range"],
+                                                  "context": {"diagnostics": [diags[code]]}})
+        return [a for a in r["result"] if a["kind"] == "quickfix"]
+
+    a = actions("E0107")
+    check(len(a) == 1 and a[0]["title"] == "add the missing entries to table Interest", "E0107: %r" % a)
+    edits = a[0]["edit"]["changes"][uri]
+    check('  "not_interested" -> null\n}' in apply(text, edits), "the entry added")
+    a = actions("E0102")
+    check(len(a) == 1 and a[0]["title"] == "change to Email", "E0102: %r" % a)
+    edits += a[0]["edit"]["changes"][uri]
+    a = actions("E0110")
+    check(len(a) == 1 and a[0]["title"] == 'change to "anna.berger@example.com"', "E0110: %r" % a)
+    # All three on the text they were computed for.
+    fixed = apply(text, edits + a[0]["edit"]["changes"][uri])
+    edit(c, uri, fixed, 3)
+    left = [d["code"] for d in c.diagnostics(uri) if d["severity"] == 1]
+    check(left == [], "every error fixed: %r" % left)
+    # A default for an assignment's value.
+    r = c.request("textDocument/codeAction", {"textDocument": {"uri": uri},
+                                              "range": {"start": at(fixed, "truncate(firstName"),
+                                                        "end": at(fixed, "truncate(firstName")},
+                                              "context": {"diagnostics": []}})
+    a = r["result"]
+    check(len(a) == 1 and a[0]["title"] == 'give FirstName a default: ?? ""', "??: %r" % a)
+    check('truncate(firstName, 40) ?? ""' in apply(fixed, a[0]["edit"]["changes"][uri]), "?? applied")
+    # A misspelled source path (E0103).
+    text = TEXT.replace("minutes(answers.q_duration)", "minutes(answers.q_durration)")
+    edit(c, uri, text, 4)
+    diags = {d["code"]: d for d in c.diagnostics(uri)}
+    a = actions("E0103")
+    check(len(a) == 1 and a[0]["title"] == "change to answers.q_duration", "E0103: %r" % a)
+    check(apply(text, a[0]["edit"]["changes"][uri]) == TEXT, "the path fixed")
+    finish(c)
+
+
+globals()["case_" + case]()
+print("ok", case)
