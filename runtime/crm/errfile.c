@@ -197,9 +197,21 @@ static bool write_line(ErrFile *f, const ErrRecord *rec)
         cm_buf_puts(b, ", \"entity\": ");
         put_text(b, rec->entity, strlen(rec->entity));
     }
+    if (rec->state) {
+        cm_buf_puts(b, ", \"state\": ");
+        put_text(b, rec->state, strlen(rec->state));
+    }
     if (rec->code) {
         cm_buf_puts(b, ", \"code\": ");
         put_text(b, rec->code, strlen(rec->code));
+    }
+    if (rec->question) {
+        cm_buf_puts(b, ", \"question\": ");
+        put_text(b, rec->question, strlen(rec->question));
+    }
+    if (rec->value) {
+        cm_buf_puts(b, ", \"value\": ");
+        put_text(b, rec->value, strlen(rec->value));
     }
     cm_buf_puts(b, ", \"error\": ");
     put_text(b, rec->error ? rec->error : "", rec->error ? strlen(rec->error) : 0);
