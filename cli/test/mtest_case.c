@@ -237,15 +237,13 @@ static void read_partial(Loader *ld, MtEntity *me, const cJSON *obj)
         return;
     }
     for (const cJSON *c = obj->child; c && !enough(ld); c = c->next) {
-        if (!cJSON_IsString(c)) {
-            problem(ld, json_span(doc, c), "E0301", "'partial' gives each field its message, not %s", json_kind(c));
-            continue;
-        }
         int32_t fi = find_field(ld, me->entity, c->string, json_key_span(doc, c));
-        if (fi < 0)
-            continue;
-        me->partial = cm_realloc(me->partial, (me->npartial + 1) * sizeof *me->partial);
-        me->partial[me->npartial++] = (MtField){ (uint32_t)fi, c, NULL, json_key_span(doc, c) };
+        if (fi >= 0 && !cJSON_IsString(c)) {
+            problem(ld, json_span(doc, c), "E0301", "'partial' gives each field its message, not %s", json_kind(c));
+        } else if (fi >= 0) {
+            me->partial = cm_realloc(me->partial, (me->npartial + 1) * sizeof *me->partial);
+            me->partial[me->npartial++] = (MtField){ (uint32_t)fi, c, NULL, json_key_span(doc, c) };
+        }
     }
 }
 

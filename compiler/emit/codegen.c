@@ -109,11 +109,36 @@ static uint32_t table_index(Gen *g, const Item *t)
 
 /* The option table of a Dynamics option-set field: value text and label to
  * the integer, for values only known at run time. */
+/* The table made for f earlier, -1: none yet. */
+static int32_t known_table(const OptionTable *list, size_t n, const Field *f)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].field == f)
+            return (int32_t)list[i].table;
+    return -1;
+}
+
+/* Writes the table "PREFIX FIELD" of count entries (keys and vals, freed
+ * here) and remembers it for f in list. */
+static int32_t field_table(Gen *g, OptionTable **list, size_t *n, const Field *f, const char *prefix,
+                           uint32_t *keys, uint32_t *vals, uint32_t count)
+{
+    CmBuf name = CM_BUF_INIT;
+    cm_buf_printf(&name, "%s %s", prefix, f->name);
+    uint32_t t = mw_table(g->w, name.data, keys, vals, count, -1);
+    cm_buf_free(&name);
+    cm_free(keys);
+    cm_free(vals);
+    *list = cm_realloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = (OptionTable){ f, t };
+    return (int32_t)t;
+}
+
 static int32_t option_table(Gen *g, const Field *f)
 {
-    for (size_t i = 0; i < g->noptions; i++)
-        if (g->options[i].field == f)
-            return (int32_t)g->options[i].table;
+    int32_t known = known_table(g->options, g->noptions, f);
+    if (known >= 0)
+        return known;
     size_t n = f->nvalues;
     uint32_t *keys = cm_malloc((2 * n + 1) * sizeof *keys), *vals = cm_malloc((2 * n + 1) * sizeof *vals);
     uint32_t count = 0;
@@ -130,15 +155,7 @@ static int32_t option_table(Gen *g, const Field *f)
             vals[count++] = num;
         }
     }
-    CmBuf name = CM_BUF_INIT;
-    cm_buf_printf(&name, "options of %s", f->name);
-    uint32_t t = mw_table(g->w, name.data, keys, vals, count, -1);
-    cm_buf_free(&name);
-    cm_free(keys);
-    cm_free(vals);
-    g->options = cm_realloc(g->options, (g->noptions + 1) * sizeof *g->options);
-    g->options[g->noptions++] = (OptionTable){ f, t };
-    return (int32_t)t;
+    return field_table(g, &g->options, &g->noptions, f, "options of", keys, vals, count);
 }
 
 /* The options a source question lists, as a table (option -> true), for
@@ -147,24 +164,16 @@ static int32_t answer_table(Gen *g, const Field *f)
 {
     if (f == NULL || f->nvalues == 0 || (f->type != FT_PICKLIST && f->type != FT_MULTIPICKLIST))
         return -1;
-    for (size_t i = 0; i < g->nanswers; i++)
-        if (g->answers[i].field == f)
-            return (int32_t)g->answers[i].table;
+    int32_t known = known_table(g->answers, g->nanswers, f);
+    if (known >= 0)
+        return known;
     uint32_t *keys = cm_malloc((f->nvalues + 1) * sizeof *keys), *vals = cm_malloc((f->nvalues + 1) * sizeof *vals);
     uint32_t yes = mw_const_bool(g->w, true);
     for (size_t i = 0; i < f->nvalues; i++) {
         keys[i] = mw_const_str(g->w, f->values[i].value, strlen(f->values[i].value));
         vals[i] = yes;
     }
-    CmBuf name = CM_BUF_INIT;
-    cm_buf_printf(&name, "options of source %s", f->name);
-    uint32_t t = mw_table(g->w, name.data, keys, vals, (uint32_t)f->nvalues, -1);
-    cm_buf_free(&name);
-    cm_free(keys);
-    cm_free(vals);
-    g->answers = cm_realloc(g->answers, (g->nanswers + 1) * sizeof *g->answers);
-    g->answers[g->nanswers++] = (OptionTable){ f, t };
-    return (int32_t)t;
+    return field_table(g, &g->answers, &g->nanswers, f, "options of source", keys, vals, (uint32_t)f->nvalues);
 }
 
 /* ---- expressions ---- */

@@ -30,6 +30,7 @@ struct Vm {
     VmResult *r;
     uint32_t guard;
     VmPartial *last;
+    const VmPartial **tail;     /* where the next note is linked */
 };
 
 Vm *vm_new(const Mapc *m, const uint32_t *slot_of_path)
@@ -299,13 +300,12 @@ static VmPartial *add_partial(Vm *vm, uint32_t pc)
     VmResult *r = vm->r;
     VmPartial *p = cm_arena_alloc(&vm->arena, sizeof *p);
     memset(p, 0, sizeof *p);
-    const uint8_t *g = r->entity->code + vm->guard;
-    p->field = vm->guard == UINT32_MAX || pc >= op_u16(g + 1) ? -1 : (int32_t)op_u16(g + 3);
+    p->field = -1;
+    if (vm->guard != UINT32_MAX && pc < op_u16(r->entity->code + vm->guard + 1))
+        p->field = (int32_t)op_u16(r->entity->code + vm->guard + 3);
     mapc_position(r->entity, pc, &p->line, &p->col);
-    if (vm->last)
-        vm->last->next = p;
-    else
-        r->partial = p;
+    *vm->tail = p;
+    vm->tail = &p->next;
     vm->last = p;
     r->npartial++;
     return p;
@@ -547,6 +547,7 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
     vm->r = r;
     vm->guard = UINT32_MAX;
     vm->last = NULL;
+    vm->tail = &r->partial;
     Value *guard_sp = sp;
     uint32_t pc = 0;
     for (;;) {

@@ -8,18 +8,14 @@ Salesforce example against tools/crmserver with a fake phone number
 twice, and the same mapping with `strict` fails the contact instead.
 
 Usage: test_partial.py CRMMAP REPO_ROOT WORKDIR"""
-import json
-import os
-import shutil
-import sys
+import json, os, shutil, sys  # noqa: E401
 
-import runlib
-from runlib import records, reset, run
+from runlib import Checks, records, reset, run
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
+crmmap, root, work = sys.argv[1:4]
+c = Checks()
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-c = runlib.Checks()
 examples = os.path.join(root, "examples")
 mapping = os.path.join(examples, "salesforce", "fair-leads.map")
 VISIT = {"title": "Fair", "created": "2026-04-21T10:15:00+02:00"}
