@@ -44,6 +44,7 @@ typedef struct Plan {
     cJSON *bad[GROUP];  /* a malformed input record's line, else NULL */
     size_t count;       /* records in the group */
     size_t (*totals)[A__COUNT];     /* per entity */
+    size_t *partial;    /* per entity: planned units sent without some value (docs/run.md) */
     size_t malformed;
     bool failed;        /* something was rejected */
     CmBuf out;
@@ -349,6 +350,8 @@ static void planned(Plan *p, size_t row, uint32_t ei, const Entry *en, CmArena *
         cm_buf_free(&why);
         return;
     }
+    if (cJSON_GetObjectItemCaseSensitive(en->line, "partial"))
+        p->partial[ei]++;
     Change *ch = cm_arena_alloc(a, (e->nfields + 1) * sizeof *ch);
     cJSON **made = cm_calloc(e->nfields + 1, sizeof *made);
     size_t n = changes(p, row, ei, en, creating, ch, a, made);
@@ -494,6 +497,8 @@ static void summary(Plan *p)
                 cJSON *c = cJSON_GetObjectItemCaseSensitive(e, action_names[k]);
                 cJSON_SetNumberValue(c, c->valuedouble + (double)p->totals[ei][k]);
             }
+            if (p->partial[ei])
+                cJSON_AddNumberToObject(e, "partial", (double)p->partial[ei]);
         }
         cJSON_AddNumberToObject(o, "malformed", (double)p->malformed);
         char *t = cJSON_PrintUnformatted(o);
@@ -502,10 +507,14 @@ static void summary(Plan *p)
         cJSON_Delete(o);
     } else {
         printf("\nsummary (nothing was written):\n");
-        for (uint32_t ei = 0; ei < p->m->nentities; ei++)
-            printf("  %s: %zu create, %zu update, %zu unchanged, %zu rejected\n", entity_name(p, ei, &a),
+        for (uint32_t ei = 0; ei < p->m->nentities; ei++) {
+            printf("  %s: %zu create, %zu update, %zu unchanged, %zu rejected", entity_name(p, ei, &a),
                    p->totals[ei][A_CREATE], p->totals[ei][A_UPDATE], p->totals[ei][A_UNCHANGED],
                    p->totals[ei][A_REJECTED]);
+            if (p->partial[ei])     /* creates or updates that leave a value out */
+                printf(", %zu of them partial", p->partial[ei]);
+            putchar('\n');
+        }
         if (p->malformed)
             printf("  %zu malformed input record%s\n", p->malformed, p->malformed == 1 ? "" : "s");
     }
@@ -609,10 +618,12 @@ static int plan(int argc, char **argv)
         p.json = strcmp(format, "json") == 0;
         p.entries = cm_calloc((size_t)GROUP * m->nentities + 1, sizeof *p.entries);
         p.totals = cm_calloc(m->nentities + 1, sizeof *p.totals);
+        p.partial = cm_calloc(m->nentities + 1, sizeof *p.partial);
         status = plan_records(&p, in, strcmp(input, "-") == 0 ? "stdin" : input);
         rd_close_input(in);
         cm_free(p.entries);
         cm_free(p.totals);
+        cm_free(p.partial);
         cm_buf_free(&p.out);
         conn_free(p.conn);
     }

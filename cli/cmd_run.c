@@ -45,6 +45,7 @@ typedef struct Run {
     const char *source;         /* the .map file name, for error lines */
     CmBuf out;
     bool failed;                /* dry run: a record was refused, failed or malformed */
+    TransferStats dry;          /* dry run: the units, counted as a transfer would */
     Transfer *tr;               /* NULL: dry run */
     /* progress line */
     bool progress;
@@ -60,18 +61,44 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The summary line (docs/run.md, "Counting and output"). */
+static void summary(const TransferStats *s)
+{
+    fprintf(stderr, "in=%llu ok=%llu partial=%llu failed=%llu skipped=%llu\n", (unsigned long long)s->in,
+            (unsigned long long)s->ok, (unsigned long long)s->partial, (unsigned long long)s->failed,
+            (unsigned long long)s->skipped);
+}
+
 static void report_errors(Run *run, size_t record, const VmResult *results)
 {
     const Mapc *m = run->m;
     for (uint32_t i = 0; i < m->nentities; i++) {
         const VmResult *r = &results[i];
+        uint32_t n;
+        const char *name = mapc_str(m, r->entity->name, &n);
         if (r->outcome == VM_REJECT || r->outcome == VM_ERROR || r->outcome == VM_SKIP)
             run->failed = true;
-        if (r->outcome == VM_ERROR) {
-            uint32_t n;
-            const char *name = mapc_str(m, r->entity->name, &n);
+        if (r->outcome == VM_ERROR)
             fprintf(stderr, "%s:%u:%u: record %zu: %.*s: %.*s\n", run->source, r->line, r->col, record,
                     (int)n, name, (int)r->message_len, r->message);
+        /* A transfer's partial notes go to the error file alone: they may quote the record. */
+        for (const VmPartial *p = run->tr == NULL && r->outcome == VM_RECORD ? r->partial : NULL; p; p = p->next) {
+            uint32_t fn = 0;
+            const char *field = p->field >= 0 ? mapc_str(m, r->entity->fields[p->field].name, &fn) : "";
+            fprintf(stderr, "%s:%u:%u: record %zu: %.*s%s%.*s: %s%.*s\n", run->source, p->line, p->col, record,
+                    (int)n, name, fn ? "." : "", (int)fn, field, p->unknown_option ? "" : "left out: ",
+                    (int)p->message_len, p->message);
+        }
+        if (run->tr == NULL && r->outcome != VM_NONE) {
+            run->dry.in++;
+            if (r->outcome == VM_SKIP)
+                run->dry.skipped++;
+            else if (r->outcome != VM_RECORD)
+                run->dry.failed++;
+            else if (r->partial)
+                run->dry.partial++;
+            else
+                run->dry.ok++;
         }
     }
 }
@@ -107,6 +134,8 @@ static int run_records(Run *run, FILE *file, const char *input_name)
                 cm_buf_put_json_string(&run->out, why, strlen(why));
                 cm_buf_printf(&run->out, ", \"input_line\": %zu, \"input_col\": %zu}\n", line, col);
                 run->failed = true;
+                run->dry.in++;
+                run->dry.failed++;
             }
             fprintf(stderr, "%s:%zu:%zu: error: record %zu: %s\n", input_name, line, col, record, why);
         } else {
@@ -153,7 +182,7 @@ static void on_unit(void *ctx, const TransferUnit *u)
     CmBuf *b = &run->out;
     cm_buf_printf(b, "{\"record\": %llu", (unsigned long long)u->record);
     put_member(b, "entity", u->entity);
-    cm_buf_printf(b, ", \"state\": \"%s\"", state_names[u->state]);
+    cm_buf_printf(b, ", \"state\": \"%s\"", u->partial ? "partial" : state_names[u->state]);
     put_member(b, "id", u->crm_id);
     put_member(b, "code", u->code);
     /* A rejection's message is the mapping's own text. Any other message may
@@ -176,7 +205,8 @@ static void on_progress(void *ctx, const TransferStats *s)
     if (!run->progress)
         return;
     double dt = now_s() - run->started;
-    double rate = dt > 0 ? (double)(s->ok + s->failed + s->skipped) / dt : 0;
+    uint64_t done = s->ok + s->partial + s->failed + s->skipped;
+    double rate = dt > 0 ? (double)done / dt : 0;
     char eta[48] = "";
     long pos = run->in_size > 0 ? ftell(run->in) : -1;
     if (pos > 0 && run->in_size > 0 && dt > 0.5) {
@@ -184,8 +214,8 @@ static void on_progress(void *ctx, const TransferStats *s)
         snprintf(eta, sizeof eta, "  %d%%  ETA %.0f s", (int)(100.0 * (double)pos / (double)run->in_size),
                  left > 0 ? left : 0);
     }
-    fprintf(stderr, "\r\033[K%llu done  %.0f/s  ok=%llu failed=%llu skipped=%llu%s",
-            (unsigned long long)(s->ok + s->failed + s->skipped), rate, (unsigned long long)s->ok,
+    fprintf(stderr, "\r\033[K%llu done  %.0f/s  ok=%llu partial=%llu failed=%llu skipped=%llu%s",
+            (unsigned long long)done, rate, (unsigned long long)s->ok, (unsigned long long)s->partial,
             (unsigned long long)s->failed, (unsigned long long)s->skipped, eta);
     fflush(stderr);
 }
@@ -296,10 +326,9 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     const TransferStats *s = transfer_stats(tr);
     const char *why = transfer_error(tr);
     if (!o->quiet)
-        fprintf(stderr, "in=%llu ok=%llu failed=%llu skipped=%llu\n", (unsigned long long)s->in,
-                (unsigned long long)s->ok, (unsigned long long)s->failed, (unsigned long long)s->skipped);
+        summary(s);
     if (why) {
-        unsigned long long left = s->in - s->ok - s->failed - s->skipped;
+        unsigned long long left = s->in - s->ok - s->partial - s->failed - s->skipped;
         status = cli_fatal("crmmap run", "%s\nhelp: %llu record(s) not settled; run again with --resume to send them",
                            why, left);
     } else if (status == EXIT_OK && s->failed > 0) {
@@ -413,6 +442,8 @@ static int run(int argc, char **argv)
     const char *input_name = strcmp(o.input, "-") == 0 ? "stdin" : o.input;
     if (o.dry) {
         status = run_records(&r, in, input_name);
+        if (!o.quiet)
+            summary(&r.dry);
         if (status == EXIT_OK && r.failed)
             status = EXIT_PARTIAL;
     } else {
@@ -441,9 +472,11 @@ const Command cmd_run = {
     "  {\"record\": 1, \"entity\": \"Contact\", \"state\": \"ok\", \"id\": \"003...\"}\n"
     "  state ok, failed, rejected (the mapping's reject) or skipped (its parent failed);\n"
     "  the CRM's message is only in the error file (it may quote the record).\n"
-    "stderr: the summary `in=N ok=A failed=B skipped=C` (A+B+C=N; N counts each\n"
-    "record once per entity that produced something, rejects count as failed), and\n"
-    "on a terminal a progress line.\n"
+    "stderr: the summary `in=N ok=A partial=P failed=B skipped=C` (A+P+B+C=N; N\n"
+    "counts each record once per entity that produced something; partial: sent\n"
+    "without a field whose value could not be made or with an unknown option,\n"
+    "each with a line in the error file; rejects count as failed), and on a\n"
+    "terminal a progress line. --dry-run prints the summary too.\n"
     "\n"
     "Failed records go to the error file (NDJSON: record, entity, the CRM's code\n"
     "and message, the field and its .map line, the input and the payload). Every\n"

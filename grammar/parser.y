@@ -50,12 +50,13 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
     CaseArm arm;
     TableEntry entry;
     Ownership own;
+    bool flag;
     struct { EntityMode mode; Ident by; } mode;
 }
 
 %token MAPPING "mapping" SOURCE "source" SCHEMA "schema" TARGET "target" USERS "users"
 %token TABLE "table" ENTITY "entity" CREATE "create" UPDATE "update" UPSERT "upsert"
-%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject"
+%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject" STRICT "strict"
 %token CASE "case" THEN "then" ELSE "else" IF "if" REF "ref" CLEAR "clear"
 %token NULL_LIT "null" TRUE_LIT "true" FALSE_LIT "false"
 %token AND "and" OR "or" NOT "not" IN "in"
@@ -69,6 +70,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 %type <arm> arm
 %type <entry> table_entry
 %type <own> owner opt_master
+%type <flag> opt_strict
 %type <mode> mode
 %type <text> segment_word opt_key
 %type <item> item
@@ -99,9 +101,10 @@ item
                                             { $$ = ab_table(st, @$, $2, @2, &$4, NULL, @5); }
     | "table" IDENT '{' table_entries "else" "->" table_value '}'
                                             { $$ = ab_table(st, @$, $2, @2, &$4, $7, ab_loc(@5, @7)); }
-    | "entity" IDENT mode opt_key opt_master opt_when '{' stmts '}'
+    | "entity" IDENT mode opt_key opt_master opt_when opt_strict '{' stmts '}'
         {
-            $$ = ab_entity(st, @$, $2, @2, $3.mode, @3, $3.by, $4, @4, $5, @5, $6, &$8, ab_loc(@7, @9));
+            $$ = ab_entity(st, @$, $2, @2, $3.mode, @3, $3.by, $4, @4, $5, @5, $6, &$9, ab_loc(@8, @10));
+            $$->u.entity.strict = $7;
         }
     | "entity" error '{' stmts '}'          { $$ = NULL; }
     | error                                 { $$ = NULL; }
@@ -131,6 +134,11 @@ owner
 opt_when
     : %empty                                { $$ = NULL; }
     | "when" expr                           { $$ = $2; }
+    ;
+
+opt_strict
+    : %empty                                { $$ = false; }
+    | "strict"                              { $$ = true; }
     ;
 
 table_entries
@@ -258,6 +266,7 @@ segment_word
     | "ref" { $$ = "ref"; } | "clear" { $$ = "clear"; } | "null" { $$ = "null"; }
     | "true" { $$ = "true"; } | "false" { $$ = "false"; } | "and" { $$ = "and"; }
     | "or" { $$ = "or"; } | "not" { $$ = "not"; } | "in" { $$ = "in"; }
+    | "strict" { $$ = "strict"; }
     ;
 
 case_expr
@@ -498,7 +507,7 @@ static void add_help(ParseState *st, Diag *d, const Expected *x, yysymbol_kind_t
     } else if (x->value_only && tok == YYSYMBOL_IDENT) {
         diag_help(d, "table keys and values are literals: strings, numbers, true, false, null or lists");
     } else if (name_in(name, header_words) && expects(x, "'{'")) {
-        diag_help(d, "an entity header reads: entity NAME MODE [key FIELD] [master crm|source] [when COND] {");
+        diag_help(d, "an entity header reads: entity NAME MODE [key FIELD] [master crm|source] [when COND] [strict] {");
     } else if (x->ident && !expects(x, "master") && expects(x, "'}'")
                && (strcmp(name, "master") == 0 || strcmp(name, "on") == 0 || strcmp(name, "reject") == 0)) {
         diag_help(d, "an ownership block holds only assignments: blocks do not nest, and reject belongs in the entity");

@@ -42,7 +42,7 @@ typedef struct ServeStats {
     uint64_t accepted;          /* records newly stored */
     uint64_t duplicates;        /* records recognised as already stored */
     uint64_t rejected;          /* records the mapping refused (422) */
-    uint64_t sent_ok, sent_failed, sent_skipped;    /* units the engine finished */
+    uint64_t sent_ok, sent_partial, sent_failed, sent_skipped;  /* units the engine finished */
     uint64_t batches;           /* engine runs */
     uint64_t batch_records;     /* records in them, for the average batch size */
     uint64_t crm_requests;

@@ -118,8 +118,10 @@ void serve_metrics_text(Serve *s, CmBuf *out)
     sample(out, "records_total", "outcome", "duplicate", st->duplicates);
     sample(out, "records_total", "outcome", "rejected", st->rejected);
     sample(out, "records_total", "outcome", "sent", st->batch_records);
-    family(out, "units_total", "counter", "Records x entities the sender settled, by outcome.");
+    family(out, "units_total", "counter", "Records x entities the sender settled, by outcome (partial: sent without "
+                                          "some value, docs/run.md).");
     sample(out, "units_total", "outcome", "ok", st->sent_ok);
+    sample(out, "units_total", "outcome", "partial", st->sent_partial);
     sample(out, "units_total", "outcome", "failed", st->sent_failed);
     sample(out, "units_total", "outcome", "skipped", st->sent_skipped);
     counter(out, "crm_requests_total", "CRM requests the sender made, retries excluded.", st->crm_requests);

@@ -46,7 +46,7 @@ struct ServeSender {
     TransferStats seen;         /* t's request count already added to the stats */
     /* Units settled in this round, not counting those whose outcome came
      * from the journal (a record fed again after a failed round). */
-    uint64_t ok, failed, skipped;
+    uint64_t ok, partial, failed, skipped;
     uint64_t retried;           /* CRM requests this round sent again */
     /* Records the retention deleted from the inbox, whose journal entries
      * are still to go; vacuum: the pruning caught up. */
@@ -85,9 +85,10 @@ static void add_stats(ServeSender *ss, size_t records)
     ServeStats *st = &ss->s->stats;
     pthread_mutex_lock(&st->lock);
     st->sent_ok += ss->ok;
+    st->sent_partial += ss->partial;
     st->sent_failed += ss->failed;
     st->sent_skipped += ss->skipped;
-    ss->ok = ss->failed = ss->skipped = 0;
+    ss->ok = ss->partial = ss->failed = ss->skipped = 0;
     st->crm_requests += now->requests - ss->seen.requests;
     if (records > 0) {
         st->batches++;
@@ -102,7 +103,9 @@ static void on_unit(void *ctx, const TransferUnit *u)
     ServeSender *ss = ctx;
     if (u->resumed)
         return;
-    if (u->state == J_OK)
+    if (u->partial)
+        ss->partial++;
+    else if (u->state == J_OK)
         ss->ok++;
     else if (u->state == J_SKIPPED)
         ss->skipped++;

@@ -125,10 +125,11 @@ void serve_status_json(Serve *s, CmBuf *out)
                   (double)st->prune_last_us / 1000.0, (double)st->prune_max_us / 1000.0);
     cm_buf_printf(out,
                   "\"requests\": %llu, \"records\": {\"accepted\": %llu, \"duplicates\": %llu, \"rejected\": %llu, "
-                  "\"sent\": %llu}, \"units\": {\"ok\": %llu, \"failed\": %llu, \"skipped\": %llu}, ",
+                  "\"sent\": %llu}, \"units\": {\"ok\": %llu, \"partial\": %llu, \"failed\": %llu, \"skipped\": %llu}, ",
                   (unsigned long long)st->requests, (unsigned long long)st->accepted,
                   (unsigned long long)st->duplicates, (unsigned long long)st->rejected, (unsigned long long)st->batch_records,
-                  (unsigned long long)st->sent_ok, (unsigned long long)st->sent_failed,
+                  (unsigned long long)st->sent_ok, (unsigned long long)st->sent_partial,
+                  (unsigned long long)st->sent_failed,
                   (unsigned long long)st->sent_skipped);
     put_answers(out, h);
     const HealthComponent *crm = &h->part[PART_CRM];

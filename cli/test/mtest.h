@@ -64,6 +64,10 @@ typedef struct MtEntity {
     Span outcome_at;            /* the reject/no_record/skipped/error value */
     MtField *fields;
     size_t nfields;
+    /* "partial": fields left out with these messages (value: the message
+     * string); any other partial note of the entity fails the case. */
+    MtField *partial;
+    size_t npartial;
 } MtEntity;
 
 typedef struct MtCase {

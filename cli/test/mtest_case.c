@@ -227,6 +227,26 @@ static void read_not_sent(Loader *ld, MtEntity *me, const cJSON *arr)
     }
 }
 
+/* "partial": {"FIELD": "MESSAGE", ...}: fields the record goes out without. */
+static void read_partial(Loader *ld, MtEntity *me, const cJSON *obj)
+{
+    JsonDoc *doc = &ld->f->doc;
+    if (!cJSON_IsObject(obj)) {
+        Diag *d = problem(ld, json_span(doc, obj), "E0301", "'partial' must be an object, not %s", json_kind(obj));
+        diag_help(d, "e.g. {\"partial\": {\"Phone\": \"e164: ...\"}}: each field left out, with its message");
+        return;
+    }
+    for (const cJSON *c = obj->child; c && !enough(ld); c = c->next) {
+        int32_t fi = find_field(ld, me->entity, c->string, json_key_span(doc, c));
+        if (fi >= 0 && !cJSON_IsString(c)) {
+            problem(ld, json_span(doc, c), "E0301", "'partial' gives each field its message, not %s", json_kind(c));
+        } else if (fi >= 0) {
+            me->partial = cm_realloc(me->partial, (me->npartial + 1) * sizeof *me->partial);
+            me->partial[me->npartial++] = (MtField){ (uint32_t)fi, c, NULL, json_key_span(doc, c) };
+        }
+    }
+}
+
 static void read_owner(Loader *ld, MtEntity *me, const cJSON *v)
 {
     JsonDoc *doc = &ld->f->doc;
@@ -342,7 +362,7 @@ static void read_outcome(Loader *ld, MtEntity *me, const cJSON *v, MtOutcome out
 }
 
 static const char *const entity_keys[] = { "payload", "if_empty", "on_create", "fields", "not_sent", "owner",
-                                           "reject", "no_record", "skipped", "error" };
+                                           "reject", "no_record", "skipped", "error", "partial" };
 
 static void read_entity(Loader *ld, const cJSON *obj)
 {
@@ -382,8 +402,8 @@ static void read_entity(Loader *ld, const cJSON *obj)
         ends = v;
         read_outcome(ld, me, v, outcomes[i]);
     }
-    for (size_t i = 0; i < 6; i++) {
-        const cJSON *v = json_get(obj, entity_keys[i]);
+    for (size_t i = 0; i < 7; i++) {
+        const cJSON *v = json_get(obj, entity_keys[i < 6 ? i : 10]);
         if (v == NULL)
             continue;
         if (ends) {
@@ -398,8 +418,10 @@ static void read_entity(Loader *ld, const cJSON *obj)
             read_fields(ld, me, v, -1);
         else if (i == 4)
             read_not_sent(ld, me, v);
-        else
+        else if (i == 5)
             read_owner(ld, me, v);
+        else
+            read_partial(ld, me, v);
     }
 }
 
@@ -559,8 +581,10 @@ void mt_file_free(MtFile *f)
     if (f == NULL)
         return;
     for (size_t i = 0; i < f->ncases; i++) {
-        for (size_t j = 0; j < f->cases[i].nentities; j++)
+        for (size_t j = 0; j < f->cases[i].nentities; j++) {
             cm_free(f->cases[i].entities[j].fields);
+            cm_free(f->cases[i].entities[j].partial);
+        }
         cm_free(f->cases[i].entities);
         diag_sink_free(f->cases[i].problems);
     }

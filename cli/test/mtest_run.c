@@ -280,6 +280,44 @@ static void field_failure(const Cmp *c, const MtEntity *me, const MtField *mf)
     expected_at(c, d, mf->at);
 }
 
+static bool expected_partial(const MtEntity *me, const VmPartial *p)
+{
+    for (size_t i = 0; me && i < me->npartial; i++)
+        if ((int32_t)me->partial[i].field == p->field && strlen(me->partial[i].value->valuestring) == p->message_len
+            && memcmp(me->partial[i].value->valuestring, p->message, p->message_len) == 0)
+            return true;
+    return false;
+}
+
+/* What entity e went out without: each note the case (me, NULL: none)
+ * does not expect fails it, and so does each expected one that is missing. */
+static void compare_partial(const Cmp *c, uint32_t e, const MtEntity *me)
+{
+    const VmResult *res = &c->res[e];
+    const char *name = c->r->map->c->entities[e].item->u.entity.name.name;
+    for (const VmPartial *p = res->outcome == VM_RECORD ? res->partial : NULL; p; p = p->next) {
+        if (expected_partial(me, p))
+            continue;
+        const char *field = p->field >= 0 ? c->r->map->field_names[e][p->field] : "";
+        Diag *d = fail(c, vm_span(c, e, p->line, p->col), "%s%s%s is sent without a value: %.*s", name,
+                       p->field >= 0 ? "." : "", field, (int)p->message_len, p->message);
+        diag_help(d, "if the case expects that, add {\"partial\": {\"%s\": \"MESSAGE\"}} to %s's expectation",
+                  field, name);
+    }
+    for (size_t i = 0; me && i < me->npartial; i++) {
+        const MtField *mf = &me->partial[i];
+        bool seen = false;
+        for (const VmPartial *p = res->outcome == VM_RECORD ? res->partial : NULL; p && !seen; p = p->next)
+            seen = (int32_t)mf->field == p->field && strcmp(mf->value->valuestring, p->message) == 0;
+        if (seen)
+            continue;
+        Diag *d = fail(c, c->r->map->c->entities[e].item->u.entity.name.span, "%s.%s is not left out as the case "
+                       "expects", name, c->r->map->field_names[e][mf->field]);
+        diag_help(d, "expected: \"%s\"", mf->value->valuestring);
+        expected_at(c, d, mf->at);
+    }
+}
+
 static void compare_entity(const Cmp *c, const MtEntity *me)
 {
     const VmResult *res = &c->res[me->entity];
@@ -341,10 +379,12 @@ bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink)
         Cmp c = { r, f, sink, record_vm_run(r->rv) };
         size_t next = 0;
         for (uint32_t e = 0; e < r->map->m->nentities; e++) {
-            if (next < k->nentities && k->entities[next].entity == e)
-                compare_entity(&c, &k->entities[next++]);
+            const MtEntity *me = next < k->nentities && k->entities[next].entity == e ? &k->entities[next++] : NULL;
+            if (me)
+                compare_entity(&c, me);
             else if (c.res[e].outcome == VM_ERROR)
                 unexpected_error(&c, e);
+            compare_partial(&c, e, me);
         }
     }
     rd_close(rd);

@@ -529,6 +529,8 @@ static void entity_body(Checker *ck, CheckedEntity *ce)
     key_assigned(ck, &es, ce->key, &it->u.entity.key, "key");
     if (mode == MODE_CREATE && it->u.entity.key.name == NULL)
         create_without_key(ck, it);
+    if (!it->u.entity.strict)
+        ck_fallible_fields(ck, ce);
     cm_free(es.assigned);
 }
 

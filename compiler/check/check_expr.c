@@ -668,6 +668,8 @@ static void lookup_expr(Checker *ck, Expr *e)
     }
     if (has_options(key))
         coverage(ck, t, e, key->info->options);
+    else
+        ck_open_lookup(ck, t, e);
 }
 
 /* W0202 when x equals one already in seen (a table key, a case condition):

@@ -101,6 +101,14 @@ const char *ck_system_key_kind(const CrmVendor *v);
 /* Number of code points in s (bytes if not valid UTF-8). */
 uint32_t ck_chars(const char *s, size_t len);
 
+/* ---- check_partial.c ---- */
+/* W0212: the key or a field required on create is given a value that can
+ * fail at run time. */
+void ck_fallible_fields(Checker *ck, const CheckedEntity *ce);
+/* W0211: table t looked up (lookup) by a key without listed options, and t
+ * has no `else`. */
+void ck_open_lookup(Checker *ck, const Item *t, const Expr *lookup);
+
 /* ---- check_expr.c ---- */
 /* Infers e's type (annotating e->info) and reports what is wrong inside it. */
 void ck_expr(Checker *ck, Expr *e);

@@ -333,7 +333,12 @@ static void entity_facts(CmBuf *out, const CheckedEntity *ce)
     }
     cm_buf_puts(out, "</dd>\n<dt>Default rule</dt><dd>");
     cm_buf_puts(out, own_words(it->u.entity.master == OWN_CRM ? OWN_CRM : OWN_SOURCE));
-    cm_buf_puts(out, "</dd>\n</dl>\n");
+    cm_buf_puts(out, "</dd>\n");
+    /* Only the exception is shown: by default a field whose value cannot be
+     * made is left out and the rest is sent. */
+    if (it->u.entity.strict)
+        cm_buf_puts(out, "<dt>All or nothing</dt><dd>when one value cannot be made, the lead is not sent</dd>\n");
+    cm_buf_puts(out, "</dl>\n");
 }
 
 static void entity(CmBuf *out, const CheckedEntity *ce, size_t index)

@@ -574,6 +574,8 @@ static void entity(Printer *p, const Item *it)
         text(p, " when ");
         expr(p, it->u.entity.when);
     }
+    if (it->u.entity.strict)
+        text(p, " strict");
     text(p, " {");
     mark_end(p, it->u.entity.body_span.start + 1);
     end_line(p, true);

@@ -26,6 +26,9 @@ typedef struct Gen {
     size_t noptions;
     const Field *option_target; /* an option-set field the value being
                                    generated goes to, while in value position */
+    OptionTable *answers;       /* per source question with listed options: them */
+    size_t nanswers;
+    bool in_field;              /* generating a field's statement: answers are checked */
     bool failed;
     char *err;
     size_t errlen;
@@ -106,11 +109,36 @@ static uint32_t table_index(Gen *g, const Item *t)
 
 /* The option table of a Dynamics option-set field: value text and label to
  * the integer, for values only known at run time. */
+/* The table made for f earlier, -1: none yet. */
+static int32_t known_table(const OptionTable *list, size_t n, const Field *f)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].field == f)
+            return (int32_t)list[i].table;
+    return -1;
+}
+
+/* Writes the table "PREFIX FIELD" of count entries (keys and vals, freed
+ * here) and remembers it for f in list. */
+static int32_t field_table(Gen *g, OptionTable **list, size_t *n, const Field *f, const char *prefix,
+                           uint32_t *keys, uint32_t *vals, uint32_t count)
+{
+    CmBuf name = CM_BUF_INIT;
+    cm_buf_printf(&name, "%s %s", prefix, f->name);
+    uint32_t t = mw_table(g->w, name.data, keys, vals, count, -1);
+    cm_buf_free(&name);
+    cm_free(keys);
+    cm_free(vals);
+    *list = cm_realloc(*list, (*n + 1) * sizeof **list);
+    (*list)[(*n)++] = (OptionTable){ f, t };
+    return (int32_t)t;
+}
+
 static int32_t option_table(Gen *g, const Field *f)
 {
-    for (size_t i = 0; i < g->noptions; i++)
-        if (g->options[i].field == f)
-            return (int32_t)g->options[i].table;
+    int32_t known = known_table(g->options, g->noptions, f);
+    if (known >= 0)
+        return known;
     size_t n = f->nvalues;
     uint32_t *keys = cm_malloc((2 * n + 1) * sizeof *keys), *vals = cm_malloc((2 * n + 1) * sizeof *vals);
     uint32_t count = 0;
@@ -127,22 +155,32 @@ static int32_t option_table(Gen *g, const Field *f)
             vals[count++] = num;
         }
     }
-    CmBuf name = CM_BUF_INIT;
-    cm_buf_printf(&name, "options of %s", f->name);
-    uint32_t t = mw_table(g->w, name.data, keys, vals, count, -1);
-    cm_buf_free(&name);
-    cm_free(keys);
-    cm_free(vals);
-    g->options = cm_realloc(g->options, (g->noptions + 1) * sizeof *g->options);
-    g->options[g->noptions++] = (OptionTable){ f, t };
-    return (int32_t)t;
+    return field_table(g, &g->options, &g->noptions, f, "options of", keys, vals, count);
+}
+
+/* The options a source question lists, as a table (option -> true), for
+ * SRC_OPTION; -1 when the question lists none. */
+static int32_t answer_table(Gen *g, const Field *f)
+{
+    if (f == NULL || f->nvalues == 0 || (f->type != FT_PICKLIST && f->type != FT_MULTIPICKLIST))
+        return -1;
+    int32_t known = known_table(g->answers, g->nanswers, f);
+    if (known >= 0)
+        return known;
+    uint32_t *keys = cm_malloc((f->nvalues + 1) * sizeof *keys), *vals = cm_malloc((f->nvalues + 1) * sizeof *vals);
+    uint32_t yes = mw_const_bool(g->w, true);
+    for (size_t i = 0; i < f->nvalues; i++) {
+        keys[i] = mw_const_str(g->w, f->values[i].value, strlen(f->values[i].value));
+        vals[i] = yes;
+    }
+    return field_table(g, &g->answers, &g->nanswers, f, "options of source", keys, vals, (uint32_t)f->nvalues);
 }
 
 /* ---- expressions ---- */
 
 static void expr(Gen *g, const Expr *x);
 
-static void gen_path(Gen *g, const Expr *x)
+static uint32_t path_index(Gen *g, const Expr *x)
 {
     size_t n = x->u.path.count;
     const char **segs = cm_malloc((n + 1) * sizeof *segs);
@@ -151,8 +189,21 @@ static void gen_path(Gen *g, const Expr *x)
     bool as_list = x->info && x->info->source && x->info->source->type == FT_MULTIPICKLIST;
     if (n == 0 || n > MAPC_MAX_SEGMENTS)
         gen_fail(g, "a source path has too many segments");
-    mw_op(g->e, BC_SRC, mw_path(g->w, segs, (uint32_t)n, as_list));
+    uint32_t p = mw_path(g->w, segs, (uint32_t)n, as_list);
     cm_free(segs);
+    return p;
+}
+
+/* A source answer; in a field's statement one of a question with listed
+ * options is checked against them (nothing silent: docs/run.md). */
+static void gen_path(Gen *g, const Expr *x)
+{
+    uint32_t p = path_index(g, x);
+    int32_t t = g->in_field ? answer_table(g, x->info ? x->info->source : NULL) : -1;
+    if (t >= 0)
+        mw_op(g->e, BC_SRC_OPTION, p | (uint32_t)t << 16);
+    else
+        mw_op(g->e, BC_SRC, p);
 }
 
 static void gen_call(Gen *g, const Expr *x)
@@ -314,12 +365,19 @@ static void expr(Gen *g, const Expr *x)
         break;
     case EX_PATH: gen_path(g, x); break;
     case EX_CALL: gen_call(g, x); break;
-    case EX_LOOKUP:
-        expr(g, x->u.lookup.key);
-        mw_op(g->e, BC_LOOKUP, x->info && x->info->table ? table_index(g, x->info->table) : 0);
+    case EX_LOOKUP: {
+        uint32_t t = x->info && x->info->table ? table_index(g, x->info->table) : 0;
         if (!x->info || !x->info->table)
             gen_fail(g, "a table lookup was not resolved");
+        /* A lookup of an answer names its question when it misses. */
+        if (x->u.lookup.key->kind == EX_PATH) {
+            mw_op(g->e, BC_SRC_LOOKUP, path_index(g, x->u.lookup.key) | t << 16);
+        } else {
+            expr(g, x->u.lookup.key);
+            mw_op(g->e, BC_LOOKUP, t);
+        }
         break;
+    }
     case EX_REF:
         if (x->info == NULL)
             gen_fail(g, "a ref was not resolved");
@@ -417,6 +475,8 @@ static void gen_entity(Gen *g, const CheckedEntity *ce)
     static const MapcMode modes[] = { [MODE_CREATE] = MODE_C_CREATE, [MODE_UPDATE] = MODE_C_UPDATE,
                                       [MODE_UPSERT] = MODE_C_UPSERT };
     g->e = mw_entity(g->w, it->u.entity.name.name, modes[it->u.entity.mode], line, col);
+    if (it->u.entity.strict)
+        mw_strict(g->e);
     const Field *key = ce->by ? ce->by : ce->key;
     uint32_t *field_of = cm_malloc((ce->nassigns + 1) * sizeof *field_of);
     for (size_t i = 0; i < ce->nassigns; i++) {
@@ -440,22 +500,32 @@ static void gen_entity(Gen *g, const CheckedEntity *ce)
         skip = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
     }
     rejects(g, it->u.entity.stmts, it->u.entity.count);
+    g->in_field = true;
     for (size_t i = 0; i < ce->nassigns; i++) {
         const Stmt *s = ce->assigns[i].stmt;
+        const Field *f = ce->assigns[i].field;
         at(g, s->span);
+        /* Field-level isolation (docs/run.md, "Partial units"): a field the
+         * record can go without is guarded, so a runtime error in it leaves
+         * it out; the key, a field required on create and every field of a
+         * strict entity are not, so an error there fails the record. */
+        bool guarded = !it->u.entity.strict && f != key && !(f->required && it->u.entity.mode != MODE_UPDATE);
+        uint32_t guard = guarded ? mw_op(g->e, BC_GUARD, field_of[i] << 16) : 0;
         uint32_t j = 0;
         if (s->u.assign.when) {
             expr(g, s->u.assign.when);
             j = mw_op(g->e, BC_JUMP_IF_FALSE, 0);
         }
-        const Field *f = ce->assigns[i].field;
         g->option_target = f->numeric_values && f->type == FT_PICKLIST ? f : NULL;
         expr(g, s->u.assign.value);
         at(g, s->span);
         mw_op(g->e, BC_EMIT, field_of[i]);
         if (s->u.assign.when)
             mw_patch_here(g->e, j);
+        if (guarded)
+            mw_patch_here(g->e, guard);
     }
+    g->in_field = false;
     mw_op(g->e, BC_RET, 0);
     if (has_when) {
         mw_patch_here(g->e, skip);
@@ -481,7 +551,7 @@ static Span mapping_span(const Checked *c)
 
 bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, size_t errlen, Span *where)
 {
-    Gen g = { c, mw_new(), NULL, NULL, NULL, 0, NULL, false, err, errlen };
+    Gen g = { c, mw_new(), NULL, NULL, NULL, 0, NULL, NULL, 0, false, false, err, errlen };
     mw_meta(g.w, c->mapping_name ? c->mapping_name : "", c->system ? c->system : "", base_name(source_name));
     const SchemaEntity **targets = cm_malloc((c->nentities + 1) * sizeof *targets);
     size_t ntargets = 0;
@@ -510,6 +580,7 @@ bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, s
         *where = mapping_span(c);
     cm_free(g.tables);
     cm_free(g.options);
+    cm_free(g.answers);
     mw_free(g.w);
     return ok;
 }

@@ -36,7 +36,7 @@ typedef struct MwField {
 struct MwEntity {
     MapcWriter *w;
     uint32_t name;
-    uint8_t mode;
+    uint8_t mode;               /* MapcMode, maybe | MAPC_MODE_STRICT */
     int32_t key;
     uint32_t line, col;
     MwField *fields;
@@ -62,6 +62,7 @@ struct MapcWriter {
     uint32_t nentities, cap_entities;
     bool facts;                 /* mw_field_facts or mw_user was called: write the facts section */
     bool lookups;               /* mw_field_lookup was called: write the lookups section (1.2) */
+    bool v1_3;                  /* a strict entity or 1.3 opcodes: minor version 3 */
     uint32_t *users;            /* pairs of string indexes: e-mail, id */
     uint32_t nusers, cap_users;
 };
@@ -376,14 +377,20 @@ void mw_line(MwEntity *e, uint32_t line, uint32_t col)
     e->lines[e->nlines++] = (MapcLine){ at, line, col };
 }
 
-uint32_t mw_op(MwEntity *e, OpCode op, unsigned operand)
+void mw_strict(MwEntity *e)
+{
+    e->mode |= MAPC_MODE_STRICT;
+    e->w->v1_3 = true;
+}
+
+uint32_t mw_op(MwEntity *e, OpCode op, uint32_t operand)
 {
     uint32_t at = (uint32_t)e->code.len;
     cm_buf_putc(&e->code, (char)op);
-    if (operand_info[op_info[op].operand].bytes == 2) {
-        cm_buf_putc(&e->code, (char)(operand & 0xff));
-        cm_buf_putc(&e->code, (char)((operand >> 8) & 0xff));
-    }
+    for (unsigned i = 0; i < operand_info[op_info[op].operand].bytes; i++)
+        cm_buf_putc(&e->code, (char)((operand >> (8 * i)) & 0xff));
+    if (op >= BC_GUARD)
+        e->w->v1_3 = true;
     return at;
 }
 
@@ -512,9 +519,9 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     cm_buf_clear(out);
     cm_buf_put(out, MAPC_MAGIC, 4);
     cm_buf_putc(out, MAPC_MAJOR);
-    /* The oldest minor version that has every section written: a mapping
-     * without Dynamics lookups stays readable by a 1.1 runtime. */
-    cm_buf_putc(out, w->lookups ? MAPC_MINOR : MAPC_MINOR_FACTS);
+    /* The oldest minor version that has everything written: a mapping
+     * without Dynamics lookups and 1.3 code stays readable by a 1.1 runtime. */
+    cm_buf_putc(out, w->v1_3 ? MAPC_MINOR : w->lookups ? MAPC_MINOR_LOOKUPS : MAPC_MINOR_FACTS);
     cm_buf_putc(out, (char)(MAPC_BOM & 0xff));
     cm_buf_putc(out, (char)(MAPC_BOM >> 8));
     cm_buf_putc(out, 8);

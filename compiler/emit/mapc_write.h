@@ -45,6 +45,8 @@ MwEntity *mw_entity(MapcWriter *w, const char *name, MapcMode mode, uint32_t lin
 uint32_t mw_field(MwEntity *e, const char *name, MapcFieldSection section, uint8_t encoding,
                   int32_t option_table);
 void mw_key(MwEntity *e, uint32_t field);
+/* The entity is `strict` (format 1.3). */
+void mw_strict(MwEntity *e);
 
 /* What the mapping was checked against for one of its fields (the facts
  * section, docs/bytecode.md): the field's type name, label (NULL: none),
@@ -72,9 +74,9 @@ void mw_field_lookup(MwEntity *e, uint32_t field, bool per_target, const char *n
 
 /* Records that the code from here on comes from .map line:col. */
 void mw_line(MwEntity *e, uint32_t line, uint32_t col);
-/* Emits an instruction; operand is its u16 (CALL: builtin | argc << 8).
- * Returns the instruction's offset. */
-uint32_t mw_op(MwEntity *e, OpCode op, unsigned operand);
+/* Emits an instruction; operand is its u16 (CALL: builtin | argc << 8; the
+ * four-byte layouts: first | second << 16). Returns the instruction's offset. */
+uint32_t mw_op(MwEntity *e, OpCode op, uint32_t operand);
 /* Points the jump at offset at to the current end of the code. */
 void mw_patch_here(MwEntity *e, uint32_t at);
 uint32_t mw_offset(const MwEntity *e);

@@ -397,6 +397,8 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "W0203", "case has no else" },
     { "W0204", "create entity without a key" },
     { "W0205", "value not among an unrestricted picklist's values" },
+    { "W0211", "table looked up by an open answer has no else" },
+    { "W0212", "key or required field's value can fail at run time" },
 };
 
 static const char *code_title(const char *code)

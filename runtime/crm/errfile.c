@@ -152,6 +152,15 @@ static void put_text(CmBuf *b, const char *s, size_t n)
     cm_buf_free(&clean);
 }
 
+/* `, "key": "s"` when s is set. */
+static void put_member(CmBuf *b, const char *key, const char *s)
+{
+    if (s == NULL)
+        return;
+    cm_buf_printf(b, ", \"%s\": ", key);
+    put_text(b, s, strlen(s));
+}
+
 /* JSON text as it is, on one line: line breaks can only be whitespace
  * between tokens (inside strings they are escaped), so they become spaces. */
 static void put_json(CmBuf *b, const char *s, size_t n)
@@ -193,20 +202,13 @@ static bool write_line(ErrFile *f, const ErrRecord *rec)
     }
     if (rec->line)
         cm_buf_printf(b, ", \"line\": %zu", rec->line);
-    if (rec->entity) {
-        cm_buf_puts(b, ", \"entity\": ");
-        put_text(b, rec->entity, strlen(rec->entity));
-    }
-    if (rec->code) {
-        cm_buf_puts(b, ", \"code\": ");
-        put_text(b, rec->code, strlen(rec->code));
-    }
-    cm_buf_puts(b, ", \"error\": ");
-    put_text(b, rec->error ? rec->error : "", rec->error ? strlen(rec->error) : 0);
-    if (rec->field) {
-        cm_buf_puts(b, ", \"field\": ");
-        put_text(b, rec->field, strlen(rec->field));
-    }
+    put_member(b, "entity", rec->entity);
+    put_member(b, "state", rec->state);
+    put_member(b, "code", rec->code);
+    put_member(b, "question", rec->question);
+    put_member(b, "value", rec->value);
+    put_member(b, "error", rec->error ? rec->error : "");
+    put_member(b, "field", rec->field);
     if (rec->map_line)
         cm_buf_printf(b, ", \"map_line\": %zu", rec->map_line);
     if (rec->input && rec->input_is_json) {

@@ -15,7 +15,8 @@
 
 typedef struct ErrFile ErrFile;
 
-/* One failed record (or one failed entity of a record). */
+/* One failed record (or one failed entity of a record), or one value a
+ * partial unit went out without. */
 typedef struct ErrRecord {
     size_t record;              /* 1-based record number in the input */
     size_t line;                /* input line the record starts at; 0: unknown */
@@ -42,6 +43,11 @@ typedef struct ErrRecord {
      * (NULL: not from the intake), and its 1-based index in the request. */
     const char *received;
     size_t index;
+    /* A unit sent without some value: "partial" (NULL: the unit failed);
+     * for UNKNOWN_OPTION the answer and its question (or table). */
+    const char *state;
+    const char *value;
+    const char *question;
 } ErrRecord;
 
 /* Opens path for appending, creating it (mode 0600) if need be; fresh (a

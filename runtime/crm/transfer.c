@@ -37,6 +37,17 @@ typedef struct UField {
     int32_t ref;            /* V_REF: the parent entity's index; -1 otherwise */
 } UField;
 
+/* What a unit went out without (VmPartial), kept for its error file lines. */
+typedef struct UPartial {
+    int32_t field;          /* -1: none */
+    bool unknown_option;
+    char *message, *value, *question;
+    uint32_t line;
+} UPartial;
+
+/* The journal's code of a unit accepted as partial. */
+#define PARTIAL_CODE "PARTIAL"
+
 /* One record × entity. */
 typedef struct Unit {
     uint8_t outcome;        /* VmOutcome */
@@ -47,6 +58,8 @@ typedef struct Unit {
     char *key;              /* the key's text; NULL: none */
     char *message;          /* VM_REJECT, VM_ERROR */
     uint32_t line;
+    UPartial *partial;      /* VM_RECORD: npartial notes */
+    uint32_t npartial;
     bool doubt;             /* a keyless create a previous run sent without its answer: read back first */
     char crm_id[96];
 } Unit;
@@ -291,6 +304,12 @@ static void rec_free(const Mapc *m, Rec *r)
             cm_free(u->fields);
             cm_free(u->key);
             cm_free(u->message);
+            for (uint32_t k = 0; k < u->npartial; k++) {
+                cm_free(u->partial[k].message);
+                cm_free(u->partial[k].value);
+                cm_free(u->partial[k].question);
+            }
+            cm_free(u->partial);
         }
         cm_free(r->units);
     }
@@ -342,8 +361,11 @@ static void commit(Transfer *t)
         fatal(t, "cannot write the journal: %s", journal_error(t->j));
     for (size_t i = 0; i < t->npending; i++) {
         Pending *p = &t->pending[i];
+        bool partial = p->state == J_OK && strcmp(p->code, PARTIAL_CODE) == 0;
         if (durable) {
-            if (p->state == J_OK)
+            if (partial)
+                t->st.partial++;
+            else if (p->state == J_OK)
                 t->st.ok++;
             else if (p->state == J_SKIPPED)
                 t->st.skipped++;
@@ -353,7 +375,8 @@ static void commit(Transfer *t)
         }
         if (durable && t->o.unit) {
             TransferUnit tu = { p->record, p->entity < t->m->nentities ? t->ents[p->entity].name : NULL, p->state,
-                                p->id[0] ? p->id : NULL, p->code[0] ? p->code : NULL, p->message, p->resumed };
+                                p->id[0] ? p->id : NULL, p->code[0] && !partial ? p->code : NULL, p->message,
+                                p->resumed, partial };
             t->o.unit(t->o.unit_ctx, &tu);
         }
         cm_free(p->message);
@@ -374,7 +397,7 @@ static void fail_unit(Transfer *t, Rec *r, uint32_t entity, JState s, const char
 {
     ErrRecord er = { (size_t)r->record, r->line, entity < t->m->nentities ? t->ents[entity].name : NULL,
                      message, r->input, r->input_len, r->input_is_json, payload, payload ? strlen(payload) : 0,
-                     code, field && field[0] ? field : NULL, map_line, NULL, 0 };
+                     code, field && field[0] ? field : NULL, map_line, NULL, 0, NULL, NULL, NULL };
     if (!errfile_write(t->ef, &er))
         fatal(t, "%s", errfile_error(t->ef));
     put_state(t, r, entity, s, NULL, code);
@@ -383,8 +406,29 @@ static void fail_unit(Transfer *t, Rec *r, uint32_t entity, JState s, const char
     notify(t, r, entity, s, NULL, code, message, false);
 }
 
+/* A unit the CRM accepted without some of its values: one error file line
+ * per note (state "partial"), written before its journal entry like a
+ * failed unit's; the journal keeps PARTIAL_CODE so --resume counts it so. */
+static const char *partial_lines(Transfer *t, Rec *r, uint32_t entity)
+{
+    const Unit *u = &r->units[entity];
+    const EntInfo *ei = &t->ents[entity];
+    for (uint32_t k = 0; k < u->npartial; k++) {
+        const UPartial *p = &u->partial[k];
+        ErrRecord er = { (size_t)r->record, r->line, ei->name, p->message, r->input, r->input_len, r->input_is_json,
+                         NULL, 0, p->unknown_option ? "UNKNOWN_OPTION" : "MAPPING_ERROR",
+                         p->field >= 0 ? ei->field_names[p->field] : NULL, p->line, NULL, 0,
+                         "partial", p->value, p->question };
+        if (!errfile_write(t->ef, &er))
+            fatal(t, "%s", errfile_error(t->ef));
+    }
+    return u->npartial ? PARTIAL_CODE : NULL;
+}
+
 static void settle(Transfer *t, Rec *r, uint32_t entity, JState s, const char *id, const char *code)
 {
+    if (s == J_OK && code == NULL)
+        code = partial_lines(t, r, entity);
     put_state(t, r, entity, s, id, code);
     Unit *u = &r->units[entity];
     u->state = (uint8_t)s;
@@ -994,6 +1038,18 @@ static void copy_unit(Transfer *t, Unit *u, const VmResult *res)
     }
     if (res->outcome != VM_RECORD)
         return;
+    if (res->npartial) {
+        u->partial = cm_calloc(res->npartial, sizeof *u->partial);
+        for (const VmPartial *p = res->partial; p; p = p->next) {
+            UPartial *up = &u->partial[u->npartial++];
+            up->field = p->field;
+            up->unknown_option = p->unknown_option;
+            up->message = cm_strndup(p->message, p->message_len);
+            up->value = p->unknown_option ? cm_strndup(p->value, p->value_len) : NULL;
+            up->question = p->unknown_option ? cm_strndup(p->question, p->question_len) : NULL;
+            up->line = p->line;
+        }
+    }
     CmBuf text = CM_BUF_INIT;
     u->fields = cm_calloc(e->nfields + 1u, sizeof *u->fields);
     for (uint32_t f = 0; f < e->nfields; f++) {

@@ -18,7 +18,9 @@
  * input record. A unit ends ok (the CRM accepted it), failed (the CRM
  * refused it, the mapping rejected it, a runtime error, a malformed record:
  * each has one error file line) or skipped (not sent: its parent failed, was
- * rejected or produced no record). ok + failed + skipped == in.
+ * rejected or produced no record); an accepted unit the VM made without some
+ * value (VmPartial) counts as partial instead of ok, with one error file
+ * line, "state": "partial", per note. ok + partial + failed + skipped == in.
  *
  * An engine holds no process-global state: several may run at once, each
  * on its own thread with its own Connector, Transport, Journal and ErrFile.
@@ -39,7 +41,7 @@
 #include "vm.h"
 
 typedef struct TransferStats {
-    uint64_t in, ok, failed, skipped;
+    uint64_t in, ok, partial, failed, skipped;   /* partial: sent, with error file lines (VmPartial) */
     uint64_t requests;          /* write, read and link requests sent, retries excluded */
     uint64_t resumed;           /* units whose outcome came from the journal */
 } TransferStats;
@@ -54,6 +56,7 @@ typedef struct TransferUnit {
                                  * BAD_INPUT, PARENT or PARENT_FAILED */
     const char *message;        /* why, or NULL */
     bool resumed;               /* the outcome came from the journal */
+    bool partial;               /* J_OK, sent without some values (error file lines, "state": "partial") */
 } TransferUnit;
 
 typedef struct TransferOptions {

@@ -161,6 +161,7 @@ static bool over_budget(BiCtx *cx, size_t n)
     size_t max = cx->max_bytes ? cx->max_bytes : UINT32_MAX;
     if (n <= max && cx->arena->total <= max - n)
         return false;
+    cx->over = true;
     bi_fail(cx, "the record's values would take more than %zu MiB (the per-record memory limit, docs/run.md)",
             max >> 20);
     return true;

@@ -40,6 +40,7 @@ typedef struct BiCtx {
     char error[256];            /* set when a builtin returns false */
     BiState *state;             /* NULL to start with; created on first need,
                                  * released by builtin_ctx_free() */
+    bool over;                  /* the budget refused an allocation (the caller resets it) */
 } BiCtx;
 
 /* n zeroed bytes from cx->arena, or NULL with cx->error set when they would

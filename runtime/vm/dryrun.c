@@ -87,6 +87,31 @@ static void put_section(CmBuf *out, const Mapc *m, const VmResult *r, MapcFieldS
 static const char *const op_keys[] = {
     ", \"op\": \"create\", \"key\": {", ", \"op\": \"update\", \"key\": {", ", \"op\": \"upsert\", \"key\": {",
 };
+/* What the unit goes out without (VmPartial), as a JSON array. */
+static void put_partial(CmBuf *out, const Mapc *m, const VmResult *r)
+{
+    cm_buf_puts(out, ", \"partial\": [");
+    for (const VmPartial *p = r->partial; p; p = p->next) {
+        cm_buf_puts(out, p == r->partial ? "{" : ", {");
+        if (p->field >= 0) {
+            cm_buf_puts(out, "\"field\": ");
+            put_str(out, m, r->entity->fields[p->field].name);
+            cm_buf_puts(out, ", ");
+        }
+        if (p->unknown_option) {
+            cm_buf_puts(out, "\"code\": \"UNKNOWN_OPTION\", \"question\": ");
+            cm_buf_put_json_string(out, p->question, p->question_len);
+            cm_buf_puts(out, ", \"value\": ");
+            cm_buf_put_json_string(out, p->value, p->value_len);
+            cm_buf_puts(out, ", ");
+        }
+        cm_buf_puts(out, "\"error\": ");
+        cm_buf_put_json_string(out, p->message, p->message_len);
+        cm_buf_printf(out, ", \"line\": %u, \"col\": %u}", p->line, p->col);
+    }
+    cm_buf_putc(out, ']');
+}
+
 static const char *const parent_fates[] = { "", "was skipped", "was rejected", "was skipped", "failed" };
 
 bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out)
@@ -110,6 +135,8 @@ bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out)
         put_section(out, m, r, FS_IF_EMPTY);
         cm_buf_puts(out, ", \"on_create\": ");
         put_section(out, m, r, FS_ON_CREATE);
+        if (r->partial)
+            put_partial(out, m, r);
         break;
     }
     case VM_REJECT:

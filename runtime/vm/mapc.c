@@ -402,6 +402,8 @@ static bool entity_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t ind
     if (!get_index(c, &e->name, m->nstrings, "entity name string")
         || !get_u8(c, &e->mode, "entity mode"))
         return false;
+    e->strict = (e->mode & MAPC_MODE_STRICT) != 0;
+    e->mode &= (uint8_t)~MAPC_MODE_STRICT;
     if (e->mode > MODE_C_UPSERT)
         return failf(c, "entity %u has unknown mode %u", index, e->mode);
     uint32_t key_raw;

@@ -16,8 +16,10 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 2              /* the newest minor version this reader knows */
+#define MAPC_MINOR 3              /* the newest minor version this reader knows */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
+#define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code */
+#define MAPC_MODE_STRICT 0x80u    /* 1.3: on an entity's mode byte, `strict` */
 #define MAPC_BOM 0x1234u
 #define MAPC_HEADER_SIZE 48u
 #define MAPC_TRAILER_SIZE 4u
@@ -105,6 +107,7 @@ typedef struct MapcLine {
 typedef struct MapcEntity {
     uint32_t name;              /* string index */
     uint8_t mode;               /* MapcMode */
+    bool strict;                /* `strict`: all or nothing, no partial unit */
     int32_t key;                /* field index, -1: none */
     uint32_t line, col;         /* the entity header in the .map */
     const MapcField *fields;

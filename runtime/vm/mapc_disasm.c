@@ -79,6 +79,16 @@ static void put_operand(CmBuf *out, const Mapc *m, const MapcEntity *e, unsigned
     case OPND_NONE: break;
     case OPND_COUNT: cm_buf_printf(out, " %u", x); break;
     case OPND_JUMP: cm_buf_printf(out, " -> %04u", x); break;
+    case OPND_GUARD:
+        cm_buf_printf(out, " -> %04u, %u  ; ", x, op_u16(a + 2));
+        put_str(out, m, e->fields[op_u16(a + 2)].name);
+        break;
+    case OPND_PATH_TABLE:
+        cm_buf_printf(out, " %u, %u  ; ", x, op_u16(a + 2));
+        put_path(out, m, &m->paths[x]);
+        cm_buf_puts(out, ", ");
+        put_str(out, m, m->tables[op_u16(a + 2)].name);
+        break;
     case OPND_CONST:
         cm_buf_printf(out, " %u  ; ", x);
         put_value(out, &m->consts[x]);
@@ -163,6 +173,8 @@ static void disasm_entity(const Mapc *m, uint32_t index, const char *source, siz
     cm_buf_printf(out, "\nentity %u ", index);
     put_str(out, m, e->name);
     cm_buf_printf(out, " %s", mode_names[e->mode]);
+    if (e->strict)
+        cm_buf_puts(out, " strict");
     if (e->key >= 0) {
         cm_buf_puts(out, " key ");
         put_str(out, m, e->fields[e->key].name);

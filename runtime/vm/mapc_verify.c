@@ -68,10 +68,14 @@ static bool check_operand(Verifier *v, uint32_t pc, unsigned op, const uint8_t *
             return failf(v, pc, "%s called with %u arguments", bi->name, a[1]);
         return true;
     }
+    case OPND_GUARD:
     case OPND_JUMP:
         if (x <= pc || x >= v->e->code_len)
             return failf(v, pc, "jump to offset %u: jumps go forward and stay inside the code", x);
-        return true;
+        return op_info[op].operand != OPND_GUARD || check_index(v, pc, op_u16(a + 2), v->e->nfields, "field");
+    case OPND_PATH_TABLE:
+        return check_index(v, pc, x, m->npaths, "source path")
+               && check_index(v, pc, op_u16(a + 2), m->ntables, "table");
     case OPND__COUNT:
         break;
     }
@@ -96,7 +100,7 @@ static bool decode(Verifier *v)
         pc += size;
     }
     for (uint32_t pc = 0; pc < len; pc += op_size(code[pc]))    /* reachable or not */
-        if (op_info[code[pc]].operand == OPND_JUMP && !v->start[op_u16(code + pc + 1)])
+        if (op_jumps(code[pc]) && !v->start[op_u16(code + pc + 1)])
             return failf(v, pc, "jump to offset %u, the middle of an instruction", op_u16(code + pc + 1));
     return true;
 }

@@ -52,6 +52,12 @@ static inline unsigned op_u16(const uint8_t *operand)
     return (unsigned)operand[0] | (unsigned)operand[1] << 8;
 }
 
+/* Whether opcode op's first operand (u16) is a jump target. */
+static inline int op_jumps(unsigned op)
+{
+    return op_info[op].operand == OPND_JUMP || op_info[op].operand == OPND_GUARD;
+}
+
 /* Values an instruction pops, given its operand bytes (resolves pops -1). */
 static inline unsigned op_pops(unsigned op, const uint8_t *operand)
 {

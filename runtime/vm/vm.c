@@ -25,6 +25,12 @@ struct Vm {
     BiCtx bi;
     size_t out_bytes;           /* text this record's fields send so far */
     char message[320];          /* the current runtime error */
+    /* The entity being run: its result, the GUARD whose field's statement
+     * runs (UINT32_MAX: none) and the last partial note. */
+    VmResult *r;
+    uint32_t guard;
+    VmPartial *last;
+    const VmPartial **tail;     /* where the next note is linked */
 };
 
 Vm *vm_new(const Mapc *m, const uint32_t *slot_of_path)
@@ -287,12 +293,93 @@ static bool arith(Vm *vm, unsigned op, const Value *a, const Value *b, Value *ou
     return true;
 }
 
-static bool lookup(Vm *vm, const MapcTable *t, const Value *key, Value *out)
+/* ---- partial notes ---- */
+
+static VmPartial *add_partial(Vm *vm, uint32_t pc)
+{
+    VmResult *r = vm->r;
+    VmPartial *p = cm_arena_alloc(&vm->arena, sizeof *p);
+    memset(p, 0, sizeof *p);
+    p->field = -1;
+    if (vm->guard != UINT32_MAX && pc < op_u16(r->entity->code + vm->guard + 1))
+        p->field = (int32_t)op_u16(r->entity->code + vm->guard + 3);
+    mapc_position(r->entity, pc, &p->line, &p->col);
+    *vm->tail = p;
+    vm->tail = &p->next;
+    vm->last = p;
+    r->npartial++;
+    return p;
+}
+
+static bool same_text(const char *a, uint32_t alen, const char *b, size_t blen)
+{
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* A source answer that is not an option (question: the source path, or
+ * NULL for a table's key): noted once per question and answer in a unit,
+ * however often the mapping uses it; in a strict entity a runtime error. */
+static bool unknown_option(Vm *vm, uint32_t pc, const Value *v, const MapcPath *question, const MapcTable *t)
+{
+    Value text;
+    if (!as_text(vm, v, &text))
+        text = v_str("", 0);
+    const Mapc *m = vm->m;
+    CmBuf q = CM_BUF_INIT;
+    for (uint32_t i = 0; question && i < question->nsegments; i++) {
+        uint32_t n;
+        const char *seg = mapc_str(m, question->segments[i], &n);
+        cm_buf_printf(&q, "%s%.*s", i ? "." : "", (int)n, seg);
+    }
+    uint32_t tn;
+    const char *tname = mapc_str(m, t->name, &tn);
+    const char *qname = question ? (q.data ? q.data : "") : tname;
+    size_t qlen = question ? q.len : tn;
+    int shown = (int)(text.len > 80 ? 80 : text.len);
+    int len = question ? snprintf(vm->message, sizeof vm->message, "'%.*s' is not an option of %s", shown,
+                                  text.u.str, qname)
+                       : snprintf(vm->message, sizeof vm->message, "table %.*s has no entry for '%.*s'", (int)tn,
+                                  tname, shown, text.u.str);
+    bool strict = vm->r->entity->strict, seen = false;
+    for (const VmPartial *p = vm->r->partial; p && !seen; p = p->next)
+        seen = p->unknown_option && same_text(p->value, p->value_len, text.u.str, text.len)
+               && same_text(p->question, p->question_len, qname, qlen);
+    if (!strict && !seen) {
+        VmPartial *p = add_partial(vm, pc);
+        p->unknown_option = true;
+        p->message = cm_arena_strndup(&vm->arena, vm->message, (size_t)len);
+        p->message_len = (uint32_t)len;
+        p->value = text.u.str;
+        p->value_len = text.len;
+        p->question = cm_arena_strndup(&vm->arena, qname, qlen);
+        p->question_len = (uint32_t)qlen;
+    }
+    cm_buf_free(&q);
+    return !strict;
+}
+
+/* Every non-empty element of v (a list or one value) is a key of t. */
+static bool check_options(Vm *vm, uint32_t pc, const Value *v, const MapcPath *question, const MapcTable *t)
+{
+    const Value *items = v->type == V_LIST ? v->u.items : v;
+    uint32_t n = v->type == V_LIST ? v->len : 1;
+    for (uint32_t i = 0; i < n; i++)
+        if (!value_is_empty(&items[i]) && mapc_table_get(t, &items[i]) == NULL
+            && !unknown_option(vm, pc, &items[i], question, t))
+            return false;
+    return true;
+}
+
+/* A table's value for key; a key the table has no entry for (and no else)
+ * is noted, naming question (NULL: the table). */
+static bool lookup(Vm *vm, uint32_t pc, const MapcTable *t, const MapcPath *question, const Value *key, Value *out)
 {
     if (key->type != V_LIST) {
         /* An empty key gives an empty value, not the else: a missing answer
          * must not turn into a default that overwrites the CRM. */
         const Value *v = value_is_empty(key) ? NULL : mapc_table_get(t, key);
+        if (v == NULL && !value_is_empty(key) && !unknown_option(vm, pc, key, question, t))
+            return false;
         *out = v ? *v : v_null();
         return true;
     }
@@ -302,6 +389,9 @@ static bool lookup(Vm *vm, const MapcTable *t, const Value *key, Value *out)
     uint32_t n = 0;
     for (uint32_t i = 0; i < key->len; i++) {
         const Value *v = mapc_table_get(t, &key->u.items[i]);
+        if (v == NULL && !value_is_empty(&key->u.items[i])
+            && !unknown_option(vm, pc, &key->u.items[i], question, t))
+            return false;
         if (v != NULL && !value_is_empty(v))
             items[n++] = *v;
     }
@@ -452,6 +542,13 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
     r->message = NULL;
     r->message_len = 0;
     r->line = r->col = 0;
+    r->partial = NULL;
+    r->npartial = 0;
+    vm->r = r;
+    vm->guard = UINT32_MAX;
+    vm->last = NULL;
+    vm->tail = &r->partial;
+    Value *guard_sp = sp;
     uint32_t pc = 0;
     for (;;) {
         unsigned op = code[pc];
@@ -536,8 +633,29 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
         }
         case BC_LOOKUP:
             assert(x < m->ntables);
-            if (!lookup(vm, &m->tables[x], sp - 1, sp - 1))
+            if (!lookup(vm, pc, &m->tables[x], NULL, sp - 1, sp - 1))
                 goto error;
+            break;
+        case BC_SRC_LOOKUP: {
+            unsigned t = op_u16(code + pc + 3);
+            assert(x < m->npaths && t < m->ntables);
+            if (!lookup(vm, pc, &m->tables[t], &m->paths[x], &slots[vm->slot_of_path[x]], sp))
+                goto error;
+            sp++;
+            break;
+        }
+        case BC_SRC_OPTION: {
+            unsigned t = op_u16(code + pc + 3);
+            assert(x < m->npaths && t < m->ntables);
+            *sp = slots[vm->slot_of_path[x]];
+            if (!check_options(vm, pc, sp, &m->paths[x], &m->tables[t]))
+                goto error;
+            sp++;
+            break;
+        }
+        case BC_GUARD:
+            vm->guard = pc;
+            guard_sp = sp;
             break;
         case BC_POP: sp--; break;
         case BC_DUP: sp[0] = sp[-1]; sp++; break;
@@ -589,14 +707,39 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
         /* Every path ends in a STOP opcode, jumps only go forward. */
         assert((size_t)(sp - vm->stack) <= e->max_stack && next > pc && next < e->code_len);
         pc = next;
+        continue;
+    error:
+        /* Inside a guarded field's statement the field is left out and the
+         * program goes on past it, with the stack the GUARD had (the
+         * verifier proved that depth at its target); elsewhere — the key,
+         * a required field, a reject rule, a strict entity — the entity
+         * fails. Only forward: an error past the target is not the field's.
+         * Past the record's memory or output budget (a hostile mapping) the
+         * entity fails too: the budget is the record's, not the field's. */
+        if (vm->guard == UINT32_MAX || pc >= op_u16(code + vm->guard + 1) || vm->bi.over
+            || vm->out_bytes > VM_MAX_OUTPUT_BYTES) {
+            finish(r, VM_ERROR, cm_arena_strdup(&vm->arena, vm->message), (uint32_t)strlen(vm->message), pc);
+            return;
+        }
+        /* An answer already noted as unknown says why its field is left
+         * out (a Dynamics option set refusing it): one line, not two. */
+        int32_t field = (int32_t)op_u16(code + vm->guard + 3);
+        if (vm->last == NULL || !vm->last->unknown_option || vm->last->field != field) {
+            VmPartial *p = add_partial(vm, pc);
+            p->message_len = (uint32_t)strlen(vm->message);
+            p->message = cm_arena_strndup(&vm->arena, vm->message, p->message_len);
+        }
+        ((uint8_t *)r->set)[field] = 0;
+        sp = guard_sp;
+        pc = op_u16(code + vm->guard + 1);
+        vm->guard = UINT32_MAX;
     }
-error:
-    finish(r, VM_ERROR, cm_arena_strdup(&vm->arena, vm->message), (uint32_t)strlen(vm->message), pc);
 }
 
 const VmResult *vm_run(Vm *vm, const Value *slots)
 {
     vm->out_bytes = 0;
+    vm->bi.over = false;
     for (uint32_t i = 0; i < vm->m->nentities; i++)
         run_entity(vm, i, slots);
     return vm->results;

@@ -25,6 +25,23 @@ typedef enum VmOutcome {
     VM_ERROR        /* message: a runtime error at line:col */
 } VmOutcome;
 
+/* What a unit goes out without (docs/run.md, "Partial units"): a field
+ * whose statement failed at run time and was left out, or a source answer
+ * that is not one of its question's options or that a table has no entry
+ * for (UNKNOWN_OPTION; the value is then sent as it is, or left out). */
+typedef struct VmPartial {
+    const struct VmPartial *next;
+    int32_t field;              /* entity->fields index; -1: not in a field's statement */
+    bool unknown_option;        /* UNKNOWN_OPTION: value and question are set */
+    const char *message;
+    uint32_t message_len;
+    const char *value;          /* the answer as text */
+    uint32_t value_len;
+    const char *question;       /* the source question's path, or the table's name */
+    uint32_t question_len;
+    uint32_t line, col;         /* where in the .map */
+} VmPartial;
+
 typedef struct VmResult {
     const MapcEntity *entity;
     uint8_t outcome;            /* VmOutcome */
@@ -40,6 +57,11 @@ typedef struct VmResult {
     /* VM_SKIP: the parent entity's index and its outcome. */
     uint32_t parent;
     uint8_t parent_outcome;
+    /* VM_RECORD: what the record goes out without, in code order (a list
+     * in the record's arena); NULL: nothing. A `strict` entity has none:
+     * what would be partial ends it in VM_ERROR instead. */
+    const VmPartial *partial;
+    uint32_t npartial;
 } VmResult;
 
 /* Per-record budgets no honest mapping comes near (docs/run.md, "Limits"):

@@ -54,7 +54,7 @@ static void write_failures(ErrFile *ef, const char *input, const char *payload)
         size_t len;
         const char *text = rd_record_text(r, &len);
         ErrRecord e = { rd_record_number(r), rd_record_line(r), NULL, rd_error(r), text, len,
-                        rd_record_is_json(r), NULL, 0, NULL, NULL, 0, NULL, 0 };
+                        rd_record_is_json(r), NULL, 0, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL };
         if (st == RD_RECORD) {
             e.entity = "Contact";
             e.error = "INVALID_EMAIL_ADDRESS: bad";
@@ -131,7 +131,7 @@ static void test_failures(void)
     ErrFile *ef = errfile_open("/dev/full", false, err, sizeof err);
     if (ef == NULL)
         return;     /* no /dev/full here */
-    ErrRecord e = { 1, 1, "Lead", "boom", "{}", 2, true, NULL, 0, NULL, NULL, 0, NULL, 0 };
+    ErrRecord e = { 1, 1, "Lead", "boom", "{}", 2, true, NULL, 0, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL };
     CHECK(!errfile_write(ef, &e) && strstr(errfile_error(ef), "cannot write the error file /dev/full"),
           "a full disk is reported: %s", errfile_error(ef));
     CHECK(!errfile_close(ef, err, sizeof err) && strstr(err, "cannot write"), "and close says so: %s", err);

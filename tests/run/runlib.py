@@ -8,7 +8,7 @@ import subprocess
 import urllib.request
 
 URL = os.environ.get("CRMSERVER_URL", "")
-SUMMARY = re.compile(r"^in=(\d+) ok=(\d+) failed=(\d+) skipped=(\d+)$", re.M)
+SUMMARY = re.compile(r"^in=(\d+) ok=(\d+) partial=(\d+) failed=(\d+) skipped=(\d+)$", re.M)
 
 
 class Checks:
@@ -59,7 +59,10 @@ class Result:
         self.stderr = proc.stderr
         self.lines = [json.loads(l) for l in proc.stdout.splitlines() if l.strip()]
         m = SUMMARY.findall(proc.stderr)
-        self.summary = tuple(int(x) for x in m[-1]) if m else None
+        # (in, ok, failed, skipped) as before partial units; partial apart
+        n = tuple(int(x) for x in m[-1]) if m else None
+        self.summary = (n[0], n[1], n[3], n[4]) if n else None
+        self.partial = n[2] if n else None
         self.errors = []
         if errors_path and os.path.exists(errors_path):
             with open(errors_path, encoding="utf-8") as f:

@@ -51,7 +51,7 @@ def salesforce():
     # Contacts: 1,2,3,5 ok, 4 rejected, 6 refused by the CRM; visit reports: 1,2,5 ok, 6 skipped.
     c.check(res.status == 3, "salesforce: exit 3, got %d: %s" % (res.status, res.stderr[-400:]))
     c.check(res.summary == (10, 7, 2, 1), "salesforce: summary %s" % (res.summary,))
-    c.check("in=10 ok=7 failed=2 skipped=1\n" in res.stderr, "salesforce: the summary line is exact")
+    c.check("in=10 ok=7 partial=0 failed=2 skipped=1\n" in res.stderr, "salesforce: the summary line is exact")
     # docs/run.md: after the summary only the line naming the error file.
     tail = res.stderr[res.stderr.find("in=10 "):].splitlines()
     c.check(len(tail) == 2 and re.fullmatch(r"crmmap run: 2 failed: see .+", tail[1]) is not None,
@@ -318,7 +318,7 @@ def oauth_refresh():
                         os.path.join(work, "oauth.db"), "--errors", errors],
                        capture_output=True, text=True, timeout=120, env=dict(os.environ, CRM_SECRET="shh"))
     fired = admin("/__admin/state")["faults_fired"].get("401", 0)
-    c.check(p.returncode == 0 and "in=900 ok=900 failed=0 skipped=0" in p.stderr and fired == 1,
+    c.check(p.returncode == 0 and "in=900 ok=900 partial=0 failed=0 skipped=0" in p.stderr and fired == 1,
             "oauth: a 401 mid-run is refreshed: exit %d, 401s %d: %s" % (p.returncode, fired, p.stderr[-300:]))
     c.check(len(records("salesforce", "Contact")) == 450 and len(records("salesforce", "Visit_Report__c")) == 450,
             "oauth: every record once")
@@ -385,7 +385,7 @@ def journal_first():
             % (p.returncode, err[-200:]))
     admin("/__admin/faults", {"faults": []})
     res2 = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=dict(os.environ, CRM_TOKEN="T"))
-    c.check(res2.returncode == 0 and "in=2000 ok=2000 failed=0 skipped=0" in res2.stderr,
+    c.check(res2.returncode == 0 and "in=2000 ok=2000 partial=0 failed=0 skipped=0" in res2.stderr,
             "--resume after SIGTERM finishes: %d %s" % (res2.returncode, res2.stderr[-200:]))
     c.check(len(records("salesforce", "Contact")) == 1000 and len(records("salesforce", "Visit_Report__c")) == 1000,
             "after SIGTERM and --resume every record once")
@@ -424,7 +424,7 @@ def keyless_create_resume():
     res = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=env, timeout=120)
     lines = [json.loads(l) for l in open(errors)] if os.path.exists(errors) else []
     lost = [l for l in lines if l.get("code") == "UNAVAILABLE"]
-    c.check(res.returncode == 3 and "in=8 ok=7 failed=1 skipped=0" in res.stderr and not lost,
+    c.check(res.returncode == 3 and "in=8 ok=7 partial=0 failed=1 skipped=0" in res.stderr and not lost,
             "keyless creates recovered: exit %d, %d UNAVAILABLE lines: %s" % (res.returncode, len(lost),
                                                                              res.stderr[-300:]))
     emails = [r.get("emailaddress1") for r in records("dynamics", "contact").values()]

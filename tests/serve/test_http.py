@@ -126,7 +126,7 @@ c.check(len(runlib.records("salesforce", "Visit_Report__c")) == 8, "one visit re
 
 rec = status["records"]
 c.check((rec["accepted"], rec["duplicates"], rec["rejected"]) == (8, 4, 2), "status records: %s" % rec)
-c.check(status["units"] == {"ok": 16, "failed": 0, "skipped": 0}, "status units: %s" % status["units"])
+c.check(status["units"] == {"ok": 16, "partial": 0, "failed": 0, "skipped": 0}, "status units: %s" % status["units"])
 c.check(status["crm"]["last_error"] is None and status["crm"]["batches"] >= 1, "status crm: %s" % status["crm"])
 c.check(status["queue"]["total"] == 8, "status queue: %s" % status["queue"])
 

@@ -196,7 +196,8 @@ static void test_deep_lists(void)
 /* Opcode numbers for the raw programs below. */
 enum { NUL = BC_NULL, TRU = BC_TRUE, REF = BC_REF, EMIT = BC_EMIT, RET = BC_RET, JMP = BC_JUMP,
        JIF = BC_JUMP_IF_FALSE, POP = BC_POP, CNST = BC_CONST, CALL = BC_CALL, LOOK = BC_LOOKUP,
-       SKIP = BC_SKIP, REJ = BC_REJECT, SRC = BC_SRC };
+       SKIP = BC_SKIP, REJ = BC_REJECT, SRC = BC_SRC, GRD = BC_GUARD, SRCL = BC_SRC_LOOKUP,
+       SRCO = BC_SRC_OPTION };
 
 static const Case cases[] = {
     { "valid program", { REF, 0, 0, EMIT, 0, 0, RET }, 7, -1, NULL },
@@ -220,6 +221,15 @@ static const Case cases[] = {
     { "builtin index", { NUL, CALL, 1, 1, POP, RET }, 6, -1, "builtin index 1" },
     { "builtin arity", { NUL, NUL, CALL, 0, 2, POP, RET }, 7, -1, "lower called with 2 arguments" },
     { "skip is a stop", { SKIP }, 1, -1, NULL },
+    /* 1.3: a guarded field, and answers read with their question */
+    { "valid guard", { GRD, 9, 0, 1, 0, NUL, EMIT, 1, 0, RET }, 10, -1, NULL },
+    { "guard field index", { GRD, 9, 0, 5, 0, NUL, EMIT, 1, 0, RET }, 10, -1, "field index 5" },
+    { "guard into an operand", { GRD, 7, 0, 1, 0, NUL, EMIT, 1, 0, RET }, 10, -1, "middle of an instruction" },
+    { "guard backwards", { NUL, POP, GRD, 0, 0, 1, 0, RET }, 8, -1, "jumps go forward" },
+    { "guard resumes at another depth", { GRD, 6, 0, 1, 0, NUL, POP, RET }, 8, -1, "stack depth" },
+    { "valid answer reads", { SRCL, 0, 0, 0, 0, SRCO, 0, 0, 0, 0, POP, POP, RET }, 13, -1, NULL },
+    { "answer lookup's table", { SRCL, 0, 0, 9, 0, POP, RET }, 7, -1, "table index 9" },
+    { "answer check's path", { SRCO, 3, 0, 0, 0, POP, RET }, 7, -1, "source path index 3" },
 };
 
 static void test_programs(void)
