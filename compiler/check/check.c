@@ -300,7 +300,7 @@ static const Field *find_field(Checker *ck, const Ident *name, bool quoted)
     return f;
 }
 
-static void check_writable(Checker *ck, const Stmt *s, const Field *f, Ownership own, EntityMode mode)
+static void check_writable(Checker *ck, const Stmt *s, const Field *f, Ownership own, EntityMode mode, bool keyed)
 {
     const char *ename = ck->target->schema->name;
     const Ident *name = &s->u.assign.field;
@@ -323,6 +323,15 @@ static void check_writable(Checker *ck, const Stmt *s, const Field *f, Ownership
             diag_help(d, "it can only be updated; write it from a separate `entity %s update by ...`", ename);
         else
             diag_help(d, "it can only be updated; remove it from this `create` entity");
+    } else if (mode == MODE_CREATE && own != OWN_ON_CREATE && f->createable && !f->updateable
+               && keyed) {
+        /* A keyed create goes out as an upsert: once its record exists it
+         * is an update, and the engine sends the field only to a new one. */
+        Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0211", name->span,
+                              "%s.%s is sent only when the record is created: the CRM does not let it be updated",
+                              ename, f->name);
+        diag_help(d, "a second run or --resume finds the record made and leaves the field as it is; "
+                     "write it under `on create` to say so");
     } else if (updates && !f->updateable) {
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0104", name->span,
                               "%s.%s cannot be updated", ename, f->name);
@@ -356,7 +365,7 @@ static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
      * (nor is an id, which the CRM assigns). */
     bool matched = f == es->ce->by && (mode == MODE_UPDATE || f->type == FT_ID);
     if (!matched)
-        check_writable(ck, s, f, own, mode);
+        check_writable(ck, s, f, own, mode, es->ce->item->u.entity.key.name != NULL);
     ck_value_into(ck, value, f);
     CheckedEntity *ce = es->ce;
     ce->assigns = ck_grow(ck, ce->assigns, ce->nassigns, &es->cap, 16, sizeof *ce->assigns);

@@ -145,6 +145,13 @@ static void field_lines(const MapcEntity *e, uint32_t *lines)
     }
 }
 
+/* A field the CRM lets a create set but not an update (Salesforce
+ * updateable false: a master-detail parent), as the checker saw it. */
+static bool field_create_only(const MapcEntity *e, uint32_t f)
+{
+    return e->facts && (e->facts[f].flags & (MF_CREATEABLE | MF_UPDATEABLE)) == MF_CREATEABLE;
+}
+
 static void ent_init(Transfer *t, uint32_t i)
 {
     const Mapc *m = t->m;
@@ -180,8 +187,14 @@ static void ent_init(Transfer *t, uint32_t i)
     } else if (ei->op == CONN_CREATE && t->o.marker_field && conn_plain_name(t->o.marker_field)) {
         ei->marker_field = cm_strdup(t->o.marker_field);
     }
-    ei->read = ei->key_field && !ei->creates && conn_plain_name(ei->key_field)
-               && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
+    /* An upsert (a keyed create too) reads whether its record exists when
+     * something may go only to a new one: `on create` fields, and fields
+     * the CRM takes on create but refuses on update. */
+    bool create_only = e->has_section[FS_ON_CREATE];
+    for (uint32_t f = 0; f < e->nfields; f++)
+        create_only |= field_create_only(e, f);
+    ei->read = ei->key_field && conn_plain_name(ei->key_field)
+               && ((!ei->creates && e->has_section[FS_IF_EMPTY]) || (ei->op == CONN_UPSERT && create_only)
                    || ei->id_from_read || ei->upsert_by_read);
     ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
     ei->read_as = cm_calloc(e->nfields + 1u, sizeof *ei->read_as);
@@ -510,21 +523,24 @@ static void put_ref(Transfer *t, CmBuf *b, const char *field, bool per_target, c
 }
 
 /* The payload of one unit: every payload field, the `master crm` fields the
- * CRM holds no value for, the `on create` fields when the record is new. */
+ * CRM holds no value for, the `on create` and create-only fields when the
+ * record is new. */
 static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *cur)
 {
     const MapcEntity *me = &t->m->entities[e];
     const EntInfo *ei = &t->ents[e];
     const Unit *u = &r->units[e];
-    /* Unknown (no read) counts as existing: nothing CRM-owned is overwritten. */
-    bool created = ei->creates || (ei->op == CONN_UPSERT && cur && !cur->found);
+    /* Unknown (no read) counts as existing, but for a create: nothing
+     * CRM-owned is overwritten. A keyed create whose record exists (a second
+     * run, a resend) is an update. */
+    bool created = cur ? ei->op != CONN_UPDATE && !cur->found : ei->creates;
     CmBuf b = CM_BUF_INIT;
     cm_buf_putc(&b, '{');
     bool first = true;
     for (uint32_t i = 0; i < u->nfields; i++) {
         const UField *uf = &u->fields[i];
         const MapcField *f = &me->fields[uf->field];
-        if (f->section == FS_ON_CREATE && !created)
+        if ((f->section == FS_ON_CREATE || field_create_only(me, uf->field)) && !created)
             continue;
         /* A `master crm` field goes where the record is new or the CRM's
          * value was read and is empty; never where it could not be read. */

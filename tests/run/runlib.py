@@ -34,8 +34,16 @@ def admin(path, body=None):
         return json.loads(r.read())
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def reset(faults=None, seed=1, rate=None):
     admin("/__admin/reset", {})
+    # The example's custom object as Salesforce describes it, so the server
+    # refuses what Salesforce refuses (Contact__c, master-detail, on update).
+    with open(os.path.join(ROOT, "examples", "vendor", "salesforce", "Visit_Report__c_describe.json"),
+              encoding="utf-8") as f:
+        admin("/__admin/metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": json.load(f)})
     spec = {"seed": seed, "faults": faults or []}
     if rate:
         spec["rate"] = rate
