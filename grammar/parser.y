@@ -51,6 +51,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
     TableEntry entry;
     Ownership own;
     struct { EntityMode mode; Ident by; } mode;
+    struct { Expr *when; Ident no; } ewhen;
 }
 
 %token MAPPING "mapping" SOURCE "source" SCHEMA "schema" TARGET "target" USERS "users"
@@ -72,6 +73,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 %type <mode> mode
 %type <text> segment_word opt_key
 %type <item> item
+%type <ewhen> entity_when
 
 %precedence IF_ELSE
 %left "??"
@@ -99,9 +101,10 @@ item
                                             { $$ = ab_table(st, @$, $2, @2, &$4, NULL, @5); }
     | "table" IDENT '{' table_entries "else" "->" table_value '}'
                                             { $$ = ab_table(st, @$, $2, @2, &$4, $7, ab_loc(@5, @7)); }
-    | "entity" IDENT mode opt_key opt_master opt_when '{' stmts '}'
+    | "entity" IDENT mode opt_key opt_master entity_when '{' stmts '}'
         {
-            $$ = ab_entity(st, @$, $2, @2, $3.mode, @3, $3.by, $4, @4, $5, @5, $6, &$8, ab_loc(@7, @9));
+            $$ = ab_entity(st, @$, $2, @2, $3.mode, @3, $3.by, $4, @4, $5, @5, $6.when, &$8, ab_loc(@7, @9));
+            $$->u.entity.fallback = $6.no;
         }
     | "entity" error '{' stmts '}'          { $$ = NULL; }
     | error                                 { $$ = NULL; }
@@ -131,6 +134,14 @@ owner
 opt_when
     : %empty                                { $$ = NULL; }
     | "when" expr                           { $$ = $2; }
+    ;
+
+/* `when no E`: "no" is a word, not a keyword, so a source field may keep
+   the name; two names in a row cannot start an expression. */
+entity_when
+    : %empty                                { $$.when = NULL; $$.no = ab_no_ident(); }
+    | "when" expr                           { $$.when = $2; $$.no = ab_no_ident(); }
+    | "when" IDENT IDENT                    { $$.when = NULL; $$.no = ab_fallback_of(st, $2, @2, $3, @3); }
     ;
 
 table_entries
@@ -498,7 +509,8 @@ static void add_help(ParseState *st, Diag *d, const Expected *x, yysymbol_kind_t
     } else if (x->value_only && tok == YYSYMBOL_IDENT) {
         diag_help(d, "table keys and values are literals: strings, numbers, true, false, null or lists");
     } else if (name_in(name, header_words) && expects(x, "'{'")) {
-        diag_help(d, "an entity header reads: entity NAME MODE [key FIELD] [master crm|source] [when COND] {");
+        diag_help(d, "an entity header reads: entity NAME MODE [key FIELD] [master crm|source] "
+                     "[when COND | when no ENTITY] {");
     } else if (x->ident && !expects(x, "master") && expects(x, "'}'")
                && (strcmp(name, "master") == 0 || strcmp(name, "on") == 0 || strcmp(name, "reject") == 0)) {
         diag_help(d, "an ownership block holds only assignments: blocks do not nest, and reject belongs in the entity");

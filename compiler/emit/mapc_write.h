@@ -45,6 +45,8 @@ MwEntity *mw_entity(MapcWriter *w, const char *name, MapcMode mode, uint32_t lin
 uint32_t mw_field(MwEntity *e, const char *name, MapcFieldSection section, uint8_t encoding,
                   int32_t option_table);
 void mw_key(MwEntity *e, uint32_t field);
+/* e is a fallback (`when no E`) of the earlier update entity of index of. */
+void mw_fallback(MwEntity *e, uint32_t of);
 
 /* What the mapping was checked against for one of its fields (the facts
  * section, docs/bytecode.md): the field's type name, label (NULL: none),

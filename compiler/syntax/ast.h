@@ -133,6 +133,7 @@ typedef struct Item {
             Ownership master;       /* OWN_DEFAULT, OWN_SOURCE or OWN_CRM */
             Span master_span;
             Expr *when;
+            Ident fallback;         /* `when no E`: E; name NULL when absent */
             Stmt **stmts;
             size_t count;
             Span body_span;         /* from '{' to '}' */

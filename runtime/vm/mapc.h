@@ -16,7 +16,8 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 2              /* the newest minor version this reader knows */
+#define MAPC_MINOR 3              /* the newest minor version this reader knows */
+#define MAPC_MINOR_LOOKUPS 2      /* what a file with lookups and no fallbacks is written as */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
 #define MAPC_BOM 0x1234u
 #define MAPC_HEADER_SIZE 48u
@@ -34,8 +35,13 @@ enum MapcSection {
     MS__LAST = MS_ENTITIES,     /* the last required section */
     MS_FACTS,                   /* 1.1, optional: what the fields were when checked */
     MS_LOOKUPS,                 /* 1.2, optional: Dynamics lookups written through @odata.bind */
-    MS__KNOWN = MS_LOOKUPS
+    MS_FALLBACKS,               /* 1.3, optional: `when no E` entities; the header flag says it is there */
+    MS__KNOWN = MS_FALLBACKS
 };
+
+/* Header flags. A reader that skips the fallbacks section would send both
+ * an entity and its fallback: the flag makes older readers refuse the file. */
+enum { MAPC_FLAG_FALLBACKS = 1, MAPC_FLAG__ALL = 1 };
 
 /* Lookups flags (section 9). */
 enum { ML_PER_TARGET = 1, ML__ALL = 1 };
@@ -115,6 +121,7 @@ typedef struct MapcEntity {
     const MapcLine *lines;
     uint32_t nlines;
     bool has_section[FS__COUNT];    /* some field goes to this section */
+    int32_t fallback_of;        /* `when no E`: E's index (an earlier update entity); -1: none */
     const MapcFacts *facts;     /* per field; NULL in a file without the facts section */
 } MapcEntity;
 
@@ -137,6 +144,7 @@ typedef struct Mapc {
     uint32_t max_stack;         /* over all entities */
     uint32_t max_fields;        /* over all entities */
     bool has_facts;             /* the facts section was present (1.1 and later) */
+    uint16_t flags;             /* MAPC_FLAG_* of the header */
     const MapcUser *users;
     uint32_t nusers;
     CmArena arena;              /* owns everything above and the file copy */
