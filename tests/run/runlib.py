@@ -4,7 +4,9 @@ file, generating snapADDY-shaped leads, and counting failed checks."""
 import json
 import os
 import re
+import signal
 import subprocess
+import time
 import urllib.request
 
 URL = os.environ.get("CRMSERVER_URL", "")
@@ -106,3 +108,22 @@ def write_leads(path, n, bad_every=97):
     with open(path, "w", encoding="utf-8") as f:
         for i in range(1, n + 1):
             f.write(json.dumps(lead(i, bad=bad_every > 0 and i % bad_every == 0)) + "\n")
+
+
+def kill_runs(crmmap, mapc, inp, work, flags, kills, rng):
+    """Starts `crmmap run` kills times (each after the first with --resume,
+    sharing work's journal and error file) and kill -9s each at a random
+    moment; returns how many were killed before they ended."""
+    errors, journal = os.path.join(work, "errors.ndjson"), os.path.join(work, "journal.db")
+    killed = 0
+    for attempt in range(kills):
+        cmd = [crmmap, "run", mapc, "--input", inp, "--url", URL, "--plain-http", "--force", "--errors", errors,
+               "--journal", journal, "--token-env", "CRM_TOKEN", "--quiet"] + flags + (["--resume"] if attempt else [])
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=dict(os.environ, CRM_TOKEN="T"))
+        time.sleep(rng.uniform(0.05, 0.8))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            killed += 1
+        p.wait()
+    return killed

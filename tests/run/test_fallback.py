@@ -12,13 +12,11 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import runlib
-from runlib import URL, api, records, reset, run
+from runlib import api, records, reset, run
 
 
 def existing(i):
@@ -96,18 +94,7 @@ def main():
     reset()
     seed_contacts(n)
     rng = random.Random(seed)
-    errors, journal = os.path.join(work, "errors.ndjson"), os.path.join(work, "journal.db")
-    killed = 0
-    for attempt in range(kills):
-        cmd = [crmmap, "run", mapc, "--input", inp, "--url", URL, "--plain-http", "--force", "--errors", errors,
-               "--journal", journal, "--token-env", "CRM_TOKEN", "--quiet"] + flags + (["--resume"] if attempt else [])
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env=dict(os.environ, CRM_TOKEN="T"))
-        time.sleep(rng.uniform(0.05, 0.8))
-        if p.poll() is None:
-            p.send_signal(signal.SIGKILL)
-            killed += 1
-        p.wait()
+    killed = runlib.kill_runs(crmmap, mapc, inp, work, flags, kills, rng)
     final = run(crmmap, mapc, inp, work, "--resume", *flags)
     c.check(killed > 0, "at least one run was killed (%d)" % killed)
     c.check(final.status == 0 and final.summary == (2 * n, 2 * n, 0, 0), "resumed run: %s %s"
