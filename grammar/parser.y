@@ -52,6 +52,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
     Ownership own;
     bool flag;
     struct { EntityMode mode; Ident by; } mode;
+    struct { Expr *when; Ident no; } ewhen;
 }
 
 %token MAPPING "mapping" SOURCE "source" SCHEMA "schema" TARGET "target" USERS "users"
@@ -74,6 +75,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 %type <mode> mode
 %type <text> segment_word opt_key
 %type <item> item
+%type <ewhen> entity_when
 
 %precedence IF_ELSE
 %left "??"
@@ -101,9 +103,10 @@ item
                                             { $$ = ab_table(st, @$, $2, @2, &$4, NULL, @5); }
     | "table" IDENT '{' table_entries "else" "->" table_value '}'
                                             { $$ = ab_table(st, @$, $2, @2, &$4, $7, ab_loc(@5, @7)); }
-    | "entity" IDENT mode opt_key opt_master opt_when opt_strict '{' stmts '}'
+    | "entity" IDENT mode opt_key opt_master entity_when opt_strict '{' stmts '}'
         {
-            $$ = ab_entity(st, @$, $2, @2, $3.mode, @3, $3.by, $4, @4, $5, @5, $6, &$9, ab_loc(@8, @10));
+            $$ = ab_entity(st, @$, $2, @2, $3.mode, @3, $3.by, $4, @4, $5, @5, $6.when, &$9, ab_loc(@8, @10));
+            $$->u.entity.fallback = $6.no;
             $$->u.entity.strict = $7;
         }
     | "entity" error '{' stmts '}'          { $$ = NULL; }
@@ -139,6 +142,13 @@ opt_when
 opt_strict
     : %empty                                { $$ = false; }
     | "strict"                              { $$ = true; }
+
+/* `when no E`: "no" is a word, not a keyword, so a source field may keep
+   the name; two names in a row cannot start an expression. */
+entity_when
+    : %empty                                { $$.when = NULL; $$.no = ab_no_ident(); }
+    | "when" expr                           { $$.when = $2; $$.no = ab_no_ident(); }
+    | "when" IDENT IDENT                    { $$.when = NULL; $$.no = ab_fallback_of(st, $2, @2, $3, @3); }
     ;
 
 table_entries
@@ -507,7 +517,8 @@ static void add_help(ParseState *st, Diag *d, const Expected *x, yysymbol_kind_t
     } else if (x->value_only && tok == YYSYMBOL_IDENT) {
         diag_help(d, "table keys and values are literals: strings, numbers, true, false, null or lists");
     } else if (name_in(name, header_words) && expects(x, "'{'")) {
-        diag_help(d, "an entity header reads: entity NAME MODE [key FIELD] [master crm|source] [when COND] [strict] {");
+        diag_help(d, "an entity header reads: entity NAME MODE [key FIELD] [master crm|source] "
+                     "[when COND | when no ENTITY] [strict] {");
     } else if (x->ident && !expects(x, "master") && expects(x, "'}'")
                && (strcmp(name, "master") == 0 || strcmp(name, "on") == 0 || strcmp(name, "reject") == 0)) {
         diag_help(d, "an ownership block holds only assignments: blocks do not nest, and reject belongs in the entity");

@@ -300,7 +300,7 @@ static const Field *find_field(Checker *ck, const Ident *name, bool quoted)
     return f;
 }
 
-static void check_writable(Checker *ck, const Stmt *s, const Field *f, Ownership own, EntityMode mode)
+static void check_writable(Checker *ck, const Stmt *s, const Field *f, Ownership own, EntityMode mode, bool keyed)
 {
     const char *ename = ck->target->schema->name;
     const Ident *name = &s->u.assign.field;
@@ -323,6 +323,15 @@ static void check_writable(Checker *ck, const Stmt *s, const Field *f, Ownership
             diag_help(d, "it can only be updated; write it from a separate `entity %s update by ...`", ename);
         else
             diag_help(d, "it can only be updated; remove it from this `create` entity");
+    } else if (mode == MODE_CREATE && own != OWN_ON_CREATE && f->createable && !f->updateable
+               && keyed) {
+        /* A keyed create goes out as an upsert: once its record exists it
+         * is an update, and the engine sends the field only to a new one. */
+        Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0213", name->span,
+                              "%s.%s is sent only when the record is created: the CRM does not let it be updated",
+                              ename, f->name);
+        diag_help(d, "a second run or --resume finds the record made and leaves the field as it is; "
+                     "write it under `on create` to say so");
     } else if (updates && !f->updateable) {
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0104", name->span,
                               "%s.%s cannot be updated", ename, f->name);
@@ -380,7 +389,7 @@ static void assignment(Checker *ck, EntityState *es, Stmt *s, Ownership own)
      * (nor is an id, which the CRM assigns). */
     bool matched = f == es->ce->by && (mode == MODE_UPDATE || f->type == FT_ID);
     if (!matched)
-        check_writable(ck, s, f, own, mode);
+        check_writable(ck, s, f, own, mode, es->ce->item->u.entity.key.name != NULL);
     unbound_lookup(ck, s, f);
     ck_value_into(ck, value, f);
     CheckedEntity *ce = es->ce;
@@ -534,6 +543,66 @@ static void entity_body(Checker *ck, CheckedEntity *ce)
     cm_free(es.assigned);
 }
 
+/* `when no E`: E is the nearest earlier entity of that name, an `update
+ * by`, with no other fallback; the fallback itself creates or upserts. */
+static void fallback(Checker *ck, CheckedEntity *ce)
+{
+    const Item *it = ce->item;
+    const Ident *no = &it->u.entity.fallback;
+    Checked *out = ck->out;
+    ce->fallback_of = -1;
+    if (no->name == NULL)
+        return;
+    size_t i = ck->entity;
+    while (i > 0 && strcmp(out->entities[i - 1].item->u.entity.name.name, no->name) != 0)
+        i--;
+    Diag *d = NULL;
+    if (i == 0) {
+        d = diag_report(ck->sink, DIAG_ERROR, "E0116", no->span, "no entity %s is mapped before this one", no->name);
+        diag_help(d, "`when no E` takes the records an earlier `entity E update by ...` did not find; map %s first",
+                  no->name);
+    } else if (out->entities[i - 1].mode != MODE_UPDATE) {
+        d = diag_report(ck->sink, DIAG_ERROR, "E0116", no->span, "entity %s is an %s: it never misses a record",
+                        no->name, ast_mode_text(out->entities[i - 1].mode));
+        diag_help(d, "`when no E` follows an `update by` entity: write `entity %s update by ...` on line %u",
+                  no->name, ck_line(out->entities[i - 1].item->span));
+    } else if (it->u.entity.mode == MODE_UPDATE) {
+        d = diag_report(ck->sink, DIAG_ERROR, "E0116", it->u.entity.mode_span,
+                        "a fallback entity cannot be an update: it would miss the same records");
+        diag_help(d, "write `upsert by FIELD` or `create key FIELD`");
+    } else {
+        for (size_t k = i; k < ck->entity; k++)
+            if (out->entities[k].fallback_of == (int)(i - 1)) {
+                d = diag_report(ck->sink, DIAG_ERROR, "E0116", no->span, "entity %s already has a fallback",
+                                no->name);
+                diag_help(d, "the first is entity %s on line %u; merge them, or choose with `when` in one",
+                          out->entities[k].item->u.entity.name.name, ck_line(out->entities[k].item->span));
+            }
+    }
+    if (d == NULL)
+        ce->fallback_of = (int)(i - 1);
+}
+
+/* W0210: an update entity whose misses nothing takes. */
+static void updates_without_fallback(Checker *ck)
+{
+    Checked *out = ck->out;
+    for (size_t i = 0; i < out->nentities; i++) {
+        const Item *it = out->entities[i].item;
+        bool taken = false;
+        for (size_t k = i + 1; k < out->nentities; k++)
+            taken |= out->entities[k].fallback_of == (int)i;
+        /* an update written as a fallback is E0116 already */
+        if (out->entities[i].mode != MODE_UPDATE || taken || it->u.entity.fallback.name)
+            continue;
+        Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0210", it->u.entity.mode_span,
+                              "a record the CRM holds no %s for fails NOT_FOUND", it->u.entity.name.name);
+        diag_help(d, "add a fallback entity after it for those records, e.g. "
+                     "`entity Lead upsert by %s when no %s { ... }`",
+                  it->u.entity.by.name ? it->u.entity.by.name : "Email", it->u.entity.name.name);
+    }
+}
+
 static void entities(Checker *ck, const Ast *ast)
 {
     Checked *out = ck->out;
@@ -546,7 +615,9 @@ static void entities(Checker *ck, const Ast *ast)
         CheckedEntity *ce = &out->entities[out->nentities];
         ce->item = it;
         ce->mode = it->u.entity.mode;
-        ck->entity = out->nentities++;
+        ck->entity = out->nentities;
+        fallback(ck, ce);
+        out->nentities++;
         const Ident *name = &it->u.entity.name;
         ck->target = names_get(&ck->target_ix, name->name);
         if (ck->target == NULL) {
@@ -568,6 +639,7 @@ static void entities(Checker *ck, const Ast *ast)
         names_free(&ck->seen_paths);
     }
     ck->target = NULL;
+    updates_without_fallback(ck);
 }
 
 /* ---- entry points ---- */

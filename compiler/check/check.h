@@ -65,6 +65,7 @@ typedef struct CheckedEntity {
     const SchemaEntity *schema;     /* its target field definitions; NULL if unknown */
     const Field *by;                /* update/upsert key; NULL for create */
     const Field *key;               /* `key FIELD`; NULL when absent */
+    int fallback_of;                /* `when no E`: E's index in Checked.entities; -1: none */
     CheckedAssign *assigns;         /* in source order, blocks flattened; an
                                        unknown field's assignment is left out */
     size_t nassigns;

@@ -328,6 +328,10 @@ static void entity_facts(CmBuf *out, const CheckedEntity *ce)
     if (it->u.entity.when != NULL) {
         cm_buf_puts(out, "only those where ");
         esc_expr(out, it->u.entity.when, true);
+    } else if (it->u.entity.fallback.name != NULL) {
+        cm_buf_puts(out, "only those the CRM holds no <code>");
+        esc(out, it->u.entity.fallback.name);
+        cm_buf_puts(out, "</code> for (the records it did not find)");
     } else {
         cm_buf_puts(out, "every lead");
     }

@@ -573,6 +573,9 @@ static void entity(Printer *p, const Item *it)
     if (it->u.entity.when) {
         text(p, " when ");
         expr(p, it->u.entity.when);
+    } else if (it->u.entity.fallback.name) {
+        text(p, " when no ");
+        text(p, it->u.entity.fallback.name);
     }
     if (it->u.entity.strict)
         text(p, " strict");

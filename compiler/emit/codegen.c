@@ -477,6 +477,8 @@ static void gen_entity(Gen *g, const CheckedEntity *ce)
     g->e = mw_entity(g->w, it->u.entity.name.name, modes[it->u.entity.mode], line, col);
     if (it->u.entity.strict)
         mw_strict(g->e);
+    if (ce->fallback_of >= 0)
+        mw_fallback(g->e, (uint32_t)ce->fallback_of);
     const Field *key = ce->by ? ce->by : ce->key;
     uint32_t *field_of = cm_malloc((ce->nassigns + 1) * sizeof *field_of);
     for (size_t i = 0; i < ce->nassigns; i++) {

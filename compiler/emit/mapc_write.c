@@ -45,6 +45,7 @@ struct MwEntity {
     MapcLine *lines;
     uint32_t nlines, cap_lines;
     int64_t max_stack;          /* -1: compute */
+    int32_t fallback_of;        /* -1: none */
 };
 
 struct MapcWriter {
@@ -63,6 +64,7 @@ struct MapcWriter {
     bool facts;                 /* mw_field_facts or mw_user was called: write the facts section */
     bool lookups;               /* mw_field_lookup was called: write the lookups section (1.2) */
     bool v1_3;                  /* a strict entity or 1.3 opcodes: minor version 3 */
+    bool fallbacks;             /* mw_fallback was called: write the fallbacks section (1.3) */
     uint32_t *users;            /* pairs of string indexes: e-mail, id */
     uint32_t nusers, cap_users;
 };
@@ -285,6 +287,7 @@ MwEntity *mw_entity(MapcWriter *w, const char *name, MapcMode mode, uint32_t lin
     e->line = line;
     e->col = col;
     e->max_stack = -1;
+    e->fallback_of = -1;
     GROW(w->entities, w->nentities, w->cap_entities);
     w->entities[w->nentities++] = e;
     return e;
@@ -501,6 +504,25 @@ static void write_lookups(const MapcWriter *w, CmBuf *b)
         }
 }
 
+void mw_fallback(MwEntity *e, uint32_t of)
+{
+    e->fallback_of = (int32_t)of;
+    e->w->fallbacks = true;
+}
+
+static void write_fallbacks(const MapcWriter *w, CmBuf *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->nentities; i++)
+        n += w->entities[i]->fallback_of >= 0;
+    put_var(b, n);
+    for (uint32_t i = 0; i < w->nentities; i++)
+        if (w->entities[i]->fallback_of >= 0) {
+            put_var(b, i);
+            put_var(b, (uint32_t)w->entities[i]->fallback_of);
+        }
+}
+
 bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
 {
     if (w->nstrings > MAPC_MAX_INDEX || w->nconsts > MAPC_MAX_INDEX || w->npaths > MAPC_MAX_INDEX
@@ -520,19 +542,22 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     cm_buf_put(out, MAPC_MAGIC, 4);
     cm_buf_putc(out, MAPC_MAJOR);
     /* The oldest minor version that has everything written: a mapping
-     * without Dynamics lookups and 1.3 code stays readable by a 1.1 runtime. */
-    cm_buf_putc(out, w->v1_3 ? MAPC_MINOR : w->lookups ? MAPC_MINOR_LOOKUPS : MAPC_MINOR_FACTS);
+     * without Dynamics lookups, 1.3 code or fallbacks stays readable by a
+     * 1.1 runtime. */
+    cm_buf_putc(out, w->v1_3 || w->fallbacks ? MAPC_MINOR : w->lookups ? MAPC_MINOR_LOOKUPS : MAPC_MINOR_FACTS);
     cm_buf_putc(out, (char)(MAPC_BOM & 0xff));
     cm_buf_putc(out, (char)(MAPC_BOM >> 8));
     cm_buf_putc(out, 8);
     cm_buf_putc(out, 2);
-    cm_buf_put(out, "\0\0", 2);
+    cm_buf_putc(out, w->fallbacks ? MAPC_FLAG_FALLBACKS : 0);
+    cm_buf_putc(out, 0);
     put_u32(out, 0);    /* length, patched below */
     cm_buf_put(out, w->fingerprint, 32);
 
     /* Every string is interned by now; the sections that refer to them are
      * built first because the strings section precedes them. */
-    CmBuf meta = CM_BUF_INIT, consts = CM_BUF_INIT, ents = CM_BUF_INIT, facts = CM_BUF_INIT, lookups = CM_BUF_INIT;
+    CmBuf meta = CM_BUF_INIT, consts = CM_BUF_INIT, ents = CM_BUF_INIT, facts = CM_BUF_INIT, lookups = CM_BUF_INIT,
+          fallbacks = CM_BUF_INIT;
     for (int i = 0; i < 3; i++)
         put_var(&meta, w->meta[i]);
     put_var(&consts, w->nconsts);
@@ -559,6 +584,8 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         write_facts(w, &facts);
     if (w->lookups)
         write_lookups(w, &lookups);
+    if (w->fallbacks)
+        write_fallbacks(w, &fallbacks);
 
     put_var(&sec, w->nstrings);
     for (uint32_t i = 0; i < w->nstrings; i++) {
@@ -585,8 +612,11 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         put_section(out, MS_FACTS, &facts);
     if (w->lookups)
         put_section(out, MS_LOOKUPS, &lookups);
+    if (w->fallbacks)
+        put_section(out, MS_FALLBACKS, &fallbacks);
     cm_buf_free(&facts);
     cm_buf_free(&lookups);
+    cm_buf_free(&fallbacks);
     cm_buf_free(&sec);
     cm_buf_free(&meta);
     cm_buf_free(&consts);

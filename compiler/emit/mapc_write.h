@@ -47,6 +47,8 @@ uint32_t mw_field(MwEntity *e, const char *name, MapcFieldSection section, uint8
 void mw_key(MwEntity *e, uint32_t field);
 /* The entity is `strict` (format 1.3). */
 void mw_strict(MwEntity *e);
+/* e is a fallback (`when no E`) of the earlier update entity of index of. */
+void mw_fallback(MwEntity *e, uint32_t of);
 
 /* What the mapping was checked against for one of its fields (the facts
  * section, docs/bytecode.md): the field's type name, label (NULL: none),

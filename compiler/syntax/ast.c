@@ -244,6 +244,8 @@ void ast_dump(const Ast *ast, CmBuf *out, bool with_spans)
                 cm_buf_printf(out, " by=%s", it->u.entity.by.name);
             if (it->u.entity.key.name)
                 cm_buf_printf(out, " key=%s", it->u.entity.key.name);
+            if (it->u.entity.fallback.name)
+                cm_buf_printf(out, " fallback_of=%s", it->u.entity.fallback.name);
             if (it->u.entity.master != OWN_DEFAULT)
                 cm_buf_printf(out, " [%s]", own_text(it->u.entity.master));
             span(d, it->span);

@@ -134,6 +134,7 @@ typedef struct Item {
             Span master_span;
             Expr *when;
             bool strict;            /* `strict`: all or nothing, no partial unit */
+            Ident fallback;         /* `when no E`: E; name NULL when absent */
             Stmt **stmts;
             size_t count;
             Span body_span;         /* from '{' to '}' */

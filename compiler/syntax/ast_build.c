@@ -405,6 +405,15 @@ Item *ab_entity(ParseState *st, Loc loc, const char *name, Loc name_loc, EntityM
     return it;
 }
 
+Ident ab_fallback_of(ParseState *st, const char *word, Loc word_loc, const char *entity, Loc entity_loc)
+{
+    if (strcmp(word, "no") != 0) {
+        Diag *d = ps_error(st, word_loc, "expected an expression or 'no', found name '%s'", word);
+        diag_help(d, "a fallback entity reads: entity Lead upsert by Email when no Contact {");
+    }
+    return ab_ident(st, entity, entity_loc);
+}
+
 void ab_item_add(ParseState *st, Item *item)
 {
     Ast *ast = st->ast;

@@ -389,6 +389,8 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0112", "field assigned twice" },
     { "E0113", "schema or users file unreadable or invalid" },
     { "E0114", "unknown or duplicate table or function" },
+    { "E0115", "mapping does not fit the bytecode format" },
+    { "E0116", "fallback entity without an earlier update entity" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },
     { "E0303", "test case expectation not met" },
@@ -397,8 +399,11 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "W0203", "case has no else" },
     { "W0204", "create entity without a key" },
     { "W0205", "value not among an unrestricted picklist's values" },
+    { "W0206", "lookup without its navigation property" },
+    { "W0210", "update entity without a fallback" },
     { "W0211", "table looked up by an open answer has no else" },
     { "W0212", "key or required field's value can fail at run time" },
+    { "W0213", "create-only field sent only when the record is created" },
 };
 
 static const char *code_title(const char *code)

@@ -21,7 +21,11 @@ typedef enum JState {
     J_OK = 2,           /* the CRM accepted it; crm_id is its id */
     J_FAILED = 3,       /* the CRM refused it; error holds the CRM's error code */
     J_SKIPPED = 4,      /* not sent: its parent failed or was rejected */
-    J_REJECTED = 5      /* refused by the mapping's own reject rule */
+    J_REJECTED = 5,     /* refused by the mapping's own reject rule */
+    /* An entity and its fallback (`when no E`) count as one unit: the one
+     * not sent is one of these, and counts nothing. */
+    J_FALLBACK = 6,     /* an update whose key the CRM does not hold: its fallback goes instead */
+    J_NOT_TAKEN = 7     /* a fallback not sent: its entity was sent, failed or was rejected */
 } JState;
 
 typedef struct JEntry {

@@ -93,6 +93,8 @@ typedef struct EntInfo {
     char **read_as;         /* per field: the name it is read by (among read_fields), NULL: not read */
     char **field_names;
     uint32_t *field_lines;  /* .map line of each field's assignment, 0: unknown */
+    int32_t fallback_of;    /* `when no E`: E; -1: none */
+    int32_t fallback;       /* the entity that takes this update's misses; -1: none */
 } EntInfo;
 
 /* A unit settled in the open journal transaction. */
@@ -158,6 +160,13 @@ static void field_lines(const MapcEntity *e, uint32_t *lines)
     }
 }
 
+/* A field the CRM lets a create set but not an update (Salesforce
+ * updateable false: a master-detail parent), as the checker saw it. */
+static bool field_create_only(const MapcEntity *e, uint32_t f)
+{
+    return e->facts && (e->facts[f].flags & (MF_CREATEABLE | MF_UPDATEABLE)) == MF_CREATEABLE;
+}
+
 static void ent_init(Transfer *t, uint32_t i)
 {
     const Mapc *m = t->m;
@@ -185,6 +194,11 @@ static void ent_init(Transfer *t, uint32_t i)
     ei->id_from_read = t->v->update_by_read_id && ei->op == CONN_UPDATE && ei->key_field
                        && strcmp(ei->key_field, t->v->id_field) != 0;
     ei->upsert_by_read = t->v->upsert_by_read && ei->op == CONN_UPSERT && ei->key_field;
+    ei->fallback_of = e->fallback_of;
+    ei->fallback = -1;
+    for (uint32_t k = i + 1; k < m->nentities; k++)
+        if (m->entities[k].fallback_of == (int32_t)i)
+            ei->fallback = (int32_t)k;
     if (ei->op == CONN_CREATE && t->v->client_ids) {
         CmBuf id = CM_BUF_INIT;
         cm_buf_printf(&id, "%s%s", t->v->id_field ? t->v->id_field : ei->name, t->v->id_field ? "" : "id");
@@ -193,9 +207,15 @@ static void ent_init(Transfer *t, uint32_t i)
     } else if (ei->op == CONN_CREATE && t->o.marker_field && conn_plain_name(t->o.marker_field)) {
         ei->marker_field = cm_strdup(t->o.marker_field);
     }
-    ei->read = ei->key_field && !ei->creates && conn_plain_name(ei->key_field)
-               && (e->has_section[FS_IF_EMPTY] || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE])
-                   || ei->id_from_read || ei->upsert_by_read);
+    /* An upsert (a keyed create too) reads whether its record exists when
+     * something may go only to a new one: `on create` fields, and fields
+     * the CRM takes on create but refuses on update. */
+    bool create_only = e->has_section[FS_ON_CREATE];
+    for (uint32_t f = 0; f < e->nfields; f++)
+        create_only |= field_create_only(e, f);
+    ei->read = ei->key_field && conn_plain_name(ei->key_field)
+               && ((!ei->creates && e->has_section[FS_IF_EMPTY]) || (ei->op == CONN_UPSERT && create_only)
+                   || ei->id_from_read || ei->upsert_by_read || ei->fallback >= 0);
     ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
     ei->read_as = cm_calloc(e->nfields + 1u, sizeof *ei->read_as);
     for (uint32_t f = 0; f < e->nfields; f++)
@@ -362,7 +382,8 @@ static void commit(Transfer *t)
     for (size_t i = 0; i < t->npending; i++) {
         Pending *p = &t->pending[i];
         bool partial = p->state == J_OK && strcmp(p->code, PARTIAL_CODE) == 0;
-        if (durable) {
+        bool counts = p->state != J_FALLBACK && p->state != J_NOT_TAKEN;
+        if (durable && counts) {
             if (partial)
                 t->st.partial++;
             else if (p->state == J_OK)
@@ -373,7 +394,7 @@ static void commit(Transfer *t)
                 t->st.failed++;
             t->st.resumed += p->resumed;
         }
-        if (durable && t->o.unit) {
+        if (durable && counts && t->o.unit) {
             TransferUnit tu = { p->record, p->entity < t->m->nentities ? t->ents[p->entity].name : NULL, p->state,
                                 p->id[0] ? p->id : NULL, p->code[0] && !partial ? p->code : NULL, p->message,
                                 p->resumed, partial };
@@ -459,7 +480,8 @@ static bool resumed(Transfer *t, Rec *r, uint32_t entity)
                   NULL, 0, NULL);
         return true;
     }
-    if (je.state != J_OK && je.state != J_FAILED && je.state != J_SKIPPED && je.state != J_REJECTED)
+    if (je.state != J_OK && je.state != J_FAILED && je.state != J_SKIPPED && je.state != J_REJECTED
+        && je.state != J_FALLBACK && je.state != J_NOT_TAKEN)
         return false;
     if (r->units) {
         r->units[entity].state = (uint8_t)je.state;
@@ -534,6 +556,26 @@ static void unit_marker(const Transfer *t, const Rec *r, uint32_t e, char out[40
     }
 }
 
+/* The entity a `ref p` of record r links to: p when it was written; its
+ * partner (an entity and its fallback) when p was not sent and the partner
+ * writes the same CRM entity (HubSpot contacts either way) and was written;
+ * -1 when neither was written but p was only passed over (the field is
+ * left out); -2 when p failed, was rejected or skipped (the child is
+ * skipped). */
+static int32_t ref_target(const Transfer *t, const Rec *r, uint32_t p)
+{
+    JState s = (JState)r->units[p].state;
+    if (s == J_OK)
+        return (int32_t)p;
+    if (s != J_FALLBACK && s != J_NOT_TAKEN)
+        return -2;
+    const EntInfo *ei = &t->ents[p];
+    int32_t other = ei->fallback_of >= 0 ? ei->fallback_of : ei->fallback;
+    if (other >= 0 && r->units[other].state == J_OK && strcmp(t->ents[other].target, ei->target) == 0)
+        return other;
+    return -1;
+}
+
 /* A ref to the parent's record. Bound (Dataverse): through the lookup's
  * navigation property, the one the .mapc names (its json_key) or, per
  * table, NAME_TABLE; or, where the .mapc names none, NAME. */
@@ -565,32 +607,38 @@ static void put_ref(Transfer *t, CmBuf *b, const char *field, const MapcField *f
 }
 
 /* The payload of one unit: every payload field, the `master crm` fields the
- * CRM holds no value for, the `on create` fields when the record is new. */
+ * CRM holds no value for, the `on create` and create-only fields when the
+ * record is new. */
 static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *cur)
 {
     const MapcEntity *me = &t->m->entities[e];
     const EntInfo *ei = &t->ents[e];
     const Unit *u = &r->units[e];
-    /* Unknown (no read) counts as existing: nothing CRM-owned is overwritten. */
-    bool created = ei->creates || (ei->op == CONN_UPSERT && cur && !cur->found);
+    /* Unknown (no read) counts as existing, but for a create: nothing
+     * CRM-owned is overwritten. A keyed create whose record exists (a second
+     * run, a resend) is an update. */
+    bool created = cur ? ei->op != CONN_UPDATE && !cur->found : ei->creates;
     CmBuf b = CM_BUF_INIT;
     cm_buf_putc(&b, '{');
     bool first = true;
     for (uint32_t i = 0; i < u->nfields; i++) {
         const UField *uf = &u->fields[i];
         const MapcField *f = &me->fields[uf->field];
-        if (f->section == FS_ON_CREATE && !created)
+        if ((f->section == FS_ON_CREATE || field_create_only(me, uf->field)) && !created)
             continue;
         /* A `master crm` field goes where the record is new or the CRM's
          * value was read and is empty; never where it could not be read. */
         if (f->section == FS_IF_EMPTY && !created
             && !(ei->read_as[uf->field] && cur && conn_current_empty(cur, ei->read_as[uf->field])))
             continue;
+        int32_t parent = uf->ref >= 0 ? ref_target(t, r, (uint32_t)uf->ref) : -1;
+        if (uf->ref >= 0 && parent < 0)
+            continue;   /* a fallback pair's entity not sent: the link goes through the other's field */
         if (!first)
             cm_buf_puts(&b, ", ");
         first = false;
         if (uf->ref >= 0) {
-            put_ref(t, &b, ei->field_names[uf->field], f, &r->units[uf->ref], (uint32_t)uf->ref);
+            put_ref(t, &b, ei->field_names[uf->field], f, &r->units[parent], (uint32_t)parent);
         } else {
             cm_buf_put(&b, f->json_key, f->json_key_len);
             cm_buf_put(&b, u->text + uf->off, uf->len);
@@ -632,6 +680,14 @@ static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
         Unit *u = &r->units[e];
         if (u->outcome == VM_NONE || resumed(t, r, e))
             continue;
+        int32_t of = t->ents[e].fallback_of;
+        if (of >= 0 && r->units[of].outcome != VM_NONE && r->units[of].state != J_FALLBACK) {
+            /* its entity was sent or settled: this one is not taken; an
+             * entity left unsettled (a fatal error) leaves it for --resume */
+            if (r->units[of].state != J_NONE && r->units[of].state != J_SENDING)
+                settle(t, r, e, J_NOT_TAKEN, NULL, NULL);
+            continue;
+        }
         switch (u->outcome) {
         case VM_REJECT:
             fail_unit(t, r, e, J_REJECTED, "REJECTED", u->message, NULL, u->line, NULL);
@@ -643,10 +699,19 @@ static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
             settle(t, r, e, J_SKIPPED, NULL, "PARENT");
             break;
         default: {
-            bool orphan = false;
+            bool orphan = false, linked = false;
+            for (uint32_t k = 0; k < u->nfields; k++) {
+                if (u->fields[k].ref < 0)
+                    continue;
+                int32_t p = ref_target(t, r, (uint32_t)u->fields[k].ref);
+                orphan |= p == -2;
+                linked |= p >= 0;
+            }
+            /* refs only to a pair neither of which was written: no parent */
+            bool refs = false;
             for (uint32_t k = 0; k < u->nfields; k++)
-                if (u->fields[k].ref >= 0 && r->units[u->fields[k].ref].state != J_OK)
-                    orphan = true;
+                refs |= u->fields[k].ref >= 0;
+            orphan |= refs && !linked;
             if (orphan)
                 settle(t, r, e, J_SKIPPED, NULL, "PARENT_FAILED");
             else
@@ -817,6 +882,10 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             Rec *r = &t->recs[todo[k]];
             Unit *u = &r->units[e];
             const ConnCurrent *c = cur ? &cur[k] : NULL;
+            if (ei->fallback >= 0 && c && !c->found) {
+                settle(t, r, e, J_FALLBACK, NULL, "NOT_FOUND");
+                continue;
+            }
             if (ei->id_from_read && !c->found) {
                 char msg[300];
                 snprintf(msg, sizeof msg, "no %s with %s = %.200s", ei->name, ei->key_field, u->key);
@@ -1077,7 +1146,10 @@ bool transfer_record(Transfer *t, uint64_t record, const VmResult *results, cons
     r->units = cm_calloc(t->m->nentities + 1u, sizeof *r->units);
     for (uint32_t i = 0; i < t->m->nentities; i++) {
         copy_unit(t, &r->units[i], &results[i]);
-        if (results[i].outcome != VM_NONE)
+        /* an entity and its fallback are one unit: the fallback counts
+         * only where its entity produced nothing */
+        int32_t of = t->ents[i].fallback_of;
+        if (results[i].outcome != VM_NONE && (of < 0 || results[of].outcome == VM_NONE))
             t->st.in++;
     }
     if (t->nrecs == t->cap)

@@ -1,7 +1,7 @@
 /* transfer: the run loop that moves mapped records into a CRM (docs/run.md) —
  * the "transfer engine" behind `crmmap run` and `crmmap serve`. It owns
  * batching per entity, reading the CRM's current records for `master crm`
- * (if_empty) and `on create` fields, linking children to their parent's CRM
+ * (if_empty), `on create` and create-only fields, linking children to their parent's CRM
  * id, the connector's after-write link step (HubSpot associations on
  * updates and upserts) before a unit counts as done, skipping children whose
  * parent failed, the journal states that make `--resume` safe, the error

@@ -122,6 +122,21 @@ bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out)
     cm_buf_put_uint(out, record);
     cm_buf_puts(out, ", \"entity\": ");
     put_str(out, m, r->entity->name);
+    /* Which of an entity and its fallback goes is known only once the CRM
+     * is read: the dry run shows both, each with its condition. */
+    const MapcEntity *e = r->entity;
+    bool has_fallback = false;
+    for (uint32_t k = 0; k < m->nentities; k++)
+        has_fallback |= m->entities[k].fallback_of >= 0 && &m->entities[m->entities[k].fallback_of] == e;
+    if (e->fallback_of >= 0 || has_fallback) {
+        uint32_t n;
+        const char *name = mapc_str(m, e->fallback_of >= 0 ? m->entities[e->fallback_of].name : e->name, &n);
+        CmBuf when = CM_BUF_INIT;
+        cm_buf_printf(&when, "%s %.*s", e->fallback_of >= 0 ? "no" : "found", (int)n, name);
+        cm_buf_puts(out, ", \"when\": ");
+        cm_buf_put_json_string(out, when.data, when.len);
+        cm_buf_free(&when);
+    }
     switch (r->outcome) {
     case VM_RECORD: {
         cm_buf_puts(out, op_keys[r->entity->mode]);

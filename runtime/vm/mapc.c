@@ -420,6 +420,7 @@ static bool entity_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t ind
     if (key_raw > e->nfields)
         return failf(c, "key field index %u out of range (there are %u fields)", key_raw - 1, e->nfields);
     e->key = (int32_t)key_raw - 1;
+    e->fallback_of = -1;
     if (!get_var(c, &e->max_stack, "max stack") || !get_var(c, &e->code_len, "code length"))
         return false;
     if (e->max_stack > MAPC_MAX_INDEX)
@@ -568,6 +569,32 @@ static bool read_lookups(Cursor *c, Mapc *m)
     return true;
 }
 
+/* Section 10: pairs of (entity, the earlier update entity whose misses it takes). */
+static bool read_fallbacks(Cursor *c, Mapc *m)
+{
+    uint32_t n, prev = 0;
+    if (!(m->flags & MAPC_FLAG_FALLBACKS))
+        return failf(c, "a fallbacks section without the header's fallbacks flag");
+    if (!get_count(c, &n, 2, m->nentities, "fallbacks"))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ei, of;
+        if (!get_index(c, &ei, m->nentities, "fallback entity") || !get_index(c, &of, m->nentities, "fallback of"))
+            return false;
+        if (i > 0 && ei <= prev)
+            return failf(c, "fallback %u: entries out of order or repeated", i);
+        prev = ei;
+        MapcEntity *e = (MapcEntity *)&m->entities[ei];
+        if (of >= ei || m->entities[of].mode != MODE_C_UPDATE || e->mode == MODE_C_UPDATE)
+            return failf(c, "fallback %u: entity %u must follow update entity %u and create or upsert", i, ei, of);
+        for (uint32_t k = 0; k < ei; k++)
+            if (m->entities[k].fallback_of == (int32_t)of)
+                return failf(c, "fallback %u: entity %u has two fallbacks", i, of);
+        e->fallback_of = (int32_t)of;
+    }
+    return true;
+}
+
 static bool read_header(Cursor *c, size_t len, Mapc *m)
 {
     const uint8_t *d = c->base;
@@ -592,8 +619,9 @@ static bool read_header(Cursor *c, size_t len, Mapc *m)
         return failf(c, "bad byte-order mark");
     if (d[8] != 8 || d[9] != 2)
         return failf(c, "unsupported number or operand size (%u, %u)", d[8], d[9]);
-    if (d[10] | d[11])
-        return failf(c, "unknown flags 0x%02x%02x", d[11], d[10]);
+    m->flags = (uint16_t)(d[10] | d[11] << 8);
+    if (m->flags & ~MAPC_FLAG__ALL)
+        return failf(c, "unknown flags 0x%04x", m->flags);
     if (le32(d + 12) != len)
         return failf(c, "truncated or padded: the header says %u bytes, the file has %zu", le32(d + 12), len);
     uint32_t want = le32(d + len - 4);
@@ -607,10 +635,11 @@ static bool read_header(Cursor *c, size_t len, Mapc *m)
 static bool read_sections(Cursor *c, Mapc *m)
 {
     static const char *const names[] = { "", "strings", "meta", "constants", "source paths",
-                                         "builtins", "tables", "entities", "facts", "lookups" };
+                                         "builtins", "tables", "entities", "facts", "lookups", "fallbacks" };
     typedef bool (*Reader)(Cursor *, Mapc *);
     static const Reader readers[] = { NULL, read_strings, read_meta, read_consts, read_paths,
-                                      read_builtins, read_tables, read_entities, read_facts, read_lookups };
+                                      read_builtins, read_tables, read_entities, read_facts, read_lookups,
+                                      read_fallbacks };
     const uint8_t *file_end = c->end;
     unsigned last = 0;
     while (c->p < file_end) {
@@ -640,6 +669,8 @@ static bool read_sections(Cursor *c, Mapc *m)
     }
     if (last < MS__LAST)
         return failf(c, "the %s section is missing", names[last + 1]);
+    if ((m->flags & MAPC_FLAG_FALLBACKS) && last < MS_FALLBACKS)
+        return failf(c, "the header's fallbacks flag is set but the fallbacks section is missing");
     return true;
 }
 

@@ -18,7 +18,7 @@
 #define MAPC_MAJOR 1
 #define MAPC_MINOR 3              /* the newest minor version this reader knows */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
-#define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code */
+#define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code or fallbacks */
 #define MAPC_MODE_STRICT 0x80u    /* 1.3: on an entity's mode byte, `strict` */
 #define MAPC_BOM 0x1234u
 #define MAPC_HEADER_SIZE 48u
@@ -36,8 +36,13 @@ enum MapcSection {
     MS__LAST = MS_ENTITIES,     /* the last required section */
     MS_FACTS,                   /* 1.1, optional: what the fields were when checked */
     MS_LOOKUPS,                 /* 1.2, optional: Dynamics lookups written through @odata.bind */
-    MS__KNOWN = MS_LOOKUPS
+    MS_FALLBACKS,               /* 1.3, optional: `when no E` entities; the header flag says it is there */
+    MS__KNOWN = MS_FALLBACKS
 };
+
+/* Header flags. A reader that skips the fallbacks section would send both
+ * an entity and its fallback: the flag makes older readers refuse the file. */
+enum { MAPC_FLAG_FALLBACKS = 1, MAPC_FLAG__ALL = 1 };
 
 /* Lookups flags (section 9). */
 enum { ML_PER_TARGET = 1, ML__ALL = 1 };
@@ -118,6 +123,7 @@ typedef struct MapcEntity {
     const MapcLine *lines;
     uint32_t nlines;
     bool has_section[FS__COUNT];    /* some field goes to this section */
+    int32_t fallback_of;        /* `when no E`: E's index (an earlier update entity); -1: none */
     const MapcFacts *facts;     /* per field; NULL in a file without the facts section */
 } MapcEntity;
 
@@ -140,6 +146,7 @@ typedef struct Mapc {
     uint32_t max_stack;         /* over all entities */
     uint32_t max_fields;        /* over all entities */
     bool has_facts;             /* the facts section was present (1.1 and later) */
+    uint16_t flags;             /* MAPC_FLAG_* of the header */
     const MapcUser *users;
     uint32_t nusers;
     CmArena arena;              /* owns everything above and the file copy */

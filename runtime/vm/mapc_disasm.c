@@ -179,6 +179,8 @@ static void disasm_entity(const Mapc *m, uint32_t index, const char *source, siz
         cm_buf_puts(out, " key ");
         put_str(out, m, e->fields[e->key].name);
     }
+    if (e->fallback_of >= 0)
+        cm_buf_printf(out, " when no entity %d", e->fallback_of);
     cm_buf_printf(out, "  (line %u:%u, max stack %u, %u bytes of code)\n", e->line, e->col, e->max_stack,
                   e->code_len);
     for (uint32_t i = 0; i < e->nfields; i++) {

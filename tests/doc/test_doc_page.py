@@ -295,9 +295,24 @@ def check_unmapped_required():
 def main():
     for system in sorted(KNOWN_FIELDS):
         check_example(system, os.path.join(SRC, "examples", system, "fair-leads.map"))
-    found = sorted(os.path.basename(os.path.dirname(m)) for m in
-                   glob.glob(os.path.join(SRC, "examples", "*", "*.map")))
-    check(found == sorted(KNOWN_FIELDS), f"every example mapping is covered ({found})")
+    maps = sorted(glob.glob(os.path.join(SRC, "examples", "*", "*.map")))
+    found = sorted({os.path.basename(os.path.dirname(m)) for m in maps})
+    check(found == sorted(KNOWN_FIELDS), f"every example system is covered ({found})")
+    # The other examples of a system (contact-or-lead.map): a self-contained
+    # page, each entity a section.
+    for m in maps:
+        if os.path.basename(m) == "fair-leads.map":
+            continue
+        name = os.path.relpath(m, os.path.join(SRC, "examples"))
+        html_path = os.path.join(OUT, name.replace("/", "_") + ".html")
+        p = subprocess.run([CRMMAP, "doc", m, "-o", html_path], capture_output=True, text=True)
+        check(p.returncode == 0, f"{name}: crmmap doc exits 0 ({p.stderr.strip()[:200] if p.returncode else ''})")
+        if p.returncode != 0:
+            continue
+        text = open(html_path, encoding="utf-8").read()
+        no_external(text, name)
+        entities = map_facts(open(m, encoding="utf-8").read())["entities"]
+        check(all(f"<h2>{e}</h2>" in text for e in entities), f"{name}: a section per entity {entities}")
     check_unmapped_required()
     print(f"{len(failures)} failed" if failures else "all doc page checks passed")
     return 1 if failures else 0

@@ -11,14 +11,12 @@ Usage: kill_resume.py CRMMAP REPO_ROOT WORKDIR N KILLS SEED [--system S] [--corp
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import runlib
 import systems
-from runlib import URL, reset, run
+from runlib import reset, run
 
 
 def main():
@@ -50,18 +48,7 @@ def main():
     c.check(ref.status == 3, "reference run: exit %d" % ref.status)
 
     reset()
-    errors, journal = os.path.join(work, "errors.ndjson"), os.path.join(work, "journal.db")
-    killed = 0
-    for attempt in range(kills):
-        cmd = [crmmap, "run", mapc, "--input", inp, "--url", URL, "--plain-http", "--force", "--errors", errors,
-               "--journal", journal, "--token-env", "CRM_TOKEN", "--quiet"] + flags + (["--resume"] if attempt else [])
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env=dict(os.environ, CRM_TOKEN="T"))
-        time.sleep(rng.uniform(0.05, 0.8))
-        if p.poll() is None:
-            p.send_signal(signal.SIGKILL)
-            killed += 1
-        p.wait()
+    killed = runlib.kill_runs(crmmap, mapc, inp, work, flags, kills, rng)
     final = run(crmmap, mapc, inp, work, "--resume", *flags)
     bad = systems.bad_leads(n)
     # Children failed because a killed run left them in flight (keyless creates only).

@@ -4,7 +4,9 @@ file, generating snapADDY-shaped leads, and counting failed checks."""
 import json
 import os
 import re
+import signal
 import subprocess
+import time
 import urllib.request
 
 URL = os.environ.get("CRMSERVER_URL", "")
@@ -34,8 +36,16 @@ def admin(path, body=None):
         return json.loads(r.read())
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def reset(faults=None, seed=1, rate=None):
     admin("/__admin/reset", {})
+    # The example's custom object as Salesforce describes it, so the server
+    # refuses what Salesforce refuses (Contact__c, master-detail, on update).
+    with open(os.path.join(ROOT, "examples", "vendor", "salesforce", "Visit_Report__c_describe.json"),
+              encoding="utf-8") as f:
+        admin("/__admin/metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": json.load(f)})
     spec = {"seed": seed, "faults": faults or []}
     if rate:
         spec["rate"] = rate
@@ -101,3 +111,22 @@ def write_leads(path, n, bad_every=97):
     with open(path, "w", encoding="utf-8") as f:
         for i in range(1, n + 1):
             f.write(json.dumps(lead(i, bad=bad_every > 0 and i % bad_every == 0)) + "\n")
+
+
+def kill_runs(crmmap, mapc, inp, work, flags, kills, rng):
+    """Starts `crmmap run` kills times (each after the first with --resume,
+    sharing work's journal and error file) and kill -9s each at a random
+    moment; returns how many were killed before they ended."""
+    errors, journal = os.path.join(work, "errors.ndjson"), os.path.join(work, "journal.db")
+    killed = 0
+    for attempt in range(kills):
+        cmd = [crmmap, "run", mapc, "--input", inp, "--url", URL, "--plain-http", "--force", "--errors", errors,
+               "--journal", journal, "--token-env", "CRM_TOKEN", "--quiet"] + flags + (["--resume"] if attempt else [])
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=dict(os.environ, CRM_TOKEN="T"))
+        time.sleep(rng.uniform(0.05, 0.8))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            killed += 1
+        p.wait()
+    return killed

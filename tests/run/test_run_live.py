@@ -92,9 +92,13 @@ def salesforce():
     e4 = errs.get((4, "Contact"), {})
     c.check(e4.get("code") == "REJECTED" and e4.get("map_line") == 51 and "e-mail or phone" in e4.get("error", ""),
             "a reject in the error file: %s" % e4)
-    # The same input again, afresh: upserts by key, nothing doubles.
+    # The same input again, afresh: upserts by key, nothing doubles. The
+    # visit reports exist now, so their Contact__c (createable, not
+    # updateable: a master-detail parent) is not sent again.
+    first = records("salesforce", "Visit_Report__c")
     again = run(crmmap, mapping, inp, work)
     c.check(again.summary == (10, 7, 2, 1), "second run: summary %s" % (again.summary,))
+    c.check(records("salesforce", "Visit_Report__c") == first, "second run: the visit reports as after the first")
     c.check(len(records("salesforce", "Contact")) == 4 and len(records("salesforce", "Visit_Report__c")) == 3,
             "a second run duplicates nothing")
     c.check(len(again.errors) == 2, "a fresh run starts a fresh error file: %d lines" % len(again.errors))
