@@ -819,6 +819,70 @@ static void group_answered(void *ctx, const ConnJob *job, const size_t *records,
         g->landed[g->nlanded++] = base + records[k];
 }
 
+/* Whether the CRM's refusal of a unit names a field sent only to a new
+ * record (create-only, or `on create`). */
+static bool refused_create_only(const Transfer *t, uint32_t e, const ConnResult *res)
+{
+    const MapcEntity *me = &t->m->entities[e];
+    if (res->ok || res->field[0] == '\0')
+        return false;
+    for (uint32_t f = 0; f < me->nfields; f++)
+        if (strcasecmp(t->ents[e].field_names[f], res->field) == 0)
+            return me->fields[f].section == FS_ON_CREATE || field_create_only(me, f);
+    return false;
+}
+
+/* A keyed write that carried the fields of a new record (its key was not
+ * found when read) and is refused naming one of them: the record exists by
+ * now — an earlier attempt whose answer was lost (a reset, a 5xx after the
+ * write) made it — so it goes again as what it is, an update without them,
+ * instead of failing a record that was written. again[k] holds the new
+ * payload of unit k (pl[k] then points at it); the caller frees them. */
+static void resend_existing(Transfer *t, uint32_t e, ConnOp op, const char *key_field, const ConnRecord *crs,
+                            const size_t *idx, ConnResult *results, char **pl, size_t nsend, char **again)
+{
+    size_t *at = cm_malloc((nsend + 1) * sizeof *at), n = 0;
+    for (size_t k = 0; k < nsend; k++)
+        if (crs[k].key != NULL && refused_create_only(t, e, &results[k]))
+            at[n++] = k;
+    if (n > 0) {
+        ConnRecord *rcs = cm_calloc(n, sizeof *rcs);
+        ConnResult *res = cm_calloc(n, sizeof *res);
+        const ConnCurrent held = { .found = true };
+        for (size_t i = 0; i < n; i++) {
+            size_t k = at[i];
+            again[k] = build_payload(t, &t->recs[idx[k]], e, &held);
+            rcs[i] = crs[k];
+            rcs[i].payload = again[k];
+        }
+        size_t nb = (n + t->batch - 1) / t->batch;
+        ConnBatch *batches = cm_calloc(nb, sizeof *batches);
+        ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
+        for (size_t b = 0; b < nb; b++) {
+            size_t from = b * t->batch;
+            batches[b] = (ConnBatch){ t->ents[e].target, op, key_field, rcs + from,
+                                      n - from < t->batch ? n - from : t->batch };
+            jobs[b].batch = &batches[b];
+            jobs[b].results = res + from;
+        }
+        conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
+        t->st.requests += nb;
+        /* An answer that did not come leaves the first refusal standing. */
+        for (size_t b = 0; b < nb; b++)
+            for (size_t j = 0; j < batches[b].n; j++)
+                if (jobs[b].status == CONN_OK || jobs[b].status == CONN_REJECTED) {
+                    size_t k = at[b * t->batch + j];
+                    results[k] = res[b * t->batch + j];
+                    pl[k] = again[k];
+                }
+        cm_free(jobs);
+        cm_free(batches);
+        cm_free(res);
+        cm_free(rcs);
+    }
+    cm_free(at);
+}
+
 /* Sends n records of entity e as op by key_field, in batches, links them
  * and journals the answers. */
 static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
@@ -846,6 +910,9 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     }
     conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
     t->st.requests += nb;
+    char **again = cm_calloc(nsend + 1, sizeof *again);
+    if (op != CONN_CREATE && key_field)
+        resend_existing(t, e, op, key_field, crs, idx, results, pl, nsend, again);
     /* A unit is done once its record and its links are written: until
      * the link step has answered nothing is journaled, so --resume
      * writes both again (idempotently: the link step is only for
@@ -860,6 +927,9 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     for (size_t b = 0; b < nb && linked; b++)
         take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
     commit(t);
+    for (size_t k = 0; k < nsend; k++)
+        cm_free(again[k]);
+    cm_free(again);
     cm_free(g.landed);
     cm_free(batches);
     cm_free(jobs);
