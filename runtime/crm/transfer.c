@@ -95,6 +95,9 @@ typedef struct EntInfo {
     uint32_t *field_lines;  /* .map line of each field's assignment, 0: unknown */
     int32_t fallback_of;    /* `when no E`: E; -1: none */
     int32_t fallback;       /* the entity that takes this update's misses; -1: none */
+    /* The other half of an entity and its fallback when both write the
+     * same CRM entity (a ref to either may take the written one); -1: none */
+    int32_t same_target_partner;
 } EntInfo;
 
 /* A unit settled in the open journal transaction. */
@@ -304,6 +307,11 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
         size_t mb = c->ops->max_batch(c, t->ents[i].op);
         if (mb < batch)
             batch = mb;
+    }
+    for (uint32_t i = 0; i < m->nentities; i++) {
+        EntInfo *ei = &t->ents[i];
+        int32_t other = ei->fallback_of >= 0 ? ei->fallback_of : ei->fallback;
+        ei->same_target_partner = other >= 0 && strcmp(t->ents[other].target, ei->target) == 0 ? other : -1;
     }
     if (batch == SIZE_MAX || batch == 0)
         batch = 1;
@@ -569,11 +577,8 @@ static int32_t ref_target(const Transfer *t, const Rec *r, uint32_t p)
         return (int32_t)p;
     if (s != J_FALLBACK && s != J_NOT_TAKEN)
         return -2;
-    const EntInfo *ei = &t->ents[p];
-    int32_t other = ei->fallback_of >= 0 ? ei->fallback_of : ei->fallback;
-    if (other >= 0 && r->units[other].state == J_OK && strcmp(t->ents[other].target, ei->target) == 0)
-        return other;
-    return -1;
+    int32_t other = t->ents[p].same_target_partner;
+    return other >= 0 && r->units[other].state == J_OK ? other : -1;
 }
 
 /* A ref to the parent's record. Bound (Dataverse): through the lookup's
@@ -832,6 +837,25 @@ static bool refused_create_only(const Transfer *t, uint32_t e, const ConnResult 
     return false;
 }
 
+/* n records of entity e as op by key_field, cut into batches of t->batch:
+ * one job per batch, answering into results. Returns the number of jobs. */
+static size_t make_jobs(const Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs,
+                        ConnResult *results, size_t n, ConnBatch **batches_out, ConnJob **jobs_out)
+{
+    size_t nb = (n + t->batch - 1) / t->batch;
+    ConnBatch *batches = cm_calloc(nb, sizeof *batches);
+    ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
+    for (size_t b = 0; b < nb; b++) {
+        size_t at = b * t->batch;
+        batches[b] = (ConnBatch){ t->ents[e].target, op, key_field, crs + at, n - at < t->batch ? n - at : t->batch };
+        jobs[b].batch = &batches[b];
+        jobs[b].results = results + at;
+    }
+    *batches_out = batches;
+    *jobs_out = jobs;
+    return nb;
+}
+
 /* A keyed write that carried the fields of a new record (its key was not
  * found when read) and is refused naming one of them: the record exists by
  * now — an earlier attempt whose answer was lost (a reset, a 5xx after the
@@ -855,16 +879,9 @@ static void resend_existing(Transfer *t, uint32_t e, ConnOp op, const char *key_
             rcs[i] = crs[k];
             rcs[i].payload = again[k];
         }
-        size_t nb = (n + t->batch - 1) / t->batch;
-        ConnBatch *batches = cm_calloc(nb, sizeof *batches);
-        ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
-        for (size_t b = 0; b < nb; b++) {
-            size_t from = b * t->batch;
-            batches[b] = (ConnBatch){ t->ents[e].target, op, key_field, rcs + from,
-                                      n - from < t->batch ? n - from : t->batch };
-            jobs[b].batch = &batches[b];
-            jobs[b].results = res + from;
-        }
+        ConnBatch *batches;
+        ConnJob *jobs;
+        size_t nb = make_jobs(t, e, op, key_field, rcs, res, n, &batches, &jobs);
         conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
         t->st.requests += nb;
         /* An answer that did not come leaves the first refusal standing. */
@@ -891,23 +908,17 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     EntInfo *ei = &t->ents[e];
     if (t->fatal || nsend == 0)
         return;
-    size_t nb = (nsend + t->batch - 1) / t->batch;
-    ConnBatch *batches = cm_calloc(nb, sizeof *batches);
-    ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
     ConnResult *results = cm_calloc(nsend, sizeof *results);
+    ConnBatch *batches;
+    ConnJob *jobs;
+    size_t nb = make_jobs(t, e, op, key_field, crs, results, nsend, &batches, &jobs);
     Group g = { t, e, jobs, idx, pl, results, cm_malloc(nsend * sizeof *g.landed), 0 };
     /* Keyless creates alone are journaled as they leave: anything else is
      * an upsert or update by key, or a create with its own id (client_id),
      * resent as safely as first sent. */
     ConnWatch watch = { group_leaving, group_answered, &g };
-    for (size_t b = 0; b < nb; b++) {
-        size_t at = b * t->batch;
-        batches[b] = (ConnBatch){ ei->target, op, key_field, crs + at,
-                                  nsend - at < t->batch ? nsend - at : t->batch };
-        jobs[b].batch = &batches[b];
-        jobs[b].results = results + at;
+    for (size_t b = 0; b < nb; b++)
         jobs[b].watch = ei->op == CONN_CREATE && !ei->client_id ? &watch : NULL;
-    }
     conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
     t->st.requests += nb;
     char **again = cm_calloc(nsend + 1, sizeof *again);
