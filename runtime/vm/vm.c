@@ -325,16 +325,26 @@ static bool unknown_option(Vm *vm, uint32_t pc, const Value *v, const MapcPath *
     if (!as_text(vm, v, &text))
         text = v_str("", 0);
     const Mapc *m = vm->m;
-    CmBuf q = CM_BUF_INIT;
-    for (uint32_t i = 0; question && i < question->nsegments; i++) {
-        uint32_t n;
-        const char *seg = mapc_str(m, question->segments[i], &n);
-        cm_buf_printf(&q, "%s%.*s", i ? "." : "", (int)n, seg);
-    }
     uint32_t tn;
     const char *tname = mapc_str(m, t->name, &tn);
-    const char *qname = question ? (q.data ? q.data : "") : tname;
-    size_t qlen = question ? q.len : tn;
+    size_t qlen = question ? 0 : tn;
+    for (uint32_t i = 0; question && i < question->nsegments; i++) {
+        uint32_t n;
+        mapc_str(m, question->segments[i], &n);
+        qlen += n + (i > 0);
+    }
+    /* In the unit's arena: it outlives the check as the note's question. */
+    char *qname = question ? cm_arena_alloc(&vm->arena, qlen + 1) : cm_arena_strndup(&vm->arena, tname, tn);
+    for (size_t i = 0, at = 0; question && i < question->nsegments; i++) {
+        uint32_t n;
+        const char *seg = mapc_str(m, question->segments[i], &n);
+        if (i > 0)
+            qname[at++] = '.';
+        memcpy(qname + at, seg, n);
+        at += n;
+    }
+    if (question)
+        qname[qlen] = '\0';
     int shown = (int)(text.len > 80 ? 80 : text.len);
     int len = question ? snprintf(vm->message, sizeof vm->message, "'%.*s' is not an option of %s", shown,
                                   text.u.str, qname)
@@ -351,10 +361,9 @@ static bool unknown_option(Vm *vm, uint32_t pc, const Value *v, const MapcPath *
         p->message_len = (uint32_t)len;
         p->value = text.u.str;
         p->value_len = text.len;
-        p->question = cm_arena_strndup(&vm->arena, qname, qlen);
+        p->question = qname;
         p->question_len = (uint32_t)qlen;
     }
-    cm_buf_free(&q);
     return !strict;
 }
 
