@@ -36,6 +36,9 @@ const CrmVendor crm_hubspot = {
     .stringify = true,
     .key_kind = "a unique property or the object's id property",
     .owner_field = "hubspot_owner_id",
+    .assoc_prefix = "assoc_",
+    .assoc_help = "define the association between the two objects in HubSpot (a custom object's "
+                  "associations), then import its schema again: GET /crm/v3/schemas",
     .pull = {
         .describe_url = hs_describe_url,
         .users_url = hs_users_url,

@@ -5,7 +5,8 @@ cmake_minimum_required(VERSION 3.16)
 # wrote with the expected folder: CASE/ next to CASE.cmd, or the folder named
 # by an "expected PATH" line (relative to the source tree), where only the
 # files written are compared. CASE/stderr.txt, when present, is the expected
-# diagnostics (and a non-zero exit); otherwise the import must succeed.
+# diagnostics (and a non-zero exit); otherwise the import must succeed, with
+# the warnings in CASE/warnings.txt when there is one (and none otherwise).
 # -DCRMMAP=... -DCMD=CASE.cmd -DCORPUS=... -DSOURCE=... -DSCRATCH=...
 file(STRINGS ${CMD} lines)
 list(GET lines 0 argline)
@@ -47,6 +48,14 @@ endif()
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "import failed (exit ${rc}):\n${err}")
 endif()
+if(EXISTS ${expected}/warnings.txt)
+  file(READ ${expected}/warnings.txt want)
+  if(NOT err STREQUAL want)
+    file(WRITE ${SCRATCH}.stderr "${err}")
+    execute_process(COMMAND diff -u ${expected}/warnings.txt ${SCRATCH}.stderr)
+    message(FATAL_ERROR "warnings differ")
+  endif()
+endif()
 file(GLOB written RELATIVE ${SCRATCH} ${SCRATCH}/*)
 if(NOT written)
   message(FATAL_ERROR "nothing written")
@@ -59,6 +68,7 @@ foreach(f ${written})
 endforeach()
 if(NOT partial)
   file(GLOB want RELATIVE ${expected} ${expected}/*)
+  list(REMOVE_ITEM want warnings.txt)
   if(NOT want STREQUAL written)
     message(FATAL_ERROR "wrote ${written}, expected ${want}")
   endif()
