@@ -1,7 +1,10 @@
 /* crm_hubspot: HubSpot as crmmap knows it — CRM v3 objects addressed by
  * their type names, every property value a string (`clear` as ""), 90
- * requests per 10 s, api.hubapi.com, and the properties and owners
- * downloads (owners paged by an `after` cursor). */
+ * requests per 10 s, api.hubapi.com, and the properties (a custom
+ * object's schema) and owners downloads (owners paged by an `after`
+ * cursor). */
+#include <string.h>
+
 #include "conn_hubspot.h"
 
 static Connector *hs_connect(const ConnConfig *cfg)
@@ -9,10 +12,12 @@ static Connector *hs_connect(const ConnConfig *cfg)
     return conn_hubspot_new(cfg->url);
 }
 
+/* A custom object (HubSpot's short-hand p_NAME) is read from its schema,
+ * which holds its associations besides its properties (docs/schema.md). */
 static void hs_describe_url(CmBuf *url, const char *api_version, const char *entity)
 {
     (void)api_version;
-    cm_buf_printf(url, "/crm/v3/properties/%s", entity);
+    cm_buf_printf(url, strncmp(entity, "p_", 2) == 0 ? "/crm/v3/schemas/%s" : "/crm/v3/properties/%s", entity);
 }
 
 static void hs_users_url(CmBuf *url, const char *api_version)
