@@ -19,13 +19,10 @@ import subprocess
 import sys
 import urllib.error
 
-import runlib
-from runlib import URL, admin, api, records, reset, run
+from runlib import URL, admin, api, fresh, records, reset, run
 
 crmmap, root, corpus, work = sys.argv[1:5]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+c = fresh(work)
 example = os.path.join(root, "examples", "hubspot", "fair-leads.map")
 leads = os.path.join(root, "examples", "records", "fair-leads.ndjson")
 
