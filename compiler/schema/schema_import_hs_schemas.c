@@ -1,6 +1,6 @@
 /* schema_import_hs_schemas: HubSpot custom object schemas (GET
  * /crm/v3/schemas, or one of them: GET /crm/v3/schemas/OBJECT) to one entity
- * per object. The entity is named p_NAME, HubSpot's short-hand for a custom
+ * per object (or the one --entity names). The entity is named p_NAME, HubSpot's short-hand for a custom
  * object, which the objects and associations APIs take where the bare name
  * is refused since June 2025 (docs/schema.md cites the changelog), so the
  * connector addresses it by the mapping's entity name as it does a standard
@@ -134,6 +134,15 @@ static bool one_schema(Import *im, const cJSON *s, const cJSON *schemas)
     return import_finish(im, &b, ok);
 }
 
+/* Whether --entity (when given) asks for the schema s: its p_NAME. */
+static bool wanted(const Import *im, const cJSON *s)
+{
+    const char *name = json_str(s, "name");
+    return im->hint == NULL || (name != NULL && strncmp(im->hint, "p_", 2) == 0 && strcmp(im->hint + 2, name) == 0);
+}
+
+/* Every schema of the list, or the one --entity names (what `schema pull`
+ * asks for: the list names the other objects its associations link to). */
 bool hs_import_schemas(Import *im)
 {
     const cJSON *root = im->d->root;
@@ -141,9 +150,24 @@ bool hs_import_schemas(Import *im)
         return one_schema(im, root, root);
     const cJSON *list = cJSON_IsArray(root) ? root : json_get(root, "results");
     bool ok = true;
-    for (const cJSON *s = list->child; s != NULL; s = s->next)
-        ok = (hs_is_schema(s) ? one_schema(im, s, list->child)
-                              : (json_error(im->d, s, false, "not a custom object schema: no \"properties\" array"),
-                                 false)) && ok;
+    size_t taken = 0;
+    for (const cJSON *s = list->child; s != NULL; s = s->next) {
+        if (!hs_is_schema(s)) {
+            json_error(im->d, s, false, "not a custom object schema: no \"properties\" array");
+            ok = false;
+        } else if (wanted(im, s)) {
+            ok = one_schema(im, s, list->child) && ok;
+            taken++;
+        }
+    }
+    if (ok && taken == 0) {
+        Diag *e = json_error_head(im->d, root, "no custom object %s in this list of schemas", im->hint);
+        CmBuf names = CM_BUF_INIT;
+        for (const cJSON *s = list->child; s != NULL; s = s->next)
+            cm_buf_printf(&names, "%sp_%s", names.len ? ", " : "", json_str(s, "name") ? json_str(s, "name") : "?");
+        diag_help(e, "the custom objects it lists: %s", names.data);
+        cm_buf_free(&names);
+        ok = false;
+    }
     return ok;
 }

@@ -12,12 +12,17 @@ static Connector *hs_connect(const ConnConfig *cfg)
     return conn_hubspot_new(cfg->url);
 }
 
-/* A custom object (HubSpot's short-hand p_NAME) is read from its schema,
- * which holds its associations besides its properties (docs/schema.md). */
+/* A custom object (HubSpot's short-hand p_NAME) is read from the list of
+ * schemas, which holds its associations besides its properties and names
+ * the other custom objects they link to (docs/schema.md); the importer
+ * keeps the one asked for. */
 static void hs_describe_url(CmBuf *url, const char *api_version, const char *entity)
 {
     (void)api_version;
-    cm_buf_printf(url, strncmp(entity, "p_", 2) == 0 ? "/crm/v3/schemas/%s" : "/crm/v3/properties/%s", entity);
+    if (strncmp(entity, "p_", 2) == 0)
+        cm_buf_puts(url, "/crm/v3/schemas");
+    else
+        cm_buf_printf(url, "/crm/v3/properties/%s", entity);
 }
 
 static void hs_users_url(CmBuf *url, const char *api_version)

@@ -858,13 +858,13 @@ class HubSpot:
             raise Reply(400, hs_error(400, "VALIDATION_ERROR",
                                       "Batch input size exceeds limit. Size: %d, Limit: %d" % (len(inputs), HS_BATCH)))
         obj = self.known(obj)
-        table = self.table(obj)
         required = (self.schema(obj) or {}).get("requiredProperties", [])
         results, errors = [], []
         if op == "read":
             id_property = body.get("idProperty")
+            held = obj in self.state.records["hubspot"]    # a read adds no table to the state
             for i, inp in enumerate(inputs):
-                rec = self.find(obj, id_property, (inp or {}).get("id"))
+                rec = held and self.find(obj, id_property, (inp or {}).get("id"))
                 if rec:
                     results.append(self.obj_out(rec))
                 else:
