@@ -281,10 +281,12 @@ static bool missing_link(Checker *ck, const Ident *name)
 {
     const CrmVendor *v = ck->out->vendor;
     size_t pl = v && v->assoc_prefix ? strlen(v->assoc_prefix) : 0;
-    if (pl == 0 || strncmp(name->name, v->assoc_prefix, pl) != 0 || name->name[pl] == '\0')
+    if (pl == 0 || strncmp(name->name, v->assoc_prefix, pl) != 0)
         return false;
     const char *to = name->name + pl, *us = strrchr(to, '_');
-    int tolen = (int)(us && us > to ? (size_t)(us - to) : strlen(to));
+    if (us == NULL || us == to || us[1] == '\0' || us[1 + strspn(us + 1, "0123456789")] != '\0')
+        return false;   /* not the form TO_N: an ordinary unknown field */
+    int tolen = (int)(us - to);
     const SchemaEntity *e = ck->target->schema;
     CmBuf same = CM_BUF_INIT, all = CM_BUF_INIT;
     for (size_t i = 0; i < e->nfields; i++) {
