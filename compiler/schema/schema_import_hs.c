@@ -84,6 +84,8 @@ static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
     bool read_only = calculated || json_bool(meta, "readOnlyValue", false);
     f->createable = f->updateable = !read_only;
     f->unique = json_bool(prop, "hasUniqueValue", false) || hs_id_property(b->e->name, name);
+    /* a unique identifier property is made to hold another system's key */
+    f->external_id = json_bool(prop, "hasUniqueValue", false);
     if (type == FT_REFERENCE) {
         schema_build_reference(b, f, hs_object_name(ref));
         return true;
