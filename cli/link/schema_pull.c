@@ -28,7 +28,8 @@ static const char schema_pull_usage[] =
     "and the CRM's users to DIR/users.json (docs/schema.md, docs/connections.md).\n"
     "  salesforce  sobjects/NAME/describe; users: SELECT ... FROM User\n"
     "              (default entities: Lead Contact Account)\n"
-    "  hubspot     crm/v3/properties/NAME; users: crm/v3/owners (default: contacts)\n"
+    "  hubspot     crm/v3/properties/NAME, crm/v3/schemas for a custom object\n"
+    "              p_NAME; users: crm/v3/owners (default: contacts)\n"
     "  dynamics    EntityDefinitions(LogicalName='NAME')/Attributes, its option\n"
     "              sets (.../Attributes/Microsoft.Dynamics.CRM.Picklist-,\n"
     "              MultiSelectPicklist-, State- and StatusAttributeMetadata), Keys\n"
@@ -161,6 +162,8 @@ static int pull(Pull *p)
     memset(&users, 0, sizeof users);
     if (status == EXIT_OK && p->users && !crm_link_pull_users(&p->link, &users))
         status = EXIT_FATAL;
+    if (status == EXIT_OK && diag_count(sink, DIAG_WARNING) > 0)
+        cli_render_diags(sink, DIAG_TEXT);   /* what an importer left out (W0218) */
     if (status == EXIT_OK)
         status = write_all(p, es, n, &users);
     for (size_t i = 0; i < n; i++)

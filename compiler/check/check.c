@@ -274,6 +274,47 @@ static const Field *field_by_label(Checker *ck, const Ident *name, bool *reporte
     return found;
 }
 
+/* A link pseudo-field the entity lacks (the vendor's assoc_prefix, then the
+ * object linked to and a type id): E0124 with the entity's links to that
+ * object, or saying it has none. False when name is no such field. */
+static bool missing_link(Checker *ck, const Ident *name)
+{
+    const CrmVendor *v = ck->out->vendor;
+    size_t pl = v && v->assoc_prefix ? strlen(v->assoc_prefix) : 0;
+    if (pl == 0 || strncmp(name->name, v->assoc_prefix, pl) != 0)
+        return false;
+    const char *to = name->name + pl, *us = strrchr(to, '_');
+    if (us == NULL || us == to || us[1] == '\0' || us[1 + strspn(us + 1, "0123456789")] != '\0')
+        return false;   /* not the form TO_N: an ordinary unknown field */
+    int tolen = (int)(us - to);
+    const SchemaEntity *e = ck->target->schema;
+    CmBuf same = CM_BUF_INIT, all = CM_BUF_INIT;
+    for (size_t i = 0; i < e->nfields; i++) {
+        const Field *f = &e->fields[i];
+        if (f->type != FT_REFERENCE || strncmp(f->name, v->assoc_prefix, pl) != 0)
+            continue;
+        cm_buf_printf(&all, "%s%s", all.len ? ", " : "", f->name);
+        const char *ref = f->nreferences ? f->references[0] : "";
+        if ((int)strlen(ref) == tolen && strncmp(ref, to, (size_t)tolen) == 0)
+            cm_buf_printf(&same, "%s%s", same.len ? ", " : "", f->name);
+    }
+    Diag *d;
+    if (same.len) {
+        d = diag_report(ck->sink, DIAG_ERROR, "E0124", name->span, "%s has no association '%s'", e->name, name->name);
+        diag_help(d, "the associations from %s to %.*s: %s", e->name, tolen, to, same.data);
+    } else {
+        d = diag_report(ck->sink, DIAG_ERROR, "E0124", name->span, "%s has no association to %.*s", e->name, tolen,
+                        to);
+        if (v->assoc_help)
+            diag_help(d, "%s", v->assoc_help);
+        if (all.len)
+            diag_help(d, "the associations %s has: %s", e->name, all.data);
+    }
+    cm_buf_free(&same);
+    cm_buf_free(&all);
+    return true;
+}
+
 static const Field *find_field(Checker *ck, const Ident *name, bool quoted)
 {
     const Field *f = names_get(&ck->target->fields, name->name);
@@ -281,7 +322,7 @@ static const Field *find_field(Checker *ck, const Ident *name, bool quoted)
     bool by_label = quoted && ck->out->vendor && ck->out->vendor->fields_by_label;
     if (f == NULL && by_label)
         f = field_by_label(ck, name, &reported);
-    if (f == NULL && !reported) {
+    if (f == NULL && !reported && !missing_link(ck, name)) {
         const SchemaEntity *e = ck->target->schema;
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0102", name->span, "%s has no field %s'%s'", e->name,
                               by_label ? "named or labelled " : "", name->name);

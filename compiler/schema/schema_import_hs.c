@@ -1,12 +1,13 @@
 /* schema_import_hs: HubSpot properties (GET /crm/v3/properties/{object}, or
  * one property) to the normalized form. `type` is the data type, `fieldType`
  * only the widget — except that an enumeration shown as checkboxes holds
- * several values. The document never names its object: --entity does. */
+ * several values. The document never names its object: --entity does.
+ * Custom object schemas go to schema_import_hs_schemas.c. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "schema_import.h"
+#include "schema_import_hs.h"
 
 static bool hs_type(Import *im, const cJSON *prop, FieldType *type)
 {
@@ -83,6 +84,8 @@ static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
     bool read_only = calculated || json_bool(meta, "readOnlyValue", false);
     f->createable = f->updateable = !read_only;
     f->unique = json_bool(prop, "hasUniqueValue", false) || hs_id_property(b->e->name, name);
+    /* a unique identifier property is made to hold another system's key */
+    f->external_id = json_bool(prop, "hasUniqueValue", false);
     if (type == FT_REFERENCE) {
         schema_build_reference(b, f, hs_object_name(ref));
         return true;
@@ -141,7 +144,7 @@ static void hs_associations(SchemaBuilder *b, Span span)
 }
 
 /* A property of a list: an archived one is not offered any more. */
-static bool hs_listed(void *ctx, SchemaBuilder *b, const cJSON *prop)
+bool hs_listed(void *ctx, SchemaBuilder *b, const cJSON *prop)
 {
     return json_bool(prop, "archived", false) || hs_property(ctx, b, prop);
 }
@@ -151,9 +154,11 @@ static bool import_hubspot(Import *im)
     const cJSON *root = im->d->root;
     const cJSON *results = json_get(root, "results");
     const cJSON *list = cJSON_IsArray(root) ? root : cJSON_IsArray(results) ? results : NULL;
+    if (hs_is_schema(root) || (list != NULL && hs_is_schema(list->child)))
+        return hs_import_schemas(im);
     if (list == NULL && json_get(root, "name") == NULL) {
         Diag *e = json_error_head(im->d, root, "not a HubSpot properties document: no \"results\" array");
-        diag_help(e, "save the response of GET /crm/v3/properties/OBJECT");
+        diag_help(e, "save the response of GET /crm/v3/properties/OBJECT, or of GET /crm/v3/schemas for custom objects");
         return false;
     }
     SchemaBuilder b;

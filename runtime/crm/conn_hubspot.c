@@ -6,13 +6,15 @@
  *
  * A payload field named assoc_OBJECT_N (the importer's association
  * pseudo-fields, see docs/schema.md) is not a property but the id of the
- * OBJECT record to link with the HubSpot-defined association type N. On a
+ * OBJECT record to link with the association type N: HubSpot-defined
+ * between standard objects, USER_DEFINED (from the object's schema) where
+ * one side is a custom object, named by HubSpot's short-hand p_NAME. On a
  * create it goes in the input's `associations` (the spec requires the
  * member); update and upsert inputs take none, so there it is linked after
  * the write by the connector's link step: POST
  * /crm/v4/associations/FROM/TO/batch/create, up to 2,000 inputs
- * {"from": {"id"}, "to": {"id"}, "types": [{"associationCategory":
- * "HUBSPOT_DEFINED", "associationTypeId": N}]}, answered 201 with results
+ * {"from": {"id"}, "to": {"id"}, "types": [{"associationCategory",
+ * "associationTypeId": N}]}, answered 201 with results
  * {fromObjectId, toObjectId, ...} or 207 with per-input errors. Creating an
  * association that exists changes nothing, so the step may be repeated.
  *
@@ -93,15 +95,29 @@ static bool assoc_field(const char *name, long *type, char *to, size_t tolen)
     return *end == '\0';
 }
 
-/* {"to": {"id": ID}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": N}]} */
-static void add_association(cJSON *list, const char *id, long type)
+/* A custom object's association types are those its schema defines
+ * (USER_DEFINED); HubSpot defines none for it, while between standard
+ * objects the importer offers only HubSpot's own defaults. */
+static const char *category(const char *from, const char *to)
+{
+    return strncmp(from, "p_", 2) == 0 || strncmp(to, "p_", 2) == 0 ? "USER_DEFINED" : "HUBSPOT_DEFINED";
+}
+
+/* "types": [{"associationCategory": C, "associationTypeId": N}] into obj */
+static void add_types(cJSON *obj, const char *from, const char *to, long type)
+{
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "associationCategory", category(from, to));
+    cJSON_AddNumberToObject(t, "associationTypeId", (double)type);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(obj, "types"), t);
+}
+
+/* {"to": {"id": ID}, "types": [...]} */
+static void add_association(cJSON *list, const char *from, const char *to, const char *id, long type)
 {
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(cJSON_AddObjectToObject(a, "to"), "id", id);
-    cJSON *t = cJSON_CreateObject();
-    cJSON_AddStringToObject(t, "associationCategory", "HUBSPOT_DEFINED");
-    cJSON_AddNumberToObject(t, "associationTypeId", (double)type);
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(a, "types"), t);
+    add_types(a, from, to, type);
     cJSON_AddItemToArray(list, a);
 }
 
@@ -127,13 +143,14 @@ static bool hs_input(const ConnBatch *b, size_t i, cJSON *payload, cJSON *in, ch
     const cJSON *f;
     cJSON_ArrayForEach(f, payload) {
         long type;
-        if (assoc_field(f->string, &type, NULL, 0)) {
+        char to[100];
+        if (assoc_field(f->string, &type, to, sizeof to)) {
             if (!cJSON_IsString(f) || f->valuestring[0] == '\0' || strlen(f->valuestring) >= 96) {
                 snprintf(err, errlen, "record %zu: %.80s must be the id of the record to link", i + 1, f->string);
                 return false;
             }
             if (assoc)
-                add_association(assoc, f->valuestring, type);
+                add_association(assoc, b->entity, to, f->valuestring, type);
             continue;
         }
         char *text = value_text(f);
@@ -396,10 +413,7 @@ static bool hs_build_links(const Connector *c, const ConnLink *const *links, siz
         cJSON *in = cJSON_CreateObject();
         cJSON_AddStringToObject(cJSON_AddObjectToObject(in, "from"), "id", links[k]->from);
         cJSON_AddStringToObject(cJSON_AddObjectToObject(in, "to"), "id", links[k]->to);
-        cJSON *t = cJSON_CreateObject();
-        cJSON_AddStringToObject(t, "associationCategory", "HUBSPOT_DEFINED");
-        cJSON_AddNumberToObject(t, "associationTypeId", (double)links[k]->kind);
-        cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "types"), t);
+        add_types(in, links[k]->from_type, links[k]->to_type, links[k]->kind);
         cJSON_AddItemToArray(inputs, in);
     }
     return conn_json_body(out, root, true);

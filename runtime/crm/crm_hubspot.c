@@ -1,7 +1,10 @@
 /* crm_hubspot: HubSpot as crmmap knows it — CRM v3 objects addressed by
  * their type names, every property value a string (`clear` as ""), 90
- * requests per 10 s, api.hubapi.com, and the properties and owners
- * downloads (owners paged by an `after` cursor). */
+ * requests per 10 s, api.hubapi.com, and the properties (a custom
+ * object's schema) and owners downloads (owners paged by an `after`
+ * cursor). */
+#include <string.h>
+
 #include "conn_hubspot.h"
 
 static Connector *hs_connect(const ConnConfig *cfg)
@@ -9,10 +12,17 @@ static Connector *hs_connect(const ConnConfig *cfg)
     return conn_hubspot_new(cfg->url);
 }
 
+/* A custom object (HubSpot's short-hand p_NAME) is read from the list of
+ * schemas, which holds its associations besides its properties and names
+ * the other custom objects they link to (docs/schema.md); the importer
+ * keeps the one asked for. */
 static void hs_describe_url(CmBuf *url, const char *api_version, const char *entity)
 {
     (void)api_version;
-    cm_buf_printf(url, "/crm/v3/properties/%s", entity);
+    if (strncmp(entity, "p_", 2) == 0)
+        cm_buf_puts(url, "/crm/v3/schemas");
+    else
+        cm_buf_printf(url, "/crm/v3/properties/%s", entity);
 }
 
 static void hs_users_url(CmBuf *url, const char *api_version)
@@ -36,6 +46,9 @@ const CrmVendor crm_hubspot = {
     .stringify = true,
     .key_kind = "a unique property or the object's id property",
     .owner_field = "hubspot_owner_id",
+    .assoc_prefix = "assoc_",
+    .assoc_help = "define the association between the two objects in HubSpot (a custom object's "
+                  "associations), then import its schema again: GET /crm/v3/schemas",
     .pull = {
         .describe_url = hs_describe_url,
         .users_url = hs_users_url,

@@ -138,6 +138,12 @@ typedef struct CrmVendor {
     /* The standard owner field user() values usually go to (HubSpot
      * "hubspot_owner_id"), for `crmmap test`'s owner checks. */
     const char *owner_field;
+    /* Links between records go through pseudo-fields PREFIX + TO + "_" +
+     * type id (HubSpot associations): a mapping's field of that form the
+     * entity lacks is E0124, not an unknown field; assoc_help says how
+     * such a link comes to be. NULL: the CRM has none. */
+    const char *assoc_prefix;
+    const char *assoc_help;
 
     CrmPull pull;
 } CrmVendor;

@@ -428,6 +428,26 @@ static void test_hubspot(void)
     CHECK(cJSON_GetObjectItem(t0, "associationTypeId")->valueint == 202);
     cJSON_Delete(body);
     conn_request_free(&out);
+    /* A custom object (p_NAME) on either side: its schema's USER_DEFINED type. */
+    static const struct { const char *entity, *payload; int type; } custom[] = {
+        { "p_visit_reports", "{\"visit_title\":\"t\",\"assoc_contacts_41\":\"1001\"}", 41 },
+        { "contacts", "{\"email\":\"a@example.com\",\"assoc_p_visit_reports_42\":\"7\"}", 42 },
+    };
+    for (size_t k = 0; k < sizeof custom / sizeof custom[0]; k++) {
+        ConnRecord cr = { custom[k].payload, NULL };
+        ConnBatch cb = { custom[k].entity, CONN_CREATE, NULL, &cr, 1 };
+        memset(&out, 0, sizeof out);
+        CHECK(c->ops->build(c, &cb, &out, err, sizeof err));
+        body = cJSON_Parse(out.body.data);
+        const cJSON *ci = cJSON_GetArrayItem(cJSON_GetObjectItem(body, "inputs"), 0);
+        const cJSON *ct = cJSON_GetArrayItem(
+            cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(ci, "associations"), 0), "types"), 0);
+        CHECK(strcmp(cJSON_GetObjectItem(ct, "associationCategory")->valuestring, "USER_DEFINED") == 0);
+        CHECK(cJSON_GetObjectItem(ct, "associationTypeId")->valueint == custom[k].type);
+        CHECK(strstr(out.url.data, custom[k].entity) != NULL);
+        cJSON_Delete(body);
+        conn_request_free(&out);
+    }
     /* Update and upsert inputs take no associations: neither a member nor a
      * property; the link step makes them (test_hubspot_links). */
     ConnRecord note_up = { "{\"hs_note_body\":\"hi\",\"assoc_contacts_202\":\"1001\"}", "k" };

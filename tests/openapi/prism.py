@@ -42,8 +42,8 @@ if dry.returncode not in (0, 3):
 lines, read_fields = [], set()
 for line in dry.stdout.splitlines():
     d = json.loads(line)
-    if "payload" not in d:
-        continue
+    if "payload" not in d or d["entity"] != "contacts":
+        continue   # the spec is the contacts object's
     payload = {**d["payload"], **d["if_empty"], **d["on_create"]}
     read_fields.update(d["if_empty"])
     read_fields.update(d["on_create"])

@@ -4,6 +4,7 @@ file, generating snapADDY-shaped leads, and counting failed checks."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -26,6 +27,13 @@ class Checks:
     def exit(self):
         print("%s" % ("all checks passed" if self.failed == 0 else "%d check(s) failed" % self.failed))
         raise SystemExit(1 if self.failed else 0)
+
+
+def fresh(work):
+    """A test's start: its work folder emptied, its checks."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    return Checks()
 
 
 def admin(path, body=None):

@@ -11,9 +11,15 @@ APIs the connectors use, keeping records in memory:
               PATCH /services/data/vNN.N/composite/sobjects           update by Id
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
+              GET  /crm/v3/schemas, /crm/v3/schemas/OBJECT   custom object schemas (tests/corpus)
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
-              POST /crm/v4/associations/FROM/TO/batch/create   associations (HubSpot-defined types), kept
-                                                               with those made by creates
+              POST /crm/v4/associations/FROM/TO/batch/create   associations (HubSpot-defined types and
+                                                               the USER_DEFINED ones of the custom object
+                                                               schemas), kept with those made by creates
+              GET  /crm/v4/associations/FROM/TO/labels     the association types between two objects
+              A custom object is addressed by its objectTypeId (2-N), fullyQualifiedName or the
+              short-hand p_NAME, kept as the table p_NAME; its bare name is unknown (404), as
+              HubSpot answers since June 2025; a create without a requiredProperty is refused
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
               GET  .../Attributes/Microsoft.Dynamics.CRM.<Type>AttributeMetadata   option sets; the
                    items name no type (the collection's @odata.context does), as Dataverse answers
@@ -624,6 +630,7 @@ HS_ASSOCIATION_TYPES = {
 
 # The object type ids HubSpot's association answers name objects by.
 HS_OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5", "notes": "0-46"}
+HS_SCHEMAS = "handwritten_crm_v3_schemas.json"   # the portal's custom objects, in tests/corpus/hubspot
 HS_ASSOC_BATCH = 2000
 
 
@@ -631,11 +638,60 @@ class HubSpot:
     def __init__(self, state):
         self.state = state
         self.props = None
+        self.custom = None
+
+    def schemas(self):
+        if self.custom is None:
+            self.custom = load_json(os.path.join(self.state.corpus, "hubspot", HS_SCHEMAS))["results"]
+        return self.custom
+
+    def schema(self, obj):
+        """The custom object schema obj names (objectTypeId, fullyQualifiedName or p_NAME), or None."""
+        for sc in self.schemas():
+            if obj in (sc["objectTypeId"], sc["fullyQualifiedName"], "p_" + sc["name"]):
+                return sc
+        return None
+
+    def resolve(self, obj):
+        """The table an object type is kept in (a standard name, or p_NAME), None when unknown."""
+        if obj in HS_OBJECT_TYPE_IDS:
+            return obj
+        std = [name for name, tid in HS_OBJECT_TYPE_IDS.items() if tid == obj]
+        sc = self.schema(obj)
+        return std[0] if std else "p_" + sc["name"] if sc else None
+
+    def known(self, obj):
+        name = self.resolve(obj)
+        if name is None:
+            raise Reply(404, hs_error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % obj))
+        return name
+
+    def type_id(self, name):
+        return HS_OBJECT_TYPE_IDS.get(name) or self.schema(name)["objectTypeId"]
+
+    def association_types(self):
+        """(category, type id) -> (from, to): HubSpot's defaults and the custom schemas' own."""
+        out = {("HUBSPOT_DEFINED", tid): pair for tid, pair in HS_ASSOCIATION_TYPES.items()}
+        for sc in self.schemas():
+            for a in sc.get("associations", []):
+                pair = (self.resolve(a["fromObjectTypeId"]), self.resolve(a["toObjectTypeId"]))
+                if None not in pair:
+                    out[("USER_DEFINED", int(a["id"]))] = pair
+        return out
+
+    def labels(self, from_obj, to_obj):
+        """GET /crm/v4/associations/FROM/TO/labels."""
+        pair = (self.known(from_obj), self.known(to_obj))
+        return 200, {"results": [{"category": cat, "typeId": tid, "label": None}
+                                 for (cat, tid), p in sorted(self.association_types().items()) if p == pair]}
 
     def properties(self, obj):
         doc = self.state.metadata.get(("hubspot", obj, ""))
         if doc is not None:
             return doc
+        sc = self.schema(obj)
+        if sc is not None:
+            return {"results": sc["properties"]}
         if obj != "contacts":
             raise Reply(404, hs_error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % obj))
         if self.props is None:
@@ -644,7 +700,7 @@ class HubSpot:
         return self.props
 
     def prop_map(self, obj):
-        if obj != "contacts" and ("hubspot", obj, "") not in self.state.metadata:
+        if obj != "contacts" and ("hubspot", obj, "") not in self.state.metadata and self.schema(obj) is None:
             return None
         return {p["name"]: p for p in self.properties(obj)["results"]}
 
@@ -698,8 +754,9 @@ class HubSpot:
 
     def check_associations(self, obj, inp, index):
         """The create input's associations as (to object, to id, type), or an error: each names an
-        existing record through a HUBSPOT_DEFINED type from obj."""
+        existing record through a type from obj (its category and id, as HubSpot defines them)."""
         out = []
+        known = self.association_types()
         assoc = inp.get("associations", [])
         if not isinstance(assoc, list):
             return None, hs_error(400, "VALIDATION_ERROR", "associations must be a list", {"index": [str(index)]})
@@ -711,8 +768,8 @@ class HubSpot:
                                       {"index": [str(index)]})
             for t in types:
                 tid = (t or {}).get("associationTypeId") if isinstance(t, dict) else None
-                pair = HS_ASSOCIATION_TYPES.get(tid) if isinstance(tid, int) else None
-                if (t or {}).get("associationCategory") != "HUBSPOT_DEFINED" or pair is None or pair[0] != obj:
+                pair = known.get(((t or {}).get("associationCategory"), tid)) if isinstance(tid, int) else None
+                if pair is None or pair[0] != obj:
                     return None, hs_error(400, "VALIDATION_ERROR", "invalid association type %s from %s"
                                           % (tid, obj), {"index": [str(index)]})
                 if to_id not in self.table(pair[1]):
@@ -734,9 +791,11 @@ class HubSpot:
         alone (207 with its error, context naming its index and the id); the others are linked.
         Linking a pair again changes nothing."""
         now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-        if from_obj not in HS_OBJECT_TYPE_IDS or to_obj not in HS_OBJECT_TYPE_IDS:
+        if self.resolve(from_obj) is None or self.resolve(to_obj) is None:
             raise Reply(400, hs_error(400, "VALIDATION_ERROR", "Unable to infer object type from: %s"
-                                      % (to_obj if from_obj in HS_OBJECT_TYPE_IDS else from_obj)))
+                                      % (to_obj if self.resolve(from_obj) else from_obj)))
+        from_obj, to_obj = self.resolve(from_obj), self.resolve(to_obj)
+        known_types = self.association_types()
         if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
             raise Reply(400, hs_error(400, "VALIDATION_ERROR", "inputs: a list is required"))
         inputs = body["inputs"]
@@ -757,8 +816,7 @@ class HubSpot:
             bad = None
             for t in types:
                 tid = t.get("associationTypeId")
-                if (t.get("associationCategory") != "HUBSPOT_DEFINED" or not isinstance(tid, int)
-                        or HS_ASSOCIATION_TYPES.get(tid) != (from_obj, to_obj)):
+                if not isinstance(tid, int) or known_types.get((t.get("associationCategory"), tid)) != (from_obj, to_obj):
                     bad = hs_error(400, "VALIDATION_ERROR", "association type id %s doesn't exist between %s and %s"
                                    % (tid, from_obj, to_obj), {"index": [str(i)], "typeId": [str(tid)]})
                     break
@@ -773,8 +831,8 @@ class HubSpot:
                 errors.append(bad)
                 continue
             links.append((from_id, to_id, [t["associationTypeId"] for t in types]))
-            results.append({"fromObjectTypeId": HS_OBJECT_TYPE_IDS[from_obj], "fromObjectId": from_id,
-                            "toObjectTypeId": HS_OBJECT_TYPE_IDS[to_obj], "toObjectId": to_id, "labels": []})
+            results.append({"fromObjectTypeId": self.type_id(from_obj), "fromObjectId": from_id,
+                            "toObjectTypeId": self.type_id(to_obj), "toObjectId": to_id, "labels": []})
         for from_id, to_id, tids in links:
             self.associate(from_obj, from_id, [(to_obj, to_id, tid) for tid in tids])
         out = {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
@@ -787,6 +845,8 @@ class HubSpot:
         # parts after crm/v4
         if method == "POST" and len(parts) == 5 and parts[0] == "associations" and parts[3:] == ["batch", "create"]:
             return self.associations_create(parts[1], parts[2], body)
+        if method == "GET" and len(parts) == 4 and parts[0] == "associations" and parts[3] == "labels":
+            return self.labels(parts[1], parts[2])
         raise Reply(404, hs_error(404, "NOT_FOUND", "resource not found"))
 
     def batch(self, obj, op, body):
@@ -797,14 +857,14 @@ class HubSpot:
         if len(inputs) > HS_BATCH:
             raise Reply(400, hs_error(400, "VALIDATION_ERROR",
                                       "Batch input size exceeds limit. Size: %d, Limit: %d" % (len(inputs), HS_BATCH)))
-        if obj != "contacts" and obj not in ("companies", "deals", "notes"):
-            raise Reply(404, hs_error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % obj))
-        table = self.table(obj)
+        obj = self.known(obj)
+        required = (self.schema(obj) or {}).get("requiredProperties", [])
         results, errors = [], []
         if op == "read":
             id_property = body.get("idProperty")
+            held = obj in self.state.records["hubspot"]    # a read adds no table to the state
             for i, inp in enumerate(inputs):
-                rec = self.find(obj, id_property, (inp or {}).get("id"))
+                rec = held and self.find(obj, id_property, (inp or {}).get("id"))
                 if rec:
                     results.append(self.obj_out(rec))
                 else:
@@ -857,6 +917,12 @@ class HubSpot:
                         rec = {"id": str(self.state.next_number() + 1000), "properties": {}, "createdAt": now}
                         if id_property and id_property != "hs_object_id":
                             rec["properties"][id_property] = str(key)
+                missing = [p for p in required if not (rec["properties"].get(p) or props.get(p))]
+                if missing and (op == "create" or new):
+                    # HubSpot refuses a record of a custom object without its required properties
+                    errors.append(hs_error(400, "VALIDATION_ERROR", "Missing required property: %s" % missing[0],
+                                           {"propertyName": [missing[0]], "index": [str(i)]}))
+                    continue
                 rec = dict(rec, properties=dict(rec["properties"]))
                 rec["properties"].update({k: v for k, v in props.items() if v is not None})
                 rec["updatedAt"] = now
@@ -874,6 +940,12 @@ class HubSpot:
         # parts after crm/v3
         if method == "GET" and len(parts) == 2 and parts[0] == "properties":
             return 200, self.properties(parts[1])
+        if method == "GET" and parts == ["schemas"]:
+            return 200, {"results": self.schemas()}
+        if method == "GET" and len(parts) == 2 and parts[0] == "schemas":
+            if self.schema(parts[1]) is None:
+                raise Reply(404, hs_error(404, "OBJECT_NOT_FOUND", "Unable to infer object type from: %s" % parts[1]))
+            return 200, self.schema(parts[1])
         if method == "GET" and parts == ["owners"]:
             return 200, {"results": self.state.users["hubspot"]}
         if method == "POST" and len(parts) == 4 and parts[0] == "objects" and parts[2] == "batch" \

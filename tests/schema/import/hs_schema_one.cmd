@@ -1,0 +1,1 @@
+--system hubspot @HERE@/inputs/hs_schema_visit_reports.json

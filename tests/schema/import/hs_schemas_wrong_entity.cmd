@@ -1,0 +1,1 @@
+--system hubspot --entity contacts @CORPUS@/hubspot/handwritten_crm_v3_schemas.json
