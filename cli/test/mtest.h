@@ -95,7 +95,23 @@ typedef struct MtFile {
 /* Reads and resolves a case file. Problems of the file go to f->sink, those
  * of one case to its own sink. Never NULL. */
 MtFile *mt_file_load(const char *path, const MtMap *map);
+/* The same for a case file's text as an editor holds it (len bytes). */
+MtFile *mt_file_parse(const char *path, const char *text, size_t len, const MtMap *map);
 void mt_file_free(MtFile *f);
+
+/* Case file paths (taken strings), in the order their cases run. */
+typedef struct MtPaths {
+    char **v;
+    size_t n;
+} MtPaths;
+
+/* Adds path, or the *.json files of the folder path in name order; false
+ * when the folder cannot be read. */
+bool mt_paths_add(MtPaths *p, const char *path);
+/* Adds the default case files of DIR/STEM.map: DIR/STEM.test.json, then
+ * the .json files of DIR/STEM.tests in name order. */
+void mt_paths_discover(MtPaths *p, const char *map);
+void mt_paths_free(MtPaths *p);
 
 /* What running a case needs: the mapping's VM with its reader paths and
  * slots (made for map->m). */
