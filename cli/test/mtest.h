@@ -120,6 +120,12 @@ typedef struct MtRunner {
     RecordVm *rv;
 } MtRunner;
 
+/* Reads case k's input record and runs every entity on it, then calls
+ * done with the m->nentities results (valid during the call). An
+ * unreadable record is an E0301 to sink instead. True when there was none. */
+typedef void (*MtResults)(void *arg, const VmResult *res);
+bool mt_case_results(MtRunner *r, const MtCase *k, DiagSink *sink, MtResults done, void *arg);
+
 /* Runs case k of f and reports every unmet expectation to sink as E0303 (an
  * unreadable input record as E0301). True when the case passed. */
 bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink);
