@@ -215,16 +215,8 @@ cJSON *lsp_code_action(LspServer *s, const cJSON *params, LspError *e)
     if (d == NULL)
         return NULL;
     const LspAnalysis *a = d->now;
-    const cJSON *range = cJSON_GetObjectItemCaseSensitive(params, "range");
-    cJSON *pos[2] = { cJSON_CreateObject(), cJSON_CreateObject() };
-    cJSON_AddItemToObject(pos[0], "position",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(range, "start"), true));
-    cJSON_AddItemToObject(pos[1], "position", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(range, "end"), true));
     size_t from, to;
-    bool ok = lsp_doc_offset(d, pos[0], &from, e) && lsp_doc_offset(d, pos[1], &to, e);
-    cJSON_Delete(pos[0]);
-    cJSON_Delete(pos[1]);
-    if (!ok)
+    if (!lsp_doc_range(d, params, &from, &to, e))
         return NULL;
     cJSON *out = cJSON_CreateArray();
     for (size_t i = 0; i < diag_total(a->sink); i++) {

@@ -61,8 +61,12 @@ enum {
     RPC_METHOD_NOT_FOUND = -32601,
     RPC_INVALID_PARAMS = -32602,
     RPC_SERVER_NOT_INITIALIZED = -32002,
-    RPC_REQUEST_CANCELLED = -32800
+    RPC_REQUEST_CANCELLED = -32800,
+    RPC_REQUEST_FAILED = -32803
 };
+
+/* The workspace/executeCommand commands (lsp_payload.c). */
+#define LSP_SHOW_PAYLOAD "crmmap.showPayload"
 
 void lsp_error(LspError *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -76,6 +80,10 @@ void lsp_doc_fresh(LspDoc *doc);
 /* The byte offset of params' "position" in the analysed text; false (error
  * set) when it has none. */
 bool lsp_doc_offset(const LspDoc *doc, const cJSON *params, size_t *off, LspError *e);
+/* The same in the text of l; false when params has no valid "position". */
+bool lsp_position_offset(const LspLines *l, const cJSON *params, size_t *off);
+/* The byte offsets of params' "range"; false (error set) when it has none. */
+bool lsp_doc_range(const LspDoc *doc, const cJSON *params, size_t *from, size_t *to, LspError *e);
 
 void lsp_analysis_free(LspAnalysis *a);
 /* Parses (and checks) text of the document at path (NULL: parse only). */
@@ -101,5 +109,7 @@ cJSON *lsp_definition(LspServer *s, const cJSON *params, LspError *e);
 cJSON *lsp_references(LspServer *s, const cJSON *params, LspError *e);
 cJSON *lsp_rename(LspServer *s, const cJSON *params, LspError *e);
 cJSON *lsp_code_action(LspServer *s, const cJSON *params, LspError *e);
+cJSON *lsp_range_formatting(LspServer *s, const cJSON *params, LspError *e);
+cJSON *lsp_execute_command(LspServer *s, const cJSON *params, LspError *e);
 
 #endif

@@ -92,6 +92,9 @@ typedef struct MtFile {
     size_t ncases;
 } MtFile;
 
+/* Largest case file read: far above any hand-written one. */
+#define MT_MAX_FILE (16u * 1024u * 1024u)
+
 /* Reads and resolves a case file. Problems of the file go to f->sink, those
  * of one case to its own sink. Never NULL. */
 MtFile *mt_file_load(const char *path, const MtMap *map);

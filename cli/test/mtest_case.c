@@ -10,8 +10,6 @@
 #include "cm_alloc.h"
 #include "mtest.h"
 
-/* Largest case file read: far above any hand-written one. */
-#define MT_MAX_FILE (16u * 1024u * 1024u)
 /* Most candidates a did-you-mean looks at; most did-you-means per file and
  * the longest name one is sought for (edit distances are quadratic): a
  * hostile file of misspellings still loads in linear time. */
