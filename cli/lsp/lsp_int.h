@@ -99,6 +99,21 @@ cJSON *lsp_json_edit(const LspAnalysis *a, size_t start, size_t end, const char 
 /* A WorkspaceEdit: {"changes": {uri: edits}} (takes edits). */
 cJSON *lsp_json_workspace_edit(const char *uri, cJSON *edits);
 
+/* The first expression of x (parents before children) that test passes,
+ * and the same over an entity item's header and statements; NULL: none. */
+typedef bool (*LspExprTest)(const Expr *x, const void *arg);
+const Expr *lsp_expr_find(const Expr *x, LspExprTest test, const void *arg);
+const Expr *lsp_item_find(const Item *it, LspExprTest test, const void *arg);
+
+/* The entity item whose span holds byte offset at, or NULL. */
+const Item *lsp_entity_at(const Ast *ast, uint32_t at);
+/* A code action: title, kind, its edits (taken) and the diagnostic it fixes (or NULL). */
+cJSON *lsp_action(const LspDoc *d, const char *title, const char *kind, cJSON *edits, const Diag *diag);
+/* The actions of warnings (lsp_fixes.c), appended to out: W0210's fallback
+ * entity, W0212's `??` around the part that can fail. */
+void lsp_add_fallback(const LspDoc *d, const Diag *diag, cJSON *out);
+void lsp_wrap_coalesce(const LspDoc *d, const Diag *diag, cJSON *out);
+
 /* The features, each a request handler: params in, result out (NULL with
  * e set on failure). */
 cJSON *lsp_completion(LspServer *s, const cJSON *params, LspError *e);

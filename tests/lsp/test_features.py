@@ -307,5 +307,47 @@ def case_payload():
     finish(c)
 
 
+def case_warning_actions():
+    lpath = os.path.join(src, "examples", "salesforce", "contact-or-lead.map")
+    LEAD = open(lpath, encoding="utf-8").read()
+    # W0210: the Contact update without its Lead fallback.
+    text = LEAD[:LEAD.index("entity Lead upsert")] + LEAD[LEAD.index("entity Visit_Report__c"):]
+    c = Client(crmmap)
+    c.initialize(src)
+    uri = c.open(lpath, text)
+    diags = {d["code"]: d for d in c.diagnostics(uri)}
+    check("W0210" in diags, "W0210: %r" % list(diags))
+
+    def actions(code):
+        r = c.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diags[code]["range"],
+                                                  "context": {"diagnostics": [diags[code]]}})
+        return [a for a in r["result"] if a["kind"] == "quickfix"]
+
+    a = actions("W0210")
+    check([x["title"] for x in a] == ["add a fallback entity: Lead upsert by Email when no Contact"],
+          "the schema's objects with an Email: %r" % a)
+    fixed = apply(text, a[0]["edit"]["changes"][uri])
+    check("}\n\nentity Lead upsert by Email when no Contact {\n  Email    = lower(trim(email))\n"
+          "  Company  = null  # required on create: give it a value\n" in fixed, "the skeleton: %r" % fixed)
+    edit(c, uri, fixed, 2)
+    left = [d["code"] for d in c.diagnostics(uri)]
+    check("W0210" not in left and "E0111" not in left, "the fallback taken, ref Lead found again: %r" % left)
+    # W0212: a required field's value that can fail, whole and inside a call.
+    for before, after in [('e164(phone, "DE")', 'e164(phone, "DE") ?? ""'),
+                          ('truncate(e164(phone, "DE"), 255)', 'truncate((e164(phone, "DE") ?? ""), 255)')]:
+        text = LEAD.replace('Company   = truncate(organization, 255) ?? "(unknown)"', "Company   = " + before)
+        edit(c, uri, text, 3)
+        diags = {d["code"]: d for d in c.diagnostics(uri)}
+        check("W0212" in diags, "W0212: %r" % list(diags))
+        a = actions("W0212")
+        check([x["title"] for x in a] == ['catch a failure here with ?? ""'], "W0212's action: %r" % a)
+        fixed = apply(text, a[0]["edit"]["changes"][uri])
+        check("Company   = " + after + "\n" in fixed, "wrapped: %r" % a[0]["edit"])
+        edit(c, uri, fixed, 4)
+        left = [d["code"] for d in c.diagnostics(uri) if d["severity"] == 1]
+        check(left == [], "it still checks: %r" % left)
+    finish(c)
+
+
 globals()["case_" + case]()
 print("ok", case)
