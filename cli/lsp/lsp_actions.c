@@ -95,7 +95,7 @@ static const Stmt *assign_at(const Ast *ast, uint32_t at)
     return st && st->kind == ST_ASSIGN ? st : NULL;
 }
 
-static bool has_key(const Item *t, const char *value)
+bool lsp_table_has_key(const Item *t, const char *value)
 {
     for (size_t i = 0; i < t->u.table.count; i++) {
         const Expr *k = t->u.table.entries[i].key;
@@ -126,7 +126,7 @@ static void table_entries(const LspDoc *d, const Diag *diag, cJSON *out)
         at--;
     CmBuf lines = CM_BUF_INIT;
     for (size_t i = 0; i < f->nvalues; i++) {
-        if (!f->values[i].active || has_key(t, f->values[i].value))
+        if (!f->values[i].active || lsp_table_has_key(t, f->values[i].value))
             continue;
         cm_buf_puts(&lines, "  ");
         cm_buf_put_json_string(&lines, f->values[i].value, strlen(f->values[i].value));

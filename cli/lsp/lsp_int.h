@@ -107,6 +107,8 @@ const Expr *lsp_item_find(const Item *it, LspExprTest test, const void *arg);
 
 /* The entity item whose span holds byte offset at, or NULL. */
 const Item *lsp_entity_at(const Ast *ast, uint32_t at);
+/* Whether table t has an entry for the string value. */
+bool lsp_table_has_key(const Item *t, const char *value);
 /* A code action: title, kind, its edits (taken) and the diagnostic it fixes (or NULL). */
 cJSON *lsp_action(const LspDoc *d, const char *title, const char *kind, cJSON *edits, const Diag *diag);
 /* The actions of warnings (lsp_fixes.c), appended to out: W0210's fallback

@@ -349,5 +349,33 @@ def case_warning_actions():
     finish(c)
 
 
+def case_completion_more():
+    # Table keys: the question's options the table has no entry for.
+    text = TEXT.replace('  "not_interested"  -> "Cold"\n', "  \n")
+    c, uri = session(text)
+    pos = at(text, "  \n}", 2)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": pos})
+    check(labels(r) == ["not_interested", "else"], "table keys: %r" % labels(r))
+    check(r["result"][0]["textEdit"]["newText"] == '"not_interested" -> ', "an entry's start: %r" % r["result"][0])
+    text2 = text.replace("  \n}", '  "no\n}')
+    edit(c, uri, text2, 2)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text2, '"no\n}', 3)})
+    check(labels(r) == ["not_interested"] and r["result"][0]["textEdit"]["newText"] == "not_interested",
+          "in quotes: %r" % r["result"])
+    # An entity header, word by word.
+    steps = [("entity Le", ["Lead"]), ("entity Lead u", ["update by", "upsert by"]),
+             ("entity Lead upsert by Em", ["Email", "EmailBouncedDate", "EmailBouncedReason"]), ("entity Lead upsert by Email ",
+                                                      ["key", "master crm", "master source", "when", "when no",
+                                                       "strict"]),
+             ("entity Lead upsert by Email master ", ["crm", "source"]),
+             ("entity Lead upsert by Email when no ", []), ("entity Lead upsert by Email st", ["strict"])]
+    for n, (line, want) in enumerate(steps):
+        t = TEXT + "\n" + line
+        edit(c, uri, t, 3 + n)
+        r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(t, line, len(line))})
+        check(labels(r) == want, "%r: %r" % (line, labels(r)))
+    finish(c)
+
+
 globals()["case_" + case]()
 print("ok", case)
