@@ -16,6 +16,13 @@
 #include "diag.h"
 #include "lsp_text.h"
 
+/* A file a check read (or the folder of one), as stat saw it then. */
+typedef struct LspStamp {
+    char *path;
+    bool exists;
+    long long size, ino, sec, nsec;
+} LspStamp;
+
 /* One parse (and, when it parsed cleanly, check) of a document's text. */
 typedef struct LspAnalysis {
     DiagSink *sink;
@@ -24,6 +31,9 @@ typedef struct LspAnalysis {
     const char *text;       /* the text analysed, as the sink holds it */
     size_t len;
     LspLines lines;
+    LspStamp *stamps;       /* the schema and users files the check read,
+                               and their folders (a pull adds files) */
+    size_t nstamps;
 } LspAnalysis;
 
 typedef struct LspDoc {
@@ -86,6 +96,8 @@ bool lsp_position_offset(const LspLines *l, const cJSON *params, size_t *off);
 bool lsp_doc_range(const LspDoc *doc, const cJSON *params, size_t *from, size_t *to, LspError *e);
 
 void lsp_analysis_free(LspAnalysis *a);
+/* Whether a file a's check read (or its folder) changed since. */
+bool lsp_analysis_stale(const LspAnalysis *a);
 /* Parses (and checks) text of the document at path (NULL: parse only). */
 LspAnalysis *lsp_analyse(const char *name, const char *path, const char *text, size_t len);
 /* The publishDiagnostics params of doc's current analysis. */

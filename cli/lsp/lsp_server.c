@@ -274,6 +274,13 @@ static void files_changed(LspServer *s)
         s->docs[i]->dirty = true;
 }
 
+void lsp_server_restat(LspServer *s)
+{
+    for (size_t i = 0; i < s->ndocs; i++)
+        if (!s->docs[i]->dirty && s->docs[i]->now && lsp_analysis_stale(s->docs[i]->now))
+            s->docs[i]->dirty = true;
+}
+
 bool lsp_server_busy(const LspServer *s)
 {
     for (size_t i = 0; i < s->ndocs; i++)
