@@ -21,7 +21,7 @@ static const CheckedEntity *checked_entity(const Checked *c, const Item *it)
     return NULL;
 }
 
-/* The text of the value ce assigns to a field named name, or NULL. */
+/* The assignment of ce to a field named name, or NULL. */
 static const Stmt *assigned(const CheckedEntity *ce, const char *name)
 {
     for (size_t i = 0; i < ce->nassigns; i++)
@@ -108,7 +108,7 @@ void lsp_wrap_coalesce(const LspDoc *d, const Diag *diag, cJSON *out)
     const LspAnalysis *a = d->now;
     const Item *it = lsp_entity_at(a->ast, diag->span.start);
     const Expr *x = lsp_item_find(it, spans, &diag->span);
-    if (x == NULL || x->info == NULL)
+    if (x == NULL || x->info == NULL || a->checked == NULL)
         return;
     const char *value = x->info->type == CT_STRING ? "\"\"" : x->info->type == CT_NUMBER ? "0"
                       : x->info->type == CT_BOOL ? "false" : "null";

@@ -189,8 +189,7 @@ static bool first_case_file(Target *t, LspError *e)
                   "no test cases for this mapping: write them in %.*s.test.json (docs/testing.md)",
                   (int)(strlen(t->map) - strlen(".map")), t->map);
     } else {
-        t->cases = files.v[0];
-        files.v[0] = cm_strdup("");
+        t->cases = cm_strdup(files.v[0]);
     }
     mt_paths_free(&files);
     return t->cases != NULL;
@@ -224,17 +223,21 @@ static cJSON *show_payload(LspServer *s, const cJSON *arg, LspError *e)
     cJSON *out = NULL;
     LspAnalysis *owned = NULL;
     const LspAnalysis *a = t.cases || first_case_file(&t, e) ? mapping_analysis(s, t.map, &owned, e) : NULL;
+    char *read = NULL;
     if (a && t.in_cases) {
-        /* A cursor without a position is in no case: the first runs. */
+        /* Read once here for the cursor; a file that cannot be read is
+         * left to mt_file_load, which says why. */
         size_t len = 0;
         const char *err = NULL;
-        char *read = t.text ? NULL : cli_read_file(t.cases, MT_MAX_FILE, &len, &err);
+        if (t.text == NULL && (read = cli_read_file(t.cases, MT_MAX_FILE, &len, &err)) != NULL &&
+            strlen(read) == len)
+            t.text = read;
         LspLines lines;
-        lsp_lines_init(&lines, t.text ? t.text : read ? read : "", t.text ? strlen(t.text) : len);
+        lsp_lines_init(&lines, t.text ? t.text : "", t.text ? strlen(t.text) : 0);
+        /* A cursor without a position is in no case: the first runs. */
         if (!lsp_position_offset(&lines, arg, &t.at))
             t.at = 0;
         lsp_lines_free(&lines);
-        cm_free(read);
     }
     if (a)
         out = payload(&t, a, e);
@@ -244,6 +247,7 @@ static cJSON *show_payload(LspServer *s, const cJSON *arg, LspError *e)
         cJSON_AddStringToObject(out, "mapping", u.data);
         cm_buf_free(&u);
     }
+    cm_free(read);
     lsp_analysis_free(owned);
     cm_free(t.map != path ? t.map : NULL);
     cm_free(t.cases != path ? t.cases : NULL);
