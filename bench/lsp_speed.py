@@ -48,7 +48,11 @@ try:
     c = Client(crmmap)
     c.initialize(work)
     uri = c.open(path, text)
-    first = c.diagnostics(uri)
+    def errors(d):
+        # Warnings stay (the generated `update by` entities have no fallback: W0210).
+        return [x for x in d if x["severity"] == 1]
+
+    first = errors(c.diagnostics(uri))
     if first:
         sys.exit("lsp_speed: the mapping does not check cleanly: %r" % first[:3])
     version = [1]
@@ -69,7 +73,7 @@ try:
         edit("#" if i % 2 == 0 else name[-1])
         d = c.diagnostics(uri)
         times.append(time.perf_counter() - t)
-        assert bool(d) == (i % 2 == 0), d[:2]
+        assert bool(errors(d)) == (i % 2 == 0), d[:2]
     print("diagnostics after an edit (%d lines): %s" % (len(lines), ms(times)))
 
     # Completion of field names on a new line of the first entity.

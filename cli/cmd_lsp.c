@@ -28,15 +28,19 @@ static bool write_all(int fd, CmBuf *b)
     return true;
 }
 
-/* Whether input is waiting (poll with no wait). */
-static bool input_waiting(int fd)
+/* Whether input is waiting within ms milliseconds (0: now). */
+static bool input_waiting(int fd, int ms)
 {
     struct pollfd p = { .fd = fd, .events = POLLIN };
     int n;
-    while ((n = poll(&p, 1, 0)) < 0 && errno == EINTR)
+    while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR)
         ;
-    return n > 0;
+    return n != 0;
 }
+
+/* How often a quiet server looks at the schema files: a pull shows within
+ * a second in an editor that does not report changed files. */
+enum { RESTAT_MS = 1000 };
 
 static int serve(int in, int out)
 {
@@ -46,10 +50,14 @@ static int serve(int in, int out)
     static char chunk[65536];
     int status = 1;     /* the stream ended without `exit` */
     for (;;) {
-        if (lsp_server_busy(s) && !input_waiting(in)) {
+        if (lsp_server_busy(s) && !input_waiting(in, 0)) {
             lsp_server_idle(s);
             if (!write_all(out, lsp_server_output(s)))
                 break;
+            continue;
+        }
+        if (!input_waiting(in, RESTAT_MS)) {
+            lsp_server_restat(s);
             continue;
         }
         ssize_t n = read(in, chunk, sizeof chunk);
@@ -87,9 +95,10 @@ const Command cmd_lsp = {
     "\n"
     "Speaks the Language Server Protocol on standard input and output, for\n"
     "editors: diagnostics as you type (those of `crmmap check`), completion,\n"
-    "hover, formatting, symbols, definition, references, rename and code\n"
-    "actions for .map files. Schemas and users files are found as `crmmap\n"
-    "check` finds them. Writes no file. See docs/editors.md.\n"
+    "hover, formatting, symbols, definition, references, rename, code\n"
+    "actions and show payload (crmmap.showPayload) for .map files. Schemas\n"
+    "and users files are found as `crmmap check` finds them. Writes no file.\n"
+    "See docs/editors.md.\n"
     "Exit status: 0 after `shutdown` and `exit`, 1 when the input ends or\n"
     "`exit` comes without `shutdown`, 2 usage.\n"
     "\n"

@@ -2,10 +2,8 @@
  * mapping in memory as `run` does, finds its case files (docs/testing.md),
  * runs every case offline on the VM and prints PASS/FAIL per case, the
  * diagnostics of each failure and the `N passed, M failed` summary. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,11 +15,6 @@
 
 extern const Command cmd_test;
 
-typedef struct Paths {
-    char **v;
-    size_t n;
-} Paths;
-
 typedef struct Suite {
     const char *map_path;
     MtResult *results;
@@ -30,63 +23,6 @@ typedef struct Suite {
     bool color;
     const char *filter;         /* --filter: run only cases whose name holds it */
 } Suite;
-
-static void paths_add(Paths *p, char *path)
-{
-    p->v = cm_realloc(p->v, (p->n + 1) * sizeof *p->v);
-    p->v[p->n++] = path;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-static bool is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Adds dir's *.json files in name order; false when dir cannot be read. */
-static bool add_dir(Paths *p, const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return false;
-    size_t first = p->n;
-    for (struct dirent *de; (de = readdir(d)) != NULL;) {
-        if (de->d_name[0] == '.' || !ends_with(de->d_name, ".json"))
-            continue;
-        CmBuf b = CM_BUF_INIT;
-        cm_buf_printf(&b, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", de->d_name);
-        paths_add(p, cm_buf_take(&b));
-    }
-    closedir(d);
-    qsort(p->v + first, p->n - first, sizeof *p->v, by_name);
-    return true;
-}
-
-/* The default cases of DIR/STEM.map: DIR/STEM.test.json and DIR/STEM.tests/. */
-static void discover(Paths *p, const char *map)
-{
-    size_t stem = strlen(map) - strlen(".map");
-    CmBuf b = CM_BUF_INIT;
-    cm_buf_printf(&b, "%.*s.test.json", (int)stem, map);
-    if (access(b.data, F_OK) == 0)
-        paths_add(p, cm_buf_take(&b));
-    cm_buf_clear(&b);
-    cm_buf_printf(&b, "%.*s.tests", (int)stem, map);
-    if (is_dir(b.data))
-        add_dir(p, b.data);
-    cm_buf_free(&b);
-}
 
 static char *render(const DiagSink *sink, bool color)
 {
@@ -202,7 +138,7 @@ static bool write_junit(const Suite *s, const char *path)
 }
 
 /* Runs every case file against the compiled mapping. */
-static void run_suite(Suite *s, const MapcBuild *b, const Mapc *m, const Paths *files)
+static void run_suite(Suite *s, const MapcBuild *b, const Mapc *m, const MtPaths *files)
 {
     MtMap map;
     mt_map_init(&map, b->checked, m);
@@ -256,15 +192,12 @@ static int run(int argc, char **argv)
     const char *map_path = argv[optind];
     if (!mapc_cli_is_source(map_path))
         return cli_usage_error(&cmd_test, "'%s' is not a .map file: cases test the source", map_path);
-    Paths files = { NULL, 0 };
+    MtPaths files = { NULL, 0 };
     for (int i = optind + 1; i < argc; i++) {
-        if (is_dir(argv[i])) {
-            if (!add_dir(&files, argv[i])) {
-                fprintf(stderr, "%s: error: cannot read the folder\n", argv[i]);
-                return EXIT_CHECK;
-            }
-        } else {
-            paths_add(&files, cm_strdup(argv[i]));
+        if (!mt_paths_add(&files, argv[i])) {
+            fprintf(stderr, "%s: error: cannot read the folder\n", argv[i]);
+            mt_paths_free(&files);
+            return EXIT_CHECK;
         }
     }
     Suite s = { map_path, NULL, 0, 0, 0, isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL, filter };
@@ -281,7 +214,7 @@ static int run(int argc, char **argv)
     }
     if (m != NULL) {
         if (optind + 1 == argc)
-            discover(&files, map_path);
+            mt_paths_discover(&files, map_path);
         if (files.n > 0) {
             run_suite(&s, &b, m, &files);
             printf("%zu passed, %zu failed\n", s.passed, s.failed);
@@ -303,9 +236,7 @@ static int run(int argc, char **argv)
         cm_free((char *)s.results[i].text);
     }
     cm_free(s.results);
-    for (size_t i = 0; i < files.n; i++)
-        cm_free(files.v[i]);
-    cm_free(files.v);
+    mt_paths_free(&files);
     mapc_free(m);
     mapc_cli_build_free(&b);
     return status;

@@ -1,13 +1,13 @@
 /* lsp_actions: code actions — add a table's missing entries (E0107), take
  * a did-you-mean (E0102, E0103, E0110), give an assignment's value a
- * default with `??`. Each is computed from the document's own analysis, not
+ * default with `??`; those of warnings are in lsp_fixes.c. Each is computed from the document's own analysis, not
  * from the diagnostics the client sends back. */
 #include <string.h>
 
 #include "cm_alloc.h"
 #include "lsp_int.h"
 
-static cJSON *action(const LspDoc *d, const char *title, const char *kind, cJSON *edits, const Diag *diag)
+cJSON *lsp_action(const LspDoc *d, const char *title, const char *kind, cJSON *edits, const Diag *diag)
 {
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(a, "title", title);
@@ -53,7 +53,7 @@ static void did_you_mean(const LspDoc *d, const Diag *diag, cJSON *out)
     cm_buf_printf(&title, "change to %s", text.data);
     cJSON *edits = cJSON_CreateArray();
     cJSON_AddItemToArray(edits, lsp_json_edit(a, diag->span.start, diag->span.end, text.data, text.len));
-    cJSON_AddItemToArray(out, action(d, title.data, "quickfix", edits, diag));
+    cJSON_AddItemToArray(out, lsp_action(d, title.data, "quickfix", edits, diag));
     cm_buf_free(&text);
     cm_buf_free(&title);
     cm_free(to);
@@ -61,55 +61,9 @@ static void did_you_mean(const LspDoc *d, const Diag *diag, cJSON *out)
 
 /* ---- E0107 ---- */
 
-static const Expr *lookup_in(const Expr *x, uint32_t at)
+static bool lookup_at(const Expr *x, const void *at)
 {
-    if (x == NULL || x->depth > AST_MAX_DEPTH || at < x->span.start || at > x->span.end)
-        return NULL;
-    const Expr *kids[3] = { NULL, NULL, NULL };
-    switch (x->kind) {
-    case EX_LOOKUP:
-        if (x->u.lookup.table.span.start == at)
-            return x;
-        kids[0] = x->u.lookup.key;
-        break;
-    case EX_CALL:
-        for (size_t i = 0; i < x->u.call.count; i++) {
-            const Expr *r = lookup_in(x->u.call.args[i], at);
-            if (r)
-                return r;
-        }
-        return NULL;
-    case EX_LIST:
-        return NULL;
-    case EX_UNARY:
-        kids[0] = x->u.unary.operand;
-        break;
-    case EX_BINARY:
-        kids[0] = x->u.binary.left;
-        kids[1] = x->u.binary.right;
-        break;
-    case EX_IF:
-        kids[0] = x->u.if_e.cond;
-        kids[1] = x->u.if_e.then_e;
-        kids[2] = x->u.if_e.else_e;
-        break;
-    case EX_CASE:
-        for (size_t i = 0; i < x->u.case_e.count; i++) {
-            const Expr *r = lookup_in(x->u.case_e.arms[i].cond, at);
-            if (r || (r = lookup_in(x->u.case_e.arms[i].value, at)) != NULL)
-                return r;
-        }
-        kids[0] = x->u.case_e.else_e;
-        break;
-    default:
-        return NULL;
-    }
-    for (int i = 0; i < 3; i++) {
-        const Expr *r = lookup_in(kids[i], at);
-        if (r)
-            return r;
-    }
-    return NULL;
+    return x->kind == EX_LOOKUP && x->u.lookup.table.span.start == *(const uint32_t *)at;
 }
 
 /* The statement of the entities whose span holds at, blocks entered. */
@@ -124,19 +78,24 @@ static const Stmt *stmt_at(Stmt *const *stmts, size_t n, uint32_t at)
     return NULL;
 }
 
-static const Stmt *assign_at(const Ast *ast, uint32_t at)
+const Item *lsp_entity_at(const Ast *ast, uint32_t at)
 {
     for (size_t i = 0; i < ast->count; i++) {
         const Item *it = ast->items[i];
-        if (it->kind == IT_ENTITY && at >= it->span.start && at <= it->span.end) {
-            const Stmt *st = stmt_at(it->u.entity.stmts, it->u.entity.count, at);
-            return st && st->kind == ST_ASSIGN ? st : NULL;
-        }
+        if (it->kind == IT_ENTITY && at >= it->span.start && at <= it->span.end)
+            return it;
     }
     return NULL;
 }
 
-static bool has_key(const Item *t, const char *value)
+static const Stmt *assign_at(const Ast *ast, uint32_t at)
+{
+    const Item *it = lsp_entity_at(ast, at);
+    const Stmt *st = it ? stmt_at(it->u.entity.stmts, it->u.entity.count, at) : NULL;
+    return st && st->kind == ST_ASSIGN ? st : NULL;
+}
+
+bool lsp_table_has_key(const Item *t, const char *value)
 {
     for (size_t i = 0; i < t->u.table.count; i++) {
         const Expr *k = t->u.table.entries[i].key;
@@ -149,10 +108,8 @@ static bool has_key(const Item *t, const char *value)
 static void table_entries(const LspDoc *d, const Diag *diag, cJSON *out)
 {
     const LspAnalysis *a = d->now;
-    const Stmt *st = assign_at(a->ast, diag->span.start);
-    const Expr *x = st ? lookup_in(st->u.assign.value, diag->span.start) : NULL;
-    if (x == NULL && st)
-        x = lookup_in(st->u.assign.when, diag->span.start);
+    uint32_t where = diag->span.start;
+    const Expr *x = lsp_item_find(lsp_entity_at(a->ast, where), lookup_at, &where);
     if (x == NULL || x->info == NULL || x->info->table == NULL || x->u.lookup.key->info == NULL ||
         x->u.lookup.key->info->options == NULL)
         return;
@@ -169,7 +126,7 @@ static void table_entries(const LspDoc *d, const Diag *diag, cJSON *out)
         at--;
     CmBuf lines = CM_BUF_INIT;
     for (size_t i = 0; i < f->nvalues; i++) {
-        if (!f->values[i].active || has_key(t, f->values[i].value))
+        if (!f->values[i].active || lsp_table_has_key(t, f->values[i].value))
             continue;
         cm_buf_puts(&lines, "  ");
         cm_buf_put_json_string(&lines, f->values[i].value, strlen(f->values[i].value));
@@ -180,7 +137,7 @@ static void table_entries(const LspDoc *d, const Diag *diag, cJSON *out)
         cJSON_AddItemToArray(edits, lsp_json_edit(a, at, at, lines.data, lines.len));
         CmBuf title = CM_BUF_INIT;
         cm_buf_printf(&title, "add the missing entries to table %s", t->u.table.name.name);
-        cJSON_AddItemToArray(out, action(d, title.data, "quickfix", edits, diag));
+        cJSON_AddItemToArray(out, lsp_action(d, title.data, "quickfix", edits, diag));
         cm_buf_free(&title);
     }
     cm_buf_free(&lines);
@@ -204,7 +161,7 @@ static void coalesce(const LspDoc *d, uint32_t at, cJSON *out)
     cm_buf_printf(&title, "give %s a default: ?? %s", st->u.assign.field.name, dflt);
     cJSON *edits = cJSON_CreateArray();
     cJSON_AddItemToArray(edits, lsp_json_edit(d->now, v->span.end, v->span.end, text.data, text.len));
-    cJSON_AddItemToArray(out, action(d, title.data, "refactor.rewrite", edits, NULL));
+    cJSON_AddItemToArray(out, lsp_action(d, title.data, "refactor.rewrite", edits, NULL));
     cm_buf_free(&text);
     cm_buf_free(&title);
 }
@@ -215,16 +172,8 @@ cJSON *lsp_code_action(LspServer *s, const cJSON *params, LspError *e)
     if (d == NULL)
         return NULL;
     const LspAnalysis *a = d->now;
-    const cJSON *range = cJSON_GetObjectItemCaseSensitive(params, "range");
-    cJSON *pos[2] = { cJSON_CreateObject(), cJSON_CreateObject() };
-    cJSON_AddItemToObject(pos[0], "position",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(range, "start"), true));
-    cJSON_AddItemToObject(pos[1], "position", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(range, "end"), true));
     size_t from, to;
-    bool ok = lsp_doc_offset(d, pos[0], &from, e) && lsp_doc_offset(d, pos[1], &to, e);
-    cJSON_Delete(pos[0]);
-    cJSON_Delete(pos[1]);
-    if (!ok)
+    if (!lsp_doc_range(d, params, &from, &to, e))
         return NULL;
     cJSON *out = cJSON_CreateArray();
     for (size_t i = 0; i < diag_total(a->sink); i++) {
@@ -236,6 +185,10 @@ cJSON *lsp_code_action(LspServer *s, const cJSON *params, LspError *e)
         else if (strcmp(diag->code, "E0102") == 0 || strcmp(diag->code, "E0103") == 0 ||
                  strcmp(diag->code, "E0110") == 0)
             did_you_mean(d, diag, out);
+        else if (strcmp(diag->code, "W0210") == 0)
+            lsp_add_fallback(d, diag, out);
+        else if (strcmp(diag->code, "W0212") == 0)
+            lsp_wrap_coalesce(d, diag, out);
     }
     if (a->checked)
         coalesce(d, (uint32_t)from, out);

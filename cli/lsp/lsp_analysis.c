@@ -3,12 +3,62 @@
  * message, a problem inside a schema file pointed at as related
  * information. */
 #define _XOPEN_SOURCE 700     /* realpath */
+#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cm_alloc.h"
 #include "lsp_int.h"
+
+static void stat_of(LspStamp *st)
+{
+    struct stat sb;
+    memset(&sb, 0, sizeof sb);
+    st->exists = stat(st->path, &sb) == 0;
+    st->size = (long long)sb.st_size;
+    st->ino = (long long)sb.st_ino;
+    st->sec = (long long)sb.st_mtim.tv_sec;
+    st->nsec = (long long)sb.st_mtim.tv_nsec;
+}
+
+/* Stamps src's file and its folder (once each). */
+static void stamp(LspAnalysis *a, const DiagSource *src)
+{
+    if (src == NULL)
+        return;
+    char *file = cm_strdup(diag_source_name(src));
+    char *copy = cm_strdup(file);
+    char *paths[2] = { file, cm_strdup(dirname(copy)) };
+    cm_free(copy);
+    for (int i = 0; i < 2; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < a->nstamps && !seen; k++)
+            seen = strcmp(a->stamps[k].path, paths[i]) == 0;
+        if (seen) {
+            cm_free(paths[i]);
+            continue;
+        }
+        a->stamps = cm_realloc(a->stamps, (a->nstamps + 1) * sizeof *a->stamps);
+        LspStamp *st = &a->stamps[a->nstamps++];
+        st->path = paths[i];
+        stat_of(st);
+    }
+}
+
+bool lsp_analysis_stale(const LspAnalysis *a)
+{
+    for (size_t i = 0; i < a->nstamps; i++) {
+        LspStamp now = a->stamps[i];
+        stat_of(&now);
+        const LspStamp *was = &a->stamps[i];
+        if (now.exists != was->exists || now.size != was->size || now.ino != was->ino || now.sec != was->sec ||
+            now.nsec != was->nsec)
+            return true;
+    }
+    return false;
+}
 
 LspAnalysis *lsp_analyse(const char *name, const char *path, const char *text, size_t len)
 {
@@ -25,6 +75,13 @@ LspAnalysis *lsp_analyse(const char *name, const char *path, const char *text, s
      * echoes would only bury the real error. */
     if (path && diag_count(a->sink, DIAG_ERROR) == 0)
         a->checked = check_mapping(a->sink, a->ast, path);
+    const Checked *c = a->checked;
+    for (size_t i = 0; c && i < c->ntargets; i++)
+        stamp(a, c->targets[i]->src);
+    if (c && c->source)
+        stamp(a, c->source->src);
+    if (c && c->users)
+        stamp(a, c->users->src);
     return a;
 }
 
@@ -36,6 +93,9 @@ void lsp_analysis_free(LspAnalysis *a)
         check_free(a->checked);
     ast_free(a->ast);
     lsp_lines_free(&a->lines);
+    for (size_t i = 0; i < a->nstamps; i++)
+        cm_free(a->stamps[i].path);
+    cm_free(a->stamps);
     diag_sink_free(a->sink);
     cm_free(a);
 }

@@ -146,6 +146,12 @@ static void add_values(Items *it, const Field *f)
             add(it, f->values[i].value, K_VALUE, f->values[i].label, NULL);
 }
 
+static void add_keywords(Items *it, const char *const *kw, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        add(it, kw[i], K_KEYWORD, NULL, NULL);
+}
+
 static void in_string(Items *it, const LspContext *cx, const LspDoc *d)
 {
     const Checked *c = model(d);
@@ -181,8 +187,110 @@ static void expression(Items *it, const LspDoc *d)
     }
     for (size_t i = 0; c && i < c->ntables; i++)
         add(it, c->tables[i]->u.table.name.name, K_STRUCT, "table", NULL);
-    for (size_t i = 0; i < sizeof expr_keywords / sizeof expr_keywords[0]; i++)
-        add(it, expr_keywords[i], K_KEYWORD, NULL, NULL);
+    add_keywords(it, expr_keywords, sizeof expr_keywords / sizeof expr_keywords[0]);
+}
+
+/* ---- table keys and entity headers ---- */
+
+static bool looks_up(const Expr *x, const void *table)
+{
+    return x->kind == EX_LOOKUP && x->u.lookup.table.name && strcmp(x->u.lookup.table.name, table) == 0 &&
+           x->u.lookup.key->info && x->u.lookup.key->info->options;
+}
+
+/* In table T: the options of the question T is looked up by that it has
+ * no entry for yet (as the latest check saw the table). */
+static void table_keys(Items *it, const LspContext *cx, const LspDoc *d)
+{
+    const Checked *c = model(d);
+    const Item *t = table_named(c, cx->name);
+    const Expr *x = NULL;
+    for (size_t i = 0; t && i < d->good->ast->count && x == NULL; i++)
+        x = lsp_item_find(d->good->ast->items[i], looks_up, cx->name);
+    if (x == NULL)
+        return;
+    const Field *q = x->u.lookup.key->info->options;
+    for (size_t i = 0; i < q->nvalues; i++) {
+        const char *v = q->values[i].value;
+        if (!q->values[i].active || lsp_table_has_key(t, v))
+            continue;
+        cJSON *item = add(it, v, K_VALUE, q->values[i].label, NULL);
+        if (item == NULL || cx->in_string)
+            continue;
+        /* Outside quotes the whole entry's start is written. */
+        CmBuf text = CM_BUF_INIT;
+        cm_buf_put_json_string(&text, v, strlen(v));
+        cm_buf_puts(&text, " -> ");
+        cJSON_ReplaceItemInObject(item, "textEdit", lsp_json_edit(it->a, it->start, it->end, text.data, text.len));
+        cm_buf_free(&text);
+    }
+    if (!cx->in_string)
+        add(it, "else", K_KEYWORD, "else -> VALUE: what every other answer maps to", NULL);
+}
+
+static const char *const header_keywords[] = { "key", "master crm", "master source", "when", "when no", "strict" };
+static const char *const mode_keywords[] = { "create", "update by", "upsert by" };
+
+/* The words of an entity header before the cursor's word: false when the
+ * cursor's line is no header (or its `{` is behind). */
+enum { MAX_WORDS = 16 };
+typedef struct Header {
+    char words[MAX_WORDS][128];
+    size_t n;
+} Header;
+
+static bool header(const LspAnalysis *a, size_t word, Header *h)
+{
+    size_t ls = word;
+    while (ls > 0 && a->text[ls - 1] != '\n')
+        ls--;
+    while (ls < word && (a->text[ls] == ' ' || a->text[ls] == '\t'))
+        ls++;
+    if (word - ls < 7 || strncmp(a->text + ls, "entity ", 7) != 0 || memchr(a->text + ls, '{', word - ls))
+        return false;
+    h->n = 0;
+    for (size_t i = ls; i < word && h->n < MAX_WORDS;) {
+        while (i < word && (a->text[i] == ' ' || a->text[i] == '\t'))
+            i++;
+        size_t s = i;
+        while (i < word && a->text[i] != ' ' && a->text[i] != '\t')
+            i++;
+        if (i > s) {
+            size_t n = i - s < 127 ? i - s : 127;
+            memcpy(h->words[h->n], a->text + s, n);
+            h->words[h->n++][n] = '\0';
+        }
+    }
+    return true;
+}
+
+/* `entity NAME MODE [key FIELD] [master crm|source] [when COND | when no
+ * ENTITY] [strict] {`: what fits where the cursor is. */
+static void in_header(Items *it, const Header *h, const LspDoc *d)
+{
+    const Checked *c = model(d);
+    const char *last = h->words[h->n - 1];
+    if (h->n == 1) {
+        for (size_t i = 0; c && i < c->ntargets; i++)
+            add(it, c->targets[i]->name, K_CLASS, c->targets[i]->system, NULL);
+    } else if (h->n == 2) {
+        add_keywords(it, mode_keywords, sizeof mode_keywords / sizeof mode_keywords[0]);
+    } else if (strcmp(last, "by") == 0 || strcmp(last, "key") == 0) {
+        const SchemaEntity *en = entity_schema(c, h->words[1]);
+        for (size_t i = 0; en && i < en->nfields; i++)
+            add_field(it, &en->fields[i], true);
+    } else if (strcmp(last, "master") == 0) {
+        add(it, "crm", K_KEYWORD, NULL, NULL);
+        add(it, "source", K_KEYWORD, NULL, NULL);
+    } else if (strcmp(last, "no") == 0 && strcmp(h->words[h->n - 2], "when") == 0) {
+        for (size_t i = 0; c && i < c->nentities; i++)
+            if (c->entities[i].mode == MODE_UPDATE)
+                add(it, c->entities[i].item->u.entity.name.name, K_CLASS, "entity", NULL);
+    } else if (strcmp(last, "when") == 0) {
+        expression(it, d);
+    } else {
+        add_keywords(it, header_keywords, sizeof header_keywords / sizeof header_keywords[0]);
+    }
 }
 
 /* Where a request's position is: the document, its analysis, the offset
@@ -217,22 +325,25 @@ static cJSON *complete(const Cursor *k)
     const LspContext cx = k->cx;
     Items it = { cJSON_CreateArray(), k->a, cx.start, cx.end, k->a->text + cx.start, k->off - cx.start };
     const Checked *c = model(d);
+    Header h;
     if (cx.in_comment) {
         /* nothing to offer */
+    } else if (cx.block == LB_TABLE && cx.line_start) {
+        table_keys(&it, &cx, d);
+    } else if (!cx.in_string && header(k->a, cx.start, &h)) {
+        in_header(&it, &h, d);
     } else if (cx.in_string) {
         in_string(&it, &cx, d);
     } else if (strcmp(cx.before, "ref") == 0) {
         for (size_t i = 0; c && i < c->nentities; i++)
             add(&it, c->entities[i].item->u.entity.name.name, K_CLASS, "entity", NULL);
     } else if (cx.block == LB_TOP) {
-        for (size_t i = 0; i < sizeof item_keywords / sizeof item_keywords[0]; i++)
-            add(&it, item_keywords[i], K_KEYWORD, NULL, NULL);
+        add_keywords(&it, item_keywords, sizeof item_keywords / sizeof item_keywords[0]);
     } else if (cx.block == LB_ENTITY && cx.line_start) {
         const SchemaEntity *en = entity_schema(c, cx.name);
         for (size_t i = 0; en && i < en->nfields; i++)
             add_field(&it, &en->fields[i], true);
-        for (size_t i = 0; i < sizeof stmt_keywords / sizeof stmt_keywords[0]; i++)
-            add(&it, stmt_keywords[i], K_KEYWORD, NULL, NULL);
+        add_keywords(&it, stmt_keywords, sizeof stmt_keywords / sizeof stmt_keywords[0]);
     } else if (cx.block == LB_ENTITY) {
         expression(&it, d);
     }

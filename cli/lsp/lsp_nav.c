@@ -9,16 +9,23 @@
 /* LSP's SymbolKind values used here. */
 enum { S_MODULE = 2, S_CLASS = 5, S_FIELD = 8, S_STRUCT = 23 };
 
+/* fmt prints a tree; one with syntax errors would lose text. */
+static bool formattable(const LspAnalysis *a)
+{
+    for (size_t i = 0; i < diag_total(a->sink); i++)
+        if (strcmp(diag_at(a->sink, i)->code, "E0001") == 0 || diag_at(a->sink, i)->span.src == NULL)
+            return false;
+    return true;
+}
+
 cJSON *lsp_formatting(LspServer *s, const cJSON *params, LspError *e)
 {
     LspDoc *d = lsp_doc_of(s, params, e);
     if (d == NULL)
         return NULL;
     const LspAnalysis *a = d->now;
-    /* fmt prints a tree; one with syntax errors would lose text. */
-    for (size_t i = 0; i < diag_total(a->sink); i++)
-        if (strcmp(diag_at(a->sink, i)->code, "E0001") == 0 || diag_at(a->sink, i)->span.src == NULL)
-            return cJSON_CreateArray();
+    if (!formattable(a))
+        return cJSON_CreateArray();
     CmBuf out = CM_BUF_INIT;
     fmt_ast(a->ast, &out);
     /* One edit covering only what changes, so the editor keeps the
@@ -36,6 +43,52 @@ cJSON *lsp_formatting(LspServer *s, const cJSON *params, LspError *e)
     cJSON *edits = cJSON_CreateArray();
     if (n != m || memcmp(out.data ? out.data : "", a->text, n) != 0)
         cJSON_AddItemToArray(edits, lsp_json_edit(a, pre, m - suf, out.data ? out.data + pre : "", n - suf - pre));
+    cm_buf_free(&out);
+    return edits;
+}
+
+/* Back from item start over the blanks before it on its line. */
+static size_t line_start(const char *text, size_t at)
+{
+    while (at > 0 && (text[at - 1] == ' ' || text[at - 1] == '\t'))
+        at--;
+    return at;
+}
+
+/* The items [first, last] that the range touches are replaced by what
+ * `fmt` prints for them: the whole text is formatted and parsed again, and
+ * item i of the one is item i of the other (fmt keeps the tree). */
+cJSON *lsp_range_formatting(LspServer *s, const cJSON *params, LspError *e)
+{
+    LspDoc *d = lsp_doc_of(s, params, e);
+    size_t from, to;
+    if (d == NULL || !lsp_doc_range(d, params, &from, &to, e))
+        return NULL;
+    const LspAnalysis *a = d->now;
+    cJSON *edits = cJSON_CreateArray();
+    const Ast *ast = a->ast;
+    size_t first = ast->count, last = 0;
+    for (size_t i = 0; formattable(a) && i < ast->count; i++)
+        if (ast->items[i]->span.end >= from && ast->items[i]->span.start <= to) {
+            first = first < i ? first : i;
+            last = i;
+        }
+    if (first == ast->count)
+        return edits;
+    CmBuf out = CM_BUF_INIT;
+    fmt_ast(ast, &out);
+    DiagSink *sink = diag_sink_new();
+    Ast *f = ast_parse(sink, "(formatted)", out.data ? out.data : "", out.len);
+    size_t flen;
+    const char *ftext = diag_source_text(f->src, &flen);
+    if (f->count == ast->count && diag_count(sink, DIAG_ERROR) == 0 && ftext) {
+        size_t start = line_start(a->text, ast->items[first]->span.start), end = ast->items[last]->span.end;
+        size_t fstart = line_start(ftext, f->items[first]->span.start), fend = f->items[last]->span.end;
+        if (end - start != fend - fstart || memcmp(a->text + start, ftext + fstart, end - start) != 0)
+            cJSON_AddItemToArray(edits, lsp_json_edit(a, start, end, ftext + fstart, fend - fstart));
+    }
+    ast_free(f);
+    diag_sink_free(sink);
     cm_buf_free(&out);
     return edits;
 }

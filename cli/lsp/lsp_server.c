@@ -148,17 +148,41 @@ void lsp_doc_fresh(LspDoc *d)
     d->dirty = false;
 }
 
-bool lsp_doc_offset(const LspDoc *d, const cJSON *params, size_t *off, LspError *e)
+bool lsp_position_offset(const LspLines *l, const cJSON *params, size_t *off)
 {
     const cJSON *pos = cJSON_GetObjectItemCaseSensitive(params, "position");
     const cJSON *line = cJSON_GetObjectItemCaseSensitive(pos, "line");
     const cJSON *col = cJSON_GetObjectItemCaseSensitive(pos, "character");
-    if (!cJSON_IsNumber(line) || !cJSON_IsNumber(col) || line->valuedouble < 0 || col->valuedouble < 0) {
-        lsp_error(e, RPC_INVALID_PARAMS, "no position");
+    if (!cJSON_IsNumber(line) || !cJSON_IsNumber(col) || line->valuedouble < 0 || col->valuedouble < 0)
         return false;
-    }
-    *off = lsp_lines_offset(&d->now->lines, line->valuedouble > 4e9 ? UINT32_MAX : (uint32_t)line->valuedouble,
+    *off = lsp_lines_offset(l, line->valuedouble > 4e9 ? UINT32_MAX : (uint32_t)line->valuedouble,
                             col->valuedouble > 4e9 ? UINT32_MAX : (uint32_t)col->valuedouble);
+    return true;
+}
+
+bool lsp_doc_offset(const LspDoc *d, const cJSON *params, size_t *off, LspError *e)
+{
+    if (lsp_position_offset(&d->now->lines, params, off))
+        return true;
+    lsp_error(e, RPC_INVALID_PARAMS, "no position");
+    return false;
+}
+
+bool lsp_doc_range(const LspDoc *d, const cJSON *params, size_t *from, size_t *to, LspError *e)
+{
+    const cJSON *range = cJSON_GetObjectItemCaseSensitive(params, "range");
+    const char *ends[2] = { "start", "end" };
+    size_t *off[2] = { from, to };
+    for (int i = 0; i < 2; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddItemToObject(p, "position", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(range, ends[i]), true));
+        bool ok = lsp_doc_offset(d, p, off[i], e);
+        cJSON_Delete(p);
+        if (!ok)
+            return false;
+    }
+    if (*to < *from)
+        *to = *from;
     return true;
 }
 
@@ -250,6 +274,13 @@ static void files_changed(LspServer *s)
         s->docs[i]->dirty = true;
 }
 
+void lsp_server_restat(LspServer *s)
+{
+    for (size_t i = 0; i < s->ndocs; i++)
+        if (!s->docs[i]->dirty && s->docs[i]->now && lsp_analysis_stale(s->docs[i]->now))
+            s->docs[i]->dirty = true;
+}
+
 bool lsp_server_busy(const LspServer *s)
 {
     for (size_t i = 0; i < s->ndocs; i++)
@@ -289,11 +320,14 @@ static cJSON *initialize(LspServer *s, const cJSON *params, LspError *e)
     cJSON_AddItemToArray(trig, cJSON_CreateString("\""));
     cJSON_AddBoolToObject(caps, "hoverProvider", true);
     cJSON_AddBoolToObject(caps, "documentFormattingProvider", true);
+    cJSON_AddBoolToObject(caps, "documentRangeFormattingProvider", true);
     cJSON_AddBoolToObject(caps, "documentSymbolProvider", true);
     cJSON_AddBoolToObject(caps, "definitionProvider", true);
     cJSON_AddBoolToObject(caps, "referencesProvider", true);
     cJSON_AddBoolToObject(caps, "renameProvider", true);
     cJSON_AddBoolToObject(caps, "codeActionProvider", true);
+    cJSON *exec = cJSON_AddObjectToObject(caps, "executeCommandProvider");
+    cJSON_AddItemToObject(exec, "commands", cJSON_CreateStringArray((const char *const[]){ LSP_SHOW_PAYLOAD }, 1));
     cJSON *info = cJSON_AddObjectToObject(r, "serverInfo");
     cJSON_AddStringToObject(info, "name", "crmmap");
     cJSON_AddStringToObject(info, "version", CRMMAP_VERSION);
@@ -324,6 +358,8 @@ static const Method requests[] = {
     { "textDocument/references", lsp_references },
     { "textDocument/rename", lsp_rename },
     { "textDocument/codeAction", lsp_code_action },
+    { "textDocument/rangeFormatting", lsp_range_formatting },
+    { "workspace/executeCommand", lsp_execute_command },
 };
 
 static void notification(LspServer *s, const char *method, const cJSON *params)

@@ -24,6 +24,9 @@ void lsp_server_drain(LspServer *s, LspReader *r);
  * diagnostics: called when no message is waiting, so a burst of edits is
  * analysed once. */
 void lsp_server_idle(LspServer *s);
+/* Marks for lsp_server_idle the documents whose schema or users files
+ * changed on disk: for editors that do not report changed files. */
+void lsp_server_restat(LspServer *s);
 /* Whether documents wait for lsp_server_idle. */
 bool lsp_server_busy(const LspServer *s);
 

@@ -92,10 +92,29 @@ typedef struct MtFile {
     size_t ncases;
 } MtFile;
 
+/* Largest case file read: far above any hand-written one. */
+#define MT_MAX_FILE (16u * 1024u * 1024u)
+
 /* Reads and resolves a case file. Problems of the file go to f->sink, those
  * of one case to its own sink. Never NULL. */
 MtFile *mt_file_load(const char *path, const MtMap *map);
+/* The same for a case file's text as an editor holds it (len bytes). */
+MtFile *mt_file_parse(const char *path, const char *text, size_t len, const MtMap *map);
 void mt_file_free(MtFile *f);
+
+/* Case file paths (taken strings), in the order their cases run. */
+typedef struct MtPaths {
+    char **v;
+    size_t n;
+} MtPaths;
+
+/* Adds path, or the *.json files of the folder path in name order; false
+ * when the folder cannot be read. */
+bool mt_paths_add(MtPaths *p, const char *path);
+/* Adds the default case files of DIR/STEM.map: DIR/STEM.test.json, then
+ * the .json files of DIR/STEM.tests in name order. */
+void mt_paths_discover(MtPaths *p, const char *map);
+void mt_paths_free(MtPaths *p);
 
 /* What running a case needs: the mapping's VM with its reader paths and
  * slots (made for map->m). */
@@ -103,6 +122,12 @@ typedef struct MtRunner {
     const MtMap *map;
     RecordVm *rv;
 } MtRunner;
+
+/* Reads case k's input record and runs every entity on it, then calls
+ * done with the m->nentities results (valid during the call). An
+ * unreadable record is an E0301 to sink instead. True when there was none. */
+typedef void (*MtResults)(void *arg, const VmResult *res);
+bool mt_case_results(MtRunner *r, const MtCase *k, DiagSink *sink, MtResults done, void *arg);
 
 /* Runs case k of f and reports every unmet expectation to sink as E0303 (an
  * unreadable input record as E0301). True when the case passed. */

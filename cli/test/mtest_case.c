@@ -10,8 +10,6 @@
 #include "cm_alloc.h"
 #include "mtest.h"
 
-/* Largest case file read: far above any hand-written one. */
-#define MT_MAX_FILE (16u * 1024u * 1024u)
 /* Most candidates a did-you-mean looks at; most did-you-means per file and
  * the longest name one is sought for (edit distances are quadratic): a
  * hostile file of misspellings still loads in linear time. */
@@ -520,25 +518,42 @@ static void check_names(MtFile *f)
 
 static const char *const file_keys[] = { "format", "cases" };
 
-MtFile *mt_file_load(const char *path, const MtMap *map)
+static MtFile *file_new(const char *path)
 {
     MtFile *f = cm_calloc(1, sizeof *f);
     f->path = path;
     f->sink = diag_sink_new();
     f->made = cJSON_CreateArray();
-    Loader ld = { f, map, NULL, 0, 0 };
+    return f;
+}
+
+MtFile *mt_file_load(const char *path, const MtMap *map)
+{
     size_t len = 0;
     const char *err = NULL;
     char *text = cli_read_file(path, MT_MAX_FILE + 1, &len, &err);
-    if (text == NULL || len > MT_MAX_FILE) {
+    if (text == NULL) {
+        MtFile *f = file_new(path);
         const DiagSource *src = diag_source_add(f->sink, path, NULL, 0);
-        diag_report(f->sink, DIAG_ERROR, "E0301", diag_nowhere(src), "cannot read the test case file: %s",
-                    text ? "larger than 16 MiB" : err);
-        cm_free(text);
+        diag_report(f->sink, DIAG_ERROR, "E0301", diag_nowhere(src), "cannot read the test case file: %s", err);
+        return f;
+    }
+    MtFile *f = mt_file_parse(path, text, len, map);
+    cm_free(text);
+    return f;
+}
+
+MtFile *mt_file_parse(const char *path, const char *text, size_t len, const MtMap *map)
+{
+    MtFile *f = file_new(path);
+    Loader ld = { f, map, NULL, 0, 0 };
+    if (len > MT_MAX_FILE) {
+        const DiagSource *src = diag_source_add(f->sink, path, NULL, 0);
+        diag_report(f->sink, DIAG_ERROR, "E0301", diag_nowhere(src),
+                    "cannot read the test case file: larger than 16 MiB");
         return f;
     }
     const DiagSource *src = diag_source_add(f->sink, path, text, len);
-    cm_free(text);
     JsonDoc *doc = &f->doc;
     if (!json_doc_open_as(doc, f->sink, src, "E0301"))
         return f;

@@ -345,7 +345,7 @@ static void unexpected_error(const Cmp *c, uint32_t e)
     diag_help(d, "the case expects no runtime error; if it should fail, expect {\"error\": \"MESSAGE\"}");
 }
 
-bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink)
+bool mt_case_results(MtRunner *r, const MtCase *k, DiagSink *sink, MtResults done, void *arg)
 {
     size_t before = diag_count(sink, DIAG_ERROR);
     CmBuf text = CM_BUF_INIT;
@@ -376,19 +376,39 @@ bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink)
                               rd_error(rd));
         diag_help(d, "docs/input.md says what a record may hold");
     } else {
-        Cmp c = { r, f, sink, record_vm_run(r->rv) };
-        size_t next = 0;
-        for (uint32_t e = 0; e < r->map->m->nentities; e++) {
-            const MtEntity *me = next < k->nentities && k->entities[next].entity == e ? &k->entities[next++] : NULL;
-            if (me)
-                compare_entity(&c, me);
-            else if (c.res[e].outcome == VM_ERROR)
-                unexpected_error(&c, e);
-            compare_partial(&c, e, me);
-        }
+        done(arg, record_vm_run(r->rv));
     }
     rd_close(rd);
     fclose(in);
     cm_buf_free(&text);
     return diag_count(sink, DIAG_ERROR) == before;
+}
+
+typedef struct Compare {
+    MtRunner *r;
+    const MtFile *f;
+    const MtCase *k;
+    DiagSink *sink;
+} Compare;
+
+static void compare(void *arg, const VmResult *res)
+{
+    const Compare *cmp = arg;
+    Cmp c = { cmp->r, cmp->f, cmp->sink, res };
+    const MtCase *k = cmp->k;
+    size_t next = 0;
+    for (uint32_t e = 0; e < c.r->map->m->nentities; e++) {
+        const MtEntity *me = next < k->nentities && k->entities[next].entity == e ? &k->entities[next++] : NULL;
+        if (me)
+            compare_entity(&c, me);
+        else if (c.res[e].outcome == VM_ERROR)
+            unexpected_error(&c, e);
+        compare_partial(&c, e, me);
+    }
+}
+
+bool mt_run_case(MtRunner *r, const MtFile *f, const MtCase *k, DiagSink *sink)
+{
+    Compare cmp = { r, f, k, sink };
+    return mt_case_results(r, k, sink, compare, &cmp);
 }

@@ -21,7 +21,8 @@ LEVELS = [
     ["compiler/check"],
     ["compiler/emit", "compiler/doc"],
     ["cli/common"],
-    ["cli/link", "cli/test", "cli/serve", "cli/lsp"],
+    ["cli/link", "cli/test", "cli/serve"],
+    ["cli/lsp"],          # above cli/test: show payload runs test cases
     ["cli"],
 ]
 LEVEL = {d: i for i, ds in enumerate(LEVELS) for d in ds}

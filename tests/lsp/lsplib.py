@@ -10,8 +10,8 @@ WAIT = 30       # seconds before a missing answer counts as a hang
 
 
 class Client:
-    def __init__(self, crmmap, cwd=None):
-        self.proc = subprocess.Popen([crmmap, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    def __init__(self, crmmap, cwd=None, wrap=()):
+        self.proc = subprocess.Popen(list(wrap) + [crmmap, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, cwd=cwd)
         self.buf = b""
         self.next_id = 1

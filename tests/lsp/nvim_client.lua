@@ -1,7 +1,8 @@
 -- Drives Neovim's built-in LSP client against `crmmap lsp` (test_nvim.py
 -- runs it headless): open an example, misspell a field and see the
 -- diagnostic, complete a field name and a picklist value, hover, apply the
--- E0107 code action, format. Environment: CRMMAP, EDITORS (editors/vim),
+-- E0107 code action, format, range-format an entity, show payload from
+-- the mapping and from its case file. Environment: CRMMAP, EDITORS (editors/vim),
 -- MAP (the mapping), RESULT (a file to write "ok" or the failure to).
 local result = os.getenv('RESULT')
 
@@ -125,4 +126,36 @@ check(gone('does not cover'), 'E0107 gone after the action')
 -- 5. Format: the added entry is aligned like its neighbours.
 vim.lsp.buf.formatting_sync(nil, 20000)
 check(find('  "not_interested"  -> null') ~= nil, 'formatted')
+
+-- 6. Range formatting: a messy line in an entity, the entity formatted alone.
+l = find('  Title             =')
+vim.api.nvim_buf_set_text(buf, l, 0, l, 21, { '     Title=' })
+local t0 = find('table Interest')
+vim.api.nvim_buf_set_text(buf, t0 + 1, 0, t0 + 1, 0, { '   ' })
+local edits = request('textDocument/rangeFormatting', {
+  textDocument = vim.lsp.util.make_text_document_params(buf),
+  range = { start = { line = l, character = 0 }, ['end'] = { line = l, character = 3 } }, options = {},
+})
+vim.lsp.util.apply_text_edits(edits, buf, 'utf-16')
+check(find('  Title             = ') ~= nil, 'the entity formatted')
+check(vim.api.nvim_buf_get_lines(buf, t0 + 1, t0 + 2, false)[1]:sub(1, 5) == '     ', 'the table left alone')
+
+-- 7. Show payload, from the mapping (its first case) and from the case file
+-- (the case under the cursor), through the command editors/vim/lsp.lua adds.
+vim.cmd('CrmmapPayload')
+local shown = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+check(shown:find('"entity":%s*"Contact"') and shown:find('"Email":%s*"anna.schmidt@example.de"'),
+      'the first case\'s payload shown: ' .. shown:sub(1, 200))
+vim.cmd('edit ' .. os.getenv('MAP'):gsub('%.map$', '.test.json'))
+local cases = vim.api.nvim_get_current_buf()
+local second
+for i, line in ipairs(vim.api.nvim_buf_get_lines(cases, 0, -1, false)) do
+  if line:find('"name"', 1, true) then
+    if second == nil then second = false else second = i break end
+  end
+end
+vim.api.nvim_win_set_cursor(0, { second, 8 })
+vim.cmd('CrmmapPayload')
+local name = vim.api.nvim_buf_get_lines(cases, second - 1, second, false)[1]
+check(name:find(vim.b.crmmap_case, 1, true), 'the case under the cursor: ' .. tostring(vim.b.crmmap_case))
 finish('ok')

@@ -26,6 +26,11 @@ for lang in pkg["contributes"]["languages"]:
     json.load(open(os.path.join(vscode, lang["configuration"])))
 if not os.path.exists(os.path.join(vscode, pkg["main"])):
     failures.append("package.json's main is missing")
+else:
+    main = open(os.path.join(vscode, pkg["main"])).read()
+    for cmd in pkg["contributes"].get("commands", []):
+        if "registerCommand('%s'" % cmd["command"] not in main:
+            failures.append("package.json's command %s is not registered by %s" % (cmd["command"], pkg["main"]))
 
 tm = json.load(open(os.path.join(vscode, "syntaxes", "crmmap.tmLanguage.json")))
 patterns = [p for p in tm["patterns"] if "match" in p] + \

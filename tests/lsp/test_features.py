@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Completion, hover, formatting, navigation and code actions of `crmmap lsp`
 on the Salesforce example. Usage: test_features.py CRMMAP SOURCE_DIR CASE."""
+import json
 import os
 import sys
 
@@ -224,6 +225,155 @@ def case_actions():
     a = actions("E0103")
     check(len(a) == 1 and a[0]["title"] == "change to answers.q_duration", "E0103: %r" % a)
     check(apply(text, a[0]["edit"]["changes"][uri]) == TEXT, "the path fixed")
+    finish(c)
+
+
+def case_range_format():
+    messy = TEXT.replace("  Email             = lower(trim(email))", "     Email=lower( trim(email) )")
+    messy = messy.replace('  "interested"      -> "Warm"', '"interested"->"Warm"')
+    c, uri = session(messy)
+
+    def fmt(start, end):
+        return c.request("textDocument/rangeFormatting", {"textDocument": {"uri": uri},
+                                                          "range": {"start": start, "end": end},
+                                                          "options": {"tabSize": 2, "insertSpaces": True}})
+
+    # A range inside the table formats the table alone, as fmt would.
+    r = fmt(at(messy, '"interested"->'), at(messy, '"interested"->', 3))
+    check(len(r["result"]) == 1, "one edit: %r" % r)
+    once = apply(messy, r["result"])
+    check('  "interested"      -> "Warm"' in once and "     Email=lower( trim(email) )" in once,
+          "the table formatted, the entity left alone: %r" % r["result"])
+    check(r["result"][0]["range"]["start"] == at(messy, "table Interest"), "from the table's first line")
+    # A range across the table and an entity formats both: the whole text becomes fmt's.
+    r = fmt(at(once, "table Interest"), at(once, "Email=lower"))
+    check(apply(once, r["result"]) == TEXT, "table and entity formatted")
+    # Between items (a blank line) and on formatted text: nothing.
+    edit(c, uri, TEXT, 2)
+    r = fmt(at(TEXT, "table Interest"), at(TEXT, "entity Contact"))
+    check(r["result"] == [], "nothing to change: %r" % r)
+    edit(c, uri, TEXT + "\nentity {", 3)
+    r = fmt(at(TEXT, "table Interest"), at(TEXT, "table Interest", 3))
+    check(r["result"] == [], "syntax errors: no edit: %r" % r)
+    finish(c)
+
+
+def case_payload():
+    cases_path = os.path.join(src, "examples", "salesforce", "fair-leads.test.json")
+    CASES = open(cases_path, encoding="utf-8").read()
+    c = Client(crmmap)
+    caps = c.initialize(src)["capabilities"]
+    check(caps["executeCommandProvider"]["commands"] == ["crmmap.showPayload"], "advertised: %r" % caps)
+
+    def show(arg):
+        return c.request("workspace/executeCommand", {"command": "crmmap.showPayload", "arguments": [arg]})
+
+    # From the .map, not open: the first case of fair-leads.test.json, on the file's text.
+    uri = "file://" + os.path.abspath(path)
+    r = show({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})["result"]
+    check(r["case"] == "a complete German lead: the whole Contact, its visit report", "first case: %r" % r["case"])
+    check(r["mapping"] == uri and r["caseFile"].endswith("/fair-leads.test.json"), "names: %r" % r)
+    contact = r["entities"][0]
+    check(contact["entity"] == "Contact" and contact["op"] == "upsert" and
+          contact["payload"]["Email"] == "anna.schmidt@example.de" and "record" not in contact,
+          "the Contact's payload: %r" % contact)
+    check(json.loads(r["text"]) == r["entities"], "text is the entities, pretty-printed")
+    # The open document's text, not the file's: an edit shows at once.
+    c.open(path, TEXT.replace("lower(trim(email))", "upper(trim(email))", 1))
+    r = show({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})["result"]
+    check(r["entities"][0]["payload"]["Email"] == "ANNA.SCHMIDT@EXAMPLE.DE", "the editor's text: %r" % r["entities"][0])
+    # From the case file: the case under the cursor, on the text the client sends.
+    second = CASES.index('"name"', CASES.index('"name"') + 1)
+    name = json.loads(CASES[second:].split("\n", 1)[0].split(":", 1)[1].rstrip(","))
+    curi = "file://" + os.path.abspath(cases_path)
+    r = show({"textDocument": {"uri": curi}, "position": at(CASES, '"name"', second - CASES.index('"name"'))})
+    check(r["result"]["case"] == name, "the case under the cursor: %r" % r["result"]["case"])
+    r = show({"textDocument": {"uri": curi}, "position": at(CASES, '"input"'),
+              "text": CASES.replace('"firstName": "Anna"', '"firstName": "Berta"', 1)})["result"]
+    check(r["entities"][0]["payload"]["FirstName"] == "Berta", "the client's case text: %r" % r["entities"][0])
+    # Errors: a mapping with errors, a file that is neither, no case file, an unknown command.
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3},
+                                        "contentChanges": [{"text": TEXT.replace("  Email ", "  Emial ", 1)}]})
+    r = show({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})
+    check(r["error"]["code"] == -32803 and "has errors" in r["error"]["message"] and "Emial" in r["error"]["message"],
+          "a mapping with errors: %r" % r)
+    r = show({"textDocument": {"uri": "file:///tmp/x.csv"}, "position": {"line": 0, "character": 0}})
+    check(r["error"]["code"] == -32602, "neither: %r" % r)
+    lonely = os.path.join(src, "tests", "parse", "design", "lead.map")
+    r = show({"textDocument": {"uri": "file://" + os.path.abspath(lonely)}, "position": {"line": 0, "character": 0}})
+    check(r["error"]["code"] == -32803 and "no test cases" in r["error"]["message"], "no cases: %r" % r)
+    r = c.request("workspace/executeCommand", {"command": "crmmap.nope", "arguments": []})
+    check(r["error"]["code"] == -32602, "unknown command: %r" % r)
+    finish(c)
+
+
+def case_warning_actions():
+    lpath = os.path.join(src, "examples", "salesforce", "contact-or-lead.map")
+    LEAD = open(lpath, encoding="utf-8").read()
+    # W0210: the Contact update without its Lead fallback.
+    text = LEAD[:LEAD.index("entity Lead upsert")] + LEAD[LEAD.index("entity Visit_Report__c"):]
+    c = Client(crmmap)
+    c.initialize(src)
+    uri = c.open(lpath, text)
+    diags = {d["code"]: d for d in c.diagnostics(uri)}
+    check("W0210" in diags, "W0210: %r" % list(diags))
+
+    def actions(code):
+        r = c.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diags[code]["range"],
+                                                  "context": {"diagnostics": [diags[code]]}})
+        return [a for a in r["result"] if a["kind"] == "quickfix"]
+
+    a = actions("W0210")
+    check([x["title"] for x in a] == ["add a fallback entity: Lead upsert by Email when no Contact"],
+          "the schema's objects with an Email: %r" % a)
+    fixed = apply(text, a[0]["edit"]["changes"][uri])
+    check("}\n\nentity Lead upsert by Email when no Contact {\n  Email    = lower(trim(email))\n"
+          "  Company  = null  # required on create: give it a value\n" in fixed, "the skeleton: %r" % fixed)
+    edit(c, uri, fixed, 2)
+    left = [d["code"] for d in c.diagnostics(uri)]
+    check("W0210" not in left and "E0111" not in left, "the fallback taken, ref Lead found again: %r" % left)
+    # W0212: a required field's value that can fail, whole and inside a call.
+    for before, after in [('e164(phone, "DE")', 'e164(phone, "DE") ?? ""'),
+                          ('truncate(e164(phone, "DE"), 255)', 'truncate((e164(phone, "DE") ?? ""), 255)')]:
+        text = LEAD.replace('Company   = truncate(organization, 255) ?? "(unknown)"', "Company   = " + before)
+        edit(c, uri, text, 3)
+        diags = {d["code"]: d for d in c.diagnostics(uri)}
+        check("W0212" in diags, "W0212: %r" % list(diags))
+        a = actions("W0212")
+        check([x["title"] for x in a] == ['catch a failure here with ?? ""'], "W0212's action: %r" % a)
+        fixed = apply(text, a[0]["edit"]["changes"][uri])
+        check("Company   = " + after + "\n" in fixed, "wrapped: %r" % a[0]["edit"])
+        edit(c, uri, fixed, 4)
+        left = [d["code"] for d in c.diagnostics(uri) if d["severity"] == 1]
+        check(left == [], "it still checks: %r" % left)
+    finish(c)
+
+
+def case_completion_more():
+    # Table keys: the question's options the table has no entry for.
+    text = TEXT.replace('  "not_interested"  -> "Cold"\n', "  \n")
+    c, uri = session(text)
+    pos = at(text, "  \n}", 2)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": pos})
+    check(labels(r) == ["not_interested", "else"], "table keys: %r" % labels(r))
+    check(r["result"][0]["textEdit"]["newText"] == '"not_interested" -> ', "an entry's start: %r" % r["result"][0])
+    text2 = text.replace("  \n}", '  "no\n}')
+    edit(c, uri, text2, 2)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text2, '"no\n}', 3)})
+    check(labels(r) == ["not_interested"] and r["result"][0]["textEdit"]["newText"] == "not_interested",
+          "in quotes: %r" % r["result"])
+    # An entity header, word by word.
+    steps = [("entity Le", ["Lead"]), ("entity Lead u", ["update by", "upsert by"]),
+             ("entity Lead upsert by Em", ["Email", "EmailBouncedDate", "EmailBouncedReason"]), ("entity Lead upsert by Email ",
+                                                      ["key", "master crm", "master source", "when", "when no",
+                                                       "strict"]),
+             ("entity Lead upsert by Email master ", ["crm", "source"]),
+             ("entity Lead upsert by Email when no ", []), ("entity Lead upsert by Email st", ["strict"])]
+    for n, (line, want) in enumerate(steps):
+        t = TEXT + "\n" + line
+        edit(c, uri, t, 3 + n)
+        r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(t, line, len(line))})
+        check(labels(r) == want, "%r: %r" % (line, labels(r)))
     finish(c)
 
 
