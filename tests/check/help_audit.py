@@ -15,6 +15,7 @@ how to apply the help). Appliers:
                      brace of the block (entity, table or case) holding the span
   ("after", RE)      group 1 of RE is inserted after the span
   ("prefix", RE)     group 1 of RE and a space are put before the span's line
+  ("top", RE)        group 1 of RE becomes a line after the `target` line
   ("delete",)        the span's line is removed
 Placeholders in a help's code are filled: VALUE -> null, "..." stays a string,
 a bare ... -> "(unknown)".
@@ -49,6 +50,7 @@ CASES = [
     ("E0108", SF, '  LastName          = truncate(lastName, 80) ?? "(unknown)"\n', "", ("line", CODE)),
     ("E0109", SF, "upsert by Email", "upsert by FirstName", ("replace", r"such as '([^']*)'")),
     ("E0110", SF, 'user("key-accounts@example.com")', 'user("key-acounts@example.com")', ("replace", MEAN)),
+    ("E0110", SF, 'users "../schemas/salesforce/users.json"\n', "", ("top", r"add `(users [^`]*)`")),
     ("E0111", SF, "ref Contact", "ref Contcat", ("replace", MEAN)),
     ("E0112", SF, "  Description       = note\n", "  Description       = note\n  Title = position\n", ("delete",)),
     ("E0113", SF, "target salesforce ", "target salesforc ", ("replace", MEAN)),
@@ -146,6 +148,9 @@ def apply(text, d, how):
         return text[:start] + code + text[end:]
     if how[0] == "after":
         return text[:end] + " " + code + text[end:]
+    if how[0] == "top":
+        target = re.search(r"^target .*\n", text, re.M)
+        return text[:target.end()] + code + "\n" + text[target.end():]
     if how[0] == "prefix":
         line_start = text.rfind("\n", 0, start) + 1
         indent = len(text[line_start:]) - len(text[line_start:].lstrip(" "))
