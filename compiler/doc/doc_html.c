@@ -395,7 +395,7 @@ static void table_cell(CmBuf *out, const Expr *e, const Field *f)
 
 static void field_ref(CmBuf *out, const Field *f)
 {
-    cm_buf_puts(out, "<code>");
+    cm_buf_puts(out, "<code class=\"path\">");
     doc_esc(out, f->name);
     cm_buf_puts(out, "</code>");
     if (doc_label(f) != NULL) {
