@@ -312,7 +312,7 @@ static void layout(Flow *f)
         int y = f->ent[i].y, low = j > 0 ? f->crm[j - 1].y + BOX_H + ROW_GAP : top;
         f->crm[j] = (Node){ f->x[2], y > low ? y : low, w2, f->crm[j].title, f->crm[j].sub };
     }
-    int h = bottom(f->ent, ne);
+    int h = bottom(f->ent, ne) > top ? bottom(f->ent, ne) : top;  /* the headings, at least */
     h = bottom(f->src, f->nsrc) > h ? bottom(f->src, f->nsrc) : h;
     h = bottom(f->crm, f->ncrm) > h ? bottom(f->crm, f->ncrm) : h;
     f->height = h + MARGIN;
