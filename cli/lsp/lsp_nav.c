@@ -162,48 +162,24 @@ typedef struct Occurrences {
 
 typedef void (*NameFn)(ItemKind kind, const Ident *id, bool decl, void *ctx);
 
+typedef struct NameVisit {
+    NameFn fn;
+    void *ctx;
+} NameVisit;
+
+static void visit_names(const Expr *x, void *ctx)
+{
+    const NameVisit *v = ctx;
+    if (x->kind == EX_LOOKUP)
+        v->fn(IT_TABLE, &x->u.lookup.table, false, v->ctx);
+    else if (x->kind == EX_REF)
+        v->fn(IT_ENTITY, &x->u.ref.entity, false, v->ctx);
+}
+
 static void walk_expr(const Expr *x, NameFn fn, void *ctx)
 {
-    if (x == NULL || x->depth > AST_MAX_DEPTH)
-        return;
-    switch (x->kind) {
-    case EX_LIST:
-        for (size_t i = 0; i < x->u.list.count; i++)
-            walk_expr(x->u.list.items[i], fn, ctx);
-        break;
-    case EX_CALL:
-        for (size_t i = 0; i < x->u.call.count; i++)
-            walk_expr(x->u.call.args[i], fn, ctx);
-        break;
-    case EX_LOOKUP:
-        fn(IT_TABLE, &x->u.lookup.table, false, ctx);
-        walk_expr(x->u.lookup.key, fn, ctx);
-        break;
-    case EX_REF:
-        fn(IT_ENTITY, &x->u.ref.entity, false, ctx);
-        break;
-    case EX_UNARY:
-        walk_expr(x->u.unary.operand, fn, ctx);
-        break;
-    case EX_BINARY:
-        walk_expr(x->u.binary.left, fn, ctx);
-        walk_expr(x->u.binary.right, fn, ctx);
-        break;
-    case EX_IF:
-        walk_expr(x->u.if_e.cond, fn, ctx);
-        walk_expr(x->u.if_e.then_e, fn, ctx);
-        walk_expr(x->u.if_e.else_e, fn, ctx);
-        break;
-    case EX_CASE:
-        for (size_t i = 0; i < x->u.case_e.count; i++) {
-            walk_expr(x->u.case_e.arms[i].cond, fn, ctx);
-            walk_expr(x->u.case_e.arms[i].value, fn, ctx);
-        }
-        walk_expr(x->u.case_e.else_e, fn, ctx);
-        break;
-    default:
-        break;
-    }
+    NameVisit v = { fn, ctx };
+    ast_expr_each(x, visit_names, &v);
 }
 
 static void walk_stmts(Stmt *const *stmts, size_t n, NameFn fn, void *ctx)

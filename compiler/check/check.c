@@ -600,8 +600,13 @@ static void fallback(Checker *ck, CheckedEntity *ce)
     Diag *d = NULL;
     if (i == 0) {
         d = diag_report(ck->sink, DIAG_ERROR, "E0116", no->span, "no entity %s is mapped before this one", no->name);
-        diag_help(d, "`when no E` takes the records an earlier `entity E update by ...` did not find; map %s first",
-                  no->name);
+        /* a misspelt name is not to be mapped first: name the one meant */
+        const char **earlier = cm_arena_alloc(ck->arena, (ck->entity + 1) * sizeof *earlier);
+        for (size_t k = 0; k < ck->entity; k++)
+            earlier[k] = out->entities[k].item->u.entity.name.name;
+        if (!ck_suggest(ck, d, no->name, earlier, ck->entity))
+            diag_help(d, "`when no E` takes the records an earlier `entity E update by ...` did not find; "
+                         "map %s first", no->name);
     } else if (out->entities[i - 1].mode != MODE_UPDATE) {
         d = diag_report(ck->sink, DIAG_ERROR, "E0116", no->span, "entity %s is an %s: it never misses a record",
                         no->name, ast_mode_text(out->entities[i - 1].mode));

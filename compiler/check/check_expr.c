@@ -404,6 +404,20 @@ static bool arg_fits(BuiltinId id, size_t i, CheckType t)
     }
 }
 
+/* The target's schema folder as the mapping writes it, where `schema pull`
+ * writes users.json too; NULL when the target names one file or none. */
+static const char *target_folder(const Checker *ck)
+{
+    const Ast *ast = ck->out->ast;
+    for (size_t i = 0; i < ast->count; i++) {
+        const char *path = ast->items[i]->kind == IT_TARGET ? ast->items[i]->u.target.path : NULL;
+        size_t n = path != NULL ? strlen(path) : 0;
+        if (path != NULL)
+            return n > 0 && (n < 5 || strcmp(path + n - 5, ".json") != 0) ? path : NULL;
+    }
+    return NULL;
+}
+
 static void user_call(Checker *ck, Expr *e, struct CheckInfo *in)
 {
     in->type = CT_STRING;
@@ -420,8 +434,12 @@ static void user_call(Checker *ck, Expr *e, struct CheckInfo *in)
         if (!ck->no_users_reported) {
             Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0110", e->u.call.name.span,
                                   "user() needs the CRM's users, and the mapping names no users file");
-            diag_help(d, "add `users \"schemas/%s/users.json\"` (written by `crmmap schema pull`)",
-                      ck->out->system[0] ? ck->out->system : "crm");
+            const char *dir = target_folder(ck);
+            if (dir != NULL)
+                diag_help(d, "add `users \"%s/users.json\"` (written there by `crmmap schema pull`)", dir);
+            else
+                diag_help(d, "add `users \"schemas/%s/users.json\"` (written by `crmmap schema pull`)",
+                          ck->out->system[0] ? ck->out->system : "crm");
             ck->no_users_reported = true;
         }
         return;

@@ -267,6 +267,34 @@ static bool accepts(Kind k, const Field *f, const struct CheckInfo *in)
     return false;
 }
 
+/* cond, or one of its `or` terms, is `len(e) > N` with N at most length. */
+static bool refuses_longer(const Expr *cond, const Expr *e, int length)
+{
+    if (cond->kind != EX_BINARY)
+        return false;
+    if (cond->u.binary.op == OP_OR)
+        return refuses_longer(cond->u.binary.left, e, length) || refuses_longer(cond->u.binary.right, e, length);
+    const Expr *l = cond->u.binary.left, *r = cond->u.binary.right;
+    return cond->u.binary.op == OP_GT && l->kind == EX_CALL && strcmp(l->u.call.name.name, "len") == 0
+        && l->u.call.count == 1 && ck_expr_equal(l->u.call.args[0], e) && r->kind == EX_NUMBER
+        && r->u.number.value <= length;
+}
+
+/* An address the entity's own `reject ... when len(VALUE) > N` refuses
+ * when too long (what W0201's help proposes) never reaches the field. */
+static bool rejected_when_longer(const Checker *ck, const Expr *e, int length)
+{
+    if (ck->entity >= ck->out->nentities)
+        return false;
+    const Item *it = ck->out->entities[ck->entity].item;
+    for (size_t i = 0; i < it->u.entity.count; i++) {
+        const Stmt *st = it->u.entity.stmts[i];
+        if (st->kind == ST_REJECT && refuses_longer(st->u.reject.when, e, length))
+            return true;
+    }
+    return false;
+}
+
 static void type_into(Checker *ck, const Expr *e, const Field *f)
 {
     const struct CheckInfo *in = e->info;
@@ -274,12 +302,14 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
     const char *ename = ck->target->schema->name;
     if (accepts(k, f, in)) {
         bool texty = k == K_TEXT && f->type != FT_BINARY;
-        if (texty && in->type == CT_STRING && f->length > 0 && in->max_len > (uint32_t)f->length) {
+        bool address = f->type == FT_EMAIL || f->type == FT_URL;
+        if (texty && in->type == CT_STRING && f->length > 0 && in->max_len > (uint32_t)f->length
+            && !(address && rejected_when_longer(ck, e, f->length))) {
             Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0201", e->span,
                                   "%s.%s holds at most %d characters; this value can have %u",
                                   ename, f->name, f->length, in->max_len);
             const char *text = ck_text(ck, e);
-            if (f->type == FT_EMAIL || f->type == FT_URL)
+            if (address)
                 diag_help(d, "the CRM rejects longer values, and a shortened address is a wrong one: "
                              "refuse them with `reject \"...\" when len(%s) > %d`",
                           text ? text : "...", f->length);

@@ -4,36 +4,43 @@
 #include <string.h>
 
 #include "doc_expr.h"
+#include "doc_flow.h"
+#include "doc_paths.h"
+#include "doc_text.h"
 
 /* Picklists with more values than this fold them into a <details>. */
 #define DOC_OPEN_VALUES 12
-
-static void esc_n(CmBuf *out, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '&': cm_buf_puts(out, "&amp;"); break;
-        case '<': cm_buf_puts(out, "&lt;"); break;
-        case '>': cm_buf_puts(out, "&gt;"); break;
-        case '"': cm_buf_puts(out, "&quot;"); break;
-        case '\'': cm_buf_puts(out, "&#39;"); break;
-        case '\0': cm_buf_puts(out, "&#xFFFD;"); break;
-        default: cm_buf_putc(out, s[i]);
-        }
-    }
-}
-
-static void esc(CmBuf *out, const char *s)
-{
-    esc_n(out, s, strlen(s));
-}
 
 static void esc_expr(CmBuf *out, const Expr *e, bool words)
 {
     CmBuf text = CM_BUF_INIT;
     doc_expr(&text, e, words);
-    esc_n(out, text.data ? text.data : "", text.len);
+    doc_esc_n(out, text.data ? text.data : "", text.len);
     cm_buf_free(&text);
+}
+
+/* The question text or field label of each source path in a and b, next
+ * to the path: what a business user recognises from the lead form. */
+static void source_notes(CmBuf *out, const Expr *a, const Expr *b)
+{
+    DocPaths paths = { 0 };
+    doc_paths_of(&paths, a);
+    doc_paths_of(&paths, b);
+    bool any = false;
+    for (size_t i = 0; i < paths.count; i++) {
+        const char *label = doc_label(paths.fields[i]);
+        if (label == NULL)
+            continue;
+        cm_buf_puts(out, any ? "<li><code class=\"path\">" : "<ul class=\"paths\"><li><code class=\"path\">");
+        any = true;
+        doc_esc(out, paths.fields[i]->name);
+        cm_buf_puts(out, "</code> <span class=\"q\">");
+        doc_esc(out, label);
+        cm_buf_puts(out, "</span></li>");
+    }
+    if (any)
+        cm_buf_puts(out, "</ul>");
+    doc_paths_free(&paths);
 }
 
 static const char page_style[] =
@@ -55,7 +62,10 @@ static const char page_style[] =
     ".own-crm{background:#fff2cc}.own-create{background:#dcefdc}\n"
     "dl.facts{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}\n"
     "dl.facts dt{font-weight:bold}dl.facts dd{margin:0}\n"
-    "ul.values{margin:.2em 0;padding-left:1.2em}\n";
+    "ul.values{margin:.2em 0;padding-left:1.2em}\n"
+    "ul.paths{margin:.3em 0 0;padding:0;list-style:none;font-size:.9em}\n"
+    ".q,.label{color:#2d4a8a;font-style:italic}\n"
+    "svg.flow{max-width:100%;height:auto;border:1px solid #c9cfdb;background:#fbfcfe}\n";
 
 static const char *mode_words(EntityMode m)
 {
@@ -87,12 +97,12 @@ static const char *own_class(Ownership o)
 static void field_name(CmBuf *out, const Field *f)
 {
     if (f->label != NULL && strcmp(f->label, f->name) != 0) {
-        esc(out, f->label);
+        doc_esc(out, f->label);
         cm_buf_puts(out, "<br><span class=\"api\">");
-        esc(out, f->name);
+        doc_esc(out, f->name);
         cm_buf_puts(out, "</span>");
     } else {
-        esc(out, f->name);
+        doc_esc(out, f->name);
     }
 }
 
@@ -111,10 +121,10 @@ static void pick_values(CmBuf *out, const Field *f)
         if (!v->active)
             continue;
         cm_buf_puts(out, "<li>");
-        esc(out, v->value);
+        doc_esc(out, v->value);
         if (v->label != NULL && strcmp(v->label, v->value) != 0) {
             cm_buf_puts(out, " (");
-            esc(out, v->label);
+            doc_esc(out, v->label);
             cm_buf_puts(out, ")");
         }
         cm_buf_puts(out, "</li>");
@@ -134,7 +144,7 @@ static void field_type(CmBuf *out, const Field *f)
         for (size_t i = 0; i < f->nreferences; i++) {
             if (i)
                 cm_buf_puts(out, ", ");
-            esc(out, f->references[i]);
+            doc_esc(out, f->references[i]);
         }
     }
     if (f->type == FT_PICKLIST || f->type == FT_MULTIPICKLIST) {
@@ -165,17 +175,20 @@ static void mapped_fields(CmBuf *out, const CheckedEntity *ce)
             cm_buf_puts(out, "</td>");
             required_cell(out, a->field);
         } else {
-            esc(out, s->u.assign.field.name);
+            doc_esc(out, s->u.assign.field.name);
             cm_buf_puts(out, "</td><td></td><td></td>");
         }
         cm_buf_puts(out, "<td><code>");
         esc_expr(out, s->u.assign.value, false);
-        cm_buf_printf(out, "</code></td><td><span class=\"badge %s\">", own_class(a->own));
+        cm_buf_puts(out, "</code>");
+        source_notes(out, s->u.assign.value, NULL);
+        cm_buf_printf(out, "</td><td><span class=\"badge %s\">", own_class(a->own));
         cm_buf_puts(out, own_words(a->own));
         cm_buf_puts(out, "</span></td><td>");
-        if (s->u.assign.when != NULL)
+        if (s->u.assign.when != NULL) {
             esc_expr(out, s->u.assign.when, true);
-        else
+            source_notes(out, s->u.assign.when, NULL);
+        } else
             cm_buf_puts(out, "always");
         cm_buf_puts(out, "</td></tr>\n");
     }
@@ -236,8 +249,10 @@ static void rejects(CmBuf *out, const Item *it)
         cm_buf_puts(out, "<li>The lead is not sent when ");
         esc_expr(out, s->u.reject.when, true);
         cm_buf_puts(out, "; it is reported as &ldquo;");
-        esc(out, s->u.reject.message);
-        cm_buf_puts(out, "&rdquo;.</li>\n");
+        doc_esc(out, s->u.reject.message);
+        cm_buf_puts(out, "&rdquo;.");
+        source_notes(out, s->u.reject.when, NULL);
+        cm_buf_puts(out, "</li>\n");
     }
     if (any)
         cm_buf_puts(out, "</ul>\n");
@@ -278,7 +293,7 @@ static void assignment_rule(CmBuf *out, const CheckedAssign *a)
     if (a->field != NULL)
         field_name(out, a->field);
     else
-        esc(out, a->stmt->u.assign.field.name);
+        doc_esc(out, a->stmt->u.assign.field.name);
     cm_buf_puts(out, "</h4>\n<table class=\"rules\">\n<tr><th>When</th><th>Assigned to</th></tr>\n");
     if (v->kind == EX_CASE) {
         for (size_t i = 0; i < v->u.case_e.count; i++)
@@ -315,22 +330,23 @@ static void entity_facts(CmBuf *out, const CheckedEntity *ce)
     cm_buf_puts(out, mode_words(it->u.entity.mode));
     if (it->u.entity.by.name != NULL) {
         cm_buf_puts(out, " <code>");
-        esc(out, it->u.entity.by.name);
+        doc_esc(out, it->u.entity.by.name);
         cm_buf_puts(out, "</code>");
     }
     cm_buf_puts(out, "</dd>\n");
     if (it->u.entity.key.name != NULL) {
         cm_buf_puts(out, "<dt>Duplicate guard</dt><dd>a retried run recognises the record by <code>");
-        esc(out, it->u.entity.key.name);
+        doc_esc(out, it->u.entity.key.name);
         cm_buf_puts(out, "</code></dd>\n");
     }
     cm_buf_puts(out, "<dt>Which leads</dt><dd>");
     if (it->u.entity.when != NULL) {
         cm_buf_puts(out, "only those where ");
         esc_expr(out, it->u.entity.when, true);
+        source_notes(out, it->u.entity.when, NULL);
     } else if (it->u.entity.fallback.name != NULL) {
         cm_buf_puts(out, "only those the CRM holds no <code>");
-        esc(out, it->u.entity.fallback.name);
+        doc_esc(out, it->u.entity.fallback.name);
         cm_buf_puts(out, "</code> for (the records it did not find)");
     } else {
         cm_buf_puts(out, "every lead");
@@ -349,7 +365,7 @@ static void entity(CmBuf *out, const CheckedEntity *ce, size_t index)
 {
     const Item *it = ce->item;
     cm_buf_printf(out, "<section class=\"entity\" id=\"entity-%zu\">\n<h2>", index + 1);
-    esc(out, it->u.entity.name.name);
+    doc_esc(out, it->u.entity.name.name);
     cm_buf_puts(out, "</h2>\n");
     entity_facts(out, ce);
     mapped_fields(out, ce);
@@ -360,24 +376,104 @@ static void entity(CmBuf *out, const CheckedEntity *ce, size_t index)
     cm_buf_puts(out, "</section>\n");
 }
 
-static void value_table(CmBuf *out, const Item *t)
+/* A table's literal as the page shows it, with the option's label where
+ * the field on that side of the table names one. */
+static void table_cell(CmBuf *out, const Expr *e, const Field *f)
 {
+    cm_buf_puts(out, "<td><code>");
+    esc_expr(out, e, false);
+    cm_buf_puts(out, "</code>");
+    const char *text = e->kind == EX_STRING ? e->u.string.value : e->kind == EX_NUMBER ? e->u.number.text : NULL;
+    const char *label = text != NULL ? doc_option_label(f, text) : NULL;
+    if (label != NULL) {
+        cm_buf_puts(out, " <span class=\"label\">");
+        doc_esc(out, label);
+        cm_buf_puts(out, "</span>");
+    }
+    cm_buf_puts(out, "</td>");
+}
+
+static void field_ref(CmBuf *out, const Field *f)
+{
+    cm_buf_puts(out, "<code class=\"path\">");
+    doc_esc(out, f->name);
+    cm_buf_puts(out, "</code>");
+    if (doc_label(f) != NULL) {
+        cm_buf_puts(out, " (<span class=\"q\">");
+        doc_esc(out, f->label);
+        cm_buf_puts(out, "</span>)");
+    }
+}
+
+static void value_table(CmBuf *out, const Checked *c, const Item *t)
+{
+    DocTableUse use = doc_table_use(c, t);
     cm_buf_puts(out, "<h3>");
-    esc(out, t->u.table.name.name);
-    cm_buf_puts(out, "</h3>\n<table class=\"values-table\">\n<tr><th>Lead value</th><th>CRM value</th></tr>\n");
+    doc_esc(out, t->u.table.name.name);
+    cm_buf_puts(out, "</h3>\n");
+    if (use.key != NULL || use.target != NULL) {
+        cm_buf_puts(out, "<p class=\"table-use\">");
+        if (use.key != NULL) {
+            cm_buf_puts(out, "Looks up ");
+            field_ref(out, use.key);
+        }
+        if (use.target != NULL) {
+            cm_buf_puts(out, use.key != NULL ? "; fills " : "Fills ");
+            field_ref(out, use.target);
+        }
+        cm_buf_puts(out, ".</p>\n");
+    }
+    cm_buf_puts(out, "<table class=\"values-table\">\n<tr><th>Lead value</th><th>CRM value</th></tr>\n");
     for (size_t i = 0; i < t->u.table.count; i++) {
-        cm_buf_puts(out, "<tr><td><code>");
-        esc_expr(out, t->u.table.entries[i].key, false);
-        cm_buf_puts(out, "</code></td><td><code>");
-        esc_expr(out, t->u.table.entries[i].value, false);
-        cm_buf_puts(out, "</code></td></tr>\n");
+        cm_buf_puts(out, "<tr>");
+        table_cell(out, t->u.table.entries[i].key, use.key);
+        table_cell(out, t->u.table.entries[i].value, use.target);
+        cm_buf_puts(out, "</tr>\n");
     }
     if (t->u.table.else_value != NULL) {
-        cm_buf_puts(out, "<tr><td><em>any other value</em></td><td><code>");
-        esc_expr(out, t->u.table.else_value, false);
-        cm_buf_puts(out, "</code></td></tr>\n");
+        cm_buf_puts(out, "<tr><td><em>any other value</em></td>");
+        table_cell(out, t->u.table.else_value, use.target);
+        cm_buf_puts(out, "</tr>\n");
     }
     cm_buf_puts(out, "</table>\n");
+}
+
+/* Every source field the mapping reads, with its question text or label,
+ * its type and options, and the entities that read it. */
+static void lead_data(CmBuf *out, const Checked *c)
+{
+    DocPaths all = { 0 };
+    for (size_t i = 0; i < c->nentities; i++)
+        doc_paths_of_entity(&all, &c->entities[i]);
+    cm_buf_puts(out, "<section id=\"lead-data\">\n<h2>Lead data read</h2>\n<table class=\"lead-data\">\n"
+                     "<tr><th>Lead field</th><th>Question or label</th><th>Type</th><th>Read by</th></tr>\n");
+    for (size_t i = 0; i < all.count; i++) {
+        const Field *f = all.fields[i];
+        cm_buf_puts(out, "<tr><td><code class=\"path\">");
+        doc_esc(out, f->name);
+        cm_buf_puts(out, "</code></td><td>");
+        if (f->label != NULL)
+            doc_esc(out, f->label);
+        cm_buf_puts(out, "</td><td>");
+        field_type(out, f);
+        cm_buf_puts(out, "</td><td>");
+        bool first = true;
+        for (size_t k = 0; k < c->nentities; k++) {
+            DocPaths one = { 0 };
+            doc_paths_of_entity(&one, &c->entities[k]);
+            for (size_t j = 0; j < one.count; j++)
+                if (one.fields[j] == f) {
+                    cm_buf_puts(out, first ? "" : ", ");
+                    first = false;
+                    doc_esc(out, c->entities[k].item->u.entity.name.name);
+                    break;
+                }
+            doc_paths_free(&one);
+        }
+        cm_buf_puts(out, "</td></tr>\n");
+    }
+    cm_buf_puts(out, "</table>\n</section>\n");
+    doc_paths_free(&all);
 }
 
 static void header(CmBuf *out, const Checked *c, const char *source_name)
@@ -385,44 +481,48 @@ static void header(CmBuf *out, const Checked *c, const char *source_name)
     cm_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                      "<title>Mapping ");
-    esc(out, c->mapping_name);
+    doc_esc(out, c->mapping_name);
     cm_buf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>Mapping ", page_style);
-    esc(out, c->mapping_name);
+    doc_esc(out, c->mapping_name);
     cm_buf_puts(out, "</h1>\n<p class=\"sub\">From <code>");
-    esc(out, source_name);
+    doc_esc(out, source_name);
     cm_buf_puts(out, "</code>");
     if (c->source != NULL) {
         cm_buf_puts(out, ": leads from ");
-        esc(out, c->source->system);
+        doc_esc(out, c->source->system);
         cm_buf_puts(out, " (");
-        esc(out, c->source->name);
+        doc_esc(out, c->source->name);
         cm_buf_puts(out, ")");
     }
     if (c->system != NULL) {
         cm_buf_puts(out, " into ");
-        esc(out, c->system);
+        doc_esc(out, c->system);
     }
     cm_buf_puts(out, ".</p>\n<nav><ul>\n");
     for (size_t i = 0; i < c->nentities; i++) {
         cm_buf_printf(out, "<li><a href=\"#entity-%zu\">", i + 1);
-        esc(out, c->entities[i].item->u.entity.name.name);
+        doc_esc(out, c->entities[i].item->u.entity.name.name);
         cm_buf_puts(out, "</a></li>\n");
     }
     if (c->ntables > 0)
         cm_buf_puts(out, "<li><a href=\"#tables\">Value tables</a></li>\n");
-    cm_buf_puts(out, "</ul></nav>\n");
+    cm_buf_puts(out, "<li><a href=\"#lead-data\">Lead data read</a></li>\n</ul></nav>\n");
 }
 
 void doc_html(const Checked *c, const char *source_name, CmBuf *out)
 {
     header(out, c, source_name);
+    cm_buf_puts(out, "<section id=\"flow\">\n<h2>How a lead flows</h2>\n");
+    doc_flow_svg(c, out);
+    cm_buf_puts(out, "</section>\n");
     for (size_t i = 0; i < c->nentities; i++)
         entity(out, &c->entities[i], i);
     if (c->ntables > 0) {
         cm_buf_puts(out, "<section id=\"tables\">\n<h2>Value tables</h2>\n");
         for (size_t i = 0; i < c->ntables; i++)
-            value_table(out, c->tables[i]);
+            value_table(out, c, c->tables[i]);
         cm_buf_puts(out, "</section>\n");
     }
+    lead_data(out, c);
     cm_buf_puts(out, "</body>\n</html>\n");
 }

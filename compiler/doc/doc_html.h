@@ -3,7 +3,10 @@
  * crmmap: per entity every target field with its label, type, picklist
  * values and whether it is required, what feeds it, its ownership rule and
  * condition; the value tables; reject and assignment rules in plain words;
- * the fields left unmapped, required ones highlighted.
+ * the fields left unmapped, required ones highlighted; next to each source
+ * path the question text or label the source schema gives it, table entries
+ * with their option labels, the lead data read, and the flow picture
+ * (doc_flow.h).
  *
  * The page has inline CSS only (no scripts, no external assets) and every
  * text from the mapping or the schemas is HTML-escaped. The output depends

@@ -265,3 +265,40 @@ void ast_dump(const Ast *ast, CmBuf *out, bool with_spans)
         cm_buf_puts(out, ")\n");
     }
 }
+
+void ast_expr_each(const Expr *e, AstExprFn fn, void *ctx)
+{
+    if (e == NULL || e->depth > AST_MAX_DEPTH)
+        return;
+    fn(e, ctx);
+    switch (e->kind) {
+    case EX_LIST:
+        for (size_t i = 0; i < e->u.list.count; i++)
+            ast_expr_each(e->u.list.items[i], fn, ctx);
+        break;
+    case EX_CALL:
+        for (size_t i = 0; i < e->u.call.count; i++)
+            ast_expr_each(e->u.call.args[i], fn, ctx);
+        break;
+    case EX_LOOKUP: ast_expr_each(e->u.lookup.key, fn, ctx); break;
+    case EX_UNARY: ast_expr_each(e->u.unary.operand, fn, ctx); break;
+    case EX_BINARY:
+        ast_expr_each(e->u.binary.left, fn, ctx);
+        ast_expr_each(e->u.binary.right, fn, ctx);
+        break;
+    case EX_IF:
+        ast_expr_each(e->u.if_e.cond, fn, ctx);
+        ast_expr_each(e->u.if_e.then_e, fn, ctx);
+        ast_expr_each(e->u.if_e.else_e, fn, ctx);
+        break;
+    case EX_CASE:
+        for (size_t i = 0; i < e->u.case_e.count; i++) {
+            ast_expr_each(e->u.case_e.arms[i].cond, fn, ctx);
+            ast_expr_each(e->u.case_e.arms[i].value, fn, ctx);
+        }
+        ast_expr_each(e->u.case_e.else_e, fn, ctx);
+        break;
+    default:
+        break;
+    }
+}

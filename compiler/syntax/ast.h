@@ -171,6 +171,11 @@ void ast_dump(const Ast *ast, CmBuf *out, bool with_spans);
 const char *ast_binop_text(BinOp op);
 const char *ast_mode_text(EntityMode m);
 
+/* Calls fn on e and on every expression inside it, parents first; a tree
+ * deeper than AST_MAX_DEPTH (refused by the parser) is not descended. */
+typedef void (*AstExprFn)(const Expr *e, void *ctx);
+void ast_expr_each(const Expr *e, AstExprFn fn, void *ctx);
+
 /* Largest .map file read, in bytes. */
 #define AST_MAX_SOURCE (4u * 1024u * 1024u)
 

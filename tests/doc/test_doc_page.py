@@ -5,12 +5,18 @@ does (entities, field labels and types, required fields, the lead data or
 expression feeding each field, ownership rules, value tables, assignment rules,
 unmapped required fields highlighted), and a screenshot must show a real page.
 A variant of the Salesforce example (update only, without LastName) shows the highlighting of an
-unmapped required field. The page must load nothing: every link is an anchor.
+unmapped required field. The page must load nothing: every link is an anchor,
+and Chromium's network log holds no request the page made; the page logs no
+console message. Each source path is shown with its question text or label
+(from the source schema), table keys with their option labels, and the flow
+picture (inline SVG, doc_flow.c) renders with its boxes, fork and parent
+links, also for a generated mapping of 20 entities.
 
 usage: test_doc_page.py CRMMAP SOURCE_DIR OUT_DIR"""
 import concurrent.futures
 import glob
 import html.parser
+import json
 import os
 import re
 import shutil
@@ -38,6 +44,10 @@ KNOWN_FIELDS = {
 }
 # The rendered colours (CSS of doc_html.c) a screenshot must contain.
 CRM_WINS_RGB = (0xff, 0xf2, 0xcc)
+# The flow picture's boxes (doc_flow.c): lead data and CRM objects.
+FLOW_SOURCE_RGB, FLOW_CRM_RGB = (0xe8, 0xf0, 0xfe), (0xee, 0xf7, 0xee)
+SOURCE_FIELDS = {f["name"]: f for f in json.load(open(os.path.join(SRC, "examples", "schemas", "snapaddy",
+                                                                   "lead.json"), encoding="utf-8"))["fields"]}
 
 
 def check(ok, what):
@@ -150,6 +160,9 @@ def png_pixels(path):
 def map_facts(text):
     """What the .map says, read with simple patterns: the examples are formatted."""
     facts = {"entities": re.findall(r"^entity\s+(\w+)", text, re.M), "tables": {},
+             "fallbacks": len(re.findall(r"^entity\s.* when no \w+", text, re.M)),
+             "refs": sum(len(set(re.findall(r"= ref (\w+)", body)))
+                         for body in re.split(r"^entity\s", text, flags=re.M)[1:]),
              "crm": [], "create": [], "simple": {}}
     for name, body in re.findall(r"^table\s+(\w+)\s*\{(.*?)^\}", text, re.M | re.S):
         facts["tables"][name] = re.findall(r'^\s*("[^"]*")\s*->\s*("[^"]*"|null)\s*$', body, re.M)
@@ -180,13 +193,28 @@ def no_external(html_text, name):
           f"{name}: no script, stylesheet, image or CSS url() to load")
 
 
+def page_requests(netlog):
+    """URLs the page itself asked for (its network isolation key is the file's):
+    the browser's own background traffic has another key."""
+    log = json.load(open(netlog, encoding="utf-8"))
+    start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    return [e["params"]["url"] for e in log["events"] if e["type"] == start
+            and "file://" in e["params"].get("network_isolation_key", "")]
+
+
 def render(html_path, name, png, height):
+    netlog = png + ".netlog.json"
     # Two browsers at once: the machine has two cores and the test a 30 s budget.
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        dom_job = pool.submit(chromium, ["--dump-dom", "file://" + html_path])
+        dom_job = pool.submit(chromium, ["--dump-dom", "--enable-logging=stderr", "--v=0",
+                                         "--log-net-log=" + netlog, "file://" + html_path])
         shot = chromium([f"--screenshot={png}", f"--window-size=1280,{height}", "file://" + html_path])
         dom = dom_job.result()
     check(dom.returncode == 0 and "</html>" in dom.stdout, f"{name}: chromium --dump-dom renders the page")
+    console = [l for l in dom.stderr.splitlines() if ":CONSOLE" in l]
+    check(not console, f"{name}: the page logs nothing to the console {console[:2]}")
+    asked = page_requests(netlog) if os.path.exists(netlog) else ["(no network log)"]
+    check(not asked, f"{name}: the page makes no request {asked[:3]}")
     check(shot.returncode == 0 and os.path.getsize(png) > 0 if os.path.exists(png) else False,
           f"{name}: chromium --screenshot writes a PNG")
     return Tree(dom.stdout).root, png_pixels(png)
@@ -200,9 +228,9 @@ def check_example(system, map_path):
         return
     no_external(open(html_path, encoding="utf-8").read(), system)
     facts = map_facts(open(map_path, encoding="utf-8").read())
-    root, (w, h, colours) = render(html_path, system, os.path.join(OUT, system + ".png"), 2000)
-    check((w, h) == (1280, 2000) and len(colours) > 16,
-          f"{system}: screenshot 1280x2000 with more than one colour ({w}x{h}, {len(colours)} colours)")
+    root, (w, h, colours) = render(html_path, system, os.path.join(OUT, system + ".png"), 2600)
+    check((w, h) == (1280, 2600) and len(colours) > 16,
+          f"{system}: screenshot 1280x2600 with more than one colour ({w}x{h}, {len(colours)} colours)")
     if facts["crm"]:
         check(CRM_WINS_RGB in colours, f"{system}: the 'CRM wins' badge colour is on screen")
 
@@ -236,7 +264,7 @@ def check_example(system, map_path):
     for field, expr in facts["simple"].items():
         expr = re.sub(r" when .*", "", expr)  # the condition has its own column
         if field in mapped and not expr.startswith("case"):
-            code = mapped[field][1][3].text()
+            code = mapped[field][1][3].first("code").text()
             check(re.sub(r"\s+", " ", code) == re.sub(r"\s+", " ", expr),
                   f"{system}: {field} is filled from {expr!r} ({code!r})")
     for key, cls, words in (("crm", "own-crm", "CRM wins"), ("create", "own-create", "only when the record is created")):
@@ -253,14 +281,102 @@ def check_example(system, map_path):
             continue
         sib = heads[0].parent.kids
         vt = next(k for k in sib[sib.index(heads[0]):] if isinstance(k, Node) and k.tag == "table")
-        shown = [tuple(td.text() for td in tr.all("td")) for tr in vt.all("tr") if tr.first("td")]
+        shown = [tuple((td.first("code") or td).text() for td in tr.all("td")) for tr in vt.all("tr") if tr.first("td")]
         check(all(e in shown for e in entries), f"{system}: value table {name} lists {entries}")
+        looked_up = re.search(name + r"\[(answers\.\w+)\]", open(map_path, encoding="utf-8").read())
+        question = SOURCE_FIELDS.get(looked_up.group(1)) if looked_up else None
+        if question is not None and question.get("values"):
+            labels = {'"%s"' % v["value"]: v["label"] for v in question["values"]}
+            keys = {(td.first("code").text(), (td.first("span", "label") or Node("x", [], None)).text())
+                    for tr in vt.all("tr") for td in list(tr.all("td"))[:1] if td.first("code")}
+            check(all(labels[k] == lab for k, lab in keys if k in labels) and any(k in labels for k, _ in keys),
+                  f"{system}: value table {name} shows the option labels of {question['name']} ({sorted(keys)[:2]})")
+
+    check_sources(system, mapped, facts, root)
+    check_flow(system, root, colours, facts)
 
     rules = [tuple(td.text() for td in tr.all("td")) for t in root.all("table", "rules")
              for tr in t.all("tr") if tr.first("td")]
     check(("country is one of [\"DE\", \"AT\", \"CH\"]", "Anna Berger <anna.berger@example.com>") in rules
           and any(r[0] == "otherwise" for r in rules),
           f"{system}: the assignment rule reads in words ({rules[:1]})")
+
+
+def check_sources(system, mapped, facts, root):
+    """Each source path a field is filled from is shown with its question text
+    or label, and the lead data section lists every path with its label."""
+    for field, expr in facts["simple"].items():
+        if field not in mapped:
+            continue
+        tds = mapped[field][1]  # the value's paths under "Filled from", the condition's under "Only when"
+        notes = {li.first("code").text(): li.first("span", "q").text()
+                 for td in (tds[3], tds[5]) for li in td.all("li")}
+        for path in set(re.findall(r"\b[a-z][\w.]*\b", re.sub(r'"[^"]*"|\bref \w+', "", expr))):
+            f = SOURCE_FIELDS.get(path)
+            if f is not None and f.get("label") not in (None, path):
+                check(notes.get(path) == f["label"],
+                      f"{system}: {field} shows {path} as {f['label']!r} ({notes.get(path)!r})")
+    lead = next((s for s in root.all("section") if s.attrs.get("id") == "lead-data"), None)
+    rows = {tds[0].text(): tds[1].text() for tds in ([*tr.all("td")] for tr in (lead.all("tr") if lead else []))
+            if tds}
+    check(lead is not None and all(SOURCE_FIELDS[p].get("label") == lab for p, lab in rows.items() if lab)
+          and len(rows) >= 5, f"{system}: the lead data section lists {len(rows)} paths with their labels")
+
+
+def check_flow(name, root, colours, facts):
+    """The flow picture: one inline SVG with a title and a label, a box (text in
+    <text>) for each entity and each CRM object, edges, and a fork for each
+    fallback pair."""
+    svgs = list(root.all("svg"))
+    check(len(svgs) == 1 and svgs[0].attrs.get("role") == "img" and svgs[0].attrs.get("aria-label")
+          and svgs[0].first("title") is not None, f"{name}: one flow picture with role, aria-label and title")
+    if not svgs:
+        return
+    svg = svgs[0]
+    boxes = {g.first("text").text() for g in svg.all("g", "entity")}
+    check(boxes == set(facts["entities"]), f"{name}: the flow has a box per entity ({sorted(boxes)})")
+    check(len(list(svg.all("g", "crm"))) >= 1 and len(list(svg.all("g", "source"))) >= 1
+          and len(list(svg.all("path"))) >= len(facts["entities"]),
+          f"{name}: the flow has lead data, CRM objects and edges")
+    forks = len(list(svg.all("g", "fork")))
+    check(forks == facts["fallbacks"], f"{name}: a fork per fallback pair ({forks})")
+    refs = len(list(svg.all("g", "ref")))
+    check(refs == facts["refs"], f"{name}: a parent link per ref ({refs} of {facts['refs']})")
+    if colours is not None:
+        check(FLOW_SOURCE_RGB in colours and FLOW_CRM_RGB in colours, f"{name}: the flow picture is on screen")
+    boxes = [tuple(int(r.attrs[k]) for k in ("x", "y", "width", "height")) for r in svg.all("rect")]
+    w, h = int(svg.attrs["width"]), int(svg.attrs["height"])
+    overlap = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+               if a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]]
+    check(not overlap and all(x >= 0 and y >= 0 and x + bw <= w and y + bh <= h for x, y, bw, bh in boxes),
+          f"{name}: the flow's {len(boxes)} boxes lie apart, inside the picture ({overlap[:1]})")
+
+
+def check_many_entities():
+    """A mapping of 20 entities: the picture stays readable (a box and an edge
+    each, none overlapping) and renders."""
+    work = os.path.join(OUT, "many")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.join(work, ".git"))
+    shutil.copytree(os.path.join(SRC, "examples", "schemas"), os.path.join(work, "schemas"))
+    os.makedirs(os.path.join(work, "m"))
+    text = ['mapping "many"', 'source snapaddy schema "../schemas/snapaddy/lead.json"',
+            'target salesforce schema "../schemas/salesforce"', 'entity Contact upsert by Email {',
+            '  Email = lower(trim(email))', '  LastName = truncate(lastName, 80) ?? "(unknown)"', "}"]
+    for i in range(19):
+        text += [f'entity Visit_Report__c create key External_Id__c when visitreport.title == "Fair {i}" {{',
+                 f'  External_Id__c = hash(email, visitreport.id, "{i}")', "  on create Contact__c = ref Contact",
+                 "  Notes__c = truncate(answers.q_notes, 32000)", "}"]
+    map_path = os.path.join(work, "m", "many.map")
+    open(map_path, "w", encoding="utf-8").write("\n".join(text) + "\n")
+    html_path = os.path.join(work, "many.html")
+    p = subprocess.run([CRMMAP, "doc", map_path, "-o", html_path], capture_output=True, text=True)
+    check(p.returncode == 0, "many: crmmap doc exits 0 for 20 entities " + p.stderr.strip()[:300])
+    if p.returncode != 0:
+        return
+    root, (_, _, colours) = render(html_path, "many", os.path.join(work, "many.png"), 1600)
+    facts = map_facts(open(map_path, encoding="utf-8").read())
+    check_flow("many", root, colours, facts)
 
 
 def check_unmapped_required():
@@ -313,6 +429,9 @@ def main():
         no_external(text, name)
         entities = map_facts(open(m, encoding="utf-8").read())["entities"]
         check(all(f"<h2>{e}</h2>" in text for e in entities), f"{name}: a section per entity {entities}")
+        root, (_, _, colours) = render(html_path, name, os.path.join(OUT, name.replace("/", "_") + ".png"), 1200)
+        check_flow(name, root, colours, map_facts(open(m, encoding="utf-8").read()))
+    check_many_entities()
     check_unmapped_required()
     print(f"{len(failures)} failed" if failures else "all doc page checks passed")
     return 1 if failures else 0
