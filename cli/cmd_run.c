@@ -29,6 +29,9 @@
 
 extern const Command cmd_run;
 
+/* Records held before sending where bulk jobs may be used. */
+#define BULK_WINDOW 25000u
+
 /* Output is flushed in blocks of about this size. */
 #define FLUSH_AT (64u * 1024u)
 
@@ -38,6 +41,8 @@ typedef struct RunOpts {
     bool dry, resume, quiet, force;
     long batch, in_flight;
     long rate_max, rate_window_s;   /* --rate N/SECONDS; 0: the connector's default */
+    TransferBulk bulk;          /* --bulk; auto unless given */
+    long bulk_threshold, bulk_poll_ms;
 } RunOpts;
 
 typedef struct Run {
@@ -300,6 +305,13 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     if (o->crm.retries > 0)
         topts.retry.max_attempts = o->crm.retries;
     topts.resume = o->resume;
+    topts.bulk = o->bulk;
+    topts.bulk_threshold = (size_t)o->bulk_threshold;
+    topts.bulk_poll_ms = o->bulk_poll_ms;
+    /* A bulk job costs about seven requests whatever its size: a window
+     * of this many records makes each job large. */
+    if (o->bulk != TRANSFER_BULK_OFF && c->ops->bulk != NULL)
+        topts.window = BULK_WINDOW;
     topts.marker_field = cfg->marker_field;
     topts.progress = on_progress;
     topts.progress_ctx = run;
@@ -361,7 +373,8 @@ static bool parse_rate(const char *s, long *max, long *window_s)
 
 static int run(int argc, char **argv)
 {
-    enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE };
+    enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE, O_BULK,
+           O_BULK_THRESHOLD, O_BULK_POLL };
     static const struct option opts[] = {
         { "input", required_argument, NULL, 'i' },
         { "dry-run", no_argument, NULL, O_DRY },
@@ -382,10 +395,14 @@ static int run(int argc, char **argv)
         { "in-flight", required_argument, NULL, O_IN_FLIGHT },
         { "rate", required_argument, NULL, O_RATE },
         { "force", no_argument, NULL, O_FORCE },
+        { "bulk", required_argument, NULL, O_BULK },
+        { "bulk-threshold", required_argument, NULL, O_BULK_THRESHOLD },
+        { "bulk-poll-ms", required_argument, NULL, O_BULK_POLL },
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
     memset(&o, 0, sizeof o);
+    o.bulk = TRANSFER_BULK_AUTO;
     crm_flags_begin(&o.crm);
     char err[300];
     int c;
@@ -407,6 +424,19 @@ static int run(int argc, char **argv)
         case O_IN_FLIGHT:
             if (!cli_parse_long(optarg, 1, 64, &o.in_flight))
                 return cli_usage_error(&cmd_run, "--in-flight '%s': a number from 1 to 64", optarg);
+            break;
+        case O_BULK:
+            if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0 && strcmp(optarg, "auto") != 0)
+                return cli_usage_error(&cmd_run, "--bulk '%s': on, off or auto", optarg);
+            o.bulk = optarg[1] == 'n' ? TRANSFER_BULK_ON : optarg[1] == 'f' ? TRANSFER_BULK_OFF : TRANSFER_BULK_AUTO;
+            break;
+        case O_BULK_THRESHOLD:
+            if (!cli_parse_long(optarg, 1, 100000000, &o.bulk_threshold))
+                return cli_usage_error(&cmd_run, "--bulk-threshold '%s': a number from 1 to 100000000", optarg);
+            break;
+        case O_BULK_POLL:
+            if (!cli_parse_long(optarg, 1, 600000, &o.bulk_poll_ms))
+                return cli_usage_error(&cmd_run, "--bulk-poll-ms '%s': a number from 1 to 600000", optarg);
             break;
         case O_RATE:
             if (!parse_rate(optarg, &o.rate_max, &o.rate_window_s))
@@ -462,7 +492,8 @@ const Command cmd_run = {
     "         [--resume] [--journal FILE] [--config FILE] [--url BASE] [--token-env VAR]\n"
     "         [--token-file FILE] [--plain-http] [--quiet] [--verbose]\n"
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
-    "         [--rate N/SECONDS] [--force]\n"
+    "         [--rate N/SECONDS] [--force] [--bulk on|off|auto] [--bulk-threshold N]\n"
+    "         [--bulk-poll-ms N]\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -515,6 +546,12 @@ const Command cmd_run = {
     "                      Dynamics 5000/300, Salesforce none)\n"
 
     "  --force             skip the drift check: send even if the CRM's field\n"
-    "                      definitions changed since the mapping was checked\n",
+    "                      definitions changed since the mapping was checked\n"
+    "  --bulk on|off|auto  creates and upserts as the CRM's bulk jobs (Salesforce\n"
+    "                      Bulk API 2.0): always, never, or (default) for an entity\n"
+    "                      with at least --bulk-threshold records in a window\n"
+    "  --bulk-threshold N  records of an entity that make auto use bulk (default 2000)\n"
+    "  --bulk-poll-ms N    first wait before asking whether a job ended (default\n"
+    "                      1000, doubling)\n",
     run,
 };

@@ -33,7 +33,8 @@ APIs the connectors use, keeping records in memory:
                                                              assertion (claims checked) -> the current token
   Admin       GET  /__admin/state     every record held (HubSpot associations as the table
                                       "associations"), request counts (in all and by path), fault
-                                      counts, association writes (re-creations included)
+                                      counts, association writes (re-creations included), the
+                                      Salesforce bulk jobs (object, state, records processed)
               POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records, faults, metadata and users set below
@@ -1435,6 +1436,9 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/__admin/state":
                 return self.send_json(200, {"records": state.records, "requests": state.requests,
                                             "requests_by_path": state.by_path, "faults_fired": state.fired,
+                                            "bulk_jobs": {k: {f: j[f] for f in ("object", "state",
+                                                                                "numberRecordsProcessed")}
+                                                          for k, j in state.bulk_jobs.items()},
                                             "association_writes": state.associations_made})
             if method == "POST" and path == "/__admin/rotate_token":
                 try:

@@ -120,9 +120,11 @@ class SfBulk:
             return text.lower() == "true"
         if kind in NUMBERS:
             try:
-                return int(text) if kind == "int" else float(text)
+                number = float(text)
             except ValueError:
                 return text
+            # as a JSON number would be: 10 stays 10
+            return int(number) if number.is_integer() and not any(c in text for c in ".eE") else number
         return text
 
     def resolve(self, meta, obj, column, text):
