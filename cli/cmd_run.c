@@ -6,6 +6,7 @@
  * line per settled record and entity on stdout and the summary on stderr. */
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,10 +372,36 @@ static bool parse_rate(const char *s, long *max, long *window_s)
     return cli_parse_long(count, 1, 100000, max) && cli_parse_long(slash + 1, 1, 86400, window_s);
 }
 
+enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE, O_BULK,
+       O_BULK_THRESHOLD, O_BULK_POLL };
+
+/* The numeric flags: their range and where they go. */
+static const struct {
+    int opt;
+    const char *name;
+    long lo, hi;
+    size_t at;
+} number_flags[] = {
+    { O_BATCH, "--batch-size", 1, 1000, offsetof(RunOpts, batch) },
+    { O_IN_FLIGHT, "--in-flight", 1, 64, offsetof(RunOpts, in_flight) },
+    { O_BULK_THRESHOLD, "--bulk-threshold", 1, 100000000, offsetof(RunOpts, bulk_threshold) },
+    { O_BULK_POLL, "--bulk-poll-ms", 1, 600000, offsetof(RunOpts, bulk_poll_ms) },
+};
+
+/* Numeric flag opt's value (optarg) into o: -1, or the usage error's exit status. */
+static int number_flag(int opt, RunOpts *o)
+{
+    size_t i = 0;
+    while (number_flags[i].opt != opt)
+        i++;
+    if (cli_parse_long(optarg, number_flags[i].lo, number_flags[i].hi, (long *)((char *)o + number_flags[i].at)))
+        return -1;
+    return cli_usage_error(&cmd_run, "%s '%s': a number from %ld to %ld", number_flags[i].name, optarg,
+                           number_flags[i].lo, number_flags[i].hi);
+}
+
 static int run(int argc, char **argv)
 {
-    enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE, O_BULK,
-           O_BULK_THRESHOLD, O_BULK_POLL };
     static const struct option opts[] = {
         { "input", required_argument, NULL, 'i' },
         { "dry-run", no_argument, NULL, O_DRY },
@@ -405,7 +432,7 @@ static int run(int argc, char **argv)
     o.bulk = TRANSFER_BULK_AUTO;
     crm_flags_begin(&o.crm);
     char err[300];
-    int c;
+    int c, status;
     while ((c = crm_flags_next(&o.crm, argc, argv, "i:q", opts, err, sizeof err)) != -1) {
         switch (c) {
         case CRM_O_BAD: return cli_usage_error(&cmd_run, "%s", err);
@@ -418,25 +445,16 @@ static int run(int argc, char **argv)
         case O_QUIET: o.quiet = true; break;
         case O_FORCE: o.force = true; break;
         case O_BATCH:
-            if (!cli_parse_long(optarg, 1, 1000, &o.batch))
-                return cli_usage_error(&cmd_run, "--batch-size '%s': a number from 1 to 1000", optarg);
-            break;
         case O_IN_FLIGHT:
-            if (!cli_parse_long(optarg, 1, 64, &o.in_flight))
-                return cli_usage_error(&cmd_run, "--in-flight '%s': a number from 1 to 64", optarg);
+        case O_BULK_THRESHOLD:
+        case O_BULK_POLL:
+            if ((status = number_flag(c, &o)) >= 0)
+                return status;
             break;
         case O_BULK:
             if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0 && strcmp(optarg, "auto") != 0)
                 return cli_usage_error(&cmd_run, "--bulk '%s': on, off or auto", optarg);
             o.bulk = optarg[1] == 'n' ? TRANSFER_BULK_ON : optarg[1] == 'f' ? TRANSFER_BULK_OFF : TRANSFER_BULK_AUTO;
-            break;
-        case O_BULK_THRESHOLD:
-            if (!cli_parse_long(optarg, 1, 100000000, &o.bulk_threshold))
-                return cli_usage_error(&cmd_run, "--bulk-threshold '%s': a number from 1 to 100000000", optarg);
-            break;
-        case O_BULK_POLL:
-            if (!cli_parse_long(optarg, 1, 600000, &o.bulk_poll_ms))
-                return cli_usage_error(&cmd_run, "--bulk-poll-ms '%s': a number from 1 to 600000", optarg);
             break;
         case O_RATE:
             if (!parse_rate(optarg, &o.rate_max, &o.rate_window_s))
@@ -446,7 +464,6 @@ static int run(int argc, char **argv)
         default: return cli_option_error(&cmd_run, c, argv);
         }
     }
-    int status;
     const char *path = mapc_cli_operand(&cmd_run, argc, argv, &status);
     if (path == NULL)
         return status;
