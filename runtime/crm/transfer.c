@@ -977,6 +977,9 @@ static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field,
             }
         if (op != CONN_CREATE && key_field)
             resend_existing(t, e, op, key_field, c2, i2, r2, p2, na, again);
+        /* a keyless create a job answered was sent: its refusal fails it */
+        for (size_t k = 0; k < na && op == CONN_CREATE; k++)
+            t->recs[i2[k]].units[e].state = J_SENDING;
         ConnBatch done = { ei->target, op, key_field, c2, na };
         ConnJob job = { .batch = &done, .results = r2, .status = CONN_OK };
         journal_begin(t->j);

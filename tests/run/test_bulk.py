@@ -3,7 +3,8 @@
 (docs/run.md, "Bulk"): the server ends holding exactly what the REST path
 leaves (fields compared, ids replaced by keys), with the same summary and
 error file; `auto` takes bulk from the threshold on; a second run over
-records that exist (create-only fields refused, sent again without); a job
+records that exist (create-only fields refused, sent again without); a
+keyless create as an insert job; a job
 that fails half-way and polls answered 503; kill -9 while the upload or the
 result files are under way and at random moments, then --resume: no key
 twice, nothing lost, each record processed by one job (the job killed during
@@ -97,6 +98,22 @@ def main():
         r = run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), "--bulk-poll-ms", "10", *flags)
         c.check(r.summary == want_summary and jobs_made()[0] == expect, "%s: %s, %d jobs"
                 % (label, r.summary, jobs_made()[0]))
+
+    # a keyless create: an insert job, its rows matched by the whole row; one
+    # report refused (a product not in the picklist) fails with its field
+    keyless_in = os.path.join(work, "keyless.ndjson")
+    with open(inp, encoding="utf-8") as f, open(keyless_in, "w", encoding="utf-8") as out:
+        for i, line in enumerate(f):
+            out.write(line.replace('"q_products": ["crm"]', '"q_products": ["erp"]') if i == 4 else line)
+    keyless = os.path.join(root, "tests", "run", "maps", "salesforce", "keyless.map")
+    got = {}
+    for mode in ("off", "on"):
+        reset()
+        r = run(crmmap, keyless, keyless_in, fresh("keyless_" + mode), "--bulk", mode, "--bulk-poll-ms", "10")
+        got[mode] = (r.summary, sorted(map(key, r.errors)), len(runlib.records("salesforce", "Visit_Report__c")))
+    c.check(got["on"] == got["off"] and (5, "Visit_Report__c", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                                         "Products__c", 58) in got["on"][1],
+            "a keyless create through an insert job: %s vs %s" % (got["on"], got["off"]))
 
     for label, faults in (("a job that fails half-way", [{"kind": "job_failed", "path": "/jobs/ingest/7"}]),
                           ("polls answered 503", [{"kind": "503", "path": "/jobs/ingest/7", "skip": 2,
