@@ -6,6 +6,7 @@
  * line per settled record and entity on stdout and the summary on stderr. */
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,9 @@
 
 extern const Command cmd_run;
 
+/* Records held before sending where bulk jobs may be used. */
+#define BULK_WINDOW 25000u
+
 /* Output is flushed in blocks of about this size. */
 #define FLUSH_AT (64u * 1024u)
 
@@ -38,6 +42,8 @@ typedef struct RunOpts {
     bool dry, resume, quiet, force;
     long batch, in_flight;
     long rate_max, rate_window_s;   /* --rate N/SECONDS; 0: the connector's default */
+    TransferBulk bulk;          /* --bulk; auto unless given */
+    long bulk_threshold, bulk_poll_ms;
 } RunOpts;
 
 typedef struct Run {
@@ -300,6 +306,13 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     if (o->crm.retries > 0)
         topts.retry.max_attempts = o->crm.retries;
     topts.resume = o->resume;
+    topts.bulk = o->bulk;
+    topts.bulk_threshold = (size_t)o->bulk_threshold;
+    topts.bulk_poll_ms = o->bulk_poll_ms;
+    /* A bulk job costs about seven requests whatever its size: a window
+     * of this many records makes each job large. */
+    if (o->bulk != TRANSFER_BULK_OFF && c->ops->bulk != NULL)
+        topts.window = BULK_WINDOW;
     topts.marker_field = cfg->marker_field;
     topts.progress = on_progress;
     topts.progress_ctx = run;
@@ -359,9 +372,36 @@ static bool parse_rate(const char *s, long *max, long *window_s)
     return cli_parse_long(count, 1, 100000, max) && cli_parse_long(slash + 1, 1, 86400, window_s);
 }
 
+enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE, O_BULK,
+       O_BULK_THRESHOLD, O_BULK_POLL };
+
+/* The numeric flags: their range and where they go. */
+static const struct {
+    int opt;
+    const char *name;
+    long lo, hi;
+    size_t at;
+} number_flags[] = {
+    { O_BATCH, "--batch-size", 1, 1000, offsetof(RunOpts, batch) },
+    { O_IN_FLIGHT, "--in-flight", 1, 64, offsetof(RunOpts, in_flight) },
+    { O_BULK_THRESHOLD, "--bulk-threshold", 1, 100000000, offsetof(RunOpts, bulk_threshold) },
+    { O_BULK_POLL, "--bulk-poll-ms", 1, 600000, offsetof(RunOpts, bulk_poll_ms) },
+};
+
+/* Numeric flag opt's value (optarg) into o: -1, or the usage error's exit status. */
+static int number_flag(int opt, RunOpts *o)
+{
+    size_t i = 0;
+    while (number_flags[i].opt != opt)
+        i++;
+    if (cli_parse_long(optarg, number_flags[i].lo, number_flags[i].hi, (long *)((char *)o + number_flags[i].at)))
+        return -1;
+    return cli_usage_error(&cmd_run, "%s '%s': a number from %ld to %ld", number_flags[i].name, optarg,
+                           number_flags[i].lo, number_flags[i].hi);
+}
+
 static int run(int argc, char **argv)
 {
-    enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE };
     static const struct option opts[] = {
         { "input", required_argument, NULL, 'i' },
         { "dry-run", no_argument, NULL, O_DRY },
@@ -382,13 +422,17 @@ static int run(int argc, char **argv)
         { "in-flight", required_argument, NULL, O_IN_FLIGHT },
         { "rate", required_argument, NULL, O_RATE },
         { "force", no_argument, NULL, O_FORCE },
+        { "bulk", required_argument, NULL, O_BULK },
+        { "bulk-threshold", required_argument, NULL, O_BULK_THRESHOLD },
+        { "bulk-poll-ms", required_argument, NULL, O_BULK_POLL },
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
     memset(&o, 0, sizeof o);
+    o.bulk = TRANSFER_BULK_AUTO;
     crm_flags_begin(&o.crm);
     char err[300];
-    int c;
+    int c, status;
     while ((c = crm_flags_next(&o.crm, argc, argv, "i:q", opts, err, sizeof err)) != -1) {
         switch (c) {
         case CRM_O_BAD: return cli_usage_error(&cmd_run, "%s", err);
@@ -401,12 +445,16 @@ static int run(int argc, char **argv)
         case O_QUIET: o.quiet = true; break;
         case O_FORCE: o.force = true; break;
         case O_BATCH:
-            if (!cli_parse_long(optarg, 1, 1000, &o.batch))
-                return cli_usage_error(&cmd_run, "--batch-size '%s': a number from 1 to 1000", optarg);
-            break;
         case O_IN_FLIGHT:
-            if (!cli_parse_long(optarg, 1, 64, &o.in_flight))
-                return cli_usage_error(&cmd_run, "--in-flight '%s': a number from 1 to 64", optarg);
+        case O_BULK_THRESHOLD:
+        case O_BULK_POLL:
+            if ((status = number_flag(c, &o)) >= 0)
+                return status;
+            break;
+        case O_BULK:
+            if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0 && strcmp(optarg, "auto") != 0)
+                return cli_usage_error(&cmd_run, "--bulk '%s': on, off or auto", optarg);
+            o.bulk = optarg[1] == 'n' ? TRANSFER_BULK_ON : optarg[1] == 'f' ? TRANSFER_BULK_OFF : TRANSFER_BULK_AUTO;
             break;
         case O_RATE:
             if (!parse_rate(optarg, &o.rate_max, &o.rate_window_s))
@@ -416,7 +464,6 @@ static int run(int argc, char **argv)
         default: return cli_option_error(&cmd_run, c, argv);
         }
     }
-    int status;
     const char *path = mapc_cli_operand(&cmd_run, argc, argv, &status);
     if (path == NULL)
         return status;
@@ -462,7 +509,8 @@ const Command cmd_run = {
     "         [--resume] [--journal FILE] [--config FILE] [--url BASE] [--token-env VAR]\n"
     "         [--token-file FILE] [--plain-http] [--quiet] [--verbose]\n"
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
-    "         [--rate N/SECONDS] [--force]\n"
+    "         [--rate N/SECONDS] [--force] [--bulk on|off|auto] [--bulk-threshold N]\n"
+    "         [--bulk-poll-ms N]\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -515,6 +563,12 @@ const Command cmd_run = {
     "                      Dynamics 5000/300, Salesforce none)\n"
 
     "  --force             skip the drift check: send even if the CRM's field\n"
-    "                      definitions changed since the mapping was checked\n",
+    "                      definitions changed since the mapping was checked\n"
+    "  --bulk on|off|auto  creates and upserts as the CRM's bulk jobs (Salesforce\n"
+    "                      Bulk API 2.0): always, never, or (default) for an entity\n"
+    "                      with at least --bulk-threshold records in a window\n"
+    "  --bulk-threshold N  records of an entity that make auto use bulk (default 2000)\n"
+    "  --bulk-poll-ms N    first wait before asking whether a job ended (default\n"
+    "                      1000, doubling)\n",
     run,
 };

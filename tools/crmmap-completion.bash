@@ -9,7 +9,7 @@ _crmmap_flags() {
     disasm | verify) echo "" ;;
     run) echo "-i --input --dry-run --errors --resume --journal --config --url --token-env
                 --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
-                --timeout-ms --retries --rate --force" ;;
+                --timeout-ms --retries --rate --force --bulk --bulk-threshold --bulk-poll-ms" ;;
     test) echo "--junit --filter" ;;
     plan) echo "-i --input --format --config --url --token-env --token-file --api-version --timeout-ms
                  --retries --verbose --system --plain-http" ;;
@@ -48,6 +48,9 @@ _crmmap() {
     --log-format)
         COMPREPLY=($(compgen -W "text json" -- "$cur"))
         return ;;
+    --bulk)
+        COMPREPLY=($(compgen -W "on off auto" -- "$cur"))
+        return ;;
     --system)
         COMPREPLY=($(compgen -W "salesforce hubspot dynamics pipedrive snapaddy" -- "$cur"))
         return ;;
@@ -66,6 +69,7 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     --url | --listen | --api-version | --timeout-ms | --retries | --rate | --entity | --batch-size | \
+    --bulk-threshold | --bulk-poll-ms | \
     --in-flight | --max-body | --max-inbox | --batch-window-ms | --max-in-flight | --drain-ms | --filter | \
     --max-connections | --max-per-address | --header-timeout | --body-timeout | --max-body-memory)
         return ;;

@@ -327,7 +327,7 @@ static ConnStatus dyn_parse_read(const Connector *c, const ConnRead *r, const Tx
 
 static const ConnectorOps dyn_ops = {
     "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read,
-    NULL, 0, NULL, NULL, conn_free_plain,   /* a write carries its links (`@odata.bind`) */
+    NULL, 0, NULL, NULL, conn_free_plain, NULL,   /* a write carries its links (`@odata.bind`) */
 };
 
 /* Dataverse's entity set of a logical name (its usual plural rule; the

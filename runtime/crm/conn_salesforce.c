@@ -178,6 +178,7 @@ static ConnStatus sf_parse_read(const Connector *c, const ConnRead *r, const TxR
 static const ConnectorOps sf_ops = {
     "salesforce", sf_max_batch, sf_build, sf_parse, false, SF_MAX_READ, sf_build_read, sf_parse_read,
     NULL, 0, NULL, NULL, conn_free_plain,    /* a write carries its links (lookup fields) */
+    sf_bulk_send,
 };
 
 Connector *conn_salesforce_new(const char *base_url, const char *api_version)

@@ -1,4 +1,5 @@
-/* conn_salesforce: the Salesforce connector (sObject Collections, SOQL reads). */
+/* conn_salesforce: the Salesforce connector (sObject Collections, SOQL reads,
+ * Bulk API 2.0 ingest). */
 #ifndef CONN_SALESFORCE_H
 #define CONN_SALESFORCE_H
 
@@ -10,5 +11,9 @@
 extern const CrmVendor crm_salesforce;
 
 Connector *conn_salesforce_new(const char *base_url, const char *api_version);
+
+/* ConnectorOps.bulk: Bulk API 2.0 ingest (conn_salesforce_bulk.c). */
+ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const RetryPolicy *p, const RetryClock *clk,
+                        char *msg, size_t msglen);
 
 #endif

@@ -718,8 +718,15 @@ static ConnStatus read_one(const Connector *c, Transport *t, const ConnRead *r, 
                            const RetryClock *clk, ConnCurrent *out, char *msg, size_t msglen)
 {
     ReadCtx rc = { r, out };
-    Flight f = { .build = read_build, .answer = read_answer, .ctx = &rc, .msg = msg, .msglen = msglen,
-                 .status = CONN_UNAVAILABLE };
+    const ConnCall call = { read_build, read_answer, &rc, false };
+    return conn_call(c, t, &call, p, clk, msg, msglen);
+}
+
+ConnStatus conn_call(const Connector *c, Transport *t, const ConnCall *call, const RetryPolicy *p,
+                     const RetryClock *clk, char *msg, size_t msglen)
+{
+    Flight f = { .build = call->build, .answer = call->answer, .ctx = call->ctx, .once = call->once, .msg = msg,
+                 .msglen = msglen, .status = CONN_UNAVAILABLE };
     fly(c, t, &f, 1, 1, p, clk);
     return f.status;
 }

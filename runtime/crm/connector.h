@@ -102,6 +102,7 @@ typedef struct ConnRequest {
 } ConnRequest;
 
 typedef struct Connector Connector;
+struct ConnBulk;
 
 typedef struct ConnectorOps {
     const char *system;
@@ -140,6 +141,10 @@ typedef struct ConnectorOps {
     ConnStatus (*parse_links)(const Connector *c, const ConnLink *const *links, size_t n, const TxResponse *r,
                               ConnResult *results, char *msg, size_t msglen);
     void (*free)(Connector *c);
+    /* The CRM's own bulk engine for large writes (docs/run.md, "Bulk");
+     * NULL: none. A connector that has one has no link step. */
+    ConnStatus (*bulk)(const Connector *c, Transport *t, struct ConnBulk *b, const RetryPolicy *p,
+                       const RetryClock *clk, char *msg, size_t msglen);
 } ConnectorOps;
 
 struct Connector {
@@ -229,6 +234,48 @@ void conn_send_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs
  * counts the requests sent (retries excluded). */
 ConnStatus conn_link_all(const Connector *c, Transport *t, ConnJob *jobs, size_t njobs, const RetryPolicy *p,
                          const RetryClock *clk, uint64_t *requests, char *msg, size_t msglen);
+
+/* One request of a connector's own, driven like every write and read:
+ * built, sent when the rate limit allows, retried while transient (once:
+ * only when it cannot have been applied), a 401 refreshed once, the answer
+ * judged by answer (whose status ends it; CONN_BUSY and, but for once,
+ * CONN_BAD_ANSWER are retried). */
+typedef struct ConnCall {
+    bool (*build)(const Connector *c, void *ctx, ConnRequest *req, char *msg, size_t msglen);
+    ConnStatus (*answer)(const Connector *c, void *ctx, const TxResponse *r, char *msg, size_t msglen);
+    void *ctx;
+    bool once;
+} ConnCall;
+
+ConnStatus conn_call(const Connector *c, Transport *t, const ConnCall *call, const RetryPolicy *p,
+                     const RetryClock *clk, char *msg, size_t msglen);
+
+/* What a bulk engine is told and tells of the jobs it runs for one
+ * group of records, so that a run killed while a job was under way
+ * continues that job instead of sending its records again. at: the
+ * position in the group of a job's first record. */
+typedef struct ConnBulkWatch {
+    /* The job a previous run journaled for the job starting at at: true
+     * with its id and the state journaled. */
+    bool (*job_get)(void *ctx, size_t at, char *id, size_t idlen, char *state, size_t statelen);
+    /* Journals (durably) the job starting at at; false: it could not be. */
+    bool (*job_put)(void *ctx, size_t at, const char *id, const char *state);
+    void *ctx;
+} ConnBulkWatch;
+
+/* One group of records for a bulk engine: as many jobs as its size needs,
+ * each created, uploaded, closed, polled until it ends and its results
+ * read, matched to the records by key (by the whole row for a keyless
+ * create), never by order. */
+typedef struct ConnBulk {
+    const ConnBatch *batch;     /* any number of records */
+    ConnResult *results;        /* batch->n */
+    bool *answered;             /* batch->n: results[i] holds the CRM's answer; false: the job did not
+                                 * process it (its own request must send it) */
+    int64_t poll_ms;            /* the first wait before polling a job (doubling, at most 32 times) */
+    const ConnBulkWatch *watch;
+    uint64_t requests;          /* requests sent (retries excluded), added to */
+} ConnBulk;
 
 /* Helpers for the implementations. */
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);

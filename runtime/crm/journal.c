@@ -14,7 +14,7 @@
 struct Journal {
     sqlite3 *db;
     char *run_key;
-    sqlite3_stmt *get, *put, *counts, *forget;
+    sqlite3_stmt *get, *put, *counts, *forget, *job_get, *job_put;
     bool in_tx;
 };
 
@@ -26,6 +26,10 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS entries ("
     "  run_key TEXT NOT NULL, record INTEGER NOT NULL, entity INTEGER NOT NULL,"
     "  state INTEGER NOT NULL, crm_id TEXT, error TEXT,"
+    "  PRIMARY KEY (run_key, record, entity)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS bulk_jobs ("
+    "  run_key TEXT NOT NULL, record INTEGER NOT NULL, entity INTEGER NOT NULL,"
+    "  job_id TEXT NOT NULL, state TEXT NOT NULL,"
     "  PRIMARY KEY (run_key, record, entity)) WITHOUT ROWID;";
 
 static bool prepare(Journal *j, const char *sql, sqlite3_stmt **st)
@@ -73,7 +77,11 @@ Journal *journal_open(const char *path, const char *run_key, char *err, size_t e
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &j->put)
         && prepare(j, "SELECT state, count(*) FROM entries WHERE run_key = ?1 GROUP BY state",
                    &j->counts)
-        && prepare(j, "DELETE FROM entries WHERE run_key = ?1 AND record = ?2", &j->forget)) {
+        && prepare(j, "DELETE FROM entries WHERE run_key = ?1 AND record = ?2", &j->forget)
+        && prepare(j, "SELECT job_id, state FROM bulk_jobs WHERE run_key = ?1 AND record = ?2 AND entity = ?3",
+                   &j->job_get)
+        && prepare(j, "INSERT OR REPLACE INTO bulk_jobs (run_key, record, entity, job_id, state) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)", &j->job_put)) {
         j->run_key = cm_strdup(run_key);
         return j;
     }
@@ -93,6 +101,8 @@ void journal_close(Journal *j)
     sqlite3_finalize(j->put);
     sqlite3_finalize(j->counts);
     sqlite3_finalize(j->forget);
+    sqlite3_finalize(j->job_get);
+    sqlite3_finalize(j->job_put);
     sqlite3_close(j->db);
     cm_free(j->run_key);
     cm_free(j);
@@ -158,14 +168,49 @@ bool journal_commit(Journal *j)
     return sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 }
 
-bool journal_clear(Journal *j)
+static bool clear_table(Journal *j, const char *sql)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(j->db, "DELETE FROM entries WHERE run_key = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
         return false;
     sqlite3_bind_text(st, 1, j->run_key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
+    return rc == SQLITE_DONE;
+}
+
+bool journal_clear(Journal *j)
+{
+    return clear_table(j, "DELETE FROM entries WHERE run_key = ?1")
+           && clear_table(j, "DELETE FROM bulk_jobs WHERE run_key = ?1");
+}
+
+bool journal_job_get(Journal *j, uint64_t record, uint32_t entity, char *id, size_t idlen, char *state,
+                     size_t statelen)
+{
+    sqlite3_reset(j->job_get);
+    sqlite3_bind_text(j->job_get, 1, j->run_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(j->job_get, 2, (sqlite3_int64)record);
+    sqlite3_bind_int64(j->job_get, 3, entity);
+    bool found = sqlite3_step(j->job_get) == SQLITE_ROW;
+    if (found) {
+        copy_text(id, idlen, sqlite3_column_text(j->job_get, 0));
+        copy_text(state, statelen, sqlite3_column_text(j->job_get, 1));
+    }
+    sqlite3_reset(j->job_get);
+    return found;
+}
+
+bool journal_job_put(Journal *j, uint64_t record, uint32_t entity, const char *id, const char *state)
+{
+    sqlite3_reset(j->job_put);
+    sqlite3_bind_text(j->job_put, 1, j->run_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(j->job_put, 2, (sqlite3_int64)record);
+    sqlite3_bind_int64(j->job_put, 3, entity);
+    sqlite3_bind_text(j->job_put, 4, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(j->job_put, 5, state, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(j->job_put);
+    sqlite3_reset(j->job_put);
     return rc == SQLITE_DONE;
 }
 

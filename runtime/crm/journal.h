@@ -5,7 +5,7 @@
  * input identity), record number and entity index.
  *
  * It holds no contact data: record numbers, states, CRM ids and CRM error
- * codes only — a stolen journal reveals which records went where, not who. */
+ * codes and bulk job ids only — a stolen journal reveals which records went where, not who. */
 #ifndef JOURNAL_H
 #define JOURNAL_H
 
@@ -53,6 +53,14 @@ bool journal_commit(Journal *j);
 /* Forgets every entry of this run key: a run started afresh (no --resume)
  * must not later resume from an older run's outcomes. */
 bool journal_clear(Journal *j);
+
+/* A CRM bulk job (docs/run.md, "Bulk") of entity whose first record is
+ * record: its id and the state last journaled ("Open": created, its upload
+ * unknown; "UploadComplete": closed). A put outside a transaction commits
+ * on its own, so it is durable before the job's data is uploaded. */
+bool journal_job_get(Journal *j, uint64_t record, uint32_t entity, char *id, size_t idlen, char *state,
+                     size_t statelen);
+bool journal_job_put(Journal *j, uint64_t record, uint32_t entity, const char *id, const char *state);
 
 /* Forgets every entity of these records of this run key, in one
  * transaction (serve's retention: records that are done for good). */

@@ -82,6 +82,7 @@ typedef struct EntInfo {
     char *key_field;        /* NULL: none */
     bool by_id;             /* the key is the vendor's implicit primary id, not an alternate key */
     bool read;              /* the CRM's current records are needed */
+    bool read_bulk;         /* ... for a bulk job, whose create-only refusals go again (resend_existing) */
     bool id_from_read;      /* an update by a field other than the id: by the id read (CrmVendor.update_by_read_id) */
     bool upsert_by_read;    /* an upsert as an update by the id read, or a create (CrmVendor.upsert_by_read) */
     /* A keyless create: the field that carries the unit's marker, NULL:
@@ -130,6 +131,7 @@ struct Transfer {
     Pending *pending;
     size_t npending, cap_pending;
     atomic_bool cancel;
+    bool bulk_rest;         /* sending what a bulk job left: by the API's own requests */
     bool fatal;
     char error[512];
 };
@@ -216,9 +218,12 @@ static void ent_init(Transfer *t, uint32_t i)
     bool create_only = e->has_section[FS_ON_CREATE];
     for (uint32_t f = 0; f < e->nfields; f++)
         create_only |= field_create_only(e, f);
-    ei->read = ei->key_field && conn_plain_name(ei->key_field)
-               && ((!ei->creates && e->has_section[FS_IF_EMPTY]) || (ei->op == CONN_UPSERT && create_only)
-                   || ei->id_from_read || ei->upsert_by_read || ei->fallback >= 0);
+    ei->read_bulk = ei->key_field && conn_plain_name(ei->key_field)
+                    && ((!ei->creates && e->has_section[FS_IF_EMPTY])
+                        || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE]) || ei->id_from_read
+                        || ei->upsert_by_read || ei->fallback >= 0);
+    ei->read = ei->read_bulk || (ei->key_field && conn_plain_name(ei->key_field) && ei->op == CONN_UPSERT
+                                 && create_only);
     ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
     ei->read_as = cm_calloc(e->nfields + 1u, sizeof *ei->read_as);
     for (uint32_t f = 0; f < e->nfields; f++)
@@ -900,6 +905,101 @@ static void resend_existing(Transfer *t, uint32_t e, ConnOp op, const char *key_
     cm_free(at);
 }
 
+/* ---- bulk jobs ---- */
+
+typedef struct BulkCtx {
+    Transfer *t;
+    uint32_t e;
+    const size_t *idx;
+} BulkCtx;
+
+/* A job is journaled by its entity and its first record's number. */
+static bool bulk_job_get(void *ctx, size_t at, char *id, size_t idlen, char *state, size_t statelen)
+{
+    const BulkCtx *b = ctx;
+    return journal_job_get(b->t->j, b->t->recs[b->idx[at]].record, b->e, id, idlen, state, statelen);
+}
+
+static bool bulk_job_put(void *ctx, size_t at, const char *id, const char *state)
+{
+    const BulkCtx *b = ctx;
+    return journal_job_put(b->t->j, b->t->recs[b->idx[at]].record, b->e, id, state);
+}
+
+static bool bulk_wanted(const Transfer *t, uint32_t e, ConnOp op, const size_t *idx, size_t n)
+{
+    if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE)
+        return false;
+    char id[64], state[32];
+    if (t->o.resume && journal_job_get(t->j, t->recs[idx[0]].record, e, id, sizeof id, state, sizeof state))
+        return true;
+    size_t threshold = t->o.bulk_threshold ? t->o.bulk_threshold : 2000;
+    return t->o.bulk == TRANSFER_BULK_ON || (t->o.bulk == TRANSFER_BULK_AUTO && n >= threshold);
+}
+
+static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
+                       char **pl, size_t nsend);
+
+/* Sends n records of entity e as bulk jobs and journals the answers; the
+ * records a job did not process go by the API's own requests. */
+static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
+                      char **pl, size_t n)
+{
+    EntInfo *ei = &t->ents[e];
+    ConnResult *results = cm_calloc(n, sizeof *results);
+    bool *answered = cm_calloc(n, sizeof *answered);
+    ConnBatch batch = { ei->target, op, key_field, crs, n };
+    BulkCtx bc = { t, e, idx };
+    const ConnBulkWatch watch = { bulk_job_get, bulk_job_put, &bc };
+    ConnBulk b = { &batch, results, answered, t->o.bulk_poll_ms, &watch, 0 };
+    char msg[256];
+    ConnStatus st = t->c->ops->bulk(t->c, t->tx, &b, &t->o.retry, t->o.clock, msg, sizeof msg);
+    t->st.requests += b.requests;
+    if (st != CONN_OK) {
+        fatal(t, "a bulk job of %s records: %s", ei->name, msg);
+    } else {
+        /* the answered first, the rest after, each in their order */
+        ConnRecord *c2 = cm_malloc(n * sizeof *c2);
+        ConnResult *r2 = cm_malloc(n * sizeof *r2);
+        size_t *i2 = cm_malloc(n * sizeof *i2);
+        char **p2 = cm_malloc(n * sizeof *p2);
+        char **again = cm_calloc(n + 1, sizeof *again);
+        size_t na = 0, nr = n;
+        for (size_t k = n; k-- > 0;)
+            if (!answered[k]) {
+                nr--;
+                c2[nr] = crs[k], r2[nr] = results[k], i2[nr] = idx[k], p2[nr] = pl[k];
+            }
+        for (size_t k = 0; k < n; k++)
+            if (answered[k]) {
+                c2[na] = crs[k], r2[na] = results[k], i2[na] = idx[k], p2[na] = pl[k];
+                na++;
+            }
+        if (op != CONN_CREATE && key_field)
+            resend_existing(t, e, op, key_field, c2, i2, r2, p2, na, again);
+        /* a keyless create a job answered was sent: its refusal fails it */
+        for (size_t k = 0; k < na && op == CONN_CREATE; k++)
+            t->recs[i2[k]].units[e].state = J_SENDING;
+        ConnBatch done = { ei->target, op, key_field, c2, na };
+        ConnJob job = { .batch = &done, .results = r2, .status = CONN_OK };
+        journal_begin(t->j);
+        take_answers(t, e, &job, i2, p2);
+        commit(t);
+        t->bulk_rest = true;
+        send_group(t, e, op, key_field, c2 + na, i2 + na, p2 + na, n - na);
+        t->bulk_rest = false;
+        for (size_t k = 0; k < na; k++)
+            cm_free(again[k]);
+        cm_free(again);
+        cm_free(c2);
+        cm_free(r2);
+        cm_free(i2);
+        cm_free(p2);
+    }
+    cm_free(results);
+    cm_free(answered);
+}
+
 /* Sends n records of entity e as op by key_field, in batches, links them
  * and journals the answers. */
 static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
@@ -908,6 +1008,10 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     EntInfo *ei = &t->ents[e];
     if (t->fatal || nsend == 0)
         return;
+    if (bulk_wanted(t, e, op, idx, nsend)) {
+        send_bulk(t, e, op, key_field, crs, idx, pl, nsend);
+        return;
+    }
     ConnResult *results = cm_calloc(nsend, sizeof *results);
     ConnBatch *batches;
     ConnJob *jobs;
@@ -951,7 +1055,12 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
 static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
 {
     EntInfo *ei = &t->ents[e];
-    ConnCurrent *cur = ei->read ? cm_calloc(n, sizeof *cur) : NULL;
+    /* A bulk job sends create-only fields as to new records; a record that
+     * exists refuses them, and goes again without (resend_existing). */
+    bool bulk = bulk_wanted(t, e, ei->op, todo, n);
+    bool read = bulk ? ei->read_bulk : ei->read;
+    static const ConnCurrent fresh = { .found = false };
+    ConnCurrent *cur = read ? cm_calloc(n, sizeof *cur) : NULL;
     char **payloads = cm_calloc(n, sizeof *payloads);
     ConnRecord *crs = cm_calloc(n, sizeof *crs);
     size_t nsend = 0;
@@ -962,7 +1071,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
         for (size_t k = 0; k < n; k++) {
             Rec *r = &t->recs[todo[k]];
             Unit *u = &r->units[e];
-            const ConnCurrent *c = cur ? &cur[k] : NULL;
+            const ConnCurrent *c = cur ? &cur[k] : bulk && ei->read && ei->op == CONN_UPSERT ? &fresh : NULL;
             if (ei->fallback >= 0 && c && !c->found) {
                 settle(t, r, e, J_FALLBACK, NULL, "NOT_FOUND");
                 continue;

@@ -59,6 +59,10 @@ typedef struct TransferUnit {
     bool partial;               /* J_OK, sent without some values (error file lines, "state": "partial") */
 } TransferUnit;
 
+/* Whether a group of records goes through the CRM's bulk engine
+ * (ConnectorOps.bulk, docs/run.md "Bulk"). */
+typedef enum TransferBulk { TRANSFER_BULK_OFF = 0, TRANSFER_BULK_AUTO, TRANSFER_BULK_ON } TransferBulk;
+
 typedef struct TransferOptions {
     size_t batch_size;          /* 0 or more than the connector's max_batch: max_batch */
     size_t max_in_flight;       /* 0: 4 */
@@ -80,6 +84,14 @@ typedef struct TransferOptions {
      * derived from the unit's journal entry (ConnConfig.marker_field);
      * NULL: none. */
     const char *marker_field;
+    /* Creates and upserts of one entity in a window go as bulk jobs where
+     * the connector has a bulk engine: always (ON), or (AUTO) when at least
+     * bulk_threshold (0: 2,000) of them are to be sent. A job a previous
+     * run journaled is continued whatever this says. Their answers are
+     * polled for after bulk_poll_ms (0: 1,000), doubling. */
+    TransferBulk bulk;
+    size_t bulk_threshold;
+    int64_t bulk_poll_ms;
     /* Called after every window that was sent, and at the end; may be NULL. */
     void (*progress)(void *ctx, const TransferStats *s);
     void *progress_ctx;

@@ -10,6 +10,7 @@ APIs the connectors use, keeping records in memory:
               POST /services/data/vNN.N/composite/sobjects            create
               PATCH /services/data/vNN.N/composite/sobjects           update by Id
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
+              .../jobs/ingest[/ID[/batches|/successfulResults|...]]  Bulk API 2.0 ingest (sf_bulk.py)
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
               GET  /crm/v3/schemas, /crm/v3/schemas/OBJECT   custom object schemas (tests/corpus)
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
@@ -38,7 +39,8 @@ APIs the connectors use, keeping records in memory:
                                                              assertion (claims checked) -> the current token
   Admin       GET  /__admin/state     every record held (HubSpot associations as the table
                                       "associations"), request counts (in all and by path), fault
-                                      counts, association writes (re-creations included)
+                                      counts, association writes (re-creations included), the
+                                      Salesforce bulk jobs (object, state, records processed)
               POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records, faults, metadata and users set below
@@ -71,7 +73,9 @@ see limit_exceeded()), lock_row (each Salesforce record in the request fails wit
 UNABLE_TO_LOCK_ROW with probability "record_probability", default 0.5, and is not
 written), batch_part (each part of a Dynamics $batch is answered 429 0x80072322
 with that probability, not applied, while the other parts are; the two kinds are
-one per-record failure, shaped by the system the request is for).
+one per-record failure, shaped by the system the request is for), job_failed (a
+Salesforce bulk job closed by this request fails half-way, see sf_bulk.py).
+The faults body may set "bulk_max_bytes": the largest bulk job upload taken.
 
 Validation beyond the metadata: HubSpot refuses an e-mail address with a local
 part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
@@ -111,10 +115,12 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = 128 * 1024 * 1024
 # The CRMs served by modules of their own (see the docstring).
 MODULES = ["pipedrive"]
 SF_BATCH = 200
+# Bulk API 2.0: "upload data that does not exceed 100 MB" (Upload Job Data).
+SF_BULK_MAX = 100 * 1000 * 1000
 HS_BATCH = 100
 DYN_BATCH = 1000
 
@@ -236,6 +242,8 @@ class State:
         self.starts = collections.deque()
         self.indexes = {}           # (system, table, field) -> ({lowercased value: {ids}}, getter)
         self.lock_rows = 0.0        # during a lock_row fault: each Salesforce record's chance of UNABLE_TO_LOCK_ROW
+        self.bulk_max_bytes = SF_BULK_MAX
+        self.bulk_jobs = {}         # Salesforce Bulk API 2.0 ingest jobs by id (sf_bulk.py)
 
     def key_index(self, system, tname, field, getter):
         """Record ids by a key field's value (compared case-insensitively),
@@ -1398,7 +1406,8 @@ class Handler(BaseHTTPRequestHandler):
                                     self.headers.get("Authorization") == "Bearer " + state.token):
                 raise self.unauthorized(system)
             lock_rows = fault.record_probability if fault and fault.kind in ("lock_row", "batch_part") else 0.0
-            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows)
+            status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows,
+                                                                  bool(fault and fault.kind == "job_failed"))
         except Reply as r:
             status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
         if fault and fault.kind == "reset_after":
@@ -1408,10 +1417,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, None, raw=broken[:max(1, len(broken) // 2)])
         self.send_json(status, body, headers, raw_out, ctype)
 
-    def dispatch(self, method, path, query, raw, lock_rows=0.0):
+    def dispatch(self, method, path, query, raw, lock_rows=0.0, job_failed=False):
         state = self.server.state
         ctype = "application/json;charset=UTF-8"
-        is_batch = path.endswith("/$batch")
+        bulk = re.match(r"^/services/data/(v\d+\.\d+)/jobs/ingest(/.*)?$", path)
+        is_batch = path.endswith("/$batch") or (bulk is not None and method == "PUT")
         body = None
         if raw and not is_batch:
             try:
@@ -1428,6 +1438,11 @@ class Handler(BaseHTTPRequestHandler):
             if module:
                 status, out = module.route(method, path, urllib.parse.parse_qs(query), body, self.headers)
                 return status, out, {}, None, ctype
+            if bulk:
+                parts = [p for p in (bulk.group(2) or "").split("/") if p]
+                status, out, raw_out, btype = self.server.sfbulk.route(method, bulk.group(1), parts, body, raw,
+                                                                       job_failed)
+                return status, out, {}, raw_out, btype
             m = re.match(r"^/services/data/v\d+\.\d+/(.*)$", path)
             if m:
                 status, out = self.server.sf.route(method, m.group(1).rstrip("/").split("/"),
@@ -1493,6 +1508,9 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/__admin/state":
                 return self.send_json(200, {"records": state.records, "requests": state.requests,
                                             "requests_by_path": state.by_path, "faults_fired": state.fired,
+                                            "bulk_jobs": {k: {f: j[f] for f in ("object", "state",
+                                                                                "numberRecordsProcessed")}
+                                                          for k, j in state.bulk_jobs.items()},
                                             "association_writes": state.associations_made})
             if method == "POST" and path == "/__admin/rotate_token":
                 try:
@@ -1529,6 +1547,7 @@ class Handler(BaseHTTPRequestHandler):
                     state.fired = {}
                     rate = spec.get("rate")
                     state.rate = (int(rate["requests"]), float(rate["window"])) if rate else None
+                    state.bulk_max_bytes = int(spec.get("bulk_max_bytes", SF_BULK_MAX))
                     state.starts.clear()
                 except (ValueError, KeyError, TypeError, AttributeError) as e:
                     return self.send_json(400, {"error": "bad fault spec: %s" % e})
@@ -1591,6 +1610,7 @@ def main():
     server.modules = [c(server.state, lambda: "http://127.0.0.1:%d" % port) for c in classes]
     server.module_by_system = {m.system: m for m in server.modules}
     server.sf = Salesforce(server.state)
+    server.sfbulk = importlib.import_module("sf_bulk").SfBulk(server.state, server.sf)
     server.hs = HubSpot(server.state)
     server.dyn = Dynamics(server.state, lambda: "http://127.0.0.1:%d" % port)
     print("PORT %d" % port, flush=True)

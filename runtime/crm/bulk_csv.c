@@ -1,0 +1,75 @@
+/* bulk_csv: see bulk_csv.h. */
+#include "bulk_csv.h"
+
+#include <string.h>
+
+#include "cm_alloc.h"
+
+void csv_put_field(CmBuf *b, const char *s, size_t n)
+{
+    if (strcspn(s, ",\"\r\n") >= n && memchr(s, '\0', n) == NULL) {
+        cm_buf_put(b, s, n);
+        return;
+    }
+    cm_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            cm_buf_putc(b, '"');
+        cm_buf_putc(b, s[i]);
+    }
+    cm_buf_putc(b, '"');
+}
+
+static void start_field(CsvRow *row)
+{
+    if (row->n == row->cap) {
+        row->cap = row->cap ? 2 * row->cap : 16;
+        row->at = cm_realloc(row->at, row->cap * sizeof *row->at);
+    }
+    row->at[row->n++] = row->text.len;
+}
+
+bool csv_next_row(const char **p, const char *end, CsvRow *row, bool *bad)
+{
+    const char *s = *p;
+    *bad = false;
+    cm_buf_clear(&row->text);
+    row->n = 0;
+    if (s >= end)
+        return false;
+    start_field(row);
+    bool quoted = false;
+    for (; s < end; s++) {
+        char ch = *s;
+        if (quoted) {
+            if (ch == '"' && s + 1 < end && s[1] == '"')
+                cm_buf_putc(&row->text, *s++);
+            else if (ch == '"')
+                quoted = false;
+            else
+                cm_buf_putc(&row->text, ch);
+        } else if (ch == '"') {
+            quoted = true;
+        } else if (ch == ',') {
+            cm_buf_putc(&row->text, '\0');
+            start_field(row);
+        } else if (ch == '\n' || ch == '\r') {
+            s += ch == '\r' && s + 1 < end && s[1] == '\n';
+            s++;
+            break;
+        } else {
+            cm_buf_putc(&row->text, ch);
+        }
+    }
+    cm_buf_putc(&row->text, '\0');
+    *p = s;
+    *bad = quoted;
+    return !quoted;
+}
+
+void csv_row_free(CsvRow *row)
+{
+    cm_buf_free(&row->text);
+    cm_free(row->at);
+    memset(row, 0, sizeof *row);
+}

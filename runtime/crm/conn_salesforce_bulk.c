@@ -1,0 +1,494 @@
+/* conn_salesforce_bulk: Salesforce Bulk API 2.0 ingest (docs/run.md,
+ * "Bulk"): per job POST jobs/ingest (insert, or upsert with
+ * externalIdFieldName), one PUT of CSV to its batches, PATCH UploadComplete,
+ * GET the job info until JobComplete, Failed or Aborted, then the
+ * successfulResults, failedResults and unprocessedrecords CSVs as the
+ * counts call for them. Rows are matched to records by the key column (an
+ * upsert) or by the whole row (an insert), never by order.
+ *
+ * A job is journaled (ConnBulkWatch) once created and again once closed: a
+ * run that finds a closed job of a previous run polls it and reads its
+ * results; one that finds an Open job, whose upload it cannot know
+ * happened, aborts it (an aborted job processes nothing) and makes a new
+ * one. No record is uploaded twice into jobs that run. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bulk_csv.h"
+#include "cm_alloc.h"
+#include "conn_json.h"
+#include "conn_salesforce.h"
+
+/* "upload data that does not exceed 100 MB" (Upload Job Data): it grows
+ * by half when Salesforce converts it to base64, against 150 MB. */
+#define SF_BULK_MAX_BYTES (100u * 1000u * 1000u)
+
+static const ConnAnswerShape sf_bulk_answer = { NULL, "errorCode", "message", "REQUEST_LIMIT_EXCEEDED",
+                                                "INVALID_SESSION_ID", NULL, NULL };
+
+/* One record's match text: a key, or a row's values, with its position. */
+typedef struct Sig {
+    char *text;
+    size_t i;
+} Sig;
+
+typedef struct Job {
+    const Connector *c;
+    Transport *t;
+    ConnBulk *b;
+    size_t at, n;               /* records [at, at + n) of the group */
+    char id[64], state[32];
+    long processed, failed;
+    const char *method, *tail;  /* the request call() builds: method and URL after the job */
+    const char *body;
+    size_t body_len;
+    const char *content_type;
+    CmBuf answer;               /* the last CSV answer */
+} Job;
+
+/* ---- requests ---- */
+
+static void job_url(const Job *j, CmBuf *url)
+{
+    cm_buf_printf(url, "%s/services/data/%s/jobs/ingest", j->c->base, j->c->api_version);
+    if (j->id[0])
+        cm_buf_printf(url, "/%s", j->id);
+    if (j->tail)
+        cm_buf_printf(url, "/%s", j->tail);
+}
+
+static bool job_build(const Connector *c, void *ctx, ConnRequest *req, char *msg, size_t msglen)
+{
+    (void)c, (void)msg, (void)msglen;
+    Job *j = ctx;
+    job_url(j, &req->url);
+    req->method = j->method;
+    req->nheaders = 0;
+    if (j->content_type)
+        req->headers[req->nheaders++] = j->content_type;
+    req->headers[req->nheaders++] = j->tail && strcmp(j->tail, "batches") != 0 ? "Accept: text/csv"
+                                                                                 : "Accept: application/json";
+    if (j->body)
+        cm_buf_put(&req->body, j->body, j->body_len);
+    return true;
+}
+
+/* The job info of a 2xx, or a refusal's status. */
+static ConnStatus job_answer(const Connector *c, void *ctx, const TxResponse *r, char *msg, size_t msglen)
+{
+    (void)c;
+    Job *j = ctx;
+    if (r->status < 200 || r->status > 299) {
+        ConnAnswer a;
+        ConnStatus st = conn_open_answer(r, &sf_bulk_answer, &a, msg, msglen);
+        cJSON_Delete(a.root);
+        return st == CONN_OK ? CONN_REJECTED : st;
+    }
+    if (j->tail) {      /* an upload (201, no body) or a results CSV */
+        cm_buf_clear(&j->answer);
+        cm_buf_put(&j->answer, r->body ? r->body : "", r->body_len);
+        return CONN_OK;
+    }
+    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
+    const char *id = conn_str(root, "id"), *state = conn_str(root, "state");
+    ConnStatus st = CONN_OK;
+    if (id == NULL || state == NULL) {
+        snprintf(msg, msglen, "HTTP %d: a job answer without its id and state", r->status);
+        st = CONN_BAD_ANSWER;
+    } else {
+        snprintf(j->id, sizeof j->id, "%s", id);
+        snprintf(j->state, sizeof j->state, "%s", state);
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "numberRecordsProcessed");
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "numberRecordsFailed");
+        j->processed = cJSON_IsNumber(p) ? (long)p->valuedouble : 0;
+        j->failed = cJSON_IsNumber(f) ? (long)f->valuedouble : 0;
+        const char *why = conn_str(root, "errorMessage");
+        if (why && strcmp(state, "Failed") == 0)
+            snprintf(msg, msglen, "the job failed: %s", why);
+    }
+    cJSON_Delete(root);
+    return st;
+}
+
+/* One request for the job, counted. */
+static ConnStatus call(Job *j, const char *method, const char *tail, const char *content_type, const char *body,
+                       size_t body_len, bool once, const RetryPolicy *p, const RetryClock *clk, char *msg,
+                       size_t msglen)
+{
+    j->method = method;
+    j->tail = tail;
+    j->content_type = content_type;
+    j->body = body;
+    j->body_len = body_len;
+    const ConnCall cc = { job_build, job_answer, j, once };
+    j->b->requests++;
+    return conn_call(j->c, j->t, &cc, p, clk, msg, msglen);
+}
+
+/* ---- the upload ---- */
+
+static bool terminal(const char *state)
+{
+    return strcmp(state, "JobComplete") == 0 || strcmp(state, "Failed") == 0 || strcmp(state, "Aborted") == 0;
+}
+
+/* A payload value as CSV text: #N/A clears, a list is joined by ';'. */
+static void put_value(CmBuf *row, CmBuf *sig, const cJSON *v)
+{
+    CmBuf t = CM_BUF_INIT;
+    if (cJSON_IsNull(v)) {
+        cm_buf_puts(&t, "#N/A");
+    } else if (cJSON_IsString(v)) {
+        cm_buf_puts(&t, v->valuestring);
+    } else if (cJSON_IsBool(v)) {
+        cm_buf_puts(&t, cJSON_IsTrue(v) ? "true" : "false");
+    } else if (cJSON_IsArray(v)) {
+        const cJSON *item;
+        cJSON_ArrayForEach(item, v) {
+            if (t.len)
+                cm_buf_putc(&t, ';');
+            if (cJSON_IsString(item))
+                cm_buf_puts(&t, item->valuestring);
+        }
+    } else if (v) {
+        char *s = cJSON_PrintUnformatted(v);
+        cm_buf_puts(&t, s);
+        cJSON_free(s);
+    }
+    csv_put_field(row, t.data ? t.data : "", t.len);
+    cm_buf_put(sig, t.data ? t.data : "", t.len);
+    cm_buf_putc(sig, '\x1f');
+    cm_buf_free(&t);
+}
+
+static int sig_order(const void *a, const void *b)
+{
+    return strcmp(((const Sig *)a)->text, ((const Sig *)b)->text);
+}
+
+static char *lowered(const char *s)
+{
+    char *d = cm_strdup(s);
+    for (char *p = d; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    return d;
+}
+
+/* The columns of the group: the key first (an upsert), then every
+ * payload field in the order first seen. */
+static size_t columns(const ConnBatch *bt, cJSON **parsed, const char ***out)
+{
+    size_t n = 0, cap = 16;
+    const char **cols = cm_malloc(cap * sizeof *cols);
+    if (bt->op != CONN_CREATE)
+        cols[n++] = bt->key_field;
+    for (size_t i = 0; i < bt->n; i++) {
+        const cJSON *f;
+        cJSON_ArrayForEach(f, parsed[i]) {
+            size_t k = 0;
+            while (k < n && strcasecmp(cols[k], f->string) != 0)
+                k++;
+            if (k < n)
+                continue;
+            if (n == cap)
+                cols = cm_realloc(cols, (cap *= 2) * sizeof *cols);
+            cols[n++] = f->string;
+        }
+    }
+    *out = cols;
+    return n;
+}
+
+/* Writes the CSV of records from j->at on, up to the size cap, into csv:
+ * j->n of them, sigs[] their match texts; returns the position after the
+ * last record it took. */
+static size_t write_csv(Job *j, cJSON **parsed, const char **cols, size_t ncols, CmBuf *csv, Sig *sigs)
+{
+    const ConnBatch *bt = j->b->batch;
+    for (size_t k = 0; k < ncols; k++) {
+        if (k)
+            cm_buf_putc(csv, ',');
+        csv_put_field(csv, cols[k], strlen(cols[k]));
+    }
+    cm_buf_putc(csv, '\n');
+    CmBuf row = CM_BUF_INIT, sig = CM_BUF_INIT;
+    j->n = 0;
+    size_t i = j->at;
+    for (; i < bt->n; i++) {
+        if (parsed[i] == NULL)
+            continue;
+        cm_buf_clear(&row);
+        cm_buf_clear(&sig);
+        for (size_t k = 0; k < ncols; k++) {
+            if (k)
+                cm_buf_putc(&row, ',');
+            const cJSON *v = cJSON_GetObjectItem(parsed[i], cols[k]);
+            if (k == 0 && bt->op != CONN_CREATE && v == NULL) {
+                csv_put_field(&row, bt->records[i].key, strlen(bt->records[i].key));
+                cm_buf_puts(&sig, bt->records[i].key);
+            } else if (v == NULL) {
+                cm_buf_putc(&sig, '\x1f');  /* empty: left as it is */
+            } else {
+                put_value(&row, &sig, v);
+            }
+        }
+        if (j->n > 0 && csv->len + row.len + 1 > SF_BULK_MAX_BYTES)
+            break;
+        cm_buf_put(csv, row.data, row.len);
+        cm_buf_putc(csv, '\n');
+        if (bt->op != CONN_CREATE) {
+            const cJSON *key = cJSON_GetObjectItem(parsed[i], cols[0]);
+            sigs[j->n].text = lowered(cJSON_IsString(key) ? key->valuestring : bt->records[i].key);
+        } else {
+            sigs[j->n].text = cm_strndup(sig.data ? sig.data : "", sig.len);
+        }
+        sigs[j->n++].i = i;
+    }
+    cm_buf_free(&row);
+    cm_buf_free(&sig);
+    return i;
+}
+
+/* ---- results ---- */
+
+/* "STATUS_CODE:message:FIELD,FIELD --" into res. */
+static void sf_error(ConnResult *res, const char *text)
+{
+    char code[64] = "UNKNOWN_ERROR", field[128] = "";
+    const char *colon = strchr(text, ':');
+    const char *msg = text;
+    if (colon && (size_t)(colon - text) < sizeof code) {
+        snprintf(code, sizeof code, "%.*s", (int)(colon - text), text);
+        msg = colon + 1;
+    }
+    size_t len = strlen(msg);
+    if (len >= 3 && strcmp(msg + len - 3, " --") == 0)
+        len -= 3;
+    const char *last = NULL;
+    for (const char *p = msg; p < msg + len; p++)
+        if (*p == ':')
+            last = p;
+    if (last) {
+        size_t fl = strcspn(last + 1, ",");
+        if (fl > (size_t)(msg + len - last - 1))
+            fl = (size_t)(msg + len - last - 1);
+        snprintf(field, sizeof field, "%.*s", (int)fl, last + 1);
+        len = (size_t)(last - msg);
+    }
+    char message[320];
+    snprintf(message, sizeof message, "%.*s", (int)len, msg);
+    conn_result_error(res, code, message, field[0] ? field : NULL);
+    res->retry = strcmp(code, "UNABLE_TO_LOCK_ROW") == 0;
+}
+
+/* Reads a result CSV (skip: the sf__ columns before the record's) and
+ * answers the records it names. unprocessed: left to be sent again. */
+static bool match(Job *j, Sig *sigs, size_t skip, bool ok, bool unprocessed, char *msg, size_t msglen)
+{
+    const ConnBatch *bt = j->b->batch;
+    const char *p = j->answer.data ? j->answer.data : "", *end = p + j->answer.len;
+    CsvRow row = { CM_BUF_INIT, NULL, 0, 0 };
+    bool bad = false;
+    csv_next_row(&p, end, &row, &bad);     /* the header */
+    CmBuf sig = CM_BUF_INIT;
+    while (!bad && csv_next_row(&p, end, &row, &bad)) {
+        cm_buf_clear(&sig);
+        if (bt->op != CONN_CREATE) {
+            char *low = lowered(csv_field(&row, skip));
+            cm_buf_puts(&sig, low);
+            cm_free(low);
+        } else {
+            for (size_t k = skip; k < row.n; k++) {
+                cm_buf_puts(&sig, csv_field(&row, k));
+                cm_buf_putc(&sig, '\x1f');
+            }
+        }
+        cm_buf_putc(&sig, '\0');
+        Sig want = { sig.data, 0 };
+        Sig *hit = bsearch(&want, sigs, j->n, sizeof *sigs, sig_order);
+        /* rows alike (a keyless create twice): the first not yet answered */
+        while (hit && hit > sigs && strcmp(hit[-1].text, want.text) == 0)
+            hit--;
+        while (hit && hit < sigs + j->n && strcmp(hit->text, want.text) == 0 && j->b->answered[hit->i])
+            hit++;
+        if (hit == NULL || hit == sigs + j->n || strcmp(hit->text, want.text) != 0)
+            continue;   /* not ours: the record stays unanswered and is sent again */
+        if (unprocessed)
+            continue;
+        ConnResult *res = &j->b->results[hit->i];
+        memset(res, 0, sizeof *res);
+        if (ok) {
+            res->ok = true;
+            snprintf(res->id, sizeof res->id, "%s", csv_field(&row, 0));
+            res->created = strcmp(csv_field(&row, 1), "true") == 0;
+        } else {
+            sf_error(res, csv_field(&row, 1));
+        }
+        j->b->answered[hit->i] = !res->retry;
+    }
+    cm_buf_free(&sig);
+    csv_row_free(&row);
+    if (bad)
+        snprintf(msg, msglen, "job %s: a result file with an unterminated quote", j->id);
+    return !bad;
+}
+
+/* Polls until the job ends, waiting poll_ms, then twice as long, up to 32
+ * times poll_ms. */
+static ConnStatus wait_job(Job *j, const RetryPolicy *p, const RetryClock *clk, char *msg, size_t msglen)
+{
+    int64_t wait = j->b->poll_ms > 0 ? j->b->poll_ms : 1000;
+    int64_t cap = wait * 32;
+    ConnStatus st = CONN_OK;
+    while (st == CONN_OK && !terminal(j->state)) {
+        clk->sleep_ms(clk->ctx, wait);
+        wait = wait * 2 > cap ? cap : wait * 2;
+        st = call(j, "GET", NULL, NULL, NULL, 0, false, p, clk, msg, msglen);
+    }
+    return st;
+}
+
+static ConnStatus read_results(Job *j, Sig *sigs, const RetryPolicy *p, const RetryClock *clk, char *msg,
+                               size_t msglen)
+{
+    qsort(sigs, j->n, sizeof *sigs, sig_order);
+    static const struct { const char *tail; size_t skip; bool ok, unprocessed; } files[] = {
+        { "successfulResults", 2, true, false },
+        { "failedResults", 2, false, false },
+        { "unprocessedrecords", 0, false, true },
+    };
+    for (size_t f = 0; f < 3; f++) {
+        /* the counts say which files hold rows */
+        bool wanted = f == 0 ? j->processed > j->failed : f == 1 ? j->failed > 0 : strcmp(j->state, "JobComplete");
+        if (!wanted)
+            continue;
+        ConnStatus st = call(j, "GET", files[f].tail, NULL, NULL, 0, false, p, clk, msg, msglen);
+        if (st != CONN_OK)
+            return st;
+        if (!match(j, sigs, files[f].skip, files[f].ok, files[f].unprocessed, msg, msglen))
+            return CONN_BAD_ANSWER;
+    }
+    return CONN_OK;
+}
+
+/* ---- one job ---- */
+
+/* A new job: created, journaled, uploaded, closed, journaled closed. */
+static ConnStatus start_job(Job *j, const CmBuf *csv, const RetryPolicy *p, const RetryClock *clk, char *msg,
+                            size_t msglen)
+{
+    const ConnBatch *bt = j->b->batch;
+    const ConnBulkWatch *w = j->b->watch;
+    cJSON *spec = cJSON_CreateObject();
+    cJSON_AddStringToObject(spec, "object", bt->entity);
+    cJSON_AddStringToObject(spec, "operation", bt->op == CONN_CREATE ? "insert" : "upsert");
+    if (bt->op != CONN_CREATE)
+        cJSON_AddStringToObject(spec, "externalIdFieldName", bt->key_field);
+    cJSON_AddStringToObject(spec, "contentType", "CSV");
+    cJSON_AddStringToObject(spec, "columnDelimiter", "COMMA");
+    cJSON_AddStringToObject(spec, "lineEnding", "LF");
+    char *body = cJSON_PrintUnformatted(spec);
+    cJSON_Delete(spec);
+    j->id[0] = '\0';
+    ConnStatus st = call(j, "POST", NULL, "Content-Type: application/json", body, strlen(body), false, p, clk,
+                         msg, msglen);
+    cJSON_free(body);
+    if (st != CONN_OK)
+        return st;
+    if (!w->job_put(w->ctx, j->at, j->id, "Open")) {
+        snprintf(msg, msglen, "job %s could not be journaled: not uploaded", j->id);
+        return CONN_UNAVAILABLE;
+    }
+    st = call(j, "PUT", "batches", "Content-Type: text/csv", csv->data, csv->len, true, p, clk, msg, msglen);
+    if (st != CONN_OK)
+        return st;
+    static const char close_body[] = "{\"state\":\"UploadComplete\"}";
+    st = call(j, "PATCH", NULL, "Content-Type: application/json", close_body, sizeof close_body - 1, true, p,
+              clk, msg, msglen);
+    if (st == CONN_OK && !w->job_put(w->ctx, j->at, j->id, "UploadComplete")) {
+        snprintf(msg, msglen, "job %s could not be journaled as closed", j->id);
+        return CONN_UNAVAILABLE;
+    }
+    return st;
+}
+
+/* A job a previous run journaled: polled on where it was closed, aborted
+ * (so that it processes nothing) where it may still be open. True in
+ * *resumed when it goes on. */
+static ConnStatus pick_up(Job *j, bool *resumed, const RetryPolicy *p, const RetryClock *clk, char *msg,
+                          size_t msglen)
+{
+    *resumed = false;
+    char state[32];
+    const ConnBulkWatch *w = j->b->watch;
+    if (!w->job_get(w->ctx, j->at, j->id, sizeof j->id, state, sizeof state))
+        return CONN_OK;
+    ConnStatus st = call(j, "GET", NULL, NULL, NULL, 0, false, p, clk, msg, msglen);
+    if (st == CONN_REJECTED) {      /* gone (deleted, expired): nothing of it ran */
+        j->id[0] = '\0';
+        return CONN_OK;
+    }
+    if (st != CONN_OK || strcmp(j->state, "Open") != 0) {
+        *resumed = st == CONN_OK;
+        return st;
+    }
+    static const char abort_body[] = "{\"state\":\"Aborted\"}";
+    st = call(j, "PATCH", NULL, "Content-Type: application/json", abort_body, sizeof abort_body - 1, false, p, clk,
+              msg, msglen);
+    return st == CONN_REJECTED ? CONN_UNAVAILABLE : st;
+}
+
+ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const RetryPolicy *p, const RetryClock *clk,
+                        char *msg, size_t msglen)
+{
+    const ConnBatch *bt = b->batch;
+    cJSON **parsed = cm_calloc(bt->n + 1, sizeof *parsed);
+    for (size_t i = 0; i < bt->n; i++) {
+        b->answered[i] = false;
+        char err[200];
+        parsed[i] = conn_payload(bt, i, err, sizeof err);
+        if (parsed[i] == NULL || (bt->op != CONN_CREATE && bt->records[i].key == NULL
+                                  && !cJSON_IsString(cJSON_GetObjectItem(parsed[i], bt->key_field)))) {
+            conn_result_error(&b->results[i], "BAD_PAYLOAD", parsed[i] ? "no value for the key" : err, NULL);
+            b->answered[i] = true;
+            cJSON_Delete(parsed[i]);
+            parsed[i] = NULL;
+        }
+    }
+    const char **cols;
+    size_t ncols = columns(bt, parsed, &cols);
+    Sig *sigs = cm_calloc(bt->n + 1, sizeof *sigs);
+    Job j = { .c = c, .t = t, .b = b };
+    ConnStatus st = CONN_OK;
+    CmBuf csv = CM_BUF_INIT;
+    while (st == CONN_OK && j.at < bt->n) {
+        cm_buf_clear(&csv);
+        size_t next = write_csv(&j, parsed, cols, ncols, &csv, sigs);
+        bool resumed = false;
+        if (j.n > 0)
+            st = pick_up(&j, &resumed, p, clk, msg, msglen);
+        if (st == CONN_OK && j.n > 0 && !resumed)
+            st = start_job(&j, &csv, p, clk, msg, msglen);
+        if (st == CONN_OK && j.n > 0)
+            st = wait_job(&j, p, clk, msg, msglen);
+        if (st == CONN_OK && j.n > 0)
+            st = read_results(&j, sigs, p, clk, msg, msglen);
+        for (size_t k = 0; k < j.n; k++)
+            cm_free(sigs[k].text);
+        j.at = next;
+    }
+    if (st == CONN_OK)
+        msg[0] = '\0';
+    cm_buf_free(&csv);
+    cm_buf_free(&j.answer);
+    for (size_t i = 0; i < bt->n; i++)
+        cJSON_Delete(parsed[i]);
+    cm_free(parsed);
+    cm_free(cols);
+    cm_free(sigs);
+    return st;
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""`crmmap run --bulk` against the local server's Salesforce Bulk API 2.0
+(docs/run.md, "Bulk"): the server ends holding exactly what the REST path
+leaves (fields compared, ids replaced by keys), with the same summary and
+error file; `auto` takes bulk from the threshold on; a second run over
+records that exist (create-only fields refused, sent again without); a
+keyless create as an insert job; a job
+that fails half-way and polls answered 503; kill -9 while the upload or the
+result files are under way and at random moments, then --resume: no key
+twice, nothing lost, each record processed by one job (the job killed during
+its upload aborted).
+
+Usage: test_bulk.py CRMMAP REPO_ROOT WORKDIR N"""
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import runlib
+import systems
+from runlib import reset, run
+
+BULK = ["--bulk", "on", "--bulk-poll-ms", "10"]
+
+
+def jobs_made():
+    st = runlib.admin("/__admin/state")
+    return sum(v for p, v in st["requests_by_path"].items() if p.endswith("/jobs/ingest")), st
+
+
+def killed_at(crmmap, mapc, inp, work, fault_path, resume, wait=None):
+    """Starts a bulk run whose request to fault_path the server holds for
+    3 s (and then applies), kill -9s it meanwhile; with wait (and no
+    fault_path), after wait seconds."""
+    runlib.admin("/__admin/faults", {"faults": [{"kind": "timeout", "path": fault_path, "delay": 3}]})
+    cmd = [crmmap, "run", mapc, "--input", inp, "--url", runlib.URL, "--plain-http", "--force", "--quiet",
+           "--errors", os.path.join(work, "errors.ndjson"), "--journal", os.path.join(work, "journal.db"),
+           "--token-env", "CRM_TOKEN"] + BULK + (["--resume"] if resume else [])
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, CRM_TOKEN="T"))
+    deadline = time.time() + (wait or 20)
+    while time.time() < deadline and (wait or runlib.admin("/__admin/state")["faults_fired"].get("timeout", 0) == 0):
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    if fault_path:
+        time.sleep(3.2)     # the held request is applied
+    runlib.admin("/__admin/faults", {"faults": []})
+
+
+def main():
+    crmmap, root, work, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    c = runlib.Checks()
+    s = systems.get("salesforce", crmmap)
+    inp = os.path.join(work, "leads.ndjson")
+    runlib.write_leads(inp, n)
+    mapc = os.path.join(work, "mapping.mapc")
+    subprocess.run([crmmap, "compile", s.mapping(root, work, None), "-o", mapc], check=True, capture_output=True)
+    bad = systems.bad_leads(n)
+    want_summary = (2 * n, 2 * n - 2 * len(bad), len(bad), len(bad))
+
+    def fresh(name):
+        d = os.path.join(work, name)
+        os.makedirs(d)
+        return d
+
+    reset()
+    ref = run(crmmap, mapc, inp, fresh("rest"), "--bulk", "off")
+    want = s.snapshot()
+    c.check(ref.summary == want_summary and jobs_made()[0] == 0, "REST run: %s" % (ref.summary,))
+
+    reset()
+    d = fresh("bulk")
+    got = run(crmmap, mapc, inp, d, *BULK)
+    jobs, st = jobs_made()
+    snap = s.snapshot()
+    c.check(got.status == 3 and got.summary == want_summary, "bulk run: exit %d %s" % (got.status, got.summary))
+    c.check(jobs == 2, "one job per entity: %d" % jobs)
+    writes = sum(v for p, v in st["requests_by_path"].items() if "/composite/sobjects" in p)
+    c.check(writes == 0, "no sObject Collections writes: %d" % writes)
+    c.check(snap.parents == want.parents and snap.children == want.children and snap.dups == 0,
+            "bulk leaves what REST leaves")
+    key = lambda e: (e["record"], e["entity"], e["code"], e.get("field"), e.get("map_line"))
+    c.check(sorted(map(key, got.errors)) == sorted(map(key, ref.errors)),
+            "the same error lines (code, field, map_line): %s" % [key(e) for e in got.errors[:2]])
+
+    again = run(crmmap, mapc, inp, d, *BULK)
+    c.check(again.summary == want_summary and s.snapshot().parents == want.parents
+            and s.snapshot().children == want.children, "a second run over existing records: %s" % (again.summary,))
+
+    for label, flags, expect in (("auto over the threshold", ["--bulk-threshold", str(n // 2)], 2),
+                                 ("auto under the threshold", [], 0)):
+        reset()
+        r = run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), "--bulk-poll-ms", "10", *flags)
+        c.check(r.summary == want_summary and jobs_made()[0] == expect, "%s: %s, %d jobs"
+                % (label, r.summary, jobs_made()[0]))
+
+    # a keyless create: an insert job, its rows matched by the whole row; one
+    # report refused (a product not in the picklist) fails with its field
+    keyless_in = os.path.join(work, "keyless.ndjson")
+    with open(inp, encoding="utf-8") as f, open(keyless_in, "w", encoding="utf-8") as out:
+        for i, line in enumerate(f):
+            out.write(line.replace('"q_products": ["crm"]', '"q_products": ["erp"]') if i == 4 else line)
+    keyless = os.path.join(root, "tests", "run", "maps", "salesforce", "keyless.map")
+    got = {}
+    for mode in ("off", "on"):
+        reset()
+        r = run(crmmap, keyless, keyless_in, fresh("keyless_" + mode), "--bulk", mode, "--bulk-poll-ms", "10")
+        got[mode] = (r.summary, sorted(map(key, r.errors)), len(runlib.records("salesforce", "Visit_Report__c")))
+    c.check(got["on"] == got["off"] and (5, "Visit_Report__c", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                                         "Products__c", 58) in got["on"][1],
+            "a keyless create through an insert job: %s vs %s" % (got["on"], got["off"]))
+
+    for label, faults in (("a job that fails half-way", [{"kind": "job_failed", "path": "/jobs/ingest/7"}]),
+                          ("polls answered 503", [{"kind": "503", "path": "/jobs/ingest/7", "skip": 2,
+                                                    "count": 3}])):
+        reset(faults)
+        r = run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), *BULK)
+        snap = s.snapshot()
+        c.check(r.summary == want_summary and snap.parents == want.parents and snap.children == want.children
+                and snap.dups == 0, "%s: %s %s" % (label, r.summary, r.stderr[-200:]))
+
+    reset()
+    d = fresh("killed")
+    for i, path in enumerate(("/batches", "/successfulResults", "/failedResults")):
+        killed_at(crmmap, mapc, inp, d, path, i > 0)
+    rng = random.Random(1)
+    for _ in range(3):
+        killed_at(crmmap, mapc, inp, d, "", True, rng.uniform(0.05, 0.5))
+    final = run(crmmap, mapc, inp, d, "--resume", *BULK)
+    snap = s.snapshot()
+    c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
+    c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,
+            "after kill -9 and --resume: what REST leaves, no key twice (%d)" % snap.dups)
+    jobs = runlib.admin("/__admin/state")["bulk_jobs"].values()
+    rows = {o: sum(j["numberRecordsProcessed"] for j in jobs if j["object"] == o) for o in (s.parent, s.child)}
+    c.check(rows == {s.parent: n, s.child: n - len(bad)}, "each record processed by one job: %s" % rows)
+    c.check(any(j["state"] == "Aborted" for j in jobs), "the job killed during its upload was aborted: %s"
+            % sorted(j["state"] for j in jobs))
+    c.exit()
+
+
+if __name__ == "__main__":
+    main()
