@@ -38,7 +38,8 @@ const char *check_type_name(CheckType t);
  * arena: valid until check_free. */
 struct CheckInfo {
     CheckType type;
-    uint32_t max_len;           /* strings: most characters the value can have; 0 unknown */
+    uint32_t max_len;           /* strings: most characters the value can have; lists:
+                                   most each item can have; 0 unknown */
     const Field *options;       /* the value is one of this source field's options
                                    (a list of them for CT_LIST) */
     const Field *source;        /* EX_PATH: the source field; NULL for an object path */
