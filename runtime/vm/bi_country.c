@@ -45,9 +45,11 @@ bool bi_country_code(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     text_trim(&s, &n);
     int i = find_key(s, n);
     if (i < 0) {
+        BiText t;       /* quoted as written, not lower-cased */
         char q[BI_QUOTE_SIZE];
-        return bi_fail(cx, "\"%s\" is not a country name or ISO 3166-1 code this table knows",
-                       bi_quote(s, n, q));
+        return bi_text(cx, args, &t)
+            && bi_fail(cx, "\"%s\" is not a country name or ISO 3166-1 code this table knows",
+                       bi_quote(t.s, t.n, q));
     }
     return bi_out_text(cx, out, country_codes[i], 2);
 }

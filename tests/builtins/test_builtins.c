@@ -550,7 +550,7 @@ static const Case cases[] = {
     C(country_code, ARGS("s:de"), "s:DE"),
     C(country_code, ARGS("s:FRA"), "s:FR"),
     C(country_code, ARGS("s:Federal Republic of Germany"), "s:DE"),
-    C(country_code, ARGS("s:Atlantis"), "err:\"atlantis\" is not a country name"),
+    C(country_code, ARGS("s:Atlantis"), "err:\"Atlantis\" is not a country name"),
     C(country_code, ARGS("null"), "null"),
     C(country_name, ARGS("s:DE", "s:de"), "s:Deutschland"),
     C(country_name, ARGS("s:deu", "s:fr"), "s:Allemagne"),
