@@ -12,13 +12,21 @@ static uint32_t bound(const Expr *e)
     return e->info ? e->info->max_len : 0;
 }
 
-/* Characters of a select field's options, the longest and their sum. */
-static void option_lengths(const Field *f, uint32_t *longest, uint64_t *sum)
+/* The label(q) of option v: its label, else the option itself. */
+static const char *label_of(const PickValue *v)
+{
+    return v->label ? v->label : v->value;
+}
+
+/* Characters of a select field's options (their labels when labels), the
+ * longest and their sum. */
+static void option_lengths(const Field *f, bool labels, uint32_t *longest, uint64_t *sum)
 {
     *longest = 0;
     *sum = 0;
     for (size_t i = 0; i < f->nvalues; i++) {
-        uint32_t n = ck_chars(f->values[i].value, strlen(f->values[i].value));
+        const char *text = labels ? label_of(&f->values[i]) : f->values[i].value;
+        uint32_t n = ck_chars(text, strlen(text));
         *sum += n;
         if (n > *longest)
             *longest = n;
@@ -43,9 +51,10 @@ static bool list_total(const Expr *e, uint64_t *count, uint64_t *chars)
         return true;
     }
     uint32_t longest;
-    if (in->options && in->options->nvalues) {
-        option_lengths(in->options, &longest, chars);      /* each option at most once */
-        *count = in->options->nvalues;
+    const Field *f = in->labels ? in->labels : in->options;
+    if (f && f->nvalues) {
+        option_lengths(f, in->labels != NULL, &longest, chars);    /* each option at most once */
+        *count = f->nvalues;
         return true;
     }
     const Expr *key = e->kind == EX_LOOKUP ? e->u.lookup.key : NULL;
@@ -144,7 +153,7 @@ void ck_call_rules(Checker *ck, Expr *e, struct CheckInfo *in)
         in->max_len = arg_len;
         if (a0 && a0->options && a0->type == CT_LIST) {
             uint64_t sum;
-            option_lengths(a0->options, &in->max_len, &sum);
+            option_lengths(a0->options, false, &in->max_len, &sum);
             in->options = a0->options;      /* one of the question's options */
         }
         break;
@@ -163,4 +172,23 @@ void ck_call_rules(Checker *ck, Expr *e, struct CheckInfo *in)
     default:
         break;
     }
+}
+
+void ck_label_call(Checker *ck, Expr *e, struct CheckInfo *in)
+{
+    in->type = CT_ANY;
+    const Expr *q = e->u.call.count == 1 ? e->u.call.args[0] : NULL;
+    const Field *f = q && q->kind == EX_PATH && q->info ? q->info->source : NULL;
+    if (q && q->kind == EX_PATH && q->info && q->info->type == CT_ANY)
+        return;                             /* the path was reported */
+    if (f == NULL || (f->type != FT_PICKLIST && f->type != FT_MULTIPICKLIST) || f->nvalues == 0) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", q ? q->span : e->span,
+                              "label() takes one select question of the source whose options the schema lists");
+        diag_help(d, "the labels are read from the source schema: label(answers.q_interest)");
+        return;
+    }
+    in->labels = f;
+    in->type = f->type == FT_MULTIPICKLIST ? CT_LIST : CT_STRING;
+    uint64_t sum;
+    option_lengths(f, true, &in->max_len, &sum);
 }

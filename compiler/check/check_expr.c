@@ -35,6 +35,7 @@ static const char *const function_names[] = {
 #include "builtins.def"
 #undef BUILTIN
     "user",
+    "label",
 };
 
 static BuiltinId find_builtin(const char *name)
@@ -528,6 +529,10 @@ static void call_expr(Checker *ck, Expr *e)
     const char *name = e->u.call.name.name;
     if (strcmp(name, "user") == 0) {
         user_call(ck, e, in);
+        return;
+    }
+    if (strcmp(name, "label") == 0) {
+        ck_label_call(ck, e, in);
         return;
     }
     BuiltinId id = find_builtin(name);

@@ -139,6 +139,9 @@ CheckType ck_table_type(const Item *table);
  * info, type already set), for the builtins that need more than their
  * first argument's length. */
 void ck_call_rules(Checker *ck, Expr *e, struct CheckInfo *in);
+/* label(q), resolved here: q must be a select question of the source whose
+ * options the schema lists; the call's value is their label. */
+void ck_label_call(Checker *ck, Expr *e, struct CheckInfo *in);
 
 /* ---- check_value.c ---- */
 /* Checks that value e (already inferred) fits target field f. */
