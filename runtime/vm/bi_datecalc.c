@@ -142,68 +142,53 @@ static bool day_of(BiCtx *cx, const Value *v, int64_t *days, bool *empty)
     return true;
 }
 
-/* The date and the count of add_days/add_months; *empty when either is. */
-static bool shift_args(BiCtx *cx, const Value *args, int64_t *days, int64_t *k, bool *empty)
+/* add_days (months false) and add_months: the date n days or months on. */
+static bool shift(BiCtx *cx, const Value *args, size_t nargs, bool months, Value *out)
 {
-    if (!day_of(cx, &args[0], days, empty))
+    (void)nargs;
+    int64_t days, k;
+    bool empty;
+    if (!day_of(cx, &args[0], &days, &empty))
         return false;
-    if (*empty)
+    if (empty || args[1].type == V_NULL)
         return true;
-    *empty = args[1].type == V_NULL;
-    if (*empty)
-        return true;
-    if (!bi_int_arg(cx, &args[1], "the count", k))
+    if (!bi_int_arg(cx, &args[1], "the count", &k))
         return false;
-    if (*k > MAX_SHIFT_DAYS || *k < -MAX_SHIFT_DAYS)
+    if (k > MAX_SHIFT_DAYS || k < -MAX_SHIFT_DAYS)
         return bi_fail(cx, "the date is outside the years 1 to 9999");
-    return true;
+    if (!months)
+        return out_date(cx, days + k, out);
+    int64_t y;
+    unsigned m, d;
+    bi_civil_from_days(days, &y, &m, &d);
+    int64_t total = y * 12 + (m - 1) + k;
+    if (total < 12 || total >= 10000 * 12)
+        return bi_fail(cx, "the date is outside the years 1 to 9999");
+    y = total / 12;
+    m = (unsigned)(total % 12) + 1;
+    unsigned last = bi_days_in_month(y, m);
+    return out_date(cx, bi_days_from_civil(y, m, d < last ? d : last), out);   /* Jan 31 + 1: Feb 28/29 */
 }
 
 bool bi_add_days(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
-    (void)nargs;
-    int64_t days, k;
-    bool empty;
-    if (!shift_args(cx, args, &days, &k, &empty))
-        return false;
-    return empty || out_date(cx, days + k, out);
+    return shift(cx, args, nargs, false, out);
 }
 
 bool bi_add_months(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
-    (void)nargs;
-    int64_t days, k;
-    bool empty;
-    if (!shift_args(cx, args, &days, &k, &empty))
-        return false;
-    if (empty)
-        return true;
-    int64_t y;
-    unsigned m, d;
-    bi_civil_from_days(days, &y, &m, &d);
-    int64_t months = y * 12 + (m - 1) + k;
-    if (months < 12 || months >= 10000 * 12)
-        return bi_fail(cx, "the date is outside the years 1 to 9999");
-    y = months / 12;
-    m = (unsigned)(months % 12) + 1;
-    unsigned last = bi_days_in_month(y, m);
-    return out_date(cx, bi_days_from_civil(y, m, d < last ? d : last), out);   /* Jan 31 + 1: Feb 28/29 */
+    return shift(cx, args, nargs, true, out);
 }
 
 bool bi_days_between(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
     (void)nargs;
     int64_t a, b;
-    bool empty;
-    if (!day_of(cx, &args[0], &a, &empty))
+    bool empty = false;
+    if (!day_of(cx, &args[0], &a, &empty) || (!empty && !day_of(cx, &args[1], &b, &empty)))
         return false;
-    if (empty)
-        return true;
-    if (!day_of(cx, &args[1], &b, &empty))
-        return false;
-    if (empty)
-        return true;
-    *out = v_num((double)(b - a));
+    if (!empty)
+        *out = v_num((double)(b - a));
     return true;
 }
 
@@ -211,14 +196,12 @@ bool bi_format_date(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
     (void)nargs;
     int64_t days;
-    bool empty;
-    if (!day_of(cx, &args[0], &days, &empty))
+    bool empty = false;
+    BiText f;
+    if (!day_of(cx, &args[0], &days, &empty) || (!empty && !bi_text(cx, &args[1], &f)))
         return false;
     if (empty)
         return true;
-    BiText f;
-    if (!bi_text(cx, &args[1], &f))
-        return false;
     uint32_t max_len;
     size_t at;
     char err[96];

@@ -20,10 +20,11 @@ static const char *entity(char c)
     }
 }
 
-static bool escape(BiCtx *cx, const Value *arg, bool lines, Value *out)
+static bool escape(BiCtx *cx, const Value *args, size_t nargs, bool lines, Value *out)
 {
+    (void)nargs;
     BiText t;
-    if (!bi_text(cx, arg, &t))
+    if (!bi_text(cx, &args[0], &t))
         return false;
     if (t.n == 0)
         return true;
@@ -52,12 +53,10 @@ static bool escape(BiCtx *cx, const Value *arg, bool lines, Value *out)
 
 bool bi_html(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
-    (void)nargs;
-    return escape(cx, &args[0], false, out);
+    return escape(cx, args, nargs, false, out);
 }
 
 bool bi_html_lines(BiCtx *cx, const Value *args, size_t nargs, Value *out)
 {
-    (void)nargs;
-    return escape(cx, &args[0], true, out);
+    return escape(cx, args, nargs, true, out);
 }
