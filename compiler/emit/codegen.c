@@ -468,9 +468,11 @@ static void field_facts(Gen *g, uint32_t index, const CheckedAssign *a)
     for (size_t i = 0; i < g->c->nsends; i++)
         if (g->c->sends[i].field == f)
             values[n++] = g->c->sends[i].value;
+    /* A computed list's max_len bounds each item, not the text sent. */
+    bool item_bound = value->info && value->info->type == CT_LIST && value->kind != EX_PATH;
     MwFacts facts = {
         schema_type_name(f->type), f->label, f->length > 0 ? (uint32_t)f->length : 0,
-        value->info ? value->info->max_len : 0,
+        value->info && !item_bound ? value->info->max_len : 0,
         (uint8_t)((f->required ? MF_REQUIRED : 0) | (f->createable ? MF_CREATEABLE : 0)
                   | (f->updateable ? MF_UPDATEABLE : 0) | (f->restricted ? MF_RESTRICTED : 0)),
         values, n,
