@@ -250,7 +250,7 @@ call
     ;
 
 lookup
-    : IDENT '[' expr ']'                    { $$ = ab_lookup(st, @$, $1, @1, $3); }
+    : primary '[' expr ']'                  { $$ = ab_index(st, @$, $1, @1, @2, $3); }
     ;
 
 path

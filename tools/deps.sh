@@ -8,6 +8,7 @@ packages=(
   libcjson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libsqlite3-dev
   libmicrohttpd-dev             # the HTTP(S) server of `crmmap serve`
   libgnutls28-dev               # its TLS library: serve hands it the certificate (reload)
+  iso-codes                     # ISO 3166-1 names for country_code()/country_name(), compiled in
   clang libclang-rt-14-dev      # libFuzzer targets and their replay under sanitizers
   python3 jq                    # test scripts read JSON output
   python3-yaml                  # the docs/ci.md workflow test reads YAML

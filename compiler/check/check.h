@@ -38,13 +38,15 @@ const char *check_type_name(CheckType t);
  * arena: valid until check_free. */
 struct CheckInfo {
     CheckType type;
-    uint32_t max_len;           /* strings: most characters the value can have; 0 unknown */
+    uint32_t max_len;           /* strings: most characters the value can have; lists:
+                                   most each item can have; 0 unknown */
     const Field *options;       /* the value is one of this source field's options
                                    (a list of them for CT_LIST) */
     const Field *source;        /* EX_PATH: the source field; NULL for an object path */
     const char *path;           /* EX_PATH: the dotted path as the source schema names it */
     BuiltinId builtin;          /* EX_CALL: the builtin; BI__COUNT for user() */
     const User *user;           /* EX_CALL user("..."): the user it resolves to */
+    const Field *labels;        /* EX_CALL label(q): the source question q */
     const Item *table;          /* EX_LOOKUP: the table */
     bool elementwise;           /* EX_LOOKUP on a list: maps element by element */
     size_t ref;                 /* EX_REF: index into Checked.entities */

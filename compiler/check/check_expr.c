@@ -35,6 +35,7 @@ static const char *const function_names[] = {
 #include "builtins.def"
 #undef BUILTIN
     "user",
+    "label",
 };
 
 static BuiltinId find_builtin(const char *name)
@@ -294,6 +295,18 @@ static void membership(Checker *ck, Expr *e)
                 against_options(ck, l, r->u.list.items[i]);
 }
 
+/* The most characters e has as text in a concatenation; 0 unknown. Dates
+ * are bounded when a builtin wrote them (a source's date is as it came). */
+static uint32_t text_bound(const Expr *e)
+{
+    switch (e->kind == EX_CALL || type_of(e) == CT_STRING ? type_of(e) : CT_ANY) {
+    case CT_STRING: return e->info->max_len;
+    case CT_DATE: return 10;        /* YYYY-MM-DD */
+    case CT_DATETIME: return 20;    /* YYYY-MM-DDTHH:MM:SSZ */
+    default: return 0;
+    }
+}
+
 static void arithmetic(Checker *ck, Expr *e, struct CheckInfo *in)
 {
     const Expr *l = e->u.binary.left, *r = e->u.binary.right;
@@ -316,8 +329,9 @@ static void arithmetic(Checker *ck, Expr *e, struct CheckInfo *in)
                 diag_help(d, "convert it with string(...)");
             return;
         }
-        if (a == CT_STRING && b == CT_STRING && l->info->max_len && r->info->max_len)
-            in->max_len = l->info->max_len + r->info->max_len;
+        uint32_t ln = text_bound(l), rn = text_bound(r);
+        if (ln && rn && (uint64_t)ln + rn <= UINT32_MAX)
+            in->max_len = ln + rn;
         return;
     }
     in->type = CT_NUMBER;
@@ -383,6 +397,12 @@ static bool stringish(CheckType t)
     return t == CT_STRING || t == CT_NUMBER || t == CT_DATE || t == CT_DATETIME;
 }
 
+/* A date, or text read as one. */
+static bool datish(CheckType t)
+{
+    return t == CT_STRING || t == CT_DATE || t == CT_DATETIME;
+}
+
 /* Whether argument i of builtin id may be of type t. */
 static bool arg_fits(BuiltinId id, size_t i, CheckType t)
 {
@@ -400,6 +420,11 @@ static bool arg_fits(BuiltinId id, size_t i, CheckType t)
     case BI_date: case BI_datetime: return i == 0 ? stringish(t) : t == CT_STRING;
     case BI_truncate: return i == 0 ? stringish(t) : t == CT_NUMBER;
     case BI_substr: return i == 0 ? stringish(t) : t == CT_NUMBER;
+    case BI_item: return i == 0 ? t == CT_LIST : t == CT_NUMBER;
+    case BI_extract: return i == 0 ? stringish(t) : i == 1 ? t == CT_STRING : t == CT_NUMBER;
+    case BI_add_days: case BI_add_months: return i == 0 ? datish(t) : t == CT_NUMBER;
+    case BI_days_between: return datish(t);
+    case BI_format_date: return i == 0 ? datish(t) : t == CT_STRING;
     default: return stringish(t);
     }
 }
@@ -487,6 +512,25 @@ static void arity_error(Checker *ck, Expr *e, BuiltinId id)
                     "%s() takes %d to %d arguments, not %zu", name, min, max, n);
 }
 
+/* xs[i] with xs not a list, or i not a number. */
+static void index_error(Checker *ck, const Expr *e, size_t i, CheckType t)
+{
+    const Expr *a = e->u.call.args[i];
+    const char *text = ck_text(ck, a);
+    if (i == 0) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", a->span,
+                              "only a list has items to pick with [...]; this is %s %s",
+                              ck_a(check_type_name(t)), check_type_name(t));
+        if (t == CT_STRING)
+            diag_help(d, "split it into a list first: split(%s, \" \")[0]", text ? text : "...");
+        return;
+    }
+    Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", a->span,
+                          "an item's position must be a number; this is %s %s",
+                          ck_a(check_type_name(t)), check_type_name(t));
+    diag_help(d, "0 is the first item, -1 the last");
+}
+
 static uint32_t number_arg(const Expr *e)
 {
     if (e->kind != EX_NUMBER || e->u.number.value < 1 || e->u.number.value > 1e9)
@@ -503,6 +547,10 @@ static void call_expr(Checker *ck, Expr *e)
     const char *name = e->u.call.name.name;
     if (strcmp(name, "user") == 0) {
         user_call(ck, e, in);
+        return;
+    }
+    if (strcmp(name, "label") == 0) {
+        ck_label_call(ck, e, in);
         return;
     }
     BuiltinId id = find_builtin(name);
@@ -528,6 +576,10 @@ static void call_expr(Checker *ck, Expr *e)
         CheckType t = type_of(a);
         if (arg_fits(id, i, t))
             continue;
+        if (e->u.call.index) {
+            index_error(ck, e, i, t);
+            continue;
+        }
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", a->span,
                               "%s() cannot take %s %s here", builtins[id].name,
                               ck_a(check_type_name(t)), check_type_name(t));
@@ -563,6 +615,7 @@ static void call_expr(Checker *ck, Expr *e)
         in->max_len = 64;   /* SHA-256 in hex (docs/builtins.md) */
         break;
     default:
+        ck_call_rules(ck, e, in);
         break;
     }
 }
@@ -637,8 +690,38 @@ CheckType ck_table_type(const Item *t)
     return table_values(t).type;
 }
 
+/* name[i] where name is no table but a source field: the field's item i,
+ * so e becomes item(name, i) written as an index. */
+static bool as_index(Checker *ck, Expr *e)
+{
+    const char *name = e->u.lookup.table.name;
+    if (names_get(&ck->table_ix, name) || ck->out->source == NULL || !names_get(&ck->source_ix, name))
+        return false;
+    Expr *base = cm_arena_alloc(ck->arena, sizeof *base);
+    base->kind = EX_PATH;
+    base->span = e->u.lookup.table.span;
+    base->depth = 1;
+    base->u.path.segments = cm_arena_alloc(ck->arena, sizeof *base->u.path.segments);
+    base->u.path.segments[0] = e->u.lookup.table;
+    base->u.path.count = 1;
+    Expr **args = cm_arena_alloc(ck->arena, 2 * sizeof *args);
+    args[0] = base;
+    args[1] = e->u.lookup.key;
+    e->kind = EX_CALL;
+    e->u.call.name.name = "item";
+    e->u.call.name.span = base->span;
+    e->u.call.args = args;
+    e->u.call.count = 2;
+    e->u.call.index = true;
+    return true;
+}
+
 static void lookup_expr(Checker *ck, Expr *e)
 {
+    if (as_index(ck, e)) {
+        call_expr(ck, e);
+        return;
+    }
     struct CheckInfo *in = info(ck, e);
     Expr *key = e->u.lookup.key;
     ck_expr(ck, key);
@@ -664,10 +747,8 @@ static void lookup_expr(Checker *ck, Expr *e)
     struct CheckInfo acc = table_values(t);
     in->type = acc.type;
     in->max_len = acc.max_len;
-    if (in->elementwise) {
-        in->type = CT_LIST;
-        in->max_len = 0;
-    }
+    if (in->elementwise)
+        in->type = CT_LIST;     /* max_len bounds each item */
     /* Keys are compared as written: a string key never equals a number. */
     CheckType elem = kt == CT_LIST ? CT_STRING : kt;
     for (size_t i = 0; i < t->u.table.count && (elem == CT_STRING || elem == CT_NUMBER || elem == CT_BOOL); i++) {

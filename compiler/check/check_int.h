@@ -134,6 +134,15 @@ void ck_table(Checker *ck, Item *table);
 /* The type a checked table's values share; CT_ANY when they differ. */
 CheckType ck_table_type(const Item *table);
 
+/* ---- check_calls.c ---- */
+/* The literal arguments and the result length of builtin call e (in is its
+ * info, type already set), for the builtins that need more than their
+ * first argument's length. */
+void ck_call_rules(Checker *ck, Expr *e, struct CheckInfo *in);
+/* label(q), resolved here: q must be a select question of the source whose
+ * options the schema lists; the call's value is their label. */
+void ck_label_call(Checker *ck, Expr *e, struct CheckInfo *in);
+
 /* ---- check_value.c ---- */
 /* Checks that value e (already inferred) fits target field f. */
 /* items (n of them, each size bytes, *cap of room) in the checker's arena,

@@ -139,6 +139,11 @@ static void expr(Printer *p, const Expr *e)
         const char *user = p->words ? doc_user_text(e, &scratch) : NULL;
         if (user != NULL) {
             cm_buf_puts(p->out, user);
+        } else if (e->u.call.index) {
+            expr(p, e->u.call.args[0]);
+            cm_buf_putc(p->out, '[');
+            expr(p, e->u.call.args[1]);
+            cm_buf_putc(p->out, ']');
         } else {
             cm_buf_printf(p->out, "%s(", e->u.call.name.name);
             list(p, e->u.call.args, e->u.call.count);

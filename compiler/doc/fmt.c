@@ -377,6 +377,13 @@ static void expr(Printer *p, const Expr *e)
         }
         break;
     case EX_CALL:
+        if (e->u.call.index) {
+            expr(p, e->u.call.args[0]);
+            text(p, "[");
+            expr(p, e->u.call.args[1]);
+            text(p, "]");
+            break;
+        }
         text(p, e->u.call.name.name);
         text(p, "(");
         expr_list(p, e->u.call.args, e->u.call.count);

@@ -28,6 +28,8 @@ typedef struct Gen {
                                    generated goes to, while in value position */
     OptionTable *answers;       /* per source question with listed options: them */
     size_t nanswers;
+    OptionTable *labels;        /* per question given to label(): option -> label */
+    size_t nlabels;
     bool in_field;              /* generating a field's statement: answers are checked */
     bool failed;
     char *err;
@@ -176,6 +178,23 @@ static int32_t answer_table(Gen *g, const Field *f)
     return field_table(g, &g->answers, &g->nanswers, f, "options of source", keys, vals, (uint32_t)f->nvalues);
 }
 
+/* label(q): the question's options and their labels (the option itself
+ * when the schema gives none), so the run needs no schema. */
+static int32_t label_table(Gen *g, const Field *f)
+{
+    int32_t known = known_table(g->labels, g->nlabels, f);
+    if (known >= 0)
+        return known;
+    uint32_t *keys = cm_malloc((f->nvalues + 1) * sizeof *keys), *vals = cm_malloc((f->nvalues + 1) * sizeof *vals);
+    for (size_t i = 0; i < f->nvalues; i++) {
+        const PickValue *v = &f->values[i];
+        const char *label = v->label ? v->label : v->value;
+        keys[i] = mw_const_str(g->w, v->value, strlen(v->value));
+        vals[i] = mw_const_str(g->w, label, strlen(label));
+    }
+    return field_table(g, &g->labels, &g->nlabels, f, "labels of source", keys, vals, (uint32_t)f->nvalues);
+}
+
 /* ---- expressions ---- */
 
 static void expr(Gen *g, const Expr *x);
@@ -209,6 +228,12 @@ static void gen_path(Gen *g, const Expr *x)
 static void gen_call(Gen *g, const Expr *x)
 {
     const struct CheckInfo *in = x->info;
+    if (in && in->labels) {
+        /* An answer the question does not list is noted, as a table's miss. */
+        at(g, x->span);
+        mw_op(g->e, BC_SRC_LOOKUP, path_index(g, x->u.call.args[0]) | (uint32_t)label_table(g, in->labels) << 16);
+        return;
+    }
     if (in && in->builtin == BI__COUNT) {
         if (in->user == NULL) {
             gen_fail(g, "user(...) was not resolved");
@@ -443,9 +468,11 @@ static void field_facts(Gen *g, uint32_t index, const CheckedAssign *a)
     for (size_t i = 0; i < g->c->nsends; i++)
         if (g->c->sends[i].field == f)
             values[n++] = g->c->sends[i].value;
+    /* A computed list's max_len bounds each item, not the text sent. */
+    bool item_bound = value->info && value->info->type == CT_LIST && value->kind != EX_PATH;
     MwFacts facts = {
         schema_type_name(f->type), f->label, f->length > 0 ? (uint32_t)f->length : 0,
-        value->info ? value->info->max_len : 0,
+        value->info && !item_bound ? value->info->max_len : 0,
         (uint8_t)((f->required ? MF_REQUIRED : 0) | (f->createable ? MF_CREATEABLE : 0)
                   | (f->updateable ? MF_UPDATEABLE : 0) | (f->restricted ? MF_RESTRICTED : 0)),
         values, n,
@@ -553,7 +580,7 @@ static Span mapping_span(const Checked *c)
 
 bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, size_t errlen, Span *where)
 {
-    Gen g = { c, mw_new(), NULL, NULL, NULL, 0, NULL, NULL, 0, false, false, err, errlen };
+    Gen g = { .c = c, .w = mw_new(), .err = err, .errlen = errlen };
     mw_meta(g.w, c->mapping_name ? c->mapping_name : "", c->system ? c->system : "", base_name(source_name));
     const SchemaEntity **targets = cm_malloc((c->nentities + 1) * sizeof *targets);
     size_t ntargets = 0;
@@ -583,6 +610,7 @@ bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, s
     cm_free(g.tables);
     cm_free(g.options);
     cm_free(g.answers);
+    cm_free(g.labels);
     mw_free(g.w);
     return ok;
 }

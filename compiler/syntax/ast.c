@@ -127,7 +127,7 @@ static void expr(Dumper *d, const Expr *e, int level)
         operands(d, e, e->u.list.items, e->u.list.count, level);
         return;
     case EX_CALL:
-        cm_buf_printf(d->out, "(call %s", e->u.call.name.name);
+        cm_buf_printf(d->out, e->u.call.index ? "(index" : "(call %s", e->u.call.name.name);
         operands(d, e, e->u.call.args, e->u.call.count, level);
         return;
     case EX_LOOKUP:

@@ -29,8 +29,8 @@ typedef struct Ident {
 typedef enum ExprKind {
     EX_NULL, EX_BOOL, EX_NUMBER, EX_STRING, EX_LIST,
     EX_PATH,      /* source path: email, visitreport.title, answers."q-1" */
-    EX_CALL,      /* lower(x) */
-    EX_LOOKUP,    /* Interest[answers.q_interest] */
+    EX_CALL,      /* lower(x); xs[i] is item(xs, i) */
+    EX_LOOKUP,    /* Interest[answers.q_interest]; xs[i] when xs is no table */
     EX_REF,       /* ref Contact */
     EX_CLEAR,     /* clear */
     EX_UNARY,     /* -x, not x */
@@ -68,7 +68,7 @@ struct Expr {
         struct { const char *value; size_t len; } string;    /* unescaped UTF-8, may hold NUL */
         struct { Expr **items; size_t count; } list;
         struct { Ident *segments; size_t count; } path;
-        struct { Ident name; Expr **args; size_t count; } call;
+        struct { Ident name; Expr **args; size_t count; bool index; } call;   /* index: written xs[i] */
         struct { Ident table; Expr *key; } lookup;
         struct { Ident entity; } ref;
         struct { UnOp op; Expr *operand; } unary;

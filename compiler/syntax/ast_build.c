@@ -187,6 +187,20 @@ Expr *ab_lookup(ParseState *st, Loc loc, const char *table, Loc table_loc, Expr 
     return e;
 }
 
+Expr *ab_index(ParseState *st, Loc loc, Expr *base, Loc base_loc, Loc open_loc, Expr *key)
+{
+    /* A bare name before [ is a table, as it always was; the checker reads
+     * it as a list's item when no table has that name. */
+    if (base->kind == EX_PATH && base->u.path.count == 1 && !base->parens)
+        return ab_lookup(st, loc, base->u.path.segments[0].name, base_loc, key);
+    Vec args = ab_vec();
+    ab_push(st, &args, base);
+    ab_push(st, &args, key);
+    Expr *e = ab_call(st, loc, "item", open_loc, &args);
+    e->u.call.index = true;
+    return e;
+}
+
 Expr *ab_ref(ParseState *st, Loc loc, const char *entity, Loc entity_loc)
 {
     Expr *e = new_expr(st, loc, EX_REF);

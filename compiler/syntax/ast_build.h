@@ -30,6 +30,9 @@ Expr *ab_list(ParseState *st, Loc loc, Vec *items);
 Expr *ab_path(ParseState *st, Loc loc, Vec *segments);
 Expr *ab_call(ParseState *st, Loc loc, const char *name, Loc name_loc, Vec *args);
 Expr *ab_lookup(ParseState *st, Loc loc, const char *table, Loc table_loc, Expr *key);
+/* base[key]: a table lookup when base is a bare name (see ab_lookup), else
+ * the list item item(base, key) written as an index. */
+Expr *ab_index(ParseState *st, Loc loc, Expr *base, Loc base_loc, Loc open_loc, Expr *key);
 Expr *ab_ref(ParseState *st, Loc loc, const char *entity, Loc entity_loc);
 Expr *ab_unary(ParseState *st, Loc loc, UnOp op, Expr *operand);
 Expr *ab_negate(ParseState *st, Loc loc, Expr *operand);

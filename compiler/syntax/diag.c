@@ -391,6 +391,8 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0114", "unknown or duplicate table or function" },
     { "E0115", "mapping does not fit the bytecode format" },
     { "E0116", "fallback entity without an earlier update entity" },
+    { "E0120", "bad extract() pattern or group" },
+    { "E0121", "bad format_date() format" },
     { "E0124", "no such association between the two objects" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },

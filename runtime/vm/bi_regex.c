@@ -1,6 +1,8 @@
-/* bi_regex: matches(text, pattern) with POSIX extended regular expressions
- * (regcomp/regexec, REG_EXTENDED | REG_NOSUB), searching anywhere in the
- * text: anchor with ^ and $ to test the whole value.
+/* bi_regex: matches(text, pattern) and extract(text, pattern, group) with
+ * POSIX extended regular expressions (regcomp/regexec, REG_EXTENDED),
+ * searching anywhere in the text: anchor with ^ and $ to test the whole
+ * value. Patterns are compiled with their groups, which extract needs and
+ * matches ignores (regexec with no match array records none).
  *
  * Time is bounded by refusing what makes POSIX matchers slow: back-references
  * (\1..\9, a glibc extension to ERE whose matching is exponential), patterns
@@ -139,7 +141,7 @@ static bool compile(const char *pattern, size_t len, regex_t *re, char *err, siz
                  "(at most %d)", BI_REGEX_MAX_WEIGHT);
         return false;
     }
-    int rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+    int rc = regcomp(re, pattern, REG_EXTENDED);
     if (rc != 0) {
         regerror(rc, re, err, errlen);
         return false;
@@ -147,15 +149,18 @@ static bool compile(const char *pattern, size_t len, regex_t *re, char *err, siz
     return true;
 }
 
-bool builtin_regex_check(const char *pattern, size_t len, char *err, size_t errlen)
+bool builtin_regex_check(const char *pattern, size_t len, size_t *groups, char *err, size_t errlen)
 {
     char *copy = cm_malloc(len + 1);
     memcpy(copy, pattern, len);
     copy[len] = '\0';
     regex_t re;
     bool ok = compile(copy, len, &re, err, errlen);
-    if (ok)
+    if (ok) {
+        if (groups)
+            *groups = re.re_nsub;
         regfree(&re);
+    }
     cm_free(copy);
     return ok;
 }
@@ -206,23 +211,51 @@ void bi_regex_cache_free(BiRegexCache *cache)
     cm_free(cache);
 }
 
-bool bi_matches(BiCtx *cx, const Value *args, size_t nargs, Value *out)
+/* The compiled pattern of args[1] and the text of args[0] as a C string
+ * (*z NULL when the text is empty); false on an error. */
+static bool prepare(BiCtx *cx, const Value *args, const regex_t **re, char **z)
 {
-    (void)nargs;
     BiText t, pattern;
     if (!bi_text(cx, &args[0], &t) || !bi_text(cx, &args[1], &pattern))
         return false;
-    const regex_t *re = cached(cx, pattern);
-    if (re == NULL)
+    *re = cached(cx, pattern);
+    if (*re == NULL)
         return false;
-    *out = v_bool(false);
+    *z = NULL;
     if (value_is_empty(&args[0]))
         return true;
     if (t.n > BI_REGEX_MAX_TEXT)
         return bi_fail(cx, "the text is longer than %d bytes", BI_REGEX_MAX_TEXT);
     if (memchr(t.s, '\0', t.n) != NULL)
         return bi_fail(cx, "the text contains a NUL character");
-    char *z = cm_arena_strndup(cx->arena, t.s, t.n);
-    *out = v_bool(regexec(re, z, 0, NULL, 0) == 0);
+    *z = cm_arena_strndup(cx->arena, t.s, t.n);
     return true;
+}
+
+bool bi_matches(BiCtx *cx, const Value *args, size_t nargs, Value *out)
+{
+    (void)nargs;
+    const regex_t *re;
+    char *z;
+    if (!prepare(cx, args, &re, &z))
+        return false;
+    *out = v_bool(z != NULL && regexec(re, z, 0, NULL, 0) == 0);
+    return true;
+}
+
+bool bi_extract(BiCtx *cx, const Value *args, size_t nargs, Value *out)
+{
+    (void)nargs;
+    const regex_t *re;
+    char *z;
+    int64_t group;
+    if (!prepare(cx, args, &re, &z) || !bi_int_arg(cx, &args[2], "the group", &group))
+        return false;
+    if (group < 0 || group > BI_REGEX_MAX_GROUP || (uint64_t)group > re->re_nsub)
+        return bi_fail(cx, "the pattern has no group %lld (it has %zu; at most %d)", (long long)group,
+                       re->re_nsub, BI_REGEX_MAX_GROUP);
+    regmatch_t m[BI_REGEX_MAX_GROUP + 1];
+    if (z == NULL || regexec(re, z, (size_t)group + 1, m, 0) != 0 || m[group].rm_so < 0)
+        return true;                    /* no match, or the group took no part: null */
+    return bi_out_text(cx, out, z + m[group].rm_so, (size_t)(m[group].rm_eo - m[group].rm_so));
 }

@@ -63,9 +63,19 @@ bool builtin_call(BiCtx *cx, BuiltinId id, const Value *args, size_t nargs, Valu
  * unreadable CRMMAP_NOW is reported on stderr and ignored. */
 time_t builtins_clock(void);
 
-/* Compiles a matches() pattern (POSIX ERE) to check it, for the checker to
- * report a bad constant pattern at compile time. On failure writes regcomp's
- * message to err and returns false. */
-bool builtin_regex_check(const char *pattern, size_t len, char *err, size_t errlen);
+/* Compiles a matches() or extract() pattern (POSIX ERE) to check it, for
+ * the checker to report a bad constant pattern at compile time, and sets
+ * *groups (unless NULL) to its number of groups. On failure writes regcomp's
+ * message to err and returns false. extract() takes groups 0 to
+ * BI_REGEX_MAX_GROUP. */
+enum { BI_REGEX_MAX_GROUP = 9 };
+bool builtin_regex_check(const char *pattern, size_t len, size_t *groups, char *err, size_t errlen);
+
+/* Checks a format_date() format (tokens YYYY YY MM M DD D, other letters
+ * refused) and sets *max_len to the most characters it writes. On failure
+ * writes why to err, the byte offset of the culprit to *bad_at, and returns
+ * false. */
+bool builtin_date_format_check(const char *f, size_t n, uint32_t *max_len, size_t *bad_at,
+                               char *err, size_t errlen);
 
 #endif
