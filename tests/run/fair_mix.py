@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Issue 15's "Done when", per CRM: N fair records from gen_fair_mix.py (40%
+visitors the CRM holds, seeded first; 30% a fake phone number; 10% an answer
+the questionnaire does not list; 5% a European date) run through the CRM's
+contact-or-lead mapping (an `update by` entity and its fallback, and a visit
+report linked to whichever was written) against tools/crmserver while it
+injects 429s with a sub-second Retry-After, 5xx, resets before and after the
+write and truncated answers. Then:
+
+- the summary adds up and matches the generator: in = 2N = ok + partial,
+  nothing failed or skipped; partial = one unit per fake phone and per
+  unknown option (plus, loosely, the visits with a European date);
+- every record arrives exactly once, as an update of the held contact or as
+  the fallback (no visitor both, none twice), its visit report linked to it;
+- no record is lost for a bad field: a fake phone leaves the phone out, an
+  unknown option the interest, and each writes exactly one "partial" line
+  in the error file (field, code, map_line) — nothing else is in it;
+- after kill -9 at KILLS moments spread over a run, --resume leaves the
+  server exactly as the uninterrupted run did, with the same summary and
+  error-file lines.
+
+The dates are counted loosely (a visit report with one may be ok or partial,
+with at most one line, for Visit_Date__c): whether "05.03.2026" is read is
+the business of the boundary checks, not of this test.
+
+Usage: fair_mix.py CRMMAP REPO_ROOT WORKDIR SYSTEM N KILLS SEED [--corpus DIR]
+Prints the figures (records, requests, seconds, error lines) per run."""
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+import gen_fair_mix
+import runlib
+from runlib import admin, records, reset, run
+
+FAULTS = [{"kind": "429", "probability": 0.04, "count": 10 ** 6, "retry_after": "0.05"},
+          {"kind": "500", "probability": 0.03, "count": 10 ** 6},
+          {"kind": "503", "probability": 0.03, "count": 10 ** 6},
+          {"kind": "reset_before", "probability": 0.02, "count": 10 ** 6},
+          {"kind": "reset_after", "probability": 0.02, "count": 10 ** 6},
+          {"kind": "invalid_json", "probability": 0.02, "count": 10 ** 6}]
+
+
+class Snap:
+    """updated / created: {e-mail: fields}; reports: {record: (link, e-mail
+    of the linked record, fields)}; dups: records held more than once."""
+
+    def __init__(self, updated, created, reports, dups):
+        self.updated, self.created, self.reports, self.dups = updated, created, reports, dups
+
+    def key(self):
+        return (self.updated, self.created, self.reports, self.dups)
+
+
+def record_of(notes):
+    return int(notes.split()[-1]) if notes and notes.startswith("record ") else None
+
+
+class Salesforce:
+    name = "salesforce"
+    update, fallback, child = "Contact", "Lead", "Visit_Report__c"
+    phone_field = {"phone": "Phone", "mobile": "MobilePhone"}
+    option_field, date_field = "Interest__c", "Visit_Date__c"
+    flags = ["--batch-size", "100"]
+
+    def mapping(self, root):
+        return os.path.join(root, "examples", "salesforce", "contact-or-lead.map")
+
+    def seed(self, known):
+        # Half the known contacts hold a phone a sales rep entered: `master crm` keeps it.
+        recs = [dict({"Email": gen_fair_mix.email(i), "LastName": "Known%d" % i},
+                     **({"Phone": "+4930%07d" % i} if i % 2 else {})) for i in sorted(known)]
+        admin("/__admin/records", {"system": "salesforce", "table": "Contact", "records": recs})
+
+    def snapshot(self):
+        contacts, leads = records("salesforce", "Contact"), records("salesforce", "Lead")
+        email = {rid: r["Email"] for t in (contacts, leads) for rid, r in t.items()}
+        strip = lambda r: {k: v for k, v in r.items() if k != "Id"}
+        reports = {}
+        dups = 0
+        for r in records("salesforce", "Visit_Report__c").values():
+            i = record_of(r.get("Notes__c"))
+            dups += i in reports
+            links = [(k, email.get(r[k], "?")) for k in ("Contact__c", "Lead__c") if k in r]
+            fields = {k: v for k, v in strip(r).items() if k not in ("Contact__c", "Lead__c")}
+            reports[i] = (links, json.dumps(fields, sort_keys=True))
+        upd = {r["Email"]: strip(r) for r in contacts.values()}
+        new = {r["Email"]: strip(r) for r in leads.values()}
+        return Snap(upd, new, reports, dups + len(contacts) - len(upd) + len(leads) - len(new))
+
+    def linked(self, link, i, known):
+        want = ("Contact__c" if i in known else "Lead__c", gen_fair_mix.email(i))
+        return link == [want]
+
+    def kept(self, snap, known, expect):
+        """What the update wrote and what `master crm` kept, per known visitor."""
+        bad = []
+        for i in known:
+            r = snap.updated.get(gen_fair_mix.email(i), {})
+            fake = expect.phone.get(i) == "phone"
+            want = "+4930%07d" % i if i % 2 else (None if fake else "+49931%07d" % i)
+            if r.get("LastName") != "Known%d" % i or r.get("Title") != "Buyer %d" % i or r.get("Phone") != want:
+                bad.append((i, r))
+        return bad
+
+
+SYSTEMS = {s.name: s for s in (Salesforce(),)}
+
+
+def expected_lines(s, expect, known):
+    """{(record, entity, field, code)} the error file must hold, dates aside."""
+    lines = set()
+    for i, where in expect.phone.items():
+        lines.add((i, s.update if i in known else s.fallback, s.phone_field[where], "MAPPING_ERROR"))
+    for i in expect.unknown:
+        lines.add((i, s.child, s.option_field, "UNKNOWN_OPTION"))
+    return lines
+
+
+def check_run(c, s, what, res, n, expect, want_snap=None):
+    known = expect.known
+    date_lines = [e for e in res.errors if e.get("record") in expect.eudate]
+    other = [e for e in res.errors if e.get("record") not in expect.eudate]
+    got = sorted((e.get("record"), e.get("entity"), e.get("field"), e.get("code")) for e in other)
+    want = sorted(expected_lines(s, expect, known))
+    c.check(got == want, "%s: one error-file line per bad field and unknown option (%d, want %d; first "
+            "differences %s)" % (what, len(got), len(want), sorted(set(got) ^ set(want))[:4]))
+    c.check(all(e.get("state") == "partial" and e.get("map_line") for e in other),
+            "%s: every line is partial with its map_line" % what)
+    c.check(len(date_lines) <= len(expect.eudate) and all(
+        e.get("state") == "partial" and e.get("entity") == s.child and e.get("field") == s.date_field
+        for e in date_lines), "%s: a European date costs at most its date: %s" % (what, date_lines[:2]))
+    p = len(expect.phone) + len(expect.unknown)
+    c.check(res.summary == (2 * n, 2 * n - p - len(date_lines), 0, 0) and res.partial == p + len(date_lines),
+            "%s: summary in=%d ok=%d partial=%d failed=0 skipped=0, got %s partial=%s: %s"
+            % (what, 2 * n, 2 * n - p - len(date_lines), p + len(date_lines), res.summary, res.partial,
+               res.stderr[-300:]))
+    c.check(res.status == 0, "%s: exit %d" % (what, res.status))
+    snap = s.snapshot()
+    emails = {gen_fair_mix.email(i) for i in range(1, n + 1)}
+    upd = {gen_fair_mix.email(i) for i in known}
+    c.check(set(snap.updated) == upd and set(snap.created) == emails - upd and snap.dups == 0,
+            "%s: every visitor once, %d updated (want %d), %d by the fallback (want %d), %d twice"
+            % (what, len(snap.updated), len(upd), len(snap.created), n - len(upd), snap.dups))
+    c.check(set(snap.reports) == set(range(1, n + 1)), "%s: every visit report arrived (%d)" % (what, len(snap.reports)))
+    wrong = [i for i in snap.reports if not s.linked(snap.reports[i][0], i, known)]
+    c.check(not wrong, "%s: each report linked to the record written for its visitor (%d wrong: %s)"
+            % (what, len(wrong), [(i, snap.reports[i][0]) for i in wrong[:3]]))
+    bad = s.kept(snap, known, expect)
+    c.check(not bad, "%s: held contacts updated, their phones kept (%d wrong: %s)" % (what, len(bad), bad[:2]))
+    if want_snap is not None:
+        c.check(snap.key() == want_snap.key(), "%s: the server as after the uninterrupted run" % what)
+    return snap
+
+
+def main():
+    crmmap, root, work, system, n, kills, seed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], \
+        int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+    s = SYSTEMS[system]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    c = runlib.Checks()
+    recs, expect = gen_fair_mix.generate(n, seed)
+    inp = os.path.join(work, "fair.ndjson")
+    gen_fair_mix.write(inp, recs)
+    mapc = os.path.join(work, "mapping.mapc")
+    subprocess.run([crmmap, "compile", s.mapping(root), "-o", mapc], check=True, capture_output=True)
+    flags = s.flags + ["--retries", "10"]
+
+    reset(FAULTS, seed=seed)
+    s.seed(expect.known)
+    refdir = os.path.join(work, "reference")
+    os.makedirs(refdir)
+    started = time.time()
+    ref = run(crmmap, mapc, inp, refdir, *flags)
+    secs = time.time() - started
+    state = admin("/__admin/state")
+    want = check_run(c, s, "faults", ref, n, expect)
+    print("%s: %d records (%d known), %d API requests, %d faults fired, %.1f s, %d error-file lines; %s"
+          % (system, n, len(expect.known), state["requests"], sum(state["faults_fired"].values()), secs,
+             len(ref.errors), ref.stderr.strip().splitlines()[-1]), flush=True)
+
+    reset(FAULTS, seed=seed + 1)
+    s.seed(expect.known)
+    rng = random.Random(seed)
+    # Kill moments spread over the length of the run above.
+    killed = runlib.kill_runs(crmmap, mapc, inp, work, flags, kills, rng, span=(0.1 * secs, 0.9 * secs))
+    final = run(crmmap, mapc, inp, work, "--resume", *flags)
+    c.check(killed > 0, "at least one run was killed (%d)" % killed)
+    check_run(c, s, "kill -9 and --resume", final, n, expect, want)
+    print("%s: killed %d of %d runs, then --resume: %s" % (system, killed, kills,
+                                                            final.stderr.strip().splitlines()[-1]))
+    c.exit()
+
+
+if __name__ == "__main__":
+    main()
