@@ -35,6 +35,7 @@ import time
 
 import gen_fair_mix
 import runlib
+import systems
 from runlib import admin, records, reset, run
 
 FAULTS = [{"kind": "429", "probability": 0.04, "count": 10 ** 6, "retry_after": "0.05"},
@@ -64,16 +65,16 @@ class Salesforce:
     name = "salesforce"
     update, fallback, child = "Contact", "Lead", "Visit_Report__c"
     phone_field = {"phone": "Phone", "mobile": "MobilePhone"}
-    option_field, date_field = "Interest__c", "Visit_Date__c"
+    option_entity, option_field, date_field = "Visit_Report__c", "Interest__c", "Visit_Date__c"
     flags = ["--batch-size", "100"]
 
-    def mapping(self, root):
+    def mapping(self, root, work, crmmap):
         return os.path.join(root, "examples", "salesforce", "contact-or-lead.map")
 
     def seed(self, known):
         # Half the known contacts hold a phone a sales rep entered: `master crm` keeps it.
         recs = [dict({"Email": gen_fair_mix.email(i), "LastName": "Known%d" % i},
-                     **({"Phone": "+4930%07d" % i} if i % 2 else {})) for i in sorted(known)]
+                     **({"Phone": held_phone(i)} if i % 2 else {})) for i in sorted(known)]
         admin("/__admin/records", {"system": "salesforce", "table": "Contact", "records": recs})
 
     def snapshot(self):
@@ -93,22 +94,79 @@ class Salesforce:
         return Snap(upd, new, reports, dups + len(contacts) - len(upd) + len(leads) - len(new))
 
     def linked(self, link, i, known):
-        want = ("Contact__c" if i in known else "Lead__c", gen_fair_mix.email(i))
-        return link == [want]
+        return link == [("Contact__c" if i in known else "Lead__c", gen_fair_mix.email(i))]
 
-    def kept(self, snap, known, expect):
-        """What the update wrote and what `master crm` kept, per known visitor."""
-        bad = []
-        for i in known:
-            r = snap.updated.get(gen_fair_mix.email(i), {})
-            fake = expect.phone.get(i) == "phone"
-            want = "+4930%07d" % i if i % 2 else (None if fake else "+49931%07d" % i)
-            if r.get("LastName") != "Known%d" % i or r.get("Title") != "Buyer %d" % i or r.get("Phone") != want:
-                bad.append((i, r))
-        return bad
+    def updated(self, r):
+        """(last name, title, phone) of an updated contact."""
+        return r.get("LastName"), r.get("Title"), r.get("Phone")
 
 
-SYSTEMS = {s.name: s for s in (Salesforce(),)}
+class HubSpot:
+    """Both branches write a contact: the held one is updated, a new one is
+    made at lifecycle stage "lead"; the notes are associated with it."""
+    name = "hubspot"
+    update = fallback = "contacts"
+    child = "notes"
+    phone_field = {"phone": "phone", "mobile": "mobilephone"}
+    option_entity, option_field, date_field = "contacts", "hs_lead_status", None
+    # The local server is not HubSpot's 100 requests a 10 s (systems.py).
+    flags = ["--batch-size", "100", "--rate", "100000/1"]
+    mode = ""       # systems.HubSpot.mapping fills a template's @MODE@; this one has none
+
+    def mapping(self, root, work, crmmap):
+        return systems.HubSpot.mapping(self, root, work, os.path.join(root, "tests", "corpus"),
+                                       os.path.join(root, "tests", "run", "maps", "fair_mix", "hubspot.map"))
+
+    def seed(self, known):
+        recs = [{"properties": dict({"email": gen_fair_mix.email(i), "lastname": "Known%d" % i,
+                                     "lifecyclestage": "customer"}, **({"phone": held_phone(i)} if i % 2 else {}))}
+                for i in sorted(known)]
+        admin("/__admin/records", {"system": "hubspot", "table": "contacts", "records": recs})
+
+    def snapshot(self):
+        state = admin("/__admin/state")["records"]["hubspot"]
+        contacts, notes = state.get("contacts", {}), state.get("notes", {})
+        props = {rid: r["properties"] for rid, r in contacts.items()}
+        email = {rid: p["email"] for rid, p in props.items()}
+        strip = lambda p: {k: v for k, v in p.items() if k not in ("hs_object_id", "createdate", "lastmodifieddate")}
+        linked = {}
+        for a in state.get("associations", {}).values():
+            if a["from"] == "notes" and a["to"] == "contacts" and a["associationTypeId"] == 202:
+                linked.setdefault(a["fromId"], []).append(("contacts", email.get(a["toId"], "?")))
+        reports, dups = {}, 0
+        for rid, r in notes.items():
+            i = int(r["properties"]["visit_note_id"][3:])
+            dups += i in reports
+            reports[i] = (sorted(linked.get(rid, [])), json.dumps(strip(r["properties"]), sort_keys=True))
+        upd = {p["email"]: strip(p) for p in props.values() if p.get("lifecyclestage") == "customer"}
+        new = {p["email"]: strip(p) for p in props.values() if p.get("lifecyclestage") != "customer"}
+        return Snap(upd, new, reports, dups + len(contacts) - len(upd) - len(new))
+
+    def linked(self, link, i, known):
+        return link == [("contacts", gen_fair_mix.email(i))]
+
+    def updated(self, r):
+        return r.get("lastname"), r.get("jobtitle"), r.get("phone")
+
+
+def held_phone(i):
+    return "+4930%07d" % i
+
+
+def kept(s, snap, known, expect):
+    """The known visitors whose update is not as the mapping says: the
+    fields written, the held last name, the phone `master crm` keeps."""
+    bad = []
+    for i in known:
+        r = snap.updated.get(gen_fair_mix.email(i), {})
+        fake = expect.phone.get(i) == "phone"
+        want = held_phone(i) if i % 2 else (None if fake else "+49931%07d" % i)
+        if s.updated(r) != ("Known%d" % i, "Buyer %d" % i, want):
+            bad.append((i, r))
+    return bad
+
+
+SYSTEMS = {s.name: s for s in (Salesforce(), HubSpot())}
 
 
 def expected_lines(s, expect, known):
@@ -117,7 +175,7 @@ def expected_lines(s, expect, known):
     for i, where in expect.phone.items():
         lines.add((i, s.update if i in known else s.fallback, s.phone_field[where], "MAPPING_ERROR"))
     for i in expect.unknown:
-        lines.add((i, s.child, s.option_field, "UNKNOWN_OPTION"))
+        lines.add((i, s.option_entity, s.option_field, "UNKNOWN_OPTION"))
     return lines
 
 
@@ -132,7 +190,7 @@ def check_run(c, s, what, res, n, expect, want_snap=None):
     c.check(all(e.get("state") == "partial" and e.get("map_line") for e in other),
             "%s: every line is partial with its map_line" % what)
     c.check(len(date_lines) <= len(expect.eudate) and all(
-        e.get("state") == "partial" and e.get("entity") == s.child and e.get("field") == s.date_field
+        e.get("state") == "partial" and s.date_field and e.get("field") == s.date_field
         for e in date_lines), "%s: a European date costs at most its date: %s" % (what, date_lines[:2]))
     p = len(expect.phone) + len(expect.unknown)
     c.check(res.summary == (2 * n, 2 * n - p - len(date_lines), 0, 0) and res.partial == p + len(date_lines),
@@ -150,7 +208,7 @@ def check_run(c, s, what, res, n, expect, want_snap=None):
     wrong = [i for i in snap.reports if not s.linked(snap.reports[i][0], i, known)]
     c.check(not wrong, "%s: each report linked to the record written for its visitor (%d wrong: %s)"
             % (what, len(wrong), [(i, snap.reports[i][0]) for i in wrong[:3]]))
-    bad = s.kept(snap, known, expect)
+    bad = kept(s, snap, known, expect)
     c.check(not bad, "%s: held contacts updated, their phones kept (%d wrong: %s)" % (what, len(bad), bad[:2]))
     if want_snap is not None:
         c.check(snap.key() == want_snap.key(), "%s: the server as after the uninterrupted run" % what)
@@ -161,6 +219,7 @@ def main():
     crmmap, root, work, system, n, kills, seed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], \
         int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
     s = SYSTEMS[system]
+    s.crmmap = crmmap
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     c = runlib.Checks()
@@ -168,7 +227,7 @@ def main():
     inp = os.path.join(work, "fair.ndjson")
     gen_fair_mix.write(inp, recs)
     mapc = os.path.join(work, "mapping.mapc")
-    subprocess.run([crmmap, "compile", s.mapping(root), "-o", mapc], check=True, capture_output=True)
+    subprocess.run([crmmap, "compile", s.mapping(root, work, crmmap), "-o", mapc], check=True, capture_output=True)
     flags = s.flags + ["--retries", "10"]
 
     reset(FAULTS, seed=seed)
