@@ -149,6 +149,48 @@ class HubSpot:
         return r.get("lastname"), r.get("jobtitle"), r.get("phone")
 
 
+class Dynamics:
+    """A held contact updated, anyone else a lead; the visit report, a
+    custom table keyed by its name, linked through new_ContactId or
+    new_LeadId."""
+    name = "dynamics"
+    update, fallback, child = "contact", "lead", "new_visitreport"
+    phone_field = {"phone": "telephone1", "mobile": "mobilephone"}
+    option_entity, option_field, date_field = "new_visitreport", "new_interest", None
+    flags = ["--batch-size", "100"]
+
+    def mapping(self, root, work, crmmap):
+        return os.path.join(root, "tests", "run", "maps", "fair_mix", "dynamics.map")
+
+    def seed(self, known):
+        recs = [dict({"emailaddress1": gen_fair_mix.email(i), "lastname": "Known%d" % i},
+                     **({"telephone1": held_phone(i)} if i % 2 else {})) for i in sorted(known)]
+        admin("/__admin/records", {"system": "dynamics", "table": "contact", "records": recs})
+
+    def snapshot(self):
+        state = admin("/__admin/state")["records"]["dynamics"]
+        contacts, leads = state.get("contact", {}), state.get("lead", {})
+        email = {rid: r["emailaddress1"] for t in (contacts, leads) for rid, r in t.items()}
+        strip = lambda r, idf: {k: v for k, v in r.items() if k != idf}
+        links = {"_new_contactid_value": "new_contactid", "_new_leadid_value": "new_leadid"}
+        reports, dups = {}, 0
+        for r in state.get("new_visitreport", {}).values():
+            i = int(r["new_name"][3:])
+            dups += i in reports
+            link = [(links[k], email.get(r[k], "?")) for k in sorted(links) if r.get(k)]
+            fields = {k: v for k, v in strip(r, "new_visitreportid").items() if k not in links}
+            reports[i] = (link, json.dumps(fields, sort_keys=True))
+        upd = {r["emailaddress1"]: strip(r, "contactid") for r in contacts.values()}
+        new = {r["emailaddress1"]: strip(r, "leadid") for r in leads.values()}
+        return Snap(upd, new, reports, dups + len(contacts) - len(upd) + len(leads) - len(new))
+
+    def linked(self, link, i, known):
+        return link == [("new_contactid" if i in known else "new_leadid", gen_fair_mix.email(i))]
+
+    def updated(self, r):
+        return r.get("lastname"), r.get("jobtitle"), r.get("telephone1")
+
+
 def held_phone(i):
     return "+4930%07d" % i
 
@@ -166,7 +208,7 @@ def kept(s, snap, known, expect):
     return bad
 
 
-SYSTEMS = {s.name: s for s in (Salesforce(), HubSpot())}
+SYSTEMS = {s.name: s for s in (Salesforce(), HubSpot(), Dynamics())}
 
 
 def expected_lines(s, expect, known):
