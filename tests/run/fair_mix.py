@@ -59,6 +59,22 @@ class Snap:
         return (self.updated, self.created, self.reports, self.dups)
 
 
+def pair_snap(held, made, key, reports, record, links, email, ids):
+    """The Snap of the updated and the created records (by key) and the
+    reports (by record(r)), each without its id fields; links: {report field:
+    name in a link}, a link naming the e-mail address of the record it holds."""
+    strip = lambda r: {k: v for k, v in r.items() if k not in ids}
+    out, dups = {}, 0
+    for r in reports:
+        i = record(r)
+        dups += i in out
+        link = [(links[k], email.get(r[k], "?")) for k in sorted(links) if r.get(k)]
+        out[i] = (link, json.dumps({k: v for k, v in strip(r).items() if k not in links}, sort_keys=True))
+    upd = {r[key]: strip(r) for r in held.values()}
+    new = {r[key]: strip(r) for r in made.values()}
+    return Snap(upd, new, out, dups + len(held) - len(upd) + len(made) - len(new))
+
+
 class Mix:
     """What a CRM's mapping writes where; the defaults fit a CRM whose two
     branches write the same fields."""
@@ -96,18 +112,9 @@ class Salesforce(Mix):
     def snapshot(self):
         contacts, leads = records("salesforce", "Contact"), records("salesforce", "Lead")
         email = {rid: r["Email"] for t in (contacts, leads) for rid, r in t.items()}
-        strip = lambda r: {k: v for k, v in r.items() if k != "Id"}
-        reports = {}
-        dups = 0
-        for r in records("salesforce", "Visit_Report__c").values():
-            i = record_of(r.get("Notes__c"))
-            dups += i in reports
-            links = [(k, email.get(r[k], "?")) for k in ("Contact__c", "Lead__c") if k in r]
-            fields = {k: v for k, v in strip(r).items() if k not in ("Contact__c", "Lead__c")}
-            reports[i] = (links, json.dumps(fields, sort_keys=True))
-        upd = {r["Email"]: strip(r) for r in contacts.values()}
-        new = {r["Email"]: strip(r) for r in leads.values()}
-        return Snap(upd, new, reports, dups + len(contacts) - len(upd) + len(leads) - len(new))
+        return pair_snap(contacts, leads, "Email", records("salesforce", "Visit_Report__c").values(),
+                         lambda r: record_of(r.get("Notes__c")), {"Contact__c": "Contact__c", "Lead__c": "Lead__c"},
+                         email, ("Id",))
 
     def linked(self, link, i, known):
         return link == [("Contact__c" if i in known else "Lead__c", gen_fair_mix.email(i))]
@@ -187,18 +194,10 @@ class Dynamics(Mix):
         state = admin("/__admin/state")["records"]["dynamics"]
         contacts, leads = state.get("contact", {}), state.get("lead", {})
         email = {rid: r["emailaddress1"] for t in (contacts, leads) for rid, r in t.items()}
-        strip = lambda r, idf: {k: v for k, v in r.items() if k != idf}
-        links = {"_new_contactid_value": "new_contactid", "_new_leadid_value": "new_leadid"}
-        reports, dups = {}, 0
-        for r in state.get("new_visitreport", {}).values():
-            i = int(r["new_name"][3:])
-            dups += i in reports
-            link = [(links[k], email.get(r[k], "?")) for k in sorted(links) if r.get(k)]
-            fields = {k: v for k, v in strip(r, "new_visitreportid").items() if k not in links}
-            reports[i] = (link, json.dumps(fields, sort_keys=True))
-        upd = {r["emailaddress1"]: strip(r, "contactid") for r in contacts.values()}
-        new = {r["emailaddress1"]: strip(r, "leadid") for r in leads.values()}
-        return Snap(upd, new, reports, dups + len(contacts) - len(upd) + len(leads) - len(new))
+        return pair_snap(contacts, leads, "emailaddress1", state.get("new_visitreport", {}).values(),
+                         lambda r: int(r["new_name"][3:]),
+                         {"_new_contactid_value": "new_contactid", "_new_leadid_value": "new_leadid"}, email,
+                         ("contactid", "leadid", "new_visitreportid"))
 
     def linked(self, link, i, known):
         return link == [("new_contactid" if i in known else "new_leadid", gen_fair_mix.email(i))]
