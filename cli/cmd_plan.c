@@ -174,21 +174,76 @@ static bool empty(const cJSON *v)
     return v == NULL || cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0');
 }
 
-/* A ref to an entity the same record found in the CRM is that record's id. */
+/* The reason a dry-run line gives for sending nothing (reject, skip, error), or NULL. */
+static const cJSON *reason_of(const cJSON *line)
+{
+    static const char *const why[] = { "reject", "skip", "error" };
+    const cJSON *reason = NULL;
+    for (size_t k = 0; k < 3 && !cJSON_IsString(reason); k++)
+        reason = cJSON_GetObjectItemCaseSensitive(line, why[k]);
+    return cJSON_IsString(reason) ? reason : NULL;
+}
+
+/* The entity written `when no E` for E = ei, or -1. */
+static int32_t fallback_for(const Plan *p, uint32_t ei)
+{
+    for (uint32_t f = ei + 1; f < p->m->nentities; f++)
+        if (p->m->entities[f].fallback_of == (int32_t)ei)
+            return (int32_t)f;
+    return -1;
+}
+
+/* Which branch of a fallback pair a run passes over for this record (docs/run.md,
+ * "Fallback entities"). */
+enum Passed {
+    P_PLANNED,          /* not passed over: planned as any entity is */
+    P_FALLBACK_GOES,    /* E's update of a key the CRM does not hold: its fallback goes */
+    P_E_UPDATED,        /* the fallback of a record whose E is updated */
+    P_E_REFUSED,        /* the fallback of a record whose E was rejected or failed */
+};
+
+static enum Passed passed_over(const Plan *p, size_t row, uint32_t ei)
+{
+    const Entry *en = &p->entries[row * p->m->nentities + ei];
+    int32_t of = p->m->entities[ei].fallback_of;
+    if (en->line == NULL)
+        return P_PLANNED;
+    if (of < 0) {
+        const cJSON *op = cJSON_GetObjectItemCaseSensitive(en->line, "op");
+        bool missing = !en->found && reason_of(en->line) == NULL && cJSON_IsString(op)
+                       && strcmp(op->valuestring, "update") == 0;
+        return missing && fallback_for(p, ei) >= 0 ? P_FALLBACK_GOES : P_PLANNED;
+    }
+    const Entry *e = &p->entries[row * p->m->nentities + (uint32_t)of];
+    if (e->line == NULL)
+        return P_PLANNED;   /* E produced nothing: the fallback goes */
+    if (reason_of(e->line) != NULL)
+        return P_E_REFUSED;
+    return e->found ? P_E_UPDATED : P_PLANNED;
+}
+
+/* A ref to an entity the same record found in the CRM is that record's id;
+ * to a branch of a fallback pair the run passes over, the other branch (same
+ * name) or nothing: the run leaves the field out. */
 static const cJSON *resolve_ref(const Plan *p, size_t row, uint32_t ei, const cJSON *v, CmArena *a, cJSON **made)
 {
     const cJSON *to = cJSON_GetObjectItemCaseSensitive(v, "ref");
     if (!cJSON_IsObject(v) || !cJSON_IsString(to))
         return v;
+    const cJSON *out = v;
     for (uint32_t k = ei; k-- > 0;) {
         const Entry *parent = &p->entries[row * p->m->nentities + k];
         if (strcmp(entity_name(p, k, a), to->valuestring) != 0)
             continue;
+        if (passed_over(p, row, k) != P_PLANNED) {
+            out = NULL;
+            continue;
+        }
         if (parent->found)
             return *made = cJSON_CreateString(parent->id);
-        break;
+        return v;
     }
-    return v;
+    return out;
 }
 
 static void put_value(CmBuf *b, const cJSON *v)
@@ -257,12 +312,14 @@ static size_t changes(const Plan *p, size_t row, uint32_t ei, const Entry *en, b
         const cJSON *sec = cJSON_GetObjectItemCaseSensitive(en->line, sections[e->fields[j].section]);
         const cJSON *v = e->fields[j].lookup ? lookup_value(p->link->vendor->bind_suffix, &e->fields[j], sec, name, &made[j])
                                              : cJSON_GetObjectItemCaseSensitive(sec, name);
+        if (v != NULL)
+            v = resolve_ref(p, row, ei, v, a, &made[j]);
         if (v == NULL)
             continue;
         Change *c = &out[n++];
         c->name = name;
         c->why = NULL;
-        c->now = resolve_ref(p, row, ei, v, a, &made[j]);
+        c->now = v;
         c->old = creating ? NULL : cJSON_GetObjectItemCaseSensitive(en->current, name);
         bool same = (empty(c->old) && empty(c->now)) || (c->old && cJSON_Compare(c->old, c->now, true));
         if (creating)
@@ -413,6 +470,39 @@ static void planned(Plan *p, size_t row, uint32_t ei, const Entry *en, CmArena *
     cm_free(made);
 }
 
+/* One line, counted nowhere, for a branch a run passes over; false: ei is planned. */
+static bool print_passed_over(Plan *p, size_t row, uint32_t ei, CmArena *a)
+{
+    enum Passed why = passed_over(p, row, ei);
+    if (why == P_PLANNED)
+        return false;
+    const Entry *en = &p->entries[row * p->m->nentities + ei];
+    int32_t of = p->m->entities[ei].fallback_of;
+    uint32_t other = why == P_FALLBACK_GOES ? (uint32_t)fallback_for(p, ei) : (uint32_t)of;
+    const char *entity = entity_name(p, ei, a), *pair = entity_name(p, other, a);
+    size_t record = (size_t)cJSON_GetObjectItemCaseSensitive(en->line, "record")->valuedouble;
+    if (p->json) {
+        cJSON *o = json_row(record, entity, why == P_FALLBACK_GOES ? "fallback" : "not_taken");
+        const cJSON *key = cJSON_GetObjectItemCaseSensitive(en->line, "key");
+        if (key)
+            cJSON_AddItemToObject(o, "key", cJSON_Duplicate(key, true));
+        cJSON_AddStringToObject(o, why == P_FALLBACK_GOES ? "fallback" : "because", pair);
+        put_json_row(p, o);
+        cJSON_Delete(o);
+        return true;
+    }
+    CmBuf v = CM_BUF_INIT;
+    if (why == P_FALLBACK_GOES)
+        cm_buf_printf(&v, "not in the CRM: the fallback %s goes instead", pair);
+    else if (why == P_E_UPDATED)
+        cm_buf_printf(&v, "not sent: the %s %s is updated instead", pair, p->entries[row * p->m->nentities + other].id);
+    else
+        cm_buf_printf(&v, "not sent: the %s was refused", pair);
+    text_line(p, record, entity, en->line, v.data);
+    cm_buf_free(&v);
+    return true;
+}
+
 static void print_group(Plan *p)
 {
     CmArena a;
@@ -438,11 +528,10 @@ static void print_group(Plan *p)
             if (en->line == NULL)
                 continue;
             size_t record = (size_t)cJSON_GetObjectItemCaseSensitive(en->line, "record")->valuedouble;
-            const char *why[] = { "reject", "skip", "error" };
-            const cJSON *reason = NULL;
-            for (size_t k = 0; k < 3 && !cJSON_IsString(reason); k++)
-                reason = cJSON_GetObjectItemCaseSensitive(en->line, why[k]);
-            if (cJSON_IsString(reason))
+            const cJSON *reason = reason_of(en->line);
+            if (print_passed_over(p, r, ei, &a))
+                continue;
+            if (reason)
                 rejected(p, record, ei, en->line, reason->valuestring, &a);
             else
                 planned(p, r, ei, en, &a);

@@ -532,6 +532,21 @@ static bool emit(Vm *vm, VmResult *r, uint32_t field, const Value *v)
 
 /* ---- the dispatch loop ---- */
 
+/* A ref to x, one branch of a fallback pair (`entity F ... when no E`), where
+ * x produced nothing and the other branch, mapped before entity `index`,
+ * produced a record: the child links to that one (docs/language.md,
+ * "Fallback entities"), so this link is empty rather than a skip. */
+static bool ref_to_other_branch(const Mapc *m, const VmResult *results, uint32_t x, uint32_t index)
+{
+    if (results[x].outcome != VM_NONE)
+        return false;
+    int32_t other = m->entities[x].fallback_of;
+    for (uint32_t k = x + 1; other < 0 && k < index; k++)
+        if (m->entities[k].fallback_of == (int32_t)x)
+            other = (int32_t)k;
+    return other >= 0 && (uint32_t)other < index && results[other].outcome == VM_RECORD;
+}
+
 static void finish(VmResult *r, VmOutcome outcome, const char *msg, uint32_t len, uint32_t pc)
 {
     r->outcome = (uint8_t)outcome;
@@ -585,6 +600,10 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
         case BC_CLEAR: sp->type = V_CLEAR; sp->len = 0; sp++; break;
         case BC_REF:
             assert(x < index);     /* an earlier entity: its outcome is known */
+            if (ref_to_other_branch(m, vm->results, x, index)) {
+                *sp++ = v_null();   /* the link to the branch not written is left out */
+                break;
+            }
             if (vm->results[x].outcome != VM_RECORD) {
                 finish(r, VM_SKIP, NULL, 0, pc);
                 r->parent = x;

@@ -121,10 +121,11 @@ def write_leads(path, n, bad_every=97):
             f.write(json.dumps(lead(i, bad=bad_every > 0 and i % bad_every == 0)) + "\n")
 
 
-def kill_runs(crmmap, mapc, inp, work, flags, kills, rng):
+def kill_runs(crmmap, mapc, inp, work, flags, kills, rng, span=(0.05, 0.8)):
     """Starts `crmmap run` kills times (each after the first with --resume,
     sharing work's journal and error file) and kill -9s each at a random
-    moment; returns how many were killed before they ended."""
+    moment span[0]..span[1] seconds after its start; returns how many were
+    killed before they ended."""
     errors, journal = os.path.join(work, "errors.ndjson"), os.path.join(work, "journal.db")
     killed = 0
     for attempt in range(kills):
@@ -132,7 +133,7 @@ def kill_runs(crmmap, mapc, inp, work, flags, kills, rng):
                "--journal", journal, "--token-env", "CRM_TOKEN", "--quiet"] + flags + (["--resume"] if attempt else [])
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=dict(os.environ, CRM_TOKEN="T"))
-        time.sleep(rng.uniform(0.05, 0.8))
+        time.sleep(rng.uniform(*span))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             killed += 1

@@ -83,9 +83,10 @@ class HubSpot:
     # 10,000-lead fault kind takes seconds, not minutes.
     flags = ["--rate", "100000/1"]
 
-    def mapping(self, root, work, corpus):
+    def mapping(self, root, work, corpus, template=None):
         """Imports the schemas (contacts from the corpus, notes from
-        maps/hubspot) into work, as test_hs_associations.py does."""
+        maps/hubspot) into work, as test_hs_associations.py does, and puts
+        the mapping (template: maps/faults/hubspot.map) beside them."""
         schemas = os.path.join(work, "schemas")
         os.makedirs(schemas, exist_ok=True)
         shutil.copy(os.path.join(root, "examples", "schemas", "snapaddy", "lead.json"), work)
@@ -93,7 +94,7 @@ class HubSpot:
                             ("notes", os.path.join(root, "tests", "run", "maps", "hubspot", "notes.properties.json"))):
             subprocess.run([self.crmmap, "schema", "import", "--system", "hubspot", "--entity", entity, doc, "-o",
                             schemas], check=True, capture_output=True)
-        with open(os.path.join(root, "tests", "run", "maps", "faults", "hubspot.map"), encoding="utf-8") as f:
+        with open(template or os.path.join(root, "tests", "run", "maps", "faults", "hubspot.map"), encoding="utf-8") as f:
             text = f.read().replace("@LEAD@", "lead.json").replace("@MODE@", self.mode)
         path = os.path.join(work, "hubspot.map")
         with open(path, "w", encoding="utf-8") as f:

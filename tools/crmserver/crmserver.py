@@ -160,7 +160,8 @@ DYN_LOOKUPS = {
              "parentcontactid": {"parentcontactid": ("contacts",)},
              "customerid": {"customerid_account": ("accounts",), "customerid_contact": ("contacts",)}},
     # A custom table: its lookup's navigation property is the SchemaName, mixed case.
-    "new_visitreport": {"ownerid": DYN_OWNER, "new_contactid": {"new_ContactId": ("contacts",)}},
+    "new_visitreport": {"ownerid": DYN_OWNER, "new_contactid": {"new_ContactId": ("contacts",)},
+                        "new_leadid": {"new_LeadId": ("leads",)}},
 }
 # The answers of the metadata documents served for a table, from files: the
 # corpus's for account, the example's hand-written ones for new_visitreport.
