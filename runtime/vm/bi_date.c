@@ -153,18 +153,44 @@ static const NumericToken *numeric_token(const char *p, size_t rest)
     return NULL;
 }
 
-/* Format tokens: YYYY, MM/M, DD/D, HH/H, mm, ss, Z (an offset); a space
- * matches one or more spaces; anything else must appear as it is. */
-static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t, bool *bad_format)
+#define TOKEN(p, rest, tok) ((rest) >= sizeof tok - 1 && memcmp((p), tok, sizeof tok - 1) == 0)
+
+const char *builtin_date_format_problem(const char *f, size_t fn, size_t *at)
 {
-    *bad_format = false;
+    bool year = false, month = false, day = false;
+    for (size_t i = 0; i < fn;) {
+        const char *p = f + i;
+        const NumericToken *num;
+        *at = i;
+        if (TOKEN(p, fn - i, "YYYY")) {
+            year = true;
+            i += 4;
+        } else if ((num = numeric_token(p, fn - i)) != NULL) {
+            month |= num->at == offsetof(Civil, month);
+            day |= num->at == offsetof(Civil, day);
+            i += strlen(num->token);
+        } else if ((*p | 32) >= 'a' && (*p | 32) <= 'z' && *p != 'T' && *p != 'Z') {
+            return "this letter is not one of the tokens YYYY MM M DD D HH H mm ss Z";
+        } else {
+            i++;
+        }
+    }
+    *at = fn;
+    return year && month && day ? NULL : "a date format needs YYYY, MM (or M) and DD (or D)";
+}
+
+/* Format tokens: YYYY, MM/M, DD/D, HH/H, mm, ss, Z (an offset); a space
+ * matches one or more spaces; anything else must appear as it is. f has
+ * passed builtin_date_format_problem. */
+static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t)
+{
     for (size_t i = 0; i < fn;) {
         const char *p = f + i;
         size_t rest = fn - i;
         unsigned v;
         const NumericToken *num;
-#define TOKEN(tok) (rest >= sizeof tok - 1 && memcmp(p, tok, sizeof tok - 1) == 0 && (i += sizeof tok - 1, true))
-        if (TOKEN("YYYY")) {
+        if (TOKEN(p, rest, "YYYY")) {
+            i += 4;
             if (!read_num(c, 4, 4, &v))
                 return false;
             t->year = v;
@@ -172,7 +198,8 @@ static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t, bool *bad
             i += strlen(num->token);
             if (!read_num(c, num->min, num->max, (unsigned *)((char *)t + num->at)))
                 return false;
-        } else if (TOKEN("Z")) {
+        } else if (*p == 'Z') {
+            i++;
             if (!read_offset(c, t))
                 return false;
         } else if (*p == ' ') {
@@ -181,18 +208,15 @@ static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t, bool *bad
                 return false;
             while (read_char(c, ' '))
                 ;
-        } else if ((*p | 32) >= 'a' && (*p | 32) <= 'z' && *p != 'T') {
-            *bad_format = true;         /* a letter that is no token: a typo */
-            return false;
         } else {
             i++;
             if (!read_char(c, *p))
                 return false;
         }
-#undef TOKEN
     }
     return c->at == c->n;
 }
+#undef TOKEN
 
 /* Parses value v (text) with format f (NULL: automatic) into t. */
 static bool parse_civil(BiCtx *cx, const Value *v, const BiText *f, Civil *t)
@@ -210,18 +234,14 @@ static bool parse_civil(BiCtx *cx, const Value *v, const BiText *f, Civil *t)
             return bi_fail(cx, "cannot read \"%s\" as a date (ISO 8601 or DD.MM.YYYY); "
                            "give its format, e.g. \"MM/DD/YYYY\"", bi_quote(s, n, q));
     } else {
-        bool bad_format;
-        t->year = 0;
-        if (!read_format(&c, f->s, f->n, t, &bad_format)) {
-            char fq[BI_QUOTE_SIZE];
-            if (bad_format)
-                return bi_fail(cx, "the format \"%s\" has a letter that is not one of YYYY MM M DD D HH H mm ss Z",
-                               bi_quote(f->s, f->n, fq));
+        char fq[BI_QUOTE_SIZE];
+        size_t at;
+        const char *problem = builtin_date_format_problem(f->s, f->n, &at);
+        if (problem)
+            return bi_fail(cx, "the format \"%s\" at byte %zu: %s", bi_quote(f->s, f->n, fq), at + 1, problem);
+        if (!read_format(&c, f->s, f->n, t))
             return bi_fail(cx, "\"%s\" does not have the format \"%s\"", bi_quote(s, n, q),
                            bi_quote(f->s, f->n, fq));
-        }
-        if (t->year == 0 || t->month == 0 || t->day == 0)
-            return bi_fail(cx, "the format \"%s\" needs YYYY, MM and DD", bi_quote(f->s, f->n, q));
     }
     if (t->year < 1 || t->month < 1 || t->month > 12 || t->day < 1
         || t->day > bi_days_in_month(t->year, t->month))

@@ -68,4 +68,10 @@ time_t builtins_clock(void);
  * message to err and returns false. */
 bool builtin_regex_check(const char *pattern, size_t len, char *err, size_t errlen);
 
+/* What is wrong with the format of date(x, FORMAT) / datetime(x, FORMAT)
+ * (docs/builtins.md: YYYY MM M DD D HH H mm ss Z, other characters as
+ * they are), NULL when nothing; *at is the byte offset the problem is at
+ * (len: the format as a whole). The checker reports it as E0122. */
+const char *builtin_date_format_problem(const char *format, size_t len, size_t *at);
+
 #endif
