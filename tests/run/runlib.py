@@ -4,6 +4,7 @@ file, generating snapADDY-shaped leads, and counting failed checks."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -94,6 +95,27 @@ def run(crmmap, mapping, input_path, workdir, *flags, token_env="CRM_TOKEN", env
     env.update(env_extra or {})
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     return Result(proc, errors)
+
+
+def fresh(work):
+    """An empty work folder."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+
+
+def ndjson(work, recs):
+    """recs written as work/leads.ndjson, one JSON object a line; its path."""
+    path = os.path.join(work, "leads.ndjson")
+    with open(path, "w", encoding="utf-8") as f:
+        for rec in recs:
+            f.write(json.dumps(rec) + "\n")
+    return path
+
+
+def line_of(path, text):
+    """The 1-based number of the first line of file path holding text (a map_line)."""
+    with open(path, encoding="utf-8") as f:
+        return next(i for i, l in enumerate(f, 1) if text in l)
 
 
 def lead(i, bad=False, visit=True):

@@ -9,14 +9,13 @@ field, map_line); the contact still arrives with the rest. A fake phone
 number under `?? null` is left out without a line.
 
 Usage: test_boundary.py CRMMAP REPO_ROOT WORKDIR"""
-import json, os, shutil, sys  # noqa: E401
+import os, shutil, sys  # noqa: E401
 
-from runlib import Checks, records, reset, run
+from runlib import Checks, fresh, line_of, ndjson, records, reset, run
 
 crmmap, root, work = sys.argv[1:4]
 c = Checks()
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
+fresh(work)
 # The mapping reads ../schemas: a copy of the examples' schemas beside it.
 tree = os.path.join(work, "examples")
 shutil.copytree(os.path.join(root, "examples", "schemas"), os.path.join(tree, "schemas"))
@@ -45,15 +44,7 @@ leads = [
     {"email": "leap@example.com", "lastName": "Leap", "phone": "0931 7654321",
      "answers": {"q_followup": "2026-02-30"}, "visitreport": {"created": "2026-03-05T09:15:00Z"}},
 ]
-inp = os.path.join(work, "leads.ndjson")
-with open(inp, "w", encoding="utf-8") as f:
-    for rec in leads:
-        f.write(json.dumps(rec) + "\n")
-
-
-def line_of(text):
-    with open(mapping, encoding="utf-8") as f:
-        return next(i for i, l in enumerate(f, 1) if text in l)
+inp = ndjson(work, leads)
 
 
 reset()
@@ -63,11 +54,11 @@ c.check("in=3 ok=1 partial=2 failed=0 skipped=0\n" in res.stderr, "summary: %s" 
 got = sorted((e.get("record"), e.get("field"), e.get("code"), e.get("value"), e.get("state"), e.get("map_line"))
              for e in res.errors)
 want = sorted([
-    (2, "Birthdate", "BAD_VALUE", "05.03.2026", "partial", line_of("Birthdate ")),
-    (2, "EmailBouncedDate", "BAD_VALUE", "2026-03-05 10:15", "partial", line_of("EmailBouncedDate ")),
-    (2, "MailingLatitude", "BAD_VALUE", "5000", "partial", line_of("MailingLatitude ")),
-    (2, "CleanStatus", "BAD_VALUE", "Bavaria", "partial", line_of("CleanStatus ")),
-    (3, "Birthdate", "BAD_VALUE", "2026-02-30", "partial", line_of("Birthdate ")),
+    (2, "Birthdate", "BAD_VALUE", "05.03.2026", "partial", line_of(mapping, "Birthdate ")),
+    (2, "EmailBouncedDate", "BAD_VALUE", "2026-03-05 10:15", "partial", line_of(mapping, "EmailBouncedDate ")),
+    (2, "MailingLatitude", "BAD_VALUE", "5000", "partial", line_of(mapping, "MailingLatitude ")),
+    (2, "CleanStatus", "BAD_VALUE", "Bavaria", "partial", line_of(mapping, "CleanStatus ")),
+    (3, "Birthdate", "BAD_VALUE", "2026-02-30", "partial", line_of(mapping, "Birthdate ")),
 ])
 c.check(got == want, "one BAD_VALUE line per bad value, none for the phone under ??:\n got %s\nwant %s" % (got, want))
 contacts = {r["Email"]: r for r in records("salesforce", "Contact").values()}
