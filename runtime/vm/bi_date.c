@@ -1,9 +1,8 @@
 /* bi_date: date(), datetime(), today(), now() and the run's clock.
  * Input is text: ISO 8601 ("2026-03-29", "2026-03-29T02:30:00+01:00",
- * space for T, fractions of a second, Z or an offset), German "29.03.2026
- * [14:30[:00]]", or any layout described by an explicit format ("MM/DD/YYYY",
- * see docs/builtins.md). Slashed dates are ambiguous (US or European) and
- * need the format. Output is ISO: dates "YYYY-MM-DD", date-times in UTC
+ * space for T, fractions of a second, Z or an offset), or any layout
+ * described by an explicit format ("DD.MM.YYYY", "MM/DD/YYYY", see
+ * docs/builtins.md). Output is ISO: dates "YYYY-MM-DD", date-times in UTC
  * "YYYY-MM-DDTHH:MM:SSZ" (fractions dropped). Impossible dates (2023-02-29,
  * 2026-04-31, 25:00) are errors. */
 #include <stddef.h>
@@ -93,11 +92,12 @@ static bool read_clock(Cursor *c, Civil *t)
     return true;
 }
 
+/* ISO 8601 alone: any other layout ("29.03.2026") needs its format, so
+ * what a value means is written in the mapping, never guessed. */
 static bool read_auto(Cursor *c, Civil *t)
 {
-    unsigned y, a, b;
-    size_t start = c->at;
-    if (read_num(c, 4, 4, &y) && read_char(c, '-')) {       /* ISO 8601 */
+    unsigned y;
+    if (read_num(c, 4, 4, &y) && read_char(c, '-')) {
         if (!read_num(c, 2, 2, &t->month) || !read_char(c, '-') || !read_num(c, 2, 2, &t->day))
             return false;
         t->year = y;
@@ -110,20 +110,6 @@ static bool read_auto(Cursor *c, Civil *t)
         if (c->at < c->n && !read_offset(c, t))
             return false;
         return c->at == c->n;
-    }
-    c->at = start;                                          /* dd.mm.yyyy */
-    if (read_num(c, 1, 2, &a) && read_char(c, '.') && read_num(c, 1, 2, &b) && read_char(c, '.')
-        && read_num(c, 4, 4, &y)) {
-        t->day = a;
-        t->month = b;
-        t->year = y;
-        if (c->at == c->n)
-            return true;
-        if (!read_char(c, ' '))
-            return false;
-        while (read_char(c, ' '))
-            ;
-        return read_clock(c, t) && c->at == c->n;
     }
     return false;
 }
@@ -231,8 +217,8 @@ static bool parse_civil(BiCtx *cx, const Value *v, const BiText *f, Civil *t)
     Cursor c = { s, n, 0 };
     if (f == NULL) {
         if (!read_auto(&c, t))
-            return bi_fail(cx, "cannot read \"%s\" as a date (ISO 8601 or DD.MM.YYYY); "
-                           "give its format, e.g. \"MM/DD/YYYY\"", bi_quote(s, n, q));
+            return bi_fail(cx, "cannot read \"%s\" as an ISO 8601 date (YYYY-MM-DD); "
+                           "give its format, e.g. \"DD.MM.YYYY\"", bi_quote(s, n, q));
     } else {
         char fq[BI_QUOTE_SIZE];
         size_t at;
