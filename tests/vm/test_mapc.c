@@ -267,6 +267,26 @@ static size_t section_payload(const CmBuf *b, uint8_t want)
     return payload;
 }
 
+/* One byte of a section's payload set to value, and the error it must give. */
+typedef struct Poke {
+    size_t offset;
+    uint8_t value;
+    const char *want;
+} Poke;
+
+/* Each poke on a copy of b (checksum fixed) must be refused with its error. */
+static void expect_pokes(const CmBuf *b, size_t payload, const Poke *pokes, size_t n)
+{
+    uint8_t *d = cm_malloc(b->len);
+    for (size_t i = 0; payload && i < n; i++) {
+        memcpy(d, b->data, b->len);
+        d[payload + pokes[i].offset] = pokes[i].value;
+        fix_crc(d, b->len);
+        expect(d, b->len, pokes[i].want, pokes[i].want);
+    }
+    cm_free(d);
+}
+
 /* The facts section (1.1): read back, and refused when inconsistent. */
 static void test_facts(void)
 {
@@ -336,20 +356,11 @@ static void test_checks(void)
     size_t payload = section_payload(&b, MS_CHECKS);
     CHECK(payload > 0, "a checks section was written");
     /* count 2; entity 0, field 0, kind 1; entity 0, field 1, kind 4, 5, 2 */
-    struct { size_t offset; uint8_t value; const char *want; } bad[] = {
-        { 3, 0, "unknown kind 0" },
-        { 3, MK__COUNT, "unknown kind" },
-        { 5, 0, "out of order or repeated" },
-        { 2, 7, "field 7 out of range" },
+    static const Poke bad[] = {
+        { 3, 0, "unknown kind 0" }, { 3, MK__COUNT, "unknown kind" },
+        { 5, 0, "out of order or repeated" }, { 2, 7, "field 7 out of range" },
     };
-    uint8_t *d = cm_malloc(b.len);
-    for (size_t i = 0; payload && i < sizeof bad / sizeof bad[0]; i++) {
-        memcpy(d, b.data, b.len);
-        d[payload + bad[i].offset] = bad[i].value;
-        fix_crc(d, b.len);
-        expect(d, b.len, bad[i].want, bad[i].want);
-    }
-    cm_free(d);
+    expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
     cm_buf_free(&b);
 }
 
@@ -401,7 +412,7 @@ static void test_lookups(void)
     size_t payload = section_payload(&b, MS_LOOKUPS);
     CHECK(payload > 0, "a lookups section was written");
     /* count, then entries of entity, field, flags, navigation, entity set */
-    struct { size_t offset; uint8_t value; const char *want; } bad[] = {
+    static const Poke bad[] = {
         { 0, 3, "truncated" },
         { 1, 1, "lookup entity index 1 out of range" },
         { 2, 0, "is not a reference field" },
@@ -410,14 +421,7 @@ static void test_lookups(void)
         { 4, 0, "needs its entity set" },
         { 7, 1, "out of order or repeated" },
     };
-    uint8_t *d = cm_malloc(b.len);
-    for (size_t i = 0; payload && i < sizeof bad / sizeof bad[0]; i++) {
-        memcpy(d, b.data, b.len);
-        d[payload + bad[i].offset] = bad[i].value;
-        fix_crc(d, b.len);
-        expect(d, b.len, bad[i].want, bad[i].want);
-    }
-    cm_free(d);
+    expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
     cm_buf_free(&b);
     build_lookups("salesforce", &b);
     expect((const uint8_t *)b.data, b.len, "lookups are Dynamics'", "lookups outside Dynamics");
