@@ -28,7 +28,7 @@ int main(void)
         { "title(\"jürgen müller\")", BI_title, { S("jürgen müller") }, 1 },
         { "truncate(500 chars, 255)", BI_truncate, { { 0 }, v_num(255) }, 2 },
         { "e164(\"+49 (0)89 123 45-67\", \"DE\")", BI_e164, { S("+49 (0)89 123 45-67"), S("DE") }, 2 },
-        { "date(\"29.03.2026\")", BI_date, { S("29.03.2026") }, 1 },
+        { "date(\"29.03.2026\", \"DD.MM.YYYY\")", BI_date, { S("29.03.2026"), S("DD.MM.YYYY") }, 2 },
         { "datetime(ISO, \"\", \"Europe/Berlin\")", BI_datetime,
           { S("2026-03-29T12:00:00"), S(""), S("Europe/Berlin") }, 3 },
         { "minutes(\"PT1H30M\")", BI_minutes, { S("PT1H30M") }, 1 },

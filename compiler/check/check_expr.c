@@ -614,6 +614,9 @@ static void call_expr(Checker *ck, Expr *e)
     case BI_hash:
         in->max_len = 64;   /* SHA-256 in hex (docs/builtins.md) */
         break;
+    case BI_date: case BI_datetime:
+        ck_date_format(ck, e);
+        break;
     default:
         ck_call_rules(ck, e, in);
         break;

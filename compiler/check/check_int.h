@@ -108,6 +108,8 @@ void ck_fallible_fields(Checker *ck, const CheckedEntity *ce);
 /* W0211: table t looked up (lookup) by a key without listed options, and t
  * has no `else`. */
 void ck_open_lookup(Checker *ck, const Item *t, const Expr *lookup);
+/* check_format.c: E0122 for a literal date format date() cannot read. */
+void ck_date_format(Checker *ck, const Expr *call);
 
 /* ---- check_expr.c ---- */
 /* Infers e's type (annotating e->info) and reports what is wrong inside it. */

@@ -29,6 +29,8 @@ static const Expr *fallible(const Expr *x)
     case EX_BINARY: {
         BinOp op = x->u.binary.op;
         const Expr *l = x->u.binary.left, *r = x->u.binary.right;
+        if (op == OP_COALESCE)      /* a failing left side gives the right side */
+            return fallible(r);
         bool arith = op == OP_SUB || op == OP_MUL || op == OP_DIV;
         if (arith && ((l->info && l->info->type != CT_NUMBER) || (r->info && r->info->type != CT_NUMBER)))
             return x;
@@ -76,8 +78,9 @@ void ck_fallible_fields(Checker *ck, const CheckedEntity *ce)
                               "%s.%s is %s: where this fails at run time the record fails, it is not sent "
                               "without the field", it->u.entity.name.name, f->name,
                               f == key ? "the entity's key" : "required on create");
-        diag_help(d, "refuse such records first with `reject \"...\" when ...`, or give the field a value "
-                     "that cannot fail (docs/language.md, \"A value that cannot be made\")");
+        diag_help(d, "say what to send where it fails with `?? VALUE`, refuse such records first with "
+                     "`reject \"...\" when ...`, or give the field a value that cannot fail (docs/language.md, "
+                     "\"A value that cannot be made\")");
     }
 }
 

@@ -295,6 +295,20 @@ static bool rejected_when_longer(const Checker *ck, const Expr *e, int length)
     return false;
 }
 
+/* A date into a text field goes out as its ISO text ("2026-03-05"),
+ * which is rarely what a reader of that field expects. */
+static void date_into_text(Checker *ck, const Expr *e, const Field *f)
+{
+    const char *text = ck_text(ck, e);
+    bool date = e->info->type == CT_DATE;
+    Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0216", e->span,
+                          "%s.%s is %s %s field; this %s goes out as its ISO text (%s)",
+                          ck->target->schema->name, f->name, ck_a(field_type(f)), field_type(f),
+                          date ? "date" : "date-time", date ? "2026-03-05" : "2026-03-05T14:30:00Z");
+    diag_help(d, "write it the way its readers expect with format_date(%s, \"DD.MM.YYYY\")%s",
+              text ? text : "...", date ? "" : ", or send it to a date-time field");
+}
+
 static void type_into(Checker *ck, const Expr *e, const Field *f)
 {
     const struct CheckInfo *in = e->info;
@@ -317,6 +331,8 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
                 diag_help(d, "the CRM rejects longer values: shorten it with truncate(%s, %d)",
                           text ? text : "...", f->length);
         }
+        if ((f->type == FT_STRING || f->type == FT_TEXT) && (in->type == CT_DATE || in->type == CT_DATETIME))
+            date_into_text(ck, e, f);
         return;
     }
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,

@@ -30,6 +30,8 @@ typedef struct Gen {
     size_t nanswers;
     OptionTable *labels;        /* per question given to label(): option -> label */
     size_t nlabels;
+    OptionTable *picks;         /* per restricted picklist written: the values it takes */
+    size_t npicks;
     bool in_field;              /* generating a field's statement: answers are checked */
     bool failed;
     char *err;
@@ -283,6 +285,25 @@ static void gen_logic(Gen *g, const Expr *x)
     }
 }
 
+/* a ?? b: b where a is empty, and where a fails at run time (docs/language.md,
+ * "A value that cannot be made"): a TRY around a's code sends an error there
+ * on to b. A path or a literal cannot fail, so needs none. */
+static void gen_coalesce(Gen *g, const Expr *a, const Expr *b)
+{
+    ExprKind k = a->kind;
+    bool safe = k == EX_PATH || k == EX_NULL || k == EX_BOOL || k == EX_NUMBER || k == EX_STRING || k == EX_REF
+                || k == EX_CLEAR;
+    uint32_t handler = safe ? 0 : mw_op(g->e, BC_TRY, 0);
+    expr(g, a);
+    mw_op(g->e, BC_DUP, 0);
+    uint32_t j = mw_op(g->e, BC_JUMP_IF_SET, 0);
+    mw_op(g->e, BC_POP, 0);
+    if (!safe)
+        mw_patch_here(g->e, handler);
+    expr(g, b);
+    mw_patch_here(g->e, j);
+}
+
 static void gen_binary(Gen *g, const Expr *x)
 {
     static const OpCode ops[] = {
@@ -295,15 +316,11 @@ static void gen_binary(Gen *g, const Expr *x)
         gen_logic(g, x);
         return;
     }
-    expr(g, x->u.binary.left);
     if (op == OP_COALESCE) {
-        mw_op(g->e, BC_DUP, 0);
-        uint32_t j = mw_op(g->e, BC_JUMP_IF_SET, 0);
-        mw_op(g->e, BC_POP, 0);
-        expr(g, x->u.binary.right);
-        mw_patch_here(g->e, j);
+        gen_coalesce(g, x->u.binary.left, x->u.binary.right);
         return;
     }
+    expr(g, x->u.binary.left);
     expr(g, x->u.binary.right);
     at(g, x->u.binary.op_span);
     mw_op(g->e, ops[op], 0);
@@ -424,6 +441,50 @@ static void expr(Gen *g, const Expr *x)
 
 /* ---- entities ---- */
 
+/* The values restricted picklist f takes (its active ones), as the keys of
+ * a table mapping each to true; -1 when the schema lists none. */
+static int32_t picklist_table(Gen *g, const Field *f)
+{
+    int32_t known = known_table(g->picks, g->npicks, f);
+    if (known >= 0)
+        return known;
+    uint32_t *keys = cm_malloc((f->nvalues + 1) * sizeof *keys), *vals = cm_malloc((f->nvalues + 1) * sizeof *vals);
+    uint32_t count = 0, yes = mw_const_bool(g->w, true);
+    for (size_t i = 0; i < f->nvalues; i++)
+        if (f->values[i].active) {
+            keys[count] = mw_const_str(g->w, f->values[i].value, strlen(f->values[i].value));
+            vals[count++] = yes;
+        }
+    if (count == 0) {
+        cm_free(keys);
+        cm_free(vals);
+        return -1;
+    }
+    return field_table(g, &g->picks, &g->npicks, f, "values of", keys, vals, count);
+}
+
+/* What a value must look like to go into f (vm_check.h); the number
+ * fields' digits where the schema gives them. */
+static void field_check(Gen *g, uint32_t index, const Field *f, uint8_t enc)
+{
+    unsigned base = enc & ~ENC_STRINGIFY;
+    int32_t table = -1;
+    switch (f->type) {
+    case FT_DATE: mw_field_check(g->e, index, MK_DATE, 0, 0, 0); break;
+    case FT_DATETIME: mw_field_check(g->e, index, MK_DATETIME, 0, 0, 0); break;
+    case FT_INT: mw_field_check(g->e, index, MK_INTEGER, 0, 0, 0); break;
+    case FT_DECIMAL:
+        if (f->precision > 0)
+            mw_field_check(g->e, index, MK_DECIMAL, (uint8_t)f->precision, (uint8_t)f->scale, 0);
+        break;
+    case FT_PICKLIST: case FT_MULTIPICKLIST:
+        if (f->restricted && (base == ENC_TEXT || base == ENC_MULTI) && (table = picklist_table(g, f)) >= 0)
+            mw_field_check(g->e, index, MK_PICKLIST, 0, 0, (uint32_t)table);
+        break;
+    default: break;
+    }
+}
+
 static uint8_t encoding(const Checked *c, const Field *f)
 {
     uint8_t enc;
@@ -516,6 +577,7 @@ static void gen_entity(Gen *g, const CheckedEntity *ce)
         int32_t opt = base == ENC_OPTION || base == ENC_OPTION_MULTI ? option_table(g, a->field) : -1;
         field_of[i] = mw_field(g->e, a->field->name, sec, enc, opt);
         field_facts(g, field_of[i], a);
+        field_check(g, field_of[i], a->field, enc);
         if (a->field->type == FT_REFERENCE && g->c->vendor && g->c->vendor->bind_target)
             field_lookup(g, field_of[i], a->field);
         if (a->field == key)
@@ -611,6 +673,7 @@ bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, s
     cm_free(g.options);
     cm_free(g.answers);
     cm_free(g.labels);
+    cm_free(g.picks);
     mw_free(g.w);
     return ok;
 }

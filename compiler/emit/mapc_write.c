@@ -31,6 +31,9 @@ typedef struct MwField {
     /* lookups (mw_field_lookup) */
     bool lookup, per_target;
     uint32_t nav1, set1;        /* 0 none, else string index + 1 */
+    /* checks (mw_field_check) */
+    uint8_t check, precision, scale;
+    uint32_t check_table;
 } MwField;
 
 struct MwEntity {
@@ -65,6 +68,7 @@ struct MapcWriter {
     bool lookups;               /* mw_field_lookup was called: write the lookups section (1.2) */
     bool v1_3;                  /* a strict entity or 1.3 opcodes: minor version 3 */
     bool fallbacks;             /* mw_fallback was called: write the fallbacks section (1.3) */
+    bool v1_4;                  /* 1.4 opcodes or a field check (section 11): minor version 4 */
     uint32_t *users;            /* pairs of string indexes: e-mail, id */
     uint32_t nusers, cap_users;
 };
@@ -342,6 +346,42 @@ void mw_field_lookup(MwEntity *e, uint32_t field, bool per_target, const char *n
     f->set1 = set ? mw_string(w, set, strlen(set)) + 1 : 0;
 }
 
+void mw_field_check(MwEntity *e, uint32_t field, MapcCheck check, uint8_t precision, uint8_t scale,
+                    uint32_t table)
+{
+    MwField *f = &e->fields[field];
+    e->w->v1_4 = true;
+    f->check = (uint8_t)check;
+    f->precision = precision;
+    f->scale = scale;
+    f->check_table = table;
+}
+
+/* Section 11: one entry per checked field, in (entity, field) order. */
+static void write_checks(const MapcWriter *w, CmBuf *b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->nentities; i++)
+        for (uint32_t j = 0; j < w->entities[i]->nfields; j++)
+            n += w->entities[i]->fields[j].check != MK_NONE;
+    put_var(b, n);
+    for (uint32_t i = 0; i < w->nentities; i++)
+        for (uint32_t j = 0; j < w->entities[i]->nfields; j++) {
+            const MwField *f = &w->entities[i]->fields[j];
+            if (f->check == MK_NONE)
+                continue;
+            put_var(b, i);
+            put_var(b, j);
+            cm_buf_putc(b, (char)f->check);
+            if (f->check == MK_DECIMAL) {
+                cm_buf_putc(b, (char)f->precision);
+                cm_buf_putc(b, (char)f->scale);
+            } else if (f->check == MK_PICKLIST) {
+                put_var(b, f->check_table);
+            }
+        }
+}
+
 void mw_user(MapcWriter *w, const char *email, const char *id)
 {
     w->facts = true;
@@ -394,6 +434,8 @@ uint32_t mw_op(MwEntity *e, OpCode op, uint32_t operand)
         cm_buf_putc(&e->code, (char)((operand >> (8 * i)) & 0xff));
     if (op >= BC_GUARD)
         e->w->v1_3 = true;
+    if (op >= BC_TRY)
+        e->w->v1_4 = true;
     return at;
 }
 
@@ -544,7 +586,10 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     /* The oldest minor version that has everything written: a mapping
      * without Dynamics lookups, 1.3 code or fallbacks stays readable by a
      * 1.1 runtime. */
-    cm_buf_putc(out, w->v1_3 || w->fallbacks ? MAPC_MINOR : w->lookups ? MAPC_MINOR_LOOKUPS : MAPC_MINOR_FACTS);
+    cm_buf_putc(out, w->v1_4                    ? MAPC_MINOR
+                     : w->v1_3 || w->fallbacks ? MAPC_MINOR_STRICT
+                     : w->lookups              ? MAPC_MINOR_LOOKUPS
+                                               : MAPC_MINOR_FACTS);
     cm_buf_putc(out, (char)(MAPC_BOM & 0xff));
     cm_buf_putc(out, (char)(MAPC_BOM >> 8));
     cm_buf_putc(out, 8);
@@ -557,7 +602,7 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     /* Every string is interned by now; the sections that refer to them are
      * built first because the strings section precedes them. */
     CmBuf meta = CM_BUF_INIT, consts = CM_BUF_INIT, ents = CM_BUF_INIT, facts = CM_BUF_INIT, lookups = CM_BUF_INIT,
-          fallbacks = CM_BUF_INIT;
+          fallbacks = CM_BUF_INIT, checks = CM_BUF_INIT;
     for (int i = 0; i < 3; i++)
         put_var(&meta, w->meta[i]);
     put_var(&consts, w->nconsts);
@@ -586,6 +631,8 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         write_lookups(w, &lookups);
     if (w->fallbacks)
         write_fallbacks(w, &fallbacks);
+    if (w->v1_4)
+        write_checks(w, &checks);
 
     put_var(&sec, w->nstrings);
     for (uint32_t i = 0; i < w->nstrings; i++) {
@@ -614,6 +661,9 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         put_section(out, MS_LOOKUPS, &lookups);
     if (w->fallbacks)
         put_section(out, MS_FALLBACKS, &fallbacks);
+    if (w->v1_4)
+        put_section(out, MS_CHECKS, &checks);
+    cm_buf_free(&checks);
     cm_buf_free(&facts);
     cm_buf_free(&lookups);
     cm_buf_free(&fallbacks);

@@ -74,6 +74,12 @@ void mw_user(MapcWriter *w, const char *email, const char *id);
  * lookups is format 1.2, one without stays 1.1. */
 void mw_field_lookup(MwEntity *e, uint32_t field, bool per_target, const char *nav, const char *set);
 
+/* Field's value check (section 11, docs/bytecode.md): MK_DECIMAL's
+ * precision and scale (0: not known), MK_PICKLIST's table of the values the
+ * field takes. A file with checks is format 1.4. */
+void mw_field_check(MwEntity *e, uint32_t field, MapcCheck check, uint8_t precision, uint8_t scale,
+                    uint32_t table);
+
 /* Records that the code from here on comes from .map line:col. */
 void mw_line(MwEntity *e, uint32_t line, uint32_t col);
 /* Emits an instruction; operand is its u16 (CALL: builtin | argc << 8; the

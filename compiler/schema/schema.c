@@ -409,6 +409,13 @@ static void write_field(CmBuf *out, const Field *f)
         put_key(out, 6, "length");
         cm_buf_printf(out, "%d", f->length);
     }
+    if (f->precision > 0) {
+        cm_buf_puts(out, ",\n");
+        put_key(out, 6, "precision");
+        cm_buf_printf(out, "%d,\n", f->precision);
+        put_key(out, 6, "scale");
+        cm_buf_printf(out, "%d", f->scale);
+    }
     const struct { const char *key; bool v; } flags[] = {
         { "required", f->required }, { "createable", f->createable },
         { "updateable", f->updateable }, { "unique", f->unique },

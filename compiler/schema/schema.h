@@ -35,6 +35,7 @@ typedef struct Field {
     const char *label;      /* NULL when absent */
     FieldType type;
     int length;             /* maximum length in characters; 0 = unknown/unlimited */
+    int precision, scale;   /* decimal: digits in all and after the point; 0 = unknown */
     bool required;          /* must be set on create */
     bool createable, updateable;
     bool unique;            /* usable as an upsert/update key (unique, alternate key, id property) */

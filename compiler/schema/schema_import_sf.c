@@ -75,6 +75,10 @@ static bool sf_field(void *ctx, SchemaBuilder *b, const cJSON *field)
     f->type = type;
     f->label = schema_build_strdup(b, json_str(field, "label"));
     f->length = (int)json_long(field, "length", 0, 1L << 30, 0);
+    if (type == FT_DECIMAL) {
+        f->precision = (int)json_long(field, "precision", 0, 99, 0);
+        f->scale = f->precision ? (int)json_long(field, "scale", 0, f->precision, 0) : 0;
+    }
     bool calculated = json_bool(field, "calculated", false);
     bool read_only = calculated || compound;
     f->createable = !read_only && json_bool(field, "createable", false);

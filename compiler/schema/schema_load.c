@@ -15,7 +15,7 @@
 
 static const char *const ENTITY_KEYS[] = { "format", "system", "entity", "fields" };
 static const char *const FIELD_KEYS[] = {
-    "name", "label", "type", "length", "required", "createable", "updateable", "unique",
+    "name", "label", "type", "length", "precision", "scale", "required", "createable", "updateable", "unique",
     "external_id", "restricted", "values", "references", "navigation", "controller",
 };
 static const char *const VALUE_KEYS[] = { "value", "label", "active", "valid_for" };
@@ -203,12 +203,14 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     Field *f = schema_build_field(b, name, json_span(d, obj));
     f->type = type;
     const char *label = NULL, *controller = NULL;
-    long length = 0;
+    long length = 0, precision = 0, scale = 0;
     bool picklist = type == FT_PICKLIST || type == FT_MULTIPICKLIST;
     const cJSON *values = NULL, *refs = NULL;
     /* every check runs, so one pass shows all of a field's mistakes */
     bool ok = json_want_string(d, obj, "label", false, false, &label, NULL);
     ok &= json_want_int(d, obj, "length", 0, 1L << 30, &length);
+    ok &= json_want_int(d, obj, "precision", 0, 99, &precision);
+    ok &= json_want_int(d, obj, "scale", 0, 99, &scale);
     ok &= json_want_bool(d, obj, "required", &f->required);
     ok &= json_want_bool(d, obj, "createable", &f->createable);
     ok &= json_want_bool(d, obj, "updateable", &f->updateable);
@@ -222,11 +224,15 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     ok &= only_for(d, obj, "values", picklist, "picklist and multipicklist");
     ok &= only_for(d, obj, "controller", picklist, "picklist and multipicklist");
     ok &= only_for(d, obj, "references", type == FT_REFERENCE, "reference");
+    ok &= only_for(d, obj, "precision", type == FT_DECIMAL, "decimal");
+    ok &= only_for(d, obj, "scale", type == FT_DECIMAL, "decimal");
     ok &= only_for(d, obj, "navigation", type == FT_REFERENCE, "reference");
     if (!ok)
         return false;
     f->label = schema_build_strdup(b, label);
     f->length = (int)length;
+    f->precision = (int)precision;
+    f->scale = (int)scale;
     f->controller = schema_build_strdup(b, controller);
     if (values != NULL && !load_values(d, b, f, values))
         return false;

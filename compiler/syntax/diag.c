@@ -393,6 +393,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0116", "fallback entity without an earlier update entity" },
     { "E0120", "bad extract() pattern or group" },
     { "E0121", "bad format_date() format" },
+    { "E0122", "date format that cannot be read" },
     { "E0124", "no such association between the two objects" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },
@@ -407,6 +408,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "W0211", "table looked up by an open answer has no else" },
     { "W0212", "key or required field's value can fail at run time" },
     { "W0213", "create-only field sent only when the record is created" },
+    { "W0216", "date or date-time sent to a text field" },
     { "W0218", "association to an object the schema document does not describe" },
 };
 

@@ -40,7 +40,7 @@ typedef struct UField {
 /* What a unit went out without (VmPartial), kept for its error file lines. */
 typedef struct UPartial {
     int32_t field;          /* -1: none */
-    bool unknown_option;
+    bool unknown_option, bad_value;
     char *message, *value, *question;
     uint32_t line;
 } UPartial;
@@ -450,7 +450,7 @@ static const char *partial_lines(Transfer *t, Rec *r, uint32_t entity)
     for (uint32_t k = 0; k < u->npartial; k++) {
         const UPartial *p = &u->partial[k];
         ErrRecord er = { (size_t)r->record, r->line, ei->name, p->message, r->input, r->input_len, r->input_is_json,
-                         NULL, 0, p->unknown_option ? "UNKNOWN_OPTION" : "MAPPING_ERROR",
+                         NULL, 0, p->unknown_option ? "UNKNOWN_OPTION" : p->bad_value ? "BAD_VALUE" : "MAPPING_ERROR",
                          p->field >= 0 ? ei->field_names[p->field] : NULL, p->line, NULL, 0,
                          "partial", p->value, p->question };
         if (!errfile_write(t->ef, &er))
@@ -1303,8 +1303,9 @@ static void copy_unit(Transfer *t, Unit *u, const VmResult *res)
             UPartial *up = &u->partial[u->npartial++];
             up->field = p->field;
             up->unknown_option = p->unknown_option;
+            up->bad_value = p->bad_value;
             up->message = cm_strndup(p->message, p->message_len);
-            up->value = p->unknown_option ? cm_strndup(p->value, p->value_len) : NULL;
+            up->value = p->unknown_option || p->bad_value ? cm_strndup(p->value, p->value_len) : NULL;
             up->question = p->unknown_option ? cm_strndup(p->question, p->question_len) : NULL;
             up->line = p->line;
         }

@@ -1,9 +1,8 @@
 /* bi_date: date(), datetime(), today(), now() and the run's clock.
  * Input is text: ISO 8601 ("2026-03-29", "2026-03-29T02:30:00+01:00",
- * space for T, fractions of a second, Z or an offset), German "29.03.2026
- * [14:30[:00]]", or any layout described by an explicit format ("MM/DD/YYYY",
- * see docs/builtins.md). Slashed dates are ambiguous (US or European) and
- * need the format. Output is ISO: dates "YYYY-MM-DD", date-times in UTC
+ * space for T, fractions of a second, Z or an offset), or any layout
+ * described by an explicit format ("DD.MM.YYYY", "MM/DD/YYYY", see
+ * docs/builtins.md). Output is ISO: dates "YYYY-MM-DD", date-times in UTC
  * "YYYY-MM-DDTHH:MM:SSZ" (fractions dropped). Impossible dates (2023-02-29,
  * 2026-04-31, 25:00) are errors. */
 #include <stddef.h>
@@ -93,11 +92,12 @@ static bool read_clock(Cursor *c, Civil *t)
     return true;
 }
 
+/* ISO 8601 alone: any other layout ("29.03.2026") needs its format, so
+ * what a value means is written in the mapping, never guessed. */
 static bool read_auto(Cursor *c, Civil *t)
 {
-    unsigned y, a, b;
-    size_t start = c->at;
-    if (read_num(c, 4, 4, &y) && read_char(c, '-')) {       /* ISO 8601 */
+    unsigned y;
+    if (read_num(c, 4, 4, &y) && read_char(c, '-')) {
         if (!read_num(c, 2, 2, &t->month) || !read_char(c, '-') || !read_num(c, 2, 2, &t->day))
             return false;
         t->year = y;
@@ -110,20 +110,6 @@ static bool read_auto(Cursor *c, Civil *t)
         if (c->at < c->n && !read_offset(c, t))
             return false;
         return c->at == c->n;
-    }
-    c->at = start;                                          /* dd.mm.yyyy */
-    if (read_num(c, 1, 2, &a) && read_char(c, '.') && read_num(c, 1, 2, &b) && read_char(c, '.')
-        && read_num(c, 4, 4, &y)) {
-        t->day = a;
-        t->month = b;
-        t->year = y;
-        if (c->at == c->n)
-            return true;
-        if (!read_char(c, ' '))
-            return false;
-        while (read_char(c, ' '))
-            ;
-        return read_clock(c, t) && c->at == c->n;
     }
     return false;
 }
@@ -153,18 +139,44 @@ static const NumericToken *numeric_token(const char *p, size_t rest)
     return NULL;
 }
 
-/* Format tokens: YYYY, MM/M, DD/D, HH/H, mm, ss, Z (an offset); a space
- * matches one or more spaces; anything else must appear as it is. */
-static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t, bool *bad_format)
+#define TOKEN(p, rest, tok) ((rest) >= sizeof tok - 1 && memcmp((p), tok, sizeof tok - 1) == 0)
+
+const char *builtin_date_format_problem(const char *f, size_t fn, size_t *at)
 {
-    *bad_format = false;
+    bool year = false, month = false, day = false;
+    for (size_t i = 0; i < fn;) {
+        const char *p = f + i;
+        const NumericToken *num;
+        *at = i;
+        if (TOKEN(p, fn - i, "YYYY")) {
+            year = true;
+            i += 4;
+        } else if ((num = numeric_token(p, fn - i)) != NULL) {
+            month |= num->at == offsetof(Civil, month);
+            day |= num->at == offsetof(Civil, day);
+            i += strlen(num->token);
+        } else if ((*p | 32) >= 'a' && (*p | 32) <= 'z' && *p != 'T' && *p != 'Z') {
+            return "this letter is not one of the tokens YYYY MM M DD D HH H mm ss Z";
+        } else {
+            i++;
+        }
+    }
+    *at = fn;
+    return year && month && day ? NULL : "a date format needs YYYY, MM (or M) and DD (or D)";
+}
+
+/* Format tokens: YYYY, MM/M, DD/D, HH/H, mm, ss, Z (an offset); a space
+ * matches one or more spaces; anything else must appear as it is. f has
+ * passed builtin_date_format_problem. */
+static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t)
+{
     for (size_t i = 0; i < fn;) {
         const char *p = f + i;
         size_t rest = fn - i;
         unsigned v;
         const NumericToken *num;
-#define TOKEN(tok) (rest >= sizeof tok - 1 && memcmp(p, tok, sizeof tok - 1) == 0 && (i += sizeof tok - 1, true))
-        if (TOKEN("YYYY")) {
+        if (TOKEN(p, rest, "YYYY")) {
+            i += 4;
             if (!read_num(c, 4, 4, &v))
                 return false;
             t->year = v;
@@ -172,7 +184,8 @@ static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t, bool *bad
             i += strlen(num->token);
             if (!read_num(c, num->min, num->max, (unsigned *)((char *)t + num->at)))
                 return false;
-        } else if (TOKEN("Z")) {
+        } else if (*p == 'Z') {
+            i++;
             if (!read_offset(c, t))
                 return false;
         } else if (*p == ' ') {
@@ -181,18 +194,15 @@ static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t, bool *bad
                 return false;
             while (read_char(c, ' '))
                 ;
-        } else if ((*p | 32) >= 'a' && (*p | 32) <= 'z' && *p != 'T') {
-            *bad_format = true;         /* a letter that is no token: a typo */
-            return false;
         } else {
             i++;
             if (!read_char(c, *p))
                 return false;
         }
-#undef TOKEN
     }
     return c->at == c->n;
 }
+#undef TOKEN
 
 /* Parses value v (text) with format f (NULL: automatic) into t. */
 static bool parse_civil(BiCtx *cx, const Value *v, const BiText *f, Civil *t)
@@ -207,21 +217,17 @@ static bool parse_civil(BiCtx *cx, const Value *v, const BiText *f, Civil *t)
     Cursor c = { s, n, 0 };
     if (f == NULL) {
         if (!read_auto(&c, t))
-            return bi_fail(cx, "cannot read \"%s\" as a date (ISO 8601 or DD.MM.YYYY); "
-                           "give its format, e.g. \"MM/DD/YYYY\"", bi_quote(s, n, q));
+            return bi_fail(cx, "cannot read \"%s\" as an ISO 8601 date (YYYY-MM-DD); "
+                           "give its format, e.g. \"DD.MM.YYYY\"", bi_quote(s, n, q));
     } else {
-        bool bad_format;
-        t->year = 0;
-        if (!read_format(&c, f->s, f->n, t, &bad_format)) {
-            char fq[BI_QUOTE_SIZE];
-            if (bad_format)
-                return bi_fail(cx, "the format \"%s\" has a letter that is not one of YYYY MM M DD D HH H mm ss Z",
-                               bi_quote(f->s, f->n, fq));
+        char fq[BI_QUOTE_SIZE];
+        size_t at;
+        const char *problem = builtin_date_format_problem(f->s, f->n, &at);
+        if (problem)
+            return bi_fail(cx, "the format \"%s\" at byte %zu: %s", bi_quote(f->s, f->n, fq), at + 1, problem);
+        if (!read_format(&c, f->s, f->n, t))
             return bi_fail(cx, "\"%s\" does not have the format \"%s\"", bi_quote(s, n, q),
                            bi_quote(f->s, f->n, fq));
-        }
-        if (t->year == 0 || t->month == 0 || t->day == 0)
-            return bi_fail(cx, "the format \"%s\" needs YYYY, MM and DD", bi_quote(f->s, f->n, q));
     }
     if (t->year < 1 || t->month < 1 || t->month > 12 || t->day < 1
         || t->day > bi_days_in_month(t->year, t->month))

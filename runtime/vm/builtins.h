@@ -78,4 +78,10 @@ bool builtin_regex_check(const char *pattern, size_t len, size_t *groups, char *
 bool builtin_date_format_check(const char *f, size_t n, uint32_t *max_len, size_t *bad_at,
                                char *err, size_t errlen);
 
+/* What is wrong with the format of date(x, FORMAT) / datetime(x, FORMAT)
+ * (docs/builtins.md: YYYY MM M DD D HH H mm ss Z, other characters as
+ * they are), NULL when nothing; *at is the byte offset the problem is at
+ * (len: the format as a whole). The checker reports it as E0122. */
+const char *builtin_date_format_problem(const char *format, size_t len, size_t *at);
+
 #endif

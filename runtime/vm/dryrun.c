@@ -104,6 +104,10 @@ static void put_partial(CmBuf *out, const Mapc *m, const VmResult *r)
             cm_buf_puts(out, ", \"value\": ");
             cm_buf_put_json_string(out, p->value, p->value_len);
             cm_buf_puts(out, ", ");
+        } else if (p->bad_value) {
+            cm_buf_puts(out, "\"code\": \"BAD_VALUE\", \"value\": ");
+            cm_buf_put_json_string(out, p->value, p->value_len);
+            cm_buf_puts(out, ", ");
         }
         cm_buf_puts(out, "\"error\": ");
         cm_buf_put_json_string(out, p->message, p->message_len);

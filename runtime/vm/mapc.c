@@ -371,6 +371,8 @@ static bool field_item(Cursor *c, Mapc *m, void *entity, void *items, uint32_t i
     e->has_section[f->section] = true;
     f->lookup = f->per_target = false;
     f->bind_nav = f->bind_set = -1;
+    f->check = MK_NONE;
+    f->check_table = -1;
     CmBuf key = CM_BUF_INIT;
     cm_buf_put_json_string(&key, m->strings[f->name].u.str, m->strings[f->name].len);
     cm_buf_put(&key, ": ", 2);
@@ -595,6 +597,43 @@ static bool read_fallbacks(Cursor *c, Mapc *m)
     return true;
 }
 
+/* Section 11: per checked field (entity, field order) its check byte and
+ * what the check needs; a picklist's table lists the values as keys. */
+static bool read_checks(Cursor *c, Mapc *m)
+{
+    uint32_t n, prev_entity = 0;
+    int64_t prev_field = -1;
+    if (!get_count(c, &n, 3, UINT32_MAX, "checks"))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ei, fi;
+        uint8_t kind;
+        if (!get_index(c, &ei, m->nentities, "check entity") || !get_var(c, &fi, "check field")
+            || !get_u8(c, &kind, "check kind"))
+            return false;
+        MapcEntity *e = (MapcEntity *)&m->entities[ei];
+        if (fi >= e->nfields)
+            return failf(c, "check %u: field %u out of range (entity %u has %u fields)", i, fi, ei, e->nfields);
+        if (ei < prev_entity || (ei == prev_entity && (int64_t)fi <= prev_field))
+            return failf(c, "check %u: entries out of order or repeated", i);
+        prev_entity = ei;
+        prev_field = fi;
+        MapcField *f = (MapcField *)&e->fields[fi];
+        if (kind == MK_NONE || kind >= MK__COUNT)
+            return failf(c, "check %u: unknown kind %u", i, kind);
+        f->check = kind;
+        if (kind == MK_DECIMAL && (!get_u8(c, &f->precision, "check precision") || !get_u8(c, &f->scale, "check scale")))
+            return false;
+        if (kind == MK_PICKLIST) {
+            uint32_t t;
+            if (!get_index(c, &t, m->ntables, "check table"))
+                return false;
+            f->check_table = (int32_t)t;
+        }
+    }
+    return true;
+}
+
 static bool read_header(Cursor *c, size_t len, Mapc *m)
 {
     const uint8_t *d = c->base;
@@ -635,11 +674,12 @@ static bool read_header(Cursor *c, size_t len, Mapc *m)
 static bool read_sections(Cursor *c, Mapc *m)
 {
     static const char *const names[] = { "", "strings", "meta", "constants", "source paths",
-                                         "builtins", "tables", "entities", "facts", "lookups", "fallbacks" };
+                                         "builtins", "tables", "entities", "facts", "lookups", "fallbacks",
+                                         "checks" };
     typedef bool (*Reader)(Cursor *, Mapc *);
     static const Reader readers[] = { NULL, read_strings, read_meta, read_consts, read_paths,
                                       read_builtins, read_tables, read_entities, read_facts, read_lookups,
-                                      read_fallbacks };
+                                      read_fallbacks, read_checks };
     const uint8_t *file_end = c->end;
     unsigned last = 0;
     while (c->p < file_end) {

@@ -16,9 +16,10 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 3              /* the newest minor version this reader knows */
+#define MAPC_MINOR 4              /* the newest minor version this reader knows */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
 #define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code or fallbacks */
+#define MAPC_MINOR_STRICT 3       /* ... with 1.3 code or fallbacks, and no 1.4 code or checks */
 #define MAPC_MODE_STRICT 0x80u    /* 1.3: on an entity's mode byte, `strict` */
 #define MAPC_BOM 0x1234u
 #define MAPC_HEADER_SIZE 48u
@@ -37,7 +38,8 @@ enum MapcSection {
     MS_FACTS,                   /* 1.1, optional: what the fields were when checked */
     MS_LOOKUPS,                 /* 1.2, optional: Dynamics lookups written through @odata.bind */
     MS_FALLBACKS,               /* 1.3, optional: `when no E` entities; the header flag says it is there */
-    MS__KNOWN = MS_FALLBACKS
+    MS_CHECKS,                  /* 1.4, optional: what a typed field's value must look like */
+    MS__KNOWN = MS_CHECKS
 };
 
 /* Header flags. A reader that skips the fallbacks section would send both
@@ -59,6 +61,13 @@ typedef enum MapcEncoding {
     ENC__COUNT
 } MapcEncoding;
 #define ENC_STRINGIFY 0x80u     /* flag: HubSpot, every value as a string */
+
+/* The value check of a typed field (section 11, docs/bytecode.md): decided
+ * at compile time from the field's type, so a record pays one byte's
+ * switch per field and no type name compare. */
+typedef enum MapcCheck {
+    MK_NONE, MK_DATE, MK_DATETIME, MK_INTEGER, MK_DECIMAL, MK_PICKLIST, MK__COUNT
+} MapcCheck;
 
 typedef struct MapcPath {
     const uint32_t *segments;   /* string indexes */
@@ -88,6 +97,11 @@ typedef struct MapcField {
     bool lookup;
     bool per_target;            /* a ref to E binds through NAME_E (Customer lookups) */
     int32_t bind_nav, bind_set; /* strings: what a text id binds through; -1: it cannot be bound */
+    /* Section 11: MapcCheck; MK_DECIMAL's digits in all and after the
+     * point (0: not known); MK_PICKLIST's table of the values it takes. */
+    uint8_t check;
+    uint8_t precision, scale;
+    int32_t check_table;
 } MapcField;
 
 /* The facts section (docs/bytecode.md, "8 facts"): one per field. */

@@ -167,6 +167,17 @@ static void put_lookup(CmBuf *out, const Mapc *m, const MapcField *f)
     }
 }
 
+/* A value check (section 11): "; checks decimal(16,2)", "; checks values of Rating__c" (its table). */
+static void put_check(CmBuf *out, const Mapc *m, const MapcField *f)
+{
+    static const char *const kinds[] = { "", "date", "date-time", "integer", "decimal", "" };
+    cm_buf_printf(out, "  ; checks %s", kinds[f->check]);
+    if (f->check == MK_DECIMAL && f->precision)
+        cm_buf_printf(out, "(%u,%u)", f->precision, f->scale);
+    if (f->check == MK_PICKLIST)
+        put_str(out, m, m->tables[f->check_table].name);
+}
+
 static void disasm_entity(const Mapc *m, uint32_t index, const char *source, size_t source_len, CmBuf *out)
 {
     const MapcEntity *e = &m->entities[index];
@@ -197,6 +208,8 @@ static void disasm_entity(const Mapc *m, uint32_t index, const char *source, siz
             put_facts(out, m, &e->facts[i]);
         if (f->lookup)
             put_lookup(out, m, f);
+        if (f->check != MK_NONE)
+            put_check(out, m, f);
         cm_buf_putc(out, '\n');
     }
     uint32_t shown_line = 0;

@@ -13,6 +13,7 @@
 #include "cm_alloc.h"
 #include "numtext.h"
 #include "opcodes.h"
+#include "vm_check.h"
 
 struct Vm {
     const Mapc *m;
@@ -31,6 +32,13 @@ struct Vm {
     uint32_t guard;
     VmPartial *last;
     const VmPartial **tail;     /* where the next note is linked */
+    /* The `??`s (TRY) whose left side runs: where an error there goes on
+     * and with which stack. Code only jumps forward, so each TRY runs at
+     * most once per entity: room for the most any entity has. */
+    struct Try { uint32_t target; Value *sp; } *tries;
+    uint32_t ntries;
+    /* A value a check refused (BAD_VALUE): the note's value. */
+    Value bad;
 };
 
 Vm *vm_new(const Mapc *m, const uint32_t *slot_of_path)
@@ -45,6 +53,15 @@ Vm *vm_new(const Mapc *m, const uint32_t *slot_of_path)
         total += m->entities[i].nfields;
     vm->set = cm_calloc(total + 1, 1);
     vm->values = cm_calloc(total + 1, sizeof *vm->values);
+    uint32_t most = 0;
+    for (uint32_t i = 0; i < m->nentities; i++) {
+        const MapcEntity *e = &m->entities[i];
+        uint32_t n = 0;
+        for (uint32_t pc = 0; pc < e->code_len; pc += op_size(e->code[pc]))
+            n += e->code[pc] == BC_TRY;
+        most = n > most ? n : most;
+    }
+    vm->tries = cm_calloc(most + 1u, sizeof *vm->tries);
     size_t at = 0;
     for (uint32_t i = 0; i < m->nentities; i++) {
         vm->results[i].entity = &m->entities[i];
@@ -69,6 +86,7 @@ void vm_free(Vm *vm)
     cm_free(vm->results);
     cm_free(vm->set);
     cm_free(vm->values);
+    cm_free(vm->tries);
     cm_free(vm);
 }
 
@@ -440,8 +458,11 @@ static bool encode(Vm *vm, const MapcField *f, const Value *v, Value *out)
     switch (f->encoding & ~ENC_STRINGIFY) {
     case ENC_TEXT:
     case ENC_MULTI:
-        if (v->type == V_LIST)
-            return join(vm, v, ";", out);
+        if (v->type == V_LIST) {
+            if (!join(vm, v, ";", out))
+                return false;
+            break;
+        }
         if (v->type == V_REF)
             return fail(vm, "ref cannot be sent to the text field %.*s", (int)n, name);
         if (!as_text(vm, v, out))
@@ -498,6 +519,8 @@ static bool encode(Vm *vm, const MapcField *f, const Value *v, Value *out)
         *out = *v;
         break;
     }
+    if (f->check != MK_NONE && !vm_check_value(m, f, v, out, vm->message, sizeof vm->message))
+        return false;
     if (f->encoding & ENC_STRINGIFY) {
         if (out->type == V_NUM)
             *out = text_of_number(vm, out->u.num);
@@ -520,8 +543,10 @@ static bool emit(Vm *vm, VmResult *r, uint32_t field, const Value *v)
     }
     if (value_is_empty(v))
         return true;
-    if (!encode(vm, f, v, slot))
+    if (!encode(vm, f, v, slot)) {
+        vm->bad = *v;       /* the field does not take it: BAD_VALUE */
         return false;
+    }
     *set = !value_is_empty(slot);
     vm->out_bytes += slot->len;
     if (vm->out_bytes > VM_MAX_OUTPUT_BYTES)
@@ -572,6 +597,8 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
     vm->guard = UINT32_MAX;
     vm->last = NULL;
     vm->tail = &r->partial;
+    vm->ntries = 0;
+    vm->bad.type = V_NULL;
     Value *guard_sp = sp;
     uint32_t pc = 0;
     for (;;) {
@@ -685,6 +712,10 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
             vm->guard = pc;
             guard_sp = sp;
             break;
+        case BC_TRY:
+            vm->tries[vm->ntries].target = x;
+            vm->tries[vm->ntries++].sp = sp;
+            break;
         case BC_POP: sp--; break;
         case BC_DUP: sp[0] = sp[-1]; sp++; break;
         case BC_JUMP: next = x; break;
@@ -743,9 +774,24 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
          * a required field, a reject rule, a strict entity — the entity
          * fails. Only forward: an error past the target is not the field's.
          * Past the record's memory or output budget (a hostile mapping) the
-         * entity fails too: the budget is the record's, not the field's. */
-        if (vm->guard == UINT32_MAX || pc >= op_u16(code + vm->guard + 1) || vm->bi.over
-            || vm->out_bytes > VM_MAX_OUTPUT_BYTES) {
+         * entity fails too: the budget is the record's, not the field's.
+         * Inside the left side of a `??` the author said what to send
+         * instead: the right side, with the stack the TRY had (its target's
+         * depth, proved so by the verifier). */
+        if (vm->bi.over || vm->out_bytes > VM_MAX_OUTPUT_BYTES) {
+            finish(r, VM_ERROR, cm_arena_strdup(&vm->arena, vm->message), (uint32_t)strlen(vm->message), pc);
+            return;
+        }
+        while (vm->ntries > 0 && pc >= vm->tries[vm->ntries - 1].target)
+            vm->ntries--;
+        if (vm->ntries > 0) {
+            vm->ntries--;
+            sp = vm->tries[vm->ntries].sp;
+            pc = vm->tries[vm->ntries].target;
+            vm->bad.type = V_NULL;
+            continue;
+        }
+        if (vm->guard == UINT32_MAX || pc >= op_u16(code + vm->guard + 1)) {
             finish(r, VM_ERROR, cm_arena_strdup(&vm->arena, vm->message), (uint32_t)strlen(vm->message), pc);
             return;
         }
@@ -756,7 +802,14 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
             VmPartial *p = add_partial(vm, pc);
             p->message_len = (uint32_t)strlen(vm->message);
             p->message = cm_arena_strndup(&vm->arena, vm->message, p->message_len);
+            Value text;
+            if (vm->bad.type != V_NULL && (as_text(vm, &vm->bad, &text) || join(vm, &vm->bad, ";", &text))) {
+                p->bad_value = true;
+                p->value = text.u.str;
+                p->value_len = text.len;
+            }
         }
+        vm->bad.type = V_NULL;
         ((uint8_t *)r->set)[field] = 0;
         sp = guard_sp;
         pc = op_u16(code + vm->guard + 1);

@@ -33,6 +33,7 @@ typedef struct VmPartial {
     const struct VmPartial *next;
     int32_t field;              /* entity->fields index; -1: not in a field's statement */
     bool unknown_option;        /* UNKNOWN_OPTION: value and question are set */
+    bool bad_value;             /* BAD_VALUE: the field does not take value (vm_check.h) */
     const char *message;
     uint32_t message_len;
     const char *value;          /* the answer as text */

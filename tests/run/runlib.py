@@ -104,6 +104,27 @@ def run(crmmap, mapping, input_path, workdir, *flags, token_env="CRM_TOKEN", env
     return Result(proc, errors)
 
 
+def fresh(work):
+    """An empty work folder."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+
+
+def ndjson(work, recs):
+    """recs written as work/leads.ndjson, one JSON object a line; its path."""
+    path = os.path.join(work, "leads.ndjson")
+    with open(path, "w", encoding="utf-8") as f:
+        for rec in recs:
+            f.write(json.dumps(rec) + "\n")
+    return path
+
+
+def line_of(path, text):
+    """The 1-based number of the first line of file path holding text (a map_line)."""
+    with open(path, encoding="utf-8") as f:
+        return next(i for i, l in enumerate(f, 1) if text in l)
+
+
 def lead(i, bad=False, visit=True):
     """A snapADDY lead; bad: an e-mail address longer than Salesforce's 80."""
     local = ("x" * 90 + "%d" % i) if bad else "lead%07d" % i

@@ -8,14 +8,13 @@ Salesforce example against tools/crmserver with a fake phone number
 twice, and the same mapping with `strict` fails the contact instead.
 
 Usage: test_partial.py CRMMAP REPO_ROOT WORKDIR"""
-import json, os, shutil, sys  # noqa: E401
+import os, shutil, sys  # noqa: E401
 
-from runlib import Checks, records, reset, run
+from runlib import Checks, fresh, line_of, ndjson, records, reset, run
 
 crmmap, root, work = sys.argv[1:4]
 c = Checks()
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
+fresh(work)
 examples = os.path.join(root, "examples")
 mapping = os.path.join(examples, "salesforce", "fair-leads.map")
 VISIT = {"title": "Fair", "created": "2026-04-21T10:15:00+02:00"}
@@ -27,15 +26,7 @@ leads = [
     {"firstName": "Luke", "lastName": "Warm", "email": "luke@example.com", "phone": "0931 7654321", "country": "DE",
      "visitreport": dict(VISIT, id="vr-3"), "answers": {"q_interest": "lukewarm"}},
 ]
-inp = os.path.join(work, "leads.ndjson")
-with open(inp, "w", encoding="utf-8") as f:
-    for rec in leads:
-        f.write(json.dumps(rec) + "\n")
-
-
-def line_of(path, text):
-    with open(path, encoding="utf-8") as f:
-        return next(i for i, l in enumerate(f, 1) if text in l)
+inp = ndjson(work, leads)
 
 
 reset()

@@ -24,7 +24,7 @@ has() {
 map=$dir/cases/salesforce.map
 expect 0 "compile" "$crmmap" compile "$map" -o "$tmp/a.mapc"
 expect 0 "verify a good file" "$crmmap" verify "$tmp/a.mapc"
-has "$tmp/out" "ok: format 1.3, 2 entities"
+has "$tmp/out" "ok: format 1.4, 2 entities"
 
 # A flipped byte in the middle: the checksum catches it.
 size=$(wc -c <"$tmp/a.mapc")

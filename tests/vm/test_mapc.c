@@ -197,7 +197,7 @@ static void test_deep_lists(void)
 enum { NUL = BC_NULL, TRU = BC_TRUE, REF = BC_REF, EMIT = BC_EMIT, RET = BC_RET, JMP = BC_JUMP,
        JIF = BC_JUMP_IF_FALSE, POP = BC_POP, CNST = BC_CONST, CALL = BC_CALL, LOOK = BC_LOOKUP,
        SKIP = BC_SKIP, REJ = BC_REJECT, SRC = BC_SRC, GRD = BC_GUARD, SRCL = BC_SRC_LOOKUP,
-       SRCO = BC_SRC_OPTION };
+       SRCO = BC_SRC_OPTION, TRY = BC_TRY };
 
 static const Case cases[] = {
     { "valid program", { REF, 0, 0, EMIT, 0, 0, RET }, 7, -1, NULL },
@@ -230,6 +230,10 @@ static const Case cases[] = {
     { "valid answer reads", { SRCL, 0, 0, 0, 0, SRCO, 0, 0, 0, 0, POP, POP, RET }, 13, -1, NULL },
     { "answer lookup's table", { SRCL, 0, 0, 9, 0, POP, RET }, 7, -1, "table index 9" },
     { "answer check's path", { SRCO, 3, 0, 0, 0, POP, RET }, 7, -1, "source path index 3" },
+    /* 1.4: `??` over a left side that can fail */
+    { "valid try", { TRY, 7, 0, NUL, JIF, 7, 0, NUL, EMIT, 1, 0, RET }, 12, -1, NULL },
+    { "try backwards", { NUL, POP, TRY, 0, 0, RET }, 6, -1, "jumps go forward" },
+    { "try resumes at another depth", { TRY, 4, 0, NUL, NUL, EMIT, 1, 0, RET }, 9, -1, "stack depth" },
 };
 
 static void test_programs(void)
@@ -261,6 +265,26 @@ static size_t section_payload(const CmBuf *b, uint8_t want)
         at += len;
     }
     return payload;
+}
+
+/* One byte of a section's payload set to value, and the error it must give. */
+typedef struct Poke {
+    size_t offset;
+    uint8_t value;
+    const char *want;
+} Poke;
+
+/* Each poke on a copy of b (checksum fixed) must be refused with its error. */
+static void expect_pokes(const CmBuf *b, size_t payload, const Poke *pokes, size_t n)
+{
+    uint8_t *d = cm_malloc(b->len);
+    for (size_t i = 0; payload && i < n; i++) {
+        memcpy(d, b->data, b->len);
+        d[payload + pokes[i].offset] = pokes[i].value;
+        fix_crc(d, b->len);
+        expect(d, b->len, pokes[i].want, pokes[i].want);
+    }
+    cm_free(d);
 }
 
 /* The facts section (1.1): read back, and refused when inconsistent. */
@@ -300,6 +324,43 @@ static void test_facts(void)
         expect(d, b.len, bad[i].want, bad[i].want);
     }
     cm_free(d);
+    cm_buf_free(&b);
+}
+
+/* The checks section (1.4): written only with a check, read back onto the
+ * field, refused when inconsistent. */
+static void test_checks(void)
+{
+    MapcWriter *w = mw_new();
+    mw_meta(w, "test", "salesforce", "test.map");
+    MwEntity *e = mw_entity(w, "Contact", MODE_C_CREATE, 3, 1);
+    uint32_t born = mw_field(e, "Birthdate", FS_PAYLOAD, ENC_TEXT, -1);
+    uint32_t score = mw_field(e, "Score__c", FS_PAYLOAD, ENC_NUMBER, -1);
+    mw_field_check(e, born, MK_DATE, 0, 0, 0);
+    mw_field_check(e, score, MK_DECIMAL, 5, 2, 0);
+    mw_line(e, 4, 3);
+    mw_op(e, BC_RET, 0);
+    CmBuf b = CM_BUF_INIT;
+    char err[300] = "";
+    CHECK(mw_finish(w, &b, err, sizeof err), "mw_finish: %s", err);
+    mw_free(w);
+    CHECK(b.data[5] == 4, "checks: format 1.4");
+    Mapc *m = mapc_load((const uint8_t *)b.data, b.len, err, sizeof err);
+    CHECK(m != NULL, "checks load: %s", err);
+    if (m) {
+        const MapcField *f = m->entities[0].fields;
+        CHECK(f[0].check == MK_DATE && f[1].check == MK_DECIMAL && f[1].precision == 5 && f[1].scale == 2,
+              "checks read back");
+    }
+    mapc_free(m);
+    size_t payload = section_payload(&b, MS_CHECKS);
+    CHECK(payload > 0, "a checks section was written");
+    /* count 2; entity 0, field 0, kind 1; entity 0, field 1, kind 4, 5, 2 */
+    static const Poke bad[] = {
+        { 3, 0, "unknown kind 0" }, { 3, MK__COUNT, "unknown kind" },
+        { 5, 0, "out of order or repeated" }, { 2, 7, "field 7 out of range" },
+    };
+    expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
     cm_buf_free(&b);
 }
 
@@ -351,7 +412,7 @@ static void test_lookups(void)
     size_t payload = section_payload(&b, MS_LOOKUPS);
     CHECK(payload > 0, "a lookups section was written");
     /* count, then entries of entity, field, flags, navigation, entity set */
-    struct { size_t offset; uint8_t value; const char *want; } bad[] = {
+    static const Poke bad[] = {
         { 0, 3, "truncated" },
         { 1, 1, "lookup entity index 1 out of range" },
         { 2, 0, "is not a reference field" },
@@ -360,14 +421,7 @@ static void test_lookups(void)
         { 4, 0, "needs its entity set" },
         { 7, 1, "out of order or repeated" },
     };
-    uint8_t *d = cm_malloc(b.len);
-    for (size_t i = 0; payload && i < sizeof bad / sizeof bad[0]; i++) {
-        memcpy(d, b.data, b.len);
-        d[payload + bad[i].offset] = bad[i].value;
-        fix_crc(d, b.len);
-        expect(d, b.len, bad[i].want, bad[i].want);
-    }
-    cm_free(d);
+    expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
     cm_buf_free(&b);
     build_lookups("salesforce", &b);
     expect((const uint8_t *)b.data, b.len, "lookups are Dynamics'", "lookups outside Dynamics");
@@ -378,6 +432,7 @@ int main(void)
 {
     test_facts();
     test_lookups();
+    test_checks();
     test_good_file();
     test_huge_count();
     test_deep_lists();
