@@ -391,6 +391,8 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0114", "unknown or duplicate table or function" },
     { "E0115", "mapping does not fit the bytecode format" },
     { "E0116", "fallback entity without an earlier update entity" },
+    { "E0117", "let used before its declaration" },
+    { "E0118", "let name already taken" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },
     { "E0303", "test case expectation not met" },
@@ -404,6 +406,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "W0211", "table looked up by an open answer has no else" },
     { "W0212", "key or required field's value can fail at run time" },
     { "W0213", "create-only field sent only when the record is created" },
+    { "W0214", "let never used" },
 };
 
 static const char *code_title(const char *code)

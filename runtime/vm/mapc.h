@@ -16,7 +16,8 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 3              /* the newest minor version this reader knows */
+#define MAPC_MINOR 4              /* the newest minor version this reader knows */
+#define MAPC_MINOR_FALLBACKS 3    /* ... with 1.3 code or fallbacks, and no lets */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
 #define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code or fallbacks */
 #define MAPC_MODE_STRICT 0x80u    /* 1.3: on an entity's mode byte, `strict` */
@@ -37,7 +38,8 @@ enum MapcSection {
     MS_FACTS,                   /* 1.1, optional: what the fields were when checked */
     MS_LOOKUPS,                 /* 1.2, optional: Dynamics lookups written through @odata.bind */
     MS_FALLBACKS,               /* 1.3, optional: `when no E` entities; the header flag says it is there */
-    MS__KNOWN = MS_FALLBACKS
+    MS_LETS,                    /* 1.4, optional: the names of the let slots */
+    MS__KNOWN = MS_LETS
 };
 
 /* Header flags. A reader that skips the fallbacks section would send both
@@ -149,6 +151,8 @@ typedef struct Mapc {
     uint16_t flags;             /* MAPC_FLAG_* of the header */
     const MapcUser *users;
     uint32_t nusers;
+    const uint32_t *lets;       /* strings: each let slot's name (1.4) */
+    uint32_t nlets;
     CmArena arena;              /* owns everything above and the file copy */
 } Mapc;
 
