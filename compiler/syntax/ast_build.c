@@ -263,12 +263,18 @@ Expr *ab_paren(ParseState *st, Loc loc, Expr *inner)
 
 /* ---- statements ---- */
 
-Stmt *ab_assign(ParseState *st, Loc loc, const char *field, Loc field_loc, Expr *value, Expr *when)
+static Stmt *new_stmt(ParseState *st, Loc loc, StmtKind kind)
 {
     Stmt *s = cm_arena_alloc(&st->ast->arena, sizeof *s);
-    s->kind = ST_ASSIGN;
+    s->kind = kind;
     s->span = ps_span(st, loc);
     s->own = OWN_DEFAULT;
+    return s;
+}
+
+Stmt *ab_assign(ParseState *st, Loc loc, const char *field, Loc field_loc, Expr *value, Expr *when)
+{
+    Stmt *s = new_stmt(st, loc, ST_ASSIGN);
     s->u.assign.field = ab_ident(st, field, field_loc);
     s->u.assign.quoted = false;
     s->u.assign.value = value;
@@ -334,10 +340,7 @@ Stmt *ab_reject(ParseState *st, Loc loc, const char *message, Loc message_loc, E
 
 Stmt *ab_let_stmt(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value)
 {
-    Stmt *s = cm_arena_alloc(&st->ast->arena, sizeof *s);
-    s->kind = ST_LET;
-    s->span = ps_span(st, loc);
-    s->own = OWN_DEFAULT;
+    Stmt *s = new_stmt(st, loc, ST_LET);
     s->u.let.name = ab_ident(st, name, name_loc);
     s->u.let.value = value;
     return s;
