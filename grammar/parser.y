@@ -57,7 +57,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 
 %token MAPPING "mapping" SOURCE "source" SCHEMA "schema" TARGET "target" USERS "users"
 %token TABLE "table" ENTITY "entity" CREATE "create" UPDATE "update" UPSERT "upsert"
-%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject" STRICT "strict"
+%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject" STRICT "strict" LET "let"
 %token CASE "case" THEN "then" ELSE "else" IF "if" REF "ref" CLEAR "clear"
 %token NULL_LIT "null" TRUE_LIT "true" FALSE_LIT "false"
 %token AND "and" OR "or" NOT "not" IN "in"
@@ -109,6 +109,7 @@ item
             $$->u.entity.fallback = $6.no;
             $$->u.entity.strict = $7;
         }
+    | "let" IDENT '=' expr                   { $$ = ab_let_item(st, @$, $2, @2, $4); }
     | "entity" error '{' stmts '}'          { $$ = NULL; }
     | error                                 { $$ = NULL; }
     ;
@@ -179,6 +180,7 @@ stmt
     | "master" owner '{' stmts '}'          { $$ = ab_block(st, @$, $2, ab_loc(@1, @2), &$4); }
     | "on" "create" '{' stmts '}'           { $$ = ab_block(st, @$, OWN_ON_CREATE, ab_loc(@1, @2), &$4); }
     | "reject" STRING "when" expr           { $$ = ab_reject(st, @$, $2.value, @2, $4); }
+    | "let" IDENT '=' expr                  { $$ = ab_let_stmt(st, @$, $2, @2, $4); }
     | error                                 { $$ = NULL; }
     ;
 
@@ -276,7 +278,7 @@ segment_word
     | "ref" { $$ = "ref"; } | "clear" { $$ = "clear"; } | "null" { $$ = "null"; }
     | "true" { $$ = "true"; } | "false" { $$ = "false"; } | "and" { $$ = "and"; }
     | "or" { $$ = "or"; } | "not" { $$ = "not"; } | "in" { $$ = "in"; }
-    | "strict" { $$ = "strict"; }
+    | "strict" { $$ = "strict"; } | "let" { $$ = "let"; }
     ;
 
 case_expr
@@ -330,7 +332,7 @@ static const char *const operators[] = {
 
 /* Words that start a declaration at the top level. */
 static const char *const declarations[] = {
-    "mapping", "source", "target", "users", "table", "entity", NULL
+    "mapping", "source", "target", "users", "table", "entity", "let", NULL
 };
 
 static const char *const comparisons[] = { "==", "!=", "'<'", "<=", "'>'", ">=", "in", NULL };
@@ -432,7 +434,7 @@ static void group_expected(Expected *x)
             x->group[i] = G_EXPRESSION;
         else if (ops >= 4 && name_in(name, operators))
             x->group[i] = G_OPERATOR;
-        else if (decls == 6 && name_in(name, declarations))
+        else if (decls == 7 && name_in(name, declarations))
             x->group[i] = G_DECLARATION;
     }
 }
@@ -442,7 +444,7 @@ static int list_expected(const Expected *x, CmBuf *b)
 {
     static const char *const group_text[] = {
         [G_EXPRESSION] = "an expression", [G_OPERATOR] = "an operator",
-        [G_DECLARATION] = "a declaration (mapping, source, target, users, table or entity)",
+        [G_DECLARATION] = "a declaration (mapping, source, target, users, table, entity or let)",
         [G_NAME] = "a name",
     };
     const char *entries[YYNTOKENS];
@@ -455,8 +457,9 @@ static int list_expected(const Expected *x, CmBuf *b)
         Group g = x->group[i];
         if (x->tok[i] == YYSYMBOL_YYEOF && declarations_listed)
             continue;   /* at the top level "a declaration" says enough */
-        if (x->tok[i] == YYSYMBOL_STRING && x->statement)
-            continue;   /* "a name" says it: "Interest level" = ... names a field */
+        if ((x->tok[i] == YYSYMBOL_STRING || x->tok[i] == YYSYMBOL_LET) && x->statement)
+            continue;   /* "a name" says it: "Interest level" = ... names a field; a
+                           statement list of six would be cut to "unexpected" */
         if (g == G_SELF) {
             CmBuf one = CM_BUF_INIT;
             describe_expected(&one, yysymbol_name(x->tok[i]));

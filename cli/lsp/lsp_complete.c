@@ -1,7 +1,7 @@
 /* lsp_complete: completion and hover, from the cursor's context
  * (lsp_context.h) and what the latest check of the document loaded: the
  * target entities' fields, the source's fields and questions, the users,
- * the tables, the builtins. */
+ * the tables, the lets seen at the cursor, the builtins. */
 #include <string.h>
 
 #include "cm_alloc.h"
@@ -11,8 +11,8 @@
 /* LSP's CompletionItemKind values used here. */
 enum { K_FUNCTION = 3, K_FIELD = 5, K_VARIABLE = 6, K_CLASS = 7, K_VALUE = 12, K_KEYWORD = 14, K_STRUCT = 22 };
 
-static const char *const item_keywords[] = { "mapping", "source", "target", "users", "table", "entity" };
-static const char *const stmt_keywords[] = { "master crm", "master source", "on create", "reject" };
+static const char *const item_keywords[] = { "mapping", "source", "target", "users", "table", "entity", "let" };
+static const char *const stmt_keywords[] = { "master crm", "master source", "on create", "reject", "let" };
 static const char *const expr_keywords[] = { "if", "then", "else", "case", "when", "and", "or", "not",
                                              "in", "null", "true", "false", "ref", "clear", "user" };
 
@@ -187,6 +187,14 @@ static void expression(Items *it, const LspDoc *d)
     }
     for (size_t i = 0; c && i < c->ntables; i++)
         add(it, c->tables[i]->u.table.name.name, K_STRUCT, "table", NULL);
+    /* The lets declared before the cursor: the mapping's, and its entity's. */
+    for (size_t i = 0; c && i < c->nlets; i++) {
+        const CheckedLet *l = &c->lets[i];
+        const Span *in = l->entity >= 0 ? &c->entities[l->entity].item->span : NULL;
+        const struct CheckInfo *v = l->decl->value->info;
+        if (l->span.end <= it->start && (in == NULL || (in->start <= it->start && it->start < in->end)))
+            add(it, l->decl->name.name, K_VARIABLE, v ? check_type_name(v->type) : "let", NULL);
+    }
     add_keywords(it, expr_keywords, sizeof expr_keywords / sizeof expr_keywords[0]);
 }
 

@@ -460,6 +460,9 @@ static void statements(Checker *ck, EntityState *es, Stmt **stmts, size_t n, Own
         case ST_REJECT:
             ck_cond(ck, s->u.reject.when);
             break;
+        case ST_LET:
+            ck_let(ck, &s->u.let);
+            break;
         }
     }
 }
@@ -656,6 +659,10 @@ static void entities(Checker *ck, const Ast *ast)
     out->entities = cm_arena_alloc(ck->arena, (n + 1) * sizeof *out->entities);
     for (size_t i = 0; i < ast->count; i++) {
         const Item *it = ast->items[i];
+        if (it->kind == IT_LET) {
+            ck->target = NULL;
+            ck_let(ck, &it->u.let);
+        }
         if (it->kind != IT_ENTITY)
             continue;
         CheckedEntity *ce = &out->entities[out->nentities];
@@ -682,6 +689,7 @@ static void entities(Checker *ck, const Ast *ast)
         ce->schema = ck->target->schema;
         names_init(&ck->seen_paths, 8);
         entity_body(ck, ce);
+        ck_lets_entity_end(ck);
         names_free(&ck->seen_paths);
     }
     ck->target = NULL;
@@ -706,7 +714,9 @@ Checked *check_mapping(DiagSink *sink, const Ast *ast, const char *map_path)
     ck_paths_init(&ck, map_path);
     declarations(&ck, ast, map_path);
     tables(&ck, ast);
+    ck_lets_init(&ck, ast);
     entities(&ck, ast);
+    ck_lets_finish(&ck);
     for (size_t i = 0; i < out->ntargets; i++)
         names_free(&ck.targets[i].fields);
     cm_free(ck.targets);

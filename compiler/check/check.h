@@ -50,7 +50,17 @@ struct CheckInfo {
     const Item *table;          /* EX_LOOKUP: the table */
     bool elementwise;           /* EX_LOOKUP on a list: maps element by element */
     size_t ref;                 /* EX_REF: index into Checked.entities */
+    const struct CheckedLet *let;   /* EX_PATH naming a let: it (the type above is its value's) */
 };
+
+/* A `let`, mapping-level or an entity's own. Its index in Checked.lets is
+ * its slot: the value is computed once per record, at its first use. */
+typedef struct CheckedLet {
+    const LetDecl *decl;
+    Span span;                      /* the whole declaration */
+    int entity;                     /* index into Checked.entities; -1: the mapping's */
+    bool used;
+} CheckedLet;
 
 /* One assignment with everything resolved. */
 typedef struct CheckedAssign {
@@ -97,6 +107,8 @@ typedef struct Checked {
     CheckType *table_types;         /* parallel to tables: the type its values share
                                        (CT_ANY when they differ) */
     size_t ntables;
+    CheckedLet *lets;               /* in file order */
+    size_t nlets;
     CheckedSend *sends;             /* in the order checked; may repeat */
     size_t nsends, cap_sends;
     CmArena arena;                  /* owns the CheckInfos, names and arrays above */

@@ -127,6 +127,8 @@ static void path_expr(Checker *ck, Expr *e)
 {
     struct CheckInfo *in = info(ck, e);
     in->type = CT_ANY;
+    if (e->u.path.count == 1 && ck_let_use(ck, e))
+        return;
     CmBuf b = CM_BUF_INIT;
     for (size_t i = 0; i < e->u.path.count; i++) {
         if (i)
@@ -821,6 +823,12 @@ static void ref_expr(Checker *ck, Expr *e)
     in->type = CT_REF;
     in->ref = SIZE_MAX;
     const Checked *out = ck->out;
+    if (ck->target == NULL) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0111", e->span,
+                              "a let outside the entities cannot ref an entity");
+        diag_help(d, "declare the let inside the entity that links to %s", e->u.ref.entity.name);
+        return;
+    }
     const char *name = e->u.ref.entity.name;
     for (size_t j = ck->entity; j-- > 0;)
         if (names_entity(out->entities[j].item, name)) {

@@ -55,6 +55,11 @@ typedef struct Checker {
     struct ValueIndex **value_list; /* the ValueIndexes, to free */
     size_t nvalue_list;
 
+    NameIndex let_ix;               /* the mapping's lets declared so far -> CheckedLet */
+    NameIndex entity_let_ix;        /* the entity's own lets declared so far */
+    NameIndex any_let_ix;           /* every let's name -> its first CheckedLet */
+    CheckedLet *defining;           /* the let whose value is being checked */
+
     /* the entity being checked */
     size_t entity;                  /* index in out->entities */
     const Target *target;           /* NULL outside entities or when unknown */
@@ -110,6 +115,19 @@ void ck_fallible_fields(Checker *ck, const CheckedEntity *ce);
 void ck_open_lookup(Checker *ck, const Item *t, const Expr *lookup);
 /* check_format.c: E0122 for a literal date format date() cannot read. */
 void ck_date_format(Checker *ck, const Expr *call);
+
+/* ---- check_let.c ---- */
+/* Registers every let of ast in ck->out->lets (before anything is checked). */
+void ck_lets_init(Checker *ck, const Ast *ast);
+/* Checks let l (an item or an entity's statement) and brings it into scope. */
+void ck_let(Checker *ck, const LetDecl *l);
+/* e is a one-segment path: when it names a let, annotates e (or reports
+ * E0117) and returns true. */
+bool ck_let_use(Checker *ck, Expr *e);
+/* The entity's own lets leave scope. */
+void ck_lets_entity_end(Checker *ck);
+/* W0214 for lets never used; frees the indexes. */
+void ck_lets_finish(Checker *ck);
 
 /* ---- check_expr.c ---- */
 /* Infers e's type (annotating e->info) and reports what is wrong inside it. */

@@ -55,6 +55,9 @@ static const Expr *fallible(const Expr *x)
         return f ? f : fallible(x->u.case_e.else_e);
     case EX_LOOKUP:
         return fallible(x->u.lookup.key);
+    case EX_PATH:
+        /* a let's value fails where it is first used */
+        return x->info && x->info->let && fallible(x->info->let->decl->value) ? x : NULL;
     case EX_LIST:
         for (size_t i = 0; i < x->u.list.count && !f; i++)
             f = fallible(x->u.list.items[i]);

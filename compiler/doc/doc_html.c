@@ -476,6 +476,27 @@ static void lead_data(CmBuf *out, const Checked *c)
     doc_paths_free(&all);
 }
 
+/* The lets: what each name stands for, and where it can be used. */
+static void named_values(CmBuf *out, const Checked *c)
+{
+    cm_buf_puts(out, "<section id=\"lets\">\n<h2>Named values</h2>\n<table class=\"lets\">\n"
+                     "<tr><th>Name</th><th>Value</th><th>Used in</th></tr>\n");
+    for (size_t i = 0; i < c->nlets; i++) {
+        const CheckedLet *l = &c->lets[i];
+        cm_buf_puts(out, "<tr><td><code>");
+        doc_esc(out, l->decl->name.name);
+        cm_buf_puts(out, "</code></td><td><code>");
+        esc_expr(out, l->decl->value, true);
+        cm_buf_puts(out, "</code></td><td>");
+        if (l->entity < 0)
+            cm_buf_puts(out, "any entity");
+        else
+            doc_esc(out, c->entities[l->entity].item->u.entity.name.name);
+        cm_buf_puts(out, "</td></tr>\n");
+    }
+    cm_buf_puts(out, "</table>\n</section>\n");
+}
+
 static void header(CmBuf *out, const Checked *c, const char *source_name)
 {
     cm_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -504,6 +525,8 @@ static void header(CmBuf *out, const Checked *c, const char *source_name)
         doc_esc(out, c->entities[i].item->u.entity.name.name);
         cm_buf_puts(out, "</a></li>\n");
     }
+    if (c->nlets > 0)
+        cm_buf_puts(out, "<li><a href=\"#lets\">Named values</a></li>\n");
     if (c->ntables > 0)
         cm_buf_puts(out, "<li><a href=\"#tables\">Value tables</a></li>\n");
     cm_buf_puts(out, "<li><a href=\"#lead-data\">Lead data read</a></li>\n</ul></nav>\n");
@@ -517,6 +540,8 @@ void doc_html(const Checked *c, const char *source_name, CmBuf *out)
     cm_buf_puts(out, "</section>\n");
     for (size_t i = 0; i < c->nentities; i++)
         entity(out, &c->entities[i], i);
+    if (c->nlets > 0)
+        named_values(out, c);
     if (c->ntables > 0) {
         cm_buf_puts(out, "<section id=\"tables\">\n<h2>Value tables</h2>\n");
         for (size_t i = 0; i < c->ntables; i++)

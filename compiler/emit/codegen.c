@@ -217,8 +217,27 @@ static uint32_t path_index(Gen *g, const Expr *x)
 
 /* A source answer; in a field's statement one of a question with listed
  * options is checked against them (nothing silent: docs/run.md). */
+/* A let's use: its value is computed at the first use a record reaches
+ * (in any entity) and kept in its slot; later uses read the slot. */
+static void gen_let(Gen *g, const Expr *x)
+{
+    const CheckedLet *l = x->info->let;
+    uint32_t slot = (uint32_t)(l - g->c->lets);
+    uint32_t done = mw_op(g->e, BC_LET_JUMP, slot << 16);
+    at(g, l->decl->value->span);
+    expr(g, l->decl->value);
+    mw_op(g->e, BC_LET_SET, slot);
+    mw_patch_here(g->e, done);
+    at(g, x->span);
+    mw_op(g->e, BC_LET_GET, slot);
+}
+
 static void gen_path(Gen *g, const Expr *x)
 {
+    if (x->info && x->info->let) {
+        gen_let(g, x);
+        return;
+    }
     uint32_t p = path_index(g, x);
     int32_t t = g->in_field ? answer_table(g, x->info ? x->info->source : NULL) : -1;
     if (t >= 0)
@@ -412,7 +431,7 @@ static void expr(Gen *g, const Expr *x)
         if (!x->info || !x->info->table)
             gen_fail(g, "a table lookup was not resolved");
         /* A lookup of an answer names its question when it misses. */
-        if (x->u.lookup.key->kind == EX_PATH) {
+        if (x->u.lookup.key->kind == EX_PATH && !(x->u.lookup.key->info && x->u.lookup.key->info->let)) {
             mw_op(g->e, BC_SRC_LOOKUP, path_index(g, x->u.lookup.key) | t << 16);
         } else {
             expr(g, x->u.lookup.key);
@@ -654,6 +673,8 @@ bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, s
     mw_fingerprint(g.w, fp);
     cm_free(targets);
     gen_tables(&g);
+    for (size_t i = 0; i < c->nlets; i++)
+        mw_let(g.w, c->lets[i].decl->name.name);
     where->src = NULL;
     for (size_t i = 0; i < c->nentities && !g.failed; i++) {
         gen_entity(&g, &c->entities[i]);

@@ -71,6 +71,8 @@ struct MapcWriter {
     bool v1_4;                  /* 1.4 opcodes or a field check (section 11): minor version 4 */
     uint32_t *users;            /* pairs of string indexes: e-mail, id */
     uint32_t nusers, cap_users;
+    uint32_t *lets;             /* each let slot's name (string index): the lets section, 1.4 */
+    uint32_t nlets, cap_lets;
 };
 
 #define GROW(arr, n, cap) do {                                        \
@@ -119,6 +121,7 @@ void mw_free(MapcWriter *w)
         cm_buf_free(&w->path_keys[i]);
     cm_free(w->path_keys);
     cm_free(w->builtin_ids);
+    cm_free(w->lets);
     cm_buf_free(&w->paths);
     cm_buf_free(&w->builtins);
     cm_buf_free(&w->tables);
@@ -358,7 +361,7 @@ void mw_field_check(MwEntity *e, uint32_t field, MapcCheck check, uint8_t precis
 }
 
 /* Section 11: one entry per checked field, in (entity, field) order. */
-static void write_checks(const MapcWriter *w, CmBuf *b)
+static uint32_t write_checks(const MapcWriter *w, CmBuf *b)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < w->nentities; i++)
@@ -380,6 +383,7 @@ static void write_checks(const MapcWriter *w, CmBuf *b)
                 put_var(b, f->check_table);
             }
         }
+    return n;
 }
 
 void mw_user(MapcWriter *w, const char *email, const char *id)
@@ -432,7 +436,7 @@ uint32_t mw_op(MwEntity *e, OpCode op, uint32_t operand)
     cm_buf_putc(&e->code, (char)op);
     for (unsigned i = 0; i < operand_info[op_info[op].operand].bytes; i++)
         cm_buf_putc(&e->code, (char)((operand >> (8 * i)) & 0xff));
-    if (op >= BC_GUARD)
+    if (op >= BC_GUARD && op < BC_TRY)
         e->w->v1_3 = true;
     if (op >= BC_TRY)
         e->w->v1_4 = true;
@@ -552,6 +556,13 @@ void mw_fallback(MwEntity *e, uint32_t of)
     e->w->fallbacks = true;
 }
 
+uint32_t mw_let(MapcWriter *w, const char *name)
+{
+    GROW(w->lets, w->nlets, w->cap_lets);
+    w->lets[w->nlets] = mw_string(w, name, strlen(name));
+    return w->nlets++;
+}
+
 static void write_fallbacks(const MapcWriter *w, CmBuf *b)
 {
     uint32_t n = 0;
@@ -568,8 +579,9 @@ static void write_fallbacks(const MapcWriter *w, CmBuf *b)
 bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
 {
     if (w->nstrings > MAPC_MAX_INDEX || w->nconsts > MAPC_MAX_INDEX || w->npaths > MAPC_MAX_INDEX
+        || w->nlets > MAPC_MAX_INDEX
         || w->ntables > MAPC_MAX_INDEX || w->nentities > MAPC_MAX_INDEX || w->nbuiltins > MAPC_MAX_BUILTINS) {
-        snprintf(err, errlen, "the mapping is too large for the bytecode format (more than %u strings, "
+        snprintf(err, errlen, "the mapping is too large for the bytecode format (more than %u strings, lets, "
                  "constants, paths, tables or entities)", MAPC_MAX_INDEX);
         return false;
     }
@@ -586,7 +598,7 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     /* The oldest minor version that has everything written: a mapping
      * without Dynamics lookups, 1.3 code or fallbacks stays readable by a
      * 1.1 runtime. */
-    cm_buf_putc(out, w->v1_4                    ? MAPC_MINOR
+    cm_buf_putc(out, w->v1_4 || w->nlets       ? MAPC_MINOR
                      : w->v1_3 || w->fallbacks ? MAPC_MINOR_STRICT
                      : w->lookups              ? MAPC_MINOR_LOOKUPS
                                                : MAPC_MINOR_FACTS);
@@ -631,8 +643,7 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         write_lookups(w, &lookups);
     if (w->fallbacks)
         write_fallbacks(w, &fallbacks);
-    if (w->v1_4)
-        write_checks(w, &checks);
+    uint32_t nchecks = w->v1_4 ? write_checks(w, &checks) : 0;
 
     put_var(&sec, w->nstrings);
     for (uint32_t i = 0; i < w->nstrings; i++) {
@@ -661,9 +672,16 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         put_section(out, MS_LOOKUPS, &lookups);
     if (w->fallbacks)
         put_section(out, MS_FALLBACKS, &fallbacks);
-    if (w->v1_4)
+    if (nchecks > 0)
         put_section(out, MS_CHECKS, &checks);
     cm_buf_free(&checks);
+    if (w->nlets) {
+        cm_buf_clear(&sec);
+        put_var(&sec, w->nlets);
+        for (uint32_t i = 0; i < w->nlets; i++)
+            put_var(&sec, w->lets[i]);
+        put_section(out, MS_LETS, &sec);
+    }
     cm_buf_free(&facts);
     cm_buf_free(&lookups);
     cm_buf_free(&fallbacks);

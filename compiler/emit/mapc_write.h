@@ -66,6 +66,8 @@ void mw_field_facts(MwEntity *e, uint32_t field, const MwFacts *facts);
 /* A user(...) the mapping names and the CRM id it was compiled to (a
  * repeated e-mail is kept once). */
 void mw_user(MapcWriter *w, const char *email, const char *id);
+/* A let slot named name (the lets section, format 1.4): its index. */
+uint32_t mw_let(MapcWriter *w, const char *name);
 
 /* A Dynamics lookup (the lookups section, docs/bytecode.md): field goes out
  * through @odata.bind; per_target: a ref to E binds through NAME_E; nav and

@@ -194,6 +194,11 @@ static void stmt(Dumper *d, const Stmt *s, int level)
             stmt(d, s->u.block.stmts[i], level + 1);
         }
         break;
+    case ST_LET:
+        cm_buf_printf(d->out, "(let %s", s->u.let.name.name);
+        span(d, s->span);
+        child(d, s->u.let.value, level + 1);
+        break;
     case ST_REJECT:
         cm_buf_puts(d->out, "(reject ");
         str(d, s->u.reject.message, strlen(s->u.reject.message));
@@ -236,6 +241,12 @@ void ast_dump(const Ast *ast, CmBuf *out, bool with_spans)
                 child(d, it->u.table.else_value, 2);
                 cm_buf_putc(out, ')');
             }
+            cm_buf_puts(out, ")\n");
+            continue;
+        case IT_LET:
+            cm_buf_printf(out, "(let %s", it->u.let.name.name);
+            span(d, it->span);
+            child(d, it->u.let.value, 1);
             cm_buf_puts(out, ")\n");
             continue;
         case IT_ENTITY:

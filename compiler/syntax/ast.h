@@ -88,8 +88,16 @@ typedef enum Ownership {
 typedef enum StmtKind {
     ST_ASSIGN,          /* FIELD = EXPR [when COND], FIELD an identifier or a string */
     ST_BLOCK,           /* master crm { ... } | master source { ... } | on create { ... } */
-    ST_REJECT           /* reject "MESSAGE" when COND */
+    ST_REJECT,          /* reject "MESSAGE" when COND */
+    ST_LET              /* let NAME = EXPR (an entity's own) */
 } StmtKind;
+
+/* let NAME = EXPR, at the mapping's level or in an entity: a use of NAME is
+ * a path of that one segment, after the let (the checker resolves it). */
+typedef struct LetDecl {
+    Ident name;
+    Expr *value;
+} LetDecl;
 
 struct Stmt {
     StmtKind kind;
@@ -102,6 +110,7 @@ struct Stmt {
         struct { Ident field; bool quoted; Expr *value; Expr *when; } assign;
         struct { Stmt **stmts; size_t count; } block;
         struct { const char *message; Span message_span; Expr *when; } reject;
+        LetDecl let;
     } u;
 };
 
@@ -113,7 +122,7 @@ typedef struct TableEntry {
     Span span;
 } TableEntry;
 
-typedef enum ItemKind { IT_MAPPING, IT_SOURCE, IT_TARGET, IT_USERS, IT_TABLE, IT_ENTITY } ItemKind;
+typedef enum ItemKind { IT_MAPPING, IT_SOURCE, IT_TARGET, IT_USERS, IT_TABLE, IT_ENTITY, IT_LET } ItemKind;
 
 typedef struct Item {
     ItemKind kind;
@@ -139,6 +148,7 @@ typedef struct Item {
             size_t count;
             Span body_span;         /* from '{' to '}' */
         } entity;
+        LetDecl let;
     } u;
 } Item;
 

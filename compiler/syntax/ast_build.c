@@ -277,12 +277,18 @@ Expr *ab_paren(ParseState *st, Loc loc, Expr *inner)
 
 /* ---- statements ---- */
 
-Stmt *ab_assign(ParseState *st, Loc loc, const char *field, Loc field_loc, Expr *value, Expr *when)
+static Stmt *new_stmt(ParseState *st, Loc loc, StmtKind kind)
 {
     Stmt *s = cm_arena_alloc(&st->ast->arena, sizeof *s);
-    s->kind = ST_ASSIGN;
+    s->kind = kind;
     s->span = ps_span(st, loc);
     s->own = OWN_DEFAULT;
+    return s;
+}
+
+Stmt *ab_assign(ParseState *st, Loc loc, const char *field, Loc field_loc, Expr *value, Expr *when)
+{
+    Stmt *s = new_stmt(st, loc, ST_ASSIGN);
     s->u.assign.field = ab_ident(st, field, field_loc);
     s->u.assign.quoted = false;
     s->u.assign.value = value;
@@ -315,14 +321,17 @@ Stmt *ab_block(ParseState *st, Loc loc, Ownership own, Loc own_loc, Vec *stmts)
             inner[kept++] = x;
             continue;
         }
-        Span where = x->kind == ST_REJECT ? diag_span(st->src, x->span.start, x->span.start + 6) : x->own_span;
+        bool rule = x->kind == ST_REJECT || x->kind == ST_LET;
+        Span where = rule ? diag_span(st->src, x->span.start, x->span.start + (x->kind == ST_LET ? 3 : 6))
+                          : x->own_span;
         Diag *d = diag_report(st->sink, DIAG_ERROR, "E0001", where, "%s inside a '%.*s' block",
-                              x->kind == ST_REJECT ? "reject" : x->kind == ST_BLOCK ? "block" : "ownership",
+                              x->kind == ST_REJECT ? "reject" : x->kind == ST_LET ? "let"
+                              : x->kind == ST_BLOCK ? "block" : "ownership",
                               (int)(s->own_span.end - s->own_span.start),
                               diag_source_text(st->src, NULL) + s->own_span.start);
         st->errors++;
-        if (x->kind == ST_REJECT)
-            diag_help(d, "reject belongs directly in the entity");
+        if (rule)
+            diag_help(d, "%s belongs directly in the entity", x->kind == ST_LET ? "let" : "reject");
         else
             diag_help(d, "a block sets the ownership of the assignments in it: write FIELD = EXPR "
                          "here, or move this out of the block");
@@ -340,6 +349,14 @@ Stmt *ab_reject(ParseState *st, Loc loc, const char *message, Loc message_loc, E
     s->u.reject.message = message;
     s->u.reject.message_span = ps_span(st, message_loc);
     s->u.reject.when = when;
+    return s;
+}
+
+Stmt *ab_let_stmt(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value)
+{
+    Stmt *s = new_stmt(st, loc, ST_LET);
+    s->u.let.name = ab_ident(st, name, name_loc);
+    s->u.let.value = value;
     return s;
 }
 
@@ -416,6 +433,14 @@ Item *ab_entity(ParseState *st, Loc loc, const char *name, Loc name_loc, EntityM
     it->u.entity.stmts = stmts->items;
     it->u.entity.count = stmts->count;
     it->u.entity.body_span = ps_span(st, body_loc);
+    return it;
+}
+
+Item *ab_let_item(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value)
+{
+    Item *it = new_item(st, loc, IT_LET);
+    it->u.let.name = ab_ident(st, name, name_loc);
+    it->u.let.value = value;
     return it;
 }
 

@@ -45,6 +45,7 @@ Stmt *ab_assign(ParseState *st, Loc loc, const char *field, Loc field_loc, Expr 
 void ab_own(ParseState *st, Stmt *s, Ownership own, Loc first, Loc last, Loc whole);
 Stmt *ab_block(ParseState *st, Loc loc, Ownership own, Loc own_loc, Vec *stmts);
 Stmt *ab_reject(ParseState *st, Loc loc, const char *message, Loc message_loc, Expr *when);
+Stmt *ab_let_stmt(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value);
 
 Item *ab_mapping(ParseState *st, Loc loc, const char *name, Loc name_loc);
 Item *ab_source(ParseState *st, Loc loc, const char *name, Loc name_loc, const char *path, Loc path_loc);
@@ -55,6 +56,7 @@ Item *ab_table(ParseState *st, Loc loc, const char *name, Loc name_loc, Vec *ent
 Item *ab_entity(ParseState *st, Loc loc, const char *name, Loc name_loc, EntityMode mode,
                 Loc mode_loc, Ident by, const char *key, Loc key_loc, Ownership master,
                 Loc master_loc, Expr *when, Vec *stmts, Loc body_loc);
+Item *ab_let_item(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value);
 void ab_item_add(ParseState *st, Item *item);
 /* The E of an entity header's `when no E`; word must be "no" (E0001). */
 Ident ab_fallback_of(ParseState *st, const char *word, Loc word_loc, const char *entity, Loc entity_loc);

@@ -432,16 +432,10 @@ static bool entity_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t ind
     if (!need(c, e->code_len, "code"))
         return false;
     e->code = c->p;
-    size_t code_offset = (size_t)(c->p - c->base);
     c->p += e->code_len;
     e->lines = read_list(c, m, &e->nlines, 3, e->code_len, sizeof *e->lines, "line table entries", line_item, e);
     if (e->lines == NULL)
         return false;
-    char verr[200];
-    if (!mapc_verify_code(m, e, index, verr, sizeof verr)) {
-        snprintf(c->err, c->errlen, "%s: %s (code at file offset %zu)", ctx_name, verr, code_offset);
-        return false;
-    }
     c->context = NULL;
     if (e->max_stack > m->max_stack)
         m->max_stack = e->max_stack;
@@ -634,6 +628,37 @@ static bool read_checks(Cursor *c, Mapc *m)
     return true;
 }
 
+static bool let_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
+{
+    (void)ctx;
+    return get_index(c, &((uint32_t *)items)[i], m->nstrings, "let name");
+}
+
+/* Section 12: the let slots' names; their count bounds the LET operands. */
+static bool read_lets(Cursor *c, Mapc *m)
+{
+    uint32_t *names = read_list(c, m, &m->nlets, 1, MAPC_MAX_INDEX, sizeof *names, "lets", let_item, NULL);
+    m->lets = names;
+    return names != NULL;
+}
+
+/* After every section: the lets section bounds what the code may name. */
+static bool verify_code(Cursor *c, Mapc *m)
+{
+    for (uint32_t i = 0; i < m->nentities; i++) {
+        const MapcEntity *e = &m->entities[i];
+        char verr[200];
+        if (!mapc_verify_code(m, e, i, verr, sizeof verr)) {
+            uint32_t n;
+            const char *name = mapc_str(m, e->name, &n);
+            snprintf(c->err, c->errlen, "entity %.*s: %s (code at file offset %zu)", (int)(n > 80 ? 80 : n), name,
+                     verr, (size_t)(e->code - c->base));
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool read_header(Cursor *c, size_t len, Mapc *m)
 {
     const uint8_t *d = c->base;
@@ -675,11 +700,11 @@ static bool read_sections(Cursor *c, Mapc *m)
 {
     static const char *const names[] = { "", "strings", "meta", "constants", "source paths",
                                          "builtins", "tables", "entities", "facts", "lookups", "fallbacks",
-                                         "checks" };
+                                         "checks", "lets" };
     typedef bool (*Reader)(Cursor *, Mapc *);
     static const Reader readers[] = { NULL, read_strings, read_meta, read_consts, read_paths,
                                       read_builtins, read_tables, read_entities, read_facts, read_lookups,
-                                      read_fallbacks, read_checks };
+                                      read_fallbacks, read_checks, read_lets };
     const uint8_t *file_end = c->end;
     unsigned last = 0;
     while (c->p < file_end) {
@@ -728,7 +753,7 @@ Mapc *mapc_load(const uint8_t *data, size_t len, char *err, size_t errlen)
     uint8_t *copy = cm_arena_alloc(&m->arena, len);
     memcpy(copy, data, len);
     c = (Cursor){ copy, copy + MAPC_HEADER_SIZE, copy + len - MAPC_TRAILER_SIZE, err, errlen, NULL };
-    if (!read_sections(&c, m))
+    if (!read_sections(&c, m) || !verify_code(&c, m))
         goto fail;
     return m;
 fail:

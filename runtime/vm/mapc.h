@@ -39,7 +39,8 @@ enum MapcSection {
     MS_LOOKUPS,                 /* 1.2, optional: Dynamics lookups written through @odata.bind */
     MS_FALLBACKS,               /* 1.3, optional: `when no E` entities; the header flag says it is there */
     MS_CHECKS,                  /* 1.4, optional: what a typed field's value must look like */
-    MS__KNOWN = MS_CHECKS
+    MS_LETS,                    /* 1.4, optional: the names of the let slots */
+    MS__KNOWN = MS_LETS
 };
 
 /* Header flags. A reader that skips the fallbacks section would send both
@@ -163,6 +164,8 @@ typedef struct Mapc {
     uint16_t flags;             /* MAPC_FLAG_* of the header */
     const MapcUser *users;
     uint32_t nusers;
+    const uint32_t *lets;       /* strings: each let slot's name (1.4) */
+    uint32_t nlets;
     CmArena arena;              /* owns everything above and the file copy */
 } Mapc;
 

@@ -83,6 +83,14 @@ static void put_operand(CmBuf *out, const Mapc *m, const MapcEntity *e, unsigned
         cm_buf_printf(out, " -> %04u, %u  ; ", x, op_u16(a + 2));
         put_str(out, m, e->fields[op_u16(a + 2)].name);
         break;
+    case OPND_LET:
+        cm_buf_printf(out, " %u  ; ", x);
+        put_str(out, m, m->lets[x]);
+        break;
+    case OPND_LET_JUMP:
+        cm_buf_printf(out, " -> %04u, %u  ; ", x, op_u16(a + 2));
+        put_str(out, m, m->lets[op_u16(a + 2)]);
+        break;
     case OPND_PATH_TABLE:
         cm_buf_printf(out, " %u, %u  ; ", x, op_u16(a + 2));
         put_path(out, m, &m->paths[x]);
@@ -249,6 +257,11 @@ void mapc_disasm(const Mapc *m, const char *source, size_t source_len, CmBuf *ou
     for (uint32_t i = 0; i < m->npaths; i++) {
         cm_buf_printf(out, "path %u ", i);
         put_path(out, m, &m->paths[i]);
+        cm_buf_putc(out, '\n');
+    }
+    for (uint32_t i = 0; i < m->nlets; i++) {
+        cm_buf_printf(out, "let %u ", i);
+        put_str(out, m, m->lets[i]);
         cm_buf_putc(out, '\n');
     }
     for (uint32_t i = 0; i < m->ntables; i++) {

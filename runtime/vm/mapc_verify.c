@@ -68,10 +68,14 @@ static bool check_operand(Verifier *v, uint32_t pc, unsigned op, const uint8_t *
             return failf(v, pc, "%s called with %u arguments", bi->name, a[1]);
         return true;
     }
+    case OPND_LET: return check_index(v, pc, x, m->nlets, "let");
     case OPND_GUARD:
     case OPND_JUMP:
+    case OPND_LET_JUMP:
         if (x <= pc || x >= v->e->code_len)
             return failf(v, pc, "jump to offset %u: jumps go forward and stay inside the code", x);
+        if (op_info[op].operand == OPND_LET_JUMP)
+            return check_index(v, pc, op_u16(a + 2), m->nlets, "let");
         return op_info[op].operand != OPND_GUARD || check_index(v, pc, op_u16(a + 2), v->e->nfields, "field");
     case OPND_PATH_TABLE:
         return check_index(v, pc, x, m->npaths, "source path")

@@ -55,7 +55,8 @@ static inline unsigned op_u16(const uint8_t *operand)
 /* Whether opcode op's first operand (u16) is a jump target. */
 static inline int op_jumps(unsigned op)
 {
-    return op_info[op].operand == OPND_JUMP || op_info[op].operand == OPND_GUARD;
+    return op_info[op].operand == OPND_JUMP || op_info[op].operand == OPND_GUARD
+           || op_info[op].operand == OPND_LET_JUMP;
 }
 
 /* Values an instruction pops, given its operand bytes (resolves pops -1). */

@@ -39,6 +39,11 @@ struct Vm {
     uint32_t ntries;
     /* A value a check refused (BAD_VALUE): the note's value. */
     Value bad;
+    /* Let slots: a value counts for this record when its generation is
+     * the record's (one vm_run), so nothing is cleared per record. */
+    Value *lets;
+    uint32_t *let_gen;
+    uint32_t gen;
 };
 
 Vm *vm_new(const Mapc *m, const uint32_t *slot_of_path)
@@ -69,6 +74,8 @@ Vm *vm_new(const Mapc *m, const uint32_t *slot_of_path)
         vm->results[i].values = vm->values + at;
         at += m->entities[i].nfields;
     }
+    vm->lets = cm_calloc(m->nlets + 1u, sizeof *vm->lets);
+    vm->let_gen = cm_calloc(m->nlets + 1u, sizeof *vm->let_gen);
     cm_arena_init(&vm->arena, 64 * 1024);
     vm->bi.arena = &vm->arena;
     vm->bi.max_bytes = VM_MAX_RECORD_BYTES;
@@ -87,6 +94,8 @@ void vm_free(Vm *vm)
     cm_free(vm->set);
     cm_free(vm->values);
     cm_free(vm->tries);
+    cm_free(vm->lets);
+    cm_free(vm->let_gen);
     cm_free(vm);
 }
 
@@ -760,6 +769,18 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
             }
             finish(r, VM_RECORD, NULL, 0, pc);
             return;
+        case BC_LET_JUMP:
+            if (vm->let_gen[op_u16(code + pc + 3)] == vm->gen)
+                next = x;
+            break;
+        case BC_LET_SET:
+            sp--;
+            vm->lets[x] = *sp;
+            vm->let_gen[x] = vm->gen;
+            break;
+        case BC_LET_GET:
+            *sp++ = vm->let_gen[x] == vm->gen ? vm->lets[x] : v_null();
+            break;
         case BC__COUNT:
             break;
         }
@@ -821,6 +842,10 @@ const VmResult *vm_run(Vm *vm, const Value *slots)
 {
     vm->out_bytes = 0;
     vm->bi.over = false;
+    if (++vm->gen == 0) {   /* wrapped: no slot may look computed */
+        memset(vm->let_gen, 0, (vm->m->nlets + 1u) * sizeof *vm->let_gen);
+        vm->gen = 1;
+    }
     for (uint32_t i = 0; i < vm->m->nentities; i++)
         run_entity(vm, i, slots);
     return vm->results;

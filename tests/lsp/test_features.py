@@ -91,7 +91,18 @@ def case_completion():
     r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, "ref Contact", 4)})
     check(labels(r) == ["Contact", "Visit_Report__c"], "entities after ref: %r" % labels(r))
     r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text3, "table Interest")})
-    check("entity" in labels(r) and "table" in labels(r), "item keywords: %r" % labels(r))
+    check("entity" in labels(r) and "table" in labels(r) and "let" in labels(r), "item keywords: %r" % labels(r))
+    # Lets declared before the cursor, with their type; not those after it.
+    text4 = text3.replace("entity Contact", 'let home = country ?? "DE"\nentity Contact', 1)
+    text4 = text4.replace('  reject "e-mail', '  let later = 1\n  reject "e-mail', 1)
+    edit(c, uri, text4, 5)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text4, "lower(trim", 2)})
+    got = {i["label"]: i for i in r["result"]}
+    check(list(got) == ["lower"], "a prefix still filters: %r" % list(got))
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text4, "lower(trim", 0)})
+    got = {i["label"]: i for i in r["result"]}
+    check("home" in got and got["home"]["detail"] == "string" and got["home"]["kind"] == 6 and "later" not in got,
+          "lets: %r" % {k: v for k, v in got.items() if k in ("home", "later")})
     finish(c)
 
 

@@ -53,6 +53,8 @@ static void build(const Case *c, CmBuf *out)
     mw_op(e, BC_CALL, lower | 1u << 8);
     mw_op(e, BC_EMIT, email);
     mw_op(e, BC_RET, 0);
+    if (c && strncmp(c->name, "let ", 4) == 0)
+        mw_let(w, "x");
     if (c) {
         MwEntity *e2 = mw_entity(w, "Visit", MODE_C_CREATE, 9, 1);
         mw_field(e2, "Contact__c", FS_PAYLOAD, ENC_REF, -1);
@@ -197,7 +199,7 @@ static void test_deep_lists(void)
 enum { NUL = BC_NULL, TRU = BC_TRUE, REF = BC_REF, EMIT = BC_EMIT, RET = BC_RET, JMP = BC_JUMP,
        JIF = BC_JUMP_IF_FALSE, POP = BC_POP, CNST = BC_CONST, CALL = BC_CALL, LOOK = BC_LOOKUP,
        SKIP = BC_SKIP, REJ = BC_REJECT, SRC = BC_SRC, GRD = BC_GUARD, SRCL = BC_SRC_LOOKUP,
-       SRCO = BC_SRC_OPTION, TRY = BC_TRY };
+       SRCO = BC_SRC_OPTION, TRY = BC_TRY, LJ = BC_LET_JUMP, LS = BC_LET_SET, LG = BC_LET_GET };
 
 static const Case cases[] = {
     { "valid program", { REF, 0, 0, EMIT, 0, 0, RET }, 7, -1, NULL },
@@ -234,6 +236,12 @@ static const Case cases[] = {
     { "valid try", { TRY, 7, 0, NUL, JIF, 7, 0, NUL, EMIT, 1, 0, RET }, 12, -1, NULL },
     { "try backwards", { NUL, POP, TRY, 0, 0, RET }, 6, -1, "jumps go forward" },
     { "try resumes at another depth", { TRY, 4, 0, NUL, NUL, EMIT, 1, 0, RET }, 9, -1, "stack depth" },
+    /* 1.4: let slots (cases named "let ..." get one slot, "x") */
+    { "let computed once", { LJ, 9, 0, 0, 0, NUL, LS, 0, 0, LG, 0, 0, POP, RET }, 14, -1, NULL },
+    { "let slot index", { LG, 1, 0, POP, RET }, 5, -1, "let index 1 out of range (there are 1)" },
+    { "let jump's slot", { LJ, 5, 0, 3, 0, RET }, 6, -1, "let index 3" },
+    { "let jump skips a push", { LJ, 6, 0, 0, 0, NUL, POP, RET }, 8, -1, "stack depth" },
+    { "no let slots", { NUL, LS, 0, 0, RET }, 5, -1, "let index 0 out of range (there are 0)" },
 };
 
 static void test_programs(void)
