@@ -34,6 +34,7 @@ MEAN = r"did you mean '([^']*)'\?"
 CODE = r"`([^`]*)`"
 ALLOWED = r'allowed values: ("[^"]*"|\d+)'
 SF, COL, DYN = "salesforce/fair-leads.map", "salesforce/contact-or-lead.map", "dynamics/fair-leads.map"
+HS = "hubspot/fair-leads.map"
 
 CASES = [
     ("E0101", SF, "entity Contact upsert", "entity Contcat upsert", ("replace", MEAN)),
@@ -57,6 +58,7 @@ CASES = [
     ("E0114", SF, "lower(trim(email))", "lowr(trim(email))", ("replace", MEAN)),
     ("E0114", SF, "Interest[answers.q_interest]", "Intrest[answers.q_interest]", ("replace", MEAN)),
     ("E0116", COL, "when no Contact", "when no Contcat", ("replace", MEAN)),
+    ("E0124", HS, "assoc_contacts_41 = ref", "assoc_contacts_0 = ref", ("replace", r"to contacts: (assoc_contacts_\d+)")),
     ("W0201", SF, "truncate(position, 128)", "position", ("replace", r"shorten it with (truncate\(.*\))$")),
     ("W0201", SF, "", "", ("line", r"`(reject .*)`")),
     ("W0202", SF, '    else user(', '    when country in ["DE", "AT", "CH"] then user("sales-inbox@example.com")\n    else user(',
@@ -67,6 +69,9 @@ CASES = [
     ("W0211", SF, "  MailingCity       = truncate(city, 40)",
      "  MailingCity       = Cities[city]", ("line", r"`(else -> VALUE)`")),
     ("W0213", SF, "", "", ("prefix", r"`(on create)`")),
+    ("W0214", SF, "entity Contact upsert", "let spare = email\n\nentity Contact upsert", ("delete",)),
+    ("W0216", SF, "  Description       = note", "  Description       = date(visitreport.created)",
+     ("replace", r'with (format_date\(.*"\))')),
 ]
 # The table W0211 looks up: an open answer.
 EXTRA = {"W0211": 'table Cities {\n  "Wurzburg" -> "Würzburg"\n}\n'}
@@ -78,8 +83,14 @@ SKIPPED = {
     "E0302": "crmmap test: the help points into the case file",
     "E0303": "crmmap test: expected and actual values, no suggestion",
     "D0401–D0409": "crmmap doctor: what to change in the mapping or the CRM after a live comparison",
+    "E0117": "the help is to move the let above its first use, or to use the source field",
+    "E0118": "the help points at the first let of that name or asks for another name",
+    "E0120": "the help explains the POSIX pattern rules; the fix is the author's pattern",
+    "E0121": "the help lists format_date's tokens with an example; which layout is meant is the author's",
+    "E0122": "the help lists date()'s format tokens; which layout the source sends is the author's",
     "W0206": "the help is a command to run (schema pull) or a file to import",
     "W0210": "the fallback entity it proposes is a template whose body ({ ... }) is the author's",
+    "W0218": "schema import: the help is to import the other object's schema too (a command)",
     "W0212": "the help is a choice (a reject rule or a value that cannot fail), with a pointer to the docs",
 }
 

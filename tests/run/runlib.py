@@ -104,12 +104,6 @@ def run(crmmap, mapping, input_path, workdir, *flags, token_env="CRM_TOKEN", env
     return Result(proc, errors)
 
 
-def fresh(work):
-    """An empty work folder."""
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-
-
 def ndjson(work, recs):
     """recs written as work/leads.ndjson, one JSON object a line; its path."""
     path = os.path.join(work, "leads.ndjson")

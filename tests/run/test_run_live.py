@@ -124,10 +124,11 @@ def hubspot():
         {"inputs": [{"properties": {"email": "anna.schmidt@example.de", "phone": "+49 931 999",
                                     "lifecyclestage": "customer"}, "associations": []}]})
     res = run(crmmap, os.path.join(examples, "hubspot", "fair-leads.map"), sample, work)
-    c.check(res.status == 3 and res.summary == (5, 4, 1, 0), "hubspot: exit %d summary %s: %s"
+    c.check(res.status == 3 and res.summary == (8, 7, 1, 0), "hubspot: exit %d summary %s: %s"
             % (res.status, res.summary, res.stderr[-300:]))
     contacts = {r["properties"]["email"]: r["properties"] for r in records("hubspot", "contacts").values()}
     c.check(len(contacts) == 4, "hubspot: 4 contacts")
+    c.check(len(records("hubspot", "p_visit_reports")) == 3, "hubspot: 3 visit reports (custom object)")
     anna = contacts.get("anna.schmidt@example.de", {})
     c.check(anna.get("phone") == "+49 931 999", "hubspot master crm: kept %s" % anna.get("phone"))
     c.check(anna.get("mobilephone") == "+491711234567", "hubspot master crm: filled")
