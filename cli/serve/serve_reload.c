@@ -166,5 +166,9 @@ bool serve_reload(Serve *s, const ServeReloadConfig *rc)
     st->ok = ok;
     memcpy(st->error, r.first, sizeof st->error);
     pthread_mutex_unlock(&s->stats.lock);
+    /* Last, once /status tells it: whoever waits on the log for the end
+     * of a reload then reads the same outcome there. */
+    say(&r, ok ? SLOG_INFO : SLOG_WARN, NULL, 0, "SIGHUP: reload finished: %s",
+        ok ? "all parts in use" : "refused in part (see above)");
     return ok;
 }

@@ -55,11 +55,11 @@ class Serve:
         return None
 
     def hup(self):
-        """SIGHUP, then serve's lines up to the end of the reload (the error
-        file is its last part)."""
+        """SIGHUP, then serve's lines up to the end of the reload (its last
+        line, written once /status has it)."""
         start = len(self.stderr)
         self.proc.send_signal(signal.SIGHUP)
-        self.read_until(lambda line: "error file" in line, timeout=60)
+        self.read_until(lambda line: "SIGHUP: reload finished" in line, timeout=60)
         return self.stderr[start:]
 
     def request(self, method, path, body=None, auth=SECRET, headers=None):
