@@ -1,5 +1,5 @@
 /* lsp_nav: formatting (fmt), document symbols, and definition, references
- * and rename of tables and entities, all from the tree of the current text. */
+ * and rename of tables, entities and lets, all from the tree of the current text. */
 #include <string.h>
 
 #include "cm_alloc.h"
@@ -7,7 +7,7 @@
 #include "lsp_int.h"
 
 /* LSP's SymbolKind values used here. */
-enum { S_MODULE = 2, S_CLASS = 5, S_FIELD = 8, S_STRUCT = 23 };
+enum { S_MODULE = 2, S_CLASS = 5, S_FIELD = 8, S_VARIABLE = 13, S_STRUCT = 23 };
 
 /* fmt prints a tree; one with syntax errors would lose text. */
 static bool formattable(const LspAnalysis *a)
@@ -116,6 +116,8 @@ static void assign_symbols(const LspAnalysis *a, cJSON *into, Stmt *const *stmts
         else if (st->kind == ST_ASSIGN)
             cJSON_AddItemToArray(into, symbol(a, st->u.assign.field.name, S_FIELD, st->span,
                                               st->u.assign.field.span));
+        else if (st->kind == ST_LET)
+            cJSON_AddItemToArray(into, symbol(a, st->u.let.name.name, S_VARIABLE, st->span, st->u.let.name.span));
     }
 }
 
@@ -140,6 +142,9 @@ cJSON *lsp_symbols(LspServer *s, const cJSON *params, LspError *e)
             sym = symbol(a, it->u.entity.name.name, S_CLASS, it->span, it->u.entity.name.span);
             assign_symbols(a, cJSON_AddArrayToObject(sym, "children"), it->u.entity.stmts, it->u.entity.count);
             break;
+        case IT_LET:
+            sym = symbol(a, it->u.let.name.name, S_VARIABLE, it->span, it->u.let.name.span);
+            break;
         default:
             /* source, target and users name files, not symbols */
             break;
@@ -150,10 +155,10 @@ cJSON *lsp_symbols(LspServer *s, const cJSON *params, LspError *e)
     return list;
 }
 
-/* ---- tables and entities: where each is declared and used ---- */
+/* ---- tables, entities and lets: where each is declared and used ---- */
 
 typedef struct Occurrences {
-    ItemKind kind;          /* IT_TABLE or IT_ENTITY */
+    ItemKind kind;          /* IT_TABLE, IT_ENTITY or IT_LET */
     const char *name;
     Span decl;              /* src NULL when not declared */
     Span *uses;
@@ -174,6 +179,8 @@ static void visit_names(const Expr *x, void *ctx)
         v->fn(IT_TABLE, &x->u.lookup.table, false, v->ctx);
     else if (x->kind == EX_REF)
         v->fn(IT_ENTITY, &x->u.ref.entity, false, v->ctx);
+    else if (x->kind == EX_PATH && x->u.path.count == 1)   /* a let's use, if a let has the name */
+        v->fn(IT_LET, &x->u.path.segments[0], false, v->ctx);
 }
 
 static void walk_expr(const Expr *x, NameFn fn, void *ctx)
@@ -191,19 +198,26 @@ static void walk_stmts(Stmt *const *stmts, size_t n, NameFn fn, void *ctx)
         } else if (st->kind == ST_ASSIGN) {
             walk_expr(st->u.assign.value, fn, ctx);
             walk_expr(st->u.assign.when, fn, ctx);
+        } else if (st->kind == ST_LET) {
+            fn(IT_LET, &st->u.let.name, true, ctx);
+            walk_expr(st->u.let.value, fn, ctx);
         } else {
             walk_expr(st->u.reject.when, fn, ctx);
         }
     }
 }
 
-/* Calls fn for every table and entity name in the tree. */
+/* Calls fn for every table, entity and let name in the tree (and every
+ * one-segment path, which names a let where one has that name). */
 static void walk_names(const Ast *ast, NameFn fn, void *ctx)
 {
     for (size_t i = 0; i < ast->count; i++) {
         const Item *it = ast->items[i];
         if (it->kind == IT_TABLE) {
             fn(IT_TABLE, &it->u.table.name, true, ctx);
+        } else if (it->kind == IT_LET) {
+            fn(IT_LET, &it->u.let.name, true, ctx);
+            walk_expr(it->u.let.value, fn, ctx);
         } else if (it->kind == IT_ENTITY) {
             fn(IT_ENTITY, &it->u.entity.name, true, ctx);
             walk_expr(it->u.entity.when, fn, ctx);
@@ -241,7 +255,65 @@ static void collect(ItemKind kind, const Ident *id, bool decl, void *ctx)
     o->uses[o->nuses++] = id->span;
 }
 
-/* The table or entity named at params' position; false (e set or not) when none. */
+static bool within(Span sp, Span in)
+{
+    return in.start <= sp.start && sp.end <= in.end;
+}
+
+/* The let NAME an item declares: the mapping's (IT_LET) or an entity's own. */
+static const Ident *declared_let(const Item *it, const char *name)
+{
+    if (it->kind == IT_LET)
+        return it->u.let.name.name && strcmp(it->u.let.name.name, name) == 0 ? &it->u.let.name : NULL;
+    for (size_t k = 0; it->kind == IT_ENTITY && k < it->u.entity.count; k++) {
+        const Stmt *st = it->u.entity.stmts[k];
+        if (st->kind == ST_LET && st->u.let.name.name && strcmp(st->u.let.name.name, name) == 0)
+            return &st->u.let.name;
+    }
+    return NULL;
+}
+
+static bool in_entity_declaring(const Ast *ast, Span sp, const char *name)
+{
+    for (size_t k = 0; k < ast->count; k++) {
+        const Item *it = ast->items[k];
+        if (it->kind == IT_ENTITY && within(sp, it->span) && declared_let(it, name))
+            return true;
+    }
+    return false;
+}
+
+/* Narrows o (every one-segment path named like the let, and its
+ * declarations) to the let meant at off: the entity's own where off is in
+ * an entity that declares one, else the mapping's, whose uses are outside
+ * such entities. False when neither declares the name (a source field). */
+static bool let_scope(const Ast *ast, size_t off, Occurrences *o)
+{
+    const Item *owner = NULL;
+    const Ident *decl = NULL;
+    for (size_t i = 0; i < ast->count; i++) {
+        const Item *it = ast->items[i];
+        const Ident *d = declared_let(it, o->name);
+        if (d && it->kind == IT_ENTITY && off >= it->span.start && off <= it->span.end)
+            owner = it, decl = d;
+        else if (d && it->kind == IT_LET && owner == NULL)
+            decl = d;
+    }
+    if (decl == NULL)
+        return false;
+    size_t kept = 0;
+    for (size_t i = 0; i < o->nuses; i++) {
+        Span sp = o->uses[i];
+        bool keep = owner ? within(sp, owner->span) : !in_entity_declaring(ast, sp, o->name);
+        if (keep && !(sp.start == decl->span.start && sp.end == decl->span.end))
+            o->uses[kept++] = sp;
+    }
+    o->nuses = kept;
+    o->decl = decl->span;
+    return true;
+}
+
+/* The table, entity or let named at params' position; false (e set or not) when none. */
 static bool occurrences_at(LspServer *s, const cJSON *params, LspError *e, const LspDoc **doc, Occurrences *o)
 {
     LspDoc *d = lsp_doc_of(s, params, e);
@@ -256,6 +328,10 @@ static bool occurrences_at(LspServer *s, const cJSON *params, LspError *e, const
     o->kind = h.kind;
     o->name = h.name;
     walk_names(d->now->ast, collect, o);
+    if (o->kind == IT_LET && !let_scope(d->now->ast, off, o)) {
+        cm_free(o->uses);   /* a source field's path: no let has the name */
+        return false;
+    }
     *doc = d;
     return true;
 }
@@ -316,18 +392,18 @@ cJSON *lsp_rename(LspServer *s, const cJSON *params, LspError *e)
     Occurrences o;
     const cJSON *to = cJSON_GetObjectItemCaseSensitive(params, "newName");
     if (!cJSON_IsString(to) || !is_name(to->valuestring)) {
-        lsp_error(e, RPC_INVALID_PARAMS, "a table's name is a letter or '_' followed by letters, digits or '_'");
+        lsp_error(e, RPC_INVALID_PARAMS, "a name is a letter or '_' followed by letters, digits or '_'");
         return NULL;
     }
     if (!occurrences_at(s, params, e, &d, &o)) {
         if (!e->code)
-            lsp_error(e, RPC_INVALID_REQUEST, "only a table can be renamed here");
+            lsp_error(e, RPC_INVALID_REQUEST, "only a table or a let can be renamed here");
         return NULL;
     }
-    if (o.kind != IT_TABLE) {
+    if (o.kind == IT_ENTITY) {
         /* An entity's name is the CRM's: renaming it would not rename the CRM's. */
         cm_free(o.uses);
-        lsp_error(e, RPC_INVALID_REQUEST, "%s is a CRM entity; only tables can be renamed", o.name);
+        lsp_error(e, RPC_INVALID_REQUEST, "%s is a CRM entity; only tables and lets can be renamed", o.name);
         return NULL;
     }
     cJSON *edits = cJSON_CreateArray();

@@ -55,12 +55,16 @@ static const Expr *in_stmts(Stmt *const *stmts, size_t n, LspExprTest test, cons
             r = lsp_expr_find(st->u.assign.when, test, arg);
         else if (st->kind == ST_REJECT)
             r = lsp_expr_find(st->u.reject.when, test, arg);
+        else if (st->kind == ST_LET)
+            r = lsp_expr_find(st->u.let.value, test, arg);
     }
     return r;
 }
 
 const Expr *lsp_item_find(const Item *it, LspExprTest test, const void *arg)
 {
+    if (it != NULL && it->kind == IT_LET)
+        return lsp_expr_find(it->u.let.value, test, arg);
     if (it == NULL || it->kind != IT_ENTITY)
         return NULL;
     const Expr *r = lsp_expr_find(it->u.entity.when, test, arg);

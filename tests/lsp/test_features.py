@@ -192,6 +192,44 @@ def case_navigation():
     r = c.request("textDocument/rename", dict(doc, position=at(TEXT, "Interest[answers"), newName="1bad"))
     check(r.get("error", {}).get("code") == -32602, "a bad name: %r" % r)
     finish(c)
+    # Lets: the mapping's, used in one entity; two entities' own of one name.
+    text = TEXT.replace("entity Contact upsert by Email {\n", "let mail = lower(trim(email))\n\n"
+                        "entity Contact upsert by Email {\n  let t = note\n")
+    text = text.replace("  Email             = lower(trim(email))", "  Email             = mail")
+    text = text.replace("  Description       = note", "  Description       = t")
+    text = text.replace("  Fair__c        = visitreport.title", "  let t = visitreport.title\n  Fair__c        = t")
+    c = Client(crmmap)
+    c.initialize(src)
+    uri = c.open(path, text)
+    errors = [d for d in c.diagnostics(uri) if d["severity"] == 1]
+    check(errors == [], "the lets check: %r" % errors)
+    doc = {"textDocument": {"uri": uri}}
+    r = c.request("textDocument/definition", dict(doc, position=at(text, "= mail", 3)))["result"]
+    check(r["range"]["start"] == at(text, "mail = lower"), "let definition: %r" % r)
+    r = c.request("textDocument/references", dict(doc, position=at(text, "mail = lower"),
+                                                  context={"includeDeclaration": True}))["result"]
+    check([x["range"]["start"] for x in r] == [at(text, "mail = lower"), at(text, "= mail", 2)],
+          "let references: %r" % r)
+    fair = text.index("let t = visitreport")
+    r = c.request("textDocument/references", dict(doc, position=at(text, "= t\n", 2),
+                                                  context={"includeDeclaration": True}))["result"]
+    check([x["range"]["start"] for x in r] == [at(text, "let t = note", 4), at(text, "Description       = t", 20)],
+          "an entity's own let, not the other entity's of the same name: %r" % r)
+    r = c.request("textDocument/rename", dict(doc, position=at(text, "= mail", 2), newName="address"))
+    renamed = apply(text, r["result"]["changes"][uri])
+    check("let address = lower" in renamed and "Email             = address" in renamed and " mail" not in renamed,
+          "let renamed")
+    r = c.request("textDocument/rename", dict(doc, position=at(text, "Fair__c        = t", 17), newName="fair"))
+    renamed = apply(text, r["result"]["changes"][uri])
+    check("let fair = visitreport.title" in renamed and "Fair__c        = fair" in renamed
+          and "let t = note" in renamed and "Description       = t" in renamed, "the second entity's let renamed alone")
+    syms = c.request("textDocument/documentSymbol", doc)["result"]
+    contact = next(s for s in syms if s["name"] == "Contact")
+    check(("mail", 13) in [(s["name"], s["kind"]) for s in syms] and
+          ("t", 13) in [(ch["name"], ch["kind"]) for ch in contact["children"]], "let symbols")
+    check(fair > 0 and c.request("textDocument/definition", dict(doc, position=at(text, "answers.q_interest", 3)))
+          ["result"] is None, "a source path is no let")
+    finish(c)
 
 
 def case_actions():
