@@ -16,7 +16,8 @@ enum {
 };
 
 /* The token at f[0..n): its letter and run length, or 0 for text copied as
- * written. Letters other than the tokens are refused (a typo in the format). */
+ * written. Letters other than the tokens are refused (a typo in the format),
+ * said in err unless err is NULL (a format checked before). */
 static size_t token_at(const char *f, size_t n, char *letter, char *err, size_t errlen, bool *bad)
 {
     char c = f[0];
@@ -27,7 +28,9 @@ static size_t token_at(const char *f, size_t n, char *letter, char *err, size_t 
         r++;
     bool ok = (c == 'Y' && (r == 4 || r == 2)) || ((c == 'M' || c == 'D') && r <= 2);
     if (!ok) {
-        snprintf(err, errlen, "'%.*s' is not a format token (YYYY, YY, MM, M, DD, D)", (int)(r > 8 ? 8 : r), f);
+        if (err != NULL)
+            snprintf(err, errlen, "'%.*s' is not a format token (YYYY, YY, MM, M, DD, D)", (int)(r > 8 ? 8 : r),
+                     f);
         *bad = true;
         return r;
     }
@@ -99,11 +102,10 @@ static bool out_formatted(BiCtx *cx, int64_t days, const char *f, size_t n, Valu
     if (dst == NULL)
         return false;
     size_t w = 0;
-    char err[8];
     for (size_t i = 0; i < n;) {
         char letter = 0;
         bool bad = false;
-        size_t r = token_at(f + i, n - i, &letter, err, sizeof err, &bad);
+        size_t r = token_at(f + i, n - i, &letter, NULL, 0, &bad);
         if (r == 0) {
             dst[w++] = f[i++];
             continue;
