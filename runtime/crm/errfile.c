@@ -1,9 +1,13 @@
 /* errfile: see errfile.h. Each line is built in memory and written with one
  * write(2) on an O_APPEND descriptor: lines from a resumed run, or from two
- * processes, never interleave inside a line. */
+ * processes, never interleave inside a line. A line is written before its
+ * unit is journaled, so a unit killed in between is sent again after a
+ * restart and can fail the same way: the lines already in the file are
+ * remembered (by a 128-bit hash each) and such a line is not written twice. */
 #include "errfile.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,12 +19,20 @@
 #include "cm_buf.h"
 #include "cm_utf8.h"
 
+typedef struct LineHash {
+    uint64_t a, b;              /* a == 0 && b == 0: an empty slot */
+} LineHash;
+
 struct ErrFile {
     pthread_mutex_t lock;       /* held while a line is built and written */
     int fd;
     char *path;
     size_t count;
     bool failed;
+    /* The lines in the file when it was opened (not emptied): an
+     * open-addressed set of their hashes, cap a power of two or 0. */
+    LineHash *held;
+    size_t nheld, cap_held;
     CmBuf line;
     char error[256];
 };
@@ -75,6 +87,97 @@ static bool make_private(int fd, const char *path, bool fresh, char *err, size_t
     return true;
 }
 
+/* Two FNV-1a passes with different seeds: 128 bits, so that two different
+ * lines taken for one is not a concern at any error file's size. */
+static LineHash line_hash(const char *p, size_t n)
+{
+    uint64_t a = 0xcbf29ce484222325u, b = 0x84222325cbf29ce4u;
+    for (size_t i = 0; i < n; i++) {
+        a = (a ^ (uint8_t)p[i]) * 0x100000001b3u;
+        b = (b ^ (uint8_t)p[i]) * 0x100000001b3u;
+        b ^= b >> 29;
+    }
+    return (LineHash){ a | 1u, b };
+}
+
+static bool held_has(const ErrFile *f, LineHash h)
+{
+    for (size_t i = (size_t)h.a & (f->cap_held - 1); f->cap_held > 0; i = (i + 1) & (f->cap_held - 1)) {
+        if (f->held[i].a == 0 && f->held[i].b == 0)
+            return false;
+        if (f->held[i].a == h.a && f->held[i].b == h.b)
+            return true;
+    }
+    return false;
+}
+
+static void held_add(ErrFile *f, LineHash h)
+{
+    if (2 * (f->nheld + 1) > f->cap_held) {
+        LineHash *old = f->held;
+        size_t cap = f->cap_held;
+        f->cap_held = cap ? 2 * cap : 64;
+        f->held = cm_calloc(f->cap_held, sizeof *f->held);
+        f->nheld = 0;
+        for (size_t i = 0; i < cap; i++)
+            if (old[i].a != 0 || old[i].b != 0)
+                held_add(f, old[i]);
+        cm_free(old);
+    }
+    if (held_has(f, h))
+        return;
+    size_t i = (size_t)h.a & (f->cap_held - 1);
+    while (f->held[i].a != 0 || f->held[i].b != 0)
+        i = (i + 1) & (f->cap_held - 1);
+    f->held[i] = h;
+    f->nheld++;
+}
+
+/* The complete lines of the file (a last line without its newline, cut by
+ * a crash, is not one a new write could repeat). */
+static bool read_held(ErrFile *f, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return true;
+    CmBuf line = CM_BUF_INIT;
+    char buf[65536];
+    off_t at = 0;
+    for (;;) {
+        ssize_t n = pread(f->fd, buf, sizeof buf, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errlen, "cannot read the error file %s: %s", f->path, strerror(errno));
+            cm_buf_free(&line);
+            return false;
+        }
+        if (n == 0)
+            break;
+        at += n;
+        size_t from = 0;
+        for (size_t i = 0; i < (size_t)n; i++)
+            if (buf[i] == '\n') {
+                cm_buf_put(&line, buf + from, i + 1 - from);
+                held_add(f, line_hash(line.data, line.len));
+                cm_buf_clear(&line);
+                from = i + 1;
+            }
+        cm_buf_put(&line, buf + from, (size_t)n - from);
+    }
+    cm_buf_free(&line);
+    return true;
+}
+
+static void free_file(ErrFile *f)
+{
+    cm_buf_free(&f->line);
+    cm_free(f->held);
+    pthread_mutex_destroy(&f->lock);
+    cm_free(f->path);
+    cm_free(f);
+}
+
 ErrFile *errfile_open(const char *path, bool fresh, char *err, size_t errlen)
 {
     int fd;
@@ -98,6 +201,11 @@ ErrFile *errfile_open(const char *path, bool fresh, char *err, size_t errlen)
     pthread_mutex_init(&f->lock, NULL);
     f->fd = fd;
     f->path = cm_strdup(path);
+    if (!fresh && !read_held(f, err, errlen)) {
+        close(fd);
+        free_file(f);
+        return NULL;
+    }
     return f;
 }
 
@@ -223,10 +331,10 @@ static bool write_line(ErrFile *f, const ErrRecord *rec)
         put_json(b, rec->payload, rec->payload_len);
     }
     cm_buf_puts(b, "}\n");
-    if (!write_all(f, b->data, b->len))
-        return false;
     f->count++;
-    return true;
+    if (f->nheld > 0 && held_has(f, line_hash(b->data, b->len)))
+        return true;        /* in the file already, from before a restart */
+    return write_all(f, b->data, b->len);
 }
 
 bool errfile_write(ErrFile *f, const ErrRecord *rec)
@@ -262,9 +370,6 @@ bool errfile_close(ErrFile *f, char *err, size_t errlen)
         snprintf(err, errlen, "cannot close the error file %s: %s", f->path, strerror(errno));
         ok = false;
     }
-    cm_buf_free(&f->line);
-    pthread_mutex_destroy(&f->lock);
-    cm_free(f->path);
-    cm_free(f);
+    free_file(f);
     return ok;
 }

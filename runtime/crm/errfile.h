@@ -3,7 +3,9 @@
  * the record's number and input text, the payload that was (or would have
  * been) sent, and the error (the CRM's code and message, and the .map line
  * of the field it names). Lines are appended with O_APPEND, so a resumed
- * run adds to the same file; errfile_close flushes them to disk (fsync).
+ * run adds to the same file, and a line the file held when it was opened
+ * (a unit sent again after a crash, failing the same way) is not written
+ * twice; errfile_close flushes them to disk (fsync).
  * The file holds contact data: it is created with mode 0600. errfile_write
  * may be called from several threads at once (`crmmap serve` writes from
  * its HTTP threads and its sender); the other calls may not. */
@@ -58,7 +60,7 @@ typedef struct ErrRecord {
 ErrFile *errfile_open(const char *path, bool fresh, char *err, size_t errlen);
 /* Appends one line. False (reason in errfile_error) when it cannot be written. */
 bool errfile_write(ErrFile *f, const ErrRecord *rec);
-size_t errfile_count(const ErrFile *f);             /* lines written */
+size_t errfile_count(const ErrFile *f);             /* lines of this run, held ones too */
 const char *errfile_error(const ErrFile *f);
 /* fsync and close; false (reason in err) when the data may not be on disk. */
 bool errfile_close(ErrFile *f, char *err, size_t errlen);

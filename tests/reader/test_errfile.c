@@ -120,6 +120,29 @@ static void test_lines(const char *path)
     CHECK(st == RD_END && good == 7, "7 well-formed lines (%d, %s)", good, rd_error(r));
     rd_close(r);
     fclose(f);
+
+    /* a resumed run that fails units the same way again (they were sent
+     * again: killed between their line and their journal entry) writes
+     * only what the file does not hold yet; a cut last line is no line */
+    int fd = open(path, O_WRONLY | O_APPEND);
+    CHECK(fd >= 0 && write(fd, "{\"record\": 9, \"li", 17) == 17, "a cut last line");
+    close(fd);
+    ef = errfile_open(path, false, err, sizeof err);
+    CHECK(ef != NULL, "reopen: %s", err);
+    if (ef == NULL)
+        return;
+    write_failures(ef, "email,a.b\r\nx,1\r\n1,2,3\r\n\xFF,2\r\n", NULL);
+    write_failures(ef, "{\"email\": \"x\", \"lastName\": \"M\xC3\xBCller\"}\n{\"email\": \"y\"}\n", NULL);
+    CHECK(errfile_count(ef) == 5, "5 lines of this run: %zu", errfile_count(ef));
+    CHECK(errfile_close(ef, err, sizeof err), "close: %s", err);
+    char *again = slurp(path);
+    const char *added = "{\"record\": 9, \"li{\"record\": 1, \"line\": 1, \"entity\": \"Contact\", \"error\": "
+                        "\"INVALID_EMAIL_ADDRESS: bad\", \"input\": {\"email\": \"x\", \"lastName\": \"M\xC3\xBCller\"}}\n"
+                        "{\"record\": 2, \"line\": 2, \"entity\": \"Contact\", \"error\": \"INVALID_EMAIL_ADDRESS: bad\", "
+                        "\"input\": {\"email\": \"y\"}}\n";
+    CHECK(strncmp(again, got, strlen(got)) == 0 && strcmp(again + strlen(got), added) == 0,
+          "only the lines not held yet:\n--- added\n%s", again + strlen(got));
+    cm_free(again);
     cm_free(got);
 }
 
