@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The local server's Salesforce Bulk API 2.0 ingest (tools/crmserver/sf_bulk.py):
 job states as polls move them, the CSV rules (quoting, #N/A, relationship
-columns by external id), per-row errors from the same checks as sObject
+columns by external id, a job whose header names an unknown one failing
+whole), per-row errors from the same checks as sObject
 Collections, the result files, the upload cap, a job that fails half-way and
 a poll answered 503."""
 import csv
@@ -92,6 +93,16 @@ def main():
     contacts = state["records"]["salesforce"]["Contact"]
     rep = next(iter(reports.values()))
     check(contacts[rep["Contact__c"]]["Email"] == "a@x.com", "linked to the contact's Id: %s" % rep)
+    # a relationship the object lacks, or by a field of the parent that is
+    # not indexed: the job fails before any row, as Salesforce's does
+    for column in ("Nope__r.Email", "Contact__r.LastName"):
+        jid = job("Visit_Report__c", "upsert", "External_Id__c", "External_Id__c,%s\nv3,a@x.com\n" % column)
+        states = run_to_end(jid)
+        info = json.loads(req("GET", "%s/%s" % (JOBS, jid))[1])
+        left = rows(req("GET", "%s/%s/unprocessedrecords/" % (JOBS, jid))[1])
+        check(states[-1] == "Failed" and info["errorMessage"] == "InvalidBatch : Field name not found : " + column
+              and info["numberRecordsProcessed"] == 0 and left == [["External_Id__c", column], ["v3", "a@x.com"]],
+              "an unknown relationship column fails the job: %s %s" % (info, left))
     # upload cap, state errors
     admin("/__admin/faults", {"faults": [], "bulk_max_bytes": 10})
     status, out = req("POST", JOBS, {"object": "Contact", "operation": "insert"})

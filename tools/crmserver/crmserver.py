@@ -1509,8 +1509,9 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET" and path == "/__admin/state":
                 return self.send_json(200, {"records": state.records, "requests": state.requests,
                                             "requests_by_path": state.by_path, "faults_fired": state.fired,
-                                            "bulk_jobs": {k: {f: j[f] for f in ("object", "state",
-                                                                                "numberRecordsProcessed")}
+                                            "bulk_jobs": {k: dict({f: j[f] for f in ("object", "state",
+                                                                                     "numberRecordsProcessed")},
+                                                                  header=(j["data"] or "").split("\n", 1)[0])
                                                           for k, j in state.bulk_jobs.items()},
                                             "association_writes": state.associations_made})
             if method == "POST" and path == "/__admin/rotate_token":

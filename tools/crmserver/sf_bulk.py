@@ -127,24 +127,40 @@ class SfBulk:
             return int(number) if number.is_integer() and not any(c in text for c in ".eE") else number
         return text
 
-    def resolve(self, meta, obj, column, text):
-        """NAME__r.FIELD -> (the lookup field, the parent's Id) or an error."""
+    def relationship(self, meta, column):
+        """NAME__r.FIELD -> the lookup field, when NAME__r is a relationship
+        of the object and FIELD an indexed field (external id or idLookup)
+        of its parent; else None."""
         rel, _, ext = column.partition(".")
         look = [f for f in meta.by_lower.values() if (f.get("relationshipName") or "").lower() == rel.lower()]
         if not look or not look[0].get("referenceTo"):
-            return None, None, crmserver.sf_error("INVALID_FIELD", "No such column '%s' on entity '%s'"
-                                                  % (column, obj), [column])
-        parent = look[0]["referenceTo"][0]
+            return None
+        parent = self.sf.fields(look[0]["referenceTo"][0])
+        f = parent.by_lower.get(ext.lower()) if parent else None
+        return look[0] if f and (f.get("externalId") or f.get("idLookup")) else None
+
+    def resolve(self, meta, obj, column, text):
+        """NAME__r.FIELD -> (the lookup field, the parent's Id) or an error."""
+        look = self.relationship(meta, column)
+        ext = column.partition(".")[2]
+        parent = look["referenceTo"][0]
         found = self.sf.find_by(parent, self.sf.canonical(parent, ext) or ext, text)
         if len(found) != 1:
             return None, None, crmserver.sf_error("INVALID_FIELD", "Foreign key external ID: %s not found for "
-                                                  "field %s in entity %s" % (text, ext, parent), [look[0]["name"]])
-        return look[0]["name"], found[0]["Id"], None
+                                                  "field %s in entity %s" % (text, ext, parent), [look["name"]])
+        return look["name"], found[0]["Id"], None
 
     def process(self, job):
         header, rows = self.rows(job)
         obj, ext = job["object"], job["externalIdFieldName"]
         meta = self.sf.fields(obj)
+        # Salesforce reads the header before any row: a relationship column
+        # it cannot resolve fails the whole job, nothing processed
+        wrong = [name for name in header if "." in name and self.relationship(meta, name) is None]
+        if wrong:
+            job["unprocessed"], job["state"] = rows, "Failed"
+            job["errorMessage"] = "InvalidBatch : Field name not found : %s" % wrong[0]
+            return
         seen = set()
         cut = len(rows) // 2 if job["fail"] else len(rows)
         saved, self.state.lock_rows = self.state.lock_rows, 0.0
