@@ -135,117 +135,173 @@ static bool terminal(const char *state)
     return strcmp(state, "JobComplete") == 0 || strcmp(state, "Failed") == 0 || strcmp(state, "Aborted") == 0;
 }
 
-/* A payload value as CSV text: #N/A clears, a list is joined by ';'. */
-static void put_value(CmBuf *row, CmBuf *sig, const cJSON *v)
-{
-    CmBuf t = CM_BUF_INIT;
-    if (cJSON_IsNull(v)) {
-        cm_buf_puts(&t, "#N/A");
-    } else if (cJSON_IsString(v)) {
-        cm_buf_puts(&t, v->valuestring);
-    } else if (cJSON_IsBool(v)) {
-        cm_buf_puts(&t, cJSON_IsTrue(v) ? "true" : "false");
-    } else if (cJSON_IsArray(v)) {
-        const cJSON *item;
-        cJSON_ArrayForEach(item, v) {
-            if (t.len)
-                cm_buf_putc(&t, ';');
-            if (cJSON_IsString(item))
-                cm_buf_puts(&t, item->valuestring);
-        }
-    } else if (v) {
-        char *s = cJSON_PrintUnformatted(v);
-        cm_buf_puts(&t, s);
-        cJSON_free(s);
-    }
-    csv_put_field(row, t.data ? t.data : "", t.len);
-    cm_buf_put(sig, t.data ? t.data : "", t.len);
-    cm_buf_putc(sig, '\x1f');
-    cm_buf_free(&t);
-}
-
 static int sig_order(const void *a, const void *b)
 {
     return strcmp(((const Sig *)a)->text, ((const Sig *)b)->text);
 }
 
-static char *lowered(const char *s)
+static char *lowered(const char *s, size_t n)
 {
-    char *d = cm_strdup(s);
+    char *d = cm_strndup(s, n);
     for (char *p = d; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p + 32);
     return d;
 }
 
-/* The columns of the group: the key first (an upsert), then every
- * payload field in the order first seen. */
-static size_t columns(const ConnBatch *bt, cJSON **parsed, const char ***out)
+/* One column of a job's CSV: a column of the batch, or (by) a ref by its
+ * parent's external id; KEY_COL: the records' key where no cell holds it. */
+typedef struct Col {
+    uint32_t col;
+    const char *by;
+} Col;
+
+#define KEY_COL UINT32_MAX
+
+typedef struct Cols {
+    Col *at;
+    size_t n;
+    size_t *plain;      /* per batch column: its position, or SIZE_MAX */
+} Cols;
+
+static int col_order(const void *a, const void *b)
 {
-    size_t n = 0, cap = 16;
-    const char **cols = cm_malloc(cap * sizeof *cols);
-    if (bt->op != CONN_CREATE)
-        cols[n++] = bt->key_field;
+    const Col *x = a, *y = b;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->by == y->by ? 0 : x->by == NULL ? -1 : y->by == NULL ? 1 : strcmp(x->by, y->by);
+}
+
+/* The columns of the group: the key first (an upsert), then every column
+ * a record fills, in the batch's order. */
+static void columns(const ConnBulk *b, Cols *out)
+{
+    const ConnBatch *bt = b->batch;
+    size_t cap = b->ncolumns + 2, n = 0;
+    Col *cols = cm_malloc(cap * sizeof *cols);
+    bool *seen = cm_calloc(b->ncolumns + 1, sizeof *seen);
     for (size_t i = 0; i < bt->n; i++) {
-        const cJSON *f;
-        cJSON_ArrayForEach(f, parsed[i]) {
-            size_t k = 0;
-            while (k < n && strcasecmp(cols[k], f->string) != 0)
-                k++;
-            if (k < n)
+        if (b->answered[i])
+            continue;
+        for (size_t k = 0; k < b->cells[i].n; k++) {
+            const ConnCell *cell = &b->cells[i].at[k];
+            if (cell->by == NULL && seen[cell->col])
                 continue;
+            size_t m = 0;
+            while (cell->by && m < n && !(cols[m].col == cell->col && cols[m].by && !strcmp(cols[m].by, cell->by)))
+                m++;
+            if (cell->by && m < n)
+                continue;
+            seen[cell->col] |= cell->by == NULL;
             if (n == cap)
                 cols = cm_realloc(cols, (cap *= 2) * sizeof *cols);
-            cols[n++] = f->string;
+            cols[n++] = (Col){ cell->col, cell->by };
         }
     }
-    *out = cols;
-    return n;
+    qsort(cols, n, sizeof *cols, col_order);
+    if (bt->op != CONN_CREATE) {    /* the key first */
+        size_t k = 0;
+        while (k < n && (cols[k].by || strcasecmp(b->columns[cols[k].col], bt->key_field) != 0))
+            k++;
+        Col key = k < n ? cols[k] : (Col){ KEY_COL, NULL };
+        if (k == n) {
+            if (n == cap)
+                cols = cm_realloc(cols, (cap += 1) * sizeof *cols);
+            n++;
+        }
+        memmove(cols + 1, cols, k * sizeof *cols);
+        cols[0] = key;
+    }
+    out->plain = cm_malloc((b->ncolumns + 1) * sizeof *out->plain);
+    for (size_t c = 0; c < b->ncolumns; c++)
+        out->plain[c] = SIZE_MAX;
+    for (size_t k = 0; k < n; k++)
+        if (cols[k].col != KEY_COL && cols[k].by == NULL)
+            out->plain[cols[k].col] = k;
+    out->at = cols;
+    out->n = n;
+    cm_free(seen);
+}
+
+/* A lookup field's relationship, as Salesforce names it: NAME__c's is
+ * NAME__r, a standard NAMEId's NAME. */
+static void put_header(CmBuf *csv, const ConnBulk *b, const Col *col)
+{
+    const char *name = col->col == KEY_COL ? b->batch->key_field : b->columns[col->col];
+    size_t n = strlen(name);
+    if (col->by == NULL) {
+        csv_put_field(csv, name, n);
+        return;
+    }
+    CmBuf h = CM_BUF_INIT;
+    if (n > 3 && strcmp(name + n - 3, "__c") == 0)
+        cm_buf_printf(&h, "%.*s__r", (int)(n - 3), name);
+    else if (n > 2 && strcmp(name + n - 2, "Id") == 0)
+        cm_buf_put(&h, name, n - 2);
+    else
+        cm_buf_put(&h, name, n);
+    cm_buf_printf(&h, ".%s", col->by);
+    csv_put_field(csv, h.data, h.len);
+    cm_buf_free(&h);
+}
+
+/* Where cell goes among cols. */
+static size_t cell_pos(const Cols *cols, const ConnCell *cell)
+{
+    if (cell->by == NULL)
+        return cols->plain[cell->col];
+    for (size_t k = 0; k < cols->n; k++)
+        if (cols->at[k].col == cell->col && cols->at[k].by && strcmp(cols->at[k].by, cell->by) == 0)
+            return k;
+    return SIZE_MAX;
 }
 
 /* Writes the CSV of records from j->at on, up to the size cap, into csv:
  * j->n of them, sigs[] their match texts; returns the position after the
  * last record it took. */
-static size_t write_csv(Job *j, cJSON **parsed, const char **cols, size_t ncols, CmBuf *csv, Sig *sigs)
+static size_t write_csv(Job *j, const Cols *cols, const ConnCell **slot, CmBuf *csv, Sig *sigs)
 {
     const ConnBatch *bt = j->b->batch;
-    for (size_t k = 0; k < ncols; k++) {
+    for (size_t k = 0; k < cols->n; k++) {
         if (k)
             cm_buf_putc(csv, ',');
-        csv_put_field(csv, cols[k], strlen(cols[k]));
+        put_header(csv, j->b, &cols->at[k]);
     }
     cm_buf_putc(csv, '\n');
     CmBuf row = CM_BUF_INIT, sig = CM_BUF_INIT;
     j->n = 0;
     size_t i = j->at;
     for (; i < bt->n; i++) {
-        if (parsed[i] == NULL)
+        if (j->b->answered[i])
             continue;
+        const ConnRecord *rec = &bt->records[i];
+        const ConnCells *cells = &j->b->cells[i];
+        memset(slot, 0, cols->n * sizeof *slot);
+        for (size_t k = 0; k < cells->n; k++) {
+            size_t pos = cell_pos(cols, &cells->at[k]);
+            if (pos != SIZE_MAX)
+                slot[pos] = &cells->at[k];
+        }
         cm_buf_clear(&row);
         cm_buf_clear(&sig);
-        for (size_t k = 0; k < ncols; k++) {
+        for (size_t k = 0; k < cols->n; k++) {
             if (k)
                 cm_buf_putc(&row, ',');
-            const cJSON *v = cJSON_GetObjectItem(parsed[i], cols[k]);
-            if (k == 0 && bt->op != CONN_CREATE && v == NULL) {
-                csv_put_field(&row, bt->records[i].key, strlen(bt->records[i].key));
-                cm_buf_puts(&sig, bt->records[i].key);
-            } else if (v == NULL) {
-                cm_buf_putc(&sig, '\x1f');  /* empty: left as it is */
-            } else {
-                put_value(&row, &sig, v);
-            }
+            const ConnCell *v = slot[k];
+            const char *text = v == NULL ? (k == 0 && bt->op != CONN_CREATE ? rec->key : "")
+                                         : v->clear ? "#N/A" : v->text;
+            size_t len = v && !v->clear ? v->len : strlen(text);
+            csv_put_field(&row, text, len);
+            cm_buf_put(&sig, text, len);
+            cm_buf_putc(&sig, '\x1f');
         }
         if (j->n > 0 && csv->len + row.len + 1 > SF_BULK_MAX_BYTES)
             break;
         cm_buf_put(csv, row.data, row.len);
         cm_buf_putc(csv, '\n');
-        if (bt->op != CONN_CREATE) {
-            const cJSON *key = cJSON_GetObjectItem(parsed[i], cols[0]);
-            sigs[j->n].text = lowered(cJSON_IsString(key) ? key->valuestring : bt->records[i].key);
-        } else {
-            sigs[j->n].text = cm_strndup(sig.data ? sig.data : "", sig.len);
-        }
+        /* an upsert's rows are matched by the key (the first column) */
+        sigs[j->n].text = bt->op != CONN_CREATE ? lowered(sig.data, strcspn(sig.data, "\x1f"))
+                                                : cm_strndup(sig.data, sig.len);
         sigs[j->n++].i = i;
     }
     cm_buf_free(&row);
@@ -298,7 +354,8 @@ static bool match(Job *j, Sig *sigs, size_t skip, bool ok, bool unprocessed, cha
     while (!bad && csv_next_row(&p, end, &row, &bad)) {
         cm_buf_clear(&sig);
         if (bt->op != CONN_CREATE) {
-            char *low = lowered(csv_field(&row, skip));
+            const char *key = csv_field(&row, skip);
+            char *low = lowered(key, strlen(key));
             cm_buf_puts(&sig, low);
             cm_free(low);
         } else {
@@ -446,28 +503,21 @@ ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const Ret
                         char *msg, size_t msglen)
 {
     const ConnBatch *bt = b->batch;
-    cJSON **parsed = cm_calloc(bt->n + 1, sizeof *parsed);
     for (size_t i = 0; i < bt->n; i++) {
-        b->answered[i] = false;
-        char err[200];
-        parsed[i] = conn_payload(bt, i, err, sizeof err);
-        if (parsed[i] == NULL || (bt->op != CONN_CREATE && bt->records[i].key == NULL
-                                  && !cJSON_IsString(cJSON_GetObjectItem(parsed[i], bt->key_field)))) {
-            conn_result_error(&b->results[i], "BAD_PAYLOAD", parsed[i] ? "no value for the key" : err, NULL);
-            b->answered[i] = true;
-            cJSON_Delete(parsed[i]);
-            parsed[i] = NULL;
-        }
+        b->answered[i] = bt->op != CONN_CREATE && bt->records[i].key == NULL;
+        if (b->answered[i])
+            conn_result_error(&b->results[i], "BAD_PAYLOAD", "no value for the key", NULL);
     }
-    const char **cols;
-    size_t ncols = columns(bt, parsed, &cols);
+    Cols cols;
+    columns(b, &cols);
+    const ConnCell **slot = cm_malloc((cols.n + 1) * sizeof *slot);
     Sig *sigs = cm_calloc(bt->n + 1, sizeof *sigs);
     Job j = { .c = c, .t = t, .b = b };
     ConnStatus st = CONN_OK;
     CmBuf csv = CM_BUF_INIT;
     while (st == CONN_OK && j.at < bt->n) {
         cm_buf_clear(&csv);
-        size_t next = write_csv(&j, parsed, cols, ncols, &csv, sigs);
+        size_t next = write_csv(&j, &cols, slot, &csv, sigs);
         bool resumed = false;
         if (j.n > 0)
             st = pick_up(&j, &resumed, p, clk, msg, msglen);
@@ -485,10 +535,9 @@ ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const Ret
         msg[0] = '\0';
     cm_buf_free(&csv);
     cm_buf_free(&j.answer);
-    for (size_t i = 0; i < bt->n; i++)
-        cJSON_Delete(parsed[i]);
-    cm_free(parsed);
-    cm_free(cols);
+    cm_free(cols.at);
+    cm_free(cols.plain);
+    cm_free(slot);
     cm_free(sigs);
     return st;
 }

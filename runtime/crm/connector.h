@@ -24,6 +24,25 @@
 
 typedef enum ConnOp { CONN_CREATE, CONN_UPDATE, CONN_UPSERT } ConnOp;
 
+/* One field of a record as plain text, for a bulk engine's CSV: what the
+ * payload says of it, without JSON (the engine writes it from the VM's
+ * values, so no payload is parsed again). */
+typedef struct ConnCell {
+    uint32_t col;           /* into ConnBulk.columns; a record's cells ascend by it */
+    bool clear;             /* `clear`: the field is blanked (text unused) */
+    /* A ref by its parent's key: the parent's key field (an external id),
+     * text the parent's key. NULL: text is the value (for a ref the
+     * parent's CRM id). */
+    const char *by;
+    const char *text;
+    size_t len;
+} ConnCell;
+
+typedef struct ConnCells {
+    const ConnCell *at;
+    size_t n;
+} ConnCells;
+
 typedef struct ConnRecord {
     const char *payload;    /* a JSON object (text) */
     const char *key;        /* update/upsert: the key field's value; NULL for create */
@@ -275,6 +294,11 @@ typedef struct ConnBulk {
     int64_t poll_ms;            /* the first wait before polling a job (doubling, at most 32 times) */
     const ConnBulkWatch *watch;
     uint64_t requests;          /* requests sent (retries excluded), added to */
+    /* The records as cells (batch->n), the CSV written from them; the
+     * field name of each ConnCell.col. */
+    const ConnCells *cells;
+    const char *const *columns;
+    size_t ncolumns;
 } ConnBulk;
 
 /* Helpers for the implementations. */

@@ -30,10 +30,12 @@
 #include "numtext.h"
 #include "opcodes.h"
 
-/* One field of a unit's record: its value as JSON text, or a ref. */
+/* One field of a unit's record: its value as plain text, or a ref. Plain,
+ * so that a bulk job's CSV is written from it as directly as a JSON payload. */
 typedef struct UField {
     uint32_t field;
-    uint32_t off, len;      /* the value's JSON text in Unit.text */
+    uint32_t off, len;      /* the value's text in Unit.text: a string's bytes, a number or bool as JSON has it */
+    uint8_t type;           /* V_STR, V_NUM, V_BOOL or V_CLEAR (V_REF: see ref) */
     int32_t ref;            /* V_REF: the parent entity's index; -1 otherwise */
 } UField;
 
@@ -92,7 +94,7 @@ typedef struct EntInfo {
     const char **read_fields;
     size_t nread;
     char **read_as;         /* per field: the name it is read by (among read_fields), NULL: not read */
-    char **field_names;
+    char **field_names;     /* nfields, then the marker field: a bulk job's columns */
     uint32_t *field_lines;  /* .map line of each field's assignment, 0: unknown */
     int32_t fallback_of;    /* `when no E`: E; -1: none */
     int32_t fallback;       /* the entity that takes this update's misses; -1: none */
@@ -179,7 +181,7 @@ static void ent_init(Transfer *t, uint32_t i)
     EntInfo *ei = &t->ents[i];
     ei->name = str_of(m, e->name);
     ei->target = t->v->entity_target ? t->v->entity_target(ei->name) : cm_strdup(ei->name);
-    ei->field_names = cm_calloc(e->nfields + 1u, sizeof *ei->field_names);
+    ei->field_names = cm_calloc(e->nfields + 2u, sizeof *ei->field_names);
     ei->field_lines = cm_calloc(e->nfields + 1u, sizeof *ei->field_lines);
     for (uint32_t f = 0; f < e->nfields; f++)
         ei->field_names[f] = str_of(m, e->fields[f].name);
@@ -212,6 +214,7 @@ static void ent_init(Transfer *t, uint32_t i)
     } else if (ei->op == CONN_CREATE && t->o.marker_field && conn_plain_name(t->o.marker_field)) {
         ei->marker_field = cm_strdup(t->o.marker_field);
     }
+    ei->field_names[e->nfields] = ei->marker_field;
     /* An upsert (a keyed create too) reads whether its record exists when
      * something may go only to a new one: `on create` fields, and fields
      * the CRM takes on create but refuses on update. */
@@ -616,42 +619,67 @@ static void put_ref(Transfer *t, CmBuf *b, const char *field, const MapcField *f
     }
 }
 
-/* The payload of one unit: every payload field, the `master crm` fields the
- * CRM holds no value for, the `on create` and create-only fields when the
- * record is new. */
+/* Whether a unit's record is new: unknown (no read) counts as existing,
+ * but for a create, so nothing CRM-owned is overwritten. A keyed create
+ * whose record exists (a second run, a resend) is an update. */
+static bool unit_created(const EntInfo *ei, const ConnCurrent *cur)
+{
+    return cur ? ei->op != CONN_UPDATE && !cur->found : ei->creates;
+}
+
+/* Whether field uf of unit (r, e) goes out: every payload field, the
+ * `master crm` fields the CRM holds no value for, the `on create` and
+ * create-only fields when the record is new. *parent: the entity a ref
+ * links to. */
+static bool field_goes(const Transfer *t, const Rec *r, uint32_t e, const ConnCurrent *cur, const UField *uf,
+                       int32_t *parent)
+{
+    const MapcEntity *me = &t->m->entities[e];
+    const EntInfo *ei = &t->ents[e];
+    const MapcField *f = &me->fields[uf->field];
+    bool created = unit_created(ei, cur);
+    if ((f->section == FS_ON_CREATE || field_create_only(me, uf->field)) && !created)
+        return false;
+    /* A `master crm` field goes where the record is new or the CRM's
+     * value was read and is empty; never where it could not be read. */
+    if (f->section == FS_IF_EMPTY && !created
+        && !(ei->read_as[uf->field] && cur && conn_current_empty(cur, ei->read_as[uf->field])))
+        return false;
+    *parent = uf->ref >= 0 ? ref_target(t, r, (uint32_t)uf->ref) : -1;
+    /* a fallback pair's entity not sent: the link goes through the other's field */
+    return uf->ref < 0 || *parent >= 0;
+}
+
+/* The payload of one unit: the fields that go (field_goes) as JSON. */
 static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *cur)
 {
     const MapcEntity *me = &t->m->entities[e];
     const EntInfo *ei = &t->ents[e];
     const Unit *u = &r->units[e];
-    /* Unknown (no read) counts as existing, but for a create: nothing
-     * CRM-owned is overwritten. A keyed create whose record exists (a second
-     * run, a resend) is an update. */
-    bool created = cur ? ei->op != CONN_UPDATE && !cur->found : ei->creates;
     CmBuf b = CM_BUF_INIT;
     cm_buf_putc(&b, '{');
     bool first = true;
     for (uint32_t i = 0; i < u->nfields; i++) {
         const UField *uf = &u->fields[i];
         const MapcField *f = &me->fields[uf->field];
-        if ((f->section == FS_ON_CREATE || field_create_only(me, uf->field)) && !created)
+        int32_t parent;
+        if (!field_goes(t, r, e, cur, uf, &parent))
             continue;
-        /* A `master crm` field goes where the record is new or the CRM's
-         * value was read and is empty; never where it could not be read. */
-        if (f->section == FS_IF_EMPTY && !created
-            && !(ei->read_as[uf->field] && cur && conn_current_empty(cur, ei->read_as[uf->field])))
-            continue;
-        int32_t parent = uf->ref >= 0 ? ref_target(t, r, (uint32_t)uf->ref) : -1;
-        if (uf->ref >= 0 && parent < 0)
-            continue;   /* a fallback pair's entity not sent: the link goes through the other's field */
         if (!first)
             cm_buf_puts(&b, ", ");
         first = false;
         if (uf->ref >= 0) {
             put_ref(t, &b, ei->field_names[uf->field], f, &r->units[parent], (uint32_t)parent);
-        } else {
-            cm_buf_put(&b, f->json_key, f->json_key_len);
+            continue;
+        }
+        cm_buf_put(&b, f->json_key, f->json_key_len);
+        if (uf->type == V_STR) {
+            Value v = v_str(u->text + uf->off, uf->len);
+            dryrun_field_value(t->m, f, &v, &b);
+        } else if (uf->type == V_NUM || uf->type == V_BOOL) {
             cm_buf_put(&b, u->text + uf->off, uf->len);
+        } else {
+            cm_buf_puts(&b, "null");
         }
     }
     if (ei->marker_field) {
@@ -664,6 +692,50 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
     }
     cm_buf_putc(&b, '}');
     return cm_buf_take(&b);
+}
+
+/* The parent a ref may name by its key instead of its CRM id in a bulk
+ * job: one upserted by a key of its own (an external id), not by the
+ * CRM's id, so the child's row needs no id the parent's job answered. */
+static bool ref_by_key(const Transfer *t, uint32_t parent)
+{
+    const EntInfo *p = &t->ents[parent];
+    return p->op == CONN_UPSERT && p->key_field && !p->by_id && t->v->id_field
+           && strcasecmp(p->key_field, t->v->id_field) != 0;
+}
+
+/* The cells of one unit for a bulk job (ConnCell): the fields that go
+ * (field_goes) as plain text, straight from the VM's values; cells has
+ * room for nfields + 1, marker for the marker. Returns how many. */
+static size_t build_cells(const Transfer *t, const Rec *r, uint32_t e, const ConnCurrent *cur, ConnCell *cells,
+                          char marker[40])
+{
+    const EntInfo *ei = &t->ents[e];
+    const Unit *u = &r->units[e];
+    size_t n = 0;
+    for (uint32_t i = 0; i < u->nfields; i++) {
+        const UField *uf = &u->fields[i];
+        int32_t parent;
+        if (!field_goes(t, r, e, cur, uf, &parent))
+            continue;
+        ConnCell *c = &cells[n++];
+        *c = (ConnCell){ uf->field, uf->type == V_CLEAR, NULL, u->text + uf->off, uf->len };
+        if (uf->ref < 0)
+            continue;
+        const Unit *pu = &r->units[parent];
+        if (ref_by_key(t, (uint32_t)parent) && pu->key) {
+            c->by = t->ents[parent].key_field;
+            c->text = pu->key;
+        } else {
+            c->text = pu->crm_id;
+        }
+        c->len = strlen(c->text);
+    }
+    if (ei->marker_field) {
+        unit_marker(t, r, e, marker);
+        cells[n++] = (ConnCell){ t->m->entities[e].nfields, false, NULL, marker, strlen(marker) };
+    }
+    return n;
 }
 
 /* ---- sending one entity of the window ---- */
@@ -928,7 +1000,7 @@ static bool bulk_job_put(void *ctx, size_t at, const char *id, const char *state
 
 static bool bulk_wanted(const Transfer *t, uint32_t e, ConnOp op, const size_t *idx, size_t n)
 {
-    if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE)
+    if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE || t->ents[e].upsert_by_read)
         return false;
     char id[64], state[32];
     if (t->o.resume && journal_job_get(t->j, t->recs[idx[0]].record, e, id, sizeof id, state, sizeof state))
@@ -938,12 +1010,12 @@ static bool bulk_wanted(const Transfer *t, uint32_t e, ConnOp op, const size_t *
 }
 
 static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
-                       char **pl, size_t nsend);
+                       char **pl, const ConnCells *cells, size_t nsend);
 
 /* Sends n records of entity e as bulk jobs and journals the answers; the
  * records a job did not process go by the API's own requests. */
 static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
-                      char **pl, size_t n)
+                      char **pl, const ConnCells *cells, size_t n)
 {
     EntInfo *ei = &t->ents[e];
     ConnResult *results = cm_calloc(n, sizeof *results);
@@ -951,7 +1023,8 @@ static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field,
     ConnBatch batch = { ei->target, op, key_field, crs, n };
     BulkCtx bc = { t, e, idx };
     const ConnBulkWatch watch = { bulk_job_get, bulk_job_put, &bc };
-    ConnBulk b = { &batch, results, answered, t->o.bulk_poll_ms, &watch, 0 };
+    ConnBulk b = { &batch, results, answered, t->o.bulk_poll_ms, &watch, 0, cells,
+                   (const char *const *)ei->field_names, t->m->entities[e].nfields + 1u };
     char msg[256];
     ConnStatus st = t->c->ops->bulk(t->c, t->tx, &b, &t->o.retry, t->o.clock, msg, sizeof msg);
     t->st.requests += b.requests;
@@ -986,7 +1059,7 @@ static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field,
         take_answers(t, e, &job, i2, p2);
         commit(t);
         t->bulk_rest = true;
-        send_group(t, e, op, key_field, c2 + na, i2 + na, p2 + na, n - na);
+        send_group(t, e, op, key_field, c2 + na, i2 + na, p2 + na, NULL, n - na);
         t->bulk_rest = false;
         for (size_t k = 0; k < na; k++)
             cm_free(again[k]);
@@ -1003,13 +1076,13 @@ static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field,
 /* Sends n records of entity e as op by key_field, in batches, links them
  * and journals the answers. */
 static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
-                       char **pl, size_t nsend)
+                       char **pl, const ConnCells *cells, size_t nsend)
 {
     EntInfo *ei = &t->ents[e];
     if (t->fatal || nsend == 0)
         return;
     if (bulk_wanted(t, e, op, idx, nsend)) {
-        send_bulk(t, e, op, key_field, crs, idx, pl, nsend);
+        send_bulk(t, e, op, key_field, crs, idx, pl, cells, nsend);
         return;
     }
     ConnResult *results = cm_calloc(nsend, sizeof *results);
@@ -1065,6 +1138,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     ConnRecord *crs = cm_calloc(n, sizeof *crs);
     size_t nsend = 0;
     size_t *idx = cm_malloc(n * sizeof *idx);
+    size_t *kof = cm_malloc(n * sizeof *kof);     /* crs[i] is unit todo[kof[i]] */
     char **pl = cm_calloc(n, sizeof *pl);
     if (cur == NULL || read_current(t, e, todo, n, cur)) {
         journal_begin(t->j);    /* the units failed here */
@@ -1084,12 +1158,28 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
                 continue;
             }
             payloads[k] = build_payload(t, r, e, c);
+            kof[nsend] = k;
             crs[nsend].payload = payloads[k];
             crs[nsend].key = ei->id_from_read ? c->id : !ei->upsert_by_read ? u->key : c->found ? c->id : NULL;
             idx[nsend] = todo[k];
             pl[nsend++] = payloads[k];
         }
         commit(t);
+    }
+    /* a bulk job's CSV is written from the units' cells */
+    ConnCell *cells = NULL;
+    ConnCells *rows = NULL;
+    char (*markers)[40] = NULL;
+    if (!t->fatal && bulk_wanted(t, e, ei->op, idx, nsend)) {
+        size_t per = t->m->entities[e].nfields + 1u;
+        cells = cm_malloc(nsend * per * sizeof *cells);
+        rows = cm_malloc(nsend * sizeof *rows);
+        markers = cm_malloc(nsend * sizeof *markers);
+        for (size_t i = 0; i < nsend; i++) {
+            const ConnCurrent *c = cur ? &cur[kof[i]] : bulk && ei->read && ei->op == CONN_UPSERT ? &fresh : NULL;
+            rows[i].at = cells + i * per;
+            rows[i].n = build_cells(t, &t->recs[idx[i]], e, c, cells + i * per, markers[i]);
+        }
     }
     if (!t->fatal && nsend > 0 && ei->upsert_by_read) {
         /* the records found go as updates by their id, the rest as creates */
@@ -1107,11 +1197,11 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             idx[nfound] = ix;
             pl[nfound++] = p;
         }
-        send_group(t, e, CONN_UPDATE, t->v->id_field, crs, idx, pl, nfound);
-        send_group(t, e, CONN_CREATE, NULL, crs + nfound, idx + nfound, pl + nfound, nsend - nfound);
+        send_group(t, e, CONN_UPDATE, t->v->id_field, crs, idx, pl, NULL, nfound);
+        send_group(t, e, CONN_CREATE, NULL, crs + nfound, idx + nfound, pl + nfound, NULL, nsend - nfound);
     } else if (!t->fatal && nsend > 0) {
         send_group(t, e, ei->op, ei->id_from_read ? t->v->id_field : ei->by_id ? NULL : ei->key_field, crs, idx,
-                   pl, nsend);
+                   pl, rows, nsend);
     }
     for (size_t k = 0; k < n; k++) {
         cm_free(payloads[k]);
@@ -1122,7 +1212,11 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     cm_free(payloads);
     cm_free(crs);
     cm_free(idx);
+    cm_free(kof);
     cm_free(pl);
+    cm_free(cells);
+    cm_free(rows);
+    cm_free(markers);
 }
 
 static uint64_t key_hash(const char *s)
@@ -1286,7 +1380,7 @@ static char *key_text(const Value *v)
     return NULL;
 }
 
-static void copy_unit(Transfer *t, Unit *u, const VmResult *res)
+static void copy_unit(Unit *u, const VmResult *res)
 {
     const MapcEntity *e = res->entity;
     u->outcome = res->outcome;
@@ -1316,11 +1410,19 @@ static void copy_unit(Transfer *t, Unit *u, const VmResult *res)
         if (!res->set[f])
             continue;
         UField *uf = &u->fields[u->nfields++];
+        const Value *v = &res->values[f];
         uf->field = f;
-        uf->ref = res->values[f].type == V_REF ? (int32_t)res->values[f].u.ref : -1;
+        uf->ref = v->type == V_REF ? (int32_t)v->u.ref : -1;
         uf->off = (uint32_t)text.len;
-        if (uf->ref < 0)
-            dryrun_field_value(t->m, &e->fields[f], &res->values[f], &text);
+        uf->type = v->type;
+        if (v->type == V_STR) {
+            cm_buf_put(&text, v->u.str, v->len);
+        } else if (v->type == V_NUM) {
+            char buf[NUMTEXT_MAX];
+            cm_buf_put(&text, buf, numtext_format(v->u.num, buf));
+        } else if (v->type == V_BOOL) {
+            cm_buf_puts(&text, v->u.b ? "true" : "false");
+        }
         uf->len = (uint32_t)(text.len - uf->off);
     }
     u->text = cm_buf_take(&text);
@@ -1336,7 +1438,7 @@ bool transfer_record(Transfer *t, uint64_t record, const VmResult *results, cons
     Rec *r = take_slot(t, record, input, input_len, input_is_json, line);
     r->units = cm_calloc(t->m->nentities + 1u, sizeof *r->units);
     for (uint32_t i = 0; i < t->m->nentities; i++) {
-        copy_unit(t, &r->units[i], &results[i]);
+        copy_unit(&r->units[i], &results[i]);
         /* an entity and its fallback are one unit: the fallback counts
          * only where its entity produced nothing */
         int32_t of = t->ents[i].fallback_of;

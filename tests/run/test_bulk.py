@@ -82,6 +82,9 @@ def main():
     c.check(jobs == 2, "one job per entity: %d" % jobs)
     writes = sum(v for p, v in st["requests_by_path"].items() if "/composite/sobjects" in p)
     c.check(writes == 0, "no sObject Collections writes: %d" % writes)
+    header = {j["object"]: j["header"].split(",") for j in st["bulk_jobs"].values()}
+    c.check("Contact__r.Email" in header[s.child] and "Contact__c" not in header[s.child],
+            "a child names its parent by the parent's external id: %s" % header[s.child])
     c.check(snap.parents == want.parents and snap.children == want.children and snap.dups == 0,
             "bulk leaves what REST leaves")
     key = lambda e: (e["record"], e["entity"], e["code"], e.get("field"), e.get("map_line"))
@@ -115,6 +118,18 @@ def main():
     c.check(got["on"] == got["off"] and (5, "Visit_Report__c", "STRING_TOO_LONG",
                                          "Fair__c", 55) in got["on"][1],
             "a keyless create through an insert job: %s vs %s" % (got["on"], got["off"]))
+
+    # a parent created without a key has no external id: its children's job
+    # links them by the Ids its job answered
+    reset()
+    r = run(crmmap, os.path.join(root, "tests", "run", "maps", "salesforce", "keyless_parent.map"), inp,
+            fresh("keyless_parent"), *BULK)
+    header = {j["object"]: j["header"].split(",") for j in runlib.admin("/__admin/state")["bulk_jobs"].values()}
+    contacts = runlib.records("salesforce", "Contact")
+    reports = runlib.records("salesforce", "Visit_Report__c").values()
+    c.check(r.summary == want_summary and "Contact__c" in header[s.child] and len(reports) == n - len(bad)
+            and all(contacts[v["Contact__c"]]["Email"] for v in reports),
+            "a keyless parent's children linked by its Ids: %s %s" % (r.summary, header.get(s.child)))
 
     for label, faults in (("a job that fails half-way", [{"kind": "job_failed", "path": "/jobs/ingest/7"}]),
                           ("polls answered 503", [{"kind": "503", "path": "/jobs/ingest/7", "skip": 2,
