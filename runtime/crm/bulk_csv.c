@@ -29,6 +29,20 @@ static void start_field(CsvRow *row)
     row->at[row->n++] = row->text.len;
 }
 
+/* The length of the run from s (before end) of bytes that mean nothing
+ * special: inside quotes all but '"', outside also ',', CR and LF. */
+static size_t run_len(const char *s, const char *end, bool quoted)
+{
+    if (quoted) {
+        const char *q = memchr(s, '"', (size_t)(end - s));
+        return q ? (size_t)(q - s) : (size_t)(end - s);
+    }
+    const char *p = s;
+    while (p < end && *p != '"' && *p != ',' && *p != '\r' && *p != '\n')
+        p++;
+    return (size_t)(p - s);
+}
+
 bool csv_next_row(const char **p, const char *end, CsvRow *row, bool *bad)
 {
     const char *s = *p;
@@ -39,26 +53,28 @@ bool csv_next_row(const char **p, const char *end, CsvRow *row, bool *bad)
         return false;
     start_field(row);
     bool quoted = false;
-    for (; s < end; s++) {
-        char ch = *s;
+    while (s < end) {
+        /* the bytes up to the next one that means something, at once:
+         * a result file is a job's every row */
+        size_t n = run_len(s, end, quoted);
+        cm_buf_put(&row->text, s, n);
+        s += n;
+        if (s == end)
+            break;
+        char ch = *s++;
         if (quoted) {
-            if (ch == '"' && s + 1 < end && s[1] == '"')
+            if (s < end && *s == '"')
                 cm_buf_putc(&row->text, *s++);
-            else if (ch == '"')
-                quoted = false;
             else
-                cm_buf_putc(&row->text, ch);
+                quoted = false;
         } else if (ch == '"') {
             quoted = true;
         } else if (ch == ',') {
             cm_buf_putc(&row->text, '\0');
             start_field(row);
-        } else if (ch == '\n' || ch == '\r') {
-            s += ch == '\r' && s + 1 < end && s[1] == '\n';
-            s++;
-            break;
         } else {
-            cm_buf_putc(&row->text, ch);
+            s += ch == '\r' && s < end && *s == '\n';
+            break;
         }
     }
     cm_buf_putc(&row->text, '\0');
