@@ -21,6 +21,15 @@ static int failures;
         }                                                       \
     } while (0)
 
+/* Writes w's file to out and frees w. */
+static void finish(MapcWriter *w, CmBuf *out)
+{
+    char err[200];
+    if (!mw_finish(w, out, err, sizeof err))
+        CHECK(0, "mw_finish: %s", err);
+    mw_free(w);
+}
+
 /* A program for entity 1 (entity 0 is a fixed, valid one): raw code bytes
  * and, when max_stack >= 0, a declared max stack. */
 typedef struct Case {
@@ -63,10 +72,7 @@ static void build(const Case *c, CmBuf *out)
         if (c->max_stack >= 0)
             mw_set_max_stack(e2, (uint32_t)c->max_stack);
     }
-    char err[200];
-    if (!mw_finish(w, out, err, sizeof err))
-        CHECK(0, "mw_finish: %s", err);
-    mw_free(w);
+    finish(w, out);
 }
 
 static void fix_crc(uint8_t *d, size_t len)
@@ -387,10 +393,7 @@ static void build_lookups(const char *system, CmBuf *out)
     mw_op(e, BC_CONST, k);
     mw_op(e, BC_EMIT, email);
     mw_op(e, BC_RET, 0);
-    char err[200];
-    if (!mw_finish(w, out, err, sizeof err))
-        CHECK(0, "mw_finish: %s", err);
-    mw_free(w);
+    finish(w, out);
 }
 
 /* The lookups section (1.2): only where there are lookups, read back into
@@ -454,10 +457,7 @@ static void build_fallbacks(uint32_t nleads, CmBuf *out)
         mw_line(lead, 7 + i, 3);
         mw_op(lead, BC_RET, 0);
     }
-    char err[200];
-    if (!mw_finish(w, out, err, sizeof err))
-        CHECK(0, "mw_finish: %s", err);
-    mw_free(w);
+    finish(w, out);
 }
 
 static void test_fallbacks(void)
