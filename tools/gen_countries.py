@@ -7,6 +7,12 @@ list (/usr/share/iso-codes/json/iso_3166-1.json) and its translations
 installed package's, not one we keep.
 
 Usage: gen_countries.py OUT.inc [ISO_CODES_PREFIX]
+       gen_countries.py --check [ISO_CODES_PREFIX]
+
+--check (run by CMake when it configures) says which of the files this
+script reads are missing and which Debian package brings them, so a build
+on a machine without them stops at configure with that, not with a Python
+traceback halfway through the build.
 
 Keys are every country's name, common and official name in each language,
 lower-cased, and again without accents; a key that names two countries is
@@ -14,6 +20,7 @@ dropped (neither is guessed). Keys are sorted by their UTF-8 bytes, which is
 the order bi_country.c searches in."""
 import gettext
 import json
+import os
 import sys
 import unicodedata
 
@@ -31,16 +38,49 @@ def plain(s):
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
+def list_path(prefix):
+    return prefix + "/share/iso-codes/json/iso_3166-1.json"
+
+
+def translation_path(prefix, lang):
+    return "%s/share/locale/%s/LC_MESSAGES/iso_3166-1.mo" % (prefix, lang)
+
+
+def missing_message(prefix):
+    """What is missing under prefix and how to get it; None: nothing."""
+    lost = [p for p in [list_path(prefix)] + [translation_path(prefix, lang) for lang in LANGS[1:]]
+            if not os.path.isfile(p)]
+    if not lost:
+        return None
+    lines = ["the country table of country_code()/country_name() needs Debian's package iso-codes, "
+             "and these of its files are missing:"] + ["  " + p for p in lost]
+    if os.path.isfile(list_path(prefix)):
+        lines.append("help: iso-codes is there but not its translations: dpkg leaves out /usr/share/locale where "
+                     "/etc/dpkg/dpkg.cfg.d/ says path-exclude (slim container images); add "
+                     "path-include=/usr/share/locale/*/LC_MESSAGES/iso_3166-1.mo there and run "
+                     "'apt-get install --reinstall iso-codes'")
+    else:
+        lines.append("help: apt-get install iso-codes (or give its prefix: cmake -DISO_CODES_PREFIX=DIR)")
+    return "\n".join(lines)
+
+
 def main():
+    if sys.argv[1] == "--check":
+        message = missing_message(sys.argv[2] if len(sys.argv) > 2 else "/usr")
+        if message:
+            sys.exit(message)
+        return
     out_path = sys.argv[1]
     prefix = sys.argv[2] if len(sys.argv) > 2 else "/usr"
-    with open(prefix + "/share/iso-codes/json/iso_3166-1.json", encoding="utf-8") as f:
+    message = missing_message(prefix)
+    if message:
+        sys.exit(message)
+    with open(list_path(prefix), encoding="utf-8") as f:
         countries = json.load(f)["3166-1"]
     countries.sort(key=lambda c: c["alpha_2"])
     tr = {}
     for lang in LANGS[1:]:
-        path = "%s/share/locale/%s/LC_MESSAGES/iso_3166-1.mo" % (prefix, lang)
-        with open(path, "rb") as f:
+        with open(translation_path(prefix, lang), "rb") as f:
             tr[lang] = gettext.GNUTranslations(f)
     keys = {}
     names = {lang: [] for lang in LANGS}

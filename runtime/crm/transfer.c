@@ -202,10 +202,7 @@ static void ent_init(Transfer *t, uint32_t i)
                        && strcmp(ei->key_field, t->v->id_field) != 0;
     ei->upsert_by_read = t->v->upsert_by_read && ei->op == CONN_UPSERT && ei->key_field;
     ei->fallback_of = e->fallback_of;
-    ei->fallback = -1;
-    for (uint32_t k = i + 1; k < m->nentities; k++)
-        if (m->entities[k].fallback_of == (int32_t)i)
-            ei->fallback = (int32_t)k;
+    ei->fallback = e->fallback;
     if (ei->op == CONN_CREATE && t->v->client_ids) {
         CmBuf id = CM_BUF_INIT;
         cm_buf_printf(&id, "%s%s", t->v->id_field ? t->v->id_field : ei->name, t->v->id_field ? "" : "id");

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bi_datefmt.h"
 #include "bi_time.h"
 #include "text_space.h"
 
@@ -114,95 +115,72 @@ static bool read_auto(Cursor *c, Civil *t)
     return false;
 }
 
-/* The format tokens that read a number of Civil's (all but YYYY and Z):
- * how many digits, into which field; a longer token before its prefix. */
-typedef struct NumericToken {
-    const char *token;
-    size_t min, max;
-    size_t at;              /* offsetof(Civil, ...), an unsigned */
-} NumericToken;
-
-static const NumericToken numeric_tokens[] = {
-    { "MM", 2, 2, offsetof(Civil, month) },  { "M", 1, 2, offsetof(Civil, month) },
-    { "DD", 2, 2, offsetof(Civil, day) },    { "D", 1, 2, offsetof(Civil, day) },
-    { "HH", 2, 2, offsetof(Civil, hour) },   { "H", 1, 2, offsetof(Civil, hour) },
-    { "mm", 2, 2, offsetof(Civil, minute) }, { "ss", 2, 2, offsetof(Civil, second) },
-};
-
-static const NumericToken *numeric_token(const char *p, size_t rest)
+/* The field of t a numeric token reads, and the fewest digits it takes
+ * (MM two, M one or two); NULL for a token that is not a number of t's. */
+static unsigned *numeric_field(Civil *t, DateToken tok, size_t *min)
 {
-    for (size_t k = 0; k < sizeof numeric_tokens / sizeof *numeric_tokens; k++) {
-        size_t len = strlen(numeric_tokens[k].token);
-        if (rest >= len && memcmp(p, numeric_tokens[k].token, len) == 0)
-            return &numeric_tokens[k];
+    *min = tok.len;
+    switch (tok.kind) {
+    case DTK_MONTH: return &t->month;
+    case DTK_DAY: return &t->day;
+    case DTK_HOUR: return &t->hour;
+    case DTK_MINUTE: return &t->minute;
+    case DTK_SECOND: return &t->second;
+    default: return NULL;
     }
-    return NULL;
 }
-
-#define TOKEN(p, rest, tok) ((rest) >= sizeof tok - 1 && memcmp((p), tok, sizeof tok - 1) == 0)
 
 const char *builtin_date_format_problem(const char *f, size_t fn, size_t *at)
 {
     bool year = false, month = false, day = false;
     for (size_t i = 0; i < fn;) {
-        const char *p = f + i;
-        const NumericToken *num;
+        DateToken tok = bi_date_token(f + i, fn - i);
         *at = i;
-        if (TOKEN(p, fn - i, "YYYY")) {
-            year = true;
-            i += 4;
-        } else if ((num = numeric_token(p, fn - i)) != NULL) {
-            month |= num->at == offsetof(Civil, month);
-            day |= num->at == offsetof(Civil, day);
-            i += strlen(num->token);
-        } else if ((*p | 32) >= 'a' && (*p | 32) <= 'z' && *p != 'T' && *p != 'Z') {
+        if (tok.kind == DTK_YEAR2)
+            return "a two-digit year (YY) does not say its century: date() reads YYYY";
+        if (tok.kind == DTK_BAD)
             return "this letter is not one of the tokens YYYY MM M DD D HH H mm ss Z";
-        } else {
-            i++;
-        }
+        year |= tok.kind == DTK_YEAR;
+        month |= tok.kind == DTK_MONTH;
+        day |= tok.kind == DTK_DAY;
+        i += tok.len;
     }
     *at = fn;
     return year && month && day ? NULL : "a date format needs YYYY, MM (or M) and DD (or D)";
 }
 
-/* Format tokens: YYYY, MM/M, DD/D, HH/H, mm, ss, Z (an offset); a space
- * matches one or more spaces; anything else must appear as it is. f has
- * passed builtin_date_format_problem. */
+/* Format tokens (bi_datefmt.h): YYYY, MM/M, DD/D, HH/H, mm, ss, Z (an
+ * offset); T and other characters must appear as they are, and a space
+ * matches one or more spaces. f has passed builtin_date_format_problem. */
 static bool read_format(Cursor *c, const char *f, size_t fn, Civil *t)
 {
     for (size_t i = 0; i < fn;) {
-        const char *p = f + i;
-        size_t rest = fn - i;
-        unsigned v;
-        const NumericToken *num;
-        if (TOKEN(p, rest, "YYYY")) {
-            i += 4;
+        DateToken tok = bi_date_token(f + i, fn - i);
+        char ch = f[i];
+        size_t min;
+        unsigned v, *field = numeric_field(t, tok, &min);
+        i += tok.len;
+        if (field != NULL) {
+            if (!read_num(c, min, 2, field))
+                return false;
+        } else if (tok.kind == DTK_YEAR) {
             if (!read_num(c, 4, 4, &v))
                 return false;
             t->year = v;
-        } else if ((num = numeric_token(p, rest)) != NULL) {
-            i += strlen(num->token);
-            if (!read_num(c, num->min, num->max, (unsigned *)((char *)t + num->at)))
-                return false;
-        } else if (*p == 'Z') {
-            i++;
+        } else if (tok.kind == DTK_ZONE) {
             if (!read_offset(c, t))
                 return false;
-        } else if (*p == ' ') {
-            i++;
+        } else if (ch == ' ') {
             if (!read_char(c, ' '))
                 return false;
             while (read_char(c, ' '))
                 ;
-        } else {
-            i++;
-            if (!read_char(c, *p))
-                return false;
+        } else if (!read_char(c, ch)) {     /* text, or T */
+            return false;
         }
     }
     return c->at == c->n;
 }
-#undef TOKEN
 
 /* Parses value v (text) with format f (NULL: automatic) into t. */
 static bool parse_civil(BiCtx *cx, const Value *v, const BiText *f, Civil *t)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bi_datefmt.h"
 #include "bi_time.h"
 #include "cm_alloc.h"
 
@@ -15,27 +16,10 @@ enum {
     MAX_FORMAT = 64
 };
 
-/* The token at f[0..n): its letter and run length, or 0 for text copied as
- * written. Letters other than the tokens are refused (a typo in the format),
- * said in err unless err is NULL (a format checked before). */
-static size_t token_at(const char *f, size_t n, char *letter, char *err, size_t errlen, bool *bad)
+/* The tokens format_date writes: a date's, and no time or zone. */
+static bool writes_date(DateTokenKind k)
 {
-    char c = f[0];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
-        return 0;
-    size_t r = 1;
-    while (r < n && f[r] == c)
-        r++;
-    bool ok = (c == 'Y' && (r == 4 || r == 2)) || ((c == 'M' || c == 'D') && r <= 2);
-    if (!ok) {
-        if (err != NULL)
-            snprintf(err, errlen, "'%.*s' is not a format token (YYYY, YY, MM, M, DD, D)", (int)(r > 8 ? 8 : r),
-                     f);
-        *bad = true;
-        return r;
-    }
-    *letter = c;
-    return r;
+    return k == DTK_YEAR || k == DTK_YEAR2 || k == DTK_MONTH || k == DTK_DAY;
 }
 
 bool builtin_date_format_check(const char *f, size_t n, uint32_t *max_len, size_t *bad_at,
@@ -49,21 +33,21 @@ bool builtin_date_format_check(const char *f, size_t n, uint32_t *max_len, size_
     uint32_t len = 0;
     bool any = false;
     for (size_t i = 0; i < n;) {
-        char letter = 0;
-        bool bad = false;
-        size_t r = token_at(f + i, n - i, &letter, err, errlen, &bad);
-        if (bad) {
-            *bad_at = i;
-            return false;
-        }
-        if (r == 0) {
+        DateToken tok = bi_date_token(f + i, n - i);
+        if (tok.kind == DTK_TEXT) {
             len += ((unsigned char)f[i] & 0xC0) != 0x80;   /* characters, not bytes */
             i++;
             continue;
         }
+        if (!writes_date(tok.kind)) {
+            snprintf(err, errlen, "'%.*s' is not a format token (YYYY, YY, MM, M, DD, D)",
+                     (int)(tok.len > 8 ? 8 : tok.len), f + i);
+            *bad_at = i;
+            return false;
+        }
         any = true;
-        len += (uint32_t)(letter == 'Y' ? r : 2);
-        i += r;
+        len += (uint32_t)(tok.kind == DTK_YEAR ? 4 : 2);
+        i += tok.len;
     }
     if (!any) {
         snprintf(err, errlen, "the format has no token (YYYY, YY, MM, M, DD, D)");
@@ -103,18 +87,16 @@ static bool out_formatted(BiCtx *cx, int64_t days, const char *f, size_t n, Valu
         return false;
     size_t w = 0;
     for (size_t i = 0; i < n;) {
-        char letter = 0;
-        bool bad = false;
-        size_t r = token_at(f + i, n - i, &letter, NULL, 0, &bad);
-        if (r == 0) {
-            dst[w++] = f[i++];
-            continue;
-        }
-        if (letter == 'Y')
-            w += r == 4 ? put_num(dst + w, (unsigned)y, 4) : put_num(dst + w, (unsigned)(y % 100), 2);
+        DateToken tok = bi_date_token(f + i, n - i);
+        if (tok.kind == DTK_YEAR)
+            w += put_num(dst + w, (unsigned)y, 4);
+        else if (tok.kind == DTK_YEAR2)
+            w += put_num(dst + w, (unsigned)(y % 100), 2);
+        else if (tok.kind == DTK_MONTH || tok.kind == DTK_DAY)
+            w += put_num(dst + w, tok.kind == DTK_MONTH ? m : d, tok.len);
         else
-            w += put_num(dst + w, letter == 'M' ? m : d, r);
-        i += r;
+            dst[w++] = f[i];
+        i += tok.len;
     }
     *out = v_str(dst, (uint32_t)w);
     return true;

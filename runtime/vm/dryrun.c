@@ -129,10 +129,7 @@ bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out)
     /* Which of an entity and its fallback goes is known only once the CRM
      * is read: the dry run shows both, each with its condition. */
     const MapcEntity *e = r->entity;
-    bool has_fallback = false;
-    for (uint32_t k = 0; k < m->nentities; k++)
-        has_fallback |= m->entities[k].fallback_of >= 0 && &m->entities[m->entities[k].fallback_of] == e;
-    if (e->fallback_of >= 0 || has_fallback) {
+    if (e->fallback_of >= 0 || e->fallback >= 0) {
         uint32_t n;
         const char *name = mapc_str(m, e->fallback_of >= 0 ? m->entities[e->fallback_of].name : e->name, &n);
         CmBuf when = CM_BUF_INIT;

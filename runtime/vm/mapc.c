@@ -423,6 +423,7 @@ static bool entity_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t ind
         return failf(c, "key field index %u out of range (there are %u fields)", key_raw - 1, e->nfields);
     e->key = (int32_t)key_raw - 1;
     e->fallback_of = -1;
+    e->fallback = -1;
     if (!get_var(c, &e->max_stack, "max stack") || !get_var(c, &e->code_len, "code length"))
         return false;
     if (e->max_stack > MAPC_MAX_INDEX)
@@ -583,10 +584,11 @@ static bool read_fallbacks(Cursor *c, Mapc *m)
         MapcEntity *e = (MapcEntity *)&m->entities[ei];
         if (of >= ei || m->entities[of].mode != MODE_C_UPDATE || e->mode == MODE_C_UPDATE)
             return failf(c, "fallback %u: entity %u must follow update entity %u and create or upsert", i, ei, of);
-        for (uint32_t k = 0; k < ei; k++)
-            if (m->entities[k].fallback_of == (int32_t)of)
-                return failf(c, "fallback %u: entity %u has two fallbacks", i, of);
+        MapcEntity *update = (MapcEntity *)&m->entities[of];
+        if (update->fallback >= 0)
+            return failf(c, "fallback %u: entity %u has two fallbacks", i, of);
         e->fallback_of = (int32_t)of;
+        update->fallback = (int32_t)ei;
     }
     return true;
 }

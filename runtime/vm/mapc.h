@@ -139,6 +139,7 @@ typedef struct MapcEntity {
     uint32_t nlines;
     bool has_section[FS__COUNT];    /* some field goes to this section */
     int32_t fallback_of;        /* `when no E`: E's index (an earlier update entity); -1: none */
+    int32_t fallback;           /* the later entity that takes this update's misses; -1: none */
     const MapcFacts *facts;     /* per field; NULL in a file without the facts section */
 } MapcEntity;
 

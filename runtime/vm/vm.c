@@ -569,15 +569,14 @@ static bool emit(Vm *vm, VmResult *r, uint32_t field, const Value *v)
 /* A ref to x, one branch of a fallback pair (`entity F ... when no E`), where
  * x produced nothing and the other branch, mapped before entity `index`,
  * produced a record: the child links to that one (docs/language.md,
- * "Fallback entities"), so this link is empty rather than a skip. */
+ * "Fallback entities"), so this link is empty rather than a skip. The
+ * loader links both halves of a pair, so this runs in constant time. */
 static bool ref_to_other_branch(const Mapc *m, const VmResult *results, uint32_t x, uint32_t index)
 {
     if (results[x].outcome != VM_NONE)
         return false;
-    int32_t other = m->entities[x].fallback_of;
-    for (uint32_t k = x + 1; other < 0 && k < index; k++)
-        if (m->entities[k].fallback_of == (int32_t)x)
-            other = (int32_t)k;
+    const MapcEntity *e = &m->entities[x];
+    int32_t other = e->fallback_of >= 0 ? e->fallback_of : e->fallback;
     return other >= 0 && (uint32_t)other < index && results[other].outcome == VM_RECORD;
 }
 

@@ -306,6 +306,12 @@ static const Case cases[] = {
     C(date, ARGS("s:2026-03-29", "s:DD.MM.YYYY"), "err:does not have the format"),
     C(date, ARGS("s:2026-03-29", "s:YYYY-MM-DX"), "err:at byte 10: this letter is not one of the tokens"),
     C(date, ARGS("s:2026-03", "s:YYYY-MM"), "err:needs YYYY, MM (or M) and DD"),
+    /* date() and format_date read a format with one token reader: a run of
+     * a letter is one token, never a token and its prefix. */
+    C(date, ARGS("s:29.03.26", "s:DD.MM.YY"), "err:at byte 7: a two-digit year (YY) does not say its century"),
+    C(date, ARGS("s:29.03.2026", "s:DD.MMM.YYYY"), "err:at byte 4: this letter is not one of the tokens"),
+    C(date, ARGS("s:2026-03-29", "s:YYYYY-MM-DD"), "err:at byte 1: this letter is not one of the tokens"),
+    C(datetime, ARGS("s:2026-03-29T14:30", "s:YYYY-MM-DDTHH:mm"), "s:2026-03-29T14:30:00Z"),
     C(date, ARGS("s:2026-03-29T23:30:00-05:00"), "s:2026-03-29"),
     C(date, ARGS("s:2026-03-29T23:30:00-05:00", "null", "s:Europe/Berlin"), "s:2026-03-30"),
     C(date, ARGS("s:2026-03-29T23:30:00Z", "s:", "s:Asia/Tokyo"), "s:2026-03-30"),

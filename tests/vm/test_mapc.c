@@ -21,6 +21,15 @@ static int failures;
         }                                                       \
     } while (0)
 
+/* Writes w's file to out and frees w. */
+static void finish(MapcWriter *w, CmBuf *out)
+{
+    char err[200];
+    if (!mw_finish(w, out, err, sizeof err))
+        CHECK(0, "mw_finish: %s", err);
+    mw_free(w);
+}
+
 /* A program for entity 1 (entity 0 is a fixed, valid one): raw code bytes
  * and, when max_stack >= 0, a declared max stack. */
 typedef struct Case {
@@ -63,10 +72,7 @@ static void build(const Case *c, CmBuf *out)
         if (c->max_stack >= 0)
             mw_set_max_stack(e2, (uint32_t)c->max_stack);
     }
-    char err[200];
-    if (!mw_finish(w, out, err, sizeof err))
-        CHECK(0, "mw_finish: %s", err);
-    mw_free(w);
+    finish(w, out);
 }
 
 static void fix_crc(uint8_t *d, size_t len)
@@ -387,10 +393,7 @@ static void build_lookups(const char *system, CmBuf *out)
     mw_op(e, BC_CONST, k);
     mw_op(e, BC_EMIT, email);
     mw_op(e, BC_RET, 0);
-    char err[200];
-    if (!mw_finish(w, out, err, sizeof err))
-        CHECK(0, "mw_finish: %s", err);
-    mw_free(w);
+    finish(w, out);
 }
 
 /* The lookups section (1.2): only where there are lookups, read back into
@@ -436,8 +439,47 @@ static void test_lookups(void)
     cm_buf_free(&b);
 }
 
+/* The fallbacks section: the loader links both halves of a pair, so the
+ * VM and the transfer find a fallback's partner without a search, and
+ * refuses an update with two fallbacks. */
+static void build_fallbacks(uint32_t nleads, CmBuf *out)
+{
+    MapcWriter *w = mw_new();
+    mw_meta(w, "test", "salesforce", "test.map");
+    MwEntity *contact = mw_entity(w, "Contact", MODE_C_UPDATE, 3, 1);
+    mw_key(contact, mw_field(contact, "Email", FS_PAYLOAD, ENC_TEXT, -1));
+    mw_line(contact, 4, 3);
+    mw_op(contact, BC_RET, 0);
+    for (uint32_t i = 0; i < nleads; i++) {
+        MwEntity *lead = mw_entity(w, "Lead", MODE_C_UPSERT, 6 + i, 1);
+        mw_key(lead, mw_field(lead, "Email", FS_PAYLOAD, ENC_TEXT, -1));
+        mw_fallback(lead, 0);
+        mw_line(lead, 7 + i, 3);
+        mw_op(lead, BC_RET, 0);
+    }
+    finish(w, out);
+}
+
+static void test_fallbacks(void)
+{
+    CmBuf b = CM_BUF_INIT;
+    build_fallbacks(1, &b);
+    char err[300] = "";
+    Mapc *m = mapc_load((const uint8_t *)b.data, b.len, err, sizeof err);
+    CHECK(m != NULL, "fallbacks load: %s", err);
+    if (m)
+        CHECK(m->entities[0].fallback == 1 && m->entities[0].fallback_of == -1 && m->entities[1].fallback_of == 0
+              && m->entities[1].fallback == -1, "both halves of the pair are linked");
+    mapc_free(m);
+    cm_buf_free(&b);
+    build_fallbacks(2, &b);
+    expect((const uint8_t *)b.data, b.len, "entity 0 has two fallbacks", "two fallbacks");
+    cm_buf_free(&b);
+}
+
 int main(void)
 {
+    test_fallbacks();
     test_facts();
     test_lookups();
     test_checks();
