@@ -159,6 +159,14 @@ struct Connector {
      * reads the records found again by it when fields are asked for. Set
      * by the connector's constructor. */
     const char *values_by;
+    /* Non-NULL where a write of b goes out as one request applied all or
+     * nothing, which one bad record refuses whole (Dataverse's
+     * UpsertMultiple), while the ops each build and parse the same write
+     * with one operation a record, each answered on its own (a $batch):
+     * conn_send sends such a refused set again that way, once. Set by the
+     * connector's constructor. */
+    bool (*all_or_nothing)(const Connector *c, const ConnBatch *b);
+    const ConnectorOps *each;
 };
 
 void conn_free(Connector *c);
@@ -173,7 +181,8 @@ void conn_request_free(ConnRequest *r);
 /* Builds, sends with retries (429, 5xx, timeouts, resets; a retried create
  * only when the transport could not have sent it), parses. A batch refused
  * as a whole by an API that does that for one bad input is split in halves
- * until the bad inputs alone fail. Every request
+ * until the bad inputs alone fail, or, where the connector has a request
+ * answering each record on its own (all_or_nothing), sent again as that. Every request
  * waits for the connector's rate limit first (on clk). Records the CRM
  * marks as transiently failed (result.retry) are sent again on their own, up
  * to the policy's attempts. msg explains any status but CONN_OK. */
