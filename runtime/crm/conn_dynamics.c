@@ -330,8 +330,10 @@ static void dyn_free(Connector *c)
     cm_free(c);
 }
 
-/* A table's creates and upserts as CreateMultiple/UpsertMultiple where it
- * takes them, else (and updates) as a $batch. */
+/* Writes as CreateMultiple/UpsertMultiple where the table takes them
+ * (Connector.all_or_nothing), else as a $batch. conn_send decides as it
+ * builds a set (a set built as $batch is parsed by dyn_batch_ops), so an
+ * answer here is to a set the table was asked to take. */
 static bool dyn_build_any(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
 {
     return dyn_multiple_takes(c, b) ? dyn_multiple_build(c, b, out, err, errlen) : dyn_build(c, b, out, err, errlen);
@@ -340,7 +342,7 @@ static bool dyn_build_any(const Connector *c, const ConnBatch *b, ConnRequest *o
 static ConnStatus dyn_parse_any(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                                 char *msg, size_t msglen)
 {
-    return dyn_multiple_takes(c, b) ? dyn_multiple_parse(c, b, r, results, msg, msglen)
+    return dyn_multiple_asked(c, b) ? dyn_multiple_parse(c, b, r, results, msg, msglen)
                                     : dyn_parse(c, b, r, results, msg, msglen);
 }
 
@@ -349,7 +351,7 @@ static const ConnectorOps dyn_ops = {
     NULL, 0, NULL, NULL, dyn_free, NULL,   /* a write carries its links (`@odata.bind`) */
 };
 
-/* A set refused whole by CreateMultiple/UpsertMultiple goes again as this. */
+/* Updates, tables without the messages, and a set refused whole by them. */
 static const ConnectorOps dyn_batch_ops = {
     "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read,
     NULL, 0, NULL, NULL, dyn_free, NULL,

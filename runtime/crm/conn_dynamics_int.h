@@ -13,6 +13,7 @@ typedef enum DynTakes { DYN_TAKES_UNKNOWN, DYN_TAKES_NO, DYN_TAKES_YES } DynTake
 typedef struct DynTable {
     char *set, *name;           /* entity set, logical name */
     DynTakes takes[2];          /* CreateMultiple, UpsertMultiple */
+    unsigned taken[2], refused[2];  /* sets answered, and refused whole */
 } DynTable;
 
 typedef struct DynTables {
@@ -31,9 +32,12 @@ typedef struct DynConnector {
  * answer lists its "value". */
 extern const ConnAnswerShape dyn_answer;
 
-/* Connector.all_or_nothing: b goes as CreateMultiple/UpsertMultiple;
- * build and parse of such a b. */
+/* Connector.all_or_nothing: b goes as CreateMultiple/UpsertMultiple (the
+ * table takes the message, and took more sets than it refused or refused
+ * fewer than two); build and parse of such a b. */
 bool dyn_multiple_takes(const Connector *c, const ConnBatch *b);
+/* The table was asked, and takes b's message (whatever its sets' fate). */
+bool dyn_multiple_asked(const Connector *c, const ConnBatch *b);
 bool dyn_multiple_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen);
 ConnStatus dyn_multiple_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                               char *msg, size_t msglen);

@@ -6,8 +6,9 @@
  * or SET(guid)). Whether a table takes a message is Microsoft's documented
  * query of sdkmessagefilters, asked once per table and message for the
  * connector's life. On a standard table the set is applied whole or not
- * at all: a set refused whole goes again as today's $batch (ConnBatch.each),
- * where each record is answered on its own. CreateMultiple answers the new
+ * at all: a set refused whole goes again as today's $batch (Connector.each),
+ * where each record is answered on its own, and a table whose sets are
+ * mostly refused goes as $batch from then on. CreateMultiple answers the new
  * records' Ids in order; UpsertMultiple answers 204 and no ids, so a record
  * upserted by an alternate key is known by that key (CrmVendor.bind_by_key). */
 #include <stdio.h>
@@ -32,11 +33,23 @@ static DynTable *table_of(const Connector *c, const char *set)
     return NULL;
 }
 
-bool dyn_multiple_takes(const Connector *c, const ConnBatch *b)
+bool dyn_multiple_asked(const Connector *c, const ConnBatch *b)
 {
     int m = message_of(b->op);
     const DynTable *tb = m >= 0 && b->entity ? table_of(c, b->entity) : NULL;
     return tb && tb->takes[m] == DYN_TAKES_YES;
+}
+
+/* A set refused whole costs its $batch on top: where most are ("if the
+ * success rate for your initial attempts is low", Microsoft), the table's
+ * sets go as $batch from then on. */
+bool dyn_multiple_takes(const Connector *c, const ConnBatch *b)
+{
+    if (!dyn_multiple_asked(c, b))
+        return false;
+    int m = message_of(b->op);
+    const DynTable *tb = table_of(c, b->entity);
+    return tb->refused[m] < 2 || tb->refused[m] <= tb->taken[m];
 }
 
 /* ---- asking whether a table takes a message ---- */
@@ -87,7 +100,8 @@ void conn_dynamics_prepare(const Connector *c, Transport *t, const char *set, co
             ts->t = cm_realloc(ts->t, ts->cap * sizeof *ts->t);
         }
         tb = &ts->t[ts->n++];
-        *tb = (DynTable){ cm_strdup(set), cm_strdup(name), { DYN_TAKES_UNKNOWN, DYN_TAKES_UNKNOWN } };
+        *tb = (DynTable){ cm_strdup(set), cm_strdup(name), { DYN_TAKES_UNKNOWN, DYN_TAKES_UNKNOWN }, { 0, 0 },
+                          { 0, 0 } };
     }
     if (tb->takes[m] != DYN_TAKES_UNKNOWN)
         return;
@@ -156,12 +170,15 @@ bool dyn_multiple_build(const Connector *c, const ConnBatch *b, ConnRequest *out
 ConnStatus dyn_multiple_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                               char *msg, size_t msglen)
 {
-    (void)c;
+    DynTable *tb = table_of(c, b->entity);
+    int m = message_of(b->op);
     ConnAnswer a;
     ConnStatus st = CONN_OK;
     if (r->status < 200 || r->status > 299) {
         st = conn_open_write_answer(r, &dyn_answer, b, results, &a, msg, msglen);
         cJSON_Delete(a.root);
+        if (st == CONN_REJECTED && tb && m >= 0)
+            tb->refused[m]++;
         return st;
     }
     /* UpsertMultiple answers 204 and no body; anything else said must be JSON. */
@@ -176,6 +193,8 @@ ConnStatus dyn_multiple_parse(const Connector *c, const ConnBatch *b, const TxRe
     }
     if (b->op != CONN_CREATE)
         ids = NULL;
+    if (tb && m >= 0)
+        tb->taken[m]++;
     const cJSON *id = ids ? ids->child : NULL;
     for (size_t i = 0; i < b->n; i++) {
         ConnResult *res = &results[i];

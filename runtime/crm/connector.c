@@ -472,6 +472,8 @@ static bool part_build(const Connector *c, void *ctx, ConnRequest *req, char *ms
 {
     Part *pt = ctx;
     memset(pt->results, 0, pt->n * sizeof *pt->results);
+    if (pt->links == NULL && c->each && !pt->each && !c->all_or_nothing(c, &pt->batch))
+        pt->each = true;
     bool ok = pt->links ? c->ops->build_links(c, pt->links, pt->n, req, msg, msglen)
                         : (pt->each ? c->each : c->ops)->build(c, &pt->batch, req, msg, msglen);
     if (!ok)
@@ -609,8 +611,8 @@ static bool splittable(const Connector *c, const Part *pt)
  * resending is safe for creates too. */
 static bool again_each(const Connector *c, const Part *pt)
 {
-    return pt->status == CONN_REJECTED && pt->links == NULL && !pt->each && c->all_or_nothing
-        && strcmp(pt->results[0].code, "BAD_PAYLOAD") != 0 && c->all_or_nothing(c, &pt->batch);
+    return pt->status == CONN_REJECTED && pt->links == NULL && !pt->each && c->each
+        && strcmp(pt->results[0].code, "BAD_PAYLOAD") != 0;
 }
 
 static Part slice(const Part *pt, size_t at, size_t n)

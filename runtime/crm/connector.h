@@ -159,12 +159,13 @@ struct Connector {
      * reads the records found again by it when fields are asked for. Set
      * by the connector's constructor. */
     const char *values_by;
-    /* Non-NULL where a write of b goes out as one request applied all or
-     * nothing, which one bad record refuses whole (Dataverse's
-     * UpsertMultiple), while the ops each build and parse the same write
-     * with one operation a record, each answered on its own (a $batch):
-     * conn_send sends such a refused set again that way, once. Set by the
-     * connector's constructor. */
+    /* Where the ops write a batch as one request applied all or nothing,
+     * which one bad record refuses whole (Dataverse's UpsertMultiple): each
+     * builds and parses the same write with one operation a record, each
+     * answered on its own (a $batch), and all_or_nothing says, as a batch's
+     * request is first built, whether it goes the ops' way (else each's).
+     * A set refused whole the ops' way is sent again each's way, once. Set
+     * by the connector's constructor; NULL: the ops alone. */
     bool (*all_or_nothing)(const Connector *c, const ConnBatch *b);
     const ConnectorOps *each;
 };
