@@ -5,11 +5,11 @@ Dynamics, once with every table refusing the bulk operation messages (the
 server's dyn_no_multiple: crmmap sends $batch of single requests) and once
 with CreateMultiple/UpsertMultiple, each from an empty server; prints
 records/s and API calls per 1,000 records for both. The records are
-tests/run/runlib.py's leads (every 97th refused for its e-mail address).
+tests/run/runlib.py's leads, all good, and then with every 97th refused for
+its e-mail address (so that every set of 1,000 holds ten refused records).
 
 Usage: run_multiple.py CRMMAP WORKDIR MAPPING N [N...]"""
 import os
-import subprocess
 import sys
 import time
 
@@ -36,20 +36,17 @@ def one(crmmap, mapc, data, work, multiple):
 
 
 def main():
-    crmmap, work, mapping, sizes = sys.argv[1], sys.argv[2], sys.argv[3], [int(a) for a in sys.argv[4:]]
-    os.makedirs(work, exist_ok=True)
-    mapc = os.path.join(work, "multiple.mapc")
-    subprocess.run([crmmap, "compile", mapping, "-o", mapc], check=True, capture_output=True)
-    print("mapping %s" % mapping)
+    crmmap, work, mapc, sizes = runlib.bench_args(sys.argv, "multiple.mapc")
     for n in sizes:
-        data = os.path.join(work, "leads-%d.ndjson" % n)
-        if not os.path.exists(data):
-            runlib.write_leads(data, n)
-        for multiple, label in ((False, "$batch of single requests"), (True, "CreateMultiple/UpsertMultiple")):
-            secs, calls, sets, batches, status = one(crmmap, mapc, data, work, multiple)
-            print("%7d leads, %-30s %7.0f records/s  %6d calls = %5.2f per 1,000 records  (%d sets, %d $batch, "
-                  "%.1f s, exit %d)" % (n, label, n / secs, calls, 1000.0 * calls / n, sets, batches, secs, status),
-                  flush=True)
+        for bad_every, kind in ((0, "good"), (97, "1% bad")):
+            data = os.path.join(work, "leads-%d-%d.ndjson" % (n, bad_every))
+            if not os.path.exists(data):
+                runlib.write_leads(data, n, bad_every)
+            for multiple, label in ((False, "$batch of single requests"), (True, "CreateMultiple/UpsertMultiple")):
+                secs, calls, sets, batches, status = one(crmmap, mapc, data, work, multiple)
+                print("%7d leads (%s), %-30s %7.0f records/s  %6d calls = %5.2f per 1,000 records  (%d sets, "
+                      "%d $batch, %.1f s, exit %d)" % (n, kind, label, n / secs, calls, 1000.0 * calls / n, sets,
+                                                       batches, secs, status), flush=True)
 
 
 if __name__ == "__main__":
