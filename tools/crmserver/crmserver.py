@@ -32,6 +32,11 @@ APIs the connectors use, keeping records in memory:
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets:
                                                                        PATCH SET(key) upserts, POST SET creates
+              POST /api/data/v9.2/SET/Microsoft.Dynamics.CRM.CreateMultiple|UpsertMultiple
+                   {"Targets": [...]}: all or nothing, Ids / 204 (docs/run.md, "Dataverse CreateMultiple
+                   and UpsertMultiple"); every table takes them but the faults body's dyn_no_multiple
+              GET  /api/data/v9.2/sdkmessagefilters?$filter=sdkmessageid/name eq 'M' and
+                   primaryobjecttypecode eq 'T'   whether table T takes message M
               Lookups (DYN_LOOKUPS) only as NAV@odata.bind: "/SET(guid)" of a record or seeded user
               that exists (null clears), kept as _ATTR_value; a plain write gets 0x80060888
 
@@ -72,10 +77,12 @@ a truncated JSON body), limit_exceeded (each vendor's API limit answer: Salesfor
 see limit_exceeded()), lock_row (each Salesforce record in the request fails with
 UNABLE_TO_LOCK_ROW with probability "record_probability", default 0.5, and is not
 written), batch_part (each part of a Dynamics $batch is answered 429 0x80072322
-with that probability, not applied, while the other parts are; the two kinds are
+with that probability, not applied, while the other parts are; a CreateMultiple or
+UpsertMultiple set is answered 429 whole with that probability; the two kinds are
 one per-record failure, shaped by the system the request is for), job_failed (a
 Salesforce bulk job closed by this request fails half-way, see sf_bulk.py).
-The faults body may set "bulk_max_bytes": the largest bulk job upload taken.
+The faults body may set "bulk_max_bytes": the largest bulk job upload taken, and
+"dyn_no_multiple": the Dataverse tables that take no bulk operation message.
 
 Validation beyond the metadata: HubSpot refuses an e-mail address with a local
 part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
