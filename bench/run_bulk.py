@@ -9,7 +9,6 @@ server checks against.
 
 Usage: run_bulk.py CRMMAP WORKDIR MAPPING N [N...]"""
 import os
-import subprocess
 import sys
 import time
 
@@ -31,11 +30,7 @@ def one(crmmap, mapc, data, work, mode):
 
 
 def main():
-    crmmap, work, mapping, sizes = sys.argv[1], sys.argv[2], sys.argv[3], [int(a) for a in sys.argv[4:]]
-    os.makedirs(work, exist_ok=True)
-    mapc = os.path.join(work, "bulk.mapc")
-    subprocess.run([crmmap, "compile", mapping, "-o", mapc], check=True, capture_output=True)
-    print("mapping %s" % mapping)
+    crmmap, work, mapc, sizes = runlib.bench_args(sys.argv, "bulk.mapc")
     for n in sizes:
         data = os.path.join(work, "leads-%d.ndjson" % n)
         if not os.path.exists(data):

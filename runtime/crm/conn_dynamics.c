@@ -1,5 +1,7 @@
-/* conn_dynamics: the Dynamics 365 / Dataverse Web API. A batch is one
- * POST $batch (multipart/mixed, no change set, Prefer:
+/* conn_dynamics: the Dynamics 365 / Dataverse Web API. The creates and
+ * upserts of a table that takes CreateMultiple/UpsertMultiple go as those
+ * (conn_dynamics_multiple.c); the rest, and a set refused whole there, as
+ * one POST $batch (multipart/mixed, no change set, Prefer:
  * odata.continue-on-error) of one request per record: upsert is PATCH
  * SET(key='value') by an alternate key (or SET(guid)), update the same with
  * If-Match: * so it never creates, create is POST SET. Payloads travel as
@@ -13,8 +15,7 @@
 #include <strings.h>
 
 #include "cm_alloc.h"
-#include "conn_json.h"
-#include "conn_dynamics.h"
+#include "conn_dynamics_int.h"
 
 #define DYN_MAX_BATCH 1000
 #define BOUNDARY "batch_crmmap_7f3a9c"
@@ -53,19 +54,19 @@ static void id_attribute(const char *set, char *out, size_t outlen)
         snprintf(out, outlen, "%sid", set);
 }
 
-/* SET(attr='value') with the OData quote doubling, percent-encoded; or SET(guid). */
-static bool put_key(CmBuf *b, const ConnBatch *batch, const char *key, char *err, size_t errlen)
+bool conn_dynamics_put_key(CmBuf *b, const char *set, const char *key_field, const char *key, char *err,
+                           size_t errlen)
 {
-    cm_buf_put_percent(b, batch->entity);
+    cm_buf_put_percent(b, set);
     cm_buf_putc(b, '(');
-    if (batch->key_field == NULL) {
+    if (key_field == NULL) {
         if (!is_guid(key)) {
             snprintf(err, errlen, "'%.60s' is not a record id (GUID); name an alternate key", key);
             return false;
         }
         cm_buf_puts(b, key);
     } else {
-        cm_buf_put_percent(b, batch->key_field);
+        cm_buf_put_percent(b, key_field);
         cm_buf_puts(b, "='");
         CmBuf quoted = CM_BUF_INIT;
         for (const char *p = key; *p; p++) {
@@ -112,7 +113,7 @@ static bool dyn_build(const Connector *c, const ConnBatch *b, ConnRequest *out, 
             snprintf(err, errlen, "record %zu: no value for the key", i + 1);
             ok = false;
         } else {
-            ok = put_key(&out->body, b, b->records[i].key, err, errlen);
+            ok = conn_dynamics_put_key(&out->body, b->entity, b->key_field, b->records[i].key, err, errlen);
         }
         if (ok) {
             cm_buf_puts(&out->body, " HTTP/1.1\r\nContent-Type: application/json\r\n");
@@ -212,9 +213,7 @@ static void take_duplicate(const ConnBatch *b, size_t i, ConnResult *res)
     cJSON_Delete(payload);
 }
 
-/* A request-level error is {"error": {"code", "message"}}; a query's
- * answer lists its "value". */
-static const ConnAnswerShape dyn_answer = { "error", "code", "message", NULL, NULL, "value", NULL };
+const ConnAnswerShape dyn_answer = { "error", "code", "message", NULL, NULL, "value", NULL };
 
 static ConnStatus dyn_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                             char *msg, size_t msglen)
@@ -325,9 +324,37 @@ static ConnStatus dyn_parse_read(const Connector *c, const ConnRead *r, const Tx
     return conn_read_matches(resp, &dyn_answer, r, idattr, out, msg, msglen);
 }
 
+static void dyn_free(Connector *c)
+{
+    dyn_tables_free(((DynConnector *)c)->tables);
+    cm_free(c);
+}
+
+/* Writes as CreateMultiple/UpsertMultiple where the table takes them
+ * (Connector.all_or_nothing), else as a $batch. conn_send decides as it
+ * builds a set (a set built as $batch is parsed by dyn_batch_ops), so an
+ * answer here is to a set the table was asked to take. */
+static bool dyn_build_any(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
+{
+    return dyn_multiple_takes(c, b) ? dyn_multiple_build(c, b, out, err, errlen) : dyn_build(c, b, out, err, errlen);
+}
+
+static ConnStatus dyn_parse_any(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
+                                char *msg, size_t msglen)
+{
+    return dyn_multiple_asked(c, b) ? dyn_multiple_parse(c, b, r, results, msg, msglen)
+                                    : dyn_parse(c, b, r, results, msg, msglen);
+}
+
 static const ConnectorOps dyn_ops = {
+    "dynamics", dyn_max_batch, dyn_build_any, dyn_parse_any, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read,
+    NULL, 0, NULL, NULL, dyn_free, NULL,   /* a write carries its links (`@odata.bind`) */
+};
+
+/* Updates, tables without the messages, and a set refused whole by them. */
+static const ConnectorOps dyn_batch_ops = {
     "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read,
-    NULL, 0, NULL, NULL, conn_free_plain, NULL,   /* a write carries its links (`@odata.bind`) */
+    NULL, 0, NULL, NULL, dyn_free, NULL,
 };
 
 /* Dataverse's entity set of a logical name (its usual plural rule; the
@@ -349,8 +376,11 @@ char *conn_dynamics_entity_set(const char *logical)
 
 Connector *conn_dynamics_new(const char *base_url, const char *api_version)
 {
-    Connector *c = cm_calloc(1, sizeof *c);
-    conn_init(c, &dyn_ops, base_url, api_version ? api_version : crm_dynamics.default_api_version);
-    conn_set_rate_limit(c, crm_dynamics.rate_max, crm_dynamics.rate_window_ms);
-    return c;
+    DynConnector *d = cm_calloc(1, sizeof *d);
+    d->tables = cm_calloc(1, sizeof *d->tables);
+    conn_init(&d->c, &dyn_ops, base_url, api_version ? api_version : crm_dynamics.default_api_version);
+    d->c.all_or_nothing = dyn_multiple_takes;
+    d->c.each = &dyn_batch_ops;
+    conn_set_rate_limit(&d->c, crm_dynamics.rate_max, crm_dynamics.rate_window_ms);
+    return &d->c;
 }

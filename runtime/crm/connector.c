@@ -24,6 +24,8 @@ void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, cons
     c->refresh = NULL;
     c->refresh_ctx = NULL;
     c->values_by = NULL;
+    c->all_or_nothing = NULL;
+    c->each = NULL;
 }
 
 void conn_set_refresh(Connector *c, bool (*refresh)(void *ctx), void *ctx)
@@ -456,6 +458,7 @@ typedef struct Part {
     uint64_t *requests;             /* links: counts the requests built, or NULL */
     ConnStatus status;
     bool split;
+    bool each;                      /* built and parsed by the connector's each ops */
     char msg[256];
 } Part;
 
@@ -469,8 +472,10 @@ static bool part_build(const Connector *c, void *ctx, ConnRequest *req, char *ms
 {
     Part *pt = ctx;
     memset(pt->results, 0, pt->n * sizeof *pt->results);
+    if (pt->links == NULL && c->each && !pt->each && !c->all_or_nothing(c, &pt->batch))
+        pt->each = true;
     bool ok = pt->links ? c->ops->build_links(c, pt->links, pt->n, req, msg, msglen)
-                        : c->ops->build(c, &pt->batch, req, msg, msglen);
+                        : (pt->each ? c->each : c->ops)->build(c, &pt->batch, req, msg, msglen);
     if (!ok)
         fail_part(pt, "BAD_PAYLOAD", msg);
     else if (pt->requests)
@@ -484,10 +489,11 @@ static ConnStatus part_answer(const Connector *c, void *ctx, const TxResponse *r
     memset(pt->results, 0, pt->n * sizeof *pt->results);
     if (pt->links)
         return c->ops->parse_links(c, pt->links, pt->n, r, pt->results, msg, msglen);
-    return c->ops->parse(c, &pt->batch, r, pt->results, msg, msglen);
+    return (pt->each ? c->each : c->ops)->parse(c, &pt->batch, r, pt->results, msg, msglen);
 }
 
 static bool splittable(const Connector *c, const Part *pt);
+static bool again_each(const Connector *c, const Part *pt);
 
 /* Tells job's watch which of items[0..n) (offsets in the job) have their
  * final answer in results[0..n) after a request of status st: written, or
@@ -533,7 +539,7 @@ static void part_landed(const Connector *c, void *ctx, ConnStatus st, const char
     size_t *items = cm_malloc((pt->n + 1) * sizeof *items);
     for (size_t i = 0; i < pt->n; i++)
         items[i] = pt->at + i;
-    tell_answered(pt->job, items, pt->results, pt->n, st, splittable(c, pt));
+    tell_answered(pt->job, items, pt->results, pt->n, st, splittable(c, pt) || again_each(c, pt));
     cm_free(items);
 }
 
@@ -572,7 +578,7 @@ static void retry_records(const Connector *c, Transport *t, Part *pt, const Retr
             break;
         int64_t wait = retry_delay_ms(p, round, NULL, clk);
         clk->sleep_ms(clk->ctx, wait > 0 ? wait : 0);
-        Part sp = { .batch = pt->batch, .n = k, .results = again };
+        Part sp = { .batch = pt->batch, .n = k, .results = again, .each = pt->each };
         sp.batch.records = sub;
         sp.batch.n = k;
         send_round(c, t, &sp, 1, 1, p, clk);
@@ -596,8 +602,17 @@ static void retry_records(const Connector *c, Transport *t, Part *pt, const Retr
  * (BAD_PAYLOAD), or the API refuses a whole request for one bad input. */
 static bool splittable(const Connector *c, const Part *pt)
 {
-    return pt->status == CONN_REJECTED && pt->n > 1
+    return pt->status == CONN_REJECTED && pt->n > 1 && !again_each(c, pt)
         && (c->ops->split_rejected || strcmp(pt->results[0].code, "BAD_PAYLOAD") == 0);
+}
+
+/* Is a refused part a set the CRM applies all or nothing of, to be sent
+ * again with one operation a record? Nothing of it was written, so
+ * resending is safe for creates too. */
+static bool again_each(const Connector *c, const Part *pt)
+{
+    return pt->status == CONN_REJECTED && pt->links == NULL && !pt->each && c->each
+        && strcmp(pt->results[0].code, "BAD_PAYLOAD") != 0;
 }
 
 static Part slice(const Part *pt, size_t at, size_t n)
@@ -651,8 +666,34 @@ static void split_refused(const Connector *c, Transport *t, Part *parts, size_t 
     cm_free(halves);
 }
 
-/* A round, then the records refused for the moment again, then the parts
- * refused whole in halves. */
+/* The all-or-nothing sets refused whole, sent again with one operation a
+ * record, all at once: one request each, whose answer is theirs. */
+static void send_each(const Connector *c, Transport *t, Part *parts, size_t n, size_t max_in_flight,
+                      const RetryPolicy *p, const RetryClock *clk)
+{
+    Part *redo = cm_malloc((n + 1) * sizeof *redo);
+    size_t *from = cm_malloc((n + 1) * sizeof *from);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!again_each(c, &parts[i]))
+            continue;
+        redo[k] = parts[i];
+        redo[k].each = true;
+        from[k++] = i;
+    }
+    if (k > 0)
+        send_parts(c, t, redo, k, max_in_flight, p, clk);
+    for (size_t j = 0; j < k; j++) {
+        parts[from[j]].status = redo[j].status;
+        snprintf(parts[from[j]].msg, sizeof parts[from[j]].msg, "%s", redo[j].msg);
+    }
+    cm_free(redo);
+    cm_free(from);
+}
+
+/* A round, then the records refused for the moment again, then the
+ * all-or-nothing sets refused whole one record an operation, the other
+ * parts refused whole in halves. */
 static void send_parts(const Connector *c, Transport *t, Part *parts, size_t n, size_t max_in_flight,
                        const RetryPolicy *p, const RetryClock *clk)
 {
@@ -664,6 +705,7 @@ static void send_parts(const Connector *c, Transport *t, Part *parts, size_t n, 
         else if ((parts[i].split = splittable(c, &parts[i])))
             nsplit++;
     }
+    send_each(c, t, parts, n, max_in_flight, p, clk);
     if (nsplit > 0)
         split_refused(c, t, parts, n, nsplit, max_in_flight, p, clk);
 }

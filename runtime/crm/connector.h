@@ -178,6 +178,15 @@ struct Connector {
      * reads the records found again by it when fields are asked for. Set
      * by the connector's constructor. */
     const char *values_by;
+    /* Where the ops write a batch as one request applied all or nothing,
+     * which one bad record refuses whole (Dataverse's UpsertMultiple): each
+     * builds and parses the same write with one operation a record, each
+     * answered on its own (a $batch), and all_or_nothing says, as a batch's
+     * request is first built, whether it goes the ops' way (else each's).
+     * A set refused whole the ops' way is sent again each's way, once. Set
+     * by the connector's constructor; NULL: the ops alone. */
+    bool (*all_or_nothing)(const Connector *c, const ConnBatch *b);
+    const ConnectorOps *each;
 };
 
 void conn_free(Connector *c);
@@ -192,7 +201,8 @@ void conn_request_free(ConnRequest *r);
 /* Builds, sends with retries (429, 5xx, timeouts, resets; a retried create
  * only when the transport could not have sent it), parses. A batch refused
  * as a whole by an API that does that for one bad input is split in halves
- * until the bad inputs alone fail. Every request
+ * until the bad inputs alone fail, or, where the connector has a request
+ * answering each record on its own (all_or_nothing), sent again as that. Every request
  * waits for the connector's rate limit first (on clk). Records the CRM
  * marks as transiently failed (result.retry) are sent again on their own, up
  * to the policy's attempts. msg explains any status but CONN_OK. */

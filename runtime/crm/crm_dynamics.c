@@ -1,7 +1,8 @@
 /* crm_dynamics: Dynamics 365 (Dataverse Web API) as crmmap knows it —
  * v9.2 by default, tables addressed by entity set, records by their primary
  * id or an alternate key, references written through navigation properties
- * ("NAV@odata.bind": "/SET(id)") and read back as _NAME_value, 5,000
+ * ("NAV@odata.bind": "/SET(id)", or "/SET(key='v')" for a record upserted
+ * by UpsertMultiple, which answers no id) and read back as _NAME_value, 5,000
  * requests per 300 s, the Dataverse and Entra hosts of each cloud, and the
  * EntityDefinitions and systemusers downloads (OData paging). */
 #include <strings.h>
@@ -68,6 +69,16 @@ static void dyn_bind_target(const char *field, const char *const *targets, const
     *set = conn_dynamics_entity_set(targets[target]);
 }
 
+/* An alternate key's address, which @odata.bind takes as it takes an id
+ * ("Use an alternate key to reference a record"). */
+static void dyn_bind_by_key(CmBuf *out, const char *set, const char *key_field, const char *key)
+{
+    char err[128];
+    cm_buf_putc(out, '/');
+    if (!conn_dynamics_put_key(out, set, key_field, key, err, sizeof err))
+        cm_buf_puts(out, "()");    /* no GUID where one must be: Dataverse refuses the bind */
+}
+
 /* Dataverse's hosts: ORG.crmN.dynamics.com (GCC crm9), GCC High
  * ORG.crm.microsoftdynamics.us, DoD ORG.crm.appsplatform.us, China
  * ORG.crm.dynamics.cn, and the Microsoft Entra token hosts of those clouds. */
@@ -99,6 +110,8 @@ const CrmVendor crm_dynamics = {
     .client_ids = true,
     .bind_suffix = "@odata.bind",
     .bind_target = dyn_bind_target,
+    .bind_by_key = dyn_bind_by_key,
+    .prepare = conn_dynamics_prepare,
     .lookup_read_prefix = "_",
     .lookup_read_suffix = "_value",
     .key_kind = "an alternate key",

@@ -121,6 +121,17 @@ typedef struct CrmVendor {
      * is. Required with bind_suffix. */
     void (*bind_target)(const char *field, const char *const *targets, const char *const *navs, size_t ntargets,
                         bool *per_target, char **nav, char **set);
+    /* A bind to a record the CRM wrote without telling its id (Dataverse's
+     * UpsertMultiple answers none): its address by its key, "/SET(key='v')"
+     * into out. NULL: a write always tells the id. */
+    void (*bind_by_key)(CmBuf *out, const char *set, const char *key_field, const char *key);
+    /* Asks the CRM, once per entity and op for the connector's life, what
+     * the connector must know before writing there (Dataverse: whether the
+     * table takes CreateMultiple/UpsertMultiple); entity as the connector
+     * wants it, name as the mapping names it. Adds the requests it sent to
+     * *requests. NULL: nothing to ask. */
+    void (*prepare)(const Connector *c, Transport *t, const char *entity, const char *name, ConnOp op,
+                    const RetryPolicy *p, const RetryClock *clk, uint64_t *requests);
     /* A lookup's value is read back as read_prefix NAME read_suffix
      * (Dataverse: "_NAME_value"); NULL: as NAME. */
     const char *lookup_read_prefix, *lookup_read_suffix;

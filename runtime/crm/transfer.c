@@ -588,7 +588,8 @@ static int32_t ref_target(const Transfer *t, const Rec *r, uint32_t p)
 
 /* A ref to the parent's record. Bound (Dataverse): through the lookup's
  * navigation property, the one the .mapc names (its json_key) or, per
- * table, NAME_TABLE; or, where the .mapc names none, NAME. */
+ * table, NAME_TABLE; or, where the .mapc names none, NAME; to the parent's
+ * id, or its key where the CRM told no id (CrmVendor.bind_by_key). */
 static void put_ref(Transfer *t, CmBuf *b, const char *field, const MapcField *f, const Unit *parent,
                     uint32_t parent_entity)
 {
@@ -606,7 +607,11 @@ static void put_ref(Transfer *t, CmBuf *b, const char *field, const MapcField *f
             cm_buf_free(&name);
         }
         CmBuf v = CM_BUF_INIT;
-        cm_buf_printf(&v, "/%s(%s)", t->ents[parent_entity].target, parent->crm_id);
+        const EntInfo *pe = &t->ents[parent_entity];
+        if (parent->crm_id[0] == '\0' && t->v->bind_by_key && pe->key_field && parent->key)
+            t->v->bind_by_key(&v, pe->target, pe->by_id ? NULL : pe->key_field, parent->key);
+        else
+            cm_buf_printf(&v, "/%s(%s)", pe->target, parent->crm_id);
         cm_buf_put_json_string(b, v.data, v.len);
         cm_buf_free(&v);
     } else {
@@ -1082,6 +1087,8 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
         send_bulk(t, e, op, key_field, crs, idx, pl, cells, nsend);
         return;
     }
+    if (t->v->prepare)
+        t->v->prepare(t->c, t->tx, ei->target, ei->name, op, &t->o.retry, t->o.clock, &t->st.requests);
     ConnResult *results = cm_calloc(nsend, sizeof *results);
     ConnBatch *batches;
     ConnJob *jobs;

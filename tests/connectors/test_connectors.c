@@ -735,6 +735,76 @@ static void test_dynamics(void)
     conn_free(c);
 }
 
+/* Dataverse's bulk operation messages: the question (once), an
+ * UpsertMultiple set, a set refused whole again as a $batch, a table that
+ * takes no CreateMultiple, and a table whose sets are mostly refused. */
+static void test_dynamics_multiple(void)
+{
+    Connector *c = conn_dynamics_new("https://org.crm4.dynamics.com", NULL);
+    ConnRecord recs[] = {
+        { "{\"lastname\":\"O'Brien\"}", "o'brien@example.com" },
+        { "{\"lastname\":\"Bad\"}", "bad@example.com" },
+    };
+    ConnBatch up = { "contacts", CONN_UPSERT, "emailaddress1", recs, 2 };
+    ConnResult res[2];
+    char msg[256];
+    uint64_t requests = 0;
+    Transport *t = tx_fake_new(NULL, NULL);
+    push(t, 200, "{\"value\":[{\"sdkmessagefilterid\":\"f9bedb46-856e-ed11-9561-002248081470\"}]}", NULL);
+    crm_dynamics.prepare(c, t, "contacts", "contact", CONN_UPSERT, &policy, &clk, &requests);
+    crm_dynamics.prepare(c, t, "contacts", "contact", CONN_UPSERT, &policy, &clk, &requests);
+    CHECK(requests == 1 && tx_fake_nrequests(t) == 1);
+    CHECK(strstr(tx_fake_request(t, 0)->url, "/api/data/v9.2/sdkmessagefilters?$select=sdkmessagefilterid&$filter=")
+          && strstr(tx_fake_request(t, 0)->url, "%27UpsertMultiple%27")
+          && strstr(tx_fake_request(t, 0)->url, "primaryobjecttypecode%20eq%20%27contact%27"));
+
+    push(t, 204, "", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    const TxFakeRequest *sent = tx_fake_request(t, 1);
+    CHECK(strcmp(sent->url, "https://org.crm4.dynamics.com/api/data/v9.2/contacts/Microsoft.Dynamics.CRM.UpsertMultiple")
+          == 0);
+    CHECK(strstr(sent->body, "{\"Targets\":[{\"lastname\":\"O'Brien\",\"@odata.id\":\"contacts(emailaddress1="
+                             "'o%27%27brien%40example.com')\",\"@odata.type\":\"Microsoft.Dynamics.CRM.contact\"}"));
+    CHECK(res[0].ok && res[1].ok && res[0].id[0] == '\0');     /* UpsertMultiple answers no ids */
+
+    /* Refused whole: nothing written; the set again as a $batch, each record answered. */
+    push(t, 400, "{\"error\":{\"code\":\"0x80044331\",\"message\":\"A validation error occurred.\"}}", NULL);
+    push(t, 200,
+         "--batchresponse_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+         "HTTP/1.1 204 No Content\r\n"
+         "OData-EntityId: https://org.crm4.dynamics.com/api/data/v9.2/contacts(00000000-0000-0000-0000-000000000001)\r\n"
+         "\r\n\r\n--batchresponse_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+         "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n"
+         "{\"error\":{\"code\":\"0x80044331\",\"message\":\"A validation error occurred.\"}}\r\n"
+         "--batchresponse_1--\r\n", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(tx_fake_nrequests(t) == 4 && strstr(tx_fake_request(t, 3)->url, "/$batch"));
+    CHECK(res[0].ok && strcmp(res[0].id, "00000000-0000-0000-0000-000000000001") == 0);
+    CHECK(!res[1].ok && strcmp(res[1].code, "0x80044331") == 0);
+
+    /* A second set refused whole, more than taken: the table's sets go as $batch from now on. */
+    push(t, 400, "{\"error\":{\"code\":\"0x80044331\",\"message\":\"A validation error occurred.\"}}", NULL);
+    push(t, 400, "{\"error\":{\"code\":\"0x80048d19\",\"message\":\"refused\"}}", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED);
+    push(t, 400, "{\"error\":{\"code\":\"0x80048d19\",\"message\":\"refused\"}}", NULL);
+    CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED);
+    CHECK(tx_fake_nrequests(t) == 7 && strstr(tx_fake_request(t, 5)->url, "/$batch")
+          && strstr(tx_fake_request(t, 6)->url, "/$batch"));
+
+    /* A table that takes no CreateMultiple: its creates go as a $batch. */
+    push(t, 200, "{\"value\":[]}", NULL);
+    crm_dynamics.prepare(c, t, "new_visitreports", "new_visitreport", CONN_CREATE, &policy, &clk, &requests);
+    ConnBatch create = { "new_visitreports", CONN_CREATE, NULL, recs, 1 };
+    push(t, 200,
+         "--batchresponse_2\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+         "HTTP/1.1 204 No Content\r\nOData-EntityId: https://org.crm4.dynamics.com/api/data/v9.2/"
+         "new_visitreports(00000000-0000-0000-0000-000000000002)\r\n\r\n\r\n--batchresponse_2--\r\n", NULL);
+    CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_OK);
+    CHECK(tx_fake_nrequests(t) == 9 && strstr(tx_fake_request(t, 8)->url, "/$batch") && res[0].ok);
+    tx_close(t);
+    conn_free(c);
+}
+
 /* ---- reading current records ---- */
 
 static void test_reads(void)
@@ -902,6 +972,7 @@ int main(int argc, char **argv)
     test_hubspot();
     test_hubspot_links();
     test_dynamics();
+    test_dynamics_multiple();
     test_send_all();
     test_reads();
     if (failures)

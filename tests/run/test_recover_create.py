@@ -2,9 +2,10 @@
 """Keyless creates in flight when the run is killed are recovered by
 --resume, not written off. SYSTEM dynamics: contacts created without a key,
 each carrying a contactid crmmap derives from its journal entry, so sent as
-safely as an upsert; the resumed run sends those without a journaled answer
-again and the server's "duplicate key" for the ones it holds counts as
-written. SYSTEM hubspot: notes created without a
+safely as an upsert, in CreateMultiple sets; the resumed run sends those
+without a journaled answer again, a set the server holds is refused whole
+for its duplicate keys and goes again as a $batch, where the "duplicate key"
+of each record the server holds counts as written. SYSTEM hubspot: notes created without a
 key with the connection's marker_field; the resumed run reads those in
 doubt back by their marker and sends only the ones the server lacks. The
 server holds every create request 0.4 s and applies it; crmmap is killed
@@ -44,7 +45,7 @@ if system == "dynamics":
                 '  lastname      = lastName ?? "(unknown)"\n'
                 '}\n')
     shutil.copy(systems.Dynamics().config(work), config)
-    path, flags = "/$batch", []
+    path, flags = "/contacts/Microsoft.Dynamics.CRM.CreateMultiple", []
 
     def held():
         return sorted(r["emailaddress1"] for r in runlib.records("dynamics", "contact").values())

@@ -399,15 +399,16 @@ def journal_first():
 def keyless_create_resume():
     """The Dynamics example creates contacts without a key, each with a
     contactid crmmap derives from its journal entry, so nothing is journaled
-    before the $batch leaves (it is as safe to resend as an upsert). kill -9
-    while the server holds it (and then applies it): --resume sends those
-    creates again with the same ids, the server answers "duplicate key"
-    (0x80040237) for each, and that counts as written — no UNAVAILABLE
-    line, every contact once."""
+    before their CreateMultiple set leaves (it is as safe to resend as an
+    upsert). kill -9 while the server holds it (and then applies it):
+    --resume sends the set again with the same ids, the server refuses it
+    whole ("duplicate key", 0x80040237, nothing applied), the set goes again
+    as a $batch, where each create meets the duplicate key, and that counts
+    as written — no UNAVAILABLE line, every contact once."""
     import signal
     import sqlite3
     import time
-    reset([{"kind": "timeout", "path": "$batch", "count": 1, "delay": 1.5}])
+    reset([{"kind": "timeout", "path": "contacts/Microsoft.Dynamics.CRM.CreateMultiple", "count": 1, "delay": 1.5}])
     example_dynamics_users()
     journal = os.path.join(work, "keyless.db")
     errors = os.path.join(work, "keyless.ndjson")
@@ -425,7 +426,7 @@ def keyless_create_resume():
     journaled = db.execute("SELECT count(*) FROM entries WHERE state IN (1, 2)").fetchone()[0]
     db.close()
     c.check(journaled == 0, "no contact journaled as sending or written: %d" % journaled)
-    time.sleep(1.7)             # the held $batch is applied meanwhile
+    time.sleep(1.7)             # the held set is applied meanwhile
     res = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=env, timeout=120)
     lines = [json.loads(l) for l in open(errors)] if os.path.exists(errors) else []
     lost = [l for l in lines if l.get("code") == "UNAVAILABLE"]

@@ -32,6 +32,11 @@ APIs the connectors use, keeping records in memory:
               PATCH /api/data/v9.2/SET(key='value')                    upsert by alternate key
               POST /api/data/v9.2/$batch                               multipart/mixed, no change sets:
                                                                        PATCH SET(key) upserts, POST SET creates
+              POST /api/data/v9.2/SET/Microsoft.Dynamics.CRM.CreateMultiple|UpsertMultiple
+                   {"Targets": [...]}: all or nothing, Ids / 204 (docs/run.md, "Dataverse CreateMultiple
+                   and UpsertMultiple"); every table takes them but the faults body's dyn_no_multiple
+              GET  /api/data/v9.2/sdkmessagefilters?$filter=sdkmessageid/name eq 'M' and
+                   primaryobjecttypecode eq 'T'   whether table T takes message M
               Lookups (DYN_LOOKUPS) only as NAV@odata.bind: "/SET(guid)" of a record or seeded user
               that exists (null clears), kept as _ATTR_value; a plain write gets 0x80060888
 
@@ -72,10 +77,12 @@ a truncated JSON body), limit_exceeded (each vendor's API limit answer: Salesfor
 see limit_exceeded()), lock_row (each Salesforce record in the request fails with
 UNABLE_TO_LOCK_ROW with probability "record_probability", default 0.5, and is not
 written), batch_part (each part of a Dynamics $batch is answered 429 0x80072322
-with that probability, not applied, while the other parts are; the two kinds are
+with that probability, not applied, while the other parts are; a CreateMultiple or
+UpsertMultiple set is answered 429 whole with that probability; the two kinds are
 one per-record failure, shaped by the system the request is for), job_failed (a
 Salesforce bulk job closed by this request fails half-way, see sf_bulk.py).
-The faults body may set "bulk_max_bytes": the largest bulk job upload taken.
+The faults body may set "bulk_max_bytes": the largest bulk job upload taken, and
+"dyn_no_multiple": the Dataverse tables that take no bulk operation message.
 
 Validation beyond the metadata: HubSpot refuses an e-mail address with a local
 part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
@@ -245,6 +252,7 @@ class State:
         self.lock_rows = 0.0        # during a lock_row fault: each Salesforce record's chance of UNABLE_TO_LOCK_ROW
         self.bulk_max_bytes = SF_BULK_MAX
         self.bulk_jobs = {}         # Salesforce Bulk API 2.0 ingest jobs by id (sf_bulk.py)
+        self.dyn_no_multiple = set()    # Dataverse tables that take no CreateMultiple/UpsertMultiple
 
     @staticmethod
     def index_keys(getter, rec, field):
@@ -995,9 +1003,15 @@ class Dynamics:
     def __init__(self, state, base):
         self.state = state
         self.base = base
+        self.undo = None    # during a bulk operation message: (id, record before) of each write
 
     def table(self, logical):
         return self.state.records["dynamics"].setdefault(logical, {})
+
+    def keep(self, logical, rid, rec):
+        if self.undo is not None:
+            self.undo.append((rid, self.table(logical).get(rid)))
+        self.state.store("dynamics", logical, rid, rec)
 
     def context(self, logical, path):
         return "%s/api/data/v9.2/$metadata#EntityDefinitions('%s')/%s" % (self.base(), logical, path)
@@ -1093,6 +1107,18 @@ class Dynamics:
                 out["_%s_value" % attr] = None
                 continue
             m = re.fullmatch(r"/?(\w+)\(([0-9a-fA-F-]{36})\)", v) if isinstance(v, str) else None
+            # an alternate key's address ("Use an alternate key to reference a record")
+            km = re.fullmatch(r"/?(\w+)\((\w+)='((?:[^']|'')*)'\)", urllib.parse.unquote(v)) \
+                if isinstance(v, str) and not m else None
+            if km and km.group(1) in sets and km.group(1) in DYN_SETS:
+                klog = DYN_SETS[km.group(1)]
+                found = self.state.lookup("dynamics", klog, km.group(2), km.group(3).replace("''", "'"),
+                                          lambda r, f: r.get(f))
+                if not found:
+                    raise Reply(404, dyn_error("0x80040217", "%s With %s = %s Does Not Exist"
+                                               % (klog, km.group(2), km.group(3))))
+                out["_%s_value" % attr] = found[0]["%sid" % klog]
+                continue
             if not m or m.group(1) not in sets:
                 raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.bind value for %s" % name))
             rid = m.group(2).lower()
@@ -1132,7 +1158,7 @@ class Dynamics:
         rec = dict(rec)
         rec.update(values)
         rid = rec["%sid" % logical]
-        self.state.store("dynamics", logical, rid, rec)
+        self.keep(logical, rid, rec)
         headers = {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
         if prefer_return:
             return (201 if created else 200), rec, headers
@@ -1163,7 +1189,7 @@ class Dynamics:
                 raise Reply(400, dyn_error("0x80040237", "Cannot insert duplicate key."))
         rec = dict(values)
         rec["%sid" % logical] = rid
-        self.state.store("dynamics", logical, rid, rec)
+        self.keep(logical, rid, rec)
         return 204, None, {"OData-EntityId": "%s/api/data/v9.2/%s(%s)" % (self.base(), entity_set, rid)}
 
     def batch(self, content_type, raw, continue_on_error):
@@ -1226,6 +1252,89 @@ class Dynamics:
         payload = "".join(chunks) + "--" + out_boundary + "--\r\n"
         return payload.encode(), "multipart/mixed; boundary=" + out_boundary
 
+    def message_filters(self, query):
+        """GET sdkmessagefilters?$select=sdkmessagefilterid&$filter=sdkmessageid/name eq 'M' and
+        primaryobjecttypecode eq 'T' (literals, or the parameter aliases @message and @table of
+        Microsoft's example): one filter where table T takes message M, else none. Every table here
+        takes the bulk operation messages but those the faults body lists as dyn_no_multiple."""
+        q = urllib.parse.parse_qs(query)
+        flt = q.get("$filter", [""])[0]
+        m = re.fullmatch(r"\s*sdkmessageid/name eq (\S+) and primaryobjecttypecode eq (\S+)\s*", flt)
+        if not m:
+            raise Reply(400, dyn_error("0x80060888", "unsupported $filter: %s" % flt[:80]))
+        values = []
+        for v in m.groups():
+            if v.startswith("@"):
+                v = q.get(v, [""])[0]
+            lm = re.fullmatch(r"'(\w+)'", v)
+            if not lm:
+                raise Reply(400, dyn_error("0x80060888", "bad literal %s" % v[:40]))
+            values.append(lm.group(1))
+        message, table = values
+        takes = (message in ("CreateMultiple", "UpdateMultiple", "UpsertMultiple") and table in DYN_SETS.values()
+                 and table not in self.state.dyn_no_multiple)
+        rows = [{"@odata.etag": 'W/"1"', "sdkmessagefilterid": str(uuid.uuid5(uuid.NAMESPACE_URL, message + "/" + table))}]
+        return {"@odata.context": "%s/api/data/v9.2/$metadata#sdkmessagefilters(sdkmessagefilterid)" % self.base(),
+                "value": rows if takes else []}
+
+    def multiple(self, entity_set, message, body):
+        """POST SET/Microsoft.Dynamics.CRM.CreateMultiple|UpsertMultiple {"Targets": [...]}: every
+        target names its table in @odata.type; an upsert's @odata.id addresses it (SET(key='v') or
+        SET(guid)), one without is created. A standard table applies the set whole or not at all: the
+        first error undoes the targets before it and is the answer. CreateMultiple answers the Ids in
+        order, UpsertMultiple 204 and nothing (as the Web API does). A batch_part fault throttles the
+        whole set (429, nothing applied)."""
+        logical = DYN_SETS.get(entity_set)
+        if logical is None:
+            raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
+        if logical in self.state.dyn_no_multiple:
+            # This server's wording: the client asks sdkmessagefilters first and does not send these.
+            raise Reply(400, dyn_error("0x80040800", "The '%s' method does not support entities of type '%s'."
+                                       % (message, logical)))
+        targets = body.get("Targets") if isinstance(body, dict) else None
+        if not isinstance(targets, list) or not targets:
+            raise Reply(400, dyn_error("0x80048d19", "Error identified in Payload provided by the user."))
+        if self.state.lock_rows and self.state.rng.random() < self.state.lock_rows:
+            raise Reply(429, dyn_error(DYN_THROTTLED, "Number of requests exceeded the limit of 6000 "
+                                       "over time window of 300 seconds."), {"Retry-After": "0.05"})
+        undo = self.undo = []
+        ids = []
+        try:
+            for t in targets:
+                if not isinstance(t, dict) or t.get("@odata.type") != "Microsoft.Dynamics.CRM." + logical:
+                    raise Reply(400, dyn_error("0x80048d19", "Each item in Targets needs the @odata.type "
+                                                             "Microsoft.Dynamics.CRM.%s." % logical))
+                data = {k: v for k, v in t.items() if k not in ("@odata.type", "@odata.id")}
+                address = t.get("@odata.id")
+                idattr = "%sid" % logical
+                if message == "CreateMultiple" or (address is None and idattr not in data):
+                    _, _, headers = self.create(entity_set, data)
+                    rid = headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+                else:
+                    if address is None:
+                        key_text = str(data[idattr])
+                    else:
+                        am = re.fullmatch(r"/?(\w+)\((.+)\)", urllib.parse.unquote(str(address)))
+                        if not am or am.group(1) != entity_set:
+                            raise Reply(400, dyn_error("0x80048d19", "Invalid @odata.id %s" % str(address)[:80]))
+                        key_text = am.group(2)
+                    _, _, headers = self.upsert(entity_set, key_text, data, False)
+                    rid = headers["OData-EntityId"].rsplit("(", 1)[1].rstrip(")")
+                ids.append(rid)
+        except Reply:
+            for rid, old in reversed(undo):
+                if old is None:
+                    self.state.delete("dynamics", logical, [rid])
+                else:
+                    self.state.store("dynamics", logical, rid, old)
+            raise
+        finally:
+            self.undo = None
+        if message == "CreateMultiple":
+            return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse"
+                         % self.base(), "Ids": ids}, {}
+        return 204, None, {}
+
     def query(self, entity_set, query):
         """GET SET?$select=a,b&$filter=k eq 'v' or k eq 'w' (the only filter form supported)."""
         logical = DYN_SETS.get(entity_set)
@@ -1268,6 +1377,11 @@ class Dynamics:
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/(Keys|ManyToOneRelationships)", rest)
         if method == "GET" and m:
             return 200, self.definition_part(m.group(1), m.group(2)), {}
+        m = re.fullmatch(r"(\w+)/Microsoft\.Dynamics\.CRM\.(CreateMultiple|UpsertMultiple)", rest)
+        if method == "POST" and m:
+            return self.multiple(m.group(1), m.group(2), body)
+        if method == "GET" and rest == "sdkmessagefilters":
+            return 200, self.message_filters(query), {}
         if method == "GET" and rest == "systemusers":
             return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": self.state.users["dynamics"]}, {}
         m = re.fullmatch(r"(\w+)\((.+)\)", rest)
@@ -1560,6 +1674,7 @@ class Handler(BaseHTTPRequestHandler):
                     rate = spec.get("rate")
                     state.rate = (int(rate["requests"]), float(rate["window"])) if rate else None
                     state.bulk_max_bytes = int(spec.get("bulk_max_bytes", SF_BULK_MAX))
+                    state.dyn_no_multiple = set(spec.get("dyn_no_multiple", []))
                     state.starts.clear()
                 except (ValueError, KeyError, TypeError, AttributeError) as e:
                     return self.send_json(400, {"error": "bad fault spec: %s" % e})
