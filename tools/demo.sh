@@ -6,7 +6,10 @@
 # it offline (--dry-run) on the bundled snapADDY leads, printing what each
 # CRM would receive; then start the local CRM server (tools/crmserver),
 # check the Salesforce example against it (doctor), plan the transfer, really
-# transfer the leads to it, show what the server holds, and stop it.
+# transfer the leads to it, show what the server holds; then transfer them
+# again with the Contact-or-Lead example (contact-or-lead.map) to a fresh org
+# holding one of the visitors as a Contact, show the Contact updated, the
+# Leads and the visit reports linked to them, and stop the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -35,7 +38,10 @@ for m in "${maps[@]}"; do
 done
 
 for m in "${maps[@]}"; do
+  # salesforce.mapc for a CRM's fair-leads.map, salesforce-contact-or-lead.mapc for another beside it
   system=$(basename "$(dirname "$m")")
+  stem=$(basename "$m" .map)
+  [[ $stem == fair-leads ]] || system=$system-$stem
   mapc="$out/$system.mapc"
   echo "== crmmap compile $m -o $mapc"
   "$crmmap" compile "$m" -o "$mapc" 2>/dev/null
@@ -76,6 +82,19 @@ with open("examples/schemas/salesforce/users.json") as f:
         {"Id": u["id"], "Email": u["email"], "Name": u["name"], "IsActive": u["active"]} for u in json.load(f)["users"]]})
 PY
 
+# A real transfer of the sample with the compiled mapping $1, a fresh journal
+# and error file; exit 3 is record 4, which the mappings refuse.
+transfer() {
+  rm -f "$out/journal" "$out/errors.ndjson"
+  local status=0
+  CRM_TOKEN=$token "$crmmap" run "$1" --input "$records" --url "$url" --plain-http --token-env CRM_TOKEN \
+    --journal "$out/journal" --errors "$out/errors.ndjson" || status=$?
+  if ((status != 0 && status != 3)); then
+    echo "demo: the transfer failed with exit $status" >&2
+    exit 1
+  fi
+}
+
 echo "== crmmap doctor $out/salesforce.mapc (connection, credentials, schema drift, users)"
 CRM_TOKEN=$token "$crmmap" doctor "$out/salesforce.mapc" --url "$url" --plain-http --token-env CRM_TOKEN
 
@@ -84,15 +103,7 @@ CRM_TOKEN=$token "$crmmap" plan "$out/salesforce.mapc" --input "$records" --url 
   --token-env CRM_TOKEN | tail -4 || true
 
 echo "== crmmap run $out/salesforce.mapc --input $records (a real transfer)"
-rm -f "$out/journal" "$out/errors.ndjson"
-status=0
-CRM_TOKEN=$token "$crmmap" run "$out/salesforce.mapc" --input "$records" \
-  --url "$url" --plain-http --token-env CRM_TOKEN \
-  --journal "$out/journal" --errors "$out/errors.ndjson" || status=$?
-if ((status != 0 && status != 3)); then
-  echo "demo: the transfer failed with exit $status" >&2
-  exit 1
-fi
+transfer "$out/salesforce.mapc"
 echo "== the error file $out/errors.ndjson"
 cat "$out/errors.ndjson"
 echo "== what the server holds"
@@ -108,7 +119,39 @@ for v in state.get("Visit_Report__c", {}).values():
         v["Id"], v.get("Fair__c"), v.get("Visit_Date__c"), v.get("Contact__c"),
         contacts.get(v.get("Contact__c"), {}).get("Email")))
 PY
+
+echo "== the duplicate check: crmmap run $out/salesforce-contact-or-lead.mapc (Contact or Lead)"
+# A fresh org holding one visitor of the sample, Lena Wagner, as a Contact:
+# the run updates her and makes a Lead of every other visitor, each visit
+# report linked to whichever was written.
+python3 - "$url" <<'PY'
+import json, sys, urllib.request
+def post(path, body):
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/__admin/" + path, method="POST",
+                                                  data=json.dumps(body).encode())).read()
+post("reset", {})
+with open("examples/vendor/salesforce/Visit_Report__c_describe.json") as f:
+    post("metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": json.load(f)})
+post("records", {"system": "salesforce", "table": "Contact", "records": [
+    {"Email": "lena.wagner@example.at", "LastName": "Wagner", "Phone": "+43 316 555 0100"}]})
+PY
+transfer "$out/salesforce-contact-or-lead.mapc"
+echo "== what the server holds"
+python3 - "$url" <<'PY'
+import json, sys, urllib.request
+state = json.load(urllib.request.urlopen(sys.argv[1] + "/__admin/state"))["records"]["salesforce"]
+held = {r["Id"]: ("Contact", r) for r in state.get("Contact", {}).values()}
+held.update({r["Id"]: ("Lead", r) for r in state.get("Lead", {}).values()})
+for kind, r in held.values():
+    print("%-7s %s  %-28s %-10s %-14s lead source %s" % (
+        kind, r["Id"], r.get("Email"), r.get("LastName"), r.get("Phone") or "-", r.get("LeadSource")))
+for v in state.get("Visit_Report__c", {}).values():
+    to = v.get("Contact__c") or v.get("Lead__c")
+    kind, r = held.get(to, ("?", {}))
+    print("Visit_Report__c %s  %s %s  -> %s %s (%s)" % (v["Id"], v.get("Fair__c"), v.get("Visit_Date__c"), kind, to,
+                                                     r.get("Email")))
+PY
 kill "$server"
 wait "$server" 2>/dev/null || true
 trap - EXIT
-echo "demo: every example checks, is formatted, passes its tests, compiles, verifies and runs; the Salesforce example was transferred"
+echo "demo: every example checks, is formatted, passes its tests, compiles, verifies and runs; the Salesforce examples were transferred"

@@ -134,8 +134,9 @@ static bool pd_field(void *ctx, SchemaBuilder *b, const cJSON *field)
     f->createable = f->updateable = writable;
     f->required = writable && shown && cJSON_IsTrue(json_get(field, "mandatory_flag"));
     /* what Pipedrive's search finds exactly (a person's e-mail, an
-     * organization's name) can key an upsert */
-    f->unique = f->type == FT_EMAIL || (strcmp(key, "name") == 0 && strcmp(b->e->name, "organizations") == 0);
+     * organization's name, a lead's title) can key an upsert */
+    f->unique = f->type == FT_EMAIL || (strcmp(key, "name") == 0 && strcmp(b->e->name, "organizations") == 0) ||
+                (strcmp(key, "title") == 0 && strcmp(b->e->name, "leads") == 0);
     if (t->type == FT_PICKLIST || t->type == FT_MULTIPICKLIST)
         return pd_options(im, b, f, field);
     return true;

@@ -376,7 +376,7 @@ def case_warning_actions():
     check([x["title"] for x in a] == ["add a fallback entity: Lead upsert by Email when no Contact"],
           "the schema's objects with an Email: %r" % a)
     fixed = apply(text, a[0]["edit"]["changes"][uri])
-    check("}\n\nentity Lead upsert by Email when no Contact {\n  Email    = lower(trim(email))\n"
+    check("}\n\nentity Lead upsert by Email when no Contact {\n  Email    = mail\n"
           "  Company  = null  # required on create: give it a value\n" in fixed, "the skeleton: %r" % fixed)
     edit(c, uri, fixed, 2)
     left = [d["code"] for d in c.diagnostics(uri)]

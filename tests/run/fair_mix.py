@@ -231,10 +231,6 @@ class Pipedrive(Mix):
         shutil.copy(os.path.join(root, "examples", "schemas", "snapaddy", "lead.json"), work)
         with open(os.path.join(schemas, "leads.json"), encoding="utf-8") as f:
             leads = json.load(f)
-        for field in leads["fields"]:
-            field["unique"] = field["unique"] or field["name"] == "title"
-        with open(os.path.join(schemas, "leads.json"), "w", encoding="utf-8") as f:
-            json.dump(leads, f)
         with open(os.path.join(schemas, "persons.json"), encoding="utf-8") as f:
             fields = json.load(f)["fields"]
         self.job_title = next(x["name"] for x in fields if x.get("label") == "Job title")

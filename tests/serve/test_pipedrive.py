@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """`crmmap serve` with examples/pipedrive/fair-leads.map against the local
-server's Pipedrive, a smoke test: leads posted to /records land as persons
-(found by search and updated when posted again with changes, not doubled),
-their organization and the note; /status counts them.
+server's Pipedrive, a smoke test: a lead posted to /records whose person
+Pipedrive holds updates it (found by search, again when posted again with
+changes, not doubled), another becomes a Pipedrive lead under its
+organization, each with its note; /status counts them.
 
 Usage: test_pipedrive.py CRMMAP REPO_ROOT WORKDIR"""
 import os
@@ -20,21 +21,29 @@ mapping = os.path.join(root, "examples", "pipedrive", "fair-leads.map")
 INTEREST = "bfbb92d80d256195ed09c6cc0ac2679b08b2e3fc"
 
 runlib.reset()
+runlib.admin("/__admin/records", {"system": "pipedrive", "table": "persons", "records": [
+    {"id": 501, "name": "Known", "emails": [{"value": "lead0000001@example.com", "primary": True, "label": "work"}],
+     "phones": [], "custom_fields": {}}]})
 s = Serve(crmmap, mapping, os.path.join(work, "state"), "--batch-window-ms", "50")
 lead = dict(runlib.lead(1), organization="Acme GmbH")
 st, _ = s.post("/records", lead)
 c.check(st == 202, "accepted: %s" % st)
-st, _ = s.post("/records", runlib.lead(2))
+st, _ = s.post("/records", dict(runlib.lead(2), organization="Beta AG"))
 status = s.wait_sent()
 c.check(status["queue"]["pending"] == 0, "everything sent: %s" % status)
 persons = runlib.records("pipedrive", "persons")
 orgs = runlib.records("pipedrive", "organizations")
+leads = runlib.records("pipedrive", "leads")
 notes = runlib.records("pipedrive", "notes")
-by_email = {p["emails"][0]["value"]: p for p in persons.values()}
-one = by_email.get("lead0000001@example.com", {})
-c.check(len(persons) == 2 and one.get("custom_fields", {}).get(INTEREST) == 32, "two persons, Warm: %s" % persons)
-c.check(len(orgs) == 1 and orgs.get(str(one.get("org_id")), {}).get("name") == "Acme GmbH", "the organization")
-c.check(len(notes) == 2 and all(str(n["person_id"]) in persons for n in notes.values()), "notes on the persons")
+one = persons.get("501", {})
+c.check(len(persons) == 1 and one.get("custom_fields", {}).get(INTEREST) == 32, "the held person, Warm: %s" % persons)
+c.check(len(orgs) == 2 and orgs.get(str(one.get("org_id")), {}).get("name") == "Acme GmbH", "the organization")
+two = next(iter(leads.values()), {})
+c.check(len(leads) == 1 and "lead0000002@example.com" in two.get("title", "")
+        and orgs.get(str(two.get("organization_id")), {}).get("name") == "Beta AG",
+        "the other a Pipedrive lead under its organization: %s" % leads)
+c.check(sorted((str(n.get("person_id")), str(n.get("lead_id"))) for n in notes.values())
+        == sorted([("501", "None"), ("None", str(two.get("id")))]), "a note on each: %s" % notes)
 
 # A second visit of the same person: found by search and updated, not doubled.
 again = dict(lead, answers=dict(lead["answers"], q_interest="very_interested"),
@@ -42,8 +51,7 @@ again = dict(lead, answers=dict(lead["answers"], q_interest="very_interested"),
 st, _ = s.post("/records", again)
 s.wait_sent()
 persons = runlib.records("pipedrive", "persons")
-by_email = {p["emails"][0]["value"]: p for p in persons.values()}
-c.check(len(persons) == 2 and by_email["lead0000001@example.com"]["custom_fields"][INTEREST] == 31,
+c.check(len(persons) == 1 and persons["501"]["custom_fields"][INTEREST] == 31,
         "updated to Hot, not doubled: %s" % persons)
 c.check(s.stop() == 0, "SIGTERM: exit 0")
 c.exit()

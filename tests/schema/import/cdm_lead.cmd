@@ -1,1 +1,2 @@
---system dynamics @CORPUS@/dynamics/cdm_crmCommon_Lead.cdm.json
+--system dynamics @CORPUS@/dynamics/cdm_crmCommon_Lead.cdm.json @SOURCE@/examples/vendor/dynamics/lead_keys.json
+expected examples/schemas/dynamics
