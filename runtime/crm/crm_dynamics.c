@@ -88,12 +88,19 @@ static const char *const dyn_follow_ups[] = {
 };
 static const char *const dyn_entities[] = { "contact", "lead", "account", NULL };
 
+/* $filter reads of 50 keys, and one $batch of up to 1,000 changes. */
+static void dyn_budget_round(const CrmBudgetRound *r, CrmCalls *out)
+{
+    crm_budget_rest(r, out);
+}
+
 const CrmVendor crm_dynamics = {
     .name = "dynamics",
     .default_api_version = "v9.2",
     .hosts = dyn_hosts,
     .rate_max = 5000,
     .rate_window_ms = 300000,
+    .budget_round = dyn_budget_round,
     .connect = dyn_connect,
     .entity_target = conn_dynamics_entity_set,
     .client_ids = true,

@@ -19,6 +19,7 @@
 
 #include "cm_buf.h"
 #include "conn_config.h"
+#include "crm_budget.h"
 #include "connector.h"
 
 /* How a list answer says where its next page is. */
@@ -83,6 +84,10 @@ typedef struct CrmVendor {
      * default version when cfg has none), with the rate limit above. The one
      * opener run, serve, plan and doctor use. */
     Connector *(*connect)(const ConnConfig *cfg);
+    /* The calls one round of one entity costs on this CRM's paths (the
+     * estimate of `plan --budget` and `run --budget`, budget.h); its
+     * formula is in docs/run.md. */
+    void (*budget_round)(const CrmBudgetRound *r, CrmCalls *out);
 
     /* ---- records ---- */
     /* What the connector is given for an entity of the mapping (Dynamics: the
