@@ -13,6 +13,7 @@ typedef struct EntWindow {
     uint64_t *keys;         /* per unit: a hash of its key without case; 0: keyless */
     size_t n, cap;
     uint64_t bytes;
+    size_t shadow;          /* a fallback: records whose update went (it goes where the key is missing) */
 } EntWindow;
 
 typedef struct EntBudget {
@@ -160,6 +161,11 @@ static void flush(Budget *b)
     for (uint32_t i = 0; i < b->m->nentities; i++) {
         EntBudget *e = &b->ents[i];
         EntWindow *w = &e->w;
+        /* The pair's records are priced as the update's: found and missing
+         * keys split its batches in two, one request more at most. */
+        if (w->shadow > 0)
+            e->calls.n[CALL_WRITES]++;
+        w->shadow = 0;
         if (w->n == 0)
             continue;
         qsort(w->keys, w->n, sizeof *w->keys, cmp_u64);
@@ -197,14 +203,16 @@ static uint64_t key_hash(const char *s, size_t n)
 /* Whether the engine sends e's unit of this record (transfer.c's prepare):
  * it made a record, every parent it refs made one, and, for a fallback,
  * its update made none (a key the update misses is known only to the CRM). */
-static bool sent(const Budget *b, uint32_t i, const VmResult *res)
+static bool sent(Budget *b, uint32_t i, const VmResult *res)
 {
     const VmResult *r = &res[i];
     if (r->outcome != VM_RECORD)
         return false;
     int32_t of = b->m->entities[i].fallback_of;
-    if (of >= 0 && res[of].outcome != VM_NONE)
+    if (of >= 0 && res[of].outcome != VM_NONE) {
+        b->ents[i].w.shadow += res[of].outcome == VM_RECORD;
         return false;
+    }
     for (uint32_t f = 0; f < r->entity->nfields; f++)
         if (r->set[f] && r->values[f].type == V_REF && res[r->values[f].u.ref].outcome != VM_RECORD)
             return false;
