@@ -31,9 +31,6 @@
 
 extern const Command cmd_run;
 
-/* Records held before sending where bulk jobs may be used. */
-#define BULK_WINDOW 25000u
-
 /* Output is flushed in blocks of about this size. */
 #define FLUSH_AT (64u * 1024u)
 
@@ -254,7 +251,7 @@ static BudgetOptions budget_options(const RunOpts *o)
 {
     BudgetOptions b = {
         .batch_size = (size_t)(o->batch > 0 ? o->batch : 0), .max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4),
-        .bulk_window = BULK_WINDOW, .bulk = o->bulk, .bulk_threshold = (size_t)o->bulk_threshold,
+        .bulk = o->bulk, .bulk_threshold = (size_t)o->bulk_threshold,
         .drift_check = !o->force,
     };
     return b;
@@ -355,10 +352,8 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     topts.bulk = o->bulk;
     topts.bulk_threshold = (size_t)o->bulk_threshold;
     topts.bulk_poll_ms = o->bulk_poll_ms;
-    /* A bulk job costs about seven requests whatever its size: a window
-     * of this many records makes each job large. */
     if (o->bulk != TRANSFER_BULK_OFF && c->ops->bulk != NULL)
-        topts.window = BULK_WINDOW;
+        topts.window = TRANSFER_BULK_WINDOW;
     topts.marker_field = cfg->marker_field;
     topts.max_calls = (uint64_t)o->max_calls;
     topts.progress = on_progress;

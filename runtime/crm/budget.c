@@ -101,9 +101,7 @@ Budget *budget_new(const Mapc *m, const Connector *c, const BudgetOptions *o, ch
         batch = 1;
     b->batch = o->batch_size > 0 && o->batch_size < batch ? o->batch_size : batch;
     size_t in_flight = o->max_in_flight ? o->max_in_flight : 4;
-    b->cap = o->window > 0 ? o->window : b->batch * in_flight * 8;
-    if (o->bulk_window > 0 && o->bulk != TRANSFER_BULK_OFF && c->ops->bulk)
-        b->cap = o->bulk_window;
+    b->cap = o->bulk != TRANSFER_BULK_OFF && c->ops->bulk ? TRANSFER_BULK_WINDOW : b->batch * in_flight * 8;
     if (o->drift_check) {
         /* one describe per entity name, and the vendor's further documents */
         size_t follow = 0;

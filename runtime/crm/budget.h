@@ -23,8 +23,9 @@
 #include "vm.h"
 
 typedef struct BudgetOptions {
-    size_t batch_size, max_in_flight, window;   /* as TransferOptions; 0: its defaults */
-    size_t bulk_window;     /* the window where the connector has a bulk engine and bulk is not off; 0: window */
+    /* As TransferOptions (0: its defaults); where the connector has a bulk
+     * engine and bulk is not off, the window is run's TRANSFER_BULK_WINDOW. */
+    size_t batch_size, max_in_flight;
     TransferBulk bulk;
     size_t bulk_threshold;
     bool drift_check;       /* the run reads the field definitions first (not --force) */

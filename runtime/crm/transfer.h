@@ -63,6 +63,10 @@ typedef struct TransferUnit {
  * (ConnectorOps.bulk, docs/run.md "Bulk"). */
 typedef enum TransferBulk { TRANSFER_BULK_OFF = 0, TRANSFER_BULK_AUTO, TRANSFER_BULK_ON } TransferBulk;
 
+/* The window `run` gives the engine where bulk jobs may be used: a job
+ * costs about seven requests whatever its size, so each should be large. */
+#define TRANSFER_BULK_WINDOW 25000u
+
 typedef struct TransferOptions {
     size_t batch_size;          /* 0 or more than the connector's max_batch: max_batch */
     size_t max_in_flight;       /* 0: 4 */

@@ -71,6 +71,17 @@ for name, flags in (("salesforce", ["--bulk", "off"]), ("salesforce", ["--bulk",
     c.check(actual > 0 and abs(est - actual) <= 0.1 * actual,
             "%s %s: the estimate %d is within 10%% of the %d calls made\n%s" % (name, flags, est, actual, text))
 
+# plan --budget prints the estimate of a run with its defaults, offline.
+s = systems.get("salesforce", crmmap)
+mapping = s.mapping(root, work, corpus)
+p = subprocess.run([crmmap, "plan", mapping, "--input", leads, "--budget"], capture_output=True, text=True)
+est, _ = estimate(s, mapping, None, [])
+m = TOTAL.search(p.stdout)
+c.check(p.returncode == 0 and m and int(m.group(1)) == est + 2,
+        "plan --budget: the run's estimate and its drift check's 2 describes (%s, %d)" % (p.stdout, est))
+p = subprocess.run([crmmap, "run", mapping, "--input", leads, "--budget"], capture_output=True, text=True)
+c.check(p.returncode == 2 and "--dry-run" in p.stderr, "--budget without --dry-run is a usage error")
+
 # --max-calls on Salesforce, in small batches so that the run has many rounds.
 inp = leads
 s = systems.get("salesforce", crmmap)
