@@ -571,7 +571,7 @@ const Command cmd_run = {
     "         [--token-file FILE] [--plain-http] [--quiet] [--verbose]\n"
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
     "         [--rate N/SECONDS] [--force] [--bulk on|off|auto] [--bulk-threshold N]\n"
-    "         [--bulk-poll-ms N]\n"
+    "         [--bulk-poll-ms N] [--budget] [--max-calls N]\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -596,8 +596,8 @@ const Command cmd_run = {
     "definitions of the target entities are compared with what the mapping was\n"
     "checked against: drift stops the run (exit 4) unless --force (docs/doctor.md).\n"
     "Exit status: 0 every record transferred, 1 mapping or input unreadable,\n"
-    "2 usage, 3 some records failed, 4 fatal (connection, authentication, schema\n"
-    "drift, journal).\n"
+    "2 usage (and --max-calls refusing the run), 3 some records failed, 4 fatal\n"
+    "(connection, authentication, schema drift, journal, --max-calls passed).\n"
     "With --dry-run: 3 when some records were rejected, skipped or malformed.\n"
     "\n"
     "Options:\n"
@@ -630,6 +630,11 @@ const Command cmd_run = {
     "                      with at least --bulk-threshold records in a window\n"
     "  --bulk-threshold N  records of an entity that make auto use bulk (default 2000)\n"
     "  --bulk-poll-ms N    first wait before asking whether a job ended (default\n"
-    "                      1000, doubling)\n",
+    "                      1000, doubling)\n"
+    "  --budget            with --dry-run: instead of the payloads, the API calls a\n"
+    "                      run would make, per entity and kind (an estimate)\n"
+    "  --max-calls N       refuse to start (exit 2) when that estimate is above N;\n"
+    "                      stop (exit 4, --resume continues) once the calls made,\n"
+    "                      retries included, pass N\n",
     run,
 };
