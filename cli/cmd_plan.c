@@ -660,9 +660,30 @@ static int plan_records(Plan *p, FILE *file, const char *input_name)
     return status;
 }
 
-/* --budget: the estimate of the calls a run of the input makes, offline
- * (docs/run.md, "The API budget"). */
-static int plan_budget(const Mapc *m, const char *input)
+/* With a connection: what share of the org's remaining daily quota the
+ * estimate is, where the CRM says (CrmVendor.quota). */
+static int quota_share(const CrmFlags *flags, const char *path, const Mapc *m, uint64_t calls)
+{
+    CrmLink link;
+    int status = crm_link_open_mapping(&link, "crmmap plan", flags, path, m);
+    bool offered;
+    double max, left;
+    if (status == EXIT_OK && crm_link_quota(&link, &offered, &max, &left))
+        printf("  the org's daily API requests: %.0f of %.0f left (%.0f a day); this run would spend %.1f%% of "
+               "what is left\n", left, max, max, left > 0 ? 100.0 * (double)calls / left : 100.0);
+    else if (status == EXIT_OK && !offered)
+        printf("  the org's quota: %s says it only in the headers of its answers, which are not read yet "
+               "(docs/run.md)\n", link.vendor->name);
+    else if (status == EXIT_OK)
+        status = EXIT_FATAL;
+    crm_link_close(&link);
+    return status;
+}
+
+/* --budget: the estimate of the calls a run of the input makes, offline,
+ * and with a connection its share of the quota (docs/run.md, "The API
+ * budget"). */
+static int plan_budget(const Mapc *m, const char *input, const CrmFlags *flags, const char *path)
 {
     char err[300];
     FILE *in = rd_open_input(input, err, sizeof err);
@@ -679,7 +700,10 @@ static int plan_budget(const Mapc *m, const char *input)
         budget_print(b, &out);
         fputs(out.data, stdout);
         cm_buf_free(&out);
+        uint64_t calls = crm_calls_sum(budget_total(b));
         budget_free(b);
+        if (flags->url || flags->config)
+            status = quota_share(flags, path, m, calls);
     }
     return status;
 }
@@ -720,7 +744,7 @@ static int plan(int argc, char **argv)
     if (m == NULL)
         return status;
     if (budget) {
-        status = plan_budget(m, input);
+        status = plan_budget(m, input, &flags, path);
         mapc_free(m);
         return status;
     }

@@ -44,12 +44,21 @@ static void sf_budget_round(const CrmBudgetRound *r, CrmCalls *out)
     out->n[CALL_POLLS] += jobs;
 }
 
+/* "Lists information about limits in your org", DailyApiRequests among
+ * them (REST API Developer Guide, Limits resource, v29.0 and later). */
+static void sf_quota_url(CmBuf *url, const char *api_version)
+{
+    cm_buf_printf(url, "/services/data/%s/limits", api_version);
+}
+
 const CrmVendor crm_salesforce = {
     .name = "salesforce",
     .default_api_version = "v59.0",
     .hosts = sf_hosts,
     .jwt_auth = "salesforce_jwt",
     .budget_round = sf_budget_round,
+    .quota = { sf_quota_url, "DailyApiRequests", "Max", "Remaining",
+               "the user needs the View Setup and Configuration permission to read the org's limits" },
     .connect = sf_connect,
     .id_field = "Id",
     .update_by_read_id = true,
