@@ -20,7 +20,6 @@ typedef struct EntBudget {
     char *name;
     TransferEntityPlan plan;
     size_t link_types;      /* link pseudo-fields (CrmVendor.assoc_prefix) */
-    bool read_fields;       /* master crm values are read, not only ids */
     uint64_t units;
     CrmCalls calls;
     EntWindow w;
@@ -92,7 +91,6 @@ Budget *budget_new(const Mapc *m, const Connector *c, const BudgetOptions *o, ch
         for (uint32_t f = 0; f < me->nfields; f++) {
             const char *fname = mapc_str(m, me->fields[f].name, &len);
             e->link_types += pl && len > pl && memcmp(fname, v->assoc_prefix, pl) == 0;
-            e->read_fields |= me->fields[f].section == FS_IF_EMPTY;
         }
         size_t mb = c->ops->max_batch(c, e->plan.op);
         batch = mb < batch ? mb : batch;
@@ -146,7 +144,7 @@ static void price(Budget *b, EntBudget *e, size_t n, uint64_t bytes)
                 && (mode == TRANSFER_BULK_ON || (mode == TRANSFER_BULK_AUTO && n >= threshold));
     CrmBudgetRound r = {
         .c = b->c, .op = p->op, .n = n, .batch = b->batch, .read = bulk ? p->read_bulk : p->read,
-        .read_fields = e->read_fields, .upsert_by_read = p->upsert_by_read, .bulk = bulk, .bytes = bytes,
+        .bulk = bulk, .bytes = bytes,
         .link_types = b->c->ops->links && p->op != CONN_CREATE ? e->link_types : 0,
     };
     b->v->budget_round(&r, &e->calls);

@@ -7,7 +7,7 @@
  * (REST batches, a bulk job, reads first, links after), how many requests.
  * What only the CRM knows (which keys exist, which records it refuses) is
  * priced as the docs say: a fallback entity as not taken, Pipedrive's reads by id as
- * if every key were found, a bulk job's failedResults as read. */
+ * in a first load (no key found), a bulk job's failedResults as read. */
 #ifndef BUDGET_H
 #define BUDGET_H
 

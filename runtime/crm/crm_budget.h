@@ -34,8 +34,6 @@ typedef struct CrmBudgetRound {
     size_t n;               /* units sent */
     size_t batch;           /* records per request (--batch-size within the API's limit) */
     bool read;              /* the current records are read first */
-    bool read_fields;       /* ... with values (master crm), not only ids */
-    bool upsert_by_read;    /* the API has no upsert: updates of those found, creates of the rest */
     bool bulk;              /* the round goes as a bulk job */
     uint64_t bytes;         /* the payloads' bytes, about what a bulk upload carries */
     size_t link_types;      /* pairs of record types linked after the write (0: none) */

@@ -43,14 +43,13 @@ static void pd_users_url(CmBuf *url, const char *api_version)
 static const char *const pd_hosts[] = { "*.pipedrive.com", NULL };
 static const char *const pd_entities[] = { "persons", "organizations", "leads", "notes", NULL };
 
-/* One search per key, and where `master crm` values are read one read by
- * id per record found (priced as if every key were found); one request per
- * record written (Pipedrive has no batch writes). */
+/* One search per key, and one request per record written (Pipedrive has
+ * no batch writes). Where `master crm` values are read, each record found
+ * is read again by id: priced as a first load, where none is found (at
+ * most n more reads). */
 static void pd_budget_round(const CrmBudgetRound *r, CrmCalls *out)
 {
     crm_budget_rest(r, out);
-    if (r->read && r->read_fields)
-        out->n[CALL_READS] += r->n;
 }
 
 const CrmVendor crm_pipedrive = {

@@ -71,6 +71,23 @@ for name, flags in (("salesforce", ["--bulk", "off"]), ("salesforce", ["--bulk",
     c.check(actual > 0 and abs(est - actual) <= 0.1 * actual,
             "%s %s: the estimate %d is within 10%% of the %d calls made\n%s" % (name, flags, est, actual, text))
 
+# Pipedrive: the bundled mapping, 100 leads, one request a record written.
+d = os.path.join(work, "pipedrive")
+os.makedirs(d)
+pd_map = os.path.join(root, "examples", "pipedrive", "fair-leads.map")
+pd_leads = os.path.join(work, "pd.ndjson")
+runlib.write_leads(pd_leads, 100, bad_every=0)
+p = subprocess.run([crmmap, "run", pd_map, "--input", pd_leads, "--dry-run", "--budget", "--force"],
+                   capture_output=True, text=True)
+m = TOTAL.search(p.stdout)
+est = int(m.group(1)) if m else 0
+reset()
+r = runlib.run(crmmap, pd_map, pd_leads, d, "--rate", "1000/1")
+actual = admin("/__admin/state")["requests"]
+print("pipedrive: estimate %d calls, the run made %d (exit %d)" % (est, actual, r.status), flush=True)
+c.check(actual > 0 and abs(est - actual) <= 0.1 * actual, "pipedrive: the estimate %d is within 10%% of the %d "
+        "calls made\n%s" % (est, actual, p.stdout))
+
 # plan --budget prints the estimate of a run with its defaults, offline.
 s = systems.get("salesforce", crmmap)
 mapping = s.mapping(root, work, corpus)
