@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "budget_cli.h"
 #include "cli_opts.h"
 #include "cm_alloc.h"
 #include "connector.h"
@@ -659,17 +660,67 @@ static int plan_records(Plan *p, FILE *file, const char *input_name)
     return status;
 }
 
+/* With a connection: what share of the org's remaining daily quota the
+ * estimate is, where the CRM says (CrmVendor.quota). */
+static int quota_share(const CrmFlags *flags, const char *path, const Mapc *m, uint64_t calls)
+{
+    CrmLink link;
+    int status = crm_link_open_mapping(&link, "crmmap plan", flags, path, m);
+    bool offered;
+    double max, left;
+    if (status == EXIT_OK && crm_link_quota(&link, &offered, &max, &left))
+        printf("  the org's daily API requests: %.0f of %.0f left (%.0f a day); this run would spend %.1f%% of "
+               "what is left\n", left, max, max, left > 0 ? 100.0 * (double)calls / left : 100.0);
+    else if (status == EXIT_OK && !offered)
+        printf("  the org's quota: %s says it only in the headers of its answers, which are not read yet "
+               "(docs/run.md)\n", link.vendor->name);
+    else if (status == EXIT_OK)
+        status = EXIT_FATAL;
+    crm_link_close(&link);
+    return status;
+}
+
+/* --budget: the estimate of the calls a run of the input makes, offline,
+ * and with a connection its share of the quota (docs/run.md, "The API
+ * budget"). */
+static int plan_budget(const Mapc *m, const char *input, const CrmFlags *flags, const char *path)
+{
+    char err[300];
+    FILE *in = rd_open_input(input, err, sizeof err);
+    if (in == NULL) {
+        fprintf(stderr, "%s: error: %s\n", input, err);
+        return EXIT_CHECK;
+    }
+    BudgetOptions o = { .drift_check = true, .bulk = TRANSFER_BULK_AUTO };
+    int status;
+    Budget *b = budget_cli_estimate(m, in, strcmp(input, "-") == 0 ? "stdin" : input, &o, &status);
+    rd_close_input(in);
+    if (b) {
+        CmBuf out = CM_BUF_INIT;
+        budget_print(b, &out);
+        fputs(out.data, stdout);
+        cm_buf_free(&out);
+        uint64_t calls = crm_calls_sum(budget_total(b));
+        budget_free(b);
+        if (flags->url || flags->config)
+            status = quota_share(flags, path, m, calls);
+    }
+    return status;
+}
+
 static int plan(int argc, char **argv)
 {
     static const struct option opts[] = {
         CRM_LINK_LONG_OPTIONS,
         { "input", required_argument, NULL, 'i' },
         { "format", required_argument, NULL, 'f' },
+        { "budget", no_argument, NULL, 'b' },
         { NULL, 0, NULL, 0 },
     };
     CrmFlags flags;
     crm_flags_begin(&flags);
     const char *input = NULL, *format = "text";
+    bool budget = false;
     char err[300];
     int c;
     while ((c = crm_flags_next(&flags, argc, argv, "i:", opts, err, sizeof err)) != -1) {
@@ -677,6 +728,7 @@ static int plan(int argc, char **argv)
         case CRM_O_BAD: return cli_usage_error(&cmd_plan, "%s", err);
         case 'i': input = optarg; break;
         case 'f': format = optarg; break;
+        case 'b': budget = true; break;
         default: return cli_option_error(&cmd_plan, c, argv);
         }
     }
@@ -691,6 +743,11 @@ static int plan(int argc, char **argv)
     Mapc *m = mapc_cli_load(path, &status);
     if (m == NULL)
         return status;
+    if (budget) {
+        status = plan_budget(m, input, &flags, path);
+        mapc_free(m);
+        return status;
+    }
     CrmLink link;
     status = crm_link_open_mapping(&link, "crmmap plan", &flags, path, m);
     FILE *in = NULL;
@@ -723,7 +780,7 @@ static int plan(int argc, char **argv)
 
 const Command cmd_plan = {
     "plan", "what a run would change in the CRM, field by field (writes nothing)",
-    "Usage: crmmap plan FILE.map|FILE.mapc --input FILE|- [--format text|json]\n"
+    "Usage: crmmap plan FILE.map|FILE.mapc --input FILE|- [--format text|json] [--budget]\n"
     "         [--config FILE] [--url BASE] [--token-env VAR | --token-file FILE]\n"
     "         [--plain-http] ...\n"
     "\n"
@@ -741,6 +798,8 @@ const Command cmd_plan = {
     "Options:\n"
     "  -i, --input FILE  the records (NDJSON, JSON array or CSV); - for stdin\n"
     "  --format F        text (default) or json\n"
+    "  --budget          instead: the API calls a run of the input would make, per\n"
+    "                    entity and kind (an estimate, offline; docs/run.md)\n"
     CRM_LINK_HELP
     "  --system S        salesforce, hubspot, dynamics or pipedrive (default: the mapping's)\n"
     "  --plain-http      allow http:// to a loopback address (test servers)\n",

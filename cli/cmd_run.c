@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget_cli.h"
 #include "cli_opts.h"
 #include "cm_alloc.h"
 #include "connector.h"
@@ -30,9 +31,6 @@
 
 extern const Command cmd_run;
 
-/* Records held before sending where bulk jobs may be used. */
-#define BULK_WINDOW 25000u
-
 /* Output is flushed in blocks of about this size. */
 #define FLUSH_AT (64u * 1024u)
 
@@ -44,6 +42,8 @@ typedef struct RunOpts {
     long rate_max, rate_window_s;   /* --rate N/SECONDS; 0: the connector's default */
     TransferBulk bulk;          /* --bulk; auto unless given */
     long bulk_threshold, bulk_poll_ms;
+    bool budget;                /* --budget: the estimate of the calls instead of the payloads */
+    long max_calls;             /* --max-calls; 0: none */
 } RunOpts;
 
 typedef struct Run {
@@ -247,6 +247,47 @@ static void catch_signals(void (*handler)(int))
     sigaction(SIGTERM, &sa, NULL);
 }
 
+static BudgetOptions budget_options(const RunOpts *o)
+{
+    BudgetOptions b = {
+        .batch_size = (size_t)(o->batch > 0 ? o->batch : 0), .max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4),
+        .bulk = o->bulk, .bulk_threshold = (size_t)o->bulk_threshold,
+        .drift_check = !o->force,
+    };
+    return b;
+}
+
+/* --max-calls: the estimate of the whole input against the limit, before
+ * anything is sent (the input is read again for the run). auth_calls: the
+ * token requests the connection already made. */
+static int budget_gate(const Run *run, const RunOpts *o, FILE *in, const char *input_name, uint64_t auth_calls)
+{
+    BudgetOptions bo = budget_options(o);
+    bo.auth_calls = auth_calls;
+    int status;
+    Budget *b = budget_cli_estimate(run->m, in, input_name, &bo, &status);
+    if (b == NULL)
+        return status;
+    uint64_t calls = crm_calls_sum(budget_total(b));
+    if (calls > (uint64_t)o->max_calls) {
+        CmBuf t = CM_BUF_INIT;
+        budget_print(b, &t);
+        fputs(t.data, stderr);
+        cm_buf_free(&t);
+        fprintf(stderr, "%s: error: this run would make about %llu API calls, more than --max-calls %ld; nothing "
+                "was sent\nhelp: `crmmap run --dry-run --budget` shows where they go; --bulk on sends large loads "
+                "as few bulk jobs where the CRM has them; or send a smaller input, or raise --max-calls\n",
+                run->source, (unsigned long long)calls, o->max_calls);
+        status = EXIT_USAGE;
+    }
+    budget_free(b);
+    if (status == EXIT_OK && fseek(in, 0, SEEK_SET) != 0) {
+        fprintf(stderr, "%s: error: cannot read the input again after the estimate\n", input_name);
+        status = EXIT_CHECK;
+    }
+    return status;
+}
+
 static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, const char *input_name)
 {
     const Mapc *m = run->m;
@@ -269,6 +310,8 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
         goto done;
     const ConnConfig *cfg = &link.cfg;
     Transport *tx = link.tx;
+    if (o->max_calls > 0 && (status = budget_gate(run, o, in, input_name, tx_submitted(tx))) != EXIT_OK)
+        goto done;
     /* Schema drift (docs/doctor.md): refuse before anything is sent. */
     if (!o->force && drift_gate(m, run->source, "crmmap run", cfg, tx, "sends") != EXIT_OK) {
         status = EXIT_FATAL;
@@ -309,11 +352,10 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     topts.bulk = o->bulk;
     topts.bulk_threshold = (size_t)o->bulk_threshold;
     topts.bulk_poll_ms = o->bulk_poll_ms;
-    /* A bulk job costs about seven requests whatever its size: a window
-     * of this many records makes each job large. */
     if (o->bulk != TRANSFER_BULK_OFF && c->ops->bulk != NULL)
-        topts.window = BULK_WINDOW;
+        topts.window = TRANSFER_BULK_WINDOW;
     topts.marker_field = cfg->marker_field;
+    topts.max_calls = (uint64_t)o->max_calls;
     topts.progress = on_progress;
     topts.progress_ctx = run;
     topts.unit = on_unit;
@@ -373,7 +415,7 @@ static bool parse_rate(const char *s, long *max, long *window_s)
 }
 
 enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE, O_BULK,
-       O_BULK_THRESHOLD, O_BULK_POLL };
+       O_BULK_THRESHOLD, O_BULK_POLL, O_BUDGET, O_MAX_CALLS };
 
 /* The numeric flags: their range and where they go. */
 static const struct {
@@ -386,6 +428,7 @@ static const struct {
     { O_IN_FLIGHT, "--in-flight", 1, 64, offsetof(RunOpts, in_flight) },
     { O_BULK_THRESHOLD, "--bulk-threshold", 1, 100000000, offsetof(RunOpts, bulk_threshold) },
     { O_BULK_POLL, "--bulk-poll-ms", 1, 600000, offsetof(RunOpts, bulk_poll_ms) },
+    { O_MAX_CALLS, "--max-calls", 1, 1000000000, offsetof(RunOpts, max_calls) },
 };
 
 /* Numeric flag opt's value (optarg) into o: -1, or the usage error's exit status. */
@@ -425,6 +468,8 @@ static int run(int argc, char **argv)
         { "bulk", required_argument, NULL, O_BULK },
         { "bulk-threshold", required_argument, NULL, O_BULK_THRESHOLD },
         { "bulk-poll-ms", required_argument, NULL, O_BULK_POLL },
+        { "budget", no_argument, NULL, O_BUDGET },
+        { "max-calls", required_argument, NULL, O_MAX_CALLS },
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
@@ -444,10 +489,12 @@ static int run(int argc, char **argv)
         case 'q':
         case O_QUIET: o.quiet = true; break;
         case O_FORCE: o.force = true; break;
+        case O_BUDGET: o.budget = true; break;
         case O_BATCH:
         case O_IN_FLIGHT:
         case O_BULK_THRESHOLD:
         case O_BULK_POLL:
+        case O_MAX_CALLS:
             if ((status = number_flag(c, &o)) >= 0)
                 return status;
             break;
@@ -469,6 +516,12 @@ static int run(int argc, char **argv)
         return status;
     if (o.input == NULL)
         return cli_usage_error(&cmd_run, "no --input given");
+    if (o.budget && !o.dry)
+        return cli_usage_error(&cmd_run, "--budget goes with --dry-run (--max-calls N checks the estimate before "
+                               "a run)");
+    if (o.max_calls > 0 && (o.dry || strcmp(o.input, "-") == 0))
+        return cli_usage_error(&cmd_run, "--max-calls needs a run that sends, from an input file (stdin cannot be "
+                               "read twice: once for the estimate)");
     if (o.resume && strcmp(o.input, "-") == 0)
         return cli_usage_error(&cmd_run, "--resume needs an input file: stdin cannot be read again");
     Mapc *m = mapc_cli_load(path, &status);
@@ -487,7 +540,15 @@ static int run(int argc, char **argv)
     char *source = mapc_cli_source(path, m);
     r.source = source;
     const char *input_name = strcmp(o.input, "-") == 0 ? "stdin" : o.input;
-    if (o.dry) {
+    if (o.dry && o.budget) {
+        BudgetOptions bo = budget_options(&o);
+        Budget *b = budget_cli_estimate(m, in, input_name, &bo, &status);
+        if (b) {
+            budget_print(b, &r.out);
+            flush(&r);
+            budget_free(b);
+        }
+    } else if (o.dry) {
         status = run_records(&r, in, input_name);
         if (!o.quiet)
             summary(&r.dry);
@@ -510,7 +571,7 @@ const Command cmd_run = {
     "         [--token-file FILE] [--plain-http] [--quiet] [--verbose]\n"
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
     "         [--rate N/SECONDS] [--force] [--bulk on|off|auto] [--bulk-threshold N]\n"
-    "         [--bulk-poll-ms N]\n"
+    "         [--bulk-poll-ms N] [--budget] [--max-calls N]\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -535,8 +596,8 @@ const Command cmd_run = {
     "definitions of the target entities are compared with what the mapping was\n"
     "checked against: drift stops the run (exit 4) unless --force (docs/doctor.md).\n"
     "Exit status: 0 every record transferred, 1 mapping or input unreadable,\n"
-    "2 usage, 3 some records failed, 4 fatal (connection, authentication, schema\n"
-    "drift, journal).\n"
+    "2 usage (and --max-calls refusing the run), 3 some records failed, 4 fatal\n"
+    "(connection, authentication, schema drift, journal, --max-calls passed).\n"
     "With --dry-run: 3 when some records were rejected, skipped or malformed.\n"
     "\n"
     "Options:\n"
@@ -569,6 +630,11 @@ const Command cmd_run = {
     "                      with at least --bulk-threshold records in a window\n"
     "  --bulk-threshold N  records of an entity that make auto use bulk (default 2000)\n"
     "  --bulk-poll-ms N    first wait before asking whether a job ended (default\n"
-    "                      1000, doubling)\n",
+    "                      1000, doubling)\n"
+    "  --budget            with --dry-run: instead of the payloads, the API calls a\n"
+    "                      run would make, per entity and kind (an estimate)\n"
+    "  --max-calls N       refuse to start (exit 2) when that estimate is above N;\n"
+    "                      stop (exit 4, --resume continues) once the calls made,\n"
+    "                      retries included, pass N\n",
     run,
 };

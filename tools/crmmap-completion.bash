@@ -9,9 +9,10 @@ _crmmap_flags() {
     disasm | verify) echo "" ;;
     run) echo "-i --input --dry-run --errors --resume --journal --config --url --token-env
                 --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
-                --timeout-ms --retries --rate --force --bulk --bulk-threshold --bulk-poll-ms" ;;
+                --timeout-ms --retries --rate --force --bulk --bulk-threshold --bulk-poll-ms
+                --budget --max-calls" ;;
     test) echo "--junit --filter" ;;
-    plan) echo "-i --input --format --config --url --token-env --token-file --api-version --timeout-ms
+    plan) echo "-i --input --format --budget --config --url --token-env --token-file --api-version --timeout-ms
                  --retries --verbose --system --plain-http" ;;
     schema) echo "--system --entity -o --format --url --token-env --token-file --config
                    --api-version --plain-http --timeout-ms --retries --no-users --verbose" ;;
@@ -69,7 +70,7 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     --url | --listen | --api-version | --timeout-ms | --retries | --rate | --entity | --batch-size | \
-    --bulk-threshold | --bulk-poll-ms | \
+    --bulk-threshold | --bulk-poll-ms | --max-calls | \
     --in-flight | --max-body | --max-inbox | --batch-window-ms | --max-in-flight | --drain-ms | --filter | \
     --max-connections | --max-per-address | --header-timeout | --body-timeout | --max-body-memory)
         return ;;

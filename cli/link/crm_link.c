@@ -322,6 +322,34 @@ void crm_link_users_free(UsersFile *u)
     memset(u, 0, sizeof *u);
 }
 
+bool crm_link_quota(CrmLink *l, bool *offered, double *max, double *remaining)
+{
+    *offered = l->vendor->quota.url != NULL;
+    if (!*offered)
+        return false;
+    CmBuf url = CM_BUF_INIT;
+    base_url(l, &url);
+    l->vendor->quota.url(&url, l->cfg.api_version ? l->cfg.api_version : l->vendor->default_api_version);
+    char *text = NULL;
+    size_t len = 0;
+    cJSON *root = fetch(l, url.data, "the org's limits", &text, &len, NULL);
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(root, l->vendor->quota.key);
+    const cJSON *mx = cJSON_GetObjectItemCaseSensitive(q, l->vendor->quota.max);
+    const cJSON *rem = cJSON_GetObjectItemCaseSensitive(q, l->vendor->quota.remaining);
+    bool ok = cJSON_IsNumber(mx) && cJSON_IsNumber(rem);
+    if (ok) {
+        *max = mx->valuedouble;
+        *remaining = rem->valuedouble;
+    } else if (root) {
+        crm_link_fail(l, "GET %s: the answer holds no %s {%s, %s}\n  help: %s", url.data, l->vendor->quota.key,
+                      l->vendor->quota.max, l->vendor->quota.remaining, l->vendor->quota.help);
+    }
+    cJSON_Delete(root);
+    cm_free(text);
+    cm_buf_free(&url);
+    return ok;
+}
+
 /* ---- field definitions ---- */
 
 /* Downloads one metadata document and imports it (appending to es). A

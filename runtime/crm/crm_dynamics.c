@@ -99,12 +99,25 @@ static const char *const dyn_follow_ups[] = {
 };
 static const char *const dyn_entities[] = { "contact", "lead", "account", NULL };
 
+/* $filter reads of 50 keys, and one request of up to 1,000 changes (a
+ * CreateMultiple/UpsertMultiple set or a $batch); creates and upserts of a
+ * table first ask once whether it takes the message (sdkmessagefilters). A
+ * set refused whole and sent again as a $batch is not priced: the CRM's
+ * answer decides it. */
+static void dyn_budget_round(const CrmBudgetRound *r, CrmCalls *out)
+{
+    crm_budget_rest(r, out);
+    if (r->first && r->op != CONN_UPDATE)
+        out->n[CALL_READS]++;
+}
+
 const CrmVendor crm_dynamics = {
     .name = "dynamics",
     .default_api_version = "v9.2",
     .hosts = dyn_hosts,
     .rate_max = 5000,
     .rate_window_ms = 300000,
+    .budget_round = dyn_budget_round,
     .connect = dyn_connect,
     .entity_target = conn_dynamics_entity_set,
     .client_ids = true,

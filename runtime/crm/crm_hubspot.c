@@ -36,12 +36,22 @@ static const char *const hs_hosts[] = { "*.hubapi.com", "*.hubspot.com", NULL };
 static const char *const hs_cursor[] = { "paging", "next", "after", NULL };
 static const char *const hs_entities[] = { "contacts", NULL };
 
+/* batch/read of 100 keys, batch writes of 100 inputs, and after an
+ * update or upsert one v4 associations request per pair of object types
+ * and 2,000 links. */
+static void hs_budget_round(const CrmBudgetRound *r, CrmCalls *out)
+{
+    crm_budget_rest(r, out);
+    out->n[CALL_LINKS] += r->link_types * crm_budget_div(r->n, r->c->ops->max_links);
+}
+
 const CrmVendor crm_hubspot = {
     .name = "hubspot",
     .default_api_version = "v3",
     .hosts = hs_hosts,
     .rate_max = 90,
     .rate_window_ms = 10000,
+    .budget_round = hs_budget_round,
     .connect = hs_connect,
     .stringify = true,
     .key_kind = "a unique property or the object's id property",

@@ -43,6 +43,15 @@ static void pd_users_url(CmBuf *url, const char *api_version)
 static const char *const pd_hosts[] = { "*.pipedrive.com", NULL };
 static const char *const pd_entities[] = { "persons", "organizations", "leads", "notes", NULL };
 
+/* One search per key, and one request per record written (Pipedrive has
+ * no batch writes). Where `master crm` values are read, each record found
+ * is read again by id: priced as a first load, where none is found (at
+ * most n more reads). */
+static void pd_budget_round(const CrmBudgetRound *r, CrmCalls *out)
+{
+    crm_budget_rest(r, out);
+}
+
 const CrmVendor crm_pipedrive = {
     .name = "pipedrive",
     .default_api_version = "v1",
@@ -52,6 +61,7 @@ const CrmVendor crm_pipedrive = {
     .key_auth = { "api_token", "x-api-token" },
     .rate_max = 20,
     .rate_window_ms = 2000,
+    .budget_round = pd_budget_round,
     .connect = pd_connect,
     .id_field = "id",
     .update_by_read_id = true,

@@ -25,11 +25,40 @@ static void sf_users_url(CmBuf *url, const char *api_version)
 static const char *const sf_hosts[] = { "*.salesforce.com", NULL };
 static const char *const sf_entities[] = { "Lead", "Contact", "Account", NULL };
 
+/* REST: SOQL reads of 100 keys, sObject Collections of 200 records. A
+ * Bulk API 2.0 job per 100 MB of CSV: create, upload, UploadComplete, one
+ * poll (more where the org takes longer than --bulk-poll-ms), and the
+ * successfulResults and failedResults files (unprocessedrecords only for a
+ * job that did not complete). */
+static void sf_budget_round(const CrmBudgetRound *r, CrmCalls *out)
+{
+    if (!r->bulk) {
+        crm_budget_rest(r, out);
+        return;
+    }
+    if (r->read)
+        out->n[CALL_READS] += crm_budget_div(r->n, r->c->ops->max_read);
+    uint64_t jobs = crm_budget_div(r->bytes ? r->bytes : 1, 100u * 1000u * 1000u);
+    out->jobs += jobs;
+    out->n[CALL_BULK] += 5 * jobs;
+    out->n[CALL_POLLS] += jobs;
+}
+
+/* "Lists information about limits in your org", DailyApiRequests among
+ * them (REST API Developer Guide, Limits resource, v29.0 and later). */
+static void sf_quota_url(CmBuf *url, const char *api_version)
+{
+    cm_buf_printf(url, "/services/data/%s/limits", api_version);
+}
+
 const CrmVendor crm_salesforce = {
     .name = "salesforce",
     .default_api_version = "v59.0",
     .hosts = sf_hosts,
     .jwt_auth = "salesforce_jwt",
+    .budget_round = sf_budget_round,
+    .quota = { sf_quota_url, "DailyApiRequests", "Max", "Remaining",
+               "the user needs the View Setup and Configuration permission to read the org's limits" },
     .connect = sf_connect,
     .id_field = "Id",
     .update_by_read_id = true,

@@ -19,6 +19,7 @@
 
 #include "cm_buf.h"
 #include "conn_config.h"
+#include "crm_budget.h"
 #include "connector.h"
 
 /* How a list answer says where its next page is. */
@@ -83,6 +84,21 @@ typedef struct CrmVendor {
      * default version when cfg has none), with the rate limit above. The one
      * opener run, serve, plan and doctor use. */
     Connector *(*connect)(const ConnConfig *cfg);
+    /* The calls one round of one entity costs on this CRM's paths (the
+     * estimate of `plan --budget` and `run --budget`, budget.h); its
+     * formula is in docs/run.md. */
+    void (*budget_round)(const CrmBudgetRound *r, CrmCalls *out);
+    /* Where the org's daily request quota is read (`plan --budget` with a
+     * connection): a GET below the base URL whose JSON answer holds the
+     * object `key` with the allocation and what is left under `max` and
+     * `remaining` (Salesforce /limits DailyApiRequests). NULL url: the CRM
+     * says it only in headers of other answers, which crmmap does not read
+     * yet (docs/run.md). */
+    struct {
+        void (*url)(CmBuf *url, const char *api_version);
+        const char *key, *max, *remaining;
+        const char *help;       /* why the answer may lack it */
+    } quota;
 
     /* ---- records ---- */
     /* What the connector is given for an entity of the mapping (Dynamics: the

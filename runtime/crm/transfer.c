@@ -174,6 +174,34 @@ static bool field_create_only(const MapcEntity *e, uint32_t f)
     return e->facts && (e->facts[f].flags & (MF_CREATEABLE | MF_UPDATEABLE)) == MF_CREATEABLE;
 }
 
+void transfer_entity_plan(const Mapc *m, const CrmVendor *v, uint32_t i, TransferEntityPlan *out)
+{
+    const MapcEntity *e = &m->entities[i];
+    uint32_t kn = 0;
+    const char *kf = e->key >= 0 ? mapc_str(m, e->fields[e->key].name, &kn) : NULL;
+    char key[128];
+    snprintf(key, sizeof key, "%.*s", (int)kn, kf ? kf : "");
+    bool plain = kf && kn < sizeof key && conn_plain_name(key);
+    /* A create with a key goes out as an upsert by it, so a resent create
+     * finds the record it made instead of making a second one. */
+    out->op = e->mode == MODE_C_UPDATE ? CONN_UPDATE : (e->mode == MODE_C_CREATE && e->key < 0) ? CONN_CREATE
+                                                                                                 : CONN_UPSERT;
+    out->id_from_read = v->update_by_read_id && out->op == CONN_UPDATE && kf && strcmp(key, v->id_field) != 0;
+    out->upsert_by_read = v->upsert_by_read && out->op == CONN_UPSERT && kf;
+    out->fallback = e->fallback;
+    /* An upsert (a keyed create too) reads whether its record exists when
+     * something may go only to a new one: `on create` fields, and fields
+     * the CRM takes on create but refuses on update. */
+    bool create_only = e->has_section[FS_ON_CREATE];
+    for (uint32_t f = 0; f < e->nfields; f++)
+        create_only |= field_create_only(e, f);
+    out->read_bulk = plain
+                     && ((e->mode != MODE_C_CREATE && e->has_section[FS_IF_EMPTY])
+                         || (out->op == CONN_UPSERT && e->has_section[FS_ON_CREATE]) || out->id_from_read
+                         || out->upsert_by_read || out->fallback >= 0);
+    out->read = out->read_bulk || (plain && out->op == CONN_UPSERT && create_only);
+}
+
 static void ent_init(Transfer *t, uint32_t i)
 {
     const Mapc *m = t->m;
@@ -194,15 +222,15 @@ static void ent_init(Transfer *t, uint32_t i)
         ei->by_id = strcmp(id.data, ei->key_field) == 0;
         cm_buf_free(&id);
     }
-    /* A create with a key goes out as an upsert by it, so a resent create
-     * finds the record it made instead of making a second one. */
-    ei->op = e->mode == MODE_C_UPDATE ? CONN_UPDATE : (e->mode == MODE_C_CREATE && e->key < 0) ? CONN_CREATE
-                                                                                                : CONN_UPSERT;
-    ei->id_from_read = t->v->update_by_read_id && ei->op == CONN_UPDATE && ei->key_field
-                       && strcmp(ei->key_field, t->v->id_field) != 0;
-    ei->upsert_by_read = t->v->upsert_by_read && ei->op == CONN_UPSERT && ei->key_field;
+    TransferEntityPlan plan;
+    transfer_entity_plan(m, t->v, i, &plan);
+    ei->op = plan.op;
+    ei->id_from_read = plan.id_from_read;
+    ei->upsert_by_read = plan.upsert_by_read;
     ei->fallback_of = e->fallback_of;
-    ei->fallback = e->fallback;
+    ei->fallback = plan.fallback;
+    ei->read = plan.read;
+    ei->read_bulk = plan.read_bulk;
     if (ei->op == CONN_CREATE && t->v->client_ids) {
         CmBuf id = CM_BUF_INIT;
         cm_buf_printf(&id, "%s%s", t->v->id_field ? t->v->id_field : ei->name, t->v->id_field ? "" : "id");
@@ -212,18 +240,6 @@ static void ent_init(Transfer *t, uint32_t i)
         ei->marker_field = cm_strdup(t->o.marker_field);
     }
     ei->field_names[e->nfields] = ei->marker_field;
-    /* An upsert (a keyed create too) reads whether its record exists when
-     * something may go only to a new one: `on create` fields, and fields
-     * the CRM takes on create but refuses on update. */
-    bool create_only = e->has_section[FS_ON_CREATE];
-    for (uint32_t f = 0; f < e->nfields; f++)
-        create_only |= field_create_only(e, f);
-    ei->read_bulk = ei->key_field && conn_plain_name(ei->key_field)
-                    && ((!ei->creates && e->has_section[FS_IF_EMPTY])
-                        || (ei->op == CONN_UPSERT && e->has_section[FS_ON_CREATE]) || ei->id_from_read
-                        || ei->upsert_by_read || ei->fallback >= 0);
-    ei->read = ei->read_bulk || (ei->key_field && conn_plain_name(ei->key_field) && ei->op == CONN_UPSERT
-                                 && create_only);
     ei->read_fields = cm_calloc(e->nfields + 1u, sizeof *ei->read_fields);
     ei->read_as = cm_calloc(e->nfields + 1u, sizeof *ei->read_as);
     for (uint32_t f = 0; f < e->nfields; f++)
@@ -1314,6 +1330,18 @@ static size_t recover(Transfer *t, uint32_t e, size_t *todo, size_t n)
     return t->fatal ? 0 : k;
 }
 
+/* False, and the run stopped, once the requests submitted (retries
+ * included) are past max_calls: what was not sent stays for --resume. */
+static bool within_calls(Transfer *t)
+{
+    uint64_t made = tx_submitted(t->tx);
+    if (t->o.max_calls == 0 || made <= t->o.max_calls)
+        return true;
+    fatal(t, "%llu API calls made, more than --max-calls %llu (retries count too); stopped before sending more",
+          (unsigned long long)made, (unsigned long long)t->o.max_calls);
+    return false;
+}
+
 static void send_entity(Transfer *t, uint32_t e)
 {
     size_t *todo = cm_malloc((t->nrecs + 1) * sizeof *todo);
@@ -1323,7 +1351,7 @@ static void send_entity(Transfer *t, uint32_t e)
     if (t->ents[e].marker_field && !t->ents[e].client_id)
         n = recover(t, e, todo, n);
     size_t at = 0;
-    while (at < n && !t->fatal && !atomic_load(&t->cancel)) {
+    while (at < n && !t->fatal && !atomic_load(&t->cancel) && within_calls(t)) {
         size_t k = first_of_keys(t, e, todo + at, n - at);
         send_round(t, e, todo + at, k);
         at += k;

@@ -63,6 +63,10 @@ typedef struct TransferUnit {
  * (ConnectorOps.bulk, docs/run.md "Bulk"). */
 typedef enum TransferBulk { TRANSFER_BULK_OFF = 0, TRANSFER_BULK_AUTO, TRANSFER_BULK_ON } TransferBulk;
 
+/* The window `run` gives the engine where bulk jobs may be used: a job
+ * costs about seven requests whatever its size, so each should be large. */
+#define TRANSFER_BULK_WINDOW 25000u
+
 typedef struct TransferOptions {
     size_t batch_size;          /* 0 or more than the connector's max_batch: max_batch */
     size_t max_in_flight;       /* 0: 4 */
@@ -92,6 +96,10 @@ typedef struct TransferOptions {
     TransferBulk bulk;
     size_t bulk_threshold;
     int64_t bulk_poll_ms;
+    /* The run stops (a fatal error: what is unsent stays for --resume) at
+     * the first round after the transport has submitted more than this
+     * many requests, retries included; 0: no limit. */
+    uint64_t max_calls;
     /* Called after every window that was sent, and at the end; may be NULL. */
     void (*progress)(void *ctx, const TransferStats *s);
     void *progress_ctx;
@@ -137,6 +145,20 @@ const TransferStats *transfer_stats(const Transfer *t);
  * or NULL while there is none. Units without an answer stay unjournaled
  * (J_NONE) or, keyless creates, J_SENDING, so `--resume` picks them up. */
 const char *transfer_error(const Transfer *t);
+
+struct CrmVendor;
+/* How the engine sends entity i of m to vendor v (what an estimate of a
+ * run's calls prices, budget.h): the operation, whether the CRM's current
+ * records are read first (read; read_bulk: when it goes as a bulk job),
+ * an update by the id read or an upsert split into updates and creates
+ * by a read, and the entity taking its misses (`when no`; -1: none). */
+typedef struct TransferEntityPlan {
+    ConnOp op;
+    bool read, read_bulk, id_from_read, upsert_by_read;
+    int32_t fallback;
+} TransferEntityPlan;
+
+void transfer_entity_plan(const Mapc *m, const struct CrmVendor *v, uint32_t i, TransferEntityPlan *out);
 
 /* The journal's run key for m on an input: the mapping's fingerprint (hex)
  * and the input's identity (for a file its absolute path, size and

@@ -11,9 +11,10 @@
 #ifndef TRANSPORT_H
 #define TRANSPORT_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct TxRequest {
@@ -78,12 +79,20 @@ typedef struct TransportOps {
 
 struct Transport {
     const TransportOps *ops;
+    /* Requests submitted, retries and token requests included: what the
+     * CRM counts against a quota (run --max-calls). Zero from calloc. */
+    atomic_uint_least64_t submitted;
 };
 
 static inline bool tx_submit(Transport *t, const TxRequest *r, char *err, size_t errlen)
 {
-    return t->ops->submit(t, r, err, errlen);
+    bool ok = t->ops->submit(t, r, err, errlen);
+    if (ok)
+        atomic_fetch_add(&t->submitted, 1);
+    return ok;
 }
+/* Requests submitted through t so far. */
+static inline uint64_t tx_submitted(Transport *t) { return atomic_load(&t->submitted); }
 static inline size_t tx_poll(Transport *t, int timeout_ms, TxResponse *out, size_t max)
 {
     return t->ops->poll(t, timeout_ms, out, max);

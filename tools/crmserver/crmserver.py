@@ -6,6 +6,7 @@ vendors' documents in tests/corpus (the default --corpus), and the write
 APIs the connectors use, keeping records in memory:
 
   Salesforce  GET  /services/data/vNN.N/sobjects/NAME/describe
+              GET  /services/data/vNN.N/limits                          DailyApiRequests {Max, Remaining}
               GET  /services/data/vNN.N/query?q=SELECT ... FROM X [WHERE f IN (...)|f = '..'] [LIMIT n]
               POST /services/data/vNN.N/composite/sobjects            create
               PATCH /services/data/vNN.N/composite/sobjects           update by Id
@@ -241,6 +242,7 @@ class State:
         self.users.update({system: [dict(u) for u in users] for system, users in self.modules})
         self.counter = 0
         self.requests = 0
+        self.daily = None
         self.by_path = collections.Counter()    # API requests per path, faults included
         self.associations_made = 0  # association writes, re-creations of an existing one included
         self.faults = []
@@ -615,6 +617,12 @@ class Salesforce:
         if method == "GET" and parts == ["query"]:
             q = query.get("q", [""])[0]
             return 200, self.query(q)
+        if method == "GET" and parts == ["limits"]:
+            # The org's daily request quota as /limits gives it (a test
+            # sets the allocation with /__admin/faults "daily"); every
+            # request this server took counts against it.
+            daily = self.state.daily or 15000
+            return 200, {"DailyApiRequests": {"Max": daily, "Remaining": max(0, daily - self.state.requests)}}
         if parts[:2] == ["composite", "sobjects"]:
             if method == "POST" and len(parts) == 2:
                 return 200, self.collection("POST", body)
@@ -1674,6 +1682,7 @@ class Handler(BaseHTTPRequestHandler):
                     state.fired = {}
                     rate = spec.get("rate")
                     state.rate = (int(rate["requests"]), float(rate["window"])) if rate else None
+                    state.daily = spec.get("daily")
                     state.bulk_max_bytes = int(spec.get("bulk_max_bytes", SF_BULK_MAX))
                     state.dyn_no_multiple = set(spec.get("dyn_no_multiple", []))
                     state.starts.clear()
