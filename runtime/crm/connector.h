@@ -275,6 +275,8 @@ typedef struct ConnBulk {
     int64_t poll_ms;            /* the first wait before polling a job (doubling, at most 32 times) */
     const ConnBulkWatch *watch;
     uint64_t requests;          /* requests sent (retries excluded), added to */
+    bool want_ids;              /* the records' CRM ids are needed (a later entity refers to them): an
+                                 * engine whose jobs answer none reads them back */
 } ConnBulk;
 
 /* Helpers for the implementations. */

@@ -14,10 +14,8 @@ Usage: test_bulk.py CRMMAP REPO_ROOT WORKDIR N"""
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import runlib
 import systems
@@ -29,25 +27,6 @@ BULK = ["--bulk", "on", "--bulk-poll-ms", "10"]
 def jobs_made():
     st = runlib.admin("/__admin/state")
     return sum(v for p, v in st["requests_by_path"].items() if p.endswith("/jobs/ingest")), st
-
-
-def killed_at(crmmap, mapc, inp, work, fault_path, resume, wait=None):
-    """Starts a bulk run whose request to fault_path the server holds for
-    3 s (and then applies), kill -9s it meanwhile; with wait (and no
-    fault_path), after wait seconds."""
-    runlib.admin("/__admin/faults", {"faults": [{"kind": "timeout", "path": fault_path, "delay": 3}]})
-    cmd = [crmmap, "run", mapc, "--input", inp, "--url", runlib.URL, "--plain-http", "--force", "--quiet",
-           "--errors", os.path.join(work, "errors.ndjson"), "--journal", os.path.join(work, "journal.db"),
-           "--token-env", "CRM_TOKEN"] + BULK + (["--resume"] if resume else [])
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, CRM_TOKEN="T"))
-    deadline = time.time() + (wait or 20)
-    while time.time() < deadline and (wait or runlib.admin("/__admin/state")["faults_fired"].get("timeout", 0) == 0):
-        time.sleep(0.05)
-    p.send_signal(signal.SIGKILL)
-    p.wait()
-    if fault_path:
-        time.sleep(3.2)     # the held request is applied
-    runlib.admin("/__admin/faults", {"faults": []})
 
 
 def main():
@@ -128,10 +107,10 @@ def main():
     reset()
     d = fresh("killed")
     for i, path in enumerate(("/batches", "/successfulResults", "/failedResults")):
-        killed_at(crmmap, mapc, inp, d, path, i > 0)
+        runlib.killed_at(crmmap, mapc, inp, d, BULK, path, i > 0)
     rng = random.Random(1)
     for _ in range(3):
-        killed_at(crmmap, mapc, inp, d, "", True, rng.uniform(0.05, 0.5))
+        runlib.killed_at(crmmap, mapc, inp, d, BULK, "", True, rng.uniform(0.05, 0.5))
     final = run(crmmap, mapc, inp, d, "--resume", *BULK)
     snap = s.snapshot()
     c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
