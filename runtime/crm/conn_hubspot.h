@@ -3,10 +3,10 @@
 #ifndef CONN_HUBSPOT_H
 #define CONN_HUBSPOT_H
 
-#include <cjson/cJSON.h>
-
 #include "connector.h"
 #include "crm_vendor.h"
+
+struct cJSON;
 
 /* Starts at 90 requests per 10 s (the published limit is 100). */
 extern const CrmVendor crm_hubspot;
@@ -16,7 +16,7 @@ Connector *conn_hubspot_new(const char *base_url);
 /* One property value as HubSpot takes it (cm_free it), or NULL for an
  * unsendable value. null is the mapping's `clear`: HubSpot blanks a
  * property sent as "". */
-char *hs_value_text(const cJSON *v);
+char *hs_value_text(const struct cJSON *v);
 /* True for an association pseudo-field assoc_OBJECT_N; *type gets N, *to
  * (when not NULL) OBJECT. */
 bool hs_assoc_field(const char *name, long *type, char *to, size_t tolen);
