@@ -142,7 +142,8 @@ typedef struct ConnectorOps {
                               ConnResult *results, char *msg, size_t msglen);
     void (*free)(Connector *c);
     /* The CRM's own bulk engine for large writes (docs/run.md, "Bulk");
-     * NULL: none. A connector that has one has no link step. */
+     * NULL: none. The records it leaves unanswered (ConnBulk.answered) go
+     * by the batch requests above, with their link step. */
     ConnStatus (*bulk)(const Connector *c, Transport *t, struct ConnBulk *b, const RetryPolicy *p,
                        const RetryClock *clk, char *msg, size_t msglen);
 } ConnectorOps;
