@@ -31,8 +31,9 @@ def one(crmmap, mapc, data, work, mode, flags=()):
     return secs, state["requests"], jobs, r.status
 
 
-def main():
-    crmmap, work, mapping, sizes = sys.argv[1], sys.argv[2], sys.argv[3], [int(a) for a in sys.argv[4:]]
+def measure(crmmap, mapping, work, sizes, labels, flags=()):
+    """Compiles mapping into work and prints, for each size, a line per
+    path: labels (REST, bulk) for --bulk off and on."""
     os.makedirs(work, exist_ok=True)
     mapc = os.path.join(work, "bulk.mapc")
     subprocess.run([crmmap, "compile", mapping, "-o", mapc], check=True, capture_output=True)
@@ -41,10 +42,15 @@ def main():
         data = os.path.join(work, "leads-%d.ndjson" % n)
         if not os.path.exists(data):
             runlib.write_leads(data, n)
-        for mode, label in (("off", "REST (sObject Collections)"), ("on", "Bulk API 2.0")):
-            secs, calls, jobs, status = one(crmmap, mapc, data, work, mode)
+        for mode, label in zip(("off", "on"), labels):
+            secs, calls, jobs, status = one(crmmap, mapc, data, work, mode, flags)
             print("%7d leads, %-27s %7.0f records/s  %6d calls = %5.2f per 1,000 records  (%d jobs, %.1f s, "
                   "exit %d)" % (n, label, n / secs, calls, 1000.0 * calls / n, jobs, secs, status), flush=True)
+
+
+def main():
+    crmmap, work, mapping, sizes = sys.argv[1], sys.argv[2], sys.argv[3], [int(a) for a in sys.argv[4:]]
+    measure(crmmap, mapping, work, sizes, ("REST (sObject Collections)", "Bulk API 2.0"))
 
 
 if __name__ == "__main__":

@@ -4,17 +4,15 @@ with_server.py): N leads into the server's HubSpot through the batch API
 (--bulk off) and through the imports API (--bulk on), each from an empty
 server, for bench/run_hs_import.map (contacts and their notes) and for its
 contacts alone; prints records/s and API calls per 1,000 records (run_bulk.py
-measures).
+measures, jobs meaning imports).
 
 Usage: run_hs_import.py CRMMAP WORKDIR N [N...]"""
 import os
-import subprocess
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "tests", "run"))
 import run_bulk  # noqa: E402
-import runlib  # noqa: E402
 import systems  # noqa: E402
 
 
@@ -32,19 +30,8 @@ def main():
                 text = f.read()
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text[:text.index("entity notes")])
-        mapc = os.path.join(d, "bench.mapc")
-        subprocess.run([crmmap, "compile", path, "-o", mapc], check=True, capture_output=True)
-        print("bench/run_hs_import.map, %s" % label)
-        for n in sizes:
-            data = os.path.join(work, "leads-%d.ndjson" % n)
-            if not os.path.exists(data):
-                runlib.write_leads(data, n)
-            for mode, name in (("off", "batch API"), ("on", "imports API")):
-                secs, calls, jobs, status = run_bulk.one(crmmap, mapc, data, d, mode,
-                                                         systems.HubSpot.flags + ["--bulk-poll-ms", "200"])
-                print("%7d leads, %-12s %7.0f records/s  %6d calls = %5.2f per 1,000 records  (%d imports, "
-                      "%.1f s, exit %d)" % (n, name, n / secs, calls, 1000.0 * calls / n, jobs, secs, status),
-                      flush=True)
+        run_bulk.measure(crmmap, path, d, sizes, ("batch API", "imports API (1 import)"),
+                         systems.HubSpot.flags + ["--bulk-poll-ms", "200"])
 
 
 if __name__ == "__main__":
