@@ -28,6 +28,7 @@
 
 #include "bulk_csv.h"
 #include "cm_alloc.h"
+#include "cm_sort.h"
 #include "conn_hubspot.h"
 #include "conn_json.h"
 
@@ -41,12 +42,6 @@ static const ConnAnswerShape hs_import_answer = { NULL, "category", "message", N
 
 typedef enum ImpCall { IMP_START, IMP_INFO, IMP_LIST, IMP_ERRORS } ImpCall;
 
-/* A record's key, for matching an error's row to it. */
-typedef struct Key {
-    const char *text;
-    size_t i;
-} Key;
-
 typedef struct Imp {
     const Connector *c;
     Transport *t;
@@ -56,7 +51,7 @@ typedef struct Imp {
     const char **cols;          /* the CSV's columns: the key first */
     size_t ncols;
     size_t at;                  /* the position of the import's first record */
-    Key *keys;                  /* its records by key, sorted */
+    CmNameAt *keys;             /* its records' keys and places in the group, sorted */
     size_t n;
     char id[96], state[32], name[96];
     ImpCall call;
@@ -77,14 +72,16 @@ static const char *type_id_of(const char *entity)
     return NULL;
 }
 
-static int key_order_fold(const void *a, const void *b)
-{
-    return strcasecmp(((const Key *)a)->text, ((const Key *)b)->text);
-}
-
+/* By key alone, which bsearch needs: keys are unique in a group (the
+ * engine sends a key given twice in two rounds). */
 static int key_order(const void *a, const void *b)
 {
-    return strcmp(((const Key *)a)->text, ((const Key *)b)->text);
+    return strcmp(((const CmNameAt *)a)->name, ((const CmNameAt *)b)->name);
+}
+
+static int key_order_fold(const void *a, const void *b)
+{
+    return strcasecmp(((const CmNameAt *)a)->name, ((const CmNameAt *)b)->name);
 }
 
 /* ---- requests ---- */
@@ -127,9 +124,9 @@ static void take_errors(Imp *m, const cJSON *list)
         const cJSON *cell = cJSON_GetArrayItem(row, 0);
         if (!cJSON_IsString(cell))
             continue;   /* a row we cannot place: its record is read back or sent again */
-        Key want = { cell->valuestring, 0 };
-        const Key *hit = bsearch(&want, m->keys, m->n, sizeof *m->keys, m->fold ? key_order_fold : key_order);
-        if (hit == NULL || m->b->answered[hit->i])
+        CmNameAt want = { cell->valuestring, 0 };
+        const CmNameAt *hit = bsearch(&want, m->keys, m->n, sizeof *m->keys, m->fold ? key_order_fold : key_order);
+        if (hit == NULL || m->b->answered[hit->at])
             continue;
         const char *field = conn_str(cJSON_GetObjectItemCaseSensitive(e, "invalidPropertyValue"), "name");
         const cJSON *col = cJSON_GetObjectItemCaseSensitive(e, "knownColumnNumber");
@@ -138,9 +135,9 @@ static void take_errors(Imp *m, const cJSON *list)
             field = m->cols[(size_t)col->valuedouble - 1];
         const char *type = conn_str(e, "errorType");
         const char *why = conn_str(e, "errorMessage");
-        conn_result_error(&m->b->results[hit->i], type ? type : "IMPORT_ERROR", why ? why : "the import refused the row",
+        conn_result_error(&m->b->results[hit->at], type ? type : "IMPORT_ERROR", why ? why : "the import refused the row",
                           field);
-        m->b->answered[hit->i] = true;
+        m->b->answered[hit->at] = true;
     }
 }
 
@@ -231,40 +228,12 @@ static cJSON **importable(const ConnBatch *bt)
     return parsed;
 }
 
-/* The key first, then every property in the order first seen. */
-static size_t columns(const ConnBatch *bt, cJSON **parsed, const char ***out)
-{
-    size_t n = 1, cap = 16;
-    const char **cols = cm_malloc(cap * sizeof *cols);
-    cols[0] = bt->key_field;
-    for (size_t i = 0; i < bt->n; i++) {
-        const cJSON *f;
-        cJSON_ArrayForEach(f, parsed[i]) {
-            size_t k = 0;
-            while (k < n && strcmp(cols[k], f->string) != 0)
-                k++;
-            if (k < n)
-                continue;
-            if (n == cap)
-                cols = cm_realloc(cols, (cap *= 2) * sizeof *cols);
-            cols[n++] = f->string;
-        }
-    }
-    *out = cols;
-    return n;
-}
-
 /* The CSV of the records from m->at on, up to the limits; m->keys the
  * records it holds. Returns the position after the last one taken. */
 static size_t write_csv(Imp *m, cJSON **parsed, CmBuf *csv)
 {
     const ConnBatch *bt = m->b->batch;
-    for (size_t k = 0; k < m->ncols; k++) {
-        if (k)
-            cm_buf_putc(csv, ',');
-        csv_put_field(csv, m->cols[k], strlen(m->cols[k]));
-    }
-    cm_buf_putc(csv, '\n');
+    csv_put_header(csv, m->cols, m->ncols);
     CmBuf row = CM_BUF_INIT;
     m->n = 0;
     size_t i = m->at;
@@ -284,8 +253,8 @@ static size_t write_csv(Imp *m, cJSON **parsed, CmBuf *csv)
             break;
         cm_buf_put(csv, row.data, row.len);
         cm_buf_putc(csv, '\n');
-        m->keys[m->n].text = bt->records[i].key;
-        m->keys[m->n++].i = i;
+        m->keys[m->n].name = bt->records[i].key;
+        m->keys[m->n++].at = i;
     }
     cm_buf_free(&row);
     qsort(m->keys, m->n, sizeof *m->keys, m->fold ? key_order_fold : key_order);
@@ -440,9 +409,9 @@ static ConnStatus read_ids(Imp *m, const RetryPolicy *p, const RetryClock *clk, 
     for (size_t k = 0; k < m->n && st == CONN_OK;) {
         size_t n = 0;
         for (; k < m->n && n < HS_READ_KEYS; k++)
-            if (!m->b->answered[m->keys[k].i]) {
-                at[n] = m->keys[k].i;
-                keys[n++] = m->keys[k].text;
+            if (!m->b->answered[m->keys[k].at]) {
+                at[n] = m->keys[k].at;
+                keys[n++] = m->keys[k].name;
             }
         if (n == 0)
             break;
@@ -476,7 +445,7 @@ static ConnStatus results(Imp *m, const RetryPolicy *p, const RetryClock *clk, c
     if (m->b->want_ids)
         return read_ids(m, p, clk, msg, msglen);
     for (size_t k = 0; k < m->n; k++) {
-        size_t i = m->keys[k].i;
+        size_t i = m->keys[k].at;
         if (!m->b->answered[i]) {
             memset(&m->b->results[i], 0, sizeof m->b->results[i]);
             m->b->results[i].ok = true;
@@ -499,7 +468,7 @@ ConnStatus hs_import_send(const Connector *c, Transport *t, ConnBulk *b, const R
         return CONN_OK;
     m.fold = strcmp(bt->key_field, "email") == 0;
     cJSON **parsed = importable(bt);
-    m.ncols = columns(bt, parsed, &m.cols);
+    m.ncols = conn_payload_columns(bt, parsed, &m.cols);
     m.keys = cm_calloc(bt->n + 1, sizeof *m.keys);
     ConnStatus st = CONN_OK;
     CmBuf csv = CM_BUF_INIT;

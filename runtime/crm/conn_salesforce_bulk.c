@@ -178,43 +178,13 @@ static char *lowered(const char *s)
     return d;
 }
 
-/* The columns of the group: the key first (an upsert), then every
- * payload field in the order first seen. */
-static size_t columns(const ConnBatch *bt, cJSON **parsed, const char ***out)
-{
-    size_t n = 0, cap = 16;
-    const char **cols = cm_malloc(cap * sizeof *cols);
-    if (bt->op != CONN_CREATE)
-        cols[n++] = bt->key_field;
-    for (size_t i = 0; i < bt->n; i++) {
-        const cJSON *f;
-        cJSON_ArrayForEach(f, parsed[i]) {
-            size_t k = 0;
-            while (k < n && strcasecmp(cols[k], f->string) != 0)
-                k++;
-            if (k < n)
-                continue;
-            if (n == cap)
-                cols = cm_realloc(cols, (cap *= 2) * sizeof *cols);
-            cols[n++] = f->string;
-        }
-    }
-    *out = cols;
-    return n;
-}
-
 /* Writes the CSV of records from j->at on, up to the size cap, into csv:
  * j->n of them, sigs[] their match texts; returns the position after the
  * last record it took. */
 static size_t write_csv(Job *j, cJSON **parsed, const char **cols, size_t ncols, CmBuf *csv, Sig *sigs)
 {
     const ConnBatch *bt = j->b->batch;
-    for (size_t k = 0; k < ncols; k++) {
-        if (k)
-            cm_buf_putc(csv, ',');
-        csv_put_field(csv, cols[k], strlen(cols[k]));
-    }
-    cm_buf_putc(csv, '\n');
+    csv_put_header(csv, cols, ncols);
     CmBuf row = CM_BUF_INIT, sig = CM_BUF_INIT;
     j->n = 0;
     size_t i = j->at;
@@ -460,7 +430,7 @@ ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const Ret
         }
     }
     const char **cols;
-    size_t ncols = columns(bt, parsed, &cols);
+    size_t ncols = conn_payload_columns(bt, parsed, &cols);
     Sig *sigs = cm_calloc(bt->n + 1, sizeof *sigs);
     Job j = { .c = c, .t = t, .b = b };
     ConnStatus st = CONN_OK;

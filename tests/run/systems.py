@@ -206,3 +206,19 @@ def get(name, crmmap):
     s = SYSTEMS[name]
     s.crmmap = crmmap
     return s
+
+
+def load_setup(name, crmmap, root, work, n):
+    """A load test's start: work emptied, n leads written, the system's
+    mapping compiled; returns (system, input, .mapc, the summary a run
+    gives: in, ok, failed, skipped)."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    s = get(name, crmmap)
+    inp = os.path.join(work, "leads.ndjson")
+    runlib.write_leads(inp, n)
+    mapc = os.path.join(work, "mapping.mapc")
+    subprocess.run([crmmap, "compile", s.mapping(root, work, os.path.join(root, "tests", "corpus")), "-o", mapc],
+                   check=True, capture_output=True)
+    bad = len(bad_leads(n))
+    return s, inp, mapc, (2 * n, 2 * n - 2 * bad, bad, bad)

@@ -12,8 +12,6 @@ one import, never uploaded twice, no key twice, nothing lost.
 Usage: test_hs_import.py CRMMAP REPO_ROOT WORKDIR N"""
 import os
 import random
-import shutil
-import subprocess
 import sys
 
 import runlib
@@ -30,17 +28,8 @@ def imports():
 
 def main():
     crmmap, root, work, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
     c = runlib.Checks()
-    s = systems.get("hubspot", crmmap)
-    inp = os.path.join(work, "leads.ndjson")
-    runlib.write_leads(inp, n)
-    mapc = os.path.join(work, "mapping.mapc")
-    subprocess.run([crmmap, "compile", s.mapping(root, work, os.path.join(root, "tests", "corpus")), "-o", mapc],
-                   check=True, capture_output=True)
-    bad = systems.bad_leads(n)
-    want_summary = (2 * n, 2 * n - 2 * len(bad), len(bad), len(bad))
+    s, inp, mapc, want_summary = systems.load_setup("hubspot", crmmap, root, work, n)
     key = lambda e: (e["record"], e["entity"], e.get("field"), e.get("map_line"))
 
     def fresh(name):
