@@ -386,12 +386,10 @@ static ConnStatus pick_up(Imp *m, bool *resumed, bool *skip, const RetryPolicy *
  * 32 times poll_ms. */
 static ConnStatus wait_import(Imp *m, const RetryPolicy *p, const RetryClock *clk, char *msg, size_t msglen)
 {
-    int64_t wait = m->b->poll_ms > 0 ? m->b->poll_ms : 1000;
-    int64_t cap = wait * 32;
+    int64_t wait = 0;
     ConnStatus st = CONN_OK;
     while (st == CONN_OK && !terminal(m->state)) {
-        clk->sleep_ms(clk->ctx, wait);
-        wait = wait * 2 > cap ? cap : wait * 2;
+        conn_bulk_pause(m->b, clk, &wait);
         st = call(m, IMP_INFO, p, clk, msg, msglen);
     }
     return st;

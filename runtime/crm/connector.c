@@ -177,6 +177,13 @@ cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen)
     return NULL;
 }
 
+void conn_bulk_pause(const ConnBulk *b, const RetryClock *clk, int64_t *wait)
+{
+    int64_t first = b->poll_ms > 0 ? b->poll_ms : 1000;
+    *wait = *wait == 0 ? first : *wait * 2 > first * 32 ? first * 32 : *wait * 2;
+    clk->sleep_ms(clk->ctx, *wait);
+}
+
 size_t conn_payload_columns(const ConnBatch *b, cJSON *const *parsed, const char ***out)
 {
     size_t n = 0, cap = 16;

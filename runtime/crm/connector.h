@@ -280,6 +280,11 @@ typedef struct ConnBulk {
                                  * engine whose jobs answer none reads them back */
 } ConnBulk;
 
+/* Waits before a bulk engine's next poll of a job: b->poll_ms (0: 1,000)
+ * the first time (*wait 0), then twice as long each time, up to 32 times
+ * that. */
+void conn_bulk_pause(const ConnBulk *b, const RetryClock *clk, int64_t *wait);
+
 /* Helpers for the implementations. */
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);
 /* ConnectorOps.free for a connector that holds nothing of its own. */

@@ -173,3 +173,14 @@ def killed_at(crmmap, mapc, inp, work, flags, fault_path, resume, wait=None):
     if fault_path:
         time.sleep(3.2)     # the held request is applied
     admin("/__admin/faults", {"faults": []})
+
+
+def kill_and_resume(crmmap, mapc, inp, work, flags, fault_paths, rng):
+    """kill -9 while each of fault_paths is held (the first run fresh, the
+    rest --resume), then three times at random moments, then a run with
+    --resume to the end; returns its Result."""
+    for i, path in enumerate(fault_paths):
+        killed_at(crmmap, mapc, inp, work, flags, path, i > 0)
+    for _ in range(3):
+        killed_at(crmmap, mapc, inp, work, flags, "", True, rng.uniform(0.05, 0.5))
+    return run(crmmap, mapc, inp, work, "--resume", *flags)

@@ -96,12 +96,7 @@ def main():
 
     reset()
     d = fresh("killed")
-    for i, path in enumerate(("/batches", "/successfulResults", "/failedResults")):
-        runlib.killed_at(crmmap, mapc, inp, d, BULK, path, i > 0)
-    rng = random.Random(1)
-    for _ in range(3):
-        runlib.killed_at(crmmap, mapc, inp, d, BULK, "", True, rng.uniform(0.05, 0.5))
-    final = run(crmmap, mapc, inp, d, "--resume", *BULK)
+    final = runlib.kill_and_resume(crmmap, mapc, inp, d, BULK, ("/batches", "/successfulResults", "/failedResults"), random.Random(1))
     snap = s.snapshot()
     c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
     c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,

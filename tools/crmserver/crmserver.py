@@ -1634,7 +1634,7 @@ def main():
     server.sf = Salesforce(server.state)
     server.sfbulk = importlib.import_module("sf_bulk").SfBulk(server.state, server.sf)
     server.hs = HubSpot(server.state)
-    server.hsimports = importlib.import_module("hs_imports").HsImports(server.state, server.hs)
+    server.hsimports = importlib.import_module("hs_imports").HsImports(server.hs)
     server.dyn = Dynamics(server.state, lambda: "http://127.0.0.1:%d" % port)
     print("PORT %d" % port, flush=True)
     try:

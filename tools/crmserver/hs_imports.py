@@ -54,9 +54,10 @@ def parts_of(content_type, raw):
 
 
 class HsImports:
-    def __init__(self, state, hs):
-        self.state = state
-        self.hs = hs
+    """The imports of the HubSpot class hs, kept in its state."""
+
+    def __init__(self, hs):
+        self.hs, self.state = hs, hs.state
 
     def info(self, imp):
         return {"id": imp["id"], "state": imp["state"], "importName": imp["name"], "createdAt": imp["createdAt"],
