@@ -85,14 +85,10 @@ def main():
                                          "Fair__c", 55) in got["on"][1],
             "a keyless create through an insert job: %s vs %s" % (got["on"], got["off"]))
 
-    for label, faults in (("a job that fails half-way", [{"kind": "job_failed", "path": "/jobs/ingest/7"}]),
-                          ("polls answered 503", [{"kind": "503", "path": "/jobs/ingest/7", "skip": 2,
-                                                    "count": 3}])):
-        reset(faults)
-        r = run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), *BULK)
-        snap = s.snapshot()
-        c.check(r.summary == want_summary and snap.parents == want.parents and snap.children == want.children
-                and snap.dups == 0, "%s: %s %s" % (label, r.summary, r.stderr[-200:]))
+    systems.check_under_faults(
+        c, s, (("a job that fails half-way", [{"kind": "job_failed", "path": "/jobs/ingest/7"}]),
+               ("polls answered 503", [{"kind": "503", "path": "/jobs/ingest/7", "skip": 2, "count": 3}])),
+        lambda label: run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), *BULK), want, want_summary)
 
     reset()
     d = fresh("killed")
