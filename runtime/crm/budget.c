@@ -24,6 +24,7 @@ typedef struct EntBudget {
     CrmCalls calls;
     EntWindow w;
     bool priced;            /* a round of it was priced */
+    bool referred;          /* a unit of this window refers to its records */
 } EntBudget;
 
 struct Budget {
@@ -148,6 +149,8 @@ static void price(Budget *b, EntBudget *e, size_t n, uint64_t bytes)
         .bulk = bulk, .bytes = bytes,
         .link_types = b->c->ops->links && p->op != CONN_CREATE ? e->link_types : 0,
         .first = !e->priced,
+        .referred = e->referred,
+        .entity = e->name,
     };
     e->priced = true;
     b->v->budget_round(&r, &e->calls);
@@ -183,6 +186,7 @@ static void flush(Budget *b)
         for (size_t r = 0; r < nrounds; r++)
             price(b, e, rounds[r], w->bytes * rounds[r] / w->n);
         cm_free(rounds);
+        e->referred = false;
         w->n = 0;
         w->bytes = 0;
     }
@@ -230,6 +234,8 @@ void budget_record(Budget *b, const VmResult *results)
         for (uint32_t f = 0; f < me->nfields; f++)
             if (r->set[f] && r->values[f].type != V_REF)
                 dryrun_field_value(b->m, &me->fields[f], &r->values[f], &b->scratch);
+            else if (r->set[f])
+                b->ents[r->values[f].u.ref].referred = true;
         uint64_t bytes = b->scratch.len;
         uint64_t key = 0;
         if (me->key >= 0 && r->set[me->key]) {

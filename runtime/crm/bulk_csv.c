@@ -20,6 +20,16 @@ void csv_put_field(CmBuf *b, const char *s, size_t n)
     cm_buf_putc(b, '"');
 }
 
+void csv_put_header(CmBuf *b, const char *const *cols, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            cm_buf_putc(b, ',');
+        csv_put_field(b, cols[k], strlen(cols[k]));
+    }
+    cm_buf_putc(b, '\n');
+}
+
 static void start_field(CsvRow *row)
 {
     if (row->n == row->cap) {

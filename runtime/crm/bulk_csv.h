@@ -12,6 +12,8 @@
 
 /* Appends one field (not its separator). */
 void csv_put_field(CmBuf *b, const char *s, size_t n);
+/* Appends the header row of the n column names. */
+void csv_put_header(CmBuf *b, const char *const *cols, size_t n);
 
 /* One row read: its fields, unquoted, each NUL-terminated in text. */
 typedef struct CsvRow {

@@ -46,9 +46,7 @@ static size_t hs_max_batch(const Connector *c, ConnOp op)
     return HS_MAX_BATCH;
 }
 
-/* One property value as HubSpot takes it, or NULL for an unsendable value.
- * null is the mapping's `clear`: HubSpot blanks a property sent as "". */
-static char *value_text(const cJSON *v)
+char *hs_value_text(const cJSON *v)
 {
     if (cJSON_IsNull(v))
         return cm_strdup("");
@@ -79,9 +77,7 @@ static char *value_text(const cJSON *v)
     return NULL;
 }
 
-/* True for an association pseudo-field assoc_OBJECT_N; *type gets N, *to
- * (when not NULL) OBJECT. */
-static bool assoc_field(const char *name, long *type, char *to, size_t tolen)
+bool hs_assoc_field(const char *name, long *type, char *to, size_t tolen)
 {
     if (strncmp(name, "assoc_", 6) != 0)
         return false;
@@ -144,7 +140,7 @@ static bool hs_input(const ConnBatch *b, size_t i, cJSON *payload, cJSON *in, ch
     cJSON_ArrayForEach(f, payload) {
         long type;
         char to[100];
-        if (assoc_field(f->string, &type, to, sizeof to)) {
+        if (hs_assoc_field(f->string, &type, to, sizeof to)) {
             if (!cJSON_IsString(f) || f->valuestring[0] == '\0' || strlen(f->valuestring) >= 96) {
                 snprintf(err, errlen, "record %zu: %.80s must be the id of the record to link", i + 1, f->string);
                 return false;
@@ -153,7 +149,7 @@ static bool hs_input(const ConnBatch *b, size_t i, cJSON *payload, cJSON *in, ch
                 add_association(assoc, b->entity, to, f->valuestring, type);
             continue;
         }
-        char *text = value_text(f);
+        char *text = hs_value_text(f);
         if (text == NULL) {
             snprintf(err, errlen, "record %zu: property %.80s has no string form", i + 1, f->string);
             return false;
@@ -379,7 +375,7 @@ static size_t hs_links(const Connector *c, const ConnBatch *b, size_t i, ConnLin
     cJSON_ArrayForEach(f, payload) {
         long type;
         char to[100];
-        if (!assoc_field(f->string, &type, to, sizeof to) || !cJSON_IsString(f) || f->valuestring[0] == '\0')
+        if (!hs_assoc_field(f->string, &type, to, sizeof to) || !cJSON_IsString(f) || f->valuestring[0] == '\0')
             continue;
         *out = cm_realloc(*out, (n + 1) * sizeof **out);
         ConnLink *l = &(*out)[n++];
@@ -499,7 +495,7 @@ static ConnStatus hs_parse_links(const Connector *c, const ConnLink *const *link
 
 static const ConnectorOps hs_ops = {
     "hubspot", hs_max_batch, hs_build, hs_parse, true, HS_MAX_BATCH, hs_build_read, hs_parse_read,
-    hs_links, HS_MAX_LINKS, hs_build_links, hs_parse_links, conn_free_plain, NULL,
+    hs_links, HS_MAX_LINKS, hs_build_links, hs_parse_links, conn_free_plain, hs_import_send,
 };
 
 Connector *conn_hubspot_new(const char *base_url)

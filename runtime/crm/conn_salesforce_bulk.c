@@ -398,12 +398,10 @@ static bool match(Job *j, Sig *sigs, size_t skip, bool ok, bool unprocessed, cha
  * times poll_ms. */
 static ConnStatus wait_job(Job *j, const RetryPolicy *p, const RetryClock *clk, char *msg, size_t msglen)
 {
-    int64_t wait = j->b->poll_ms > 0 ? j->b->poll_ms : 1000;
-    int64_t cap = wait * 32;
+    int64_t wait = 0;
     ConnStatus st = CONN_OK;
     while (st == CONN_OK && !terminal(j->state)) {
-        clk->sleep_ms(clk->ctx, wait);
-        wait = wait * 2 > cap ? cap : wait * 2;
+        conn_bulk_pause(j->b, clk, &wait);
         st = call(j, "GET", NULL, NULL, NULL, 0, false, p, clk, msg, msglen);
     }
     return st;

@@ -161,7 +161,8 @@ typedef struct ConnectorOps {
                               ConnResult *results, char *msg, size_t msglen);
     void (*free)(Connector *c);
     /* The CRM's own bulk engine for large writes (docs/run.md, "Bulk");
-     * NULL: none. A connector that has one has no link step. */
+     * NULL: none. The records it leaves unanswered (ConnBulk.answered) go
+     * by the batch requests above, with their link step. */
     ConnStatus (*bulk)(const Connector *c, Transport *t, struct ConnBulk *b, const RetryPolicy *p,
                        const RetryClock *clk, char *msg, size_t msglen);
 } ConnectorOps;
@@ -309,7 +310,14 @@ typedef struct ConnBulk {
     const ConnCells *cells;
     const char *const *columns;
     size_t ncolumns;
+    bool want_ids;              /* the records' CRM ids are needed (a later entity refers to them): an
+                                 * engine whose jobs answer none reads them back */
 } ConnBulk;
+
+/* Waits before a bulk engine's next poll of a job: b->poll_ms (0: 1,000)
+ * the first time (*wait 0), then twice as long each time, up to 32 times
+ * that. */
+void conn_bulk_pause(const ConnBulk *b, const RetryClock *clk, int64_t *wait);
 
 /* Helpers for the implementations. */
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version);

@@ -38,6 +38,8 @@ typedef struct CrmBudgetRound {
     uint64_t bytes;         /* the payloads' bytes, about what a bulk upload carries */
     size_t link_types;      /* pairs of record types linked after the write (0: none) */
     bool first;             /* the entity's first round of the run */
+    bool referred;          /* a unit of the window refers to the entity's records (their ids are needed) */
+    const char *entity;     /* the entity's name in the mapping */
 } CrmBudgetRound;
 
 /* The REST path: reads of max_read keys a request, writes of batch records. */

@@ -1030,6 +1030,21 @@ static bool bulk_wanted(const Transfer *t, uint32_t e, ConnOp op, const size_t *
 static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
                        char **pl, const ConnCells *cells, size_t nsend);
 
+/* True when a unit of the window refers to entity e's records (or to its
+ * partner's, which a ref may take instead): their CRM ids are needed. */
+static bool ids_wanted(const Transfer *t, uint32_t e)
+{
+    int32_t partner = t->ents[e].same_target_partner;
+    for (size_t i = 0; i < t->nrecs; i++) {
+        const Rec *r = &t->recs[i];
+        for (uint32_t f = 0; r->units && f < t->m->nentities; f++)
+            for (uint32_t k = 0; k < r->units[f].nfields; k++)
+                if (r->units[f].fields[k].ref == (int32_t)e || (partner >= 0 && r->units[f].fields[k].ref == partner))
+                    return true;
+    }
+    return false;
+}
+
 /* Sends n records of entity e as bulk jobs and journals the answers; the
  * records a job did not process go by the API's own requests. */
 static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs, size_t *idx,
@@ -1042,7 +1057,7 @@ static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field,
     BulkCtx bc = { t, e, idx };
     const ConnBulkWatch watch = { bulk_job_get, bulk_job_put, &bc };
     ConnBulk b = { &batch, results, answered, t->o.bulk_poll_ms, &watch, 0, cells,
-                   (const char *const *)ei->field_names, t->m->entities[e].nfields + 1u };
+                   (const char *const *)ei->field_names, t->m->entities[e].nfields + 1u, ids_wanted(t, e) };
     char msg[256];
     ConnStatus st = t->c->ops->bulk(t->c, t->tx, &b, &t->o.retry, t->o.clock, msg, sizeof msg);
     t->st.requests += b.requests;

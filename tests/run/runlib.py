@@ -165,3 +165,33 @@ def kill_runs(crmmap, mapc, inp, work, flags, kills, rng, span=(0.05, 0.8)):
             killed += 1
         p.wait()
     return killed
+
+
+def killed_at(crmmap, mapc, inp, work, flags, fault_path, resume, wait=None):
+    """Starts a run (with flags) whose request to fault_path the server holds for
+    3 s (and then applies), kill -9s it meanwhile; with wait (and no
+    fault_path), after wait seconds."""
+    admin("/__admin/faults", {"faults": [{"kind": "timeout", "path": fault_path, "delay": 3}]})
+    cmd = [crmmap, "run", mapc, "--input", inp, "--url", URL, "--plain-http", "--force", "--quiet",
+           "--errors", os.path.join(work, "errors.ndjson"), "--journal", os.path.join(work, "journal.db"),
+           "--token-env", "CRM_TOKEN"] + flags + (["--resume"] if resume else [])
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, CRM_TOKEN="T"))
+    deadline = time.time() + (wait or 20)
+    while time.time() < deadline and (wait or admin("/__admin/state")["faults_fired"].get("timeout", 0) == 0):
+        time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    if fault_path:
+        time.sleep(3.2)     # the held request is applied
+    admin("/__admin/faults", {"faults": []})
+
+
+def kill_and_resume(crmmap, mapc, inp, work, flags, fault_paths, rng):
+    """kill -9 while each of fault_paths is held (the first run fresh, the
+    rest --resume), then three times at random moments, then a run with
+    --resume to the end; returns its Result."""
+    for i, path in enumerate(fault_paths):
+        killed_at(crmmap, mapc, inp, work, flags, path, i > 0)
+    for _ in range(3):
+        killed_at(crmmap, mapc, inp, work, flags, "", True, rng.uniform(0.05, 0.5))
+    return run(crmmap, mapc, inp, work, "--resume", *flags)

@@ -206,3 +206,33 @@ def get(name, crmmap):
     s = SYSTEMS[name]
     s.crmmap = crmmap
     return s
+
+
+def load_setup(name, crmmap, root, work, n):
+    """A load test's start: work emptied, n leads written, the system's
+    mapping compiled; returns (system, input, .mapc, the summary a run
+    gives: in, ok, failed, skipped)."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    s = get(name, crmmap)
+    inp = os.path.join(work, "leads.ndjson")
+    runlib.write_leads(inp, n)
+    mapc = os.path.join(work, "mapping.mapc")
+    subprocess.run([crmmap, "compile", s.mapping(root, work, os.path.join(root, "tests", "corpus")), "-o", mapc],
+                   check=True, capture_output=True)
+    bad = len(bad_leads(n))
+    return s, inp, mapc, (2 * n, 2 * n - 2 * bad, bad, bad)
+
+
+def check_under_faults(c, s, cases, go, want, want_summary):
+    """For each (label, faults) of cases, a run from an empty server with
+    the faults (go(label) runs it) must fire them, end with want_summary
+    and leave what the snapshot want holds."""
+    for label, faults in cases:
+        runlib.reset(faults)
+        r = go(label)
+        snap = s.snapshot()
+        c.check(r.summary == want_summary and snap.parents == want.parents and snap.children == want.children
+                and snap.dups == 0, "%s: %s %s" % (label, r.summary, r.stderr[-200:]))
+        fired = admin("/__admin/state")["faults_fired"]
+        c.check(sum(fired.values()) > 0, "%s: the fault fired (%s)" % (label, fired))

@@ -13,11 +13,7 @@ its upload aborted).
 Usage: test_bulk.py CRMMAP REPO_ROOT WORKDIR N"""
 import os
 import random
-import shutil
-import signal
-import subprocess
 import sys
-import time
 
 import runlib
 import systems
@@ -31,37 +27,10 @@ def jobs_made():
     return sum(v for p, v in st["requests_by_path"].items() if p.endswith("/jobs/ingest")), st
 
 
-def killed_at(crmmap, mapc, inp, work, fault_path, resume, wait=None):
-    """Starts a bulk run whose request to fault_path the server holds for
-    3 s (and then applies), kill -9s it meanwhile; with wait (and no
-    fault_path), after wait seconds."""
-    runlib.admin("/__admin/faults", {"faults": [{"kind": "timeout", "path": fault_path, "delay": 3}]})
-    cmd = [crmmap, "run", mapc, "--input", inp, "--url", runlib.URL, "--plain-http", "--force", "--quiet",
-           "--errors", os.path.join(work, "errors.ndjson"), "--journal", os.path.join(work, "journal.db"),
-           "--token-env", "CRM_TOKEN"] + BULK + (["--resume"] if resume else [])
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, CRM_TOKEN="T"))
-    deadline = time.time() + (wait or 20)
-    while time.time() < deadline and (wait or runlib.admin("/__admin/state")["faults_fired"].get("timeout", 0) == 0):
-        time.sleep(0.05)
-    p.send_signal(signal.SIGKILL)
-    p.wait()
-    if fault_path:
-        time.sleep(3.2)     # the held request is applied
-    runlib.admin("/__admin/faults", {"faults": []})
-
-
 def main():
     crmmap, root, work, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
     c = runlib.Checks()
-    s = systems.get("salesforce", crmmap)
-    inp = os.path.join(work, "leads.ndjson")
-    runlib.write_leads(inp, n)
-    mapc = os.path.join(work, "mapping.mapc")
-    subprocess.run([crmmap, "compile", s.mapping(root, work, None), "-o", mapc], check=True, capture_output=True)
-    bad = systems.bad_leads(n)
-    want_summary = (2 * n, 2 * n - 2 * len(bad), len(bad), len(bad))
+    s, inp, mapc, want_summary = systems.load_setup("salesforce", crmmap, root, work, n)
 
     def fresh(name):
         d = os.path.join(work, name)
@@ -131,30 +100,21 @@ def main():
             and all(contacts[v["Contact__c"]]["Email"] for v in reports),
             "a keyless parent's children linked by its Ids: %s %s" % (r.summary, header.get(s.child)))
 
-    for label, faults in (("a job that fails half-way", [{"kind": "job_failed", "path": "/jobs/ingest/7"}]),
-                          ("polls answered 503", [{"kind": "503", "path": "/jobs/ingest/7", "skip": 2,
-                                                    "count": 3}])):
-        reset(faults)
-        r = run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), *BULK)
-        snap = s.snapshot()
-        c.check(r.summary == want_summary and snap.parents == want.parents and snap.children == want.children
-                and snap.dups == 0, "%s: %s %s" % (label, r.summary, r.stderr[-200:]))
+    systems.check_under_faults(
+        c, s, (("a job that fails half-way", [{"kind": "job_failed", "path": "/jobs/ingest/7"}]),
+               ("polls answered 503", [{"kind": "503", "path": "/jobs/ingest/7", "skip": 2, "count": 3}])),
+        lambda label: run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), *BULK), want, want_summary)
 
     reset()
     d = fresh("killed")
-    for i, path in enumerate(("/batches", "/successfulResults", "/failedResults")):
-        killed_at(crmmap, mapc, inp, d, path, i > 0)
-    rng = random.Random(1)
-    for _ in range(3):
-        killed_at(crmmap, mapc, inp, d, "", True, rng.uniform(0.05, 0.5))
-    final = run(crmmap, mapc, inp, d, "--resume", *BULK)
+    final = runlib.kill_and_resume(crmmap, mapc, inp, d, BULK, ("/batches", "/successfulResults", "/failedResults"), random.Random(1))
     snap = s.snapshot()
     c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
     c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,
             "after kill -9 and --resume: what REST leaves, no key twice (%d)" % snap.dups)
     jobs = runlib.admin("/__admin/state")["bulk_jobs"].values()
     rows = {o: sum(j["numberRecordsProcessed"] for j in jobs if j["object"] == o) for o in (s.parent, s.child)}
-    c.check(rows == {s.parent: n, s.child: n - len(bad)}, "each record processed by one job: %s" % rows)
+    c.check(rows == {s.parent: n, s.child: n - want_summary[2]}, "each record processed by one job: %s" % rows)
     c.check(any(j["state"] == "Aborted" for j in jobs), "the job killed during its upload was aborted: %s"
             % sorted(j["state"] for j in jobs))
     c.exit()

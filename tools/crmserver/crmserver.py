@@ -19,6 +19,7 @@ APIs the connectors use, keeping records in memory:
                                                                the USER_DEFINED ones of the custom object
                                                                schemas), kept with those made by creates
               GET  /crm/v4/associations/FROM/TO/labels     the association types between two objects
+              POST /crm/v3/imports, GET /crm/v3/imports[/ID[/errors]]   the imports API (hs_imports.py)
               A custom object is addressed by its objectTypeId (2-N), fullyQualifiedName or the
               short-hand p_NAME, kept as the table p_NAME; its bare name is unknown (404), as
               HubSpot answers since June 2025; a create without a requiredProperty is refused
@@ -46,7 +47,8 @@ APIs the connectors use, keeping records in memory:
   Admin       GET  /__admin/state     every record held (HubSpot associations as the table
                                       "associations"), request counts (in all and by path), fault
                                       counts, association writes (re-creations included), the
-                                      Salesforce bulk jobs (object, state, records processed)
+                                      Salesforce bulk jobs (object, state, records processed), the
+                                      HubSpot imports (name, object, state, rows)
               POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
               POST /__admin/reset     forget records, faults, metadata and users set below
@@ -81,9 +83,11 @@ written), batch_part (each part of a Dynamics $batch is answered 429 0x80072322
 with that probability, not applied, while the other parts are; a CreateMultiple or
 UpsertMultiple set is answered 429 whole with that probability; the two kinds are
 one per-record failure, shaped by the system the request is for), job_failed (a
-Salesforce bulk job closed by this request fails half-way, see sf_bulk.py).
-The faults body may set "bulk_max_bytes": the largest bulk job upload taken, and
-"dyn_no_multiple": the Dataverse tables that take no bulk operation message.
+Salesforce bulk job closed by this request fails half-way, see sf_bulk.py),
+import_failed (a HubSpot import a request names fails half-way, see hs_imports.py).
+The faults body may set "bulk_max_bytes": the largest bulk job upload taken,
+"dyn_no_multiple": the Dataverse tables that take no bulk operation message, and
+"hs_import_max_rows", "hs_import_max_bytes": the largest HubSpot import file.
 
 Validation beyond the metadata: HubSpot refuses an e-mail address with a local
 part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
@@ -130,6 +134,9 @@ SF_BATCH = 200
 # Bulk API 2.0: "upload data that does not exceed 100 MB" (Upload Job Data).
 SF_BULK_MAX = 100 * 1000 * 1000
 HS_BATCH = 100
+# HubSpot imports: "individual import files are limited to 1,048,576 rows or 512 MB" (imports guide, Limits)
+HS_IMPORT_MAX_ROWS = 1048576
+HS_IMPORT_MAX_BYTES = 512 * 1000 * 1000
 DYN_BATCH = 1000
 
 SF_USERS = [
@@ -254,6 +261,8 @@ class State:
         self.lock_rows = 0.0        # during a lock_row fault: each Salesforce record's chance of UNABLE_TO_LOCK_ROW
         self.bulk_max_bytes = SF_BULK_MAX
         self.bulk_jobs = {}         # Salesforce Bulk API 2.0 ingest jobs by id (sf_bulk.py)
+        self.hs_imports = {}        # HubSpot imports by id (hs_imports.py)
+        self.hs_import_max_rows, self.hs_import_max_bytes = HS_IMPORT_MAX_ROWS, HS_IMPORT_MAX_BYTES
         self.dyn_no_multiple = set()    # Dataverse tables that take no CreateMultiple/UpsertMultiple
 
     @staticmethod
@@ -1541,7 +1550,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise self.unauthorized(system)
             lock_rows = fault.record_probability if fault and fault.kind in ("lock_row", "batch_part") else 0.0
             status, body, headers, raw_out, ctype = self.dispatch(method, path, url.query, raw, lock_rows,
-                                                                  bool(fault and fault.kind == "job_failed"))
+                                                                  bool(fault and fault.kind in ("job_failed",
+                                                                                                "import_failed")))
         except Reply as r:
             status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
         if fault and fault.kind == "reset_after":
@@ -1555,7 +1565,8 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         ctype = "application/json;charset=UTF-8"
         bulk = re.match(r"^/services/data/(v\d+\.\d+)/jobs/ingest(/.*)?$", path)
-        is_batch = path.endswith("/$batch") or (bulk is not None and method == "PUT")
+        imports = re.match(r"^/crm/v3/imports(/.*)?$", path)
+        is_batch = path.endswith("/$batch") or (bulk is not None and method == "PUT") or imports is not None
         body = None
         if raw and not is_batch:
             try:
@@ -1581,6 +1592,11 @@ class Handler(BaseHTTPRequestHandler):
             if m:
                 status, out = self.server.sf.route(method, m.group(1).rstrip("/").split("/"),
                                                    urllib.parse.parse_qs(query), body)
+                return status, out, {}, None, ctype
+            if imports:
+                parts = [p for p in (imports.group(1) or "").split("/") if p]
+                status, out = self.server.hsimports.route(method, parts, urllib.parse.parse_qs(query), self.headers,
+                                                          raw, job_failed)
                 return status, out, {}, None, ctype
             if path.startswith("/crm/v3/"):
                 status, out = self.server.hs.route(method, path[len("/crm/v3/"):].rstrip("/").split("/"), body)
@@ -1646,6 +1662,9 @@ class Handler(BaseHTTPRequestHandler):
                                                                                      "numberRecordsProcessed")},
                                                                   header=(j["data"] or "").split("\n", 1)[0])
                                                           for k, j in state.bulk_jobs.items()},
+                                            "hs_imports": {k: {"name": i["name"], "object": i["object"],
+                                                               "state": i["state"], "rows": len(i["rows"])}
+                                                           for k, i in state.hs_imports.items()},
                                             "association_writes": state.associations_made})
             if method == "POST" and path == "/__admin/rotate_token":
                 try:
@@ -1685,6 +1704,8 @@ class Handler(BaseHTTPRequestHandler):
                     state.daily = spec.get("daily")
                     state.bulk_max_bytes = int(spec.get("bulk_max_bytes", SF_BULK_MAX))
                     state.dyn_no_multiple = set(spec.get("dyn_no_multiple", []))
+                    state.hs_import_max_rows = int(spec.get("hs_import_max_rows", HS_IMPORT_MAX_ROWS))
+                    state.hs_import_max_bytes = int(spec.get("hs_import_max_bytes", HS_IMPORT_MAX_BYTES))
                     state.starts.clear()
                 except (ValueError, KeyError, TypeError, AttributeError) as e:
                     return self.send_json(400, {"error": "bad fault spec: %s" % e})
@@ -1749,6 +1770,7 @@ def main():
     server.sf = Salesforce(server.state)
     server.sfbulk = importlib.import_module("sf_bulk").SfBulk(server.state, server.sf)
     server.hs = HubSpot(server.state)
+    server.hsimports = importlib.import_module("hs_imports").HsImports(server.hs)
     server.dyn = Dynamics(server.state, lambda: "http://127.0.0.1:%d" % port)
     print("PORT %d" % port, flush=True)
     try:
