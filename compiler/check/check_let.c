@@ -78,7 +78,7 @@ static bool name_taken(Checker *ck, const CheckedLet *cl)
     Diag *d;
     if (before) {
         d = diag_report(ck->sink, DIAG_ERROR, "E0118", name->span, "let %s is declared twice", name->name);
-        diag_help(d, "the first is on line %u; give this one another name", ck_line(before->span));
+        diag_help(d, "the first is on %s; give this one another name", ck_line_of(ck, before->span));
         return true;
     }
     if (source_name(ck, name->name)) {
@@ -134,10 +134,10 @@ bool ck_let_use(Checker *ck, Expr *e)
         d = diag_report(ck->sink, DIAG_ERROR, "E0117", e->span, "let %s uses itself", name);
         diag_help(d, "a let's value cannot name the let; use the source field or an earlier let instead");
     } else {
-        d = diag_report(ck->sink, DIAG_ERROR, "E0117", e->span, "%s is used before its let on line %u", name,
-                        ck_line(cl->span));
-        diag_help(d, "a let is seen after its declaration: move `let %s = ...` above line %u", name,
-                  ck_line(e->span));
+        d = diag_report(ck->sink, DIAG_ERROR, "E0117", e->span, "%s is used before its let on %s", name,
+                        ck_line_of(ck, cl->span));
+        diag_help(d, "a let is seen after its declaration: move `let %s = ...` above %s", name,
+                  ck_line_of(ck, e->span));
     }
     return true;
 }
