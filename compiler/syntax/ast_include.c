@@ -265,3 +265,12 @@ void ast_include(DiagSink *sink, Ast *ast, const char *path)
     cm_free(inc.seen);
     cm_free(inc.tree);
 }
+
+void ast_include_own(Ast *ast)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ast->count; i++)
+        if (ast->items[i]->span.src == ast->src)
+            ast->items[n++] = ast->items[i];
+    ast->count = n;
+}

@@ -23,4 +23,10 @@
  * (and the included files' syntax errors) in sink. */
 void ast_include(DiagSink *sink, Ast *ast, const char *path);
 
+/* Takes the included declarations out of ast's items again, leaving the
+ * file's own (the included trees stay owned by ast, so a Checked made of
+ * the whole keeps its pointers): for the language server, whose features
+ * point into the one document's text. */
+void ast_include_own(Ast *ast);
+
 #endif

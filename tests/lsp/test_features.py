@@ -9,7 +9,11 @@ from lsplib import Client, check
 
 crmmap, src, case = sys.argv[1:4]
 path = os.path.join(src, "examples", "salesforce", "fair-leads.map")
-TEXT = open(path, encoding="utf-8").read()
+# The cases edit and look up the tables: the shared file the example includes
+# is pasted in where it is included (case_include follows the include).
+COMMON = open(os.path.join(src, "examples", "common.map"), encoding="utf-8").read()
+INCLUDED = open(path, encoding="utf-8").read()
+TEXT = INCLUDED.replace('include "../common.map"\n', COMMON)
 
 
 def session(text=TEXT):
