@@ -430,5 +430,29 @@ def case_completion_more():
     finish(c)
 
 
+def case_include():
+    # The example as it is, including ../common.map: definitions lead into it.
+    c, uri = session(INCLUDED)
+    doc = {"textDocument": {"uri": uri}}
+    common_uri = "file://" + os.path.realpath(os.path.join(src, "examples", "common.map"))
+    r = c.request("textDocument/definition", dict(doc, position=at(INCLUDED, '"../common.map"', 3)))["result"]
+    check(r["uri"] == common_uri and r["range"]["start"] == {"line": 0, "character": 0}, "include path: %r" % r)
+    r = c.request("textDocument/definition", dict(doc, position=at(INCLUDED, "Salutation[gender]", 2)))["result"]
+    check(r["uri"] == common_uri and r["range"]["start"] == at(COMMON, "Salutation {"), "included table: %r" % r)
+    r = c.request("textDocument/definition", dict(doc, position=at(INCLUDED, "region ==", 1)))["result"]
+    check(r["uri"] == common_uri and r["range"]["start"] == at(COMMON, "region = case"), "included let: %r" % r)
+    r = c.request("textDocument/references", dict(doc, position=at(INCLUDED, "region ==", 1),
+                                                  context={"includeDeclaration": False}))["result"]
+    check([x["range"]["start"] for x in r] == [at(INCLUDED, "region ==")], "uses of an included let: %r" % r)
+    # Completion knows the included file's lets and tables.
+    text = INCLUDED.replace("  Description       = note", "  Description       = reg")
+    edit(c, uri, text, 2)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text, "= reg", 5)})
+    check("region" in labels(r), "the included let completed: %r" % labels(r))
+    h = c.request("textDocument/hover", dict(doc, position=at(text, "Interest[answers", 2)))["result"]
+    check(h and "table Interest" in h["contents"]["value"], "the included table's hover: %r" % h)
+    finish(c)
+
+
 globals()["case_" + case]()
 print("ok", case)
