@@ -445,6 +445,13 @@ cJSON *lsp_rename(LspServer *s, const cJSON *params, LspError *e)
         lsp_error(e, RPC_INVALID_REQUEST, "%s is a CRM entity; only tables and lets can be renamed", o.name);
         return NULL;
     }
+    if (o.decl.src && o.decl.src != d->now->ast->src) {
+        /* The other mappings that include the file use the name too. */
+        cm_free(o.uses);
+        lsp_error(e, RPC_INVALID_REQUEST, "%s is declared in %s, which other mappings may include: rename it there",
+                  o.name, diag_source_name(o.decl.src));
+        return NULL;
+    }
     cJSON *edits = cJSON_CreateArray();
     size_t n = strlen(to->valuestring);
     if (o.decl.src)

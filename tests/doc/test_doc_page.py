@@ -157,6 +157,13 @@ def png_pixels(path):
     return w, h, {tuple(c) for c in colours}
 
 
+def read_map(path):
+    """The mapping's text with each included file pasted in where it is included."""
+    text = open(path, encoding="utf-8").read()
+    return re.sub(r'^include "([^"]+)"\n', lambda m: read_map(os.path.join(os.path.dirname(path), m.group(1))),
+                  text, flags=re.M)
+
+
 def map_facts(text):
     """What the .map says, read with simple patterns: the examples are formatted."""
     facts = {"entities": re.findall(r"^entity\s+(\w+)", text, re.M), "tables": {},
@@ -227,7 +234,7 @@ def check_example(system, map_path):
     if p.returncode != 0:
         return
     no_external(open(html_path, encoding="utf-8").read(), system)
-    facts = map_facts(open(map_path, encoding="utf-8").read())
+    facts = map_facts(read_map(map_path))
     root, (w, h, colours) = render(html_path, system, os.path.join(OUT, system + ".png"), 2600)
     check((w, h) == (1280, 2600) and len(colours) > 16,
           f"{system}: screenshot 1280x2600 with more than one colour ({w}x{h}, {len(colours)} colours)")
@@ -375,7 +382,7 @@ def check_many_entities():
     if p.returncode != 0:
         return
     root, (_, _, colours) = render(html_path, "many", os.path.join(work, "many.png"), 1600)
-    facts = map_facts(open(map_path, encoding="utf-8").read())
+    facts = map_facts(read_map(map_path))
     check_flow("many", root, colours, facts)
 
 
@@ -427,10 +434,10 @@ def main():
             continue
         text = open(html_path, encoding="utf-8").read()
         no_external(text, name)
-        entities = map_facts(open(m, encoding="utf-8").read())["entities"]
+        entities = map_facts(read_map(m))["entities"]
         check(all(f"<h2>{e}</h2>" in text for e in entities), f"{name}: a section per entity {entities}")
         root, (_, _, colours) = render(html_path, name, os.path.join(OUT, name.replace("/", "_") + ".png"), 1200)
-        check_flow(name, root, colours, map_facts(open(m, encoding="utf-8").read()))
+        check_flow(name, root, colours, map_facts(read_map(m)))
     check_many_entities()
     check_unmapped_required()
     print(f"{len(failures)} failed" if failures else "all doc page checks passed")

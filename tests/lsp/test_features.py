@@ -444,6 +444,8 @@ def case_include():
     r = c.request("textDocument/references", dict(doc, position=at(INCLUDED, "region ==", 1),
                                                   context={"includeDeclaration": False}))["result"]
     check([x["range"]["start"] for x in r] == [at(INCLUDED, "region ==")], "uses of an included let: %r" % r)
+    r = c.request("textDocument/rename", dict(doc, position=at(INCLUDED, "region ==", 1), newName="area"))
+    check("error" in r and "common.map" in r["error"]["message"], "no rename of an included let: %r" % r)
     # Completion knows the included file's lets and tables.
     text = INCLUDED.replace("  Description       = note", "  Description       = reg")
     edit(c, uri, text, 2)
