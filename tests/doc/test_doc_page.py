@@ -290,7 +290,7 @@ def check_example(system, map_path):
         vt = next(k for k in sib[sib.index(heads[0]):] if isinstance(k, Node) and k.tag == "table")
         shown = [tuple((td.first("code") or td).text() for td in tr.all("td")) for tr in vt.all("tr") if tr.first("td")]
         check(all(e in shown for e in entries), f"{system}: value table {name} lists {entries}")
-        looked_up = re.search(name + r"\[(answers\.\w+)\]", open(map_path, encoding="utf-8").read())
+        looked_up = re.search(r"\b" + name + r"\[(answers\.\w+)\]", open(map_path, encoding="utf-8").read())
         question = SOURCE_FIELDS.get(looked_up.group(1)) if looked_up else None
         if question is not None and question.get("values"):
             labels = {'"%s"' % v["value"]: v["label"] for v in question["values"]}
@@ -304,7 +304,8 @@ def check_example(system, map_path):
 
     rules = [tuple(td.text() for td in tr.all("td")) for t in root.all("table", "rules")
              for tr in t.all("tr") if tr.first("td")]
-    check(("country is one of [\"DE\", \"AT\", \"CH\"]", "Anna Berger <anna.berger@example.com>") in rules
+    # the owner rules go by the region the shared file's let names (examples/common.map)
+    check(("region is \"DACH\"", "Anna Berger <anna.berger@example.com>") in rules
           and any(r[0] == "otherwise" for r in rules),
           f"{system}: the assignment rule reads in words ({rules[:1]})")
 
@@ -393,6 +394,7 @@ def check_unmapped_required():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(work, ".git"))  # the mapping's folder tree ends here
     shutil.copytree(os.path.join(SRC, "examples", "schemas"), os.path.join(work, "schemas"))
+    shutil.copy(os.path.join(SRC, "examples", "common.map"), work)     # the file the example includes
     os.makedirs(os.path.join(work, "salesforce"))
     text = open(os.path.join(SRC, "examples", "salesforce", "fair-leads.map"), encoding="utf-8").read()
     map_path = os.path.join(work, "salesforce", "no-lastname.map")
