@@ -660,7 +660,10 @@ static void entities(Checker *ck, const Ast *ast)
         const Item *it = ast->items[i];
         if (it->kind == IT_LET) {
             ck->target = NULL;
+            /* an unknown source path is reported once per let here (the
+             * index was left to the next entity's init, which leaked it) */
             ck_let(ck, &it->u.let);
+            names_free(&ck->seen_paths);
         }
         if (it->kind != IT_ENTITY)
             continue;
