@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "ast_include.h"
 #include "check.h"
 #include "cli_opts.h"
 #include "cm_alloc.h"
@@ -34,7 +35,9 @@ static int run(int argc, char **argv)
         if (ast == NULL)
             continue;
         /* Checking a tree with syntax errors would report their echoes;
-         * --dump-ast is the parser's view alone. */
+         * --dump-ast is the parser's view of the one file alone. */
+        if (!dump)
+            ast_include(sink, ast, argv[i]);
         if (!dump && diag_count(sink, DIAG_ERROR) == errors)
             check_free(check_mapping(sink, ast, argv[i]));
         if (dump) {

@@ -2,6 +2,7 @@
  * business users (compiler/doc_html.h). */
 #include <string.h>
 
+#include "ast_include.h"
 #include "check.h"
 #include "cli.h"
 #include "cm_alloc.h"
@@ -25,6 +26,8 @@ static int page(const char *path, DiagFormat fmt, CmBuf *out)
     char *text;
     int status = EXIT_CHECK;
     Ast *ast = cli_parse_map(sink, path, &text, &len);
+    if (ast != NULL)
+        ast_include(sink, ast, path);
     if (ast != NULL && diag_count(sink, DIAG_ERROR) == 0) {
         Checked *checked = check_mapping(sink, ast, path);
         if (diag_count(sink, DIAG_ERROR) == 0) {

@@ -30,8 +30,8 @@ for m in "${maps[@]}"; do
   echo "== crmmap check $m"
   "$crmmap" check "$m"
 done
-echo "== crmmap fmt --check (every example is in canonical layout)"
-"$crmmap" fmt --check "${maps[@]}"
+echo "== crmmap fmt --check (every example, and the file they include, is in canonical layout)"
+"$crmmap" fmt --check "${maps[@]}" examples/common.map
 for m in "${maps[@]}"; do
   echo "== crmmap test $m"
   "$crmmap" test "$m" --junit "$out/$(basename "$(dirname "$m")").junit.xml" 2>/dev/null

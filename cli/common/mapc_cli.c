@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>     /* optind */
 
+#include "ast_include.h"
 #include "cli.h"
 #include "cm_alloc.h"
 #include "codegen.h"
@@ -22,6 +23,7 @@ int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b)
     }
     int status = EXIT_OK;
     b->ast = ast_parse(b->sink, path, b->text, b->len);
+    ast_include(b->sink, b->ast, path);
     b->checked = diag_count(b->sink, DIAG_ERROR) ? NULL : check_mapping(b->sink, b->ast, path);
     if (b->checked && diag_count(b->sink, DIAG_ERROR) == 0) {
         char cerr[256];

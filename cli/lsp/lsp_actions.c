@@ -115,6 +115,8 @@ static void table_entries(const LspDoc *d, const Diag *diag, cJSON *out)
         return;
     const Item *t = x->info->table;
     const Field *f = x->u.lookup.key->info->options;
+    if (t->span.src != a->ast->src)
+        return;     /* a table of an included file: the edit would belong to that file */
     /* The new entries go on lines of their own before the closing brace. */
     size_t close = t->span.end;
     while (close > t->span.start && a->text[close - 1] != '}')

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ast_include.h"
 #include "cm_alloc.h"
 #include "lsp_int.h"
 
@@ -60,11 +61,25 @@ bool lsp_analysis_stale(const LspAnalysis *a)
     return false;
 }
 
+/* A file of tables and lets that mappings include, not a mapping: it is
+ * checked in each mapping that includes it (there its diagnostics show on
+ * the include line), not on its own, where every check would say that it
+ * declares no target. */
+static bool shared_file(const Ast *ast)
+{
+    for (size_t i = 0; i < ast->count; i++)
+        if (ast->items[i]->kind <= IT_USERS || ast->items[i]->kind == IT_ENTITY)
+            return false;
+    return ast->count > 0;
+}
+
 LspAnalysis *lsp_analyse(const char *name, const char *path, const char *text, size_t len)
 {
     LspAnalysis *a = cm_calloc(1, sizeof *a);
     a->sink = diag_sink_new();
     a->ast = ast_parse(a->sink, path ? path : name, text, len);
+    if (path)
+        ast_include(a->sink, a->ast, path);
     a->text = diag_source_text(a->ast->src, &a->len);
     if (a->text == NULL) {
         a->text = "";
@@ -73,8 +88,13 @@ LspAnalysis *lsp_analyse(const char *name, const char *path, const char *text, s
     lsp_lines_init(&a->lines, a->text, a->len);
     /* As `crmmap check`: a tree with syntax errors is not checked, its
      * echoes would only bury the real error. */
-    if (path && diag_count(a->sink, DIAG_ERROR) == 0)
+    if (path && diag_count(a->sink, DIAG_ERROR) == 0 && !shared_file(a->ast))
         a->checked = check_mapping(a->sink, a->ast, path);
+    /* The features point into this document: its own declarations; the
+     * Checked keeps those of the included files (completion, hover). */
+    ast_include_own(a->ast);
+    for (size_t i = 0; i < a->ast->nincluded; i++)
+        stamp(a, a->ast->included[i]->src);
     const Checked *c = a->checked;
     for (size_t i = 0; c && i < c->ntargets; i++)
         stamp(a, c->targets[i]->src);
@@ -138,7 +158,7 @@ cJSON *lsp_json_workspace_edit(const char *uri, cJSON *edits)
 
 /* A location in another file (a schema): line and column as diag_position
  * counts them, 1-based code points, which is UTF-16 for the text schemas hold. */
-static cJSON *other_location(Span sp)
+cJSON *lsp_json_location(Span sp)
 {
     cJSON *loc = cJSON_CreateObject();
     CmBuf uri = CM_BUF_INIT;
@@ -161,11 +181,22 @@ static cJSON *other_location(Span sp)
     return loc;
 }
 
+/* Where in this document a problem in another file shows: the include line
+ * that led to it, or the first line (a schema file). */
+static Span shown_at(const LspAnalysis *a, Span sp)
+{
+    for (Span at = sp; at.src; at = diag_source_parent(at.src))
+        if (at.src == a->ast->src)
+            return at;
+    return diag_span(a->ast->src, 0, 0);
+}
+
 static cJSON *diagnostic(const LspAnalysis *a, const Diag *d)
 {
     cJSON *j = cJSON_CreateObject();
     bool here = d->span.src == a->ast->src;
-    cJSON_AddItemToObject(j, "range", here ? lsp_json_range(a, d->span.start, d->span.end) : lsp_json_range(a, 0, 0));
+    Span at = here ? d->span : shown_at(a, d->span);
+    cJSON_AddItemToObject(j, "range", lsp_json_range(a, at.start, at.end));
     cJSON_AddNumberToObject(j, "severity", d->severity == DIAG_ERROR ? 1 : 2);
     cJSON_AddStringToObject(j, "code", d->code);
     cJSON_AddStringToObject(j, "source", "crmmap");
@@ -179,7 +210,7 @@ static cJSON *diagnostic(const LspAnalysis *a, const Diag *d)
         cm_buf_printf(&msg, "\nin %s:%u:%u", diag_source_name(d->span.src), line, col);
         cJSON *rel = cJSON_AddArrayToObject(j, "relatedInformation");
         cJSON *info = cJSON_CreateObject();
-        cJSON_AddItemToObject(info, "location", other_location(d->span));
+        cJSON_AddItemToObject(info, "location", lsp_json_location(d->span));
         cJSON_AddStringToObject(info, "message", d->message);
         cJSON_AddItemToArray(rel, info);
     }

@@ -11,7 +11,7 @@
 /* LSP's CompletionItemKind values used here. */
 enum { K_FUNCTION = 3, K_FIELD = 5, K_VARIABLE = 6, K_CLASS = 7, K_VALUE = 12, K_KEYWORD = 14, K_STRUCT = 22 };
 
-static const char *const item_keywords[] = { "mapping", "source", "target", "users", "table", "entity", "let" };
+static const char *const item_keywords[] = { "mapping", "source", "target", "users", "table", "entity", "let", "include" };
 static const char *const stmt_keywords[] = { "master crm", "master source", "on create", "reject", "let" };
 static const char *const expr_keywords[] = { "if", "then", "else", "case", "when", "and", "or", "not",
                                              "in", "null", "true", "false", "ref", "clear", "user" };

@@ -108,6 +108,8 @@ cJSON *lsp_json_position(const LspAnalysis *a, size_t off);
 cJSON *lsp_json_range(const LspAnalysis *a, size_t start, size_t end);
 /* A TextEdit replacing [start, end) of a's text by text (n bytes). */
 cJSON *lsp_json_edit(const LspAnalysis *a, size_t start, size_t end, const char *text, size_t n);
+/* A Location in another file than the document (a schema, an included file). */
+cJSON *lsp_json_location(Span sp);
 /* A WorkspaceEdit: {"changes": {uri: edits}} (takes edits). */
 cJSON *lsp_json_workspace_edit(const char *uri, cJSON *edits);
 

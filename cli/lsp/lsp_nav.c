@@ -313,6 +313,22 @@ static bool let_scope(const Ast *ast, size_t off, Occurrences *o)
     return true;
 }
 
+/* The declaration of a table or mapping-level let of an included file
+ * (the Checked knows them; the document's tree holds only its own). */
+static Span included_decl(const LspAnalysis *a, ItemKind kind, const char *name)
+{
+    const Checked *c = a->checked;
+    for (size_t i = 0; c && kind == IT_TABLE && i < c->ntables; i++)
+        if (strcmp(c->tables[i]->u.table.name.name, name) == 0 && c->tables[i]->span.src != a->ast->src)
+            return c->tables[i]->u.table.name.span;
+    for (size_t i = 0; c && kind == IT_LET && i < c->nlets; i++)
+        if (c->lets[i].entity < 0 && strcmp(c->lets[i].decl->name.name, name) == 0 &&
+            c->lets[i].span.src != a->ast->src)
+            return c->lets[i].decl->name.span;
+    Span none = { NULL, 0, 0 };
+    return none;
+}
+
 /* The table, entity or let named at params' position; false (e set or not) when none. */
 static bool occurrences_at(LspServer *s, const cJSON *params, LspError *e, const LspDoc **doc, Occurrences *o)
 {
@@ -328,16 +344,21 @@ static bool occurrences_at(LspServer *s, const cJSON *params, LspError *e, const
     o->kind = h.kind;
     o->name = h.name;
     walk_names(d->now->ast, collect, o);
-    if (o->kind == IT_LET && !let_scope(d->now->ast, off, o)) {
+    Span far = o->decl.src ? o->decl : included_decl(d->now, o->kind, o->name);
+    if (o->kind == IT_LET && !let_scope(d->now->ast, off, o) && far.src == NULL) {
         cm_free(o->uses);   /* a source field's path: no let has the name */
         return false;
     }
+    if (o->decl.src == NULL)
+        o->decl = far;
     *doc = d;
     return true;
 }
 
 static cJSON *location(const LspDoc *d, Span sp)
 {
+    if (sp.src != d->now->ast->src)
+        return lsp_json_location(sp);
     cJSON *loc = cJSON_CreateObject();
     cJSON_AddStringToObject(loc, "uri", d->uri);
     cJSON_AddItemToObject(loc, "range", lsp_json_range(d->now, sp.start, sp.end));
@@ -366,9 +387,27 @@ static cJSON *locations(LspServer *s, const cJSON *params, LspError *e, bool dec
     return one ? one : cJSON_CreateNull();
 }
 
+/* The file an include at the position names, opened at its start. */
+static cJSON *include_target(LspServer *s, const cJSON *params)
+{
+    LspError ignored = { 0, "" };
+    LspDoc *d = lsp_doc_of(s, params, &ignored);
+    size_t off;
+    if (d == NULL || !lsp_doc_offset(d, params, &off, &ignored))
+        return NULL;
+    const Ast *ast = d->now->ast;
+    for (size_t i = 0; i < ast->nincluded; i++) {
+        Span from = diag_source_parent(ast->included[i]->src);
+        if (from.src == ast->src && from.start <= off && off <= from.end)
+            return lsp_json_location(diag_span(ast->included[i]->src, 0, 0));
+    }
+    return NULL;
+}
+
 cJSON *lsp_definition(LspServer *s, const cJSON *params, LspError *e)
 {
-    return locations(s, params, e, true);
+    cJSON *file = include_target(s, params);
+    return file ? file : locations(s, params, e, true);
 }
 
 cJSON *lsp_references(LspServer *s, const cJSON *params, LspError *e)
@@ -404,6 +443,13 @@ cJSON *lsp_rename(LspServer *s, const cJSON *params, LspError *e)
         /* An entity's name is the CRM's: renaming it would not rename the CRM's. */
         cm_free(o.uses);
         lsp_error(e, RPC_INVALID_REQUEST, "%s is a CRM entity; only tables and lets can be renamed", o.name);
+        return NULL;
+    }
+    if (o.decl.src && o.decl.src != d->now->ast->src) {
+        /* The other mappings that include the file use the name too. */
+        cm_free(o.uses);
+        lsp_error(e, RPC_INVALID_REQUEST, "%s is declared in %s, which other mappings may include: rename it there",
+                  o.name, diag_source_name(o.decl.src));
         return NULL;
     }
     cJSON *edits = cJSON_CreateArray();

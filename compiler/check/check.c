@@ -236,8 +236,7 @@ static void tables(Checker *ck, const Ast *ast)
         if (first) {
             Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0114", it->u.table.name.span,
                                   "table %s is defined twice", it->u.table.name.name);
-            diag_help(d, "the first definition is on line %u; rename one of them",
-                      ck_line(first->span));
+            diag_help(d, "the first definition is on %s; rename one of them", ck_line_of(ck, first->span));
             continue;
         }
         ck_table(ck, it);
@@ -613,8 +612,8 @@ static void fallback(Checker *ck, CheckedEntity *ce)
     } else if (out->entities[i - 1].mode != MODE_UPDATE) {
         d = diag_report(ck->sink, DIAG_ERROR, "E0116", no->span, "entity %s is an %s: it never misses a record",
                         no->name, ast_mode_text(out->entities[i - 1].mode));
-        diag_help(d, "`when no E` follows an `update by` entity: write `entity %s update by ...` on line %u",
-                  no->name, ck_line(out->entities[i - 1].item->span));
+        diag_help(d, "`when no E` follows an `update by` entity: write `entity %s update by ...` on %s",
+                  no->name, ck_line_of(ck, out->entities[i - 1].item->span));
     } else if (it->u.entity.mode == MODE_UPDATE) {
         d = diag_report(ck->sink, DIAG_ERROR, "E0116", it->u.entity.mode_span,
                         "a fallback entity cannot be an update: it would miss the same records");
@@ -624,8 +623,8 @@ static void fallback(Checker *ck, CheckedEntity *ce)
             if (out->entities[k].fallback_of == (int)(i - 1)) {
                 d = diag_report(ck->sink, DIAG_ERROR, "E0116", no->span, "entity %s already has a fallback",
                                 no->name);
-                diag_help(d, "the first is entity %s on line %u; merge them, or choose with `when` in one",
-                          out->entities[k].item->u.entity.name.name, ck_line(out->entities[k].item->span));
+                diag_help(d, "the first is entity %s on %s; merge them, or choose with `when` in one",
+                          out->entities[k].item->u.entity.name.name, ck_line_of(ck, out->entities[k].item->span));
             }
     }
     if (d == NULL)
@@ -661,7 +660,10 @@ static void entities(Checker *ck, const Ast *ast)
         const Item *it = ast->items[i];
         if (it->kind == IT_LET) {
             ck->target = NULL;
+            /* an unknown source path is reported once per let here (the
+             * index was left to the next entity's init, which leaked it) */
             ck_let(ck, &it->u.let);
+            names_free(&ck->seen_paths);
         }
         if (it->kind != IT_ENTITY)
             continue;

@@ -673,7 +673,7 @@ static void coverage(Checker *ck, const Item *t, const Expr *lookup, const Field
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0107", lookup->u.lookup.table.span,
                               "table %s does not cover every option of %s", t->u.table.name.name, f->name);
         diag_help(d, "add %s for %s", n == 1 ? "an entry" : "entries", missing.data);
-        diag_help(d, "or end the table with `else -> VALUE` (line %u)", ck_line(t->span));
+        diag_help(d, "or end the table with `else -> VALUE` (%s)", ck_line_of(ck, t->span));
     }
     cm_buf_free(&missing);
 }
@@ -838,9 +838,12 @@ static void ref_expr(Checker *ck, Expr *e)
     const CheckedEntity *self = &out->entities[ck->entity];
     bool later = false;
     const Ast *ast = out->ast;
-    for (size_t i = 0; i < ast->count; i++)
-        if (names_entity(ast->items[i], name) && ast->items[i]->span.start > self->item->span.start)
-            later = true;
+    /* by place in the item list: an included file's offsets are its own */
+    bool past = false;
+    for (size_t i = 0; i < ast->count; i++) {
+        later |= past && names_entity(ast->items[i], name);
+        past |= ast->items[i] == self->item;
+    }
     Diag *d;
     if (names_entity(self->item, name) && !later) {
         d = diag_report(ck->sink, DIAG_ERROR, "E0111", e->u.ref.entity.span,

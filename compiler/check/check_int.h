@@ -83,6 +83,9 @@ const char *ck_text(Checker *ck, const Expr *e);
 /* A span covering only the first n bytes of sp (a keyword at its start). */
 Span ck_head(Span sp, uint32_t n);
 uint32_t ck_line(Span sp);
+/* "line N" of sp, or "line N of FILE" when sp is in an included file: for
+ * helps that point at another declaration. In the Checker's arena. */
+const char *ck_line_of(Checker *ck, Span sp);
 /* Adds "did you mean 'X'?" to d when a candidate is close to name; true
  * when it did. */
 bool ck_suggest(Checker *ck, Diag *d, const char *name, const char *const *cands, size_t n);

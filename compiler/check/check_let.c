@@ -1,7 +1,7 @@
 /* check_let: `let NAME = EXPR` — who sees a let (the lets declared before it
  * at the mapping's level, and in its entity the entity's earlier ones), the
  * names it may not take (E0118), uses before the declaration (E0117) and
- * lets never used (W0214). A use takes its let value's type, length and
+ * the mapping's own lets never used (W0214; not an included file's). A use takes its let value's type, length and
  * options, so checks downstream see through it. */
 #include "check_int.h"
 
@@ -78,7 +78,7 @@ static bool name_taken(Checker *ck, const CheckedLet *cl)
     Diag *d;
     if (before) {
         d = diag_report(ck->sink, DIAG_ERROR, "E0118", name->span, "let %s is declared twice", name->name);
-        diag_help(d, "the first is on line %u; give this one another name", ck_line(before->span));
+        diag_help(d, "the first is on %s; give this one another name", ck_line_of(ck, before->span));
         return true;
     }
     if (source_name(ck, name->name)) {
@@ -134,10 +134,10 @@ bool ck_let_use(Checker *ck, Expr *e)
         d = diag_report(ck->sink, DIAG_ERROR, "E0117", e->span, "let %s uses itself", name);
         diag_help(d, "a let's value cannot name the let; use the source field or an earlier let instead");
     } else {
-        d = diag_report(ck->sink, DIAG_ERROR, "E0117", e->span, "%s is used before its let on line %u", name,
-                        ck_line(cl->span));
-        diag_help(d, "a let is seen after its declaration: move `let %s = ...` above line %u", name,
-                  ck_line(e->span));
+        d = diag_report(ck->sink, DIAG_ERROR, "E0117", e->span, "%s is used before its let on %s", name,
+                        ck_line_of(ck, cl->span));
+        diag_help(d, "a let is seen after its declaration: move `let %s = ...` above %s", name,
+                  ck_line_of(ck, e->span));
     }
     return true;
 }
@@ -154,6 +154,8 @@ void ck_lets_finish(Checker *ck)
         const CheckedLet *cl = &ck->out->lets[i];
         if (cl->used || cl->decl->value->info == NULL)
             continue;   /* unchecked: its entity's target is unknown (E0101) */
+        if (cl->decl->name.span.src != ck->src)
+            continue;   /* a shared file's: each mapping including it uses what it needs */
         Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0214", cl->decl->name.span, "let %s is never used",
                               cl->decl->name.name);
         diag_help(d, "remove it, or use it where its value is meant");

@@ -109,6 +109,17 @@ uint32_t ck_line(Span sp)
     return line;
 }
 
+const char *ck_line_of(Checker *ck, Span sp)
+{
+    CmBuf b = CM_BUF_INIT;
+    cm_buf_printf(&b, "line %u", ck_line(sp));
+    if (sp.src != ck->src)
+        cm_buf_printf(&b, " of %s", diag_source_name(sp.src));
+    char *s = cm_arena_strndup(ck->arena, b.data, b.len);
+    cm_buf_free(&b);
+    return s;
+}
+
 uint32_t ck_chars(const char *s, size_t len)
 {
     if (cm_utf8_invalid_at(s, len) != len)

@@ -98,6 +98,6 @@ void ck_open_lookup(Checker *ck, const Item *t, const Expr *lookup)
                           "table %s has no `else` and is looked up by an open answer: each value it has no "
                           "entry for is sent without this field and noted as UNKNOWN_OPTION",
                           t->u.table.name.name);
-    diag_help(d, "end the table with `else -> VALUE` (line %u); `else -> null` leaves such fields out "
-                 "without a note", ck_line(t->span));
+    diag_help(d, "end the table with `else -> VALUE` (%s); `else -> null` leaves such fields out "
+                 "without a note", ck_line_of(ck, t->span));
 }

@@ -405,12 +405,28 @@ static void field_ref(CmBuf *out, const Field *f)
     }
 }
 
+/* " (from FILE)" for a let of an included file: the page says where a
+ * shared let or table is kept, so it is changed there. */
+static void origin(CmBuf *out, const Checked *c, Span sp)
+{
+    if (sp.src == NULL || sp.src == c->ast->src)
+        return;
+    cm_buf_puts(out, " <span class=\"origin\">(from <code>");
+    doc_esc(out, diag_source_name(sp.src));
+    cm_buf_puts(out, "</code>)</span>");
+}
+
 static void value_table(CmBuf *out, const Checked *c, const Item *t)
 {
     DocTableUse use = doc_table_use(c, t);
     cm_buf_puts(out, "<h3>");
     doc_esc(out, t->u.table.name.name);
     cm_buf_puts(out, "</h3>\n");
+    if (t->span.src != c->ast->src) {
+        cm_buf_puts(out, "<p class=\"origin\">Kept in <code>");
+        doc_esc(out, diag_source_name(t->span.src));
+        cm_buf_puts(out, "</code>, shared by the mappings that include it.</p>\n");
+    }
     if (use.key != NULL || use.target != NULL) {
         cm_buf_puts(out, "<p class=\"table-use\">");
         if (use.key != NULL) {
@@ -485,7 +501,9 @@ static void named_values(CmBuf *out, const Checked *c)
         const CheckedLet *l = &c->lets[i];
         cm_buf_puts(out, "<tr><td><code>");
         doc_esc(out, l->decl->name.name);
-        cm_buf_puts(out, "</code></td><td><code>");
+        cm_buf_puts(out, "</code>");
+        origin(out, c, l->span);
+        cm_buf_puts(out, "</td><td><code>");
         esc_expr(out, l->decl->value, true);
         cm_buf_puts(out, "</code></td><td>");
         if (l->entity < 0)

@@ -612,6 +612,13 @@ static void schema_clause(Printer *p, const char *keyword, const char *name, con
     string_lit(p, path, strlen(path));
 }
 
+/* `users "PATH"` and `include "PATH"`. */
+static void file_clause(Printer *p, const char *keyword, const ItemFile *f)
+{
+    text(p, keyword);
+    string_lit(p, f->path, strlen(f->path));
+}
+
 static void item(Printer *p, const Item *it)
 {
     begin_line(p, it->span.start);
@@ -622,10 +629,8 @@ static void item(Printer *p, const Item *it)
         break;
     case IT_SOURCE: schema_clause(p, "source ", it->u.source.name.name, it->u.source.path); break;
     case IT_TARGET: schema_clause(p, "target ", it->u.target.system.name, it->u.target.path); break;
-    case IT_USERS:
-        text(p, "users ");
-        string_lit(p, it->u.users.path, strlen(it->u.users.path));
-        break;
+    case IT_USERS: file_clause(p, "users ", &it->u.users); break;
+    case IT_INCLUDE: file_clause(p, "include ", &it->u.include); break;
     case IT_TABLE: table(p, it); break;
     case IT_ENTITY: entity(p, it); break;
     case IT_LET: let(p, &it->u.let); break;

@@ -227,6 +227,9 @@ void ast_dump(const Ast *ast, CmBuf *out, bool with_spans)
         case IT_USERS:
             quoted_item(d, "(users", NULL, it->u.users.path);
             break;
+        case IT_INCLUDE:
+            quoted_item(d, "(include", NULL, it->u.include.path);
+            break;
         case IT_TABLE:
             cm_buf_printf(out, "(table %s", it->u.table.name.name);
             span(d, it->span);

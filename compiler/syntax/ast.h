@@ -122,7 +122,13 @@ typedef struct TableEntry {
     Span span;
 } TableEntry;
 
-typedef enum ItemKind { IT_MAPPING, IT_SOURCE, IT_TARGET, IT_USERS, IT_TABLE, IT_ENTITY, IT_LET } ItemKind;
+typedef enum ItemKind { IT_MAPPING, IT_SOURCE, IT_TARGET, IT_USERS, IT_TABLE, IT_ENTITY, IT_LET, IT_INCLUDE } ItemKind;
+
+/* A file an item names, as written, and where. */
+typedef struct ItemFile {
+    const char *path;
+    Span path_span;
+} ItemFile;
 
 typedef struct Item {
     ItemKind kind;
@@ -131,7 +137,8 @@ typedef struct Item {
         struct { const char *name; Span name_span; } mapping;
         struct { Ident name; const char *path; Span path_span; } source;   /* source NAME schema PATH */
         struct { Ident system; const char *path; Span path_span; } target; /* target SYSTEM schema PATH */
-        struct { const char *path; Span path_span; } users;
+        ItemFile users;
+        ItemFile include;       /* include "FILE" */
         struct { Ident name; TableEntry *entries; size_t count; Expr *else_value; Span else_span; } table;
         struct {
             Ident name;
@@ -158,6 +165,9 @@ typedef struct Comment {
     Span span;
 } Comment;
 
+/* After ast_include (ast_include.h), items also holds the declarations of
+ * the files included, each right after its include: an item is the file's
+ * own when its span's src is the Ast's src. */
 typedef struct Ast {
     CmArena arena;
     const DiagSource *src;
@@ -165,6 +175,8 @@ typedef struct Ast {
     size_t count;
     Comment *comments;
     size_t ncomments;
+    struct Ast **included;  /* the trees of the files included, owned (ast_include) */
+    size_t nincluded;
 } Ast;
 
 /* Parses text (registered as name in sink) into an Ast. Syntax errors are

@@ -396,11 +396,23 @@ Item *ab_target(ParseState *st, Loc loc, const char *system, Loc system_loc, con
     return it;
 }
 
+static ItemFile item_file(ParseState *st, const char *path, Loc path_loc)
+{
+    ItemFile f = { path, ps_span(st, path_loc) };
+    return f;
+}
+
 Item *ab_users(ParseState *st, Loc loc, const char *path, Loc path_loc)
 {
     Item *it = new_item(st, loc, IT_USERS);
-    it->u.users.path = path;
-    it->u.users.path_span = ps_span(st, path_loc);
+    it->u.users = item_file(st, path, path_loc);
+    return it;
+}
+
+Item *ab_include(ParseState *st, Loc loc, const char *path, Loc path_loc)
+{
+    Item *it = new_item(st, loc, IT_INCLUDE);
+    it->u.include = item_file(st, path, path_loc);
     return it;
 }
 
@@ -533,6 +545,9 @@ void ast_free(Ast *ast)
 {
     if (ast == NULL)
         return;
+    for (size_t i = 0; i < ast->nincluded; i++)
+        ast_free(ast->included[i]);
+    cm_free(ast->included);
     cm_arena_free(&ast->arena);
     cm_free(ast->comments);
     cm_free(ast);

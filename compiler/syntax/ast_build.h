@@ -56,6 +56,7 @@ Item *ab_table(ParseState *st, Loc loc, const char *name, Loc name_loc, Vec *ent
 Item *ab_entity(ParseState *st, Loc loc, const char *name, Loc name_loc, EntityMode mode,
                 Loc mode_loc, Ident by, const char *key, Loc key_loc, Ownership master,
                 Loc master_loc, Expr *when, Vec *stmts, Loc body_loc);
+Item *ab_include(ParseState *st, Loc loc, const char *path, Loc path_loc);
 Item *ab_let_item(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value);
 void ab_item_add(ParseState *st, Item *item);
 /* The E of an entity header's `when no E`; word must be "no" (E0001). */

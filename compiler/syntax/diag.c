@@ -16,6 +16,7 @@ struct DiagSource {
     size_t len;
     uint32_t *line_starts;
     size_t nlines;
+    Span parent;            /* the include that read it; src NULL: none */
 };
 
 struct DiagSink {
@@ -91,6 +92,19 @@ DiagSource *diag_source_add(DiagSink *s, const char *name, const char *text, siz
 const char *diag_source_name(const DiagSource *src)
 {
     return src->name;
+}
+
+void diag_source_set_parent(DiagSink *s, const DiagSource *src, Span at)
+{
+    /* The sink owns its sources: find the one to change among them. */
+    for (size_t i = 0; i < s->nsources; i++)
+        if (s->sources[i] == src)
+            s->sources[i]->parent = at;
+}
+
+Span diag_source_parent(const DiagSource *src)
+{
+    return src->parent;
 }
 
 const char *diag_source_text(const DiagSource *src, size_t *len)
@@ -240,6 +254,13 @@ static Diag **sorted(const DiagSink *s)
     return v;
 }
 
+/* The include line of the file sp is in; src NULL when none. */
+static Span parent_of(Span sp)
+{
+    Span none = { NULL, 0, 0 };
+    return sp.src ? sp.src->parent : none;
+}
+
 /* ---- text ---- */
 
 static const char *severity_name(DiagSeverity sev)
@@ -334,6 +355,12 @@ static void render_text(CmBuf *out, const Diag *d, bool color)
                   reset, bold, d->message, reset);
     if (has_position(d->span))
         render_excerpt(out, d, color);
+    for (Span at = parent_of(d->span); at.src; at = parent_of(at)) {
+        uint32_t line, col;
+        diag_position(at.src, at.start, &line, &col);
+        cm_buf_printf(out, "  %snote:%s included from %s:%u:%u\n", color ? "\033[1;36m" : "", reset,
+                      at.src->name, line, col);
+    }
     for (size_t h = 0; h < d->nhelp; h++)
         cm_buf_printf(out, "  %shelp:%s %s\n", color ? "\033[1;36m" : "", reset, d->help[h]);
 }
@@ -343,6 +370,23 @@ static void render_text(CmBuf *out, const Diag *d, bool color)
 static void put_jstr(CmBuf *out, const char *s)
 {
     cm_buf_put_json_string(out, s, strlen(s));
+}
+
+/* "included_from": the include lines, innermost first; only in included files. */
+static void render_json_parents(CmBuf *out, const Diag *d)
+{
+    const char *sep = ", \"included_from\": [";
+    for (Span at = parent_of(d->span); at.src; at = parent_of(at)) {
+        uint32_t line, col;
+        diag_position(at.src, at.start, &line, &col);
+        cm_buf_puts(out, sep);
+        cm_buf_puts(out, "{\"file\": ");
+        put_jstr(out, at.src->name);
+        cm_buf_printf(out, ", \"line\": %u, \"col\": %u}", line, col);
+        sep = ", ";
+    }
+    if (parent_of(d->span).src)
+        cm_buf_puts(out, "]");
 }
 
 static void render_json(CmBuf *out, Diag **v, size_t n)
@@ -366,6 +410,7 @@ static void render_json(CmBuf *out, Diag **v, size_t n)
         put_jstr(out, d->message);
         cm_buf_puts(out, ", \"help\": ");
         cm_buf_put_json_strings(out, (const char *const *)d->help, d->nhelp);
+        render_json_parents(out, d);
         cm_buf_puts(out, "}");
     }
     cm_buf_puts(out, n ? "\n]\n" : "]\n");
@@ -396,7 +441,9 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0120", "bad extract() pattern or group" },
     { "E0121", "bad format_date() format" },
     { "E0122", "date format that cannot be read" },
+    { "E0123", "include file missing, unreadable, outside the tree or in a cycle" },
     { "E0124", "no such association between the two objects" },
+    { "E0125", "included file declares what only the mapping may" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },
     { "E0303", "test case expectation not met" },
@@ -443,6 +490,21 @@ static void put_uri(CmBuf *out, const char *name)
     cm_buf_putc(out, '"');
 }
 
+/* "physicalLocation": the file of sp and, when it has one, its region. */
+static void put_physical(CmBuf *out, Span sp)
+{
+    cm_buf_puts(out, "\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
+    put_uri(out, sp.src->name);
+    cm_buf_puts(out, "}");
+    uint32_t line, col, eline, ecol;
+    diag_position(sp.src, sp.start, &line, &col);
+    diag_position(sp.src, sp.end, &eline, &ecol);
+    if (line)
+        cm_buf_printf(out, ", \"region\": {\"startLine\": %u, \"startColumn\": %u, "
+                           "\"endLine\": %u, \"endColumn\": %u}", line, col, eline, ecol);
+    cm_buf_puts(out, "}");
+}
+
 static void render_sarif(CmBuf *out, Diag **v, size_t n)
 {
     cm_buf_puts(out, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
@@ -477,18 +539,19 @@ static void render_sarif(CmBuf *out, Diag **v, size_t n)
         cm_buf_free(&msg);
         cm_buf_puts(out, "}");
         if (d->span.src) {
-            cm_buf_puts(out, ", \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ");
-            put_uri(out, d->span.src->name);
-            cm_buf_puts(out, "}");
-            uint32_t line, col, eline, ecol;
-            diag_position(d->span.src, d->span.start, &line, &col);
-            diag_position(d->span.src, d->span.end, &eline, &ecol);
-            if (line)
-                cm_buf_printf(out, ", \"region\": {\"startLine\": %u, \"startColumn\": %u, "
-                                   "\"endLine\": %u, \"endColumn\": %u}", line, col, eline, ecol);
-            cm_buf_puts(out, "}}]");
+            cm_buf_puts(out, ", \"locations\": [{");
+            put_physical(out, d->span);
+            cm_buf_puts(out, "}]");
         }
-        cm_buf_puts(out, "}");
+        const char *sep = ", \"relatedLocations\": [";
+        unsigned id = 0;
+        for (Span at = parent_of(d->span); at.src; at = parent_of(at)) {
+            cm_buf_printf(out, "%s{\"id\": %u, \"message\": {\"text\": \"included from\"}, ", sep, id++);
+            put_physical(out, at);
+            cm_buf_puts(out, "}");
+            sep = ", ";
+        }
+        cm_buf_puts(out, id ? "]}" : "}");
     }
     cm_buf_puts(out, n ? "\n    ]\n  }]\n}\n" : "]\n  }]\n}\n");
 }
@@ -527,6 +590,13 @@ static void render_github(CmBuf *out, const Diag *d)
     for (size_t h = 0; h < d->nhelp; h++) {
         cm_buf_puts(out, "%0Ahelp: ");
         put_gh_escaped(out, d->help[h], false);
+    }
+    for (Span at = parent_of(d->span); at.src; at = parent_of(at)) {
+        uint32_t line, col;
+        diag_position(at.src, at.start, &line, &col);
+        cm_buf_puts(out, "%0Aincluded from ");
+        put_gh_escaped(out, at.src->name, false);
+        cm_buf_printf(out, ":%u:%u", line, col);
     }
     cm_buf_putc(out, '\n');
 }

@@ -1,6 +1,8 @@
 /* diag: owns the source texts diagnostics point into, collects diagnostics
  * (errors are collected, never fatal) and renders them as text (file:line:col,
  * the line, a caret span, help: lines), JSON, SARIF 2.1.0 or GitHub annotations.
+ * A diagnostic in an included file also names the include lines that led
+ * to it (a note in text, "included_from" in JSON, SARIF relatedLocations).
  *
  * Positions are byte offsets into a DiagSource; lines and columns (1-based,
  * columns counted in Unicode code points) are computed when rendering. */
@@ -44,6 +46,11 @@ void diag_sink_set_callback(DiagSink *s, DiagCallback cb, void *ctx);
  * text. text may be NULL for a file that could not be read. */
 DiagSource *diag_source_add(DiagSink *s, const char *name, const char *text, size_t len);
 const char *diag_source_name(const DiagSource *src);
+/* An included file's include line: every diagnostic in src then names it
+ * ("included from FILE:LINE:COL", and that file's own, outwards). */
+void diag_source_set_parent(DiagSink *s, const DiagSource *src, Span at);
+/* Where src was included from; src NULL in the result for a file that was not. */
+Span diag_source_parent(const DiagSource *src);
 const char *diag_source_text(const DiagSource *src, size_t *len);
 
 /* Span helpers. */

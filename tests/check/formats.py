@@ -5,7 +5,9 @@ The checker's diagnostics in every --format say what the text golden says:
 runs `crmmap check --format json|sarif|github FILE.map` from the mapping's
 folder, parses the output and compares it, diagnostic by diagnostic, with
 EXPECTED.err (the hand-checked text form): file, line, column, severity,
-code, message, help lines, and the span's end (from the caret line). The
+code, message, help lines, the include lines an included file's diagnostic
+names ("note: included from F:L:C": JSON included_from, SARIF
+relatedLocations, the GitHub message) and the span's end (from the caret line). The
 exit status is 1 when there are errors, else 0, for every format."""
 import json
 import os
@@ -17,6 +19,7 @@ bin_, path, expected_path = (os.path.abspath(a) for a in sys.argv[1:4])
 folder, name = os.path.dirname(path), os.path.basename(path)
 HEAD = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)\[(?P<code>[EW]\d{4})\]: (?P<msg>.*)$")
 CARET = re.compile(r"^ *\| ( *)(\^~*)$")
+NOTE = re.compile(r"^  note: included from (?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)$")
 
 
 def parse_text(text):
@@ -27,7 +30,10 @@ def parse_text(text):
         if m:
             out.append({"file": m["file"], "line": int(m["line"]), "col": int(m["col"]),
                         "severity": m["sev"], "code": m["code"], "message": m["msg"],
-                        "help": [], "width": None})
+                        "help": [], "width": None, "included_from": []})
+        elif NOTE.match(line):
+            n = NOTE.match(line)
+            out[-1]["included_from"].append({"file": n["file"], "line": int(n["line"]), "col": int(n["col"])})
         elif line.startswith("  help: "):
             out[-1]["help"].append(line[len("  help: "):])
         else:
@@ -59,6 +65,10 @@ if not isinstance(got, list) or len(got) != len(expected):
 else:
     for g, e in zip(got, expected):
         keys = {"file", "line", "col", "end_line", "end_col", "severity", "code", "message", "help"}
+        if e["included_from"]:
+            keys.add("included_from")
+            if g.get("included_from") != e["included_from"]:
+                failures.append(f"json included_from {g.get('included_from')!r}, expected {e['included_from']!r}")
         if set(g) != keys:
             failures.append(f"json keys {sorted(g)}")
         for k in ("file", "line", "col", "severity", "code", "message", "help"):
@@ -92,6 +102,11 @@ else:
                 failures.append(f"sarif message of {e['code']} lacks help {h!r}")
         if (region["startLine"], region["startColumn"]) != (e["line"], e["col"]):
             failures.append(f"sarif region {region}, expected {e['line']}:{e['col']}")
+        related = [(r["physicalLocation"]["artifactLocation"]["uri"], r["physicalLocation"]["region"]["startLine"],
+                    r["physicalLocation"]["region"]["startColumn"], r["message"]["text"])
+                   for r in res.get("relatedLocations", [])]
+        if related != [(i["file"], i["line"], i["col"], "included from") for i in e["included_from"]]:
+            failures.append(f"sarif relatedLocations {related}, expected {e['included_from']}")
         if where["artifactLocation"]["uri"] != e["file"]:
             failures.append(f"sarif uri {where['artifactLocation']['uri']!r}, expected {e['file']!r}")
 
@@ -104,6 +119,9 @@ for line, e in zip(gh, expected):
         failures.append(f"github line {line!r}")
     if e["code"] not in line:
         failures.append(f"github line lacks {e['code']}: {line!r}")
+    for i in e["included_from"]:
+        if f"%0Aincluded from {i['file']}:{i['line']}:{i['col']}" not in line:
+            failures.append(f"github line lacks included from {i}: {line!r}")
 
 for f in failures:
     print("FAIL:", f)

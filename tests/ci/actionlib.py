@@ -79,9 +79,13 @@ def mapping_repo(src, work):
     mappings = os.path.join(work, "mappings")
     shutil.copytree(os.path.join(src, "examples", "schemas"), os.path.join(mappings, "schemas"))
     os.makedirs(os.path.join(work, ".git"))
+    # the file the examples include, apart: it is no mapping of its own to check
+    os.makedirs(os.path.join(mappings, "shared"))
+    shutil.copy(os.path.join(src, "examples", "common.map"), os.path.join(mappings, "shared"))
     for map_path in sorted(glob.glob(os.path.join(src, "examples", "*", "*.map"))):
         system = os.path.basename(os.path.dirname(map_path))
         text = open(map_path, encoding="utf-8").read().replace('"../schemas/', '"schemas/')
+        text = text.replace('include "../common.map"', 'include "shared/common.map"')
         open(os.path.join(mappings, system + ".map"), "w", encoding="utf-8").write(text)
         cases = map_path[:-len(".map")] + ".test.json"
         if os.path.exists(cases):

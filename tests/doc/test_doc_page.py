@@ -157,6 +157,13 @@ def png_pixels(path):
     return w, h, {tuple(c) for c in colours}
 
 
+def read_map(path):
+    """The mapping's text with each included file pasted in where it is included."""
+    text = open(path, encoding="utf-8").read()
+    return re.sub(r'^include "([^"]+)"\n', lambda m: read_map(os.path.join(os.path.dirname(path), m.group(1))),
+                  text, flags=re.M)
+
+
 def map_facts(text):
     """What the .map says, read with simple patterns: the examples are formatted."""
     facts = {"entities": re.findall(r"^entity\s+(\w+)", text, re.M), "tables": {},
@@ -227,7 +234,7 @@ def check_example(system, map_path):
     if p.returncode != 0:
         return
     no_external(open(html_path, encoding="utf-8").read(), system)
-    facts = map_facts(open(map_path, encoding="utf-8").read())
+    facts = map_facts(read_map(map_path))
     root, (w, h, colours) = render(html_path, system, os.path.join(OUT, system + ".png"), 2600)
     check((w, h) == (1280, 2600) and len(colours) > 16,
           f"{system}: screenshot 1280x2600 with more than one colour ({w}x{h}, {len(colours)} colours)")
@@ -283,7 +290,7 @@ def check_example(system, map_path):
         vt = next(k for k in sib[sib.index(heads[0]):] if isinstance(k, Node) and k.tag == "table")
         shown = [tuple((td.first("code") or td).text() for td in tr.all("td")) for tr in vt.all("tr") if tr.first("td")]
         check(all(e in shown for e in entries), f"{system}: value table {name} lists {entries}")
-        looked_up = re.search(name + r"\[(answers\.\w+)\]", open(map_path, encoding="utf-8").read())
+        looked_up = re.search(r"\b" + name + r"\[(answers\.\w+)\]", open(map_path, encoding="utf-8").read())
         question = SOURCE_FIELDS.get(looked_up.group(1)) if looked_up else None
         if question is not None and question.get("values"):
             labels = {'"%s"' % v["value"]: v["label"] for v in question["values"]}
@@ -297,7 +304,8 @@ def check_example(system, map_path):
 
     rules = [tuple(td.text() for td in tr.all("td")) for t in root.all("table", "rules")
              for tr in t.all("tr") if tr.first("td")]
-    check(("country is one of [\"DE\", \"AT\", \"CH\"]", "Anna Berger <anna.berger@example.com>") in rules
+    # the owner rules go by the region the shared file's let names (examples/common.map)
+    check(("region is \"DACH\"", "Anna Berger <anna.berger@example.com>") in rules
           and any(r[0] == "otherwise" for r in rules),
           f"{system}: the assignment rule reads in words ({rules[:1]})")
 
@@ -375,7 +383,7 @@ def check_many_entities():
     if p.returncode != 0:
         return
     root, (_, _, colours) = render(html_path, "many", os.path.join(work, "many.png"), 1600)
-    facts = map_facts(open(map_path, encoding="utf-8").read())
+    facts = map_facts(read_map(map_path))
     check_flow("many", root, colours, facts)
 
 
@@ -386,6 +394,7 @@ def check_unmapped_required():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(work, ".git"))  # the mapping's folder tree ends here
     shutil.copytree(os.path.join(SRC, "examples", "schemas"), os.path.join(work, "schemas"))
+    shutil.copy(os.path.join(SRC, "examples", "common.map"), work)     # the file the example includes
     os.makedirs(os.path.join(work, "salesforce"))
     text = open(os.path.join(SRC, "examples", "salesforce", "fair-leads.map"), encoding="utf-8").read()
     map_path = os.path.join(work, "salesforce", "no-lastname.map")
@@ -427,10 +436,10 @@ def main():
             continue
         text = open(html_path, encoding="utf-8").read()
         no_external(text, name)
-        entities = map_facts(open(m, encoding="utf-8").read())["entities"]
+        entities = map_facts(read_map(m))["entities"]
         check(all(f"<h2>{e}</h2>" in text for e in entities), f"{name}: a section per entity {entities}")
         root, (_, _, colours) = render(html_path, name, os.path.join(OUT, name.replace("/", "_") + ".png"), 1200)
-        check_flow(name, root, colours, map_facts(open(m, encoding="utf-8").read()))
+        check_flow(name, root, colours, map_facts(read_map(m)))
     check_many_entities()
     check_unmapped_required()
     print(f"{len(failures)} failed" if failures else "all doc page checks passed")

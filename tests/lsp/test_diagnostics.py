@@ -85,6 +85,28 @@ got = c.diagnostics(uri)
 check(not any("Department" in d["message"] for d in got), "unreported schema change seen: %r" % got)
 check(from_lsp(got) == from_check(sf), "the same as check after the unreported change")
 
+# An included file changes: the mappings that include it are checked again,
+# and its problem shows on their include line, its own place related.
+common = os.path.join(work, "examples", "common.map")
+shared = open(common, encoding="utf-8").read()
+open(common, "w", encoding="utf-8").write(shared.replace("when country in", "when contry in"))
+c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(common), "type": 2}]})
+got = c.diagnostics(uri)
+sf_text = open(sf, encoding="utf-8").read()
+include_line = sf_text[:sf_text.index('include "../common.map"')].count("\n")
+bad = [d for d in got if d["code"] == "E0103"]
+check(len(bad) == 1 and bad[0]["range"]["start"] == {"line": include_line, "character": 8}
+      and bad[0]["relatedInformation"][0]["location"]["uri"] == uri_of(os.path.realpath(common))
+      and bad[0]["relatedInformation"][0]["location"]["range"]["start"]["line"] == 7,
+      "the included file's problem on the include line: %r" % got)
+open(common, "w", encoding="utf-8").write(shared)
+c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(common), "type": 2}]})
+got = c.diagnostics(uri)
+check(from_lsp(got) == from_check(sf), "the included file mended: as check again: %r" % got)
+# The shared file alone is no mapping: nothing to say of it (no "declares no target").
+curi = c.open(common)
+check(c.diagnostics(curi) == [], "the shared file opened alone")
+
 # Syntax errors: the parser's, as check reports them.
 c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 9},
                                     "contentChanges": [{"text": "entity Contact upsert by {\n"}]})

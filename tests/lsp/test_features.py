@@ -9,7 +9,11 @@ from lsplib import Client, check
 
 crmmap, src, case = sys.argv[1:4]
 path = os.path.join(src, "examples", "salesforce", "fair-leads.map")
-TEXT = open(path, encoding="utf-8").read()
+# The cases edit and look up the tables: the shared file the example includes
+# is pasted in where it is included (case_include follows the include).
+COMMON = open(os.path.join(src, "examples", "common.map"), encoding="utf-8").read()
+INCLUDED = open(path, encoding="utf-8").read()
+TEXT = INCLUDED.replace('include "../common.map"\n', COMMON)
 
 
 def session(text=TEXT):
@@ -423,6 +427,32 @@ def case_completion_more():
         edit(c, uri, t, 3 + n)
         r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(t, line, len(line))})
         check(labels(r) == want, "%r: %r" % (line, labels(r)))
+    finish(c)
+
+
+def case_include():
+    # The example as it is, including ../common.map: definitions lead into it.
+    c, uri = session(INCLUDED)
+    doc = {"textDocument": {"uri": uri}}
+    common_uri = "file://" + os.path.realpath(os.path.join(src, "examples", "common.map"))
+    r = c.request("textDocument/definition", dict(doc, position=at(INCLUDED, '"../common.map"', 3)))["result"]
+    check(r["uri"] == common_uri and r["range"]["start"] == {"line": 0, "character": 0}, "include path: %r" % r)
+    r = c.request("textDocument/definition", dict(doc, position=at(INCLUDED, "Salutation[gender]", 2)))["result"]
+    check(r["uri"] == common_uri and r["range"]["start"] == at(COMMON, "Salutation {"), "included table: %r" % r)
+    r = c.request("textDocument/definition", dict(doc, position=at(INCLUDED, "region ==", 1)))["result"]
+    check(r["uri"] == common_uri and r["range"]["start"] == at(COMMON, "region = case"), "included let: %r" % r)
+    r = c.request("textDocument/references", dict(doc, position=at(INCLUDED, "region ==", 1),
+                                                  context={"includeDeclaration": False}))["result"]
+    check([x["range"]["start"] for x in r] == [at(INCLUDED, "region ==")], "uses of an included let: %r" % r)
+    r = c.request("textDocument/rename", dict(doc, position=at(INCLUDED, "region ==", 1), newName="area"))
+    check("error" in r and "common.map" in r["error"]["message"], "no rename of an included let: %r" % r)
+    # Completion knows the included file's lets and tables.
+    text = INCLUDED.replace("  Description       = note", "  Description       = reg")
+    edit(c, uri, text, 2)
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at(text, "= reg", 5)})
+    check("region" in labels(r), "the included let completed: %r" % labels(r))
+    h = c.request("textDocument/hover", dict(doc, position=at(text, "Interest[answers", 2)))["result"]
+    check(h and "table Interest" in h["contents"]["value"], "the included table's hover: %r" % h)
     finish(c)
 
 

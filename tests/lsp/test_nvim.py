@@ -11,6 +11,12 @@ crmmap, src, work = sys.argv[1:4]
 shutil.rmtree(work, ignore_errors=True)
 shutil.copytree(os.path.join(src, "examples"), os.path.join(work, "examples"))
 os.mkdir(os.path.join(work, ".git"))
+# The client edits the Interest table (E0107's action): paste the shared file
+# the example includes into it, so the table is in the buffer.
+sf = os.path.join(work, "examples", "salesforce", "fair-leads.map")
+common = open(os.path.join(src, "examples", "common.map"), encoding="utf-8").read()
+pasted = open(sf, encoding="utf-8").read().replace('include "../common.map"\n', common)
+open(sf, "w", encoding="utf-8").write(pasted)
 result = os.path.join(work, "result.txt")
 env = dict(os.environ, CRMMAP=os.path.abspath(crmmap), EDITORS=os.path.join(src, "editors", "vim"),
            MAP=os.path.join(work, "examples", "salesforce", "fair-leads.map"), RESULT=result,
