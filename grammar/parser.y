@@ -57,7 +57,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 
 %token MAPPING "mapping" SOURCE "source" SCHEMA "schema" TARGET "target" USERS "users"
 %token TABLE "table" ENTITY "entity" CREATE "create" UPDATE "update" UPSERT "upsert"
-%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject" STRICT "strict" LET "let"
+%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject" STRICT "strict" LET "let" PARAM "param"
 %token CASE "case" THEN "then" ELSE "else" IF "if" REF "ref" CLEAR "clear"
 %token NULL_LIT "null" TRUE_LIT "true" FALSE_LIT "false"
 %token AND "and" OR "or" NOT "not" IN "in"
@@ -74,7 +74,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 %type <flag> opt_strict
 %type <mode> mode
 %type <text> segment_word opt_key
-%type <item> item
+%type <item> item param_item
 %type <ewhen> entity_when
 
 %precedence IF_ELSE
@@ -110,8 +110,14 @@ item
             $$->u.entity.strict = $7;
         }
     | "let" IDENT '=' expr                   { $$ = ab_let_item(st, @$, $2, @2, $4); }
+    | param_item
     | "entity" error '{' stmts '}'          { $$ = NULL; }
     | error                                 { $$ = NULL; }
+    ;
+
+/* param NAME = DEFAULT: its own rule, so that other top-level forms merge apart */
+param_item
+    : "param" IDENT '=' expr                { $$ = ab_param_item(st, @$, $2, @2, $4); }
     ;
 
 mode
@@ -278,7 +284,7 @@ segment_word
     | "ref" { $$ = "ref"; } | "clear" { $$ = "clear"; } | "null" { $$ = "null"; }
     | "true" { $$ = "true"; } | "false" { $$ = "false"; } | "and" { $$ = "and"; }
     | "or" { $$ = "or"; } | "not" { $$ = "not"; } | "in" { $$ = "in"; }
-    | "strict" { $$ = "strict"; } | "let" { $$ = "let"; }
+    | "strict" { $$ = "strict"; } | "let" { $$ = "let"; } | "param" { $$ = "param"; }
     ;
 
 case_expr
@@ -332,7 +338,7 @@ static const char *const operators[] = {
 
 /* Words that start a declaration at the top level. */
 static const char *const declarations[] = {
-    "mapping", "source", "target", "users", "table", "entity", "let", NULL
+    "mapping", "source", "target", "users", "table", "entity", "let", "param", NULL
 };
 
 static const char *const comparisons[] = { "==", "!=", "'<'", "<=", "'>'", ">=", "in", NULL };
@@ -434,7 +440,7 @@ static void group_expected(Expected *x)
             x->group[i] = G_EXPRESSION;
         else if (ops >= 4 && name_in(name, operators))
             x->group[i] = G_OPERATOR;
-        else if (decls == 7 && name_in(name, declarations))
+        else if (decls == 8 && name_in(name, declarations))
             x->group[i] = G_DECLARATION;
     }
 }
@@ -444,7 +450,7 @@ static int list_expected(const Expected *x, CmBuf *b)
 {
     static const char *const group_text[] = {
         [G_EXPRESSION] = "an expression", [G_OPERATOR] = "an operator",
-        [G_DECLARATION] = "a declaration (mapping, source, target, users, table, entity or let)",
+        [G_DECLARATION] = "a declaration (mapping, source, target, users, table, entity, let or param)",
         [G_NAME] = "a name",
     };
     const char *entries[YYNTOKENS];

@@ -122,7 +122,7 @@ typedef struct TableEntry {
     Span span;
 } TableEntry;
 
-typedef enum ItemKind { IT_MAPPING, IT_SOURCE, IT_TARGET, IT_USERS, IT_TABLE, IT_ENTITY, IT_LET } ItemKind;
+typedef enum ItemKind { IT_MAPPING, IT_SOURCE, IT_TARGET, IT_USERS, IT_TABLE, IT_ENTITY, IT_LET, IT_PARAM } ItemKind;
 
 typedef struct Item {
     ItemKind kind;
@@ -148,7 +148,7 @@ typedef struct Item {
             size_t count;
             Span body_span;         /* from '{' to '}' */
         } entity;
-        LetDecl let;
+        LetDecl let;                /* IT_LET, and IT_PARAM: param NAME = DEFAULT (a literal) */
     } u;
 } Item;
 
