@@ -18,6 +18,7 @@
 #include "crm_link.h"
 #include "dryrun.h"
 #include "mapc_cli.h"
+#include "param_cli.h"
 #include "reader.h"
 #include "vm.h"
 
@@ -665,6 +666,7 @@ static int plan(int argc, char **argv)
         CRM_LINK_LONG_OPTIONS,
         { "input", required_argument, NULL, 'i' },
         { "format", required_argument, NULL, 'f' },
+        { "param", required_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     CrmFlags flags;
@@ -677,6 +679,10 @@ static int plan(int argc, char **argv)
         case CRM_O_BAD: return cli_usage_error(&cmd_plan, "%s", err);
         case 'i': input = optarg; break;
         case 'f': format = optarg; break;
+        case 'P':
+            if (!param_cli_flag(optarg))
+                return cli_usage_error(&cmd_plan, "--param '%s': NAME=VALUE", optarg);
+            break;
         default: return cli_option_error(&cmd_plan, c, argv);
         }
     }

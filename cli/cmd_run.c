@@ -24,6 +24,7 @@
 #include "errfile.h"
 #include "journal.h"
 #include "mapc_cli.h"
+#include "param_cli.h"
 #include "reader.h"
 #include "transfer.h"
 #include "vm.h"
@@ -372,7 +373,7 @@ static bool parse_rate(const char *s, long *max, long *window_s)
     return cli_parse_long(count, 1, 100000, max) && cli_parse_long(slash + 1, 1, 86400, window_s);
 }
 
-enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE, O_BULK,
+enum { O_PARAM = 'P', O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE, O_BULK,
        O_BULK_THRESHOLD, O_BULK_POLL };
 
 /* The numeric flags: their range and where they go. */
@@ -425,6 +426,7 @@ static int run(int argc, char **argv)
         { "bulk", required_argument, NULL, O_BULK },
         { "bulk-threshold", required_argument, NULL, O_BULK_THRESHOLD },
         { "bulk-poll-ms", required_argument, NULL, O_BULK_POLL },
+        { "param", required_argument, NULL, O_PARAM },
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
@@ -444,6 +446,10 @@ static int run(int argc, char **argv)
         case 'q':
         case O_QUIET: o.quiet = true; break;
         case O_FORCE: o.force = true; break;
+        case O_PARAM:
+            if (!param_cli_flag(optarg))
+                return cli_usage_error(&cmd_run, "--param '%s': NAME=VALUE", optarg);
+            break;
         case O_BATCH:
         case O_IN_FLIGHT:
         case O_BULK_THRESHOLD:

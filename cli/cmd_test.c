@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "cm_alloc.h"
 #include "mapc_cli.h"
+#include "param_cli.h"
 #include "mtest.h"
 #include "mtest_junit.h"
 
@@ -182,6 +183,7 @@ static int run(int argc, char **argv)
     const CliOpt opts[] = {
         { "junit", 0, CLI_TEXT, &junit },
         { "filter", 0, CLI_TEXT, &filter },
+        { "param", 0, CLI_PARAM, NULL },
         CLI_OPTS_END,
     };
     int status = cli_options(&cmd_test, argc, argv, opts, 0);
@@ -210,6 +212,8 @@ static int run(int argc, char **argv)
         if (m == NULL) {
             fprintf(stderr, "%s: error: %s\n", map_path, err);
             status = EXIT_FATAL;
+        } else if (!param_cli_apply(m, map_path, NULL, 0, NULL)) {
+            status = EXIT_USAGE;
         }
     }
     if (m != NULL) {
