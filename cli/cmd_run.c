@@ -48,7 +48,7 @@ typedef struct RunOpts {
 } RunOpts;
 
 typedef struct Run {
-    const Mapc *m;
+    Mapc *m;                    /* its params set once at load (--param, the connection file) */
     const char *source;         /* the .map file name, for error lines */
     CmBuf out;
     bool failed;                /* dry run: a record was refused, failed or malformed */
@@ -261,7 +261,7 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     flags.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
     flags.refresh = true;
     CrmLink link;
-    int status = crm_link_open_mapping(&link, "crmmap run", &flags, mapping, m);
+    int status = crm_link_open_mapping(&link, "crmmap run", &flags, mapping, run->m);
     /* Settings that cannot make a connection are fatal for run, as every
      * other configuration problem (docs/run.md). */
     if (status == EXIT_USAGE)

@@ -213,6 +213,8 @@ static int run(int argc, char **argv)
             fprintf(stderr, "%s: error: %s\n", map_path, err);
             status = EXIT_FATAL;
         } else if (!param_cli_apply(m, map_path, NULL, 0, NULL)) {
+            mapc_free(m);
+            m = NULL;
             status = EXIT_USAGE;
         }
     }
@@ -228,7 +230,7 @@ static int run(int argc, char **argv)
             no_cases(&s, files.n);
             status = EXIT_CHECK;
         }
-    } else {
+    } else if (status != EXIT_USAGE) {
         record(&s, map_path, "(check)", MT_BROKEN, render(b.sink, false), 0);
     }
     fflush(stdout);
