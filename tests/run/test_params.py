@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Params end to end (docs/language.md, "Param"): a copy of the Salesforce
 example whose visit report's Fair__c is `param fair`, `param min_score` and
-`param send` — the defaults in a dry run; --param on run (a .map and a
+`param send` — the defaults in a dry run and on the doc page; --param on run (a .map and a
 compiled .mapc), test and plan; the connection file's "params" for a live
 run against tools/crmserver, and --param winning over it; and the errors:
 an unknown name (did-you-mean), a value not of the param's type, a flag
@@ -62,6 +62,14 @@ c.check(res.returncode == 0 and fairs(res)[0] == ["From the mapc"], "a .mapc ove
 dis = crm("disasm", mapc)
 c.check('param 0 fair string = "Default Fair"' in dis.stdout and "PARAM 0  ; fair" in dis.stdout,
         "disasm shows the param and its use")
+
+page = os.path.join(work, "doc.html")
+res = crm("doc", mapping, "-o", page)
+with open(page, encoding="utf-8") as f:
+    html = f.read()
+c.check(res.returncode == 0 and "<td><code>fair</code></td><td>string</td><td><code>&quot;Default Fair&quot;</code></td>"
+        "<td>Visit_Report__c</td>" in html and "<td><code>send</code></td><td>bool</td><td><code>true</code></td>"
+        "<td>Contact</td>" in html, "doc lists the params (name, type, default, where used)")
 
 # errors: usage errors with a help, never the default
 res = crm("run", mapc, "--input", inp, "--dry-run", "--param", "fiar=x")
