@@ -731,7 +731,7 @@ const Command cmd_plan = {
     "plan", "what a run would change in the CRM, field by field (writes nothing)",
     "Usage: crmmap plan FILE.map|FILE.mapc --input FILE|- [--format text|json]\n"
     "         [--config FILE] [--url BASE] [--token-env VAR | --token-file FILE]\n"
-    "         [--plain-http] ...\n"
+    "         [--plain-http] [--param NAME=VALUE]... ...\n"
     "\n"
     "Runs the mapping on the input records offline (as a dry run of run does),\n"
     "reads the CRM's current records by key (a batch at a time) and prints, per\n"
@@ -746,6 +746,8 @@ const Command cmd_plan = {
     "\n"
     "Options:\n"
     "  -i, --input FILE  the records (NDJSON, JSON array or CSV); - for stdin\n"
+    "  --param NAME=VALUE  the mapping's param NAME, read as its type (repeatable;\n"
+    "                    wins over the connection file's \"params\")\n"
     "  --format F        text (default) or json\n"
     CRM_LINK_HELP
     "  --system S        salesforce, hubspot, dynamics or pipedrive (default: the mapping's)\n"

@@ -516,7 +516,7 @@ const Command cmd_run = {
     "         [--token-file FILE] [--plain-http] [--quiet] [--verbose]\n"
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
     "         [--rate N/SECONDS] [--force] [--bulk on|off|auto] [--bulk-threshold N]\n"
-    "         [--bulk-poll-ms N]\n"
+    "         [--bulk-poll-ms N] [--param NAME=VALUE]...\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -575,6 +575,8 @@ const Command cmd_run = {
     "                      with at least --bulk-threshold records in a window\n"
     "  --bulk-threshold N  records of an entity that make auto use bulk (default 2000)\n"
     "  --bulk-poll-ms N    first wait before asking whether a job ended (default\n"
-    "                      1000, doubling)\n",
+    "                      1000, doubling)\n"
+    "  --param NAME=VALUE  the mapping's param NAME for this run, read as its type\n"
+    "                      (repeatable; wins over the connection file's \"params\")\n",
     run,
 };

@@ -621,6 +621,8 @@ const Command cmd_serve = {
     "\n"
     "Options:\n"
     "  --listen ADDR:PORT     address to listen on (port 0: a free one, printed)\n"
+    "  --param NAME=VALUE     the mapping's param NAME, read as its type, on every\n"
+    "                         load and reload (repeatable)\n"
     "  --auth-env VAR         the expected Authorization value is in VAR\n"
     "  --auth-file FILE       ... or in FILE (mode 0600), one secret a line, two during a\n"
     "                         rotation; \"Bearer VALUE\" is accepted too\n"

@@ -250,7 +250,7 @@ static int run(int argc, char **argv)
 
 const Command cmd_test = {
     "test", "run a mapping's test cases offline (JUnit XML for CI)",
-    "Usage: crmmap test FILE.map [CASES...] [--junit FILE] [--filter TEXT]\n"
+    "Usage: crmmap test FILE.map [CASES...] [--junit FILE] [--filter TEXT] [--param NAME=VALUE]...\n"
     "\n"
     "Compiles the mapping in memory and runs each test case's input record\n"
     "through it, exactly as `run --dry-run` would, sending nothing. A case says\n"
@@ -268,6 +268,7 @@ const Command cmd_test = {
     "Options:\n"
     "  --junit FILE    also write a JUnit XML report (a testsuite for the\n"
     "                  mapping, a testcase per case)\n"
-    "  --filter TEXT   run only the cases whose name holds TEXT\n",
+    "  --filter TEXT   run only the cases whose name holds TEXT\n"
+    "  --param NAME=VALUE  the mapping's param NAME for every case (repeatable)\n",
     run,
 };

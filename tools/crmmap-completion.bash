@@ -9,10 +9,10 @@ _crmmap_flags() {
     disasm | verify) echo "" ;;
     run) echo "-i --input --dry-run --errors --resume --journal --config --url --token-env
                 --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
-                --timeout-ms --retries --rate --force --bulk --bulk-threshold --bulk-poll-ms" ;;
-    test) echo "--junit --filter" ;;
+                --timeout-ms --retries --rate --force --bulk --bulk-threshold --bulk-poll-ms --param" ;;
+    test) echo "--junit --filter --param" ;;
     plan) echo "-i --input --format --config --url --token-env --token-file --api-version --timeout-ms
-                 --retries --verbose --system --plain-http" ;;
+                 --retries --verbose --system --plain-http --param" ;;
     schema) echo "--system --entity -o --format --url --token-env --token-file --config
                    --api-version --plain-http --timeout-ms --retries --no-users --verbose" ;;
     doctor) echo "--config --url --token-env --token-file --api-version --timeout-ms --retries
@@ -24,7 +24,7 @@ _crmmap_flags() {
                   --max-connections --max-per-address --header-timeout --body-timeout --max-body-memory
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
                   --config --url --api-version --token-env --token-file --status-token-file
-                  --log-format --force --check-config" ;;
+                  --log-format --force --check-config --param" ;;
     esac
 }
 
@@ -69,7 +69,7 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     --url | --listen | --api-version | --timeout-ms | --retries | --rate | --entity | --batch-size | \
-    --bulk-threshold | --bulk-poll-ms | \
+    --bulk-threshold | --bulk-poll-ms | --param | \
     --in-flight | --max-body | --max-inbox | --batch-window-ms | --max-in-flight | --drain-ms | --filter | \
     --max-connections | --max-per-address | --header-timeout | --body-timeout | --max-body-memory)
         return ;;
