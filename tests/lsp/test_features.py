@@ -230,6 +230,35 @@ def case_navigation():
     check(fair > 0 and c.request("textDocument/definition", dict(doc, position=at(text, "answers.q_interest", 3)))
           ["result"] is None, "a source path is no let")
     finish(c)
+    # Params: seen in the whole mapping; completion and hover say type and default.
+    text = TEXT.replace("entity Contact upsert by Email {\n", 'param fair = "Hannover Messe"\n\n'
+                        "entity Contact upsert by Email {\n", 1)
+    text = text.replace("  Fair__c        = visitreport.title", "  Fair__c        = fair")
+    c = Client(crmmap)
+    c.initialize(src)
+    uri = c.open(path, text)
+    errors = [d for d in c.diagnostics(uri) if d["severity"] == 1]
+    check(errors == [], "the params check: %r" % errors)
+    doc = {"textDocument": {"uri": uri}}
+    r = c.request("textDocument/definition", dict(doc, position=at(text, "= fair", 3)))["result"]
+    check(r and r["range"]["start"] == at(text, "fair = \"Hannover"), "param definition: %r" % r)
+    r = c.request("textDocument/references", dict(doc, position=at(text, "fair = \"Hannover"),
+                                                  context={"includeDeclaration": True}))["result"]
+    check([x["range"]["start"] for x in r] == [at(text, "fair = \"Hannover"), at(text, "= fair", 2)],
+          "param references: %r" % r)
+    r = c.request("textDocument/rename", dict(doc, position=at(text, "= fair", 2), newName="fair_name"))
+    renamed = apply(text, r["result"]["changes"][uri])
+    check('param fair_name = "Hannover Messe"' in renamed and "Fair__c        = fair_name" in renamed,
+          "param renamed: %r" % r)
+    syms = c.request("textDocument/documentSymbol", doc)["result"]
+    check(("fair", 14) in [(s["name"], s["kind"]) for s in syms], "param symbol: %r" % [s["name"] for s in syms])
+    r = c.request("textDocument/completion", dict(doc, position=at(text, "= fair", 3)))["result"]
+    items = {i["label"]: i.get("detail") for i in (r["items"] if isinstance(r, dict) else r)}
+    check(items.get("fair") == 'param string = "Hannover Messe"', "param completion: %r" % items.get("fair"))
+    r = c.request("textDocument/hover", dict(doc, position=at(text, "= fair", 3)))["result"]
+    check(r and 'param string = "Hannover Messe"' in r["contents"]["value"] and "--param fair=VALUE"
+          in r["contents"]["value"], "param hover: %r" % r)
+    finish(c)
 
 
 def case_actions():
