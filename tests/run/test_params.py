@@ -2,7 +2,7 @@
 """Params end to end (docs/language.md, "Param"): a copy of the Salesforce
 example whose visit report's Fair__c is `param fair`, `param min_score` and
 `param send` — the defaults in a dry run and on the doc page; --param on run (a .map and a
-compiled .mapc), test and plan; the connection file's "params" for a live
+compiled .mapc), test, plan and serve; the connection file's "params" for a live
 run against tools/crmserver, and --param winning over it; and the errors:
 an unknown name (did-you-mean), a value not of the param's type, a flag
 without '=', a wrong "params" in the connection file.
@@ -84,6 +84,12 @@ for cmd in (["test", mapping], ["plan", mapping, "--input", inp, "--url", URL]):
     res = crm(*(cmd + ["--param", "fiar=x"]))
     c.check(res.returncode == 2 and "did you mean 'fair'?" in res.stderr,
             "%s refuses an unknown param: %d %s" % (cmd[0], res.returncode, res.stderr))
+
+res = subprocess.run([crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--auth-env", "HOOK", "--plain-http",
+                      "--check-config", "--state-dir", os.path.join(work, "state"), "--param", "fiar=x"],
+                     capture_output=True, text=True, timeout=120, env=dict(os.environ, HOOK="h" * 40))
+c.check(res.returncode == 2 and "did you mean 'fair'?" in res.stderr,
+        "serve refuses an unknown param: %d %s" % (res.returncode, res.stderr[-300:]))
 
 # the connection file's params, and --param over them, in a live run
 config = os.path.join(work, "crmmap.json")
