@@ -35,21 +35,22 @@ static void list_params(CmBuf *b, const Mapc *m)
 
 static bool unknown(const Mapc *m, const char *where, const char *name, size_t len, const char *origin)
 {
-    char *want = cm_malloc(len + 1);
-    memcpy(want, name, len);
-    want[len] = '\0';
-    const char **names = cm_malloc((m->nparams + 1) * sizeof *names);
-    char **owned = cm_malloc((m->nparams + 1) * sizeof *owned);
+    /* the names NUL-terminated for diag_suggest, back to back in one buffer */
+    CmBuf pool = CM_BUF_INIT;
+    cm_buf_printf(&pool, "%.*s%c", (int)len, name, 0);
+    size_t *at = cm_malloc((m->nparams + 1) * sizeof *at);
     for (uint32_t i = 0; i < m->nparams; i++) {
         uint32_t n;
         const char *s = mapc_str(m, m->params[i].name, &n);
-        owned[i] = cm_malloc(n + 1u);
-        memcpy(owned[i], s, n);
-        owned[i][n] = '\0';
-        names[i] = owned[i];
+        at[i] = pool.len;
+        cm_buf_put(&pool, s, n);
+        cm_buf_putc(&pool, '\0');
     }
-    const char *near = diag_suggest(want, names, m->nparams);
-    fprintf(stderr, "%s: error: %s: the mapping has no param '%s'\n", where, origin, want);
+    const char **names = cm_malloc((m->nparams + 1) * sizeof *names);
+    for (uint32_t i = 0; i < m->nparams; i++)
+        names[i] = pool.data + at[i];
+    const char *near = diag_suggest(pool.data, names, m->nparams);
+    fprintf(stderr, "%s: error: %s: the mapping has no param '%s'\n", where, origin, pool.data);
     CmBuf b = CM_BUF_INIT;
     list_params(&b, m);
     if (near)
@@ -57,14 +58,12 @@ static bool unknown(const Mapc *m, const char *where, const char *name, size_t l
     else if (m->nparams)
         fprintf(stderr, "  help: the mapping's params are %s\n", b.data);
     else
-        fprintf(stderr, "  help: the mapping declares no param: add `param %s = DEFAULT` to it, or drop %s\n", want,
-                origin);
+        fprintf(stderr, "  help: the mapping declares no param: add `param %s = DEFAULT` to it, or drop %s\n",
+                pool.data, origin);
     cm_buf_free(&b);
-    for (uint32_t i = 0; i < m->nparams; i++)
-        cm_free(owned[i]);
-    cm_free(owned);
+    cm_buf_free(&pool);
     cm_free(names);
-    cm_free(want);
+    cm_free(at);
     return false;
 }
 

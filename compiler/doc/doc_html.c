@@ -477,15 +477,28 @@ static void lead_data(CmBuf *out, const Checked *c)
 }
 
 /* The lets: what each name stands for, and where it can be used. */
+/* A section holding one table whose rows start with a name, and such a
+ * row's first cell. */
+static void names_table(CmBuf *out, const char *id, const char *title, const char *heads)
+{
+    cm_buf_printf(out, "<section id=\"%s\">\n<h2>%s</h2>\n<table class=\"%s\">\n<tr><th>Name</th>%s</tr>\n", id,
+                  title, id, heads);
+}
+
+static void name_cell(CmBuf *out, const char *name)
+{
+    cm_buf_puts(out, "<tr><td><code>");
+    doc_esc(out, name);
+    cm_buf_puts(out, "</code></td>");
+}
+
 static void named_values(CmBuf *out, const Checked *c)
 {
-    cm_buf_puts(out, "<section id=\"lets\">\n<h2>Named values</h2>\n<table class=\"lets\">\n"
-                     "<tr><th>Name</th><th>Value</th><th>Used in</th></tr>\n");
+    names_table(out, "lets", "Named values", "<th>Value</th><th>Used in</th>");
     for (size_t i = 0; i < c->nlets; i++) {
         const CheckedLet *l = &c->lets[i];
-        cm_buf_puts(out, "<tr><td><code>");
-        doc_esc(out, l->decl->name.name);
-        cm_buf_puts(out, "</code></td><td><code>");
+        name_cell(out, l->decl->name.name);
+        cm_buf_puts(out, "<td><code>");
         esc_expr(out, l->decl->value, true);
         cm_buf_puts(out, "</code></td><td>");
         if (l->entity < 0)
@@ -529,13 +542,11 @@ static bool stmts_use(Stmt *const *list, size_t n, ParamUse *u)
  * (a run may give it another value: docs/language.md, "Param"). */
 static void params_section(CmBuf *out, const Checked *c)
 {
-    cm_buf_puts(out, "<section id=\"params\">\n<h2>Parameters</h2>\n<table class=\"params\">\n"
-                     "<tr><th>Name</th><th>Type</th><th>Default</th><th>Used in</th></tr>\n");
+    names_table(out, "params", "Parameters", "<th>Type</th><th>Default</th><th>Used in</th>");
     for (size_t i = 0; i < c->nparams; i++) {
         const CheckedParam *p = &c->params[i];
-        cm_buf_puts(out, "<tr><td><code>");
-        doc_esc(out, p->decl->name.name);
-        cm_buf_printf(out, "</code></td><td>%s</td><td><code>", check_type_name(p->type));
+        name_cell(out, p->decl->name.name);
+        cm_buf_printf(out, "<td>%s</td><td><code>", check_type_name(p->type));
         esc_expr(out, p->decl->value, true);
         cm_buf_puts(out, "</code></td><td>");
         const char *sep = "";

@@ -20,6 +20,17 @@ def session(text=TEXT):
     return c, uri
 
 
+def clean_session(text, what):
+    """A session on text, which must check without errors; the client, uri
+    and the textDocument argument."""
+    c = Client(crmmap)
+    c.initialize(src)
+    uri = c.open(path, text)
+    errors = [d for d in c.diagnostics(uri) if d["severity"] == 1]
+    check(errors == [], "%s check: %r" % (what, errors))
+    return c, uri, {"textDocument": {"uri": uri}}
+
+
 def at(text, needle, delta=0):
     """The LSP position of needle's first byte (plus delta) in text."""
     off = text.index(needle) + delta
@@ -198,12 +209,7 @@ def case_navigation():
     text = text.replace("  Email             = lower(trim(email))", "  Email             = mail")
     text = text.replace("  Description       = note", "  Description       = t")
     text = text.replace("  Fair__c        = visitreport.title", "  let t = visitreport.title\n  Fair__c        = t")
-    c = Client(crmmap)
-    c.initialize(src)
-    uri = c.open(path, text)
-    errors = [d for d in c.diagnostics(uri) if d["severity"] == 1]
-    check(errors == [], "the lets check: %r" % errors)
-    doc = {"textDocument": {"uri": uri}}
+    c, uri, doc = clean_session(text, "the lets")
     r = c.request("textDocument/definition", dict(doc, position=at(text, "= mail", 3)))["result"]
     check(r["range"]["start"] == at(text, "mail = lower"), "let definition: %r" % r)
     r = c.request("textDocument/references", dict(doc, position=at(text, "mail = lower"),
@@ -234,12 +240,7 @@ def case_navigation():
     text = TEXT.replace("entity Contact upsert by Email {\n", 'param fair = "Hannover Messe"\n\n'
                         "entity Contact upsert by Email {\n", 1)
     text = text.replace("  Fair__c        = visitreport.title", "  Fair__c        = fair")
-    c = Client(crmmap)
-    c.initialize(src)
-    uri = c.open(path, text)
-    errors = [d for d in c.diagnostics(uri) if d["severity"] == 1]
-    check(errors == [], "the params check: %r" % errors)
-    doc = {"textDocument": {"uri": uri}}
+    c, uri, doc = clean_session(text, "the params")
     r = c.request("textDocument/definition", dict(doc, position=at(text, "= fair", 3)))["result"]
     check(r and r["range"]["start"] == at(text, "fair = \"Hannover"), "param definition: %r" % r)
     r = c.request("textDocument/references", dict(doc, position=at(text, "fair = \"Hannover"),

@@ -8,20 +8,14 @@ an unknown name (did-you-mean), a value not of the param's type, a flag
 without '=', a wrong "params" in the connection file.
 
 Usage: test_params.py CRMMAP REPO_ROOT WORKDIR"""
-import json, os, shutil, subprocess, sys  # noqa: E401
+import json, os, subprocess, sys  # noqa: E401
 
-from runlib import URL, Checks, fresh, ndjson, records, reset, run
+from runlib import URL, Checks, example_copy, fresh, ndjson, records, reset, run
 
 crmmap, root, work = sys.argv[1:4]
 c = Checks()
 fresh(work)
-examples = os.path.join(root, "examples")
-copy = os.path.join(work, "examples")
-for part in ("salesforce", "schemas"):
-    shutil.copytree(os.path.join(examples, part), os.path.join(copy, part))
-mapping = os.path.join(copy, "salesforce", "fair-leads.map")
-with open(mapping, encoding="utf-8") as f:
-    text = f.read()
+mapping, text = example_copy(root, work)
 FAIR = "  Fair__c        = visitreport.title\n"
 c.check(FAIR in text, "the example sets Fair__c from visitreport.title as this test expects")
 text = text.replace(FAIR, "  Fair__c        = fair\n")

@@ -337,6 +337,18 @@ static void test_facts(void)
     cm_buf_free(&b);
 }
 
+/* w written into b (freed), which must be of minor version minor and load. */
+static Mapc *finish_and_load(MapcWriter *w, CmBuf *b, int minor, const char *what)
+{
+    char err[300] = "";
+    CHECK(mw_finish(w, b, err, sizeof err), "mw_finish: %s", err);
+    mw_free(w);
+    CHECK(b->data[5] == minor, "%s: format 1.%d", what, minor);
+    Mapc *m = mapc_load((const uint8_t *)b->data, b->len, err, sizeof err);
+    CHECK(m != NULL, "%s load: %s", what, err);
+    return m;
+}
+
 /* The checks section (1.4): written only with a check, read back onto the
  * field, refused when inconsistent. */
 static void test_checks(void)
@@ -351,12 +363,7 @@ static void test_checks(void)
     mw_line(e, 4, 3);
     mw_op(e, BC_RET, 0);
     CmBuf b = CM_BUF_INIT;
-    char err[300] = "";
-    CHECK(mw_finish(w, &b, err, sizeof err), "mw_finish: %s", err);
-    mw_free(w);
-    CHECK(b.data[5] == 4, "checks: format 1.4");
-    Mapc *m = mapc_load((const uint8_t *)b.data, b.len, err, sizeof err);
-    CHECK(m != NULL, "checks load: %s", err);
+    Mapc *m = finish_and_load(w, &b, 4, "checks");
     if (m) {
         const MapcField *f = m->entities[0].fields;
         CHECK(f[0].check == MK_DATE && f[1].check == MK_DECIMAL && f[1].precision == 5 && f[1].scale == 2,
@@ -390,12 +397,9 @@ static void test_params(void)
     mw_op(e, BC_EMIT, f);
     mw_op(e, BC_RET, 0);
     CmBuf b = CM_BUF_INIT;
+    Mapc *m = finish_and_load(w, &b, 5, "params");
     char err[300] = "";
-    CHECK(mw_finish(w, &b, err, sizeof err), "mw_finish: %s", err);
-    mw_free(w);
-    CHECK(b.data[5] == 5, "params: format 1.5");
-    Mapc *m = mapc_load((const uint8_t *)b.data, b.len, err, sizeof err);
-    CHECK(m != NULL && m->nparams == 2, "params load: %s", err);
+    CHECK(m != NULL && m->nparams == 2, "two params");
     if (m && m->nparams == 2) {
         CHECK(mapc_param_find(m, "limit", 5) == 1 && mapc_param_find(m, "lim", 3) == -1, "find by name");
         CHECK(m->params[0].value.type == V_STR && m->params[0].value.len == 4, "the default");
