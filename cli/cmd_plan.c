@@ -19,6 +19,7 @@
 #include "crm_link.h"
 #include "dryrun.h"
 #include "mapc_cli.h"
+#include "param_cli.h"
 #include "reader.h"
 #include "vm.h"
 
@@ -662,7 +663,7 @@ static int plan_records(Plan *p, FILE *file, const char *input_name)
 
 /* With a connection: what share of the org's remaining daily quota the
  * estimate is, where the CRM says (CrmVendor.quota). */
-static int quota_share(const CrmFlags *flags, const char *path, const Mapc *m, uint64_t calls)
+static int quota_share(const CrmFlags *flags, const char *path, Mapc *m, uint64_t calls)
 {
     CrmLink link;
     int status = crm_link_open_mapping(&link, "crmmap plan", flags, path, m);
@@ -683,7 +684,7 @@ static int quota_share(const CrmFlags *flags, const char *path, const Mapc *m, u
 /* --budget: the estimate of the calls a run of the input makes, offline,
  * and with a connection its share of the quota (docs/run.md, "The API
  * budget"). */
-static int plan_budget(const Mapc *m, const char *input, const CrmFlags *flags, const char *path)
+static int plan_budget(Mapc *m, const char *input, const CrmFlags *flags, const char *path)
 {
     char err[300];
     FILE *in = rd_open_input(input, err, sizeof err);
@@ -715,6 +716,7 @@ static int plan(int argc, char **argv)
         { "input", required_argument, NULL, 'i' },
         { "format", required_argument, NULL, 'f' },
         { "budget", no_argument, NULL, 'b' },
+        { "param", required_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
     CrmFlags flags;
@@ -729,6 +731,10 @@ static int plan(int argc, char **argv)
         case 'i': input = optarg; break;
         case 'f': format = optarg; break;
         case 'b': budget = true; break;
+        case 'P':
+            if (!param_cli_flag(optarg))
+                return cli_usage_error(&cmd_plan, "--param '%s': NAME=VALUE", optarg);
+            break;
         default: return cli_option_error(&cmd_plan, c, argv);
         }
     }
@@ -782,7 +788,7 @@ const Command cmd_plan = {
     "plan", "what a run would change in the CRM, field by field (writes nothing)",
     "Usage: crmmap plan FILE.map|FILE.mapc --input FILE|- [--format text|json] [--budget]\n"
     "         [--config FILE] [--url BASE] [--token-env VAR | --token-file FILE]\n"
-    "         [--plain-http] ...\n"
+    "         [--plain-http] [--param NAME=VALUE]... ...\n"
     "\n"
     "Runs the mapping on the input records offline (as a dry run of run does),\n"
     "reads the CRM's current records by key (a batch at a time) and prints, per\n"
@@ -797,6 +803,8 @@ const Command cmd_plan = {
     "\n"
     "Options:\n"
     "  -i, --input FILE  the records (NDJSON, JSON array or CSV); - for stdin\n"
+    "  --param NAME=VALUE  the mapping's param NAME, read as its type (repeatable;\n"
+    "                    wins over the connection file's \"params\")\n"
     "  --format F        text (default) or json\n"
     "  --budget          instead: the API calls a run of the input would make, per\n"
     "                    entity and kind (an estimate, offline; docs/run.md)\n"

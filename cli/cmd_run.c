@@ -25,6 +25,7 @@
 #include "errfile.h"
 #include "journal.h"
 #include "mapc_cli.h"
+#include "param_cli.h"
 #include "reader.h"
 #include "transfer.h"
 #include "vm.h"
@@ -47,7 +48,7 @@ typedef struct RunOpts {
 } RunOpts;
 
 typedef struct Run {
-    const Mapc *m;
+    Mapc *m;                    /* its params set once at load (--param, the connection file) */
     const char *source;         /* the .map file name, for error lines */
     CmBuf out;
     bool failed;                /* dry run: a record was refused, failed or malformed */
@@ -301,7 +302,7 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     flags.max_in_flight = (size_t)(o->in_flight > 0 ? o->in_flight : 4);
     flags.refresh = true;
     CrmLink link;
-    int status = crm_link_open_mapping(&link, "crmmap run", &flags, mapping, m);
+    int status = crm_link_open_mapping(&link, "crmmap run", &flags, mapping, run->m);
     /* Settings that cannot make a connection are fatal for run, as every
      * other configuration problem (docs/run.md). */
     if (status == EXIT_USAGE)
@@ -414,8 +415,8 @@ static bool parse_rate(const char *s, long *max, long *window_s)
     return cli_parse_long(count, 1, 100000, max) && cli_parse_long(slash + 1, 1, 86400, window_s);
 }
 
-enum { O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE, O_BULK,
-       O_BULK_THRESHOLD, O_BULK_POLL, O_BUDGET, O_MAX_CALLS };
+enum { O_PARAM = 'P', O_DRY = 256, O_ERRORS, O_RESUME, O_JOURNAL, O_QUIET, O_BATCH, O_IN_FLIGHT, O_RATE, O_FORCE,
+       O_BULK, O_BULK_THRESHOLD, O_BULK_POLL, O_BUDGET, O_MAX_CALLS };
 
 /* The numeric flags: their range and where they go. */
 static const struct {
@@ -470,6 +471,7 @@ static int run(int argc, char **argv)
         { "bulk-poll-ms", required_argument, NULL, O_BULK_POLL },
         { "budget", no_argument, NULL, O_BUDGET },
         { "max-calls", required_argument, NULL, O_MAX_CALLS },
+        { "param", required_argument, NULL, O_PARAM },
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
@@ -490,6 +492,10 @@ static int run(int argc, char **argv)
         case O_QUIET: o.quiet = true; break;
         case O_FORCE: o.force = true; break;
         case O_BUDGET: o.budget = true; break;
+        case O_PARAM:
+            if (!param_cli_flag(optarg))
+                return cli_usage_error(&cmd_run, "--param '%s': NAME=VALUE", optarg);
+            break;
         case O_BATCH:
         case O_IN_FLIGHT:
         case O_BULK_THRESHOLD:
@@ -572,6 +578,7 @@ const Command cmd_run = {
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
     "         [--rate N/SECONDS] [--force] [--bulk on|off|auto] [--bulk-threshold N]\n"
     "         [--bulk-poll-ms N] [--budget] [--max-calls N]\n"
+    "         [--param NAME=VALUE]...\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -635,6 +642,8 @@ const Command cmd_run = {
     "                      run would make, per entity and kind (an estimate)\n"
     "  --max-calls N       refuse to start (exit 2) when that estimate is above N;\n"
     "                      stop (exit 4, --resume continues) once the calls made,\n"
-    "                      retries included, pass N\n",
+    "                      retries included, pass N\n"
+    "  --param NAME=VALUE  the mapping's param NAME for this run, read as its type\n"
+    "                      (repeatable; wins over the connection file's \"params\")\n",
     run,
 };

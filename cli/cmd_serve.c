@@ -30,6 +30,7 @@
 #include "crm_vendor.h"
 #include "drift.h"
 #include "mapc_cli.h"
+#include "param_cli.h"
 #include "sd_notify.h"
 #include "serve.h"
 #include "serve_crmwatch.h"
@@ -449,7 +450,7 @@ out:
 enum { O_LISTEN = 256, O_AUTH_ENV, O_AUTH_FILE, O_CERT, O_KEY, O_PLAIN, O_MAX_BODY, O_MAX_INBOX, O_STATE, O_ERRORS,
        O_BATCH, O_WINDOW, O_INFLIGHT, O_DRAIN, O_RETAIN, O_CONFIG, O_URL, O_API, O_TOKEN_ENV, O_TOKEN_FILE,
        O_STATUS_TOKEN, O_LOG_FORMAT, O_MAX_CONN, O_PER_ADDR, O_HEADER_TO, O_BODY_TO, O_BODY_MEM, O_CHECK_CONFIG,
-       O_FORCE };
+       O_FORCE, O_PARAM };
 
 /* The numeric flags: range, whether k/M/G suffixes count, and the words of
  * the usage error after "--NAME 'VALUE': ". */
@@ -486,6 +487,7 @@ static int run(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "listen", required_argument, NULL, O_LISTEN },
+        { "param", required_argument, NULL, O_PARAM },
         { "auth-env", required_argument, NULL, O_AUTH_ENV },
         { "auth-file", required_argument, NULL, O_AUTH_FILE },
         { "tls-cert", required_argument, NULL, O_CERT },
@@ -540,6 +542,10 @@ static int run(int argc, char **argv)
             return cli_usage_error(&cmd_serve, "--%s '%s': %s", opts[li].name, optarg, nf->range);
         switch (c) {
         case O_LISTEN: o.http.listen = optarg; break;
+        case O_PARAM:
+            if (!param_cli_flag(optarg))
+                return cli_usage_error(&cmd_serve, "--param '%s': NAME=VALUE", optarg);
+            break;
         case O_AUTH_ENV: o.auth_env = optarg; o.auth_file = NULL; break;
         case O_AUTH_FILE: o.auth_file = optarg; o.auth_env = NULL; break;
         case O_CERT: o.http.tls_cert = optarg; break;
@@ -615,6 +621,8 @@ const Command cmd_serve = {
     "\n"
     "Options:\n"
     "  --listen ADDR:PORT     address to listen on (port 0: a free one, printed)\n"
+    "  --param NAME=VALUE     the mapping's param NAME, read as its type, on every\n"
+    "                         load and reload (repeatable)\n"
     "  --auth-env VAR         the expected Authorization value is in VAR\n"
     "  --auth-file FILE       ... or in FILE (mode 0600), one secret a line, two during a\n"
     "                         rotation; \"Bearer VALUE\" is accepted too\n"

@@ -10,6 +10,7 @@
 #include "cli_opts.h"
 #include "cm_alloc.h"
 #include "mapc_cli.h"
+#include "param_cli.h"
 #include "mtest.h"
 #include "mtest_junit.h"
 
@@ -182,6 +183,7 @@ static int run(int argc, char **argv)
     const CliOpt opts[] = {
         { "junit", 0, CLI_TEXT, &junit },
         { "filter", 0, CLI_TEXT, &filter },
+        { "param", 0, CLI_PARAM, NULL },
         CLI_OPTS_END,
     };
     int status = cli_options(&cmd_test, argc, argv, opts, 0);
@@ -210,6 +212,10 @@ static int run(int argc, char **argv)
         if (m == NULL) {
             fprintf(stderr, "%s: error: %s\n", map_path, err);
             status = EXIT_FATAL;
+        } else if (!param_cli_apply(m, map_path, NULL, 0, NULL)) {
+            mapc_free(m);
+            m = NULL;
+            status = EXIT_USAGE;
         }
     }
     if (m != NULL) {
@@ -224,7 +230,7 @@ static int run(int argc, char **argv)
             no_cases(&s, files.n);
             status = EXIT_CHECK;
         }
-    } else {
+    } else if (status != EXIT_USAGE) {
         record(&s, map_path, "(check)", MT_BROKEN, render(b.sink, false), 0);
     }
     fflush(stdout);
@@ -244,7 +250,7 @@ static int run(int argc, char **argv)
 
 const Command cmd_test = {
     "test", "run a mapping's test cases offline (JUnit XML for CI)",
-    "Usage: crmmap test FILE.map [CASES...] [--junit FILE] [--filter TEXT]\n"
+    "Usage: crmmap test FILE.map [CASES...] [--junit FILE] [--filter TEXT] [--param NAME=VALUE]...\n"
     "\n"
     "Compiles the mapping in memory and runs each test case's input record\n"
     "through it, exactly as `run --dry-run` would, sending nothing. A case says\n"
@@ -262,6 +268,7 @@ const Command cmd_test = {
     "Options:\n"
     "  --junit FILE    also write a JUnit XML report (a testsuite for the\n"
     "                  mapping, a testcase per case)\n"
-    "  --filter TEXT   run only the cases whose name holds TEXT\n",
+    "  --filter TEXT   run only the cases whose name holds TEXT\n"
+    "  --param NAME=VALUE  the mapping's param NAME for every case (repeatable)\n",
     run,
 };

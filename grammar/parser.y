@@ -57,7 +57,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 
 %token MAPPING "mapping" SOURCE "source" SCHEMA "schema" TARGET "target" USERS "users"
 %token TABLE "table" ENTITY "entity" CREATE "create" UPDATE "update" UPSERT "upsert"
-%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject" STRICT "strict" LET "let"
+%token BY "by" KEY "key" MASTER "master" CRM "crm" ON "on" WHEN "when" REJECT "reject" STRICT "strict" LET "let" PARAM "param"
 %token INCLUDE "include"
 %token CASE "case" THEN "then" ELSE "else" IF "if" REF "ref" CLEAR "clear"
 %token NULL_LIT "null" TRUE_LIT "true" FALSE_LIT "false"
@@ -75,7 +75,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *st, const char *
 %type <flag> opt_strict
 %type <mode> mode
 %type <text> segment_word opt_key
-%type <item> item
+%type <item> item param_item
 %type <ewhen> entity_when
 
 %precedence IF_ELSE
@@ -112,8 +112,14 @@ item
         }
     | "let" IDENT '=' expr                   { $$ = ab_let_item(st, @$, $2, @2, $4); }
     | "include" STRING                      { $$ = ab_include(st, @$, $2.value, @2); }
+    | param_item
     | "entity" error '{' stmts '}'          { $$ = NULL; }
     | error                                 { $$ = NULL; }
+    ;
+
+/* param NAME = DEFAULT: its own rule, so that other top-level forms merge apart */
+param_item
+    : "param" IDENT '=' expr                { $$ = ab_param_item(st, @$, $2, @2, $4); }
     ;
 
 mode
@@ -280,7 +286,7 @@ segment_word
     | "ref" { $$ = "ref"; } | "clear" { $$ = "clear"; } | "null" { $$ = "null"; }
     | "true" { $$ = "true"; } | "false" { $$ = "false"; } | "and" { $$ = "and"; }
     | "or" { $$ = "or"; } | "not" { $$ = "not"; } | "in" { $$ = "in"; }
-    | "strict" { $$ = "strict"; } | "let" { $$ = "let"; } | "include" { $$ = "include"; }
+    | "strict" { $$ = "strict"; } | "let" { $$ = "let"; } | "include" { $$ = "include"; } | "param" { $$ = "param"; }
     ;
 
 case_expr
@@ -334,7 +340,7 @@ static const char *const operators[] = {
 
 /* Words that start a declaration at the top level. */
 static const char *const declarations[] = {
-    "mapping", "source", "target", "users", "table", "entity", "let", "include", NULL
+    "mapping", "source", "target", "users", "table", "entity", "let", "include", "param", NULL
 };
 
 static const char *const comparisons[] = { "==", "!=", "'<'", "<=", "'>'", ">=", "in", NULL };
@@ -446,7 +452,7 @@ static int list_expected(const Expected *x, CmBuf *b)
 {
     static const char *const group_text[] = {
         [G_EXPRESSION] = "an expression", [G_OPERATOR] = "an operator",
-        [G_DECLARATION] = "a declaration (mapping, source, target, users, table, entity, let or include)",
+        [G_DECLARATION] = "a declaration (mapping, source, target, users, table, entity, let, include or param)",
         [G_NAME] = "a name",
     };
     const char *entries[YYNTOKENS];

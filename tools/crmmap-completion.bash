@@ -10,10 +10,10 @@ _crmmap_flags() {
     run) echo "-i --input --dry-run --errors --resume --journal --config --url --token-env
                 --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
                 --timeout-ms --retries --rate --force --bulk --bulk-threshold --bulk-poll-ms
-                --budget --max-calls" ;;
-    test) echo "--junit --filter" ;;
+                --budget --max-calls --param" ;;
+    test) echo "--junit --filter --param" ;;
     plan) echo "-i --input --format --budget --config --url --token-env --token-file --api-version --timeout-ms
-                 --retries --verbose --system --plain-http" ;;
+                 --retries --verbose --system --plain-http --param" ;;
     schema) echo "--system --entity -o --format --url --token-env --token-file --config
                    --api-version --plain-http --timeout-ms --retries --no-users --verbose" ;;
     doctor) echo "--config --url --token-env --token-file --api-version --timeout-ms --retries
@@ -25,7 +25,7 @@ _crmmap_flags() {
                   --max-connections --max-per-address --header-timeout --body-timeout --max-body-memory
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
                   --config --url --api-version --token-env --token-file --status-token-file
-                  --log-format --force --check-config" ;;
+                  --log-format --force --check-config --param" ;;
     esac
 }
 
@@ -70,7 +70,7 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     --url | --listen | --api-version | --timeout-ms | --retries | --rate | --entity | --batch-size | \
-    --bulk-threshold | --bulk-poll-ms | --max-calls | \
+    --bulk-threshold | --bulk-poll-ms | --max-calls | --param | \
     --in-flight | --max-body | --max-inbox | --batch-window-ms | --max-in-flight | --drain-ms | --filter | \
     --max-connections | --max-per-address | --header-timeout | --body-timeout | --max-body-memory)
         return ;;

@@ -1,5 +1,6 @@
 /* cli_opts: see cli_opts.h. */
 #include "cli_opts.h"
+#include "param_cli.h"
 
 #include <assert.h>
 #include <getopt.h>
@@ -19,6 +20,10 @@ static int take(const Command *cmd, const CliOpt *o)
     switch (o->kind) {
     case CLI_FLAG: *(bool *)o->into = true; break;
     case CLI_TEXT: *(const char **)o->into = optarg; break;
+    case CLI_PARAM:
+        if (!param_cli_flag(optarg))
+            return cli_usage_error(cmd, "--%s '%s': NAME=VALUE, e.g. --param fair=\"Hannover Messe\"", o->name, optarg);
+        break;
     case CLI_FORMAT:
         if (!cli_parse_format(cmd, optarg, o->into))
             return EXIT_USAGE;

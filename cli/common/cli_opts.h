@@ -12,6 +12,7 @@ typedef enum CliOptKind {
     CLI_FLAG,       /* into is a bool *: set to true */
     CLI_TEXT,       /* into is a const char **: the value (the last one given wins) */
     CLI_FORMAT,     /* into is a DiagFormat *: text, json, sarif or github */
+    CLI_PARAM,      /* into is NULL: a --param NAME=VALUE, kept by param_cli.h (repeatable) */
 } CliOptKind;
 
 typedef struct CliOpt {

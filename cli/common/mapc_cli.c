@@ -1,5 +1,6 @@
 /* mapc_cli: see mapc_cli.h. */
 #include "mapc_cli.h"
+#include "param_cli.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -167,6 +168,11 @@ Mapc *mapc_cli_load_image(const char *path, int *status, uint8_t image_sha256[32
     if (m == NULL) {
         fprintf(stderr, "%s: error: %s\n", path, err);
         *status = EXIT_CHECK;
+        return NULL;
+    }
+    if (!param_cli_apply(m, path, NULL, 0, NULL)) {
+        mapc_free(m);
+        *status = EXIT_USAGE;
         return NULL;
     }
     *status = EXIT_OK;

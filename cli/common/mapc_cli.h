@@ -38,7 +38,8 @@ int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b);
 void mapc_cli_build_free(MapcBuild *b);
 
 /* Loads and verifies the .mapc at path, or — when path ends in ".map" —
- * compiles it in memory first. On failure reports to stderr, sets *status
+ * compiles it in memory first, and gives its params the --param values
+ * (param_cli.h). On failure reports to stderr, sets *status
  * (EXIT_CHECK) and returns NULL. */
 Mapc *mapc_cli_load(const char *path, int *status);
 /* The same, with the SHA-256 of the .mapc image loaded (a .map's compiled

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "cli.h"
 #include "cm_alloc.h"
+#include "param_cli.h"
 
 #define MAX_USER_PAGES 200      /* 200 pages of 500-2000 users: far beyond any org */
 
@@ -526,13 +527,16 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
     return EXIT_OK;
 }
 
-int crm_link_open_mapping(CrmLink *l, const char *who, const CrmFlags *f, const char *mapping, const Mapc *m)
+int crm_link_open_mapping(CrmLink *l, const char *who, const CrmFlags *f, const char *mapping, Mapc *m)
 {
     uint32_t n;
     const char *sys = mapc_str(m, m->system, &n);
     char *system = cm_strndup(sys, n);
     char *config = crm_config_path(mapping, f->config);
     int status = crm_link_open(l, who, f, config, f->config != NULL, system);
+    /* the file's params, then --param again: the flag wins */
+    if (status == EXIT_OK && !param_cli_apply(m, mapping, (const char *const *)l->cfg.params, l->cfg.nparams, config))
+        status = EXIT_USAGE;
     cm_free(config);
     cm_free(system);
     return status;

@@ -98,8 +98,9 @@ int crm_link_open(CrmLink *l, const char *who, const CrmFlags *f, const char *co
 /* crm_link_open for a command on the compiled mapping m read from the file
  * mapping: the settings are f->config (--config or CRMMAP_CONFIG) or else
  * crmmap.json in the mapping's folder, and the mapping's target system is
- * the hint. */
-int crm_link_open_mapping(CrmLink *l, const char *who, const CrmFlags *f, const char *mapping, const Mapc *m);
+ * the hint. The settings' "params" and then the --param flags are set on m
+ * (param_cli.h): a wrong one is EXIT_USAGE. */
+int crm_link_open_mapping(CrmLink *l, const char *who, const CrmFlags *f, const char *mapping, Mapc *m);
 void crm_link_close(CrmLink *l);
 
 /* Prints "WHO: error: MESSAGE" on stderr; returns EXIT_FATAL. */

@@ -9,9 +9,10 @@
 #include "lsp_int.h"
 
 /* LSP's CompletionItemKind values used here. */
-enum { K_FUNCTION = 3, K_FIELD = 5, K_VARIABLE = 6, K_CLASS = 7, K_VALUE = 12, K_KEYWORD = 14, K_STRUCT = 22 };
+enum { K_FUNCTION = 3, K_FIELD = 5, K_VARIABLE = 6, K_CLASS = 7, K_VALUE = 12, K_KEYWORD = 14, K_STRUCT = 22, K_CONSTANT = 21 };
 
-static const char *const item_keywords[] = { "mapping", "source", "target", "users", "table", "entity", "let", "include" };
+static const char *const item_keywords[] = { "mapping", "source", "target", "users", "table", "entity", "let",
+                                             "include", "param" };
 static const char *const stmt_keywords[] = { "master crm", "master source", "on create", "reject", "let" };
 static const char *const expr_keywords[] = { "if", "then", "else", "case", "when", "and", "or", "not",
                                              "in", "null", "true", "false", "ref", "clear", "user" };
@@ -171,6 +172,28 @@ static void in_string(Items *it, const LspContext *cx, const LspDoc *d)
     }
 }
 
+/* "param string = \"Hannover Messe\"": its type and default, for completion
+ * and hover (a run may give it another value with --param). */
+static void param_detail(CmBuf *b, const CheckedParam *p)
+{
+    const Expr *v = p->decl->value;
+    cm_buf_printf(b, "param %s = ", check_type_name(p->type));
+    if (v->kind == EX_STRING)
+        cm_buf_printf(b, "\"%.*s\"", (int)(v->u.string.len > 200 ? 200 : v->u.string.len), v->u.string.value);
+    else if (v->kind == EX_NUMBER)
+        cm_buf_puts(b, v->u.number.text);
+    else if (v->kind == EX_BOOL)
+        cm_buf_puts(b, v->u.boolean ? "true" : "false");
+}
+
+static const CheckedParam *param_named(const Checked *c, const char *name)
+{
+    for (size_t i = 0; c && i < c->nparams; i++)
+        if (strcmp(c->params[i].decl->name.name, name) == 0)
+            return &c->params[i];
+    return NULL;
+}
+
 static void expression(Items *it, const LspDoc *d)
 {
     const Checked *c = model(d);
@@ -194,6 +217,13 @@ static void expression(Items *it, const LspDoc *d)
         const struct CheckInfo *v = l->decl->value->info;
         if (l->span.end <= it->start && (in == NULL || (in->start <= it->start && it->start < in->end)))
             add(it, l->decl->name.name, K_VARIABLE, v ? check_type_name(v->type) : "let", NULL);
+    }
+    /* The params: seen in the whole mapping; the detail says what --param must give. */
+    for (size_t i = 0; c && i < c->nparams; i++) {
+        CmBuf detail = CM_BUF_INIT;
+        param_detail(&detail, &c->params[i]);
+        add(it, c->params[i].decl->name.name, K_CONSTANT, detail.data, NULL);
+        cm_buf_free(&detail);
     }
     add_keywords(it, expr_keywords, sizeof expr_keywords / sizeof expr_keywords[0]);
 }
@@ -389,6 +419,7 @@ static cJSON *hover(const Cursor *k)
     const SchemaEntity *en = cx.block == LB_ENTITY ? entity_schema(c, cx.name) : NULL;
     const Field *f;
     const Item *t;
+    const CheckedParam *p;
     BuiltinId bi = builtin_lookup(word);
     if (call && bi != BI__COUNT) {
         cm_buf_puts(&md, "```\n");
@@ -404,6 +435,11 @@ static cJSON *hover(const Cursor *k)
         field_doc(&md, f, false);
     } else if ((t = table_named(c, word)) != NULL) {
         table_doc(&md, t);
+    } else if ((p = param_named(c, word)) != NULL) {
+        cm_buf_puts(&md, "```\n");
+        param_detail(&md, p);
+        cm_buf_printf(&md, "\n```\nset per run with `--param %s=VALUE` or the connection file's \"params\"",
+                      word);
     } else if ((en = entity_schema(c, word)) != NULL) {
         cm_buf_printf(&md, "**%s** — %s entity, %zu fields", en->name, en->system, en->nfields);
     } else {

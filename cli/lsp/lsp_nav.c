@@ -7,7 +7,7 @@
 #include "lsp_int.h"
 
 /* LSP's SymbolKind values used here. */
-enum { S_MODULE = 2, S_CLASS = 5, S_FIELD = 8, S_VARIABLE = 13, S_STRUCT = 23 };
+enum { S_MODULE = 2, S_CLASS = 5, S_FIELD = 8, S_VARIABLE = 13, S_CONSTANT = 14, S_STRUCT = 23 };
 
 /* fmt prints a tree; one with syntax errors would lose text. */
 static bool formattable(const LspAnalysis *a)
@@ -145,6 +145,9 @@ cJSON *lsp_symbols(LspServer *s, const cJSON *params, LspError *e)
         case IT_LET:
             sym = symbol(a, it->u.let.name.name, S_VARIABLE, it->span, it->u.let.name.span);
             break;
+        case IT_PARAM:
+            sym = symbol(a, it->u.let.name.name, S_CONSTANT, it->span, it->u.let.name.span);
+            break;
         default:
             /* source, target and users name files, not symbols */
             break;
@@ -215,7 +218,8 @@ static void walk_names(const Ast *ast, NameFn fn, void *ctx)
         const Item *it = ast->items[i];
         if (it->kind == IT_TABLE) {
             fn(IT_TABLE, &it->u.table.name, true, ctx);
-        } else if (it->kind == IT_LET) {
+        } else if (it->kind == IT_LET || it->kind == IT_PARAM) {
+            /* a param is named and used as a mapping-level let is */
             fn(IT_LET, &it->u.let.name, true, ctx);
             walk_expr(it->u.let.value, fn, ctx);
         } else if (it->kind == IT_ENTITY) {
@@ -260,10 +264,11 @@ static bool within(Span sp, Span in)
     return in.start <= sp.start && sp.end <= in.end;
 }
 
-/* The let NAME an item declares: the mapping's (IT_LET) or an entity's own. */
+/* The let NAME an item declares: the mapping's (IT_LET, or IT_PARAM: a
+ * param is found, renamed and listed as a mapping-level let) or an entity's own. */
 static const Ident *declared_let(const Item *it, const char *name)
 {
-    if (it->kind == IT_LET)
+    if (it->kind == IT_LET || it->kind == IT_PARAM)
         return it->u.let.name.name && strcmp(it->u.let.name.name, name) == 0 ? &it->u.let.name : NULL;
     for (size_t k = 0; it->kind == IT_ENTITY && k < it->u.entity.count; k++) {
         const Stmt *st = it->u.entity.stmts[k];
@@ -296,7 +301,7 @@ static bool let_scope(const Ast *ast, size_t off, Occurrences *o)
         const Ident *d = declared_let(it, o->name);
         if (d && it->kind == IT_ENTITY && off >= it->span.start && off <= it->span.end)
             owner = it, decl = d;
-        else if (d && it->kind == IT_LET && owner == NULL)
+        else if (d && (it->kind == IT_LET || it->kind == IT_PARAM) && owner == NULL)
             decl = d;
     }
     if (decl == NULL)

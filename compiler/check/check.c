@@ -717,8 +717,10 @@ Checked *check_mapping(DiagSink *sink, const Ast *ast, const char *map_path)
     declarations(&ck, ast, map_path);
     tables(&ck, ast);
     ck_lets_init(&ck, ast);
+    ck_params(&ck, ast);
     entities(&ck, ast);
     ck_lets_finish(&ck);
+    ck_params_finish(&ck);
     for (size_t i = 0; i < out->ntargets; i++)
         names_free(&ck.targets[i].fields);
     cm_free(ck.targets);

@@ -51,7 +51,17 @@ struct CheckInfo {
     bool elementwise;           /* EX_LOOKUP on a list: maps element by element */
     size_t ref;                 /* EX_REF: index into Checked.entities */
     const struct CheckedLet *let;   /* EX_PATH naming a let: it (the type above is its value's) */
+    const struct CheckedParam *param;   /* EX_PATH naming a param: it */
 };
+
+/* A `param NAME = DEFAULT`: a literal the mapping reads as a constant, which
+ * run, test, plan and serve may replace once at load (--param, the
+ * connection file). Its index in Checked.params is its .mapc param index. */
+typedef struct CheckedParam {
+    const LetDecl *decl;
+    CheckType type;                 /* CT_STRING, CT_NUMBER or CT_BOOL; CT_ANY when E0119 */
+    bool used;
+} CheckedParam;
 
 /* A `let`, mapping-level or an entity's own. Its index in Checked.lets is
  * its slot: the value is computed once per record, at its first use. */
@@ -109,6 +119,8 @@ typedef struct Checked {
     size_t ntables;
     CheckedLet *lets;               /* in file order */
     size_t nlets;
+    CheckedParam *params;           /* in file order */
+    size_t nparams;
     CheckedSend *sends;             /* in the order checked; may repeat */
     size_t nsends, cap_sends;
     CmArena arena;                  /* owns the CheckInfos, names and arrays above */

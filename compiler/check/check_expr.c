@@ -127,7 +127,7 @@ static void path_expr(Checker *ck, Expr *e)
 {
     struct CheckInfo *in = info(ck, e);
     in->type = CT_ANY;
-    if (e->u.path.count == 1 && ck_let_use(ck, e))
+    if (e->u.path.count == 1 && (ck_let_use(ck, e) || ck_param_use(ck, e)))
         return;
     CmBuf b = CM_BUF_INIT;
     for (size_t i = 0; i < e->u.path.count; i++) {

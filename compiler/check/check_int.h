@@ -59,6 +59,7 @@ typedef struct Checker {
     NameIndex entity_let_ix;        /* the entity's own lets declared so far */
     NameIndex any_let_ix;           /* every let's name -> its first CheckedLet */
     CheckedLet *defining;           /* the let whose value is being checked */
+    NameIndex param_ix;             /* param name -> CheckedParam */
 
     /* the entity being checked */
     size_t entity;                  /* index in out->entities */
@@ -131,6 +132,16 @@ bool ck_let_use(Checker *ck, Expr *e);
 void ck_lets_entity_end(Checker *ck);
 /* W0214 for lets never used; frees the indexes. */
 void ck_lets_finish(Checker *ck);
+
+/* ---- check_param.c ---- */
+/* Checks every param of ast (defaults, names: E0119) and brings them into
+ * scope for the whole mapping. After ck_lets_init: a param may not take a
+ * let's name. */
+void ck_params(Checker *ck, const Ast *ast);
+/* e is a one-segment path: when it names a param, annotates e and returns true. */
+bool ck_param_use(Checker *ck, Expr *e);
+/* W0215 for params never used; frees the index. */
+void ck_params_finish(Checker *ck);
 
 /* ---- check_expr.c ---- */
 /* Infers e's type (annotating e->info) and reports what is wrong inside it. */

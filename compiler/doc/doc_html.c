@@ -493,17 +493,32 @@ static void lead_data(CmBuf *out, const Checked *c)
 }
 
 /* The lets: what each name stands for, and where it can be used. */
+/* A section holding one table whose rows start with a name, and such a
+ * row's first cell. */
+static void names_table(CmBuf *out, const char *id, const char *title, const char *heads)
+{
+    cm_buf_printf(out, "<section id=\"%s\">\n<h2>%s</h2>\n<table class=\"%s\">\n<tr><th>Name</th>%s</tr>\n", id,
+                  title, id, heads);
+}
+
+/* A row's first cell: the name, and the file it comes from when that is an
+ * included one. */
+static void name_cell(CmBuf *out, const Checked *c, const Ident *name)
+{
+    cm_buf_puts(out, "<tr><td><code>");
+    doc_esc(out, name->name);
+    cm_buf_puts(out, "</code>");
+    origin(out, c, name->span);
+    cm_buf_puts(out, "</td>");
+}
+
 static void named_values(CmBuf *out, const Checked *c)
 {
-    cm_buf_puts(out, "<section id=\"lets\">\n<h2>Named values</h2>\n<table class=\"lets\">\n"
-                     "<tr><th>Name</th><th>Value</th><th>Used in</th></tr>\n");
+    names_table(out, "lets", "Named values", "<th>Value</th><th>Used in</th>");
     for (size_t i = 0; i < c->nlets; i++) {
         const CheckedLet *l = &c->lets[i];
-        cm_buf_puts(out, "<tr><td><code>");
-        doc_esc(out, l->decl->name.name);
-        cm_buf_puts(out, "</code>");
-        origin(out, c, l->span);
-        cm_buf_puts(out, "</td><td><code>");
+        name_cell(out, c, &l->decl->name);
+        cm_buf_puts(out, "<td><code>");
         esc_expr(out, l->decl->value, true);
         cm_buf_puts(out, "</code></td><td>");
         if (l->entity < 0)
@@ -511,6 +526,66 @@ static void named_values(CmBuf *out, const Checked *c)
         else
             doc_esc(out, c->entities[l->entity].item->u.entity.name.name);
         cm_buf_puts(out, "</td></tr>\n");
+    }
+    cm_buf_puts(out, "</table>\n</section>\n");
+}
+
+typedef struct ParamUse {
+    const CheckedParam *param;
+    bool found;
+} ParamUse;
+
+static void find_param(const Expr *e, void *ctx)
+{
+    ParamUse *u = ctx;
+    u->found |= e->kind == EX_PATH && e->info != NULL && e->info->param == u->param;
+}
+
+static bool stmts_use(Stmt *const *list, size_t n, ParamUse *u)
+{
+    for (size_t i = 0; i < n && !u->found; i++) {
+        const Stmt *st = list[i];
+        switch (st->kind) {
+        case ST_ASSIGN:
+            ast_expr_each(st->u.assign.value, find_param, u);
+            ast_expr_each(st->u.assign.when, find_param, u);
+            break;
+        case ST_BLOCK: stmts_use(st->u.block.stmts, st->u.block.count, u); break;
+        case ST_REJECT: ast_expr_each(st->u.reject.when, find_param, u); break;
+        case ST_LET: ast_expr_each(st->u.let.value, find_param, u); break;
+        }
+    }
+    return u->found;
+}
+
+/* The params: what each is by default, and which entities and lets read it
+ * (a run may give it another value: docs/language.md, "Param"). */
+static void params_section(CmBuf *out, const Checked *c)
+{
+    names_table(out, "params", "Parameters", "<th>Type</th><th>Default</th><th>Used in</th>");
+    for (size_t i = 0; i < c->nparams; i++) {
+        const CheckedParam *p = &c->params[i];
+        name_cell(out, c, &p->decl->name);
+        cm_buf_printf(out, "<td>%s</td><td><code>", check_type_name(p->type));
+        esc_expr(out, p->decl->value, true);
+        cm_buf_puts(out, "</code></td><td>");
+        const char *sep = "";
+        for (size_t k = 0; k < c->ast->count; k++) {
+            const Item *it = c->ast->items[k];
+            ParamUse u = { p, false };
+            if (it->kind == IT_ENTITY) {
+                ast_expr_each(it->u.entity.when, find_param, &u);
+                stmts_use(it->u.entity.stmts, it->u.entity.count, &u);
+            } else if (it->kind == IT_LET) {
+                ast_expr_each(it->u.let.value, find_param, &u);
+            }
+            if (!u.found)
+                continue;
+            cm_buf_printf(out, "%s%s", sep, it->kind == IT_LET ? "let " : "");
+            doc_esc(out, it->kind == IT_LET ? it->u.let.name.name : it->u.entity.name.name);
+            sep = ", ";
+        }
+        cm_buf_puts(out, *sep ? "</td></tr>\n" : "nowhere</td></tr>\n");
     }
     cm_buf_puts(out, "</table>\n</section>\n");
 }
@@ -545,6 +620,8 @@ static void header(CmBuf *out, const Checked *c, const char *source_name)
     }
     if (c->nlets > 0)
         cm_buf_puts(out, "<li><a href=\"#lets\">Named values</a></li>\n");
+    if (c->nparams > 0)
+        cm_buf_puts(out, "<li><a href=\"#params\">Parameters</a></li>\n");
     if (c->ntables > 0)
         cm_buf_puts(out, "<li><a href=\"#tables\">Value tables</a></li>\n");
     cm_buf_puts(out, "<li><a href=\"#lead-data\">Lead data read</a></li>\n</ul></nav>\n");
@@ -560,6 +637,8 @@ void doc_html(const Checked *c, const char *source_name, CmBuf *out)
         entity(out, &c->entities[i], i);
     if (c->nlets > 0)
         named_values(out, c);
+    if (c->nparams > 0)
+        params_section(out, c);
     if (c->ntables > 0) {
         cm_buf_puts(out, "<section id=\"tables\">\n<h2>Value tables</h2>\n");
         for (size_t i = 0; i < c->ntables; i++)

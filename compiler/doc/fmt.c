@@ -430,9 +430,10 @@ static const char *own_prefix(Ownership o)
 
 static void stmts(Printer *p, Stmt **list, size_t n);
 
-static void let(Printer *p, const LetDecl *l)
+/* let NAME = EXPR, param NAME = DEFAULT */
+static void let(Printer *p, const char *keyword, const LetDecl *l)
 {
-    text(p, "let ");
+    text(p, keyword);
     text(p, l->name.name);
     text(p, " = ");
     expr(p, l->value);
@@ -468,7 +469,7 @@ static void stmt(Printer *p, const Stmt *s, size_t width)
         stmts(p, s->u.block.stmts, s->u.block.count);
         close_block(p, s->span.end - 1);
         break;
-    case ST_LET: let(p, &s->u.let); break;
+    case ST_LET: let(p, "let ", &s->u.let); break;
     case ST_REJECT:
         text(p, "reject ");
         string_lit(p, s->u.reject.message, strlen(s->u.reject.message));
@@ -633,7 +634,8 @@ static void item(Printer *p, const Item *it)
     case IT_INCLUDE: file_clause(p, "include ", &it->u.include); break;
     case IT_TABLE: table(p, it); break;
     case IT_ENTITY: entity(p, it); break;
-    case IT_LET: let(p, &it->u.let); break;
+    case IT_LET: let(p, "let ", &it->u.let); break;
+    case IT_PARAM: let(p, "param ", &it->u.let); break;
     }
     mark_end(p, it->span.end);
     end_line(p, false);

@@ -215,6 +215,22 @@ static uint32_t path_index(Gen *g, const Expr *x)
     return p;
 }
 
+/* The params, each with its default as a constant of its own type (the
+ * checker let only literals through). */
+static void gen_params(Gen *g)
+{
+    for (size_t i = 0; i < g->c->nparams; i++) {
+        const CheckedParam *p = &g->c->params[i];
+        const Expr *v = p->decl->value;
+        uint32_t k;
+        if (v->kind == EX_UNARY)
+            k = mw_const_num(g->w, -v->u.unary.operand->u.number.value);
+        else if (!literal_const(g, v, &k))
+            gen_fail(g, "a param's default is no literal");
+        mw_param(g->w, p->decl->name.name, p->type == CT_NUMBER ? MP_NUMBER : p->type == CT_BOOL ? MP_BOOL : MP_STRING, k);
+    }
+}
+
 /* A source answer; in a field's statement one of a question with listed
  * options is checked against them (nothing silent: docs/run.md). */
 /* A let's use: its value is computed at the first use a record reaches
@@ -236,6 +252,10 @@ static void gen_path(Gen *g, const Expr *x)
 {
     if (x->info && x->info->let) {
         gen_let(g, x);
+        return;
+    }
+    if (x->info && x->info->param) {
+        mw_op(g->e, BC_PARAM, (uint32_t)(x->info->param - g->c->params));
         return;
     }
     uint32_t p = path_index(g, x);
@@ -431,7 +451,8 @@ static void expr(Gen *g, const Expr *x)
         if (!x->info || !x->info->table)
             gen_fail(g, "a table lookup was not resolved");
         /* A lookup of an answer names its question when it misses. */
-        if (x->u.lookup.key->kind == EX_PATH && !(x->u.lookup.key->info && x->u.lookup.key->info->let)) {
+        const struct CheckInfo *key = x->u.lookup.key->info;
+        if (x->u.lookup.key->kind == EX_PATH && !(key && (key->let || key->param))) {
             mw_op(g->e, BC_SRC_LOOKUP, path_index(g, x->u.lookup.key) | t << 16);
         } else {
             expr(g, x->u.lookup.key);
@@ -675,6 +696,7 @@ bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, s
     gen_tables(&g);
     for (size_t i = 0; i < c->nlets; i++)
         mw_let(g.w, c->lets[i].decl->name.name);
+    gen_params(&g);
     where->src = NULL;
     for (size_t i = 0; i < c->nentities && !g.failed; i++) {
         gen_entity(&g, &c->entities[i]);

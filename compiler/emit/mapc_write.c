@@ -73,6 +73,8 @@ struct MapcWriter {
     uint32_t nusers, cap_users;
     uint32_t *lets;             /* each let slot's name (string index): the lets section, 1.4 */
     uint32_t nlets, cap_lets;
+    struct MwParam { uint32_t name, type, default_const; } *params;     /* the params section, 1.5 */
+    uint32_t nparams, cap_params;
 };
 
 #define GROW(arr, n, cap) do {                                        \
@@ -122,6 +124,7 @@ void mw_free(MapcWriter *w)
     cm_free(w->path_keys);
     cm_free(w->builtin_ids);
     cm_free(w->lets);
+    cm_free(w->params);
     cm_buf_free(&w->paths);
     cm_buf_free(&w->builtins);
     cm_buf_free(&w->tables);
@@ -563,6 +566,13 @@ uint32_t mw_let(MapcWriter *w, const char *name)
     return w->nlets++;
 }
 
+uint32_t mw_param(MapcWriter *w, const char *name, MapcParamType type, uint32_t default_const)
+{
+    GROW(w->params, w->nparams, w->cap_params);
+    w->params[w->nparams] = (struct MwParam){ mw_string(w, name, strlen(name)), type, default_const };
+    return w->nparams++;
+}
+
 static void write_fallbacks(const MapcWriter *w, CmBuf *b)
 {
     uint32_t n = 0;
@@ -579,9 +589,9 @@ static void write_fallbacks(const MapcWriter *w, CmBuf *b)
 bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
 {
     if (w->nstrings > MAPC_MAX_INDEX || w->nconsts > MAPC_MAX_INDEX || w->npaths > MAPC_MAX_INDEX
-        || w->nlets > MAPC_MAX_INDEX
+        || w->nlets > MAPC_MAX_INDEX || w->nparams > MAPC_MAX_INDEX
         || w->ntables > MAPC_MAX_INDEX || w->nentities > MAPC_MAX_INDEX || w->nbuiltins > MAPC_MAX_BUILTINS) {
-        snprintf(err, errlen, "the mapping is too large for the bytecode format (more than %u strings, lets, "
+        snprintf(err, errlen, "the mapping is too large for the bytecode format (more than %u strings, lets, params, "
                  "constants, paths, tables or entities)", MAPC_MAX_INDEX);
         return false;
     }
@@ -598,7 +608,8 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     /* The oldest minor version that has everything written: a mapping
      * without Dynamics lookups, 1.3 code or fallbacks stays readable by a
      * 1.1 runtime. */
-    cm_buf_putc(out, w->v1_4 || w->nlets       ? MAPC_MINOR
+    cm_buf_putc(out, w->nparams                ? MAPC_MINOR
+                     : w->v1_4 || w->nlets     ? MAPC_MINOR_LETS
                      : w->v1_3 || w->fallbacks ? MAPC_MINOR_STRICT
                      : w->lookups              ? MAPC_MINOR_LOOKUPS
                                                : MAPC_MINOR_FACTS);
@@ -681,6 +692,16 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         for (uint32_t i = 0; i < w->nlets; i++)
             put_var(&sec, w->lets[i]);
         put_section(out, MS_LETS, &sec);
+    }
+    if (w->nparams) {
+        cm_buf_clear(&sec);
+        put_var(&sec, w->nparams);
+        for (uint32_t i = 0; i < w->nparams; i++) {
+            put_var(&sec, w->params[i].name);
+            cm_buf_putc(&sec, (char)w->params[i].type);
+            put_var(&sec, w->params[i].default_const);
+        }
+        put_section(out, MS_PARAMS, &sec);
     }
     cm_buf_free(&facts);
     cm_buf_free(&lookups);

@@ -68,6 +68,8 @@ void mw_field_facts(MwEntity *e, uint32_t field, const MwFacts *facts);
 void mw_user(MapcWriter *w, const char *email, const char *id);
 /* A let slot named name (the lets section, format 1.4): its index. */
 uint32_t mw_let(MapcWriter *w, const char *name);
+/* A param (the params section, format 1.5): its index, which PARAM names. */
+uint32_t mw_param(MapcWriter *w, const char *name, MapcParamType type, uint32_t default_const);
 
 /* A Dynamics lookup (the lookups section, docs/bytecode.md): field goes out
  * through @odata.bind; per_target: a ref to E binds through NAME_E; nav and

@@ -247,7 +247,8 @@ void ast_dump(const Ast *ast, CmBuf *out, bool with_spans)
             cm_buf_puts(out, ")\n");
             continue;
         case IT_LET:
-            cm_buf_printf(out, "(let %s", it->u.let.name.name);
+        case IT_PARAM:
+            cm_buf_printf(out, "(%s %s", it->kind == IT_LET ? "let" : "param", it->u.let.name.name);
             span(d, it->span);
             child(d, it->u.let.value, 1);
             cm_buf_puts(out, ")\n");

@@ -122,7 +122,7 @@ typedef struct TableEntry {
     Span span;
 } TableEntry;
 
-typedef enum ItemKind { IT_MAPPING, IT_SOURCE, IT_TARGET, IT_USERS, IT_TABLE, IT_ENTITY, IT_LET, IT_INCLUDE } ItemKind;
+typedef enum ItemKind { IT_MAPPING, IT_SOURCE, IT_TARGET, IT_USERS, IT_TABLE, IT_ENTITY, IT_LET, IT_INCLUDE, IT_PARAM } ItemKind;
 
 /* A file an item names, as written, and where. */
 typedef struct ItemFile {
@@ -155,7 +155,7 @@ typedef struct Item {
             size_t count;
             Span body_span;         /* from '{' to '}' */
         } entity;
-        LetDecl let;
+        LetDecl let;                /* IT_LET, and IT_PARAM: param NAME = DEFAULT (a literal) */
     } u;
 } Item;
 

@@ -448,12 +448,22 @@ Item *ab_entity(ParseState *st, Loc loc, const char *name, Loc name_loc, EntityM
     return it;
 }
 
-Item *ab_let_item(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value)
+static Item *named_value(ParseState *st, Loc loc, ItemKind kind, const char *name, Loc name_loc, Expr *value)
 {
-    Item *it = new_item(st, loc, IT_LET);
+    Item *it = new_item(st, loc, kind);
     it->u.let.name = ab_ident(st, name, name_loc);
     it->u.let.value = value;
     return it;
+}
+
+Item *ab_let_item(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value)
+{
+    return named_value(st, loc, IT_LET, name, name_loc, value);
+}
+
+Item *ab_param_item(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value)
+{
+    return named_value(st, loc, IT_PARAM, name, name_loc, value);
 }
 
 Ident ab_fallback_of(ParseState *st, const char *word, Loc word_loc, const char *entity, Loc entity_loc)

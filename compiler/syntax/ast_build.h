@@ -58,6 +58,7 @@ Item *ab_entity(ParseState *st, Loc loc, const char *name, Loc name_loc, EntityM
                 Loc master_loc, Expr *when, Vec *stmts, Loc body_loc);
 Item *ab_include(ParseState *st, Loc loc, const char *path, Loc path_loc);
 Item *ab_let_item(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value);
+Item *ab_param_item(ParseState *st, Loc loc, const char *name, Loc name_loc, Expr *value);
 void ab_item_add(ParseState *st, Item *item);
 /* The E of an entity header's `when no E`; word must be "no" (E0001). */
 Ident ab_fallback_of(ParseState *st, const char *word, Loc word_loc, const char *entity, Loc entity_loc);

@@ -438,6 +438,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0116", "fallback entity without an earlier update entity" },
     { "E0117", "let used before its declaration" },
     { "E0118", "let name already taken" },
+    { "E0119", "param default not a literal, or param name already taken" },
     { "E0120", "bad extract() pattern or group" },
     { "E0121", "bad format_date() format" },
     { "E0122", "date format that cannot be read" },
@@ -458,6 +459,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "W0212", "key or required field's value can fail at run time" },
     { "W0213", "create-only field sent only when the record is created" },
     { "W0214", "let never used" },
+    { "W0215", "param never used" },
     { "W0216", "date or date-time sent to a text field" },
     { "W0218", "association to an object the schema document does not describe" },
 };

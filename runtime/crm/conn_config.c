@@ -12,6 +12,7 @@
 #include "cm_buf.h"
 #include "conn_config.h"
 #include "crm_vendor.h"
+#include "numtext.h"
 #include "transport.h"
 #include "vendor_hosts.h"
 
@@ -198,6 +199,44 @@ static const char *const config_keys[] = {
     "username", "private_key_file", "audience", "marker_field",
 };
 
+static void free_params(ConnConfig *c)
+{
+    for (size_t i = 0; i < 2 * c->nparams; i++)
+        cm_free(c->params[i]);
+    cm_free(c->params);
+    c->params = NULL;
+    c->nparams = 0;
+}
+
+/* "params": an object of strings, numbers and booleans, kept as text for
+ * the mapping's params to read as their types. */
+static bool read_params(ConnConfig *c, const cJSON *v, const char *path, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(v)) {
+        snprintf(err, errlen, "%s: 'params' must be an object of param names to values", path);
+        return false;
+    }
+    free_params(c);
+    c->params = cm_calloc(2 * (size_t)cJSON_GetArraySize(v) + 1, sizeof *c->params);
+    for (const cJSON *it = v->child; it; it = it->next) {
+        char num[NUMTEXT_MAX];
+        const char *text = cJSON_IsString(it) ? it->valuestring : cJSON_IsTrue(it) ? "true"
+                         : cJSON_IsFalse(it) ? "false" : NULL;
+        if (cJSON_IsNumber(it)) {
+            numtext_format(it->valuedouble, num);
+            text = num;
+        }
+        if (text == NULL || cJSON_GetObjectItemCaseSensitive(v, it->string) != it) {
+            snprintf(err, errlen, "%s: params: '%.60s' %s", path, it->string,
+                     text ? "appears twice" : "must be a string, a number, true or false");
+            return false;
+        }
+        c->params[2 * c->nparams] = cm_strdup(it->string);
+        c->params[2 * c->nparams++ + 1] = cm_strdup(text);
+    }
+    return true;
+}
+
 static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *err, size_t errlen)
 {
     char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file,
@@ -209,12 +248,21 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
     }
     for (const cJSON *it = root->child; it; it = it->next) {
         size_t k = 0;
+        if (strcmp(it->string, "params") == 0) {
+            if (cJSON_GetObjectItemCaseSensitive(root, "params") != it) {
+                snprintf(err, errlen, "%s: key 'params' appears twice", path);
+                return false;
+            }
+            if (!read_params(c, it, path, err, errlen))
+                return false;
+            continue;
+        }
         while (k < sizeof config_keys / sizeof *config_keys && strcmp(it->string, config_keys[k]) != 0)
             k++;
         if (k == sizeof config_keys / sizeof *config_keys) {
             snprintf(err, errlen, "%s: unknown key '%.60s' (known: system, url, api_version, auth, token_env, "
                      "token_file, token_url, client_id, client_secret_env, client_secret_file, scope, username, "
-                     "private_key_file, audience, marker_field)", path, it->string);
+                     "private_key_file, audience, marker_field, params)", path, it->string);
             return false;
         }
         if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
@@ -570,6 +618,7 @@ void conn_token_free(char *token)
 
 void conn_config_free(ConnConfig *c)
 {
+    free_params(c);
     cm_free(c->system);
     cm_free(c->url);
     cm_free(c->api_version);

@@ -35,6 +35,11 @@ typedef struct ConnConfig {
      * offers that, that crmmap fills with a marker of its own: a create left
      * in doubt by a crash is read back by it (docs/run.md). NULL: none. */
     char *marker_field;
+    /* "params": {"NAME": VALUE}: the mapping's params for this connection,
+     * as NAME, VALUE text pairs (a number in JSON syntax, true or false);
+     * --param wins over them (docs/connections.md). */
+    char **params;
+    size_t nparams;
     bool plain_http;    /* only from the --plain-http flag */
     /* Where a default config file set url, token_url and audience
      * ("crmmap.json:3:10"); NULL when the value came from anywhere else. */

@@ -644,6 +644,33 @@ static bool read_lets(Cursor *c, Mapc *m)
     return names != NULL;
 }
 
+static bool param_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
+{
+    (void)ctx;
+    MapcParam *p = &((MapcParam *)items)[i];
+    static const uint8_t of_type[] = { [MP_STRING] = V_STR, [MP_NUMBER] = V_NUM, [MP_BOOL] = V_BOOL };
+    if (!get_index(c, &p->name, m->nstrings, "param name") || !get_u8(c, &p->type, "param type"))
+        return false;
+    if (p->type == 0 || p->type > MP__LAST)
+        return failf(c, "param %u has unknown type %u", i, p->type);
+    if (!get_index(c, &p->default_const, m->nconsts, "param default constant"))
+        return false;
+    p->value = m->consts[p->default_const];
+    if (p->value.type != of_type[p->type])
+        return failf(c, "param %u's default is not a %s", i, mapc_param_type_name(p->type));
+    for (uint32_t j = 0; j < i; j++)
+        if (mapc_key_cmp(&m->strings[((MapcParam *)items)[j].name], &m->strings[p->name]) == 0)
+            return failf(c, "param %u has the name of param %u", i, j);
+    return true;
+}
+
+/* Section 13: the params; their count bounds the PARAM operands. */
+static bool read_params(Cursor *c, Mapc *m)
+{
+    m->params = read_list(c, m, &m->nparams, 3, MAPC_MAX_INDEX, sizeof *m->params, "params", param_item, NULL);
+    return m->params != NULL;
+}
+
 /* After every section: the lets section bounds what the code may name. */
 static bool verify_code(Cursor *c, Mapc *m)
 {
@@ -702,11 +729,11 @@ static bool read_sections(Cursor *c, Mapc *m)
 {
     static const char *const names[] = { "", "strings", "meta", "constants", "source paths",
                                          "builtins", "tables", "entities", "facts", "lookups", "fallbacks",
-                                         "checks", "lets" };
+                                         "checks", "lets", "params" };
     typedef bool (*Reader)(Cursor *, Mapc *);
     static const Reader readers[] = { NULL, read_strings, read_meta, read_consts, read_paths,
                                       read_builtins, read_tables, read_entities, read_facts, read_lookups,
-                                      read_fallbacks, read_checks, read_lets };
+                                      read_fallbacks, read_checks, read_lets, read_params };
     const uint8_t *file_end = c->end;
     unsigned last = 0;
     while (c->p < file_end) {

@@ -16,7 +16,8 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 4              /* the newest minor version this reader knows */
+#define MAPC_MINOR 5              /* the newest minor version this reader knows */
+#define MAPC_MINOR_LETS 4         /* ... with 1.4 code, checks or lets, and no params */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
 #define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code or fallbacks */
 #define MAPC_MINOR_STRICT 3       /* ... with 1.3 code or fallbacks, and no 1.4 code or checks */
@@ -40,7 +41,8 @@ enum MapcSection {
     MS_FALLBACKS,               /* 1.3, optional: `when no E` entities; the header flag says it is there */
     MS_CHECKS,                  /* 1.4, optional: what a typed field's value must look like */
     MS_LETS,                    /* 1.4, optional: the names of the let slots */
-    MS__KNOWN = MS_LETS
+    MS_PARAMS,                  /* 1.5, optional: the params, their types and defaults */
+    MS__KNOWN = MS_PARAMS
 };
 
 /* Header flags. A reader that skips the fallbacks section would send both
@@ -143,6 +145,15 @@ typedef struct MapcEntity {
     const MapcFacts *facts;     /* per field; NULL in a file without the facts section */
 } MapcEntity;
 
+/* A `param` (section 13): its value is the default until mapc_param_set. */
+typedef enum MapcParamType { MP_STRING = 1, MP_NUMBER, MP_BOOL, MP__LAST = MP_BOOL } MapcParamType;
+typedef struct MapcParam {
+    uint32_t name;              /* string index */
+    uint8_t type;               /* MapcParamType */
+    uint32_t default_const;     /* constant index: the default, of the type */
+    Value value;                /* what PARAM pushes */
+} MapcParam;
+
 typedef struct Mapc {
     uint8_t major, minor;
     uint8_t fingerprint[32];
@@ -167,8 +178,19 @@ typedef struct Mapc {
     uint32_t nusers;
     const uint32_t *lets;       /* strings: each let slot's name (1.4) */
     uint32_t nlets;
+    MapcParam *params;          /* 1.5 */
+    uint32_t nparams;
     CmArena arena;              /* owns everything above and the file copy */
 } Mapc;
+
+/* The param named name[0..len): its index, or -1. */
+int32_t mapc_param_find(const Mapc *m, const char *name, size_t len);
+/* Sets param i to text read as its type (a string as is; a number in JSON
+ * syntax; true or false), once at load, before any VM runs m. False, with
+ * the reason in err ("a number, such as 3 or 2.5"), when text is not one. */
+bool mapc_param_set(Mapc *m, uint32_t i, const char *text, size_t len, char *err, size_t errlen);
+/* "string", "number" or "boolean". */
+const char *mapc_param_type_name(uint8_t type);
 
 /* Reads and verifies a .mapc image (the caller keeps data; the Mapc holds its
  * own copy). On any problem returns NULL and writes a one-line reason to

@@ -87,6 +87,10 @@ static void put_operand(CmBuf *out, const Mapc *m, const MapcEntity *e, unsigned
         cm_buf_printf(out, " %u  ; ", x);
         put_str(out, m, m->lets[x]);
         break;
+    case OPND_PARAM:
+        cm_buf_printf(out, " %u  ; ", x);
+        put_str(out, m, m->params[x].name);
+        break;
     case OPND_LET_JUMP:
         cm_buf_printf(out, " -> %04u, %u  ; ", x, op_u16(a + 2));
         put_str(out, m, m->lets[op_u16(a + 2)]);
@@ -262,6 +266,13 @@ void mapc_disasm(const Mapc *m, const char *source, size_t source_len, CmBuf *ou
     for (uint32_t i = 0; i < m->nlets; i++) {
         cm_buf_printf(out, "let %u ", i);
         put_str(out, m, m->lets[i]);
+        cm_buf_putc(out, '\n');
+    }
+    for (uint32_t i = 0; i < m->nparams; i++) {
+        cm_buf_printf(out, "param %u ", i);
+        put_str(out, m, m->params[i].name);
+        cm_buf_printf(out, " %s = ", mapc_param_type_name(m->params[i].type));
+        put_value(out, &m->consts[m->params[i].default_const]);
         cm_buf_putc(out, '\n');
     }
     for (uint32_t i = 0; i < m->ntables; i++) {

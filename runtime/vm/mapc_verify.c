@@ -69,6 +69,7 @@ static bool check_operand(Verifier *v, uint32_t pc, unsigned op, const uint8_t *
         return true;
     }
     case OPND_LET: return check_index(v, pc, x, m->nlets, "let");
+    case OPND_PARAM: return check_index(v, pc, x, m->nparams, "param");
     case OPND_GUARD:
     case OPND_JUMP:
     case OPND_LET_JUMP:

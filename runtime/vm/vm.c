@@ -777,6 +777,9 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
             vm->lets[x] = *sp;
             vm->let_gen[x] = vm->gen;
             break;
+        case BC_PARAM:
+            *sp++ = vm->m->params[x].value;
+            break;
         case BC_LET_GET:
             *sp++ = vm->let_gen[x] == vm->gen ? vm->lets[x] : v_null();
             break;

@@ -70,6 +70,7 @@ CASES = [
      "  MailingCity       = Cities[city]", ("line", r"`(else -> VALUE)`")),
     ("W0213", SF, "", "", ("prefix", r"`(on create)`")),
     ("W0214", SF, "entity Contact upsert", "let spare = email\n\nentity Contact upsert", ("delete",)),
+    ("W0215", SF, "entity Contact upsert", 'param spare = "x"\n\nentity Contact upsert', ("delete",)),
     ("W0216", SF, "  Description       = note", "  Description       = date(visitreport.created)",
      ("replace", r'with (format_date\(.*"\))')),
 ]
@@ -85,6 +86,8 @@ SKIPPED = {
     "D0401–D0409": "crmmap doctor: what to change in the mapping or the CRM after a live comparison",
     "E0117": "the help is to move the let above its first use, or to use the source field",
     "E0118": "the help points at the first let of that name or asks for another name",
+    "E0119": "the help lists the literals a param's default may be, or points at the other declaration of "
+             "the name; the value or the new name is the author's",
     "E0120": "the help explains the POSIX pattern rules; the fix is the author's pattern",
     "E0121": "the help lists format_date's tokens with an example; which layout is meant is the author's",
     "E0122": "the help lists date()'s format tokens; which layout the source sends is the author's",

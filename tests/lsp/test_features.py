@@ -24,6 +24,17 @@ def session(text=TEXT):
     return c, uri
 
 
+def clean_session(text, what):
+    """A session on text, which must check without errors; the client, uri
+    and the textDocument argument."""
+    c = Client(crmmap)
+    c.initialize(src)
+    uri = c.open(path, text)
+    errors = [d for d in c.diagnostics(uri) if d["severity"] == 1]
+    check(errors == [], "%s check: %r" % (what, errors))
+    return c, uri, {"textDocument": {"uri": uri}}
+
+
 def at(text, needle, delta=0):
     """The LSP position of needle's first byte (plus delta) in text."""
     off = text.index(needle) + delta
@@ -202,12 +213,7 @@ def case_navigation():
     text = text.replace("  Email             = lower(trim(email))", "  Email             = mail")
     text = text.replace("  Description       = note", "  Description       = t")
     text = text.replace("  Fair__c        = visitreport.title", "  let t = visitreport.title\n  Fair__c        = t")
-    c = Client(crmmap)
-    c.initialize(src)
-    uri = c.open(path, text)
-    errors = [d for d in c.diagnostics(uri) if d["severity"] == 1]
-    check(errors == [], "the lets check: %r" % errors)
-    doc = {"textDocument": {"uri": uri}}
+    c, uri, doc = clean_session(text, "the lets")
     r = c.request("textDocument/definition", dict(doc, position=at(text, "= mail", 3)))["result"]
     check(r["range"]["start"] == at(text, "mail = lower"), "let definition: %r" % r)
     r = c.request("textDocument/references", dict(doc, position=at(text, "mail = lower"),
@@ -233,6 +239,30 @@ def case_navigation():
           ("t", 13) in [(ch["name"], ch["kind"]) for ch in contact["children"]], "let symbols")
     check(fair > 0 and c.request("textDocument/definition", dict(doc, position=at(text, "answers.q_interest", 3)))
           ["result"] is None, "a source path is no let")
+    finish(c)
+    # Params: seen in the whole mapping; completion and hover say type and default.
+    text = TEXT.replace("entity Contact upsert by Email {\n", 'param fair = "Hannover Messe"\n\n'
+                        "entity Contact upsert by Email {\n", 1)
+    text = text.replace("  Fair__c        = visitreport.title", "  Fair__c        = fair")
+    c, uri, doc = clean_session(text, "the params")
+    r = c.request("textDocument/definition", dict(doc, position=at(text, "= fair", 3)))["result"]
+    check(r and r["range"]["start"] == at(text, "fair = \"Hannover"), "param definition: %r" % r)
+    r = c.request("textDocument/references", dict(doc, position=at(text, "fair = \"Hannover"),
+                                                  context={"includeDeclaration": True}))["result"]
+    check([x["range"]["start"] for x in r] == [at(text, "fair = \"Hannover"), at(text, "= fair", 2)],
+          "param references: %r" % r)
+    r = c.request("textDocument/rename", dict(doc, position=at(text, "= fair", 2), newName="fair_name"))
+    renamed = apply(text, r["result"]["changes"][uri])
+    check('param fair_name = "Hannover Messe"' in renamed and "Fair__c        = fair_name" in renamed,
+          "param renamed: %r" % r)
+    syms = c.request("textDocument/documentSymbol", doc)["result"]
+    check(("fair", 14) in [(s["name"], s["kind"]) for s in syms], "param symbol: %r" % [s["name"] for s in syms])
+    r = c.request("textDocument/completion", dict(doc, position=at(text, "= fair", 3)))["result"]
+    items = {i["label"]: i.get("detail") for i in (r["items"] if isinstance(r, dict) else r)}
+    check(items.get("fair") == 'param string = "Hannover Messe"', "param completion: %r" % items.get("fair"))
+    r = c.request("textDocument/hover", dict(doc, position=at(text, "= fair", 3)))["result"]
+    check(r and 'param string = "Hannover Messe"' in r["contents"]["value"] and "--param fair=VALUE"
+          in r["contents"]["value"], "param hover: %r" % r)
     finish(c)
 
 

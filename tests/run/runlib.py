@@ -115,6 +115,17 @@ def bench_args(argv, name):
     return crmmap, work, mapc, sizes
 
 
+def example_copy(root, work):
+    """The Salesforce example and the schemas it reads copied under work
+    (a test changes the copy); the copy's fair-leads.map and its text."""
+    copy = os.path.join(work, "examples")
+    for part in ("salesforce", "schemas"):
+        shutil.copytree(os.path.join(root, "examples", part), os.path.join(copy, part))
+    mapping = os.path.join(copy, "salesforce", "fair-leads.map")
+    with open(mapping, encoding="utf-8") as f:
+        return mapping, f.read()
+
+
 def ndjson(work, recs):
     """recs written as work/leads.ndjson, one JSON object a line; its path."""
     path = os.path.join(work, "leads.ndjson")

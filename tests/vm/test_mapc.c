@@ -205,7 +205,7 @@ static void test_deep_lists(void)
 enum { NUL = BC_NULL, TRU = BC_TRUE, REF = BC_REF, EMIT = BC_EMIT, RET = BC_RET, JMP = BC_JUMP,
        JIF = BC_JUMP_IF_FALSE, POP = BC_POP, CNST = BC_CONST, CALL = BC_CALL, LOOK = BC_LOOKUP,
        SKIP = BC_SKIP, REJ = BC_REJECT, SRC = BC_SRC, GRD = BC_GUARD, SRCL = BC_SRC_LOOKUP,
-       SRCO = BC_SRC_OPTION, TRY = BC_TRY, LJ = BC_LET_JUMP, LS = BC_LET_SET, LG = BC_LET_GET };
+       SRCO = BC_SRC_OPTION, TRY = BC_TRY, LJ = BC_LET_JUMP, LS = BC_LET_SET, LG = BC_LET_GET, PRM = BC_PARAM };
 
 static const Case cases[] = {
     { "valid program", { REF, 0, 0, EMIT, 0, 0, RET }, 7, -1, NULL },
@@ -248,6 +248,8 @@ static const Case cases[] = {
     { "let jump's slot", { LJ, 5, 0, 3, 0, RET }, 6, -1, "let index 3" },
     { "let jump skips a push", { LJ, 6, 0, 0, 0, NUL, POP, RET }, 8, -1, "stack depth" },
     { "no let slots", { NUL, LS, 0, 0, RET }, 5, -1, "let index 0 out of range (there are 0)" },
+    /* 1.5: no params in these files */
+    { "param index", { PRM, 0, 0, POP, RET }, 5, -1, "param index 0 out of range (there are 0)" },
 };
 
 static void test_programs(void)
@@ -341,6 +343,18 @@ static void test_facts(void)
     cm_buf_free(&b);
 }
 
+/* w written into b (freed), which must be of minor version minor and load. */
+static Mapc *finish_and_load(MapcWriter *w, CmBuf *b, int minor, const char *what)
+{
+    char err[300] = "";
+    CHECK(mw_finish(w, b, err, sizeof err), "mw_finish: %s", err);
+    mw_free(w);
+    CHECK(b->data[5] == minor, "%s: format 1.%d", what, minor);
+    Mapc *m = mapc_load((const uint8_t *)b->data, b->len, err, sizeof err);
+    CHECK(m != NULL, "%s load: %s", what, err);
+    return m;
+}
+
 /* The checks section (1.4): written only with a check, read back onto the
  * field, refused when inconsistent. */
 static void test_checks(void)
@@ -355,12 +369,7 @@ static void test_checks(void)
     mw_line(e, 4, 3);
     mw_op(e, BC_RET, 0);
     CmBuf b = CM_BUF_INIT;
-    char err[300] = "";
-    CHECK(mw_finish(w, &b, err, sizeof err), "mw_finish: %s", err);
-    mw_free(w);
-    CHECK(b.data[5] == 4, "checks: format 1.4");
-    Mapc *m = mapc_load((const uint8_t *)b.data, b.len, err, sizeof err);
-    CHECK(m != NULL, "checks load: %s", err);
+    Mapc *m = finish_and_load(w, &b, 4, "checks");
     if (m) {
         const MapcField *f = m->entities[0].fields;
         CHECK(f[0].check == MK_DATE && f[1].check == MK_DECIMAL && f[1].precision == 5 && f[1].scale == 2,
@@ -375,6 +384,47 @@ static void test_checks(void)
         { 5, 0, "out of order or repeated" }, { 2, 7, "field 7 out of range" },
     };
     expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
+    cm_buf_free(&b);
+}
+
+/* The params section (1.5): written with a param, read back with its default,
+ * set from text by type, refused when inconsistent; PARAM's index checked. */
+static void test_params(void)
+{
+    MapcWriter *w = mw_new();
+    mw_meta(w, "test", "salesforce", "test.map");
+    uint32_t k_text = mw_const_str(w, "Fair", 4), k_num = mw_const_num(w, 3);
+    mw_param(w, "fair", MP_STRING, k_text);
+    mw_param(w, "limit", MP_NUMBER, k_num);
+    MwEntity *e = mw_entity(w, "Contact", MODE_C_CREATE, 3, 1);
+    uint32_t f = mw_field(e, "Description", FS_PAYLOAD, ENC_TEXT, -1);
+    mw_line(e, 4, 3);
+    mw_op(e, BC_PARAM, 0);
+    mw_op(e, BC_EMIT, f);
+    mw_op(e, BC_RET, 0);
+    CmBuf b = CM_BUF_INIT;
+    Mapc *m = finish_and_load(w, &b, 5, "params");
+    char err[300] = "";
+    CHECK(m != NULL && m->nparams == 2, "two params");
+    if (m && m->nparams == 2) {
+        CHECK(mapc_param_find(m, "limit", 5) == 1 && mapc_param_find(m, "lim", 3) == -1, "find by name");
+        CHECK(m->params[0].value.type == V_STR && m->params[0].value.len == 4, "the default");
+        CHECK(mapc_param_set(m, 1, "2.5", 3, err, sizeof err) && m->params[1].value.u.num == 2.5, "a number");
+        CHECK(!mapc_param_set(m, 1, "ten", 3, err, sizeof err) && strstr(err, "a number"), "not a number");
+        CHECK(mapc_param_set(m, 0, "IAA", 3, err, sizeof err) && m->params[0].value.len == 3, "a string");
+    }
+    mapc_free(m);
+    size_t payload = section_payload(&b, MS_PARAMS);
+    CHECK(payload > 0, "a params section was written");
+    /* count 2; name, type 1, default; name, type 2, default */
+    static const Poke bad[] = {
+        { 2, 0, "param 0 has unknown type 0" }, { 2, 9, "unknown type 9" },
+        { 2, 2, "param 0's default is not a number" }, { 5, 3, "param 1's default is not a boolean" },
+    };
+    expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
+    /* param 1 takes param 0's name string */
+    Poke same = { 4, payload ? (uint8_t)b.data[payload + 1] : 0, "param 1 has the name of param 0" };
+    expect_pokes(&b, payload, &same, 1);
     cm_buf_free(&b);
 }
 
@@ -483,6 +533,7 @@ int main(void)
     test_facts();
     test_lookups();
     test_checks();
+    test_params();
     test_good_file();
     test_huge_count();
     test_deep_lists();

@@ -3,7 +3,7 @@ if exists("b:current_syntax")
   finish
 endif
 
-syn keyword crmmapItem mapping source target users table entity schema let include
+syn keyword crmmapItem mapping source target users table entity schema let include param
 syn keyword crmmapMode create update upsert by key strict
 syn keyword crmmapStmt master crm on reject when
 syn keyword crmmapExpr if then else case and or not in ref clear

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Params end to end (docs/language.md, "Param"): a copy of the Salesforce
+example whose visit report's Fair__c is `param fair`, `param min_score` and
+`param send` — the defaults in a dry run and on the doc page; --param on run (a .map and a
+compiled .mapc), test, plan and serve; the connection file's "params" for a live
+run against tools/crmserver, and --param winning over it; and the errors:
+an unknown name (did-you-mean), a value not of the param's type, a flag
+without '=', a wrong "params" in the connection file.
+
+Usage: test_params.py CRMMAP REPO_ROOT WORKDIR"""
+import json, os, subprocess, sys  # noqa: E401
+
+from runlib import URL, Checks, example_copy, fresh, ndjson, records, reset, run
+
+crmmap, root, work = sys.argv[1:4]
+c = Checks()
+fresh(work)
+mapping, text = example_copy(root, work)
+FAIR = "  Fair__c        = visitreport.title\n"
+c.check(FAIR in text, "the example sets Fair__c from visitreport.title as this test expects")
+text = text.replace(FAIR, "  Fair__c        = fair\n")
+text = text.replace("\nentity ", '\nparam fair = "Default Fair"\nparam send = true\n\nentity ', 1)
+text = text.replace("entity Contact upsert by Email {", "entity Contact upsert by Email when send {", 1)
+with open(mapping, "w", encoding="utf-8") as out:
+    out.write(text)
+VISIT = {"title": "Free text", "created": "2026-04-21T10:15:00+02:00", "id": "vr-1"}
+inp = ndjson(work, [{"firstName": "Olga", "lastName": "Ok", "email": "ok@example.com", "country": "DE",
+                     "visitreport": VISIT, "answers": {"q_interest": "interested"}}])
+
+
+def crm(*args):
+    return subprocess.run([crmmap] + list(args), capture_output=True, text=True, timeout=120)
+
+
+def fairs(res):
+    """Fair__c of each visit report a dry run printed; the entities sent."""
+    out = [o for o in (json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")) if "payload" in o]
+    return ([o["payload"].get("Fair__c") for o in out if o["entity"] == "Visit_Report__c"],
+            sorted({o["entity"] for o in out}))
+
+
+res = crm("run", mapping, "--input", inp, "--dry-run")
+c.check(res.returncode == 0 and fairs(res)[0] == ["Default Fair"], "the default: %s %s" % (fairs(res), res.stderr))
+res = crm("run", mapping, "--input", inp, "--dry-run", "--param", "fair=IAA 2027", "--param", "send=true")
+c.check(res.returncode == 0 and fairs(res)[0] == ["IAA 2027"], "--param: %s %s" % (fairs(res), res.stderr))
+res = crm("run", mapping, "--input", inp, "--dry-run", "--param", "send=false")
+c.check(fairs(res) == ([], []) and "ok=0 partial=0 failed=0 skipped=1" in res.stderr,
+        "send=false: nothing sent: %s %s" % (fairs(res), res.stderr[-200:]))
+
+mapc = os.path.join(work, "fair-leads.mapc")
+res = crm("compile", mapping, "-o", mapc)
+c.check(res.returncode == 0, "compile: %s" % res.stderr)
+res = crm("run", mapc, "--input", inp, "--dry-run", "--param", "fair=From the mapc")
+c.check(res.returncode == 0 and fairs(res)[0] == ["From the mapc"], "a .mapc overridden: %s %s"
+        % (fairs(res), res.stderr))
+dis = crm("disasm", mapc)
+c.check('param 0 fair string = "Default Fair"' in dis.stdout and "PARAM 0  ; fair" in dis.stdout,
+        "disasm shows the param and its use")
+
+page = os.path.join(work, "doc.html")
+res = crm("doc", mapping, "-o", page)
+with open(page, encoding="utf-8") as f:
+    html = f.read()
+c.check(res.returncode == 0 and "<td><code>fair</code></td><td>string</td><td><code>&quot;Default Fair&quot;</code></td>"
+        "<td>Visit_Report__c</td>" in html and "<td><code>send</code></td><td>bool</td><td><code>true</code></td>"
+        "<td>Contact</td>" in html, "doc lists the params (name, type, default, where used)")
+
+# errors: usage errors with a help, never the default
+res = crm("run", mapc, "--input", inp, "--dry-run", "--param", "fiar=x")
+c.check(res.returncode == 2 and "has no param 'fiar'" in res.stderr and "did you mean 'fair'?" in res.stderr
+        and res.stdout == "", "unknown name: %d %s" % (res.returncode, res.stderr))
+res = crm("run", mapping, "--input", inp, "--dry-run", "--param", "send=yes")
+c.check(res.returncode == 2 and "param send is a boolean: 'yes' is not one" in res.stderr
+        and "help: give true or false" in res.stderr, "wrong type: %d %s" % (res.returncode, res.stderr))
+res = crm("run", mapping, "--input", inp, "--dry-run", "--param", "fair")
+c.check(res.returncode == 2 and "--param 'fair': NAME=VALUE" in res.stderr, "no '=': %s" % res.stderr)
+for cmd in (["test", mapping], ["plan", mapping, "--input", inp, "--url", URL]):
+    res = crm(*(cmd + ["--param", "fiar=x"]))
+    c.check(res.returncode == 2 and "did you mean 'fair'?" in res.stderr,
+            "%s refuses an unknown param: %d %s" % (cmd[0], res.returncode, res.stderr))
+
+res = subprocess.run([crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--auth-env", "HOOK", "--plain-http",
+                      "--check-config", "--state-dir", os.path.join(work, "state"), "--param", "fiar=x"],
+                     capture_output=True, text=True, timeout=120, env=dict(os.environ, HOOK="h" * 40))
+c.check(res.returncode == 2 and "did you mean 'fair'?" in res.stderr,
+        "serve refuses an unknown param: %d %s" % (res.returncode, res.stderr[-300:]))
+
+# the connection file's params, and --param over them, in a live run
+config = os.path.join(work, "crmmap.json")
+with open(config, "w", encoding="utf-8") as out:
+    json.dump({"system": "salesforce", "url": URL, "token_env": "CRM_TOKEN",
+               "params": {"fair": "From the file", "send": True}}, out)
+reset()
+res = run(crmmap, mapping, inp, work, config=config)
+reports = list(records("salesforce", "Visit_Report__c").values())
+c.check(res.status == 0 and [r.get("Fair__c") for r in reports] == ["From the file"],
+        "the file's param: %d %s %s" % (res.status, reports, res.stderr[-300:]))
+reset()
+res = run(crmmap, mapping, inp, work, "--param", "fair=From the flag", config=config)
+reports = list(records("salesforce", "Visit_Report__c").values())
+c.check(res.status == 0 and [r.get("Fair__c") for r in reports] == ["From the flag"],
+        "the flag wins: %d %s" % (res.status, reports))
+with open(config, "w", encoding="utf-8") as out:
+    json.dump({"system": "salesforce", "url": URL, "token_env": "CRM_TOKEN", "params": {"send": "yes"}}, out)
+res = run(crmmap, mapping, inp, work, config=config)
+c.check(res.status != 0 and "param send is a boolean" in res.stderr and "crmmap.json" in res.stderr,
+        "a wrong param in the file: %d %s" % (res.status, res.stderr[-300:]))
+c.exit()
