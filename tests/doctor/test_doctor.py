@@ -222,7 +222,7 @@ def run_case():
         expect(rc, out, err, 4)
         golden("salesforce_drift.out", out.replace(SCRATCH, "SCRATCH"))
         rc, out, err = doctor(SF_MAP)
-        expect(rc, out, err, 4, "examples/salesforce/fair-leads.map:23:1: error[D0401]: Contact.MailingCity")
+        expect(rc, out, err, 4, "examples/salesforce/fair-leads.map:12:1: error[D0401]: Contact.MailingCity")
 
     elif CASE == "deleted_field":
         c = contact_describe()

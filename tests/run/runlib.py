@@ -116,11 +116,13 @@ def bench_args(argv, name):
 
 
 def example_copy(root, work):
-    """The Salesforce example and the schemas it reads copied under work
-    (a test changes the copy); the copy's fair-leads.map and its text."""
+    """The Salesforce example, the schemas it reads and the file it includes
+    copied under work (a test changes the copy); the copy's fair-leads.map
+    and its text."""
     copy = os.path.join(work, "examples")
     for part in ("salesforce", "schemas"):
         shutil.copytree(os.path.join(root, "examples", part), os.path.join(copy, part))
+    shutil.copy(os.path.join(root, "examples", "common.map"), copy)
     mapping = os.path.join(copy, "salesforce", "fair-leads.map")
     with open(mapping, encoding="utf-8") as f:
         return mapping, f.read()

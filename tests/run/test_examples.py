@@ -157,11 +157,23 @@ def check_example(x):
     c.check(held == {HELD: (held_id, HELD_PHONE)}, "%s: the held contact updated, its phone kept: %s" % (what, held))
     c.check(sorted(made) == sorted(EMAIL[i] for i in (1, 2, 3)), "%s: a lead per unknown visitor: %s"
             % (what, sorted(made)))
-    c.check(ids.get((5, x.update)) == held_id and all(ids.get((i, x.fallback)) == made.get(EMAIL[i]) for i in (1, 2, 3)),
+    # Dataverse's UpsertMultiple answers no ids (docs/run.md): a record upserted
+    # by its alternate key (the Dynamics lead, the keyed visit report) reports
+    # none, and its links are compared as a whole instead of by report id.
+    by_key = x.name == "dynamics"
+
+    def reported(got, real):
+        return got == real or (by_key and got in ("None", ""))
+    c.check(ids.get((5, x.update)) == held_id and all(reported(ids.get((i, x.fallback)), made.get(EMAIL[i]))
+                                                       for i in (1, 2, 3)),
             "%s: the ids reported are the CRM's" % what)
     links = x.links(s)
-    want = {ids.get((i, x.child)): [(x.link_update, held_id)] if i == 5 else [(x.link_fallback, made.get(EMAIL[i]))]
-            for i in VISITS}
+    want = [(ids.get((i, x.child)), [(x.link_update, held_id)] if i == 5 else [(x.link_fallback, made.get(EMAIL[i]))])
+            for i in VISITS]
+    if by_key:
+        links, want = sorted(links.values()), sorted(w for _, w in want)
+    else:
+        want = dict(want)
     c.check(links == want, "%s: each visit report linked to the record written for its visitor: %s, want %s"
             % (what, links, want))
     first = stable(s)

@@ -8,9 +8,9 @@ Salesforce example against tools/crmserver with a fake phone number
 twice, and the same mapping with `strict` fails the contact instead.
 
 Usage: test_partial.py CRMMAP REPO_ROOT WORKDIR"""
-import os, shutil, sys  # noqa: E401
+import os, sys  # noqa: E401
 
-from runlib import Checks, fresh, line_of, ndjson, records, reset, run
+from runlib import Checks, example_copy, fresh, line_of, ndjson, records, reset, run
 
 crmmap, root, work = sys.argv[1:4]
 c = Checks()
@@ -68,12 +68,7 @@ c.check(again.status == 0 and "in=6 ok=4 partial=2 failed=0 skipped=0\n" in agai
 c.check(again.errors == res.errors, "resume writes no line twice: %d lines" % len(again.errors))
 
 # The same mapping, Contact strict, in a copy of the examples' tree (it reads ../schemas).
-copy = os.path.join(work, "examples")
-for part in ("salesforce", "schemas"):
-    shutil.copytree(os.path.join(examples, part), os.path.join(copy, part))
-strict = os.path.join(copy, "salesforce", "fair-leads.map")
-with open(mapping, encoding="utf-8") as f:
-    text = f.read()
+strict, text = example_copy(root, work)
 c.check("entity Contact upsert by Email {" in text, "the example's Contact header is as this test expects")
 with open(strict, "w", encoding="utf-8") as out:
     out.write(text.replace("entity Contact upsert by Email {", "entity Contact upsert by Email strict {"))
