@@ -6,7 +6,14 @@
 static void add_path(const Expr *e, void *ctx)
 {
     DocPaths *p = ctx;
-    if (e->kind != EX_PATH || e->info == NULL || e->info->source == NULL)
+    if (e->kind != EX_PATH || e->info == NULL)
+        return;
+    /* A let reads what its value reads (lets form no cycle: E0118). */
+    if (e->info->let != NULL) {
+        ast_expr_each(e->info->let->decl->value, add_path, p);
+        return;
+    }
+    if (e->info->source == NULL)
         return;
     for (size_t i = 0; i < p->count; i++)
         if (p->fields[i] == e->info->source)

@@ -212,7 +212,7 @@ def case_navigation():
                         "entity Contact upsert by Email {\n  let t = note\n")
     text = text.replace("  Email             = lower(trim(email))", "  Email             = mail")
     text = text.replace("  Description       = note", "  Description       = t")
-    text = text.replace("  Fair__c        = visitreport.title", "  let t = visitreport.title\n  Fair__c        = t")
+    text = text.replace("  Fair__c        = fair_name", "  let t = visitreport.title\n  Fair__c        = t")
     c, uri, doc = clean_session(text, "the lets")
     r = c.request("textDocument/definition", dict(doc, position=at(text, "= mail", 3)))["result"]
     check(r["range"]["start"] == at(text, "mail = lower"), "let definition: %r" % r)
@@ -229,9 +229,9 @@ def case_navigation():
     renamed = apply(text, r["result"]["changes"][uri])
     check("let address = lower" in renamed and "Email             = address" in renamed and " mail" not in renamed,
           "let renamed")
-    r = c.request("textDocument/rename", dict(doc, position=at(text, "Fair__c        = t", 17), newName="fair"))
+    r = c.request("textDocument/rename", dict(doc, position=at(text, "Fair__c        = t", 17), newName="title"))
     renamed = apply(text, r["result"]["changes"][uri])
-    check("let fair = visitreport.title" in renamed and "Fair__c        = fair" in renamed
+    check("let title = visitreport.title" in renamed and "Fair__c        = title" in renamed
           and "let t = note" in renamed and "Description       = t" in renamed, "the second entity's let renamed alone")
     syms = c.request("textDocument/documentSymbol", doc)["result"]
     contact = next(s for s in syms if s["name"] == "Contact")
@@ -241,27 +241,27 @@ def case_navigation():
           ["result"] is None, "a source path is no let")
     finish(c)
     # Params: seen in the whole mapping; completion and hover say type and default.
-    text = TEXT.replace("entity Contact upsert by Email {\n", 'param fair = "Hannover Messe"\n\n'
+    text = TEXT.replace("entity Contact upsert by Email {\n", 'param show = "Hannover Messe"\n\n'
                         "entity Contact upsert by Email {\n", 1)
-    text = text.replace("  Fair__c        = visitreport.title", "  Fair__c        = fair")
+    text = text.replace("  Fair__c        = fair_name", "  Fair__c        = show")
     c, uri, doc = clean_session(text, "the params")
-    r = c.request("textDocument/definition", dict(doc, position=at(text, "= fair", 3)))["result"]
-    check(r and r["range"]["start"] == at(text, "fair = \"Hannover"), "param definition: %r" % r)
-    r = c.request("textDocument/references", dict(doc, position=at(text, "fair = \"Hannover"),
+    r = c.request("textDocument/definition", dict(doc, position=at(text, "= show", 3)))["result"]
+    check(r and r["range"]["start"] == at(text, "show = \"Hannover"), "param definition: %r" % r)
+    r = c.request("textDocument/references", dict(doc, position=at(text, "show = \"Hannover"),
                                                   context={"includeDeclaration": True}))["result"]
-    check([x["range"]["start"] for x in r] == [at(text, "fair = \"Hannover"), at(text, "= fair", 2)],
+    check([x["range"]["start"] for x in r] == [at(text, "show = \"Hannover"), at(text, "= show", 2)],
           "param references: %r" % r)
-    r = c.request("textDocument/rename", dict(doc, position=at(text, "= fair", 2), newName="fair_name"))
+    r = c.request("textDocument/rename", dict(doc, position=at(text, "= show", 2), newName="show_name"))
     renamed = apply(text, r["result"]["changes"][uri])
-    check('param fair_name = "Hannover Messe"' in renamed and "Fair__c        = fair_name" in renamed,
+    check('param show_name = "Hannover Messe"' in renamed and "Fair__c        = show_name" in renamed,
           "param renamed: %r" % r)
     syms = c.request("textDocument/documentSymbol", doc)["result"]
-    check(("fair", 14) in [(s["name"], s["kind"]) for s in syms], "param symbol: %r" % [s["name"] for s in syms])
-    r = c.request("textDocument/completion", dict(doc, position=at(text, "= fair", 3)))["result"]
+    check(("show", 14) in [(s["name"], s["kind"]) for s in syms], "param symbol: %r" % [s["name"] for s in syms])
+    r = c.request("textDocument/completion", dict(doc, position=at(text, "= show", 3)))["result"]
     items = {i["label"]: i.get("detail") for i in (r["items"] if isinstance(r, dict) else r)}
-    check(items.get("fair") == 'param string = "Hannover Messe"', "param completion: %r" % items.get("fair"))
-    r = c.request("textDocument/hover", dict(doc, position=at(text, "= fair", 3)))["result"]
-    check(r and 'param string = "Hannover Messe"' in r["contents"]["value"] and "--param fair=VALUE"
+    check(items.get("show") == 'param string = "Hannover Messe"', "param completion: %r" % items.get("show"))
+    r = c.request("textDocument/hover", dict(doc, position=at(text, "= show", 3)))["result"]
+    check(r and 'param string = "Hannover Messe"' in r["contents"]["value"] and "--param show=VALUE"
           in r["contents"]["value"], "param hover: %r" % r)
     finish(c)
 

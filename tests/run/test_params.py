@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Params end to end (docs/language.md, "Param"): a copy of the Salesforce
-example whose visit report's Fair__c is `param fair`, `param min_score` and
-`param send` — the defaults in a dry run and on the doc page; --param on run (a .map and a
+example, whose shared examples/common.map declares `param fair`, with the
+visit report's Fair__c set to the param itself and a `param send` added — the defaults in a dry run and on the doc page; --param on run (a .map and a
 compiled .mapc), test, plan and serve; the connection file's "params" for a live
 run against tools/crmserver, and --param winning over it; and the errors:
 an unknown name (did-you-mean), a value not of the param's type, a flag
 without '=', a wrong "params" in the connection file.
 
 Usage: test_params.py CRMMAP REPO_ROOT WORKDIR"""
-import json, os, subprocess, sys  # noqa: E401
+import json, os, re, subprocess, sys  # noqa: E401
 
 from runlib import URL, Checks, example_copy, fresh, ndjson, records, reset, run
 
@@ -16,10 +16,10 @@ crmmap, root, work = sys.argv[1:4]
 c = Checks()
 fresh(work)
 mapping, text = example_copy(root, work)
-FAIR = "  Fair__c        = visitreport.title\n"
-c.check(FAIR in text, "the example sets Fair__c from visitreport.title as this test expects")
+FAIR = "  Fair__c        = fair_name\n"
+c.check(FAIR in text, "the example sets Fair__c from the shared fair_name as this test expects")
 text = text.replace(FAIR, "  Fair__c        = fair\n")
-text = text.replace("\nentity ", '\nparam fair = "Default Fair"\nparam send = true\n\nentity ', 1)
+text = text.replace("\nentity ", '\nparam send = true\n\nentity ', 1)
 text = text.replace("entity Contact upsert by Email {", "entity Contact upsert by Email when send {", 1)
 with open(mapping, "w", encoding="utf-8") as out:
     out.write(text)
@@ -40,7 +40,7 @@ def fairs(res):
 
 
 res = crm("run", mapping, "--input", inp, "--dry-run")
-c.check(res.returncode == 0 and fairs(res)[0] == ["Default Fair"], "the default: %s %s" % (fairs(res), res.stderr))
+c.check(res.returncode == 0 and fairs(res)[0] == ["Hannover Messe 2026"], "the default: %s %s" % (fairs(res), res.stderr))
 res = crm("run", mapping, "--input", inp, "--dry-run", "--param", "fair=IAA 2027", "--param", "send=true")
 c.check(res.returncode == 0 and fairs(res)[0] == ["IAA 2027"], "--param: %s %s" % (fairs(res), res.stderr))
 res = crm("run", mapping, "--input", inp, "--dry-run", "--param", "send=false")
@@ -54,16 +54,18 @@ res = crm("run", mapc, "--input", inp, "--dry-run", "--param", "fair=From the ma
 c.check(res.returncode == 0 and fairs(res)[0] == ["From the mapc"], "a .mapc overridden: %s %s"
         % (fairs(res), res.stderr))
 dis = crm("disasm", mapc)
-c.check('param 0 fair string = "Default Fair"' in dis.stdout and "PARAM 0  ; fair" in dis.stdout,
+c.check('param 0 fair string = "Hannover Messe 2026"' in dis.stdout and "PARAM 0  ; fair" in dis.stdout,
         "disasm shows the param and its use")
 
 page = os.path.join(work, "doc.html")
 res = crm("doc", mapping, "-o", page)
 with open(page, encoding="utf-8") as f:
     html = f.read()
-c.check(res.returncode == 0 and "<td><code>fair</code></td><td>string</td><td><code>&quot;Default Fair&quot;</code></td>"
-        "<td>Visit_Report__c</td>" in html and "<td><code>send</code></td><td>bool</td><td><code>true</code></td>"
-        "<td>Contact</td>" in html, "doc lists the params (name, type, default, where used)")
+c.check(res.returncode == 0 and re.search(r'<td><code>fair</code> <span class="origin">\(from <code>[^<]*common\.map'
+                                          r'</code>\)</span></td><td>string</td><td><code>&quot;Hannover Messe 2026&quot;'
+                                          r'</code></td><td>let fair_name, Visit_Report__c</td>', html) is not None
+        and "<td><code>send</code></td><td>bool</td><td><code>true</code></td><td>Contact</td>" in html,
+        "doc lists the params (name, type, default, where used)")
 
 # errors: usage errors with a help, never the default
 res = crm("run", mapc, "--input", inp, "--dry-run", "--param", "fiar=x")

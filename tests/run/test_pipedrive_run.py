@@ -101,7 +101,7 @@ c.check([p.get("value") for p in james.get("phones", [])] == ["+442079460018"],
         "master crm: an empty phone is set: %s" % james)
 leads = leads_by_title()
 c.check(leads == {"Hannover Messe 2026: Anna Schmidt <anna.schmidt@example.de>": ["Schmidt Maschinenbau GmbH"],
-                  "Trade fair: Élodie Durand <elodie.durand@example.fr>": ["Durand & Fils"]},
+                  "Hannover Messe 2026: Élodie Durand <elodie.durand@example.fr>": ["Durand & Fils"]},
         "a Pipedrive lead for each visitor Pipedrive holds no person for, under the organization: %s" % leads)
 notes = state("notes")
 lead_ids = {str(ld["id"]): ld["title"] for ld in state("leads").values()}
