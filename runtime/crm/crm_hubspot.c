@@ -40,16 +40,16 @@ static const char *const hs_entities[] = { "contacts", NULL };
  * update or upsert one v4 associations request per pair of object types
  * and 2,000 links. A bulk round of upserts of a standard object without
  * links is one import: the POST, one poll and the first page of its errors,
- * and the ids read back by batch/read where a later entity refers to the
- * records (custom objects p_NAME and linked records go by the batch API). */
+ * the current records read first as for the batch API, and the ids read
+ * back by batch/read where a later entity refers to the records (custom
+ * objects p_NAME and linked records go by the batch API). */
 static void hs_budget_round(const CrmBudgetRound *r, CrmCalls *out)
 {
     if (r->bulk && r->op == CONN_UPSERT && r->link_types == 0 && strncmp(r->entity, "p_", 2) != 0) {
         out->jobs++;
         out->n[CALL_BULK] += 2;
         out->n[CALL_POLLS]++;
-        if (r->referred)
-            out->n[CALL_READS] += crm_budget_div(r->n, r->c->ops->max_read);
+        out->n[CALL_READS] += ((r->read ? 1u : 0u) + (r->referred ? 1u : 0u)) * crm_budget_div(r->n, r->c->ops->max_read);
         return;
     }
     crm_budget_rest(r, out);

@@ -55,7 +55,7 @@ def tokens(cfg):
 
 
 for name, flags in (("salesforce", ["--bulk", "off"]), ("salesforce", ["--bulk", "on"]), ("hubspot", []),
-                    ("dynamics", [])):
+                    ("hubspot", ["--bulk", "on"]), ("dynamics", [])):
     s = systems.get(name, crmmap)
     inp = clean_leads if name == "hubspot" else leads
     d, cfg = where(s, name + "".join(flags).replace("-", ""))
