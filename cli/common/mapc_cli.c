@@ -25,11 +25,7 @@ int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b)
     int status = EXIT_OK;
     b->ast = ast_parse(b->sink, path, b->text, b->len);
     ast_include(b->sink, b->ast, path);
-    if (diag_count(b->sink, DIAG_ERROR) == 0 && ast_include_only(b->ast)) {
-        /* Checked alone it would only say that it declares no target. */
-        fprintf(stderr, "%s: error: an include-only file (no mapping, source or target) has nothing to compile\n"
-                        "  help: compile the mapping that includes it; `crmmap check %s` checks its syntax and "
-                        "includes\n", path, path);
+    if (cli_refuse_include_only(b->sink, b->ast, path, "compile")) {
         cli_render_diags(b->sink, fmt);
         return EXIT_CHECK;
     }

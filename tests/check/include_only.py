@@ -6,7 +6,7 @@ An include-only file (no mapping, source or target; docs/language.md,
 includes and says so in one note line (exit 0, nothing in the machine
 formats), but a syntax error or a bad include in it still fails, without
 the note; entities in it are left to the mappings that include it too.
-`compile` and a run of the .map refuse it with a help and write nothing,
+`compile`, a run of the .map and `doc` refuse it with a help and write nothing,
 while the mapping that includes it checks and compiles."""
 import json
 import os
@@ -82,6 +82,10 @@ with tempfile.TemporaryDirectory() as d:
         f.write('{"email": "a@example.com", "gender": "0"}\n')
     expect("run shared.map", run(d, "run", "shared.map", "--input", "in.ndjson", "--dry-run"), 1, refusal)
     expect("compile m.map", run(d, "compile", "m.map", "-o", "out.mapc"), 0, "")
+    expect("doc shared.map", run(d, "doc", "shared.map", "-o", "out.html"), 1,
+           refusal.replace("compile", "document"))
+    if os.path.exists(os.path.join(d, "out.html")):
+        failures.append("doc shared.map wrote out.html")
 
 for f in failures:
     print("FAIL:", f)
