@@ -1,4 +1,5 @@
 /* cmd_check: `crmmap check FILE.map...`, the CI entry point. */
+#include <stdio.h>
 #include <string.h>
 
 #include "ast.h"
@@ -27,6 +28,7 @@ static int run(int argc, char **argv)
         return cli_usage_error(&cmd_check, "no .map file given");
 
     DiagSink *sink = diag_sink_new();
+    bool *include_only = cm_calloc((size_t)argc, sizeof *include_only);
     for (int i = optind; i < argc; i++) {
         size_t len;
         char *text;
@@ -38,7 +40,11 @@ static int run(int argc, char **argv)
          * --dump-ast is the parser's view of the one file alone. */
         if (!dump)
             ast_include(sink, ast, argv[i]);
-        if (!dump && diag_count(sink, DIAG_ERROR) == errors)
+        /* An include-only file is no mapping: checked alone, every use of a
+         * source field and the missing target would be errors. Its
+         * declarations are checked in each mapping that includes it. */
+        include_only[i] = !dump && diag_count(sink, DIAG_ERROR) == errors && ast_include_only(ast);
+        if (!dump && diag_count(sink, DIAG_ERROR) == errors && !include_only[i])
             check_free(check_mapping(sink, ast, argv[i]));
         if (dump) {
             CmBuf out = CM_BUF_INIT;
@@ -50,6 +56,13 @@ static int run(int argc, char **argv)
         cm_free(text);
     }
     cli_render_diags(sink, fmt);
+    /* Only beside the text diagnostics: the other formats are for machines,
+     * and the file simply has none. */
+    for (int i = optind; i < argc && fmt == DIAG_TEXT; i++)
+        if (include_only[i])
+            fprintf(stderr, "%s: note: include-only file (no mapping, source or target): its syntax and includes "
+                            "are fine; its declarations are checked in each mapping that includes it\n", argv[i]);
+    cm_free(include_only);
     status = diag_count(sink, DIAG_ERROR) ? EXIT_CHECK : EXIT_OK;
     diag_sink_free(sink);
     return status;
@@ -60,6 +73,9 @@ const Command cmd_check = {
     "Usage: crmmap check [--format text|json|sarif|github] FILE.map...\n"
     "\n"
     "Parses and checks each mapping against the field definitions it names.\n"
+    "An include-only file (no mapping, source or target) is read for its syntax\n"
+    "and its includes only, with a note: its declarations are checked in each\n"
+    "mapping that includes it.\n"
     "Diagnostics go to stderr as text, or to stdout in the chosen --format.\n"
     "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage.\n"
     "\n"

@@ -28,7 +28,7 @@ static int page(const char *path, DiagFormat fmt, CmBuf *out)
     Ast *ast = cli_parse_map(sink, path, &text, &len);
     if (ast != NULL)
         ast_include(sink, ast, path);
-    if (ast != NULL && diag_count(sink, DIAG_ERROR) == 0) {
+    if (ast != NULL && !cli_refuse_include_only(sink, ast, path, "document") && diag_count(sink, DIAG_ERROR) == 0) {
         Checked *checked = check_mapping(sink, ast, path);
         if (diag_count(sink, DIAG_ERROR) == 0) {
             doc_html(checked, base_name(path), out);

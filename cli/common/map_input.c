@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ast_include.h"
 #include "cli.h"
 #include "cm_alloc.h"
 #include "cm_buf.h"
@@ -82,4 +83,16 @@ Ast *cli_parse_map(DiagSink *sink, const char *path, char **text, size_t *len)
 {
     *text = cli_read_map(sink, path, AST_MAX_SOURCE + 1, len);
     return *text ? ast_parse(sink, path, *text, *len) : NULL;
+}
+
+bool cli_refuse_include_only(const DiagSink *sink, const Ast *ast, const char *path, const char *verb)
+{
+    if (diag_count(sink, DIAG_ERROR) != 0 || !ast_include_only(ast))
+        return false;
+    /* Checked alone it would only say that it declares no target. */
+    fprintf(stderr,
+            "%s: error: an include-only file (no mapping, source or target) has nothing to %s\n"
+            "  help: %s the mapping that includes it; `crmmap check %s` checks its syntax and includes\n",
+            path, verb, verb, path);
+    return true;
 }

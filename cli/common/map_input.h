@@ -3,6 +3,7 @@
 #ifndef MAP_INPUT_H
 #define MAP_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ast.h"
@@ -22,5 +23,11 @@ char *cli_read_map(DiagSink *sink, const char *path, size_t max, size_t *len);
  * is handed to the caller in *text (cm_free it) with its length in *len.
  * Returns NULL, with *text NULL, when the file could not be read. */
 Ast *cli_parse_map(DiagSink *sink, const char *path, char **text, size_t *len);
+
+/* Whether the file at path, parsed (and its includes followed) into ast
+ * without errors in sink, is an include-only file (ast_include_only): then
+ * it has nothing to `verb` (compile, document) and this says so on stderr,
+ * with the help to `verb` the mapping that includes it instead. */
+bool cli_refuse_include_only(const DiagSink *sink, const Ast *ast, const char *path, const char *verb);
 
 #endif

@@ -25,6 +25,10 @@ int mapc_cli_build(const char *path, DiagFormat fmt, MapcBuild *b)
     int status = EXIT_OK;
     b->ast = ast_parse(b->sink, path, b->text, b->len);
     ast_include(b->sink, b->ast, path);
+    if (cli_refuse_include_only(b->sink, b->ast, path, "compile")) {
+        cli_render_diags(b->sink, fmt);
+        return EXIT_CHECK;
+    }
     b->checked = diag_count(b->sink, DIAG_ERROR) ? NULL : check_mapping(b->sink, b->ast, path);
     if (b->checked && diag_count(b->sink, DIAG_ERROR) == 0) {
         char cerr[256];

@@ -61,18 +61,6 @@ bool lsp_analysis_stale(const LspAnalysis *a)
     return false;
 }
 
-/* A file of tables and lets that mappings include, not a mapping: it is
- * checked in each mapping that includes it (there its diagnostics show on
- * the include line), not on its own, where every check would say that it
- * declares no target. */
-static bool shared_file(const Ast *ast)
-{
-    for (size_t i = 0; i < ast->count; i++)
-        if (ast->items[i]->kind <= IT_USERS || ast->items[i]->kind == IT_ENTITY)
-            return false;
-    return ast->count > 0;
-}
-
 LspAnalysis *lsp_analyse(const char *name, const char *path, const char *text, size_t len)
 {
     LspAnalysis *a = cm_calloc(1, sizeof *a);
@@ -88,7 +76,10 @@ LspAnalysis *lsp_analyse(const char *name, const char *path, const char *text, s
     lsp_lines_init(&a->lines, a->text, a->len);
     /* As `crmmap check`: a tree with syntax errors is not checked, its
      * echoes would only bury the real error. */
-    if (path && diag_count(a->sink, DIAG_ERROR) == 0 && !shared_file(a->ast))
+    /* An include-only file is checked in each mapping that includes it (there
+     * its diagnostics show on the include line), not alone, where every check
+     * would say that it declares no target. */
+    if (path && diag_count(a->sink, DIAG_ERROR) == 0 && !ast_include_only(a->ast))
         a->checked = check_mapping(a->sink, a->ast, path);
     /* The features point into this document: its own declarations; the
      * Checked keeps those of the included files (completion, hover). */

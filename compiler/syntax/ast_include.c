@@ -194,6 +194,14 @@ static bool header_item(DiagSink *sink, const Item *it, const char *shown)
     return true;
 }
 
+bool ast_include_only(const Ast *ast)
+{
+    for (size_t i = 0; i < ast->count; i++)
+        if (ast->items[i]->kind <= IT_USERS)
+            return false;
+    return ast->count > 0;
+}
+
 static void expand(Includer *inc, Ast *ast, const char *path);
 
 /* Reads, parses and expands the file one include names; its tree, or NULL. */

@@ -29,4 +29,12 @@ void ast_include(DiagSink *sink, Ast *ast, const char *path);
  * point into the one document's text. */
 void ast_include_own(Ast *ast);
 
+/* Whether ast is an include-only file: it declares something, but none of
+ * the header words an included file may not (mapping, source, target,
+ * users). Such a file is no mapping on its own; its declarations are checked
+ * in each mapping that includes it, so `check` reads only its syntax and its
+ * includes, `compile` refuses it and the language server checks it no more
+ * than that (docs/language.md, "Include"). */
+bool ast_include_only(const Ast *ast);
+
 #endif

@@ -14,15 +14,10 @@ import subprocess
 import sys
 import tempfile
 
+from include_schemas import SCHEMA, SOURCE
+
 bin_ = os.path.abspath(sys.argv[1])
 failures = []
-SCHEMA = {"format": "crmmap-schema/1", "system": "salesforce", "entity": "Contact",
-          "fields": [{"name": "Email", "type": "email", "length": 80, "createable": True,
-                      "updateable": True, "external_id": True},
-                     {"name": "Title", "type": "string", "length": 40, "createable": True, "updateable": True}]}
-SOURCE = {"format": "crmmap-schema/1", "system": "snapaddy", "entity": "lead",
-          "fields": [{"name": "email", "type": "email", "length": 80},
-                     {"name": "gender", "type": "string", "length": 2}]}
 HEAD = ('mapping "m"\nsource s schema "../schemas/lead.json"\n'
         'target salesforce schema "../schemas/sf"\n')
 SHARED = 'table Salutation { "0" -> "Ms." "1" -> "Mr." else -> null }\n'   # one line, as the include

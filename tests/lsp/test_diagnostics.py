@@ -107,6 +107,16 @@ check(from_lsp(got) == from_check(sf), "the included file mended: as check again
 # The shared file alone is no mapping: nothing to say of it (no "declares no target").
 curi = c.open(common)
 check(c.diagnostics(curi) == [], "the shared file opened alone")
+# Nor is a shared file of entities (include-only: no mapping, source or
+# target), as check says of it; a bad include path in it still shows.
+ents = os.path.join(work, "examples", "entities.map")
+ents_text = 'include "common.map"\nentity Contact upsert by Email {\n  Email = email\n}\n'
+open(ents, "w", encoding="utf-8").write(ents_text)
+check(c.diagnostics(c.open(ents)) == [] and from_check(ents) == [], "the shared entities opened alone")
+open(ents, "w", encoding="utf-8").write(ents_text.replace("common.map", "missing.map"))
+got = c.diagnostics(c.open(ents))
+check([d["code"] for d in got] == ["E0123"] and from_lsp(got) == from_check(ents),
+      "a bad include in the shared entities: %r" % got)
 
 # Syntax errors: the parser's, as check reports them.
 c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 9},
