@@ -143,10 +143,9 @@ cJSON *lsp_symbols(LspServer *s, const cJSON *params, LspError *e)
             assign_symbols(a, cJSON_AddArrayToObject(sym, "children"), it->u.entity.stmts, it->u.entity.count);
             break;
         case IT_LET:
-            sym = symbol(a, it->u.let.name.name, S_VARIABLE, it->span, it->u.let.name.span);
-            break;
-        case IT_PARAM:
-            sym = symbol(a, it->u.let.name.name, S_CONSTANT, it->span, it->u.let.name.span);
+        case IT_PARAM:      /* a param is a let whose value a run may replace */
+            sym = symbol(a, it->u.let.name.name, it->kind == IT_PARAM ? S_CONSTANT : S_VARIABLE, it->span,
+                         it->u.let.name.span);
             break;
         default:
             /* source, target and users name files, not symbols */
