@@ -123,6 +123,7 @@ static char *path_in(const char *dir, const char *name)
 /* The CRM connection: config file, environment, then flags (docs/connections.md). */
 typedef struct Crm {
     ConnConfig cfg;
+    char *cfg_path;             /* the connection file read (its params are the mapping's too) */
     Auth *auth;
     Transport *tx;
     Connector *c;
@@ -142,7 +143,7 @@ static Transport *crm_transport(const ConnConfig *cfg, const Auth *auth, const a
     return tx_curl_new(&topt, err, errlen);
 }
 
-static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
+static int crm_open(Crm *crm, const Opts *o, const char *mapping, Mapc *m)
 {
     char err[1024];
     memset(crm, 0, sizeof *crm);
@@ -150,14 +151,17 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, const Mapc *m)
     char *dir = cm_strdup(mapping);
     CmBuf path = CM_BUF_INIT;
     cm_buf_printf(&path, "%s/crmmap.json", dirname(dir));
-    bool loaded = conn_config_load(&crm->cfg, o->config ? o->config : path.data,
-                                   o->config ? CONN_FILE_NAMED : CONN_FILE_DEFAULT, err, sizeof err);
+    crm->cfg_path = o->config ? cm_strdup(o->config) : cm_buf_take(&path);
     cm_buf_free(&path);
     cm_free(dir);
-    if (!loaded) {
+    if (!conn_config_load(&crm->cfg, crm->cfg_path, o->config ? CONN_FILE_NAMED : CONN_FILE_DEFAULT, err,
+                          sizeof err)) {
         slog(SLOG_ERROR, "%s", err);
         return EXIT_FATAL;
     }
+    /* the file's params, then --param again: the flag wins (as for run) */
+    if (!param_cli_apply(m, mapping, (const char *const *)crm->cfg.params, crm->cfg.nparams, crm->cfg_path))
+        return EXIT_USAGE;
     crm_flags_apply(&(CrmFlags){ .url = o->url, .api_version = o->api, .token_env = o->token_env,
                                  .token_file = o->token_file, .plain_http = o->http.plain_http }, &crm->cfg);
     if (crm->cfg.system == NULL) {
@@ -221,6 +225,7 @@ static void crm_close(Crm *crm)
         tx_close(crm->tx);
     auth_close(crm->auth);
     conn_config_free(&crm->cfg);
+    cm_free(crm->cfg_path);
 }
 
 /* The state directory, made if missing, and its lock (state_lock.h):
@@ -393,8 +398,8 @@ static int serve_main(const char *mapping, Opts *o)
         slog_fields(SLOG_INFO, NULL, msg, f, 3);
         /* Only now: /healthz answers, and a Type=notify unit counts as started. */
         sd_notifyf("READY=1\nSTATUS=listening on %s", serve_http_url(http));
-        ServeReloadConfig rc = { o->auth_env, o->auth_file, http, crm.auth, &crm.cfg, mapping, inbox_path,
-                                 o->force ? NULL : reload_drift, &crm };
+        ServeReloadConfig rc = { o->auth_env, o->auth_file, http, crm.auth, &crm.cfg, crm.cfg_path, mapping,
+                                 inbox_path, o->force ? NULL : reload_drift, &crm };
         int sig = 0;
         while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
             /* systemd wants the reload's start on CLOCK_MONOTONIC with RELOADING=1. */

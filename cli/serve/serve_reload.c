@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "mapc_cli.h"
+#include "param_cli.h"
 #include "serve_sender.h"
 #include "slog.h"
 
@@ -89,6 +90,11 @@ static bool reload_mapping(Serve *s, const ServeReloadConfig *rc, Reload *r)
     int status;
     uint8_t sha[32];
     Mapc *m = mapc_cli_load_image(rc->mapping, &status, sha);
+    if (m != NULL && !param_cli_apply(m, rc->mapping, (const char *const *)rc->crm->params, rc->crm->nparams,
+                                      rc->crm_file)) {
+        mapc_free(m);
+        m = NULL;
+    }
     if (m == NULL) {
         snprintf(what, sizeof what, "mapping %s refused: it does not load (above)", rc->mapping);
         refused(r, what, help);

@@ -27,6 +27,7 @@ typedef struct ServeReloadConfig {
     ServeHttp *http;                    /* its TLS files */
     Auth *auth;                         /* the CRM token, from crm's source */
     const ConnConfig *crm;
+    const char *crm_file;               /* where crm was read: its params apply to a new mapping too */
     const char *mapping;                /* the .map or .mapc serve was given */
     const char *inbox_path;             /* for the new mapping's journal run key */
     /* The drift check of a new mapping, as at start (NULL: --force). */

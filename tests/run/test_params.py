@@ -3,7 +3,7 @@
 example, whose shared examples/common.map declares `param fair`, with the
 visit report's Fair__c set to the param itself and a `param send` added — the defaults in a dry run and on the doc page; --param on run (a .map and a
 compiled .mapc), test, plan and serve; the connection file's "params" for a live
-run against tools/crmserver, and --param winning over it; and the errors:
+run against tools/crmserver and for serve, and --param winning over it; and the errors:
 an unknown name (did-you-mean), a value not of the param's type, a flag
 without '=', a wrong "params" in the connection file.
 
@@ -107,4 +107,29 @@ with open(config, "w", encoding="utf-8") as out:
 res = run(crmmap, mapping, inp, work, config=config)
 c.check(res.status != 0 and "param send is a boolean" in res.stderr and "crmmap.json" in res.stderr,
         "a wrong param in the file: %d %s" % (res.status, res.stderr[-300:]))
+
+# serve reads the connection file's params too (--param over them), at start
+# and for the mapping a SIGHUP loads
+sys.path.insert(0, os.path.join(root, "tests", "serve"))
+from servelib import Serve  # noqa: E402
+with open(config, "w", encoding="utf-8") as out:
+    json.dump({"system": "salesforce", "url": URL, "token_env": "CRM_TOKEN",
+               "params": {"fair": "Serve's file", "send": True}}, out)
+reset()
+s = Serve(crmmap, mapping, os.path.join(work, "serve-state"), "--config", config)
+st, _ = s.post("/records", {"firstName": "Sven", "lastName": "Serve", "email": "serve@example.com", "country": "DE",
+                            "visitreport": dict(VISIT, id="vr-2")})
+s.wait_sent()
+hup = s.hup()
+s.stop()
+reports = list(records("salesforce", "Visit_Report__c").values())
+c.check(st in (200, 202) and [r.get("Fair__c") for r in reports] == ["Serve's file"] and "reload finished" in hup
+        and "refused" not in hup, "serve takes the file's param: %s %s %s" % (st, reports, s.stderr[-400:]))
+with open(config, "w", encoding="utf-8") as out:
+    json.dump({"system": "salesforce", "url": URL, "token_env": "CRM_TOKEN", "params": {"fiar": "x"}}, out)
+res = subprocess.run([crmmap, "serve", mapping, "--listen", "127.0.0.1:0", "--auth-env", "HOOK", "--plain-http",
+                      "--check-config", "--config", config, "--state-dir", os.path.join(work, "state")],
+                     capture_output=True, text=True, timeout=120, env=dict(os.environ, HOOK="h" * 40, CRM_TOKEN="T"))
+c.check(res.returncode == 2 and "did you mean 'fair'?" in res.stderr and "crmmap.json" in res.stderr,
+        "serve refuses an unknown param in the file: %d %s" % (res.returncode, res.stderr[-300:]))
 c.exit()
