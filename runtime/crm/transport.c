@@ -2,6 +2,7 @@
  * and the one-request-and-wait path built on submit/poll. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cm_alloc.h"
 #include "transport.h"
@@ -10,7 +11,33 @@ void tx_response_clear(TxResponse *r)
 {
     cm_free(r->body);
     cm_free(r->retry_after);
+    cm_free(r->headers);
     memset(r, 0, sizeof *r);
+}
+
+const char *tx_header(const TxResponse *r, const char *name, char *buf, size_t buflen)
+{
+    size_t n = strlen(name);
+    for (const char *line = r->headers; line && *line;) {
+        const char *end = strchr(line, '\n');
+        if (!end)
+            end = line + strlen(line);
+        if ((size_t)(end - line) > n && line[n] == ':' && strncasecmp(line, name, n) == 0) {
+            const char *v = line + n + 1;
+            while (v < end && (*v == ' ' || *v == '\t'))
+                v++;
+            size_t len = (size_t)(end - v);
+            while (len && (v[len - 1] == ' ' || v[len - 1] == '\t' || v[len - 1] == '\r'))
+                len--;
+            if (len >= buflen)
+                return NULL;
+            memcpy(buf, v, len);
+            buf[len] = '\0';
+            return buf;
+        }
+        line = *end ? end + 1 : end;
+    }
+    return NULL;
 }
 
 const char *tx_error_name(TxError e)

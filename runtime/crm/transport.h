@@ -54,6 +54,11 @@ typedef struct TxResponse {
     char *body;             /* NUL-terminated, owned: tx_response_clear frees it */
     size_t body_len;
     char *retry_after;      /* the Retry-After header's value, or NULL */
+    /* The final answer's headers as "name: value\n" lines, names in lower
+     * case, or NULL: vendors put paging cursors (Sforce-Locator) and the
+     * remaining budget (X-HubSpot-RateLimit-*, x-ms-ratelimit-*) there.
+     * Read them with tx_header. */
+    char *headers;
     char message[160];      /* for TX_* errors: what happened, in words */
 } TxResponse;
 
@@ -102,6 +107,9 @@ static inline void tx_set_bearer(Transport *t, const char *token) { t->ops->set_
 static inline void tx_close(Transport *t) { t->ops->close(t); }
 
 void tx_response_clear(TxResponse *r);
+/* The value of r's header name (any case), trimmed, copied into buf; NULL
+ * when the answer has no such header or its value does not fit. */
+const char *tx_header(const TxResponse *r, const char *name, char *buf, size_t buflen);
 const char *tx_error_name(TxError e);
 
 /* Submits one request and waits for its answer (the simple path for
@@ -156,6 +164,7 @@ typedef struct TxFakeAnswer {
     int status;
     const char *body;
     const char *retry_after;
+    const char *headers;    /* "Name: value\n" lines, or NULL */
 } TxFakeAnswer;
 
 /* Called for a request when no scripted answer is queued: fills *answer

@@ -7,6 +7,7 @@
  * drops it on a redirect to another host and no header line we print holds it.
  * A token that goes in a header of the API's own (TxCurlOptions.token_header)
  * is a header line curl would keep on a redirect: those transports follow none. */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@ typedef struct TxJob {
     void *tag;
     CmBuf resp;
     char *retry_after;
+    CmBuf hdrs;             /* the latest answer's headers, see TxResponse.headers */
     bool too_large;
     size_t max_body;
     char errbuf[CURL_ERROR_SIZE];
@@ -174,15 +176,26 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
         /* A new response (after a redirect or 100): forget the last one's headers. */
         cm_free(j->retry_after);
         j->retry_after = NULL;
-    } else if (len > sizeof name - 1 && strncasecmp(p, name, sizeof name - 1) == 0) {
-        const char *v = p + sizeof name - 1, *end = p + len;
-        while (v < end && (*v == ' ' || *v == '\t'))
-            v++;
-        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
-            end--;
+        cm_buf_clear(&j->hdrs);
+        return len;
+    }
+    const char *colon = memchr(p, ':', len), *end = p + len;
+    if (!colon)
+        return len;     /* the blank line that ends the headers */
+    const char *v = colon + 1;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    if ((size_t)(colon - p) == sizeof name - 2 && strncasecmp(p, name, sizeof name - 2) == 0) {
         cm_free(j->retry_after);
         j->retry_after = cm_strndup(v, (size_t)(end - v));
     }
+    for (const char *c = p; c < colon; c++)
+        cm_buf_putc(&j->hdrs, (char)tolower((unsigned char)*c));
+    cm_buf_put(&j->hdrs, ": ", 2);
+    cm_buf_put(&j->hdrs, v, (size_t)(end - v));
+    cm_buf_putc(&j->hdrs, '\n');
     return len;
 }
 
@@ -195,6 +208,7 @@ static void job_free(TxJob *j)
     cm_free(j->method);
     cm_free(j->body);
     cm_free(j->retry_after);
+    cm_buf_free(&j->hdrs);
     cm_buf_free(&j->resp);
     cm_free(j);
 }
@@ -415,6 +429,7 @@ static void finish(CurlTx *c, TxJob *j, CURLcode rc, TxResponse *out)
         out->body = cm_buf_take(&j->resp);
         out->retry_after = j->retry_after;
         j->retry_after = NULL;
+        out->headers = j->hdrs.len ? cm_buf_take(&j->hdrs) : NULL;
     } else if (out->error == TX_TOO_LARGE) {
         snprintf(out->message, sizeof out->message, "the answer is larger than %zu bytes", j->max_body);
     } else {

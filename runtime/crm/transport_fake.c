@@ -2,6 +2,7 @@
  * the next scripted answer (tx_fake_push), or else whatever the handler
  * computes, and completes at the next poll; every request is kept so tests
  * can inspect exactly what a connector sent. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,25 @@ static char *dup_or_null(const char *s)
     return s ? cm_strdup(s) : NULL;
 }
 
+/* The header lines as the libcurl transport hands them on: names in lower
+ * case, so a consumer cannot pass the fake and fail on the real thing. */
+static char *fake_headers(const char *lines)
+{
+    if (!lines)
+        return NULL;
+    char *h = cm_strdup(lines);
+    bool in_name = true;
+    for (char *c = h; *c; c++) {
+        if (*c == '\n')
+            in_name = true;
+        else if (*c == ':')
+            in_name = false;
+        else if (in_name)
+            *c = (char)tolower((unsigned char)*c);
+    }
+    return h;
+}
+
 void tx_fake_push(Transport *t, TxFakeAnswer answer)
 {
     FakeTx *f = (FakeTx *)t;
@@ -41,6 +61,7 @@ void tx_fake_push(Transport *t, TxFakeAnswer answer)
     s->a = answer;
     s->a.body = dup_or_null(answer.body);
     s->a.retry_after = dup_or_null(answer.retry_after);
+    s->a.headers = dup_or_null(answer.headers);
 }
 
 static void record(FakeTx *f, const TxRequest *req)
@@ -67,7 +88,7 @@ static bool fake_submit(Transport *t, const TxRequest *req, char *err, size_t er
     (void)err;
     (void)errlen;
     record(f, req);
-    TxFakeAnswer a = { TX_OTHER, false, 0, NULL, NULL };
+    TxFakeAnswer a = { TX_OTHER, false, 0, NULL, NULL, NULL };
     bool answered = true;
     if (f->script_at < f->nscript)
         a = f->script[f->script_at++].a;
@@ -89,6 +110,7 @@ static bool fake_submit(Transport *t, const TxRequest *req, char *err, size_t er
         r->body = cm_strdup(a.body ? a.body : "");
         r->body_len = strlen(r->body);
         r->retry_after = dup_or_null(a.retry_after);
+        r->headers = fake_headers(a.headers);
     } else {
         snprintf(r->message, sizeof r->message, "fake: %s",
                  answered ? tx_error_name(a.error) : "no answer scripted");
@@ -118,6 +140,7 @@ static void fake_close(Transport *t)
     for (size_t i = 0; i < f->nscript; i++) {
         cm_free((char *)f->script[i].a.body);
         cm_free((char *)f->script[i].a.retry_after);
+        cm_free((char *)f->script[i].a.headers);
     }
     for (size_t i = 0; i < f->nreqs; i++) {
         TxFakeRequest *r = &f->reqs[i];

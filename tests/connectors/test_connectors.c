@@ -57,7 +57,7 @@ static cJSON *load_json(const char *rel)
 
 static void push(Transport *t, int status, const char *body, const char *retry_after)
 {
-    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, status, body, retry_after });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, status, body, retry_after, NULL });
 }
 
 /* ---- Salesforce: the recorded exchanges ---- */
@@ -217,14 +217,14 @@ static void test_salesforce_faults(void)
 
     /* Resets: before sending, anything is resent; after, a create is not. */
     t = tx_fake_new(NULL, NULL);
-    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL, NULL });
     CHECK(conn_send(c, t, &create, &policy, &clk, res, msg, sizeof msg) == CONN_UNAVAILABLE);
     CHECK(tx_fake_nrequests(t) == 1 && strstr(msg, "not resent"));
     CHECK(tx_fake_request(t, 0) != NULL);
     tx_close(t);
     t = tx_fake_new(NULL, NULL);
-    tx_fake_push(t, (TxFakeAnswer){ TX_CONNECT, false, 0, NULL, NULL });
-    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_CONNECT, false, 0, NULL, NULL, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL, NULL });
     push(t, 200, "[{\"id\":\"1\",\"success\":true,\"errors\":[]},{\"id\":\"2\",\"success\":true,\"errors\":[]}]", NULL);
     CHECK(conn_send(c, t, &up, &policy, &clk, res, msg, sizeof msg) == CONN_OK && tx_fake_nrequests(t) == 3);
     tx_close(t);
@@ -503,7 +503,7 @@ static void hs_links_ok(void *ctx, const TxRequest *req, TxFakeAnswer *a)
     }
     cm_buf_puts(&e->out, "],\"startedAt\":\"2026-11-22T21:00:00Z\",\"completedAt\":\"2026-11-22T21:00:01Z\"}");
     cJSON_Delete(root);
-    *a = (TxFakeAnswer){ TX_OK, true, 201, e->out.data, NULL };
+    *a = (TxFakeAnswer){ TX_OK, true, 201, e->out.data, NULL, NULL };
 }
 
 /* The link step: associations of upserted records through POST

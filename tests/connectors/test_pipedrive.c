@@ -30,7 +30,7 @@ static const RetryPolicy policy = { 4, 100, 1000, 10000 };
 
 static void push(Transport *t, int status, const char *body, const char *retry_after)
 {
-    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, status, body, retry_after });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, status, body, retry_after, NULL });
 }
 
 static ConnStatus send_one(Connector *c, Transport *t, const char *entity, ConnOp op, const char *payload,

@@ -29,7 +29,7 @@ static const RetryClock clk = { now_ms, sleep_ms, rnd, NULL };
 
 static void push(Transport *t, int status, const char *body)
 {
-    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, status, body, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, status, body, NULL, NULL });
 }
 
 static void test_oauth_request(void)

@@ -137,6 +137,12 @@ static void test_faults(void)
     set_faults(t, "{\"faults\":[{\"kind\":\"429\",\"count\":2,\"retry_after\":\"0.05\",\"path\":\"/owners\"}]}");
     send(t, "GET", "/crm/v3/owners", NULL, &r);
     CHECK(r.error == TX_OK && r.status == 429 && r.retry_after && strcmp(r.retry_after, "0.05") == 0);
+    /* Every header of the answer is kept, found whatever the case asked. */
+    char hv[32];
+    CHECK(tx_header(&r, "RETRY-AFTER", hv, sizeof hv) && strcmp(hv, "0.05") == 0);
+    CHECK(tx_header(&r, "content-type", hv, sizeof hv) != NULL);
+    CHECK(tx_header(&r, "retry", hv, sizeof hv) == NULL);
+    CHECK(tx_header(&r, "retry-after", hv, 4) == NULL);
     tx_response_clear(&r);
     /* The second 429 is retried after its Retry-After; the third try succeeds. */
     RetryPolicy p = { 4, 10, 50, 1000 };

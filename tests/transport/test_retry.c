@@ -143,11 +143,11 @@ static void test_send_retries_then_succeeds(void)
     RetryClock clk = { fc_now, fc_sleep, fc_random, &fc };
     RetryPolicy p = { 6, 100, 1000, 60000 };
     Transport *t = tx_fake_new(NULL, NULL);
-    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 429, "{}", "2" });
-    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL });
-    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 503, "busy", "Sun, 22 Nov 2026 21:00:10 GMT" });
-    tx_fake_push(t, (TxFakeAnswer){ TX_TIMEOUT, false, 0, NULL, NULL });
-    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 200, "{\"ok\":true}", NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 429, "{}", "2", NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_RESET, true, 0, NULL, NULL, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 503, "busy", "Sun, 22 Nov 2026 21:00:10 GMT", NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_TIMEOUT, false, 0, NULL, NULL, NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 200, "{\"ok\":true}", NULL, NULL });
     TxRequest req = get_req();
     TxResponse out;
     int attempts = 0;
@@ -176,7 +176,7 @@ static void test_send_stops(void)
     /* Bounded: three 500s, then the last one is returned. */
     Transport *t = tx_fake_new(NULL, NULL);
     for (int i = 0; i < 5; i++)
-        tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 500, "oops", NULL });
+        tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 500, "oops", NULL, NULL });
     retry_send(t, &req, &p, &clk, &out, &attempts);
     CHECK(attempts == 3 && out.status == 500 && fc.nslept == 2);
     tx_response_clear(&out);
@@ -184,7 +184,7 @@ static void test_send_stops(void)
 
     /* Not transient: 401 and 404 come back at once. */
     t = tx_fake_new(NULL, NULL);
-    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 401, "[]", NULL });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 401, "[]", NULL, NULL });
     fc.nslept = 0;
     retry_send(t, &req, &p, &clk, &out, &attempts);
     CHECK(attempts == 1 && out.status == 401 && fc.nslept == 0);
@@ -193,7 +193,7 @@ static void test_send_stops(void)
 
     /* A Retry-After beyond the policy: no wait, the 429 is the answer. */
     t = tx_fake_new(NULL, NULL);
-    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 429, "", "3600" });
+    tx_fake_push(t, (TxFakeAnswer){ TX_OK, true, 429, "", "3600", NULL });
     retry_send(t, &req, &p, &clk, &out, &attempts);
     CHECK(attempts == 1 && out.status == 429 && fc.nslept == 0);
     CHECK(out.retry_after && strcmp(out.retry_after, "3600") == 0);
