@@ -405,6 +405,63 @@ static void field_ref(CmBuf *out, const Field *f)
     }
 }
 
+typedef struct PathParts {
+    const char *at[32];
+    size_t len[32];
+    size_t n;
+} PathParts;
+
+/* The components of path, "." and empty ones left out; false when there
+ * are too many to hold. */
+static bool path_parts(const char *path, PathParts *p)
+{
+    p->n = 0;
+    for (const char *s = path; *s;) {
+        size_t len = strcspn(s, "/");
+        if (len > 0 && !(len == 1 && s[0] == '.')) {
+            if (p->n == sizeof p->at / sizeof p->at[0])
+                return false;
+            p->at[p->n] = s;
+            p->len[p->n++] = len;
+        }
+        s += len + (s[len] == '/');
+    }
+    return true;
+}
+
+/* An included file's name as seen from the mapping's folder — what its
+ * `include` line says — never the absolute or working-folder path the
+ * compiler opened it by, which differs from machine to machine. */
+static void included_name(CmBuf *out, const Checked *c, const DiagSource *inc)
+{
+    const char *main = diag_source_name(c->ast->src), *name = diag_source_name(inc);
+    PathParts m, n;
+    if ((main[0] == '/') != (name[0] == '/') || !path_parts(main, &m) || !path_parts(name, &n) || n.n == 0) {
+        doc_esc(out, name);
+        return;
+    }
+    size_t dirs = m.n ? m.n - 1 : 0, same = 0;
+    while (same < dirs && same + 1 < n.n && m.len[same] == n.len[same]
+           && memcmp(m.at[same], n.at[same], m.len[same]) == 0)
+        same++;
+    CmBuf rel = CM_BUF_INIT;
+    for (size_t i = same; i < dirs; i++) {
+        if (m.len[i] == 2 && memcmp(m.at[i], "..", 2) == 0) {
+            cm_buf_free(&rel);  /* the way back up is unknown: say it whole */
+            doc_esc(out, name);
+            return;
+        }
+        cm_buf_puts(&rel, "../");
+    }
+    for (size_t i = same; i < n.n; i++) {
+        cm_buf_put(&rel, n.at[i], n.len[i]);
+        if (i + 1 < n.n)
+            cm_buf_putc(&rel, '/');
+    }
+    doc_esc(out, rel.data);
+    cm_buf_free(&rel);
+}
+
 /* " (from FILE)" for a let of an included file: the page says where a
  * shared let or table is kept, so it is changed there. */
 static void origin(CmBuf *out, const Checked *c, Span sp)
@@ -412,7 +469,7 @@ static void origin(CmBuf *out, const Checked *c, Span sp)
     if (sp.src == NULL || sp.src == c->ast->src)
         return;
     cm_buf_puts(out, " <span class=\"origin\">(from <code>");
-    doc_esc(out, diag_source_name(sp.src));
+    included_name(out, c, sp.src);
     cm_buf_puts(out, "</code>)</span>");
 }
 
@@ -424,7 +481,7 @@ static void value_table(CmBuf *out, const Checked *c, const Item *t)
     cm_buf_puts(out, "</h3>\n");
     if (t->span.src != c->ast->src) {
         cm_buf_puts(out, "<p class=\"origin\">Kept in <code>");
-        doc_esc(out, diag_source_name(t->span.src));
+        included_name(out, c, t->span.src);
         cm_buf_puts(out, "</code>, shared by the mappings that include it.</p>\n");
     }
     if (use.key != NULL || use.target != NULL) {

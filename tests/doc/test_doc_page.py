@@ -405,6 +405,11 @@ def check_unmapped_required():
     check(p.returncode == 0, "variant: crmmap doc exits 0 without LastName " + (p.stderr.strip()[:200] if p.returncode else ""))
     if p.returncode != 0:
         return
+    # The page names the shared file as the include line does, from the
+    # mapping's folder: the absolute path it was opened by is this machine's.
+    text = open(html_path, encoding="utf-8").read()
+    check("<code>../common.map</code>" in text and work not in text,
+          "variant: the included file is named from the mapping's folder, not by " + work)
     dom = chromium(["--dump-dom", "file://" + html_path])
     root = Tree(dom.stdout).root
     contact = next(s for s in root.all("section", "entity") if s.first("h2").text() == "Contact")
