@@ -203,11 +203,7 @@ static bool add_user(UserList *ul, const char *id, const char *email, const char
         ul->cap = ul->cap ? ul->cap * 2 : 64;
         ul->file->users = cm_realloc(ul->file->users, ul->cap * sizeof *ul->file->users);
     }
-    User *u = &ul->file->users[ul->file->nusers++];
-    u->id = id;
-    u->email = email;
-    u->name = name;
-    u->active = active;
+    ul->file->users[ul->file->nusers++] = (User){ .id = id, .email = email, .name = name, .active = active };
     return true;
 }
 
