@@ -10,6 +10,8 @@
 
 #include "cli_opts.h"
 #include "cm_alloc.h"
+#include "crm_link.h"
+#include "crm_vendor.h"
 #include "schema.h"
 #include "schema_pull.h"
 
@@ -120,12 +122,61 @@ static int write_entities(DiagSink *sink, SchemaEntity **es, size_t n, const cha
     return EXIT_OK;
 }
 
+/* --users FILE: the saved answer of the CRM's users request, as `schema
+ * pull` reads it, to DIR/users.json. */
+static int import_users(DiagSink *sink, const char *system, const char *file, const char *dir)
+{
+    const CrmVendor *v = crm_vendor_find(system);
+    if (v == NULL)
+        return cli_usage_error(&cmd_schema, "--users is for a CRM (salesforce, hubspot, dynamics, pipedrive), not %s",
+                               system);
+    size_t len = 0;
+    const char *err = NULL;
+    char *text = cli_read_file(file, SCHEMA_MAX_FILE, &len, &err);
+    if (text == NULL) {
+        fprintf(stderr, "crmmap schema: error: cannot read '%s': %s\n", file, err);
+        return EXIT_CHECK;
+    }
+    UsersFile u;
+    if (!crm_link_read_users(v, text, len, &u)) {
+        DiagSource *src = diag_source_add(sink, file, text, len);
+        Diag *d = diag_report(sink, DIAG_ERROR, "E0113", (Span){ src, 0, 0 },
+                              "this is not %s's answer listing users with ids", system);
+        CmBuf get = CM_BUF_INIT;
+        v->pull.users_url(&get, v->default_api_version ? v->default_api_version : "v3");
+        diag_help(d, "save the answer of GET %s as it is (docs/schema.md, \"Importing users\")", get.data);
+        cm_buf_free(&get);
+        cm_free(text);
+        crm_link_users_free(&u);
+        return EXIT_CHECK;
+    }
+    cm_free(text);
+    if (!make_dir(dir, &err)) {
+        fprintf(stderr, "crmmap schema: error: cannot create '%s': %s\n", dir, err);
+        crm_link_users_free(&u);
+        return EXIT_FATAL;
+    }
+    CmBuf path = CM_BUF_INIT, out = CM_BUF_INIT;
+    cm_buf_printf(&path, "%s/users.json", dir);
+    users_write(&u, &out);
+    bool ok = cli_write_atomic(path.data, out.data, out.len, 0, true, &err);
+    if (ok)
+        printf("%s: %zu users\n", path.data, u.nusers);
+    else
+        fprintf(stderr, "crmmap schema: error: cannot write '%s': %s\n", path.data, err);
+    cm_buf_free(&path);
+    cm_buf_free(&out);
+    crm_link_users_free(&u);
+    return ok ? EXIT_OK : EXIT_FATAL;
+}
+
 static int import_main(int argc, char **argv)
 {
-    const char *system = NULL, *entity = NULL, *dir = NULL;
+    const char *system = NULL, *entity = NULL, *dir = NULL, *users = NULL;
     DiagFormat fmt = DIAG_TEXT;
     const CliOpt opts[] = {
         { "system", 0, CLI_TEXT, &system },
+        { "users", 0, CLI_TEXT, &users },
         { "entity", 0, CLI_TEXT, &entity },
         { "output", 'o', CLI_TEXT, &dir },
         { "format", 0, CLI_FORMAT, &fmt },
@@ -143,10 +194,18 @@ static int import_main(int argc, char **argv)
     }
     if (dir == NULL)
         return cli_usage_error(&cmd_schema, "import needs -o DIR");
-    if (optind >= argc)
+    if (optind >= argc && users == NULL)
         return cli_usage_error(&cmd_schema, "no vendor document given");
 
     DiagSink *sink = diag_sink_new();
+    if (users != NULL) {
+        status = import_users(sink, system, users, dir);
+        if (status != EXIT_OK || optind >= argc) {
+            cli_render_diags(sink, fmt);
+            diag_sink_free(sink);
+            return status;
+        }
+    }
     SchemaEntity **es = NULL;
     size_t n = 0;
     for (int i = optind; i < argc; i++)
@@ -185,7 +244,7 @@ static int run(int argc, char **argv)
 
 const Command cmd_schema = {
     "schema", "field definitions and users (schema import, schema pull)",
-    "Usage: crmmap schema import --system S [--entity NAME] FILE... -o DIR\n"
+    "Usage: crmmap schema import --system S [--entity NAME] [--users FILE] [FILE...] -o DIR\n"
     "       crmmap schema pull --system S --url BASE [--entity NAME...] -o DIR\n"
     "         [--token-env VAR | --token-file FILE] [--config FILE] [--api-version V]\n"
     "         [--plain-http] [--timeout-ms N] [--retries N] [--no-users] [--verbose]\n"
@@ -211,6 +270,9 @@ const Command cmd_schema = {
     "Options:\n"
     "  --system S     salesforce, hubspot, dynamics, pipedrive or snapaddy (required)\n"
     "  --entity NAME  the entity, where the document does not name it\n"
+    "  --users FILE   the saved answer of the CRM's users request, to DIR/users.json:\n"
+    "                 salesforce query SELECT Id, Username, Email, IsActive, Name FROM User;\n"
+    "                 hubspot GET crm/v3/owners; dynamics GET systemusers; pipedrive GET v1/users\n"
     "  -o DIR         output folder (created if missing)\n"
     "  --format F     diagnostics as text (default), json, sarif or github\n"
     "\n"

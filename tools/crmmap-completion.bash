@@ -14,7 +14,7 @@ _crmmap_flags() {
     test) echo "--junit --filter --param" ;;
     plan) echo "-i --input --format --budget --config --url --token-env --token-file --api-version --timeout-ms
                  --retries --verbose --system --plain-http --param" ;;
-    schema) echo "--system --entity -o --format --url --token-env --token-file --config
+    schema) echo "--system --entity --users -o --format --url --token-env --token-file --config
                    --api-version --plain-http --timeout-ms --retries --no-users --verbose" ;;
     doctor) echo "--config --url --token-env --token-file --api-version --timeout-ms --retries
                    --verbose --system --plain-http" ;;

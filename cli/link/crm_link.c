@@ -203,11 +203,7 @@ static bool add_user(UserList *ul, const char *id, const char *email, const char
         ul->cap = ul->cap ? ul->cap * 2 : 64;
         ul->file->users = cm_realloc(ul->file->users, ul->cap * sizeof *ul->file->users);
     }
-    User *u = &ul->file->users[ul->file->nusers++];
-    u->id = id;
-    u->email = email;
-    u->name = name;
-    u->active = active;
+    ul->file->users[ul->file->nusers++] = (User){ .id = id, .email = email, .name = name, .active = active };
     return true;
 }
 
@@ -261,13 +257,13 @@ static const char *next_page(CrmLink *l, const cJSON *root, CmArena *a, const ch
     return next;
 }
 
-/* Reads one page of users; *next gets the next page's URL (arena) or NULL. */
-static bool read_user_page(CrmLink *l, const cJSON *root, UserList *ul, const char *first, const char **next)
+/* Appends the users of one answer (a page) to ul; false when it is not a
+ * list of users with ids. */
+static bool read_users(const CrmVendor *v, const cJSON *root, UserList *ul)
 {
     CmArena *a = &ul->file->arena;
-    const CrmUserKeys *k = &l->vendor->pull.users;
+    const CrmUserKeys *k = &v->pull.users;
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, k->list);
-    *next = NULL;
     if (!cJSON_IsArray(list))
         return false;
     const cJSON *u;
@@ -277,15 +273,19 @@ static bool read_user_page(CrmLink *l, const cJSON *root, UserList *ul, const ch
         if (!add_user(ul, str_or_null(a, u, k->id), str_or_null(a, u, k->email), user_name(a, k, u), active))
             return false;
     }
-    *next = next_page(l, root, a, first);
     return true;
+}
+
+static void users_init(UsersFile *file, const CrmVendor *v)
+{
+    memset(file, 0, sizeof *file);
+    file->system = v->name;
+    cm_arena_init(&file->arena, 4096);
 }
 
 bool crm_link_pull_users(CrmLink *l, UsersFile *file)
 {
-    memset(file, 0, sizeof *file);
-    file->system = l->vendor->name;
-    cm_arena_init(&file->arena, 4096);
+    users_init(file, l->vendor);
     UserList ul = { file, 0 };
     CmBuf url = CM_BUF_INIT;
     base_url(l, &url);
@@ -305,14 +305,26 @@ bool crm_link_pull_users(CrmLink *l, UsersFile *file)
             ok = false;
             break;
         }
-        if (!read_user_page(l, root, &ul, url.data, &next)) {
-            crm_link_fail(l, "users: GET %s: the answer is not a list of users with ids", next ? next : url.data);
+        if (!read_users(l->vendor, root, &ul)) {
+            crm_link_fail(l, "users: GET %s: the answer is not a list of users with ids", next);
             ok = false;
+        } else {
+            next = next_page(l, root, &file->arena, url.data);
         }
         cJSON_Delete(root);
         cm_free(text);
     }
     cm_buf_free(&url);
+    return ok;
+}
+
+bool crm_link_read_users(const CrmVendor *v, const char *text, size_t len, UsersFile *file)
+{
+    users_init(file, v);
+    UserList ul = { file, 0 };
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    bool ok = root != NULL && read_users(v, root, &ul);
+    cJSON_Delete(root);
     return ok;
 }
 

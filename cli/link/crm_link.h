@@ -117,6 +117,11 @@ bool crm_link_pull_entity(CrmLink *l, DiagSink *sink, const char *entity, Schema
 /* Downloads every user (all pages) into u (initialised here; free with
  * crm_link_users_free). False after printing why. */
 bool crm_link_pull_users(CrmLink *l, UsersFile *u);
+/* The users of one saved answer of v's users request (`schema import
+ * --users`), read as pull reads a page; u is initialised here (free with
+ * crm_link_users_free). False when it is not JSON or not a list of users
+ * with ids. */
+bool crm_link_read_users(const CrmVendor *v, const char *text, size_t len, UsersFile *u);
 void crm_link_users_free(UsersFile *u);
 
 /* The org's daily request quota (CrmVendor.quota): true with *max and

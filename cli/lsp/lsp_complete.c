@@ -203,6 +203,8 @@ static void expression(Items *it, const LspDoc *d)
     if (memchr(it->prefix, '.', it->nprefix))
         return;
     for (size_t i = 0; i < BI__COUNT; i++) {
+        if (i == BI_user)
+            continue;   /* the keyword: user(x)'s compiled form is not for writing */
         CmBuf sig = CM_BUF_INIT;
         signature(&sig, &builtin_info[i]);
         add(it, builtin_info[i].name, K_FUNCTION, sig.data, NULL);
@@ -421,12 +423,12 @@ static cJSON *hover(const Cursor *k)
     const Item *t;
     const CheckedParam *p;
     BuiltinId bi = builtin_lookup(word);
-    if (call && bi != BI__COUNT) {
+    if (call && bi != BI__COUNT && bi != BI_user) {
         cm_buf_puts(&md, "```\n");
         signature(&md, &builtin_info[bi]);
         cm_buf_puts(&md, "\n```\nbuiltin (docs/builtins.md)");
     } else if (call && strcmp(word, "user") == 0) {
-        cm_buf_puts(&md, "```\nuser(\"e-mail\") → the CRM user's id\n```\nresolved at compile time from the users file");
+        cm_buf_puts(&md, "```\nuser(\"e-mail\") → the CRM user's id\n```\nresolved from the users file: at compile time for a literal, at run time for a source field");
     } else if (en && cx.line_start && (f = schema_field(en, word)) != NULL) {
         cm_buf_printf(&md, "%s.", en->name);
         field_doc(&md, f, true);

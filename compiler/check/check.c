@@ -4,7 +4,9 @@
  * expressions are check_expr.c's, values written into fields check_value.c's. */
 #include "check_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cm_alloc.h"
@@ -111,6 +113,56 @@ static void load_source(Checker *ck, const Item *it)
     }
 }
 
+typedef struct UserLink {
+    const char *key;
+    const User *user;
+} UserLink;
+
+typedef struct UserLinks {
+    UserLink *items;
+    size_t n, cap;
+} UserLinks;
+
+static void add_link(void *ctx, const User *user, const char *key)
+{
+    UserLinks *l = ctx;
+    if (!user->active)
+        return;     /* an old account beside the new one is normal */
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->items = cm_realloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = (UserLink){ key, user };
+}
+
+static int compare_links(const void *x, const void *y)
+{
+    const UserLink *a = x, *b = y;
+    int c = strcasecmp(a->key, b->key);
+    return c ? c : (a->user > b->user) - (a->user < b->user);
+}
+
+/* W0220: a key user(x) finds two active users by; the first listed wins. */
+static void ambiguous_links(Checker *ck, const UsersFile *u, Span at)
+{
+    UserLinks l = { 0 };
+    users_each_key(u, add_link, &l);
+    if (l.n > 1)
+        qsort(l.items, l.n, sizeof *l.items, compare_links);
+    for (size_t i = 1; i < l.n; i++) {
+        const UserLink *a = &l.items[i - 1], *b = &l.items[i];
+        if (strcasecmp(a->key, b->key) != 0 || a->user == b->user
+            || (i > 1 && strcasecmp(l.items[i - 2].key, a->key) == 0))
+            continue;
+        const User *first = a->user < b->user ? a->user : b->user, *second = a->user < b->user ? b->user : a->user;
+        Diag *d = diag_report(ck->sink, DIAG_WARNING, "W0220", at,
+                              "the users file links '%s' to two active users, %s and %s; user() takes %s",
+                              a->key, first->id, second->id, first->id);
+        diag_help(d, "list the snapADDY id or e-mail under one user only");
+    }
+    cm_free(l.items);
+}
+
 static void load_users(Checker *ck, const Item *it)
 {
     const char *path = ck_resolve_path(ck, it->u.users.path, it->u.users.path_span);
@@ -120,6 +172,7 @@ static void load_users(Checker *ck, const Item *it)
     if (u == NULL)
         return;
     ck->out->users = u;
+    ambiguous_links(ck, u, it->u.users.path_span);
     if (u->system && ck->out->system[0] && strcmp(u->system, ck->out->system) != 0) {
         Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0113", it->u.users.path_span,
                               "the users file is for %s, but the target is %s",

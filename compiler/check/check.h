@@ -46,6 +46,7 @@ struct CheckInfo {
     const char *path;           /* EX_PATH: the dotted path as the source schema names it */
     BuiltinId builtin;          /* EX_CALL: the builtin; BI__COUNT for user() */
     const User *user;           /* EX_CALL user("..."): the user it resolves to */
+    const Expr *user_key;       /* EX_CALL user(x), creator(): the key looked up at run time */
     const Field *labels;        /* EX_CALL label(q): the source question q */
     const Item *table;          /* EX_LOOKUP: the table */
     bool elementwise;           /* EX_LOOKUP on a list: maps element by element */

@@ -29,12 +29,12 @@ static const struct {
 #undef BUILTIN
 };
 
-/* Every function name, `user` included, for suggestions. */
+/* Every function name, `user` (a builtins.def row) included, for suggestions. */
 static const char *const function_names[] = {
 #define BUILTIN(name, min, max, result) #name,
 #include "builtins.def"
 #undef BUILTIN
-    "user",
+    "creator",
     "label",
 };
 
@@ -445,22 +445,15 @@ static const char *target_folder(const Checker *ck)
     return NULL;
 }
 
-static void user_call(Checker *ck, Expr *e, struct CheckInfo *in)
+/* False when user() cannot be resolved: no users file (E0110, once) or one
+ * that did not load (E0113 said why). */
+static bool users_ready(Checker *ck, const Expr *e)
 {
-    in->type = CT_STRING;
-    if (e->u.call.count != 1 || e->u.call.args[0]->kind != EX_STRING) {
-        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
-                              "user() takes one e-mail address as a string literal");
-        diag_help(d, "users are looked up when the mapping is checked: user(\"anna.berger@example.com\")");
-        in->type = CT_ANY;
-        return;
-    }
-    const Expr *arg = e->u.call.args[0];
-    const char *email = arg->u.string.value;
     if (!ck->users_declared) {
         if (!ck->no_users_reported) {
             Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0110", e->u.call.name.span,
-                                  "user() needs the CRM's users, and the mapping names no users file");
+                                  "%s() needs the CRM's users, and the mapping names no users file",
+                                  e->u.call.name.name);
             const char *dir = target_folder(ck);
             if (dir != NULL)
                 diag_help(d, "add `users \"%s/users.json\"` (written there by `crmmap schema pull`)", dir);
@@ -469,27 +462,118 @@ static void user_call(Checker *ck, Expr *e, struct CheckInfo *in)
                           ck->out->system[0] ? ck->out->system : "crm");
             ck->no_users_reported = true;
         }
+        return false;
+    }
+    return ck->out->users != NULL;
+}
+
+/* Where the source records who captured the record: snapADDY's
+ * createdByUserId, at the top or in the visit report. */
+static const char *const creator_paths[] = { "createdByUserId", "visitreport.createdByUserId" };
+
+/* creator() is user(PATH) with the creator's path, made here as the parser
+ * would have; NULL (E0128 reported) when the source has no such field. */
+static Expr *creator_key(Checker *ck, Expr *e)
+{
+    const char *path = NULL;
+    for (size_t i = 0; i < sizeof creator_paths / sizeof *creator_paths && path == NULL; i++)
+        if (ck->out->source == NULL || names_get(&ck->source_ix, creator_paths[i]))
+            path = creator_paths[i];
+    if (path == NULL) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0128", e->span,
+                              "creator() reads the source field createdByUserId, and the source schema has none");
+        diag_help(d, "add createdByUserId (type string) to the source schema, or name the field: user(visitreport.createdBy)");
+        return NULL;
+    }
+    Expr *x = cm_arena_alloc(ck->arena, sizeof *x);
+    x->kind = EX_PATH;
+    x->span = e->span;
+    x->depth = e->depth;
+    size_t n = 1;
+    for (const char *p = path; *p; p++)
+        n += *p == '.';
+    Ident *seg = cm_arena_alloc(ck->arena, n * sizeof *seg);
+    const char *from = path;
+    for (size_t i = 0; i < n; i++) {
+        const char *dot = strchr(from, '.');
+        size_t len = dot ? (size_t)(dot - from) : strlen(from);
+        seg[i] = (Ident){ cm_arena_strndup(ck->arena, from, len), e->u.call.name.span };
+        from += len + 1;
+    }
+    x->u.path.segments = seg;
+    x->u.path.count = n;
+    ck_expr(ck, x);
+    return x;
+}
+
+/* user(x) with x known at run time: the key goes through the users file's
+ * links then (docs/language.md, "Users"); an unlinked or inactive user
+ * leaves the field out. */
+static void user_at_run_time(Checker *ck, Expr *key, struct CheckInfo *in)
+{
+    CheckType t = key->info ? key->info->type : CT_ANY;
+    if (t != CT_STRING && t != CT_ANY) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", key->span,
+                              "user() looks a user up by a string, not %s %s", ck_a(check_type_name(t)),
+                              check_type_name(t));
+        diag_help(d, "pass the source field holding the snapADDY user id or e-mail: user(visitreport.createdByUserId)");
+        in->type = CT_ANY;
         return;
     }
     const UsersFile *u = ck->out->users;
-    if (u == NULL)
-        return;     /* the users file did not load: E0113 said why */
-    const User *user = users_find_email(u, email);
+    for (size_t i = 0; i < u->nusers; i++) {
+        uint32_t n = ck_chars(u->users[i].id, strlen(u->users[i].id));
+        in->max_len = n > in->max_len ? n : in->max_len;
+    }
+    in->user_key = key;
+}
+
+static void user_call(Checker *ck, Expr *e, struct CheckInfo *in)
+{
+    in->type = CT_STRING;
+    bool creator = strcmp(e->u.call.name.name, "creator") == 0;
+    if (creator && e->u.call.count != 0) {
+        diag_report(ck->sink, DIAG_ERROR, "E0105", e->span, "creator() takes no arguments");
+        in->type = CT_ANY;
+        return;
+    }
+    if (!creator && e->u.call.count != 1) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0105", e->span,
+                              "user() takes one argument: an e-mail address or snapADDY id, or a source field holding one");
+        diag_help(d, "user(\"anna.berger@example.com\") is looked up when the mapping is checked, user(visitreport.createdByUserId) when it runs");
+        in->type = CT_ANY;
+        return;
+    }
+    if (!users_ready(ck, e))
+        return;
+    Expr *key = creator ? creator_key(ck, e) : e->u.call.args[0];
+    if (key == NULL)
+        return;
+    if (key->kind != EX_STRING) {
+        user_at_run_time(ck, key, in);
+        return;
+    }
+    const char *email = key->u.string.value;
+    bool is_email = strchr(email, '@') != NULL;
+    const UsersFile *u = ck->out->users;
+    const User *user = users_find_key(u, email);
     if (user == NULL) {
-        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0110", arg->span,
-                              "no %s user has the e-mail '%s'", ck->out->system, email);
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0110", key->span, is_email
+                              ? "no %s user has the e-mail '%s'" : "no %s user is linked to the snapADDY id '%s'",
+                              ck->out->system, email);
         const char **emails = cm_malloc((u->nusers + 1) * sizeof *emails);
         size_t n = 0;
         for (size_t i = 0; i < u->nusers; i++)
             if (u->users[i].email && u->users[i].active)
                 emails[n++] = u->users[i].email;
-        ck_suggest(ck, d, email, emails, n);
+        if (is_email)
+            ck_suggest(ck, d, email, emails, n);
         cm_free(emails);
         diag_help(d, "the users file lists the CRM's users; pull it again if the user is new");
         return;
     }
     if (!user->active) {
-        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0110", arg->span,
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0110", key->span,
                               "the %s user '%s' is inactive", ck->out->system, email);
         diag_help(d, "records cannot be assigned to an inactive user; pick an active one");
         return;
@@ -547,7 +631,7 @@ static void call_expr(Checker *ck, Expr *e)
         ck_expr(ck, e->u.call.args[i]);
     in = e->info;
     const char *name = e->u.call.name.name;
-    if (strcmp(name, "user") == 0) {
+    if (strcmp(name, "user") == 0 || strcmp(name, "creator") == 0) {
         user_call(ck, e, in);
         return;
     }

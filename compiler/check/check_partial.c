@@ -21,7 +21,8 @@ static const Expr *fallible(const Expr *x)
     const Expr *f = NULL;
     switch (x->kind) {
     case EX_CALL:
-        if (x->info && x->info->builtin != BI__COUNT && builtin_can_fail(x->info->builtin))
+        if (x->info && ((x->info->builtin != BI__COUNT && builtin_can_fail(x->info->builtin))
+                        || x->info->user_key != NULL))
             return x;
         for (size_t i = 0; i < x->u.call.count && !f; i++)
             f = fallible(x->u.call.args[i]);

@@ -485,7 +485,8 @@ void ck_value_into(Checker *ck, const Expr *e, const Field *f)
         }
         break;
     case EX_CALL:
-        if (e->info->builtin == BI__COUNT && strcmp(e->u.call.name.name, "user") == 0) {
+        if (e->info->builtin == BI__COUNT && (strcmp(e->u.call.name.name, "user") == 0
+                                              || strcmp(e->u.call.name.name, "creator") == 0)) {
             user_into(ck, e, f);
             return;
         }

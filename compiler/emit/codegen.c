@@ -32,6 +32,7 @@ typedef struct Gen {
     size_t nlabels;
     OptionTable *picks;         /* per restricted picklist written: the values it takes */
     size_t npicks;
+    int32_t users_table;        /* user(x)'s lower-cased key -> id table, -1: not yet */
     bool in_field;              /* generating a field's statement: answers are checked */
     bool failed;
     char *err;
@@ -197,6 +198,55 @@ static int32_t label_table(Gen *g, const Field *f)
     return field_table(g, &g->labels, &g->nlabels, f, "labels of source", keys, vals, (uint32_t)f->nvalues);
 }
 
+/* user(x) with x known at run time: every link of the users file, lower-cased
+ * (user(x) finds them case-insensitively), to the active user's id, or to a
+ * one-item list of an inactive one's (bi_user.c tells them apart); an
+ * unknown key gives "". Active users go first: a repeated key keeps its
+ * first value. */
+typedef struct UserKeys {
+    Gen *g;
+    uint32_t *keys, *vals;
+    uint32_t n, cap;
+    bool active;
+} UserKeys;
+
+static void user_key(void *ctx, const User *u, const char *key)
+{
+    UserKeys *k = ctx;
+    if (u->active != k->active)
+        return;
+    if (k->n == k->cap) {
+        k->cap = k->cap ? 2 * k->cap : 16;
+        k->keys = cm_realloc(k->keys, k->cap * sizeof *k->keys);
+        k->vals = cm_realloc(k->vals, k->cap * sizeof *k->vals);
+    }
+    char *low = cm_strdup(key);
+    for (char *p = low; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    uint32_t id = mw_const_str(k->g->w, u->id, strlen(u->id));
+    k->keys[k->n] = mw_const_str(k->g->w, low, strlen(low));
+    k->vals[k->n++] = u->active ? id : mw_const_list(k->g->w, &id, 1);
+    cm_free(low);
+}
+
+static uint32_t users_table(Gen *g)
+{
+    if (g->users_table >= 0)
+        return (uint32_t)g->users_table;
+    UserKeys k = { .g = g, .active = true };
+    if (g->c->users != NULL) {
+        users_each_key(g->c->users, user_key, &k);
+        k.active = false;
+        users_each_key(g->c->users, user_key, &k);
+    }
+    uint32_t t = mw_table(g->w, "users", k.keys, k.vals, k.n, (int32_t)mw_const_str(g->w, "", 0));
+    cm_free(k.keys);
+    cm_free(k.vals);
+    g->users_table = (int32_t)t;
+    return t;
+}
+
 /* ---- expressions ---- */
 
 static void expr(Gen *g, const Expr *x);
@@ -273,6 +323,15 @@ static void gen_call(Gen *g, const Expr *x)
         /* An answer the question does not list is noted, as a table's miss. */
         at(g, x->span);
         mw_op(g->e, BC_SRC_LOOKUP, path_index(g, x->u.call.args[0]) | (uint32_t)label_table(g, in->labels) << 16);
+        return;
+    }
+    if (in && in->user_key) {
+        expr(g, in->user_key);
+        at(g, x->span);
+        mw_op(g->e, BC_CALL, mw_builtin(g->w, BI_lower) | 1u << 8);
+        mw_op(g->e, BC_DUP, 0);
+        mw_op(g->e, BC_LOOKUP, users_table(g));
+        mw_op(g->e, BC_CALL, mw_builtin(g->w, BI_user) | 2u << 8);
         return;
     }
     if (in && in->builtin == BI__COUNT) {
@@ -682,7 +741,7 @@ static Span mapping_span(const Checked *c)
 
 bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, size_t errlen, Span *where)
 {
-    Gen g = { .c = c, .w = mw_new(), .err = err, .errlen = errlen };
+    Gen g = { .c = c, .w = mw_new(), .users_table = -1, .err = err, .errlen = errlen };
     mw_meta(g.w, c->mapping_name ? c->mapping_name : "", c->system ? c->system : "", base_name(source_name));
     const SchemaEntity **targets = cm_malloc((c->nentities + 1) * sizeof *targets);
     size_t ntargets = 0;

@@ -336,12 +336,27 @@ void users_free(UsersFile *u)
     cm_free(u);
 }
 
-const User *users_find_email(const UsersFile *u, const char *email)
+static bool user_has_key(const User *x, const char *key, bool any)
+{
+    if (x->email != NULL && strcasecmp(x->email, key) == 0)
+        return true;
+    if (!any)
+        return false;
+    for (size_t i = 0; i < x->nemails; i++)
+        if (strcasecmp(x->emails[i], key) == 0)
+            return true;
+    for (size_t i = 0; i < x->nsnapaddy_ids; i++)
+        if (strcasecmp(x->snapaddy_ids[i], key) == 0)
+            return true;
+    return false;
+}
+
+static const User *find_user(const UsersFile *u, const char *key, bool any)
 {
     const User *inactive = NULL;
     for (size_t i = 0; i < u->nusers; i++) {
         const User *x = &u->users[i];
-        if (x->email == NULL || strcasecmp(x->email, email) != 0)
+        if (!user_has_key(x, key, any))
             continue;
         if (x->active)
             return x;
@@ -349,6 +364,29 @@ const User *users_find_email(const UsersFile *u, const char *email)
             inactive = x;
     }
     return inactive;
+}
+
+const User *users_find_email(const UsersFile *u, const char *email)
+{
+    return find_user(u, email, false);
+}
+
+const User *users_find_key(const UsersFile *u, const char *key)
+{
+    return find_user(u, key, true);
+}
+
+void users_each_key(const UsersFile *u, void (*each)(void *ctx, const User *user, const char *key), void *ctx)
+{
+    for (size_t i = 0; i < u->nusers; i++) {
+        const User *x = &u->users[i];
+        if (x->email != NULL)
+            each(ctx, x, x->email);
+        for (size_t k = 0; k < x->nemails; k++)
+            each(ctx, x, x->emails[k]);
+        for (size_t k = 0; k < x->nsnapaddy_ids; k++)
+            each(ctx, x, x->snapaddy_ids[k]);
+    }
 }
 
 /* ---- the canonical writer ---- */
@@ -503,6 +541,18 @@ void schema_write(const SchemaEntity *e, CmBuf *out)
     cm_buf_puts(out, "  ]\n}\n");
 }
 
+static void put_key_list(CmBuf *out, const char *key, const char *const *items, size_t n)
+{
+    if (n == 0)
+        return;
+    cm_buf_printf(out, ", \"%s\": [", key);
+    for (size_t i = 0; i < n; i++) {
+        cm_buf_puts(out, i ? ", " : "");
+        put_string(out, items[i]);
+    }
+    cm_buf_puts(out, "]");
+}
+
 static int compare_user_ids(const void *x, const void *y)
 {
     const User *const *a = x, *const *b = y;
@@ -535,7 +585,10 @@ void users_write(const UsersFile *u, CmBuf *out)
             cm_buf_puts(out, ", \"name\": ");
             put_string(out, x->name);
         }
-        cm_buf_puts(out, x->active ? ", \"active\": true }" : ", \"active\": false }");
+        cm_buf_puts(out, x->active ? ", \"active\": true" : ", \"active\": false");
+        put_key_list(out, "snapaddy_ids", x->snapaddy_ids, x->nsnapaddy_ids);
+        put_key_list(out, "emails", x->emails, x->nemails);
+        cm_buf_puts(out, " }");
         cm_buf_puts(out, i + 1 < u->nusers ? ",\n" : "\n");
     }
     cm_free(sorted);

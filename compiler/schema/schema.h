@@ -69,9 +69,13 @@ typedef struct SchemaEntity {
     size_t *by_name;        /* field indexes sorted by name, for schema_field */
 } SchemaEntity;
 
+/* snapaddy_ids and emails link the source's users to this CRM user:
+ * user(x) and creator() find a user by any of them (docs/schema.md). */
 typedef struct User {
     const char *id, *email, *name;
     bool active;
+    const char **snapaddy_ids, **emails;
+    size_t nsnapaddy_ids, nemails;
 } User;
 
 typedef struct UsersFile {
@@ -114,6 +118,11 @@ UsersFile *users_load(DiagSink *sink, const char *path, const char *tree, Span a
 UsersFile *users_load_text(DiagSink *sink, const char *name, const char *text, size_t len);
 void users_free(UsersFile *u);
 const User *users_find_email(const UsersFile *u, const char *email);   /* case-insensitive */
+/* The user key names: its e-mail, one of its emails or snapaddy_ids
+ * (case-insensitive); an active user before an inactive one. */
+const User *users_find_key(const UsersFile *u, const char *key);
+/* Calls each(user, key) for every key user(x) finds u's users by. */
+void users_each_key(const UsersFile *u, void (*each)(void *ctx, const User *user, const char *key), void *ctx);
 
 /* Writes e in the normalized crmmap-schema/1 form, canonically (stable key
  * order, two-space indent), so committed schemas diff cleanly. */

@@ -20,7 +20,7 @@ static const char *const FIELD_KEYS[] = {
 };
 static const char *const VALUE_KEYS[] = { "value", "label", "active", "valid_for" };
 static const char *const USERS_KEYS[] = { "format", "system", "users" };
-static const char *const USER_KEYS[] = { "id", "email", "name", "active" };
+static const char *const USER_KEYS[] = { "id", "email", "name", "active", "snapaddy_ids", "emails" };
 
 #define N(a) (sizeof a / sizeof a[0])
 
@@ -382,6 +382,27 @@ SchemaEntity **schema_load_dir(DiagSink *sink, const char *dir, const char *tree
     return out;
 }
 
+/* An optional array of non-empty strings: a user's snapaddy_ids or emails. */
+static bool load_keys(JsonDoc *d, UsersFile *u, const cJSON *obj, const char *key,
+                      const char ***out, size_t *n)
+{
+    const cJSON *arr = NULL;
+    if (!json_want_array(d, obj, key, false, &arr))
+        return false;
+    if (arr == NULL)
+        return true;
+    *out = cm_arena_alloc(&u->arena, ((size_t)cJSON_GetArraySize(arr) + 1) * sizeof **out);
+    for (const cJSON *x = arr->child; x != NULL; x = x->next) {
+        if (!cJSON_IsString(x) || x->valuestring[0] == '\0') {
+            json_error(d, x, false, "'%s' lists non-empty strings, not %s", key,
+                       cJSON_IsString(x) ? "an empty one" : json_kind(x));
+            return false;
+        }
+        (*out)[(*n)++] = cm_arena_strdup(&u->arena, x->valuestring);
+    }
+    return true;
+}
+
 static bool load_user(JsonDoc *d, UsersFile *u, const cJSON *obj)
 {
     if (!cJSON_IsObject(obj)) {
@@ -401,7 +422,8 @@ static bool load_user(JsonDoc *d, UsersFile *u, const cJSON *obj)
     x->email = email ? cm_arena_strdup(&u->arena, email) : NULL;
     x->name = name ? cm_arena_strdup(&u->arena, name) : NULL;
     x->active = active;
-    return true;
+    return load_keys(d, u, obj, "snapaddy_ids", &x->snapaddy_ids, &x->nsnapaddy_ids)
+        && load_keys(d, u, obj, "emails", &x->emails, &x->nemails);
 }
 
 typedef struct IdAt {

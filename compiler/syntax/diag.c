@@ -445,6 +445,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0123", "include file missing, unreadable, outside the tree or in a cycle" },
     { "E0124", "no such association between the two objects" },
     { "E0125", "included file declares what only the mapping may" },
+    { "E0128", "creator() without a creator field in the source schema" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },
     { "E0303", "test case expectation not met" },
@@ -462,6 +463,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "W0215", "param never used" },
     { "W0216", "date or date-time sent to a text field" },
     { "W0218", "association to an object the schema document does not describe" },
+    { "W0220", "a snapADDY id or e-mail linked to two active CRM users" },
 };
 
 static const char *code_title(const char *code)

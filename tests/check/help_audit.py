@@ -96,6 +96,8 @@ SKIPPED = {
     "W0206": "the help is a command to run (schema pull) or a file to import",
     "W0210": "the fallback entity it proposes is a template whose body ({ ... }) is the author's",
     "W0218": "schema import: the help is to import the other object's schema too (a command)",
+    "E0128": "the help is a choice: add a field to the source schema, or name another field (the author's)",
+    "W0220": "the help is an edit of the users file, not of the mapping",
     "W0212": "the help is a choice (a reject rule or a value that cannot fail), with a pointer to the docs",
 }
 

@@ -128,6 +128,16 @@ def example_copy(root, work):
         return mapping, f.read()
 
 
+def run_partial(c, crmmap, mapping, inp, work, summary):
+    """A fresh run whose partial units are sent: exit 0 and the summary line
+    checked on c; the Result and its "state": "partial" error lines."""
+    reset()
+    res = run(crmmap, mapping, inp, work)
+    c.check(res.status == 0, "exit 0 (partial units are sent), got %d: %s" % (res.status, res.stderr[-400:]))
+    c.check(summary + "\n" in res.stderr, "summary: %s" % res.stderr[-200:])
+    return res, [e for e in res.errors if e.get("state") == "partial"]
+
+
 def ndjson(work, recs):
     """recs written as work/leads.ndjson, one JSON object a line; its path."""
     path = os.path.join(work, "leads.ndjson")

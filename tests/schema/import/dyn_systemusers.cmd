@@ -1,0 +1,1 @@
+--system dynamics --users @HERE@/inputs/dyn_systemusers.json

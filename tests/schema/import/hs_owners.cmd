@@ -1,0 +1,1 @@
+--system hubspot --users @HERE@/inputs/hs_owners.json

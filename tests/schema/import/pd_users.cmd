@@ -1,0 +1,1 @@
+--system pipedrive --users @CORPUS@/pipedrive/crmmap_fair_users.json

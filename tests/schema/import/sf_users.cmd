@@ -1,0 +1,1 @@
+--system salesforce --users @HERE@/inputs/sf_users_query.json

@@ -1,0 +1,1 @@
+--system salesforce --users @HERE@/inputs/hs_owners.json
