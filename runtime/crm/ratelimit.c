@@ -89,7 +89,7 @@ static void hold(RateLimit *r, int64_t now)
 void ratelimit_take(RateLimit *r, int64_t now)
 {
     if (r->hold_until != 0 && r->hold_until <= now) {
-        /* held for a window: what was left then is stale, the next answer says anew */
+        /* held for a window, no answer since: what was left then is stale, the next answer says anew */
         r->left = -1;
         r->hold_until = 0;
     }
@@ -127,6 +127,8 @@ static void resize(RateLimit *r, int max, int64_t window_ms)
 
 bool ratelimit_follow(RateLimit *r, const RateSeen *s, int64_t now, size_t in_flight)
 {
+    if (r->hold_until != 0 && r->hold_until <= now)
+        r->hold_until = 0;      /* over: this answer's count is fresh, not one from before the hold */
     if (!r->pinned && s->max > 0 && s->interval_ms > 0 && s->max <= 100000
         && (s->max != r->max || s->interval_ms != r->window_ms))
         resize(r, (int)s->max, s->interval_ms);
