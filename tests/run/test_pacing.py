@@ -48,54 +48,49 @@ def setup(name):
     return s, s.mapping(root, d, corpus), d, (s.config(d) if hasattr(s, "config") else None)
 
 
-def plan(s, mapping, cfg):
+def plan_as_golden(mapping, cfg, name):
+    """plan --budget with a connection, its stdout as the golden file name."""
     conn = ["--config", cfg] if cfg else ["--url", runlib.URL, "--token-env", "CRM_TOKEN"]
-    return subprocess.run([crmmap, "plan", mapping, "--input", leads, "--budget", "--plain-http"] + conn,
-                          capture_output=True, text=True, env=dict(os.environ, CRM_TOKEN="T", CRM_SECRET="shh"))
-
-
-def same_as_golden(name, text):
+    p = subprocess.run([crmmap, "plan", mapping, "--input", leads, "--budget", "--plain-http"] + conn,
+                       capture_output=True, text=True, env=dict(os.environ, CRM_TOKEN="T", CRM_SECRET="shh"))
+    c.check(p.returncode == 0, "%s: plan --budget (exit %d): %s" % (name, p.returncode, p.stderr))
     with open(os.path.join(golden, name), encoding="utf-8") as f:
         want = f.read()
     with open(os.path.join(work, name), "w", encoding="utf-8") as f:
-        f.write(text)   # to compare, or to update the golden file with
-    c.check(text == want, "%s: plan --budget as the golden file\n--- got\n%s--- want\n%s" % (name, text, want))
+        f.write(p.stdout)   # to compare, or to update the golden file with
+    c.check(p.stdout == want, "%s: plan --budget as the golden file\n--- got\n%s--- want\n%s" % (name, p.stdout, want))
+
+
+def paced_run(name, mapping, inp, d, cfg, window, flags):
+    """A run of one request a record; the server's counts of it."""
+    r = runlib.run(crmmap, mapping, inp, d, "--batch-size", "1", *flags, config=cfg)
+    st = admin("/__admin/state")
+    b = st["budget"][name]
+    print("%s: %d requests, at most %d in one %s window, %d refused (exit %d)"
+          % (name, st["requests"], b["peak"], window, b["refused"], r.status), flush=True)
+    c.check(r.status == 0, "%s: the run ended cleanly (exit %d): %s" % (name, r.status, r.stderr[-400:]))
+    c.check(b["refused"] == 0, "%s: no request was refused (%d 429s)" % (name, b["refused"]))
+    return r, st, b
 
 
 # HubSpot: two requests a lead (--batch-size 1), about 140 in all.
 s, mapping, d, cfg = setup("hubspot")
 budget({"hubspot": {"max": 190, "interval_ms": 10000, "daily": 250000}})
-r = runlib.run(crmmap, mapping, hs_leads, d, "--batch-size", "1")
-st = admin("/__admin/state")
-hs = st["budget"]["hubspot"]
-print("hubspot: %d requests, at most %d in one 10 s window, %d refused (exit %d)"
-      % (st["requests"], hs["peak"], hs["refused"], r.status), flush=True)
-c.check(r.status == 0, "hubspot: the run ended cleanly (exit %d): %s" % (r.status, r.stderr[-400:]))
-c.check(hs["refused"] == 0, "hubspot: no request was refused (%d 429s)" % hs["refused"])
+r, st, hs = paced_run("hubspot", mapping, hs_leads, d, cfg, "10 s", [])
 c.check(hs["peak"] > 90, "hubspot: a window held more than the old fixed 90 (%d)" % hs["peak"])
 
 budget({"hubspot": {"max": 190, "interval_ms": 10000, "daily": 250000}})
-p = plan(s, mapping, cfg)
-c.check(p.returncode == 0, "hubspot: plan --budget (exit %d): %s" % (p.returncode, p.stderr))
-same_as_golden("plan_hubspot.txt", p.stdout)
+plan_as_golden(mapping, cfg, "plan_hubspot.txt")
 
 # Dataverse: its headers state no window; --rate sets the one crmmap waits.
 s, mapping, d, cfg = setup("dynamics")
 budget({"dynamics": {"requests": 30, "window": 2, "time": 1200}})
-r = runlib.run(crmmap, mapping, leads, d, "--batch-size", "1", "--rate", "5000/2", config=cfg)
-st = admin("/__admin/state")
-dv = st["budget"]["dynamics"]
-print("dynamics: %d requests, at most %d in one 2 s window, %d refused (exit %d)"
-      % (st["requests"], dv["peak"], dv["refused"], r.status), flush=True)
-c.check(r.status == 0, "dynamics: the run ended cleanly (exit %d): %s" % (r.status, r.stderr[-400:]))
-c.check(dv["refused"] == 0, "dynamics: no request was refused (%d 429s)" % dv["refused"])
+r, st, dv = paced_run("dynamics", mapping, leads, d, cfg, "2 s", ["--rate", "5000/2"])
 c.check(st["requests"] > 2 * 30, "dynamics: the run took more than two windows' budget (%d requests), "
         "so it waited" % st["requests"])
 
 budget({"dynamics": {"requests": 10, "window": 300, "time": 1200}})
-p = plan(s, mapping, cfg)
-c.check(p.returncode == 0, "dynamics: plan --budget (exit %d): %s" % (p.returncode, p.stderr))
-same_as_golden("plan_dynamics.txt", p.stdout)
+plan_as_golden(mapping, cfg, "plan_dynamics.txt")
 
 # Salesforce: 30 a day, crossed during the run.
 s, mapping, d, cfg = setup("salesforce")

@@ -283,6 +283,13 @@ static void test_ratelimit(void)
     ratelimit_free(&none);
 }
 
+/* The wait at 0 after an answer at 0 said s, nothing in flight. */
+static int64_t wait_after(RateLimit *r, const RateSeen *s)
+{
+    ratelimit_follow(r, s, 0, 0);
+    return ratelimit_wait_ms(r, 0);
+}
+
 /* What the CRM's headers say moves the limit (ratelimit_follow). */
 static void test_ratelimit_follow(void)
 {
@@ -330,15 +337,12 @@ static void test_ratelimit_follow(void)
     CHECK(r.max == 5000 && r.window_ms == 2000);
     rate_seen_init(&s);
     s.remaining = 1;
-    ratelimit_follow(&r, &s, 0, 0);
-    CHECK(ratelimit_wait_ms(&r, 0) == 2100);
+    CHECK(wait_after(&r, &s) == 2100);
     ratelimit_free(&r);
     /* Little server time left holds too. */
     ratelimit_init(&r, 5000, 300000);
-    rate_seen_init(&s);
     s.remaining = 4000, s.time_remaining_ms = 9000;
-    ratelimit_follow(&r, &s, 0, 0);
-    CHECK(ratelimit_wait_ms(&r, 0) == 315000);
+    CHECK(wait_after(&r, &s) == 315000);
     ratelimit_free(&r);
 
     /* A daily quota below a tenth is told once. */
