@@ -661,22 +661,53 @@ static int plan_records(Plan *p, FILE *file, const char *input_name)
     return status;
 }
 
-/* With a connection: what share of the org's remaining daily quota the
- * estimate is, where the CRM says (CrmVendor.quota). */
+/* The short window's share: how many windows the calls need beyond what
+ * is left in the current one (Dataverse's per user and 5 minutes). */
+static void window_share(const CrmVendor *v, const RateSeen *s, uint64_t calls)
+{
+    int64_t max = s->max > 0 ? s->max : v->quota.window_max;
+    int64_t ms = s->interval_ms > 0 ? s->interval_ms : v->quota.window_ms;
+    if (max <= 0 || ms <= 0)
+        return;
+    printf("  per %.0f s: %lld requests%s%s%s", (double)ms / 1000.0, (long long)max,
+           v->quota.window_name ? " (" : "", v->quota.window_name ? v->quota.window_name : "",
+           v->quota.window_name ? "), not per day" : "");
+    if (s->remaining >= 0)
+        printf("; %lld left now", (long long)s->remaining);
+    if (v->quota.window_time_ms > 0 && s->time_remaining_ms >= 0)
+        printf(", and %.1f s of the %.0f s of server time", (double)s->time_remaining_ms / 1000.0,
+               (double)v->quota.window_time_ms / 1000.0);
+    uint64_t left = s->remaining >= 0 ? (uint64_t)s->remaining : (uint64_t)max;
+    if (calls <= left) {
+        printf("; this run's %llu calls fit in what is left\n", (unsigned long long)calls);
+    } else {
+        uint64_t more = crm_budget_div(calls - left, (uint64_t)max);
+        printf("; this run's %llu calls need %llu more window%s: at least %.0f s at that limit\n",
+               (unsigned long long)calls, (unsigned long long)more, more == 1 ? "" : "s",
+               (double)more * (double)ms / 1000.0);
+    }
+}
+
+/* With a connection: what share of the org's remaining quota the estimate
+ * is, where the CRM says (CrmVendor.quota): of the day's, and of the short
+ * window's where the CRM limits by that (docs/run.md, "The org's quota"). */
 static int quota_share(const CrmFlags *flags, const char *path, Mapc *m, uint64_t calls)
 {
     CrmLink link;
     int status = crm_link_open_mapping(&link, "crmmap plan", flags, path, m);
     bool offered;
-    double max, left;
-    if (status == EXIT_OK && crm_link_quota(&link, &offered, &max, &left))
-        printf("  the org's daily API requests: %.0f of %.0f left (%.0f a day); this run would spend %.1f%% of "
-               "what is left\n", left, max, max, left > 0 ? 100.0 * (double)calls / left : 100.0);
-    else if (status == EXIT_OK && !offered)
-        printf("  the org's quota: %s says it only in the headers of its answers, which are not read yet "
-               "(docs/run.md)\n", link.vendor->name);
-    else if (status == EXIT_OK)
+    RateSeen s;
+    if (status == EXIT_OK && crm_link_quota(&link, &offered, &s)) {
+        double max = (double)s.daily_max, left = (double)s.daily_remaining;
+        if (s.daily_max >= 0)
+            printf("  the org's daily API requests: %.0f of %.0f left (%.0f a day); this run would spend %.1f%% of "
+                   "what is left\n", left, max, max, left > 0 ? 100.0 * (double)calls / left : 100.0);
+        window_share(link.vendor, &s, calls);
+    } else if (status == EXIT_OK && !offered) {
+        printf("  the org's quota: %s states none (docs/run.md)\n", link.vendor->name);
+    } else if (status == EXIT_OK) {
         status = EXIT_FATAL;
+    }
     crm_link_close(&link);
     return status;
 }

@@ -289,6 +289,18 @@ static int budget_gate(const Run *run, const RunOpts *o, FILE *in, const char *i
     return status;
 }
 
+/* The org's daily quota, as the CRM's answers state it, fell below a tenth
+ * (docs/run.md, "Pacing by the CRM's headers"); said once a run. */
+static void quota_low(void *ctx, int64_t remaining, int64_t max)
+{
+    const CrmVendor *v = ((const CrmLink *)ctx)->vendor;
+    fprintf(stderr, "crmmap run: warning: %s says %lld of the org's %lld daily API requests are left (%.1f%%); "
+            "every integration of the org stops when they run out\n"
+            "  help: the run goes on; --max-calls N stops it before it spends more than N, "
+            "and `crmmap plan --budget` says what a run will spend\n",
+            v->name, (long long)remaining, (long long)max, max > 0 ? 100.0 * (double)remaining / (double)max : 0.0);
+}
+
 static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, const char *input_name)
 {
     const Mapc *m = run->m;
@@ -320,8 +332,10 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     }
     c = link.vendor->connect(cfg);
     conn_set_refresh(c, auth_refresh, link.auth);
+    c->quota_low = quota_low;
+    c->quota_low_ctx = &link;
     if (o->rate_max > 0)
-        conn_set_rate_limit(c, (int)o->rate_max, (int64_t)o->rate_window_s * 1000);
+        conn_set_rate_limit(c, (int)o->rate_max, (int64_t)o->rate_window_s * 1000, true);
     char key[1200];
     transfer_run_key(m, o->input, key, sizeof key);
     const char *jpath = o->journal ? o->journal : "crmmap.journal";

@@ -120,7 +120,9 @@ static const char *transport_help(TxError e)
 /* GETs url with retries. Returns the parsed JSON (caller frees) and, through
  * *text, the raw answer; NULL after printing why. With missing, a 404 is
  * no error: NULL with *missing set, nothing printed. */
-static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, size_t *len, bool *missing)
+/* seen: what a good answer's headers say of the budget, or NULL. */
+static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, size_t *len, bool *missing,
+                    RateSeen *seen)
 {
     const char *hdr[8] = { "Accept: application/json" };
     size_t nhdr = 1;
@@ -155,6 +157,8 @@ static cJSON *fetch(CrmLink *l, const char *url, const char *what, char **text, 
         *text = r.body;
         *len = r.body_len;
         r.body = NULL;
+        if (seen && l->vendor->rate_headers)
+            l->vendor->rate_headers(&r, seen);
     }
     tx_response_clear(&r);
     return json;
@@ -300,7 +304,7 @@ bool crm_link_pull_users(CrmLink *l, UsersFile *file)
         }
         char *text = NULL;
         size_t len = 0;
-        cJSON *root = fetch(l, next, "users", &text, &len, NULL);
+        cJSON *root = fetch(l, next, "users", &text, &len, NULL, NULL);
         if (root == NULL) {
             ok = false;
             break;
@@ -335,24 +339,41 @@ void crm_link_users_free(UsersFile *u)
     memset(u, 0, sizeof *u);
 }
 
-bool crm_link_quota(CrmLink *l, bool *offered, double *max, double *remaining)
+bool crm_link_quota(CrmLink *l, bool *offered, RateSeen *seen)
 {
-    *offered = l->vendor->quota.url != NULL;
+    rate_seen_init(seen);
+    *offered = l->vendor->quota.url != NULL || l->vendor->quota.probe != NULL;
     if (!*offered)
         return false;
     CmBuf url = CM_BUF_INIT;
     base_url(l, &url);
-    l->vendor->quota.url(&url, l->cfg.api_version ? l->cfg.api_version : l->vendor->default_api_version);
+    const char *version = l->cfg.api_version ? l->cfg.api_version : l->vendor->default_api_version;
     char *text = NULL;
     size_t len = 0;
-    cJSON *root = fetch(l, url.data, "the org's limits", &text, &len, NULL);
+    bool ok;
+    if (l->vendor->quota.url == NULL) {
+        /* the quota is in the headers of any answer */
+        l->vendor->quota.probe(&url, version);
+        cJSON *root = fetch(l, url.data, "the API budget", &text, &len, NULL, seen);
+        ok = root != NULL;
+        if (ok && seen->daily_max < 0 && seen->remaining < 0)
+            crm_link_fail(l, "GET %s: the answer states no API budget in its headers\n  help: %s", url.data,
+                          l->vendor->quota.help);
+        ok = ok && (seen->daily_max >= 0 || seen->remaining >= 0);
+        cJSON_Delete(root);
+        cm_free(text);
+        cm_buf_free(&url);
+        return ok;
+    }
+    l->vendor->quota.url(&url, version);
+    cJSON *root = fetch(l, url.data, "the org's limits", &text, &len, NULL, NULL);
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(root, l->vendor->quota.key);
     const cJSON *mx = cJSON_GetObjectItemCaseSensitive(q, l->vendor->quota.max);
     const cJSON *rem = cJSON_GetObjectItemCaseSensitive(q, l->vendor->quota.remaining);
-    bool ok = cJSON_IsNumber(mx) && cJSON_IsNumber(rem);
+    ok = cJSON_IsNumber(mx) && cJSON_IsNumber(rem);
     if (ok) {
-        *max = mx->valuedouble;
-        *remaining = rem->valuedouble;
+        seen->daily_max = (int64_t)mx->valuedouble;
+        seen->daily_remaining = (int64_t)rem->valuedouble;
     } else if (root) {
         crm_link_fail(l, "GET %s: the answer holds no %s {%s, %s}\n  help: %s", url.data, l->vendor->quota.key,
                       l->vendor->quota.max, l->vendor->quota.remaining, l->vendor->quota.help);
@@ -373,7 +394,7 @@ static bool pull_document(CrmLink *l, DiagSink *sink, const char *url, const cha
 {
     char *text = NULL;
     size_t len = 0;
-    cJSON *root = fetch(l, url, entity, &text, &len, missing);
+    cJSON *root = fetch(l, url, entity, &text, &len, missing, NULL);
     if (root == NULL)
         return missing && *missing;
     const cJSON *value = cJSON_GetObjectItemCaseSensitive(root, "value");

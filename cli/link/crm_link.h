@@ -124,10 +124,11 @@ bool crm_link_pull_users(CrmLink *l, UsersFile *u);
 bool crm_link_read_users(const CrmVendor *v, const char *text, size_t len, UsersFile *u);
 void crm_link_users_free(UsersFile *u);
 
-/* The org's daily request quota (CrmVendor.quota): true with *max and
- * *remaining; false when the CRM offers no such document (*offered false),
- * or after printing why it could not be read. */
-bool crm_link_quota(CrmLink *l, bool *offered, double *max, double *remaining);
+/* The org's request quota (CrmVendor.quota): its limits document, or the
+ * headers of the probe's answer. True with what is known in *seen (the
+ * daily quota, the short window); false when the CRM says it nowhere
+ * (*offered false), or after printing why it could not be read. */
+bool crm_link_quota(CrmLink *l, bool *offered, RateSeen *seen);
 
 /* Entity names go into URL paths and file names: letters, digits, '_'. */
 bool crm_plain_name(const char *s);

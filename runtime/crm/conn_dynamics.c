@@ -381,6 +381,7 @@ Connector *conn_dynamics_new(const char *base_url, const char *api_version)
     conn_init(&d->c, &dyn_ops, base_url, api_version ? api_version : crm_dynamics.default_api_version);
     d->c.all_or_nothing = dyn_multiple_takes;
     d->c.each = &dyn_batch_ops;
-    conn_set_rate_limit(&d->c, crm_dynamics.rate_max, crm_dynamics.rate_window_ms);
+    conn_set_rate_limit(&d->c, crm_dynamics.rate_max, crm_dynamics.rate_window_ms, false);
+    conn_set_pacing(&d->c, crm_dynamics.rate_headers);
     return &d->c;
 }

@@ -502,6 +502,7 @@ Connector *conn_hubspot_new(const char *base_url)
 {
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &hs_ops, base_url, crm_hubspot.default_api_version);
-    conn_set_rate_limit(c, crm_hubspot.rate_max, crm_hubspot.rate_window_ms);
+    conn_set_rate_limit(c, crm_hubspot.rate_max, crm_hubspot.rate_window_ms, false);
+    conn_set_pacing(c, crm_hubspot.rate_headers);
     return c;
 }

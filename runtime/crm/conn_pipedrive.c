@@ -380,7 +380,7 @@ Connector *conn_pipedrive_new(const char *base_url)
 {
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &pd_ops, base_url, crm_pipedrive.default_api_version);
-    conn_set_rate_limit(c, crm_pipedrive.rate_max, crm_pipedrive.rate_window_ms);
+    conn_set_rate_limit(c, crm_pipedrive.rate_max, crm_pipedrive.rate_window_ms, false);
     c->values_by = "id";   /* search answers hold ids, not values */
     return c;
 }

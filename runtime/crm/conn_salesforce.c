@@ -185,5 +185,6 @@ Connector *conn_salesforce_new(const char *base_url, const char *api_version)
 {
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &sf_ops, base_url, api_version ? api_version : crm_salesforce.default_api_version);
+    conn_set_pacing(c, crm_salesforce.rate_headers);
     return c;
 }

@@ -21,6 +21,9 @@ void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, cons
     c->base = cm_strndup(base_url, n);
     c->api_version = cm_strdup(api_version);
     c->limit = NULL;
+    c->rate_headers = NULL;
+    c->quota_low = NULL;
+    c->quota_low_ctx = NULL;
     c->refresh = NULL;
     c->refresh_ctx = NULL;
     c->values_by = NULL;
@@ -34,13 +37,21 @@ void conn_set_refresh(Connector *c, bool (*refresh)(void *ctx), void *ctx)
     c->refresh_ctx = ctx;
 }
 
-void conn_set_rate_limit(Connector *c, int max, int64_t window_ms)
+void conn_set_rate_limit(Connector *c, int max, int64_t window_ms, bool pinned)
 {
     if (c->limit == NULL)
         c->limit = cm_calloc(1, sizeof *c->limit);
     else
         ratelimit_free(c->limit);
     ratelimit_init(c->limit, max, window_ms);
+    c->limit->pinned = pinned;
+}
+
+void conn_set_pacing(Connector *c, void (*rate_headers)(const TxResponse *r, RateSeen *out))
+{
+    if (c->limit == NULL)
+        conn_set_rate_limit(c, 0, 0, false);
+    c->rate_headers = rate_headers;
 }
 
 void conn_free(Connector *c)
@@ -378,6 +389,19 @@ static int64_t rate_slot(const Connector *c, const RetryClock *clk)
     return wait;
 }
 
+/* What an answer says of the budget moves the rate limit; flying: the
+ * requests still out, each of which may spend one of what is left. */
+static void pace(const Connector *c, const TxResponse *r, const RetryClock *clk, size_t flying)
+{
+    if (c->rate_headers == NULL || c->limit == NULL || r->error != TX_OK)
+        return;
+    RateSeen s;
+    rate_seen_init(&s);
+    c->rate_headers(r, &s);
+    if (ratelimit_follow(c->limit, &s, clk->now_ms(clk->ctx), flying) && c->quota_low)
+        c->quota_low(c->quota_low_ctx, c->limit->daily_remaining, c->limit->daily_max);
+}
+
 static void land(const Connector *c, Flight *f, ConnStatus st, const char *refusal)
 {
     f->done = true;
@@ -456,6 +480,7 @@ static void fly(const Connector *c, Transport *t, Flight *f, size_t n, size_t ma
             Flight *s = answers[k].tag;
             s->in_flight = false;
             flying--;
+            pace(c, &answers[k], clk, flying);
             int64_t wait = judge(c, s, &answers[k], p, clk);
             tx_response_clear(&answers[k]);
             if (wait >= 0) {

@@ -172,6 +172,13 @@ struct Connector {
     char *base;             /* base URL without a trailing '/' */
     char *api_version;
     RateLimit *limit;       /* requests per window, shared by every batch sent */
+    /* Reads what an answer's headers say of the budget (the vendor's
+     * CrmVendor.rate_headers, set by conn_set_pacing); NULL: nothing. */
+    void (*rate_headers)(const TxResponse *r, RateSeen *out);
+    /* Told once, when the daily quota an answer states falls below a
+     * tenth (Salesforce's Sforce-Limit-Info); NULL: not told. */
+    void (*quota_low)(void *ctx, int64_t remaining, int64_t max);
+    void *quota_low_ctx;
     bool (*refresh)(void *ctx);     /* on 401: get a new token (auth_refresh); NULL: 401 is final */
     void *refresh_ctx;
     /* Non-NULL where a read by any key but this id field answers ids
@@ -194,8 +201,12 @@ void conn_free(Connector *c);
 /* On a 401, call refresh(ctx) once per request and, when it returns true,
  * send the request again (OAuth tokens expire in the middle of runs). */
 void conn_set_refresh(Connector *c, bool (*refresh)(void *ctx), void *ctx);
-/* Replaces the rate limit; max <= 0 removes it. */
-void conn_set_rate_limit(Connector *c, int max, int64_t window_ms);
+/* Replaces the rate limit; max <= 0 removes its window. pinned (--rate):
+ * a window the CRM's headers state does not replace it. */
+void conn_set_rate_limit(Connector *c, int max, int64_t window_ms, bool pinned);
+/* Every answer's headers are read by rate_headers and move the rate limit
+ * (ratelimit_follow); a connector without a window gets one of none. */
+void conn_set_pacing(Connector *c, void (*rate_headers)(const TxResponse *r, RateSeen *out));
 
 void conn_request_free(ConnRequest *r);
 

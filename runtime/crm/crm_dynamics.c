@@ -111,6 +111,22 @@ static void dyn_budget_round(const CrmBudgetRound *r, CrmCalls *out)
         out->n[CALL_READS]++;
 }
 
+/* Service protection limits, per user and a sliding 5 minutes: every
+ * answer states the requests (x-ms-ratelimit-burst-remaining-xrm-requests)
+ * and the server time in seconds (x-ms-ratelimit-time-remaining-xrm-requests)
+ * left; neither the allocation nor the window is stated. */
+static void dyn_rate_headers(const TxResponse *r, RateSeen *s)
+{
+    s->remaining = rate_header_number(r, "x-ms-ratelimit-burst-remaining-xrm-requests", 1);
+    s->time_remaining_ms = rate_header_number(r, "x-ms-ratelimit-time-remaining-xrm-requests", 1000);
+}
+
+/* WhoAmI: the cheapest authenticated GET, its headers say the budget. */
+static void dyn_quota_probe(CmBuf *url, const char *api_version)
+{
+    cm_buf_printf(url, "/api/data/%s/WhoAmI", api_version);
+}
+
 const CrmVendor crm_dynamics = {
     .name = "dynamics",
     .default_api_version = "v9.2",
@@ -118,6 +134,9 @@ const CrmVendor crm_dynamics = {
     .rate_max = 5000,
     .rate_window_ms = 300000,
     .budget_round = dyn_budget_round,
+    .rate_headers = dyn_rate_headers,
+    .quota = { .probe = dyn_quota_probe, .help = "Dataverse states the service protection limits left in every answer", .window_max = 6000, .window_ms = 300000, .window_time_ms = 1200000,
+               .window_name = "service protection limits, per user" },
     .connect = dyn_connect,
     .entity_target = conn_dynamics_entity_set,
     .client_ids = true,

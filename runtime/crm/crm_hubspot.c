@@ -1,6 +1,7 @@
 /* crm_hubspot: HubSpot as crmmap knows it — CRM v3 objects addressed by
  * their type names, every property value a string (`clear` as ""), 90
- * requests per 10 s, api.hubapi.com, and the properties (a custom
+ * requests per 10 s until its headers state the account's own budget,
+ * api.hubapi.com, and the properties (a custom
  * object's schema) and owners downloads (owners paged by an `after`
  * cursor). */
 #include <string.h>
@@ -56,6 +57,25 @@ static void hs_budget_round(const CrmBudgetRound *r, CrmCalls *out)
     out->n[CALL_LINKS] += r->link_types * crm_budget_div(r->n, r->c->ops->max_links);
 }
 
+/* Every answer states the account's budget: per interval X-HubSpot-RateLimit-Max,
+ * -Remaining and -Interval-Milliseconds, per day -Daily and -Daily-Remaining
+ * (private apps and API keys; none for OAuth apps, which have no daily limit). */
+static void hs_rate_headers(const TxResponse *r, RateSeen *s)
+{
+    s->max = rate_header_number(r, "X-HubSpot-RateLimit-Max", 1);
+    s->remaining = rate_header_number(r, "X-HubSpot-RateLimit-Remaining", 1);
+    s->interval_ms = rate_header_number(r, "X-HubSpot-RateLimit-Interval-Milliseconds", 1);
+    s->daily_max = rate_header_number(r, "X-HubSpot-RateLimit-Daily", 1);
+    s->daily_remaining = rate_header_number(r, "X-HubSpot-RateLimit-Daily-Remaining", 1);
+}
+
+/* One owner: the cheapest authenticated GET, its headers say the budget. */
+static void hs_quota_probe(CmBuf *url, const char *api_version)
+{
+    (void)api_version;
+    cm_buf_puts(url, "/crm/v3/owners?limit=1");
+}
+
 const CrmVendor crm_hubspot = {
     .name = "hubspot",
     .default_api_version = "v3",
@@ -63,6 +83,9 @@ const CrmVendor crm_hubspot = {
     .rate_max = 90,
     .rate_window_ms = 10000,
     .budget_round = hs_budget_round,
+    .rate_headers = hs_rate_headers,
+    .quota = { .probe = hs_quota_probe,
+               .help = "HubSpot states its limits to private apps and API keys; an OAuth app has no daily limit" },
     .connect = hs_connect,
     .stringify = true,
     .key_kind = "a unique property or the object's id property",

@@ -2,6 +2,9 @@
  * default, sObjects addressed by their API names, updates only by Id (an
  * update by another field reads the Id first), the JWT bearer flow, My
  * Domain and login hosts, and the describe and SOQL user downloads. */
+#include <stdio.h>
+#include <string.h>
+
 #include "conn_salesforce.h"
 
 static Connector *sf_connect(const ConnConfig *cfg)
@@ -51,12 +54,27 @@ static void sf_quota_url(CmBuf *url, const char *api_version)
     cm_buf_printf(url, "/services/data/%s/limits", api_version);
 }
 
+/* Every REST answer carries "Sforce-Limit-Info: api-usage=USED/MAX", the
+ * org's daily requests (REST API Developer Guide, Limit Info Header). */
+static void sf_rate_headers(const TxResponse *r, RateSeen *s)
+{
+    char buf[160];
+    const char *v = tx_header(r, "Sforce-Limit-Info", buf, sizeof buf);
+    const char *u = v ? strstr(v, "api-usage=") : NULL;
+    long long used, max;
+    if (u && sscanf(u, "api-usage=%lld/%lld", &used, &max) == 2 && max > 0 && used >= 0) {
+        s->daily_max = max;
+        s->daily_remaining = used < max ? max - used : 0;
+    }
+}
+
 const CrmVendor crm_salesforce = {
     .name = "salesforce",
     .default_api_version = "v59.0",
     .hosts = sf_hosts,
     .jwt_auth = "salesforce_jwt",
     .budget_round = sf_budget_round,
+    .rate_headers = sf_rate_headers,
     .quota = { sf_quota_url, "DailyApiRequests", "Max", "Remaining",
                "the user needs the View Setup and Configuration permission to read the org's limits" },
     .connect = sf_connect,

@@ -88,16 +88,27 @@ typedef struct CrmVendor {
      * estimate of `plan --budget` and `run --budget`, budget.h); its
      * formula is in docs/run.md. */
     void (*budget_round)(const CrmBudgetRound *r, CrmCalls *out);
+    /* Reads what an answer's headers say of the API budget (ratelimit.h):
+     * every connection paces by it, and `plan --budget` reads it from the
+     * quota's probe (docs/run.md, "Pacing by the CRM's headers"). NULL: the
+     * CRM says nothing. */
+    void (*rate_headers)(const TxResponse *r, RateSeen *out);
     /* Where the org's daily request quota is read (`plan --budget` with a
      * connection): a GET below the base URL whose JSON answer holds the
      * object `key` with the allocation and what is left under `max` and
      * `remaining` (Salesforce /limits DailyApiRequests). NULL url: the CRM
-     * says it only in headers of other answers, which crmmap does not read
-     * yet (docs/run.md). */
+     * says it only in headers (rate_headers), of the answer to probe, a
+     * cheap GET below the base URL. */
     struct {
         void (*url)(CmBuf *url, const char *api_version);
         const char *key, *max, *remaining;
         const char *help;       /* why the answer may lack it */
+        void (*probe)(CmBuf *url, const char *api_version);
+        /* The short window's documented allocation where no header states
+         * it (Dataverse: 6,000 requests and 1,200 s of server time per user
+         * and 5 minutes), and the limits' name for the words; 0: none. */
+        int64_t window_max, window_ms, window_time_ms;
+        const char *window_name;
     } quota;
 
     /* ---- records ---- */

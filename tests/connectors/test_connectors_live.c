@@ -323,7 +323,7 @@ static void test_rate_limit(void)
     ConnResult res;
     char msg[256];
     for (int limited = 0; limited < 2; limited++) {
-        conn_set_rate_limit(c, limited ? 10 : 0, 2100);
+        conn_set_rate_limit(c, limited ? 10 : 0, 2100, true);
         admin("/__admin/faults", "{\"faults\":[],\"rate\":{\"requests\":10,\"window\":2}}", NULL);
         size_t ok = 0;
         for (size_t i = 0; i < N; i++) {

@@ -71,7 +71,8 @@ static void test_complete(const CrmVendor *v)
         CHECK(count(p->cursor_path) > 0 && p->cursor_param != NULL);
 
     /* The opener: its own name, the base URL without a trailing '/', the
-     * default version unless one is configured, the default rate limit. */
+     * default version unless one is configured, the default rate limit,
+     * paced by the vendor's headers where it states its budget in them. */
     ConnConfig cfg;
     memset(&cfg, 0, sizeof cfg);
     conn_config_set(&cfg.system, v->name);
@@ -80,7 +81,8 @@ static void test_complete(const CrmVendor *v)
     CHECK(c != NULL && strcmp(c->ops->system, v->name) == 0);
     CHECK(c && strcmp(c->base, "http://127.0.0.1:9") == 0);
     CHECK(c && strcmp(c->api_version, v->default_api_version) == 0);
-    CHECK(c && (c->limit != NULL) == (v->rate_max > 0));
+    CHECK(c && (c->limit ? c->limit->max : 0) == v->rate_max);
+    CHECK(c && c->rate_headers == v->rate_headers);
     CHECK(strcmp(conn_config_api_version(&cfg), v->default_api_version) == 0);
     conn_free(c);
     conn_config_free(&cfg);

@@ -283,9 +283,85 @@ static void test_ratelimit(void)
     ratelimit_free(&none);
 }
 
+/* The wait at 0 after an answer at 0 said s, nothing in flight. */
+static int64_t wait_after(RateLimit *r, const RateSeen *s)
+{
+    ratelimit_follow(r, s, 0, 0);
+    return ratelimit_wait_ms(r, 0);
+}
+
+/* What the CRM's headers say moves the limit (ratelimit_follow). */
+static void test_ratelimit_follow(void)
+{
+    TxResponse a;
+    memset(&a, 0, sizeof a);
+    char hdrs[] = "x-time: 1,199.98\nx-word: many\nx-n: 190\n";
+    a.headers = hdrs;
+    CHECK(rate_header_number(&a, "X-Time", 1000) == 1199980);
+    CHECK(rate_header_number(&a, "x-n", 1) == 190);
+    CHECK(rate_header_number(&a, "x-word", 1) == -1 && rate_header_number(&a, "x-none", 1) == -1);
+
+    /* A stated window replaces the default one, keeping what was sent. */
+    RateLimit r;
+    ratelimit_init(&r, 90, 10000);
+    for (int i = 0; i < 90; i++)
+        ratelimit_take(&r, i);
+    CHECK(ratelimit_wait_ms(&r, 100) > 0);
+    RateSeen s;
+    rate_seen_init(&s);
+    s.max = 190, s.interval_ms = 10000, s.remaining = 100;
+    CHECK(!ratelimit_follow(&r, &s, 100, 0));
+    CHECK(r.max == 190 && r.count == 90 && ratelimit_wait_ms(&r, 100) == 0);
+    /* 3 left with 1 in flight: one more start, then it holds for the interval. */
+    s.remaining = 3;
+    ratelimit_follow(&r, &s, 200, 1);
+    CHECK(ratelimit_wait_ms(&r, 200) == 0);
+    ratelimit_take(&r, 200);
+    CHECK(ratelimit_wait_ms(&r, 200) == 10500 && r.holds == 1);
+    /* An answer still arriving does not shorten it nor count a second hold. */
+    s.remaining = 2;
+    ratelimit_follow(&r, &s, 300, 0);
+    CHECK(ratelimit_wait_ms(&r, 300) == 10400 && r.holds == 1);
+    /* After the window the count is unknown again until the next answer. */
+    ratelimit_take(&r, 10800);
+    CHECK(r.left == -1 && ratelimit_wait_ms(&r, 10800) == 0);
+    ratelimit_free(&r);
+
+    /* --rate pins the window; the remaining count still holds it, for
+     * the pinned window where the CRM states no interval. */
+    ratelimit_init(&r, 5000, 2000);
+    r.pinned = true;
+    rate_seen_init(&s);
+    s.max = 190, s.interval_ms = 10000;
+    ratelimit_follow(&r, &s, 0, 0);
+    CHECK(r.max == 5000 && r.window_ms == 2000);
+    rate_seen_init(&s);
+    s.remaining = 1;
+    CHECK(wait_after(&r, &s) == 2100);
+    ratelimit_free(&r);
+    /* Little server time left holds too. */
+    ratelimit_init(&r, 5000, 300000);
+    s.remaining = 4000, s.time_remaining_ms = 9000;
+    CHECK(wait_after(&r, &s) == 315000);
+    ratelimit_free(&r);
+
+    /* A daily quota below a tenth is told once. */
+    ratelimit_init(&r, 0, 0);
+    rate_seen_init(&s);
+    s.daily_max = 15000, s.daily_remaining = 2000;
+    CHECK(!ratelimit_follow(&r, &s, 0, 0));
+    s.daily_remaining = 1400;
+    CHECK(ratelimit_follow(&r, &s, 0, 0));
+    s.daily_remaining = 1300;
+    CHECK(!ratelimit_follow(&r, &s, 0, 0) && r.daily_remaining == 1300);
+    CHECK(ratelimit_wait_ms(&r, 0) == 0);
+    ratelimit_free(&r);
+}
+
 int main(void)
 {
     test_ratelimit();
+    test_ratelimit_follow();
     test_retry_after_parse();
     test_transient();
     test_delay_bounds();

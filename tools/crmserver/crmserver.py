@@ -37,6 +37,7 @@ APIs the connectors use, keeping records in memory:
               POST /api/data/v9.2/SET/Microsoft.Dynamics.CRM.CreateMultiple|UpsertMultiple
                    {"Targets": [...]}: all or nothing, Ids / 204 (docs/run.md, "Dataverse CreateMultiple
                    and UpsertMultiple"); every table takes them but the faults body's dyn_no_multiple
+              GET  /api/data/v9.2/WhoAmI                              the caller's user, business unit, org
               GET  /api/data/v9.2/sdkmessagefilters?$filter=sdkmessageid/name eq 'M' and
                    primaryobjecttypecode eq 'T'   whether table T takes message M
               Lookups (DYN_LOOKUPS) only as NAV@odata.bind: "/SET(guid)" of a record or seeded user
@@ -63,6 +64,8 @@ APIs the connectors use, keeping records in memory:
               POST /__admin/delete {"system": S, "table": T, "ids": [...]}   deletes records, as a
                                       user would in the CRM meanwhile
 
+The faults body may set "budget": the vendors' rate-limit headers and the
+limits they state (budget.py; Salesforce's Sforce-Limit-Info is always sent).
 The faults body may also set "rate": {"requests": N, "window": SECONDS}: a
 sliding-window limit over all API requests, answered with 429, a HubSpot
 RATE_LIMITS body and a fractional Retry-After (fired as "rate_limited").
@@ -126,6 +129,8 @@ import time
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from budget import Budget
 
 MAX_BODY = 128 * 1024 * 1024
 # The CRMs served by modules of their own (see the docstring).
@@ -256,6 +261,7 @@ class State:
         self.fired = {}
         self.rng = random.Random(0)
         self.rate = None            # (requests, window seconds)
+        self.budget = Budget()      # the vendors' budget headers (budget.py)
         self.starts = collections.deque()
         self.indexes = {}           # (system, table, field) -> ({lowercased value: {ids}}, getter)
         self.lock_rows = 0.0        # during a lock_row fault: each Salesforce record's chance of UNABLE_TO_LOCK_ROW
@@ -1400,6 +1406,10 @@ class Dynamics:
             return self.multiple(m.group(1), m.group(2), body)
         if method == "GET" and rest == "sdkmessagefilters":
             return 200, self.message_filters(query), {}
+        if method == "GET" and rest == "WhoAmI":
+            return 200, {"BusinessUnitId": "5f1c0e2a-0b1d-4c3e-9f4a-6b7c8d9e0f1a",
+                         "UserId": self.state.users["dynamics"][0]["systemuserid"],
+                         "OrganizationId": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"}, {}
         if method == "GET" and rest == "systemusers":
             return 200, {"@odata.context": "%s/api/data/v9.2/$metadata#systemusers" % self.base(), "value": self.state.users["dynamics"]}, {}
         m = re.fullmatch(r"(\w+)\((.+)\)", rest)
@@ -1518,17 +1528,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.admin(method, path)
         if method == "POST" and (path.endswith("/oauth2/token") or path.endswith("/oauth2/v2.0/token")):
             return self.oauth_token()
+        system = self.system_of(path)
         with state.lock:
             state.requests += 1
             state.by_path[path] += 1
             fault = state.pick_fault(path)
             wait = state.rate_limited()
-        system = self.system_of(path)
+            budget_headers, over = state.budget.take(system, state.requests)
         if fault and fault.kind == "reset_before":
             return self.reset_connection()
         try:
             raw = self.read_body()
             module = self.module_of(path)
+            if over is not None:
+                raise limit_exceeded(system, "%.3f" % over)
             if wait is not None and module:
                 raise module.limit_exceeded("%.3f" % wait)
             if wait is not None:
@@ -1554,6 +1567,7 @@ class Handler(BaseHTTPRequestHandler):
                                                                                                 "import_failed")))
         except Reply as r:
             status, body, headers, raw_out, ctype = r.status, r.body, r.headers, None, "application/json;charset=UTF-8"
+        headers = dict(headers or {}, **budget_headers)
         if fault and fault.kind == "reset_after":
             return self.reset_connection()
         if fault and fault.kind == "invalid_json":
@@ -1665,7 +1679,8 @@ class Handler(BaseHTTPRequestHandler):
                                             "hs_imports": {k: {"name": i["name"], "object": i["object"],
                                                                "state": i["state"], "rows": len(i["rows"])}
                                                            for k, i in state.hs_imports.items()},
-                                            "association_writes": state.associations_made})
+                                            "association_writes": state.associations_made,
+                                            "budget": state.budget.stats})
             if method == "POST" and path == "/__admin/rotate_token":
                 try:
                     state.token = json.loads(raw)["token"]
@@ -1702,6 +1717,7 @@ class Handler(BaseHTTPRequestHandler):
                     rate = spec.get("rate")
                     state.rate = (int(rate["requests"]), float(rate["window"])) if rate else None
                     state.daily = spec.get("daily")
+                    state.budget = Budget(spec.get("budget"), state.daily)
                     state.bulk_max_bytes = int(spec.get("bulk_max_bytes", SF_BULK_MAX))
                     state.dyn_no_multiple = set(spec.get("dyn_no_multiple", []))
                     state.hs_import_max_rows = int(spec.get("hs_import_max_rows", HS_IMPORT_MAX_ROWS))
