@@ -138,6 +138,10 @@ typedef struct TxCurlOptions {
     const atomic_bool *cancel;
 } TxCurlOptions;
 
+/* libcurl's global set-up, run once for every libcurl user in the process
+ * (the transport, the file fetcher); false when it failed. */
+bool tx_curl_global_init(void);
+
 /* NULL (with a message) when libcurl cannot be initialised. */
 Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen);
 

@@ -64,6 +64,11 @@ static void curl_init_once(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+bool tx_curl_global_init(void)
+{
+    return pthread_once(&curl_once, curl_init_once) == 0 && curl_init_result == CURLE_OK;
+}
+
 /* Through a volatile pointer, so clearing the token before free is not optimised away. */
 static void *(*const volatile wipe)(void *, int, size_t) = memset;
 
@@ -540,7 +545,7 @@ static const TransportOps curl_ops = { curl_submit, curl_poll, curl_in_flight, c
 
 Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
 {
-    if (pthread_once(&curl_once, curl_init_once) != 0 || curl_init_result != CURLE_OK) {
+    if (!tx_curl_global_init()) {
         snprintf(err, errlen, "libcurl failed to initialise");
         return NULL;
     }
