@@ -237,6 +237,24 @@ static bool read_params(ConnConfig *c, const cJSON *v, const char *path, char *e
     return true;
 }
 
+/* "fetch_allow": more hosts files may be fetched from (fetch.h). */
+static bool read_fetch_allow(ConnConfig *c, const cJSON *v, const char *path, char *err, size_t errlen)
+{
+    char why[200];
+    if (!cJSON_IsArray(v)) {
+        snprintf(err, errlen, "%s: 'fetch_allow' must be an array of host names", path);
+        return false;
+    }
+    fetch_policy_free(&c->fetch);
+    for (const cJSON *it = v->child; it; it = it->next) {
+        if (!cJSON_IsString(it) || !fetch_policy_allow(&c->fetch, it->valuestring, why, sizeof why)) {
+            snprintf(err, errlen, "%s: fetch_allow: %s", path, cJSON_IsString(it) ? why : "each entry must be a string");
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *err, size_t errlen)
 {
     char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file,
@@ -257,12 +275,21 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
                 return false;
             continue;
         }
+        if (strcmp(it->string, "fetch_allow") == 0) {
+            if (cJSON_GetObjectItemCaseSensitive(root, "fetch_allow") != it) {
+                snprintf(err, errlen, "%s: key 'fetch_allow' appears twice", path);
+                return false;
+            }
+            if (!read_fetch_allow(c, it, path, err, errlen))
+                return false;
+            continue;
+        }
         while (k < sizeof config_keys / sizeof *config_keys && strcmp(it->string, config_keys[k]) != 0)
             k++;
         if (k == sizeof config_keys / sizeof *config_keys) {
             snprintf(err, errlen, "%s: unknown key '%.60s' (known: system, url, api_version, auth, token_env, "
                      "token_file, token_url, client_id, client_secret_env, client_secret_file, scope, username, "
-                     "private_key_file, audience, marker_field, params)", path, it->string);
+                     "private_key_file, audience, marker_field, params, fetch_allow)", path, it->string);
             return false;
         }
         if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
@@ -619,6 +646,7 @@ void conn_token_free(char *token)
 void conn_config_free(ConnConfig *c)
 {
     free_params(c);
+    fetch_policy_free(&c->fetch);
     cm_free(c->system);
     cm_free(c->url);
     cm_free(c->api_version);
