@@ -109,7 +109,8 @@ static bool url_ok(const FetchPolicy *p, const char *url, char *err, size_t errl
         return false;
     }
     if (!fetch_host_allowed(p, host)) {
-        snprintf(err, errlen, "host '%.100s' is not on the fetch allowlist", host);
+        snprintf(err, errlen, "host '%.100s' is not on the fetch allowlist (help: add it with --fetch-allow "
+                 "HOST or the connection file's \"fetch_allow\")", host);
         return false;
     }
     return true;
@@ -163,7 +164,8 @@ static void fail_message(const FetchJob *j, CURLcode rc, long timeout_ms, char *
     if (j->refused[0])
         snprintf(err, errlen, "refused before connecting: %s", j->refused);
     else if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED)
-        snprintf(err, errlen, "the file is larger than the cap of %zu bytes (--fetch-max-bytes)", j->max_bytes);
+        snprintf(err, errlen, "the file is larger than the cap of %zu bytes (help: raise it with --fetch-max-bytes)",
+                 j->max_bytes);
     else if (rc == CURLE_OPERATION_TIMEDOUT)
         snprintf(err, errlen, "no answer within the time limit (%ld ms)", timeout_ms);
     else
