@@ -255,6 +255,21 @@ static bool read_fetch_allow(ConnConfig *c, const cJSON *v, const char *path, ch
     return true;
 }
 
+/* The keys whose value is no string, each with its reader. */
+typedef struct KeyReader {
+    const char *key;
+    bool (*read)(ConnConfig *c, const cJSON *v, const char *path, char *err, size_t errlen);
+} KeyReader;
+
+static const KeyReader *key_reader(const char *key)
+{
+    static const KeyReader readers[] = { { "params", read_params }, { "fetch_allow", read_fetch_allow } };
+    for (size_t i = 0; i < sizeof readers / sizeof *readers; i++)
+        if (strcmp(key, readers[i].key) == 0)
+            return &readers[i];
+    return NULL;
+}
+
 static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *err, size_t errlen)
 {
     char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file,
@@ -266,21 +281,13 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
     }
     for (const cJSON *it = root->child; it; it = it->next) {
         size_t k = 0;
-        if (strcmp(it->string, "params") == 0) {
-            if (cJSON_GetObjectItemCaseSensitive(root, "params") != it) {
-                snprintf(err, errlen, "%s: key 'params' appears twice", path);
+        const KeyReader *r = key_reader(it->string);
+        if (r) {
+            if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
+                snprintf(err, errlen, "%s: key '%s' appears twice", path, it->string);
                 return false;
             }
-            if (!read_params(c, it, path, err, errlen))
-                return false;
-            continue;
-        }
-        if (strcmp(it->string, "fetch_allow") == 0) {
-            if (cJSON_GetObjectItemCaseSensitive(root, "fetch_allow") != it) {
-                snprintf(err, errlen, "%s: key 'fetch_allow' appears twice", path);
-                return false;
-            }
-            if (!read_fetch_allow(c, it, path, err, errlen))
+            if (!r->read(c, it, path, err, errlen))
                 return false;
             continue;
         }

@@ -137,17 +137,11 @@ static CURLcode perform(FetchJob *j, CURL *e, const char *url, long timeout_ms, 
     j->too_large = false;
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, p->allow_plain_http ? "https,http" : "https");
+    tx_curl_base_options(e, p->allow_plain_http, p->ca_file,
+                         p->connect_timeout_ms > 0 ? p->connect_timeout_ms : 10000L, timeout_ms);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     /* A proxy would be the address checked, not the file's host. */
     curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (p->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, p->ca_file);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, p->connect_timeout_ms > 0 ? p->connect_timeout_ms : 10000L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)j->max_bytes);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j);

@@ -26,9 +26,7 @@ bool fetch_policy_allow(FetchPolicy *p, const char *host, char *err, size_t errl
 
 void fetch_policy_free(FetchPolicy *p)
 {
-    for (size_t i = 0; i < p->nallow; i++)
-        cm_free(p->allow[i]);
-    cm_free(p->allow);
+    cm_strv_free(p->allow, p->nallow);
     p->allow = NULL;
     p->nallow = 0;
 }

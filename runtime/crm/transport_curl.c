@@ -227,6 +227,19 @@ static bool add_header(TxJob *j, const char *line)
     return true;
 }
 
+void tx_curl_base_options(void *easy, bool allow_plain_http, const char *ca_file, long connect_ms, long total_ms)
+{
+    CURL *e = easy;
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, allow_plain_http ? "https,http" : "https");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total_ms);
+}
+
 /* Builds the easy handle; false only when curl itself runs out of memory. */
 static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
 {
@@ -252,20 +265,13 @@ static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
     curl_easy_setopt(e, CURLOPT_URL, j->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    tx_curl_base_options(e, c->opt.allow_plain_http, c->ca_file, c->opt.connect_timeout_ms, c->opt.total_timeout_ms);
     if (req->once)
         curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->opt.allow_plain_http ? "https,http" : "https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->opt.total_timeout_ms);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
