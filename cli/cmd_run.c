@@ -23,6 +23,7 @@
 #include "state_lock.h"
 #include "dryrun.h"
 #include "errfile.h"
+#include "fetch_cli.h"
 #include "journal.h"
 #include "mapc_cli.h"
 #include "param_cli.h"
@@ -38,6 +39,7 @@ extern const Command cmd_run;
 typedef struct RunOpts {
     const char *input, *errors, *journal;
     CrmFlags crm;               /* --config, --url, --token-*, --plain-http, --verbose, --timeout-ms, --retries */
+    FetchFlags fetch;           /* --fetch-allow, --fetch-max-bytes */
     bool dry, resume, quiet, force;
     long batch, in_flight;
     long rate_max, rate_window_s;   /* --rate N/SECONDS; 0: the connector's default */
@@ -370,6 +372,9 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
     if (o->bulk != TRANSFER_BULK_OFF && c->ops->bulk != NULL)
         topts.window = TRANSFER_BULK_WINDOW;
     topts.marker_field = cfg->marker_field;
+    fetch_flags_apply(&o->fetch, &link.cfg);
+    topts.fetch_file = fetch_file;
+    topts.fetch_ctx = &link.cfg.fetch;
     topts.max_calls = (uint64_t)o->max_calls;
     topts.progress = on_progress;
     topts.progress_ctx = run;
@@ -486,6 +491,7 @@ static int run(int argc, char **argv)
         { "budget", no_argument, NULL, O_BUDGET },
         { "max-calls", required_argument, NULL, O_MAX_CALLS },
         { "param", required_argument, NULL, O_PARAM },
+        FETCH_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     RunOpts o;
@@ -527,6 +533,11 @@ static int run(int argc, char **argv)
             if (!parse_rate(optarg, &o.rate_max, &o.rate_window_s))
                 return cli_usage_error(&cmd_run, "--rate '%s': N/SECONDS, e.g. 100/10 (N from 1 to 100000, "
                                        "SECONDS from 1 to 86400)", optarg);
+            break;
+        case FETCH_O_ALLOW:
+        case FETCH_O_MAX_BYTES:
+            if (fetch_flags_take(&o.fetch, c, optarg, err, sizeof err) < 0)
+                return cli_usage_error(&cmd_run, "%s", err);
             break;
         default: return cli_option_error(&cmd_run, c, argv);
         }
@@ -592,7 +603,7 @@ const Command cmd_run = {
     "         [--batch-size N] [--in-flight N] [--timeout-ms N] [--retries N]\n"
     "         [--rate N/SECONDS] [--force] [--bulk on|off|auto] [--bulk-threshold N]\n"
     "         [--bulk-poll-ms N] [--budget] [--max-calls N]\n"
-    "         [--param NAME=VALUE]...\n"
+    "         [--param NAME=VALUE]... [--fetch-allow HOST]... [--fetch-max-bytes N]\n"
     "\n"
     "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
     "runs each entity of the mapping on each record and sends the results to the\n"
@@ -658,6 +669,7 @@ const Command cmd_run = {
     "                      stop (exit 4, --resume continues) once the calls made,\n"
     "                      retries included, pass N\n"
     "  --param NAME=VALUE  the mapping's param NAME for this run, read as its type\n"
-    "                      (repeatable; wins over the connection file's \"params\")\n",
+    "                      (repeatable; wins over the connection file's \"params\")\n"
+    FETCH_HELP(""),
     run,
 };

@@ -29,6 +29,7 @@
 #include "crm_link.h"
 #include "crm_vendor.h"
 #include "drift.h"
+#include "fetch_cli.h"
 #include "mapc_cli.h"
 #include "param_cli.h"
 #include "sd_notify.h"
@@ -69,6 +70,7 @@ typedef struct Opts {
     const char *status_token_file;
     SlogFormat log_format;
     bool check_config, force;
+    FetchFlags fetch;           /* --fetch-allow, --fetch-max-bytes */
 } Opts;
 
 /* A positive number, with an optional k/K, m/M or g/G (KiB, MiB, GiB) for sizes. */
@@ -164,6 +166,7 @@ static int crm_open(Crm *crm, const Opts *o, const char *mapping, Mapc *m)
         return EXIT_USAGE;
     crm_flags_apply(&(CrmFlags){ .url = o->url, .api_version = o->api, .token_env = o->token_env,
                                  .token_file = o->token_file, .plain_http = o->http.plain_http }, &crm->cfg);
+    fetch_flags_apply(&o->fetch, &crm->cfg);
     if (crm->cfg.system == NULL) {
         uint32_t n;
         const char *sys = mapc_str(m, m->system, &n);
@@ -378,7 +381,7 @@ static int serve_main(const char *mapping, Opts *o)
     signal(SIGPIPE, SIG_IGN);
 
     ServeSenderConfig sc = { crm.c, crm.tx, j, ef, o->batch_size, o->max_in_flight, o->window_ms,
-                             crm.cfg.marker_field, &crm.cancel };
+                             crm.cfg.marker_field, &crm.cancel, &crm.cfg.fetch };
     s.sender = serve_sender_start(&s, &sc, err, sizeof err);
     if (s.sender == NULL) {
         slog(SLOG_ERROR, "%s", err);
@@ -521,6 +524,7 @@ static int run(int argc, char **argv)
         { "log-format", required_argument, NULL, O_LOG_FORMAT },
         { "check-config", no_argument, NULL, O_CHECK_CONFIG },
         { "force", no_argument, NULL, O_FORCE },
+        FETCH_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     Opts o;
@@ -586,6 +590,13 @@ static int run(int argc, char **argv)
             break;
         case O_CHECK_CONFIG: o.check_config = true; break;
         case O_FORCE: o.force = true; break;
+        case FETCH_O_ALLOW:
+        case FETCH_O_MAX_BYTES: {
+            char err[300];
+            if (fetch_flags_take(&o.fetch, c, optarg, err, sizeof err) < 0)
+                return cli_usage_error(&cmd_serve, "%s", err);
+            break;
+        }
         default:
             return cli_usage_error(&cmd_serve, "unknown option or missing value '%s'", argv[optind - 1]);
         }
@@ -660,6 +671,7 @@ const Command cmd_serve = {
     "  --log-format FMT       text (default) or json: one object a line\n"
     "  --force                start even if the CRM's field definitions drifted from the\n"
     "                         mapping's (checked at start, as `crmmap run` does)\n"
+    FETCH_HELP("   ")
     "  --check-config         check everything a start checks (mapping, secrets, TLS files,\n"
     "                         state directory and its lock, CRM settings, drift), then exit\n"
     "                         without listening or sending\n"

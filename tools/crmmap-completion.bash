@@ -10,7 +10,7 @@ _crmmap_flags() {
     run) echo "-i --input --dry-run --errors --resume --journal --config --url --token-env
                 --token-file --plain-http -q --quiet --verbose --batch-size --in-flight
                 --timeout-ms --retries --rate --force --bulk --bulk-threshold --bulk-poll-ms
-                --budget --max-calls --param" ;;
+                --budget --max-calls --param --fetch-allow --fetch-max-bytes" ;;
     test) echo "--junit --filter --param" ;;
     plan) echo "-i --input --format --budget --config --url --token-env --token-file --api-version --timeout-ms
                  --retries --verbose --system --plain-http --param" ;;
@@ -25,7 +25,7 @@ _crmmap_flags() {
                   --max-connections --max-per-address --header-timeout --body-timeout --max-body-memory
                   --state-dir --errors --batch-size --batch-window-ms --max-in-flight --drain-ms --retain
                   --config --url --api-version --token-env --token-file --status-token-file
-                  --log-format --force --check-config --param" ;;
+                  --log-format --force --check-config --param --fetch-allow --fetch-max-bytes" ;;
     esac
 }
 
@@ -70,7 +70,7 @@ _crmmap() {
         COMPREPLY=($(compgen -v -- "$cur"))
         return ;;
     --url | --listen | --api-version | --timeout-ms | --retries | --rate | --entity | --batch-size | \
-    --bulk-threshold | --bulk-poll-ms | --max-calls | --param | \
+    --bulk-threshold | --bulk-poll-ms | --max-calls | --param | --fetch-allow | --fetch-max-bytes | \
     --in-flight | --max-body | --max-inbox | --batch-window-ms | --max-in-flight | --drain-ms | --filter | \
     --max-connections | --max-per-address | --header-timeout | --body-timeout | --max-body-memory)
         return ;;

@@ -126,6 +126,8 @@ static bool engine(ServeSender *ss, char *err, size_t errlen)
     opt.marker_field = ss->cfg.marker_field;
     opt.unit = on_unit;
     opt.unit_ctx = ss;
+    opt.fetch_file = fetch_file;
+    opt.fetch_ctx = ss->cfg.fetch;
     Transfer *t = transfer_new(ss->map->m, ss->cfg.c, ss->cfg.tx, ss->cfg.j, ss->cfg.ef, &opt, err, errlen);
     if (t == NULL)
         return false;

@@ -27,6 +27,7 @@
 
 #include "connector.h"
 #include "errfile.h"
+#include "fetch.h"
 #include "journal.h"
 #include "serve.h"
 #include "transport.h"
@@ -41,6 +42,7 @@ typedef struct ServeSenderConfig {
     int window_ms;              /* how long a first record waits for company */
     const char *marker_field;   /* TransferOptions.marker_field */
     atomic_bool *cancel;        /* the transport's cancel flag (TxCurlOptions), for the bounded stop */
+    FetchPolicy *fetch;         /* what URL files are fetched under (TransferOptions.fetch_ctx) */
 } ServeSenderConfig;
 
 /* How long CRM requests in flight may still take once the drain is over. */

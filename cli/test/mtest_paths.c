@@ -76,9 +76,7 @@ void mt_paths_discover(MtPaths *p, const char *map)
 
 void mt_paths_free(MtPaths *p)
 {
-    for (size_t i = 0; i < p->n; i++)
-        cm_free(p->v[i]);
-    cm_free(p->v);
+    cm_strv_free(p->v, p->n);
     p->v = NULL;
     p->n = 0;
 }

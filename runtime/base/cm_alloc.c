@@ -100,6 +100,13 @@ char *cm_strdup(const char *s)
     return cm_strndup(s, strlen(s));
 }
 
+void cm_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cm_free(v[i]);
+    cm_free(v);
+}
+
 void cm_alloc_fail_at(unsigned long n)
 {
     fail_at = n;

@@ -38,6 +38,8 @@ void *cm_realloc(void *p, size_t n);
 void cm_free(void *p);
 char *cm_strdup(const char *s);
 char *cm_strndup(const char *s, size_t n);
+/* Frees the n strings of v, then v. */
+void cm_strv_free(char **v, size_t n);
 
 /* An allocator, as Lua's lua_Alloc: with ptr NULL, a new block of size bytes;
  * with size 0, frees ptr (never NULL) and returns NULL; otherwise resizes ptr

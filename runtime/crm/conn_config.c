@@ -237,6 +237,39 @@ static bool read_params(ConnConfig *c, const cJSON *v, const char *path, char *e
     return true;
 }
 
+/* "fetch_allow": more hosts files may be fetched from (fetch.h). */
+static bool read_fetch_allow(ConnConfig *c, const cJSON *v, const char *path, char *err, size_t errlen)
+{
+    char why[200];
+    if (!cJSON_IsArray(v)) {
+        snprintf(err, errlen, "%s: 'fetch_allow' must be an array of host names", path);
+        return false;
+    }
+    fetch_policy_free(&c->fetch);
+    for (const cJSON *it = v->child; it; it = it->next) {
+        if (!cJSON_IsString(it) || !fetch_policy_allow(&c->fetch, it->valuestring, why, sizeof why)) {
+            snprintf(err, errlen, "%s: fetch_allow: %s", path, cJSON_IsString(it) ? why : "each entry must be a string");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The keys whose value is no string, each with its reader. */
+typedef struct KeyReader {
+    const char *key;
+    bool (*read)(ConnConfig *c, const cJSON *v, const char *path, char *err, size_t errlen);
+} KeyReader;
+
+static const KeyReader *key_reader(const char *key)
+{
+    static const KeyReader readers[] = { { "params", read_params }, { "fetch_allow", read_fetch_allow } };
+    for (size_t i = 0; i < sizeof readers / sizeof *readers; i++)
+        if (strcmp(key, readers[i].key) == 0)
+            return &readers[i];
+    return NULL;
+}
+
 static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *err, size_t errlen)
 {
     char **fields[] = { &c->system, &c->url, &c->api_version, &c->auth, &c->token_env, &c->token_file,
@@ -248,12 +281,13 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
     }
     for (const cJSON *it = root->child; it; it = it->next) {
         size_t k = 0;
-        if (strcmp(it->string, "params") == 0) {
-            if (cJSON_GetObjectItemCaseSensitive(root, "params") != it) {
-                snprintf(err, errlen, "%s: key 'params' appears twice", path);
+        const KeyReader *r = key_reader(it->string);
+        if (r) {
+            if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
+                snprintf(err, errlen, "%s: key '%s' appears twice", path, it->string);
                 return false;
             }
-            if (!read_params(c, it, path, err, errlen))
+            if (!r->read(c, it, path, err, errlen))
                 return false;
             continue;
         }
@@ -262,7 +296,7 @@ static bool read_keys(ConnConfig *c, const cJSON *root, const char *path, char *
         if (k == sizeof config_keys / sizeof *config_keys) {
             snprintf(err, errlen, "%s: unknown key '%.60s' (known: system, url, api_version, auth, token_env, "
                      "token_file, token_url, client_id, client_secret_env, client_secret_file, scope, username, "
-                     "private_key_file, audience, marker_field, params)", path, it->string);
+                     "private_key_file, audience, marker_field, params, fetch_allow)", path, it->string);
             return false;
         }
         if (cJSON_GetObjectItemCaseSensitive(root, it->string) != it) {
@@ -619,6 +653,7 @@ void conn_token_free(char *token)
 void conn_config_free(ConnConfig *c)
 {
     free_params(c);
+    fetch_policy_free(&c->fetch);
     cm_free(c->system);
     cm_free(c->url);
     cm_free(c->api_version);

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fetch.h"
+
 typedef struct ConnConfig {
     char *system;       /* a CrmVendor's name (crm_vendor.h); NULL when unset */
     char *url;          /* the instance's base URL */
@@ -40,6 +42,10 @@ typedef struct ConnConfig {
      * --param wins over them (docs/connections.md). */
     char **params;
     size_t nparams;
+    /* "fetch_allow": ["HOST", ...]: hosts besides snapADDY's that files
+     * named by URL may be fetched from, in fetch.allow (fetch.h); the
+     * command adds --fetch-allow and its other settings. */
+    FetchPolicy fetch;
     bool plain_http;    /* only from the --plain-http flag */
     /* Where a default config file set url, token_url and audience
      * ("crmmap.json:3:10"); NULL when the value came from anywhere else. */

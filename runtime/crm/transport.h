@@ -138,6 +138,17 @@ typedef struct TxCurlOptions {
     const atomic_bool *cancel;
 } TxCurlOptions;
 
+/* libcurl's global set-up, run once for every libcurl user in the process
+ * (the transport, the file fetcher); false when it failed. */
+bool tx_curl_global_init(void);
+
+/* The options every libcurl request crmmap makes has, whoever makes it (the
+ * transport, the file fetcher): no signals, the protocols the URL policy
+ * allows (https; http too with allow_plain_http), TLS verification against
+ * ca_file (NULL: the system's store), the connect and total time limits.
+ * easy is a CURL *: this header does not include curl. */
+void tx_curl_base_options(void *easy, bool allow_plain_http, const char *ca_file, long connect_ms, long total_ms);
+
 /* NULL (with a message) when libcurl cannot be initialised. */
 Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen);
 

@@ -64,6 +64,11 @@ static void curl_init_once(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+bool tx_curl_global_init(void)
+{
+    return pthread_once(&curl_once, curl_init_once) == 0 && curl_init_result == CURLE_OK;
+}
+
 /* Through a volatile pointer, so clearing the token before free is not optimised away. */
 static void *(*const volatile wipe)(void *, int, size_t) = memset;
 
@@ -222,6 +227,19 @@ static bool add_header(TxJob *j, const char *line)
     return true;
 }
 
+void tx_curl_base_options(void *easy, bool allow_plain_http, const char *ca_file, long connect_ms, long total_ms)
+{
+    CURL *e = easy;
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, allow_plain_http ? "https,http" : "https");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total_ms);
+}
+
 /* Builds the easy handle; false only when curl itself runs out of memory. */
 static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
 {
@@ -247,20 +265,13 @@ static bool job_setup(CurlTx *c, TxJob *j, const TxRequest *req)
     curl_easy_setopt(e, CURLOPT_URL, j->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, j);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    tx_curl_base_options(e, c->opt.allow_plain_http, c->ca_file, c->opt.connect_timeout_ms, c->opt.total_timeout_ms);
     if (req->once)
         curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->opt.allow_plain_http ? "https,http" : "https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->opt.total_timeout_ms);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -540,7 +551,7 @@ static const TransportOps curl_ops = { curl_submit, curl_poll, curl_in_flight, c
 
 Transport *tx_curl_new(const TxCurlOptions *opt, char *err, size_t errlen)
 {
-    if (pthread_once(&curl_once, curl_init_once) != 0 || curl_init_result != CURLE_OK) {
+    if (!tx_curl_global_init()) {
         snprintf(err, errlen, "libcurl failed to initialise");
         return NULL;
     }

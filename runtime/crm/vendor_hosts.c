@@ -1,5 +1,6 @@
 /* vendor_hosts: matching a host against a vendor's patterns (CrmVendor.hosts,
- * from each vendor's documentation). */
+ * from each vendor's documentation) or any list of them (fetch's allowlist). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,18 +40,30 @@ static bool matches(const char *pattern, const char *h, size_t n)
     return strlen(pattern) == n && memcmp(pattern, h, n) == 0;
 }
 
-bool vendor_host_ok(const char *system, const char *host)
+bool host_pattern_any(const char *const *patterns, size_t npatterns, const char *host)
 {
-    const CrmVendor *v = crm_vendor_find(system);
     size_t n = strlen(host);
     if (n > 0 && host[n - 1] == '.')
         n--;
-    if (v == NULL || n > HOST_MAX || !plain_name(host, n))
+    if (n > HOST_MAX || !plain_name(host, n))
         return false;
-    for (const char *const *p = v->hosts; *p; p++)
-        if (matches(*p, host, n))
+    for (size_t i = 0; i < npatterns && patterns[i]; i++)
+        if (matches(patterns[i], host, n))
             return true;
     return false;
+}
+
+bool host_pattern_valid(const char *pattern)
+{
+    const char *name = pattern[0] == '*' && pattern[1] == '.' ? pattern + 2 : pattern;
+    size_t n = strlen(name);
+    return n <= HOST_MAX && plain_name(name, n);
+}
+
+bool vendor_host_ok(const char *system, const char *host)
+{
+    const CrmVendor *v = crm_vendor_find(system);
+    return v != NULL && host_pattern_any(v->hosts, SIZE_MAX, host);
 }
 
 void vendor_hosts_text(const char *system, char *out, size_t outlen)

@@ -17,6 +17,13 @@
  * (CrmVendor.hosts). An unknown system has none. */
 bool vendor_host_ok(const char *system, const char *host);
 
+/* True when host (the same form) matches one of patterns — npatterns of
+ * them, or up to a NULL entry — by the rules above. */
+bool host_pattern_any(const char *const *patterns, size_t npatterns, const char *host);
+
+/* True when pattern is a lower-case host name, or "*." and one. */
+bool host_pattern_valid(const char *pattern);
+
 /* system's patterns for a message, comma-separated: "*.hubapi.com,
  * *.hubspot.com"; "" for an unknown system. Cut to fit outlen. */
 void vendor_hosts_text(const char *system, char *out, size_t outlen);

@@ -143,6 +143,18 @@ static void test_bad_files(void)
     p = write_file("marker.json", "{ \"marker_field\": \"crmmap_marker__c\" }", 0644);
     CHECK(conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strcmp(c.marker_field, "crmmap_marker__c") == 0);
     conn_config_free(&c);
+    /* fetch_allow: host names (lower-cased), or '*.' and one. */
+    p = write_file("fetch.json", "{ \"fetch_allow\": [\"Files.Example.com\", \"*.cdn.example.net\"] }", 0644);
+    CHECK(conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && c.fetch.nallow == 2
+          && strcmp(c.fetch.allow[0], "files.example.com") == 0 && fetch_host_allowed(&c.fetch, "a.cdn.example.net"));
+    conn_config_free(&c);
+    p = write_file("fetch2.json", "{ \"fetch_allow\": [\"https://files.example.com/\"] }", 0644);
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "fetch_allow: 'https://")
+          && strstr(err, "is not a host name"));
+    conn_config_free(&c);
+    p = write_file("fetch3.json", "{ \"fetch_allow\": \"files.example.com\" }", 0644);
+    CHECK(!conn_config_load(&c, p, CONN_FILE_NAMED, err, sizeof err) && strstr(err, "must be an array"));
+    conn_config_free(&c);
 }
 
 static void test_token_file(void)
