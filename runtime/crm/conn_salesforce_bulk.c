@@ -335,8 +335,8 @@ static ConnStatus start_job(Job *j, const CmBuf *csv, const RetryPolicy *p, cons
     char *body = cJSON_PrintUnformatted(spec);
     cJSON_Delete(spec);
     j->id[0] = '\0';
-    ConnStatus st = sf_job_call(j, "POST", NULL, "Content-Type: application/json", body, strlen(body), false, p, clk,
-                         msg, msglen);
+    ConnStatus st = sf_job_call(j, "POST", NULL, "Content-Type: application/json", body, strlen(body), false, p,
+                                clk, msg, msglen);
     cJSON_free(body);
     if (st != CONN_OK)
         return st;
@@ -344,12 +344,13 @@ static ConnStatus start_job(Job *j, const CmBuf *csv, const RetryPolicy *p, cons
         snprintf(msg, msglen, "job %s could not be journaled: not uploaded", j->id);
         return CONN_UNAVAILABLE;
     }
-    st = sf_job_call(j, "PUT", "batches", "Content-Type: text/csv", csv->data, csv->len, true, p, clk, msg, msglen);
+    st = sf_job_call(j, "PUT", "batches", "Content-Type: text/csv", csv->data, csv->len, true, p, clk, msg,
+                     msglen);
     if (st != CONN_OK)
         return st;
     static const char close_body[] = "{\"state\":\"UploadComplete\"}";
-    st = sf_job_call(j, "PATCH", NULL, "Content-Type: application/json", close_body, sizeof close_body - 1, true, p,
-              clk, msg, msglen);
+    st = sf_job_call(j, "PATCH", NULL, "Content-Type: application/json", close_body, sizeof close_body - 1, true,
+                     p, clk, msg, msglen);
     if (st == CONN_OK && !w->job_put(w->ctx, j->at, j->id, "UploadComplete")) {
         snprintf(msg, msglen, "job %s could not be journaled as closed", j->id);
         return CONN_UNAVAILABLE;
@@ -378,8 +379,8 @@ static ConnStatus pick_up(Job *j, bool *resumed, const RetryPolicy *p, const Ret
         return st;
     }
     static const char abort_body[] = "{\"state\":\"Aborted\"}";
-    st = sf_job_call(j, "PATCH", NULL, "Content-Type: application/json", abort_body, sizeof abort_body - 1, false, p, clk,
-              msg, msglen);
+    st = sf_job_call(j, "PATCH", NULL, "Content-Type: application/json", abort_body, sizeof abort_body - 1, false,
+                     p, clk, msg, msglen);
     return st == CONN_REJECTED ? CONN_UNAVAILABLE : st;
 }
 

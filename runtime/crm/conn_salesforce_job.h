@@ -9,37 +9,33 @@
 #include "conn_salesforce.h"
 
 typedef struct Job {
-  const Connector *c;
-  Transport *t;
-  ConnBulk *b;      /* its poll_ms and requests (a query's: a stand-in) */
-  const char *kind; /* "ingest" or "query" */
-  size_t at, n;     /* records [at, at + n) of the group */
-  char id[64], state[32];
-  long processed, failed;
-  const char *method,
-      *tail; /* the request call() builds: method and URL after the job */
-  const char *params; /* the URL's query string, or NULL */
-  const char *body;
-  size_t body_len;
-  const char *content_type;
-  CmBuf answer; /* the last CSV answer */
-  char
-      locator[128]; /* its Sforce-Locator: the next page's; "" after the last */
+    const Connector *c;
+    Transport *t;
+    ConnBulk *b;      /* its poll_ms and requests (a query's: a stand-in) */
+    const char *kind; /* "ingest" or "query" */
+    size_t at, n;     /* records [at, at + n) of the group */
+    char id[64], state[32];
+    long processed, failed;
+    const char *method, *tail; /* the request call() builds: method and URL after the job */
+    const char *params;        /* the URL's query string, or NULL */
+    const char *body;
+    size_t body_len;
+    const char *content_type;
+    CmBuf answer;      /* the last CSV answer */
+    char locator[128]; /* its Sforce-Locator: the next page's; "" after the last */
 } Job;
 
 /* One request for the job, counted: the job info (tail NULL) into j->id,
  * j->state and the counts, or a CSV into j->answer. once: as ConnCall. */
-ConnStatus sf_job_call(Job *j, const char *method, const char *tail,
-                       const char *content_type, const char *body,
-                       size_t body_len, bool once, const RetryPolicy *p,
-                       const RetryClock *clk, char *msg, size_t msglen);
+ConnStatus sf_job_call(Job *j, const char *method, const char *tail, const char *content_type, const char *body,
+                       size_t body_len, bool once, const RetryPolicy *p, const RetryClock *clk, char *msg,
+                       size_t msglen);
 
 /* JobComplete, Failed or Aborted. */
 bool sf_job_ended(const char *state);
 
 /* Polls until the job ends, waiting poll_ms, then twice as long, up to 32
  * times poll_ms. */
-ConnStatus sf_job_wait(Job *j, const RetryPolicy *p, const RetryClock *clk,
-                       char *msg, size_t msglen);
+ConnStatus sf_job_wait(Job *j, const RetryPolicy *p, const RetryClock *clk, char *msg, size_t msglen);
 
 #endif

@@ -64,7 +64,8 @@ class SfQuery:
         self.sf.query(soql)     # a malformed query is refused at once, as Salesforce does
         jid = crmserver.sf_id("750", self.state.next_number())
         job = {"id": jid, "operation": "query", "object": SELECT.match(soql).group(2), "state": "UploadComplete",
-               "contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA", "apiVersion": float(version[1:]), "numberRecordsProcessed": 0,
+               "contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA",
+               "apiVersion": float(version[1:]), "numberRecordsProcessed": 0,
                "soql": soql, "rows": None, "header": None}
         self.state.query_jobs[jid] = job
         return 200, self.info(job)
