@@ -7,9 +7,7 @@
 # once (docs/run.md, "Bulk").
 # Usage: bench/run_bulk_query.sh [N...]   (100000)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-[ $# -gt 0 ] || set -- 100000
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j2 >/dev/null
-python3 tools/crmserver/with_server.py --token T --corpus tests/corpus -- \
-  python3 bench/run_bulk_query.py build/crmmap build/bench-bulk-query "$@"
+root=$(cd "$(dirname "$0")/.." && pwd)
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build "$root/build" -j2 >/dev/null
+exec python3 "$root/tools/crmserver/with_server.py" --token T --corpus "$root/tests/corpus" -- \
+  python3 "$root/bench/run_bulk_query.py" "$root/build/crmmap" "$root/build/bench-bulk-query" "${@:-100000}"

@@ -329,15 +329,7 @@ static ConnStatus start_job(Job *j, const CmBuf *csv, const RetryPolicy *p, cons
     cJSON_AddStringToObject(spec, "operation", bt->op == CONN_CREATE ? "insert" : "upsert");
     if (bt->op != CONN_CREATE)
         cJSON_AddStringToObject(spec, "externalIdFieldName", bt->key_field);
-    cJSON_AddStringToObject(spec, "contentType", "CSV");
-    cJSON_AddStringToObject(spec, "columnDelimiter", "COMMA");
-    cJSON_AddStringToObject(spec, "lineEnding", "LF");
-    char *body = cJSON_PrintUnformatted(spec);
-    cJSON_Delete(spec);
-    j->id[0] = '\0';
-    ConnStatus st = sf_job_call(j, "POST", NULL, "Content-Type: application/json", body, strlen(body), false, p,
-                                clk, msg, msglen);
-    cJSON_free(body);
+    ConnStatus st = sf_job_create(j, spec, p, clk, msg, msglen);
     if (st != CONN_OK)
         return st;
     if (!w->job_put(w->ctx, j->at, j->id, "Open")) {

@@ -87,6 +87,20 @@ ConnStatus sf_job_call(Job *j, const char *method, const char *tail, const char 
     return conn_call(j->c, j->t, &cc, p, clk, msg, msglen);
 }
 
+ConnStatus sf_job_create(Job *j, cJSON *spec, const RetryPolicy *p, const RetryClock *clk, char *msg, size_t msglen)
+{
+    cJSON_AddStringToObject(spec, "contentType", "CSV");
+    cJSON_AddStringToObject(spec, "columnDelimiter", "COMMA");
+    cJSON_AddStringToObject(spec, "lineEnding", "LF");
+    char *body = cJSON_PrintUnformatted(spec);
+    cJSON_Delete(spec);
+    j->id[0] = '\0';
+    ConnStatus st = sf_job_call(j, "POST", NULL, "Content-Type: application/json", body, strlen(body), false, p,
+                                clk, msg, msglen);
+    cJSON_free(body);
+    return st;
+}
+
 bool sf_job_ended(const char *state)
 {
     return strcmp(state, "JobComplete") == 0 || strcmp(state, "Failed") == 0 || strcmp(state, "Aborted") == 0;

@@ -31,6 +31,12 @@ ConnStatus sf_job_call(Job *j, const char *method, const char *tail, const char 
                        size_t body_len, bool once, const RetryPolicy *p, const RetryClock *clk, char *msg,
                        size_t msglen);
 
+/* A new job: spec (a cJSON object of the job's own members, taken) with
+ * CSV, COMMA and LF added, POSTed; j->id and j->state from the answer. */
+struct cJSON;
+ConnStatus sf_job_create(Job *j, struct cJSON *spec, const RetryPolicy *p, const RetryClock *clk, char *msg,
+                         size_t msglen);
+
 /* JobComplete, Failed or Aborted. */
 bool sf_job_ended(const char *state);
 

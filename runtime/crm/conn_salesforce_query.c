@@ -122,16 +122,8 @@ static ConnStatus create(Job *j, const ConnBulkWatch *w, const char *soql, const
     cJSON *spec = cJSON_CreateObject();
     cJSON_AddStringToObject(spec, "operation", "query");
     cJSON_AddStringToObject(spec, "query", soql);
-    cJSON_AddStringToObject(spec, "contentType", "CSV");
-    cJSON_AddStringToObject(spec, "columnDelimiter", "COMMA");
-    cJSON_AddStringToObject(spec, "lineEnding", "LF");
-    char *body = cJSON_PrintUnformatted(spec);
-    cJSON_Delete(spec);
-    j->id[0] = '\0';
     /* a second job, should a lost answer make one, only reads */
-    ConnStatus st =
-        sf_job_call(j, "POST", NULL, "Content-Type: application/json", body, strlen(body), false, p, clk, msg, msglen);
-    cJSON_free(body);
+    ConnStatus st = sf_job_create(j, spec, p, clk, msg, msglen);
     char state[64];
     snprintf(state, sizeof state, "%s %s", j->state, mark);
     if (st == CONN_OK && !w->job_put(w->ctx, 0, j->id, state)) {

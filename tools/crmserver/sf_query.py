@@ -20,7 +20,6 @@ import io
 import re
 
 import crmserver
-from crmserver import Reply
 
 TERMINAL = ("JobComplete", "Failed", "Aborted")
 SELECT = re.compile(r"\s*SELECT\s+(.+?)\s+FROM\s+(\w+)", re.I | re.S)
@@ -28,7 +27,7 @@ SOQL_MAX = 100000   # "the maximum length of a SOQL statement": 100,000 characte
 
 
 def query_error(code, message):
-    return Reply(400, [{"errorCode": code, "message": message}])
+    return crmserver.Reply(400, [{"errorCode": code, "message": message}])
 
 
 def cell(v):
@@ -63,17 +62,17 @@ class SfQuery:
             raise query_error("INVALIDJOB", "InvalidJob : this server takes CSV, LF, COMMA")
         self.sf.query(soql)     # a malformed query is refused at once, as Salesforce does
         jid = crmserver.sf_id("750", self.state.next_number())
-        job = {"id": jid, "operation": "query", "object": SELECT.match(soql).group(2), "state": "UploadComplete",
-               "contentType": "CSV", "lineEnding": "LF", "columnDelimiter": "COMMA",
-               "apiVersion": float(version[1:]), "numberRecordsProcessed": 0,
-               "soql": soql, "rows": None, "header": None}
+        job = dict(id=jid, operation="query", object=SELECT.match(soql).group(2), state="UploadComplete",
+                   contentType="CSV", lineEnding="LF", columnDelimiter="COMMA", apiVersion=float(version[1:]),
+                   numberRecordsProcessed=0, soql=soql, rows=None, header=None)
         self.state.query_jobs[jid] = job
         return 200, self.info(job)
 
     def job(self, jid):
-        if jid not in self.state.query_jobs:
-            raise Reply(404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
-        return self.state.query_jobs[jid]
+        job = self.state.query_jobs.get(jid)
+        if job is None:
+            raise crmserver.Salesforce.not_found()
+        return job
 
     def poll(self, job):
         if job["state"] == "UploadComplete":
@@ -132,4 +131,4 @@ class SfQuery:
         if job and parts[1:] == ["results"] and method == "GET":
             raw, headers = self.results(job, query)
             return 200, None, headers, raw, "text/csv"
-        raise Reply(404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
+        raise crmserver.Salesforce.not_found()
