@@ -154,6 +154,8 @@ static ConnStatus run_job(Job *j, ConnBulkRead *r, const Key *keys, bool again, 
     if (st == CONN_OK)
         st = sf_job_wait(j, p, clk, msg, msglen);
     if (st == CONN_OK && strcmp(j->state, "JobComplete") != 0) {
+        if (again)
+            return CONN_REJECTED; /* a killed run's job that failed: a new one is made */
         if (strncmp(msg, "the job failed", 14) != 0)
             snprintf(msg, msglen, "query job %s ended %s", j->id, j->state);
         return CONN_UNAVAILABLE;

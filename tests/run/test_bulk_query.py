@@ -5,8 +5,8 @@ query job a window, not by SOQL queries of 100 keys; contacts the CRM holds
 (their e-mail in another case) keep the phone the CRM owns and get no
 `on create` value, new ones get both. Result pages follow Sforce-Locator;
 a group whose keys do not fit in a SOQL statement reads the whole object;
-a query job that fails stops the run, nothing written; polls answered 503 are
-retried; kill -9 while the query job runs and while the ingest uploads,
+a query job that fails stops the run, nothing written, and --resume makes
+a new one; polls answered 503 are retried; kill -9 while the query job runs and while the ingest uploads,
 then --resume: every lead once, the query job not made again; `run
 --dry-run --budget` within 10% of the calls made.
 Usage: test_bulk_query.py CRMMAP REPO_ROOT WORKDIR N BIG"""
@@ -92,9 +92,16 @@ def main():
     # a query job that fails: the run stops before writing; polls answered 503
     reset([{"kind": "job_failed", "path": "/jobs/query/"}])
     seed(seeded)
-    r = run(crmmap, mapc, inp, fresh("failed"), *BULK)
+    d = fresh("failed")
+    r = run(crmmap, mapc, inp, d, *BULK)
     c.check(r.status == 4 and "query" in r.stderr and calls("/jobs/ingest") == 0,
             "a failed query job stops the run: exit %d %s" % (r.status, r.stderr[-300:]))
+    admin("/__admin/faults", {"faults": []})
+    r = run(crmmap, mapc, inp, d, "--resume", *BULK)
+    bad, _ = kept(seeded, n)
+    c.check(r.summary == want_summary and not bad and calls("/jobs/query") == 2,
+            "--resume after it makes a new query job: %s, %d jobs, wrong: %s"
+            % (r.summary, calls("/jobs/query"), bad[:2]))
     reset([{"kind": "503", "path": "/jobs/query/", "count": 3}])
     seed(seeded)
     r = run(crmmap, mapc, inp, fresh("503"), *BULK)
