@@ -3,7 +3,8 @@
 # Bulk API 2.0, for N leads with visit reports into the local server's
 # Salesforce (docs/run.md, "Bulk"): bench/run_bulk.map (no `master crm`)
 # and examples/salesforce/fair-leads.map, whose `master crm` reads are SOQL
-# queries of 100 keys either way.
+# queries of 100 keys through REST and a Bulk API 2.0 query job a window
+# through bulk (bench/run_bulk_query.sh measures that path).
 # Usage: bench/run_bulk.sh [N...]   (10000 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -348,13 +348,13 @@ static ConnStatus dyn_parse_any(const Connector *c, const ConnBatch *b, const Tx
 
 static const ConnectorOps dyn_ops = {
     "dynamics", dyn_max_batch, dyn_build_any, dyn_parse_any, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read,
-    NULL, 0, NULL, NULL, dyn_free, NULL,   /* a write carries its links (`@odata.bind`) */
+    NULL, 0, NULL, NULL, dyn_free, NULL, NULL,   /* a write carries its links (`@odata.bind`) */
 };
 
 /* Updates, tables without the messages, and a set refused whole by them. */
 static const ConnectorOps dyn_batch_ops = {
     "dynamics", dyn_max_batch, dyn_build, dyn_parse, false, DYN_MAX_READ, dyn_build_read, dyn_parse_read,
-    NULL, 0, NULL, NULL, dyn_free, NULL,
+    NULL, 0, NULL, NULL, dyn_free, NULL, NULL,
 };
 
 /* Dataverse's entity set of a logical name (its usual plural rule; the

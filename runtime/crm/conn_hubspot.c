@@ -495,7 +495,7 @@ static ConnStatus hs_parse_links(const Connector *c, const ConnLink *const *link
 
 static const ConnectorOps hs_ops = {
     "hubspot", hs_max_batch, hs_build, hs_parse, true, HS_MAX_BATCH, hs_build_read, hs_parse_read,
-    hs_links, HS_MAX_LINKS, hs_build_links, hs_parse_links, conn_free_plain, hs_import_send,
+    hs_links, HS_MAX_LINKS, hs_build_links, hs_parse_links, conn_free_plain, hs_import_send, NULL,
 };
 
 Connector *conn_hubspot_new(const char *base_url)

@@ -373,7 +373,7 @@ static void pd_free(Connector *c)
 
 static const ConnectorOps pd_ops = {
     "pipedrive", pd_max_batch, pd_build, pd_parse, false, 1, pd_build_read, pd_parse_read,
-    NULL, 0, NULL, NULL, pd_free, NULL,
+    NULL, 0, NULL, NULL, pd_free, NULL, NULL,
 };
 
 Connector *conn_pipedrive_new(const char *base_url)

@@ -135,37 +135,47 @@ static void soql_string(CmBuf *b, const char *s)
     cm_buf_putc(b, '\'');
 }
 
-static bool sf_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
+bool sf_soql(const ConnRead *r, bool by_keys, CmBuf *q, char *err, size_t errlen)
 {
     if (!conn_plain_name(r->entity) || !conn_plain_name(r->key_field)) {
         snprintf(err, errlen, "entity and key must be plain names");
         return false;
     }
-    CmBuf q = CM_BUF_INIT;
-    cm_buf_printf(&q, "SELECT Id");
+    cm_buf_printf(q, "SELECT Id");
     if (strcmp(r->key_field, "Id") != 0)
-        cm_buf_printf(&q, ",%s", r->key_field);
+        cm_buf_printf(q, ",%s", r->key_field);
     for (size_t i = 0; i < r->nfields; i++) {
         if (!conn_plain_name(r->fields[i])) {
             snprintf(err, errlen, "field '%.60s' is not a plain name", r->fields[i]);
-            cm_buf_free(&q);
             return false;
         }
         if (strcmp(r->fields[i], "Id") != 0 && strcmp(r->fields[i], r->key_field) != 0)
-            cm_buf_printf(&q, ",%s", r->fields[i]);
+            cm_buf_printf(q, ",%s", r->fields[i]);
     }
-    cm_buf_printf(&q, " FROM %s WHERE %s IN (", r->entity, r->key_field);
+    cm_buf_printf(q, " FROM %s", r->entity);
+    if (!by_keys)
+        return true;
+    cm_buf_printf(q, " WHERE %s IN (", r->key_field);
     for (size_t i = 0; i < r->n; i++) {
         if (i)
-            cm_buf_putc(&q, ',');
-        soql_string(&q, r->keys[i]);
+            cm_buf_putc(q, ',');
+        soql_string(q, r->keys[i]);
     }
-    cm_buf_putc(&q, ')');
-    cm_buf_printf(&out->url, "%s/services/data/%s/query?q=", c->base, c->api_version);
-    cm_buf_put_percent(&out->url, q.data);
-    cm_buf_free(&q);
-    conn_json_request(out, "GET");
+    cm_buf_putc(q, ')');
     return true;
+}
+
+static bool sf_build_read(const Connector *c, const ConnRead *r, ConnRequest *out, char *err, size_t errlen)
+{
+    CmBuf q = CM_BUF_INIT;
+    bool ok = sf_soql(r, true, &q, err, errlen);
+    if (ok) {
+        cm_buf_printf(&out->url, "%s/services/data/%s/query?q=", c->base, c->api_version);
+        cm_buf_put_percent(&out->url, q.data);
+        conn_json_request(out, "GET");
+    }
+    cm_buf_free(&q);
+    return ok;
 }
 
 static ConnStatus sf_parse_read(const Connector *c, const ConnRead *r, const TxResponse *resp, ConnCurrent *out,
@@ -178,7 +188,7 @@ static ConnStatus sf_parse_read(const Connector *c, const ConnRead *r, const TxR
 static const ConnectorOps sf_ops = {
     "salesforce", sf_max_batch, sf_build, sf_parse, false, SF_MAX_READ, sf_build_read, sf_parse_read,
     NULL, 0, NULL, NULL, conn_free_plain,    /* a write carries its links (lookup fields) */
-    sf_bulk_send,
+    sf_bulk_send, sf_bulk_read,
 };
 
 Connector *conn_salesforce_new(const char *base_url, const char *api_version)

@@ -1,5 +1,5 @@
 /* conn_salesforce: the Salesforce connector (sObject Collections, SOQL reads,
- * Bulk API 2.0 ingest). */
+ * Bulk API 2.0 ingest and query). */
 #ifndef CONN_SALESFORCE_H
 #define CONN_SALESFORCE_H
 
@@ -15,5 +15,17 @@ Connector *conn_salesforce_new(const char *base_url, const char *api_version);
 /* ConnectorOps.bulk: Bulk API 2.0 ingest (conn_salesforce_bulk.c). */
 ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const RetryPolicy *p, const RetryClock *clk,
                         char *msg, size_t msglen);
+
+/* ConnectorOps.read_bulk: a Bulk API 2.0 query job (conn_salesforce_query.c),
+ * its results asked for in pages of SF_QUERY_PAGE rows (maxRecords): few
+ * requests, in pages Salesforce may still cut by size. */
+#define SF_QUERY_PAGE 100000u
+ConnStatus sf_bulk_read(const Connector *c, Transport *t, ConnBulkRead *r, const RetryPolicy *p,
+                        const RetryClock *clk, char *msg, size_t msglen);
+
+/* The SOQL that reads r: Id, the key and the fields of r->entity, where
+ * by_keys only the records whose key is among r->keys; false (err says
+ * why) for a name that may not go into a query. */
+bool sf_soql(const ConnRead *r, bool by_keys, CmBuf *q, char *err, size_t errlen);
 
 #endif

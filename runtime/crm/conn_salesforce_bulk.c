@@ -20,14 +20,11 @@
 #include "bulk_csv.h"
 #include "cm_alloc.h"
 #include "conn_json.h"
-#include "conn_salesforce.h"
+#include "conn_salesforce_job.h"
 
 /* "upload data that does not exceed 100 MB" (Upload Job Data): it grows
  * by half when Salesforce converts it to base64, against 150 MB. */
 #define SF_BULK_MAX_BYTES (100u * 1000u * 1000u)
-
-static const ConnAnswerShape sf_bulk_answer = { NULL, "errorCode", "message", "REQUEST_LIMIT_EXCEEDED",
-                                                "INVALID_SESSION_ID", NULL, NULL };
 
 /* One record's match text: a key, or a row's values, with its position. */
 typedef struct Sig {
@@ -35,105 +32,7 @@ typedef struct Sig {
     size_t i;
 } Sig;
 
-typedef struct Job {
-    const Connector *c;
-    Transport *t;
-    ConnBulk *b;
-    size_t at, n;               /* records [at, at + n) of the group */
-    char id[64], state[32];
-    long processed, failed;
-    const char *method, *tail;  /* the request call() builds: method and URL after the job */
-    const char *body;
-    size_t body_len;
-    const char *content_type;
-    CmBuf answer;               /* the last CSV answer */
-} Job;
-
-/* ---- requests ---- */
-
-static void job_url(const Job *j, CmBuf *url)
-{
-    cm_buf_printf(url, "%s/services/data/%s/jobs/ingest", j->c->base, j->c->api_version);
-    if (j->id[0])
-        cm_buf_printf(url, "/%s", j->id);
-    if (j->tail)
-        cm_buf_printf(url, "/%s", j->tail);
-}
-
-static bool job_build(const Connector *c, void *ctx, ConnRequest *req, char *msg, size_t msglen)
-{
-    (void)c, (void)msg, (void)msglen;
-    Job *j = ctx;
-    job_url(j, &req->url);
-    req->method = j->method;
-    req->nheaders = 0;
-    if (j->content_type)
-        req->headers[req->nheaders++] = j->content_type;
-    req->headers[req->nheaders++] = j->tail && strcmp(j->tail, "batches") != 0 ? "Accept: text/csv"
-                                                                                 : "Accept: application/json";
-    if (j->body)
-        cm_buf_put(&req->body, j->body, j->body_len);
-    return true;
-}
-
-/* The job info of a 2xx, or a refusal's status. */
-static ConnStatus job_answer(const Connector *c, void *ctx, const TxResponse *r, char *msg, size_t msglen)
-{
-    (void)c;
-    Job *j = ctx;
-    if (r->status < 200 || r->status > 299) {
-        ConnAnswer a;
-        ConnStatus st = conn_open_answer(r, &sf_bulk_answer, &a, msg, msglen);
-        cJSON_Delete(a.root);
-        return st == CONN_OK ? CONN_REJECTED : st;
-    }
-    if (j->tail) {      /* an upload (201, no body) or a results CSV */
-        cm_buf_clear(&j->answer);
-        cm_buf_put(&j->answer, r->body ? r->body : "", r->body_len);
-        return CONN_OK;
-    }
-    cJSON *root = cJSON_ParseWithLength(r->body, r->body_len);
-    const char *id = conn_str(root, "id"), *state = conn_str(root, "state");
-    ConnStatus st = CONN_OK;
-    if (id == NULL || state == NULL) {
-        snprintf(msg, msglen, "HTTP %d: a job answer without its id and state", r->status);
-        st = CONN_BAD_ANSWER;
-    } else {
-        snprintf(j->id, sizeof j->id, "%s", id);
-        snprintf(j->state, sizeof j->state, "%s", state);
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "numberRecordsProcessed");
-        const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "numberRecordsFailed");
-        j->processed = cJSON_IsNumber(p) ? (long)p->valuedouble : 0;
-        j->failed = cJSON_IsNumber(f) ? (long)f->valuedouble : 0;
-        const char *why = conn_str(root, "errorMessage");
-        if (why && strcmp(state, "Failed") == 0)
-            snprintf(msg, msglen, "the job failed: %s", why);
-    }
-    cJSON_Delete(root);
-    return st;
-}
-
-/* One request for the job, counted. */
-static ConnStatus call(Job *j, const char *method, const char *tail, const char *content_type, const char *body,
-                       size_t body_len, bool once, const RetryPolicy *p, const RetryClock *clk, char *msg,
-                       size_t msglen)
-{
-    j->method = method;
-    j->tail = tail;
-    j->content_type = content_type;
-    j->body = body;
-    j->body_len = body_len;
-    const ConnCall cc = { job_build, job_answer, j, once };
-    j->b->requests++;
-    return conn_call(j->c, j->t, &cc, p, clk, msg, msglen);
-}
-
 /* ---- the upload ---- */
-
-static bool terminal(const char *state)
-{
-    return strcmp(state, "JobComplete") == 0 || strcmp(state, "Failed") == 0 || strcmp(state, "Aborted") == 0;
-}
 
 static int sig_order(const void *a, const void *b)
 {
@@ -394,19 +293,6 @@ static bool match(Job *j, Sig *sigs, size_t skip, bool ok, bool unprocessed, cha
     return !bad;
 }
 
-/* Polls until the job ends, waiting poll_ms, then twice as long, up to 32
- * times poll_ms. */
-static ConnStatus wait_job(Job *j, const RetryPolicy *p, const RetryClock *clk, char *msg, size_t msglen)
-{
-    int64_t wait = 0;
-    ConnStatus st = CONN_OK;
-    while (st == CONN_OK && !terminal(j->state)) {
-        conn_bulk_pause(j->b, clk, &wait);
-        st = call(j, "GET", NULL, NULL, NULL, 0, false, p, clk, msg, msglen);
-    }
-    return st;
-}
-
 static ConnStatus read_results(Job *j, Sig *sigs, const RetryPolicy *p, const RetryClock *clk, char *msg,
                                size_t msglen)
 {
@@ -421,7 +307,7 @@ static ConnStatus read_results(Job *j, Sig *sigs, const RetryPolicy *p, const Re
         bool wanted = f == 0 ? j->processed > j->failed : f == 1 ? j->failed > 0 : strcmp(j->state, "JobComplete");
         if (!wanted)
             continue;
-        ConnStatus st = call(j, "GET", files[f].tail, NULL, NULL, 0, false, p, clk, msg, msglen);
+        ConnStatus st = sf_job_call(j, "GET", files[f].tail, NULL, NULL, 0, false, p, clk, msg, msglen);
         if (st != CONN_OK)
             return st;
         if (!match(j, sigs, files[f].skip, files[f].ok, files[f].unprocessed, msg, msglen))
@@ -443,27 +329,20 @@ static ConnStatus start_job(Job *j, const CmBuf *csv, const RetryPolicy *p, cons
     cJSON_AddStringToObject(spec, "operation", bt->op == CONN_CREATE ? "insert" : "upsert");
     if (bt->op != CONN_CREATE)
         cJSON_AddStringToObject(spec, "externalIdFieldName", bt->key_field);
-    cJSON_AddStringToObject(spec, "contentType", "CSV");
-    cJSON_AddStringToObject(spec, "columnDelimiter", "COMMA");
-    cJSON_AddStringToObject(spec, "lineEnding", "LF");
-    char *body = cJSON_PrintUnformatted(spec);
-    cJSON_Delete(spec);
-    j->id[0] = '\0';
-    ConnStatus st = call(j, "POST", NULL, "Content-Type: application/json", body, strlen(body), false, p, clk,
-                         msg, msglen);
-    cJSON_free(body);
+    ConnStatus st = sf_job_create(j, spec, p, clk, msg, msglen);
     if (st != CONN_OK)
         return st;
     if (!w->job_put(w->ctx, j->at, j->id, "Open")) {
         snprintf(msg, msglen, "job %s could not be journaled: not uploaded", j->id);
         return CONN_UNAVAILABLE;
     }
-    st = call(j, "PUT", "batches", "Content-Type: text/csv", csv->data, csv->len, true, p, clk, msg, msglen);
+    st = sf_job_call(j, "PUT", "batches", "Content-Type: text/csv", csv->data, csv->len, true, p, clk, msg,
+                     msglen);
     if (st != CONN_OK)
         return st;
     static const char close_body[] = "{\"state\":\"UploadComplete\"}";
-    st = call(j, "PATCH", NULL, "Content-Type: application/json", close_body, sizeof close_body - 1, true, p,
-              clk, msg, msglen);
+    st = sf_job_call(j, "PATCH", NULL, "Content-Type: application/json", close_body, sizeof close_body - 1, true,
+                     p, clk, msg, msglen);
     if (st == CONN_OK && !w->job_put(w->ctx, j->at, j->id, "UploadComplete")) {
         snprintf(msg, msglen, "job %s could not be journaled as closed", j->id);
         return CONN_UNAVAILABLE;
@@ -482,7 +361,7 @@ static ConnStatus pick_up(Job *j, bool *resumed, const RetryPolicy *p, const Ret
     const ConnBulkWatch *w = j->b->watch;
     if (!w->job_get(w->ctx, j->at, j->id, sizeof j->id, state, sizeof state))
         return CONN_OK;
-    ConnStatus st = call(j, "GET", NULL, NULL, NULL, 0, false, p, clk, msg, msglen);
+    ConnStatus st = sf_job_call(j, "GET", NULL, NULL, NULL, 0, false, p, clk, msg, msglen);
     if (st == CONN_REJECTED) {      /* gone (deleted, expired): nothing of it ran */
         j->id[0] = '\0';
         return CONN_OK;
@@ -492,8 +371,8 @@ static ConnStatus pick_up(Job *j, bool *resumed, const RetryPolicy *p, const Ret
         return st;
     }
     static const char abort_body[] = "{\"state\":\"Aborted\"}";
-    st = call(j, "PATCH", NULL, "Content-Type: application/json", abort_body, sizeof abort_body - 1, false, p, clk,
-              msg, msglen);
+    st = sf_job_call(j, "PATCH", NULL, "Content-Type: application/json", abort_body, sizeof abort_body - 1, false,
+                     p, clk, msg, msglen);
     return st == CONN_REJECTED ? CONN_UNAVAILABLE : st;
 }
 
@@ -510,7 +389,7 @@ ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const Ret
     columns(b, &cols);
     const ConnCell **slot = cm_malloc((cols.n + 1) * sizeof *slot);
     Sig *sigs = cm_calloc(bt->n + 1, sizeof *sigs);
-    Job j = { .c = c, .t = t, .b = b };
+    Job j = { .c = c, .t = t, .b = b, .kind = "ingest" };
     ConnStatus st = CONN_OK;
     CmBuf csv = CM_BUF_INIT;
     while (st == CONN_OK && j.at < bt->n) {
@@ -522,7 +401,7 @@ ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const Ret
         if (st == CONN_OK && j.n > 0 && !resumed)
             st = start_job(&j, &csv, p, clk, msg, msglen);
         if (st == CONN_OK && j.n > 0)
-            st = wait_job(&j, p, clk, msg, msglen);
+            st = sf_job_wait(&j, p, clk, msg, msglen);
         if (st == CONN_OK && j.n > 0)
             st = read_results(&j, sigs, p, clk, msg, msglen);
         for (size_t k = 0; k < j.n; k++)

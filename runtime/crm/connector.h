@@ -122,6 +122,7 @@ typedef struct ConnRequest {
 
 typedef struct Connector Connector;
 struct ConnBulk;
+struct ConnBulkRead;
 
 typedef struct ConnectorOps {
     const char *system;
@@ -165,6 +166,11 @@ typedef struct ConnectorOps {
      * by the batch requests above, with their link step. */
     ConnStatus (*bulk)(const Connector *c, Transport *t, struct ConnBulk *b, const RetryPolicy *p,
                        const RetryClock *clk, char *msg, size_t msglen);
+    /* The current records of any number of keys through the CRM's own
+     * bulk query engine, for a group that goes by bulk (docs/run.md,
+     * "Bulk"); NULL: reads go max_read keys a request. */
+    ConnStatus (*read_bulk)(const Connector *c, Transport *t, struct ConnBulkRead *r, const RetryPolicy *p,
+                            const RetryClock *clk, char *msg, size_t msglen);
 } ConnectorOps;
 
 struct Connector {
@@ -324,6 +330,19 @@ typedef struct ConnBulk {
     bool want_ids;              /* the records' CRM ids are needed (a later entity refers to them): an
                                  * engine whose jobs answer none reads them back */
 } ConnBulk;
+
+/* One read of a group's current records by a bulk query job: out[i] for
+ * read->keys[i] (any number of them), matched by key without case, never by
+ * order. The job is journaled through watch at position 0 with a state
+ * that names the query, so that a run killed after the job ended reads
+ * its results instead of querying again. */
+typedef struct ConnBulkRead {
+    const ConnRead *read;
+    ConnCurrent *out;
+    int64_t poll_ms;            /* as ConnBulk.poll_ms */
+    const ConnBulkWatch *watch;
+    uint64_t requests;          /* requests sent (retries excluded), added to */
+} ConnBulkRead;
 
 /* Waits before a bulk engine's next poll of a job: b->poll_ms (0: 1,000)
  * the first time (*wait 0), then twice as long each time, up to 32 times

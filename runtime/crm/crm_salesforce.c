@@ -32,15 +32,21 @@ static const char *const sf_entities[] = { "Lead", "Contact", "Account", NULL };
  * Bulk API 2.0 job per 100 MB of CSV: create, upload, UploadComplete, one
  * poll (more where the org takes longer than --bulk-poll-ms), and the
  * successfulResults and failedResults files (unprocessedrecords only for a
- * job that did not complete). */
+ * job that did not complete). Its reads: one query job — create, two polls
+ * (it is queued, then runs), a page of results per 100,000 rows, counted as
+ * the round's keys (the whole object's rows where they do not fit in the
+ * SOQL are not known beforehand). */
 static void sf_budget_round(const CrmBudgetRound *r, CrmCalls *out)
 {
     if (!r->bulk) {
         crm_budget_rest(r, out);
         return;
     }
-    if (r->read)
-        out->n[CALL_READS] += crm_budget_div(r->n, r->c->ops->max_read);
+    if (r->read) {
+        out->jobs++;
+        out->n[CALL_READS] += 1 + crm_budget_div(r->n ? r->n : 1, SF_QUERY_PAGE);
+        out->n[CALL_POLLS] += 2;
+    }
     uint64_t jobs = crm_budget_div(r->bytes ? r->bytes : 1, 100u * 1000u * 1000u);
     out->jobs += jobs;
     out->n[CALL_BULK] += 5 * jobs;

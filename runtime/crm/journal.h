@@ -56,8 +56,10 @@ bool journal_clear(Journal *j);
 
 /* A CRM bulk job (docs/run.md, "Bulk") of entity whose first record is
  * record: its id and the state last journaled ("Open": created, its upload
- * unknown; "UploadComplete": closed). A put outside a transaction commits
- * on its own, so it is durable before the job's data is uploaded. */
+ * unknown; "UploadComplete": closed; a query job's, under the entity with
+ * a bit set by the transfer engine, names its SOQL too). A put outside a
+ * transaction commits on its own, so it is durable before the job's data
+ * is uploaded. */
 bool journal_job_get(Journal *j, uint64_t record, uint32_t entity, char *id, size_t idlen, char *state,
                      size_t statelen);
 bool journal_job_put(Journal *j, uint64_t record, uint32_t entity, const char *id, const char *state);

@@ -526,9 +526,15 @@ static bool resumed(Transfer *t, Rec *r, uint32_t entity)
 
 /* ---- reading current records ---- */
 
-/* Reads the current record of every unit in todo; cur[k] for todo[k]. */
-static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, ConnCurrent *cur)
+/* Reads the current record of every unit in todo; cur[k] for todo[k]: by
+ * the CRM's bulk query engine where the round goes by bulk (bulk_read), by
+ * max_read keys a request otherwise. */
+static bool bulk_read(Transfer *t, uint32_t e, const size_t *todo, size_t n, ConnCurrent *cur);
+
+static bool read_current(Transfer *t, uint32_t e, const size_t *todo, size_t n, bool bulk, ConnCurrent *cur)
 {
+    if (bulk && t->c->ops->read_bulk)
+        return bulk_read(t, e, todo, n, cur);
     EntInfo *ei = &t->ents[e];
     size_t per = t->c->ops->max_read;
     const char **keys = cm_malloc((per + 1) * sizeof *keys);
@@ -1016,6 +1022,30 @@ static bool bulk_job_put(void *ctx, size_t at, const char *id, const char *state
     return journal_job_put(b->t->j, b->t->recs[b->idx[at]].record, b->e, id, state);
 }
 
+/* An entity's query job (ConnBulkRead) is journaled as its ingest job
+ * is, under the entity's number with this bit set. */
+#define QUERY_JOB 0x40000000u
+
+static bool bulk_read(Transfer *t, uint32_t e, const size_t *todo, size_t n, ConnCurrent *cur)
+{
+    EntInfo *ei = &t->ents[e];
+    ConnRead rd = { ei->target, ei->key_field, NULL, n, ei->read_fields, ei->nread };
+    const char **keys = cm_malloc((n + 1) * sizeof *keys);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = t->recs[todo[i]].units[e].key;
+    rd.keys = keys;
+    BulkCtx bc = { t, e | QUERY_JOB, todo };
+    const ConnBulkWatch watch = { bulk_job_get, bulk_job_put, &bc };
+    ConnBulkRead br = { &rd, cur, t->o.bulk_poll_ms, &watch, 0 };
+    char msg[256];
+    ConnStatus st = t->c->ops->read_bulk(t->c, t->tx, &br, &t->o.retry, t->o.clock, msg, sizeof msg);
+    t->st.requests += br.requests;
+    cm_free(keys);
+    if (st != CONN_OK)
+        fatal(t, "reading the current %s records by a bulk query: %s", ei->name, msg);
+    return st == CONN_OK;
+}
+
 static bool bulk_wanted(const Transfer *t, uint32_t e, ConnOp op, const size_t *idx, size_t n)
 {
     if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE || t->ents[e].upsert_by_read)
@@ -1175,7 +1205,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     size_t *idx = cm_malloc(n * sizeof *idx);
     size_t *kof = cm_malloc(n * sizeof *kof);     /* crs[i] is unit todo[kof[i]] */
     char **pl = cm_calloc(n, sizeof *pl);
-    if (cur == NULL || read_current(t, e, todo, n, cur)) {
+    if (cur == NULL || read_current(t, e, todo, n, bulk, cur)) {
         journal_begin(t->j);    /* the units failed here */
         for (size_t k = 0; k < n; k++) {
             Rec *r = &t->recs[todo[k]];

@@ -12,6 +12,7 @@ APIs the connectors use, keeping records in memory:
               PATCH /services/data/vNN.N/composite/sobjects           update by Id
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
               .../jobs/ingest[/ID[/batches|/successfulResults|...]]  Bulk API 2.0 ingest (sf_bulk.py)
+              .../jobs/query[/ID[/results]]                    Bulk API 2.0 query jobs (sf_query.py)
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
               GET  /crm/v3/schemas, /crm/v3/schemas/OBJECT   custom object schemas (tests/corpus)
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
@@ -48,7 +49,8 @@ APIs the connectors use, keeping records in memory:
   Admin       GET  /__admin/state     every record held (HubSpot associations as the table
                                       "associations"), request counts (in all and by path), fault
                                       counts, association writes (re-creations included), the
-                                      Salesforce bulk jobs (object, state, records processed), the
+                                      Salesforce bulk jobs (object, state, records processed) and
+                                      query jobs (object, state, SOQL), the
                                       HubSpot imports (name, object, state, rows)
               POST /__admin/rotate_token {"token": T}   old tokens now get 401
               POST /__admin/faults    {"seed": 1, "faults": [FAULT, ...]} replaces the schedule
@@ -86,11 +88,14 @@ written), batch_part (each part of a Dynamics $batch is answered 429 0x80072322
 with that probability, not applied, while the other parts are; a CreateMultiple or
 UpsertMultiple set is answered 429 whole with that probability; the two kinds are
 one per-record failure, shaped by the system the request is for), job_failed (a
-Salesforce bulk job closed by this request fails half-way, see sf_bulk.py),
+Salesforce bulk job closed by this request fails half-way, see sf_bulk.py; a
+query job this request polls fails, see sf_query.py),
 import_failed (a HubSpot import a request names fails half-way, see hs_imports.py).
 The faults body may set "bulk_max_bytes": the largest bulk job upload taken,
 "dyn_no_multiple": the Dataverse tables that take no bulk operation message, and
-"hs_import_max_rows", "hs_import_max_bytes": the largest HubSpot import file.
+"hs_import_max_rows", "hs_import_max_bytes": the largest HubSpot import file,
+"query_page_max": the most rows a page of a Salesforce query job's results holds
+(as Salesforce cuts pages by size whatever maxRecords asks).
 
 Validation beyond the metadata: HubSpot refuses an e-mail address with a local
 part over 64 characters (INVALID_EMAIL), Dataverse an emailaddress1 over its
@@ -138,6 +143,7 @@ MODULES = ["pipedrive"]
 SF_BATCH = 200
 # Bulk API 2.0: "upload data that does not exceed 100 MB" (Upload Job Data).
 SF_BULK_MAX = 100 * 1000 * 1000
+SF_QUERY_PAGE_MAX = 1000000     # rows a page of query results holds at most (maxRecords may ask fewer)
 HS_BATCH = 100
 # HubSpot imports: "individual import files are limited to 1,048,576 rows or 512 MB" (imports guide, Limits)
 HS_IMPORT_MAX_ROWS = 1048576
@@ -267,6 +273,8 @@ class State:
         self.lock_rows = 0.0        # during a lock_row fault: each Salesforce record's chance of UNABLE_TO_LOCK_ROW
         self.bulk_max_bytes = SF_BULK_MAX
         self.bulk_jobs = {}         # Salesforce Bulk API 2.0 ingest jobs by id (sf_bulk.py)
+        self.query_jobs = {}        # Salesforce Bulk API 2.0 query jobs by id (sf_query.py)
+        self.query_page_max = SF_QUERY_PAGE_MAX
         self.hs_imports = {}        # HubSpot imports by id (hs_imports.py)
         self.hs_import_max_rows, self.hs_import_max_bytes = HS_IMPORT_MAX_ROWS, HS_IMPORT_MAX_BYTES
         self.dyn_no_multiple = set()    # Dataverse tables that take no CreateMultiple/UpsertMultiple
@@ -1579,6 +1587,7 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         ctype = "application/json;charset=UTF-8"
         bulk = re.match(r"^/services/data/(v\d+\.\d+)/jobs/ingest(/.*)?$", path)
+        query_job = re.match(r"^/services/data/(v\d+\.\d+)/jobs/query(/.*)?$", path)
         imports = re.match(r"^/crm/v3/imports(/.*)?$", path)
         is_batch = path.endswith("/$batch") or (bulk is not None and method == "PUT") or imports is not None
         body = None
@@ -1597,6 +1606,10 @@ class Handler(BaseHTTPRequestHandler):
             if module:
                 status, out = module.route(method, path, urllib.parse.parse_qs(query), body, self.headers)
                 return status, out, {}, None, ctype
+            if query_job:
+                parts = [p for p in (query_job.group(2) or "").split("/") if p]
+                return self.server.sfquery.route(method, query_job.group(1), parts, urllib.parse.parse_qs(query),
+                                                 body, job_failed)
             if bulk:
                 parts = [p for p in (bulk.group(2) or "").split("/") if p]
                 status, out, raw_out, btype = self.server.sfbulk.route(method, bulk.group(1), parts, body, raw,
@@ -1676,6 +1689,9 @@ class Handler(BaseHTTPRequestHandler):
                                                                                      "numberRecordsProcessed")},
                                                                   header=(j["data"] or "").split("\n", 1)[0])
                                                           for k, j in state.bulk_jobs.items()},
+                                            "query_jobs": {k: {"object": j["object"], "state": j["state"],
+                                                               "soql": j["soql"]}
+                                                           for k, j in state.query_jobs.items()},
                                             "hs_imports": {k: {"name": i["name"], "object": i["object"],
                                                                "state": i["state"], "rows": len(i["rows"])}
                                                            for k, i in state.hs_imports.items()},
@@ -1719,6 +1735,7 @@ class Handler(BaseHTTPRequestHandler):
                     state.daily = spec.get("daily")
                     state.budget = Budget(spec.get("budget"), state.daily)
                     state.bulk_max_bytes = int(spec.get("bulk_max_bytes", SF_BULK_MAX))
+                    state.query_page_max = int(spec.get("query_page_max", SF_QUERY_PAGE_MAX))
                     state.dyn_no_multiple = set(spec.get("dyn_no_multiple", []))
                     state.hs_import_max_rows = int(spec.get("hs_import_max_rows", HS_IMPORT_MAX_ROWS))
                     state.hs_import_max_bytes = int(spec.get("hs_import_max_bytes", HS_IMPORT_MAX_BYTES))
@@ -1785,6 +1802,7 @@ def main():
     server.module_by_system = {m.system: m for m in server.modules}
     server.sf = Salesforce(server.state)
     server.sfbulk = importlib.import_module("sf_bulk").SfBulk(server.state, server.sf)
+    server.sfquery = importlib.import_module("sf_query").SfQuery(server.state, server.sf)
     server.hs = HubSpot(server.state)
     server.hsimports = importlib.import_module("hs_imports").HsImports(server.hs)
     server.dyn = Dynamics(server.state, lambda: "http://127.0.0.1:%d" % port)
