@@ -96,6 +96,8 @@ SKIPPED = {
     "W0206": "the help is a command to run (schema pull) or a file to import",
     "W0210": "the fallback entity it proposes is a template whose body ({ ... }) is the author's",
     "W0218": "schema import: the help is to import the other object's schema too (a command)",
+    "E0129": "schema import: the help is to rename a question in snapADDY or import the questionnaires apart; "
+             "which is the author's",
     "W0212": "the help is a choice (a reject rule or a value that cannot fail), with a pointer to the docs",
 }
 
