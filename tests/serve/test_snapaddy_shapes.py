@@ -11,16 +11,11 @@ not; and a Contacts webhook body with "country": "Deutschland" and gender 0.
 Usage: test_snapaddy_shapes.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
-import shutil
-import sys
 
-from servelib import Serve, contacts
+from servelib import Serve, contacts, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+crmmap, root, work, c = setup()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 here = os.path.dirname(os.path.abspath(__file__))
 
