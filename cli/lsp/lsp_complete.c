@@ -212,12 +212,14 @@ static void expression(Items *it, const LspDoc *d)
     }
     for (size_t i = 0; c && i < c->ntables; i++)
         add(it, c->tables[i]->u.table.name.name, K_STRUCT, "table", NULL);
-    /* The lets declared before the cursor: the mapping's, and its entity's. */
+    /* The lets declared before the cursor: the mapping's, and its entity's;
+     * an included file's are all seen (its offsets are not this text's). */
     for (size_t i = 0; c && i < c->nlets; i++) {
         const CheckedLet *l = &c->lets[i];
         const Span *in = l->entity >= 0 ? &c->entities[l->entity].item->span : NULL;
         const struct CheckInfo *v = l->decl->value->info;
-        if (l->span.end <= it->start && (in == NULL || (in->start <= it->start && it->start < in->end)))
+        bool before = l->span.src != it->a->ast->src || l->span.end <= it->start;
+        if (before && (in == NULL || (in->start <= it->start && it->start < in->end)))
             add(it, l->decl->name.name, K_VARIABLE, v ? check_type_name(v->type) : "let", NULL);
     }
     /* The params: seen in the whole mapping; the detail says what --param must give. */

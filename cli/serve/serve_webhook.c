@@ -550,7 +550,10 @@ static cJSON *answer_value(const VrDoc *d, const cJSON *question, const cJSON *a
 
 /* The answer options participant pid gave to question qid (the flat
  * shape): a chosen option's value, else the text typed in, else the
- * option's mapping id. NULL when there are none. */
+ * option's mapping id. NULL when there are none. snapADDY's published
+ * answer option has only id, participantId, questionId and text: nothing
+ * else can name the option chosen, so its id is taken to be the option's
+ * (docs/serve.md says this is inferred, not stated). */
 static cJSON *flat_value(const VrDoc *d, const cJSON *question, const char *pid, const char *qid)
 {
     size_t n;
@@ -558,7 +561,7 @@ static cJSON *flat_value(const VrDoc *d, const cJSON *question, const char *pid,
     cJSON *list = NULL;
     int count = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *oid = str_member(ao[i].item, "questionOptionId");
+        const char *oid = str_member(ao[i].item, "id");
         const cJSON *opt = oid ? find_option(d, question, oid) : NULL;
         const cJSON *typed = member(ao[i].item, "text");
         cJSON *v = NULL;
@@ -734,11 +737,22 @@ static const char *questionnaire_title(const cJSON *qn)
     return t ? t : str_member(qn, "title");
 }
 
-/* Report members that are its metadata, not the contact's. */
+/* Participant members that are the report's, not the contact's: those
+ * the record has under "visitreport", and the app's own bookkeeping in
+ * snapADDY's VisitReport REST resource schema (device-local image paths,
+ * export and sync flags, the card parser's raw text). The files (image,
+ * imageBase64, bcImage, bcImageBackside, drawing, attachments) stay: they
+ * are source fields of their own (docs/serve.md). */
 static bool report_meta(const char *key)
 {
-    static const char *const meta[] = { "id", "created", "createdBy", "createdByUserId", "answers", "contact",
-                                        "questionnaireId", "attachments", "checked" };
+    static const char *const meta[] = {
+        "id", "created", "createdBy", "createdByUserId", "answers", "contact", "questionnaireId", "checked",
+        "checkedAt", "checkedBy", "campaignId", "customFields", "imageLocal", "bcImageLocal",
+        "bcImageBacksideLocal", "bcChecked", "childrenSequenceNumberCounter", "exportedToExcel",
+        "exportedToIntegration", "fail", "failInternet", "finished", "isDeprecatedTypeOfParticipant",
+        "isParentParticipant", "orientation", "qrScan", "sequenceNumber", "snapaddyParserResponseText",
+        "takenInOfflineMode", "type",
+    };
     for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
         if (strcmp(key, meta[i]) == 0)
             return true;
@@ -766,8 +780,18 @@ static cJSON *report_record(const VrDoc *d, const cJSON *rep, size_t k, char *er
     const char *title = questionnaire_title(qn);
     if (title)
         cJSON_AddStringToObject(vr, "title", title);
-    copy_member(d, vr, "created", member(rep, "created"));
-    copy_member(d, vr, "createdBy", member(rep, "createdBy") ? member(rep, "createdBy") : member(rep, "createdByUserId"));
+    /* createdBy is an e-mail (the mapping documentation's), createdByUserId
+     * a snapADDY user id (the REST schema's): two fields, never one for the
+     * other. campaignId and customFields are the template's settings. */
+    static const char *const own[] = { "created", "createdBy", "createdByUserId", "checked", "checkedAt",
+                                       "checkedBy" };
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        copy_member(d, vr, own[i], member(rep, own[i]));
+    static const char *const template_settings[] = { "campaignId", "customFields" };
+    for (size_t i = 0; i < 2; i++) {
+        const char *key = template_settings[i];
+        copy_member(d, vr, key, member(qn, key) ? member(qn, key) : member(rep, key));
+    }
     const char *qid = str_member(qn, "mappingId") ? str_member(qn, "mappingId") : str_member(qn, "id");
     if (qid)
         cJSON_AddStringToObject(vr, "questionnaireId", qid);

@@ -1,6 +1,10 @@
-/* schema_import_snap: a snapADDY questionnaire document (docs/schema.md,
- * "snapADDY questionnaires") to source fields `answers.MAPPING_ID`: answers
- * arrive keyed by the question's mapping id, select answers as option values. */
+/* schema_import_snap: snapADDY's documents (docs/schema.md, "snapADDY
+ * questionnaires") to one source schema: each questionnaire's questions
+ * become `answers.KEY` (answers arrive keyed by the question's mapping id,
+ * else its id; select answers as option values), and the organisation's
+ * custom fields (`customFields`, snapADDY's mapping documentation) their
+ * ids. Several questionnaires go into one entity, so a key two of them use
+ * is an error (E0129) rather than one field that means two questions. */
 #include <string.h>
 
 #include "schema_import.h"
@@ -27,6 +31,14 @@ static bool snap_type(Import *im, const cJSON *q, FieldType *type)
     return true;
 }
 
+static bool listed(const Field *f, const char *value)
+{
+    for (size_t i = 0; i < f->nvalues; i++)
+        if (strcmp(f->values[i].value, value) == 0)
+            return true;
+    return false;
+}
+
 static bool snap_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *q)
 {
     const cJSON *options = json_get(q, "options");
@@ -43,15 +55,55 @@ static bool snap_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *q)
             return false;
         if (!import_need_name(im, o, "value", "an option", &value))
             return false;
-        for (size_t i = 0; i < f->nvalues; i++)
-            if (strcmp(f->values[i].value, value) == 0) {
-                json_error(im->d, json_get(o, "value"), false, "option value '%s' is listed twice", value);
-                return false;
-            }
+        if (listed(f, value)) {
+            json_error(im->d, json_get(o, "value"), false, "option value '%s' is listed twice", value);
+            return false;
+        }
         schema_build_value(b, f, value, json_str(o, "label"), true, NULL);
     }
     f->restricted = true;   /* the app offers only these */
     return true;
+}
+
+/* The question's key in the record: its mapping id, else its id (serve
+ * keys the answers to a question without one so). */
+static bool question_key(Import *im, const cJSON *q, const char **key)
+{
+    *key = json_str(q, "mappingId");
+    if (*key == NULL || **key == '\0')
+        *key = json_str(q, "id");
+    if (*key != NULL && **key != '\0')
+        return true;
+    json_error_head(im->d, q, "a question without 'mappingId' or 'id'");
+    return false;
+}
+
+/* E0129 when a document imported before into this entity has the field. */
+static bool taken_before(Import *im, const SchemaBuilder *b, const cJSON *q, const char *name)
+{
+    for (size_t i = 0; i < *im->nout; i++) {
+        const SchemaEntity *e = (*im->out)[i];
+        const Field *f = strcmp(e->system, im->system) == 0 && strcmp(e->name, b->e->name) == 0
+                             ? schema_field(e, name) : NULL;
+        if (f == NULL)
+            continue;
+        uint32_t line = 0, col = 0;
+        if (f->span.src)
+            diag_position(f->span.src, f->span.start, &line, &col);
+        Diag *d = diag_report(im->d->sink, DIAG_ERROR, "E0129", json_span(im->d, q),
+                              "'%s' is also defined by %s:%u", name,
+                              f->span.src ? diag_source_name(f->span.src) : "another document", line);
+        diag_help(d, "the records key answers by mapping id, so one key would hold two questions' answers: give "
+                  "one of the questions another mapping id in snapADDY, or import the questionnaires into "
+                  "separate schemas (one -o DIR each) and map them separately");
+        return true;
+    }
+    return false;
+}
+
+static Field *snap_field(Import *im, SchemaBuilder *b, const cJSON *at, const char *name)
+{
+    return taken_before(im, b, at, name) ? NULL : schema_build_field(b, name, json_span(im->d, at));
 }
 
 static bool snap_question(void *ctx, SchemaBuilder *b, const cJSON *q)
@@ -59,12 +111,14 @@ static bool snap_question(void *ctx, SchemaBuilder *b, const cJSON *q)
     Import *im = ctx;
     const char *id;
     FieldType type;
-    if (!import_need_name(im, q, "mappingId", "a question", &id) || !snap_type(im, q, &type))
+    if (!question_key(im, q, &id) || !snap_type(im, q, &type))
         return false;
     CmBuf name = CM_BUF_INIT;
     cm_buf_printf(&name, "answers.%s", id);
-    Field *f = schema_build_field(b, name.data, json_span(im->d, q));
+    Field *f = snap_field(im, b, q, name.data);
     cm_buf_free(&name);
+    if (f == NULL)
+        return false;
     f->type = type;
     f->label = schema_build_strdup(b, json_str(q, "title"));
     f->required = json_bool(q, "required", false);
@@ -74,17 +128,63 @@ static bool snap_question(void *ctx, SchemaBuilder *b, const cJSON *q)
     return true;
 }
 
+/* The organisation's custom fields as snapADDY's mapping documentation
+ * shows them: {"type": "SELECT", "id": "c_...", "label": {"DE": .., "GB": ..},
+ * "properties": {"options": [{"label": {..}, "value": ".."}]}}. */
+static const ImportType CUSTOM_TYPES[] = {
+    { "INPUT", FT_STRING }, { "SELECT", FT_PICKLIST }, { "MULTI_SELECT", FT_MULTIPICKLIST }, { "DATE", FT_DATE },
+};
+
+static const char *custom_label(const cJSON *obj)
+{
+    const cJSON *label = json_get(obj, "label");
+    const char *l = json_str(label, "GB");
+    if (l == NULL || *l == '\0')
+        l = json_str(label, "DE");
+    return l && *l ? l : NULL;
+}
+
+static bool snap_custom_field(void *ctx, SchemaBuilder *b, const cJSON *c)
+{
+    Import *im = ctx;
+    const char *id, *t;
+    if (!import_need_name(im, c, "id", "a custom field", &id) || !import_need_name(im, c, "type", "a custom field", &t))
+        return false;
+    const ImportType *it = import_type_lookup(im, CUSTOM_TYPES, sizeof CUSTOM_TYPES / sizeof CUSTOM_TYPES[0], t,
+                                              json_get(c, "type"), "custom field type",
+                                              "the types are INPUT, SELECT, MULTI_SELECT, DATE");
+    Field *f = it ? snap_field(im, b, c, id) : NULL;
+    if (f == NULL)
+        return false;
+    f->type = it->type;
+    f->label = schema_build_strdup(b, custom_label(c));
+    if (f->type != FT_PICKLIST && f->type != FT_MULTIPICKLIST)
+        return true;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, json_get(json_get(c, "properties"), "options")) {
+        const char *value = json_str(o, "value");
+        if (value && *value && !listed(f, value))   /* "" is the empty choice */
+            schema_build_value(b, f, value, custom_label(o), true, NULL);
+    }
+    f->restricted = true;
+    return true;
+}
+
 static bool import_snapaddy(Import *im)
 {
-    const cJSON *questions = import_root_array(im, "questions", "a snapADDY questionnaire",
-                                               "see docs/schema.md, \"snapADDY questionnaires\"");
-    if (questions == NULL)
+    bool custom = cJSON_IsArray(json_get(im->d->root, "customFields"));
+    const cJSON *list = custom ? json_get(im->d->root, "customFields")
+                               : import_root_array(im, "questions", "a snapADDY questionnaire",
+                                                   "see docs/schema.md, \"snapADDY questionnaires\"");
+    if (list == NULL)
         return false;
     const char *entity = im->hint ? im->hint : "lead";
     SchemaBuilder b;
     schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
     size_t n = 0;
-    return import_finish(im, &b, schema_build_each(&b, im->d, questions, "questions", &n, snap_question, im));
+    bool ok = schema_build_each(&b, im->d, list, custom ? "customFields" : "questions", &n,
+                                custom ? snap_custom_field : snap_question, im);
+    return import_finish(im, &b, ok);
 }
 
 const SchemaImporter schema_importer_snap = { "snapaddy", import_snapaddy };

@@ -446,6 +446,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0124", "no such association between the two objects" },
     { "E0125", "included file declares what only the mapping may" },
     { "E0128", "creator() without a creator field in the source schema" },
+    { "E0129", "two snapADDY documents define the same source field" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },
     { "E0303", "test case expectation not met" },

@@ -98,6 +98,8 @@ SKIPPED = {
     "W0218": "schema import: the help is to import the other object's schema too (a command)",
     "E0128": "the help is a choice: add a field to the source schema, or name another field (the author's)",
     "W0220": "the help is an edit of the users file, not of the mapping",
+    "E0129": "schema import: the help is to rename a question in snapADDY or import the questionnaires apart; "
+             "which is the author's",
     "W0212": "the help is a choice (a reject rule or a value that cannot fail), with a pointer to the docs",
 }
 

@@ -89,7 +89,7 @@ check(from_lsp(got) == from_check(sf), "the same as check after the unreported c
 # and its problem shows on their include line, its own place related.
 common = os.path.join(work, "examples", "common.map")
 shared = open(common, encoding="utf-8").read()
-open(common, "w", encoding="utf-8").write(shared.replace("when country in", "when contry in"))
+open(common, "w", encoding="utf-8").write(shared.replace("country_code(country)", "country_code(contry)"))
 c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(common), "type": 2}]})
 got = c.diagnostics(uri)
 sf_text = open(sf, encoding="utf-8").read()
@@ -98,7 +98,7 @@ bad = [d for d in got if d["code"] == "E0103"]
 check(len(bad) == 1 and bad[0]["range"]["start"] == {"line": include_line, "character": 8}
       and bad[0]["relatedInformation"][0]["location"]["uri"] == uri_of(os.path.realpath(common))
       and bad[0]["relatedInformation"][0]["location"]["range"]["start"]["line"]
-      == shared[:shared.index("when country in")].count("\n"),
+      == shared[:shared.index("country_code(country)")].count("\n"),
       "the included file's problem on the include line: %r" % got)
 open(common, "w", encoding="utf-8").write(shared)
 c.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": uri_of(common), "type": 2}]})

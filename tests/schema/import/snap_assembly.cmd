@@ -1,0 +1,1 @@
+--system snapaddy @HERE@/inputs/snapaddy_questionnaire.json @HERE@/inputs/snapaddy_questionnaire_booth.json @HERE@/inputs/snapaddy_custom_fields.json
