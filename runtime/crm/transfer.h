@@ -67,6 +67,11 @@ typedef enum TransferBulk { TRANSFER_BULK_OFF = 0, TRANSFER_BULK_AUTO, TRANSFER_
  * costs about seven requests whatever its size, so each should be large. */
 #define TRANSFER_BULK_WINDOW 25000u
 
+/* Fetches the file a URL names under the run's fetch policy: on success *data (cm_malloc'd: the caller
+ * cm_free's it), *len and *media_type (cm_malloc'd, the served Content-Type); false with a reason in err. */
+typedef bool (*FileFetchFn)(void *ctx, const char *url, const char *want_type, unsigned char **data,
+                            size_t *len, char **media_type, char *err, size_t errlen);
+
 typedef struct TransferOptions {
     size_t batch_size;          /* 0 or more than the connector's max_batch: max_batch */
     size_t max_in_flight;       /* 0: 4 */
@@ -107,6 +112,7 @@ typedef struct TransferOptions {
      * count in the stats from then on too); may be NULL. */
     void (*unit)(void *ctx, const TransferUnit *u);
     void *unit_ctx;
+    FileFetchFn fetch_file; void *fetch_ctx;  /* NULL: URL files are partial */
 } TransferOptions;
 
 typedef struct Transfer Transfer;
