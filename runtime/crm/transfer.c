@@ -1051,9 +1051,21 @@ static bool bulk_job_put(void *ctx, size_t at, const char *id, const char *state
     return journal_job_put(b->t->j, b->t->recs[b->idx[at]].record, b->e, id, state);
 }
 
+/* Whether entity e sends a file: a bulk job's CSV cells carry text, not
+ * the base64 a file becomes in a payload (payload_file_put). */
+static bool sends_files(const Transfer *t, uint32_t e)
+{
+    const MapcEntity *me = &t->m->entities[e];
+    for (uint32_t f = 0; f < me->nfields; f++)
+        if (me->fields[f].check == MK_FILE)
+            return true;
+    return false;
+}
+
 static bool bulk_wanted(const Transfer *t, uint32_t e, ConnOp op, const size_t *idx, size_t n)
 {
-    if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE || t->ents[e].upsert_by_read)
+    if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE || t->ents[e].upsert_by_read
+        || sends_files(t, e))
         return false;
     char id[64], state[32];
     if (t->o.resume && journal_job_get(t->j, t->recs[idx[0]].record, e, id, sizeof id, state, sizeof state))
