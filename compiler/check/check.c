@@ -17,6 +17,7 @@ const char *check_type_name(CheckType t)
         [CT_ANY] = "value", [CT_NULL] = "null", [CT_BOOL] = "bool", [CT_NUMBER] = "number",
         [CT_STRING] = "string", [CT_DATE] = "date", [CT_DATETIME] = "datetime",
         [CT_LIST] = "list", [CT_OBJECT] = "object", [CT_REF] = "ref", [CT_CLEAR] = "clear",
+        [CT_FILE] = "file",
     };
     return names[t];
 }

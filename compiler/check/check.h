@@ -29,7 +29,8 @@ typedef enum CheckType {
     CT_LIST,        /* list of strings: multi-select answers, split(), [..] */
     CT_OBJECT,      /* a nested source object such as `visitreport` */
     CT_REF,         /* ref ENTITY */
-    CT_CLEAR        /* clear */
+    CT_CLEAR,       /* clear */
+    CT_FILE         /* a file source field, file(x) (docs/files.md) */
 } CheckType;
 
 const char *check_type_name(CheckType t);

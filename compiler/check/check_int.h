@@ -110,6 +110,12 @@ const char *ck_system_key_kind(const CrmVendor *v);
 /* Number of code points in s (bytes if not valid UTF-8). */
 uint32_t ck_chars(const char *s, size_t len);
 
+/* ---- check_file.c ---- */
+/* A file into a field that is not a base64 one (into_file false: E0126), or
+ * something else into a base64 field (E0127, W0219 for text); true when it
+ * was reported, false for a value of no known type. */
+bool ck_file_mismatch(Checker *ck, const Expr *e, const Field *f, bool into_file);
+
 /* ---- check_partial.c ---- */
 /* W0212: the key or a field required on create is given a value that can
  * fail at run time. */

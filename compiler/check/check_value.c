@@ -22,7 +22,7 @@ const PickValue *check_pick_value(const Field *f, const char *text)
 }
 
 /* What a target field accepts, by its type. */
-typedef enum Kind { K_TEXT, K_NUMBER, K_BOOL, K_DATE, K_DATETIME, K_PICK, K_MULTI, K_REF } Kind;
+typedef enum Kind { K_TEXT, K_NUMBER, K_BOOL, K_DATE, K_DATETIME, K_PICK, K_MULTI, K_REF, K_FILE } Kind;
 
 static Kind kind_of(const Field *f)
 {
@@ -34,6 +34,7 @@ static Kind kind_of(const Field *f)
     case FT_PICKLIST: return K_PICK;
     case FT_MULTIPICKLIST: return K_MULTI;
     case FT_REFERENCE: return K_REF;
+    case FT_BINARY: case FT_FILE: return K_FILE;
     default: return K_TEXT;
     }
 }
@@ -259,6 +260,7 @@ static bool accepts(Kind k, const Field *f, const struct CheckInfo *in)
     case K_DATETIME: return t == CT_DATETIME;
     case K_PICK: return t == CT_STRING || t == CT_NUMBER;
     case K_MULTI: return t == CT_LIST || t == CT_STRING || (t == CT_NUMBER && f->numeric_values);
+    case K_FILE: return t == CT_FILE;
     case K_REF:
         /* An id read from the source (a CRM id it stored) may link too. */
         return t == CT_STRING && in->source
@@ -314,8 +316,10 @@ static void type_into(Checker *ck, const Expr *e, const Field *f)
     const struct CheckInfo *in = e->info;
     Kind k = kind_of(f);
     const char *ename = ck->target->schema->name;
+    if ((k == K_FILE) != (in->type == CT_FILE) && ck_file_mismatch(ck, e, f, k == K_FILE))
+        return;
     if (accepts(k, f, in)) {
-        bool texty = k == K_TEXT && f->type != FT_BINARY;
+        bool texty = k == K_TEXT;
         bool address = f->type == FT_EMAIL || f->type == FT_URL;
         if (texty && in->type == CT_STRING && f->length > 0 && in->max_len > (uint32_t)f->length
             && !(address && rejected_when_longer(ck, e, f->length))) {

@@ -572,6 +572,7 @@ static void field_check(Gen *g, uint32_t index, const Field *f, uint8_t enc)
     case FT_DATE: mw_field_check(g->e, index, MK_DATE, 0, 0, 0); break;
     case FT_DATETIME: mw_field_check(g->e, index, MK_DATETIME, 0, 0, 0); break;
     case FT_INT: mw_field_check(g->e, index, MK_INTEGER, 0, 0, 0); break;
+    case FT_BINARY: case FT_FILE: mw_field_check(g->e, index, MK_FILE, 0, 0, 0); break;
     case FT_DECIMAL:
         if (f->precision > 0)
             mw_field_check(g->e, index, MK_DECIMAL, (uint8_t)f->precision, (uint8_t)f->scale, 0);

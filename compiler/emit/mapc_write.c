@@ -69,6 +69,7 @@ struct MapcWriter {
     bool v1_3;                  /* a strict entity or 1.3 opcodes: minor version 3 */
     bool fallbacks;             /* mw_fallback was called: write the fallbacks section (1.3) */
     bool v1_4;                  /* 1.4 opcodes or a field check (section 11): minor version 4 */
+    bool v1_6;                  /* a file check: minor version 6 */
     uint32_t *users;            /* pairs of string indexes: e-mail, id */
     uint32_t nusers, cap_users;
     uint32_t *lets;             /* each let slot's name (string index): the lets section, 1.4 */
@@ -357,6 +358,7 @@ void mw_field_check(MwEntity *e, uint32_t field, MapcCheck check, uint8_t precis
 {
     MwField *f = &e->fields[field];
     e->w->v1_4 = true;
+    e->w->v1_6 |= check == MK_FILE;
     f->check = (uint8_t)check;
     f->precision = precision;
     f->scale = scale;
@@ -608,7 +610,8 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     /* The oldest minor version that has everything written: a mapping
      * without Dynamics lookups, 1.3 code or fallbacks stays readable by a
      * 1.1 runtime. */
-    cm_buf_putc(out, w->nparams                ? MAPC_MINOR
+    cm_buf_putc(out, w->v1_6                   ? MAPC_MINOR
+                     : w->nparams              ? MAPC_MINOR_PARAMS
                      : w->v1_4 || w->nlets     ? MAPC_MINOR_LETS
                      : w->v1_3 || w->fallbacks ? MAPC_MINOR_STRICT
                      : w->lookups              ? MAPC_MINOR_LOOKUPS

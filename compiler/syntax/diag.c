@@ -445,6 +445,8 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0123", "include file missing, unreadable, outside the tree or in a cycle" },
     { "E0124", "no such association between the two objects" },
     { "E0125", "included file declares what only the mapping may" },
+    { "E0126", "file into a field that does not take base64" },
+    { "E0127", "value that cannot be a file into a base64 field" },
     { "E0128", "creator() without a creator field in the source schema" },
     { "E0129", "two snapADDY documents define the same source field" },
     { "E0301", "test case file unreadable or invalid" },
@@ -464,6 +466,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "W0215", "param never used" },
     { "W0216", "date or date-time sent to a text field" },
     { "W0218", "association to an object the schema document does not describe" },
+    { "W0219", "text into a base64 field, checked as a file only at run time" },
     { "W0220", "a snapADDY id or e-mail linked to two active CRM users" },
 };
 

@@ -29,6 +29,7 @@
 #include "dryrun.h"
 #include "numtext.h"
 #include "opcodes.h"
+#include "payload_file.h"
 
 /* One field of a unit's record: its value as plain text, or a ref. Plain,
  * so that a bulk job's CSV is written from it as directly as a JSON payload. */
@@ -674,15 +675,29 @@ static bool field_goes(const Transfer *t, const Rec *r, uint32_t e, const ConnCu
     return uf->ref < 0 || *parent >= 0;
 }
 
-/* The payload of one unit: the fields that go (field_goes) as JSON. */
+/* A file the unit goes without (payload_file_put failed): a partial note
+ * like the VM's, once however often the payload is built. */
+static void file_note(Transfer *t, Unit *u, uint32_t e, uint32_t field, const char *why)
+{
+    for (uint32_t k = 0; k < u->npartial; k++)
+        if (u->partial[k].field == (int32_t)field)
+            return;
+    u->partial = cm_realloc(u->partial, (u->npartial + 1u) * sizeof *u->partial);
+    u->partial[u->npartial++] = (UPartial){ (int32_t)field, false, false, cm_strdup(why), NULL, NULL,
+                                            t->ents[e].field_lines[field] };
+}
+
+/* The payload of one unit: the fields that go (field_goes) as JSON; NULL
+ * when a file the CRM requires on create cannot be had (its note says why:
+ * the unit fails without a request, file_failed). */
 static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *cur)
 {
     const MapcEntity *me = &t->m->entities[e];
     const EntInfo *ei = &t->ents[e];
-    const Unit *u = &r->units[e];
+    Unit *u = &r->units[e];
     CmBuf b = CM_BUF_INIT;
     cm_buf_putc(&b, '{');
-    bool first = true;
+    bool first = true, missing = false;
     for (uint32_t i = 0; i < u->nfields; i++) {
         const UField *uf = &u->fields[i];
         const MapcField *f = &me->fields[uf->field];
@@ -696,8 +711,17 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
             put_ref(t, &b, ei->field_names[uf->field], f, &r->units[parent], (uint32_t)parent);
             continue;
         }
+        size_t mark = b.len;
         cm_buf_put(&b, f->json_key, f->json_key_len);
-        if (uf->type == V_STR) {
+        char why[256];
+        if (f->check == MK_FILE && uf->type == V_STR) {
+            if (!payload_file_put(&b, u->text + uf->off, uf->len, t->o.fetch_file, t->o.fetch_ctx, why, sizeof why)) {
+                b.len = mark > 1 ? mark - 2 : mark;     /* the ", " before it too */
+                first = b.len == 1;
+                file_note(t, u, e, uf->field, why);
+                missing |= me->facts && (me->facts[uf->field].flags & MF_REQUIRED) && unit_created(ei, cur);
+            }
+        } else if (uf->type == V_STR) {
             Value v = v_str(u->text + uf->off, uf->len);
             dryrun_field_value(t->m, f, &v, &b);
         } else if (uf->type == V_NUM || uf->type == V_BOOL) {
@@ -715,7 +739,18 @@ static char *build_payload(Transfer *t, Rec *r, uint32_t e, const ConnCurrent *c
         cm_buf_put_json_string(&b, marker, strlen(marker));
     }
     cm_buf_putc(&b, '}');
+    if (missing) {
+        cm_buf_free(&b);
+        return NULL;
+    }
     return cm_buf_take(&b);
+}
+
+/* A unit build_payload refused: it fails with its file's note. */
+static void file_failed(Transfer *t, Rec *r, uint32_t e)
+{
+    const UPartial *p = &r->units[e].partial[r->units[e].npartial - 1];
+    fail_unit(t, r, e, J_FAILED, "FILE", p->message, t->ents[e].field_names[p->field], p->line, NULL);
 }
 
 /* The parent a ref may name by its key instead of its CRM id in a bulk
@@ -1046,9 +1081,21 @@ static bool bulk_read(Transfer *t, uint32_t e, const size_t *todo, size_t n, Con
     return st == CONN_OK;
 }
 
+/* Whether entity e sends a file: a bulk job's CSV cells carry text, not
+ * the base64 a file becomes in a payload (payload_file_put). */
+static bool sends_files(const Transfer *t, uint32_t e)
+{
+    const MapcEntity *me = &t->m->entities[e];
+    for (uint32_t f = 0; f < me->nfields; f++)
+        if (me->fields[f].check == MK_FILE)
+            return true;
+    return false;
+}
+
 static bool bulk_wanted(const Transfer *t, uint32_t e, ConnOp op, const size_t *idx, size_t n)
 {
-    if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE || t->ents[e].upsert_by_read)
+    if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE || t->ents[e].upsert_by_read
+        || sends_files(t, e))
         return false;
     char id[64], state[32];
     if (t->o.resume && journal_job_get(t->j, t->recs[idx[0]].record, e, id, sizeof id, state, sizeof state))
@@ -1223,6 +1270,10 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
                 continue;
             }
             payloads[k] = build_payload(t, r, e, c);
+            if (payloads[k] == NULL) {
+                file_failed(t, r, e);
+                continue;
+            }
             kof[nsend] = k;
             crs[nsend].payload = payloads[k];
             crs[nsend].key = ei->id_from_read ? c->id : !ei->upsert_by_read ? u->key : c->found ? c->id : NULL;

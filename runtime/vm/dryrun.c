@@ -2,6 +2,7 @@
  * (MapcField.json_key); only values are formatted per record. */
 #include "dryrun.h"
 
+#include "file_value.h"
 #include "mapc_lookup.h"
 #include "numtext.h"
 
@@ -33,6 +34,9 @@ void dryrun_value(const Mapc *m, const Value *v, CmBuf *out)
 
 void dryrun_field_value(const Mapc *m, const MapcField *f, const Value *v, CmBuf *out)
 {
+    /* a file is shown by its size and digest: its bytes would flood the output */
+    if (f->check == MK_FILE && v->type == V_STR && file_describe(out, v->u.str, v->len))
+        return;
     if (!(f->lookup && f->bind_set >= 0 && v->type == V_STR)) {
         dryrun_value(m, v, out);
         return;

@@ -19,7 +19,8 @@ bool dryrun_line(const Mapc *m, size_t record, const VmResult *r, CmBuf *out);
 void dryrun_value(const Mapc *m, const Value *v, CmBuf *out);
 
 /* The same for a value of field f: a text id for a Dynamics lookup is its
- * binding, "/systemusers(id)" (f->json_key is then "NAV@odata.bind": ). */
+ * binding, "/systemusers(id)" (f->json_key is then "NAV@odata.bind": ); a
+ * file its {"file": {...}} description (file_describe), never its bytes. */
 void dryrun_field_value(const Mapc *m, const MapcField *f, const Value *v, CmBuf *out);
 
 #endif

@@ -615,7 +615,7 @@ static bool read_checks(Cursor *c, Mapc *m)
         prev_entity = ei;
         prev_field = fi;
         MapcField *f = (MapcField *)&e->fields[fi];
-        if (kind == MK_NONE || kind >= MK__COUNT)
+        if (kind == MK_NONE || kind >= MK__COUNT || (kind == MK_FILE && m->minor < 6))
             return failf(c, "check %u: unknown kind %u", i, kind);
         f->check = kind;
         if (kind == MK_DECIMAL && (!get_u8(c, &f->precision, "check precision") || !get_u8(c, &f->scale, "check scale")))

@@ -16,7 +16,8 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 5              /* the newest minor version this reader knows */
+#define MAPC_MINOR 6              /* the newest minor version this reader knows */
+#define MAPC_MINOR_PARAMS 5       /* ... with params, and no file check */
 #define MAPC_MINOR_LETS 4         /* ... with 1.4 code, checks or lets, and no params */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
 #define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code or fallbacks */
@@ -69,7 +70,9 @@ typedef enum MapcEncoding {
  * at compile time from the field's type, so a record pays one byte's
  * switch per field and no type name compare. */
 typedef enum MapcCheck {
-    MK_NONE, MK_DATE, MK_DATETIME, MK_INTEGER, MK_DECIMAL, MK_PICKLIST, MK__COUNT
+    MK_NONE, MK_DATE, MK_DATETIME, MK_INTEGER, MK_DECIMAL, MK_PICKLIST,
+    MK_FILE,                    /* 1.6: a file (file_value.h) into a base64 field */
+    MK__COUNT
 } MapcCheck;
 
 typedef struct MapcPath {

@@ -182,7 +182,7 @@ static void put_lookup(CmBuf *out, const Mapc *m, const MapcField *f)
 /* A value check (section 11): "; checks decimal(16,2)", "; checks values of Rating__c" (its table). */
 static void put_check(CmBuf *out, const Mapc *m, const MapcField *f)
 {
-    static const char *const kinds[] = { "", "date", "date-time", "integer", "decimal", "" };
+    static const char *const kinds[] = { "", "date", "date-time", "integer", "decimal", "", "file" };
     cm_buf_printf(out, "  ; checks %s", kinds[f->check]);
     if (f->check == MK_DECIMAL && f->precision)
         cm_buf_printf(out, "(%u,%u)", f->precision, f->scale);

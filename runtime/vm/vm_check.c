@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bi_time.h"
+#include "file_value.h"
 
 static bool digits(const char *s, size_t n, size_t at, size_t count, unsigned *v)
 {
@@ -117,6 +118,20 @@ bool vm_check_value(const Mapc *m, const MapcField *f, const Value *raw, const V
                 return false;
             }
         return true;
+    }
+    case MK_FILE: {
+        /* A file that cannot be made is refused here, so the unit goes
+         * without it (a partial unit) rather than the CRM failing it whole. */
+        FileRef fr;
+        char why[96];
+        size_t bytes;
+        if (sent->type == V_STR && file_parse(sent->u.str, sent->len, &fr, why, sizeof why)
+            && (fr.kind == FILE_URL || file_b64_check(fr.body, fr.body_len, &bytes, NULL, why, sizeof why)))
+            return true;
+        if (sent->type != V_STR)
+            snprintf(why, sizeof why, "a file is a data: URI, an https URL or base64");
+        snprintf(err, errlen, "%.*s takes a file: %s", n, name, why);
+        return false;
     }
     }
     return true;

@@ -13,6 +13,8 @@ APIs the connectors use, keeping records in memory:
               PATCH /services/data/vNN.N/composite/sobjects/TYPE/FIELD upsert by external id
               .../jobs/ingest[/ID[/batches|/successfulResults|...]]  Bulk API 2.0 ingest (sf_bulk.py)
               .../jobs/query[/ID[/results]]                    Bulk API 2.0 query jobs (sf_query.py)
+              An sObject with a base64 field (ContentVersion, its describe given by /__admin/metadata)
+              takes strict base64 within 37.5 MB decoded, linked to a record that exists (attachments.py)
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
               GET  /crm/v3/schemas, /crm/v3/schemas/OBJECT   custom object schemas (tests/corpus)
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
@@ -25,6 +27,8 @@ APIs the connectors use, keeping records in memory:
               short-hand p_NAME, kept as the table p_NAME; its bare name is unknown (404), as
               HubSpot answers since June 2025; a create without a requiredProperty is refused
   Dynamics    GET  /api/data/v9.2/EntityDefinitions(LogicalName='x')/Attributes, /systemusers
+              POST /api/data/v9.2/annotations: documentbody strict base64 within 5 MB decoded,
+                   objectid_TABLE@odata.bind to a record that exists (attachments.py)
               GET  .../Attributes/Microsoft.Dynamics.CRM.<Type>AttributeMetadata   option sets; the
                    items name no type (the collection's @odata.context does), as Dataverse answers
               GET  .../EntityDefinitions(LogicalName='x')/Keys, .../ManyToOneRelationships
@@ -136,6 +140,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from budget import Budget
+import attachments
 
 MAX_BODY = 128 * 1024 * 1024
 # The CRMs served by modules of their own (see the docstring).
@@ -168,12 +173,16 @@ DYN_USERS = [
      "fullname": "Carla Meyer", "isdisabled": True},
 ]
 # Dynamics entity set -> logical name, and the alternate keys we accept.
-DYN_SETS = {"contacts": "contact", "accounts": "account", "leads": "lead", "new_visitreports": "new_visitreport"}
+DYN_SETS = {"contacts": "contact", "accounts": "account", "leads": "lead", "new_visitreports": "new_visitreport",
+            "annotations": "annotation"}
 # The lookups of those tables: attribute -> {single-valued navigation property:
 # the entity sets it binds to}, Dataverse's names (Web API EntityType
 # reference). A Customer lookup has one navigation property per table.
 DYN_OWNER = {"ownerid": ("systemusers", "teams")}
 DYN_LOOKUPS = {
+    # A note's regarding record: one navigation property per table (annotation EntityType).
+    "annotation": {"objectid": {"objectid_account": ("accounts",), "objectid_contact": ("contacts",),
+                                "objectid_lead": ("leads",)}},
     "contact": {"ownerid": DYN_OWNER, "preferredsystemuserid": {"preferredsystemuserid": ("systemusers",)},
                 "parentcustomerid": {"parentcustomerid_account": ("accounts",),
                                      "parentcustomerid_contact": ("contacts",)},
@@ -474,7 +483,7 @@ class Salesforce:
                                      "%s: bad value for restricted picklist field: %s" % (f.get("label", name), bad[0]),
                                      [name])], None
             clean[name] = value
-        return [], clean
+        return attachments.sf_check(self, sobject, meta.by_lower, clean, sf_error), clean
 
     def check_required(self, sobject, record):
         meta = self.fields(sobject)
@@ -1206,6 +1215,9 @@ class Dynamics:
         too_long = dyn_too_long(logical, body)
         if too_long:
             raise too_long
+        bad_file = attachments.dyn_check(logical, body)
+        if bad_file:
+            raise Reply(400, dyn_error("0x80044a02", bad_file))
         values = self.bind(logical, body)
         rid = str(uuid.UUID(int=self.state.next_number()))
         given = body.get("%sid" % logical)
