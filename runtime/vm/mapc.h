@@ -16,7 +16,8 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 5              /* the newest minor version this reader knows */
+#define MAPC_MINOR 6              /* the newest minor version this reader knows */
+#define MAPC_MINOR_PARAMS 5       /* ... with params, and no number bounds on a check */
 #define MAPC_MINOR_LETS 4         /* ... with 1.4 code, checks or lets, and no params */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
 #define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code or fallbacks */
@@ -71,6 +72,12 @@ typedef enum MapcEncoding {
 typedef enum MapcCheck {
     MK_NONE, MK_DATE, MK_DATETIME, MK_INTEGER, MK_DECIMAL, MK_PICKLIST, MK__COUNT
 } MapcCheck;
+/* 1.6: flags on a number check's kind byte (MK_INTEGER, MK_DECIMAL; places
+ * MK_DECIMAL only), each saying one more datum follows the kind's own: the
+ * least and greatest value (f64 each), the digits kept after the point (u8).
+ * A 1.5 reader refuses the kind byte rather than skip the bound. */
+enum { MK_HAS_MIN = 0x10, MK_HAS_MAX = 0x20, MK_HAS_PLACES = 0x40, MK_KIND_MASK = 0x0f };
+#define MAPC_MAX_PLACES 15u       /* a double holds no more decimal digits */
 
 typedef struct MapcPath {
     const uint32_t *segments;   /* string indexes */
@@ -105,6 +112,10 @@ typedef struct MapcField {
     uint8_t check;
     uint8_t precision, scale;
     int32_t check_table;
+    /* 1.6: MK_HAS_* of what the number check also holds the value to. */
+    uint8_t bounds;
+    uint8_t places;
+    double min, max;
 } MapcField;
 
 /* The facts section (docs/bytecode.md, "8 facts"): one per field. */

@@ -4,9 +4,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bi_time.h"
+#include "numtext.h"
 
 static bool digits(const char *s, size_t n, size_t at, size_t count, unsigned *v)
 {
@@ -70,6 +72,45 @@ static bool fits(double x, unsigned precision, unsigned scale)
     return fabs(x) < pow(10.0, (double)(precision - scale));
 }
 
+/* The digits after the point of x in its shortest text: what the JSON sent
+ * carries (0.1 + 0.2 has 17). */
+static unsigned places_of(double x)
+{
+    char buf[NUMTEXT_MAX];
+    size_t n = numtext_format(x, buf);
+    buf[n] = '\0';
+    const char *dot = strchr(buf, '.'), *e = strpbrk(buf, "eE");
+    long frac = dot ? (long)((e ? e : buf + n) - dot - 1) : 0;
+    long exp = e ? strtol(e + 1, NULL, 10) : 0;
+    return frac > exp ? (unsigned)(frac - exp) : 0;
+}
+
+/* 1.6: the field's least and greatest value and the digits it keeps after
+ * the point. Dataverse refuses a record with a number out of range and
+ * rounds one with more digits: both are left out rather than the record
+ * lost or the number changed without a word. */
+static bool within(const MapcField *f, const char *name, int n, double x, char *err, size_t errlen)
+{
+    char lo[NUMTEXT_MAX], hi[NUMTEXT_MAX];
+    if (((f->bounds & MK_HAS_MIN) && x < f->min) || ((f->bounds & MK_HAS_MAX) && x > f->max)) {
+        lo[numtext_format(f->min, lo)] = '\0';
+        hi[numtext_format(f->max, hi)] = '\0';
+        if (!(f->bounds & MK_HAS_MAX))
+            snprintf(err, errlen, "%.*s takes numbers from %s up", n, name, lo);
+        else if (!(f->bounds & MK_HAS_MIN))
+            snprintf(err, errlen, "%.*s takes numbers up to %s", n, name, hi);
+        else
+            snprintf(err, errlen, "%.*s takes numbers from %s to %s", n, name, lo, hi);
+        return false;
+    }
+    if ((f->bounds & MK_HAS_PLACES) && places_of(x) > f->places) {
+        snprintf(err, errlen, "%.*s keeps %u digits after the point and the CRM would round this number; "
+                 "send it with at most %u", n, name, f->places, f->places);
+        return false;
+    }
+    return true;
+}
+
 static bool one_option(const Mapc *m, const MapcField *f, const Value *v)
 {
     return value_is_empty(v) || mapc_table_get(&m->tables[f->check_table], v) != NULL;
@@ -98,13 +139,17 @@ bool vm_check_value(const Mapc *m, const MapcField *f, const Value *raw, const V
                  "read other layouts with datetime(x, \"DD.MM.YYYY HH:mm\", zone)", n, name);
         return false;
     case MK_INTEGER:
-        if (sent->type != V_NUM || (sent->u.num == floor(sent->u.num) && fabs(sent->u.num) < 9007199254740992.0))
+        if (sent->type != V_NUM)
             return true;    /* a stringified number is checked as the number it was */
+        if (sent->u.num == floor(sent->u.num) && fabs(sent->u.num) < 9007199254740992.0)
+            return within(f, name, n, sent->u.num, err, errlen);
         snprintf(err, errlen, "%.*s takes whole numbers", n, name);
         return false;
     case MK_DECIMAL:
-        if (sent->type != V_NUM || fits(sent->u.num, f->precision, f->scale))
+        if (sent->type != V_NUM)
             return true;
+        if (fits(sent->u.num, f->precision, f->scale))
+            return within(f, name, n, sent->u.num, err, errlen);
         snprintf(err, errlen, "%.*s holds %u digits, %u of them after the point: the number is too large", n,
                  name, f->precision, f->scale);
         return false;

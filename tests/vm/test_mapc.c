@@ -387,6 +387,47 @@ static void test_checks(void)
     cm_buf_free(&b);
 }
 
+/* Number bounds in the checks section (1.6): written after the kind's own
+ * data, read back onto the field, refused when inconsistent. */
+static void test_bounds(void)
+{
+    MapcWriter *w = mw_new();
+    mw_meta(w, "test", "dynamics", "test.map");
+    MwEntity *e = mw_entity(w, "contact", MODE_C_CREATE, 3, 1);
+    uint32_t kids = mw_field(e, "numberofchildren", FS_PAYLOAD, ENC_NUMBER, -1);
+    uint32_t score = mw_field(e, "new_score", FS_PAYLOAD, ENC_NUMBER, -1);
+    mw_field_check(e, kids, MK_INTEGER, 0, 0, 0);
+    mw_field_bounds(e, kids, MK_HAS_MIN | MK_HAS_MAX, 0, 0x1p1023, 0);
+    mw_field_check(e, score, MK_DECIMAL, 0, 0, 0);
+    mw_field_bounds(e, score, MK_HAS_MIN | MK_HAS_MAX | MK_HAS_PLACES, 0, 100, 2);
+    mw_line(e, 4, 3);
+    mw_op(e, BC_RET, 0);
+    CmBuf b = CM_BUF_INIT;
+    Mapc *m = finish_and_load(w, &b, 6, "bounds");
+    if (m) {
+        const MapcField *f = m->entities[0].fields;
+        CHECK(f[0].check == MK_INTEGER && f[0].bounds == (MK_HAS_MIN | MK_HAS_MAX) && f[0].min == 0
+              && f[0].max == 0x1p1023, "integer bounds read back");
+        CHECK(f[1].check == MK_DECIMAL && f[1].bounds == (MK_HAS_MIN | MK_HAS_MAX | MK_HAS_PLACES) && f[1].min == 0
+              && f[1].max == 100 && f[1].places == 2, "decimal bounds and places read back");
+    }
+    mapc_free(m);
+    size_t payload = section_payload(&b, MS_CHECKS);
+    CHECK(payload > 0, "a checks section was written");
+    /* count 2; 0, 0, kind 0x33, min 4..11, max 12..19 (2^1023: 7fe0...);
+     * 0, 1, kind 0x74, 0, 0, min 25..32, max 33..40 (100), places 41 */
+    static const Poke bad[] = {
+        { 3, MK_DATE | MK_HAS_MIN, "not a number's" },
+        { 3, MK_INTEGER | MK_HAS_PLACES, "on a whole number's check" },
+        { 3, 0x80 | MK_INTEGER, "unknown kind" },
+        { 18, 0xf0, "maximum is not a finite number" },
+        { 32, 0x7f, "minimum is greater than the maximum" },
+        { 41, 16, "16 digits after the point" },
+    };
+    expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
+    cm_buf_free(&b);
+}
+
 /* The params section (1.5): written with a param, read back with its default,
  * set from text by type, refused when inconsistent; PARAM's index checked. */
 static void test_params(void)
@@ -533,6 +574,7 @@ int main(void)
     test_facts();
     test_lookups();
     test_checks();
+    test_bounds();
     test_params();
     test_good_file();
     test_huge_count();
