@@ -86,9 +86,9 @@ static unsigned places_of(double x)
 }
 
 /* 1.6: the field's least and greatest value and the digits it keeps after
- * the point. Dataverse refuses a record with a number out of range and
- * rounds one with more digits: both are left out rather than the record
- * lost or the number changed without a word. */
+ * the point. The CRM refuses a record with a number out of range and
+ * rounds one with more digits: both are left out instead, so no record is
+ * lost and no number changed without a word. */
 static bool within(const MapcField *f, const char *name, int n, double x, char *err, size_t errlen)
 {
     char lo[NUMTEXT_MAX], hi[NUMTEXT_MAX];
