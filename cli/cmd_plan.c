@@ -493,13 +493,14 @@ static bool print_passed_over(Plan *p, size_t row, uint32_t ei, CmArena *a)
         cJSON_Delete(o);
         return true;
     }
+    /* "record" carries the verb: an entity's name may be plural (leads). */
     CmBuf v = CM_BUF_INIT;
     if (why == P_FALLBACK_GOES)
-        cm_buf_printf(&v, "not in the CRM: the fallback %s goes instead", pair);
+        cm_buf_printf(&v, "not in the CRM: the fallback %s record goes instead", pair);
     else if (why == P_E_UPDATED)
-        cm_buf_printf(&v, "not sent: the %s %s is updated instead", pair, p->entries[row * p->m->nentities + other].id);
+        cm_buf_printf(&v, "not sent: the %s record %s is updated instead", pair, p->entries[row * p->m->nentities + other].id);
     else
-        cm_buf_printf(&v, "not sent: the %s was refused", pair);
+        cm_buf_printf(&v, "not sent: the %s record was refused", pair);
     text_line(p, record, entity, en->line, v.data);
     cm_buf_free(&v);
     return true;
