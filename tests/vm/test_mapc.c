@@ -355,21 +355,32 @@ static Mapc *finish_and_load(MapcWriter *w, CmBuf *b, int minor, const char *wha
     return m;
 }
 
-/* The checks section (1.4): written only with a check, read back onto the
- * field, refused when inconsistent. */
-static void test_checks(void)
+/* A file of one entity whose two fields get their checks from set, written
+ * into b (freed by the caller), of minor version minor and loaded. */
+static Mapc *checks_file(CmBuf *b, void (*set)(MwEntity *, uint32_t, uint32_t), int minor, const char *what)
 {
     MapcWriter *w = mw_new();
-    mw_meta(w, "test", "salesforce", "test.map");
-    MwEntity *e = mw_entity(w, "Contact", MODE_C_CREATE, 3, 1);
-    uint32_t born = mw_field(e, "Birthdate", FS_PAYLOAD, ENC_TEXT, -1);
-    uint32_t score = mw_field(e, "Score__c", FS_PAYLOAD, ENC_NUMBER, -1);
-    mw_field_check(e, born, MK_DATE, 0, 0, 0);
-    mw_field_check(e, score, MK_DECIMAL, 5, 2, 0);
+    mw_meta(w, "test", "dynamics", "test.map");
+    MwEntity *e = mw_entity(w, "contact", MODE_C_CREATE, 3, 1);
+    uint32_t a = mw_field(e, "first", FS_PAYLOAD, ENC_TEXT, -1);
+    set(e, a, mw_field(e, "second", FS_PAYLOAD, ENC_NUMBER, -1));
     mw_line(e, 4, 3);
     mw_op(e, BC_RET, 0);
+    return finish_and_load(w, b, minor, what);
+}
+
+/* The checks section (1.4): written only with a check, read back onto the
+ * field, refused when inconsistent. */
+static void date_and_decimal(MwEntity *e, uint32_t a, uint32_t b)
+{
+    mw_field_check(e, a, MK_DATE, 0, 0, 0);
+    mw_field_check(e, b, MK_DECIMAL, 5, 2, 0);
+}
+
+static void test_checks(void)
+{
     CmBuf b = CM_BUF_INIT;
-    Mapc *m = finish_and_load(w, &b, 4, "checks");
+    Mapc *m = checks_file(&b, date_and_decimal, 4, "checks");
     if (m) {
         const MapcField *f = m->entities[0].fields;
         CHECK(f[0].check == MK_DATE && f[1].check == MK_DECIMAL && f[1].precision == 5 && f[1].scale == 2,
@@ -389,21 +400,18 @@ static void test_checks(void)
 
 /* Number bounds in the checks section (1.6): written after the kind's own
  * data, read back onto the field, refused when inconsistent. */
+static void bounded_numbers(MwEntity *e, uint32_t a, uint32_t b)
+{
+    mw_field_check(e, a, MK_INTEGER, 0, 0, 0);
+    mw_field_bounds(e, a, MK_HAS_MIN | MK_HAS_MAX, 0, 0x1p1023, 0);
+    mw_field_check(e, b, MK_DECIMAL, 0, 0, 0);
+    mw_field_bounds(e, b, MK_HAS_MIN | MK_HAS_MAX | MK_HAS_PLACES, 0, 100, 2);
+}
+
 static void test_bounds(void)
 {
-    MapcWriter *w = mw_new();
-    mw_meta(w, "test", "dynamics", "test.map");
-    MwEntity *e = mw_entity(w, "contact", MODE_C_CREATE, 3, 1);
-    uint32_t kids = mw_field(e, "numberofchildren", FS_PAYLOAD, ENC_NUMBER, -1);
-    uint32_t score = mw_field(e, "new_score", FS_PAYLOAD, ENC_NUMBER, -1);
-    mw_field_check(e, kids, MK_INTEGER, 0, 0, 0);
-    mw_field_bounds(e, kids, MK_HAS_MIN | MK_HAS_MAX, 0, 0x1p1023, 0);
-    mw_field_check(e, score, MK_DECIMAL, 0, 0, 0);
-    mw_field_bounds(e, score, MK_HAS_MIN | MK_HAS_MAX | MK_HAS_PLACES, 0, 100, 2);
-    mw_line(e, 4, 3);
-    mw_op(e, BC_RET, 0);
     CmBuf b = CM_BUF_INIT;
-    Mapc *m = finish_and_load(w, &b, 6, "bounds");
+    Mapc *m = checks_file(&b, bounded_numbers, 6, "bounds");
     if (m) {
         const MapcField *f = m->entities[0].fields;
         CHECK(f[0].check == MK_INTEGER && f[0].bounds == (MK_HAS_MIN | MK_HAS_MAX) && f[0].min == 0
