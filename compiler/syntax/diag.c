@@ -445,6 +445,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0123", "include file missing, unreadable, outside the tree or in a cycle" },
     { "E0124", "no such association between the two objects" },
     { "E0125", "included file declares what only the mapping may" },
+    { "E0130", "number outside the field's range or precision" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },
     { "E0303", "test case expectation not met" },

@@ -4,7 +4,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bi_time.h"
@@ -72,38 +71,19 @@ static bool fits(double x, unsigned precision, unsigned scale)
     return fabs(x) < pow(10.0, (double)(precision - scale));
 }
 
-/* The digits after the point of x in its shortest text: what the JSON sent
- * carries (0.1 + 0.2 has 17). */
-static unsigned places_of(double x)
-{
-    char buf[NUMTEXT_MAX];
-    size_t n = numtext_format(x, buf);
-    buf[n] = '\0';
-    const char *dot = strchr(buf, '.'), *e = strpbrk(buf, "eE");
-    long frac = dot ? (long)((e ? e : buf + n) - dot - 1) : 0;
-    long exp = e ? strtol(e + 1, NULL, 10) : 0;
-    return frac > exp ? (unsigned)(frac - exp) : 0;
-}
-
 /* 1.6: the field's least and greatest value and the digits it keeps after
  * the point. The CRM refuses a record with a number out of range and
  * rounds one with more digits: both are left out instead, so no record is
  * lost and no number changed without a word. */
 static bool within(const MapcField *f, const char *name, int n, double x, char *err, size_t errlen)
 {
-    char lo[NUMTEXT_MAX], hi[NUMTEXT_MAX];
     if (((f->bounds & MK_HAS_MIN) && x < f->min) || ((f->bounds & MK_HAS_MAX) && x > f->max)) {
-        lo[numtext_format(f->min, lo)] = '\0';
-        hi[numtext_format(f->max, hi)] = '\0';
-        if (!(f->bounds & MK_HAS_MAX))
-            snprintf(err, errlen, "%.*s takes numbers from %s up", n, name, lo);
-        else if (!(f->bounds & MK_HAS_MIN))
-            snprintf(err, errlen, "%.*s takes numbers up to %s", n, name, hi);
-        else
-            snprintf(err, errlen, "%.*s takes numbers from %s to %s", n, name, lo, hi);
+        char range[2 * NUMTEXT_MAX + 16];
+        numtext_range(range, sizeof range, f->bounds & MK_HAS_MIN, f->min, f->bounds & MK_HAS_MAX, f->max);
+        snprintf(err, errlen, "%.*s takes numbers %s", n, name, range);
         return false;
     }
-    if ((f->bounds & MK_HAS_PLACES) && places_of(x) > f->places) {
+    if ((f->bounds & MK_HAS_PLACES) && numtext_places(x) > f->places) {
         snprintf(err, errlen, "%.*s keeps %u digits after the point and the CRM would round this number; "
                  "send it with at most %u", n, name, f->places, f->places);
         return false;
