@@ -267,13 +267,19 @@ static void put_value(CmBuf *b, const cJSON *v)
 /* A lookup's value in the dry-run line, under its bind key (NAME or, per
  * table, NAME_TABLE, then the vendor's bind suffix: Dynamics' @odata.bind):
  * the plan shows the field and the record id, not the "/systemusers(id)"
- * binding. */
-static const cJSON *lookup_value(const char *bind, const MapcField *f, const cJSON *sec, const char *name,
-                                 cJSON **made)
+ * binding. A lookup with one navigation property binds through it, and a
+ * custom lookup's is its SchemaName (new_ContactId for new_contactid). */
+static const cJSON *lookup_value(const Mapc *m, const char *bind, const MapcField *f, const cJSON *sec,
+                                 const char *name, cJSON **made)
 {
     if (bind == NULL)
         return NULL;
     size_t n = strlen(name), b = strlen(bind);
+    if (f->bind_nav >= 0 && !f->per_target) {
+        uint32_t len;
+        name = mapc_str(m, (uint32_t)f->bind_nav, &len);
+        n = len;
+    }
     for (const cJSON *c = sec ? sec->child : NULL; c != NULL; c = c->next) {
         size_t kn = strlen(c->string);
         if (kn < n + b || strncmp(c->string, name, n) != 0 || strcmp(c->string + kn - b, bind) != 0
@@ -312,8 +318,9 @@ static size_t changes(const Plan *p, size_t row, uint32_t ei, const Entry *en, b
         const char *s = mapc_str(p->m, e->fields[j].name, &len);
         const char *name = cm_arena_strndup(a, s, len);
         const cJSON *sec = cJSON_GetObjectItemCaseSensitive(en->line, sections[e->fields[j].section]);
-        const cJSON *v = e->fields[j].lookup ? lookup_value(p->link->vendor->bind_suffix, &e->fields[j], sec, name, &made[j])
-                                             : cJSON_GetObjectItemCaseSensitive(sec, name);
+        const cJSON *v = e->fields[j].lookup
+                             ? lookup_value(p->m, p->link->vendor->bind_suffix, &e->fields[j], sec, name, &made[j])
+                             : cJSON_GetObjectItemCaseSensitive(sec, name);
         if (v != NULL)
             v = resolve_ref(p, row, ei, v, a, &made[j]);
         if (v == NULL)
@@ -493,13 +500,14 @@ static bool print_passed_over(Plan *p, size_t row, uint32_t ei, CmArena *a)
         cJSON_Delete(o);
         return true;
     }
+    /* "record" carries the verb: an entity's name may be plural (leads). */
     CmBuf v = CM_BUF_INIT;
     if (why == P_FALLBACK_GOES)
-        cm_buf_printf(&v, "not in the CRM: the fallback %s goes instead", pair);
+        cm_buf_printf(&v, "not in the CRM: the fallback %s record goes instead", pair);
     else if (why == P_E_UPDATED)
-        cm_buf_printf(&v, "not sent: the %s %s is updated instead", pair, p->entries[row * p->m->nentities + other].id);
+        cm_buf_printf(&v, "not sent: the %s record %s is updated instead", pair, p->entries[row * p->m->nentities + other].id);
     else
-        cm_buf_printf(&v, "not sent: the %s was refused", pair);
+        cm_buf_printf(&v, "not sent: the %s record was refused", pair);
     text_line(p, record, entity, en->line, v.data);
     cm_buf_free(&v);
     return true;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "cm_alloc.h"
+#include "numtext.h"
 
 const PickValue *check_pick_value(const Field *f, const char *text)
 {
@@ -390,6 +391,31 @@ static void string_into(Checker *ck, const Expr *e, const Field *f)
     }
 }
 
+/* A literal outside the field's range, or with more digits after the point
+ * than it keeps (docs/schema.md, min, max, places): run would leave it out
+ * of every record. */
+static bool number_fits(Checker *ck, const Expr *e, const Field *f)
+{
+    double x = e->u.number.value;
+    const char *entity = ck->target->schema->name;
+    if ((f->has_min && x < f->min) || (f->has_max && x > f->max)) {
+        char range[2 * NUMTEXT_MAX + 16];
+        numtext_range(range, sizeof range, f->has_min, f->min, f->has_max, f->max);
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0130", e->span, "%s.%s takes numbers %s; %s is outside",
+                              entity, f->name, range, e->u.number.text);
+        diag_help(d, "write a number within the field's range, the CRM's least and greatest value for it");
+        return false;
+    }
+    if (f->has_places && numtext_places(x) > (unsigned)f->places) {
+        Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0130", e->span,
+                              "%s.%s keeps %d digits after the point; %s has more", entity, f->name, f->places,
+                              e->u.number.text);
+        diag_help(d, "write it with at most %d digits after the point: the CRM would round it", f->places);
+        return false;
+    }
+    return true;
+}
+
 static void number_into(Checker *ck, const Expr *e, const Field *f)
 {
     Kind k = kind_of(f);
@@ -404,6 +430,8 @@ static void number_into(Checker *ck, const Expr *e, const Field *f)
         diag_help(d, "write a whole number");
         return;
     }
+    if (k == K_NUMBER && !number_fits(ck, e, f))
+        return;
     type_into(ck, e, f);
 }
 

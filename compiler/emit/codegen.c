@@ -563,18 +563,21 @@ static int32_t picklist_table(Gen *g, const Field *f)
 }
 
 /* What a value must look like to go into f (vm_check.h); the number
- * fields' digits where the schema gives them. */
+ * fields' digits, least and greatest value and digits after the point
+ * where the schema gives them. */
 static void field_check(Gen *g, uint32_t index, const Field *f, uint8_t enc)
 {
     unsigned base = enc & ~ENC_STRINGIFY;
     int32_t table = -1;
+    uint8_t bounds = (uint8_t)((f->has_min ? MK_HAS_MIN : 0) | (f->has_max ? MK_HAS_MAX : 0)
+                               | (f->has_places && f->type == FT_DECIMAL ? MK_HAS_PLACES : 0));
     switch (f->type) {
     case FT_DATE: mw_field_check(g->e, index, MK_DATE, 0, 0, 0); break;
     case FT_DATETIME: mw_field_check(g->e, index, MK_DATETIME, 0, 0, 0); break;
     case FT_INT: mw_field_check(g->e, index, MK_INTEGER, 0, 0, 0); break;
     case FT_BINARY: case FT_FILE: mw_field_check(g->e, index, MK_FILE, 0, 0, 0); break;
     case FT_DECIMAL:
-        if (f->precision > 0)
+        if (f->precision > 0 || bounds)
             mw_field_check(g->e, index, MK_DECIMAL, (uint8_t)f->precision, (uint8_t)f->scale, 0);
         break;
     case FT_PICKLIST: case FT_MULTIPICKLIST:
@@ -583,6 +586,8 @@ static void field_check(Gen *g, uint32_t index, const Field *f, uint8_t enc)
         break;
     default: break;
     }
+    if (bounds && (f->type == FT_INT || f->type == FT_DECIMAL))
+        mw_field_bounds(g->e, index, bounds, f->min, f->max, (uint8_t)f->places);
 }
 
 static uint8_t encoding(const Checked *c, const Field *f)

@@ -34,6 +34,8 @@ typedef struct MwField {
     /* checks (mw_field_check) */
     uint8_t check, precision, scale;
     uint32_t check_table;
+    uint8_t bounds, places;     /* mw_field_bounds: MK_HAS_* */
+    double min, max;
 } MwField;
 
 struct MwEntity {
@@ -69,7 +71,7 @@ struct MapcWriter {
     bool v1_3;                  /* a strict entity or 1.3 opcodes: minor version 3 */
     bool fallbacks;             /* mw_fallback was called: write the fallbacks section (1.3) */
     bool v1_4;                  /* 1.4 opcodes or a field check (section 11): minor version 4 */
-    bool v1_6;                  /* a file check: minor version 6 */
+    bool v1_6;                  /* a file check, or a number check with bounds: minor version 6 */
     uint32_t *users;            /* pairs of string indexes: e-mail, id */
     uint32_t nusers, cap_users;
     uint32_t *lets;             /* each let slot's name (string index): the lets section, 1.4 */
@@ -365,6 +367,24 @@ void mw_field_check(MwEntity *e, uint32_t field, MapcCheck check, uint8_t precis
     f->check_table = table;
 }
 
+void mw_field_bounds(MwEntity *e, uint32_t field, uint8_t bounds, double min, double max, uint8_t places)
+{
+    MwField *f = &e->fields[field];
+    e->w->v1_6 |= bounds != 0;
+    f->bounds = bounds;
+    f->min = min;
+    f->max = max;
+    f->places = places;
+}
+
+static void put_num(CmBuf *b, double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, 8);
+    put_u32(b, (uint32_t)bits);
+    put_u32(b, (uint32_t)(bits >> 32));
+}
+
 /* Section 11: one entry per checked field, in (entity, field) order. */
 static uint32_t write_checks(const MapcWriter *w, CmBuf *b)
 {
@@ -380,13 +400,19 @@ static uint32_t write_checks(const MapcWriter *w, CmBuf *b)
                 continue;
             put_var(b, i);
             put_var(b, j);
-            cm_buf_putc(b, (char)f->check);
+            cm_buf_putc(b, (char)(f->check | f->bounds));
             if (f->check == MK_DECIMAL) {
                 cm_buf_putc(b, (char)f->precision);
                 cm_buf_putc(b, (char)f->scale);
             } else if (f->check == MK_PICKLIST) {
                 put_var(b, f->check_table);
             }
+            if (f->bounds & MK_HAS_MIN)
+                put_num(b, f->min);
+            if (f->bounds & MK_HAS_MAX)
+                put_num(b, f->max);
+            if (f->bounds & MK_HAS_PLACES)
+                cm_buf_putc(b, (char)f->places);
         }
     return n;
 }
@@ -636,10 +662,7 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
         const MwConst *k = &w->consts[i];
         cm_buf_putc(&consts, (char)k->tag);
         if (k->tag == MC_NUMBER) {
-            uint64_t bits;
-            memcpy(&bits, &k->num, 8);
-            put_u32(&consts, (uint32_t)bits);
-            put_u32(&consts, (uint32_t)(bits >> 32));
+            put_num(&consts, k->num);
         } else if (k->tag == MC_STRING) {
             put_var(&consts, k->str);
         } else if (k->tag == MC_LIST) {

@@ -84,6 +84,12 @@ void mw_field_lookup(MwEntity *e, uint32_t field, bool per_target, const char *n
 void mw_field_check(MwEntity *e, uint32_t field, MapcCheck check, uint8_t precision, uint8_t scale,
                     uint32_t table);
 
+/* 1.6: what field's number check (mw_field_check, MK_INTEGER or
+ * MK_DECIMAL) also holds a value to: bounds is MK_HAS_* of min, max and
+ * places (digits kept after the point, MK_DECIMAL only). A file with any
+ * is format 1.6. */
+void mw_field_bounds(MwEntity *e, uint32_t field, uint8_t bounds, double min, double max, uint8_t places);
+
 /* Records that the code from here on comes from .map line:col. */
 void mw_line(MwEntity *e, uint32_t line, uint32_t col);
 /* Emits an instruction; operand is its u16 (CALL: builtin | argc << 8; the

@@ -9,6 +9,7 @@
 
 #include "cm_alloc.h"
 #include "cm_sort.h"
+#include "numtext.h"
 #include "schema_build.h"
 
 static const char *const TYPE_NAMES[] = {
@@ -454,6 +455,16 @@ static void write_field(CmBuf *out, const Field *f)
         put_key(out, 6, "scale");
         cm_buf_printf(out, "%d", f->scale);
     }
+    const struct { const char *key; bool has; double v; } bounds[] = {
+        { "min", f->has_min, f->min }, { "max", f->has_max, f->max }, { "places", f->has_places, f->places },
+    };
+    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
+        if (bounds[i].has) {
+            char num[NUMTEXT_MAX];
+            cm_buf_puts(out, ",\n");
+            put_key(out, 6, bounds[i].key);
+            cm_buf_put(out, num, numtext_format(bounds[i].v, num));
+        }
     const struct { const char *key; bool v; } flags[] = {
         { "required", f->required }, { "createable", f->createable },
         { "updateable", f->updateable }, { "unique", f->unique },

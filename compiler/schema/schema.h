@@ -37,6 +37,12 @@ typedef struct Field {
     FieldType type;
     int length;             /* maximum length in characters; 0 = unknown/unlimited */
     int precision, scale;   /* decimal: digits in all and after the point; 0 = unknown */
+    /* Numbers: the least and greatest value the field takes
+     * (MinValue, MaxValue) and the digits it keeps after the point
+     * (Precision); has_*: the schema says. */
+    bool has_min, has_max, has_places;
+    double min, max;
+    int places;
     bool required;          /* must be set on create */
     bool createable, updateable;
     bool unique;            /* usable as an upsert/update key (unique, alternate key, id property) */

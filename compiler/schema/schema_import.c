@@ -204,6 +204,14 @@ static void combine(SchemaBuilder *b, const Field *earlier, const Field *later)
     c->required = earlier->required || later->required;
     c->unique = earlier->unique || later->unique;
     c->external_id = earlier->external_id || later->external_id;
+    const Field *range = later->has_min || later->has_max ? later : earlier;
+    c->has_min = range->has_min;
+    c->has_max = range->has_max;
+    c->min = range->min;
+    c->max = range->max;
+    const Field *places = later->has_places ? later : earlier;
+    c->has_places = places->has_places;
+    c->places = places->places;
 }
 
 /* A field described in full, with what a field of facts only (a keys or

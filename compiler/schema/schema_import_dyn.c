@@ -95,6 +95,40 @@ static bool dyn_options(Import *im, SchemaBuilder *b, Field *f, const cJSON *att
     return true;
 }
 
+/* A number attribute's MinValue and MaxValue (Integer, BigInt, Decimal,
+ * Double, Money) and, but for Integer and BigInt, its Precision: the digits
+ * after the point the column keeps. A Money column takes that Precision
+ * only where its PrecisionSource is 0; 1 and 2 (the default) defer to the
+ * organization's pricing precision or the record's currency, which no
+ * attribute document gives. */
+static bool dyn_number(Import *im, Field *f, const cJSON *attr, const char *tname)
+{
+    static const char *const keys[] = { "MinValue", "MaxValue" };
+    bool *has[] = { &f->has_min, &f->has_max };
+    double *at[] = { &f->min, &f->max };
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *v = json_get(attr, keys[i]);
+        if (v == NULL || cJSON_IsNull(v))
+            continue;
+        if (!cJSON_IsNumber(v)) {
+            json_error(im->d, v, false, "'%s' must be a number, not %s", keys[i], json_kind(v));
+            return false;
+        }
+        *has[i] = true;
+        *at[i] = v->valuedouble;
+    }
+    if (f->has_min && f->has_max && f->min > f->max) {
+        json_error(im->d, json_get(attr, "MinValue"), false, "'MinValue' is greater than 'MaxValue'");
+        return false;
+    }
+    long places = f->type == FT_DECIMAL ? json_long(attr, "Precision", 0, 10, -1) : -1;
+    if (strcmp(tname, "Money") == 0 && json_long(attr, "PrecisionSource", 0, 2, 2) != 0)
+        places = -1;
+    f->has_places = places >= 0;
+    f->places = f->has_places ? (int)places : 0;
+    return true;
+}
+
 static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const char *context)
 {
     const char *name;
@@ -137,6 +171,8 @@ static bool dyn_attribute(Import *im, SchemaBuilder *b, const cJSON *attr, const
     f->required = f->createable && !primary && level != NULL &&
                   (strcmp(level, "SystemRequired") == 0 || strcmp(level, "ApplicationRequired") == 0);
     f->unique = primary;
+    if ((f->type == FT_INT || f->type == FT_DECIMAL) && !dyn_number(im, f, attr, tname))
+        return false;
     if (f->type == FT_PICKLIST || f->type == FT_MULTIPICKLIST) {
         f->restricted = true;   /* every option set is closed */
         return dyn_options(im, b, f, attr);

@@ -15,7 +15,7 @@
 
 static const char *const ENTITY_KEYS[] = { "format", "system", "entity", "fields" };
 static const char *const FIELD_KEYS[] = {
-    "name", "label", "type", "length", "precision", "scale", "required", "createable", "updateable", "unique",
+    "name", "label", "type", "length", "precision", "scale", "min", "max", "places", "required", "createable", "updateable", "unique",
     "external_id", "restricted", "values", "references", "navigation", "controller",
 };
 static const char *const VALUE_KEYS[] = { "value", "label", "active", "valid_for" };
@@ -186,6 +186,21 @@ static bool only_for(JsonDoc *d, const cJSON *obj, const char *key, bool allowed
     return false;
 }
 
+/* A field's least or greatest value: any finite JSON number. */
+static bool load_bound(JsonDoc *d, const cJSON *obj, const char *key, bool *has, double *out)
+{
+    const cJSON *v = json_get(obj, key);
+    if (v == NULL || cJSON_IsNull(v))
+        return true;
+    if (!cJSON_IsNumber(v)) {
+        json_error(d, v, false, "'%s' must be a number, not %s", key, json_kind(v));
+        return false;
+    }
+    *has = true;
+    *out = v->valuedouble;
+    return true;
+}
+
 static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
 {
     JsonDoc *d = ctx;
@@ -211,6 +226,10 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     ok &= json_want_int(d, obj, "length", 0, 1L << 30, &length);
     ok &= json_want_int(d, obj, "precision", 0, 99, &precision);
     ok &= json_want_int(d, obj, "scale", 0, 99, &scale);
+    ok &= load_bound(d, obj, "min", &f->has_min, &f->min);
+    ok &= load_bound(d, obj, "max", &f->has_max, &f->max);
+    long places = -1;
+    ok &= json_want_int(d, obj, "places", 0, 15, &places);
     ok &= json_want_bool(d, obj, "required", &f->required);
     ok &= json_want_bool(d, obj, "createable", &f->createable);
     ok &= json_want_bool(d, obj, "updateable", &f->updateable);
@@ -226,6 +245,13 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     ok &= only_for(d, obj, "references", type == FT_REFERENCE, "reference");
     ok &= only_for(d, obj, "precision", type == FT_DECIMAL, "decimal");
     ok &= only_for(d, obj, "scale", type == FT_DECIMAL, "decimal");
+    ok &= only_for(d, obj, "min", type == FT_INT || type == FT_DECIMAL, "integer and decimal");
+    ok &= only_for(d, obj, "max", type == FT_INT || type == FT_DECIMAL, "integer and decimal");
+    ok &= only_for(d, obj, "places", type == FT_DECIMAL, "decimal");
+    if (ok && f->has_min && f->has_max && f->min > f->max) {
+        json_error(d, json_get(obj, "min"), false, "'min' is greater than 'max'");
+        ok = false;
+    }
     ok &= only_for(d, obj, "navigation", type == FT_REFERENCE, "reference");
     if (!ok)
         return false;
@@ -233,6 +259,8 @@ static bool load_field(void *ctx, SchemaBuilder *b, const cJSON *obj)
     f->length = (int)length;
     f->precision = (int)precision;
     f->scale = (int)scale;
+    f->has_places = places >= 0;
+    f->places = f->has_places ? (int)places : 0;
     f->controller = schema_build_strdup(b, controller);
     if (values != NULL && !load_values(d, b, f, values))
         return false;

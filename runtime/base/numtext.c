@@ -86,3 +86,27 @@ size_t numtext_format(double x, char buf[NUMTEXT_MAX])
     }
     return (size_t)n;   /* 17 significant digits always read back exactly */
 }
+
+unsigned numtext_places(double x)
+{
+    char buf[NUMTEXT_MAX];
+    size_t n = numtext_format(x, buf);
+    buf[n] = '\0';
+    const char *dot = strchr(buf, '.'), *e = strpbrk(buf, "eE");
+    long frac = dot ? (long)((e ? e : buf + n) - dot - 1) : 0;
+    long exp = e ? strtol(e + 1, NULL, 10) : 0;
+    return frac > exp ? (unsigned)(frac - exp) : 0;
+}
+
+void numtext_range(char *buf, size_t size, bool has_min, double min, bool has_max, double max)
+{
+    char lo[NUMTEXT_MAX], hi[NUMTEXT_MAX];
+    lo[numtext_format(has_min ? min : 0, lo)] = '\0';
+    hi[numtext_format(has_max ? max : 0, hi)] = '\0';
+    if (has_min && has_max)
+        snprintf(buf, size, "from %s to %s", lo, hi);
+    else if (has_min)
+        snprintf(buf, size, "from %s up", lo);
+    else
+        snprintf(buf, size, "up to %s", hi);
+}

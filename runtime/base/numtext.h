@@ -18,4 +18,12 @@ bool numtext_parse(const char *s, size_t n, double *out);
  * (integers without exponent up to 1e15; -0 as "0"); returns the length. */
 size_t numtext_format(double x, char buf[NUMTEXT_MAX]);
 
+/* The digits after the point of finite x in the text numtext_format writes
+ * (0.1 + 0.2 has 17): how many a CRM that keeps fewer would round away. */
+unsigned numtext_places(double x);
+
+/* "from MIN to MAX", "from MIN up" or "up to MAX" (has_min, has_max: which
+ * bound there is) into buf, for messages about a field's range. */
+void numtext_range(char *buf, size_t size, bool has_min, double min, bool has_max, double max);
+
 #endif

@@ -16,7 +16,11 @@ static Connector *dyn_connect(const ConnConfig *cfg)
 
 /* The entity definition: option sets are listed only under a type cast of
  * its attributes, whose items then name no type (the collection's
- * @odata.context does); alternate keys and the lookups' relationships
+ * @odata.context does); so are the number columns' MinValue, MaxValue and
+ * Precision (IntegerAttributeMetadata, BigIntAttributeMetadata,
+ * DecimalAttributeMetadata, DoubleAttributeMetadata, MoneyAttributeMetadata
+ * with its PrecisionSource), which the base AttributeMetadata does not
+ * have; alternate keys and the lookups' relationships
  * (their navigation properties) under Keys and ManyToOneRelationships. */
 static void dyn_definition_url(CmBuf *url, const char *api_version, const char *entity)
 {
@@ -93,6 +97,12 @@ static const char *const dyn_follow_ups[] = {
     "/Attributes/Microsoft.Dynamics.CRM.MultiSelectPicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet",
     "/Attributes/Microsoft.Dynamics.CRM.StateAttributeMetadata?$select=LogicalName&$expand=OptionSet",
     "/Attributes/Microsoft.Dynamics.CRM.StatusAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    "/Attributes/Microsoft.Dynamics.CRM.IntegerAttributeMetadata?$select=LogicalName,MinValue,MaxValue",
+    "/Attributes/Microsoft.Dynamics.CRM.BigIntAttributeMetadata?$select=LogicalName,MinValue,MaxValue",
+    "/Attributes/Microsoft.Dynamics.CRM.DecimalAttributeMetadata?$select=LogicalName,Precision,MinValue,MaxValue",
+    "/Attributes/Microsoft.Dynamics.CRM.DoubleAttributeMetadata?$select=LogicalName,Precision,MinValue,MaxValue",
+    "/Attributes/Microsoft.Dynamics.CRM.MoneyAttributeMetadata"
+    "?$select=LogicalName,Precision,PrecisionSource,MinValue,MaxValue",
     "/Keys?$select=LogicalName,KeyAttributes",
     "/ManyToOneRelationships?$select=ReferencingAttribute,ReferencedEntity,ReferencingEntityNavigationPropertyName",
     NULL,

@@ -122,6 +122,17 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* A finite f64, little-endian. */
+static bool get_num(Cursor *c, double *x, const char *what)
+{
+    if (!need(c, 8, what))
+        return false;
+    uint64_t bits = (uint64_t)le32(c->p) | (uint64_t)le32(c->p + 4) << 32;
+    memcpy(x, &bits, sizeof *x);
+    c->p += 8;
+    return isfinite(*x) || failf(c, "%s is not a finite number", what);
+}
+
 /* One element of a section's list: items[i], read from the cursor. ctx is
  * what the list's reader passes along (the entity, ...). */
 typedef bool (*ReadItem)(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i);
@@ -206,14 +217,9 @@ static bool const_item(Cursor *c, Mapc *m, void *depth, void *items, uint32_t i)
     case MC_FALSE: k[i] = v_bool(false); return true;
     case MC_TRUE: k[i] = v_bool(true); return true;
     case MC_NUMBER: {
-        if (!need(c, 8, "number constant"))
-            return false;
-        uint64_t bits = (uint64_t)le32(c->p) | (uint64_t)le32(c->p + 4) << 32;
         double x;
-        memcpy(&x, &bits, sizeof x);
-        if (!isfinite(x))
-            return failf(c, "constant %u is not a finite number", i);
-        c->p += 8;
+        if (!get_num(c, &x, "a number constant"))
+            return false;
         k[i] = v_num(x);
         return true;
     }
@@ -593,6 +599,29 @@ static bool read_fallbacks(Cursor *c, Mapc *m)
     return true;
 }
 
+/* 1.6: what a number check also holds a value to (MK_HAS_*), after the
+ * kind's own data: min, max (finite, min <= max), places. */
+static bool read_bounds(Cursor *c, MapcField *f, uint32_t i, uint8_t bounds)
+{
+    if (f->check != MK_INTEGER && f->check != MK_DECIMAL)
+        return failf(c, "check %u: bounds on a check that is not a number's", i);
+    if ((bounds & MK_HAS_PLACES) && f->check != MK_DECIMAL)
+        return failf(c, "check %u: digits after the point on a whole number's check", i);
+    f->bounds = bounds;
+    f->min = -INFINITY;
+    f->max = INFINITY;
+    if (((bounds & MK_HAS_MIN) && !get_num(c, &f->min, "a check's minimum"))
+        || ((bounds & MK_HAS_MAX) && !get_num(c, &f->max, "a check's maximum")))
+        return false;
+    if (f->min > f->max)
+        return failf(c, "check %u: the minimum is greater than the maximum", i);
+    if ((bounds & MK_HAS_PLACES) && !get_u8(c, &f->places, "check places"))
+        return false;
+    if (f->places > MAPC_MAX_PLACES)
+        return failf(c, "check %u: %u digits after the point (at most %u)", i, f->places, MAPC_MAX_PLACES);
+    return true;
+}
+
 /* Section 11: per checked field (entity, field order) its check byte and
  * what the check needs; a picklist's table lists the values as keys. */
 static bool read_checks(Cursor *c, Mapc *m)
@@ -615,8 +644,11 @@ static bool read_checks(Cursor *c, Mapc *m)
         prev_entity = ei;
         prev_field = fi;
         MapcField *f = (MapcField *)&e->fields[fi];
-        if (kind == MK_NONE || kind >= MK__COUNT || (kind == MK_FILE && m->minor < 6))
-            return failf(c, "check %u: unknown kind %u", i, kind);
+        uint8_t bounds = kind & (uint8_t)~MK_KIND_MASK;
+        kind &= MK_KIND_MASK;
+        if (kind == MK_NONE || kind >= MK__COUNT || (bounds & ~(MK_HAS_MIN | MK_HAS_MAX | MK_HAS_PLACES))
+            || (kind == MK_FILE && m->minor < 6))
+            return failf(c, "check %u: unknown kind %u", i, kind | bounds);
         f->check = kind;
         if (kind == MK_DECIMAL && (!get_u8(c, &f->precision, "check precision") || !get_u8(c, &f->scale, "check scale")))
             return false;
@@ -626,6 +658,8 @@ static bool read_checks(Cursor *c, Mapc *m)
                 return false;
             f->check_table = (int32_t)t;
         }
+        if (bounds && !read_bounds(c, f, i, bounds))
+            return false;
     }
     return true;
 }

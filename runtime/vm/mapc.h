@@ -17,7 +17,7 @@
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
 #define MAPC_MINOR 6              /* the newest minor version this reader knows */
-#define MAPC_MINOR_PARAMS 5       /* ... with params, and no file check */
+#define MAPC_MINOR_PARAMS 5       /* ... with params, no file check and no number bounds */
 #define MAPC_MINOR_LETS 4         /* ... with 1.4 code, checks or lets, and no params */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
 #define MAPC_MINOR_LOOKUPS 2      /* ... with one, and no 1.3 code or fallbacks */
@@ -74,6 +74,12 @@ typedef enum MapcCheck {
     MK_FILE,                    /* 1.6: a file (file_value.h) into a base64 field */
     MK__COUNT
 } MapcCheck;
+/* 1.6: flags on a number check's kind byte (MK_INTEGER, MK_DECIMAL; places
+ * MK_DECIMAL only), each saying one more datum follows the kind's own: the
+ * least and greatest value (f64 each), the digits kept after the point (u8).
+ * A 1.5 reader refuses the kind byte rather than skip the bound. */
+enum { MK_HAS_MIN = 0x10, MK_HAS_MAX = 0x20, MK_HAS_PLACES = 0x40, MK_KIND_MASK = 0x0f };
+#define MAPC_MAX_PLACES 15u       /* a double holds no more decimal digits */
 
 typedef struct MapcPath {
     const uint32_t *segments;   /* string indexes */
@@ -108,6 +114,10 @@ typedef struct MapcField {
     uint8_t check;
     uint8_t precision, scale;
     int32_t check_table;
+    /* 1.6: MK_HAS_* of what the number check also holds the value to. */
+    uint8_t bounds;
+    uint8_t places;
+    double min, max;
 } MapcField;
 
 /* The facts section (docs/bytecode.md, "8 facts"): one per field. */

@@ -179,7 +179,8 @@ static void put_lookup(CmBuf *out, const Mapc *m, const MapcField *f)
     }
 }
 
-/* A value check (section 11): "; checks decimal(16,2)", "; checks values of Rating__c" (its table). */
+/* A value check (section 11): "; checks decimal(16,2)", "; checks values of Rating__c" (its table),
+ * "; checks decimal min -90 max 90 places 5". */
 static void put_check(CmBuf *out, const Mapc *m, const MapcField *f)
 {
     static const char *const kinds[] = { "", "date", "date-time", "integer", "decimal", "", "file" };
@@ -188,6 +189,13 @@ static void put_check(CmBuf *out, const Mapc *m, const MapcField *f)
         cm_buf_printf(out, "(%u,%u)", f->precision, f->scale);
     if (f->check == MK_PICKLIST)
         put_str(out, m, m->tables[f->check_table].name);
+    char num[NUMTEXT_MAX];
+    if (f->bounds & MK_HAS_MIN)
+        cm_buf_printf(out, " min %.*s", (int)numtext_format(f->min, num), num);
+    if (f->bounds & MK_HAS_MAX)
+        cm_buf_printf(out, " max %.*s", (int)numtext_format(f->max, num), num);
+    if (f->bounds & MK_HAS_PLACES)
+        cm_buf_printf(out, " places %u", f->places);
 }
 
 static void disasm_entity(const Mapc *m, uint32_t index, const char *source, size_t source_len, CmBuf *out)

@@ -8,6 +8,7 @@
 
 #include "bi_time.h"
 #include "file_value.h"
+#include "numtext.h"
 
 static bool digits(const char *s, size_t n, size_t at, size_t count, unsigned *v)
 {
@@ -71,6 +72,26 @@ static bool fits(double x, unsigned precision, unsigned scale)
     return fabs(x) < pow(10.0, (double)(precision - scale));
 }
 
+/* 1.6: the field's least and greatest value and the digits it keeps after
+ * the point. The CRM refuses a record with a number out of range and
+ * rounds one with more digits: both are left out instead, so no record is
+ * lost and no number changed without a word. */
+static bool within(const MapcField *f, const char *name, int n, double x, char *err, size_t errlen)
+{
+    if (((f->bounds & MK_HAS_MIN) && x < f->min) || ((f->bounds & MK_HAS_MAX) && x > f->max)) {
+        char range[2 * NUMTEXT_MAX + 16];
+        numtext_range(range, sizeof range, f->bounds & MK_HAS_MIN, f->min, f->bounds & MK_HAS_MAX, f->max);
+        snprintf(err, errlen, "%.*s takes numbers %s", n, name, range);
+        return false;
+    }
+    if ((f->bounds & MK_HAS_PLACES) && numtext_places(x) > f->places) {
+        snprintf(err, errlen, "%.*s keeps %u digits after the point and the CRM would round this number; "
+                 "send it with at most %u", n, name, f->places, f->places);
+        return false;
+    }
+    return true;
+}
+
 static bool one_option(const Mapc *m, const MapcField *f, const Value *v)
 {
     return value_is_empty(v) || mapc_table_get(&m->tables[f->check_table], v) != NULL;
@@ -99,13 +120,17 @@ bool vm_check_value(const Mapc *m, const MapcField *f, const Value *raw, const V
                  "read other layouts with datetime(x, \"DD.MM.YYYY HH:mm\", zone)", n, name);
         return false;
     case MK_INTEGER:
-        if (sent->type != V_NUM || (sent->u.num == floor(sent->u.num) && fabs(sent->u.num) < 9007199254740992.0))
+        if (sent->type != V_NUM)
             return true;    /* a stringified number is checked as the number it was */
+        if (sent->u.num == floor(sent->u.num) && fabs(sent->u.num) < 9007199254740992.0)
+            return within(f, name, n, sent->u.num, err, errlen);
         snprintf(err, errlen, "%.*s takes whole numbers", n, name);
         return false;
     case MK_DECIMAL:
-        if (sent->type != V_NUM || fits(sent->u.num, f->precision, f->scale))
+        if (sent->type != V_NUM)
             return true;
+        if (fits(sent->u.num, f->precision, f->scale))
+            return within(f, name, n, sent->u.num, err, errlen);
         snprintf(err, errlen, "%.*s holds %u digits, %u of them after the point: the number is too large", n,
                  name, f->precision, f->scale);
         return false;

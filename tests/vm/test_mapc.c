@@ -355,21 +355,32 @@ static Mapc *finish_and_load(MapcWriter *w, CmBuf *b, int minor, const char *wha
     return m;
 }
 
-/* The checks section (1.4): written only with a check, read back onto the
- * field, refused when inconsistent. */
-static void test_checks(void)
+/* A file of one entity whose two fields get their checks from set, written
+ * into b (freed by the caller), of minor version minor and loaded. */
+static Mapc *checks_file(CmBuf *b, void (*set)(MwEntity *, uint32_t, uint32_t), int minor, const char *what)
 {
     MapcWriter *w = mw_new();
-    mw_meta(w, "test", "salesforce", "test.map");
-    MwEntity *e = mw_entity(w, "Contact", MODE_C_CREATE, 3, 1);
-    uint32_t born = mw_field(e, "Birthdate", FS_PAYLOAD, ENC_TEXT, -1);
-    uint32_t score = mw_field(e, "Score__c", FS_PAYLOAD, ENC_NUMBER, -1);
-    mw_field_check(e, born, MK_DATE, 0, 0, 0);
-    mw_field_check(e, score, MK_DECIMAL, 5, 2, 0);
+    mw_meta(w, "test", "dynamics", "test.map");
+    MwEntity *e = mw_entity(w, "contact", MODE_C_CREATE, 3, 1);
+    uint32_t a = mw_field(e, "first", FS_PAYLOAD, ENC_TEXT, -1);
+    set(e, a, mw_field(e, "second", FS_PAYLOAD, ENC_NUMBER, -1));
     mw_line(e, 4, 3);
     mw_op(e, BC_RET, 0);
+    return finish_and_load(w, b, minor, what);
+}
+
+/* The checks section (1.4): written only with a check, read back onto the
+ * field, refused when inconsistent. */
+static void date_and_decimal(MwEntity *e, uint32_t a, uint32_t b)
+{
+    mw_field_check(e, a, MK_DATE, 0, 0, 0);
+    mw_field_check(e, b, MK_DECIMAL, 5, 2, 0);
+}
+
+static void test_checks(void)
+{
     CmBuf b = CM_BUF_INIT;
-    Mapc *m = finish_and_load(w, &b, 4, "checks");
+    Mapc *m = checks_file(&b, date_and_decimal, 4, "checks");
     if (m) {
         const MapcField *f = m->entities[0].fields;
         CHECK(f[0].check == MK_DATE && f[1].check == MK_DECIMAL && f[1].precision == 5 && f[1].scale == 2,
@@ -382,6 +393,44 @@ static void test_checks(void)
     static const Poke bad[] = {
         { 3, 0, "unknown kind 0" }, { 3, MK__COUNT, "unknown kind" },
         { 5, 0, "out of order or repeated" }, { 2, 7, "field 7 out of range" },
+    };
+    expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
+    cm_buf_free(&b);
+}
+
+/* Number bounds in the checks section (1.6): written after the kind's own
+ * data, read back onto the field, refused when inconsistent. */
+static void bounded_numbers(MwEntity *e, uint32_t a, uint32_t b)
+{
+    mw_field_check(e, a, MK_INTEGER, 0, 0, 0);
+    mw_field_bounds(e, a, MK_HAS_MIN | MK_HAS_MAX, 0, 0x1p1023, 0);
+    mw_field_check(e, b, MK_DECIMAL, 0, 0, 0);
+    mw_field_bounds(e, b, MK_HAS_MIN | MK_HAS_MAX | MK_HAS_PLACES, 0, 100, 2);
+}
+
+static void test_bounds(void)
+{
+    CmBuf b = CM_BUF_INIT;
+    Mapc *m = checks_file(&b, bounded_numbers, 6, "bounds");
+    if (m) {
+        const MapcField *f = m->entities[0].fields;
+        CHECK(f[0].check == MK_INTEGER && f[0].bounds == (MK_HAS_MIN | MK_HAS_MAX) && f[0].min == 0
+              && f[0].max == 0x1p1023, "integer bounds read back");
+        CHECK(f[1].check == MK_DECIMAL && f[1].bounds == (MK_HAS_MIN | MK_HAS_MAX | MK_HAS_PLACES) && f[1].min == 0
+              && f[1].max == 100 && f[1].places == 2, "decimal bounds and places read back");
+    }
+    mapc_free(m);
+    size_t payload = section_payload(&b, MS_CHECKS);
+    CHECK(payload > 0, "a checks section was written");
+    /* count 2; 0, 0, kind 0x33, min 4..11, max 12..19 (2^1023: 7fe0...);
+     * 0, 1, kind 0x74, 0, 0, min 25..32, max 33..40 (100), places 41 */
+    static const Poke bad[] = {
+        { 3, MK_DATE | MK_HAS_MIN, "not a number's" },
+        { 3, MK_INTEGER | MK_HAS_PLACES, "on a whole number's check" },
+        { 3, 0x80 | MK_INTEGER, "unknown kind" },
+        { 18, 0xf0, "maximum is not a finite number" },
+        { 32, 0x7f, "minimum is greater than the maximum" },
+        { 41, 16, "16 digits after the point" },
     };
     expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
     cm_buf_free(&b);
@@ -533,6 +582,7 @@ int main(void)
     test_facts();
     test_lookups();
     test_checks();
+    test_bounds();
     test_params();
     test_good_file();
     test_huge_count();

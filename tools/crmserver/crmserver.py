@@ -212,6 +212,11 @@ DYN_DOCS = {
 }
 DYN_CASTS = ("PicklistAttributeMetadata", "MultiSelectPicklistAttributeMetadata", "StateAttributeMetadata",
              "StatusAttributeMetadata", "BooleanAttributeMetadata")
+# The number columns' casts and their AttributeType: MinValue, MaxValue and
+# Precision are properties of these derived types only.
+DYN_NUMBER_CASTS = {"IntegerAttributeMetadata": "Integer", "BigIntAttributeMetadata": "BigInt",
+                    "DecimalAttributeMetadata": "Decimal", "DoubleAttributeMetadata": "Double",
+                    "MoneyAttributeMetadata": "Money"}
 
 SF_PREFIX = {"Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "User": "005"}
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -1080,6 +1085,24 @@ class Dynamics:
         value = load_json(os.path.join(self.state.corpus, "dynamics", "drb_account_attributes_value_subset.json"))
         return {"@odata.context": self.context("account", "Attributes"), "value": value}
 
+    def number_attributes(self, logical, cast, query):
+        """A number cast: the table's columns of that type with the $select'ed
+        properties they have, and MetadataId, which Dataverse always adds; the
+        @odata.context names the cast and the selection, the items no type."""
+        doc = self.document(logical, cast)
+        if doc is not None:
+            return doc
+        select = [p for p in urllib.parse.parse_qs(query).get("$select", [""])[0].split(",") if p]
+        kind = DYN_NUMBER_CASTS[cast]
+        value = []
+        for a in self.attributes(logical).get("value", []):
+            if a.get("AttributeType") == kind or a.get("@odata.type") == "#Microsoft.Dynamics.CRM." + cast:
+                item = {p: a[p] for p in select if p in a}
+                item["MetadataId"] = a.get("MetadataId")
+                value.append(item)
+        return {"@odata.context": self.context(logical, "Attributes/Microsoft.Dynamics.CRM.%s(%s)"
+                                               % (cast, ",".join(select))), "value": value}
+
     def typed_attributes(self, logical, cast):
         """EntityDefinitions(...)/Attributes/Microsoft.Dynamics.CRM.<cast>: the
         option sets. The collection's @odata.context names the cast, so its
@@ -1416,6 +1439,8 @@ class Dynamics:
         if method == "GET" and m:
             return 200, self.attributes(m.group(1)), {}
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/Attributes/Microsoft\.Dynamics\.CRM\.(\w+)", rest)
+        if method == "GET" and m and m.group(2) in DYN_NUMBER_CASTS:
+            return 200, self.number_attributes(m.group(1), m.group(2), query), {}
         if method == "GET" and m:
             return 200, self.typed_attributes(m.group(1), m.group(2)), {}
         m = re.fullmatch(r"EntityDefinitions\(LogicalName='(\w+)'\)/(Keys|ManyToOneRelationships)", rest)

@@ -1,0 +1,1 @@
+--system dynamics @HERE@/inputs/dyn_numbers/attributes.json @HERE@/inputs/dyn_numbers/integers.json @HERE@/inputs/dyn_numbers/bigints.json @HERE@/inputs/dyn_numbers/decimals.json @HERE@/inputs/dyn_numbers/doubles.json @HERE@/inputs/dyn_numbers/money.json
