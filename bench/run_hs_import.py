@@ -10,7 +10,10 @@ measures, jobs meaning imports).
 valgrind's callgrind, printing the crmmap process's instructions (where the
 time of writing the import goes, without the server's).
 
-Usage: run_hs_import.py CRMMAP WORKDIR [--callgrind] N [N...]"""
+--kill: each load once more killed with kill -9 half-way and resumed
+(run_bulk.py).
+
+Usage: run_hs_import.py CRMMAP WORKDIR [--callgrind | --kill] N [N...]"""
 import os
 import re
 import subprocess
@@ -65,7 +68,7 @@ def callgrind(crmmap, work, hs, n):
 def main():
     crmmap, work = sys.argv[1], sys.argv[2]
     cg = sys.argv[3:4] == ["--callgrind"]
-    sizes = [int(a) for a in sys.argv[4 if cg else 3:]]
+    kill, sizes = run_bulk.sizes_of(sys.argv[4 if cg else 3:])
     hs = systems.get("hubspot", crmmap)
     hs.mode = "create key visit_note_id"
     if cg:
@@ -74,8 +77,9 @@ def main():
         return
     for label in LABELS:
         d, path = mapping(hs, work, label)
-        run_bulk.measure(crmmap, path, d, sizes, ("batch API", "imports API (1 import)"),
-                         systems.HubSpot.flags + ["--bulk-poll-ms", "200"])
+        flags = systems.HubSpot.flags + ["--bulk-poll-ms", "200"]
+        run_bulk.measure(crmmap, path, d, sizes, (("batch API", ["--bulk", "off"] + flags, None),
+                                                  ("imports API", ["--bulk", "on"] + flags, None)), hs, kill)
 
 
 if __name__ == "__main__":

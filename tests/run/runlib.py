@@ -104,17 +104,6 @@ def run(crmmap, mapping, input_path, workdir, *flags, token_env="CRM_TOKEN", env
     return Result(proc, errors)
 
 
-def bench_args(argv, name):
-    """A load bench's CRMMAP WORKDIR MAPPING N [N...]: the mapping compiled
-    into WORKDIR/name, and the sizes."""
-    crmmap, work, mapping, sizes = argv[1], argv[2], argv[3], [int(a) for a in argv[4:]]
-    os.makedirs(work, exist_ok=True)
-    mapc = os.path.join(work, name)
-    subprocess.run([crmmap, "compile", mapping, "-o", mapc], check=True, capture_output=True)
-    print("mapping %s" % mapping)
-    return crmmap, work, mapc, sizes
-
-
 def example_copy(root, work):
     """The Salesforce example, the schemas it reads and the file it includes
     copied under work (a test changes the copy); the copy's fair-leads.map
