@@ -3,6 +3,7 @@ admin API, running crmmap, reading its summary, stdout lines and error
 file, generating snapADDY-shaped leads, and counting failed checks."""
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -188,12 +189,21 @@ def killed_at(crmmap, mapc, inp, work, flags, fault_path, resume, wait=None):
     admin("/__admin/faults", {"faults": []})
 
 
-def kill_and_resume(crmmap, mapc, inp, work, flags, fault_paths, rng):
-    """kill -9 while each of fault_paths is held (the first run fresh, the
-    rest --resume), then three times at random moments, then a run with
-    --resume to the end; returns its Result."""
+def kill_and_resume(c, s, crmmap, mapc, inp, work, flags, fault_paths, want, want_summary, what):
+    """From an empty server, in the new folder work: kill -9 while each of
+    fault_paths is held (the first run fresh, the rest --resume), then three
+    times at random moments, then a run with --resume to the end, which must
+    end with want_summary and leave what the snapshot want (of `what`) holds
+    by s (a tests/run/systems.py system), no key twice."""
+    reset()
+    os.makedirs(work)
+    rng = random.Random(1)
     for i, path in enumerate(fault_paths):
         killed_at(crmmap, mapc, inp, work, flags, path, i > 0)
     for _ in range(3):
         killed_at(crmmap, mapc, inp, work, flags, "", True, rng.uniform(0.05, 0.5))
-    return run(crmmap, mapc, inp, work, "--resume", *flags)
+    final = run(crmmap, mapc, inp, work, "--resume", *flags)
+    snap = s.snapshot()
+    c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
+    c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,
+            "after kill -9 and --resume: what %s leaves, no key twice (%d)" % (what, snap.dups))
