@@ -6,10 +6,12 @@
 # (accounts upserted by an alternate key, contacts linked to them, a
 # `master crm` read) and the contact + visit report mapping (a keyless
 # create of the custom table).
-# Usage: bench/run_multiple.sh [N...]   (10000 100000)
+# --good: also with no lead refused; --kill: each load once more killed
+# with kill -9 half-way, then --resume.
+# Usage: bench/run_multiple.sh [--good] [--kill] [N...]   (10000 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -gt 0 ] || set -- 10000 100000
+case " $* " in *" "[0-9]*) ;; *) set -- "$@" 10000 100000 ;; esac
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2 >/dev/null
 for map in tests/run/maps/faults/dynamics.map tests/run/maps/faults/dynamics_visit.map; do

@@ -205,32 +205,51 @@ static ConnStatus call(Imp *m, ImpCall what, const RetryPolicy *p, const RetryCl
 
 /* ---- the file ---- */
 
-/* The records an import can carry: parsed[i] for them, NULL for the rest. */
-static cJSON **importable(const ConnBatch *bt)
+/* The records an import can carry (ok[i]): a key, no `clear` (an import
+ * leaves an empty cell as it is), no association (the link step makes
+ * those). m->cols: the key, then every other column they fill, in the
+ * order they first do; pos[] the CSV position of each ConnBulk column
+ * (SIZE_MAX: none; the key's own column is the key's). */
+static void importable(Imp *m, bool *ok, size_t *pos)
 {
-    cJSON **parsed = cm_calloc(bt->n + 1, sizeof *parsed);
-    for (size_t i = 0; i < bt->n; i++) {
-        char err[200];
-        cJSON *pl = conn_payload(bt, i, err, sizeof err);
-        bool ok = pl && bt->records[i].key && bt->records[i].key[0];
-        const cJSON *f;
-        cJSON_ArrayForEach(f, pl) {
-            long type;
-            char *text = hs_assoc_field(f->string, &type, NULL, 0) || cJSON_IsNull(f) ? NULL : hs_value_text(f);
-            ok = ok && text != NULL;
-            cm_free(text);
-        }
-        if (ok)
-            parsed[i] = pl;
-        else
-            cJSON_Delete(pl);
+    const ConnBulk *b = m->b;
+    const ConnBatch *bt = b->batch;
+    /* per ConnBulk column: 0 unseen, 1 an association, 2 placed */
+    unsigned char *kind = cm_calloc(b->ncolumns + 1, 1);
+    for (size_t c = 0; c < b->ncolumns; c++) {
+        long type;
+        pos[c] = SIZE_MAX;
+        if (b->columns[c] == NULL)      /* no marker field: no cell names it */
+            continue;
+        if (hs_assoc_field(b->columns[c], &type, NULL, 0))
+            kind[c] = 1;
+        else if (strcasecmp(b->columns[c], bt->key_field) == 0)
+            kind[c] = 2, pos[c] = 0;
     }
-    return parsed;
+    m->cols = cm_malloc((b->ncolumns + 1) * sizeof *m->cols);
+    m->cols[0] = bt->key_field;
+    m->ncols = 1;
+    for (size_t i = 0; i < bt->n; i++) {
+        const ConnCells *cells = &b->cells[i];
+        ok[i] = bt->records[i].key && bt->records[i].key[0];
+        for (size_t k = 0; k < cells->n && ok[i]; k++)
+            ok[i] = !cells->at[k].clear && kind[cells->at[k].col] != 1;
+        for (size_t k = 0; k < cells->n && ok[i]; k++) {
+            uint32_t c = cells->at[k].col;
+            if (kind[c] == 0) {
+                kind[c] = 2;
+                pos[c] = m->ncols;
+                m->cols[m->ncols++] = b->columns[c];
+            }
+        }
+    }
+    cm_free(kind);
 }
 
 /* The CSV of the records from m->at on, up to the limits; m->keys the
- * records it holds. Returns the position after the last one taken. */
-static size_t write_csv(Imp *m, cJSON **parsed, CmBuf *csv)
+ * records it holds. slot: room for a row's cells. Returns the position
+ * after the last one taken. */
+static size_t write_csv(Imp *m, const bool *ok, const size_t *pos, const ConnCell **slot, CmBuf *csv)
 {
     const ConnBatch *bt = m->b->batch;
     csv_put_header(csv, m->cols, m->ncols);
@@ -238,16 +257,18 @@ static size_t write_csv(Imp *m, cJSON **parsed, CmBuf *csv)
     m->n = 0;
     size_t i = m->at;
     for (; i < bt->n && m->n < HS_IMPORT_MAX_ROWS; i++) {
-        if (parsed[i] == NULL)
+        if (!ok[i])
             continue;
+        const ConnCells *cells = &m->b->cells[i];
+        memset(slot, 0, m->ncols * sizeof *slot);
+        for (size_t k = 0; k < cells->n; k++)
+            slot[pos[cells->at[k].col]] = &cells->at[k];
         cm_buf_clear(&row);
         csv_put_field(&row, bt->records[i].key, strlen(bt->records[i].key));
         for (size_t k = 1; k < m->ncols; k++) {
             cm_buf_putc(&row, ',');
-            char *text = hs_value_text(cJSON_GetObjectItemCaseSensitive(parsed[i], m->cols[k]));
-            if (text)
-                csv_put_field(&row, text, strlen(text));
-            cm_free(text);
+            if (slot[k])
+                csv_put_field(&row, slot[k]->text, slot[k]->len);
         }
         if (m->n > 0 && csv->len + row.len + 1 > HS_IMPORT_MAX_BYTES)
             break;
@@ -461,12 +482,14 @@ ConnStatus hs_import_send(const Connector *c, Transport *t, ConnBulk *b, const R
     for (size_t i = 0; i < bt->n; i++)
         b->answered[i] = false;
     Imp m = { .c = c, .t = t, .b = b, .type_id = type_id_of(bt->entity) };
-    if (bt->op != CONN_UPSERT || m.type_id == NULL || bt->key_field == NULL
+    if (bt->op != CONN_UPSERT || m.type_id == NULL || bt->key_field == NULL || b->cells == NULL
         || strcmp(bt->key_field, "hs_object_id") == 0)
         return CONN_OK;
     m.fold = strcmp(bt->key_field, "email") == 0;
-    cJSON **parsed = importable(bt);
-    m.ncols = conn_payload_columns(bt, parsed, &m.cols);
+    bool *ok = cm_malloc((bt->n + 1) * sizeof *ok);
+    size_t *pos = cm_malloc((b->ncolumns + 1) * sizeof *pos);
+    importable(&m, ok, pos);
+    const ConnCell **slot = cm_malloc(m.ncols * sizeof *slot);
     m.keys = cm_calloc(bt->n + 1, sizeof *m.keys);
     ConnStatus st = CONN_OK;
     CmBuf csv = CM_BUF_INIT;
@@ -474,7 +497,7 @@ ConnStatus hs_import_send(const Connector *c, Transport *t, ConnBulk *b, const R
         cm_buf_clear(&csv);
         m.name[0] = m.id[0] = m.state[0] = '\0';
         m.found = false;
-        size_t next = write_csv(&m, parsed, &csv);
+        size_t next = write_csv(&m, ok, pos, slot, &csv);
         bool resumed = false, skip = false;
         if (m.n > 0)
             st = pick_up(&m, &resumed, &skip, p, clk, msg, msglen);
@@ -489,9 +512,9 @@ ConnStatus hs_import_send(const Connector *c, Transport *t, ConnBulk *b, const R
     if (st == CONN_OK)
         msg[0] = '\0';
     cm_buf_free(&csv);
-    for (size_t i = 0; i < bt->n; i++)
-        cJSON_Delete(parsed[i]);
-    cm_free(parsed);
+    cm_free(ok);
+    cm_free(pos);
+    cm_free(slot);
     cm_free(m.cols);
     cm_free(m.keys);
     return st;

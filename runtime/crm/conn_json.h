@@ -24,12 +24,6 @@ void conn_json_request(ConnRequest *out, const char *method);
 /* Record i's payload, parsed; NULL (err says so) when it is not a JSON object. */
 cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen);
 
-/* The columns of a bulk file of b's records (parsed[i], NULL: left out):
- * the key first (but for a create), then every payload field in the order
- * first seen, names compared without case; a cm_malloc'd array in *out of
- * names owned by b and parsed. Returns how many. */
-size_t conn_payload_columns(const ConnBatch *b, cJSON *const *parsed, const char ***out);
-
 /* Makes record i of b's item of a write's list from its parsed payload
  * (which it may take members from; the caller frees it); false (err says
  * why) when the record cannot be sent. */

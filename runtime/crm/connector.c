@@ -197,29 +197,6 @@ void conn_bulk_pause(const ConnBulk *b, const RetryClock *clk, int64_t *wait)
     clk->sleep_ms(clk->ctx, *wait);
 }
 
-size_t conn_payload_columns(const ConnBatch *b, cJSON *const *parsed, const char ***out)
-{
-    size_t n = 0, cap = 16;
-    const char **cols = cm_malloc(cap * sizeof *cols);
-    if (b->op != CONN_CREATE)
-        cols[n++] = b->key_field;
-    for (size_t i = 0; i < b->n; i++) {
-        const cJSON *f;
-        cJSON_ArrayForEach(f, parsed[i]) {
-            size_t k = 0;
-            while (k < n && strcasecmp(cols[k], f->string) != 0)
-                k++;
-            if (k < n)
-                continue;
-            if (n == cap)
-                cols = cm_realloc(cols, (cap *= 2) * sizeof *cols);
-            cols[n++] = f->string;
-        }
-    }
-    *out = cols;
-    return n;
-}
-
 bool conn_payload_items(const ConnBatch *b, cJSON *list, ConnItemFn item_fn, char *err, size_t errlen)
 {
     for (size_t i = 0; i < b->n; i++) {

@@ -3,6 +3,7 @@ admin API, running crmmap, reading its summary, stdout lines and error
 file, generating snapADDY-shaped leads, and counting failed checks."""
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -104,17 +105,6 @@ def run(crmmap, mapping, input_path, workdir, *flags, token_env="CRM_TOKEN", env
     return Result(proc, errors)
 
 
-def bench_args(argv, name):
-    """A load bench's CRMMAP WORKDIR MAPPING N [N...]: the mapping compiled
-    into WORKDIR/name, and the sizes."""
-    crmmap, work, mapping, sizes = argv[1], argv[2], argv[3], [int(a) for a in argv[4:]]
-    os.makedirs(work, exist_ok=True)
-    mapc = os.path.join(work, name)
-    subprocess.run([crmmap, "compile", mapping, "-o", mapc], check=True, capture_output=True)
-    print("mapping %s" % mapping)
-    return crmmap, work, mapc, sizes
-
-
 def example_copy(root, work):
     """The Salesforce example, the schemas it reads and the file it includes
     copied under work (a test changes the copy); the copy's fair-leads.map
@@ -209,12 +199,21 @@ def killed_at(crmmap, mapc, inp, work, flags, fault_path, resume, wait=None):
     admin("/__admin/faults", {"faults": []})
 
 
-def kill_and_resume(crmmap, mapc, inp, work, flags, fault_paths, rng):
-    """kill -9 while each of fault_paths is held (the first run fresh, the
-    rest --resume), then three times at random moments, then a run with
-    --resume to the end; returns its Result."""
+def kill_and_resume(c, s, crmmap, mapc, inp, work, flags, fault_paths, want, want_summary, what):
+    """From an empty server, in the new folder work: kill -9 while each of
+    fault_paths is held (the first run fresh, the rest --resume), then three
+    times at random moments, then a run with --resume to the end, which must
+    end with want_summary and leave what the snapshot want (of `what`) holds
+    by s (a tests/run/systems.py system), no key twice."""
+    reset()
+    os.makedirs(work)
+    rng = random.Random(1)
     for i, path in enumerate(fault_paths):
         killed_at(crmmap, mapc, inp, work, flags, path, i > 0)
     for _ in range(3):
         killed_at(crmmap, mapc, inp, work, flags, "", True, rng.uniform(0.05, 0.5))
-    return run(crmmap, mapc, inp, work, "--resume", *flags)
+    final = run(crmmap, mapc, inp, work, "--resume", *flags)
+    snap = s.snapshot()
+    c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
+    c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,
+            "after kill -9 and --resume: what %s leaves, no key twice (%d)" % (what, snap.dups))

@@ -12,7 +12,6 @@ its upload aborted).
 
 Usage: test_bulk.py CRMMAP REPO_ROOT WORKDIR N"""
 import os
-import random
 import sys
 
 import runlib
@@ -105,13 +104,8 @@ def main():
                ("polls answered 503", [{"kind": "503", "path": "/jobs/ingest/7", "skip": 2, "count": 3}])),
         lambda label: run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), *BULK), want, want_summary)
 
-    reset()
-    d = fresh("killed")
-    final = runlib.kill_and_resume(crmmap, mapc, inp, d, BULK, ("/batches", "/successfulResults", "/failedResults"), random.Random(1))
-    snap = s.snapshot()
-    c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
-    c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,
-            "after kill -9 and --resume: what REST leaves, no key twice (%d)" % snap.dups)
+    runlib.kill_and_resume(c, s, crmmap, mapc, inp, os.path.join(work, "killed"), BULK,
+                           ("/batches", "/successfulResults", "/failedResults"), want, want_summary, "REST")
     jobs = runlib.admin("/__admin/state")["bulk_jobs"].values()
     rows = {o: sum(j["numberRecordsProcessed"] for j in jobs if j["object"] == o) for o in (s.parent, s.child)}
     c.check(rows == {s.parent: n, s.child: n - want_summary[2]}, "each record processed by one job: %s" % rows)

@@ -11,7 +11,6 @@ one import, never uploaded twice, no key twice, nothing lost.
 
 Usage: test_hs_import.py CRMMAP REPO_ROOT WORKDIR N"""
 import os
-import random
 import sys
 
 import runlib
@@ -72,13 +71,8 @@ def main():
                ("polls answered 503", [{"kind": "503", "path": "/crm/v3/imports/", "skip": 1, "count": 3}])),
         lambda label: run(crmmap, mapc, inp, fresh(label.replace(" ", "_")), *BULK), want, want_summary)
 
-    reset()
-    d = fresh("killed")
-    final = runlib.kill_and_resume(crmmap, mapc, inp, d, BULK, ("/crm/v3/imports", "/errors"), random.Random(1))
-    snap = s.snapshot()
-    c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
-    c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,
-            "after kill -9 and --resume: what the batch API leaves, no key twice (%d)" % snap.dups)
+    runlib.kill_and_resume(c, s, crmmap, mapc, inp, os.path.join(work, "killed"), BULK, ("/crm/v3/imports", "/errors"),
+                           want, want_summary, "the batch API")
     made = runlib.admin("/__admin/state")["hs_imports"]
     c.check(len(made) == 1 and sum(i["rows"] for i in made.values()) == n,
             "one import, uploaded once: %s" % sorted((i["state"], i["rows"]) for i in made.values()))
