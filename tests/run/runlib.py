@@ -199,20 +199,24 @@ def killed_at(crmmap, mapc, inp, work, flags, fault_path, resume, wait=None):
     admin("/__admin/faults", {"faults": []})
 
 
-def kill_and_resume(c, s, crmmap, mapc, inp, work, flags, fault_paths, want, want_summary, what):
-    """From an empty server, in the new folder work: kill -9 while each of
-    fault_paths is held (the first run fresh, the rest --resume), then three
-    times at random moments, then a run with --resume to the end, which must
-    end with want_summary and leave what the snapshot want (of `what`) holds
-    by s (a tests/run/systems.py system), no key twice."""
-    reset()
-    os.makedirs(work)
-    rng = random.Random(1)
+def killed_and_resumed(crmmap, mapc, inp, work, flags, fault_paths, rng):
+    """kill -9 while each of fault_paths is held (the first run fresh, the
+    rest --resume), then three times at random moments, then a run with
+    --resume to the end; returns its Result."""
     for i, path in enumerate(fault_paths):
         killed_at(crmmap, mapc, inp, work, flags, path, i > 0)
     for _ in range(3):
         killed_at(crmmap, mapc, inp, work, flags, "", True, rng.uniform(0.05, 0.5))
-    final = run(crmmap, mapc, inp, work, "--resume", *flags)
+    return run(crmmap, mapc, inp, work, "--resume", *flags)
+
+
+def kill_and_resume(c, s, crmmap, mapc, inp, work, flags, fault_paths, want, want_summary, what):
+    """From an empty server, in the new folder work: killed_and_resumed, which
+    must end with want_summary and leave what the snapshot want (of `what`)
+    holds by s (a tests/run/systems.py system), no key twice."""
+    reset()
+    os.makedirs(work)
+    final = killed_and_resumed(crmmap, mapc, inp, work, flags, fault_paths, random.Random(1))
     snap = s.snapshot()
     c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
     c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,

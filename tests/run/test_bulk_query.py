@@ -116,7 +116,7 @@ def main():
     reset()
     seed(seeded)
     d = fresh("killed")
-    final = runlib.kill_and_resume(crmmap, mapc, inp, d, BULK, ("/jobs/query/", "/batches"), random.Random(1))
+    final = runlib.killed_and_resumed(crmmap, mapc, inp, d, BULK, ("/jobs/query/", "/batches"), random.Random(1))
     snap = s.snapshot()
     bad, _ = kept(seeded, n)
     c.check(final.summary == want_summary and not bad, "resumed after kills: %s %s wrong: %s"
