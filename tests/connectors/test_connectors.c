@@ -254,7 +254,7 @@ static void test_salesforce_faults(void)
     b.records = &nokey;
     CHECK(conn_send(c, t, &b, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED && strstr(msg, "key"));
     tx_close(t);
-    CHECK(c->ops->max_batch(c, CONN_UPSERT) == 200);
+    CHECK(c->ops->max_batch(c, "Contact", CONN_UPSERT) == 200);
     conn_free(c);
 }
 
@@ -473,7 +473,7 @@ static void test_hubspot(void)
     memset(&out, 0, sizeof out);
     CHECK(!c->ops->build(c, &bad, &out, err, sizeof err) && strstr(err, "email"));
     conn_request_free(&out);
-    CHECK(c->ops->max_batch(c, CONN_CREATE) == 100);
+    CHECK(c->ops->max_batch(c, "contacts", CONN_CREATE) == 100);
     conn_free(c);
     cJSON_Delete(spec);
 }

@@ -49,7 +49,7 @@ static void test_writes(void)
     ConnResult res;
     char msg[256];
 
-    CHECK(c->ops->max_batch(c, CONN_CREATE) == 1);
+    CHECK(c->ops->max_batch(c, "persons", CONN_CREATE) == 1);
     /* create: POST /api/v2/persons, the custom field in custom_fields, org_id a number */
     push(t, 200, "{\"success\":true,\"data\":{\"id\":1042,\"name\":\"Anna Berger\"}}", NULL);
     CHECK(send_one(c, t, "persons", CONN_CREATE,
