@@ -9,12 +9,10 @@ base64) arrive byte for byte, linked; a broken card side fails alone (and,
 in HubSpot, its note is skipped), the lead and its other files arrive.
 
 Usage: test_uploads.py CRMMAP REPO_ROOT WORKDIR"""
-import base64
-import hashlib
 import os
 import sys
 
-from runlib import ndjson, records, reset, run, fresh
+from runlib import b64, fresh, ndjson, records, reset, run, sha256_hex as sha
 
 crmmap, root, work = sys.argv[1:4]
 c = fresh(work)
@@ -23,14 +21,6 @@ PDF = b"%PDF-1.4\n% a signature\n" + bytes(range(256))
 FRONT = b"\x89PNG\r\n\x1a\n front of the card" + bytes(range(255, -1, -1))
 # Holds what a fixed multipart boundary would be: the connector must pick another.
 BACK = b"\x89PNG\r\n\x1a\n back\r\n--crmmap-part-5b0e1d7c--\r\n of the card"
-
-
-def b64(data):
-    return base64.b64encode(data).decode()
-
-
-def sha(data):
-    return hashlib.sha256(data).hexdigest()
 
 
 leads = [
