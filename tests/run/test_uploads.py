@@ -12,7 +12,7 @@ Usage: test_uploads.py CRMMAP REPO_ROOT WORKDIR"""
 import os
 import sys
 
-from runlib import b64, fresh, ndjson, records, reset, run, sha256_hex as sha
+from runlib import admin, b64, fresh, ndjson, records, reset, run, sha256_hex as sha
 
 crmmap, root, work = sys.argv[1:4]
 c = fresh(work)
@@ -56,6 +56,22 @@ c.check(got == sorted([("signature.pdf", ["ada@example.com"]), ("card-front.png"
         "hubspot: each note carries its file and is associated with its contact: %s" % got)
 errs = sorted((e.get("record"), e.get("entity"), e.get("state")) for e in res.errors)
 c.check([e[:2] for e in errs] == [(2, "files")], "hubspot: error file: %s" % res.errors)
+
+# A run whose notes could not go (HubSpot unavailable for notes past the
+# retries): the uploads are journaled, so --resume uploads nothing again
+# (the notes, failed for good in the journal, are not resent either).
+reset()
+admin("/__admin/faults", {"seed": 1, "faults": [{"kind": "503", "count": 1000, "path": "/objects/notes",
+                                                  "retry_after": "0.01"}]})
+res = run(crmmap, os.path.join(maps, "hubspot.map"), inp, work)
+uploads = admin("/__admin/state")["requests_by_path"].get("/files/v3/files", 0)
+c.check(res.status != 0 and not records("hubspot", "notes") and uploads == 4,
+        "resume: the first run uploaded the 4 files, no note went (exit %d, %d uploads)" % (res.status, uploads))
+admin("/__admin/faults", {"seed": 1, "faults": []})
+res = run(crmmap, os.path.join(maps, "hubspot.map"), inp, work, "--resume")
+uploads = admin("/__admin/state")["requests_by_path"].get("/files/v3/files", 0)
+c.check(uploads == 4 and len(records("hubspot", "files")) == 4,
+        "resume: no file uploaded again (%d upload requests in all)" % uploads)
 
 # Pipedrive: 2 persons and 4 files go, each linked to its person.
 reset()
