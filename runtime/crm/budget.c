@@ -94,7 +94,7 @@ Budget *budget_new(const Mapc *m, const Connector *c, const BudgetOptions *o, ch
             const char *fname = mapc_str(m, me->fields[f].name, &len);
             e->link_types += pl && len > pl && memcmp(fname, v->assoc_prefix, pl) == 0;
         }
-        size_t mb = c->ops->max_batch(c, e->plan.op);
+        size_t mb = c->ops->max_batch(c, e->name, e->plan.op);
         batch = mb < batch ? mb : batch;
     }
     if (batch == SIZE_MAX || batch == 0)

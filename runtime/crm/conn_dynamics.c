@@ -22,9 +22,10 @@
 /* Dataverse's "Cannot insert duplicate key" (-2147220937). */
 #define DYN_DUPLICATE_KEY "0x80040237"
 
-static size_t dyn_max_batch(const Connector *c, ConnOp op)
+static size_t dyn_max_batch(const Connector *c, const char *entity, ConnOp op)
 {
     (void)c;
+    (void)entity;
     (void)op;
     return DYN_MAX_BATCH;
 }

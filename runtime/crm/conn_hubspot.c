@@ -39,11 +39,38 @@
 /* "Batch create associations: limited to 2,000 inputs per request body." */
 #define HS_MAX_LINKS 2000
 
-static size_t hs_max_batch(const Connector *c, ConnOp op)
+/* The object type of file uploads: not a CRM object but the Files API,
+ * one file a request (docs/files.md, "HubSpot"). */
+static bool is_files(const char *entity)
+{
+    return entity && strcmp(entity, "files") == 0;
+}
+
+static size_t hs_max_batch(const Connector *c, const char *entity, ConnOp op)
 {
     (void)c;
     (void)op;
-    return HS_MAX_BATCH;
+    return is_files(entity) ? 1 : HS_MAX_BATCH;
+}
+
+/* POST /files/v3/files, multipart: the payload's `file` (base64) as the
+ * file named by `fileName`, its other fields (folderPath) as form fields,
+ * and options {"access": "PRIVATE"}: a lead's signature is not public. */
+static bool hs_build_upload(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
+{
+    if (b->n != 1 || b->op != CONN_CREATE) {
+        snprintf(err, errlen, "HubSpot files are created one a request");
+        return false;
+    }
+    cJSON *payload = conn_payload(b, 0, err, errlen);
+    if (payload == NULL)
+        return false;
+    const char *name = conn_str(payload, "fileName");
+    const char *extra[] = { "options", "{\"access\":\"PRIVATE\"}", "fileName", name ? name : "file" };
+    cm_buf_printf(&out->url, "%s/files/v3/files", c->base);
+    bool ok = conn_upload_request(out, payload, "file", "fileName", extra, 4, err, errlen);
+    cJSON_Delete(payload);
+    return ok;
 }
 
 char *hs_value_text(const cJSON *v)
@@ -163,6 +190,8 @@ static bool hs_input(const ConnBatch *b, size_t i, cJSON *payload, cJSON *in, ch
 static bool hs_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
 {
     static const char *const op_names[] = { "create", "update", "upsert" };
+    if (is_files(b->entity))
+        return hs_build_upload(c, b, out, err, errlen);
     if (b->n == 0 || b->n > HS_MAX_BATCH) {
         snprintf(err, errlen, "a HubSpot batch holds 1 to %d inputs, not %zu", HS_MAX_BATCH, b->n);
         return false;
@@ -284,11 +313,39 @@ static const char *hs_error_field(const cJSON *error)
 
 static const ConnAnswerShape hs_answer = { NULL, "category", "message", NULL, NULL, "results", hs_error_field };
 
+/* An upload's answer is the file itself (201, {"id", "name", "size", ...}),
+ * or an error as every other answer. */
+static const ConnAnswerShape hs_file_answer = { NULL, "category", "message", NULL, NULL, NULL, hs_error_field };
+
+static ConnStatus hs_parse_upload(const TxResponse *r, const ConnBatch *b, ConnResult *results, char *msg,
+                                  size_t msglen)
+{
+    ConnAnswer a = { 0 };
+    ConnStatus st = CONN_OK;
+    if (r->status >= 200 && r->status <= 299)
+        a.root = cJSON_ParseWithLength(r->body, r->body_len);
+    else
+        st = conn_open_write_answer(r, &hs_file_answer, b, results, &a, msg, msglen);
+    if (st == CONN_OK) {
+        if (conn_id_text(cJSON_GetObjectItemCaseSensitive(a.root, "id"), results[0].id, sizeof results[0].id)) {
+            results[0].ok = true;
+            results[0].created = true;
+        } else {
+            snprintf(msg, msglen, "HTTP %d: an upload answered without the file's id", r->status);
+            st = CONN_BAD_ANSWER;
+        }
+    }
+    cJSON_Delete(a.root);
+    return st;
+}
+
 static ConnStatus hs_parse(const Connector *c, const ConnBatch *b, const TxResponse *r, ConnResult *results,
                            char *msg, size_t msglen)
 {
     (void)c;
     ConnAnswer a;
+    if (is_files(b->entity))
+        return hs_parse_upload(r, b, results, msg, msglen);
     ConnStatus st = conn_open_write_answer(r, &hs_answer, b, results, &a, msg, msglen);
     if (st == CONN_OK) {
         bool *taken = cm_calloc(b->n, sizeof *taken);

@@ -31,6 +31,7 @@
 #include "cm_sort.h"
 #include "conn_hubspot.h"
 #include "conn_json.h"
+#include "multipart.h"
 
 /* "individual import files are limited to 1,048,576 rows or 512 MB" (the
  * imports guide's Limits; past them HubSpot answers 429). */
@@ -314,24 +315,11 @@ static char *import_request(const Imp *m)
 /* multipart/form-data (RFC 7578): the importRequest field and the file. */
 static void multipart(Imp *m, const char *request, const CmBuf *csv, CmBuf *body)
 {
-    /* a boundary that occurs in neither part */
-    char boundary[32];
-    for (unsigned n = 0;; n++) {
-        snprintf(boundary, sizeof boundary, "crmmap-import-%08x", 0x5b0e1d7cu + n);
-        size_t bl = strlen(boundary);
-        bool clash = strstr(request, boundary) != NULL;
-        for (size_t i = 0; !clash && i + bl <= csv->len; i++)
-            clash = csv->data[i] == 'c' && memcmp(csv->data + i, boundary, bl) == 0;
-        if (!clash)
-            break;
-    }
-    snprintf(m->content_type, sizeof m->content_type, "Content-Type: multipart/form-data; boundary=%s", boundary);
-    cm_buf_printf(body, "--%s\r\nContent-Disposition: form-data; name=\"importRequest\"\r\n"
-                        "Content-Type: application/json\r\n\r\n%s\r\n", boundary, request);
-    cm_buf_printf(body, "--%s\r\nContent-Disposition: form-data; name=\"files\"; filename=\"crmmap.csv\"\r\n"
-                        "Content-Type: text/csv\r\n\r\n", boundary);
-    cm_buf_put(body, csv->data, csv->len);
-    cm_buf_printf(body, "\r\n--%s--\r\n", boundary);
+    MpPart parts[] = {
+        { "importRequest", NULL, "application/json", request, strlen(request) },
+        { "files", "crmmap.csv", "text/csv", csv->data, csv->len },
+    };
+    multipart_build(parts, 2, body, m->content_type, sizeof m->content_type);
 }
 
 /* ---- one import ---- */

@@ -21,6 +21,16 @@ void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_m
  * carries no body) Content-Type. More headers may follow at nheaders. */
 void conn_json_request(ConnRequest *out, const char *method);
 
+/* One record's file upload as multipart/form-data (HubSpot's Files API,
+ * Pipedrive's files), POST to the URL out holds: the payload's member
+ * file_field (base64, as payload_file_put wrote it) goes decoded as the file
+ * part of that name, named by the member name_field (absent: "file"); every
+ * other member (strings as they are, other values as their JSON) and the
+ * extra parts as form fields. False (err says why) for a payload without
+ * the file or a name a part cannot carry. */
+bool conn_upload_request(ConnRequest *out, const cJSON *payload, const char *file_field, const char *name_field,
+                         const char *const *extra, size_t nextra, char *err, size_t errlen);
+
 /* Record i's payload, parsed; NULL (err says so) when it is not a JSON object. */
 cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen);
 

@@ -55,9 +55,10 @@ static void entity_url(const Connector *c, CmBuf *url, PdEntity e)
     cm_buf_put_percent(url, e.name);
 }
 
-static size_t pd_max_batch(const Connector *c, ConnOp op)
+static size_t pd_max_batch(const Connector *c, const char *entity, ConnOp op)
 {
     (void)c;
+    (void)entity;
     (void)op;
     return 1;
 }
@@ -130,6 +131,24 @@ static cJSON *pd_body(const char *payload, PdEntity e, char *err, size_t errlen)
     return out;
 }
 
+/* POST /v1/files, multipart: the payload's `file` (base64) as the file
+ * named by `file_name` (not a field of the API: the part's file name), the
+ * links (person_id, lead_id, deal_id, org_id ...) as form fields. */
+static bool pd_build_upload(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
+{
+    if (b->op != CONN_CREATE) {
+        snprintf(err, errlen, "Pipedrive files are only created");
+        return false;
+    }
+    cJSON *payload = conn_payload(b, 0, err, errlen);
+    if (payload == NULL)
+        return false;
+    cm_buf_printf(&out->url, "%s/v1/files", c->base);
+    bool ok = conn_upload_request(out, payload, "file", "file_name", NULL, 0, err, errlen);
+    cJSON_Delete(payload);
+    return ok;
+}
+
 static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
 {
     if (b->n != 1) {
@@ -141,6 +160,8 @@ static bool pd_build(const Connector *c, const ConnBatch *b, ConnRequest *out, c
                  b->key_field ? b->key_field : "the key");
         return false;
     }
+    if (strcmp(b->entity, "files") == 0)
+        return pd_build_upload(c, b, out, err, errlen);
     const char *id = b->records[0].key;
     if (b->op == CONN_UPDATE && (id == NULL || id[0] == '\0')) {
         snprintf(err, errlen, "an update needs the record's Pipedrive id");

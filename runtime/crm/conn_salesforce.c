@@ -13,9 +13,10 @@
 
 #define SF_MAX_BATCH 200
 
-static size_t sf_max_batch(const Connector *c, ConnOp op)
+static size_t sf_max_batch(const Connector *c, const char *entity, ConnOp op)
 {
     (void)c;
+    (void)entity;
     (void)op;
     return SF_MAX_BATCH;
 }

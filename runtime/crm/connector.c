@@ -11,6 +11,8 @@
 #include "cm_alloc.h"
 #include "conn_json.h"
 #include "connector.h"
+#include "file_value.h"
+#include "multipart.h"
 
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version)
 {
@@ -178,6 +180,71 @@ void conn_json_request(ConnRequest *out, const char *method)
     if (strcmp(method, "GET") != 0)
         out->headers[out->nheaders++] = "Content-Type: application/json";
     out->headers[out->nheaders++] = "Accept: application/json";
+}
+
+/* A form field's name or a file name: no quote or line break (RFC 7578
+ * leaves escaping them to the receiver's guess). */
+static bool part_name_ok(const char *s)
+{
+    return strpbrk(s, "\"\r\n") == NULL;
+}
+
+bool conn_upload_request(ConnRequest *out, const cJSON *payload, const char *file_field, const char *name_field,
+                         const char *const *extra, size_t nextra, char *err, size_t errlen)
+{
+    const char *b64 = conn_str(payload, file_field);
+    const char *name = name_field ? conn_str(payload, name_field) : NULL;
+    if (b64 == NULL) {
+        snprintf(err, errlen, "an upload needs its file in the field %s", file_field);
+        return false;
+    }
+    if (name == NULL || name[0] == '\0')
+        name = "file";
+    if (!part_name_ok(name)) {
+        snprintf(err, errlen, "the file name in %s holds a quote or a line break", name_field);
+        return false;
+    }
+    CmBuf file = CM_BUF_INIT;
+    if (!file_b64_decode(b64, strlen(b64), &file, err, errlen)) {
+        cm_buf_free(&file);
+        return false;
+    }
+    size_t n = 0, cap = 1 + nextra / 2 + (size_t)cJSON_GetArraySize(payload);
+    MpPart *parts = cm_calloc(cap, sizeof *parts);
+    char **texts = cm_calloc(cap, sizeof *texts);
+    parts[n++] = (MpPart){ file_field, name, "application/octet-stream", file.data ? file.data : "", file.len };
+    bool ok = true;
+    for (const cJSON *f = payload->child; f != NULL && ok; f = f->next) {
+        if (strcmp(f->string, file_field) == 0 || (name_field && strcmp(f->string, name_field) == 0))
+            continue;
+        ok = part_name_ok(f->string);
+        if (cJSON_IsString(f)) {
+            texts[n] = cm_strdup(f->valuestring);
+        } else {
+            char *json = cJSON_PrintUnformatted(f);
+            texts[n] = cm_strdup(json ? json : "");
+            cJSON_free(json);
+        }
+        parts[n] = (MpPart){ f->string, NULL, NULL, texts[n], strlen(texts[n]) };
+        n++;
+    }
+    for (size_t k = 0; k + 1 < nextra; k += 2)
+        parts[n++] = (MpPart){ extra[k], NULL, NULL, extra[k + 1], strlen(extra[k + 1]) };
+    if (ok) {
+        out->method = "POST";
+        multipart_build(parts, n, &out->body, out->content_type, sizeof out->content_type);
+        out->nheaders = 0;
+        out->headers[out->nheaders++] = out->content_type;
+        out->headers[out->nheaders++] = "Accept: application/json";
+    } else {
+        snprintf(err, errlen, "a field name holds a quote or a line break");
+    }
+    for (size_t k = 0; k < n; k++)
+        cm_free(texts[k]);
+    cm_free(texts);
+    cm_free(parts);
+    cm_buf_free(&file);
+    return ok;
 }
 
 cJSON *conn_payload(const ConnBatch *b, size_t i, char *err, size_t errlen)

@@ -118,6 +118,7 @@ typedef struct ConnRequest {
     const char *headers[4];
     size_t nheaders;
     CmBuf body;
+    char content_type[96];  /* a header a build writes (a multipart boundary), for headers[] */
 } ConnRequest;
 
 typedef struct Connector Connector;
@@ -126,8 +127,8 @@ struct ConnBulkRead;
 
 typedef struct ConnectorOps {
     const char *system;
-    /* Largest batch the API takes for op. */
-    size_t (*max_batch)(const Connector *c, ConnOp op);
+    /* Largest batch the API takes for op on entity (the target's name). */
+    size_t (*max_batch)(const Connector *c, const char *entity, ConnOp op);
     /* False (with a message) when a record cannot be sent: payload not a JSON
      * object, key missing. */
     bool (*build)(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen);

@@ -326,7 +326,7 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
     size_t batch = SIZE_MAX;
     for (uint32_t i = 0; i < m->nentities; i++) {
         ent_init(t, i);
-        size_t mb = c->ops->max_batch(c, t->ents[i].op);
+        size_t mb = c->ops->max_batch(c, t->ents[i].target, t->ents[i].op);
         if (mb < batch)
             batch = mb;
     }

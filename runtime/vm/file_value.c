@@ -79,7 +79,9 @@ bool file_parse(const char *s, size_t n, FileRef *f, char *err, size_t errlen)
     return true;
 }
 
-bool file_b64_check(const char *s, size_t n, size_t *bytes, unsigned char sha256[32], char *err, size_t errlen)
+/* file_b64_check, and with dec the decoded bytes appended to it. */
+static bool b64_walk(const char *s, size_t n, size_t *bytes, unsigned char sha256[32], CmBuf *dec, char *err,
+                     size_t errlen)
 {
     if (n % 4 != 0) {
         snprintf(err, errlen, "not base64: its length (%zu) is not a multiple of 4", n);
@@ -119,6 +121,8 @@ bool file_b64_check(const char *s, size_t n, size_t *bytes, unsigned char sha256
         if (fill + 3 > sizeof chunk || i + 4 == n) {
             if (md)
                 EVP_DigestUpdate(md, chunk, fill);
+            if (dec)
+                cm_buf_put(dec, chunk, fill);
             fill = 0;
         }
     }
@@ -131,6 +135,17 @@ bool file_b64_check(const char *s, size_t n, size_t *bytes, unsigned char sha256
     EVP_MD_CTX_free(md);
     *bytes = total;
     return ok;
+}
+
+bool file_b64_check(const char *s, size_t n, size_t *bytes, unsigned char sha256[32], char *err, size_t errlen)
+{
+    return b64_walk(s, n, bytes, sha256, NULL, err, errlen);
+}
+
+bool file_b64_decode(const char *s, size_t n, CmBuf *out, char *err, size_t errlen)
+{
+    size_t bytes;
+    return b64_walk(s, n, &bytes, NULL, out, err, errlen);
 }
 
 void file_b64_put(CmBuf *out, const unsigned char *p, size_t n)

@@ -37,6 +37,11 @@ bool file_parse(const char *s, size_t n, FileRef *f, char *err, size_t errlen);
  * SHA-256. False with where it breaks in err. */
 bool file_b64_check(const char *s, size_t n, size_t *bytes, unsigned char sha256[32], char *err, size_t errlen);
 
+/* Appends the bytes base64 s decodes to (checked as file_b64_check does:
+ * on false, out may hold a part of them). For a connector that sends a
+ * file as it is (a multipart upload). */
+bool file_b64_decode(const char *s, size_t n, CmBuf *out, char *err, size_t errlen);
+
 /* Appends n bytes as base64 (padded, no line breaks): JSON-safe. */
 void file_b64_put(CmBuf *out, const unsigned char *p, size_t n);
 

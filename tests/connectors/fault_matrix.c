@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     Connector *c = strcmp(v->system, "salesforce") == 0 ? conn_salesforce_new(base, "v59.0")
                  : strcmp(v->system, "hubspot") == 0 ? conn_hubspot_new(base) : conn_dynamics_new(base, "v9.2");
     conn_set_rate_limit(c, 0, 0, true);   /* the matrix is about faults, not pacing */
-    size_t batch = c->ops->max_batch(c, CONN_UPSERT);
+    size_t batch = c->ops->max_batch(c, "contacts", CONN_UPSERT);
     if (batch > 200)
         batch = 200;
     nb = (n + batch - 1) / batch;

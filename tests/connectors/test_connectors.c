@@ -254,7 +254,7 @@ static void test_salesforce_faults(void)
     b.records = &nokey;
     CHECK(conn_send(c, t, &b, &policy, &clk, res, msg, sizeof msg) == CONN_REJECTED && strstr(msg, "key"));
     tx_close(t);
-    CHECK(c->ops->max_batch(c, CONN_UPSERT) == 200);
+    CHECK(c->ops->max_batch(c, "Contact", CONN_UPSERT) == 200);
     conn_free(c);
 }
 
@@ -473,9 +473,46 @@ static void test_hubspot(void)
     memset(&out, 0, sizeof out);
     CHECK(!c->ops->build(c, &bad, &out, err, sizeof err) && strstr(err, "email"));
     conn_request_free(&out);
-    CHECK(c->ops->max_batch(c, CONN_CREATE) == 100);
+    CHECK(c->ops->max_batch(c, "contacts", CONN_CREATE) == 100);
     conn_free(c);
     cJSON_Delete(spec);
+}
+
+/* A HubSpot file: POST /files/v3/files, one a request, multipart with the
+ * file decoded, options access PRIVATE, the folder and the name; the 201
+ * answer is the file, whose id the record gets. A refusal is the record's. */
+static void test_hubspot_upload(void)
+{
+    Connector *c = conn_hubspot_new("https://api.hubapi.com");
+    Transport *t = tx_fake_new(NULL, NULL);
+    CHECK(c->ops->max_batch(c, "files", CONN_CREATE) == 1);
+    /* base64 of "%PDF\x00\xff" */
+    ConnRecord rec = { "{\"file\":\"JVBERgD/\",\"fileName\":\"s.pdf\",\"folderPath\":\"/crmmap\"}", NULL };
+    ConnBatch b = { "files", CONN_CREATE, NULL, &rec, 1 };
+    ConnResult res;
+    char msg[256];
+    push(t, 201, "{\"id\":\"183911\",\"name\":\"s\",\"size\":6,\"access\":\"PRIVATE\"}", NULL);
+    memset(&res, 0, sizeof res);
+    CHECK(conn_send(c, t, &b, &policy, &clk, &res, msg, sizeof msg) == CONN_OK);
+    CHECK(res.ok && res.created && strcmp(res.id, "183911") == 0);
+    const TxFakeRequest *rq = tx_fake_request(t, 0);
+    CHECK(strcmp(rq->url, "https://api.hubapi.com/files/v3/files") == 0);
+    CHECK(strcmp(rq->headers[0], "Content-Type: multipart/form-data; boundary=crmmap-part-5b0e1d7c") == 0);
+    static const char want[] =
+        "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.pdf\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n%PDF\0\xff\r\n"
+        "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"folderPath\"\r\n\r\n/crmmap\r\n"
+        "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"options\"\r\n\r\n{\"access\":\"PRIVATE\"}\r\n"
+        "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"fileName\"\r\n\r\ns.pdf\r\n"
+        "--crmmap-part-5b0e1d7c--\r\n";
+    CHECK(rq->body_len == sizeof want - 1 && memcmp(rq->body, want, sizeof want - 1) == 0);
+    push(t, 400, "{\"status\":\"error\",\"message\":\"folderId or folderPath is required\","
+                 "\"category\":\"VALIDATION_ERROR\"}", NULL);
+    memset(&res, 0, sizeof res);
+    CHECK(conn_send(c, t, &b, &policy, &clk, &res, msg, sizeof msg) == CONN_REJECTED);
+    CHECK(!res.ok && strcmp(res.code, "VALIDATION_ERROR") == 0 && strstr(res.message, "folderPath"));
+    tx_close(t);
+    conn_free(c);
 }
 
 /* A HubSpot v4 association batch create answered as HubSpot does: 201 with
@@ -971,6 +1008,7 @@ int main(int argc, char **argv)
     test_salesforce_faults();
     test_hubspot();
     test_hubspot_links();
+    test_hubspot_upload();
     test_dynamics();
     test_dynamics_multiple();
     test_send_all();

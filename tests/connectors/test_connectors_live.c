@@ -39,7 +39,7 @@ static void admin(const char *path, const char *body, cJSON **out)
 static void send_all(Connector *c, ConnBatch proto, ConnRecord *recs, size_t n, size_t *ok, size_t *failed,
                      size_t *created, char (*codes)[64])
 {
-    size_t max = c->ops->max_batch(c, proto.op);
+    size_t max = c->ops->max_batch(c, proto.entity, proto.op);
     ConnResult *res = cm_calloc(max, sizeof *res);
     *ok = *failed = *created = 0;
     for (size_t at = 0; at < n; at += max) {

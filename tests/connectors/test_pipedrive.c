@@ -49,7 +49,7 @@ static void test_writes(void)
     ConnResult res;
     char msg[256];
 
-    CHECK(c->ops->max_batch(c, CONN_CREATE) == 1);
+    CHECK(c->ops->max_batch(c, "persons", CONN_CREATE) == 1);
     /* create: POST /api/v2/persons, the custom field in custom_fields, org_id a number */
     push(t, 200, "{\"success\":true,\"data\":{\"id\":1042,\"name\":\"Anna Berger\"}}", NULL);
     CHECK(send_one(c, t, "persons", CONN_CREATE,
@@ -227,10 +227,44 @@ static void test_reads(void)
     conn_free(c);
 }
 
+/* A file: POST /v1/files, multipart, the payload's base64 decoded into the
+ * file part named by file_name, the link as a form field; the file holds
+ * the first boundary the connector would pick, so it takes the next. */
+static void test_upload(void)
+{
+    Connector *c = conn_pipedrive_new(BASE);
+    Transport *t = tx_fake_new(NULL, NULL);
+    ConnResult res;
+    char msg[256];
+    /* base64 of "a\r\n--crmmap-part-5b0e1d7c\r\nz" */
+    push(t, 201, "{\"success\":true,\"data\":{\"id\":88,\"person_id\":1042}}", NULL);
+    CHECK(send_one(c, t, "files", CONN_CREATE,
+                   "{\"file\":\"YQ0KLS1jcm1tYXAtcGFydC01YjBlMWQ3Yw0Keg==\",\"file_name\":\"card.png\",\"person_id\":\"1042\"}",
+                   NULL, &res, msg, sizeof msg) == CONN_OK);
+    CHECK(res.ok && res.created && strcmp(res.id, "88") == 0);
+    const TxFakeRequest *rq = tx_fake_request(t, 0);
+    CHECK(strcmp(rq->method, "POST") == 0 && strcmp(rq->url, BASE "/v1/files") == 0);
+    CHECK(rq->nheaders >= 1
+          && strcmp(rq->headers[0], "Content-Type: multipart/form-data; boundary=crmmap-part-5b0e1d7d") == 0);
+    static const char want[] =
+        "--crmmap-part-5b0e1d7d\r\nContent-Disposition: form-data; name=\"file\"; filename=\"card.png\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\na\r\n--crmmap-part-5b0e1d7c\r\nz\r\n"
+        "--crmmap-part-5b0e1d7d\r\nContent-Disposition: form-data; name=\"person_id\"\r\n\r\n1042\r\n"
+        "--crmmap-part-5b0e1d7d--\r\n";
+    CHECK(rq->body_len == sizeof want - 1 && memcmp(rq->body, want, sizeof want - 1) == 0);
+    /* broken base64 is refused before a request */
+    CHECK(send_one(c, t, "files", CONN_CREATE, "{\"file\":\"iVBO!!!!\",\"person_id\":\"1\"}", NULL, &res, msg,
+                   sizeof msg) != CONN_OK);
+    CHECK(tx_fake_request(t, 1) == NULL);
+    tx_close(t);
+    conn_free(c);
+}
+
 int main(void)
 {
     test_writes();
     test_reads();
+    test_upload();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

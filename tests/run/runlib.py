@@ -1,6 +1,8 @@
 """runlib: what the `crmmap run` tests share — talking to tools/crmserver's
 admin API, running crmmap, reading its summary, stdout lines and error
 file, generating snapADDY-shaped leads, and counting failed checks."""
+import base64
+import hashlib
 import json
 import os
 import random
@@ -221,3 +223,12 @@ def kill_and_resume(c, s, crmmap, mapc, inp, work, flags, fault_paths, want, wan
     c.check(final.summary == want_summary, "resumed after kills: %s %s" % (final.summary, final.stderr[-300:]))
     c.check(snap.dups == 0 and snap.parents == want.parents and snap.children == want.children,
             "after kill -9 and --resume: what %s leaves, no key twice (%d)" % (what, snap.dups))
+
+
+def b64(data):
+    """Bytes as base64 text, as a record carries a file."""
+    return base64.b64encode(data).decode()
+
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()

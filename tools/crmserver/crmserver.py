@@ -23,6 +23,8 @@ APIs the connectors use, keeping records in memory:
                                                                schemas), kept with those made by creates
               GET  /crm/v4/associations/FROM/TO/labels     the association types between two objects
               POST /crm/v3/imports, GET /crm/v3/imports[/ID[/errors]]   the imports API (hs_imports.py)
+              POST /files/v3/files   multipart upload, kept as the table "files" (name, size, sha256);
+                                     a note's hs_attachment_ids must name one (attachments.py)
               A custom object is addressed by its objectTypeId (2-N), fullyQualifiedName or the
               short-hand p_NAME, kept as the table p_NAME; its bare name is unknown (404), as
               HubSpot answers since June 2025; a create without a requiredProperty is refused
@@ -941,7 +943,8 @@ class HubSpot:
             # As HubSpot does: one invalid input refuses the whole batch (400), nothing written.
             for i, inp in enumerate(inputs):
                 err = (hs_error(400, "VALIDATION_ERROR", "input must be an object", {"index": [str(i)]})
-                       if not isinstance(inp, dict) else self.validate(obj, inp.get("properties", {}), i))
+                       if not isinstance(inp, dict) else self.validate(obj, inp.get("properties", {}), i)
+                       or attachments.hs_note_check(self, obj, inp.get("properties"), i, hs_error))
                 if err:
                     raise Reply(400, err)
             links = []
@@ -1626,7 +1629,8 @@ class Handler(BaseHTTPRequestHandler):
         bulk = re.match(r"^/services/data/(v\d+\.\d+)/jobs/ingest(/.*)?$", path)
         query_job = re.match(r"^/services/data/(v\d+\.\d+)/jobs/query(/.*)?$", path)
         imports = re.match(r"^/crm/v3/imports(/.*)?$", path)
-        is_batch = path.endswith("/$batch") or (bulk is not None and method == "PUT") or imports is not None
+        upload = method == "POST" and path in ("/files/v3/files", "/v1/files")
+        is_batch = path.endswith("/$batch") or (bulk is not None and method == "PUT") or imports is not None or upload
         body = None
         if raw and not is_batch:
             try:
@@ -1639,6 +1643,13 @@ class Handler(BaseHTTPRequestHandler):
                 raise Reply(400, {"status": "error", "message": "Invalid input JSON", "category": "VALIDATION_ERROR"})
         with state.lock:
             state.lock_rows = lock_rows
+            if upload and path == "/files/v3/files":
+                status, out = attachments.hs_upload(self.server.hs, self.headers.get("Content-Type"), raw, hs_error)
+                return status, out, {}, None, ctype
+            if upload:
+                status, out = attachments.pd_upload(self.module_of(path), self.headers.get("Content-Type"), raw,
+                                                    importlib.import_module("pipedrive").error)
+                return status, out, {}, None, ctype
             module = self.module_of(path)
             if module:
                 status, out = module.route(method, path, urllib.parse.parse_qs(query), body, self.headers)

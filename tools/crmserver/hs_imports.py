@@ -22,12 +22,11 @@ INVALID_EMAIL, INVALID_ENUMERATION_OPTION or, for anything else the batch
 API refuses, FAILED_VALIDATION (this server's choice of names).
 """
 import csv
-import email.parser
-import email.policy
 import io
 import json
 import time
 
+import attachments
 from crmserver import HS_OBJECT_TYPE_IDS, Reply, hs_error
 
 TERMINAL = ("DONE", "FAILED", "CANCELED")
@@ -39,18 +38,10 @@ def bad(message):
 
 def parts_of(content_type, raw):
     """The form-data fields of a multipart body: name -> bytes."""
-    if not content_type or not content_type.startswith("multipart/form-data"):
+    parts = attachments.parts_of(content_type, raw)
+    if parts is None:
         raise bad("an import is a multipart/form-data request")
-    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
-    if not msg.is_multipart():
-        raise bad("the multipart body could not be read")
-    out = {}
-    for part in msg.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name:
-            out[name] = part.get_payload(decode=True) or b""
-    return out
+    return {name: data for name, (data, _) in parts.items()}
 
 
 class HsImports:

@@ -8,6 +8,7 @@
            PATCH /api/v2/persons/ID, /api/v2/organizations/ID  update
            GET   /api/v2/persons/ID, /api/v2/persons/search?term=..&fields=email&exact_match=true
                  (organizations: fields=name; custom_fields searches the custom fields)
+  Files    POST  /v1/files (multipart; in attachments.py): a file linked to an existing record
   API v1   POST  /v1/leads, /v1/notes; PATCH /v1/leads/UUID; PUT /v1/notes/ID; GET /v1/leads/UUID,
                  /v1/notes/ID, /v1/leads/search?term=..&fields=title
 
