@@ -633,7 +633,9 @@ static void entity_body(Checker *ck, CheckedEntity *ce)
         required_fields(ck, &es);
     key_assigned(ck, &es, ce->by, &it->u.entity.by, mode == MODE_UPSERT ? "upsert key" : "update key");
     key_assigned(ck, &es, ce->key, &it->u.entity.key, "key");
-    if (mode == MODE_CREATE && it->u.entity.key.name == NULL)
+    /* A create the CRM refuses twice needs no key (CrmVendor.unique_creates). */
+    if (mode == MODE_CREATE && it->u.entity.key.name == NULL
+        && !crm_unique_create(ck->out->vendor, ck->target->schema->name))
         create_without_key(ck, it);
     if (!it->u.entity.strict)
         ck_fallible_fields(ck, ce);

@@ -3,8 +3,10 @@
  * become `answers.KEY` (answers arrive keyed by the question's mapping id,
  * else its id; select answers as option values), and the organisation's
  * custom fields (`customFields`, snapADDY's mapping documentation) their
- * ids. Several questionnaires go into one entity, so a key two of them use
- * is an error (E0129) rather than one field that means two questions. */
+ * ids, and snapADDY's contact variables (its published field list) the
+ * participant's contact fields. Several documents go into one entity, so a
+ * key two of them use is an error (E0129) rather than one field that means
+ * two questions. */
 #include <string.h>
 
 #include "schema_import.h"
@@ -170,20 +172,64 @@ static bool snap_custom_field(void *ctx, SchemaBuilder *b, const cJSON *c)
     return true;
 }
 
+/* The contact variables' types where snapADDY's variable list implies one
+ * ("Special default fields": gender is -1, 0 or 1); the others are text. */
+static const ImportType VARIABLE_TYPES[] = {
+    { "email", FT_EMAIL }, { "phone", FT_PHONE }, { "mobile", FT_PHONE }, { "fax", FT_PHONE },
+    { "website", FT_URL }, { "xing", FT_URL }, { "linkedin", FT_URL }, { "gender", FT_INT },
+    { "revenue", FT_DECIMAL }, { "note", FT_TEXT },
+};
+
+/* A row of snapADDY's contact variable list as its mapping documentation
+ * publishes it (https://mapping.snapaddy.com, "Variables";
+ * snapADDY/snapaddy-mapping-doc, docs/variables.md): {"German": "Vorname",
+ * "English": "FirstName", "apiName": "firstName"}; the participant carries
+ * the value under apiName. */
+static bool snap_variable(void *ctx, SchemaBuilder *b, const cJSON *v)
+{
+    Import *im = ctx;
+    const char *name;
+    if (!import_need_name(im, v, "apiName", "a contact variable", &name))
+        return false;
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))) {
+            Diag *d = diag_report(im->d->sink, DIAG_ERROR, "E0113", json_span(im->d, json_get(v, "apiName")),
+                                  "'%s' is not a variable's name", name);
+            diag_help(d, "list the variables by their names (firstName, not {{ firstName }}); leave out what the "
+                         "list computes, such as parseStreet(street).number");
+            return false;
+        }
+    Field *f = snap_field(im, b, v, name);
+    if (f == NULL)
+        return false;
+    const ImportType *t = import_type_find(VARIABLE_TYPES, sizeof VARIABLE_TYPES / sizeof VARIABLE_TYPES[0], name);
+    f->type = t ? t->type : FT_STRING;
+    const char *label = json_str(v, "English");
+    f->label = schema_build_strdup(b, label && *label ? label : json_str(v, "German"));
+    return true;
+}
+
 static bool import_snapaddy(Import *im)
 {
-    bool custom = cJSON_IsArray(json_get(im->d->root, "customFields"));
-    const cJSON *list = custom ? json_get(im->d->root, "customFields")
-                               : import_root_array(im, "questions", "a snapADDY questionnaire",
-                                                   "see docs/schema.md, \"snapADDY questionnaires\"");
+    static const struct { const char *key; SchemaFieldFn fn; } kinds[] = {
+        { "customFields", snap_custom_field }, { "variables", snap_variable },
+    };
+    const char *key = "questions";
+    SchemaFieldFn fn = snap_question;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (cJSON_IsArray(json_get(im->d->root, kinds[i].key))) {
+            key = kinds[i].key;
+            fn = kinds[i].fn;
+        }
+    const cJSON *list = import_root_array(im, key, "a snapADDY questionnaire",
+                                          "see docs/schema.md, \"snapADDY questionnaires\"");
     if (list == NULL)
         return false;
     const char *entity = im->hint ? im->hint : "lead";
     SchemaBuilder b;
     schema_build_begin(&b, im->system, entity, im->d->src, diag_nowhere(im->d->src));
     size_t n = 0;
-    bool ok = schema_build_each(&b, im->d, list, custom ? "customFields" : "questions", &n,
-                                custom ? snap_custom_field : snap_question, im);
+    bool ok = schema_build_each(&b, im->d, list, key, &n, fn, im);
     return import_finish(im, &b, ok);
 }
 

@@ -13,6 +13,7 @@
 #include "connector.h"
 #include "file_value.h"
 #include "multipart.h"
+#include "crm_vendor.h"
 
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version)
 {
@@ -653,7 +654,8 @@ static void send_round(const Connector *c, Transport *t, Part *parts, size_t n, 
         f[i] = (Flight){ .build = part_build, .answer = part_answer, .leaving = part_leaving,
                          .landed = part_landed, .ctx = &parts[i], .msg = parts[i].msg,
                          .msglen = sizeof parts[i].msg, .status = CONN_UNAVAILABLE,
-                         .once = parts[i].links == NULL && parts[i].batch.op == CONN_CREATE };
+                         .once = parts[i].links == NULL && parts[i].batch.op == CONN_CREATE
+                                 && !crm_unique_create(crm_vendor_find(c->ops->system), parts[i].batch.entity) };
     }
     fly(c, t, f, n, max_in_flight ? max_in_flight : 1, p, clk);
     cm_free(f);

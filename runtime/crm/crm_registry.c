@@ -56,3 +56,11 @@ bool crm_auth_is_jwt(const char *auth)
             return true;
     return false;
 }
+
+bool crm_unique_create(const CrmVendor *v, const char *entity)
+{
+    for (const char *const *e = v && entity ? v->unique_creates : NULL; e && *e; e++)
+        if (strcmp(*e, entity) == 0)
+            return true;
+    return false;
+}

@@ -27,6 +27,11 @@ static void sf_users_url(CmBuf *url, const char *api_version)
  * Not *.force.com: tenants' own Experience Cloud sites answer there. */
 static const char *const sf_hosts[] = { "*.salesforce.com", NULL };
 static const char *const sf_entities[] = { "Lead", "Contact", "Account", NULL };
+/* "The API determines whether a record exists with the specified
+ * CampaignId and either ContactId or LeadId ... If the record exists, an
+ * error is returned and no update is made" (Object Reference,
+ * CampaignMember): DUPLICATE_VALUE, "Already a campaign member." */
+static const char *const sf_unique_creates[] = { "CampaignMember", NULL };
 
 /* REST: SOQL reads of 100 keys, sObject Collections of 200 records. A
  * Bulk API 2.0 job per 100 MB of CSV: create, upload, UploadComplete, one
@@ -88,6 +93,8 @@ const CrmVendor crm_salesforce = {
     .update_by_read_id = true,
     .key_kind = "an External ID or idLookup field",
     .owner_field = "OwnerId",
+    .unique_creates = sf_unique_creates,
+    .unique_code = "DUPLICATE_VALUE",
     .pull = {
         .describe_url = sf_describe_url,
         .users_url = sf_users_url,

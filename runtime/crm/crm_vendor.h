@@ -182,6 +182,13 @@ typedef struct CrmVendor {
      * such a link comes to be. NULL: the CRM has none. */
     const char *assoc_prefix;
     const char *assoc_help;
+    /* Entities the CRM keeps unique by their links and refuses to create
+     * again with the error code unique_code (Salesforce CampaignMember,
+     * DUPLICATE_VALUE): such a refusal means the record is there already,
+     * so the create is done, not failed, and needs no `key`.
+     * NULL-terminated; NULL: none. */
+    const char *const *unique_creates;
+    const char *unique_code;
 
     CrmPull pull;
 } CrmVendor;
@@ -195,6 +202,9 @@ const CrmVendor *const *crm_vendors(void);
 /* The vendors' names for a message: "salesforce, hubspot or dynamics"
  * (last_sep between the last two); cut to fit outlen. */
 void crm_vendor_names(char *out, size_t outlen, const char *last_sep);
+/* True when v refuses a second entity record with unique_code
+ * (CrmVendor.unique_creates); v may be NULL. */
+bool crm_unique_create(const CrmVendor *v, const char *entity);
 /* True when auth is some vendor's own JWT flow (CrmVendor.jwt_auth). */
 bool crm_auth_is_jwt(const char *auth);
 

@@ -92,6 +92,9 @@ typedef struct EntInfo {
      * none; client_id: it is the record's own id (CrmVendor.client_ids). */
     char *marker_field;
     bool client_id;
+    /* A create the CRM refuses twice (CrmVendor.unique_creates): resent
+     * as safely as an upsert, its refusal counting as done. */
+    bool unique_create;
     const char **read_fields;
     size_t nread;
     char **read_as;         /* per field: the name it is read by (among read_fields), NULL: not read */
@@ -103,6 +106,13 @@ typedef struct EntInfo {
      * same CRM entity (a ref to either may take the written one); -1: none */
     int32_t same_target_partner;
 } EntInfo;
+
+/* A create whose resend could make a second record: journaled as it
+ * leaves, and in doubt when its answer is lost. */
+static bool in_doubt_create(const EntInfo *ei)
+{
+    return ei->op == CONN_CREATE && !ei->client_id && !ei->unique_create;
+}
 
 /* A unit settled in the open journal transaction. */
 typedef struct Pending {
@@ -232,7 +242,10 @@ static void ent_init(Transfer *t, uint32_t i)
     ei->fallback = plan.fallback;
     ei->read = plan.read;
     ei->read_bulk = plan.read_bulk;
-    if (ei->op == CONN_CREATE && t->v->client_ids) {
+    ei->unique_create = ei->op == CONN_CREATE && crm_unique_create(t->v, ei->name);
+    if (ei->unique_create) {
+        /* needs neither an id of its own nor a marker */
+    } else if (ei->op == CONN_CREATE && t->v->client_ids) {
         CmBuf id = CM_BUF_INIT;
         cm_buf_printf(&id, "%s%s", t->v->id_field ? t->v->id_field : ei->name, t->v->id_field ? "" : "id");
         ei->marker_field = cm_buf_take(&id);
@@ -498,7 +511,7 @@ static bool resumed(Transfer *t, Rec *r, uint32_t entity)
     JEntry je;
     if (!t->o.resume || !journal_get(t->j, r->record, entity, &je))
         return false;
-    if (je.state == J_SENDING && entity < t->m->nentities && t->ents[entity].op == CONN_CREATE) {
+    if (je.state == J_SENDING && entity < t->m->nentities && in_doubt_create(&t->ents[entity])) {
         if (t->ents[entity].marker_field) {
             r->units[entity].doubt = !t->ents[entity].client_id;
             return false;
@@ -883,7 +896,7 @@ static void answer_unit(Transfer *t, uint32_t e, Rec *r, const ConnResult *res, 
 static void take_answers(Transfer *t, uint32_t e, const ConnJob *job, const size_t *idx, char **payloads)
 {
     const EntInfo *ei = &t->ents[e];
-    bool keyless = ei->op == CONN_CREATE && !ei->client_id;
+    bool keyless = in_doubt_create(ei);
     bool unknown = job->status == CONN_AUTH
                    || ((job->status == CONN_UNAVAILABLE || job->status == CONN_BAD_ANSWER) && !keyless);
     if (unknown)
@@ -1207,7 +1220,7 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
      * resent as safely as first sent. */
     ConnWatch watch = { group_leaving, group_answered, &g };
     for (size_t b = 0; b < nb; b++)
-        jobs[b].watch = ei->op == CONN_CREATE && !ei->client_id ? &watch : NULL;
+        jobs[b].watch = in_doubt_create(ei) ? &watch : NULL;
     conn_send_all(t->c, t->tx, jobs, nb, t->o.max_in_flight, &t->o.retry, t->o.clock);
     t->st.requests += nb;
     char **again = cm_calloc(nsend + 1, sizeof *again);

@@ -15,6 +15,8 @@ APIs the connectors use, keeping records in memory:
               .../jobs/query[/ID[/results]]                    Bulk API 2.0 query jobs (sf_query.py)
               An sObject with a base64 field (ContentVersion, its describe given by /__admin/metadata)
               takes strict base64 within 37.5 MB decoded, linked to a record that exists (attachments.py)
+              CampaignMember: to a Campaign that exists, once per campaign and contact or lead
+              (sf_campaigns.py)
   HubSpot     GET  /crm/v3/properties/OBJECT, /crm/v3/owners
               GET  /crm/v3/schemas, /crm/v3/schemas/OBJECT   custom object schemas (tests/corpus)
               POST /crm/v3/objects/OBJECT/batch/{create,update,upsert,read}   (read: current records)
@@ -143,6 +145,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from budget import Budget
 import attachments
+import sf_campaigns
 
 MAX_BODY = 128 * 1024 * 1024
 # The CRMs served by modules of their own (see the docstring).
@@ -220,7 +223,8 @@ DYN_NUMBER_CASTS = {"IntegerAttributeMetadata": "Integer", "BigIntAttributeMetad
                     "DecimalAttributeMetadata": "Decimal", "DoubleAttributeMetadata": "Double",
                     "MoneyAttributeMetadata": "Money"}
 
-SF_PREFIX = {"Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "User": "005"}
+SF_PREFIX = {"Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "User": "005", "Campaign": "701",
+             "CampaignMember": "00v"}
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -612,6 +616,8 @@ class Salesforce:
         merged.update(clean)
         if creating:
             errors = self.check_required(sobject, merged)
+            if not errors and sobject == "CampaignMember":
+                errors = sf_campaigns.check_create(self, merged, seen_keys, sf_error)
             if errors:
                 fail["errors"] = errors
                 return fail, None

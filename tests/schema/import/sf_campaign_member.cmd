@@ -1,0 +1,2 @@
+--system salesforce @SOURCE@/examples/vendor/salesforce/CampaignMember_describe.json
+expected examples/schemas/salesforce

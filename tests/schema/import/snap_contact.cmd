@@ -1,0 +1,1 @@
+--system snapaddy @SOURCE@/examples/vendor/snapaddy/variables.json @HERE@/inputs/snapaddy_questionnaire.json @HERE@/inputs/snapaddy_custom_fields.json

@@ -1,0 +1,1 @@
+--system snapaddy @HERE@/inputs/snapaddy_variable_bad.json
