@@ -11,9 +11,9 @@
 #include "cm_alloc.h"
 #include "conn_json.h"
 #include "connector.h"
+#include "crm_vendor.h"
 #include "file_value.h"
 #include "multipart.h"
-#include "crm_vendor.h"
 
 void conn_init(Connector *c, const ConnectorOps *ops, const char *base_url, const char *api_version)
 {

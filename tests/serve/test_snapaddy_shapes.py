@@ -59,8 +59,8 @@ people = contacts()
 petra, tom, jana = (people.get(e, {}) for e in
                     ("petra.vogel@example.de", "tom.berg@example.nl", "jana.keller@example.de"))
 c.check(petra.get("MailingCountry") == "DE" and petra.get("Salutation") == "Ms."
-        and petra.get("Phone") == "+49691234567", "Deutschland and gender 0: %s" % petra)
-c.check(tom.get("MailingCountry") == "NL" and tom.get("Salutation") == "Mr.", "Niederlande, gender 1: %s" % tom)
+        and petra.get("Phone") == "+49691234567", "Deutschland and gender 1 (female): %s" % petra)
+c.check(tom.get("MailingCountry") == "NL" and tom.get("Salutation") == "Mr.", "Niederlande, gender 0 (male): %s" % tom)
 c.check(jana.get("MailingCountry") == "DE" and jana.get("Phone") == "+499314662120" + "1",
         "contacts webhook, Deutschland: %s" % jana)
 c.check(status["units"]["partial"] == 0 and status["units"]["failed"] == 0, "units: %s" % status["units"])
