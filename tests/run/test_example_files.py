@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from runlib import admin, fresh, records, reset, run
+from runlib import content_version, fresh, records, reset, run
 
 crmmap, root, work = sys.argv[1:4]
 c = fresh(work)
@@ -48,8 +48,7 @@ c.check(len(want) == 8 and not any(b"visit report" in w[2] for w in want),
         "the bundled records carry 3 + 2 + 3 files, the signature picked from the attachments: %s"
         % [w[:2] for w in want])
 reset()
-with open(os.path.join(examples, "vendor", "salesforce", "ContentVersion_describe.json"), encoding="utf-8") as f:
-    admin("/__admin/metadata", {"system": "salesforce", "entity": "ContentVersion", "document": json.load(f)})
+content_version()
 mapping = os.path.join(examples, "salesforce", "fair-leads.map")
 first = run(crmmap, mapping, sample, work)
 c.check(first.status == 3 and [e["record"] for e in first.errors] == [4],
