@@ -69,7 +69,8 @@ done
 url="http://127.0.0.1:$(awk '/^PORT /{print $2}' "$out/server.port")"
 echo "listening on $url"
 # The server plays the Salesforce org the example's schemas were pulled from:
-# its custom Visit_Report__c object and its users.
+# its custom Visit_Report__c object, ContentVersion with its External_Id__c
+# (the files the example attaches) and its users.
 python3 - "$url" <<'PY'
 import json, sys, urllib.request
 def post(path, body):
@@ -77,6 +78,8 @@ def post(path, body):
                                                   data=json.dumps(body).encode())).read()
 with open("examples/vendor/salesforce/Visit_Report__c_describe.json") as f:
     post("metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": json.load(f)})
+with open("examples/vendor/salesforce/ContentVersion_describe.json") as f:
+    post("metadata", {"system": "salesforce", "entity": "ContentVersion", "document": json.load(f)})
 with open("examples/schemas/salesforce/users.json") as f:
     post("users", {"system": "salesforce", "users": [
         {"Id": u["id"], "Email": u["email"], "Name": u["name"], "IsActive": u["active"]} for u in json.load(f)["users"]]})
@@ -118,6 +121,10 @@ for v in state.get("Visit_Report__c", {}).values():
     print("Visit_Report__c %s  %s %s  -> Contact %s (%s)" % (
         v["Id"], v.get("Fair__c"), v.get("Visit_Date__c"), v.get("Contact__c"),
         contacts.get(v.get("Contact__c"), {}).get("Email")))
+for v in state.get("ContentVersion", {}).values():
+    print("ContentVersion %s  %-14s -> Contact %s (%s)" % (
+        v["Id"], v.get("PathOnClient"), v.get("FirstPublishLocationId"),
+        contacts.get(v.get("FirstPublishLocationId"), {}).get("Email")))
 PY
 
 echo "== the duplicate check: crmmap run $out/salesforce-contact-or-lead.mapc (Contact or Lead)"

@@ -35,6 +35,15 @@ static const SchemaEntity *entity_schema(const Checked *c, const char *name)
     return NULL;
 }
 
+/* Whether an entity before entity i has its name. */
+static bool named_before(const Checked *c, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(c->entities[j].item->u.entity.name.name, c->entities[i].item->u.entity.name.name) == 0)
+            return true;
+    return false;
+}
+
 static const Field *source_field(const Checked *c, const char *path)
 {
     return c && c->source ? schema_field(c->source, path) : NULL;
@@ -378,7 +387,8 @@ static cJSON *complete(const Cursor *k)
         in_string(&it, &cx, d);
     } else if (strcmp(cx.before, "ref") == 0) {
         for (size_t i = 0; c && i < c->nentities; i++)
-            add(&it, c->entities[i].item->u.entity.name.name, K_CLASS, "entity", NULL);
+            if (!named_before(c, i))    /* several entities may write one object: offer it once */
+                add(&it, c->entities[i].item->u.entity.name.name, K_CLASS, "entity", NULL);
     } else if (cx.block == LB_TOP) {
         add_keywords(&it, item_keywords, sizeof item_keywords / sizeof item_keywords[0]);
     } else if (cx.block == LB_ENTITY && cx.line_start) {

@@ -120,6 +120,7 @@ static void set_from_field(struct CheckInfo *in, const Field *f)
     case FT_PICKLIST: in->type = CT_STRING; in->options = f; break;
     case FT_MULTIPICKLIST: in->type = CT_LIST; in->options = f; break;
     case FT_FILE: in->type = CT_FILE; break;
+    case FT_FILES: in->type = CT_LIST; break;
     default: in->type = CT_STRING; break;
     }
 }
@@ -429,6 +430,7 @@ static bool arg_fits(BuiltinId id, size_t i, CheckType t)
     case BI_days_between: return datish(t);
     case BI_format_date: return i == 0 ? datish(t) : t == CT_STRING;
     case BI_file: return i == 0 ? t == CT_STRING || t == CT_FILE : t == CT_STRING;
+    case BI_attachment: return i == 0 ? t == CT_LIST || t == CT_FILE : t == CT_STRING;
     default: return stringish(t);
     }
 }

@@ -257,7 +257,8 @@ static uint32_t path_index(Gen *g, const Expr *x)
     const char **segs = cm_malloc((n + 1) * sizeof *segs);
     for (size_t i = 0; i < n; i++)
         segs[i] = x->u.path.segments[i].name;
-    bool as_list = x->info && x->info->source && x->info->source->type == FT_MULTIPICKLIST;
+    bool as_list = x->info && x->info->source
+                   && (x->info->source->type == FT_MULTIPICKLIST || x->info->source->type == FT_FILES);
     if (n == 0 || n > MAPC_MAX_SEGMENTS)
         gen_fail(g, "a source path has too many segments");
     uint32_t p = mw_path(g->w, segs, (uint32_t)n, as_list);

@@ -18,7 +18,7 @@ static const char *const TYPE_NAMES[] = {
     [FT_DATE] = "date", [FT_DATETIME] = "datetime", [FT_TIME] = "time",
     [FT_DURATION] = "duration", [FT_PICKLIST] = "picklist",
     [FT_MULTIPICKLIST] = "multipicklist", [FT_REFERENCE] = "reference", [FT_ID] = "id",
-    [FT_BINARY] = "binary", [FT_FILE] = "file",
+    [FT_BINARY] = "binary", [FT_FILE] = "file", [FT_FILES] = "files",
 };
 #define NTYPES (sizeof TYPE_NAMES / sizeof TYPE_NAMES[0])
 

@@ -15,7 +15,8 @@ typedef enum FieldType {
     FT_STRING, FT_TEXT, FT_EMAIL, FT_PHONE, FT_URL, FT_INT, FT_DECIMAL, FT_BOOL,
     FT_DATE, FT_DATETIME, FT_TIME, FT_DURATION, FT_PICKLIST, FT_MULTIPICKLIST,
     FT_REFERENCE, FT_ID, FT_BINARY,
-    FT_FILE                 /* a source file: a URL, data: URI or base64 (docs/files.md) */
+    FT_FILE,                /* a source file: a URL, data: URI or base64 (docs/files.md) */
+    FT_FILES                /* a source list of files (snapADDY's attachments) */
 } FieldType;
 
 /* "string", "picklist", ...; and back (false for an unknown name). */

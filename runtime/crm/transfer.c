@@ -105,6 +105,10 @@ typedef struct EntInfo {
     /* The other half of an entity and its fallback when both write the
      * same CRM entity (a ref to either may take the written one); -1: none */
     int32_t same_target_partner;
+    /* The other half of an entity and its fallback whatever they write: a
+     * ref through a lookup bound per table (a Dataverse Customer or
+     * Regarding lookup: a note's objectid) may take it; -1: none */
+    int32_t pair_partner;
 } EntInfo;
 
 /* A create whose resend could make a second record: journaled as it
@@ -347,6 +351,7 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
         EntInfo *ei = &t->ents[i];
         int32_t other = ei->fallback_of >= 0 ? ei->fallback_of : ei->fallback;
         ei->same_target_partner = other >= 0 && strcmp(t->ents[other].target, ei->target) == 0 ? other : -1;
+        ei->pair_partner = other;
     }
     if (batch == SIZE_MAX || batch == 0)
         batch = 1;
@@ -607,18 +612,20 @@ static void unit_marker(const Transfer *t, const Rec *r, uint32_t e, char out[40
 
 /* The entity a `ref p` of record r links to: p when it was written; its
  * partner (an entity and its fallback) when p was not sent and the partner
- * writes the same CRM entity (HubSpot contacts either way) and was written;
+ * writes the same CRM entity (HubSpot contacts either way), or the field
+ * binds per table (any_table: a Dataverse note's objectid takes a contact
+ * or a lead), and was written;
  * -1 when neither was written but p was only passed over (the field is
  * left out); -2 when p failed, was rejected or skipped (the child is
  * skipped). */
-static int32_t ref_target(const Transfer *t, const Rec *r, uint32_t p)
+static int32_t ref_target(const Transfer *t, const Rec *r, uint32_t p, bool any_table)
 {
     JState s = (JState)r->units[p].state;
     if (s == J_OK)
         return (int32_t)p;
     if (s != J_FALLBACK && s != J_NOT_TAKEN)
         return -2;
-    int32_t other = t->ents[p].same_target_partner;
+    int32_t other = any_table ? t->ents[p].pair_partner : t->ents[p].same_target_partner;
     return other >= 0 && r->units[other].state == J_OK ? other : -1;
 }
 
@@ -683,7 +690,7 @@ static bool field_goes(const Transfer *t, const Rec *r, uint32_t e, const ConnCu
     if (f->section == FS_IF_EMPTY && !created
         && !(ei->read_as[uf->field] && cur && conn_current_empty(cur, ei->read_as[uf->field])))
         return false;
-    *parent = uf->ref >= 0 ? ref_target(t, r, (uint32_t)uf->ref) : -1;
+    *parent = uf->ref >= 0 ? ref_target(t, r, (uint32_t)uf->ref, f->per_target) : -1;
     /* a fallback pair's entity not sent: the link goes through the other's field */
     return uf->ref < 0 || *parent >= 0;
 }
@@ -857,7 +864,8 @@ static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
             for (uint32_t k = 0; k < u->nfields; k++) {
                 if (u->fields[k].ref < 0)
                     continue;
-                int32_t p = ref_target(t, r, (uint32_t)u->fields[k].ref);
+                const MapcField *f = &t->m->entities[e].fields[u->fields[k].field];
+                int32_t p = ref_target(t, r, (uint32_t)u->fields[k].ref, f->per_target);
                 orphan |= p == -2;
                 linked |= p >= 0;
             }
@@ -1124,13 +1132,16 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
  * partner's, which a ref may take instead): their CRM ids are needed. */
 static bool ids_wanted(const Transfer *t, uint32_t e)
 {
-    int32_t partner = t->ents[e].same_target_partner;
+    int32_t partner = t->ents[e].same_target_partner, pair = t->ents[e].pair_partner;
     for (size_t i = 0; i < t->nrecs; i++) {
         const Rec *r = &t->recs[i];
         for (uint32_t f = 0; r->units && f < t->m->nentities; f++)
-            for (uint32_t k = 0; k < r->units[f].nfields; k++)
-                if (r->units[f].fields[k].ref == (int32_t)e || (partner >= 0 && r->units[f].fields[k].ref == partner))
+            for (uint32_t k = 0; k < r->units[f].nfields; k++) {
+                int32_t ref = r->units[f].fields[k].ref;
+                bool any_table = t->m->entities[f].fields[r->units[f].fields[k].field].per_target;
+                if (ref == (int32_t)e || (partner >= 0 && ref == partner) || (any_table && pair >= 0 && ref == pair))
                     return true;
+            }
     }
     return false;
 }

@@ -63,6 +63,14 @@ def reset(faults=None, seed=1, rate=None):
     admin("/__admin/faults", spec)
 
 
+def content_version():
+    """Makes the server play ContentVersion as the Salesforce example's org
+    defines it (with its External_Id__c): the example attaches files."""
+    with open(os.path.join(ROOT, "examples", "vendor", "salesforce", "ContentVersion_describe.json"),
+              encoding="utf-8") as f:
+        admin("/__admin/metadata", {"system": "salesforce", "entity": "ContentVersion", "document": json.load(f)})
+
+
 def records(system, table):
     return admin("/__admin/state")["records"][system].get(table, {})
 

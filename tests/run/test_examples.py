@@ -12,6 +12,7 @@ again). Salesforce: contact-or-lead.map, the example that shows the fallback
 (fair-leads.map upserts Contacts); Dynamics and Pipedrive: fair-leads.map.
 
 Usage: test_examples.py CRMMAP REPO_ROOT WORKDIR"""
+import base64
 import json
 import os
 import re
@@ -29,6 +30,25 @@ HELD_PHONE = "+43 316 555 0100"
 # The bundled records with an e-mail address, and those with a visit report.
 EMAIL = {1: "anna.schmidt@example.de", 2: "james.oneil@example.co.uk", 3: "elodie.durand@example.fr", 5: HELD}
 VISITS = (1, 2, 5)
+
+
+def bundled_files():
+    """{record number: [(file name, bytes)]}: the signature (the attachment
+    named so) and the business card's sides each bundled record carries."""
+    out = {}
+    with open(sample, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            r = json.loads(line)
+            sig = [a for a in r.get("attachments", []) if ";name=signature.pdf;" in a]
+            got = [(name, base64.b64decode(v.split(",", 1)[1])) for name, v in
+                   (("signature.pdf", sig[0] if sig else None), ("card-front.png", r.get("bcImage")),
+                    ("card-back.png", r.get("bcImageBackside"))) if v]
+            if got:
+                out[n] = got
+    return out
+
+
+FILES = bundled_files()
 # What the server changes with every write, whatever was written (HubSpot, Pipedrive).
 VOLATILE = {"updatedAt", "update_time"}
 
@@ -53,8 +73,9 @@ class Flat:
     held contact's (e-mail, last name, phone); ids: each table's id field;
     links: the report's (link to the update, link to the fallback)."""
 
-    def __init__(self, name, mapping, tables, fields, ids, links, users=None):
+    def __init__(self, name, mapping, tables, fields, ids, links, users=None, attach=None):
         self.name, self.mapping, self.users = name, os.path.join(examples, mapping), users
+        self.attach = attach
         self.update, self.fallback, self.child = tables
         self.fields, self.ids = fields, ids
         self.link_update, self.link_fallback = links
@@ -76,6 +97,11 @@ class Flat:
 
     def made(self, s):
         return {r[self.fields[0]]: r[self.ids[1]] for r in s.get(self.fallback, {}).values()}
+
+    def files(self, s):
+        """[(linked record id, file name, bytes)] of the attachment table."""
+        table, link, name, body = self.attach
+        return sorted((r.get(link), r.get(name), base64.b64decode(r.get(body) or "")) for r in s.get(table, {}).values())
 
     def links(self, s):
         """{report id: [(link field, linked id)]}"""
@@ -176,6 +202,12 @@ def check_example(x):
         want = dict(want)
     c.check(links == want, "%s: each visit report linked to the record written for its visitor: %s, want %s"
             % (what, links, want))
+    if getattr(x, "attach", None):
+        want = sorted((held_id if i == 5 else made.get(EMAIL[i]), name, data)
+                      for i, files in FILES.items() for name, data in files)
+        got = x.files(s)
+        c.check(got == want, "%s: the signature and both card sides attached, byte for byte, to the record written: %s"
+                % (what, [g[:2] for g in got]))
     first = stable(s)
     again = run(crmmap, x.mapping, sample, work, *getattr(x, "flags", []))
     c.check(again.status == 3 and again.summary == res.summary, "%s: the second run as the first: %s %s"
@@ -195,7 +227,8 @@ SALESFORCE = Flat("salesforce", "salesforce/contact-or-lead.map", ("Contact", "L
                   ("Email", "LastName", "Phone"), ("Id", "Id", "Id"), ("Contact__c", "Lead__c"))
 DYNAMICS = Flat("dynamics", "dynamics/fair-leads.map", ("contact", "lead", "new_visitreport"),
                 ("emailaddress1", "lastname", "telephone1"), ("contactid", "leadid", "new_visitreportid"),
-                ("_new_contactid_value", "_new_leadid_value"), users="schemas/dynamics/users.json")
+                ("_new_contactid_value", "_new_leadid_value"), users="schemas/dynamics/users.json",
+                attach=("annotation", "_objectid_value", "filename", "documentbody"))
 for example in (SALESFORCE, DYNAMICS, Pipedrive(), HubSpot()):
     check_example(example)
 c.exit()

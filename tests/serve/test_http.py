@@ -28,7 +28,8 @@ mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 here = os.path.dirname(os.path.abspath(__file__))
 
 runlib.reset()
-s = Serve(crmmap, mapping, os.path.join(work, "state"), "--max-body", "4k", "--batch-window-ms", "50")
+runlib.content_version()
+s = Serve(crmmap, mapping, os.path.join(work, "state"), "--max-body", "8k", "--batch-window-ms", "50")
 
 # Health needs no secret; without --status-token-file, status answers
 # loopback clients without one too (tests/serve/test_health.py has the token).
@@ -45,9 +46,9 @@ for auth in (None, "wrong", "Bearer wrong", SECRET + "x", SECRET[:-1]):
 c.check(s.status()["queue"]["total"] == 0, "nothing stored after 401s")
 
 # 413 by Content-Length, and by a chunked body without one.
-big = json.dumps(dict(lead, note="x" * 5000))
+big = json.dumps(dict(lead, note="x" * 9000))
 st, body = s.post("/records", big)
-c.check(st == 413 and body["error"] == "too_large" and "4096" in body["message"], "413: %s %s" % (st, body))
+c.check(st == 413 and body["error"] == "too_large" and "8192" in body["message"], "413: %s %s" % (st, body))
 conn = http.client.HTTPConnection(s.url.split("//")[1], timeout=10)
 conn.putrequest("POST", "/records")
 conn.putheader("Authorization", SECRET)

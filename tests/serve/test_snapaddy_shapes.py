@@ -9,6 +9,7 @@ fields, and the app's own bookkeeping (imageLocal, exportedToExcel, ...) is
 not; and a Contacts webhook body with "country": "Deutschland" and gender 0.
 
 Usage: test_snapaddy_shapes.py CRMMAP REPO_ROOT WORKDIR"""
+import base64
 import json
 import os
 
@@ -20,6 +21,7 @@ mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 here = os.path.dirname(os.path.abspath(__file__))
 
 runlib.reset()
+runlib.content_version()
 s = Serve(crmmap, mapping, os.path.join(work, "state"), "--batch-window-ms", "50")
 
 # The flat export, and one more participant without e-mail or phone: the
@@ -64,6 +66,16 @@ c.check(tom.get("MailingCountry") == "NL" and tom.get("Salutation") == "Mr.", "N
 c.check(jana.get("MailingCountry") == "DE" and jana.get("Phone") == "+499314662120" + "1",
         "contacts webhook, Deutschland: %s" % jana)
 c.check(status["units"]["partial"] == 0 and status["units"]["failed"] == 0, "units: %s" % status["units"])
+
+# Petra's files, data: URIs in the export: her signature (the attachment
+# named so) and both card sides, attached to her Contact byte for byte.
+petra_vr = next(p for p in vr["participants"] if p["id"] == "vr-ish-1")
+want = sorted((petra.get("Id"), name, base64.b64decode(v.split(",", 1)[1])) for name, v in
+              (("signature.pdf", petra_vr["attachments"][0]), ("card-front.png", petra_vr["bcImage"]),
+               ("card-back.png", petra_vr["bcImageBackside"])))
+got = sorted((v.get("FirstPublishLocationId"), v.get("PathOnClient"), base64.b64decode(v.get("VersionData") or ""))
+             for v in runlib.records("salesforce", "ContentVersion").values())
+c.check(got == want, "the export's signature and card sides attached to the Contact: %s" % [g[:2] for g in got])
 
 with open(os.path.join(work, "state", "errors.ndjson"), encoding="utf-8") as f:
     errors = [json.loads(line) for line in f]
