@@ -80,6 +80,8 @@ def serve_salesforce(contact=None, visit=None, users=None):
     admin("reset", {})
     admin("metadata", {"system": "salesforce", "entity": "Contact", "document": contact or contact_describe()})
     admin("metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": visit or visit_describe()})
+    admin("metadata", {"system": "salesforce", "entity": "ContentVersion", "document": load(
+        os.path.join(REPO, "examples/vendor/salesforce/ContentVersion_describe.json"))})
     admin("users", {"system": "salesforce",
                     "users": vendor_users("salesforce", users if users is not None else committed_users("salesforce"))})
 

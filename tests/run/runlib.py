@@ -57,6 +57,7 @@ def reset(faults=None, seed=1, rate=None):
     with open(os.path.join(ROOT, "examples", "vendor", "salesforce", "Visit_Report__c_describe.json"),
               encoding="utf-8") as f:
         admin("/__admin/metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": json.load(f)})
+    content_version()
     spec = {"seed": seed, "faults": faults or []}
     if rate:
         spec["rate"] = rate

@@ -132,6 +132,7 @@ def serve_metadata(root, contact):
     runlib.admin("/__admin/metadata", {"system": "salesforce", "entity": "Contact", "document": contact})
     runlib.admin("/__admin/metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": read_json(
         os.path.join(root, "examples", "vendor", "salesforce", "Visit_Report__c_describe.json"))})
+    runlib.content_version()    # the example attaches its files as ContentVersions
 
 
 def setup():
