@@ -1236,8 +1236,19 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     cm_free(results);
 }
 
-/* Reads, builds, journals and sends the units in todo (keys unique). */
-static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
+/* The payload bytes a round of a file entity builds before it sends them:
+ * a URL file is fetched as its payload is built and held only as that
+ * payload and the request body made of it (which the connector builds
+ * through cJSON: about four copies while it does), so this, not the window,
+ * bounds the memory files take (docs/files.md, "Limits"). A 5 MiB scan goes
+ * alone; small files many to a round. */
+#define FILE_ROUND_BYTES (4u * 1024u * 1024u)
+
+/* Reads, builds, journals and sends the units in todo (keys unique), or,
+ * for an entity that sends files, the first of them whose payloads reach
+ * FILE_ROUND_BYTES. Returns how many were taken; the rest go in a later
+ * round. */
+static size_t send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
 {
     EntInfo *ei = &t->ents[e];
     /* A bulk job sends create-only fields as to new records; a record that
@@ -1252,9 +1263,11 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     size_t *idx = cm_malloc(n * sizeof *idx);
     size_t *kof = cm_malloc(n * sizeof *kof);     /* crs[i] is unit todo[kof[i]] */
     char **pl = cm_calloc(n, sizeof *pl);
+    size_t taken = n, bytes = 0;
+    bool files = sends_files(t, e);
     if (cur == NULL || read_current(t, e, todo, n, bulk, cur)) {
         journal_begin(t->j);    /* the units failed here */
-        for (size_t k = 0; k < n; k++) {
+        for (size_t k = 0; k < taken; k++) {
             Rec *r = &t->recs[todo[k]];
             Unit *u = &r->units[e];
             const ConnCurrent *c = cur ? &cur[k] : bulk && ei->read && ei->op == CONN_UPSERT ? &fresh : NULL;
@@ -1279,6 +1292,9 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             crs[nsend].key = ei->id_from_read ? c->id : !ei->upsert_by_read ? u->key : c->found ? c->id : NULL;
             idx[nsend] = todo[k];
             pl[nsend++] = payloads[k];
+            bytes += strlen(payloads[k]);
+            if (files && bytes >= FILE_ROUND_BYTES)
+                taken = k + 1;
         }
         commit(t);
     }
@@ -1333,6 +1349,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     cm_free(cells);
     cm_free(rows);
     cm_free(markers);
+    return taken;
 }
 
 static uint64_t key_hash(const char *s)
@@ -1449,8 +1466,7 @@ static void send_entity(Transfer *t, uint32_t e)
     size_t at = 0;
     while (at < n && !t->fatal && !atomic_load(&t->cancel) && within_calls(t)) {
         size_t k = first_of_keys(t, e, todo + at, n - at);
-        send_round(t, e, todo + at, k);
-        at += k;
+        at += send_round(t, e, todo + at, k);
     }
     cm_free(todo);
 }
