@@ -128,6 +128,7 @@ struct Transfer {
     EntInfo *ents;
     Rec *recs;
     size_t nrecs, cap;
+    size_t held;            /* input bytes of the records in the window */
     TransferStats st;
     /* Units settled in the open journal transaction: counted and reported
      * only once it is durable. */
@@ -1485,11 +1486,25 @@ static void flush_window(Transfer *t)
     for (size_t i = 0; i < t->nrecs; i++)
         rec_free(t->m, &t->recs[i]);
     t->nrecs = 0;
+    t->held = 0;
     if (t->o.progress)
         t->o.progress(t->o.progress_ctx, &t->st);
 }
 
 /* ---- feeding records ---- */
+
+/* The input a window holds before it is sent, whatever its record count: a
+ * record is held about twice (its input for the error file, its units'
+ * values), so records carrying data: URI files of up to 1 MiB would
+ * otherwise hold a window's worth of them (docs/files.md, "Limits").
+ * Records under about 1 KiB reach the default count first. */
+#define WINDOW_BYTES (8u * 1024u * 1024u)
+
+static bool window_full(Transfer *t, size_t input_len)
+{
+    t->held += input_len;
+    return t->nrecs == t->cap || t->held >= WINDOW_BYTES;
+}
 
 static bool accepting(Transfer *t)
 {
@@ -1589,7 +1604,7 @@ bool transfer_record(Transfer *t, uint64_t record, const VmResult *results, cons
         if (results[i].outcome != VM_NONE && (of < 0 || results[of].outcome == VM_NONE))
             t->st.in++;
     }
-    if (t->nrecs == t->cap)
+    if (window_full(t, input_len))
         flush_window(t);
     return !t->fatal;
 }
@@ -1602,7 +1617,7 @@ bool transfer_bad_record(Transfer *t, uint64_t record, const char *why, const ch
     Rec *r = take_slot(t, record, input, input_len, false, line);
     r->bad = cm_strdup(why ? why : "malformed record");
     t->st.in++;
-    if (t->nrecs == t->cap)
+    if (window_full(t, input_len))
         flush_window(t);
     return !t->fatal;
 }
