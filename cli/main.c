@@ -1,6 +1,9 @@
 /* main: dispatches `crmmap COMMAND ...` to the command table in commands.c. */
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 #include "cjson_alloc.h"
@@ -19,6 +22,12 @@ static void print_help(FILE *out)
 int main(int argc, char **argv)
 {
     cm_alloc_init_from_env();
+#ifdef __GLIBC__
+    /* A fixed threshold turns off glibc's sliding one, which after the first
+     * file payload is freed would take the next ones from the heap, whose
+     * freed holes stay resident: a run sending 100 scans grew past 1 GB. */
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
     cjson_alloc_hook();
     if (argc < 2) {
         print_help(stderr);

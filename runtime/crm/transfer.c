@@ -142,6 +142,7 @@ struct Transfer {
     EntInfo *ents;
     Rec *recs;
     size_t nrecs, cap;
+    size_t held;            /* input bytes of the records in the window */
     TransferStats st;
     /* Units settled in the open journal transaction: counted and reported
      * only once it is durable. */
@@ -1260,8 +1261,19 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     cm_free(results);
 }
 
-/* Reads, builds, journals and sends the units in todo (keys unique). */
-static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
+/* The payload bytes a round of a file entity builds before it sends them:
+ * a URL file is fetched as its payload is built and held only as that
+ * payload and the request body made of it (which the connector builds
+ * through cJSON: about four copies while it does), so this, not the window,
+ * bounds the memory files take (docs/files.md, "Limits"). A 5 MiB scan goes
+ * alone; small files many to a round. */
+#define FILE_ROUND_BYTES (4u * 1024u * 1024u)
+
+/* Reads, builds, journals and sends the units in todo (keys unique), or,
+ * for an entity that sends files, the first of them whose payloads reach
+ * FILE_ROUND_BYTES. Returns how many were taken; the rest go in a later
+ * round. */
+static size_t send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
 {
     EntInfo *ei = &t->ents[e];
     /* A bulk job sends create-only fields as to new records; a record that
@@ -1276,9 +1288,11 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     size_t *idx = cm_malloc(n * sizeof *idx);
     size_t *kof = cm_malloc(n * sizeof *kof);     /* crs[i] is unit todo[kof[i]] */
     char **pl = cm_calloc(n, sizeof *pl);
+    size_t taken = n, bytes = 0;
+    bool files = sends_files(t, e);
     if (cur == NULL || read_current(t, e, todo, n, bulk, cur)) {
         journal_begin(t->j);    /* the units failed here */
-        for (size_t k = 0; k < n; k++) {
+        for (size_t k = 0; k < taken; k++) {
             Rec *r = &t->recs[todo[k]];
             Unit *u = &r->units[e];
             const ConnCurrent *c = cur ? &cur[k] : bulk && ei->read && ei->op == CONN_UPSERT ? &fresh : NULL;
@@ -1303,6 +1317,9 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
             crs[nsend].key = ei->id_from_read ? c->id : !ei->upsert_by_read ? u->key : c->found ? c->id : NULL;
             idx[nsend] = todo[k];
             pl[nsend++] = payloads[k];
+            bytes += strlen(payloads[k]);
+            if (files && bytes >= FILE_ROUND_BYTES)
+                taken = k + 1;
         }
         commit(t);
     }
@@ -1357,6 +1374,7 @@ static void send_round(Transfer *t, uint32_t e, const size_t *todo, size_t n)
     cm_free(cells);
     cm_free(rows);
     cm_free(markers);
+    return taken;
 }
 
 static uint64_t key_hash(const char *s)
@@ -1473,8 +1491,7 @@ static void send_entity(Transfer *t, uint32_t e)
     size_t at = 0;
     while (at < n && !t->fatal && !atomic_load(&t->cancel) && within_calls(t)) {
         size_t k = first_of_keys(t, e, todo + at, n - at);
-        send_round(t, e, todo + at, k);
-        at += k;
+        at += send_round(t, e, todo + at, k);
     }
     cm_free(todo);
 }
@@ -1493,11 +1510,25 @@ static void flush_window(Transfer *t)
     for (size_t i = 0; i < t->nrecs; i++)
         rec_free(t->m, &t->recs[i]);
     t->nrecs = 0;
+    t->held = 0;
     if (t->o.progress)
         t->o.progress(t->o.progress_ctx, &t->st);
 }
 
 /* ---- feeding records ---- */
+
+/* The input a window holds before it is sent, whatever its record count: a
+ * record is held about twice (its input for the error file, its units'
+ * values), so records carrying data: URI files of up to 1 MiB would
+ * otherwise hold a window's worth of them (docs/files.md, "Limits").
+ * Records under about 1 KiB reach the default count first. */
+#define WINDOW_BYTES (8u * 1024u * 1024u)
+
+static bool window_full(Transfer *t, size_t input_len)
+{
+    t->held += input_len;
+    return t->nrecs == t->cap || t->held >= WINDOW_BYTES;
+}
 
 static bool accepting(Transfer *t)
 {
@@ -1597,7 +1628,7 @@ bool transfer_record(Transfer *t, uint64_t record, const VmResult *results, cons
         if (results[i].outcome != VM_NONE && (of < 0 || results[of].outcome == VM_NONE))
             t->st.in++;
     }
-    if (t->nrecs == t->cap)
+    if (window_full(t, input_len))
         flush_window(t);
     return !t->fatal;
 }
@@ -1610,7 +1641,7 @@ bool transfer_bad_record(Transfer *t, uint64_t record, const char *why, const ch
     Rec *r = take_slot(t, record, input, input_len, false, line);
     r->bad = cm_strdup(why ? why : "malformed record");
     t->st.in++;
-    if (t->nrecs == t->cap)
+    if (window_full(t, input_len))
         flush_window(t);
     return !t->fatal;
 }

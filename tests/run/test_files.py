@@ -5,8 +5,8 @@ which checks ContentVersion's and annotation's base64, its size and that
 the link names a record that exists. A signature (data: URI) and both business-card sides (data: URI and
 bare base64) arrive as ContentVersions linked to the Contact, byte for byte;
 a card side whose base64 is broken fails alone (the lead arrives); a URL
-file on a host the fetch allowlist lacks fails alone, before any
-connection, and its line says why; the dry
+file of a host not on the fetch allowlist fails alone with the fetcher's
+line (test_fetch_run.py fetches one); the dry
 run shows each file as name, type, bytes and SHA-256, never the bytes.
 
 Usage: test_files.py CRMMAP REPO_ROOT WORKDIR"""
@@ -82,7 +82,7 @@ errs = sorted((e.get("record"), e.get("entity"), e.get("code"), e.get("field")) 
 c.check(errs == [(2, "ContentVersion", "MAPPING_ERROR", None), (3, "ContentVersion", "FILE", "VersionData")],
         "error file: %s" % res.errors)
 url = next((e for e in res.errors if e.get("code") == "FILE"), {})
-c.check("not on the fetch allowlist" in url.get("error", "") and "files.example.com" in url["error"],
+c.check("host 'files.example.com' is not on the fetch allowlist" in url.get("error", ""),
         "the URL file's line says why: %s" % url)
 
 # Dynamics: the same files as notes (annotation) on the contact. A note's
