@@ -139,6 +139,9 @@ def post(path, body):
 post("reset", {})
 with open("examples/vendor/salesforce/Visit_Report__c_describe.json") as f:
     post("metadata", {"system": "salesforce", "entity": "Visit_Report__c", "document": json.load(f)})
+# The campaign members a visit report's campaignId makes (none in the sample).
+with open("examples/vendor/salesforce/CampaignMember_describe.json") as f:
+    post("metadata", {"system": "salesforce", "entity": "CampaignMember", "document": json.load(f)})
 post("records", {"system": "salesforce", "table": "Contact", "records": [
     {"Email": "lena.wagner@example.at", "LastName": "Wagner", "Phone": "+43 316 555 0100"}]})
 PY
