@@ -608,8 +608,8 @@ static bool read_bounds(Cursor *c, MapcField *f, uint32_t i, uint8_t bounds)
     if ((bounds & MK_HAS_PLACES) && f->check != MK_DECIMAL)
         return failf(c, "check %u: digits after the point on a whole number's check", i);
     f->bounds = bounds;
-    f->min = -INFINITY;
-    f->max = INFINITY;
+    f->min = -HUGE_VAL;
+    f->max = HUGE_VAL;
     if (((bounds & MK_HAS_MIN) && !get_num(c, &f->min, "a check's minimum"))
         || ((bounds & MK_HAS_MAX) && !get_num(c, &f->max, "a check's maximum")))
         return false;
