@@ -9,7 +9,6 @@ both and whether every lead is held once with the values it should have.
 
 Usage: run_bulk_query.py CRMMAP WORKDIR N [N...]"""
 import os
-import re
 import subprocess
 import sys
 import time
@@ -18,18 +17,14 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "tests", "run"))
 import runlib  # noqa: E402
 import test_bulk_query  # noqa: E402
+from run_bulk import estimate as budget_estimate, start  # noqa: E402
 
 MAPPING = os.path.join(here, "..", "examples", "salesforce", "fair-leads.map")
 FLAGS = ["--bulk", "on", "--bulk-poll-ms", "200"]
-TOTAL = re.compile(r"^  total: (\d+) calls$", re.M)
 
 
 def fresh_server(work, seeded):
-    runlib.reset()
-    test_bulk_query.seed(seeded)
-    for f in ("journal.db", "errors.ndjson"):
-        if os.path.exists(os.path.join(work, f)):
-            os.remove(os.path.join(work, f))
+    start(work, lambda: test_bulk_query.seed(seeded))
 
 
 def made():
@@ -51,10 +46,7 @@ def main():
         if not os.path.exists(data):
             runlib.write_leads(data, n)
         seeded = set(range(7, n + 1, 10))
-        p = subprocess.run([crmmap, "run", mapc, "--input", data, "--dry-run", "--budget", "--force"] + FLAGS,
-                           capture_output=True, text=True)
-        m = TOTAL.search(p.stdout)
-        estimate = int(m.group(1)) if m else -1
+        estimate = budget_estimate(crmmap, mapc, data, FLAGS)
         fresh_server(work, seeded)
         t0 = time.time()
         r = runlib.run(crmmap, mapc, data, work, *FLAGS, "--quiet", timeout=7200)
