@@ -149,7 +149,6 @@ struct Transfer {
     Pending *pending;
     size_t npending, cap_pending;
     atomic_bool cancel;
-    bool bulk_rest;         /* sending what a bulk job left: by the API's own requests */
     bool fatal;
     char error[512];
 };
@@ -1116,7 +1115,7 @@ static bool sends_files(const Transfer *t, uint32_t e)
 
 static bool bulk_wanted(const Transfer *t, uint32_t e, ConnOp op, const size_t *idx, size_t n)
 {
-    if (t->c->ops->bulk == NULL || t->bulk_rest || n == 0 || op == CONN_UPDATE || t->ents[e].upsert_by_read
+    if (t->c->ops->bulk == NULL || n == 0 || op == CONN_UPDATE || t->ents[e].upsert_by_read
         || sends_files(t, e))
         return false;
     char id[64], state[32];
@@ -1193,9 +1192,7 @@ static void send_bulk(Transfer *t, uint32_t e, ConnOp op, const char *key_field,
         journal_begin(t->j);
         take_answers(t, e, &job, i2, p2);
         commit(t);
-        t->bulk_rest = true;
         send_group(t, e, op, key_field, c2 + na, i2 + na, p2 + na, NULL, n - na);
-        t->bulk_rest = false;
         for (size_t k = 0; k < na; k++)
             cm_free(again[k]);
         cm_free(again);
@@ -1216,7 +1213,10 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     EntInfo *ei = &t->ents[e];
     if (t->fatal || nsend == 0)
         return;
-    if (bulk_wanted(t, e, op, idx, nsend)) {
+    /* A bulk job's CSV is written from the cells alone: a group sent
+     * without them (the upserts by a read, a job's remainder) goes by the
+     * API's own requests whatever the engine. */
+    if (cells != NULL && bulk_wanted(t, e, op, idx, nsend)) {
         send_bulk(t, e, op, key_field, crs, idx, pl, cells, nsend);
         return;
     }
