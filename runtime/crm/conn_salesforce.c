@@ -79,6 +79,17 @@ static const ConnAnswerShape sf_answer = { NULL, "errorCode", "message", "REQUES
 static const ConnAnswerShape sf_query_answer = { NULL, "errorCode", "message", "REQUEST_LIMIT_EXCEEDED",
                                                  "INVALID_SESSION_ID", "records", NULL };
 
+bool sf_already_there(const ConnBatch *b, const char *code, ConnResult *res)
+{
+    /* a second run, or a member added by hand */
+    if (b->op != CONN_CREATE || code == NULL || strcmp(code, crm_salesforce.unique_code) != 0
+        || !crm_unique_create(&crm_salesforce, b->entity))
+        return false;
+    memset(res, 0, sizeof *res);
+    res->ok = true;
+    return true;
+}
+
 static void record_result(const ConnBatch *b, const cJSON *item, ConnResult *res)
 {
     const char *id = conn_str(item, "id");
@@ -93,15 +104,8 @@ static void record_result(const ConnBatch *b, const cJSON *item, ConnResult *res
     const cJSON *fields = cJSON_GetObjectItemCaseSensitive(e, "fields");
     const cJSON *f0 = cJSON_GetArrayItem(fields, 0);
     const char *code = conn_str(e, "statusCode");
-    if (b->op == CONN_CREATE && code && strcmp(code, crm_salesforce.unique_code) == 0
-        && crm_unique_create(&crm_salesforce, b->entity)) {
-        /* The member is there already (a second run, or added by hand):
-         * done, not created; Salesforce does not say its id. */
-        res->ok = true;
-        res->created = false;
-        res->id[0] = '\0';
+    if (sf_already_there(b, code, res))
         return;
-    }
     conn_result_error(res, code ? code : "UNKNOWN_ERROR", conn_str(e, "message"), cJSON_IsString(f0) ? f0->valuestring : NULL);
     res->retry = code && strcmp(code, "UNABLE_TO_LOCK_ROW") == 0;
 }

@@ -23,6 +23,12 @@ ConnStatus sf_bulk_send(const Connector *c, Transport *t, ConnBulk *b, const Ret
 ConnStatus sf_bulk_read(const Connector *c, Transport *t, ConnBulkRead *r, const RetryPolicy *p,
                         const RetryClock *clk, char *msg, size_t msglen);
 
+/* Whether a refusal with code of a create of b->entity means the record is
+ * there already (CrmVendor.unique_creates: a CampaignMember): then res is
+ * done, not created, without an id (Salesforce does not say it), over
+ * sObject Collections and in a bulk job's failedResults alike. */
+bool sf_already_there(const ConnBatch *b, const char *code, ConnResult *res);
+
 /* The SOQL that reads r: Id, the key and the fields of r->entity, where
  * by_keys only the records whose key is among r->keys; false (err says
  * why) for a name that may not go into a query. */

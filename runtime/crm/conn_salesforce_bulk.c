@@ -283,6 +283,7 @@ static bool match(Job *j, Sig *sigs, size_t skip, bool ok, bool unprocessed, cha
             res->created = strcmp(csv_field(&row, 1), "true") == 0;
         } else {
             sf_error(res, csv_field(&row, 1));
+            sf_already_there(bt, res->code, res);
         }
         j->b->answered[hit->i] = !res->retry;
     }

@@ -65,11 +65,11 @@ def want_now():
                    (CAMPAIGN, held_id(), "", "Responded")])
 
 
-def fresh_run(name, inp):
+def fresh_run(name, inp, *flags):
     """A run with its own journal and error file: it remembers nothing."""
     d = os.path.join(work, name)
     os.makedirs(d)
-    return run(crmmap, mapping, inp, d)
+    return run(crmmap, mapping, inp, d, *flags)
 
 
 inp = write("leads.ndjson", LEADS)
@@ -110,6 +110,22 @@ c.check(lost.status == 0 and not lost.errors and members() == want_now(),
         "an answer lost: the create sent again and counted done: %s %s %s"
         % (lost.status, [(e.get("entity"), e.get("code"), e.get("error")) for e in lost.errors], members()))
 c.check(admin("/__admin/state")["faults_fired"].get("reset_after") == 1, "the members' answer was the one lost")
+
+# Through Bulk API 2.0 the same: the refused members come back in the job's failedResults
+# as DUPLICATE_VALUE, and a second run counts them done.
+start()
+bulk_first = fresh_run("bulk_first", inp, "--bulk", "on")
+want = want_now()
+c.check(bulk_first.status == 0 and not bulk_first.errors and members() == want,
+        "--bulk on, first run: exit 0, one member per visitor: %s %s %s"
+        % (bulk_first.status, bulk_first.errors, members()))
+c.check(any(j["object"] == "CampaignMember" for j in admin("/__admin/state")["bulk_jobs"].values()),
+        "the members went as a bulk job: %s" % admin("/__admin/state").get("bulk_jobs"))
+bulk_again = fresh_run("bulk_again", inp, "--bulk", "on")
+ok = sorted(l["record"] for l in bulk_again.lines if l["entity"] == "CampaignMember" and l.get("state") == "ok")
+c.check(bulk_again.status == 0 and not bulk_again.errors and ok == [1, 2] and members() == want,
+        "--bulk on, second run: the members already there done, exit 0: %s %s %s %s"
+        % (bulk_again.status, [(e.get("entity"), e.get("code")) for e in bulk_again.errors], ok, members()))
 
 # A campaign Salesforce does not hold: an error, not "already there".
 start()
