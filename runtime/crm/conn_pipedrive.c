@@ -402,6 +402,7 @@ Connector *conn_pipedrive_new(const char *base_url)
     Connector *c = cm_calloc(1, sizeof *c);
     conn_init(c, &pd_ops, base_url, crm_pipedrive.default_api_version);
     conn_set_rate_limit(c, crm_pipedrive.rate_max, crm_pipedrive.rate_window_ms, false);
+    conn_set_pacing(c, crm_pipedrive.rate_headers);
     c->values_by = "id";   /* search answers hold ids, not values */
     return c;
 }

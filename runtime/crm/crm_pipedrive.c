@@ -2,7 +2,8 @@
  * leads and notes addressed by their API names, records by their id (an
  * update or upsert by another key reads the id first: Pipedrive has no
  * upsert), custom fields known by their labels, 20 requests per 2 s (the
- * smallest plan's limit for an API token), API tokens in x-api-token
+ * smallest plan's limit for an API token) until an answer's headers state
+ * the token's own, API tokens in x-api-token
  * (auth "api_token"), COMPANY.pipedrive.com, and the v1 field lists and
  * users downloads. */
 #include <string.h>
@@ -52,6 +53,17 @@ static void pd_budget_round(const CrmBudgetRound *r, CrmCalls *out)
     crm_budget_rest(r, out);
 }
 
+/* Every answer states the token's 2-second window: x-ratelimit-limit and
+ * x-ratelimit-remaining (Pipedrive, "Rate limiting"); its length is
+ * documented, not stated, and x-ratelimit-reset (the seconds left of it)
+ * adds nothing a hold of one window does not. */
+static void pd_rate_headers(const TxResponse *r, RateSeen *s)
+{
+    s->max = rate_header_number(r, "x-ratelimit-limit", 1);
+    s->remaining = rate_header_number(r, "x-ratelimit-remaining", 1);
+    s->interval_ms = s->max > 0 ? crm_pipedrive.rate_window_ms : -1;
+}
+
 const CrmVendor crm_pipedrive = {
     .name = "pipedrive",
     .default_api_version = "v1",
@@ -62,6 +74,7 @@ const CrmVendor crm_pipedrive = {
     .rate_max = 20,
     .rate_window_ms = 2000,
     .budget_round = pd_budget_round,
+    .rate_headers = pd_rate_headers,
     .connect = pd_connect,
     .id_field = "id",
     .update_by_read_id = true,

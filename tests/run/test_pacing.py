@@ -9,12 +9,15 @@ a run at the default pace (no --rate) draws no 429 and puts more than the
 old fixed 90 into one window. Dataverse: a burst budget of 30 requests per
 2 s; a run whose own window is far larger (--rate 5000/2) waits when
 x-ms-ratelimit-burst-remaining-xrm-requests nears 0: no 429, and more
-requests than one window takes. Salesforce: a daily quota of 30 in
+requests than one window takes. Pipedrive: a token of 8 requests per 2 s
+in x-ratelimit-limit and -remaining, below the default pace of 20: the
+run waits, no 429. Salesforce: a daily quota of 30 in
 Sforce-Limit-Info; the run warns once that it is low, and ends as usual.
 plan --budget with a connection: the quota share for HubSpot (daily
 headers of one GET) and Dataverse (the 5-minute limits in words), against
 golden files in pacing/.
 Usage: test_pacing.py CRMMAP ROOT WORKDIR"""
+import json
 import os
 import subprocess
 import sys
@@ -91,6 +94,19 @@ c.check(st["requests"] > 2 * 30, "dynamics: the run took more than two windows' 
 
 budget({"dynamics": {"requests": 10, "window": 300, "time": 1200}})
 plan_as_golden(mapping, cfg, "plan_dynamics.txt")
+
+# Pipedrive: a token of 8 requests per 2 s, below the default pace of 20, stated in x-ratelimit-*.
+pd_leads = os.path.join(work, "pd_leads.ndjson")
+with open(pd_leads, "w", encoding="utf-8") as f:
+    for i in range(1, 11):
+        f.write(json.dumps(dict(runlib.lead(i), organization="Org %d" % (i % 3))) + "\n")
+d = os.path.join(work, "pipedrive")
+os.makedirs(d, exist_ok=True)
+budget({"pipedrive": {"max": 8, "window": 2}})
+r, st, pd = paced_run("pipedrive", os.path.join(root, "examples", "pipedrive", "fair-leads.map"), pd_leads, d, None,
+                      "2 s", [])
+c.check(st["requests"] > 2 * 8, "pipedrive: the run took more than two windows' budget (%d requests), so it waited"
+        % st["requests"])
 
 # Salesforce: 30 a day, crossed during the run.
 s, mapping, d, cfg = setup("salesforce")

@@ -18,11 +18,17 @@ HubSpot and Dataverse state a budget only when the faults body sets one
       x-ms-ratelimit-time-remaining-xrm-requests (the server time left, 10 ms
       a request); one over the window is refused with 429 0x80072322 and
       Retry-After.
+  "pipedrive": {"max": N, "window": SECONDS}
+      every Pipedrive answer carries x-ratelimit-limit (N), x-ratelimit-remaining
+      (N less the requests in the window, 2 s unless told) and x-ratelimit-reset
+      (the whole seconds until a slot frees); one over the window is refused
+      with 429 "Request over limit" and a sub-second Retry-After.
 
 State (/__admin/state "budget"): per system the most requests any window
 held ("peak") and the requests refused ("refused")."""
 
 import collections
+import math
 import time
 
 
@@ -32,7 +38,9 @@ class Budget:
         self.daily = daily or 15000
         self.hs = spec.get("hubspot")
         self.dyn = spec.get("dynamics")
-        self.starts = {"hubspot": collections.deque(), "dynamics": collections.deque()}
+        self.pd = spec.get("pipedrive")
+        self.starts = {"hubspot": collections.deque(), "dynamics": collections.deque(),
+                       "pipedrive": collections.deque()}
         self.stats = {s: {"peak": 0, "refused": 0} for s in self.starts}
 
     def _window(self, system, seconds, limit):
@@ -72,5 +80,12 @@ class Budget:
             h = {"x-ms-ratelimit-burst-remaining-xrm-requests": str(limit - n),
                  "x-ms-ratelimit-time-remaining-xrm-requests": "%.2f" % max(0.0, float(self.dyn.get("time", 1200))
                                                                             - 0.01 * n)}
+            return h, (None if used is not None else wait)
+        if system == "pipedrive" and self.pd:
+            limit, seconds = int(self.pd["max"]), float(self.pd.get("window", 2))
+            used, wait = self._window(system, seconds, limit)
+            n = used if used is not None else limit
+            h = {"x-ratelimit-limit": str(limit), "x-ratelimit-remaining": str(limit - n),
+                 "x-ratelimit-reset": str(int(math.ceil(wait)) if used is None else int(seconds))}
             return h, (None if used is not None else wait)
         return {}, None

@@ -1595,7 +1595,7 @@ class Handler(BaseHTTPRequestHandler):
             raw = self.read_body()
             module = self.module_of(path)
             if over is not None:
-                raise limit_exceeded(system, "%.3f" % over)
+                raise module.limit_exceeded("%.3f" % over) if module else limit_exceeded(system, "%.3f" % over)
             if wait is not None and module:
                 raise module.limit_exceeded("%.3f" % wait)
             if wait is not None:
