@@ -294,14 +294,24 @@ static bool dyn_build_read(const Connector *c, const ConnRead *r, ConnRequest *o
         }
         cm_buf_printf(&select, ",%s", r->fields[i]);
     }
+    /* the primary id is an Edm.Guid: its literal is unquoted (a note keyed
+     * by annotationid: examples/dynamics/fair-leads.map) */
+    bool by_id = strcmp(r->key_field, idattr) == 0;
     for (size_t i = 0; i < r->n; i++) {
-        cm_buf_printf(&filter, "%s%s eq '", i ? " or " : "", r->key_field);
+        if (by_id && !is_guid(r->keys[i])) {
+            snprintf(err, errlen, "'%.60s' is not a record id (GUID)", r->keys[i]);
+            cm_buf_free(&select);
+            cm_buf_free(&filter);
+            return false;
+        }
+        cm_buf_printf(&filter, "%s%s eq %s", i ? " or " : "", r->key_field, by_id ? "" : "'");
         for (const char *p = r->keys[i]; *p; p++) {
             if (*p == '\'')
                 cm_buf_putc(&filter, '\'');
             cm_buf_putc(&filter, *p);
         }
-        cm_buf_putc(&filter, '\'');
+        if (!by_id)
+            cm_buf_putc(&filter, '\'');
     }
     cm_buf_printf(&out->url, "%s/api/data/%s/", c->base, c->api_version);
     cm_buf_put_percent(&out->url, r->entity);

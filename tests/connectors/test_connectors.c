@@ -908,6 +908,17 @@ static void test_reads(void)
                  "&$filter=emailaddress1%20eq%20%27o%27%27brien%40example.com%27%20or%20") != NULL);
     for (int i = 0; i < 2; i++)
         conn_current_clear(&cur[i]);
+    /* by the primary id, an Edm.Guid: unquoted; a key that is no GUID is refused unsent */
+    const char *guids[] = { "f7ddafe7-ab0b-98ca-39a6-3eefe10ac5b1" }, *not_guid[] = { "o'brien" };
+    ConnRead ar = { "annotations", "annotationid", guids, 1, NULL, 0 };
+    push(t, 200, "{\"value\":[]}", NULL);
+    CHECK(conn_read(c, t, &ar, &policy, &clk, cur, msg, sizeof msg) == CONN_OK && !cur[0].found);
+    CHECK(strstr(tx_fake_request(t, 1)->url, "&$filter=annotationid%20eq%20f7ddafe7-ab0b-98ca-39a6-3eefe10ac5b1")
+          != NULL);
+    conn_current_clear(&cur[0]);
+    ar.keys = not_guid;
+    CHECK(conn_read(c, t, &ar, &policy, &clk, cur, msg, sizeof msg) != CONN_OK && strstr(msg, "not a record id"));
+    CHECK(tx_fake_nrequests(t) == 2);
     tx_close(t);
     conn_free(c);
 }

@@ -16,6 +16,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import sys
 
 import runlib
@@ -221,6 +222,18 @@ def check_example(x):
                     if first.get(t, {}).get(k) != second.get(t, {}).get(k))
     c.check(first == second, "%s: a second run leaves the server as after the first (%d differ: %s)"
             % (what, len(differ), [(t, k, first.get(t, {}).get(k), second.get(t, {}).get(k)) for t, k in differ[:2]]))
+    if x.name == "dynamics":
+        # A new export of the same visits, run with a journal of its own: its notes are found
+        # by the id derived from the visit and the file (annotationid), none is added.
+        d = os.path.join(work, "new_export")
+        os.makedirs(d, exist_ok=True)
+        export = os.path.join(d, "fair-leads.ndjson")
+        shutil.copyfile(sample, export)
+        third = run(crmmap, x.mapping, export, d, *getattr(x, "flags", []))
+        notes = state(x.name).get(x.attach[0], {})
+        c.check(third.status == 3 and len(notes) == len(first.get(x.attach[0], {})),
+                "dynamics: a new export of the same visits adds no note (%d notes, %d after the first run): %s"
+                % (len(notes), len(first.get(x.attach[0], {})), third.stderr[-300:]))
 
 
 SALESFORCE = Flat("salesforce", "salesforce/contact-or-lead.map", ("Contact", "Lead", "Visit_Report__c"),

@@ -1411,7 +1411,8 @@ class Dynamics:
         return 204, None, {}
 
     def query(self, entity_set, query):
-        """GET SET?$select=a,b&$filter=k eq 'v' or k eq 'w' (the only filter form supported)."""
+        """GET SET?$select=a,b&$filter=k eq 'v' or k eq 'w' (the only filter form supported; the
+        primary id's values unquoted GUIDs)."""
         logical = DYN_SETS.get(entity_set)
         if logical is None:
             raise Reply(404, dyn_error("0x8006088a", "Resource not found for the segment '%s'." % entity_set))
@@ -1420,18 +1421,26 @@ class Dynamics:
         # a read makes no table: plan leaves /__admin/state as it was
         rows = list(self.state.records["dynamics"].get(logical, {}).values())
         flt = q.get("$filter", [""])[0]
+        idattr = "%sid" % logical
         if flt:
             wanted = {}
             for term in flt.split(" or "):
-                m = re.fullmatch(r"\s*(\w+) eq '((?:[^']|'')*)'\s*", term)
+                # the primary id is an Edm.Guid: its literal goes unquoted, as OData's
+                m = re.fullmatch(r"\s*(\w+) eq (?:'((?:[^']|'')*)'|([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}))\s*",
+                                 term)
                 if not m:
                     raise Reply(400, dyn_error("0x80060888", "unsupported $filter: %s" % term[:60]))
-                wanted.setdefault(m.group(1), set()).add(m.group(2).replace("''", "'").lower())
+                if (m.group(1) == idattr) != (m.group(3) is not None):
+                    raise Reply(400, dyn_error("0x80060888", "A binary operator with incompatible types was detected. "
+                                               "Found operand types '%s' and '%s' for operator kind 'Equal'."
+                                               % (("Edm.Guid", "Edm.String") if m.group(1) == idattr
+                                                  else ("Edm.String", "Edm.Guid"))))
+                value = m.group(2).replace("''", "'") if m.group(3) is None else m.group(3)
+                wanted.setdefault(m.group(1), set()).add(value.lower())
             if len(wanted) != 1:
                 raise Reply(400, dyn_error("0x80060888", "$filter on one attribute only"))
             (attr, values), = wanted.items()
             rows = [r for r in rows if str(r.get(attr, "")).lower() in values]
-        idattr = "%sid" % logical
         out = []
         for r in rows:
             rec = {"@odata.etag": 'W/"%d"' % len(out), idattr: r[idattr]}
