@@ -241,3 +241,21 @@ def b64(data):
 
 def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
+
+
+def bundled_files(path):
+    """{record number: [(file name, bytes)]} of a snapADDY export such as
+    examples/records/fair-leads.ndjson: the signature (the attachment named
+    so, which the examples pick with attachment()) and the business card's
+    sides each record carries."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            r = json.loads(line)
+            sig = [a for a in r.get("attachments", []) if ";name=signature.pdf;" in a]
+            got = [(name, base64.b64decode(v.split(",", 1)[1])) for name, v in
+                   (("signature.pdf", sig[0] if sig else None), ("card-front.png", r.get("bcImage")),
+                    ("card-back.png", r.get("bcImageBackside"))) if v]
+            if got:
+                out[n] = got
+    return out
