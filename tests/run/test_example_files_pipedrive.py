@@ -105,7 +105,8 @@ c.check(got == sorted(want + want), "a fresh run uploads each file again, on the
         % [g[:3] for g in got])
 warned = subprocess.run([crmmap, "check", mapping], capture_output=True, text=True)
 c.check(warned.returncode == 0 and len(re.findall(r"W0204\]: `create` without a `key`: a retried run can create "
-                                                  r"files twice", warned.stderr)) == 3,
+                                                  r"files twice", warned.stderr)) == 3
+        and "help: files can carry no key: `run --resume` sends none twice" in warned.stderr,
         "check warns W0204 for each keyless upload: %s" % warned.stderr[-600:])
 
 # ---- a broken card side fails alone: James's lead and signature arrive ----
