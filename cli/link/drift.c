@@ -87,11 +87,31 @@ static void report_user(Ctx *x, const char *id, const char *help, const char *fm
     va_end(ap);
 }
 
+/* The mapping's target system, for the entities it publishes no field
+ * definitions of (CrmPull.undescribed). */
+static const CrmVendor *mapc_vendor(const Mapc *m)
+{
+    uint32_t len;
+    const char *system = mapc_str(m, m->system, &len);
+    return crm_vendor_findn(system, len);
+}
+
+/* Entity i is one whose field definitions the CRM publishes. */
+static bool described(const Mapc *m, const CrmVendor *v, uint32_t i, CmArena *a)
+{
+    uint32_t len;
+    const char *name = mapc_str(m, m->entities[i].name, &len);
+    return !crm_vendor_undescribed(v, cm_arena_strndup(a, name, len));
+}
+
 const char **drift_entity_names(const Mapc *m, CmArena *a, size_t *n)
 {
     const char **names = cm_arena_alloc(a, (m->nentities + 1) * sizeof *names);
+    const CrmVendor *v = mapc_vendor(m);
     *n = 0;
     for (uint32_t i = 0; i < m->nentities; i++) {
+        if (!described(m, v, i, a))
+            continue;
         uint32_t len;
         const char *name = mapc_str(m, m->entities[i].name, &len);
         bool seen = false;
@@ -263,7 +283,10 @@ DriftCount drift_compare(const Mapc *m, const char *file, SchemaEntity *const *l
         if (l)
             found[nfound++] = l;
     }
+    const CrmVendor *v = mapc_vendor(m);
     for (uint32_t i = 0; i < m->nentities; i++) {
+        if (!described(m, v, i, &x.arena))
+            continue;
         const MapcEntity *e = &m->entities[i];
         const char *ename = text(&x, e->name);
         const SchemaEntity *l = live_entity(live, nlive, ename);

@@ -17,8 +17,9 @@
 #include "mapc.h"
 #include "schema.h"
 
-/* The unique target entity names of m, in file order, allocated in a;
- * *n gets the count. */
+/* The unique target entity names of m whose field definitions the CRM
+ * publishes (not CrmPull.undescribed), in file order, allocated in a; *n
+ * gets the count. */
 const char **drift_entity_names(const Mapc *m, CmArena *a, size_t *n);
 
 typedef struct DriftCount {

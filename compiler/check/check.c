@@ -603,6 +603,10 @@ static void create_without_key(Checker *ck, const Item *it)
     if (key)
         diag_help(d, "add `key %s` and assign it a stable value, e.g. `%s = hash(email, visitreport.id)`",
                   key, key);
+    else if (crm_vendor_undescribed(ck->out->vendor, e->name))
+        /* No fields of its own to define one in (an upload). */
+        diag_help(d, "%s can carry no key: `run --resume` sends none twice, but a fresh run of the same input "
+                     "creates each again", e->name);
     else if (email)
         /* A person's record: the e-mail names it. */
         diag_help(d, "%s has no external-id field to key creates on; define %s on %s in the CRM, pull the "

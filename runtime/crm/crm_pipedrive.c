@@ -43,6 +43,8 @@ static void pd_users_url(CmBuf *url, const char *api_version)
 /* COMPANY.pipedrive.com, api.pipedrive.com and oauth.pipedrive.com. */
 static const char *const pd_hosts[] = { "*.pipedrive.com", NULL };
 static const char *const pd_entities[] = { "persons", "organizations", "leads", "notes", NULL };
+/* POST /v1/files has no fileFields to compare (docs/files.md, "Pipedrive"). */
+static const char *const pd_undescribed[] = { "files", NULL };
 
 /* One search per key, and one request per record written (Pipedrive has
  * no batch writes). Where `master crm` values are read, each record found
@@ -88,5 +90,6 @@ const CrmVendor crm_pipedrive = {
         .users = { .list = "data", .id = "id", .email = "email", .name = "name", .active = "active_flag" },
         .paging = CRM_PAGE_NONE,
         .default_entities = pd_entities,
+        .undescribed = pd_undescribed,
     },
 };

@@ -36,6 +36,14 @@ const CrmVendor *crm_vendor_find(const char *name)
     return name ? crm_vendor_findn(name, strlen(name)) : NULL;
 }
 
+bool crm_vendor_undescribed(const CrmVendor *v, const char *entity)
+{
+    for (const char *const *e = v ? v->pull.undescribed : NULL; e && *e; e++)
+        if (strcmp(*e, entity) == 0)
+            return true;
+    return false;
+}
+
 void crm_vendor_names(char *out, size_t outlen, const char *last_sep)
 {
     size_t n = 0;

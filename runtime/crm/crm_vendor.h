@@ -61,6 +61,11 @@ typedef struct CrmPull {
     const char *const *cursor_path;     /* CRM_PAGE_CURSOR: keys from the root to the cursor; NULL-terminated */
     const char *cursor_param;
     const char *const *default_entities;    /* pulled when no --entity is given; NULL-terminated */
+    /* Entities written through an API that publishes no field definitions
+     * for them (Pipedrive's /v1/files uploads): their schema is written by
+     * hand from the API reference, so the drift check and the mapping's
+     * fingerprint leave them out; NULL-terminated, or NULL. */
+    const char *const *undescribed;
 } CrmPull;
 
 typedef struct CrmVendor {
@@ -195,6 +200,8 @@ typedef struct CrmVendor {
 
 /* The vendor of that name, or NULL. */
 const CrmVendor *crm_vendor_find(const char *name);
+/* True when v (NULL: none) lists entity in pull.undescribed. */
+bool crm_vendor_undescribed(const CrmVendor *v, const char *entity);
 /* The vendor of the n bytes at name (a .mapc string), or NULL. */
 const CrmVendor *crm_vendor_findn(const char *name, size_t n);
 /* Every vendor, in the registry's order, NULL-terminated. */

@@ -100,16 +100,17 @@ class Result:
 
 
 def run(crmmap, mapping, input_path, workdir, *flags, token_env="CRM_TOKEN", env_extra=None, timeout=300,
-        config=None):
+        config=None, force=True):
     """crmmap run against the server (config: a connection file instead of
-    --url and --token-env); returns a Result."""
+    --url and --token-env; force=False: with the drift check); returns a
+    Result."""
     errors = os.path.join(workdir, "errors.ndjson")
     journal = os.path.join(workdir, "journal.db")
     # --force: these tests are about sending, against a server whose metadata is not
     # the test mappings' schemas; the drift check before sending is tested in tests/doctor.
     where = ["--config", config] if config else ["--url", URL, "--token-env", token_env]
-    cmd = [crmmap, "run", mapping, "--input", input_path] + where + ["--plain-http", "--force",
-           "--errors", errors, "--journal", journal] + list(flags)
+    cmd = [crmmap, "run", mapping, "--input", input_path] + where + ["--plain-http"] + (["--force"] if force else []) \
+        + ["--errors", errors, "--journal", journal] + list(flags)
     env = dict(os.environ, CRM_TOKEN="T", CRM_SECRET="shh")
     env.update(env_extra or {})
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
@@ -241,3 +242,21 @@ def b64(data):
 
 def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
+
+
+def bundled_files(path):
+    """{record number: [(file name, bytes)]} of a snapADDY export such as
+    examples/records/fair-leads.ndjson: the signature (the attachment named
+    so, which the examples pick with attachment()) and the business card's
+    sides each record carries."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            r = json.loads(line)
+            sig = [a for a in r.get("attachments", []) if ";name=signature.pdf;" in a]
+            got = [(name, base64.b64decode(v.split(",", 1)[1])) for name, v in
+                   (("signature.pdf", sig[0] if sig else None), ("card-front.png", r.get("bcImage")),
+                    ("card-back.png", r.get("bcImageBackside"))) if v]
+            if got:
+                out[n] = got
+    return out
