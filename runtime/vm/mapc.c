@@ -729,6 +729,8 @@ static bool chain_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
  * verifier holds each chain's entities to earlier ones than its user. */
 static bool read_refs(Cursor *c, Mapc *m)
 {
+    if (m->minor < 7)
+        return failf(c, "a refs section in a 1.%u file (ref chains are 1.7)", m->minor);
     m->chains = read_list(c, m, &m->nchains, 3, MAPC_MAX_INDEX, sizeof *m->chains, "ref chains", chain_item, NULL);
     return m->chains != NULL;
 }

@@ -521,6 +521,12 @@ static void test_refs(void)
         { 3, 2, "ref chain 0 links entity 2, which is not an earlier entity" },
     };
     expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
+    uint8_t *d = cm_malloc(b.len);
+    memcpy(d, b.data, b.len);
+    d[5] = 6;       /* the header's minor version */
+    fix_crc(d, b.len);
+    expect(d, b.len, "a refs section in a 1.6 file (ref chains are 1.7)", "refs in a 1.6 file");
+    cm_free(d);
     cm_buf_free(&b);
     MapcWriter *w = chain_writer(1);
     char err[300] = "";
