@@ -509,17 +509,15 @@ static void test_refs(void)
     CHECK(m && m->nchains == 1 && m->chains[0].n == 2 && m->chains[0].entities[0] == 0
           && m->chains[0].entities[1] == 1, "the chain read back");
     mapc_free(m);
-    size_t payload = section_payload(&b, MS_REFS);
-    CHECK(payload > 0, "a refs section was written");
     /* count 1; n 2, entity 0, entity 1 */
     static const Poke bad[] = {
-        { 0, 2, "truncated: 2 ref chains do not fit" },
-        { 1, 1, "ref chain 0 has 1 entities (at least 2)" },
-        { 1, 17, "too many chained entities (17, at most 16)" },
-        { 3, 0, "ref chain 0 names entity 0 twice" },
+        { 0, 2, "truncated: 2 ref chains do not fit" }, { 1, 1, "ref chain 0 has 1 entities (at least 2)" },
+        { 1, 17, "too many chained entities (17, at most 16)" }, { 3, 0, "ref chain 0 names entity 0 twice" },
         { 3, 5, "chained entity index 5 out of range (there are 3)" },
         { 3, 2, "ref chain 0 links entity 2, which is not an earlier entity" },
     };
+    size_t payload = section_payload(&b, MS_REFS);
+    CHECK(payload > 0, "a refs section was written");
     expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
     uint8_t *d = cm_malloc(b.len);
     memcpy(d, b.data, b.len);
