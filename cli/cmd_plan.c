@@ -224,28 +224,53 @@ static enum Passed passed_over(const Plan *p, size_t row, uint32_t ei)
     return e->found ? P_E_UPDATED : P_PLANNED;
 }
 
+/* A ref to entity `to` of this record: 2 where the record found it in the
+ * CRM (*id), 1 where it is a new record, 0 where it is a branch of a
+ * fallback pair the run passes over (the other branch, of the same name,
+ * may still be taken). */
+static int ref_to(const Plan *p, size_t row, uint32_t ei, const char *to, CmArena *a, const char **id)
+{
+    int out = 1;
+    for (uint32_t k = ei; k-- > 0;) {
+        const Entry *parent = &p->entries[row * p->m->nentities + k];
+        if (strcmp(entity_name(p, k, a), to) != 0)
+            continue;
+        if (passed_over(p, row, k) != P_PLANNED) {
+            out = 0;
+            continue;
+        }
+        if (parent->found) {
+            *id = parent->id;
+            return 2;
+        }
+        return 1;
+    }
+    return out;
+}
+
 /* A ref to an entity the same record found in the CRM is that record's id;
  * to a branch of a fallback pair the run passes over, the other branch (same
- * name) or nothing: the run leaves the field out. */
+ * name) or nothing: the run leaves the field out. A chain (`ref A ?? ref
+ * B`, {"ref": ["A", "B"]}) is its first entity the run writes. */
 static const cJSON *resolve_ref(const Plan *p, size_t row, uint32_t ei, const cJSON *v, CmArena *a, cJSON **made)
 {
     const cJSON *to = cJSON_GetObjectItemCaseSensitive(v, "ref");
-    if (!cJSON_IsObject(v) || !cJSON_IsString(to))
+    if (!cJSON_IsObject(v) || !(cJSON_IsString(to) || cJSON_IsArray(to)))
         return v;
-    const cJSON *out = v;
-    for (uint32_t k = ei; k-- > 0;) {
-        const Entry *parent = &p->entries[row * p->m->nentities + k];
-        if (strcmp(entity_name(p, k, a), to->valuestring) != 0)
-            continue;
-        if (passed_over(p, row, k) != P_PLANNED) {
-            out = NULL;
-            continue;
+    for (const cJSON *n = cJSON_IsArray(to) ? to->child : to; n != NULL; n = cJSON_IsArray(to) ? n->next : NULL) {
+        const char *id = NULL;
+        int r = cJSON_IsString(n) ? ref_to(p, row, ei, n->valuestring, a, &id) : 0;
+        if (r == 2)
+            return *made = cJSON_CreateString(id);
+        if (r == 1 && n == to)
+            return v;
+        if (r == 1) {
+            *made = cJSON_CreateObject();
+            cJSON_AddStringToObject(*made, "ref", n->valuestring);
+            return *made;
         }
-        if (parent->found)
-            return *made = cJSON_CreateString(parent->id);
-        return v;
     }
-    return out;
+    return NULL;
 }
 
 static void put_value(CmBuf *b, const cJSON *v)

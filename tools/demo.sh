@@ -130,7 +130,7 @@ PY
 echo "== the duplicate check: crmmap run $out/salesforce-contact-or-lead.mapc (Contact or Lead)"
 # A fresh org holding one visitor of the sample, Lena Wagner, as a Contact:
 # the run updates her and makes a Lead of every other visitor, each visit
-# report linked to whichever was written.
+# report and file linked to whichever was written.
 python3 - "$url" <<'PY'
 import json, sys, urllib.request
 def post(path, body):
@@ -142,6 +142,9 @@ with open("examples/vendor/salesforce/Visit_Report__c_describe.json") as f:
 # The campaign members a visit report's campaignId makes (none in the sample).
 with open("examples/vendor/salesforce/CampaignMember_describe.json") as f:
     post("metadata", {"system": "salesforce", "entity": "CampaignMember", "document": json.load(f)})
+# The files it attaches to the Contact or the Lead (ContentVersion with its External_Id__c).
+with open("examples/vendor/salesforce/ContentVersion_describe.json") as f:
+    post("metadata", {"system": "salesforce", "entity": "ContentVersion", "document": json.load(f)})
 post("records", {"system": "salesforce", "table": "Contact", "records": [
     {"Email": "lena.wagner@example.at", "LastName": "Wagner", "Phone": "+43 316 555 0100"}]})
 PY
@@ -160,6 +163,10 @@ for v in state.get("Visit_Report__c", {}).values():
     kind, r = held.get(to, ("?", {}))
     print("Visit_Report__c %s  %s %s  -> %s %s (%s)" % (v["Id"], v.get("Fair__c"), v.get("Visit_Date__c"), kind, to,
                                                      r.get("Email")))
+for v in state.get("ContentVersion", {}).values():
+    kind, r = held.get(v.get("FirstPublishLocationId"), ("?", {}))
+    print("ContentVersion %s  %-14s -> %s %s (%s)" % (v["Id"], v.get("PathOnClient"), kind,
+                                                    v.get("FirstPublishLocationId"), r.get("Email")))
 PY
 kill "$server"
 wait "$server" 2>/dev/null || true

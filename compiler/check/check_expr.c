@@ -352,6 +352,39 @@ static void arithmetic(Checker *ck, Expr *e, struct CheckInfo *in)
     }
 }
 
+/* The distinct entities of a `??` made of refs only (codegen's REFS chain),
+ * counted up to MAX_CHAIN + 1; 0 for any other expression. */
+enum { MAX_CHAIN = 16 };    /* the .mapc's MAPC_MAX_CHAIN (docs/bytecode.md, section 14) */
+static size_t chain_count(const Expr *e, size_t *seen, size_t n)
+{
+    if (e->kind == EX_BINARY && e->u.binary.op == OP_COALESCE) {
+        size_t l = chain_count(e->u.binary.left, seen, n);
+        return l ? chain_count(e->u.binary.right, seen, l) : 0;
+    }
+    if (e->kind != EX_REF || e->info == NULL || e->info->ref == SIZE_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (seen[i] == e->info->ref)
+            return n;
+    if (n <= MAX_CHAIN)
+        seen[n] = e->info->ref;
+    return n + (n <= MAX_CHAIN);
+}
+
+/* A chain of refs past the bytecode's limit, reported once: at the smallest
+ * `??` that passes it. */
+static void chain_limit(Checker *ck, const Expr *e)
+{
+    size_t seen[MAX_CHAIN + 1];
+    if (chain_count(e, seen, 0) <= MAX_CHAIN || chain_count(e->u.binary.left, seen, 0) > MAX_CHAIN
+        || chain_count(e->u.binary.right, seen, 0) > MAX_CHAIN)
+        return;
+    Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0131", e->span,
+                          "a chain of refs links more than %d entities", MAX_CHAIN);
+    diag_help(d, "a field links the first written of at most %d entities: leave out those the record never writes",
+              MAX_CHAIN);
+}
+
 static void binary(Checker *ck, Expr *e)
 {
     struct CheckInfo *in = info(ck, e);
@@ -367,6 +400,7 @@ static void binary(Checker *ck, Expr *e)
     in = e->info;
     switch (op) {
     case OP_COALESCE:
+        chain_limit(ck, e);
         *in = *e->u.binary.left->info;
         in->source = NULL;
         in->path = NULL;

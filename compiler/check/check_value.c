@@ -186,6 +186,10 @@ static void ref_into(Checker *ck, const Expr *e, const Field *f)
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0111", e->u.ref.entity.span,
                           "%s.%s links to %s, not to %s", ename, f->name,
                           f->nreferences ? refs.data : "nothing", to->schema->name);
+    /* a field that links several objects takes a ref to any of them, or a chain */
+    if (f->nreferences > 1)
+        diag_help(d, "ref an entity that writes %s; `ref A ?? ref B` links the first of them this record wrote",
+                  refs.data);
     cm_buf_free(&refs);
     for (size_t j = ck->entity; j-- > 0;) {
         const CheckedEntity *other = &ck->out->entities[j];

@@ -403,6 +403,41 @@ static void gen_coalesce(Gen *g, const Expr *a, const Expr *b)
     mw_patch_here(g->e, j);
 }
 
+/* The entities of a `??` made of refs only (`ref A ?? ref B ?? ...`), in
+ * order, each once (*n past MAPC_MAX_CHAIN: too many); false for any other
+ * operand. */
+static bool ref_chain(const Expr *x, uint32_t *out, uint32_t *n)
+{
+    if (x->kind == EX_BINARY && x->u.binary.op == OP_COALESCE)
+        return ref_chain(x->u.binary.left, out, n) && ref_chain(x->u.binary.right, out, n);
+    if (x->kind != EX_REF || x->info == NULL)
+        return false;
+    for (uint32_t i = 0; i < *n && i < MAPC_MAX_CHAIN; i++)
+        if (out[i] == (uint32_t)x->info->ref)
+            return true;
+    if (*n < MAPC_MAX_CHAIN)
+        out[*n] = (uint32_t)x->info->ref;
+    ++*n;
+    return true;
+}
+
+/* ref A ?? ref B: which was written is known only when the record is sent
+ * (a fallback pair is settled by reading the CRM), so the chain goes whole
+ * into one REFS and the transfer links its first written entity. */
+static bool gen_ref_chain(Gen *g, const Expr *x)
+{
+    uint32_t ents[MAPC_MAX_CHAIN], n = 0;
+    if (!ref_chain(x, ents, &n))
+        return false;
+    if (n > MAPC_MAX_CHAIN)
+        gen_fail(g, "a chain of refs links more than 16 entities");
+    else if (n == 1)
+        mw_op(g->e, BC_REF, ents[0]);
+    else
+        mw_op(g->e, BC_REFS, mw_chain(g->w, ents, n));
+    return true;
+}
+
 static void gen_binary(Gen *g, const Expr *x)
 {
     static const OpCode ops[] = {
@@ -415,6 +450,8 @@ static void gen_binary(Gen *g, const Expr *x)
         gen_logic(g, x);
         return;
     }
+    if (op == OP_COALESCE && gen_ref_chain(g, x))
+        return;
     if (op == OP_COALESCE) {
         gen_coalesce(g, x->u.binary.left, x->u.binary.right);
         return;

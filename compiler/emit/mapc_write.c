@@ -78,6 +78,8 @@ struct MapcWriter {
     uint32_t nlets, cap_lets;
     struct MwParam { uint32_t name, type, default_const; } *params;     /* the params section, 1.5 */
     uint32_t nparams, cap_params;
+    CmBuf chains;               /* the refs section's entries, 1.7 */
+    uint32_t nchains;
 };
 
 #define GROW(arr, n, cap) do {                                        \
@@ -128,6 +130,7 @@ void mw_free(MapcWriter *w)
     cm_free(w->builtin_ids);
     cm_free(w->lets);
     cm_free(w->params);
+    cm_buf_free(&w->chains);
     cm_buf_free(&w->paths);
     cm_buf_free(&w->builtins);
     cm_buf_free(&w->tables);
@@ -601,6 +604,14 @@ uint32_t mw_param(MapcWriter *w, const char *name, MapcParamType type, uint32_t 
     return w->nparams++;
 }
 
+uint32_t mw_chain(MapcWriter *w, const uint32_t *entities, uint32_t n)
+{
+    put_var(&w->chains, n);
+    for (uint32_t i = 0; i < n; i++)
+        put_var(&w->chains, entities[i]);
+    return w->nchains++;
+}
+
 static void write_fallbacks(const MapcWriter *w, CmBuf *b)
 {
     uint32_t n = 0;
@@ -617,10 +628,10 @@ static void write_fallbacks(const MapcWriter *w, CmBuf *b)
 bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
 {
     if (w->nstrings > MAPC_MAX_INDEX || w->nconsts > MAPC_MAX_INDEX || w->npaths > MAPC_MAX_INDEX
-        || w->nlets > MAPC_MAX_INDEX || w->nparams > MAPC_MAX_INDEX
+        || w->nlets > MAPC_MAX_INDEX || w->nparams > MAPC_MAX_INDEX || w->nchains > MAPC_MAX_INDEX
         || w->ntables > MAPC_MAX_INDEX || w->nentities > MAPC_MAX_INDEX || w->nbuiltins > MAPC_MAX_BUILTINS) {
         snprintf(err, errlen, "the mapping is too large for the bytecode format (more than %u strings, lets, params, "
-                 "constants, paths, tables or entities)", MAPC_MAX_INDEX);
+                 "ref chains, constants, paths, tables or entities)", MAPC_MAX_INDEX);
         return false;
     }
     for (uint32_t i = 0; i < w->nentities; i++)
@@ -636,7 +647,8 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
     /* The oldest minor version that has everything written: a mapping
      * without Dynamics lookups, 1.3 code or fallbacks stays readable by a
      * 1.1 runtime. */
-    cm_buf_putc(out, w->v1_6                   ? MAPC_MINOR
+    cm_buf_putc(out, w->nchains                ? MAPC_MINOR
+                     : w->v1_6                 ? MAPC_MINOR_FILES
                      : w->nparams              ? MAPC_MINOR_PARAMS
                      : w->v1_4 || w->nlets     ? MAPC_MINOR_LETS
                      : w->v1_3 || w->fallbacks ? MAPC_MINOR_STRICT
@@ -728,6 +740,12 @@ bool mw_finish(MapcWriter *w, CmBuf *out, char *err, size_t errlen)
             put_var(&sec, w->params[i].default_const);
         }
         put_section(out, MS_PARAMS, &sec);
+    }
+    if (w->nchains) {
+        cm_buf_clear(&sec);
+        put_var(&sec, w->nchains);
+        cm_buf_put(&sec, w->chains.data, w->chains.len);
+        put_section(out, MS_REFS, &sec);
     }
     cm_buf_free(&facts);
     cm_buf_free(&lookups);

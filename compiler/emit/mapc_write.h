@@ -70,6 +70,9 @@ void mw_user(MapcWriter *w, const char *email, const char *id);
 uint32_t mw_let(MapcWriter *w, const char *name);
 /* A param (the params section, format 1.5): its index, which PARAM names. */
 uint32_t mw_param(MapcWriter *w, const char *name, MapcParamType type, uint32_t default_const);
+/* A ref chain (the refs section, format 1.7): the entities of `ref A ??
+ * ref B ...` in order; its index, which REFS names. */
+uint32_t mw_chain(MapcWriter *w, const uint32_t *entities, uint32_t n);
 
 /* A Dynamics lookup (the lookups section, docs/bytecode.md): field goes out
  * through @odata.bind; per_target: a ref to E binds through NAME_E; nav and

@@ -450,6 +450,7 @@ static const struct { const char *code, *title; } code_titles[] = {
     { "E0128", "creator() without a creator field in the source schema" },
     { "E0129", "two snapADDY documents define the same source field" },
     { "E0130", "number outside the field's range or precision" },
+    { "E0131", "chain of refs longer than the bytecode allows" },
     { "E0301", "test case file unreadable or invalid" },
     { "E0302", "test case names something the mapping does not have" },
     { "E0303", "test case expectation not met" },

@@ -222,6 +222,15 @@ static bool sent(Budget *b, uint32_t i, const VmResult *res)
     return true;
 }
 
+/* A ref's entity, and every entity of its chain, whose ids the window needs. */
+static void refer(Budget *b, const Value *v)
+{
+    b->ents[v->u.ref].referred = true;
+    const MapcChain *ch = mapc_ref_chain(b->m, v);
+    for (uint32_t k = 0; ch && k < ch->n; k++)
+        b->ents[ch->entities[k]].referred = true;
+}
+
 void budget_record(Budget *b, const VmResult *results)
 {
     for (uint32_t i = 0; i < b->m->nentities; i++) {
@@ -235,7 +244,7 @@ void budget_record(Budget *b, const VmResult *results)
             if (r->set[f] && r->values[f].type != V_REF)
                 dryrun_field_value(b->m, &me->fields[f], &r->values[f], &b->scratch);
             else if (r->set[f])
-                b->ents[r->values[f].u.ref].referred = true;
+                refer(b, &r->values[f]);
         uint64_t bytes = b->scratch.len;
         uint64_t key = 0;
         if (me->key >= 0 && r->set[me->key]) {

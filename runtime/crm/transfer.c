@@ -38,6 +38,7 @@ typedef struct UField {
     uint32_t off, len;      /* the value's text in Unit.text: a string's bytes, a number or bool as JSON has it */
     uint8_t type;           /* V_STR, V_NUM, V_BOOL or V_CLEAR (V_REF: see ref) */
     int32_t ref;            /* V_REF: the parent entity's index; -1 otherwise */
+    int32_t chain;          /* `ref A ?? ref B`: the chain (mapc.h), ref its first entity with a record; -1 */
 } UField;
 
 /* What a unit went out without (VmPartial), kept for its error file lines. */
@@ -629,6 +630,40 @@ static int32_t ref_target(const Transfer *t, const Rec *r, uint32_t p, bool any_
     return other >= 0 && r->units[other].state == J_OK ? other : -1;
 }
 
+/* The parent a field's ref links: for a chain, the first of its entities
+ * from uf->ref on that ref_target finds written (-2 where none is and one
+ * failed, -1 otherwise). */
+static int32_t link_target(const Transfer *t, const Rec *r, const UField *uf, bool any_table)
+{
+    if (uf->chain < 0)
+        return ref_target(t, r, (uint32_t)uf->ref, any_table);
+    const MapcChain *ch = &t->m->chains[uf->chain];
+    uint32_t k = 0;
+    while (ch->entities[k] != (uint32_t)uf->ref)
+        k++;
+    int32_t none = -1;
+    for (; k < ch->n; k++) {
+        int32_t p = ref_target(t, r, ch->entities[k], any_table);
+        if (p >= 0)
+            return p;
+        if (p == -2)
+            none = -2;
+    }
+    return none;
+}
+
+/* Whether a field's ref may link entity e: its own, or one of its chain. */
+static bool links_to(const Transfer *t, const UField *uf, int32_t e)
+{
+    if (uf->ref == e)
+        return true;
+    const MapcChain *ch = uf->chain >= 0 ? &t->m->chains[uf->chain] : NULL;
+    for (uint32_t k = 0; ch && k < ch->n; k++)
+        if (ch->entities[k] == (uint32_t)e)
+            return true;
+    return false;
+}
+
 /* A ref to the parent's record. Bound (Dataverse): through the lookup's
  * navigation property, the one the .mapc names (its json_key) or, per
  * table, NAME_TABLE; or, where the .mapc names none, NAME; to the parent's
@@ -690,7 +725,7 @@ static bool field_goes(const Transfer *t, const Rec *r, uint32_t e, const ConnCu
     if (f->section == FS_IF_EMPTY && !created
         && !(ei->read_as[uf->field] && cur && conn_current_empty(cur, ei->read_as[uf->field])))
         return false;
-    *parent = uf->ref >= 0 ? ref_target(t, r, (uint32_t)uf->ref, f->per_target) : -1;
+    *parent = uf->ref >= 0 ? link_target(t, r, uf, f->per_target) : -1;
     /* a fallback pair's entity not sent: the link goes through the other's field */
     return uf->ref < 0 || *parent >= 0;
 }
@@ -865,7 +900,7 @@ static size_t prepare(Transfer *t, uint32_t e, size_t *todo)
                 if (u->fields[k].ref < 0)
                     continue;
                 const MapcField *f = &t->m->entities[e].fields[u->fields[k].field];
-                int32_t p = ref_target(t, r, (uint32_t)u->fields[k].ref, f->per_target);
+                int32_t p = link_target(t, r, &u->fields[k], f->per_target);
                 orphan |= p == -2;
                 linked |= p >= 0;
             }
@@ -1137,9 +1172,10 @@ static bool ids_wanted(const Transfer *t, uint32_t e)
         const Rec *r = &t->recs[i];
         for (uint32_t f = 0; r->units && f < t->m->nentities; f++)
             for (uint32_t k = 0; k < r->units[f].nfields; k++) {
-                int32_t ref = r->units[f].fields[k].ref;
-                bool any_table = t->m->entities[f].fields[r->units[f].fields[k].field].per_target;
-                if (ref == (int32_t)e || (partner >= 0 && ref == partner) || (any_table && pair >= 0 && ref == pair))
+                const UField *uf = &r->units[f].fields[k];
+                bool any_table = t->m->entities[f].fields[uf->field].per_target;
+                if (uf->ref >= 0 && (links_to(t, uf, (int32_t)e) || (partner >= 0 && links_to(t, uf, partner))
+                                     || (any_table && pair >= 0 && links_to(t, uf, pair))))
                     return true;
             }
     }
@@ -1596,6 +1632,7 @@ static void copy_unit(Unit *u, const VmResult *res)
         const Value *v = &res->values[f];
         uf->field = f;
         uf->ref = v->type == V_REF ? (int32_t)v->u.ref : -1;
+        uf->chain = v->type == V_REF && v->len ? (int32_t)v->len - 1 : -1;
         uf->off = (uint32_t)text.len;
         uf->type = v->type;
         if (v->type == V_STR) {

@@ -23,11 +23,21 @@ void dryrun_value(const Mapc *m, const Value *v, CmBuf *out)
         break;
     }
     case V_BOOL: cm_buf_puts(out, v->u.b ? "true" : "false"); break;
-    case V_REF:
-        cm_buf_puts(out, "{\"ref\": ");
+    case V_REF: {
+        /* a chain: its entities from the first with a record on, the one written linked */
+        const MapcChain *ch = v->len ? &m->chains[v->len - 1] : NULL;
+        uint32_t k = 0;
+        while (ch && ch->entities[k] != v->u.ref)
+            k++;
+        cm_buf_puts(out, ch && k + 1 < ch->n ? "{\"ref\": [" : "{\"ref\": ");
         put_str(out, m, m->entities[v->u.ref].name);
-        cm_buf_putc(out, '}');
+        for (uint32_t j = k + 1; ch && j < ch->n; j++) {
+            cm_buf_puts(out, ", ");
+            put_str(out, m, m->entities[ch->entities[j]].name);
+        }
+        cm_buf_puts(out, ch && k + 1 < ch->n ? "]}" : "}");
         break;
+    }
     default: cm_buf_puts(out, "null"); break;
     }
 }

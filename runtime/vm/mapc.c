@@ -705,6 +705,36 @@ static bool read_params(Cursor *c, Mapc *m)
     return m->params != NULL;
 }
 
+static bool chain_item(Cursor *c, Mapc *m, void *ctx, void *items, uint32_t i)
+{
+    (void)ctx;
+    MapcChain *ch = &((MapcChain *)items)[i];
+    uint32_t *entities = get_array(c, m, &ch->n, 1, MAPC_MAX_CHAIN, sizeof *entities, "chained entities");
+    if (entities == NULL)
+        return false;
+    if (ch->n < 2)
+        return failf(c, "ref chain %u has %u entities (at least 2)", i, ch->n);
+    for (uint32_t k = 0; k < ch->n; k++) {
+        if (!get_index(c, &entities[k], m->nentities, "chained entity"))
+            return false;
+        for (uint32_t j = 0; j < k; j++)
+            if (entities[j] == entities[k])
+                return failf(c, "ref chain %u names entity %u twice", i, entities[k]);
+    }
+    ch->entities = entities;
+    return true;
+}
+
+/* Section 14: the ref chains; their count bounds the REFS operands, and the
+ * verifier holds each chain's entities to earlier ones than its user. */
+static bool read_refs(Cursor *c, Mapc *m)
+{
+    if (m->minor < 7)
+        return failf(c, "a refs section in a 1.%u file (ref chains are 1.7)", m->minor);
+    m->chains = read_list(c, m, &m->nchains, 3, MAPC_MAX_INDEX, sizeof *m->chains, "ref chains", chain_item, NULL);
+    return m->chains != NULL;
+}
+
 /* After every section: the lets section bounds what the code may name. */
 static bool verify_code(Cursor *c, Mapc *m)
 {
@@ -763,11 +793,11 @@ static bool read_sections(Cursor *c, Mapc *m)
 {
     static const char *const names[] = { "", "strings", "meta", "constants", "source paths",
                                          "builtins", "tables", "entities", "facts", "lookups", "fallbacks",
-                                         "checks", "lets", "params" };
+                                         "checks", "lets", "params", "refs" };
     typedef bool (*Reader)(Cursor *, Mapc *);
     static const Reader readers[] = { NULL, read_strings, read_meta, read_consts, read_paths,
                                       read_builtins, read_tables, read_entities, read_facts, read_lookups,
-                                      read_fallbacks, read_checks, read_lets, read_params };
+                                      read_fallbacks, read_checks, read_lets, read_params, read_refs };
     const uint8_t *file_end = c->end;
     unsigned last = 0;
     while (c->p < file_end) {

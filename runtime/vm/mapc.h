@@ -16,7 +16,8 @@
 
 #define MAPC_MAGIC "MAPC"
 #define MAPC_MAJOR 1
-#define MAPC_MINOR 6              /* the newest minor version this reader knows */
+#define MAPC_MINOR 7              /* the newest minor version this reader knows */
+#define MAPC_MINOR_FILES 6        /* ... with a file check or number bounds, and no ref chains */
 #define MAPC_MINOR_PARAMS 5       /* ... with params, no file check and no number bounds */
 #define MAPC_MINOR_LETS 4         /* ... with 1.4 code, checks or lets, and no params */
 #define MAPC_MINOR_FACTS 1        /* what a file without a lookups section is written as */
@@ -30,6 +31,7 @@
 #define MAPC_MAX_BUILTINS 255u
 #define MAPC_MAX_SEGMENTS 64u
 #define MAPC_MAX_LIST_DEPTH 16u      /* list constants inside list constants */
+#define MAPC_MAX_CHAIN 16u           /* entities in one ref chain (section 14) */
 /* Largest .mapc accepted: far above any real mapping, small enough that a
  * hostile file cannot make the loader allocate much. */
 #define MAPC_MAX_FILE (16u * 1024u * 1024u)
@@ -43,7 +45,8 @@ enum MapcSection {
     MS_CHECKS,                  /* 1.4, optional: what a typed field's value must look like */
     MS_LETS,                    /* 1.4, optional: the names of the let slots */
     MS_PARAMS,                  /* 1.5, optional: the params, their types and defaults */
-    MS__KNOWN = MS_PARAMS
+    MS_REFS,                    /* 1.7, optional: the ref chains (`ref A ?? ref B`) REFS names */
+    MS__KNOWN = MS_REFS
 };
 
 /* Header flags. A reader that skips the fallbacks section would send both
@@ -158,6 +161,13 @@ typedef struct MapcEntity {
     const MapcFacts *facts;     /* per field; NULL in a file without the facts section */
 } MapcEntity;
 
+/* A ref chain (section 14, 1.7): `ref A ?? ref B ...` into one field, the
+ * entities in the order written; the record's first written one is linked. */
+typedef struct MapcChain {
+    const uint32_t *entities;   /* entity indexes, distinct */
+    uint32_t n;                 /* 2 .. MAPC_MAX_CHAIN */
+} MapcChain;
+
 /* A `param` (section 13): its value is the default until mapc_param_set. */
 typedef enum MapcParamType { MP_STRING = 1, MP_NUMBER, MP_BOOL, MP__LAST = MP_BOOL } MapcParamType;
 typedef struct MapcParam {
@@ -193,8 +203,16 @@ typedef struct Mapc {
     uint32_t nlets;
     MapcParam *params;          /* 1.5 */
     uint32_t nparams;
+    const MapcChain *chains;    /* 1.7 */
+    uint32_t nchains;
     CmArena arena;              /* owns everything above and the file copy */
 } Mapc;
+
+/* The chain a V_REF links through (`ref A ?? ref B`); NULL for one entity. */
+static inline const MapcChain *mapc_ref_chain(const Mapc *m, const Value *v)
+{
+    return v->type == V_REF && v->len ? &m->chains[v->len - 1] : NULL;
+}
 
 /* The param named name[0..len): its index, or -1. */
 int32_t mapc_param_find(const Mapc *m, const char *name, size_t len);

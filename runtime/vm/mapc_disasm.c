@@ -124,6 +124,13 @@ static void put_operand(CmBuf *out, const Mapc *m, const MapcEntity *e, unsigned
         cm_buf_printf(out, " %u  ; ", x);
         put_str(out, m, e->fields[x].name);
         break;
+    case OPND_CHAIN:
+        cm_buf_printf(out, " %u  ;", x);
+        for (uint32_t k = 0; k < m->chains[x].n; k++) {
+            cm_buf_puts(out, k ? " ?? " : " ");
+            put_str(out, m, m->entities[m->chains[x].entities[k]].name);
+        }
+        break;
     case OPND_STRING: {
         uint32_t len;
         const char *s = mapc_str(m, x, &len);

@@ -70,6 +70,14 @@ static bool check_operand(Verifier *v, uint32_t pc, unsigned op, const uint8_t *
     }
     case OPND_LET: return check_index(v, pc, x, m->nlets, "let");
     case OPND_PARAM: return check_index(v, pc, x, m->nparams, "param");
+    case OPND_CHAIN:
+        if (!check_index(v, pc, x, m->nchains, "ref chain"))
+            return false;
+        for (uint32_t k = 0; k < m->chains[x].n; k++)
+            if (m->chains[x].entities[k] >= v->index)
+                return failf(v, pc, "ref chain %u links entity %u, which is not an earlier entity", x,
+                             m->chains[x].entities[k]);
+        return true;
     case OPND_GUARD:
     case OPND_JUMP:
     case OPND_LET_JUMP:

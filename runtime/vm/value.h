@@ -16,13 +16,15 @@ typedef enum VType {
     V_STR,          /* UTF-8 bytes, not NUL-terminated */
     V_LIST,         /* multi-select answers, split(), list literals */
     V_OBJECT,       /* a nested source object (only tested for presence) */
-    V_REF,          /* ref ENTITY: u.ref is the entity's index in the program */
+    V_REF,          /* ref ENTITY: u.ref is the entity's index in the program;
+                     * len 0, or for `ref A ?? ref B` 1 + the chain's index
+                     * (mapc.h, MapcChain) and u.ref its first entity with a record */
     V_CLEAR         /* `clear`: explicitly blank the CRM field */
 } VType;
 
 typedef struct Value {
     uint8_t type;           /* VType */
-    uint32_t len;           /* V_STR: bytes; V_LIST: items */
+    uint32_t len;           /* V_STR: bytes; V_LIST: items; V_REF: see above */
     union {
         bool b;
         double num;

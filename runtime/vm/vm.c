@@ -650,6 +650,35 @@ static void run_entity(Vm *vm, uint32_t index, const Value *slots)
             sp->u.ref = x;
             sp++;
             break;
+        case BC_REFS: {
+            /* the first with a record; the transfer, which knows which of a
+             * fallback pair was written, walks the rest of the chain */
+            const MapcChain *ch = &m->chains[x];
+            int32_t linked = -1, parent = -1;
+            for (uint32_t k = 0; k < ch->n && linked < 0; k++) {
+                uint32_t c = ch->entities[k];
+                assert(c < index);
+                if (vm->results[c].outcome == VM_RECORD)
+                    linked = (int32_t)c;
+                else if (parent < 0 && !ref_to_other_branch(m, vm->results, c, index))
+                    parent = (int32_t)c;
+            }
+            if (linked < 0 && parent >= 0) {
+                finish(r, VM_SKIP, NULL, 0, pc);
+                r->parent = (uint32_t)parent;
+                r->parent_outcome = vm->results[parent].outcome;
+                return;
+            }
+            if (linked < 0) {
+                *sp++ = v_null();   /* each a fallback pair's branch not written */
+                break;
+            }
+            sp->type = V_REF;
+            sp->len = x + 1;
+            sp->u.ref = (uint32_t)linked;
+            sp++;
+            break;
+        }
         case BC_ADD:
             sp--;
             if (!add(vm, sp - 1, sp, sp - 1))

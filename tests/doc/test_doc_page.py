@@ -168,7 +168,8 @@ def map_facts(text):
     """What the .map says, read with simple patterns: the examples are formatted."""
     facts = {"entities": re.findall(r"^entity\s+(\w+)", text, re.M), "tables": {},
              "fallbacks": len(re.findall(r"^entity\s.* when no \w+", text, re.M)),
-             "refs": sum(len(set(re.findall(r"= ref (\w+)", body)))
+             # each entity a field's value refs (`ref Contact ?? ref Lead`: two)
+             "refs": sum(len(set(re.findall(r"\bref (\w+)", re.sub(r"#.*$", "", body, flags=re.M))))
                          for body in re.split(r"^entity\s", text, flags=re.M)[1:]),
              "crm": [], "create": [], "simple": {}}
     for name, body in re.findall(r"^table\s+(\w+)\s*\{(.*?)^\}", text, re.M | re.S):

@@ -231,7 +231,8 @@ def check_example(x):
 
 
 SALESFORCE = Flat("salesforce", "salesforce/contact-or-lead.map", ("Contact", "Lead", "Visit_Report__c"),
-                  ("Email", "LastName", "Phone"), ("Id", "Id", "Id"), ("Contact__c", "Lead__c"))
+                  ("Email", "LastName", "Phone"), ("Id", "Id", "Id"), ("Contact__c", "Lead__c"),
+                  attach=("ContentVersion", "FirstPublishLocationId", "PathOnClient", "VersionData"))
 DYNAMICS = Flat("dynamics", "dynamics/fair-leads.map", ("contact", "lead", "new_visitreport"),
                 ("emailaddress1", "lastname", "telephone1"), ("contactid", "leadid", "new_visitreportid"),
                 ("_new_contactid_value", "_new_leadid_value"), users="schemas/dynamics/users.json",

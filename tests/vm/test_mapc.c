@@ -477,6 +477,63 @@ static void test_params(void)
     cm_buf_free(&b);
 }
 
+/* A file whose third entity links the first or the second (`ref Contact ??
+ * ref Lead`): chain c's REFS, or a REFS naming chain index op_chain. */
+static MapcWriter *chain_writer(uint32_t op_chain)
+{
+    MapcWriter *w = mw_new();
+    mw_meta(w, "test", "salesforce", "test.map");
+    static const char *const names[] = { "Contact", "Lead", "ContentVersion" };
+    MwEntity *e = NULL;
+    for (int i = 0; i < 3; i++) {
+        e = mw_entity(w, names[i], MODE_C_CREATE, 3, 1);
+        mw_line(e, 4, 3);
+        if (i < 2)
+            mw_op(e, BC_RET, 0);
+    }
+    uint32_t f = mw_field(e, "FirstPublishLocationId", FS_PAYLOAD, ENC_REF, -1);
+    uint32_t chain[] = { 0, 1 };
+    mw_chain(w, chain, 2);
+    mw_op(e, BC_REFS, op_chain);
+    mw_op(e, BC_EMIT, f);
+    mw_op(e, BC_RET, 0);
+    return w;
+}
+
+/* The refs section (1.7): written with a chain, read back, refused when
+ * inconsistent; REFS's index and the chain's entities checked. */
+static void test_refs(void)
+{
+    CmBuf b = CM_BUF_INIT;
+    Mapc *m = finish_and_load(chain_writer(0), &b, 7, "refs");
+    CHECK(m && m->nchains == 1 && m->chains[0].n == 2 && m->chains[0].entities[0] == 0
+          && m->chains[0].entities[1] == 1, "the chain read back");
+    mapc_free(m);
+    /* count 1; n 2, entity 0, entity 1 */
+    static const Poke bad[] = {
+        { 0, 2, "truncated: 2 ref chains do not fit" }, { 1, 1, "ref chain 0 has 1 entities (at least 2)" },
+        { 1, 17, "too many chained entities (17, at most 16)" }, { 3, 0, "ref chain 0 names entity 0 twice" },
+        { 3, 5, "chained entity index 5 out of range (there are 3)" },
+        { 3, 2, "ref chain 0 links entity 2, which is not an earlier entity" },
+    };
+    size_t payload = section_payload(&b, MS_REFS);
+    CHECK(payload > 0, "a refs section was written");
+    expect_pokes(&b, payload, bad, sizeof bad / sizeof bad[0]);
+    uint8_t *d = cm_malloc(b.len);
+    memcpy(d, b.data, b.len);
+    d[5] = 6;       /* the header's minor version */
+    fix_crc(d, b.len);
+    expect(d, b.len, "a refs section in a 1.6 file (ref chains are 1.7)", "refs in a 1.6 file");
+    cm_free(d);
+    cm_buf_free(&b);
+    MapcWriter *w = chain_writer(1);
+    char err[300] = "";
+    CHECK(mw_finish(w, &b, err, sizeof err), "mw_finish: %s", err);
+    mw_free(w);
+    expect((const uint8_t *)b.data, b.len, "ref chain index 1 out of range (there are 1)", "REFS past the chains");
+    cm_buf_free(&b);
+}
+
 static void build_lookups(const char *system, CmBuf *out)
 {
     MapcWriter *w = mw_new();
@@ -584,6 +641,7 @@ int main(void)
     test_checks();
     test_bounds();
     test_params();
+    test_refs();
     test_good_file();
     test_huge_count();
     test_deep_lists();
