@@ -86,26 +86,33 @@ void snap_json_line_col(const char *body, const char *at, size_t *line, size_t *
     }
 }
 
-cJSON *snap_json_parse(const char *text, size_t len, const char *whole, char *err, size_t errlen)
+/* snap_json_parse, and where it failed in *where (NULL: it did not). */
+static cJSON *parse_at(const char *text, size_t len, const char *whole, const char **where, char *err, size_t errlen)
 {
     const char *end = NULL;
+    *where = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (j == NULL) {
-        size_t line, col;
-        snap_json_line_col(whole, end ? end : cJSON_GetErrorPtr(), &line, &col);
-        snprintf(err, errlen, "malformed JSON at line %zu, column %zu", line, col);
-        return NULL;
+        *where = end ? end : cJSON_GetErrorPtr();
+    } else {
+        for (const char *p = end; p < text + len && *where == NULL; p++)
+            if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+                *where = p;
     }
-    for (const char *p = end; p < text + len; p++) {
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
-            size_t line, col;
-            snap_json_line_col(whole, p, &line, &col);
-            snprintf(err, errlen, "unexpected text after the JSON value at line %zu, column %zu", line, col);
-            cJSON_Delete(j);
-            return NULL;
-        }
-    }
-    return j;
+    if (*where == NULL)
+        return j;
+    size_t line, col;
+    snap_json_line_col(whole, *where, &line, &col);
+    snprintf(err, errlen, "%s at line %zu, column %zu", j ? "unexpected text after the JSON value" : "malformed JSON",
+             line, col);
+    cJSON_Delete(j);
+    return NULL;
+}
+
+cJSON *snap_json_parse(const char *text, size_t len, const char *whole, char *err, size_t errlen)
+{
+    const char *where;
+    return parse_at(text, len, whole, &where, err, errlen);
 }
 
 static const cJSON *member(const cJSON *o, const char *key)
@@ -712,10 +719,10 @@ static bool convert(VrDoc *d, const cJSON *rep, SnapRecord *r, SnapEach each, vo
     return each(ctx, r);
 }
 
-bool snap_export_records(const char *doc, size_t len, SnapBudget *b, SnapEach each, void *ctx, char *err,
-                         size_t errlen)
+bool snap_export_records(const char *doc, size_t len, SnapBudget *b, SnapEach each, void *ctx, const char **where,
+                         char *err, size_t errlen)
 {
-    cJSON *root = snap_json_parse(doc, len, doc, err, errlen);
+    cJSON *root = parse_at(doc, len, doc, where, err, errlen);
     if (root == NULL)
         return false;
     VrDoc d;

@@ -39,12 +39,13 @@ typedef struct SnapRecord {
 typedef bool (*SnapEach)(void *ctx, SnapRecord *r);
 
 /* Converts the export doc (len bytes), charging b, and hands each report
- * to each. False when doc is not an export (err says why, with line and
- * column when the JSON is malformed), when b was spent (b->over; err is
- * not set), or when each stopped. Time and memory are O(n log n) in the
- * document's size, whatever it references. */
-bool snap_export_records(const char *doc, size_t len, SnapBudget *b, SnapEach each, void *ctx, char *err,
-                         size_t errlen);
+ * to each. False when doc is not an export (err says why; when its JSON is
+ * malformed, with the line and column, and *where points there, else
+ * *where is NULL), when b was spent (b->over; err is not set), or when
+ * each stopped. Time and memory are O(n log n) in the document's size,
+ * whatever it references. */
+bool snap_export_records(const char *doc, size_t len, SnapBudget *b, SnapEach each, void *ctx, const char **where,
+                         char *err, size_t errlen);
 
 /* The visitreport.id of a record (parsed), as text, or NULL. */
 char *snap_report_id(const struct cJSON *record);

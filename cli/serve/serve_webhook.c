@@ -166,7 +166,8 @@ static bool parse_visitreport(const char *body, size_t len, ServeRecords *out, S
                               size_t errlen)
 {
     VrTake t = { out, b, err, errlen };
-    return snap_export_records(body, len, b, take_report, &t, err, errlen);
+    const char *where;
+    return snap_export_records(body, len, b, take_report, &t, &where, err, errlen);
 }
 
 bool serve_parse_body(ServeShape shape, const char *body, size_t len, size_t max_output, ServeRecords *out,
