@@ -29,4 +29,18 @@ for vendor, example, flags in vr.EXAMPLES:
     got = runlib.attached(vendor)
     c.check(got == want_files, "%s: the signature and both card sides attached to each visitor's record: %s"
             % (example, [g[:2] for g in got]))
+
+# --max-calls and --resume read the records the run read.
+vendor, example, flags = vr.EXAMPLES[0]
+mapping = os.path.join(root, "examples", example)
+vr.prepare(root, vendor)
+res = runlib.run(crmmap, mapping, vr.EXPORT, work, "--max-calls", "9")
+c.check(res.status == 2 and "total: 10 calls" in res.stderr and runlib.attached(vendor) == [],
+        "--max-calls 9: refused on the export's estimate, nothing sent: %s %s" % (res.status, res.stderr[-300:]))
+first = runlib.run(crmmap, mapping, vr.EXPORT, work, "--max-calls", "10")
+posts = runlib.admin("/__admin/state")["requests_by_path"]
+again = runlib.run(crmmap, mapping, vr.EXPORT, work, "--resume")
+c.check(first.status == 0 and again.status == 0 and again.lines and all(l.get("resumed") for l in again.lines),
+        "--resume: every record of the export settled already: %s %s" % (again.status, again.lines[:2]))
+c.check(runlib.admin("/__admin/state")["requests_by_path"] == posts, "--resume sent nothing again")
 c.exit()

@@ -1,0 +1,39 @@
+#!/bin/sh
+# The records run builds of snapADDY's VisitReport export, pinned: the dry
+# run of the Salesforce and Dynamics examples on tests/run/visitreport_export.json (its
+# payloads and the files' descriptions), then an export with two reports
+# that cannot be converted (each a bad record at its report's line:col,
+# the others go), the estimates of --budget, and a malformed one (one diagnostic, exit 1), their
+# errors on stderr. stdout, the errors and "exit N" must equal
+# visitreport_dryrun.out.
+# Usage: visitreport_dryrun.sh CRMMAP REPO_ROOT
+set -u
+crmmap=$1 root=$2
+here=$root/tests/run
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export CRMMAP_NOW=2026-11-22T10:00:00Z
+cd "$root" || exit 1
+one() {
+  echo "== $1 < $2"
+  "$crmmap" run "$1" --input "$2" --dry-run --quiet 2>"$tmp/err"
+  echo "exit $?"
+  grep -E ': error: |^help: ' "$tmp/err"
+}
+# The two examples whose files main attaches (the others gain theirs in parallel work).
+for m in salesforce/fair-leads dynamics/fair-leads; do
+  one "examples/$m.map" tests/run/visitreport_export.json
+done >"$tmp/got"
+# The estimates read the same records: run --dry-run --budget and plan --budget.
+{
+  echo "== budget"
+  "$crmmap" run examples/salesforce/fair-leads.map --input tests/run/visitreport_export.json --dry-run --budget 2>/dev/null
+  echo "exit $?"
+  "$crmmap" plan examples/salesforce/fair-leads.map --budget --input tests/run/visitreport_export.json 2>/dev/null
+  echo "exit $?"
+} >>"$tmp/got"
+one examples/salesforce/fair-leads.map tests/run/visitreport_export_bad.json >>"$tmp/got"
+one examples/salesforce/fair-leads.map tests/run/visitreport_export_malformed.json >>"$tmp/got"
+if ! diff -u "$here/visitreport_dryrun.out" "$tmp/got"; then
+  exit 1
+fi
