@@ -39,8 +39,8 @@ static bool read_key(FILE *in, char *key, size_t keylen)
     return c == '"';
 }
 
-/* Whether in (at its start) holds one JSON object and nothing after it,
- * with the members an export has (run_input.h). Reads without holding:
+/* Whether in (at its start) holds one JSON object (or the start of one)
+ * and nothing after it, with the members an export has (run_input.h). Reads without holding:
  * the members' values are skipped over. */
 static bool is_export(FILE *in)
 {
@@ -52,7 +52,7 @@ static bool is_export(FILE *in)
     if (c != '{')
         return false;
     bool questionnaire = false, reports = false, in_string = false, want_key = true;
-    int depth = 1;
+    unsigned depth = 1;
     while (depth > 0 && (c = getc(in)) != EOF) {
         if (in_string) {
             if (c == '\\')
@@ -69,7 +69,9 @@ static bool is_export(FILE *in)
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
-            depth++;
+            /* Deeper than any parser here goes: not an export, the reader says why. */
+            if (++depth > RD_MAX_DEPTH * 16)
+                return false;
         } else if (c == '}' || c == ']') {
             depth--;
         } else if (c == ',' && depth == 1) {
@@ -78,7 +80,9 @@ static bool is_export(FILE *in)
     }
     while ((c = getc(in)) == ' ' || c == '\t' || c == '\r' || c == '\n')
         continue;
-    return depth == 0 && c == EOF && questionnaire && reports;
+    /* Cut short (depth > 0 at the end) still counts: the export's parser then
+     * says where it ends, rather than the reader what a record is. */
+    return c == EOF && questionnaire && reports;
 }
 
 typedef struct Conv {
@@ -183,7 +187,7 @@ static int convert(RunInput *ri)
         fprintf(stderr, "%s:%zu:%zu: error: this VisitReport export cannot be read: %s\n"
                 "help: it is the JSON document snapADDY's VisitReport webhook sends, a \"questionnaire\" "
                 "object and a \"reports\" (or \"participants\") list (docs/serve.md, \"What snapADDY sends\"); "
-                "export it again\n", ri->name, line, col, err);
+                "export it again\n", ri->name, line, col, where ? "it is not valid JSON here" : err);
     return EXIT_CHECK;
 }
 

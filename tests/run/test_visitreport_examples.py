@@ -43,4 +43,15 @@ again = runlib.run(crmmap, mapping, vr.EXPORT, work, "--resume")
 c.check(first.status == 0 and again.status == 0 and again.lines and all(l.get("resumed") for l in again.lines),
         "--resume: every record of the export settled already: %s %s" % (again.status, again.lines[:2]))
 c.check(runlib.admin("/__admin/state")["requests_by_path"] == posts, "--resume sent nothing again")
+
+# Reports that cannot be converted: each a BAD_INPUT line of the error file at
+# its report's line in the export, with the report's text; the others go.
+vr.prepare(root, vendor)
+res = runlib.run(crmmap, mapping, os.path.join(vr.HERE, "visitreport_export_bad.json"), work)
+got = [(e.get("record"), e.get("line"), e.get("code"), e.get("error"), e.get("input_text", "")[:12]) for e in res.errors]
+c.check(res.status == 3 and got == [(2, 35, "BAD_INPUT", "not a JSON object", '"not a repor'),
+                                    (3, 36, "BAD_INPUT", 'an answer has no "questionId"', '{\n      "id"')],
+        "bad reports in the error file: %s %s" % (res.status, got))
+c.check(vr.arrived(vendor) == ["chiara.rossi@example.it", "petra.vogel@example.de"],
+        "the other reports arrived: %s" % vr.arrived(vendor))
 c.exit()

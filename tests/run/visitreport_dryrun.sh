@@ -3,7 +3,8 @@
 # run of the Salesforce and Dynamics examples on tests/run/visitreport_export.json (its
 # payloads and the files' descriptions), then an export with two reports
 # that cannot be converted (each a bad record at its report's line:col,
-# the others go), the estimates of --budget, and a malformed one (one diagnostic, exit 1), their
+# the others go), the estimates of --budget, and a malformed export, one
+# cut short and one without a list of reports (one diagnostic each, exit 1), their
 # errors on stderr. stdout, the errors and "exit N" must equal
 # visitreport_dryrun.out.
 # Usage: visitreport_dryrun.sh CRMMAP REPO_ROOT
@@ -33,7 +34,9 @@ done >"$tmp/got"
   echo "exit $?"
 } >>"$tmp/got"
 one examples/salesforce/fair-leads.map tests/run/visitreport_export_bad.json >>"$tmp/got"
-one examples/salesforce/fair-leads.map tests/run/visitreport_export_malformed.json >>"$tmp/got"
+for bad in malformed cut noreports; do
+  one examples/salesforce/fair-leads.map "tests/run/visitreport_export_$bad.json"
+done >>"$tmp/got"
 if ! diff -u "$here/visitreport_dryrun.out" "$tmp/got"; then
   exit 1
 fi
