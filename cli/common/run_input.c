@@ -62,7 +62,7 @@ static bool is_export(FILE *in)
         } else if (c == '"' && depth == 1 && want_key) {
             char key[16];
             if (!read_key(in, key, sizeof key))
-                return false;
+                break;  /* cut short inside a member name */
             questionnaire |= strcmp(key, "questionnaire") == 0;
             reports |= strcmp(key, "reports") == 0 || strcmp(key, "participants") == 0;
             want_key = false;
