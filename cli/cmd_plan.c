@@ -647,23 +647,24 @@ static void summary(Plan *p)
 
 /* ---- the records ---- */
 
-static int plan_records(Plan *p, FILE *file, const char *input_name)
+static int plan_records(Plan *p, const RunInput *input)
 {
     const Mapc *m = p->m;
     MapcRecords in;
-    mapc_records_open(&in, m, file, input_name);
+    mapc_records_open(&in, m, input);
     CmBuf line = CM_BUF_INIT;
     int status = EXIT_OK;
     while (mapc_records_next(&in)) {
         size_t record = in.record;
         size_t row = p->count++;
         if (in.st == RD_BAD_RECORD) {
-            size_t l, c;
-            rd_error_pos(in.rd, &l, &c);
+            size_t l, c, len;
+            const char *why, *text;
+            mapc_records_bad(&in, &why, &l, &c, &text, &len);
             cJSON *b = cJSON_CreateObject();
             cJSON_AddNumberToObject(b, "record", (double)record);
             cJSON_AddStringToObject(b, "action", "rejected");
-            cJSON_AddStringToObject(b, "error", rd_error(in.rd));
+            cJSON_AddStringToObject(b, "error", why);
             cJSON_AddNumberToObject(b, "input_line", (double)l);
             cJSON_AddNumberToObject(b, "input_col", (double)c);
             p->bad[row] = b;
@@ -750,16 +751,14 @@ static int quota_share(const CrmFlags *flags, const char *path, Mapc *m, uint64_
  * budget"). */
 static int plan_budget(Mapc *m, const char *input, const CrmFlags *flags, const char *path)
 {
-    char err[300];
-    FILE *in = rd_open_input(input, err, sizeof err);
-    if (in == NULL) {
-        fprintf(stderr, "%s: error: %s\n", input, err);
-        return EXIT_CHECK;
+    RunInput in;
+    int status = run_input_open(&in, input);
+    Budget *b = NULL;
+    if (status == EXIT_OK) {
+        BudgetOptions o = { .drift_check = true, .bulk = TRANSFER_BULK_AUTO };
+        b = budget_cli_estimate(m, &in, &o, &status);
     }
-    BudgetOptions o = { .drift_check = true, .bulk = TRANSFER_BULK_AUTO };
-    int status;
-    Budget *b = budget_cli_estimate(m, in, strcmp(input, "-") == 0 ? "stdin" : input, &o, &status);
-    rd_close_input(in);
+    run_input_close(&in);
     if (b) {
         CmBuf out = CM_BUF_INIT;
         budget_print(b, &out);
@@ -820,11 +819,10 @@ static int plan(int argc, char **argv)
     }
     CrmLink link;
     status = crm_link_open_mapping(&link, "crmmap plan", &flags, path, m);
-    FILE *in = NULL;
-    if (status == EXIT_OK && (in = rd_open_input(input, err, sizeof err)) == NULL) {
-        fprintf(stderr, "%s: error: %s\n", input, err);
-        status = EXIT_CHECK;
-    }
+    RunInput in;
+    memset(&in, 0, sizeof in);
+    if (status == EXIT_OK)
+        status = run_input_open(&in, input);
     if (status == EXIT_OK) {
         Plan p;
         memset(&p, 0, sizeof p);
@@ -835,14 +833,14 @@ static int plan(int argc, char **argv)
         p.entries = cm_calloc((size_t)GROUP * m->nentities + 1, sizeof *p.entries);
         p.totals = cm_calloc(m->nentities + 1, sizeof *p.totals);
         p.partial = cm_calloc(m->nentities + 1, sizeof *p.partial);
-        status = plan_records(&p, in, strcmp(input, "-") == 0 ? "stdin" : input);
-        rd_close_input(in);
+        status = plan_records(&p, &in);
         cm_free(p.entries);
         cm_free(p.totals);
         cm_free(p.partial);
         cm_buf_free(&p.out);
         conn_free(p.conn);
     }
+    run_input_close(&in);
     crm_link_close(&link);
     mapc_free(m);
     return status;
@@ -866,7 +864,8 @@ const Command cmd_plan = {
     "records would be rejected, 4 the CRM unreachable or refusing the credentials.\n"
     "\n"
     "Options:\n"
-    "  -i, --input FILE  the records (NDJSON, JSON array or CSV); - for stdin\n"
+    "  -i, --input FILE  the records (NDJSON, JSON array or CSV) or a VisitReport\n"
+    "                    export (docs/input.md); - for stdin\n"
     "  --param NAME=VALUE  the mapping's param NAME, read as its type (repeatable;\n"
     "                    wins over the connection file's \"params\")\n"
     "  --format F        text (default) or json\n"

@@ -28,6 +28,7 @@
 #include "mapc_cli.h"
 #include "param_cli.h"
 #include "reader.h"
+#include "run_input.h"
 #include "transfer.h"
 #include "vm.h"
 
@@ -121,22 +122,20 @@ static void flush(Run *run)
 
 /* Reads every record; the dry run prints, a transfer feeds the engine.
  * Returns EXIT_CHECK when the input is unreadable, EXIT_OK otherwise. */
-static int run_records(Run *run, FILE *file, const char *input_name)
+static int run_records(Run *run, const RunInput *input)
 {
     const Mapc *m = run->m;
     MapcRecords in;
-    mapc_records_open(&in, m, file, input_name);
+    mapc_records_open(&in, m, input);
     Reader *rd = in.rd;
     while (mapc_records_next(&in)) {
         size_t record = in.record;
         bool more = true;
         if (in.st == RD_BAD_RECORD) {
-            const char *why = rd_error(rd);
-            size_t line, col;
-            rd_error_pos(rd, &line, &col);
+            const char *why, *text;
+            size_t line, col, len;
+            mapc_records_bad(&in, &why, &line, &col, &text, &len);
             if (run->tr) {
-                size_t len;
-                const char *text = rd_record_text(rd, &len);
                 more = transfer_bad_record(run->tr, record, why, text, len, line);
             } else {
                 cm_buf_printf(&run->out, "{\"record\": %zu, \"error\": ", record);
@@ -146,14 +145,15 @@ static int run_records(Run *run, FILE *file, const char *input_name)
                 run->dry.in++;
                 run->dry.failed++;
             }
-            fprintf(stderr, "%s:%zu:%zu: error: record %zu: %s\n", input_name, line, col, record, why);
+            fprintf(stderr, "%s:%zu:%zu: error: record %zu: %s\n", input->name, line, col, record, why);
         } else {
             const VmResult *res = record_vm_run(&in.vm);
             report_errors(run, record, res);
             if (run->tr) {
                 size_t len;
                 const char *text = rd_record_text(rd, &len);
-                more = transfer_record(run->tr, record, res, text, len, rd_record_is_json(rd), rd_record_line(rd));
+                more = transfer_record(run->tr, record, res, text, len, rd_record_is_json(rd),
+                                      mapc_records_line(&in));
             } else {
                 for (uint32_t i = 0; i < m->nentities; i++)
                     dryrun_line(m, record, &res[i], &run->out);
@@ -263,12 +263,12 @@ static BudgetOptions budget_options(const RunOpts *o)
 /* --max-calls: the estimate of the whole input against the limit, before
  * anything is sent (the input is read again for the run). auth_calls: the
  * token requests the connection already made. */
-static int budget_gate(const Run *run, const RunOpts *o, FILE *in, const char *input_name, uint64_t auth_calls)
+static int budget_gate(const Run *run, const RunOpts *o, const RunInput *input, uint64_t auth_calls)
 {
     BudgetOptions bo = budget_options(o);
     bo.auth_calls = auth_calls;
     int status;
-    Budget *b = budget_cli_estimate(run->m, in, input_name, &bo, &status);
+    Budget *b = budget_cli_estimate(run->m, input, &bo, &status);
     if (b == NULL)
         return status;
     uint64_t calls = crm_calls_sum(budget_total(b));
@@ -284,8 +284,8 @@ static int budget_gate(const Run *run, const RunOpts *o, FILE *in, const char *i
         status = EXIT_USAGE;
     }
     budget_free(b);
-    if (status == EXIT_OK && fseek(in, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "%s: error: cannot read the input again after the estimate\n", input_name);
+    if (status == EXIT_OK && fseek(input->in, 0, SEEK_SET) != 0) {
+        fprintf(stderr, "%s: error: cannot read the input again after the estimate\n", input->name);
         status = EXIT_CHECK;
     }
     return status;
@@ -303,7 +303,7 @@ static void quota_low(void *ctx, int64_t remaining, int64_t max)
             v->name, (long long)remaining, (long long)max, max > 0 ? 100.0 * (double)remaining / (double)max : 0.0);
 }
 
-static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, const char *input_name)
+static int transfer(Run *run, const RunOpts *o, const char *mapping, const RunInput *input)
 {
     const Mapc *m = run->m;
     char err[512];
@@ -325,7 +325,7 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
         goto done;
     const ConnConfig *cfg = &link.cfg;
     Transport *tx = link.tx;
-    if (o->max_calls > 0 && (status = budget_gate(run, o, in, input_name, tx_submitted(tx))) != EXIT_OK)
+    if (o->max_calls > 0 && (status = budget_gate(run, o, input, tx_submitted(tx))) != EXIT_OK)
         goto done;
     /* Schema drift (docs/doctor.md): refuse before anything is sent. */
     if (!o->force && drift_gate(m, run->source, "crmmap run", cfg, tx, "sends") != EXIT_OK) {
@@ -386,14 +386,14 @@ static int transfer(Run *run, const RunOpts *o, const char *mapping, FILE *in, c
         goto done;
     }
     run->tr = tr;
-    run->in = in;
+    run->in = input->in;
     struct stat sb;
-    run->in_size = fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
+    run->in_size = fstat(fileno(input->in), &sb) == 0 && S_ISREG(sb.st_mode) ? (long long)sb.st_size : 0;
     run->progress = !o->quiet && isatty(STDERR_FILENO);
     run->started = now_s();
     running = tr;
     catch_signals(on_signal);
-    status = run_records(run, in, input_name);
+    status = run_records(run, input);
     catch_signals(SIG_DFL);
     running = NULL;
     if (run->progress)
@@ -558,37 +558,35 @@ static int run(int argc, char **argv)
     Mapc *m = mapc_cli_load(path, &status);
     if (m == NULL)
         return status;
-    char oerr[256];
-    FILE *in = rd_open_input(o.input, oerr, sizeof oerr);
-    if (in == NULL) {
-        fprintf(stderr, "%s: error: %s\n", o.input, oerr);
+    RunInput in;
+    if ((status = run_input_open(&in, o.input)) != EXIT_OK) {
+        run_input_close(&in);
         mapc_free(m);
-        return EXIT_CHECK;
+        return status;
     }
     Run r;
     memset(&r, 0, sizeof r);
     r.m = m;
     char *source = mapc_cli_source(path, m);
     r.source = source;
-    const char *input_name = strcmp(o.input, "-") == 0 ? "stdin" : o.input;
     if (o.dry && o.budget) {
         BudgetOptions bo = budget_options(&o);
-        Budget *b = budget_cli_estimate(m, in, input_name, &bo, &status);
+        Budget *b = budget_cli_estimate(m, &in, &bo, &status);
         if (b) {
             budget_print(b, &r.out);
             flush(&r);
             budget_free(b);
         }
     } else if (o.dry) {
-        status = run_records(&r, in, input_name);
+        status = run_records(&r, &in);
         if (!o.quiet)
             summary(&r.dry);
         if (status == EXIT_OK && r.failed)
             status = EXIT_PARTIAL;
     } else {
-        status = transfer(&r, &o, path, in, input_name);
+        status = transfer(&r, &o, path, &in);
     }
-    rd_close_input(in);
+    run_input_close(&in);
     cm_buf_free(&r.out);
     cm_free(source);
     mapc_free(m);
@@ -605,8 +603,9 @@ const Command cmd_run = {
     "         [--bulk-poll-ms N] [--budget] [--max-calls N]\n"
     "         [--param NAME=VALUE]... [--fetch-allow HOST]... [--fetch-max-bytes N]\n"
     "\n"
-    "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin),\n"
-    "runs each entity of the mapping on each record and sends the results to the\n"
+    "Reads records (NDJSON, a JSON array, or CSV with a header row; - is stdin)\n"
+    "or snapADDY's VisitReport export (a file: one record per report, as serve\n"
+    "builds them), runs each entity of the mapping on each record and sends the results to the\n"
     "CRM in batches (docs/run.md). A .map is compiled in memory first.\n"
     "\n"
     "stdout: one JSON line per record and entity as it is settled:\n"
@@ -633,7 +632,7 @@ const Command cmd_run = {
     "With --dry-run: 3 when some records were rejected, skipped or malformed.\n"
     "\n"
     "Options:\n"
-    "  -i, --input FILE    the records; - for stdin\n"
+    "  -i, --input FILE    the records, or a VisitReport export; - for stdin\n"
     "  --dry-run           print what would be sent (docs/bytecode.md), send nothing\n"
     "  --errors FILE       the error file (default crmmap-errors.ndjson; a fresh run\n"
     "                      empties it, --resume appends)\n"

@@ -7,7 +7,7 @@
 #include "crm_vendor.h"
 #include "mapc_cli.h"
 
-Budget *budget_cli_estimate(const Mapc *m, FILE *in, const char *input_name, const BudgetOptions *o, int *status)
+Budget *budget_cli_estimate(const Mapc *m, const RunInput *input, const BudgetOptions *o, int *status)
 {
     uint32_t n;
     const char *system = mapc_str(m, m->system, &n);
@@ -26,7 +26,7 @@ Budget *budget_cli_estimate(const Mapc *m, FILE *in, const char *input_name, con
         return NULL;
     }
     MapcRecords rs;
-    mapc_records_open(&rs, m, in, input_name);
+    mapc_records_open(&rs, m, input);
     while (mapc_records_next(&rs)) {
         if (rs.st == RD_BAD_RECORD)
             budget_bad_record(b);

@@ -9,9 +9,10 @@
 
 #include "budget.h"
 #include "mapc.h"
+#include "run_input.h"
 
-/* Reads every record of in. NULL with *status EXIT_CHECK when the input
+/* Reads every record of the input. NULL with *status EXIT_CHECK when the input
  * cannot be read on (reported), or EXIT_FATAL when m's target has none. */
-Budget *budget_cli_estimate(const Mapc *m, FILE *in, const char *input_name, const BudgetOptions *o, int *status);
+Budget *budget_cli_estimate(const Mapc *m, const RunInput *input, const BudgetOptions *o, int *status);
 
 #endif

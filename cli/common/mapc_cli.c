@@ -93,12 +93,34 @@ char *mapc_cli_source(const char *path, const Mapc *m)
     return mapc_cli_is_source(path) || n == 0 ? cm_strdup(path) : cm_strndup(src, n);
 }
 
-void mapc_records_open(MapcRecords *r, const Mapc *m, FILE *in, const char *input_name)
+void mapc_records_open(MapcRecords *r, const Mapc *m, const RunInput *input)
 {
     memset(r, 0, sizeof *r);
     record_vm_init(&r->vm, m);
-    r->rd = rd_open(in, RD_AUTO, r->vm.paths);
-    r->input_name = input_name;
+    r->rd = rd_open(input->in, RD_AUTO, r->vm.paths);
+    r->input = input;
+    r->input_name = input->name;
+}
+
+void mapc_records_bad(const MapcRecords *r, const char **why, size_t *line, size_t *col, const char **text,
+                      size_t *len)
+{
+    const char *report_why;
+    if (run_input_report(r->input, r->record, line, col, &report_why, text, len)) {
+        /* A report that could not be converted, or a record the reader refused. */
+        *why = report_why ? report_why : rd_error(r->rd);
+        return;
+    }
+    *why = rd_error(r->rd);
+    rd_error_pos(r->rd, line, col);
+    *text = rd_record_text(r->rd, len);
+}
+
+size_t mapc_records_line(const MapcRecords *r)
+{
+    size_t line, col, len;
+    const char *why, *text;
+    return run_input_report(r->input, r->record, &line, &col, &why, &text, &len) ? line : rd_record_line(r->rd);
 }
 
 bool mapc_records_next(MapcRecords *r)

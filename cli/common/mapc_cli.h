@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "mapc.h"
 #include "record_vm.h"
+#include "run_input.h"
 
 /* Parses, checks and compiles the .map at path into out. Diagnostics are
  * rendered in fmt. Returns EXIT_OK, or EXIT_CHECK when the mapping has
@@ -52,17 +53,25 @@ Mapc *mapc_cli_load_image(const char *path, int *status, uint8_t image_sha256[32
 typedef struct MapcRecords {
     RecordVm vm;
     Reader *rd;
+    const RunInput *input;
     const char *input_name;
     size_t record;      /* the current record's number */
     RdStatus st;        /* the current record's: RD_OK or RD_BAD_RECORD */
     bool unreadable;    /* the input could not be read on (reported) */
 } MapcRecords;
 
-void mapc_records_open(MapcRecords *r, const Mapc *m, FILE *in, const char *input_name);
+void mapc_records_open(MapcRecords *r, const Mapc *m, const RunInput *input);
 /* Reads the next record: false at the end, or when the input cannot be read
  * on (reported as "INPUT: error: record N: WHY"; r->unreadable). */
 bool mapc_records_next(MapcRecords *r);
 void mapc_records_close(MapcRecords *r);
+/* The current bad record (RD_BAD_RECORD): why it is bad, where it is in
+ * the input (line:col) and its text there; for a VisitReport export's
+ * record, its report's (run_input.h). */
+void mapc_records_bad(const MapcRecords *r, const char **why, size_t *line, size_t *col, const char **text,
+                      size_t *len);
+/* The input line where the current record starts (its report's, in an export). */
+size_t mapc_records_line(const MapcRecords *r);
 
 struct Command;
 /* mapc_cli_load for a command that takes one .mapc (or .map) and no

@@ -1,10 +1,9 @@
 /* serve_webhook: the request bodies `crmmap serve` accepts, turned into
  * source records (docs/serve.md, "What is accepted"): one JSON object (the
  * snapADDY Contacts webhook), a batch (NDJSON or a JSON array of objects),
- * or the snapADDY VisitReport webhook (a questionnaire with its questions
- * and the selected reports, each report becoming one record: contact
- * fields, `visitreport` metadata and `answers` keyed by question mapping
- * id, as examples/schemas/snapaddy/lead.json describes). Each record comes
+ * or the snapADDY VisitReport webhook (its export, each report becoming
+ * one record as snap_export.h builds it, the same records `crmmap run`
+ * makes of the export). Each record comes
  * out as one compact line of JSON, the form the inbox stores and hashes: a
  * posted record as it was received, only the whitespace between tokens
  * removed (no string or number is rewritten); a VisitReport's records as

@@ -260,3 +260,49 @@ def bundled_files(path):
             if got:
                 out[n] = got
     return out
+
+
+def attached(vendor):
+    """sorted [(visitor e-mail, file name, SHA-256 of the bytes)] of every file
+    the server holds attached to a visitor's record in vendor: Salesforce
+    ContentVersions first published to a Contact or Lead, Dataverse notes
+    (annotations) on a contact or lead, HubSpot files carried by a note
+    associated with a contact, Pipedrive files linked to a person or a lead.
+    The bytes as their SHA-256: for an upload the server keeps no more."""
+    state = admin("/__admin/state")["records"][vendor]
+
+    def table(name):
+        return state.get(name, {}).values()
+
+    def b64sha(text):
+        return sha256_hex(base64.b64decode(text or ""))
+    if vendor == "salesforce":
+        who = {r["Id"]: r.get("Email") for t in ("Contact", "Lead") for r in table(t)}
+        got = [(who.get(r.get("FirstPublishLocationId")), r.get("PathOnClient"), b64sha(r.get("VersionData")))
+               for r in table("ContentVersion")]
+    elif vendor == "dynamics":
+        who = dict([(r.get("contactid"), r.get("emailaddress1")) for r in table("contact")]
+                   + [(r.get("leadid"), r.get("emailaddress1")) for r in table("lead")])
+        got = [(who.get(r.get("_objectid_value")), r.get("filename"), b64sha(r.get("documentbody")))
+               for r in table("annotation")]
+    elif vendor == "hubspot":
+        who = {r["id"]: r["properties"].get("email") for r in table("contacts")}
+        files = state.get("files", {})
+        on = {}
+        for a in table("associations"):
+            if a["from"] == "notes" and a["to"] == "contacts":
+                on.setdefault(a["fromId"], []).append(a["toId"])
+        got = [(who.get(c), files[f]["name"], files[f]["sha256"]) for n in table("notes")
+               for f in (n["properties"].get("hs_attachment_ids") or "").split(";") if f in files
+               for c in on.get(n["id"], [None])]
+    elif vendor == "pipedrive":
+        who = {str(p["id"]): (p.get("emails") or [{}])[0].get("value") for p in table("persons")}
+        def lead_email(lead):
+            m = re.search(r"<(.*)>$", lead.get("title", ""))
+            return who.get(str(lead.get("person_id"))) or (m.group(1) if m else None)
+        leads = {str(l["id"]): lead_email(l) for l in table("leads")}
+        got = [(who.get(str(f.get("person_id"))) if f.get("person_id") else leads.get(str(f.get("lead_id"))),
+                f["name"], f["sha256"]) for f in table("files")]
+    else:
+        raise ValueError(vendor)
+    return sorted(((e or "").strip().lower(), n or "", h) for e, n, h in got)
