@@ -241,3 +241,18 @@ def b64(data):
 
 def sha256_hex(data):
     return hashlib.sha256(data).hexdigest()
+
+
+def bundled_files(path):
+    """[(e-mail, file name, bytes)] the example records at path carry: the
+    SIGNATURE attachment and the card's sides, in the order sorted."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            sig = [a for a in r.get("attachments", []) if ";name=signature.pdf;" in a]
+            for name, v in (("signature.pdf", sig[0] if sig else None), ("card-front.png", r.get("bcImage")),
+                            ("card-back.png", r.get("bcImageBackside"))):
+                if v:
+                    out.append((r["email"].strip().lower(), name, base64.b64decode(v.split(",", 1)[1])))
+    return sorted(out)
