@@ -9,6 +9,7 @@
 #include "check.h"
 #include "cli.h"
 #include "cm_alloc.h"
+#include "crm_vendor.h"
 #include "fingerprint.h"
 #include "opcodes.h"
 
@@ -87,6 +88,19 @@ static void report_user(Ctx *x, const char *id, const char *help, const char *fm
     va_end(ap);
 }
 
+/* True for an entity the CRM has no field definitions of (CrmVendor.no_fields). */
+static bool no_fields(const Mapc *m, const char *name, size_t len)
+{
+    uint32_t n;
+    const char *system = mapc_str(m, m->system, &n);
+    char entity[256];
+    if (len >= sizeof entity)
+        return false;
+    memcpy(entity, name, len);
+    entity[len] = '\0';
+    return crm_no_fields(crm_vendor_findn(system, n), entity);
+}
+
 const char **drift_entity_names(const Mapc *m, CmArena *a, size_t *n)
 {
     const char **names = cm_arena_alloc(a, (m->nentities + 1) * sizeof *names);
@@ -94,7 +108,7 @@ const char **drift_entity_names(const Mapc *m, CmArena *a, size_t *n)
     for (uint32_t i = 0; i < m->nentities; i++) {
         uint32_t len;
         const char *name = mapc_str(m, m->entities[i].name, &len);
-        bool seen = false;
+        bool seen = no_fields(m, name, len);
         for (size_t k = 0; k < *n && !seen; k++)
             seen = strlen(names[k]) == len && memcmp(names[k], name, len) == 0;
         if (!seen)
@@ -266,6 +280,8 @@ DriftCount drift_compare(const Mapc *m, const char *file, SchemaEntity *const *l
     for (uint32_t i = 0; i < m->nentities; i++) {
         const MapcEntity *e = &m->entities[i];
         const char *ename = text(&x, e->name);
+        if (no_fields(m, ename, strlen(ename)))
+            continue;
         const SchemaEntity *l = live_entity(live, nlive, ename);
         if (l == NULL) {
             report(&x, true, "D0408", e,

@@ -17,7 +17,8 @@
 #include "mapc.h"
 #include "schema.h"
 
-/* The unique target entity names of m, in file order, allocated in a;
+/* The unique target entity names of m that have field definitions (not
+ * CrmVendor.no_fields), in file order, allocated in a;
  * *n gets the count. */
 const char **drift_entity_names(const Mapc *m, CmArena *a, size_t *n);
 

@@ -753,7 +753,7 @@ bool codegen(const Checked *c, const char *source_name, CmBuf *out, char *err, s
     const SchemaEntity **targets = cm_malloc((c->nentities + 1) * sizeof *targets);
     size_t ntargets = 0;
     for (size_t i = 0; i < c->nentities; i++)
-        if (c->entities[i].schema)
+        if (c->entities[i].schema && !crm_no_fields(c->vendor, c->entities[i].schema->name))
             targets[ntargets++] = c->entities[i].schema;
     uint8_t fp[32];
     fingerprint_targets(targets, ntargets, fp);

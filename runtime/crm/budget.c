@@ -101,12 +101,13 @@ Budget *budget_new(const Mapc *m, const Connector *c, const BudgetOptions *o, ch
     size_t in_flight = o->max_in_flight ? o->max_in_flight : 4;
     b->cap = o->bulk != TRANSFER_BULK_OFF && c->ops->bulk ? TRANSFER_BULK_WINDOW : largest * in_flight * 8;
     if (o->drift_check) {
-        /* one describe per entity name, and the vendor's further documents */
+        /* one describe per entity name that has field definitions, and the
+         * vendor's further documents */
         size_t follow = 0;
         for (const char *const *f = v->pull.follow_ups; f && *f; f++)
             follow++;
         for (uint32_t i = 0; i < m->nentities; i++) {
-            bool seen = false;
+            bool seen = crm_no_fields(v, b->ents[i].name);
             for (uint32_t k = 0; k < i && !seen; k++)
                 seen = strcmp(b->ents[k].name, b->ents[i].name) == 0;
             b->total.n[CALL_SCHEMA] += seen ? 0 : 1 + follow;

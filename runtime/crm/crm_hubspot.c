@@ -36,6 +36,8 @@ static void hs_users_url(CmBuf *url, const char *api_version)
 static const char *const hs_hosts[] = { "*.hubapi.com", "*.hubspot.com", NULL };
 static const char *const hs_cursor[] = { "paging", "next", "after", NULL };
 static const char *const hs_entities[] = { "contacts", NULL };
+/* Uploads go to the Files API, which has no properties endpoint. */
+static const char *const hs_no_fields[] = { "files", NULL };
 
 /* batch/read of 100 keys, batch writes of 100 inputs, and after an
  * update or upsert one v4 associations request per pair of object types
@@ -88,6 +90,7 @@ const CrmVendor crm_hubspot = {
                .help = "HubSpot states its limits to private apps and API keys; an OAuth app has no daily limit" },
     .connect = hs_connect,
     .stringify = true,
+    .no_fields = hs_no_fields,
     .key_kind = "a unique property or the object's id property",
     .owner_field = "hubspot_owner_id",
     .assoc_prefix = "assoc_",

@@ -57,10 +57,20 @@ bool crm_auth_is_jwt(const char *auth)
     return false;
 }
 
-bool crm_unique_create(const CrmVendor *v, const char *entity)
+static bool listed(const char *const *list, const char *entity)
 {
-    for (const char *const *e = v && entity ? v->unique_creates : NULL; e && *e; e++)
+    for (const char *const *e = entity ? list : NULL; e && *e; e++)
         if (strcmp(*e, entity) == 0)
             return true;
     return false;
+}
+
+bool crm_unique_create(const CrmVendor *v, const char *entity)
+{
+    return v && listed(v->unique_creates, entity);
+}
+
+bool crm_no_fields(const CrmVendor *v, const char *entity)
+{
+    return v && listed(v->no_fields, entity);
 }

@@ -189,6 +189,12 @@ typedef struct CrmVendor {
      * NULL-terminated; NULL: none. */
     const char *const *unique_creates;
     const char *unique_code;
+    /* Entities the mapping writes that are no CRM object and have no field
+     * definitions to read (HubSpot files: the Files API). Drift checks,
+     * the compiled fingerprint and the estimate's describes leave them out;
+     * their fields are checked against the hand-written schema at compile
+     * time only (docs/doctor.md). NULL-terminated; NULL: none. */
+    const char *const *no_fields;
 
     CrmPull pull;
 } CrmVendor;
@@ -205,6 +211,8 @@ void crm_vendor_names(char *out, size_t outlen, const char *last_sep);
 /* True when v refuses a second entity record with unique_code
  * (CrmVendor.unique_creates); v may be NULL. */
 bool crm_unique_create(const CrmVendor *v, const char *entity);
+/* True when entity is one of v's CrmVendor.no_fields; v may be NULL. */
+bool crm_no_fields(const CrmVendor *v, const char *entity);
 /* True when auth is some vendor's own JWT flow (CrmVendor.jwt_auth). */
 bool crm_auth_is_jwt(const char *auth);
 
