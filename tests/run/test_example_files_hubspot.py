@@ -7,8 +7,8 @@ example's folder, each carried by a note associated with that visitor's
 contact and dated by the visit report; the contacts still go in one batch
 request beside the uploads, one a request. A second run as documented:
 --resume sends nothing again; a fresh run of the same export uploads each
-file and creates each note a second time (HubSpot lets no key be set on
-either).
+file again and gets the one already in the folder back (RETURN_EXISTING),
+and creates each note a second time (a note has no key crmmap can set).
 
 Usage: test_example_files_hubspot.py CRMMAP REPO_ROOT WORKDIR"""
 import os
@@ -71,11 +71,16 @@ c.check(resumed.status == 3 and after["requests_by_path"].get(UPLOADS) == 8
         % (resumed.status, after["requests_by_path"]))
 
 # A fresh run of the same export (the journal's entries for it cleared):
-# the contacts are upserted again, each file and note goes a second time.
+# the contacts are upserted again, each file is uploaded again and HubSpot
+# answers the file already in the folder (RETURN_EXISTING, EXACT_FOLDER),
+# and each keyless note is created a second time, carrying that file.
+kept = records("hubspot", "files")
 again = run(crmmap, mapping, sample, work)
 c.check(again.status == 3 and again.summary == first.summary, "the fresh run as the first: %s %s"
         % (again.summary, first.summary))
 c.check(len(records("hubspot", "contacts")) == 4, "no second contact: %s" % records("hubspot", "contacts"))
-c.check(attached() == sorted(want + want), "a fresh run attaches each file a second time, as documented: %s"
+c.check(records("hubspot", "files") == kept and admin("/__admin/state")["requests_by_path"].get(UPLOADS) == 16,
+        "the 8 uploads sent again, no file added: %d files" % len(records("hubspot", "files")))
+c.check(attached() == sorted(want + want), "a fresh run makes each note a second time, with the same file: %s"
         % attached())
 c.exit()
