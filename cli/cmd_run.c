@@ -647,7 +647,7 @@ const Command cmd_run = {
     "  --plain-http        allow http:// to a loopback address (test servers)\n"
     "  -q, --quiet         no progress line, no summary\n"
     "  --verbose           print each request (the token, queries and keys redacted)\n"
-    "  --batch-size N      records per request (default: the CRM's limit)\n"
+    "  --batch-size N      records per request (default: the CRM's limit per object)\n"
     "  --in-flight N       requests at once (default 4)\n"
     "  --timeout-ms N      give up on a request after N ms (default 120000)\n"
     "  --retries N         attempts per request (default 6)\n"

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "cli.h"
 #include "cm_alloc.h"
+#include "crm_vendor.h"
 #include "fingerprint.h"
 #include "opcodes.h"
 

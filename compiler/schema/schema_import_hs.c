@@ -64,6 +64,14 @@ static bool hs_id_property(const char *object, const char *property)
            strcmp(property, "email") == 0;
 }
 
+/* A note's hs_attachment_ids holds ids of files uploaded through the Files
+ * API (HubSpot's notes guide, "Create a note"), whatever its type says: a
+ * reference to the pseudo-object files, so `ref files` may fill it. */
+static bool hs_file_ids(const char *object, const char *property)
+{
+    return strcasecmp(object, "notes") == 0 && strcmp(property, "hs_attachment_ids") == 0;
+}
+
 static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
 {
     Import *im = ctx;
@@ -71,7 +79,7 @@ static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
     FieldType type;
     if (!import_need_name(im, prop, "name", "a property", &name) || !hs_type(im, prop, &type))
         return false;
-    const char *ref = json_str(prop, "referencedObjectType");
+    const char *ref = hs_file_ids(b->e->name, name) ? "files" : json_str(prop, "referencedObjectType");
     if (ref != NULL && ref[0] != '\0')
         type = FT_REFERENCE;
     Field *f = schema_build_field(b, name, json_span(im->d, prop));

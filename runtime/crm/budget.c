@@ -20,6 +20,7 @@ typedef struct EntBudget {
     char *name;
     TransferEntityPlan plan;
     size_t link_types;      /* link pseudo-fields (CrmVendor.assoc_prefix) */
+    size_t batch;           /* records a request (transfer_entity_batch) */
     uint64_t units;
     CrmCalls calls;
     EntWindow w;
@@ -32,7 +33,7 @@ struct Budget {
     const Connector *c;
     const CrmVendor *v;
     BudgetOptions o;
-    size_t batch, cap, held;    /* records per request, per window, in this window */
+    size_t cap, held;       /* records per window, in this window */
     EntBudget *ents;
     CrmCalls total;
     CmBuf scratch;
@@ -80,8 +81,8 @@ Budget *budget_new(const Mapc *m, const Connector *c, const BudgetOptions *o, ch
     b->v = v;
     b->o = *o;
     b->ents = cm_calloc(m->nentities + 1u, sizeof *b->ents);
-    /* the engine's batch and window (transfer_new) */
-    size_t batch = SIZE_MAX;
+    /* the engine's batches and window (transfer_new) */
+    size_t largest = 1;
     size_t pl = v->assoc_prefix ? strlen(v->assoc_prefix) : 0;
     for (uint32_t i = 0; i < m->nentities; i++) {
         EntBudget *e = &b->ents[i];
@@ -94,21 +95,19 @@ Budget *budget_new(const Mapc *m, const Connector *c, const BudgetOptions *o, ch
             const char *fname = mapc_str(m, me->fields[f].name, &len);
             e->link_types += pl && len > pl && memcmp(fname, v->assoc_prefix, pl) == 0;
         }
-        size_t mb = c->ops->max_batch(c, e->name, e->plan.op);
-        batch = mb < batch ? mb : batch;
+        e->batch = transfer_entity_batch(c, v, e->name, e->plan.op, o->batch_size);
+        largest = e->batch > largest ? e->batch : largest;
     }
-    if (batch == SIZE_MAX || batch == 0)
-        batch = 1;
-    b->batch = o->batch_size > 0 && o->batch_size < batch ? o->batch_size : batch;
     size_t in_flight = o->max_in_flight ? o->max_in_flight : 4;
-    b->cap = o->bulk != TRANSFER_BULK_OFF && c->ops->bulk ? TRANSFER_BULK_WINDOW : b->batch * in_flight * 8;
+    b->cap = o->bulk != TRANSFER_BULK_OFF && c->ops->bulk ? TRANSFER_BULK_WINDOW : largest * in_flight * 8;
     if (o->drift_check) {
-        /* one describe per entity name, and the vendor's further documents */
+        /* one describe per entity name that has field definitions, and the
+         * vendor's further documents */
         size_t follow = 0;
         for (const char *const *f = v->pull.follow_ups; f && *f; f++)
             follow++;
         for (uint32_t i = 0; i < m->nentities; i++) {
-            bool seen = false;
+            bool seen = crm_vendor_undescribed(v, b->ents[i].name);
             for (uint32_t k = 0; k < i && !seen; k++)
                 seen = strcmp(b->ents[k].name, b->ents[i].name) == 0;
             b->total.n[CALL_SCHEMA] += seen ? 0 : 1 + follow;
@@ -145,7 +144,7 @@ static void price(Budget *b, EntBudget *e, size_t n, uint64_t bytes)
     bool bulk = b->c->ops->bulk && p->op != CONN_UPDATE
                 && (mode == TRANSFER_BULK_ON || (mode == TRANSFER_BULK_AUTO && n >= threshold));
     CrmBudgetRound r = {
-        .c = b->c, .op = p->op, .n = n, .batch = b->batch, .read = bulk ? p->read_bulk : p->read,
+        .c = b->c, .op = p->op, .n = n, .batch = e->batch, .read = bulk ? p->read_bulk : p->read,
         .bulk = bulk, .bytes = bytes,
         .link_types = b->c->ops->links && p->op != CONN_CREATE ? e->link_types : 0,
         .first = !e->priced,

@@ -55,7 +55,10 @@ static size_t hs_max_batch(const Connector *c, const char *entity, ConnOp op)
 
 /* POST /files/v3/files, multipart: the payload's `file` (base64) as the
  * file named by `fileName`, its other fields (folderPath) as form fields,
- * and options {"access": "PRIVATE"}: a lead's signature is not public. */
+ * and options: "access" PRIVATE, a lead's signature is not public; and a
+ * duplicate of a file already in the folder returns that file instead of
+ * a second copy (RETURN_EXISTING in EXACT_FOLDER, the Files API's upload
+ * options), so a fresh run of the same export uploads nothing twice. */
 static bool hs_build_upload(const Connector *c, const ConnBatch *b, ConnRequest *out, char *err, size_t errlen)
 {
     if (b->n != 1 || b->op != CONN_CREATE) {
@@ -66,7 +69,8 @@ static bool hs_build_upload(const Connector *c, const ConnBatch *b, ConnRequest 
     if (payload == NULL)
         return false;
     const char *name = conn_str(payload, "fileName");
-    const char *extra[] = { "options", "{\"access\":\"PRIVATE\"}", "fileName", name ? name : "file" };
+    const char *extra[] = { "options", "{\"access\":\"PRIVATE\",\"duplicateValidationStrategy\":\"RETURN_EXISTING\","
+                            "\"duplicateValidationScope\":\"EXACT_FOLDER\"}", "fileName", name ? name : "file" };
     cm_buf_printf(&out->url, "%s/files/v3/files", c->base);
     bool ok = conn_upload_request(out, payload, "file", "fileName", extra, 4, err, errlen);
     cJSON_Delete(payload);

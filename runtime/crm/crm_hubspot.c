@@ -36,6 +36,8 @@ static void hs_users_url(CmBuf *url, const char *api_version)
 static const char *const hs_hosts[] = { "*.hubapi.com", "*.hubspot.com", NULL };
 static const char *const hs_cursor[] = { "paging", "next", "after", NULL };
 static const char *const hs_entities[] = { "contacts", NULL };
+/* Uploads go to the Files API, which has no properties endpoint. */
+static const char *const hs_undescribed[] = { "files", NULL };
 
 /* batch/read of 100 keys, batch writes of 100 inputs, and after an
  * update or upsert one v4 associations request per pair of object types
@@ -102,5 +104,6 @@ const CrmVendor crm_hubspot = {
         .cursor_path = hs_cursor,
         .cursor_param = "after",
         .default_entities = hs_entities,
+        .undescribed = hs_undescribed,
     },
 };

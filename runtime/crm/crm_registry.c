@@ -36,13 +36,6 @@ const CrmVendor *crm_vendor_find(const char *name)
     return name ? crm_vendor_findn(name, strlen(name)) : NULL;
 }
 
-bool crm_vendor_undescribed(const CrmVendor *v, const char *entity)
-{
-    for (const char *const *e = v ? v->pull.undescribed : NULL; e && *e; e++)
-        if (strcmp(*e, entity) == 0)
-            return true;
-    return false;
-}
 
 void crm_vendor_names(char *out, size_t outlen, const char *last_sep)
 {
@@ -65,10 +58,20 @@ bool crm_auth_is_jwt(const char *auth)
     return false;
 }
 
-bool crm_unique_create(const CrmVendor *v, const char *entity)
+static bool listed(const char *const *list, const char *entity)
 {
-    for (const char *const *e = v && entity ? v->unique_creates : NULL; e && *e; e++)
+    for (const char *const *e = entity ? list : NULL; e && *e; e++)
         if (strcmp(*e, entity) == 0)
             return true;
     return false;
+}
+
+bool crm_unique_create(const CrmVendor *v, const char *entity)
+{
+    return v && listed(v->unique_creates, entity);
+}
+
+bool crm_vendor_undescribed(const CrmVendor *v, const char *entity)
+{
+    return v && listed(v->pull.undescribed, entity);
 }

@@ -62,7 +62,7 @@ typedef struct CrmPull {
     const char *cursor_param;
     const char *const *default_entities;    /* pulled when no --entity is given; NULL-terminated */
     /* Entities written through an API that publishes no field definitions
-     * for them (Pipedrive's /v1/files uploads): their schema is written by
+     * for them (HubSpot's and Pipedrive's file uploads): their schema is written by
      * hand from the API reference, so the drift check and the mapping's
      * fingerprint leave them out; NULL-terminated, or NULL. */
     const char *const *undescribed;

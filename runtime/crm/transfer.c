@@ -82,6 +82,7 @@ typedef struct EntInfo {
     char *name;             /* as in the mapping */
     char *target;           /* what the connector is given (CrmVendor.entity_target) */
     ConnOp op;
+    size_t batch;           /* records a request (transfer_entity_batch) */
     bool creates;           /* a `create` entity: on create fields always go */
     char *key_field;        /* NULL: none */
     bool by_id;             /* the key is the vendor's implicit primary id, not an alternate key */
@@ -139,7 +140,6 @@ struct Transfer {
     TransferOptions o;
     RetryOwnClock clock;    /* so no PRNG state is shared between engines */
     const CrmVendor *v;
-    size_t batch;
     EntInfo *ents;
     Rec *recs;
     size_t nrecs, cap;
@@ -188,6 +188,16 @@ static void field_lines(const MapcEntity *e, uint32_t *lines)
 static bool field_create_only(const MapcEntity *e, uint32_t f)
 {
     return e->facts && (e->facts[f].flags & (MF_CREATEABLE | MF_UPDATEABLE)) == MF_CREATEABLE;
+}
+
+size_t transfer_entity_batch(const Connector *c, const CrmVendor *v, const char *entity, ConnOp op,
+                             size_t batch_size)
+{
+    char *target = v->entity_target ? v->entity_target(entity) : NULL;
+    size_t most = c->ops->max_batch(c, target ? target : entity, op);
+    cm_free(target);
+    most = most > 0 ? most : 1;
+    return batch_size > 0 && batch_size < most ? batch_size : most;
 }
 
 void transfer_entity_plan(const Mapc *m, const CrmVendor *v, uint32_t i, TransferEntityPlan *out)
@@ -341,12 +351,13 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
         t->o.clock = &t->clock.clock;
     }
     t->ents = cm_calloc(m->nentities + 1u, sizeof *t->ents);
-    size_t batch = SIZE_MAX;
+    /* The window holds enough records for the largest batches: an entity
+     * whose API takes fewer a request (HubSpot's files) sends more of them. */
+    size_t largest = 1;
     for (uint32_t i = 0; i < m->nentities; i++) {
         ent_init(t, i);
-        size_t mb = c->ops->max_batch(c, t->ents[i].target, t->ents[i].op);
-        if (mb < batch)
-            batch = mb;
+        t->ents[i].batch = transfer_entity_batch(c, v, t->ents[i].name, t->ents[i].op, t->o.batch_size);
+        largest = t->ents[i].batch > largest ? t->ents[i].batch : largest;
     }
     for (uint32_t i = 0; i < m->nentities; i++) {
         EntInfo *ei = &t->ents[i];
@@ -354,10 +365,7 @@ Transfer *transfer_new(const Mapc *m, Connector *c, Transport *tx, Journal *j, E
         ei->same_target_partner = other >= 0 && strcmp(t->ents[other].target, ei->target) == 0 ? other : -1;
         ei->pair_partner = other;
     }
-    if (batch == SIZE_MAX || batch == 0)
-        batch = 1;
-    t->batch = t->o.batch_size > 0 && t->o.batch_size < batch ? t->o.batch_size : batch;
-    t->cap = t->o.window > 0 ? t->o.window : t->batch * t->o.max_in_flight * 8;
+    t->cap = t->o.window > 0 ? t->o.window : largest * t->o.max_in_flight * 8;
     t->recs = cm_calloc(t->cap, sizeof *t->recs);
     return t;
 }
@@ -991,7 +999,7 @@ static bool group_leaving(void *ctx, const ConnJob *job, size_t at, size_t n)
 {
     Group *g = ctx;
     Transfer *t = g->t;
-    size_t base = (size_t)(job - g->jobs) * t->batch;
+    size_t base = (size_t)(job - g->jobs) * t->ents[g->e].batch;
     journal_begin(t->j);
     journal_landed(g);
     for (size_t k = base + at; k < base + at + n && !t->fatal; k++) {
@@ -1011,7 +1019,7 @@ static bool group_leaving(void *ctx, const ConnJob *job, size_t at, size_t n)
 static void group_answered(void *ctx, const ConnJob *job, const size_t *records, size_t n)
 {
     Group *g = ctx;
-    size_t base = (size_t)(job - g->jobs) * g->t->batch;
+    size_t base = (size_t)(job - g->jobs) * g->t->ents[g->e].batch;
     for (size_t k = 0; k < n; k++)
         g->landed[g->nlanded++] = base + records[k];
 }
@@ -1029,17 +1037,19 @@ static bool refused_create_only(const Transfer *t, uint32_t e, const ConnResult 
     return false;
 }
 
-/* n records of entity e as op by key_field, cut into batches of t->batch:
- * one job per batch, answering into results. Returns the number of jobs. */
+/* n records of entity e as op by key_field, cut into batches of its batch
+ * size: one job per batch, answering into results. Returns the number of
+ * jobs. */
 static size_t make_jobs(const Transfer *t, uint32_t e, ConnOp op, const char *key_field, ConnRecord *crs,
                         ConnResult *results, size_t n, ConnBatch **batches_out, ConnJob **jobs_out)
 {
-    size_t nb = (n + t->batch - 1) / t->batch;
+    size_t per = t->ents[e].batch;
+    size_t nb = (n + per - 1) / per;
     ConnBatch *batches = cm_calloc(nb, sizeof *batches);
     ConnJob *jobs = cm_calloc(nb, sizeof *jobs);
     for (size_t b = 0; b < nb; b++) {
-        size_t at = b * t->batch;
-        batches[b] = (ConnBatch){ t->ents[e].target, op, key_field, crs + at, n - at < t->batch ? n - at : t->batch };
+        size_t at = b * per;
+        batches[b] = (ConnBatch){ t->ents[e].target, op, key_field, crs + at, n - at < per ? n - at : per };
         jobs[b].batch = &batches[b];
         jobs[b].results = results + at;
     }
@@ -1080,8 +1090,8 @@ static void resend_existing(Transfer *t, uint32_t e, ConnOp op, const char *key_
         for (size_t b = 0; b < nb; b++)
             for (size_t j = 0; j < batches[b].n; j++)
                 if (jobs[b].status == CONN_OK || jobs[b].status == CONN_REJECTED) {
-                    size_t k = at[b * t->batch + j];
-                    results[k] = res[b * t->batch + j];
+                    size_t k = at[b * t->ents[e].batch + j];
+                    results[k] = res[b * t->ents[e].batch + j];
                     pl[k] = again[k];
                 }
         cm_free(jobs);
@@ -1286,7 +1296,7 @@ static void send_group(Transfer *t, uint32_t e, ConnOp op, const char *key_field
     journal_begin(t->j);
     journal_landed(&g);
     for (size_t b = 0; b < nb && linked; b++)
-        take_answers(t, e, &jobs[b], idx + b * t->batch, pl + b * t->batch);
+        take_answers(t, e, &jobs[b], idx + b * ei->batch, pl + b * ei->batch);
     commit(t);
     for (size_t k = 0; k < nsend; k++)
         cm_free(again[k]);

@@ -73,9 +73,10 @@ typedef bool (*FileFetchFn)(void *ctx, const char *url, const char *want_type, u
                             size_t *len, char **media_type, char *err, size_t errlen);
 
 typedef struct TransferOptions {
-    size_t batch_size;          /* 0 or more than the connector's max_batch: max_batch */
+    size_t batch_size;          /* 0 or more than an entity's max_batch: its max_batch */
     size_t max_in_flight;       /* 0: 4 */
-    size_t window;              /* records held before sending; 0: batch_size * max_in_flight * 8
+    size_t window;              /* records held before sending; 0: the largest entity's batch
+                                 * size * max_in_flight * 8
                                  * (a window ends by waiting for its slowest request:
                                  * 32 batches make that wait small) */
     RetryPolicy retry;          /* all zero: retry_policy_default() */
@@ -165,6 +166,14 @@ typedef struct TransferEntityPlan {
 } TransferEntityPlan;
 
 void transfer_entity_plan(const Mapc *m, const struct CrmVendor *v, uint32_t i, TransferEntityPlan *out);
+
+/* Records a request for the mapping's entity written as op through c: the
+ * API's limit for it (ConnectorOps.max_batch of its target) within
+ * batch_size (0: none). Each entity goes in batches of its own size, so
+ * HubSpot's files, one a request, leave its contacts 100 a request; the
+ * estimate (budget.h) counts them so too. */
+size_t transfer_entity_batch(const Connector *c, const struct CrmVendor *v, const char *entity, ConnOp op,
+                             size_t batch_size);
 
 /* The journal's run key for m on an input: the mapping's fingerprint (hex)
  * and the input's identity (for a file its absolute path, size and

@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SF_MAP = "examples/salesforce/fair-leads.map"
 HS_MAP = "examples/hubspot/fair-leads.map"
 DYN_MAP = "tests/doctor/dynamics/accounts.map"
+HS_FILES_MAP = "tests/doctor/hubspot/files.map"
 CASE = None
 failures = []
 
@@ -280,6 +281,13 @@ def run_case():
         serve_salesforce(users=users)
         rc, out, err = doctor(compiled(SF_MAP))
         expect(rc, out, err, 4, 'user("anna.berger@example.com") has the id 0055g00000NewIdAAA in the CRM')
+
+    elif CASE == "hubspot_files":
+        # files is no CRM object (HubSpot's Files API has no properties): not D0408, nor a changed fingerprint.
+        admin("reset", {})
+        rc, out, err = doctor(compiled(HS_FILES_MAP))
+        expect(rc, out, err, 0, "ok: ")
+        check("D04" not in out + err, "the files entity is not checked: " + out + err)
 
     elif CASE == "missing_entity":
         # The CRM has no Visit_Report__c (a custom object deleted, or never deployed to this org).

@@ -306,3 +306,10 @@ def attached(vendor):
     else:
         raise ValueError(vendor)
     return sorted(((e or "").strip().lower(), n or "", h) for e, n, h in got)
+
+
+def bundled_attachments(path):
+    """sorted [(e-mail, file name, bytes)] of bundled_files(path)."""
+    with open(path, encoding="utf-8") as f:
+        mail = {n: (json.loads(line).get("email") or "").strip().lower() for n, line in enumerate(f, 1)}
+    return sorted((mail[n], name, data) for n, files in bundled_files(path).items() for name, data in files)

@@ -9,31 +9,15 @@ keyed by External_Id__c and their content goes only on create.
 
 Usage: test_example_files.py CRMMAP REPO_ROOT WORKDIR"""
 import base64
-import json
 import os
 import sys
 
-from runlib import content_version, fresh, records, reset, run
+from runlib import bundled_attachments, content_version, fresh, records, reset, run
 
 crmmap, root, work = sys.argv[1:4]
 c = fresh(work)
 examples = os.path.join(root, "examples")
 sample = os.path.join(examples, "records", "fair-leads.ndjson")
-
-
-def bundled_files():
-    """[(e-mail, file name, bytes)] the bundled records carry: the SIGNATURE
-    attachment and the card's sides."""
-    out = []
-    with open(sample, encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            sig = [a for a in r.get("attachments", []) if ";name=signature.pdf;" in a]
-            for name, v in (("signature.pdf", sig[0] if sig else None), ("card-front.png", r.get("bcImage")),
-                            ("card-back.png", r.get("bcImageBackside"))):
-                if v:
-                    out.append((r["email"].strip().lower(), name, base64.b64decode(v.split(",", 1)[1])))
-    return sorted(out)
 
 
 def attached():
@@ -43,7 +27,7 @@ def attached():
                   for r in records("salesforce", "ContentVersion").values())
 
 
-want = bundled_files()
+want = bundled_attachments(sample)
 c.check(len(want) == 8 and not any(b"visit report" in w[2] for w in want),
         "the bundled records carry 3 + 2 + 3 files, the signature picked from the attachments: %s"
         % [w[:2] for w in want])

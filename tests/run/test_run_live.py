@@ -126,8 +126,11 @@ def hubspot():
         {"inputs": [{"properties": {"email": "anna.schmidt@example.de", "phone": "+49 931 999",
                                     "lifecyclestage": "customer"}, "associations": []}]})
     res = run(crmmap, os.path.join(examples, "hubspot", "fair-leads.map"), sample, work)
-    c.check(res.status == 3 and res.summary == (8, 7, 1, 0), "hubspot: exit %d summary %s: %s"
+    # Units: 5 contacts (4 rejected), 3 visit reports, and 8 files each with its note (docs/files.md).
+    c.check(res.status == 3 and res.summary == (24, 23, 1, 0), "hubspot: exit %d summary %s: %s"
             % (res.status, res.summary, res.stderr[-300:]))
+    c.check(len(records("hubspot", "files")) == 8 and len(records("hubspot", "notes")) == 8,
+            "hubspot: the signatures and card sides, 8 files in 8 notes")
     contacts = {r["properties"]["email"]: r["properties"] for r in records("hubspot", "contacts").values()}
     c.check(len(contacts) == 4, "hubspot: 4 contacts")
     c.check(len(records("hubspot", "p_visit_reports")) == 3, "hubspot: 3 visit reports (custom object)")

@@ -21,17 +21,20 @@ PDF = b"%PDF-1.4\n% a signature\n" + bytes(range(256))
 FRONT = b"\x89PNG\r\n\x1a\n front of the card" + bytes(range(255, -1, -1))
 # Holds what a fixed multipart boundary would be: the connector must pick another.
 BACK = b"\x89PNG\r\n\x1a\n back\r\n--crmmap-part-5b0e1d7c--\r\n of the card"
+# Bert's own signature: the same bytes in the same folder would be one file
+# in HubSpot (the uploads return a duplicate's file, docs/files.md).
+PDF2 = PDF + b"\n% bert"
 
 
 leads = [
     {"email": "ada@example.com", "lastName": "Ada", "signature": "data:application/pdf;base64," + b64(PDF),
      "bcImage": "data:image/png;base64," + b64(FRONT), "bcImageBackside": b64(BACK)},
-    {"email": "bert@example.com", "lastName": "Bert", "signature": "data:application/pdf;base64," + b64(PDF),
+    {"email": "bert@example.com", "lastName": "Bert", "signature": "data:application/pdf;base64," + b64(PDF2),
      "bcImage": "data:image/png;base64,iVBO!!!!"},
 ]
 inp = ndjson(work, leads)
 want_files = sorted([("signature.pdf", len(PDF), sha(PDF)), ("card-front.png", len(FRONT), sha(FRONT)),
-                     ("card-back.png", len(BACK), sha(BACK)), ("signature.pdf", len(PDF), sha(PDF))])
+                     ("card-back.png", len(BACK), sha(BACK)), ("signature.pdf", len(PDF2), sha(PDF2))])
 
 # HubSpot: 2 contacts, 4 files and 4 notes go; bert's broken card side
 # fails, and its note (whose file is missing) is skipped.

@@ -103,9 +103,10 @@ def hs_upload(hs, content_type, raw, hs_error):
         return 400, hs_error(400, "VALIDATION_ERROR", "a file upload is multipart/form-data with a file part")
     text = lambda k: parts[k][0].decode("utf-8", "replace") if k in parts else None
     try:
-        access = json.loads(text("options") or "{}").get("access")
+        options = json.loads(text("options") or "{}")
+        access = options.get("access")
     except (ValueError, AttributeError):
-        access = None
+        options, access = {}, None
     if access not in ("PUBLIC_INDEXABLE", "PUBLIC_NOT_INDEXABLE", "HIDDEN_INDEXABLE", "HIDDEN_NOT_INDEXABLE",
                       "HIDDEN_PRIVATE", "PRIVATE"):
         return 400, hs_error(400, "VALIDATION_ERROR", "options.access is required")
@@ -114,10 +115,36 @@ def hs_upload(hs, content_type, raw, hs_error):
     data = parts["file"][0]
     if len(data) > HS_FILE_MAX_BYTES:
         return 413, hs_error(413, "VALIDATION_ERROR", "the file is %d bytes, over %d" % (len(data), HS_FILE_MAX_BYTES))
+    same = hs_duplicate(hs, options, data, text("folderPath"), hs_error)
+    if same is not None:
+        return same
     fid = str(hs.state.next_number() + 5000)
     rec = kept(fid, data, text("fileName") or parts["file"][1], access=access, folderPath=text("folderPath"))
     hs.state.store("hubspot", "files", fid, rec)
     return 201, rec
+
+
+def hs_duplicate(hs, options, data, folder, hs_error):
+    """The upload options' duplicate validation (Files API v3, "Changes in
+    v3": strategy NONE, REJECT or RETURN_EXISTING in scope ENTIRE_PORTAL or
+    EXACT_FOLDER): with RETURN_EXISTING, a file of the same bytes (in the
+    folder, for EXACT_FOLDER) is answered instead of a new one; None: upload.
+    HubSpot does not say what a duplicate is nor how REJECT answers: the
+    server takes the same bytes, and refuses REJECT as not emulated."""
+    strategy = options.get("duplicateValidationStrategy", "NONE")
+    scope = options.get("duplicateValidationScope", "ENTIRE_PORTAL")
+    if strategy not in ("NONE", "REJECT", "RETURN_EXISTING") or scope not in ("ENTIRE_PORTAL", "EXACT_FOLDER"):
+        return 400, hs_error(400, "VALIDATION_ERROR", "duplicateValidationStrategy %s or duplicateValidationScope %s "
+                             "is not a valid option" % (strategy, scope))
+    if strategy == "REJECT":
+        return 400, hs_error(400, "VALIDATION_ERROR", "duplicateValidationStrategy REJECT is not emulated here")
+    if strategy == "NONE":
+        return None
+    sha = hashlib.sha256(data).hexdigest()
+    for rec in hs.state.records["hubspot"].get("files", {}).values():
+        if rec["sha256"] == sha and (scope == "ENTIRE_PORTAL" or rec.get("folderPath") == folder):
+            return 200, rec
+    return None
 
 
 def hs_note_check(hs, obj, props, index, hs_error):
