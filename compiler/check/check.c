@@ -603,8 +603,8 @@ static void create_without_key(Checker *ck, const Item *it)
     if (key)
         diag_help(d, "add `key %s` and assign it a stable value, e.g. `%s = hash(email, visitreport.id)`",
                   key, key);
-    else if (crm_vendor_undescribed(ck->out->vendor, e->name))
-        /* No fields of its own to define one in (an upload). */
+    else if (crm_vendor_keyless(ck->out->vendor, e->name))
+        /* No field the CRM would find it by (an upload, a HubSpot note). */
         diag_help(d, "%s can carry no key: `run --resume` sends none twice, but a fresh run of the same input "
                      "creates each again", e->name);
     else if (email)
@@ -639,7 +639,7 @@ static void entity_body(Checker *ck, CheckedEntity *ce)
     key_assigned(ck, &es, ce->key, &it->u.entity.key, "key");
     /* A create the CRM refuses twice needs no key (CrmVendor.unique_creates). */
     if (mode == MODE_CREATE && it->u.entity.key.name == NULL
-        && !crm_unique_create(ck->out->vendor, ck->target->schema->name))
+        && !crm_repeatable_create(ck->out->vendor, ck->target->schema->name))
         create_without_key(ck, it);
     if (!it->u.entity.strict)
         ck_fallible_fields(ck, ce);

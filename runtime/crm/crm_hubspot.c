@@ -38,6 +38,13 @@ static const char *const hs_cursor[] = { "paging", "next", "after", NULL };
 static const char *const hs_entities[] = { "contacts", NULL };
 /* Uploads go to the Files API, which has no properties endpoint. */
 static const char *const hs_undescribed[] = { "files", NULL };
+/* An upload sends duplicateValidationStrategy RETURN_EXISTING in its
+ * folder (conn_hubspot), so the same bytes again give the file there. */
+static const char *const hs_returning_creates[] = { "files", NULL };
+/* HubSpot offers unique properties on contacts, companies, deals, tickets
+ * and custom objects only (developers.hubspot.com/changelog/
+ * unique-properties-for-contacts): its activities have nothing to key on. */
+static const char *const hs_keyless[] = { "notes", "calls", "emails", "meetings", "tasks", NULL };
 
 /* batch/read of 100 keys, batch writes of 100 inputs, and after an
  * update or upsert one v4 associations request per pair of object types
@@ -93,6 +100,8 @@ const CrmVendor crm_hubspot = {
     .key_kind = "a unique property or the object's id property",
     .owner_field = "hubspot_owner_id",
     .assoc_prefix = "assoc_",
+    .returning_creates = hs_returning_creates,
+    .keyless = hs_keyless,
     .assoc_help = "define the association between the two objects in HubSpot (a custom object's "
                   "associations), then import its schema again: GET /crm/v3/schemas",
     .pull = {

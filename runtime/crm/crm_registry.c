@@ -71,6 +71,16 @@ bool crm_unique_create(const CrmVendor *v, const char *entity)
     return v && listed(v->unique_creates, entity);
 }
 
+bool crm_repeatable_create(const CrmVendor *v, const char *entity)
+{
+    return v && (listed(v->unique_creates, entity) || listed(v->returning_creates, entity));
+}
+
+bool crm_vendor_keyless(const CrmVendor *v, const char *entity)
+{
+    return v && (listed(v->keyless, entity) || listed(v->pull.undescribed, entity));
+}
+
 bool crm_vendor_undescribed(const CrmVendor *v, const char *entity)
 {
     return v && listed(v->pull.undescribed, entity);

@@ -194,6 +194,15 @@ typedef struct CrmVendor {
      * NULL-terminated; NULL: none. */
     const char *const *unique_creates;
     const char *unique_code;
+    /* Entities whose create, sent again with the same content, answers
+     * with the record already there (HubSpot's uploads into a folder:
+     * RETURN_EXISTING): repeating it makes nothing twice, so it needs no
+     * `key`. NULL-terminated; NULL: none. */
+    const char *const *returning_creates;
+    /* Entities the CRM lets carry no key to find them by (HubSpot's notes:
+     * unique properties exist on a few objects only), so W0204's help
+     * cannot suggest defining one. NULL-terminated; NULL: none. */
+    const char *const *keyless;
 
     CrmPull pull;
 } CrmVendor;
@@ -212,6 +221,12 @@ void crm_vendor_names(char *out, size_t outlen, const char *last_sep);
 /* True when v refuses a second entity record with unique_code
  * (CrmVendor.unique_creates); v may be NULL. */
 bool crm_unique_create(const CrmVendor *v, const char *entity);
+/* True when a create of entity is safe to repeat (CrmVendor.unique_creates
+ * or returning_creates); v may be NULL. */
+bool crm_repeatable_create(const CrmVendor *v, const char *entity);
+/* True when entity can carry no key (CrmVendor.keyless, pull.undescribed);
+ * v may be NULL. */
+bool crm_vendor_keyless(const CrmVendor *v, const char *entity);
 /* True when auth is some vendor's own JWT flow (CrmVendor.jwt_auth). */
 bool crm_auth_is_jwt(const char *auth);
 

@@ -31,7 +31,7 @@ print(" ".join(sorted({x["level"] for x in r})) or "none")' "$work/$name.sarif.j
 }
 check errors_and_warnings 1 "error warning" "$cases/combo_design.map"
 check warnings_only 0 "warning" "$cases/w0202_w0203_case.map"
-check clean 0 "none" "$src/examples/hubspot/fair-leads.map"
+check clean 0 "none" "$src/examples/dynamics/fair-leads.map"
 check several_files 1 "error warning" "$cases/e0102_unknown_field.map" "$cases/w0201_truncated.map" \
   "$cases/e0110_users.map"
 (cd "$work" && check encoded_name 1 "error warning" "cases x/lead ü%.map")

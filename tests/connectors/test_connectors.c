@@ -502,7 +502,9 @@ static void test_hubspot_upload(void)
         "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.pdf\"\r\n"
         "Content-Type: application/octet-stream\r\n\r\n%PDF\0\xff\r\n"
         "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"folderPath\"\r\n\r\n/crmmap\r\n"
-        "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"options\"\r\n\r\n{\"access\":\"PRIVATE\"}\r\n"
+        "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"options\"\r\n\r\n"
+        "{\"access\":\"PRIVATE\",\"duplicateValidationStrategy\":\"RETURN_EXISTING\","
+        "\"duplicateValidationScope\":\"EXACT_FOLDER\"}\r\n"
         "--crmmap-part-5b0e1d7c\r\nContent-Disposition: form-data; name=\"fileName\"\r\n\r\ns.pdf\r\n"
         "--crmmap-part-5b0e1d7c--\r\n";
     CHECK(rq->body_len == sizeof want - 1 && memcmp(rq->body, want, sizeof want - 1) == 0);
