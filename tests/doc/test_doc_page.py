@@ -113,6 +113,12 @@ def chromium(args, timeout=120):
              "--disable-sync", "--hide-scrollbars", "--user-data-dir=" + profile,
              "--host-resolver-rules=MAP * ~NOTFOUND"] + args,
             capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        # A failed check that shows what the browser last said, so a hang can
+        # be told from a page that never finishes loading; the other checks go on.
+        said = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+        check(False, f"chromium {' '.join(args[:1])} did not end within {timeout} s; its last words: {said[-600:]!r}")
+        return subprocess.CompletedProcess(e.cmd, -1, "", said)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
