@@ -114,7 +114,10 @@ static bool take(void *ctx, SnapRecord *r)
 {
     Conv *cv = ctx;
     RunInput *ri = cv->ri;
-    ri->reports = cm_realloc(ri->reports, (ri->nreports + 1) * sizeof *ri->reports);
+    if (ri->nreports == ri->cap_reports) {
+        ri->cap_reports = ri->cap_reports ? ri->cap_reports * 2 : 64;
+        ri->reports = cm_realloc(ri->reports, ri->cap_reports * sizeof *ri->reports);
+    }
     RunReport *rep = &ri->reports[ri->nreports++];
     rep->at = r->at;
     advance(cv, r->at);

@@ -32,7 +32,7 @@ typedef struct RunInput {
     char *doc;              /* an export: its text (NULL: records) */
     size_t doc_len;
     RunReport *reports;     /* an export: one per record */
-    size_t nreports;
+    size_t nreports, cap_reports;
 } RunInput;
 
 /* Opens path ("-": stdin) and converts an export. EXIT_OK, or EXIT_CHECK
