@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cm_alloc.h"
+#include "mapc.h"
 
 static struct CheckInfo *info(Checker *ck, Expr *e)
 {
@@ -354,7 +355,7 @@ static void arithmetic(Checker *ck, Expr *e, struct CheckInfo *in)
 
 /* The distinct entities of a `??` made of refs only (codegen's REFS chain),
  * counted up to MAX_CHAIN + 1; 0 for any other expression. */
-enum { MAX_CHAIN = 16 };    /* the .mapc's MAPC_MAX_CHAIN (docs/bytecode.md, section 14) */
+enum { MAX_CHAIN = MAPC_MAX_CHAIN };    /* docs/bytecode.md, section 14 */
 static size_t chain_count(const Expr *e, size_t *seen, size_t n)
 {
     if (e->kind == EX_BINARY && e->u.binary.op == OP_COALESCE) {
