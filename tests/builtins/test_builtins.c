@@ -242,6 +242,12 @@ static const Case cases[] = {
     C(matches, ARGS("s:a", "s:(a{1,100}){1,100}"), "err:too large"),        /* 10,000 copies */
     C(matches, ARGS("s:a", "s:(a|aa){100}"), "err:too large"),
     C(matches, ARGS("s:a", "s:a++++++++++++++++++++++++++++++++++++++++++++++++++"), "err:too large"),
+    C(matches, ARGS("s:abc123", "s:^[a-z]************{3,}0"), "err:follows another one"),
+    C(matches, ARGS("s:a", "s:a*?"), "err:follows another one"),
+    C(matches, ARGS("s:a", "s:a{2}{3}"), "err:follows another one"),
+    C(matches, ARGS("s:a*", "s:^a\\**$"), "b:true"),                          /* an escaped '*' is an atom */
+    C(matches, ARGS("s:*", "s:^[*]*$"), "b:true"),
+    C(matches, ARGS("s:ab:", "s:^[[:alpha:]]*[:]?$"), "b:true"),
     C(matches, ARGS("s:aaa", "s:^(a+)+$"), "b:true"),
     C(matches, ARGS("s:aaa", "s:^a{2,}$"), "b:true"),
     C(matches, ARGS("s:12-34", "s:^[0-9]{2}-[0-9]{2}$"), "b:true"),
@@ -705,6 +711,7 @@ static void run_other_checks(BiCtx *cx)
     CHECK(!builtin_regex_check("a(", 2, NULL, err, sizeof err));
     CHECK(!builtin_regex_check("(x)\\1", 5, NULL, err, sizeof err) && strstr(err, "back-references"));
     CHECK(builtin_regex_check("^[A-Z]{2}[0-9]+$", 16, NULL, err, sizeof err));
+    CHECK(!builtin_regex_check("x+*", 3, NULL, err, sizeof err) && strstr(err, "offset 2"));
 
     setenv("CRMMAP_NOW", "2026-11-22T11:00:00+01:00", 1);
     CHECK(builtins_clock() == 1795341600);
