@@ -12,17 +12,23 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --no-tests=error --output-on-failure -j"$jobs"
 
-echo "== build and test under ASan + UBSan"
+echo "== build and test under ASan + UBSan (${SECONDS} s so far)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCRMMAP_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --no-tests=error --output-on-failure -j"$jobs"
 
 if [ "${CI:-}" = "true" ] && [ -x tools/fuzz.sh ]; then
-  echo "== short fuzz runs"
+  echo "== short fuzz runs (${SECONDS} s so far)"
+  # All targets in one parallel build: fuzz.sh then finds each one built.
+  targets=()
+  for corpus in tests/fuzz/corpus/*/; do targets+=("fuzz_$(basename "$corpus")"); done
+  cmake -S . -B build-fuzz -DCMAKE_C_COMPILER="${FUZZ_CC:-$(command -v clang || command -v clang-14)}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMMAP_FUZZ=ON >/dev/null
+  cmake --build build-fuzz -j"$jobs" --target "${targets[@]}" >/dev/null
   for corpus in tests/fuzz/corpus/*/; do
     target=$(basename "$corpus")
     bash tools/fuzz.sh "$target" "${FUZZ_SECONDS:-20}"
   done
 fi
-echo "all tests passed"
+echo "all tests passed (${SECONDS} s)"

@@ -174,6 +174,21 @@ static int pull(Pull *p)
     return status;
 }
 
+/* An entity the CRM publishes no field definitions for (an upload, say)
+ * would be asked for at a URL the CRM answers with 404: say so instead. */
+static int refuse_undescribed(const Pull *p)
+{
+    const CrmVendor *v = p->link.vendor;
+    for (size_t i = 0; i < p->nentities; i++)
+        if (crm_vendor_undescribed(v, p->entities[i]))
+            return cli_fatal("crmmap schema pull",
+                             "%s publishes no field definitions for '%s'\n"
+                             "  help: leave out --entity %s and write its schema by hand, as "
+                             "examples/schemas/%s/%s.json is (docs/files.md)",
+                             v->name, p->entities[i], p->entities[i], v->name, p->entities[i]);
+    return EXIT_OK;
+}
+
 static void default_entities(Pull *p)
 {
     for (const char *const *e = p->link.vendor->pull.default_entities; *e; e++)
@@ -224,8 +239,10 @@ int schema_pull_main(int argc, char **argv)
     if (status == EXIT_OK) {
         if (p.nentities == 0)
             default_entities(&p);
-        status = pull(&p);
+        status = refuse_undescribed(&p);
     }
+    if (status == EXIT_OK)
+        status = pull(&p);
     crm_link_close(&p.link);
     return status;
 }

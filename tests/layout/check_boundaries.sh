@@ -4,9 +4,10 @@
 # libcurl is seen by the transport alone, and
 # cJSON only by the modules that read whole JSON documents (schemas, config,
 # CRM answers) — each allowed file is listed, so a new one is a decision.
+# Usage: check_boundaries.sh [REPO] (default: the repository holding this script).
 set -u
-root=$1
 here=$(dirname "$0")
+root=${1:-$(cd "$here/../.." && pwd)}
 status=0
 
 # The folder order (runtime/ below compiler/ below cli/, no arrow up).

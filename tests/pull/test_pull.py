@@ -215,6 +215,13 @@ def run_case():
     elif CASE == "not_found":
         rc, out, err = pull("--system", "salesforce", "--entity", "Contact", "--entity", "NoSuchObject__c")
         expect_fatal(rc, err, "NoSuchObject__c", "not found (HTTP 404)")
+    elif CASE == "undescribed":
+        # Pipedrive has no fileFields: refused before any request, never a 404.
+        rc, out, err = pull("--system", "pipedrive", "--entity", "persons", "--entity", "files")
+        expect_fatal(rc, err, "pipedrive publishes no field definitions for 'files'",
+                     "help: leave out --entity files", "examples/schemas/pipedrive/files.json")
+        state = json.loads(urllib.request.urlopen(URL + "/__admin/state").read())
+        check(state["requests"] == 0, "no request made: %d" % state["requests"])
     elif CASE == "timeout":
         faults({"kind": "timeout", "count": 5, "delay": 1.5})
         rc, out, err = pull("--system", "hubspot", "--timeout-ms", "300", "--retries", "2")
