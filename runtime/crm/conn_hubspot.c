@@ -29,8 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "builtins.h"
 #include "cm_alloc.h"
 #include "conn_json.h"
 #include "conn_hubspot.h"
@@ -222,7 +222,7 @@ static long find_key(const ConnBatch *b, const char *key, const bool *taken)
     bool fold = b->key_field && strcmp(b->key_field, "email") == 0;
     for (size_t i = 0; i < b->n; i++) {
         const char *k = b->records[i].key;
-        if (!taken[i] && k && (fold ? strcasecmp(k, key) == 0 : strcmp(k, key) == 0))
+        if (!taken[i] && k && (fold ? builtin_text_casecmp(k, key) == 0 : strcmp(k, key) == 0))
             return (long)i;
     }
     return -1;
@@ -411,7 +411,7 @@ static ConnStatus hs_parse_read(const Connector *c, const ConnRead *r, const TxR
             const cJSON *props = cJSON_GetObjectItemCaseSensitive(rec, "properties");
             const char *key = by_id ? conn_str(rec, "id") : conn_str(props, r->key_field);
             for (size_t i = 0; key && i < r->n; i++) {
-                if (out[i].found || (fold ? strcasecmp(r->keys[i], key) : strcmp(r->keys[i], key)) != 0)
+                if (out[i].found || (fold ? builtin_text_casecmp(r->keys[i], key) : strcmp(r->keys[i], key)) != 0)
                     continue;
                 conn_current_fill(&out[i], conn_str(rec, "id"), props, r);
                 break;

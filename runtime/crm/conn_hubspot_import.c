@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtins.h"
 #include "bulk_csv.h"
 #include "cm_alloc.h"
 #include "cm_sort.h"
@@ -82,7 +83,7 @@ static int key_order(const void *a, const void *b)
 
 static int key_order_fold(const void *a, const void *b)
 {
-    return strcasecmp(((const CmNameAt *)a)->name, ((const CmNameAt *)b)->name);
+    return builtin_text_casecmp(((const CmNameAt *)a)->name, ((const CmNameAt *)b)->name);
 }
 
 /* ---- requests ---- */

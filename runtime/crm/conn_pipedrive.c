@@ -25,8 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "builtins.h"
 #include "cm_alloc.h"
 #include "conn_json.h"
 #include "conn_pipedrive.h"
@@ -293,7 +293,7 @@ static bool item_matches(const cJSON *item, const ConnRead *r)
         return true;
     const cJSON *e;
     cJSON_ArrayForEach(e, emails)
-        if (cJSON_IsString(e) && strcasecmp(e->valuestring, r->keys[0]) == 0)
+        if (cJSON_IsString(e) && builtin_text_casecmp(e->valuestring, r->keys[0]) == 0)
             return true;
     return false;
 }

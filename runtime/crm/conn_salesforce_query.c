@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "builtins.h"
 #include "bulk_csv.h"
 #include "cm_alloc.h"
 #include "conn_json.h"
@@ -41,7 +42,7 @@ typedef struct Key {
 
 static int key_order(const void *a, const void *b)
 {
-    return strcasecmp(((const Key *)a)->text, ((const Key *)b)->text);
+    return builtin_text_casecmp(((const Key *)a)->text, ((const Key *)b)->text);
 }
 
 /* The column of name in the header row, or SIZE_MAX. */
@@ -70,7 +71,7 @@ static bool match_page(const Job *j, ConnBulkRead *r, const Key *keys)
         const Key *hit = bsearch(&want, keys, rd->n, sizeof *keys, key_order);
         if (hit == NULL || want.text[0] == '\0')
             continue; /* a record of the object no key of the group names */
-        while (hit > keys && strcasecmp(hit[-1].text, want.text) == 0)
+        while (hit > keys && builtin_text_casecmp(hit[-1].text, want.text) == 0)
             hit--;
         /* an empty cell is a null: the CSV holds no other */
         cJSON *holder = cJSON_CreateObject();
@@ -78,7 +79,7 @@ static bool match_page(const Job *j, ConnBulkRead *r, const Key *keys)
             const char *v = fcol[f] == SIZE_MAX ? "" : csv_field(&row, fcol[f]);
             cJSON_AddItemToObject(holder, rd->fields[f], v[0] ? cJSON_CreateString(v) : cJSON_CreateNull());
         }
-        for (; hit < keys + rd->n && strcasecmp(hit->text, want.text) == 0; hit++)
+        for (; hit < keys + rd->n && builtin_text_casecmp(hit->text, want.text) == 0; hit++)
             if (!r->out[hit->i].found)
                 conn_current_fill(&r->out[hit->i], idcol == SIZE_MAX ? "" : csv_field(&row, idcol), holder, rd);
         cJSON_Delete(holder);

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "builtins.h"
 #include "cm_alloc.h"
 #include "conn_json.h"
 #include "connector.h"
@@ -166,7 +166,7 @@ void conn_fill_matches(const ConnRead *r, const cJSON *records, const char *id_m
     cJSON_ArrayForEach(rec, records) {
         const char *key = conn_str(rec, r->key_field);
         for (size_t i = 0; key && i < r->n; i++) {
-            if (out[i].found || strcasecmp(r->keys[i], key) != 0)
+            if (out[i].found || builtin_text_casecmp(r->keys[i], key) != 0)
                 continue;
             conn_current_fill(&out[i], conn_str(rec, id_member), rec, r);
             break;

@@ -63,6 +63,12 @@ bool builtin_call(BiCtx *cx, BuiltinId id, const Value *args, size_t nargs, Valu
  * unreadable CRMMAP_NOW is reported on stderr and ignored. */
 time_t builtins_clock(void);
 
+/* Compares two NUL-terminated texts without case, as lower() maps it
+ * (its table: Latin, Greek, Cyrillic), where strcasecmp knows only ASCII:
+ * "JÜRGEN@X.DE" equals "jürgen@x.de". A total order (<0, 0, >0) for
+ * sorting and searching keys the way the CRMs match them. */
+int builtin_text_casecmp(const char *a, const char *b);
+
 /* Compiles a matches() or extract() pattern (POSIX ERE) to check it, for
  * the checker to report a bad constant pattern at compile time, and sets
  * *groups (unless NULL) to its number of groups. On failure writes regcomp's

@@ -712,6 +712,12 @@ static void run_other_checks(BiCtx *cx)
     CHECK(!builtin_regex_check("(x)\\1", 5, NULL, err, sizeof err) && strstr(err, "back-references"));
     CHECK(builtin_regex_check("^[A-Z]{2}[0-9]+$", 16, NULL, err, sizeof err));
     CHECK(!builtin_regex_check("x+*", 3, NULL, err, sizeof err) && strstr(err, "offset 2"));
+    CHECK(builtin_text_casecmp("JÜRGEN.GROẞMÜLLER@X.DE", "jürgen.großmüller@x.de") == 0);
+    CHECK(builtin_text_casecmp("ΟΔΥΣΣΕΥΣ", "οδυσσευς") == 0);              /* final sigma */
+    CHECK(builtin_text_casecmp("ANNA", "anna") == 0);
+    CHECK(builtin_text_casecmp("anna", "anne") < 0 && builtin_text_casecmp("anne", "ANNA") > 0);
+    CHECK(builtin_text_casecmp("ann", "anna") < 0 && builtin_text_casecmp("ÄNNA", "ann") > 0);
+    CHECK(builtin_text_casecmp("a\xC3", "A\xC3") == 0 && builtin_text_casecmp("a\xC3", "a\xC4") < 0);
 
     setenv("CRMMAP_NOW", "2026-11-22T11:00:00+01:00", 1);
     CHECK(builtins_clock() == 1795341600);

@@ -326,6 +326,30 @@ def duplicate_keys():
     c.check(len(records("salesforce", "Visit_Report__c")) == 2, "both visit reports")
 
 
+def non_ascii_key_case():
+    """A contact a sales rep typed in capitals, ß and umlauts included: the
+    mapping's lower(email) must find it as the CRM does (without case), so
+    its phone (master crm) and lead source (on create) stay as they are."""
+    reset()
+    held = "JÜRGEN.GROẞMÜLLER@BEISPIEL.DE"
+    api("PATCH", "/services/data/v59.0/composite/sobjects/Contact/Email",
+        {"allOrNone": False, "records": [{"attributes": {"type": "Contact"}, "Email": held,
+                                          "LastName": "Großmüller", "Phone": "+49 931 999", "LeadSource": "Web"}]})
+    inp = os.path.join(work, "umlaut.ndjson")
+    lead = runlib.lead(1)
+    lead["email"] = "Jürgen.Großmüller@Beispiel.de"
+    with open(inp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(lead, ensure_ascii=False) + "\n")
+    res = run(crmmap, os.path.join(examples, "salesforce", "fair-leads.map"), inp, work)
+    contacts = list(records("salesforce", "Contact").values())
+    c.check(res.status == 0 and len(contacts) == 1, "non-ASCII key case: exit %d, %d contacts: %s"
+            % (res.status, len(contacts), res.stderr[-300:]))
+    kept = contacts[0] if contacts else {}
+    c.check(kept.get("Phone") == "+49 931 999" and kept.get("LeadSource") == "Web",
+            "non-ASCII key case: the held contact is found, its phone and lead source kept: %s"
+            % {k: kept.get(k) for k in ("Email", "Phone", "LeadSource")})
+
+
 def oauth_refresh():
     """A 401 in the middle of a run with OAuth client credentials: a new
     token is fetched and the run goes on, nothing lost or doubled."""
@@ -514,6 +538,7 @@ dynamics_users()
 dynamics_lookup_case()
 dynamics_drift()
 duplicate_keys()
+non_ascii_key_case()
 oauth_refresh()
 journal_first()
 keyless_create_resume()
