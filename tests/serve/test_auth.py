@@ -13,18 +13,13 @@ Usage: test_auth.py CRMMAP REPO_ROOT WORKDIR"""
 import http.client
 import json
 import os
-import shutil
 import socket
 import subprocess
-import sys
 
-from servelib import SECRET, Serve
+from servelib import SECRET, Serve, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+crmmap, root, work, c = setup()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 DOWN = "http://127.0.0.1:9"
 

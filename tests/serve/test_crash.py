@@ -10,17 +10,12 @@ Usage: test_crash.py CRMMAP REPO_ROOT WORKDIR"""
 import collections
 import concurrent.futures
 import os
-import shutil
 import signal
-import sys
 
-from servelib import Serve, Stream
+from servelib import Serve, Stream, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+crmmap, root, work, c = setup()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 state = os.path.join(work, "state")
 

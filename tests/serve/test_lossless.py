@@ -11,17 +11,12 @@ null. The CRM is down (a closed loopback port): nothing is sent.
 Usage: test_lossless.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
-import shutil
 import sqlite3
-import sys
 
-from servelib import Serve
+from servelib import Serve, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+crmmap, root, work, c = setup()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 state = os.path.join(work, "state")
 s = Serve(crmmap, mapping, state, "--url", "http://127.0.0.1:9", "--drain-ms", "0")

@@ -9,18 +9,13 @@ prunes as much as comes in; /status shows the counts.
 Usage: test_retain.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
-import shutil
 import sqlite3
-import sys
 import time
 
-from servelib import Serve
+from servelib import Serve, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+crmmap, root, work, c = setup()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 state = os.path.join(work, "state")
 RETAIN = 1

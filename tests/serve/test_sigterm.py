@@ -7,18 +7,13 @@ it was sending and exits 0; every record answered 202 is in the CRM once
 Usage: test_sigterm.py CRMMAP REPO_ROOT WORKDIR"""
 import collections
 import os
-import shutil
 import signal
-import sys
 import time
 
-from servelib import Serve, Stream
+from servelib import Serve, Stream, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+crmmap, root, work, c = setup()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 state = os.path.join(work, "state")
 runlib.reset(faults=[{"kind": "timeout", "delay": 0.2, "count": 1000, "probability": 0.3}], seed=5)

@@ -9,20 +9,15 @@ and each record answered 202 is in the inbox.
 
 Usage: test_stop_stalled.py CRMMAP REPO_ROOT WORKDIR"""
 import os
-import shutil
 import signal
 import sqlite3
-import sys
 import threading
 import time
 
-from servelib import Serve
+from servelib import Serve, setup
 import runlib
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+crmmap, root, work, c = setup()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 state = os.path.join(work, "state")
 runlib.reset()

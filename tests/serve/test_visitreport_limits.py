@@ -14,17 +14,11 @@ down (nothing is sent; no CRM server needed):
 Usage: test_visitreport_limits.py CRMMAP REPO_ROOT WORKDIR"""
 import json
 import os
-import shutil
-import sys
 import time
 
-from servelib import Serve
-import runlib
+from servelib import Serve, setup
 
-crmmap, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-c = runlib.Checks()
+crmmap, root, work, c = setup()
 mapping = os.path.join(root, "examples", "salesforce", "fair-leads.map")
 DOWN = "http://127.0.0.1:9"
 s = Serve(crmmap, mapping, os.path.join(work, "state"), "--url", DOWN, "--drain-ms", "0", "--max-body", "2M")
