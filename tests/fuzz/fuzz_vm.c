@@ -30,9 +30,9 @@ static Mapc *program(void)
     uint32_t f[8];
     static const uint8_t enc[8] = { ENC_TEXT, ENC_NUMBER, ENC_BOOL, ENC_MULTI, ENC_OPTION, ENC_OPTION_MULTI,
                                     ENC_TEXT | ENC_STRINGIFY, ENC_NUMBER | ENC_STRINGIFY };
-    for (int i = 0; i < 8; i++) {
-        char name[8];
-        snprintf(name, sizeof name, "f%d", i);
+    for (unsigned i = 0; i < 8; i++) {
+        char name[] = "f0";
+        name[1] = (char)('0' + i);
         f[i] = mw_field(e, name, (MapcFieldSection)(i % 3), enc[i],
                         enc[i] == ENC_OPTION || enc[i] == ENC_OPTION_MULTI ? (int32_t)opts : -1);
     }
