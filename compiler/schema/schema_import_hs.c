@@ -72,6 +72,14 @@ static bool hs_file_ids(const char *object, const char *property)
     return strcasecmp(object, "notes") == 0 && strcmp(property, "hs_attachment_ids") == 0;
 }
 
+/* HubSpot's property definitions carry no "required"; its notes guide
+ * ("Create a note", Properties) marks a note's hs_timestamp Required: the
+ * time that places the note on the record's timeline. */
+static bool hs_required(const char *object, const char *property)
+{
+    return strcasecmp(object, "notes") == 0 && strcmp(property, "hs_timestamp") == 0;
+}
+
 static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
 {
     Import *im = ctx;
@@ -91,6 +99,7 @@ static bool hs_property(void *ctx, SchemaBuilder *b, const cJSON *prop)
     const cJSON *meta = json_get(prop, "modificationMetadata");
     bool read_only = calculated || json_bool(meta, "readOnlyValue", false);
     f->createable = f->updateable = !read_only;
+    f->required = f->createable && hs_required(b->e->name, name);
     f->unique = json_bool(prop, "hasUniqueValue", false) || hs_id_property(b->e->name, name);
     /* a unique identifier property is made to hold another system's key */
     f->external_id = json_bool(prop, "hasUniqueValue", false);
