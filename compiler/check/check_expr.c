@@ -354,8 +354,8 @@ static void arithmetic(Checker *ck, Expr *e, struct CheckInfo *in)
 }
 
 /* The distinct entities of a `??` made of refs only (codegen's REFS chain),
- * counted up to MAX_CHAIN + 1; 0 for any other expression. */
-enum { MAX_CHAIN = MAPC_MAX_CHAIN };    /* docs/bytecode.md, section 14 */
+ * counted up to MAPC_MAX_CHAIN + 1 (docs/bytecode.md, section 14); 0 for
+ * any other expression. */
 static size_t chain_count(const Expr *e, size_t *seen, size_t n)
 {
     if (e->kind == EX_BINARY && e->u.binary.op == OP_COALESCE) {
@@ -367,23 +367,24 @@ static size_t chain_count(const Expr *e, size_t *seen, size_t n)
     for (size_t i = 0; i < n; i++)
         if (seen[i] == e->info->ref)
             return n;
-    if (n <= MAX_CHAIN)
+    if (n <= MAPC_MAX_CHAIN)
         seen[n] = e->info->ref;
-    return n + (n <= MAX_CHAIN);
+    return n + (n <= MAPC_MAX_CHAIN);
 }
 
 /* A chain of refs past the bytecode's limit, reported once: at the smallest
  * `??` that passes it. */
 static void chain_limit(Checker *ck, const Expr *e)
 {
-    size_t seen[MAX_CHAIN + 1];
-    if (chain_count(e, seen, 0) <= MAX_CHAIN || chain_count(e->u.binary.left, seen, 0) > MAX_CHAIN
-        || chain_count(e->u.binary.right, seen, 0) > MAX_CHAIN)
+    size_t seen[MAPC_MAX_CHAIN + 1];
+    if (chain_count(e, seen, 0) <= MAPC_MAX_CHAIN
+        || chain_count(e->u.binary.left, seen, 0) > MAPC_MAX_CHAIN
+        || chain_count(e->u.binary.right, seen, 0) > MAPC_MAX_CHAIN)
         return;
     Diag *d = diag_report(ck->sink, DIAG_ERROR, "E0131", e->span,
-                          "a chain of refs links more than %d entities", MAX_CHAIN);
-    diag_help(d, "a field links the first written of at most %d entities: leave out those the record never writes",
-              MAX_CHAIN);
+                          "a chain of refs links more than %u entities", MAPC_MAX_CHAIN);
+    diag_help(d, "a field links the first written of at most %u entities: leave out those the record never writes",
+              MAPC_MAX_CHAIN);
 }
 
 static void binary(Checker *ck, Expr *e)
