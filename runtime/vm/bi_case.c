@@ -219,30 +219,30 @@ bool bi_title(BiCtx *cx, const Value *args, size_t nargs, Value *out)
     return change_case(cx, CASE_TITLE, &args[0], out);
 }
 
-/* The next code point of s as lower() maps it, with final sigma folded to
- * sigma; a byte that is not UTF-8 stands for itself, beyond every code
- * point, so it equals only the same byte. */
-static uint32_t folded_next(const char **s, size_t *n)
+/* The code point at *s as lower() maps it, final sigma folded to sigma,
+ * and *s moved past it; a byte that is not UTF-8 stands for itself, beyond
+ * every code point, so it equals only the same byte. No strlen: the keys
+ * compared are sorted and searched by the 100,000. */
+static uint32_t folded_next(const char **s)
 {
-    uint32_t cp;
-    size_t len = cm_utf8_decode(*s, *n, &cp);
+    const unsigned char c = (unsigned char)**s;
+    uint32_t cp = c;
+    size_t len = c < 0x80 ? 1 : cm_utf8_decode(*s, strnlen(*s, 4), &cp);
     if (len == 0) {
-        cp = 0x110000u + (unsigned char)**s;
+        cp = 0x110000u + c;
         len = 1;
     }
     *s += len;
-    *n -= len;
     cp = case_lower(cp);
     return cp == 0x3C2 ? 0x3C3 : cp;
 }
 
 int builtin_text_casecmp(const char *a, const char *b)
 {
-    size_t na = strlen(a), nb = strlen(b);
-    while (na > 0 && nb > 0) {
-        uint32_t ca = folded_next(&a, &na), cb = folded_next(&b, &nb);
+    while (*a != '\0' && *b != '\0') {
+        uint32_t ca = folded_next(&a), cb = folded_next(&b);
         if (ca != cb)
             return ca < cb ? -1 : 1;
     }
-    return na > 0 ? 1 : nb > 0 ? -1 : 0;
+    return *a != '\0' ? 1 : *b != '\0' ? -1 : 0;
 }
