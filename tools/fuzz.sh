@@ -6,11 +6,26 @@
 # build-fuzz/corpus/TARGET/) with tests/fuzz/dict/TARGET.dict if present.
 # A crash leaves its input in build-fuzz/crashes/TARGET/ and exits non-zero;
 # once fixed, keep the input in tests/fuzz/crashes/TARGET/ so ctest replays it.
+# tools/fuzz.sh --build builds every target in one parallel step and stops
+# (tools/test.sh, before it runs each for a while).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if (($# < 1)); then
-  echo "usage: tools/fuzz.sh TARGET [SECONDS]" >&2
+  echo "usage: tools/fuzz.sh TARGET [SECONDS] | tools/fuzz.sh --build" >&2
   exit 2
+fi
+
+# Configures build-fuzz with clang and builds the fuzz_NAME of each NAME given.
+build() {
+  local cc=${FUZZ_CC:-$(command -v clang || command -v clang-14)} names=()
+  for t in "$@"; do names+=("fuzz_$t"); done
+  cmake -S . -B build-fuzz -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMMAP_FUZZ=ON >/dev/null
+  cmake --build build-fuzz --target "${names[@]}" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+}
+
+if [ "$1" = --build ]; then
+  build $(ls tests/fuzz/corpus)
+  exit 0
 fi
 target=$1
 seconds=${2:-60}
@@ -19,9 +34,7 @@ if [ ! -d "$seeds" ]; then
   echo "fuzz.sh: no seed corpus $seeds (targets: $(ls tests/fuzz/corpus | tr '\n' ' '))" >&2
   exit 2
 fi
-cc=${FUZZ_CC:-$(command -v clang || command -v clang-14)}
-cmake -S . -B build-fuzz -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMMAP_FUZZ=ON >/dev/null
-cmake --build build-fuzz --target "fuzz_$target" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+build "$target"
 work=build-fuzz/corpus/$target
 crashes=build-fuzz/crashes/$target
 mkdir -p "$work" "$crashes"

@@ -23,12 +23,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 if [ "${CI:-}" = "true" ] && [ -x tools/fuzz.sh ]; then
   echo "== short fuzz runs (${SECONDS} s so far)"
-  # All targets in one parallel build: fuzz.sh then finds each one built.
-  targets=()
-  for corpus in tests/fuzz/corpus/*/; do targets+=("fuzz_$(basename "$corpus")"); done
-  cmake -S . -B build-fuzz -DCMAKE_C_COMPILER="${FUZZ_CC:-$(command -v clang || command -v clang-14)}" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCRMMAP_FUZZ=ON >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target "${targets[@]}" >/dev/null
+  bash tools/fuzz.sh --build     # all targets at once; each run below finds its own built
   for corpus in tests/fuzz/corpus/*/; do
     target=$(basename "$corpus")
     bash tools/fuzz.sh "$target" "${FUZZ_SECONDS:-20}"
